@@ -1,0 +1,281 @@
+// The MPI binding of charmts: MPI and nothing else.
+//
+// Every call is non-blocking except init, barrier, abort and finalize, which
+// only run at start-up and shut-down. Scheduling, object location and every
+// other runtime concern live in TypeScript (lib/).
+#define OMPI_SKIP_MPICXX 1
+#include <mpi.h>
+#include <nan.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+const int kTag = 17;
+// Below this many bytes a message is copied into one contiguous block: a
+// memcpy is cheaper than building a derived datatype.
+const size_t kCopyLimit = 16 * 1024;
+
+struct PendingSend {
+  char* copy = nullptr;                       // owned contiguous block
+  std::vector<Nan::Global<v8::Object>> kept;  // payloads sent in place
+  size_t bytes = 0;
+};
+
+std::vector<MPI_Request> pendingRequests;
+std::vector<PendingSend*> pendingSends;
+std::vector<int> completedIndices;
+double pendingBytes = 0;
+int worldRank = 0;
+int worldSize = 1;
+bool initialized = false;
+
+struct View {
+  char* data;
+  size_t length;
+};
+
+View viewOf(v8::Local<v8::Value> value) {
+  v8::Local<v8::ArrayBufferView> view = value.As<v8::ArrayBufferView>();
+  char* base = static_cast<char*>(view->Buffer()->GetBackingStore()->Data());
+  return View{base + view->ByteOffset(), view->ByteLength()};
+}
+
+void release(size_t index) {
+  PendingSend* done = pendingSends[index];
+  pendingBytes -= static_cast<double>(done->bytes);
+  std::free(done->copy);
+  delete done;
+  pendingSends[index] = pendingSends.back();
+  pendingSends.pop_back();
+  pendingRequests[index] = pendingRequests.back();
+  pendingRequests.pop_back();
+}
+
+// Frees the memory of every send MPI reports complete.
+void completeSends() {
+  if (pendingRequests.empty()) return;
+  int count = 0;
+  completedIndices.resize(pendingRequests.size());
+  MPI_Testsome(static_cast<int>(pendingRequests.size()), pendingRequests.data(), &count,
+               completedIndices.data(), MPI_STATUSES_IGNORE);
+  if (count == MPI_UNDEFINED || count <= 0) return;
+  // Release from the highest index down: release() moves the last entry into
+  // the freed slot, which must not be one still to be released.
+  std::sort(completedIndices.begin(), completedIndices.begin() + count);
+  for (int i = count - 1; i >= 0; --i) release(static_cast<size_t>(completedIndices[i]));
+}
+
+bool requireInit() {
+  if (initialized) return true;
+  Nan::ThrowError("charmts binding: MPI is not initialized");
+  return false;
+}
+
+void setField(v8::Local<v8::Object> target, const char* key, v8::Local<v8::Value> value) {
+  Nan::Set(target, Nan::New(key).ToLocalChecked(), value);
+}
+
+NAN_METHOD(Init) {
+  if (initialized) return Nan::ThrowError("charmts binding: MPI already initialized");
+  int provided = 0;
+  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+  MPI_Comm_rank(MPI_COMM_WORLD, &worldRank);
+  MPI_Comm_size(MPI_COMM_WORLD, &worldSize);
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  initialized = true;
+
+  // Host layout: ranks reporting the same processor name share a host; hosts
+  // are numbered in order of their lowest rank.
+  char name[MPI_MAX_PROCESSOR_NAME] = {0};
+  int nameLength = 0;
+  MPI_Get_processor_name(name, &nameLength);
+  std::vector<char> names(static_cast<size_t>(worldSize) * MPI_MAX_PROCESSOR_NAME);
+  MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, names.data(), MPI_MAX_PROCESSOR_NAME,
+                MPI_CHAR, MPI_COMM_WORLD);
+  std::vector<std::string> distinct;
+  v8::Local<v8::Array> hostOfRank = Nan::New<v8::Array>(worldSize);
+  for (int r = 0; r < worldSize; ++r) {
+    std::string rankName(&names[static_cast<size_t>(r) * MPI_MAX_PROCESSOR_NAME]);
+    size_t host = 0;
+    while (host < distinct.size() && distinct[host] != rankName) ++host;
+    if (host == distinct.size()) distinct.push_back(rankName);
+    Nan::Set(hostOfRank, r, Nan::New(static_cast<uint32_t>(host)));
+  }
+
+  v8::Local<v8::Object> result = Nan::New<v8::Object>();
+  setField(result, "rank", Nan::New(worldRank));
+  setField(result, "size", Nan::New(worldSize));
+  setField(result, "threadLevel", Nan::New(provided));
+  setField(result, "threadFunneled", Nan::New(MPI_THREAD_FUNNELED));
+  setField(result, "hostOfRank", hostOfRank);
+  setField(result, "processorName", Nan::New(name, nameLength).ToLocalChecked());
+  info.GetReturnValue().Set(result);
+}
+
+// send(dest, header, payloads?): header is always copied (the caller reuses
+// its buffer); payloads (ArrayBufferViews) are copied when the message is
+// small and sent in place otherwise, kept alive until MPI completes the send.
+// Returns the number of bytes still held by incomplete sends.
+NAN_METHOD(Send) {
+  if (!requireInit()) return;
+  int dest = Nan::To<int>(info[0]).FromJust();
+  if (dest < 0 || dest >= worldSize) return Nan::ThrowRangeError("charmts binding: send to a rank out of range");
+  View header = viewOf(info[1]);
+  v8::Local<v8::Array> payloads;
+  uint32_t payloadCount = 0;
+  if (info.Length() > 2 && info[2]->IsArray()) {
+    payloads = info[2].As<v8::Array>();
+    payloadCount = payloads->Length();
+  }
+  std::vector<View> views;
+  views.reserve(payloadCount);
+  size_t total = header.length;
+  for (uint32_t i = 0; i < payloadCount; ++i) {
+    views.push_back(viewOf(Nan::Get(payloads, i).ToLocalChecked()));
+    total += views.back().length;
+  }
+  if (total > static_cast<size_t>(INT32_MAX)) {
+    return Nan::ThrowRangeError("charmts binding: message larger than 2 GiB");
+  }
+
+  PendingSend* pending = new PendingSend();
+  pending->bytes = total;
+  MPI_Request request;
+  int rc;
+  if (total <= kCopyLimit || payloadCount == 0) {
+    pending->copy = static_cast<char*>(std::malloc(total > 0 ? total : 1));
+    std::memcpy(pending->copy, header.data, header.length);
+    size_t offset = header.length;
+    for (const View& v : views) {
+      std::memcpy(pending->copy + offset, v.data, v.length);
+      offset += v.length;
+    }
+    rc = MPI_Isend(pending->copy, static_cast<int>(total), MPI_BYTE, dest, kTag, MPI_COMM_WORLD, &request);
+  } else {
+    // Header copy plus payloads in place, described by absolute addresses.
+    pending->copy = static_cast<char*>(std::malloc(header.length > 0 ? header.length : 1));
+    std::memcpy(pending->copy, header.data, header.length);
+    std::vector<int> lengths;
+    std::vector<MPI_Aint> addresses;
+    lengths.push_back(static_cast<int>(header.length));
+    MPI_Aint address;
+    MPI_Get_address(pending->copy, &address);
+    addresses.push_back(address);
+    for (uint32_t i = 0; i < payloadCount; ++i) {
+      lengths.push_back(static_cast<int>(views[i].length));
+      MPI_Get_address(views[i].data, &address);
+      addresses.push_back(address);
+      pending->kept.emplace_back(Nan::To<v8::Object>(Nan::Get(payloads, i).ToLocalChecked()).ToLocalChecked());
+    }
+    MPI_Datatype layout;
+    MPI_Type_create_hindexed(static_cast<int>(lengths.size()), lengths.data(), addresses.data(), MPI_BYTE, &layout);
+    MPI_Type_commit(&layout);
+    rc = MPI_Isend(MPI_BOTTOM, 1, layout, dest, kTag, MPI_COMM_WORLD, &request);
+    MPI_Type_free(&layout);  // MPI keeps it until the send completes
+  }
+  if (rc != MPI_SUCCESS) {
+    std::free(pending->copy);
+    delete pending;
+    return Nan::ThrowError("charmts binding: MPI_Isend failed");
+  }
+  pendingRequests.push_back(request);
+  pendingSends.push_back(pending);
+  pendingBytes += static_cast<double>(total);
+  info.GetReturnValue().Set(Nan::New(pendingBytes));
+}
+
+// drain(arena, meta, large, maxMessages): receives every message that has
+// arrived (up to maxMessages). Messages that fit go into `arena` one after
+// the other, each at an 8-byte aligned offset; larger ones get an
+// ArrayBuffer of their own, appended to the `large` array. For message i,
+// meta[4i..4i+3] = source, offset (or -1 - index into `large`), length, 0.
+// Also completes finished sends. Returns the number of messages received.
+NAN_METHOD(Drain) {
+  if (!requireInit()) return;
+  completeSends();
+  v8::Local<v8::Uint8Array> arenaArray = info[0].As<v8::Uint8Array>();
+  View arena = viewOf(arenaArray);
+  v8::Local<v8::Int32Array> metaArray = info[1].As<v8::Int32Array>();
+  int32_t* meta = reinterpret_cast<int32_t*>(viewOf(metaArray).data);
+  size_t metaCapacity = metaArray->Length() / 4;
+  v8::Local<v8::Array> large = info[2].As<v8::Array>();
+  size_t maxMessages = std::min(metaCapacity, static_cast<size_t>(Nan::To<uint32_t>(info[3]).FromJust()));
+
+  size_t offset = 0;
+  size_t count = 0;
+  while (count < maxMessages) {
+    int flag = 0;
+    MPI_Message message;
+    MPI_Status status;
+    MPI_Improbe(MPI_ANY_SOURCE, kTag, MPI_COMM_WORLD, &flag, &message, &status);
+    if (!flag) break;
+    int length = 0;
+    MPI_Get_count(&status, MPI_BYTE, &length);
+    size_t size = static_cast<size_t>(length);
+    int32_t* entry = meta + 4 * count;
+    entry[0] = status.MPI_SOURCE;
+    entry[2] = length;
+    entry[3] = 0;
+    if (offset + size <= arena.length) {
+      MPI_Mrecv(arena.data + offset, length, MPI_BYTE, &message, MPI_STATUS_IGNORE);
+      entry[1] = static_cast<int32_t>(offset);
+      offset = (offset + size + 7) & ~static_cast<size_t>(7);
+    } else {
+      v8::Local<v8::ArrayBuffer> own = v8::ArrayBuffer::New(v8::Isolate::GetCurrent(), size);
+      MPI_Mrecv(own->GetBackingStore()->Data(), length, MPI_BYTE, &message, MPI_STATUS_IGNORE);
+      uint32_t index = large->Length();
+      Nan::Set(large, index, own);
+      entry[1] = -1 - static_cast<int32_t>(index);
+    }
+    ++count;
+  }
+  info.GetReturnValue().Set(Nan::New(static_cast<uint32_t>(count)));
+}
+
+// Completes finished sends; returns the bytes still held by incomplete ones.
+NAN_METHOD(Progress) {
+  if (!requireInit()) return;
+  completeSends();
+  info.GetReturnValue().Set(Nan::New(pendingBytes));
+}
+
+NAN_METHOD(Barrier) {
+  if (!requireInit()) return;
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
+NAN_METHOD(Wtime) { info.GetReturnValue().Set(Nan::New(MPI_Wtime())); }
+
+NAN_METHOD(Abort) {
+  int code = info.Length() > 0 ? Nan::To<int>(info[0]).FromMaybe(1) : 1;
+  if (!initialized) std::exit(code);
+  MPI_Abort(MPI_COMM_WORLD, code);
+}
+
+NAN_METHOD(Finalize) {
+  if (!initialized) return;
+  // Sends still pending at a clean shutdown were received by peers that are
+  // finalizing too; their memory is released with the process.
+  MPI_Finalize();
+  initialized = false;
+}
+
+NAN_MODULE_INIT(InitModule) {
+  NAN_EXPORT(target, Init);
+  NAN_EXPORT(target, Send);
+  NAN_EXPORT(target, Drain);
+  NAN_EXPORT(target, Progress);
+  NAN_EXPORT(target, Barrier);
+  NAN_EXPORT(target, Wtime);
+  NAN_EXPORT(target, Abort);
+  NAN_EXPORT(target, Finalize);
+}
+
+}  // namespace
+
+NODE_MODULE(charmts_mpi, InitModule)

@@ -1,0 +1,282 @@
+/**
+ * Argument encoding. Numbers, strings, booleans and typed arrays take fast
+ * paths; arrays, plain objects, Map, Set, Date, BigInt and errors are
+ * encoded structurally; runtime objects (proxies, futures) and registered
+ * data classes go through extensions. Functions and symbols are refused.
+ */
+import type { Reader } from './reader';
+import type { Writer } from './writer';
+
+const enum Tag {
+  Undefined = 0,
+  Null,
+  False,
+  True,
+  Int32,
+  Float64,
+  String,
+  Array,
+  Object,
+  TypedInline,
+  TypedSegment,
+  BigInt,
+  Map,
+  Set,
+  Date,
+  Error,
+  Extension,
+}
+
+/** Typed arrays at least this large travel as segments, sent without copying. */
+const SEGMENT_THRESHOLD = 4096;
+const MAX_DEPTH = 256;
+
+type TypedArrayConstructor =
+  | Int8ArrayConstructor | Uint8ArrayConstructor | Uint8ClampedArrayConstructor
+  | Int16ArrayConstructor | Uint16ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor
+  | Float32ArrayConstructor | Float64ArrayConstructor | BigInt64ArrayConstructor | BigUint64ArrayConstructor
+  | typeof Buffer;
+
+const TYPED_KINDS: TypedArrayConstructor[] = [
+  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+  Float32Array, Float64Array, BigInt64Array, BigUint64Array, Buffer,
+];
+const typedKindOf = new Map<unknown, number>(TYPED_KINDS.map((c, i) => [c, i]));
+
+/** Raised when a value cannot be encoded; `path` says where inside the value. */
+export class SerializationError extends TypeError {
+  constructor(readonly path: string, readonly reason: string) {
+    super(`${path}: ${reason}`);
+    this.name = 'SerializationError';
+  }
+}
+
+/** How a class of runtime objects (proxy, future, data class) is encoded. */
+export interface Extension<T = unknown> {
+  /** Stable id, identical on every PE. */
+  id: number;
+  matches(value: object): value is T & object;
+  encode(w: Writer, value: T): void;
+  decode(r: Reader): T;
+}
+
+const extensions: Extension[] = [];
+const extensionById = new Map<number, Extension>();
+const extensionByConstructor = new Map<unknown, Extension>();
+
+/** Registers an extension; `constructors` gives an O(1) match for exact classes. */
+export function registerExtension<T>(ext: Extension<T>, constructors: unknown[] = []): void {
+  if (extensionById.has(ext.id)) throw new Error(`codec extension ${ext.id} registered twice`);
+  extensions.push(ext as Extension);
+  extensionById.set(ext.id, ext as Extension);
+  for (const c of constructors) extensionByConstructor.set(c, ext as Extension);
+}
+
+export function encodeValue(w: Writer, value: unknown, path: string, depth = 0): void {
+  switch (typeof value) {
+    case 'number':
+      if ((value | 0) === value && !Object.is(value, -0)) {
+        w.u8(Tag.Int32);
+        w.i32(value);
+      } else {
+        w.u8(Tag.Float64);
+        w.f64(value);
+      }
+      return;
+    case 'string':
+      w.u8(Tag.String);
+      w.str(value);
+      return;
+    case 'boolean':
+      w.u8(value ? Tag.True : Tag.False);
+      return;
+    case 'undefined':
+      w.u8(Tag.Undefined);
+      return;
+    case 'bigint':
+      w.u8(Tag.BigInt);
+      w.str(value.toString());
+      return;
+    case 'object':
+      if (value === null) {
+        w.u8(Tag.Null);
+        return;
+      }
+      if (depth > MAX_DEPTH) throw new SerializationError(path, 'nested too deeply (is it cyclic?)');
+      encodeObject(w, value, path, depth + 1);
+      return;
+    case 'function':
+      throw new SerializationError(path, `a function (${value.name || 'anonymous'}) cannot be sent; send data, or a proxy to a chare`);
+    case 'symbol':
+      throw new SerializationError(path, `a symbol (${String(value)}) cannot be sent`);
+  }
+}
+
+function encodeObject(w: Writer, value: object, path: string, depth: number): void {
+  const ctor = value.constructor;
+  if (ctor === Array) {
+    const items = value as unknown[];
+    w.u8(Tag.Array);
+    w.u32(items.length);
+    for (let i = 0; i < items.length; i++) encodeValue(w, items[i], `${path}[${i}]`, depth);
+    return;
+  }
+  const kind = typedKindOf.get(ctor);
+  if (kind !== undefined) {
+    const view = value as ArrayBufferView;
+    if (view.byteLength >= SEGMENT_THRESHOLD) {
+      w.u8(Tag.TypedSegment);
+      w.u8(kind);
+      w.u32(view.byteLength);
+      w.segment(view);
+    } else {
+      w.u8(Tag.TypedInline);
+      w.u8(kind);
+      w.u32(view.byteLength);
+      w.bytes(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+    }
+    return;
+  }
+  const ext = extensionByConstructor.get(ctor) ?? extensions.find((e) => e.matches(value));
+  if (ext) {
+    w.u8(Tag.Extension);
+    w.u16(ext.id);
+    ext.encode(w, value);
+    return;
+  }
+  if (ctor === undefined || ctor === Object || Object.getPrototypeOf(value) === null) {
+    const keys = Object.keys(value);
+    w.u8(Tag.Object);
+    w.u32(keys.length);
+    for (const key of keys) {
+      w.str(key);
+      encodeValue(w, (value as Record<string, unknown>)[key], `${path}.${key}`, depth);
+    }
+    return;
+  }
+  if (value instanceof Map) {
+    w.u8(Tag.Map);
+    w.u32(value.size);
+    let i = 0;
+    for (const [k, v] of value) {
+      encodeValue(w, k, `${path}<key ${i}>`, depth);
+      encodeValue(w, v, `${path}<value ${i++}>`, depth);
+    }
+    return;
+  }
+  if (value instanceof Set) {
+    w.u8(Tag.Set);
+    w.u32(value.size);
+    let i = 0;
+    for (const v of value) encodeValue(w, v, `${path}<item ${i++}>`, depth);
+    return;
+  }
+  if (value instanceof Date) {
+    w.u8(Tag.Date);
+    w.f64(value.getTime());
+    return;
+  }
+  if (value instanceof Error) {
+    w.u8(Tag.Error);
+    w.str(value.name);
+    w.str(value.message);
+    w.str(value.stack ?? '');
+    return;
+  }
+  if (ArrayBuffer.isView(value)) throw new SerializationError(path, `${ctor.name} cannot be sent; send a typed array`);
+  throw new SerializationError(
+    path,
+    `an instance of class ${ctor.name} cannot be sent; register it with registerSerializable(${ctor.name}) or send a plain object`,
+  );
+}
+
+export function decodeValue(r: Reader): unknown {
+  const tag = r.u8();
+  switch (tag) {
+    case Tag.Undefined: return undefined;
+    case Tag.Null: return null;
+    case Tag.False: return false;
+    case Tag.True: return true;
+    case Tag.Int32: return r.i32();
+    case Tag.Float64: return r.f64();
+    case Tag.String: return r.str();
+    case Tag.Array: {
+      const n = r.u32();
+      const out = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) out[i] = decodeValue(r);
+      return out;
+    }
+    case Tag.Object: {
+      const n = r.u32();
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) {
+        const key = r.str();
+        out[key] = decodeValue(r);
+      }
+      return out;
+    }
+    case Tag.TypedInline: {
+      const ctor = TYPED_KINDS[r.u8()];
+      const n = r.u32();
+      return typedView(ctor, r.bytesCopy(n), 0, n);
+    }
+    case Tag.TypedSegment: {
+      const ctor = TYPED_KINDS[r.u8()];
+      const n = r.u32();
+      const [buffer, offset] = r.segment(n);
+      return typedView(ctor, buffer, offset, n);
+    }
+    case Tag.BigInt: return BigInt(r.str());
+    case Tag.Map: {
+      const n = r.u32();
+      const out = new Map<unknown, unknown>();
+      for (let i = 0; i < n; i++) {
+        const k = decodeValue(r);
+        out.set(k, decodeValue(r));
+      }
+      return out;
+    }
+    case Tag.Set: {
+      const n = r.u32();
+      const out = new Set<unknown>();
+      for (let i = 0; i < n; i++) out.add(decodeValue(r));
+      return out;
+    }
+    case Tag.Date: return new Date(r.f64());
+    case Tag.Error: {
+      const name = r.str();
+      const error = new Error(r.str());
+      error.name = name;
+      error.stack = r.str();
+      return error;
+    }
+    case Tag.Extension: {
+      const id = r.u16();
+      const ext = extensionById.get(id);
+      if (!ext) throw new Error(`charmts: message uses codec extension ${id}, unknown on this PE`);
+      return ext.decode(r);
+    }
+    default:
+      throw new Error(`charmts: corrupt message (value tag ${tag})`);
+  }
+}
+
+function typedView(ctor: TypedArrayConstructor, buffer: ArrayBuffer, offset: number, bytes: number): ArrayBufferView {
+  if (ctor === Buffer) return Buffer.from(buffer, offset, bytes);
+  const size = (ctor as Float64ArrayConstructor).BYTES_PER_ELEMENT;
+  return new (ctor as Float64ArrayConstructor)(buffer, offset, bytes / size);
+}
+
+/** Encodes a list of call arguments, naming the argument at fault on error. */
+export function encodeArgs(w: Writer, args: readonly unknown[], where: string): void {
+  if (args.length > 255) throw new SerializationError(where, 'more than 255 arguments');
+  w.u8(args.length);
+  for (let i = 0; i < args.length; i++) encodeValue(w, args[i], `${where}: argument ${i}`);
+}
+
+export function decodeArgs(r: Reader): unknown[] {
+  const n = r.u8();
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) out[i] = decodeValue(r);
+  return out;
+}

@@ -1,0 +1,189 @@
+/**
+ * The collections living on this PE (singletons, groups, and the kinds
+ * added later), creation messages, and delivery of calls to members.
+ * A call that arrives before its collection exists here is held until the
+ * collection is created.
+ */
+import { Flag, Kind, beginMessage } from '../codec/envelope';
+import { decodeArgs, encodeArgs, decodeValue, encodeValue, SerializationError, registerExtension } from '../codec/values';
+import type { Reader } from '../codec/reader';
+import type { Writer } from '../codec/writer';
+import { constructWith, type Chare, type ChareIndex } from '../model/chare';
+import { classByName, type ChareClassInfo } from '../model/registry';
+import { runtime } from '../model/context';
+import { Future, type FutureMode } from '../model/future';
+import { invoke, readReply, SLOT_OF_MEMBER, type ReplyTo } from '../model/invoke';
+import { CallMode, isProxy, type CallTarget, type CollectionRef } from '../model/proxy';
+import { fatal } from '../errors';
+
+/** Kinds of collection, as numbered in messages. */
+export const enum CollectionKind {
+  Singleton = 1,
+  Group = 2,
+  Array = 3,
+}
+
+/** A kind of collection: how its references travel and how calls reach members. */
+export interface KindHandler {
+  /** Writes what identifies a reference of this kind beyond id and class. */
+  encodeRef(w: Writer, ref: CollectionRef): void;
+  decodeRef(r: Reader, id: number, info: ChareClassInfo): CollectionRef;
+  /** Creates this PE's part of a collection from a Create message. */
+  create(r: Reader, id: number, info: ChareClassInfo, args: unknown[]): LocalCollection;
+}
+
+/** This PE's part of a collection. */
+export interface LocalCollection {
+  readonly ref: CollectionRef & { readonly kind: CollectionKind };
+  /** Delivers a call (reader positioned after the header). */
+  deliver(r: Reader, flags: number, method: number): void;
+}
+
+const kinds = new Map<CollectionKind, KindHandler>();
+const local = new Map<number, LocalCollection>();
+const heldUntilCreated = new Map<number, Uint8Array[]>();
+let counter = 0;
+
+export function registerKind(kind: CollectionKind, handler: KindHandler): void {
+  kinds.set(kind, handler);
+}
+
+/** A collection id unique over the job without coordination: a counter interleaved by PE. */
+export function newCollectionId(): number {
+  const rt = runtime();
+  return ++counter * rt.numPes + rt.myPe;
+}
+
+export function localCollection(id: number): LocalCollection | undefined {
+  return local.get(id);
+}
+
+/** Makes `collection` live here and delivers the calls that were waiting for it. */
+export function install(collection: LocalCollection): void {
+  local.set(collection.ref.id, collection);
+  const held = heldUntilCreated.get(collection.ref.id);
+  if (held) {
+    heldUntilCreated.delete(collection.ref.id);
+    for (const message of held) runtime().scheduler.redeliver(message);
+  }
+}
+
+/** Constructs a member with its identity set, reporting constructor errors as fatal. */
+export function construct(ref: CollectionRef, index: ChareIndex, args: unknown[]): Chare<never> {
+  try {
+    return constructWith({ collection: ref, index }, () => new (ref.info.cls as unknown as new (...a: unknown[]) => Chare<never>)(...args));
+  } catch (error) {
+    fatal(error, `on PE ${runtime().myPe} constructing ${ref.info.name} (index ${JSON.stringify(index)})`);
+  }
+}
+
+/** Writes a Create message for a collection (the caller sends or broadcasts it). */
+export function beginCreate(kind: CollectionKind, id: number, info: ChareClassInfo, args: readonly unknown[]): Writer {
+  const w = runtime().scheduler.writer;
+  beginMessage(w, Kind.Create, 0, kind, id);
+  w.str(info.name);
+  withContext(`${info.name} constructor`, () => encodeArgs(w, args, 'argument'));
+  return w;
+}
+
+export function receiveCreate(r: Reader): void {
+  const kind = r.view.getUint16(r.base + 6, true) as CollectionKind;
+  const id = r.view.getUint32(r.base + 8, true);
+  const info = classByName(r.str());
+  const args = decodeArgs(r);
+  const handler = kinds.get(kind);
+  if (!handler) throw new Error(`charmts: unknown collection kind ${kind}`);
+  install(handler.create(r, id, info, args));
+}
+
+export function receiveCall(r: Reader): void {
+  const base = r.base;
+  const flags = r.buf[base + 5];
+  const method = r.view.getUint16(base + 6, true);
+  const id = r.view.getUint32(base + 8, true);
+  const collection = local.get(id);
+  if (collection) {
+    collection.deliver(r, flags, method);
+    return;
+  }
+  const held = heldUntilCreated.get(id);
+  if (held) held.push(r.copyMessage());
+  else heldUntilCreated.set(id, [r.copyMessage()]);
+}
+
+/** Reads the arguments and reply of a call and runs it on `element`. */
+export function runCall(r: Reader, flags: number, method: number, element: Chare<never>, info: ChareClassInfo, memberSlot: number): void {
+  const args = decodeArgs(r);
+  const reply: ReplyTo | undefined = flags & Flag.Reply ? readReply(r, (flags & Flag.CompletionOnly) !== 0) : undefined;
+  invoke(element, info, method, args, reply, memberSlot);
+}
+
+/** Rethrows a serialization error with the call it happened in. */
+export function withContext<T>(where: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof SerializationError) throw new SerializationError(`${where}: ${error.path}`, error.reason);
+    throw error;
+  }
+}
+
+/**
+ * Writes and sends a call. `dest` is a PE, or -1 to broadcast to every PE.
+ * `index` is written when the kind needs one to find the member on `dest`.
+ * A call on a whole collection (`gather`) collects one reply per member,
+ * in member order.
+ */
+export function sendCall(
+  ref: CollectionRef,
+  dest: number,
+  index: ChareIndex | undefined,
+  method: number,
+  args: unknown[],
+  mode: CallMode,
+  gather: boolean,
+  members: number,
+): Future<unknown> | undefined {
+  const rt = runtime();
+  const w = rt.scheduler.writer;
+  let flags = index === undefined ? 0 : Flag.Indexed;
+  if (mode !== CallMode.Send) flags |= Flag.Reply | (mode === CallMode.Completion ? Flag.CompletionOnly : 0);
+  beginMessage(w, Kind.Call, flags, method, ref.id);
+  if (index !== undefined) encodeValue(w, index, 'index');
+  withContext(`${ref.info.name}.${ref.info.methods[method]}`, () => encodeArgs(w, args, 'argument'));
+  let future: Future<unknown> | undefined;
+  if (mode !== CallMode.Send) {
+    const futureMode: FutureMode = !gather ? 'single' : mode === CallMode.Completion ? 'count' : 'slots';
+    future = Future.create(gather ? members : 1, futureMode);
+    w.u32(future.pe);
+    w.u32(future.id);
+    w.i32(gather ? SLOT_OF_MEMBER : -1);
+  }
+  if (dest < 0) rt.scheduler.broadcast();
+  else rt.scheduler.send(dest);
+  return future;
+}
+
+// Proxies travel in messages as (kind, id, class, kind-specific reference).
+registerExtension<CallTarget>({
+  id: 1,
+  matches: (v): v is CallTarget => isProxy(v),
+  encode(w, proxy) {
+    const ref = proxy.__ref as CollectionRef & { kind: CollectionKind };
+    w.u8(ref.kind);
+    w.u32(ref.id);
+    w.str(ref.info.name);
+    kinds.get(ref.kind)!.encodeRef(w, ref);
+    const member = proxy.__index;
+    w.u8(member === undefined ? 0 : 1);
+    if (member !== undefined) encodeValue(w, member, 'proxy index');
+  },
+  decode(r) {
+    const kind = r.u8() as CollectionKind;
+    const id = r.u32();
+    const info = classByName(r.str());
+    const ref = kinds.get(kind)!.decodeRef(r, id, info);
+    const hasMember = r.u8() === 1;
+    return (hasMember ? ref.element(decodeValue(r) as ChareIndex) : ref.proxy()) as CallTarget;
+  },
+});

@@ -1,0 +1,64 @@
+/** Singleton chares: one object on a chosen PE. */
+import { CallMode, indexable, makeProxy, type CallTarget, type ElementProxy } from '../model/proxy';
+import { classInfo, type ChareClass, type ChareClassInfo } from '../model/registry';
+import { runtime } from '../model/context';
+import { CollectionKind, beginCreate, construct, newCollectionId, registerKind, runCall, sendCall } from './collections';
+
+export class SingletonRef {
+  readonly kind = CollectionKind.Singleton;
+  private whole: unknown;
+  private member: unknown;
+
+  constructor(readonly id: number, readonly info: ChareClassInfo, readonly pe: number) {}
+
+  /** A collection of one: calls on it gather the one result into an array, like any collection. */
+  proxy(): unknown {
+    return (this.whole ??= indexable(makeProxy<object>({ __ref: this, __index: undefined, __call: wholeCall }), (i) => this.element(i)));
+  }
+
+  element(index: unknown): unknown {
+    if (index !== 0) throw new RangeError(`charmts: singleton ${this.info.name} has only index 0; index ${String(index)} is out of range`);
+    return (this.member ??= makeProxy({ __ref: this, __index: 0, __call: memberCall }));
+  }
+}
+
+function wholeCall(this: CallTarget, method: number, args: unknown[], mode: CallMode) {
+  return sendCall(this.__ref, (this.__ref as SingletonRef).pe, undefined, method, args, mode, true, 1);
+}
+
+function memberCall(this: CallTarget, method: number, args: unknown[], mode: CallMode) {
+  return sendCall(this.__ref, (this.__ref as SingletonRef).pe, undefined, method, args, mode, false, 1);
+}
+
+export interface ChareOptions {
+  /** PE to create the chare on (default: the calling PE). */
+  onPE?: number;
+}
+
+/** Creates one chare of `cls` on PE `onPE` and returns its proxy at once. */
+export function createChare<C extends ChareClass>(cls: C, args: readonly unknown[], options: ChareOptions = {}): ElementProxy<InstanceType<C>> {
+  const info = classInfo(cls, 'charm.createChare');
+  if (!Array.isArray(args)) throw new TypeError(`charm.createChare(${info.name}): constructor arguments must be an array`);
+  const rt = runtime('charm.createChare');
+  const pe = options.onPE ?? rt.myPe;
+  if (!Number.isInteger(pe) || pe < 0 || pe >= rt.numPes) {
+    throw new RangeError(`charm.createChare(${info.name}): onPE ${String(pe)} is out of range (0..${rt.numPes - 1})`);
+  }
+  const ref = new SingletonRef(newCollectionId(), info, pe);
+  beginCreate(CollectionKind.Singleton, ref.id, info, args);
+  rt.scheduler.writer.u32(pe);
+  rt.scheduler.send(pe);
+  return ref.element(0) as ElementProxy<InstanceType<C>>;
+}
+
+registerKind(CollectionKind.Singleton, {
+  encodeRef(w, ref) {
+    w.u32((ref as SingletonRef).pe);
+  },
+  decodeRef: (r, id, info) => new SingletonRef(id, info, r.u32()),
+  create(r, id, info, args) {
+    const ref = new SingletonRef(id, info, r.u32());
+    const element = construct(ref, 0, args);
+    return { ref, deliver: (rd, flags, method) => runCall(rd, flags, method, element, info, 0) };
+  },
+});

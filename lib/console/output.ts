@@ -1,0 +1,46 @@
+/**
+ * Console output of every PE appears on PE 0's stdout, a whole line at a
+ * time: other PEs send their complete lines to PE 0 as messages.
+ */
+import { Flag, Kind, beginMessage } from '../codec/envelope';
+import type { Reader } from '../codec/reader';
+import { writeAll } from '../errors';
+import type { Runtime } from '../model/context';
+
+let pending = '';
+let route: ((text: string) => void) | undefined;
+
+/** On PEs other than 0, sends stdout to PE 0 line by line. */
+export function routeStdoutToPe0(rt: Runtime): void {
+  if (rt.myPe === 0) return;
+  route = (text) => {
+    const w = rt.scheduler.writer;
+    beginMessage(w, Kind.Print, Flag.System, 0, 0);
+    w.str(text);
+    rt.scheduler.send(0);
+  };
+  const write = (chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
+    pending += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+    const end = pending.lastIndexOf('\n');
+    if (end >= 0) {
+      const lines = pending.slice(0, end + 1);
+      pending = pending.slice(end + 1);
+      route?.(lines);
+    }
+    const done = typeof encoding === 'function' ? encoding : callback;
+    if (typeof done === 'function') process.nextTick(done as () => void);
+    return true;
+  };
+  process.stdout.write = write as typeof process.stdout.write;
+}
+
+/** Sends what is left of an unfinished line (at exit). */
+export function flushStdout(): void {
+  if (route && pending) route(pending.endsWith('\n') ? pending : pending + '\n');
+  pending = '';
+}
+
+/** Handler of Kind.Print on PE 0. */
+export function receivePrint(r: Reader): void {
+  writeAll(1, r.str());
+}

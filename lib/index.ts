@@ -1,0 +1,24 @@
+/**
+ * charmts: the Charm++ / Charm4py programming model for TypeScript on
+ * Node.js, over MPI. Launch with `mpirun -np N node app.js`.
+ *
+ * @packageDocumentation
+ */
+export { charm, Charm } from './runtime/charm';
+export { CharmRemote } from './runtime/charmGroup';
+export { Chare, type ChareIndex } from './model/chare';
+export { Future } from './model/future';
+export type {
+  ElementProxy,
+  CollectionProxy,
+  EntryMethodNames,
+  IndexOf,
+  SendCalls,
+  ResultCalls,
+  GatherCalls,
+  CompletionCalls,
+} from './model/proxy';
+export type { ChareClass } from './model/registry';
+export type { ChareOptions } from './collections/singletons';
+export { RemoteError } from './errors';
+export { SerializationError } from './codec/values';

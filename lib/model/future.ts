@@ -1,0 +1,164 @@
+/**
+ * Futures: a value that will be sent, from any PE, to the PE that created
+ * the future. A future can be passed to other chares in messages; awaiting
+ * it suspends only the awaiting entry method.
+ */
+import { Kind, beginMessage } from '../codec/envelope';
+import { decodeValue, encodeValue, registerExtension } from '../codec/values';
+import type { Reader } from '../codec/reader';
+import { RemoteError } from '../errors';
+import { runtime } from './context';
+
+/**
+ * single: one value; multi: `expected` values in arrival order; slots: one
+ * value per member, in member order; count: completion of `expected` sends.
+ */
+export type FutureMode = 'single' | 'multi' | 'slots' | 'count';
+
+interface Slot {
+  values: unknown[];
+  remaining: number;
+  mode: FutureMode;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+const open = new Map<number, Slot>();
+let nextId = 1;
+
+const enum Reply {
+  Value = 0,
+  Error = 1,
+}
+
+/**
+ * A value of type `T` that will arrive later. Await it (it is thenable), or
+ * call `get()`. Any chare holding it can fulfil it with `send(value)`.
+ */
+export class Future<T = unknown> implements PromiseLike<T> {
+  private promise: Promise<T> | undefined;
+
+  /** @internal Use `charm.createFuture()`. */
+  constructor(
+    /** PE that created the future and receives its value. */
+    readonly pe: number,
+    /** @internal */
+    readonly id: number,
+  ) {}
+
+  /** @internal Creates a future owned by this PE that completes after `expected` values. */
+  static create<T>(expected: number, mode: FutureMode): Future<T> {
+    const id = nextId++;
+    const future = new Future<T>(runtime().myPe, id);
+    future.promise = new Promise<T>((resolve, reject) => {
+      open.set(id, {
+        values: mode === 'slots' ? new Array(expected) : [],
+        remaining: expected,
+        mode,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      });
+    });
+    if (expected === 0) complete(id);
+    return future;
+  }
+
+  /** The value, once it has arrived. Only the PE that created the future can wait on it. */
+  get(): Promise<T> {
+    if (!this.promise) {
+      throw new Error(`charmts: a future can only be awaited on the PE that created it (PE ${this.pe}), not on PE ${runtime().myPe}`);
+    }
+    return this.promise;
+  }
+
+  then<A = T, B = never>(
+    onfulfilled?: ((value: T) => A | PromiseLike<A>) | null,
+    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return this.get().then(onfulfilled, onrejected);
+  }
+
+  /** Fulfils the future with `value`, from any PE. */
+  send(value?: T): void {
+    sendReply(this.pe, this.id, -1, Reply.Value, value);
+  }
+
+  /** @internal Sends `value` into slot `slot` (results in member order). */
+  sendSlot(slot: number, value: unknown): void {
+    sendReply(this.pe, this.id, slot, Reply.Value, value);
+  }
+
+  /** @internal Rejects the future with an error raised in `where` on this PE. */
+  sendError(error: unknown, where: string): void {
+    const e = error instanceof Error ? error : new Error(String(error));
+    sendReply(this.pe, this.id, -1, Reply.Error, { message: e.message, name: e.name, stack: e.stack ?? '', where, pe: runtime().myPe });
+  }
+}
+
+function sendReply(pe: number, id: number, slot: number, reply: Reply, value: unknown): void {
+  const rt = runtime();
+  const w = rt.scheduler.writer;
+  beginMessage(w, Kind.FutureValue, 0, reply, id);
+  w.i32(slot);
+  encodeValue(w, value, `value sent to a future of PE ${pe}`);
+  rt.scheduler.send(pe);
+}
+
+function complete(id: number): void {
+  const slot = open.get(id)!;
+  open.delete(id);
+  slot.resolve(slot.mode === 'single' ? slot.values[0] : slot.mode === 'count' ? undefined : slot.values);
+}
+
+/** Handler of Kind.FutureValue messages. */
+export function receiveFutureValue(r: Reader): void {
+  const reply = r.view.getUint16(r.base + 6, true);
+  const id = r.view.getUint32(r.base + 8, true);
+  const slotIndex = r.i32();
+  const value = decodeValue(r);
+  const slot = open.get(id);
+  if (!slot) throw new Error(`charmts: PE ${runtime().myPe} received a value for future ${id}, which is not waiting for one (sent twice?)`);
+  if (reply === Reply.Error) {
+    const e = value as { message: string; name: string; stack: string; where: string; pe: number };
+    open.delete(id);
+    slot.reject(new RemoteError(e.message, e.pe, e.where, e.stack, e.name));
+    return;
+  }
+  if (slot.mode === 'slots' && slotIndex >= 0) slot.values[slotIndex] = value;
+  else if (slot.mode !== 'count') slot.values.push(value);
+  if (--slot.remaining === 0) complete(id);
+}
+
+/**
+ * Yields the value of each future as soon as it arrives, in completion
+ * order (Charm4py's `charm.iwait`; an async generator cannot yield the
+ * futures themselves, since yielding a thenable awaits it).
+ */
+export async function* iwait<T>(futures: Iterable<Future<T>>): AsyncGenerator<T> {
+  const pending = new Map<number, Promise<[number, T]>>();
+  let key = 0;
+  for (const f of futures) {
+    const k = key++;
+    pending.set(k, f.get().then((v) => [k, v]));
+  }
+  while (pending.size) {
+    const [done, value] = await Promise.race(pending.values());
+    pending.delete(done);
+    yield value;
+  }
+}
+
+registerExtension<Future>(
+  {
+    id: 2,
+    matches: (v): v is Future => v instanceof Future,
+    encode(w, f) {
+      w.u32(f.pe);
+      w.u32(f.id);
+    },
+    decode(r) {
+      return new Future(r.u32(), r.u32());
+    },
+  },
+  [Future],
+);

@@ -1,0 +1,71 @@
+/**
+ * Chare classes by name. Every PE runs the same program, registers the same
+ * classes and so assigns the same method ids: a method id in a message means
+ * the same method everywhere.
+ */
+import type { Chare } from './chare';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ChareClass<T extends Chare = Chare> = abstract new (...args: any[]) => T;
+
+export interface ChareClassInfo {
+  readonly name: string;
+  readonly cls: ChareClass;
+  /** Entry-method names, sorted: the index is the method id. */
+  readonly methods: readonly string[];
+  readonly methodIds: ReadonlyMap<string, number>;
+  /** Set by the proxy module: prototypes of the proxies of this class. */
+  proxyPrototypes?: unknown;
+}
+
+/** Names a proxy uses for itself; a chare method with one of these names would be unreachable. */
+export const RESERVED_METHOD_NAMES = new Set(['ret', 'awaitable', 'at', 'then', 'constructor']);
+
+const byName = new Map<string, ChareClassInfo>();
+const byClass = new Map<unknown, ChareClassInfo>();
+let basePrototype: object | undefined;
+
+/** Set once by chare.ts: method collection stops at the Chare base class. */
+export function setChareBase(prototype: object): void {
+  basePrototype = prototype;
+}
+
+export function registerClass(cls: ChareClass, name = cls.name): ChareClassInfo {
+  if (typeof cls !== 'function') throw new TypeError(`charm.register: expected a chare class, got ${typeof cls}`);
+  const existing = byClass.get(cls);
+  if (existing) return existing;
+  if (!basePrototype || !(cls.prototype instanceof (basePrototype.constructor as ChareClass))) {
+    throw new TypeError(`charm.register: class ${name} does not extend Chare`);
+  }
+  if (byName.has(name)) throw new Error(`charm.register: another class is already registered as "${name}"`);
+  const names = new Set<string>();
+  for (let proto = cls.prototype; proto && proto !== basePrototype; proto = Object.getPrototypeOf(proto)) {
+    for (const key of Object.getOwnPropertyNames(proto)) {
+      const descriptor = Object.getOwnPropertyDescriptor(proto, key);
+      if (key === 'constructor' || !descriptor || typeof descriptor.value !== 'function') continue;
+      if (RESERVED_METHOD_NAMES.has(key)) {
+        throw new Error(`charm.register: ${name}.${key} is a reserved name on proxies; rename the method`);
+      }
+      names.add(key);
+    }
+  }
+  const methods = [...names].sort();
+  if (methods.length > 0xffff) throw new Error(`charm.register: ${name} has too many methods`);
+  const info: ChareClassInfo = { name, cls, methods, methodIds: new Map(methods.map((m, i) => [m, i])) };
+  byName.set(name, info);
+  byClass.set(cls, info);
+  return info;
+}
+
+export function classInfo(cls: unknown, where: string): ChareClassInfo {
+  const info = byClass.get(cls);
+  if (info) return info;
+  const name = typeof cls === 'function' ? cls.name : String(cls);
+  throw new Error(`${where}: class ${name} is not registered; call charm.register(${name}) at module load, on every PE`);
+}
+
+export function classByName(name: string): ChareClassInfo {
+  const info = byName.get(name);
+  if (!info) throw new Error(`charmts: chare class "${name}" is not registered on this PE; register it at module load so every PE has it`);
+  return info;
+}

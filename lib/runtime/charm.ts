@@ -1,0 +1,160 @@
+/** The `charm` object: the runtime's public face. */
+import { mpi } from '../transport/binding';
+import { registerClass, classInfo, type ChareClass } from '../model/registry';
+import { isStarted, runtime } from '../model/context';
+import { Future, iwait } from '../model/future';
+import type { CollectionProxy, ElementProxy } from '../model/proxy';
+import { createChare, type ChareOptions } from '../collections/singletons';
+import { createGroup, groupRef, installGroupMember } from '../collections/groups';
+import { requestQuiescence } from '../quiescence';
+import { fatal } from '../errors';
+import { abortJob, requestExit, startRuntime } from './lifecycle';
+import { CharmRemote } from './charmGroup';
+
+/** Arguments of a constructor, or an empty list for constructors without parameters. */
+type CtorArgs<C extends ChareClass> = ConstructorParameters<C>;
+
+/** Collection id of the runtime's own group. */
+const CHARM_GROUP_ID = 0;
+
+registerClass(CharmRemote);
+
+/**
+ * The runtime. Every PE runs the same program: register chare classes at
+ * module load, then call `charm.start(main)`; `main` runs on PE 0.
+ */
+export class Charm {
+  /**
+   * Starts the runtime on this PE and runs `main(args)` on PE 0 once every
+   * PE is ready. The job runs until some PE calls `charm.exit()`.
+   *
+   * @example
+   * charm.start(async () => {
+   *   const g = charm.createGroup(Hello);
+   *   await g.awaitable.sayHi();
+   *   charm.exit();
+   * });
+   */
+  start(main: (args: string[]) => unknown): void {
+    if (typeof main !== 'function') throw new TypeError(`charm.start: main must be a function, got ${typeof main}`);
+    startRuntime(() => installGroupMember(groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')), []));
+    const rt = runtime();
+    if (rt.myPe !== 0) return;
+    setImmediate(() => {
+      try {
+        const result = main(process.argv.slice(2));
+        if (result instanceof Promise) result.catch((error: unknown) => fatal(error, 'on PE 0 in main'));
+      } catch (error) {
+        fatal(error, 'on PE 0 in main');
+      }
+    });
+  }
+
+  /** Ends the whole job with exit code `code` (default 0), from any PE. */
+  exit(code = 0): void {
+    if (!Number.isInteger(code) || code < 0 || code > 255) throw new RangeError(`charm.exit: code must be an integer 0..255, got ${String(code)}`);
+    requestExit(code);
+  }
+
+  /** Prints `message` and ends the whole job at once with a non-zero exit code. */
+  abort(message: string): never {
+    return abortJob(String(message));
+  }
+
+  /** Registers chare classes so every PE can create them by name. Usable as a class decorator. */
+  register<C extends ChareClass>(cls: C, ...more: ChareClass[] | [ClassDecoratorContext]): C {
+    registerClass(cls);
+    for (const other of more) if (typeof other === 'function') registerClass(other);
+    return cls;
+  }
+
+  /** This PE's number, 0..numPes()-1. */
+  myPe(): number {
+    return runtime('charm.myPe').myPe;
+  }
+
+  /** Number of PEs (MPI ranks) in the job. */
+  numPes(): number {
+    return runtime('charm.numPes').numPes;
+  }
+
+  /** Number of hosts the job runs on. */
+  numHosts(): number {
+    return runtime('charm.numHosts').numHosts;
+  }
+
+  /** This PE's host, 0..numHosts()-1 (hosts numbered by their lowest PE). */
+  myHost(): number {
+    const rt = runtime('charm.myHost');
+    return rt.hostOfPe[rt.myPe];
+  }
+
+  /** True once `charm.start` has run on this PE. */
+  isStarted(): boolean {
+    return isStarted();
+  }
+
+  /** Wall-clock time in seconds (MPI_Wtime). */
+  wallTime(): number {
+    return mpi.Wtime();
+  }
+
+  /** The runtime as a group: `charm.thisProxy[pe]` reaches the runtime on PE `pe`. */
+  get thisProxy(): CollectionProxy<CharmRemote> {
+    runtime('charm.thisProxy');
+    return groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')).proxy() as CollectionProxy<CharmRemote>;
+  }
+
+  /** Creates one chare of class `cls` on `options.onPE` (default: this PE). */
+  createChare<C extends ChareClass>(cls: C, args?: CtorArgs<C>, options?: ChareOptions): ElementProxy<InstanceType<C>> {
+    return createChare(cls, args ?? [], options);
+  }
+
+  /** Creates a group: one chare of class `cls` on every PE. */
+  createGroup<C extends ChareClass>(cls: C, args?: CtorArgs<C>): CollectionProxy<InstanceType<C>> {
+    return createGroup(cls, args ?? []);
+  }
+
+  /** A future for one value of type `T`, to pass to other chares. */
+  createFuture<T = void>(): Future<T>;
+  /** A future that completes with `count` values, in arrival order. */
+  createFuture<T>(count: number): Future<T[]>;
+  createFuture<T>(count?: number): Future<T> | Future<T[]> {
+    runtime('charm.createFuture');
+    if (count === undefined) return Future.create<T>(1, 'single');
+    if (!Number.isInteger(count) || count < 0) throw new RangeError(`charm.createFuture: count must be a non-negative integer, got ${String(count)}`);
+    return Future.create<T[]>(count, 'multi');
+  }
+
+  /** Yields the value of each future as it completes, in completion order. */
+  iwait<T>(futures: Iterable<Future<T>>): AsyncGenerator<T> {
+    return iwait(futures);
+  }
+
+  /** Resolves when the whole job is quiescent: no message in flight or being processed anywhere. */
+  waitQD(): Promise<void> {
+    const future = Future.create<void>(1, 'single');
+    requestQuiescence(future);
+    return future.get();
+  }
+
+  /** Calls `callback` (a function here, or a future anywhere) at the next quiescence. */
+  startQD(callback: Future<void> | (() => void)): void {
+    if (callback instanceof Future) {
+      runtime('charm.startQD');
+      requestQuiescence(callback);
+    } else if (typeof callback === 'function') {
+      this.waitQD().then(callback).catch((error: unknown) => fatal(error, `on PE ${this.myPe()} in a quiescence callback`));
+    } else {
+      throw new TypeError('charm.startQD: callback must be a function or a Future');
+    }
+  }
+
+  /** Resolves after `seconds`, without blocking the PE. */
+  sleep(seconds: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  }
+}
+
+/** The runtime of this PE. */
+export const charm = new Charm();

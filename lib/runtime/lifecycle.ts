@@ -1,0 +1,106 @@
+/**
+ * Start-up and shut-down of a PE: MPI initialization, handler wiring,
+ * running `main` on PE 0, and the exit protocol. An exit is requested from
+ * PE 0, which broadcasts it; every PE then flushes its output to PE 0 and
+ * acknowledges, so no line printed before `charm.exit` is lost; then all
+ * PEs finalize MPI and exit with the code.
+ */
+import { mpi } from '../transport/binding';
+import { Flag, Kind, beginMessage } from '../codec/envelope';
+import type { Reader } from '../codec/reader';
+import { Scheduler } from '../scheduler/scheduler';
+import { fatal, writeAll } from '../errors';
+import { runtime, setRuntime, isStarted } from '../model/context';
+import { receiveFutureValue } from '../model/future';
+import { receiveCall, receiveCreate } from '../collections/collections';
+import { flushStdout, receivePrint, routeStdoutToPe0 } from '../console/output';
+import { receiveQuiescence } from '../quiescence';
+
+const enum ExitStep {
+  Request = 0,
+  Exit = 1,
+  Done = 2,
+}
+
+let exiting = false;
+let exitCode = 0;
+let acknowledged = 0;
+
+/** Initializes MPI and this PE's runtime, runs `onStarted`, then starts the message loop. */
+export function startRuntime(onStarted: () => void): void {
+  if (isStarted()) throw new Error('charm.start: the runtime is already started');
+  const info = mpi.Init();
+  const scheduler = new Scheduler(info.rank, info.size);
+  const where = (): string => `on PE ${info.rank}`;
+  scheduler.onFatal = (error) => fatal(error, where());
+  process.on('uncaughtException', (error) => fatal(error, `${where()} (uncaught exception)`));
+  process.on('unhandledRejection', (error) => fatal(error, `${where()} (unhandled promise rejection: a failed call nobody awaited)`));
+  setRuntime({
+    myPe: info.rank,
+    numPes: info.size,
+    hostOfPe: info.hostOfRank,
+    numHosts: new Set(info.hostOfRank).size,
+    scheduler,
+  });
+  scheduler.on(Kind.Call, receiveCall);
+  scheduler.on(Kind.FutureValue, receiveFutureValue);
+  scheduler.on(Kind.Create, receiveCreate);
+  scheduler.on(Kind.Exit, receiveExit);
+  scheduler.on(Kind.Print, receivePrint);
+  scheduler.on(Kind.Quiescence, receiveQuiescence);
+  routeStdoutToPe0(runtime());
+  onStarted();
+  mpi.Barrier(); // every PE is ready before main runs anywhere
+  scheduler.start();
+}
+
+/** Ends the job with `code`, from any PE. */
+export function requestExit(code: number): void {
+  const rt = runtime('charm.exit');
+  beginMessage(rt.scheduler.writer, Kind.Exit, Flag.System, rt.myPe === 0 ? ExitStep.Exit : ExitStep.Request, code);
+  if (rt.myPe === 0) {
+    if (!exiting) rt.scheduler.broadcast();
+    exiting = true;
+  } else {
+    rt.scheduler.send(0);
+  }
+}
+
+/** Prints `message` and ends the whole job at once with a non-zero exit. */
+export function abortJob(message: string): never {
+  const pe = isStarted() ? `PE ${runtime().myPe}` : 'a PE';
+  writeAll(2, `charmts: abort on ${pe}: ${message}\n`);
+  return mpi.Abort(1);
+}
+
+function receiveExit(r: Reader): void {
+  const rt = runtime();
+  const step = r.view.getUint16(r.base + 6, true) as ExitStep;
+  const code = r.view.getUint32(r.base + 8, true);
+  if (step === ExitStep.Request) {
+    requestExit(code);
+  } else if (step === ExitStep.Exit) {
+    exitCode = code;
+    exiting = true;
+    // From here on only output and acknowledgements matter: calls still in flight are dropped.
+    for (const kind of [Kind.Call, Kind.Create, Kind.FutureValue, Kind.Quiescence]) rt.scheduler.on(kind, () => {});
+    flushStdout();
+    beginMessage(rt.scheduler.writer, Kind.Exit, Flag.System, ExitStep.Done, code);
+    rt.scheduler.send(0);
+    if (rt.myPe !== 0) finish(rt.scheduler);
+  } else if (++acknowledged === rt.numPes) {
+    finish(rt.scheduler);
+  }
+}
+
+/** Stops the loop, completes sends, and leaves MPI together with every PE. */
+function finish(scheduler: Scheduler): void {
+  scheduler.stop();
+  const deadline = Date.now() + 5000;
+  while (mpi.Progress() > 0 && Date.now() < deadline) {
+    // wait for our last messages (the acknowledgement) to leave
+  }
+  mpi.Barrier();
+  mpi.Finalize();
+  process.exit(exitCode);
+}

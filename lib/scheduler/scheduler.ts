@@ -1,0 +1,198 @@
+/**
+ * The per-PE message loop. It drains MPI and the local queue, dispatches
+ * each message to the handler of its kind, lets awaiting entry methods
+ * resume between messages (a microtask checkpoint), yields to libuv often
+ * enough for timers and stdin, and backs off to a short sleep when idle.
+ */
+import { mpi } from '../transport/binding';
+import { Reader } from '../codec/reader';
+import { Writer } from '../codec/writer';
+import { Flag, HEADER_BYTES, Kind } from '../codec/envelope';
+import { childrenOf } from '../tree';
+
+export type Handler = (r: Reader) => void;
+
+/** Keep polling without sleeping this long after the last message. */
+const SPIN_MS = 2;
+/** Longest stretch of work before letting libuv run timers and I/O. */
+const SLICE_MS = 10;
+/** Sleep between polls of an idle PE. */
+const IDLE_SLEEP_MS = 1;
+const ARENA_BYTES = 4 << 20;
+const MAX_BATCH = 1024;
+
+export interface PeCounters {
+  /** Counted (non-system) messages created and processed, for quiescence. */
+  created: number;
+  processed: number;
+  messagesSent: number;
+  bytesSent: number;
+  messagesReceived: number;
+  bytesReceived: number;
+}
+
+export class Scheduler {
+  readonly writer = new Writer();
+  readonly counters: PeCounters = { created: 0, processed: 0, messagesSent: 0, bytesSent: 0, messagesReceived: 0, bytesReceived: 0 };
+  private readonly handlers: Handler[] = new Array(Kind.Count);
+  private readonly reader = new Reader();
+  private readonly arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
+  private readonly arenaView = new DataView(this.arena.buffer, this.arena.byteOffset, this.arena.byteLength);
+  private readonly meta = new Int32Array(4 * MAX_BATCH);
+  private readonly large: ArrayBuffer[] = [];
+  private local: Uint8Array[] = [];
+  private running = false;
+  private lastActivity = 0;
+  private wakeSleeper: (() => void) | undefined;
+  private sleepTimer: NodeJS.Timeout | undefined;
+  /** Called when a handler throws: the error escaped every entry-method guard. */
+  onFatal: (error: unknown) => void = (e) => { throw e; };
+
+  constructor(readonly myPe: number, readonly numPes: number) {}
+
+  on(kind: Kind, handler: Handler): void {
+    this.handlers[kind] = handler;
+  }
+
+  start(): void {
+    this.running = true;
+    this.lastActivity = performance.now();
+    this.loop().catch((e) => this.onFatal(e));
+  }
+
+  stop(): void {
+    this.running = false;
+    this.wake();
+  }
+
+  /** Sends the message in `writer` (already begun and filled) to `dest`. */
+  send(dest: number, flags: number = this.writer.view.getUint8(5)): void {
+    const w = this.writer;
+    if (!(flags & Flag.System)) this.counters.created++;
+    if (dest === this.myPe) {
+      this.local.push(w.detach());
+      this.wake();
+      return;
+    }
+    const inline = w.finish();
+    this.counters.messagesSent++;
+    this.counters.bytesSent += inline.length + w.segmentBytes;
+    if (w.segments.length) mpi.Send(dest, inline, w.segments);
+    else mpi.Send(dest, inline);
+  }
+
+  /** Sends the message in `writer` to every PE down the spanning tree rooted here. */
+  broadcast(): void {
+    const w = this.writer;
+    w.view.setInt32(12, this.myPe, true);
+    const whole = w.detach();
+    const flags = whole[5];
+    if (!(flags & Flag.System)) this.counters.created += this.numPes;
+    this.forward(whole, this.myPe);
+    this.local.push(whole);
+    this.wake();
+  }
+
+  /** Passes a broadcast message on to this PE's children in the tree. */
+  private forward(message: Uint8Array, root: number): void {
+    for (const child of childrenOf(this.myPe, root, this.numPes)) {
+      this.counters.messagesSent++;
+      this.counters.bytesSent += message.length;
+      mpi.Send(child, message);
+    }
+  }
+
+  /**
+   * Delivers a held message again, later: for messages that arrived before
+   * their target existed. It was counted as processed when first held, so
+   * that count is taken back.
+   */
+  redeliver(message: Uint8Array): void {
+    if (!(message[5] & Flag.System)) this.counters.processed--;
+    this.local.push(message);
+    this.wake();
+  }
+
+  /** Wakes a sleeping loop (a local message or an exit arrived from outside it). */
+  private wake(): void {
+    if (this.wakeSleeper) {
+      clearTimeout(this.sleepTimer);
+      const wake = this.wakeSleeper;
+      this.wakeSleeper = undefined;
+      wake();
+    }
+  }
+
+  private async loop(): Promise<void> {
+    let sliceStart = performance.now();
+    while (this.running) {
+      const handled = (await this.drainRemote()) + (await this.drainLocal());
+      const now = performance.now();
+      if (handled > 0) {
+        this.lastActivity = now;
+        if (now - sliceStart < SLICE_MS) continue;
+      }
+      if (now - this.lastActivity < SPIN_MS || handled > 0) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      } else {
+        mpi.Progress();
+        await new Promise<void>((resolve) => {
+          this.wakeSleeper = resolve;
+          this.sleepTimer = setTimeout(() => {
+            this.wakeSleeper = undefined;
+            resolve();
+          }, IDLE_SLEEP_MS);
+        });
+      }
+      sliceStart = performance.now();
+    }
+  }
+
+  private async drainRemote(): Promise<number> {
+    const large = this.large;
+    const n = mpi.Drain(this.arena, this.meta, large, MAX_BATCH);
+    const meta = this.meta;
+    for (let i = 0; i < n; i++) {
+      const source = meta[4 * i];
+      const offset = meta[4 * i + 1];
+      const length = meta[4 * i + 2];
+      this.counters.messagesReceived++;
+      this.counters.bytesReceived += length;
+      if (offset >= 0) {
+        this.dispatch(this.arena, this.arenaView, offset, length, false, source);
+      } else {
+        const own = Buffer.from(large[-1 - offset]);
+        this.dispatch(own, new DataView(own.buffer), 0, length, true, source);
+      }
+      await undefined; // let entry methods resumed by this message run now
+    }
+    large.length = 0;
+    return n;
+  }
+
+  private async drainLocal(): Promise<number> {
+    const batch = this.local;
+    if (batch.length === 0) return 0;
+    this.local = [];
+    for (const message of batch) {
+      const own = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+      this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, this.myPe);
+      await undefined;
+    }
+    return batch.length;
+  }
+
+  private dispatch(buf: Buffer, view: DataView, base: number, length: number, owned: boolean, source: number): void {
+    const root = view.getInt32(base + 12, true);
+    if (root >= 0 && source !== this.myPe) this.forward(buf.subarray(base, base + length), root);
+    const kind = buf[base + 4];
+    const flags = buf[base + 5];
+    const r = this.reader;
+    r.reset(buf, view, base, length, owned, source);
+    r.pos = base + HEADER_BYTES;
+    if (!(flags & Flag.System)) this.counters.processed++;
+    const handler = this.handlers[kind];
+    if (!handler) throw new Error(`charmts: PE ${this.myPe} received a message of unknown kind ${kind}`);
+    handler(r);
+  }
+}

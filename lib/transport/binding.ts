@@ -1,0 +1,43 @@
+/** The native MPI binding, typed. Nothing but MPI calls lives behind it. */
+import * as path from 'path';
+
+export interface InitInfo {
+  rank: number;
+  size: number;
+  threadLevel: number;
+  threadFunneled: number;
+  /** Host number of every rank: ranks with the same processor name share one. */
+  hostOfRank: number[];
+  processorName: string;
+}
+
+export interface MpiBinding {
+  Init(): InitInfo;
+  /** Copies `header`; sends `payloads` in place when large. Returns bytes held by incomplete sends. */
+  Send(dest: number, header: Uint8Array, payloads?: ArrayBufferView[]): number;
+  /** Receives every arrived message (see binding/mpi_binding.cc for the layout). */
+  Drain(arena: Uint8Array, meta: Int32Array, large: ArrayBuffer[], maxMessages: number): number;
+  /** Completes finished sends; returns bytes held by incomplete ones. */
+  Progress(): number;
+  Barrier(): void;
+  Wtime(): number;
+  Abort(code: number): never;
+  Finalize(): void;
+}
+
+function load(): MpiBinding {
+  const root = path.resolve(__dirname, '..', '..', '..');
+  const candidates = ['build/Release/charmts_mpi.node', 'build/Debug/charmts_mpi.node'];
+  let lastError: unknown;
+  for (const candidate of candidates) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require(path.join(root, candidate)) as MpiBinding;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw new Error(`charmts: cannot load the MPI binding (run "make build"): ${String(lastError)}`);
+}
+
+export const mpi: MpiBinding = load();
