@@ -1,0 +1,56 @@
+# charmts: `make demo` and `make test` are all a fresh Debian machine needs.
+SHELL := /bin/bash
+NP ?= 2
+
+# mpirun refuses to run as root unless told; only the make targets and the
+# test harness say so, never the library.
+ifeq ($(shell id -u),0)
+export OMPI_ALLOW_RUN_AS_ROOT := 1
+export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
+SUDO :=
+else
+SUDO := sudo
+endif
+MPIRUN := mpirun --oversubscribe --bind-to none
+
+ADDON := build/Release/charmts_mpi.node
+TS_SOURCES := $(shell find lib test examples bench -name '*.ts' 2>/dev/null) tsconfig.json
+
+.PHONY: all deps build demo test bench docs clean
+
+all: build
+
+# Open MPI from Debian when mpicc or mpirun is missing.
+deps: node_modules/.installed
+	@if ! command -v mpicc >/dev/null || ! command -v mpirun >/dev/null; then \
+	  echo "Installing Open MPI (openmpi-bin, libopenmpi-dev)"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q openmpi-bin libopenmpi-dev; \
+	fi
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+build: deps $(ADDON) dist/.built
+
+$(ADDON): binding/mpi_binding.cc binding.gyp | deps
+	npx node-gyp rebuild
+
+dist/.built: $(TS_SOURCES) node_modules/.installed
+	npx tsc -p .
+	@touch $@
+
+demo: build
+	$(MPIRUN) -np 2 node dist/examples/hello/hello.js
+
+test: build
+	node dist/test/run.js
+
+bench: build
+	node dist/bench/run.js
+
+docs: deps
+	npx typedoc
+
+clean:
+	rm -rf build dist docs/api bench/results

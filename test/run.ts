@@ -1,0 +1,94 @@
+/**
+ * The test harness: runs every test program as a real MPI job (np 1, 2, 4,
+ * oversubscribed) and the process-level tests, which start mpirun jobs of
+ * their own, then prints `N passed, N failed` over every test of every job.
+ *
+ *   node dist/test/run.js [filter]
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const JOB_TIMEOUT_MS = 240_000;
+const dir = __dirname;
+const filter = process.argv[2];
+
+interface Job {
+  name: string;
+  command: string[];
+}
+
+const jobs: Job[] = [];
+for (const file of fs.readdirSync(dir).sort()) {
+  if (filter && !file.includes(filter)) continue;
+  const script = path.join(dir, file);
+  if (file.endsWith('.mpi.test.js')) {
+    for (const np of [1, 2, 4]) {
+      jobs.push({ name: `${file} np=${np}`, command: ['mpirun', '--oversubscribe', '--bind-to', 'none', '-np', String(np), 'node', script] });
+    }
+  } else if (file.endsWith('.test.js')) {
+    jobs.push({ name: file, command: ['node', script] });
+  }
+}
+
+function rootEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  if (process.getuid?.() === 0) {
+    env.OMPI_ALLOW_RUN_AS_ROOT = '1';
+    env.OMPI_ALLOW_RUN_AS_ROOT_CONFIRM = '1';
+  }
+  return env;
+}
+
+function run(job: Job): Promise<{ output: string; code: number | null; timedOut: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn(job.command[0], job.command.slice(1), { env: rootEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }, JOB_TIMEOUT_MS);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ output, code, timedOut });
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  let passed = 0;
+  let failed = 0;
+  const started = Date.now();
+  for (const job of jobs) {
+    const t0 = Date.now();
+    const { output, code, timedOut } = await run(job);
+    const total = Number(/Total:\s+(\d+)/.exec(output)?.[1] ?? NaN);
+    const ok = Number(/Passed:\s+(\d+)/.exec(output)?.[1] ?? NaN);
+    let jobPassed = 0;
+    let jobFailed = 0;
+    if (Number.isNaN(total) || Number.isNaN(ok)) {
+      jobFailed = 1; // the job died before reporting
+    } else {
+      jobPassed = ok;
+      jobFailed = total - ok;
+      if (code !== 0 && jobFailed === 0) jobFailed = 1; // it reported success but did not exit cleanly
+    }
+    const status = timedOut ? 'TIMEOUT' : jobFailed ? 'FAIL' : 'ok';
+    process.stdout.write(`${status.padEnd(7)} ${job.name.padEnd(34)} ${jobPassed} passed, ${jobFailed} failed (${((Date.now() - t0) / 1000).toFixed(1)} s, exit ${code})\n`);
+    if (jobFailed || timedOut) process.stdout.write(output.replace(/^/gm, '    | ') + '\n');
+    passed += jobPassed;
+    failed += jobFailed;
+  }
+  process.stdout.write(`\n${jobs.length} jobs in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+void main();
