@@ -32,7 +32,7 @@ for (const file of fs.readdirSync(dir).sort()) {
 }
 
 function rootEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_DISABLE_COLORS: '1' };
   if (process.getuid?.() === 0) {
     env.OMPI_ALLOW_RUN_AS_ROOT = '1';
     env.OMPI_ALLOW_RUN_AS_ROOT_CONFIRM = '1';
@@ -73,8 +73,8 @@ async function main(): Promise<void> {
     const ok = Number(/Passed:\s+(\d+)/.exec(output)?.[1] ?? NaN);
     let jobPassed = 0;
     let jobFailed = 0;
-    if (Number.isNaN(total) || Number.isNaN(ok)) {
-      jobFailed = 1; // the job died before reporting
+    if (Number.isNaN(total) || Number.isNaN(ok) || total === 0) {
+      jobFailed = 1; // the job died before reporting, or ran nothing
     } else {
       jobPassed = ok;
       jobFailed = total - ok;

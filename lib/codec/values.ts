@@ -268,10 +268,10 @@ function typedView(ctor: TypedArrayConstructor, buffer: ArrayBuffer, offset: num
 }
 
 /** Encodes a list of call arguments, naming the argument at fault on error. */
-export function encodeArgs(w: Writer, args: readonly unknown[], where: string): void {
-  if (args.length > 255) throw new SerializationError(where, 'more than 255 arguments');
+export function encodeArgs(w: Writer, args: readonly unknown[]): void {
+  if (args.length > 255) throw new SerializationError('arguments', 'more than 255 arguments');
   w.u8(args.length);
-  for (let i = 0; i < args.length; i++) encodeValue(w, args[i], `${where}: argument ${i}`);
+  for (let i = 0; i < args.length; i++) encodeValue(w, args[i], `argument ${i}`);
 }
 
 export function decodeArgs(r: Reader): unknown[] {

@@ -82,7 +82,7 @@ export function beginCreate(kind: CollectionKind, id: number, info: ChareClassIn
   const w = runtime().scheduler.writer;
   beginMessage(w, Kind.Create, 0, kind, id);
   w.str(info.name);
-  withContext(`${info.name} constructor`, () => encodeArgs(w, args, 'argument'));
+  withContext(`${info.name} constructor`, () => encodeArgs(w, args));
   return w;
 }
 
@@ -150,7 +150,7 @@ export function sendCall(
   if (mode !== CallMode.Send) flags |= Flag.Reply | (mode === CallMode.Completion ? Flag.CompletionOnly : 0);
   beginMessage(w, Kind.Call, flags, method, ref.id);
   if (index !== undefined) encodeValue(w, index, 'index');
-  withContext(`${ref.info.name}.${ref.info.methods[method]}`, () => encodeArgs(w, args, 'argument'));
+  withContext(`${ref.info.name}.${ref.info.methods[method]}`, () => encodeArgs(w, args));
   let future: Future<unknown> | undefined;
   if (mode !== CallMode.Send) {
     const futureMode: FutureMode = !gather ? 'single' : mode === CallMode.Completion ? 'count' : 'slots';

@@ -19,6 +19,8 @@ interface Slot {
   values: unknown[];
   remaining: number;
   mode: FutureMode;
+  /** Rejected already: later replies (from other members) are counted and dropped. */
+  failed: boolean;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -34,8 +36,13 @@ const enum Reply {
 /**
  * A value of type `T` that will arrive later. Await it (it is thenable), or
  * call `get()`. Any chare holding it can fulfil it with `send(value)`.
+ * A multi-value future (`charm.createFuture<V>(n)`) is a `Future<V[], V>`:
+ * each `send` gives one `V`, and it completes with all `n` of them.
+ *
+ * @typeParam T - what awaiting the future gives
+ * @typeParam Sent - what one `send` takes
  */
-export class Future<T = unknown> implements PromiseLike<T> {
+export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
   private promise: Promise<T> | undefined;
 
   /** @internal Use `charm.createFuture()`. */
@@ -55,6 +62,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
         values: mode === 'slots' ? new Array(expected) : [],
         remaining: expected,
         mode,
+        failed: false,
         resolve: resolve as (v: unknown) => void,
         reject,
       });
@@ -78,8 +86,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this.get().then(onfulfilled, onrejected);
   }
 
-  /** Fulfils the future with `value`, from any PE. */
-  send(value?: T): void {
+  /** Fulfils the future with `value` (one of its values, for a multi-value future), from any PE. */
+  send(value?: Sent): void {
     sendReply(this.pe, this.id, -1, Reply.Value, value);
   }
 
@@ -97,6 +105,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
 function sendReply(pe: number, id: number, slot: number, reply: Reply, value: unknown): void {
   const rt = runtime();
+  if (pe === rt.myPe) {
+    // A future of this PE is fulfilled at once: the waiting entry method
+    // resumes before the next message, as after any await.
+    deliver(id, slot, reply, value);
+    return;
+  }
   const w = rt.scheduler.writer;
   beginMessage(w, Kind.FutureValue, 0, reply, id);
   w.i32(slot);
@@ -107,25 +121,36 @@ function sendReply(pe: number, id: number, slot: number, reply: Reply, value: un
 function complete(id: number): void {
   const slot = open.get(id)!;
   open.delete(id);
-  slot.resolve(slot.mode === 'single' ? slot.values[0] : slot.mode === 'count' ? undefined : slot.values);
+  if (!slot.failed) slot.resolve(slot.mode === 'single' ? slot.values[0] : slot.mode === 'count' ? undefined : slot.values);
 }
 
 /** Handler of Kind.FutureValue messages. */
 export function receiveFutureValue(r: Reader): void {
-  const reply = r.view.getUint16(r.base + 6, true);
+  const reply = r.view.getUint16(r.base + 6, true) as Reply;
   const id = r.view.getUint32(r.base + 8, true);
   const slotIndex = r.i32();
-  const value = decodeValue(r);
+  deliver(id, slotIndex, reply, decodeValue(r));
+}
+
+/**
+ * Set when a future completes: code awaiting it resumes in microtasks, and
+ * the scheduler lets those run before it dispatches the next message.
+ */
+export const resumption = { pending: false };
+
+function deliver(id: number, slotIndex: number, reply: Reply, value: unknown): void {
+  resumption.pending = true;
   const slot = open.get(id);
-  if (!slot) throw new Error(`charmts: PE ${runtime().myPe} received a value for future ${id}, which is not waiting for one (sent twice?)`);
-  if (reply === Reply.Error) {
+  if (!slot) throw new Error(`charmts: PE ${runtime().myPe} received a value for future ${id}, which is not waiting for one (was it sent more values than it expects?)`);
+  if (reply === Reply.Error && !slot.failed) {
     const e = value as { message: string; name: string; stack: string; where: string; pe: number };
-    open.delete(id);
+    slot.failed = true;
     slot.reject(new RemoteError(e.message, e.pe, e.where, e.stack, e.name));
-    return;
+  } else if (slot.mode === 'slots' && slotIndex >= 0) {
+    slot.values[slotIndex] = value;
+  } else if (slot.mode !== 'count') {
+    slot.values.push(value);
   }
-  if (slot.mode === 'slots' && slotIndex >= 0) slot.values[slotIndex] = value;
-  else if (slot.mode !== 'count') slot.values.push(value);
   if (--slot.remaining === 0) complete(id);
 }
 

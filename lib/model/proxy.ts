@@ -12,24 +12,28 @@ import type { Future } from './future';
 
 /** Names of the entry methods of chare class `T`. */
 export type EntryMethodNames<T> = {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   [K in keyof T]-?: K extends keyof Chare<any> ? never : T[K] extends (...args: any) => any ? K : never;
 }[keyof T] &
   string;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Args<F> = F extends (...args: infer A) => any ? A : never;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Result<F> = F extends (...args: any) => infer R ? Awaited<R> : never;
 
+// The call maps below are homomorphic (they map `keyof T`) so that they also
+// resolve for the polymorphic `this` inside a chare class; members that are
+// not methods map to `never`.
+type Send<F> = F extends (...args: infer A) => any ? (...args: A) => void : never;
+type ResultOf<F> = F extends (...args: infer A) => any ? (...args: A) => Future<Result<F>> : never;
+type GatherOf<F> = F extends (...args: infer A) => any ? (...args: A) => Future<Result<F>[]> : never;
+type CompletionOf<F> = F extends (...args: infer A) => any ? (...args: A) => Future<void> : never;
+
 /** Fire-and-forget calls. */
-export type SendCalls<T> = { readonly [K in EntryMethodNames<T>]: (...args: Args<T[K]>) => void };
+export type SendCalls<T> = { readonly [K in keyof T]: Send<T[K]> };
 /** Calls that return a future of each method's result. */
-export type ResultCalls<T> = { readonly [K in EntryMethodNames<T>]: (...args: Args<T[K]>) => Future<Result<T[K]>> };
+export type ResultCalls<T> = { readonly [K in keyof T]: ResultOf<T[K]> };
 /** Calls that return a future of the results of every member, in member order. */
-export type GatherCalls<T> = { readonly [K in EntryMethodNames<T>]: (...args: Args<T[K]>) => Future<Result<T[K]>[]> };
+export type GatherCalls<T> = { readonly [K in keyof T]: GatherOf<T[K]> };
 /** Calls that return a future completing when the method has finished (everywhere). */
-export type CompletionCalls<T> = { readonly [K in EntryMethodNames<T>]: (...args: Args<T[K]>) => Future<void> };
+export type CompletionCalls<T> = { readonly [K in keyof T]: CompletionOf<T[K]> };
 
 /** Proxy to one chare: `p.m(x)` sends, `p.ret.m(x)` returns a Future of the result, `p.awaitable.m(x)` of completion. */
 export type ElementProxy<T> = SendCalls<T> & {

@@ -118,12 +118,12 @@ export class Charm {
   /** A future for one value of type `T`, to pass to other chares. */
   createFuture<T = void>(): Future<T>;
   /** A future that completes with `count` values, in arrival order. */
-  createFuture<T>(count: number): Future<T[]>;
-  createFuture<T>(count?: number): Future<T> | Future<T[]> {
+  createFuture<T>(count: number): Future<T[], T>;
+  createFuture<T>(count?: number): Future<T> | Future<T[], T> {
     runtime('charm.createFuture');
     if (count === undefined) return Future.create<T>(1, 'single');
     if (!Number.isInteger(count) || count < 0) throw new RangeError(`charm.createFuture: count must be a non-negative integer, got ${String(count)}`);
-    return Future.create<T[]>(count, 'multi');
+    return Future.create<T[]>(count, 'multi') as Future<T[], T>;
   }
 
   /** Yields the value of each future as it completes, in completion order. */

@@ -9,6 +9,7 @@ import { Reader } from '../codec/reader';
 import { Writer } from '../codec/writer';
 import { Flag, HEADER_BYTES, Kind } from '../codec/envelope';
 import { childrenOf } from '../tree';
+import { resumption } from '../model/future';
 
 export type Handler = (r: Reader) => void;
 
@@ -29,6 +30,16 @@ export interface PeCounters {
   bytesSent: number;
   messagesReceived: number;
   bytesReceived: number;
+}
+
+/**
+ * Resolves once the microtask queue is empty: Node runs nextTick callbacks
+ * only after draining every promise job, however long the chain of
+ * then-callbacks between a completed future and the code awaiting it.
+ */
+function settle(): Promise<void> {
+  resumption.pending = false;
+  return new Promise((resolve) => process.nextTick(resolve));
 }
 
 export class Scheduler {
@@ -164,7 +175,7 @@ export class Scheduler {
         const own = Buffer.from(large[-1 - offset]);
         this.dispatch(own, new DataView(own.buffer), 0, length, true, source);
       }
-      await undefined; // let entry methods resumed by this message run now
+      if (resumption.pending) await settle();
     }
     large.length = 0;
     return n;
@@ -177,7 +188,7 @@ export class Scheduler {
     for (const message of batch) {
       const own = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
       this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, this.myPe);
-      await undefined;
+      if (resumption.pending) await settle();
     }
     return batch.length;
   }

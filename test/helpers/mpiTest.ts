@@ -18,6 +18,7 @@ export const suite = uvu.suite;
 
 /** Starts the runtime; on PE 0 runs every test defined, then ends the job. */
 export function runTests(): void {
+  test.run();
   charm.start(async () => {
     await uvu.exec();
     charm.exit(process.exitCode ? 1 : 0);

@@ -1,0 +1,307 @@
+// The programming model in a real MPI job: chares, groups, proxies,
+// futures, the charm group, quiescence, and errors at the caller.
+import * as assert from 'uvu/assert';
+import { test, runTests } from './helpers/mpiTest';
+import { charm, Chare, Future, RemoteError, SerializationError, type CollectionProxy, type ElementProxy } from '../lib';
+
+class Member extends Chare {
+  hits = 0;
+  seen: unknown[] = [];
+
+  whoAmI(): { pe: number; index: number } {
+    return { pe: charm.myPe(), index: this.thisIndex };
+  }
+  hit(): void {
+    this.hits++;
+  }
+  count(): number {
+    return this.hits;
+  }
+  keep(value: unknown): void {
+    this.seen.push(value);
+  }
+  kept(): unknown[] {
+    return this.seen;
+  }
+  echo<T>(value: T): T {
+    return value;
+  }
+  async slowDouble(x: number): Promise<number> {
+    await charm.sleep(0.01);
+    return 2 * x;
+  }
+  fail(message: string): void {
+    throw new TypeError(message);
+  }
+  async failLater(message: string): Promise<void> {
+    await charm.sleep(0.001);
+    throw new RangeError(message);
+  }
+  /** Calls `target.hit()` through a proxy received as an argument. */
+  relay(target: ElementProxy<Member>): void {
+    target.hit();
+  }
+  fulfil(future: Future<string>, value: string): void {
+    future.send(value);
+  }
+  /** Sends a value to the member on the next PE, `hops` times around the ring. */
+  ring(hops: number, done: Future<number>): void {
+    if (hops === 0) done.send(charm.myPe());
+    else this.thisProxy[(this.thisIndex + 1) % charm.numPes()].ring(hops - 1, done);
+  }
+  /** Starts `fanout` chained messages to random members, each continuing `depth` more times. */
+  cascade(depth: number): void {
+    this.hits++;
+    if (depth > 0) for (let i = 0; i < 2; i++) this.thisProxy[(this.thisIndex + i + 1) % charm.numPes()].cascade(depth - 1);
+  }
+  proxyOfSelf(this: Member): ElementProxy<Member> {
+    return this.thisElement;
+  }
+}
+charm.register(Member);
+
+class Solo extends Chare {
+  constructor(readonly label: string) {
+    super();
+  }
+  where(): { pe: number; label: string } {
+    return { pe: charm.myPe(), label: this.label };
+  }
+}
+charm.register(Solo);
+
+/** Records the order in which things happen on one PE. */
+class Order extends Chare {
+  log: string[] = [];
+  waiting: Future<string> | undefined;
+  async waiter(): Promise<void> {
+    this.waiting = charm.createFuture<string>();
+    this.log.push('wait');
+    const v = await this.waiting;
+    this.log.push(`resumed:${v}`);
+  }
+  release(): void {
+    this.log.push('release');
+    this.waiting!.send('x');
+  }
+  after(): void {
+    this.log.push('after');
+  }
+  result(): string[] {
+    return this.log;
+  }
+}
+charm.register(Order);
+
+class NotRegistered extends Chare {}
+
+let group: CollectionProxy<Member>;
+
+test('main runs on PE 0 with the program arguments', () => {
+  assert.is(charm.myPe(), 0);
+  assert.ok(Array.isArray(process.argv));
+  assert.ok(charm.numPes() >= 1);
+});
+
+test('host layout: one host here, PEs on host 0', async () => {
+  assert.is(charm.numHosts(), 1);
+  assert.is(charm.myHost(), 0);
+  const hosts = await charm.thisProxy.ret.myHost();
+  assert.equal(hosts, new Array(charm.numPes()).fill(0));
+});
+
+test('the charm group answers for each PE', async () => {
+  for (let pe = 0; pe < charm.numPes(); pe++) assert.is(await charm.thisProxy[pe].ret.myPe(), pe);
+  assert.equal(await charm.thisProxy.ret.numPes(), new Array(charm.numPes()).fill(charm.numPes()));
+});
+
+test('group: one member per PE, thisIndex is the PE, broadcast results in PE order', async () => {
+  group = charm.createGroup(Member);
+  const all = await group.ret.whoAmI();
+  assert.equal(all, Array.from({ length: charm.numPes() }, (_, pe) => ({ pe, index: pe })));
+  const last = charm.numPes() - 1;
+  assert.equal(await group[last].ret.whoAmI(), { pe: last, index: last });
+  assert.equal(await group.at(last).ret.whoAmI(), { pe: last, index: last });
+});
+
+test('broadcast reaches every member exactly once; awaitable completes after all', async () => {
+  for (let i = 0; i < 5; i++) group.hit();
+  await group.awaitable.hit();
+  assert.equal(await group.ret.count(), new Array(charm.numPes()).fill(6));
+});
+
+test('fire-and-forget calls from one sender arrive in order', async () => {
+  const target = group[charm.numPes() - 1];
+  for (let i = 0; i < 200; i++) target.keep(i);
+  const kept = (await target.ret.kept()) as number[];
+  assert.equal(kept.slice(-200), Array.from({ length: 200 }, (_, i) => i));
+});
+
+test('async entry methods: ret waits for the returned promise', async () => {
+  const results = await Promise.all([0, 1, 2].map((x) => group[x % charm.numPes()].ret.slowDouble(x)));
+  assert.equal(results, [0, 2, 4]);
+});
+
+test('values survive the trip: numbers, strings, nested objects, Map, Set, Date, BigInt, typed arrays', async () => {
+  const big = new Float64Array(100_000).map((_, i) => i * 0.5);
+  const value = {
+    ints: [0, -1, 2 ** 31 - 1, -(2 ** 31)],
+    floats: [0.5, -0, NaN, Infinity, 1e300, 2 ** 40],
+    text: ['', 'ascii', 'ünïcødé ✓ 𝄞'],
+    flags: [true, false, null, undefined],
+    nested: { a: { b: { c: [1, [2, [3]]] } } },
+    map: new Map<unknown, unknown>([['k', 1], [2, { x: 'y' }]]),
+    set: new Set([1, 'two', 3]),
+    date: new Date(1_700_000_000_000),
+    bigint: 12345678901234567890n,
+    small: new Int16Array([1, -2, 3]),
+    big,
+    bytes: Buffer.from('buffer bytes'),
+    u64: new BigUint64Array([1n, 2n ** 63n]),
+  };
+  for (let pe = 0; pe < charm.numPes(); pe++) {
+    const back = (await group[pe].ret.echo(value)) as typeof value;
+    assert.equal(back.ints, value.ints);
+    assert.ok(Object.is(back.floats[1], -0));
+    assert.ok(Number.isNaN(back.floats[2]));
+    assert.equal(back.floats.slice(3), value.floats.slice(3));
+    assert.equal(back.text, value.text);
+    assert.equal(back.flags, value.flags);
+    assert.equal(back.nested, value.nested);
+    assert.equal([...back.map], [...value.map]);
+    assert.equal([...back.set], [...value.set]);
+    assert.is(back.date.getTime(), value.date.getTime());
+    assert.is(back.bigint, value.bigint);
+    assert.instance(back.small, Int16Array);
+    assert.equal([...back.small], [1, -2, 3]);
+    assert.instance(back.big, Float64Array);
+    assert.is(back.big.length, big.length);
+    assert.is(back.big[99_999], 99_999 * 0.5);
+    assert.ok(Buffer.isBuffer(back.bytes));
+    assert.is(back.bytes.toString(), 'buffer bytes');
+    assert.equal([...back.u64], [1n, 2n ** 63n]);
+  }
+});
+
+test('a 4 MiB typed array arrives intact', async () => {
+  const data = new Uint32Array(1 << 20).map((_, i) => (i * 2654435761) >>> 0);
+  const back = (await group[charm.numPes() - 1].ret.echo(data)) as Uint32Array;
+  assert.is(back.length, data.length);
+  let same = true;
+  for (let i = 0; i < data.length; i++) if (back[i] !== data[i]) same = false;
+  assert.ok(same);
+});
+
+test('local sends do not alias: mutating an argument after the call changes nothing', async () => {
+  const arr = [1, 2, 3];
+  const typed = new Float64Array([1, 2]);
+  group[0].keep(arr);
+  group[0].keep(typed);
+  arr.push(4);
+  typed[0] = 99;
+  const kept = (await group[0].ret.kept()) as unknown[];
+  assert.equal(kept.slice(-2)[0], [1, 2, 3]);
+  assert.equal([...(kept.slice(-1)[0] as Float64Array)], [1, 2]);
+});
+
+test('an awaiting entry method resumes before the next message is processed', async () => {
+  const o = charm.createChare(Order, [], { onPE: 0 });
+  o.waiter();
+  o.release();
+  o.after();
+  assert.equal(await o.ret.result(), ['wait', 'release', 'resumed:x', 'after']);
+});
+
+test('singletons: created on onPE, constructor arguments arrive', async () => {
+  for (let pe = 0; pe < charm.numPes(); pe++) {
+    const s = charm.createChare(Solo, [`s${pe}`], { onPE: pe });
+    assert.equal(await s.ret.where(), { pe, label: `s${pe}` });
+  }
+  const here = charm.createChare(Solo, ['here']);
+  assert.equal(await here.ret.where(), { pe: 0, label: 'here' });
+});
+
+test('proxies travel as arguments and results', async () => {
+  const last = charm.numPes() - 1;
+  const before = await group[last].ret.count();
+  group[0].relay(group[last]);
+  const self = await group[last].ret.proxyOfSelf();
+  await self.awaitable.hit();
+  assert.is(await group[last].ret.count(), before + 2);
+});
+
+test('futures: created explicitly, sent from another chare, multi-value, iwait', async () => {
+  const f = charm.createFuture<string>();
+  group[charm.numPes() - 1].fulfil(f, 'from afar');
+  assert.is(await f, 'from afar');
+  assert.is(await f.get(), 'from afar');
+
+  const many = charm.createFuture<number>(3);
+  for (let i = 0; i < 3; i++) many.send(i);
+  assert.equal((await many).sort(), [0, 1, 2]);
+
+  const futures = [0, 1, 2].map((x) => group[x % charm.numPes()].ret.slowDouble(x));
+  const seen: number[] = [];
+  for await (const v of charm.iwait(futures)) seen.push(v);
+  assert.equal(seen.sort(), [0, 2, 4]);
+});
+
+test('messages go around the ring of PEs', async () => {
+  const done = charm.createFuture<number>();
+  group[0].ring(10 * charm.numPes(), done);
+  assert.is(await done, 0);
+});
+
+test('an error in an entry method rejects the caller\'s future with message, PE and remote stack', async () => {
+  const last = charm.numPes() - 1;
+  try {
+    await group[last].ret.fail('bad input');
+    assert.unreachable('should have thrown');
+  } catch (error) {
+    assert.instance(error, RemoteError);
+    const e = error as RemoteError;
+    assert.is(e.pe, last);
+    assert.is(e.remoteName, 'TypeError');
+    assert.match(e.message, 'bad input');
+    assert.match(e.message, `PE ${last}`);
+    assert.match(e.message, 'Member.fail');
+    assert.match(e.remoteStack, 'fail');
+  }
+  try {
+    await group.awaitable.failLater('async failure');
+    assert.unreachable('should have thrown');
+  } catch (error) {
+    assert.match((error as Error).message, 'async failure');
+  }
+});
+
+test('quiescence: waitQD returns once every cascade of messages is done', async () => {
+  const before = (await group.ret.count()).reduce((a, b) => a + b, 0);
+  group[0].cascade(8);
+  await charm.waitQD();
+  const after = (await group.ret.count()).reduce((a, b) => a + b, 0);
+  assert.is(after - before, 2 ** 9 - 1);
+  const f = charm.createFuture();
+  group.cascade(2);
+  charm.startQD(f);
+  await f;
+  const last = (await group.ret.count()).reduce((a, b) => a + b, 0);
+  assert.is(last - after, charm.numPes() * 7);
+});
+
+test('bad input: unregistered class, unknown method, unserializable arguments, onPE out of range', () => {
+  assert.throws(() => charm.createGroup(NotRegistered), /NotRegistered is not registered.*charm\.register/);
+  assert.throws(() => charm.createChare(NotRegistered), /NotRegistered is not registered/);
+  const untyped = group[0] as unknown as Record<string, (...a: unknown[]) => void>;
+  assert.throws(() => untyped.noSuchMethod(1), /Member has no entry method "noSuchMethod"/);
+  assert.throws(() => group[0].keep(() => 1), (e: Error) => e instanceof SerializationError && /Member\.keep: argument 0: a function/.test(e.message));
+  assert.throws(() => group.keep({ nested: [Symbol('s')] }), /Member\.keep: argument 0\.nested\[0\]: a symbol/);
+  assert.throws(() => charm.createChare(Solo, ['x'], { onPE: charm.numPes() }), /onPE \d+ is out of range/);
+  assert.throws(() => charm.createChare(Solo, ['x'], { onPE: -1 }), /onPE -1 is out of range/);
+  assert.throws(() => group[charm.numPes()], /index \d+ is out of range/);
+  assert.throws(() => new Member(), /create it with charm\.createChare/);
+  class Plain {}
+  assert.throws(() => charm.register(Plain as never), /does not extend Chare/);
+});
+
+runTests();
