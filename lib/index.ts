@@ -20,5 +20,10 @@ export type {
 } from './model/proxy';
 export type { ChareClass } from './model/registry';
 export type { ChareOptions } from './collections/singletons';
+export type { ArrayProxy, ArrayElementProxy, ArrayDims, ArrayOptions, InsertOptions } from './collections/arrays';
+export type { ArrayIndex, ArrayMapFunction } from './collections/arrayIndex';
+export { Reducer, type Statistics } from './reductions/reducers';
+export { Callback, type ReductionTarget } from './reductions/targets';
+export type { MigrationHooks } from './migration/state';
 export { RemoteError } from './errors';
 export { SerializationError } from './codec/values';

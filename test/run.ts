@@ -9,7 +9,8 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
-const JOB_TIMEOUT_MS = 240_000;
+/** A job still running after this long is killed and counted as failed (CHARMTS_TEST_TIMEOUT seconds). */
+const JOB_TIMEOUT_MS = Number(process.env.CHARMTS_TEST_TIMEOUT ?? 240) * 1000;
 const dir = __dirname;
 const filter = process.argv[2];
 

@@ -21,6 +21,8 @@ export const enum Kind {
   Exit,
   Print,
   Quiescence,
+  Reduction,
+  ArrayControl,
   Count, // number of kinds
 }
 

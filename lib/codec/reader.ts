@@ -67,7 +67,8 @@ export class Reader {
   }
   /** The whole message, as a fresh copy (to hold it for later). */
   copyMessage(): Uint8Array {
-    return this.buf.slice(this.base, this.base + this.length);
+    // Uint8Array's slice copies (Buffer's would not).
+    return Uint8Array.prototype.slice.call(this.buf, this.base, this.base + this.length);
   }
   /** `n` inline bytes, as a fresh copy. */
   bytesCopy(n: number): ArrayBuffer {

@@ -8,11 +8,11 @@ import { Flag, Kind, beginMessage } from '../codec/envelope';
 import { decodeArgs, encodeArgs, decodeValue, encodeValue, SerializationError, registerExtension } from '../codec/values';
 import type { Reader } from '../codec/reader';
 import type { Writer } from '../codec/writer';
-import { constructWith, type Chare, type ChareIndex } from '../model/chare';
+import { constructWith, type Chare, type ChareIndex, type MemberServices, type MemberState } from '../model/chare';
 import { classByName, type ChareClassInfo } from '../model/registry';
 import { runtime } from '../model/context';
 import { Future, type FutureMode } from '../model/future';
-import { invoke, readReply, SLOT_OF_MEMBER, type ReplyTo } from '../model/invoke';
+import { invoke, readReply, SLOT_OF_MEMBER } from '../model/invoke';
 import { CallMode, isProxy, type CallTarget, type CollectionRef } from '../model/proxy';
 import { fatal } from '../errors';
 
@@ -37,6 +37,10 @@ export interface LocalCollection {
   readonly ref: CollectionRef & { readonly kind: CollectionKind };
   /** Delivers a call (reader positioned after the header). */
   deliver(r: Reader, flags: number, method: number): void;
+  /** Handles a reduction message (reader positioned after the header). */
+  receiveReduction(r: Reader): void;
+  /** Handles a collection-specific control message (arrays). */
+  receiveControl?(r: Reader): void;
 }
 
 const kinds = new Map<CollectionKind, KindHandler>();
@@ -68,10 +72,15 @@ export function install(collection: LocalCollection): void {
   }
 }
 
+/** A fresh member state; `next` is the first reduction number per stream. */
+export function newMemberState(services: MemberServices, next: number[] = [0, 0], bcastSeq = 0, epoch = 0): MemberState {
+  return { services, next, bcastSeq, epoch, running: 0, migrateTo: -1 };
+}
+
 /** Constructs a member with its identity set, reporting constructor errors as fatal. */
-export function construct(ref: CollectionRef, index: ChareIndex, args: unknown[]): Chare<never> {
+export function construct(ref: CollectionRef, index: ChareIndex, args: unknown[], member: MemberState): Chare<never> {
   try {
-    return constructWith({ collection: ref, index }, () => new (ref.info.cls as unknown as new (...a: unknown[]) => Chare<never>)(...args));
+    return constructWith({ index, member }, () => new (ref.info.cls as unknown as new (...a: unknown[]) => Chare<never>)(...args));
   } catch (error) {
     fatal(error, `on PE ${runtime().myPe} constructing ${ref.info.name} (index ${JSON.stringify(index)})`);
   }
@@ -98,24 +107,36 @@ export function receiveCreate(r: Reader): void {
 
 export function receiveCall(r: Reader): void {
   const base = r.base;
-  const flags = r.buf[base + 5];
-  const method = r.view.getUint16(base + 6, true);
-  const id = r.view.getUint32(base + 8, true);
-  const collection = local.get(id);
-  if (collection) {
-    collection.deliver(r, flags, method);
-    return;
-  }
+  const collection = local.get(r.view.getUint32(base + 8, true));
+  if (collection) collection.deliver(r, r.buf[base + 5], r.view.getUint16(base + 6, true));
+  else holdUntilCreated(r);
+}
+
+export function receiveReduction(r: Reader): void {
+  const collection = local.get(r.view.getUint32(r.base + 8, true));
+  if (collection) collection.receiveReduction(r);
+  else holdUntilCreated(r);
+}
+
+export function receiveControl(r: Reader): void {
+  const collection = local.get(r.view.getUint32(r.base + 8, true));
+  if (collection?.receiveControl) collection.receiveControl(r);
+  else holdUntilCreated(r);
+}
+
+/** Keeps a message for a collection not created here yet (its id is the header's target). */
+function holdUntilCreated(r: Reader): void {
+  const id = r.view.getUint32(r.base + 8, true);
   const held = heldUntilCreated.get(id);
   if (held) held.push(r.copyMessage());
   else heldUntilCreated.set(id, [r.copyMessage()]);
 }
 
 /** Reads the arguments and reply of a call and runs it on `element`. */
-export function runCall(r: Reader, flags: number, method: number, element: Chare<never>, info: ChareClassInfo, memberSlot: number): void {
+export function runCall(r: Reader, flags: number, method: number, element: Chare<never>, info: ChareClassInfo, memberSlot: number): Promise<void> | undefined {
   const args = decodeArgs(r);
-  const reply: ReplyTo | undefined = flags & Flag.Reply ? readReply(r, (flags & Flag.CompletionOnly) !== 0) : undefined;
-  invoke(element, info, method, args, reply, memberSlot);
+  const reply = flags & Flag.Reply ? readReply(r, (flags & Flag.CompletionOnly) !== 0, memberSlot) : undefined;
+  return invoke(element, info, method, args, reply);
 }
 
 /** Rethrows a serialization error with the call it happened in. */
@@ -149,7 +170,13 @@ export function sendCall(
   let flags = index === undefined ? 0 : Flag.Indexed;
   if (mode !== CallMode.Send) flags |= Flag.Reply | (mode === CallMode.Completion ? Flag.CompletionOnly : 0);
   beginMessage(w, Kind.Call, flags, method, ref.id);
-  if (index !== undefined) encodeValue(w, index, 'index');
+  if (index !== undefined) {
+    // Array calls carry their index, the sending PE (to correct its
+    // location cache after a forwarded delivery) and a hop count.
+    encodeValue(w, index, 'index');
+    w.u32(rt.myPe);
+    w.u8(0);
+  }
   withContext(`${ref.info.name}.${ref.info.methods[method]}`, () => encodeArgs(w, args));
   let future: Future<unknown> | undefined;
   if (mode !== CallMode.Send) {

@@ -2,7 +2,8 @@
 import { CallMode, indexable, makeProxy, type CallTarget, type CollectionProxy } from '../model/proxy';
 import { classInfo, type ChareClass, type ChareClassInfo } from '../model/registry';
 import { runtime } from '../model/context';
-import { CollectionKind, beginCreate, construct, install, newCollectionId, registerKind, runCall, sendCall, type LocalCollection } from './collections';
+import { CollectionKind, beginCreate, install, newCollectionId, registerKind, sendCall, type LocalCollection } from './collections';
+import { OneMember } from './oneMember';
 
 export class GroupRef {
   readonly kind = CollectionKind.Group;
@@ -42,9 +43,8 @@ export function groupRef(id: number, info: ChareClassInfo): GroupRef {
 
 /** Constructs this PE's member of group `ref` and returns it as a local collection. */
 function member(ref: GroupRef, args: unknown[]): LocalCollection {
-  const pe = runtime().myPe;
-  const element = construct(ref, pe, args);
-  return { ref, deliver: (r, flags, method) => runCall(r, flags, method, element, ref.info, pe) };
+  const rt = runtime();
+  return new OneMember(ref, rt.myPe, args, rt.numPes);
 }
 
 /** Creates this PE's member of a group right away (the runtime's own group needs no message). */

@@ -2,7 +2,8 @@
 import { CallMode, indexable, makeProxy, type CallTarget, type ElementProxy } from '../model/proxy';
 import { classInfo, type ChareClass, type ChareClassInfo } from '../model/registry';
 import { runtime } from '../model/context';
-import { CollectionKind, beginCreate, construct, newCollectionId, registerKind, runCall, sendCall } from './collections';
+import { CollectionKind, beginCreate, newCollectionId, registerKind, sendCall } from './collections';
+import { OneMember } from './oneMember';
 
 export class SingletonRef {
   readonly kind = CollectionKind.Singleton;
@@ -57,8 +58,6 @@ registerKind(CollectionKind.Singleton, {
   },
   decodeRef: (r, id, info) => new SingletonRef(id, info, r.u32()),
   create(r, id, info, args) {
-    const ref = new SingletonRef(id, info, r.u32());
-    const element = construct(ref, 0, args);
-    return { ref, deliver: (rd, flags, method) => runCall(rd, flags, method, element, info, 0) };
+    return new OneMember(new SingletonRef(id, info, r.u32()), 0, args, 0);
   },
 });

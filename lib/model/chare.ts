@@ -1,14 +1,37 @@
 /** The base class of every chare. */
 import { setChareBase } from './registry';
-import type { CollectionProxy, ElementProxy } from './proxy';
-import type { CollectionRef } from './proxy';
+import type { CollectionProxy, ElementProxy, CollectionRef } from './proxy';
+import type { Reducer } from '../reductions/reducers';
+import type { ReductionTarget } from '../reductions/targets';
 
 /** Index of a chare in its collection: a PE for groups, a tuple or key for arrays. */
-export type ChareIndex = number | readonly number[] | string;
+export type ChareIndex = number | readonly number[] | string | Uint8Array;
+
+/** What a collection does for its members: reductions, migration, deletion. */
+export interface MemberServices {
+  readonly ref: CollectionRef;
+  contribute(chare: Chare<never>, data: unknown, reducer: Reducer, target: ReductionTarget | 'all'): Promise<unknown> | undefined;
+  migrate(chare: Chare<never>, toPe: number): void;
+}
+
+/** The runtime's bookkeeping for one member; it travels with a migrating member. */
+export interface MemberState {
+  readonly services: MemberServices;
+  /** Next reduction number, per stream. */
+  next: number[];
+  /** Last array broadcast delivered (arrays only). */
+  bcastSeq: number;
+  /** Location version: grows with every move (arrays only). */
+  epoch: number;
+  /** Async entry methods started and not finished. */
+  running: number;
+  /** PE to move to once no entry method is suspended, or -1. */
+  migrateTo: number;
+}
 
 interface Identity {
-  collection: CollectionRef;
   index: ChareIndex;
+  member: MemberState;
 }
 
 let constructing: Identity | undefined;
@@ -23,18 +46,28 @@ export function constructWith<T>(identity: Identity, build: () => T): T {
   }
 }
 
+/** @internal Gives an object made without its constructor (a migrated member) its identity. */
+export function adopt(chare: Chare<never>, identity: Identity): void {
+  Object.defineProperty(chare, '__member', { value: identity.member, writable: true, enumerable: false });
+  Object.defineProperty(chare, 'thisIndex', { value: identity.index, enumerable: false });
+}
+
+/** @internal The runtime state of a member. */
+export function memberOf(chare: Chare<never>): MemberState {
+  return (chare as unknown as { __member: MemberState }).__member;
+}
+
 /**
  * Base class of chares: objects whose methods (entry methods) are called
  * through proxies, from any PE. Create them with `charm.createChare`,
  * `charm.createGroup` or `charm.createArray`, never with `new`.
  *
- * @typeParam I - the type of `thisIndex` (a PE number for groups).
+ * @typeParam I - the type of `thisIndex`: a PE number for groups, a tuple
+ * such as `[number, number]` for a 2D array, `string` for keyed arrays.
  */
 export class Chare<I extends ChareIndex = number> {
-  /** @internal */
-  readonly __collection: CollectionRef;
   /** This chare's index in its collection (its PE, for a group member). */
-  readonly thisIndex: I;
+  declare readonly thisIndex: I;
 
   constructor() {
     const identity = constructing;
@@ -42,18 +75,40 @@ export class Chare<I extends ChareIndex = number> {
       throw new Error(`charmts: ${new.target.name} is a chare: create it with charm.createChare, charm.createGroup or charm.createArray, not with new`);
     }
     constructing = undefined; // chares created by this constructor get their own identity
-    this.__collection = identity.collection;
-    this.thisIndex = identity.index as I;
+    adopt(this as unknown as Chare<never>, identity);
   }
 
   /** Proxy to the whole collection: calling a method on it broadcasts. Index it for one member. */
   get thisProxy(): CollectionProxy<this> {
-    return this.__collection.proxy() as CollectionProxy<this>;
+    return memberOf(this as unknown as Chare<never>).services.ref.proxy() as CollectionProxy<this>;
   }
 
   /** Proxy to this chare itself. */
   get thisElement(): ElementProxy<this> {
-    return this.__collection.element(this.thisIndex) as ElementProxy<this>;
+    return memberOf(this as unknown as Chare<never>).services.ref.element(this.thisIndex) as ElementProxy<this>;
+  }
+
+  /**
+   * Contributes `data` to the collection's next reduction, combined with
+   * `reducer`; the result goes to `target` (a future, or a callback from
+   * `charm.callback`). Every member must contribute for it to complete.
+   * For an empty reduction (completion only) contribute `undefined` with `Reducer.nop`.
+   */
+  contribute(data: unknown, reducer: Reducer, target: ReductionTarget): void {
+    memberOf(this as unknown as Chare<never>).services.contribute(this as unknown as Chare<never>, data, reducer, target);
+  }
+
+  /** Contributes to a reduction whose result comes back to every contributor. */
+  allReduce<R = unknown>(data: unknown, reducer: Reducer): Promise<R> {
+    return memberOf(this as unknown as Chare<never>).services.contribute(this as unknown as Chare<never>, data, reducer, 'all') as Promise<R>;
+  }
+
+  /**
+   * Moves this array element to PE `toPe`. If one of its async entry
+   * methods is suspended, the move happens when none is.
+   */
+  migrate(toPe: number): void {
+    memberOf(this as unknown as Chare<never>).services.migrate(this as unknown as Chare<never>, toPe);
   }
 }
 

@@ -1,7 +1,7 @@
 /**
- * Running an entry method: the call, its result or completion sent back
- * to the caller's future, and errors either returned to the caller or,
- * when nobody waits for them, fatal for the job.
+ * Running an entry method: the call, its result or completion sent back to
+ * whoever asked, and errors either returned to the caller or, when nobody
+ * waits for them, fatal for the job.
  */
 import type { Chare } from './chare';
 import type { ChareClassInfo } from './registry';
@@ -10,39 +10,52 @@ import { fatal } from '../errors';
 import { runtime } from './context';
 import type { Reader } from '../codec/reader';
 
-/** Where the result of a call goes: a future, and the slot of this member in it (-1: none). */
-export interface ReplyTo {
-  future: Future<unknown>;
-  slot: number;
-  completionOnly: boolean;
+/** Where the outcome of a call goes. */
+export interface Reply {
+  resolve(value: unknown): void;
+  reject(error: unknown, where: string): void;
 }
 
 /** A member slot placeholder: the receiving member fills in its own position. */
 export const SLOT_OF_MEMBER = -2;
 
-export function readReply(r: Reader, completionOnly: boolean): ReplyTo {
-  const pe = r.u32();
-  const id = r.u32();
-  return { future: new Future(pe, id), slot: r.i32(), completionOnly };
+/** Reads the future a call replies to, and the slot of the reply in it. */
+export function readReplyFuture(r: Reader): [Future<unknown>, number] {
+  return [new Future(r.u32(), r.u32()), r.i32()];
 }
 
-function describe(info: ChareClassInfo, method: string, element: Chare<never>): string {
-  return `${info.name}.${method} (index ${JSON.stringify(element.thisIndex)})`;
+/** Reads the future a call replies to; `memberSlot` fills SLOT_OF_MEMBER. */
+export function readReply(r: Reader, completionOnly: boolean, memberSlot: number): Reply {
+  const [future, wanted] = readReplyFuture(r);
+  const slot = wanted === SLOT_OF_MEMBER ? memberSlot : wanted;
+  return {
+    resolve: (value) => future.sendSlot(slot, completionOnly ? undefined : value),
+    reject: (error, where) => future.sendError(error, where),
+  };
 }
 
-/** Calls entry method `methodId` of `element` with `args`; replies if asked. */
-export function invoke(element: Chare<never>, info: ChareClassInfo, methodId: number, args: unknown[], reply: ReplyTo | undefined, memberSlot: number): void {
+export function describeCall(info: ChareClassInfo, method: string, element: Chare<never>): string {
+  const index = element.thisIndex as unknown;
+  const shown = index instanceof Uint8Array ? `bytes<${Buffer.from(index).toString('hex')}>` : JSON.stringify(index);
+  return `${info.name}.${method} (index ${shown})`;
+}
+
+/**
+ * Calls entry method `methodId` of `element` with `args` and replies if
+ * asked. Returns a promise settling when an async method finishes (never
+ * rejecting: errors go to the reply or end the job), or undefined.
+ */
+export function invoke(element: Chare<never>, info: ChareClassInfo, methodId: number, args: unknown[], reply: Reply | undefined): Promise<void> | undefined {
   const name = info.methods[methodId];
   if (name === undefined) throw new Error(`charmts: ${info.name} has no method id ${methodId} on PE ${runtime().myPe}; are classes registered the same way on every PE?`);
   const failed = (error: unknown): void => {
-    if (reply) reply.future.sendError(error, describe(info, name, element));
-    else fatal(error, `on PE ${runtime().myPe} in ${describe(info, name, element)}`);
+    if (reply) reply.reject(error, describeCall(info, name, element));
+    else fatal(error, `on PE ${runtime().myPe} in ${describeCall(info, name, element)}`);
   };
   const done = (value: unknown): void => {
     if (!reply) return;
     try {
-      const slot = reply.slot === SLOT_OF_MEMBER ? memberSlot : reply.slot;
-      reply.future.sendSlot(slot, reply.completionOnly ? undefined : value);
+      reply.resolve(value);
     } catch (error) {
       failed(error);
     }
@@ -52,8 +65,9 @@ export function invoke(element: Chare<never>, info: ChareClassInfo, methodId: nu
     result = (element as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args);
   } catch (error) {
     failed(error);
-    return;
+    return undefined;
   }
-  if (result instanceof Promise) result.then(done, failed);
-  else done(result);
+  if (result instanceof Promise) return result.then(done, failed);
+  done(result);
+  return undefined;
 }

@@ -12,7 +12,7 @@ import type { Future } from './future';
 
 /** Names of the entry methods of chare class `T`. */
 export type EntryMethodNames<T> = {
-  [K in keyof T]-?: K extends keyof Chare<any> ? never : T[K] extends (...args: any) => any ? K : never;
+  [K in keyof T]-?: K extends keyof Chare<never> ? never : T[K] extends (...args: any) => any ? K : never;
 }[keyof T] &
   string;
 
@@ -26,14 +26,17 @@ type ResultOf<F> = F extends (...args: infer A) => any ? (...args: A) => Future<
 type GatherOf<F> = F extends (...args: infer A) => any ? (...args: A) => Future<Result<F>[]> : never;
 type CompletionOf<F> = F extends (...args: infer A) => any ? (...args: A) => Future<void> : never;
 
+/** Members of the Chare base class: never entry methods. */
+type Base = keyof Chare<never>;
+
 /** Fire-and-forget calls. */
-export type SendCalls<T> = { readonly [K in keyof T]: Send<T[K]> };
+export type SendCalls<T> = { readonly [K in keyof T]: K extends Base ? never : Send<T[K]> };
 /** Calls that return a future of each method's result. */
-export type ResultCalls<T> = { readonly [K in keyof T]: ResultOf<T[K]> };
+export type ResultCalls<T> = { readonly [K in keyof T]: K extends Base ? never : ResultOf<T[K]> };
 /** Calls that return a future of the results of every member, in member order. */
-export type GatherCalls<T> = { readonly [K in keyof T]: GatherOf<T[K]> };
+export type GatherCalls<T> = { readonly [K in keyof T]: K extends Base ? never : GatherOf<T[K]> };
 /** Calls that return a future completing when the method has finished (everywhere). */
-export type CompletionCalls<T> = { readonly [K in keyof T]: CompletionOf<T[K]> };
+export type CompletionCalls<T> = { readonly [K in keyof T]: K extends Base ? never : CompletionOf<T[K]> };
 
 /** Proxy to one chare: `p.m(x)` sends, `p.ret.m(x)` returns a Future of the result, `p.awaitable.m(x)` of completion. */
 export type ElementProxy<T> = SendCalls<T> & {

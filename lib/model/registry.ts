@@ -3,10 +3,11 @@
  * classes and so assigns the same method ids: a method id in a message means
  * the same method everywhere.
  */
-import type { Chare } from './chare';
+import type { Chare, ChareIndex } from './chare';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type ChareClass<T extends Chare = Chare> = abstract new (...args: any[]) => T;
+/** A chare class (any index type). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- constructor arguments of any chare class
+export type ChareClass<T extends Chare<ChareIndex> = Chare<ChareIndex>> = abstract new (...args: any[]) => T;
 
 export interface ChareClassInfo {
   readonly name: string;
@@ -19,7 +20,10 @@ export interface ChareClassInfo {
 }
 
 /** Names a proxy uses for itself; a chare method with one of these names would be unreachable. */
-export const RESERVED_METHOD_NAMES = new Set(['ret', 'awaitable', 'at', 'then', 'constructor']);
+export const RESERVED_METHOD_NAMES = new Set(['ret', 'awaitable', 'at', 'then', 'ckInsert', 'ckDoneInserting', 'ckMigrate', 'ckDestroy']);
+
+/** Lifecycle hooks the runtime calls itself: not entry methods. */
+const HOOKS = new Set(['pack', 'unpack', 'onMigrated']);
 
 const byName = new Map<string, ChareClassInfo>();
 const byClass = new Map<unknown, ChareClassInfo>();
@@ -42,7 +46,7 @@ export function registerClass(cls: ChareClass, name = cls.name): ChareClassInfo 
   for (let proto = cls.prototype; proto && proto !== basePrototype; proto = Object.getPrototypeOf(proto)) {
     for (const key of Object.getOwnPropertyNames(proto)) {
       const descriptor = Object.getOwnPropertyDescriptor(proto, key);
-      if (key === 'constructor' || !descriptor || typeof descriptor.value !== 'function') continue;
+      if (key === 'constructor' || HOOKS.has(key) || !descriptor || typeof descriptor.value !== 'function') continue;
       if (RESERVED_METHOD_NAMES.has(key)) {
         throw new Error(`charm.register: ${name}.${key} is a reserved name on proxies; rename the method`);
       }

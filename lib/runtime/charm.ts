@@ -6,6 +6,11 @@ import { Future, iwait } from '../model/future';
 import type { CollectionProxy, ElementProxy } from '../model/proxy';
 import { createChare, type ChareOptions } from '../collections/singletons';
 import { createGroup, groupRef, installGroupMember } from '../collections/groups';
+import { createArray, type ArrayDims, type ArrayOptions, type ArrayProxy } from '../collections/arrays';
+import { registerMap, type ArrayMapFunction } from '../collections/arrayIndex';
+import { registerReducer, type Reducer } from '../reductions/reducers';
+import { callback, type Callback } from '../reductions/targets';
+import type { EntryMethodNames } from '../model/proxy';
 import { requestQuiescence } from '../quiescence';
 import { fatal } from '../errors';
 import { abortJob, requestExit, startRuntime } from './lifecycle';
@@ -113,6 +118,34 @@ export class Charm {
   /** Creates a group: one chare of class `cls` on every PE. */
   createGroup<C extends ChareClass>(cls: C, args?: CtorArgs<C>): CollectionProxy<InstanceType<C>> {
     return createGroup(cls, args ?? []);
+  }
+
+  /**
+   * Creates a chare array of class `cls`: dense with extents (`10`,
+   * `[4, 4]`, up to 6 dimensions), or sparse and empty (`{ ndims: 2 }`,
+   * `{ keys: true }` for string or bytes keys) to fill with `ckInsert`.
+   *
+   * @example
+   * const cells = charm.createArray(Cell, [8, 8]);
+   * cells.at([0, 1]).update(1.5);
+   */
+  createArray<C extends ChareClass>(cls: C, dims: ArrayDims, args?: CtorArgs<C>, options?: ArrayOptions): ArrayProxy<InstanceType<C>> {
+    return createArray(cls, dims, args ?? [], options);
+  }
+
+  /** Registers an array map (index to PE) under its name; do it at module load on every PE. */
+  registerMap(fn: ArrayMapFunction, name?: string): void {
+    registerMap(fn, name);
+  }
+
+  /** Registers a custom reducer under `name` on this PE; do it at module load on every PE. */
+  registerReducer<T>(name: string, combine: (a: T, b: T) => T): Reducer {
+    return registerReducer(name, combine);
+  }
+
+  /** A reduction target (or any callback) that calls `method` on `proxy` with the result. */
+  callback<T>(proxy: ElementProxy<T> | CollectionProxy<T>, method: EntryMethodNames<T>): Callback {
+    return callback(proxy, method);
   }
 
   /** A future for one value of type `T`, to pass to other chares. */

@@ -12,7 +12,7 @@ import { Scheduler } from '../scheduler/scheduler';
 import { fatal, writeAll } from '../errors';
 import { runtime, setRuntime, isStarted } from '../model/context';
 import { receiveFutureValue } from '../model/future';
-import { receiveCall, receiveCreate } from '../collections/collections';
+import { receiveCall, receiveControl, receiveCreate, receiveReduction } from '../collections/collections';
 import { flushStdout, receivePrint, routeStdoutToPe0 } from '../console/output';
 import { receiveQuiescence } from '../quiescence';
 
@@ -48,6 +48,8 @@ export function startRuntime(onStarted: () => void): void {
   scheduler.on(Kind.Exit, receiveExit);
   scheduler.on(Kind.Print, receivePrint);
   scheduler.on(Kind.Quiescence, receiveQuiescence);
+  scheduler.on(Kind.Reduction, receiveReduction);
+  scheduler.on(Kind.ArrayControl, receiveControl);
   routeStdoutToPe0(runtime());
   onStarted();
   mpi.Barrier(); // every PE is ready before main runs anywhere
@@ -83,7 +85,7 @@ function receiveExit(r: Reader): void {
     exitCode = code;
     exiting = true;
     // From here on only output and acknowledgements matter: calls still in flight are dropped.
-    for (const kind of [Kind.Call, Kind.Create, Kind.FutureValue, Kind.Quiescence]) rt.scheduler.on(kind, () => {});
+    for (const kind of [Kind.Call, Kind.Create, Kind.FutureValue, Kind.Quiescence, Kind.Reduction, Kind.ArrayControl]) rt.scheduler.on(kind, () => {});
     flushStdout();
     beginMessage(rt.scheduler.writer, Kind.Exit, Flag.System, ExitStep.Done, code);
     rt.scheduler.send(0);

@@ -94,14 +94,29 @@ export class Scheduler {
 
   /** Sends the message in `writer` to every PE down the spanning tree rooted here. */
   broadcast(): void {
-    const w = this.writer;
-    w.view.setInt32(12, this.myPe, true);
-    const whole = w.detach();
-    const flags = whole[5];
-    if (!(flags & Flag.System)) this.counters.created += this.numPes;
+    this.broadcastMessage(this.writer.detach());
+  }
+
+  /** Sends a whole message (owned by the caller no longer) to every PE, rooted here. */
+  broadcastMessage(whole: Uint8Array): void {
+    new DataView(whole.buffer, whole.byteOffset, whole.byteLength).setInt32(12, this.myPe, true);
+    if (!(whole[5] & Flag.System)) this.counters.created += this.numPes;
     this.forward(whole, this.myPe);
     this.local.push(whole);
     this.wake();
+  }
+
+  /** Sends a whole message as it is (forwarding an array call). */
+  sendMessage(dest: number, whole: Uint8Array): void {
+    if (!(whole[5] & Flag.System)) this.counters.created++;
+    if (dest === this.myPe) {
+      this.local.push(whole);
+      this.wake();
+      return;
+    }
+    this.counters.messagesSent++;
+    this.counters.bytesSent += whole.length;
+    mpi.Send(dest, whole);
   }
 
   /** Passes a broadcast message on to this PE's children in the tree. */

@@ -1,0 +1,219 @@
+/**
+ * Chare arrays: the proxies and creation. Dense arrays of 1 to 6
+ * dimensions are created with their extents; sparse arrays (tuples or
+ * user-defined keys) start empty and are filled with `ckInsert`.
+ */
+import { Flag, Kind, beginMessage } from '../codec/envelope';
+import { decodeValue, encodeArgs, encodeValue } from '../codec/values';
+import type { Reader } from '../codec/reader';
+import type { Writer } from '../codec/writer';
+import { Future } from '../model/future';
+import { runtime } from '../model/context';
+import { classInfo, type ChareClass, type ChareClassInfo } from '../model/registry';
+import { CallMode, indexable, makeProxy, type CallTarget, type CollectionProxy, type ElementProxy, type IndexOf } from '../model/proxy';
+import { blockMap, describe, keyOf, mapByName, mapName, normalizeIndex, roundRobinMap, MAX_DIMS, type ArrayIndex, type ArrayMapFunction, type IndexShape } from './arrayIndex';
+import { CollectionKind, beginCreate, localCollection, newCollectionId, registerKind, sendCall, withContext } from './collections';
+import { ArrayControl, LocalArray, NO_REPLY, METHOD_DESTROY, METHOD_MIGRATE } from './localArray';
+
+/** Proxy to one array element: calls, plus migration and deletion. */
+export type ArrayElementProxy<T> = ElementProxy<T> & {
+  /** Moves the element to PE `pe`. */
+  ckMigrate(pe: number): void;
+  /** Deletes the element; the future completes once its home knows. */
+  ckDestroy(): Future<void>;
+};
+
+/** Options of `ckInsert`. */
+export interface InsertOptions {
+  /** PE to create the element on (default: the array's map). */
+  onPE?: number;
+}
+
+/** Proxy to a chare array: calls broadcast to every element; `at(index)` is one element. */
+export type ArrayProxy<T> = Omit<CollectionProxy<T>, 'at' | number> & {
+  readonly [index: number]: ArrayElementProxy<T>;
+  at(index: IndexOf<T> | number): ArrayElementProxy<T>;
+  /** Inserts an element (sparse arrays), from any PE. */
+  ckInsert(index: IndexOf<T> | number, args?: unknown[], options?: InsertOptions): void;
+  /** Completes once every insertion requested so far has created its element. */
+  ckDoneInserting(): Future<void>;
+};
+
+/** The shape of a new array: extents (dense), `{ ndims }` (sparse tuples) or `{ keys: true }`. */
+export type ArrayDims = number | readonly number[] | { ndims: number } | { keys: true };
+
+export interface ArrayOptions {
+  /** Placement of indices on PEs (default: block for dense arrays, round-robin otherwise). Register it with charm.registerMap. */
+  map?: ArrayMapFunction;
+}
+
+export class ArrayRef {
+  readonly kind = CollectionKind.Array;
+  readonly map: ArrayMapFunction;
+  private whole: unknown;
+  private readonly members = new Map<string, unknown>();
+
+  constructor(readonly id: number, readonly info: ChareClassInfo, readonly shape: IndexShape, readonly mapName: string) {
+    this.map = mapByName(mapName);
+  }
+
+  /** The home PE of an index: where the map places it. */
+  homeOf(index: ArrayIndex): number {
+    const numPes = runtime().numPes;
+    const pe = this.map(index, numPes, this.shape.extents);
+    if (!Number.isInteger(pe) || pe < 0 || pe >= numPes) {
+      throw new RangeError(`charmts: array map "${this.mapName}" placed ${this.info.name}${describe(index)} on PE ${String(pe)}, outside 0..${numPes - 1}`);
+    }
+    return pe;
+  }
+
+  normalize(index: unknown, where: string): ArrayIndex {
+    return normalizeIndex(index, this.shape, where);
+  }
+
+  proxy(): unknown {
+    if (this.whole) return this.whole;
+    const target = makeProxy<object>({ __ref: this, __index: undefined, __call: broadcastCall });
+    Object.defineProperties(target, {
+      ckInsert: { value: (index: unknown, args: unknown[] = [], options: InsertOptions = {}) => insert(this, index, args, options) },
+      ckDoneInserting: { value: () => doneInserting(this) },
+    });
+    return (this.whole = indexable(target, (i) => this.element(i)));
+  }
+
+  element(index: unknown): unknown {
+    const normalized = this.normalize(index, `${this.info.name} array`);
+    const key = keyOf(normalized);
+    let proxy = this.members.get(key);
+    if (!proxy) {
+      proxy = makeProxy<object>({ __ref: this, __index: normalized, __call: elementCall });
+      Object.defineProperties(proxy, {
+        ckMigrate: { value: (pe: number) => void elementCall.call(proxy as CallTarget, METHOD_MIGRATE, [pe], CallMode.Send) },
+        ckDestroy: { value: () => elementCall.call(proxy as CallTarget, METHOD_DESTROY, [], CallMode.Completion) },
+      });
+      this.members.set(key, proxy);
+    }
+    return proxy;
+  }
+}
+
+function local(ref: ArrayRef): LocalArray | undefined {
+  return localCollection(ref.id) as LocalArray | undefined;
+}
+
+function elementCall(this: CallTarget, method: number, args: unknown[], mode: CallMode): Future<unknown> | undefined {
+  const ref = this.__ref as ArrayRef;
+  const index = this.__index as ArrayIndex;
+  const dest = local(ref)?.firstHop(index) ?? ref.homeOf(index);
+  return sendCall(ref, dest, index, method, args, mode, false, 1);
+}
+
+/** Broadcasts go to PE 0 first, which numbers them so every PE delivers them in one order. */
+function broadcastCall(this: CallTarget, method: number, args: unknown[], mode: CallMode): Future<unknown> | undefined {
+  const rt = runtime();
+  const ref = this.__ref as ArrayRef;
+  const w = rt.scheduler.writer;
+  let flags = 0;
+  if (mode !== CallMode.Send) flags |= Flag.Reply | (mode === CallMode.Completion ? Flag.CompletionOnly : 0);
+  beginMessage(w, Kind.Call, flags, method, ref.id);
+  w.u32(0); // broadcast number, given by PE 0
+  w.u32(NO_REPLY); // reply number, given by PE 0
+  withContext(`${ref.info.name}.${ref.info.methods[method]}`, () => encodeArgs(w, args));
+  let future: Future<unknown> | undefined;
+  if (mode !== CallMode.Send) {
+    future = Future.create(1, 'single');
+    w.u32(future.pe);
+    w.u32(future.id);
+    w.i32(-1);
+  }
+  rt.scheduler.send(0);
+  return future;
+}
+
+function insert(ref: ArrayRef, index: unknown, args: unknown[], options: InsertOptions): void {
+  const where = `${ref.info.name}.ckInsert`;
+  if (ref.shape.extents) throw new Error(`${where}: dense arrays are created whole; create the array with { ndims } or { keys: true } to insert`);
+  const normalized = ref.normalize(index, where);
+  if (!Array.isArray(args)) throw new TypeError(`${where}: constructor arguments must be an array`);
+  const rt = runtime(where);
+  const onPE = options.onPE ?? -1;
+  if (options.onPE !== undefined && (!Number.isInteger(onPE) || onPE < 0 || onPE >= rt.numPes)) {
+    throw new RangeError(`${where}(${describe(normalized)}): onPE ${String(options.onPE)} is out of range (0..${rt.numPes - 1})`);
+  }
+  const w = beginControl(ref.id, ArrayControl.InsertRequest);
+  encodeValue(w, normalized, 'index');
+  w.i32(onPE);
+  w.u32(rt.myPe);
+  withContext(`${ref.info.name} constructor`, () => encodeArgs(w, args));
+  rt.scheduler.send(0);
+}
+
+function doneInserting(ref: ArrayRef): Future<void> {
+  const future = Future.create<void>(1, 'single');
+  encodeValue(beginControl(ref.id, ArrayControl.DoneInserting), future, 'future');
+  runtime().scheduler.send(0);
+  return future;
+}
+
+/** Begins an array control message (counted by quiescence detection unless flagged System). */
+export function beginControl(arrayId: number, op: ArrayControl, flags = 0): Writer {
+  const w = runtime().scheduler.writer;
+  beginMessage(w, Kind.ArrayControl, flags, op, arrayId);
+  return w;
+}
+
+function shapeOf(dims: unknown, where: string): IndexShape {
+  if (typeof dims === 'number') dims = [dims];
+  if (Array.isArray(dims)) {
+    if (dims.length < 1 || dims.length > MAX_DIMS) throw new RangeError(`${where}: an array has 1 to ${MAX_DIMS} dimensions, got ${dims.length}`);
+    for (const n of dims) if (!Number.isInteger(n) || n < 0) throw new TypeError(`${where}: extents must be non-negative integers, got [${dims.join(', ')}]`);
+    return { ndims: dims.length, extents: dims.slice() };
+  }
+  if (dims && typeof dims === 'object') {
+    if ((dims as { keys?: unknown }).keys === true) return { ndims: 0 };
+    const ndims = (dims as { ndims?: unknown }).ndims;
+    if (typeof ndims === 'number' && Number.isInteger(ndims) && ndims >= 1 && ndims <= MAX_DIMS) return { ndims };
+  }
+  throw new TypeError(`${where}: dims must be extents (a number or an array of numbers), { ndims: 1..${MAX_DIMS} } or { keys: true }`);
+}
+
+/** Creates a chare array of `cls` and returns its proxy at once. */
+export function createArray<C extends ChareClass>(cls: C, dims: ArrayDims, args: readonly unknown[], options: ArrayOptions = {}): ArrayProxy<InstanceType<C>> {
+  const info = classInfo(cls, 'charm.createArray');
+  const where = `charm.createArray(${info.name})`;
+  const shape = shapeOf(dims, where);
+  if (!Array.isArray(args)) throw new TypeError(`${where}: constructor arguments must be an array`);
+  const map = mapName(options.map ?? (shape.extents ? blockMap : roundRobinMap));
+  const rt = runtime(where);
+  const ref = arrayRef(newCollectionId(), info, shape, map);
+  const w = beginCreate(CollectionKind.Array, ref.id, info, args);
+  writeShape(w, ref);
+  rt.scheduler.broadcast();
+  return ref.proxy() as ArrayProxy<InstanceType<C>>;
+}
+
+function writeShape(w: Writer, ref: ArrayRef): void {
+  w.u8(ref.shape.ndims);
+  encodeValue(w, ref.shape.extents, 'extents');
+  w.str(ref.mapName);
+}
+
+const refs = new Map<number, ArrayRef>();
+
+function arrayRef(id: number, info: ChareClassInfo, shape: IndexShape, map: string): ArrayRef {
+  let ref = refs.get(id);
+  if (!ref) refs.set(id, (ref = new ArrayRef(id, info, shape, map)));
+  return ref;
+}
+
+function readRef(r: Reader, id: number, info: ChareClassInfo): ArrayRef {
+  const ndims = r.u8();
+  const extents = decodeValue(r) as number[] | undefined;
+  return arrayRef(id, info, { ndims, extents }, r.str());
+}
+
+registerKind(CollectionKind.Array, {
+  encodeRef: (w, ref) => writeShape(w, ref as ArrayRef),
+  decodeRef: readRef,
+  create: (r, id, info, args) => new LocalArray(readRef(r, id, info), args),
+});

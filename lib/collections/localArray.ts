@@ -1,0 +1,436 @@
+/**
+ * This PE's part of a chare array: its elements, delivery of calls and
+ * broadcasts, insertion, deletion and migration. Where elements are is the
+ * Locations' business; reductions are the ReductionManager's.
+ *
+ * Broadcasts are numbered by PE 0 and reach every PE in that order; each
+ * element records the last one it ran, so an element that moves meets
+ * each broadcast exactly once: the PE it arrives at replays the ones it
+ * missed (from a short history) and skips the ones it already ran.
+ */
+import { Flag } from '../codec/envelope';
+import { Reader } from '../codec/reader';
+import { decodeArgs, decodeValue, encodeArgs, encodeValue } from '../codec/values';
+import { adopt, memberOf, type Chare, type MemberServices, type MemberState } from '../model/chare';
+import { runtime } from '../model/context';
+import { Future } from '../model/future';
+import { invoke, readReply, readReplyFuture, type Reply } from '../model/invoke';
+import { fatal } from '../errors';
+import { Locations, Route } from '../location/locations';
+import { isMigratable, packState, unpackState } from '../migration/state';
+import { ReductionManager, Stream } from '../reductions/manager';
+import { checkContribution } from '../reductions/contribute';
+import { Reducer } from '../reductions/reducers';
+import type { ReductionTarget } from '../reductions/targets';
+import { denseIndices, describe, keyOf, type ArrayIndex } from './arrayIndex';
+import type { ArrayRef } from './arrays';
+import { beginControl } from './arrays';
+import { construct, newMemberState, type LocalCollection } from './collections';
+
+export const enum ArrayControl {
+  InsertRequest = 0,
+  Insert,
+  CreateElement,
+  Created,
+  DoneInserting,
+  Migrate,
+  LocationUpdate,
+  Deleted,
+  Undeliverable,
+}
+
+/** Pseudo method ids of element proxies' ckMigrate and ckDestroy. */
+export const METHOD_MIGRATE = 0xfffe;
+export const METHOD_DESTROY = 0xffff;
+/** Reply number of a broadcast that wants no reply. */
+export const NO_REPLY = 0xffffffff;
+/** A message chasing an element gives up after this many forwards. */
+const MAX_HOPS = 100;
+/** Broadcasts kept for elements that arrive having missed some. */
+const HISTORY = 4096;
+
+interface Element {
+  chare: Chare<never>;
+  index: ArrayIndex;
+  state: MemberState;
+}
+
+export class LocalArray implements LocalCollection, MemberServices {
+  private readonly elements = new Map<string, Element>();
+  private readonly locations: Locations;
+  private readonly reductions: ReductionManager;
+  private readonly history = new Map<number, Uint8Array>();
+  private lastBroadcast = 0;
+  // PE 0 only
+  private broadcastCount = 0;
+  private replyCount = 0;
+  private pendingInserts = 0;
+  private readonly insertWaiters: Future<void>[] = [];
+  private readonly name: string;
+  /** The element whose entry method is running synchronously now. */
+  private executing: Element | undefined;
+
+  constructor(readonly ref: ArrayRef, args: unknown[]) {
+    const rt = runtime();
+    this.name = ref.info.name;
+    const extents = ref.shape.extents;
+    this.locations = new Locations(rt.myPe, (i) => ref.homeOf(i), () => extents !== undefined);
+    const population = extents ? extents.reduce((a, b) => a * b, 1) : 0;
+    this.reductions = new ReductionManager(ref.id, `array ${this.name} (collection ${ref.id})`, population);
+    if (extents) {
+      for (const index of denseIndices(extents)) {
+        if (ref.homeOf(index) === rt.myPe) this.place(index, args, newMemberState(this));
+      }
+    }
+  }
+
+  /** The first PE a call from here to `index` goes to. */
+  firstHop(index: ArrayIndex): number {
+    const key = keyOf(index);
+    return this.elements.has(key) ? runtime().myPe : this.locations.firstHop(key, index);
+  }
+
+  // -------------------------------------------------------------- calls
+
+  deliver(r: Reader, flags: number, method: number): void {
+    if (!(flags & Flag.Indexed)) {
+      this.receiveBroadcast(r, flags, method);
+      return;
+    }
+    const index = decodeValue(r) as ArrayIndex;
+    const origin = r.u32();
+    const hopsAt = r.pos;
+    const hops = r.u8();
+    const key = keyOf(index);
+    const element = this.elements.get(key);
+    if (!element) {
+      this.route(r, key, index, hopsAt - r.base, hops, method, origin);
+      return;
+    }
+    const rt = runtime();
+    if (hops > 0 && origin !== rt.myPe) this.tell(origin, index, rt.myPe, element.state.epoch, false);
+    if (method === METHOD_MIGRATE) {
+      this.migrate(element.chare, decodeArgs(r)[0] as number);
+    } else if (method === METHOD_DESTROY) {
+      decodeArgs(r);
+      this.destroy(element, readReplyFuture(r)[0]);
+    } else {
+      const args = decodeArgs(r);
+      const reply = flags & Flag.Reply ? readReply(r, (flags & Flag.CompletionOnly) !== 0, -1) : undefined;
+      this.run(element, method, args, reply);
+    }
+  }
+
+  /** Passes on a call for an element that is not here. */
+  private route(r: Reader, key: string, index: ArrayIndex, hopsOffset: number, hops: number, method: number, origin: number): void {
+    const dest = this.locations.route(key, index);
+    if (dest === Route.Hold) {
+      this.locations.hold(key, r.copyMessage());
+    } else if (dest === Route.Deleted) {
+      this.undeliverable(r, index, method, origin);
+    } else {
+      if (hops >= MAX_HOPS) fatal(new Error(`a call to ${this.name}${describe(index)} was forwarded ${hops} times without finding it`), `on PE ${runtime().myPe}`);
+      const message = r.copyMessage();
+      message[hopsOffset] = hops + 1;
+      runtime().scheduler.sendMessage(dest, message);
+    }
+  }
+
+  /**
+   * Runs an entry method, keeping count of suspended async methods (they
+   * pin the element here); a migration asked for during the call happens
+   * as soon as it returns.
+   */
+  private run(element: Element, method: number, args: unknown[], reply: Reply | undefined): void {
+    this.executing = element;
+    let pending: Promise<void> | undefined;
+    try {
+      pending = invoke(element.chare, this.ref.info, method, args, reply);
+    } finally {
+      this.executing = undefined;
+    }
+    if (!pending) {
+      this.migrateIfDue(element);
+      return;
+    }
+    element.state.running++;
+    void pending.then(() => {
+      element.state.running--;
+      this.migrateIfDue(element);
+    });
+  }
+
+  private undeliverable(r: Reader, index: ArrayIndex, method: number, origin: number): void {
+    const methodName = method === METHOD_DESTROY ? 'ckDestroy' : method === METHOD_MIGRATE ? 'ckMigrate' : this.ref.info.methods[method];
+    const error = new Error(`${this.name}${describe(index)} was deleted: the call to ${methodName} was not delivered`);
+    const flags = r.buf[r.base + 5];
+    decodeArgs(r);
+    if (flags & Flag.Reply) {
+      readReply(r, false, -1).reject(error, `${this.name}${describe(index)}`);
+      return;
+    }
+    const w = beginControl(this.ref.id, ArrayControl.Undeliverable);
+    w.str(error.message);
+    runtime().scheduler.send(origin);
+  }
+
+  // -------------------------------------------------------------- broadcasts
+
+  private receiveBroadcast(r: Reader, flags: number, method: number): void {
+    const seqAt = r.pos - r.base;
+    const seq = r.u32();
+    const rt = runtime();
+    if (seq === 0) {
+      // A request at PE 0: number it and send it to every PE.
+      const message = r.copyMessage();
+      const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
+      view.setUint32(seqAt, ++this.broadcastCount, true);
+      view.setUint32(seqAt + 4, flags & Flag.Reply ? this.replyCount++ : NO_REPLY, true);
+      rt.scheduler.broadcastMessage(message);
+      return;
+    }
+    const message = r.copyMessage();
+    this.lastBroadcast = seq;
+    this.history.set(seq, message);
+    this.history.delete(seq - HISTORY);
+    for (const element of [...this.elements.values()]) {
+      if (element.state.bcastSeq < seq) this.runBroadcast(element, message, seq, method, flags);
+    }
+  }
+
+  private runBroadcast(element: Element, message: Uint8Array, seq: number, method: number, flags: number): void {
+    element.state.bcastSeq = seq;
+    const buf = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+    const r = new Reader();
+    r.reset(buf, new DataView(message.buffer, message.byteOffset, message.byteLength), 0, message.length, false, runtime().myPe);
+    r.pos = 16 + 4;
+    const q = r.u32();
+    const args = decodeArgs(r);
+    let reply: Reply | undefined;
+    if (q !== NO_REPLY) {
+      const future = new Future<unknown>(r.u32(), r.u32());
+      const reducer = flags & Flag.CompletionOnly ? Reducer.nop : Reducer.gather;
+      const contribute = (data: unknown, error?: unknown): void =>
+        void this.reductions.contribute(element.state.next, element.index, Stream.Replies, data, reducer.name, future, error);
+      reply = { resolve: (value) => contribute(value), reject: (error) => contribute(undefined, error) };
+    }
+    this.run(element, method, args, reply);
+  }
+
+  /** Replays the broadcasts an arriving element has not run yet. */
+  private catchUp(element: Element): void {
+    for (let seq = element.state.bcastSeq + 1; seq <= this.lastBroadcast; seq++) {
+      const message = this.history.get(seq);
+      if (!message) fatal(new Error(`${this.name}${describe(element.index)} missed broadcast ${seq}, no longer kept`), `on PE ${runtime().myPe}`);
+      this.runBroadcast(element, message, seq, new DataView(message.buffer, message.byteOffset).getUint16(6, true), message[5]);
+    }
+  }
+
+  // -------------------------------------------------------------- members
+
+  private place(index: ArrayIndex, args: unknown[], state: MemberState): Element {
+    const chare = construct(this.ref, index, args, state);
+    const element = { chare, index, state };
+    this.elements.set(keyOf(index), element);
+    this.reductions.addMember(state.next);
+    return element;
+  }
+
+  contribute(chare: Chare<never>, data: unknown, reducer: Reducer, target: ReductionTarget | 'all'): Promise<unknown> | undefined {
+    checkContribution(`${this.name}${describe(chare.thisIndex)}.contribute`, reducer, target);
+    return this.reductions.contribute(memberOf(chare).next, chare.thisIndex as ArrayIndex, Stream.User, data, reducer.name, target);
+  }
+
+  migrate(chare: Chare<never>, toPe: number): void {
+    const where = `${this.name}${describe(chare.thisIndex)}.migrate`;
+    const rt = runtime();
+    if (!Number.isInteger(toPe) || toPe < 0 || toPe >= rt.numPes) throw new RangeError(`${where}: PE ${String(toPe)} is out of range (0..${rt.numPes - 1})`);
+    if (!isMigratable(chare)) throw new Error(`${where}: this element declared itself not migratable`);
+    const element = this.elements.get(keyOf(chare.thisIndex as ArrayIndex));
+    if (!element || element.chare !== chare) throw new Error(`${where}: the element is not on PE ${rt.myPe}`);
+    element.state.migrateTo = toPe;
+    // Inside one of its entry methods, the element moves when that returns (see run);
+    // otherwise (a timer, a runtime request) right away.
+    if (this.executing !== element) this.migrateIfDue(element);
+  }
+
+  private migrateIfDue(element: Element): void {
+    const state = element.state;
+    const rt = runtime();
+    if (state.migrateTo < 0 || state.running > 0) return;
+    const key = keyOf(element.index);
+    if (this.elements.get(key) !== element) return;
+    const toPe = state.migrateTo;
+    state.migrateTo = -1;
+    if (toPe === rt.myPe) return;
+    const packed = packState(element.chare);
+    this.elements.delete(key);
+    this.reductions.removeMember(state.next);
+    state.epoch++;
+    this.locations.learn(key, { pe: toPe, epoch: state.epoch, deleted: false });
+    if (this.ref.homeOf(element.index) === rt.myPe) this.locations.setRecord(key, { pe: toPe, epoch: state.epoch, deleted: false });
+    const w = beginControl(this.ref.id, ArrayControl.Migrate);
+    encodeValue(w, element.index, 'index');
+    w.u32(state.epoch);
+    w.u32(state.bcastSeq);
+    encodeValue(w, state.next, 'reduction numbers');
+    encodeValue(w, packed, `state of ${this.name}${describe(element.index)}`);
+    rt.scheduler.send(toPe);
+  }
+
+  private arrive(r: Reader): void {
+    const index = decodeValue(r) as ArrayIndex;
+    const epoch = r.u32();
+    const bcastSeq = r.u32();
+    const next = decodeValue(r) as number[];
+    const packed = decodeValue(r);
+    const chare = Object.create(this.ref.info.cls.prototype) as Chare<never>;
+    const state = newMemberState(this, next, bcastSeq, epoch);
+    adopt(chare, { index, member: state });
+    unpackState(chare, packed);
+    const element: Element = { chare, index, state };
+    const key = keyOf(index);
+    this.elements.set(key, element);
+    this.reductions.addMember(next);
+    this.announce(key, index, epoch);
+    this.catchUp(element);
+  }
+
+  /** Tells the home (and this PE's records) that the element is now here. */
+  private announce(key: string, index: ArrayIndex, epoch: number): void {
+    const rt = runtime();
+    this.locations.learn(key, { pe: rt.myPe, epoch, deleted: false });
+    const home = this.ref.homeOf(index);
+    if (home === rt.myPe) this.locations.setRecord(key, { pe: rt.myPe, epoch, deleted: false });
+    else this.tell(home, index, rt.myPe, epoch, false);
+  }
+
+  /** Sends a location record (bookkeeping, not counted by quiescence detection). */
+  private tell(dest: number, index: ArrayIndex, pe: number, epoch: number, deleted: boolean): void {
+    const w = beginControl(this.ref.id, ArrayControl.LocationUpdate, Flag.System);
+    encodeValue(w, index, 'index');
+    w.i32(pe);
+    w.u32(epoch);
+    w.u8(deleted ? 1 : 0);
+    runtime().scheduler.send(dest);
+  }
+
+  private destroy(element: Element, done: Future<unknown>): void {
+    const rt = runtime();
+    const key = keyOf(element.index);
+    const state = element.state;
+    this.elements.delete(key);
+    this.reductions.removeMember(state.next);
+    this.reductions.changePopulation(Stream.User, state.next[Stream.User], -1);
+    this.reductions.changePopulation(Stream.Replies, state.next[Stream.Replies], -1);
+    state.epoch++;
+    this.locations.learn(key, { pe: -1, epoch: state.epoch, deleted: true });
+    const w = beginControl(this.ref.id, ArrayControl.Deleted);
+    encodeValue(w, element.index, 'index');
+    w.u32(state.epoch);
+    encodeValue(w, done, 'future');
+    rt.scheduler.send(this.ref.homeOf(element.index));
+  }
+
+  // -------------------------------------------------------------- control
+
+  receiveReduction(r: Reader): void {
+    this.reductions.receive(r);
+  }
+
+  receiveControl(r: Reader): void {
+    const op = r.view.getUint16(r.base + 6, true) as ArrayControl;
+    const rt = runtime();
+    switch (op) {
+      case ArrayControl.InsertRequest: {
+        // PE 0 decides which reductions and broadcasts the new element takes part in.
+        const index = decodeValue(r) as ArrayIndex;
+        const onPE = r.i32();
+        const requester = r.u32();
+        const args = decodeArgs(r);
+        const first = [this.reductions.firstUnstarted(Stream.User), this.replyCount];
+        this.reductions.changePopulation(Stream.User, first[0], 1);
+        this.reductions.changePopulation(Stream.Replies, first[1], 1);
+        this.pendingInserts++;
+        const w = beginControl(this.ref.id, ArrayControl.Insert);
+        encodeValue(w, index, 'index');
+        w.i32(onPE >= 0 ? onPE : this.ref.homeOf(index));
+        w.u32(requester);
+        encodeValue(w, first, 'reduction numbers');
+        w.u32(this.broadcastCount);
+        encodeArgs(w, args);
+        rt.scheduler.send(this.ref.homeOf(index));
+        return;
+      }
+      case ArrayControl.Insert: {
+        // At the home: record where the element will be, then create it there.
+        const index = decodeValue(r) as ArrayIndex;
+        const key = keyOf(index);
+        const target = r.i32();
+        const requester = r.u32();
+        const record = this.locations.record(key, index);
+        if (record && !record.deleted) {
+          fatal(new Error(`${this.name}.ckInsert(${describe(index)}) from PE ${requester}: the element already exists`), `on PE ${rt.myPe}`);
+        }
+        const epoch = record ? record.epoch + 1 : 0;
+        this.locations.setRecord(key, { pe: target, epoch, deleted: false });
+        const first = decodeValue(r);
+        const bcastSeq = r.u32();
+        const args = decodeArgs(r);
+        const w = beginControl(this.ref.id, ArrayControl.CreateElement);
+        encodeValue(w, index, 'index');
+        w.u32(epoch);
+        encodeValue(w, first, 'reduction numbers');
+        w.u32(bcastSeq);
+        encodeArgs(w, args);
+        rt.scheduler.send(target);
+        for (const message of this.locations.release(key)) rt.scheduler.sendMessage(target, message);
+        return;
+      }
+      case ArrayControl.CreateElement: {
+        const index = decodeValue(r) as ArrayIndex;
+        const epoch = r.u32();
+        const next = decodeValue(r) as number[];
+        const bcastSeq = r.u32();
+        const element = this.place(index, decodeArgs(r), newMemberState(this, next, bcastSeq, epoch));
+        this.locations.learn(keyOf(index), { pe: rt.myPe, epoch, deleted: false });
+        this.catchUp(element);
+        beginControl(this.ref.id, ArrayControl.Created);
+        rt.scheduler.send(0);
+        return;
+      }
+      case ArrayControl.Created:
+        if (--this.pendingInserts === 0) for (const f of this.insertWaiters.splice(0)) f.send();
+        return;
+      case ArrayControl.DoneInserting: {
+        const future = decodeValue(r) as Future<void>;
+        if (this.pendingInserts === 0) future.send();
+        else this.insertWaiters.push(future);
+        return;
+      }
+      case ArrayControl.Migrate:
+        this.arrive(r);
+        return;
+      case ArrayControl.LocationUpdate: {
+        const index = decodeValue(r) as ArrayIndex;
+        const location = { pe: r.i32(), epoch: r.u32(), deleted: r.u8() === 1 };
+        const key = keyOf(index);
+        this.locations.learn(key, location);
+        if (this.ref.homeOf(index) === rt.myPe) this.locations.setRecord(key, location);
+        return;
+      }
+      case ArrayControl.Deleted: {
+        const index = decodeValue(r) as ArrayIndex;
+        const epoch = r.u32();
+        const reply = decodeValue(r) as Future<void>;
+        const key = keyOf(index);
+        this.locations.setRecord(key, { pe: -1, epoch, deleted: true });
+        this.locations.learn(key, { pe: -1, epoch, deleted: true });
+        reply.send();
+        return;
+      }
+      case ArrayControl.Undeliverable:
+        fatal(new Error(r.str()), `on PE ${rt.myPe} (a call sent from this PE, with no one awaiting its result)`);
+    }
+  }
+}

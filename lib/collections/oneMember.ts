@@ -1,0 +1,51 @@
+/**
+ * The local part of a collection with one member on this PE and no
+ * migration: a group member or a singleton. Groups reduce over their
+ * members (one per PE).
+ */
+import type { Reader } from '../codec/reader';
+import { memberOf, type Chare, type MemberServices } from '../model/chare';
+import type { CollectionRef } from '../model/proxy';
+import { ReductionManager, Stream } from '../reductions/manager';
+import { checkContribution } from '../reductions/contribute';
+import type { Reducer } from '../reductions/reducers';
+import type { ReductionTarget } from '../reductions/targets';
+import { construct, newMemberState, runCall, type CollectionKind, type LocalCollection } from './collections';
+
+export class OneMember implements LocalCollection, MemberServices {
+  readonly element: Chare<never>;
+  private readonly reductions: ReductionManager | undefined;
+
+  constructor(
+    readonly ref: CollectionRef & { readonly kind: CollectionKind },
+    private readonly index: number,
+    args: unknown[],
+    /** Members taking part in reductions, or 0 when the collection cannot reduce. */
+    population: number,
+  ) {
+    this.reductions = population > 0 ? new ReductionManager(ref.id, `${ref.info.name} (collection ${ref.id})`, population) : undefined;
+    const member = newMemberState(this);
+    this.reductions?.addMember(member.next);
+    this.element = construct(ref, index, args, member);
+  }
+
+  deliver(r: Reader, flags: number, method: number): void {
+    runCall(r, flags, method, this.element, this.ref.info, this.index);
+  }
+
+  receiveReduction(r: Reader): void {
+    if (!this.reductions) throw new Error(`charmts: reduction message for ${this.ref.info.name}, which does not reduce`);
+    this.reductions.receive(r);
+  }
+
+  contribute(chare: Chare<never>, data: unknown, reducer: Reducer, target: ReductionTarget | 'all'): Promise<unknown> | undefined {
+    const where = `${this.ref.info.name}[${this.index}].contribute`;
+    if (!this.reductions) throw new Error(`${where}: a singleton chare cannot contribute to reductions; use a group or an array`);
+    checkContribution(where, reducer, target);
+    return this.reductions.contribute(memberOf(chare).next, this.index, Stream.User, data, reducer.name, target);
+  }
+
+  migrate(): void {
+    throw new Error(`${this.ref.info.name}[${this.index}].migrate: only chare-array elements can migrate`);
+  }
+}

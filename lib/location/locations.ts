@@ -1,0 +1,96 @@
+/**
+ * Where the elements of one array live, as far as this PE knows.
+ *
+ * Every index has a home PE (from the array's map). The home keeps the
+ * authoritative record of where the element is; other PEs keep a cache.
+ * Records carry an epoch that grows with every move, so an old update
+ * never overwrites a newer one. A PE an element left remembers where it
+ * went, so messages chasing a moving element follow it; the sender's cache
+ * is corrected after a forwarded delivery, so steady traffic takes one hop.
+ */
+import type { ArrayIndex } from '../collections/arrayIndex';
+
+export interface Location {
+  pe: number;
+  epoch: number;
+  /** The element was deleted (a tombstone). */
+  deleted: boolean;
+}
+
+/** What to do with a message for an element that is not on this PE. */
+export const enum Route {
+  /** Hold it here: this is the home and the element does not exist yet. */
+  Hold = -1,
+  /** The element was deleted. */
+  Deleted = -2,
+}
+
+export class Locations {
+  /** Where elements are (or went), as learned here. */
+  private readonly known = new Map<string, Location>();
+  /** Records of the indices whose home is this PE. */
+  private readonly records = new Map<string, Location>();
+  /** Messages held at the home for indices not created yet. */
+  private readonly held = new Map<string, Uint8Array[]>();
+
+  constructor(
+    private readonly myPe: number,
+    private readonly homeOf: (index: ArrayIndex) => number,
+    /** True for indices that exist from the start, at their home (dense arrays). */
+    private readonly initiallyAtHome: (index: ArrayIndex) => boolean,
+  ) {}
+
+  /** The home's record for an index homed here. */
+  record(key: string, index: ArrayIndex): Location | undefined {
+    return this.records.get(key) ?? (this.initiallyAtHome(index) ? { pe: this.myPe, epoch: 0, deleted: false } : undefined);
+  }
+
+  /** Updates the home record if `location` is newer. */
+  setRecord(key: string, location: Location): void {
+    const current = this.records.get(key);
+    if (!current || location.epoch >= current.epoch) this.records.set(key, location);
+  }
+
+  /** Learns where an element is, if newer than what is known. */
+  learn(key: string, location: Location): void {
+    const current = this.known.get(key);
+    if (!current || location.epoch >= current.epoch) this.known.set(key, location);
+  }
+
+  /** Where to send a message for an element that is not here: a PE, or a Route. */
+  route(key: string, index: ArrayIndex): number {
+    const home = this.homeOf(index);
+    const cached = this.known.get(key);
+    if (home !== this.myPe) {
+      if (!cached || cached.pe === this.myPe || cached.deleted) return home;
+      return cached.pe;
+    }
+    const record = this.record(key, index);
+    const best = cached && (!record || cached.epoch > record.epoch) ? cached : record;
+    if (!best) return Route.Hold;
+    if (best.deleted) return Route.Deleted;
+    // The record names this PE but the element is not here: it is being created here.
+    if (best.pe === this.myPe) return Route.Hold;
+    return best.pe;
+  }
+
+  /** Where a send from this PE goes first. */
+  firstHop(key: string, index: ArrayIndex): number {
+    const cached = this.known.get(key);
+    if (cached && !cached.deleted && cached.pe !== this.myPe) return cached.pe;
+    return this.homeOf(index);
+  }
+
+  hold(key: string, message: Uint8Array): void {
+    const list = this.held.get(key);
+    if (list) list.push(message);
+    else this.held.set(key, [message]);
+  }
+
+  /** Takes the messages held for `key` (the element now exists). */
+  release(key: string): Uint8Array[] {
+    const list = this.held.get(key) ?? [];
+    this.held.delete(key);
+    return list;
+  }
+}

@@ -1,0 +1,374 @@
+/**
+ * The reductions of one collection on one PE. Members contribute in
+ * sequence (reduction 0, 1, 2, ... per stream); each PE combines its local
+ * contributions with its children's partial results and passes the partial
+ * up the spanning tree; PE 0 completes reduction r when the contributions
+ * it has received number the members that take part in r.
+ *
+ * Migration: a member carries its next reduction number with it, so each
+ * PE waits exactly for the members it has. A member that arrives after its
+ * new PE already sent reduction r sends its contribution straight to PE 0
+ * (a late partial). PEs with no members learn that r exists from a hint
+ * sent up the tree by a PE kept waiting, and a start broadcast from PE 0.
+ */
+import { Flag, Kind, beginMessage } from '../codec/envelope';
+import type { Reader } from '../codec/reader';
+import type { Writer } from '../codec/writer';
+import { decodeValue, encodeValue } from '../codec/values';
+import { runtime } from '../model/context';
+import { childrenOf, parentOf } from '../tree';
+import { fatal } from '../errors';
+import { Future } from '../model/future';
+import { reducerImpl } from './reducers';
+import { deliverResult, type ReductionTarget } from './targets';
+import type { ArrayIndex } from '../collections/arrayIndex';
+
+/** Independent numbering sequences: user contributions, and replies to array broadcasts. */
+export const enum Stream {
+  User = 0,
+  Replies = 1,
+}
+const STREAMS = 2;
+
+const enum Step {
+  Partial = 0,
+  Late = 1,
+  Hint = 2,
+  Start = 3,
+  AllReduceResult = 4,
+  Population = 5,
+}
+
+/** A PE kept waiting on its children this long asks for the reduction to be announced. */
+const HINT_DELAY_MS = 2;
+
+/** Per member: the next reduction number it will contribute to, per stream. Travels with migrating members. */
+export type MemberNext = number[];
+
+/** Target of a reduction in flight: a future or callback, or "every contributor" (allreduce). */
+type Destination = ReductionTarget | 'all';
+
+interface Partial {
+  count: number;
+  reducer?: string;
+  destination?: Destination;
+  acc?: unknown;
+  hasAcc: boolean;
+  error?: unknown;
+}
+
+interface PeState extends Partial {
+  childrenIn: number;
+  hinted: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+function emptyPartial(): Partial {
+  return { count: 0, hasAcc: false };
+}
+
+export class ReductionManager {
+  private readonly histogram: Map<number, number>[] = [new Map(), new Map()];
+  private readonly nextToSend = [0, 0];
+  private readonly activeUpTo = [-1, -1];
+  private readonly open = new Map<string, PeState>();
+  // PE 0 only: totals per reduction and the population taking part.
+  private readonly totals = new Map<string, Partial>();
+  private readonly completedUpTo = [-1, -1];
+  private readonly started = new Set<string>();
+  private readonly populationChanges: [stream: number, from: number, delta: number][] = [];
+  private readonly allReduceWaiters = new Map<string, ((value: unknown) => void)[]>();
+
+  constructor(
+    private readonly collectionId: number,
+    private readonly describe: string,
+    /** Members at creation (PE 0 uses it). */
+    private readonly initialPopulation: number,
+    firstReduction: readonly number[] = [0, 0],
+  ) {
+    for (let s = 0; s < STREAMS; s++) {
+      this.nextToSend[s] = firstReduction[s];
+      this.activeUpTo[s] = firstReduction[s] - 1;
+      this.completedUpTo[s] = firstReduction[s] - 1;
+    }
+  }
+
+  // ------------------------------------------------------------ members
+
+  /** A member now lives here (created or arrived). */
+  addMember(next: MemberNext): void {
+    for (let s = 0; s < STREAMS; s++) bump(this.histogram[s], next[s], 1);
+  }
+
+  /** A member no longer lives here (left or deleted). */
+  removeMember(next: MemberNext): void {
+    for (let s = 0; s < STREAMS; s++) bump(this.histogram[s], next[s], -1);
+    for (let s = 0; s < STREAMS; s++) this.trySend(s);
+  }
+
+  /**
+   * Adds a member's contribution to its next reduction of `stream` (or,
+   * with `error`, its failure, which the reduction's future receives).
+   * With destination 'all', returns a promise of the result (allreduce).
+   */
+  contribute(next: MemberNext, index: ArrayIndex | number, stream: Stream, data: unknown, reducer: string, destination: Destination, error?: unknown): Promise<unknown> | undefined {
+    const r = next[stream];
+    const piece: Partial = error !== undefined ? { count: 1, reducer, destination, hasAcc: false, error } : { count: 1, reducer, destination, acc: reducerImpl(reducer).lift(data, index), hasAcc: true };
+    bump(this.histogram[stream], r, -1);
+    next[stream] = r + 1;
+    bump(this.histogram[stream], r + 1, 1);
+    let result: Promise<unknown> | undefined;
+    if (destination === 'all') {
+      const key = `${stream}:${r}`;
+      result = new Promise((resolve) => {
+        const list = this.allReduceWaiters.get(key);
+        if (list) list.push(resolve);
+        else this.allReduceWaiters.set(key, [resolve]);
+      });
+    }
+    if (r < this.nextToSend[stream]) {
+      this.sendPartial(Step.Late, 0, stream, r, piece); // this PE already reported r
+    } else {
+      this.merge(this.state(stream, r), piece, stream, r);
+      this.activate(stream, r);
+    }
+    this.trySend(stream);
+    return result;
+  }
+
+  // ------------------------------------------------------------ messages
+
+  receive(r: Reader): void {
+    const step = r.view.getUint16(r.base + 6, true) as Step;
+    const stream = r.u8() as Stream;
+    const n = r.u32();
+    switch (step) {
+      case Step.Partial: {
+        const piece = readPartial(r);
+        const state = this.state(stream, n);
+        this.merge(state, piece, stream, n);
+        state.childrenIn++;
+        this.activate(stream, n);
+        this.trySend(stream);
+        return;
+      }
+      case Step.Late:
+        this.atRoot(stream, n, readPartial(r));
+        return;
+      case Step.Hint:
+        this.activate(stream, n);
+        this.hint(stream, n);
+        return;
+      case Step.Start:
+        this.activate(stream, n);
+        this.trySend(stream);
+        return;
+      case Step.AllReduceResult: {
+        const value = decodeValue(r);
+        const key = `${stream}:${n}`;
+        const waiters = this.allReduceWaiters.get(key);
+        this.allReduceWaiters.delete(key);
+        for (const resolve of waiters ?? []) resolve(value);
+        return;
+      }
+      case Step.Population:
+        this.populationChanges.push([stream, n, r.i32()]);
+        this.tryComplete(stream);
+        return;
+    }
+  }
+
+  /** PE 0: members joining (delta > 0) or leaving take part in `stream` from reduction `from` on. */
+  changePopulation(stream: Stream, from: number, delta: number): void {
+    const rt = runtime();
+    if (rt.myPe === 0) {
+      this.populationChanges.push([stream, from, delta]);
+      this.tryComplete(stream);
+      return;
+    }
+    this.begin(Step.Population, stream, from).i32(delta);
+    rt.scheduler.send(0);
+  }
+
+  /** PE 0: the first reduction of `stream` that has not started (new members join there). */
+  firstUnstarted(stream: Stream): number {
+    let r = this.completedUpTo[stream] + 1;
+    while (this.totals.has(`${stream}:${r}`) || this.started.has(`${stream}:${r}`)) r++;
+    return r;
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private state(stream: Stream, r: number): PeState {
+    const key = `${stream}:${r}`;
+    let state = this.open.get(key);
+    if (!state) this.open.set(key, (state = { ...emptyPartial(), childrenIn: 0, hinted: false }));
+    return state;
+  }
+
+  private owing(stream: Stream, r: number): number {
+    let n = 0;
+    for (const [next, count] of this.histogram[stream]) if (next <= r) n += count;
+    return n;
+  }
+
+  private activate(stream: Stream, r: number): void {
+    if (r > this.activeUpTo[stream]) this.activeUpTo[stream] = r;
+    if (runtime().myPe === 0) this.started.add(`${stream}:${r}`);
+  }
+
+  /** Sends every partial this PE can, in order. */
+  private trySend(stream: Stream): void {
+    const rt = runtime();
+    const children = childrenOf(rt.myPe, 0, rt.numPes).length;
+    for (;;) {
+      const r = this.nextToSend[stream];
+      if (r > this.activeUpTo[stream]) return;
+      const state = this.state(stream, r);
+      if (this.owing(stream, r) > 0 || state.childrenIn < children) {
+        if (!state.hinted && !state.timer) state.timer = setTimeout(() => this.hint(stream, r), HINT_DELAY_MS);
+        return;
+      }
+      clearTimeout(state.timer);
+      this.open.delete(`${stream}:${r}`);
+      this.nextToSend[stream] = r + 1;
+      if (rt.myPe === 0) this.atRoot(stream, r, state);
+      else this.sendPartial(Step.Partial, parentOf(rt.myPe, 0, rt.numPes), stream, r, state);
+    }
+  }
+
+  /** Asks up the tree for reduction r to be announced to every PE. */
+  private hint(stream: Stream, r: number): void {
+    if (r < this.nextToSend[stream]) return;
+    const state = this.state(stream, r);
+    if (state.hinted) return;
+    state.hinted = true;
+    clearTimeout(state.timer);
+    state.timer = undefined;
+    const rt = runtime();
+    if (rt.myPe === 0) {
+      this.begin(Step.Start, stream, r);
+      rt.scheduler.broadcast();
+    } else {
+      this.begin(Step.Hint, stream, r);
+      rt.scheduler.send(parentOf(rt.myPe, 0, rt.numPes));
+    }
+  }
+
+  private merge(into: Partial, piece: Partial, stream: Stream, r: number): void {
+    if (piece.error !== undefined || into.error !== undefined) {
+      into.error ??= piece.error;
+      into.count += piece.count;
+      into.destination ??= piece.destination;
+      return;
+    }
+    if (into.reducer !== undefined && piece.reducer !== undefined && into.reducer !== piece.reducer) {
+      into.error = new Error(`reduction ${r}${stream === Stream.Replies ? ' (broadcast replies)' : ''} of ${this.describe}: contributors used different reducers (${into.reducer} and ${piece.reducer})`);
+    } else if (piece.hasAcc) {
+      try {
+        into.acc = into.hasAcc ? reducerImpl(piece.reducer!).combine(into.acc, piece.acc) : piece.acc;
+        into.hasAcc = true;
+      } catch (error) {
+        into.error = new Error(`reduction ${r} of ${this.describe}: ${(error as Error).message}`);
+      }
+    }
+    into.count += piece.count;
+    into.reducer ??= piece.reducer;
+    into.destination ??= piece.destination;
+  }
+
+  private atRoot(stream: Stream, r: number, piece: Partial): void {
+    const key = `${stream}:${r}`;
+    let total = this.totals.get(key);
+    if (!total) this.totals.set(key, (total = emptyPartial()));
+    this.merge(total, piece, stream, r);
+    this.started.add(key);
+    this.tryComplete(stream);
+  }
+
+  private population(stream: Stream, r: number): number {
+    let n = this.initialPopulation;
+    for (const [s, from, delta] of this.populationChanges) if (s === stream && from <= r) n += delta;
+    return n;
+  }
+
+  /** PE 0: completes reductions in order as their counts fill up. */
+  private tryComplete(stream: Stream): void {
+    for (;;) {
+      const r = this.completedUpTo[stream] + 1;
+      const key = `${stream}:${r}`;
+      const total = this.totals.get(key);
+      if (!total) return;
+      const expected = this.population(stream, r);
+      if (total.count < expected) return;
+      this.totals.delete(key);
+      this.started.delete(key);
+      this.completedUpTo[stream] = r;
+      if (total.count > expected) total.error ??= new Error(`reduction ${r} of ${this.describe}: ${total.count} contributions for ${expected} members (a member contributed twice?)`);
+      this.finish(stream, r, total);
+    }
+  }
+
+  private finish(stream: Stream, r: number, total: Partial): void {
+    const destination = total.destination;
+    let value: unknown;
+    let error = total.error;
+    if (error === undefined) {
+      try {
+        value = total.hasAcc ? reducerImpl(total.reducer!).finish(total.acc) : undefined;
+      } catch (e) {
+        error = new Error(`reduction ${r} of ${this.describe}: ${(e as Error).message}`);
+      }
+    }
+    if (error !== undefined) {
+      if (destination instanceof Future) destination.sendError(error, this.describe);
+      else fatal(error, `on PE 0 completing reduction ${r} of ${this.describe}`);
+      return;
+    }
+    if (destination === 'all') {
+      const rt = runtime();
+      encodeValue(this.begin(Step.AllReduceResult, stream, r), value, `result of reduction ${r} of ${this.describe}`);
+      rt.scheduler.broadcast();
+    } else if (destination !== undefined) {
+      deliverResult(destination, value);
+    }
+  }
+
+  private begin(step: Step, stream: Stream, r: number): Writer {
+    const w = runtime().scheduler.writer;
+    beginMessage(w, Kind.Reduction, Flag.System, step, this.collectionId);
+    w.u8(stream);
+    w.u32(r);
+    return w;
+  }
+
+  private sendPartial(step: Step, dest: number, stream: Stream, r: number, piece: Partial): void {
+    const w = this.begin(step, stream, r);
+    w.u32(piece.count);
+    w.str(piece.reducer ?? '');
+    w.u8(piece.destination === 'all' ? 2 : piece.destination ? 1 : 0);
+    if (piece.destination && piece.destination !== 'all') encodeValue(w, piece.destination, 'reduction target');
+    w.u8(piece.error !== undefined ? 2 : piece.hasAcc ? 1 : 0);
+    if (piece.error !== undefined) encodeValue(w, piece.error, 'reduction error');
+    else if (piece.hasAcc) encodeValue(w, piece.acc, `contribution to reduction ${r} of ${this.describe}`);
+    runtime().scheduler.send(dest);
+  }
+}
+
+function readPartial(r: Reader): Partial {
+  const count = r.u32();
+  const reducer = r.str() || undefined;
+  const kind = r.u8();
+  const destination: Destination | undefined = kind === 2 ? 'all' : kind === 1 ? (decodeValue(r) as ReductionTarget) : undefined;
+  const has = r.u8();
+  const piece: Partial = { count, reducer, destination, hasAcc: has === 1 };
+  if (has === 2) piece.error = decodeValue(r);
+  else if (has === 1) piece.acc = decodeValue(r);
+  return piece;
+}
+
+function bump(histogram: Map<number, number>, key: number, delta: number): void {
+  const n = (histogram.get(key) ?? 0) + delta;
+  if (n === 0) histogram.delete(key);
+  else histogram.set(key, n);
+}
