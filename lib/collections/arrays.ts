@@ -14,6 +14,7 @@ import { CallMode, indexable, makeProxy, type CallTarget, type CollectionProxy, 
 import { blockMap, describe, keyOf, mapByName, mapName, normalizeIndex, roundRobinMap, MAX_DIMS, type ArrayIndex, type ArrayMapFunction, type IndexShape } from './arrayIndex';
 import { CollectionKind, beginCreate, localCollection, newCollectionId, registerKind, sendCall, withContext } from './collections';
 import { ArrayControl, LocalArray, NO_REPLY, METHOD_DESTROY, METHOD_MIGRATE } from './localArray';
+import { balancerFromArgs, strategyNamed } from '../balancing/strategies';
 
 /** Proxy to one array element: calls, plus migration and deletion. */
 export type ArrayElementProxy<T> = ElementProxy<T> & {
@@ -45,6 +46,12 @@ export type ArrayDims = number | readonly number[] | { ndims: number } | { keys:
 export interface ArrayOptions {
   /** Placement of indices on PEs (default: block for dense arrays, round-robin otherwise). Register it with charm.registerMap. */
   map?: ArrayMapFunction;
+  /**
+   * Elements take part in load balancing (`AtSync`). `true` uses the
+   * strategy given at launch with `+balancer NAME` (none if not given);
+   * a name ('GreedyLB', 'RefineLB', 'RotateLB', 'none') chooses it here.
+   */
+  loadBalancing?: boolean | string;
 }
 
 export class ArrayRef {
@@ -53,7 +60,14 @@ export class ArrayRef {
   private whole: unknown;
   private readonly members = new Map<string, unknown>();
 
-  constructor(readonly id: number, readonly info: ChareClassInfo, readonly shape: IndexShape, readonly mapName: string) {
+  constructor(
+    readonly id: number,
+    readonly info: ChareClassInfo,
+    readonly shape: IndexShape,
+    readonly mapName: string,
+    /** Load-balancing strategy, or '' when the array does not balance. */
+    readonly balancer: string,
+  ) {
     this.map = mapByName(mapName);
   }
 
@@ -88,7 +102,15 @@ export class ArrayRef {
     if (!proxy) {
       proxy = makeProxy<object>({ __ref: this, __index: normalized, __call: elementCall });
       Object.defineProperties(proxy, {
-        ckMigrate: { value: (pe: number) => void elementCall.call(proxy as CallTarget, METHOD_MIGRATE, [pe], CallMode.Send) },
+        ckMigrate: {
+          value: (pe: number) => {
+            const numPes = runtime('ckMigrate').numPes;
+            if (!Number.isInteger(pe) || pe < 0 || pe >= numPes) {
+              throw new RangeError(`${this.info.name}${describe(normalized)}.ckMigrate: PE ${String(pe)} is out of range (0..${numPes - 1})`);
+            }
+            void elementCall.call(proxy as CallTarget, METHOD_MIGRATE, [pe], CallMode.Send);
+          },
+        },
         ckDestroy: { value: () => elementCall.call(proxy as CallTarget, METHOD_DESTROY, [], CallMode.Completion) },
       });
       this.members.set(key, proxy);
@@ -184,8 +206,11 @@ export function createArray<C extends ChareClass>(cls: C, dims: ArrayDims, args:
   const shape = shapeOf(dims, where);
   if (!Array.isArray(args)) throw new TypeError(`${where}: constructor arguments must be an array`);
   const map = mapName(options.map ?? (shape.extents ? blockMap : roundRobinMap));
+  const lb = options.loadBalancing;
+  const balancer = lb === true ? balancerFromArgs(process.argv) ?? 'none' : typeof lb === 'string' ? lb : '';
+  if (balancer) strategyNamed(balancer, where);
   const rt = runtime(where);
-  const ref = arrayRef(newCollectionId(), info, shape, map);
+  const ref = arrayRef(newCollectionId(), info, shape, map, balancer);
   const w = beginCreate(CollectionKind.Array, ref.id, info, args);
   writeShape(w, ref);
   rt.scheduler.broadcast();
@@ -196,20 +221,22 @@ function writeShape(w: Writer, ref: ArrayRef): void {
   w.u8(ref.shape.ndims);
   encodeValue(w, ref.shape.extents, 'extents');
   w.str(ref.mapName);
+  w.str(ref.balancer);
 }
 
 const refs = new Map<number, ArrayRef>();
 
-function arrayRef(id: number, info: ChareClassInfo, shape: IndexShape, map: string): ArrayRef {
+function arrayRef(id: number, info: ChareClassInfo, shape: IndexShape, map: string, balancer: string): ArrayRef {
   let ref = refs.get(id);
-  if (!ref) refs.set(id, (ref = new ArrayRef(id, info, shape, map)));
+  if (!ref) refs.set(id, (ref = new ArrayRef(id, info, shape, map, balancer)));
   return ref;
 }
 
 function readRef(r: Reader, id: number, info: ChareClassInfo): ArrayRef {
   const ndims = r.u8();
   const extents = decodeValue(r) as number[] | undefined;
-  return arrayRef(id, info, { ndims, extents }, r.str());
+  const map = r.str();
+  return arrayRef(id, info, { ndims, extents }, map, r.str());
 }
 
 registerKind(CollectionKind.Array, {

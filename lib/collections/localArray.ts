@@ -23,6 +23,7 @@ import { checkContribution } from '../reductions/contribute';
 import { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
 import { denseIndices, describe, keyOf, type ArrayIndex } from './arrayIndex';
+import { strategyNamed } from '../balancing/strategies';
 import type { ArrayRef } from './arrays';
 import { beginControl } from './arrays';
 import { construct, newMemberState, type LocalCollection } from './collections';
@@ -37,6 +38,8 @@ export const enum ArrayControl {
   LocationUpdate,
   Deleted,
   Undeliverable,
+  BalanceDecision,
+  Resume,
 }
 
 /** Pseudo method ids of element proxies' ckMigrate and ckDestroy. */
@@ -69,6 +72,10 @@ export class LocalArray implements LocalCollection, MemberServices {
   private readonly name: string;
   /** The element whose entry method is running synchronously now. */
   private executing: Element | undefined;
+  /** PE busy time at the last load-balancing step (background load is measured from it). */
+  private busyAtStep = 0;
+  /** PE 0: number of the AtSync reduction of the step being decided. */
+  private balanceStepNumber = 0;
 
   constructor(readonly ref: ArrayRef, args: unknown[]) {
     const rt = runtime();
@@ -77,6 +84,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     this.locations = new Locations(rt.myPe, (i) => ref.homeOf(i), () => extents !== undefined);
     const population = extents ? extents.reduce((a, b) => a * b, 1) : 0;
     this.reductions = new ReductionManager(ref.id, `array ${this.name} (collection ${ref.id})`, population);
+    this.reductions.systemHandler = (step, value, reduction) => this.balanceStep(step, value, reduction);
     if (extents) {
       for (const index of denseIndices(extents)) {
         if (ref.homeOf(index) === rt.myPe) this.place(index, args, newMemberState(this));
@@ -143,12 +151,15 @@ export class LocalArray implements LocalCollection, MemberServices {
    */
   private run(element: Element, method: number, args: unknown[], reply: Reply | undefined): void {
     this.executing = element;
+    const started = this.ref.balancer ? performance.now() : 0;
     let pending: Promise<void> | undefined;
     try {
       pending = invoke(element.chare, this.ref.info, method, args, reply);
     } finally {
       this.executing = undefined;
+      if (started) element.state.load += performance.now() - started;
     }
+    if (element.state.atSync) this.reportLoad(element);
     if (!pending) {
       this.migrateIfDue(element);
       return;
@@ -273,6 +284,8 @@ export class LocalArray implements LocalCollection, MemberServices {
     encodeValue(w, element.index, 'index');
     w.u32(state.epoch);
     w.u32(state.bcastSeq);
+    w.u8(state.balancing ? 1 : 0);
+    w.f64(state.load);
     encodeValue(w, state.next, 'reduction numbers');
     encodeValue(w, packed, `state of ${this.name}${describe(element.index)}`);
     rt.scheduler.send(toPe);
@@ -282,10 +295,13 @@ export class LocalArray implements LocalCollection, MemberServices {
     const index = decodeValue(r) as ArrayIndex;
     const epoch = r.u32();
     const bcastSeq = r.u32();
+    const balancing = r.u8() === 1;
+    const load = r.f64();
     const next = decodeValue(r) as number[];
     const packed = decodeValue(r);
     const chare = Object.create(this.ref.info.cls.prototype) as Chare<never>;
     const state = newMemberState(this, next, bcastSeq, epoch);
+    state.load = load;
     adopt(chare, { index, member: state });
     unpackState(chare, packed);
     const element: Element = { chare, index, state };
@@ -294,6 +310,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     this.reductions.addMember(next);
     this.announce(key, index, epoch);
     this.catchUp(element);
+    if (balancing) this.settle(element);
   }
 
   /** Tells the home (and this PE's records) that the element is now here. */
@@ -321,8 +338,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     const state = element.state;
     this.elements.delete(key);
     this.reductions.removeMember(state.next);
-    this.reductions.changePopulation(Stream.User, state.next[Stream.User], -1);
-    this.reductions.changePopulation(Stream.Replies, state.next[Stream.Replies], -1);
+    for (let stream = 0; stream < state.next.length; stream++) this.reductions.changePopulation(stream, state.next[stream], -1);
     state.epoch++;
     this.locations.learn(key, { pe: -1, epoch: state.epoch, deleted: true });
     const w = beginControl(this.ref.id, ArrayControl.Deleted);
@@ -330,6 +346,91 @@ export class LocalArray implements LocalCollection, MemberServices {
     w.u32(state.epoch);
     encodeValue(w, done, 'future');
     rt.scheduler.send(this.ref.homeOf(element.index));
+  }
+
+  // -------------------------------------------------------------- load balancing
+  //
+  // A step is two runtime reductions over the elements (stream Balance):
+  // every element's AtSync contributes its measured load ("@balance"); PE 0
+  // runs the strategy and broadcasts the moves; every element reports once
+  // it is in place ("@resume"); PE 0 then has each call resumeFromSync.
+
+  atSync(chare: Chare<never>): void {
+    const where = `${this.name}${describe(chare.thisIndex)}.AtSync`;
+    if (!this.ref.balancer) throw new Error(`${where}: create the array with { loadBalancing: true } to use AtSync`);
+    const element = this.elements.get(keyOf(chare.thisIndex as ArrayIndex));
+    if (!element) throw new Error(`${where}: the element is not on PE ${runtime().myPe}`);
+    // The load includes the entry method calling AtSync: report when it returns.
+    element.state.atSync = true;
+    if (this.executing !== element) this.reportLoad(element);
+  }
+
+  private reportLoad(element: Element): void {
+    element.state.atSync = false;
+    const data = [element.index, runtime().myPe, element.state.load, this.backgroundLoad()];
+    this.reductions.contribute(element.state.next, element.index, Stream.Balance, data, Reducer.gather.name, '@balance');
+  }
+
+  /** This PE's busy time since the last step not spent in this array's elements. */
+  private backgroundLoad(): number {
+    let elementLoad = 0;
+    for (const element of this.elements.values()) elementLoad += element.state.load;
+    return Math.max(0, runtime().scheduler.counters.busyMs - this.busyAtStep - elementLoad);
+  }
+
+  /** PE 0: the results of the step's reductions. */
+  private balanceStep(step: string, value: unknown, reduction: number): void {
+    const rt = runtime();
+    this.balanceStepNumber = reduction;
+    if (step === '@resume') {
+      beginControl(this.ref.id, ArrayControl.Resume);
+      rt.scheduler.broadcast();
+      return;
+    }
+    const reports = value as [ArrayIndex, number, number, number][];
+    const background = new Array<number>(rt.numPes).fill(0);
+    for (const [, pe, , bg] of reports) background[pe] = Math.max(background[pe], bg);
+    const loads = reports.map(([, pe, load], id) => ({ id, pe, load }));
+    const placement = strategyNamed(this.ref.balancer, this.name)(loads, background);
+    const moves = reports.flatMap((report, id) => (placement[id] !== report[1] ? [[report[0], placement[id]]] : []));
+    const w = beginControl(this.ref.id, ArrayControl.BalanceDecision);
+    w.u32(this.balanceStepNumber);
+    encodeValue(w, moves, 'load-balancing moves');
+    rt.scheduler.broadcast();
+  }
+
+  /**
+   * Moves this PE's elements as decided. Elements that already arrived
+   * here in this step have reported; the others move or report now.
+   */
+  private applyDecision(step: number, moves: [ArrayIndex, number][]): void {
+    const destination = new Map(moves.map(([index, pe]) => [keyOf(index), pe]));
+    for (const element of [...this.elements.values()]) {
+      if (element.state.next[Stream.Balance] !== step + 1) continue;
+      const pe = destination.get(keyOf(element.index));
+      if (pe === undefined || pe === runtime().myPe) {
+        this.settle(element);
+      } else {
+        element.state.balancing = true;
+        element.state.migrateTo = pe;
+        this.migrateIfDue(element);
+      }
+    }
+  }
+
+  /** The element is in place for this step. */
+  private settle(element: Element): void {
+    element.state.balancing = false;
+    this.reductions.contribute(element.state.next, element.index, Stream.Balance, undefined, Reducer.nop.name, '@resume');
+  }
+
+  private resume(): void {
+    this.busyAtStep = runtime().scheduler.counters.busyMs;
+    const method = this.ref.info.methodIds.get('resumeFromSync');
+    for (const element of [...this.elements.values()]) {
+      element.state.load = 0;
+      if (method !== undefined) this.run(element, method, [], undefined);
+    }
   }
 
   // -------------------------------------------------------------- control
@@ -348,9 +449,8 @@ export class LocalArray implements LocalCollection, MemberServices {
         const onPE = r.i32();
         const requester = r.u32();
         const args = decodeArgs(r);
-        const first = [this.reductions.firstUnstarted(Stream.User), this.replyCount];
-        this.reductions.changePopulation(Stream.User, first[0], 1);
-        this.reductions.changePopulation(Stream.Replies, first[1], 1);
+        const first = [this.reductions.firstUnstarted(Stream.User), this.replyCount, this.reductions.firstUnstarted(Stream.Balance)];
+        for (let stream = 0; stream < first.length; stream++) this.reductions.changePopulation(stream, first[stream], 1);
         this.pendingInserts++;
         const w = beginControl(this.ref.id, ArrayControl.Insert);
         encodeValue(w, index, 'index');
@@ -431,6 +531,14 @@ export class LocalArray implements LocalCollection, MemberServices {
       }
       case ArrayControl.Undeliverable:
         fatal(new Error(r.str()), `on PE ${rt.myPe} (a call sent from this PE, with no one awaiting its result)`);
+        return;
+      case ArrayControl.BalanceDecision: {
+        const step = r.u32();
+        this.applyDecision(step, decodeValue(r) as [ArrayIndex, number][]);
+        return;
+      }
+      case ArrayControl.Resume:
+        this.resume();
     }
   }
 }

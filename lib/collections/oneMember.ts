@@ -48,4 +48,8 @@ export class OneMember implements LocalCollection, MemberServices {
   migrate(): void {
     throw new Error(`${this.ref.info.name}[${this.index}].migrate: only chare-array elements can migrate`);
   }
+
+  atSync(): void {
+    throw new Error(`${this.ref.info.name}[${this.index}].AtSync: only chare-array elements take part in load balancing`);
+  }
 }

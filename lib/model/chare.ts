@@ -12,6 +12,7 @@ export interface MemberServices {
   readonly ref: CollectionRef;
   contribute(chare: Chare<never>, data: unknown, reducer: Reducer, target: ReductionTarget | 'all'): Promise<unknown> | undefined;
   migrate(chare: Chare<never>, toPe: number): void;
+  atSync(chare: Chare<never>): void;
 }
 
 /** The runtime's bookkeeping for one member; it travels with a migrating member. */
@@ -27,6 +28,12 @@ export interface MemberState {
   running: number;
   /** PE to move to once no entry method is suspended, or -1. */
   migrateTo: number;
+  /** Milliseconds spent in its entry methods since the last load-balancing step. */
+  load: number;
+  /** Moving as part of a load-balancing step: reports arrival to the step. */
+  balancing: boolean;
+  /** Called AtSync in the entry method now running: reports its load when it returns. */
+  atSync: boolean;
 }
 
 interface Identity {
@@ -101,6 +108,16 @@ export class Chare<I extends ChareIndex = number> {
   /** Contributes to a reduction whose result comes back to every contributor. */
   allReduce<R = unknown>(data: unknown, reducer: Reducer): Promise<R> {
     return memberOf(this as unknown as Chare<never>).services.contribute(this as unknown as Chare<never>, data, reducer, 'all') as Promise<R>;
+  }
+
+  /**
+   * Load balancing (arrays created with `loadBalancing`): this element is
+   * ready for a balancing step. When every element has called it, the
+   * balancer moves elements by their measured load, then calls each
+   * element's `resumeFromSync()`.
+   */
+  AtSync(): void {
+    memberOf(this as unknown as Chare<never>).services.atSync(this as unknown as Chare<never>);
   }
 
   /**

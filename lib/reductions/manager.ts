@@ -23,12 +23,13 @@ import { reducerImpl } from './reducers';
 import { deliverResult, type ReductionTarget } from './targets';
 import type { ArrayIndex } from '../collections/arrayIndex';
 
-/** Independent numbering sequences: user contributions, and replies to array broadcasts. */
+/** Independent numbering sequences: user contributions, replies to array broadcasts, load-balancing steps. */
 export const enum Stream {
   User = 0,
   Replies = 1,
+  Balance = 2,
 }
-const STREAMS = 2;
+export const STREAMS = 3;
 
 const enum Step {
   Partial = 0,
@@ -45,8 +46,12 @@ const HINT_DELAY_MS = 2;
 /** Per member: the next reduction number it will contribute to, per stream. Travels with migrating members. */
 export type MemberNext = number[];
 
-/** Target of a reduction in flight: a future or callback, or "every contributor" (allreduce). */
-type Destination = ReductionTarget | 'all';
+/**
+ * Target of a reduction in flight: a future or callback, "every
+ * contributor" (allreduce), or a runtime step on PE 0 ("@name", handled by
+ * the collection's system handler).
+ */
+type Destination = ReductionTarget | 'all' | `@${string}`;
 
 interface Partial {
   count: number;
@@ -68,13 +73,17 @@ function emptyPartial(): Partial {
 }
 
 export class ReductionManager {
-  private readonly histogram: Map<number, number>[] = [new Map(), new Map()];
-  private readonly nextToSend = [0, 0];
-  private readonly activeUpTo = [-1, -1];
+  private readonly histogram: Map<number, number>[] = [new Map(), new Map(), new Map()];
+  private readonly nextToSend = [0, 0, 0];
+  private readonly activeUpTo = [-1, -1, -1];
   private readonly open = new Map<string, PeState>();
   // PE 0 only: totals per reduction and the population taking part.
   private readonly totals = new Map<string, Partial>();
-  private readonly completedUpTo = [-1, -1];
+  private readonly completedUpTo = [-1, -1, -1];
+  /** PE 0: what runs the runtime's own reduction steps. */
+  systemHandler: (name: string, value: unknown, reduction: number) => void = (name) => {
+    throw new Error(`charmts: no handler for runtime reduction step ${name}`);
+  };
   private readonly started = new Set<string>();
   private readonly populationChanges: [stream: number, from: number, delta: number][] = [];
   private readonly allReduceWaiters = new Map<string, ((value: unknown) => void)[]>();
@@ -84,7 +93,7 @@ export class ReductionManager {
     private readonly describe: string,
     /** Members at creation (PE 0 uses it). */
     private readonly initialPopulation: number,
-    firstReduction: readonly number[] = [0, 0],
+    firstReduction: readonly number[] = [0, 0, 0],
   ) {
     for (let s = 0; s < STREAMS; s++) {
       this.nextToSend[s] = firstReduction[s];
@@ -329,6 +338,8 @@ export class ReductionManager {
       const rt = runtime();
       encodeValue(this.begin(Step.AllReduceResult, stream, r), value, `result of reduction ${r} of ${this.describe}`);
       rt.scheduler.broadcast();
+    } else if (typeof destination === 'string') {
+      this.systemHandler(destination, value, r);
     } else if (destination !== undefined) {
       deliverResult(destination, value);
     }
@@ -346,8 +357,10 @@ export class ReductionManager {
     const w = this.begin(step, stream, r);
     w.u32(piece.count);
     w.str(piece.reducer ?? '');
-    w.u8(piece.destination === 'all' ? 2 : piece.destination ? 1 : 0);
-    if (piece.destination && piece.destination !== 'all') encodeValue(w, piece.destination, 'reduction target');
+    const d = piece.destination;
+    w.u8(d === 'all' ? 2 : typeof d === 'string' ? 3 : d ? 1 : 0);
+    if (typeof d === 'string' && d !== 'all') w.str(d);
+    else if (d && d !== 'all') encodeValue(w, d, 'reduction target');
     w.u8(piece.error !== undefined ? 2 : piece.hasAcc ? 1 : 0);
     if (piece.error !== undefined) encodeValue(w, piece.error, 'reduction error');
     else if (piece.hasAcc) encodeValue(w, piece.acc, `contribution to reduction ${r} of ${this.describe}`);
@@ -359,7 +372,8 @@ function readPartial(r: Reader): Partial {
   const count = r.u32();
   const reducer = r.str() || undefined;
   const kind = r.u8();
-  const destination: Destination | undefined = kind === 2 ? 'all' : kind === 1 ? (decodeValue(r) as ReductionTarget) : undefined;
+  const destination: Destination | undefined =
+    kind === 2 ? 'all' : kind === 3 ? (r.str() as `@${string}`) : kind === 1 ? (decodeValue(r) as ReductionTarget) : undefined;
   const has = r.u8();
   const piece: Partial = { count, reducer, destination, hasAcc: has === 1 };
   if (has === 2) piece.error = decodeValue(r);

@@ -30,6 +30,8 @@ export interface PeCounters {
   bytesSent: number;
   messagesReceived: number;
   bytesReceived: number;
+  /** Milliseconds spent handling messages. */
+  busyMs: number;
 }
 
 /**
@@ -44,7 +46,7 @@ function settle(): Promise<void> {
 
 export class Scheduler {
   readonly writer = new Writer();
-  readonly counters: PeCounters = { created: 0, processed: 0, messagesSent: 0, bytesSent: 0, messagesReceived: 0, bytesReceived: 0 };
+  readonly counters: PeCounters = { created: 0, processed: 0, messagesSent: 0, bytesSent: 0, messagesReceived: 0, bytesReceived: 0, busyMs: 0 };
   private readonly handlers: Handler[] = new Array(Kind.Count);
   private readonly reader = new Reader();
   private readonly arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
@@ -177,6 +179,8 @@ export class Scheduler {
   private async drainRemote(): Promise<number> {
     const large = this.large;
     const n = mpi.Drain(this.arena, this.meta, large, MAX_BATCH);
+    if (n === 0) return 0;
+    const started = performance.now();
     const meta = this.meta;
     for (let i = 0; i < n; i++) {
       const source = meta[4 * i];
@@ -193,6 +197,7 @@ export class Scheduler {
       if (resumption.pending) await settle();
     }
     large.length = 0;
+    this.counters.busyMs += performance.now() - started;
     return n;
   }
 
@@ -200,11 +205,13 @@ export class Scheduler {
     const batch = this.local;
     if (batch.length === 0) return 0;
     this.local = [];
+    const started = performance.now();
     for (const message of batch) {
       const own = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
       this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, this.myPe);
       if (resumption.pending) await settle();
     }
+    this.counters.busyMs += performance.now() - started;
     return batch.length;
   }
 

@@ -1,0 +1,145 @@
+// Measurement-based load balancing in a real MPI job: AtSync, the
+// strategies, resumeFromSync, and state surviving the moves.
+import * as assert from 'uvu/assert';
+import { test, runTests } from './helpers/mpiTest';
+import { charm, Chare, Future, Reducer } from '../lib';
+
+/** Busy work for `ms` milliseconds (what the balancer measures). */
+function spin(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // working
+  }
+}
+
+class Worker extends Chare<readonly number[]> {
+  steps = 0;
+  moves = 0;
+  history: number[] = [];
+  done: Future<void> | undefined;
+  constructor(readonly weight: number) {
+    super();
+  }
+  /** One iteration: work, then wait for the balancer. */
+  step(done: Future<void>): void {
+    this.steps++;
+    this.history.push(this.steps * 10 + charm.myPe());
+    spin(this.weight);
+    this.done = done;
+    this.AtSync();
+  }
+  resumeFromSync(): void {
+    this.contribute(undefined, Reducer.nop, this.done!);
+  }
+  onMigrated(): void {
+    this.moves++;
+  }
+  stepWithoutBalancer(): void {
+    this.AtSync();
+  }
+  report(): { pe: number; weight: number; steps: number; moves: number; history: number[] } {
+    return { pe: charm.myPe(), weight: this.weight, steps: this.steps, moves: this.moves, history: this.history };
+  }
+}
+charm.register(Worker);
+
+/** Heavy elements all start on PE 0 (block map: the first quarter of the indices). */
+function weights(n: number, perPe: number): number[] {
+  return Array.from({ length: n }, (_, i) => (i < perPe ? 10 : 1));
+}
+
+function maxOverAverage(pes: number[], loads: number[], numPes: number): number {
+  const perPe = new Array<number>(numPes).fill(0);
+  pes.forEach((pe, i) => (perPe[pe] += loads[i]));
+  const average = perPe.reduce((a, b) => a + b, 0) / numPes;
+  return Math.max(...perPe) / average;
+}
+
+test('GreedyLB: an imbalanced array ends with the max/average PE load ratio at least halved, state intact', async () => {
+  const numPes = charm.numPes();
+  const perPe = 4;
+  const n = perPe * numPes;
+  const w = weights(n, perPe);
+  // Weights arrive as constructor arguments: a sparse array lets each element get its own.
+  const arr = charm.createArray(Worker, { ndims: 1 }, undefined, { loadBalancing: 'GreedyLB' });
+  for (let i = 0; i < n; i++) arr.ckInsert([i], [w[i]], { onPE: Math.floor(i / perPe) });
+  await arr.ckDoneInserting();
+  const before = (await arr.ret.report()).map((r) => r.pe);
+  const ratioBefore = maxOverAverage(before, w, numPes);
+  const done = charm.createFuture<void>();
+  arr.step(done);
+  await done;
+  const after = await arr.ret.report();
+  const ratioAfter = maxOverAverage(after.map((r) => r.pe), w, numPes);
+  assert.ok(ratioAfter - 1 <= (ratioBefore - 1) / 2 + 1e-9, `imbalance ${ratioBefore.toFixed(2)} -> ${ratioAfter.toFixed(2)}`);
+  for (const r of after) {
+    assert.is(r.steps, 1);
+    assert.is(r.history.length, 1);
+  }
+  assert.equal(after.map((r) => r.weight), w);
+  // A second step keeps working with the moved elements.
+  const again = charm.createFuture<void>();
+  arr.step(again);
+  await again;
+  for (const r of await arr.ret.report()) assert.is(r.steps, 2);
+});
+
+test('RotateLB moves every element exactly once per step', async () => {
+  const numPes = charm.numPes();
+  const arr = charm.createArray(Worker, [2 * numPes], [1], { loadBalancing: 'RotateLB' });
+  const start = (await arr.ret.report()).map((r) => r.pe);
+  for (let step = 1; step <= 3; step++) {
+    const done = charm.createFuture<void>();
+    arr.step(done);
+    await done;
+    const now = await arr.ret.report();
+    now.forEach((r, i) => {
+      assert.is(r.pe, (start[i] + step) % numPes, `element ${i} after step ${step}`);
+      assert.is(r.moves, numPes > 1 ? step : 0);
+      assert.is(r.steps, step);
+    });
+  }
+});
+
+test('RefineLB moves little and improves balance; none moves nothing', async () => {
+  const numPes = charm.numPes();
+  const perPe = 4;
+  const n = perPe * numPes;
+  const w = weights(n, perPe);
+  for (const balancer of ['RefineLB', 'none']) {
+    const arr = charm.createArray(Worker, { ndims: 1 }, undefined, { loadBalancing: balancer });
+    for (let i = 0; i < n; i++) arr.ckInsert([i], [w[i]], { onPE: Math.floor(i / perPe) });
+    await arr.ckDoneInserting();
+    const done = charm.createFuture<void>();
+    arr.step(done);
+    await done;
+    const after = await arr.ret.report();
+    const moved = after.filter((r) => r.moves > 0).length;
+    if (balancer === 'none' || numPes === 1) assert.is(moved, 0);
+    else {
+      assert.ok(moved > 0 && moved < n, `${balancer} moved ${moved} of ${n}`);
+      assert.ok(maxOverAverage(after.map((r) => r.pe), w, numPes) < maxOverAverage(after.map((_, i) => Math.floor(i / perPe)), w, numPes));
+    }
+  }
+});
+
+test('bad input: AtSync without loadBalancing, unknown balancer names', async () => {
+  assert.throws(() => charm.createArray(Worker, [2], [1], { loadBalancing: 'NoSuchLB' }), /unknown load balancer "NoSuchLB"/);
+  const group = charm.createGroup(Probe);
+  const arr = charm.createArray(Worker, [1], [1]);
+  assert.match(await group[0].ret.tryAtSync(arr), 'loadBalancing: true');
+});
+
+class Probe extends Chare {
+  async tryAtSync(arr: import('../lib').ArrayProxy<Worker>): Promise<string> {
+    try {
+      await arr.at([0]).ret.stepWithoutBalancer();
+      return 'no error';
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+}
+charm.register(Probe);
+
+runTests();
