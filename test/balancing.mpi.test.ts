@@ -45,7 +45,7 @@ charm.register(Worker);
 
 /** Heavy elements all start on PE 0 (block map: the first quarter of the indices). */
 function weights(n: number, perPe: number): number[] {
-  return Array.from({ length: n }, (_, i) => (i < perPe ? 10 : 1));
+  return Array.from({ length: n }, (_, i) => (i < perPe ? 20 : 1));
 }
 
 function maxOverAverage(pes: number[], loads: number[], numPes: number): number {

@@ -85,6 +85,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     const population = extents ? extents.reduce((a, b) => a * b, 1) : 0;
     this.reductions = new ReductionManager(ref.id, `array ${this.name} (collection ${ref.id})`, population);
     this.reductions.systemHandler = (step, value, reduction) => this.balanceStep(step, value, reduction);
+    this.busyAtStep = rt.scheduler.counters.busyMs;
     if (extents) {
       for (const index of denseIndices(extents)) {
         if (ref.homeOf(index) === rt.myPe) this.place(index, args, newMemberState(this));
