@@ -16,7 +16,7 @@ MPIRUN := mpirun --oversubscribe --bind-to none
 ADDON := build/Release/charmts_mpi.node
 TS_SOURCES := $(shell find lib test examples bench -name '*.ts' 2>/dev/null) tsconfig.json
 
-.PHONY: all deps build demo test bench docs clean
+.PHONY: all deps build demo test bench docs clean jacobi2d migration
 
 all: build
 
@@ -42,6 +42,13 @@ dist/.built: $(TS_SOURCES) node_modules/.installed
 
 demo: build
 	$(MPIRUN) -np 2 node dist/examples/hello/hello.js
+
+# Examples: make jacobi2d NP=4 [ARGS="256 4 200 +balancer GreedyLB"]
+jacobi2d: build
+	$(MPIRUN) -np $(NP) node dist/examples/jacobi2d/jacobi2d.js $(ARGS)
+
+migration: build
+	$(MPIRUN) -np $(NP) node dist/examples/migration/migration.js $(ARGS)
 
 test: build
 	node dist/test/run.js
