@@ -27,3 +27,8 @@ export { Callback, type ReductionTarget } from './reductions/targets';
 export type { MigrationHooks } from './migration/state';
 export { RemoteError } from './errors';
 export { SerializationError } from './codec/values';
+// @channels
+// @pool
+// @sections
+// @when
+// @console

@@ -183,6 +183,12 @@ export class Charm {
     }
   }
 
+  // @pool: the task pool (lib/pool/) is exposed here.
+
+  // @sections: section creation (lib/sections/) is exposed here.
+
+  // @console: remote code enabling (lib/console/) is exposed here.
+
   /** Resolves after `seconds`, without blocking the PE. */
   sleep(seconds: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, seconds * 1000));

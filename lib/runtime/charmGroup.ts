@@ -26,6 +26,8 @@ export class CharmRemote extends Chare {
   exit(code = 0): void {
     requestExit(code);
   }
+  // @console: exec, eval and updateGlobals go here.
+
   /** Aborts the job with `message`. */
   abort(message: string): void {
     abortJob(message);
