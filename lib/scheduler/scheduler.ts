@@ -17,6 +17,8 @@ export type Handler = (r: Reader) => void;
 const SPIN_MS = 2;
 /** Longest stretch of work before letting libuv run timers and I/O. */
 const SLICE_MS = 10;
+/** Longest tight poll of MPI before yielding to libuv. */
+const SPIN_POLL_MS = 0.05;
 /** Sleep between polls of an idle PE. */
 const IDLE_SLEEP_MS = 1;
 const ARENA_BYTES = 4 << 20;
@@ -53,7 +55,11 @@ export class Scheduler {
   private readonly arenaView = new DataView(this.arena.buffer, this.arena.byteOffset, this.arena.byteLength);
   private readonly meta = new Int32Array(4 * MAX_BATCH);
   private readonly large: ArrayBuffer[] = [];
-  private local: Uint8Array[] = [];
+  private readonly local: Uint8Array[] = [];
+  private localNext = 0;
+  /** The MPI batch being dispatched: messages batchNext..batchSize-1 are still to go. */
+  private batchSize = 0;
+  private batchNext = 0;
   private running = false;
   private lastActivity = 0;
   private wakeSleeper: (() => void) | undefined;
@@ -151,14 +157,31 @@ export class Scheduler {
     }
   }
 
+  /**
+   * The loop. Dispatch is synchronous; it pauses for the microtask queue
+   * only when a future completed (so awaiting code resumes before the next
+   * message), yields to libuv every SLICE_MS, polls MPI in a tight loop
+   * for up to SPIN_POLL_MS when nothing is there (a message usually follows
+   * soon), keeps going through libuv turns for SPIN_MS after the last
+   * message, then sleeps IDLE_SLEEP_MS at a time.
+   */
   private async loop(): Promise<void> {
     let sliceStart = performance.now();
     while (this.running) {
-      const handled = (await this.drainRemote()) + (await this.drainLocal());
+      let handled = this.step();
+      if (resumption.pending) {
+        await settle();
+        continue;
+      }
+      if (handled === 0) handled = this.spinPoll();
       const now = performance.now();
       if (handled > 0) {
         this.lastActivity = now;
-        if (now - sliceStart < SLICE_MS) continue;
+        if (now - sliceStart < SLICE_MS && !resumption.pending) continue;
+        if (resumption.pending) {
+          await settle();
+          continue;
+        }
       }
       if (now - this.lastActivity < SPIN_MS || handled > 0) {
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -176,13 +199,41 @@ export class Scheduler {
     }
   }
 
-  private async drainRemote(): Promise<number> {
-    const large = this.large;
-    const n = mpi.Drain(this.arena, this.meta, large, MAX_BATCH);
-    if (n === 0) return 0;
+  /** Polls MPI without yielding for a short while; returns the messages handled. */
+  private spinPoll(): number {
+    if (performance.now() - this.lastActivity > SPIN_MS) return 0;
+    const until = performance.now() + SPIN_POLL_MS;
+    do {
+      const handled = this.step();
+      if (handled > 0) return handled;
+    } while (performance.now() < until);
+    return 0;
+  }
+
+  /**
+   * Dispatches what is waiting: the rest of the current MPI batch, then
+   * the local queue, then a new MPI batch. Stops early when a future
+   * completed, leaving the rest of the batch for the next step.
+   */
+  private step(): number {
     const started = performance.now();
+    let handled = this.dispatchBatch();
+    if (!resumption.pending) handled += this.dispatchLocal();
+    if (!resumption.pending && this.batchNext === this.batchSize) {
+      this.large.length = 0;
+      this.batchSize = mpi.Drain(this.arena, this.meta, this.large, MAX_BATCH);
+      this.batchNext = 0;
+      if (this.batchSize > 0) handled += this.dispatchBatch();
+    }
+    if (handled > 0) this.counters.busyMs += performance.now() - started;
+    return handled;
+  }
+
+  private dispatchBatch(): number {
     const meta = this.meta;
-    for (let i = 0; i < n; i++) {
+    let handled = 0;
+    while (this.batchNext < this.batchSize) {
+      const i = this.batchNext++;
       const source = meta[4 * i];
       const offset = meta[4 * i + 1];
       const length = meta[4 * i + 2];
@@ -191,28 +242,29 @@ export class Scheduler {
       if (offset >= 0) {
         this.dispatch(this.arena, this.arenaView, offset, length, false, source);
       } else {
-        const own = Buffer.from(large[-1 - offset]);
+        const own = Buffer.from(this.large[-1 - offset]);
         this.dispatch(own, new DataView(own.buffer), 0, length, true, source);
       }
-      if (resumption.pending) await settle();
+      handled++;
+      if (resumption.pending) break;
     }
-    large.length = 0;
-    this.counters.busyMs += performance.now() - started;
-    return n;
+    return handled;
   }
 
-  private async drainLocal(): Promise<number> {
-    const batch = this.local;
-    if (batch.length === 0) return 0;
-    this.local = [];
-    const started = performance.now();
-    for (const message of batch) {
+  private dispatchLocal(): number {
+    let handled = 0;
+    while (this.localNext < this.local.length) {
+      const message = this.local[this.localNext++];
       const own = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
       this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, this.myPe);
-      if (resumption.pending) await settle();
+      handled++;
+      if (resumption.pending) break;
     }
-    this.counters.busyMs += performance.now() - started;
-    return batch.length;
+    if (this.localNext === this.local.length && this.localNext > 0) {
+      this.local.length = 0;
+      this.localNext = 0;
+    }
+    return handled;
   }
 
   private dispatch(buf: Buffer, view: DataView, base: number, length: number, owned: boolean, source: number): void {
