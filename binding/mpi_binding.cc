@@ -40,9 +40,9 @@ struct View {
 };
 
 View viewOf(v8::Local<v8::Value> value) {
-  v8::Local<v8::ArrayBufferView> view = value.As<v8::ArrayBufferView>();
-  char* base = static_cast<char*>(view->Buffer()->GetBackingStore()->Data());
-  return View{base + view->ByteOffset(), view->ByteLength()};
+  // node::Buffer::Data honours the view's offset and avoids taking a
+  // reference on the backing store (an atomic operation per call).
+  return View{node::Buffer::Data(value), node::Buffer::Length(value)};
 }
 
 void release(size_t index) {
@@ -117,24 +117,29 @@ NAN_METHOD(Init) {
   info.GetReturnValue().Set(result);
 }
 
-// send(dest, header, payloads?): header is always copied (the caller reuses
-// its buffer); payloads (ArrayBufferViews) are copied when the message is
-// small and sent in place otherwise, kept alive until MPI completes the send.
-// Returns the number of bytes still held by incomplete sends.
+// send(dest, header, headerLength, payloads?): sends the first headerLength
+// bytes of `header` followed by the `payloads` (ArrayBufferViews). Small
+// messages without payloads are sent straight from `header`; small ones
+// with payloads are copied into one block; large payloads are sent in
+// place. Whatever MPI still reads after the call is kept alive until the
+// send completes. Returns true when `header` itself is kept: the caller
+// must not write into it again.
 NAN_METHOD(Send) {
   if (!requireInit()) return;
   int dest = Nan::To<int>(info[0]).FromJust();
   if (dest < 0 || dest >= worldSize) return Nan::ThrowRangeError("charmts binding: send to a rank out of range");
   View header = viewOf(info[1]);
+  size_t headerLength = static_cast<size_t>(Nan::To<uint32_t>(info[2]).FromJust());
+  if (headerLength > header.length) return Nan::ThrowRangeError("charmts binding: header length beyond its buffer");
   v8::Local<v8::Array> payloads;
   uint32_t payloadCount = 0;
-  if (info.Length() > 2 && info[2]->IsArray()) {
-    payloads = info[2].As<v8::Array>();
+  if (info.Length() > 3 && info[3]->IsArray()) {
+    payloads = info[3].As<v8::Array>();
     payloadCount = payloads->Length();
   }
   std::vector<View> views;
   views.reserve(payloadCount);
-  size_t total = header.length;
+  size_t total = headerLength;
   for (uint32_t i = 0; i < payloadCount; ++i) {
     views.push_back(viewOf(Nan::Get(payloads, i).ToLocalChecked()));
     total += views.back().length;
@@ -145,26 +150,29 @@ NAN_METHOD(Send) {
 
   PendingSend* pending = new PendingSend();
   pending->bytes = total;
+  bool headerInPlace = false;
   MPI_Request request;
   int rc;
-  if (total <= kCopyLimit || payloadCount == 0) {
-    pending->copy = static_cast<char*>(std::malloc(total > 0 ? total : 1));
-    std::memcpy(pending->copy, header.data, header.length);
-    size_t offset = header.length;
+  if (payloadCount == 0) {
+    headerInPlace = true;
+    rc = MPI_Isend(header.data, static_cast<int>(headerLength), MPI_BYTE, dest, kTag, MPI_COMM_WORLD, &request);
+  } else if (total <= kCopyLimit) {
+    pending->copy = static_cast<char*>(std::malloc(total));
+    std::memcpy(pending->copy, header.data, headerLength);
+    size_t offset = headerLength;
     for (const View& v : views) {
       std::memcpy(pending->copy + offset, v.data, v.length);
       offset += v.length;
     }
     rc = MPI_Isend(pending->copy, static_cast<int>(total), MPI_BYTE, dest, kTag, MPI_COMM_WORLD, &request);
   } else {
-    // Header copy plus payloads in place, described by absolute addresses.
-    pending->copy = static_cast<char*>(std::malloc(header.length > 0 ? header.length : 1));
-    std::memcpy(pending->copy, header.data, header.length);
+    // Header and payloads in place, described by absolute addresses.
+    headerInPlace = true;
     std::vector<int> lengths;
     std::vector<MPI_Aint> addresses;
-    lengths.push_back(static_cast<int>(header.length));
     MPI_Aint address;
-    MPI_Get_address(pending->copy, &address);
+    lengths.push_back(static_cast<int>(headerLength));
+    MPI_Get_address(header.data, &address);
     addresses.push_back(address);
     for (uint32_t i = 0; i < payloadCount; ++i) {
       lengths.push_back(static_cast<int>(views[i].length));
@@ -183,11 +191,25 @@ NAN_METHOD(Send) {
     delete pending;
     return Nan::ThrowError("charmts binding: MPI_Isend failed");
   }
+  // Small messages usually leave at once (eager protocol): then nothing
+  // needs keeping, and no request is left to test on every poll.
+  int done = 0;
+  MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+  if (done) {
+    std::free(pending->copy);
+    delete pending;
+    info.GetReturnValue().Set(Nan::False());
+    return;
+  }
+  if (headerInPlace) pending->kept.emplace_back(Nan::To<v8::Object>(info[1]).ToLocalChecked());
   pendingRequests.push_back(request);
   pendingSends.push_back(pending);
   pendingBytes += static_cast<double>(total);
-  info.GetReturnValue().Set(Nan::New(pendingBytes));
+  info.GetReturnValue().Set(Nan::New(headerInPlace));
 }
+
+// Bytes held by sends MPI has not completed (for back-pressure).
+NAN_METHOD(PendingBytes) { info.GetReturnValue().Set(Nan::New(pendingBytes)); }
 
 // drain(arena, meta, large, maxMessages): receives every message that has
 // arrived (up to maxMessages). Messages that fit go into `arena` one after
@@ -270,6 +292,7 @@ NAN_MODULE_INIT(InitModule) {
   NAN_EXPORT(target, Send);
   NAN_EXPORT(target, Drain);
   NAN_EXPORT(target, Progress);
+  NAN_EXPORT(target, PendingBytes);
   NAN_EXPORT(target, Barrier);
   NAN_EXPORT(target, Wtime);
   NAN_EXPORT(target, Abort);

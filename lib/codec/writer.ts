@@ -4,9 +4,10 @@
  * not copied into it: they become separate segments sent in place.
  */
 const ZERO = new Uint8Array(8);
+const INITIAL_BYTES = 4096;
 
 export class Writer {
-  buf: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
+  buf: Buffer = Buffer.allocUnsafeSlow(INITIAL_BYTES);
   view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   pos = 0;
   /** Out-of-line payloads, in order. */
@@ -18,9 +19,16 @@ export class Writer {
 
   reset(): void {
     this.pos = 0;
-    this.payloads.length = 0;
-    this.segments.length = 0;
+    // Setting an array's length is slow even when nothing changes.
+    if (this.payloads.length) this.payloads.length = 0;
+    if (this.segments.length) this.segments.length = 0;
     this.segmentBytes = 0;
+  }
+
+  /** Gives the current buffer away (a send still reads it) and starts a new one. */
+  replaceBuffer(): void {
+    this.buf = Buffer.allocUnsafeSlow(Math.max(INITIAL_BYTES, this.pos));
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   ensure(n: number): void {
@@ -77,8 +85,9 @@ export class Writer {
   /**
    * Finishes the message: records the inline length in its first 4 bytes and
    * lays out the segments, each preceded by the padding that aligns it to 8.
+   * Returns the inline length.
    */
-  finish(): Uint8Array {
+  finish(): number {
     this.view.setUint32(0, this.pos, true);
     let at = this.pos;
     for (const payload of this.payloads) {
@@ -88,14 +97,14 @@ export class Writer {
       at += pad + payload.byteLength;
     }
     this.segmentBytes = at - this.pos;
-    return this.buf.subarray(0, this.pos);
+    return this.pos;
   }
   /** The whole message in one new buffer the receiver owns (local delivery). */
   detach(): Uint8Array {
-    const inline = this.finish();
-    const out = new Uint8Array(inline.length + this.segmentBytes);
-    out.set(inline, 0);
-    let offset = inline.length;
+    const inlineLength = this.finish();
+    const out = new Uint8Array(inlineLength + this.segmentBytes);
+    out.set(this.buf.subarray(0, inlineLength), 0);
+    let offset = inlineLength;
     for (const s of this.segments) {
       out.set(new Uint8Array(s.buffer, s.byteOffset, s.byteLength), offset);
       offset += s.byteLength;

@@ -243,9 +243,19 @@ export class LocalArray implements LocalCollection, MemberServices {
   private place(index: ArrayIndex, args: unknown[], state: MemberState): Element {
     const chare = construct(this.ref, index, args, state);
     const element = { chare, index, state };
-    this.elements.set(keyOf(index), element);
-    this.reductions.addMember(state.next);
+    this.settleIn(element);
     return element;
+  }
+
+  /**
+   * Makes an element live here and delivers the calls held for it (calls
+   * that reached this PE when its record already pointed here).
+   */
+  private settleIn(element: Element): void {
+    const key = keyOf(element.index);
+    this.elements.set(key, element);
+    this.reductions.addMember(element.state.next);
+    for (const message of this.locations.release(key)) runtime().scheduler.redeliver(message);
   }
 
   contribute(chare: Chare<never>, data: unknown, reducer: Reducer, target: ReductionTarget | 'all'): Promise<unknown> | undefined {
@@ -307,8 +317,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     unpackState(chare, packed);
     const element: Element = { chare, index, state };
     const key = keyOf(index);
-    this.elements.set(key, element);
-    this.reductions.addMember(next);
+    this.settleIn(element);
     this.announce(key, index, epoch);
     this.catchUp(element);
     if (balancing) this.settle(element);

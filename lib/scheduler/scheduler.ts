@@ -93,11 +93,11 @@ export class Scheduler {
       this.wake();
       return;
     }
-    const inline = w.finish();
+    const inlineLength = w.finish();
     this.counters.messagesSent++;
-    this.counters.bytesSent += inline.length + w.segmentBytes;
-    if (w.segments.length) mpi.Send(dest, inline, w.segments);
-    else mpi.Send(dest, inline);
+    this.counters.bytesSent += inlineLength + w.segmentBytes;
+    const kept = w.segments.length ? mpi.Send(dest, w.buf, inlineLength, w.segments) : mpi.Send(dest, w.buf, inlineLength);
+    if (kept) w.replaceBuffer();
   }
 
   /** Sends the message in `writer` to every PE down the spanning tree rooted here. */
@@ -124,7 +124,7 @@ export class Scheduler {
     }
     this.counters.messagesSent++;
     this.counters.bytesSent += whole.length;
-    mpi.Send(dest, whole);
+    mpi.Send(dest, whole, whole.length);
   }
 
   /** Passes a broadcast message on to this PE's children in the tree. */
@@ -132,7 +132,7 @@ export class Scheduler {
     for (const child of childrenOf(this.myPe, root, this.numPes)) {
       this.counters.messagesSent++;
       this.counters.bytesSent += message.length;
-      mpi.Send(child, message);
+      mpi.Send(child, message, message.length);
     }
   }
 
@@ -220,7 +220,7 @@ export class Scheduler {
     let handled = this.dispatchBatch();
     if (!resumption.pending) handled += this.dispatchLocal();
     if (!resumption.pending && this.batchNext === this.batchSize) {
-      this.large.length = 0;
+      if (this.large.length) this.large.length = 0;
       this.batchSize = mpi.Drain(this.arena, this.meta, this.large, MAX_BATCH);
       this.batchNext = 0;
       if (this.batchSize > 0) handled += this.dispatchBatch();
@@ -269,7 +269,11 @@ export class Scheduler {
 
   private dispatch(buf: Buffer, view: DataView, base: number, length: number, owned: boolean, source: number): void {
     const root = view.getInt32(base + 12, true);
-    if (root >= 0 && source !== this.myPe) this.forward(buf.subarray(base, base + length), root);
+    if (root >= 0 && source !== this.myPe) {
+      // The arena is overwritten by the next drain, so a send that may still read it gets a copy.
+      const message = owned ? buf.subarray(base, base + length) : Uint8Array.prototype.slice.call(buf, base, base + length);
+      this.forward(message, root);
+    }
     const kind = buf[base + 4];
     const flags = buf[base + 5];
     const r = this.reader;

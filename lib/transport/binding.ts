@@ -13,8 +13,13 @@ export interface InitInfo {
 
 export interface MpiBinding {
   Init(): InitInfo;
-  /** Copies `header`; sends `payloads` in place when large. Returns bytes held by incomplete sends. */
-  Send(dest: number, header: Uint8Array, payloads?: ArrayBufferView[]): number;
+  /**
+   * Sends the first `headerLength` bytes of `header`, then `payloads`.
+   * Returns true when MPI still reads `header` (the caller must not reuse it).
+   */
+  Send(dest: number, header: Uint8Array, headerLength: number, payloads?: ArrayBufferView[]): boolean;
+  /** Bytes held by incomplete sends. */
+  PendingBytes(): number;
   /** Receives every arrived message (see binding/mpi_binding.cc for the layout). */
   Drain(arena: Uint8Array, meta: Int32Array, large: ArrayBuffer[], maxMessages: number): number;
   /** Completes finished sends; returns bytes held by incomplete ones. */
