@@ -22,9 +22,31 @@ const size_t kCopyLimit = 16 * 1024;
 
 struct PendingSend {
   char* copy = nullptr;                       // owned contiguous block
+  bool slab = false;                          // `copy` came from the slab pool
   std::vector<Nan::Global<v8::Object>> kept;  // payloads sent in place
   size_t bytes = 0;
 };
+
+// Small copies use fixed-size slabs recycled through a free list: a
+// stream of small messages then costs no allocation at all.
+const size_t kSlabBytes = 4096;
+const size_t kMaxFreeSlabs = 4096;
+std::vector<char*> freeSlabs;
+
+char* acquire(size_t bytes, bool* slab) {
+  *slab = bytes <= kSlabBytes;
+  if (!*slab) return static_cast<char*>(std::malloc(bytes > 0 ? bytes : 1));
+  if (freeSlabs.empty()) return static_cast<char*>(std::malloc(kSlabBytes));
+  char* block = freeSlabs.back();
+  freeSlabs.pop_back();
+  return block;
+}
+
+void discard(PendingSend* done) {
+  if (done->slab && freeSlabs.size() < kMaxFreeSlabs) freeSlabs.push_back(done->copy);
+  else std::free(done->copy);
+  delete done;
+}
 
 std::vector<MPI_Request> pendingRequests;
 std::vector<PendingSend*> pendingSends;
@@ -48,8 +70,7 @@ View viewOf(v8::Local<v8::Value> value) {
 void release(size_t index) {
   PendingSend* done = pendingSends[index];
   pendingBytes -= static_cast<double>(done->bytes);
-  std::free(done->copy);
-  delete done;
+  discard(done);
   pendingSends[index] = pendingSends.back();
   pendingSends.pop_back();
   pendingRequests[index] = pendingRequests.back();
@@ -118,12 +139,10 @@ NAN_METHOD(Init) {
 }
 
 // send(dest, header, headerLength, payloads?): sends the first headerLength
-// bytes of `header` followed by the `payloads` (ArrayBufferViews). Small
-// messages without payloads are sent straight from `header`; small ones
-// with payloads are copied into one block; large payloads are sent in
-// place. Whatever MPI still reads after the call is kept alive until the
-// send completes. Returns true when `header` itself is kept: the caller
-// must not write into it again.
+// bytes of `header` followed by the `payloads` (ArrayBufferViews). The
+// header is copied (the caller reuses its buffer); payloads are copied too
+// when the message is small, and sent in place otherwise, kept alive until
+// MPI completes the send. Returns the bytes held by incomplete sends.
 NAN_METHOD(Send) {
   if (!requireInit()) return;
   int dest = Nan::To<int>(info[0]).FromJust();
@@ -150,14 +169,10 @@ NAN_METHOD(Send) {
 
   PendingSend* pending = new PendingSend();
   pending->bytes = total;
-  bool headerInPlace = false;
   MPI_Request request;
   int rc;
-  if (payloadCount == 0) {
-    headerInPlace = true;
-    rc = MPI_Isend(header.data, static_cast<int>(headerLength), MPI_BYTE, dest, kTag, MPI_COMM_WORLD, &request);
-  } else if (total <= kCopyLimit) {
-    pending->copy = static_cast<char*>(std::malloc(total));
+  if (total <= kCopyLimit) {
+    pending->copy = acquire(total, &pending->slab);
     std::memcpy(pending->copy, header.data, headerLength);
     size_t offset = headerLength;
     for (const View& v : views) {
@@ -166,13 +181,14 @@ NAN_METHOD(Send) {
     }
     rc = MPI_Isend(pending->copy, static_cast<int>(total), MPI_BYTE, dest, kTag, MPI_COMM_WORLD, &request);
   } else {
-    // Header and payloads in place, described by absolute addresses.
-    headerInPlace = true;
+    // A copy of the header, then the payloads in place, by absolute address.
+    pending->copy = acquire(headerLength, &pending->slab);
+    std::memcpy(pending->copy, header.data, headerLength);
     std::vector<int> lengths;
     std::vector<MPI_Aint> addresses;
     MPI_Aint address;
     lengths.push_back(static_cast<int>(headerLength));
-    MPI_Get_address(header.data, &address);
+    MPI_Get_address(pending->copy, &address);
     addresses.push_back(address);
     for (uint32_t i = 0; i < payloadCount; ++i) {
       lengths.push_back(static_cast<int>(views[i].length));
@@ -187,25 +203,21 @@ NAN_METHOD(Send) {
     MPI_Type_free(&layout);  // MPI keeps it until the send completes
   }
   if (rc != MPI_SUCCESS) {
-    std::free(pending->copy);
-    delete pending;
+    discard(pending);
     return Nan::ThrowError("charmts binding: MPI_Isend failed");
   }
-  // Small messages usually leave at once (eager protocol): then nothing
-  // needs keeping, and no request is left to test on every poll.
+  // Small messages usually leave at once (eager protocol): then nothing is
+  // kept, and no request is left to test on every poll.
   int done = 0;
   MPI_Test(&request, &done, MPI_STATUS_IGNORE);
   if (done) {
-    std::free(pending->copy);
-    delete pending;
-    info.GetReturnValue().Set(Nan::False());
-    return;
+    discard(pending);
+  } else {
+    pendingRequests.push_back(request);
+    pendingSends.push_back(pending);
+    pendingBytes += static_cast<double>(total);
   }
-  if (headerInPlace) pending->kept.emplace_back(Nan::To<v8::Object>(info[1]).ToLocalChecked());
-  pendingRequests.push_back(request);
-  pendingSends.push_back(pending);
-  pendingBytes += static_cast<double>(total);
-  info.GetReturnValue().Set(Nan::New(headerInPlace));
+  info.GetReturnValue().Set(Nan::New(pendingBytes));
 }
 
 // Bytes held by sends MPI has not completed (for back-pressure).

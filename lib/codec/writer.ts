@@ -4,7 +4,7 @@
  * not copied into it: they become separate segments sent in place.
  */
 const ZERO = new Uint8Array(8);
-const INITIAL_BYTES = 4096;
+const INITIAL_BYTES = 64 * 1024;
 
 export class Writer {
   buf: Buffer = Buffer.allocUnsafeSlow(INITIAL_BYTES);
@@ -25,11 +25,6 @@ export class Writer {
     this.segmentBytes = 0;
   }
 
-  /** Gives the current buffer away (a send still reads it) and starts a new one. */
-  replaceBuffer(): void {
-    this.buf = Buffer.allocUnsafeSlow(Math.max(INITIAL_BYTES, this.pos));
-    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
-  }
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;

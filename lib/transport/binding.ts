@@ -14,10 +14,10 @@ export interface InitInfo {
 export interface MpiBinding {
   Init(): InitInfo;
   /**
-   * Sends the first `headerLength` bytes of `header`, then `payloads`.
-   * Returns true when MPI still reads `header` (the caller must not reuse it).
+   * Sends a copy of the first `headerLength` bytes of `header`, then
+   * `payloads` (in place when large). Returns bytes held by incomplete sends.
    */
-  Send(dest: number, header: Uint8Array, headerLength: number, payloads?: ArrayBufferView[]): boolean;
+  Send(dest: number, header: Uint8Array, headerLength: number, payloads?: ArrayBufferView[]): number;
   /** Bytes held by incomplete sends. */
   PendingBytes(): number;
   /** Receives every arrived message (see binding/mpi_binding.cc for the layout). */
