@@ -42,10 +42,9 @@ char* acquire(size_t bytes, bool* slab) {
   return block;
 }
 
-void discard(PendingSend* done) {
-  if (done->slab && freeSlabs.size() < kMaxFreeSlabs) freeSlabs.push_back(done->copy);
-  else std::free(done->copy);
-  delete done;
+void recycle(char* block, bool slab) {
+  if (slab && freeSlabs.size() < kMaxFreeSlabs) freeSlabs.push_back(block);
+  else std::free(block);
 }
 
 std::vector<MPI_Request> pendingRequests;
@@ -70,7 +69,8 @@ View viewOf(v8::Local<v8::Value> value) {
 void release(size_t index) {
   PendingSend* done = pendingSends[index];
   pendingBytes -= static_cast<double>(done->bytes);
-  discard(done);
+  recycle(done->copy, done->slab);
+  delete done;
   pendingSends[index] = pendingSends.back();
   pendingSends.pop_back();
   pendingRequests[index] = pendingRequests.back();
@@ -167,7 +167,10 @@ NAN_METHOD(Send) {
     return Nan::ThrowRangeError("charmts binding: message larger than 2 GiB");
   }
 
-  PendingSend* pending = new PendingSend();
+  // Most sends complete at once: build the record on the stack, move it
+  // to the heap only if MPI still needs the memory.
+  PendingSend local;
+  PendingSend* pending = &local;
   pending->bytes = total;
   MPI_Request request;
   int rc;
@@ -203,7 +206,7 @@ NAN_METHOD(Send) {
     MPI_Type_free(&layout);  // MPI keeps it until the send completes
   }
   if (rc != MPI_SUCCESS) {
-    discard(pending);
+    recycle(local.copy, local.slab);
     return Nan::ThrowError("charmts binding: MPI_Isend failed");
   }
   // Small messages usually leave at once (eager protocol): then nothing is
@@ -211,10 +214,10 @@ NAN_METHOD(Send) {
   int done = 0;
   MPI_Test(&request, &done, MPI_STATUS_IGNORE);
   if (done) {
-    discard(pending);
+    recycle(local.copy, local.slab);
   } else {
     pendingRequests.push_back(request);
-    pendingSends.push_back(pending);
+    pendingSends.push_back(new PendingSend(std::move(local)));
     pendingBytes += static_cast<double>(total);
   }
   info.GetReturnValue().Set(Nan::New(pendingBytes));

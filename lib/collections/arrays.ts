@@ -4,7 +4,7 @@
  * user-defined keys) start empty and are filled with `ckInsert`.
  */
 import { Flag, Kind, beginMessage } from '../codec/envelope';
-import { decodeValue, encodeArgs, encodeValue } from '../codec/values';
+import { decodeValue, encodeValue } from '../codec/values';
 import type { Reader } from '../codec/reader';
 import type { Writer } from '../codec/writer';
 import { Future } from '../model/future';
@@ -12,7 +12,7 @@ import { runtime } from '../model/context';
 import { classInfo, type ChareClass, type ChareClassInfo } from '../model/registry';
 import { CallMode, indexable, makeProxy, type CallTarget, type CollectionProxy, type ElementProxy, type IndexOf } from '../model/proxy';
 import { blockMap, describe, keyOf, mapByName, mapName, normalizeIndex, roundRobinMap, MAX_DIMS, type ArrayIndex, type ArrayMapFunction, type IndexShape } from './arrayIndex';
-import { CollectionKind, beginCreate, localCollection, newCollectionId, registerKind, sendCall, withContext } from './collections';
+import { CollectionKind, beginCreate, encodeCallArgs, localCollection, newCollectionId, registerKind, sendCall } from './collections';
 import { ArrayControl, LocalArray, NO_REPLY, METHOD_DESTROY, METHOD_MIGRATE } from './localArray';
 import { balancerFromArgs, strategyNamed } from '../balancing/strategies';
 
@@ -140,7 +140,7 @@ function broadcastCall(this: CallTarget, method: number, args: unknown[], mode: 
   beginMessage(w, Kind.Call, flags, method, ref.id);
   w.u32(0); // broadcast number, given by PE 0
   w.u32(NO_REPLY); // reply number, given by PE 0
-  withContext(`${ref.info.name}.${ref.info.methods[method]}`, () => encodeArgs(w, args));
+  encodeCallArgs(w, args, () => `${ref.info.name}.${ref.info.methods[method]}`);
   let future: Future<unknown> | undefined;
   if (mode !== CallMode.Send) {
     future = Future.create(1, 'single');
@@ -166,7 +166,7 @@ function insert(ref: ArrayRef, index: unknown, args: unknown[], options: InsertO
   encodeValue(w, normalized, 'index');
   w.i32(onPE);
   w.u32(rt.myPe);
-  withContext(`${ref.info.name} constructor`, () => encodeArgs(w, args));
+  encodeCallArgs(w, args, () => `${ref.info.name} constructor`);
   rt.scheduler.send(0);
 }
 

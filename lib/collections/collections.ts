@@ -91,7 +91,7 @@ export function beginCreate(kind: CollectionKind, id: number, info: ChareClassIn
   const w = runtime().scheduler.writer;
   beginMessage(w, Kind.Create, 0, kind, id);
   w.str(info.name);
-  withContext(`${info.name} constructor`, () => encodeArgs(w, args));
+  encodeCallArgs(w, args, () => `${info.name} constructor`);
   return w;
 }
 
@@ -139,12 +139,15 @@ export function runCall(r: Reader, flags: number, method: number, element: Chare
   return invoke(element, info, method, args, reply);
 }
 
-/** Rethrows a serialization error with the call it happened in. */
-export function withContext<T>(where: string, run: () => T): T {
+/**
+ * Encodes call arguments; a serialization error is rethrown naming the
+ * call (`where` is built only then: this runs on every call).
+ */
+export function encodeCallArgs(w: Writer, args: readonly unknown[], where: () => string): void {
   try {
-    return run();
+    encodeArgs(w, args);
   } catch (error) {
-    if (error instanceof SerializationError) throw new SerializationError(`${where}: ${error.path}`, error.reason);
+    if (error instanceof SerializationError) throw new SerializationError(`${where()}: ${error.path}`, error.reason);
     throw error;
   }
 }
@@ -177,7 +180,7 @@ export function sendCall(
     w.u32(rt.myPe);
     w.u8(0);
   }
-  withContext(`${ref.info.name}.${ref.info.methods[method]}`, () => encodeArgs(w, args));
+  encodeCallArgs(w, args, () => `${ref.info.name}.${ref.info.methods[method]}`);
   let future: Future<unknown> | undefined;
   if (mode !== CallMode.Send) {
     const futureMode: FutureMode = !gather ? 'single' : mode === CallMode.Completion ? 'count' : 'slots';

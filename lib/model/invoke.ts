@@ -48,26 +48,33 @@ export function describeCall(info: ChareClassInfo, method: string, element: Char
 export function invoke(element: Chare<never>, info: ChareClassInfo, methodId: number, args: unknown[], reply: Reply | undefined): Promise<void> | undefined {
   const name = info.methods[methodId];
   if (name === undefined) throw new Error(`charmts: ${info.name} has no method id ${methodId} on PE ${runtime().myPe}; are classes registered the same way on every PE?`);
-  const failed = (error: unknown): void => {
-    if (reply) reply.reject(error, describeCall(info, name, element));
-    else fatal(error, `on PE ${runtime().myPe} in ${describeCall(info, name, element)}`);
-  };
-  const done = (value: unknown): void => {
-    if (!reply) return;
-    try {
-      reply.resolve(value);
-    } catch (error) {
-      failed(error);
-    }
-  };
   let result: unknown;
   try {
     result = (element as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args);
   } catch (error) {
-    failed(error);
+    fail(error, element, info, name, reply);
     return undefined;
   }
-  if (result instanceof Promise) return result.then(done, failed);
-  done(result);
+  if (result instanceof Promise) {
+    return result.then(
+      (value) => succeed(value, element, info, name, reply),
+      (error) => fail(error, element, info, name, reply),
+    );
+  }
+  if (reply) succeed(result, element, info, name, reply);
   return undefined;
+}
+
+function succeed(value: unknown, element: Chare<never>, info: ChareClassInfo, name: string, reply: Reply | undefined): void {
+  if (!reply) return;
+  try {
+    reply.resolve(value);
+  } catch (error) {
+    fail(error, element, info, name, reply); // e.g. a result that cannot be serialized
+  }
+}
+
+function fail(error: unknown, element: Chare<never>, info: ChareClassInfo, name: string, reply: Reply | undefined): void {
+  if (reply) reply.reject(error, describeCall(info, name, element));
+  else fatal(error, `on PE ${runtime().myPe} in ${describeCall(info, name, element)}`);
 }
