@@ -286,6 +286,21 @@ NAN_METHOD(Barrier) {
   MPI_Barrier(MPI_COMM_WORLD);
 }
 
+// A non-blocking barrier, for shut-down: PEs keep receiving while they wait.
+MPI_Request barrierRequest = MPI_REQUEST_NULL;
+
+NAN_METHOD(BarrierStart) {
+  if (!requireInit()) return;
+  MPI_Ibarrier(MPI_COMM_WORLD, &barrierRequest);
+}
+
+NAN_METHOD(BarrierDone) {
+  if (!requireInit()) return;
+  int done = 0;
+  MPI_Test(&barrierRequest, &done, MPI_STATUS_IGNORE);
+  info.GetReturnValue().Set(Nan::New(done != 0));
+}
+
 NAN_METHOD(Wtime) { info.GetReturnValue().Set(Nan::New(MPI_Wtime())); }
 
 NAN_METHOD(Abort) {
@@ -309,6 +324,8 @@ NAN_MODULE_INIT(InitModule) {
   NAN_EXPORT(target, Progress);
   NAN_EXPORT(target, PendingBytes);
   NAN_EXPORT(target, Barrier);
+  NAN_EXPORT(target, BarrierStart);
+  NAN_EXPORT(target, BarrierDone);
   NAN_EXPORT(target, Wtime);
   NAN_EXPORT(target, Abort);
   NAN_EXPORT(target, Finalize);

@@ -84,6 +84,7 @@ export class Writer {
    */
   finish(): number {
     this.view.setUint32(0, this.pos, true);
+    if (this.segments.length) this.segments.length = 0; // finishing twice lays out once
     let at = this.pos;
     for (const payload of this.payloads) {
       const pad = align8(at) - at;

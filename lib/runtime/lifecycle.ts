@@ -95,14 +95,18 @@ function receiveExit(r: Reader): void {
   }
 }
 
-/** Stops the loop, completes sends, and leaves MPI together with every PE. */
+/**
+ * Stops the loop and leaves MPI together with every PE. Each PE keeps
+ * receiving (calls still in flight are dropped; PE 0 still prints output)
+ * until its own sends have completed, then joins a non-blocking barrier,
+ * still receiving: when the barrier completes, every send of every PE has
+ * completed, so MPI_Finalize finds nothing pending.
+ */
 function finish(scheduler: Scheduler): void {
   scheduler.stop();
-  const deadline = Date.now() + 5000;
-  while (mpi.Progress() > 0 && Date.now() < deadline) {
-    // wait for our last messages (the acknowledgement) to leave
-  }
-  mpi.Barrier();
+  while (mpi.PendingBytes() > 0) scheduler.pollOnce();
+  mpi.BarrierStart();
+  while (!mpi.BarrierDone()) scheduler.pollOnce();
   mpi.Finalize();
   process.exit(exitCode);
 }

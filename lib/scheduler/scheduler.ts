@@ -17,6 +17,12 @@ export type Handler = (r: Reader) => void;
 const SPIN_MS = 2;
 /** Longest stretch of work before letting libuv run timers and I/O. */
 const SLICE_MS = 10;
+/** Above this many bytes in incomplete sends, a sender waits for receivers (back-pressure)... */
+const BACKPRESSURE_HIGH = 64 << 20;
+/** ...until it is down to this. */
+const BACKPRESSURE_LOW = 32 << 20;
+/** MPI counts bytes in an int. */
+const MAX_MESSAGE_BYTES = 0x7fffffff;
 /** Longest tight poll of MPI before yielding to libuv. */
 const SPIN_POLL_MS = 0.05;
 /** Sleep between polls of an idle PE. */
@@ -57,6 +63,11 @@ export class Scheduler {
   private readonly large: ArrayBuffer[] = [];
   private readonly local: Uint8Array[] = [];
   private localNext = 0;
+  /** Messages received while throttled, not yet handled (they come before any later batch). */
+  private readonly deferred: { bytes: Uint8Array; source: number }[] = [];
+  private readonly spare = Buffer.allocUnsafeSlow(1 << 20);
+  private readonly spareMeta = new Int32Array(4 * MAX_BATCH);
+  private readonly spareLarge: ArrayBuffer[] = [];
   /** The MPI batch being dispatched: messages batchNext..batchSize-1 are still to go. */
   private batchSize = 0;
   private batchNext = 0;
@@ -87,17 +98,44 @@ export class Scheduler {
   /** Sends the message in `writer` (already begun and filled) to `dest`. */
   send(dest: number, flags: number = this.writer.view.getUint8(5)): void {
     const w = this.writer;
+    const inlineLength = w.finish();
+    const total = inlineLength + w.segmentBytes;
+    if (total > MAX_MESSAGE_BYTES) {
+      throw new RangeError(`charmts: a message of ${total} bytes exceeds MPI's limit of ${MAX_MESSAGE_BYTES} bytes; split the data into several calls`);
+    }
     if (!(flags & Flag.System)) this.counters.created++;
     if (dest === this.myPe) {
       this.local.push(w.detach());
       this.wake();
       return;
     }
-    const inlineLength = w.finish();
     this.counters.messagesSent++;
-    this.counters.bytesSent += inlineLength + w.segmentBytes;
-    if (w.segments.length) mpi.Send(dest, w.buf, inlineLength, w.segments);
-    else mpi.Send(dest, w.buf, inlineLength);
+    this.counters.bytesSent += total;
+    const pending = w.segments.length ? mpi.Send(dest, w.buf, inlineLength, w.segments) : mpi.Send(dest, w.buf, inlineLength);
+    if (pending > BACKPRESSURE_HIGH) this.throttle();
+  }
+
+  /**
+   * Back-pressure: waits until receivers have taken enough of this PE's
+   * sends. Meanwhile it keeps receiving (into the deferred queue, handled
+   * in order later) so that two PEs flooding each other cannot deadlock.
+   */
+  private throttle(): void {
+    while (mpi.Progress() > BACKPRESSURE_LOW) {
+      const n = mpi.Drain(this.spare, this.spareMeta, this.spareLarge, MAX_BATCH);
+      for (let i = 0; i < n; i++) {
+        const offset = this.spareMeta[4 * i + 1];
+        const length = this.spareMeta[4 * i + 2];
+        const bytes = offset >= 0 ? Uint8Array.prototype.slice.call(this.spare, offset, offset + length) : new Uint8Array(this.spareLarge[-1 - offset]);
+        this.deferred.push({ bytes, source: this.spareMeta[4 * i] });
+      }
+      if (this.spareLarge.length) this.spareLarge.length = 0;
+    }
+  }
+
+  /** Receives and dispatches once (shut-down keeps doing this while it waits). */
+  pollOnce(): number {
+    return this.step();
   }
 
   /** Sends the message in `writer` to every PE down the spanning tree rooted here. */
@@ -220,7 +258,7 @@ export class Scheduler {
    * completed, leaving the rest of the batch for the next step.
    */
   private step(): number {
-    if (this.batchNext === this.batchSize && this.localNext === this.local.length) {
+    if (this.batchNext === this.batchSize && this.localNext === this.local.length && this.deferred.length === 0) {
       // Nothing in hand: the common idle poll costs one call and no clock reading.
       if (this.large.length) this.large.length = 0;
       this.batchSize = mpi.Drain(this.arena, this.meta, this.large, MAX_BATCH);
@@ -229,8 +267,9 @@ export class Scheduler {
     }
     const started = performance.now();
     let handled = this.dispatchBatch();
+    if (!resumption.pending) handled += this.dispatchDeferred();
     if (!resumption.pending) handled += this.dispatchLocal();
-    if (!resumption.pending && this.batchNext === this.batchSize) {
+    if (!resumption.pending && this.batchNext === this.batchSize && this.deferred.length === 0) {
       if (this.large.length) this.large.length = 0;
       this.batchSize = mpi.Drain(this.arena, this.meta, this.large, MAX_BATCH);
       this.batchNext = 0;
@@ -258,6 +297,19 @@ export class Scheduler {
       }
       handled++;
       if (resumption.pending) break;
+    }
+    return handled;
+  }
+
+  private dispatchDeferred(): number {
+    let handled = 0;
+    while (this.deferred.length > 0 && !resumption.pending) {
+      const { bytes, source } = this.deferred.shift()!;
+      const own = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      this.counters.messagesReceived++;
+      this.counters.bytesReceived += own.length;
+      this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, source);
+      handled++;
     }
     return handled;
   }

@@ -25,6 +25,10 @@ export interface MpiBinding {
   /** Completes finished sends; returns bytes held by incomplete ones. */
   Progress(): number;
   Barrier(): void;
+  /** Starts a non-blocking barrier (one at a time). */
+  BarrierStart(): void;
+  /** True once every rank has started the barrier. */
+  BarrierDone(): boolean;
   Wtime(): number;
   Abort(code: number): never;
   Finalize(): void;

@@ -1,0 +1,62 @@
+// Failure semantics as real jobs: exit while messages are in flight,
+// signals to mpirun, a rank killed outright, messages over 2 GiB.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { FAIL_FAST_MS, assertEndedCleanly, runJob, show } from './helpers/jobs';
+
+test('charm.exit while every PE floods the others (np 4): exit code 0, no hang, nothing left behind', async () => {
+  const r = await runJob({ program: 'floodExit.js', np: 4, timeoutMs: 60_000 });
+  assertEndedCleanly(r);
+  assert.is(r.code, 0, `exit code${show(r)}`);
+  assert.match(r.stdout, 'exit requested on PE 1', show(r));
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  test(`${signal} to mpirun ends every rank (np 4) within seconds, non-zero`, async () => {
+    let sent = false;
+    const r = await runJob({
+      program: 'waitForever.js',
+      np: 4,
+      timeoutMs: 30_000,
+      onStdout: (all, child) => {
+        if (!sent && all.includes('ready')) {
+          sent = true;
+          setTimeout(() => child.kill(signal), 200);
+        }
+      },
+    });
+    assertEndedCleanly(r);
+    assert.ok(sent, `the program never became ready${show(r)}`);
+    assert.ok(r.code !== 0 || r.signal !== null, `a signalled job must not report success${show(r)}`);
+    assert.ok(r.elapsedMs < FAIL_FAST_MS + 5000, `took ${r.elapsedMs} ms${show(r)}`);
+  });
+}
+
+test('a rank killed with SIGKILL ends the job non-zero, no rank left spinning (np 4)', async () => {
+  let killed = false;
+  const r = await runJob({
+    program: 'waitForever.js',
+    np: 4,
+    timeoutMs: 30_000,
+    onStdout: (all) => {
+      const m = /pid pe=2 (\d+)/.exec(all);
+      if (!killed && m && all.includes('ready')) {
+        killed = true;
+        setTimeout(() => process.kill(Number(m[1]), 'SIGKILL'), 200);
+      }
+    },
+  });
+  assertEndedCleanly(r);
+  assert.ok(killed, `never saw PE 2's pid${show(r)}`);
+  assert.ok(r.code !== 0, `exit code must be non-zero${show(r)}`);
+});
+
+test('a message over 2 GiB is refused at the caller with a clear error; the job goes on', async () => {
+  const r = await runJob({ program: 'tooBig.js', np: 2, timeoutMs: 60_000 });
+  assertEndedCleanly(r);
+  assert.is(r.code, 0, show(r));
+  assert.match(r.stdout, /refused: .*exceeds MPI's limit of 2147483647 bytes/, show(r));
+  assert.match(r.stdout, 'small still works: 10', show(r));
+});
+
+test.run();
