@@ -4,7 +4,8 @@
  *
  * @packageDocumentation
  */
-export { charm, Charm } from './runtime/charm';
+export { charm, Charm, type StartOptions } from './runtime/charm';
+export type { PeStats, MethodStats, ProfileOptions } from './profiling/profile';
 export { CharmRemote } from './runtime/charmGroup';
 export { Chare, type ChareIndex } from './model/chare';
 export { Future } from './model/future';

@@ -3,6 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
+import * as fs from 'fs';
+import * as os from 'os';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -45,6 +47,36 @@ test('migration: the touring element gets every message and broadcast', () => {
   assert.is(code, 0, stderr);
   assert.match(lastLine(stdout), /received (\d+) of \1 messages and (\d+) of \2 broadcasts/);
   assert.match(stdout, 'visited PEs 0 1 2 3 0 1 2 3 0');
+});
+
+test('jacobi2d +trace at np 2 writes a valid Chrome trace; +stats prints the per-PE table', () => {
+  const file = path.join(os.tmpdir(), `charmts-trace-${process.pid}.json`);
+  const { code, stdout, stderr } = mpirun(2, 'jacobi2d/jacobi2d.js', ['64', '4', '20', '+trace', file, '+stats']);
+  assert.is(code, 0, stderr);
+  assert.match(stdout, /entry method\s+PE\s+count/);
+  assert.match(stdout, /Block\.halo\s+1\s+\d+/);
+  const trace = JSON.parse(fs.readFileSync(file, 'utf8')) as { traceEvents: Array<Record<string, unknown>> };
+  fs.unlinkSync(file);
+  const events = trace.traceEvents;
+  assert.ok(Array.isArray(events) && events.length > 100);
+  for (const e of events) {
+    assert.type(e.name, 'string');
+    assert.ok(['X', 's', 'f', 'M'].includes(e.ph as string), `phase ${String(e.ph)}`);
+    assert.ok(e.pid === 0 || e.pid === 1);
+    assert.type(e.ts, 'number');
+    if (e.ph === 'X') assert.ok(typeof e.dur === 'number' && e.dur > 0);
+  }
+  assert.equal(events.filter((e) => e.ph === 'M').map((e) => (e.args as { name: string }).name).sort(), ['PE 0', 'PE 1']);
+  const starts = new Set(events.filter((e) => e.ph === 's').map((e) => e.id));
+  const finishes = events.filter((e) => e.ph === 'f');
+  assert.ok(finishes.length > 0 && finishes.every((e) => starts.has(e.id)), 'every arrow ends where one started');
+  for (const pe of [0, 1]) {
+    const slices = events.filter((e) => e.ph === 'X' && e.pid === pe && e.cat === 'entry').sort((a, b) => (a.ts as number) - (b.ts as number));
+    assert.ok(slices.some((e) => e.name === 'Block.halo'));
+    const busy = slices.reduce((sum, e) => sum + (e.dur as number), 0);
+    const span = (slices[slices.length - 1].ts as number) - (slices[0].ts as number);
+    assert.ok(busy < span, `PE ${pe} shows gaps between entry methods`);
+  }
 });
 
 test.run();

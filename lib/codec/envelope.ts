@@ -10,6 +10,7 @@
  *   12 i32  root        PE the broadcast started from, or -1 for point-to-point
  */
 import type { Writer } from './writer';
+import { profiling, recordSend } from '../profiling/profile';
 
 export const HEADER_BYTES = 16;
 
@@ -23,6 +24,7 @@ export const enum Kind {
   Quiescence,
   Reduction,
   ArrayControl,
+  Profile,
   Count, // number of kinds
 }
 
@@ -35,6 +37,8 @@ export const enum Flag {
   Indexed = 4,
   /** The reply carries no value, only completion. */
   CompletionOnly = 8,
+  /** Tracing: a float64 arrow id follows the header. */
+  Traced = 16,
 }
 
 export function beginMessage(w: Writer, kind: Kind, flags: number, method: number, target: number, root = -1): void {
@@ -42,9 +46,15 @@ export function beginMessage(w: Writer, kind: Kind, flags: number, method: numbe
   w.ensure(HEADER_BYTES);
   const v = w.view;
   v.setUint8(4, kind);
-  v.setUint8(5, flags);
+  v.setUint8(5, profiling.tracing ? flags | Flag.Traced : flags);
   v.setUint16(6, method, true);
   v.setUint32(8, target, true);
   v.setInt32(12, root, true);
   w.pos = HEADER_BYTES;
+  if (profiling.tracing) w.f64(recordSend());
+}
+
+/** Where the body of the message at `base` starts (after the header and any trace word). */
+export function bodyStart(buf: Uint8Array, base: number): number {
+  return base + HEADER_BYTES + (buf[base + 5] & Flag.Traced ? 8 : 0);
 }

@@ -8,7 +8,7 @@
  * each broadcast exactly once: the PE it arrives at replays the ones it
  * missed (from a short history) and skips the ones it already ran.
  */
-import { Flag } from '../codec/envelope';
+import { Flag, bodyStart } from '../codec/envelope';
 import { Reader } from '../codec/reader';
 import { decodeArgs, decodeValue, encodeArgs, encodeValue } from '../codec/values';
 import { adopt, memberOf, type Chare, type MemberServices, type MemberState } from '../model/chare';
@@ -215,7 +215,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     const buf = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
     const r = new Reader();
     r.reset(buf, new DataView(message.buffer, message.byteOffset, message.byteLength), 0, message.length, false, runtime().myPe);
-    r.pos = 16 + 4;
+    r.pos = bodyStart(buf, 0) + 4; // after the broadcast number
     const q = r.u32();
     const args = decodeArgs(r);
     let reply: Reply | undefined;

@@ -9,6 +9,7 @@ import { Future } from './future';
 import { fatal } from '../errors';
 import { runtime } from './context';
 import type { Reader } from '../codec/reader';
+import { profiling, recordMethod } from '../profiling/profile';
 
 /** Where the outcome of a call goes. */
 export interface Reply {
@@ -49,11 +50,14 @@ export function invoke(element: Chare<never>, info: ChareClassInfo, methodId: nu
   const name = info.methods[methodId];
   if (name === undefined) throw new Error(`charmts: ${info.name} has no method id ${methodId} on PE ${runtime().myPe}; are classes registered the same way on every PE?`);
   let result: unknown;
+  const started = profiling.methods ? performance.now() : 0;
   try {
     result = (element as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args);
   } catch (error) {
     fail(error, element, info, name, reply);
     return undefined;
+  } finally {
+    if (started) recordMethod(`${info.name}.${name}`, started, performance.now());
   }
   if (result instanceof Promise) {
     return result.then(

@@ -15,9 +15,17 @@ import { requestQuiescence } from '../quiescence';
 import { fatal } from '../errors';
 import { abortJob, requestExit, startRuntime } from './lifecycle';
 import { CharmRemote } from './charmGroup';
+import { formatStats, type ProfileOptions } from '../profiling/profile';
 
 /** Arguments of a constructor, or an empty list for constructors without parameters. */
 type CtorArgs<C extends ChareClass> = ConstructorParameters<C>;
+
+/**
+ * Options of `charm.start`. Profiling can also be asked for on the command
+ * line: `+stats` prints per-PE statistics at exit, `+trace FILE` writes a
+ * Chrome trace-event file (open it in Perfetto or chrome://tracing).
+ */
+export interface StartOptions extends ProfileOptions {}
 
 /** Collection id of the runtime's own group. */
 const CHARM_GROUP_ID = 0;
@@ -40,9 +48,9 @@ export class Charm {
    *   charm.exit();
    * });
    */
-  start(main: (args: string[]) => unknown): void {
+  start(main: (args: string[]) => unknown, options: StartOptions = {}): void {
     if (typeof main !== 'function') throw new TypeError(`charm.start: main must be a function, got ${typeof main}`);
-    startRuntime(() => installGroupMember(groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')), []));
+    startRuntime(options, () => installGroupMember(groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')), []));
     const rt = runtime();
     if (rt.myPe !== 0) return;
     setImmediate(() => {
@@ -188,6 +196,16 @@ export class Charm {
   // @sections: section creation (lib/sections/) is exposed here.
 
   // @console: remote code enabling (lib/console/) is exposed here.
+
+  /**
+   * Prints, on this PE, every PE's statistics so far: time and count per
+   * entry method (recorded when started with `+stats`, `+trace` or the
+   * `stats` option), messages and bytes sent and received, busy and idle time.
+   */
+  async printStats(): Promise<void> {
+    const all = await this.thisProxy.ret.stats();
+    process.stdout.write(formatStats(all));
+  }
 
   /** Resolves after `seconds`, without blocking the PE. */
   sleep(seconds: number): Promise<void> {

@@ -2,6 +2,7 @@
 import { Chare } from '../model/chare';
 import { runtime } from '../model/context';
 import { requestExit, abortJob } from './lifecycle';
+import { peStats, type PeStats } from '../profiling/profile';
 
 /** The chare class of `charm.thisProxy`: one member per PE, answering for the runtime there. */
 export class CharmRemote extends Chare {
@@ -21,6 +22,10 @@ export class CharmRemote extends Chare {
   /** Number of hosts in the job. */
   numHosts(): number {
     return runtime().numHosts;
+  }
+  /** What this PE measured (see charm.printStats). */
+  stats(): PeStats {
+    return peStats(runtime().scheduler.counters);
   }
   /** Ends the job with `code`. */
   exit(code = 0): void {

@@ -15,6 +15,9 @@ import { receiveFutureValue } from '../model/future';
 import { receiveCall, receiveControl, receiveCreate, receiveReduction } from '../collections/collections';
 import { flushStdout, receivePrint, routeStdoutToPe0 } from '../console/output';
 import { receiveQuiescence } from '../quiescence';
+import { writeFileSync } from 'fs';
+import { decodeValue, encodeValue } from '../codec/values';
+import { configureProfiling, formatStats, peStats, profileOptions, traceEvents, traceFile, type PeStats, type ProfileOptions, type TraceEvent } from '../profiling/profile';
 
 const enum ExitStep {
   Request = 0,
@@ -25,11 +28,14 @@ const enum ExitStep {
 let exiting = false;
 let exitCode = 0;
 let acknowledged = 0;
+/** PE 0: what every PE measured, sent with its exit acknowledgement. */
+const profiles: { stats: PeStats; events: TraceEvent[] }[] = [];
 
 /** Initializes MPI and this PE's runtime, runs `onStarted`, then starts the message loop. */
-export function startRuntime(onStarted: () => void): void {
+export function startRuntime(profile: ProfileOptions, onStarted: () => void): void {
   if (isStarted()) throw new Error('charm.start: the runtime is already started');
   const info = mpi.Init();
+  configureProfiling(profile, process.argv, info.rank);
   const scheduler = new Scheduler(info.rank, info.size);
   const where = (): string => `on PE ${info.rank}`;
   scheduler.onFatal = (error) => fatal(error, where());
@@ -50,6 +56,7 @@ export function startRuntime(onStarted: () => void): void {
   scheduler.on(Kind.Quiescence, receiveQuiescence);
   scheduler.on(Kind.Reduction, receiveReduction);
   scheduler.on(Kind.ArrayControl, receiveControl);
+  scheduler.on(Kind.Profile, (r) => profiles.push(decodeValue(r) as { stats: PeStats; events: TraceEvent[] }));
   routeStdoutToPe0(runtime());
   onStarted();
   mpi.Barrier(); // every PE is ready before main runs anywhere
@@ -87,11 +94,30 @@ function receiveExit(r: Reader): void {
     // From here on only output and acknowledgements matter: calls still in flight are dropped.
     for (const kind of [Kind.Call, Kind.Create, Kind.FutureValue, Kind.Quiescence, Kind.Reduction, Kind.ArrayControl]) rt.scheduler.on(kind, () => {});
     flushStdout();
+    const profile = profileOptions();
+    if (profile.stats || profile.trace) {
+      const w = rt.scheduler.writer;
+      beginMessage(w, Kind.Profile, Flag.System, 0, 0);
+      encodeValue(w, { stats: peStats(rt.scheduler.counters), events: profile.trace ? traceEvents() : [] }, 'profile');
+      rt.scheduler.send(0);
+    }
     beginMessage(rt.scheduler.writer, Kind.Exit, Flag.System, ExitStep.Done, code);
     rt.scheduler.send(0);
     if (rt.myPe !== 0) finish(rt.scheduler);
   } else if (++acknowledged === rt.numPes) {
+    reportProfiles();
     finish(rt.scheduler);
+  }
+}
+
+/** PE 0 at exit: the stats table and the trace file, if asked for. */
+function reportProfiles(): void {
+  const options = profileOptions();
+  profiles.sort((a, b) => a.stats.pe - b.stats.pe);
+  if (options.stats) writeAll(1, formatStats(profiles.map((p) => p.stats)));
+  if (options.trace) {
+    writeFileSync(options.trace, traceFile(profiles.map((p) => p.events)));
+    writeAll(1, `charmts: trace of ${profiles.length} PEs written to ${options.trace}\n`);
   }
 }
 

@@ -7,7 +7,8 @@
 import { mpi } from '../transport/binding';
 import { Reader } from '../codec/reader';
 import { Writer } from '../codec/writer';
-import { Flag, HEADER_BYTES, Kind } from '../codec/envelope';
+import { Flag, Kind, bodyStart } from '../codec/envelope';
+import { profiling, recordIdle, recordReceive } from '../profiling/profile';
 import { childrenOf } from '../tree';
 import { resumption } from '../model/future';
 
@@ -225,6 +226,7 @@ export class Scheduler {
         await new Promise<void>((resolve) => setImmediate(resolve));
       } else {
         mpi.Progress();
+        const sleepStart = performance.now();
         await new Promise<void>((resolve) => {
           this.wakeSleeper = resolve;
           this.sleepTimer = setTimeout(() => {
@@ -232,6 +234,7 @@ export class Scheduler {
             resolve();
           }, IDLE_SLEEP_MS);
         });
+        if (profiling.tracing) recordIdle(sleepStart, performance.now());
       }
       sliceStart = performance.now();
     }
@@ -341,7 +344,8 @@ export class Scheduler {
     const flags = buf[base + 5];
     const r = this.reader;
     r.reset(buf, view, base, length, owned, source);
-    r.pos = base + HEADER_BYTES;
+    r.pos = bodyStart(buf, base);
+    if (flags & Flag.Traced && profiling.tracing) recordReceive(view.getFloat64(base + 16, true));
     if (!(flags & Flag.System)) this.counters.processed++;
     const handler = this.handlers[kind];
     if (!handler) throw new Error(`charmts: PE ${this.myPe} received a message of unknown kind ${kind}`);
