@@ -15,7 +15,15 @@
 
 namespace {
 
+// Tags: a whole message; the descriptor of a message sent in parts; a part.
 const int kTag = 17;
+const int kTagMulti = 18;
+const int kTagPart = 19;
+// Large payloads travel as parts of their own, contiguous in memory, so
+// MPI can move them with a single copy (a derived datatype would be packed).
+// The descriptor message: u32 part count, u32 0, f64 total bytes, then per
+// part its f64 offset in the whole message, then the inline header.
+const size_t kDescriptorFixed = 16;
 // Below this many bytes a message is copied into one contiguous block: a
 // memcpy is cheaper than building a derived datatype.
 const size_t kCopyLimit = 16 * 1024;
@@ -138,6 +146,81 @@ NAN_METHOD(Init) {
   info.GetReturnValue().Set(result);
 }
 
+void track(MPI_Request request, PendingSend* pending) {
+  pendingRequests.push_back(request);
+  pendingSends.push_back(pending);
+  pendingBytes += static_cast<double>(pending->bytes);
+}
+
+// A large message: a descriptor (with the header), then each payload in place.
+void sendInParts(Nan::NAN_METHOD_ARGS_TYPE info, int dest, const char* header, size_t headerLength,
+                 v8::Local<v8::Array> payloads, const std::vector<View>& views, size_t total) {
+  std::vector<uint32_t> parts;  // indices of real payloads (padding is never sent)
+  std::vector<double> offsets;
+  double offset = static_cast<double>(headerLength);
+  for (uint32_t i = 0; i < views.size(); ++i) {
+    if (views[i].length >= 8) {
+      parts.push_back(i);
+      offsets.push_back(offset);
+    }
+    offset += static_cast<double>(views[i].length);
+  }
+  size_t descriptorBytes = kDescriptorFixed + 8 * parts.size() + headerLength;
+  PendingSend* descriptor = new PendingSend();
+  descriptor->bytes = descriptorBytes;
+  descriptor->copy = acquire(descriptorBytes, &descriptor->slab);
+  uint32_t count = static_cast<uint32_t>(parts.size());
+  uint32_t zero = 0;
+  double whole = static_cast<double>(total);
+  std::memcpy(descriptor->copy, &count, 4);
+  std::memcpy(descriptor->copy + 4, &zero, 4);
+  std::memcpy(descriptor->copy + 8, &whole, 8);
+  std::memcpy(descriptor->copy + kDescriptorFixed, offsets.data(), 8 * parts.size());
+  std::memcpy(descriptor->copy + kDescriptorFixed + 8 * parts.size(), header, headerLength);
+  MPI_Request request;
+  if (MPI_Isend(descriptor->copy, static_cast<int>(descriptorBytes), MPI_BYTE, dest, kTagMulti, MPI_COMM_WORLD, &request) != MPI_SUCCESS) {
+    recycle(descriptor->copy, descriptor->slab);
+    delete descriptor;
+    return Nan::ThrowError("charmts binding: MPI_Isend failed");
+  }
+  track(request, descriptor);
+  for (uint32_t i : parts) {
+    PendingSend* part = new PendingSend();
+    part->bytes = views[i].length;
+    part->kept.emplace_back(Nan::To<v8::Object>(Nan::Get(payloads, i).ToLocalChecked()).ToLocalChecked());
+    MPI_Isend(views[i].data, static_cast<int>(views[i].length), MPI_BYTE, dest, kTagPart, MPI_COMM_WORLD, &request);
+    track(request, part);
+  }
+  info.GetReturnValue().Set(Nan::New(pendingBytes));
+}
+
+// Receives a message sent in parts into one new buffer laid out as the
+// sender's whole message. The parts follow their descriptor from the same
+// source and are already on their way, so waiting for them is a copy.
+v8::Local<v8::Object> receiveInParts(MPI_Message* message, int source, int descriptorBytes) {
+  std::vector<char> descriptor(static_cast<size_t>(descriptorBytes));
+  MPI_Mrecv(descriptor.data(), descriptorBytes, MPI_BYTE, message, MPI_STATUS_IGNORE);
+  uint32_t count;
+  double whole;
+  std::memcpy(&count, descriptor.data(), 4);
+  std::memcpy(&whole, descriptor.data() + 8, 8);
+  size_t headerStart = kDescriptorFixed + 8 * count;
+  v8::Local<v8::Object> buffer = node::Buffer::New(v8::Isolate::GetCurrent(), static_cast<size_t>(whole)).ToLocalChecked();
+  char* data = node::Buffer::Data(buffer);
+  std::memcpy(data, descriptor.data() + headerStart, descriptor.size() - headerStart);
+  for (uint32_t i = 0; i < count; ++i) {
+    double offset;
+    std::memcpy(&offset, descriptor.data() + kDescriptorFixed + 8 * i, 8);
+    MPI_Message part;
+    MPI_Status status;
+    MPI_Mprobe(source, kTagPart, MPI_COMM_WORLD, &part, &status);
+    int length = 0;
+    MPI_Get_count(&status, MPI_BYTE, &length);
+    MPI_Mrecv(data + static_cast<size_t>(offset), length, MPI_BYTE, &part, MPI_STATUS_IGNORE);
+  }
+  return buffer;
+}
+
 // send(dest, header, headerLength, payloads?): sends the first headerLength
 // bytes of `header` followed by the `payloads` (ArrayBufferViews). The
 // header is copied (the caller reuses its buffer); payloads are copied too
@@ -184,26 +267,7 @@ NAN_METHOD(Send) {
     }
     rc = MPI_Isend(pending->copy, static_cast<int>(total), MPI_BYTE, dest, kTag, MPI_COMM_WORLD, &request);
   } else {
-    // A copy of the header, then the payloads in place, by absolute address.
-    pending->copy = acquire(headerLength, &pending->slab);
-    std::memcpy(pending->copy, header.data, headerLength);
-    std::vector<int> lengths;
-    std::vector<MPI_Aint> addresses;
-    MPI_Aint address;
-    lengths.push_back(static_cast<int>(headerLength));
-    MPI_Get_address(pending->copy, &address);
-    addresses.push_back(address);
-    for (uint32_t i = 0; i < payloadCount; ++i) {
-      lengths.push_back(static_cast<int>(views[i].length));
-      MPI_Get_address(views[i].data, &address);
-      addresses.push_back(address);
-      pending->kept.emplace_back(Nan::To<v8::Object>(Nan::Get(payloads, i).ToLocalChecked()).ToLocalChecked());
-    }
-    MPI_Datatype layout;
-    MPI_Type_create_hindexed(static_cast<int>(lengths.size()), lengths.data(), addresses.data(), MPI_BYTE, &layout);
-    MPI_Type_commit(&layout);
-    rc = MPI_Isend(MPI_BOTTOM, 1, layout, dest, kTag, MPI_COMM_WORLD, &request);
-    MPI_Type_free(&layout);  // MPI keeps it until the send completes
+    return sendInParts(info, dest, header.data, headerLength, payloads, views, total);
   }
   if (rc != MPI_SUCCESS) {
     recycle(local.copy, local.slab);
@@ -249,7 +313,9 @@ NAN_METHOD(Drain) {
     int flag = 0;
     MPI_Message message;
     MPI_Status status;
-    MPI_Improbe(MPI_ANY_SOURCE, kTag, MPI_COMM_WORLD, &flag, &message, &status);
+    // Any tag: parts are always taken right after their descriptor, so a
+    // probe never meets one first.
+    MPI_Improbe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &message, &status);
     if (!flag) break;
     int length = 0;
     MPI_Get_count(&status, MPI_BYTE, &length);
@@ -258,15 +324,24 @@ NAN_METHOD(Drain) {
     entry[0] = status.MPI_SOURCE;
     entry[2] = length;
     entry[3] = 0;
-    if (offset + size <= arena.length) {
+    if (status.MPI_TAG == kTagMulti) {
+      v8::Local<v8::Object> whole = receiveInParts(&message, status.MPI_SOURCE, length);
+      entry[2] = static_cast<int32_t>(node::Buffer::Length(whole));
+      uint32_t index = large->Length();
+      Nan::Set(large, index, whole.As<v8::Uint8Array>()->Buffer());
+      entry[1] = -1 - static_cast<int32_t>(index);
+    } else if (offset + size <= arena.length) {
       MPI_Mrecv(arena.data + offset, length, MPI_BYTE, &message, MPI_STATUS_IGNORE);
       entry[1] = static_cast<int32_t>(offset);
       offset = (offset + size + 7) & ~static_cast<size_t>(7);
     } else {
-      v8::Local<v8::ArrayBuffer> own = v8::ArrayBuffer::New(v8::Isolate::GetCurrent(), size);
-      MPI_Mrecv(own->GetBackingStore()->Data(), length, MPI_BYTE, &message, MPI_STATUS_IGNORE);
+      // node::Buffer::New leaves the memory uninitialized (no zero fill of
+      // megabytes that MPI overwrites anyway); it is a view of a whole
+      // ArrayBuffer of exactly this size.
+      v8::Local<v8::Object> own = node::Buffer::New(v8::Isolate::GetCurrent(), size).ToLocalChecked();
+      MPI_Mrecv(node::Buffer::Data(own), length, MPI_BYTE, &message, MPI_STATUS_IGNORE);
       uint32_t index = large->Length();
-      Nan::Set(large, index, own);
+      Nan::Set(large, index, own.As<v8::Uint8Array>()->Buffer());
       entry[1] = -1 - static_cast<int32_t>(index);
     }
     ++count;

@@ -222,7 +222,9 @@ export class Scheduler {
           continue;
         }
       }
-      if (now - this.lastActivity < SPIN_MS || handled > 0) {
+      // Sends still in progress need this PE to keep calling MPI (large
+      // messages move in pieces as both sides poll): no sleeping then.
+      if (now - this.lastActivity < SPIN_MS || handled > 0 || mpi.PendingBytes() > 0) {
         await new Promise<void>((resolve) => setImmediate(resolve));
       } else {
         mpi.Progress();
