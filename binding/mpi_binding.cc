@@ -7,6 +7,8 @@
 #include <mpi.h>
 #include <nan.h>
 
+#include <sched.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -378,6 +380,10 @@ NAN_METHOD(BarrierDone) {
 
 NAN_METHOD(Wtime) { info.GetReturnValue().Set(Nan::New(MPI_Wtime())); }
 
+// Gives the core to another process: PEs waiting for messages on an
+// oversubscribed host let the busy ones run (as mpi_yield_when_idle does).
+NAN_METHOD(Yield) { sched_yield(); }
+
 NAN_METHOD(Abort) {
   int code = info.Length() > 0 ? Nan::To<int>(info[0]).FromMaybe(1) : 1;
   if (!initialized) std::exit(code);
@@ -402,6 +408,7 @@ NAN_MODULE_INIT(InitModule) {
   NAN_EXPORT(target, BarrierStart);
   NAN_EXPORT(target, BarrierDone);
   NAN_EXPORT(target, Wtime);
+  NAN_EXPORT(target, Yield);
   NAN_EXPORT(target, Abort);
   NAN_EXPORT(target, Finalize);
 }

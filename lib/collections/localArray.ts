@@ -17,7 +17,7 @@ import { Future } from '../model/future';
 import { invoke, readReply, readReplyFuture, type Reply } from '../model/invoke';
 import { fatal } from '../errors';
 import { Locations, Route } from '../location/locations';
-import { isMigratable, packState, unpackState } from '../migration/state';
+import { isMigratable, packState, runArrivalHook, unpackState } from '../migration/state';
 import { ReductionManager, Stream } from '../reductions/manager';
 import { checkContribution } from '../reductions/contribute';
 import { Reducer } from '../reductions/reducers';
@@ -319,8 +319,18 @@ export class LocalArray implements LocalCollection, MemberServices {
     const key = keyOf(index);
     this.settleIn(element);
     this.announce(key, index, epoch);
+    // The hook runs like an entry method: a migration it asks for happens when it returns.
+    this.executing = element;
+    try {
+      runArrivalHook(chare);
+    } catch (error) {
+      fatal(error, `on PE ${runtime().myPe} in ${this.name}${describe(index)}.onMigrated`);
+    } finally {
+      this.executing = undefined;
+    }
     this.catchUp(element);
     if (balancing) this.settle(element);
+    this.migrateIfDue(element);
   }
 
   /** Tells the home (and this PE's records) that the element is now here. */

@@ -29,6 +29,11 @@ export function unpackState(chare: Chare<never>, state: unknown): void {
   const hooks = chare as unknown as MigrationHooks;
   if (typeof hooks.unpack === 'function') hooks.unpack(state);
   else Object.assign(chare, state as object);
+}
+
+/** Runs the arrival hook, once the element is fully in place on its new PE. */
+export function runArrivalHook(chare: Chare<never>): void {
+  const hooks = chare as unknown as MigrationHooks;
   if (typeof hooks.onMigrated === 'function') hooks.onMigrated();
 }
 

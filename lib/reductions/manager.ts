@@ -18,7 +18,7 @@ import { decodeValue, encodeValue } from '../codec/values';
 import { runtime } from '../model/context';
 import { childrenOf, parentOf } from '../tree';
 import { fatal } from '../errors';
-import { Future } from '../model/future';
+import { Future, resumption } from '../model/future';
 import { reducerImpl } from './reducers';
 import { deliverResult, type ReductionTarget } from './targets';
 import type { ArrayIndex } from '../collections/arrayIndex';
@@ -177,6 +177,7 @@ export class ReductionManager {
         const key = `${stream}:${n}`;
         const waiters = this.allReduceWaiters.get(key);
         this.allReduceWaiters.delete(key);
+        if (waiters) resumption.pending = true; // contributors awaiting the result resume before the next message
         for (const resolve of waiters ?? []) resolve(value);
         return;
       }

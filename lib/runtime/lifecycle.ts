@@ -16,6 +16,7 @@ import { receiveCall, receiveControl, receiveCreate, receiveReduction } from '..
 import { flushStdout, receivePrint, routeStdoutToPe0 } from '../console/output';
 import { receiveQuiescence } from '../quiescence';
 import { writeFileSync } from 'fs';
+import { availableParallelism } from 'os';
 import { decodeValue, encodeValue } from '../codec/values';
 import { configureProfiling, formatStats, peStats, profileOptions, traceEvents, traceFile, type PeStats, type ProfileOptions, type TraceEvent } from '../profiling/profile';
 
@@ -36,7 +37,8 @@ export function startRuntime(profile: ProfileOptions, onStarted: () => void): vo
   if (isStarted()) throw new Error('charm.start: the runtime is already started');
   const info = mpi.Init();
   configureProfiling(profile, process.argv, info.rank);
-  const scheduler = new Scheduler(info.rank, info.size);
+  const sameHost = info.hostOfRank.filter((host) => host === info.hostOfRank[info.rank]).length;
+  const scheduler = new Scheduler(info.rank, info.size, sameHost > availableParallelism());
   const where = (): string => `on PE ${info.rank}`;
   scheduler.onFatal = (error) => fatal(error, where());
   process.on('uncaughtException', (error) => fatal(error, `${where()} (uncaught exception)`));

@@ -79,7 +79,11 @@ export class Scheduler {
   /** Called when a handler throws: the error escaped every entry-method guard. */
   onFatal: (error: unknown) => void = (e) => { throw e; };
 
-  constructor(readonly myPe: number, readonly numPes: number) {}
+  /**
+   * @param oversubscribed more PEs than cores on this host: a waiting PE
+   * then yields its core between polls rather than spinning on it.
+   */
+  constructor(readonly myPe: number, readonly numPes: number, private readonly oversubscribed = false) {}
 
   on(kind: Kind, handler: Handler): void {
     this.handlers[kind] = handler;
@@ -205,26 +209,19 @@ export class Scheduler {
    * message, then sleeps IDLE_SLEEP_MS at a time.
    */
   private async loop(): Promise<void> {
-    let sliceStart = performance.now();
+    let lastYield = performance.now();
     while (this.running) {
       let handled = this.step();
-      if (resumption.pending) {
-        await settle();
-        continue;
-      }
-      if (handled === 0) handled = this.spinPoll();
+      if (handled === 0 && !resumption.pending) handled = this.spinPoll();
+      if (resumption.pending) await settle();
       const now = performance.now();
       if (handled > 0) {
         this.lastActivity = now;
-        if (now - sliceStart < SLICE_MS && !resumption.pending) continue;
-        if (resumption.pending) {
-          await settle();
-          continue;
-        }
+        if (now - lastYield < SLICE_MS) continue;
       }
       // Sends still in progress need this PE to keep calling MPI (large
       // messages move in pieces as both sides poll): no sleeping then.
-      if (now - this.lastActivity < SPIN_MS || handled > 0 || mpi.PendingBytes() > 0) {
+      if (handled > 0 || now - this.lastActivity < SPIN_MS || mpi.PendingBytes() > 0) {
         await new Promise<void>((resolve) => setImmediate(resolve));
       } else {
         mpi.Progress();
@@ -238,7 +235,7 @@ export class Scheduler {
         });
         if (profiling.tracing) recordIdle(sleepStart, performance.now());
       }
-      sliceStart = performance.now();
+      lastYield = performance.now();
     }
   }
 
@@ -252,6 +249,7 @@ export class Scheduler {
       for (let i = 0; i < 32; i++) {
         const handled = this.step();
         if (handled > 0) return handled;
+        if (this.oversubscribed) mpi.Yield();
       }
     } while (performance.now() < until);
     return 0;

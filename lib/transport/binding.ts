@@ -30,6 +30,8 @@ export interface MpiBinding {
   /** True once every rank has started the barrier. */
   BarrierDone(): boolean;
   Wtime(): number;
+  /** sched_yield(): lets another process have the core. */
+  Yield(): void;
   Abort(code: number): never;
   Finalize(): void;
 }

@@ -1,0 +1,39 @@
+/* C MPI ping-pong between ranks 0 and 1: round-trip time per message size. */
+#include <string.h>
+#include "common.h"
+
+int main(int argc, char** argv) {
+  MPI_Init(&argc, &argv);
+  int rank;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  static const int sizes[] = {8, 64, 512, 4096, 32768, 262144, 1048576, 4194304};
+  char* buf = malloc(4194304);
+  memset(buf, 1, 4194304);
+  for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+    int bytes = sizes[s];
+    int n = iterations_for(1.0 + bytes / 2000.0);
+    double samples[TRIALS];
+    for (int t = -1; t < TRIALS; t++) { /* t = -1 warms up */
+      MPI_Barrier(MPI_COMM_WORLD);
+      double start = MPI_Wtime();
+      for (int i = 0; i < n; i++) {
+        if (rank == 0) {
+          MPI_Send(buf, bytes, MPI_BYTE, 1, 0, MPI_COMM_WORLD);
+          MPI_Recv(buf, bytes, MPI_BYTE, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        } else if (rank == 1) {
+          MPI_Recv(buf, bytes, MPI_BYTE, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+          MPI_Send(buf, bytes, MPI_BYTE, 0, 0, MPI_COMM_WORLD);
+        }
+      }
+      if (t >= 0) samples[t] = (MPI_Wtime() - start) * 1e6 / n;
+    }
+    if (rank == 0) {
+      char params[64];
+      snprintf(params, sizeof params, "\"bytes\":%d", bytes);
+      report("pingpong", params, samples, TRIALS, "us");
+    }
+  }
+  free(buf);
+  MPI_Finalize();
+  return 0;
+}

@@ -1,0 +1,34 @@
+// One load-balancing step (GreedyLB) over 1,000 elements with uneven
+// load: time from the elements' AtSync to every resumeFromSync.
+//   mpirun -np N node dist/bench/cases/balancing.js
+import { charm, Chare, Future, Reducer } from '../../lib';
+import { report, trials } from './report';
+
+class Piece extends Chare<readonly number[]> {
+  private done: Future<void> | undefined;
+  private synced = 0;
+  step(done: Future<void>): void {
+    this.done = done;
+    const end = performance.now() + (this.thisIndex[0] % 10 === 0 ? 0.05 : 0.005);
+    while (performance.now() < end) {
+      // uneven work, so the balancer has something to move
+    }
+    this.synced = performance.now();
+    this.AtSync();
+  }
+  resumeFromSync(): void {
+    this.contribute(performance.now() - this.synced, Reducer.max, this.done!);
+  }
+}
+charm.register(Piece);
+
+charm.start(async () => {
+  const pieces = charm.createArray(Piece, [1000], [], { loadBalancing: 'GreedyLB' });
+  const samples = await trials(async () => {
+    const done = charm.createFuture<number>();
+    pieces.step(done as unknown as Future<void>);
+    return (await done) * 1000;
+  });
+  report('lb-step', { elements: 1000 }, samples, 'us');
+  charm.exit();
+});

@@ -1,0 +1,70 @@
+// Ping-pong between two group members or two array elements on PEs 0 and
+// 1, typed-array payloads of 8 B to 4 MiB: round-trip time.
+//   mpirun -np 2 node dist/bench/cases/pingpong.js group|array
+import { charm, Chare, Future, type ArrayIndex } from '../../lib';
+import { iterationsFor, report, trials } from './report';
+
+export const SIZES = [8, 64, 512, 4096, 32768, 262144, 1048576, 4194304];
+
+/** Shared by both kinds of player: bounce `payload` `count` times, then report the time. */
+abstract class Player<I extends number | readonly number[]> extends Chare<I> {
+  private left = 0;
+  private started = 0;
+  private done: Future<number> | undefined;
+  private peer: { bounce(x: Float64Array): void } | undefined;
+
+  protected abstract other(): { bounce(x: Float64Array): void };
+
+  serve(count: number, bytes: number, done: Future<number>): void {
+    this.left = count;
+    this.done = done;
+    this.started = performance.now();
+    (this.peer ??= this.other()).bounce(new Float64Array(bytes / 8));
+  }
+
+  bounce(x: Float64Array): void {
+    if (!this.done) {
+      (this.peer ??= this.other()).bounce(x); // the responder
+      return;
+    }
+    if (--this.left > 0) this.peer!.bounce(x);
+    else this.done.send(((performance.now() - this.started) * 1000) / 1);
+  }
+}
+
+class GroupPlayer extends Player<number> {
+  protected other(): { bounce(x: Float64Array): void } {
+    return this.thisProxy[1 - this.thisIndex] as unknown as { bounce(x: Float64Array): void };
+  }
+}
+charm.register(GroupPlayer);
+
+class ArrayPlayer extends Player<readonly number[]> {
+  protected other(): { bounce(x: Float64Array): void } {
+    return (this.thisProxy as unknown as { at(i: readonly number[]): { bounce(x: Float64Array): void } }).at([1 - this.thisIndex[0]]);
+  }
+}
+charm.register(ArrayPlayer);
+
+/** Element i on PE i. */
+function onItsOwnPe(index: ArrayIndex): number {
+  return (index as readonly number[])[0];
+}
+charm.registerMap(onItsOwnPe);
+
+charm.start(async (args) => {
+  const kind = args[0] === 'array' ? 'array' : 'group';
+  if (charm.numPes() < 2) charm.abort('pingpong needs 2 PEs');
+  const starter =
+    kind === 'group' ? charm.createGroup(GroupPlayer)[0] : charm.createArray(ArrayPlayer, [2], [], { map: onItsOwnPe }).at([0]);
+  for (const bytes of SIZES) {
+    const n = iterationsFor(2 + bytes / 1000);
+    const samples = await trials(async () => {
+      const done = charm.createFuture<number>();
+      starter.serve(n, bytes, done);
+      return (await done) / n;
+    });
+    report(`pingpong-${kind}`, { bytes }, samples, 'us');
+  }
+  charm.exit();
+});

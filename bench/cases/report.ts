@@ -1,0 +1,28 @@
+/** Shared by the charmts benchmarks: trials, medians and the JSON lines the runner reads. */
+
+export const TRIALS = 7;
+
+/** Prints one measurement: median, min and max of `samples`. */
+export function report(name: string, params: Record<string, number | string>, samples: number[], unit: string): void {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const line = { name, params, value: sorted[sorted.length >> 1], min: sorted[0], max: sorted[sorted.length - 1], unit };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+/**
+ * Runs `trial` twice to warm up (V8 compiles hot code in the background;
+ * on a 2-core machine that can stall the first runs by milliseconds), then
+ * TRIALS times; returns the results.
+ */
+export async function trials(trial: () => Promise<number>): Promise<number[]> {
+  await trial();
+  await trial();
+  const out: number[] = [];
+  for (let t = 0; t < TRIALS; t++) out.push(await trial());
+  return out;
+}
+
+/** Iterations so that a trial of an operation taking about `estimateUs` lasts about 30 ms. */
+export function iterationsFor(estimateUs: number): number {
+  return Math.max(10, Math.floor(30_000 / estimateUs));
+}
