@@ -16,7 +16,7 @@ MPIRUN := mpirun --oversubscribe --bind-to none
 ADDON := build/Release/charmts_mpi.node
 TS_SOURCES := $(shell find lib test examples bench -name '*.ts' 2>/dev/null) tsconfig.json
 
-.PHONY: all deps build demo test bench docs clean jacobi2d migration
+.PHONY: all deps build demo test bench bench-deps docs clean jacobi2d migration
 
 all: build
 
@@ -53,8 +53,18 @@ migration: build
 test: build
 	node dist/test/run.js
 
-bench: build
-	node dist/bench/run.js
+BENCH_C := $(patsubst bench/c/%.c,bench/c/bin/%,$(wildcard bench/c/*.c))
+
+bench/c/bin/%: bench/c/%.c bench/c/common.h | deps
+	@mkdir -p bench/c/bin
+	mpicc -O2 -o $@ $<
+
+# mpi4py is an optional baseline: installed when possible, skipped otherwise.
+bench-deps:
+	@python3 -c 'import mpi4py, numpy' 2>/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q python3-mpi4py python3-numpy >/dev/null 2>&1 || echo "mpi4py could not be installed: its baseline will be skipped"
+
+bench: build bench-deps $(BENCH_C)
+	node dist/bench/runner.js
 
 docs: deps
 	npx typedoc

@@ -1,0 +1,160 @@
+/**
+ * `make bench`: runs every benchmark, charmts beside the plain C MPI
+ * program doing the same communication (and mpi4py where installed), in one
+ * run; writes bench/results/latest.json and latest.svg and prints the table.
+ *
+ * A record: {name, np, params, value, unit, min, max, baseline: {name, value}, ratio}.
+ * ratio = charmts / baseline, so 1.0 is parity; for times (us) lower is
+ * better, for rates (msg/s, MB/s) higher is better.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { renderSvg, type Series } from './svg';
+
+interface Measurement {
+  name: string;
+  params: Record<string, number | string>;
+  value: number;
+  min: number;
+  max: number;
+  unit: string;
+}
+
+interface BenchRecord extends Measurement {
+  np: number;
+  baseline: { name: string; value: number } | null;
+  ratio: number | null;
+  note?: string;
+}
+
+const root = path.resolve(__dirname, '..', '..');
+const cBin = (name: string): string => path.join(root, 'bench', 'c', 'bin', name);
+const js = (name: string): string => path.join(root, 'dist', 'bench', 'cases', `${name}.js`);
+const TIMEOUT_MS = 180_000;
+
+function mpirunEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  if (process.getuid?.() === 0) {
+    env.OMPI_ALLOW_RUN_AS_ROOT = '1';
+    env.OMPI_ALLOW_RUN_AS_ROOT_CONFIRM = '1';
+  }
+  return env;
+}
+
+/** Runs one job under mpirun and returns the measurements it printed. */
+function run(np: number, command: string[]): Measurement[] {
+  const args = ['--bind-to', 'none', ...(np > 2 ? ['--oversubscribe'] : []), '-np', String(np), ...command];
+  const t0 = Date.now();
+  const result = spawnSync('mpirun', args, { env: mpirunEnv(), encoding: 'utf8', timeout: TIMEOUT_MS });
+  const lines = (result.stdout ?? '').split('\n').filter((l) => l.startsWith('{'));
+  process.stderr.write(`  np=${np} ${path.basename(command[command.length - 1] === 'group' || command[command.length - 1] === 'array' ? command.slice(-2).join(' ') : command[command.length - 1])}: ${lines.length} results in ${((Date.now() - t0) / 1000).toFixed(1)} s${result.status === 0 ? '' : ` (exit ${result.status}: ${(result.stderr ?? '').split('\n').slice(-3).join(' ')})`}\n`);
+  return lines.map((l) => JSON.parse(l) as Measurement);
+}
+
+function hasMpi4py(): boolean {
+  return spawnSync('python3', ['-c', 'import mpi4py, numpy'], { encoding: 'utf8' }).status === 0;
+}
+
+const find = (list: Measurement[], name: string, bytes?: number | string): Measurement | undefined =>
+  list.find((m) => m.name === name && (bytes === undefined || m.params.bytes === bytes));
+
+function record(m: Measurement, np: number, baseline: Measurement | { name: string; value: number } | undefined, note?: string): BenchRecord {
+  const base = baseline ? { name: baseline.name, value: baseline.value } : null;
+  return { ...m, np, baseline: base, ratio: base && base.value > 0 ? m.value / base.value : null, ...(note ? { note } : {}) };
+}
+
+/** Bandwidth of a ping-pong round trip: 2 x bytes per round trip, in MB/s. */
+function bandwidth(m: Measurement): Measurement {
+  const bytes = Number(m.params.bytes);
+  const mbps = (rtt: number): number => (2 * bytes) / rtt; // bytes per microsecond = MB/s
+  return { name: `${m.name}-bandwidth`, params: m.params, value: mbps(m.value), min: mbps(m.max), max: mbps(m.min), unit: 'MB/s' };
+}
+
+function main(): void {
+  const started = Date.now();
+  const records: BenchRecord[] = [];
+  process.stderr.write('charmts benchmarks\n');
+
+  // Ping-pong: 2 PEs.
+  const cPing = run(2, [cBin('pingpong')]).map((m) => ({ ...m, name: 'c-mpi-pingpong' }));
+  const py = hasMpi4py() ? run(2, ['python3', path.join(root, 'bench', 'python', 'pingpong.py')]) : [];
+  const pyNote = py.length ? undefined : 'mpi4py not installed (python3-mpi4py): skipped';
+  for (const kind of ['group', 'array']) {
+    for (const m of run(2, ['node', js('pingpong'), kind])) {
+      const c = find(cPing, 'c-mpi-pingpong', m.params.bytes);
+      records.push(record(m, 2, c));
+      if (Number(m.params.bytes) >= 4096 && c) records.push(record(bandwidth(m), 2, bandwidth(c)));
+    }
+  }
+  for (const m of py) records.push(record(m, 2, find(cPing, 'c-mpi-pingpong', m.params.bytes)));
+
+  // Streaming rate: 2 PEs.
+  const cStream = run(2, [cBin('stream')]);
+  for (const m of run(2, ['node', js('stream')])) records.push(record(m, 2, { name: 'c-mpi-stream-rate', value: find(cStream, 'stream-rate')?.value ?? 0 }));
+
+  // Broadcast and reduction: 1, 2 and 4 PEs.
+  for (const np of [1, 2, 4]) {
+    const c = run(np, [cBin('collectives')]);
+    for (const m of run(np, ['node', js('collectives')])) {
+      const base = find(c, m.name, m.params.bytes);
+      records.push(record(m, np, base && { name: `c-mpi-${m.name === 'broadcast' ? 'bcast-reduce' : 'allreduce'}`, value: base.value }));
+    }
+  }
+
+  // Migration: 2 PEs; the baseline is C's one-way latency of a small message.
+  const oneWay = (find(cPing, 'c-mpi-pingpong', 64)?.value ?? 0) / 2;
+  for (const m of run(2, ['node', js('migration')])) records.push(record(m, 2, { name: 'c-mpi-one-way-64B', value: oneWay }));
+
+  // Same-PE call: the baseline is the least work it must do, measured in the same run.
+  const same = run(1, ['node', js('samePe')]);
+  const call = find(same, 'same-pe-call');
+  if (call) records.push(record(call, 1, find(same, 'promise-then-copy')));
+
+  // No C counterpart: load-balancing step, jacobi2d.
+  for (const np of [2, 4]) for (const m of run(np, ['node', js('balancing')])) records.push(record(m, np, undefined, 'no C counterpart'));
+  for (const np of [1, 2, 4]) {
+    const result = spawnSync('mpirun', ['--bind-to', 'none', '--oversubscribe', '-np', String(np), 'node', path.join(root, 'dist', 'examples', 'jacobi2d', 'jacobi2d.js'), '256', '4', '200'], { env: mpirunEnv(), encoding: 'utf8', timeout: TIMEOUT_MS });
+    const perIteration = /([\d.]+) ms per iteration/.exec(result.stdout ?? '');
+    if (perIteration) {
+      const v = Number(perIteration[1]) * 1000;
+      records.push(record({ name: 'jacobi2d-iteration', params: { grid: 256, blocks: 16 }, value: v, min: v, max: v, unit: 'us' }, np, undefined, 'one run of 200 iterations; no C counterpart'));
+    }
+  }
+
+  const outDir = path.join(root, 'bench', 'results');
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify(records, null, 1)}\n`);
+  const series = (name: string, label: string, color: string, list: Measurement[]): Series => ({
+    label,
+    color,
+    points: list.filter((m) => m.name === name).map((m) => [Number(m.params.bytes), m.value]),
+  });
+  const latency = [
+    series('c-mpi-pingpong', 'C MPI', '#333', cPing),
+    series('pingpong-group', 'charmts group', '#d62728', records),
+    series('pingpong-array', 'charmts array', '#ff7f0e', records),
+    series('pingpong-mpi4py', 'mpi4py', '#1f77b4', py),
+  ];
+  const bw = latency.map((s) => ({ ...s, points: s.points.filter(([b]) => b >= 512).map(([b, rtt]): [number, number] => [b, (2 * b) / rtt]) }));
+  fs.writeFileSync(path.join(outDir, 'latest.svg'), renderSvg(latency, bw));
+
+  const rows = records.map((r) => [
+    r.name,
+    String(r.np),
+    Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' '),
+    `${r.value.toPrecision(4)} ${r.unit}`,
+    r.baseline ? `${r.baseline.value.toPrecision(4)} (${r.baseline.name})` : r.note ?? '',
+    r.ratio === null ? '' : r.ratio.toFixed(2),
+  ]);
+  const header = ['benchmark', 'np', 'params', 'charmts', 'baseline', 'ratio'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
+  const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+  if (pyNote) out.push('', pyNote);
+  out.push('', 'ratio = charmts / baseline: below 1 is better for us, above 1 is better for msg/s and MB/s.');
+  out.push(`bench/results/latest.json and latest.svg written in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+main();
