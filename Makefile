@@ -61,7 +61,7 @@ bench/c/bin/%: bench/c/%.c bench/c/common.h | deps
 
 # mpi4py is an optional baseline: installed when possible, skipped otherwise.
 bench-deps:
-	@python3 -c 'import mpi4py, numpy' 2>/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q python3-mpi4py python3-numpy >/dev/null 2>&1 || echo "mpi4py could not be installed: its baseline will be skipped"
+	@/usr/bin/python3 -c 'import mpi4py, numpy' 2>/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q python3-mpi4py python3-numpy >/dev/null 2>&1 || echo "mpi4py could not be installed: its baseline will be skipped"
 
 bench: build bench-deps $(BENCH_C)
 	node dist/bench/runner.js

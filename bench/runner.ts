@@ -52,8 +52,11 @@ function run(np: number, command: string[]): Measurement[] {
   return lines.map((l) => JSON.parse(l) as Measurement);
 }
 
+/** Debian's python3-mpi4py is installed for the system Python, which a user's PATH may not put first. */
+const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
 function hasMpi4py(): boolean {
-  return spawnSync('python3', ['-c', 'import mpi4py, numpy'], { encoding: 'utf8' }).status === 0;
+  return spawnSync(PYTHON, ['-c', 'import mpi4py, numpy'], { encoding: 'utf8' }).status === 0;
 }
 
 const find = (list: Measurement[], name: string, bytes?: number | string): Measurement | undefined =>
@@ -78,7 +81,7 @@ function main(): void {
 
   // Ping-pong: 2 PEs.
   const cPing = run(2, [cBin('pingpong')]).map((m) => ({ ...m, name: 'c-mpi-pingpong' }));
-  const py = hasMpi4py() ? run(2, ['python3', path.join(root, 'bench', 'python', 'pingpong.py')]) : [];
+  const py = hasMpi4py() ? run(2, [PYTHON, path.join(root, 'bench', 'python', 'pingpong.py')]) : [];
   const pyNote = py.length ? undefined : 'mpi4py not installed (python3-mpi4py): skipped';
   for (const kind of ['group', 'array']) {
     for (const m of run(2, ['node', js('pingpong'), kind])) {
