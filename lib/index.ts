@@ -18,6 +18,12 @@ export type {
   ResultCalls,
   GatherCalls,
   CompletionCalls,
+  SendCall,
+  ResultCall,
+  GatherCall,
+  CompletionCall,
+  ChareBaseMember,
+  Result,
 } from './model/proxy';
 export type { ChareClass } from './model/registry';
 export type { ChareOptions } from './collections/singletons';

@@ -45,7 +45,12 @@ const typedKindOf = new Map<unknown, number>(TYPED_KINDS.map((c, i) => [c, i]));
 
 /** Raised when a value cannot be encoded; `path` says where inside the value. */
 export class SerializationError extends TypeError {
-  constructor(readonly path: string, readonly reason: string) {
+  constructor(
+    /** Where in the arguments the value was (e.g. "Cell.update: argument 1.data[3]"). */
+    readonly path: string,
+    /** What is wrong with it. */
+    readonly reason: string,
+  ) {
     super(`${path}: ${reason}`);
     this.name = 'SerializationError';
   }

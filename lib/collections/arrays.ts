@@ -33,6 +33,7 @@ export interface InsertOptions {
 /** Proxy to a chare array: calls broadcast to every element; `at(index)` is one element. */
 export type ArrayProxy<T> = Omit<CollectionProxy<T>, 'at' | number> & {
   readonly [index: number]: ArrayElementProxy<T>;
+  /** The proxy of one element. */
   at(index: IndexOf<T> | number): ArrayElementProxy<T>;
   /** Inserts an element (sparse arrays), from any PE. */
   ckInsert(index: IndexOf<T> | number, args?: unknown[], options?: InsertOptions): void;
@@ -41,8 +42,19 @@ export type ArrayProxy<T> = Omit<CollectionProxy<T>, 'at' | number> & {
 };
 
 /** The shape of a new array: extents (dense), `{ ndims }` (sparse tuples) or `{ keys: true }`. */
-export type ArrayDims = number | readonly number[] | { ndims: number } | { keys: true };
+export type ArrayDims =
+  | number
+  | readonly number[]
+  | {
+      /** Dimensions of the index tuples of a sparse array (1 to 6). */
+      ndims: number;
+    }
+  | {
+      /** A sparse array indexed by string or bytes keys. */
+      keys: true;
+    };
 
+/** Options of `charm.createArray`. */
 export interface ArrayOptions {
   /** Placement of indices on PEs (default: block for dense arrays, round-robin otherwise). Register it with charm.registerMap. */
   map?: ArrayMapFunction;

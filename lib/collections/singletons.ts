@@ -31,6 +31,7 @@ function memberCall(this: CallTarget, method: number, args: unknown[], mode: Cal
   return sendCall(this.__ref, (this.__ref as SingletonRef).pe, undefined, method, args, mode, false, 1);
 }
 
+/** Options of `charm.createChare`. */
 export interface ChareOptions {
   /** PE to create the chare on (default: the calling PE). */
   onPE?: number;

@@ -16,45 +16,55 @@ export type EntryMethodNames<T> = {
 }[keyof T] &
   string;
 
-type Result<F> = F extends (...args: any) => infer R ? Awaited<R> : never;
+/** What a call of method type `F` gives back: its return type, awaited. */
+export type Result<F> = F extends (...args: any) => infer R ? Awaited<R> : never;
 
 // The call maps below are homomorphic (they map `keyof T`) so that they also
 // resolve for the polymorphic `this` inside a chare class; members that are
 // not methods map to `never`.
-type Send<F> = F extends (...args: infer A) => any ? (...args: A) => void : never;
-type ResultOf<F> = F extends (...args: infer A) => any ? (...args: A) => Future<Result<F>> : never;
-type GatherOf<F> = F extends (...args: infer A) => any ? (...args: A) => Future<Result<F>[]> : never;
-type CompletionOf<F> = F extends (...args: infer A) => any ? (...args: A) => Future<void> : never;
+/** A fire-and-forget call of method type `F`. */
+export type SendCall<F> = F extends (...args: infer A) => any ? (...args: A) => void : never;
+/** A call of method type `F` returning a future of its result. */
+export type ResultCall<F> = F extends (...args: infer A) => any ? (...args: A) => Future<Result<F>> : never;
+/** A broadcast call of method type `F` returning a future of every member's result. */
+export type GatherCall<F> = F extends (...args: infer A) => any ? (...args: A) => Future<Result<F>[]> : never;
+/** A call of method type `F` returning a future of its completion. */
+export type CompletionCall<F> = F extends (...args: infer A) => any ? (...args: A) => Future<void> : never;
 
 /** Members of the Chare base class: never entry methods. */
-type Base = keyof Chare<never>;
+export type ChareBaseMember = keyof Chare<never>;
 
 /** Fire-and-forget calls. */
-export type SendCalls<T> = { readonly [K in keyof T]: K extends Base ? never : Send<T[K]> };
+export type SendCalls<T> = { readonly [K in keyof T]: K extends ChareBaseMember ? never : SendCall<T[K]> };
 /** Calls that return a future of each method's result. */
-export type ResultCalls<T> = { readonly [K in keyof T]: K extends Base ? never : ResultOf<T[K]> };
+export type ResultCalls<T> = { readonly [K in keyof T]: K extends ChareBaseMember ? never : ResultCall<T[K]> };
 /** Calls that return a future of the results of every member, in member order. */
-export type GatherCalls<T> = { readonly [K in keyof T]: K extends Base ? never : GatherOf<T[K]> };
+export type GatherCalls<T> = { readonly [K in keyof T]: K extends ChareBaseMember ? never : GatherCall<T[K]> };
 /** Calls that return a future completing when the method has finished (everywhere). */
-export type CompletionCalls<T> = { readonly [K in keyof T]: K extends Base ? never : CompletionOf<T[K]> };
+export type CompletionCalls<T> = { readonly [K in keyof T]: K extends ChareBaseMember ? never : CompletionCall<T[K]> };
 
 /** Proxy to one chare: `p.m(x)` sends, `p.ret.m(x)` returns a Future of the result, `p.awaitable.m(x)` of completion. */
 export type ElementProxy<T> = SendCalls<T> & {
+  /** The same calls, each returning a Future of the method's result. */
   readonly ret: ResultCalls<T>;
+  /** The same calls, each returning a Future that completes when the method has finished. */
   readonly awaitable: CompletionCalls<T>;
 };
 
 /** Index type of the members of a chare class. */
-export type IndexOf<T> = T extends { readonly thisIndex: infer I } ? I : ChareIndex;
+export type IndexOf<T> = T extends Pick<Chare<infer I>, 'thisIndex'> ? I : ChareIndex;
 
 /**
  * Proxy to a collection (group, array): calling a method broadcasts it to
  * every member; `p[i]` or `p.at(index)` is a member.
  */
 export type CollectionProxy<T> = SendCalls<T> & {
+  /** The same broadcasts, each returning a Future of every member's result, in member order. */
   readonly ret: GatherCalls<T>;
+  /** The same broadcasts, each returning a Future that completes when every member has run the method. */
   readonly awaitable: CompletionCalls<T>;
   readonly [index: number]: ElementProxy<T>;
+  /** The proxy of one member. */
   at(index: IndexOf<T>): ElementProxy<T>;
 };
 

@@ -20,23 +20,35 @@ export interface TraceEvent {
   args?: Record<string, unknown>;
 }
 
+/** Calls of one entry method on one PE. */
 export interface MethodStats {
+  /** Number of calls. */
   count: number;
+  /** Milliseconds spent in them (their synchronous part). */
   ms: number;
 }
 
 /** What one PE measured. */
 export interface PeStats {
+  /** The PE. */
   pe: number;
+  /** Milliseconds since the runtime started on it. */
   wallMs: number;
+  /** Milliseconds spent handling messages (the rest is idle). */
   busyMs: number;
+  /** Messages sent to other PEs. */
   messagesSent: number;
+  /** Bytes sent to other PEs. */
   bytesSent: number;
+  /** Messages received from other PEs. */
   messagesReceived: number;
+  /** Bytes received from other PEs. */
   bytesReceived: number;
+  /** Per entry method ("Class.method"), when recorded. */
   methods: Record<string, MethodStats>;
 }
 
+/** What to record (see `charm.start`). */
 export interface ProfileOptions {
   /** Record per-entry-method statistics and print the table at exit. */
   stats?: boolean;

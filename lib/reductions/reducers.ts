@@ -21,21 +21,30 @@ interface ReducerImpl {
 /** A reducer, named so that every PE resolves it the same way. */
 export class Reducer {
   /** @internal Use the static reducers, `Reducer.tuple` or `charm.registerReducer`. */
-  constructor(readonly name: string) {}
+  constructor(
+    /** The name every PE resolves the reducer by. */
+    readonly name: string,
+  ) {}
 
   /** Sum of numbers, bigints or element-wise over arrays and typed arrays. */
   static readonly sum = new Reducer('sum');
   /** Product, like sum. */
   static readonly product = new Reducer('product');
+  /** Maximum, like sum. */
   static readonly max = new Reducer('max');
+  /** Minimum, like sum. */
   static readonly min = new Reducer('min');
   /** Logical and of booleans (element-wise over arrays). */
   static readonly logicalAnd = new Reducer('logicalAnd');
+  /** Logical or of booleans. */
   static readonly logicalOr = new Reducer('logicalOr');
+  /** Logical exclusive or of booleans. */
   static readonly logicalXor = new Reducer('logicalXor');
   /** Bitwise and of integers, bigints or integer typed arrays. */
   static readonly bitAnd = new Reducer('bitAnd');
+  /** Bitwise or, like bitAnd. */
   static readonly bitOr = new Reducer('bitOr');
+  /** Bitwise exclusive or, like bitAnd. */
   static readonly bitXor = new Reducer('bitXor');
   /** Every contribution, as an array in member-index order. */
   static readonly gather = new Reducer('gather');
@@ -60,7 +69,9 @@ export class Reducer {
 
 /** Result of Reducer.statistics. */
 export interface Statistics {
+  /** Number of contributions. */
   count: number;
+  /** Their mean. */
   mean: number;
   /** Population variance (divided by count). */
   variance: number;

@@ -9,7 +9,12 @@ import { CallMode, isProxy, type CallTarget, type CollectionProxy, type ElementP
  */
 export class Callback {
   /** @internal */
-  constructor(readonly proxy: CallTarget, readonly method: number) {}
+  constructor(
+    /** @internal */
+    readonly proxy: CallTarget,
+    /** @internal */
+    readonly method: number,
+  ) {}
 
   /** Calls the method with `value` (fire and forget). */
   call(value: unknown): void {
