@@ -16,7 +16,7 @@ MPIRUN := mpirun --oversubscribe --bind-to none
 ADDON := build/Release/charmts_mpi.node
 TS_SOURCES := $(shell find lib test examples bench -name '*.ts' 2>/dev/null) tsconfig.json
 
-.PHONY: all deps build demo test bench bench-deps docs clean jacobi2d migration
+.PHONY: all deps build demo test bench bench-deps docs clean jacobi2d migration leanmd
 
 all: build
 
@@ -49,6 +49,9 @@ jacobi2d: build
 
 migration: build
 	$(MPIRUN) -np $(NP) node dist/examples/migration/migration.js $(ARGS)
+
+leanmd: build
+	$(MPIRUN) -np $(NP) node dist/examples/leanmd/leanmd.js $(ARGS)
 
 test: build
 	node dist/test/run.js

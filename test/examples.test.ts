@@ -49,6 +49,22 @@ test('migration: the touring element gets every message and broadcast', () => {
   assert.match(stdout, 'visited PEs 0 1 2 3 0 1 2 3 0');
 });
 
+test('leanmd: particles are conserved and the energy matches the single-PE run, with load balancing at np 4', () => {
+  const one = mpirun(1, 'leanmd/leanmd.js', ['3', '20']);
+  assert.is(one.code, 0, one.stderr);
+  const four = mpirun(4, 'leanmd/leanmd.js', ['3', '20', '+balancer', 'GreedyLB']);
+  assert.is(four.code, 0, four.stderr);
+  const parse = (out: string): [number, number] => {
+    const m = /leanmd: 20 steps, (\d+) particles, energy (\S+)/.exec(lastLine(out));
+    assert.ok(m, `last line: ${lastLine(out)}`);
+    return [Number(m![1]), Number(m![2])];
+  };
+  const [n1, e1] = parse(one.stdout);
+  const [n4, e4] = parse(four.stdout);
+  assert.is(n4, n1);
+  assert.ok(Math.abs(e4 - e1) <= 1e-9 * Math.abs(e1), `energy ${e4} vs ${e1}`);
+});
+
 test('jacobi2d +trace at np 2 writes a valid Chrome trace; +stats prints the per-PE table', () => {
   const file = path.join(os.tmpdir(), `charmts-trace-${process.pid}.json`);
   const { code, stdout, stderr } = mpirun(2, 'jacobi2d/jacobi2d.js', ['64', '4', '20', '+trace', file, '+stats']);
