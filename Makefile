@@ -16,7 +16,7 @@ MPIRUN := mpirun --oversubscribe --bind-to none
 ADDON := build/Release/charmts_mpi.node
 TS_SOURCES := $(shell find lib test examples bench -name '*.ts' 2>/dev/null) tsconfig.json
 
-.PHONY: all deps build demo test bench bench-deps docs clean jacobi2d migration leanmd
+.PHONY: all deps build demo test bench bench-deps docs clean jacobi2d migration leanmd soak
 
 all: build
 
@@ -68,6 +68,11 @@ bench-deps:
 
 bench: build bench-deps $(BENCH_C)
 	node dist/bench/runner.js
+
+# Minutes of one PE flooding another: memory must stay flat (back-pressure).
+SECONDS ?= 120
+soak: build
+	$(MPIRUN) -np 2 node dist/bench/soak.js $(SECONDS)
 
 docs: deps
 	npx typedoc
