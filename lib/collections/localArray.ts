@@ -23,7 +23,7 @@ import { checkContribution } from '../reductions/contribute';
 import { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
 import { denseIndices, describe, keyOf, type ArrayIndex } from './arrayIndex';
-import { strategyNamed } from '../balancing/strategies';
+import { BalancingStep, type BalancedArray } from '../balancing/step';
 import type { ArrayRef } from './arrays';
 import { beginControl } from './arrays';
 import { construct, newMemberState, type LocalCollection } from './collections';
@@ -72,10 +72,7 @@ export class LocalArray implements LocalCollection, MemberServices {
   private readonly name: string;
   /** The element whose entry method is running synchronously now. */
   private executing: Element | undefined;
-  /** PE busy time at the last load-balancing step (background load is measured from it). */
-  private busyAtStep = 0;
-  /** PE 0: number of the AtSync reduction of the step being decided. */
-  private balanceStepNumber = 0;
+  private readonly balancing: BalancingStep;
 
   constructor(readonly ref: ArrayRef, args: unknown[]) {
     const rt = runtime();
@@ -84,8 +81,8 @@ export class LocalArray implements LocalCollection, MemberServices {
     this.locations = new Locations(rt.myPe, (i) => ref.homeOf(i), () => extents !== undefined);
     const population = extents ? extents.reduce((a, b) => a * b, 1) : 0;
     this.reductions = new ReductionManager(ref.id, `array ${this.name} (collection ${ref.id})`, population);
-    this.reductions.systemHandler = (step, value, reduction) => this.balanceStep(step, value, reduction);
-    this.busyAtStep = rt.scheduler.counters.busyMs;
+    this.balancing = new BalancingStep(this.balanced());
+    this.reductions.systemHandler = (step, value, reduction) => this.balancing.completed(step, value, reduction);
     if (extents) {
       for (const index of denseIndices(extents)) {
         if (ref.homeOf(index) === rt.myPe) this.place(index, args, newMemberState(this));
@@ -160,7 +157,7 @@ export class LocalArray implements LocalCollection, MemberServices {
       this.executing = undefined;
       if (started) element.state.load += performance.now() - started;
     }
-    if (element.state.atSync) this.reportLoad(element);
+    if (element.state.atSync) this.balancing.reportLoad(element);
     if (!pending) {
       this.migrateIfDue(element);
       return;
@@ -329,7 +326,7 @@ export class LocalArray implements LocalCollection, MemberServices {
       this.executing = undefined;
     }
     this.catchUp(element);
-    if (balancing) this.settle(element);
+    if (balancing) this.balancing.settle(element);
     this.migrateIfDue(element);
   }
 
@@ -369,11 +366,6 @@ export class LocalArray implements LocalCollection, MemberServices {
   }
 
   // -------------------------------------------------------------- load balancing
-  //
-  // A step is two runtime reductions over the elements (stream Balance):
-  // every element's AtSync contributes its measured load ("@balance"); PE 0
-  // runs the strategy and broadcasts the moves; every element reports once
-  // it is in place ("@resume"); PE 0 then has each call resumeFromSync.
 
   atSync(chare: Chare<never>): void {
     const where = `${this.name}${describe(chare.thisIndex)}.AtSync`;
@@ -382,75 +374,31 @@ export class LocalArray implements LocalCollection, MemberServices {
     if (!element) throw new Error(`${where}: the element is not on PE ${runtime().myPe}`);
     // The load includes the entry method calling AtSync: report when it returns.
     element.state.atSync = true;
-    if (this.executing !== element) this.reportLoad(element);
+    if (this.executing !== element) this.balancing.reportLoad(element);
   }
 
-  private reportLoad(element: Element): void {
-    element.state.atSync = false;
-    const data = [element.index, runtime().myPe, element.state.load, this.backgroundLoad()];
-    this.reductions.contribute(element.state.next, element.index, Stream.Balance, data, Reducer.gather.name, '@balance');
-  }
-
-  /** This PE's busy time since the last step not spent in this array's elements. */
-  private backgroundLoad(): number {
-    let elementLoad = 0;
-    for (const element of this.elements.values()) elementLoad += element.state.load;
-    return Math.max(0, runtime().scheduler.counters.busyMs - this.busyAtStep - elementLoad);
-  }
-
-  /** PE 0: the results of the step's reductions. */
-  private balanceStep(step: string, value: unknown, reduction: number): void {
-    const rt = runtime();
-    this.balanceStepNumber = reduction;
-    if (step === '@resume') {
-      beginControl(this.ref.id, ArrayControl.Resume);
-      rt.scheduler.broadcast();
-      return;
-    }
-    const reports = value as [ArrayIndex, number, number, number][];
-    const background = new Array<number>(rt.numPes).fill(0);
-    for (const [, pe, , bg] of reports) background[pe] = Math.max(background[pe], bg);
-    const loads = reports.map(([, pe, load], id) => ({ id, pe, load }));
-    const placement = strategyNamed(this.ref.balancer, this.name)(loads, background);
-    const moves = reports.flatMap((report, id) => (placement[id] !== report[1] ? [[report[0], placement[id]]] : []));
-    const w = beginControl(this.ref.id, ArrayControl.BalanceDecision);
-    w.u32(this.balanceStepNumber);
-    encodeValue(w, moves, 'load-balancing moves');
-    rt.scheduler.broadcast();
-  }
-
-  /**
-   * Moves this PE's elements as decided. Elements that already arrived
-   * here in this step have reported; the others move or report now.
-   */
-  private applyDecision(step: number, moves: [ArrayIndex, number][]): void {
-    const destination = new Map(moves.map(([index, pe]) => [keyOf(index), pe]));
-    for (const element of [...this.elements.values()]) {
-      if (element.state.next[Stream.Balance] !== step + 1) continue;
-      const pe = destination.get(keyOf(element.index));
-      if (pe === undefined || pe === runtime().myPe) {
-        this.settle(element);
-      } else {
-        element.state.balancing = true;
-        element.state.migrateTo = pe;
-        this.migrateIfDue(element);
-      }
-    }
-  }
-
-  /** The element is in place for this step. */
-  private settle(element: Element): void {
-    element.state.balancing = false;
-    this.reductions.contribute(element.state.next, element.index, Stream.Balance, undefined, Reducer.nop.name, '@resume');
-  }
-
-  private resume(): void {
-    this.busyAtStep = runtime().scheduler.counters.busyMs;
-    const method = this.ref.info.methodIds.get('resumeFromSync');
-    for (const element of [...this.elements.values()]) {
-      element.state.load = 0;
-      if (method !== undefined) this.run(element, method, [], undefined);
-    }
+  /** What the load-balancing step sees of this array. */
+  private balanced(): BalancedArray {
+    return {
+      name: this.name,
+      balancer: this.ref.balancer,
+      elements: () => this.elements.values(),
+      contribute: (element, data, reducer, step) =>
+        void this.reductions.contribute(element.state.next, element.index, Stream.Balance, data, reducer.name, step),
+      move: (element, pe) => {
+        (element as Element).state.migrateTo = pe;
+        this.migrateIfDue(element as Element);
+      },
+      resume: (element) => {
+        const method = this.ref.info.methodIds.get('resumeFromSync');
+        if (method !== undefined) this.run(element as Element, method, [], undefined);
+      },
+      broadcast: (message, body) => {
+        const w = beginControl(this.ref.id, message === 'decision' ? ArrayControl.BalanceDecision : ArrayControl.Resume);
+        body?.(w);
+        runtime().scheduler.broadcast();
+      },
+    };
   }
 
   // -------------------------------------------------------------- control
@@ -554,11 +502,11 @@ export class LocalArray implements LocalCollection, MemberServices {
         return;
       case ArrayControl.BalanceDecision: {
         const step = r.u32();
-        this.applyDecision(step, decodeValue(r) as [ArrayIndex, number][]);
+        this.balancing.apply(step, decodeValue(r) as [ArrayIndex, number][]);
         return;
       }
       case ArrayControl.Resume:
-        this.resume();
+        this.balancing.resume();
     }
   }
 }

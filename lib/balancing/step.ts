@@ -1,0 +1,111 @@
+/**
+ * The load-balancing step of one array on one PE. A step is two runtime
+ * reductions over the elements (reduction stream Balance): each element's
+ * AtSync contributes its measured load ("@balance"); PE 0 runs the
+ * strategy and broadcasts the moves; every element reports once it is in
+ * place ("@resume"); then every element's resumeFromSync runs.
+ */
+import type { Writer } from '../codec/writer';
+import type { ArrayIndex } from '../collections/arrayIndex';
+import { keyOf } from '../collections/arrayIndex';
+import type { MemberState } from '../model/chare';
+import { runtime } from '../model/context';
+import { Reducer } from '../reductions/reducers';
+import { Stream } from '../reductions/manager';
+import { strategyNamed } from './strategies';
+import { encodeValue } from '../codec/values';
+
+export interface BalancedElement {
+  readonly index: ArrayIndex;
+  readonly state: MemberState;
+}
+
+/** What the step needs from the array it balances. */
+export interface BalancedArray {
+  readonly name: string;
+  /** Strategy name, or '' when the array does not balance. */
+  readonly balancer: string;
+  elements(): Iterable<BalancedElement>;
+  /** Contributes to the element's next reduction of the Balance stream. */
+  contribute(element: BalancedElement, data: unknown, reducer: Reducer, step: '@balance' | '@resume'): void;
+  /** Moves the element to `pe` (as soon as no entry method of it runs). */
+  move(element: BalancedElement, pe: number): void;
+  /** Runs the element's resumeFromSync, if its class has one. */
+  resume(element: BalancedElement): void;
+  /** Broadcasts the decision (with `body`) or the resume order to every PE's part of the array. */
+  broadcast(message: 'decision' | 'resume', body?: (w: Writer) => void): void;
+}
+
+export class BalancingStep {
+  /** PE busy time at the last step: the background load is measured from it. */
+  private busyAtStep = runtime().scheduler.counters.busyMs;
+
+  constructor(private readonly array: BalancedArray) {}
+
+  /** The element called AtSync and its entry method returned: report its load. */
+  reportLoad(element: BalancedElement): void {
+    element.state.atSync = false;
+    const data = [element.index, runtime().myPe, element.state.load, this.backgroundLoad()];
+    this.array.contribute(element, data, Reducer.gather, '@balance');
+  }
+
+  /** This PE's busy time since the last step not spent in this array's elements. */
+  private backgroundLoad(): number {
+    let elementLoad = 0;
+    for (const element of this.array.elements()) elementLoad += element.state.load;
+    return Math.max(0, runtime().scheduler.counters.busyMs - this.busyAtStep - elementLoad);
+  }
+
+  /** PE 0: a reduction of the step completed. */
+  completed(step: string, value: unknown, reduction: number): void {
+    if (step === '@resume') {
+      this.array.broadcast('resume');
+      return;
+    }
+    const numPes = runtime().numPes;
+    const reports = value as [ArrayIndex, number, number, number][];
+    const background = new Array<number>(numPes).fill(0);
+    for (const [, pe, , bg] of reports) background[pe] = Math.max(background[pe], bg);
+    const loads = reports.map(([, pe, load], id) => ({ id, pe, load }));
+    const placement = strategyNamed(this.array.balancer, this.array.name)(loads, background);
+    const moves = reports.flatMap((report, id) => (placement[id] !== report[1] ? [[report[0], placement[id]]] : []));
+    this.array.broadcast('decision', (w) => {
+      w.u32(reduction);
+      encodeValue(w, moves, 'load-balancing moves');
+    });
+  }
+
+  /**
+   * Every PE: moves its elements as decided by step `reduction`. Elements
+   * that already arrived here in this step have reported; the others move
+   * or report now.
+   */
+  apply(reduction: number, moves: [ArrayIndex, number][]): void {
+    const destination = new Map(moves.map(([index, pe]) => [keyOf(index), pe]));
+    for (const element of [...this.array.elements()]) {
+      if (element.state.next[Stream.Balance] !== reduction + 1) continue;
+      const pe = destination.get(keyOf(element.index));
+      if (pe === undefined || pe === runtime().myPe) {
+        this.settle(element);
+      } else {
+        element.state.balancing = true;
+        this.array.move(element, pe);
+      }
+    }
+  }
+
+  /** The element is in place for this step. */
+  settle(element: BalancedElement): void {
+    element.state.balancing = false;
+    this.array.contribute(element, undefined, Reducer.nop, '@resume');
+  }
+
+  /** Every PE: the step is over. */
+  resume(): void {
+    this.busyAtStep = runtime().scheduler.counters.busyMs;
+    for (const element of [...this.array.elements()]) {
+      element.state.load = 0;
+      this.array.resume(element);
+    }
+  }
+}
