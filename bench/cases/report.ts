@@ -9,14 +9,15 @@ export function report(name: string, params: Record<string, number | string>, sa
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
-/**
- * Runs `trial` twice to warm up (V8 compiles hot code in the background;
- * on a 2-core machine that can stall the first runs by milliseconds), then
- * TRIALS times; returns the results.
- */
+/** Warm-up time before measuring: the first few hundred milliseconds of a
+ * Node process stall now and then for milliseconds (V8 compiling and
+ * collecting on a 2-core machine that the PEs already keep busy). */
+const WARM_UP_MS = 400;
+
+/** Runs `trial` for WARM_UP_MS (at least twice), then TRIALS times; returns the results. */
 export async function trials(trial: () => Promise<number>): Promise<number[]> {
-  await trial();
-  await trial();
+  const warmUpEnd = performance.now() + WARM_UP_MS;
+  for (let n = 0; n < 2 || performance.now() < warmUpEnd; n++) await trial();
   const out: number[] = [];
   for (let t = 0; t < TRIALS; t++) out.push(await trial());
   return out;
