@@ -2,7 +2,7 @@
 // load: time from the elements' AtSync to every resumeFromSync.
 //   mpirun -np N node dist/bench/cases/balancing.js
 import { charm, Chare, Future, Reducer } from '../../lib';
-import { report, trials } from './report';
+import { TRIALS, report, trials } from './report';
 
 class Piece extends Chare<readonly number[]> {
   private done: Future<void> | undefined;
@@ -24,7 +24,7 @@ charm.register(Piece);
 
 charm.start(async () => {
   const pieces = charm.createArray(Piece, [1000], [], { loadBalancing: 'GreedyLB' });
-  const samples = await trials(async () => {
+  const samples = await trials(TRIALS, async () => {
     const done = charm.createFuture<number>();
     pieces.step(done as unknown as Future<void>);
     return (await done) * 1000;

@@ -3,7 +3,7 @@
 // 1 MiB Float64Array per element (as MPI_Allreduce).
 //   mpirun -np N node dist/bench/cases/collectives.js
 import { charm, Chare, Future, Reducer } from '../../lib';
-import { iterationsFor, report, trials } from './report';
+import { TRIALS, iterationsFor, report, trials } from './report';
 
 class Member extends Chare<readonly number[]> {
   tick(): void {}
@@ -22,7 +22,7 @@ charm.start(async () => {
   const np = charm.numPes();
   const members = charm.createArray(Member, [np]);
   const n = iterationsFor(30);
-  const broadcast = await trials(async () => {
+  const broadcast = await trials(TRIALS, async () => {
     const start = performance.now();
     for (let i = 0; i < n; i++) await members.awaitable.tick();
     return ((performance.now() - start) * 1000) / n;
@@ -30,7 +30,7 @@ charm.start(async () => {
   report('broadcast', { bytes: 8 }, broadcast, 'us');
   for (const doubles of [1, 131072]) {
     const count = iterationsFor(doubles === 1 ? 20 : 3000);
-    const samples = await trials(async () => {
+    const samples = await trials(TRIALS, async () => {
       const done = charm.createFuture<number>();
       members.allreduce(count, doubles, done);
       return await done;

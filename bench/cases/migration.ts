@@ -2,7 +2,7 @@
 // short string) moves back and forth between PEs 0 and 1: time per move.
 //   mpirun -np 2 node dist/bench/cases/migration.js
 import { charm, Chare, Future } from '../../lib';
-import { report, trials } from './report';
+import { TRIALS, report, trials } from './report';
 
 class Mover extends Chare<readonly number[]> {
   state = new Array<number>(16).fill(1.5);
@@ -29,7 +29,7 @@ charm.start(async () => {
   if (charm.numPes() < 2) charm.abort('migration needs 2 PEs');
   const mover = charm.createArray(Mover, [1]).at([0]);
   const moves = 2000;
-  const samples = await trials(async () => {
+  const samples = await trials(TRIALS, async () => {
     const done = charm.createFuture<number>();
     mover.bounce(moves, done);
     return (await done) / moves;

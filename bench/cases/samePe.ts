@@ -3,7 +3,7 @@
 // an awaiting caller.
 //   mpirun -np 1 node dist/bench/cases/samePe.js
 import { charm, Chare } from '../../lib';
-import { report, trials } from './report';
+import { TRIALS, report, trials } from './report';
 
 class Adder extends Chare {
   add(a: number, b: number): number {
@@ -16,12 +16,12 @@ charm.start(async () => {
   const adder = charm.createChare(Adder, [], { onPE: charm.myPe() });
   const plain = { add: (a: number, b: number): number => a + b };
   const n = 50_000;
-  const proxy = await trials(async () => {
+  const proxy = await trials(TRIALS, async () => {
     const start = performance.now();
     for (let i = 0; i < n; i++) await adder.ret.add(i, 1);
     return ((performance.now() - start) * 1000) / n;
   });
-  const least = await trials(async () => {
+  const least = await trials(TRIALS, async () => {
     const start = performance.now();
     for (let i = 0; i < n; i++) {
       const args = structuredClone([i, 1]);

@@ -3,7 +3,7 @@
 // result to learn that all arrived: calls per second.
 //   mpirun -np 2 node dist/bench/cases/stream.js
 import { charm, Chare } from '../../lib';
-import { report, trials } from './report';
+import { TRIALS, report, trials } from './report';
 
 class Sink extends Chare {
   count = 0;
@@ -20,7 +20,7 @@ charm.start(async () => {
   if (charm.numPes() < 2) charm.abort('stream needs 2 PEs');
   const sink = charm.createGroup(Sink)[1];
   const n = 200_000;
-  const samples = await trials(async () => {
+  const samples = await trials(TRIALS, async () => {
     const start = performance.now();
     for (let i = 0; i < n; i++) sink.take(i + 0.5, 0.25);
     await sink.ret.total();

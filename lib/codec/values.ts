@@ -27,6 +27,47 @@ const enum Tag {
   Extension,
 }
 
+/**
+ * Typed arrays up to this size are copied element by element: V8 keeps
+ * small typed arrays on its heap, and touching their `.buffer` (or slicing
+ * an ArrayBuffer) would move them off-heap, which costs far more.
+ */
+const SMALL_TYPED = 256;
+
+type Get = (v: DataView, at: number) => number | bigint;
+type Set = (v: DataView, at: number, x: number | bigint) => void;
+/** Per typed-array kind (same order as TYPED_KINDS): element size and little-endian accessors. */
+const ELEMENTS: [number, Get, Set][] = [
+  [1, (v, o) => v.getInt8(o), (v, o, x) => v.setInt8(o, x as number)],
+  [1, (v, o) => v.getUint8(o), (v, o, x) => v.setUint8(o, x as number)],
+  [1, (v, o) => v.getUint8(o), (v, o, x) => v.setUint8(o, x as number)],
+  [2, (v, o) => v.getInt16(o, true), (v, o, x) => v.setInt16(o, x as number, true)],
+  [2, (v, o) => v.getUint16(o, true), (v, o, x) => v.setUint16(o, x as number, true)],
+  [4, (v, o) => v.getInt32(o, true), (v, o, x) => v.setInt32(o, x as number, true)],
+  [4, (v, o) => v.getUint32(o, true), (v, o, x) => v.setUint32(o, x as number, true)],
+  [4, (v, o) => v.getFloat32(o, true), (v, o, x) => v.setFloat32(o, x as number, true)],
+  [8, (v, o) => v.getFloat64(o, true), (v, o, x) => v.setFloat64(o, x as number, true)],
+  [8, (v, o) => v.getBigInt64(o, true), (v, o, x) => v.setBigInt64(o, x as bigint, true)],
+  [8, (v, o) => v.getBigUint64(o, true), (v, o, x) => v.setBigUint64(o, x as bigint, true)],
+  [1, (v, o) => v.getUint8(o), (v, o, x) => v.setUint8(o, x as number)],
+];
+
+function writeElements(w: Writer, kind: number, items: ArrayLike<number | bigint>): void {
+  const [size, , set] = ELEMENTS[kind];
+  w.ensure(items.length * size);
+  for (let i = 0; i < items.length; i++) set(w.view, w.pos + i * size, items[i]);
+  w.pos += items.length * size;
+}
+
+function readElements(r: Reader, kind: number, bytes: number): ArrayBufferView {
+  const [size, get] = ELEMENTS[kind];
+  const ctor = TYPED_KINDS[kind];
+  const out = (ctor === Buffer ? Buffer.allocUnsafe(bytes) : new (ctor as Float64ArrayConstructor)(bytes / size)) as unknown as { [i: number]: number | bigint };
+  for (let i = 0; i < bytes / size; i++) out[i] = get(r.view, r.pos + i * size);
+  r.pos += bytes;
+  return out as unknown as ArrayBufferView;
+}
+
 /** Typed arrays at least this large travel as segments, sent without copying. */
 const SEGMENT_THRESHOLD = 4096;
 const MAX_DEPTH = 256;
@@ -138,7 +179,8 @@ function encodeObject(w: Writer, value: object, path: string, depth: number): vo
       w.u8(Tag.TypedInline);
       w.u8(kind);
       w.u32(view.byteLength);
-      w.bytes(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+      if (view.byteLength <= SMALL_TYPED) writeElements(w, kind, view as unknown as ArrayLike<number | bigint>);
+      else w.bytes(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
     }
     return;
   }
@@ -221,9 +263,10 @@ export function decodeValue(r: Reader): unknown {
       return out;
     }
     case Tag.TypedInline: {
-      const ctor = TYPED_KINDS[r.u8()];
+      const kind = r.u8();
       const n = r.u32();
-      return typedView(ctor, r.bytesCopy(n), 0, n);
+      if (n <= SMALL_TYPED) return readElements(r, kind, n);
+      return typedView(TYPED_KINDS[kind], r.bytesCopy(n), 0, n);
     }
     case Tag.TypedSegment: {
       const ctor = TYPED_KINDS[r.u8()];
