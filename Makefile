@@ -16,7 +16,7 @@ MPIRUN := mpirun --oversubscribe --bind-to none
 ADDON := build/Release/charmts_mpi.node
 TS_SOURCES := $(shell find lib test examples bench -name '*.ts' 2>/dev/null) tsconfig.json
 
-.PHONY: all deps build demo test bench bench-deps docs clean jacobi2d migration leanmd soak
+.PHONY: all deps build demo test bench bench-deps docs clean jacobi2d migration leanmd soak test-multihost
 
 all: build
 
@@ -26,6 +26,7 @@ deps: node_modules/.installed
 	  echo "Installing Open MPI (openmpi-bin, libopenmpi-dev)"; \
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q openmpi-bin libopenmpi-dev; \
 	fi
+	@command -v ip >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q iproute2 || echo "iproute2 missing: the multi-host test will be skipped"
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
@@ -55,6 +56,10 @@ leanmd: build
 
 test: build
 	node dist/test/run.js
+
+# Just the multi-host test (network namespaces; needs root and iproute2).
+test-multihost: build
+	node dist/test/run.js hosts
 
 BENCH_C := $(patsubst bench/c/%.c,bench/c/bin/%,$(wildcard bench/c/*.c))
 

@@ -72,9 +72,12 @@ async function main(): Promise<void> {
     const { output, code, timedOut } = await run(job);
     const total = Number(/Total:\s+(\d+)/.exec(output)?.[1] ?? NaN);
     const ok = Number(/Passed:\s+(\d+)/.exec(output)?.[1] ?? NaN);
+    const skipped = Number(/Skipped:\s+(\d+)/.exec(output)?.[1] ?? 0);
+    const skipNote = /SKIPPED [^\n]*/.exec(output)?.[0];
     let jobPassed = 0;
     let jobFailed = 0;
-    if (Number.isNaN(total) || Number.isNaN(ok) || total === 0) {
+    if (skipped > 0 && skipNote) process.stdout.write(`        ${skipNote} (${skipped} test(s) not run, counted neither passed nor failed)\n`);
+    if (Number.isNaN(total) || Number.isNaN(ok) || (total === 0 && skipped === 0)) {
       jobFailed = 1; // the job died before reporting, or ran nothing
     } else {
       jobPassed = ok;

@@ -17,6 +17,8 @@ export interface JobOptions {
   /** File name in dist/test/programs, e.g. 'exitCode.js'. */
   program: string;
   args?: string[];
+  /** Extra mpirun options (before -np). */
+  mpirunOptions?: string[];
   /** Number of MPI ranks; 0 runs the program with plain node, no mpirun. */
   np: number;
   timeoutMs: number;
@@ -85,7 +87,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
   assert.ok(fs.existsSync(script), `${script} is missing: build first`);
   const tag = `--charmts-process-test=${process.pid}.${++jobCounter}`;
   const nodeCommand = [process.execPath, script, ...(options.args ?? []), tag];
-  const command = options.np > 0 ? [...MPIRUN, '-np', String(options.np), ...nodeCommand] : nodeCommand;
+  const command = options.np > 0 ? [...MPIRUN, ...(options.mpirunOptions ?? []), '-np', String(options.np), ...nodeCommand] : nodeCommand;
   const started = Date.now();
   const child = spawn(command[0], command.slice(1), { env: env(), detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin.on('error', () => {}); // the job may be gone before we write
