@@ -67,4 +67,14 @@ test('inserting an existing array index ends the job non-zero, naming the array,
   assert.not.match(r.stdout, 'inserted twice?!', show(r));
 });
 
+test('remote exec/eval/updateGlobals: off by default with a clear error, on when enabled at start (np 2)', async () => {
+  const off = await runJob({ program: 'remoteCode.js', args: ['off'], np: 2, timeoutMs: 30_000 });
+  assertEndedCleanly(off);
+  assert.is(off.code, 0, show(off));
+  assert.match(off.stdout, /refused: .*charm\.thisProxy\.updateGlobals: remote code is disabled; enable it with charm\.start\(main, \{ remoteCode: true \}\)/, show(off));
+  const on = await runJob({ program: 'remoteCode.js', args: ['on'], np: 2, timeoutMs: 30_000 });
+  assertEndedCleanly(on);
+  assert.match(on.stdout, 'remote code ran: 1234,1234 42', show(on));
+});
+
 test.run();

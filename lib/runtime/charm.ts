@@ -16,6 +16,7 @@ import { fatal } from '../errors';
 import { abortJob, requestExit, startRuntime } from './lifecycle';
 import { CharmRemote } from './charmGroup';
 import { formatStats, type ProfileOptions } from '../profiling/profile';
+import { enableRemoteCode } from '../console/remoteCode';
 
 /** Arguments of a constructor, or an empty list for constructors without parameters. */
 type CtorArgs<C extends ChareClass> = ConstructorParameters<C>;
@@ -25,7 +26,14 @@ type CtorArgs<C extends ChareClass> = ConstructorParameters<C>;
  * line: `+stats` prints per-PE statistics at exit, `+trace FILE` writes a
  * Chrome trace-event file (open it in Perfetto or chrome://tracing).
  */
-export interface StartOptions extends ProfileOptions {}
+export interface StartOptions extends ProfileOptions {
+  /**
+   * Let other PEs run code here: `charm.thisProxy[pe].exec(code)`,
+   * `.eval(expression)` and `.updateGlobals({...})`. Off by default (code
+   * from a message runs with the process's full rights).
+   */
+  remoteCode?: boolean;
+}
 
 /** Collection id of the runtime's own group. */
 const CHARM_GROUP_ID = 0;
@@ -50,6 +58,7 @@ export class Charm {
    */
   start(main: (args: string[]) => unknown, options: StartOptions = {}): void {
     if (typeof main !== 'function') throw new TypeError(`charm.start: main must be a function, got ${typeof main}`);
+    enableRemoteCode(options.remoteCode === true);
     startRuntime(options, () => installGroupMember(groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')), []));
     const rt = runtime();
     if (rt.myPe !== 0) return;

@@ -3,6 +3,7 @@ import { Chare } from '../model/chare';
 import { runtime } from '../model/context';
 import { requestExit, abortJob } from './lifecycle';
 import { peStats, type PeStats } from '../profiling/profile';
+import { evalHere, execHere, updateGlobalsHere } from '../console/remoteCode';
 
 /** The chare class of `charm.thisProxy`: one member per PE, answering for the runtime there. */
 export class CharmRemote extends Chare {
@@ -31,7 +32,18 @@ export class CharmRemote extends Chare {
   exit(code = 0): void {
     requestExit(code);
   }
-  // @console: exec, eval and updateGlobals go here.
+  /** Runs `code` (statements) in this PE's global scope. Needs remote code enabled. */
+  exec(code: string): void {
+    execHere(code);
+  }
+  /** Evaluates `expression` in this PE's global scope and returns its value. Needs remote code enabled. */
+  eval(expression: string): unknown {
+    return evalHere(expression);
+  }
+  /** Sets global variables on this PE. Needs remote code enabled. */
+  updateGlobals(globals: Record<string, unknown>): void {
+    updateGlobalsHere(globals);
+  }
 
   /** Aborts the job with `message`. */
   abort(message: string): void {
