@@ -35,7 +35,7 @@ export type { MigrationHooks } from './migration/state';
 export { RemoteError } from './errors';
 export { SerializationError } from './codec/values';
 // @channels
-// @pool
+export { Pool, type MapOptions } from './pool/pool';
 // @sections
 // @when
 // @console

@@ -17,6 +17,7 @@ import { abortJob, requestExit, startRuntime } from './lifecycle';
 import { CharmRemote } from './charmGroup';
 import { formatStats, type ProfileOptions } from '../profiling/profile';
 import { enableRemoteCode } from '../console/remoteCode';
+import { Pool, poolGroup } from '../pool/pool';
 
 /** Arguments of a constructor, or an empty list for constructors without parameters. */
 type CtorArgs<C extends ChareClass> = ConstructorParameters<C>;
@@ -59,7 +60,10 @@ export class Charm {
   start(main: (args: string[]) => unknown, options: StartOptions = {}): void {
     if (typeof main !== 'function') throw new TypeError(`charm.start: main must be a function, got ${typeof main}`);
     enableRemoteCode(options.remoteCode === true);
-    startRuntime(options, () => installGroupMember(groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')), []));
+    startRuntime(options, () => {
+      installGroupMember(groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')), []);
+      installGroupMember(poolGroup(), []);
+    });
     const rt = runtime();
     if (rt.myPe !== 0) return;
     setImmediate(() => {
@@ -200,7 +204,8 @@ export class Charm {
     }
   }
 
-  // @pool: the task pool (lib/pool/) is exposed here.
+  /** The task pool: `await charm.pool.map(fn, items)`, `charm.pool.submit(fn, ...args)`. */
+  readonly pool = new Pool();
 
   // @sections: section creation (lib/sections/) is exposed here.
 
