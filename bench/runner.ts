@@ -135,7 +135,8 @@ function main(): void {
   const call = find(same, 'same-pe-call');
   if (call) records.push(record(call, 1, find(same, 'promise-then-copy')));
 
-  // No C counterpart: load-balancing step, jacobi2d.
+  // No C counterpart: pool throughput, load-balancing step, jacobi2d.
+  for (const np of [2, 4]) for (const m of run(np, ['node', js('pool')])) records.push(record(m, np, undefined, 'no C counterpart'));
   for (const np of [2, 4]) for (const m of run(np, ['node', js('balancing')])) records.push(record(m, np, undefined, 'no C counterpart'));
   for (const np of [1, 2, 4]) {
     const result = spawnSync('mpirun', ['--bind-to', 'none', '--oversubscribe', '-np', String(np), 'node', path.join(root, 'dist', 'examples', 'jacobi2d', 'jacobi2d.js'), '256', '4', '200'], { env: mpirunEnv(), encoding: 'utf8', timeout: TIMEOUT_MS });

@@ -65,6 +65,14 @@ test('leanmd: particles are conserved and the energy matches the single-PE run, 
   assert.ok(Math.abs(e4 - e1) <= 1e-9 * Math.abs(e1), `energy ${e4} vs ${e1}`);
 });
 
+test('nqueens: nested pool tasks count the 8- and 9-queens solutions (np 1 and 4)', () => {
+  for (const [np, n, want] of [[1, 8, 92], [4, 9, 352]]) {
+    const r = mpirun(np, 'nqueens/nqueens.js', [String(n), '3']);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(lastLine(r.stdout), `nqueens: n=${n}, ${want} solutions (correct)`);
+  }
+});
+
 test('jacobi2d +trace at np 2 writes a valid Chrome trace; +stats prints the per-PE table', () => {
   const file = path.join(os.tmpdir(), `charmts-trace-${process.pid}.json`);
   const { code, stdout, stderr } = mpirun(2, 'jacobi2d/jacobi2d.js', ['64', '4', '20', '+trace', file, '+stats']);
