@@ -16,7 +16,7 @@ MPIRUN := mpirun --oversubscribe --bind-to none
 ADDON := build/Release/charmts_mpi.node
 TS_SOURCES := $(shell find lib test examples bench -name '*.ts' 2>/dev/null) tsconfig.json
 
-.PHONY: all deps build demo test bench bench-deps docs clean jacobi2d migration leanmd nqueens soak test-multihost
+.PHONY: all deps build demo test bench bench-deps docs clean jacobi2d migration leanmd nqueens channels soak test-multihost
 
 all: build
 
@@ -53,6 +53,9 @@ migration: build
 
 leanmd: build
 	$(MPIRUN) -np $(NP) node dist/examples/leanmd/leanmd.js $(ARGS)
+
+channels: build
+	$(MPIRUN) -np $(NP) node dist/examples/channels/channels.js $(ARGS)
 
 nqueens: build
 	$(MPIRUN) -np $(NP) node dist/examples/nqueens/nqueens.js $(ARGS)

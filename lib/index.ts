@@ -34,7 +34,7 @@ export { Callback, type ReductionTarget } from './reductions/targets';
 export type { MigrationHooks } from './migration/state';
 export { RemoteError } from './errors';
 export { SerializationError } from './codec/values';
-// @channels
+export { Channel } from './channels';
 export { Pool, type MapOptions } from './pool/pool';
 // @sections
 // @when

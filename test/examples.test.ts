@@ -73,6 +73,12 @@ test('nqueens: nested pool tasks count the 8- and 9-queens solutions (np 1 and 4
   }
 });
 
+test('channels: a typed array goes around a ring of channels (np 4)', () => {
+  const r = mpirun(4, 'channels/channels.js', ['20']);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(lastLine(r.stdout), 'channels: every element is 120 (expected 120)');
+});
+
 test('jacobi2d +trace at np 2 writes a valid Chrome trace; +stats prints the per-PE table', () => {
   const file = path.join(os.tmpdir(), `charmts-trace-${process.pid}.json`);
   const { code, stdout, stderr } = mpirun(2, 'jacobi2d/jacobi2d.js', ['64', '4', '20', '+trace', file, '+stats']);

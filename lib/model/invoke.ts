@@ -10,6 +10,7 @@ import { fatal } from '../errors';
 import { runtime } from './context';
 import type { Reader } from '../codec/reader';
 import { profiling, recordMethod } from '../profiling/profile';
+import { METHOD_CHANNEL, deliverChannelData } from '../channels';
 
 /** Where the outcome of a call goes. */
 export interface Reply {
@@ -47,6 +48,10 @@ export function describeCall(info: ChareClassInfo, method: string, element: Char
  * rejecting: errors go to the reply or end the job), or undefined.
  */
 export function invoke(element: Chare<never>, info: ChareClassInfo, methodId: number, args: unknown[], reply: Reply | undefined): Promise<void> | undefined {
+  if (methodId === METHOD_CHANNEL) {
+    deliverChannelData(element, args);
+    return undefined;
+  }
   const name = info.methods[methodId];
   if (name === undefined) throw new Error(`charmts: ${info.name} has no method id ${methodId} on PE ${runtime().myPe}; are classes registered the same way on every PE?`);
   let result: unknown;

@@ -1,0 +1,143 @@
+/**
+ * Channels: point-to-point streams between two chares (Charm4py's
+ * channels). Each end creates `new Channel(this, otherProxy)`; values sent
+ * at one end are received in order at the other with `await ch.recv()`.
+ * Values travel as runtime-level calls on the other chare, so routing
+ * (and buffering before the other end exists) is the collections' own;
+ * sequence numbers restore the order should forwarding reorder them.
+ * Channel state lives with the chare object on its PE: channels are for
+ * chares that do not migrate while the channel is in use.
+ */
+import { Chare, memberOf, type ChareIndex } from './model/chare';
+import { CallMode, isProxy, type CallTarget } from './model/proxy';
+import { resumption } from './model/future';
+import { runtime } from './model/context';
+
+/** Reserved method id of channel data (user method ids are far below). */
+export const METHOD_CHANNEL = 0xfffd;
+
+interface EndState {
+  /** Values sent so far (the next value's sequence number). */
+  sent: number;
+  /** Values received, by sequence number, not yet taken. */
+  arrived: Map<number, unknown>;
+  nextToTake: number;
+  waiting: ((value: unknown) => void) | undefined;
+}
+
+/** Per chare object: its channel ends, by "collection/index/port" of the other end. */
+const ends = new WeakMap<Chare<never>, Map<string, EndState>>();
+
+function endsOf(chare: Chare<never>): Map<string, EndState> {
+  let table = ends.get(chare);
+  if (!table) ends.set(chare, (table = new Map()));
+  return table;
+}
+
+function keyOf(collection: number, index: ChareIndex, port: number): string {
+  const shown = index instanceof Uint8Array ? `b${Buffer.from(index).toString('hex')}` : JSON.stringify(index);
+  return `${collection}/${shown}/${port}`;
+}
+
+function endState(chare: Chare<never>, key: string): EndState {
+  const table = endsOf(chare);
+  let state = table.get(key);
+  if (!state) table.set(key, (state = { sent: 0, arrived: new Map(), nextToTake: 0, waiting: undefined }));
+  return state;
+}
+
+/** Runtime side: channel data arrived for `chare` (args: sender collection, sender index, port, sequence, values). */
+export function deliverChannelData(chare: Chare<never>, args: unknown[]): void {
+  const [collection, index, port, seq, values] = args as [number, ChareIndex, number, number, unknown[]];
+  const state = endState(chare, keyOf(collection, index, port));
+  state.arrived.set(seq, values.length === 1 ? values[0] : values);
+  if (state.waiting && state.arrived.has(state.nextToTake)) {
+    const resolve = state.waiting;
+    state.waiting = undefined;
+    resumption.pending = true; // the receiver resumes before the next message
+    resolve(take(state));
+  }
+}
+
+function take(state: EndState): unknown {
+  const value = state.arrived.get(state.nextToTake);
+  state.arrived.delete(state.nextToTake++);
+  return value;
+}
+
+/**
+ * One end of a channel between `owner` and the chare behind `remote`. A
+ * second Channel object for the same two chares and port continues the
+ * same stream.
+ */
+export class Channel {
+  private closed = false;
+  private readonly state: EndState;
+  private readonly remote: CallTarget;
+  private readonly describe: string;
+
+  /**
+   * @param owner the chare at this end (`this` in an entry method)
+   * @param remote a proxy of one chare: the other end
+   * @param port tells apart several channels between the same two chares
+   */
+  constructor(owner: Chare<never> | Chare, remote: unknown, readonly port = 0) {
+    if (!(owner instanceof Chare)) throw new TypeError('new Channel: the owner must be a chare (pass `this` from an entry method)');
+    const target = remote as CallTarget;
+    if (typeof remote !== 'object' || remote === null || !isProxy(target) || target.__index === undefined) {
+      throw new TypeError('new Channel: the remote end must be a proxy of one chare (an element, a group member or a singleton)');
+    }
+    if (!Number.isInteger(port) || port < 0) throw new RangeError(`new Channel: port must be a non-negative integer, got ${String(port)}`);
+    const me = owner as Chare<never>;
+    const ref = memberOf(me).services.ref;
+    if (target.__ref.id === ref.id && keyOf(0, target.__index, 0) === keyOf(0, me.thisIndex, 0)) {
+      throw new Error(`new Channel: ${ref.info.name}${JSON.stringify(me.thisIndex)} cannot open a channel to itself`);
+    }
+    this.remote = target;
+    this.describe = `channel ${ref.info.name}${JSON.stringify(me.thisIndex)} <-> ${target.__ref.info.name}${JSON.stringify(target.__index)} port ${port}`;
+    this.state = endState(me, keyOf(target.__ref.id, target.__index, port));
+    this.sender = [ref.id, me.thisIndex];
+  }
+
+  private readonly sender: [number, ChareIndex];
+
+  /** Sends values to the other end (typed arrays travel without copies). */
+  send(...values: unknown[]): void {
+    if (this.closed) throw new Error(`${this.describe}: send after close`);
+    runtime('Channel.send');
+    this.remote.__call(METHOD_CHANNEL, [this.sender[0], this.sender[1], this.port, this.state.sent++, values], CallMode.Send);
+  }
+
+  /** The next value from the other end (an array if it sent several at once). */
+  recv(): Promise<unknown> {
+    if (this.closed) return Promise.reject(new Error(`${this.describe}: recv after close`));
+    if (this.state.waiting) return Promise.reject(new Error(`${this.describe}: recv while another recv is waiting`));
+    if (this.state.arrived.has(this.state.nextToTake)) return Promise.resolve(take(this.state));
+    return new Promise((resolve) => (this.state.waiting = resolve));
+  }
+
+  /** Closes this end; later send or recv calls on it are errors. */
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Resolves with the first of `channels` to have a value, and that value. */
+  static async select(channels: readonly Channel[]): Promise<[Channel, unknown]> {
+    if (channels.length === 0) throw new RangeError('Channel.select: give at least one channel');
+    const ready = channels.find((c) => !c.closed && c.state.arrived.has(c.state.nextToTake));
+    if (ready) return [ready, take(ready.state)];
+    return new Promise((resolve, reject) => {
+      for (const c of channels) {
+        if (c.closed || c.state.waiting) {
+          reject(new Error(`Channel.select: ${c.describe} is ${c.closed ? 'closed' : 'already being waited on'}`));
+          return;
+        }
+      }
+      const finish = (winner: Channel, value: unknown): void => {
+        for (const c of channels) c.state.waiting = undefined;
+        resolve([winner, value]);
+      };
+      for (const c of channels) c.state.waiting = (value) => finish(c, value);
+    });
+  }
+}

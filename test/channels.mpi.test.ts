@@ -1,0 +1,117 @@
+// Channels in a real MPI job: in-order streams between chares, many
+// channels per chare, typed arrays, waiting on several channels, values
+// sent before the other end exists, and misuse.
+import * as assert from 'uvu/assert';
+import { test, runTests } from './helpers/mpiTest';
+import { charm, Chare, Channel, type CollectionProxy } from '../lib';
+
+class Peer extends Chare {
+  /** Receives `count` values from the member on PE `from` and checks their order. */
+  async drain(this: Peer, from: number, count: number, port: number): Promise<number> {
+    const ch = new Channel(this, this.thisProxy[from], port);
+    let expected = 0;
+    for (let i = 0; i < count; i++) {
+      const v = (await ch.recv()) as number;
+      if (v !== expected++) return -1;
+    }
+    ch.close();
+    return count;
+  }
+  flood(this: Peer, to: number, count: number, port: number): void {
+    const ch = new Channel(this, this.thisProxy[to], port);
+    for (let i = 0; i < count; i++) ch.send(i);
+  }
+  /** Echoes every message back on the same channel, `count` times. */
+  async echo(this: Peer, to: number, count: number): Promise<void> {
+    const ch = new Channel(this, this.thisProxy[to]);
+    for (let i = 0; i < count; i++) ch.send(...((await ch.recv()) as unknown[]));
+  }
+  async talk(this: Peer, to: number, count: number): Promise<boolean> {
+    const ch = new Channel(this, this.thisProxy[to]);
+    const data = new Float64Array(1 << 17).map((_, i) => i);
+    for (let i = 0; i < count; i++) {
+      ch.send(i, data);
+      const [j, back] = (await ch.recv()) as [number, Float64Array];
+      if (j !== i || back.length !== data.length || back[12345] !== 12345) return false;
+    }
+    return true;
+  }
+  /** Waits on channels from every other PE, in whatever order values come. */
+  async gatherAny(this: Peer): Promise<number[]> {
+    const others = Array.from({ length: charm.numPes() }, (_, pe) => pe).filter((pe) => pe !== this.thisIndex);
+    const channels = others.map((pe) => new Channel(this, this.thisProxy[pe], 7));
+    const got: number[] = [];
+    for (let i = 0; i < channels.length; i++) {
+      const [, value] = await Channel.select(channels);
+      got.push(value as number);
+    }
+    return got.sort((a, b) => a - b);
+  }
+  sendTo(this: Peer, to: number, port: number, value: number): void {
+    new Channel(this, this.thisProxy[to], port).send(value);
+  }
+  misuse(this: Peer): string[] {
+    const out: string[] = [];
+    const attempt = (f: () => unknown): void => {
+      try {
+        f();
+        out.push('no error');
+      } catch (e) {
+        out.push((e as Error).message);
+      }
+    };
+    attempt(() => new Channel(this, this.thisProxy[this.thisIndex]));
+    attempt(() => new Channel(this, this.thisProxy));
+    attempt(() => new Channel(this, 42));
+    if (charm.numPes() > 1) {
+      const ch = new Channel(this, this.thisProxy[(this.thisIndex + 1) % charm.numPes()], 99);
+      ch.close();
+      attempt(() => ch.send(1));
+    }
+    return out;
+  }
+}
+charm.register(Peer);
+
+let peers: CollectionProxy<Peer>;
+
+test('thousands of values arrive in order; many channels per chare (ports)', async () => {
+  peers = charm.createGroup(Peer);
+  const last = charm.numPes() - 1;
+  if (last === 0) return; // one PE: a chare cannot open a channel to itself
+  const results = [0, 1, 2].map((port) => peers[last].ret.drain(0, 3000, port));
+  for (let port = 0; port < 3; port++) peers[0].flood(last, 3000, port);
+  assert.equal(await Promise.all(results), [3000, 3000, 3000]);
+});
+
+test('request and reply over one channel, with 1 MiB typed arrays', async () => {
+  if (charm.numPes() === 1) return;
+  const last = charm.numPes() - 1;
+  peers[last].echo(0, 20);
+  assert.ok(await peers[0].ret.talk(last, 20));
+});
+
+test('waiting on several channels at once (select)', async () => {
+  if (charm.numPes() === 1) return;
+  const result = peers[0].ret.gatherAny();
+  for (let pe = 1; pe < charm.numPes(); pe++) peers[pe].sendTo(0, 7, pe * 10);
+  assert.equal(await result, Array.from({ length: charm.numPes() - 1 }, (_, i) => (i + 1) * 10));
+});
+
+test('values sent before the receiving end exists are kept for it', async () => {
+  if (charm.numPes() === 1) return;
+  const last = charm.numPes() - 1;
+  await peers[0].awaitable.flood(last, 50, 11);
+  await charm.waitQD();
+  assert.is(await peers[last].ret.drain(0, 50, 11), 50);
+});
+
+test('misuse: a channel to itself, to a collection, to a non-proxy, send after close', async () => {
+  const messages = await peers[0].ret.misuse();
+  assert.match(messages[0], 'cannot open a channel to itself');
+  assert.match(messages[1], 'must be a proxy of one chare');
+  assert.match(messages[2], 'must be a proxy of one chare');
+  if (charm.numPes() > 1) assert.match(messages[3], 'send after close');
+});
+
+runTests();
