@@ -37,5 +37,4 @@ export { SerializationError } from './codec/values';
 export { Channel } from './channels';
 export { Pool, type MapOptions } from './pool/pool';
 // @sections
-// @when
 // @console

@@ -11,6 +11,7 @@ import { runtime } from './context';
 import type { Reader } from '../codec/reader';
 import { profiling, recordMethod } from '../profiling/profile';
 import { METHOD_CHANNEL, deliverChannelData } from '../channels';
+import { guardOf, park, retryWaiting } from '../when';
 
 /** Where the outcome of a call goes. */
 export interface Reply {
@@ -45,7 +46,8 @@ export function describeCall(info: ChareClassInfo, method: string, element: Char
 /**
  * Calls entry method `methodId` of `element` with `args` and replies if
  * asked. Returns a promise settling when an async method finishes (never
- * rejecting: errors go to the reply or end the job), or undefined.
+ * rejecting: errors go to the reply or end the job), or undefined. A call
+ * whose `when` condition does not hold yet waits (see when.ts).
  */
 export function invoke(element: Chare<never>, info: ChareClassInfo, methodId: number, args: unknown[], reply: Reply | undefined): Promise<void> | undefined {
   if (methodId === METHOD_CHANNEL) {
@@ -54,6 +56,29 @@ export function invoke(element: Chare<never>, info: ChareClassInfo, methodId: nu
   }
   const name = info.methods[methodId];
   if (name === undefined) throw new Error(`charmts: ${info.name} has no method id ${methodId} on PE ${runtime().myPe}; are classes registered the same way on every PE?`);
+  const guard = guardOf(info, methodId);
+  if (guard) {
+    const verdict = checkGuard(guard, element, info, name, args, reply);
+    if (verdict === undefined) return undefined;
+    if (!verdict) {
+      park(element, methodId, args, () => void call(element, info, name, args, reply));
+      return undefined;
+    }
+  }
+  return call(element, info, name, args, reply);
+}
+
+/** Evaluates a guard; a guard that throws fails the call (undefined). */
+function checkGuard(guard: (self: Chare<never>, ...a: unknown[]) => boolean, element: Chare<never>, info: ChareClassInfo, name: string, args: unknown[], reply: Reply | undefined): boolean | undefined {
+  try {
+    return Boolean(guard(element, ...args));
+  } catch (error) {
+    fail(error, element, info, `${name} (its when condition)`, reply);
+    return undefined;
+  }
+}
+
+function call(element: Chare<never>, info: ChareClassInfo, name: string, args: unknown[], reply: Reply | undefined): Promise<void> | undefined {
   let result: unknown;
   const started = profiling.methods ? performance.now() : 0;
   try {
@@ -63,6 +88,7 @@ export function invoke(element: Chare<never>, info: ChareClassInfo, methodId: nu
     return undefined;
   } finally {
     if (started) recordMethod(`${info.name}.${name}`, started, performance.now());
+    retryWaiting(element, (waiting) => checkGuard(guardOf(info, waiting.methodId)!, element, info, info.methods[waiting.methodId], waiting.args, undefined));
   }
   if (result instanceof Promise) {
     return result.then(
@@ -73,7 +99,6 @@ export function invoke(element: Chare<never>, info: ChareClassInfo, methodId: nu
   if (reply) succeed(result, element, info, name, reply);
   return undefined;
 }
-
 function succeed(value: unknown, element: Chare<never>, info: ChareClassInfo, name: string, reply: Reply | undefined): void {
   if (!reply) return;
   try {

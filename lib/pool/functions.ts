@@ -1,58 +1,84 @@
 /**
- * Shipping task functions to workers: by name for functions registered on
- * every PE (`charm.pool.register(fn)` at module load), or as source text,
- * compiled once on each worker. Source shipping runs the function's code on
- * other PEs; it cannot carry closures (variables from the enclosing scope
- * are not there) nor native or bound functions.
+ * How task functions reach the workers. A function registered on every PE
+ * (`charm.pool.register(fn)` at module load) travels as its name and runs
+ * as itself, closures and imports included. Any other function can travel
+ * as its source text, compiled on the worker, only where the program has
+ * allowed it (`charm.pool.allowSourceTasks()`), because that evaluates code
+ * taken from a message.
  */
 
-/** How a task function travels: a registered name, or source text. */
-export type FunctionRef = { name: string } | { source: string };
+/** A function a task runs: any arguments, any result (a promise is awaited). */
+export type TaskFunction = (...args: never[]) => unknown;
 
-const byName = new Map<string, (...args: unknown[]) => unknown>();
-const nameOf = new Map<(...args: unknown[]) => unknown, string>();
-const compiled = new Map<string, (...args: unknown[]) => unknown>();
+type Callable = (...args: unknown[]) => unknown;
 
-/** Registers `fn` under its name (or `name`) so tasks can refer to it. */
-export function registerTask(fn: (...args: never[]) => unknown, name = fn.name): void {
+/** How a task function travels: its registered name, or its source text (and its name, for errors). */
+export interface FunctionRef {
+  readonly name: string;
+  readonly source?: string;
+}
+
+const byName = new Map<string, Callable>();
+const nameOf = new Map<TaskFunction, string>();
+const compiled = new Map<string, Callable>();
+let sourceAllowed = false;
+
+/** Registers `fn` under its name (or `name`) on this PE. */
+export function registerTask<F extends TaskFunction>(fn: F, name: string = typeof fn === 'function' ? fn.name : ''): F {
   if (typeof fn !== 'function') throw new TypeError(`charm.pool.register: expected a function, got ${typeof fn}`);
-  if (!name) throw new TypeError('charm.pool.register: the function has no name; pass one');
+  if (typeof name !== 'string' || !name) throw new TypeError('charm.pool.register: the function has no name; pass one as the second argument');
   const existing = byName.get(name);
   if (existing && existing !== fn) throw new Error(`charm.pool.register: another function is already registered as "${name}"`);
-  byName.set(name, fn as (...args: unknown[]) => unknown);
-  nameOf.set(fn as (...args: unknown[]) => unknown, name);
+  byName.set(name, fn as unknown as Callable);
+  nameOf.set(fn, name);
+  return fn;
 }
 
-/** The reference a task of `fn` travels as; throws when `fn` cannot be shipped. */
+/** Lets this PE send and run unregistered functions as source text. */
+export function allowSource(): void {
+  sourceAllowed = true;
+}
+
+/** The reference `fn` travels as; throws, naming `where`, when it cannot travel. */
 export function refOf(fn: unknown, where: string): FunctionRef {
-  if (typeof fn !== 'function') throw new TypeError(`${where}: expected a function, got ${typeof fn}`);
-  const name = nameOf.get(fn as (...args: unknown[]) => unknown);
-  if (name) return { name };
+  if (typeof fn !== 'function') throw new TypeError(`${where}: expected a function, got ${fn === null ? 'null' : typeof fn}`);
+  const registered = nameOf.get(fn as TaskFunction);
+  if (registered) return { name: registered };
+  const label = fn.name ? `function ${fn.name}` : 'an anonymous function';
   const source = Function.prototype.toString.call(fn);
-  if (/\{\s*\[native code\]\s*\}/.test(source)) {
-    throw new TypeError(`${where}: ${fn.name || 'the function'} has no source to ship (native or bound); register a named function with charm.pool.register on every PE`);
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
+    throw new TypeError(`${where}: ${label} is native or bound and has no source to send; register a function with charm.pool.register(fn, name) at module load on every PE`);
   }
-  return { source };
+  if (!sourceAllowed) {
+    throw new Error(`${where}: ${label} is not registered; register it with charm.pool.register(fn) at module load on every PE, or let unregistered functions travel as source text with charm.pool.allowSourceTasks() on every PE`);
+  }
+  return { name: fn.name, source };
 }
 
-/** The function a reference names, on this PE. */
-export function resolve(ref: FunctionRef): (...args: unknown[]) => unknown {
-  if ('name' in ref) {
+/** The function `ref` stands for, on this PE. */
+export function resolve(ref: FunctionRef): Callable {
+  if (ref.source === undefined) {
     const fn = byName.get(ref.name);
-    if (!fn) throw new Error(`charm.pool: no function "${ref.name}" is registered on this PE; register it at module load on every PE`);
+    if (!fn) throw new Error(`charm.pool: no function "${ref.name}" is registered on this PE; register it at module load, on every PE`);
     return fn;
   }
+  // Checked here too: the receiving PE decides whether it runs code from messages.
+  if (!sourceAllowed) throw new Error('charm.pool: this PE refuses tasks sent as source text; call charm.pool.allowSourceTasks() on every PE to accept them');
   let fn = compiled.get(ref.source);
   if (!fn) {
-    try {
-      fn = (0, eval)(`(${ref.source})`) as (...args: unknown[]) => unknown;
-    } catch (error) {
-      // A method written in shorthand (`f(x) { ... }`) is not an expression: wrap it in an object.
-      if (!(error instanceof SyntaxError)) throw error;
-      const holder = (0, eval)(`({ ${ref.source} })`) as Record<string, (...args: unknown[]) => unknown>;
-      fn = Object.values(holder)[0];
-    }
+    fn = compile(ref.source);
     compiled.set(ref.source, fn);
   }
   return fn;
+}
+
+/** Evaluates a function's source in the global scope (no access to this module). */
+function compile(source: string): Callable {
+  try {
+    return (0, eval)(`(${source})`) as Callable;
+  } catch (error) {
+    // A method in shorthand (`f(x) { ... }`) is not an expression on its own: read it as an object's member.
+    if (!(error instanceof SyntaxError)) throw error;
+    return Object.values((0, eval)(`({ ${source} })`) as Record<string, Callable>)[0];
+  }
 }

@@ -18,6 +18,8 @@ import { CharmRemote } from './charmGroup';
 import { formatStats, type ProfileOptions } from '../profiling/profile';
 import { enableRemoteCode } from '../console/remoteCode';
 import { Pool, poolGroup } from '../pool/pool';
+import { addGuard } from '../when';
+import type { Chare } from '../model/chare';
 
 /** Arguments of a constructor, or an empty list for constructors without parameters. */
 type CtorArgs<C extends ChareClass> = ConstructorParameters<C>;
@@ -167,6 +169,26 @@ export class Charm {
   /** A reduction target (or any callback) that calls `method` on `proxy` with the result. */
   callback<T>(proxy: ElementProxy<T> | CollectionProxy<T>, method: EntryMethodNames<T>): Callback {
     return callback(proxy, method);
+  }
+
+  /**
+   * Guards entry method `method` of `cls` with `condition` (Charm4py's
+   * `@when`): a call waits until `condition(chare, ...args)` holds. Register
+   * it at module load, on every PE.
+   *
+   * @example
+   * charm.when(Block, 'halo', (self, iteration) => iteration === self.iteration);
+   */
+  when<C extends ChareClass, M extends EntryMethodNames<InstanceType<C>>>(
+    cls: C,
+    method: M,
+    condition: (self: InstanceType<C>, ...args: InstanceType<C>[M] extends (...a: infer A) => unknown ? A : never) => boolean,
+  ): void {
+    const info = classInfo(cls, 'charm.when');
+    const id = info.methodIds.get(method);
+    if (id === undefined) throw new TypeError(`charm.when: chare class ${info.name} has no entry method "${String(method)}"`);
+    if (typeof condition !== 'function') throw new TypeError(`charm.when(${info.name}.${method}): the condition must be a function`);
+    addGuard(info, id, condition as unknown as (self: Chare<never>, ...args: unknown[]) => boolean);
   }
 
   /** A future for one value of type `T`, to pass to other chares. */
