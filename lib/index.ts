@@ -35,6 +35,6 @@ export type { MigrationHooks } from './migration/state';
 export { RemoteError } from './errors';
 export { SerializationError } from './codec/values';
 export { Channel } from './channels';
-export { Pool, type MapOptions } from './pool/pool';
+export { Pool, type MapOptions, type IndexedResult, type TaskFunction } from './pool/pool';
 // @sections
 // @console

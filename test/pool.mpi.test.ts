@@ -1,26 +1,28 @@
 // The task pool in a real MPI job: map with and without chunks, results in
-// order, many tiny tasks, single tasks, nested tasks, registered and
-// source-shipped functions, errors with the PE they happened on, bad input.
+// order, many tiny tasks, single tasks, streaming results, nested tasks,
+// registered and source-shipped functions, errors with the PE they
+// happened on, bad input.
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
-import { charm, RemoteError } from '../lib';
+import { charm, Chare, RemoteError, SerializationError } from '../lib';
 
 function square(x: number): number {
   return x * x;
 }
 charm.pool.register(square);
 
-/** Fibonacci with nested pool tasks down to a cutoff. */
+/** Fibonacci with nested pool tasks down to a cutoff: more parents wait at once than there are worker slots. */
 async function fib(n: number): Promise<number> {
   if (n < 12) {
-    const plain = (k: number): number => (k < 2 ? k : plain(k - 1) + plain(k - 2));
-    return plain(n);
+    const serial = (k: number): number => (k < 2 ? k : serial(k - 1) + serial(k - 2));
+    return serial(n);
   }
-  const [a, b] = await charm.pool.map(fib, [n - 1, n - 2]);
-  return a + b;
+  const [a, b] = await Promise.all([charm.pool.submit(fib, n - 1), charm.pool.map(fib, [n - 2])]);
+  return a + b[0];
 }
 charm.pool.register(fib);
 
+/** Registered functions run as themselves: imports (charm) work. */
 function whereAmI(): number {
   return charm.myPe();
 }
@@ -32,59 +34,155 @@ function failOn(x: number): number {
 }
 charm.pool.register(failOn);
 
+function unsendable(): () => void {
+  return () => {};
+}
+charm.pool.register(unsendable);
+
+/** Turns source tasks on where it is called (only PE 0, or every PE). */
+class SourceSwitch extends Chare {
+  allow(): void {
+    charm.pool.allowSourceTasks();
+  }
+}
+charm.register(SourceSwitch);
+
+const workers = (): number[] => (charm.numPes() === 1 ? [0] : Array.from({ length: charm.numPes() - 1 }, (_, i) => i + 1));
+
+async function rejection(promise: PromiseLike<unknown>): Promise<RemoteError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.instance(error, RemoteError);
+    return error as RemoteError;
+  }
+  throw new Error('expected the pool to reject');
+}
+
 test('map: results in item order, with and without chunks', async () => {
   const items = Array.from({ length: 100 }, (_, i) => i);
-  assert.equal(await charm.pool.map(square, items), items.map((i) => i * i));
-  for (const chunksize of [1, 7, 100, 1000]) assert.equal(await charm.pool.map(square, items, { chunksize }), items.map((i) => i * i));
+  const squares = items.map((i) => i * i);
+  assert.equal(await charm.pool.map(square, items), squares);
+  for (const chunksize of [1, 7, 100, 1000]) assert.equal(await charm.pool.map(square, items, { chunksize }), squares);
+  assert.equal(await charm.pool.map(square, new Set([3, 1, 2]).values()), [9, 1, 4], 'any iterable');
   assert.equal(await charm.pool.map(square, []), []);
 });
 
-test('functions without registration travel as source text (pure functions: no imports or closures)', async () => {
-  assert.equal(await charm.pool.map((x: number) => `pe-independent ${x + 1}`, [1, 2, 3]), ['pe-independent 2', 'pe-independent 3', 'pe-independent 4']);
-  assert.equal(await charm.pool.map(async (x: number) => x * 2, [5, 6], { chunksize: 2 }), [10, 12]);
-  const where = await charm.pool.map(whereAmI, new Array(8).fill(0));
-  for (const pe of where) assert.ok(charm.numPes() === 1 ? pe === 0 : pe > 0, `tasks run on workers (PE ${pe})`);
+test('tasks run on the workers: PEs 1 and up, or PE 0 alone', async () => {
+  const where = await charm.pool.map(whereAmI, new Array(4 * charm.numPes()).fill(0));
+  assert.equal([...new Set(where)].sort(), workers());
 });
 
-test('many tiny tasks', async () => {
+test('many tiny tasks, one per message and in chunks', async () => {
   const items = Array.from({ length: 5000 }, (_, i) => i);
-  const sum = (await charm.pool.map(square, items, { chunksize: 250 })).reduce((a, b) => a + b, 0);
-  assert.is(sum, items.reduce((a, i) => a + i * i, 0));
+  const expected = items.reduce((a, i) => a + i * i, 0);
+  for (const chunksize of [1, 250]) {
+    const sum = (await charm.pool.map(square, items, { chunksize })).reduce((a, b) => a + b, 0);
+    assert.is(sum, expected, `chunksize ${chunksize}`);
+  }
 });
 
-test('single tasks and the mapAsync future', async () => {
-  assert.is(await charm.pool.submit((a: number, b: string) => `${b}${a}`, 4, 'x'), 'x4');
-  const f = charm.pool.mapAsync(square, [3, 4]);
-  assert.equal(await f, [9, 16]);
+test('submit and mapAsync return futures; several jobs at once', async () => {
+  const one = charm.pool.submit(square, 12);
+  const many = charm.pool.mapAsync(square, [3, 4], { chunksize: 2 });
+  const again = charm.pool.mapAsync(whereAmI, [0, 0, 0]);
+  assert.equal(await Promise.all([one, many]), [144, [9, 16]]);
+  assert.is((await again).length, 3);
+});
+
+test('imap yields every result once, with its index, as chunks complete', async () => {
+  const items = Array.from({ length: 60 }, (_, i) => i);
+  for (const chunksize of [1, 8]) {
+    const seen = new Array<number | undefined>(items.length);
+    for await (const { index, value } of charm.pool.imap(square, items, { chunksize })) {
+      assert.is(seen[index], undefined, `index ${index} once`);
+      seen[index] = value;
+    }
+    assert.equal(seen, items.map((i) => i * i));
+  }
+  const empty: unknown[] = [];
+  for await (const r of charm.pool.imap(square, [])) empty.push(r);
+  assert.is(empty.length, 0);
 });
 
 test('tasks create and await tasks of their own (recursive fibonacci)', async () => {
   assert.is(await charm.pool.submit(fib, 16), 987);
 });
 
-test('a task that throws rejects the result with its message and PE', async () => {
-  try {
-    await charm.pool.map(failOn, Array.from({ length: 20 }, (_, i) => i), { chunksize: 3 });
-    assert.unreachable('the task error must reject the map');
-  } catch (error) {
-    assert.instance(error, RemoteError);
-    const e = error as RemoteError;
+test('a task that throws rejects the result with its message, error class and PE', async () => {
+  const items = Array.from({ length: 20 }, (_, i) => i);
+  for (const chunksize of [1, 3]) {
+    const e = await rejection(charm.pool.map(failOn, items, { chunksize }));
     assert.match(e.message, 'task 7 failed');
+    assert.match(e.message, 'charm.pool task failOn');
     assert.is(e.remoteName, 'RangeError');
-    assert.ok(charm.numPes() === 1 ? e.pe === 0 : e.pe > 0);
-    assert.match(e.message, `PE ${e.pe}`);
+    assert.ok(workers().includes(e.pe), `ran on a worker (PE ${e.pe})`);
+    assert.match(e.message, `on PE ${e.pe}`);
   }
-  // The pool keeps working afterwards.
-  assert.equal(await charm.pool.map(square, [2]), [4]);
+  assert.is((await rejection(charm.pool.submit(failOn, 7))).remoteName, 'RangeError');
+  const streamed = async (): Promise<void> => {
+    for await (const r of charm.pool.imap(failOn, items, { chunksize: 4 })) void r;
+  };
+  assert.match((await rejection(streamed())).message, 'task 7 failed');
+  // Results that cannot travel back fail like a throw.
+  assert.is((await rejection(charm.pool.submit(unsendable))).remoteName, 'SerializationError');
+  // The pool keeps working afterwards, with every worker slot back.
+  assert.equal(await charm.pool.map(square, items, { chunksize: 2 }), items.map((i) => i * i));
 });
 
-test('bad input: not a function, functions with no source, bad chunk sizes, non-iterables', () => {
+test('a function registered on PE 0 only fails on the workers that lack it, naming the PE', async () => {
+  const onlyHere = charm.pool.register((x: number) => x + 1, 'registeredOnPe0Only');
+  if (charm.numPes() === 1) {
+    assert.equal(await charm.pool.map(onlyHere, [1, 2]), [2, 3]);
+    return;
+  }
+  const e = await rejection(charm.pool.map(onlyHere, [1, 2]));
+  assert.match(e.message, 'no function "registeredOnPe0Only" is registered on this PE');
+  assert.ok(e.pe > 0);
+});
+
+test('unregistered functions are refused by default, at the call', () => {
+  assert.throws(() => charm.pool.map((x: number) => x + 1, [1]), /charm\.pool\.map: an anonymous function is not registered; register it with charm\.pool\.register\(fn\).*allowSourceTasks/);
+  function named(): number {
+    return 1;
+  }
+  assert.throws(() => charm.pool.submit(named), /charm\.pool\.submit: function named is not registered/);
+});
+
+test('source tasks: a worker that has not allowed them refuses them; once every PE has, they run', async () => {
+  const toggle = charm.createGroup(SourceSwitch);
+  await toggle[0].awaitable.allow();
+  if (charm.numPes() > 1) {
+    const e = await rejection(charm.pool.map((x: number) => x + 1, [1]));
+    assert.match(e.message, 'refuses tasks sent as source text');
+    assert.ok(e.pe > 0, `refused on a worker (PE ${e.pe})`);
+  }
+  await toggle.awaitable.allow();
+  assert.equal(await charm.pool.map((x: number) => `item ${x + 1}`, [1, 2, 3]), ['item 2', 'item 3', 'item 4']);
+  assert.equal(await charm.pool.map(async (x: number) => x * 2, [5, 6], { chunksize: 2 }), [10, 12]);
+  const shorthand = { triple(x: number): number { return 3 * x; } };
+  assert.equal(await charm.pool.map(shorthand.triple, [1, 2]), [3, 6]);
+  assert.is(await charm.pool.submit(function add(a: number, b: number): number { return a + b; }, 2, 3), 5);
+  // Source carries no closures: a captured variable is not there on the worker.
+  const offset = 10;
+  const e = await rejection(charm.pool.submit((x: number) => x + offset, 1));
+  assert.match(e.message, 'offset is not defined');
+  // Registered functions still travel by name (and keep their imports).
+  assert.equal([...new Set(await charm.pool.map(whereAmI, new Array(8).fill(0)))].sort(), workers());
+});
+
+test('bad input: not a function, no source, bad chunk sizes, bad items', () => {
   assert.throws(() => charm.pool.map(3 as never, [1]), /charm\.pool\.map: expected a function, got number/);
-  assert.throws(() => charm.pool.map(Math.max, [1]), /has no source to ship/);
-  assert.throws(() => charm.pool.map(square.bind(null), [1]), /has no source to ship/);
-  assert.throws(() => charm.pool.map(square, [1], { chunksize: 0 }), /chunksize must be a positive integer/);
-  assert.throws(() => charm.pool.map(square, [1], { chunksize: 1.5 }), /chunksize must be a positive integer/);
-  assert.throws(() => charm.pool.map(square, 5 as never), /items must be iterable/);
+  assert.throws(() => charm.pool.submit(null as never), /charm\.pool\.submit: expected a function, got null/);
+  assert.throws(() => charm.pool.map(Math.max, [1]), /function max is native or bound and has no source to send/);
+  assert.throws(() => charm.pool.map(square.bind(null), [1]), /function bound square is native or bound/);
+  for (const chunksize of [0, -1, 1.5, '2' as never, NaN]) {
+    assert.throws(() => charm.pool.imap(square, [1], { chunksize }), /charm\.pool\.imap: chunksize must be a positive integer/);
+  }
+  assert.throws(() => charm.pool.map(square, 5 as never), /charm\.pool\.map: items must be iterable, got number/);
+  assert.throws(() => charm.pool.map(square, [Symbol('x') as never]), (e: unknown) => e instanceof SerializationError && /^charm\.pool\.map/.test(e.message));
+  assert.throws(() => charm.pool.register((() => 1) as never, ''), /charm\.pool\.register: the function has no name/);
+  assert.throws(() => charm.pool.register((x: number) => x, 'square'), /another function is already registered as "square"/);
 });
 
 runTests();

@@ -96,10 +96,10 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
     sendReply(this.pe, this.id, slot, Reply.Value, value);
   }
 
-  /** @internal Rejects the future with an error raised in `where` on PE `pe` (default: this one). */
-  sendError(error: unknown, where: string, pe = runtime().myPe): void {
+  /** @internal Rejects the future with an error raised in `where` on this PE. */
+  sendError(error: unknown, where: string): void {
     const e = error instanceof Error ? error : new Error(String(error));
-    sendReply(this.pe, this.id, -1, Reply.Error, { message: e.message, name: e.name, stack: e.stack ?? '', where, pe });
+    sendReply(this.pe, this.id, -1, Reply.Error, { message: e.message, name: e.name, stack: e.stack ?? '', where, pe: runtime().myPe });
   }
 }
 

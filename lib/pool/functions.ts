@@ -28,7 +28,7 @@ export function registerTask<F extends TaskFunction>(fn: F, name: string = typeo
   if (typeof fn !== 'function') throw new TypeError(`charm.pool.register: expected a function, got ${typeof fn}`);
   if (typeof name !== 'string' || !name) throw new TypeError('charm.pool.register: the function has no name; pass one as the second argument');
   const existing = byName.get(name);
-  if (existing && existing !== fn) throw new Error(`charm.pool.register: another function is already registered as "${name}"`);
+  if (existing && existing !== (fn as unknown)) throw new Error(`charm.pool.register: another function is already registered as "${name}"`);
   byName.set(name, fn as unknown as Callable);
   nameOf.set(fn, name);
   return fn;

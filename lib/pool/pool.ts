@@ -1,77 +1,166 @@
 /**
- * `charm.pool`: tasks spread over the PEs, scheduled by PE 0 (Charm4py's
- * pool). Usable from any PE, including from inside a task (recursive
- * algorithms), since waiting for tasks never blocks a PE.
+ * `charm.pool`: tasks spread over the PEs, scheduled by PE 0, as in
+ * Charm4py. Usable from any PE, from inside tasks too (recursive
+ * algorithms): waiting for tasks never blocks a PE.
  */
-import { Future } from '../model/future';
+import { Future, iwait } from '../model/future';
 import { runtime } from '../model/context';
-import { groupRef } from '../collections/groups';
+import { groupRef, installGroupMember, type GroupRef } from '../collections/groups';
 import { classInfo, registerClass } from '../model/registry';
-import { refOf, registerTask } from './functions';
-import { PoolWorker, type PoolProxy } from './worker';
+import type { CollectionProxy } from '../model/proxy';
+import { SerializationError } from '../codec/values';
+import { allowSource, refOf, registerTask, type FunctionRef, type TaskFunction } from './functions';
+import type { ChunkResults, Destination } from './scheduler';
+import { PoolWorker } from './worker';
 
-/** Collection id of the pool's group (ids of user collections never get this high). */
-export const POOL_GROUP_ID = 0xfffffffe;
+export type { TaskFunction } from './functions';
 
-registerClass(PoolWorker);
+/** Collection id of the pool's group: user collection ids never get this high. */
+const POOL_GROUP_ID = 0xfffffffe;
 
-/** Options of `charm.pool.map`. */
+// Under a name no user class can take by accident.
+registerClass(PoolWorker, 'charmts.PoolWorker');
+
+/** Options of `charm.pool.map`, `mapAsync` and `imap`. */
 export interface MapOptions {
-  /** Items per task sent to a worker (default 1): larger chunks cost fewer messages for tiny tasks. */
+  /** Items per message to a worker (default 1): larger chunks cost fewer messages for tiny tasks. */
   chunksize?: number;
 }
 
-function pool(): PoolProxy {
-  runtime('charm.pool');
-  return groupRef(POOL_GROUP_ID, classInfo(PoolWorker, 'charm.pool')).proxy() as PoolProxy;
+/** One result of `charm.pool.imap`: the item's position in the input, and its task's result. */
+export interface IndexedResult<R> {
+  /** Position of the item in the input. */
+  readonly index: number;
+  /** What the task of that item returned. */
+  readonly value: R;
 }
 
-/** The pool's group, for charm.start to create on every PE. */
-export function poolGroup(): ReturnType<typeof groupRef> {
+function poolRef(): GroupRef {
   return groupRef(POOL_GROUP_ID, classInfo(PoolWorker, 'charm.pool'));
 }
 
-/** The task pool (`charm.pool`). */
+/** Creates this PE's member of the pool's group (charm.start does, on every PE). */
+export function installPool(): void {
+  installGroupMember(poolRef(), []);
+}
+
+/** Sends a job to the scheduler on PE 0. */
+function submitJob(where: string, fn: FunctionRef, chunks: unknown[][][], destination: Destination): void {
+  const scheduler = (poolRef().proxy() as CollectionProxy<PoolWorker>)[0];
+  try {
+    scheduler.submit(fn, chunks, destination);
+  } catch (error) {
+    if (error instanceof SerializationError) throw new SerializationError(`${where} (${error.path})`, error.reason);
+    throw error;
+  }
+}
+
+/** Checks the arguments of the map forms and cuts the items into chunks of tasks. */
+function chunked(where: string, fn: unknown, items: unknown, options: MapOptions): { ref: FunctionRef; chunks: unknown[][][]; chunksize: number } {
+  runtime(where);
+  const ref = refOf(fn, where);
+  if (items === null || items === undefined || typeof (Object(items) as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw new TypeError(`${where}: items must be iterable, got ${items === null ? 'null' : typeof items}`);
+  }
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options must be an object`);
+  const chunksize = options.chunksize ?? 1;
+  if (!Number.isInteger(chunksize) || chunksize < 1) throw new RangeError(`${where}: chunksize must be a positive integer, got ${String(chunksize)}`);
+  const tasks = Array.from(items as Iterable<unknown>, (item) => [item]);
+  const chunks: unknown[][][] = [];
+  for (let i = 0; i < tasks.length; i += chunksize) chunks.push(tasks.slice(i, i + chunksize));
+  return { ref, chunks, chunksize };
+}
+
+/**
+ * The task pool (`charm.pool`): runs functions on the PEs, scheduled by
+ * PE 0. With several PEs the workers are PEs 1 and up, so start one PE
+ * more than the workers wanted; on one PE, PE 0 runs the tasks.
+ *
+ * A task function travels to its worker by name when registered with
+ * `register` on every PE (the default, and the only way for functions that
+ * use imports or closures). Unregistered functions travel as source text
+ * only after `allowSourceTasks()`.
+ */
 export class Pool {
   /**
-   * Registers a task function by name, on this PE; do it at module load so
-   * every PE has it. Unregistered functions travel as source text instead.
+   * Registers a task function under its name (or `name`) on this PE. Call
+   * it at module load, so that every PE has it. Returns `fn`.
+   *
+   * @example
+   * function square(x: number): number { return x * x; }
+   * charm.pool.register(square);
    */
-  register(fn: (...args: never[]) => unknown, name?: string): void {
-    registerTask(fn, name);
+  register<F extends TaskFunction>(fn: F, name?: string): F {
+    return registerTask(fn, name);
   }
 
   /**
-   * Applies `fn` to every item on the pool's workers; the results come back
-   * in the order of the items. A task that throws rejects the result with
-   * its error and the PE it ran on.
+   * Lets unregistered functions travel as their source text
+   * (`fn.toString()`), compiled and run on the worker. Off by default.
+   *
+   * Security: a PE that allows this evaluates code it receives in messages,
+   * with the full rights of the process; allow it only when every sender
+   * is trusted. Call it on every PE (at module load): a worker that has not
+   * allowed it refuses such tasks. Source text carries no closures nor
+   * imports: the function sees only its arguments and globals.
+   */
+  allowSourceTasks(): void {
+    allowSource();
+  }
+
+  /**
+   * Applies `fn` to every item on the workers; the results come in item
+   * order. A task that throws rejects the result with a `RemoteError`
+   * giving its message and the PE it ran on.
    *
    * @example
-   * const squares = await charm.pool.map((x: number) => x * x, [1, 2, 3], { chunksize: 2 });
+   * const squares = await charm.pool.map(square, [1, 2, 3], { chunksize: 2 });
    */
   map<A, R>(fn: (item: A) => R, items: Iterable<A>, options: MapOptions = {}): Promise<Awaited<R>[]> {
-    return this.mapAsync(fn, items, options).get();
+    return mapJob<R>('charm.pool.map', fn, items, options).get();
   }
 
-  /** Like `map`, returning a Future of the results. */
+  /** Like `map`, but returns at once a Future of the results (it can be passed to other chares). */
   mapAsync<A, R>(fn: (item: A) => R, items: Iterable<A>, options: MapOptions = {}): Future<Awaited<R>[]> {
-    const chunksize = options.chunksize ?? 1;
-    if (!Number.isInteger(chunksize) || chunksize < 1) throw new RangeError(`charm.pool.map: chunksize must be a positive integer, got ${String(chunksize)}`);
-    if (items === null || typeof (items as Iterable<A>)[Symbol.iterator] !== 'function') throw new TypeError('charm.pool.map: items must be iterable');
-    const ref = refOf(fn, 'charm.pool.map');
-    const all = [...items].map((item) => [item]);
-    const chunks: unknown[][][] = [];
-    for (let i = 0; i < all.length; i += chunksize) chunks.push(all.slice(i, i + chunksize));
-    const done = Future.create<Awaited<R>[]>(1, 'single');
-    pool()[0].submit(ref, chunks, done as Future<unknown[]>, false);
-    return done;
+    return mapJob<R>('charm.pool.mapAsync', fn, items, options);
   }
 
-  /** Runs one task `fn(...args)` on a worker; a Future of its result. */
+  /**
+   * Applies `fn` to every item on the workers and yields the results as
+   * their chunks complete, each with its item's index. The tasks start at
+   * the call, before the first result is asked for.
+   *
+   * @example
+   * for await (const { index, value } of charm.pool.imap(square, items)) results[index] = value;
+   */
+  imap<A, R>(fn: (item: A) => R, items: Iterable<A>, options: MapOptions = {}): AsyncGenerator<IndexedResult<Awaited<R>>> {
+    const { ref, chunks, chunksize } = chunked('charm.pool.imap', fn, items, options);
+    const futures = chunks.map(() => Future.create<ChunkResults>(1, 'single'));
+    submitJob('charm.pool.imap', ref, chunks, { kind: 'chunks', futures });
+    return indexed<Awaited<R>>(futures, chunksize);
+  }
+
+  /** Runs one task `fn(...args)` on a worker; returns at once a Future of its result. */
   submit<Args extends unknown[], R>(fn: (...args: Args) => R, ...args: Args): Future<Awaited<R>> {
+    runtime('charm.pool.submit');
     const ref = refOf(fn, 'charm.pool.submit');
-    const done = Future.create<Awaited<R>>(1, 'single');
-    pool()[0].submit(ref, [[args]], done as unknown as Future<unknown[]>, true);
-    return done;
+    const future = Future.create<Awaited<R>>(1, 'single');
+    submitJob('charm.pool.submit', ref, [[args]], { kind: 'one', future: future as Future<unknown> });
+    return future;
+  }
+}
+
+/** Starts a map job whose results all go, in item order, to one future. */
+function mapJob<R>(where: string, fn: unknown, items: unknown, options: MapOptions): Future<Awaited<R>[]> {
+  const { ref, chunks } = chunked(where, fn, items, options);
+  const future = Future.create<Awaited<R>[]>(1, 'single');
+  submitJob(where, ref, chunks, { kind: 'all', future: future as Future<unknown[]> });
+  return future;
+}
+
+/** Yields each chunk's results as its future completes, with the indices of their items. */
+async function* indexed<R>(futures: Future<ChunkResults>[], chunksize: number): AsyncGenerator<IndexedResult<R>> {
+  for await (const { chunk, results } of iwait(futures)) {
+    for (let i = 0; i < results.length; i++) yield { index: chunk * chunksize + i, value: results[i] as R };
   }
 }

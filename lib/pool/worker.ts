@@ -1,140 +1,91 @@
 /**
- * The pool as a group: a member on every PE runs chunks of tasks; the
- * member on PE 0 also schedules them. Workers are every PE but 0 when
- * there are several (PE 0 runs main and the scheduling, as in Charm4py),
- * or PE 0 alone.
+ * The pool as a group: the member on every PE runs chunks of tasks, and the
+ * member on PE 0 also holds the scheduler. Tasks run as message-driven
+ * async work: a task that awaits (its own tasks, say) suspends only itself,
+ * and the PE goes on with other messages meanwhile.
  */
 import { Chare } from '../model/chare';
 import { runtime } from '../model/context';
 import type { Future } from '../model/future';
 import type { CollectionProxy } from '../model/proxy';
 import { resolve, type FunctionRef } from './functions';
+import { TaskScheduler, type ChunkOutcome, type Destination, type TaskFailure } from './scheduler';
 
-/** A task failure, as sent back to the scheduler. */
-export interface TaskFailure {
-  message: string;
-  name: string;
-  stack: string;
-  pe: number;
-}
-
-interface Job {
-  fn: FunctionRef;
-  /** One task: the result itself, not a list of one. */
-  single: boolean;
-  chunks: unknown[][][];
-  results: unknown[][];
-  remaining: number;
-  next: number;
-  done: Future<unknown[]>;
-  failed: boolean;
-}
-
-/** Chunks a worker may hold at once (a second hides the latency of asking for more). */
-const SLOTS_PER_WORKER = 2;
-
+/** A member of the pool's group (one per PE). */
 export class PoolWorker extends Chare {
-  // PE 0 only: the scheduler's state.
-  private readonly jobs = new Map<number, Job>();
-  private readonly queue: number[] = [];
-  private readonly freeSlots: number[] = [];
-  private nextJob = 0;
+  private readonly scheduler: TaskScheduler | undefined;
 
   constructor() {
     super();
-    if (runtime().myPe === 0) for (const pe of this.workers()) for (let k = 0; k < SLOTS_PER_WORKER; k++) this.freeSlots.push(pe);
+    const rt = runtime();
+    this.scheduler = rt.myPe === 0 ? new TaskScheduler(this.thisProxy as CollectionProxy<PoolWorker>, rt.numPes) : undefined;
   }
 
-  private workers(): number[] {
-    const numPes = runtime().numPes;
-    return numPes === 1 ? [0] : Array.from({ length: numPes - 1 }, (_, i) => i + 1);
+  private get onPe0(): TaskScheduler {
+    if (!this.scheduler) throw new Error(`charmts: pool scheduling reached PE ${runtime().myPe}; only PE 0 schedules`);
+    return this.scheduler;
   }
 
-  /** PE 0: a new job of `chunks` (each a list of argument lists). */
-  submit(fn: FunctionRef, chunks: unknown[][][], done: Future<unknown[]>, single: boolean): void {
-    const id = this.nextJob++;
-    this.jobs.set(id, { fn, single, chunks, results: new Array(chunks.length), remaining: chunks.length, next: 0, done, failed: false });
-    if (chunks.length === 0) {
-      this.finish(id);
-      return;
-    }
-    this.queue.push(id);
-    this.dispatch();
+  /** PE 0: a new job. */
+  submit(fn: FunctionRef, chunks: unknown[][][], destination: Destination): void {
+    this.onPe0.submit(fn, chunks, destination);
   }
 
-  /** PE 0: hands chunks to free worker slots, oldest job first. */
-  private dispatch(this: PoolWorker): void {
-    while (this.freeSlots.length && this.queue.length) {
-      const id = this.queue[0];
-      const job = this.jobs.get(id);
-      if (!job || job.next >= job.chunks.length) {
-        // Finished, failed, or every chunk handed out already.
-        this.queue.shift();
-        continue;
-      }
-      const chunk = job.next++;
-      this.thisProxy[this.freeSlots.shift()!].run(id, chunk, job.fn, job.chunks[chunk]);
-    }
+  /** PE 0: worker `pe` has a free slot again. */
+  release(pe: number): void {
+    this.onPe0.release(pe);
   }
 
-  /** A worker: runs one chunk; gives its slot back early if a task waits (so nested tasks never starve). */
-  async run(this: PoolWorker, job: number, chunk: number, fn: FunctionRef, items: unknown[][]): Promise<void> {
+  /** PE 0: a chunk ended on worker `pe`. */
+  chunkDone(pe: number, job: number, chunk: number, outcome: ChunkOutcome, freesSlot: boolean): void {
+    this.onPe0.chunkDone(pe, job, chunk, outcome, freesSlot);
+  }
+
+  /** A worker: runs the tasks of one chunk, one after the other, and reports the outcome. */
+  async run(this: PoolWorker, job: number, chunk: number, fn: FunctionRef, tasks: unknown[][]): Promise<void> {
     const scheduler = this.thisProxy[0];
     const pe = runtime().myPe;
-    let released = false;
-    const results: unknown[] = [];
+    let holdsSlot = true;
+    let outcome: ChunkOutcome;
     try {
       const task = resolve(fn);
-      for (const args of items) {
+      const results: unknown[] = [];
+      for (const args of tasks) {
         const result = task(...args);
-        if (result instanceof Promise) {
-          if (!released) scheduler.release(pe);
-          released = true;
-          results.push(await result);
-        } else {
+        if (!isThenable(result)) {
           results.push(result);
+          continue;
         }
+        // The task waits, perhaps for tasks of its own: its slot goes back
+        // to the scheduler, or parents waiting in every slot would leave no
+        // slot for their children.
+        if (holdsSlot) scheduler.release(pe);
+        holdsSlot = false;
+        results.push(await result);
       }
-      scheduler.chunkDone(job, chunk, results, undefined, released ? -1 : pe);
+      outcome = { results };
     } catch (error) {
-      const e = error instanceof Error ? error : new Error(String(error));
-      scheduler.chunkDone(job, chunk, [], { message: e.message, name: e.name, stack: e.stack ?? '', pe }, released ? -1 : pe);
+      outcome = { failure: failureOf(error) };
+    }
+    try {
+      scheduler.chunkDone(pe, job, chunk, outcome, holdsSlot);
+    } catch (error) {
+      // Results that cannot be sent (functions, symbols...) fail the chunk instead.
+      scheduler.chunkDone(pe, job, chunk, { failure: failureOf(error) }, holdsSlot);
     }
   }
 
-  /** PE 0: a worker's slot is free again. */
-  release(pe: number): void {
-    this.freeSlots.push(pe);
-    this.dispatch();
-  }
-
-  /** PE 0: a chunk finished (`freed` is the worker whose slot it frees, or -1). */
-  chunkDone(job: number, chunk: number, results: unknown[], failure: TaskFailure | undefined, freed: number): void {
-    if (freed >= 0) this.freeSlots.push(freed);
-    const state = this.jobs.get(job);
-    if (state && !state.failed) {
-      if (failure) {
-        state.failed = true;
-        this.jobs.delete(job);
-        const error = new Error(failure.message);
-        error.name = failure.name;
-        error.stack = failure.stack;
-        state.done.sendError(error, 'a pool task', failure.pe);
-      } else {
-        state.results[chunk] = results;
-        if (--state.remaining === 0) this.finish(job);
-      }
-    }
-    this.dispatch();
-  }
-
-  private finish(job: number): void {
-    const state = this.jobs.get(job)!;
-    this.jobs.delete(job);
-    const results = state.results.flat();
-    (state.done as Future<unknown>).send(state.single ? results[0] : results);
+  /** A worker: rejects `future` with the failure of a task that ran here (the error names this PE). */
+  reject(future: Future<unknown>, failure: TaskFailure, where: string): void {
+    future.sendError(Object.assign(new Error(failure.message), { name: failure.name, stack: failure.stack }), where);
   }
 }
 
-/** The pool group's proxy type. */
-export type PoolProxy = CollectionProxy<PoolWorker>;
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+function failureOf(error: unknown): TaskFailure {
+  const e = error instanceof Error ? error : new Error(String(error));
+  return { message: e.message, name: e.name, stack: e.stack ?? '' };
+}

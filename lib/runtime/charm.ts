@@ -17,7 +17,7 @@ import { abortJob, requestExit, startRuntime } from './lifecycle';
 import { CharmRemote } from './charmGroup';
 import { formatStats, type ProfileOptions } from '../profiling/profile';
 import { enableRemoteCode } from '../console/remoteCode';
-import { Pool, poolGroup } from '../pool/pool';
+import { Pool, installPool } from '../pool/pool';
 import { addGuard } from '../when';
 import type { Chare } from '../model/chare';
 
@@ -64,7 +64,7 @@ export class Charm {
     enableRemoteCode(options.remoteCode === true);
     startRuntime(options, () => {
       installGroupMember(groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')), []);
-      installGroupMember(poolGroup(), []);
+      installPool();
     });
     const rt = runtime();
     if (rt.myPe !== 0) return;
@@ -226,7 +226,7 @@ export class Charm {
     }
   }
 
-  /** The task pool: `await charm.pool.map(fn, items)`, `charm.pool.submit(fn, ...args)`. */
+  /** The task pool (as Charm4py's `charm.pool`): `await charm.pool.map(fn, items)`, `charm.pool.submit(fn, ...args)`. */
   readonly pool = new Pool();
 
   // @sections: section creation (lib/sections/) is exposed here.
