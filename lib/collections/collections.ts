@@ -68,7 +68,7 @@ export function install(collection: LocalCollection): void {
   const held = heldUntilCreated.get(collection.ref.id);
   if (held) {
     heldUntilCreated.delete(collection.ref.id);
-    for (const message of held) runtime().scheduler.redeliver(message);
+    runtime().scheduler.deliverHeld(held);
   }
 }
 

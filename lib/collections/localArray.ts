@@ -252,7 +252,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     const key = keyOf(element.index);
     this.elements.set(key, element);
     this.reductions.addMember(element.state.next);
-    for (const message of this.locations.release(key)) runtime().scheduler.redeliver(message);
+    runtime().scheduler.deliverHeld(this.locations.release(key));
   }
 
   contribute(chare: Chare<never>, data: unknown, reducer: Reducer, target: ReductionTarget | 'all'): Promise<unknown> | undefined {
@@ -452,7 +452,9 @@ export class LocalArray implements LocalCollection, MemberServices {
         w.u32(bcastSeq);
         encodeArgs(w, args);
         rt.scheduler.send(target);
-        for (const message of this.locations.release(key)) rt.scheduler.sendMessage(target, message);
+        // Calls held here go to the element in order: to its PE now, or (when
+        // that is this PE) when it settles in, ahead of any held after them.
+        if (target !== rt.myPe) for (const message of this.locations.release(key)) rt.scheduler.sendMessage(target, message);
         return;
       }
       case ArrayControl.CreateElement: {

@@ -180,14 +180,18 @@ export class Scheduler {
   }
 
   /**
-   * Delivers a held message again, later: for messages that arrived before
-   * their target existed. It was counted as processed when first held, so
-   * that count is taken back.
+   * Delivers held messages now, in order, before anything that arrives
+   * after them: messages that reached this PE before their target existed
+   * (the caller has just created it). They were counted as processed when
+   * first held, so that count is taken back.
    */
-  redeliver(message: Uint8Array): void {
-    if (!(message[5] & Flag.System)) this.counters.processed--;
-    this.local.push(message);
-    this.wake();
+  deliverHeld(messages: readonly Uint8Array[]): void {
+    for (const message of messages) {
+      if (!(message[5] & Flag.System)) this.counters.processed--;
+      const own = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+      // A reader of its own: this runs inside the handler of another message.
+      this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, this.myPe, new Reader());
+    }
   }
 
   /** Wakes a sleeping loop (a local message or an exit arrived from outside it). */
@@ -333,7 +337,7 @@ export class Scheduler {
     return handled;
   }
 
-  private dispatch(buf: Buffer, view: DataView, base: number, length: number, owned: boolean, source: number): void {
+  private dispatch(buf: Buffer, view: DataView, base: number, length: number, owned: boolean, source: number, r = this.reader): void {
     const root = view.getInt32(base + 12, true);
     if (root >= 0 && source !== this.myPe) {
       // The arena is overwritten by the next drain, so a send that may still read it gets a copy.
@@ -342,7 +346,6 @@ export class Scheduler {
     }
     const kind = buf[base + 4];
     const flags = buf[base + 5];
-    const r = this.reader;
     r.reset(buf, view, base, length, owned, source);
     r.pos = bodyStart(buf, base);
     if (flags & Flag.Traced && profiling.tracing) recordReceive(view.getFloat64(base + 16, true));
