@@ -37,4 +37,3 @@ export { SerializationError } from './codec/values';
 export { Channel } from './channels';
 export { Pool, type MapOptions, type IndexedResult, type TaskFunction } from './pool/pool';
 // @sections
-// @console

@@ -40,7 +40,16 @@ export function flushStdout(): void {
   pending = '';
 }
 
+let sink: ((text: string) => void) | undefined;
+
+/** Where PE 0 writes lines from other PEs (the interactive console keeps its prompt intact). */
+export function setLineSink(write: (text: string) => void): void {
+  sink = write;
+}
+
 /** Handler of Kind.Print on PE 0. */
 export function receivePrint(r: Reader): void {
-  writeAll(1, r.str());
+  const text = r.str();
+  if (sink) sink(text);
+  else writeAll(1, text);
 }

@@ -231,8 +231,6 @@ export class Charm {
 
   // @sections: section creation (lib/sections/) is exposed here.
 
-  // @console: remote code enabling (lib/console/) is exposed here.
-
   /**
    * Prints, on this PE, every PE's statistics so far: time and count per
    * entry method (recorded when started with `+stats`, `+trace` or the
