@@ -65,7 +65,7 @@ test: build
 
 # Just the multi-host test (network namespaces; needs root and iproute2).
 test-multihost: build
-	node dist/test/run.js hosts
+	node dist/test/run.js multihost
 
 BENCH_C := $(patsubst bench/c/%.c,bench/c/bin/%,$(wildcard bench/c/*.c))
 
