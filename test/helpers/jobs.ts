@@ -82,14 +82,13 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
  * the same program are going on. On timeout the job's process group gets
  * SIGTERM, then SIGKILL; leftovers are reported and then killed.
  */
-export async function runJob(options: JobOptions): Promise<JobResult> {
-  const script = path.join(PROGRAMS, options.program);
-  assert.ok(fs.existsSync(script), `${script} is missing: build first`);
-  const tag = `--charmts-process-test=${process.pid}.${++jobCounter}`;
-  const nodeCommand = [process.execPath, script, ...(options.args ?? []), tag];
-  const command = options.np > 0 ? [...MPIRUN, ...(options.mpirunOptions ?? []), '-np', String(options.np), ...nodeCommand] : nodeCommand;
-  const started = Date.now();
-  const child = spawn(command[0], command.slice(1), { env: env(), detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+/** A job started with its output captured: `onStdout` sees each chunk (and all stdout so far). */
+export function startCapturing(
+  command: string[],
+  environment: NodeJS.ProcessEnv,
+  onStdout?: (all: string, child: ChildProcessWithoutNullStreams) => void,
+): { child: ChildProcessWithoutNullStreams; output: () => { stdout: string; stderr: string }; closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+  const child = spawn(command[0], command.slice(1), { env: environment, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin.on('error', () => {}); // the job may be gone before we write
   let stdout = '';
   let stderr = '';
@@ -97,21 +96,33 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
   child.stderr.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => {
     stdout += chunk;
-    options.onStdout?.(stdout, child);
+    onStdout?.(stdout, child);
   });
   child.stderr.on('data', (chunk: string) => (stderr += chunk));
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  return { child, output: () => ({ stdout, stderr }), closed };
+}
+
+export async function runJob(options: JobOptions): Promise<JobResult> {
+  const script = path.join(PROGRAMS, options.program);
+  assert.ok(fs.existsSync(script), `${script} is missing: build first`);
+  const tag = `--charmts-process-test=${process.pid}.${++jobCounter}`;
+  const nodeCommand = [process.execPath, script, ...(options.args ?? []), tag];
+  const command = options.np > 0 ? [...MPIRUN, ...(options.mpirunOptions ?? []), '-np', String(options.np), ...nodeCommand] : nodeCommand;
+  const started = Date.now();
+  const job = startCapturing(command, env(), options.onStdout);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    killGroup(child.pid!, 'SIGTERM');
+    killGroup(job.child.pid!, 'SIGTERM');
     setTimeout(() => {
-      killGroup(child.pid!, 'SIGKILL');
+      killGroup(job.child.pid!, 'SIGKILL');
       for (const [pid] of processesWith(tag)) killGroup(pid, 'SIGKILL');
     }, 2000).unref();
   }, options.timeoutMs);
-  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('close', (c, s) => resolve({ code: c, signal: s }));
-  });
+  const { code, signal } = await job.closed;
+  const { stdout, stderr } = job.output();
+  const child = job.child;
   clearTimeout(timer);
   const elapsedMs = Date.now() - started;
   // A moment for the OS to reap the ranks, then nothing of the job may be left.

@@ -4,10 +4,10 @@
  * mpirun itself runs on host 0; it starts an orted on every other host
  * through agent.sh, as it would through ssh.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'child_process';
+import type { ChildProcessWithoutNullStreams } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { killGroup, sleep, type JobResult } from '../helpers/jobs';
+import { killGroup, sleep, startCapturing, type JobResult } from '../helpers/jobs';
 import { SUBNET, type TestNetwork } from './network';
 
 /** agent.sh is not compiled: it is used from the source tree. */
@@ -63,26 +63,15 @@ export async function runAcrossHosts(network: TestNetwork, options: HostJobOptio
   const command = [...mpirun, process.execPath, options.script].map(quote).join(' ');
   const env = { ...process.env, NODE_DISABLE_COLORS: '1', OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' };
   const started = Date.now();
-  const child = spawn(AGENT, [network.hosts[0].name, command], { env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stdin.on('error', () => {}); // the job may be gone before we write
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    stdout += chunk;
-    options.onStdout?.(stdout, child);
-  });
-  child.stderr.on('data', (chunk: string) => (stderr += chunk));
+  const job = startCapturing([AGENT, network.hosts[0].name, command], env, options.onStdout);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     network.killAll();
-    killGroup(child.pid!, 'SIGKILL');
+    killGroup(job.child.pid!, 'SIGKILL');
   }, options.timeoutMs);
-  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('close', (c, s) => resolve({ code: c, signal: s }));
-  });
+  const { code, signal } = await job.closed;
+  const { stdout, stderr } = job.output();
   clearTimeout(timer);
   const elapsedMs = Date.now() - started;
   // A moment for the daemons and ranks on the other hosts to end.
