@@ -36,4 +36,4 @@ export { RemoteError } from './errors';
 export { SerializationError } from './codec/values';
 export { Channel } from './channels';
 export { Pool, type MapOptions, type IndexedResult, type TaskFunction } from './pool/pool';
-// @sections
+export type { Section, Selection } from './sections/sections';

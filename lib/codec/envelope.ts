@@ -25,6 +25,7 @@ export const enum Kind {
   Reduction,
   ArrayControl,
   Profile,
+  Section,
   Count, // number of kinds
 }
 

@@ -74,7 +74,7 @@ export function install(collection: LocalCollection): void {
 
 /** A fresh member state; `next` is the first reduction number per stream. */
 export function newMemberState(services: MemberServices, next: number[] = [0, 0, 0], bcastSeq = 0, epoch = 0): MemberState {
-  return { services, next, bcastSeq, epoch, running: 0, migrateTo: -1, load: 0, balancing: false, atSync: false };
+  return { services, next, bcastSeq, epoch, running: 0, migrateTo: -1, load: 0, balancing: false, atSync: false, sections: {} };
 }
 
 /** Constructs a member with its identity set, reporting constructor errors as fatal. */
@@ -167,6 +167,8 @@ export function sendCall(
   mode: CallMode,
   gather: boolean,
   members: number,
+  /** Reply into this future and slot instead of a new future (section multicasts). */
+  into?: { pe: number; id: number; slot: number },
 ): Future<unknown> | undefined {
   const rt = runtime();
   const w = rt.scheduler.writer;
@@ -182,7 +184,11 @@ export function sendCall(
   }
   encodeCallArgs(w, args, () => `${ref.info.name}.${ref.info.methods[method]}`);
   let future: Future<unknown> | undefined;
-  if (mode !== CallMode.Send) {
+  if (mode !== CallMode.Send && into) {
+    w.u32(into.pe);
+    w.u32(into.id);
+    w.i32(into.slot);
+  } else if (mode !== CallMode.Send) {
     const futureMode: FutureMode = !gather ? 'single' : mode === CallMode.Completion ? 'count' : 'slots';
     future = Future.create(gather ? members : 1, futureMode);
     w.u32(future.pe);

@@ -294,6 +294,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     w.u32(state.bcastSeq);
     w.u8(state.balancing ? 1 : 0);
     w.f64(state.load);
+    encodeValue(w, state.sections, 'section reduction numbers');
     encodeValue(w, state.next, 'reduction numbers');
     encodeValue(w, packed, `state of ${this.name}${describe(element.index)}`);
     rt.scheduler.send(toPe);
@@ -305,11 +306,13 @@ export class LocalArray implements LocalCollection, MemberServices {
     const bcastSeq = r.u32();
     const balancing = r.u8() === 1;
     const load = r.f64();
+    const sections = decodeValue(r) as Record<number, number>;
     const next = decodeValue(r) as number[];
     const packed = decodeValue(r);
     const chare = Object.create(this.ref.info.cls.prototype) as Chare<never>;
     const state = newMemberState(this, next, bcastSeq, epoch);
     state.load = load;
+    state.sections = sections;
     adopt(chare, { index, member: state });
     unpackState(chare, packed);
     const element: Element = { chare, index, state };

@@ -3,6 +3,7 @@ import { setChareBase } from './registry';
 import type { CollectionProxy, ElementProxy, CollectionRef } from './proxy';
 import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
+import { contributeToSection } from '../sections/sections';
 
 /** Index of a chare in its collection: a PE for groups, a tuple or key for arrays. */
 export type ChareIndex = number | readonly number[] | string | Uint8Array;
@@ -34,6 +35,8 @@ export interface MemberState {
   balancing: boolean;
   /** Called AtSync in the entry method now running: reports its load when it returns. */
   atSync: boolean;
+  /** Next reduction number per section id (section reductions). */
+  sections: Record<number, number>;
 }
 
 interface Identity {
@@ -100,9 +103,12 @@ export class Chare<I extends ChareIndex = number> {
    * `reducer`; the result goes to `target` (a future, or a callback from
    * `charm.callback`). Every member must contribute for it to complete.
    * For an empty reduction (completion only) contribute `undefined` with `Reducer.nop`.
+   * With `section` (from `charm.createSection`), the reduction is over the
+   * section's members only.
    */
-  contribute(data: unknown, reducer: Reducer, target: ReductionTarget): void {
-    memberOf(this as unknown as Chare<never>).services.contribute(this as unknown as Chare<never>, data, reducer, target);
+  contribute(data: unknown, reducer: Reducer, target: ReductionTarget, section?: unknown): void {
+    if (section !== undefined) contributeToSection(this as unknown as Chare<never>, section, data, reducer, target);
+    else memberOf(this as unknown as Chare<never>).services.contribute(this as unknown as Chare<never>, data, reducer, target);
   }
 
   /** Contributes to a reduction whose result comes back to every contributor. */

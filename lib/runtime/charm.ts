@@ -19,6 +19,7 @@ import { formatStats, type ProfileOptions } from '../profiling/profile';
 import { enableRemoteCode } from '../console/remoteCode';
 import { Pool, installPool } from '../pool/pool';
 import { addGuard } from '../when';
+import { createSection, type Section, type Selection } from '../sections/sections';
 import type { Chare } from '../model/chare';
 
 /** Arguments of a constructor, or an empty list for constructors without parameters. */
@@ -229,7 +230,19 @@ export class Charm {
   /** The task pool (as Charm4py's `charm.pool`): `await charm.pool.map(fn, items)`, `charm.pool.submit(fn, ...args)`. */
   readonly pool = new Pool();
 
-  // @sections: section creation (lib/sections/) is exposed here.
+  /**
+   * A section of a group or array: members selected by a list of indices,
+   * a predicate over the indices, or a slice `{ start, stop, step }` (groups
+   * and 1D arrays). Calls on it reach every member; members reduce over it
+   * with `this.contribute(data, reducer, target, section)`.
+   *
+   * @example
+   * const evens = charm.createSection(cells, (i) => i[0] % 2 === 0);
+   * await evens.awaitable.update();
+   */
+  createSection<T>(collection: CollectionProxy<T> | ArrayProxy<T>, selection: Selection<T>): Section<T> {
+    return createSection(collection, selection);
+  }
 
   /**
    * Prints, on this PE, every PE's statistics so far: time and count per

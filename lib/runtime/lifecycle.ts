@@ -15,6 +15,7 @@ import { receiveFutureValue } from '../model/future';
 import { receiveCall, receiveControl, receiveCreate, receiveReduction } from '../collections/collections';
 import { flushStdout, receivePrint, routeStdoutToPe0 } from '../console/output';
 import { receiveQuiescence } from '../quiescence';
+import { receiveSection } from '../sections/sections';
 import { writeFileSync } from 'fs';
 import { availableParallelism } from 'os';
 import { decodeValue, encodeValue } from '../codec/values';
@@ -58,6 +59,7 @@ export function startRuntime(profile: ProfileOptions, onStarted: () => void): vo
   scheduler.on(Kind.Quiescence, receiveQuiescence);
   scheduler.on(Kind.Reduction, receiveReduction);
   scheduler.on(Kind.ArrayControl, receiveControl);
+  scheduler.on(Kind.Section, receiveSection);
   scheduler.on(Kind.Profile, (r) => profiles.push(decodeValue(r) as { stats: PeStats; events: TraceEvent[] }));
   routeStdoutToPe0(runtime());
   onStarted();
@@ -94,7 +96,7 @@ function receiveExit(r: Reader): void {
     exitCode = code;
     exiting = true;
     // From here on only output and acknowledgements matter: calls still in flight are dropped.
-    for (const kind of [Kind.Call, Kind.Create, Kind.FutureValue, Kind.Quiescence, Kind.Reduction, Kind.ArrayControl]) rt.scheduler.on(kind, () => {});
+    for (const kind of [Kind.Call, Kind.Create, Kind.FutureValue, Kind.Quiescence, Kind.Reduction, Kind.ArrayControl, Kind.Section]) rt.scheduler.on(kind, () => {});
     flushStdout();
     const profile = profileOptions();
     if (profile.stats || profile.trace) {

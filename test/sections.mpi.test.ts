@@ -1,0 +1,118 @@
+// Sections of groups and arrays in a real MPI job: selection by list,
+// predicate and slice, multicast exactly once, results in member order,
+// section reductions, split and union, sections as arguments, and members
+// that migrate while the section keeps calling them.
+import * as assert from 'uvu/assert';
+import { test, runTests } from './helpers/mpiTest';
+import { charm, Chare, Future, Reducer, type Section } from '../lib';
+
+type Index = readonly number[];
+
+class Member extends Chare<Index> {
+  hits = 0;
+  hit(): void {
+    this.hits++;
+  }
+  where(): [Index, number] {
+    return [this.thisIndex, charm.myPe()];
+  }
+  count(): number {
+    return this.hits;
+  }
+  reduceOver(section: Section<Member>, f: Future<number>): void {
+    this.contribute(this.thisIndex[0] + 1, Reducer.sum, f, section);
+  }
+  callAll(section: Section<Member>): void {
+    section.hit();
+  }
+  wander(): void {
+    this.migrate((charm.myPe() + 1) % charm.numPes());
+  }
+}
+charm.register(Member);
+
+class G extends Chare {
+  hits = 0;
+  hit(): number {
+    return ++this.hits;
+  }
+  sum(section: Section<G>, f: Future<number>): void {
+    this.contribute(this.thisIndex * 10, Reducer.sum, f, section);
+  }
+}
+charm.register(G);
+
+test('array sections by list, predicate and slice: calls reach each member once; results in member order', async () => {
+  const arr = charm.createArray(Member, [12]);
+  const byList = charm.createSection(arr, [[7], [2], [5]]);
+  assert.equal(byList.members, [[7], [2], [5]]);
+  assert.equal((await byList.ret.where()).map(([i]) => i), [[7], [2], [5]]);
+  const evens = charm.createSection(arr, (i) => i[0] % 2 === 0);
+  const slice = charm.createSection(arr, { start: 1, stop: 12, step: 3 });
+  for (let k = 0; k < 5; k++) evens.hit();
+  await slice.awaitable.hit();
+  await charm.waitQD();
+  const counts = await arr.ret.count();
+  counts.forEach((c, i) => assert.is(c, (i % 2 === 0 ? 5 : 0) + ([1, 4, 7, 10].includes(i) ? 1 : 0), `element ${i}`));
+});
+
+test('2D array and group sections; split and union', async () => {
+  const grid = charm.createArray(Member, [3, 3]);
+  const diagonal = charm.createSection(grid, (i) => i[0] === i[1]);
+  assert.equal((await diagonal.ret.where()).map(([i]) => i), [[0, 0], [1, 1], [2, 2]]);
+  const [first, second] = diagonal.split(2);
+  assert.equal(first.members, [[0, 0], [1, 1]]);
+  assert.equal(second.members, [[2, 2]]);
+  const [corner, rest] = diagonal.split((i) => i[0] === 0);
+  assert.equal(corner.members, [[0, 0]]);
+  assert.equal(rest.union(corner).members, [[1, 1], [2, 2], [0, 0]]);
+  const group = charm.createGroup(G);
+  const all = charm.createSection(group, { start: 0, stop: charm.numPes() });
+  assert.equal(await all.ret.hit(), new Array(charm.numPes()).fill(1));
+});
+
+test('section reductions over the members only; sections travel as arguments', async () => {
+  const arr = charm.createArray(Member, [10]);
+  const odd = charm.createSection(arr, (i) => i[0] % 2 === 1);
+  const f = charm.createFuture<number>();
+  odd.reduceOver(odd, f);
+  assert.is(await f, 2 + 4 + 6 + 8 + 10);
+  const g = charm.createFuture<number>();
+  odd.reduceOver(odd, g);
+  assert.is(await g, 30, 'a second reduction over the same section');
+  arr.at([0]).callAll(odd);
+  await charm.waitQD();
+  assert.equal(await odd.ret.count(), [1, 1, 1, 1, 1]);
+  const group = charm.createGroup(G);
+  const sec = charm.createSection(group, [charm.numPes() - 1, 0]);
+  const h = charm.createFuture<number>();
+  sec.sum(sec, h);
+  assert.is(await h, (charm.numPes() - 1) * 10);
+});
+
+test('members that migrate keep receiving the section\'s calls', async () => {
+  const arr = charm.createArray(Member, [8]);
+  const sec = charm.createSection(arr, [[1], [3], [6]]);
+  for (let round = 0; round < 10; round++) {
+    sec.wander();
+    sec.hit();
+  }
+  await charm.waitQD();
+  assert.equal(await sec.ret.count(), [10, 10, 10]);
+  const f = charm.createFuture<number>();
+  sec.reduceOver(sec, f);
+  assert.is(await f, 2 + 4 + 7);
+});
+
+test('bad input: empty selections, indices out of range, mixed collections', () => {
+  const arr = charm.createArray(Member, [4]);
+  const other = charm.createArray(Member, [4]);
+  assert.throws(() => charm.createSection(arr, []), /the selection is empty/);
+  assert.throws(() => charm.createSection(arr, () => false), /the selection is empty/);
+  assert.throws(() => charm.createSection(arr, [[9]]), /out of range/);
+  assert.throws(() => charm.createSection(charm.createGroup(G), [charm.numPes()]), /out of range/);
+  assert.throws(() => charm.createSection(arr, [[1]]).union(charm.createSection(other, [[1]])), /different collections/);
+  assert.throws(() => charm.createSection(arr.at([1]) as never, [[1]]), /expected the proxy of a group or an array/);
+});
+
+runTests();
