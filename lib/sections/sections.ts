@@ -39,7 +39,17 @@ export type Section<T> = SendCalls<T> & {
 };
 
 /** Which members: a list of indices, a predicate over the indices, or a slice of a group or 1D array. */
-export type Selection<T> = readonly IndexOf<T>[] | ((index: IndexOf<T>) => boolean) | { start: number; stop: number; step?: number };
+export type Selection<T> =
+  | readonly IndexOf<T>[]
+  | ((index: IndexOf<T>) => boolean)
+  | {
+      /** First index (or PE) of the slice. */
+      start: number;
+      /** The slice ends before this index. */
+      stop: number;
+      /** Distance between members (default 1). */
+      step?: number;
+    };
 
 const enum Op {
   Call = 0,
