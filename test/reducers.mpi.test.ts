@@ -271,4 +271,5 @@ test('bad input: mismatched reducers and shapes reject the future naming the col
   assert.match(badTarget, /G\[0\]\.contribute: target must be a Future or a callback/);
 });
 
-runTests();
+// A binary spanning tree here (4 elsewhere): at np 4 the reductions pass through an inner PE.
+runTests({ treeBranching: 2 });

@@ -17,6 +17,7 @@ import { abortJob, requestExit, startRuntime } from './lifecycle';
 import { CharmRemote } from './charmGroup';
 import { formatStats, type ProfileOptions } from '../profiling/profile';
 import { enableRemoteCode } from '../console/remoteCode';
+import { setBranching } from '../tree';
 import { Pool, installPool } from '../pool/pool';
 import { addGuard } from '../when';
 import { createSection, type Section, type Selection } from '../sections/sections';
@@ -37,6 +38,8 @@ export interface StartOptions extends ProfileOptions {
    * from a message runs with the process's full rights).
    */
   remoteCode?: boolean;
+  /** Branching factor of the spanning tree used by broadcasts, reductions and quiescence (default 4). */
+  treeBranching?: number;
 }
 
 /** Collection id of the runtime's own group. */
@@ -63,6 +66,7 @@ export class Charm {
   start(main: (args: string[]) => unknown, options: StartOptions = {}): void {
     if (typeof main !== 'function') throw new TypeError(`charm.start: main must be a function, got ${typeof main}`);
     enableRemoteCode(options.remoteCode === true);
+    if (options.treeBranching !== undefined) setBranching(options.treeBranching);
     startRuntime(options, () => {
       installGroupMember(groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')), []);
       installPool();

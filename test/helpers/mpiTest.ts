@@ -5,7 +5,7 @@
  * from uvu, so that uvu is loaded in deferred mode.
  */
 import * as path from 'path';
-import { charm } from '../../lib';
+import { charm, type StartOptions } from '../../lib';
 
 const g = globalThis as { UVU_DEFER?: number; UVU_QUEUE?: unknown[][] };
 g.UVU_DEFER = 1;
@@ -16,11 +16,11 @@ const uvu = require('uvu') as typeof import('uvu');
 export const test = uvu.test;
 export const suite = uvu.suite;
 
-/** Starts the runtime; on PE 0 runs every test defined, then ends the job. */
-export function runTests(): void {
+/** Starts the runtime (with `options`); on PE 0 runs every test defined, then ends the job. */
+export function runTests(options: StartOptions = {}): void {
   test.run();
   charm.start(async () => {
     await uvu.exec();
     charm.exit(process.exitCode ? 1 : 0);
-  });
+  }, options);
 }
