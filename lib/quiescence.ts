@@ -4,18 +4,11 @@
  * processed, summed up the tree. The job is quiescent when two consecutive
  * waves find created == processed with the same totals.
  */
-import { Flag, Kind, beginMessage } from './codec/envelope';
 import type { Reader } from './codec/reader';
 import { Future } from './model/future';
-import { decodeValue, encodeValue } from './codec/values';
+import { QdStep as Step, readQd, readQdCounts, readQdFuture, writeQdReport, writeQdRequest, writeQdWave } from './codec/wire';
 import { childrenOf, parentOf } from './tree';
 import { runtime } from './model/context';
-
-const enum Step {
-  Request = 0,
-  Wave = 1,
-  Report = 2,
-}
 
 /** Delay before another wave when the last one found activity. */
 const RETRY_MS = 1;
@@ -27,31 +20,25 @@ let wave = 0;
 /** Per wave on this PE: reports still expected and sums so far. */
 const collecting = new Map<number, { missing: number; created: number; processed: number }>();
 
-function message(step: Step, target: number): ReturnType<typeof runtime> {
-  const rt = runtime();
-  beginMessage(rt.scheduler.writer, Kind.Quiescence, Flag.System, step, target);
-  return rt;
-}
-
 /** Asks PE 0 to fulfil `future` at the next quiescence. */
 export function requestQuiescence(future: Future<void>): void {
-  const rt = message(Step.Request, 0);
-  encodeValue(rt.scheduler.writer, future, 'quiescence future');
+  const rt = runtime();
+  writeQdRequest(rt.scheduler.writer, future);
   rt.scheduler.send(0);
 }
 
 function startWave(): void {
-  const rt = message(Step.Wave, ++wave);
+  const rt = runtime();
+  writeQdWave(rt.scheduler.writer, ++wave);
   rt.scheduler.broadcast();
 }
 
 export function receiveQuiescence(r: Reader): void {
-  const step = r.view.getUint16(r.base + 6, true) as Step;
-  const target = r.view.getUint32(r.base + 8, true);
+  const { step, wave: target } = readQd(r);
   const rt = runtime();
   switch (step) {
     case Step.Request:
-      waiters.push(decodeValue(r) as Future<void>);
+      waiters.push(readQdFuture(r) as Future<void>);
       if (!detecting) {
         detecting = true;
         previous = undefined;
@@ -67,8 +54,9 @@ export function receiveQuiescence(r: Reader): void {
     }
     case Step.Report: {
       const sums = collecting.get(target)!;
-      sums.created += r.f64();
-      sums.processed += r.f64();
+      const counts = readQdCounts(r);
+      sums.created += counts.created;
+      sums.processed += counts.processed;
       if (--sums.missing === 0) report(target);
       return;
     }
@@ -81,9 +69,7 @@ function report(waveNumber: number): void {
   collecting.delete(waveNumber);
   const parent = parentOf(rt.myPe, 0, rt.numPes);
   if (parent >= 0) {
-    message(Step.Report, waveNumber);
-    rt.scheduler.writer.f64(sums.created);
-    rt.scheduler.writer.f64(sums.processed);
+    writeQdReport(rt.scheduler.writer, waveNumber, sums.created, sums.processed);
     rt.scheduler.send(parent);
     return;
   }

@@ -5,7 +5,6 @@
  * strategy and broadcasts the moves; every element reports once it is in
  * place ("@resume"); then every element's resumeFromSync runs.
  */
-import type { Writer } from '../codec/writer';
 import type { ArrayIndex } from '../collections/arrayIndex';
 import { keyOf } from '../collections/arrayIndex';
 import type { MemberState } from '../model/chare';
@@ -13,7 +12,6 @@ import { runtime } from '../model/context';
 import { Reducer } from '../reductions/reducers';
 import { Stream } from '../reductions/manager';
 import { strategyNamed } from './strategies';
-import { encodeValue } from '../codec/values';
 
 export interface BalancedElement {
   readonly index: ArrayIndex;
@@ -32,8 +30,8 @@ export interface BalancedArray {
   move(element: BalancedElement, pe: number): void;
   /** Runs the element's resumeFromSync, if its class has one. */
   resume(element: BalancedElement): void;
-  /** Broadcasts the decision (with `body`) or the resume order to every PE's part of the array. */
-  broadcast(message: 'decision' | 'resume', body?: (w: Writer) => void): void;
+  /** Broadcasts a decision (the moves of the step completing reduction `reduction`), or without one the resume order, to every PE's part of the array. */
+  broadcast(decision?: { reduction: number; moves: [ArrayIndex, number][] }): void;
 }
 
 export class BalancingStep {
@@ -59,7 +57,7 @@ export class BalancingStep {
   /** PE 0: a reduction of the step completed. */
   completed(step: string, value: unknown, reduction: number): void {
     if (step === '@resume') {
-      this.array.broadcast('resume');
+      this.array.broadcast();
       return;
     }
     const numPes = runtime().numPes;
@@ -68,11 +66,8 @@ export class BalancingStep {
     for (const [, pe, , bg] of reports) background[pe] = Math.max(background[pe], bg);
     const loads = reports.map(([, pe, load], id) => ({ id, pe, load }));
     const placement = strategyNamed(this.array.balancer, this.array.name)(loads, background);
-    const moves = reports.flatMap((report, id) => (placement[id] !== report[1] ? [[report[0], placement[id]]] : []));
-    this.array.broadcast('decision', (w) => {
-      w.u32(reduction);
-      encodeValue(w, moves, 'load-balancing moves');
-    });
+    const moves = reports.flatMap((report, id): [ArrayIndex, number][] => (placement[id] !== report[1] ? [[report[0], placement[id]]] : []));
+    this.array.broadcast({ reduction, moves });
   }
 
   /**

@@ -1,4 +1,5 @@
 import { align8 } from './writer';
+import { HEADER_BYTES, inlineLengthOf } from './wire';
 
 /**
  * Reads one received message. Messages received into the shared arena are
@@ -30,10 +31,10 @@ export class Reader {
     this.base = base;
     this.owned = owned;
     this.source = source;
-    const inlineLength = view.getUint32(base, true);
+    const inlineLength = inlineLengthOf(view, base);
     this.inlineEnd = base + inlineLength;
     this.segmentPos = base + inlineLength;
-    this.pos = base + 4;
+    this.pos = base + HEADER_BYTES;
   }
 
   u8(): number {

@@ -3,6 +3,8 @@
  * message path allocates nothing for small messages. Large typed arrays are
  * not copied into it: they become separate segments sent in place.
  */
+import { setInlineLength } from './wire';
+
 const ZERO = new Uint8Array(8);
 const INITIAL_BYTES = 64 * 1024;
 
@@ -83,7 +85,7 @@ export class Writer {
    * Returns the inline length.
    */
   finish(): number {
-    this.view.setUint32(0, this.pos, true);
+    setInlineLength(this.view, this.pos);
     if (this.segments.length) this.segments.length = 0; // finishing twice lays out once
     let at = this.pos;
     for (const payload of this.payloads) {

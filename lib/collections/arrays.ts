@@ -3,8 +3,7 @@
  * dimensions are created with their extents; sparse arrays (tuples or
  * user-defined keys) start empty and are filled with `ckInsert`.
  */
-import { Flag, Kind, beginMessage } from '../codec/envelope';
-import { decodeValue, encodeValue } from '../codec/values';
+import { ArrayControl, Flag, beginCall, readArrayShape, writeArgs, writeArrayShape, writeBodyValue, writeBroadcastNumbers, writeInsertRequest, writeReplyTo } from '../codec/wire';
 import type { Reader } from '../codec/reader';
 import type { Writer } from '../codec/writer';
 import { Future } from '../model/future';
@@ -12,8 +11,8 @@ import { runtime } from '../model/context';
 import { classInfo, type ChareClass, type ChareClassInfo } from '../model/registry';
 import { CallMode, indexable, makeProxy, type CallTarget, type CollectionProxy, type ElementProxy, type IndexOf } from '../model/proxy';
 import { blockMap, describe, keyOf, mapByName, mapName, normalizeIndex, roundRobinMap, MAX_DIMS, type ArrayIndex, type ArrayMapFunction, type IndexShape } from './arrayIndex';
-import { CollectionKind, beginCreate, encodeCallArgs, localCollection, newCollectionId, registerKind, sendCall } from './collections';
-import { ArrayControl, LocalArray, NO_REPLY, METHOD_DESTROY, METHOD_MIGRATE } from './localArray';
+import { CollectionKind, beginControl, beginCreate, localCollection, newCollectionId, registerKind, sendCall } from './collections';
+import { LocalArray, METHOD_DESTROY, METHOD_MIGRATE } from './localArray';
 import { balancerFromArgs, strategyNamed } from '../balancing/strategies';
 
 /** Proxy to one array element: calls, plus migration and deletion. */
@@ -149,16 +148,13 @@ function broadcastCall(this: CallTarget, method: number, args: unknown[], mode: 
   const w = rt.scheduler.writer;
   let flags = 0;
   if (mode !== CallMode.Send) flags |= Flag.Reply | (mode === CallMode.Completion ? Flag.CompletionOnly : 0);
-  beginMessage(w, Kind.Call, flags, method, ref.id);
-  w.u32(0); // broadcast number, given by PE 0
-  w.u32(NO_REPLY); // reply number, given by PE 0
-  encodeCallArgs(w, args, () => `${ref.info.name}.${ref.info.methods[method]}`);
+  beginCall(w, flags, method, ref.id);
+  writeBroadcastNumbers(w); // given by PE 0
+  writeArgs(w, args, () => `${ref.info.name}.${ref.info.methods[method]}`);
   let future: Future<unknown> | undefined;
   if (mode !== CallMode.Send) {
     future = Future.create(1, 'single');
-    w.u32(future.pe);
-    w.u32(future.id);
-    w.i32(-1);
+    writeReplyTo(w, future.pe, future.id, -1);
   }
   rt.scheduler.send(0);
   return future;
@@ -175,25 +171,15 @@ function insert(ref: ArrayRef, index: unknown, args: unknown[], options: InsertO
     throw new RangeError(`${where}(${describe(normalized)}): onPE ${String(options.onPE)} is out of range (0..${rt.numPes - 1})`);
   }
   const w = beginControl(ref.id, ArrayControl.InsertRequest);
-  encodeValue(w, normalized, 'index');
-  w.i32(onPE);
-  w.u32(rt.myPe);
-  encodeCallArgs(w, args, () => `${ref.info.name} constructor`);
+  writeInsertRequest(w, { index: normalized, pe: onPE, requester: rt.myPe, args }, () => `${ref.info.name} constructor`);
   rt.scheduler.send(0);
 }
 
 function doneInserting(ref: ArrayRef): Future<void> {
   const future = Future.create<void>(1, 'single');
-  encodeValue(beginControl(ref.id, ArrayControl.DoneInserting), future, 'future');
+  writeBodyValue(beginControl(ref.id, ArrayControl.DoneInserting), future, 'future');
   runtime().scheduler.send(0);
   return future;
-}
-
-/** Begins an array control message (counted by quiescence detection unless flagged System). */
-export function beginControl(arrayId: number, op: ArrayControl, flags = 0): Writer {
-  const w = runtime().scheduler.writer;
-  beginMessage(w, Kind.ArrayControl, flags, op, arrayId);
-  return w;
 }
 
 function shapeOf(dims: unknown, where: string): IndexShape {
@@ -230,10 +216,7 @@ export function createArray<C extends ChareClass>(cls: C, dims: ArrayDims, args:
 }
 
 function writeShape(w: Writer, ref: ArrayRef): void {
-  w.u8(ref.shape.ndims);
-  encodeValue(w, ref.shape.extents, 'extents');
-  w.str(ref.mapName);
-  w.str(ref.balancer);
+  writeArrayShape(w, { ndims: ref.shape.ndims, extents: ref.shape.extents, map: ref.mapName, balancer: ref.balancer });
 }
 
 const refs = new Map<number, ArrayRef>();
@@ -245,10 +228,8 @@ function arrayRef(id: number, info: ChareClassInfo, shape: IndexShape, map: stri
 }
 
 function readRef(r: Reader, id: number, info: ChareClassInfo): ArrayRef {
-  const ndims = r.u8();
-  const extents = decodeValue(r) as number[] | undefined;
-  const map = r.str();
-  return arrayRef(id, info, { ndims, extents }, map, r.str());
+  const shape = readArrayShape(r);
+  return arrayRef(id, info, { ndims: shape.ndims, extents: shape.extents }, shape.map, shape.balancer);
 }
 
 registerKind(CollectionKind.Array, {

@@ -4,8 +4,8 @@
  * A call that arrives before its collection exists here is held until the
  * collection is created.
  */
-import { Flag, Kind, beginMessage } from '../codec/envelope';
-import { decodeArgs, encodeArgs, decodeValue, encodeValue, SerializationError, registerExtension } from '../codec/values';
+import { Flag, beginCall, beginControl as beginControlMessage, beginCreate as beginCreateMessage, type ArrayControl, flagsOf, methodOf, readArgs, readCreate, targetOf, writeArgs, writeElementRoute, writeReplyTo } from '../codec/wire';
+import { decodeValue, encodeValue, registerExtension } from '../codec/values';
 import type { Reader } from '../codec/reader';
 import type { Writer } from '../codec/writer';
 import { constructWith, type Chare, type ChareIndex, type MemberServices, type MemberState } from '../model/chare';
@@ -89,44 +89,45 @@ export function construct(ref: CollectionRef, index: ChareIndex, args: unknown[]
 /** Writes a Create message for a collection (the caller sends or broadcasts it). */
 export function beginCreate(kind: CollectionKind, id: number, info: ChareClassInfo, args: readonly unknown[]): Writer {
   const w = runtime().scheduler.writer;
-  beginMessage(w, Kind.Create, 0, kind, id);
-  w.str(info.name);
-  encodeCallArgs(w, args, () => `${info.name} constructor`);
+  beginCreateMessage(w, kind, id, info.name, args);
+  return w;
+}
+
+/** Begins an array control message (counted by quiescence detection unless flagged System). */
+export function beginControl(arrayId: number, op: ArrayControl, flags = 0): Writer {
+  const w = runtime().scheduler.writer;
+  beginControlMessage(w, arrayId, op, flags);
   return w;
 }
 
 export function receiveCreate(r: Reader): void {
-  const kind = r.view.getUint16(r.base + 6, true) as CollectionKind;
-  const id = r.view.getUint32(r.base + 8, true);
-  const info = classByName(r.str());
-  const args = decodeArgs(r);
-  const handler = kinds.get(kind);
-  if (!handler) throw new Error(`charmts: unknown collection kind ${kind}`);
-  install(handler.create(r, id, info, args));
+  const { collectionKind, id, className, args } = readCreate(r);
+  const handler = kinds.get(collectionKind);
+  if (!handler) throw new Error(`charmts: unknown collection kind ${collectionKind}`);
+  install(handler.create(r, id, classByName(className), args));
 }
 
 export function receiveCall(r: Reader): void {
-  const base = r.base;
-  const collection = local.get(r.view.getUint32(base + 8, true));
-  if (collection) collection.deliver(r, r.buf[base + 5], r.view.getUint16(base + 6, true));
+  const collection = local.get(targetOf(r.buf, r.base));
+  if (collection) collection.deliver(r, flagsOf(r.buf, r.base), methodOf(r.buf, r.base));
   else holdUntilCreated(r);
 }
 
 export function receiveReduction(r: Reader): void {
-  const collection = local.get(r.view.getUint32(r.base + 8, true));
+  const collection = local.get(targetOf(r.buf, r.base));
   if (collection) collection.receiveReduction(r);
   else holdUntilCreated(r);
 }
 
 export function receiveControl(r: Reader): void {
-  const collection = local.get(r.view.getUint32(r.base + 8, true));
+  const collection = local.get(targetOf(r.buf, r.base));
   if (collection?.receiveControl) collection.receiveControl(r);
   else holdUntilCreated(r);
 }
 
 /** Keeps a message for a collection not created here yet (its id is the header's target). */
 function holdUntilCreated(r: Reader): void {
-  const id = r.view.getUint32(r.base + 8, true);
+  const id = targetOf(r.buf, r.base);
   const held = heldUntilCreated.get(id);
   if (held) held.push(r.copyMessage());
   else heldUntilCreated.set(id, [r.copyMessage()]);
@@ -134,22 +135,9 @@ function holdUntilCreated(r: Reader): void {
 
 /** Reads the arguments and reply of a call and runs it on `element`. */
 export function runCall(r: Reader, flags: number, method: number, element: Chare<never>, info: ChareClassInfo, memberSlot: number): Promise<void> | undefined {
-  const args = decodeArgs(r);
+  const args = readArgs(r);
   const reply = flags & Flag.Reply ? readReply(r, (flags & Flag.CompletionOnly) !== 0, memberSlot) : undefined;
   return invoke(element, info, method, args, reply);
-}
-
-/**
- * Encodes call arguments; a serialization error is rethrown naming the
- * call (`where` is built only then: this runs on every call).
- */
-export function encodeCallArgs(w: Writer, args: readonly unknown[], where: () => string): void {
-  try {
-    encodeArgs(w, args);
-  } catch (error) {
-    if (error instanceof SerializationError) throw new SerializationError(`${where()}: ${error.path}`, error.reason);
-    throw error;
-  }
 }
 
 /**
@@ -174,26 +162,18 @@ export function sendCall(
   const w = rt.scheduler.writer;
   let flags = index === undefined ? 0 : Flag.Indexed;
   if (mode !== CallMode.Send) flags |= Flag.Reply | (mode === CallMode.Completion ? Flag.CompletionOnly : 0);
-  beginMessage(w, Kind.Call, flags, method, ref.id);
-  if (index !== undefined) {
-    // Array calls carry their index, the sending PE (to correct its
-    // location cache after a forwarded delivery) and a hop count.
-    encodeValue(w, index, 'index');
-    w.u32(rt.myPe);
-    w.u8(0);
-  }
-  encodeCallArgs(w, args, () => `${ref.info.name}.${ref.info.methods[method]}`);
+  beginCall(w, flags, method, ref.id);
+  // Array calls carry their index, the sending PE (to correct its
+  // location cache after a forwarded delivery) and a hop count.
+  if (index !== undefined) writeElementRoute(w, index, rt.myPe);
+  writeArgs(w, args, () => `${ref.info.name}.${ref.info.methods[method]}`);
   let future: Future<unknown> | undefined;
   if (mode !== CallMode.Send && into) {
-    w.u32(into.pe);
-    w.u32(into.id);
-    w.i32(into.slot);
+    writeReplyTo(w, into.pe, into.id, into.slot);
   } else if (mode !== CallMode.Send) {
     const futureMode: FutureMode = !gather ? 'single' : mode === CallMode.Completion ? 'count' : 'slots';
     future = Future.create(gather ? members : 1, futureMode);
-    w.u32(future.pe);
-    w.u32(future.id);
-    w.i32(gather ? SLOT_OF_MEMBER : -1);
+    writeReplyTo(w, future.pe, future.id, gather ? SLOT_OF_MEMBER : -1);
   }
   if (dest < 0) rt.scheduler.broadcast();
   else rt.scheduler.send(dest);

@@ -8,9 +8,12 @@
  * each broadcast exactly once: the PE it arrives at replays the ones it
  * missed (from a short history) and skips the ones it already ran.
  */
-import { Flag, bodyStart } from '../codec/envelope';
 import { Reader } from '../codec/reader';
-import { decodeArgs, decodeValue, encodeArgs, encodeValue } from '../codec/values';
+import {
+  ArrayControl, Flag, bodyStart, controlOf, flagsOf, methodOf, readArgs, readBalanceDecision, readBodyValue, readBroadcastNumbers, readCreateElement, readDeleted,
+  readElementRoute, readInsert, readInsertRequest, readLocation, readMigrant, setBroadcastNumbers, setHops, writeBalanceDecision, writeBodyValue,
+  writeCreateElement, writeDeleted, writeInsert, writeLocation, writeMigrant, type ElementRoute,
+} from '../codec/wire';
 import { adopt, memberOf, type Chare, type MemberServices, type MemberState } from '../model/chare';
 import { runtime } from '../model/context';
 import { Future } from '../model/future';
@@ -25,22 +28,7 @@ import type { ReductionTarget } from '../reductions/targets';
 import { denseIndices, describe, keyOf, type ArrayIndex } from './arrayIndex';
 import { BalancingStep, type BalancedArray } from '../balancing/step';
 import type { ArrayRef } from './arrays';
-import { beginControl } from './arrays';
-import { construct, newMemberState, type LocalCollection } from './collections';
-
-export const enum ArrayControl {
-  InsertRequest = 0,
-  Insert,
-  CreateElement,
-  Created,
-  DoneInserting,
-  Migrate,
-  LocationUpdate,
-  Deleted,
-  Undeliverable,
-  BalanceDecision,
-  Resume,
-}
+import { beginControl, construct, newMemberState, type LocalCollection } from './collections';
 
 /** Pseudo method ids of element proxies' ckMigrate and ckDestroy. */
 export const METHOD_MIGRATE = 0xfffe;
@@ -103,41 +91,40 @@ export class LocalArray implements LocalCollection, MemberServices {
       this.receiveBroadcast(r, flags, method);
       return;
     }
-    const index = decodeValue(r) as ArrayIndex;
-    const origin = r.u32();
-    const hopsAt = r.pos;
-    const hops = r.u8();
+    const route = readElementRoute(r);
+    const index = route.index as ArrayIndex;
     const key = keyOf(index);
     const element = this.elements.get(key);
     if (!element) {
-      this.route(r, key, index, hopsAt - r.base, hops, method, origin);
+      this.route(r, key, route, method);
       return;
     }
     const rt = runtime();
-    if (hops > 0 && origin !== rt.myPe) this.tell(origin, index, rt.myPe, element.state.epoch, false);
+    if (route.hops > 0 && route.origin !== rt.myPe) this.tell(route.origin, index, rt.myPe, element.state.epoch, false);
     if (method === METHOD_MIGRATE) {
-      this.migrate(element.chare, decodeArgs(r)[0] as number);
+      this.migrate(element.chare, readArgs(r)[0] as number);
     } else if (method === METHOD_DESTROY) {
-      decodeArgs(r);
+      readArgs(r);
       this.destroy(element, readReplyFuture(r)[0]);
     } else {
-      const args = decodeArgs(r);
+      const args = readArgs(r);
       const reply = flags & Flag.Reply ? readReply(r, (flags & Flag.CompletionOnly) !== 0, -1) : undefined;
       this.run(element, method, args, reply);
     }
   }
 
   /** Passes on a call for an element that is not here. */
-  private route(r: Reader, key: string, index: ArrayIndex, hopsOffset: number, hops: number, method: number, origin: number): void {
+  private route(r: Reader, key: string, route: ElementRoute, method: number): void {
+    const index = route.index as ArrayIndex;
     const dest = this.locations.route(key, index);
     if (dest === Route.Hold) {
       this.locations.hold(key, r.copyMessage());
     } else if (dest === Route.Deleted) {
-      this.undeliverable(r, index, method, origin);
+      this.undeliverable(r, index, method, route.origin);
     } else {
-      if (hops >= MAX_HOPS) fatal(new Error(`a call to ${this.name}${describe(index)} was forwarded ${hops} times without finding it`), `on PE ${runtime().myPe}`);
+      if (route.hops >= MAX_HOPS) fatal(new Error(`a call to ${this.name}${describe(index)} was forwarded ${route.hops} times without finding it`), `on PE ${runtime().myPe}`);
       const message = r.copyMessage();
-      message[hopsOffset] = hops + 1;
+      setHops(message, route, route.hops + 1);
       runtime().scheduler.sendMessage(dest, message);
     }
   }
@@ -172,29 +159,25 @@ export class LocalArray implements LocalCollection, MemberServices {
   private undeliverable(r: Reader, index: ArrayIndex, method: number, origin: number): void {
     const methodName = method === METHOD_DESTROY ? 'ckDestroy' : method === METHOD_MIGRATE ? 'ckMigrate' : this.ref.info.methods[method];
     const error = new Error(`${this.name}${describe(index)} was deleted: the call to ${methodName} was not delivered`);
-    const flags = r.buf[r.base + 5];
-    decodeArgs(r);
+    const flags = flagsOf(r.buf, r.base);
+    readArgs(r);
     if (flags & Flag.Reply) {
       readReply(r, false, -1).reject(error, `${this.name}${describe(index)}`);
       return;
     }
-    const w = beginControl(this.ref.id, ArrayControl.Undeliverable);
-    w.str(error.message);
+    writeBodyValue(beginControl(this.ref.id, ArrayControl.Undeliverable), error.message, 'error');
     runtime().scheduler.send(origin);
   }
 
   // -------------------------------------------------------------- broadcasts
 
   private receiveBroadcast(r: Reader, flags: number, method: number): void {
-    const seqAt = r.pos - r.base;
-    const seq = r.u32();
+    const { numbersAt, seq } = readBroadcastNumbers(r);
     const rt = runtime();
     if (seq === 0) {
       // A request at PE 0: number it and send it to every PE.
       const message = r.copyMessage();
-      const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
-      view.setUint32(seqAt, ++this.broadcastCount, true);
-      view.setUint32(seqAt + 4, flags & Flag.Reply ? this.replyCount++ : NO_REPLY, true);
+      setBroadcastNumbers(message, numbersAt, ++this.broadcastCount, flags & Flag.Reply ? this.replyCount++ : NO_REPLY);
       rt.scheduler.broadcastMessage(message);
       return;
     }
@@ -212,12 +195,12 @@ export class LocalArray implements LocalCollection, MemberServices {
     const buf = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
     const r = new Reader();
     r.reset(buf, new DataView(message.buffer, message.byteOffset, message.byteLength), 0, message.length, false, runtime().myPe);
-    r.pos = bodyStart(buf, 0) + 4; // after the broadcast number
-    const q = r.u32();
-    const args = decodeArgs(r);
+    r.pos = bodyStart(buf, 0);
+    const q = readBroadcastNumbers(r).replyNumber;
+    const args = readArgs(r);
     let reply: Reply | undefined;
     if (q !== NO_REPLY) {
-      const future = new Future<unknown>(r.u32(), r.u32());
+      const future = readReplyFuture(r)[0];
       const reducer = flags & Flag.CompletionOnly ? Reducer.nop : Reducer.gather;
       const contribute = (data: unknown, error?: unknown): void =>
         void this.reductions.contribute(element.state.next, element.index, Stream.Replies, data, reducer.name, future, error);
@@ -231,7 +214,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     for (let seq = element.state.bcastSeq + 1; seq <= this.lastBroadcast; seq++) {
       const message = this.history.get(seq);
       if (!message) fatal(new Error(`${this.name}${describe(element.index)} missed broadcast ${seq}, no longer kept`), `on PE ${runtime().myPe}`);
-      this.runBroadcast(element, message, seq, new DataView(message.buffer, message.byteOffset).getUint16(6, true), message[5]);
+      this.runBroadcast(element, message, seq, methodOf(message), flagsOf(message));
     }
   }
 
@@ -289,26 +272,14 @@ export class LocalArray implements LocalCollection, MemberServices {
     this.locations.learn(key, { pe: toPe, epoch: state.epoch, deleted: false });
     if (this.ref.homeOf(element.index) === rt.myPe) this.locations.setRecord(key, { pe: toPe, epoch: state.epoch, deleted: false });
     const w = beginControl(this.ref.id, ArrayControl.Migrate);
-    encodeValue(w, element.index, 'index');
-    w.u32(state.epoch);
-    w.u32(state.bcastSeq);
-    w.u8(state.balancing ? 1 : 0);
-    w.f64(state.load);
-    encodeValue(w, state.sections, 'section reduction numbers');
-    encodeValue(w, state.next, 'reduction numbers');
-    encodeValue(w, packed, `state of ${this.name}${describe(element.index)}`);
+    const migrant = { index: element.index, epoch: state.epoch, bcastSeq: state.bcastSeq, balancing: state.balancing, load: state.load, sections: state.sections, next: state.next, packed };
+    writeMigrant(w, migrant, `${this.name}${describe(element.index)}`);
     rt.scheduler.send(toPe);
   }
 
   private arrive(r: Reader): void {
-    const index = decodeValue(r) as ArrayIndex;
-    const epoch = r.u32();
-    const bcastSeq = r.u32();
-    const balancing = r.u8() === 1;
-    const load = r.f64();
-    const sections = decodeValue(r) as Record<number, number>;
-    const next = decodeValue(r) as number[];
-    const packed = decodeValue(r);
+    const { index: at, epoch, bcastSeq, balancing, load, sections, next, packed } = readMigrant(r);
+    const index = at as ArrayIndex;
     const chare = Object.create(this.ref.info.cls.prototype) as Chare<never>;
     const state = newMemberState(this, next, bcastSeq, epoch);
     state.load = load;
@@ -344,11 +315,7 @@ export class LocalArray implements LocalCollection, MemberServices {
 
   /** Sends a location record (bookkeeping, not counted by quiescence detection). */
   private tell(dest: number, index: ArrayIndex, pe: number, epoch: number, deleted: boolean): void {
-    const w = beginControl(this.ref.id, ArrayControl.LocationUpdate, Flag.System);
-    encodeValue(w, index, 'index');
-    w.i32(pe);
-    w.u32(epoch);
-    w.u8(deleted ? 1 : 0);
+    writeLocation(beginControl(this.ref.id, ArrayControl.LocationUpdate, Flag.System), index, pe, epoch, deleted);
     runtime().scheduler.send(dest);
   }
 
@@ -361,10 +328,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     for (let stream = 0; stream < state.next.length; stream++) this.reductions.changePopulation(stream, state.next[stream], -1);
     state.epoch++;
     this.locations.learn(key, { pe: -1, epoch: state.epoch, deleted: true });
-    const w = beginControl(this.ref.id, ArrayControl.Deleted);
-    encodeValue(w, element.index, 'index');
-    w.u32(state.epoch);
-    encodeValue(w, done, 'future');
+    writeDeleted(beginControl(this.ref.id, ArrayControl.Deleted), element.index, state.epoch, done);
     rt.scheduler.send(this.ref.homeOf(element.index));
   }
 
@@ -396,9 +360,9 @@ export class LocalArray implements LocalCollection, MemberServices {
         const method = this.ref.info.methodIds.get('resumeFromSync');
         if (method !== undefined) this.run(element as Element, method, [], undefined);
       },
-      broadcast: (message, body) => {
-        const w = beginControl(this.ref.id, message === 'decision' ? ArrayControl.BalanceDecision : ArrayControl.Resume);
-        body?.(w);
+      broadcast: (decision) => {
+        const w = beginControl(this.ref.id, decision ? ArrayControl.BalanceDecision : ArrayControl.Resume);
+        if (decision) writeBalanceDecision(w, decision.reduction, decision.moves);
         runtime().scheduler.broadcast();
       },
     };
@@ -411,49 +375,35 @@ export class LocalArray implements LocalCollection, MemberServices {
   }
 
   receiveControl(r: Reader): void {
-    const op = r.view.getUint16(r.base + 6, true) as ArrayControl;
+    const op = controlOf(r);
     const rt = runtime();
     switch (op) {
       case ArrayControl.InsertRequest: {
         // PE 0 decides which reductions and broadcasts the new element takes part in.
-        const index = decodeValue(r) as ArrayIndex;
-        const onPE = r.i32();
-        const requester = r.u32();
-        const args = decodeArgs(r);
+        const request = readInsertRequest(r);
+        const index = request.index as ArrayIndex;
         const first = [this.reductions.firstUnstarted(Stream.User), this.replyCount, this.reductions.firstUnstarted(Stream.Balance)];
         for (let stream = 0; stream < first.length; stream++) this.reductions.changePopulation(stream, first[stream], 1);
         this.pendingInserts++;
         const w = beginControl(this.ref.id, ArrayControl.Insert);
-        encodeValue(w, index, 'index');
-        w.i32(onPE >= 0 ? onPE : this.ref.homeOf(index));
-        w.u32(requester);
-        encodeValue(w, first, 'reduction numbers');
-        w.u32(this.broadcastCount);
-        encodeArgs(w, args);
+        writeInsert(w, { ...request, pe: request.pe >= 0 ? request.pe : this.ref.homeOf(index) }, { first, broadcasts: this.broadcastCount });
         rt.scheduler.send(this.ref.homeOf(index));
         return;
       }
       case ArrayControl.Insert: {
         // At the home: record where the element will be, then create it there.
-        const index = decodeValue(r) as ArrayIndex;
+        const insert = readInsert(r);
+        const index = insert.index as ArrayIndex;
         const key = keyOf(index);
-        const target = r.i32();
-        const requester = r.u32();
+        const target = insert.pe;
+        const requester = insert.requester;
         const record = this.locations.record(key, index);
         if (record && !record.deleted) {
           fatal(new Error(`${this.name}.ckInsert(${describe(index)}) from PE ${requester}: the element already exists`), `on PE ${rt.myPe}`);
         }
         const epoch = record ? record.epoch + 1 : 0;
         this.locations.setRecord(key, { pe: target, epoch, deleted: false });
-        const first = decodeValue(r);
-        const bcastSeq = r.u32();
-        const args = decodeArgs(r);
-        const w = beginControl(this.ref.id, ArrayControl.CreateElement);
-        encodeValue(w, index, 'index');
-        w.u32(epoch);
-        encodeValue(w, first, 'reduction numbers');
-        w.u32(bcastSeq);
-        encodeArgs(w, args);
+        writeCreateElement(beginControl(this.ref.id, ArrayControl.CreateElement), index, epoch, insert, insert.args);
         rt.scheduler.send(target);
         // Calls held here go to the element in order: to its PE now, or (when
         // that is this PE) when it settles in, ahead of any held after them.
@@ -461,11 +411,10 @@ export class LocalArray implements LocalCollection, MemberServices {
         return;
       }
       case ArrayControl.CreateElement: {
-        const index = decodeValue(r) as ArrayIndex;
-        const epoch = r.u32();
-        const next = decodeValue(r) as number[];
-        const bcastSeq = r.u32();
-        const element = this.place(index, decodeArgs(r), newMemberState(this, next, bcastSeq, epoch));
+        const create = readCreateElement(r);
+        const index = create.index as ArrayIndex;
+        const epoch = create.epoch;
+        const element = this.place(index, create.args, newMemberState(this, create.first, create.broadcasts, epoch));
         this.locations.learn(keyOf(index), { pe: rt.myPe, epoch, deleted: false });
         this.catchUp(element);
         beginControl(this.ref.id, ArrayControl.Created);
@@ -476,7 +425,7 @@ export class LocalArray implements LocalCollection, MemberServices {
         if (--this.pendingInserts === 0) for (const f of this.insertWaiters.splice(0)) f.send();
         return;
       case ArrayControl.DoneInserting: {
-        const future = decodeValue(r) as Future<void>;
+        const future = readBodyValue(r) as Future<void>;
         if (this.pendingInserts === 0) future.send();
         else this.insertWaiters.push(future);
         return;
@@ -485,17 +434,17 @@ export class LocalArray implements LocalCollection, MemberServices {
         this.arrive(r);
         return;
       case ArrayControl.LocationUpdate: {
-        const index = decodeValue(r) as ArrayIndex;
-        const location = { pe: r.i32(), epoch: r.u32(), deleted: r.u8() === 1 };
+        const { index: at, ...location } = readLocation(r);
+        const index = at as ArrayIndex;
         const key = keyOf(index);
         this.locations.learn(key, location);
         if (this.ref.homeOf(index) === rt.myPe) this.locations.setRecord(key, location);
         return;
       }
       case ArrayControl.Deleted: {
-        const index = decodeValue(r) as ArrayIndex;
-        const epoch = r.u32();
-        const reply = decodeValue(r) as Future<void>;
+        const { index: at, epoch, done } = readDeleted(r);
+        const index = at as ArrayIndex;
+        const reply = done as Future<void>;
         const key = keyOf(index);
         this.locations.setRecord(key, { pe: -1, epoch, deleted: true });
         this.locations.learn(key, { pe: -1, epoch, deleted: true });
@@ -503,11 +452,11 @@ export class LocalArray implements LocalCollection, MemberServices {
         return;
       }
       case ArrayControl.Undeliverable:
-        fatal(new Error(r.str()), `on PE ${rt.myPe} (a call sent from this PE, with no one awaiting its result)`);
+        fatal(new Error(readBodyValue(r) as string), `on PE ${rt.myPe} (a call sent from this PE, with no one awaiting its result)`);
         return;
       case ArrayControl.BalanceDecision: {
-        const step = r.u32();
-        this.balancing.apply(step, decodeValue(r) as [ArrayIndex, number][]);
+        const { reduction, moves } = readBalanceDecision(r);
+        this.balancing.apply(reduction, moves as [ArrayIndex, number][]);
         return;
       }
       case ArrayControl.Resume:

@@ -4,6 +4,7 @@ import { classInfo, type ChareClass, type ChareClassInfo } from '../model/regist
 import { runtime } from '../model/context';
 import { CollectionKind, beginCreate, newCollectionId, registerKind, sendCall } from './collections';
 import { OneMember } from './oneMember';
+import { readSingletonPe, writeSingletonPe } from '../codec/wire';
 
 export class SingletonRef {
   readonly kind = CollectionKind.Singleton;
@@ -48,17 +49,17 @@ export function createChare<C extends ChareClass>(cls: C, args: readonly unknown
   }
   const ref = new SingletonRef(newCollectionId(), info, pe);
   beginCreate(CollectionKind.Singleton, ref.id, info, args);
-  rt.scheduler.writer.u32(pe);
+  writeSingletonPe(rt.scheduler.writer, pe);
   rt.scheduler.send(pe);
   return ref.element(0) as ElementProxy<InstanceType<C>>;
 }
 
 registerKind(CollectionKind.Singleton, {
   encodeRef(w, ref) {
-    w.u32((ref as SingletonRef).pe);
+    writeSingletonPe(w, (ref as SingletonRef).pe);
   },
-  decodeRef: (r, id, info) => new SingletonRef(id, info, r.u32()),
+  decodeRef: (r, id, info) => new SingletonRef(id, info, readSingletonPe(r)),
   create(r, id, info, args) {
-    return new OneMember(new SingletonRef(id, info, r.u32()), 0, args, 0);
+    return new OneMember(new SingletonRef(id, info, readSingletonPe(r)), 0, args, 0);
   },
 });

@@ -2,7 +2,7 @@
  * Console output of every PE appears on PE 0's stdout, a whole line at a
  * time: other PEs send their complete lines to PE 0 as messages.
  */
-import { Flag, Kind, beginMessage } from '../codec/envelope';
+import { readPrint, writePrint } from '../codec/wire';
 import type { Reader } from '../codec/reader';
 import { writeAll } from '../errors';
 import type { Runtime } from '../model/context';
@@ -14,9 +14,7 @@ let route: ((text: string) => void) | undefined;
 export function routeStdoutToPe0(rt: Runtime): void {
   if (rt.myPe === 0) return;
   route = (text) => {
-    const w = rt.scheduler.writer;
-    beginMessage(w, Kind.Print, Flag.System, 0, 0);
-    w.str(text);
+    writePrint(rt.scheduler.writer, text);
     rt.scheduler.send(0);
   };
   const write = (chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
@@ -49,7 +47,7 @@ export function setLineSink(write: (text: string) => void): void {
 
 /** Handler of Kind.Print on PE 0. */
 export function receivePrint(r: Reader): void {
-  const text = r.str();
+  const text = readPrint(r);
   if (sink) sink(text);
   else writeAll(1, text);
 }

@@ -3,7 +3,6 @@ import { setChareBase } from './registry';
 import type { CollectionProxy, ElementProxy, CollectionRef } from './proxy';
 import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
-import { contributeToSection } from '../sections/sections';
 
 /** Index of a chare in its collection: a PE for groups, a tuple or key for arrays. */
 export type ChareIndex = number | readonly number[] | string | Uint8Array;
@@ -38,6 +37,9 @@ export interface MemberState {
   /** Next reduction number per section id (section reductions). */
   sections: Record<number, number>;
 }
+
+/** How a section reduces a member's contribution (set on section proxies). */
+type SectionContribute = (chare: Chare<never>, data: unknown, reducer: Reducer, target: ReductionTarget) => void;
 
 interface Identity {
   index: ChareIndex;
@@ -107,8 +109,12 @@ export class Chare<I extends ChareIndex = number> {
    * section's members only.
    */
   contribute(data: unknown, reducer: Reducer, target: ReductionTarget, section?: unknown): void {
-    if (section !== undefined) contributeToSection(this as unknown as Chare<never>, section, data, reducer, target);
-    else memberOf(this as unknown as Chare<never>).services.contribute(this as unknown as Chare<never>, data, reducer, target);
+    if (section !== undefined) {
+      // A section knows how to reduce over its members (lib/sections/).
+      const reduce = (section as { __contribute?: SectionContribute } | null)?.__contribute;
+      if (typeof reduce !== 'function') throw new TypeError(`${memberOf(this as unknown as Chare<never>).services.ref.info.name}${JSON.stringify(this.thisIndex)}.contribute: the fourth argument must be a section`);
+      reduce(this as unknown as Chare<never>, data, reducer, target);
+    } else memberOf(this as unknown as Chare<never>).services.contribute(this as unknown as Chare<never>, data, reducer, target);
   }
 
   /** Contributes to a reduction whose result comes back to every contributor. */

@@ -3,8 +3,8 @@
  * the future. A future can be passed to other chares in messages; awaiting
  * it suspends only the awaiting entry method.
  */
-import { Kind, beginMessage } from '../codec/envelope';
-import { decodeValue, encodeValue, registerExtension } from '../codec/values';
+import { registerExtension } from '../codec/values';
+import { FutureReply as Reply, readFutureValue, writeFutureValue } from '../codec/wire';
 import type { Reader } from '../codec/reader';
 import { RemoteError } from '../errors';
 import { runtime } from './context';
@@ -27,11 +27,6 @@ interface Slot {
 
 const open = new Map<number, Slot>();
 let nextId = 1;
-
-const enum Reply {
-  Value = 0,
-  Error = 1,
-}
 
 /**
  * A value of type `T` that will arrive later. Await it (it is thenable), or
@@ -111,10 +106,7 @@ function sendReply(pe: number, id: number, slot: number, reply: Reply, value: un
     deliver(id, slot, reply, value);
     return;
   }
-  const w = rt.scheduler.writer;
-  beginMessage(w, Kind.FutureValue, 0, reply, id);
-  w.i32(slot);
-  encodeValue(w, value, `value sent to a future of PE ${pe}`);
+  writeFutureValue(rt.scheduler.writer, reply, id, slot, value, `value sent to a future of PE ${pe}`);
   rt.scheduler.send(pe);
 }
 
@@ -126,10 +118,8 @@ function complete(id: number): void {
 
 /** Handler of Kind.FutureValue messages. */
 export function receiveFutureValue(r: Reader): void {
-  const reply = r.view.getUint16(r.base + 6, true) as Reply;
-  const id = r.view.getUint32(r.base + 8, true);
-  const slotIndex = r.i32();
-  deliver(id, slotIndex, reply, decodeValue(r));
+  const m = readFutureValue(r);
+  deliver(m.id, m.slot, m.reply, m.value);
 }
 
 /**

@@ -9,6 +9,7 @@ import { Future } from './future';
 import { fatal } from '../errors';
 import { runtime } from './context';
 import type { Reader } from '../codec/reader';
+import { readReplyTo } from '../codec/wire';
 import { profiling, recordMethod } from '../profiling/profile';
 import { METHOD_CHANNEL, deliverChannelData } from '../channels';
 import { guardOf, park, retryWaiting } from '../when';
@@ -24,7 +25,8 @@ export const SLOT_OF_MEMBER = -2;
 
 /** Reads the future a call replies to, and the slot of the reply in it. */
 export function readReplyFuture(r: Reader): [Future<unknown>, number] {
-  return [new Future(r.u32(), r.u32()), r.i32()];
+  const to = readReplyTo(r);
+  return [new Future(to.pe, to.id), to.slot];
 }
 
 /** Reads the future a call replies to; `memberSlot` fills SLOT_OF_MEMBER. */

@@ -11,10 +11,9 @@
  * (a late partial). PEs with no members learn that r exists from a hint
  * sent up the tree by a PE kept waiting, and a start broadcast from PE 0.
  */
-import { Flag, Kind, beginMessage } from '../codec/envelope';
 import type { Reader } from '../codec/reader';
 import type { Writer } from '../codec/writer';
-import { decodeValue, encodeValue } from '../codec/values';
+import { ReductionStep as Step, beginReduction, readBodyValue, readPartial, readPopulationChange, readReduction, writeBodyValue, writePartial, writePopulationChange } from '../codec/wire';
 import { runtime } from '../model/context';
 import { childrenOf, parentOf } from '../tree';
 import { fatal } from '../errors';
@@ -30,15 +29,6 @@ export const enum Stream {
   Balance = 2,
 }
 export const STREAMS = 3;
-
-const enum Step {
-  Partial = 0,
-  Late = 1,
-  Hint = 2,
-  Start = 3,
-  AllReduceResult = 4,
-  Population = 5,
-}
 
 /** A PE kept waiting on its children this long asks for the reduction to be announced. */
 const HINT_DELAY_MS = 2;
@@ -148,12 +138,10 @@ export class ReductionManager {
   // ------------------------------------------------------------ messages
 
   receive(r: Reader): void {
-    const step = r.view.getUint16(r.base + 6, true) as Step;
-    const stream = r.u8() as Stream;
-    const n = r.u32();
+    const { step, stream, reduction: n } = readReduction(r);
     switch (step) {
       case Step.Partial: {
-        const piece = readPartial(r);
+        const piece = readPartial(r) as Partial;
         const state = this.state(stream, n);
         this.merge(state, piece, stream, n);
         state.childrenIn++;
@@ -162,7 +150,7 @@ export class ReductionManager {
         return;
       }
       case Step.Late:
-        this.atRoot(stream, n, readPartial(r));
+        this.atRoot(stream, n, readPartial(r) as Partial);
         return;
       case Step.Hint:
         this.activate(stream, n);
@@ -173,7 +161,7 @@ export class ReductionManager {
         this.trySend(stream);
         return;
       case Step.AllReduceResult: {
-        const value = decodeValue(r);
+        const value = readBodyValue(r);
         const key = `${stream}:${n}`;
         const waiters = this.allReduceWaiters.get(key);
         this.allReduceWaiters.delete(key);
@@ -182,7 +170,7 @@ export class ReductionManager {
         return;
       }
       case Step.Population:
-        this.populationChanges.push([stream, n, r.i32()]);
+        this.populationChanges.push([stream, n, readPopulationChange(r)]);
         this.tryComplete(stream);
         return;
     }
@@ -196,7 +184,7 @@ export class ReductionManager {
       this.tryComplete(stream);
       return;
     }
-    this.begin(Step.Population, stream, from).i32(delta);
+    writePopulationChange(this.begin(Step.Population, stream, from), delta);
     rt.scheduler.send(0);
   }
 
@@ -337,7 +325,7 @@ export class ReductionManager {
     }
     if (destination === 'all') {
       const rt = runtime();
-      encodeValue(this.begin(Step.AllReduceResult, stream, r), value, `result of reduction ${r} of ${this.describe}`);
+      writeBodyValue(this.begin(Step.AllReduceResult, stream, r), value, `result of reduction ${r} of ${this.describe}`);
       rt.scheduler.broadcast();
     } else if (typeof destination === 'string') {
       this.systemHandler(destination, value, r);
@@ -348,38 +336,14 @@ export class ReductionManager {
 
   private begin(step: Step, stream: Stream, r: number): Writer {
     const w = runtime().scheduler.writer;
-    beginMessage(w, Kind.Reduction, Flag.System, step, this.collectionId);
-    w.u8(stream);
-    w.u32(r);
+    beginReduction(w, step, this.collectionId, stream, r);
     return w;
   }
 
   private sendPartial(step: Step, dest: number, stream: Stream, r: number, piece: Partial): void {
-    const w = this.begin(step, stream, r);
-    w.u32(piece.count);
-    w.str(piece.reducer ?? '');
-    const d = piece.destination;
-    w.u8(d === 'all' ? 2 : typeof d === 'string' ? 3 : d ? 1 : 0);
-    if (typeof d === 'string' && d !== 'all') w.str(d);
-    else if (d && d !== 'all') encodeValue(w, d, 'reduction target');
-    w.u8(piece.error !== undefined ? 2 : piece.hasAcc ? 1 : 0);
-    if (piece.error !== undefined) encodeValue(w, piece.error, 'reduction error');
-    else if (piece.hasAcc) encodeValue(w, piece.acc, `contribution to reduction ${r} of ${this.describe}`);
+    writePartial(this.begin(step, stream, r), piece, `contribution to reduction ${r} of ${this.describe}`);
     runtime().scheduler.send(dest);
   }
-}
-
-function readPartial(r: Reader): Partial {
-  const count = r.u32();
-  const reducer = r.str() || undefined;
-  const kind = r.u8();
-  const destination: Destination | undefined =
-    kind === 2 ? 'all' : kind === 3 ? (r.str() as `@${string}`) : kind === 1 ? (decodeValue(r) as ReductionTarget) : undefined;
-  const has = r.u8();
-  const piece: Partial = { count, reducer, destination, hasAcc: has === 1 };
-  if (has === 2) piece.error = decodeValue(r);
-  else if (has === 1) piece.acc = decodeValue(r);
-  return piece;
 }
 
 function bump(histogram: Map<number, number>, key: number, delta: number): void {

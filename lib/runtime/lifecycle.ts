@@ -6,7 +6,7 @@
  * PEs finalize MPI and exit with the code.
  */
 import { mpi } from '../transport/binding';
-import { Flag, Kind, beginMessage } from '../codec/envelope';
+import { ExitStep, Kind, readExit, readProfile, writeExit, writeProfile } from '../codec/wire';
 import type { Reader } from '../codec/reader';
 import { Scheduler } from '../scheduler/scheduler';
 import { fatal, writeAll } from '../errors';
@@ -18,14 +18,7 @@ import { receiveQuiescence } from '../quiescence';
 import { receiveSection } from '../sections/sections';
 import { writeFileSync } from 'fs';
 import { availableParallelism } from 'os';
-import { decodeValue, encodeValue } from '../codec/values';
 import { configureProfiling, formatStats, peStats, profileOptions, traceEvents, traceFile, type PeStats, type ProfileOptions, type TraceEvent } from '../profiling/profile';
-
-const enum ExitStep {
-  Request = 0,
-  Exit = 1,
-  Done = 2,
-}
 
 let exiting = false;
 let exitCode = 0;
@@ -60,7 +53,7 @@ export function startRuntime(profile: ProfileOptions, onStarted: () => void): vo
   scheduler.on(Kind.Reduction, receiveReduction);
   scheduler.on(Kind.ArrayControl, receiveControl);
   scheduler.on(Kind.Section, receiveSection);
-  scheduler.on(Kind.Profile, (r) => profiles.push(decodeValue(r) as { stats: PeStats; events: TraceEvent[] }));
+  scheduler.on(Kind.Profile, (r) => profiles.push(readProfile(r) as { stats: PeStats; events: TraceEvent[] }));
   routeStdoutToPe0(runtime());
   onStarted();
   mpi.Barrier(); // every PE is ready before main runs anywhere
@@ -70,7 +63,7 @@ export function startRuntime(profile: ProfileOptions, onStarted: () => void): vo
 /** Ends the job with `code`, from any PE. */
 export function requestExit(code: number): void {
   const rt = runtime('charm.exit');
-  beginMessage(rt.scheduler.writer, Kind.Exit, Flag.System, rt.myPe === 0 ? ExitStep.Exit : ExitStep.Request, code);
+  writeExit(rt.scheduler.writer, rt.myPe === 0 ? ExitStep.Exit : ExitStep.Request, code);
   if (rt.myPe === 0) {
     if (!exiting) rt.scheduler.broadcast();
     exiting = true;
@@ -88,8 +81,7 @@ export function abortJob(message: string): never {
 
 function receiveExit(r: Reader): void {
   const rt = runtime();
-  const step = r.view.getUint16(r.base + 6, true) as ExitStep;
-  const code = r.view.getUint32(r.base + 8, true);
+  const { step, code } = readExit(r);
   if (step === ExitStep.Request) {
     requestExit(code);
   } else if (step === ExitStep.Exit) {
@@ -100,12 +92,10 @@ function receiveExit(r: Reader): void {
     flushStdout();
     const profile = profileOptions();
     if (profile.stats || profile.trace) {
-      const w = rt.scheduler.writer;
-      beginMessage(w, Kind.Profile, Flag.System, 0, 0);
-      encodeValue(w, { stats: peStats(rt.scheduler.counters), events: profile.trace ? traceEvents() : [] }, 'profile');
+      writeProfile(rt.scheduler.writer, { stats: peStats(rt.scheduler.counters), events: profile.trace ? traceEvents() : [] });
       rt.scheduler.send(0);
     }
-    beginMessage(rt.scheduler.writer, Kind.Exit, Flag.System, ExitStep.Done, code);
+    writeExit(rt.scheduler.writer, ExitStep.Done, code);
     rt.scheduler.send(0);
     if (rt.myPe !== 0) finish(rt.scheduler);
   } else if (++acknowledged === rt.numPes) {

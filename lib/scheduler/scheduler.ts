@@ -7,7 +7,7 @@
 import { mpi } from '../transport/binding';
 import { Reader } from '../codec/reader';
 import { Writer } from '../codec/writer';
-import { Flag, Kind, bodyStart } from '../codec/envelope';
+import { Flag, Kind, bodyStart, flagsOf, isCounted, kindOf, rootOf, setRoot, traceIdOf } from '../codec/wire';
 import { profiling, recordIdle, recordReceive } from '../profiling/profile';
 import { childrenOf } from '../tree';
 import { resumption } from '../model/future';
@@ -101,7 +101,7 @@ export class Scheduler {
   }
 
   /** Sends the message in `writer` (already begun and filled) to `dest`. */
-  send(dest: number, flags: number = this.writer.view.getUint8(5)): void {
+  send(dest: number, flags: number = flagsOf(this.writer.buf)): void {
     const w = this.writer;
     const inlineLength = w.finish();
     const total = inlineLength + w.segmentBytes;
@@ -150,8 +150,8 @@ export class Scheduler {
 
   /** Sends a whole message (owned by the caller no longer) to every PE, rooted here. */
   broadcastMessage(whole: Uint8Array): void {
-    new DataView(whole.buffer, whole.byteOffset, whole.byteLength).setInt32(12, this.myPe, true);
-    if (!(whole[5] & Flag.System)) this.counters.created += this.numPes;
+    setRoot(whole, this.myPe);
+    if (isCounted(whole)) this.counters.created += this.numPes;
     this.forward(whole, this.myPe);
     this.local.push(whole);
     this.wake();
@@ -159,7 +159,7 @@ export class Scheduler {
 
   /** Sends a whole message as it is (forwarding an array call). */
   sendMessage(dest: number, whole: Uint8Array): void {
-    if (!(whole[5] & Flag.System)) this.counters.created++;
+    if (isCounted(whole)) this.counters.created++;
     if (dest === this.myPe) {
       this.local.push(whole);
       this.wake();
@@ -187,7 +187,7 @@ export class Scheduler {
    */
   deliverHeld(messages: readonly Uint8Array[]): void {
     for (const message of messages) {
-      if (!(message[5] & Flag.System)) this.counters.processed--;
+      if (isCounted(message)) this.counters.processed--;
       const own = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
       // A reader of its own: this runs inside the handler of another message.
       this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, this.myPe, new Reader());
@@ -338,17 +338,17 @@ export class Scheduler {
   }
 
   private dispatch(buf: Buffer, view: DataView, base: number, length: number, owned: boolean, source: number, r = this.reader): void {
-    const root = view.getInt32(base + 12, true);
+    const root = rootOf(buf, base);
     if (root >= 0 && source !== this.myPe) {
       // The arena is overwritten by the next drain, so a send that may still read it gets a copy.
       const message = owned ? buf.subarray(base, base + length) : Uint8Array.prototype.slice.call(buf, base, base + length);
       this.forward(message, root);
     }
-    const kind = buf[base + 4];
-    const flags = buf[base + 5];
+    const kind = kindOf(buf, base);
+    const flags = flagsOf(buf, base);
     r.reset(buf, view, base, length, owned, source);
     r.pos = bodyStart(buf, base);
-    if (flags & Flag.Traced && profiling.tracing) recordReceive(view.getFloat64(base + 16, true));
+    if (flags & Flag.Traced && profiling.tracing) recordReceive(traceIdOf(view, base));
     if (!(flags & Flag.System)) this.counters.processed++;
     const handler = this.handlers[kind];
     if (!handler) throw new Error(`charmts: PE ${this.myPe} received a message of unknown kind ${kind}`);

@@ -7,9 +7,9 @@
  * `this.contribute(data, reducer, target, section)`: contributions are
  * combined on PE 0, in member order, once every member has contributed.
  */
-import { Kind, beginMessage } from '../codec/envelope';
 import type { Reader } from '../codec/reader';
-import { decodeArgs, decodeValue, encodeArgs, encodeValue, registerExtension } from '../codec/values';
+import { decodeValue, encodeValue, registerExtension } from '../codec/values';
+import { SectionOp as Op, methodOf, readSectionCall, readSectionContribution, targetOf, writeSectionCall, writeSectionContribution } from '../codec/wire';
 import { runtime } from '../model/context';
 import { Future } from '../model/future';
 import { CallMode, isProxy, makeProxy, type CallTarget, type CollectionRef, type CompletionCalls, type GatherCalls, type IndexOf, type SendCalls } from '../model/proxy';
@@ -51,11 +51,6 @@ export type Selection<T> =
       step?: number;
     };
 
-const enum Op {
-  Call = 0,
-  Contribution = 1,
-}
-
 interface SectionData {
   id: number;
   collection: CallTarget;
@@ -87,6 +82,7 @@ function proxyOf<T>(data: SectionData): Section<T> {
   Object.defineProperties(proxy, {
     members: { value: data.members.slice(), enumerable: true },
     __section: { value: data },
+    __contribute: { value: (chare: Chare<never>, d: unknown, reducer: Reducer, target: ReductionTarget) => contributeToSection(chare, proxy, d, reducer, target) },
     split: {
       value: (parts: number | ((index: ChareIndex) => boolean)) => {
         if (typeof parts === 'function') {
@@ -126,32 +122,24 @@ function multicast(data: SectionData, method: number, args: unknown[], mode: Cal
   });
   const future = mode === CallMode.Send ? undefined : Future.create(data.members.length, mode === CallMode.Completion ? 'count' : 'slots');
   const pes = [...byPe.keys()].sort((a, b) => a - b);
-  const w = runtime().scheduler.writer;
-  beginMessage(w, Kind.Section, 0, Op.Call, data.id);
-  encodeValue(w, data.collection, 'section collection');
-  w.u16(method);
-  w.u8(mode);
-  encodeValue(w, future ? [future.pe, future.id] : null, 'reply');
-  encodeValue(w, pes.map((pe) => [pe, byPe.get(pe)!]), 'section members');
-  encodeArgs(w, args);
+  const targets = pes.map((pe): [number, [number, unknown][]] => [pe, byPe.get(pe)!]);
+  writeSectionCall(runtime().scheduler.writer, data.id, { collection: data.collection, method, mode, reply: future ? [future.pe, future.id] : null, targets, args });
   runtime().scheduler.send(pes[0]);
   return future;
 }
 
 /** Handler of Kind.Section messages. */
 export function receiveSection(r: Reader): void {
-  const op = r.view.getUint16(r.base + 6, true) as Op;
-  if (op === Op.Contribution) {
+  if (methodOf(r.buf, r.base) === Op.Contribution) {
     collect(r);
     return;
   }
   const message = r.copyMessage();
-  const collection = decodeValue(r) as CallTarget;
-  const method = r.u16();
-  const mode = r.u8() as CallMode;
-  const reply = decodeValue(r) as [number, number] | null;
-  const targets = decodeValue(r) as [number, [number, ChareIndex][]][];
-  const args = decodeArgs(r);
+  const call = readSectionCall(r);
+  const collection = call.collection as CallTarget;
+  const { method, reply, args } = call;
+  const mode = call.mode as CallMode;
+  const targets = call.targets as [number, [number, ChareIndex][]][];
   const rt = runtime();
   const position = targets.findIndex(([pe]) => pe === rt.myPe);
   for (const child of childrenOf(position, 0, targets.length)) rt.scheduler.sendMessage(targets[child][0], message);
@@ -169,7 +157,7 @@ export function receiveSection(r: Reader): void {
 const pending = new Map<string, { expected: number; pieces: [number, unknown][]; reducer: string; target: ReductionTarget }>();
 
 /** A member's contribution to the next reduction of `section`. */
-export function contributeToSection(chare: Chare<never>, section: unknown, data: unknown, reducer: Reducer, target: ReductionTarget): void {
+function contributeToSection(chare: Chare<never>, section: unknown, data: unknown, reducer: Reducer, target: ReductionTarget): void {
   const s = (section as { __section?: SectionData } | null)?.__section;
   const where = `${memberOf(chare).services.ref.info.name}${JSON.stringify(chare.thisIndex)}.contribute`;
   if (!s) throw new TypeError(`${where}: the fourth argument must be a section`);
@@ -178,25 +166,15 @@ export function contributeToSection(chare: Chare<never>, section: unknown, data:
   if (slot < 0 || s.collection.__ref.id !== memberOf(chare).services.ref.id) throw new Error(`${where}: this chare is not a member of the section`);
   const state = memberOf(chare);
   const number = (state.sections[s.id] = (state.sections[s.id] ?? -1) + 1);
-  const w = runtime().scheduler.writer;
-  beginMessage(w, Kind.Section, 0, Op.Contribution, s.id);
-  w.u32(number);
-  w.u32(s.members.length);
-  w.u32(slot);
-  w.str(reducer.name);
-  encodeValue(w, target, 'reduction target');
-  encodeValue(w, data, `contribution to a section of ${s.collection.__ref.info.name}`);
+  const contribution = { number, expected: s.members.length, slot, reducer: reducer.name, target, data };
+  writeSectionContribution(runtime().scheduler.writer, s.id, contribution, `contribution to a section of ${s.collection.__ref.info.name}`);
   runtime().scheduler.send(0);
 }
 
 function collect(r: Reader): void {
-  const id = r.view.getUint32(r.base + 8, true);
-  const number = r.u32();
-  const expected = r.u32();
-  const slot = r.u32();
-  const reducer = r.str();
-  const target = decodeValue(r) as ReductionTarget;
-  const data = decodeValue(r);
+  const id = targetOf(r.buf, r.base);
+  const { number, expected, slot, reducer, target: to, data } = readSectionContribution(r);
+  const target = to as ReductionTarget;
   const key = `${id}:${number}`;
   let state = pending.get(key);
   if (!state) pending.set(key, (state = { expected, pieces: [], reducer, target }));

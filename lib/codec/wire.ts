@@ -1,0 +1,645 @@
+/**
+ * The wire format: the one place where the bytes of every message are laid
+ * out. Every message is a fixed binary header followed by a body whose
+ * layout depends on the header's kind (and, for kinds with several
+ * operations, on its `method` field). Modules write and read messages only
+ * through the functions here; docs/internals.md walks through each kind and
+ * the message sequences of the protocols built on them.
+ *
+ * Header (16 bytes, little-endian):
+ *
+ *   0  u32  inline length   bytes before the out-of-line segments (Writer.finish)
+ *   4  u8   kind            which handler receives the message (Kind)
+ *   5  u8   flags           Flag bits
+ *   6  u16  method          entry-method id, or the kind's operation
+ *   8  u32  target          collection id, future id, wave number, exit code ...
+ *   12 i32  root            PE a tree broadcast started from, or -1
+ *
+ * With Flag.Traced a float64 trace-arrow id follows the header. Values in
+ * bodies are encoded by lib/codec/values.ts (a tag byte, then the value);
+ * typed arrays of 4 KiB and more travel as 8-byte aligned segments after
+ * the inline part.
+ */
+import type { Reader } from './reader';
+import type { Writer } from './writer';
+import { decodeArgs, decodeValue, encodeArgs, encodeValue, SerializationError } from './values';
+import { profiling, recordSend } from '../profiling/profile';
+
+export const HEADER_BYTES = 16;
+
+/** Message kinds; each has exactly one handler, registered at start-up (lib/runtime/lifecycle.ts). */
+export const enum Kind {
+  Call = 0,
+  FutureValue,
+  Create,
+  Exit,
+  Print,
+  Quiescence,
+  Reduction,
+  ArrayControl,
+  Profile,
+  Section,
+  Count, // number of kinds
+}
+
+export const enum Flag {
+  /** Runtime bookkeeping: not counted by quiescence detection. */
+  System = 1,
+  /** The call wants its result (or completion) sent to a future. */
+  Reply = 2,
+  /** The call targets one array element identified by an index in the body. */
+  Indexed = 4,
+  /** The reply carries no value, only completion. */
+  CompletionOnly = 8,
+  /** Tracing: a float64 arrow id follows the header. */
+  Traced = 16,
+}
+
+// ================================================================ header
+
+/** Starts a message in `w`: the header (and trace word), body to follow. */
+export function beginMessage(w: Writer, kind: Kind, flags: number, method: number, target: number, root = -1): void {
+  w.reset();
+  w.ensure(HEADER_BYTES);
+  const v = w.view;
+  v.setUint8(4, kind);
+  v.setUint8(5, profiling.tracing ? flags | Flag.Traced : flags);
+  v.setUint16(6, method, true);
+  v.setUint32(8, target, true);
+  v.setInt32(12, root, true);
+  w.pos = HEADER_BYTES;
+  if (profiling.tracing) w.f64(recordSend());
+}
+
+/** The inline length: the bytes before the message's out-of-line segments. */
+export const inlineLengthOf = (view: DataView, base: number): number => view.getUint32(base, true);
+export const setInlineLength = (view: DataView, length: number): void => view.setUint32(0, length, true);
+
+// Header fields of the message starting at `base` in `buf`. Plain byte
+// arithmetic: these run on held copies as well as on the receive arena.
+export const kindOf = (buf: Uint8Array, base = 0): Kind => buf[base + 4];
+export const flagsOf = (buf: Uint8Array, base = 0): number => buf[base + 5];
+export const methodOf = (buf: Uint8Array, base = 0): number => buf[base + 6] | (buf[base + 7] << 8);
+export const targetOf = (buf: Uint8Array, base = 0): number =>
+  (buf[base + 8] | (buf[base + 9] << 8) | (buf[base + 10] << 16) | (buf[base + 11] << 24)) >>> 0;
+export const rootOf = (buf: Uint8Array, base = 0): number =>
+  buf[base + 12] | (buf[base + 13] << 8) | (buf[base + 14] << 16) | (buf[base + 15] << 24);
+/** True when quiescence detection counts the message. */
+export const isCounted = (buf: Uint8Array, base = 0): boolean => (buf[base + 5] & Flag.System) === 0;
+
+/** Marks a whole message as a tree broadcast rooted at `pe`. */
+export function setRoot(message: Uint8Array, pe: number): void {
+  message[12] = pe & 0xff;
+  message[13] = (pe >> 8) & 0xff;
+  message[14] = (pe >> 16) & 0xff;
+  message[15] = (pe >> 24) & 0xff;
+}
+
+/** The trace-arrow id of a Traced message. */
+export const traceIdOf = (view: DataView, base: number): number => view.getFloat64(base + HEADER_BYTES, true);
+
+/** Where the body of the message at `base` starts (after the header and any trace word). */
+export function bodyStart(buf: Uint8Array, base: number): number {
+  return base + HEADER_BYTES + (buf[base + 5] & Flag.Traced ? 8 : 0);
+}
+
+// ================================================================ Kind.Call
+//
+// method = entry-method id (or a pseudo method, see localArray.ts), target = collection id.
+//   group member, singleton:  args [reply]
+//   array element (Indexed):  index, u32 origin PE, u8 hops, args [reply]
+//   array broadcast:          u32 broadcast number, u32 reply number, args [reply]
+// reply (Flag.Reply): u32 future PE, u32 future id, i32 slot (-1, or -2 = the member's own slot)
+
+/** Begins a call of entry method `method` on collection `collection`. */
+export function beginCall(w: Writer, flags: number, method: number, collection: number): void {
+  beginMessage(w, Kind.Call, flags, method, collection);
+}
+
+/** Encodes call arguments; a serialization error is rethrown naming the call (`where` is built only then). */
+export function writeArgs(w: Writer, args: readonly unknown[], where: () => string): void {
+  try {
+    encodeArgs(w, args);
+  } catch (error) {
+    if (error instanceof SerializationError) throw new SerializationError(`${where()}: ${error.path}`, error.reason);
+    throw error;
+  }
+}
+
+export { decodeArgs as readArgs };
+
+/** Where an array call is going: the element's index, the PE that sent it, the hops so far. */
+export interface ElementRoute {
+  index: unknown;
+  origin: number;
+  /** Offset of the hop count from the start of the message (to bump it when forwarding). */
+  hopsAt: number;
+  hops: number;
+}
+
+export function writeElementRoute(w: Writer, index: unknown, origin: number): void {
+  encodeValue(w, index, 'index');
+  w.u32(origin);
+  w.u8(0);
+}
+
+export function readElementRoute(r: Reader): ElementRoute {
+  const index = decodeValue(r);
+  const origin = r.u32();
+  const hopsAt = r.pos - r.base;
+  return { index, origin, hopsAt, hops: r.u8() };
+}
+
+/** Sets the hop count of a copied element call before it is forwarded. */
+export function setHops(message: Uint8Array, route: ElementRoute, hops: number): void {
+  message[route.hopsAt] = Math.min(hops, 255);
+}
+
+/** An array broadcast before PE 0 has numbered it. */
+export function writeBroadcastNumbers(w: Writer): number {
+  const at = w.pos;
+  w.u32(0);
+  w.u32(0xffffffff);
+  return at;
+}
+
+/** Broadcast number (0: not numbered yet, a request to PE 0) and reply number of an array broadcast. */
+export function readBroadcastNumbers(r: Reader): { numbersAt: number; seq: number; replyNumber: number } {
+  const numbersAt = r.pos - r.base;
+  return { numbersAt, seq: r.u32(), replyNumber: r.u32() };
+}
+
+/** PE 0 numbers a copied broadcast request. */
+export function setBroadcastNumbers(message: Uint8Array, numbersAt: number, seq: number, replyNumber: number): void {
+  const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
+  view.setUint32(numbersAt, seq, true);
+  view.setUint32(numbersAt + 4, replyNumber, true);
+}
+
+/** Where a call's result goes: a future and the slot of the result in it. */
+export interface ReplyTo {
+  pe: number;
+  id: number;
+  /** -1: the future's only value; -2: the replying member's own slot; else a slot. */
+  slot: number;
+}
+
+export function writeReplyTo(w: Writer, pe: number, id: number, slot: number): void {
+  w.u32(pe);
+  w.u32(id);
+  w.i32(slot);
+}
+
+export function readReplyTo(r: Reader): ReplyTo {
+  return { pe: r.u32(), id: r.u32(), slot: r.i32() };
+}
+
+// ================================================================ Kind.FutureValue
+//
+// method = FutureReply, target = future id; body: i32 slot, value
+
+export const enum FutureReply {
+  Value = 0,
+  Error = 1,
+}
+
+export function writeFutureValue(w: Writer, reply: FutureReply, futureId: number, slot: number, value: unknown, where: string): void {
+  beginMessage(w, Kind.FutureValue, 0, reply, futureId);
+  w.i32(slot);
+  encodeValue(w, value, where);
+}
+
+export function readFutureValue(r: Reader): { reply: FutureReply; id: number; slot: number; value: unknown } {
+  return { reply: methodOf(r.buf, r.base), id: targetOf(r.buf, r.base), slot: r.i32(), value: decodeValue(r) };
+}
+
+// ================================================================ Kind.Create
+//
+// method = collection kind, target = collection id; body: class name, constructor args, then
+//   singleton: u32 PE;   group: nothing;   array: the array's shape (ArrayShape)
+
+export function beginCreate(w: Writer, collectionKind: number, id: number, className: string, args: readonly unknown[]): void {
+  beginMessage(w, Kind.Create, 0, collectionKind, id);
+  w.str(className);
+  writeArgs(w, args, () => `${className} constructor`);
+}
+
+export function readCreate(r: Reader): { collectionKind: number; id: number; className: string; args: unknown[] } {
+  return { collectionKind: methodOf(r.buf, r.base), id: targetOf(r.buf, r.base), className: r.str(), args: decodeArgs(r) };
+}
+
+/** Where a singleton lives (in its Create message and its proxies). */
+export const writeSingletonPe = (w: Writer, pe: number): void => w.u32(pe);
+export const readSingletonPe = (r: Reader): number => r.u32();
+
+/** What identifies an array beyond its id and class (in Create messages and array proxies). */
+export interface ArrayShape {
+  ndims: number;
+  extents: readonly number[] | undefined;
+  map: string;
+  balancer: string;
+}
+
+export function writeArrayShape(w: Writer, shape: ArrayShape): void {
+  w.u8(shape.ndims);
+  encodeValue(w, shape.extents, 'extents');
+  w.str(shape.map);
+  w.str(shape.balancer);
+}
+
+export function readArrayShape(r: Reader): ArrayShape {
+  const ndims = r.u8();
+  const extents = decodeValue(r) as number[] | undefined;
+  return { ndims, extents, map: r.str(), balancer: r.str() };
+}
+
+// ================================================================ Kind.Exit
+//
+// method = ExitStep, target = exit code; no body.
+
+export const enum ExitStep {
+  /** To PE 0: please end the job. */
+  Request = 0,
+  /** From PE 0 down the tree: end now. */
+  Exit = 1,
+  /** To PE 0: this PE has flushed and is leaving. */
+  Done = 2,
+}
+
+export function writeExit(w: Writer, step: ExitStep, code: number): void {
+  beginMessage(w, Kind.Exit, Flag.System, step, code);
+}
+
+export function readExit(r: Reader): { step: ExitStep; code: number } {
+  return { step: methodOf(r.buf, r.base), code: targetOf(r.buf, r.base) };
+}
+
+// ================================================================ Kind.Print
+//
+// body: the text (whole lines) a PE printed.
+
+export function writePrint(w: Writer, text: string): void {
+  beginMessage(w, Kind.Print, Flag.System, 0, 0);
+  w.str(text);
+}
+
+export const readPrint = (r: Reader): string => r.str();
+
+// ================================================================ Kind.Profile
+//
+// body: one value, what a PE measured (sent to PE 0 at exit).
+
+export function writeProfile(w: Writer, profile: unknown): void {
+  beginMessage(w, Kind.Profile, Flag.System, 0, 0);
+  encodeValue(w, profile, 'profile');
+}
+
+export const readProfile = (r: Reader): unknown => decodeValue(r);
+
+// ================================================================ Kind.Quiescence
+//
+// method = QdStep, target = wave number (Request: 0)
+//   Request: the future to fulfil;  Wave: nothing;  Report: f64 created, f64 processed
+
+export const enum QdStep {
+  Request = 0,
+  Wave = 1,
+  Report = 2,
+}
+
+export function writeQdRequest(w: Writer, future: unknown): void {
+  beginMessage(w, Kind.Quiescence, Flag.System, QdStep.Request, 0);
+  encodeValue(w, future, 'quiescence future');
+}
+
+export function writeQdWave(w: Writer, wave: number): void {
+  beginMessage(w, Kind.Quiescence, Flag.System, QdStep.Wave, wave);
+}
+
+export function writeQdReport(w: Writer, wave: number, created: number, processed: number): void {
+  beginMessage(w, Kind.Quiescence, Flag.System, QdStep.Report, wave);
+  w.f64(created);
+  w.f64(processed);
+}
+
+export function readQd(r: Reader): { step: QdStep; wave: number } {
+  return { step: methodOf(r.buf, r.base), wave: targetOf(r.buf, r.base) };
+}
+
+export const readQdFuture = (r: Reader): unknown => decodeValue(r);
+
+export function readQdCounts(r: Reader): { created: number; processed: number } {
+  return { created: r.f64(), processed: r.f64() };
+}
+
+// ================================================================ Kind.Reduction
+//
+// method = ReductionStep, target = collection id; body: u8 stream, u32 reduction number, then
+//   Partial, Late:    u32 count, reducer name, u8 destination kind (0 none, 1 target value,
+//                     2 every contributor, 3 runtime step name), destination,
+//                     u8 payload (0 none, 1 value, 2 error), payload
+//   Hint, Start:      nothing
+//   AllReduceResult:  the result
+//   Population:       i32 change of the number of members
+
+export const enum ReductionStep {
+  /** Up the tree: a PE's partial result. */
+  Partial = 0,
+  /** Straight to PE 0: a contribution for a reduction this PE already reported. */
+  Late = 1,
+  /** Up the tree: a PE is waiting for reduction r; please announce it. */
+  Hint = 2,
+  /** From PE 0 down the tree: reduction r exists. */
+  Start = 3,
+  /** From PE 0 down the tree: the result, for every contributor. */
+  AllReduceResult = 4,
+  /** To PE 0: members join or leave from reduction r on. */
+  Population = 5,
+}
+
+/** A partial result as it travels: `destination` is a target value, 'all' or a runtime step name. */
+export interface WirePartial {
+  count: number;
+  reducer?: string;
+  destination?: unknown;
+  hasAcc: boolean;
+  acc?: unknown;
+  error?: unknown;
+}
+
+export function beginReduction(w: Writer, step: ReductionStep, collection: number, stream: number, reduction: number): void {
+  beginMessage(w, Kind.Reduction, Flag.System, step, collection);
+  w.u8(stream);
+  w.u32(reduction);
+}
+
+export function readReduction(r: Reader): { step: ReductionStep; stream: number; reduction: number } {
+  return { step: methodOf(r.buf, r.base), stream: r.u8(), reduction: r.u32() };
+}
+
+export function writePartial(w: Writer, piece: WirePartial, where: string): void {
+  w.u32(piece.count);
+  w.str(piece.reducer ?? '');
+  const d = piece.destination;
+  w.u8(d === 'all' ? 2 : typeof d === 'string' ? 3 : d ? 1 : 0);
+  if (typeof d === 'string' && d !== 'all') w.str(d);
+  else if (d && d !== 'all') encodeValue(w, d, 'reduction target');
+  w.u8(piece.error !== undefined ? 2 : piece.hasAcc ? 1 : 0);
+  if (piece.error !== undefined) encodeValue(w, piece.error, 'reduction error');
+  else if (piece.hasAcc) encodeValue(w, piece.acc, where);
+}
+
+export function readPartial(r: Reader): WirePartial {
+  const count = r.u32();
+  const reducer = r.str() || undefined;
+  const kind = r.u8();
+  const destination = kind === 2 ? 'all' : kind === 3 ? r.str() : kind === 1 ? decodeValue(r) : undefined;
+  const has = r.u8();
+  const piece: WirePartial = { count, reducer, destination, hasAcc: has === 1 };
+  if (has === 2) piece.error = decodeValue(r);
+  else if (has === 1) piece.acc = decodeValue(r);
+  return piece;
+}
+
+export const writePopulationChange = (w: Writer, delta: number): void => w.i32(delta);
+export const readPopulationChange = (r: Reader): number => r.i32();
+
+// ================================================================ Kind.ArrayControl
+//
+// method = ArrayControl operation, target = array id. Bodies:
+//   InsertRequest (to PE 0):      index, i32 PE asked for (-1: the map's), u32 requesting PE, args
+//   Insert (PE 0 to the home):    index, i32 PE, u32 requesting PE, first reduction numbers, u32 broadcasts so far, args
+//   CreateElement (home to PE):   index, u32 epoch, first reduction numbers, u32 broadcasts so far, args
+//   Created (to PE 0):            nothing
+//   DoneInserting (to PE 0):      the future to complete
+//   Migrate (to the new PE):      the travelling element (MigrantState)
+//   LocationUpdate:               index, i32 PE, u32 epoch, u8 deleted
+//   Deleted (to the home):        index, u32 epoch, the future to complete
+//   Undeliverable (to the caller): the error message
+//   BalanceDecision (broadcast):  u32 reduction number of the step, the moves
+//   Resume (broadcast):           nothing
+
+export const enum ArrayControl {
+  InsertRequest = 0,
+  Insert,
+  CreateElement,
+  Created,
+  DoneInserting,
+  Migrate,
+  LocationUpdate,
+  Deleted,
+  Undeliverable,
+  BalanceDecision,
+  Resume,
+}
+
+/** Begins an array control message (counted by quiescence detection unless flagged System). */
+export function beginControl(w: Writer, arrayId: number, op: ArrayControl, flags = 0): void {
+  beginMessage(w, Kind.ArrayControl, flags, op, arrayId);
+}
+
+export const controlOf = (r: Reader): ArrayControl => methodOf(r.buf, r.base);
+
+/** An insertion as it travels from the requester through PE 0 and the home to its PE. */
+export interface Insertion {
+  index: unknown;
+  /** PE to create it on (-1 in a request: where the map puts it). */
+  pe: number;
+  requester: number;
+  args: unknown[];
+}
+
+export function writeInsertRequest(w: Writer, ins: Insertion, where: () => string): void {
+  encodeValue(w, ins.index, 'index');
+  w.i32(ins.pe);
+  w.u32(ins.requester);
+  writeArgs(w, ins.args, where);
+}
+
+export function readInsertRequest(r: Reader): Insertion {
+  return { index: decodeValue(r), pe: r.i32(), requester: r.u32(), args: decodeArgs(r) };
+}
+
+/** What PE 0 decides for an insertion: the reductions and broadcasts the element takes part in. */
+export interface Membership {
+  /** First reduction number per stream. */
+  first: number[];
+  /** Broadcasts numbered before the element exists (it does not run them). */
+  broadcasts: number;
+}
+
+export function writeInsert(w: Writer, ins: Insertion, m: Membership): void {
+  encodeValue(w, ins.index, 'index');
+  w.i32(ins.pe);
+  w.u32(ins.requester);
+  encodeValue(w, m.first, 'reduction numbers');
+  w.u32(m.broadcasts);
+  encodeArgs(w, ins.args);
+}
+
+export function readInsert(r: Reader): Insertion & Membership {
+  const index = decodeValue(r);
+  const pe = r.i32();
+  const requester = r.u32();
+  const first = decodeValue(r) as number[];
+  const broadcasts = r.u32();
+  return { index, pe, requester, first, broadcasts, args: decodeArgs(r) };
+}
+
+export function writeCreateElement(w: Writer, index: unknown, epoch: number, m: Membership, args: readonly unknown[]): void {
+  encodeValue(w, index, 'index');
+  w.u32(epoch);
+  encodeValue(w, m.first, 'reduction numbers');
+  w.u32(m.broadcasts);
+  encodeArgs(w, args);
+}
+
+export function readCreateElement(r: Reader): { index: unknown; epoch: number; args: unknown[] } & Membership {
+  const index = decodeValue(r);
+  const epoch = r.u32();
+  const first = decodeValue(r) as number[];
+  const broadcasts = r.u32();
+  return { index, epoch, first, broadcasts, args: decodeArgs(r) };
+}
+
+/** An element on its way to another PE: its identity, the runtime's bookkeeping and its own state. */
+export interface MigrantState {
+  index: unknown;
+  epoch: number;
+  /** Last broadcast it ran. */
+  bcastSeq: number;
+  /** Moving as part of a load-balancing step. */
+  balancing: boolean;
+  /** Milliseconds of work measured since the last balancing step. */
+  load: number;
+  /** Next reduction number per section id. */
+  sections: Record<number, number>;
+  /** Next reduction number per stream. */
+  next: number[];
+  /** What the element's pack() returned (or its fields). */
+  packed: unknown;
+}
+
+export function writeMigrant(w: Writer, m: MigrantState, describe: string): void {
+  encodeValue(w, m.index, 'index');
+  w.u32(m.epoch);
+  w.u32(m.bcastSeq);
+  w.u8(m.balancing ? 1 : 0);
+  w.f64(m.load);
+  encodeValue(w, m.sections, 'section reduction numbers');
+  encodeValue(w, m.next, 'reduction numbers');
+  encodeValue(w, m.packed, `state of ${describe}`);
+}
+
+export function readMigrant(r: Reader): MigrantState {
+  return {
+    index: decodeValue(r),
+    epoch: r.u32(),
+    bcastSeq: r.u32(),
+    balancing: r.u8() === 1,
+    load: r.f64(),
+    sections: decodeValue(r) as Record<number, number>,
+    next: decodeValue(r) as number[],
+    packed: decodeValue(r),
+  };
+}
+
+/** A location record: where an element is (or that it was deleted), with its epoch. */
+export function writeLocation(w: Writer, index: unknown, pe: number, epoch: number, deleted: boolean): void {
+  encodeValue(w, index, 'index');
+  w.i32(pe);
+  w.u32(epoch);
+  w.u8(deleted ? 1 : 0);
+}
+
+export function readLocation(r: Reader): { index: unknown; pe: number; epoch: number; deleted: boolean } {
+  return { index: decodeValue(r), pe: r.i32(), epoch: r.u32(), deleted: r.u8() === 1 };
+}
+
+export function writeDeleted(w: Writer, index: unknown, epoch: number, done: unknown): void {
+  encodeValue(w, index, 'index');
+  w.u32(epoch);
+  encodeValue(w, done, 'future');
+}
+
+export function readDeleted(r: Reader): { index: unknown; epoch: number; done: unknown } {
+  return { index: decodeValue(r), epoch: r.u32(), done: decodeValue(r) };
+}
+
+export function writeBalanceDecision(w: Writer, reduction: number, moves: unknown): void {
+  w.u32(reduction);
+  encodeValue(w, moves, 'load-balancing moves');
+}
+
+export function readBalanceDecision(r: Reader): { reduction: number; moves: unknown } {
+  return { reduction: r.u32(), moves: decodeValue(r) };
+}
+
+/** One value as a whole body (DoneInserting's future, Undeliverable's message). */
+export const writeBodyValue = (w: Writer, value: unknown, where: string): void => encodeValue(w, value, where);
+export const readBodyValue = (r: Reader): unknown => decodeValue(r);
+
+// ================================================================ Kind.Section
+//
+// method = SectionOp, target = section id.
+//   Call:          the collection proxy, u16 method, u8 call mode, reply ([pe, future id] or null),
+//                  the members by PE ([pe, [slot, index][]][], sorted by PE), args
+//   Contribution:  u32 reduction number, u32 members, u32 slot, reducer name, target, data
+
+export const enum SectionOp {
+  Call = 0,
+  Contribution = 1,
+}
+
+export interface SectionCall {
+  collection: unknown;
+  method: number;
+  mode: number;
+  reply: [number, number] | null;
+  targets: [number, [number, unknown][]][];
+  args: unknown[];
+}
+
+export function writeSectionCall(w: Writer, sectionId: number, c: SectionCall): void {
+  beginMessage(w, Kind.Section, 0, SectionOp.Call, sectionId);
+  encodeValue(w, c.collection, 'section collection');
+  w.u16(c.method);
+  w.u8(c.mode);
+  encodeValue(w, c.reply, 'reply');
+  encodeValue(w, c.targets, 'section members');
+  encodeArgs(w, c.args);
+}
+
+export function readSectionCall(r: Reader): SectionCall {
+  return {
+    collection: decodeValue(r),
+    method: r.u16(),
+    mode: r.u8(),
+    reply: decodeValue(r) as [number, number] | null,
+    targets: decodeValue(r) as [number, [number, unknown][]][],
+    args: decodeArgs(r),
+  };
+}
+
+export interface SectionContribution {
+  number: number;
+  expected: number;
+  slot: number;
+  reducer: string;
+  target: unknown;
+  data: unknown;
+}
+
+export function writeSectionContribution(w: Writer, sectionId: number, c: SectionContribution, where: string): void {
+  beginMessage(w, Kind.Section, 0, SectionOp.Contribution, sectionId);
+  w.u32(c.number);
+  w.u32(c.expected);
+  w.u32(c.slot);
+  w.str(c.reducer);
+  encodeValue(w, c.target, 'reduction target');
+  encodeValue(w, c.data, where);
+}
+
+export function readSectionContribution(r: Reader): SectionContribution {
+  return { number: r.u32(), expected: r.u32(), slot: r.u32(), reducer: r.str(), target: decodeValue(r), data: decodeValue(r) };
+}
