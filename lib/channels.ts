@@ -101,7 +101,7 @@ export class Channel {
 
   private readonly sender: [number, ChareIndex];
 
-  /** Sends values to the other end (typed arrays travel without copies). */
+  /** Sends values to the other end: copies, made at the call (wrap a typed array in `charm.transfer` to move it instead). */
   send(...values: unknown[]): void {
     if (this.closed) throw new Error(`${this.describe}: send after close`);
     runtime('Channel.send');

@@ -4,6 +4,7 @@
  * it suspends only the awaiting entry method.
  */
 import { registerExtension } from '../codec/values';
+import { copyValue } from '../codec/clone';
 import { FutureReply as Reply, readFutureValue, writeFutureValue } from '../codec/wire';
 import type { Reader } from '../codec/reader';
 import { RemoteError } from '../errors';
@@ -100,13 +101,15 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
 
 function sendReply(pe: number, id: number, slot: number, reply: Reply, value: unknown): void {
   const rt = runtime();
+  const where = `value sent to a future of PE ${pe}`;
   if (pe === rt.myPe) {
     // A future of this PE is fulfilled at once: the waiting entry method
-    // resumes before the next message, as after any await.
-    deliver(id, slot, reply, value);
+    // resumes before the next message, as after any await. It gets a copy,
+    // as from a message: later writes by the sender do not reach it.
+    deliver(id, slot, reply, copyValue(value, where));
     return;
   }
-  writeFutureValue(rt.scheduler.writer, reply, id, slot, value, `value sent to a future of PE ${pe}`);
+  writeFutureValue(rt.scheduler.writer, reply, id, slot, value, where);
   rt.scheduler.send(pe);
 }
 

@@ -19,6 +19,7 @@ import { childrenOf, parentOf } from '../tree';
 import { fatal } from '../errors';
 import { Future, resumption } from '../model/future';
 import { reducerImpl } from './reducers';
+import { copyValue } from '../codec/clone';
 import { deliverResult, type ReductionTarget } from './targets';
 import type { ArrayIndex } from '../collections/arrayIndex';
 
@@ -112,7 +113,8 @@ export class ReductionManager {
    */
   contribute(next: MemberNext, index: ArrayIndex | number, stream: Stream, data: unknown, reducer: string, destination: Destination, error?: unknown): Promise<unknown> | undefined {
     const r = next[stream];
-    const piece: Partial = error !== undefined ? { count: 1, reducer, destination, hasAcc: false, error } : { count: 1, reducer, destination, acc: reducerImpl(reducer).lift(data, index), hasAcc: true };
+    // The contribution is copied now, as a message would be: it may wait here for others while its contributor writes on.
+    const piece: Partial = error !== undefined ? { count: 1, reducer, destination, hasAcc: false, error } : { count: 1, reducer, destination, acc: reducerImpl(reducer).lift(copyValue(data, `contribution to ${this.describe}`), index), hasAcc: true };
     bump(this.histogram[stream], r, -1);
     next[stream] = r + 1;
     bump(this.histogram[stream], r + 1, 1);
@@ -166,7 +168,8 @@ export class ReductionManager {
         const waiters = this.allReduceWaiters.get(key);
         this.allReduceWaiters.delete(key);
         if (waiters) resumption.pending = true; // contributors awaiting the result resume before the next message
-        for (const resolve of waiters ?? []) resolve(value);
+        // Each contributor on this PE gets a value of its own.
+        waiters?.forEach((resolve, i) => resolve(i === 0 ? value : copyValue(value, `result of ${this.describe}`)));
         return;
       }
       case Step.Population:

@@ -22,6 +22,7 @@ import { Pool, installPool } from '../pool/pool';
 import { addGuard } from '../when';
 import { createSection, type Section, type Selection } from '../sections/sections';
 import type { Chare } from '../model/chare';
+import { markTransfer, type TypedArray } from '../codec/transfer';
 
 /** Arguments of a constructor, or an empty list for constructors without parameters. */
 type CtorArgs<C extends ChareClass> = ConstructorParameters<C>;
@@ -229,6 +230,42 @@ export class Charm {
     } else {
       throw new TypeError('charm.startQD: callback must be a function or a Future');
     }
+  }
+
+  /**
+   * Zero copy, as an explicit choice: marks `view` so that the message it
+   * is next sent in takes its memory instead of a copy, as
+   * `postMessage(value, [buffer])` and `structuredClone(value, { transfer })`
+   * do. Without it a message carries a copy of every typed array, made at
+   * the call. Returns `view`, to wrap an argument in place.
+   *
+   * At the call that sends it (an entry-method call, a `.ret` result, a
+   * `future.send`, a channel send, a contribution, migrated state) `view`
+   * is detached: its length becomes 0 and its memory goes to MPI without a
+   * copy, or, on this PE, to the receiver itself. The receiver gets an
+   * ArrayBuffer of its own. A broadcast moves it to this PE's receiver and
+   * sends the others copies. A call that throws (bad arguments) leaves it
+   * as it was.
+   *
+   * Charm++ counterpart: a `nocopy` entry-method parameter sent with
+   * `CkSendBuffer(ptr, callback)`, where the sender must leave the buffer
+   * alone until the callback; here the detached view makes that mistake
+   * impossible. Charm4py copies buffer arguments straight into the message
+   * (direct copy, no pickling), which is what charmts does without
+   * `charm.transfer`.
+   *
+   * @throws TypeError when `view` is not a typed array, is detached, lives
+   * in a SharedArrayBuffer, or covers only part of its ArrayBuffer (small
+   * Node Buffers are slices of a shared pool); at the send when its
+   * ArrayBuffer cannot be detached (WebAssembly memory); a
+   * SerializationError when one ArrayBuffer is transferred twice in a message.
+   *
+   * @example
+   * const field = new Float64Array(1 << 20);
+   * neighbour.halo(charm.transfer(field)); // field.length === 0 from here on
+   */
+  transfer<T extends TypedArray>(view: T): T {
+    return markTransfer(view);
   }
 
   /** The task pool (as Charm4py's `charm.pool`): `await charm.pool.map(fn, items)`, `charm.pool.submit(fn, ...args)`. */

@@ -6,7 +6,7 @@
  */
 import { mpi } from '../transport/binding';
 import { Reader } from '../codec/reader';
-import { Writer } from '../codec/writer';
+import { Writer, align8, type LocalMessage } from '../codec/writer';
 import { Flag, Kind, bodyStart, flagsOf, isCounted, kindOf, rootOf, setRoot, traceIdOf } from '../codec/wire';
 import { profiling, recordIdle, recordReceive } from '../profiling/profile';
 import { childrenOf } from '../tree';
@@ -30,6 +30,10 @@ const SPIN_POLL_MS = 0.05;
 const IDLE_SLEEP_MS = 1;
 const ARENA_BYTES = 4 << 20;
 const MAX_BATCH = 1024;
+/** An idle PE prefaults up to this many bytes of message buffers per sleep (sizes that missed lately). */
+const REFILL_BYTES = 2 << 20;
+/** A PE idle this long gives its free message buffers back to the system. */
+const TRIM_AFTER_MS = 5000;
 
 export interface PeCounters {
   /** Counted (non-system) messages created and processed, for quiescence. */
@@ -62,10 +66,10 @@ export class Scheduler {
   private readonly arenaView = new DataView(this.arena.buffer, this.arena.byteOffset, this.arena.byteLength);
   private readonly meta = new Int32Array(4 * MAX_BATCH);
   private readonly large: ArrayBuffer[] = [];
-  private readonly local: Uint8Array[] = [];
+  private readonly local: LocalMessage[] = [];
   private localNext = 0;
   /** Messages received while throttled, not yet handled (they come before any later batch). */
-  private readonly deferred: { bytes: Uint8Array; source: number }[] = [];
+  private readonly deferred: (LocalMessage & { source: number })[] = [];
   private readonly spare = Buffer.allocUnsafeSlow(1 << 20);
   private readonly spareMeta = new Int32Array(4 * MAX_BATCH);
   private readonly spareLarge: ArrayBuffer[] = [];
@@ -76,6 +80,7 @@ export class Scheduler {
   private lastActivity = 0;
   private wakeSleeper: (() => void) | undefined;
   private sleepTimer: NodeJS.Timeout | undefined;
+  private trimmed = false;
   /** Called when a handler throws: the error escaped every entry-method guard. */
   onFatal: (error: unknown) => void = (e) => { throw e; };
 
@@ -108,16 +113,31 @@ export class Scheduler {
     if (total > MAX_MESSAGE_BYTES) {
       throw new RangeError(`charmts: a message of ${total} bytes exceeds MPI's limit of ${MAX_MESSAGE_BYTES} bytes; split the data into several calls`);
     }
-    if (!(flags & Flag.System)) this.counters.created++;
     if (dest === this.myPe) {
-      this.local.push(w.detach());
+      this.local.push(w.detachLocal());
       this.wake();
-      return;
+    } else {
+      const pending = this.transmit(dest, w.buf, inlineLength, w.segments);
+      this.counters.messagesSent++;
+      this.counters.bytesSent += total;
+      if (pending > BACKPRESSURE_HIGH) this.throttle();
     }
-    this.counters.messagesSent++;
-    this.counters.bytesSent += total;
-    const pending = w.segments.length ? mpi.Send(dest, w.buf, inlineLength, w.segments) : mpi.Send(dest, w.buf, inlineLength);
-    if (pending > BACKPRESSURE_HIGH) this.throttle();
+    // Counted once sent: a call that failed (bad input) never existed.
+    if (!(flags & Flag.System)) this.counters.created++;
+  }
+
+  /**
+   * Hands a message to MPI. Errors are the caller's (a buffer that cannot be
+   * transferred, say), except those that leave a message half sent: the job
+   * cannot go on after those.
+   */
+  private transmit(dest: number, bytes: Uint8Array, length: number, segments?: readonly (ArrayBufferView | ArrayBuffer)[]): number {
+    try {
+      return segments && segments.length ? mpi.Send(dest, bytes, length, segments as (ArrayBufferView | ArrayBuffer)[]) : mpi.Send(dest, bytes, length);
+    } catch (error) {
+      if ((error as { fatal?: boolean }).fatal) this.onFatal(error);
+      throw error;
+    }
   }
 
   /**
@@ -131,8 +151,14 @@ export class Scheduler {
       for (let i = 0; i < n; i++) {
         const offset = this.spareMeta[4 * i + 1];
         const length = this.spareMeta[4 * i + 2];
-        const bytes = offset >= 0 ? Uint8Array.prototype.slice.call(this.spare, offset, offset + length) : new Uint8Array(this.spareLarge[-1 - offset]);
-        this.deferred.push({ bytes, source: this.spareMeta[4 * i] });
+        const source = this.spareMeta[4 * i];
+        if (offset >= 0) {
+          this.deferred.push({ bytes: Uint8Array.prototype.slice.call(this.spare, offset, offset + length), parts: undefined, source });
+        } else {
+          const k = -1 - offset;
+          const count = this.spareMeta[4 * i + 3];
+          this.deferred.push({ bytes: new Uint8Array(this.spareLarge[k], 0, length), parts: count ? this.spareLarge.slice(k + 1, k + 1 + count) : undefined, source });
+        }
       }
       if (this.spareLarge.length) this.spareLarge.length = 0;
     }
@@ -145,37 +171,52 @@ export class Scheduler {
 
   /** Sends the message in `writer` to every PE down the spanning tree rooted here. */
   broadcast(): void {
-    this.broadcastMessage(this.writer.detach());
+    const w = this.writer;
+    const total = w.finish() + w.segmentBytes;
+    if (total > MAX_MESSAGE_BYTES) throw new RangeError(`charmts: a broadcast of ${total} bytes exceeds MPI's limit of ${MAX_MESSAGE_BYTES} bytes; split the data into several calls`);
+    this.broadcastLocal(w.detachLocal());
   }
 
   /** Sends a whole message (owned by the caller no longer) to every PE, rooted here. */
   broadcastMessage(whole: Uint8Array): void {
-    setRoot(whole, this.myPe);
-    if (isCounted(whole)) this.counters.created += this.numPes;
-    this.forward(whole, this.myPe);
-    this.local.push(whole);
+    this.broadcastLocal({ bytes: whole, parts: undefined });
+  }
+
+  private broadcastLocal(message: LocalMessage): void {
+    setRoot(message.bytes, this.myPe);
+    this.forward(message.bytes, message.parts, this.myPe);
+    if (isCounted(message.bytes)) this.counters.created += this.numPes;
+    this.local.push(message);
     this.wake();
   }
 
   /** Sends a whole message as it is (forwarding an array call). */
   sendMessage(dest: number, whole: Uint8Array): void {
-    if (isCounted(whole)) this.counters.created++;
     if (dest === this.myPe) {
-      this.local.push(whole);
+      this.local.push({ bytes: whole, parts: undefined });
       this.wake();
-      return;
+    } else {
+      this.transmit(dest, whole, whole.length);
+      this.counters.messagesSent++;
+      this.counters.bytesSent += whole.length;
     }
-    this.counters.messagesSent++;
-    this.counters.bytesSent += whole.length;
-    mpi.Send(dest, whole, whole.length);
+    if (isCounted(whole)) this.counters.created++;
   }
 
-  /** Passes a broadcast message on to this PE's children in the tree. */
-  private forward(message: Uint8Array, root: number): void {
-    for (const child of childrenOf(this.myPe, root, this.numPes)) {
+  /**
+   * Passes a broadcast message on to this PE's children in the tree. The
+   * segments are copied (this PE's receiver gets the buffers themselves).
+   */
+  private forward(inline: Uint8Array, parts: ArrayBuffer[] | undefined, root: number): void {
+    const children = childrenOf(this.myPe, root, this.numPes);
+    if (children.length === 0) return;
+    const copies = parts?.map((part) => new Uint8Array(part));
+    let bytes = inline.length;
+    for (const part of parts ?? []) bytes = align8(bytes) + part.byteLength;
+    for (const child of children) {
+      this.transmit(child, inline, inline.length, copies);
       this.counters.messagesSent++;
-      this.counters.bytesSent += message.length;
-      mpi.Send(child, message, message.length);
+      this.counters.bytesSent += bytes;
     }
   }
 
@@ -190,7 +231,7 @@ export class Scheduler {
       if (isCounted(message)) this.counters.processed--;
       const own = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
       // A reader of its own: this runs inside the handler of another message.
-      this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, this.myPe, new Reader());
+      this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, this.myPe, undefined, new Reader());
     }
   }
 
@@ -223,12 +264,14 @@ export class Scheduler {
         this.lastActivity = now;
         if (now - lastYield < SLICE_MS) continue;
       }
-      // Sends still in progress need this PE to keep calling MPI (large
-      // messages move in pieces as both sides poll): no sleeping then.
-      if (handled > 0 || now - this.lastActivity < SPIN_MS || mpi.PendingBytes() > 0) {
+      // Sends and receives in progress need this PE to keep calling MPI
+      // (large messages move as both sides poll): no sleeping then.
+      if (handled > 0 || now - this.lastActivity < SPIN_MS || mpi.PendingBytes() > 0 || mpi.Receiving() > 0) {
+        this.trimmed = false;
         await new Promise<void>((resolve) => setImmediate(resolve));
       } else {
         mpi.Progress();
+        this.idleHousekeeping(now);
         const sleepStart = performance.now();
         await new Promise<void>((resolve) => {
           this.wakeSleeper = resolve;
@@ -240,6 +283,20 @@ export class Scheduler {
         if (profiling.tracing) recordIdle(sleepStart, performance.now());
       }
       lastYield = performance.now();
+    }
+  }
+
+  /**
+   * Work for an idle PE: prefault message buffers of the sizes that missed
+   * lately (off the critical path, so that the next large message lands in
+   * mapped pages); after a long idle stretch, give free buffers back.
+   */
+  private idleHousekeeping(now: number): void {
+    if (now - this.lastActivity > TRIM_AFTER_MS) {
+      if (!this.trimmed) mpi.TrimPool();
+      this.trimmed = true;
+    } else {
+      mpi.RefillPool(REFILL_BYTES);
     }
   }
 
@@ -297,10 +354,12 @@ export class Scheduler {
       this.counters.messagesReceived++;
       this.counters.bytesReceived += length;
       if (offset >= 0) {
-        this.dispatch(this.arena, this.arenaView, offset, length, false, source);
+        this.dispatch(this.arena, this.arenaView, offset, length, false, source, undefined);
       } else {
-        const own = Buffer.from(this.large[-1 - offset]);
-        this.dispatch(own, new DataView(own.buffer), 0, length, true, source);
+        const k = -1 - offset;
+        const count = meta[4 * i + 3];
+        const own = Buffer.from(this.large[k]);
+        this.dispatch(own, new DataView(own.buffer), 0, length, true, source, count ? this.large.slice(k + 1, k + 1 + count) : undefined);
       }
       handled++;
       if (resumption.pending) break;
@@ -311,11 +370,11 @@ export class Scheduler {
   private dispatchDeferred(): number {
     let handled = 0;
     while (this.deferred.length > 0 && !resumption.pending) {
-      const { bytes, source } = this.deferred.shift()!;
+      const { bytes, parts, source } = this.deferred.shift()!;
       const own = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       this.counters.messagesReceived++;
       this.counters.bytesReceived += own.length;
-      this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, source);
+      this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, source, parts);
       handled++;
     }
     return handled;
@@ -324,9 +383,9 @@ export class Scheduler {
   private dispatchLocal(): number {
     let handled = 0;
     while (this.localNext < this.local.length) {
-      const message = this.local[this.localNext++];
-      const own = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
-      this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, this.myPe);
+      const { bytes, parts } = this.local[this.localNext++];
+      const own = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, this.myPe, parts);
       handled++;
       if (resumption.pending) break;
     }
@@ -337,16 +396,13 @@ export class Scheduler {
     return handled;
   }
 
-  private dispatch(buf: Buffer, view: DataView, base: number, length: number, owned: boolean, source: number, r = this.reader): void {
+  private dispatch(buf: Buffer, view: DataView, base: number, length: number, owned: boolean, source: number, parts: ArrayBuffer[] | undefined, r = this.reader): void {
     const root = rootOf(buf, base);
-    if (root >= 0 && source !== this.myPe) {
-      // The arena is overwritten by the next drain, so a send that may still read it gets a copy.
-      const message = owned ? buf.subarray(base, base + length) : Uint8Array.prototype.slice.call(buf, base, base + length);
-      this.forward(message, root);
-    }
+    // The binding copies what it sends before returning, so forwarding straight from the arena is safe.
+    if (root >= 0 && source !== this.myPe) this.forward(buf.subarray(base, base + length), parts, root);
     const kind = kindOf(buf, base);
     const flags = flagsOf(buf, base);
-    r.reset(buf, view, base, length, owned, source);
+    r.reset(buf, view, base, length, owned, source, parts);
     r.pos = bodyStart(buf, base);
     if (flags & Flag.Traced && profiling.tracing) recordReceive(traceIdOf(view, base));
     if (!(flags & Flag.System)) this.counters.processed++;

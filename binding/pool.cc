@@ -1,0 +1,197 @@
+#include "pool.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <mutex>
+#include <new>
+#include <vector>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+namespace charmts {
+namespace {
+
+constexpr int kMinClass = 12;  // 4 KiB
+constexpr int kMaxClass = 28;  // 256 MiB
+constexpr size_t kHugePage = size_t{2} << 20;
+/** Free blocks kept, in bytes (per PE). */
+constexpr size_t kPoolCap = size_t{128} << 20;
+
+struct Pool {
+  std::mutex mutex;
+  std::vector<char*> free[kMaxClass + 1];
+  size_t freeBytes = 0;
+  double hits = 0;
+  double misses = 0;
+  double prefaulted = 0;
+  /** Misses per class since the last refill: what refill() prepares. */
+  int missed[kMaxClass + 1] = {};
+};
+
+// Never destroyed: V8 may free ArrayBuffers (and so return blocks) while
+// the process exits.
+Pool& pool() {
+  static Pool* instance = new Pool();
+  return *instance;
+}
+
+int classOf(size_t bytes) {
+  int c = kMinClass;
+  while (c <= kMaxClass && (size_t{1} << c) < bytes) ++c;
+  return c <= kMaxClass ? c : -1;
+}
+
+/** Fresh memory: blocks of 2 MiB and more are 2 MiB-aligned and asked to be huge pages (one fault per 2 MiB). */
+char* allocate(size_t bytes) {
+  void* data = nullptr;
+  size_t alignment = bytes >= kHugePage ? kHugePage : 4096;
+  size_t rounded = (bytes + alignment - 1) & ~(alignment - 1);
+  if (posix_memalign(&data, alignment, rounded > 0 ? rounded : alignment) != 0) throw std::bad_alloc();
+  if (bytes >= kHugePage) madvise(data, rounded, MADV_HUGEPAGE);
+  return static_cast<char*>(data);
+}
+
+void prefault(char* data, size_t bytes) {
+  if (madvise(data, bytes, MADV_POPULATE_WRITE) == 0) return;
+  long page = sysconf(_SC_PAGESIZE);
+  for (size_t at = 0; at < bytes; at += static_cast<size_t>(page)) static_cast<volatile char*>(data)[at] = 0;
+}
+
+/** Takes a free block of class c, or nullptr (and counts the miss). */
+char* takeFree(int c) {
+  Pool& p = pool();
+  std::lock_guard<std::mutex> lock(p.mutex);
+  if (p.free[c].empty()) {
+    p.misses++;
+    p.missed[c]++;
+    return nullptr;
+  }
+  char* block = p.free[c].back();
+  p.free[c].pop_back();
+  p.freeBytes -= size_t{1} << c;
+  p.hits++;
+  return block;
+}
+
+/**
+ * Keeps a block for reuse. Over the cap, blocks of other sizes go first
+ * (the sizes in use now are the ones worth keeping), then this one.
+ */
+void giveBack(char* block, int c) {
+  if (c < 0) {
+    std::free(block);
+    return;
+  }
+  std::vector<char*> evicted;
+  size_t size = size_t{1} << c;
+  {
+    Pool& p = pool();
+    std::lock_guard<std::mutex> lock(p.mutex);
+    for (int other = kMaxClass; other >= kMinClass && p.freeBytes + size > kPoolCap; --other) {
+      while (other != c && !p.free[other].empty() && p.freeBytes + size > kPoolCap) {
+        evicted.push_back(p.free[other].back());
+        p.free[other].pop_back();
+        p.freeBytes -= size_t{1} << other;
+      }
+    }
+    if (p.freeBytes + size <= kPoolCap) {
+      p.free[c].push_back(block);
+      p.freeBytes += size;
+      block = nullptr;
+    }
+  }
+  for (char* e : evicted) std::free(e);
+  if (block) std::free(block);
+}
+
+void returnFromV8(void* data, size_t, void* deleterData) {
+  giveBack(static_cast<char*>(data), static_cast<int>(reinterpret_cast<intptr_t>(deleterData)));
+}
+
+}  // namespace
+
+Block::Block(size_t bytes) : class_(classOf(bytes)) {
+  if (class_ >= 0) data_ = takeFree(class_);
+  if (!data_) data_ = allocate(class_ >= 0 ? size_t{1} << class_ : bytes);
+}
+
+Block::Block(Block&& other) noexcept : data_(other.data_), class_(other.class_) { other.data_ = nullptr; }
+
+Block& Block::operator=(Block&& other) noexcept {
+  if (this != &other) {
+    release();
+    data_ = other.data_;
+    class_ = other.class_;
+    other.data_ = nullptr;
+  }
+  return *this;
+}
+
+Block::~Block() { release(); }
+
+void Block::release() {
+  if (data_) giveBack(data_, class_);
+  data_ = nullptr;
+}
+
+v8::Local<v8::ArrayBuffer> Block::intoArrayBuffer(v8::Isolate* isolate, size_t length) {
+  std::unique_ptr<v8::BackingStore> store =
+      v8::ArrayBuffer::NewBackingStore(data_, length, returnFromV8, reinterpret_cast<void*>(static_cast<intptr_t>(class_)));
+  data_ = nullptr;
+  return v8::ArrayBuffer::New(isolate, std::move(store));
+}
+
+PoolCounters poolCounters() {
+  Pool& p = pool();
+  std::lock_guard<std::mutex> lock(p.mutex);
+  return PoolCounters{p.hits, p.misses, static_cast<double>(p.freeBytes), p.prefaulted};
+}
+
+size_t refillPool(size_t budget) {
+  size_t done = 0;
+  for (int c = kMinClass; c <= kMaxClass && done < budget; ++c) {
+    size_t size = size_t{1} << c;
+    for (;;) {
+      {
+        Pool& p = pool();
+        std::lock_guard<std::mutex> lock(p.mutex);
+        if (p.missed[c] == 0 || p.freeBytes + size > kPoolCap) break;
+        p.missed[c]--;
+      }
+      char* block = allocate(size);
+      prefault(block, size);
+      {
+        Pool& p = pool();
+        std::lock_guard<std::mutex> lock(p.mutex);
+        p.free[c].push_back(block);
+        p.freeBytes += size;
+        p.prefaulted += static_cast<double>(size);
+      }
+      done += size;
+      if (done >= budget) break;
+    }
+  }
+  return done;
+}
+
+void trimPool() {
+  std::vector<char*> all;
+  {
+    Pool& p = pool();
+    std::lock_guard<std::mutex> lock(p.mutex);
+    for (int c = kMinClass; c <= kMaxClass; ++c) {
+      all.insert(all.end(), p.free[c].begin(), p.free[c].end());
+      p.free[c].clear();
+      p.missed[c] = 0;
+    }
+    p.freeBytes = 0;
+  }
+  for (char* block : all) std::free(block);
+}
+
+}  // namespace charmts

@@ -1,0 +1,33 @@
+/**
+ * Copies of values, made the way a message makes them (encoded, then
+ * decoded): for values that reach their receiver on this PE without a
+ * message (a future fulfilled here, a contribution kept for a reduction),
+ * so that later writes by the sender do not reach the receiver, as for any
+ * message. Transferred typed arrays are moved, not copied.
+ */
+import { Reader } from './reader';
+import { Writer } from './writer';
+import { decodeValue, encodeValue } from './values';
+
+const writer = new Writer();
+const reader = new Reader();
+let inUse = false;
+
+/** A copy of `value` as a message would deliver it; throws SerializationError (naming `where`) for what cannot be sent. */
+export function copyValue<T>(value: T, where: string): T {
+  // Re-entered only if encoding runs user code that copies (a data class's encoder): then a writer of its own.
+  const w = inUse ? new Writer() : writer;
+  const r = inUse ? new Reader() : reader;
+  const outer = !inUse;
+  inUse = true;
+  try {
+    w.reset();
+    encodeValue(w, value, where);
+    const end = w.pos;
+    r.resetValue(w.buf, w.view, end, w.takeParts());
+    return decodeValue(r) as T;
+  } finally {
+    w.reset(); // drop references to the value's segments
+    if (outer) inUse = false;
+  }
+}
