@@ -15,7 +15,7 @@ let inUse = false;
 
 /** A copy of `value` as a message would deliver it; throws SerializationError (naming `where`) for what cannot be sent. */
 export function copyValue<T>(value: T, where: string): T {
-  // Re-entered only if encoding runs user code that copies (a data class's encoder): then a writer of its own.
+  // Re-entered only if an extension's encoder copies a value: then a writer of its own.
   const w = inUse ? new Writer() : writer;
   const r = inUse ? new Reader() : reader;
   const outer = !inUse;

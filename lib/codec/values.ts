@@ -1,8 +1,9 @@
 /**
  * Argument encoding. Numbers, strings, booleans and typed arrays take fast
  * paths; arrays, plain objects, Map, Set, Date, BigInt and errors are
- * encoded structurally; runtime objects (proxies, futures) and registered
- * data classes go through extensions. Functions and symbols are refused.
+ * encoded structurally; runtime objects (proxies, futures, callbacks,
+ * sections) go through extensions. Instances of other classes, functions
+ * and symbols are refused.
  */
 import type { Reader } from './reader';
 import type { Writer } from './writer';
@@ -102,7 +103,7 @@ export class SerializationError extends TypeError {
   }
 }
 
-/** How a class of runtime objects (proxy, future, data class) is encoded. */
+/** How a class of runtime objects (proxy, future, callback, section) is encoded. */
 export interface Extension<T = unknown> {
   /** Stable id, identical on every PE. */
   id: number;
@@ -243,7 +244,7 @@ function encodeObject(w: Writer, value: object, path: string, depth: number): vo
   if (ArrayBuffer.isView(value)) throw new SerializationError(path, `${ctor.name} cannot be sent; send a typed array`);
   throw new SerializationError(
     path,
-    `an instance of class ${ctor.name} cannot be sent; register it with registerSerializable(${ctor.name}) or send a plain object`,
+    `an instance of class ${ctor.name} cannot be sent (only plain objects, arrays, Map, Set, Date, errors, typed arrays and proxies can); send its data as a plain object`,
   );
 }
 
