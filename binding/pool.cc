@@ -16,7 +16,12 @@
 namespace charmts {
 namespace {
 
-constexpr int kMinClass = 12;  // 4 KiB
+/**
+ * Smaller blocks come from malloc: its heap reuses freed memory, which is
+ * mapped already, and keeps small blocks cheap (a 1 KiB message takes 1 KiB).
+ */
+constexpr size_t kHeapBelow = size_t{64} << 10;
+constexpr int kMinClass = 16;  // 64 KiB
 constexpr int kMaxClass = 28;  // 256 MiB
 constexpr size_t kHugePage = size_t{2} << 20;
 /** Free blocks kept, in bytes (per PE). */
@@ -40,10 +45,15 @@ Pool& pool() {
   return *instance;
 }
 
+/** log2 of the block size for `bytes`; kHeap for small blocks, kUnpooled for huge ones. */
+constexpr int kHeap = -2;
+constexpr int kUnpooled = -1;
+
 int classOf(size_t bytes) {
+  if (bytes < kHeapBelow) return kHeap;
   int c = kMinClass;
   while (c <= kMaxClass && (size_t{1} << c) < bytes) ++c;
-  return c <= kMaxClass ? c : -1;
+  return c <= kMaxClass ? c : kUnpooled;
 }
 
 /** Fresh memory: blocks of 2 MiB and more are 2 MiB-aligned and asked to be huge pages (one fault per 2 MiB). */
@@ -83,7 +93,7 @@ char* takeFree(int c) {
  * (the sizes in use now are the ones worth keeping), then this one.
  */
 void giveBack(char* block, int c) {
-  if (c < 0) {
+  if (c == kHeap || c == kUnpooled) {
     std::free(block);
     return;
   }
@@ -116,6 +126,11 @@ void returnFromV8(void* data, size_t, void* deleterData) {
 }  // namespace
 
 Block::Block(size_t bytes) : class_(classOf(bytes)) {
+  if (class_ == kHeap) {
+    data_ = static_cast<char*>(std::malloc(bytes > 0 ? bytes : 1));
+    if (!data_) throw std::bad_alloc();
+    return;
+  }
   if (class_ >= 0) data_ = takeFree(class_);
   if (!data_) data_ = allocate(class_ >= 0 ? size_t{1} << class_ : bytes);
 }

@@ -5,7 +5,8 @@
 // before: received data lands in pages already faulted in, and copies for
 // sends go to blocks used before.
 //
-// Blocks are 2^k bytes (4 KiB to 256 MiB; larger ones are not pooled).
+// Blocks are 2^k bytes (64 KiB to 256 MiB; larger ones are not pooled,
+// smaller ones come from malloc, whose heap reuses memory already mapped).
 // A block handed to JavaScript as an ArrayBuffer comes back when V8 frees
 // that ArrayBuffer (V8 collects promptly: it counts ArrayBuffer memory as
 // external memory pressure). The pool keeps at most kPoolCap bytes of free
@@ -43,7 +44,7 @@ class Block {
  private:
   void release();
   char* data_ = nullptr;
-  /** log2 of the size, or -1 for a block too large to pool. */
+  /** log2 of the size; -1 for a block too large to pool, -2 for one from malloc. */
   int class_ = -1;
 };
 

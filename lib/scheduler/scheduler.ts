@@ -14,8 +14,15 @@ import { resumption } from '../model/future';
 
 export type Handler = (r: Reader) => void;
 
-/** Keep polling without sleeping this long after the last message. */
+/**
+ * Keep polling without sleeping at least this long after the last
+ * message, and longer when messages come at longer intervals (large
+ * transfers): twice the last quiet gap, up to MAX_SPIN_MS. A PE that
+ * sleeps while its peer prepares the next large message answers it up to
+ * a timer tick late.
+ */
 const SPIN_MS = 2;
+const MAX_SPIN_MS = 50;
 /** Longest stretch of work before letting libuv run timers and I/O. */
 const SLICE_MS = 10;
 /** Above this many bytes in incomplete sends, a sender waits for receivers (back-pressure)... */
@@ -78,6 +85,8 @@ export class Scheduler {
   private batchNext = 0;
   private running = false;
   private lastActivity = 0;
+  /** How long to keep polling after the last message (see SPIN_MS). */
+  private spinWindowMs = SPIN_MS;
   private wakeSleeper: (() => void) | undefined;
   private sleepTimer: NodeJS.Timeout | undefined;
   private trimmed = false;
@@ -120,7 +129,8 @@ export class Scheduler {
       const pending = this.transmit(dest, w.buf, inlineLength, w.segments);
       this.counters.messagesSent++;
       this.counters.bytesSent += total;
-      if (pending > BACKPRESSURE_HIGH) this.throttle();
+      // What was pending before this message: one message larger than the limit does not wait for itself.
+      if (pending - total > BACKPRESSURE_HIGH) this.throttle();
     }
     // Counted once sent: a call that failed (bad input) never existed.
     if (!(flags & Flag.System)) this.counters.created++;
@@ -250,8 +260,8 @@ export class Scheduler {
    * only when a future completed (so awaiting code resumes before the next
    * message), yields to libuv every SLICE_MS, polls MPI in a tight loop
    * for up to SPIN_POLL_MS when nothing is there (a message usually follows
-   * soon), keeps going through libuv turns for SPIN_MS after the last
-   * message, then sleeps IDLE_SLEEP_MS at a time.
+   * soon), keeps going through libuv turns for the spin window after the
+   * last message, then sleeps IDLE_SLEEP_MS at a time.
    */
   private async loop(): Promise<void> {
     let lastYield = performance.now();
@@ -261,12 +271,14 @@ export class Scheduler {
       if (resumption.pending) await settle();
       const now = performance.now();
       if (handled > 0) {
+        const gap = now - this.lastActivity;
+        if (gap > SPIN_POLL_MS) this.spinWindowMs = Math.min(MAX_SPIN_MS, Math.max(SPIN_MS, 2 * gap));
         this.lastActivity = now;
         if (now - lastYield < SLICE_MS) continue;
       }
       // Sends and receives in progress need this PE to keep calling MPI
       // (large messages move as both sides poll): no sleeping then.
-      if (handled > 0 || now - this.lastActivity < SPIN_MS || mpi.PendingBytes() > 0 || mpi.Receiving() > 0) {
+      if (handled > 0 || now - this.lastActivity < this.spinWindowMs || mpi.PendingBytes() > 0 || mpi.Receiving() > 0) {
         this.trimmed = false;
         await new Promise<void>((resolve) => setImmediate(resolve));
       } else {
@@ -303,7 +315,7 @@ export class Scheduler {
   /** Polls MPI without yielding for a short while; returns the messages handled. */
   private spinPoll(): number {
     const start = performance.now();
-    if (start - this.lastActivity > SPIN_MS) return 0;
+    if (start - this.lastActivity > this.spinWindowMs) return 0;
     const until = start + SPIN_POLL_MS;
     do {
       // Read the clock once per 32 polls: a poll costs less than a clock reading.
