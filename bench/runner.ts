@@ -2,6 +2,7 @@
  * `make bench`: runs every benchmark, charmts beside the plain C MPI
  * program doing the same communication (and mpi4py where installed), in one
  * run; writes bench/results/latest.json and latest.svg and prints the table.
+ * `node dist/bench/runner.js large` runs only the large-message table.
  *
  * A record: {name, np, params, value, unit, min, max, baseline: {name, value}, ratio}.
  * ratio = charmts / baseline, so 1.0 is parity; for times (us) lower is
@@ -266,4 +267,5 @@ function main(): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-main();
+if (process.argv[2] === 'large') process.stdout.write(`${bandwidthTable(largeMessages()).join('\n')}\n`);
+else main();

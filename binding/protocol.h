@@ -11,12 +11,12 @@
 //
 // - Parted (tag kTagParted on MPI_COMM_WORLD, then parts on partsComm):
 //   a descriptor message = the inline part, padding to 8, one entry per
-//   segment {f64 length, u32 chunk bytes (0: in one piece), u32 0}, then
+//   segment {f64 length, u32 first piece (0: in one piece), u32 0}, then
 //   {u32 segment count, u32 inline length}. Then each segment, in order, as
 //   MPI messages on partsComm (same source, tag 0): in one piece when sent
-//   in place (a transfer), or in pieces of `chunk` bytes when copied (the
-//   sender copies piece i+1 while the receiver takes piece i). The receiver
-//   gets each segment in an ArrayBuffer of its own.
+//   in place (a transfer), or, when copied, in pieces (forEachPiece) so
+//   that the sender copies piece i+1 while the receiver takes piece i. The
+//   receiver gets each segment in an ArrayBuffer of its own.
 //
 // Parts travel on a communicator of their own so that probing for new
 // messages on MPI_COMM_WORLD never meets one; MPI keeps messages from one
@@ -39,10 +39,26 @@ constexpr int kTagPart = 0;
 /** Up to this total size a message with segments is contiguous: one memcpy costs less than a second MPI message. */
 constexpr size_t kContiguousLimit = 16 * 1024;
 /**
- * Copied segments travel in pieces of this size, so that copying overlaps
- * with the transfer; smaller segments travel in one piece.
+ * Copied segments larger than the first piece travel in pieces, so that
+ * copying overlaps with the transfer: a small first piece starts the
+ * transfer early, then each piece is twice the last (fewer messages), up
+ * to kMaxPiece.
  */
-constexpr size_t kChunkBytes = 256 * 1024;
+constexpr size_t kFirstPiece = 64 * 1024;
+constexpr size_t kMaxPiece = 1024 * 1024;
+
+/** Calls piece(offset, bytes) for each piece of a segment of `length` bytes whose first piece is `first` (0: one piece). */
+template <typename Piece>
+void forEachPiece(size_t length, size_t first, Piece piece) {
+  size_t size = first ? first : length;
+  size_t offset = 0;
+  do {
+    size_t n = length - offset < size ? length - offset : size;
+    piece(offset, n);
+    offset += n;
+    size = size * 2 < kMaxPiece ? size * 2 : kMaxPiece;
+  } while (offset < length);
+}
 /**
  * Messages up to this size are received into the shared arena with
  * MPI_Mrecv: every Open MPI transport sends them eagerly (4 KiB is the
@@ -56,7 +72,7 @@ constexpr size_t align8(size_t n) { return (n + 7) & ~size_t{7}; }
 
 struct SegmentEntry {
   double length;
-  uint32_t chunk;
+  uint32_t firstPiece;
   uint32_t reserved;
 };
 static_assert(sizeof(SegmentEntry) == 16, "descriptor entries are 16 bytes");

@@ -25,7 +25,7 @@ struct Incoming {
   size_t inlineLength = 0;
   std::vector<Block> parts;
   std::vector<size_t> partLengths;
-  std::vector<size_t> partChunks;
+  std::vector<size_t> partFirstPieces;
   std::vector<MPI_Request> partRequests;
   bool posted = false;
   bool partsDone = false;
@@ -65,7 +65,7 @@ void readDescriptor(Incoming& m) {
     SegmentEntry entry;
     std::memcpy(&entry, entries + i * sizeof entry, sizeof entry);
     m.partLengths.push_back(static_cast<size_t>(entry.length));
-    m.partChunks.push_back(entry.chunk);
+    m.partFirstPieces.push_back(entry.firstPiece);
   }
 }
 
@@ -76,14 +76,10 @@ void postParts(Incoming& m) {
     size_t length = m.partLengths[i];
     m.parts.emplace_back(length);
     char* data = m.parts.back().data();
-    size_t piece = m.partChunks[i] ? m.partChunks[i] : length;
-    size_t offset = 0;
-    do {
-      size_t n = std::min(piece, length - offset);
+    forEachPiece(length, m.partFirstPieces[i], [&](size_t offset, size_t n) {
       m.partRequests.push_back(MPI_REQUEST_NULL);
       check(MPI_Irecv(data + offset, static_cast<int>(n), MPI_BYTE, m.source, kTagPart, w.parts, &m.partRequests.back()), "MPI_Irecv (message part)", m.source, "from", true);
-      offset += n;
-    } while (offset < length);
+    });
   }
   m.posted = true;
   if (m.partRequests.empty()) m.partsDone = true;

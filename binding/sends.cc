@@ -151,7 +151,7 @@ void sendParted(int dest, const char* header, size_t headerLength, std::vector<S
   std::memcpy(at, header, headerLength);
   at = pad(at + headerLength, align8(headerLength) - headerLength);
   for (const Segment& s : segments) {
-    SegmentEntry entry{static_cast<double>(s.length), !s.moved && s.length > kChunkBytes ? static_cast<uint32_t>(kChunkBytes) : 0u, 0u};
+    SegmentEntry entry{static_cast<double>(s.length), !s.moved && s.length > kFirstPiece ? static_cast<uint32_t>(kFirstPiece) : 0u, 0u};
     std::memcpy(at, &entry, sizeof entry);
     at += sizeof entry;
   }
@@ -169,17 +169,13 @@ void sendParted(int dest, const char* header, size_t headerLength, std::vector<S
       continue;
     }
     // Copied in pieces: the receiver takes piece i while this copies piece i+1.
-    size_t piece = s.length > kChunkBytes ? kChunkBytes : s.length;
-    size_t offset = 0;
-    do {
-      size_t n = std::min(piece, s.length - offset);
+    forEachPiece(s.length, s.length > kFirstPiece ? kFirstPiece : 0, [&](size_t offset, size_t n) {
       SendRecord record;
       record.copy = Block(n);
       if (n) std::memcpy(record.copy.data(), s.data + offset, n);
       const char* copy = record.copy.data();
       inFlight().start(std::move(record), copy, n, dest, kTagPart, w.parts, false, true);
-      offset += n;
-    } while (offset < s.length);
+    });
   }
 }
 
