@@ -51,7 +51,9 @@ function run(np: number, command: string[]): Measurement[] {
   const t0 = Date.now();
   const result = spawnSync('mpirun', args, { env: mpirunEnv(), encoding: 'utf8', timeout: TIMEOUT_MS });
   const lines = (result.stdout ?? '').split('\n').filter((l) => l.startsWith('{'));
-  process.stderr.write(`  np=${np} ${path.basename(command[command.length - 1] === 'group' || command[command.length - 1] === 'array' ? command.slice(-2).join(' ') : command[command.length - 1])}: ${lines.length} results in ${((Date.now() - t0) / 1000).toFixed(1)} s${result.status === 0 ? '' : ` (exit ${result.status}: ${(result.stderr ?? '').split('\n').slice(-3).join(' ')})`}\n`);
+  const program = command[0] === 'node' || command[0] === PYTHON ? command.slice(1) : command;
+  const label = [path.basename(program[0]), ...program.slice(1).filter((a) => !/^\d+$/.test(a))].join(' ');
+  process.stderr.write(`  np=${np} ${label}: ${lines.length} results in ${((Date.now() - t0) / 1000).toFixed(1)} s${result.status === 0 ? '' : ` (exit ${result.status}: ${(result.stderr ?? '').split('\n').slice(-3).join(' ')})`}\n`);
   return lines.map((l) => JSON.parse(l) as Measurement);
 }
 

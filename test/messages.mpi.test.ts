@@ -6,24 +6,8 @@
 // the call, and checks that the receiver saw only 1s.
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
-import { charm, Chare, Channel, Reducer, type ArrayIndex, type ArrayProxy, type Future } from '../lib';
-
-const SIZES = [0, 8, 16 * 1024, 1 << 20, 16 << 20];
-const filled = (bytes: number, v: number): Float64Array => new Float64Array(bytes / 8).fill(v);
-
-/** 'ok' when `a` is a Float64Array of `n` elements all equal to `v`, else what is wrong. */
-function verdict(a: unknown, n: number, v: number): string {
-  if (!(a instanceof Float64Array)) return `not a Float64Array: ${Object.prototype.toString.call(a)}`;
-  if (a.length !== n) return `length ${a.length}, expected ${n}`;
-  for (let i = 0; i < n; i++) if (a[i] !== v) return `element ${i} is ${a[i]}, expected ${v}`;
-  return 'ok';
-}
-
-/** Element i lives on PE i % numPes. */
-function spread(index: ArrayIndex): number {
-  return (index as readonly number[])[0] % charm.numPes();
-}
-charm.registerMap(spread);
+import { charm, Chare, Reducer, type ArrayProxy, type Future } from '../lib';
+import { SIZES, channelTo, filled, spread, targets, verdict } from './helpers/payloads';
 
 /** Arrays handed out by a chare and written after the call that sent them (by a later message). */
 const leftBehind: Float64Array[] = [];
@@ -51,14 +35,11 @@ class Box extends Chare<readonly number[]> {
     a.fill(2);
   }
   async listen(this: Box, from: number, n: number): Promise<string> {
-    // (Channel types its owner as a group member or singleton; an array element works the same.)
-    const ch = new Channel(this as unknown as Chare, (this.thisProxy as unknown as ArrayProxy<Box>).at([from]));
-    return verdict(await ch.recv(), n, 1);
+    return verdict(await channelTo(this, from).recv(), n, 1);
   }
   talk(this: Box, to: number, bytes: number): void {
-    const ch = new Channel(this as unknown as Chare, (this.thisProxy as unknown as ArrayProxy<Box>).at([to]));
     const a = filled(bytes, 1);
-    ch.send(a);
+    channelTo(this, to).send(a);
     a.fill(2);
   }
   /** Migration: the state leaves with the element; the old PE keeps a reference and writes it afterwards. */
@@ -97,8 +78,6 @@ function makeTask(bytes: number): Float64Array {
 charm.pool.register(makeTask);
 
 let boxes: ArrayProxy<Box>;
-/** The element on PE 0 (local to main) and the one on the last PE (remote when there are several). */
-const targets = (): number[] => [...new Set([0, charm.numPes() - 1])];
 
 test('element calls and .ret replies carry the values of the call, local and remote', async () => {
   boxes = charm.createArray(Box, [charm.numPes()], [], { map: spread });

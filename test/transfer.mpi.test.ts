@@ -6,28 +6,15 @@
 // that fails leaves the view as it was.
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
-import { charm, Chare, Channel, Reducer, SerializationError, type ArrayIndex, type ArrayProxy, type Future } from '../lib';
+import { charm, Chare, Reducer, SerializationError, type ArrayProxy, type Future } from '../lib';
+import { SIZES, channelTo, filled, spread, targets, verdict } from './helpers/payloads';
 
-const SIZES = [0, 8, 16 * 1024, 1 << 20, 16 << 20];
-const filled = (bytes: number, v: number): Float64Array => new Float64Array(bytes / 8).fill(v);
-
-/** What a receiver saw: its data's verdict, and whether its array is a whole ArrayBuffer of its own. */
-function received(a: unknown, n: number, v: number): string {
-  if (!(a instanceof Float64Array)) return `not a Float64Array: ${Object.prototype.toString.call(a)}`;
-  if (a.length !== n) return `length ${a.length}, expected ${n}`;
-  for (let i = 0; i < n; i++) if (a[i] !== v) return `element ${i} is ${a[i]}, expected ${v}`;
-  if (a.byteOffset !== 0 || a.buffer.byteLength !== a.byteLength) return `a view of bytes ${a.byteOffset}.. of a ${a.buffer.byteLength}-byte buffer`;
-  return 'ok';
-}
+/** What a receiver saw: its data's verdict, including that its array is a whole ArrayBuffer of its own. */
+const received = (a: unknown, n: number, v: number): string => verdict(a, n, v, true);
 
 const detached = (a: ArrayBufferView): boolean => a.byteLength === 0 && a.buffer.byteLength === 0;
 
 declare const WebAssembly: { Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer } };
-
-function spread(index: ArrayIndex): number {
-  return (index as readonly number[])[0] % charm.numPes();
-}
-charm.registerMap(spread);
 
 class Holder extends Chare<readonly number[]> {
   check(a: Float64Array, n: number, v: number): string {
@@ -54,20 +41,17 @@ class Holder extends Chare<readonly number[]> {
     return detached(a) || bytes === 0;
   }
   async listen(this: Holder, from: number, n: number): Promise<string> {
-    const ch = new Channel(this as unknown as Chare, (this.thisProxy as unknown as ArrayProxy<Holder>).at([from]));
-    return received(await ch.recv(), n, 1);
+    return received(await channelTo(this, from).recv(), n, 1);
   }
   talk(this: Holder, to: number, bytes: number): boolean {
-    const ch = new Channel(this as unknown as Chare, (this.thisProxy as unknown as ArrayProxy<Holder>).at([to]));
     const a = filled(bytes, 1);
-    ch.send(charm.transfer(a));
+    channelTo(this, to).send(charm.transfer(a));
     return detached(a) || bytes === 0;
   }
 }
 charm.register(Holder);
 
 let holders: ArrayProxy<Holder>;
-const targets = (): number[] => [...new Set([0, charm.numPes() - 1])];
 
 test('a transferred typed array is detached at the call and arrives whole, local and remote', async () => {
   holders = charm.createArray(Holder, [charm.numPes()], [], { map: spread });
