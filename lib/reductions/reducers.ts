@@ -6,6 +6,10 @@
  */
 import type { ArrayIndex } from '../collections/arrayIndex';
 import { compareIndices } from '../collections/arrayIndex';
+import type { CustomKind, ReducerKind, TupleKind } from './kinds';
+
+/** The kind of a reducer type: `KindOf<typeof Reducer.sum>` is `'numeric'`. */
+export type KindOf<R> = R extends Reducer<infer K> ? K : never;
 
 /** A member's contribution as reducers see it: its index and its data. */
 type Acc = unknown;
@@ -18,63 +22,68 @@ interface ReducerImpl {
   finish(acc: Acc): unknown;
 }
 
-/** A reducer, named so that every PE resolves it the same way. */
-export class Reducer {
+/**
+ * A reducer, named so that every PE resolves it the same way (Charm4py's
+ * `Reducer.sum` and friends; Charm++'s `CkReduction::sum_double` etc.).
+ *
+ * @typeParam K - what it accepts and gives (see {@link ReducerKind}):
+ * `contribute` and `allReduce` check the data and the target against it.
+ */
+export class Reducer<K extends ReducerKind = ReducerKind> {
+  /** Never set: carries `K` for the type checker only. */
+  declare private readonly kind?: K;
+
   /** @internal Use the static reducers, `Reducer.tuple` or `charm.registerReducer`. */
   constructor(
     /** The name every PE resolves the reducer by. */
     readonly name: string,
   ) {}
 
-  /** Sum of numbers, bigints or element-wise over arrays and typed arrays. */
-  static readonly sum = new Reducer('sum');
+  /** Sum of numbers, bigints or element-wise over arrays and typed arrays (same length everywhere). */
+  static readonly sum = new Reducer<'numeric'>('sum');
   /** Product, like sum. */
-  static readonly product = new Reducer('product');
+  static readonly product = new Reducer<'numeric'>('product');
   /** Maximum, like sum. */
-  static readonly max = new Reducer('max');
+  static readonly max = new Reducer<'numeric'>('max');
   /** Minimum, like sum. */
-  static readonly min = new Reducer('min');
+  static readonly min = new Reducer<'numeric'>('min');
   /** Logical and of booleans (element-wise over arrays). */
-  static readonly logicalAnd = new Reducer('logicalAnd');
+  static readonly logicalAnd = new Reducer<'logical'>('logicalAnd');
   /** Logical or of booleans. */
-  static readonly logicalOr = new Reducer('logicalOr');
+  static readonly logicalOr = new Reducer<'logical'>('logicalOr');
   /** Logical exclusive or of booleans. */
-  static readonly logicalXor = new Reducer('logicalXor');
+  static readonly logicalXor = new Reducer<'logical'>('logicalXor');
   /** Bitwise and of integers, bigints or integer typed arrays. */
-  static readonly bitAnd = new Reducer('bitAnd');
+  static readonly bitAnd = new Reducer<'bitwise'>('bitAnd');
   /** Bitwise or, like bitAnd. */
-  static readonly bitOr = new Reducer('bitOr');
+  static readonly bitOr = new Reducer<'bitwise'>('bitOr');
   /** Bitwise exclusive or, like bitAnd. */
-  static readonly bitXor = new Reducer('bitXor');
+  static readonly bitXor = new Reducer<'bitwise'>('bitXor');
   /** Every contribution, as an array in member-index order. */
-  static readonly gather = new Reducer('gather');
+  static readonly gather = new Reducer<'gather'>('gather');
   /** Every contribution (a set of items; in member-index order, for determinism). */
-  static readonly set = new Reducer('set');
+  static readonly set = new Reducer<'gather'>('set');
   /** Contributions (arrays) concatenated in member-index order. */
-  static readonly concat = new Reducer('concat');
+  static readonly concat = new Reducer<'concat'>('concat');
   /** One contribution, chosen uniformly at random. */
-  static readonly random = new Reducer('random');
+  static readonly random = new Reducer<'random'>('random');
   /** Count, mean and variance of numeric contributions. */
-  static readonly statistics = new Reducer('statistics');
-  /** No data: completion only. */
-  static readonly nop = new Reducer('nop');
+  static readonly statistics = new Reducer<'statistics'>('statistics');
+  /** No data (contribute `undefined`): completion only. */
+  static readonly nop = new Reducer<'nop'>('nop');
 
-  /** Several reductions in one pass: contribute a tuple, one value per reducer. */
-  static tuple(...reducers: Reducer[]): Reducer {
+  /**
+   * Several reductions in one pass: contribute a tuple, one value per
+   * reducer; the result is the tuple of their results.
+   *
+   * @example
+   * const [total, largest] = await this.allReduce([x, x], Reducer.tuple(Reducer.sum, Reducer.max));
+   */
+  static tuple<const R extends readonly Reducer[]>(...reducers: R): Reducer<TupleKind<{ -readonly [i in keyof R]: KindOf<R[i]> }>> {
     if (reducers.length === 0) throw new TypeError('Reducer.tuple: give at least one reducer');
     for (const r of reducers) if (!(r instanceof Reducer)) throw new TypeError('Reducer.tuple: every element must be a Reducer');
     return new Reducer(`tuple(${reducers.map((r) => r.name).join(',')})`);
   }
-}
-
-/** Result of Reducer.statistics. */
-export interface Statistics {
-  /** Number of contributions. */
-  count: number;
-  /** Their mean. */
-  mean: number;
-  /** Population variance (divided by count). */
-  variance: number;
 }
 
 type Scalar = number | bigint | boolean;
@@ -182,12 +191,12 @@ const custom = new Map<string, ReducerImpl>();
  * Registers a custom reducer under `name` (on every PE, at module load):
  * `combine` merges two contributions (or partial results) into one.
  */
-export function registerReducer<T>(name: string, combine: (a: T, b: T) => T): Reducer {
+export function registerReducer<T>(name: string, combine: (a: T, b: T) => T): Reducer<CustomKind<T>> {
   if (typeof name !== 'string' || !/^[A-Za-z_][\w.]*$/.test(name)) throw new TypeError(`charm.registerReducer: invalid name ${JSON.stringify(name)}`);
   if (typeof combine !== 'function') throw new TypeError(`charm.registerReducer(${name}): combine must be a function`);
   if (builtins[name] || custom.has(name)) throw new Error(`charm.registerReducer: a reducer named "${name}" already exists`);
   custom.set(name, { lift: (d) => d, combine: combine as (a: Acc, b: Acc) => Acc, finish: (acc) => acc });
-  return new Reducer(name);
+  return new Reducer<CustomKind<T>>(name);
 }
 
 const resolved = new Map<string, ReducerImpl>();
