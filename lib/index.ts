@@ -40,7 +40,7 @@ export type { ChareOptions } from './collections/singletons';
 export type { ArrayDims, DimsOf, TupleDims, KeyDims, SparseDims, ArrayOptions } from './collections/arrays';
 export type { ArrayIndex, ArrayMapFunction } from './collections/arrayIndex';
 export { Reducer, type KindOf } from './reductions/reducers';
-export type { Statistics, ReducerKind, CustomKind, TupleKind, InputOf, ResultOf, TargetOf, TupleInput, Widen, NumericData, IntegerData, LogicalData, TypedArray } from './reductions/kinds';
+export type { Statistics, ReducerKind, CustomKind, TupleKind, InputOf, ResultOf, TargetOf, TupleInput, Widen, Truth, NumericData, IntegerData, LogicalData, TypedArray } from './reductions/kinds';
 export { Callback, type ReductionTarget, type NotBaseMember } from './reductions/targets';
 export type { MigrationHooks } from './migration/state';
 export { RemoteError } from './errors';

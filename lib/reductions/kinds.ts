@@ -28,8 +28,8 @@ export type NumericData = number | bigint | TypedArray | readonly NumericData[];
 /** Data of the bitwise reducers: integers, bigints, integer typed arrays, arrays of these. */
 export type IntegerData = number | bigint | Exclude<TypedArray, Float32Array | Float64Array> | readonly IntegerData[];
 
-/** Data of the logical reducers: booleans, or arrays of booleans (element-wise). */
-export type LogicalData = boolean | readonly LogicalData[];
+/** Data of the logical reducers: booleans, or numbers, bigints and typed arrays as truth values; arrays of these. */
+export type LogicalData = boolean | number | bigint | TypedArray | readonly LogicalData[];
 
 /** Result of `Reducer.statistics`. */
 export interface Statistics {
@@ -111,26 +111,37 @@ export type Widen<D> = D extends number
             ? E[]
             : D;
 
+/** What a logical reduction over `D` gives: booleans for scalars, typed arrays (of 0 and 1) for typed arrays. */
+export type Truth<D> = D extends TypedArray
+  ? D
+  : D extends readonly [] | readonly [unknown, ...unknown[]]
+    ? { -readonly [i in keyof D]: Truth<D[i]> }
+    : D extends readonly (infer E)[]
+      ? Truth<E>[]
+      : boolean;
+
 /** The result of a reduction of kind `K` over contributions of type `D`. */
-export type ResultOf<K, D> = K extends 'numeric' | 'bitwise' | 'logical'
+export type ResultOf<K, D> = K extends 'numeric' | 'bitwise'
   ? Widen<D>
-  : K extends 'gather'
-    ? Widen<D>[]
-    : K extends 'concat'
-      ? D extends readonly (infer E)[]
-        ? E[]
-        : never
-      : K extends 'random'
-        ? Widen<D>
-        : K extends 'statistics'
-          ? Statistics
-          : K extends 'nop'
-            ? undefined
-            : K extends CustomKind<infer T>
-              ? T
-              : K extends TupleKind<infer P>
-                ? { -readonly [i in keyof P]: ResultOf<P[i], D[i & keyof D]> }
-                : unknown;
+  : K extends 'logical'
+    ? Truth<D>
+    : K extends 'gather'
+      ? Widen<D>[]
+      : K extends 'concat'
+        ? D extends readonly (infer E)[]
+          ? E[]
+          : never
+        : K extends 'random'
+          ? Widen<D>
+          : K extends 'statistics'
+            ? Statistics
+            : K extends 'nop'
+              ? undefined
+              : K extends CustomKind<infer T>
+                ? T
+                : K extends TupleKind<infer P>
+                  ? { -readonly [i in keyof P]: ResultOf<P[i], D[i & keyof D]> }
+                  : unknown;
 
 /**
  * Where the result of a reduction of kind `K` over `D` may go: a target

@@ -47,11 +47,11 @@ export class Reducer<K extends ReducerKind = ReducerKind> {
   static readonly max = new Reducer<'numeric'>('max');
   /** Minimum, like sum. */
   static readonly min = new Reducer<'numeric'>('min');
-  /** Logical and of booleans (element-wise over arrays). */
+  /** Logical and of booleans, or of numbers and typed arrays as truth values (element-wise over arrays; typed arrays give 0 or 1). */
   static readonly logicalAnd = new Reducer<'logical'>('logicalAnd');
-  /** Logical or of booleans. */
+  /** Logical or, like logicalAnd. */
   static readonly logicalOr = new Reducer<'logical'>('logicalOr');
-  /** Logical exclusive or of booleans. */
+  /** Logical exclusive or, like logicalAnd. */
   static readonly logicalXor = new Reducer<'logical'>('logicalXor');
   /** Bitwise and of integers, bigints or integer typed arrays. */
   static readonly bitAnd = new Reducer<'bitwise'>('bitAnd');
@@ -89,7 +89,69 @@ export class Reducer<K extends ReducerKind = ReducerKind> {
 type Scalar = number | bigint | boolean;
 type Op = (a: Scalar, b: Scalar) => Scalar;
 
-function elementwise(op: Op, name: string): ReducerImpl {
+/** What a lift refuses. */
+const REFUSED = Symbol('refused');
+
+/**
+ * The lift of an element-wise reducer: arrays element by element, each
+ * typed array through `typed` (which copies it: combining works in place on
+ * the accumulator, never on a member's data), anything else through
+ * `scalar`. A refused value is an error at the contribution, naming the
+ * reducer, what it takes, the type given and where in the contribution, so
+ * that an input behaves the same at any member count.
+ */
+function lifting(name: string, takes: string, scalar: (v: unknown) => unknown, typed: (v: ArrayBufferView) => unknown): (data: unknown) => Acc {
+  const lift = (v: unknown, at: string): unknown => {
+    if (Array.isArray(v)) return v.map((x, i) => lift(x, `${at}[${i}]`));
+    const out = ArrayBuffer.isView(v) && !(v instanceof DataView) ? typed(v) : scalar(v);
+    if (out === REFUSED) throw new TypeError(`Reducer.${name}: contributions must be ${takes}, got ${typeof v === 'number' ? `the number ${v}` : kind(v)}${at ? ` at ${at}` : ''}`);
+    return out;
+  };
+  return (data) => lift(data, '');
+}
+
+const copy = (v: ArrayBufferView): ArrayBufferView => (v as unknown as { slice(): ArrayBufferView }).slice();
+const isFloat = (v: ArrayBufferView): boolean => v instanceof Float32Array || v instanceof Float64Array;
+
+/** Sum, product, max, min: numbers, bigints, any typed array. */
+const arithmetic = (name: string): ((data: unknown) => Acc) =>
+  lifting(name, 'numbers, bigints or typed arrays (or arrays of them)', (v) => (typeof v === 'number' || typeof v === 'bigint' ? v : REFUSED), copy);
+
+/** Bitwise reducers: integers, bigints, integer typed arrays. */
+const bitwise = (name: string): ((data: unknown) => Acc) =>
+  lifting(
+    name,
+    'integers, bigints or integer typed arrays (or arrays of them)',
+    (v) => ((typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint' ? v : REFUSED),
+    (v) => (isFloat(v) ? REFUSED : copy(v)),
+  );
+
+/**
+ * Logical reducers: booleans, or numbers, bigints and typed arrays as truth
+ * values (Charm4py's numpy.logical_and and friends): scalars become
+ * booleans, typed array elements 0 or 1 of their own kind.
+ */
+const logical = (name: string): ((data: unknown) => Acc) =>
+  lifting(
+    name,
+    'booleans, numbers, bigints or typed arrays (or arrays of them)',
+    (v) => (typeof v === 'boolean' || typeof v === 'number' || typeof v === 'bigint' ? Boolean(v) : REFUSED),
+    (v) => {
+      const out = copy(v) as unknown as Scalar[];
+      for (let i = 0; i < out.length; i++) out[i] = typeof out[i] === 'bigint' ? BigInt(Boolean(out[i])) : Number(Boolean(out[i]));
+      return out;
+    },
+  );
+
+/** A logical operation on truth values, giving back the element kind of `a` (boolean, 0/1, 0n/1n). */
+const truth =
+  (f: (a: boolean, b: boolean) => boolean): Op =>
+  (a, b) => {
+    const r = f(Boolean(a), Boolean(b));
+    return typeof a === 'boolean' ? r : typeof a === 'bigint' ? BigInt(r) : Number(r);
+  };
+
+function elementwise(op: Op, name: string, lift: (data: unknown) => Acc): ReducerImpl {
   const combine = (a: Acc, b: Acc): Acc => {
     if (ArrayBuffer.isView(a) && ArrayBuffer.isView(b)) {
       const x = a as unknown as Scalar[];
@@ -107,15 +169,11 @@ function elementwise(op: Op, name: string): ReducerImpl {
     }
     return op(a as Scalar, b as Scalar);
   };
-  return {
-    // Typed arrays are copied once so combining in place never touches a member's data.
-    lift: (data) => (ArrayBuffer.isView(data) ? (data as unknown as { slice(): unknown }).slice() : data),
-    combine,
-    finish: (acc) => acc,
-  };
+  return { lift, combine, finish: (acc) => acc };
 }
 
 function kind(v: unknown): string {
+  if (v === null) return 'null';
   if (ArrayBuffer.isView(v)) return v.constructor.name;
   if (Array.isArray(v)) return 'an array';
   return typeof v;
@@ -135,16 +193,16 @@ const collect: Pick<ReducerImpl, 'lift' | 'combine'> = {
 };
 
 const builtins: Record<string, ReducerImpl> = {
-  sum: elementwise(num((a, b) => a + b, (a, b) => a + b), 'sum'),
-  product: elementwise(num((a, b) => a * b, (a, b) => a * b), 'product'),
-  max: elementwise(num((a, b) => (a > b ? a : b), (a, b) => (a > b ? a : b)), 'max'),
-  min: elementwise(num((a, b) => (a < b ? a : b), (a, b) => (a < b ? a : b)), 'min'),
-  logicalAnd: elementwise((a, b) => Boolean(a) && Boolean(b), 'logicalAnd'),
-  logicalOr: elementwise((a, b) => Boolean(a) || Boolean(b), 'logicalOr'),
-  logicalXor: elementwise((a, b) => Boolean(a) !== Boolean(b), 'logicalXor'),
-  bitAnd: elementwise(num((a, b) => a & b, (a, b) => a & b), 'bitAnd'),
-  bitOr: elementwise(num((a, b) => a | b, (a, b) => a | b), 'bitOr'),
-  bitXor: elementwise(num((a, b) => a ^ b, (a, b) => a ^ b), 'bitXor'),
+  sum: elementwise(num((a, b) => a + b, (a, b) => a + b), 'sum', arithmetic('sum')),
+  product: elementwise(num((a, b) => a * b, (a, b) => a * b), 'product', arithmetic('product')),
+  max: elementwise(num((a, b) => (a > b ? a : b), (a, b) => (a > b ? a : b)), 'max', arithmetic('max')),
+  min: elementwise(num((a, b) => (a < b ? a : b), (a, b) => (a < b ? a : b)), 'min', arithmetic('min')),
+  logicalAnd: elementwise(truth((a, b) => a && b), 'logicalAnd', logical('logicalAnd')),
+  logicalOr: elementwise(truth((a, b) => a || b), 'logicalOr', logical('logicalOr')),
+  logicalXor: elementwise(truth((a, b) => a !== b), 'logicalXor', logical('logicalXor')),
+  bitAnd: elementwise(num((a, b) => a & b, (a, b) => a & b), 'bitAnd', bitwise('bitAnd')),
+  bitOr: elementwise(num((a, b) => a | b, (a, b) => a | b), 'bitOr', bitwise('bitOr')),
+  bitXor: elementwise(num((a, b) => a ^ b, (a, b) => a ^ b), 'bitXor', bitwise('bitXor')),
   gather: { ...collect, finish: (acc) => ordered(acc).map((e) => e[1]) },
   set: { ...collect, finish: (acc) => ordered(acc).map((e) => e[1]) },
   concat: {

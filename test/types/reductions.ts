@@ -24,6 +24,8 @@ class Member extends Chare {
     this.contribute(new Int32Array(2), Reducer.bitXor, charm.createFuture<Int32Array>());
     this.contribute(i > 0, Reducer.logicalAnd, charm.createFuture<boolean>());
     this.contribute([true, false], Reducer.logicalOr, charm.createFuture<boolean[]>());
+    this.contribute(i, Reducer.logicalAnd, charm.createFuture<boolean>());
+    this.contribute(new Uint8Array(4), Reducer.logicalXor, charm.createFuture<Uint8Array>());
     // collecting reducers
     this.contribute({ pe: i }, Reducer.gather, charm.createFuture<{ pe: number }[]>());
     this.contribute('x', Reducer.set, charm.createFuture<string[]>());
@@ -71,8 +73,10 @@ class Member extends Chare {
     this.contribute(i, Reducer.sum, charm.createFuture<string>());
     // @ts-expect-error strings cannot be summed
     this.contribute('a', Reducer.sum, charm.createFuture<string>());
-    // @ts-expect-error logical reducers take booleans
-    this.contribute(i, Reducer.logicalAnd, charm.createFuture<boolean>());
+    // @ts-expect-error logical reducers take booleans, or numbers as truth values, not strings
+    this.contribute('yes', Reducer.logicalAnd, charm.createFuture<boolean>());
+    // @ts-expect-error and give booleans
+    this.contribute(i, Reducer.logicalAnd, charm.createFuture<number>());
     // @ts-expect-error bitwise reducers take integers, not float arrays
     this.contribute(new Float64Array(1), Reducer.bitAnd, charm.createFuture<Float64Array>());
     // @ts-expect-error gather gives an array
