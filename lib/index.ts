@@ -48,3 +48,6 @@ export { SerializationError } from './codec/values';
 export { Channel, type ChannelSendArgs } from './channels';
 export { Pool, type MapOptions, type IndexedResult, type TaskFunction } from './pool/pool';
 export type { Section, Selection } from './sections/sections';
+export { liveViz, LiveViz, type LiveVizConfig, type LiveVizOptions, type LiveVizFrame, type LiveVizRequest, type PixelFormat, type CombineRule, type Rect } from './liveviz/liveviz';
+export { Ccs, type CcsHandler, type CcsPayload } from './ccs/ccs';
+export type { LiveViewOptions } from './liveview/liveview';

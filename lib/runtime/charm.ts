@@ -22,6 +22,9 @@ import { Pool, installPool } from '../pool/pool';
 import { addGuard } from '../when';
 import { createSection, type Section, type Selection } from '../sections/sections';
 import type { Chare } from '../model/chare';
+import { Ccs, installCcs } from '../ccs/ccs';
+import { installLiveViz } from '../liveviz/liveviz';
+import { liveViewSettings, startLiveView, type LiveViewOptions } from '../liveview/liveview';
 
 /**
  * The arguments after the class in a creation call: the constructor's
@@ -46,6 +49,14 @@ export interface StartOptions extends ProfileOptions {
   remoteCode?: boolean;
   /** Branching factor of the spanning tree used by broadcasts, reductions and quiescence (default 4). */
   treeBranching?: number;
+  /**
+   * Serve the live view on PE 0 (as `+liveview [HOST:]PORT` does): a page
+   * with the liveViz image, per-PE load, load-balancing steps and output,
+   * and the CCS handlers. A port (0: any free one) or `{ port, host }`;
+   * the host is 127.0.0.1 unless named. The URL, with its token, is printed
+   * at start. See docs/liveview.md.
+   */
+  liveView?: number | LiveViewOptions;
 }
 
 /** Collection id of the runtime's own group. */
@@ -73,12 +84,16 @@ export class Charm {
     if (typeof main !== 'function') throw new TypeError(`charm.start: main must be a function, got ${typeof main}`);
     enableRemoteCode(options.remoteCode === true);
     if (options.treeBranching !== undefined) setBranching(options.treeBranching);
+    const liveView = liveViewSettings(options.liveView, process.argv);
     startRuntime(options, () => {
       installGroupMember(groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')), []);
       installPool();
+      installCcs();
+      installLiveViz();
     });
     const rt = runtime();
     if (rt.myPe !== 0) return;
+    if (liveView) startLiveView(liveView, () => this.thisProxy.ret.stats());
     setImmediate(() => {
       try {
         const result = main(process.argv.slice(2));
@@ -272,6 +287,13 @@ export class Charm {
       throw new TypeError('charm.startQD: callback must be a function or a Future');
     }
   }
+
+  /**
+   * Handlers that clients outside the job call while it runs (Charm4py's
+   * `charm.CcsRegisterHandler`): `charm.ccs.register(name, handler)`.
+   * Clients reach them through the live view (`+liveview PORT`).
+   */
+  readonly ccs = new Ccs();
 
   /** The task pool (as Charm4py's `charm.pool`): `await charm.pool.map(fn, items)`, `charm.pool.submit(fn, ...args)`. */
   readonly pool = new Pool();

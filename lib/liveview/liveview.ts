@@ -1,0 +1,85 @@
+/**
+ * The live view: off unless asked for (`+liveview [HOST:]PORT` on the
+ * command line, or `charm.start(main, { liveView })`). PE 0 then serves a
+ * page showing the liveViz image, per-PE load and message rates, the
+ * load-balancing steps and the job's output, and lets the page (or any
+ * `CcsClient`) call the program's CCS handlers. It listens on 127.0.0.1
+ * unless another address is named, and prints its URL, with a fresh random
+ * token that every request must carry.
+ */
+import { randomBytes } from 'crypto';
+import { runtime } from '../model/context';
+import { fatal, writeAll } from '../errors';
+import { callHandler, handlerNames } from '../ccs/ccs';
+import { imageSettings, onFrames, wantFrame } from '../liveviz/liveviz';
+import type { PeStats } from '../profiling/profile';
+import { Monitor } from './monitor';
+import { LiveViewServer } from './server';
+
+/** Where the live view listens. */
+export interface LiveViewOptions {
+  /** TCP port; 0 takes any free port (the printed URL names it). */
+  port: number;
+  /** Address to listen on; default '127.0.0.1' (this machine only). Name another (e.g. '0.0.0.0') to be reachable from elsewhere. */
+  host?: string;
+}
+
+const DEFAULT_HOST = '127.0.0.1';
+
+/** Where to listen, from the start option or `+liveview [HOST:]PORT`; undefined when the view is off. */
+export function liveViewSettings(given: number | LiveViewOptions | undefined, argv: readonly string[]): Required<LiveViewOptions> | undefined {
+  const where = 'charm.start';
+  if (given !== undefined) {
+    const options = typeof given === 'number' ? { port: given } : given;
+    if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: liveView must be a port number or { port, host }`);
+    checkPort(where, options.port);
+    if (options.host !== undefined && (typeof options.host !== 'string' || options.host === '')) throw new TypeError(`${where}: liveView.host must be an address such as '127.0.0.1'`);
+    return { port: options.port, host: options.host ?? DEFAULT_HOST };
+  }
+  const at = argv.indexOf('+liveview');
+  if (at < 0) return undefined;
+  const value = argv[at + 1] ?? '';
+  const m = /^(?:\[([^\]]+)\]:|([^:]+):)?(\d+)$/.exec(value);
+  if (!m) throw new Error(`${where}: +liveview needs a port or HOST:PORT (e.g. +liveview 8080, +liveview 0 for any free port), got ${JSON.stringify(value)}`);
+  const port = Number(m[3]);
+  checkPort('+liveview', port);
+  return { port, host: m[1] ?? m[2] ?? DEFAULT_HOST };
+}
+
+function checkPort(where: string, port: unknown): void {
+  if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) throw new RangeError(`${where}: the live view's port must be an integer 0..65535, got ${String(port)}`);
+}
+
+/**
+ * PE 0: starts the server and prints its URL. `sampleStats` gives every
+ * PE's counters (charm.thisProxy.ret.stats()).
+ */
+export function startLiveView(where: Required<LiveViewOptions>, sampleStats: () => PromiseLike<PeStats[]>): void {
+  const rt = runtime();
+  let server: LiveViewServer | undefined;
+  const monitor = new Monitor(sampleStats, {
+    perf: (sample) => server?.publishPerf(sample),
+    balancing: (step) => server?.publishBalancing(step),
+    output: (lines) => server?.publishOutput(lines),
+  });
+  const token = randomBytes(24).toString('base64url');
+  LiveViewServer.listen(where.host, where.port, token, {
+    numPes: rt.numPes,
+    handlers: handlerNames,
+    image: () => {
+      const s = imageSettings();
+      return s && { width: s.width, height: s.height, format: s.format, clickHandler: s.clickHandler };
+    },
+    call: callHandler,
+    wantFrame,
+    watchPerf: (wanted) => monitor.watchPerf(wanted),
+    history: () => ({ perf: monitor.perf, balancing: monitor.steps, output: monitor.output }),
+  }).then(
+    (started) => {
+      server = started;
+      onFrames((frame) => started.publishFrame(frame));
+      writeAll(1, `charmts: live view at ${started.url}\n`);
+    },
+    (error: NodeJS.ErrnoException) => fatal(new Error(`the live view cannot listen on ${where.host}:${where.port}: ${error.code ?? error.message}`), 'on PE 0 starting the live view'),
+  );
+}
