@@ -26,6 +26,17 @@ export interface LiveViewOptions {
 
 const DEFAULT_HOST = '127.0.0.1';
 
+/** PE 0: the page's URL once the server listens. */
+let listening: Promise<string> | undefined;
+
+/** PE 0: the live view's URL (token included) once it listens. */
+export function liveViewUrl(): Promise<string> {
+  const where = 'charm.liveViewUrl';
+  const rt = runtime(where);
+  if (rt.myPe !== 0) return Promise.reject(new Error(`${where}: the live view runs on PE 0, not on PE ${rt.myPe}`));
+  return listening ?? Promise.reject(new Error(`${where}: the live view is off; start the job with +liveview PORT or charm.start(main, { liveView: port })`));
+}
+
 /** Where to listen, from the start option or `+liveview [HOST:]PORT`; undefined when the view is off. */
 export function liveViewSettings(given: number | LiveViewOptions | undefined, argv: readonly string[]): Required<LiveViewOptions> | undefined {
   const where = 'charm.start';
@@ -63,7 +74,7 @@ export function startLiveView(where: Required<LiveViewOptions>, sampleStats: () 
     output: (lines) => server?.publishOutput(lines),
   });
   const token = randomBytes(24).toString('base64url');
-  LiveViewServer.listen(where.host, where.port, token, {
+  listening = LiveViewServer.listen(where.host, where.port, token, {
     numPes: rt.numPes,
     handlers: handlerNames,
     image: () => {
@@ -79,6 +90,7 @@ export function startLiveView(where: Required<LiveViewOptions>, sampleStats: () 
       server = started;
       onFrames((frame) => started.publishFrame(frame));
       writeAll(1, `charmts: live view at ${started.url}\n`);
+      return started.url;
     },
     (error: NodeJS.ErrnoException) => fatal(new Error(`the live view cannot listen on ${where.host}:${where.port}: ${error.code ?? error.message}`), 'on PE 0 starting the live view'),
   );

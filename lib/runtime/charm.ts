@@ -24,7 +24,7 @@ import { createSection, type Section, type Selection } from '../sections/section
 import type { Chare } from '../model/chare';
 import { Ccs, installCcs } from '../ccs/ccs';
 import { installLiveViz } from '../liveviz/liveviz';
-import { liveViewSettings, startLiveView, type LiveViewOptions } from '../liveview/liveview';
+import { liveViewSettings, liveViewUrl, startLiveView, type LiveViewOptions } from '../liveview/liveview';
 
 /**
  * The arguments after the class in a creation call: the constructor's
@@ -294,6 +294,15 @@ export class Charm {
    * Clients reach them through the live view (`+liveview PORT`).
    */
   readonly ccs = new Ccs();
+
+  /**
+   * On PE 0: the live view's URL, token included, once it listens (the
+   * line `charmts: live view at URL` prints it too). Rejects when the view
+   * is off or on other PEs.
+   */
+  liveViewUrl(): Promise<string> {
+    return liveViewUrl();
+  }
 
   /** The task pool (as Charm4py's `charm.pool`): `await charm.pool.map(fn, items)`, `charm.pool.submit(fn, ...args)`. */
   readonly pool = new Pool();
