@@ -54,7 +54,7 @@ let ownPending = '';
  * stops it. The output itself goes where it went before.
  */
 export function tapOutput(tap: (lines: string) => void): () => void {
-  if (taps.size === 0 && !ownTapped) tapOwnStdout();
+  if (!ownTapped) tapOwnStdout();
   taps.add(tap);
   return () => taps.delete(tap);
 }
