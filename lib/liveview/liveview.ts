@@ -71,7 +71,7 @@ export function startLiveView(where: Required<LiveViewOptions>, sampleStats: () 
   const monitor = new Monitor(sampleStats, {
     perf: (sample) => server?.publishPerf(sample),
     balancing: (step) => server?.publishBalancing(step),
-    output: (lines) => server?.publishOutput(lines),
+    output: (lines, skipped) => server?.publishOutput(lines, skipped),
   });
   const token = randomBytes(24).toString('base64url');
   listening = LiveViewServer.listen(where.host, where.port, token, {

@@ -29,15 +29,18 @@ export interface PerfSample {
 }
 
 /** Sampling period while someone watches the performance feed. */
-export const SAMPLE_MS = 1000;
+const SAMPLE_MS = 1000;
 const PERF_HISTORY = 300;
 const STEP_HISTORY = 100;
 const OUTPUT_HISTORY = 500;
+/** Longer output lines are cut here: the feed holds lines to read, not bulk data. */
+const MAX_LINE = 2000;
 
 export interface MonitorEvents {
   perf(sample: PerfSample): void;
   balancing(step: StepReport): void;
-  output(lines: string[]): void;
+  /** New output lines; `skipped` more came at once than the history keeps. */
+  output(lines: string[], skipped: number): void;
 }
 
 export class Monitor {
@@ -48,24 +51,22 @@ export class Monitor {
   private previous: PeStats[] | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sampling = false;
-  private readonly stops: (() => void)[];
 
   constructor(
     /** Every PE's counters, in PE order. */
     private readonly sampleStats: () => PromiseLike<PeStats[]>,
     private readonly events: MonitorEvents,
   ) {
-    this.stops = [
-      observeSteps((step) => {
-        push(this.steps, step, STEP_HISTORY);
-        events.balancing(step);
-      }),
-      tapOutput((text) => {
-        const lines = text.replace(/\n$/, '').split('\n');
-        for (const line of lines) push(this.output, line, OUTPUT_HISTORY);
-        events.output(lines);
-      }),
-    ];
+    observeSteps((step) => {
+      push(this.steps, step, STEP_HISTORY);
+      events.balancing(step);
+    });
+    tapOutput((text) => {
+      const all = text.replace(/\n$/, '').split('\n');
+      const lines = all.slice(-OUTPUT_HISTORY).map((l) => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE)} [${l.length - MAX_LINE} more characters]` : l));
+      for (const line of lines) push(this.output, line, OUTPUT_HISTORY);
+      events.output(lines, all.length - lines.length);
+    });
   }
 
   /** Samples every SAMPLE_MS while `wanted` (someone subscribes to the performance feed). */
@@ -78,11 +79,6 @@ export class Monitor {
       this.timer = undefined;
       this.previous = undefined; // a gap in watching is not one long interval
     }
-  }
-
-  close(): void {
-    this.watchPerf(false);
-    for (const stop of this.stops) stop();
   }
 
   /** One sample; skipped while the last one is still outstanding (a busy job answers late). */

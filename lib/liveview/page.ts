@@ -180,7 +180,7 @@ function addOutput(lines, dropped) {
   const pre = $('output');
   const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
   let t = pre.textContent;
-  if (dropped) t += '[' + dropped + ' lines not shown: this page was not keeping up]\\n';
+  if (dropped) t += '[' + dropped + ' lines not shown]\\n';
   t += lines.join('\\n') + '\\n';
   const all = t.split('\\n');
   if (all.length > 500) t = all.slice(all.length - 500).join('\\n');

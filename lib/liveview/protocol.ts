@@ -34,7 +34,7 @@ export const enum BinaryKind {
   Call = 3,
 }
 
-export const FRAME_HEADER_BYTES = 14;
+const FRAME_HEADER_BYTES = 14;
 const NAME = /^[A-Za-z_][\w.-]{0,63}$/;
 const MAX_ID = 0xffffffff;
 

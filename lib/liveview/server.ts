@@ -86,7 +86,7 @@ export class LiveViewServer {
   private readonly csp = `default-src 'none'; script-src 'sha256-${createHash('sha256').update(PAGE_SCRIPT).digest('base64')}'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`;
 
   private constructor(
-    private readonly http: Server,
+    http: Server,
     private readonly token: string,
     private readonly sources: ServerSources,
     /** The page's address, token included. */
@@ -111,13 +111,6 @@ export class LiveViewServer {
         resolve(new LiveViewServer(http, token, sources, `http://${shownHost}:${bound}/?token=${token}`));
       });
     });
-  }
-
-  close(): void {
-    for (const client of this.clients) client.socket.terminate();
-    this.clients.clear();
-    this.http.close();
-    this.sources.watchPerf(false);
   }
 
   // ------------------------------------------------------------ requests
@@ -308,9 +301,11 @@ export class LiveViewServer {
     this.broadcast('balancing', { type: 'balancing', steps: [step] });
   }
 
-  publishOutput(lines: string[]): void {
+  /** New output lines; `skipped` earlier ones of the same burst are not shown (only the last lines of a burst are). */
+  publishOutput(lines: string[], skipped: number): void {
     for (const client of this.clients) {
       if (!client.feeds.has('output')) continue;
+      client.linesDropped += skipped;
       if (this.sendJson(client, { type: 'output', lines, dropped: client.linesDropped })) client.linesDropped = 0;
       else client.linesDropped += lines.length;
     }
