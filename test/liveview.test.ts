@@ -17,8 +17,9 @@
  * - test/liveviz.mpi.test.js at np 3 and 5, where binary trees are uneven.
  *
  * Skips: without Chromium (Debian's chromium, installed by `make
- * browser-deps`) the browser test is registered with test.skip and the
- * file prints `SKIPPED liveview-browser: <reason>`; everything else runs.
+ * browser-deps`; CHARMTS_CHROMIUM names another) the browser test is
+ * registered with test.skip and the file prints `SKIPPED
+ * liveview-browser: <reason>`; everything else runs.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -31,7 +32,8 @@ import { Viewer, refusedHandshake, socketUrl, stalledViewer, until, type Frame }
 import { Wave2dReference } from './helpers/wave2dReference';
 import { CcsClient, CcsError } from '../lib/ccs/client';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium; CHARMTS_CHROMIUM names another build (or a missing one, to see the skip). */
+const CHROMIUM = process.env.CHARMTS_CHROMIUM ?? '/usr/bin/chromium';
 /** A fresh profile is given by launchPersistentContext; these keep Chromium from reaching out or needing a GPU. */
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SCREENSHOT = path.resolve(__dirname, '..', '..', 'docs', 'liveview.png');
