@@ -153,14 +153,12 @@ browserTest('headless Chromium shows the frames the job computed; a click distur
     page.on('pageerror', (e) => problems.push(e.message));
     page.on('console', (m) => void (m.type() === 'error' && problems.push(m.text())));
     await page.goto(url);
-    const shown = async (): Promise<{ frame: number; pixels: Uint8Array }> => {
+    /** What the canvas shows once it shows frame `first` or a later one (before any frame it has its default size). */
+    const shownFrom = (first: number): Promise<{ frame: number; pixels: Uint8Array }> => until(async () => {
       const s = (await page.evaluate(READ_CANVAS)) as { frame: number; width: number; height: number; rgb: string };
+      if (s.frame < first) return undefined;
       assert.equal([s.width, s.height], [WIDTH, HEIGHT]);
       return { frame: s.frame, pixels: new Uint8Array(Buffer.from(s.rgb, 'base64')) };
-    };
-    const shownFrom = (first: number): Promise<{ frame: number; pixels: Uint8Array }> => until(async () => {
-      const s = await shown();
-      return s.frame >= first ? s : undefined;
     }, 60_000, `the page to show frame ${first} or later`);
 
     const a = await shownFrom(2);
