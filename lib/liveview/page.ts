@@ -11,9 +11,14 @@
  * `data-reply` (JSON) or `data-error`.
  */
 
-/** The page's script (its text is hashed into the Content-Security-Policy). */
+import { BinaryKind, OFFSETS } from './protocol';
+
+/** The page's script (its text is hashed into the Content-Security-Policy); the binary layouts come from ./protocol.ts. */
 export const PAGE_SCRIPT = `
 'use strict';
+const OFFSETS = ${JSON.stringify(OFFSETS)};
+const FRAME = ${BinaryKind.Frame};
+const REPLY = ${BinaryKind.Reply};
 const token = new URLSearchParams(location.search).get('token') || '';
 const $ = (id) => document.getElementById(id);
 const canvas = $('image');
@@ -42,9 +47,11 @@ socket.onclose = (e) => {
 socket.onmessage = (e) => {
   if (typeof e.data === 'string') return text(JSON.parse(e.data));
   const view = new DataView(e.data);
-  const kind = view.getUint8(0);
-  if (kind === 1) drawFrame(view.getUint32(1, true), view.getUint32(5, true), view.getUint32(9, true), view.getUint8(13), new Uint8Array(e.data, 14));
-  else if (kind === 2) answer(view.getUint32(1, true), { value: '<' + (e.data.byteLength - 5) + ' bytes>' });
+  const kind = view.getUint8(OFFSETS.kind);
+  const f = OFFSETS.frame;
+  const r = OFFSETS.reply;
+  if (kind === FRAME) drawFrame(view.getUint32(f.number, true), view.getUint32(f.width, true), view.getUint32(f.height, true), view.getUint8(f.channels), new Uint8Array(e.data, f.pixels));
+  else if (kind === REPLY) answer(view.getUint32(r.id, true), { value: '<' + (e.data.byteLength - r.bytes) + ' bytes>' });
 };
 
 function text(m) {

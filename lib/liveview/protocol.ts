@@ -1,7 +1,7 @@
 /**
  * THE LIVE VIEW'S WIRE FORMAT: every message that goes over the live
  * view's WebSocket is laid out here, and only here (the page's script in
- * ./page.ts reads the two binary layouts and must follow this file).
+ * ./page.ts is given the binary offsets below).
  *
  * Text messages are JSON objects with a `type`:
  *
@@ -34,7 +34,16 @@ export const enum BinaryKind {
   Call = 3,
 }
 
-const FRAME_HEADER_BYTES = 14;
+/** Byte offsets of the binary messages' fields (the page's script gets them too). */
+export const OFFSETS = {
+  kind: 0,
+  frame: { number: 1, width: 5, height: 9, channels: 13, pixels: 14 },
+  reply: { id: 1, bytes: 5 },
+  call: { id: 1, nameLength: 5, name: 7 },
+} as const;
+const F = OFFSETS.frame;
+const R = OFFSETS.reply;
+const C = OFFSETS.call;
 const NAME = /^[A-Za-z_][\w.-]{0,63}$/;
 const MAX_ID = 0xffffffff;
 
@@ -83,45 +92,45 @@ function callId(id: unknown): number {
 }
 
 function parseBinaryCall(data: Buffer): ClientMessage {
-  if (data.length < 7 || data[0] !== BinaryKind.Call) throw new ProtocolError('a binary message must be a call: u8 3, u32 id, u16 name length, name, payload');
-  const id = data.readUInt32LE(1);
-  const length = data.readUInt16LE(5);
-  if (7 + length > data.length) throw new ProtocolError('call: the handler name runs past the end of the message');
-  const handler = data.toString('utf8', 7, 7 + length);
+  if (data.length < C.name || data[OFFSETS.kind] !== BinaryKind.Call) throw new ProtocolError('a binary message must be a call: u8 3, u32 id, u16 name length, name, payload');
+  const id = data.readUInt32LE(C.id);
+  const end = C.name + data.readUInt16LE(C.nameLength);
+  if (end > data.length) throw new ProtocolError('call: the handler name runs past the end of the message');
+  const handler = data.toString('utf8', C.name, end);
   if (!NAME.test(handler)) throw new ProtocolError('call: the handler name is not a valid name');
-  return { type: 'call', id, handler, payload: new Uint8Array(data.subarray(7 + length)) };
+  return { type: 'call', id, handler, payload: new Uint8Array(data.subarray(end)) };
 }
 
 /** A frame as sent to viewers. */
 export function encodeFrame(frame: number, width: number, height: number, channels: number, pixels: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + pixels.length);
-  out[0] = BinaryKind.Frame;
-  out.writeUInt32LE(frame, 1);
-  out.writeUInt32LE(width, 5);
-  out.writeUInt32LE(height, 9);
-  out[13] = channels;
-  out.set(pixels, FRAME_HEADER_BYTES);
+  const out = Buffer.allocUnsafe(F.pixels + pixels.length);
+  out[OFFSETS.kind] = BinaryKind.Frame;
+  out.writeUInt32LE(frame, F.number);
+  out.writeUInt32LE(width, F.width);
+  out.writeUInt32LE(height, F.height);
+  out[F.channels] = channels;
+  out.set(pixels, F.pixels);
   return out;
 }
 
 /** A reply carrying bytes. */
 export function encodeBinaryReply(id: number, bytes: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(5 + bytes.length);
-  out[0] = BinaryKind.Reply;
-  out.writeUInt32LE(id, 1);
-  out.set(bytes, 5);
+  const out = Buffer.allocUnsafe(R.bytes + bytes.length);
+  out[OFFSETS.kind] = BinaryKind.Reply;
+  out.writeUInt32LE(id, R.id);
+  out.set(bytes, R.bytes);
   return out;
 }
 
 /** A call carrying bytes (the client side). */
 export function encodeBinaryCall(id: number, handler: string, payload: Uint8Array): Buffer {
   const name = Buffer.from(handler, 'utf8');
-  const out = Buffer.allocUnsafe(7 + name.length + payload.length);
-  out[0] = BinaryKind.Call;
-  out.writeUInt32LE(id, 1);
-  out.writeUInt16LE(name.length, 5);
-  name.copy(out, 7);
-  out.set(payload, 7 + name.length);
+  const out = Buffer.allocUnsafe(C.name + name.length + payload.length);
+  out[OFFSETS.kind] = BinaryKind.Call;
+  out.writeUInt32LE(id, C.id);
+  out.writeUInt16LE(name.length, C.nameLength);
+  name.copy(out, C.name);
+  out.set(payload, C.name + name.length);
   return out;
 }
 
@@ -131,9 +140,10 @@ export type ServerBinary =
   | { kind: 'reply'; id: number; bytes: Uint8Array };
 
 export function decodeServerBinary(data: Buffer): ServerBinary {
-  if (data[0] === BinaryKind.Frame && data.length >= FRAME_HEADER_BYTES) {
-    return { kind: 'frame', frame: data.readUInt32LE(1), width: data.readUInt32LE(5), height: data.readUInt32LE(9), channels: data[13], pixels: data.subarray(FRAME_HEADER_BYTES) };
+  const kind = data[OFFSETS.kind];
+  if (kind === BinaryKind.Frame && data.length >= F.pixels) {
+    return { kind: 'frame', frame: data.readUInt32LE(F.number), width: data.readUInt32LE(F.width), height: data.readUInt32LE(F.height), channels: data[F.channels], pixels: data.subarray(F.pixels) };
   }
-  if (data[0] === BinaryKind.Reply && data.length >= 5) return { kind: 'reply', id: data.readUInt32LE(1), bytes: data.subarray(5) };
-  throw new ProtocolError(`unknown binary message from the server (kind ${data[0]})`);
+  if (kind === BinaryKind.Reply && data.length >= R.bytes) return { kind: 'reply', id: data.readUInt32LE(R.id), bytes: data.subarray(R.bytes) };
+  throw new ProtocolError(`unknown binary message from the server (kind ${kind})`);
 }
