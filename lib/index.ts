@@ -50,4 +50,4 @@ export { Pool, type MapOptions, type IndexedResult, type TaskFunction } from './
 export type { Section, Selection } from './sections/sections';
 export { liveViz, LiveViz, type LiveVizConfig, type LiveVizOptions, type LiveVizFrame, type LiveVizRequest, type PixelFormat, type CombineRule, type Rect } from './liveviz/liveviz';
 export { Ccs, type CcsHandler, type CcsPayload } from './ccs/ccs';
-export type { LiveViewOptions } from './liveview/liveview';
+export type { LiveViewOptions } from './liveview/settings';

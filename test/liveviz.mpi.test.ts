@@ -8,7 +8,8 @@ import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
 import { charm, Chare, liveViz, type Future, type LiveVizFrame, type PixelFormat, type CombineRule } from '../lib';
 import type { Piece } from '../lib/liveviz/image';
-import { randomPiece, referenceFrame, seeded } from './helpers/imageReference';
+import { randomPiece, referenceFrame } from './helpers/imageReference';
+import { random } from './unit/random';
 
 const WIDTH = 48;
 const HEIGHT = 32;
@@ -23,7 +24,7 @@ const config = (): [PixelFormat, CombineRule] => CONFIGS[charm.numPes()] ?? ['rg
 function pieceOf(frame: number, i: number): Piece {
   const channels = CHANNELS[config()[0]];
   if (i % 7 === 3) return [0, 0, 0, 0, new Uint8Array(0)]; // nothing to show this time
-  return randomPiece(seeded(frame * 1000 + i), channels, WIDTH, HEIGHT);
+  return randomPiece(random(frame * 1000 + i + 1), channels, WIDTH, HEIGHT);
 }
 
 const deposit = (chare: Chare<never> | Chare<readonly number[]> | Chare, [x, y, width, height, pixels]: Piece): void => liveViz.deposit(chare, { x, y, width, height }, pixels);

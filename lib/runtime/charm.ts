@@ -24,7 +24,8 @@ import { createSection, type Section, type Selection } from '../sections/section
 import type { Chare } from '../model/chare';
 import { Ccs, installCcs } from '../ccs/ccs';
 import { installLiveViz } from '../liveviz/liveviz';
-import { liveViewSettings, liveViewUrl, startLiveView, type LiveViewOptions } from '../liveview/liveview';
+import { liveViewUrl, startLiveView } from '../liveview/liveview';
+import { liveViewSettings, type LiveViewOptions } from '../liveview/settings';
 
 /**
  * The arguments after the class in a creation call: the constructor's

@@ -16,17 +16,6 @@ export function referenceFrame(pieces: readonly Piece[], rule: CombineRule, chan
   return out;
 }
 
-/** A seeded generator of numbers in [0, 1), so a failure can be replayed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A random piece of a `width` x `height` frame: any rectangle (empty ones too), random bytes. */
 export function randomPiece(random: () => number, channels: number, width: number, height: number): Piece {
   const x = Math.floor(random() * width);

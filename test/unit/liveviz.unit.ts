@@ -1,13 +1,14 @@
-// The live view's pure parts, in process: how image pieces combine
+// The live view's pure parts, in process (no MPI): how image pieces combine
 // (lib/liveviz/image.ts) against a pixel-by-pixel reference, in every order
 // and tree shape; the socket's message layouts and refusals
 // (lib/liveview/protocol.ts); and `+liveview` / `liveView` parsing.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { addPiece, combinePieces, paintFrame, pieceOf, type CombineRule, type Piece, type Pieces } from '../lib/liveviz/image';
-import { ProtocolError, decodeServerBinary, encodeBinaryCall, encodeBinaryReply, encodeFrame, parseClientMessage } from '../lib/liveview/protocol';
-import { liveViewSettings } from '../lib/liveview/liveview';
-import { randomPiece, referenceFrame, seeded } from './helpers/imageReference';
+import { addPiece, combinePieces, paintFrame, pieceOf, type CombineRule, type Piece, type Pieces } from '../../lib/liveviz/image';
+import { ProtocolError, decodeServerBinary, encodeBinaryCall, encodeBinaryReply, encodeFrame, parseClientMessage } from '../../lib/liveview/protocol';
+import { liveViewSettings } from '../../lib/liveview/settings';
+import { randomPiece, referenceFrame } from '../helpers/imageReference';
+import { random } from './random';
 
 const W = 37;
 const H = 23;
@@ -41,9 +42,9 @@ test('overlapping pieces combined in any tree shape give the pixel-by-pixel fram
   for (const rule of ['sum', 'max'] as const) {
     for (const channels of [1, 3, 4]) {
       for (let seed = 1; seed <= 25; seed++) {
-        const random = seeded(seed * 31 + channels);
-        const pieces = Array.from({ length: 1 + Math.floor(random() * 12) }, () => randomPiece(random, channels, W, H));
-        const combined = combineRandomly(pieces, rule, channels, random);
+        const next = random(seed * 31 + channels);
+        const pieces = Array.from({ length: 1 + Math.floor(next() * 12) }, () => randomPiece(next, channels, W, H));
+        const combined = combineRandomly(pieces, rule, channels, next);
         assertDisjoint(combined.list);
         assert.equal(paintFrame(combined, W, H), reference(pieces, rule, channels), `${rule}, ${channels} channels, seed ${seed}`);
       }

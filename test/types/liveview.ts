@@ -1,7 +1,5 @@
-// Type tests of the live view's public API, checked by tsc (the build
-// fails if a line marked @ts-expect-error compiles, or another does not).
-// Never run.
-import { charm, Chare, liveViz, type LiveVizFrame, type CcsPayload } from '../lib';
+// Type tests: liveViz, CCS handlers and the liveView start option.
+import { charm, Chare, liveViz, type LiveVizFrame, type CcsPayload } from '../../lib';
 
 class Tile extends Chare<readonly [number, number]> {
   private readonly px = new Uint8Array(12);
