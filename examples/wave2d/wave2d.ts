@@ -21,6 +21,8 @@ const BLOCKS_Y = 3;
 const STEPS_PER_FRAME = 2;
 
 type Index = readonly [number, number];
+/** A channel carrying one edge of a block per step. */
+type Edges = Channel<Float64Array>;
 
 interface Settings {
   width: number;
@@ -40,7 +42,7 @@ class Wave extends Chare<Index> {
   private old: Float64Array;
   private next: Float64Array;
   private readonly pixels: Uint8Array;
-  private channels: [left: Channel, right: Channel, up: Channel, down: Channel] | undefined;
+  private channels: [left: Edges, right: Edges, up: Edges, down: Edges] | undefined;
 
   constructor(private readonly settings: Settings) {
     super();
@@ -60,22 +62,22 @@ class Wave extends Chare<Index> {
   }
 
   /** Channels to the four neighbours (the grid wraps around). */
-  private links(this: Wave): [Channel, Channel, Channel, Channel] {
+  private links(): [Edges, Edges, Edges, Edges] {
     if (this.channels) return this.channels;
     const [x, y] = this.thisIndex;
     const left = (x + BLOCKS_X - 1) % BLOCKS_X;
     const up = (y + BLOCKS_Y - 1) % BLOCKS_Y;
     // A link's port is the parity of its left (or upper) end: the two links of a pair of blocks differ.
     return (this.channels = [
-      new Channel(this, this.thisProxy.at([left, y]), Port.Horizontal + (left % 2)),
-      new Channel(this, this.thisProxy.at([(x + 1) % BLOCKS_X, y]), Port.Horizontal + (x % 2)),
-      new Channel(this, this.thisProxy.at([x, up]), Port.Vertical + (up % 2)),
-      new Channel(this, this.thisProxy.at([x, (y + 1) % BLOCKS_Y]), Port.Vertical + (y % 2)),
+      new Channel<Float64Array>(this, this.thisProxy.at([left, y]), Port.Horizontal + (left % 2)),
+      new Channel<Float64Array>(this, this.thisProxy.at([(x + 1) % BLOCKS_X, y]), Port.Horizontal + (x % 2)),
+      new Channel<Float64Array>(this, this.thisProxy.at([x, up]), Port.Vertical + (up % 2)),
+      new Channel<Float64Array>(this, this.thisProxy.at([x, (y + 1) % BLOCKS_Y]), Port.Vertical + (y % 2)),
     ]);
   }
 
   /** Frame `frame`: applies the disturbances, steps the wave, deposits this block's piece of the image. */
-  async advance(this: Wave, kicks: Kick[]): Promise<void> {
+  async advance(kicks: Kick[]): Promise<void> {
     const radius = kickRadius(this.settings.width, this.settings.height);
     for (const kick of kicks) this.bump(kick.x, kick.y, radius);
     const [left, right, up, down] = this.links();
@@ -85,7 +87,7 @@ class Wave extends Chare<Index> {
       right.send(column(this.pressure, w, h, w - 1));
       up.send(this.pressure.slice(0, w));
       down.send(this.pressure.slice((h - 1) * w));
-      const [fromLeft, fromRight, fromUp, fromDown] = (await Promise.all([left.recv(), right.recv(), up.recv(), down.recv()])) as Float64Array[];
+      const [fromLeft, fromRight, fromUp, fromDown] = await Promise.all([left.recv(), right.recv(), up.recv(), down.recv()]);
       step(w, h, fromLeft, fromRight, fromUp, fromDown, this.pressure, this.old, this.next);
       [this.old, this.pressure, this.next] = [this.pressure, this.next, this.old];
     }
