@@ -16,7 +16,7 @@ MPIRUN := mpirun --oversubscribe --bind-to none
 ADDON := build/Release/charmts_mpi.node
 TS_SOURCES := $(shell find lib test examples bench -name '*.ts' 2>/dev/null) tsconfig.json
 
-.PHONY: all deps build demo test bench bench-deps browser-deps docs clean jacobi2d migration leanmd nqueens channels wave2d soak test-multihost
+.PHONY: all deps build demo test bench bench-deps browser-deps screenshots docs clean jacobi2d migration leanmd nqueens channels wave2d soak test-multihost
 
 all: build
 
@@ -72,6 +72,10 @@ test: build browser-deps
 # Debian's Chromium for the live view's browser test (driven by
 # playwright-core, which never downloads a browser of its own). Without
 # it that test is skipped, saying why.
+# Refreshes the screenshots in docs/ (test runs write theirs under dist/screenshots/).
+screenshots: build browser-deps
+	CHARMTS_SCREENSHOTS=docs node dist/test/run.js liveview.test
+
 browser-deps:
 	@command -v chromium >/dev/null || { echo "Installing Chromium (chromium) for the live-view browser test"; \
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium >/dev/null; } \
