@@ -40,6 +40,22 @@ function describe(error: unknown): string {
 }
 
 let aborting = false;
+let beforeAbort = (): void => {};
+
+/** Set by the console output: unfinished lines are written before the job is aborted. */
+export function setBeforeAbort(flush: () => void): void {
+  beforeAbort = flush;
+}
+
+/** Ends the whole job at once with exit code 1, after writing what this PE has printed. */
+export function abortNow(): never {
+  try {
+    beforeAbort();
+  } catch {
+    /* the abort matters more */
+  }
+  return mpi.Abort(1);
+}
 
 /** Prints `error` with its context and ends the whole job with a non-zero exit. */
 export function fatal(error: unknown, context: string): never {
@@ -47,5 +63,5 @@ export function fatal(error: unknown, context: string): never {
     aborting = true;
     writeAll(2, `charmts: fatal error ${context}:\n${describe(error)}\n`);
   }
-  return mpi.Abort(1);
+  return abortNow();
 }

@@ -6,11 +6,9 @@
  * (exec, eval, updateGlobals) is on, as this is interactive.
  */
 import * as repl from 'repl';
-import * as readline from 'readline';
 import { Script } from 'vm';
 import * as lib from '../index';
 import { charm, Chare } from '../index';
-import { setLineSink } from './output';
 
 // What the prompt (and code sent from it) can use, on every PE.
 Object.assign(globalThis, lib);
@@ -40,15 +38,6 @@ class InteractiveConsole extends Chare {
         (error: unknown) => callback(error as Error, undefined),
       );
     };
-    // Lines printed by other PEs appear above the line being typed.
-    setLineSink((text) => {
-      if (server.terminal) {
-        readline.clearLine(process.stdout, 0);
-        readline.cursorTo(process.stdout, 0);
-      }
-      process.stdout.write(text);
-      server.displayPrompt(true);
-    });
     server.on('exit', () => charm.exit(0));
     return new Promise<void>(() => {}); // the prompt runs until the user leaves
   }

@@ -9,11 +9,11 @@ import { mpi } from '../transport/binding';
 import { ExitStep, Kind, readExit, readProfile, writeExit, writeProfile } from '../codec/wire';
 import type { Reader } from '../codec/reader';
 import { Scheduler } from '../scheduler/scheduler';
-import { fatal, writeAll } from '../errors';
+import { abortNow, fatal, writeAll } from '../errors';
 import { runtime, setRuntime, isStarted } from '../model/context';
 import { receiveFutureValue } from '../model/future';
 import { receiveCall, receiveControl, receiveCreate, receiveReduction } from '../collections/collections';
-import { flushStdout, receivePrint, routeStdoutToPe0 } from '../console/output';
+import { flushOutput, receivePrint, setUpOutput } from '../console/output';
 import { receiveQuiescence } from '../quiescence';
 import { receiveSection } from '../sections/sections';
 import { writeFileSync } from 'fs';
@@ -54,7 +54,7 @@ export function startRuntime(profile: ProfileOptions, onStarted: () => void): vo
   scheduler.on(Kind.ArrayControl, receiveControl);
   scheduler.on(Kind.Section, receiveSection);
   scheduler.on(Kind.Profile, (r) => profiles.push(readProfile(r) as { stats: PeStats; events: TraceEvent[] }));
-  routeStdoutToPe0(runtime());
+  setUpOutput(runtime());
   onStarted();
   mpi.Barrier(); // every PE is ready before main runs anywhere
   scheduler.start();
@@ -76,7 +76,7 @@ export function requestExit(code: number): void {
 export function abortJob(message: string): never {
   const pe = isStarted() ? `PE ${runtime().myPe}` : 'a PE';
   writeAll(2, `charmts: abort on ${pe}: ${message}\n`);
-  return mpi.Abort(1);
+  return abortNow();
 }
 
 function receiveExit(r: Reader): void {
@@ -89,7 +89,7 @@ function receiveExit(r: Reader): void {
     exiting = true;
     // From here on only output and acknowledgements matter: calls still in flight are dropped.
     for (const kind of [Kind.Call, Kind.Create, Kind.FutureValue, Kind.Quiescence, Kind.Reduction, Kind.ArrayControl, Kind.Section]) rt.scheduler.on(kind, () => {});
-    flushStdout();
+    flushOutput();
     const profile = profileOptions();
     if (profile.stats || profile.trace) {
       writeProfile(rt.scheduler.writer, { stats: peStats(rt.scheduler.counters), events: profile.trace ? traceEvents() : [] });
