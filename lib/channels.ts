@@ -8,6 +8,7 @@
  * Channel state lives with the chare object on its PE: channels are for
  * chares that do not migrate while the channel is in use.
  */
+import { inspect } from 'util';
 import { Chare, memberOf, type ChareIndex } from './model/chare';
 import { CallMode, isProxy, type CallTarget, type ElementProxy } from './model/proxy';
 import { resumption } from './model/future';
@@ -90,6 +91,11 @@ export class Channel<T = unknown> {
   private readonly state: EndState;
   private readonly remote: CallTarget;
   private readonly describe: string;
+
+  /** How a channel prints: its two ends and port. */
+  [inspect.custom](): string {
+    return `Channel (port ${this.port}, to ${inspect(this.remote)})`;
+  }
 
   /**
    * @param owner the chare at this end (`this` in an entry method)

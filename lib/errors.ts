@@ -17,6 +17,8 @@ export class RemoteError extends Error {
   ) {
     super(`${remoteName} on PE ${pe} in ${where}: ${message}`);
     this.name = 'RemoteError';
+    // The remote stack is part of `stack`: printing the error shows it once.
+    Object.defineProperty(this, 'remoteStack', { enumerable: false });
     this.stack = `${this.name}: ${this.message}\n    --- remote stack (PE ${pe}) ---\n${remoteStack}\n    --- local stack ---\n${(this.stack ?? '').split('\n').slice(1).join('\n')}`;
   }
 }
@@ -55,6 +57,23 @@ export function abortNow(): never {
     /* the abort matters more */
   }
   return mpi.Abort(1);
+}
+
+let keepGoing = false;
+
+/**
+ * The interactive console: an error nobody waits for (a fire-and-forget
+ * call, an unhandled rejection) is printed and the session goes on.
+ * Programs fail fast instead.
+ */
+export function keepGoingAfterErrors(): void {
+  keepGoing = true;
+}
+
+/** An error nobody can receive: fatal for a program, printed in the console. */
+export function uncaught(error: unknown, context: string): void {
+  if (!keepGoing) fatal(error, context);
+  process.stderr.write(`charmts: error ${context}:\n${describe(error)}\n`);
 }
 
 /** Prints `error` with its context and ends the whole job with a non-zero exit. */

@@ -3,6 +3,7 @@
  * the future. A future can be passed to other chares in messages; awaiting
  * it suspends only the awaiting entry method.
  */
+import { inspect } from 'util';
 import { registerExtension } from '../codec/values';
 import { FutureReply as Reply, readFutureValue, writeFutureValue } from '../codec/wire';
 import type { Reader } from '../codec/reader';
@@ -64,6 +65,14 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
     });
     if (expected === 0) complete(id);
     return future;
+  }
+
+  /** How a future prints: its value or state, like a promise; a future of another PE names it. */
+  [inspect.custom](_depth: number, options: import('util').InspectOptionsStylized): string {
+    if (!this.promise) return `Future { of PE ${this.pe} }`;
+    // The promise's state and value, without the bookkeeping symbols async hooks may have added to it.
+    const shown = inspect(this.promise, { ...options, breakLength: Infinity }).replace(/,? ?\[Symbol\([^)]*\)\]: [^,} ]*/g, '');
+    return `Future ${shown.replace(/^Promise /, '')}`;
   }
 
   /** The value, once it has arrived. Only the PE that created the future can wait on it. */

@@ -9,7 +9,7 @@ import { mpi } from '../transport/binding';
 import { ExitStep, Kind, readExit, readProfile, writeExit, writeProfile } from '../codec/wire';
 import type { Reader } from '../codec/reader';
 import { Scheduler } from '../scheduler/scheduler';
-import { abortNow, fatal, writeAll } from '../errors';
+import { abortNow, fatal, uncaught, writeAll } from '../errors';
 import { runtime, setRuntime, isStarted } from '../model/context';
 import { receiveFutureValue } from '../model/future';
 import { receiveCall, receiveControl, receiveCreate, receiveReduction } from '../collections/collections';
@@ -35,8 +35,8 @@ export function startRuntime(profile: ProfileOptions, onStarted: () => void): vo
   const scheduler = new Scheduler(info.rank, info.size, sameHost > availableParallelism());
   const where = (): string => `on PE ${info.rank}`;
   scheduler.onFatal = (error) => fatal(error, where());
-  process.on('uncaughtException', (error) => fatal(error, `${where()} (uncaught exception)`));
-  process.on('unhandledRejection', (error) => fatal(error, `${where()} (unhandled promise rejection: a failed call nobody awaited)`));
+  process.on('uncaughtException', (error) => uncaught(error, `${where()} (uncaught exception)`));
+  process.on('unhandledRejection', (error) => uncaught(error, `${where()} (unhandled promise rejection: a failed call nobody awaited)`));
   setRuntime({
     myPe: info.rank,
     numPes: info.size,
