@@ -37,9 +37,10 @@ export class Tmux {
     this.tmux(['paste-buffer', '-d', '-b', 'paste', '-t', 'main']);
   }
 
-  /** Everything on the screen and in its scrollback, wrapped lines joined, trailing blank lines removed. */
+  /** Everything on the screen and in its scrollback, wrapped lines joined, trailing blanks removed. */
   screen(): string {
-    return this.tmux(['capture-pane', '-p', '-J', '-S', '-', '-t', 'main']).replace(/\s+$/, '');
+    const lines = this.tmux(['capture-pane', '-p', '-J', '-S', '-', '-t', 'main']).split('\n');
+    return lines.map((line) => line.trimEnd()).join('\n').trimEnd();
   }
 
   /** Waits until `done(screen)` holds; throws with the screen after `ms`. */
