@@ -131,6 +131,7 @@ export function configureProfiling(given: ProfileOptions, argv: readonly string[
   if (profiling.tracing) {
     offsetNs = monotonicOffset();
     events.push({ name: 'process_name', ph: 'M', pid: pe, tid: SCHEDULER, ts: 0, args: { name: `PE ${pe}` } });
+    events.push({ name: 'process_sort_index', ph: 'M', pid: pe, tid: SCHEDULER, ts: 0, args: { sort_index: pe } });
     events.push({ name: 'thread_name', ph: 'M', pid: pe, tid: SCHEDULER, ts: 0, args: { name: 'scheduler (messages delivered, idle)' } });
     events.push({ name: 'thread_name', ph: 'M', pid: pe, tid: OUTSIDE, ts: 0, args: { name: 'outside deliveries (main, console, after await)' } });
   }
