@@ -9,7 +9,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { assertEndedCleanly, linesOf, runJob, show } from './helpers/jobs';
+import { assertEndedCleanly, env as jobEnv, killGroup, linesOf, runJob, show, startCapturing } from './helpers/jobs';
 
 const ESCAPE = /\x1b\[/;
 
@@ -78,6 +78,20 @@ test('colour: none when redirected (mpirun and charmrun), some in a terminal, NO
   const noColour = inTerminal({ NO_COLOR: '1' });
   assert.match(noColour.stdout, /\{ answer: 42 \} 7/);
   assert.not.match(noColour.stdout, ESCAPE, `NO_COLOR in a terminal: no escape codes\n${noColour.stdout}`);
+});
+
+test('a program whose main returned without charm.exit() and that stays idle gets one hint naming it on stderr', async () => {
+  const hinted = /charmts: main has returned and the job has been idle for 2 s; if the program is done, end it with charm\.exit\(\)/;
+  const program = path.join(__dirname, 'programs', 'outputTruth.js');
+  const job = startCapturing(['mpirun', '--oversubscribe', '--bind-to', 'none', '-np', '2', process.execPath, program, 'forgetExit'], { ...jobEnv(), CHARMTS_IDLE_HINT: '1' });
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!hinted.test(job.output().stderr) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.match(job.output().stderr, hinted);
+    assert.is(job.output().stderr.split('charm.exit()').length - 1, 1, 'one hint');
+  } finally {
+    killGroup(job.child.pid!, 'SIGKILL');
+  }
 });
 
 test.run();

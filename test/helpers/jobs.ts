@@ -41,7 +41,7 @@ export interface JobResult {
 
 let jobCounter = 0;
 
-function env(): NodeJS.ProcessEnv {
+export function env(): NodeJS.ProcessEnv {
   const e = { ...process.env };
   if (process.getuid?.() === 0) {
     e.OMPI_ALLOW_RUN_AS_ROOT = '1';

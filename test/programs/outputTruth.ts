@@ -6,6 +6,7 @@
 //   partial     every PE writes dots with process.stdout.write while the
 //               others print whole lines: no dot is glued to another PE's line
 //   colour      console.log of an object and a number (escape codes or not)
+//   forgetExit  main returns and nobody calls charm.exit(): the job idles
 import * as fs from 'fs';
 import { charm, Chare } from '../../lib';
 
@@ -58,6 +59,9 @@ charm.start(async (args) => {
       console.log({ answer: 42 }, 7);
       await g.awaitable.hello();
       break;
+    case 'forgetExit':
+      await g.awaitable.hello();
+      return;
   }
   charm.exit(0);
 });
