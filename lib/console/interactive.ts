@@ -42,7 +42,15 @@ keepGoingAfterErrors();
 class InteractiveConsole extends Chare {
   async run(): Promise<void> {
     (globalThis as Record<string, unknown>).self = this;
-    const server = await startSession();
+    let server: Awaited<ReturnType<typeof startSession>>;
+    try {
+      server = await startSession();
+    } catch (error) {
+      // E.g. PE 0 on another host than charmrun: its console channel is out of reach.
+      process.stderr.write(`charmts: the console cannot start on PE 0: ${(error as Error).message}\n`);
+      charm.exit(1);
+      return;
+    }
     server.on('exit', () => charm.exit(0));
     return new Promise<void>(() => {}); // the prompt runs until the user leaves
   }

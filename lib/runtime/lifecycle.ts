@@ -1,9 +1,9 @@
 /**
  * Start-up and shut-down of a PE: MPI initialization, handler wiring,
  * running `main` on PE 0, and the exit protocol. An exit is requested from
- * PE 0, which broadcasts it; every PE then flushes its output to PE 0 and
- * acknowledges, so no line printed before `charm.exit` is lost; then all
- * PEs finalize MPI and exit with the code.
+ * PE 0, which broadcasts it; every PE then ends its unfinished output lines
+ * (console/output.ts) and acknowledges, so no line printed before
+ * `charm.exit` is lost; then all PEs finalize MPI and exit with the code.
  */
 import { mpi } from '../transport/binding';
 import { ExitStep, Kind, readExit, readProfile, writeExit, writeProfile } from '../codec/wire';
