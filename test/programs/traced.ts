@@ -3,7 +3,7 @@
 // future, futures replied from async methods, channels, quiescence, sends
 // from main (outside any delivery) and from code after an await.
 //   mpirun -np 4 node dist/test/programs/traced.js +trace FILE
-import { charm, Chare, Channel, Reducer } from '../../lib';
+import { charm, Chare, Channel, Reducer, type ElementProxy } from '../../lib';
 
 class Worker extends Chare<[number]> {
   work(n: number, done: unknown): void {
@@ -23,11 +23,11 @@ class Worker extends Chare<[number]> {
 charm.register(Worker);
 
 class Peer extends Chare {
-  async echo(other: unknown, rounds: number): Promise<void> {
+  async echo(other: ElementProxy<Peer>, rounds: number): Promise<void> {
     const ch = new Channel(this, other);
     for (let i = 0; i < rounds; i++) ch.send(((await ch.recv()) as number) + 1);
   }
-  async start(other: unknown, rounds: number): Promise<number> {
+  async start(other: ElementProxy<Peer>, rounds: number): Promise<number> {
     const ch = new Channel(this, other);
     let value = 0;
     for (let i = 0; i < rounds; i++) {
