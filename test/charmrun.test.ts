@@ -1,7 +1,6 @@
 // charmrun as HPC users type it: Charm++'s order and mpirun's, --help,
 // runtime flags anywhere, unknown +flags refused, TypeScript run directly,
-// the exit code passed on. The argument parser first (no processes), then
-// real launches.
+// the exit code passed on, as real launches (the parser itself: test/unit/console.unit.ts).
 //   node dist/test/charmrun.test.js
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -9,7 +8,6 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parse } from '../lib/launcher/arguments';
 
 const CHARMRUN = path.join(__dirname, '..', 'lib', 'launcher', 'charmrun.js');
 const HELLO = path.join(__dirname, '..', 'examples', 'hello', 'hello.js');
@@ -19,25 +17,6 @@ function charmrun(...args: string[]) {
 }
 
 const helloLines = (stdout: string): string[] => stdout.trim().split('\n').sort();
-
-test('the command line: PEs in every spelling, mpirun options, runtime flags, program arguments', () => {
-  assert.equal(parse(['+p4', 'app.js', 'x']), { pes: 4, mpirun: [], program: 'app.js', args: ['x'], help: false });
-  assert.equal(parse(['app.js', '+p2']).pes, 2);
-  assert.equal(parse(['+p', '3', 'app.js']).pes, 3);
-  assert.equal(parse(['-np', '2', 'app.js']).pes, 2);
-  assert.equal(parse(['-n', '5', 'app.js']).pes, 5);
-  assert.equal(parse(['--hostfile', 'h', '--mca', 'btl', 'self', 'app.js']).mpirun, ['--hostfile', 'h', '--mca', 'btl', 'self']);
-  assert.equal(parse(['+stats', 'app.js', '+trace', 't.json', '+balancer', 'GreedyLB', 'n']).args, ['+stats', '+trace', 't.json', '+balancer', 'GreedyLB', 'n']);
-  assert.equal(parse(['app.js', '--', '+p9', '+foo']), { pes: 1, mpirun: [], program: 'app.js', args: ['+p9', '+foo'], help: false });
-  assert.equal(parse(['+p2', '++interactive']).program, 'interactive');
-  assert.ok(parse(['--help']).help);
-  assert.throws(() => parse(['+p0', 'app.js']), /\+p needs a positive number of PEs, got 0/);
-  assert.throws(() => parse(['-np', 'two', 'app.js']), /-np needs a positive number of PEs, got two/);
-  assert.throws(() => parse(['+p2', 'app.js', '+p4']), /asks for 4 PEs, but 2 were asked for already/);
-  assert.throws(() => parse(['+p2', 'app.js', '+foo']), /unknown option \+foo \(runtime options: \+pN, \+\+interactive, \+stats, \+trace, \+balancer; put -- before arguments meant for the program\)/);
-  assert.throws(() => parse(['+p2', 'app.js', '+trace']), /\+trace needs a value/);
-  assert.throws(() => parse(['+p2']), /no program given/);
-});
 
 test('charmrun app.js +p2 (Charm++ order) and charmrun -np 3 app.js run on that many PEs; the exit code is kept', () => {
   const charmOrder = charmrun(HELLO, '+p2');

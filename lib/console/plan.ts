@@ -88,8 +88,8 @@ const FUNCTION_LIKE = new Set(['FunctionExpression', 'ArrowFunctionExpression', 
 function boundNames(pattern: Node, into: string[]): string[] {
   walk(pattern, (n, parent) => {
     if (n.type !== 'Identifier') return;
-    // In { a: b } the binding is b; a key names nothing.
-    if (parent?.type === 'Property' && parent.key === n && !parent.shorthand) return;
+    // In { a: b } the binding is b; a key names nothing (in { a } the value node names a).
+    if (parent?.type === 'Property' && parent.key === n) return;
     if (parent?.type === 'AssignmentPattern' && parent.right === n) return;
     into.push(n.name as string);
   });

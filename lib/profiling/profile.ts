@@ -251,10 +251,8 @@ export function traceFile(perPe: readonly TraceEvent[][]): string {
       continue;
     }
     const start = starts.get(e.id!);
-    if (!start || start.ts >= e.ts) {
-      unmatched++;
-      continue;
-    }
+    if (!start) unmatched++;
+    if (!start || start.ts >= e.ts) continue;
     delivered.add(e.id!);
     const id = ++arrows;
     out.push({ ...start, id }, { ...e, id });
