@@ -60,6 +60,8 @@ test('colour: none when redirected (mpirun and charmrun), some in a terminal, NO
   const plain = await runJob({ program: 'outputTruth.js', args: ['colour'], np: 2, timeoutMs: 30_000, env });
   assert.is(plain.code, 0, show(plain));
   assert.match(plain.stdout, /\{ answer: 42 \} 7/);
+  // A program prints proxies, futures and chares in a short form (console.log of a group ended the job once).
+  assert.match(plain.stdout, /printed: Proxy<Talker> \(group #\d+\) Proxy<Talker> \(group #\d+ member 1 on PE 1\) Proxy<Talker>\.ret \(group #\d+\) Future \{ <pending> \} Talker \(group #\d+ member 1 on PE 1\) \{\}/);
   assert.not.match(plain.stdout, ESCAPE, `mpirun > pipe: no escape codes${show(plain)}`);
   const charmrun = path.join(__dirname, '..', 'lib', 'launcher', 'charmrun.js');
   const program = path.join(__dirname, 'programs', 'outputTruth.js');

@@ -8,6 +8,7 @@
 //   colour      console.log of an object and a number (escape codes or not)
 //   forgetExit  main returns and nobody calls charm.exit(): the job idles
 import * as fs from 'fs';
+import { inspect } from 'util';
 import { charm, Chare } from '../../lib';
 
 class Talker extends Chare {
@@ -17,6 +18,10 @@ class Talker extends Chare {
       if (Date.now() > deadline) return 'PE 0 gave up: the line of PE 1 never arrived while it was busy';
     }
     return 'PE 0 saw the line while busy';
+  }
+
+  whoAmI(): string {
+    return inspect(this);
   }
 
   hello(): void {
@@ -57,6 +62,7 @@ charm.start(async (args) => {
       break;
     case 'colour':
       console.log({ answer: 42 }, 7);
+      console.log('printed:', g, g[1], g.ret, charm.createFuture(), await g[1].ret.whoAmI());
       await g.awaitable.hello();
       break;
     case 'forgetExit':
