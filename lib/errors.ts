@@ -17,6 +17,8 @@ export class RemoteError extends Error {
   ) {
     super(`${remoteName} on PE ${pe} in ${where}: ${message}`);
     this.name = 'RemoteError';
+    // The remote stack is part of `stack`: printing the error shows it once.
+    Object.defineProperty(this, 'remoteStack', { enumerable: false });
     this.stack = `${this.name}: ${this.message}\n    --- remote stack (PE ${pe}) ---\n${remoteStack}\n    --- local stack ---\n${(this.stack ?? '').split('\n').slice(1).join('\n')}`;
   }
 }
@@ -40,6 +42,39 @@ function describe(error: unknown): string {
 }
 
 let aborting = false;
+let beforeAbort = (): void => {};
+
+/** Set by the console output: unfinished lines are written before the job is aborted. */
+export function setBeforeAbort(flush: () => void): void {
+  beforeAbort = flush;
+}
+
+/** Ends the whole job at once with exit code 1, after writing what this PE has printed. */
+export function abortNow(): never {
+  try {
+    beforeAbort();
+  } catch {
+    /* the abort matters more */
+  }
+  return mpi.Abort(1);
+}
+
+let keepGoing = false;
+
+/**
+ * The interactive console: an error nobody waits for (a fire-and-forget
+ * call, an unhandled rejection) is printed and the session goes on.
+ * Programs fail fast instead.
+ */
+export function keepGoingAfterErrors(): void {
+  keepGoing = true;
+}
+
+/** An error nobody can receive: fatal for a program, printed in the console. */
+export function uncaught(error: unknown, context: string): void {
+  if (!keepGoing) fatal(error, context);
+  process.stderr.write(`charmts: error ${context}:\n${describe(error)}\n`);
+}
 
 /** Prints `error` with its context and ends the whole job with a non-zero exit. */
 export function fatal(error: unknown, context: string): never {
@@ -47,5 +82,5 @@ export function fatal(error: unknown, context: string): never {
     aborting = true;
     writeAll(2, `charmts: fatal error ${context}:\n${describe(error)}\n`);
   }
-  return mpi.Abort(1);
+  return abortNow();
 }

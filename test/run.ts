@@ -1,5 +1,6 @@
 /**
- * The test harness: runs every test program as a real MPI job (np 1, 2, 4,
+ * The test harness: runs the in-process unit tests (test/unit, one job,
+ * no MPI), every test program as a real MPI job (np 1, 2, 4,
  * oversubscribed) and the process-level tests, which start mpirun jobs of
  * their own, then prints `N passed, N failed` over every test of every job.
  *
@@ -20,6 +21,11 @@ interface Job {
 }
 
 const jobs: Job[] = [];
+// The pure modules, in one plain node process (uvu's runner loads every file, then runs them).
+if (!filter || 'unit'.includes(filter)) {
+  const uvuCli = path.join(path.dirname(require.resolve('uvu')), '..', 'bin.js');
+  jobs.push({ name: 'unit (in-process)', command: ['node', uvuCli, path.join(dir, 'unit'), '\\.unit\\.js$', '--no-color'] });
+}
 for (const file of fs.readdirSync(dir).sort()) {
   if (filter && !file.includes(filter)) continue;
   const script = path.join(dir, file);

@@ -16,14 +16,18 @@ export type Placement = number[];
 
 export type Strategy = (elements: readonly ElementLoad[], background: readonly number[]) => Placement;
 
-/** Heaviest element first, each to the currently least-loaded PE. */
+/**
+ * Heaviest element first, each to the currently least-loaded PE; among
+ * equally loaded PEs an element keeps its own (elements with no measured
+ * load stay where they are instead of piling onto PE 0).
+ */
 const greedy: Strategy = (elements, background) => {
   const peLoad = background.slice();
   const placement = elements.map((e) => e.pe);
   const order = [...elements].sort((a, b) => b.load - a.load || a.id - b.id);
   for (const e of order) {
-    let best = 0;
-    for (let pe = 1; pe < peLoad.length; pe++) if (peLoad[pe] < peLoad[best]) best = pe;
+    let best = e.pe;
+    for (let pe = 0; pe < peLoad.length; pe++) if (peLoad[pe] < peLoad[best]) best = pe;
     placement[e.id] = best;
     peLoad[best] += e.load;
   }

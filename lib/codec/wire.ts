@@ -276,14 +276,16 @@ export function readExit(r: Reader): { step: ExitStep; code: number } {
 
 // ================================================================ Kind.Print
 //
-// body: the text (whole lines) a PE printed.
+// header method field: the stream (1 stdout, 2 stderr, 3 a copy of stdout
+// lines for PE 0's taps, 0 PE 0 asking for such copies); body: the text
+// (whole lines) a PE printed.
 
-export function writePrint(w: Writer, text: string): void {
-  beginMessage(w, Kind.Print, Flag.System, 0, 0);
+export function writePrint(w: Writer, stream: number, text: string): void {
+  beginMessage(w, Kind.Print, Flag.System, stream, 0);
   w.str(text);
 }
 
-export const readPrint = (r: Reader): string => r.str();
+export const readPrint = (r: Reader): { stream: number; text: string } => ({ stream: methodOf(r.buf, r.base), text: r.str() });
 
 // ================================================================ Kind.Profile
 //

@@ -7,7 +7,7 @@
  */
 import { setInlineLength } from './wire';
 import { SerializationError } from './values';
-import { moveBuffer, ownCopy } from '../transport/memory';
+import { moveBuffer, ownCopy } from './memory';
 
 const INITIAL_BYTES = 64 * 1024;
 

@@ -1,5 +1,5 @@
 /** Groups: one member per PE, indexed by PE. */
-import { CallMode, indexable, makeProxy, type CallTarget, type CollectionProxy } from '../model/proxy';
+import { CallMode, indexable, makeProxy, type CallTarget } from '../model/proxy';
 import { classInfo, type ChareClass, type ChareClassInfo } from '../model/registry';
 import { runtime } from '../model/context';
 import { CollectionKind, beginCreate, install, newCollectionId, registerKind, sendCall, type LocalCollection } from './collections';
@@ -53,14 +53,14 @@ export function installGroupMember(ref: GroupRef, args: unknown[]): void {
 }
 
 /** Creates a group of `cls` (one member per PE) and returns its proxy at once. */
-export function createGroup<C extends ChareClass>(cls: C, args: readonly unknown[]): CollectionProxy<InstanceType<C>> {
+export function createGroup(cls: ChareClass, args: readonly unknown[]): unknown {
   const info = classInfo(cls, 'charm.createGroup');
   runtime('charm.createGroup');
   if (!Array.isArray(args)) throw new TypeError(`charm.createGroup(${info.name}): constructor arguments must be an array`);
   const ref = groupRef(newCollectionId(), info);
   beginCreate(CollectionKind.Group, ref.id, info, args);
   runtime().scheduler.broadcast();
-  return ref.proxy() as CollectionProxy<InstanceType<C>>;
+  return ref.proxy();
 }
 
 registerKind(CollectionKind.Group, {

@@ -1,8 +1,11 @@
 /** The base class of every chare. */
+import { inspect } from 'util';
 import { setChareBase } from './registry';
-import type { CollectionProxy, ElementProxy, CollectionRef } from './proxy';
+import { describeTarget, type CollectionRef, type ThisElement, type ThisProxy } from './proxy';
 import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
+import type { InputOf, ReducerKind, ResultOf, TargetOf, TupleInput, TupleKind } from '../reductions/kinds';
+import type { Section } from '../sections/sections';
 
 /** Index of a chare in its collection: a PE for groups, a tuple or key for arrays. */
 export type ChareIndex = number | readonly number[] | string | Uint8Array;
@@ -90,14 +93,20 @@ export class Chare<I extends ChareIndex = number> {
     adopt(this as unknown as Chare<never>, identity);
   }
 
-  /** Proxy to the whole collection: calling a method on it broadcasts. Index it for one member. */
-  get thisProxy(): CollectionProxy<this> {
-    return memberOf(this as unknown as Chare<never>).services.ref.proxy() as CollectionProxy<this>;
+  /**
+   * Proxy to the whole collection: calling a method on it broadcasts. For
+   * a group (`Chare`) it is a group proxy, `this.thisProxy[pe]` a member;
+   * for an array (`Chare<[number, number]>` etc.) an array proxy,
+   * `this.thisProxy.at(index)` an element, with `ckInsert`. Charm4py:
+   * `self.thisProxy`.
+   */
+  get thisProxy(): ThisProxy<this, I> {
+    return memberOf(this as unknown as Chare<never>).services.ref.proxy() as ThisProxy<this, I>;
   }
 
-  /** Proxy to this chare itself. */
-  get thisElement(): ElementProxy<this> {
-    return memberOf(this as unknown as Chare<never>).services.ref.element(this.thisIndex) as ElementProxy<this>;
+  /** Proxy to this chare itself (with `ckMigrate` and `ckDestroy` for an array element). Charm++: `thisProxy[thisIndex]`. */
+  get thisElement(): ThisElement<this, I> {
+    return memberOf(this as unknown as Chare<never>).services.ref.element(this.thisIndex) as ThisElement<this, I>;
   }
 
   /**
@@ -106,8 +115,19 @@ export class Chare<I extends ChareIndex = number> {
    * `charm.callback`). Every member must contribute for it to complete.
    * For an empty reduction (completion only) contribute `undefined` with `Reducer.nop`.
    * With `section` (from `charm.createSection`), the reduction is over the
-   * section's members only.
+   * section's members only. Charm4py: `self.reduce(target, data, reducer)`;
+   * Charm++: `contribute`.
+   *
+   * Types: `data` must be what `reducer` accepts (numbers, bigints, typed
+   * arrays for `Reducer.sum`; booleans for `Reducer.logicalAnd`; a tuple
+   * for `Reducer.tuple(...)`), and `target` must accept the result (a
+   * `Future<number>` for a sum of numbers).
+   *
+   * @throws TypeError (at the call) if `reducer` is not a Reducer, `target`
+   * not a future or callback, or `section` not a section holding this chare.
    */
+  contribute<P extends readonly unknown[], const D extends TupleInput<P>>(data: D, reducer: Reducer<TupleKind<P>>, target: NoInfer<TargetOf<TupleKind<P>, D>>, section?: Section<unknown, unknown>): void;
+  contribute<K extends ReducerKind, D extends InputOf<K>>(data: D, reducer: Reducer<K>, target: NoInfer<TargetOf<K, D>>, section?: Section<unknown, unknown>): void;
   contribute(data: unknown, reducer: Reducer, target: ReductionTarget, section?: unknown): void {
     if (section !== undefined) {
       // A section knows how to reduce over its members (lib/sections/).
@@ -117,9 +137,15 @@ export class Chare<I extends ChareIndex = number> {
     } else memberOf(this as unknown as Chare<never>).services.contribute(this as unknown as Chare<never>, data, reducer, target);
   }
 
-  /** Contributes to a reduction whose result comes back to every contributor. */
-  allReduce<R = unknown>(data: unknown, reducer: Reducer): Promise<R> {
-    return memberOf(this as unknown as Chare<never>).services.contribute(this as unknown as Chare<never>, data, reducer, 'all') as Promise<R>;
+  /**
+   * Contributes to a reduction whose result comes back to every
+   * contributor: resolves with the combined value (typed by the reducer
+   * and the data, as in `contribute`). Charm4py: `self.allreduce(data, reducer)`.
+   */
+  allReduce<P extends readonly unknown[], const D extends TupleInput<P>>(data: D, reducer: Reducer<TupleKind<P>>): Promise<ResultOf<TupleKind<P>, D>>;
+  allReduce<K extends ReducerKind, D extends InputOf<K>>(data: D, reducer: Reducer<K>): Promise<ResultOf<K, D>>;
+  allReduce(data: unknown, reducer: Reducer): Promise<unknown> {
+    return memberOf(this as unknown as Chare<never>).services.contribute(this as unknown as Chare<never>, data, reducer, 'all') as Promise<unknown>;
   }
 
   /**
@@ -130,6 +156,14 @@ export class Chare<I extends ChareIndex = number> {
    */
   AtSync(): void {
     memberOf(this as unknown as Chare<never>).services.atSync(this as unknown as Chare<never>);
+  }
+
+  /** How a chare prints: its class, collection, index and PE, then its fields. */
+  [inspect.custom](depth: number, options: import('util').InspectOptionsStylized): string {
+    const member = (this as unknown as { __member?: MemberState }).__member;
+    const where = member ? describeTarget(member.services.ref, member.services.ref.constructor.name === 'SingletonRef' ? undefined : this.thisIndex) : 'not placed';
+    const fields = inspect({ ...this }, { ...options, depth: options.depth === null ? null : depth });
+    return `${this.constructor.name} (${where}) ${fields}`;
   }
 
   /**

@@ -3,6 +3,7 @@
  * the future. A future can be passed to other chares in messages; awaiting
  * it suspends only the awaiting entry method.
  */
+import { inspect } from 'util';
 import { registerExtension } from '../codec/values';
 import { copyValue } from '../codec/clone';
 import { FutureReply as Reply, readFutureValue, writeFutureValue } from '../codec/wire';
@@ -67,6 +68,14 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
     return future;
   }
 
+  /** How a future prints: its value or state, like a promise; a future of another PE names it. */
+  [inspect.custom](_depth: number, options: import('util').InspectOptionsStylized): string {
+    if (!this.promise) return `Future { of PE ${this.pe} }`;
+    // The promise's state and value, without the bookkeeping symbols async hooks may have added to it.
+    const shown = inspect(this.promise, { ...options, breakLength: Infinity }).replace(/,? ?\[Symbol\([^)]*\)\]: [^,} ]*/g, '');
+    return `Future ${shown.replace(/^Promise /, '')}`;
+  }
+
   /** The value, once it has arrived. Only the PE that created the future can wait on it. */
   get(): Promise<T> {
     if (!this.promise) {
@@ -82,8 +91,14 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
     return this.get().then(onfulfilled, onrejected);
   }
 
-  /** Fulfils the future with `value` (one of its values, for a multi-value future), from any PE. */
-  send(value?: Sent): void {
+  /**
+   * Fulfils the future with `value` (one of its values, for a multi-value
+   * future), from any PE; the value may be left out only when `Sent`
+   * allows `undefined` (`Future<void>`). Charm4py: `future.send(value)`.
+   *
+   * @throws SerializationError if the value cannot be sent.
+   */
+  send(...[value]: undefined extends Sent ? [value?: Sent] : [value: Sent]): void {
     sendReply(this.pe, this.id, -1, Reply.Value, value);
   }
 

@@ -6,11 +6,11 @@
 import type { Chare } from './chare';
 import type { ChareClassInfo } from './registry';
 import { Future } from './future';
-import { fatal } from '../errors';
+import { uncaught } from '../errors';
 import { runtime } from './context';
 import type { Reader } from '../codec/reader';
 import { readReplyTo } from '../codec/wire';
-import { profiling, recordMethod } from '../profiling/profile';
+import { methodStarts, profiling, recordMethod } from '../profiling/profile';
 import { METHOD_CHANNEL, deliverChannelData } from '../channels';
 import { guardOf, park, retryWaiting } from '../when';
 
@@ -82,7 +82,7 @@ function checkGuard(guard: (self: Chare<never>, ...a: unknown[]) => boolean, ele
 
 function call(element: Chare<never>, info: ChareClassInfo, name: string, args: unknown[], reply: Reply | undefined): Promise<void> | undefined {
   let result: unknown;
-  const started = profiling.methods ? performance.now() : 0;
+  const started = profiling.methods ? methodStarts() : 0;
   try {
     result = (element as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args);
   } catch (error) {
@@ -112,5 +112,5 @@ function succeed(value: unknown, element: Chare<never>, info: ChareClassInfo, na
 
 function fail(error: unknown, element: Chare<never>, info: ChareClassInfo, name: string, reply: Reply | undefined): void {
   if (reply) reply.reject(error, describeCall(info, name, element));
-  else fatal(error, `on PE ${runtime().myPe} in ${describeCall(info, name, element)}`);
+  else uncaught(error, `on PE ${runtime().myPe} in ${describeCall(info, name, element)}`);
 }

@@ -3,29 +3,40 @@ import { mpi } from '../transport/binding';
 import { registerClass, classInfo, type ChareClass } from '../model/registry';
 import { isStarted, runtime } from '../model/context';
 import { Future, iwait } from '../model/future';
-import type { CollectionProxy, ElementProxy } from '../model/proxy';
+import type { AnyMethod, ArrayProxy, CollectionProxy, ElementProxy, EntryMethodNames, IndexOf, ProxyOf } from '../model/proxy';
 import { createChare, type ChareOptions } from '../collections/singletons';
 import { createGroup, groupRef, installGroupMember } from '../collections/groups';
-import { createArray, type ArrayDims, type ArrayOptions, type ArrayProxy } from '../collections/arrays';
-import { registerMap, type ArrayMapFunction } from '../collections/arrayIndex';
+import { createArray, type ArrayOptions, type DimsOf, type SparseDims } from '../collections/arrays';
+import { registerMap, type ArrayIndex, type ArrayMapFunction } from '../collections/arrayIndex';
 import { registerReducer, type Reducer } from '../reductions/reducers';
-import { callback, type Callback } from '../reductions/targets';
-import type { EntryMethodNames } from '../model/proxy';
+import type { CustomKind } from '../reductions/kinds';
+import { callback, type Callback, type NotBaseMember } from '../reductions/targets';
 import { requestQuiescence } from '../quiescence';
 import { fatal } from '../errors';
 import { abortJob, requestExit, startRuntime } from './lifecycle';
 import { CharmRemote } from './charmGroup';
 import { formatStats, type ProfileOptions } from '../profiling/profile';
 import { enableRemoteCode } from '../console/remoteCode';
+import { hintIfIdle } from '../console/idleHint';
 import { setBranching } from '../tree';
 import { Pool, installPool } from '../pool/pool';
 import { addGuard } from '../when';
 import { createSection, type Section, type Selection } from '../sections/sections';
 import type { Chare } from '../model/chare';
 import { markTransfer, type TypedArray } from '../codec/transfer';
+import { Ccs, installCcs } from '../ccs/ccs';
+import { installLiveViz } from '../liveviz/liveviz';
+import { liveViewUrl, startLiveView } from '../liveview/liveview';
+import { liveViewSettings, type LiveViewOptions } from '../liveview/settings';
 
-/** Arguments of a constructor, or an empty list for constructors without parameters. */
-type CtorArgs<C extends ChareClass> = ConstructorParameters<C>;
+/**
+ * The arguments after the class in a creation call: the constructor's
+ * arguments `A` (optional when the constructor needs none), then options `O`.
+ */
+export type CreateArgs<A extends readonly unknown[], O> = [] extends A ? [args?: A, options?: O] : [args: A, options?: O];
+
+/** The constructor arguments `A` after the class (optional when the constructor needs none). */
+export type ConstructorArgs<A extends readonly unknown[]> = [] extends A ? [args?: A] : [args: A];
 
 /**
  * Options of `charm.start`. Profiling can also be asked for on the command
@@ -41,6 +52,19 @@ export interface StartOptions extends ProfileOptions {
   remoteCode?: boolean;
   /** Branching factor of the spanning tree used by broadcasts, reductions and quiescence (default 4). */
   treeBranching?: number;
+  /**
+   * Serve the live view on PE 0 (as `+liveview [HOST:]PORT` does): a page
+   * with the liveViz image, per-PE load, load-balancing steps and output,
+   * and the CCS handlers. A port (0: any free one) or `{ port, host }`;
+   * the host is 127.0.0.1 unless named. The URL, with its token, is printed
+   * at start. See docs/liveview.md.
+   */
+  liveView?: number | LiveViewOptions;
+  /**
+   * Print a hint naming `charm.exit()` when main has returned and the job
+   * has been idle for a while (default true; CHARMTS_IDLE_HINT=seconds, 0 for never).
+   */
+  idleHint?: boolean;
 }
 
 /** Collection id of the runtime's own group. */
@@ -67,17 +91,25 @@ export class Charm {
   start(main: (args: string[]) => unknown, options: StartOptions = {}): void {
     if (typeof main !== 'function') throw new TypeError(`charm.start: main must be a function, got ${typeof main}`);
     enableRemoteCode(options.remoteCode === true);
+    // Stacks point at the program's TypeScript lines where it was compiled with source maps.
+    process.setSourceMapsEnabled(true);
     if (options.treeBranching !== undefined) setBranching(options.treeBranching);
+    const liveView = liveViewSettings(options.liveView, process.argv);
     startRuntime(options, () => {
       installGroupMember(groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')), []);
       installPool();
+      installCcs();
+      installLiveViz();
     });
     const rt = runtime();
     if (rt.myPe !== 0) return;
+    if (liveView) startLiveView(liveView, () => this.thisProxy.ret.stats());
+    const idle = (): void => void (options.idleHint !== false && !liveView && hintIfIdle(() => this.waitQD()));
     setImmediate(() => {
       try {
         const result = main(process.argv.slice(2));
-        if (result instanceof Promise) result.catch((error: unknown) => fatal(error, 'on PE 0 in main'));
+        if (result instanceof Promise) result.then(idle, (error: unknown) => fatal(error, 'on PE 0 in main'));
+        else idle();
       } catch (error) {
         fatal(error, 'on PE 0 in main');
       }
@@ -139,27 +171,49 @@ export class Charm {
     return groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')).proxy() as CollectionProxy<CharmRemote>;
   }
 
-  /** Creates one chare of class `cls` on `options.onPE` (default: this PE). */
-  createChare<C extends ChareClass>(cls: C, args?: CtorArgs<C>, options?: ChareOptions): ElementProxy<InstanceType<C>> {
-    return createChare(cls, args ?? [], options);
+  /**
+   * Creates one chare of class `cls` on `options.onPE` (default: this PE)
+   * with constructor arguments `args`, and returns its proxy at once.
+   * Charm4py: `Chare(cls, args, onPE=pe)`.
+   *
+   * @throws Error if `cls` is not registered; RangeError if `onPE` is out of range.
+   */
+  createChare<C extends ChareClass<Chare<number>>>(cls: C, ...[args, options]: CreateArgs<ConstructorParameters<C>, ChareOptions>): ElementProxy<InstanceType<C>> {
+    return createChare(cls, args ?? [], options) as ElementProxy<InstanceType<C>>;
   }
 
-  /** Creates a group: one chare of class `cls` on every PE. */
-  createGroup<C extends ChareClass>(cls: C, args?: CtorArgs<C>): CollectionProxy<InstanceType<C>> {
-    return createGroup(cls, args ?? []);
+  /**
+   * Creates a group: one chare of class `cls` (a `Chare`, indexed by PE) on
+   * every PE, each constructed with `args`. Charm4py: `Group(cls, args=...)`.
+   *
+   * @throws Error if `cls` is not registered.
+   */
+  createGroup<C extends ChareClass<Chare<number>>>(cls: C, ...[args]: ConstructorArgs<ConstructorParameters<C>>): CollectionProxy<InstanceType<C>> {
+    return createGroup(cls, args ?? []) as CollectionProxy<InstanceType<C>>;
   }
 
   /**
    * Creates a chare array of class `cls`: dense with extents (`10`,
    * `[4, 4]`, up to 6 dimensions), or sparse and empty (`{ ndims: 2 }`,
    * `{ keys: true }` for string or bytes keys) to fill with `ckInsert`.
+   * Constructor arguments `args` are required for dense arrays whose
+   * constructor needs them; sparse arrays take them per `ckInsert`.
+   * The class declares its index type, which must match the shape:
+   * `class Cell extends Chare<[number, number]>` for `[4, 4]` or
+   * `{ ndims: 2 }`, `Chare<[number]>` for `10`, `Chare<string>` for keys.
+   * Charm4py: `Array(cls, dims, args=...)`.
    *
+   * @throws Error if `cls` is not registered; TypeError or RangeError for bad dimensions.
    * @example
    * const cells = charm.createArray(Cell, [8, 8]);
    * cells.at([0, 1]).update(1.5);
    */
-  createArray<C extends ChareClass>(cls: C, dims: ArrayDims, args?: CtorArgs<C>, options?: ArrayOptions): ArrayProxy<InstanceType<C>> {
-    return createArray(cls, dims, args ?? [], options);
+  createArray<C extends ChareClass<Chare<ArrayIndex>>, const D>(
+    cls: C,
+    dims: D & DimsOf<IndexOf<InstanceType<C>>>,
+    ...[args, options]: [D] extends [SparseDims] ? [args?: ConstructorParameters<C>, options?: ArrayOptions] : CreateArgs<ConstructorParameters<C>, ArrayOptions>
+  ): ArrayProxy<InstanceType<C>, IndexOf<InstanceType<C>>, ConstructorParameters<C>> {
+    return createArray(cls, dims, args ?? [], options) as ArrayProxy<InstanceType<C>, IndexOf<InstanceType<C>>, ConstructorParameters<C>>;
   }
 
   /** Registers an array map (index to PE) under its name; do it at module load on every PE. */
@@ -167,13 +221,27 @@ export class Charm {
     registerMap(fn, name);
   }
 
-  /** Registers a custom reducer under `name` on this PE; do it at module load on every PE. */
-  registerReducer<T>(name: string, combine: (a: T, b: T) => T): Reducer {
+  /**
+   * Registers a custom reducer under `name` on this PE; do it at module
+   * load on every PE. `combine` merges two contributions (or partial
+   * results) of type `T`; it must be associative. Charm4py:
+   * `Reducer.addReducer(func)`.
+   *
+   * @throws TypeError for a bad name or a non-function; Error if the name is taken.
+   */
+  registerReducer<T>(name: string, combine: (a: T, b: T) => T): Reducer<CustomKind<T>> {
     return registerReducer(name, combine);
   }
 
-  /** A reduction target (or any callback) that calls `method` on `proxy` with the result. */
-  callback<T>(proxy: ElementProxy<T> | CollectionProxy<T>, method: EntryMethodNames<T>): Callback {
+  /**
+   * A reduction target (or any callback) that calls `method` on `proxy`
+   * (one chare, a group or an array) with the result. Inside a chare,
+   * `charm.callback(this.thisProxy, 'done')` works as is. Charm4py: passing
+   * `proxy.method`; Charm++: `CkCallback(CkIndex_X::method, proxy)`.
+   *
+   * @throws TypeError if `proxy` is not a proxy or the class has no entry method `method`.
+   */
+  callback<T extends Record<K, AnyMethod>, K extends string>(proxy: ProxyOf<T>, method: K & NotBaseMember<K>): Callback<T[K]> {
     return callback(proxy, method);
   }
 
@@ -268,6 +336,22 @@ export class Charm {
     return markTransfer(view);
   }
 
+  /**
+   * Handlers that clients outside the job call while it runs (Charm4py's
+   * `charm.CcsRegisterHandler`): `charm.ccs.register(name, handler)`.
+   * Clients reach them through the live view (`+liveview PORT`).
+   */
+  readonly ccs = new Ccs();
+
+  /**
+   * On PE 0: the live view's URL, token included, once it listens (the
+   * line `charmts: live view at URL` prints it too). Rejects when the view
+   * is off or on other PEs.
+   */
+  liveViewUrl(): Promise<string> {
+    return liveViewUrl();
+  }
+
   /** The task pool (as Charm4py's `charm.pool`): `await charm.pool.map(fn, items)`, `charm.pool.submit(fn, ...args)`. */
   readonly pool = new Pool();
 
@@ -281,7 +365,9 @@ export class Charm {
    * const evens = charm.createSection(cells, (i) => i[0] % 2 === 0);
    * await evens.awaitable.update();
    */
-  createSection<T>(collection: CollectionProxy<T> | ArrayProxy<T>, selection: Selection<T>): Section<T> {
+  createSection<T, I>(collection: ArrayProxy<T, I>, selection: Selection<I>): Section<T, I>;
+  createSection<T>(collection: CollectionProxy<T>, selection: Selection<number>): Section<T, number>;
+  createSection(collection: unknown, selection: unknown): unknown {
     return createSection(collection, selection);
   }
 

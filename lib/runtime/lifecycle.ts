@@ -1,19 +1,19 @@
 /**
  * Start-up and shut-down of a PE: MPI initialization, handler wiring,
  * running `main` on PE 0, and the exit protocol. An exit is requested from
- * PE 0, which broadcasts it; every PE then flushes its output to PE 0 and
- * acknowledges, so no line printed before `charm.exit` is lost; then all
- * PEs finalize MPI and exit with the code.
+ * PE 0, which broadcasts it; every PE then ends its unfinished output lines
+ * (console/output.ts) and acknowledges, so no line printed before
+ * `charm.exit` is lost; then all PEs finalize MPI and exit with the code.
  */
 import { mpi } from '../transport/binding';
 import { ExitStep, Kind, readExit, readProfile, writeExit, writeProfile } from '../codec/wire';
 import type { Reader } from '../codec/reader';
 import { Scheduler } from '../scheduler/scheduler';
-import { fatal, writeAll } from '../errors';
+import { abortNow, fatal, uncaught, writeAll } from '../errors';
 import { runtime, setRuntime, isStarted } from '../model/context';
 import { receiveFutureValue } from '../model/future';
 import { receiveCall, receiveControl, receiveCreate, receiveReduction } from '../collections/collections';
-import { flushStdout, receivePrint, routeStdoutToPe0 } from '../console/output';
+import { flushOutput, receivePrint, setUpOutput } from '../console/output';
 import { receiveQuiescence } from '../quiescence';
 import { receiveSection } from '../sections/sections';
 import { writeFileSync } from 'fs';
@@ -35,8 +35,8 @@ export function startRuntime(profile: ProfileOptions, onStarted: () => void): vo
   const scheduler = new Scheduler(info.rank, info.size, sameHost > availableParallelism());
   const where = (): string => `on PE ${info.rank}`;
   scheduler.onFatal = (error) => fatal(error, where());
-  process.on('uncaughtException', (error) => fatal(error, `${where()} (uncaught exception)`));
-  process.on('unhandledRejection', (error) => fatal(error, `${where()} (unhandled promise rejection: a failed call nobody awaited)`));
+  process.on('uncaughtException', (error) => uncaught(error, `${where()} (uncaught exception)`));
+  process.on('unhandledRejection', (error) => uncaught(error, `${where()} (unhandled promise rejection: a failed call nobody awaited)`));
   setRuntime({
     myPe: info.rank,
     numPes: info.size,
@@ -54,7 +54,7 @@ export function startRuntime(profile: ProfileOptions, onStarted: () => void): vo
   scheduler.on(Kind.ArrayControl, receiveControl);
   scheduler.on(Kind.Section, receiveSection);
   scheduler.on(Kind.Profile, (r) => profiles.push(readProfile(r) as { stats: PeStats; events: TraceEvent[] }));
-  routeStdoutToPe0(runtime());
+  setUpOutput(runtime());
   onStarted();
   mpi.Barrier(); // every PE is ready before main runs anywhere
   scheduler.start();
@@ -76,7 +76,7 @@ export function requestExit(code: number): void {
 export function abortJob(message: string): never {
   const pe = isStarted() ? `PE ${runtime().myPe}` : 'a PE';
   writeAll(2, `charmts: abort on ${pe}: ${message}\n`);
-  return mpi.Abort(1);
+  return abortNow();
 }
 
 function receiveExit(r: Reader): void {
@@ -89,7 +89,7 @@ function receiveExit(r: Reader): void {
     exiting = true;
     // From here on only output and acknowledgements matter: calls still in flight are dropped.
     for (const kind of [Kind.Call, Kind.Create, Kind.FutureValue, Kind.Quiescence, Kind.Reduction, Kind.ArrayControl, Kind.Section]) rt.scheduler.on(kind, () => {});
-    flushStdout();
+    flushOutput();
     const profile = profileOptions();
     if (profile.stats || profile.trace) {
       writeProfile(rt.scheduler.writer, { stats: peStats(rt.scheduler.counters), events: profile.trace ? traceEvents() : [] });

@@ -7,8 +7,9 @@
 import { mpi } from '../transport/binding';
 import { Reader } from '../codec/reader';
 import { Writer, align8, type LocalMessage } from '../codec/writer';
+import { useWarmCopies } from '../codec/memory';
 import { Flag, Kind, bodyStart, flagsOf, isCounted, kindOf, rootOf, setRoot, traceIdOf } from '../codec/wire';
-import { profiling, recordIdle, recordReceive } from '../profiling/profile';
+import { beginDelivery, endDelivery, profiling, recordIdle } from '../profiling/profile';
 import { childrenOf } from '../tree';
 import { resumption } from '../model/future';
 
@@ -97,7 +98,9 @@ export class Scheduler {
    * @param oversubscribed more PEs than cores on this host: a waiting PE
    * then yields its core between polls rather than spinning on it.
    */
-  constructor(readonly myPe: number, readonly numPes: number, private readonly oversubscribed = false) {}
+  constructor(readonly myPe: number, readonly numPes: number, private readonly oversubscribed = false) {
+    useWarmCopies((view) => mpi.Copy(view));
+  }
 
   on(kind: Kind, handler: Handler): void {
     this.handlers[kind] = handler;
@@ -421,10 +424,12 @@ export class Scheduler {
     const flags = flagsOf(buf, base);
     r.reset(buf, view, base, length, owned, source, parts);
     r.pos = bodyStart(buf, base);
-    if (flags & Flag.Traced && profiling.tracing) recordReceive(traceIdOf(view, base));
+    const traced = flags & Flag.Traced && profiling.tracing;
+    if (traced) beginDelivery(traceIdOf(view, base));
     if (!(flags & Flag.System)) this.counters.processed++;
     const handler = this.handlers[kind];
     if (!handler) throw new Error(`charmts: PE ${this.myPe} received a message of unknown kind ${kind}`);
     handler(r);
+    if (traced) endDelivery();
   }
 }

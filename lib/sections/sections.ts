@@ -24,24 +24,30 @@ import { reducerImpl, type Reducer } from '../reductions/reducers';
 import { checkContribution } from '../reductions/contribute';
 import { deliverResult, type ReductionTarget } from '../reductions/targets';
 
-/** A subset of a collection, called like the collection itself. */
-export type Section<T> = SendCalls<T> & {
+/**
+ * A subset of a group or an array, called like the collection itself
+ * (Charm4py: a section proxy from `proxy.getSection`; Charm++: CProxySection).
+ *
+ * @typeParam T - the members' class
+ * @typeParam I - their index type (a PE number for groups)
+ */
+export type Section<T, I = IndexOf<T>> = SendCalls<T> & {
   /** Broadcasts to the members, each returning a Future of every member's result, in member order. */
   readonly ret: GatherCalls<T>;
   /** Broadcasts to the members, each returning a Future of their completion. */
   readonly awaitable: CompletionCalls<T>;
   /** The members' indices, in member order. */
-  readonly members: readonly IndexOf<T>[];
+  readonly members: readonly I[];
   /** Splits into `parts` sections of consecutive members, or into [members matching, the rest]. */
-  split(parts: number | ((index: IndexOf<T>) => boolean)): Section<T>[];
-  /** The members of this section and of `other` (of the same collection). */
-  union(other: Section<T>): Section<T>;
+  split(parts: number | ((index: I) => boolean)): Section<T, I>[];
+  /** The members of this section and of `other` (of the same collection; an Error otherwise). */
+  union(other: Section<T, I>): Section<T, I>;
 };
 
 /** Which members: a list of indices, a predicate over the indices, or a slice of a group or 1D array. */
-export type Selection<T> =
-  | readonly IndexOf<T>[]
-  | ((index: IndexOf<T>) => boolean)
+export type Selection<I> =
+  | readonly I[]
+  | ((index: I) => boolean)
   | {
       /** First index (or PE) of the slice. */
       start: number;
@@ -73,7 +79,7 @@ function firstPe(ref: CollectionRef & { kind?: number }, index: ChareIndex): num
   return local?.firstHop(index as never) ?? (ref as ArrayRef).homeOf(index as never);
 }
 
-function proxyOf<T>(data: SectionData): Section<T> {
+function proxyOf(data: SectionData): unknown {
   const ref = data.collection.__ref;
   const call = function (this: CallTarget, method: number, args: unknown[], mode: CallMode): Future<unknown> | undefined {
     return multicast(data, method, args, mode);
@@ -98,7 +104,7 @@ function proxyOf<T>(data: SectionData): Section<T> {
       },
     },
     union: {
-      value: (other: Section<T>) => {
+      value: (other: unknown) => {
         const o = (other as unknown as { __section?: SectionData }).__section;
         if (!o) throw new TypeError('section.union: expected a section');
         if (o.collection.__ref.id !== ref.id) throw new Error(`section.union: the sections are of different collections (${ref.info.name} ${ref.id} and ${o.collection.__ref.info.name} ${o.collection.__ref.id})`);
@@ -107,7 +113,7 @@ function proxyOf<T>(data: SectionData): Section<T> {
       },
     },
   });
-  return proxy as unknown as Section<T>;
+  return proxy;
 }
 
 /** Sends a call to every member: one message down the tree of the members' PEs. */
@@ -191,7 +197,7 @@ function collect(r: Reader): void {
 // -------------------------------------------------------------- creation
 
 /** Creates a section of `collection` (a group or array proxy). */
-export function createSection<T>(collection: unknown, selection: Selection<T>): Section<T> {
+export function createSection(collection: unknown, selection: unknown): unknown {
   const target = collection as CallTarget;
   if (typeof collection !== 'object' || collection === null || !isProxy(target) || target.__index !== undefined) {
     throw new TypeError('charm.createSection: expected the proxy of a group or an array');
@@ -223,9 +229,9 @@ function checkPe(i: unknown, ref: CollectionRef): number {
   return i;
 }
 
-registerExtension<Section<unknown>>({
+registerExtension<unknown>({
   id: 4,
-  matches: (v): v is Section<unknown> => '__section' in v,
+  matches: (v): v is object => '__section' in v,
   encode(w, section) {
     const s = (section as unknown as { __section: SectionData }).__section;
     w.u32(s.id);

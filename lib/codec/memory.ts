@@ -3,18 +3,25 @@
  * fulfilled here, a contribution kept for a reduction): a copy of its own,
  * or, for a transfer, the sender's memory moved without a copy.
  */
-import { mpi } from './binding';
 
 /**
- * From this size a copy goes to warm memory from the binding's pool: a
- * fresh allocation of megabytes page-faults on first touch (0.5 to 0.8 ms
- * per MiB measured here), several times the cost of the copy itself.
+ * From this size a copy goes to warm memory from the binding's pool (once
+ * the runtime has said how, with useWarmCopies): a fresh allocation of
+ * megabytes page-faults on first touch (0.5 to 0.8 ms per MiB measured
+ * here), several times the cost of the copy itself.
  */
-const POOLED_COPY_BYTES = 64 * 1024;
+const WARM_COPY_BYTES = 64 * 1024;
+
+let warmCopy: ((view: ArrayBufferView) => ArrayBuffer) | undefined;
+
+/** Large copies go through `copy` (the binding's pool) from now on; the codec itself loads no binding. */
+export function useWarmCopies(copy: (view: ArrayBufferView) => ArrayBuffer): void {
+  warmCopy = copy;
+}
 
 /** A copy of `view`'s bytes in an ArrayBuffer of its own. */
 export function ownCopy(view: ArrayBufferView): ArrayBuffer {
-  if (view.byteLength >= POOLED_COPY_BYTES) return mpi.Copy(view);
+  if (warmCopy && view.byteLength >= WARM_COPY_BYTES) return warmCopy(view);
   return view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength) as ArrayBuffer;
 }
 
