@@ -16,6 +16,7 @@
 #include <sched.h>
 
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -117,28 +118,61 @@ NAN_METHOD(Send) {
   });
 }
 
-// drain(arena, meta, large, maxMessages): delivers every message that is
-// complete (up to maxMessages), in per-source order. Messages of up to 4 KiB
-// go into `arena` one after the other, each at an 8-byte aligned offset;
-// every other message gets an ArrayBuffer of its own, appended to `large`,
-// followed by one ArrayBuffer per segment for a parted message. For
-// message i, meta[4i..4i+3] = source, offset in the arena (or -1 - index of
-// its buffer in `large`), length of its inline part (the whole message when
-// contiguous), number of segment buffers after it in `large`.
-// Also completes finished sends. Returns the number of messages.
+// inbox(arena, meta, large): registers where Drain puts messages (the
+// binding keeps them alive); returns the inbox's number. Registered once,
+// so that a poll converts no arguments.
+struct Mailbox {
+  Nan::Global<v8::Object> arena;
+  Nan::Global<v8::Object> meta;
+  Nan::Global<v8::Array> large;
+  char* arenaData;
+  size_t arenaLength;
+  int32_t* metaData;
+  size_t metaEntries;
+};
+// Never destroyed: its handles must not be reset after V8 is gone, at exit.
+std::vector<std::unique_ptr<Mailbox>>& inboxes = *new std::vector<std::unique_ptr<Mailbox>>();
+
+NAN_METHOD(Inbox) {
+  guarded([&] {
+    if (!info[0]->IsUint8Array() || !info[1]->IsInt32Array() || !info[2]->IsArray()) throw InputError("charmts binding: Inbox(arena: Uint8Array, meta: Int32Array, large: ArrayBuffer[])");
+    auto inbox = std::make_unique<Mailbox>();
+    inbox->arena.Reset(info[0].As<v8::Object>());
+    inbox->meta.Reset(info[1].As<v8::Object>());
+    inbox->large.Reset(info[2].As<v8::Array>());
+    inbox->arenaData = node::Buffer::Data(info[0]);
+    inbox->arenaLength = node::Buffer::Length(info[0]);
+    inbox->metaData = reinterpret_cast<int32_t*>(node::Buffer::Data(info[1]));
+    inbox->metaEntries = info[1].As<v8::Int32Array>()->Length() / 4;
+    inboxes.push_back(std::move(inbox));
+    info.GetReturnValue().Set(Nan::New(static_cast<uint32_t>(inboxes.size() - 1)));
+  });
+}
+
+// drain(inbox, maxMessages): delivers every message that is complete (up
+// to maxMessages), in per-source order. Messages of up to 4 KiB go into the
+// inbox's arena one after the other, each at an 8-byte aligned offset;
+// every other message gets an ArrayBuffer of its own, appended to its
+// `large` array, followed by one ArrayBuffer per segment for a parted
+// message. For message i, meta[4i..4i+3] = source, offset in the arena (or
+// -1 - index of its buffer in `large`), length of its inline part (the
+// whole message when contiguous), number of segment buffers after it in
+// `large`. Also completes finished sends. Returns the number of messages.
 NAN_METHOD(Drain) {
   if (!requireInit()) return;
   guarded([&] {
-    if (!info[0]->IsUint8Array() || !info[1]->IsInt32Array() || !info[2]->IsArray()) throw InputError("charmts binding: Drain(arena: Uint8Array, meta: Int32Array, large: ArrayBuffer[], max)");
+    uint32_t which = Nan::To<uint32_t>(info[0]).FromJust();
+    if (which >= inboxes.size()) throw std::out_of_range("charmts binding: Drain of an inbox that was never registered");
+    Mailbox& inbox = *inboxes[which];
     completeSends();
     DrainOutput out{v8::Isolate::GetCurrent(),
-                    node::Buffer::Data(info[0]),
-                    node::Buffer::Length(info[0]),
+                    inbox.arenaData,
+                    inbox.arenaLength,
                     0,
-                    reinterpret_cast<int32_t*>(node::Buffer::Data(info[1])),
-                    std::min(info[1].As<v8::Int32Array>()->Length() / 4, static_cast<size_t>(Nan::To<uint32_t>(info[3]).FromJust())),
+                    inbox.metaData,
+                    std::min(inbox.metaEntries, static_cast<size_t>(Nan::To<uint32_t>(info[1]).FromJust())),
                     0,
-                    info[2].As<v8::Array>()};
+                    Nan::New(inbox.large)};
     drain(out);
     info.GetReturnValue().Set(Nan::New(static_cast<uint32_t>(out.count)));
   });
@@ -240,6 +274,7 @@ NAN_METHOD(Finalize) {
 NAN_MODULE_INIT(InitModule) {
   NAN_EXPORT(target, Init);
   NAN_EXPORT(target, Send);
+  NAN_EXPORT(target, Inbox);
   NAN_EXPORT(target, Drain);
   NAN_EXPORT(target, Progress);
   NAN_EXPORT(target, PendingBytes);

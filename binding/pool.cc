@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <deque>
 #include <mutex>
 #include <new>
 #include <vector>
@@ -29,7 +30,13 @@ constexpr size_t kPoolCap = size_t{128} << 20;
 
 struct Pool {
   std::mutex mutex;
-  std::vector<char*> free[kMaxClass + 1];
+  /**
+   * Free blocks per class, most recently used at the back: blocks the
+   * binding itself lets go (a send's copy, just written) are likely still
+   * in cache and are taken first; blocks V8 returns after collecting their
+   * ArrayBuffer were last touched long ago and go to the front.
+   */
+  std::deque<char*> free[kMaxClass + 1];
   size_t freeBytes = 0;
   double hits = 0;
   double misses = 0;
@@ -89,10 +96,11 @@ char* takeFree(int c) {
 }
 
 /**
- * Keeps a block for reuse. Over the cap, blocks of other sizes go first
- * (the sizes in use now are the ones worth keeping), then this one.
+ * Keeps a block for reuse (`recent`: touched just now, so probably in
+ * cache). Over the cap, the coldest blocks of other sizes go first (the
+ * sizes in use now are the ones worth keeping), then this one.
  */
-void giveBack(char* block, int c) {
+void giveBack(char* block, int c, bool recent) {
   if (c == kHeap || c == kUnpooled) {
     std::free(block);
     return;
@@ -104,13 +112,14 @@ void giveBack(char* block, int c) {
     std::lock_guard<std::mutex> lock(p.mutex);
     for (int other = kMaxClass; other >= kMinClass && p.freeBytes + size > kPoolCap; --other) {
       while (other != c && !p.free[other].empty() && p.freeBytes + size > kPoolCap) {
-        evicted.push_back(p.free[other].back());
-        p.free[other].pop_back();
+        evicted.push_back(p.free[other].front());
+        p.free[other].pop_front();
         p.freeBytes -= size_t{1} << other;
       }
     }
     if (p.freeBytes + size <= kPoolCap) {
-      p.free[c].push_back(block);
+      if (recent) p.free[c].push_back(block);
+      else p.free[c].push_front(block);
       p.freeBytes += size;
       block = nullptr;
     }
@@ -120,7 +129,7 @@ void giveBack(char* block, int c) {
 }
 
 void returnFromV8(void* data, size_t, void* deleterData) {
-  giveBack(static_cast<char*>(data), static_cast<int>(reinterpret_cast<intptr_t>(deleterData)));
+  giveBack(static_cast<char*>(data), static_cast<int>(reinterpret_cast<intptr_t>(deleterData)), false);
 }
 
 }  // namespace
@@ -150,7 +159,7 @@ Block& Block::operator=(Block&& other) noexcept {
 Block::~Block() { release(); }
 
 void Block::release() {
-  if (data_) giveBack(data_, class_);
+  if (data_) giveBack(data_, class_, true);
   data_ = nullptr;
 }
 
@@ -183,7 +192,7 @@ size_t refillPool(size_t budget) {
       {
         Pool& p = pool();
         std::lock_guard<std::mutex> lock(p.mutex);
-        p.free[c].push_back(block);
+        p.free[c].push_front(block);
         p.freeBytes += size;
         p.prefaulted += static_cast<double>(size);
       }

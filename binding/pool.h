@@ -9,9 +9,13 @@
 // smaller ones come from malloc, whose heap reuses memory already mapped).
 // A block handed to JavaScript as an ArrayBuffer comes back when V8 frees
 // that ArrayBuffer (V8 collects promptly: it counts ArrayBuffer memory as
-// external memory pressure). The pool keeps at most kPoolCap bytes of free
-// blocks; refill() prefaults blocks of the sizes that missed, when the PE
-// is idle; trim() gives everything back to the system.
+// external memory pressure). Blocks come back in two temperatures: a
+// send's copy, released when the send completes, was just written and is
+// probably still in cache, so it is taken first (the next message of that
+// size received here lands in it); a block V8 returns after collecting its
+// ArrayBuffer was last touched long ago and is taken last. The pool keeps
+// at most kPoolCap bytes of free blocks; refill() prefaults blocks of the
+// sizes that missed, when the PE is idle; trim() gives everything back.
 #pragma once
 #include <v8.h>
 

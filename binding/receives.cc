@@ -8,6 +8,7 @@
 #include "check.h"
 #include "pool.h"
 #include "protocol.h"
+#include "sends.h"
 
 namespace charmts {
 namespace {
@@ -72,6 +73,9 @@ void readDescriptor(Incoming& m) {
 /** Posts the receives of a parted message's segments, each into a block of its own. */
 void postParts(Incoming& m) {
   World& w = world();
+  // Sends that just completed give back their copies, still in cache: the
+  // blocks taken next for these segments.
+  completeSends();
   for (size_t i = 0; i < m.partLengths.size(); ++i) {
     size_t length = m.partLengths[i];
     m.parts.emplace_back(length);

@@ -18,6 +18,8 @@ struct SendRecord {
   MPI_Request request = MPI_REQUEST_NULL;
   /** A copy of the data, for a copied send. */
   Block copy;
+  /** The copy of a whole segment sent in pieces, shared by the records of its pieces. */
+  std::shared_ptr<Block> pieces;
   /** The memory of a transferred ArrayBuffer, for a send in place. */
   std::shared_ptr<v8::BackingStore> moved;
   size_t bytes = 0;
@@ -168,13 +170,17 @@ void sendParted(int dest, const char* header, size_t headerLength, std::vector<S
       inFlight().start(std::move(record), s.data, s.length, dest, kTagPart, w.parts, false, true);
       continue;
     }
-    // Copied in pieces: the receiver takes piece i while this copies piece i+1.
+    // Copied in pieces: the receiver takes piece i while this copies piece
+    // i+1. One block holds the whole copy: when the last piece has gone it
+    // returns to the pool still in cache, where the next message of this
+    // size received here lands (a fresh block each time would rotate
+    // through memory out of cache, slower to write into).
+    auto copy = std::make_shared<Block>(s.length);
     forEachPiece(s.length, s.length > kFirstPiece ? kFirstPiece : 0, [&](size_t offset, size_t n) {
+      if (n) std::memcpy(copy->data() + offset, s.data + offset, n);
       SendRecord record;
-      record.copy = Block(n);
-      if (n) std::memcpy(record.copy.data(), s.data + offset, n);
-      const char* copy = record.copy.data();
-      inFlight().start(std::move(record), copy, n, dest, kTagPart, w.parts, false, true);
+      record.pieces = copy;
+      inFlight().start(std::move(record), copy->data() + offset, n, dest, kTagPart, w.parts, false, true);
     });
   }
 }

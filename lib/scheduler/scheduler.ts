@@ -98,8 +98,13 @@ export class Scheduler {
    * @param oversubscribed more PEs than cores on this host: a waiting PE
    * then yields its core between polls rather than spinning on it.
    */
+  private readonly inbox: number;
+  private readonly spareInbox: number;
+
   constructor(readonly myPe: number, readonly numPes: number, private readonly oversubscribed = false) {
     useWarmCopies((view) => mpi.Copy(view));
+    this.inbox = mpi.Inbox(this.arena, this.meta, this.large);
+    this.spareInbox = mpi.Inbox(this.spare, this.spareMeta, this.spareLarge);
   }
 
   on(kind: Kind, handler: Handler): void {
@@ -160,7 +165,7 @@ export class Scheduler {
    */
   private throttle(): void {
     while (mpi.Progress() > BACKPRESSURE_LOW) {
-      const n = mpi.Drain(this.spare, this.spareMeta, this.spareLarge, MAX_BATCH);
+      const n = mpi.Drain(this.spareInbox, MAX_BATCH);
       for (let i = 0; i < n; i++) {
         const offset = this.spareMeta[4 * i + 1];
         const length = this.spareMeta[4 * i + 2];
@@ -345,7 +350,7 @@ export class Scheduler {
     if (this.batchNext === this.batchSize && this.localNext === this.local.length && this.deferred.length === 0) {
       // Nothing in hand: the common idle poll costs one call and no clock reading.
       if (this.large.length) this.large.length = 0;
-      this.batchSize = mpi.Drain(this.arena, this.meta, this.large, MAX_BATCH);
+      this.batchSize = mpi.Drain(this.inbox, MAX_BATCH);
       this.batchNext = 0;
       if (this.batchSize === 0) return 0;
     }
@@ -355,7 +360,7 @@ export class Scheduler {
     if (!resumption.pending) handled += this.dispatchLocal();
     if (!resumption.pending && this.batchNext === this.batchSize && this.deferred.length === 0) {
       if (this.large.length) this.large.length = 0;
-      this.batchSize = mpi.Drain(this.arena, this.meta, this.large, MAX_BATCH);
+      this.batchSize = mpi.Drain(this.inbox, MAX_BATCH);
       this.batchNext = 0;
       if (this.batchSize > 0) handled += this.dispatchBatch();
     }

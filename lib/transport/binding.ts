@@ -41,8 +41,10 @@ export interface MpiBinding {
   PendingBytes(): number;
   /** Messages partly received (the PE must keep polling until they complete). */
   Receiving(): number;
-  /** Delivers every complete message, in per-source order (see binding/mpi_binding.cc for the layout). */
-  Drain(arena: Uint8Array, meta: Int32Array, large: ArrayBuffer[], maxMessages: number): number;
+  /** Registers where Drain puts messages (kept alive by the binding); returns the inbox's number. */
+  Inbox(arena: Uint8Array, meta: Int32Array, large: ArrayBuffer[]): number;
+  /** Delivers every complete message into `inbox`, in per-source order (see binding/mpi_binding.cc for the layout). */
+  Drain(inbox: number, maxMessages: number): number;
   /** Completes finished sends; returns bytes held by incomplete ones. */
   Progress(): number;
   /** A copy of `view` in an ArrayBuffer of its own, in warm memory from the message pool. */
