@@ -4,6 +4,9 @@
 // (charm.transfer: the memory moves, the sender's view is detached). The
 // receiver sends back what it received. Round-trip time per size, as
 // bench/c/pingpong.c measures it for C (the runner turns both into MB/s).
+// The clock starts after a first round trip, which wakes the other PE
+// (idle between trials, it may be asleep): this measures the transfer,
+// not how fast an idle PE wakes up (bench/cases/pingpong.ts includes that).
 //   mpirun -np 2 node dist/bench/cases/bandwidth.js [plain|transfer] [bytes...]
 import { charm, Chare, type Future } from '../../lib';
 import { report, trials } from './report';
@@ -14,15 +17,17 @@ const TRIALS = 21;
 class Bouncer extends Chare {
   private left = 0;
   private transfer = false;
-  private done: Future<void> | undefined;
+  private started = 0;
+  private done: Future<number> | undefined;
   /** The message of the next trial, made (and its pages mapped) before the clock starts, as C's buffer is. */
   private first: Float64Array | undefined;
 
   prepare(bytes: number): void {
     if (this.first?.byteLength !== bytes) this.first = new Float64Array(bytes / 8).fill(1);
   }
-  serve(count: number, transfer: boolean, done: Future<void>): void {
-    this.left = count;
+  serve(count: number, transfer: boolean, done: Future<number>): void {
+    this.left = count + 1; // the first round trip is not timed
+    this.started = 0;
     this.transfer = transfer;
     this.done = done;
     const first = this.first!;
@@ -36,9 +41,10 @@ class Bouncer extends Chare {
       this.transfer = transfer;
       this.send(x);
     } else if (--this.left > 0) {
+      if (this.started === 0) this.started = performance.now();
       this.send(x);
     } else {
-      this.done.send();
+      this.done.send(performance.now() - this.started);
     }
   }
   private send(x: Float64Array): void {
@@ -57,11 +63,9 @@ charm.start(async (args) => {
     const n = Math.max(4, Math.floor(1000 / (1 + bytes / 2000)));
     const samples = await trials(TRIALS, async () => {
       await starter.awaitable.prepare(bytes);
-      const done = charm.createFuture();
-      const start = performance.now();
+      const done = charm.createFuture<number>();
       starter.serve(n, mode === 'transfer', done);
-      await done;
-      return ((performance.now() - start) * 1000) / n;
+      return ((await done) * 1000) / n;
     });
     report(`bandwidth-${mode}`, { bytes }, samples, 'us');
   }
