@@ -26,14 +26,14 @@ export class Writer {
   /** Bytes of the message after the inline part, each segment 8-byte aligned (set by finish()). */
   segmentBytes = 0;
   /** The ArrayBuffers this message transfers (to refuse one twice). */
-  private transfers: Set<ArrayBuffer> | undefined;
+  private readonly transfers = new Set<ArrayBuffer>();
 
   reset(): void {
     this.pos = 0;
     // Setting an array's length is slow even when nothing changes.
     if (this.segments.length) this.segments.length = 0;
     this.segmentBytes = 0;
-    this.transfers = undefined;
+    if (this.transfers.size) this.transfers.clear();
   }
 
   ensure(n: number): void {
@@ -91,7 +91,6 @@ export class Writer {
   /** Appends a transferred segment: the message takes the memory of `view`'s (whole) ArrayBuffer. */
   transfer(view: ArrayBufferView, path: string): void {
     const buffer = view.buffer as ArrayBuffer;
-    this.transfers ??= new Set();
     if (this.transfers.has(buffer)) throw new SerializationError(path, 'this ArrayBuffer is transferred twice in one message');
     this.transfers.add(buffer);
     this.segments.push(buffer);

@@ -32,8 +32,13 @@ const BACKPRESSURE_HIGH = 64 << 20;
 const BACKPRESSURE_LOW = 32 << 20;
 /** MPI counts bytes in an int. */
 const MAX_MESSAGE_BYTES = 0x7fffffff;
-/** Longest tight poll of MPI before yielding to libuv. */
-const SPIN_POLL_MS = 0.05;
+/**
+ * Longest tight poll of MPI before yielding to libuv. Each yield allocates
+ * (an Immediate and its async bookkeeping, about 1 KiB): at 50 us a
+ * waiting PE made garbage enough for a scavenge every few milliseconds,
+ * and those pauses landed in the middle of transfers.
+ */
+const SPIN_POLL_MS = 0.5;
 /** Sleep between polls of an idle PE. */
 const IDLE_SLEEP_MS = 1;
 const ARENA_BYTES = 4 << 20;
@@ -56,13 +61,15 @@ export interface PeCounters {
 }
 
 /**
- * Resolves once the microtask queue is empty: Node runs nextTick callbacks
- * only after draining every promise job, however long the chain of
- * then-callbacks between a completed future and the code awaiting it.
+ * Resolves once the microtask queue is empty, however long the chain of
+ * then-callbacks between a completed future and the code awaiting it: a
+ * nextTick callback queued from a promise job runs only after every
+ * promise job has run. (Queued straight from a libuv callback, it would
+ * run before them: hence the microtask first.)
  */
 function settle(): Promise<void> {
   resumption.pending = false;
-  return new Promise((resolve) => process.nextTick(resolve));
+  return new Promise((resolve) => queueMicrotask(() => process.nextTick(resolve)));
 }
 
 export class Scheduler {
@@ -88,8 +95,12 @@ export class Scheduler {
   private lastActivity = 0;
   /** How long to keep polling after the last message (see SPIN_MS). */
   private spinWindowMs = SPIN_MS;
-  private wakeSleeper: (() => void) | undefined;
+  /** Set while the loop sleeps (IDLE_SLEEP_MS); a local message or an exit wakes it early. */
   private sleepTimer: NodeJS.Timeout | undefined;
+  private sleepStart = 0;
+  /** When the loop last let libuv run (timers, stdin); a microtask checkpoint does not count. */
+  private lastYield = 0;
+  private yielded = true;
   private trimmed = false;
   /** Called when a handler throws: the error escaped every entry-method guard. */
   onFatal: (error: unknown) => void = (e) => { throw e; };
@@ -114,7 +125,7 @@ export class Scheduler {
   start(): void {
     this.running = true;
     this.lastActivity = performance.now();
-    this.loop().catch((e) => this.onFatal(e));
+    setImmediate(this.turn);
   }
 
   stop(): void {
@@ -255,13 +266,24 @@ export class Scheduler {
 
   /** Wakes a sleeping loop (a local message or an exit arrived from outside it). */
   private wake(): void {
-    if (this.wakeSleeper) {
-      clearTimeout(this.sleepTimer);
-      const wake = this.wakeSleeper;
-      this.wakeSleeper = undefined;
-      wake();
-    }
+    if (this.sleepTimer === undefined) return;
+    clearTimeout(this.sleepTimer);
+    this.sleepTimer = undefined;
+    setImmediate(this.turn); // still a yield: `yielded` stays set
   }
+
+  /**
+   * One run of the loop, from a libuv callback (setImmediate, the sleep
+   * timer, or the microtask checkpoint); bound once, so that going round
+   * allocates as little as possible.
+   */
+  private readonly turn = (): void => {
+    try {
+      this.run();
+    } catch (error) {
+      this.onFatal(error);
+    }
+  };
 
   /**
    * The loop. Dispatch is synchronous; it pauses for the microtask queue
@@ -271,38 +293,43 @@ export class Scheduler {
    * soon), keeps going through libuv turns for the spin window after the
    * last message, then sleeps IDLE_SLEEP_MS at a time.
    */
-  private async loop(): Promise<void> {
-    let lastYield = performance.now();
+  private run(): void {
+    if (this.sleepStart) {
+      if (profiling.tracing) recordIdle(this.sleepStart, performance.now());
+      this.sleepStart = 0;
+    }
+    this.sleepTimer = undefined;
+    if (this.yielded) {
+      this.lastYield = performance.now();
+      this.yielded = false;
+    }
     while (this.running) {
       let handled = this.step();
       if (handled === 0 && !resumption.pending) handled = this.spinPoll();
-      if (resumption.pending) await settle();
       const now = performance.now();
       if (handled > 0) {
         const gap = now - this.lastActivity;
         if (gap > SPIN_POLL_MS) this.spinWindowMs = Math.min(MAX_SPIN_MS, Math.max(SPIN_MS, 2 * gap));
         this.lastActivity = now;
-        if (now - lastYield < SLICE_MS) continue;
       }
+      if (resumption.pending) {
+        settle().then(this.turn, this.onFatal);
+        return;
+      }
+      if (handled > 0 && now - this.lastYield < SLICE_MS) continue;
       // Sends and receives in progress need this PE to keep calling MPI
       // (large messages move as both sides poll): no sleeping then.
+      this.yielded = true;
       if (handled > 0 || now - this.lastActivity < this.spinWindowMs || mpi.PendingBytes() > 0 || mpi.Receiving() > 0) {
         this.trimmed = false;
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        setImmediate(this.turn);
       } else {
         mpi.Progress();
         this.idleHousekeeping(now);
-        const sleepStart = performance.now();
-        await new Promise<void>((resolve) => {
-          this.wakeSleeper = resolve;
-          this.sleepTimer = setTimeout(() => {
-            this.wakeSleeper = undefined;
-            resolve();
-          }, IDLE_SLEEP_MS);
-        });
-        if (profiling.tracing) recordIdle(sleepStart, performance.now());
+        this.sleepStart = performance.now();
+        this.sleepTimer = setTimeout(this.turn, IDLE_SLEEP_MS);
       }
-      lastYield = performance.now();
+      return;
     }
   }
 
