@@ -93,6 +93,16 @@ test('element calls and .ret replies carry the values of the call, local and rem
   }
 });
 
+test('the largest messages (64 MiB) carry the values of the call too', async () => {
+  const bytes = 64 << 20;
+  for (const i of targets()) {
+    const a = filled(bytes, 1);
+    const seen = boxes.at([i]).ret.check(a, bytes / 8, 1);
+    a.fill(2);
+    assert.is(await seen, 'ok', `call to element ${i}, 64 MiB`);
+  }
+});
+
 test('broadcasts to an array and a group, and section calls, carry the values of the call', async () => {
   const group = charm.createGroup(Scribbler);
   await group.awaitable.scribble();

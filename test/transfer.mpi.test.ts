@@ -65,6 +65,16 @@ test('a transferred typed array is detached at the call and arrives whole, local
   }
 });
 
+test('the largest messages (64 MiB) transfer too', async () => {
+  const bytes = 64 << 20;
+  for (const i of targets()) {
+    const a = filled(bytes, 1);
+    const seen = holders.at([i]).ret.check(charm.transfer(a), bytes / 8, 1);
+    assert.ok(detached(a), `detached at the call (element ${i}, 64 MiB)`);
+    assert.is(await seen, 'ok', `element ${i}, 64 MiB`);
+  }
+});
+
 test('a receiver owns what it received: it can transfer it on', async () => {
   const last = charm.numPes() - 1;
   for (const bytes of [16 * 1024, 1 << 20]) {
