@@ -1,7 +1,9 @@
 /**
  * The test harness: runs every test program as a real MPI job (np 1, 2, 4,
- * oversubscribed) and the process-level tests, which start mpirun jobs of
- * their own, then prints `N passed, N failed` over every test of every job.
+ * or the PE counts a file names on a `// @np 1 2 3` line; oversubscribed)
+ * and the process-level tests, which start mpirun jobs of their own, then
+ * prints `N passed, N failed` over every test of every job. Files in
+ * test/charm4py/ (Charm4py's own tests, ported) run the same way.
  *
  *   node dist/test/run.js [filter]
  */
@@ -20,15 +22,25 @@ interface Job {
 }
 
 const jobs: Job[] = [];
-for (const file of fs.readdirSync(dir).sort()) {
-  if (filter && !file.includes(filter)) continue;
-  const script = path.join(dir, file);
-  if (file.endsWith('.mpi.test.js')) {
-    for (const np of [1, 2, 4]) {
-      jobs.push({ name: `${file} np=${np}`, command: ['mpirun', '--oversubscribe', '--bind-to', 'none', '-np', String(np), 'node', script] });
+const MPIRUN = ['mpirun', '--oversubscribe', '--bind-to', 'none'];
+/** PE counts of an mpirun test file: its `// @np 1 2 4` line, or 1, 2 and 4. */
+function peCounts(script: string): number[] {
+  const line = /^\/\/ @np ([\d ]+)$/m.exec(fs.readFileSync(script, 'utf8'));
+  return line ? line[1].trim().split(/ +/).map(Number) : [1, 2, 4];
+}
+// test/ and test/charm4py/ (Charm4py's own tests, ported; see its README).
+for (const sub of ['', 'charm4py']) {
+  const at = path.join(dir, sub);
+  if (!fs.existsSync(at)) continue;
+  for (const file of fs.readdirSync(at).sort()) {
+    const name = path.join(sub, file);
+    if (filter && !name.includes(filter)) continue;
+    const script = path.join(at, file);
+    if (file.endsWith('.mpi.test.js')) {
+      for (const np of peCounts(script)) jobs.push({ name: `${name} np=${np}`, command: [...MPIRUN, '-np', String(np), 'node', script] });
+    } else if (file.endsWith('.test.js')) {
+      jobs.push({ name, command: ['node', script] });
     }
-  } else if (file.endsWith('.test.js')) {
-    jobs.push({ name: file, command: ['node', script] });
   }
 }
 
@@ -85,7 +97,7 @@ async function main(): Promise<void> {
       if (code !== 0 && jobFailed === 0) jobFailed = 1; // it reported success but did not exit cleanly
     }
     const status = timedOut ? 'TIMEOUT' : jobFailed ? 'FAIL' : 'ok';
-    process.stdout.write(`${status.padEnd(7)} ${job.name.padEnd(34)} ${jobPassed} passed, ${jobFailed} failed (${((Date.now() - t0) / 1000).toFixed(1)} s, exit ${code})\n`);
+    process.stdout.write(`${status.padEnd(7)} ${job.name.padEnd(44)} ${jobPassed} passed, ${jobFailed} failed (${((Date.now() - t0) / 1000).toFixed(1)} s, exit ${code})\n`);
     if (jobFailed || timedOut) process.stdout.write(output.replace(/^/gm, '    | ') + '\n');
     passed += jobPassed;
     failed += jobFailed;
