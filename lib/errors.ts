@@ -21,6 +21,28 @@ export class RemoteError extends Error {
   }
 }
 
+/**
+ * Members of a broadcast (or section call) failed: the `.ret` or
+ * `.awaitable` future of the call rejects with this once every member has
+ * replied. It is the first failure (a RemoteError naming its PE, index and
+ * `Class.method`) and carries them all, and every member's result in member
+ * order, with the member's RemoteError where it failed (Charm4py gives that
+ * list as the result of `ret=True`).
+ */
+export class BroadcastError extends RemoteError {
+  constructor(
+    /** Every failure, in member order. */
+    readonly errors: readonly RemoteError[],
+    /** Each member's result in member order, its RemoteError where it failed (undefined for completion calls that succeeded). */
+    readonly results: readonly unknown[],
+  ) {
+    const first = errors[0];
+    super(first.message.slice(`${first.remoteName} on PE ${first.pe} in ${first.where}: `.length), first.pe, first.where, first.remoteStack, first.remoteName);
+    this.name = 'BroadcastError';
+    this.message = `${errors.length} of ${results.length} members failed; first: ${first.message}`;
+  }
+}
+
 /** Writes to a file descriptor synchronously, so nothing is lost if the process ends next. */
 export function writeAll(fd: number, text: string): void {
   const bytes = Buffer.from(text);

@@ -32,7 +32,7 @@ export type { ArrayIndex, ArrayMapFunction } from './collections/arrayIndex';
 export { Reducer, type Statistics } from './reductions/reducers';
 export { Callback, type ReductionTarget } from './reductions/targets';
 export type { MigrationHooks } from './migration/state';
-export { RemoteError } from './errors';
+export { RemoteError, BroadcastError } from './errors';
 export { SerializationError } from './codec/values';
 export { Channel } from './channels';
 export { Pool, type MapOptions, type IndexedResult, type TaskFunction } from './pool/pool';

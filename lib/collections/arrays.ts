@@ -153,7 +153,7 @@ function broadcastCall(this: CallTarget, method: number, args: unknown[], mode: 
   writeArgs(w, args, () => `${ref.info.name}.${ref.info.methods[method]}`);
   let future: Future<unknown> | undefined;
   if (mode !== CallMode.Send) {
-    future = Future.create(1, 'single');
+    future = Future.create(1, mode === CallMode.Completion ? 'completions' : 'replies');
     writeReplyTo(w, future.pe, future.id, -1);
   }
   rt.scheduler.send(0);

@@ -16,7 +16,7 @@ import {
 } from '../codec/wire';
 import { adopt, memberOf, type Chare, type MemberServices, type MemberState } from '../model/chare';
 import { runtime } from '../model/context';
-import { Future } from '../model/future';
+import { Future, MemberFailure, failureOf } from '../model/future';
 import { invoke, readReply, readReplyFuture, type Reply } from '../model/invoke';
 import { fatal } from '../errors';
 import { Locations, Route } from '../location/locations';
@@ -201,10 +201,11 @@ export class LocalArray implements LocalCollection, MemberServices {
     let reply: Reply | undefined;
     if (q !== NO_REPLY) {
       const future = readReplyFuture(r)[0];
-      const reducer = flags & Flag.CompletionOnly ? Reducer.nop : Reducer.gather;
-      const contribute = (data: unknown, error?: unknown): void =>
-        void this.reductions.contribute(element.state.next, element.index, Stream.Replies, data, reducer.name, future, error);
-      reply = { resolve: (value) => contribute(value), reject: (error) => contribute(undefined, error) };
+      // Replies are gathered in member order, a failed member's failure in its place (see Future's member modes).
+      const completionOnly = (flags & Flag.CompletionOnly) !== 0;
+      const contribute = (data: unknown): void =>
+        void this.reductions.contribute(element.state.next, element.index, Stream.Replies, data, Reducer.gather.name, future);
+      reply = { resolve: (value) => contribute(completionOnly ? undefined : value), reject: (error, where) => contribute(new MemberFailure(failureOf(error, where))) };
     }
     this.run(element, method, args, reply);
   }

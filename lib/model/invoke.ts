@@ -35,7 +35,7 @@ export function readReply(r: Reader, completionOnly: boolean, memberSlot: number
   const slot = wanted === SLOT_OF_MEMBER ? memberSlot : wanted;
   return {
     resolve: (value) => future.sendSlot(slot, completionOnly ? undefined : value),
-    reject: (error, where) => future.sendError(error, where),
+    reject: (error, where) => future.sendError(error, where, slot),
   };
 }
 

@@ -4,6 +4,7 @@
  * the same method everywhere.
  */
 import type { Chare, ChareIndex } from './chare';
+import { registerClassValue } from '../codec/values';
 
 /** A chare class (any index type). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- constructor arguments of any chare class
@@ -41,7 +42,8 @@ export function registerClass(cls: ChareClass, name = cls.name): ChareClassInfo 
   if (!basePrototype || !(cls.prototype instanceof (basePrototype.constructor as ChareClass))) {
     throw new TypeError(`charm.register: class ${name} does not extend Chare`);
   }
-  if (byName.has(name)) throw new Error(`charm.register: another class is already registered as "${name}"`);
+  if (typeof name !== 'string' || !name) throw new TypeError('charm.register: a chare class needs a name; pass { name }');
+  if (byName.has(name)) throw new Error(`charm.register: another class is already registered as "${name}"; give this one its own name: charm.register(${cls.name}, { name: 'module.${cls.name}' })`);
   const names = new Set<string>();
   for (let proto = cls.prototype; proto && proto !== basePrototype; proto = Object.getPrototypeOf(proto)) {
     for (const key of Object.getOwnPropertyNames(proto)) {
@@ -58,6 +60,7 @@ export function registerClass(cls: ChareClass, name = cls.name): ChareClassInfo 
   const info: ChareClassInfo = { name, cls, methods, methodIds: new Map(methods.map((m, i) => [m, i])) };
   byName.set(name, info);
   byClass.set(cls, info);
+  registerClassValue(cls, `chare:${name}`); // a chare class can be an argument (e.g. to create a collection on another PE)
   return info;
 }
 

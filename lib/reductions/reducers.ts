@@ -6,6 +6,7 @@
  */
 import type { ArrayIndex } from '../collections/arrayIndex';
 import { compareIndices } from '../collections/arrayIndex';
+import { registerSerializable } from '../codec/values';
 
 /** A member's contribution as reducers see it: its index and its data. */
 type Acc = unknown;
@@ -18,13 +19,26 @@ interface ReducerImpl {
   finish(acc: Acc): unknown;
 }
 
-/** A reducer, named so that every PE resolves it the same way. */
+/** Reducers by name: one object per name, so a reducer that travelled is `===` the original. */
+const byName = new Map<string, Reducer>();
+
+/**
+ * A reducer, named so that every PE resolves it the same way. Reducers
+ * can be sent as arguments (they travel by name).
+ */
 export class Reducer {
   /** @internal Use the static reducers, `Reducer.tuple` or `charm.registerReducer`. */
   constructor(
     /** The name every PE resolves the reducer by. */
     readonly name: string,
-  ) {}
+  ) {
+    byName.set(name, this);
+  }
+
+  /** @internal The reducer named `name` (the same object for the same name). */
+  static named(name: string): Reducer {
+    return byName.get(name) ?? new Reducer(name);
+  }
 
   /** Sum of numbers, bigints or element-wise over arrays and typed arrays. */
   static readonly sum = new Reducer('sum');
@@ -63,7 +77,7 @@ export class Reducer {
   static tuple(...reducers: Reducer[]): Reducer {
     if (reducers.length === 0) throw new TypeError('Reducer.tuple: give at least one reducer');
     for (const r of reducers) if (!(r instanceof Reducer)) throw new TypeError('Reducer.tuple: every element must be a Reducer');
-    return new Reducer(`tuple(${reducers.map((r) => r.name).join(',')})`);
+    return Reducer.named(`tuple(${reducers.map((r) => r.name).join(',')})`);
   }
 }
 
@@ -187,7 +201,7 @@ export function registerReducer<T>(name: string, combine: (a: T, b: T) => T): Re
   if (typeof combine !== 'function') throw new TypeError(`charm.registerReducer(${name}): combine must be a function`);
   if (builtins[name] || custom.has(name)) throw new Error(`charm.registerReducer: a reducer named "${name}" already exists`);
   custom.set(name, { lift: (d) => d, combine: combine as (a: Acc, b: Acc) => Acc, finish: (acc) => acc });
-  return new Reducer(name);
+  return Reducer.named(name);
 }
 
 const resolved = new Map<string, ReducerImpl>();
@@ -229,3 +243,5 @@ function splitTuple(list: string): string[] {
   out.push(list.slice(start));
   return out;
 }
+
+registerSerializable(Reducer, { name: 'charmts.Reducer', pack: (r) => r.name, unpack: (name) => Reducer.named(name as string) });

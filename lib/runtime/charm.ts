@@ -2,7 +2,7 @@
 import { mpi } from '../transport/binding';
 import { registerClass, classInfo, type ChareClass } from '../model/registry';
 import { isStarted, runtime } from '../model/context';
-import { Future, iwait } from '../model/future';
+import { Future, iwait, setForwarder } from '../model/future';
 import type { CollectionProxy, ElementProxy } from '../model/proxy';
 import { createChare, type ChareOptions } from '../collections/singletons';
 import { createGroup, groupRef, installGroupMember } from '../collections/groups';
@@ -13,6 +13,7 @@ import { callback, type Callback } from '../reductions/targets';
 import type { EntryMethodNames } from '../model/proxy';
 import { requestQuiescence } from '../quiescence';
 import { fatal } from '../errors';
+import { registerSerializable, type ClassOf, type SerializableOptions } from '../codec/values';
 import { abortJob, requestExit, startRuntime } from './lifecycle';
 import { CharmRemote } from './charmGroup';
 import { formatStats, type ProfileOptions } from '../profiling/profile';
@@ -42,6 +43,12 @@ export interface StartOptions extends ProfileOptions {
   treeBranching?: number;
 }
 
+/** Options of `charm.register` for one class. */
+export interface RegisterOptions {
+  /** The name the class is known by on every PE (default: its class name). */
+  name: string;
+}
+
 /** Collection id of the runtime's own group. */
 const CHARM_GROUP_ID = 0;
 
@@ -69,6 +76,7 @@ export class Charm {
     if (options.treeBranching !== undefined) setBranching(options.treeBranching);
     startRuntime(options, () => {
       installGroupMember(groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')), []);
+      setForwarder((inner, to, slot) => this.thisProxy[inner.pe].forwardFuture(inner, to, slot));
       installPool();
     });
     const rt = runtime();
@@ -94,11 +102,41 @@ export class Charm {
     return abortJob(String(message));
   }
 
-  /** Registers chare classes so every PE can create them by name. Usable as a class decorator. */
-  register<C extends ChareClass>(cls: C, ...more: ChareClass[] | [ClassDecoratorContext]): C {
+  /**
+   * Registers a chare class under `options.name`: for two classes of the
+   * same name (from different modules), give at least one its own name.
+   *
+   * @example
+   * charm.register(Hello, { name: 'aux.Hello' });
+   */
+  register<C extends ChareClass>(cls: C, options: RegisterOptions): C;
+  /** Registers chare classes so every PE can create them by name (their class name). Usable as a class decorator. */
+  register<C extends ChareClass>(cls: C, ...more: ChareClass[] | [ClassDecoratorContext]): C;
+  register<C extends ChareClass>(cls: C, ...more: unknown[]): C {
+    const options = more[0];
+    if (more.length === 1 && typeof options === 'object' && options !== null && 'name' in options) {
+      registerClass(cls, (options as RegisterOptions).name);
+      return cls;
+    }
     registerClass(cls);
-    for (const other of more) if (typeof other === 'function') registerClass(other);
+    for (const other of more) if (typeof other === 'function') registerClass(other as ChareClass);
     return cls;
+  }
+
+  /**
+   * Lets instances of a user class travel in messages, reductions and
+   * migrating chares' state (Charm4py pickles any class). Call it at module
+   * load, on every PE. By default an instance travels as its own fields and
+   * arrives as an object of its class (the constructor does not run);
+   * `pack`/`unpack` choose another form; `name` tells apart classes of the
+   * same name.
+   *
+   * @example
+   * class Vec { constructor(public x = 0, public y = 0) {} }
+   * charm.registerSerializable(Vec);
+   */
+  registerSerializable<T extends object>(cls: ClassOf<T>, options?: SerializableOptions<T>): void {
+    registerSerializable(cls, options);
   }
 
   /** This PE's number, 0..numPes()-1. */

@@ -1,6 +1,7 @@
 /** The runtime as a group: `charm.thisProxy[pe].ret.myPe()` asks another PE. */
 import { Chare } from '../model/chare';
 import { runtime } from '../model/context';
+import { forwardValue, type Future } from '../model/future';
 import { requestExit, abortJob } from './lifecycle';
 import { peStats, type PeStats } from '../profiling/profile';
 import { evalHere, execHere, updateGlobalsHere } from '../console/remoteCode';
@@ -43,6 +44,11 @@ export class CharmRemote extends Chare {
   /** Sets global variables on this PE. Needs remote code enabled. */
   updateGlobals(globals: Record<string, unknown>): void {
     updateGlobalsHere(globals);
+  }
+
+  /** @internal On the PE owning `future`: sends its value, once it has it, into `slot` of `to` (a future sent a future). */
+  forwardFuture(future: Future<unknown>, to: Future<unknown>, slot: number): void {
+    forwardValue(future, to, slot);
   }
 
   /** Aborts the job with `message`. */
