@@ -4,7 +4,8 @@
  *
  * @packageDocumentation
  */
-export { charm, Charm, type StartOptions } from './runtime/charm';
+export { charm, Charm, type StartOptions, type WhenMatch, type RegisterOptions } from './runtime/charm';
+export type { SerializableOptions } from './codec/values';
 export type { PeStats, MethodStats, ProfileOptions } from './profiling/profile';
 export { CharmRemote } from './runtime/charmGroup';
 export { Chare, type ChareIndex } from './model/chare';

@@ -14,6 +14,7 @@ import { blockMap, describe, keyOf, mapByName, mapName, normalizeIndex, roundRob
 import { CollectionKind, beginControl, beginCreate, localCollection, newCollectionId, registerKind, sendCall } from './collections';
 import { LocalArray, METHOD_DESTROY, METHOD_MIGRATE } from './localArray';
 import { balancerFromArgs, strategyNamed } from '../balancing/strategies';
+import { trackContinuations } from '../model/activity';
 
 /** Proxy to one array element: calls, plus migration and deletion. */
 export type ArrayElementProxy<T> = ElementProxy<T> & {
@@ -235,5 +236,9 @@ function readRef(r: Reader, id: number, info: ChareClassInfo): ArrayRef {
 registerKind(CollectionKind.Array, {
   encodeRef: (w, ref) => writeShape(w, ref as ArrayRef),
   decodeRef: readRef,
-  create: (r, id, info, args) => new LocalArray(readRef(r, id, info), args),
+  create(r, id, info, args) {
+    const ref = readRef(r, id, info);
+    if (ref.balancer) trackContinuations(); // loads measured across awaits
+    return new LocalArray(ref, args);
+  },
 });

@@ -136,13 +136,11 @@ export class LocalArray implements LocalCollection, MemberServices {
    */
   private run(element: Element, method: number, args: unknown[], reply: Reply | undefined): void {
     this.executing = element;
-    const started = this.ref.balancer ? performance.now() : 0;
     let pending: Promise<void> | undefined;
     try {
       pending = invoke(element.chare, this.ref.info, method, args, reply);
     } finally {
-      this.executing = undefined;
-      if (started) element.state.load += performance.now() - started;
+      this.executing = undefined; // its load is charged by model/activity.ts, across awaits
     }
     if (element.state.atSync) this.balancing.reportLoad(element);
     if (!pending) {

@@ -1,5 +1,6 @@
 /** The base class of every chare. */
 import { setChareBase } from './registry';
+import { waitUntil } from '../when';
 import type { CollectionProxy, ElementProxy, CollectionRef } from './proxy';
 import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
@@ -36,6 +37,8 @@ export interface MemberState {
   atSync: boolean;
   /** Next reduction number per section id (section reductions). */
   sections: Record<number, number>;
+  /** Settles when its async set-up (`onCreated`) has finished, if it has one running. */
+  created?: Promise<void>;
 }
 
 /** How a section reduces a member's contribution (set on section proxies). */
@@ -130,6 +133,21 @@ export class Chare<I extends ChareIndex = number> {
    */
   AtSync(): void {
     memberOf(this as unknown as Chare<never>).services.atSync(this as unknown as Chare<never>);
+  }
+
+  /**
+   * Resolves once `condition()` holds (Charm4py's `self.wait('cond')`),
+   * tried after each entry method of this chare and after each
+   * continuation of one, as `when` conditions are. Await it inside an async
+   * entry method: only that method waits; the chare keeps receiving calls.
+   * A condition that throws rejects the promise.
+   *
+   * @example
+   * await this.wait(() => this.received === this.neighbours.length);
+   */
+  wait(condition: () => boolean): Promise<void> {
+    if (typeof condition !== 'function') throw new TypeError(`${memberOf(this as unknown as Chare<never>).services.ref.info.name}.wait: the condition must be a function`);
+    return waitUntil(this as unknown as Chare<never>, condition);
   }
 
   /**

@@ -3,7 +3,7 @@
  * whoever asked, and errors either returned to the caller or, when nobody
  * waits for them, fatal for the job.
  */
-import type { Chare } from './chare';
+import { memberOf, type Chare } from './chare';
 import type { ChareClassInfo } from './registry';
 import { Future } from './future';
 import { fatal } from '../errors';
@@ -12,12 +12,38 @@ import type { Reader } from '../codec/reader';
 import { readReplyTo } from '../codec/wire';
 import { profiling, recordMethod } from '../profiling/profile';
 import { METHOD_CHANNEL, deliverChannelData } from '../channels';
-import { guardOf, park, retryWaiting } from '../when';
+import { guardOf, park, retryWaiting, type Condition } from '../when';
+import { runAs } from './activity';
 
 /** Where the outcome of a call goes. */
 export interface Reply {
   resolve(value: unknown): void;
   reject(error: unknown, where: string): void;
+}
+
+/** Pseudo method id of the call `charm.awaitCreation` makes: completes once the member's set-up has finished. */
+export const METHOD_CREATED = 0xfffc;
+
+/**
+ * Runs a new member's async set-up, `onCreated()`, if its class has one
+ * (Charm4py's coroutine constructors): like an entry method, right after
+ * the constructor. Creation (`charm.awaitCreation`) completes when it has
+ * finished; an error in it ends the job, as one in a constructor does.
+ */
+export function runCreatedHook(element: Chare<never>, info: ChareClassInfo): void {
+  const hook = (element as unknown as { onCreated?: () => unknown }).onCreated;
+  if (typeof hook !== 'function') return;
+  const member = memberOf(element);
+  const where = (): string => `on PE ${runtime().myPe} in ${describeCall(info, 'onCreated', element)}`;
+  let result: unknown;
+  try {
+    result = runAs({ chare: element, member, record: undefined }, () => hook.call(element));
+  } catch (error) {
+    fatal(error, where());
+  } finally {
+    retryWaiting(element);
+  }
+  if (result instanceof Promise) member.created = result.then(() => undefined, (error: unknown) => fatal(error, where()));
 }
 
 /** A member slot placeholder: the receiving member fills in its own position. */
@@ -56,14 +82,24 @@ export function invoke(element: Chare<never>, info: ChareClassInfo, methodId: nu
     deliverChannelData(element, args);
     return undefined;
   }
+  if (methodId === METHOD_CREATED) {
+    const created = memberOf(element).created;
+    if (!created) reply?.resolve(undefined);
+    else return created.then(() => reply?.resolve(undefined));
+    return undefined;
+  }
   const name = info.methods[methodId];
   if (name === undefined) throw new Error(`charmts: ${info.name} has no method id ${methodId} on PE ${runtime().myPe}; are classes registered the same way on every PE?`);
   const guard = guardOf(info, methodId);
   if (guard) {
-    const verdict = checkGuard(guard, element, info, name, args, reply);
+    const check = (): boolean | undefined => checkGuard(guard, element, info, name, args, reply);
+    const verdict = check();
     if (verdict === undefined) return undefined;
     if (!verdict) {
-      park(element, methodId, args, () => void call(element, info, name, args, reply));
+      const run = (): void => void call(element, info, name, args, reply);
+      const waiting = { check, run, fail: (error: unknown) => fail(error, element, info, `${name} (its when condition)`, reply) };
+      if (typeof guard === 'function') park(element, waiting);
+      else park(element, waiting, guard, guard.tag(...args));
       return undefined;
     }
   }
@@ -71,9 +107,11 @@ export function invoke(element: Chare<never>, info: ChareClassInfo, methodId: nu
 }
 
 /** Evaluates a guard; a guard that throws fails the call (undefined). */
-function checkGuard(guard: (self: Chare<never>, ...a: unknown[]) => boolean, element: Chare<never>, info: ChareClassInfo, name: string, args: unknown[], reply: Reply | undefined): boolean | undefined {
+function checkGuard(guard: Condition, element: Chare<never>, info: ChareClassInfo, name: string, args: unknown[], reply: Reply | undefined): boolean | undefined {
   try {
-    return Boolean(guard(element, ...args));
+    if (typeof guard === 'function') return Boolean(guard(element, ...args));
+    const [a, b] = [guard.state(element), guard.tag(...args)];
+    return a === b || (a !== a && b !== b); // SameValueZero, as the waiting calls' Map
   } catch (error) {
     fail(error, element, info, `${name} (its when condition)`, reply);
     return undefined;
@@ -82,15 +120,15 @@ function checkGuard(guard: (self: Chare<never>, ...a: unknown[]) => boolean, ele
 
 function call(element: Chare<never>, info: ChareClassInfo, name: string, args: unknown[], reply: Reply | undefined): Promise<void> | undefined {
   let result: unknown;
-  const started = profiling.methods ? performance.now() : 0;
+  const record = profiling.methods ? (start: number, end: number, first: boolean) => recordMethod(`${info.name}.${name}`, start, end, first) : undefined;
   try {
-    result = (element as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args);
+    const method = (element as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
+    result = runAs({ chare: element, member: memberOf(element), record }, () => method.apply(element, args));
   } catch (error) {
     fail(error, element, info, name, reply);
     return undefined;
   } finally {
-    if (started) recordMethod(`${info.name}.${name}`, started, performance.now());
-    retryWaiting(element, (waiting) => checkGuard(guardOf(info, waiting.methodId)!, element, info, info.methods[waiting.methodId], waiting.args, undefined));
+    retryWaiting(element);
   }
   if (result instanceof Promise) {
     return result.then(

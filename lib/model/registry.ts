@@ -24,7 +24,7 @@ export interface ChareClassInfo {
 export const RESERVED_METHOD_NAMES = new Set(['ret', 'awaitable', 'at', 'then', 'ckInsert', 'ckDoneInserting', 'ckMigrate', 'ckDestroy']);
 
 /** Lifecycle hooks the runtime calls itself: not entry methods. */
-const HOOKS = new Set(['pack', 'unpack', 'onMigrated']);
+const HOOKS = new Set(['pack', 'unpack', 'onMigrated', 'onCreated']);
 
 const byName = new Map<string, ChareClassInfo>();
 const byClass = new Map<unknown, ChareClassInfo>();

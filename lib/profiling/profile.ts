@@ -6,6 +6,8 @@
  * entry-method execution, arrows for messages, idle periods as slices).
  */
 
+import { trackContinuations } from '../model/activity';
+
 /** A Chrome trace event (https://docs.google.com/document/d/1CvAClvFfyA5R-PhYUmn5OOQtYMH4h6I0nSsKchNAySU). */
 export interface TraceEvent {
   name: string;
@@ -24,7 +26,7 @@ export interface TraceEvent {
 export interface MethodStats {
   /** Number of calls. */
   count: number;
-  /** Milliseconds spent in them (their synchronous part). */
+  /** Milliseconds spent in them, across their awaits (suspended time excluded). */
   ms: number;
 }
 
@@ -76,6 +78,7 @@ export function configureProfiling(given: ProfileOptions, argv: readonly string[
   if (traceAt >= 0 && !options.trace) throw new Error('charm.start: +trace needs a file name');
   profiling.methods = Boolean(options.stats || options.trace);
   profiling.tracing = Boolean(options.trace);
+  if (profiling.methods) trackContinuations(); // entry methods measured across awaits
   origin = performance.now();
   myPe = pe;
   if (profiling.tracing) events.push({ name: 'process_name', ph: 'M', pid: pe, tid: 0, ts: 0, args: { name: `PE ${pe}` } });
@@ -89,11 +92,15 @@ export function profileOptions(): ProfileOptions {
 /** Trace timestamps: microseconds on the host's clock, comparable between PEs of a host. */
 const micros = (t: number): number => (performance.timeOrigin + t) * 1000;
 
-/** An entry method ran from `start` to `end` (performance.now() times). */
-export function recordMethod(name: string, start: number, end: number): void {
+/**
+ * A piece of an entry method ran from `start` to `end` (performance.now()
+ * times): its synchronous part (`call`: counted as a call), or a
+ * continuation after an await.
+ */
+export function recordMethod(name: string, start: number, end: number, call = true): void {
   let entry = methods.get(name);
   if (!entry) methods.set(name, (entry = { count: 0, ms: 0 }));
-  entry.count++;
+  if (call) entry.count++;
   entry.ms += end - start;
   if (profiling.tracing) events.push({ name, ph: 'X', pid: myPe, tid: 0, ts: micros(start), dur: Math.max(1, (end - start) * 1000), cat: 'entry' });
 }

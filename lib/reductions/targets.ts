@@ -5,7 +5,9 @@ import { CallMode, isProxy, type CallTarget, type CollectionProxy, type ElementP
 
 /**
  * An entry method to call with a result: on one chare, or broadcast to a
- * collection. Build it with `charm.callback(proxy, 'method')`.
+ * collection or a section. Build it with `charm.callback(proxy, 'method')`.
+ * Like a Future, it is sent a value with `send(value)`: code that is given
+ * "a callback" (Charm4py's futures and proxy methods alike) calls `send`.
  */
 export class Callback {
   /** @internal */
@@ -16,13 +18,13 @@ export class Callback {
     readonly method: number,
   ) {}
 
-  /** Calls the method with `value` (fire and forget). */
-  call(value: unknown): void {
+  /** Calls the method with `value` (fire and forget), as `Future.send` fulfils a future. */
+  send(value?: unknown): void {
     this.proxy.__call(this.method, [value], CallMode.Send);
   }
 }
 
-/** A callback to `method` of the chare or collection behind `proxy`. */
+/** A callback to `method` of the chare, collection or section behind `proxy`. */
 export function callback<T>(proxy: ElementProxy<T> | CollectionProxy<T>, method: EntryMethodNames<T>): Callback {
   const target = proxy as unknown as CallTarget;
   if (typeof proxy !== 'object' || proxy === null || !isProxy(target)) throw new TypeError('charm.callback: expected a proxy to a chare or collection');
@@ -39,7 +41,7 @@ export function isTarget(value: unknown): value is ReductionTarget {
 }
 
 export function deliverResult(target: ReductionTarget, value: unknown): void {
-  if (target instanceof Callback) target.call(value);
+  if (target instanceof Callback) target.send(value);
   else (target as Future<unknown>).send(value);
 }
 

@@ -5,11 +5,13 @@ import { isStarted, runtime } from '../model/context';
 import { Future, iwait, setForwarder } from '../model/future';
 import type { CollectionProxy, ElementProxy } from '../model/proxy';
 import { createChare, type ChareOptions } from '../collections/singletons';
-import { createGroup, groupRef, installGroupMember } from '../collections/groups';
+import { Chare, type ChareIndex } from '../model/chare';
+import { createGroup, groupRef, installGroupMember, type GroupOptions } from '../collections/groups';
+import { whenCreated } from '../collections/collections';
 import { createArray, type ArrayDims, type ArrayOptions, type ArrayProxy } from '../collections/arrays';
 import { registerMap, type ArrayMapFunction } from '../collections/arrayIndex';
 import { registerReducer, type Reducer } from '../reductions/reducers';
-import { callback, type Callback } from '../reductions/targets';
+import { Callback, callback } from '../reductions/targets';
 import type { EntryMethodNames } from '../model/proxy';
 import { requestQuiescence } from '../quiescence';
 import { fatal } from '../errors';
@@ -20,9 +22,12 @@ import { formatStats, type ProfileOptions } from '../profiling/profile';
 import { enableRemoteCode } from '../console/remoteCode';
 import { setBranching } from '../tree';
 import { Pool, installPool } from '../pool/pool';
-import { addGuard } from '../when';
+import { addGuard, type Condition } from '../when';
 import { createSection, type Section, type Selection } from '../sections/sections';
-import type { Chare } from '../model/chare';
+
+/** A proxy whose creation can be awaited: a chare, a group, an array, a section. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- proxies of any chare class
+type Creatable = ElementProxy<any> | CollectionProxy<any> | ArrayProxy<any> | Section<any>;
 
 /** Arguments of a constructor, or an empty list for constructors without parameters. */
 type CtorArgs<C extends ChareClass> = ConstructorParameters<C>;
@@ -43,6 +48,34 @@ export interface StartOptions extends ProfileOptions {
   treeBranching?: number;
 }
 
+/** The argument types of method `M` of `T`. */
+type MethodArgs<T, M extends keyof T> = T[M] extends (...a: infer A) => unknown ? A : never;
+
+/** A `charm.when` condition matching a message tag against the chare's state. */
+export interface WhenMatch<C, A extends unknown[]> {
+  /** The chare's value the tag must equal (e.g. its iteration). */
+  state(self: C): unknown;
+  /** The call's tag, from its arguments. */
+  tag(...args: A): unknown;
+}
+
+/** A main chare class: constructed on PE 0 with the program's arguments. */
+export type MainChareClass = abstract new (args: string[]) => Chare<ChareIndex>;
+
+/** The runtime's own command-line options and how many values each takes: main does not see them (Charm4py removes them too). */
+const RUNTIME_OPTIONS: Readonly<Record<string, number>> = { '+balancer': 1, '+stats': 0, '+trace': 1 };
+
+/** The program's arguments: `argv` without the runtime's options. */
+export function programArgs(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const values = RUNTIME_OPTIONS[argv[i]];
+    if (values === undefined) out.push(argv[i]);
+    else i += values;
+  }
+  return out;
+}
+
 /** Options of `charm.register` for one class. */
 export interface RegisterOptions {
   /** The name the class is known by on every PE (default: its class name). */
@@ -61,7 +94,12 @@ registerClass(CharmRemote);
 export class Charm {
   /**
    * Starts the runtime on this PE and runs `main(args)` on PE 0 once every
-   * PE is ready. The job runs until some PE calls `charm.exit()`.
+   * PE is ready; or, given a chare class, creates that main chare on PE 0
+   * with `args` as its constructor's argument (Charm4py's
+   * `charm.start(Main)`; its async set-up goes in `onCreated()`). `args` are
+   * the program's arguments without the runtime's own options (`+balancer
+   * NAME`, `+stats`, `+trace FILE`). The job runs until some PE calls
+   * `charm.exit()`.
    *
    * @example
    * charm.start(async () => {
@@ -70,8 +108,10 @@ export class Charm {
    *   charm.exit();
    * });
    */
-  start(main: (args: string[]) => unknown, options: StartOptions = {}): void {
-    if (typeof main !== 'function') throw new TypeError(`charm.start: main must be a function, got ${typeof main}`);
+  start(main: ((args: string[]) => unknown) | MainChareClass, options: StartOptions = {}): void {
+    if (typeof main !== 'function') throw new TypeError(`charm.start: main must be a function or a chare class, got ${typeof main}`);
+    const mainChare = main.prototype instanceof Chare ? (main as MainChareClass) : undefined;
+    if (mainChare) classInfo(mainChare, 'charm.start');
     enableRemoteCode(options.remoteCode === true);
     if (options.treeBranching !== undefined) setBranching(options.treeBranching);
     startRuntime(options, () => {
@@ -81,9 +121,14 @@ export class Charm {
     });
     const rt = runtime();
     if (rt.myPe !== 0) return;
+    const args = programArgs(process.argv.slice(2));
     setImmediate(() => {
       try {
-        const result = main(process.argv.slice(2));
+        if (mainChare) {
+          createChare(mainChare, [args], { onPE: 0 });
+          return;
+        }
+        const result = (main as (args: string[]) => unknown)(args);
         if (result instanceof Promise) result.catch((error: unknown) => fatal(error, 'on PE 0 in main'));
       } catch (error) {
         fatal(error, 'on PE 0 in main');
@@ -181,9 +226,29 @@ export class Charm {
     return createChare(cls, args ?? [], options);
   }
 
-  /** Creates a group: one chare of class `cls` on every PE. */
-  createGroup<C extends ChareClass>(cls: C, args?: CtorArgs<C>): CollectionProxy<InstanceType<C>> {
-    return createGroup(cls, args ?? []);
+  /**
+   * Creates a group: one chare of class `cls` on every PE, or on each PE of
+   * `options.onPEs` (Charm4py's `Group(C, onPEs=...)`): broadcasts reach
+   * those members, results come in PE order, members reduce among
+   * themselves.
+   */
+  createGroup<C extends ChareClass>(cls: C, args?: CtorArgs<C>, options?: GroupOptions): CollectionProxy<InstanceType<C>> {
+    return createGroup(cls, args ?? [], options);
+  }
+
+  /**
+   * Resolves once every member of each collection (every group member,
+   * array element, or the chare) exists and its async set-up
+   * (`onCreated()`) has finished (Charm4py's `charm.awaitCreation`).
+   * Works from any PE, for collections created anywhere.
+   *
+   * @example
+   * const cells = charm.createArray(Cell, 64, [grid]);
+   * await charm.awaitCreation(cells);
+   */
+  async awaitCreation(...proxies: Creatable[]): Promise<void> {
+    runtime('charm.awaitCreation');
+    await Promise.all(proxies.map((p, i) => whenCreated(p, `charm.awaitCreation (argument ${i})`)));
   }
 
   /**
@@ -209,29 +274,45 @@ export class Charm {
     return registerReducer(name, combine);
   }
 
-  /** A reduction target (or any callback) that calls `method` on `proxy` with the result. */
-  callback<T>(proxy: ElementProxy<T> | CollectionProxy<T>, method: EntryMethodNames<T>): Callback {
-    return callback(proxy, method);
+  /**
+   * A callback to `method` of `proxy`: one chare, a whole collection
+   * (broadcast) or a section (multicast). Use it as a reduction target or a
+   * quiescence callback, or call it with `send(value)` (Charm4py's proxy
+   * methods passed as callbacks, `proxy.method`).
+   */
+  callback<T>(proxy: ElementProxy<T> | CollectionProxy<T> | Section<T>, method: EntryMethodNames<T>): Callback {
+    return callback(proxy as ElementProxy<T>, method);
   }
 
   /**
    * Guards entry method `method` of `cls` with `condition` (Charm4py's
-   * `@when`): a call waits until `condition(chare, ...args)` holds. Register
-   * it at module load, on every PE.
+   * `@when`): a call waits until `condition(chare, ...args)` holds, tried
+   * again after each entry method of the chare (and each continuation of
+   * one). Register it at module load, on every PE.
    *
    * @example
    * charm.when(Block, 'halo', (self, iteration) => iteration === self.iteration);
    */
-  when<C extends ChareClass, M extends EntryMethodNames<InstanceType<C>>>(
-    cls: C,
-    method: M,
-    condition: (self: InstanceType<C>, ...args: InstanceType<C>[M] extends (...a: infer A) => unknown ? A : never) => boolean,
-  ): void {
+  when<C extends ChareClass, M extends EntryMethodNames<InstanceType<C>>>(cls: C, method: M, condition: (self: InstanceType<C>, ...args: MethodArgs<InstanceType<C>, M>) => boolean): void;
+  /**
+   * Guards entry method `method` of `cls` with a match of a message tag
+   * against the chare's state (Charm4py's `@when('self.iteration == iter')`):
+   * a call runs when `tag(...args)` equals `state(chare)`. Waiting calls are
+   * kept by tag, so releasing one costs a lookup, however many wait: use
+   * this form when many calls wait for successive values.
+   *
+   * @example
+   * charm.when(Worker, 'recvId', { state: (self) => self.curId, tag: (id) => id });
+   */
+  when<C extends ChareClass, M extends EntryMethodNames<InstanceType<C>>>(cls: C, method: M, condition: WhenMatch<InstanceType<C>, MethodArgs<InstanceType<C>, M>>): void;
+  when(cls: ChareClass, method: string, condition: unknown): void {
     const info = classInfo(cls, 'charm.when');
     const id = info.methodIds.get(method);
     if (id === undefined) throw new TypeError(`charm.when: chare class ${info.name} has no entry method "${String(method)}"`);
-    if (typeof condition !== 'function') throw new TypeError(`charm.when(${info.name}.${method}): the condition must be a function`);
-    addGuard(info, id, condition as unknown as (self: Chare<never>, ...args: unknown[]) => boolean);
+    const match = condition as Partial<WhenMatch<unknown, unknown[]>> | null;
+    const isMatch = typeof match === 'object' && match !== null && typeof match.state === 'function' && typeof match.tag === 'function';
+    if (typeof condition !== 'function' && !isMatch) throw new TypeError(`charm.when(${info.name}.${method}): the condition must be a function or { state, tag } functions`);
+    addGuard(info, id, condition as Condition);
   }
 
   /** A future for one value of type `T`, to pass to other chares. */
@@ -257,15 +338,21 @@ export class Charm {
     return future.get();
   }
 
-  /** Calls `callback` (a function here, or a future anywhere) at the next quiescence. */
-  startQD(callback: Future<void> | (() => void)): void {
+  /**
+   * At the next quiescence: fulfils `callback` (a future), calls it (a
+   * callback from `charm.callback`: an entry method of a chare, a
+   * collection or a section), or calls the function here.
+   */
+  startQD(callback: Future<void> | Callback | (() => void)): void {
+    runtime('charm.startQD');
     if (callback instanceof Future) {
-      runtime('charm.startQD');
       requestQuiescence(callback);
+    } else if (callback instanceof Callback) {
+      this.waitQD().then(() => callback.send()).catch((error: unknown) => fatal(error, `on PE ${this.myPe()} calling a quiescence callback`));
     } else if (typeof callback === 'function') {
       this.waitQD().then(callback).catch((error: unknown) => fatal(error, `on PE ${this.myPe()} in a quiescence callback`));
     } else {
-      throw new TypeError('charm.startQD: callback must be a function or a Future');
+      throw new TypeError("charm.startQD: callback must be a Future, a callback from charm.callback(proxy, 'method') or a function");
     }
   }
 
