@@ -37,4 +37,4 @@ export { RemoteError, BroadcastError } from './errors';
 export { SerializationError } from './codec/values';
 export { Channel } from './channels';
 export { Pool, type MapOptions, type IndexedResult, type TaskFunction } from './pool/pool';
-export type { Section, Selection } from './sections/sections';
+export type { Section, Selection, Slice, Collection } from './sections/sections';

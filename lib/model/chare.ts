@@ -43,6 +43,8 @@ export interface MemberState {
 
 /** How a section reduces a member's contribution (set on section proxies). */
 type SectionContribute = (chare: Chare<never>, data: unknown, reducer: Reducer, target: ReductionTarget) => void;
+/** How a section runs an allReduce over its members (set on section proxies). */
+type SectionAllReduce = (chare: Chare<never>, data: unknown, reducer: Reducer) => Promise<unknown>;
 
 interface Identity {
   index: ChareIndex;
@@ -120,8 +122,16 @@ export class Chare<I extends ChareIndex = number> {
     } else memberOf(this as unknown as Chare<never>).services.contribute(this as unknown as Chare<never>, data, reducer, target);
   }
 
-  /** Contributes to a reduction whose result comes back to every contributor. */
-  allReduce<R = unknown>(data: unknown, reducer: Reducer): Promise<R> {
+  /**
+   * Contributes to a reduction whose result comes back to every
+   * contributor; with `section`, a reduction over that section's members.
+   */
+  allReduce<R = unknown>(data: unknown, reducer: Reducer, section?: unknown): Promise<R> {
+    if (section !== undefined) {
+      const reduce = (section as { __allReduce?: SectionAllReduce } | null)?.__allReduce;
+      if (typeof reduce !== 'function') throw new TypeError(`${memberOf(this as unknown as Chare<never>).services.ref.info.name}${JSON.stringify(this.thisIndex)}.allReduce: the third argument must be a section`);
+      return reduce(this as unknown as Chare<never>, data, reducer) as Promise<R>;
+    }
     return memberOf(this as unknown as Chare<never>).services.contribute(this as unknown as Chare<never>, data, reducer, 'all') as Promise<R>;
   }
 

@@ -23,7 +23,7 @@ import { enableRemoteCode } from '../console/remoteCode';
 import { setBranching } from '../tree';
 import { Pool, installPool } from '../pool/pool';
 import { addGuard, type Condition } from '../when';
-import { createSection, type Section, type Selection } from '../sections/sections';
+import { combine, createSection, type Collection, type Section, type Selection } from '../sections/sections';
 
 /** A proxy whose creation can be awaited: a chare, a group, an array, a section. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- proxies of any chare class
@@ -360,17 +360,29 @@ export class Charm {
   readonly pool = new Pool();
 
   /**
-   * A section of a group or array: members selected by a list of indices,
-   * a predicate over the indices, or a slice `{ start, stop, step }` (groups
-   * and 1D arrays). Calls on it reach every member; members reduce over it
-   * with `this.contribute(data, reducer, target, section)`.
+   * A section of a group, an array or a section: members selected by a
+   * list of indices, a predicate over the indices, a slice
+   * `{ start, stop, step }` (groups and 1D arrays) or one slice per
+   * dimension (Charm4py's `a[0:8:2, 1:8:2]`). Calls on it reach every
+   * member; members reduce over it with
+   * `this.contribute(data, reducer, target, section)` or
+   * `this.allReduce(data, reducer, section)`.
    *
    * @example
    * const evens = charm.createSection(cells, (i) => i[0] % 2 === 0);
    * await evens.awaitable.update();
    */
-  createSection<T>(collection: CollectionProxy<T> | ArrayProxy<T>, selection: Selection<T>): Section<T> {
-    return createSection(collection, selection);
+  createSection<T>(source: Collection<T> | Section<T>, selection: Selection<T>): Section<T> {
+    return createSection(source, selection);
+  }
+
+  /**
+   * A section of every member of the given groups, arrays and sections,
+   * each member once, whatever collection it belongs to (Charm4py's
+   * `charm.combine`). Calls go to each member by method name.
+   */
+  combine<T>(...proxies: (Collection<T> | Section<T>)[]): Section<T> {
+    return combine<T>(proxies);
   }
 
   /**
