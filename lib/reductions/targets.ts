@@ -18,9 +18,12 @@ export class Callback {
     readonly method: number,
   ) {}
 
-  /** Calls the method with `value` (fire and forget), as `Future.send` fulfils a future. */
-  send(value?: unknown): void {
-    this.proxy.__call(this.method, [value], CallMode.Send);
+  /**
+   * Calls the method with `value` (fire and forget), as `Future.send`
+   * fulfils a future; with several values, calls it with those arguments.
+   */
+  send(...values: unknown[]): void {
+    this.proxy.__call(this.method, values.length === 0 ? [undefined] : values, CallMode.Send);
   }
 }
 

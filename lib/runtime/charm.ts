@@ -59,6 +59,12 @@ export interface WhenMatch<C, A extends unknown[]> {
   tag(...args: A): unknown;
 }
 
+/** Options of `charm.scheduleAfter`. */
+export interface ScheduleOptions {
+  /** Quiescence is not reached while the timer is pending (default false: timers are not messages). */
+  countsForQD?: boolean;
+}
+
 /** A main chare class: constructed on PE 0 with the program's arguments. */
 export type MainChareClass = abstract new (args: string[]) => Chare<ChareIndex>;
 
@@ -393,6 +399,39 @@ export class Charm {
   async printStats(): Promise<void> {
     const all = await this.thisProxy.ret.stats();
     process.stdout.write(formatStats(all));
+  }
+
+  /**
+   * Calls `target` with `args` after `seconds` (Charm4py's
+   * `scheduleCallableAfter`): a callback from `charm.callback` (an entry
+   * method, called with the arguments), a future (sent `args[0]`) or a
+   * function of this PE. The timer does not hold quiescence back unless
+   * `options.countsForQD`: then quiescence is not reached while it is
+   * pending.
+   *
+   * @example
+   * charm.scheduleAfter(charm.callback(this.thisElement, 'tick'), 0.5, [step + 1]);
+   */
+  scheduleAfter(target: Callback | Future<never> | Future<unknown> | ((...args: never[]) => unknown), seconds: number, args: readonly unknown[] = [], options: ScheduleOptions = {}): void {
+    const rt = runtime('charm.scheduleAfter');
+    if (!(typeof seconds === 'number' && seconds >= 0)) throw new RangeError(`charm.scheduleAfter: seconds must be a non-negative number, got ${String(seconds)}`);
+    if (!Array.isArray(args)) throw new TypeError('charm.scheduleAfter: args must be an array');
+    let fire: () => void;
+    if (target instanceof Callback) fire = () => target.send(...args);
+    else if (target instanceof Future) fire = () => (target as Future<unknown>).send(args[0]);
+    else if (typeof target === 'function') fire = () => (target as (...a: unknown[]) => unknown)(...args);
+    else throw new TypeError("charm.scheduleAfter: target must be a callback from charm.callback(proxy, 'method'), a Future or a function");
+    const counted = options.countsForQD === true;
+    if (counted) rt.scheduler.counters.created++; // a pending counted timer is work in flight
+    setTimeout(() => {
+      try {
+        fire();
+      } catch (error) {
+        fatal(error, `on PE ${rt.myPe} in a timer of charm.scheduleAfter`);
+      } finally {
+        if (counted) rt.scheduler.counters.processed++;
+      }
+    }, seconds * 1000);
   }
 
   /** Resolves after `seconds`, without blocking the PE. */
