@@ -48,11 +48,14 @@ export class Reducer {
   static readonly max = new Reducer('max');
   /** Minimum, like sum. */
   static readonly min = new Reducer('min');
-  /** Logical and of booleans (element-wise over arrays). */
+  /**
+   * Logical and of booleans (numbers count as their truth value), element-wise
+   * over arrays (giving booleans) and typed arrays (giving a Uint8Array of 0 and 1).
+   */
   static readonly logicalAnd = new Reducer('logicalAnd');
-  /** Logical or of booleans. */
+  /** Logical or, like logicalAnd. */
   static readonly logicalOr = new Reducer('logicalOr');
-  /** Logical exclusive or of booleans. */
+  /** Logical exclusive or, like logicalAnd. */
   static readonly logicalXor = new Reducer('logicalXor');
   /** Bitwise and of integers, bigints or integer typed arrays. */
   static readonly bitAnd = new Reducer('bitAnd');
@@ -94,7 +97,61 @@ export interface Statistics {
 type Scalar = number | bigint | boolean;
 type Op = (a: Scalar, b: Scalar) => Scalar;
 
-function elementwise(op: Op, name: string): ReducerImpl {
+/** The contributions an element-wise reducer takes, and their form as accumulators. */
+interface Inputs {
+  /** What the reducer accepts, for error messages. */
+  readonly describe: string;
+  /** A scalar as an accumulator, or undefined if it is not accepted. */
+  scalar(v: unknown): Scalar | undefined;
+  /** A typed array's accumulator (a copy: combining works in place), or undefined if not accepted. */
+  typed(v: ArrayBufferView): ArrayBufferView | undefined;
+}
+
+const isInteger = (v: unknown): boolean => (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint';
+const FLOAT_ARRAYS: unknown[] = [Float32Array, Float64Array];
+
+/** A copy of a typed array of the same kind (Buffer.slice would be a view of the contributor's data). */
+function copyOf(v: ArrayBufferView): ArrayBufferView {
+  return new (v.constructor as new (a: ArrayBufferView) => ArrayBufferView)(v);
+}
+
+/** Numbers and bigints; arrays of them element-wise; typed arrays element-wise, in place. */
+const NUMERIC: Inputs = {
+  describe: 'numbers, bigints, arrays of them or typed arrays',
+  scalar: (v) => (typeof v === 'number' || typeof v === 'bigint' ? v : undefined),
+  typed: copyOf,
+};
+/** Integers and bigints; arrays of them; integer typed arrays. */
+const INTEGER: Inputs = {
+  describe: 'integers, bigints, arrays of them or integer typed arrays',
+  scalar: (v) => (isInteger(v) ? (v as number | bigint) : undefined),
+  typed: (v) => (FLOAT_ARRAYS.includes(v.constructor) ? undefined : copyOf(v)),
+};
+/** Booleans, or numbers and bigints taken as truth values; arrays of them; typed arrays (0 or 1 per element, in a Uint8Array). */
+const LOGICAL: Inputs = {
+  describe: 'booleans (or numbers, taken as truth values), arrays of them or typed arrays',
+  scalar: (v) => (typeof v === 'boolean' ? v : typeof v === 'number' || typeof v === 'bigint' ? Boolean(v) : undefined),
+  typed: (v) => Uint8Array.from(v as unknown as ArrayLike<number>, (x) => (x ? 1 : 0)),
+};
+
+/**
+ * An element-wise reducer. Each contribution is checked and brought to its
+ * accumulator form where it is contributed (a contribution of a kind the
+ * reducer does not take is refused there, at any member count), then
+ * accumulators combine element-wise.
+ */
+function elementwise(op: Op, name: string, inputs: Inputs): ReducerImpl {
+  const lift = (data: unknown, top: boolean): Acc => {
+    const scalar = inputs.scalar(data);
+    if (scalar !== undefined) return scalar;
+    if (ArrayBuffer.isView(data) && !(data instanceof DataView) && top) {
+      const typed = inputs.typed(data);
+      if (typed) return typed;
+    } else if (Array.isArray(data)) {
+      return data.map((v) => lift(v, false));
+    }
+    throw new TypeError(`Reducer.${name} takes ${inputs.describe}; got ${kind(data)}`);
+  };
   const combine = (a: Acc, b: Acc): Acc => {
     if (ArrayBuffer.isView(a) && ArrayBuffer.isView(b)) {
       const x = a as unknown as Scalar[];
@@ -112,18 +169,15 @@ function elementwise(op: Op, name: string): ReducerImpl {
     }
     return op(a as Scalar, b as Scalar);
   };
-  return {
-    // Typed arrays are copied once so combining in place never touches a member's data.
-    lift: (data) => (ArrayBuffer.isView(data) ? (data as unknown as { slice(): unknown }).slice() : data),
-    combine,
-    finish: (acc) => acc,
-  };
+  return { lift: (data) => lift(data, true), combine, finish: (acc) => acc };
 }
 
 function kind(v: unknown): string {
-  if (ArrayBuffer.isView(v)) return v.constructor.name;
+  if (v === null) return 'null';
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
   if (Array.isArray(v)) return 'an array';
-  return typeof v;
+  if (typeof v === 'object') return `an object (${v.constructor?.name ?? 'no class'})`;
+  return `a ${typeof v}`;
 }
 
 const num = (f: (a: number, b: number) => number, g: (a: bigint, b: bigint) => bigint): Op => (a, b) =>
@@ -140,16 +194,16 @@ const collect: Pick<ReducerImpl, 'lift' | 'combine'> = {
 };
 
 const builtins: Record<string, ReducerImpl> = {
-  sum: elementwise(num((a, b) => a + b, (a, b) => a + b), 'sum'),
-  product: elementwise(num((a, b) => a * b, (a, b) => a * b), 'product'),
-  max: elementwise(num((a, b) => (a > b ? a : b), (a, b) => (a > b ? a : b)), 'max'),
-  min: elementwise(num((a, b) => (a < b ? a : b), (a, b) => (a < b ? a : b)), 'min'),
-  logicalAnd: elementwise((a, b) => Boolean(a) && Boolean(b), 'logicalAnd'),
-  logicalOr: elementwise((a, b) => Boolean(a) || Boolean(b), 'logicalOr'),
-  logicalXor: elementwise((a, b) => Boolean(a) !== Boolean(b), 'logicalXor'),
-  bitAnd: elementwise(num((a, b) => a & b, (a, b) => a & b), 'bitAnd'),
-  bitOr: elementwise(num((a, b) => a | b, (a, b) => a | b), 'bitOr'),
-  bitXor: elementwise(num((a, b) => a ^ b, (a, b) => a ^ b), 'bitXor'),
+  sum: elementwise(num((a, b) => a + b, (a, b) => a + b), 'sum', NUMERIC),
+  product: elementwise(num((a, b) => a * b, (a, b) => a * b), 'product', NUMERIC),
+  max: elementwise(num((a, b) => (a > b ? a : b), (a, b) => (a > b ? a : b)), 'max', NUMERIC),
+  min: elementwise(num((a, b) => (a < b ? a : b), (a, b) => (a < b ? a : b)), 'min', NUMERIC),
+  logicalAnd: elementwise((a, b) => Boolean(a) && Boolean(b), 'logicalAnd', LOGICAL),
+  logicalOr: elementwise((a, b) => Boolean(a) || Boolean(b), 'logicalOr', LOGICAL),
+  logicalXor: elementwise((a, b) => Boolean(a) !== Boolean(b), 'logicalXor', LOGICAL),
+  bitAnd: elementwise(num((a, b) => a & b, (a, b) => a & b), 'bitAnd', INTEGER),
+  bitOr: elementwise(num((a, b) => a | b, (a, b) => a | b), 'bitOr', INTEGER),
+  bitXor: elementwise(num((a, b) => a ^ b, (a, b) => a ^ b), 'bitXor', INTEGER),
   gather: { ...collect, finish: (acc) => ordered(acc).map((e) => e[1]) },
   set: { ...collect, finish: (acc) => ordered(acc).map((e) => e[1]) },
   concat: {

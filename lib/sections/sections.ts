@@ -256,6 +256,7 @@ function contributeToSection(chare: Chare<never>, data: SectionData, value: unkn
   checkContribution(where, reducer, target instanceof EveryContributor ? 'all' : target);
   const slot = slotOf(data, chare);
   if (slot < 0) throw new Error(`${where}: this chare is not a member of the section`);
+  reducerImpl(reducer.name).lift(value, slot); // a contribution the reducer does not take is refused here, not on PE 0
   const state = memberOf(chare);
   const number = (state.sections[data.id] = (state.sections[data.id] ?? -1) + 1);
   const expected = data.parts.reduce((n, p) => n + p.members.length, 0);
