@@ -43,7 +43,9 @@ export function runPorts(options: StartOptions = {}): void {
         test.skip(name);
       } else {
         test(name, async () => {
+          const t0 = performance.now();
           await body();
+          console.log(`PORT ${name}: ${((performance.now() - t0) / 1000).toFixed(2)} s at ${charm.numPes()} PE(s)`);
         });
       }
     }
