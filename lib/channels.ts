@@ -68,7 +68,8 @@ function take(state: EndState): unknown {
 /**
  * One end of a channel between `owner` and the chare behind `remote`. A
  * second Channel object for the same two chares and port continues the
- * same stream.
+ * same stream. A chare's channel to itself is one stream, both ends at once:
+ * what it sends, it receives.
  */
 export class Channel {
   private closed = false;
@@ -90,9 +91,6 @@ export class Channel {
     if (!Number.isInteger(port) || port < 0) throw new RangeError(`new Channel: port must be a non-negative integer, got ${String(port)}`);
     const me = owner as Chare<never>;
     const ref = memberOf(me).services.ref;
-    if (target.__ref.id === ref.id && keyOf(0, target.__index, 0) === keyOf(0, me.thisIndex, 0)) {
-      throw new Error(`new Channel: ${ref.info.name}${JSON.stringify(me.thisIndex)} cannot open a channel to itself`);
-    }
     this.remote = target;
     this.describe = `channel ${ref.info.name}${JSON.stringify(me.thisIndex)} <-> ${target.__ref.info.name}${JSON.stringify(target.__index)} port ${port}`;
     this.state = endState(me, keyOf(target.__ref.id, target.__index, port));
