@@ -36,5 +36,5 @@ export type { MigrationHooks } from './migration/state';
 export { RemoteError, BroadcastError } from './errors';
 export { SerializationError } from './codec/values';
 export { Channel } from './channels';
-export { Pool, type MapOptions, type IndexedResult, type TaskFunction } from './pool/pool';
+export { Pool, type MapOptions, type MultiFutureOptions, type IndexedResult, type TaskFunction, type TaskCall, type TaskResults } from './pool/pool';
 export type { Section, Selection, Slice, Collection } from './sections/sections';

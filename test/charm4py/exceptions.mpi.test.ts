@@ -3,7 +3,7 @@
 // caller, point to point and from broadcasts (every failed member, each
 // named with its PE, index and Class.method), and errors of pool tasks.
 import * as assert from 'uvu/assert';
-import { port, runPorts } from './port';
+import { port, runPorts, range } from './port';
 import { charm, Chare, RemoteError, BroadcastError, type CollectionProxy, type ArrayProxy } from '../../lib';
 
 // ---------------------------------------------------------------- test.py
@@ -121,4 +121,54 @@ port(
   { evenPes: true },
 );
 
-runPorts();
+// ---------------------------------------------------------------- pool.py
+
+// The original defines myfunc on every PE with remote exec, first raising MyException, then squaring.
+const myfuncBadSource = `
+globalThis.MyException = class MyException extends Error { constructor() { super(); this.name = 'MyException'; } };
+globalThis.myfunc = function myfunc(x) { throw new MyException(); };
+`;
+const myfuncGoodSource = 'globalThis.myfunc = function myfunc(x) { return x ** 2; };';
+
+/** The task: whatever myfunc is on the worker now (Charm4py sends myfunc by name and looks it up there). */
+function myfunc(x: number): number {
+  return (globalThis as unknown as { myfunc: (x: number) => number }).myfunc(x);
+}
+charm.pool.register(myfunc);
+
+port(
+  'exceptions/pool.py',
+  async () => {
+    const numTasks = (charm.numPes() - 1) * 20;
+    for (let k = 0; k < 5; k++) {
+      for (let trial = 0; trial < 2; trial++) {
+        await charm.thisProxy.awaitable.exec(trial === 0 ? myfuncBadSource : myfuncGoodSource); // use the bad, then the good func
+        for (const func of [myfunc, undefined]) {
+          for (const multiFuture of [false, true]) {
+            for (const chunksize of [1, 4]) {
+              try {
+                let result: number[];
+                if (func === undefined) {
+                  const tasks = range(numTasks).map((i) => [myfunc, i] as const);
+                  result = multiFuture
+                    ? await Promise.all(charm.pool.submitAllAsync(tasks, { multiFuture: true, chunksize }))
+                    : await charm.pool.submitAllAsync(tasks, { chunksize });
+                } else {
+                  const tasks = range(numTasks);
+                  result = multiFuture ? await Promise.all(charm.pool.mapAsync(func, tasks, { multiFuture: true, chunksize })) : await charm.pool.mapAsync(func, tasks, { chunksize });
+                }
+                assert.ok(trial === 1 && JSON.stringify(result) === JSON.stringify(range(numTasks).map((x) => x ** 2)));
+              } catch (error) {
+                if (!(error instanceof RemoteError && error.remoteName === 'MyException')) throw error; // except MyException
+                assert.is(trial, 0);
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+  { minPes: 2 }, // at 1 PE there are no tasks, so the bad function raises nothing and the original's assertion fails
+);
+
+runPorts({ remoteCode: true });
