@@ -4,7 +4,9 @@
  *
  * @packageDocumentation
  */
-export { charm, Charm, type StartOptions, type WhenMatch, type RegisterOptions } from './runtime/charm';
+export { charm, Charm, type StartOptions, type WhenMatch, type RegisterOptions, type ScheduleOptions, type MainChareClass } from './runtime/charm';
+export type { TreeEdges } from './topology';
+export type { GroupOptions } from './collections/groups';
 export type { SerializableOptions } from './codec/values';
 export type { PeStats, MethodStats, ProfileOptions } from './profiling/profile';
 export { CharmRemote } from './runtime/charmGroup';

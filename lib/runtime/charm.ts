@@ -21,6 +21,7 @@ import { CharmRemote } from './charmGroup';
 import { formatStats, type ProfileOptions } from '../profiling/profile';
 import { enableRemoteCode } from '../console/remoteCode';
 import { setBranching } from '../tree';
+import { hostPes, peHost, peHostRank, subtrees, treeEdges, type TreeEdges } from '../topology';
 import { Pool, installPool } from '../pool/pool';
 import { addGuard, type Condition } from '../when';
 import { combine, createSection, type Collection, type Section, type Selection } from '../sections/sections';
@@ -209,6 +210,53 @@ export class Charm {
   myHost(): number {
     const rt = runtime('charm.myHost');
     return rt.hostOfPe[rt.myPe];
+  }
+
+  /** The PEs of host `host` (0..numHosts()-1), in order (Charm4py's getHostPes). */
+  getHostPes(host: number): number[] {
+    return hostPes(host);
+  }
+
+  /** The number of PEs on host `host`. */
+  getHostNumPes(host: number): number {
+    return hostPes(host).length;
+  }
+
+  /** The lowest PE of host `host` (its rank 0). */
+  getHostFirstPe(host: number): number {
+    return hostPes(host)[0];
+  }
+
+  /** The host PE `pe` runs on. */
+  getPeHost(pe: number): number {
+    return peHost(pe);
+  }
+
+  /** PE `pe`'s rank on its host: 0 for the host's lowest PE, and so on. */
+  getPeHostRank(pe: number): number {
+    return peHostRank(pe);
+  }
+
+  /**
+   * `pe`'s parent (undefined for the root) and children in the runtime's
+   * spanning tree rooted at `root` over `pes` (default: every PE), with
+   * `bfactor` children per PE (default: the runtime's). With `pes`, `root`
+   * comes first in it. (Charm4py returns a (parent, children) tuple.)
+   *
+   * @example
+   * const { parent, children } = charm.getTopoTreeEdges(charm.myPe(), 0);
+   */
+  getTopoTreeEdges(pe: number, root: number, pes?: readonly number[], bfactor?: number): TreeEdges {
+    return treeEdges(pe, root, pes, bfactor);
+  }
+
+  /**
+   * The subtrees under `root` in the spanning tree over `pes` (root first):
+   * a list of PEs per child of the root, that child first. Splitting a
+   * subtree's list again gives its own subtrees.
+   */
+  getTopoSubtrees(root: number, pes: readonly number[], bfactor?: number): number[][] {
+    return subtrees(root, pes, bfactor);
   }
 
   /** True once `charm.start` has run on this PE. */
