@@ -1,0 +1,83 @@
+// Charm4py's tests/interactive/test1.in, ported: a console session at 4 PEs
+// (`charmrun +p4 ++interactive`) fed through stdin, each step checked:
+// a chare class defined at the prompt, a group, results and reductions,
+// a reducer registered on every PE by remote code, a module of chare
+// classes imported at the prompt.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'child_process';
+import * as path from 'path';
+
+const CHARMRUN = path.join(__dirname, '..', '..', 'lib', 'launcher', 'charmrun.js');
+const MYLIB = path.join(__dirname, 'mylib.js');
+
+/** What to type, and what must appear after it (the original asserts; here each assertion's value is printed and matched). */
+const STEPS: [string, RegExp][] = [
+  ['charm.myPe() === 0', /^true$/m],
+  [
+    `class Worker extends Chare {
+  work(cb) {
+    this.contribute(2, Reducer.sum, cb);
+  }
+  retVal() {
+    return Math.random();
+  }
+  work2(cb) {
+    this.contribute(this.thisIndex, myreducer, cb);
+  }
+}`,
+    /Registered Worker on every PE/,
+  ],
+  ['g = charm.createGroup(Worker); f = charm.createFuture(); g.work(f); (await f) === charm.numPes() * 2', /^true$/m],
+  ['val = await g[1].ret.retVal(); typeof val === "number" && !Number.isInteger(val)', /^true$/m], // isinstance(val, float)
+  // myreducer defined on every PE by remote code, then registered (Charm4py: exec, then charm.thisProxy.addReducer)
+  [
+    "await charm.thisProxy.awaitable.exec(\"globalThis.myreducer = charm.registerReducer('myreducer', (a, b) => [...(Array.isArray(a) ? a : [6282]), ...(Array.isArray(b) ? b : [6282])])\"); 'registered'",
+    /'registered'/,
+  ],
+  ['f = charm.createFuture(); g.work2(f); (await f).every((x) => x === 6282)', /^true$/m],
+  ["await charm.sleep(0.3); 'slept'", /'slept'/],
+];
+/** The original's `import mylib` and its use. */
+const IMPORT: [string, RegExp][] = [
+  [`const mylib = require(${JSON.stringify(MYLIB)})`, /Ran the import on every PE/],
+  ['numChares = charm.numPes() * 4; a = charm.createArray(mylib.Worker, numChares); f = charm.createFuture(); a.work(f, 33); (await f) === numChares * 33', /^true$/m],
+];
+const BYE: [string, RegExp] = ["console.log('interactive session says bye')", /interactive session says bye/];
+
+test('tests/interactive/test1.in: a console session at 4 PEs (without its import)', () => session([...STEPS, BYE]));
+
+// BLOCKED(issue 14): `require(...)` at the prompt does not run on the other PEs: the console sends it with
+// charm.thisProxy[pe].exec, where `require` is not a global ("RemoteError: ReferenceError on PE 1 in
+// CharmRemote.exec (index 1): require is not defined"), so the module's chare class never reaches them.
+test.skip('tests/interactive/test1.in: the whole session, with its import', () => session([...STEPS, ...IMPORT, BYE]));
+
+async function session(steps: [string, RegExp][]): Promise<void> {
+  const child = spawn(process.execPath, [CHARMRUN, '+p4', '++interactive'], { env: { ...process.env, NODE_DISABLE_COLORS: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const waitFor = async (pattern: RegExp, from: number, what: string): Promise<void> => {
+    const deadline = Date.now() + 30_000;
+    while (!pattern.test(out.slice(from))) {
+      if (Date.now() > deadline) throw new Error(`step "${what}": never saw ${pattern}\n--- output since the step ---\n${out.slice(from)}\n--- stderr ---\n${err}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  try {
+    await waitFor(/>>> /, 0, 'the prompt');
+    for (const [input, expected] of steps) {
+      const from = out.length;
+      child.stdin.write(`${input}\n`);
+      await waitFor(expected, from, input.split('\n')[0]);
+      await waitFor(/>>> $/, from, `${input.split('\n')[0]} (the next prompt)`);
+    }
+  } finally {
+    child.stdin.end(); // the original's exit()
+  }
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.is(code, 0, `the session ends cleanly\n${err}`);
+}
+
+test.run();
