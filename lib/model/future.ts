@@ -21,7 +21,7 @@ import { runtime } from './context';
 export type FutureMode = 'single' | 'multi' | 'slots' | 'count' | 'replies' | 'completions';
 
 interface Slot {
-  /** The future itself: a future of this PE decoded from a message is this object. */
+  /** The future itself (to forward values into). */
   future: Future<unknown>;
   values: unknown[];
   /** Failed members' errors, by slot (member modes), or the error of a future that failed. */
@@ -100,6 +100,8 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
         reject,
       });
     });
+    live.set(id, new WeakRef(future as Future<unknown>));
+    forget.register(future, id);
     if (expected === 0) complete(id);
     return future;
   }
@@ -137,9 +139,19 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
   }
 }
 
-/** The future of PE `pe` numbered `id`: the live object when it is this PE's and still open. */
+/**
+ * This PE's futures by id, as long as something here holds them: a future
+ * of this PE that comes back in a message is the object it was created as,
+ * so it can be awaited, even after it completed.
+ */
+const live = new Map<number, WeakRef<Future<unknown>>>();
+const forget = new FinalizationRegistry<number>((id) => {
+  if (live.get(id)?.deref() === undefined) live.delete(id);
+});
+
+/** The future of PE `pe` numbered `id`: the object it was created as when it is this PE's and still held here. */
 export function futureAt(pe: number, id: number): Future<unknown> {
-  return (pe === runtime().myPe ? open.get(id)?.future : undefined) ?? new Future(pe, id);
+  return (pe === runtime().myPe ? live.get(id)?.deref() : undefined) ?? new Future(pe, id);
 }
 
 function sendReply(pe: number, id: number, slot: number, reply: Reply, value: unknown): void {
@@ -205,11 +217,14 @@ export function setForwarder(forward: typeof forwardFrom): void {
 /** The owner of `inner` (this PE): sends its value, once it has it, into `slot` of `to`. */
 export function forwardValue(inner: Future<unknown>, to: Future<unknown>, slot: number): void {
   const where = `future ${inner.id} of PE ${inner.pe}`;
-  if (!open.has(inner.id) || inner.pe !== runtime().myPe) {
-    to.sendError(new Error(`${where} was passed on as a value after it had completed; its value is gone`), where, slot);
+  let value: Promise<unknown>;
+  try {
+    value = futureAt(inner.pe, inner.id).get();
+  } catch {
+    to.sendError(new Error(`${where} was passed on as a value, but nothing on PE ${inner.pe} holds it any more: its value is gone`), where, slot);
     return;
   }
-  inner.get().then(
+  value.then(
     (value) => to.sendSlot(slot, value),
     (error: unknown) => to.sendError(error, where, slot),
   );

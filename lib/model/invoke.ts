@@ -141,6 +141,14 @@ function call(element: Chare<never>, info: ChareClassInfo, name: string, args: u
 }
 function succeed(value: unknown, element: Chare<never>, info: ChareClassInfo, name: string, reply: Reply | undefined): void {
   if (!reply) return;
+  if (value instanceof Future && value.pe === runtime().myPe) {
+    // A future of this PE as the result: its value is the result (a future of another PE is forwarded by the caller's).
+    value.then(
+      (inner) => succeed(inner, element, info, name, reply),
+      (error: unknown) => fail(error, element, info, name, reply),
+    );
+    return;
+  }
   try {
     reply.resolve(value);
   } catch (error) {
