@@ -300,9 +300,10 @@ export class Charm {
    * const cells = charm.createArray(Cell, 64, [grid]);
    * await charm.awaitCreation(cells);
    */
-  async awaitCreation(...proxies: Creatable[]): Promise<void> {
+  awaitCreation(...proxies: Creatable[]): Promise<void> {
     runtime('charm.awaitCreation');
-    await Promise.all(proxies.map((p, i) => whenCreated(p, `charm.awaitCreation (argument ${i})`)));
+    const created = proxies.map((p, i) => whenCreated(p, `charm.awaitCreation (argument ${i})`)); // bad arguments throw here
+    return Promise.all(created).then(() => undefined);
   }
 
   /**
