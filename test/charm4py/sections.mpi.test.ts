@@ -335,6 +335,7 @@ port('sections/multirand-split-combine.py', async () => {
       const N = randint(2, 10);
       const cs = sample(collections, N);
       const proxy = charm.combine(...cs.map((x) => x.proxy));
+      assert.ok('members' in proxy && typeof proxy.split === 'function'); // hasattr(c.proxy, 'section') and c.proxy.issec
       const c = new MultiCollection([], proxy, nextSid++);
       for (const c_ of cs) c.addElems(c_.list);
       sectionsCombined += 1;
