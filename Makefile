@@ -16,7 +16,7 @@ MPIRUN := mpirun --oversubscribe --bind-to none
 ADDON := build/Release/charmts_mpi.node
 TS_SOURCES := $(shell find lib test examples bench -name '*.ts' 2>/dev/null) tsconfig.json
 
-.PHONY: all deps build demo test bench bench-deps docs clean jacobi2d migration leanmd nqueens channels soak test-multihost
+.PHONY: all deps build demo test bench bench-deps browser-deps screenshots docs clean jacobi2d migration leanmd nqueens channels wave2d soak test-multihost
 
 all: build
 
@@ -60,8 +60,26 @@ channels: build
 nqueens: build
 	$(MPIRUN) -np $(NP) node dist/examples/nqueens/nqueens.js $(ARGS)
 
-test: build
+# The wave equation shown live in the browser: open the URL it prints.
+# make wave2d NP=2 [PORT=8080] [ARGS="0 30 800 600"]
+PORT ?= 8080
+wave2d: build
+	$(MPIRUN) -np $(NP) node dist/examples/wave2d/wave2d.js $(ARGS) +liveview $(PORT)
+
+test: build browser-deps
 	node dist/test/run.js
+
+# Debian's Chromium for the live view's browser test (driven by
+# playwright-core, which never downloads a browser of its own). Without
+# it that test is skipped, saying why.
+# Refreshes the screenshots in docs/ (test runs write theirs under dist/screenshots/).
+screenshots: build browser-deps
+	CHARMTS_SCREENSHOTS=docs node dist/test/run.js liveview.test
+
+browser-deps:
+	@command -v chromium >/dev/null || { echo "Installing Chromium (chromium) for the live-view browser test"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium >/dev/null; } \
+	  || echo "chromium could not be installed: the live-view browser test will be skipped"
 
 # Just the multi-host test (network namespaces; needs root and iproute2).
 test-multihost: build

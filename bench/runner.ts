@@ -135,9 +135,13 @@ function main(): void {
   const call = find(same, 'same-pe-call');
   if (call) records.push(record(call, 1, find(same, 'promise-then-copy')));
 
-  // No C counterpart: pool throughput, load-balancing step, jacobi2d.
+  // No C counterpart: pool throughput, load-balancing step, live view, jacobi2d.
   for (const np of [2, 4]) for (const m of run(np, ['node', js('pool')])) records.push(record(m, np, undefined, 'no C counterpart'));
   for (const np of [2, 4]) for (const m of run(np, ['node', js('balancing')])) records.push(record(m, np, undefined, 'no C counterpart'));
+  // The live view: frames/s with no viewer, a stalled one and a reading one (the first is the baseline).
+  const live = run(2, ['node', js('liveview')]);
+  const noViewer = live.find((m) => m.params.viewer === 'none');
+  for (const m of live) records.push(m === noViewer ? record(m, 2, undefined, 'no viewer: the baseline below') : record(m, 2, noViewer && { name: 'liveview-frames no viewer', value: noViewer.value }));
   for (const np of [1, 2, 4]) {
     const result = spawnSync('mpirun', ['--bind-to', 'none', '--oversubscribe', '-np', String(np), 'node', path.join(root, 'dist', 'examples', 'jacobi2d', 'jacobi2d.js'), '256', '4', '200'], { env: mpirunEnv(), encoding: 'utf8', timeout: TIMEOUT_MS });
     const perIteration = /([\d.]+) ms per iteration/.exec(result.stdout ?? '');

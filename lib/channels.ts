@@ -9,7 +9,7 @@
  * chares that do not migrate while the channel is in use.
  */
 import { Chare, memberOf, type ChareIndex } from './model/chare';
-import { CallMode, isProxy, type CallTarget } from './model/proxy';
+import { CallMode, isProxy, type CallTarget, type ElementProxy } from './model/proxy';
 import { resumption } from './model/future';
 import { runtime } from './model/context';
 
@@ -66,12 +66,27 @@ function take(state: EndState): unknown {
 }
 
 /**
- * One end of a channel between `owner` and the chare behind `remote`. A
- * second Channel object for the same two chares and port continues the
- * same stream. A chare's channel to itself is one stream, both ends at once:
- * what it sends, it receives.
+ * What `send` takes on a channel of `T`: one `T`; for a tuple of two or
+ * more, its elements as separate arguments too (they arrive as the tuple);
+ * on an untyped channel, any values.
  */
-export class Channel {
+export type ChannelSendArgs<T> = unknown extends T
+  ? unknown[]
+  : [T] extends [readonly [unknown, unknown, ...unknown[]]]
+    ? [value: T] | [...T]
+    : [value: T];
+
+/**
+ * One end of a channel between `owner` and the chare behind `remote`
+ * (Charm4py: `Channel(self, remote)`). A second Channel object for the
+ * same two chares and port continues the same stream. A chare's channel to
+ * itself is one stream, both ends at once: what it sends, it receives.
+ *
+ * @typeParam T - what travels on it, both ways: `new Channel<Float64Array>(this, peer)`
+ * sends and receives typed arrays. Untyped (`unknown`), `send` takes any
+ * values and `recv` gives `unknown`.
+ */
+export class Channel<T = unknown> {
   private closed = false;
   private readonly state: EndState;
   private readonly remote: CallTarget;
@@ -82,9 +97,9 @@ export class Channel {
    * @param remote a proxy of one chare: the other end
    * @param port tells apart several channels between the same two chares
    */
-  constructor(owner: Chare<never> | Chare, remote: unknown, readonly port = 0) {
+  constructor(owner: Chare<ChareIndex>, remote: ElementProxy<unknown>, readonly port = 0) {
     if (!(owner instanceof Chare)) throw new TypeError('new Channel: the owner must be a chare (pass `this` from an entry method)');
-    const target = remote as CallTarget;
+    const target = remote as unknown as CallTarget;
     if (typeof remote !== 'object' || remote === null || !isProxy(target) || target.__index === undefined) {
       throw new TypeError('new Channel: the remote end must be a proxy of one chare (an element, a group member or a singleton)');
     }
@@ -99,19 +114,27 @@ export class Channel {
 
   private readonly sender: [number, ChareIndex];
 
-  /** Sends values to the other end (typed arrays travel without copies). */
-  send(...values: unknown[]): void {
+  /**
+   * Sends values to the other end (typed arrays travel without copies);
+   * several values arrive as one array.
+   *
+   * @throws Error after `close`.
+   */
+  send(...values: ChannelSendArgs<T>): void {
     if (this.closed) throw new Error(`${this.describe}: send after close`);
     runtime('Channel.send');
     this.remote.__call(METHOD_CHANNEL, [this.sender[0], this.sender[1], this.port, this.state.sent++, values], CallMode.Send);
   }
 
-  /** The next value from the other end (an array if it sent several at once). */
-  recv(): Promise<unknown> {
+  /**
+   * The next value from the other end (an array if it sent several at
+   * once). Rejects after `close`, or if another `recv` is waiting.
+   */
+  recv(): Promise<T> {
     if (this.closed) return Promise.reject(new Error(`${this.describe}: recv after close`));
     if (this.state.waiting) return Promise.reject(new Error(`${this.describe}: recv while another recv is waiting`));
-    if (this.state.arrived.has(this.state.nextToTake)) return Promise.resolve(take(this.state));
-    return new Promise((resolve) => (this.state.waiting = resolve));
+    if (this.state.arrived.has(this.state.nextToTake)) return Promise.resolve(take(this.state) as T);
+    return new Promise((resolve) => (this.state.waiting = resolve as (value: unknown) => void));
   }
 
   /** Closes this end; later send or recv calls on it are errors. */
@@ -119,11 +142,16 @@ export class Channel {
     this.closed = true;
   }
 
-  /** Resolves with the first of `channels` to have a value, and that value. */
-  static async select(channels: readonly Channel[]): Promise<[Channel, unknown]> {
+  /**
+   * Resolves with the first of `channels` to have a value, and that value
+   * (Charm4py: `charm.iwait` over channels).
+   *
+   * @throws RangeError (rejects) for an empty list; Error if one is closed or already waited on.
+   */
+  static async select<T>(channels: readonly Channel<T>[]): Promise<[Channel<T>, T]> {
     if (channels.length === 0) throw new RangeError('Channel.select: give at least one channel');
     const ready = channels.find((c) => !c.closed && c.state.arrived.has(c.state.nextToTake));
-    if (ready) return [ready, take(ready.state)];
+    if (ready) return [ready, take(ready.state) as T];
     return new Promise((resolve, reject) => {
       for (const c of channels) {
         if (c.closed || c.state.waiting) {
@@ -131,9 +159,9 @@ export class Channel {
           return;
         }
       }
-      const finish = (winner: Channel, value: unknown): void => {
+      const finish = (winner: Channel<T>, value: unknown): void => {
         for (const c of channels) c.state.waiting = undefined;
-        resolve([winner, value]);
+        resolve([winner, value as T]);
       };
       for (const c of channels) c.state.waiting = (value) => finish(c, value);
     });

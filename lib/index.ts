@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export { charm, Charm, type StartOptions, type WhenMatch, type RegisterOptions, type ScheduleOptions, type MainChareClass } from './runtime/charm';
+export { charm, Charm, type StartOptions, type CreateArgs, type ConstructorArgs, type WhenMatch, type RegisterOptions, type ScheduleOptions, type MainChareClass } from './runtime/charm';
 export type { TreeEdges } from './topology';
 export type { GroupOptions } from './collections/groups';
 export type { SerializableOptions } from './codec/values';
@@ -15,6 +15,16 @@ export { Future } from './model/future';
 export type {
   ElementProxy,
   CollectionProxy,
+  ArrayProxy,
+  ArrayElementProxy,
+  InsertOptions,
+  IndexArg,
+  ThisProxy,
+  ThisElement,
+  ProxyOf,
+  Broadcasts,
+  AnyMethod,
+  NotAnEntryMethod,
   EntryMethodNames,
   IndexOf,
   SendCalls,
@@ -30,13 +40,17 @@ export type {
 } from './model/proxy';
 export type { ChareClass } from './model/registry';
 export type { ChareOptions } from './collections/singletons';
-export type { ArrayProxy, ArrayElementProxy, ArrayDims, ArrayOptions, InsertOptions } from './collections/arrays';
+export type { ArrayDims, DimsOf, TupleDims, KeyDims, SparseDims, ArrayOptions } from './collections/arrays';
 export type { ArrayIndex, ArrayMapFunction } from './collections/arrayIndex';
-export { Reducer, type Statistics } from './reductions/reducers';
-export { Callback, type ReductionTarget } from './reductions/targets';
+export { Reducer, type KindOf } from './reductions/reducers';
+export type { Statistics, ReducerKind, CustomKind, TupleKind, InputOf, ResultOf, TargetOf, TupleInput, Widen, Truth, NumericData, IntegerData, LogicalData, TypedArray } from './reductions/kinds';
+export { Callback, type ReductionTarget, type NotBaseMember } from './reductions/targets';
 export type { MigrationHooks } from './migration/state';
 export { RemoteError, BroadcastError } from './errors';
 export { SerializationError } from './codec/values';
-export { Channel } from './channels';
+export { Channel, type ChannelSendArgs } from './channels';
 export { Pool, type MapOptions, type MultiFutureOptions, type IndexedResult, type TaskFunction, type TaskCall, type TaskResults } from './pool/pool';
 export type { Section, Selection, Slice, Collection } from './sections/sections';
+export { liveViz, LiveViz, type LiveVizConfig, type LiveVizOptions, type LiveVizFrame, type LiveVizRequest, type PixelFormat, type CombineRule, type Rect } from './liveviz/liveviz';
+export { Ccs, type CcsHandler, type CcsPayload } from './ccs/ccs';
+export type { LiveViewOptions } from './liveview/settings';

@@ -7,7 +7,7 @@ import { charm, Chare, Channel, type CollectionProxy } from '../lib';
 
 class Peer extends Chare {
   /** Receives `count` values from the member on PE `from` and checks their order. */
-  async drain(this: Peer, from: number, count: number, port: number): Promise<number> {
+  async drain(from: number, count: number, port: number): Promise<number> {
     const ch = new Channel(this, this.thisProxy[from], port);
     let expected = 0;
     for (let i = 0; i < count; i++) {
@@ -17,16 +17,16 @@ class Peer extends Chare {
     ch.close();
     return count;
   }
-  flood(this: Peer, to: number, count: number, port: number): void {
+  flood(to: number, count: number, port: number): void {
     const ch = new Channel(this, this.thisProxy[to], port);
     for (let i = 0; i < count; i++) ch.send(i);
   }
   /** Echoes every message back on the same channel, `count` times. */
-  async echo(this: Peer, to: number, count: number): Promise<void> {
+  async echo(to: number, count: number): Promise<void> {
     const ch = new Channel(this, this.thisProxy[to]);
     for (let i = 0; i < count; i++) ch.send(...((await ch.recv()) as unknown[]));
   }
-  async talk(this: Peer, to: number, count: number): Promise<boolean> {
+  async talk(to: number, count: number): Promise<boolean> {
     const ch = new Channel(this, this.thisProxy[to]);
     const data = new Float64Array(1 << 17).map((_, i) => i);
     for (let i = 0; i < count; i++) {
@@ -37,7 +37,7 @@ class Peer extends Chare {
     return true;
   }
   /** Waits on channels from every other PE, in whatever order values come. */
-  async gatherAny(this: Peer): Promise<number[]> {
+  async gatherAny(): Promise<number[]> {
     const others = Array.from({ length: charm.numPes() }, (_, pe) => pe).filter((pe) => pe !== this.thisIndex);
     const channels = others.map((pe) => new Channel(this, this.thisProxy[pe], 7));
     const got: number[] = [];
@@ -47,10 +47,10 @@ class Peer extends Chare {
     }
     return got.sort((a, b) => a - b);
   }
-  sendTo(this: Peer, to: number, port: number, value: number): void {
+  sendTo(to: number, port: number, value: number): void {
     new Channel(this, this.thisProxy[to], port).send(value);
   }
-  misuse(this: Peer): string[] {
+  misuse(): string[] {
     const out: string[] = [];
     const attempt = (f: () => unknown): void => {
       try {
@@ -62,7 +62,7 @@ class Peer extends Chare {
     };
     attempt(() => new Channel(this, this.thisProxy[this.thisIndex]));
     attempt(() => new Channel(this, this.thisProxy));
-    attempt(() => new Channel(this, 42));
+    attempt(() => new Channel(this, 42 as never));
     if (charm.numPes() > 1) {
       const ch = new Channel(this, this.thisProxy[(this.thisIndex + 1) % charm.numPes()], 99);
       ch.close();

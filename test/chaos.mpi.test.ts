@@ -4,7 +4,7 @@
 // keep counts and checksums: sent == received, each exactly once.
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
-import { charm, Chare, Future, Reducer, type ArrayProxy } from '../lib';
+import { charm, Chare, Future, Reducer } from '../lib';
 
 type Index = readonly number[];
 
@@ -39,11 +39,11 @@ class Node extends Chare<Index> {
   }
 
   /** Sends `count` messages to random stable elements (indices below `stable`), migrating now and then. */
-  chatter(this: Node, round: number, count: number, stable: number, roam: boolean): void {
+  chatter(round: number, count: number, stable: number, roam: boolean): void {
     for (let i = 0; i < count; i++) {
       const id = ((round * 1000 + this.thisIndex[0]) * 100 + i) % 2 ** 31;
       add(this.sent, id);
-      (this.thisProxy as unknown as ArrayProxy<Node>).at([Math.floor(this.random() * stable)]).take(id);
+      this.thisProxy.at([Math.floor(this.random() * stable)]).take(id);
     }
     if (roam && this.random() < 0.5) {
       this.moves++;

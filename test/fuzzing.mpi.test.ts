@@ -117,7 +117,7 @@ test(`fuzz the public API for ${SECONDS} s (seed ${seed})`, async () => {
           () => charm.createFuture(pick([-1, 1.5, NaN])),
           () => charm.exit(pick([-1, 256, 1.5])),
           () => charm.createArray(Grid, pick<unknown>([[], [1, 2, 3, 4, 5, 6, 7], { ndims: 0 }, 'x', [-1]]) as never),
-          () => charm.createGroup(pick<unknown>([Plain, null, 3]) as never),
+          () => charm.createGroup(pick<unknown>([Plain, null, 3]) as never, [] as never),
         ]);
         bad();
         assert.unreachable('bad input accepted');

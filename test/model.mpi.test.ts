@@ -54,7 +54,7 @@ class Member extends Chare {
     this.hits++;
     if (depth > 0) for (let i = 0; i < 2; i++) this.thisProxy[(this.thisIndex + i + 1) % charm.numPes()].cascade(depth - 1);
   }
-  proxyOfSelf(this: Member): ElementProxy<Member> {
+  proxyOfSelf(): ElementProxy<Member> {
     return this.thisElement;
   }
 }

@@ -31,7 +31,7 @@ class G extends Chare {
     for (let i = 0; i < count; i++) this.contribute(i * 100 + this.thisIndex, Reducer.max, f);
   }
   async all(): Promise<number> {
-    return this.allReduce<number>(this.thisIndex + 1, Reducer.sum);
+    return this.allReduce(this.thisIndex + 1, Reducer.sum);
   }
   mismatched(f: Future<unknown>): void {
     this.contribute(1, this.thisIndex === 0 ? Reducer.sum : Reducer.max, f);

@@ -1,8 +1,9 @@
 /**
- * The test harness: runs every test program as a real MPI job (np 1, 2, 4,
- * or the PE counts a file names on a `// @np 1 2 3` line; oversubscribed)
- * and the process-level tests, which start mpirun jobs of their own, then
- * prints `N passed, N failed` over every test of every job. Files in
+ * The test harness: runs the in-process unit tests (test/unit, one job,
+ * no MPI), every test program as a real MPI job (np 1, 2, 4, or the PE
+ * counts a file names on a `// @np 1 2 3` line; oversubscribed) and the
+ * process-level tests, which start mpirun jobs of their own, then prints
+ * `N passed, N failed` over every test of every job. Files in
  * test/charm4py/ (Charm4py's own tests, ported) run the same way.
  *
  *   node dist/test/run.js [filter]
@@ -22,6 +23,11 @@ interface Job {
 }
 
 const jobs: Job[] = [];
+// The pure modules, in one plain node process (uvu's runner loads every file, then runs them).
+if (!filter || 'unit'.includes(filter)) {
+  const uvuCli = path.join(path.dirname(require.resolve('uvu')), '..', 'bin.js');
+  jobs.push({ name: 'unit (in-process)', command: ['node', uvuCli, path.join(dir, 'unit'), '\\.unit\\.js$', '--no-color'] });
+}
 const MPIRUN = ['mpirun', '--oversubscribe', '--bind-to', 'none'];
 /** PE counts of an mpirun test file: its `// @np 1 2 4` line, or 1, 2 and 4. */
 function peCounts(script: string): number[] {

@@ -16,13 +16,13 @@ class Ring extends Chare<Index> {
   done: Future<number> | undefined;
   iterations = 0;
 
-  start(this: Ring, iterations: number, done: Future<number>): void {
+  start(iterations: number, done: Future<number>): void {
     this.iterations = iterations;
     this.done = done;
     this.send();
   }
 
-  private send(this: Ring): void {
+  private send(): void {
     const n = this.size();
     for (const d of [n - 1, 1]) this.thisProxy.at([(this.thisIndex[0] + d) % n]).halo(this.iteration, this.value);
   }
@@ -32,7 +32,7 @@ class Ring extends Chare<Index> {
   }
 
   /** Runs only for the current iteration: early calls wait. */
-  halo(this: Ring, iteration: number, value: number): void {
+  halo(iteration: number, value: number): void {
     this.log.push(iteration);
     this.sum += value;
     if (++this.received < 2) return;

@@ -5,7 +5,7 @@
 import { charm, Chare, Channel } from '../../lib';
 
 class Stage extends Chare {
-  async pass(this: Stage, laps: number, length: number): Promise<number> {
+  async pass(laps: number, length: number): Promise<number> {
     const n = charm.numPes();
     const left = new Channel(this, this.thisProxy[(this.thisIndex + n - 1) % n]);
     const right = new Channel(this, this.thisProxy[(this.thisIndex + 1) % n]);

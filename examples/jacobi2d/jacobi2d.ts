@@ -57,9 +57,7 @@ class Block extends Chare<Index> {
     this.beginIteration();
   }
 
-  // `this: Block` gives the proxies below the full type of this class
-  // (inside a class, `this` is polymorphic and its proxies are checked loosely).
-  private beginIteration(this: Block): void {
+  private beginIteration(): void {
     this.iteration++;
     const [x, y] = this.thisIndex;
     const n = this.n;
@@ -86,7 +84,7 @@ class Block extends Chare<Index> {
     if (iteration === this.iteration) this.relaxIfReady();
   }
 
-  private relaxIfReady(this: Block): void {
+  private relaxIfReady(): void {
     const received = this.halos.get(this.iteration);
     if ((received?.size ?? 0) < this.neighbours) return;
     this.halos.delete(this.iteration);

@@ -45,26 +45,26 @@ class Cell extends Chare<Index> {
     }
   }
 
-  private neighbour(this: Cell, d: Index): readonly number[] {
+  private neighbour(d: Index): readonly number[] {
     const n = this.s.cells;
     return this.thisIndex.map((c, i) => (c + d[i] + n) % n);
   }
 
   /** Starts a step: every neighbour gets our positions. */
-  begin(this: Cell): void {
+  begin(): void {
     this.step++;
     for (const d of offsets) this.thisProxy.at(this.neighbour(d) as Index).positions(this.step, this.particles);
     this.tryCompute();
   }
 
-  positions(this: Cell, step: number, data: Float64Array): void {
+  positions(step: number, data: Float64Array): void {
     const list = this.neighbourData.get(step) ?? [];
     list.push(data);
     this.neighbourData.set(step, list);
     if (step === this.step) this.tryCompute();
   }
 
-  private tryCompute(this: Cell): void {
+  private tryCompute(): void {
     const received = this.neighbourData.get(this.step);
     if (!received || received.length < offsets.length) return;
     this.neighbourData.delete(this.step);
@@ -110,7 +110,7 @@ class Cell extends Chare<Index> {
   }
 
   /** Particles that left this cell's volume go to the cell that owns them now. */
-  private handOff(this: Cell): void {
+  private handOff(): void {
     const keep: number[] = [];
     const leaving = new Map<string, number[]>();
     const p = this.particles;
@@ -131,7 +131,7 @@ class Cell extends Chare<Index> {
   }
 
   /** Every cell learns the step's energy and particle count. */
-  stepDone(this: Cell, totals: [number, number]): void {
+  stepDone(totals: [number, number]): void {
     for (const data of this.incoming.get(this.step) ?? []) {
       const merged = new Float64Array(this.particles.length + data.length);
       merged.set(this.particles);
@@ -147,7 +147,7 @@ class Cell extends Chare<Index> {
     else this.begin();
   }
 
-  resumeFromSync(this: Cell): void {
+  resumeFromSync(): void {
     this.begin();
   }
 }

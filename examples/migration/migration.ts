@@ -22,7 +22,7 @@ class Traveller extends Chare<Index> {
     this.visit();
   }
 
-  visit(this: Traveller): void {
+  visit(): void {
     this.visited.push(charm.myPe());
     if (this.movesLeft-- <= 0) {
       this.arrived?.send(this.visited);
@@ -33,13 +33,13 @@ class Traveller extends Chare<Index> {
     else this.migrate(next);
   }
 
-  onMigrated(this: Traveller): void {
+  onMigrated(): void {
     console.log(`element ${this.thisIndex[0]} arrived on PE ${charm.myPe()} having received ${this.messages} messages and ${this.broadcasts} broadcasts`);
     this.thisElement.visit();
   }
 
   /** Other elements: send `count` messages to element 0. */
-  chatter(this: Traveller, count: number): void {
+  chatter(count: number): void {
     for (let i = 0; i < count; i++) this.thisProxy.at([0]).hello(this.thisIndex[0]);
   }
 

@@ -36,9 +36,35 @@ export interface BalancedArray {
   broadcast(decision?: { reduction: number; moves: [ArrayIndex, number][] }): void;
 }
 
+/** What PE 0 decided in one step (the live view lists them). */
+export interface StepReport {
+  /** The array balanced. */
+  array: string;
+  /** The strategy that decided. */
+  balancer: string;
+  /** Number of the step within the array (0, 1, ...). */
+  step: number;
+  /** Elements measured, and how many of them move. */
+  elements: number;
+  moved: number;
+  /** Per PE: milliseconds of element load measured there, and placed there by the decision. */
+  loadBefore: number[];
+  loadAfter: number[];
+}
+
+const observers = new Set<(report: StepReport) => void>();
+
+/** PE 0: calls `observer` with every step decided from now on; returns the function that stops it. */
+export function observeSteps(observer: (report: StepReport) => void): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
+}
+
 export class BalancingStep {
   /** PE busy time at the last step: the background load is measured from it. */
   private busyAtStep = runtime().scheduler.counters.busyMs;
+  /** PE 0: steps decided so far. */
+  private decided = 0;
 
   constructor(private readonly array: BalancedArray) {}
 
@@ -70,8 +96,17 @@ export class BalancingStep {
     const loads = reports.map(([, pe, load, , movable], id) => ({ id, pe, load, movable }));
     const placement = strategyNamed(this.array.balancer, this.array.name)(loads, background);
     // Pinned elements stay, whatever a strategy says.
-    for (const e of loads) if (!e.movable) placement[e.id] = e.pe;
+    for (const e of loads) if (e.movable === false) placement[e.id] = e.pe;
     const moves = reports.flatMap((report, id): [ArrayIndex, number][] => (placement[id] !== report[1] ? [[report[0], placement[id]]] : []));
+    const decided = this.decided++;
+    if (observers.size) {
+      const report: StepReport = { array: this.array.name, balancer: this.array.balancer, step: decided, elements: reports.length, moved: moves.length, loadBefore: new Array<number>(numPes).fill(0), loadAfter: new Array<number>(numPes).fill(0) };
+      for (const { pe, load, id } of loads) {
+        report.loadBefore[pe] += load;
+        report.loadAfter[placement[id]] += load;
+      }
+      for (const observer of observers) observer(report);
+    }
     this.array.broadcast({ reduction, moves });
   }
 

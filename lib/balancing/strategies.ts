@@ -11,8 +11,8 @@ export interface ElementLoad {
   pe: number;
   /** Milliseconds spent in its entry methods since the last step. */
   load: number;
-  /** False for an element that must stay on its PE (`migratable = false`). */
-  movable: boolean;
+  /** False for an element that must stay on its PE (`migratable = false`); movable when left out. */
+  movable?: boolean;
 }
 
 /** New PE of each element, by id (same order as the input). */
@@ -23,25 +23,26 @@ export type Strategy = (elements: readonly ElementLoad[], background: readonly n
 /** Each PE's load before placing the movable elements: background plus its pinned elements. */
 function fixedLoad(elements: readonly ElementLoad[], background: readonly number[]): number[] {
   const peLoad = background.slice();
-  for (const e of elements) if (!e.movable) peLoad[e.pe] += e.load;
+  for (const e of elements) if (e.movable === false) peLoad[e.pe] += e.load;
   return peLoad;
 }
 
-function leastLoaded(peLoad: readonly number[]): number {
-  let best = 0;
-  for (let pe = 1; pe < peLoad.length; pe++) if (peLoad[pe] < peLoad[best]) best = pe;
+/** The least-loaded PE; among equally loaded ones `own`, the element's own PE (elements with no measured load stay put instead of piling onto PE 0). */
+function leastLoaded(peLoad: readonly number[], own: number): number {
+  let best = own;
+  for (let pe = 0; pe < peLoad.length; pe++) if (peLoad[pe] < peLoad[best]) best = pe;
   return best;
 }
 
 /** The movable elements, heaviest first. */
-const heaviestFirst = (elements: readonly ElementLoad[]): ElementLoad[] => elements.filter((e) => e.movable).sort((a, b) => b.load - a.load || a.id - b.id);
+const heaviestFirst = (elements: readonly ElementLoad[]): ElementLoad[] => elements.filter((e) => e.movable !== false).sort((a, b) => b.load - a.load || a.id - b.id);
 
-/** Heaviest movable element first, each to the currently least-loaded PE. */
+/** Heaviest movable element first, each to the currently least-loaded PE (its own among equally loaded ones). */
 const greedy: Strategy = (elements, background) => {
   const peLoad = fixedLoad(elements, background);
   const placement = elements.map((e) => e.pe);
   for (const e of heaviestFirst(elements)) {
-    const best = leastLoaded(peLoad);
+    const best = leastLoaded(peLoad, e.pe);
     placement[e.id] = best;
     peLoad[best] += e.load;
   }
@@ -58,7 +59,7 @@ const greedyRefine: Strategy = (elements, background) => {
   const peLoad = fixedLoad(elements, background);
   const placement = elements.map((e) => e.pe);
   for (const e of heaviestFirst(elements)) {
-    const best = leastLoaded(peLoad);
+    const best = leastLoaded(peLoad, e.pe);
     const pe = peLoad[e.pe] + e.load <= (peLoad[best] + e.load) * TOLERANCE ? e.pe : best;
     placement[e.id] = pe;
     peLoad[pe] += e.load;
@@ -79,7 +80,7 @@ const refine: Strategy = (elements, background) => {
   for (const e of elements) peLoad[e.pe] += e.load;
   const average = peLoad.reduce((a, b) => a + b, 0) / n;
   const limit = average * TOLERANCE;
-  const onPe = (pe: number): ElementLoad[] => elements.filter((e) => e.movable && placement[e.id] === pe).sort((a, b) => b.load - a.load);
+  const onPe = (pe: number): ElementLoad[] => elements.filter((e) => e.movable !== false && placement[e.id] === pe).sort((a, b) => b.load - a.load);
   for (let guard = 0; guard < elements.length; guard++) {
     let heavy = 0;
     let light = 0;
@@ -98,10 +99,10 @@ const refine: Strategy = (elements, background) => {
 };
 
 /** Every movable element to the next PE (for testing migration). */
-const rotate: Strategy = (elements, background) => elements.map((e) => (e.movable ? (e.pe + 1) % background.length : e.pe));
+const rotate: Strategy = (elements, background) => elements.map((e) => (e.movable !== false ? (e.pe + 1) % background.length : e.pe));
 
 /** Every movable element to a PE chosen at random (Charm++'s RandCentLB). */
-const random: Strategy = (elements, background) => elements.map((e) => (e.movable ? Math.floor(Math.random() * background.length) : e.pe));
+const random: Strategy = (elements, background) => elements.map((e) => (e.movable !== false ? Math.floor(Math.random() * background.length) : e.pe));
 
 const none: Strategy = (elements) => elements.map((e) => e.pe);
 

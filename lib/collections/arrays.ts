@@ -9,50 +9,49 @@ import type { Writer } from '../codec/writer';
 import { Future } from '../model/future';
 import { runtime } from '../model/context';
 import { classInfo, type ChareClass, type ChareClassInfo } from '../model/registry';
-import { CallMode, indexable, makeProxy, type CallTarget, type CollectionProxy, type ElementProxy, type IndexOf } from '../model/proxy';
+import { CallMode, indexable, makeProxy, type CallTarget, type InsertOptions } from '../model/proxy';
 import { blockMap, describe, keyOf, mapByName, mapName, normalizeIndex, roundRobinMap, MAX_DIMS, type ArrayIndex, type ArrayMapFunction, type IndexShape } from './arrayIndex';
 import { CollectionKind, beginControl, beginCreate, localCollection, newCollectionId, registerKind, sendCall } from './collections';
 import { LocalArray, METHOD_DESTROY, METHOD_MIGRATE } from './localArray';
 import { balancerFromArgs, strategyNamed } from '../balancing/strategies';
 import { trackContinuations } from '../model/activity';
 
-/** Proxy to one array element: calls, plus migration and deletion. */
-export type ArrayElementProxy<T> = ElementProxy<T> & {
-  /** Moves the element to PE `pe`. */
-  ckMigrate(pe: number): void;
-  /** Deletes the element; the future completes once its home knows. */
-  ckDestroy(): Future<void>;
-};
-
-/** Options of `ckInsert`. */
-export interface InsertOptions {
-  /** PE to create the element on (default: the array's map). */
-  onPE?: number;
-}
-
-/** Proxy to a chare array: calls broadcast to every element; `at(index)` is one element. */
-export type ArrayProxy<T> = Omit<CollectionProxy<T>, 'at' | number> & {
-  readonly [index: number]: ArrayElementProxy<T>;
-  /** The proxy of one element. */
-  at(index: IndexOf<T> | number): ArrayElementProxy<T>;
-  /** Inserts an element (sparse arrays), from any PE. */
-  ckInsert(index: IndexOf<T> | number, args?: unknown[], options?: InsertOptions): void;
-  /** Completes once every insertion requested so far has created its element. */
-  ckDoneInserting(): Future<void>;
-};
-
 /** The shape of a new array: extents (dense), `{ ndims }` (sparse tuples) or `{ keys: true }`. */
-export type ArrayDims =
-  | number
+export type ArrayDims = TupleDims<number> | KeyDims;
+
+/** Extents of a dense array (a number for 1D), or the dimension count `N` of a sparse one. */
+export type TupleDims<N extends number> =
   | readonly number[]
   | {
       /** Dimensions of the index tuples of a sparse array (1 to 6). */
+      ndims: N;
+    }
+  | (number extends N ? number : N extends 1 ? number : never);
+
+/** The shape of a sparse array (filled with `ckInsert`): `{ ndims }` or `{ keys: true }`. */
+export type SparseDims =
+  | {
+      /** Dimensions of the index tuples (1 to 6). */
       ndims: number;
     }
-  | {
-      /** A sparse array indexed by string or bytes keys. */
-      keys: true;
-    };
+  | KeyDims;
+
+/** The shape of a sparse array indexed by keys. */
+export interface KeyDims {
+  /** A sparse array indexed by string or bytes keys. */
+  keys: true;
+}
+
+/**
+ * The shapes an array of elements with index type `I` can take: `{ keys:
+ * true }` for string or bytes keys; for a tuple of N numbers, N extents or
+ * `{ ndims: N }` (a single number for N = 1); anything for `ArrayIndex`.
+ */
+export type DimsOf<I> = [I] extends [string | Uint8Array]
+  ? KeyDims
+  : [I] extends [readonly number[]]
+    ? TupleDims<I['length']>
+    : ArrayDims;
 
 /** Options of `charm.createArray`. */
 export interface ArrayOptions {
@@ -199,7 +198,7 @@ function shapeOf(dims: unknown, where: string): IndexShape {
 }
 
 /** Creates a chare array of `cls` and returns its proxy at once. */
-export function createArray<C extends ChareClass>(cls: C, dims: ArrayDims, args: readonly unknown[], options: ArrayOptions = {}): ArrayProxy<InstanceType<C>> {
+export function createArray(cls: ChareClass, dims: ArrayDims, args: readonly unknown[], options: ArrayOptions = {}): unknown {
   const info = classInfo(cls, 'charm.createArray');
   const where = `charm.createArray(${info.name})`;
   const shape = shapeOf(dims, where);
@@ -213,7 +212,7 @@ export function createArray<C extends ChareClass>(cls: C, dims: ArrayDims, args:
   const w = beginCreate(CollectionKind.Array, ref.id, info, args);
   writeShape(w, ref);
   rt.scheduler.broadcast();
-  return ref.proxy() as ArrayProxy<InstanceType<C>>;
+  return ref.proxy();
 }
 
 function writeShape(w: Writer, ref: ArrayRef): void {

@@ -197,7 +197,8 @@ export function sendCall(
 // Proxies travel in messages as (kind, id, class, kind-specific reference).
 registerExtension<CallTarget>({
   id: 1,
-  matches: (v): v is CallTarget => isProxy(v) && !('__section' in v), // sections travel as sections
+  // Section proxies have their own extension (lib/sections/), which may be registered after this one.
+  matches: (v): v is CallTarget => isProxy(v) && !('__section' in v),
   encode(w, proxy) {
     const ref = proxy.__ref as CollectionRef & { kind: CollectionKind };
     w.u8(ref.kind);

@@ -5,7 +5,7 @@
  * broadcasts reach every PE and run on the members; results come in PE
  * order.
  */
-import { CallMode, indexable, makeProxy, type CallTarget, type CollectionProxy } from '../model/proxy';
+import { CallMode, indexable, makeProxy, type CallTarget } from '../model/proxy';
 import { classInfo, type ChareClass, type ChareClassInfo } from '../model/registry';
 import { runtime } from '../model/context';
 import { readGroupPes, writeGroupPes } from '../codec/wire';
@@ -98,7 +98,7 @@ function checkPes(where: string, onPEs: unknown): number[] | undefined {
 }
 
 /** Creates a group of `cls` (one member per PE, or per PE of `onPEs`) and returns its proxy at once. */
-export function createGroup<C extends ChareClass>(cls: C, args: readonly unknown[], options: GroupOptions = {}): CollectionProxy<InstanceType<C>> {
+export function createGroup(cls: ChareClass, args: readonly unknown[], options: GroupOptions = {}): unknown {
   const info = classInfo(cls, 'charm.createGroup');
   const where = `charm.createGroup(${info.name})`;
   runtime('charm.createGroup');
@@ -107,7 +107,7 @@ export function createGroup<C extends ChareClass>(cls: C, args: readonly unknown
   const w = beginCreate(CollectionKind.Group, ref.id, info, args);
   writeGroupPes(w, ref.pes);
   runtime().scheduler.broadcast();
-  return ref.proxy() as CollectionProxy<InstanceType<C>>;
+  return ref.proxy();
 }
 
 registerKind(CollectionKind.Group, {

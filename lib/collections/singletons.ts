@@ -1,5 +1,5 @@
 /** Singleton chares: one object on a chosen PE. */
-import { CallMode, indexable, makeProxy, type CallTarget, type ElementProxy } from '../model/proxy';
+import { CallMode, indexable, makeProxy, type CallTarget } from '../model/proxy';
 import { classInfo, type ChareClass, type ChareClassInfo } from '../model/registry';
 import { runtime } from '../model/context';
 import { CollectionKind, beginCreate, newCollectionId, registerKind, sendCall } from './collections';
@@ -51,7 +51,7 @@ function choosePe(myPe: number, numPes: number): number {
 }
 
 /** Creates one chare of `cls` on PE `onPE` (or one the runtime chooses) and returns its proxy at once. */
-export function createChare<C extends ChareClass>(cls: C, args: readonly unknown[], options: ChareOptions = {}): ElementProxy<InstanceType<C>> {
+export function createChare(cls: ChareClass, args: readonly unknown[], options: ChareOptions = {}): unknown {
   const info = classInfo(cls, 'charm.createChare');
   if (!Array.isArray(args)) throw new TypeError(`charm.createChare(${info.name}): constructor arguments must be an array`);
   const rt = runtime('charm.createChare');
@@ -63,7 +63,7 @@ export function createChare<C extends ChareClass>(cls: C, args: readonly unknown
   beginCreate(CollectionKind.Singleton, ref.id, info, args);
   writeSingletonPe(rt.scheduler.writer, pe);
   rt.scheduler.send(pe);
-  return ref.element(0) as ElementProxy<InstanceType<C>>;
+  return ref.element(0);
 }
 
 const refs = new Map<number, SingletonRef>();

@@ -45,9 +45,44 @@ export function setLineSink(write: (text: string) => void): void {
   sink = write;
 }
 
+const taps = new Set<(lines: string) => void>();
+let ownPending = '';
+
+/**
+ * PE 0: calls `tap` with the text of every whole line printed from now on
+ * on any PE's stdout (the live view shows them); returns the function that
+ * stops it. The output itself goes where it went before.
+ */
+export function tapOutput(tap: (lines: string) => void): () => void {
+  if (!ownTapped) tapOwnStdout();
+  taps.add(tap);
+  return () => taps.delete(tap);
+}
+
+let ownTapped = false;
+
+/** PE 0's own writes reach the taps line by line, then stdout as before. */
+function tapOwnStdout(): void {
+  ownTapped = true;
+  const write = process.stdout.write;
+  process.stdout.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
+    if (taps.size) {
+      ownPending += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString();
+      const end = ownPending.lastIndexOf('\n');
+      if (end >= 0) {
+        const lines = ownPending.slice(0, end + 1);
+        ownPending = ownPending.slice(end + 1);
+        for (const tap of taps) tap(lines);
+      }
+    }
+    return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as typeof process.stdout.write;
+}
+
 /** Handler of Kind.Print on PE 0. */
 export function receivePrint(r: Reader): void {
   const text = readPrint(r);
+  for (const tap of taps) tap(text);
   if (sink) sink(text);
   else writeAll(1, text);
 }

@@ -1,9 +1,11 @@
 /** The base class of every chare. */
 import { setChareBase } from './registry';
 import { waitUntil } from '../when';
-import type { CollectionProxy, ElementProxy, CollectionRef } from './proxy';
+import type { CollectionRef, ThisElement, ThisProxy } from './proxy';
 import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
+import type { InputOf, ReducerKind, ResultOf, TargetOf, TupleInput, TupleKind } from '../reductions/kinds';
+import type { Section } from '../sections/sections';
 
 /** Index of a chare in its collection: a PE for groups, a tuple or key for arrays. */
 export type ChareIndex = number | readonly number[] | string | Uint8Array;
@@ -95,14 +97,20 @@ export class Chare<I extends ChareIndex = number> {
     adopt(this as unknown as Chare<never>, identity);
   }
 
-  /** Proxy to the whole collection: calling a method on it broadcasts. Index it for one member. */
-  get thisProxy(): CollectionProxy<this> {
-    return memberOf(this as unknown as Chare<never>).services.ref.proxy() as CollectionProxy<this>;
+  /**
+   * Proxy to the whole collection: calling a method on it broadcasts. For
+   * a group (`Chare`) it is a group proxy, `this.thisProxy[pe]` a member;
+   * for an array (`Chare<[number, number]>` etc.) an array proxy,
+   * `this.thisProxy.at(index)` an element, with `ckInsert`. Charm4py:
+   * `self.thisProxy`.
+   */
+  get thisProxy(): ThisProxy<this, I> {
+    return memberOf(this as unknown as Chare<never>).services.ref.proxy() as ThisProxy<this, I>;
   }
 
-  /** Proxy to this chare itself. */
-  get thisElement(): ElementProxy<this> {
-    return memberOf(this as unknown as Chare<never>).services.ref.element(this.thisIndex) as ElementProxy<this>;
+  /** Proxy to this chare itself (with `ckMigrate` and `ckDestroy` for an array element). Charm++: `thisProxy[thisIndex]`. */
+  get thisElement(): ThisElement<this, I> {
+    return memberOf(this as unknown as Chare<never>).services.ref.element(this.thisIndex) as ThisElement<this, I>;
   }
 
   /**
@@ -111,8 +119,19 @@ export class Chare<I extends ChareIndex = number> {
    * `charm.callback`). Every member must contribute for it to complete.
    * For an empty reduction (completion only) contribute `undefined` with `Reducer.nop`.
    * With `section` (from `charm.createSection`), the reduction is over the
-   * section's members only.
+   * section's members only. Charm4py: `self.reduce(target, data, reducer)`;
+   * Charm++: `contribute`.
+   *
+   * Types: `data` must be what `reducer` accepts (numbers, bigints, typed
+   * arrays for `Reducer.sum`; booleans for `Reducer.logicalAnd`; a tuple
+   * for `Reducer.tuple(...)`), and `target` must accept the result (a
+   * `Future<number>` for a sum of numbers).
+   *
+   * @throws TypeError (at the call) if `reducer` is not a Reducer, `target`
+   * not a future or callback, or `section` not a section holding this chare.
    */
+  contribute<P extends readonly unknown[], const D extends TupleInput<P>>(data: D, reducer: Reducer<TupleKind<P>>, target: NoInfer<TargetOf<TupleKind<P>, D>>, section?: Section<unknown, unknown>): void;
+  contribute<K extends ReducerKind, D extends InputOf<K>>(data: D, reducer: Reducer<K>, target: NoInfer<TargetOf<K, D>>, section?: Section<unknown, unknown>): void;
   contribute(data: unknown, reducer: Reducer, target: ReductionTarget, section?: unknown): void {
     if (section !== undefined) {
       // A section knows how to reduce over its members (lib/sections/).
@@ -124,15 +143,19 @@ export class Chare<I extends ChareIndex = number> {
 
   /**
    * Contributes to a reduction whose result comes back to every
-   * contributor; with `section`, a reduction over that section's members.
+   * contributor: resolves with the combined value (typed by the reducer
+   * and the data, as in `contribute`); with `section`, a reduction over
+   * that section's members. Charm4py: `self.allreduce(data, reducer, section)`.
    */
-  allReduce<R = unknown>(data: unknown, reducer: Reducer, section?: unknown): Promise<R> {
+  allReduce<P extends readonly unknown[], const D extends TupleInput<P>>(data: D, reducer: Reducer<TupleKind<P>>, section?: Section<unknown, unknown>): Promise<ResultOf<TupleKind<P>, D>>;
+  allReduce<K extends ReducerKind, D extends InputOf<K>>(data: D, reducer: Reducer<K>, section?: Section<unknown, unknown>): Promise<ResultOf<K, D>>;
+  allReduce(data: unknown, reducer: Reducer, section?: unknown): Promise<unknown> {
     if (section !== undefined) {
       const reduce = (section as { __allReduce?: SectionAllReduce } | null)?.__allReduce;
       if (typeof reduce !== 'function') throw new TypeError(`${memberOf(this as unknown as Chare<never>).services.ref.info.name}${JSON.stringify(this.thisIndex)}.allReduce: the third argument must be a section`);
-      return reduce(this as unknown as Chare<never>, data, reducer) as Promise<R>;
+      return reduce(this as unknown as Chare<never>, data, reducer);
     }
-    return memberOf(this as unknown as Chare<never>).services.contribute(this as unknown as Chare<never>, data, reducer, 'all') as Promise<R>;
+    return memberOf(this as unknown as Chare<never>).services.contribute(this as unknown as Chare<never>, data, reducer, 'all') as Promise<unknown>;
   }
 
   /**

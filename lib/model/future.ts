@@ -123,8 +123,14 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
     return this.get().then(onfulfilled, onrejected);
   }
 
-  /** Fulfils the future with `value` (one of its values, for a multi-value future), from any PE. */
-  send(value?: Sent): void {
+  /**
+   * Fulfils the future with `value` (one of its values, for a multi-value
+   * future), from any PE; the value may be left out only when `Sent`
+   * allows `undefined` (`Future<void>`). Charm4py: `future.send(value)`.
+   *
+   * @throws SerializationError if the value cannot be sent.
+   */
+  send(...[value]: undefined extends Sent ? [value?: Sent] : [value: Sent]): void {
     sendReply(this.pe, this.id, -1, Reply.Value, value);
   }
 

@@ -7,43 +7,61 @@
 import type { Chare, ChareIndex } from './chare';
 import type { ChareClassInfo } from './registry';
 import type { Future } from './future';
+import type { ArrayIndex } from '../collections/arrayIndex';
 
 // ---------------------------------------------------------------- types
+//
+// Inside a chare class, `this` is a type parameter (the polymorphic `this`),
+// so every proxy type below must stay usable when `T` is that parameter:
+// members are found through the class's own keys (homomorphic maps, keys
+// filtered by name only), calls resolve through the constraint of `T[K]`,
+// and no parameter type is a conditional type of `T` (the index type `I`
+// and the collection kind come from the class's `Chare<I>` instead).
+
+/** Members of the Chare base class: never entry methods. */
+export type ChareBaseMember = keyof Chare<never>;
+
+/**
+ * What a proxy shows for a member of the class that is not a method (a
+ * field): nothing callable. Calling it is a compile error naming this type.
+ */
+export interface NotAnEntryMethod {
+  /** Never present: marks a member that is not an entry method. */
+  readonly notAnEntryMethod: never;
+}
 
 /** Names of the entry methods of chare class `T`. */
 export type EntryMethodNames<T> = {
-  [K in keyof T]-?: K extends keyof Chare<never> ? never : T[K] extends (...args: any) => any ? K : never;
+  [K in keyof T]-?: K extends ChareBaseMember ? never : T[K] extends (...args: any) => any ? K : never;
 }[keyof T] &
   string;
 
 /** What a call of method type `F` gives back: its return type, awaited. */
 export type Result<F> = F extends (...args: any) => infer R ? Awaited<R> : never;
 
-// The call maps below are homomorphic (they map `keyof T`) so that they also
-// resolve for the polymorphic `this` inside a chare class; members that are
-// not methods map to `never`.
 /** A fire-and-forget call of method type `F`. */
-export type SendCall<F> = F extends (...args: infer A) => any ? (...args: A) => void : never;
+export type SendCall<F> = F extends (...args: infer A) => any ? (...args: A) => void : NotAnEntryMethod;
 /** A call of method type `F` returning a future of its result. */
-export type ResultCall<F> = F extends (...args: infer A) => any ? (...args: A) => Future<Result<F>> : never;
+export type ResultCall<F> = F extends (...args: infer A) => any ? (...args: A) => Future<Result<F>> : NotAnEntryMethod;
 /** A broadcast call of method type `F` returning a future of every member's result. */
-export type GatherCall<F> = F extends (...args: infer A) => any ? (...args: A) => Future<Result<F>[]> : never;
+export type GatherCall<F> = F extends (...args: infer A) => any ? (...args: A) => Future<Result<F>[]> : NotAnEntryMethod;
 /** A call of method type `F` returning a future of its completion. */
-export type CompletionCall<F> = F extends (...args: infer A) => any ? (...args: A) => Future<void> : never;
+export type CompletionCall<F> = F extends (...args: infer A) => any ? (...args: A) => Future<void> : NotAnEntryMethod;
 
-/** Members of the Chare base class: never entry methods. */
-export type ChareBaseMember = keyof Chare<never>;
-
-/** Fire-and-forget calls. */
-export type SendCalls<T> = { readonly [K in keyof T]: K extends ChareBaseMember ? never : SendCall<T[K]> };
+/** Fire-and-forget calls: one per member of `T` outside the Chare base class. */
+export type SendCalls<T> = { readonly [K in keyof T as K extends ChareBaseMember ? never : K]: SendCall<T[K]> };
 /** Calls that return a future of each method's result. */
-export type ResultCalls<T> = { readonly [K in keyof T]: K extends ChareBaseMember ? never : ResultCall<T[K]> };
+export type ResultCalls<T> = { readonly [K in keyof T as K extends ChareBaseMember ? never : K]: ResultCall<T[K]> };
 /** Calls that return a future of the results of every member, in member order. */
-export type GatherCalls<T> = { readonly [K in keyof T]: K extends ChareBaseMember ? never : GatherCall<T[K]> };
+export type GatherCalls<T> = { readonly [K in keyof T as K extends ChareBaseMember ? never : K]: GatherCall<T[K]> };
 /** Calls that return a future completing when the method has finished (everywhere). */
-export type CompletionCalls<T> = { readonly [K in keyof T]: K extends ChareBaseMember ? never : CompletionCall<T[K]> };
+export type CompletionCalls<T> = { readonly [K in keyof T as K extends ChareBaseMember ? never : K]: CompletionCall<T[K]> };
 
-/** Proxy to one chare: `p.m(x)` sends, `p.ret.m(x)` returns a Future of the result, `p.awaitable.m(x)` of completion. */
+/**
+ * Proxy to one chare (a singleton, or a group member): `p.m(x)` sends,
+ * `p.ret.m(x)` returns a Future of the result, `p.awaitable.m(x)` a Future
+ * of its completion. Charm4py: a proxy, with `ret=True` / `awaitable=True`.
+ */
 export type ElementProxy<T> = SendCalls<T> & {
   /** The same calls, each returning a Future of the method's result. */
   readonly ret: ResultCalls<T>;
@@ -51,22 +69,88 @@ export type ElementProxy<T> = SendCalls<T> & {
   readonly awaitable: CompletionCalls<T>;
 };
 
-/** Index type of the members of a chare class. */
+/** Index type of the members of a chare class: the `I` of its `Chare<I>`. */
 export type IndexOf<T> = T extends Pick<Chare<infer I>, 'thisIndex'> ? I : ChareIndex;
 
-/**
- * Proxy to a collection (group, array): calling a method broadcasts it to
- * every member; `p[i]` or `p.at(index)` is a member.
- */
-export type CollectionProxy<T> = SendCalls<T> & {
+/** Calls on a whole collection (group, array, section): broadcasts, with results gathered in member order. */
+export type Broadcasts<T> = SendCalls<T> & {
   /** The same broadcasts, each returning a Future of every member's result, in member order. */
   readonly ret: GatherCalls<T>;
   /** The same broadcasts, each returning a Future that completes when every member has run the method. */
   readonly awaitable: CompletionCalls<T>;
-  readonly [index: number]: ElementProxy<T>;
-  /** The proxy of one member. */
-  at(index: IndexOf<T>): ElementProxy<T>;
 };
+
+/**
+ * Proxy to a group (one member per PE; also a singleton's collection of
+ * one): calling a method broadcasts it to every member; `p[pe]` or
+ * `p.at(pe)` is the member on PE `pe`. Charm4py: a Group proxy.
+ */
+export type CollectionProxy<T> = Broadcasts<T> & {
+  readonly [pe: number]: ElementProxy<T>;
+  /** The proxy of the member on PE `pe` (0..numPes-1; a RangeError otherwise). */
+  at(pe: number): ElementProxy<T>;
+};
+
+/**
+ * Proxy to one chare-array element: calls, plus migration and deletion.
+ * Charm4py: an element proxy `a[i]`.
+ */
+export type ArrayElementProxy<T> = ElementProxy<T> & {
+  /** Moves the element to PE `pe` (a RangeError if out of range). Charm++: `ckMigrate`. */
+  ckMigrate(pe: number): void;
+  /** Deletes the element; the future completes once its home knows. Charm++: `ckDestroy`. */
+  ckDestroy(): Future<void>;
+};
+
+/** Options of `ckInsert`. */
+export interface InsertOptions {
+  /** PE to create the element on (default: the array's map). */
+  onPE?: number;
+}
+
+/**
+ * How an index of type `I` may be written in a call: the index itself
+ * (readonly tuples too), or a plain number for 1D arrays.
+ */
+export type IndexArg<I> = (I extends readonly unknown[] ? Readonly<I> : I) | ([number] extends I ? number : never);
+
+/**
+ * Proxy to a chare array: calls broadcast to every element; `a.at(index)`
+ * (or `a[i]` for 1D arrays) is one element.
+ *
+ * @typeParam T - the element class
+ * @typeParam I - its index type (the `I` of `Chare<I>`)
+ * @typeParam A - its constructor arguments (what `ckInsert` takes)
+ */
+export type ArrayProxy<T, I = IndexOf<T>, A extends readonly unknown[] = readonly unknown[]> = Broadcasts<T> & {
+  readonly [index: number]: ArrayElementProxy<T>;
+  /** The proxy of one element (index checked against the array's shape: RangeError or TypeError). */
+  at(index: IndexArg<I>): ArrayElementProxy<T>;
+  /** Inserts an element (sparse arrays), from any PE, with its constructor arguments. Charm++: `ckInsert`. */
+  ckInsert(index: IndexArg<I>, args?: A, options?: InsertOptions): void;
+  /** Completes once every insertion requested so far has created its element. Charm++: `doneInserting`. */
+  ckDoneInserting(): Future<void>;
+};
+
+/**
+ * The type of `thisProxy` of a chare of class `T` with index type `I`: a
+ * group proxy for `Chare` (index: a PE), an array proxy for array indices.
+ */
+export type ThisProxy<T, I> = [I] extends [number]
+  ? CollectionProxy<T>
+  : [I] extends [ArrayIndex]
+    ? ArrayProxy<T, I>
+    : CollectionProxy<T> | ArrayProxy<T, I>;
+
+/** The type of `thisElement` of a chare of class `T` with index type `I`. */
+export type ThisElement<T, I> = [I] extends [number] ? ElementProxy<T> : [I] extends [ArrayIndex] ? ArrayElementProxy<T> : ElementProxy<T>;
+
+/** Any method type: what a proxy's property must be for `charm.callback` to call it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any arguments
+export type AnyMethod = (...args: any[]) => unknown;
+
+/** Any proxy to chares of class `T`: of one chare, a group, an array. */
+export type ProxyOf<T> = ElementProxy<T> | CollectionProxy<T> | ArrayProxy<T, never>;
 
 // ---------------------------------------------------------------- runtime
 

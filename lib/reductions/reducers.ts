@@ -6,7 +6,11 @@
  */
 import type { ArrayIndex } from '../collections/arrayIndex';
 import { compareIndices } from '../collections/arrayIndex';
+import type { CustomKind, ReducerKind, TupleKind } from './kinds';
 import { registerSerializable } from '../codec/values';
+
+/** The kind of a reducer type: `KindOf<typeof Reducer.sum>` is `'numeric'`. */
+export type KindOf<R> = R extends Reducer<infer K> ? K : never;
 
 /** A member's contribution as reducers see it: its index and its data. */
 type Acc = unknown;
@@ -23,10 +27,17 @@ interface ReducerImpl {
 const byName = new Map<string, Reducer>();
 
 /**
- * A reducer, named so that every PE resolves it the same way. Reducers
- * can be sent as arguments (they travel by name).
+ * A reducer, named so that every PE resolves it the same way (Charm4py's
+ * `Reducer.sum` and friends; Charm++'s `CkReduction::sum_double` etc.).
+ * Reducers can be sent as arguments (they travel by name).
+ *
+ * @typeParam K - what it accepts and gives (see {@link ReducerKind}):
+ * `contribute` and `allReduce` check the data and the target against it.
  */
-export class Reducer {
+export class Reducer<K extends ReducerKind = ReducerKind> {
+  /** Never set: carries `K` for the type checker only. */
+  declare private readonly kind?: K;
+
   /** @internal Use the static reducers, `Reducer.tuple` or `charm.registerReducer`. */
   constructor(
     /** The name every PE resolves the reducer by. */
@@ -40,118 +51,119 @@ export class Reducer {
     return byName.get(name) ?? new Reducer(name);
   }
 
-  /** Sum of numbers, bigints or element-wise over arrays and typed arrays. */
-  static readonly sum = new Reducer('sum');
+  /** Sum of numbers, bigints or element-wise over arrays and typed arrays (same length everywhere). */
+  static readonly sum = new Reducer<'numeric'>('sum');
   /** Product, like sum. */
-  static readonly product = new Reducer('product');
+  static readonly product = new Reducer<'numeric'>('product');
   /** Maximum, like sum. */
-  static readonly max = new Reducer('max');
+  static readonly max = new Reducer<'numeric'>('max');
   /** Minimum, like sum. */
-  static readonly min = new Reducer('min');
-  /**
-   * Logical and of booleans (numbers count as their truth value), element-wise
-   * over arrays (giving booleans) and typed arrays (giving a Uint8Array of 0 and 1).
-   */
-  static readonly logicalAnd = new Reducer('logicalAnd');
+  static readonly min = new Reducer<'numeric'>('min');
+  /** Logical and of booleans, or of numbers and typed arrays as truth values (element-wise over arrays; typed arrays give 0 or 1). */
+  static readonly logicalAnd = new Reducer<'logical'>('logicalAnd');
   /** Logical or, like logicalAnd. */
-  static readonly logicalOr = new Reducer('logicalOr');
+  static readonly logicalOr = new Reducer<'logical'>('logicalOr');
   /** Logical exclusive or, like logicalAnd. */
-  static readonly logicalXor = new Reducer('logicalXor');
+  static readonly logicalXor = new Reducer<'logical'>('logicalXor');
   /** Bitwise and of integers, bigints or integer typed arrays. */
-  static readonly bitAnd = new Reducer('bitAnd');
+  static readonly bitAnd = new Reducer<'bitwise'>('bitAnd');
   /** Bitwise or, like bitAnd. */
-  static readonly bitOr = new Reducer('bitOr');
+  static readonly bitOr = new Reducer<'bitwise'>('bitOr');
   /** Bitwise exclusive or, like bitAnd. */
-  static readonly bitXor = new Reducer('bitXor');
+  static readonly bitXor = new Reducer<'bitwise'>('bitXor');
   /** Every contribution, as an array in member-index order. */
-  static readonly gather = new Reducer('gather');
+  static readonly gather = new Reducer<'gather'>('gather');
   /** Every contribution (a set of items; in member-index order, for determinism). */
-  static readonly set = new Reducer('set');
+  static readonly set = new Reducer<'gather'>('set');
   /** Contributions (arrays) concatenated in member-index order. */
-  static readonly concat = new Reducer('concat');
+  static readonly concat = new Reducer<'concat'>('concat');
   /** One contribution, chosen uniformly at random. */
-  static readonly random = new Reducer('random');
+  static readonly random = new Reducer<'random'>('random');
   /** Count, mean and variance of numeric contributions. */
-  static readonly statistics = new Reducer('statistics');
-  /** No data: completion only. */
-  static readonly nop = new Reducer('nop');
+  static readonly statistics = new Reducer<'statistics'>('statistics');
+  /** No data (contribute `undefined`): completion only. */
+  static readonly nop = new Reducer<'nop'>('nop');
 
-  /** Several reductions in one pass: contribute a tuple, one value per reducer. */
-  static tuple(...reducers: Reducer[]): Reducer {
+  /**
+   * Several reductions in one pass: contribute a tuple, one value per
+   * reducer; the result is the tuple of their results.
+   *
+   * @example
+   * const [total, largest] = await this.allReduce([x, x], Reducer.tuple(Reducer.sum, Reducer.max));
+   */
+  static tuple<const R extends readonly Reducer[]>(...reducers: R): Reducer<TupleKind<{ -readonly [i in keyof R]: KindOf<R[i]> }>> {
     if (reducers.length === 0) throw new TypeError('Reducer.tuple: give at least one reducer');
     for (const r of reducers) if (!(r instanceof Reducer)) throw new TypeError('Reducer.tuple: every element must be a Reducer');
-    return Reducer.named(`tuple(${reducers.map((r) => r.name).join(',')})`);
+    return new Reducer(`tuple(${reducers.map((r) => r.name).join(',')})`);
   }
-}
-
-/** Result of Reducer.statistics. */
-export interface Statistics {
-  /** Number of contributions. */
-  count: number;
-  /** Their mean. */
-  mean: number;
-  /** Population variance (divided by count). */
-  variance: number;
 }
 
 type Scalar = number | bigint | boolean;
 type Op = (a: Scalar, b: Scalar) => Scalar;
 
-/** The contributions an element-wise reducer takes, and their form as accumulators. */
-interface Inputs {
-  /** What the reducer accepts, for error messages. */
-  readonly describe: string;
-  /** A scalar as an accumulator, or undefined if it is not accepted. */
-  scalar(v: unknown): Scalar | undefined;
-  /** A typed array's accumulator (a copy: combining works in place), or undefined if not accepted. */
-  typed(v: ArrayBufferView): ArrayBufferView | undefined;
-}
-
-const isInteger = (v: unknown): boolean => (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint';
-const FLOAT_ARRAYS: unknown[] = [Float32Array, Float64Array];
-
-/** A copy of a typed array of the same kind (Buffer.slice would be a view of the contributor's data). */
-function copyOf(v: ArrayBufferView): ArrayBufferView {
-  return new (v.constructor as new (a: ArrayBufferView) => ArrayBufferView)(v);
-}
-
-/** Numbers and bigints; arrays of them element-wise; typed arrays element-wise, in place. */
-const NUMERIC: Inputs = {
-  describe: 'numbers, bigints, arrays of them or typed arrays',
-  scalar: (v) => (typeof v === 'number' || typeof v === 'bigint' ? v : undefined),
-  typed: copyOf,
-};
-/** Integers and bigints; arrays of them; integer typed arrays. */
-const INTEGER: Inputs = {
-  describe: 'integers, bigints, arrays of them or integer typed arrays',
-  scalar: (v) => (isInteger(v) ? (v as number | bigint) : undefined),
-  typed: (v) => (FLOAT_ARRAYS.includes(v.constructor) ? undefined : copyOf(v)),
-};
-/** Booleans, or numbers and bigints taken as truth values; arrays of them; typed arrays (0 or 1 per element, in a Uint8Array). */
-const LOGICAL: Inputs = {
-  describe: 'booleans (or numbers, taken as truth values), arrays of them or typed arrays',
-  scalar: (v) => (typeof v === 'boolean' ? v : typeof v === 'number' || typeof v === 'bigint' ? Boolean(v) : undefined),
-  typed: (v) => Uint8Array.from(v as unknown as ArrayLike<number>, (x) => (x ? 1 : 0)),
-};
+/** What a lift refuses. */
+const REFUSED = Symbol('refused');
 
 /**
- * An element-wise reducer. Each contribution is checked and brought to its
- * accumulator form where it is contributed (a contribution of a kind the
- * reducer does not take is refused there, at any member count), then
- * accumulators combine element-wise.
+ * The lift of an element-wise reducer: arrays element by element, each
+ * typed array through `typed` (which copies it: combining works in place on
+ * the accumulator, never on a member's data), anything else through
+ * `scalar`. A refused value is an error at the contribution, naming the
+ * reducer, what it takes, the type given and where in the contribution, so
+ * that an input behaves the same at any member count.
  */
-function elementwise(op: Op, name: string, inputs: Inputs): ReducerImpl {
-  const lift = (data: unknown, top: boolean): Acc => {
-    const scalar = inputs.scalar(data);
-    if (scalar !== undefined) return scalar;
-    if (ArrayBuffer.isView(data) && !(data instanceof DataView) && top) {
-      const typed = inputs.typed(data);
-      if (typed) return typed;
-    } else if (Array.isArray(data)) {
-      return data.map((v) => lift(v, false));
-    }
-    throw new TypeError(`Reducer.${name} takes ${inputs.describe}; got ${kind(data)}`);
+function lifting(name: string, takes: string, scalar: (v: unknown) => unknown, typed: (v: ArrayBufferView) => unknown): (data: unknown) => Acc {
+  const lift = (v: unknown, at: string): unknown => {
+    if (Array.isArray(v)) return v.map((x, i) => lift(x, `${at}[${i}]`));
+    const out = ArrayBuffer.isView(v) && !(v instanceof DataView) ? typed(v) : scalar(v);
+    if (out === REFUSED) throw new TypeError(`Reducer.${name}: contributions must be ${takes}, got ${typeof v === 'number' ? `the number ${v}` : kind(v)}${at ? ` at ${at}` : ''}`);
+    return out;
   };
+  return (data) => lift(data, '');
+}
+
+const copy = (v: ArrayBufferView): ArrayBufferView => (v as unknown as { slice(): ArrayBufferView }).slice();
+const isFloat = (v: ArrayBufferView): boolean => v instanceof Float32Array || v instanceof Float64Array;
+
+/** Sum, product, max, min: numbers, bigints, any typed array. */
+const arithmetic = (name: string): ((data: unknown) => Acc) =>
+  lifting(name, 'numbers, bigints or typed arrays (or arrays of them)', (v) => (typeof v === 'number' || typeof v === 'bigint' ? v : REFUSED), copy);
+
+/** Bitwise reducers: integers, bigints, integer typed arrays. */
+const bitwise = (name: string): ((data: unknown) => Acc) =>
+  lifting(
+    name,
+    'integers, bigints or integer typed arrays (or arrays of them)',
+    (v) => ((typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint' ? v : REFUSED),
+    (v) => (isFloat(v) ? REFUSED : copy(v)),
+  );
+
+/**
+ * Logical reducers: booleans, or numbers, bigints and typed arrays as truth
+ * values (Charm4py's numpy.logical_and and friends): scalars become
+ * booleans, typed array elements 0 or 1 of their own kind.
+ */
+const logical = (name: string): ((data: unknown) => Acc) =>
+  lifting(
+    name,
+    'booleans, numbers, bigints or typed arrays (or arrays of them)',
+    (v) => (typeof v === 'boolean' || typeof v === 'number' || typeof v === 'bigint' ? Boolean(v) : REFUSED),
+    (v) => {
+      const out = copy(v) as unknown as Scalar[];
+      for (let i = 0; i < out.length; i++) out[i] = typeof out[i] === 'bigint' ? BigInt(Boolean(out[i])) : Number(Boolean(out[i]));
+      return out;
+    },
+  );
+
+/** A logical operation on truth values, giving back the element kind of `a` (boolean, 0/1, 0n/1n). */
+const truth =
+  (f: (a: boolean, b: boolean) => boolean): Op =>
+  (a, b) => {
+    const r = f(Boolean(a), Boolean(b));
+    return typeof a === 'boolean' ? r : typeof a === 'bigint' ? BigInt(r) : Number(r);
+  };
+
+function elementwise(op: Op, name: string, lift: (data: unknown) => Acc): ReducerImpl {
   const combine = (a: Acc, b: Acc): Acc => {
     if (ArrayBuffer.isView(a) && ArrayBuffer.isView(b)) {
       const x = a as unknown as Scalar[];
@@ -169,15 +181,14 @@ function elementwise(op: Op, name: string, inputs: Inputs): ReducerImpl {
     }
     return op(a as Scalar, b as Scalar);
   };
-  return { lift: (data) => lift(data, true), combine, finish: (acc) => acc };
+  return { lift, combine, finish: (acc) => acc };
 }
 
 function kind(v: unknown): string {
   if (v === null) return 'null';
-  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  if (ArrayBuffer.isView(v)) return v.constructor.name;
   if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return `an object (${v.constructor?.name ?? 'no class'})`;
-  return `a ${typeof v}`;
+  return typeof v;
 }
 
 const num = (f: (a: number, b: number) => number, g: (a: bigint, b: bigint) => bigint): Op => (a, b) =>
@@ -194,16 +205,16 @@ const collect: Pick<ReducerImpl, 'lift' | 'combine'> = {
 };
 
 const builtins: Record<string, ReducerImpl> = {
-  sum: elementwise(num((a, b) => a + b, (a, b) => a + b), 'sum', NUMERIC),
-  product: elementwise(num((a, b) => a * b, (a, b) => a * b), 'product', NUMERIC),
-  max: elementwise(num((a, b) => (a > b ? a : b), (a, b) => (a > b ? a : b)), 'max', NUMERIC),
-  min: elementwise(num((a, b) => (a < b ? a : b), (a, b) => (a < b ? a : b)), 'min', NUMERIC),
-  logicalAnd: elementwise((a, b) => Boolean(a) && Boolean(b), 'logicalAnd', LOGICAL),
-  logicalOr: elementwise((a, b) => Boolean(a) || Boolean(b), 'logicalOr', LOGICAL),
-  logicalXor: elementwise((a, b) => Boolean(a) !== Boolean(b), 'logicalXor', LOGICAL),
-  bitAnd: elementwise(num((a, b) => a & b, (a, b) => a & b), 'bitAnd', INTEGER),
-  bitOr: elementwise(num((a, b) => a | b, (a, b) => a | b), 'bitOr', INTEGER),
-  bitXor: elementwise(num((a, b) => a ^ b, (a, b) => a ^ b), 'bitXor', INTEGER),
+  sum: elementwise(num((a, b) => a + b, (a, b) => a + b), 'sum', arithmetic('sum')),
+  product: elementwise(num((a, b) => a * b, (a, b) => a * b), 'product', arithmetic('product')),
+  max: elementwise(num((a, b) => (a > b ? a : b), (a, b) => (a > b ? a : b)), 'max', arithmetic('max')),
+  min: elementwise(num((a, b) => (a < b ? a : b), (a, b) => (a < b ? a : b)), 'min', arithmetic('min')),
+  logicalAnd: elementwise(truth((a, b) => a && b), 'logicalAnd', logical('logicalAnd')),
+  logicalOr: elementwise(truth((a, b) => a || b), 'logicalOr', logical('logicalOr')),
+  logicalXor: elementwise(truth((a, b) => a !== b), 'logicalXor', logical('logicalXor')),
+  bitAnd: elementwise(num((a, b) => a & b, (a, b) => a & b), 'bitAnd', bitwise('bitAnd')),
+  bitOr: elementwise(num((a, b) => a | b, (a, b) => a | b), 'bitOr', bitwise('bitOr')),
+  bitXor: elementwise(num((a, b) => a ^ b, (a, b) => a ^ b), 'bitXor', bitwise('bitXor')),
   gather: { ...collect, finish: (acc) => ordered(acc).map((e) => e[1]) },
   set: { ...collect, finish: (acc) => ordered(acc).map((e) => e[1]) },
   concat: {
@@ -250,12 +261,12 @@ const custom = new Map<string, ReducerImpl>();
  * Registers a custom reducer under `name` (on every PE, at module load):
  * `combine` merges two contributions (or partial results) into one.
  */
-export function registerReducer<T>(name: string, combine: (a: T, b: T) => T): Reducer {
+export function registerReducer<T>(name: string, combine: (a: T, b: T) => T): Reducer<CustomKind<T>> {
   if (typeof name !== 'string' || !/^[A-Za-z_][\w.]*$/.test(name)) throw new TypeError(`charm.registerReducer: invalid name ${JSON.stringify(name)}`);
   if (typeof combine !== 'function') throw new TypeError(`charm.registerReducer(${name}): combine must be a function`);
   if (builtins[name] || custom.has(name)) throw new Error(`charm.registerReducer: a reducer named "${name}" already exists`);
   custom.set(name, { lift: (d) => d, combine: combine as (a: Acc, b: Acc) => Acc, finish: (acc) => acc });
-  return Reducer.named(name);
+  return new Reducer<CustomKind<T>>(name);
 }
 
 const resolved = new Map<string, ReducerImpl>();

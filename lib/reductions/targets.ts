@@ -1,15 +1,25 @@
 /** Where a reduction result goes: a future, or an entry method of a chare or collection. */
 import { registerExtension, encodeValue, decodeValue } from '../codec/values';
 import { Future } from '../model/future';
-import { CallMode, isProxy, type CallTarget, type CollectionProxy, type ElementProxy, type EntryMethodNames } from '../model/proxy';
+import { CallMode, isProxy, type AnyMethod, type CallTarget, type ChareBaseMember, type ProxyOf } from '../model/proxy';
+import type { Section } from '../sections/sections';
 
 /**
  * An entry method to call with a result: on one chare, or broadcast to a
- * collection or a section. Build it with `charm.callback(proxy, 'method')`.
+ * collection or a section. Build it with `charm.callback(proxy, 'method')`
+ * (Charm4py: `proxy.method` passed as a callback; Charm++: `CkCallback`).
  * Like a Future, it is sent a value with `send(value)`: code that is given
  * "a callback" (Charm4py's futures and proxy methods alike) calls `send`.
+ *
+ * @typeParam M - the type of the method it calls: a callback is a valid
+ * reduction target for results that method accepts as its first argument.
+ * `Callback` alone is a callback to any method, and is not checked.
  */
-export class Callback {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a method with any arguments: unchecked
+export class Callback<out M = (...args: any[]) => unknown> {
+  /** Never set: carries `M` for the type checker only. */
+  declare private readonly calls?: M;
+
   /** @internal */
   constructor(
     /** @internal */
@@ -27,8 +37,11 @@ export class Callback {
   }
 }
 
+/** `unknown` for a name outside the Chare base class, `never` for a base member (so `K & NotBaseMember<K>` refuses those). */
+export type NotBaseMember<K> = K extends ChareBaseMember ? never : unknown;
+
 /** A callback to `method` of the chare, collection or section behind `proxy`. */
-export function callback<T>(proxy: ElementProxy<T> | CollectionProxy<T>, method: EntryMethodNames<T>): Callback {
+export function callback<T extends Record<K, AnyMethod>, K extends string>(proxy: ProxyOf<T> | Section<T, unknown>, method: K & NotBaseMember<K>): Callback<T[K]> {
   const target = proxy as unknown as CallTarget;
   if (typeof proxy !== 'object' || proxy === null || !isProxy(target)) throw new TypeError('charm.callback: expected a proxy to a chare or collection');
   const id = target.__ref.info.methodIds.get(method);
@@ -36,8 +49,14 @@ export function callback<T>(proxy: ElementProxy<T> | CollectionProxy<T>, method:
   return new Callback(target, id);
 }
 
-/** Where results of a reduction go. */
-export type ReductionTarget = Future<unknown, never> | Future<unknown> | Callback;
+/**
+ * Where the result of a reduction (a value of type `R`) can go: a future
+ * that accepts an `R` (or a `Future<void>`, which only waits for the end),
+ * or a callback to a method whose first parameter accepts an `R` (or that
+ * takes no parameter). `ReductionTarget` alone is any target, unchecked.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the default: results of any type
+export type ReductionTarget<R = any> = Future<unknown, R> | Future<unknown, void> | Callback<(value: R) => unknown>;
 
 export function isTarget(value: unknown): value is ReductionTarget {
   return value instanceof Future || value instanceof Callback;

@@ -3,16 +3,16 @@ import { mpi } from '../transport/binding';
 import { registerClass, classInfo, type ChareClass } from '../model/registry';
 import { isStarted, runtime } from '../model/context';
 import { Future, iwait, setForwarder } from '../model/future';
-import type { CollectionProxy, ElementProxy } from '../model/proxy';
+import type { AnyMethod, ArrayProxy, CollectionProxy, ElementProxy, EntryMethodNames, IndexOf, ProxyOf } from '../model/proxy';
 import { createChare, type ChareOptions } from '../collections/singletons';
 import { Chare, type ChareIndex } from '../model/chare';
 import { createGroup, groupRef, installGroupMember, type GroupOptions } from '../collections/groups';
 import { whenCreated } from '../collections/collections';
-import { createArray, type ArrayDims, type ArrayOptions, type ArrayProxy } from '../collections/arrays';
-import { registerMap, type ArrayMapFunction } from '../collections/arrayIndex';
+import { createArray, type ArrayOptions, type DimsOf, type SparseDims } from '../collections/arrays';
+import { registerMap, type ArrayIndex, type ArrayMapFunction } from '../collections/arrayIndex';
 import { registerReducer, type Reducer } from '../reductions/reducers';
-import { Callback, callback } from '../reductions/targets';
-import type { EntryMethodNames } from '../model/proxy';
+import type { CustomKind } from '../reductions/kinds';
+import { Callback, callback, type NotBaseMember } from '../reductions/targets';
 import { requestQuiescence } from '../quiescence';
 import { fatal } from '../errors';
 import { registerSerializable, type ClassOf, type SerializableOptions } from '../codec/values';
@@ -25,13 +25,23 @@ import { hostPes, peHost, peHostRank, subtrees, treeEdges, type TreeEdges } from
 import { Pool, installPool } from '../pool/pool';
 import { addGuard, type Condition } from '../when';
 import { combine, createSection, type Collection, type Section, type Selection } from '../sections/sections';
+import { Ccs, installCcs } from '../ccs/ccs';
+import { installLiveViz } from '../liveviz/liveviz';
+import { liveViewUrl, startLiveView } from '../liveview/liveview';
+import { liveViewSettings, type LiveViewOptions } from '../liveview/settings';
 
 /** A proxy whose creation can be awaited: a chare, a group, an array, a section. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- proxies of any chare class
-type Creatable = ElementProxy<any> | CollectionProxy<any> | ArrayProxy<any> | Section<any>;
+type Creatable = ElementProxy<any> | CollectionProxy<any> | ArrayProxy<any, any> | Section<any, any>;
 
-/** Arguments of a constructor, or an empty list for constructors without parameters. */
-type CtorArgs<C extends ChareClass> = ConstructorParameters<C>;
+/**
+ * The arguments after the class in a creation call: the constructor's
+ * arguments `A` (optional when the constructor needs none), then options `O`.
+ */
+export type CreateArgs<A extends readonly unknown[], O> = [] extends A ? [args?: A, options?: O] : [args: A, options?: O];
+
+/** The constructor arguments `A` after the class (optional when the constructor needs none). */
+export type ConstructorArgs<A extends readonly unknown[]> = [] extends A ? [args?: A] : [args: A];
 
 /**
  * Options of `charm.start`. Profiling can also be asked for on the command
@@ -47,6 +57,14 @@ export interface StartOptions extends ProfileOptions {
   remoteCode?: boolean;
   /** Branching factor of the spanning tree used by broadcasts, reductions and quiescence (default 4). */
   treeBranching?: number;
+  /**
+   * Serve the live view on PE 0 (as `+liveview [HOST:]PORT` does): a page
+   * with the liveViz image, per-PE load, load-balancing steps and output,
+   * and the CCS handlers. A port (0: any free one) or `{ port, host }`;
+   * the host is 127.0.0.1 unless named. The URL, with its token, is printed
+   * at start. See docs/liveview.md.
+   */
+  liveView?: number | LiveViewOptions;
 }
 
 /** The argument types of method `M` of `T`. */
@@ -70,7 +88,7 @@ export interface ScheduleOptions {
 export type MainChareClass = abstract new (args: string[]) => Chare<ChareIndex>;
 
 /** The runtime's own command-line options and how many values each takes: main does not see them (Charm4py removes them too). */
-const RUNTIME_OPTIONS: Readonly<Record<string, number>> = { '+balancer': 1, '+stats': 0, '+trace': 1 };
+const RUNTIME_OPTIONS: Readonly<Record<string, number>> = { '+balancer': 1, '+stats': 0, '+trace': 1, '+liveview': 1 };
 
 /** The program's arguments: `argv` without the runtime's options. */
 export function programArgs(argv: readonly string[]): string[] {
@@ -121,13 +139,17 @@ export class Charm {
     if (mainChare) classInfo(mainChare, 'charm.start');
     enableRemoteCode(options.remoteCode === true);
     if (options.treeBranching !== undefined) setBranching(options.treeBranching);
+    const liveView = liveViewSettings(options.liveView, process.argv);
     startRuntime(options, () => {
       installGroupMember(groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')), []);
       setForwarder((inner, to, slot) => this.thisProxy[inner.pe].forwardFuture(inner, to, slot));
       installPool();
+      installCcs();
+      installLiveViz();
     });
     const rt = runtime();
     if (rt.myPe !== 0) return;
+    if (liveView) startLiveView(liveView, () => this.thisProxy.ret.stats());
     const args = programArgs(process.argv.slice(2));
     setImmediate(() => {
       try {
@@ -275,19 +297,27 @@ export class Charm {
     return groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')).proxy() as CollectionProxy<CharmRemote>;
   }
 
-  /** Creates one chare of class `cls` on `options.onPE` (default: this PE). */
-  createChare<C extends ChareClass>(cls: C, args?: CtorArgs<C>, options?: ChareOptions): ElementProxy<InstanceType<C>> {
-    return createChare(cls, args ?? [], options);
+  /**
+   * Creates one chare of class `cls` on `options.onPE` (default: this PE)
+   * with constructor arguments `args`, and returns its proxy at once.
+   * Charm4py: `Chare(cls, args, onPE=pe)`.
+   *
+   * @throws Error if `cls` is not registered; RangeError if `onPE` is out of range.
+   */
+  createChare<C extends ChareClass<Chare<number>>>(cls: C, ...[args, options]: CreateArgs<ConstructorParameters<C>, ChareOptions>): ElementProxy<InstanceType<C>> {
+    return createChare(cls, args ?? [], options) as ElementProxy<InstanceType<C>>;
   }
 
   /**
-   * Creates a group: one chare of class `cls` on every PE, or on each PE of
-   * `options.onPEs` (Charm4py's `Group(C, onPEs=...)`): broadcasts reach
-   * those members, results come in PE order, members reduce among
-   * themselves.
+   * Creates a group: one chare of class `cls` (a `Chare`, indexed by PE) on
+   * every PE, each constructed with `args`, or on each PE of `options.onPEs`
+   * (Charm4py: `Group(cls, args=..., onPEs=...)`): broadcasts reach those
+   * members, results come in PE order, members reduce among themselves.
+   *
+   * @throws Error if `cls` is not registered; TypeError or RangeError for bad `onPEs`.
    */
-  createGroup<C extends ChareClass>(cls: C, args?: CtorArgs<C>, options?: GroupOptions): CollectionProxy<InstanceType<C>> {
-    return createGroup(cls, args ?? [], options);
+  createGroup<C extends ChareClass<Chare<number>>>(cls: C, ...[args, options]: CreateArgs<ConstructorParameters<C>, GroupOptions>): CollectionProxy<InstanceType<C>> {
+    return createGroup(cls, args ?? [], options) as CollectionProxy<InstanceType<C>>;
   }
 
   /**
@@ -310,13 +340,24 @@ export class Charm {
    * Creates a chare array of class `cls`: dense with extents (`10`,
    * `[4, 4]`, up to 6 dimensions), or sparse and empty (`{ ndims: 2 }`,
    * `{ keys: true }` for string or bytes keys) to fill with `ckInsert`.
+   * Constructor arguments `args` are required for dense arrays whose
+   * constructor needs them; sparse arrays take them per `ckInsert`.
+   * The class declares its index type, which must match the shape:
+   * `class Cell extends Chare<[number, number]>` for `[4, 4]` or
+   * `{ ndims: 2 }`, `Chare<[number]>` for `10`, `Chare<string>` for keys.
+   * Charm4py: `Array(cls, dims, args=...)`.
    *
+   * @throws Error if `cls` is not registered; TypeError or RangeError for bad dimensions.
    * @example
    * const cells = charm.createArray(Cell, [8, 8]);
    * cells.at([0, 1]).update(1.5);
    */
-  createArray<C extends ChareClass>(cls: C, dims: ArrayDims, args?: CtorArgs<C>, options?: ArrayOptions): ArrayProxy<InstanceType<C>> {
-    return createArray(cls, dims, args ?? [], options);
+  createArray<C extends ChareClass<Chare<ArrayIndex>>, const D>(
+    cls: C,
+    dims: D & DimsOf<IndexOf<InstanceType<C>>>,
+    ...[args, options]: [D] extends [SparseDims] ? [args?: ConstructorParameters<C>, options?: ArrayOptions] : CreateArgs<ConstructorParameters<C>, ArrayOptions>
+  ): ArrayProxy<InstanceType<C>, IndexOf<InstanceType<C>>, ConstructorParameters<C>> {
+    return createArray(cls, dims, args ?? [], options) as ArrayProxy<InstanceType<C>, IndexOf<InstanceType<C>>, ConstructorParameters<C>>;
   }
 
   /** Registers an array map (index to PE) under its name; do it at module load on every PE. */
@@ -324,19 +365,29 @@ export class Charm {
     registerMap(fn, name);
   }
 
-  /** Registers a custom reducer under `name` on this PE; do it at module load on every PE. */
-  registerReducer<T>(name: string, combine: (a: T, b: T) => T): Reducer {
+  /**
+   * Registers a custom reducer under `name` on this PE; do it at module
+   * load on every PE. `combine` merges two contributions (or partial
+   * results) of type `T`; it must be associative. Charm4py:
+   * `Reducer.addReducer(func)`.
+   *
+   * @throws TypeError for a bad name or a non-function; Error if the name is taken.
+   */
+  registerReducer<T>(name: string, combine: (a: T, b: T) => T): Reducer<CustomKind<T>> {
     return registerReducer(name, combine);
   }
 
   /**
    * A callback to `method` of `proxy`: one chare, a whole collection
    * (broadcast) or a section (multicast). Use it as a reduction target or a
-   * quiescence callback, or call it with `send(value)` (Charm4py's proxy
-   * methods passed as callbacks, `proxy.method`).
+   * quiescence callback, or call it with `send(value)`. Inside a chare,
+   * `charm.callback(this.thisProxy, 'done')` works as is. Charm4py: passing
+   * `proxy.method`; Charm++: `CkCallback(CkIndex_X::method, proxy)`.
+   *
+   * @throws TypeError if `proxy` is not a proxy or the class has no entry method `method`.
    */
-  callback<T>(proxy: ElementProxy<T> | CollectionProxy<T> | Section<T>, method: EntryMethodNames<T>): Callback {
-    return callback(proxy as ElementProxy<T>, method);
+  callback<T extends Record<K, AnyMethod>, K extends string>(proxy: ProxyOf<T> | Section<T, unknown>, method: K & NotBaseMember<K>): Callback<T[K]> {
+    return callback(proxy, method);
   }
 
   /**
@@ -411,6 +462,22 @@ export class Charm {
     }
   }
 
+  /**
+   * Handlers that clients outside the job call while it runs (Charm4py's
+   * `charm.CcsRegisterHandler`): `charm.ccs.register(name, handler)`.
+   * Clients reach them through the live view (`+liveview PORT`).
+   */
+  readonly ccs = new Ccs();
+
+  /**
+   * On PE 0: the live view's URL, token included, once it listens (the
+   * line `charmts: live view at URL` prints it too). Rejects when the view
+   * is off or on other PEs.
+   */
+  liveViewUrl(): Promise<string> {
+    return liveViewUrl();
+  }
+
   /** The task pool (as Charm4py's `charm.pool`): `await charm.pool.map(fn, items)`, `charm.pool.submit(fn, ...args)`. */
   readonly pool = new Pool();
 
@@ -427,7 +494,9 @@ export class Charm {
    * const evens = charm.createSection(cells, (i) => i[0] % 2 === 0);
    * await evens.awaitable.update();
    */
-  createSection<T>(source: Collection<T> | Section<T>, selection: Selection<T>): Section<T> {
+  createSection<T, I>(source: ArrayProxy<T, I> | Section<T, I>, selection: Selection<I>): Section<T, I>;
+  createSection<T>(source: CollectionProxy<T>, selection: Selection<number>): Section<T, number>;
+  createSection(source: unknown, selection: unknown): unknown {
     return createSection(source, selection);
   }
 
@@ -436,8 +505,8 @@ export class Charm {
    * each member once, whatever collection it belongs to (Charm4py's
    * `charm.combine`). Calls go to each member by method name.
    */
-  combine<T>(...proxies: (Collection<T> | Section<T>)[]): Section<T> {
-    return combine<T>(proxies);
+  combine<T>(...proxies: (Collection<T> | Section<T, unknown>)[]): Section<T, ChareIndex> {
+    return combine(proxies) as Section<T, ChareIndex>;
   }
 
   /**

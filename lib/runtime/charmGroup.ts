@@ -2,9 +2,9 @@
 import { Chare } from '../model/chare';
 import { runtime } from '../model/context';
 import type { ChareClass } from '../model/registry';
-import type { CollectionProxy, ElementProxy } from '../model/proxy';
+import type { ArrayProxy, CollectionProxy, ElementProxy } from '../model/proxy';
 import { whenCreated } from '../collections/collections';
-import { createArray, type ArrayDims, type ArrayOptions, type ArrayProxy } from '../collections/arrays';
+import { createArray, type ArrayDims, type ArrayOptions } from '../collections/arrays';
 import { createGroup, type GroupOptions } from '../collections/groups';
 import { createChare, type ChareOptions } from '../collections/singletons';
 import { forwardValue, type Future } from '../model/future';
@@ -63,21 +63,21 @@ export class CharmRemote extends Chare {
    * `charm.thisProxy[pe].createArray(...)`, for creation from anywhere).
    */
   async createArray<C extends ChareClass>(cls: C, dims: ArrayDims, args: ConstructorParameters<C> | [] = [], options?: ArrayOptions): Promise<ArrayProxy<InstanceType<C>>> {
-    const proxy = createArray(cls, dims, args, options);
+    const proxy = createArray(cls, dims, args, options) as ArrayProxy<InstanceType<C>>;
     await whenCreated(proxy, 'charm.thisProxy.createArray');
     return proxy;
   }
 
   /** Creates a group on this PE and returns its proxy once every member has finished its set-up. */
   async createGroup<C extends ChareClass>(cls: C, args: ConstructorParameters<C> | [] = [], options?: GroupOptions): Promise<CollectionProxy<InstanceType<C>>> {
-    const proxy = createGroup(cls, args, options);
+    const proxy = createGroup(cls, args, options) as CollectionProxy<InstanceType<C>>;
     await whenCreated(proxy, 'charm.thisProxy.createGroup');
     return proxy;
   }
 
   /** Creates a chare from this PE and returns its proxy once it has finished its set-up. */
   async createChare<C extends ChareClass>(cls: C, args: ConstructorParameters<C> | [] = [], options?: ChareOptions): Promise<ElementProxy<InstanceType<C>>> {
-    const proxy = createChare(cls, args, options);
+    const proxy = createChare(cls, args, options) as ElementProxy<InstanceType<C>>;
     await whenCreated(proxy, 'charm.thisProxy.createChare');
     return proxy;
   }

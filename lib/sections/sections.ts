@@ -15,34 +15,41 @@ import { decodeValue, encodeValue, registerExtension, registerSerializable } fro
 import { SectionOp as Op, methodOf, readSectionCall, readSectionContribution, targetOf, writeSectionCall, writeSectionContribution } from '../codec/wire';
 import { runtime } from '../model/context';
 import { Future } from '../model/future';
-import { CallMode, isProxy, makeProxy, type CallTarget, type CollectionProxy, type CollectionRef, type CompletionCalls, type GatherCalls, type IndexOf, type SendCalls } from '../model/proxy';
+import { CallMode, isProxy, makeProxy, type ArrayProxy, type CallTarget, type CollectionProxy, type CollectionRef, type CompletionCalls, type GatherCalls, type IndexOf, type SendCalls } from '../model/proxy';
 import type { Chare, ChareIndex } from '../model/chare';
 import { memberOf } from '../model/chare';
 import { childrenOf } from '../tree';
 import { denseIndices, keyOf as arrayKey } from '../collections/arrayIndex';
 import { localCollection, sendCall } from '../collections/collections';
-import type { ArrayProxy, ArrayRef } from '../collections/arrays';
+import type { ArrayRef } from '../collections/arrays';
 import type { GroupRef } from '../collections/groups';
 import type { LocalArray } from '../collections/localArray';
 import { reducerImpl, type Reducer } from '../reductions/reducers';
 import { checkContribution } from '../reductions/contribute';
 import { deliverResult, type ReductionTarget } from '../reductions/targets';
 
-/** A subset of one collection or, combined, of several, called like a collection. */
-export type Section<T> = SendCalls<T> & {
+/**
+ * A subset of a group or an array, or, combined, of several, called like a
+ * collection (Charm4py: a section proxy from `proxy[...]`, `charm.split` or
+ * `charm.combine`; Charm++: CProxySection).
+ *
+ * @typeParam T - the members' class
+ * @typeParam I - their index type (a PE number for groups)
+ */
+export type Section<T, I = IndexOf<T>> = SendCalls<T> & {
   /** Broadcasts to the members, each returning a Future of every member's result, in member order. */
   readonly ret: GatherCalls<T>;
   /** Broadcasts to the members, each returning a Future of their completion. */
   readonly awaitable: CompletionCalls<T>;
   /** The members' indices, in member order (for a combined section, each collection's in turn). */
-  readonly members: readonly IndexOf<T>[];
+  readonly members: readonly I[];
   /** Splits into `parts` sections of consecutive members, or into [members matching, the rest]. */
-  split(parts: number | ((index: IndexOf<T>, collection: Collection<T>) => boolean)): Section<T>[];
+  split(parts: number | ((index: I, collection: Collection<T>) => boolean)): Section<T, I>[];
   /** The members of this section and of `other` (of any collection), each once. */
-  union(other: Section<T>): Section<T>;
+  union(other: Section<T, I>): Section<T, I>;
 };
 
-/** The proxy of a whole group or array. */
+/** The proxy of a whole group or array (a member's collection, in a combined section). */
 export type Collection<T> = CollectionProxy<T> | ArrayProxy<T>;
 
 /** A slice of indices (Python's `start:stop:step`). */
@@ -60,7 +67,7 @@ export interface Slice {
  * member's collection); a slice of a group or 1D array; or, for an array
  * of several dimensions, one slice per dimension.
  */
-export type Selection<T> = readonly IndexOf<T>[] | ((index: IndexOf<T>, collection: Collection<T>) => boolean) | Slice | readonly Slice[];
+export type Selection<I> = readonly I[] | ((index: I, collection: unknown) => boolean) | Slice | readonly Slice[];
 
 interface Part {
   collection: CallTarget;
@@ -97,17 +104,17 @@ function firstPe(ref: CollectionRef, index: ChareIndex): number {
 }
 
 /** Sections seen on this PE, by id: a section is one object here however it was obtained. */
-const interned = new Map<number, Section<unknown>>();
+const interned = new Map<number, object>();
 
-function proxyOf<T>(data: SectionData): Section<T> {
+function proxyOf(data: SectionData): object {
   const known = interned.get(data.id);
-  if (known) return known as Section<T>;
+  if (known) return known;
   const first = data.parts[0].collection;
   const call = function (this: CallTarget, method: number, args: unknown[], mode: CallMode): Future<unknown> | undefined {
     return multicast(data, method, args, mode);
   };
   const proxy = makeProxy<Record<string, unknown>>({ __ref: first.__ref, __index: undefined, __call: call });
-  const fresh = (parts: Part[]): Section<T> => proxyOf({ id: newSectionId(), parts });
+  const fresh = (parts: Part[]): object => proxyOf({ id: newSectionId(), parts });
   Object.defineProperties(proxy, {
     members: { value: data.parts.flatMap((p) => p.members), enumerable: true },
     __section: { value: data },
@@ -125,15 +132,15 @@ function proxyOf<T>(data: SectionData): Section<T> {
       },
     },
     union: {
-      value: (other: Section<T>) => {
+      value: (other: unknown) => {
         const o = typeof other === 'object' && other !== null ? sectionOf(other) : undefined;
         if (!o) throw new TypeError('section.union: expected a section');
         return fresh(unionOf([data.parts, o.parts]));
       },
     },
   });
-  interned.set(data.id, proxy as unknown as Section<unknown>);
-  return proxy as unknown as Section<T>;
+  interned.set(data.id, proxy);
+  return proxy;
 }
 
 /** The members of `parts` for which `test` gives `keep`. */
@@ -324,7 +331,7 @@ const sectionOf = (p: object): SectionData | undefined => ('__section' in p ? (p
 const isSlice = (s: unknown): s is Slice => typeof s === 'object' && s !== null && !Array.isArray(s) && 'start' in s;
 
 /** Creates a section of `source`: a group, an array, or a section (a subset of its members). */
-export function createSection<T>(source: unknown, selection: Selection<T>): Section<T> {
+export function createSection(source: unknown, selection: unknown): unknown {
   const where = 'charm.createSection';
   const target = source as CallTarget;
   if (typeof source !== 'object' || source === null || !isProxy(target) || target.__index !== undefined) {
@@ -364,7 +371,7 @@ function nonEmpty(parts: Part[], where: string): Part[] {
  * A section of every member of the given collections and sections, each
  * once, of any collections (Charm4py's `charm.combine`).
  */
-export function combine<T>(proxies: readonly unknown[]): Section<T> {
+export function combine(proxies: readonly unknown[]): unknown {
   const where = 'charm.combine';
   if (proxies.length === 0) throw new RangeError(`${where}: give at least one collection or section`);
   const lists = proxies.map((p, i) => {
@@ -383,9 +390,9 @@ function checkPe(i: unknown, ref: GroupRef, where: string): number {
   return i;
 }
 
-registerExtension<Section<unknown>>({
+registerExtension<unknown>({
   id: 4,
-  matches: (v): v is Section<unknown> => '__section' in v,
+  matches: (v): v is object => '__section' in v,
   encode(w, section) {
     const s = (section as unknown as { __section: SectionData }).__section;
     w.u32(s.id);

@@ -4,7 +4,7 @@
 // thousand random channels per level between the members of eight
 // collections, typed arrays through channels.
 import * as assert from 'uvu/assert';
-import { port, runPorts, randint, range, sample } from './port';
+import { port, runPorts, randint, range, sample, asGroup, asArray } from './port';
 import { charm, Chare, Channel, Reducer, type ArrayProxy, type CollectionProxy, type ElementProxy, type Future } from '../../lib';
 
 /** Charm4py's `charm.iwait(channels)` then `ch.recv()`: each channel's value as it becomes ready, with its channel. */
@@ -152,7 +152,7 @@ const LEVELS_START = [37, 533, 17000];
 const LEVELS_NUM_ITER = [30, 50, 10];
 const NUM_CHANNELS = 1000;
 /** The random channels, per level: for each chare (by proxy), its neighbours. Main puts it in every PE's globals. */
-const test2 = globalThis as unknown as { gchannels: Map<unknown, unknown[]>[] };
+const test2 = globalThis as unknown as { gchannels: Map<unknown, ElementProxy<unknown>[]>[] };
 
 class Test2 extends Chare<number | readonly number[]> {
   private readonly channels: Channel[][] = [];
@@ -175,7 +175,7 @@ class Test2 extends Chare<number | readonly number[]> {
       for (const nb of test2.gchannels[level].get(me) ?? []) {
         const k = occurrences.get(nb) ?? 0;
         occurrences.set(nb, k + 1);
-        const ch = new Channel(this as unknown as Chare, nb, level * NUM_CHANNELS * 2 + k); // TYPES: a chare of index number | number[] as a channel's owner
+        const ch = new Channel(this, nb as ElementProxy<unknown>, level * NUM_CHANNELS * 2 + k);
         this.channels[level].push(ch);
         this.remoteOf.set(ch, nb);
         this.nbs[level].add(nb);
@@ -204,9 +204,9 @@ class Test2 extends Chare<number | readonly number[]> {
 charm.register(Test2);
 
 port('channels/test2.py', async () => {
-  const [g1, g2, g3, g4] = range(4).map(() => charm.createGroup(Test2));
+  const [g1, g2, g3, g4] = range(4).map(() => charm.createGroup(asGroup(Test2)));
   const P = charm.numPes();
-  const arrays: [ArrayProxy<Test2>, number][] = [P * 8, P * 10, P * 4, P].map((n) => [charm.createArray(Test2, n), n]);
+  const arrays: [ArrayProxy<Test2>, number][] = [P * 8, P * 10, P * 4, P].map((n) => [charm.createArray(asArray(Test2), n), n]);
   await charm.awaitCreation(g1, g2, g3, g4, ...arrays.map(([a]) => a));
   // proxies to all individual chares created
   const chares: unknown[] = [];

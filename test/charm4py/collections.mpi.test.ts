@@ -4,7 +4,7 @@
 // two modules, proxy equality, one class in a group and an array, and
 // array maps of 1 to 6 dimensions.
 import * as assert from 'uvu/assert';
-import { port, runPorts } from './port';
+import { port, runPorts, asGroup, asArray } from './port';
 import * as aux from './proxies_same_name_aux';
 import { charm, Chare, Reducer, type ArrayIndex, type ArrayProxy, type Callback, type CollectionProxy, type Future } from '../../lib';
 
@@ -106,9 +106,9 @@ class EqMain extends Chare {
   // Python's == on proxies is === here: a proxy that travelled is the same object as the one obtained here.
   async run(): Promise<void> {
     assert.ok(charm.numPes() >= 4);
-    const g1 = charm.createGroup(EqTest);
-    const g2 = charm.createGroup(EqTest);
-    const a = charm.createArray(EqTest, charm.numPes() * 8);
+    const g1 = charm.createGroup(asGroup(EqTest));
+    const g2 = charm.createGroup(asGroup(EqTest));
+    const a = charm.createArray(asArray(EqTest), charm.numPes() * 8);
     const self = this.thisProxy as unknown; // TYPES: comparing proxies of different classes
 
     assert.ok(self === this.thisProxy);
@@ -132,7 +132,7 @@ class EqMain extends Chare {
     assert.ok(a[8] !== (await a[12].ret.getProxy(true)));
 
     // Every kind, however obtained: a chare's own proxies, sections, the runtime group.
-    const single = charm.createChare(EqTest, [], { onPE: 1 });
+    const single = charm.createChare(asGroup(EqTest), [], { onPE: 1 });
     assert.ok(single === (await single.ret.getProxy(true)));
     assert.ok(this.thisElement === (await g1[2].ret.echo(this.thisElement)));
     assert.ok(self === (await g1[3].ret.echo(this.thisProxy)));
@@ -178,8 +178,8 @@ class SameClassMain extends Chare {
   }
   // TYPES: `this:` annotation, for charm.callback(this.thisProxy, ...)
   start(this: SameClassMain): void {
-    charm.createGroup(SameClassTest).work(charm.callback(this.thisProxy, 'done'));
-    charm.createArray(SameClassTest, charm.numPes() * COLLECTIONS_CHARES_PER_PE).work(charm.callback(this.thisProxy, 'done'));
+    charm.createGroup(asGroup(SameClassTest)).work(charm.callback(this.thisProxy, 'done'));
+    charm.createArray(asArray(SameClassTest), charm.numPes() * COLLECTIONS_CHARES_PER_PE).work(charm.callback(this.thisProxy, 'done'));
   }
   done(result: number): void {
     this.count += result;

@@ -3,7 +3,7 @@
 // groups, proxies in globals, default and named arguments, and the three
 // ways to call (send, ret, awaitable) on elements and broadcasts.
 import * as assert from 'uvu/assert';
-import { port, runPorts, sample, mod } from './port';
+import { port, runPorts, sample, mod, asGroup, asArray } from './port';
 import { charm, Chare, Reducer, type CollectionProxy, type ArrayProxy, type Future } from '../../lib';
 
 // ---------------------------------------------------------------- array_element_proxy.py
@@ -99,8 +99,8 @@ charm.register(ArgsTest);
 class ArgsMain extends ArgsTest {
   async run(this: ArgsMain): Promise<void> { // TYPES: `this:` annotation, for this.thisProxy's calls
     assert.ok(charm.numPes() >= 2);
-    const g = charm.createGroup(ArgsTest);
-    const a = charm.createArray(ArgsTest, charm.numPes() * 4);
+    const g = charm.createGroup(asGroup(ArgsTest));
+    const a = charm.createArray(asArray(ArgsTest), charm.numPes() * 4);
     const self = this.thisProxy;
     const collections = [g, a, self] as CollectionProxy<ArgsTest>[]; // TYPES: ArrayProxy is not a CollectionProxy yet
 
@@ -148,7 +148,7 @@ charm.register(ArgsMain);
 port(
   'entry_methods/entrymethod_args_kwargs.py',
   async () => {
-    const main = charm.createChare(ArgsMain, [], { onPE: 0 });
+    const main = charm.createChare(asGroup(ArgsMain), [], { onPE: 0 });
     await main.awaitable.run();
   },
   { minPes: 2 },
@@ -218,8 +218,8 @@ port('entry_methods/retmodes.py', async () => {
   const f2 = charm.createFuture<number[]>();
   const done1 = charm.createFuture();
   const done2 = charm.createFuture();
-  const a = charm.createArray(RetTest, charm.numPes() * 10, [f1, done1]);
-  const g = charm.createGroup(RetTest, [f2, done2]);
+  const a = charm.createArray(asArray(RetTest), charm.numPes() * 10, [f1, done1]);
+  const g = charm.createGroup(asGroup(RetTest), [f2, done2]);
 
   const collections: [CollectionProxy<RetTest> | ArrayProxy<RetTest>, number[], number][] = [
     [a, await f1, charm.numPes() * 10],

@@ -3,7 +3,7 @@
 // caller, point to point and from broadcasts (every failed member, each
 // named with its PE, index and Class.method), and errors of pool tasks.
 import * as assert from 'uvu/assert';
-import { port, runPorts, range } from './port';
+import { port, runPorts, range, asGroup, asArray } from './port';
 import { charm, Chare, RemoteError, BroadcastError, type CollectionProxy, type ArrayProxy } from '../../lib';
 
 // ---------------------------------------------------------------- test.py
@@ -62,8 +62,8 @@ port(
     assert.is(charm.numPes() % 2, 0);
     const NUM_ITER = 5;
     const npes = charm.numPes();
-    const g = charm.createGroup(ExceptionsTest);
-    const a = charm.createArray(ExceptionsTest, npes * 8);
+    const g = charm.createGroup(asGroup(ExceptionsTest));
+    const a = charm.createArray(asArray(ExceptionsTest), npes * 8);
     const cases: [CollectionProxy<ExceptionsTest> | ArrayProxy<ExceptionsTest>, number][] = [
       [g, npes],
       [a, npes * 8],

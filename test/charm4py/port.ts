@@ -8,7 +8,7 @@
  * the PE counts its `// @np` line names, so every port runs at some.
  */
 import { test } from '../helpers/mpiTest';
-import { charm, type StartOptions } from '../../lib';
+import { charm, type Chare, type StartOptions } from '../../lib';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const uvu = require('uvu') as typeof import('uvu');
 
@@ -84,3 +84,18 @@ export function sample<T>(items: readonly T[], count: number): T[] {
 
 /** An integer in start..stop, both included (Python's random.randint). */
 export const randint = (start: number, stop: number): number => start + Math.floor(Math.random() * (stop - start + 1));
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- constructor arguments of any class
+type AnyChareClass = abstract new (...args: any[]) => Chare<any>;
+
+/**
+ * TYPES: Charm4py tests use one class for a group and for an array (its
+ * thisIndex a PE or a tuple); the types give each class one kind, by its
+ * index type. These helpers say, at the creation, which kind a class of
+ * index `number | readonly number[]` is used as here.
+ */
+export const asGroup = <C extends AnyChareClass>(cls: C): abstract new (...args: ConstructorParameters<C>) => InstanceType<C> & Chare<number> =>
+  cls as unknown as abstract new (...args: ConstructorParameters<C>) => InstanceType<C> & Chare<number>;
+/** TYPES: see asGroup; the array kind (index a tuple of numbers). */
+export const asArray = <C extends AnyChareClass>(cls: C): abstract new (...args: ConstructorParameters<C>) => InstanceType<C> & Chare<readonly number[]> =>
+  cls as unknown as abstract new (...args: ConstructorParameters<C>) => InstanceType<C> & Chare<readonly number[]>;

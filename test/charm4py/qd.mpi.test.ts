@@ -3,7 +3,7 @@
 // of callback (an entry method of the main chare, a group, an array, a
 // group member, an array element, a future, and waitQD).
 import * as assert from 'uvu/assert';
-import { port, runPorts, busyWait, mod } from './port';
+import { port, runPorts, busyWait, mod, asGroup, asArray } from './port';
 import { charm, Chare, Future, Reducer, type ArrayProxy, type Callback, type CollectionProxy, type ElementProxy } from '../../lib';
 
 const CHARES_PER_PE = 8;
@@ -68,8 +68,8 @@ class QdMain extends Chare {
     const numChares = charm.numPes() * CHARES_PER_PE;
     this.workers = charm.createArray(QdWorker, numChares, [numChares]);
     console.log('WORK_TIME=', WORK_TIME);
-    const qdGroupReceivers = charm.createGroup(QdReceiver, [this.thisProxy]);
-    const qdArrayReceivers = charm.createArray(QdReceiver, charm.numPes(), [this.thisProxy]);
+    const qdGroupReceivers = charm.createGroup(asGroup(QdReceiver), [this.thisProxy]);
+    const qdArrayReceivers = charm.createArray(asArray(QdReceiver), charm.numPes(), [this.thisProxy]);
     await charm.awaitCreation(this.workers, qdGroupReceivers, qdArrayReceivers);
 
     await this.testQD(charm.callback(this.thisProxy, 'recvQD'));

@@ -4,7 +4,7 @@
 // futures as targets, logical reducers, section reductions against whole
 // array reductions, gather.
 import * as assert from 'uvu/assert';
-import { port, runPorts, range } from './port';
+import { port, runPorts, range, asGroup, asArray } from './port';
 import { charm, Chare, Reducer, type ArrayProxy, type CollectionProxy, type ElementProxy, type Future, type Section } from '../../lib';
 
 function assertAllclose(actual: ArrayLike<number>, desired: ArrayLike<number>, tol: number): void {
@@ -35,11 +35,11 @@ class AllreduceTest extends Chare<number | readonly number[]> {
 charm.register(AllreduceTest);
 
 port('reductions/allreduce.py', async () => {
-  const g1 = charm.createGroup(AllreduceTest);
-  const g2 = charm.createGroup(AllreduceTest);
+  const g1 = charm.createGroup(asGroup(AllreduceTest));
+  const g2 = charm.createGroup(asGroup(AllreduceTest));
   const numArrayChares = charm.numPes() * 8;
-  const a1 = charm.createArray(AllreduceTest, numArrayChares);
-  const a2 = charm.createArray(AllreduceTest, numArrayChares);
+  const a1 = charm.createArray(asArray(AllreduceTest), numArrayChares);
+  const a2 = charm.createArray(asArray(AllreduceTest), numArrayChares);
   await charm.awaitCreation(g1, g2, a1, a2);
   const waitAlldone = range(4).map(() => charm.createFuture());
   let i = 0;
@@ -351,8 +351,8 @@ charm.register(FutureRedTest);
 port('reductions/future_reduction.py', async () => {
   const f1 = charm.createFuture<Float64Array>();
   const f2 = charm.createFuture<Float64Array>();
-  charm.createGroup(FutureRedTest, [f1]);
-  charm.createArray(FutureRedTest, charm.numPes() * 4, [f2]);
+  charm.createGroup(asGroup(FutureRedTest), [f1]);
+  charm.createArray(asArray(FutureRedTest), charm.numPes() * 4, [f2]);
   assertAllclose(await f1, range(10).map((x) => x * charm.numPes()), 1e-7);
   assertAllclose(await f2, range(10).map((x) => x * charm.numPes() * 4), 1e-7);
 });

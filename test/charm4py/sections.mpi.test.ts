@@ -4,7 +4,7 @@
 // of sections of many collections, sections by member function and by
 // list, and slices.
 import * as assert from 'uvu/assert';
-import { port, runPorts, sample, randint, range } from './port';
+import { port, runPorts, sample, randint, range, asGroup, asArray } from './port';
 import { charm, Chare, Reducer, type ArrayProxy, type Callback, type Collection, type CollectionProxy, type Future, type Section } from '../../lib';
 
 // ---------------------------------------------------------------- allreduce.py
@@ -15,7 +15,7 @@ class AllreduceTest extends Chare {
   numallreduce = 0;
   async work(f: Future<void[], void>, numchares: number, secproxy?: Section<AllreduceTest>): Promise<void> {
     for (let i = 0; i < NUM_ITER; i++) {
-      const result = await this.allReduce<number>(1, Reducer.sum, secproxy);
+      const result = await this.allReduce(1, Reducer.sum, secproxy);
       assert.is(result, numchares);
       this.numallreduce += 1;
     }
@@ -94,11 +94,11 @@ port(
   'sections/callbacks.py',
   async () => {
     assert.is(charm.numPes() % 2, 0);
-    const g = charm.createGroup(CallbackTest);
+    const g = charm.createGroup(asGroup(CallbackTest));
     const gSec = charm.createSection(g, oddIdxChares);
     await g.awaitable.setSecProxy(gSec);
     const N = charm.numPes() * 10;
-    const a = charm.createArray(CallbackTest, N);
+    const a = charm.createArray(asArray(CallbackTest), N);
     const aSec = charm.createSection(a, oddIdxChares);
     await a.awaitable.setSecProxy(aSec);
     const collections: [Collection<CallbackTest>, Section<CallbackTest>, number][] = [
@@ -246,7 +246,7 @@ class MultiCollection {
   readonly elems = new Set<string>();
   constructor(
     elems: Elem[],
-    readonly proxy: Collection<MultiTest> | Section<MultiTest>,
+    readonly proxy: Collection<MultiTest> | Section<MultiTest, unknown>,
     /** Section id given by main (Python's proxy.section[1]), or undefined for a whole collection. */
     readonly sid: number | undefined,
     readonly list: Elem[] = [],
@@ -272,7 +272,7 @@ port('sections/multirand-split-combine.py', async () => {
   const collections: MultiCollection[] = [];
   let cid = 0;
   for (let k = 0; k < NUM_ARRAYS; k++) {
-    const proxy = charm.createArray(MultiTest, randint(1, charm.numPes() * 10), [cid]);
+    const proxy = charm.createArray(asArray(MultiTest), randint(1, charm.numPes() * 10), [cid]);
     const f = charm.createFuture<Elem[]>();
     proxy.getIds(f);
     const elems = await f;
@@ -281,7 +281,7 @@ port('sections/multirand-split-combine.py', async () => {
     cidOf.set(proxy, cid++);
   }
   for (let k = 0; k < NUM_GROUPS; k++) {
-    const proxy = charm.createGroup(MultiTest, [cid]);
+    const proxy = charm.createGroup(asGroup(MultiTest), [cid]);
     const f = charm.createFuture<Elem[]>();
     proxy.getIds(f);
     collections.push(new MultiCollection(await f, proxy, undefined));
@@ -314,7 +314,10 @@ port('sections/multirand-split-combine.py', async () => {
     // Charm4py's split(proxy, N, inSections) evaluates the function on each member; here on its index and collection.
     const inSections = (index: number | readonly number[], collection: unknown): number[] =>
       insections.get(elemKey([cidOf.get(collection)!, typeof index === 'number' ? [index] : [...index]])) ?? [];
-    const proxies = range(N).map((i) => charm.createSection(c.proxy, (index, collection) => inSections(index, collection).includes(i)));
+    const proxies = range(N).map((i) =>
+      // TYPES: a section of a group, an array or a section, by one predicate
+      charm.createSection(c.proxy as Section<MultiTest, number | readonly number[]>, (index, collection) => inSections(index, collection).includes(i)),
+    );
     assert.is(proxies.length, N);
     return proxies.map((proxy, i) => new MultiCollection(sections[i], proxy, nextSid++));
   };
@@ -426,15 +429,15 @@ port(
   'sections/slice.py',
   async () => {
     const n = charm.numPes();
-    const g: CollectionProxy<SliceTest> = charm.createGroup(SliceTest);
+    const g: CollectionProxy<SliceTest> = charm.createGroup(asGroup(SliceTest));
     const elems = range(0, n, 2);
     assert.equal(await charm.createSection(g, { start: 0, stop: n, step: 2 }).ret.getIdx(), elems); // g[::2]
     assert.equal(await charm.createSection(g, { start: 0, stop: n, step: 2 }).ret.getIdxTh(), elems); // g[0::2]
     assert.equal(await charm.createSection(g, { start: 0, stop: n, step: 2 }).ret.getIdx(), elems); // g[:numPes:2]
     assert.not.equal(await charm.createSection(g, { start: 0, stop: n }).ret.getIdxTh(), elems); // g[0:numPes]
 
-    const a1 = charm.createArray(SliceTest, [8, 8]);
-    const a2 = charm.createArray(SliceTest, 64);
+    const a1 = charm.createArray(asArray(SliceTest), [8, 8]);
+    const a2 = charm.createArray(asArray(SliceTest), 64);
 
     let indexes = (await charm.createSection(a1, [{ start: 0, stop: 8, step: 2 }, { start: 1, stop: 8, step: 2 }]).ret.getIdx()) as number[][]; // a1[0:8:2, 1:8:2]
     assert.is(indexes.length, (8 * 8) / 4);

@@ -3,7 +3,7 @@
 // when every member has finished, `when` on coroutines, main waiting on
 // conditions, and coroutine constructors (async set-up in onCreated).
 import * as assert from 'uvu/assert';
-import { port, runPorts, busyWait, range } from './port';
+import { port, runPorts, busyWait, range, asGroup, asArray } from './port';
 import { charm, Chare, Reducer, type CollectionProxy, type Future } from '../../lib';
 
 /** Counts a chare's async entry methods running (Charm4py's `_numthreads`). */
@@ -33,7 +33,7 @@ charm.register(BcastTest);
 const randomSleeps = (): number[] => range(charm.numPes()).map(() => 0.05 + Math.random() * 0.1);
 
 port('thread_entry_methods/future_bcast.py', async () => {
-  const a = charm.createArray(BcastTest, charm.numPes());
+  const a = charm.createArray(asArray(BcastTest), charm.numPes());
   let sleepTimes = randomSleeps();
   // the original: work() runs on PE 0 before the broadcast goes out, so PE 0 does not wait
   sleepTimes[0] = 0.0;
@@ -43,7 +43,7 @@ port('thread_entry_methods/future_bcast.py', async () => {
   assert.ok(waitTime >= Math.max(...sleepTimes));
   console.log(waitTime, Math.max(...sleepTimes));
 
-  const g = charm.createGroup(BcastTest);
+  const g = charm.createGroup(asGroup(BcastTest));
   sleepTimes = randomSleeps();
   sleepTimes[0] = 0.0;
   t0 = charm.wallTime();
@@ -202,8 +202,8 @@ charm.register(Test2);
 
 port('thread_entry_methods/test2.py', async () => {
   const numChares = charm.numPes() * 10;
-  const a = charm.createArray(Test2, numChares);
-  const g = charm.createGroup(Test2);
+  const a = charm.createArray(asArray(Test2), numChares);
+  const g = charm.createGroup(asGroup(Test2));
   await charm.awaitCreation(a, g);
   const f1 = charm.createFuture();
   const f2 = charm.createFuture();
@@ -301,8 +301,8 @@ class Ctors1Test extends Chare<number | readonly number[]> {
 charm.register(Ctors1Test);
 
 port('thread_entry_methods/threaded_ctors1.py', async () => {
-  const g = charm.createGroup(Ctors1Test, [33]);
-  const a = charm.createArray(Ctors1Test, charm.numPes() * 4, [50]);
+  const g = charm.createGroup(asGroup(Ctors1Test), [33]);
+  const a = charm.createArray(asArray(Ctors1Test), charm.numPes() * 4, [50]);
   await charm.awaitCreation(g, a);
 });
 

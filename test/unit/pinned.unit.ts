@@ -1,10 +1,10 @@
 // Load-balancing strategies as pure functions (in-process): every strategy
 // keeps pinned elements where they are and is told which elements can move;
 // greedy ones spread the movable load.
-//   node dist/test/strategies.test.js
+// (the in-process tier: test/unit/)
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { STRATEGIES, type ElementLoad } from '../lib/balancing/strategies';
+import { STRATEGIES, type ElementLoad } from '../../lib/balancing/strategies';
 
 /** `count` elements on PE 0, loads 10, 20, ...; the ones in `pinned` may not move. */
 function elements(count: number, pinned: number[]): ElementLoad[] {

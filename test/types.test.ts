@@ -1,0 +1,80 @@
+// Type tests of the public API: test/types/*.ts hold valid spellings (which
+// must compile) and invalid ones under `// @ts-expect-error` (which must
+// not: tsc reports an unused directive otherwise). This job type-checks
+// them with the TypeScript compiler API, as `tsc -p test/types` would,
+// and fails on any diagnostic, naming the file and line.
+//   node dist/test/types.test.js
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as ts from 'typescript';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const DIR = path.join(ROOT, 'test', 'types');
+
+function fail(message: string): never {
+  throw new Error(`test/types/tsconfig.json: ${message}`);
+}
+
+const config = ts.getParsedCommandLineOfConfigFile(path.join(DIR, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => fail(ts.flattenDiagnosticMessageText(d.messageText, '\n')) });
+if (!config) fail('cannot be read');
+const program = ts.createProgram(config.fileNames, config.options);
+const files = config.fileNames.filter((f) => path.dirname(f) === DIR).sort();
+
+function describe(d: ts.Diagnostic): string {
+  const text = ts.flattenDiagnosticMessageText(d.messageText, '\n    ');
+  if (!d.file || d.start === undefined) return `TS${d.code}: ${text}`;
+  const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+  return `${path.relative(ROOT, d.file.fileName)}:${line + 1}:${character + 1} TS${d.code}: ${text}`;
+}
+
+/** Calls and `new` expressions of a file: under a `@ts-expect-error` line (invalid) or not (valid). */
+/** Calls and `new` expressions of a file not under a `@ts-expect-error` line (valid), and the directives (invalid spellings). */
+function countSpellings(source: ts.SourceFile): { valid: number; invalid: number } {
+  const lines = source.text.split('\n');
+  const directiveLines = new Set(lines.flatMap((l, i) => (/^\s*\/\/ @ts-expect-error\b/.test(l) ? [i] : [])));
+  let valid = 0;
+  const visit = (node: ts.Node): void => {
+    if ((ts.isCallExpression(node) || ts.isNewExpression(node)) && !directiveLines.has(source.getLineAndCharacterOfPosition(node.getStart(source)).line - 1)) valid++;
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return { valid, invalid: directiveLines.size };
+}
+
+const global = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()];
+test('the type tests compile as a program (options, globals)', () => {
+  assert.equal(global.map(describe), []);
+});
+
+test('every file of test/types is in the program', () => {
+  const onDisk = fs.readdirSync(DIR).filter((f) => f.endsWith('.ts')).map((f) => path.join(DIR, f)).sort();
+  assert.equal(files, onDisk);
+  assert.ok(files.length > 0, 'no type tests found');
+});
+
+const totals = { valid: 0, invalid: 0 };
+for (const file of files) {
+  const source = program.getSourceFile(file)!;
+  const counts = countSpellings(source);
+  totals.valid += counts.valid;
+  totals.invalid += counts.invalid;
+  const name = path.relative(ROOT, file);
+  test(`${name}: ${counts.valid} valid calls compile, ${counts.invalid} invalid spellings are errors`, () => {
+    const diagnostics = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)];
+    assert.equal(diagnostics.map(describe), [], `${name} has type errors (TS2578: an invalid spelling that compiles)`);
+  });
+}
+
+test('type errors in the library itself (as the type tests see it)', () => {
+  const libFiles = program.getSourceFiles().filter((s) => s.fileName.startsWith(path.join(ROOT, 'lib') + path.sep));
+  assert.ok(libFiles.length > 10, 'the type tests import the library');
+  assert.equal(libFiles.flatMap((s) => program.getSemanticDiagnostics(s)).map(describe), []);
+});
+
+test.after(() => {
+  process.stdout.write(`type tests: ${totals.valid} valid calls, ${totals.invalid} invalid spellings, ${files.length} files\n`);
+});
+
+test.run();

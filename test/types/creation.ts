@@ -1,0 +1,100 @@
+// Type tests: starting the runtime and creating chares, groups and arrays
+// (constructor arguments, shapes matching index types, options).
+import { charm, Chare, Future, type ArrayProxy, type CollectionProxy, type ElementProxy } from '../../lib';
+
+class Plain extends Chare {
+  hello(): string {
+    return 'hi';
+  }
+}
+class WithArgs extends Chare {
+  constructor(readonly name: string, readonly count: number) {
+    super();
+  }
+  show(): string {
+    return `${this.name} ${this.count}`;
+  }
+}
+class OptionalArgs extends Chare {
+  constructor(readonly label = 'x') {
+    super();
+  }
+}
+class Grid extends Chare<[number, number]> {
+  constructor(readonly size: number) {
+    super();
+  }
+}
+class Line extends Chare<[number]> {}
+class AnyDims extends Chare<readonly number[]> {}
+class Keyed extends Chare<string> {
+  constructor(readonly owner: string) {
+    super();
+  }
+}
+charm.register(Plain, WithArgs, OptionalArgs, Grid, Line, AnyDims, Keyed);
+
+charm.start(async (args: string[]) => {
+  void args;
+  // single chares
+  const p: ElementProxy<Plain> = charm.createChare(Plain);
+  charm.createChare(Plain, []);
+  charm.createChare(Plain, [], { onPE: 1 });
+  const w = charm.createChare(WithArgs, ['a', 1], { onPE: 0 });
+  const shown: string = await w.ret.show();
+  charm.createChare(OptionalArgs);
+  charm.createChare(OptionalArgs, ['y']);
+  // groups
+  const g: CollectionProxy<WithArgs> = charm.createGroup(WithArgs, ['b', 2]);
+  const all: string[] = await g.ret.show();
+  const first: string = await g[0].ret.show();
+  charm.createGroup(Plain);
+  // arrays: dense with extents, sparse with ndims or keys
+  const grid = charm.createArray(Grid, [4, 4], [1]);
+  const asDeclared: ArrayProxy<Grid> = grid;
+  charm.createArray(Grid, [4, 4], [1], { loadBalancing: true });
+  const dims: number[] = [4, 4];
+  charm.createArray(Grid, dims, [1]);
+  charm.createArray(Grid, { ndims: 2 });
+  charm.createArray(Grid, { ndims: 2 }, undefined, { loadBalancing: 'GreedyLB' });
+  charm.createArray(Line, 10);
+  charm.createArray(Line, [10]);
+  charm.createArray(AnyDims, [2, 3, 4]);
+  charm.createArray(AnyDims, 5);
+  const keyed = charm.createArray(Keyed, { keys: true });
+  keyed.ckInsert('carol', ['owner']);
+  grid.ckInsert([9, 9], [3]);
+  const runtimeProxy: number[] = await charm.thisProxy.ret.myPe();
+  void p, shown, all, first, runtimeProxy, asDeclared;
+
+  // @ts-expect-error main receives strings
+  charm.start((args: number[]) => args);
+  // @ts-expect-error WithArgs needs its arguments
+  charm.createChare(WithArgs);
+  // @ts-expect-error of the right types
+  charm.createChare(WithArgs, ['a', 'b']);
+  // @ts-expect-error and no more of them
+  charm.createGroup(WithArgs, ['a', 1, 2]);
+  // @ts-expect-error options are checked
+  charm.createChare(Plain, [], { onPe: 1 });
+  // @ts-expect-error an array class is not a group
+  charm.createGroup(Grid, [1]);
+  // @ts-expect-error a group class (indexed by PE) is not an array: declare Chare<[number]>
+  charm.createArray(Plain, 4);
+  // @ts-expect-error a 2D class needs 2D extents, not one number
+  charm.createArray(Grid, 4, [1]);
+  // @ts-expect-error or { ndims: 2 }
+  charm.createArray(Grid, { ndims: 3 });
+  // @ts-expect-error tuple indices are not keys
+  charm.createArray(Grid, { keys: true });
+  // @ts-expect-error keys are not tuples
+  charm.createArray(Keyed, [4], ['x']);
+  // @ts-expect-error a dense array of Grid needs its constructor arguments
+  charm.createArray(Grid, [2, 2]);
+  // @ts-expect-error ckInsert takes the constructor's arguments
+  grid.ckInsert([1, 1], ['one']);
+  // @ts-expect-error a class that does not extend Chare
+  charm.createChare(Future);
+  // @ts-expect-error the runtime's group has no such method
+  charm.thisProxy.nope();
+});

@@ -1,0 +1,254 @@
+// The value codec (lib/codec/values.ts) in-process: every value kind
+// round-trips through a Writer and a Reader exactly as the message path
+// uses them, typed arrays on each of their three paths (element by element,
+// inline bytes, out-of-line segment), and refused values name their path.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Writer } from '../../lib/codec/writer';
+import { Reader } from '../../lib/codec/reader';
+import { beginMessage, Kind } from '../../lib/codec/wire';
+import { decodeArgs, decodeValue, encodeArgs, encodeValue, registerExtension, SerializationError } from '../../lib/codec/values';
+
+/** Encodes `values` as one message, with `change` run between the encoding and the send. */
+function encoded(write: (w: Writer) => void, change?: () => void): Uint8Array {
+  const w = new Writer();
+  beginMessage(w, Kind.Call, 0, 0, 0); // a header, as every message has
+  write(w);
+  change?.();
+  return w.detach();
+}
+
+function reader(message: Uint8Array, owned: boolean): Reader {
+  const r = new Reader();
+  const buf = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+  r.reset(buf, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), 0, message.byteLength, owned, 0);
+  return r;
+}
+
+/** Encodes and decodes `value`, read both from a buffer the message owns and from a shared one. */
+function roundTrip(value: unknown): unknown {
+  const message = encoded((w) => encodeValue(w, value, 'value'));
+  const fromShared = decodeValue(reader(message.slice(), false));
+  const fromOwned = decodeValue(reader(message, true));
+  const bytes = (v: unknown): Uint8Array => encoded((w) => encodeValue(w, v, 'value'));
+  assert.ok(Buffer.from(bytes(fromShared)).equals(bytes(fromOwned)), 'the same value from an owned and a shared buffer');
+  return fromOwned;
+}
+
+function same(value: unknown): void {
+  assert.equal(roundTrip(value), value);
+}
+
+test('primitives: undefined, null, booleans, integers at the int32 edges, doubles, -0, NaN, infinities', () => {
+  for (const v of [undefined, null, true, false, 0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, -(2 ** 31) - 1, 2 ** 53, 1.5, -2.25, Number.MIN_VALUE, Number.MAX_VALUE, Infinity, -Infinity]) {
+    assert.is(roundTrip(v), v, String(v));
+  }
+  assert.ok(Object.is(roundTrip(-0), -0), '-0 stays -0');
+  assert.ok(Number.isNaN(roundTrip(NaN)), 'NaN');
+});
+
+test('strings: empty, ASCII, non-ASCII, astral, long, with NUL', () => {
+  for (const s of ['', 'a', 'hello world', 'é', 'naïve café', '日本語', '😀 emoji 𝄞', 'x'.repeat(100_000), 'ü'.repeat(70), 'a\u0000b']) {
+    assert.is(roundTrip(s), s);
+  }
+});
+
+test('bigints: zero, signs, beyond 64 bits', () => {
+  for (const b of [0n, 1n, -1n, 2n ** 63n, -(2n ** 64n), 10n ** 40n]) assert.is(roundTrip(b), b);
+});
+
+test('arrays and plain objects, nested; holes become undefined; null-prototype objects come back as plain objects', () => {
+  same([]);
+  same([1, 'two', [3, [4, [5]]], { six: 6 }]);
+  same({});
+  same({ a: 1, b: { c: [true, null, undefined], 'd e': 'f' }, '': 0 });
+  const holes = [1, , 3]; // eslint-disable-line no-sparse-arrays
+  assert.equal(roundTrip(holes), [1, undefined, 3]);
+  const bare = Object.assign(Object.create(null) as Record<string, number>, { x: 1 });
+  const back = roundTrip(bare) as Record<string, number>;
+  assert.equal({ ...back }, { x: 1 });
+  assert.is(Object.getPrototypeOf(back), Object.prototype);
+});
+
+test('Map, Set, Date, Error', () => {
+  const m = new Map<unknown, unknown>([
+    ['k', 1],
+    [2, { deep: [new Map([[1, 2]])] }],
+    [null, new Set([1, 'a'])],
+  ]);
+  const mb = roundTrip(m) as Map<unknown, unknown>;
+  assert.instance(mb, Map);
+  assert.equal([...mb.keys()], ['k', 2, null]);
+  assert.equal(mb.get(2), { deep: [new Map([[1, 2]])] });
+  assert.equal(mb.get(null), new Set([1, 'a']));
+  const s = roundTrip(new Set([1, 'x', [2]])) as Set<unknown>;
+  assert.instance(s, Set);
+  assert.equal([...s], [1, 'x', [2]]);
+  const d = new Date(1_700_000_000_123);
+  assert.is((roundTrip(d) as Date).getTime(), d.getTime());
+  assert.ok(Number.isNaN((roundTrip(new Date(NaN)) as Date).getTime()), 'an invalid date stays invalid');
+  const e = new RangeError('out of range');
+  const eb = roundTrip(e) as Error;
+  assert.instance(eb, Error);
+  assert.is(eb.name, 'RangeError');
+  assert.is(eb.message, 'out of range');
+  assert.is(eb.stack, e.stack);
+});
+
+const TYPED = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array] as const;
+
+/** A typed array of `ctor` with `n` elements of distinct, kind-specific values (negative where signed). */
+function filled(ctor: (typeof TYPED)[number], n: number): ArrayLike<number | bigint> {
+  const a = new ctor(n) as unknown as { [i: number]: number | bigint; length: number };
+  const big = ctor === BigInt64Array || ctor === BigUint64Array;
+  const signed = ctor === Int8Array || ctor === Int16Array || ctor === Int32Array || ctor === BigInt64Array || ctor === Float32Array || ctor === Float64Array;
+  for (let i = 0; i < n; i++) {
+    const v = (i * 37 + 11) % 120;
+    const x = signed && i % 3 === 0 ? -v : v;
+    a[i] = big ? BigInt(x) * (ctor === BigInt64Array ? 1_000_000_007n : 1n) : ctor === Float32Array || ctor === Float64Array ? x + 0.5 : x;
+  }
+  return a as ArrayLike<number | bigint>;
+}
+
+test('every typed array kind and Buffer, on each path: elements (<= 256 bytes), inline bytes, segment (>= 4096 bytes), and at an offset', () => {
+  for (const ctor of TYPED) {
+    for (const bytes of [0, 8, 256, 264, 4088, 4096, 65536]) {
+      const n = bytes / ctor.BYTES_PER_ELEMENT;
+      const a = filled(ctor, n);
+      const back = roundTrip(a) as ArrayBufferView;
+      assert.is(back.constructor, ctor, `${ctor.name} x ${n}`);
+      assert.equal(Array.from(back as unknown as ArrayLike<unknown>), Array.from(a), `${ctor.name} x ${n}`);
+      // A view into a larger buffer, at a non-zero (and for bytes, unaligned) offset.
+      const offset = ctor.BYTES_PER_ELEMENT * 3;
+      const wide = filled(ctor, n + 6) as unknown as { buffer: ArrayBuffer };
+      const view = new ctor(wide.buffer, offset, n);
+      assert.equal(Array.from(roundTrip(view) as unknown as ArrayLike<unknown>), Array.from(view as unknown as ArrayLike<unknown>), `${ctor.name} x ${n} at offset ${offset}`);
+    }
+  }
+  for (const bytes of [0, 5, 300, 5000]) {
+    const b = Buffer.from(Array.from({ length: bytes }, (_, i) => i & 0xff));
+    const back = roundTrip(b);
+    assert.ok(Buffer.isBuffer(back), `Buffer of ${bytes}`);
+    assert.ok(b.equals(back as Buffer));
+  }
+  const odd = new Uint8Array(new ArrayBuffer(10_001), 1, 10_000).fill(7);
+  assert.equal(Array.from(roundTrip(odd) as Uint8Array), Array.from(odd), 'a segment at an odd offset');
+});
+
+test('typed arrays inside structures, several segments in one message (each aligned for its kind)', () => {
+  const value = { a: new Float64Array(1000).fill(1.5), b: [new Uint8Array(4097).fill(2), new Int32Array(3)], c: new BigInt64Array(600).fill(-3n) };
+  const back = roundTrip(value) as typeof value;
+  assert.equal(back, value);
+  assert.is((back.a as Float64Array).byteOffset % 8, 0, 'Float64Array aligned');
+  assert.is((back.c as BigInt64Array).byteOffset % 8, 0, 'BigInt64Array aligned');
+});
+
+test('decoded values do not share memory with the message read from a shared buffer (it is reused)', () => {
+  const message = encoded((w) => encodeValue(w, [new Float64Array(10).fill(1), new Float64Array(1000).fill(2), 'tail'], 'value'));
+  const shared = message.slice();
+  const [small, large] = decodeValue(reader(shared, false)) as Float64Array[];
+  shared.fill(0xff);
+  assert.is(small[0], 1);
+  assert.is(large[999], 2);
+});
+
+test('inline values are copied at the call: changing them after encoding changes nothing', () => {
+  const small = new Float64Array(16).fill(1);
+  const medium = new Uint8Array(1000).fill(1);
+  const object = { n: 1, list: [1, 2] };
+  const message = encoded(
+    (w) => encodeValue(w, [small, medium, object], 'value'),
+    () => {
+      small.fill(9);
+      medium.fill(9);
+      object.n = 9;
+      object.list.push(3);
+    },
+  );
+  assert.equal(decodeValue(reader(message, true)), [new Float64Array(16).fill(1), new Uint8Array(1000).fill(1), { n: 1, list: [1, 2] }]);
+});
+
+test('argument lists: up to 255, encoded in order', () => {
+  const args = Array.from({ length: 255 }, (_, i) => (i % 2 ? `s${i}` : i));
+  const message = encoded((w) => encodeArgs(w, args));
+  assert.equal(decodeArgs(reader(message, true)), args);
+  assert.equal(decodeArgs(reader(encoded((w) => encodeArgs(w, [])), true)), []);
+  assert.throws(() => encoded((w) => encodeArgs(w, new Array(256).fill(0))), (e: unknown) => e instanceof SerializationError && /more than 255 arguments/.test((e as Error).message));
+});
+
+test('refused values: SerializationError naming the path inside the value and the reason', () => {
+  const refused = (value: unknown, path: RegExp, reason: RegExp): void => {
+    try {
+      encoded((w) => encodeArgs(w, [1, value]));
+      assert.unreachable(`${String(value)} was encoded`);
+    } catch (error) {
+      assert.instance(error, SerializationError);
+      const e = error as SerializationError;
+      assert.match(e.path, path);
+      assert.match(e.reason, reason);
+      assert.is(e.message, `${e.path}: ${e.reason}`);
+    }
+  };
+  refused(function named() {}, /^argument 1$/, /a function \(named\) cannot be sent/);
+  refused({ deep: [0, { f: () => 1 }] }, /^argument 1\.deep\[1\]\.f$/, /a function \(f\) cannot be sent/);
+  refused([Symbol('s')], /^argument 1\[0\]$/, /a symbol \(Symbol\(s\)\) cannot be sent/);
+  refused(new Map([['k', Symbol('v')]]), /^argument 1<value 0>$/, /a symbol/);
+  refused(new Map([[Symbol('k'), 1]]), /^argument 1<key 0>$/, /a symbol/);
+  refused(new Set([1, () => 0]), /^argument 1<item 1>$/, /a function/);
+  class Particle {
+    x = 1;
+  }
+  refused({ p: new Particle() }, /^argument 1\.p$/, /an instance of class Particle cannot be sent/);
+  refused(new DataView(new ArrayBuffer(4)), /^argument 1$/, /DataView cannot be sent; send a typed array/);
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  refused(cyclic, /^argument 1(\.self)+$/, /nested too deeply \(is it cyclic\?\)/);
+});
+
+test('nesting up to the depth limit is fine', () => {
+  let deep: unknown = 0;
+  for (let i = 0; i < 200; i++) deep = [deep];
+  same(deep);
+});
+
+test('extensions: a registered class travels through its encode and decode, inside structures', () => {
+  class Point {
+    constructor(
+      readonly x: number,
+      readonly y: number,
+    ) {}
+  }
+  registerExtension<Point>(
+    {
+      id: 0xfff0,
+      matches: (v): v is Point => v instanceof Point,
+      encode(w, p) {
+        w.f64(p.x);
+        w.f64(p.y);
+      },
+      decode(r) {
+        return new Point(r.f64(), r.f64());
+      },
+    },
+    [Point],
+  );
+  const back = roundTrip({ at: [new Point(1.5, -2)] }) as { at: Point[] };
+  assert.instance(back.at[0], Point);
+  assert.equal({ ...back.at[0] }, { x: 1.5, y: -2 });
+  assert.throws(() => registerExtension({ id: 0xfff0, matches: (_v: object): _v is never => false, encode() {}, decode: () => 0 }), /registered twice/);
+});
+
+test('corrupt input: an unknown tag or extension is an error naming it', () => {
+  const w = (tag: number, extra?: (w: Writer) => void): Uint8Array =>
+    encoded((x) => {
+      x.u8(tag);
+      extra?.(x);
+    });
+  assert.throws(() => decodeValue(reader(w(250), true)), /corrupt message \(value tag 250\)/);
+  assert.throws(
+    () => decodeValue(reader(w(16, (x) => x.u16(0xfffe)), true)),
+    /codec extension 65534, unknown on this PE/,
+  );
+});
+
+test.run();

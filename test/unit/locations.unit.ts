@@ -1,0 +1,137 @@
+// Location records (lib/location/locations.ts) in-process: epochs order
+// updates, the home's record is authoritative, routing decisions for each
+// case, held messages; and, over random migrations with location updates
+// delivered late and out of order, a message sent from any PE reaches the
+// element by following route() without a loop.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Locations, Route, type Location } from '../../lib/location/locations';
+import { keyOf, roundRobinMap, type ArrayIndex } from '../../lib/collections/arrayIndex';
+import { random } from './random';
+
+const at = (pe: number, epoch: number): Location => ({ pe, epoch, deleted: false });
+const gone = (epoch: number): Location => ({ pe: -1, epoch, deleted: true });
+
+/** Locations of PE `myPe` of `numPes`, for a 1D array homed round-robin; `dense` indices exist from the start. */
+function pe(myPe: number, numPes: number, dense = false): Locations {
+  return new Locations(myPe, (i) => roundRobinMap(i, numPes, undefined), () => dense);
+}
+
+const I = [5] as ArrayIndex; // home: PE 5 % 4 = 1
+const K = keyOf(I);
+
+test('a dense element starts at its home: the home record says so without being told', () => {
+  const home = pe(1, 4, true);
+  assert.equal(home.record(K, I), at(1, 0));
+  assert.is(pe(1, 4, false).record(K, I), undefined, 'a sparse index has no record until created');
+  // The home does not hold the element: it is being created here, so calls wait.
+  assert.is(home.route(K, I), Route.Hold);
+});
+
+test('epochs: a record or a cache entry is replaced by a newer or equal epoch, never by an older one', () => {
+  const home = pe(1, 4);
+  home.setRecord(K, at(2, 3));
+  home.setRecord(K, at(3, 2)); // an older update arriving late
+  assert.equal(home.record(K, I), at(2, 3));
+  home.setRecord(K, at(0, 4));
+  assert.equal(home.record(K, I), at(0, 4));
+  home.setRecord(K, gone(5));
+  assert.equal(home.record(K, I), gone(5));
+  home.setRecord(K, at(2, 4));
+  assert.equal(home.record(K, I), gone(5), 'a deletion is not undone by an older move');
+  const other = pe(3, 4);
+  other.learn(K, at(2, 7));
+  other.learn(K, at(0, 6));
+  assert.is(other.firstHop(K, I), 2);
+  other.learn(K, at(0, 8));
+  assert.is(other.firstHop(K, I), 0);
+});
+
+test('routing at a PE that is not the home: the cache if it names another PE, the home otherwise', () => {
+  const p3 = pe(3, 4);
+  assert.is(p3.route(K, I), 1, 'nothing known: the home');
+  assert.is(p3.firstHop(K, I), 1);
+  p3.learn(K, at(2, 1));
+  assert.is(p3.route(K, I), 2, 'a forward pointer (the element went there)');
+  assert.is(p3.firstHop(K, I), 2);
+  p3.learn(K, at(3, 2));
+  assert.is(p3.route(K, I), 1, 'a cache naming this PE, where the element is not: ask the home');
+  assert.is(p3.firstHop(K, I), 1);
+  p3.learn(K, gone(3));
+  assert.is(p3.route(K, I), 1, 'deleted, as far as this PE knows: the home decides');
+  assert.is(p3.firstHop(K, I), 1);
+});
+
+test('routing at the home: the newer of record and cache; Hold while the element does not exist or is arriving here; Deleted after deletion', () => {
+  const home = pe(1, 4);
+  assert.is(home.route(K, I), Route.Hold, 'sparse, not inserted yet');
+  home.setRecord(K, at(1, 0));
+  assert.is(home.route(K, I), Route.Hold, 'the record names the home but the element is not here yet');
+  home.setRecord(K, at(2, 1));
+  assert.is(home.route(K, I), 2);
+  home.learn(K, at(3, 2)); // a newer location than the record (heard from PE 2's forward)
+  assert.is(home.route(K, I), 3, 'the cache is newer than the record');
+  home.setRecord(K, at(0, 3));
+  assert.is(home.route(K, I), 0, 'the record is newer than the cache');
+  home.setRecord(K, gone(4));
+  assert.is(home.route(K, I), Route.Deleted);
+  assert.is(home.firstHop(K, I), 3, 'firstHop trusts the cache (the element may have moved on)');
+});
+
+test('held messages are released in arrival order, once', () => {
+  const home = pe(1, 4);
+  const messages = [1, 2, 3].map((n) => new Uint8Array([n]));
+  for (const m of messages) home.hold(K, m);
+  home.hold(keyOf([9]), new Uint8Array([9]));
+  assert.equal(home.release(K), messages);
+  assert.equal(home.release(K), []);
+  assert.equal(home.release(keyOf([9])), [new Uint8Array([9])]);
+});
+
+test('random migrations, location updates late and out of order: from every PE, route() reaches the element without a loop', () => {
+  for (let seed = 1; seed <= 40; seed++) {
+    const rand = random(seed);
+    const numPes = 2 + Math.floor(rand() * 7);
+    const index = [Math.floor(rand() * 100)] as ArrayIndex;
+    const key = keyOf(index);
+    const home = roundRobinMap(index, numPes, undefined);
+    const pes = Array.from({ length: numPes }, (_, p) => pe(p, numPes, true));
+    let where = home;
+    let epoch = 0;
+    /** Location updates in flight to the home: [epoch, pe]. */
+    const inFlight: Location[] = [];
+    for (let move = 0; move < 30; move++) {
+      // Move (as the array does: the PE left remembers where it went; the
+      // new PE knows it is there; the home is told by a message).
+      const to = Math.floor(rand() * numPes);
+      if (to !== where) {
+        epoch++;
+        pes[where].learn(key, at(to, epoch));
+        if (where === home) pes[home].setRecord(key, at(to, epoch));
+        pes[to].learn(key, at(to, epoch));
+        if (to === home) pes[home].setRecord(key, at(to, epoch));
+        else inFlight.push(at(to, epoch));
+        where = to;
+      }
+      // Some updates reach the home, in any order.
+      while (inFlight.length && rand() < 0.5) pes[home].setRecord(key, inFlight.splice(Math.floor(rand() * inFlight.length), 1)[0]);
+      // Some PEs learn something stale or fresh from a forwarded delivery.
+      if (rand() < 0.3) pes[Math.floor(rand() * numPes)].learn(key, at(where, epoch));
+      // A message from every PE finds the element.
+      for (let from = 0; from < numPes; from++) {
+        const path = [from];
+        let atPe = pes[from].firstHop(key, index);
+        if (from === where) continue;
+        while (atPe !== where) {
+          path.push(atPe);
+          assert.ok(path.length <= numPes + 2, `seed ${seed}: no way to the element on PE ${where} (epoch ${epoch}): ${path.join(' -> ')}`);
+          const next = pes[atPe].route(key, index);
+          assert.ok(next >= 0, `seed ${seed}: PE ${atPe} would ${next === Route.Hold ? 'hold' : 'drop'} a message for an element on PE ${where}: ${path.join(' -> ')}`);
+          atPe = next;
+        }
+      }
+    }
+  }
+});
+
+test.run();
