@@ -43,8 +43,12 @@ export type Section<T, I = IndexOf<T>> = SendCalls<T> & {
   readonly awaitable: CompletionCalls<T>;
   /** The members' indices, in member order (for a combined section, each collection's in turn). */
   readonly members: readonly I[];
-  /** Splits into `parts` sections of consecutive members, or into [members matching, the rest]. */
-  split(parts: number | ((index: I, collection: Collection<T>) => boolean)): Section<T, I>[];
+  /**
+   * Splits into `parts` sections of consecutive members, or into [members
+   * matching, the rest]; the predicate also sees the member's collection
+   * proxy (members of a combined section belong to several).
+   */
+  split(parts: number | ((index: I, collection: unknown) => boolean)): Section<T, I>[];
   /** The members of this section and of `other` (of any collection), each once. */
   union(other: Section<T, I>): Section<T, I>;
 };

@@ -39,12 +39,13 @@ test('GreedyLB: pinned load counts on its PE; movable elements fill the other PE
 });
 
 test('GreedyRefineLB keeps an element in place when its PE is within 5% of the best choice', () => {
+  // PE 0 carries 0.4 ms of background load: greedy swaps the two elements to save it, refine keeps them
   const input: ElementLoad[] = [
-    { id: 0, pe: 1, load: 10, movable: true },
-    { id: 1, pe: 0, load: 10, movable: true },
+    { id: 0, pe: 0, load: 10, movable: true },
+    { id: 1, pe: 1, load: 10, movable: true },
   ];
-  assert.equal(STRATEGIES.GreedyRefineLB(input, [0, 0]), [1, 0]); // already balanced: nothing moves
-  assert.equal(STRATEGIES.GreedyLB(input, [0, 0]), [0, 1]); // greedy would swap them
+  assert.equal(STRATEGIES.GreedyRefineLB(input, [0.4, 0]), [0, 1]);
+  assert.equal(STRATEGIES.GreedyLB(input, [0.4, 0]), [1, 0]);
 });
 
 test('RandCentLB places movable elements on random PEs only', () => {

@@ -97,7 +97,7 @@ test('RefineLB: moves only off PEs above the average (by more than 5%), never ra
 
 test('strategies by name, and +balancer NAME from the command line', () => {
   assert.is(strategyNamed('GreedyLB', 'here'), STRATEGIES.GreedyLB);
-  assert.throws(() => strategyNamed('FancyLB', 'charm.createArray(X)'), /charm\.createArray\(X\): unknown load balancer "FancyLB" \(known: GreedyLB, RefineLB, RotateLB, none\)/);
+  assert.throws(() => strategyNamed('FancyLB', 'charm.createArray(X)'), /charm\.createArray\(X\): unknown load balancer "FancyLB" \(known: GreedyLB, GreedyRefineLB, RefineLB, RotateLB, RandCentLB, none\)/);
   assert.is(balancerFromArgs(['8', '+balancer', 'RefineLB']), 'RefineLB');
   assert.is(balancerFromArgs(['8']), undefined);
 });
