@@ -79,8 +79,8 @@ class FutureUser extends Chare {
   passBack(f: Future<number>): Future<number> {
     return f;
   }
-  /** A future of this PE that fails. TYPES: `this:` annotation, for this.thisProxy[i]'s calls */
-  failing(this: FutureUser): Future<number> {
+  /** A future of this PE that fails. */
+  failing(): Future<number> {
     return this.thisProxy[this.thisIndex].ret.boom();
   }
   boom(): number {

@@ -44,8 +44,7 @@ charm.register(CbReceiver);
 
 class CbMain extends Chare {
   done = -1;
-  // TYPES: `this:` annotation, for passing this.thisProxy
-  async run(this: CbMain): Promise<void> {
+  async run(): Promise<void> {
     assert.ok(charm.numPes() >= 4);
     const workers = charm.createGroup(CbWorker);
     const controllers = charm.createArray(CbController, charm.numPes());
@@ -92,11 +91,10 @@ class ScheduleTest extends Chare<readonly number[]> {
   constructor(private readonly finished: Future<void>) {
     super();
   }
-  // TYPES: `this:` annotations, for charm.callback(this.thisElement, ...)
-  start(this: ScheduleTest): void {
+  start(): void {
     charm.scheduleAfter(charm.callback(this.thisElement, 'next'), STEP, [-1]);
   }
-  next(this: ScheduleTest, fromElem: number): void {
+  next(fromElem: number): void {
     const elapsed = charm.wallTime() - this.t0;
     console.log(JSON.stringify(this.thisIndex), 'time=', elapsed, 'from=', fromElem);
     assert.is(fromElem, this.thisIndex[0] - 1);

@@ -5,7 +5,7 @@
 // collections, typed arrays through channels.
 import * as assert from 'uvu/assert';
 import { port, runPorts, randint, range, sample, asGroup, asArray } from './port';
-import { charm, Chare, Channel, Reducer, type ArrayProxy, type CollectionProxy, type ElementProxy, type Future } from '../../lib';
+import { charm, Chare, Channel, Reducer, type ArrayProxy, type ElementProxy, type Future } from '../../lib';
 
 /** Charm4py's `charm.iwait(channels)` then `ch.recv()`: each channel's value as it becomes ready, with its channel. */
 async function* iwaitChannels(channels: readonly Channel[]): AsyncGenerator<[Channel, unknown]> {
@@ -31,8 +31,7 @@ class InorderTest extends Chare {
 charm.register(InorderTest);
 
 class InorderMain extends Chare {
-  // TYPES: `this:` annotation, for passing this.thisElement
-  async run(this: InorderMain): Promise<void> {
+  async run(): Promise<void> {
     assert.ok(charm.numPes() >= 2);
     const g = charm.createGroup(InorderTest);
     const doneFut = charm.createFuture();
@@ -69,8 +68,7 @@ class IwaitTest extends Chare {
 charm.register(IwaitTest);
 
 class IwaitMain extends Chare {
-  // TYPES: `this:` annotation, for passing this.thisElement
-  async run(this: IwaitMain): Promise<void> {
+  async run(): Promise<void> {
     const N = Math.min(4, charm.numPes());
     const g = charm.createGroup(IwaitTest);
     const channels = range(N).map((i) => new Channel(this, g[i]));
@@ -98,8 +96,7 @@ class Test1 extends Chare {
   constructor(private readonly id: number) {
     super();
   }
-  // TYPES: `this:` annotation, for this.thisElement as a channel's end
-  async work(this: Test1, mainProxy: ElementProxy<Test1Main>, other: ElementProxy<Test1>, doneFut: Future<void[], void>): Promise<void> {
+  async work(mainProxy: ElementProxy<Test1Main>, other: ElementProxy<Test1>, doneFut: Future<void[], void>): Promise<void> {
     const me = this.thisElement; // thisProxy[thisIndex]
     let ch = new Channel(this, mainProxy);
     ch.send('hello from ' + this.id);
@@ -120,8 +117,7 @@ class Test1 extends Chare {
 charm.register(Test1);
 
 class Test1Main extends Chare {
-  // TYPES: `this:` annotation, for passing this.thisElement
-  async run(this: Test1Main): Promise<void> {
+  async run(): Promise<void> {
     assert.ok(charm.numPes() >= 3);
     const doneFut = charm.createFuture<void>(2);
     const chare0 = charm.createChare(Test1, [0], { onPE: 1 });
@@ -232,7 +228,7 @@ port('channels/test2.py', async () => {
   await charm.thisProxy.awaitable.updateGlobals({ gchannels });
 
   const doneFut = charm.createFuture<number>(8 * NUM_LEVELS); // wait for 8 collections to finish 3 levels
-  const collections = [g1, g2, g3, g4, ...arrays.map(([a]) => a)] as CollectionProxy<Test2>[]; // TYPES: arrays and groups in one list
+  const collections = [g1, g2, g3, g4, ...arrays.map(([a]) => a)];
   for (const collection of collections) await collection.awaitable.setup();
   console.log(NUM_CHANNELS * NUM_LEVELS, 'channels set up,', numSelfChannels, 'self channels');
   for (const collection of collections) for (let lvl = 0; lvl < NUM_LEVELS; lvl++) collection.work(lvl, doneFut);
@@ -261,8 +257,7 @@ class NumpyTest extends Chare {
 charm.register(NumpyTest);
 
 class NumpyMain extends Chare {
-  // TYPES: `this:` annotation, for passing this.thisElement
-  async run(this: NumpyMain): Promise<void> {
+  async run(): Promise<void> {
     const chare = charm.createChare(NumpyTest, [], { onPE: 1 });
     const ch = new Channel(this, chare);
     const doneFut = charm.createFuture();

@@ -109,7 +109,7 @@ class EqMain extends Chare {
     const g1 = charm.createGroup(asGroup(EqTest));
     const g2 = charm.createGroup(asGroup(EqTest));
     const a = charm.createArray(asArray(EqTest), charm.numPes() * 8);
-    const self = this.thisProxy as unknown; // TYPES: comparing proxies of different classes
+    const self = this.thisProxy as unknown; // unknown: TypeScript refuses === between types with nothing in common
 
     assert.ok(self === this.thisProxy);
     assert.ok(self !== g1);
@@ -176,8 +176,7 @@ class SameClassMain extends Chare {
   constructor(private readonly finished: Future<void>) {
     super();
   }
-  // TYPES: `this:` annotation, for charm.callback(this.thisProxy, ...)
-  start(this: SameClassMain): void {
+  start(): void {
     charm.createGroup(asGroup(SameClassTest)).work(charm.callback(this.thisProxy, 'done'));
     charm.createArray(asArray(SameClassTest), charm.numPes() * COLLECTIONS_CHARES_PER_PE).work(charm.callback(this.thisProxy, 'done'));
   }

@@ -97,12 +97,12 @@ charm.register(ArgsTest);
 
 /** The original's main chare: its collections include its own proxy. */
 class ArgsMain extends ArgsTest {
-  async run(this: ArgsMain): Promise<void> { // TYPES: `this:` annotation, for this.thisProxy's calls
+  async run(): Promise<void> {
     assert.ok(charm.numPes() >= 2);
     const g = charm.createGroup(asGroup(ArgsTest));
     const a = charm.createArray(asArray(ArgsTest), charm.numPes() * 4);
     const self = this.thisProxy;
-    const collections = [g, a, self] as CollectionProxy<ArgsTest>[]; // TYPES: ArrayProxy is not a CollectionProxy yet
+    const collections = [g, a, self];
 
     await self.awaitable.startPhase(1, 2, 33, 44);
     await g.awaitable.startPhase(1, 2, 33, 44);

@@ -101,8 +101,7 @@ port(
 
 class StatsTest extends Chare<readonly number[]> {
   private futures: [Future<number>, Future<number>, Future<number>] | undefined;
-  // TYPES: `this:` annotation, for charm.callback(this.thisProxy[0], ...)
-  getStats(this: StatsTest, futures: [Future<number>, Future<number>, Future<number>]): void {
+  getStats(futures: [Future<number>, Future<number>, Future<number>]): void {
     if (this.thisIndex[0] === 0) this.futures = futures;
     const target = charm.callback(this.thisProxy[0], 'collectStats');
     this.contribute(this.thisIndex[0], Reducer.sum, target);

@@ -33,11 +33,9 @@ class DcopyTest extends Chare<readonly number[]> {
     this.S1 = new Uint8Array(y.buffer.slice(0));
     this.S2 = Array.from(y);
     this.S3 = y;
-    const self = this.thisProxy as unknown as { at(i: number): ElementProxy<DcopyTest> }; // TYPES: charm.callback(this.thisProxy, ...) in a constructor
-    this.contribute(charm.myPe(), Reducer.gather, charm.callback(self as never, 'recvLocations'));
+    this.contribute(charm.myPe(), Reducer.gather, charm.callback(this.thisProxy, 'recvLocations'));
   }
-  // TYPES: `this:` annotation, for this.thisProxy[i] and this.thisElement in one list
-  recvLocations(this: DcopyTest, locations: number[]): void {
+  recvLocations(locations: number[]): void {
     const loc = new Map<number, number[]>();
     locations.forEach((pe, chareIdx) => (loc.get(pe) ?? loc.set(pe, []).get(pe)!).push(chareIdx));
     const myPe = charm.myPe();
@@ -73,8 +71,7 @@ class DcopyMain extends Chare {
   constructor(private readonly done: Future<void>) {
     super();
   }
-  // TYPES: `this:` annotation, for passing this.thisElement
-  create(this: DcopyMain): void {
+  create(): void {
     this.testProxy = charm.createArray(DcopyTest, charm.numPes() * CHARES_PER_PE, [this.thisElement]);
   }
   start(): void {
@@ -115,8 +112,7 @@ class Ping extends Chare<readonly number[]> {
   private doneFuture: Future<number> | undefined;
   constructor() {
     super();
-    const proxy = this.thisProxy as unknown as { [i: number]: ElementProxy<Ping> }; // TYPES: this.thisProxy[i] in a constructor
-    this.neighbor = proxy[this.myIndex === 0 ? 1 : 0];
+    this.neighbor = this.thisProxy[this.myIndex === 0 ? 1 : 0];
   }
   start(doneFuture: Future<number>, threaded = false): void {
     this.doneFuture = doneFuture;

@@ -4,7 +4,7 @@
 // elements that declare themselves not migratable under RandCentLB.
 import * as assert from 'uvu/assert';
 import { port, runPorts } from './port';
-import { charm, Chare, Reducer, type ArrayElementProxy, type Future } from '../../lib';
+import { charm, Chare, Reducer, type Future } from '../../lib';
 
 // ---------------------------------------------------------------- chare_migration.py
 
@@ -24,8 +24,7 @@ class Migrate extends Chare<readonly number[]> {
   start(): void {
     if (charm.myPe() === 0) console.log(JSON.stringify(this.thisIndex), 'on PE', charm.myPe(), 'before migration');
     this.toPe = (charm.myPe() + 1) % charm.numPes();
-    // thisProxy[thisIndex].migrate(toPe): the element proxy moves it. TYPES: thisElement is not typed as an array element's proxy yet
-    (this.thisElement as unknown as ArrayElementProxy<Migrate>).ckMigrate(this.toPe);
+    this.thisElement.ckMigrate(this.toPe); // thisProxy[thisIndex].migrate(toPe): the element proxy moves it
   }
 }
 charm.register(Migrate);

@@ -18,7 +18,7 @@ class QdWorker extends Chare<readonly number[]> {
   constructor(numChares: number) {
     super();
     const idx = this.thisIndex[0];
-    const proxy = this.thisProxy as unknown as CollectionProxy<QdWorker>; // TYPES: this.thisProxy[i] in a constructor
+    const proxy = this.thisProxy;
     this.nbs.push(proxy[(idx + 1) % numChares]);
     this.nbs.push(proxy[(idx + 2) % numChares]);
     this.nbs.push(proxy[mod(idx - 1, numChares)]);
@@ -62,8 +62,7 @@ class QdMain extends Chare {
   qdReached = false;
   private workers: ArrayProxy<QdWorker> | undefined;
 
-  // TYPES: `this:` annotation, for charm.callback(this.thisProxy, ...) and passing this.thisProxy
-  async run(this: QdMain): Promise<void> {
+  async run(): Promise<void> {
     assert.ok(charm.numPes() > 1);
     const numChares = charm.numPes() * CHARES_PER_PE;
     this.workers = charm.createArray(QdWorker, numChares, [numChares]);

@@ -98,8 +98,7 @@ class ArrayRedTest extends Chare<readonly number[]> {
     super();
     console.log('Test ' + JSON.stringify(this.thisIndex) + ' created on PE ' + charm.myPe());
   }
-  // TYPES: `this:` annotation, for charm.callback(this.thisProxy, ...)
-  doReduction(this: ArrayRedTest): void {
+  doReduction(): void {
     const main = red.mainProxy;
     // Python's mainProxy.done_int as a target: a callback; what it checks travels with it here.
     this.contribute(42, Reducer.sum, charm.callback(main, 'doneInt')); // test contributing single int back to Main
@@ -127,8 +126,8 @@ class GroupRedTest extends Chare {
     super();
     console.log('TestGroup ' + this.thisIndex + ' created on PE ' + charm.myPe());
   }
-  // group_reduction.py's contributions. TYPES: `this:` annotation, for charm.callback(this.thisProxy, ...)
-  doReduction(this: GroupRedTest): void {
+  // group_reduction.py's contributions
+  doReduction(): void {
     const main = red.mainProxy;
     this.contribute(42, Reducer.sum, charm.callback(main, 'doneInt'));
     this.contribute([10.1, 13.4, this.thisIndex], Reducer.sum, charm.callback(main, 'doneFloat'));
@@ -234,8 +233,7 @@ class BenchMain extends Chare {
   constructor(private readonly finished: Future<void>) {
     super();
   }
-  // TYPES: `this:` annotation, for passing this.thisElement
-  start(this: BenchMain): void {
+  start(): void {
     this.arrayProxy = charm.createArray(BenchTest, charm.numPes() * BENCH_CHARES_PER_PE, [this.thisElement]);
     this.arrayProxy.run();
     this.startTime = charm.wallTime();
@@ -512,8 +510,7 @@ class GatherMain extends Chare {
   constructor(private readonly finished: Future<void>) {
     super();
   }
-  // TYPES: `this:` annotation, for passing this.thisElement
-  async run(this: GatherMain): Promise<void> {
+  async run(): Promise<void> {
     console.log('Running gather example on', charm.numPes(), 'processors for', this.nElements, 'elements');
     const arrProxy = charm.createArray(GatherTest, [this.nElements]);
     const grpProxy = charm.createGroup(GatherGroup);

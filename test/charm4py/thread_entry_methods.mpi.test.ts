@@ -94,11 +94,9 @@ class Test1 extends Chare<readonly number[]> {
   constructor(private readonly done: Future<void>) {
     super();
     // gather the PEs of every element and broadcast the list to every member
-    const self = this.thisProxy as unknown as CollectionProxy<Test1>; // TYPES: charm.callback(this.thisProxy, ...) in a constructor
-    this.contribute(charm.myPe(), Reducer.gather, charm.callback(self, 'start'));
+    this.contribute(charm.myPe(), Reducer.gather, charm.callback(this.thisProxy, 'start'));
   }
-  // TYPES: `this:` annotation, for charm.callback(this.thisProxy, ...)
-  async start(this: Test1, pes: number[]): Promise<void> {
+  async start(pes: number[]): Promise<void> {
     await this.threads.run(async () => {
       for (let j = 0; j < ITERATIONS; j++) {
         for (let i = 0; i < shared.numChares; i++) {
@@ -124,8 +122,7 @@ class Test1When extends Chare<readonly number[]> {
   msgsRcvd = 0;
   constructor(private readonly done: Future<void>) {
     super();
-    const self = this.thisProxy as unknown as CollectionProxy<Test1When>; // TYPES: charm.callback(this.thisProxy, ...) in a constructor
-    this.contribute(charm.myPe(), Reducer.gather, charm.callback(self, 'start'));
+    this.contribute(charm.myPe(), Reducer.gather, charm.callback(this.thisProxy, 'start'));
   }
   async start(pes: number[]): Promise<void> {
     for (let j = 0; j < ITERATIONS; j++) {
@@ -174,8 +171,7 @@ class Test2 extends Chare<number | readonly number[]> {
   readonly threads = new Threads();
   iteration = 0;
   private doneFuture: Future<void> | undefined;
-  // TYPES: `this:` annotation, for this.thisElement's calls and charm.callback(this.thisProxy, ...)
-  async start(this: Test2, doneFuture: Future<void>): Promise<void> {
+  async start(doneFuture: Future<void>): Promise<void> {
     await this.threads.run(async () => {
       this.doneFuture = doneFuture;
       this.iteration = 0;
@@ -255,8 +251,7 @@ class WaitMain extends Chare {
   numResponses1 = 0;
   numResponses2 = 0;
   result = 0;
-  // TYPES: `this:` annotation, for passing this.thisProxy
-  async run(this: WaitMain): Promise<void> {
+  async run(): Promise<void> {
     ro.X = 47;
     const numChares = Math.min(charm.numPes() * CHARES_PER_PE, MAX_CHARES);
     assert.is(numChares % 2, 0);

@@ -5,7 +5,7 @@
 // order.
 import * as assert from 'uvu/assert';
 import { port, runPorts, range, sample, mod } from './port';
-import { charm, Chare, Reducer, RemoteError, type CollectionProxy, type ElementProxy, type Future } from '../../lib';
+import { charm, Chare, Reducer, RemoteError, type ArrayProxy, type ElementProxy, type Future } from '../../lib';
 
 // ---------------------------------------------------------------- perf_test.py
 
@@ -59,7 +59,7 @@ class Cell extends Chare<readonly number[]> {
   constructor(numChares: number) {
     super();
     const idx = this.thisIndex[0];
-    const proxy = this.thisProxy as unknown as CollectionProxy<Cell>; // TYPES: this.thisProxy[i] in a constructor
+    const proxy = this.thisProxy;
     for (let i = 1; i < 4; i++) {
       this.nbs.push(proxy[(idx + i) % numChares]);
       this.nbs.push(proxy[mod(idx - i, numChares)]);
@@ -290,12 +290,12 @@ charm.when(Worker2, 'startWork', (self) => self.ready && whenGlobals.TEST_WHEN_G
 class Controller2 extends Chare {
   tasksCompleted = 0;
   iteration = 0;
-  private workers: CollectionProxy<Worker2> | undefined;
+  private workers: ArrayProxy<Worker2> | undefined;
   private numWorkers = 0;
   constructor(private readonly done: Future<void>) {
     super();
   }
-  start(workers: CollectionProxy<Worker2>, numWorkers: number): void {
+  start(workers: ArrayProxy<Worker2>, numWorkers: number): void {
     this.workers = workers;
     this.numWorkers = numWorkers;
     this.thisProxy.sendWork();
@@ -320,7 +320,7 @@ port('when/when_test2.py', async () => {
   const done = charm.createFuture();
   const controller = charm.createChare(Controller2, [done], { onPE: 0 });
   const workers = charm.createArray(Worker2, numWorkers, [controller]);
-  controller.start(workers as unknown as CollectionProxy<Worker2>, numWorkers); // TYPES: an ArrayProxy passed as a CollectionProxy
+  controller.start(workers, numWorkers);
   await done;
   await charm.printStats();
 });
