@@ -2,14 +2,15 @@
 // `charmrun +p2 ++interactive` through stdin, checking what the user sees:
 // the tutorial cannot rot. Also charmrun for a program.
 import { test } from 'uvu';
+import { playConsole, type Step } from './helpers/console';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as path from 'path';
 
 const CHARMRUN = path.join(__dirname, '..', 'lib', 'launcher', 'charmrun.js');
 
 /** The steps of the tutorial: what to type, and what must appear after it. */
-const STEPS: [string, RegExp][] = [
+const STEPS: Step[] = [
   ['self', /InteractiveConsole/],
   ['charm.myPe()', /^0$/m],
   ['charm.numPes()', /^2$/m],
@@ -91,31 +92,8 @@ function env(): NodeJS.ProcessEnv {
 }
 
 test('the tutorial console session at np 2, step by step', async () => {
-  const child = spawn(process.execPath, [CHARMRUN, '+p2', '++interactive'], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const waitFor = async (pattern: RegExp, from: number, what: string): Promise<void> => {
-    const deadline = Date.now() + 20_000;
-    while (!pattern.test(out.slice(from))) {
-      if (Date.now() > deadline) throw new Error(`step "${what}": never saw ${pattern}\n--- output since the step ---\n${out.slice(from)}\n--- stderr ---\n${err}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
-  try {
-    await waitFor(/>>> /, 0, 'the prompt');
-    for (const [input, expected] of STEPS) {
-      const from = out.length;
-      child.stdin.write(`${input}\n`);
-      await waitFor(expected, from, input.split('\n')[0]);
-      await waitFor(/>>> $/, from, `${input.split('\n')[0]} (the next prompt)`);
-    }
-  } finally {
-    child.stdin.end();
-  }
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  assert.is(code, 0, `Ctrl-D ends the session cleanly\n${err}`);
+  const { code, stderr } = await playConsole(2, STEPS);
+  assert.is(code, 0, `Ctrl-D ends the session cleanly\n${stderr}`);
 });
 
 test('charmrun +p4 runs a program on 4 PEs and passes its exit code; bad arguments are explained', () => {

@@ -5,14 +5,13 @@
 // classes imported at the prompt.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'child_process';
 import * as path from 'path';
+import { playConsole, type Step } from '../helpers/console';
 
-const CHARMRUN = path.join(__dirname, '..', '..', 'lib', 'launcher', 'charmrun.js');
 const MYLIB = path.join(__dirname, 'mylib.js');
 
 /** What to type, and what must appear after it (the original asserts; here each assertion's value is printed and matched). */
-const STEPS: [string, RegExp][] = [
+const STEPS: Step[] = [
   ['charm.myPe() === 0', /^true$/m],
   [
     `class Worker extends Chare {
@@ -39,11 +38,11 @@ const STEPS: [string, RegExp][] = [
   ["await charm.sleep(0.3); 'slept'", /'slept'/],
 ];
 /** The original's `import mylib` and its use. */
-const IMPORT: [string, RegExp][] = [
+const IMPORT: Step[] = [
   [`const mylib = require(${JSON.stringify(MYLIB)})`, /Ran the import on every PE/],
   ['numChares = charm.numPes() * 4; a = charm.createArray(mylib.Worker, numChares); f = charm.createFuture(); a.work(f, 33); (await f) === numChares * 33', /^true$/m],
 ];
-const BYE: [string, RegExp] = ["console.log('interactive session says bye')", /interactive session says bye/];
+const BYE: Step = ["console.log('interactive session says bye')", /interactive session says bye/];
 
 test('tests/interactive/test1.in: a console session at 4 PEs (without its import)', () => session([...STEPS, BYE]));
 
@@ -52,32 +51,9 @@ test('tests/interactive/test1.in: a console session at 4 PEs (without its import
 // CharmRemote.exec (index 1): require is not defined"), so the module's chare class never reaches them.
 test.skip('tests/interactive/test1.in: the whole session, with its import', () => session([...STEPS, ...IMPORT, BYE]));
 
-async function session(steps: [string, RegExp][]): Promise<void> {
-  const child = spawn(process.execPath, [CHARMRUN, '+p4', '++interactive'], { env: { ...process.env, NODE_DISABLE_COLORS: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const waitFor = async (pattern: RegExp, from: number, what: string): Promise<void> => {
-    const deadline = Date.now() + 30_000;
-    while (!pattern.test(out.slice(from))) {
-      if (Date.now() > deadline) throw new Error(`step "${what}": never saw ${pattern}\n--- output since the step ---\n${out.slice(from)}\n--- stderr ---\n${err}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
-  try {
-    await waitFor(/>>> /, 0, 'the prompt');
-    for (const [input, expected] of steps) {
-      const from = out.length;
-      child.stdin.write(`${input}\n`);
-      await waitFor(expected, from, input.split('\n')[0]);
-      await waitFor(/>>> $/, from, `${input.split('\n')[0]} (the next prompt)`);
-    }
-  } finally {
-    child.stdin.end(); // the original's exit()
-  }
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  assert.is(code, 0, `the session ends cleanly\n${err}`);
+async function session(steps: Step[]): Promise<void> {
+  const { code, stderr } = await playConsole(4, steps); // the original's exit(): the session ends
+  assert.is(code, 0, `the session ends cleanly\n${stderr}`);
 }
 
 test.run();
