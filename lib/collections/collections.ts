@@ -73,7 +73,7 @@ export function install(collection: LocalCollection): void {
 }
 
 /** A fresh member state; `next` is the first reduction number per stream. */
-export function newMemberState(services: MemberServices, next: number[] = [0, 0, 0], bcastSeq = 0, epoch = 0): MemberState {
+export function newMemberState(services: MemberServices, next: number[] = [0, 0, 0, 0], bcastSeq = 0, epoch = 0): MemberState {
   return { services, next, bcastSeq, epoch, running: 0, migrateTo: -1, load: 0, balancing: false, atSync: false, sections: {} };
 }
 
@@ -134,10 +134,10 @@ function holdUntilCreated(r: Reader): void {
 }
 
 /** Reads the arguments and reply of a call and runs it on `element`. */
-export function runCall(r: Reader, flags: number, method: number, element: Chare<never>, info: ChareClassInfo, memberSlot: number): Promise<void> | undefined {
+export function runCall(r: Reader, flags: number, method: number, element: Chare<never>, info: ChareClassInfo, memberSlot: number): void {
   const args = readArgs(r);
   const reply = flags & Flag.Reply ? readReply(r, (flags & Flag.CompletionOnly) !== 0, memberSlot) : undefined;
-  return invoke(element, info, method, args, reply);
+  invoke(element, info, method, args, reply);
 }
 
 /**
