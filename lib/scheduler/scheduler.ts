@@ -167,16 +167,18 @@ export class Scheduler {
     }
     this.counters.messagesSent++;
     this.counters.bytesSent += whole.length;
-    mpi.Send(dest, whole, whole.length);
+    if (mpi.Send(dest, whole, whole.length) > BACKPRESSURE_HIGH) this.throttle();
   }
 
-  /** Passes a broadcast message on to this PE's children in the tree. */
+  /** Passes a broadcast message on to this PE's children in the tree (throttled like any send). */
   private forward(message: Uint8Array, root: number): void {
+    let pending = 0;
     for (const child of childrenOf(this.myPe, root, this.numPes)) {
       this.counters.messagesSent++;
       this.counters.bytesSent += message.length;
-      mpi.Send(child, message, message.length);
+      pending = mpi.Send(child, message, message.length);
     }
+    if (pending > BACKPRESSURE_HIGH) this.throttle();
   }
 
   /**
