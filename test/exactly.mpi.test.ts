@@ -258,6 +258,12 @@ class Returner extends Chare<Index> {
   giveFunction(): unknown {
     return function notData() {};
   }
+  throwType(): number {
+    throw new TypeError('wrong type in throwType');
+  }
+  throwRange(): number {
+    throw new RangeError('out of range in throwRange');
+  }
   giveNumber(): number {
     return this.thisIndex[0];
   }
@@ -277,6 +283,41 @@ test('fault 10: a .ret broadcast whose members return what cannot be sent reject
   }
   // The array goes on: the next broadcast's results are right.
   assert.equal(await a.ret.giveNumber(), range(charm.numPes() + 1));
+});
+
+test('fault 12: an error thrown remotely keeps its class and name; bad indices are named as indices', async () => {
+  const a = charm.createArray(Returner, [8]);
+  const last = a.at([7]);
+  for (const [call, cls, name, pe] of [
+    [() => last.ret.throwType(), TypeError, 'TypeError', charm.numPes() - 1],
+    [() => last.ret.throwRange(), RangeError, 'RangeError', charm.numPes() - 1],
+    [() => a.ret.throwType(), TypeError, 'TypeError', -1],
+  ] as const) {
+    try {
+      await call();
+      assert.unreachable('the call succeeded');
+    } catch (error) {
+      assert.instance(error, cls);
+      assert.instance(error, RemoteError);
+      const e = error as RemoteError;
+      assert.is(e.name, name);
+      assert.is(e.remoteName, name);
+      if (pe >= 0) assert.is(e.pe, pe);
+      assert.match(e.message, /Returner\.throw(Type|Range) \(index \[\d\]\)/);
+    }
+  }
+  // A broadcast reports every member that failed.
+  const all = await a.ret.throwType().then(() => undefined, (e: unknown) => e as RemoteError);
+  assert.match(all!.message, '8 members failed');
+  assert.match(all!.message, 'Returner.throwType (index [7])');
+  const proxy = a as unknown as Record<string, unknown>;
+  for (const key of ['-1', '1.5', 'NaN']) {
+    assert.throws(() => proxy[key], (e: Error) => /index (-1|1\.5|NaN) is invalid/.test(e.message), `a[${key}]`);
+  }
+  assert.throws(() => a.at([2 ** 40]), /index \[1099511627776\] is out of range for extents \[8\]/);
+  assert.throws(() => a.at([8]), /is out of range for extents \[8\]/);
+  const sparse = charm.createArray(Returner, { ndims: 1 });
+  assert.throws(() => sparse.at([2 ** 40]), /is out of range for indices up to 2147483647/);
 });
 
 runTests();

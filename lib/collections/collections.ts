@@ -14,7 +14,7 @@ import { runtime } from '../model/context';
 import { Future, type FutureMode } from '../model/future';
 import { invoke, readReply, SLOT_OF_MEMBER } from '../model/invoke';
 import { CallMode, isProxy, type CallTarget, type CollectionRef } from '../model/proxy';
-import { fatal } from '../errors';
+import { fatal, running } from '../errors';
 
 /** Kinds of collection, as numbered in messages. */
 export const enum CollectionKind {
@@ -79,10 +79,14 @@ export function newMemberState(services: MemberServices, next: number[] = [0, 0,
 
 /** Constructs a member with its identity set, reporting constructor errors as fatal. */
 export function construct(ref: CollectionRef, index: ChareIndex, args: unknown[], member: MemberState): Chare<never> {
+  const outer = { ...running };
+  Object.assign(running, { className: ref.info.name, method: 'constructor', index });
   try {
     return constructWith({ index, member }, () => new (ref.info.cls as unknown as new (...a: unknown[]) => Chare<never>)(...args));
   } catch (error) {
     fatal(error, `on PE ${runtime().myPe} constructing ${ref.info.name} (index ${JSON.stringify(index)})`);
+  } finally {
+    Object.assign(running, outer);
   }
 }
 

@@ -285,8 +285,8 @@ export class LocalArray implements LocalCollection, MemberServices {
     const reducer = completionOnly ? Reducer.nop : Reducer.gather;
     const what = `the result of ${this.name}${describe(element.index)}.${this.ref.info.methods[method]}`;
     return {
-      resolve: (value) => this.reductions.reply(q, element.index, completionOnly ? undefined : value, reducer.name, future, undefined, what),
-      reject: (error) => this.reductions.reply(q, element.index, undefined, reducer.name, future, error ?? new Error('undefined')),
+      resolve: (value) => this.reductions.reply(q, element.index, completionOnly ? undefined : value, reducer.name, future, what),
+      reject: (error, where) => this.reductions.reply(q, element.index, undefined, reducer.name, future, what, { error, where }),
       data,
     };
   }

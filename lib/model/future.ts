@@ -7,7 +7,7 @@ import { inspect } from 'util';
 import { registerExtension } from '../codec/values';
 import { FutureReply as Reply, readFutureValue, writeFutureValue } from '../codec/wire';
 import type { Reader } from '../codec/reader';
-import { RemoteError } from '../errors';
+import { noteOrigin, remoteError } from '../errors';
 import { runtime } from './context';
 
 /**
@@ -63,6 +63,7 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
         reject,
       });
     });
+    noteOrigin(future.promise);
     if (expected === 0) complete(id);
     return future;
   }
@@ -106,10 +107,10 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
     sendReply(this.pe, this.id, slot, Reply.Value, value);
   }
 
-  /** @internal Rejects the future with an error raised in `where` on this PE. */
-  sendError(error: unknown, where: string): void {
+  /** @internal Rejects the future with an error raised in `where` on PE `pe` (default: this one). */
+  sendError(error: unknown, where: string, pe = runtime().myPe): void {
     const e = error instanceof Error ? error : new Error(String(error));
-    sendReply(this.pe, this.id, -1, Reply.Error, { message: e.message, name: e.name, stack: e.stack ?? '', where, pe: runtime().myPe });
+    sendReply(this.pe, this.id, -1, Reply.Error, { message: e.message, name: e.name, stack: e.stack ?? '', where, pe });
   }
 }
 
@@ -150,7 +151,7 @@ function deliver(id: number, slotIndex: number, reply: Reply, value: unknown): v
   if (reply === Reply.Error && !slot.failed) {
     const e = value as { message: string; name: string; stack: string; where: string; pe: number };
     slot.failed = true;
-    slot.reject(new RemoteError(e.message, e.pe, e.where, e.stack, e.name));
+    slot.reject(remoteError(e.message, e.pe, e.where, e.stack, e.name));
   } else if (slot.mode === 'slots' && slotIndex >= 0) {
     slot.values[slotIndex] = value;
   } else if (slot.mode !== 'count') {

@@ -6,7 +6,7 @@
 import type { Chare } from './chare';
 import type { ChareClassInfo } from './registry';
 import { Future } from './future';
-import { uncaught } from '../errors';
+import { running, uncaught } from '../errors';
 import { runtime } from './context';
 import type { Reader } from '../codec/reader';
 import { readReplyTo } from '../codec/wire';
@@ -103,12 +103,19 @@ function checkGuard(guard: (self: Chare<never>, ...a: unknown[]) => boolean, ele
 function call(element: Chare<never>, info: ChareClassInfo, name: string, args: unknown[], reply: Reply | undefined, track: Track | undefined): void {
   let result: unknown;
   const started = profiling.methods ? methodStarts() : 0;
+  const { className, method, index } = running;
+  running.className = info.name;
+  running.method = name;
+  running.index = element.thisIndex;
   try {
     result = (element as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args);
   } catch (error) {
     fail(error, element, info, name, reply);
     return;
   } finally {
+    running.className = className;
+    running.method = method;
+    running.index = index;
     if (started) recordMethod(`${info.name}.${name}`, started, performance.now());
     retryWaiting(
       element,

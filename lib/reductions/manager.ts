@@ -63,13 +63,27 @@ export type MemberNext = number[];
  */
 type Destination = ReductionTarget | 'all' | `@${string}`;
 
+/** A member's failure as it travels to PE 0: where it happened. */
+interface Failure {
+  message: string;
+  name: string;
+  stack: string;
+  /** "Class.method (index i)", or the reduction for the runtime's own errors. */
+  where: string;
+  pe: number;
+}
+
+/** Failures named in full in a rejection; beyond, they are counted. */
+const FAILURES_NAMED = 10;
+
 interface Partial {
   count: number;
   reducer?: string;
   destination?: Destination;
   acc?: unknown;
   hasAcc: boolean;
-  error?: unknown;
+  /** Failures so far (the first FAILURES_NAMED), and how many there were. */
+  error?: { failures: Failure[]; total: number };
 }
 
 interface PeState extends Partial {
@@ -130,14 +144,13 @@ export class ReductionManager {
   }
 
   /**
-   * Adds a member's contribution to its next reduction of `stream` (or,
-   * with `error`, its failure, which the reduction's future receives).
+   * Adds a member's contribution to its next reduction of `stream`.
    * With destination 'all', returns a promise of the result (allreduce).
    */
-  contribute(next: MemberNext, index: ArrayIndex | number, stream: Stream, data: unknown, reducer: string, destination: Destination, error?: unknown): Promise<unknown> | undefined {
+  contribute(next: MemberNext, index: ArrayIndex | number, stream: Stream, data: unknown, reducer: string, destination: Destination): Promise<unknown> | undefined {
     const r = next[stream];
     // Copied (or refused) before anything changes: a refused value leaves the member's numbering as it was.
-    const piece = this.piece(index, data, reducer, destination, error, r, stream);
+    const piece = this.piece(index, data, reducer, destination, undefined, r, stream);
     bump(this.histogram[stream], r, -1);
     next[stream] = r + 1;
     bump(this.histogram[stream], r + 1, 1);
@@ -146,10 +159,13 @@ export class ReductionManager {
 
   /**
    * A member's reply to the broadcast whose replies are reduction `r` of
-   * stream Replies (numbered by PE 0; see `owe`).
+   * stream Replies (numbered by PE 0; see `delivered`): its result (`what`
+   * names it, should it not be sendable), or with `failed` the error its
+   * method threw there (`where`: "Class.method (index i)"); the reduction's
+   * future receives every member's failure.
    */
-  reply(r: number, index: ArrayIndex | number, data: unknown, reducer: string, destination: Destination, error?: unknown, what?: string): void {
-    const piece = this.piece(index, data, reducer, destination, error, r, Stream.Replies, what);
+  reply(r: number, index: ArrayIndex | number, data: unknown, reducer: string, destination: Destination, what: string, failed?: { error: unknown; where: string }): void {
+    const piece = this.piece(index, data, reducer, destination, failed && failure(failed.error, failed.where), r, Stream.Replies, what);
     bump(this.owed[Stream.Replies], r, -1);
     void this.add(Stream.Replies, r, piece, destination);
   }
@@ -172,8 +188,8 @@ export class ReductionManager {
     if (delta < 0) this.trySend(Stream.Replies);
   }
 
-  private piece(index: ArrayIndex | number, data: unknown, reducer: string, destination: Destination, error: unknown, r: number, stream: Stream, named?: string): Partial {
-    if (error !== undefined) return { count: 1, reducer, destination, hasAcc: false, error };
+  private piece(index: ArrayIndex | number, data: unknown, reducer: string, destination: Destination, failed: Failure | undefined, r: number, stream: Stream, named?: string): Partial {
+    if (failed) return { count: 1, reducer, destination, hasAcc: false, error: { failures: [failed], total: 1 } };
     const what = named ?? `contribution of ${typeof index === 'number' ? `member ${index}` : `element ${JSON.stringify(index)}`} to reduction ${r}${stream === Stream.Replies ? ' (a broadcast result)' : ''} of ${this.describe}`;
     return { count: 1, reducer, destination, acc: reducerImpl(reducer).lift(snapshot(data, what), index), hasAcc: true };
   }
@@ -322,19 +338,19 @@ export class ReductionManager {
 
   private merge(into: Partial, piece: Partial, stream: Stream, r: number): void {
     if (piece.error !== undefined || into.error !== undefined) {
-      into.error ??= piece.error;
+      into.error = mergeFailures(into.error, piece.error);
       into.count += piece.count;
       into.destination ??= piece.destination;
       return;
     }
     if (into.reducer !== undefined && piece.reducer !== undefined && into.reducer !== piece.reducer) {
-      into.error = new Error(`reduction ${r}${stream === Stream.Replies ? ' (broadcast replies)' : ''} of ${this.describe}: contributors used different reducers (${into.reducer} and ${piece.reducer})`);
+      into.error = this.own(new Error(`reduction ${r}${stream === Stream.Replies ? ' (broadcast replies)' : ''} of ${this.describe}: contributors used different reducers (${into.reducer} and ${piece.reducer})`));
     } else if (piece.hasAcc) {
       try {
         into.acc = into.hasAcc ? reducerImpl(piece.reducer!).combine(into.acc, piece.acc) : piece.acc;
         into.hasAcc = true;
       } catch (error) {
-        into.error = new Error(`reduction ${r} of ${this.describe}: ${(error as Error).message}`);
+        into.error = this.own(new Error(`reduction ${r} of ${this.describe}: ${(error as Error).message}`));
       }
     }
     into.count += piece.count;
@@ -380,7 +396,7 @@ export class ReductionManager {
       this.started.delete(key);
       this.completedUpTo[stream] = r;
       this.foldPopulation(stream, r + 1);
-      if (total.count > expected) total.error ??= new Error(`reduction ${r} of ${this.describe}: ${total.count} contributions for ${expected} members (a member contributed twice?)`);
+      if (total.count > expected) total.error ??= this.own(new Error(`reduction ${r} of ${this.describe}: ${total.count} contributions for ${expected} members (a member contributed twice?)`));
       this.finish(stream, r, total);
     }
   }
@@ -393,12 +409,17 @@ export class ReductionManager {
       try {
         value = total.hasAcc ? reducerImpl(total.reducer!).finish(total.acc) : undefined;
       } catch (e) {
-        error = new Error(`reduction ${r} of ${this.describe}: ${(e as Error).message}`);
+        error = this.own(new Error(`reduction ${r} of ${this.describe}: ${(e as Error).message}`));
       }
     }
     if (error !== undefined) {
-      if (destination instanceof Future) destination.sendError(error, this.describe);
-      else fatal(error, `on PE 0 completing reduction ${r} of ${this.describe}`);
+      const first = error.failures[0];
+      const others = error.failures.slice(1).map((f) => `${f.name} on PE ${f.pe} in ${f.where}: ${f.message}`);
+      if (error.total > error.failures.length) others.push(`${error.total - error.failures.length} more`);
+      const message = others.length ? `${first.message} (${error.total} members failed; also: ${others.join('; ')})` : first.message;
+      const failed = Object.assign(new Error(message), { name: first.name, stack: first.stack.replace(first.message, message) });
+      if (destination instanceof Future) destination.sendError(failed, first.where, first.pe);
+      else fatal(failed, `on PE ${first.pe} in ${first.where} (reduction ${r} of ${this.describe})`);
       return;
     }
     if (destination === 'all') {
@@ -410,6 +431,11 @@ export class ReductionManager {
     } else if (destination !== undefined) {
       deliverResult(destination, value);
     }
+  }
+
+  /** A failure of the reduction itself, here. */
+  private own(error: Error): { failures: Failure[]; total: number } {
+    return { failures: [failure(error, this.describe)], total: 1 };
   }
 
   private begin(step: Step, stream: Stream, r: number): Writer {
@@ -443,6 +469,16 @@ function disarmHint(state: PeState): void {
   clearTimeout(state.timer);
   state.timer = undefined;
   runtime().scheduler.counters.processed++;
+}
+
+function failure(error: unknown, where: string): Failure {
+  const e = error instanceof Error ? error : new Error(String(error));
+  return { message: e.message, name: e.name, stack: e.stack ?? '', where, pe: runtime().myPe };
+}
+
+function mergeFailures(a: Partial['error'], b: Partial['error']): Partial['error'] {
+  if (!a || !b) return a ?? b;
+  return { failures: a.failures.concat(b.failures).slice(0, FAILURES_NAMED), total: a.total + b.total };
 }
 
 function bump(histogram: Map<number, number>, key: number, delta: number): void {
