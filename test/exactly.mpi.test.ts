@@ -267,6 +267,9 @@ class Returner extends Chare<Index> {
   giveNumber(): number {
     return this.thisIndex[0];
   }
+  echo(value: unknown): unknown {
+    return value;
+  }
 }
 charm.register(Returner);
 
@@ -283,6 +286,17 @@ test('fault 10: a .ret broadcast whose members return what cannot be sent reject
   }
   // The array goes on: the next broadcast's results are right.
   assert.equal(await a.ret.giveNumber(), range(charm.numPes() + 1));
+  // The same rule for one element, on this PE (element 0) as on another (the last).
+  for (const index of [0, charm.numPes()]) {
+    const error = await a.at([index]).ret.giveFunction().then(() => undefined, (e: unknown) => e as Error);
+    assert.ok(error, `element ${index} returned a function and the call succeeded`);
+    assert.match(error!.message, 'a function (notData) cannot be sent');
+  }
+});
+
+test('fault 12: a symbol-keyed property is refused at the caller, not dropped', () => {
+  const a = charm.createArray(Returner, [1]);
+  assert.throws(() => a.at([0]).echo({ ok: 1, [Symbol('tag')]: 2 }), /argument 0: a symbol-keyed property \(Symbol\(tag\)\) cannot be sent/);
 });
 
 test('fault 12: an error thrown remotely keeps its class and name; bad indices are named as indices', async () => {

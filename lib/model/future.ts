@@ -8,6 +8,7 @@ import { registerExtension } from '../codec/values';
 import { FutureReply as Reply, readFutureValue, writeFutureValue } from '../codec/wire';
 import type { Reader } from '../codec/reader';
 import { noteOrigin, remoteError } from '../errors';
+import { checkSendable } from '../reductions/snapshot';
 import { runtime } from './context';
 
 /**
@@ -118,7 +119,9 @@ function sendReply(pe: number, id: number, slot: number, reply: Reply, value: un
   const rt = runtime();
   if (pe === rt.myPe) {
     // A future of this PE is fulfilled at once: the waiting entry method
-    // resumes before the next message, as after any await.
+    // resumes before the next message, as after any await. What could not
+    // be sent to another PE is refused here too.
+    checkSendable(value, `value sent to a future of PE ${pe}`);
     deliver(id, slot, reply, value);
     return;
   }

@@ -14,6 +14,19 @@ import { decodeValue, encodeValue } from '../codec/values';
 let writer: Writer | undefined;
 const reader = new Reader();
 
+/**
+ * Refuses, with the SerializationError a send to another PE would raise,
+ * a value that could not be sent; passes anything else as it is. For
+ * same-PE paths that hand a value over (the same rule on every path).
+ */
+export function checkSendable(value: unknown, where: string): void {
+  if (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol') return;
+  if (value === null) return;
+  const w = (writer ??= new Writer());
+  beginLocalCopy(w);
+  encodeValue(w, value, where);
+}
+
 export function snapshot<T>(value: T, where: string): T {
   // Numbers, strings, booleans and the like are values already.
   if (typeof value !== 'object' || value === null) {
