@@ -75,7 +75,7 @@ test('64 broadcasts of 8 MiB to an array: every PE returns to its ArrayBuffer me
   const after = await gauge.ret.memory();
   for (const [seen, last] of await readers.ret.report()) assert.equal([seen, last], [1 + 64 + 8, 64]);
   const grown = after.map((mib, pe) => mib - before[pe]);
-  console.log(`ArrayBuffer MiB per PE before ${before.map((m) => m.toFixed(1)).join('/')}, after 584 MiB of broadcasts ${after.map((m) => m.toFixed(1)).join('/')}`);
+  console.log(`[report] ArrayBuffer MiB per PE before ${before.map((m) => m.toFixed(1)).join('/')}, after 584 MiB of broadcasts ${after.map((m) => m.toFixed(1)).join('/')}`);
   for (let pe = 0; pe < grown.length; pe++) assert.ok(grown[pe] < 4, `PE ${pe} kept ${grown[pe].toFixed(1)} MiB of ArrayBuffers after the broadcasts`);
 });
 
@@ -95,7 +95,7 @@ test('a broadcast flood toward a stuck PE is throttled: the sender holds about t
   }
   const totals = await gauge.ret.total();
   assert.equal(totals, new Array(charm.numPes()).fill((256 * 257) / 2), 'every member got every broadcast');
-  console.log(`broadcast flood of 256 MiB toward a stuck PE: at most ${peak.toFixed(0)} MiB of sends in flight on the sender`);
+  console.log(`[report] broadcast flood of 256 MiB toward a stuck PE: at most ${peak.toFixed(0)} MiB of sends in flight on the sender`);
   assert.ok(peak < 96, `the sender held ${peak.toFixed(0)} MiB of the flood`);
 });
 

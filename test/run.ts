@@ -4,6 +4,8 @@
  * a `// np: ...` line near the top of the file gives,
  * oversubscribed) and the process-level tests, which start mpirun jobs of
  * their own, then prints `N passed, N failed` over every test of every job.
+ * Lines a job prints starting with `[report] ` are shown even when it passes
+ * (seeds, counts, measured figures).
  *
  *   node dist/test/run.js [filter]
  */
@@ -101,6 +103,7 @@ async function main(): Promise<void> {
     const status = timedOut ? 'TIMEOUT' : jobFailed ? 'FAIL' : 'ok';
     process.stdout.write(`${status.padEnd(7)} ${job.name.padEnd(34)} ${jobPassed} passed, ${jobFailed} failed (${((Date.now() - t0) / 1000).toFixed(1)} s, exit ${code})\n`);
     if (jobFailed || timedOut) process.stdout.write(output.replace(/^/gm, '    | ') + '\n');
+    else for (const line of output.match(/\[report\] .*$/gm) ?? []) process.stdout.write(`        ${line.slice(9)}\n`);
     passed += jobPassed;
     failed += jobFailed;
   }
