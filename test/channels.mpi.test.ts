@@ -111,8 +111,8 @@ test('values sent before the receiving end exists are kept for it', async () => 
 class End extends Chare<readonly number[]> {
   ch: Channel | undefined;
   received: number[] = [];
-  open(this: End, ends: ArrayProxy<End>): void {
-    this.ch = new Channel(this as never, ends.at([1 - this.thisIndex[0]]));
+  open(ends: ArrayProxy<End>): void {
+    this.ch = new Channel(this, ends.at([1 - this.thisIndex[0]]));
   }
   /** One exchange: send my value, receive the other end's. */
   async exchange(round: number): Promise<number> {

@@ -170,7 +170,7 @@ class Contributor extends Chare<Index> {
   data = Buffer.from([1, 2, 3]);
   floats = new Float64Array([0.5, 1.5]);
   sums(f: Future<[Buffer, Float64Array]>): void {
-    this.contribute([this.data, this.floats], Reducer.tuple(Reducer.sum, Reducer.sum), f as Future<unknown>);
+    this.contribute([this.data, this.floats], Reducer.tuple(Reducer.sum, Reducer.sum), f);
     // The data is the member's again at once.
     this.floats[0] = 1000;
   }

@@ -21,7 +21,7 @@
 // end, naming that PE.
 //
 //   mpirun -np N node dist/test/programs/storm.js SEED SECONDS [none|stuck|exit|kill]
-import { charm, Chare, Channel, Future, Reducer, type ArrayProxy } from '../../lib';
+import { charm, Chare, Channel, Future, Reducer } from '../../lib';
 
 type Index = readonly [number];
 
@@ -158,7 +158,7 @@ class Peer extends Chare<Index> {
   private send(round: number, id: number, hopsLeft: number): void {
     const to = this.target(round);
     record(this.sent, id);
-    (this.thisProxy as unknown as ArrayProxy<Peer>).at([to]).deliver(round, id, to, hopsLeft);
+    this.thisProxy.at([to]).deliver(round, id, to, hopsLeft);
   }
 
   chatter(round: number): void {
@@ -188,11 +188,11 @@ class Peer extends Chare<Index> {
 
   /** Contributes 2^index (and 1): the result says exactly who took part, once each. */
   contributeRound(f: Future<[bigint, number]>): void {
-    this.contribute([1n << BigInt(this.thisIndex[0]), 1], Reducer.tuple(Reducer.sum, Reducer.sum), f as Future<unknown>);
+    this.contribute([1n << BigInt(this.thisIndex[0]), 1], Reducer.tuple(Reducer.sum, Reducer.sum), f);
   }
 
   async agree(): Promise<[number, number]> {
-    return this.allReduce<[number, number]>([1, this.thisIndex[0]], Reducer.tuple(Reducer.sum, Reducer.max));
+    return this.allReduce([1, this.thisIndex[0]], Reducer.tuple(Reducer.sum, Reducer.max));
   }
 
   orderedCall(k: number): number {
@@ -203,7 +203,7 @@ class Peer extends Chare<Index> {
 
   openChannel(): void {
     const partner = partnerOf(this.shape, this.thisIndex[0]);
-    if (partner !== undefined) this.ch = new Channel(this as never, (this.thisProxy as unknown as ArrayProxy<Peer>).at([partner]));
+    if (partner !== undefined) this.ch = new Channel(this, this.thisProxy.at([partner]));
   }
 
   /** One exchange over the channel (the peer cannot move while it waits; it moves after). */
