@@ -1,73 +1,56 @@
 /**
  * This PE's part of a chare array: its elements, delivery of calls and
  * broadcasts, insertion, deletion and migration. Where elements are is the
- * Locations' business; reductions are the ReductionManager's; PE 0's
- * numbering of broadcasts and insertions is the Sequencer's.
+ * Locations' business; reductions are the ReductionManager's; broadcasts
+ * are ArrayBroadcasts', and PE 0's numbering of broadcasts and insertions
+ * the Sequencer's.
  *
- * Exactly once. Broadcasts are numbered by PE 0 and reach every PE in that
- * order; each element records the last one it ran, so an element that
- * moves meets each broadcast exactly once: the PE it arrives at replays the
- * ones it missed (from a history, dropped once every element has run them)
- * and skips the ones it already ran. An element that leaves in the middle
- * of such a replay (a handler asked it to move) is done with on this PE:
- * every step of an arrival checks that the element is still here, and the
- * PE it goes to carries on where it stopped.
+ * Exactly once. Broadcasts reach each element once (broadcasts.ts). An
+ * element that leaves in the middle of its arrival (a replayed broadcast,
+ * a held call or onMigrated moved it on) is done with on this PE: every
+ * step of an arrival checks that the element is still here, and the PE it
+ * goes to carries on where it stopped.
  *
  * An element object that left (migrated, or was deleted while one of its
  * async methods was suspended) is not the element any more: a deleted
  * element's later contributions are dropped, a migrated object's are
  * refused with an error, and neither is counted twice.
  */
-import { Reader } from '../codec/reader';
+import type { Reader } from '../codec/reader';
 import {
-  ArrayControl, Flag, bodyStart, controlOf, flagsOf, methodOf, readArgs, readBalanceDecision, readBodyValue, readBroadcastNumbers, readCreateElement, readDeleted,
-  readElementRoute, readHistoryDrop, readInsert, readInsertNotice, readInsertRequest, readLocation, readMigrant, readMigrantState, setBroadcastNumbers, setHops,
-  beginCall, writeBalanceDecision, writeBodyValue, writeBroadcastNumbers, writeCreateElement, writeDeleted, writeHistoryDrop, writeInsert, writeLocation, writeMigrant,
-  type ElementRoute, type Insertion,
+  ArrayControl, Flag, controlOf, flagsOf, readArgs, readBalanceDecision, readBodyValue, readCreateElement, readDeleted, readElementRoute, readHistoryDrop, readInsert,
+  readInsertNotice, readInsertRequest, readLocation, readMigrant, readMigrantState, setHops, writeBalanceDecision, writeBodyValue, writeCreateElement, writeDeleted,
+  writeInsert, writeLocation, writeMigrant, type ElementRoute, type Insertion,
 } from '../codec/wire';
-import { encodeArgs } from '../codec/values';
 import { adopt, memberOf, type Chare, type MemberServices, type MemberState } from '../model/chare';
 import { runtime } from '../model/context';
 import { Future } from '../model/future';
-import { invoke, readReply, readReplyFuture, replyFrom, type Reply, type ReplyData } from '../model/invoke';
+import { invoke, readReply, readReplyFuture, type Reply, type ReplyData } from '../model/invoke';
 import { fatal } from '../errors';
 import { Locations, Route } from '../location/locations';
 import { isMigratable, packState, runArrivalHook, unpackState, whileTravelling } from '../migration/state';
 import { ReductionManager, Stream } from '../reductions/manager';
 import { checkContribution } from '../reductions/contribute';
-import { Reducer } from '../reductions/reducers';
+import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
 import { takeWaiting, restoreWaiting, waitingCalls, type WaitingCall } from '../when';
-import { dropChannels, exportChannels, restoreChannels, type ChannelEnds } from '../channels';
+import { METHOD_CHANNEL, dropChannels, exportChannels, restoreChannels, type ChannelEnds } from '../channels';
 import { denseIndices, describe, keyOf, type ArrayIndex } from './arrayIndex';
 import { BalancingStep, type BalancedArray } from '../balancing/step';
 import type { ArrayRef } from './arrays';
 import { beginControl, construct, newMemberState, type LocalCollection } from './collections';
-import { BroadcastHistory } from './history';
-import { Sequencer, type Membership } from './sequencer';
+import { ArrayBroadcasts, replyNumbers, type Element } from './broadcasts';
+import type { Membership } from './sequencer';
 
-/** Pseudo method ids of element proxies' ckMigrate and ckDestroy, and of the runtime's census broadcast. */
+/** Pseudo method ids of element proxies' ckMigrate and ckDestroy. */
 export const METHOD_MIGRATE = 0xfffe;
 export const METHOD_DESTROY = 0xffff;
-export const METHOD_CENSUS = 0xfffc;
-/** Reply number of a broadcast that wants no reply. */
-export const NO_REPLY = 0xffffffff;
-/** Kind of a broadcast's reply in ReplyData (kind 0 is a call's reply, model/invoke.ts). */
-const BROADCAST_REPLY = 1;
-
-interface Element {
-  chare: Chare<never>;
-  index: ArrayIndex;
-  state: MemberState;
-}
 
 export class LocalArray implements LocalCollection, MemberServices {
   private readonly elements = new Map<string, Element>();
   private readonly locations: Locations;
   private readonly reductions: ReductionManager;
-  private readonly history = new BroadcastHistory();
-  /** PE 0 only: numbering of broadcasts and insertions. */
-  private readonly sequencer: Sequencer | undefined;
+  private readonly broadcasts: ArrayBroadcasts;
   // PE 0 only: insertions asked for and not yet created, for ckDoneInserting.
   private pendingInserts = 0;
   private readonly insertWaiters: Future<void>[] = [];
@@ -86,27 +69,17 @@ export class LocalArray implements LocalCollection, MemberServices {
     const population = extents ? extents.reduce((a, b) => a * b, 1) : 0;
     this.reductions = new ReductionManager(ref.id, `array ${this.name} (collection ${ref.id})`, population);
     this.balancing = new BalancingStep(this.balanced());
-    if (rt.myPe === 0) {
-      const sequencer = new Sequencer({
-        broadcastCensus: (seq) => this.broadcastCensus(seq),
-        dropHistory: (seq) => {
-          writeHistoryDrop(beginControl(ref.id, ArrayControl.HistoryDrop, Flag.System), seq);
-          rt.scheduler.broadcast();
-        },
-        firstUnstarted: (stream) => this.reductions.firstUnstarted(stream),
-        join: (stream, from) => this.reductions.changePopulation(stream, from, 1),
-      });
-      this.sequencer = sequencer;
-      this.reductions.completionHeld = (stream, r) => sequencer.held(stream, r);
-      this.reductions.systemHandler = (step, value, reduction) => {
-        if (step === '@census') {
-          sequencer.completed(reduction, value as [number, number]);
-          this.reductions.retryCompletion();
-        } else {
-          this.balancing.completed(step, value, reduction);
-        }
-      };
-    }
+    this.broadcasts = new ArrayBroadcasts({
+      ref,
+      reductions: this.reductions,
+      elements: () => this.elements.values(),
+      resident: (element) => this.resident(element),
+      run: (element, method, args, reply) => this.run(element, method, args, reply),
+    });
+    this.reductions.systemHandler = (step, value, reduction) => {
+      if (step === '@census') this.broadcasts.censusCompleted(reduction, value as [number, number]);
+      else this.balancing.completed(step, value, reduction);
+    };
     if (extents) {
       for (const index of denseIndices(extents)) {
         if (ref.homeOf(index) === rt.myPe) this.place(index, args, newMemberState(this));
@@ -125,11 +98,6 @@ export class LocalArray implements LocalCollection, MemberServices {
     this.locations.forget(keyOf(index));
   }
 
-  /** Bytes of broadcasts kept for elements that may arrive (tests read it through the array's statistics). */
-  get historyBytes(): number {
-    return this.history.keptBytes;
-  }
-
   private resident(element: Element): boolean {
     return this.elements.get(keyOf(element.index)) === element;
   }
@@ -138,7 +106,7 @@ export class LocalArray implements LocalCollection, MemberServices {
 
   deliver(r: Reader, flags: number, method: number): void {
     if (!(flags & Flag.Indexed)) {
-      this.receiveBroadcast(r, flags);
+      this.broadcasts.receive(r, flags);
       return;
     }
     const route = readElementRoute(r);
@@ -211,7 +179,7 @@ export class LocalArray implements LocalCollection, MemberServices {
   }
 
   private undeliverable(r: Reader, index: ArrayIndex, method: number, origin: number): void {
-    const methodName = method === METHOD_DESTROY ? 'ckDestroy' : method === METHOD_MIGRATE ? 'ckMigrate' : this.ref.info.methods[method];
+    const methodName = method === METHOD_DESTROY ? 'ckDestroy' : method === METHOD_MIGRATE ? 'ckMigrate' : method === METHOD_CHANNEL ? 'a channel send' : this.ref.info.methods[method];
     const error = new Error(`${this.name}${describe(index)} was deleted: the call to ${methodName} was not delivered`);
     const flags = flagsOf(r.buf, r.base);
     readArgs(r);
@@ -221,84 +189,6 @@ export class LocalArray implements LocalCollection, MemberServices {
     }
     writeBodyValue(beginControl(this.ref.id, ArrayControl.Undeliverable), error.message, 'error');
     runtime().scheduler.send(origin);
-  }
-
-  // -------------------------------------------------------------- broadcasts
-
-  private receiveBroadcast(r: Reader, flags: number): void {
-    const { numbersAt, seq } = readBroadcastNumbers(r);
-    const rt = runtime();
-    const message = r.copyMessage();
-    if (seq === 0) {
-      // A request at PE 0: number it and send it to every PE.
-      const numbers = this.sequencer!.number(message.byteLength, (flags & Flag.Reply) !== 0);
-      setBroadcastNumbers(message, numbersAt, numbers.seq, numbers.reply ?? NO_REPLY);
-      rt.scheduler.broadcastMessage(message);
-      this.sequencer!.afterBroadcast();
-      return;
-    }
-    this.history.add(seq, message);
-    for (const element of [...this.elements.values()]) {
-      if (element.state.bcastSeq < seq && this.resident(element)) this.runBroadcast(element, message, seq);
-    }
-  }
-
-  /** PE 0: sends census broadcast `seq` (sequencer.ts). */
-  private broadcastCensus(seq: number): void {
-    const rt = runtime();
-    const w = rt.scheduler.writer;
-    beginCall(w, 0, METHOD_CENSUS, this.ref.id);
-    const numbersAt = writeBroadcastNumbers(w);
-    encodeArgs(w, []);
-    const message = w.detach();
-    setBroadcastNumbers(message, numbersAt, seq, NO_REPLY);
-    rt.scheduler.broadcastMessage(message);
-  }
-
-  private runBroadcast(element: Element, message: Uint8Array, seq: number): void {
-    const state = element.state;
-    state.bcastSeq = seq;
-    const method = methodOf(message);
-    if (method === METHOD_CENSUS) {
-      // The reductions this element has started, as it reaches the census.
-      const started = [state.next[Stream.User], state.next[Stream.Balance]];
-      void this.reductions.contribute(state.next, element.index, Stream.Census, started, Reducer.max.name, '@census');
-      return;
-    }
-    const buf = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
-    const r = new Reader();
-    r.reset(buf, new DataView(message.buffer, message.byteOffset, message.byteLength), 0, message.length, false, runtime().myPe);
-    r.pos = bodyStart(buf, 0);
-    const q = readBroadcastNumbers(r).replyNumber;
-    const args = readArgs(r);
-    let reply: Reply | undefined;
-    if (q !== NO_REPLY) {
-      this.reductions.delivered(state.next, q);
-      reply = this.broadcastReply(element, [BROADCAST_REPLY, readReplyFuture(r)[0], q, (flagsOf(message) & Flag.CompletionOnly) !== 0], method);
-    }
-    this.run(element, method, args, reply);
-  }
-
-  /** An element's reply to a broadcast: its part of reply reduction q (data[2]), whenever it answers. */
-  private broadcastReply(element: Element, data: ReplyData, method: number): Reply {
-    const [, future, q, completionOnly] = data;
-    const reducer = completionOnly ? Reducer.nop : Reducer.gather;
-    const what = `the result of ${this.name}${describe(element.index)}.${this.ref.info.methods[method]}`;
-    return {
-      resolve: (value) => this.reductions.reply(q, element.index, completionOnly ? undefined : value, reducer.name, future, what),
-      reject: (error, where) => this.reductions.reply(q, element.index, undefined, reducer.name, future, what, { error, where }),
-      data,
-    };
-  }
-
-  /** Replays the broadcasts an element arriving here has not run yet, while it stays. */
-  private catchUp(element: Element): void {
-    while (this.resident(element) && element.state.bcastSeq < this.history.last) {
-      const seq = element.state.bcastSeq + 1;
-      const message = this.history.get(seq);
-      if (!message) fatal(new Error(`${this.name}${describe(element.index)} missed broadcast ${seq}, which is no longer kept`), `on PE ${runtime().myPe}`);
-      this.runBroadcast(element, message, seq);
-    }
   }
 
   // -------------------------------------------------------------- members
@@ -417,7 +307,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     const element: Element = { chare, index, state };
     restoreChannels(chare, m.channels as ChannelEnds);
     unpackState(chare, whileTravelling(chare, () => readMigrantState(r)));
-    const waiting: WaitingCall[] = m.waiting.map(([methodId, args, data]) => ({ methodId, args, reply: data ? this.replyFrom(element, data as ReplyData, methodId) : undefined }));
+    const waiting: WaitingCall[] = m.waiting.map(([methodId, args, data]) => ({ methodId, args, reply: data ? this.broadcasts.replyFrom(element, data as ReplyData, methodId) : undefined }));
     restoreWaiting(chare, waiting);
     this.reductions.moveReplies(replyNumbers(waiting), 1);
     const key = keyOf(index);
@@ -433,15 +323,10 @@ export class LocalArray implements LocalCollection, MemberServices {
     } finally {
       this.executing = outer;
     }
-    this.catchUp(element);
+    this.broadcasts.catchUp(element);
     this.releaseHeld(key);
     if (state.balancing && this.resident(element)) this.balancing.settle(element);
     this.migrateIfDue(element);
-  }
-
-  /** A waiting call's reply, rebuilt on the PE it arrived at. */
-  private replyFrom(element: Element, data: ReplyData, method: number): Reply {
-    return data[0] === BROADCAST_REPLY ? this.broadcastReply(element, data, method) : replyFrom(data);
   }
 
   /** Tells the home (and this PE's records) that the element is now here. */
@@ -535,7 +420,7 @@ export class LocalArray implements LocalCollection, MemberServices {
         // PE 0 decides which broadcasts and reductions the new element takes part in (sequencer.ts).
         const request = readInsertRequest(r);
         this.pendingInserts++;
-        this.sequencer!.insert((membership) => this.sendInsert(request, membership));
+        this.broadcasts.sequencer!.insert((membership) => this.sendInsert(request, membership));
         return;
       }
       case ArrayControl.InsertNotice: {
@@ -569,7 +454,7 @@ export class LocalArray implements LocalCollection, MemberServices {
         const key = keyOf(index);
         const element = this.place(index, create.args, newMemberState(this, create.first, create.broadcasts, create.epoch));
         this.locations.learn(key, { pe: rt.myPe, epoch: create.epoch, deleted: false });
-        this.catchUp(element);
+        this.broadcasts.catchUp(element);
         this.releaseHeld(key);
         beginControl(this.ref.id, ArrayControl.Created);
         rt.scheduler.send(0);
@@ -617,7 +502,7 @@ export class LocalArray implements LocalCollection, MemberServices {
         this.balancing.resume();
         return;
       case ArrayControl.HistoryDrop:
-        this.history.dropUpTo(readHistoryDrop(r));
+        this.broadcasts.dropUpTo(readHistoryDrop(r));
     }
   }
 
@@ -628,14 +513,4 @@ export class LocalArray implements LocalCollection, MemberServices {
     writeInsert(w, { ...request, pe: request.pe >= 0 ? request.pe : this.ref.homeOf(index) }, membership);
     runtime().scheduler.send(this.ref.homeOf(index));
   }
-}
-
-/** The reply reductions that waiting broadcast calls owe. */
-function replyNumbers(calls: readonly WaitingCall[]): number[] {
-  const out: number[] = [];
-  for (const call of calls) {
-    const data = (call.reply as Reply | undefined)?.data;
-    if (data && data[0] === BROADCAST_REPLY) out.push(data[2]);
-  }
-  return out;
 }
