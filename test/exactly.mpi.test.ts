@@ -231,6 +231,30 @@ test('fault 6: an element deleted while an async method is suspended contributes
   assert.is(await f, 4);
 });
 
+class Stale extends Chare<Index> {
+  /** Moves away, leaving a timer that uses this (now stale) object. */
+  leave(report: Future<string>): void {
+    setTimeout(() => {
+      try {
+        this.contribute(1, Reducer.sum, charm.createFuture<number>());
+        report.send('contributed');
+      } catch (error) {
+        report.send((error as Error).message);
+      }
+    }, 10);
+    this.migrate(next());
+  }
+}
+charm.register(Stale);
+
+test('fault 6: the object a migrated element left behind is refused, naming why, and counts in no reduction', async () => {
+  if (charm.numPes() === 1) return; // nowhere to go
+  const a = charm.createArray(Stale, [1]);
+  const report = charm.createFuture<string>();
+  a.at([0]).leave(report);
+  assert.match(await report, 'Stale[0].contribute: this object is no longer the element, which migrated away from PE 0');
+});
+
 test('fault 7: calls follow an element that moves after every call, however many', async () => {
   const a = charm.createArray(Mover, [1]);
   // Over 100 (where calls used to be given up), each moving the element.
