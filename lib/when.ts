@@ -3,23 +3,34 @@
  * condition over the chare's state and the call's arguments. A call that
  * arrives while its condition is false waits, with the other waiting calls
  * of that chare in arrival order, and is tried again after each entry
- * method of the chare runs and after each continuation of one (see
+ * method of the chare runs, and after each continuation of one (see
  * model/activity.ts). `Chare.wait(condition)` waits the same way.
  *
- * A condition is a predicate, tried again in arrival order over the
- * waiting calls, or a match of a message tag against the chare's state
- * (`{ state, tag }`, Charm4py's `@when('self.x == arg')`): those calls
- * wait by tag value, and releasing one is a lookup, not a scan. Releases
- * run in a loop, not nested in each other, so chains of any length are
- * released. Waiting calls live with the chare object on its PE: a chare
- * with waiting calls should not migrate.
+ * A condition is a predicate, or a match of a message tag against the
+ * chare's state (`{ state, tag }`, Charm4py's `@when('self.x == arg')`):
+ * calls of a match wait by tag value, so releasing one is a lookup, not a
+ * scan, however many wait.
+ *
+ * Releasing: after an entry method runs, the waiting calls are scanned in
+ * arrival order and each one whose condition holds runs (and is removed);
+ * then the calls waiting by tag whose tag the state now matches run; if
+ * any ran, the scan repeats, since they changed the state (Charm4py's
+ * flush of its wait queues). The scan is a loop, not a recursion: a call
+ * released by the scan runs while the scan is in progress, and its own
+ * retry only asks the running scan for another pass. So a chain of any
+ * length released by one arrival runs in constant stack, in one pass when
+ * the calls wait in the order they become runnable.
+ *
+ * Waiting calls are data (method, arguments, where the reply goes), so a
+ * migrating array element takes them along (localArray.ts); waits of
+ * `Chare.wait` belong to a suspended method, which keeps its chare in place.
  */
 import type { Chare } from './model/chare';
 import type { ChareClassInfo } from './model/registry';
 import { trackContinuations } from './model/activity';
 
 /** A predicate over the chare and the call's arguments. */
-export type Predicate = (self: Chare<never>, ...args: unknown[]) => boolean;
+export type Guard = (self: Chare<never>, ...args: unknown[]) => boolean;
 
 /** Runs a call when `state(chare)` equals `tag(...args)` (SameValueZero). */
 export interface Match {
@@ -27,67 +38,80 @@ export interface Match {
   tag(...args: unknown[]): unknown;
 }
 
-export type Condition = Predicate | Match;
+export type Condition = Guard | Match;
 
-/** A call (or a `wait`) waiting on a chare. */
-export interface Waiting {
-  /** Whether it may run now; undefined when the check failed it (it is dropped). */
-  check(): boolean | undefined;
-  run(): void;
-  /** Fails it (its match's state could not be read). */
-  fail(error: unknown): void;
+/** A call waiting for its condition; `reply` is the invoke layer's (opaque here). */
+export interface WaitingCall<R = unknown> {
+  methodId: number;
+  args: unknown[];
+  reply: R;
+}
+
+/** A `Chare.wait` in progress. */
+interface Wait {
+  holds(): boolean | undefined;
+  resolve(): void;
 }
 
 interface Queue {
-  /** Predicate calls and waits, in arrival order. */
-  list: Waiting[];
-  /** Match calls, by match, by tag value, in arrival order. */
-  byTag: Map<Match, Map<unknown, Waiting[]>>;
-  retrying: boolean;
+  calls: WaitingCall[];
+  /** Calls of match conditions, by match, by tag value, each with its arrival number. */
+  byTag: Map<Match, Map<unknown, [number, WaitingCall][]>>;
+  tagged: number;
+  waits: Wait[];
+  /** Arrival numbers (so that calls leave in arrival order, whichever list they wait in). */
+  arrived: number;
+  /** A scan is running (a retry from inside it only asks for another pass). */
+  scanning: boolean;
   again: boolean;
 }
 
-const guards = new Map<ChareClassInfo, Map<number, Condition>>();
+const guards = new Map<unknown, Map<number, Condition>>();
 const queues = new WeakMap<Chare<never>, Queue>();
 
 /** Registers `condition` for method `methodId` of the class `info`. */
 export function addGuard(info: ChareClassInfo, methodId: number, condition: Condition): void {
-  let byMethod = guards.get(info);
-  if (!byMethod) guards.set(info, (byMethod = new Map()));
+  let byMethod = guards.get(info.cls);
+  if (!byMethod) guards.set(info.cls, (byMethod = new Map()));
   byMethod.set(methodId, condition);
-  trackContinuations(retryWaiting);
+  trackContinuations();
 }
 
 /** The guard of a method, if it has one. */
 export function guardOf(info: ChareClassInfo, methodId: number): Condition | undefined {
-  return guards.get(info)?.get(methodId);
+  return guards.get(info.cls)?.get(methodId);
 }
 
 function queueOf(element: Chare<never>): Queue {
-  let q = queues.get(element);
-  if (!q) queues.set(element, (q = { list: [], byTag: new Map(), retrying: false, again: false }));
-  return q;
+  let queue = queues.get(element);
+  if (!queue) queues.set(element, (queue = { calls: [], byTag: new Map(), tagged: 0, waits: [], arrived: 0, scanning: false, again: false }));
+  return queue;
 }
 
-/** Parks a call whose condition does not hold yet (`tag`: its tag value, for a match condition). */
-export function park(element: Chare<never>, call: Waiting, match?: Match, tag?: unknown): void {
-  const q = queueOf(element);
-  if (!match) {
-    q.list.push(call);
+/** Parks a call whose condition does not hold yet (by tag, for a match condition). */
+export function park(element: Chare<never>, call: WaitingCall): void {
+  const queue = queueOf(element);
+  const guard = guards.get(element.constructor)?.get(call.methodId);
+  if (!guard || typeof guard === 'function') {
+    queue.calls.push(call);
+    (call as { arrival?: number }).arrival = queue.arrived++;
     return;
   }
-  let byValue = q.byTag.get(match);
-  if (!byValue) q.byTag.set(match, (byValue = new Map()));
+  const tag = guard.tag(...call.args);
+  let byValue = queue.byTag.get(guard);
+  if (!byValue) queue.byTag.set(guard, (byValue = new Map()));
   const calls = byValue.get(tag);
-  if (calls) calls.push(call);
-  else byValue.set(tag, [call]);
+  const entry: [number, WaitingCall] = [queue.arrived++, call];
+  if (calls) calls.push(entry);
+  else byValue.set(tag, [entry]);
+  queue.tagged++;
 }
 
 /** Resolves once `condition()` holds, tried after each entry method (or continuation) of `element`. */
 export function waitUntil(element: Chare<never>, condition: () => boolean): Promise<void> {
-  trackContinuations(retryWaiting);
+  trackContinuations();
   return new Promise((resolve, reject) => {
-    const check = (): boolean | undefined => {
+    const holds = (): boolean | undefined => {
       try {
         return Boolean(condition());
       } catch (error) {
@@ -95,63 +119,112 @@ export function waitUntil(element: Chare<never>, condition: () => boolean): Prom
         return undefined;
       }
     };
-    const verdict = check();
+    const verdict = holds();
     if (verdict) resolve();
-    else if (verdict === false) park(element, { check, run: resolve, fail: reject });
+    else if (verdict === false) queueOf(element).waits.push({ holds, resolve });
   });
 }
 
-/** The first waiting call that may run now (removed from its queue), or undefined. */
-function next(element: Chare<never>, q: Queue): Waiting | undefined {
-  for (let i = 0; i < q.list.length; i++) {
-    const verdict = q.list[i].check();
-    if (verdict === false) continue;
-    const [call] = q.list.splice(i, 1);
-    if (verdict) return call;
-    i--; // dropped: its check failed it
-  }
-  for (const [match, byValue] of q.byTag) {
+const isEmpty = (queue: Queue): boolean => queue.calls.length === 0 && queue.tagged === 0 && queue.waits.length === 0;
+
+/**
+ * One call waiting by tag whose tag the state now matches, removed; or
+ * undefined. A match whose state cannot be read fails its calls (through
+ * `holds`, which reports each one's error).
+ */
+function nextTagged(element: Chare<never>, queue: Queue, holds: (call: WaitingCall) => boolean | undefined): WaitingCall | undefined {
+  for (const [match, byValue] of queue.byTag) {
     let value: unknown;
     try {
       value = match.state(element);
-    } catch (error) {
-      for (const calls of byValue.values()) for (const call of calls) call.fail(error);
-      q.byTag.delete(match);
+    } catch {
+      queue.byTag.delete(match);
+      for (const calls of byValue.values()) {
+        queue.tagged -= calls.length;
+        for (const [, call] of calls) holds(call);
+      }
       continue;
     }
     const calls = byValue.get(value);
     if (!calls) continue;
-    const call = calls.shift()!;
+    const [, call] = calls.shift()!;
     if (calls.length === 0) byValue.delete(value);
-    if (byValue.size === 0) q.byTag.delete(match);
+    if (byValue.size === 0) queue.byTag.delete(match);
+    queue.tagged--;
     return call;
   }
   return undefined;
 }
 
 /**
- * After an entry method (or a continuation of one) of `element`: runs the
- * waiting calls that may run now, each one enabling others perhaps, in a
- * loop. A run that re-enters (an entry method ending inside it) only asks
- * the loop for another round.
+ * After an entry method (or a continuation of one) of `element`: runs, in
+ * arrival order, the waiting calls whose condition now holds, until a pass
+ * runs none; resolves the waits whose condition holds. `holds` evaluates a
+ * call's condition (reporting a throwing guard as the call's error and
+ * returning undefined then: the call is dropped).
  */
-export function retryWaiting(element: Chare<never>): void {
-  const q = queues.get(element);
-  if (!q) return;
-  if (q.retrying) {
-    q.again = true;
+export function retryWaiting(element: Chare<never>, holds: (call: WaitingCall) => boolean | undefined, run: (call: WaitingCall) => void): void {
+  const queue = queues.get(element);
+  if (!queue) return;
+  if (queue.scanning) {
+    queue.again = true;
     return;
   }
-  q.retrying = true;
+  queue.scanning = true;
   try {
-    for (;;) {
-      q.again = false;
-      const call = next(element, q);
-      if (call) call.run();
-      else if (!q.again) break;
-    }
+    do {
+      queue.again = false;
+      // Calls parked during the pass (by released calls) are kept and scanned next pass.
+      const calls = queue.calls;
+      queue.calls = [];
+      let kept = 0;
+      for (let i = 0; i < calls.length; i++) {
+        const call = calls[i];
+        const verdict = holds(call);
+        if (verdict === false) {
+          calls[kept++] = call;
+          continue;
+        }
+        queue.again = true;
+        if (verdict) run(call);
+      }
+      calls.length = kept;
+      queue.calls = kept ? (queue.calls.length ? calls.concat(queue.calls) : calls) : queue.calls;
+      for (let call = nextTagged(element, queue, holds); call; call = nextTagged(element, queue, holds)) {
+        queue.again = true;
+        run(call);
+      }
+    } while (queue.again && (queue.calls.length > 0 || queue.tagged > 0));
+    // Waits resume later (their continuation retries again).
+    if (queue.waits.length) queue.waits = queue.waits.filter((w) => (w.holds() ? (w.resolve(), false) : true));
   } finally {
-    q.retrying = false;
-    if (q.list.length === 0 && q.byTag.size === 0) queues.delete(element);
+    queue.scanning = false;
+    if (isEmpty(queue)) queues.delete(element);
   }
+}
+
+/** The calls waiting on `element`, in arrival order (left in place). */
+export function waitingCalls(element: Chare<never>): readonly WaitingCall[] {
+  const queue = queues.get(element);
+  if (!queue) return [];
+  if (queue.tagged === 0) return queue.calls;
+  const all: [number, WaitingCall][] = queue.calls.map((c) => [(c as { arrival?: number }).arrival ?? 0, c]);
+  for (const byValue of queue.byTag.values()) for (const calls of byValue.values()) all.push(...calls);
+  return all.sort((a, b) => a[0] - b[0]).map(([, c]) => c);
+}
+
+/** Removes and returns the calls waiting on `element` (it migrates or is deleted). */
+export function takeWaiting(element: Chare<never>): WaitingCall[] {
+  const queue = queues.get(element);
+  if (!queue) return [];
+  const calls = waitingCalls(element).slice();
+  for (const c of calls) delete (c as { arrival?: number }).arrival;
+  if (queue.waits.length === 0) queues.delete(element);
+  else Object.assign(queue, { calls: [], byTag: new Map(), tagged: 0 });
+  return calls;
+}
+
+/** Gives an arrived element the calls that waited on it before it moved. */
+export function restoreWaiting(element: Chare<never>, calls: WaitingCall[]): void {
+  for (const call of calls) park(element, call);
 }

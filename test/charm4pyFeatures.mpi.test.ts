@@ -1,4 +1,4 @@
-// @np 1 2 3 4
+// np: 1 2 3 4
 // The features Charm4py has that charmts lacked (issue 13, section 3),
 // beyond what the ported suite (test/charm4py/) exercises: user classes that
 // travel, are reduced and migrate; callbacks of every kind; placement by

@@ -1,10 +1,12 @@
 /**
  * The test harness: runs the in-process unit tests (test/unit, one job,
- * no MPI), every test program as a real MPI job (np 1, 2, 4, or the PE
- * counts a file names on a `// @np 1 2 3` line; oversubscribed) and the
- * process-level tests, which start mpirun jobs of their own, then prints
- * `N passed, N failed` over every test of every job. Files in
- * test/charm4py/ (Charm4py's own tests, ported) run the same way.
+ * no MPI), every test program as a real MPI job (np 1, 2, 4, or the counts
+ * a `// np: ...` line near the top of the file gives,
+ * oversubscribed) and the process-level tests, which start mpirun jobs of
+ * their own, then prints `N passed, N failed` over every test of every job.
+ * Lines a job prints starting with `[report] ` are shown even when it passes
+ * (seeds, counts, measured figures). Files in test/charm4py/ (Charm4py's own
+ * tests, ported) run the same way.
  *
  *   node dist/test/run.js [filter]
  */
@@ -28,12 +30,6 @@ if (!filter || 'unit'.includes(filter)) {
   const uvuCli = path.join(path.dirname(require.resolve('uvu')), '..', 'bin.js');
   jobs.push({ name: 'unit (in-process)', command: ['node', uvuCli, path.join(dir, 'unit'), '\\.unit\\.js$', '--no-color'] });
 }
-const MPIRUN = ['mpirun', '--oversubscribe', '--bind-to', 'none'];
-/** PE counts of an mpirun test file: its `// @np 1 2 4` line, or 1, 2 and 4. */
-function peCounts(script: string): number[] {
-  const line = /^\/\/ @np ([\d ]+)$/m.exec(fs.readFileSync(script, 'utf8'));
-  return line ? line[1].trim().split(/ +/).map(Number) : [1, 2, 4];
-}
 // test/ and test/charm4py/ (Charm4py's own tests, ported; see its README).
 for (const sub of ['', 'charm4py']) {
   const at = path.join(dir, sub);
@@ -43,11 +39,20 @@ for (const sub of ['', 'charm4py']) {
     if (filter && !name.includes(filter)) continue;
     const script = path.join(at, file);
     if (file.endsWith('.mpi.test.js')) {
-      for (const np of peCounts(script)) jobs.push({ name: `${name} np=${np}`, command: [...MPIRUN, '-np', String(np), 'node', script] });
+      for (const np of peCounts(script)) {
+        jobs.push({ name: `${name} np=${np}`, command: ['mpirun', '--oversubscribe', '--bind-to', 'none', '-np', String(np), 'node', script] });
+      }
     } else if (file.endsWith('.test.js')) {
       jobs.push({ name, command: ['node', script] });
     }
   }
+}
+
+/** PE counts of an MPI test: 1, 2 and 4, or those of a `// np: 1 2 3 4 5` line near its top (uneven trees). */
+function peCounts(script: string): number[] {
+  const head = fs.readFileSync(script, 'utf8').slice(0, 4096);
+  const declared = /^\/\/ np: ([\d ]+)$/m.exec(head);
+  return declared ? declared[1].trim().split(/ +/).map(Number) : [1, 2, 4];
 }
 
 function rootEnv(): NodeJS.ProcessEnv {
@@ -103,8 +108,9 @@ async function main(): Promise<void> {
       if (code !== 0 && jobFailed === 0) jobFailed = 1; // it reported success but did not exit cleanly
     }
     const status = timedOut ? 'TIMEOUT' : jobFailed ? 'FAIL' : 'ok';
-    process.stdout.write(`${status.padEnd(7)} ${job.name.padEnd(44)} ${jobPassed} passed, ${jobFailed} failed (${((Date.now() - t0) / 1000).toFixed(1)} s, exit ${code})\n`);
+    process.stdout.write(`${status.padEnd(7)} ${job.name.padEnd(34)} ${jobPassed} passed, ${jobFailed} failed (${((Date.now() - t0) / 1000).toFixed(1)} s, exit ${code})\n`);
     if (jobFailed || timedOut) process.stdout.write(output.replace(/^/gm, '    | ') + '\n');
+    else for (const line of output.match(/\[report\] .*$/gm) ?? []) process.stdout.write(`        ${line.slice(9)}\n`);
     passed += jobPassed;
     failed += jobFailed;
   }

@@ -153,10 +153,10 @@ const userClassOf = new Map<unknown, UserClass>();
 const classNames = new Map<unknown, string>();
 const classesByName = new Map<string, unknown>();
 
-/** Lets class `cls` itself travel as a value, under `name` (chare classes, serializable classes). */
-export function registerClassValue(cls: unknown, name: string): void {
+/** Lets class `cls` itself travel as a value, under `name` (chare classes, serializable classes, array maps); `replace` lets a redefinition take the name. */
+export function registerClassValue(cls: unknown, name: string, replace = false): void {
   const other = classesByName.get(name);
-  if (other !== undefined && other !== cls) throw new Error(`charmts: another class already travels as "${name}"`);
+  if (other !== undefined && other !== cls && !replace) throw new Error(`charmts: another class already travels as "${name}"`);
   classNames.set(cls, name);
   classesByName.set(name, cls);
 }
@@ -280,6 +280,8 @@ function encodeObject(w: Writer, value: object, path: string, depth: number): vo
   }
   if (ctor === undefined || ctor === Object || Object.getPrototypeOf(value) === null) {
     const keys = Object.keys(value);
+    const symbols = Object.getOwnPropertySymbols(value);
+    if (symbols.length) throw new SerializationError(path, `a symbol-keyed property (${String(symbols[0])}) cannot be sent; use a string key`);
     w.u8(Tag.Object);
     w.u32(keys.length);
     for (const key of keys) {

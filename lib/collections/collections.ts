@@ -14,7 +14,7 @@ import { runtime } from '../model/context';
 import { Future, type FutureMode } from '../model/future';
 import { invoke, readReply, runCreatedHook, METHOD_CREATED, SLOT_OF_MEMBER } from '../model/invoke';
 import { CallMode, isProxy, type CallTarget, type CollectionRef } from '../model/proxy';
-import { fatal } from '../errors';
+import { fatal, running } from '../errors';
 
 /** Kinds of collection, as numbered in messages. */
 export const enum CollectionKind {
@@ -73,17 +73,21 @@ export function install(collection: LocalCollection): void {
 }
 
 /** A fresh member state; `next` is the first reduction number per stream. */
-export function newMemberState(services: MemberServices, next: number[] = [0, 0, 0], bcastSeq = 0, epoch = 0): MemberState {
+export function newMemberState(services: MemberServices, next: number[] = [0, 0, 0, 0], bcastSeq = 0, epoch = 0): MemberState {
   return { services, next, bcastSeq, epoch, running: 0, migrateTo: -1, load: 0, balancing: false, atSync: false, sections: {} };
 }
 
 /** Constructs a member with its identity set, reporting constructor errors as fatal. */
 export function construct(ref: CollectionRef, index: ChareIndex, args: unknown[], member: MemberState): Chare<never> {
   let chare: Chare<never>;
+  const outer = { ...running };
+  Object.assign(running, { className: ref.info.name, method: 'constructor', index });
   try {
     chare = constructWith({ index, member }, () => new (ref.info.cls as unknown as new (...a: unknown[]) => Chare<never>)(...args));
   } catch (error) {
     fatal(error, `on PE ${runtime().myPe} constructing ${ref.info.name} (index ${JSON.stringify(index)})`);
+  } finally {
+    Object.assign(running, outer);
   }
   runCreatedHook(chare, ref.info);
   return chare;
@@ -148,10 +152,10 @@ export function whenCreated(proxy: unknown, where: string): Future<unknown> {
 }
 
 /** Reads the arguments and reply of a call and runs it on `element`. */
-export function runCall(r: Reader, flags: number, method: number, element: Chare<never>, info: ChareClassInfo, memberSlot: number): Promise<void> | undefined {
+export function runCall(r: Reader, flags: number, method: number, element: Chare<never>, info: ChareClassInfo, memberSlot: number): void {
   const args = readArgs(r);
   const reply = flags & Flag.Reply ? readReply(r, (flags & Flag.CompletionOnly) !== 0, memberSlot) : undefined;
-  return invoke(element, info, method, args, reply);
+  invoke(element, info, method, args, reply);
 }
 
 /**

@@ -23,8 +23,8 @@ import type { Chare, MemberState } from './chare';
 export interface Activation {
   readonly chare: Chare<never>;
   readonly member: MemberState;
-  /** Called with each piece's start and end (performance.now() times); `first` for the synchronous part. */
-  readonly record: ((start: number, end: number, first: boolean) => void) | undefined;
+  /** Called with each continuation's start and end (performance.now() times), for `+stats` (the synchronous part is recorded by its caller). */
+  readonly record: ((start: number, end: number) => void) | undefined;
 }
 
 let current: Activation | undefined;
@@ -48,12 +48,16 @@ export function runAs<T>(activation: Activation, body: () => T): T {
 
 function charge(activation: Activation, start: number, end: number, first: boolean): void {
   activation.member.load += end - start;
-  activation.record?.(start, end, first);
+  if (!first) activation.record?.(start, end);
 }
 
-/** Installs the promise hooks (once): from now on, continuations are charged and followed by `after`. */
-export function trackContinuations(after?: (chare: Chare<never>) => void): void {
-  if (after) afterPiece = after;
+/** What runs after each continuation of a chare's code (the retry of its waiting calls: model/invoke.ts). */
+export function afterContinuations(after: (chare: Chare<never>) => void): void {
+  afterPiece = after;
+}
+
+/** Installs the promise hooks (once): from now on, continuations are charged, then followed by the `afterContinuations` function. */
+export function trackContinuations(): void {
   if (installed) return;
   installed = true;
   promiseHooks.onInit((promise) => {

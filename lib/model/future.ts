@@ -3,10 +3,12 @@
  * the future. A future can be passed to other chares in messages; awaiting
  * it suspends only the awaiting entry method.
  */
+import { inspect } from 'util';
 import { registerExtension, registerSerializable } from '../codec/values';
 import { FutureReply as Reply, readFutureValue, writeFutureValue } from '../codec/wire';
 import type { Reader } from '../codec/reader';
-import { BroadcastError, RemoteError } from '../errors';
+import { broadcastError, noteOrigin, remoteError as remote, type RemoteError } from '../errors';
+import { checkSendable } from '../reductions/snapshot';
 import { runtime } from './context';
 
 /**
@@ -48,10 +50,10 @@ export interface Failure {
   pe: number;
 }
 
-/** The travelling form of `error`, raised in `where` on this PE. */
-export function failureOf(error: unknown, where: string): Failure {
+/** The travelling form of `error`, raised in `where` on PE `pe` (default: this one). */
+export function failureOf(error: unknown, where: string, pe = runtime().myPe): Failure {
   const e = error instanceof Error ? error : new Error(String(error));
-  return { message: e.message, name: e.name, stack: e.stack ?? '', where, pe: runtime().myPe };
+  return { message: e.message, name: e.name, stack: e.stack ?? '', where, pe };
 }
 
 /** A member's failure inside the gathered replies of an array broadcast. */
@@ -60,7 +62,7 @@ export class MemberFailure {
 }
 registerSerializable(MemberFailure, { name: 'charmts.MemberFailure' });
 
-const remoteError = (f: Failure): RemoteError => new RemoteError(f.message, f.pe, f.where, f.stack, f.name);
+const remoteError = (f: Failure): RemoteError => remote(f.message, f.pe, f.where, f.stack, f.name);
 
 /**
  * A value of type `T` that will arrive later. Await it (it is thenable), or
@@ -100,10 +102,19 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
         reject,
       });
     });
+    noteOrigin(future.promise);
     live.set(id, new WeakRef(future as Future<unknown>));
     forget.register(future, id);
     if (expected === 0) complete(id);
     return future;
+  }
+
+  /** How a future prints: its value or state, like a promise; a future of another PE names it. */
+  [inspect.custom](_depth: number, options: import('util').InspectOptionsStylized): string {
+    if (!this.promise) return `Future { of PE ${this.pe} }`;
+    // The promise's state and value, without the bookkeeping symbols async hooks may have added to it.
+    const shown = inspect(this.promise, { ...options, breakLength: Infinity }).replace(/,? ?\[Symbol\([^)]*\)\]: [^,} ]*/g, '');
+    return `Future ${shown.replace(/^Promise /, '')}`;
   }
 
   /** The value, once it has arrived. Only the PE that created the future can wait on it. */
@@ -139,9 +150,9 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
     sendReply(this.pe, this.id, slot, Reply.Value, value);
   }
 
-  /** @internal Rejects the future (or, with `slot`, fails that member's slot) with an error raised in `where` on this PE. */
-  sendError(error: unknown, where: string, slot = -1): void {
-    sendReply(this.pe, this.id, slot, Reply.Error, failureOf(error, where));
+  /** @internal Rejects the future (or, with `slot`, fails that member's slot) with an error raised in `where` on PE `pe` (default: this one). */
+  sendError(error: unknown, where: string, pe = runtime().myPe, slot = -1): void {
+    sendReply(this.pe, this.id, slot, Reply.Error, failureOf(error, where, pe));
   }
 }
 
@@ -164,7 +175,9 @@ function sendReply(pe: number, id: number, slot: number, reply: Reply, value: un
   const rt = runtime();
   if (pe === rt.myPe) {
     // A future of this PE is fulfilled at once: the waiting entry method
-    // resumes before the next message, as after any await.
+    // resumes before the next message, as after any await. What could not
+    // be sent to another PE is refused here too.
+    checkSendable(value, `value sent to a future of PE ${pe}`);
     deliver(id, slot, reply, value);
     return;
   }
@@ -191,7 +204,7 @@ function complete(id: number): void {
     } else {
       const withValues = mode === 'slots' || mode === 'replies';
       const members = withValues ? values.length : mode === 'count' ? slot.expected : values.length;
-      slot.reject(new BroadcastError(failed, Array.from({ length: members }, (_, i) => slot.errors[i] ?? (withValues ? values[i] : undefined))));
+      slot.reject(broadcastError(failed, Array.from({ length: members }, (_, i) => slot.errors[i] ?? (withValues ? values[i] : undefined))));
     }
     return;
   }
@@ -227,12 +240,12 @@ export function forwardValue(inner: Future<unknown>, to: Future<unknown>, slot: 
   try {
     value = futureAt(inner.pe, inner.id).get();
   } catch {
-    to.sendError(new Error(`${where} was passed on as a value, but nothing on PE ${inner.pe} holds it any more: its value is gone`), where, slot);
+    to.sendError(new Error(`${where} was passed on as a value, but nothing on PE ${inner.pe} holds it any more: its value is gone`), where, runtime().myPe, slot);
     return;
   }
   value.then(
     (value) => to.sendSlot(slot, value),
-    (error: unknown) => to.sendError(error, where, slot),
+    (error: unknown) => to.sendError(error, where, runtime().myPe, slot),
   );
 }
 

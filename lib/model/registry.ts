@@ -35,7 +35,12 @@ export function setChareBase(prototype: object): void {
   basePrototype = prototype;
 }
 
-export function registerClass(cls: ChareClass, name = cls.name): ChareClassInfo {
+/**
+ * Registers `cls` under `name`. With `replace` (the console redefining a
+ * class) the name stands for `cls` from now on; chares of the class it
+ * stood for keep their class.
+ */
+export function registerClass(cls: ChareClass, name = cls.name, replace = false): ChareClassInfo {
   if (typeof cls !== 'function') throw new TypeError(`charm.register: expected a chare class, got ${typeof cls}`);
   const existing = byClass.get(cls);
   if (existing) return existing;
@@ -43,7 +48,7 @@ export function registerClass(cls: ChareClass, name = cls.name): ChareClassInfo 
     throw new TypeError(`charm.register: class ${name} does not extend Chare`);
   }
   if (typeof name !== 'string' || !name) throw new TypeError('charm.register: a chare class needs a name; pass { name }');
-  if (byName.has(name)) throw new Error(`charm.register: another class is already registered as "${name}"; give this one its own name: charm.register(${cls.name}, { name: 'module.${cls.name}' })`);
+  if (byName.has(name) && !replace) throw new Error(`charm.register: another class is already registered as "${name}"; give this one its own name: charm.register(${cls.name}, { name: 'module.${cls.name}' })`);
   const names = new Set<string>();
   for (let proto = cls.prototype; proto && proto !== basePrototype; proto = Object.getPrototypeOf(proto)) {
     for (const key of Object.getOwnPropertyNames(proto)) {
@@ -56,11 +61,11 @@ export function registerClass(cls: ChareClass, name = cls.name): ChareClassInfo 
     }
   }
   const methods = [...names].sort();
-  if (methods.length > 0xffff) throw new Error(`charm.register: ${name} has too many methods`);
+  if (methods.length > 0xfffb) throw /* ids from 0xfffb up are the runtime's (model/invoke.ts) */ new Error(`charm.register: ${name} has too many methods`);
   const info: ChareClassInfo = { name, cls, methods, methodIds: new Map(methods.map((m, i) => [m, i])) };
   byName.set(name, info);
   byClass.set(cls, info);
-  registerClassValue(cls, `chare:${name}`); // a chare class can be an argument (e.g. to create a collection on another PE)
+  registerClassValue(cls, `chare:${name}`, replace); // a chare class can be an argument (e.g. to create a collection on another PE)
   return info;
 }
 

@@ -20,6 +20,7 @@ import { abortJob, requestExit, startRuntime } from './lifecycle';
 import { CharmRemote } from './charmGroup';
 import { formatStats, type ProfileOptions } from '../profiling/profile';
 import { enableRemoteCode } from '../console/remoteCode';
+import { hintIfIdle } from '../console/idleHint';
 import { setBranching } from '../tree';
 import { hostPes, peHost, peHostRank, subtrees, treeEdges, type TreeEdges } from '../topology';
 import { Pool, installPool } from '../pool/pool';
@@ -65,6 +66,11 @@ export interface StartOptions extends ProfileOptions {
    * at start. See docs/liveview.md.
    */
   liveView?: number | LiveViewOptions;
+  /**
+   * Print a hint naming `charm.exit()` when main has returned and the job
+   * has been idle for a while (default true; CHARMTS_IDLE_HINT=seconds, 0 for never).
+   */
+  idleHint?: boolean;
 }
 
 /** The argument types of method `M` of `T`. */
@@ -138,6 +144,8 @@ export class Charm {
     const mainChare = main.prototype instanceof Chare ? (main as MainChareClass) : undefined;
     if (mainChare) classInfo(mainChare, 'charm.start');
     enableRemoteCode(options.remoteCode === true);
+    // Stacks point at the program's TypeScript lines where it was compiled with source maps.
+    process.setSourceMapsEnabled(true);
     if (options.treeBranching !== undefined) setBranching(options.treeBranching);
     const liveView = liveViewSettings(options.liveView, process.argv);
     startRuntime(options, () => {
@@ -151,14 +159,17 @@ export class Charm {
     if (rt.myPe !== 0) return;
     if (liveView) startLiveView(liveView, () => this.thisProxy.ret.stats());
     const args = programArgs(process.argv.slice(2));
+    const idle = (): void => void (options.idleHint !== false && !liveView && hintIfIdle(() => this.waitQD()));
     setImmediate(() => {
       try {
         if (mainChare) {
-          createChare(mainChare, [args], { onPE: 0 });
+          // The main chare's program is its set-up: the job is idle once that has finished.
+          whenCreated(createChare(mainChare, [args], { onPE: 0 }), 'charm.start').then(idle, () => undefined);
           return;
         }
         const result = (main as (args: string[]) => unknown)(args);
-        if (result instanceof Promise) result.catch((error: unknown) => fatal(error, 'on PE 0 in main'));
+        if (result instanceof Promise) result.then(idle, (error: unknown) => fatal(error, 'on PE 0 in main'));
+        else idle();
       } catch (error) {
         fatal(error, 'on PE 0 in main');
       }

@@ -1,4 +1,4 @@
-// @np 1 2 3 4
+// np: 1 2 3 4
 // Charm4py's tests/channels, ported: values in order, waiting on several
 // channels, channels to a chare's own self and between singletons, a
 // thousand random channels per level between the members of eight

@@ -1,4 +1,4 @@
-// @np 1 2 4 5
+// np: 1 2 4 5
 // Charm4py's tests/collections and tests/array_maps, ported: arrays created
 // from another PE through the runtime group, classes of the same name from
 // two modules, proxy equality, one class in a group and an array, and

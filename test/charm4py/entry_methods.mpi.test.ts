@@ -1,4 +1,4 @@
-// @np 1 2 3 4
+// np: 1 2 3 4
 // Charm4py's tests/entry_methods, ported: element proxies of arrays and
 // groups, proxies in globals, default and named arguments, and the three
 // ways to call (send, ret, awaitable) on elements and broadcasts.

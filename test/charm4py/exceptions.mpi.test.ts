@@ -1,4 +1,4 @@
-// @np 1 2 4
+// np: 1 2 4
 // Charm4py's tests/exceptions, ported: errors of entry methods reach the
 // caller, point to point and from broadcasts (every failed member, each
 // named with its PE, index and Class.method), and errors of pool tasks.

@@ -1,4 +1,4 @@
-// @np 1 2 3 4
+// np: 1 2 3 4
 // Charm4py's tests/migration, ported: elements migrating themselves,
 // load balancing with GreedyRefineLB keeping each element's state, and
 // elements that declare themselves not migratable under RandCentLB.

@@ -1,4 +1,4 @@
-// @np 1 2 4 5
+// np: 1 2 4 5
 // Charm4py's tests/pool, ported: map with chunks over plain and coroutine
 // functions, a batch of tasks of several functions (submit), and jobs
 // limited to a number of workers (ncores).

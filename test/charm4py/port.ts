@@ -5,7 +5,7 @@
  * from main, one after the other, then ends the job. A port whose original
  * needs more PEs (or an even number) than the job has is reported as
  * skipped, with the reason, at that PE count; test/run.ts runs each file at
- * the PE counts its `// @np` line names, so every port runs at some.
+ * the PE counts its `// np:` line names, so every port runs at some.
  */
 import { test } from '../helpers/mpiTest';
 import { charm, type Chare, type StartOptions } from '../../lib';

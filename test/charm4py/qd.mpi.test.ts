@@ -1,4 +1,4 @@
-// @np 1 2 3 4
+// np: 1 2 3 4
 // Charm4py's tests/qd/qd.py, ported: quiescence detection with every kind
 // of callback (an entry method of the main chare, a group, an array, a
 // group member, an array element, a future, and waitQD).

@@ -1,4 +1,4 @@
-// @np 1 2 3 4 5
+// np: 1 2 3 4 5
 // Charm4py's tests/reductions, ported: allReduce, reductions of arrays and
 // groups to every kind of target, custom reducers (over user classes too),
 // futures as targets, logical reducers, section reductions against whole

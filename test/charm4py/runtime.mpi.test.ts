@@ -1,4 +1,4 @@
-// @np 1 2 3 4 5 8
+// np: 1 2 3 4 5 8
 // Charm4py's tests/charm_remote.py and tests/topo, ported: the runtime as a
 // group (remote exec and eval), the host layout, and the spanning trees
 // over all PEs or a list of PEs, at PE counts that make uneven trees.

@@ -1,4 +1,4 @@
-// @np 1 2 3 4
+// np: 1 2 3 4
 // Charm4py's tests/sections, ported: allReduce over a section, sections
 // as callbacks, groups on a subset of PEs, random splits and combinations
 // of sections of many collections, sections by member function and by

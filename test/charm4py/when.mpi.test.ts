@@ -1,4 +1,4 @@
-// @np 1 2 3 4
+// np: 1 2 3 4
 // Charm4py's tests/when, ported: 100,000 calls waiting on a message tag,
 // a stencil whose coroutines gate their neighbours' messages, every shape
 // of condition, conditions over state alone, calls from many PEs in tag
