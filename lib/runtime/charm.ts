@@ -309,9 +309,10 @@ export class Charm {
   }
 
   /**
-   * Creates one chare of class `cls` on `options.onPE` (default: this PE)
-   * with constructor arguments `args`, and returns its proxy at once.
-   * Charm4py: `Chare(cls, args, onPE=pe)`.
+   * Creates one chare of class `cls` on `options.onPE` (default: a PE the
+   * runtime chooses, dealing the chares each PE creates out over the PEs,
+   * as Charm4py's `onPE=-1`) with constructor arguments `args`, and
+   * returns its proxy at once. Charm4py: `Chare(cls, args, onPE=pe)`.
    *
    * @throws Error if `cls` is not registered; RangeError if `onPE` is out of range.
    */
