@@ -68,6 +68,8 @@ interface Queue {
 
 const guards = new Map<unknown, Map<number, Condition>>();
 const queues = new WeakMap<Chare<never>, Queue>();
+/** Arrival numbers of calls waiting by predicate (those by tag keep theirs beside them). */
+const arrivals = new WeakMap<WaitingCall, number>();
 
 /** Registers `condition` for method `methodId` of the class `info`. */
 export function addGuard(info: ChareClassInfo, methodId: number, condition: Condition): void {
@@ -94,7 +96,7 @@ export function park(element: Chare<never>, call: WaitingCall): void {
   const guard = guards.get(element.constructor)?.get(call.methodId);
   if (!guard || typeof guard === 'function') {
     queue.calls.push(call);
-    (call as { arrival?: number }).arrival = queue.arrived++;
+    arrivals.set(call, queue.arrived++);
     return;
   }
   const tag = guard.tag(...call.args);
@@ -208,7 +210,7 @@ export function waitingCalls(element: Chare<never>): readonly WaitingCall[] {
   const queue = queues.get(element);
   if (!queue) return [];
   if (queue.tagged === 0) return queue.calls;
-  const all: [number, WaitingCall][] = queue.calls.map((c) => [(c as { arrival?: number }).arrival ?? 0, c]);
+  const all: [number, WaitingCall][] = queue.calls.map((c) => [arrivals.get(c) ?? 0, c]);
   for (const byValue of queue.byTag.values()) for (const calls of byValue.values()) all.push(...calls);
   return all.sort((a, b) => a[0] - b[0]).map(([, c]) => c);
 }
@@ -218,7 +220,6 @@ export function takeWaiting(element: Chare<never>): WaitingCall[] {
   const queue = queues.get(element);
   if (!queue) return [];
   const calls = waitingCalls(element).slice();
-  for (const c of calls) delete (c as { arrival?: number }).arrival;
   if (queue.waits.length === 0) queues.delete(element);
   else Object.assign(queue, { calls: [], byTag: new Map(), tagged: 0 });
   return calls;
