@@ -2,25 +2,131 @@
 import { writeSync } from 'fs';
 import { mpi } from './transport/binding';
 
-/** An entry method threw on another PE (or this one) while a caller awaited its result. */
+const REMOTE = Symbol('charmts.remoteError');
+
+/**
+ * An entry method threw on another PE (or this one) while a caller awaited
+ * its result. The error keeps the class it was thrown as when that is one
+ * of JavaScript's built-in error classes (a remote `TypeError` is
+ * `instanceof TypeError` here, with `name` 'TypeError'); any other class
+ * arrives as an Error with the original `name`. Every such error is also
+ * `instanceof RemoteError`, and carries the PE, the `Class.method` and the
+ * remote stack (Charm4py re-raises the remote exception in the same way).
+ */
 export class RemoteError extends Error {
-  constructor(
-    message: string,
-    /** PE the entry method ran on. */
-    readonly pe: number,
-    /** "Class.method" that threw. */
-    readonly where: string,
-    /** The stack on the PE that threw. */
-    readonly remoteStack: string,
-    /** Name of the original error class (TypeError, ...). */
-    readonly remoteName: string,
-  ) {
-    super(`${remoteName} on PE ${pe} in ${where}: ${message}`);
-    this.name = 'RemoteError';
-    // The remote stack is part of `stack`: printing the error shows it once.
-    Object.defineProperty(this, 'remoteStack', { enumerable: false });
-    this.stack = `${this.name}: ${this.message}\n    --- remote stack (PE ${pe}) ---\n${remoteStack}\n    --- local stack ---\n${(this.stack ?? '').split('\n').slice(1).join('\n')}`;
+  /** PE the entry method ran on. */
+  declare readonly pe: number;
+  /** "Class.method (index i)" that threw. */
+  declare readonly where: string;
+  /** The stack on the PE that threw. */
+  declare readonly remoteStack: string;
+  /** Name of the original error class (TypeError, ...). */
+  declare readonly remoteName: string;
+
+  constructor(message: string, pe: number, where: string, remoteStack: string, remoteName: string) {
+    super();
+    describeRemote(this, message, pe, where, remoteStack, remoteName);
   }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && REMOTE in value;
+  }
+}
+
+const BUILT_IN: ReadonlyMap<string, ErrorConstructor> = new Map<string, ErrorConstructor>([
+  ['TypeError', TypeError],
+  ['RangeError', RangeError],
+  ['SyntaxError', SyntaxError],
+  ['ReferenceError', ReferenceError],
+  ['EvalError', EvalError],
+  ['URIError', URIError],
+]);
+
+/** The error a caller sees when the entry method it awaited threw `remoteName` with `message` on PE `pe`. */
+export function remoteError(message: string, pe: number, where: string, remoteStack: string, remoteName: string): RemoteError {
+  const Base = BUILT_IN.get(remoteName);
+  if (!Base) return new RemoteError(message, pe, where, remoteStack, remoteName);
+  const error = new Base();
+  describeRemote(error, message, pe, where, remoteStack, remoteName);
+  return error as RemoteError;
+}
+
+function describeRemote(error: Error, message: string, pe: number, where: string, remoteStack: string, remoteName: string): void {
+  const local = (error.stack ?? '').split('\n').slice(1).join('\n');
+  Object.defineProperty(error, REMOTE, { value: true });
+  Object.defineProperties(error, {
+    pe: { value: pe, enumerable: true },
+    where: { value: where, enumerable: true },
+    remoteStack: { value: remoteStack, enumerable: false }, // part of `stack`: printing the error shows it once
+    remoteName: { value: remoteName, enumerable: true },
+    name: { value: remoteName || 'Error', writable: true, configurable: true },
+  });
+  error.message = `${remoteName} on PE ${pe} in ${where}: ${message}`;
+  error.stack = `${error.name}: ${error.message}\n    --- remote stack (PE ${pe}) ---\n${remoteStack}\n    --- local stack ---\n${local}`;
+}
+
+// ---------------------------------------------------------------- where a promise was made
+
+/** The chare code running now: set around constructors and entry methods (cheap: no allocation). */
+export const running: { className: string; method: string; index: unknown } = { className: '', method: '', index: undefined };
+
+const origins = new WeakMap<object, { className: string; method: string; index: unknown }>();
+
+/** Remembers which chare code made `promise` (a future's), to name it should it fail with nobody awaiting it. */
+export function noteOrigin(promise: object): void {
+  if (running.className) origins.set(promise, { ...running });
+}
+
+/** "Cell constructor (index [3])", "Cell.work (index [3])", or undefined if `promise` was made outside chare code. */
+export function originOf(promise: unknown): string | undefined {
+  const o = typeof promise === 'object' && promise !== null ? origins.get(promise) : undefined;
+  if (!o) return undefined;
+  const shown = o.index instanceof Uint8Array ? `bytes<${Buffer.from(o.index).toString('hex')}>` : JSON.stringify(o.index);
+  return `${o.className}${o.method === 'constructor' ? ' constructor' : `.${o.method}`} (index ${shown})`;
+}
+
+const BROADCAST = Symbol('charmts.broadcastError');
+/** Failures a BroadcastError's message names; the rest are counted. */
+const NAMED = 10;
+
+/**
+ * Members of a broadcast (or section call) failed: the `.ret` or
+ * `.awaitable` future of the call rejects with this once every member has
+ * replied. It is the first failure (a RemoteError keeping its class, PE,
+ * index and `Class.method`), its message followed by `(n members failed;
+ * also: …)` naming the next ones, and it carries them all, and every
+ * member's result in member order, with the member's RemoteError where it
+ * failed (Charm4py gives that list as the result of `ret=True`).
+ */
+export class BroadcastError extends RemoteError {
+  /** Every failure, in member order. */
+  declare readonly errors: readonly RemoteError[];
+  /** Each member's result in member order, its RemoteError where it failed (undefined for completion calls that succeeded). */
+  declare readonly results: readonly unknown[];
+
+  /** @internal Made by the runtime (`broadcastError`): the error is of its first failure's class. */
+  private constructor() {
+    super('', 0, '', '', '');
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && BROADCAST in value;
+  }
+}
+
+/** The error of a broadcast whose members failed with `errors` (member order), their results being `results`. */
+export function broadcastError(errors: readonly RemoteError[], results: readonly unknown[]): BroadcastError {
+  const [first, ...rest] = errors;
+  let message = first.message.slice(`${first.remoteName} on PE ${first.pe} in ${first.where}: `.length);
+  if (rest.length > 0) {
+    const others = rest.slice(0, NAMED - 1).map((e) => e.message);
+    if (rest.length > NAMED - 1) others.push(`${rest.length - (NAMED - 1)} more`);
+    message = `${message} (${errors.length} members failed; also: ${others.join('; ')})`;
+  }
+  const error = remoteError(message, first.pe, first.where, first.remoteStack, first.remoteName);
+  Object.defineProperty(error, BROADCAST, { value: true });
+  Object.defineProperties(error, { errors: { value: errors, enumerable: false }, results: { value: results, enumerable: false } });
+  return error as BroadcastError;
 }
 
 /** Writes to a file descriptor synchronously, so nothing is lost if the process ends next. */

@@ -216,7 +216,7 @@ export function readFutureValue(r: Reader): { reply: FutureReply; id: number; sl
 // ================================================================ Kind.Create
 //
 // method = collection kind, target = collection id; body: class name, constructor args, then
-//   singleton: u32 PE;   group: nothing;   array: the array's shape (ArrayShape)
+//   singleton: u32 PE;   group: its member PEs (GroupPes);   array: the array's shape (ArrayShape)
 
 export function beginCreate(w: Writer, collectionKind: number, id: number, className: string, args: readonly unknown[]): void {
   beginMessage(w, Kind.Create, 0, collectionKind, id);
@@ -231,6 +231,13 @@ export function readCreate(r: Reader): { collectionKind: number; id: number; cla
 /** Where a singleton lives (in its Create message and its proxies). */
 export const writeSingletonPe = (w: Writer, pe: number): void => w.u32(pe);
 export const readSingletonPe = (r: Reader): number => r.u32();
+
+/**
+ * A group's member PEs (in Create messages and group proxies), sorted;
+ * null for a group on every PE. (Issue 13: groups on a subset of PEs.)
+ */
+export const writeGroupPes = (w: Writer, pes: readonly number[] | undefined): void => encodeValue(w, pes ?? null, 'group PEs');
+export const readGroupPes = (r: Reader): number[] | undefined => (decodeValue(r) as number[] | null) ?? undefined;
 
 /** What identifies an array beyond its id and class (in Create messages and array proxies). */
 export interface ArrayShape {
@@ -343,6 +350,9 @@ export function readQdCounts(r: Reader): { created: number; processed: number } 
 //   Hint, Start:      nothing
 //   AllReduceResult:  the result
 //   Population:       i32 change of the number of members
+//
+// Reduction messages are counted by quiescence detection: a reduction in
+// flight is outstanding work (its result wakes entry methods or callbacks).
 
 export const enum ReductionStep {
   /** Up the tree: a PE's partial result. */
@@ -370,7 +380,7 @@ export interface WirePartial {
 }
 
 export function beginReduction(w: Writer, step: ReductionStep, collection: number, stream: number, reduction: number): void {
-  beginMessage(w, Kind.Reduction, Flag.System, step, collection);
+  beginMessage(w, Kind.Reduction, 0, step, collection);
   w.u8(stream);
   w.u32(reduction);
 }
@@ -409,9 +419,11 @@ export const readPopulationChange = (r: Reader): number => r.i32();
 // ================================================================ Kind.ArrayControl
 //
 // method = ArrayControl operation, target = array id. Bodies:
-//   InsertRequest (to PE 0):      index, i32 PE asked for (-1: the map's), u32 requesting PE, args
-//   Insert (PE 0 to the home):    index, i32 PE, u32 requesting PE, first reduction numbers, u32 broadcasts so far, args
-//   CreateElement (home to PE):   index, u32 epoch, first reduction numbers, u32 broadcasts so far, args
+//   InsertRequest (to PE 0):      index, i32 PE asked for (-1: the map's), u32 requesting PE, u32 insertion id, args
+//   InsertNotice (to the home):   index, u32 requesting PE, u32 insertion id
+//   Insert (PE 0 to the home):    index, i32 PE, u32 requesting PE, u32 insertion id, first reduction numbers,
+//                                 u32 broadcasts before the element, args
+//   CreateElement (home to PE):   index, u32 epoch, first reduction numbers, u32 broadcasts before the element, args
 //   Created (to PE 0):            nothing
 //   DoneInserting (to PE 0):      the future to complete
 //   Migrate (to the new PE):      the travelling element (MigrantState)
@@ -420,6 +432,7 @@ export const readPopulationChange = (r: Reader): number => r.i32();
 //   Undeliverable (to the caller): the error message
 //   BalanceDecision (broadcast):  u32 reduction number of the step, the moves
 //   Resume (broadcast):           nothing
+//   HistoryDrop (broadcast, System): u32 broadcast number: every element has run it and all before it
 
 export const enum ArrayControl {
   InsertRequest = 0,
@@ -433,6 +446,8 @@ export const enum ArrayControl {
   Undeliverable,
   BalanceDecision,
   Resume,
+  InsertNotice,
+  HistoryDrop,
 }
 
 /** Begins an array control message (counted by quiescence detection unless flagged System). */
@@ -448,6 +463,8 @@ export interface Insertion {
   /** PE to create it on (-1 in a request: where the map puts it). */
   pe: number;
   requester: number;
+  /** Numbers the requester's insertions: (requester, id) names one insertion. */
+  id: number;
   args: unknown[];
 }
 
@@ -455,11 +472,23 @@ export function writeInsertRequest(w: Writer, ins: Insertion, where: () => strin
   encodeValue(w, ins.index, 'index');
   w.i32(ins.pe);
   w.u32(ins.requester);
+  w.u32(ins.id);
   writeArgs(w, ins.args, where);
 }
 
 export function readInsertRequest(r: Reader): Insertion {
-  return { index: decodeValue(r), pe: r.i32(), requester: r.u32(), args: decodeArgs(r) };
+  return { index: decodeValue(r), pe: r.i32(), requester: r.u32(), id: r.u32(), args: decodeArgs(r) };
+}
+
+/** The requester tells the home an insertion is on its way (so calls made after it wait for it). */
+export function writeInsertNotice(w: Writer, index: unknown, requester: number, id: number): void {
+  encodeValue(w, index, 'index');
+  w.u32(requester);
+  w.u32(id);
+}
+
+export function readInsertNotice(r: Reader): { index: unknown; requester: number; id: number } {
+  return { index: decodeValue(r), requester: r.u32(), id: r.u32() };
 }
 
 /** What PE 0 decides for an insertion: the reductions and broadcasts the element takes part in. */
@@ -474,6 +503,7 @@ export function writeInsert(w: Writer, ins: Insertion, m: Membership): void {
   encodeValue(w, ins.index, 'index');
   w.i32(ins.pe);
   w.u32(ins.requester);
+  w.u32(ins.id);
   encodeValue(w, m.first, 'reduction numbers');
   w.u32(m.broadcasts);
   encodeArgs(w, ins.args);
@@ -483,9 +513,10 @@ export function readInsert(r: Reader): Insertion & Membership {
   const index = decodeValue(r);
   const pe = r.i32();
   const requester = r.u32();
+  const id = r.u32();
   const first = decodeValue(r) as number[];
   const broadcasts = r.u32();
-  return { index, pe, requester, first, broadcasts, args: decodeArgs(r) };
+  return { index, pe, requester, id, first, broadcasts, args: decodeArgs(r) };
 }
 
 export function writeCreateElement(w: Writer, index: unknown, epoch: number, m: Membership, args: readonly unknown[]): void {
@@ -518,11 +549,18 @@ export interface MigrantState {
   sections: Record<number, number>;
   /** Next reduction number per stream. */
   next: number[];
-  /** What the element's pack() returned (or its fields). */
-  packed: unknown;
+  /** Calls waiting for their `when` condition: [method id, args, reply as data or null]. */
+  waiting: [number, unknown[], unknown][];
+  /** Its channel ends (lib/channels.ts). */
+  channels: unknown;
 }
 
-export function writeMigrant(w: Writer, m: MigrantState, describe: string): void {
+/**
+ * Writes a migrating element: the runtime's part, then its own state (what
+ * its pack() returned, or its fields). The reader reads the two parts
+ * separately, so the element can be in place when its state is decoded.
+ */
+export function writeMigrant(w: Writer, m: MigrantState, packed: unknown, describe: string): void {
   encodeValue(w, m.index, 'index');
   w.u32(m.epoch);
   w.u32(m.bcastSeq);
@@ -530,9 +568,12 @@ export function writeMigrant(w: Writer, m: MigrantState, describe: string): void
   w.f64(m.load);
   encodeValue(w, m.sections, 'section reduction numbers');
   encodeValue(w, m.next, 'reduction numbers');
-  encodeValue(w, m.packed, `state of ${describe}`);
+  encodeValue(w, m.waiting, `calls of ${describe} waiting for their when condition`);
+  encodeValue(w, m.channels, `channels of ${describe}`);
+  encodeValue(w, packed, `state of ${describe}`);
 }
 
+/** The runtime's part of a migrating element; then `readMigrantState` reads its own state. */
 export function readMigrant(r: Reader): MigrantState {
   return {
     index: decodeValue(r),
@@ -542,9 +583,12 @@ export function readMigrant(r: Reader): MigrantState {
     load: r.f64(),
     sections: decodeValue(r) as Record<number, number>,
     next: decodeValue(r) as number[],
-    packed: decodeValue(r),
+    waiting: decodeValue(r) as [number, unknown[], unknown][],
+    channels: decodeValue(r),
   };
 }
+
+export const readMigrantState = (r: Reader): unknown => decodeValue(r);
 
 /** A location record: where an element is (or that it was deleted), with its epoch. */
 export function writeLocation(w: Writer, index: unknown, pe: number, epoch: number, deleted: boolean): void {
@@ -567,6 +611,9 @@ export function writeDeleted(w: Writer, index: unknown, epoch: number, done: unk
 export function readDeleted(r: Reader): { index: unknown; epoch: number; done: unknown } {
   return { index: decodeValue(r), epoch: r.u32(), done: decodeValue(r) };
 }
+
+export const writeHistoryDrop = (w: Writer, upTo: number): void => w.u32(upTo);
+export const readHistoryDrop = (r: Reader): number => r.u32();
 
 export function writeBalanceDecision(w: Writer, reduction: number, moves: unknown): void {
   w.u32(reduction);

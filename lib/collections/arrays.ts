@@ -3,7 +3,7 @@
  * dimensions are created with their extents; sparse arrays (tuples or
  * user-defined keys) start empty and are filled with `ckInsert`.
  */
-import { ArrayControl, Flag, beginCall, readArrayShape, writeArgs, writeArrayShape, writeBodyValue, writeBroadcastNumbers, writeInsertRequest, writeReplyTo } from '../codec/wire';
+import { ArrayControl, Flag, beginCall, readArrayShape, writeArgs, writeArrayShape, writeBodyValue, writeBroadcastNumbers, writeInsertNotice, writeInsertRequest, writeReplyTo } from '../codec/wire';
 import type { Reader } from '../codec/reader';
 import type { Writer } from '../codec/writer';
 import { Future } from '../model/future';
@@ -14,6 +14,7 @@ import { blockMap, describe, keyOf, mapByName, mapName, normalizeIndex, roundRob
 import { CollectionKind, beginControl, beginCreate, localCollection, newCollectionId, registerKind, sendCall } from './collections';
 import { LocalArray, METHOD_DESTROY, METHOD_MIGRATE } from './localArray';
 import { balancerFromArgs, strategyNamed } from '../balancing/strategies';
+import { trackContinuations } from '../model/activity';
 
 /** The shape of a new array: extents (dense), `{ ndims }` (sparse tuples) or `{ keys: true }`. */
 export type ArrayDims = TupleDims<number> | KeyDims;
@@ -152,7 +153,7 @@ function broadcastCall(this: CallTarget, method: number, args: unknown[], mode: 
   writeArgs(w, args, () => `${ref.info.name}.${ref.info.methods[method]}`);
   let future: Future<unknown> | undefined;
   if (mode !== CallMode.Send) {
-    future = Future.create(1, 'single');
+    future = Future.create(1, mode === CallMode.Completion ? 'completions' : 'replies');
     writeReplyTo(w, future.pe, future.id, -1);
   }
   rt.scheduler.send(0);
@@ -169,10 +170,21 @@ function insert(ref: ArrayRef, index: unknown, args: unknown[], options: InsertO
   if (options.onPE !== undefined && (!Number.isInteger(onPE) || onPE < 0 || onPE >= rt.numPes)) {
     throw new RangeError(`${where}(${describe(normalized)}): onPE ${String(options.onPE)} is out of range (0..${rt.numPes - 1})`);
   }
+  // The home hears first (so calls made from here after this one wait there
+  // for the element, whatever it remembers of an earlier one at this index);
+  // PE 0 then decides where the element joins the broadcasts and reductions.
+  const id = ++insertions;
   const w = beginControl(ref.id, ArrayControl.InsertRequest);
-  writeInsertRequest(w, { index: normalized, pe: onPE, requester: rt.myPe, args }, () => `${ref.info.name} constructor`);
-  rt.scheduler.send(0);
+  writeInsertRequest(w, { index: normalized, pe: onPE, requester: rt.myPe, id, args }, () => `${ref.info.name} constructor`);
+  const request = w.detachLocal();
+  writeInsertNotice(beginControl(ref.id, ArrayControl.InsertNotice), normalized, rt.myPe, id);
+  rt.scheduler.send(ref.homeOf(normalized));
+  rt.scheduler.sendMessage(0, request.bytes, request.parts);
+  local(ref)?.inserting(normalized);
 }
+
+/** Insertions asked for on this PE (with the PE, names one insertion). */
+let insertions = 0;
 
 function doneInserting(ref: ArrayRef): Future<void> {
   const future = Future.create<void>(1, 'single');
@@ -234,5 +246,9 @@ function readRef(r: Reader, id: number, info: ChareClassInfo): ArrayRef {
 registerKind(CollectionKind.Array, {
   encodeRef: (w, ref) => writeShape(w, ref as ArrayRef),
   decodeRef: readRef,
-  create: (r, id, info, args) => new LocalArray(readRef(r, id, info), args),
+  create(r, id, info, args) {
+    const ref = readRef(r, id, info);
+    if (ref.balancer) trackContinuations(); // loads measured across awaits
+    return new LocalArray(ref, args);
+  },
 });

@@ -1,7 +1,8 @@
 /**
  * The local part of a collection with one member on this PE and no
- * migration: a group member or a singleton. Groups reduce over their
- * members (one per PE).
+ * migration: a group member or a singleton; or with no member here (a
+ * group on other PEs than this one), taking part in reductions only.
+ * Groups reduce over their members (one per member PE).
  */
 import type { Reader } from '../codec/reader';
 import { memberOf, type Chare, type MemberServices } from '../model/chare';
@@ -13,24 +14,30 @@ import type { ReductionTarget } from '../reductions/targets';
 import { construct, newMemberState, runCall, type CollectionKind, type LocalCollection } from './collections';
 
 export class OneMember implements LocalCollection, MemberServices {
-  readonly element: Chare<never>;
+  /** The member, or undefined on a PE without one. */
+  readonly element: Chare<never> | undefined;
   private readonly reductions: ReductionManager | undefined;
 
   constructor(
     readonly ref: CollectionRef & { readonly kind: CollectionKind },
     private readonly index: number,
-    args: unknown[],
+    /** Constructor arguments, or undefined when the member is not on this PE. */
+    args: unknown[] | undefined,
     /** Members taking part in reductions, or 0 when the collection cannot reduce. */
     population: number,
+    /** The member's place in member order (its results' slot). */
+    private readonly slot = index,
   ) {
     this.reductions = population > 0 ? new ReductionManager(ref.id, `${ref.info.name} (collection ${ref.id})`, population) : undefined;
+    if (!args) return;
     const member = newMemberState(this);
     this.reductions?.addMember(member.next);
     this.element = construct(ref, index, args, member);
   }
 
   deliver(r: Reader, flags: number, method: number): void {
-    runCall(r, flags, method, this.element, this.ref.info, this.index);
+    // A PE without a member sees the group's broadcasts only: they are not for it.
+    if (this.element) runCall(r, flags, method, this.element, this.ref.info, this.slot);
   }
 
   receiveReduction(r: Reader): void {

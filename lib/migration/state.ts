@@ -2,6 +2,10 @@
  * A member's state for migration: by default its own enumerable fields; a
  * class may define `pack()` and `unpack(state)` instead (the PUP idea), and
  * `onMigrated()`, called after arrival.
+ *
+ * While a member's state is encoded for a move, and decoded on arrival, the
+ * member is "travelling": runtime objects that belong to one chare (its
+ * channels) travel inside its state only, and bind to it on arrival.
  */
 import type { Chare } from '../model/chare';
 
@@ -13,8 +17,26 @@ export interface MigrationHooks {
   unpack?(state: unknown): void;
   /** Runs on the new PE after the state is restored. */
   onMigrated?(): void;
-  /** Set to false to forbid migration. */
+  /** Set to false to forbid migration: `migrate()` refuses, and load balancers leave the element where it is (pinned). */
   migratable?: boolean;
+}
+
+let travelling: Chare<never> | undefined;
+
+/** Runs `work` (encoding or decoding `chare`'s state) with `chare` travelling. */
+export function whileTravelling<T>(chare: Chare<never>, work: () => T): T {
+  const outer = travelling;
+  travelling = chare;
+  try {
+    return work();
+  } finally {
+    travelling = outer;
+  }
+}
+
+/** The member whose state is being encoded or decoded for a move, if any. */
+export function travellingChare(): Chare<never> | undefined {
+  return travelling;
 }
 
 export function packState(chare: Chare<never>): unknown {

@@ -276,13 +276,18 @@ export function indexable<P extends object>(proxy: P, at: (index: number) => unk
   Object.defineProperty(proxy, 'at', { value: at });
   return new Proxy(proxy, {
     get(target, key, receiver) {
-      if (typeof key === 'string' && key.length > 0 && key.length < 16 && key.charCodeAt(0) >= 48 && key.charCodeAt(0) <= 57) {
-        const n = Number(key);
-        if (Number.isInteger(n)) return at(n);
-      }
+      // Any number as a key (proxy[-1], proxy[1.5], proxy[NaN]) is an index, which `at` checks.
+      if (typeof key === 'string' && key.length > 0 && isNumberKey(key)) return at(Number(key));
       return Reflect.get(target, key, receiver);
     },
   });
+}
+
+/** A property key that is a number written out (what `proxy[n]` turns n into). */
+function isNumberKey(key: string): boolean {
+  const c = key.charCodeAt(0);
+  if ((c < 48 || c > 57) && c !== 45 && c !== 78 && c !== 73) return false; // digit, '-', 'N'aN, 'I'nfinity
+  return String(Number(key)) === key;
 }
 
 /** True for any proxy built here. */

@@ -219,22 +219,32 @@ export class Scheduler {
     this.wake();
   }
 
-  /** Sends a whole message as it is (forwarding an array call). */
-  sendMessage(dest: number, whole: Uint8Array): void {
+  /**
+   * Sends a message held whole (forwarding an array call), or taken from the
+   * writer with its segments as buffers of its own (`detachLocal`, to send
+   * it after another message), throttled like any send. The parts go with
+   * it without another copy.
+   */
+  sendMessage(dest: number, whole: Uint8Array, parts?: ArrayBuffer[]): void {
     if (dest === this.myPe) {
-      this.local.push({ bytes: whole, parts: undefined });
+      this.local.push({ bytes: whole, parts });
       this.wake();
     } else {
-      this.transmit(dest, whole, whole.length);
+      let bytes = whole.length;
+      for (const part of parts ?? []) bytes = align8(bytes) + part.byteLength;
+      const pending = this.transmit(dest, whole, whole.length, parts);
       this.counters.messagesSent++;
-      this.counters.bytesSent += whole.length;
+      this.counters.bytesSent += bytes;
+      // As in send: what was pending before this message decides.
+      if (pending - bytes > BACKPRESSURE_HIGH) this.throttle();
     }
     if (isCounted(whole)) this.counters.created++;
   }
 
   /**
-   * Passes a broadcast message on to this PE's children in the tree. The
-   * segments are copied (this PE's receiver gets the buffers themselves).
+   * Passes a broadcast message on to this PE's children in the tree,
+   * throttled like any send. The segments are copied (this PE's receiver
+   * gets the buffers themselves).
    */
   private forward(inline: Uint8Array, parts: ArrayBuffer[] | undefined, root: number): void {
     const children = childrenOf(this.myPe, root, this.numPes);
@@ -242,11 +252,14 @@ export class Scheduler {
     const copies = parts?.map((part) => new Uint8Array(part));
     let bytes = inline.length;
     for (const part of parts ?? []) bytes = align8(bytes) + part.byteLength;
+    let pending = 0;
     for (const child of children) {
-      this.transmit(child, inline, inline.length, copies);
+      pending = this.transmit(child, inline, inline.length, copies);
       this.counters.messagesSent++;
       this.counters.bytesSent += bytes;
     }
+    // As in send: what was pending before this broadcast decides.
+    if (pending - children.length * bytes > BACKPRESSURE_HIGH) this.throttle();
   }
 
   /**
