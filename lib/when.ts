@@ -63,3 +63,8 @@ export function retryWaiting(element: Chare<never>, holds: (call: Waiting) => bo
   }
   if (list.length === 0) waiting.delete(element);
 }
+
+/** Calls of `element` waiting for their condition (a checkpoint cannot save them). */
+export function waitingCalls(element: Chare<never>): number {
+  return waiting.get(element)?.length ?? 0;
+}

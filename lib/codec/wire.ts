@@ -71,6 +71,18 @@ export function beginMessage(w: Writer, kind: Kind, flags: number, method: numbe
   if (profiling.tracing) w.f64(recordSend());
 }
 
+/**
+ * Starts a message that never leaves this PE: a value laid out through the
+ * codec outside any message (checkpoint files, lib/checkpoint/). A bare
+ * header, never traced.
+ */
+export function beginLocalCopy(w: Writer): void {
+  w.reset();
+  w.ensure(HEADER_BYTES);
+  w.buf.fill(0, 0, HEADER_BYTES);
+  w.pos = HEADER_BYTES;
+}
+
 /** The inline length: the bytes before the message's out-of-line segments. */
 export const inlineLengthOf = (view: DataView, base: number): number => view.getUint32(base, true);
 export const setInlineLength = (view: DataView, length: number): void => view.setUint32(0, length, true);
@@ -642,4 +654,47 @@ export function writeSectionContribution(w: Writer, sectionId: number, c: Sectio
 
 export function readSectionContribution(r: Reader): SectionContribution {
   return { number: r.u32(), expected: r.u32(), slot: r.u32(), reducer: r.str(), target: decodeValue(r), data: decodeValue(r) };
+}
+
+// ================================================================ checkpoint files
+//
+// Not messages, but laid out with the codec (lib/checkpoint/files.ts):
+//   preamble (16 bytes): magic "charmts\0", u32 format version, u32 bytes of the table
+//   table:   a blob whose value lists the file's records (lib/checkpoint/files.ts, FileTable)
+//   records: blobs, each at an offset that is a multiple of 8
+// A blob is laid out as a message is: a bare header (beginLocalCopy), one
+// value, then its out-of-line segments (large typed arrays, 8-byte aligned).
+
+export const CHECKPOINT_MAGIC = 'charmts\0';
+export const PREAMBLE_BYTES = 16;
+
+export function writePreamble(version: number, tableBytes: number): Buffer {
+  const b = Buffer.alloc(PREAMBLE_BYTES);
+  b.write(CHECKPOINT_MAGIC, 0, 'latin1');
+  b.writeUInt32LE(version, 8);
+  b.writeUInt32LE(tableBytes, 12);
+  return b;
+}
+
+/** The preamble's fields; `magic` is false for a file that is not a checkpoint file. */
+export function readPreamble(b: Buffer): { magic: boolean; version: number; tableBytes: number } {
+  if (b.length < PREAMBLE_BYTES) return { magic: false, version: 0, tableBytes: 0 };
+  return { magic: b.toString('latin1', 0, 8) === CHECKPOINT_MAGIC, version: b.readUInt32LE(8), tableBytes: b.readUInt32LE(12) };
+}
+
+/** A value encoded as a blob: the parts to write in order (the inline bytes, a copy; then the segments, in place) and their total length. */
+export function encodeBlob(w: Writer, value: unknown, where: string): { parts: Uint8Array[]; bytes: number } {
+  beginLocalCopy(w);
+  encodeValue(w, value, where);
+  const inline = w.finish();
+  const parts = [Uint8Array.prototype.slice.call(w.buf, 0, inline) as Uint8Array];
+  for (const s of w.segments) parts.push(new Uint8Array(s.buffer, s.byteOffset, s.byteLength));
+  return { parts, bytes: inline + w.segmentBytes };
+}
+
+/** Decodes the blob of `length` bytes at `offset` (a multiple of 8) in `buf`, which the values read keep: typed arrays view it in place. */
+export function decodeBlob(r: Reader, buf: Buffer, offset: number, length: number): unknown {
+  r.reset(buf, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), offset, length, true, -1);
+  r.pos = bodyStart(buf, offset);
+  return decodeValue(r);
 }

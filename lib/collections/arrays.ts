@@ -235,4 +235,8 @@ registerKind(CollectionKind.Array, {
   encodeRef: (w, ref) => writeShape(w, ref as ArrayRef),
   decodeRef: readRef,
   create: (r, id, info, args) => new LocalArray(readRef(r, id, info), args),
+  restore(part) {
+    const shape = part.shape!;
+    return new LocalArray(arrayRef(part.id, part.info, { ndims: shape.ndims, extents: shape.extents }, shape.map, shape.balancer), [], part);
+  },
 });

@@ -15,6 +15,7 @@ import { Future, type FutureMode } from '../model/future';
 import { invoke, readReply, SLOT_OF_MEMBER } from '../model/invoke';
 import { CallMode, isProxy, type CallTarget, type CollectionRef } from '../model/proxy';
 import { fatal } from '../errors';
+import type { LocalSnapshot, RestoredPart } from '../checkpoint/saved';
 
 /** Kinds of collection, as numbered in messages. */
 export const enum CollectionKind {
@@ -30,6 +31,8 @@ export interface KindHandler {
   decodeRef(r: Reader, id: number, info: ChareClassInfo): CollectionRef;
   /** Creates this PE's part of a collection from a Create message. */
   create(r: Reader, id: number, info: ChareClassInfo, args: unknown[]): LocalCollection;
+  /** Restart: rebuilds this PE's part of a collection from a checkpoint (lib/checkpoint/), constructors not run. */
+  restore(part: RestoredPart): LocalCollection;
 }
 
 /** This PE's part of a collection. */
@@ -41,6 +44,8 @@ export interface LocalCollection {
   receiveReduction(r: Reader): void;
   /** Handles a collection-specific control message (arrays). */
   receiveControl?(r: Reader): void;
+  /** Checkpoints: this PE's members and the collection's reductions, as they are now. */
+  snapshot(): LocalSnapshot;
 }
 
 const kinds = new Map<CollectionKind, KindHandler>();
@@ -60,6 +65,21 @@ export function newCollectionId(): number {
 
 export function localCollection(id: number): LocalCollection | undefined {
   return local.get(id);
+}
+
+/** Every collection with a part on this PE (checkpoints save them). */
+export function localCollections(): IterableIterator<LocalCollection> {
+  return local.values();
+}
+
+/** Restart: rebuilds this PE's part of a saved collection with its kind's `restore` (not installed yet). */
+export function restoreCollection(kind: CollectionKind, part: RestoredPart): LocalCollection {
+  return kinds.get(kind)!.restore(part);
+}
+
+/** Restart: ids this PE gives new collections from now on lie above `highest` (a restored collection's id). */
+export function reserveCollectionIds(highest: number): void {
+  counter = Math.max(counter, Math.floor(highest / runtime().numPes));
 }
 
 /** Makes `collection` live here and delivers the calls that were waiting for it. */

@@ -20,7 +20,8 @@ import { Future } from '../model/future';
 import { invoke, readReply, readReplyFuture, type Reply } from '../model/invoke';
 import { fatal } from '../errors';
 import { Locations, Route } from '../location/locations';
-import { isMigratable, packState, runArrivalHook, unpackState } from '../migration/state';
+import { isMigratable, packState, restoreChare, runArrivalHook, unpackState } from '../migration/state';
+import type { LocalSnapshot, RestoredPart } from '../checkpoint/saved';
 import { ReductionManager, Stream } from '../reductions/manager';
 import { checkContribution } from '../reductions/contribute';
 import { Reducer } from '../reductions/reducers';
@@ -62,20 +63,48 @@ export class LocalArray implements LocalCollection, MemberServices {
   private executing: Element | undefined;
   private readonly balancing: BalancingStep;
 
-  constructor(readonly ref: ArrayRef, args: unknown[]) {
+  /** `restored`: a restart rebuilds this PE's part from a checkpoint instead of constructing elements. */
+  constructor(readonly ref: ArrayRef, args: unknown[], restored?: RestoredPart) {
     const rt = runtime();
     this.name = ref.info.name;
     const extents = ref.shape.extents;
     this.locations = new Locations(rt.myPe, (i) => ref.homeOf(i), () => extents !== undefined);
-    const population = extents ? extents.reduce((a, b) => a * b, 1) : 0;
+    const population = restored ? restored.population : extents ? extents.reduce((a, b) => a * b, 1) : 0;
     this.reductions = new ReductionManager(ref.id, `array ${this.name} (collection ${ref.id})`, population);
     this.balancing = new BalancingStep(this.balanced());
     this.reductions.systemHandler = (step, value, reduction) => this.balancing.completed(step, value, reduction);
-    if (extents) {
+    if (restored) {
+      this.restore(restored);
+    } else if (extents) {
       for (const index of denseIndices(extents)) {
         if (ref.homeOf(index) === rt.myPe) this.place(index, args, newMemberState(this));
       }
     }
+  }
+
+  /**
+   * Restart: the saved elements whose home is this PE, each at home (epoch
+   * 0, its home's record says so); deleted indices of a dense array stay
+   * deleted. Broadcast numbering starts again from 0 (no broadcast is in
+   * flight at a checkpoint); reductions go on from where the checkpoint left them.
+   */
+  private restore(part: RestoredPart): void {
+    const myPe = runtime().myPe;
+    this.reductions.restartAt(part.next);
+    if (myPe === 0) this.replyCount = part.next[Stream.Replies];
+    for (const index of part.deleted) this.locations.setRecord(keyOf(index), { pe: -1, epoch: 0, deleted: true });
+    for (const saved of part.members) {
+      const index = saved.index as ArrayIndex;
+      const state = newMemberState(this, saved.next.slice());
+      state.sections = { ...saved.sections };
+      this.settleIn({ chare: restoreChare(this.ref.info.cls, index, state, saved.packed), index, state });
+      this.locations.setRecord(keyOf(index), { pe: myPe, epoch: 0, deleted: false });
+    }
+  }
+
+  /** Checkpoints: the elements on this PE and the array's reductions. */
+  snapshot(): LocalSnapshot {
+    return { members: [...this.elements.values()].map((e) => ({ chare: e.chare, state: e.state })), reductions: this.reductions };
   }
 
   /** The first PE a call from here to `index` goes to. */

@@ -10,6 +10,8 @@ import { ReductionManager, Stream } from '../reductions/manager';
 import { checkContribution } from '../reductions/contribute';
 import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
+import { restoreChare } from '../migration/state';
+import type { LocalSnapshot, SavedMember } from '../checkpoint/saved';
 import { construct, newMemberState, runCall, type CollectionKind, type LocalCollection } from './collections';
 
 export class OneMember implements LocalCollection, MemberServices {
@@ -22,15 +24,32 @@ export class OneMember implements LocalCollection, MemberServices {
     args: unknown[],
     /** Members taking part in reductions, or 0 when the collection cannot reduce. */
     population: number,
+    /** A restart: the member as a checkpoint saved it (its constructor does not run), and the first reduction per stream. */
+    restored?: { member: SavedMember; next: readonly number[] },
   ) {
     this.reductions = population > 0 ? new ReductionManager(ref.id, `${ref.info.name} (collection ${ref.id})`, population) : undefined;
-    const member = newMemberState(this);
+    const member = newMemberState(this, restored?.member.next.slice());
     this.reductions?.addMember(member.next);
-    this.element = construct(ref, index, args, member);
+    if (restored) {
+      this.reductions?.restartAt(restored.next);
+      member.sections = { ...restored.member.sections };
+      this.element = restoreChare(ref.info.cls, index, member, restored.member.packed);
+    } else {
+      this.element = construct(ref, index, args, member);
+    }
   }
 
   deliver(r: Reader, flags: number, method: number): void {
-    runCall(r, flags, method, this.element, this.ref.info, this.index);
+    const pending = runCall(r, flags, method, this.element, this.ref.info, this.index);
+    if (!pending) return;
+    // Counted so that a checkpoint can tell it cannot save a suspended method.
+    const state = memberOf(this.element);
+    state.running++;
+    void pending.then(() => state.running--);
+  }
+
+  snapshot(): LocalSnapshot {
+    return { members: [{ chare: this.element, state: memberOf(this.element) }], reductions: this.reductions };
   }
 
   receiveReduction(r: Reader): void {

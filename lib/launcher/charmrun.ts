@@ -9,10 +9,17 @@
  *
  * Arguments after the program (including +balancer, +stats, +trace) go to
  * the program. Plain `mpirun -np N node app.js` works without charmrun.
+ *
+ * Checkpoints (docs/checkpoint.md), anywhere on the line:
+ *   +restart DIR          restart from the checkpoint in DIR
+ *   +checkpoint-dir DIR   where the program checkpoints (charm.checkpointDir())
+ *   +restarts K           rerun the job from the newest checkpoint in DIR when a rank dies, at most K times
  */
 import { spawn } from 'child_process';
 import { availableParallelism } from 'os';
 import * as path from 'path';
+import { takeCheckpointFlags, type CheckpointFlags } from '../checkpoint/options';
+import { runWithRestarts, type JobEnd } from '../checkpoint/restarts';
 
 const USAGE = 'usage: charmrun +pN [mpirun options] (program.js [args] | ++interactive)';
 
@@ -50,8 +57,11 @@ export function parse(argv: readonly string[]): Launch {
 
 function main(): void {
   let launch: Launch;
+  let checkpoints: CheckpointFlags;
   try {
-    launch = parse(process.argv.slice(2));
+    const taken = takeCheckpointFlags(process.argv.slice(2));
+    checkpoints = taken.flags;
+    launch = parse(taken.argv);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(2);
@@ -65,13 +75,24 @@ function main(): void {
     env.OMPI_ALLOW_RUN_AS_ROOT = '1';
     env.OMPI_ALLOW_RUN_AS_ROOT_CONFIRM = '1';
   }
-  const child = spawn('mpirun', [...options, '-np', String(launch.pes), process.execPath, ...launch.program], { env, stdio: 'inherit' });
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
-  child.on('error', (error) => {
-    process.stderr.write(`charmrun: cannot run mpirun: ${error.message}\n`);
-    process.exit(127);
-  });
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
+  let child: ReturnType<typeof spawn> | undefined;
+  let stopped = false;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      stopped = true;
+      child?.kill(signal);
+    });
+  }
+  const runOnce = (extra: string[]): Promise<JobEnd> =>
+    new Promise((resolve) => {
+      child = spawn('mpirun', [...options, '-np', String(launch.pes), process.execPath, ...launch.program, ...extra], { env, stdio: 'inherit' });
+      child.on('error', (error) => {
+        process.stderr.write(`charmrun: cannot run mpirun: ${error.message}\n`);
+        process.exit(127);
+      });
+      child.on('exit', (code, signal) => resolve({ code, signal }));
+    });
+  void runWithRestarts(checkpoints, runOnce, () => stopped, (line) => process.stderr.write(line)).then((code) => process.exit(code));
 }
 
 if (require.main === module) main();

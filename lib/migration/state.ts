@@ -3,7 +3,8 @@
  * class may define `pack()` and `unpack(state)` instead (the PUP idea), and
  * `onMigrated()`, called after arrival.
  */
-import type { Chare } from '../model/chare';
+import { adopt, type Chare, type ChareIndex, type MemberState } from '../model/chare';
+import type { ChareClass } from '../model/registry';
 
 /** Optional hooks a migratable chare class may define. */
 export interface MigrationHooks {
@@ -29,6 +30,14 @@ export function unpackState(chare: Chare<never>, state: unknown): void {
   const hooks = chare as unknown as MigrationHooks;
   if (typeof hooks.unpack === 'function') hooks.unpack(state);
   else Object.assign(chare, state as object);
+}
+
+/** A member rebuilt from its packed state without its constructor (a restart): identity set, then `unpack`. */
+export function restoreChare(cls: ChareClass, index: ChareIndex, member: MemberState, packed: unknown): Chare<never> {
+  const chare = Object.create(cls.prototype as object) as Chare<never>;
+  adopt(chare, { index, member });
+  unpackState(chare, packed);
+  return chare;
 }
 
 /** Runs the arrival hook, once the element is fully in place on its new PE. */

@@ -26,6 +26,9 @@ import { Ccs, installCcs } from '../ccs/ccs';
 import { installLiveViz } from '../liveviz/liveviz';
 import { liveViewUrl, startLiveView } from '../liveview/liveview';
 import { liveViewSettings, type LiveViewOptions } from '../liveview/settings';
+import { checkpointDir, installCheckpoints, restartIfAsked, startCheckpoint, type CheckpointStatus } from '../checkpoint/protocol';
+import { registerReadonly } from '../checkpoint/readonlies';
+import type { ReductionTarget } from '../reductions/targets';
 
 /**
  * The arguments after the class in a creation call: the constructor's
@@ -91,11 +94,13 @@ export class Charm {
       installPool();
       installCcs();
       installLiveViz();
+      installCheckpoints();
     });
     const rt = runtime();
     if (rt.myPe !== 0) return;
     if (liveView) startLiveView(liveView, () => this.thisProxy.ret.stats());
     setImmediate(() => {
+      if (restartIfAsked()) return; // `+restart DIR`: the checkpoint's callback goes on instead of main
       try {
         const result = main(process.argv.slice(2));
         if (result instanceof Promise) result.catch((error: unknown) => fatal(error, 'on PE 0 in main'));
@@ -332,6 +337,53 @@ export class Charm {
   async printStats(): Promise<void> {
     const all = await this.thisProxy.ret.stats();
     process.stdout.write(formatStats(all));
+  }
+
+  /**
+   * Checkpoints the whole job to directory `dir` (Charm++'s
+   * `CkStartCheckpoint`), from any PE: at the next quiescence every array
+   * element, group member and chare (their `pack()` or own fields), the
+   * readonlies and the collections' bookkeeping are written, one file per
+   * PE and a manifest, then `callback` gets a {@link CheckpointStatus}.
+   * A job started with `+restart DIR` rebuilds everything from it on any
+   * number of PEs and calls `callback` again, with `restarted: true`,
+   * instead of running `main`. So `callback` should be an entry method
+   * (`charm.callback(proxy, 'method')`): a future can learn that the
+   * checkpoint is written, but nothing waits on it after a restart, which
+   * refuses such a checkpoint. The previous checkpoint in `dir` stays
+   * whole until this one is complete. See docs/checkpoint.md.
+   *
+   * Errors: a checkpoint that fails (a file that cannot be written, a
+   * chare with a suspended async method, a future in a chare's state)
+   * rejects a future callback, or ends the job, naming the PE, the file or
+   * the chare.
+   *
+   * @throws TypeError (at the call) for a bad `dir` or `callback`.
+   * @example
+   * charm.startCheckpoint(charm.checkpointDir() ?? 'ckpt', charm.callback(this.thisProxy, 'resume'));
+   */
+  startCheckpoint(dir: string, callback: ReductionTarget<CheckpointStatus>): void {
+    startCheckpoint(dir, callback);
+  }
+
+  /** The directory given on the command line with `+checkpoint-dir DIR` (absolute), or undefined. */
+  checkpointDir(): string | undefined {
+    return checkpointDir();
+  }
+
+  /**
+   * Declares readonly state (Charm++'s readonly variables): a value that
+   * is the same on every PE, read with `get`. A checkpoint saves PE 0's
+   * value; a restart calls `set` with it on every PE before any chare is
+   * rebuilt. Register at module load, on every PE.
+   *
+   * @throws TypeError for a bad name or accessors; Error if `name` is taken.
+   * @example
+   * let settings: Settings;
+   * charm.registerReadonly('settings', () => settings, (s: Settings) => (settings = s));
+   */
+  registerReadonly<T>(name: string, get: () => T, set: (value: T) => void): void {
+    registerReadonly(name, get, set as (value: never) => void);
   }
 
   /** Resolves after `seconds`, without blocking the PE. */

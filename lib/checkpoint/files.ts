@@ -1,0 +1,222 @@
+/**
+ * The checkpoint file of one PE: the members it held, each a blob of the
+ * codec, listed by a table (layout in lib/codec/wire.ts, "checkpoint
+ * files"). A file is written under a temporary name, synced, then renamed,
+ * so a name in the directory always holds a complete file; a generation
+ * number in the name keeps the files of the previous checkpoint untouched
+ * until the manifest of the next one replaces it (manifest.ts).
+ *
+ * Reading: `checkFile` hashes a whole file against the manifest and checks
+ * its table; `FileReader` then reads the table and single records (a
+ * restart reads only the members each PE gets).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { createHash } from 'crypto';
+import { PREAMBLE_BYTES, decodeBlob, encodeBlob, readPreamble, writePreamble } from '../codec/wire';
+import { Reader } from '../codec/reader';
+import { Writer } from '../codec/writer';
+import { FORMAT_VERSION, fileName, type ListedFile } from './manifest';
+
+/** A record: the collection (-1: the readonlies), the member's index, where its blob is, relative to the end of the table. */
+export type TableEntry = [collection: number, index: unknown, offset: number, length: number];
+
+/** What a file says of itself. */
+export interface FileTable {
+  pe: number;
+  numPes: number;
+  generation: number;
+  entries: TableEntry[];
+}
+
+/** The collection number of the readonlies' record (in PE 0's file). */
+export const READONLIES = -1;
+
+
+const align8 = (n: number): number => (n + 7) & ~7;
+const ZEROS = new Uint8Array(8);
+/** Parts smaller than this are gathered into one write. */
+const GATHER_BYTES = 1 << 20;
+
+/** One record to write: its place in the table and its value (encoded when the file is written). */
+export interface FileRecord {
+  collection: number;
+  index: unknown;
+  value: unknown;
+  /** Names the record in a serialization error. */
+  where: string;
+}
+
+/**
+ * Writes the file of PE `pe` (temporary name, fsync, rename) and returns
+ * it as the manifest lists it. Throws with the file's path on any failure;
+ * a SerializationError names the record whose value cannot be saved.
+ */
+export function writeFile(dir: string, table: Omit<FileTable, 'entries'>, records: readonly FileRecord[]): ListedFile {
+  const w = new Writer();
+  const blobs = records.map((r) => encodeBlob(w, r.value, r.where));
+  const entries: TableEntry[] = [];
+  let offset = 0;
+  records.forEach((r, i) => {
+    entries.push([r.collection, r.index, offset, blobs[i].bytes]);
+    offset = align8(offset + blobs[i].bytes);
+  });
+  const head = encodeBlob(w, { ...table, entries }, 'checkpoint table');
+  const name = fileName(table.pe, table.generation);
+  const final = path.join(dir, name);
+  const temporary = `${final}.tmp`;
+  const out = new HashedOutput(temporary);
+  try {
+    out.write(writePreamble(FORMAT_VERSION, head.bytes));
+    for (const part of head.parts) out.write(part);
+    out.pad();
+    for (const blob of blobs) {
+      for (const part of blob.parts) out.write(part);
+      out.pad();
+    }
+    out.close();
+    fs.renameSync(temporary, final);
+  } catch (error) {
+    out.abandon();
+    throw new Error(`cannot write ${final}: ${(error as Error).message}`);
+  }
+  return { name, pe: table.pe, bytes: out.bytes, sha256: out.digest() };
+}
+
+/** A file written in order, hashed as it goes, small parts gathered; synced before it is closed. */
+class HashedOutput {
+  private readonly fd: number;
+  private readonly hash = createHash('sha256');
+  private readonly staging = Buffer.allocUnsafeSlow(GATHER_BYTES);
+  private staged = 0;
+  bytes = 0;
+
+  constructor(private readonly file: string) {
+    this.fd = fs.openSync(file, 'w');
+  }
+
+  write(part: Uint8Array): void {
+    this.hash.update(part);
+    this.bytes += part.byteLength;
+    if (part.byteLength >= GATHER_BYTES) {
+      this.flush();
+      writeAll(this.fd, part);
+      return;
+    }
+    if (this.staged + part.byteLength > GATHER_BYTES) this.flush();
+    this.staging.set(part, this.staged);
+    this.staged += part.byteLength;
+  }
+
+  /** Pads to a multiple of 8 bytes (the next blob starts aligned). */
+  pad(): void {
+    const n = align8(this.bytes) - this.bytes;
+    if (n) this.write(ZEROS.subarray(0, n));
+  }
+
+  close(): void {
+    this.flush();
+    fs.fsyncSync(this.fd);
+    fs.closeSync(this.fd);
+  }
+
+  abandon(): void {
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      /* closed already */
+    }
+    fs.rmSync(this.file, { force: true });
+  }
+
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+
+  private flush(): void {
+    if (this.staged) writeAll(this.fd, this.staging.subarray(0, this.staged));
+    this.staged = 0;
+  }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.byteLength; ) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done);
+}
+
+/**
+ * Checks one file against the manifest's description: present, of the
+ * size and checksum recorded, and a checkpoint file of that PE and
+ * generation. Returns what is wrong, naming the file, or undefined.
+ */
+export function checkFile(dir: string, expected: ListedFile, generation: number, numPes: number): string | undefined {
+  const file = path.join(dir, expected.name);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? `${file} is missing (a partial checkpoint: the manifest lists ${numPes} PE files)` : `cannot read ${file}: ${(error as Error).message}`;
+  }
+  try {
+    const bytes = fs.fstatSync(fd).size;
+    if (bytes !== expected.bytes) return `${file} has ${bytes} bytes, the manifest says ${expected.bytes} (a partial or truncated checkpoint)`;
+    const hash = createHash('sha256');
+    const chunk = Buffer.allocUnsafeSlow(Math.min(4 << 20, Math.max(bytes, 1)));
+    for (let at = 0; at < bytes; ) {
+      const n = fs.readSync(fd, chunk, 0, chunk.length, at);
+      if (n <= 0) return `${file}: read ended at byte ${at} of ${bytes}`;
+      hash.update(chunk.subarray(0, n));
+      at += n;
+    }
+    const sha256 = hash.digest('hex');
+    if (sha256 !== expected.sha256) return `${file} is corrupted: its checksum is sha256 ${sha256.slice(0, 16)}..., the manifest says ${expected.sha256.slice(0, 16)}...`;
+    const table = new FileReader(file, fd).table();
+    if (table.pe !== expected.pe || table.generation !== generation || table.numPes !== numPes) {
+      return `${file} belongs to another checkpoint: it is PE ${table.pe} of ${table.numPes}, generation ${table.generation}; the manifest expects PE ${expected.pe} of ${numPes}, generation ${generation}`;
+    }
+    return undefined;
+  } catch (error) {
+    return `cannot read ${file}: ${(error as Error).message}`;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Reads a checked file: its table, then records by their table entries. */
+export class FileReader {
+  private readonly reader = new Reader();
+  private recordsStart = 0;
+
+  constructor(
+    readonly file: string,
+    private readonly fd: number = fs.openSync(file, 'r'),
+  ) {}
+
+  table(): FileTable {
+    const preamble = readPreamble(this.read(0, PREAMBLE_BYTES));
+    if (!preamble.magic) throw new Error(`${this.file} is not a charmts checkpoint file`);
+    if (preamble.version !== FORMAT_VERSION) throw new Error(`${this.file} has format version ${preamble.version}; this charmts reads version ${FORMAT_VERSION}`);
+    this.recordsStart = align8(PREAMBLE_BYTES + preamble.tableBytes);
+    return decodeBlob(this.reader, this.read(PREAMBLE_BYTES, preamble.tableBytes), 0, preamble.tableBytes) as FileTable;
+  }
+
+  /** The value of a record (call `table` first); its typed arrays view a buffer of their own. */
+  record(entry: TableEntry): unknown {
+    const [, , offset, length] = entry;
+    return decodeBlob(this.reader, this.read(this.recordsStart + offset, length), 0, length);
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+
+  private read(position: number, length: number): Buffer {
+    const buf = Buffer.allocUnsafeSlow(length);
+    for (let done = 0; done < length; ) {
+      const n = fs.readSync(this.fd, buf, done, length - done, position + done);
+      if (n <= 0) throw new Error(`${this.file} ends before byte ${position + length}`);
+      done += n;
+    }
+    return buf;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * A restart on one PE, once every file has been checked: the readonlies,
+ * then this PE's part of every saved collection, rebuilt without running
+ * constructors (each member's `unpack`, or its fields assigned) and
+ * installed together at the end.
+ *
+ * Who gets what, with M PEs now and N at the checkpoint:
+ * - array elements go to their home under the array's map for M PEs;
+ * - a group gets one member per PE: with M = N each from its own PE's
+ *   state; otherwise from PE 0's, or from the class's static
+ *   `restoreMember(saved, pe, numPes)` given every old member's state;
+ * - a singleton chare goes to its old PE modulo M.
+ *
+ * Each PE reads every file's table (small) and only the records it gets.
+ */
+import * as path from 'path';
+import { runtime } from '../model/context';
+import { classByName, type ChareClassInfo } from '../model/registry';
+import { CollectionKind, install, reserveCollectionIds, restoreCollection } from '../collections/collections';
+import { ArrayRef } from '../collections/arrays';
+import { denseIndices, keyOf, type ArrayIndex } from '../collections/arrayIndex';
+import { reserveSectionIds } from '../sections/sections';
+import { FileReader, READONLIES, type TableEntry } from './files';
+import { restoreReadonlies } from './readonlies';
+import type { Manifest, SavedCollection } from './manifest';
+import type { RestoredPart, SavedMember } from './saved';
+
+/**
+ * A group class may define this static method: the state of its member
+ * on PE `pe` when a restart runs on another number of PEs than the
+ * checkpoint (`saved[p]` is what member p's pack() returned then). By
+ * default every member gets PE 0's state, as in Charm++.
+ */
+export interface GroupRestartHook {
+  restoreMember?(saved: unknown[], pe: number, numPes: number): unknown;
+}
+
+const KINDS = { chare: CollectionKind.Singleton, group: CollectionKind.Group, array: CollectionKind.Array } as const;
+
+/** Rebuilds and installs this PE's part of the checkpoint in `dir`; returns the members rebuilt and the bytes read. */
+export function rebuild(dir: string, manifest: Manifest): { members: number; bytes: number } {
+  const files = manifest.files.map((f) => new FileReader(path.join(dir, f.name)));
+  try {
+    const tables = files.map((f) => f.table());
+    // Every record, by collection: [old PE, table entry].
+    const byCollection = new Map<number, [number, TableEntry][]>();
+    tables.forEach((table, pe) => {
+      for (const entry of table.entries) {
+        const list = byCollection.get(entry[0]);
+        if (list) list.push([pe, entry]);
+        else byCollection.set(entry[0], [[pe, entry]]);
+      }
+    });
+    let bytes = 0;
+    const read = ([pe, entry]: [number, TableEntry]): SavedMember => {
+      bytes += entry[3];
+      return { index: entry[1], ...(files[pe].record(entry) as Omit<SavedMember, 'index'>) } as SavedMember;
+    };
+    const readonlies = byCollection.get(READONLIES)?.[0];
+    if (readonlies) restoreReadonlies(files[0].record(readonlies[1]) as Record<string, unknown>);
+    const parts = manifest.collections.map((c) => partOf(c, byCollection.get(c.id) ?? [], read, manifest.pes));
+    const built = parts.filter((p): p is [SavedCollection, RestoredPart] => p !== undefined).map(([c, part]) => restoreCollection(KINDS[c.kind], part));
+    for (const collection of built) install(collection);
+    reserveCollectionIds(Math.max(0, ...manifest.collections.map((c) => c.id)));
+    reserveSectionIds(manifest.sections);
+    return { members: parts.reduce((n, p) => n + (p?.[1].members.length ?? 0), 0), bytes };
+  } finally {
+    for (const f of files) f.close();
+  }
+}
+
+/** What this PE rebuilds of collection `c` (undefined: nothing, a singleton elsewhere). */
+function partOf(c: SavedCollection, records: [number, TableEntry][], read: (r: [number, TableEntry]) => SavedMember, oldPes: number): [SavedCollection, RestoredPart] | undefined {
+  const { myPe, numPes } = runtime();
+  const info = classByName(c.class);
+  const part: RestoredPart = { id: c.id, info, next: c.reductions, population: c.members, members: [], deleted: [], pe: myPe, shape: undefined };
+  switch (c.kind) {
+    case 'chare':
+      if (c.pe! % numPes !== myPe) return undefined;
+      part.members.push(read(recordOf(c, records, c.pe!)));
+      break;
+    case 'group':
+      part.members.push(groupMember(c, info, records, read, oldPes));
+      break;
+    case 'array': {
+      const shape = c.shape!;
+      part.shape = { ndims: shape.ndims, extents: shape.extents ?? undefined, map: shape.map, balancer: shape.balancer };
+      const ref = new ArrayRef(c.id, info, { ndims: shape.ndims, extents: shape.extents ?? undefined }, shape.map, shape.balancer);
+      for (const record of records) if (ref.homeOf(record[1][1] as ArrayIndex) === myPe) part.members.push(read(record));
+      if (shape.extents) {
+        const saved = new Set(records.map(([, entry]) => keyOf(entry[1] as ArrayIndex)));
+        for (const index of denseIndices(shape.extents)) if (ref.homeOf(index) === myPe && !saved.has(keyOf(index))) part.deleted.push(index);
+      }
+      break;
+    }
+  }
+  return [c, part];
+}
+
+/** This PE's member of a group: its own saved state on as many PEs as before, else PE 0's or the class's hook's. */
+function groupMember(c: SavedCollection, info: ChareClassInfo, records: [number, TableEntry][], read: (r: [number, TableEntry]) => SavedMember, oldPes: number): SavedMember {
+  const { myPe, numPes } = runtime();
+  if (numPes === oldPes) return read(recordOf(c, records, myPe));
+  const hook = (info.cls as unknown as GroupRestartHook).restoreMember;
+  if (!hook) return { ...read(recordOf(c, records, 0)), index: myPe };
+  const all = Array.from({ length: oldPes }, (_, pe) => read(recordOf(c, records, pe)));
+  return { ...all[0], index: myPe, packed: hook.call(info.cls, all.map((m) => m.packed), myPe, numPes) };
+}
+
+/** The record of collection `c` in the file of old PE `pe`. */
+function recordOf(c: SavedCollection, records: [number, TableEntry][], pe: number): [number, TableEntry] {
+  const record = records.find(([p]) => p === pe);
+  if (!record) throw new Error(`the file of PE ${pe} holds no member of ${c.class} (collection ${c.id}), which the manifest lists`);
+  return record;
+}
