@@ -65,8 +65,9 @@ export function writeFile(dir: string, table: Omit<FileTable, 'entries'>, record
   const name = fileName(table.pe, table.generation);
   const final = path.join(dir, name);
   const temporary = `${final}.tmp`;
-  const out = new HashedOutput(temporary);
+  let out: HashedOutput | undefined;
   try {
+    out = new HashedOutput(temporary);
     out.write(writePreamble(FORMAT_VERSION, head.bytes));
     for (const part of head.parts) out.write(part);
     out.pad();
@@ -77,7 +78,7 @@ export function writeFile(dir: string, table: Omit<FileTable, 'entries'>, record
     out.close();
     fs.renameSync(temporary, final);
   } catch (error) {
-    out.abandon();
+    out?.abandon();
     throw new Error(`cannot write ${final}: ${(error as Error).message}`);
   }
   return { name, pe: table.pe, bytes: out.bytes, sha256: out.digest() };
@@ -123,10 +124,10 @@ class HashedOutput {
   abandon(): void {
     try {
       fs.closeSync(this.fd);
+      fs.rmSync(this.file, { force: true });
     } catch {
-      /* closed already */
+      /* closed already, or not ours to remove */
     }
-    fs.rmSync(this.file, { force: true });
   }
 
   digest(): string {
@@ -159,7 +160,7 @@ export function checkFile(dir: string, expected: ListedFile, generation: number,
   }
   try {
     const bytes = fs.fstatSync(fd).size;
-    if (bytes !== expected.bytes) return `${file} has ${bytes} bytes, the manifest says ${expected.bytes} (a partial or truncated checkpoint)`;
+    if (bytes !== expected.bytes) return `${file} has ${bytes} bytes where the manifest says ${expected.bytes}: a partial checkpoint, or a file changed since`;
     const hash = createHash('sha256');
     const chunk = Buffer.allocUnsafeSlow(Math.min(4 << 20, Math.max(bytes, 1)));
     for (let at = 0; at < bytes; ) {

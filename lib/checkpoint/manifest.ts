@@ -143,29 +143,37 @@ export function latestCheckpoint(dir: string): Manifest | undefined {
   }
 }
 
-/** The generation of the next checkpoint written to `dir`: above its manifest's and any file's there. */
+/**
+ * The generation of the next checkpoint written to `dir`: the one after
+ * its manifest's. Files of that generation left by a checkpoint that
+ * failed are overwritten (each is written under a temporary name first).
+ */
 export function nextGeneration(dir: string): number {
-  let highest = latestCheckpoint(dir)?.generation ?? 0;
-  for (const name of fs.readdirSync(dir)) {
-    const m = FILE_NAME.exec(name);
-    if (m) highest = Math.max(highest, Number(m[2]));
-  }
-  return highest + 1;
+  return (latestCheckpoint(dir)?.generation ?? 0) + 1;
 }
 
 /** Removes the files of every other generation (older checkpoints, and leftovers of failed ones). */
 export function removeOtherGenerations(dir: string, generation: number): void {
   for (const name of fs.readdirSync(dir)) {
     const m = FILE_NAME.exec(name);
-    if (m && Number(m[2]) !== generation) fs.rmSync(path.join(dir, name), { force: true });
+    if (m && Number(m[2]) !== generation) removeQuietly(path.join(dir, name));
   }
 }
 
 /** Removes the file of PE `pe` of one generation, written or not (a checkpoint that failed). */
 export function removeFileOf(dir: string, pe: number, generation: number): void {
   const file = path.join(dir, fileName(pe, generation));
-  fs.rmSync(file, { force: true });
-  fs.rmSync(`${file}.tmp`, { force: true });
+  removeQuietly(file);
+  removeQuietly(`${file}.tmp`);
+}
+
+/** Cleaning up is best effort: a file that cannot be removed is of another generation, which no manifest names. */
+function removeQuietly(file: string): void {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch {
+    /* left behind, harmless */
+  }
 }
 
 /** One line about a checkpoint (charmrun's report of a restart). */

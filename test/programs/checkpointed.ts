@@ -1,0 +1,195 @@
+// Checkpoint and restart of every kind of state: a readonly, two groups
+// (one with a restoreMember hook), singleton chares (one on the last PE),
+// a dense array with a deleted element, a sparse keyed array with an
+// element placed off its home, reductions and a section reduction done
+// before the checkpoint. The restarted job (any PE count) checks them all.
+//   mpirun -np 4 node dist/test/programs/checkpointed.js save DIR
+//       checkpoint, callback Driver.resume; prints "written: ..." and exits
+//   mpirun -np 4 node dist/test/programs/checkpointed.js future DIR
+//       the same state, checkpointed with a future that main awaits
+//   mpirun -np 4 node dist/test/programs/checkpointed.js suspended|futureInState DIR
+//       a checkpoint that cannot be saved: main prints why and exits
+//   mpirun -np 2 node dist/test/programs/checkpointed.js x +restart DIR [--renamed]
+//       the restart: Driver.resume prints what it finds; with --renamed,
+//       the class Grid is registered as RenamedGrid (the restart must refuse)
+import { charm, Chare, Future, Reducer, type ArrayProxy, type CheckpointStatus, type CollectionProxy, type ElementProxy, type Section } from '../../lib';
+
+interface Config {
+  label: string;
+  n: number;
+}
+let config: Config | undefined;
+charm.registerReadonly('config', () => config, (c: Config | undefined) => (config = c));
+
+/** A group without a restart hook: on another PE count every member gets PE 0's state. */
+class Plain extends Chare {
+  value = charm.myPe() * 10 + 1;
+  setConfig(c: Config): void {
+    config = c;
+  }
+  config(): Config | undefined {
+    return config;
+  }
+  get(): number {
+    return this.value;
+  }
+}
+
+/** A group whose hook folds every old member's count into PE 0's. */
+class Tally extends Chare {
+  count = 0;
+  static restoreMember(saved: { count: number }[], pe: number): { count: number } {
+    return { count: pe === 0 ? saved.reduce((sum, s) => sum + s.count, 0) : 0 };
+  }
+  bump(n: number): void {
+    this.count += n;
+  }
+  get(): number {
+    return this.count;
+  }
+  total(done: Future<number>): void {
+    this.contribute(this.count, Reducer.sum, done);
+  }
+}
+
+class Far extends Chare {
+  where(): number {
+    return charm.myPe();
+  }
+}
+
+class Grid extends Chare<[number]> {
+  value = this.thisIndex[0] * this.thisIndex[0];
+  kept: Future<void> | undefined;
+  get(): number {
+    return this.value;
+  }
+  sumTo(done: Future<number>): void {
+    this.contribute(this.value, Reducer.sum, done);
+  }
+  sectionSum(section: Section<Grid, number[]>, done: Future<number>): void {
+    this.contribute(this.value, Reducer.sum, done, section);
+  }
+  async waitForever(): Promise<void> {
+    await charm.createFuture();
+  }
+  keep(f: Future<void>): void {
+    this.kept = f;
+  }
+}
+/** The same class under another name: a program where Grid was renamed. */
+class RenamedGrid extends Grid {}
+
+class Bag extends Chare<string> {
+  constructor(private item: string) {
+    super();
+  }
+  get(): string {
+    return `${this.item}@${charm.myPe()}`;
+  }
+  unpack(state: { item: string }): void {
+    this.item = state.item;
+    console.log(`unpacked Bag[${this.thisIndex}] on PE ${charm.myPe()}`);
+  }
+}
+
+interface Parts {
+  plain: CollectionProxy<Plain>;
+  tally: CollectionProxy<Tally>;
+  far: ElementProxy<Far>;
+  grid: ArrayProxy<Grid>;
+  bag: ArrayProxy<Bag>;
+  evens: Section<Grid, number[]>;
+}
+
+class Driver extends Chare {
+  constructor(private readonly parts: Parts) {
+    super();
+  }
+
+  async resume(status: CheckpointStatus): Promise<void> {
+    if (!status.restarted) {
+      console.log(`written: generation ${status.generation}, ${status.pes} PEs, ${status.bytes} bytes`);
+      charm.exit();
+      return;
+    }
+    const p = this.parts;
+    console.log(`restarted: generation ${status.generation}, ${status.pes} PEs then, ${charm.numPes()} now`);
+    const configs = await p.plain.ret.config();
+    console.log(`readonly: ${[...new Set(configs.map((c) => JSON.stringify(c)))].join(' | ')} on ${configs.length} PEs`);
+    console.log(`plain: ${JSON.stringify(await p.plain.ret.get())}`);
+    console.log(`tally: ${JSON.stringify(await p.tally.ret.get())}`);
+    const total = charm.createFuture<number>();
+    p.tally.total(total);
+    console.log(`tally total: ${await total}`);
+    console.log(`far: on PE ${await p.far.ret.where()}`);
+    const sum = charm.createFuture<number>();
+    p.grid.sumTo(sum);
+    console.log(`grid sum: ${await sum}`);
+    const values = await Promise.all([0, 1, 3, 4, 5].map((i) => p.grid.at([i]).ret.get()));
+    console.log(`grid: ${values.join(' ')}`);
+    try {
+      await p.grid.at([2]).ret.get();
+    } catch (error) {
+      console.log(`deleted: ${(error as Error).message}`);
+    }
+    const bags = await Promise.all(['a', 'b', 'c'].map((k) => p.bag.at(k).ret.get()));
+    console.log(`bag: ${bags.join(' ')}`);
+    const evens = charm.createFuture<number>();
+    p.evens.sectionSum(p.evens, evens);
+    console.log(`section sum: ${await evens}`);
+    const fresh = charm.createGroup(Plain);
+    console.log(`new group: ${JSON.stringify(await fresh.ret.get())}`);
+    charm.exit();
+  }
+}
+charm.register(Plain, Tally, Far, Bag, Driver);
+charm.register(process.argv.includes('--renamed') ? RenamedGrid : Grid);
+
+/** Builds every part and runs the reductions that precede the checkpoint. */
+async function setUp(): Promise<Parts> {
+  const last = charm.numPes() - 1;
+  const plain = charm.createGroup(Plain);
+  await plain.awaitable.setConfig({ label: 'set by the first run', n: 42 });
+  const tally = charm.createGroup(Tally);
+  for (let pe = 0; pe <= last; pe++) await tally[pe].awaitable.bump(pe + 1);
+  const far = charm.createChare(Far, [], { onPE: last });
+  const grid = charm.createArray(Grid, [6]);
+  for (let round = 0; round < 2; round++) {
+    const f = charm.createFuture<number>();
+    grid.sumTo(f);
+    await f;
+  }
+  await grid.at([2]).ckDestroy();
+  const bag = charm.createArray(Bag, { keys: true });
+  bag.ckInsert('a', ['apple'], { onPE: last });
+  bag.ckInsert('b', ['banana']);
+  bag.ckInsert('c', ['cherry']);
+  await bag.ckDoneInserting();
+  const evens = charm.createSection(grid, [[0], [4]]);
+  const f = charm.createFuture<number>();
+  evens.sectionSum(evens, f);
+  await f;
+  return { plain, tally, far, grid, bag, evens };
+}
+
+charm.start(async (args) => {
+  const [mode, dir] = args;
+  const parts = await setUp();
+  if (mode === 'save') {
+    const driver = charm.createChare(Driver, [parts]);
+    charm.startCheckpoint(dir, charm.callback(driver, 'resume'));
+    return;
+  }
+  if (mode === 'suspended') parts.grid.at([1]).waitForever();
+  if (mode === 'futureInState') await parts.grid.at([3]).awaitable.keep(charm.createFuture());
+  const done = charm.createFuture<CheckpointStatus>();
+  charm.startCheckpoint(dir, done);
+  try {
+    const status = await done;
+    console.log(`written with a future: generation ${status.generation}, restarted ${status.restarted}`);
+  } catch (error) {
+    console.log(`checkpoint failed: ${(error as Error).message}`);
+  }
+  charm.exit();
+});
