@@ -1,0 +1,110 @@
+// The checkpoint files in-process (lib/checkpoint/files.ts, manifest.ts,
+// options.ts): records round-trip through a PE file (typed arrays large
+// and small, maps, keys), a file is checked against the manifest (size,
+// checksum, PE and generation), the manifest is checked (version,
+// checksum, JSON), generations advance and old ones are cleaned up, and
+// charmrun's checkpoint flags are parsed or refused with a reason.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { FileReader, READONLIES, checkFile, writeFile } from '../../lib/checkpoint/files';
+import { FORMAT_VERSION, fileName, latestCheckpoint, nextGeneration, readManifest, removeOtherGenerations, writeManifest, type Manifest } from '../../lib/checkpoint/manifest';
+import { takeCheckpointFlags } from '../../lib/checkpoint/options';
+
+const scratch = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'charmts-unit-checkpoint-'));
+
+const big = Float64Array.from({ length: 5000 }, (_, i) => i / 7);
+const records = [
+  { collection: READONLIES, index: 0, value: { settings: { n: 3 } }, where: 'readonlies' },
+  { collection: 12, index: [1, 2], value: { next: [4, 0, 1], sections: { 9: 2 }, packed: { big, small: new Int32Array([1, -2, 3]), map: new Map([['k', 1n]]) } }, where: 'state of A[1, 2]' },
+  { collection: 13, index: 'key', value: { next: [0, 0, 0], sections: {}, packed: { bytes: new Uint8Array(9000).fill(7) } }, where: 'state of B["key"]' },
+];
+
+function body(generation: number, files: Manifest['files']): Omit<Manifest, 'format' | 'version' | 'checksum'> {
+  return { generation, written: new Date(0).toISOString(), pes: files.length, callback: { kind: 'future', target: 'a future of PE 0' }, classes: {}, readonlies: [], collections: [], sections: -1, files, bytes: 0 };
+}
+
+test('records round-trip through a PE file: the table lists them, each reads back alone, large typed arrays aligned in place', () => {
+  const dir = scratch();
+  const listed = writeFile(dir, { pe: 1, numPes: 2, generation: 3 }, records);
+  assert.is(listed.name, fileName(1, 3));
+  assert.is(listed.bytes, fs.statSync(path.join(dir, listed.name)).size);
+  assert.is(checkFile(dir, listed, 3, 2), undefined);
+  const reader = new FileReader(path.join(dir, listed.name));
+  const table = reader.table();
+  assert.equal([table.pe, table.numPes, table.generation], [1, 2, 3]);
+  assert.equal(table.entries.map(([c, index]) => [c, index]), [[READONLIES, 0], [12, [1, 2]], [13, 'key']]);
+  for (const entry of table.entries.slice().reverse()) assert.equal(reader.record(entry), records.find((r) => r.collection === entry[0])!.value);
+  const state = reader.record(table.entries[1]) as { packed: { big: Float64Array } };
+  assert.ok(state.packed.big instanceof Float64Array && state.packed.big[4999] === 4999 / 7);
+  reader.close();
+  assert.equal(fs.readdirSync(dir), [listed.name], 'no temporary file left');
+});
+
+test('a file is refused when missing, of the wrong size, corrupted, or of another PE or generation', () => {
+  const dir = scratch();
+  const listed = writeFile(dir, { pe: 0, numPes: 1, generation: 1 }, records);
+  const file = path.join(dir, listed.name);
+  assert.match(checkFile(dir, listed, 2, 1)!, `${file} belongs to another checkpoint: it is PE 0 of 1, generation 1; the manifest expects PE 0 of 1, generation 2`);
+  const bytes = fs.readFileSync(file);
+  bytes[bytes.length - 3] ^= 1;
+  fs.writeFileSync(file, bytes);
+  assert.match(checkFile(dir, listed, 1, 1)!, new RegExp(`^${file} is corrupted: its checksum is sha256 [0-9a-f]{16}\\.\\.\\., the manifest says ${listed.sha256.slice(0, 16)}\\.\\.\\.$`));
+  fs.truncateSync(file, 64);
+  assert.is(checkFile(dir, listed, 1, 1), `${file} has 64 bytes where the manifest says ${listed.bytes}: a partial checkpoint, or a file changed since`);
+  fs.rmSync(file);
+  assert.is(checkFile(dir, listed, 1, 1), `${file} is missing (a partial checkpoint: the manifest lists 1 PE files)`);
+});
+
+test('a value that cannot be saved is refused naming the member; a failed write names the file and leaves nothing', () => {
+  const dir = scratch();
+  assert.throws(() => writeFile(dir, { pe: 0, numPes: 1, generation: 1 }, [{ collection: 5, index: [0], value: { packed: { f: () => 1 } }, where: 'state of C[0]' }]), /state of C\[0\]\.packed\.f: a function/);
+  fs.mkdirSync(path.join(dir, `${fileName(0, 2)}.tmp`));
+  assert.throws(() => writeFile(dir, { pe: 0, numPes: 1, generation: 2 }, records), new RegExp(`cannot write ${path.join(dir, fileName(0, 2))}: EISDIR`));
+  assert.equal(fs.readdirSync(dir), [`${fileName(0, 2)}.tmp`]);
+});
+
+test('the manifest: written atomically, read back; another version, an edit, broken JSON or none at all are refused by name', () => {
+  const dir = scratch();
+  const manifest = path.join(dir, 'manifest.json');
+  assert.throws(() => readManifest(path.join(dir, 'absent')), /absent does not exist$/);
+  assert.throws(() => readManifest(dir), `${manifest} is missing: ${dir} holds no complete checkpoint`);
+  assert.is(nextGeneration(dir), 1);
+  writeManifest(dir, body(1, []));
+  const read = readManifest(dir);
+  assert.is(read.version, FORMAT_VERSION);
+  assert.is(read.generation, 1);
+  assert.equal(fs.readdirSync(dir), ['manifest.json']);
+  assert.is(nextGeneration(dir), 2);
+  const text = fs.readFileSync(manifest, 'utf8');
+  fs.writeFileSync(manifest, text.replace('"version": 1', '"version": 7'));
+  assert.throws(() => readManifest(dir), `${manifest} has format version 7; this charmts reads version ${FORMAT_VERSION}`);
+  fs.writeFileSync(manifest, text.replace('"generation": 1', '"generation": 5'));
+  assert.throws(() => readManifest(dir), `${manifest} is corrupted: its checksum does not match its contents`);
+  fs.writeFileSync(manifest, text.slice(0, 40));
+  assert.throws(() => readManifest(dir), /manifest\.json is corrupted: it is not valid JSON/);
+  assert.is(latestCheckpoint(dir), undefined);
+});
+
+test('a new generation replaces the old: its files stay until the manifest names the new one, then are removed', () => {
+  const dir = scratch();
+  const first = writeFile(dir, { pe: 0, numPes: 1, generation: 1 }, records);
+  writeManifest(dir, body(1, [first]));
+  const second = writeFile(dir, { pe: 0, numPes: 1, generation: 2 }, records);
+  assert.is(readManifest(dir).generation, 1, 'until the manifest is replaced, the checkpoint is the first');
+  writeManifest(dir, body(2, [second]));
+  removeOtherGenerations(dir, 2);
+  assert.equal(fs.readdirSync(dir).sort(), ['manifest.json', fileName(0, 2)]);
+});
+
+test("charmrun's checkpoint flags: taken from anywhere on the line, checked", () => {
+  assert.equal(takeCheckpointFlags(['+p2', 'app.js', '+restart', 'ck', 'x']), { argv: ['+p2', 'app.js', 'x'], flags: { restarts: 0, restart: 'ck' } });
+  assert.equal(takeCheckpointFlags(['+checkpoint-dir', 'd', '+p2', 'app.js', '+restarts', '3']), { argv: ['+p2', 'app.js'], flags: { restarts: 3, checkpointDir: 'd' } });
+  assert.throws(() => takeCheckpointFlags(['app.js', '+restarts', '2']), '+restarts needs +checkpoint-dir DIR');
+  assert.throws(() => takeCheckpointFlags(['app.js', '+restarts', 'two', '+checkpoint-dir', 'd']), '+restarts needs a number of restarts, got two');
+  assert.throws(() => takeCheckpointFlags(['app.js', '+restart']), '+restart needs a value (+restart DIR)');
+});
+
+test.run();
