@@ -9,6 +9,7 @@
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { renderSvg, type Series } from './svg';
 
@@ -76,6 +77,12 @@ function baseline(np: number, command: string[], between: () => void): Measureme
   });
 }
 
+/** One measurement from single-sample ones (jobs that measure once each): median, min and max. */
+function medianOf(list: Measurement[]): Measurement {
+  const sorted = [...list].sort((a, b) => a.value - b.value);
+  return { ...sorted[sorted.length >> 1], min: sorted[0].value, max: sorted[sorted.length - 1].value };
+}
+
 const find = (list: Measurement[], name: string, bytes?: number | string): Measurement | undefined =>
   list.find((m) => m.name === name && (bytes === undefined || m.params.bytes === bytes));
 
@@ -138,6 +145,14 @@ function main(): void {
   // No C counterpart: pool throughput, load-balancing step, live view, jacobi2d.
   for (const np of [2, 4]) for (const m of run(np, ['node', js('pool')])) records.push(record(m, np, undefined, 'no C counterpart'));
   for (const np of [2, 4]) for (const m of run(np, ['node', js('balancing')])) records.push(record(m, np, undefined, 'no C counterpart'));
+  // Checkpoint and restart: time per MiB of chare state; each restart is a job of its own (three of them).
+  for (const np of [2, 4]) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charmts-bench-checkpoint-'));
+    for (const m of run(np, ['node', js('checkpoint'), dir])) records.push(record(m, np, undefined, 'no C counterpart'));
+    const restarts = [0, 1, 2].flatMap(() => run(np, ['node', js('checkpoint'), '+restart', dir]));
+    if (restarts.length) records.push(record(medianOf(restarts), np, undefined, `${restarts.length} restarts; no C counterpart`));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
   // The live view: frames/s with no viewer, a stalled one and a reading one (the first is the baseline).
   const live = run(2, ['node', js('liveview')]);
   const noViewer = live.find((m) => m.params.viewer === 'none');

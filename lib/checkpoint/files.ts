@@ -144,54 +144,67 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   for (let done = 0; done < bytes.byteLength; ) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done);
 }
 
+/** Files up to this size are checked in one read and kept for the restart to decode in place. */
+const KEEP_BYTES = 1 << 30;
+
 /**
  * Checks one file against the manifest's description: present, of the
  * size and checksum recorded, and a checkpoint file of that PE and
- * generation. Returns what is wrong, naming the file, or undefined.
+ * generation. Returns what is wrong, naming the file; or the file's
+ * contents (a file up to 1 GiB, read once: the restart decodes its
+ * records from them in place).
  */
-export function checkFile(dir: string, expected: ListedFile, generation: number, numPes: number): string | undefined {
+export function checkFile(dir: string, expected: ListedFile, generation: number, numPes: number): { problem: string } | { contents: Buffer | undefined } {
   const file = path.join(dir, expected.name);
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? `${file} is missing (a partial checkpoint: the manifest lists ${numPes} PE files)` : `cannot read ${file}: ${(error as Error).message}`;
+    return { problem: code === 'ENOENT' ? `${file} is missing (a partial checkpoint: the manifest lists ${numPes} PE files)` : `cannot read ${file}: ${(error as Error).message}` };
   }
   try {
     const bytes = fs.fstatSync(fd).size;
-    if (bytes !== expected.bytes) return `${file} has ${bytes} bytes where the manifest says ${expected.bytes}: a partial checkpoint, or a file changed since`;
+    if (bytes !== expected.bytes) return { problem: `${file} has ${bytes} bytes where the manifest says ${expected.bytes}: a partial checkpoint, or a file changed since` };
     const hash = createHash('sha256');
-    const chunk = Buffer.allocUnsafeSlow(Math.min(4 << 20, Math.max(bytes, 1)));
+    const contents = bytes <= KEEP_BYTES ? Buffer.allocUnsafeSlow(bytes) : undefined;
+    const chunk = contents ?? Buffer.allocUnsafeSlow(4 << 20);
     for (let at = 0; at < bytes; ) {
-      const n = fs.readSync(fd, chunk, 0, chunk.length, at);
-      if (n <= 0) return `${file}: read ended at byte ${at} of ${bytes}`;
-      hash.update(chunk.subarray(0, n));
+      const n = fs.readSync(fd, chunk, contents ? at : 0, contents ? bytes - at : chunk.length, at);
+      if (n <= 0) return { problem: `${file}: read ended at byte ${at} of ${bytes}` };
+      hash.update(chunk.subarray(contents ? at : 0, (contents ? at : 0) + n));
       at += n;
     }
     const sha256 = hash.digest('hex');
-    if (sha256 !== expected.sha256) return `${file} is corrupted: its checksum is sha256 ${sha256.slice(0, 16)}..., the manifest says ${expected.sha256.slice(0, 16)}...`;
-    const table = new FileReader(file, fd).table();
+    if (sha256 !== expected.sha256) return { problem: `${file} is corrupted: its checksum is sha256 ${sha256.slice(0, 16)}..., the manifest says ${expected.sha256.slice(0, 16)}...` };
+    const table = new FileReader(file, contents).table();
     if (table.pe !== expected.pe || table.generation !== generation || table.numPes !== numPes) {
-      return `${file} belongs to another checkpoint: it is PE ${table.pe} of ${table.numPes}, generation ${table.generation}; the manifest expects PE ${expected.pe} of ${numPes}, generation ${generation}`;
+      return { problem: `${file} belongs to another checkpoint: it is PE ${table.pe} of ${table.numPes}, generation ${table.generation}; the manifest expects PE ${expected.pe} of ${numPes}, generation ${generation}` };
     }
-    return undefined;
+    return { contents };
   } catch (error) {
-    return `cannot read ${file}: ${(error as Error).message}`;
+    return { problem: `cannot read ${file}: ${(error as Error).message}` };
   } finally {
     fs.closeSync(fd);
   }
 }
 
-/** Reads a checked file: its table, then records by their table entries. */
+/**
+ * Reads a checked file: its table, then records by their table entries;
+ * from its `contents` when checking read them (typed arrays then view the
+ * contents in place), else from the file.
+ */
 export class FileReader {
   private readonly reader = new Reader();
   private recordsStart = 0;
+  private readonly fd: number | undefined;
 
   constructor(
     readonly file: string,
-    private readonly fd: number = fs.openSync(file, 'r'),
-  ) {}
+    private readonly contents?: Buffer,
+  ) {
+    this.fd = contents ? undefined : fs.openSync(file, 'r');
+  }
 
   table(): FileTable {
     const preamble = readPreamble(this.read(0, PREAMBLE_BYTES));
@@ -201,20 +214,25 @@ export class FileReader {
     return decodeBlob(this.reader, this.read(PREAMBLE_BYTES, preamble.tableBytes), 0, preamble.tableBytes) as FileTable;
   }
 
-  /** The value of a record (call `table` first); its typed arrays view a buffer of their own. */
+  /** The value of a record (call `table` first). */
   record(entry: TableEntry): unknown {
     const [, , offset, length] = entry;
     return decodeBlob(this.reader, this.read(this.recordsStart + offset, length), 0, length);
   }
 
   close(): void {
-    fs.closeSync(this.fd);
+    if (this.fd !== undefined) fs.closeSync(this.fd);
   }
 
+  /** `length` bytes at `position`: a view of the contents (8-byte aligned), or a buffer of their own. */
   private read(position: number, length: number): Buffer {
+    if (this.contents) {
+      if (position + length > this.contents.length) throw new Error(`${this.file} ends before byte ${position + length}`);
+      return this.contents.subarray(position, position + length);
+    }
     const buf = Buffer.allocUnsafeSlow(length);
     for (let done = 0; done < length; ) {
-      const n = fs.readSync(this.fd, buf, done, length - done, position + done);
+      const n = fs.readSync(this.fd!, buf, done, length - done, position + done);
       if (n <= 0) throw new Error(`${this.file} ends before byte ${position + length}`);
       done += n;
     }

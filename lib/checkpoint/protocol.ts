@@ -84,8 +84,8 @@ interface WriteReport extends PeReport {
 
 /** PE 0: the checkpoint under way (its directory). */
 let underWay: string | undefined;
-/** The manifest a restart checked (each PE keeps it from `validate` to `rebuild`). */
-let checked: Manifest | undefined;
+/** The manifest a restart checked, and the files this PE read whole while checking them (kept from `validate` to `rebuild`). */
+let checked: { manifest: Manifest; contents: Map<number, Buffer> } | undefined;
 
 /** The checkpoint group's member on each PE. */
 export class CheckpointPe extends Chare {
@@ -133,17 +133,21 @@ export class CheckpointPe extends Chare {
     const problems = incompatibilities(dir, manifest);
     if (problems.length > 0) return problems;
     const { myPe, numPes } = runtime();
+    const contents = new Map<number, Buffer>();
     for (let pe = myPe; pe < manifest.pes; pe += numPes) {
-      const problem = checkFile(dir, manifest.files[pe], manifest.generation, manifest.pes);
-      if (problem) problems.push(problem);
+      const result = checkFile(dir, manifest.files[pe], manifest.generation, manifest.pes);
+      if ('problem' in result) problems.push(result.problem);
+      else if (result.contents) contents.set(pe, result.contents);
     }
-    checked = manifest;
+    checked = { manifest, contents };
     return problems;
   }
 
   /** Every PE at a restart: rebuilds and installs its part. */
   rebuild(dir: string): { members: number; bytes: number } {
-    return rebuild(dir, checked!);
+    const { manifest, contents } = checked!;
+    checked = { manifest, contents: new Map() }; // what rebuild does not keep is garbage after it
+    return rebuild(dir, manifest, contents);
   }
 }
 registerClass(CheckpointPe, 'charmts.Checkpoint');
@@ -285,7 +289,7 @@ async function restart(dir: string): Promise<void> {
     const problems = [...new Set((await group().ret.validate(dir)).flat())];
     if (problems.length > 0) return refuse(dir, problems);
     await group().ret.rebuild(dir);
-    manifest = checked!;
+    manifest = checked!.manifest;
   } catch (error) {
     return refuse(dir, [(error as Error).message]);
   }

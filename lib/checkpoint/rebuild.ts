@@ -37,9 +37,13 @@ export interface GroupRestartHook {
 
 const KINDS = { chare: CollectionKind.Singleton, group: CollectionKind.Group, array: CollectionKind.Array } as const;
 
-/** Rebuilds and installs this PE's part of the checkpoint in `dir`; returns the members rebuilt and the bytes read. */
-export function rebuild(dir: string, manifest: Manifest): { members: number; bytes: number } {
-  const files = manifest.files.map((f) => new FileReader(path.join(dir, f.name)));
+/**
+ * Rebuilds and installs this PE's part of the checkpoint in `dir`
+ * (`contents`: files this PE read whole while checking them, by PE);
+ * returns the members rebuilt and the bytes of their records.
+ */
+export function rebuild(dir: string, manifest: Manifest, contents: ReadonlyMap<number, Buffer>): { members: number; bytes: number } {
+  const files = manifest.files.map((f) => new FileReader(path.join(dir, f.name), contents.get(f.pe)));
   try {
     const tables = files.map((f) => f.table());
     // Every record, by collection: [old PE, table entry].

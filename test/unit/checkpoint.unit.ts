@@ -22,6 +22,11 @@ const records = [
   { collection: 13, index: 'key', value: { next: [0, 0, 0], sections: {}, packed: { bytes: new Uint8Array(9000).fill(7) } }, where: 'state of B["key"]' },
 ];
 
+const problemOf = (...args: Parameters<typeof checkFile>): string | undefined => {
+  const result = checkFile(...args);
+  return 'problem' in result ? result.problem : undefined;
+};
+
 function body(generation: number, files: Manifest['files']): Omit<Manifest, 'format' | 'version' | 'checksum'> {
   return { generation, written: new Date(0).toISOString(), pes: files.length, callback: { kind: 'future', target: 'a future of PE 0' }, classes: {}, readonlies: [], collections: [], sections: -1, files, bytes: 0 };
 }
@@ -31,15 +36,19 @@ test('records round-trip through a PE file: the table lists them, each reads bac
   const listed = writeFile(dir, { pe: 1, numPes: 2, generation: 3 }, records);
   assert.is(listed.name, fileName(1, 3));
   assert.is(listed.bytes, fs.statSync(path.join(dir, listed.name)).size);
-  assert.is(checkFile(dir, listed, 3, 2), undefined);
-  const reader = new FileReader(path.join(dir, listed.name));
-  const table = reader.table();
-  assert.equal([table.pe, table.numPes, table.generation], [1, 2, 3]);
-  assert.equal(table.entries.map(([c, index]) => [c, index]), [[READONLIES, 0], [12, [1, 2]], [13, 'key']]);
-  for (const entry of table.entries.slice().reverse()) assert.equal(reader.record(entry), records.find((r) => r.collection === entry[0])!.value);
-  const state = reader.record(table.entries[1]) as { packed: { big: Float64Array } };
-  assert.ok(state.packed.big instanceof Float64Array && state.packed.big[4999] === 4999 / 7);
-  reader.close();
+  const checked = checkFile(dir, listed, 3, 2);
+  assert.ok('contents' in checked && checked.contents?.length === listed.bytes, 'checked, and read whole');
+  // From the file, and from the contents read while checking it.
+  const contents = 'contents' in checked ? checked.contents : undefined;
+  for (const reader of [new FileReader(path.join(dir, listed.name)), new FileReader(path.join(dir, listed.name), contents)]) {
+    const table = reader.table();
+    assert.equal([table.pe, table.numPes, table.generation], [1, 2, 3]);
+    assert.equal(table.entries.map(([c, index]) => [c, index]), [[READONLIES, 0], [12, [1, 2]], [13, 'key']]);
+    for (const entry of table.entries.slice().reverse()) assert.equal(reader.record(entry), records.find((r) => r.collection === entry[0])!.value);
+    const state = reader.record(table.entries[1]) as { packed: { big: Float64Array } };
+    assert.ok(state.packed.big instanceof Float64Array && state.packed.big[4999] === 4999 / 7);
+    reader.close();
+  }
   assert.equal(fs.readdirSync(dir), [listed.name], 'no temporary file left');
 });
 
@@ -47,15 +56,15 @@ test('a file is refused when missing, of the wrong size, corrupted, or of anothe
   const dir = scratch();
   const listed = writeFile(dir, { pe: 0, numPes: 1, generation: 1 }, records);
   const file = path.join(dir, listed.name);
-  assert.match(checkFile(dir, listed, 2, 1)!, `${file} belongs to another checkpoint: it is PE 0 of 1, generation 1; the manifest expects PE 0 of 1, generation 2`);
+  assert.match(problemOf(dir, listed, 2, 1) ?? '', `${file} belongs to another checkpoint: it is PE 0 of 1, generation 1; the manifest expects PE 0 of 1, generation 2`);
   const bytes = fs.readFileSync(file);
   bytes[bytes.length - 3] ^= 1;
   fs.writeFileSync(file, bytes);
-  assert.match(checkFile(dir, listed, 1, 1)!, new RegExp(`^${file} is corrupted: its checksum is sha256 [0-9a-f]{16}\\.\\.\\., the manifest says ${listed.sha256.slice(0, 16)}\\.\\.\\.$`));
+  assert.match(problemOf(dir, listed, 1, 1) ?? '', new RegExp(`^${file} is corrupted: its checksum is sha256 [0-9a-f]{16}\\.\\.\\., the manifest says ${listed.sha256.slice(0, 16)}\\.\\.\\.$`));
   fs.truncateSync(file, 64);
-  assert.is(checkFile(dir, listed, 1, 1), `${file} has 64 bytes where the manifest says ${listed.bytes}: a partial checkpoint, or a file changed since`);
+  assert.is(problemOf(dir, listed, 1, 1), `${file} has 64 bytes where the manifest says ${listed.bytes}: a partial checkpoint, or a file changed since`);
   fs.rmSync(file);
-  assert.is(checkFile(dir, listed, 1, 1), `${file} is missing (a partial checkpoint: the manifest lists 1 PE files)`);
+  assert.is(problemOf(dir, listed, 1, 1), `${file} is missing (a partial checkpoint: the manifest lists 1 PE files)`);
 });
 
 test('a value that cannot be saved is refused naming the member; a failed write names the file and leaves nothing', () => {
