@@ -13,7 +13,11 @@ import { FileReader, READONLIES, checkFile, writeFile } from '../../lib/checkpoi
 import { FORMAT_VERSION, fileName, latestCheckpoint, nextGeneration, readManifest, removeOtherGenerations, writeManifest, type Manifest } from '../../lib/checkpoint/manifest';
 import { takeCheckpointFlags } from '../../lib/checkpoint/options';
 
-const scratch = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'charmts-unit-checkpoint-'));
+const made: string[] = [];
+const scratch = (): string => {
+  made.push(fs.mkdtempSync(path.join(os.tmpdir(), 'charmts-unit-checkpoint-')));
+  return made[made.length - 1];
+};
 
 const big = Float64Array.from({ length: 5000 }, (_, i) => i / 7);
 const records = [
@@ -114,6 +118,10 @@ test("charmrun's checkpoint flags: taken from anywhere on the line, checked", ()
   assert.throws(() => takeCheckpointFlags(['app.js', '+restarts', '2']), '+restarts needs +checkpoint-dir DIR');
   assert.throws(() => takeCheckpointFlags(['app.js', '+restarts', 'two', '+checkpoint-dir', 'd']), '+restarts needs a number of restarts, got two');
   assert.throws(() => takeCheckpointFlags(['app.js', '+restart']), '+restart needs a value (+restart DIR)');
+});
+
+test.after(() => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test.run();
