@@ -133,7 +133,7 @@ test('a rank killed with SIGKILL after the first checkpoint, under charmrun +res
   assert.is(last(r), last(whole), show(r));
 });
 
-test('every kind of state comes back on 4, 2 and 5 PEs: readonly, groups (PE 0\'s state, or the restoreMember hook), chares moved off missing PEs, dense and keyed arrays, deleted elements, reduction and section numbers', async () => {
+test('every kind of state comes back on 4, 2 and 5 PEs, from a checkpoint asked for while messages were in flight: readonly, groups (PE 0\'s state, or the restoreMember hook), chares moved off missing PEs, dense and keyed arrays, deleted elements, reduction and section numbers', async () => {
   const dir = dirFor('state');
   const saved = await run(mpirun(4, PROGRAM, 'save', dir));
   assertSucceeded(saved);
@@ -145,6 +145,7 @@ test('every kind of state comes back on 4, 2 and 5 PEs: readonly, groups (PE 0\'
     tally: JSON.stringify(np === 4 ? [1, 2, 3, 4] : [10, ...new Array(np - 1).fill(0)]),
     'tally total': '10',
     far: `on PE ${3 % np}`,
+    hops: '1000',
     'grid sum': '51',
     grid: '0 1 9 16 25',
     deleted: `Error on PE ${Math.floor((2 * np) / 6)} in Grid[2]: Grid[2] was deleted: the call to get was not delivered`,

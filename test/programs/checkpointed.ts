@@ -2,7 +2,8 @@
 // (one with a restoreMember hook), singleton chares (one on the last PE),
 // a dense array with a deleted element, a sparse keyed array with an
 // element placed off its home, reductions and a section reduction done
-// before the checkpoint. The restarted job (any PE count) checks them all.
+// before the checkpoint, asked for while chains of messages run. The
+// restarted job (any PE count) checks them all.
 //   mpirun -np 4 node dist/test/programs/checkpointed.js save DIR
 //       checkpoint, callback Driver.resume; prints "written: ..." and exits
 //   mpirun -np 4 node dist/test/programs/checkpointed.js future DIR
@@ -60,7 +61,16 @@ class Far extends Chare {
 
 class Grid extends Chare<[number]> {
   value = this.thisIndex[0] * this.thisIndex[0];
+  hops = 0;
   kept: Future<void> | undefined;
+  /** A chain of `n` messages through the array, each counted where it lands. */
+  hop(n: number): void {
+    this.hops++;
+    if (n > 1) this.thisProxy.at([[0, 1, 3, 4, 5][(this.thisIndex[0] + n) % 5]]).hop(n - 1);
+  }
+  hopCount(done: Future<number>): void {
+    this.contribute(this.hops, Reducer.sum, done);
+  }
   get(): number {
     return this.value;
   }
@@ -126,6 +136,9 @@ class Driver extends Chare {
     const sum = charm.createFuture<number>();
     p.grid.sumTo(sum);
     console.log(`grid sum: ${await sum}`);
+    const hops = charm.createFuture<number>();
+    p.grid.hopCount(hops);
+    console.log(`hops: ${await hops}`);
     const values = await Promise.all([0, 1, 3, 4, 5].map((i) => p.grid.at([i]).ret.get()));
     console.log(`grid: ${values.join(' ')}`);
     try {
@@ -178,6 +191,8 @@ charm.start(async (args) => {
   const parts = await setUp();
   if (mode === 'save') {
     const driver = charm.createChare(Driver, [parts]);
+    // Asked for while 5 chains of 200 messages run: taken once they have all landed.
+    for (const i of [0, 1, 3, 4, 5]) parts.grid.at([i]).hop(200);
     charm.startCheckpoint(dir, charm.callback(driver, 'resume'));
     return;
   }
