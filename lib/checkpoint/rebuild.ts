@@ -32,6 +32,7 @@ import type { RestoredPart, SavedMember } from './saved';
  * default every member gets PE 0's state, as in Charm++.
  */
 export interface GroupRestartHook {
+  /** The state member `pe` of `numPes` unpacks; `saved[p]` is what member p of the checkpointed run packed. */
   restoreMember?(saved: unknown[], pe: number, numPes: number): unknown;
 }
 
