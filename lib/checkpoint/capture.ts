@@ -47,7 +47,7 @@ export interface PeReport {
   /** What cannot be saved (the checkpoint fails). */
   problems: string[];
   collections: CollectionReport[];
-  /** Highest section id a member here reduced over (-1: none). */
+  /** Highest section id a member here reduced over or holds a proxy of (-1: none). */
   sections: number;
 }
 
@@ -71,7 +71,9 @@ export function capture(): { records: FileRecord[]; report: PeReport } {
       const waiting = waitingCalls(chare);
       if (waiting > 0) report.problems.push(`${who} on PE ${rt.myPe} has ${waiting} call(s) waiting on a when condition: a checkpoint cannot save them`);
       const packed = packState(chare);
-      for (const at of futuresIn(packed, who)) report.problems.push(`${at} is a future: a future cannot be saved, since nobody waits on it after a restart; use a callback (charm.callback) instead`);
+      const seen = inspect(packed, who);
+      for (const at of seen.futures) report.problems.push(`${at} is a future: a future cannot be saved, since nobody waits on it after a restart; use a callback (charm.callback) instead`);
+      report.sections = Math.max(report.sections, seen.sections);
       const value: Omit<SavedMember, 'index'> = { next: state.next, sections: state.sections, packed };
       records.push({ collection: collection.ref.id, index, value, where: `state of ${who}` });
       state.next.forEach((r, s) => {
@@ -97,19 +99,22 @@ function describeCollection(collection: LocalCollection): CollectionReport['save
   return saved;
 }
 
-/** Where futures are inside `value` (plain objects, arrays, maps and sets; `at` names the value). */
-function futuresIn(value: unknown, at: string, found: string[] = [], depth = 0): string[] {
-  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value) || depth > 64) return found;
+/** What a state holds that needs care: where futures are, and the highest id of a section proxy (walking plain objects, arrays, maps and sets; `at` names the value). */
+function inspect(value: unknown, at: string, seen = { futures: [] as string[], sections: -1 }, depth = 0): { futures: string[]; sections: number } {
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value) || depth > 64) return seen;
   if (value instanceof Future) {
-    found.push(at);
+    seen.futures.push(at);
+  } else if (isProxy(value)) {
+    // Asked with `in`: reading a name a proxy's class does not have throws.
+    if ('__section' in value) seen.sections = Math.max(seen.sections, (value as { __section: { id: number } }).__section.id);
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => futuresIn(v, `${at}[${i}]`, found, depth + 1));
+    value.forEach((v, i) => inspect(v, `${at}[${i}]`, seen, depth + 1));
   } else if (value instanceof Map) {
-    for (const [k, v] of value) futuresIn(v, `${at}<${String(k)}>`, found, depth + 1);
+    for (const [k, v] of value) inspect(v, `${at}<${String(k)}>`, seen, depth + 1);
   } else if (value instanceof Set) {
-    for (const v of value) futuresIn(v, `${at}<item>`, found, depth + 1);
-  } else if (!isProxy(value) && (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null)) {
-    for (const [k, v] of Object.entries(value)) futuresIn(v, `${at}.${k}`, found, depth + 1);
+    for (const v of value) inspect(v, `${at}<item>`, seen, depth + 1);
+  } else if (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null) {
+    for (const [k, v] of Object.entries(value)) inspect(v, `${at}.${k}`, seen, depth + 1);
   }
-  return found;
+  return seen;
 }

@@ -58,7 +58,7 @@ export interface Manifest {
   /** Names of the readonlies saved (charm.registerReadonly). */
   readonlies: string[];
   collections: SavedCollection[];
-  /** Highest section id that reduced. */
+  /** Highest section id in use (reduced over, or held by a chare). */
   sections: number;
   /** One per PE, in PE order. */
   files: ListedFile[];

@@ -113,7 +113,7 @@ export class CheckpointPe extends Chare {
     try {
       return { ...report, file: writeFile(dir, { pe: rt.myPe, numPes: rt.numPes, generation }, records) };
     } catch (error) {
-      return { ...report, problems: [`PE ${rt.myPe}: ${(error as Error).message}`] };
+      return { ...report, problems: [`PE ${rt.myPe}: ${error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error)}`] };
     }
   }
 
