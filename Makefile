@@ -16,7 +16,7 @@ MPIRUN := mpirun --oversubscribe --bind-to none
 ADDON := build/Release/charmts_mpi.node
 TS_SOURCES := $(shell find lib test examples bench -name '*.ts' 2>/dev/null) tsconfig.json
 
-.PHONY: all deps build demo test bench bench-deps browser-deps screenshots docs clean jacobi2d migration leanmd nqueens channels wave2d soak test-multihost
+.PHONY: all deps build demo test bench bench-deps browser-deps screenshots docs clean jacobi2d migration leanmd nqueens channels wave2d soak test-multihost trace-screenshot
 
 all: build
 
@@ -27,6 +27,7 @@ deps: node_modules/.installed
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q openmpi-bin libopenmpi-dev; \
 	fi
 	@command -v ip >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q iproute2 || echo "iproute2 missing: the multi-host test will be skipped"
+	@command -v tmux >/dev/null || { echo "Installing tmux (the console test drives a terminal)"; DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q tmux; }
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
@@ -102,6 +103,12 @@ bench: build bench-deps $(BENCH_C)
 SECONDS ?= 120
 soak: build
 	$(MPIRUN) -np 2 node dist/bench/soak.js $(SECONDS)
+
+# docs/trace.png: a +trace file in headless Chromium (Debian's package,
+# driven by playwright-core, which never downloads a browser of its own).
+trace-screenshot: build browser-deps
+	$(MPIRUN) -np 2 node dist/examples/jacobi2d/jacobi2d.js 32 2 6 +trace dist/trace-example.json
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 node dist/test/tools/traceScreenshot.js dist/trace-example.json docs/trace.png
 
 docs: deps
 	npx typedoc

@@ -5,13 +5,22 @@
  * Values travel as runtime-level calls on the other chare, so routing
  * (and buffering before the other end exists) is the collections' own;
  * sequence numbers restore the order should forwarding reorder them.
- * Channel state lives with the chare object on its PE: channels are for
- * chares that do not migrate while the channel is in use.
+ *
+ * Channel ends (sequence numbers, values received and not taken) belong to
+ * the chare, not to its object on one PE: a migrating array element takes
+ * them along (localArray.ts), so a stream goes on across load-balancing
+ * steps. A Channel object kept in the element's state travels inside that
+ * state and binds to the element again on arrival (as in Charm4py). An
+ * element waiting in `recv` is in the middle of an entry method, so it does
+ * not move until the value comes.
  */
+import { inspect } from 'util';
 import { Chare, memberOf, type ChareIndex } from './model/chare';
 import { CallMode, isProxy, type CallTarget, type ElementProxy } from './model/proxy';
 import { resumption } from './model/future';
 import { runtime } from './model/context';
+import { decodeValue, encodeValue, registerExtension } from './codec/values';
+import { travellingChare } from './migration/state';
 
 /** Reserved method id of channel data (user method ids are far below). */
 export const METHOD_CHANNEL = 0xfffd;
@@ -44,6 +53,31 @@ function endState(chare: Chare<never>, key: string): EndState {
   let state = table.get(key);
   if (!state) table.set(key, (state = { sent: 0, arrived: new Map(), nextToTake: 0, waiting: undefined }));
   return state;
+}
+
+/** A chare's channel ends as data: [key, sent, next to take, [sequence number, value][]] each. */
+export type ChannelEnds = [string, number, number, [number, unknown][]][];
+
+/** The channel ends of a migrating element, as data (left in place until `dropChannels`). */
+export function exportChannels(chare: Chare<never>): ChannelEnds {
+  const table = ends.get(chare);
+  if (!table) return [];
+  return [...table].map(([key, s]) => [key, s.sent, s.nextToTake, [...s.arrived]]);
+}
+
+/** Forgets a chare's channel ends (it left this PE or was deleted). */
+export function dropChannels(chare: Chare<never>): void {
+  ends.delete(chare);
+}
+
+/** Gives an arrived element the channel ends it had before it moved. */
+export function restoreChannels(chare: Chare<never>, data: ChannelEnds): void {
+  for (const [key, sent, nextToTake, arrived] of data) {
+    const state = endState(chare, key);
+    state.sent = sent;
+    state.nextToTake = nextToTake;
+    for (const [seq, value] of arrived) state.arrived.set(seq, value);
+  }
 }
 
 /** Runtime side: channel data arrived for `chare` (args: sender collection, sender index, port, sequence, values). */
@@ -87,16 +121,24 @@ export type ChannelSendArgs<T> = unknown extends T
  */
 export class Channel<T = unknown> {
   private closed = false;
-  private readonly state: EndState;
-  private readonly remote: CallTarget;
-  private readonly describe: string;
+  private state!: EndState;
+  private remote!: CallTarget;
+  private describe!: string;
+  private owner!: Chare<never>;
+  private sender!: [number, ChareIndex];
+  readonly port!: number;
+
+  /** How a channel prints: its two ends and port. */
+  [inspect.custom](): string {
+    return `Channel (port ${this.port}, to ${inspect(this.remote)})`;
+  }
 
   /**
    * @param owner the chare at this end (`this` in an entry method)
    * @param remote a proxy of one chare: the other end
    * @param port tells apart several channels between the same two chares
    */
-  constructor(owner: Chare<ChareIndex>, remote: ElementProxy<unknown>, readonly port = 0) {
+  constructor(owner: Chare<ChareIndex>, remote: ElementProxy<unknown>, port = 0) {
     if (!(owner instanceof Chare)) throw new TypeError('new Channel: the owner must be a chare (pass `this` from an entry method)');
     const target = remote as unknown as CallTarget;
     if (typeof remote !== 'object' || remote === null || !isProxy(target) || target.__index === undefined) {
@@ -108,13 +150,40 @@ export class Channel<T = unknown> {
     if (target.__ref.id === ref.id && keyOf(0, target.__index, 0) === keyOf(0, me.thisIndex, 0)) {
       throw new Error(`new Channel: ${ref.info.name}${JSON.stringify(me.thisIndex)} cannot open a channel to itself`);
     }
-    this.remote = target;
-    this.describe = `channel ${ref.info.name}${JSON.stringify(me.thisIndex)} <-> ${target.__ref.info.name}${JSON.stringify(target.__index)} port ${port}`;
-    this.state = endState(me, keyOf(target.__ref.id, target.__index, port));
-    this.sender = [ref.id, me.thisIndex];
+    this.bind(me, target, port);
   }
 
-  private readonly sender: [number, ChareIndex];
+  /** Ties this end to its chare and the other end (at construction, and after the chare migrated). */
+  private bind(owner: Chare<never>, target: CallTarget, port: number): void {
+    const ref = memberOf(owner).services.ref;
+    (this as { port: number }).port = port;
+    this.owner = owner;
+    this.remote = target;
+    this.describe = `channel ${ref.info.name}${JSON.stringify(owner.thisIndex)} <-> ${target.__ref.info.name}${JSON.stringify(target.__index)} port ${port}`;
+    this.state = endState(owner, keyOf(target.__ref.id, target.__index as ChareIndex, port));
+    this.sender = [ref.id, owner.thisIndex];
+  }
+
+  /** @internal A Channel travels only inside its owner's state, when the owner migrates. */
+  static encode(w: Parameters<typeof encodeValue>[0], channel: Channel): void {
+    if (travellingChare() !== channel.owner) {
+      throw new TypeError(`${channel.describe}: a Channel cannot be sent; it travels only inside its own chare's state when that chare migrates`);
+    }
+    encodeValue(w, channel.remote, 'channel remote end');
+    w.u32(channel.port);
+    w.u8(channel.closed ? 1 : 0);
+  }
+
+  /** @internal The Channel of an arriving chare, bound to it again. */
+  static decode(r: Parameters<typeof decodeValue>[0]): Channel {
+    const owner = travellingChare();
+    if (!owner) throw new Error('charmts: a Channel arrived outside a migrating chare\'s state');
+    const channel = Object.create(Channel.prototype) as Channel;
+    const remote = decodeValue(r) as CallTarget;
+    channel.bind(owner, remote, r.u32());
+    channel.closed = r.u8() === 1;
+    return channel;
+  }
 
   /**
    * Sends values to the other end (typed arrays travel without copies);
@@ -169,3 +238,5 @@ export class Channel<T = unknown> {
     });
   }
 }
+
+registerExtension<Channel>({ id: 8, matches: (v): v is Channel => v instanceof Channel, encode: Channel.encode, decode: Channel.decode }, [Channel]);

@@ -2,23 +2,87 @@
 import { writeSync } from 'fs';
 import { mpi } from './transport/binding';
 
-/** An entry method threw on another PE (or this one) while a caller awaited its result. */
+const REMOTE = Symbol('charmts.remoteError');
+
+/**
+ * An entry method threw on another PE (or this one) while a caller awaited
+ * its result. The error keeps the class it was thrown as when that is one
+ * of JavaScript's built-in error classes (a remote `TypeError` is
+ * `instanceof TypeError` here, with `name` 'TypeError'); any other class
+ * arrives as an Error with the original `name`. Every such error is also
+ * `instanceof RemoteError`, and carries the PE, the `Class.method` and the
+ * remote stack (Charm4py re-raises the remote exception in the same way).
+ */
 export class RemoteError extends Error {
-  constructor(
-    message: string,
-    /** PE the entry method ran on. */
-    readonly pe: number,
-    /** "Class.method" that threw. */
-    readonly where: string,
-    /** The stack on the PE that threw. */
-    readonly remoteStack: string,
-    /** Name of the original error class (TypeError, ...). */
-    readonly remoteName: string,
-  ) {
-    super(`${remoteName} on PE ${pe} in ${where}: ${message}`);
-    this.name = 'RemoteError';
-    this.stack = `${this.name}: ${this.message}\n    --- remote stack (PE ${pe}) ---\n${remoteStack}\n    --- local stack ---\n${(this.stack ?? '').split('\n').slice(1).join('\n')}`;
+  /** PE the entry method ran on. */
+  declare readonly pe: number;
+  /** "Class.method (index i)" that threw. */
+  declare readonly where: string;
+  /** The stack on the PE that threw. */
+  declare readonly remoteStack: string;
+  /** Name of the original error class (TypeError, ...). */
+  declare readonly remoteName: string;
+
+  constructor(message: string, pe: number, where: string, remoteStack: string, remoteName: string) {
+    super();
+    describeRemote(this, message, pe, where, remoteStack, remoteName);
   }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && REMOTE in value;
+  }
+}
+
+const BUILT_IN: ReadonlyMap<string, ErrorConstructor> = new Map<string, ErrorConstructor>([
+  ['TypeError', TypeError],
+  ['RangeError', RangeError],
+  ['SyntaxError', SyntaxError],
+  ['ReferenceError', ReferenceError],
+  ['EvalError', EvalError],
+  ['URIError', URIError],
+]);
+
+/** The error a caller sees when the entry method it awaited threw `remoteName` with `message` on PE `pe`. */
+export function remoteError(message: string, pe: number, where: string, remoteStack: string, remoteName: string): RemoteError {
+  const Base = BUILT_IN.get(remoteName);
+  if (!Base) return new RemoteError(message, pe, where, remoteStack, remoteName);
+  const error = new Base();
+  describeRemote(error, message, pe, where, remoteStack, remoteName);
+  return error as RemoteError;
+}
+
+function describeRemote(error: Error, message: string, pe: number, where: string, remoteStack: string, remoteName: string): void {
+  const local = (error.stack ?? '').split('\n').slice(1).join('\n');
+  Object.defineProperty(error, REMOTE, { value: true });
+  Object.defineProperties(error, {
+    pe: { value: pe, enumerable: true },
+    where: { value: where, enumerable: true },
+    remoteStack: { value: remoteStack, enumerable: false }, // part of `stack`: printing the error shows it once
+    remoteName: { value: remoteName, enumerable: true },
+    name: { value: remoteName || 'Error', writable: true, configurable: true },
+  });
+  error.message = `${remoteName} on PE ${pe} in ${where}: ${message}`;
+  error.stack = `${error.name}: ${error.message}\n    --- remote stack (PE ${pe}) ---\n${remoteStack}\n    --- local stack ---\n${local}`;
+}
+
+// ---------------------------------------------------------------- where a promise was made
+
+/** The chare code running now: set around constructors and entry methods (cheap: no allocation). */
+export const running: { className: string; method: string; index: unknown } = { className: '', method: '', index: undefined };
+
+const origins = new WeakMap<object, { className: string; method: string; index: unknown }>();
+
+/** Remembers which chare code made `promise` (a future's), to name it should it fail with nobody awaiting it. */
+export function noteOrigin(promise: object): void {
+  if (running.className) origins.set(promise, { ...running });
+}
+
+/** "Cell constructor (index [3])", "Cell.work (index [3])", or undefined if `promise` was made outside chare code. */
+export function originOf(promise: unknown): string | undefined {
+  const o = typeof promise === 'object' && promise !== null ? origins.get(promise) : undefined;
+  if (!o) return undefined;
+  const shown = o.index instanceof Uint8Array ? `bytes<${Buffer.from(o.index).toString('hex')}>` : JSON.stringify(o.index);
+  return `${o.className}${o.method === 'constructor' ? ' constructor' : `.${o.method}`} (index ${shown})`;
 }
 
 /** Writes to a file descriptor synchronously, so nothing is lost if the process ends next. */
@@ -40,6 +104,39 @@ function describe(error: unknown): string {
 }
 
 let aborting = false;
+let beforeAbort = (): void => {};
+
+/** Set by the console output: unfinished lines are written before the job is aborted. */
+export function setBeforeAbort(flush: () => void): void {
+  beforeAbort = flush;
+}
+
+/** Ends the whole job at once with exit code 1, after writing what this PE has printed. */
+export function abortNow(): never {
+  try {
+    beforeAbort();
+  } catch {
+    /* the abort matters more */
+  }
+  return mpi.Abort(1);
+}
+
+let keepGoing = false;
+
+/**
+ * The interactive console: an error nobody waits for (a fire-and-forget
+ * call, an unhandled rejection) is printed and the session goes on.
+ * Programs fail fast instead.
+ */
+export function keepGoingAfterErrors(): void {
+  keepGoing = true;
+}
+
+/** An error nobody can receive: fatal for a program, printed in the console. */
+export function uncaught(error: unknown, context: string): void {
+  if (!keepGoing) fatal(error, context);
+  process.stderr.write(`charmts: error ${context}:\n${describe(error)}\n`);
+}
 
 /** Prints `error` with its context and ends the whole job with a non-zero exit. */
 export function fatal(error: unknown, context: string): never {
@@ -47,5 +144,5 @@ export function fatal(error: unknown, context: string): never {
     aborting = true;
     writeAll(2, `charmts: fatal error ${context}:\n${describe(error)}\n`);
   }
-  return mpi.Abort(1);
+  return abortNow();
 }

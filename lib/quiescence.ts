@@ -17,6 +17,13 @@ const waiters: Future<void>[] = [];
 let detecting = false;
 let previous: [number, number] | undefined;
 let wave = 0;
+/** Counted messages created in the whole job at the last quiescence (PE 0). */
+let lastTotal = 0;
+
+/** Counted messages the whole job had created at the last quiescence detected (PE 0 only). */
+export function quiescentTotal(): number {
+  return lastTotal;
+}
 /** Per wave on this PE: reports still expected and sums so far. */
 const collecting = new Map<number, { missing: number; created: number; processed: number }>();
 
@@ -77,6 +84,7 @@ function report(waveNumber: number): void {
   if (quiet && previous && previous[0] === sums.created && previous[1] === sums.processed) {
     detecting = false;
     previous = undefined;
+    lastTotal = sums.created;
     for (const future of waiters.splice(0)) future.send();
     return;
   }

@@ -1,9 +1,10 @@
 // Channels in a real MPI job: in-order streams between chares, many
 // channels per chare, typed arrays, waiting on several channels, values
-// sent before the other end exists, and misuse.
+// sent before the other end exists, channels kept in the state of array
+// elements that migrate, and misuse.
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
-import { charm, Chare, Channel, type CollectionProxy } from '../lib';
+import { charm, Chare, Channel, type ArrayProxy, type CollectionProxy } from '../lib';
 
 class Peer extends Chare {
   /** Receives `count` values from the member on PE `from` and checks their order. */
@@ -104,6 +105,65 @@ test('values sent before the receiving end exists are kept for it', async () => 
   await peers[0].awaitable.flood(last, 50, 11);
   await charm.waitQD();
   assert.is(await peers[last].ret.drain(0, 50, 11), 50);
+});
+
+/** Two elements keep a channel to each other in their state (as Charm4py's particle example). */
+class End extends Chare<readonly number[]> {
+  ch: Channel | undefined;
+  received: number[] = [];
+  open(ends: ArrayProxy<End>): void {
+    this.ch = new Channel(this, ends.at([1 - this.thisIndex[0]]));
+  }
+  /** One exchange: send my value, receive the other end's. */
+  async exchange(round: number): Promise<number> {
+    this.ch!.send(round * 10 + this.thisIndex[0]);
+    const got = (await this.ch!.recv()) as number;
+    this.received.push(got);
+    return charm.myPe();
+  }
+  send(value: number): void {
+    this.ch!.send(value);
+  }
+  async receive(): Promise<number> {
+    return (await this.ch!.recv()) as number;
+  }
+  moveTo(pe: number): void {
+    this.migrate(pe);
+  }
+  log(): number[] {
+    return this.received;
+  }
+}
+charm.register(End);
+
+test('a channel kept in the state of migrating elements goes on after every move', async () => {
+  const ends = charm.createArray(End, [2]);
+  await ends.awaitable.open(ends);
+  const numPes = charm.numPes();
+  for (let round = 0; round < 12; round++) {
+    const pes = await ends.ret.exchange(round);
+    if (round > 0) assert.is(pes[0], round % numPes, `round ${round} ran where element 0 moved`);
+    // Move one end or both between exchanges (a load-balancing step would do the same).
+    ends.at([0]).moveTo((round + 1) % numPes);
+    if (round % 2 === 1) ends.at([1]).moveTo(((round + 1) * 3) % numPes);
+    await charm.waitQD();
+  }
+  const logs = await ends.ret.log();
+  assert.equal(logs[0], Array.from({ length: 12 }, (_, r) => r * 10 + 1));
+  assert.equal(logs[1], Array.from({ length: 12 }, (_, r) => r * 10));
+});
+
+test('values sent to an element while it migrates, and values it has not taken yet, move with it in order', async () => {
+  const ends = charm.createArray(End, [2]);
+  await ends.awaitable.open(ends);
+  const last = charm.numPes() - 1;
+  for (let v = 0; v < 50; v++) {
+    ends.at([0]).send(v);
+    if (v % 10 === 5) ends.at([1]).moveTo(((v - 5) / 10) % (last + 1));
+  }
+  await charm.waitQD();
+  ends.at([1]).moveTo(last);
+  for (let v = 0; v < 50; v++) assert.is(await ends.at([1]).ret.receive(), v);
 });
 
 test('misuse: a channel to itself, to a collection, to a non-proxy, send after close', async () => {

@@ -1,7 +1,9 @@
 // Checkpoints inside one job (np 1, 2, 4): bad input at the call, a second
-// checkpoint while one is under way, a call waiting on a `when` condition,
-// readonly registration; and checkpoints taken while the job is busy are
-// taken once it is quiet, each a new generation, reductions going on after.
+// checkpoint while one is under way, calls waiting on a `when` condition
+// (saved; refused when their caller awaits them), a reduction half done
+// when the job goes quiet (refused at once, naming it), readonly
+// registration; and checkpoints taken while the job is busy are taken once
+// it is quiet, each a new generation, reductions going on after.
 // Restarts are in checkpoint.test.ts (each is a job of its own).
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
@@ -9,6 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { test, runTests } from './helpers/mpiTest';
 import { charm, Chare, Future, Reducer, type CheckpointStatus } from '../lib';
+import { readManifest } from '../lib/checkpoint/manifest';
 
 class Worker extends Chare<[number]> {
   count = 0;
@@ -22,6 +25,9 @@ class Worker extends Chare<[number]> {
     this.contribute(this.count, Reducer.sum, done);
   }
   guarded(): void {}
+  release(): void {
+    this.ready = true;
+  }
 }
 charm.register(Worker);
 charm.when(Worker, 'guarded', (self) => self.ready);
@@ -74,16 +80,39 @@ test('a second checkpoint while one is under way is refused; the first completes
   assert.is((await first).generation, 1);
 });
 
-test('a call waiting on a when condition cannot be saved: the checkpoint fails naming the element', async () => {
+test('a call waiting on a when condition is saved; one whose caller awaits its result cannot be: the checkpoint fails naming the call', async () => {
   const workers = charm.createArray(Worker, [1]);
   workers.at([0]).guarded();
+  assert.is((await checkpoint(scratch('waiting'))).generation, 1, 'a call nobody awaits is data');
+  const awaited = workers.at([0]).ret.guarded();
   try {
     await checkpoint(scratch('waiting'));
     assert.unreachable('the checkpoint was taken');
   } catch (error) {
-    assert.match((error as Error).message, /Worker\[0\] on PE 0 has 1 call\(s\) waiting on a when condition: a checkpoint cannot save them/);
+    assert.match((error as Error).message, /\n {2}Worker\[0\]'s call to guarded waiting on its when condition on PE 0 has a caller awaiting its result \(a future\), which a checkpoint cannot save/);
+    assert.not.match((error as Error).message, /is a future:/, 'said once, as the call');
   }
-  assert.not.ok(fs.existsSync(scratch('waiting/manifest.json')));
+  assert.is(readManifest(scratch('waiting')).generation, 1, 'the previous checkpoint stays');
+  await workers.at([0]).awaitable.release();
+  await awaited;
+});
+
+test('a reduction half done when the job goes quiet fails the checkpoint at once, naming it; the reduction completes afterwards', async () => {
+  const workers = charm.createArray(Worker, [2]);
+  const sum = charm.createFuture<number>();
+  workers.at([0]).sum(sum);
+  try {
+    await checkpoint(scratch('half'));
+    assert.unreachable('the checkpoint was taken');
+  } catch (error) {
+    const message = (error as Error).message;
+    assert.match(message, /\n {2}reduction 0 of Worker \(array \d+\): some members have contributed, others not\n/);
+    assert.match(message, /the job went quiet with the reductions above half done \(members that have not contributed wait to be told\)/);
+  }
+  assert.not.ok(fs.existsSync(scratch('half/manifest.json')));
+  assert.equal(fs.readdirSync(scratch('half')), [], 'its files are dropped');
+  workers.at([1]).sum(sum);
+  assert.is(await sum, 0);
 });
 
 test.after(() => {

@@ -135,7 +135,7 @@ test('a rank killed with SIGKILL after the first checkpoint, under charmrun +res
   assert.is(last(r), last(whole), show(r));
 });
 
-test('every kind of state comes back on 4, 2 and 5 PEs, from a checkpoint asked for while messages were in flight: readonly, groups (PE 0\'s state, or the restoreMember hook), chares moved off missing PEs, dense and keyed arrays, deleted elements, reduction and section numbers', async () => {
+test('every kind of state comes back on 4, 2 and 5 PEs, from a checkpoint asked for while messages were in flight: readonly, groups (PE 0\'s state, or the restoreMember hook), chares moved off missing PEs, dense and keyed arrays, deleted elements, reduction, reply, census and section numbers, a channel\'s values, calls waiting on when conditions; replies, reductions and insertions go on', async () => {
   const dir = dirFor('state');
   const saved = await run(mpirun(4, PROGRAM, 'save', dir));
   assertSucceeded(saved);
@@ -152,6 +152,11 @@ test('every kind of state comes back on 4, 2 and 5 PEs, from a checkpoint asked 
     grid: '0 1 9 16 25',
     deleted: `Error on PE ${Math.floor((2 * np) / 6)} in Grid[2]: Grid[2] was deleted: the call to get was not delivered`,
     'section sum': '16',
+    'grid replies': '0 1 9 16 25',
+    channel: 'one two three',
+    waited: 'Grid[3] [7], Far []',
+    released: 'Far ["waited"]',
+    'bag after': 'apple banana cherry date elder fig, 29 letters',
     'new group': JSON.stringify(Array.from({ length: np }, (_, pe) => pe * 10 + 1)),
   });
   for (const np of [4, 2, 5]) {
@@ -166,9 +171,9 @@ test('every kind of state comes back on 4, 2 and 5 PEs, from a checkpoint asked 
     delete found.bag;
     assert.equal(found, expected(np), `np ${np}${show(r)}`);
     // Keyed elements go to their home under the new PE count, each unpacked there once.
-    assert.match(bag, /^apple@\d banana@\d cherry@\d$/, show(r));
+    assert.match(bag, /^apple@\d banana@\d cherry@\d date@\d$/, show(r));
     const unpacked = r.lines.filter((l) => l.startsWith('unpacked')).sort();
-    assert.equal(unpacked, bag.split(' ').map((b, i) => `unpacked Bag[${'abc'[i]}] on PE ${b.split('@')[1]}`).sort(), show(r));
+    assert.equal(unpacked, bag.split(' ').map((b, i) => `unpacked Bag[${'abcd'[i]}] on PE ${b.split('@')[1]}`).sort(), show(r));
   }
 });
 
@@ -211,6 +216,16 @@ test('restarts refused, naming the file and what is wrong, with nothing restored
   assertSucceeded(withFuture);
   assert.ok(withFuture.lines.includes('written with a future: generation 1, restarted false'), show(withFuture));
   assertRefused(await run(mpirun(2, PROGRAM, 'restart', '+restart', future)), /future\/manifest\.json: this checkpoint's callback is a future of PE 0: a future belongs to code that was running when the checkpoint was taken/);
+  // A group member's waiting call is its own: the checkpoint restarts on as many PEs only.
+  const groupWaiting = dirFor('group-waiting');
+  assertSucceeded(await run(mpirun(4, PROGRAM, 'groupWaiting', groupWaiting)));
+  assertRefused(
+    await run(mpirun(2, PROGRAM, 'restart', '+restart', groupWaiting)),
+    /group-waiting\/manifest\.json: group Plain \(\d+\) can only be restarted on 4 PEs, as checkpointed, not 2: Plain\[1\] has calls waiting on a when condition or channel ends, which belong to that member alone/,
+  );
+  const same = await run(mpirun(4, PROGRAM, 'restart', '+restart', groupWaiting));
+  assertSucceeded(same);
+  assert.ok(same.lines.includes('restarted: generation 1, 4 PEs then, 4 now'), show(same));
 });
 
 test('checkpoints that cannot be taken fail, naming the PE and file or the chare, and leave the previous checkpoint whole', async () => {
@@ -228,6 +243,7 @@ test('checkpoints that cannot be taken fail, naming the PE and file or the chare
   for (const [mode, message] of [
     ['suspended', /checkpoint failed: .*\n {2}Grid\[1\] on PE 0 has 1 async entry method\(s\) suspended \(awaiting\): a checkpoint cannot save a suspended method/],
     ['futureInState', /checkpoint failed: .*\n {2}Grid\[3\]\.kept is a future: a future cannot be saved, since nobody waits on it after a restart; use a callback \(charm\.callback\) instead/],
+    ['awaitedWaiting', /checkpoint failed: .*\n {2}Grid\[4\]'s call to guarded waiting on its when condition on PE \d has a caller awaiting its result \(a future\), which a checkpoint cannot save/],
   ] as const) {
     const r = await run(mpirun(4, PROGRAM, mode, dirFor(mode)));
     assertSucceeded(r);

@@ -96,7 +96,7 @@ test('jacobi2d +trace at np 2 writes a valid Chrome trace; +stats prints the per
     assert.type(e.ts, 'number');
     if (e.ph === 'X') assert.ok(typeof e.dur === 'number' && e.dur > 0);
   }
-  assert.equal(events.filter((e) => e.ph === 'M').map((e) => (e.args as { name: string }).name).sort(), ['PE 0', 'PE 1']);
+  assert.equal(events.filter((e) => e.name === 'process_name').map((e) => (e.args as { name: string }).name).sort(), ['PE 0', 'PE 1']);
   const starts = new Set(events.filter((e) => e.ph === 's').map((e) => e.id));
   const finishes = events.filter((e) => e.ph === 'f');
   assert.ok(finishes.length > 0 && finishes.every((e) => starts.has(e.id)), 'every arrow ends where one started');

@@ -1,5 +1,7 @@
 // Failure semantics as real jobs: exit while messages are in flight,
-// signals to mpirun, a rank killed outright, messages over 2 GiB.
+// signals to mpirun, a rank killed outright, messages over 2 GiB, and PEs
+// that fail to take part in the end of the job (stuck, or leaving on
+// their own): the job always ends, naming the PE, and leaves nothing.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FAIL_FAST_MS, assertEndedCleanly, runJob, show } from './helpers/jobs';
@@ -75,6 +77,35 @@ test('remote exec/eval/updateGlobals: off by default with a clear error, on when
   const on = await runJob({ program: 'remoteCode.js', args: ['on'], np: 2, timeoutMs: 30_000 });
   assertEndedCleanly(on);
   assert.match(on.stdout, 'remote code ran: 1234,1234 42', show(on));
+});
+
+test('charm.exit while the last PE is stuck in a synchronous loop: the job ends after the grace period, naming the PE (np 3)', async () => {
+  const r = await runJob({ program: 'errors.js', args: ['stuck-exit'], np: 3, timeoutMs: 30_000 });
+  assertEndedCleanly(r);
+  assert.ok(r.code !== 0, `exit code must be non-zero${show(r)}`);
+  assert.match(r.stderr, /exit: PE 2 did not answer within 2 s/, show(r));
+});
+
+test('charm.exit from PE 1 while PE 0 is stuck: PE 1 ends the job after the grace period, naming PE 0 (np 2)', async () => {
+  const r = await runJob({ program: 'errors.js', args: ['stuck-main'], np: 2, timeoutMs: 30_000 });
+  assertEndedCleanly(r);
+  assert.ok(r.code !== 0, `exit code must be non-zero${show(r)}`);
+  assert.match(r.stderr, /PE 1 asked PE 0 to end the job and PE 0 did not start the exit within 2 s/, show(r));
+});
+
+test('process.exit(3) in user code on PE 1 ends the job with code 3, saying which PE left (np 3)', async () => {
+  const r = await runJob({ program: 'errors.js', args: ['process-exit'], np: 3, timeoutMs: 30_000 });
+  assertEndedCleanly(r);
+  assert.is(r.code, 3, `exit code${show(r)}`);
+  assert.match(r.stderr, 'charmts: PE 1 exited with code 3 outside charm.exit', show(r));
+});
+
+test('a failed call made in an array element constructor, never awaited: the job ends naming the class, index and constructor (np 2)', async () => {
+  const r = await runJob({ program: 'errors.js', args: ['ctor-call'], np: 2, timeoutMs: 30_000 });
+  assertEndedCleanly(r);
+  assert.ok(r.code !== 0, `exit code must be non-zero${show(r)}`);
+  assert.match(r.stderr, 'a call made in Caller constructor (index [1]) failed and nobody awaited its result', show(r));
+  assert.match(r.stderr, 'unawaited failure in failRet', show(r));
 });
 
 test.run();

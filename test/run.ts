@@ -1,8 +1,11 @@
 /**
  * The test harness: runs the in-process unit tests (test/unit, one job,
- * no MPI), every test program as a real MPI job (np 1, 2, 4,
+ * no MPI), every test program as a real MPI job (np 1, 2, 4, or the counts
+ * a `// np: ...` line near the top of the file gives,
  * oversubscribed) and the process-level tests, which start mpirun jobs of
  * their own, then prints `N passed, N failed` over every test of every job.
+ * Lines a job prints starting with `[report] ` are shown even when it passes
+ * (seeds, counts, measured figures).
  *
  *   node dist/test/run.js [filter]
  */
@@ -30,12 +33,19 @@ for (const file of fs.readdirSync(dir).sort()) {
   if (filter && !file.includes(filter)) continue;
   const script = path.join(dir, file);
   if (file.endsWith('.mpi.test.js')) {
-    for (const np of [1, 2, 4]) {
+    for (const np of peCounts(script)) {
       jobs.push({ name: `${file} np=${np}`, command: ['mpirun', '--oversubscribe', '--bind-to', 'none', '-np', String(np), 'node', script] });
     }
   } else if (file.endsWith('.test.js')) {
     jobs.push({ name: file, command: ['node', script] });
   }
+}
+
+/** PE counts of an MPI test: 1, 2 and 4, or those of a `// np: 1 2 3 4 5` line near its top (uneven trees). */
+function peCounts(script: string): number[] {
+  const head = fs.readFileSync(script, 'utf8').slice(0, 4096);
+  const declared = /^\/\/ np: ([\d ]+)$/m.exec(head);
+  return declared ? declared[1].trim().split(/ +/).map(Number) : [1, 2, 4];
 }
 
 function rootEnv(): NodeJS.ProcessEnv {
@@ -93,6 +103,7 @@ async function main(): Promise<void> {
     const status = timedOut ? 'TIMEOUT' : jobFailed ? 'FAIL' : 'ok';
     process.stdout.write(`${status.padEnd(7)} ${job.name.padEnd(34)} ${jobPassed} passed, ${jobFailed} failed (${((Date.now() - t0) / 1000).toFixed(1)} s, exit ${code})\n`);
     if (jobFailed || timedOut) process.stdout.write(output.replace(/^/gm, '    | ') + '\n');
+    else for (const line of output.match(/\[report\] .*$/gm) ?? []) process.stdout.write(`        ${line.slice(9)}\n`);
     passed += jobPassed;
     failed += jobFailed;
   }

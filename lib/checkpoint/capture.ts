@@ -1,10 +1,12 @@
 /**
  * What one PE saves at a checkpoint: every member of every user
- * collection with a part here (its index, next reduction numbers and
- * packed state), the readonlies on PE 0, and a report for PE 0: the
- * collections as the manifest records them, this PE's view of their
- * reductions, and what cannot be saved (async entry methods suspended,
- * calls waiting on a `when` condition, futures in a chare's state).
+ * collection with a part here, as its record (lib/migration/member.ts:
+ * reduction numbers, last broadcast, load, calls waiting on `when`
+ * conditions, channel ends) followed by its packed state; the readonlies
+ * on PE 0; and a report for PE 0: the collections as the manifest records
+ * them, this PE's view of their reductions and broadcasts, and what cannot
+ * be saved (async entry methods suspended, futures in a chare's state, in
+ * a waiting call or a channel, a waiting call whose caller awaits it).
  *
  * Runs inside one message handler, between entry methods: the state it
  * reads is one instant of this PE.
@@ -18,11 +20,11 @@ import type { SingletonRef } from '../collections/singletons';
 import type { ArrayRef } from '../collections/arrays';
 import { describe } from '../collections/arrayIndex';
 import { packState } from '../migration/state';
-import { waitingCalls } from '../when';
-import { READONLIES, type FileRecord } from './files';
+import { recordOf, writeMember } from '../migration/member';
+import type { ChannelEnds } from '../channels';
+import { READONLIES, valueRecord, type FileRecord } from './files';
 import { readonlyValues } from './readonlies';
 import type { SavedCollection } from './manifest';
-import type { SavedMember } from './saved';
 
 /** Collections of the runtime itself (charm.thisProxy, the pool, CCS, liveViz, checkpoints): never saved. */
 export const isRuntimeCollection = (id: number): boolean => id === 0 || id >= 0xffff0000;
@@ -35,10 +37,16 @@ export interface CollectionReport {
   /** Per stream: the lowest and highest next reduction number of the members here (empty with no members). */
   lowest: number[];
   highest: number[];
+  /** Arrays: the lowest and highest last broadcast the elements here ran (empty with no members). */
+  broadcastsRun: number[];
   /** Per stream: the first reduction not completed (meaningful on PE 0). */
   firstIncomplete: number[];
   /** A reduction is being combined here. */
   underWay: boolean;
+  /** Arrays, PE 0: what the array numbered, and its censuses not complete. */
+  numbering?: { broadcasts: number; replies: number; censuses: number; pendingCensuses: number };
+  /** Groups: why members here can only be restarted on as many PEs (their waiting calls and channel ends are their own). */
+  samePes: string[];
 }
 
 /** What a PE tells PE 0 after writing its part of a checkpoint. */
@@ -58,28 +66,44 @@ export function capture(): { records: FileRecord[]; report: PeReport } {
   const rt = runtime();
   const records: FileRecord[] = [];
   const report: PeReport = { pe: rt.myPe, problems: [], collections: [], sections: -1 };
-  if (rt.myPe === 0) records.push({ collection: READONLIES, index: 0, value: readonlyValues(), where: 'readonlies' });
+  if (rt.myPe === 0) records.push(valueRecord(READONLIES, 0, readonlyValues(), 'readonlies'));
   for (const collection of localCollections()) {
     if (isRuntimeCollection(collection.ref.id)) continue;
     const snapshot = collection.snapshot();
-    const name = collection.ref.info.name;
-    const entry: CollectionReport = { saved: describeCollection(collection), members: snapshot.members.length, lowest: [], highest: [], firstIncomplete: [], underWay: false };
+    const { info, kind } = collection.ref;
+    const entry: CollectionReport = {
+      saved: describeCollection(collection),
+      members: snapshot.members.length,
+      lowest: [],
+      highest: [],
+      broadcastsRun: [],
+      firstIncomplete: [],
+      underWay: false,
+      numbering: snapshot.numbering,
+      samePes: [],
+    };
     for (const { chare, state } of snapshot.members) {
       const index = chare.thisIndex as ChareIndex;
-      const who = `${name}${typeof index === 'number' ? `[${index}]` : describe(index)}`;
+      const who = `${info.name}${typeof index === 'number' ? `[${index}]` : describe(index)}`;
       if (state.running > 0) report.problems.push(`${who} on PE ${rt.myPe} has ${state.running} async entry method(s) suspended (awaiting): a checkpoint cannot save a suspended method; take it when no entry method awaits (see docs/checkpoint.md)`);
-      const waiting = waitingCalls(chare);
-      if (waiting > 0) report.problems.push(`${who} on PE ${rt.myPe} has ${waiting} call(s) waiting on a when condition: a checkpoint cannot save them`);
       const packed = packState(chare);
+      const record = recordOf(chare, state);
       const seen = inspect(packed, who);
+      record.waiting.forEach(([method, args, reply], i) => {
+        const call = `${who}'s call to ${info.methods[method]} waiting on its when condition`;
+        if (reply) report.problems.push(`${call} on PE ${rt.myPe} has a caller awaiting its result (a future), which a checkpoint cannot save since nobody waits on it after a restart; call it without .ret/.awaitable, or take the checkpoint when no awaited call waits`);
+        inspect(args, `${call} (number ${i + 1}), its arguments`, seen);
+      });
+      inspect(record.channels, `${who}'s channel ends`, seen);
       for (const at of seen.futures) report.problems.push(`${at} is a future: a future cannot be saved, since nobody waits on it after a restart; use a callback (charm.callback) instead`);
+      if (kind === CollectionKind.Group && (record.waiting.length > 0 || (record.channels as ChannelEnds).length > 0)) entry.samePes.push(`${who} has calls waiting on a when condition or channel ends`);
       report.sections = Math.max(report.sections, seen.sections);
-      const value: Omit<SavedMember, 'index'> = { next: state.next, sections: state.sections, packed };
-      records.push({ collection: collection.ref.id, index, value, where: `state of ${who}` });
+      records.push({ collection: collection.ref.id, index, write: (w) => writeMember(w, chare, record, packed, who) });
       state.next.forEach((r, s) => {
         entry.lowest[s] = Math.min(entry.lowest[s] ?? r, r);
         entry.highest[s] = Math.max(entry.highest[s] ?? r, r);
       });
+      if (kind === CollectionKind.Array) entry.broadcastsRun = [Math.min(entry.broadcastsRun[0] ?? state.bcastSeq, state.bcastSeq), Math.max(entry.broadcastsRun[1] ?? state.bcastSeq, state.bcastSeq)];
       for (const id of Object.keys(state.sections)) report.sections = Math.max(report.sections, Number(id));
     }
     if (snapshot.reductions) Object.assign(entry, snapshot.reductions.checkpointState());

@@ -2,10 +2,13 @@
  * Whether this program can restart a checkpoint: every class it holds is
  * registered under the same name with the same entry methods (saved
  * proxies and callbacks number methods by their position in the sorted
- * list), every array map and balancer exists, the readonlies match, and
- * its callback is an entry method. Each problem names the manifest.
+ * list), every array map and balancer exists, the readonlies match, its
+ * callback is an entry method, and, on another number of PEs, no group
+ * member holds what only it can hold (calls waiting on a `when`
+ * condition, channel ends). Each problem names the manifest.
  */
 import * as path from 'path';
+import { runtime } from '../model/context';
 import { classByName } from '../model/registry';
 import { mapByName } from '../collections/arrayIndex';
 import { strategyNamed } from '../balancing/strategies';
@@ -31,7 +34,11 @@ export function incompatibilities(dir: string, manifest: Manifest): string[] {
       problems.push(`${file}: the entry methods of chare class "${name}" changed since the checkpoint (${change}); saved proxies and callbacks number methods by name order, so this program cannot restart it`);
     }
   }
+  const numPes = runtime().numPes;
   for (const c of manifest.collections) {
+    if (c.samePes && numPes !== manifest.pes) {
+      problems.push(`${file}: group ${c.class} (${c.id}) can only be restarted on ${manifest.pes} PEs, as checkpointed, not ${numPes}: ${c.samePes.join('; ')}, which belong to that member alone`);
+    }
     if (!c.shape) continue;
     try {
       mapByName(c.shape.map);

@@ -13,7 +13,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { createHash } from 'crypto';
-import { PREAMBLE_BYTES, decodeBlob, encodeBlob, readPreamble, writePreamble } from '../codec/wire';
+import { PREAMBLE_BYTES, encodeBlob, openBlob, readPreamble, writePreamble } from '../codec/wire';
+import { decodeValue, encodeValue } from '../codec/values';
 import { Reader } from '../codec/reader';
 import { Writer } from '../codec/writer';
 import { FORMAT_VERSION, fileName, type ListedFile } from './manifest';
@@ -32,20 +33,20 @@ export interface FileTable {
 /** The collection number of the readonlies' record (in PE 0's file). */
 export const READONLIES = -1;
 
-
 const align8 = (n: number): number => (n + 7) & ~7;
 const ZEROS = new Uint8Array(8);
 /** Parts smaller than this are gathered into one write. */
 const GATHER_BYTES = 1 << 20;
 
-/** One record to write: its place in the table and its value (encoded when the file is written). */
+/** One record to write: its place in the table and how to write its body (when the file is written; a SerializationError names what cannot be saved). */
 export interface FileRecord {
   collection: number;
   index: unknown;
-  value: unknown;
-  /** Names the record in a serialization error. */
-  where: string;
+  write: (w: Writer) => void;
 }
+
+/** A record of one value. */
+export const valueRecord = (collection: number, index: unknown, value: unknown, where: string): FileRecord => ({ collection, index, write: (w) => encodeValue(w, value, where) });
 
 /**
  * Writes the file of PE `pe` (temporary name, fsync, rename) and returns
@@ -54,14 +55,14 @@ export interface FileRecord {
  */
 export function writeFile(dir: string, table: Omit<FileTable, 'entries'>, records: readonly FileRecord[]): ListedFile {
   const w = new Writer();
-  const blobs = records.map((r) => encodeBlob(w, r.value, r.where));
+  const blobs = records.map((r) => encodeBlob(w, r.write));
   const entries: TableEntry[] = [];
   let offset = 0;
   records.forEach((r, i) => {
     entries.push([r.collection, r.index, offset, blobs[i].bytes]);
     offset = align8(offset + blobs[i].bytes);
   });
-  const head = encodeBlob(w, { ...table, entries }, 'checkpoint table');
+  const head = encodeBlob(w, (w) => encodeValue(w, { ...table, entries }, 'checkpoint table'));
   const name = fileName(table.pe, table.generation);
   const final = path.join(dir, name);
   const temporary = `${final}.tmp`;
@@ -195,7 +196,6 @@ export function checkFile(dir: string, expected: ListedFile, generation: number,
  * contents in place), else from the file.
  */
 export class FileReader {
-  private readonly reader = new Reader();
   private recordsStart = 0;
   private readonly fd: number | undefined;
 
@@ -211,13 +211,13 @@ export class FileReader {
     if (!preamble.magic) throw new Error(`${this.file} is not a charmts checkpoint file`);
     if (preamble.version !== FORMAT_VERSION) throw new Error(`${this.file} has format version ${preamble.version}; this charmts reads version ${FORMAT_VERSION}`);
     this.recordsStart = align8(PREAMBLE_BYTES + preamble.tableBytes);
-    return decodeBlob(this.reader, this.read(PREAMBLE_BYTES, preamble.tableBytes), 0, preamble.tableBytes) as FileTable;
+    return decodeValue(openBlob(new Reader(), this.read(PREAMBLE_BYTES, preamble.tableBytes), 0, preamble.tableBytes)) as FileTable;
   }
 
-  /** The value of a record (call `table` first). */
-  record(entry: TableEntry): unknown {
+  /** A reader of a record's body, its own (call `table` first). */
+  record(entry: TableEntry): Reader {
     const [, , offset, length] = entry;
-    return decodeBlob(this.reader, this.read(this.recordsStart + offset, length), 0, length);
+    return openBlob(new Reader(), this.read(this.recordsStart + offset, length), 0, length);
   }
 
   close(): void {

@@ -30,6 +30,10 @@ export interface SavedCollection {
   members: number;
   /** Per reduction stream: the first reduction not completed. */
   reductions: number[];
+  /** Arrays: broadcasts (censuses included), reply reductions and censuses numbered (every element had run every broadcast). */
+  numbering?: { broadcasts: number; replies: number; censuses: number };
+  /** Groups: why the checkpoint can only be restarted on as many PEs (members' own waiting calls or channel ends). */
+  samePes?: string[];
 }
 
 /** The callback a checkpoint names: an entry method (restartable) or a future (not). */

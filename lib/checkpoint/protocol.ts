@@ -10,12 +10,16 @@
  *      fsync, rename) and returns a report: its file with size and
  *      checksum, its view of every collection's reductions, and what it
  *      cannot save.
- *   3. PE 0 checks that no reduction is half done (every member at the
- *      same reduction number, PE 0 has completed the ones before). A
- *      reduction's own messages are runtime bookkeeping that quiescence
- *      may not wait for, so a half-done one means "not yet": the files are
- *      dropped and it tries again from 1, a few times. Anything else that
- *      cannot be saved fails the checkpoint at once.
+ *   3. PE 0 checks that the instant is one a restart can go on from: no
+ *      reduction half done (every member at the same reduction number per
+ *      stream, PE 0 has completed the ones before, nothing being combined
+ *      anywhere), and for arrays no census under way and every element
+ *      having run every broadcast. Quiescence detection counts reduction
+ *      messages, so a reduction still moving is not quiescence: a half-done
+ *      one is waiting for members that will contribute only when told, a
+ *      checkpoint asked for away from a synchronization point. That, and
+ *      anything else that cannot be saved, fails the checkpoint at once
+ *      (the files are dropped).
  *   4. PE 0 writes the manifest (atomically): the checkpoint is complete;
  *      the previous one's files are removed; the callback is called.
  *
@@ -41,10 +45,12 @@ import { requestQuiescence } from '../quiescence';
 import { Callback, deliverResult, type ReductionTarget } from '../reductions/targets';
 import { Reader } from '../codec/reader';
 import { Writer } from '../codec/writer';
-import { decodeBlob, encodeBlob } from '../codec/wire';
+import { encodeBlob, openBlob } from '../codec/wire';
+import { decodeValue, encodeValue } from '../codec/values';
 import { fatal, writeAll } from '../errors';
 import { requestExit } from '../runtime/lifecycle';
-import { capture, type PeReport } from './capture';
+import { capture, type CollectionReport, type PeReport } from './capture';
+import { Stream } from '../reductions/manager';
 import { checkFile, writeFile } from './files';
 import { nextGeneration, readManifest, removeFileOf, removeOtherGenerations, writeManifest, type ListedFile, type Manifest, type SavedCallback, type SavedCollection } from './manifest';
 import { incompatibilities } from './compatible';
@@ -73,9 +79,8 @@ export interface CheckpointStatus {
 
 /** Collection id of the checkpoint group (user collection ids never get this high). */
 const CHECKPOINT_GROUP_ID = 0xfffffffb;
-/** Tries of a checkpoint that finds a reduction half done before it fails. */
-const ATTEMPTS = 20;
-const STREAMS = ['', ' (replies to a broadcast)', ' (a load-balancing step)'];
+/** How reductions of each stream (lib/reductions/manager.ts) are named in a refusal. */
+const STREAMS = ['', ' (replies to a broadcast)', ' (a load-balancing step)', ' (a census of the array)'];
 
 /** A PE's report with the file it wrote. */
 interface WriteReport extends PeReport {
@@ -188,79 +193,99 @@ function quiescence(): Promise<void> {
   return future.get();
 }
 
-/** PE 0: takes the checkpoint (retrying while a reduction is half done) and returns its status. */
+/** PE 0: takes the checkpoint at the next quiescence and returns its status. */
 async function checkpoint(dir: string, callback: ReductionTarget<CheckpointStatus>): Promise<CheckpointStatus> {
   const saved = savedCallback(callback);
-  for (let attempt = 1; ; attempt++) {
-    await quiescence();
-    try {
-      fs.mkdirSync(dir, { recursive: true });
-    } catch (error) {
-      throw new Error(`PE 0 cannot create the directory ${dir}: ${(error as Error).message}`);
-    }
-    const generation = nextGeneration(dir);
-    const started = mpi.Wtime();
-    const reports = await group().ret.write(dir, generation);
-    const verdict = judge(reports);
-    if (verdict.problems.length > 0 || verdict.notYet.length > 0) {
-      await group().awaitable.discard(dir, generation);
-      if (verdict.problems.length === 0 && attempt < ATTEMPTS) continue;
-      const problems = [...verdict.problems, ...verdict.notYet];
-      throw new Error(`the checkpoint to ${dir} failed (the previous one there, if any, is intact):\n  ${problems.join('\n  ')}`);
-    }
-    const files = reports.map((r) => r.file!);
-    const bytes = files.reduce((n, f) => n + f.bytes, 0);
-    const classes: Record<string, string[]> = {};
-    for (const c of verdict.collections) classes[c.class] = [...classByName(c.class).methods];
-    if (callback instanceof Callback) classes[callback.proxy.__ref.info.name] = [...callback.proxy.__ref.info.methods];
-    writeManifest(dir, {
-      generation,
-      written: new Date().toISOString(),
-      pes: runtime().numPes,
-      callback: saved,
-      classes,
-      readonlies: readonlyNames(),
-      collections: verdict.collections,
-      sections: verdict.sections,
-      files,
-      bytes,
-    });
-    removeOtherGenerations(dir, generation);
-    return { restarted: false, dir, generation, pes: runtime().numPes, bytes, seconds: mpi.Wtime() - started };
+  await quiescence();
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new Error(`PE 0 cannot create the directory ${dir}: ${(error as Error).message}`);
   }
+  const generation = nextGeneration(dir);
+  const started = mpi.Wtime();
+  const reports = await group().ret.write(dir, generation);
+  const verdict = judge(reports);
+  if (verdict.problems.length > 0) {
+    await group().awaitable.discard(dir, generation);
+    throw new Error(`the checkpoint to ${dir} failed (the previous one there, if any, is intact):\n  ${verdict.problems.join('\n  ')}`);
+  }
+  const files = reports.map((r) => r.file!);
+  const bytes = files.reduce((n, f) => n + f.bytes, 0);
+  const classes: Record<string, string[]> = {};
+  for (const c of verdict.collections) classes[c.class] = [...classByName(c.class).methods];
+  if (callback instanceof Callback) classes[callback.proxy.__ref.info.name] = [...callback.proxy.__ref.info.methods];
+  writeManifest(dir, {
+    generation,
+    written: new Date().toISOString(),
+    pes: runtime().numPes,
+    callback: saved,
+    classes,
+    readonlies: readonlyNames(),
+    collections: verdict.collections,
+    sections: verdict.sections,
+    files,
+    bytes,
+  });
+  removeOtherGenerations(dir, generation);
+  return { restarted: false, dir, generation, pes: runtime().numPes, bytes, seconds: mpi.Wtime() - started };
 }
 
-/** PE 0: the collections to record from every PE's report, what cannot be saved, and what is not ready yet. */
-function judge(reports: WriteReport[]): { collections: SavedCollection[]; sections: number; problems: string[]; notYet: string[] } {
+/** What a half-done reduction at quiescence means, said once after the reductions named. */
+const NOT_AT_A_SYNCHRONIZATION_POINT =
+  'the job went quiet with the reductions above half done (members that have not contributed wait to be told): ask for a checkpoint where no reduction is under way, as from the callback of one (see docs/checkpoint.md)';
+
+/** PE 0: the collections to record from every PE's report, and what cannot be saved. */
+function judge(reports: WriteReport[]): { collections: SavedCollection[]; sections: number; problems: string[] } {
   const problems = reports.flatMap((r) => r.problems);
-  const notYet: string[] = [];
-  const merged = new Map<number, PeReport['collections'][number]>();
+  const halfDone: string[] = [];
+  const merged = new Map<number, CollectionReport>();
   for (const report of reports) {
     for (const c of report.collections) {
       const m = merged.get(c.saved.id);
       if (!m) {
-        merged.set(c.saved.id, { ...c, lowest: [...c.lowest], highest: [...c.highest] });
+        merged.set(c.saved.id, { ...c, lowest: [...c.lowest], highest: [...c.highest], broadcastsRun: [...c.broadcastsRun], samePes: [...c.samePes] });
         continue;
       }
       m.members += c.members;
       m.underWay ||= c.underWay;
+      m.numbering ??= c.numbering;
+      m.samePes.push(...c.samePes);
+      if (c.members === 0) continue;
       c.lowest.forEach((r, s) => (m.lowest[s] = Math.min(m.lowest[s] ?? r, r)));
       c.highest.forEach((r, s) => (m.highest[s] = Math.max(m.highest[s] ?? r, r)));
+      if (c.broadcastsRun.length) m.broadcastsRun = [Math.min(m.broadcastsRun[0] ?? c.broadcastsRun[0], c.broadcastsRun[0]), Math.max(m.broadcastsRun[1] ?? c.broadcastsRun[1], c.broadcastsRun[1])];
     }
   }
   const collections: SavedCollection[] = [];
   for (const m of merged.values()) {
     const name = `${m.saved.class} (${m.saved.kind} ${m.saved.id})`;
-    if (m.underWay) notYet.push(`a reduction of ${name} is under way`);
-    m.firstIncomplete.forEach((r, s) => {
-      if (m.members === 0) return;
-      if (m.lowest[s] !== m.highest[s]) notYet.push(`reduction ${m.lowest[s]}${STREAMS[s] ?? ''} of ${name}: some members have contributed, others not`);
-      else if (m.lowest[s] !== r) notYet.push(`reduction ${r}${STREAMS[s] ?? ''} of ${name}: its result is not delivered yet`);
-    });
-    collections.push({ ...m.saved, members: m.members, reductions: m.firstIncomplete });
+    if (m.underWay) halfDone.push(`a reduction of ${name} has contributions waiting to be combined`);
+    if (m.members > 0) {
+      m.firstIncomplete.forEach((r, s) => {
+        if (m.lowest[s] !== m.highest[s]) halfDone.push(`reduction ${m.lowest[s]}${STREAMS[s]} of ${name}: some members have contributed, others not`);
+        else if (m.lowest[s] !== r) halfDone.push(`reduction ${r}${STREAMS[s]} of ${name}: its result is not delivered yet`);
+      });
+    }
+    const n = m.numbering;
+    if (n) {
+      // Invariants at quiescence (sequencer.ts): a restart goes on from this numbering.
+      if (n.pendingCensuses > 0) halfDone.push(`a census of ${name} is under way`);
+      if (n.replies !== m.firstIncomplete[Stream.Replies] || n.censuses !== m.firstIncomplete[Stream.Census]) {
+        halfDone.push(`${name} numbered ${n.replies} broadcast replies and ${n.censuses} censuses, of which ${m.firstIncomplete[Stream.Replies]} and ${m.firstIncomplete[Stream.Census]} are complete`);
+      }
+      if (m.members > 0 && (m.broadcastsRun[0] !== n.broadcasts || m.broadcastsRun[1] !== n.broadcasts)) {
+        problems.push(`${name}: its elements ran broadcasts up to ${m.broadcastsRun[0]}..${m.broadcastsRun[1]} of ${n.broadcasts} at quiescence (a runtime error: please report it)`);
+      }
+    }
+    const collection: SavedCollection = { ...m.saved, members: m.members, reductions: m.firstIncomplete };
+    if (n) collection.numbering = { broadcasts: n.broadcasts, replies: n.replies, censuses: n.censuses };
+    if (m.samePes.length) collection.samePes = m.samePes;
+    collections.push(collection);
   }
+  if (halfDone.length) problems.push(...halfDone, NOT_AT_A_SYNCHRONIZATION_POINT);
   collections.sort((a, b) => a.id - b.id);
-  return { collections, sections: Math.max(-1, ...reports.map((r) => r.sections)), problems, notYet };
+  return { collections, sections: Math.max(-1, ...reports.map((r) => r.sections)), problems };
 }
 
 /** The callback as the manifest records it: an entry method, encoded, or a future (which no restart can call). */
@@ -269,7 +294,7 @@ function savedCallback(callback: ReductionTarget<CheckpointStatus>): SavedCallba
   const target = callback.proxy;
   const info = target.__ref.info;
   const member = target.__index === undefined ? '' : typeof target.__index === 'number' ? `[${target.__index}]` : describe(target.__index);
-  const blob = encodeBlob(new Writer(), callback, 'checkpoint callback');
+  const blob = encodeBlob(new Writer(), (w) => encodeValue(w, callback, 'checkpoint callback'));
   return { kind: 'entry method', target: `${info.name}${member}.${info.methods[callback.method]}`, encoded: Buffer.concat(blob.parts).toString('base64') };
 }
 
@@ -295,7 +320,7 @@ async function restart(dir: string): Promise<void> {
   }
   const saved = manifest.callback as Extract<SavedCallback, { kind: 'entry method' }>;
   const encoded = Buffer.from(saved.encoded, 'base64');
-  const callback = decodeBlob(new Reader(), encoded, 0, encoded.length) as Callback;
+  const callback = decodeValue(openBlob(new Reader(), encoded, 0, encoded.length)) as Callback;
   const status: CheckpointStatus = { restarted: true, dir, generation: manifest.generation, pes: manifest.pes, bytes: manifest.bytes, seconds: mpi.Wtime() - started };
   deliverResult(callback, status);
 }

@@ -1,14 +1,17 @@
 /**
  * A restart on one PE, once every file has been checked: the readonlies,
  * then this PE's part of every saved collection, rebuilt without running
- * constructors (each member's `unpack`, or its fields assigned) and
+ * constructors (each member from its record as a migrating element is,
+ * lib/migration/member.ts: its `unpack`, or its fields assigned) and
  * installed together at the end.
  *
  * Who gets what, with M PEs now and N at the checkpoint:
  * - array elements go to their home under the array's map for M PEs;
  * - a group gets one member per PE: with M = N each from its own PE's
- *   state; otherwise from PE 0's, or from the class's static
- *   `restoreMember(saved, pe, numPes)` given every old member's state;
+ *   record; otherwise from PE 0's reduction numbers and its state, or the
+ *   state the class's static `restoreMember(saved, pe, numPes)` returns
+ *   given every old member's (a checkpoint whose group members hold
+ *   waiting calls or channel ends is refused on another M: compatible.ts);
  * - a singleton chare goes to its old PE modulo M.
  *
  * Each PE reads every file's table (small) and only the records it gets.
@@ -20,10 +23,12 @@ import { CollectionKind, install, reserveCollectionIds, restoreCollection } from
 import { ArrayRef } from '../collections/arrays';
 import { denseIndices, keyOf, type ArrayIndex } from '../collections/arrayIndex';
 import { reserveSectionIds } from '../sections/sections';
+import { readMigrant, readMigrantState } from '../codec/wire';
+import { decodeValue } from '../codec/values';
 import { FileReader, READONLIES, type TableEntry } from './files';
 import { restoreReadonlies } from './readonlies';
 import type { Manifest, SavedCollection } from './manifest';
-import type { RestoredPart, SavedMember } from './saved';
+import type { RestoredMember, RestoredPart } from './saved';
 
 /**
  * A group class may define this static method: the state of its member
@@ -57,12 +62,13 @@ export function rebuild(dir: string, manifest: Manifest, contents: ReadonlyMap<n
       }
     });
     let bytes = 0;
-    const read = ([pe, entry]: [number, TableEntry]): SavedMember => {
+    const read = ([pe, entry]: [number, TableEntry]): RestoredMember => {
       bytes += entry[3];
-      return { index: entry[1], ...(files[pe].record(entry) as Omit<SavedMember, 'index'>) } as SavedMember;
+      const r = files[pe].record(entry);
+      return { record: readMigrant(r), readState: () => readMigrantState(r) };
     };
     const readonlies = byCollection.get(READONLIES)?.[0];
-    if (readonlies) restoreReadonlies(files[0].record(readonlies[1]) as Record<string, unknown>);
+    if (readonlies) restoreReadonlies(decodeValue(files[0].record(readonlies[1])) as Record<string, unknown>);
     const parts = manifest.collections.map((c) => partOf(c, byCollection.get(c.id) ?? [], read, manifest.pes));
     const built = parts.filter((p): p is [SavedCollection, RestoredPart] => p !== undefined).map(([c, part]) => restoreCollection(KINDS[c.kind], part));
     for (const collection of built) install(collection);
@@ -75,10 +81,10 @@ export function rebuild(dir: string, manifest: Manifest, contents: ReadonlyMap<n
 }
 
 /** What this PE rebuilds of collection `c` (undefined: nothing, a singleton elsewhere). */
-function partOf(c: SavedCollection, records: [number, TableEntry][], read: (r: [number, TableEntry]) => SavedMember, oldPes: number): [SavedCollection, RestoredPart] | undefined {
+function partOf(c: SavedCollection, records: [number, TableEntry][], read: (r: [number, TableEntry]) => RestoredMember, oldPes: number): [SavedCollection, RestoredPart] | undefined {
   const { myPe, numPes } = runtime();
   const info = classByName(c.class);
-  const part: RestoredPart = { id: c.id, info, next: c.reductions, population: c.members, members: [], deleted: [], pe: myPe, shape: undefined };
+  const part: RestoredPart = { id: c.id, info, next: c.reductions, population: c.members, members: [], deleted: [], pe: myPe, shape: undefined, numbering: c.numbering };
   switch (c.kind) {
     case 'chare':
       if (c.pe! % numPes !== myPe) return undefined;
@@ -102,14 +108,22 @@ function partOf(c: SavedCollection, records: [number, TableEntry][], read: (r: [
   return [c, part];
 }
 
-/** This PE's member of a group: its own saved state on as many PEs as before, else PE 0's or the class's hook's. */
-function groupMember(c: SavedCollection, info: ChareClassInfo, records: [number, TableEntry][], read: (r: [number, TableEntry]) => SavedMember, oldPes: number): SavedMember {
+/**
+ * This PE's member of a group: its own record on as many PEs as before;
+ * else PE 0's reduction numbers with PE 0's state or the one the class's
+ * hook returns (read when the member is rebuilt, every old member's state
+ * then travelling into it).
+ */
+function groupMember(c: SavedCollection, info: ChareClassInfo, records: [number, TableEntry][], read: (r: [number, TableEntry]) => RestoredMember, oldPes: number): RestoredMember {
   const { myPe, numPes } = runtime();
   if (numPes === oldPes) return read(recordOf(c, records, myPe));
+  const first = read(recordOf(c, records, 0));
+  // Waiting calls and channel ends are a member's own: compatible.ts refuses them here.
+  const record = { ...first.record, index: myPe, waiting: [], channels: [] };
   const hook = (info.cls as unknown as GroupRestartHook).restoreMember;
-  if (!hook) return { ...read(recordOf(c, records, 0)), index: myPe };
-  const all = Array.from({ length: oldPes }, (_, pe) => read(recordOf(c, records, pe)));
-  return { ...all[0], index: myPe, packed: hook.call(info.cls, all.map((m) => m.packed), myPe, numPes) };
+  if (!hook) return { record, readState: first.readState };
+  const others = Array.from({ length: oldPes - 1 }, (_, p) => read(recordOf(c, records, p + 1)));
+  return { record, readState: () => hook.call(info.cls, [first, ...others].map((m) => m.readState()), myPe, numPes) };
 }
 
 /** The record of collection `c` in the file of old PE `pe`. */

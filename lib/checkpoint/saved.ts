@@ -2,11 +2,12 @@
  * What collections hand to a checkpoint and get back at a restart: the
  * shapes shared by lib/collections/ and lib/checkpoint/ (types only).
  */
-import type { Chare, ChareIndex, MemberState } from '../model/chare';
+import type { Chare, MemberState } from '../model/chare';
 import type { ChareClassInfo } from '../model/registry';
 import type { ReductionManager } from '../reductions/manager';
 import type { ArrayIndex } from '../collections/arrayIndex';
-import type { ArrayShape } from '../codec/wire';
+import type { Numbering } from '../collections/sequencer';
+import type { ArrayShape, MigrantState } from '../codec/wire';
 
 /** A collection's part on one PE, as a checkpoint sees it. */
 export interface LocalSnapshot {
@@ -14,17 +15,18 @@ export interface LocalSnapshot {
   members: { chare: Chare<never>; state: MemberState }[];
   /** The collection's reductions on this PE (undefined for a singleton). */
   reductions: ReductionManager | undefined;
+  /** Arrays, on PE 0: what the array has numbered, and its censuses not complete. */
+  numbering?: Numbering & { pendingCensuses: number };
 }
 
-/** One member as a checkpoint file holds it (its index is in the file's table). */
-export interface SavedMember {
-  index: ChareIndex;
-  /** Next reduction number per stream. */
-  next: number[];
-  /** Next reduction number per section id. */
-  sections: Record<number, number>;
-  /** What the member's pack() returned, or its own fields. */
-  packed: unknown;
+/**
+ * A member as a restart gets it: its record (lib/migration/member.ts),
+ * and `readState`, which reads its own state (what its pack() returned)
+ * when called while the rebuilt member travels.
+ */
+export interface RestoredMember {
+  record: MigrantState;
+  readState: () => unknown;
 }
 
 /** What a PE rebuilds of one collection at a restart. */
@@ -36,11 +38,13 @@ export interface RestoredPart {
   /** Members of the whole collection (arrays: after deletions and insertions). */
   population: number;
   /** The members this PE gets. */
-  members: SavedMember[];
+  members: RestoredMember[];
   /** Dense arrays: deleted indices whose home is this PE (they stay deleted). */
   deleted: ArrayIndex[];
   /** Singletons: the PE it lives on now. */
   pe: number;
   /** Arrays: shape, map and load-balancing strategy. */
   shape: ArrayShape | undefined;
+  /** Arrays: what the checkpointed run had numbered (broadcasts go on from there). */
+  numbering: Numbering | undefined;
 }

@@ -193,6 +193,8 @@ function encodeObject(w: Writer, value: object, path: string, depth: number): vo
   }
   if (ctor === undefined || ctor === Object || Object.getPrototypeOf(value) === null) {
     const keys = Object.keys(value);
+    const symbols = Object.getOwnPropertySymbols(value);
+    if (symbols.length) throw new SerializationError(path, `a symbol-keyed property (${String(symbols[0])}) cannot be sent; use a string key`);
     w.u8(Tag.Object);
     w.u32(keys.length);
     for (const key of keys) {

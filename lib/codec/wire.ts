@@ -72,9 +72,9 @@ export function beginMessage(w: Writer, kind: Kind, flags: number, method: numbe
 }
 
 /**
- * Starts a message that never leaves this PE: a value laid out through the
- * codec outside any message (checkpoint files, lib/checkpoint/). A bare
- * header, never traced.
+ * Starts a message that never leaves this PE: a value copied through the
+ * codec (lib/reductions/snapshot.ts) or laid out outside any message
+ * (checkpoint files, lib/checkpoint/). A bare header, never traced.
  */
 export function beginLocalCopy(w: Writer): void {
   w.reset();
@@ -288,14 +288,16 @@ export function readExit(r: Reader): { step: ExitStep; code: number } {
 
 // ================================================================ Kind.Print
 //
-// body: the text (whole lines) a PE printed.
+// header method field: the stream (1 stdout, 2 stderr, 3 a copy of stdout
+// lines for PE 0's taps, 0 PE 0 asking for such copies); body: the text
+// (whole lines) a PE printed.
 
-export function writePrint(w: Writer, text: string): void {
-  beginMessage(w, Kind.Print, Flag.System, 0, 0);
+export function writePrint(w: Writer, stream: number, text: string): void {
+  beginMessage(w, Kind.Print, Flag.System, stream, 0);
   w.str(text);
 }
 
-export const readPrint = (r: Reader): string => r.str();
+export const readPrint = (r: Reader): { stream: number; text: string } => ({ stream: methodOf(r.buf, r.base), text: r.str() });
 
 // ================================================================ Kind.Profile
 //
@@ -353,6 +355,9 @@ export function readQdCounts(r: Reader): { created: number; processed: number } 
 //   Hint, Start:      nothing
 //   AllReduceResult:  the result
 //   Population:       i32 change of the number of members
+//
+// Reduction messages are counted by quiescence detection: a reduction in
+// flight is outstanding work (its result wakes entry methods or callbacks).
 
 export const enum ReductionStep {
   /** Up the tree: a PE's partial result. */
@@ -380,7 +385,7 @@ export interface WirePartial {
 }
 
 export function beginReduction(w: Writer, step: ReductionStep, collection: number, stream: number, reduction: number): void {
-  beginMessage(w, Kind.Reduction, Flag.System, step, collection);
+  beginMessage(w, Kind.Reduction, 0, step, collection);
   w.u8(stream);
   w.u32(reduction);
 }
@@ -419,9 +424,11 @@ export const readPopulationChange = (r: Reader): number => r.i32();
 // ================================================================ Kind.ArrayControl
 //
 // method = ArrayControl operation, target = array id. Bodies:
-//   InsertRequest (to PE 0):      index, i32 PE asked for (-1: the map's), u32 requesting PE, args
-//   Insert (PE 0 to the home):    index, i32 PE, u32 requesting PE, first reduction numbers, u32 broadcasts so far, args
-//   CreateElement (home to PE):   index, u32 epoch, first reduction numbers, u32 broadcasts so far, args
+//   InsertRequest (to PE 0):      index, i32 PE asked for (-1: the map's), u32 requesting PE, u32 insertion id, args
+//   InsertNotice (to the home):   index, u32 requesting PE, u32 insertion id
+//   Insert (PE 0 to the home):    index, i32 PE, u32 requesting PE, u32 insertion id, first reduction numbers,
+//                                 u32 broadcasts before the element, args
+//   CreateElement (home to PE):   index, u32 epoch, first reduction numbers, u32 broadcasts before the element, args
 //   Created (to PE 0):            nothing
 //   DoneInserting (to PE 0):      the future to complete
 //   Migrate (to the new PE):      the travelling element (MigrantState)
@@ -430,6 +437,7 @@ export const readPopulationChange = (r: Reader): number => r.i32();
 //   Undeliverable (to the caller): the error message
 //   BalanceDecision (broadcast):  u32 reduction number of the step, the moves
 //   Resume (broadcast):           nothing
+//   HistoryDrop (broadcast, System): u32 broadcast number: every element has run it and all before it
 
 export const enum ArrayControl {
   InsertRequest = 0,
@@ -443,6 +451,8 @@ export const enum ArrayControl {
   Undeliverable,
   BalanceDecision,
   Resume,
+  InsertNotice,
+  HistoryDrop,
 }
 
 /** Begins an array control message (counted by quiescence detection unless flagged System). */
@@ -458,6 +468,8 @@ export interface Insertion {
   /** PE to create it on (-1 in a request: where the map puts it). */
   pe: number;
   requester: number;
+  /** Numbers the requester's insertions: (requester, id) names one insertion. */
+  id: number;
   args: unknown[];
 }
 
@@ -465,11 +477,23 @@ export function writeInsertRequest(w: Writer, ins: Insertion, where: () => strin
   encodeValue(w, ins.index, 'index');
   w.i32(ins.pe);
   w.u32(ins.requester);
+  w.u32(ins.id);
   writeArgs(w, ins.args, where);
 }
 
 export function readInsertRequest(r: Reader): Insertion {
-  return { index: decodeValue(r), pe: r.i32(), requester: r.u32(), args: decodeArgs(r) };
+  return { index: decodeValue(r), pe: r.i32(), requester: r.u32(), id: r.u32(), args: decodeArgs(r) };
+}
+
+/** The requester tells the home an insertion is on its way (so calls made after it wait for it). */
+export function writeInsertNotice(w: Writer, index: unknown, requester: number, id: number): void {
+  encodeValue(w, index, 'index');
+  w.u32(requester);
+  w.u32(id);
+}
+
+export function readInsertNotice(r: Reader): { index: unknown; requester: number; id: number } {
+  return { index: decodeValue(r), requester: r.u32(), id: r.u32() };
 }
 
 /** What PE 0 decides for an insertion: the reductions and broadcasts the element takes part in. */
@@ -484,6 +508,7 @@ export function writeInsert(w: Writer, ins: Insertion, m: Membership): void {
   encodeValue(w, ins.index, 'index');
   w.i32(ins.pe);
   w.u32(ins.requester);
+  w.u32(ins.id);
   encodeValue(w, m.first, 'reduction numbers');
   w.u32(m.broadcasts);
   encodeArgs(w, ins.args);
@@ -493,9 +518,10 @@ export function readInsert(r: Reader): Insertion & Membership {
   const index = decodeValue(r);
   const pe = r.i32();
   const requester = r.u32();
+  const id = r.u32();
   const first = decodeValue(r) as number[];
   const broadcasts = r.u32();
-  return { index, pe, requester, first, broadcasts, args: decodeArgs(r) };
+  return { index, pe, requester, id, first, broadcasts, args: decodeArgs(r) };
 }
 
 export function writeCreateElement(w: Writer, index: unknown, epoch: number, m: Membership, args: readonly unknown[]): void {
@@ -528,11 +554,18 @@ export interface MigrantState {
   sections: Record<number, number>;
   /** Next reduction number per stream. */
   next: number[];
-  /** What the element's pack() returned (or its fields). */
-  packed: unknown;
+  /** Calls waiting for their `when` condition: [method id, args, reply as data or null]. */
+  waiting: [number, unknown[], unknown][];
+  /** Its channel ends (lib/channels.ts). */
+  channels: unknown;
 }
 
-export function writeMigrant(w: Writer, m: MigrantState, describe: string): void {
+/**
+ * Writes a migrating element: the runtime's part, then its own state (what
+ * its pack() returned, or its fields). The reader reads the two parts
+ * separately, so the element can be in place when its state is decoded.
+ */
+export function writeMigrant(w: Writer, m: MigrantState, packed: unknown, describe: string): void {
   encodeValue(w, m.index, 'index');
   w.u32(m.epoch);
   w.u32(m.bcastSeq);
@@ -540,9 +573,12 @@ export function writeMigrant(w: Writer, m: MigrantState, describe: string): void
   w.f64(m.load);
   encodeValue(w, m.sections, 'section reduction numbers');
   encodeValue(w, m.next, 'reduction numbers');
-  encodeValue(w, m.packed, `state of ${describe}`);
+  encodeValue(w, m.waiting, `calls of ${describe} waiting for their when condition`);
+  encodeValue(w, m.channels, `channels of ${describe}`);
+  encodeValue(w, packed, `state of ${describe}`);
 }
 
+/** The runtime's part of a migrating element; then `readMigrantState` reads its own state. */
 export function readMigrant(r: Reader): MigrantState {
   return {
     index: decodeValue(r),
@@ -552,9 +588,12 @@ export function readMigrant(r: Reader): MigrantState {
     load: r.f64(),
     sections: decodeValue(r) as Record<number, number>,
     next: decodeValue(r) as number[],
-    packed: decodeValue(r),
+    waiting: decodeValue(r) as [number, unknown[], unknown][],
+    channels: decodeValue(r),
   };
 }
+
+export const readMigrantState = (r: Reader): unknown => decodeValue(r);
 
 /** A location record: where an element is (or that it was deleted), with its epoch. */
 export function writeLocation(w: Writer, index: unknown, pe: number, epoch: number, deleted: boolean): void {
@@ -577,6 +616,9 @@ export function writeDeleted(w: Writer, index: unknown, epoch: number, done: unk
 export function readDeleted(r: Reader): { index: unknown; epoch: number; done: unknown } {
   return { index: decodeValue(r), epoch: r.u32(), done: decodeValue(r) };
 }
+
+export const writeHistoryDrop = (w: Writer, upTo: number): void => w.u32(upTo);
+export const readHistoryDrop = (r: Reader): number => r.u32();
 
 export function writeBalanceDecision(w: Writer, reduction: number, moves: unknown): void {
   w.u32(reduction);
@@ -661,9 +703,11 @@ export function readSectionContribution(r: Reader): SectionContribution {
 // Not messages, but laid out with the codec (lib/checkpoint/files.ts):
 //   preamble (16 bytes): magic "charmts\0", u32 format version, u32 bytes of the table
 //   table:   a blob whose value lists the file's records (lib/checkpoint/files.ts, FileTable)
-//   records: blobs, each at an offset that is a multiple of 8
-// A blob is laid out as a message is: a bare header (beginLocalCopy), one
-// value, then its out-of-line segments (large typed arrays, 8-byte aligned).
+//   records: blobs, each at an offset that is a multiple of 8: a member's
+//            is its record as a migrating element's (writeMigrant, then its
+//            own state); the readonlies' one value
+// A blob is laid out as a message is: a bare header (beginLocalCopy), the
+// body, then its out-of-line segments (large typed arrays, 8-byte aligned).
 
 export const CHECKPOINT_MAGIC = 'charmts\0';
 export const PREAMBLE_BYTES = 16;
@@ -682,19 +726,19 @@ export function readPreamble(b: Buffer): { magic: boolean; version: number; tabl
   return { magic: b.toString('latin1', 0, 8) === CHECKPOINT_MAGIC, version: b.readUInt32LE(8), tableBytes: b.readUInt32LE(12) };
 }
 
-/** A value encoded as a blob: the parts to write in order (the inline bytes, a copy; then the segments, in place) and their total length. */
-export function encodeBlob(w: Writer, value: unknown, where: string): { parts: Uint8Array[]; bytes: number } {
+/** A body written by `write` as a blob: the parts to write in order (the inline bytes, a copy; then the segments, in place) and their total length. */
+export function encodeBlob(w: Writer, write: (w: Writer) => void): { parts: Uint8Array[]; bytes: number } {
   beginLocalCopy(w);
-  encodeValue(w, value, where);
+  write(w);
   const inline = w.finish();
   const parts = [Uint8Array.prototype.slice.call(w.buf, 0, inline) as Uint8Array];
   for (const s of w.segments) parts.push(new Uint8Array(s.buffer, s.byteOffset, s.byteLength));
   return { parts, bytes: inline + w.segmentBytes };
 }
 
-/** Decodes the blob of `length` bytes at `offset` (a multiple of 8) in `buf`, which the values read keep: typed arrays view it in place. */
-export function decodeBlob(r: Reader, buf: Buffer, offset: number, length: number): unknown {
+/** Points `r` at the body of the blob of `length` bytes at `offset` (a multiple of 8) in `buf`, which the values read keep: typed arrays view it in place. */
+export function openBlob(r: Reader, buf: Buffer, offset: number, length: number): Reader {
   r.reset(buf, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), offset, length, true, -1);
   r.pos = bodyStart(buf, offset);
-  return decodeValue(r);
+  return r;
 }

@@ -107,11 +107,12 @@ export function normalizeIndex(index: unknown, shape: IndexShape, where: string)
   }
   for (let d = 0; d < tuple.length; d++) {
     const i = tuple[d] as unknown;
-    if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i > 0x7fffffff) {
-      throw new TypeError(`${where}: index ${describe(index)}: dimension ${d} must be a non-negative integer`);
+    if (typeof i !== 'number' || !Number.isInteger(i) || i < 0) {
+      throw new TypeError(`${where}: index ${describe(index)} is invalid: dimension ${d} must be a non-negative integer, got ${String(i)}`);
     }
-    if (shape.extents && i >= shape.extents[d]) {
-      throw new RangeError(`${where}: index ${describe(index)} is out of range for extents [${shape.extents.join(', ')}]`);
+    if ((shape.extents && i >= shape.extents[d]) || i > 0x7fffffff) {
+      const bound = shape.extents ? `extents [${shape.extents.join(', ')}]` : `indices up to ${0x7fffffff}`;
+      throw new RangeError(`${where}: index ${describe(index)} is out of range for ${bound}`);
     }
   }
   return tuple as readonly number[];

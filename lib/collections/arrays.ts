@@ -3,7 +3,7 @@
  * dimensions are created with their extents; sparse arrays (tuples or
  * user-defined keys) start empty and are filled with `ckInsert`.
  */
-import { ArrayControl, Flag, beginCall, readArrayShape, writeArgs, writeArrayShape, writeBodyValue, writeBroadcastNumbers, writeInsertRequest, writeReplyTo } from '../codec/wire';
+import { ArrayControl, Flag, beginCall, readArrayShape, writeArgs, writeArrayShape, writeBodyValue, writeBroadcastNumbers, writeInsertNotice, writeInsertRequest, writeReplyTo } from '../codec/wire';
 import type { Reader } from '../codec/reader';
 import type { Writer } from '../codec/writer';
 import { Future } from '../model/future';
@@ -169,10 +169,21 @@ function insert(ref: ArrayRef, index: unknown, args: unknown[], options: InsertO
   if (options.onPE !== undefined && (!Number.isInteger(onPE) || onPE < 0 || onPE >= rt.numPes)) {
     throw new RangeError(`${where}(${describe(normalized)}): onPE ${String(options.onPE)} is out of range (0..${rt.numPes - 1})`);
   }
+  // The home hears first (so calls made from here after this one wait there
+  // for the element, whatever it remembers of an earlier one at this index);
+  // PE 0 then decides where the element joins the broadcasts and reductions.
+  const id = ++insertions;
   const w = beginControl(ref.id, ArrayControl.InsertRequest);
-  writeInsertRequest(w, { index: normalized, pe: onPE, requester: rt.myPe, args }, () => `${ref.info.name} constructor`);
-  rt.scheduler.send(0);
+  writeInsertRequest(w, { index: normalized, pe: onPE, requester: rt.myPe, id, args }, () => `${ref.info.name} constructor`);
+  const request = w.detach();
+  writeInsertNotice(beginControl(ref.id, ArrayControl.InsertNotice), normalized, rt.myPe, id);
+  rt.scheduler.send(ref.homeOf(normalized));
+  rt.scheduler.sendMessage(0, request);
+  local(ref)?.inserting(normalized);
 }
+
+/** Insertions asked for on this PE (with the PE, names one insertion). */
+let insertions = 0;
 
 function doneInserting(ref: ArrayRef): Future<void> {
   const future = Future.create<void>(1, 'single');

@@ -12,9 +12,9 @@ import { constructWith, type Chare, type ChareIndex, type MemberServices, type M
 import { classByName, type ChareClassInfo } from '../model/registry';
 import { runtime } from '../model/context';
 import { Future, type FutureMode } from '../model/future';
-import { invoke, readReply, SLOT_OF_MEMBER } from '../model/invoke';
+import { invoke, readReply, SLOT_OF_MEMBER, type Track } from '../model/invoke';
 import { CallMode, isProxy, type CallTarget, type CollectionRef } from '../model/proxy';
-import { fatal } from '../errors';
+import { fatal, running } from '../errors';
 import type { LocalSnapshot, RestoredPart } from '../checkpoint/saved';
 
 /** Kinds of collection, as numbered in messages. */
@@ -93,16 +93,20 @@ export function install(collection: LocalCollection): void {
 }
 
 /** A fresh member state; `next` is the first reduction number per stream. */
-export function newMemberState(services: MemberServices, next: number[] = [0, 0, 0], bcastSeq = 0, epoch = 0): MemberState {
+export function newMemberState(services: MemberServices, next: number[] = [0, 0, 0, 0], bcastSeq = 0, epoch = 0): MemberState {
   return { services, next, bcastSeq, epoch, running: 0, migrateTo: -1, load: 0, balancing: false, atSync: false, sections: {} };
 }
 
 /** Constructs a member with its identity set, reporting constructor errors as fatal. */
 export function construct(ref: CollectionRef, index: ChareIndex, args: unknown[], member: MemberState): Chare<never> {
+  const outer = { ...running };
+  Object.assign(running, { className: ref.info.name, method: 'constructor', index });
   try {
     return constructWith({ index, member }, () => new (ref.info.cls as unknown as new (...a: unknown[]) => Chare<never>)(...args));
   } catch (error) {
     fatal(error, `on PE ${runtime().myPe} constructing ${ref.info.name} (index ${JSON.stringify(index)})`);
+  } finally {
+    Object.assign(running, outer);
   }
 }
 
@@ -153,11 +157,26 @@ function holdUntilCreated(r: Reader): void {
   else heldUntilCreated.set(id, [r.copyMessage()]);
 }
 
-/** Reads the arguments and reply of a call and runs it on `element`. */
-export function runCall(r: Reader, flags: number, method: number, element: Chare<never>, info: ChareClassInfo, memberSlot: number): Promise<void> | undefined {
+/**
+ * Counts the async entry methods of a member that are suspended (invoke's
+ * `track`): such a member cannot migrate, nor be saved by a checkpoint.
+ * `finished` runs after each one ends.
+ */
+export function trackRunning(state: MemberState, finished?: () => void): Track {
+  return (pending) => {
+    state.running++;
+    void pending.then(() => {
+      state.running--;
+      finished?.();
+    });
+  };
+}
+
+/** Reads the arguments and reply of a call and runs it on `element` (`track`: as invoke's). */
+export function runCall(r: Reader, flags: number, method: number, element: Chare<never>, info: ChareClassInfo, memberSlot: number, track?: Track): void {
   const args = readArgs(r);
   const reply = flags & Flag.Reply ? readReply(r, (flags & Flag.CompletionOnly) !== 0, memberSlot) : undefined;
-  return invoke(element, info, method, args, reply);
+  invoke(element, info, method, args, reply, track);
 }
 
 /**

@@ -67,5 +67,5 @@ registerKind(CollectionKind.Group, {
   encodeRef() {},
   decodeRef: (_r, id, info) => groupRef(id, info),
   create: (_r, id, info, args) => member(groupRef(id, info), args),
-  restore: (part) => new OneMember(groupRef(part.id, part.info), runtime().myPe, [], runtime().numPes, { member: part.members[0], next: part.next }),
+  restore: (part) => new OneMember(groupRef(part.id, part.info), runtime().myPe, [], runtime().numPes, { ...part.members[0], next: part.next }),
 });

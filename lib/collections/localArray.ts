@@ -1,63 +1,63 @@
 /**
  * This PE's part of a chare array: its elements, delivery of calls and
  * broadcasts, insertion, deletion and migration. Where elements are is the
- * Locations' business; reductions are the ReductionManager's.
+ * Locations' business; reductions are the ReductionManager's; broadcasts
+ * are ArrayBroadcasts', and PE 0's numbering of broadcasts and insertions
+ * the Sequencer's.
  *
- * Broadcasts are numbered by PE 0 and reach every PE in that order; each
- * element records the last one it ran, so an element that moves meets
- * each broadcast exactly once: the PE it arrives at replays the ones it
- * missed (from a short history) and skips the ones it already ran.
+ * Exactly once. Broadcasts reach each element once (broadcasts.ts). An
+ * element that leaves in the middle of its arrival (a replayed broadcast,
+ * a held call or onMigrated moved it on) is done with on this PE: every
+ * step of an arrival checks that the element is still here, and the PE it
+ * goes to carries on where it stopped.
+ *
+ * An element object that left (migrated, or was deleted while one of its
+ * async methods was suspended) is not the element any more: a deleted
+ * element's later contributions are dropped, a migrated object's are
+ * refused with an error, and neither is counted twice.
  */
-import { Reader } from '../codec/reader';
+import type { Reader } from '../codec/reader';
 import {
-  ArrayControl, Flag, bodyStart, controlOf, flagsOf, methodOf, readArgs, readBalanceDecision, readBodyValue, readBroadcastNumbers, readCreateElement, readDeleted,
-  readElementRoute, readInsert, readInsertRequest, readLocation, readMigrant, setBroadcastNumbers, setHops, writeBalanceDecision, writeBodyValue,
-  writeCreateElement, writeDeleted, writeInsert, writeLocation, writeMigrant, type ElementRoute,
+  ArrayControl, Flag, controlOf, flagsOf, readArgs, readBalanceDecision, readBodyValue, readCreateElement, readDeleted, readElementRoute, readHistoryDrop, readInsert,
+  readInsertNotice, readInsertRequest, readLocation, readMigrant, readMigrantState, setHops, writeBalanceDecision, writeBodyValue, writeCreateElement, writeDeleted,
+  writeInsert, writeLocation, type ElementRoute, type Insertion,
 } from '../codec/wire';
-import { adopt, memberOf, type Chare, type MemberServices, type MemberState } from '../model/chare';
+import { memberOf, type Chare, type MemberServices, type MemberState } from '../model/chare';
 import { runtime } from '../model/context';
 import { Future } from '../model/future';
 import { invoke, readReply, readReplyFuture, type Reply } from '../model/invoke';
 import { fatal } from '../errors';
 import { Locations, Route } from '../location/locations';
-import { isMigratable, packState, restoreChare, runArrivalHook, unpackState } from '../migration/state';
-import type { LocalSnapshot, RestoredPart } from '../checkpoint/saved';
+import { isMigratable, packState, runArrivalHook } from '../migration/state';
+import { rebuildMember, recordOf, writeMember } from '../migration/member';
+import type { LocalSnapshot, RestoredMember, RestoredPart } from '../checkpoint/saved';
 import { ReductionManager, Stream } from '../reductions/manager';
 import { checkContribution } from '../reductions/contribute';
-import { Reducer } from '../reductions/reducers';
+import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
+import { takeWaiting, waitingCalls } from '../when';
+import { METHOD_CHANNEL, dropChannels } from '../channels';
 import { denseIndices, describe, keyOf, type ArrayIndex } from './arrayIndex';
 import { BalancingStep, type BalancedArray } from '../balancing/step';
 import type { ArrayRef } from './arrays';
-import { beginControl, construct, newMemberState, type LocalCollection } from './collections';
+import { beginControl, construct, newMemberState, trackRunning, type LocalCollection } from './collections';
+import { ArrayBroadcasts, replyNumbers, type Element } from './broadcasts';
+import type { Membership } from './sequencer';
 
 /** Pseudo method ids of element proxies' ckMigrate and ckDestroy. */
 export const METHOD_MIGRATE = 0xfffe;
 export const METHOD_DESTROY = 0xffff;
-/** Reply number of a broadcast that wants no reply. */
-export const NO_REPLY = 0xffffffff;
-/** A message chasing an element gives up after this many forwards. */
-const MAX_HOPS = 100;
-/** Broadcasts kept for elements that arrive having missed some. */
-const HISTORY = 4096;
-
-interface Element {
-  chare: Chare<never>;
-  index: ArrayIndex;
-  state: MemberState;
-}
 
 export class LocalArray implements LocalCollection, MemberServices {
   private readonly elements = new Map<string, Element>();
   private readonly locations: Locations;
   private readonly reductions: ReductionManager;
-  private readonly history = new Map<number, Uint8Array>();
-  private lastBroadcast = 0;
-  // PE 0 only
-  private broadcastCount = 0;
-  private replyCount = 0;
+  private readonly broadcasts: ArrayBroadcasts;
+  // PE 0 only: insertions asked for and not yet created, for ckDoneInserting.
   private pendingInserts = 0;
   private readonly insertWaiters: Future<void>[] = [];
+  /** Member states of elements that left this PE: why (a stale object calling in is told). */
+  private readonly departed = new WeakMap<MemberState, 'migrated' | 'deleted'>();
   private readonly name: string;
   /** The element whose entry method is running synchronously now. */
   private executing: Element | undefined;
@@ -72,7 +72,20 @@ export class LocalArray implements LocalCollection, MemberServices {
     const population = restored ? restored.population : extents ? extents.reduce((a, b) => a * b, 1) : 0;
     this.reductions = new ReductionManager(ref.id, `array ${this.name} (collection ${ref.id})`, population);
     this.balancing = new BalancingStep(this.balanced());
-    this.reductions.systemHandler = (step, value, reduction) => this.balancing.completed(step, value, reduction);
+    this.broadcasts = new ArrayBroadcasts(
+      {
+        ref,
+        reductions: this.reductions,
+        elements: () => this.elements.values(),
+        resident: (element) => this.resident(element),
+        run: (element, method, args, reply) => this.run(element, method, args, reply),
+      },
+      restored && { ...restored.numbering!, join: [restored.next[Stream.User], restored.next[Stream.Balance]] },
+    );
+    this.reductions.systemHandler = (step, value, reduction) => {
+      if (step === '@census') this.broadcasts.censusCompleted(reduction, value as [number, number]);
+      else this.balancing.completed(step, value, reduction);
+    };
     if (restored) {
       this.restore(restored);
     } else if (extents) {
@@ -83,28 +96,25 @@ export class LocalArray implements LocalCollection, MemberServices {
   }
 
   /**
-   * Restart: the saved elements whose home is this PE, each at home (epoch
-   * 0, its home's record says so); deleted indices of a dense array stay
-   * deleted. Broadcast numbering starts again from 0 (no broadcast is in
-   * flight at a checkpoint); reductions go on from where the checkpoint left them.
+   * Restart: the saved elements whose home is this PE, each rebuilt from
+   * its record as an arriving element is, at home; deleted indices of a
+   * dense array stay deleted. Reductions and broadcasts go on from the
+   * numbers the checkpoint saved (broadcasts.ts, sequencer.ts): it was
+   * taken at quiescence, when every element had run every broadcast and no
+   * reduction was under way, so nothing is owed, kept or in progress.
    */
   private restore(part: RestoredPart): void {
-    const myPe = runtime().myPe;
     this.reductions.restartAt(part.next);
-    if (myPe === 0) this.replyCount = part.next[Stream.Replies];
     for (const index of part.deleted) this.locations.setRecord(keyOf(index), { pe: -1, epoch: 0, deleted: true });
-    for (const saved of part.members) {
-      const index = saved.index as ArrayIndex;
-      const state = newMemberState(this, saved.next.slice());
-      state.sections = { ...saved.sections };
-      this.settleIn({ chare: restoreChare(this.ref.info.cls, index, state, saved.packed), index, state });
-      this.locations.setRecord(keyOf(index), { pe: myPe, epoch: 0, deleted: false });
+    for (const member of part.members) {
+      const element = this.rebuild(member);
+      this.announce(keyOf(element.index), element.index, element.state.epoch);
     }
   }
 
-  /** Checkpoints: the elements on this PE and the array's reductions. */
+  /** Checkpoints: the elements on this PE, the array's reductions and (PE 0) its numbering of broadcasts. */
   snapshot(): LocalSnapshot {
-    return { members: [...this.elements.values()].map((e) => ({ chare: e.chare, state: e.state })), reductions: this.reductions };
+    return { members: [...this.elements.values()], reductions: this.reductions, numbering: this.broadcasts.sequencer?.numbering() };
   }
 
   /** The first PE a call from here to `index` goes to. */
@@ -113,11 +123,20 @@ export class LocalArray implements LocalCollection, MemberServices {
     return this.elements.has(key) ? runtime().myPe : this.locations.firstHop(key, index);
   }
 
+  /** This PE asked to insert `index`: its calls go to the home from now on (which expects the insertion). */
+  inserting(index: ArrayIndex): void {
+    this.locations.forget(keyOf(index));
+  }
+
+  private resident(element: Element): boolean {
+    return this.elements.get(keyOf(element.index)) === element;
+  }
+
   // -------------------------------------------------------------- calls
 
   deliver(r: Reader, flags: number, method: number): void {
     if (!(flags & Flag.Indexed)) {
-      this.receiveBroadcast(r, flags, method);
+      this.broadcasts.receive(r, flags);
       return;
     }
     const route = readElementRoute(r);
@@ -142,7 +161,11 @@ export class LocalArray implements LocalCollection, MemberServices {
     }
   }
 
-  /** Passes on a call for an element that is not here. */
+  /**
+   * Passes on a call for an element that is not here: held at the home
+   * until the element exists, refused for a deleted one, otherwise sent to
+   * where this PE last knew it to be, however many times it moved since.
+   */
   private route(r: Reader, key: string, route: ElementRoute, method: number): void {
     const index = route.index as ArrayIndex;
     const dest = this.locations.route(key, index);
@@ -151,7 +174,6 @@ export class LocalArray implements LocalCollection, MemberServices {
     } else if (dest === Route.Deleted) {
       this.undeliverable(r, index, method, route.origin);
     } else {
-      if (route.hops >= MAX_HOPS) fatal(new Error(`a call to ${this.name}${describe(index)} was forwarded ${route.hops} times without finding it`), `on PE ${runtime().myPe}`);
       const message = r.copyMessage();
       setHops(message, route, route.hops + 1);
       runtime().scheduler.sendMessage(dest, message);
@@ -164,29 +186,21 @@ export class LocalArray implements LocalCollection, MemberServices {
    * as soon as it returns.
    */
   private run(element: Element, method: number, args: unknown[], reply: Reply | undefined): void {
+    const outer = this.executing;
     this.executing = element;
     const started = this.ref.balancer ? performance.now() : 0;
-    let pending: Promise<void> | undefined;
     try {
-      pending = invoke(element.chare, this.ref.info, method, args, reply);
+      invoke(element.chare, this.ref.info, method, args, reply, trackRunning(element.state, () => this.migrateIfDue(element)));
     } finally {
-      this.executing = undefined;
+      this.executing = outer;
       if (started) element.state.load += performance.now() - started;
     }
     if (element.state.atSync) this.balancing.reportLoad(element);
-    if (!pending) {
-      this.migrateIfDue(element);
-      return;
-    }
-    element.state.running++;
-    void pending.then(() => {
-      element.state.running--;
-      this.migrateIfDue(element);
-    });
+    this.migrateIfDue(element);
   }
 
   private undeliverable(r: Reader, index: ArrayIndex, method: number, origin: number): void {
-    const methodName = method === METHOD_DESTROY ? 'ckDestroy' : method === METHOD_MIGRATE ? 'ckMigrate' : this.ref.info.methods[method];
+    const methodName = method === METHOD_DESTROY ? 'ckDestroy' : method === METHOD_MIGRATE ? 'ckMigrate' : method === METHOD_CHANNEL ? 'a channel send' : this.ref.info.methods[method];
     const error = new Error(`${this.name}${describe(index)} was deleted: the call to ${methodName} was not delivered`);
     const flags = flagsOf(r.buf, r.base);
     readArgs(r);
@@ -198,55 +212,6 @@ export class LocalArray implements LocalCollection, MemberServices {
     runtime().scheduler.send(origin);
   }
 
-  // -------------------------------------------------------------- broadcasts
-
-  private receiveBroadcast(r: Reader, flags: number, method: number): void {
-    const { numbersAt, seq } = readBroadcastNumbers(r);
-    const rt = runtime();
-    if (seq === 0) {
-      // A request at PE 0: number it and send it to every PE.
-      const message = r.copyMessage();
-      setBroadcastNumbers(message, numbersAt, ++this.broadcastCount, flags & Flag.Reply ? this.replyCount++ : NO_REPLY);
-      rt.scheduler.broadcastMessage(message);
-      return;
-    }
-    const message = r.copyMessage();
-    this.lastBroadcast = seq;
-    this.history.set(seq, message);
-    this.history.delete(seq - HISTORY);
-    for (const element of [...this.elements.values()]) {
-      if (element.state.bcastSeq < seq) this.runBroadcast(element, message, seq, method, flags);
-    }
-  }
-
-  private runBroadcast(element: Element, message: Uint8Array, seq: number, method: number, flags: number): void {
-    element.state.bcastSeq = seq;
-    const buf = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
-    const r = new Reader();
-    r.reset(buf, new DataView(message.buffer, message.byteOffset, message.byteLength), 0, message.length, false, runtime().myPe);
-    r.pos = bodyStart(buf, 0);
-    const q = readBroadcastNumbers(r).replyNumber;
-    const args = readArgs(r);
-    let reply: Reply | undefined;
-    if (q !== NO_REPLY) {
-      const future = readReplyFuture(r)[0];
-      const reducer = flags & Flag.CompletionOnly ? Reducer.nop : Reducer.gather;
-      const contribute = (data: unknown, error?: unknown): void =>
-        void this.reductions.contribute(element.state.next, element.index, Stream.Replies, data, reducer.name, future, error);
-      reply = { resolve: (value) => contribute(value), reject: (error) => contribute(undefined, error) };
-    }
-    this.run(element, method, args, reply);
-  }
-
-  /** Replays the broadcasts an arriving element has not run yet. */
-  private catchUp(element: Element): void {
-    for (let seq = element.state.bcastSeq + 1; seq <= this.lastBroadcast; seq++) {
-      const message = this.history.get(seq);
-      if (!message) fatal(new Error(`${this.name}${describe(element.index)} missed broadcast ${seq}, no longer kept`), `on PE ${runtime().myPe}`);
-      this.runBroadcast(element, message, seq, methodOf(message), flagsOf(message));
-    }
-  }
-
   // -------------------------------------------------------------- members
 
   private place(index: ArrayIndex, args: unknown[], state: MemberState): Element {
@@ -256,19 +221,35 @@ export class LocalArray implements LocalCollection, MemberServices {
     return element;
   }
 
-  /**
-   * Makes an element live here and delivers the calls held for it (calls
-   * that reached this PE when its record already pointed here).
-   */
+  /** Makes an element live here. */
   private settleIn(element: Element): void {
-    const key = keyOf(element.index);
-    this.elements.set(key, element);
+    this.elements.set(keyOf(element.index), element);
     this.reductions.addMember(element.state.next);
+  }
+
+  /**
+   * Delivers the calls the home held for an element now in place here, in
+   * order (they re-route themselves should it have left again meanwhile).
+   */
+  private releaseHeld(key: string): void {
     runtime().scheduler.deliverHeld(this.locations.release(key));
   }
 
+  /** Checks that `chare` is the element here; undefined when it was deleted (what it does is dropped). */
+  private live(chare: Chare<never>, where: string): Element | undefined {
+    const element = this.elements.get(keyOf(chare.thisIndex as ArrayIndex));
+    if (element && element.chare === chare) return element;
+    const why = this.departed.get(memberOf(chare));
+    if (why === 'deleted') return undefined;
+    if (why === 'migrated') throw new Error(`${where}: this object is no longer the element, which migrated away from PE ${runtime().myPe}; reach it through its proxy`);
+    throw new Error(`${where}: the element is not on PE ${runtime().myPe}`);
+  }
+
   contribute(chare: Chare<never>, data: unknown, reducer: Reducer, target: ReductionTarget | 'all'): Promise<unknown> | undefined {
-    checkContribution(`${this.name}${describe(chare.thisIndex)}.contribute`, reducer, target);
+    const where = `${this.name}${describe(chare.thisIndex)}.${target === 'all' ? 'allReduce' : 'contribute'}`;
+    checkContribution(where, reducer, target);
+    // A deleted element takes part in no reduction any more (its allReduce never completes).
+    if (!this.live(chare, where)) return target === 'all' ? new Promise(() => {}) : undefined;
     return this.reductions.contribute(memberOf(chare).next, chare.thisIndex as ArrayIndex, Stream.User, data, reducer.name, target);
   }
 
@@ -277,59 +258,78 @@ export class LocalArray implements LocalCollection, MemberServices {
     const rt = runtime();
     if (!Number.isInteger(toPe) || toPe < 0 || toPe >= rt.numPes) throw new RangeError(`${where}: PE ${String(toPe)} is out of range (0..${rt.numPes - 1})`);
     if (!isMigratable(chare)) throw new Error(`${where}: this element declared itself not migratable`);
-    const element = this.elements.get(keyOf(chare.thisIndex as ArrayIndex));
-    if (!element || element.chare !== chare) throw new Error(`${where}: the element is not on PE ${rt.myPe}`);
+    const element = this.live(chare, where);
+    if (!element) throw new Error(`${where}: the element was deleted`);
     element.state.migrateTo = toPe;
     // Inside one of its entry methods, the element moves when that returns (see run);
     // otherwise (a timer, a runtime request) right away.
     if (this.executing !== element) this.migrateIfDue(element);
   }
 
+  /**
+   * Sends the element away if a move is due and no entry method of it is
+   * suspended. The message is written first: state that cannot be sent
+   * leaves the element where it is.
+   */
   private migrateIfDue(element: Element): void {
     const state = element.state;
     const rt = runtime();
-    if (state.migrateTo < 0 || state.running > 0) return;
-    const key = keyOf(element.index);
-    if (this.elements.get(key) !== element) return;
+    if (state.migrateTo < 0 || state.running > 0 || !this.resident(element)) return;
     const toPe = state.migrateTo;
     state.migrateTo = -1;
     if (toPe === rt.myPe) return;
-    const packed = packState(element.chare);
+    const chare = element.chare;
+    const packed = packState(chare);
+    writeMember(beginControl(this.ref.id, ArrayControl.Migrate), chare, { ...recordOf(chare, state), epoch: state.epoch + 1 }, packed, `${this.name}${describe(element.index)}`);
+    rt.scheduler.send(toPe);
+    // Sent: now it is gone from here (what follows may send messages of its own).
+    const key = keyOf(element.index);
+    const replies = replyNumbers(waitingCalls(chare));
+    takeWaiting(chare);
+    dropChannels(chare);
     this.elements.delete(key);
-    this.reductions.removeMember(state.next);
+    this.departed.set(state, 'migrated');
     state.epoch++;
     this.locations.learn(key, { pe: toPe, epoch: state.epoch, deleted: false });
     if (this.ref.homeOf(element.index) === rt.myPe) this.locations.setRecord(key, { pe: toPe, epoch: state.epoch, deleted: false });
-    const w = beginControl(this.ref.id, ArrayControl.Migrate);
-    const migrant = { index: element.index, epoch: state.epoch, bcastSeq: state.bcastSeq, balancing: state.balancing, load: state.load, sections: state.sections, next: state.next, packed };
-    writeMigrant(w, migrant, `${this.name}${describe(element.index)}`);
-    rt.scheduler.send(toPe);
+    this.reductions.removeMember(state.next);
+    this.reductions.moveReplies(replies, -1);
+  }
+
+  /**
+   * Makes an element from its record (a migrating element's, or a
+   * checkpoint's at a restart; lib/migration/member.ts) and settles it in:
+   * the replies its waiting calls owe are owed here now.
+   */
+  private rebuild(member: RestoredMember): Element {
+    const { record } = member;
+    const index = record.index as ArrayIndex;
+    const state = newMemberState(this, record.next, record.bcastSeq, record.epoch);
+    const { chare, waiting } = rebuildMember(this.ref.info, state, record, member.readState, (data, method) => this.broadcasts.replyFrom(index, data, method));
+    const element: Element = { chare, index, state };
+    this.reductions.moveReplies(replyNumbers(waiting), 1);
+    this.settleIn(element);
+    return element;
   }
 
   private arrive(r: Reader): void {
-    const { index: at, epoch, bcastSeq, balancing, load, sections, next, packed } = readMigrant(r);
-    const index = at as ArrayIndex;
-    const chare = Object.create(this.ref.info.cls.prototype) as Chare<never>;
-    const state = newMemberState(this, next, bcastSeq, epoch);
-    state.load = load;
-    state.sections = sections;
-    adopt(chare, { index, member: state });
-    unpackState(chare, packed);
-    const element: Element = { chare, index, state };
+    const element = this.rebuild({ record: readMigrant(r), readState: () => readMigrantState(r) });
+    const { chare, index, state } = element;
     const key = keyOf(index);
-    this.settleIn(element);
-    this.announce(key, index, epoch);
+    this.announce(key, index, state.epoch);
     // The hook runs like an entry method: a migration it asks for happens when it returns.
+    const outer = this.executing;
     this.executing = element;
     try {
       runArrivalHook(chare);
     } catch (error) {
       fatal(error, `on PE ${runtime().myPe} in ${this.name}${describe(index)}.onMigrated`);
     } finally {
-      this.executing = undefined;
+      this.executing = outer;
     }
-    this.catchUp(element);
-    if (balancing) this.balancing.settle(element);
+    this.broadcasts.catchUp(element);
+    this.releaseHeld(key);
+    if (state.balancing && this.resident(element)) this.balancing.settle(element);
     this.migrateIfDue(element);
   }
 
@@ -348,13 +348,26 @@ export class LocalArray implements LocalCollection, MemberServices {
     runtime().scheduler.send(dest);
   }
 
+  /**
+   * Deletes an element: it leaves every reduction from its next one on;
+   * calls waiting for their `when` condition fail (their callers hear it);
+   * an async method of it still suspended may finish and answer its call,
+   * but what it contributes afterwards is dropped.
+   */
   private destroy(element: Element, done: Future<unknown>): void {
     const rt = runtime();
     const key = keyOf(element.index);
     const state = element.state;
+    const describeIt = `${this.name}${describe(element.index)}`;
     this.elements.delete(key);
+    this.departed.set(state, 'deleted');
     this.reductions.removeMember(state.next);
     for (let stream = 0; stream < state.next.length; stream++) this.reductions.changePopulation(stream, state.next[stream], -1);
+    for (const call of takeWaiting(element.chare)) {
+      const name = this.ref.info.methods[call.methodId];
+      (call.reply as Reply | undefined)?.reject(new Error(`${describeIt} was deleted while its call to ${name} waited for its when condition: the call did not run`), `${describeIt}.${name}`);
+    }
+    dropChannels(element.chare);
     state.epoch++;
     this.locations.learn(key, { pe: -1, epoch: state.epoch, deleted: true });
     writeDeleted(beginControl(this.ref.id, ArrayControl.Deleted), element.index, state.epoch, done);
@@ -366,8 +379,8 @@ export class LocalArray implements LocalCollection, MemberServices {
   atSync(chare: Chare<never>): void {
     const where = `${this.name}${describe(chare.thisIndex)}.AtSync`;
     if (!this.ref.balancer) throw new Error(`${where}: create the array with { loadBalancing: true } to use AtSync`);
-    const element = this.elements.get(keyOf(chare.thisIndex as ArrayIndex));
-    if (!element) throw new Error(`${where}: the element is not on PE ${runtime().myPe}`);
+    const element = this.live(chare, where);
+    if (!element) return; // deleted: it takes part in no step any more
     // The load includes the entry method calling AtSync: report when it returns.
     element.state.atSync = true;
     if (this.executing !== element) this.balancing.reportLoad(element);
@@ -387,7 +400,7 @@ export class LocalArray implements LocalCollection, MemberServices {
       },
       resume: (element) => {
         const method = this.ref.info.methodIds.get('resumeFromSync');
-        if (method !== undefined) this.run(element as Element, method, [], undefined);
+        if (method !== undefined && this.resident(element as Element)) this.run(element as Element, method, [], undefined);
       },
       broadcast: (decision) => {
         const w = beginControl(this.ref.id, decision ? ArrayControl.BalanceDecision : ArrayControl.Resume);
@@ -408,15 +421,15 @@ export class LocalArray implements LocalCollection, MemberServices {
     const rt = runtime();
     switch (op) {
       case ArrayControl.InsertRequest: {
-        // PE 0 decides which reductions and broadcasts the new element takes part in.
+        // PE 0 decides which broadcasts and reductions the new element takes part in (sequencer.ts).
         const request = readInsertRequest(r);
-        const index = request.index as ArrayIndex;
-        const first = [this.reductions.firstUnstarted(Stream.User), this.replyCount, this.reductions.firstUnstarted(Stream.Balance)];
-        for (let stream = 0; stream < first.length; stream++) this.reductions.changePopulation(stream, first[stream], 1);
         this.pendingInserts++;
-        const w = beginControl(this.ref.id, ArrayControl.Insert);
-        writeInsert(w, { ...request, pe: request.pe >= 0 ? request.pe : this.ref.homeOf(index) }, { first, broadcasts: this.broadcastCount });
-        rt.scheduler.send(this.ref.homeOf(index));
+        this.broadcasts.sequencer!.insert((membership) => this.sendInsert(request, membership));
+        return;
+      }
+      case ArrayControl.InsertNotice: {
+        const notice = readInsertNotice(r);
+        this.locations.expect(keyOf(notice.index as ArrayIndex), `${notice.requester}:${notice.id}`);
         return;
       }
       case ArrayControl.Insert: {
@@ -425,11 +438,11 @@ export class LocalArray implements LocalCollection, MemberServices {
         const index = insert.index as ArrayIndex;
         const key = keyOf(index);
         const target = insert.pe;
-        const requester = insert.requester;
         const record = this.locations.record(key, index);
         if (record && !record.deleted) {
-          fatal(new Error(`${this.name}.ckInsert(${describe(index)}) from PE ${requester}: the element already exists`), `on PE ${rt.myPe}`);
+          fatal(new Error(`${this.name}.ckInsert(${describe(index)}) from PE ${insert.requester}: the element already exists`), `on PE ${rt.myPe}`);
         }
+        this.locations.made(key, `${insert.requester}:${insert.id}`);
         const epoch = record ? record.epoch + 1 : 0;
         this.locations.setRecord(key, { pe: target, epoch, deleted: false });
         writeCreateElement(beginControl(this.ref.id, ArrayControl.CreateElement), index, epoch, insert, insert.args);
@@ -442,10 +455,11 @@ export class LocalArray implements LocalCollection, MemberServices {
       case ArrayControl.CreateElement: {
         const create = readCreateElement(r);
         const index = create.index as ArrayIndex;
-        const epoch = create.epoch;
-        const element = this.place(index, create.args, newMemberState(this, create.first, create.broadcasts, epoch));
-        this.locations.learn(keyOf(index), { pe: rt.myPe, epoch, deleted: false });
-        this.catchUp(element);
+        const key = keyOf(index);
+        const element = this.place(index, create.args, newMemberState(this, create.first, create.broadcasts, create.epoch));
+        this.locations.learn(key, { pe: rt.myPe, epoch: create.epoch, deleted: false });
+        this.broadcasts.catchUp(element);
+        this.releaseHeld(key);
         beginControl(this.ref.id, ArrayControl.Created);
         rt.scheduler.send(0);
         return;
@@ -490,6 +504,17 @@ export class LocalArray implements LocalCollection, MemberServices {
       }
       case ArrayControl.Resume:
         this.balancing.resume();
+        return;
+      case ArrayControl.HistoryDrop:
+        this.broadcasts.dropUpTo(readHistoryDrop(r));
     }
+  }
+
+  /** PE 0: the insertion's membership is decided; the home makes it. */
+  private sendInsert(request: Insertion, membership: Membership): void {
+    const index = request.index as ArrayIndex;
+    const w = beginControl(this.ref.id, ArrayControl.Insert);
+    writeInsert(w, { ...request, pe: request.pe >= 0 ? request.pe : this.ref.homeOf(index) }, membership);
+    runtime().scheduler.send(this.ref.homeOf(index));
   }
 }

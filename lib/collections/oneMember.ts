@@ -5,18 +5,20 @@
  */
 import type { Reader } from '../codec/reader';
 import { memberOf, type Chare, type MemberServices } from '../model/chare';
+import { replyFrom, type Track } from '../model/invoke';
 import type { CollectionRef } from '../model/proxy';
 import { ReductionManager, Stream } from '../reductions/manager';
 import { checkContribution } from '../reductions/contribute';
 import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
-import { restoreChare } from '../migration/state';
-import type { LocalSnapshot, SavedMember } from '../checkpoint/saved';
-import { construct, newMemberState, runCall, type CollectionKind, type LocalCollection } from './collections';
+import { rebuildMember } from '../migration/member';
+import type { LocalSnapshot, RestoredMember } from '../checkpoint/saved';
+import { construct, newMemberState, runCall, trackRunning, type CollectionKind, type LocalCollection } from './collections';
 
 export class OneMember implements LocalCollection, MemberServices {
   readonly element: Chare<never>;
   private readonly reductions: ReductionManager | undefined;
+  private readonly track: Track;
 
   constructor(
     readonly ref: CollectionRef & { readonly kind: CollectionKind },
@@ -24,28 +26,24 @@ export class OneMember implements LocalCollection, MemberServices {
     args: unknown[],
     /** Members taking part in reductions, or 0 when the collection cannot reduce. */
     population: number,
-    /** A restart: the member as a checkpoint saved it (its constructor does not run), and the first reduction per stream. */
-    restored?: { member: SavedMember; next: readonly number[] },
+    /** A restart: the member as a checkpoint saved it (rebuilt, its constructor not run), and the first reduction per stream. */
+    restored?: RestoredMember & { next: readonly number[] },
   ) {
     this.reductions = population > 0 ? new ReductionManager(ref.id, `${ref.info.name} (collection ${ref.id})`, population) : undefined;
-    const member = newMemberState(this, restored?.member.next.slice());
+    const member = newMemberState(this, restored?.record.next);
     this.reductions?.addMember(member.next);
     if (restored) {
       this.reductions?.restartAt(restored.next);
-      member.sections = { ...restored.member.sections };
-      this.element = restoreChare(ref.info.cls, index, member, restored.member.packed);
+      this.element = rebuildMember(ref.info, member, restored.record, restored.readState, replyFrom).chare;
     } else {
       this.element = construct(ref, index, args, member);
     }
+    // Counted so that a checkpoint can tell it cannot save a suspended method.
+    this.track = trackRunning(member);
   }
 
   deliver(r: Reader, flags: number, method: number): void {
-    const pending = runCall(r, flags, method, this.element, this.ref.info, this.index);
-    if (!pending) return;
-    // Counted so that a checkpoint can tell it cannot save a suspended method.
-    const state = memberOf(this.element);
-    state.running++;
-    void pending.then(() => state.running--);
+    runCall(r, flags, method, this.element, this.ref.info, this.index, this.track);
   }
 
   snapshot(): LocalSnapshot {

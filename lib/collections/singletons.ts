@@ -64,5 +64,5 @@ registerKind(CollectionKind.Singleton, {
   create(r, id, info, args) {
     return new OneMember(new SingletonRef(id, info, readSingletonPe(r)), 0, args, 0);
   },
-  restore: (part) => new OneMember(new SingletonRef(part.id, part.info, part.pe), 0, [], 0, { member: part.members[0], next: part.next }),
+  restore: (part) => new OneMember(new SingletonRef(part.id, part.info, part.pe), 0, [], 0, { ...part.members[0], next: part.next }),
 });

@@ -5,8 +5,16 @@
  * authoritative record of where the element is; other PEs keep a cache.
  * Records carry an epoch that grows with every move, so an old update
  * never overwrites a newer one. A PE an element left remembers where it
- * went, so messages chasing a moving element follow it; the sender's cache
- * is corrected after a forwarded delivery, so steady traffic takes one hop.
+ * went, so messages chasing a moving element follow it, however often it
+ * moves (each PE on the way points to a later stay); the sender's cache is
+ * corrected after a forwarded delivery, so steady traffic takes one hop.
+ *
+ * Insertions: the PE that asks for one tells the home at once (before any
+ * call it makes afterwards), so the home holds calls for the index from
+ * then until the element exists, even where it keeps a tombstone of an
+ * earlier element at that index. Each insertion is named by (requesting
+ * PE, id); the home's notice and the insertion itself may arrive in either
+ * order.
  */
 import type { ArrayIndex } from '../collections/arrayIndex';
 
@@ -32,6 +40,10 @@ export class Locations {
   private readonly records = new Map<string, Location>();
   /** Messages held at the home for indices not created yet. */
   private readonly held = new Map<string, Uint8Array[]>();
+  /** At the home: insertions announced and not yet made, per index. */
+  private readonly expected = new Map<string, Set<string>>();
+  /** At the home: insertions made before their notice arrived. */
+  private readonly madeEarly = new Set<string>();
 
   constructor(
     private readonly myPe: number,
@@ -68,7 +80,7 @@ export class Locations {
     const record = this.record(key, index);
     const best = cached && (!record || cached.epoch > record.epoch) ? cached : record;
     if (!best) return Route.Hold;
-    if (best.deleted) return Route.Deleted;
+    if (best.deleted) return this.expected.has(key) ? Route.Hold : Route.Deleted;
     // The record names this PE but the element is not here: it is being created here.
     if (best.pe === this.myPe) return Route.Hold;
     return best.pe;
@@ -79,6 +91,29 @@ export class Locations {
     const cached = this.known.get(key);
     if (cached && !cached.deleted && cached.pe !== this.myPe) return cached.pe;
     return this.homeOf(index);
+  }
+
+  /** Forgets where an element was (this PE asked to insert it again: calls go to the home). */
+  forget(key: string): void {
+    this.known.delete(key);
+  }
+
+  /** At the home: insertion `name` of the index is coming (its notice arrived). */
+  expect(key: string, name: string): void {
+    if (this.madeEarly.delete(name)) return;
+    let names = this.expected.get(key);
+    if (!names) this.expected.set(key, (names = new Set()));
+    names.add(name);
+  }
+
+  /** At the home: insertion `name` of the index is being made now. */
+  made(key: string, name: string): void {
+    const names = this.expected.get(key);
+    if (names?.delete(name)) {
+      if (names.size === 0) this.expected.delete(key);
+    } else {
+      this.madeEarly.add(name);
+    }
   }
 
   hold(key: string, message: Uint8Array): void {

@@ -2,9 +2,14 @@
  * A member's state for migration: by default its own enumerable fields; a
  * class may define `pack()` and `unpack(state)` instead (the PUP idea), and
  * `onMigrated()`, called after arrival.
+ *
+ * While a member's state is encoded for a move, and decoded on arrival, the
+ * member is "travelling": runtime objects that belong to one chare (its
+ * channels) travel inside its state only, and bind to it on arrival. A
+ * checkpoint writes and a restart reads members the same way
+ * (member.ts).
  */
-import { adopt, type Chare, type ChareIndex, type MemberState } from '../model/chare';
-import type { ChareClass } from '../model/registry';
+import type { Chare } from '../model/chare';
 
 /** Optional hooks a migratable chare class may define. */
 export interface MigrationHooks {
@@ -16,6 +21,24 @@ export interface MigrationHooks {
   onMigrated?(): void;
   /** Set to false to forbid migration. */
   migratable?: boolean;
+}
+
+let travelling: Chare<never> | undefined;
+
+/** Runs `work` (encoding or decoding `chare`'s state) with `chare` travelling. */
+export function whileTravelling<T>(chare: Chare<never>, work: () => T): T {
+  const outer = travelling;
+  travelling = chare;
+  try {
+    return work();
+  } finally {
+    travelling = outer;
+  }
+}
+
+/** The member whose state is being encoded or decoded for a move, if any. */
+export function travellingChare(): Chare<never> | undefined {
+  return travelling;
 }
 
 export function packState(chare: Chare<never>): unknown {
@@ -30,14 +53,6 @@ export function unpackState(chare: Chare<never>, state: unknown): void {
   const hooks = chare as unknown as MigrationHooks;
   if (typeof hooks.unpack === 'function') hooks.unpack(state);
   else Object.assign(chare, state as object);
-}
-
-/** A member rebuilt from its packed state without its constructor (a restart): identity set, then `unpack`. */
-export function restoreChare(cls: ChareClass, index: ChareIndex, member: MemberState, packed: unknown): Chare<never> {
-  const chare = Object.create(cls.prototype as object) as Chare<never>;
-  adopt(chare, { index, member });
-  unpackState(chare, packed);
-  return chare;
 }
 
 /** Runs the arrival hook, once the element is fully in place on its new PE. */

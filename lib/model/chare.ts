@@ -1,6 +1,7 @@
 /** The base class of every chare. */
+import { inspect } from 'util';
 import { setChareBase } from './registry';
-import type { CollectionRef, ThisElement, ThisProxy } from './proxy';
+import { describeTarget, type CollectionRef, type ThisElement, type ThisProxy } from './proxy';
 import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
 import type { InputOf, ReducerKind, ResultOf, TargetOf, TupleInput, TupleKind } from '../reductions/kinds';
@@ -155,6 +156,14 @@ export class Chare<I extends ChareIndex = number> {
    */
   AtSync(): void {
     memberOf(this as unknown as Chare<never>).services.atSync(this as unknown as Chare<never>);
+  }
+
+  /** How a chare prints: its class, collection, index and PE, then its fields. */
+  [inspect.custom](depth: number, options: import('util').InspectOptionsStylized): string {
+    const member = (this as unknown as { __member?: MemberState }).__member;
+    const where = member ? describeTarget(member.services.ref, member.services.ref.constructor.name === 'SingletonRef' ? undefined : this.thisIndex) : 'not placed';
+    const fields = inspect({ ...this }, { ...options, depth: options.depth === null ? null : depth });
+    return `${this.constructor.name} (${where}) ${fields}`;
   }
 
   /**

@@ -3,10 +3,12 @@
  * the future. A future can be passed to other chares in messages; awaiting
  * it suspends only the awaiting entry method.
  */
+import { inspect } from 'util';
 import { registerExtension } from '../codec/values';
 import { FutureReply as Reply, readFutureValue, writeFutureValue } from '../codec/wire';
 import type { Reader } from '../codec/reader';
-import { RemoteError } from '../errors';
+import { noteOrigin, remoteError } from '../errors';
+import { checkSendable } from '../reductions/snapshot';
 import { runtime } from './context';
 
 /**
@@ -62,8 +64,17 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
         reject,
       });
     });
+    noteOrigin(future.promise);
     if (expected === 0) complete(id);
     return future;
+  }
+
+  /** How a future prints: its value or state, like a promise; a future of another PE names it. */
+  [inspect.custom](_depth: number, options: import('util').InspectOptionsStylized): string {
+    if (!this.promise) return `Future { of PE ${this.pe} }`;
+    // The promise's state and value, without the bookkeeping symbols async hooks may have added to it.
+    const shown = inspect(this.promise, { ...options, breakLength: Infinity }).replace(/,? ?\[Symbol\([^)]*\)\]: [^,} ]*/g, '');
+    return `Future ${shown.replace(/^Promise /, '')}`;
   }
 
   /** The value, once it has arrived. Only the PE that created the future can wait on it. */
@@ -97,10 +108,10 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
     sendReply(this.pe, this.id, slot, Reply.Value, value);
   }
 
-  /** @internal Rejects the future with an error raised in `where` on this PE. */
-  sendError(error: unknown, where: string): void {
+  /** @internal Rejects the future with an error raised in `where` on PE `pe` (default: this one). */
+  sendError(error: unknown, where: string, pe = runtime().myPe): void {
     const e = error instanceof Error ? error : new Error(String(error));
-    sendReply(this.pe, this.id, -1, Reply.Error, { message: e.message, name: e.name, stack: e.stack ?? '', where, pe: runtime().myPe });
+    sendReply(this.pe, this.id, -1, Reply.Error, { message: e.message, name: e.name, stack: e.stack ?? '', where, pe });
   }
 }
 
@@ -108,7 +119,9 @@ function sendReply(pe: number, id: number, slot: number, reply: Reply, value: un
   const rt = runtime();
   if (pe === rt.myPe) {
     // A future of this PE is fulfilled at once: the waiting entry method
-    // resumes before the next message, as after any await.
+    // resumes before the next message, as after any await. What could not
+    // be sent to another PE is refused here too.
+    checkSendable(value, `value sent to a future of PE ${pe}`);
     deliver(id, slot, reply, value);
     return;
   }
@@ -141,7 +154,7 @@ function deliver(id: number, slotIndex: number, reply: Reply, value: unknown): v
   if (reply === Reply.Error && !slot.failed) {
     const e = value as { message: string; name: string; stack: string; where: string; pe: number };
     slot.failed = true;
-    slot.reject(new RemoteError(e.message, e.pe, e.where, e.stack, e.name));
+    slot.reject(remoteError(e.message, e.pe, e.where, e.stack, e.name));
   } else if (slot.mode === 'slots' && slotIndex >= 0) {
     slot.values[slotIndex] = value;
   } else if (slot.mode !== 'count') {

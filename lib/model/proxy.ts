@@ -4,6 +4,7 @@
  * function per entry method are built once, so a call is a plain method
  * call, not a dynamic lookup.
  */
+import { inspect } from 'util';
 import type { Chare, ChareIndex } from './chare';
 import type { ChareClassInfo } from './registry';
 import type { Future } from './future';
@@ -188,10 +189,41 @@ interface Prototypes {
 /** Names an unknown property would be probed for by Node and libraries; they are not errors. */
 const PROBES = new Set(['then', 'toJSON', 'inspect', 'constructor', 'asymmetricMatch', 'nodeType', '$$typeof', '__esModule']);
 
+/**
+ * What a collection or one member of it is, for printing: kind, id,
+ * index, PE. The collection kinds are told apart by their reference class
+ * (SingletonRef, GroupRef, ArrayRef, ...).
+ */
+export function describeTarget(ref: CollectionRef, index: ChareIndex | undefined): string {
+  const kind = ref.constructor.name.replace(/Ref$/, '').toLowerCase();
+  const r = ref as CollectionRef & { pe?: number; shape?: { extents?: readonly number[] }; homeOf?(index: unknown): number };
+  const shown = index instanceof Uint8Array ? `bytes<${Buffer.from(index).toString('hex')}>` : JSON.stringify(index);
+  if (kind === 'singleton') return `chare #${ref.id} on PE ${r.pe}`;
+  if (index === undefined) return kind === 'array' ? `array #${ref.id} ${r.shape?.extents?.join('x') ?? 'sparse'}` : `${kind} #${ref.id}`;
+  if (kind === 'group') return `group #${ref.id} member ${shown} on PE ${shown}`;
+  let home = '';
+  try {
+    if (r.homeOf) home = `, home PE ${r.homeOf(index)}`;
+  } catch {
+    /* a description never throws */
+  }
+  return `${kind} #${ref.id} element ${shown}${home}`;
+}
+
+/** How a proxy prints (console.log, the console): its class, what it reaches, and its face. */
+function inspectProxy(this: CallTarget): string {
+  const faces = prototypesOf(this.__ref.info);
+  const proto = Object.getPrototypeOf(this) as object;
+  const face = proto === faces.result ? '.ret' : proto === faces.completion ? '.awaitable' : '';
+  return `Proxy<${this.__ref.info.name}>${face} (${describeTarget(this.__ref, this.__index)})`;
+}
+
 /** The end of every proxy's prototype chain: a clear error for a method the class does not have. */
 const missingMethod = new Proxy(Object.create(null) as object, {
   get(_target, key, receiver: CallTarget) {
-    if (typeof key === 'symbol' || PROBES.has(key) || key in Object.prototype) {
+    if (key === inspect.custom) return inspectProxy;
+    // Inspection probes indices (util.inspect reads [0] of a JS Proxy's target): no method has such a name.
+    if (typeof key === 'symbol' || PROBES.has(key) || key in Object.prototype || /^\d+$/.test(key)) {
       return Reflect.get(Object.prototype, key, receiver);
     }
     const info = receiver.__ref.info;
@@ -244,13 +276,18 @@ export function indexable<P extends object>(proxy: P, at: (index: number) => unk
   Object.defineProperty(proxy, 'at', { value: at });
   return new Proxy(proxy, {
     get(target, key, receiver) {
-      if (typeof key === 'string' && key.length > 0 && key.length < 16 && key.charCodeAt(0) >= 48 && key.charCodeAt(0) <= 57) {
-        const n = Number(key);
-        if (Number.isInteger(n)) return at(n);
-      }
+      // Any number as a key (proxy[-1], proxy[1.5], proxy[NaN]) is an index, which `at` checks.
+      if (typeof key === 'string' && key.length > 0 && isNumberKey(key)) return at(Number(key));
       return Reflect.get(target, key, receiver);
     },
   });
+}
+
+/** A property key that is a number written out (what `proxy[n]` turns n into). */
+function isNumberKey(key: string): boolean {
+  const c = key.charCodeAt(0);
+  if ((c < 48 || c > 57) && c !== 45 && c !== 78 && c !== 73) return false; // digit, '-', 'N'aN, 'I'nfinity
+  return String(Number(key)) === key;
 }
 
 /** True for any proxy built here. */

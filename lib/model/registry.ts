@@ -34,14 +34,19 @@ export function setChareBase(prototype: object): void {
   basePrototype = prototype;
 }
 
-export function registerClass(cls: ChareClass, name = cls.name): ChareClassInfo {
+/**
+ * Registers `cls` under `name`. With `replace` (the console redefining a
+ * class) the name stands for `cls` from now on; chares of the class it
+ * stood for keep their class.
+ */
+export function registerClass(cls: ChareClass, name = cls.name, replace = false): ChareClassInfo {
   if (typeof cls !== 'function') throw new TypeError(`charm.register: expected a chare class, got ${typeof cls}`);
   const existing = byClass.get(cls);
   if (existing) return existing;
   if (!basePrototype || !(cls.prototype instanceof (basePrototype.constructor as ChareClass))) {
     throw new TypeError(`charm.register: class ${name} does not extend Chare`);
   }
-  if (byName.has(name)) throw new Error(`charm.register: another class is already registered as "${name}"`);
+  if (byName.has(name) && !replace) throw new Error(`charm.register: another class is already registered as "${name}"`);
   const names = new Set<string>();
   for (let proto = cls.prototype; proto && proto !== basePrototype; proto = Object.getPrototypeOf(proto)) {
     for (const key of Object.getOwnPropertyNames(proto)) {

@@ -2,8 +2,21 @@
  * Profiling for users, off unless asked for (`+stats`, `+trace FILE` on the
  * command line, or the options of `charm.start`): per-PE time and count
  * per entry method, messages and bytes, idle time (Charm4py's printStats),
- * and a Chrome trace-event file (one track per PE, one slice per
- * entry-method execution, arrows for messages, idle periods as slices).
+ * and a Chrome trace-event file (one process per PE, arrows for messages)
+ * that Perfetto and chrome://tracing draw:
+ *
+ * - Thread 0 of a PE is its scheduler: one slice per message delivered
+ *   (named after the entry method it ran, if any), idle periods between.
+ * - Thread 1 is code outside message delivery (main, the console, code
+ *   after an await): its sends get a slice there.
+ * - Every arrow (flow event) lies strictly inside a slice of its thread,
+ *   so the viewers bind it: times are integer nanoseconds of the host's
+ *   monotonic clock, the same for all PEs of a host, and strictly
+ *   increasing by at least TICK_NS per PE (a viewer rounds to 1 ns).
+ * - Each arrow id has one start and one end: a broadcast or a forwarded
+ *   call (one message, several deliveries) becomes one arrow per delivery;
+ *   a message never delivered (dropped at exit) or whose end would precede
+ *   its start (clocks of different hosts) has no arrow.
  */
 
 /** A Chrome trace event (https://docs.google.com/document/d/1CvAClvFfyA5R-PhYUmn5OOQtYMH4h6I0nSsKchNAySU). */
@@ -66,6 +79,43 @@ const events: TraceEvent[] = [];
 let myPe = 0;
 let flowCounter = 0;
 
+/** Least step between two trace times of a PE, in ns. */
+const TICK_NS = 10;
+/** performance.now() (ms) as ns of the host's monotonic clock: offset measured at start. */
+let offsetNs = 0;
+let lastTick = 0;
+/** End of the last top-level slice of the scheduler thread. */
+let schedulerEnd = 0;
+/** Deliveries (thread 0) and entry methods run outside one (thread 1) still running, innermost last. */
+const open: { start: number; tid: number; name?: string; method: boolean }[] = [];
+
+const SCHEDULER = 0;
+const OUTSIDE = 1;
+
+/** The offset between performance.now() and the monotonic clock all PEs of a host share. */
+function monotonicOffset(): number {
+  let best = Infinity;
+  let offset = 0;
+  for (let i = 0; i < 5; i++) {
+    const before = process.hrtime.bigint();
+    const now = performance.now();
+    const after = process.hrtime.bigint();
+    if (Number(after - before) < best) {
+      best = Number(after - before);
+      offset = Number(before + (after - before) / 2n) - Math.round(now * 1e6);
+    }
+  }
+  return offset;
+}
+
+const toNs = (ms: number): number => Math.floor(ms * 1e6) + offsetNs;
+
+/** Now, in ns, strictly later than any time this PE traced before. */
+function tick(): number {
+  lastTick = Math.max(toNs(performance.now()), lastTick + TICK_NS);
+  return lastTick;
+}
+
 /** Reads `+stats` and `+trace FILE` from the command line, merged with `given`. */
 export function configureProfiling(given: ProfileOptions, argv: readonly string[], pe: number): ProfileOptions {
   const traceAt = argv.indexOf('+trace');
@@ -78,7 +128,13 @@ export function configureProfiling(given: ProfileOptions, argv: readonly string[
   profiling.tracing = Boolean(options.trace);
   origin = performance.now();
   myPe = pe;
-  if (profiling.tracing) events.push({ name: 'process_name', ph: 'M', pid: pe, tid: 0, ts: 0, args: { name: `PE ${pe}` } });
+  if (profiling.tracing) {
+    offsetNs = monotonicOffset();
+    events.push({ name: 'process_name', ph: 'M', pid: pe, tid: SCHEDULER, ts: 0, args: { name: `PE ${pe}` } });
+    events.push({ name: 'process_sort_index', ph: 'M', pid: pe, tid: SCHEDULER, ts: 0, args: { sort_index: pe } });
+    events.push({ name: 'thread_name', ph: 'M', pid: pe, tid: SCHEDULER, ts: 0, args: { name: 'scheduler (messages delivered, idle)' } });
+    events.push({ name: 'thread_name', ph: 'M', pid: pe, tid: OUTSIDE, ts: 0, args: { name: 'outside deliveries (main, console, after await)' } });
+  }
   return options;
 }
 
@@ -86,8 +142,14 @@ export function profileOptions(): ProfileOptions {
   return options;
 }
 
-/** Trace timestamps: microseconds on the host's clock, comparable between PEs of a host. */
-const micros = (t: number): number => (performance.timeOrigin + t) * 1000;
+/**
+ * An entry method starts (its stats and trace slice): returns the start
+ * time for recordMethod. Every call is followed by one recordMethod.
+ */
+export function methodStarts(): number {
+  if (profiling.tracing) open.push({ start: tick(), tid: open.length > 0 ? open[open.length - 1].tid : OUTSIDE, method: true });
+  return performance.now();
+}
 
 /** An entry method ran from `start` to `end` (performance.now() times). */
 export function recordMethod(name: string, start: number, end: number): void {
@@ -95,24 +157,55 @@ export function recordMethod(name: string, start: number, end: number): void {
   if (!entry) methods.set(name, (entry = { count: 0, ms: 0 }));
   entry.count++;
   entry.ms += end - start;
-  if (profiling.tracing) events.push({ name, ph: 'X', pid: myPe, tid: 0, ts: micros(start), dur: Math.max(1, (end - start) * 1000), cat: 'entry' });
+  if (!profiling.tracing) return;
+  const run = open.pop();
+  if (!run) return;
+  const delivery = open[open.length - 1];
+  // Run by a delivery: the delivery's slice takes the method's name. Otherwise a slice of its own.
+  if (delivery && !delivery.method) delivery.name ??= name;
+  else events.push({ name, ph: 'X', pid: myPe, tid: run.tid, ts: run.start, dur: tick() - run.start, cat: 'entry' });
 }
 
-/** The PE was idle (sleeping for messages) from `start` to `end`. */
+/** The scheduler delivers a message that carries arrow `id` (before its handler runs). */
+export function beginDelivery(id: number): void {
+  const start = tick();
+  if (open.length === 0) schedulerEnd = start;
+  open.push({ start, tid: SCHEDULER, method: false });
+  events.push({ name: 'message', ph: 'f', bp: 'e', pid: myPe, tid: SCHEDULER, ts: tick(), id, cat: 'message' });
+}
+
+/** The handler of the message begun last has returned. */
+export function endDelivery(): void {
+  const delivery = open.pop();
+  if (!delivery) return;
+  const end = tick();
+  if (open.length === 0) schedulerEnd = end;
+  events.push({ name: delivery.name ?? 'message', ph: 'X', pid: myPe, tid: SCHEDULER, ts: delivery.start, dur: end - delivery.start, cat: delivery.name ? 'entry' : 'delivery' });
+}
+
+/** The PE was idle (sleeping for messages) from `start` to `end` (performance.now() times). */
 export function recordIdle(start: number, end: number): void {
-  if (profiling.tracing) events.push({ name: 'idle', ph: 'X', pid: myPe, tid: 0, ts: micros(start), dur: (end - start) * 1000, cat: 'idle' });
+  if (!profiling.tracing || open.length > 0) return;
+  const from = Math.max(toNs(start), schedulerEnd + TICK_NS);
+  const to = Math.max(toNs(end), tick());
+  lastTick = to;
+  schedulerEnd = to;
+  if (to > from) events.push({ name: 'idle', ph: 'X', pid: myPe, tid: SCHEDULER, ts: from, dur: to - from, cat: 'idle' });
 }
 
 /** A message leaves: returns the id of its arrow. */
 export function recordSend(): number {
   const id = myPe * 1e9 + ++flowCounter;
-  events.push({ name: 'message', ph: 's', pid: myPe, tid: 0, ts: micros(performance.now()), id, cat: 'message' });
+  const inside = open[open.length - 1];
+  if (inside) {
+    events.push({ name: 'message', ph: 's', pid: myPe, tid: inside.tid, ts: tick(), id, cat: 'message' });
+  } else {
+    // Sent outside any delivery or method: a small slice on the other thread holds the arrow's start.
+    const start = tick();
+    events.push({ name: 'message', ph: 's', pid: myPe, tid: OUTSIDE, ts: tick(), id, cat: 'message' });
+    events.push({ name: 'send', ph: 'X', pid: myPe, tid: OUTSIDE, ts: start, dur: tick() - start, cat: 'send' });
+  }
   return id;
-}
-
-/** A message with arrow `id` arrives. */
-export function recordReceive(id: number): void {
-  events.push({ name: 'message', ph: 'f', bp: 'e', pid: myPe, tid: 0, ts: micros(performance.now()), id, cat: 'message' });
 }
 
 export function peStats(counters: { busyMs: number; messagesSent: number; bytesSent: number; messagesReceived: number; bytesReceived: number }): PeStats {
@@ -128,17 +221,51 @@ export function peStats(counters: { busyMs: number; messagesSent: number; bytesS
   };
 }
 
+/** What this PE traced; slices still open (the exit being delivered) end now. */
 export function traceEvents(): TraceEvent[] {
+  while (open.length > 0) {
+    const run = open[open.length - 1];
+    if (run.method) recordMethod(run.name ?? 'entry method', 0, 0);
+    else endDelivery();
+  }
   return events;
 }
 
-/** The trace file's content: every PE's events, timestamps starting near 0. */
+/**
+ * The trace file's content: every PE's events, arrows paired (one start
+ * and one end per id, the end not before the start), times in
+ * microseconds from the first event.
+ */
 export function traceFile(perPe: readonly TraceEvent[][]): string {
   const all = perPe.flat();
+  const starts = new Map<number, TraceEvent>();
+  for (const e of all) if (e.ph === 's') starts.set(e.id!, e);
+  const out: TraceEvent[] = [];
+  let arrows = 0;
+  let unmatched = 0;
+  const delivered = new Set<number>();
+  for (const e of all) {
+    if (e.ph === 's') continue;
+    if (e.ph !== 'f') {
+      out.push(e);
+      continue;
+    }
+    const start = starts.get(e.id!);
+    if (!start) unmatched++;
+    if (!start || start.ts >= e.ts) continue;
+    delivered.add(e.id!);
+    const id = ++arrows;
+    out.push({ ...start, id }, { ...e, id });
+  }
+  for (const id of starts.keys()) if (!delivered.has(id)) unmatched++;
   let first = Infinity;
-  for (const e of all) if (e.ph !== 'M' && e.ts < first) first = e.ts;
-  for (const e of all) if (e.ph !== 'M') e.ts -= first;
-  return JSON.stringify({ traceEvents: all, displayTimeUnit: 'ms' });
+  for (const e of out) if (e.ph !== 'M' && e.ts < first) first = e.ts;
+  for (const e of out) {
+    if (e.ph === 'M') continue;
+    e.ts = (e.ts - first) / 1000;
+    if (e.dur !== undefined) e.dur /= 1000;
+  }
+  return JSON.stringify({ traceEvents: out, displayTimeUnit: 'ms', otherData: { arrows, messagesWithoutArrow: unmatched } });
 }
 
 /** The stats table, as printed at exit or by charm.printStats(). */

@@ -10,6 +10,20 @@
  * new PE already sent reduction r sends its contribution straight to PE 0
  * (a late partial). PEs with no members learn that r exists from a hint
  * sent up the tree by a PE kept waiting, and a start broadcast from PE 0.
+ *
+ * Replies to array broadcasts (stream Replies) are numbered by PE 0 with
+ * the broadcast, not by the member: a member may answer broadcasts out of
+ * order (async methods, `when` conditions), so each reply names its
+ * reduction, and a PE counts the replies it still owes per reduction.
+ *
+ * Quiescence detection sees reductions: their messages are counted, and so
+ * is a pending hint timer (a reduction waiting on it is work to come).
+ *
+ * Contributions are copied at the call (lib/reductions/snapshot.ts): the
+ * member may reuse its data at once, and the reduction never writes into
+ * it. Population changes older than the first incomplete reduction are
+ * folded into one number per stream, so nothing here grows with the
+ * number of reductions.
  */
 import type { Reader } from '../codec/reader';
 import type { Writer } from '../codec/writer';
@@ -19,16 +33,22 @@ import { childrenOf, parentOf } from '../tree';
 import { fatal } from '../errors';
 import { Future, resumption } from '../model/future';
 import { reducerImpl } from './reducers';
+import { snapshot } from './snapshot';
 import { deliverResult, type ReductionTarget } from './targets';
 import type { ArrayIndex } from '../collections/arrayIndex';
 
-/** Independent numbering sequences: user contributions, replies to array broadcasts, load-balancing steps. */
+/**
+ * Independent numbering sequences: user contributions, replies to array
+ * broadcasts, load-balancing steps, and array censuses (see
+ * lib/collections/sequencer.ts).
+ */
 export const enum Stream {
   User = 0,
   Replies = 1,
   Balance = 2,
+  Census = 3,
 }
-export const STREAMS = 3;
+export const STREAMS = 4;
 
 /** A PE kept waiting on its children this long asks for the reduction to be announced. */
 const HINT_DELAY_MS = 2;
@@ -43,13 +63,27 @@ export type MemberNext = number[];
  */
 type Destination = ReductionTarget | 'all' | `@${string}`;
 
+/** A member's failure as it travels to PE 0: where it happened. */
+interface Failure {
+  message: string;
+  name: string;
+  stack: string;
+  /** "Class.method (index i)", or the reduction for the runtime's own errors. */
+  where: string;
+  pe: number;
+}
+
+/** Failures named in full in a rejection; beyond, they are counted. */
+const FAILURES_NAMED = 10;
+
 interface Partial {
   count: number;
   reducer?: string;
   destination?: Destination;
   acc?: unknown;
   hasAcc: boolean;
-  error?: unknown;
+  /** Failures so far (the first FAILURES_NAMED), and how many there were. */
+  error?: { failures: Failure[]; total: number };
 }
 
 interface PeState extends Partial {
@@ -62,34 +96,38 @@ function emptyPartial(): Partial {
   return { count: 0, hasAcc: false };
 }
 
+const perStream = <T>(make: () => T): T[] => Array.from({ length: STREAMS }, make);
+
 export class ReductionManager {
-  private readonly histogram: Map<number, number>[] = [new Map(), new Map(), new Map()];
-  private readonly nextToSend = [0, 0, 0];
-  private readonly activeUpTo = [-1, -1, -1];
+  private readonly histogram: Map<number, number>[] = perStream(() => new Map());
+  /** Per stream: contributions owed by members here beyond the histogram (replies numbered by PE 0), per reduction. */
+  private readonly owed: Map<number, number>[] = perStream(() => new Map());
+  private readonly nextToSend = perStream(() => 0);
+  private readonly activeUpTo = perStream(() => -1);
   private readonly open = new Map<string, PeState>();
   // PE 0 only: totals per reduction and the population taking part.
   private readonly totals = new Map<string, Partial>();
-  private readonly completedUpTo = [-1, -1, -1];
+  private readonly completedUpTo = perStream(() => -1);
   /** PE 0: what runs the runtime's own reduction steps. */
   systemHandler: (name: string, value: unknown, reduction: number) => void = (name) => {
     throw new Error(`charmts: no handler for runtime reduction step ${name}`);
   };
+  /** PE 0: true while reduction r of a stream must not complete yet (its population may still grow). */
+  completionHeld: (stream: Stream, r: number) => boolean = () => false;
   private readonly started = new Set<string>();
-  private readonly populationChanges: [stream: number, from: number, delta: number][] = [];
+  /** PE 0: members taking part in every reduction from completedUpTo + 1 on, per stream... */
+  private readonly basePopulation: number[];
+  /** ...and the changes that start later: [stream, from, delta]. */
+  private populationChanges: [stream: number, from: number, delta: number][] = [];
   private readonly allReduceWaiters = new Map<string, ((value: unknown) => void)[]>();
 
   constructor(
     private readonly collectionId: number,
     private readonly describe: string,
     /** Members at creation (PE 0 uses it). */
-    private readonly initialPopulation: number,
-    firstReduction: readonly number[] = [0, 0, 0],
+    initialPopulation: number,
   ) {
-    for (let s = 0; s < STREAMS; s++) {
-      this.nextToSend[s] = firstReduction[s];
-      this.activeUpTo[s] = firstReduction[s] - 1;
-      this.completedUpTo[s] = firstReduction[s] - 1;
-    }
+    this.basePopulation = perStream(() => initialPopulation);
   }
 
   // ------------------------------------------------------------ members
@@ -106,16 +144,57 @@ export class ReductionManager {
   }
 
   /**
-   * Adds a member's contribution to its next reduction of `stream` (or,
-   * with `error`, its failure, which the reduction's future receives).
+   * Adds a member's contribution to its next reduction of `stream`.
    * With destination 'all', returns a promise of the result (allreduce).
    */
-  contribute(next: MemberNext, index: ArrayIndex | number, stream: Stream, data: unknown, reducer: string, destination: Destination, error?: unknown): Promise<unknown> | undefined {
+  contribute(next: MemberNext, index: ArrayIndex | number, stream: Stream, data: unknown, reducer: string, destination: Destination): Promise<unknown> | undefined {
     const r = next[stream];
-    const piece: Partial = error !== undefined ? { count: 1, reducer, destination, hasAcc: false, error } : { count: 1, reducer, destination, acc: reducerImpl(reducer).lift(data, index), hasAcc: true };
+    // Copied (or refused) before anything changes: a refused value leaves the member's numbering as it was.
+    const piece = this.piece(index, data, reducer, destination, undefined, r, stream);
     bump(this.histogram[stream], r, -1);
     next[stream] = r + 1;
     bump(this.histogram[stream], r + 1, 1);
+    return this.add(stream, r, piece, destination);
+  }
+
+  /**
+   * A member's reply to the broadcast whose replies are reduction `r` of
+   * stream Replies (numbered by PE 0; see `delivered`): its result (`what`
+   * names it, should it not be sendable), or with `failed` the error its
+   * method threw there (`where`: "Class.method (index i)"); the reduction's
+   * future receives every member's failure.
+   */
+  reply(r: number, index: ArrayIndex | number, data: unknown, reducer: string, destination: Destination, what: string, failed?: { error: unknown; where: string }): void {
+    const piece = this.piece(index, data, reducer, destination, failed && failure(failed.error, failed.where), r, Stream.Replies, what);
+    bump(this.owed[Stream.Replies], r, -1);
+    void this.add(Stream.Replies, r, piece, destination);
+  }
+
+  /**
+   * A member here was delivered the broadcast whose replies are reduction
+   * `r` of stream Replies: it takes part in that reduction and owes its
+   * reply (given later with `reply`, whenever the method answers).
+   */
+  delivered(next: MemberNext, r: number): void {
+    bump(this.histogram[Stream.Replies], next[Stream.Replies], -1);
+    next[Stream.Replies] = r + 1;
+    bump(this.histogram[Stream.Replies], r + 1, 1);
+    bump(this.owed[Stream.Replies], r, 1);
+  }
+
+  /** Replies to reductions `rs` of stream Replies are now owed here (an arriving member's waiting calls) or no longer (they left with it). */
+  moveReplies(rs: readonly number[], delta: 1 | -1): void {
+    for (const r of rs) bump(this.owed[Stream.Replies], r, delta);
+    if (delta < 0) this.trySend(Stream.Replies);
+  }
+
+  private piece(index: ArrayIndex | number, data: unknown, reducer: string, destination: Destination, failed: Failure | undefined, r: number, stream: Stream, named?: string): Partial {
+    if (failed) return { count: 1, reducer, destination, hasAcc: false, error: { failures: [failed], total: 1 } };
+    const what = named ?? `contribution of ${typeof index === 'number' ? `member ${index}` : `element ${JSON.stringify(index)}`} to reduction ${r}${stream === Stream.Replies ? ' (a broadcast result)' : ''} of ${this.describe}`;
+    return { count: 1, reducer, destination, acc: reducerImpl(reducer).lift(snapshot(data, what), index), hasAcc: true };
+  }
+
+  private add(stream: Stream, r: number, piece: Partial, destination: Destination): Promise<unknown> | undefined {
     let result: Promise<unknown> | undefined;
     if (destination === 'all') {
       const key = `${stream}:${r}`;
@@ -188,6 +267,11 @@ export class ReductionManager {
     rt.scheduler.send(0);
   }
 
+  /** PE 0: applies held-back completions (a census of the array has decided its new members). */
+  retryCompletion(): void {
+    for (let s = 0; s < STREAMS; s++) this.tryComplete(s);
+  }
+
   /** PE 0: the first reduction of `stream` that has not started (new members join there). */
   firstUnstarted(stream: Stream): number {
     let r = this.completedUpTo[stream] + 1;
@@ -225,7 +309,7 @@ export class ReductionManager {
   }
 
   private owing(stream: Stream, r: number): number {
-    let n = 0;
+    let n = this.owed[stream].get(r) ?? 0;
     for (const [next, count] of this.histogram[stream]) if (next <= r) n += count;
     return n;
   }
@@ -244,10 +328,10 @@ export class ReductionManager {
       if (r > this.activeUpTo[stream]) return;
       const state = this.state(stream, r);
       if (this.owing(stream, r) > 0 || state.childrenIn < children) {
-        if (!state.hinted && !state.timer) state.timer = setTimeout(() => this.hint(stream, r), HINT_DELAY_MS);
+        if (!state.hinted && !state.timer) armHint(state, () => this.hint(stream, r));
         return;
       }
-      clearTimeout(state.timer);
+      disarmHint(state);
       this.open.delete(`${stream}:${r}`);
       this.nextToSend[stream] = r + 1;
       if (rt.myPe === 0) this.atRoot(stream, r, state);
@@ -261,8 +345,7 @@ export class ReductionManager {
     const state = this.state(stream, r);
     if (state.hinted) return;
     state.hinted = true;
-    clearTimeout(state.timer);
-    state.timer = undefined;
+    disarmHint(state);
     const rt = runtime();
     if (rt.myPe === 0) {
       this.begin(Step.Start, stream, r);
@@ -275,19 +358,19 @@ export class ReductionManager {
 
   private merge(into: Partial, piece: Partial, stream: Stream, r: number): void {
     if (piece.error !== undefined || into.error !== undefined) {
-      into.error ??= piece.error;
+      into.error = mergeFailures(into.error, piece.error);
       into.count += piece.count;
       into.destination ??= piece.destination;
       return;
     }
     if (into.reducer !== undefined && piece.reducer !== undefined && into.reducer !== piece.reducer) {
-      into.error = new Error(`reduction ${r}${stream === Stream.Replies ? ' (broadcast replies)' : ''} of ${this.describe}: contributors used different reducers (${into.reducer} and ${piece.reducer})`);
+      into.error = this.own(new Error(`reduction ${r}${stream === Stream.Replies ? ' (broadcast replies)' : ''} of ${this.describe}: contributors used different reducers (${into.reducer} and ${piece.reducer})`));
     } else if (piece.hasAcc) {
       try {
         into.acc = into.hasAcc ? reducerImpl(piece.reducer!).combine(into.acc, piece.acc) : piece.acc;
         into.hasAcc = true;
       } catch (error) {
-        into.error = new Error(`reduction ${r} of ${this.describe}: ${(error as Error).message}`);
+        into.error = this.own(new Error(`reduction ${r} of ${this.describe}: ${(error as Error).message}`));
       }
     }
     into.count += piece.count;
@@ -305,9 +388,19 @@ export class ReductionManager {
   }
 
   private population(stream: Stream, r: number): number {
-    let n = this.initialPopulation;
+    let n = this.basePopulation[stream];
     for (const [s, from, delta] of this.populationChanges) if (s === stream && from <= r) n += delta;
     return n;
+  }
+
+  /** Folds the changes that apply to every reduction from `r` on into the base population. */
+  private foldPopulation(stream: Stream, r: number): void {
+    if (!this.populationChanges.some(([s, from]) => s === stream && from <= r)) return;
+    this.populationChanges = this.populationChanges.filter(([s, from, delta]) => {
+      if (s !== stream || from > r) return true;
+      this.basePopulation[stream] += delta;
+      return false;
+    });
   }
 
   /** PE 0: completes reductions in order as their counts fill up. */
@@ -318,11 +411,12 @@ export class ReductionManager {
       const total = this.totals.get(key);
       if (!total) return;
       const expected = this.population(stream, r);
-      if (total.count < expected) return;
+      if (total.count < expected || this.completionHeld(stream, r)) return;
       this.totals.delete(key);
       this.started.delete(key);
       this.completedUpTo[stream] = r;
-      if (total.count > expected) total.error ??= new Error(`reduction ${r} of ${this.describe}: ${total.count} contributions for ${expected} members (a member contributed twice?)`);
+      this.foldPopulation(stream, r + 1);
+      if (total.count > expected) total.error ??= this.own(new Error(`reduction ${r} of ${this.describe}: ${total.count} contributions for ${expected} members (a member contributed twice?)`));
       this.finish(stream, r, total);
     }
   }
@@ -335,12 +429,17 @@ export class ReductionManager {
       try {
         value = total.hasAcc ? reducerImpl(total.reducer!).finish(total.acc) : undefined;
       } catch (e) {
-        error = new Error(`reduction ${r} of ${this.describe}: ${(e as Error).message}`);
+        error = this.own(new Error(`reduction ${r} of ${this.describe}: ${(e as Error).message}`));
       }
     }
     if (error !== undefined) {
-      if (destination instanceof Future) destination.sendError(error, this.describe);
-      else fatal(error, `on PE 0 completing reduction ${r} of ${this.describe}`);
+      const first = error.failures[0];
+      const others = error.failures.slice(1).map((f) => `${f.name} on PE ${f.pe} in ${f.where}: ${f.message}`);
+      if (error.total > error.failures.length) others.push(`${error.total - error.failures.length} more`);
+      const message = others.length ? `${first.message} (${error.total} members failed; also: ${others.join('; ')})` : first.message;
+      const failed = Object.assign(new Error(message), { name: first.name, stack: first.stack.replace(first.message, message) });
+      if (destination instanceof Future) destination.sendError(failed, first.where, first.pe);
+      else fatal(failed, `on PE ${first.pe} in ${first.where} (reduction ${r} of ${this.describe})`);
       return;
     }
     if (destination === 'all') {
@@ -354,6 +453,11 @@ export class ReductionManager {
     }
   }
 
+  /** A failure of the reduction itself, here. */
+  private own(error: Error): { failures: Failure[]; total: number } {
+    return { failures: [failure(error, this.describe)], total: 1 };
+  }
+
   private begin(step: Step, stream: Stream, r: number): Writer {
     const w = runtime().scheduler.writer;
     beginReduction(w, step, this.collectionId, stream, r);
@@ -364,6 +468,37 @@ export class ReductionManager {
     writePartial(this.begin(step, stream, r), piece, `contribution to reduction ${r} of ${this.describe}`);
     runtime().scheduler.send(dest);
   }
+}
+
+/**
+ * A hint timer counts as a message in flight for quiescence detection: the
+ * reduction waiting on it is work still to come.
+ */
+function armHint(state: PeState, hint: () => void): void {
+  const counters = runtime().scheduler.counters;
+  counters.created++;
+  state.timer = setTimeout(() => {
+    state.timer = undefined;
+    counters.processed++;
+    hint();
+  }, HINT_DELAY_MS);
+}
+
+function disarmHint(state: PeState): void {
+  if (state.timer === undefined) return;
+  clearTimeout(state.timer);
+  state.timer = undefined;
+  runtime().scheduler.counters.processed++;
+}
+
+function failure(error: unknown, where: string): Failure {
+  const e = error instanceof Error ? error : new Error(String(error));
+  return { message: e.message, name: e.name, stack: e.stack ?? '', where, pe: runtime().myPe };
+}
+
+function mergeFailures(a: Partial['error'], b: Partial['error']): Partial['error'] {
+  if (!a || !b) return a ?? b;
+  return { failures: a.failures.concat(b.failures).slice(0, FAILURES_NAMED), total: a.total + b.total };
 }
 
 function bump(histogram: Map<number, number>, key: number, delta: number): void {

@@ -17,6 +17,7 @@ import { abortJob, requestExit, startRuntime } from './lifecycle';
 import { CharmRemote } from './charmGroup';
 import { formatStats, type ProfileOptions } from '../profiling/profile';
 import { enableRemoteCode } from '../console/remoteCode';
+import { hintIfIdle } from '../console/idleHint';
 import { setBranching } from '../tree';
 import { Pool, installPool } from '../pool/pool';
 import { addGuard } from '../when';
@@ -61,6 +62,11 @@ export interface StartOptions extends ProfileOptions {
    * at start. See docs/liveview.md.
    */
   liveView?: number | LiveViewOptions;
+  /**
+   * Print a hint naming `charm.exit()` when main has returned and the job
+   * has been idle for a while (default true; CHARMTS_IDLE_HINT=seconds, 0 for never).
+   */
+  idleHint?: boolean;
 }
 
 /** Collection id of the runtime's own group. */
@@ -87,6 +93,8 @@ export class Charm {
   start(main: (args: string[]) => unknown, options: StartOptions = {}): void {
     if (typeof main !== 'function') throw new TypeError(`charm.start: main must be a function, got ${typeof main}`);
     enableRemoteCode(options.remoteCode === true);
+    // Stacks point at the program's TypeScript lines where it was compiled with source maps.
+    process.setSourceMapsEnabled(true);
     if (options.treeBranching !== undefined) setBranching(options.treeBranching);
     const liveView = liveViewSettings(options.liveView, process.argv);
     startRuntime(options, () => {
@@ -99,11 +107,13 @@ export class Charm {
     const rt = runtime();
     if (rt.myPe !== 0) return;
     if (liveView) startLiveView(liveView, () => this.thisProxy.ret.stats());
+    const idle = (): void => void (options.idleHint !== false && !liveView && hintIfIdle(() => this.waitQD()));
     setImmediate(() => {
       if (restartIfAsked()) return; // `+restart DIR`: the checkpoint's callback goes on instead of main
       try {
         const result = main(process.argv.slice(2));
-        if (result instanceof Promise) result.catch((error: unknown) => fatal(error, 'on PE 0 in main'));
+        if (result instanceof Promise) result.then(idle, (error: unknown) => fatal(error, 'on PE 0 in main'));
+        else idle();
       } catch (error) {
         fatal(error, 'on PE 0 in main');
       }

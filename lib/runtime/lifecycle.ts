@@ -1,19 +1,28 @@
 /**
  * Start-up and shut-down of a PE: MPI initialization, handler wiring,
- * running `main` on PE 0, and the exit protocol. An exit is requested from
- * PE 0, which broadcasts it; every PE then flushes its output to PE 0 and
- * acknowledges, so no line printed before `charm.exit` is lost; then all
- * PEs finalize MPI and exit with the code.
+ * running `main` on PE 0, and the exit protocol.
+ *
+ * Exit: an exit is requested from PE 0, which broadcasts it; every PE then
+ * ends its unfinished output lines (console/output.ts) and acknowledges, so no line printed before
+ * `charm.exit` is lost; then all PEs finalize MPI and exit with the code.
+ * An exit always ends the job: a PE that does not acknowledge within the
+ * grace period (CHARMTS_EXIT_GRACE seconds, 10 by default: a PE stuck in
+ * a long synchronous loop) is named and the job is aborted, and so is a
+ * job whose PE 0 does not start an exit another PE asked for, or whose
+ * final barrier does not complete.
+ *
+ * A PE that leaves any other way (process.exit in user code) takes the job
+ * down with it, saying which PE left and with what code.
  */
 import { mpi } from '../transport/binding';
 import { ExitStep, Kind, readExit, readProfile, writeExit, writeProfile } from '../codec/wire';
 import type { Reader } from '../codec/reader';
 import { Scheduler } from '../scheduler/scheduler';
-import { fatal, writeAll } from '../errors';
+import { abortNow, fatal, originOf, uncaught, writeAll } from '../errors';
 import { runtime, setRuntime, isStarted } from '../model/context';
 import { receiveFutureValue } from '../model/future';
 import { receiveCall, receiveControl, receiveCreate, receiveReduction } from '../collections/collections';
-import { flushStdout, receivePrint, routeStdoutToPe0 } from '../console/output';
+import { flushOutput, receivePrint, setUpOutput } from '../console/output';
 import { receiveQuiescence } from '../quiescence';
 import { receiveSection } from '../sections/sections';
 import { writeFileSync } from 'fs';
@@ -22,7 +31,24 @@ import { configureProfiling, formatStats, peStats, profileOptions, traceEvents, 
 
 let exiting = false;
 let exitCode = 0;
-let acknowledged = 0;
+/** PE 0: the PEs that acknowledged the exit. */
+const acknowledged = new Set<number>();
+/** Set when this PE leaves through the exit protocol (a process exit otherwise is a PE failing). */
+let leaving = false;
+
+/** How long PEs have to answer an exit before the job is aborted. */
+function exitGraceMs(): number {
+  const seconds = Number(process.env.CHARMTS_EXIT_GRACE ?? 10);
+  return (Number.isFinite(seconds) && seconds > 0 ? seconds : 10) * 1000;
+}
+
+/** Aborts the job if the exit has not got further within the grace period. */
+function exitWatchdog(stuck: () => string | undefined): void {
+  setTimeout(() => {
+    const problem = stuck();
+    if (problem) abortJob(problem);
+  }, exitGraceMs()).unref();
+}
 /** PE 0: what every PE measured, sent with its exit acknowledgement. */
 const profiles: { stats: PeStats; events: TraceEvent[] }[] = [];
 
@@ -35,8 +61,16 @@ export function startRuntime(profile: ProfileOptions, onStarted: () => void): vo
   const scheduler = new Scheduler(info.rank, info.size, sameHost > availableParallelism());
   const where = (): string => `on PE ${info.rank}`;
   scheduler.onFatal = (error) => fatal(error, where());
-  process.on('uncaughtException', (error) => fatal(error, `${where()} (uncaught exception)`));
-  process.on('unhandledRejection', (error) => fatal(error, `${where()} (unhandled promise rejection: a failed call nobody awaited)`));
+  process.on('uncaughtException', (error) => uncaught(error, `${where()} (uncaught exception)`));
+  process.on('unhandledRejection', (error, promise) => {
+    const origin = originOf(promise);
+    uncaught(error, origin ? `${where()}: a call made in ${origin} failed and nobody awaited its result` : `${where()} (unhandled promise rejection: a failed call or promise nobody awaited)`);
+  });
+  process.on('exit', (code) => {
+    if (leaving) return;
+    writeAll(2, `charmts: PE ${info.rank} exited with code ${code} outside charm.exit (process.exit?); ending the job\n`);
+    mpi.Abort(code || 1);
+  });
   setRuntime({
     myPe: info.rank,
     numPes: info.size,
@@ -54,7 +88,7 @@ export function startRuntime(profile: ProfileOptions, onStarted: () => void): vo
   scheduler.on(Kind.ArrayControl, receiveControl);
   scheduler.on(Kind.Section, receiveSection);
   scheduler.on(Kind.Profile, (r) => profiles.push(readProfile(r) as { stats: PeStats; events: TraceEvent[] }));
-  routeStdoutToPe0(runtime());
+  setUpOutput(runtime());
   onStarted();
   mpi.Barrier(); // every PE is ready before main runs anywhere
   scheduler.start();
@@ -65,10 +99,18 @@ export function requestExit(code: number): void {
   const rt = runtime('charm.exit');
   writeExit(rt.scheduler.writer, rt.myPe === 0 ? ExitStep.Exit : ExitStep.Request, code);
   if (rt.myPe === 0) {
-    if (!exiting) rt.scheduler.broadcast();
+    if (!exiting) {
+      rt.scheduler.broadcast();
+      exitWatchdog(() => {
+        const missing = Array.from({ length: rt.numPes }, (_, pe) => pe).filter((pe) => !acknowledged.has(pe));
+        if (missing.length === 0) return undefined;
+        return `exit: ${missing.length === 1 ? 'PE' : 'PEs'} ${missing.join(', ')} did not answer within ${exitGraceMs() / 1000} s (stuck in a long synchronous loop?); ending the job`;
+      });
+    }
     exiting = true;
   } else {
     rt.scheduler.send(0);
+    if (!exiting) exitWatchdog(() => (exiting ? undefined : `exit: PE ${rt.myPe} asked PE 0 to end the job and PE 0 did not start the exit within ${exitGraceMs() / 1000} s (stuck in a long synchronous loop?); ending the job`));
   }
 }
 
@@ -76,7 +118,7 @@ export function requestExit(code: number): void {
 export function abortJob(message: string): never {
   const pe = isStarted() ? `PE ${runtime().myPe}` : 'a PE';
   writeAll(2, `charmts: abort on ${pe}: ${message}\n`);
-  return mpi.Abort(1);
+  return abortNow();
 }
 
 function receiveExit(r: Reader): void {
@@ -89,7 +131,7 @@ function receiveExit(r: Reader): void {
     exiting = true;
     // From here on only output and acknowledgements matter: calls still in flight are dropped.
     for (const kind of [Kind.Call, Kind.Create, Kind.FutureValue, Kind.Quiescence, Kind.Reduction, Kind.ArrayControl, Kind.Section]) rt.scheduler.on(kind, () => {});
-    flushStdout();
+    flushOutput();
     const profile = profileOptions();
     if (profile.stats || profile.trace) {
       writeProfile(rt.scheduler.writer, { stats: peStats(rt.scheduler.counters), events: profile.trace ? traceEvents() : [] });
@@ -98,9 +140,12 @@ function receiveExit(r: Reader): void {
     writeExit(rt.scheduler.writer, ExitStep.Done, code);
     rt.scheduler.send(0);
     if (rt.myPe !== 0) finish(rt.scheduler);
-  } else if (++acknowledged === rt.numPes) {
-    reportProfiles();
-    finish(rt.scheduler);
+  } else {
+    acknowledged.add(r.source);
+    if (acknowledged.size === rt.numPes) {
+      reportProfiles();
+      finish(rt.scheduler);
+    }
   }
 }
 
@@ -124,9 +169,19 @@ function reportProfiles(): void {
  */
 function finish(scheduler: Scheduler): void {
   scheduler.stop();
-  while (mpi.PendingBytes() > 0) scheduler.pollOnce();
+  // Twice the grace: PE 0, which knows which PE did not answer, speaks first.
+  const limit = 2 * exitGraceMs();
+  const deadline = performance.now() + limit;
+  const waitFor = (done: () => boolean, what: string): void => {
+    while (!done()) {
+      scheduler.pollOnce();
+      if (performance.now() > deadline) abortJob(`exit: ${what} within ${limit / 1000} s; ending the job`);
+    }
+  };
+  waitFor(() => mpi.PendingBytes() === 0, 'messages this PE sent were not received');
   mpi.BarrierStart();
-  while (!mpi.BarrierDone()) scheduler.pollOnce();
+  waitFor(() => mpi.BarrierDone(), 'not every PE reached the final barrier');
+  leaving = true;
   mpi.Finalize();
   process.exit(exitCode);
 }

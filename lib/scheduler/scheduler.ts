@@ -8,7 +8,7 @@ import { mpi } from '../transport/binding';
 import { Reader } from '../codec/reader';
 import { Writer } from '../codec/writer';
 import { Flag, Kind, bodyStart, flagsOf, isCounted, kindOf, rootOf, setRoot, traceIdOf } from '../codec/wire';
-import { profiling, recordIdle, recordReceive } from '../profiling/profile';
+import { beginDelivery, endDelivery, profiling, recordIdle } from '../profiling/profile';
 import { childrenOf } from '../tree';
 import { resumption } from '../model/future';
 
@@ -167,16 +167,18 @@ export class Scheduler {
     }
     this.counters.messagesSent++;
     this.counters.bytesSent += whole.length;
-    mpi.Send(dest, whole, whole.length);
+    if (mpi.Send(dest, whole, whole.length) > BACKPRESSURE_HIGH) this.throttle();
   }
 
-  /** Passes a broadcast message on to this PE's children in the tree. */
+  /** Passes a broadcast message on to this PE's children in the tree (throttled like any send). */
   private forward(message: Uint8Array, root: number): void {
+    let pending = 0;
     for (const child of childrenOf(this.myPe, root, this.numPes)) {
       this.counters.messagesSent++;
       this.counters.bytesSent += message.length;
-      mpi.Send(child, message, message.length);
+      pending = mpi.Send(child, message, message.length);
     }
+    if (pending > BACKPRESSURE_HIGH) this.throttle();
   }
 
   /**
@@ -348,10 +350,12 @@ export class Scheduler {
     const flags = flagsOf(buf, base);
     r.reset(buf, view, base, length, owned, source);
     r.pos = bodyStart(buf, base);
-    if (flags & Flag.Traced && profiling.tracing) recordReceive(traceIdOf(view, base));
+    const traced = flags & Flag.Traced && profiling.tracing;
+    if (traced) beginDelivery(traceIdOf(view, base));
     if (!(flags & Flag.System)) this.counters.processed++;
     const handler = this.handlers[kind];
     if (!handler) throw new Error(`charmts: PE ${this.myPe} received a message of unknown kind ${kind}`);
     handler(r);
+    if (traced) endDelivery();
   }
 }

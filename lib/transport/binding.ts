@@ -37,7 +37,8 @@ export interface MpiBinding {
 }
 
 function load(): MpiBinding {
-  const root = path.resolve(__dirname, '..', '..', '..');
+  // From dist/lib/transport (compiled) or lib/transport (TypeScript run through tsx).
+  const root = path.resolve(__dirname, '..', '..', path.basename(path.resolve(__dirname, '..', '..')) === 'dist' ? '..' : '');
   const candidates = ['build/Release/charmts_mpi.node', 'build/Debug/charmts_mpi.node'];
   let lastError: unknown;
   for (const candidate of candidates) {

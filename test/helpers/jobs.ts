@@ -22,6 +22,8 @@ export interface JobOptions {
   /** Number of MPI ranks; 0 runs the program with plain node, no mpirun. */
   np: number;
   timeoutMs: number;
+  /** Environment changes for the job (a variable set to undefined is removed). */
+  env?: NodeJS.ProcessEnv;
   /** Called with each stdout chunk (and all stdout so far), e.g. to feed stdin. */
   onStdout?: (all: string, child: ChildProcessWithoutNullStreams) => void;
 }
@@ -39,7 +41,7 @@ export interface JobResult {
 
 let jobCounter = 0;
 
-function env(): NodeJS.ProcessEnv {
+export function env(): NodeJS.ProcessEnv {
   const e = { ...process.env };
   if (process.getuid?.() === 0) {
     e.OMPI_ALLOW_RUN_AS_ROOT = '1';
@@ -110,7 +112,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
   const nodeCommand = [process.execPath, script, ...(options.args ?? []), tag];
   const command = options.np > 0 ? [...MPIRUN, ...(options.mpirunOptions ?? []), '-np', String(options.np), ...nodeCommand] : nodeCommand;
   const started = Date.now();
-  const job = startCapturing(command, env(), options.onStdout);
+  const job = startCapturing(command, { ...env(), ...options.env }, options.onStdout);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;

@@ -1,19 +1,25 @@
 // Checkpoint and restart of every kind of state: a readonly, two groups
 // (one with a restoreMember hook), singleton chares (one on the last PE),
 // a dense array with a deleted element, a sparse keyed array with an
-// element placed off its home, reductions and a section reduction done
-// before the checkpoint, asked for while chains of messages run. The
-// restarted job (any PE count) checks them all.
+// element placed off its home and one inserted after a broadcast (a
+// census), reductions, broadcast replies and a section reduction done
+// before the checkpoint, a channel with values sent and not yet received,
+// calls waiting on `when` conditions (an element's, a chare's), asked for
+// while chains of messages run. The restarted job (any PE count) checks
+// them all, and goes on: replies, reductions, insertions (before and after
+// a broadcast), the channel, the waiting calls.
 //   mpirun -np 4 node dist/test/programs/checkpointed.js save DIR
 //       checkpoint, callback Driver.resume; prints "written: ..." and exits
 //   mpirun -np 4 node dist/test/programs/checkpointed.js future DIR
 //       the same state, checkpointed with a future that main awaits
-//   mpirun -np 4 node dist/test/programs/checkpointed.js suspended|futureInState DIR
+//   mpirun -np 4 node dist/test/programs/checkpointed.js suspended|futureInState|awaitedWaiting DIR
 //       a checkpoint that cannot be saved: main prints why and exits
+//   mpirun -np 4 node dist/test/programs/checkpointed.js groupWaiting DIR
+//       a group member holds a waiting call: restartable on 4 PEs only
 //   mpirun -np 2 node dist/test/programs/checkpointed.js x +restart DIR [--renamed]
 //       the restart: Driver.resume prints what it finds; with --renamed,
 //       the class Grid is registered as RenamedGrid (the restart must refuse)
-import { charm, Chare, Future, Reducer, type ArrayProxy, type CheckpointStatus, type CollectionProxy, type ElementProxy, type Section } from '../../lib';
+import { charm, Chare, Channel, Future, Reducer, type ArrayProxy, type CheckpointStatus, type CollectionProxy, type ElementProxy, type Section } from '../../lib';
 
 interface Config {
   label: string;
@@ -25,6 +31,8 @@ charm.registerReadonly('config', () => config, (c: Config | undefined) => (confi
 /** A group without a restart hook: on another PE count every member gets PE 0's state. */
 class Plain extends Chare {
   value = charm.myPe() * 10 + 1;
+  open = false;
+  guarded(): void {}
   setConfig(c: Config): void {
     config = c;
   }
@@ -53,9 +61,21 @@ class Tally extends Chare {
   }
 }
 
+/** A singleton whose call waits on a `when` condition across the restart. */
 class Far extends Chare {
+  open = false;
+  log: string[] = [];
   where(): number {
     return charm.myPe();
+  }
+  guarded(word: string): void {
+    this.log.push(word);
+  }
+  openUp(): void {
+    this.open = true;
+  }
+  logged(): string[] {
+    return this.log;
   }
 }
 
@@ -63,6 +83,30 @@ class Grid extends Chare<[number]> {
   value = this.thisIndex[0] * this.thisIndex[0];
   hops = 0;
   kept: Future<void> | undefined;
+  /** Grid[0] -> Grid[1]: a channel whose values wait at Grid[1] across the checkpoint. */
+  channel: Channel<string> | undefined;
+  ready = false;
+  seen: number[] = [];
+  openChannel(peer: ElementProxy<Grid>): void {
+    this.channel = new Channel<string>(this, peer);
+  }
+  send(words: string[]): void {
+    for (const word of words) this.channel!.send(word);
+  }
+  async receive(n: number): Promise<string[]> {
+    const words: string[] = [];
+    for (let i = 0; i < n; i++) words.push(await this.channel!.recv());
+    return words;
+  }
+  guarded(n: number): void {
+    this.seen.push(n);
+  }
+  getReady(): void {
+    this.ready = true;
+  }
+  seenSoFar(): number[] {
+    return this.seen;
+  }
   /** A chain of `n` messages through the array, each counted where it lands. */
   hop(n: number): void {
     this.hops++;
@@ -96,6 +140,9 @@ class Bag extends Chare<string> {
   }
   get(): string {
     return `${this.item}@${charm.myPe()}`;
+  }
+  letters(done: Future<number>): void {
+    this.contribute(this.item.length, Reducer.sum, done);
   }
   unpack(state: { item: string }): void {
     this.item = state.item;
@@ -146,8 +193,24 @@ class Driver extends Chare {
     } catch (error) {
       console.log(`deleted: ${(error as Error).message}`);
     }
-    const bags = await Promise.all(['a', 'b', 'c'].map((k) => p.bag.at(k).ret.get()));
+    const bags = await Promise.all(['a', 'b', 'c', 'd'].map((k) => p.bag.at(k).ret.get()));
     console.log(`bag: ${bags.join(' ')}`);
+    console.log(`grid replies: ${(await p.grid.ret.get()).sort((a, b) => a - b).join(' ')}`);
+    p.grid.at([0]).send(['three']);
+    console.log(`channel: ${(await p.grid.at([1]).ret.receive(3)).join(' ')}`);
+    await p.grid.at([3]).awaitable.getReady();
+    console.log(`waited: Grid[3] ${JSON.stringify(await p.grid.at([3]).ret.seenSoFar())}, Far ${JSON.stringify(await p.far.ret.logged())}`);
+    await p.far.awaitable.openUp();
+    console.log(`released: Far ${JSON.stringify(await p.far.ret.logged())}`);
+    // Insertions go on: one before any broadcast, one decided by a census; reductions count them.
+    p.bag.ckInsert('e', ['elder']);
+    await p.bag.ckDoneInserting();
+    await p.bag.ret.get();
+    p.bag.ckInsert('f', ['fig']);
+    await p.bag.ckDoneInserting();
+    const grown = charm.createFuture<number>();
+    p.bag.letters(grown);
+    console.log(`bag after: ${(await p.bag.ret.get()).map((b) => b.split('@')[0]).sort().join(' ')}, ${await grown} letters`);
     const evens = charm.createFuture<number>();
     p.evens.sectionSum(p.evens, evens);
     console.log(`section sum: ${await evens}`);
@@ -158,6 +221,9 @@ class Driver extends Chare {
 }
 charm.register(Plain, Tally, Far, Bag, Driver);
 charm.register(process.argv.includes('--renamed') ? RenamedGrid : Grid);
+charm.when(Plain, 'guarded', (self) => self.open);
+charm.when(Far, 'guarded', (self) => self.open);
+charm.when(process.argv.includes('--renamed') ? RenamedGrid : Grid, 'guarded', (self) => self.ready);
 
 /** Builds every part and runs the reductions that precede the checkpoint. */
 async function setUp(): Promise<Parts> {
@@ -167,17 +233,29 @@ async function setUp(): Promise<Parts> {
   const tally = charm.createGroup(Tally);
   for (let pe = 0; pe <= last; pe++) await tally[pe].awaitable.bump(pe + 1);
   const far = charm.createChare(Far, [], { onPE: last });
+  far.guarded('waited');
   const grid = charm.createArray(Grid, [6]);
   for (let round = 0; round < 2; round++) {
     const f = charm.createFuture<number>();
     grid.sumTo(f);
     await f;
   }
+  await grid.ret.get(); // a broadcast with replies: reply numbers go on after the restart
   await grid.at([2]).ckDestroy();
+  await grid.at([1]).awaitable.openChannel(grid.at([0]));
+  await grid.at([0]).awaitable.openChannel(grid.at([1]));
+  grid.at([0]).send(['one', 'two']);
+  grid.at([3]).guarded(7);
   const bag = charm.createArray(Bag, { keys: true });
   bag.ckInsert('a', ['apple'], { onPE: last });
   bag.ckInsert('b', ['banana']);
   bag.ckInsert('c', ['cherry']);
+  await bag.ckDoneInserting();
+  const letters = charm.createFuture<number>();
+  bag.letters(letters);
+  await letters;
+  await bag.ret.get();
+  bag.ckInsert('d', ['date']); // after a broadcast: decided by a census
   await bag.ckDoneInserting();
   const evens = charm.createSection(grid, [[0], [4]]);
   const f = charm.createFuture<number>();
@@ -198,6 +276,13 @@ charm.start(async (args) => {
   }
   if (mode === 'suspended') parts.grid.at([1]).waitForever();
   if (mode === 'futureInState') await parts.grid.at([3]).awaitable.keep(charm.createFuture());
+  if (mode === 'awaitedWaiting') void parts.grid.at([4]).ret.guarded(9);
+  if (mode === 'groupWaiting') {
+    parts.plain[1].guarded();
+    const driver = charm.createChare(Driver, [parts]);
+    charm.startCheckpoint(dir, charm.callback(driver, 'resume'));
+    return;
+  }
   const done = charm.createFuture<CheckpointStatus>();
   charm.startCheckpoint(dir, done);
   try {

@@ -1,10 +1,18 @@
-// Errors nobody catches end the job with a non-zero exit code.
-//   mpirun -np 2 node dist/test/programs/errors.js <send|ret|main|ctor>
+// Errors nobody catches end the job with a non-zero exit code, and so
+// does a PE that fails to take part in the end of the job.
+//   mpirun -np 2 node dist/test/programs/errors.js <mode>
 //   send: an entry method called fire-and-forget throws on PE 1
 //   ret:  a `.ret` call whose future is never awaited throws on PE 1
 //   main: main (PE 0) throws after an await
 //   ctor: the constructor of a group member throws on the last PE
+//   ctor-call: an array element's constructor makes a `.ret` call that fails, and nobody awaits it
+//   process-exit: user code on PE 1 calls process.exit(3)
+//   stuck-exit: the last PE is in an endless synchronous loop when main calls charm.exit
+//   stuck-main: PE 1 calls charm.exit while PE 0 is in an endless synchronous loop
 import { charm, Chare } from '../../lib';
+
+// A short grace period for the PEs that do not answer an exit.
+process.env.CHARMTS_EXIT_GRACE = '2';
 
 class Exploder extends Chare {
   boom(): void {
@@ -24,6 +32,30 @@ class FragileCtor extends Chare {
 }
 charm.register(Exploder);
 charm.register(FragileCtor);
+
+class Caller extends Chare<readonly number[]> {
+  constructor(exploders: ReturnType<typeof charm.createGroup<typeof Exploder>>) {
+    super();
+    if (this.thisIndex[0] === 1) void exploders[0].ret.failRet(); // fails; nobody awaits it
+  }
+}
+charm.register(Caller);
+
+class Troublemaker extends Chare {
+  leave(code: number): void {
+    process.exit(code);
+  }
+  spin(): void {
+    console.log(`spinning on PE ${charm.myPe()}`);
+    for (;;) {
+      // a PE that never comes back
+    }
+  }
+  quit(): void {
+    charm.exit(0);
+  }
+}
+charm.register(Troublemaker);
 
 charm.start(async (args) => {
   const mode = args[0];
@@ -46,6 +78,27 @@ charm.start(async (args) => {
       const g = charm.createGroup(FragileCtor);
       g.ping();
       break;
+    }
+    case 'ctor-call': {
+      const exploders = charm.createGroup(Exploder);
+      charm.createArray(Caller, [2], [exploders]);
+      break;
+    }
+    case 'process-exit':
+      charm.createGroup(Troublemaker)[1].leave(3);
+      break;
+    case 'stuck-exit': {
+      const g = charm.createGroup(Troublemaker);
+      g[charm.numPes() - 1].spin();
+      await charm.sleep(0.2);
+      charm.exit(0);
+      break;
+    }
+    case 'stuck-main': {
+      charm.createGroup(Troublemaker)[1].quit();
+      for (;;) {
+        // PE 0 never comes back
+      }
     }
     default:
       console.log(`unknown mode ${String(mode)}`);

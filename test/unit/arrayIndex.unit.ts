@@ -52,7 +52,8 @@ test('normalizeIndex: numbers become 1-tuples; dimensions, integers and extents 
   assert.equal(normalizeIndex(5, { ndims: 1 }, 'A'), [5]);
   assert.throws(() => normalizeIndex([3, 0], dense, 'Cell.at'), (e: unknown) => e instanceof RangeError && e.message === 'Cell.at: index [3, 0] is out of range for extents [3, 4]');
   assert.throws(() => normalizeIndex([1], dense, 'Cell.at'), /index \[1\] has 1 dimension\(s\); this array has 2/);
-  assert.throws(() => normalizeIndex([1, -1], dense, 'Cell.at'), /index \[1, -1\]: dimension 1 must be a non-negative integer/);
+  assert.throws(() => normalizeIndex([1, -1], dense, 'Cell.at'), /index \[1, -1\] is invalid: dimension 1 must be a non-negative integer, got -1/);
+  assert.throws(() => normalizeIndex([2 ** 40, 0], dense, 'Cell.at'), /index \[1099511627776, 0\] is out of range for extents \[3, 4\]/);
   assert.throws(() => normalizeIndex([1.5, 0], dense, 'Cell.at'), /dimension 0 must be a non-negative integer/);
   assert.throws(() => normalizeIndex('k', dense, 'Cell.at'), /expected an index of 2 integer\(s\), got "k"/);
   const keyed = { ndims: 0 };

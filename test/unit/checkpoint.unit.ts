@@ -1,17 +1,21 @@
 // The checkpoint files in-process (lib/checkpoint/files.ts, manifest.ts,
-// options.ts): records round-trip through a PE file (typed arrays large
-// and small, maps, keys), a file is checked against the manifest (size,
-// checksum, PE and generation), the manifest is checked (version,
-// checksum, JSON), generations advance and old ones are cleaned up, and
-// charmrun's checkpoint flags are parsed or refused with a reason.
+// launcher/arguments.ts): records round-trip through a PE file (values,
+// and members as migrating elements' records: typed arrays large and
+// small, maps, keys, waiting calls, channel ends), a file is checked
+// against the manifest (size, checksum, PE and generation), the manifest
+// is checked (version, checksum, JSON), generations advance and old ones
+// are cleaned up, and charmrun's checkpoint flags are parsed or refused
+// with a reason.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { FileReader, READONLIES, checkFile, writeFile } from '../../lib/checkpoint/files';
+import { FileReader, READONLIES, checkFile, valueRecord, writeFile, type FileRecord } from '../../lib/checkpoint/files';
 import { FORMAT_VERSION, fileName, latestCheckpoint, nextGeneration, readManifest, removeOtherGenerations, writeManifest, type Manifest } from '../../lib/checkpoint/manifest';
-import { takeCheckpointFlags } from '../../lib/checkpoint/options';
+import { readMigrant, readMigrantState, writeMigrant, type MigrantState } from '../../lib/codec/wire';
+import { decodeValue } from '../../lib/codec/values';
+import { parse } from '../../lib/launcher/arguments';
 
 const made: string[] = [];
 const scratch = (): string => {
@@ -20,10 +24,19 @@ const scratch = (): string => {
 };
 
 const big = Float64Array.from({ length: 5000 }, (_, i) => i / 7);
-const records = [
-  { collection: READONLIES, index: 0, value: { settings: { n: 3 } }, where: 'readonlies' },
-  { collection: 12, index: [1, 2], value: { next: [4, 0, 1], sections: { 9: 2 }, packed: { big, small: new Int32Array([1, -2, 3]), map: new Map([['k', 1n]]) } }, where: 'state of A[1, 2]' },
-  { collection: 13, index: 'key', value: { next: [0, 0, 0], sections: {}, packed: { bytes: new Uint8Array(9000).fill(7) } }, where: 'state of B["key"]' },
+const readonlies = { settings: { n: 3 } };
+/** Members are written as migrating elements are: the record, then the packed state. */
+const members: [number, MigrantState, unknown][] = [
+  [
+    12,
+    { index: [1, 2], epoch: 3, bcastSeq: 7, balancing: false, load: 1.5, sections: { 9: 2 }, next: [4, 0, 1, 2], waiting: [[1, [5, 'x'], null]], channels: [['4/[0]/0', 2, 1, [[1, 'v']]]] },
+    { big, small: new Int32Array([1, -2, 3]), map: new Map([['k', 1n]]) },
+  ],
+  [13, { index: 'key', epoch: 0, bcastSeq: 0, balancing: false, load: 0, sections: {}, next: [0, 0, 0, 0], waiting: [], channels: [] }, { bytes: new Uint8Array(9000).fill(7) }],
+];
+const records: FileRecord[] = [
+  valueRecord(READONLIES, 0, readonlies, 'readonlies'),
+  ...members.map(([collection, record, packed]): FileRecord => ({ collection, index: record.index, write: (w) => writeMigrant(w, record, packed, `member of ${collection}`) })),
 ];
 
 const problemOf = (...args: Parameters<typeof checkFile>): string | undefined => {
@@ -48,9 +61,18 @@ test('records round-trip through a PE file: the table lists them, each reads bac
     const table = reader.table();
     assert.equal([table.pe, table.numPes, table.generation], [1, 2, 3]);
     assert.equal(table.entries.map(([c, index]) => [c, index]), [[READONLIES, 0], [12, [1, 2]], [13, 'key']]);
-    for (const entry of table.entries.slice().reverse()) assert.equal(reader.record(entry), records.find((r) => r.collection === entry[0])!.value);
-    const state = reader.record(table.entries[1]) as { packed: { big: Float64Array } };
-    assert.ok(state.packed.big instanceof Float64Array && state.packed.big[4999] === 4999 / 7);
+    for (const entry of table.entries.slice(1).reverse()) {
+      const r = reader.record(entry);
+      const [, record, packed] = members.find(([c]) => c === entry[0])!;
+      assert.equal(readMigrant(r), record);
+      assert.equal(readMigrantState(r), packed);
+    }
+    assert.equal(decodeValue(reader.record(table.entries[0])), readonlies);
+    const r = reader.record(table.entries[1]);
+    readMigrant(r);
+    const state = readMigrantState(r) as { big: Float64Array };
+    assert.ok(state.big instanceof Float64Array && state.big[4999] === 4999 / 7);
+    assert.is(state.big.byteOffset % 8, 0, 'in place, aligned');
     reader.close();
   }
   assert.equal(fs.readdirSync(dir), [listed.name], 'no temporary file left');
@@ -73,7 +95,7 @@ test('a file is refused when missing, of the wrong size, corrupted, or of anothe
 
 test('a value that cannot be saved is refused naming the member; a failed write names the file and leaves nothing', () => {
   const dir = scratch();
-  assert.throws(() => writeFile(dir, { pe: 0, numPes: 1, generation: 1 }, [{ collection: 5, index: [0], value: { packed: { f: () => 1 } }, where: 'state of C[0]' }]), /state of C\[0\]\.packed\.f: a function/);
+  assert.throws(() => writeFile(dir, { pe: 0, numPes: 1, generation: 1 }, [valueRecord(5, [0], { packed: { f: () => 1 } }, 'state of C[0]')]), /state of C\[0\]\.packed\.f: a function/);
   fs.mkdirSync(path.join(dir, `${fileName(0, 2)}.tmp`));
   assert.throws(() => writeFile(dir, { pe: 0, numPes: 1, generation: 2 }, records), new RegExp(`cannot write ${path.join(dir, fileName(0, 2))}: EISDIR`));
   assert.equal(fs.readdirSync(dir), [`${fileName(0, 2)}.tmp`]);
@@ -112,12 +134,17 @@ test('a new generation replaces the old: its files stay until the manifest names
   assert.equal(fs.readdirSync(dir).sort(), ['manifest.json', fileName(0, 2)]);
 });
 
-test("charmrun's checkpoint flags: taken from anywhere on the line, checked", () => {
-  assert.equal(takeCheckpointFlags(['+p2', 'app.js', '+restart', 'ck', 'x']), { argv: ['+p2', 'app.js', 'x'], flags: { restarts: 0, restart: 'ck' } });
-  assert.equal(takeCheckpointFlags(['+checkpoint-dir', 'd', '+p2', 'app.js', '+restarts', '3']), { argv: ['+p2', 'app.js'], flags: { restarts: 3, checkpointDir: 'd' } });
-  assert.throws(() => takeCheckpointFlags(['app.js', '+restarts', '2']), '+restarts needs +checkpoint-dir DIR');
-  assert.throws(() => takeCheckpointFlags(['app.js', '+restarts', 'two', '+checkpoint-dir', 'd']), '+restarts needs a number of restarts, got two');
-  assert.throws(() => takeCheckpointFlags(['app.js', '+restart']), '+restart needs a value (+restart DIR)');
+test("charmrun's checkpoint flags: taken by its parser from anywhere on the line, checked", () => {
+  const restart = parse(['+p2', 'app.js', '+restart', 'ck', 'x']);
+  assert.equal([restart.args, restart.checkpoints], [['x'], { restarts: 0, restart: 'ck' }]);
+  const automatic = parse(['+checkpoint-dir', 'd', '+p2', 'app.js', '+restarts', '3']);
+  assert.equal([automatic.program, automatic.args, automatic.checkpoints], ['app.js', [], { restarts: 3, checkpointDir: 'd' }]);
+  assert.equal(parse(['app.js', '--', '+restart', 'ck']).args, ['+restart', 'ck'], 'after --, the program\'s');
+  assert.throws(() => parse(['app.js', '+restarts', '2']), 'charmrun: +restarts needs +checkpoint-dir DIR');
+  assert.throws(() => parse(['app.js', '+restarts', 'two', '+checkpoint-dir', 'd']), 'charmrun: +restarts needs a number of restarts, got two');
+  assert.throws(() => parse(['app.js', '+restart']), 'charmrun: +restart needs a value (+restart DIR)');
+  assert.throws(() => parse(['app.js', '+checkpoint-dir', '+p2']), 'charmrun: +checkpoint-dir needs a value (+checkpoint-dir DIR)');
+  assert.throws(() => parse(['++interactive', '+restart', 'ck']), 'charmrun: ++interactive cannot be restarted (+restart)');
 });
 
 test.after(() => {

@@ -134,4 +134,30 @@ test('random migrations, location updates late and out of order: from every PE, 
   }
 });
 
+test('insertion notice: the home holds calls for an index whose tombstone it keeps once an insertion is announced, in either order of notice and insertion', () => {
+  const home = pe(1, 4);
+  home.setRecord(K, gone(3));
+  assert.is(home.route(K, I), Route.Deleted, 'a deleted element, no insertion coming');
+  home.expect(K, '2:7');
+  assert.is(home.route(K, I), Route.Hold, 'the insertion from PE 2 is coming: calls wait');
+  home.made(K, '2:7');
+  home.setRecord(K, at(3, 4));
+  assert.is(home.route(K, I), 3, 'made: calls go to its PE');
+  home.setRecord(K, gone(5));
+  // The insertion arrives before its notice: the late notice changes nothing.
+  home.made(K, '0:8');
+  home.setRecord(K, at(2, 6));
+  home.expect(K, '0:8');
+  home.setRecord(K, gone(7));
+  assert.is(home.route(K, I), Route.Deleted, 'a notice that came after its insertion does not make the home wait');
+});
+
+test('forget: a PE that asks to insert an index sends its calls to the home, not to where an earlier element was', () => {
+  const other = pe(3, 4);
+  other.learn(K, at(2, 4));
+  assert.is(other.firstHop(K, I), 2);
+  other.forget(K);
+  assert.is(other.firstHop(K, I), 1, 'the home');
+});
+
 test.run();

@@ -1,0 +1,189 @@
+/**
+ * The broadcasts of one array on one PE, each run exactly once by every
+ * element. PE 0 numbers them (sequencer.ts) and they reach every PE in
+ * that order; each element records the last one it ran, so an element
+ * that moves meets each broadcast exactly once: the PE it arrives at
+ * replays the ones it missed (from the history, dropped once every element
+ * has run them) and skips the ones it already ran. The replay stops as
+ * soon as a replayed handler sends the element away: the PE it goes to
+ * carries on from the element's last broadcast.
+ *
+ * Replies to a broadcast (`.ret`, `.awaitable`) are a reduction numbered by
+ * PE 0 with the broadcast; the element takes part in it when it is
+ * delivered, and replies whenever its method answers. Censuses (runtime
+ * broadcasts, method 0xfffc) make each element report the reductions it
+ * has started (sequencer.ts).
+ */
+import { Reader } from '../codec/reader';
+import { ArrayControl, Flag, beginCall, bodyStart, flagsOf, methodOf, readArgs, readBroadcastNumbers, setBroadcastNumbers, writeBroadcastNumbers, writeHistoryDrop } from '../codec/wire';
+import { encodeArgs } from '../codec/values';
+import type { Chare, MemberState } from '../model/chare';
+import { runtime } from '../model/context';
+import { readReplyFuture, replyFrom, type Reply, type ReplyData } from '../model/invoke';
+import { fatal } from '../errors';
+import { ReductionManager, Stream } from '../reductions/manager';
+import { Reducer } from '../reductions/reducers';
+import type { WaitingCall } from '../when';
+import { describe, type ArrayIndex } from './arrayIndex';
+import type { ArrayRef } from './arrays';
+import { beginControl } from './collections';
+import { BroadcastHistory } from './history';
+import { Sequencer, type SequencerStart } from './sequencer';
+
+/** Pseudo method id of the runtime's census broadcast. */
+export const METHOD_CENSUS = 0xfffc;
+/** Reply number of a broadcast that wants no reply. */
+export const NO_REPLY = 0xffffffff;
+/** Kind of a broadcast's reply in ReplyData (kind 0 is a call's reply, model/invoke.ts). */
+const BROADCAST_REPLY = 1;
+
+/** An element of the array on this PE. */
+export interface Element {
+  chare: Chare<never>;
+  index: ArrayIndex;
+  state: MemberState;
+}
+
+/** What broadcasting needs from its array on this PE. */
+export interface BroadcastingArray {
+  readonly ref: ArrayRef;
+  readonly reductions: ReductionManager;
+  /** The elements here now. */
+  elements(): Iterable<Element>;
+  /** `element` is (still) here. */
+  resident(element: Element): boolean;
+  /** Runs an entry method of an element. */
+  run(element: Element, method: number, args: unknown[], reply: Reply | undefined): void;
+}
+
+export class ArrayBroadcasts {
+  private readonly history: BroadcastHistory;
+  /** PE 0 only: numbering of broadcasts and insertions. */
+  readonly sequencer: Sequencer | undefined;
+
+  /** `start`: a restart, where the checkpoint left the numbering (every element had run every broadcast numbered). */
+  constructor(
+    private readonly array: BroadcastingArray,
+    start?: SequencerStart,
+  ) {
+    const rt = runtime();
+    this.history = new BroadcastHistory(start?.broadcasts);
+    if (rt.myPe !== 0) return;
+    const { ref, reductions } = array;
+    const sequencer = new Sequencer({
+      broadcastCensus: (seq) => this.broadcastCensus(seq),
+      dropHistory: (seq) => {
+        writeHistoryDrop(beginControl(ref.id, ArrayControl.HistoryDrop, Flag.System), seq);
+        rt.scheduler.broadcast();
+      },
+      firstUnstarted: (stream) => reductions.firstUnstarted(stream),
+      join: (stream, from) => reductions.changePopulation(stream, from, 1),
+    }, start);
+    this.sequencer = sequencer;
+    reductions.completionHeld = (stream, r) => sequencer.held(stream, r);
+  }
+
+  /** PE 0: census `number` completed with `join` (see sequencer.ts). */
+  censusCompleted(number: number, join: [number, number]): void {
+    this.sequencer!.completed(number, join);
+    this.array.reductions.retryCompletion();
+  }
+
+  /** A broadcast call: at PE 0 a request to number; elsewhere (and then at PE 0 too) a numbered broadcast to run. */
+  receive(r: Reader, flags: number): void {
+    const { numbersAt, seq } = readBroadcastNumbers(r);
+    const message = r.copyMessage();
+    if (seq === 0) {
+      const numbers = this.sequencer!.number(message.byteLength, (flags & Flag.Reply) !== 0);
+      setBroadcastNumbers(message, numbersAt, numbers.seq, numbers.reply ?? NO_REPLY);
+      runtime().scheduler.broadcastMessage(message);
+      this.sequencer!.afterBroadcast();
+      return;
+    }
+    this.history.add(seq, message);
+    for (const element of [...this.array.elements()]) {
+      if (element.state.bcastSeq < seq && this.array.resident(element)) this.run(element, message, seq);
+    }
+  }
+
+  /** Replays the broadcasts an element arriving here has not run yet, while it stays. */
+  catchUp(element: Element): void {
+    while (this.array.resident(element) && element.state.bcastSeq < this.history.last) {
+      const seq = element.state.bcastSeq + 1;
+      const message = this.history.get(seq);
+      if (!message) fatal(new Error(`${this.array.ref.info.name}${describe(element.index)} missed broadcast ${seq}, which is no longer kept`), `on PE ${runtime().myPe}`);
+      this.run(element, message, seq);
+    }
+  }
+
+  /** Every element has run broadcast `seq` and those before it (HistoryDrop). */
+  dropUpTo(seq: number): void {
+    this.history.dropUpTo(seq);
+  }
+
+  /** A waiting call's reply, rebuilt on the PE its element (`index`) arrived at. */
+  replyFrom(index: ArrayIndex, data: ReplyData, method: number): Reply {
+    return data[0] === BROADCAST_REPLY ? this.reply(index, data, method) : replyFrom(data);
+  }
+
+  /** PE 0: sends census broadcast `seq`. */
+  private broadcastCensus(seq: number): void {
+    const rt = runtime();
+    const w = rt.scheduler.writer;
+    beginCall(w, 0, METHOD_CENSUS, this.array.ref.id);
+    const numbersAt = writeBroadcastNumbers(w);
+    encodeArgs(w, []);
+    const message = w.detach();
+    setBroadcastNumbers(message, numbersAt, seq, NO_REPLY);
+    rt.scheduler.broadcastMessage(message);
+  }
+
+  private run(element: Element, message: Uint8Array, seq: number): void {
+    const state = element.state;
+    const reductions = this.array.reductions;
+    state.bcastSeq = seq;
+    const method = methodOf(message);
+    if (method === METHOD_CENSUS) {
+      // The reductions this element has started, as it reaches the census.
+      const started = [state.next[Stream.User], state.next[Stream.Balance]];
+      void reductions.contribute(state.next, element.index, Stream.Census, started, Reducer.max.name, '@census');
+      return;
+    }
+    const buf = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+    const r = new Reader();
+    r.reset(buf, new DataView(message.buffer, message.byteOffset, message.byteLength), 0, message.length, false, runtime().myPe);
+    r.pos = bodyStart(buf, 0);
+    const q = readBroadcastNumbers(r).replyNumber;
+    const args = readArgs(r);
+    let reply: Reply | undefined;
+    if (q !== NO_REPLY) {
+      reductions.delivered(state.next, q);
+      reply = this.reply(element.index, [BROADCAST_REPLY, readReplyFuture(r)[0], q, (flagsOf(message) & Flag.CompletionOnly) !== 0], method);
+    }
+    this.array.run(element, method, args, reply);
+  }
+
+  /** An element's reply to a broadcast: its part of reply reduction q (data[2]), whenever it answers. */
+  private reply(index: ArrayIndex, data: ReplyData, method: number): Reply {
+    const [, future, q, completionOnly] = data;
+    const reducer = completionOnly ? Reducer.nop : Reducer.gather;
+    const info = this.array.ref.info;
+    const what = `the result of ${info.name}${describe(index)}.${info.methods[method]}`;
+    const reductions = this.array.reductions;
+    return {
+      resolve: (value) => reductions.reply(q, index, completionOnly ? undefined : value, reducer.name, future, what),
+      reject: (error, where) => reductions.reply(q, index, undefined, reducer.name, future, what, { error, where }),
+      data,
+    };
+  }
+}
+
+/** The broadcast reply reductions that waiting calls owe (they move with their element). */
+export function replyNumbers(calls: readonly WaitingCall[]): number[] {
+  const out: number[] = [];
+  for (const call of calls) {
+    const data = (call.reply as Reply | undefined)?.data;
+    if (data && data[0] === BROADCAST_REPLY) out.push(data[2]);
+  }
+  return out;
+}

@@ -1,0 +1,136 @@
+/**
+ * The console's evaluation: code typed at the prompt is checked for
+ * Charm4py spellings, its definitions and imports run on every PE first
+ * (plan.ts), then it runs on PE 0 through Node's own REPL evaluation (top-
+ * level await, `_`, and the rest as in Node's REPL). One piece of code is
+ * evaluated at a time: input typed or pasted meanwhile waits (session.ts).
+ */
+import type { REPLEval, REPLServer } from 'repl';
+import { charm } from '../runtime/charm';
+import { charm4pyHint } from './hints';
+import { parseInput, plan, type Broadcast, type Plan } from './plan';
+import { Chare } from '../model/chare';
+
+/** What the session does around an evaluation. */
+export interface EvaluationHooks {
+  /** An evaluation starts (true) or has been handed to the REPL (false). */
+  busy(on: boolean): void;
+  /** Right before a result (or error) is handed to the REPL. */
+  beforeResult(): void;
+}
+
+interface Pending {
+  done: boolean;
+  /** Node's evaluation is running: Ctrl-C goes to the REPL, which interrupts an await. */
+  inNode: boolean;
+  finish(error: Error | null, result?: unknown): void;
+}
+
+/** How an interrupt (Ctrl-C) was taken: nothing to interrupt, left to the REPL, or done here. */
+export type Interrupted = 'idle' | 'repl' | 'done';
+
+export class ConsoleEvaluator {
+  private pending: Pending | undefined;
+  private completing = false;
+
+  constructor(
+    private readonly server: REPLServer,
+    private readonly hooks: EvaluationHooks,
+  ) {
+    const nodeEval = server.eval.bind(server) as REPLEval;
+    (server as unknown as { eval: REPLEval }).eval = (code, context, file, callback) => this.evaluate(nodeEval, code, context, file, callback);
+    // An error thrown by awaited code can go to the REPL's domain instead of
+    // the evaluation's callback: the REPL prints it, and the evaluation is over.
+    const domain = (server as unknown as { _domain: NodeJS.EventEmitter })._domain;
+    domain.prependListener('error', () => {
+      const pending = this.pending;
+      if (!pending?.inNode) return;
+      pending.done = true;
+      this.pending = undefined;
+      this.hooks.beforeResult();
+      setImmediate(() => this.hooks.busy(false)); // once the REPL has shown its prompt
+    });
+    // Tab completion evaluates the expression before the dot: plainly, not as input.
+    const complete = server.completer.bind(server) as (line: string, callback: (error: Error | null, result: unknown) => void) => void;
+    (server as unknown as { completer: typeof complete }).completer = (line, callback) => {
+      this.completing = true;
+      try {
+        complete(line, callback);
+      } finally {
+        this.completing = false;
+      }
+    };
+  }
+
+  get evaluating(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** Ctrl-C during an evaluation. */
+  interrupt(): Interrupted {
+    const pending = this.pending;
+    if (!pending) return 'idle';
+    if (pending.inNode) return 'repl';
+    pending.finish(new Error('Interrupted (Ctrl-C) while the definitions went to the other PEs; some PEs may have them'));
+    return 'done';
+  }
+
+  private evaluate(nodeEval: REPLEval, code: string, context: object, file: string, callback: (error: Error | null, result?: unknown) => void): void {
+    if (this.completing) return nodeEval.call(this.server, code, context, file, callback);
+    const program = parseInput(code);
+    // Incomplete input (the REPL asks for more lines) and syntax errors are Node's to report.
+    if (program instanceof SyntaxError) return nodeEval.call(this.server, code, context, file, callback);
+    const hint = charm4pyHint(code, program);
+    if (hint) {
+      this.server.output.write(`charmts> ${hint}\n`);
+      return callback(null, undefined);
+    }
+    const steps = plan(code, program);
+    const pending: Pending = {
+      done: false,
+      inNode: false,
+      finish: (error, result) => {
+        if (pending.done) return;
+        pending.done = true;
+        this.pending = undefined;
+        this.hooks.beforeResult();
+        if (!error) for (const note of notes(steps)) this.server.output.write(`charmts> ${note}\n`);
+        try {
+          callback(error, result);
+        } finally {
+          this.hooks.busy(false);
+        }
+      },
+    };
+    this.pending = pending;
+    this.hooks.busy(true);
+    broadcast(steps.broadcasts).then(
+      () => {
+        if (pending.done) return;
+        pending.inNode = true;
+        nodeEval.call(this.server, steps.local, context, file, (error, result) => pending.finish(error, result));
+      },
+      (error: Error) => pending.finish(error),
+    );
+  }
+}
+
+/** Runs each broadcast statement on every other PE, in order, each finished everywhere before the next. */
+async function broadcast(statements: readonly Broadcast[]): Promise<void> {
+  const others = Array.from({ length: charm.numPes() - 1 }, (_, i) => i + 1);
+  for (const s of statements) {
+    await Promise.all(others.map((pe) => (s.async ? charm.thisProxy[pe].ret.eval(`(async () => { ${s.code} })()`) : charm.thisProxy[pe].awaitable.exec(s.code))));
+  }
+}
+
+function notes(steps: Plan): string[] {
+  const found: string[] = [];
+  const g = globalThis as Record<string, unknown>;
+  const chares = steps.classes.filter((name) => typeof g[name] === 'function' && (g[name] as { prototype: unknown }).prototype instanceof Chare);
+  const others = [...steps.classes.filter((name) => !chares.includes(name)), ...steps.functions];
+  const where = charm.numPes() > 1 ? 'on every PE' : 'on PE 0';
+  if (chares.length) found.push(`Registered ${chares.join(', ')} ${where}`);
+  if (others.length) found.push(`Defined ${others.join(', ')} ${where}`);
+  if (steps.imported.length) found.push(`Imported ${steps.imported.join(', ')} ${where}`);
+  return found;
+}

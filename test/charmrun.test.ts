@@ -1,0 +1,77 @@
+// charmrun as HPC users type it: Charm++'s order and mpirun's, --help,
+// runtime flags anywhere, unknown +flags refused, TypeScript run directly,
+// the exit code passed on, as real launches (the parser itself: test/unit/console.unit.ts).
+//   node dist/test/charmrun.test.js
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const CHARMRUN = path.join(__dirname, '..', 'lib', 'launcher', 'charmrun.js');
+const HELLO = path.join(__dirname, '..', 'examples', 'hello', 'hello.js');
+
+function charmrun(...args: string[]) {
+  return spawnSync(process.execPath, [CHARMRUN, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_DISABLE_COLORS: '1' } });
+}
+
+const helloLines = (stdout: string): string[] => stdout.trim().split('\n').sort();
+
+test('charmrun app.js +p2 (Charm++ order) and charmrun -np 3 app.js run on that many PEs; the exit code is kept', () => {
+  const charmOrder = charmrun(HELLO, '+p2');
+  assert.is(charmOrder.status, 0, charmOrder.stderr);
+  assert.equal(helloLines(charmOrder.stdout), ['Hello from PE 0', 'Hello from PE 1']);
+  const mpiOrder = charmrun('-np', '3', HELLO);
+  assert.is(mpiOrder.status, 0, mpiOrder.stderr);
+  assert.equal(helloLines(mpiOrder.stdout), ['Hello from PE 0', 'Hello from PE 1', 'Hello from PE 2']);
+  const exit3 = charmrun('+p', '2', path.join(__dirname, 'programs', 'exitCode.js'), '3');
+  assert.is(exit3.status, 3, exit3.stderr);
+});
+
+test('--help prints the usage and exits 0; refused command lines exit 2 and say why', () => {
+  const help = charmrun('--help');
+  assert.is(help.status, 0);
+  assert.match(help.stdout, /^usage: charmrun/);
+  assert.match(help.stdout, /\+trace FILE/);
+  for (const [args, message] of [
+    [['+p0', HELLO], /\+p needs a positive number of PEs/],
+    [['+p2'], /no program given/],
+    [['+p2', HELLO, '+bogus'], /unknown option \+bogus/],
+  ] as const) {
+    const r = charmrun(...args);
+    assert.is(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.match(r.stderr, /usage: charmrun/);
+  }
+});
+
+test('charmrun +p2 app.ts runs TypeScript directly, and a stack points at the .ts line', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charmts-ts-'));
+  const lib = path.join(__dirname, '..', 'lib', 'index.js');
+  const program = path.join(dir, 'typed.ts');
+  fs.writeFileSync(
+    program,
+    `import { charm, Chare } from ${JSON.stringify(lib)};
+interface Greeting { text: string }
+class Typed extends Chare {
+  hello(g: Greeting): string { return g.text + ' from PE ' + charm.myPe(); }
+  where(): string { return new Error('here').stack!.split('\\n')[1]; }
+}
+charm.register(Typed);
+charm.start(async () => {
+  const g = charm.createGroup(Typed);
+  console.log((await g.ret.hello({ text: 'typed hello' })).join(', '));
+  console.log(await g[1].ret.where());
+  charm.exit();
+});
+`,
+  );
+  const r = charmrun('+p2', program);
+  fs.rmSync(dir, { recursive: true, force: true });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /typed hello from PE 0, typed hello from PE 1/);
+  assert.match(r.stdout, /at Typed\.where \(.*typed\.ts:5:/, 'the stack names the .ts line');
+});
+
+test.run();

@@ -1,0 +1,99 @@
+// Output that tells the truth: every PE's lines reach the job's stdout
+// whole, without waiting for a busy PE 0, and the last lines of a PE that
+// fails are not lost; output redirected to a file or pipe has no colour
+// escape codes, a terminal does, NO_COLOR / FORCE_COLOR are honoured.
+//   node dist/test/output.test.js
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { assertEndedCleanly, env as jobEnv, killGroup, linesOf, runJob, show, startCapturing } from './helpers/jobs';
+
+const ESCAPE = /\x1b\[/;
+
+test('a line of PE 1 arrives while PE 0 runs a long entry method (np 2 and 4)', async () => {
+  for (const np of [2, 4]) {
+    const file = path.join(os.tmpdir(), `charmts-busy-${process.pid}-${np}`);
+    fs.rmSync(file, { force: true });
+    // PE 0 spins until the file exists; the file is made when PE 1's line is seen on stdout.
+    const r = await runJob({
+      program: 'outputTruth.js',
+      args: ['busy', file],
+      np,
+      timeoutMs: 90_000,
+      onStdout: (all) => {
+        if (all.includes('hello from PE 1 while PE 0 is busy') && !fs.existsSync(file)) fs.writeFileSync(file, '');
+      },
+    });
+    fs.rmSync(file, { force: true });
+    assertEndedCleanly(r);
+    assert.is(r.code, 0, show(r));
+    assert.ok(linesOf(r.stdout).includes('PE 0 saw the line while busy'), `PE 1's line reached stdout while PE 0 was busy${show(r)}`);
+  }
+});
+
+test('the last lines of a PE that fails all arrive, whole, with its half line', async () => {
+  const r = await runJob({ program: 'outputTruth.js', args: ['lastWords'], np: 2, timeoutMs: 30_000 });
+  assertEndedCleanly(r);
+  assert.is.not(r.code, 0, show(r));
+  const lines = linesOf(r.stdout);
+  for (let i = 0; i < 500; i++) assert.ok(lines.includes(`last-words ${i} ${'w'.repeat(80)}`), `line ${i} of 500${show(r)}`);
+  assert.ok(lines.includes('half a line before the failure'), `the unfinished line, ended${show(r)}`);
+  assert.match(r.stderr, /the failure after the last words/);
+  assert.match(r.stderr, /on PE 1 in Talker\.lastWords/);
+});
+
+test('partial lines are not glued to other PEs lines (np 4)', async () => {
+  const r = await runJob({ program: 'outputTruth.js', args: ['partial'], np: 4, timeoutMs: 30_000 });
+  assertEndedCleanly(r);
+  assert.is(r.code, 0, show(r));
+  const lines = linesOf(r.stdout);
+  for (const pe of [1, 3]) for (let i = 0; i < 200; i++) assert.ok(lines.includes(`line ${i} of PE ${pe}`), `line ${i} of PE ${pe} whole${show(r)}`);
+  for (const pe of [0, 2]) assert.ok(lines.includes(`${'.'.repeat(200)}dots of PE ${pe}`), `the dots of PE ${pe} on one line${show(r)}`);
+  assert.is(lines.length, 2 * 200 + 2, `nothing else on stdout${show(r)}`);
+});
+
+test('colour: none when redirected (mpirun and charmrun), some in a terminal, NO_COLOR and FORCE_COLOR honoured', async () => {
+  const env = { ...process.env, NODE_DISABLE_COLORS: undefined, NO_COLOR: undefined, FORCE_COLOR: undefined };
+  const plain = await runJob({ program: 'outputTruth.js', args: ['colour'], np: 2, timeoutMs: 30_000, env });
+  assert.is(plain.code, 0, show(plain));
+  assert.match(plain.stdout, /\{ answer: 42 \} 7/);
+  // A program prints proxies, futures and chares in a short form (console.log of a group ended the job once).
+  assert.match(plain.stdout, /printed: Proxy<Talker> \(group #\d+\) Proxy<Talker> \(group #\d+ member 1 on PE 1\) Proxy<Talker>\.ret \(group #\d+\) Future \{ <pending> \} Talker \(group #\d+ member 1 on PE 1\) \{\}/);
+  assert.not.match(plain.stdout, ESCAPE, `mpirun > pipe: no escape codes${show(plain)}`);
+  const charmrun = path.join(__dirname, '..', 'lib', 'launcher', 'charmrun.js');
+  const program = path.join(__dirname, 'programs', 'outputTruth.js');
+  const run = (extra: NodeJS.ProcessEnv) => spawnSync(process.execPath, [charmrun, '+p2', program, 'colour'], { env: { ...env, ...extra }, encoding: 'utf8', timeout: 60_000 });
+  const piped = run({});
+  assert.is(piped.status, 0, piped.stderr);
+  assert.not.match(piped.stdout, ESCAPE, `charmrun > pipe: no escape codes\n${piped.stdout}`);
+  const forced = run({ FORCE_COLOR: '1' });
+  assert.match(forced.stdout, ESCAPE, `FORCE_COLOR=1: escape codes\n${forced.stdout}`);
+  // A terminal: script(1) gives charmrun a pty.
+  const inTerminal = (extra: NodeJS.ProcessEnv) =>
+    spawnSync('script', ['-qec', `${process.execPath} ${charmrun} +p2 ${program} colour`, '/dev/null'], { env: { ...env, TERM: 'xterm-256color', ...extra }, encoding: 'utf8', timeout: 60_000 });
+  const tty = inTerminal({});
+  assert.is(tty.status, 0, tty.stdout + tty.stderr);
+  assert.match(tty.stdout, ESCAPE, `a terminal gets colour\n${tty.stdout}`);
+  const noColour = inTerminal({ NO_COLOR: '1' });
+  assert.match(noColour.stdout, /\{ answer: 42 \} 7/);
+  assert.not.match(noColour.stdout, ESCAPE, `NO_COLOR in a terminal: no escape codes\n${noColour.stdout}`);
+});
+
+test('a program whose main returned without charm.exit() and that stays idle gets one hint naming it on stderr', async () => {
+  const hinted = /charmts: main has returned and the job has been idle for 2 s; if the program is done, end it with charm\.exit\(\)/;
+  const program = path.join(__dirname, 'programs', 'outputTruth.js');
+  const job = startCapturing(['mpirun', '--oversubscribe', '--bind-to', 'none', '-np', '2', process.execPath, program, 'forgetExit'], { ...jobEnv(), CHARMTS_IDLE_HINT: '1' });
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!hinted.test(job.output().stderr) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.match(job.output().stderr, hinted);
+    assert.is(job.output().stderr.split('charm.exit()').length - 1, 1, 'one hint');
+  } finally {
+    killGroup(job.child.pid!, 'SIGKILL');
+  }
+});
+
+test.run();

@@ -1,0 +1,73 @@
+// Console output that tells the truth (test/output.test.ts):
+//   busy FILE   PE 0 runs one long entry method until FILE exists; PE 1
+//               prints a line meanwhile (the test creates FILE when it sees it)
+//   lastWords   PE 1 prints 500 lines and half a line, then its entry method
+//               throws: the job fails, every line arrives
+//   partial     every PE writes dots with process.stdout.write while the
+//               others print whole lines: no dot is glued to another PE's line
+//   colour      console.log of an object and a number (escape codes or not)
+//   forgetExit  main returns and nobody calls charm.exit(): the job idles
+import * as fs from 'fs';
+import { inspect } from 'util';
+import { charm, Chare } from '../../lib';
+
+class Talker extends Chare {
+  spinUntil(file: string): string {
+    const deadline = Date.now() + 60_000;
+    while (!fs.existsSync(file)) {
+      if (Date.now() > deadline) return 'PE 0 gave up: the line of PE 1 never arrived while it was busy';
+    }
+    return 'PE 0 saw the line while busy';
+  }
+
+  whoAmI(): string {
+    return inspect(this);
+  }
+
+  hello(): void {
+    console.log(`hello from PE ${charm.myPe()} while PE 0 is busy`);
+  }
+
+  lastWords(): void {
+    for (let i = 0; i < 500; i++) console.log(`last-words ${i} ${'w'.repeat(80)}`);
+    process.stdout.write('half a line before the failure');
+    throw new Error('the failure after the last words');
+  }
+
+  dots(n: number): void {
+    for (let i = 0; i < n; i++) {
+      if (charm.myPe() % 2 === 0) process.stdout.write('.');
+      else console.log(`line ${i} of PE ${charm.myPe()}`);
+    }
+    process.stdout.write(charm.myPe() % 2 === 0 ? `dots of PE ${charm.myPe()}\n` : '');
+  }
+}
+charm.register(Talker);
+
+charm.start(async (args) => {
+  const g = charm.createGroup(Talker);
+  switch (args[0]) {
+    case 'busy': {
+      const verdict = g[0].ret.spinUntil(args[1]);
+      g[1].hello();
+      console.log(await verdict);
+      break;
+    }
+    case 'lastWords':
+      g[1].lastWords();
+      await new Promise(() => {}); // the failure ends the job
+      break;
+    case 'partial':
+      await g.awaitable.dots(200);
+      break;
+    case 'colour':
+      console.log({ answer: 42 }, 7);
+      console.log('printed:', g, g[1], g.ret, charm.createFuture(), await g[1].ret.whoAmI());
+      await g.awaitable.hello();
+      break;
+    case 'forgetExit':
+      await g.awaitable.hello();
+      return;
+  }
+  charm.exit(0);
+});

@@ -1,0 +1,100 @@
+// The console's and launcher's pure parts, in process (no MPI): charmrun's
+// command line, what code typed at the prompt means for the other PEs
+// (lib/console/plan.ts), the console channel's framing and sync markers,
+// and how the trace file pairs arrows (lib/profiling/profile.ts).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parse } from '../../lib/launcher/arguments';
+import { endsEarly, parseInput, plan } from '../../lib/console/plan';
+import { FrameReader, FrameType, SYNC_MARKER, frame, syncMarker } from '../../lib/console/channel';
+import { traceFile, type TraceEvent } from '../../lib/profiling/profile';
+
+test('charmrun: PEs in every spelling, mpirun options, runtime flags, program arguments, refusals', () => {
+  assert.equal(parse(['+p4', 'app.js', 'x']), { pes: 4, mpirun: [], program: 'app.js', args: ['x'], checkpoints: { restarts: 0 }, help: false });
+  assert.equal(parse(['app.js', '+p2']).pes, 2);
+  assert.equal(parse(['+p', '3', 'app.js']).pes, 3);
+  assert.equal(parse(['-np', '2', 'app.js']).pes, 2);
+  assert.equal(parse(['-n', '5', 'app.js']).pes, 5);
+  assert.equal(parse(['--hostfile', 'h', '--mca', 'btl', 'self', 'app.js']).mpirun, ['--hostfile', 'h', '--mca', 'btl', 'self']);
+  assert.equal(parse(['+stats', 'app.js', '+trace', 't.json', '+balancer', 'GreedyLB', 'n']).args, ['+stats', '+trace', 't.json', '+balancer', 'GreedyLB', 'n']);
+  assert.equal(parse(['app.js', '--', '+p9', '+foo']), { pes: 1, mpirun: [], program: 'app.js', args: ['+p9', '+foo'], checkpoints: { restarts: 0 }, help: false });
+  assert.equal(parse(['+p2', '++interactive']).program, 'interactive');
+  assert.ok(parse(['--help']).help);
+  assert.throws(() => parse(['+p0', 'app.js']), /\+p needs a positive number of PEs, got 0/);
+  assert.throws(() => parse(['-np', 'two', 'app.js']), /-np needs a positive number of PEs, got two/);
+  assert.throws(() => parse(['+p2', 'app.js', '+p4']), /asks for 4 PEs, but 2 were asked for already/);
+  assert.throws(() => parse(['+p2', 'app.js', '+foo']), /unknown option \+foo \(runtime options: \+pN, \+\+interactive, \+stats, \+trace, \+balancer, \+restart, \+checkpoint-dir, \+restarts; put -- before arguments meant for the program\)/);
+  assert.throws(() => parse(['+p2', 'app.js', '+trace']), /\+trace needs a value/);
+  assert.throws(() => parse(['+p2']), /no program given/);
+});
+
+function planOf(code: string) {
+  const program = parseInput(code);
+  if (program instanceof SyntaxError) throw program;
+  return plan(code, program);
+}
+
+test('the prompt: classes, functions, requires and imports run on every PE; other code on PE 0 only', () => {
+  const cls = planOf('class A extends Chare { m() { return 1; } }');
+  assert.equal(cls.classes, ['A']);
+  assert.is(cls.broadcasts.length, 1);
+  assert.match(cls.local, /^globalThis\.A = class A extends Chare \{ m\(\) \{ return 1; \} \}; __charmtsConsole\.define\(globalThis\.A\);$/);
+  assert.is(cls.broadcasts[0].code, cls.local);
+  const two = planOf("class A extends Chare {}\nclass B extends A {}\nx = charm.createChare(B)");
+  assert.equal(two.classes, ['A', 'B']);
+  assert.is(two.broadcasts.length, 2, 'the line using them runs on PE 0 only');
+  assert.match(two.local, /\nx = charm\.createChare\(B\)$/);
+  const fn = planOf('function fib(n) { return n; }\nconst sq = (x) => x * x; let n = 3');
+  assert.equal(fn.functions, ['fib', 'sq']);
+  assert.equal(fn.broadcasts.map((b) => b.code), ['function fib(n) { return n; }', 'var sq = (x) => x * x;']);
+  const req = planOf("const { join, resolve: r } = require('path')");
+  assert.equal(req.imported, ['join', 'r']);
+  assert.is(req.broadcasts[0].code, "var { join, resolve: r } = require('path')");
+  const imp = planOf("import fs, { readFileSync as rf } from 'fs'\nimport * as os from 'node:os'");
+  assert.equal(imp.imported, ['fs', 'rf', 'os']);
+  assert.ok(imp.broadcasts.every((b) => b.async));
+  assert.match(imp.local, /globalThis\.fs = \(await import\("fs"\)\)\.default; globalThis\.rf = \(await import\("fs"\)\)\["readFileSync"\];\nglobalThis\.os = \(await import\("node:os"\)\);/);
+  assert.equal(planOf('await charm.sleep(1); 1 + 1').broadcasts, [], 'top-level await is complete code, run on PE 0');
+});
+
+test('the prompt: input that ends early asks for more lines; other syntax errors do not', () => {
+  for (const code of ['class A {', 'foo(1,', 'x = `abc']) {
+    const result = parseInput(code);
+    assert.instance(result, SyntaxError, code);
+    assert.ok(endsEarly(result as SyntaxError, code), code);
+  }
+  const bad = parseInput('1 +* 2');
+  assert.instance(bad, SyntaxError);
+  assert.not.ok(endsEarly(bad as SyntaxError, '1 +* 2'));
+});
+
+test('the console channel: frames split anywhere come out whole, in order; sync markers are recognised', () => {
+  const bytes = Buffer.concat([frame(FrameType.Input, 'abc'), frame(FrameType.Resize, '{"columns":80}'), frame(FrameType.Redraw)]);
+  for (let cut = 0; cut <= bytes.length; cut++) {
+    const reader = new FrameReader();
+    const frames = [...reader.push(bytes.subarray(0, cut)), ...reader.push(bytes.subarray(cut))];
+    assert.equal(frames.map(([type, payload]) => [type, payload.toString()]), [[FrameType.Input, 'abc'], [FrameType.Resize, '{"columns":80}'], [FrameType.Redraw, '']]);
+  }
+  assert.is(SYNC_MARKER.exec(syncMarker(42).replace(/\n$/, ''))?.[1], '42');
+  assert.not.ok(SYNC_MARKER.test('charmts-sync 42'));
+});
+
+test('the trace file: one arrow per delivery, none for undelivered messages or ends before starts; times in microseconds', () => {
+  const x = (pid: number, ts: number, dur: number): TraceEvent => ({ name: 'm', ph: 'X', pid, tid: 0, ts, dur });
+  const s = (pid: number, ts: number, id: number): TraceEvent => ({ name: 'message', ph: 's', pid, tid: 0, ts, id });
+  const f = (pid: number, ts: number, id: number): TraceEvent => ({ name: 'message', ph: 'f', bp: 'e', pid, tid: 0, ts, id });
+  // A broadcast (id 1) delivered on PEs 1 and 2; id 2 never delivered; id 3 ends before it starts.
+  const file = JSON.parse(
+    traceFile([
+      [x(0, 1000, 5000), s(0, 2000, 1), s(0, 3000, 2), s(0, 9000, 3)],
+      [x(1, 10000, 2000), f(1, 11000, 1), f(1, 8000, 3)],
+      [x(2, 12000, 2000), f(2, 13000, 1)],
+    ]),
+  ) as { traceEvents: TraceEvent[]; otherData: { arrows: number; messagesWithoutArrow: number } };
+  const flows = file.traceEvents.filter((e) => e.ph === 's' || e.ph === 'f');
+  assert.equal(file.otherData, { arrows: 2, messagesWithoutArrow: 2 });
+  assert.equal(flows.map((e) => [e.ph, e.pid, e.id, e.ts]), [['s', 0, 1, 1], ['f', 1, 1, 10], ['s', 0, 2, 1], ['f', 2, 2, 12]]);
+  assert.equal(file.traceEvents.filter((e) => e.ph === 'X').map((e) => [e.ts, e.dur]), [[0, 5], [9, 2], [11, 2]]);
+});
+
+test.run();

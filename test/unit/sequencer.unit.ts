@@ -1,0 +1,103 @@
+// PE 0's numbering of an array's broadcasts and insertions
+// (lib/collections/sequencer.ts) and a PE's broadcast history
+// (lib/collections/history.ts), in-process: censuses numbered by bytes and
+// before insertions, where an inserted element joins, reductions held
+// while it waits, history dropped by census.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { HISTORY_BYTES, Sequencer, type Membership } from '../../lib/collections/sequencer';
+import { BroadcastHistory } from '../../lib/collections/history';
+
+import { Stream as S } from '../../lib/reductions/manager';
+
+/** A sequencer over a fake array: what it broadcasts, drops and adds to populations. */
+function fixture(firstUnstarted = [0, 0, 0, 0]) {
+  const log = { censuses: [] as number[], dropped: [] as number[], joins: [] as [number, number][] };
+  const sequencer = new Sequencer({
+    broadcastCensus: (seq) => log.censuses.push(seq),
+    dropHistory: (seq) => log.dropped.push(seq),
+    firstUnstarted: (stream) => firstUnstarted[stream],
+    join: (stream, from) => log.joins.push([stream, from]),
+  });
+  return { sequencer, log, firstUnstarted };
+}
+
+test('broadcasts and reply reductions are numbered in order; a census follows once the bytes since the last pass HISTORY_BYTES', () => {
+  const { sequencer, log } = fixture();
+  assert.equal(sequencer.number(100, false), { seq: 1, reply: undefined });
+  assert.equal(sequencer.number(100, true), { seq: 2, reply: 0 });
+  assert.equal(sequencer.number(100, true), { seq: 3, reply: 1 });
+  sequencer.afterBroadcast();
+  assert.equal(log.censuses, [], 'small broadcasts: no census yet');
+  sequencer.number(HISTORY_BYTES, false);
+  sequencer.afterBroadcast();
+  assert.equal(log.censuses, [5], 'census numbered as broadcast 5, right after broadcast 4');
+  assert.equal(sequencer.number(1, false).seq, 6);
+});
+
+test('an insertion with no broadcast since the last census is decided at once, at the first unstarted reductions', () => {
+  const { sequencer, log } = fixture([3, 0, 1, 0]);
+  let decided: Membership | undefined;
+  sequencer.insert((m) => (decided = m));
+  assert.equal(decided, { first: [3, 0, 1, 0], broadcasts: 0 });
+  assert.equal(log.censuses, []);
+  assert.equal(log.joins, [[0, 3], [1, 0], [2, 1], [3, 0]]);
+});
+
+test('an insertion after a broadcast waits for a census; it joins after what elements had started at it, and reductions it may join are held meanwhile', () => {
+  const { sequencer, log, firstUnstarted } = fixture([2, 0, 0, 0]);
+  sequencer.number(50, true); // broadcast 1, replies 0: e.g. it starts user reduction 2 on the members
+  const decided: Membership[] = [];
+  sequencer.insert((m) => decided.push(m));
+  assert.equal(log.censuses, [2], 'census 0 is broadcast 2');
+  assert.equal(decided, [], 'waiting for the census');
+  assert.ok(sequencer.held(S.User, 2) && sequencer.held(S.User, 7), 'user reductions from the first unstarted one are held');
+  assert.not.ok(sequencer.held(S.User, 1), 'an earlier one completes');
+  assert.ok(sequencer.held(S.Replies, 1), 'replies to broadcasts after the census are held');
+  assert.not.ok(sequencer.held(S.Replies, 0), 'replies to the broadcast before the insertion are not');
+  assert.not.ok(sequencer.held(S.Census, 5), 'censuses never are');
+  // A second insertion with no broadcast in between waits for the same census.
+  firstUnstarted[S.User] = 3;
+  sequencer.insert((m) => decided.push(m));
+  assert.equal(log.censuses, [2]);
+  // Census 0 completes: elements had started user reductions up to 2 (next 3), balancing none.
+  sequencer.completed(0, [3, 0]);
+  assert.equal(log.dropped, [2], 'every element ran broadcasts up to 2');
+  assert.equal(decided, [
+    { first: [3, 1, 0, 1], broadcasts: 2 },
+    { first: [3, 1, 0, 1], broadcasts: 2 },
+  ]);
+  assert.not.ok(sequencer.held(S.User, 9), 'nothing held once decided');
+  // Decided later than its census, an insertion does not join reductions PE 0 saw start meanwhile.
+  firstUnstarted[S.User] = 5;
+  sequencer.insert((m) => decided.push(m));
+  assert.equal(decided[2], { first: [5, 1, 0, 1], broadcasts: 2 });
+});
+
+test('censuses complete in order; each drops the history up to its own broadcast', () => {
+  const { sequencer, log } = fixture();
+  sequencer.number(HISTORY_BYTES, false);
+  sequencer.afterBroadcast(); // census 0 = broadcast 2
+  sequencer.number(HISTORY_BYTES, false);
+  sequencer.afterBroadcast(); // census 1 = broadcast 4
+  sequencer.completed(0, [0, 0]);
+  sequencer.completed(1, [0, 0]);
+  assert.equal(log.censuses, [2, 4]);
+  assert.equal(log.dropped, [2, 4]);
+});
+
+test('the history keeps broadcasts by number, counts their bytes, and drops from the front', () => {
+  const history = new BroadcastHistory();
+  for (let seq = 1; seq <= 5; seq++) history.add(seq, new Uint8Array(seq * 10));
+  assert.is(history.last, 5);
+  const before = history.keptBytes;
+  history.dropUpTo(3);
+  assert.is(history.get(3), undefined);
+  assert.is(history.get(4)?.length, 40);
+  assert.is(before - history.keptBytes, 60 + 3 * (before - 150) / 5);
+  history.dropUpTo(9);
+  assert.is(history.keptBytes, 0);
+  assert.is(history.last, 5, 'the last received stays: arriving elements catch up to it');
+});
+
+test.run();
