@@ -113,7 +113,8 @@ export type ChannelSendArgs<T> = unknown extends T
 /**
  * One end of a channel between `owner` and the chare behind `remote`
  * (Charm4py: `Channel(self, remote)`). A second Channel object for the
- * same two chares and port continues the same stream.
+ * same two chares and port continues the same stream. A chare's channel to
+ * itself is one stream, both ends at once: what it sends, it receives.
  *
  * @typeParam T - what travels on it, both ways: `new Channel<Float64Array>(this, peer)`
  * sends and receives typed arrays. Untyped (`unknown`), `send` takes any
@@ -145,12 +146,7 @@ export class Channel<T = unknown> {
       throw new TypeError('new Channel: the remote end must be a proxy of one chare (an element, a group member or a singleton)');
     }
     if (!Number.isInteger(port) || port < 0) throw new RangeError(`new Channel: port must be a non-negative integer, got ${String(port)}`);
-    const me = owner as Chare<never>;
-    const ref = memberOf(me).services.ref;
-    if (target.__ref.id === ref.id && keyOf(0, target.__index, 0) === keyOf(0, me.thisIndex, 0)) {
-      throw new Error(`new Channel: ${ref.info.name}${JSON.stringify(me.thisIndex)} cannot open a channel to itself`);
-    }
-    this.bind(me, target, port);
+    this.bind(owner as Chare<never>, target, port);
   }
 
   /** Ties this end to its chare and the other end (at construction, and after the chare migrated). */

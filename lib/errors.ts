@@ -85,6 +85,50 @@ export function originOf(promise: unknown): string | undefined {
   return `${o.className}${o.method === 'constructor' ? ' constructor' : `.${o.method}`} (index ${shown})`;
 }
 
+const BROADCAST = Symbol('charmts.broadcastError');
+/** Failures a BroadcastError's message names; the rest are counted. */
+const NAMED = 10;
+
+/**
+ * Members of a broadcast (or section call) failed: the `.ret` or
+ * `.awaitable` future of the call rejects with this once every member has
+ * replied. It is the first failure (a RemoteError keeping its class, PE,
+ * index and `Class.method`), its message followed by `(n members failed;
+ * also: …)` naming the next ones, and it carries them all, and every
+ * member's result in member order, with the member's RemoteError where it
+ * failed (Charm4py gives that list as the result of `ret=True`).
+ */
+export class BroadcastError extends RemoteError {
+  /** Every failure, in member order. */
+  declare readonly errors: readonly RemoteError[];
+  /** Each member's result in member order, its RemoteError where it failed (undefined for completion calls that succeeded). */
+  declare readonly results: readonly unknown[];
+
+  /** @internal Made by the runtime (`broadcastError`): the error is of its first failure's class. */
+  private constructor() {
+    super('', 0, '', '', '');
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && BROADCAST in value;
+  }
+}
+
+/** The error of a broadcast whose members failed with `errors` (member order), their results being `results`. */
+export function broadcastError(errors: readonly RemoteError[], results: readonly unknown[]): BroadcastError {
+  const [first, ...rest] = errors;
+  let message = first.message.slice(`${first.remoteName} on PE ${first.pe} in ${first.where}: `.length);
+  if (rest.length > 0) {
+    const others = rest.slice(0, NAMED - 1).map((e) => e.message);
+    if (rest.length > NAMED - 1) others.push(`${rest.length - (NAMED - 1)} more`);
+    message = `${message} (${errors.length} members failed; also: ${others.join('; ')})`;
+  }
+  const error = remoteError(message, first.pe, first.where, first.remoteStack, first.remoteName);
+  Object.defineProperty(error, BROADCAST, { value: true });
+  Object.defineProperties(error, { errors: { value: errors, enumerable: false }, results: { value: results, enumerable: false } });
+  return error as BroadcastError;
+}
+
 /** Writes to a file descriptor synchronously, so nothing is lost if the process ends next. */
 export function writeAll(fd: number, text: string): void {
   const bytes = Buffer.from(text);

@@ -4,7 +4,10 @@
  *
  * @packageDocumentation
  */
-export { charm, Charm, type StartOptions, type CreateArgs, type ConstructorArgs } from './runtime/charm';
+export { charm, Charm, type StartOptions, type CreateArgs, type ConstructorArgs, type WhenMatch, type RegisterOptions, type ScheduleOptions, type MainChareClass } from './runtime/charm';
+export type { TreeEdges } from './topology';
+export type { GroupOptions } from './collections/groups';
+export type { SerializableOptions } from './codec/values';
 export type { PeStats, MethodStats, ProfileOptions } from './profiling/profile';
 export { CharmRemote } from './runtime/charmGroup';
 export { Chare, type ChareIndex } from './model/chare';
@@ -45,11 +48,11 @@ export { Callback, type ReductionTarget, type NotBaseMember } from './reductions
 export type { MigrationHooks } from './migration/state';
 export type { CheckpointStatus } from './checkpoint/protocol';
 export type { GroupRestartHook } from './checkpoint/rebuild';
-export { RemoteError } from './errors';
+export { RemoteError, BroadcastError } from './errors';
 export { SerializationError } from './codec/values';
 export { Channel, type ChannelSendArgs } from './channels';
-export { Pool, type MapOptions, type IndexedResult, type TaskFunction } from './pool/pool';
-export type { Section, Selection } from './sections/sections';
+export { Pool, type MapOptions, type MultiFutureOptions, type IndexedResult, type TaskFunction, type TaskCall, type TaskResults } from './pool/pool';
+export type { Section, Selection, Slice, Collection } from './sections/sections';
 export { liveViz, LiveViz, type LiveVizConfig, type LiveVizOptions, type LiveVizFrame, type LiveVizRequest, type PixelFormat, type CombineRule, type Rect } from './liveviz/liveviz';
 export { Ccs, type CcsHandler, type CcsPayload } from './ccs/ccs';
 export type { LiveViewOptions } from './liveview/settings';

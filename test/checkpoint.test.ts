@@ -216,16 +216,16 @@ test('restarts refused, naming the file and what is wrong, with nothing restored
   assertSucceeded(withFuture);
   assert.ok(withFuture.lines.includes('written with a future: generation 1, restarted false'), show(withFuture));
   assertRefused(await run(mpirun(2, PROGRAM, 'restart', '+restart', future)), /future\/manifest\.json: this checkpoint's callback is a future of PE 0: a future belongs to code that was running when the checkpoint was taken/);
-  // A group member's waiting call is its own: the checkpoint restarts on as many PEs only.
-  const groupWaiting = dirFor('group-waiting');
-  assertSucceeded(await run(mpirun(4, PROGRAM, 'groupWaiting', groupWaiting)));
-  assertRefused(
-    await run(mpirun(2, PROGRAM, 'restart', '+restart', groupWaiting)),
-    /group-waiting\/manifest\.json: group Plain \(\d+\) can only be restarted on 4 PEs, as checkpointed, not 2: Plain\[1\] has calls waiting on a when condition or channel ends, which belong to that member alone/,
-  );
-  const same = await run(mpirun(4, PROGRAM, 'restart', '+restart', groupWaiting));
+  // A group member's waiting call is its own, and a group on some PEs lives there: the checkpoint restarts on as many PEs only.
+  const samePes = dirFor('same-pes');
+  assertSucceeded(await run(mpirun(4, PROGRAM, 'samePes', samePes)));
+  const other = await run(mpirun(2, PROGRAM, 'restart', '+restart', samePes));
+  assertRefused(other, /same-pes\/manifest\.json: group Plain \(\d+\) can only be restarted on 4 PEs, as checkpointed, not 2: Plain\[1\] has calls waiting on a when condition or channel ends, which belong to that member alone/);
+  assert.match(other.stderr, /same-pes\/manifest\.json: group Plain \(\d+\) has members on PEs 1, 3 only \(onPEs\): it can only be restarted on 4 PEs, as checkpointed, not 2/, show(other));
+  const same = await run(mpirun(4, PROGRAM, 'restart', '+restart', samePes));
   assertSucceeded(same);
   assert.ok(same.lines.includes('restarted: generation 1, 4 PEs then, 4 now'), show(same));
+  assert.ok(same.lines.includes('few: [11,31], 42'), `the group on PEs 1 and 3 is back there, and reduces${show(same)}`);
 });
 
 test('checkpoints that cannot be taken fail, naming the PE and file or the chare, and leave the previous checkpoint whole', async () => {
@@ -244,6 +244,7 @@ test('checkpoints that cannot be taken fail, naming the PE and file or the chare
     ['suspended', /checkpoint failed: .*\n {2}Grid\[1\] on PE 0 has 1 async entry method\(s\) suspended \(awaiting\): a checkpoint cannot save a suspended method/],
     ['futureInState', /checkpoint failed: .*\n {2}Grid\[3\]\.kept is a future: a future cannot be saved, since nobody waits on it after a restart; use a callback \(charm\.callback\) instead/],
     ['awaitedWaiting', /checkpoint failed: .*\n {2}Grid\[4\]'s call to guarded waiting on its when condition on PE \d has a caller awaiting its result \(a future\), which a checkpoint cannot save/],
+    ['settingUp', /checkpoint failed: .*\n {2}SettingUp\[0\] on PE 2 has its async set-up \(onCreated\) suspended: a checkpoint cannot save a suspended method/],
   ] as const) {
     const r = await run(mpirun(4, PROGRAM, mode, dirFor(mode)));
     assertSucceeded(r);

@@ -5,7 +5,8 @@
  * oversubscribed) and the process-level tests, which start mpirun jobs of
  * their own, then prints `N passed, N failed` over every test of every job.
  * Lines a job prints starting with `[report] ` are shown even when it passes
- * (seeds, counts, measured figures).
+ * (seeds, counts, measured figures). Files in test/charm4py/ (Charm4py's own
+ * tests, ported) run the same way.
  *
  *   node dist/test/run.js [filter]
  */
@@ -29,15 +30,21 @@ if (!filter || 'unit'.includes(filter)) {
   const uvuCli = path.join(path.dirname(require.resolve('uvu')), '..', 'bin.js');
   jobs.push({ name: 'unit (in-process)', command: ['node', uvuCli, path.join(dir, 'unit'), '\\.unit\\.js$', '--no-color'] });
 }
-for (const file of fs.readdirSync(dir).sort()) {
-  if (filter && !file.includes(filter)) continue;
-  const script = path.join(dir, file);
-  if (file.endsWith('.mpi.test.js')) {
-    for (const np of peCounts(script)) {
-      jobs.push({ name: `${file} np=${np}`, command: ['mpirun', '--oversubscribe', '--bind-to', 'none', '-np', String(np), 'node', script] });
+// test/ and test/charm4py/ (Charm4py's own tests, ported; see its README).
+for (const sub of ['', 'charm4py']) {
+  const at = path.join(dir, sub);
+  if (!fs.existsSync(at)) continue;
+  for (const file of fs.readdirSync(at).sort()) {
+    const name = path.join(sub, file);
+    if (filter && !name.includes(filter)) continue;
+    const script = path.join(at, file);
+    if (file.endsWith('.mpi.test.js')) {
+      for (const np of peCounts(script)) {
+        jobs.push({ name: `${name} np=${np}`, command: ['mpirun', '--oversubscribe', '--bind-to', 'none', '-np', String(np), 'node', script] });
+      }
+    } else if (file.endsWith('.test.js')) {
+      jobs.push({ name, command: ['node', script] });
     }
-  } else if (file.endsWith('.test.js')) {
-    jobs.push({ name: file, command: ['node', script] });
   }
 }
 

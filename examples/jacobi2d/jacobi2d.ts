@@ -186,7 +186,8 @@ charm.start((args) => {
   if (!Number.isInteger(gridSize / blocks) || gridSize <= 0 || blocks <= 0) charm.abort(`grid size ${gridSize} must be a positive multiple of blocks per side ${blocks}`);
   const checkpointDir = charm.checkpointDir() ?? '';
   if (checkpointEvery > 0 && !checkpointDir) charm.abort(`checkpointing every ${checkpointEvery} iterations needs a directory: add +checkpoint-dir DIR`);
-  const balancing = args.includes('+balancer');
+  // main's arguments leave out the runtime's options: whether to balance is the runtime's +balancer.
+  const balancing = process.argv.includes('+balancer');
   const settings: Settings = { blockSize: gridSize / blocks, blocks, maxIterations, tolerance: 1e-5, lbPeriod: balancing ? 20 : 0, checkpointEvery, checkpointDir };
   console.log(`jacobi2d: ${gridSize}x${gridSize} grid, ${blocks}x${blocks} blocks, ${charm.numPes()} PEs${balancing ? ', load balancing' : ''}${checkpointEvery ? `, a checkpoint every ${checkpointEvery} iterations` : ''}`);
   charm.createChare(Main, [settings], { onPE: 0 });

@@ -220,7 +220,8 @@ charm.start((args) => {
   const checkpointEvery = Number(positional[2] ?? 0);
   const checkpointDir = charm.checkpointDir() ?? '';
   if (checkpointEvery > 0 && !checkpointDir) charm.abort(`checkpointing every ${checkpointEvery} steps needs a directory: add +checkpoint-dir DIR`);
-  const balancing = args.includes('+balancer');
+  // main's arguments leave out the runtime's options: whether to balance is the runtime's +balancer.
+  const balancing = process.argv.includes('+balancer');
   const settings: Settings = { cells, cellSize: CUTOFF, steps, lbPeriod: balancing ? 10 : 0, checkpointEvery, checkpointDir };
   console.log(`leanmd: ${cells}^3 cells on ${charm.numPes()} PEs, ${steps} steps${balancing ? ', load balancing every 10 steps' : ''}${checkpointEvery ? `, a checkpoint every ${checkpointEvery} steps` : ''}`);
   charm.createChare(Main, [settings], { onPE: 0 });

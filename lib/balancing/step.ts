@@ -7,13 +7,15 @@
  */
 import type { ArrayIndex } from '../collections/arrayIndex';
 import { keyOf } from '../collections/arrayIndex';
-import type { MemberState } from '../model/chare';
+import type { Chare, MemberState } from '../model/chare';
+import { isMigratable } from '../migration/state';
 import { runtime } from '../model/context';
 import { Reducer } from '../reductions/reducers';
 import { Stream } from '../reductions/manager';
 import { strategyNamed } from './strategies';
 
 export interface BalancedElement {
+  readonly chare: Chare<never>;
   readonly index: ArrayIndex;
   readonly state: MemberState;
 }
@@ -69,7 +71,8 @@ export class BalancingStep {
   /** The element called AtSync and its entry method returned: report its load. */
   reportLoad(element: BalancedElement): void {
     element.state.atSync = false;
-    const data = [element.index, runtime().myPe, element.state.load, this.backgroundLoad()];
+    // Whether it may move is read now: a chare can change its `migratable` between steps.
+    const data = [element.index, runtime().myPe, element.state.load, this.backgroundLoad(), isMigratable(element.chare)];
     this.array.contribute(element, data, Reducer.gather, '@balance');
   }
 
@@ -87,11 +90,13 @@ export class BalancingStep {
       return;
     }
     const numPes = runtime().numPes;
-    const reports = value as [ArrayIndex, number, number, number][];
+    const reports = value as [ArrayIndex, number, number, number, boolean][];
     const background = new Array<number>(numPes).fill(0);
     for (const [, pe, , bg] of reports) background[pe] = Math.max(background[pe], bg);
-    const loads = reports.map(([, pe, load], id) => ({ id, pe, load }));
+    const loads = reports.map(([, pe, load, , movable], id) => ({ id, pe, load, movable }));
     const placement = strategyNamed(this.array.balancer, this.array.name)(loads, background);
+    // Pinned elements stay, whatever a strategy says.
+    for (const e of loads) if (e.movable === false) placement[e.id] = e.pe;
     const moves = reports.flatMap((report, id): [ArrayIndex, number][] => (placement[id] !== report[1] ? [[report[0], placement[id]]] : []));
     const decided = this.decided++;
     if (observers.size) {

@@ -1,6 +1,8 @@
 /**
  * Load-balancing strategies: from measured loads to new placements. Pure
- * functions over the elements' loads and the PEs' background loads.
+ * functions over the elements' loads and the PEs' background loads. An
+ * element that declared itself not migratable (`movable: false`) is never
+ * moved: its load counts on its PE as background does.
  */
 
 export interface ElementLoad {
@@ -9,6 +11,8 @@ export interface ElementLoad {
   pe: number;
   /** Milliseconds spent in its entry methods since the last step. */
   load: number;
+  /** False for an element that must stay on its PE (`migratable = false`); movable when left out. */
+  movable?: boolean;
 }
 
 /** New PE of each element, by id (same order as the input). */
@@ -16,18 +20,29 @@ export type Placement = number[];
 
 export type Strategy = (elements: readonly ElementLoad[], background: readonly number[]) => Placement;
 
-/**
- * Heaviest element first, each to the currently least-loaded PE; among
- * equally loaded PEs an element keeps its own (elements with no measured
- * load stay where they are instead of piling onto PE 0).
- */
-const greedy: Strategy = (elements, background) => {
+/** Each PE's load before placing the movable elements: background plus its pinned elements. */
+function fixedLoad(elements: readonly ElementLoad[], background: readonly number[]): number[] {
   const peLoad = background.slice();
+  for (const e of elements) if (e.movable === false) peLoad[e.pe] += e.load;
+  return peLoad;
+}
+
+/** The least-loaded PE; among equally loaded ones `own`, the element's own PE (elements with no measured load stay put instead of piling onto PE 0). */
+function leastLoaded(peLoad: readonly number[], own: number): number {
+  let best = own;
+  for (let pe = 0; pe < peLoad.length; pe++) if (peLoad[pe] < peLoad[best]) best = pe;
+  return best;
+}
+
+/** The movable elements, heaviest first. */
+const heaviestFirst = (elements: readonly ElementLoad[]): ElementLoad[] => elements.filter((e) => e.movable !== false).sort((a, b) => b.load - a.load || a.id - b.id);
+
+/** Heaviest movable element first, each to the currently least-loaded PE (its own among equally loaded ones). */
+const greedy: Strategy = (elements, background) => {
+  const peLoad = fixedLoad(elements, background);
   const placement = elements.map((e) => e.pe);
-  const order = [...elements].sort((a, b) => b.load - a.load || a.id - b.id);
-  for (const e of order) {
-    let best = e.pe;
-    for (let pe = 0; pe < peLoad.length; pe++) if (peLoad[pe] < peLoad[best]) best = pe;
+  for (const e of heaviestFirst(elements)) {
+    const best = leastLoaded(peLoad, e.pe);
     placement[e.id] = best;
     peLoad[best] += e.load;
   }
@@ -35,8 +50,26 @@ const greedy: Strategy = (elements, background) => {
 };
 
 /**
+ * Greedy, but an element stays where it is when its PE would end up within
+ * 5% of the best choice (Charm++'s GreedyRefineLB: fewer moves for nearly
+ * the same balance).
+ */
+const greedyRefine: Strategy = (elements, background) => {
+  const TOLERANCE = 1.05;
+  const peLoad = fixedLoad(elements, background);
+  const placement = elements.map((e) => e.pe);
+  for (const e of heaviestFirst(elements)) {
+    const best = leastLoaded(peLoad, e.pe);
+    const pe = peLoad[e.pe] + e.load <= (peLoad[best] + e.load) * TOLERANCE ? e.pe : best;
+    placement[e.id] = pe;
+    peLoad[pe] += e.load;
+  }
+  return placement;
+};
+
+/**
  * Moves as little as possible: while some PE is above the average by more
- * than the tolerance, move its largest element that fits onto the
+ * than the tolerance, move its largest movable element that fits onto the
  * least-loaded PE without overloading it.
  */
 const refine: Strategy = (elements, background) => {
@@ -47,7 +80,7 @@ const refine: Strategy = (elements, background) => {
   for (const e of elements) peLoad[e.pe] += e.load;
   const average = peLoad.reduce((a, b) => a + b, 0) / n;
   const limit = average * TOLERANCE;
-  const onPe = (pe: number): ElementLoad[] => elements.filter((e) => placement[e.id] === pe).sort((a, b) => b.load - a.load);
+  const onPe = (pe: number): ElementLoad[] => elements.filter((e) => e.movable !== false && placement[e.id] === pe).sort((a, b) => b.load - a.load);
   for (let guard = 0; guard < elements.length; guard++) {
     let heavy = 0;
     let light = 0;
@@ -65,15 +98,20 @@ const refine: Strategy = (elements, background) => {
   return placement;
 };
 
-/** Every element to the next PE (for testing migration). */
-const rotate: Strategy = (elements, background) => elements.map((e) => (e.pe + 1) % background.length);
+/** Every movable element to the next PE (for testing migration). */
+const rotate: Strategy = (elements, background) => elements.map((e) => (e.movable !== false ? (e.pe + 1) % background.length : e.pe));
+
+/** Every movable element to a PE chosen at random (Charm++'s RandCentLB). */
+const random: Strategy = (elements, background) => elements.map((e) => (e.movable !== false ? Math.floor(Math.random() * background.length) : e.pe));
 
 const none: Strategy = (elements) => elements.map((e) => e.pe);
 
 export const STRATEGIES: Record<string, Strategy> = {
   GreedyLB: greedy,
+  GreedyRefineLB: greedyRefine,
   RefineLB: refine,
   RotateLB: rotate,
+  RandCentLB: random,
   none,
 };
 

@@ -17,6 +17,7 @@ import type { ChareIndex } from '../model/chare';
 import { isProxy } from '../model/proxy';
 import { CollectionKind, localCollections, type LocalCollection } from '../collections/collections';
 import type { SingletonRef } from '../collections/singletons';
+import type { GroupRef } from '../collections/groups';
 import type { ArrayRef } from '../collections/arrays';
 import { describe } from '../collections/arrayIndex';
 import { packState } from '../migration/state';
@@ -86,6 +87,7 @@ export function capture(): { records: FileRecord[]; report: PeReport } {
       const index = chare.thisIndex as ChareIndex;
       const who = `${info.name}${typeof index === 'number' ? `[${index}]` : describe(index)}`;
       if (state.running > 0) report.problems.push(`${who} on PE ${rt.myPe} has ${state.running} async entry method(s) suspended (awaiting): a checkpoint cannot save a suspended method; take it when no entry method awaits (see docs/checkpoint.md)`);
+      if (state.created) report.problems.push(`${who} on PE ${rt.myPe} has its async set-up (onCreated) suspended: a checkpoint cannot save a suspended method; take it once creation is complete (charm.awaitCreation)`);
       const packed = packState(chare);
       const record = recordOf(chare, state);
       const seen = inspect(packed, who);
@@ -116,6 +118,8 @@ function describeCollection(collection: LocalCollection): CollectionReport['save
   const ref = collection.ref;
   const saved: CollectionReport['saved'] = { id: ref.id, kind: KIND_NAMES[ref.kind], class: ref.info.name };
   if (ref.kind === CollectionKind.Singleton) saved.pe = (ref as unknown as SingletonRef).pe;
+  const pes = ref.kind === CollectionKind.Group ? (ref as unknown as GroupRef).pes : undefined;
+  if (pes) saved.pes = [...pes];
   if (ref.kind === CollectionKind.Array) {
     const a = ref as unknown as ArrayRef;
     saved.shape = { ndims: a.shape.ndims, extents: a.shape.extents ? [...a.shape.extents] : null, map: a.mapName, balancer: a.balancer };

@@ -5,7 +5,8 @@
  * list), every array map and balancer exists, the readonlies match, its
  * callback is an entry method, and, on another number of PEs, no group
  * member holds what only it can hold (calls waiting on a `when`
- * condition, channel ends). Each problem names the manifest.
+ * condition, channel ends) and no group lives on some PEs only (`onPEs`).
+ * Each problem names the manifest.
  */
 import * as path from 'path';
 import { runtime } from '../model/context';
@@ -36,8 +37,11 @@ export function incompatibilities(dir: string, manifest: Manifest): string[] {
   }
   const numPes = runtime().numPes;
   for (const c of manifest.collections) {
-    if (c.samePes && numPes !== manifest.pes) {
+    if (numPes !== manifest.pes && c.samePes) {
       problems.push(`${file}: group ${c.class} (${c.id}) can only be restarted on ${manifest.pes} PEs, as checkpointed, not ${numPes}: ${c.samePes.join('; ')}, which belong to that member alone`);
+    }
+    if (numPes !== manifest.pes && c.pes) {
+      problems.push(`${file}: group ${c.class} (${c.id}) has members on PEs ${c.pes.join(', ')} only (onPEs): it can only be restarted on ${manifest.pes} PEs, as checkpointed, not ${numPes}`);
     }
     if (!c.shape) continue;
     try {

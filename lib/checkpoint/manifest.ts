@@ -24,6 +24,8 @@ export interface SavedCollection {
   class: string;
   /** Chares: the PE it lived on. */
   pe?: number;
+  /** Groups created on some PEs only (`onPEs`): those PEs. */
+  pes?: number[];
   /** Arrays: dimensions, extents (null: sparse), map and load-balancing strategy ('' for none). */
   shape?: { ndims: number; extents: number[] | null; map: string; balancer: string };
   /** Members in the whole collection. */

@@ -84,14 +84,15 @@ export function rebuild(dir: string, manifest: Manifest, contents: ReadonlyMap<n
 function partOf(c: SavedCollection, records: [number, TableEntry][], read: (r: [number, TableEntry]) => RestoredMember, oldPes: number): [SavedCollection, RestoredPart] | undefined {
   const { myPe, numPes } = runtime();
   const info = classByName(c.class);
-  const part: RestoredPart = { id: c.id, info, next: c.reductions, population: c.members, members: [], deleted: [], pe: myPe, shape: undefined, numbering: c.numbering };
+  const part: RestoredPart = { id: c.id, info, next: c.reductions, population: c.members, members: [], deleted: [], pe: myPe, pes: c.pes, shape: undefined, numbering: c.numbering };
   switch (c.kind) {
     case 'chare':
       if (c.pe! % numPes !== myPe) return undefined;
       part.members.push(read(recordOf(c, records, c.pe!)));
       break;
     case 'group':
-      part.members.push(groupMember(c, info, records, read, oldPes));
+      // A group on some PEs only restarts on as many PEs (compatible.ts): its members stay on them.
+      if (!c.pes || c.pes.includes(myPe)) part.members.push(groupMember(c, info, records, read, oldPes));
       break;
     case 'array': {
       const shape = c.shape!;

@@ -43,6 +43,8 @@ export interface RestoredPart {
   deleted: ArrayIndex[];
   /** Singletons: the PE it lives on now. */
   pe: number;
+  /** Groups created on some PEs only (`onPEs`): those PEs; undefined for every PE. */
+  pes: readonly number[] | undefined;
   /** Arrays: shape, map and load-balancing strategy. */
   shape: ArrayShape | undefined;
   /** Arrays: what the checkpointed run had numbered (broadcasts go on from there). */

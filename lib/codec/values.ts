@@ -1,8 +1,11 @@
 /**
  * Argument encoding. Numbers, strings, booleans and typed arrays take fast
- * paths; arrays, plain objects, Map, Set, Date, BigInt and errors are
- * encoded structurally; runtime objects (proxies, futures) and registered
- * data classes go through extensions. Functions and symbols are refused.
+ * paths; arrays, plain objects, Map, Set, Date, BigInt, RegExp and errors
+ * are encoded structurally; runtime objects (proxies, futures) go through
+ * extensions; instances of user classes registered with
+ * `charm.registerSerializable` travel as their class name and their data,
+ * and registered classes themselves (chare classes included) as their
+ * name. Other functions and symbols are refused.
  */
 import type { Reader } from './reader';
 import type { Writer } from './writer';
@@ -25,6 +28,11 @@ const enum Tag {
   Date,
   Error,
   Extension,
+  /** An instance of a registered user class: its name, then its packed data. */
+  Instance,
+  RegExp,
+  /** A registered class itself, by name. */
+  Class,
 }
 
 /**
@@ -118,6 +126,73 @@ export function registerExtension<T>(ext: Extension<T>, constructors: unknown[] 
   for (const c of constructors) extensionByConstructor.set(c, ext as Extension);
 }
 
+// ---------------------------------------------------------------- user classes
+
+/** How instances of a class registered with `charm.registerSerializable` travel. */
+export interface SerializableOptions<T> {
+  /** The name every PE knows the class by (default: the class's own name); give one when two classes share a name. */
+  name?: string;
+  /** What an instance travels as (default: its own enumerable fields); anything that can be sent. */
+  pack?(value: T): unknown;
+  /** Rebuilds an instance from what `pack` returned (default: an object of the class given those fields, without running its constructor). */
+  unpack?(data: unknown): T;
+}
+
+/** A constructor of instances of `T` (any arguments). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- constructor arguments of any class
+export type ClassOf<T> = abstract new (...args: any[]) => T;
+
+interface UserClass {
+  name: string;
+  pack(value: object): unknown;
+  unpack(data: unknown): unknown;
+}
+
+const userClasses = new Map<string, UserClass>();
+const userClassOf = new Map<unknown, UserClass>();
+const classNames = new Map<unknown, string>();
+const classesByName = new Map<string, unknown>();
+
+/** Lets class `cls` itself travel as a value, under `name` (chare classes, serializable classes, array maps); `replace` lets a redefinition take the name. */
+export function registerClassValue(cls: unknown, name: string, replace = false): void {
+  const other = classesByName.get(name);
+  if (other !== undefined && other !== cls && !replace) throw new Error(`charmts: another class already travels as "${name}"`);
+  classNames.set(cls, name);
+  classesByName.set(name, cls);
+}
+
+function ownFields(value: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) out[key] = (value as Record<string, unknown>)[key];
+  return out;
+}
+
+/**
+ * Lets instances of `cls` be sent in messages, reduced and carried by
+ * migrating chares (Charm4py pickles any class). Call it at module load,
+ * on every PE. By default an instance travels as its own enumerable fields
+ * and arrives as an object of the class with those fields (its constructor
+ * does not run, as with pickle); `pack` and `unpack` choose another form.
+ */
+export function registerSerializable<T extends object>(cls: ClassOf<T>, options: SerializableOptions<T> = {}): void {
+  if (typeof cls !== 'function' || typeof cls.prototype !== 'object') throw new TypeError(`charm.registerSerializable: expected a class, got ${typeof cls}`);
+  const name = options.name ?? cls.name;
+  if (typeof name !== 'string' || !name) throw new TypeError('charm.registerSerializable: the class has no name; pass { name }');
+  if ((options.pack === undefined) !== (options.unpack === undefined)) throw new TypeError(`charm.registerSerializable(${name}): give both pack and unpack, or neither`);
+  const existing = userClasses.get(name);
+  if (existing && userClassOf.get(cls) !== existing) throw new Error(`charm.registerSerializable: another class is already registered as "${name}"; pass { name } to tell them apart`);
+  if (userClassOf.has(cls)) throw new Error(`charm.registerSerializable: class ${name} is registered already`);
+  const proto = cls.prototype as object;
+  const user: UserClass = {
+    name,
+    pack: options.pack ? (v) => options.pack!(v as T) : ownFields,
+    unpack: options.unpack ? (d) => options.unpack!(d) : (d) => Object.assign(Object.create(proto) as object, d),
+  };
+  userClasses.set(name, user);
+  userClassOf.set(cls, user);
+  registerClassValue(cls, `data:${name}`);
+}
+
 export function encodeValue(w: Writer, value: unknown, path: string, depth = 0): void {
   switch (typeof value) {
     case 'number':
@@ -151,8 +226,13 @@ export function encodeValue(w: Writer, value: unknown, path: string, depth = 0):
       if (depth > MAX_DEPTH) throw new SerializationError(path, 'nested too deeply (is it cyclic?)');
       encodeObject(w, value, path, depth + 1);
       return;
-    case 'function':
-      throw new SerializationError(path, `a function (${value.name || 'anonymous'}) cannot be sent; send data, or a proxy to a chare`);
+    case 'function': {
+      const name = classNames.get(value);
+      if (name === undefined) throw new SerializationError(path, `a function (${value.name || 'anonymous'}) cannot be sent; send data, or a proxy to a chare`);
+      w.u8(Tag.Class);
+      w.str(name);
+      return;
+    }
     case 'symbol':
       throw new SerializationError(path, `a symbol (${String(value)}) cannot be sent`);
   }
@@ -165,6 +245,13 @@ function encodeObject(w: Writer, value: object, path: string, depth: number): vo
     w.u8(Tag.Array);
     w.u32(items.length);
     for (let i = 0; i < items.length; i++) encodeValue(w, items[i], `${path}[${i}]`, depth);
+    return;
+  }
+  const user = userClassOf.get(ctor);
+  if (user) {
+    w.u8(Tag.Instance);
+    w.str(user.name);
+    encodeValue(w, user.pack(value), `${path}<${user.name}>`, depth);
     return;
   }
   const kind = typedKindOf.get(ctor);
@@ -225,6 +312,12 @@ function encodeObject(w: Writer, value: object, path: string, depth: number): vo
     w.f64(value.getTime());
     return;
   }
+  if (value instanceof RegExp) {
+    w.u8(Tag.RegExp);
+    w.str(value.source);
+    w.str(value.flags);
+    return;
+  }
   if (value instanceof Error) {
     w.u8(Tag.Error);
     w.str(value.name);
@@ -235,7 +328,7 @@ function encodeObject(w: Writer, value: object, path: string, depth: number): vo
   if (ArrayBuffer.isView(value)) throw new SerializationError(path, `${ctor.name} cannot be sent; send a typed array`);
   throw new SerializationError(
     path,
-    `an instance of class ${ctor.name} cannot be sent; register it with registerSerializable(${ctor.name}) or send a plain object`,
+    `an instance of class ${ctor.name} cannot be sent; register it with charm.registerSerializable(${ctor.name}) or send a plain object`,
   );
 }
 
@@ -299,6 +392,22 @@ export function decodeValue(r: Reader): unknown {
       error.name = name;
       error.stack = r.str();
       return error;
+    }
+    case Tag.Instance: {
+      const name = r.str();
+      const user = userClasses.get(name);
+      if (!user) throw new Error(`charmts: a message holds an instance of class "${name}", not registered on this PE; call charm.registerSerializable at module load, on every PE`);
+      return user.unpack(decodeValue(r));
+    }
+    case Tag.RegExp: {
+      const source = r.str();
+      return new RegExp(source, r.str());
+    }
+    case Tag.Class: {
+      const name = r.str();
+      const cls = classesByName.get(name);
+      if (!cls) throw new Error(`charmts: a message holds class "${name}", not registered on this PE; register it at module load, on every PE`);
+      return cls;
     }
     case Tag.Extension: {
       const id = r.u16();

@@ -228,7 +228,7 @@ export function readFutureValue(r: Reader): { reply: FutureReply; id: number; sl
 // ================================================================ Kind.Create
 //
 // method = collection kind, target = collection id; body: class name, constructor args, then
-//   singleton: u32 PE;   group: nothing;   array: the array's shape (ArrayShape)
+//   singleton: u32 PE;   group: its member PEs (GroupPes);   array: the array's shape (ArrayShape)
 
 export function beginCreate(w: Writer, collectionKind: number, id: number, className: string, args: readonly unknown[]): void {
   beginMessage(w, Kind.Create, 0, collectionKind, id);
@@ -243,6 +243,13 @@ export function readCreate(r: Reader): { collectionKind: number; id: number; cla
 /** Where a singleton lives (in its Create message and its proxies). */
 export const writeSingletonPe = (w: Writer, pe: number): void => w.u32(pe);
 export const readSingletonPe = (r: Reader): number => r.u32();
+
+/**
+ * A group's member PEs (in Create messages and group proxies), sorted;
+ * null for a group on every PE. (Issue 13: groups on a subset of PEs.)
+ */
+export const writeGroupPes = (w: Writer, pes: readonly number[] | undefined): void => encodeValue(w, pes ?? null, 'group PEs');
+export const readGroupPes = (r: Reader): number[] | undefined => (decodeValue(r) as number[] | null) ?? undefined;
 
 /** What identifies an array beyond its id and class (in Create messages and array proxies). */
 export interface ArrayShape {

@@ -4,6 +4,7 @@
  * index has a string key for lookups and a home PE computed from the index
  * alone, identically on every PE.
  */
+import { registerClassValue } from '../codec/values';
 
 /** An index of an array element: a tuple of integers, or a user-defined key. */
 export type ArrayIndex = readonly number[] | string | Uint8Array;
@@ -60,6 +61,7 @@ const mapNames = new Map<ArrayMapFunction, string>([
   [blockMap, 'block'],
   [roundRobinMap, 'roundRobin'],
 ]);
+for (const [fn, name] of mapNames) registerClassValue(fn, `map:${name}`);
 
 /** Registers a map function by its name, so every PE can apply it (register it on every PE). */
 export function registerMap(fn: ArrayMapFunction, name = fn.name): void {
@@ -68,6 +70,7 @@ export function registerMap(fn: ArrayMapFunction, name = fn.name): void {
   if (existing && existing !== fn) throw new Error(`charm.registerMap: another map is already registered as "${name}"`);
   maps.set(name, fn);
   mapNames.set(fn, name);
+  registerClassValue(fn, `map:${name}`); // a map can be an argument (an array created on another PE)
 }
 
 export function mapName(fn: ArrayMapFunction): string {

@@ -14,6 +14,7 @@ import { blockMap, describe, keyOf, mapByName, mapName, normalizeIndex, roundRob
 import { CollectionKind, beginControl, beginCreate, localCollection, newCollectionId, registerKind, sendCall } from './collections';
 import { LocalArray, METHOD_DESTROY, METHOD_MIGRATE } from './localArray';
 import { balancerFromArgs, strategyNamed } from '../balancing/strategies';
+import { trackContinuations } from '../model/activity';
 
 /** The shape of a new array: extents (dense), `{ ndims }` (sparse tuples) or `{ keys: true }`. */
 export type ArrayDims = TupleDims<number> | KeyDims;
@@ -152,7 +153,7 @@ function broadcastCall(this: CallTarget, method: number, args: unknown[], mode: 
   writeArgs(w, args, () => `${ref.info.name}.${ref.info.methods[method]}`);
   let future: Future<unknown> | undefined;
   if (mode !== CallMode.Send) {
-    future = Future.create(1, 'single');
+    future = Future.create(1, mode === CallMode.Completion ? 'completions' : 'replies');
     writeReplyTo(w, future.pe, future.id, -1);
   }
   rt.scheduler.send(0);
@@ -245,9 +246,14 @@ function readRef(r: Reader, id: number, info: ChareClassInfo): ArrayRef {
 registerKind(CollectionKind.Array, {
   encodeRef: (w, ref) => writeShape(w, ref as ArrayRef),
   decodeRef: readRef,
-  create: (r, id, info, args) => new LocalArray(readRef(r, id, info), args),
+  create(r, id, info, args) {
+    const ref = readRef(r, id, info);
+    if (ref.balancer) trackContinuations(); // loads measured across awaits
+    return new LocalArray(ref, args);
+  },
   restore(part) {
     const shape = part.shape!;
+    if (shape.balancer) trackContinuations();
     return new LocalArray(arrayRef(part.id, part.info, { ndims: shape.ndims, extents: shape.extents }, shape.map, shape.balancer), [], part);
   },
 });

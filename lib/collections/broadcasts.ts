@@ -19,6 +19,7 @@ import { ArrayControl, Flag, beginCall, bodyStart, flagsOf, methodOf, readArgs, 
 import { encodeArgs } from '../codec/values';
 import type { Chare, MemberState } from '../model/chare';
 import { runtime } from '../model/context';
+import { MemberFailure, failureOf } from '../model/future';
 import { readReplyFuture, replyFrom, type Reply, type ReplyData } from '../model/invoke';
 import { fatal } from '../errors';
 import { ReductionManager, Stream } from '../reductions/manager';
@@ -163,16 +164,20 @@ export class ArrayBroadcasts {
     this.array.run(element, method, args, reply);
   }
 
-  /** An element's reply to a broadcast: its part of reply reduction q (data[2]), whenever it answers. */
+  /**
+   * An element's reply to a broadcast: its part of reply reduction q
+   * (data[2]), whenever it answers. Replies are gathered in member order, a
+   * failed member's failure in its place (the future's 'replies' and
+   * 'completions' modes, model/future.ts, make them one BroadcastError).
+   */
   private reply(index: ArrayIndex, data: ReplyData, method: number): Reply {
     const [, future, q, completionOnly] = data;
-    const reducer = completionOnly ? Reducer.nop : Reducer.gather;
     const info = this.array.ref.info;
     const what = `the result of ${info.name}${describe(index)}.${info.methods[method]}`;
     const reductions = this.array.reductions;
     return {
-      resolve: (value) => reductions.reply(q, index, completionOnly ? undefined : value, reducer.name, future, what),
-      reject: (error, where) => reductions.reply(q, index, undefined, reducer.name, future, what, { error, where }),
+      resolve: (value) => reductions.reply(q, index, completionOnly ? undefined : value, Reducer.gather.name, future, what),
+      reject: (error, where) => reductions.reply(q, index, new MemberFailure(failureOf(error, where)), Reducer.gather.name, future, what),
       data,
     };
   }

@@ -12,7 +12,7 @@ import { constructWith, type Chare, type ChareIndex, type MemberServices, type M
 import { classByName, type ChareClassInfo } from '../model/registry';
 import { runtime } from '../model/context';
 import { Future, type FutureMode } from '../model/future';
-import { invoke, readReply, SLOT_OF_MEMBER, type Track } from '../model/invoke';
+import { invoke, readReply, runCreatedHook, METHOD_CREATED, SLOT_OF_MEMBER, type Track } from '../model/invoke';
 import { CallMode, isProxy, type CallTarget, type CollectionRef } from '../model/proxy';
 import { fatal, running } from '../errors';
 import type { LocalSnapshot, RestoredPart } from '../checkpoint/saved';
@@ -99,15 +99,18 @@ export function newMemberState(services: MemberServices, next: number[] = [0, 0,
 
 /** Constructs a member with its identity set, reporting constructor errors as fatal. */
 export function construct(ref: CollectionRef, index: ChareIndex, args: unknown[], member: MemberState): Chare<never> {
+  let chare: Chare<never>;
   const outer = { ...running };
   Object.assign(running, { className: ref.info.name, method: 'constructor', index });
   try {
-    return constructWith({ index, member }, () => new (ref.info.cls as unknown as new (...a: unknown[]) => Chare<never>)(...args));
+    chare = constructWith({ index, member }, () => new (ref.info.cls as unknown as new (...a: unknown[]) => Chare<never>)(...args));
   } catch (error) {
     fatal(error, `on PE ${runtime().myPe} constructing ${ref.info.name} (index ${JSON.stringify(index)})`);
   } finally {
     Object.assign(running, outer);
   }
+  runCreatedHook(chare, ref.info);
+  return chare;
 }
 
 /** Writes a Create message for a collection (the caller sends or broadcasts it). */
@@ -170,6 +173,17 @@ export function trackRunning(state: MemberState, finished?: () => void): Track {
       finished?.();
     });
   };
+}
+
+/**
+ * Completes once every member of the collection (or the one chare) behind
+ * `proxy` exists and its set-up (`onCreated`) has finished: a call that
+ * reaches each member after its constructor, answered once its set-up is
+ * done.
+ */
+export function whenCreated(proxy: unknown, where: string): Future<unknown> {
+  if (typeof proxy !== 'object' || proxy === null || !isProxy(proxy)) throw new TypeError(`${where}: expected the proxy of a chare, group, array or section, got ${proxy === null ? 'null' : typeof proxy}`);
+  return proxy.__call(METHOD_CREATED, [], CallMode.Completion)!;
 }
 
 /** Reads the arguments and reply of a call and runs it on `element` (`track`: as invoke's). */

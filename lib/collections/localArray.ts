@@ -61,6 +61,8 @@ export class LocalArray implements LocalCollection, MemberServices {
   private readonly name: string;
   /** The element whose entry method is running synchronously now. */
   private executing: Element | undefined;
+  /** The state of the element whose constructor is running (it is not in place yet). */
+  private constructing: MemberState | undefined;
   private readonly balancing: BalancingStep;
 
   /** `restored`: a restart rebuilds this PE's part from a checkpoint instead of constructing elements. */
@@ -188,12 +190,10 @@ export class LocalArray implements LocalCollection, MemberServices {
   private run(element: Element, method: number, args: unknown[], reply: Reply | undefined): void {
     const outer = this.executing;
     this.executing = element;
-    const started = this.ref.balancer ? performance.now() : 0;
     try {
       invoke(element.chare, this.ref.info, method, args, reply, trackRunning(element.state, () => this.migrateIfDue(element)));
     } finally {
-      this.executing = outer;
-      if (started) element.state.load += performance.now() - started;
+      this.executing = outer; // its load is charged by model/activity.ts, across awaits
     }
     if (element.state.atSync) this.balancing.reportLoad(element);
     this.migrateIfDue(element);
@@ -215,7 +215,14 @@ export class LocalArray implements LocalCollection, MemberServices {
   // -------------------------------------------------------------- members
 
   private place(index: ArrayIndex, args: unknown[], state: MemberState): Element {
-    const chare = construct(this.ref, index, args, state);
+    const outer = this.constructing;
+    this.constructing = state;
+    let chare: Chare<never>;
+    try {
+      chare = construct(this.ref, index, args, state);
+    } finally {
+      this.constructing = outer;
+    }
     const element = { chare, index, state };
     this.settleIn(element);
     return element;
@@ -249,7 +256,8 @@ export class LocalArray implements LocalCollection, MemberServices {
     const where = `${this.name}${describe(chare.thisIndex)}.${target === 'all' ? 'allReduce' : 'contribute'}`;
     checkContribution(where, reducer, target);
     // A deleted element takes part in no reduction any more (its allReduce never completes).
-    if (!this.live(chare, where)) return target === 'all' ? new Promise(() => {}) : undefined;
+    // An element may contribute from its constructor (Charm4py's tests do), before it is in place.
+    if (memberOf(chare) !== this.constructing && !this.live(chare, where)) return target === 'all' ? new Promise(() => {}) : undefined;
     return this.reductions.contribute(memberOf(chare).next, chare.thisIndex as ArrayIndex, Stream.User, data, reducer.name, target);
   }
 

@@ -1,7 +1,8 @@
 /**
  * The local part of a collection with one member on this PE and no
- * migration: a group member or a singleton. Groups reduce over their
- * members (one per PE).
+ * migration: a group member or a singleton; or with no member here (a
+ * group on other PEs than this one), taking part in reductions only.
+ * Groups reduce over their members (one per member PE).
  */
 import type { Reader } from '../codec/reader';
 import { memberOf, type Chare, type MemberServices } from '../model/chare';
@@ -16,38 +17,41 @@ import type { LocalSnapshot, RestoredMember } from '../checkpoint/saved';
 import { construct, newMemberState, runCall, trackRunning, type CollectionKind, type LocalCollection } from './collections';
 
 export class OneMember implements LocalCollection, MemberServices {
-  readonly element: Chare<never>;
+  /** The member, or undefined on a PE without one. */
+  readonly element: Chare<never> | undefined;
   private readonly reductions: ReductionManager | undefined;
-  private readonly track: Track;
+  /** Counts the member's suspended async methods (a checkpoint cannot save one). */
+  private readonly track: Track | undefined;
 
   constructor(
     readonly ref: CollectionRef & { readonly kind: CollectionKind },
     private readonly index: number,
-    args: unknown[],
+    /** Constructor arguments, or undefined when the member is not on this PE (or is restored). */
+    args: unknown[] | undefined,
     /** Members taking part in reductions, or 0 when the collection cannot reduce. */
     population: number,
-    /** A restart: the member as a checkpoint saved it (rebuilt, its constructor not run), and the first reduction per stream. */
-    restored?: RestoredMember & { next: readonly number[] },
+    /** The member's place in member order (its results' slot). */
+    private readonly slot = index,
+    /** A restart: the first reduction per stream, and the member as a checkpoint saved it, if it is here (rebuilt, its constructor not run). */
+    restored?: { next: readonly number[]; member: RestoredMember | undefined },
   ) {
     this.reductions = population > 0 ? new ReductionManager(ref.id, `${ref.info.name} (collection ${ref.id})`, population) : undefined;
-    const member = newMemberState(this, restored?.record.next);
+    if (restored) this.reductions?.restartAt(restored.next);
+    const saved = restored?.member;
+    if (!args && !saved) return;
+    const member = newMemberState(this, saved?.record.next);
     this.reductions?.addMember(member.next);
-    if (restored) {
-      this.reductions?.restartAt(restored.next);
-      this.element = rebuildMember(ref.info, member, restored.record, restored.readState, replyFrom).chare;
-    } else {
-      this.element = construct(ref, index, args, member);
-    }
-    // Counted so that a checkpoint can tell it cannot save a suspended method.
+    this.element = saved ? rebuildMember(ref.info, member, saved.record, saved.readState, replyFrom).chare : construct(ref, index, args!, member);
     this.track = trackRunning(member);
   }
 
   deliver(r: Reader, flags: number, method: number): void {
-    runCall(r, flags, method, this.element, this.ref.info, this.index, this.track);
+    // A PE without a member sees the group's broadcasts only: they are not for it.
+    if (this.element) runCall(r, flags, method, this.element, this.ref.info, this.slot, this.track);
   }
 
   snapshot(): LocalSnapshot {
-    return { members: [{ chare: this.element, state: memberOf(this.element) }], reductions: this.reductions };
+    return { members: this.element ? [{ chare: this.element, state: memberOf(this.element) }] : [], reductions: this.reductions };
   }
 
   receiveReduction(r: Reader): void {

@@ -34,24 +34,45 @@ function memberCall(this: CallTarget, method: number, args: unknown[], mode: Cal
 
 /** Options of `charm.createChare`. */
 export interface ChareOptions {
-  /** PE to create the chare on (default: the calling PE). */
+  /** PE to create the chare on (default: chosen by the runtime, spreading chares over the PEs, as Charm4py's `onPE=-1`). */
   onPE?: number;
 }
 
-/** Creates one chare of `cls` on PE `onPE` and returns its proxy at once. */
+/** Chares this PE has placed itself (the next goes one PE further). */
+let placed = 0;
+
+/**
+ * Where a chare created without `onPE` goes: each PE deals its chares out
+ * over the PEs in turn, starting with the next PE, so that chares creating
+ * chares (recursive algorithms) spread over the machine.
+ */
+function choosePe(myPe: number, numPes: number): number {
+  return (myPe + 1 + placed++) % numPes;
+}
+
+/** Creates one chare of `cls` on PE `onPE` (or one the runtime chooses) and returns its proxy at once. */
 export function createChare(cls: ChareClass, args: readonly unknown[], options: ChareOptions = {}): unknown {
   const info = classInfo(cls, 'charm.createChare');
   if (!Array.isArray(args)) throw new TypeError(`charm.createChare(${info.name}): constructor arguments must be an array`);
   const rt = runtime('charm.createChare');
-  const pe = options.onPE ?? rt.myPe;
+  const pe = options.onPE ?? choosePe(rt.myPe, rt.numPes);
   if (!Number.isInteger(pe) || pe < 0 || pe >= rt.numPes) {
     throw new RangeError(`charm.createChare(${info.name}): onPE ${String(pe)} is out of range (0..${rt.numPes - 1})`);
   }
-  const ref = new SingletonRef(newCollectionId(), info, pe);
+  const ref = singletonRef(newCollectionId(), info, pe);
   beginCreate(CollectionKind.Singleton, ref.id, info, args);
   writeSingletonPe(rt.scheduler.writer, pe);
   rt.scheduler.send(pe);
   return ref.element(0);
+}
+
+const refs = new Map<number, SingletonRef>();
+
+/** The reference of singleton `id`: one object per singleton, so its proxies are the same objects however obtained. */
+function singletonRef(id: number, info: ChareClassInfo, pe: number): SingletonRef {
+  let ref = refs.get(id);
+  if (!ref) refs.set(id, (ref = new SingletonRef(id, info, pe)));
+  return ref;
 }
 
 registerKind(CollectionKind.Singleton, {
@@ -60,9 +81,9 @@ registerKind(CollectionKind.Singleton, {
   },
   // A proxy saved by a checkpoint of more PEs names a PE that may not exist
   // now: a restart moves the chare to its PE modulo the PEs (restore below).
-  decodeRef: (r, id, info) => new SingletonRef(id, info, readSingletonPe(r) % runtime().numPes),
+  decodeRef: (r, id, info) => singletonRef(id, info, readSingletonPe(r) % runtime().numPes),
   create(r, id, info, args) {
-    return new OneMember(new SingletonRef(id, info, readSingletonPe(r)), 0, args, 0);
+    return new OneMember(singletonRef(id, info, readSingletonPe(r)), 0, args, 0);
   },
-  restore: (part) => new OneMember(new SingletonRef(part.id, part.info, part.pe), 0, [], 0, { ...part.members[0], next: part.next }),
+  restore: (part) => new OneMember(singletonRef(part.id, part.info, part.pe), 0, undefined, 0, 0, { next: part.next, member: part.members[0] }),
 });

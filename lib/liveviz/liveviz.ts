@@ -156,7 +156,7 @@ export function wantFrame(): void {
   lastRequest = performance.now();
   const request: LiveVizRequest = { frame: framesDone, width: settings.width, height: settings.height };
   try {
-    target.call(request);
+    target.send(request);
   } catch (error) {
     fatal(error, 'on PE 0 calling the liveViz request callback');
   }

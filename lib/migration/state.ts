@@ -19,7 +19,7 @@ export interface MigrationHooks {
   unpack?(state: unknown): void;
   /** Runs on the new PE after the state is restored. */
   onMigrated?(): void;
-  /** Set to false to forbid migration. */
+  /** Set to false to forbid migration: `migrate()` refuses, and load balancers leave the element where it is (pinned). */
   migratable?: boolean;
 }
 

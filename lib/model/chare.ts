@@ -1,6 +1,7 @@
 /** The base class of every chare. */
 import { inspect } from 'util';
 import { setChareBase } from './registry';
+import { waitUntil } from '../when';
 import { describeTarget, type CollectionRef, type ThisElement, type ThisProxy } from './proxy';
 import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
@@ -39,10 +40,14 @@ export interface MemberState {
   atSync: boolean;
   /** Next reduction number per section id (section reductions). */
   sections: Record<number, number>;
+  /** While its async set-up (`onCreated`) runs: settles when that has finished, and is cleared. */
+  created?: Promise<void>;
 }
 
 /** How a section reduces a member's contribution (set on section proxies). */
 type SectionContribute = (chare: Chare<never>, data: unknown, reducer: Reducer, target: ReductionTarget) => void;
+/** How a section runs an allReduce over its members (set on section proxies). */
+type SectionAllReduce = (chare: Chare<never>, data: unknown, reducer: Reducer) => Promise<unknown>;
 
 interface Identity {
   index: ChareIndex;
@@ -140,11 +145,17 @@ export class Chare<I extends ChareIndex = number> {
   /**
    * Contributes to a reduction whose result comes back to every
    * contributor: resolves with the combined value (typed by the reducer
-   * and the data, as in `contribute`). Charm4py: `self.allreduce(data, reducer)`.
+   * and the data, as in `contribute`); with `section`, a reduction over
+   * that section's members. Charm4py: `self.allreduce(data, reducer, section)`.
    */
-  allReduce<P extends readonly unknown[], const D extends TupleInput<P>>(data: D, reducer: Reducer<TupleKind<P>>): Promise<ResultOf<TupleKind<P>, D>>;
-  allReduce<K extends ReducerKind, D extends InputOf<K>>(data: D, reducer: Reducer<K>): Promise<ResultOf<K, D>>;
-  allReduce(data: unknown, reducer: Reducer): Promise<unknown> {
+  allReduce<P extends readonly unknown[], const D extends TupleInput<P>>(data: D, reducer: Reducer<TupleKind<P>>, section?: Section<unknown, unknown>): Promise<ResultOf<TupleKind<P>, D>>;
+  allReduce<K extends ReducerKind, D extends InputOf<K>>(data: D, reducer: Reducer<K>, section?: Section<unknown, unknown>): Promise<ResultOf<K, D>>;
+  allReduce(data: unknown, reducer: Reducer, section?: unknown): Promise<unknown> {
+    if (section !== undefined) {
+      const reduce = (section as { __allReduce?: SectionAllReduce } | null)?.__allReduce;
+      if (typeof reduce !== 'function') throw new TypeError(`${memberOf(this as unknown as Chare<never>).services.ref.info.name}${JSON.stringify(this.thisIndex)}.allReduce: the third argument must be a section`);
+      return reduce(this as unknown as Chare<never>, data, reducer);
+    }
     return memberOf(this as unknown as Chare<never>).services.contribute(this as unknown as Chare<never>, data, reducer, 'all') as Promise<unknown>;
   }
 
@@ -164,6 +175,21 @@ export class Chare<I extends ChareIndex = number> {
     const where = member ? describeTarget(member.services.ref, member.services.ref.constructor.name === 'SingletonRef' ? undefined : this.thisIndex) : 'not placed';
     const fields = inspect({ ...this }, { ...options, depth: options.depth === null ? null : depth });
     return `${this.constructor.name} (${where}) ${fields}`;
+  }
+
+  /**
+   * Resolves once `condition()` holds (Charm4py's `self.wait('cond')`),
+   * tried after each entry method of this chare and after each
+   * continuation of one, as `when` conditions are. Await it inside an async
+   * entry method: only that method waits; the chare keeps receiving calls.
+   * A condition that throws rejects the promise.
+   *
+   * @example
+   * await this.wait(() => this.received === this.neighbours.length);
+   */
+  wait(condition: () => boolean): Promise<void> {
+    if (typeof condition !== 'function') throw new TypeError(`${memberOf(this as unknown as Chare<never>).services.ref.info.name}.wait: the condition must be a function`);
+    return waitUntil(this as unknown as Chare<never>, condition);
   }
 
   /**

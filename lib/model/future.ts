@@ -4,25 +4,34 @@
  * it suspends only the awaiting entry method.
  */
 import { inspect } from 'util';
-import { registerExtension } from '../codec/values';
+import { registerExtension, registerSerializable } from '../codec/values';
 import { FutureReply as Reply, readFutureValue, writeFutureValue } from '../codec/wire';
 import type { Reader } from '../codec/reader';
-import { noteOrigin, remoteError } from '../errors';
+import { broadcastError, noteOrigin, remoteError as remote, type RemoteError } from '../errors';
 import { checkSendable } from '../reductions/snapshot';
 import { runtime } from './context';
 
 /**
  * single: one value; multi: `expected` values in arrival order; slots: one
- * value per member, in member order; count: completion of `expected` sends.
+ * value per member, in member order; count: completion of `expected` sends;
+ * replies / completions: one value, the list of a broadcast's member
+ * replies in member order (an array broadcast's gathered replies), giving
+ * that list or only completion. In the member modes a member that failed
+ * leaves its error in its slot, and the future rejects with a
+ * BroadcastError naming every failed member once all have replied.
  */
-export type FutureMode = 'single' | 'multi' | 'slots' | 'count';
+export type FutureMode = 'single' | 'multi' | 'slots' | 'count' | 'replies' | 'completions';
 
 interface Slot {
+  /** The future itself (to forward values into). */
+  future: Future<unknown>;
   values: unknown[];
+  /** Failed members' errors, by slot (member modes), or the error of a future that failed. */
+  errors: RemoteError[];
+  /** Values expected in all. */
+  expected: number;
   remaining: number;
   mode: FutureMode;
-  /** Rejected already: later replies (from other members) are counted and dropped. */
-  failed: boolean;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -30,11 +39,38 @@ interface Slot {
 const open = new Map<number, Slot>();
 let nextId = 1;
 
+/** A failure as it travels: what a RemoteError is built from. */
+export interface Failure {
+  message: string;
+  name: string;
+  stack: string;
+  /** "Class.method (index i)" or another description of what failed. */
+  where: string;
+  /** PE it failed on. */
+  pe: number;
+}
+
+/** The travelling form of `error`, raised in `where` on PE `pe` (default: this one). */
+export function failureOf(error: unknown, where: string, pe = runtime().myPe): Failure {
+  const e = error instanceof Error ? error : new Error(String(error));
+  return { message: e.message, name: e.name, stack: e.stack ?? '', where, pe };
+}
+
+/** A member's failure inside the gathered replies of an array broadcast. */
+export class MemberFailure {
+  constructor(readonly failure: Failure) {}
+}
+registerSerializable(MemberFailure, { name: 'charmts.MemberFailure' });
+
+const remoteError = (f: Failure): RemoteError => remote(f.message, f.pe, f.where, f.stack, f.name);
+
 /**
  * A value of type `T` that will arrive later. Await it (it is thenable), or
  * call `get()`. Any chare holding it can fulfil it with `send(value)`.
  * A multi-value future (`charm.createFuture<V>(n)`) is a `Future<V[], V>`:
  * each `send` gives one `V`, and it completes with all `n` of them.
+ * A future sent a future completes with that future's value (as a promise
+ * resolved with a promise does), wherever the inner future lives.
  *
  * @typeParam T - what awaiting the future gives
  * @typeParam Sent - what one `send` takes
@@ -56,15 +92,19 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
     const future = new Future<T>(runtime().myPe, id);
     future.promise = new Promise<T>((resolve, reject) => {
       open.set(id, {
+        future: future as Future<unknown>,
         values: mode === 'slots' ? new Array(expected) : [],
+        errors: [],
+        expected,
         remaining: expected,
         mode,
-        failed: false,
         resolve: resolve as (v: unknown) => void,
         reject,
       });
     });
     noteOrigin(future.promise);
+    live.set(id, new WeakRef(future as Future<unknown>));
+    forget.register(future, id);
     if (expected === 0) complete(id);
     return future;
   }
@@ -80,7 +120,9 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
   /** The value, once it has arrived. Only the PE that created the future can wait on it. */
   get(): Promise<T> {
     if (!this.promise) {
-      throw new Error(`charmts: a future can only be awaited on the PE that created it (PE ${this.pe}), not on PE ${runtime().myPe}`);
+      const me = runtime().myPe;
+      if (this.pe === me) throw new Error(`charmts: future ${this.id} of PE ${me} has completed already: only the Future object it was created as can still be awaited`);
+      throw new Error(`charmts: a future can only be awaited on the PE that created it (PE ${this.pe}), not on PE ${me}`);
     }
     return this.promise;
   }
@@ -108,11 +150,25 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
     sendReply(this.pe, this.id, slot, Reply.Value, value);
   }
 
-  /** @internal Rejects the future with an error raised in `where` on PE `pe` (default: this one). */
-  sendError(error: unknown, where: string, pe = runtime().myPe): void {
-    const e = error instanceof Error ? error : new Error(String(error));
-    sendReply(this.pe, this.id, -1, Reply.Error, { message: e.message, name: e.name, stack: e.stack ?? '', where, pe });
+  /** @internal Rejects the future (or, with `slot`, fails that member's slot) with an error raised in `where` on PE `pe` (default: this one). */
+  sendError(error: unknown, where: string, pe = runtime().myPe, slot = -1): void {
+    sendReply(this.pe, this.id, slot, Reply.Error, failureOf(error, where, pe));
   }
+}
+
+/**
+ * This PE's futures by id, as long as something here holds them: a future
+ * of this PE that comes back in a message is the object it was created as,
+ * so it can be awaited, even after it completed.
+ */
+const live = new Map<number, WeakRef<Future<unknown>>>();
+const forget = new FinalizationRegistry<number>((id) => {
+  if (live.get(id)?.deref() === undefined) live.delete(id);
+});
+
+/** The future of PE `pe` numbered `id`: the object it was created as when it is this PE's and still held here. */
+export function futureAt(pe: number, id: number): Future<unknown> {
+  return (pe === runtime().myPe ? live.get(id)?.deref() : undefined) ?? new Future(pe, id);
 }
 
 function sendReply(pe: number, id: number, slot: number, reply: Reply, value: unknown): void {
@@ -132,7 +188,27 @@ function sendReply(pe: number, id: number, slot: number, reply: Reply, value: un
 function complete(id: number): void {
   const slot = open.get(id)!;
   open.delete(id);
-  if (!slot.failed) slot.resolve(slot.mode === 'single' ? slot.values[0] : slot.mode === 'count' ? undefined : slot.values);
+  const mode = slot.mode;
+  let values = slot.values;
+  if (mode === 'replies' || mode === 'completions') {
+    // An array broadcast's replies, gathered: failures are in their members' places.
+    values = (values[0] as unknown[] | undefined) ?? [];
+    values.forEach((v, i) => {
+      if (v instanceof MemberFailure) slot.errors[i] = remoteError(v.failure);
+    });
+  }
+  if (slot.errors.length > 0) {
+    const failed = slot.errors.filter((e) => e !== undefined);
+    if (mode === 'single' || mode === 'multi') {
+      slot.reject(failed[0]);
+    } else {
+      const withValues = mode === 'slots' || mode === 'replies';
+      const members = withValues ? values.length : mode === 'count' ? slot.expected : values.length;
+      slot.reject(broadcastError(failed, Array.from({ length: members }, (_, i) => slot.errors[i] ?? (withValues ? values[i] : undefined))));
+    }
+    return;
+  }
+  slot.resolve(mode === 'single' ? values[0] : mode === 'count' || mode === 'completions' ? undefined : values);
 }
 
 /** Handler of Kind.FutureValue messages. */
@@ -147,14 +223,45 @@ export function receiveFutureValue(r: Reader): void {
  */
 export const resumption = { pending: false };
 
+/** Asks the PE owning `inner` to send its value, once it has it, into `slot` of future `id` here. */
+let forwardFrom: (inner: Future<unknown>, to: Future<unknown>, slot: number) => void = () => {
+  throw new Error('charmts: futures cannot be forwarded before charm.start');
+};
+
+/** @internal Set once by the runtime group: how a future of another PE is asked for its value. */
+export function setForwarder(forward: typeof forwardFrom): void {
+  forwardFrom = forward;
+}
+
+/** The owner of `inner` (this PE): sends its value, once it has it, into `slot` of `to`. */
+export function forwardValue(inner: Future<unknown>, to: Future<unknown>, slot: number): void {
+  const where = `future ${inner.id} of PE ${inner.pe}`;
+  let value: Promise<unknown>;
+  try {
+    value = futureAt(inner.pe, inner.id).get();
+  } catch {
+    to.sendError(new Error(`${where} was passed on as a value, but nothing on PE ${inner.pe} holds it any more: its value is gone`), where, runtime().myPe, slot);
+    return;
+  }
+  value.then(
+    (value) => to.sendSlot(slot, value),
+    (error: unknown) => to.sendError(error, where, runtime().myPe, slot),
+  );
+}
+
 function deliver(id: number, slotIndex: number, reply: Reply, value: unknown): void {
   resumption.pending = true;
   const slot = open.get(id);
   if (!slot) throw new Error(`charmts: PE ${runtime().myPe} received a value for future ${id}, which is not waiting for one (was it sent more values than it expects?)`);
-  if (reply === Reply.Error && !slot.failed) {
-    const e = value as { message: string; name: string; stack: string; where: string; pe: number };
-    slot.failed = true;
-    slot.reject(remoteError(e.message, e.pe, e.where, e.stack, e.name));
+  if (reply === Reply.Value && value instanceof Future) {
+    // A future's value is the inner future's value, as for promises.
+    const to = slot.future;
+    if (value.pe === runtime().myPe) forwardValue(value, to, slotIndex);
+    else forwardFrom(value, to, slotIndex);
+    return;
+  }
+  if (reply === Reply.Error) {
+    slot.errors[slotIndex >= 0 && slot.mode !== 'single' && slot.mode !== 'multi' ? slotIndex : slot.errors.length] = remoteError(value as Failure);
   } else if (slot.mode === 'slots' && slotIndex >= 0) {
     slot.values[slotIndex] = value;
   } else if (slot.mode !== 'count') {
@@ -191,7 +298,7 @@ registerExtension<Future>(
       w.u32(f.id);
     },
     decode(r) {
-      return new Future(r.u32(), r.u32());
+      return futureAt(r.u32(), r.u32());
     },
   },
   [Future],

@@ -3,16 +3,17 @@
  * whoever asked, and errors either returned to the caller or, when nobody
  * waits for them, fatal for the job.
  */
-import type { Chare } from './chare';
+import { memberOf, type Chare } from './chare';
 import type { ChareClassInfo } from './registry';
 import { Future } from './future';
-import { running, uncaught } from '../errors';
+import { fatal, running, uncaught } from '../errors';
 import { runtime } from './context';
 import type { Reader } from '../codec/reader';
 import { readReplyTo } from '../codec/wire';
-import { methodStarts, profiling, recordMethod } from '../profiling/profile';
+import { methodStarts, profiling, recordContinuation, recordMethod } from '../profiling/profile';
 import { METHOD_CHANNEL, deliverChannelData } from '../channels';
-import { guardOf, park, retryWaiting, type WaitingCall } from '../when';
+import { guardOf, park, retryWaiting, type Condition, type WaitingCall } from '../when';
+import { afterContinuations, runAs } from './activity';
 
 /** Where the outcome of a call goes. */
 export interface Reply {
@@ -24,6 +25,36 @@ export interface Reply {
 
 /** A reply as data: [0, future, slot, completion only] (a call), or a collection's own form (array broadcasts). */
 export type ReplyData = [kind: number, future: Future<unknown>, slot: number, completionOnly: boolean];
+
+/**
+ * Pseudo method id of the call `charm.awaitCreation` makes: completes once
+ * the member's set-up has finished. The ids from 0xfffb up are the
+ * runtime's (0xfffc census, 0xfffd channel, 0xfffe migrate, 0xffff destroy).
+ */
+export const METHOD_CREATED = 0xfffb;
+
+/**
+ * Runs a new member's async set-up, `onCreated()`, if its class has one
+ * (Charm4py's coroutine constructors): like an entry method, right after
+ * the constructor. Creation (`charm.awaitCreation`) completes when it has
+ * finished; an error in it ends the job, as one in a constructor does.
+ */
+export function runCreatedHook(element: Chare<never>, info: ChareClassInfo): void {
+  const hook = (element as unknown as { onCreated?: () => unknown }).onCreated;
+  if (typeof hook !== 'function') return;
+  const member = memberOf(element);
+  const where = (): string => `on PE ${runtime().myPe} in ${describeCall(info, 'onCreated', element)}`;
+  let result: unknown;
+  try {
+    result = runAs({ chare: element, member, record: undefined }, () => hook.call(element));
+  } catch (error) {
+    fatal(error, where());
+  } finally {
+    retry(element, info);
+  }
+  // Cleared once done: a checkpoint refuses a member whose set-up is still suspended.
+  if (result instanceof Promise) member.created = result.then(() => void (member.created = undefined), (error: unknown) => fatal(error, where()));
+}
 
 /** A member slot placeholder: the receiving member fills in its own position. */
 export const SLOT_OF_MEMBER = -2;
@@ -45,7 +76,7 @@ export function replyFrom(data: ReplyData): Reply {
   const [, future, slot, completionOnly] = data;
   return {
     resolve: (value) => future.sendSlot(slot, completionOnly ? undefined : value),
-    reject: (error, where) => future.sendError(error, where),
+    reject: (error, where) => future.sendError(error, where, runtime().myPe, slot),
     data,
   };
 }
@@ -71,6 +102,13 @@ export function invoke(element: Chare<never>, info: ChareClassInfo, methodId: nu
     deliverChannelData(element, args);
     return;
   }
+  if (methodId === METHOD_CREATED) {
+    const created = memberOf(element).created;
+    if (!created) reply?.resolve(undefined);
+    else void created.then(() => reply?.resolve(undefined));
+    return;
+  }
+  if (track) tracks.set(element, track);
   const name = info.methods[methodId];
   if (name === undefined) throw new Error(`charmts: ${info.name} has no method id ${methodId} on PE ${runtime().myPe}; are classes registered the same way on every PE?`);
   const guard = guardOf(info, methodId);
@@ -90,25 +128,46 @@ export function runWaiting(element: Chare<never>, info: ChareClassInfo, waiting:
   call(element, info, info.methods[waiting.methodId], waiting.args, waiting.reply as Reply | undefined, track);
 }
 
-/** Evaluates a guard; a guard that throws fails the call (undefined). */
-function checkGuard(guard: (self: Chare<never>, ...a: unknown[]) => boolean, element: Chare<never>, info: ChareClassInfo, name: string, args: unknown[], reply: Reply | undefined): boolean | undefined {
+/** Evaluates a guard (a predicate, or a tag matched against the state); a guard that throws fails the call (undefined). */
+function checkGuard(guard: Condition, element: Chare<never>, info: ChareClassInfo, name: string, args: unknown[], reply: Reply | undefined): boolean | undefined {
   try {
-    return Boolean(guard(element, ...args));
+    if (typeof guard === 'function') return Boolean(guard(element, ...args));
+    const [a, b] = [guard.state(element), guard.tag(...args)];
+    return a === b || (a !== a && b !== b); // SameValueZero, as the waiting calls' Map
   } catch (error) {
     fail(error, element, info, `${name} (its when condition)`, reply);
     return undefined;
   }
 }
 
+/** What released calls of a chare report their async methods to (its collection's tracker, when it has one). */
+const tracks = new WeakMap<Chare<never>, Track>();
+
+/** Runs the waiting calls of `element` that may run now (after an entry method, or a continuation of one). */
+function retry(element: Chare<never>, info: ChareClassInfo): void {
+  const track = tracks.get(element);
+  retryWaiting(
+    element,
+    (waiting) => checkGuard(guardOf(info, waiting.methodId)!, element, info, info.methods[waiting.methodId], waiting.args, waiting.reply as Reply | undefined),
+    (waiting) => runWaiting(element, info, waiting, track),
+  );
+}
+
+// After each continuation of a chare's code (model/activity.ts), its waiting calls are tried again.
+afterContinuations((chare) => retry(chare, memberOf(chare).services.ref.info));
+
 function call(element: Chare<never>, info: ChareClassInfo, name: string, args: unknown[], reply: Reply | undefined, track: Track | undefined): void {
   let result: unknown;
   const started = profiling.methods ? methodStarts() : 0;
+  const record = profiling.methods ? (start: number, end: number) => recordContinuation(`${info.name}.${name}`, start, end) : undefined;
   const { className, method, index } = running;
   running.className = info.name;
   running.method = name;
   running.index = element.thisIndex;
   try {
-    result = (element as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args);
+    const fn = (element as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
+    // Its time, across awaits, is charged to the chare (model/activity.ts).
+    result = runAs({ chare: element, member: memberOf(element), record }, () => fn.apply(element, args));
   } catch (error) {
     fail(error, element, info, name, reply);
     return;
@@ -117,11 +176,7 @@ function call(element: Chare<never>, info: ChareClassInfo, name: string, args: u
     running.method = method;
     running.index = index;
     if (started) recordMethod(`${info.name}.${name}`, started, performance.now());
-    retryWaiting(
-      element,
-      (waiting) => checkGuard(guardOf(info, waiting.methodId)!, element, info, info.methods[waiting.methodId], waiting.args, waiting.reply as Reply | undefined),
-      (waiting) => runWaiting(element, info, waiting, track),
-    );
+    retry(element, info);
   }
   if (result instanceof Promise) {
     const pending = result.then(
@@ -135,6 +190,14 @@ function call(element: Chare<never>, info: ChareClassInfo, name: string, args: u
 }
 function succeed(value: unknown, element: Chare<never>, info: ChareClassInfo, name: string, reply: Reply | undefined): void {
   if (!reply) return;
+  if (value instanceof Future && value.pe === runtime().myPe) {
+    // A future of this PE as the result: its value is the result (a future of another PE is forwarded by the caller's).
+    value.then(
+      (inner) => succeed(inner, element, info, name, reply),
+      (error: unknown) => fail(error, element, info, name, reply),
+    );
+    return;
+  }
   try {
     reply.resolve(value);
   } catch (error) {

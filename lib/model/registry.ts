@@ -4,6 +4,7 @@
  * the same method everywhere.
  */
 import type { Chare, ChareIndex } from './chare';
+import { registerClassValue } from '../codec/values';
 
 /** A chare class (any index type). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- constructor arguments of any chare class
@@ -23,7 +24,7 @@ export interface ChareClassInfo {
 export const RESERVED_METHOD_NAMES = new Set(['ret', 'awaitable', 'at', 'then', 'ckInsert', 'ckDoneInserting', 'ckMigrate', 'ckDestroy']);
 
 /** Lifecycle hooks the runtime calls itself: not entry methods. */
-const HOOKS = new Set(['pack', 'unpack', 'onMigrated']);
+const HOOKS = new Set(['pack', 'unpack', 'onMigrated', 'onCreated']);
 
 const byName = new Map<string, ChareClassInfo>();
 const byClass = new Map<unknown, ChareClassInfo>();
@@ -46,7 +47,8 @@ export function registerClass(cls: ChareClass, name = cls.name, replace = false)
   if (!basePrototype || !(cls.prototype instanceof (basePrototype.constructor as ChareClass))) {
     throw new TypeError(`charm.register: class ${name} does not extend Chare`);
   }
-  if (byName.has(name) && !replace) throw new Error(`charm.register: another class is already registered as "${name}"`);
+  if (typeof name !== 'string' || !name) throw new TypeError('charm.register: a chare class needs a name; pass { name }');
+  if (byName.has(name) && !replace) throw new Error(`charm.register: another class is already registered as "${name}"; give this one its own name: charm.register(${cls.name}, { name: 'module.${cls.name}' })`);
   const names = new Set<string>();
   for (let proto = cls.prototype; proto && proto !== basePrototype; proto = Object.getPrototypeOf(proto)) {
     for (const key of Object.getOwnPropertyNames(proto)) {
@@ -59,10 +61,11 @@ export function registerClass(cls: ChareClass, name = cls.name, replace = false)
     }
   }
   const methods = [...names].sort();
-  if (methods.length > 0xffff) throw new Error(`charm.register: ${name} has too many methods`);
+  if (methods.length > 0xfffb) throw /* ids from 0xfffb up are the runtime's (model/invoke.ts) */ new Error(`charm.register: ${name} has too many methods`);
   const info: ChareClassInfo = { name, cls, methods, methodIds: new Map(methods.map((m, i) => [m, i])) };
   byName.set(name, info);
   byClass.set(cls, info);
+  registerClassValue(cls, `chare:${name}`, replace); // a chare class can be an argument (e.g. to create a collection on another PE)
   return info;
 }
 

@@ -21,11 +21,25 @@ const POOL_GROUP_ID = 0xfffffffe;
 // Under a name no user class can take by accident.
 registerClass(PoolWorker, 'charmts.PoolWorker');
 
-/** Options of `charm.pool.map`, `mapAsync` and `imap`. */
+/** Options of `charm.pool.map`, `mapAsync`, `imap` and `submitAll`. */
 export interface MapOptions {
   /** Items per message to a worker (default 1): larger chunks cost fewer messages for tiny tasks. */
   chunksize?: number;
+  /** Most workers the job uses at once (default: every worker), as Charm4py's `ncores`. */
+  ncores?: number;
 }
+
+/** Options of `mapAsync` and `submitAllAsync` giving a future per task (Charm4py's `multi_future=True`). */
+export interface MultiFutureOptions extends MapOptions {
+  /** A future per task, in task order, each fulfilled as soon as its task's chunk is done. */
+  multiFuture: true;
+}
+
+/** One task of `submitAll`: its function, then its arguments. */
+export type TaskCall = readonly [TaskFunction, ...unknown[]];
+
+/** The result of each task of a list, by position. */
+export type TaskResults<T extends readonly TaskCall[]> = { -readonly [K in keyof T]: T[K] extends readonly [(...a: never[]) => infer R, ...unknown[]] ? Awaited<R> : never };
 
 /** One result of `charm.pool.imap`: the item's position in the input, and its task's result. */
 export interface IndexedResult<R> {
@@ -45,30 +59,50 @@ export function installPool(): void {
 }
 
 /** Sends a job to the scheduler on PE 0. */
-function submitJob(where: string, fn: FunctionRef, chunks: unknown[][][], destination: Destination): void {
+function submitJob(where: string, fn: FunctionRef | null, chunks: unknown[][][], destination: Destination, options: MapOptions = {}): void {
   const scheduler = (poolRef().proxy() as CollectionProxy<PoolWorker>)[0];
   try {
-    scheduler.submit(fn, chunks, destination);
+    scheduler.submit(fn, chunks, destination, { ncores: options.ncores });
   } catch (error) {
     if (error instanceof SerializationError) throw new SerializationError(`${where} (${error.path})`, error.reason);
     throw error;
   }
 }
 
+function checkIterable(where: string, items: unknown): Iterable<unknown> {
+  if (items === null || items === undefined || typeof (Object(items) as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw new TypeError(`${where}: items must be iterable, got ${items === null ? 'null' : typeof items}`);
+  }
+  return items as Iterable<unknown>;
+}
+
+/** Checks the options and cuts the tasks (each a list of arguments) into chunks. */
+function chunk(where: string, tasks: unknown[][], options: MapOptions): { chunks: unknown[][][]; chunksize: number } {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options must be an object`);
+  const chunksize = options.chunksize ?? 1;
+  if (!Number.isInteger(chunksize) || chunksize < 1) throw new RangeError(`${where}: chunksize must be a positive integer, got ${String(chunksize)}`);
+  const ncores = options.ncores;
+  if (ncores !== undefined && !(Number.isInteger(ncores) && (ncores >= 1 || ncores === -1))) throw new RangeError(`${where}: ncores must be a positive integer (or -1: every worker), got ${String(ncores)}`);
+  const chunks: unknown[][][] = [];
+  for (let i = 0; i < tasks.length; i += chunksize) chunks.push(tasks.slice(i, i + chunksize));
+  return { chunks, chunksize };
+}
+
 /** Checks the arguments of the map forms and cuts the items into chunks of tasks. */
 function chunked(where: string, fn: unknown, items: unknown, options: MapOptions): { ref: FunctionRef; chunks: unknown[][][]; chunksize: number } {
   runtime(where);
   const ref = refOf(fn, where);
-  if (items === null || items === undefined || typeof (Object(items) as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-    throw new TypeError(`${where}: items must be iterable, got ${items === null ? 'null' : typeof items}`);
-  }
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options must be an object`);
-  const chunksize = options.chunksize ?? 1;
-  if (!Number.isInteger(chunksize) || chunksize < 1) throw new RangeError(`${where}: chunksize must be a positive integer, got ${String(chunksize)}`);
-  const tasks = Array.from(items as Iterable<unknown>, (item) => [item]);
-  const chunks: unknown[][][] = [];
-  for (let i = 0; i < tasks.length; i += chunksize) chunks.push(tasks.slice(i, i + chunksize));
-  return { ref, chunks, chunksize };
+  return { ref, ...chunk(where, Array.from(checkIterable(where, items), (item) => [item]), options) };
+}
+
+/** Checks a list of tasks, each [function, ...arguments], and cuts it into chunks; each task travels with its function. */
+function chunkedCalls(where: string, tasks: unknown, options: MapOptions): { chunks: unknown[][][]; count: number } {
+  runtime(where);
+  const calls = Array.from(checkIterable(where, tasks), (task, i) => {
+    if (!Array.isArray(task) || task.length === 0) throw new TypeError(`${where}: task ${i} must be [function, ...arguments]`);
+    return [refOf(task[0], `${where} (task ${i})`), ...task.slice(1)];
+  });
+  return { chunks: chunk(where, calls, options).chunks, count: calls.length };
 }
 
 /**
@@ -120,9 +154,45 @@ export class Pool {
     return mapJob<R>('charm.pool.map', fn, items, options).get();
   }
 
-  /** Like `map`, but returns at once a Future of the results (it can be passed to other chares). */
-  mapAsync<A, R>(fn: (item: A) => R, items: Iterable<A>, options: MapOptions = {}): Future<Awaited<R>[]> {
+
+  /**
+   * Like `map`, but returns at once a Future of the results (it can be
+   * passed to other chares); with `multiFuture: true`, a Future per item,
+   * each fulfilled as soon as its item's chunk is done.
+   */
+  mapAsync<A, R>(fn: (item: A) => R, items: Iterable<A>, options: MultiFutureOptions): Future<Awaited<R>>[];
+  mapAsync<A, R>(fn: (item: A) => R, items: Iterable<A>, options?: MapOptions): Future<Awaited<R>[]>;
+  mapAsync<A, R>(fn: (item: A) => R, items: Iterable<A>, options: MapOptions | MultiFutureOptions = {}): Future<Awaited<R>[]> | Future<Awaited<R>>[] {
+    if ('multiFuture' in options && options.multiFuture) {
+      const where = 'charm.pool.mapAsync';
+      const { ref, chunks } = chunked(where, fn, items, options);
+      return eachJob<Awaited<R>>(where, ref, chunks, options);
+    }
     return mapJob<R>('charm.pool.mapAsync', fn, items, options);
+  }
+
+  /**
+   * Runs a list of tasks, each `[fn, ...args]` (functions may differ), on
+   * the workers; the results come in task order (Charm4py's
+   * `charm.pool.submit(tasks)`).
+   *
+   * @example
+   * const results = await charm.pool.submitAll([[square, 3], [addFive, 4]], { chunksize: 8 });
+   */
+  submitAll<T extends readonly TaskCall[]>(tasks: T, options: MapOptions = {}): Promise<TaskResults<T>> {
+    return this.submitAllAsync(tasks, options).get();
+  }
+
+  /** Like `submitAll`, but returns at once a Future of the results; with `multiFuture: true`, a Future per task. */
+  submitAllAsync<T extends readonly TaskCall[]>(tasks: T, options: MultiFutureOptions): Future<TaskResults<T>[number]>[];
+  submitAllAsync<T extends readonly TaskCall[]>(tasks: T, options?: MapOptions): Future<TaskResults<T>>;
+  submitAllAsync<T extends readonly TaskCall[]>(tasks: T, options: MapOptions | MultiFutureOptions = {}): Future<TaskResults<T>> | Future<TaskResults<T>[number]>[] {
+    const where = 'charm.pool.submitAll';
+    const { chunks } = chunkedCalls(where, tasks, options);
+    if ('multiFuture' in options && options.multiFuture) return eachJob<TaskResults<T>[number]>(where, null, chunks, options);
+    const future = Future.create<TaskResults<T>>(1, 'single');
+    submitJob(where, null, chunks, { kind: 'all', future: future as Future<unknown[]> }, options);
+    return future;
   }
 
   /**
@@ -136,7 +206,7 @@ export class Pool {
   imap<A, R>(fn: (item: A) => R, items: Iterable<A>, options: MapOptions = {}): AsyncGenerator<IndexedResult<Awaited<R>>> {
     const { ref, chunks, chunksize } = chunked('charm.pool.imap', fn, items, options);
     const futures = chunks.map(() => Future.create<ChunkResults>(1, 'single'));
-    submitJob('charm.pool.imap', ref, chunks, { kind: 'chunks', futures });
+    submitJob('charm.pool.imap', ref, chunks, { kind: 'chunks', futures }, options);
     return indexed<Awaited<R>>(futures, chunksize);
   }
 
@@ -154,8 +224,15 @@ export class Pool {
 function mapJob<R>(where: string, fn: unknown, items: unknown, options: MapOptions): Future<Awaited<R>[]> {
   const { ref, chunks } = chunked(where, fn, items, options);
   const future = Future.create<Awaited<R>[]>(1, 'single');
-  submitJob(where, ref, chunks, { kind: 'all', future: future as Future<unknown[]> });
+  submitJob(where, ref, chunks, { kind: 'all', future: future as Future<unknown[]> }, options);
   return future;
+}
+
+/** Starts a job with a future per task. */
+function eachJob<R>(where: string, fn: FunctionRef | null, chunks: unknown[][][], options: MapOptions): Future<R>[] {
+  const futures = chunks.flatMap((c) => c.map(() => Future.create<R>(1, 'single')));
+  submitJob(where, fn, chunks, { kind: 'each', futures: futures as Future<unknown>[] }, options);
+  return futures;
 }
 
 /** Yields each chunk's results as its future completes, with the indices of their items. */

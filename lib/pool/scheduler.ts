@@ -23,7 +23,9 @@ export type Destination =
   /** The result of the job's only task (`submit`). */
   | { readonly kind: 'one'; readonly future: Future<unknown> }
   /** Each chunk's results as soon as they are in, a future per chunk (`imap`). */
-  | { readonly kind: 'chunks'; readonly futures: Future<ChunkResults>[] };
+  | { readonly kind: 'chunks'; readonly futures: Future<ChunkResults>[] }
+  /** Each task's result as soon as its chunk is done, a future per task (`multiFuture`). */
+  | { readonly kind: 'each'; readonly futures: Future<unknown>[] };
 
 /** An error a task threw, as it travels. */
 export interface TaskFailure {
@@ -36,14 +38,28 @@ export interface TaskFailure {
 export type ChunkOutcome = { readonly results: unknown[] } | { readonly failure: TaskFailure };
 
 interface Job {
-  readonly fn: FunctionRef;
+  readonly id: number;
+  /** The function of every task, or null when each task's first element is its own function (`submitAll`). */
+  readonly fn: FunctionRef | null;
   /** Each chunk is a list of tasks, each task the list of its arguments. */
   readonly chunks: unknown[][][];
   readonly destination: Destination;
   /** Per chunk, for destinations that wait for every result. */
   readonly results: unknown[][];
+  /** Most workers running chunks of it at once (Charm4py's ncores). */
+  readonly ncores: number;
+  /** Chunks running, per worker PE. */
+  readonly running: Map<number, number>;
+  /** Chunks not finished (running or not handed out yet), by number. */
+  readonly pending: Set<number>;
   remaining: number;
   next: number;
+}
+
+/** What a job's options say about it. */
+export interface JobOptions {
+  /** Most workers used at once (default: all of them). */
+  ncores?: number;
 }
 
 /** Chunks a worker may hold at once: a second one hides the round trip of asking for more. */
@@ -67,13 +83,15 @@ export class TaskScheduler {
   }
 
   /** A new job of `chunks`, results to `destination`. */
-  submit(fn: FunctionRef, chunks: unknown[][][], destination: Destination): void {
+  submit(fn: FunctionRef | null, chunks: unknown[][][], destination: Destination, options: JobOptions = {}): void {
     if (chunks.length === 0) {
       if (destination.kind === 'all') destination.future.send([]);
       return;
     }
     const id = this.nextJob++;
-    this.jobs.set(id, { fn, chunks, destination, results: [], remaining: chunks.length, next: 0 });
+    const ncores = options.ncores !== undefined && options.ncores > 0 ? options.ncores : Infinity;
+    const pending = new Set(chunks.keys());
+    this.jobs.set(id, { id, fn, chunks, destination, results: [], ncores, running: new Map(), pending, remaining: chunks.length, next: 0 });
     this.queue.push(id);
     this.dispatch();
   }
@@ -89,10 +107,19 @@ export class TaskScheduler {
     if (freesSlot) this.freeSlots.push(pe);
     // A job that failed is gone: chunks of it still running end here unheard.
     const job = this.jobs.get(id);
+    if (job) {
+      const n = job.running.get(pe)! - 1;
+      if (n === 0) job.running.delete(pe);
+      else job.running.set(pe, n);
+      job.pending.delete(chunk);
+    }
     if (job && 'failure' in outcome) {
       this.jobs.delete(id);
-      // The worker rejects the caller's future itself, so that the error names the PE the task ran on.
-      this.workers[pe].reject(futureOf(job.destination, chunk), outcome.failure, `charm.pool task ${job.fn.name || '(anonymous function)'}`);
+      // The worker rejects the caller's futures itself, so that the error names the PE the task ran on;
+      // with a future per chunk or per task, every one not fulfilled yet fails with it.
+      const d = job.destination;
+      const futures = 'future' in d ? [d.future] : [chunk, ...job.pending].flatMap((c) => futuresOf(d, c, job.chunks));
+      this.workers[pe].reject(futures, outcome.failure, `charm.pool task ${job.fn?.name || (job.fn ? '(anonymous function)' : 'of a batch')}`);
     } else if (job && 'results' in outcome) {
       this.deliver(id, job, chunk, outcome.results);
     }
@@ -107,28 +134,51 @@ export class TaskScheduler {
       destination.futures[chunk].send({ chunk, results });
       return;
     }
+    if (destination.kind === 'each') {
+      const first = job.chunks.slice(0, chunk).reduce((n, c) => n + c.length, 0);
+      results.forEach((result, i) => destination.futures[first + i].send(result));
+      return;
+    }
     job.results[chunk] = results;
     if (!last) return;
     if (destination.kind === 'all') destination.future.send(job.results.flat());
     else destination.future.send(job.results[0][0]);
   }
 
-  /** Hands chunks to free slots, oldest job first. */
+  /** Hands chunks to free slots: each slot to the oldest job that may use its worker. */
   private dispatch(): void {
-    while (this.freeSlots.length > 0 && this.queue.length > 0) {
-      const id = this.queue[0];
-      const job = this.jobs.get(id);
-      if (!job || job.next === job.chunks.length) {
-        // Failed, or every chunk handed out already.
-        this.queue.shift();
+    for (let s = 0; s < this.freeSlots.length && this.queue.length > 0; ) {
+      const pe = this.freeSlots[s];
+      const job = this.jobFor(pe);
+      if (!job) {
+        s++;
         continue;
       }
+      this.freeSlots.splice(s, 1);
       const chunk = job.next++;
-      this.workers[this.freeSlots.shift()!].run(id, chunk, job.fn, job.chunks[chunk]);
+      job.running.set(pe, (job.running.get(pe) ?? 0) + 1);
+      this.workers[pe].run(job.id, chunk, job.fn, job.chunks[chunk]);
     }
+  }
+
+  /** The oldest job with chunks to hand out that may use worker `pe` (within its ncores). */
+  private jobFor(pe: number): Job | undefined {
+    for (let i = 0; i < this.queue.length; i++) {
+      const job = this.jobs.get(this.queue[i]);
+      if (!job || job.next === job.chunks.length) {
+        // Failed, or every chunk handed out already.
+        this.queue.splice(i--, 1);
+        continue;
+      }
+      if (job.running.has(pe) || job.running.size < job.ncores) return job;
+    }
+    return undefined;
   }
 }
 
-function futureOf(destination: Destination, chunk: number): Future<unknown> {
-  return destination.kind === 'chunks' ? destination.futures[chunk] : destination.future;
+/** The futures of chunk `chunk` of a job with a future per chunk or per task. */
+function futuresOf(destination: Extract<Destination, { futures: unknown }>, chunk: number, chunks: unknown[][][]): Future<unknown>[] {
+  if (destination.kind === 'chunks') return [destination.futures[chunk]];
+  const first = chunks.slice(0, chunk).reduce((n, c) => n + c.length, 0);
+  return destination.futures.slice(first, first + chunks[chunk].length);
 }

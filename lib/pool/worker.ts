@@ -9,7 +9,7 @@ import { runtime } from '../model/context';
 import type { Future } from '../model/future';
 import type { CollectionProxy } from '../model/proxy';
 import { resolve, type FunctionRef } from './functions';
-import { TaskScheduler, type ChunkOutcome, type Destination, type TaskFailure } from './scheduler';
+import { TaskScheduler, type ChunkOutcome, type Destination, type JobOptions, type TaskFailure } from './scheduler';
 
 /** A member of the pool's group (one per PE). */
 export class PoolWorker extends Chare {
@@ -27,8 +27,8 @@ export class PoolWorker extends Chare {
   }
 
   /** PE 0: a new job. */
-  submit(fn: FunctionRef, chunks: unknown[][][], destination: Destination): void {
-    this.onPe0.submit(fn, chunks, destination);
+  submit(fn: FunctionRef | null, chunks: unknown[][][], destination: Destination, options: JobOptions): void {
+    this.onPe0.submit(fn, chunks, destination, options);
   }
 
   /** PE 0: worker `pe` has a free slot again. */
@@ -41,16 +41,20 @@ export class PoolWorker extends Chare {
     this.onPe0.chunkDone(pe, job, chunk, outcome, freesSlot);
   }
 
-  /** A worker: runs the tasks of one chunk, one after the other, and reports the outcome. */
-  async run(this: PoolWorker, job: number, chunk: number, fn: FunctionRef, tasks: unknown[][]): Promise<void> {
+  /**
+   * A worker: runs the tasks of one chunk, one after the other, and reports
+   * the outcome. Without `fn`, each task's first element is its function.
+   */
+  async run(this: PoolWorker, job: number, chunk: number, fn: FunctionRef | null, tasks: unknown[][]): Promise<void> {
     const scheduler = this.thisProxy[0];
     const pe = runtime().myPe;
     let holdsSlot = true;
     let outcome: ChunkOutcome;
     try {
-      const task = resolve(fn);
+      const common = fn && resolve(fn);
       const results: unknown[] = [];
-      for (const args of tasks) {
+      for (const each of tasks) {
+        const [task, args] = common ? [common, each] : [resolve(each[0] as FunctionRef), each.slice(1)];
         const result = task(...args);
         if (!isThenable(result)) {
           results.push(result);
@@ -75,9 +79,9 @@ export class PoolWorker extends Chare {
     }
   }
 
-  /** A worker: rejects `future` with the failure of a task that ran here (the error names this PE). */
-  reject(future: Future<unknown>, failure: TaskFailure, where: string): void {
-    future.sendError(Object.assign(new Error(failure.message), { name: failure.name, stack: failure.stack }), where);
+  /** A worker: rejects `futures` with the failure of a task that ran here (the error names this PE). */
+  reject(futures: Future<unknown>[], failure: TaskFailure, where: string): void {
+    for (const future of futures) future.sendError(Object.assign(new Error(failure.message), { name: failure.name, stack: failure.stack }), where);
   }
 }
 

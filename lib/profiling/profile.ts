@@ -19,6 +19,8 @@
  *   its start (clocks of different hosts) has no arrow.
  */
 
+import { trackContinuations } from '../model/activity';
+
 /** A Chrome trace event (https://docs.google.com/document/d/1CvAClvFfyA5R-PhYUmn5OOQtYMH4h6I0nSsKchNAySU). */
 export interface TraceEvent {
   name: string;
@@ -37,7 +39,7 @@ export interface TraceEvent {
 export interface MethodStats {
   /** Number of calls. */
   count: number;
-  /** Milliseconds spent in them (their synchronous part). */
+  /** Milliseconds spent in them, across their awaits (suspended time excluded). */
   ms: number;
 }
 
@@ -126,6 +128,7 @@ export function configureProfiling(given: ProfileOptions, argv: readonly string[
   if (traceAt >= 0 && !options.trace) throw new Error('charm.start: +trace needs a file name');
   profiling.methods = Boolean(options.stats || options.trace);
   profiling.tracing = Boolean(options.trace);
+  if (profiling.methods) trackContinuations(); // entry methods measured across awaits
   origin = performance.now();
   myPe = pe;
   if (profiling.tracing) {
@@ -151,7 +154,7 @@ export function methodStarts(): number {
   return performance.now();
 }
 
-/** An entry method ran from `start` to `end` (performance.now() times). */
+/** An entry method ran from `start` to `end` (performance.now() times): its synchronous part. */
 export function recordMethod(name: string, start: number, end: number): void {
   let entry = methods.get(name);
   if (!entry) methods.set(name, (entry = { count: 0, ms: 0 }));
@@ -181,6 +184,18 @@ export function endDelivery(): void {
   const end = tick();
   if (open.length === 0) schedulerEnd = end;
   events.push({ name: delivery.name ?? 'message', ph: 'X', pid: myPe, tid: SCHEDULER, ts: delivery.start, dur: end - delivery.start, cat: delivery.name ? 'entry' : 'delivery' });
+}
+
+/**
+ * A continuation of entry method `name` (its code after an await) ran
+ * from `start` to `end` (performance.now() times): its time counts for the
+ * method, not as another call; traced as a slice of its own.
+ */
+export function recordContinuation(name: string, start: number, end: number): void {
+  let entry = methods.get(name);
+  if (!entry) methods.set(name, (entry = { count: 0, ms: 0 }));
+  entry.ms += end - start;
+  if (profiling.tracing) events.push({ name, ph: 'X', pid: myPe, tid: OUTSIDE, ts: toNs(start), dur: Math.max(1, toNs(end) - toNs(start)), cat: 'entry' });
 }
 
 /** The PE was idle (sleeping for messages) from `start` to `end` (performance.now() times). */

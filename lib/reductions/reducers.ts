@@ -7,6 +7,7 @@
 import type { ArrayIndex } from '../collections/arrayIndex';
 import { compareIndices } from '../collections/arrayIndex';
 import type { CustomKind, ReducerKind, TupleKind } from './kinds';
+import { registerSerializable } from '../codec/values';
 
 /** The kind of a reducer type: `KindOf<typeof Reducer.sum>` is `'numeric'`. */
 export type KindOf<R> = R extends Reducer<infer K> ? K : never;
@@ -22,9 +23,13 @@ interface ReducerImpl {
   finish(acc: Acc): unknown;
 }
 
+/** Reducers by name: one object per name, so a reducer that travelled is `===` the original. */
+const byName = new Map<string, Reducer>();
+
 /**
  * A reducer, named so that every PE resolves it the same way (Charm4py's
  * `Reducer.sum` and friends; Charm++'s `CkReduction::sum_double` etc.).
+ * Reducers can be sent as arguments (they travel by name).
  *
  * @typeParam K - what it accepts and gives (see {@link ReducerKind}):
  * `contribute` and `allReduce` check the data and the target against it.
@@ -37,7 +42,14 @@ export class Reducer<K extends ReducerKind = ReducerKind> {
   constructor(
     /** The name every PE resolves the reducer by. */
     readonly name: string,
-  ) {}
+  ) {
+    byName.set(name, this);
+  }
+
+  /** @internal The reducer named `name` (the same object for the same name). */
+  static named(name: string): Reducer {
+    return byName.get(name) ?? new Reducer(name);
+  }
 
   /** Sum of numbers, bigints or element-wise over arrays and typed arrays (same length everywhere). */
   static readonly sum = new Reducer<'numeric'>('sum');
@@ -296,3 +308,5 @@ function splitTuple(list: string): string[] {
   out.push(list.slice(start));
   return out;
 }
+
+registerSerializable(Reducer, { name: 'charmts.Reducer', pack: (r) => r.name, unpack: (name) => Reducer.named(name as string) });

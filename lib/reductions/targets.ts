@@ -2,11 +2,14 @@
 import { registerExtension, encodeValue, decodeValue } from '../codec/values';
 import { Future } from '../model/future';
 import { CallMode, isProxy, type AnyMethod, type CallTarget, type ChareBaseMember, type ProxyOf } from '../model/proxy';
+import type { Section } from '../sections/sections';
 
 /**
  * An entry method to call with a result: on one chare, or broadcast to a
- * collection. Build it with `charm.callback(proxy, 'method')` (Charm4py:
- * `proxy.method` passed as a callback; Charm++: `CkCallback`).
+ * collection or a section. Build it with `charm.callback(proxy, 'method')`
+ * (Charm4py: `proxy.method` passed as a callback; Charm++: `CkCallback`).
+ * Like a Future, it is sent a value with `send(value)`: code that is given
+ * "a callback" (Charm4py's futures and proxy methods alike) calls `send`.
  *
  * @typeParam M - the type of the method it calls: a callback is a valid
  * reduction target for results that method accepts as its first argument.
@@ -25,17 +28,20 @@ export class Callback<out M = (...args: any[]) => unknown> {
     readonly method: number,
   ) {}
 
-  /** Calls the method with `value` (fire and forget). */
-  call(value: unknown): void {
-    this.proxy.__call(this.method, [value], CallMode.Send);
+  /**
+   * Calls the method with `value` (fire and forget), as `Future.send`
+   * fulfils a future; with several values, calls it with those arguments.
+   */
+  send(...values: unknown[]): void {
+    this.proxy.__call(this.method, values.length === 0 ? [undefined] : values, CallMode.Send);
   }
 }
 
 /** `unknown` for a name outside the Chare base class, `never` for a base member (so `K & NotBaseMember<K>` refuses those). */
 export type NotBaseMember<K> = K extends ChareBaseMember ? never : unknown;
 
-/** A callback to `method` of the chare or collection behind `proxy`. */
-export function callback<T extends Record<K, AnyMethod>, K extends string>(proxy: ProxyOf<T>, method: K & NotBaseMember<K>): Callback<T[K]> {
+/** A callback to `method` of the chare, collection or section behind `proxy`. */
+export function callback<T extends Record<K, AnyMethod>, K extends string>(proxy: ProxyOf<T> | Section<T, unknown>, method: K & NotBaseMember<K>): Callback<T[K]> {
   const target = proxy as unknown as CallTarget;
   if (typeof proxy !== 'object' || proxy === null || !isProxy(target)) throw new TypeError('charm.callback: expected a proxy to a chare or collection');
   const id = target.__ref.info.methodIds.get(method);
@@ -57,7 +63,7 @@ export function isTarget(value: unknown): value is ReductionTarget {
 }
 
 export function deliverResult(target: ReductionTarget, value: unknown): void {
-  if (target instanceof Callback) target.call(value);
+  if (target instanceof Callback) target.send(value);
   else (target as Future<unknown>).send(value);
 }
 

@@ -2,34 +2,40 @@
 import { mpi } from '../transport/binding';
 import { registerClass, classInfo, type ChareClass } from '../model/registry';
 import { isStarted, runtime } from '../model/context';
-import { Future, iwait } from '../model/future';
+import { Future, iwait, setForwarder } from '../model/future';
 import type { AnyMethod, ArrayProxy, CollectionProxy, ElementProxy, EntryMethodNames, IndexOf, ProxyOf } from '../model/proxy';
 import { createChare, type ChareOptions } from '../collections/singletons';
-import { createGroup, groupRef, installGroupMember } from '../collections/groups';
+import { Chare, type ChareIndex } from '../model/chare';
+import { createGroup, groupRef, installGroupMember, type GroupOptions } from '../collections/groups';
+import { whenCreated } from '../collections/collections';
 import { createArray, type ArrayOptions, type DimsOf, type SparseDims } from '../collections/arrays';
 import { registerMap, type ArrayIndex, type ArrayMapFunction } from '../collections/arrayIndex';
 import { registerReducer, type Reducer } from '../reductions/reducers';
 import type { CustomKind } from '../reductions/kinds';
-import { callback, type Callback, type NotBaseMember } from '../reductions/targets';
+import { Callback, callback, type NotBaseMember, type ReductionTarget } from '../reductions/targets';
 import { requestQuiescence } from '../quiescence';
 import { fatal } from '../errors';
+import { registerSerializable, type ClassOf, type SerializableOptions } from '../codec/values';
 import { abortJob, requestExit, startRuntime } from './lifecycle';
 import { CharmRemote } from './charmGroup';
 import { formatStats, type ProfileOptions } from '../profiling/profile';
 import { enableRemoteCode } from '../console/remoteCode';
 import { hintIfIdle } from '../console/idleHint';
 import { setBranching } from '../tree';
+import { hostPes, peHost, peHostRank, subtrees, treeEdges, type TreeEdges } from '../topology';
 import { Pool, installPool } from '../pool/pool';
-import { addGuard } from '../when';
-import { createSection, type Section, type Selection } from '../sections/sections';
-import type { Chare } from '../model/chare';
+import { addGuard, type Condition } from '../when';
+import { combine, createSection, type Collection, type Section, type Selection } from '../sections/sections';
 import { Ccs, installCcs } from '../ccs/ccs';
 import { installLiveViz } from '../liveviz/liveviz';
 import { liveViewUrl, startLiveView } from '../liveview/liveview';
 import { liveViewSettings, type LiveViewOptions } from '../liveview/settings';
 import { checkpointDir, installCheckpoints, restartIfAsked, startCheckpoint, type CheckpointStatus } from '../checkpoint/protocol';
 import { registerReadonly } from '../checkpoint/readonlies';
-import type { ReductionTarget } from '../reductions/targets';
+
+/** A proxy whose creation can be awaited: a chare, a group, an array, a section. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- proxies of any chare class
+type Creatable = ElementProxy<any> | CollectionProxy<any> | ArrayProxy<any, any> | Section<any, any>;
 
 /**
  * The arguments after the class in a creation call: the constructor's
@@ -69,6 +75,46 @@ export interface StartOptions extends ProfileOptions {
   idleHint?: boolean;
 }
 
+/** The argument types of method `M` of `T`. */
+type MethodArgs<T, M extends keyof T> = T[M] extends (...a: infer A) => unknown ? A : never;
+
+/** A `charm.when` condition matching a message tag against the chare's state. */
+export interface WhenMatch<C, A extends unknown[]> {
+  /** The chare's value the tag must equal (e.g. its iteration). */
+  state(self: C): unknown;
+  /** The call's tag, from its arguments. */
+  tag(...args: A): unknown;
+}
+
+/** Options of `charm.scheduleAfter`. */
+export interface ScheduleOptions {
+  /** Quiescence is not reached while the timer is pending (default false: timers are not messages). */
+  countsForQD?: boolean;
+}
+
+/** A main chare class: constructed on PE 0 with the program's arguments. */
+export type MainChareClass = abstract new (args: string[]) => Chare<ChareIndex>;
+
+/** The runtime's own command-line options and how many values each takes: main does not see them (Charm4py removes them too). */
+const RUNTIME_OPTIONS: Readonly<Record<string, number>> = { '+balancer': 1, '+stats': 0, '+trace': 1, '+liveview': 1, '+restart': 1, '+checkpoint-dir': 1 };
+
+/** The program's arguments: `argv` without the runtime's options. */
+export function programArgs(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const values = RUNTIME_OPTIONS[argv[i]];
+    if (values === undefined) out.push(argv[i]);
+    else i += values;
+  }
+  return out;
+}
+
+/** Options of `charm.register` for one class. */
+export interface RegisterOptions {
+  /** The name the class is known by on every PE (default: its class name). */
+  name: string;
+}
+
 /** Collection id of the runtime's own group. */
 const CHARM_GROUP_ID = 0;
 
@@ -81,7 +127,12 @@ registerClass(CharmRemote);
 export class Charm {
   /**
    * Starts the runtime on this PE and runs `main(args)` on PE 0 once every
-   * PE is ready. The job runs until some PE calls `charm.exit()`.
+   * PE is ready; or, given a chare class, creates that main chare on PE 0
+   * with `args` as its constructor's argument (Charm4py's
+   * `charm.start(Main)`; its async set-up goes in `onCreated()`). `args` are
+   * the program's arguments without the runtime's own options (`+balancer
+   * NAME`, `+stats`, `+trace FILE`). The job runs until some PE calls
+   * `charm.exit()`.
    *
    * @example
    * charm.start(async () => {
@@ -90,8 +141,10 @@ export class Charm {
    *   charm.exit();
    * });
    */
-  start(main: (args: string[]) => unknown, options: StartOptions = {}): void {
-    if (typeof main !== 'function') throw new TypeError(`charm.start: main must be a function, got ${typeof main}`);
+  start(main: ((args: string[]) => unknown) | MainChareClass, options: StartOptions = {}): void {
+    if (typeof main !== 'function') throw new TypeError(`charm.start: main must be a function or a chare class, got ${typeof main}`);
+    const mainChare = main.prototype instanceof Chare ? (main as MainChareClass) : undefined;
+    if (mainChare) classInfo(mainChare, 'charm.start');
     enableRemoteCode(options.remoteCode === true);
     // Stacks point at the program's TypeScript lines where it was compiled with source maps.
     process.setSourceMapsEnabled(true);
@@ -99,6 +152,7 @@ export class Charm {
     const liveView = liveViewSettings(options.liveView, process.argv);
     startRuntime(options, () => {
       installGroupMember(groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')), []);
+      setForwarder((inner, to, slot) => this.thisProxy[inner.pe].forwardFuture(inner, to, slot));
       installPool();
       installCcs();
       installLiveViz();
@@ -107,11 +161,17 @@ export class Charm {
     const rt = runtime();
     if (rt.myPe !== 0) return;
     if (liveView) startLiveView(liveView, () => this.thisProxy.ret.stats());
+    const args = programArgs(process.argv.slice(2));
     const idle = (): void => void (options.idleHint !== false && !liveView && hintIfIdle(() => this.waitQD()));
     setImmediate(() => {
       if (restartIfAsked()) return; // `+restart DIR`: the checkpoint's callback goes on instead of main
       try {
-        const result = main(process.argv.slice(2));
+        if (mainChare) {
+          // The main chare's program is its set-up: the job is idle once that has finished.
+          whenCreated(createChare(mainChare, [args], { onPE: 0 }), 'charm.start').then(idle, () => undefined);
+          return;
+        }
+        const result = (main as (args: string[]) => unknown)(args);
         if (result instanceof Promise) result.then(idle, (error: unknown) => fatal(error, 'on PE 0 in main'));
         else idle();
       } catch (error) {
@@ -131,11 +191,41 @@ export class Charm {
     return abortJob(String(message));
   }
 
-  /** Registers chare classes so every PE can create them by name. Usable as a class decorator. */
-  register<C extends ChareClass>(cls: C, ...more: ChareClass[] | [ClassDecoratorContext]): C {
+  /**
+   * Registers a chare class under `options.name`: for two classes of the
+   * same name (from different modules), give at least one its own name.
+   *
+   * @example
+   * charm.register(Hello, { name: 'aux.Hello' });
+   */
+  register<C extends ChareClass>(cls: C, options: RegisterOptions): C;
+  /** Registers chare classes so every PE can create them by name (their class name). Usable as a class decorator. */
+  register<C extends ChareClass>(cls: C, ...more: ChareClass[] | [ClassDecoratorContext]): C;
+  register<C extends ChareClass>(cls: C, ...more: unknown[]): C {
+    const options = more[0];
+    if (more.length === 1 && typeof options === 'object' && options !== null && 'name' in options) {
+      registerClass(cls, (options as RegisterOptions).name);
+      return cls;
+    }
     registerClass(cls);
-    for (const other of more) if (typeof other === 'function') registerClass(other);
+    for (const other of more) if (typeof other === 'function') registerClass(other as ChareClass);
     return cls;
+  }
+
+  /**
+   * Lets instances of a user class travel in messages, reductions and
+   * migrating chares' state (Charm4py pickles any class). Call it at module
+   * load, on every PE. By default an instance travels as its own fields and
+   * arrives as an object of its class (the constructor does not run);
+   * `pack`/`unpack` choose another form; `name` tells apart classes of the
+   * same name.
+   *
+   * @example
+   * class Vec { constructor(public x = 0, public y = 0) {} }
+   * charm.registerSerializable(Vec);
+   */
+  registerSerializable<T extends object>(cls: ClassOf<T>, options?: SerializableOptions<T>): void {
+    registerSerializable(cls, options);
   }
 
   /** This PE's number, 0..numPes()-1. */
@@ -159,6 +249,53 @@ export class Charm {
     return rt.hostOfPe[rt.myPe];
   }
 
+  /** The PEs of host `host` (0..numHosts()-1), in order (Charm4py's getHostPes). */
+  getHostPes(host: number): number[] {
+    return hostPes(host);
+  }
+
+  /** The number of PEs on host `host`. */
+  getHostNumPes(host: number): number {
+    return hostPes(host).length;
+  }
+
+  /** The lowest PE of host `host` (its rank 0). */
+  getHostFirstPe(host: number): number {
+    return hostPes(host)[0];
+  }
+
+  /** The host PE `pe` runs on. */
+  getPeHost(pe: number): number {
+    return peHost(pe);
+  }
+
+  /** PE `pe`'s rank on its host: 0 for the host's lowest PE, and so on. */
+  getPeHostRank(pe: number): number {
+    return peHostRank(pe);
+  }
+
+  /**
+   * `pe`'s parent (undefined for the root) and children in the runtime's
+   * spanning tree rooted at `root` over `pes` (default: every PE), with
+   * `bfactor` children per PE (default: the runtime's). With `pes`, `root`
+   * comes first in it. (Charm4py returns a (parent, children) tuple.)
+   *
+   * @example
+   * const { parent, children } = charm.getTopoTreeEdges(charm.myPe(), 0);
+   */
+  getTopoTreeEdges(pe: number, root: number, pes?: readonly number[], bfactor?: number): TreeEdges {
+    return treeEdges(pe, root, pes, bfactor);
+  }
+
+  /**
+   * The subtrees under `root` in the spanning tree over `pes` (root first):
+   * a list of PEs per child of the root, that child first. Splitting a
+   * subtree's list again gives its own subtrees.
+   */
+  getTopoSubtrees(root: number, pes: readonly number[], bfactor?: number): number[][] {
+    return subtrees(root, pes, bfactor);
+  }
+
   /** True once `charm.start` has run on this PE. */
   isStarted(): boolean {
     return isStarted();
@@ -176,9 +313,10 @@ export class Charm {
   }
 
   /**
-   * Creates one chare of class `cls` on `options.onPE` (default: this PE)
-   * with constructor arguments `args`, and returns its proxy at once.
-   * Charm4py: `Chare(cls, args, onPE=pe)`.
+   * Creates one chare of class `cls` on `options.onPE` (default: a PE the
+   * runtime chooses, dealing the chares each PE creates out over the PEs,
+   * as Charm4py's `onPE=-1`) with constructor arguments `args`, and
+   * returns its proxy at once. Charm4py: `Chare(cls, args, onPE=pe)`.
    *
    * @throws Error if `cls` is not registered; RangeError if `onPE` is out of range.
    */
@@ -188,12 +326,30 @@ export class Charm {
 
   /**
    * Creates a group: one chare of class `cls` (a `Chare`, indexed by PE) on
-   * every PE, each constructed with `args`. Charm4py: `Group(cls, args=...)`.
+   * every PE, each constructed with `args`, or on each PE of `options.onPEs`
+   * (Charm4py: `Group(cls, args=..., onPEs=...)`): broadcasts reach those
+   * members, results come in PE order, members reduce among themselves.
    *
-   * @throws Error if `cls` is not registered.
+   * @throws Error if `cls` is not registered; TypeError or RangeError for bad `onPEs`.
    */
-  createGroup<C extends ChareClass<Chare<number>>>(cls: C, ...[args]: ConstructorArgs<ConstructorParameters<C>>): CollectionProxy<InstanceType<C>> {
-    return createGroup(cls, args ?? []) as CollectionProxy<InstanceType<C>>;
+  createGroup<C extends ChareClass<Chare<number>>>(cls: C, ...[args, options]: CreateArgs<ConstructorParameters<C>, GroupOptions>): CollectionProxy<InstanceType<C>> {
+    return createGroup(cls, args ?? [], options) as CollectionProxy<InstanceType<C>>;
+  }
+
+  /**
+   * Resolves once every member of each collection (every group member,
+   * array element, or the chare) exists and its async set-up
+   * (`onCreated()`) has finished (Charm4py's `charm.awaitCreation`).
+   * Works from any PE, for collections created anywhere.
+   *
+   * @example
+   * const cells = charm.createArray(Cell, 64, [grid]);
+   * await charm.awaitCreation(cells);
+   */
+  awaitCreation(...proxies: Creatable[]): Promise<void> {
+    runtime('charm.awaitCreation');
+    const created = proxies.map((p, i) => whenCreated(p, `charm.awaitCreation (argument ${i})`)); // bad arguments throw here
+    return Promise.all(created).then(() => undefined);
   }
 
   /**
@@ -238,35 +394,47 @@ export class Charm {
   }
 
   /**
-   * A reduction target (or any callback) that calls `method` on `proxy`
-   * (one chare, a group or an array) with the result. Inside a chare,
+   * A callback to `method` of `proxy`: one chare, a whole collection
+   * (broadcast) or a section (multicast). Use it as a reduction target or a
+   * quiescence callback, or call it with `send(value)`. Inside a chare,
    * `charm.callback(this.thisProxy, 'done')` works as is. Charm4py: passing
    * `proxy.method`; Charm++: `CkCallback(CkIndex_X::method, proxy)`.
    *
    * @throws TypeError if `proxy` is not a proxy or the class has no entry method `method`.
    */
-  callback<T extends Record<K, AnyMethod>, K extends string>(proxy: ProxyOf<T>, method: K & NotBaseMember<K>): Callback<T[K]> {
+  callback<T extends Record<K, AnyMethod>, K extends string>(proxy: ProxyOf<T> | Section<T, unknown>, method: K & NotBaseMember<K>): Callback<T[K]> {
     return callback(proxy, method);
   }
 
   /**
    * Guards entry method `method` of `cls` with `condition` (Charm4py's
-   * `@when`): a call waits until `condition(chare, ...args)` holds. Register
-   * it at module load, on every PE.
+   * `@when`): a call waits until `condition(chare, ...args)` holds, tried
+   * again after each entry method of the chare (and each continuation of
+   * one). Register it at module load, on every PE.
    *
    * @example
    * charm.when(Block, 'halo', (self, iteration) => iteration === self.iteration);
    */
-  when<C extends ChareClass, M extends EntryMethodNames<InstanceType<C>>>(
-    cls: C,
-    method: M,
-    condition: (self: InstanceType<C>, ...args: InstanceType<C>[M] extends (...a: infer A) => unknown ? A : never) => boolean,
-  ): void {
+  when<C extends ChareClass, M extends EntryMethodNames<InstanceType<C>>>(cls: C, method: M, condition: (self: InstanceType<C>, ...args: MethodArgs<InstanceType<C>, M>) => boolean): void;
+  /**
+   * Guards entry method `method` of `cls` with a match of a message tag
+   * against the chare's state (Charm4py's `@when('self.iteration == iter')`):
+   * a call runs when `tag(...args)` equals `state(chare)`. Waiting calls are
+   * kept by tag, so releasing one costs a lookup, however many wait: use
+   * this form when many calls wait for successive values.
+   *
+   * @example
+   * charm.when(Worker, 'recvId', { state: (self) => self.curId, tag: (id) => id });
+   */
+  when<C extends ChareClass, M extends EntryMethodNames<InstanceType<C>>>(cls: C, method: M, condition: WhenMatch<InstanceType<C>, MethodArgs<InstanceType<C>, M>>): void;
+  when(cls: ChareClass, method: string, condition: unknown): void {
     const info = classInfo(cls, 'charm.when');
     const id = info.methodIds.get(method);
     if (id === undefined) throw new TypeError(`charm.when: chare class ${info.name} has no entry method "${String(method)}"`);
-    if (typeof condition !== 'function') throw new TypeError(`charm.when(${info.name}.${method}): the condition must be a function`);
-    addGuard(info, id, condition as unknown as (self: Chare<never>, ...args: unknown[]) => boolean);
+    const match = condition as Partial<WhenMatch<unknown, unknown[]>> | null;
+    const isMatch = typeof match === 'object' && match !== null && typeof match.state === 'function' && typeof match.tag === 'function';
+    if (typeof condition !== 'function' && !isMatch) throw new TypeError(`charm.when(${info.name}.${method}): the condition must be a function or { state, tag } functions`);
+    addGuard(info, id, condition as Condition);
   }
 
   /** A future for one value of type `T`, to pass to other chares. */
@@ -292,15 +460,21 @@ export class Charm {
     return future.get();
   }
 
-  /** Calls `callback` (a function here, or a future anywhere) at the next quiescence. */
-  startQD(callback: Future<void> | (() => void)): void {
+  /**
+   * At the next quiescence: fulfils `callback` (a future), calls it (a
+   * callback from `charm.callback`: an entry method of a chare, a
+   * collection or a section), or calls the function here.
+   */
+  startQD(callback: Future<void> | Callback | (() => void)): void {
+    runtime('charm.startQD');
     if (callback instanceof Future) {
-      runtime('charm.startQD');
       requestQuiescence(callback);
+    } else if (callback instanceof Callback) {
+      this.waitQD().then(() => callback.send()).catch((error: unknown) => fatal(error, `on PE ${this.myPe()} calling a quiescence callback`));
     } else if (typeof callback === 'function') {
       this.waitQD().then(callback).catch((error: unknown) => fatal(error, `on PE ${this.myPe()} in a quiescence callback`));
     } else {
-      throw new TypeError('charm.startQD: callback must be a function or a Future');
+      throw new TypeError("charm.startQD: callback must be a Future, a callback from charm.callback(proxy, 'method') or a function");
     }
   }
 
@@ -324,19 +498,31 @@ export class Charm {
   readonly pool = new Pool();
 
   /**
-   * A section of a group or array: members selected by a list of indices,
-   * a predicate over the indices, or a slice `{ start, stop, step }` (groups
-   * and 1D arrays). Calls on it reach every member; members reduce over it
-   * with `this.contribute(data, reducer, target, section)`.
+   * A section of a group, an array or a section: members selected by a
+   * list of indices, a predicate over the indices, a slice
+   * `{ start, stop, step }` (groups and 1D arrays) or one slice per
+   * dimension (Charm4py's `a[0:8:2, 1:8:2]`). Calls on it reach every
+   * member; members reduce over it with
+   * `this.contribute(data, reducer, target, section)` or
+   * `this.allReduce(data, reducer, section)`.
    *
    * @example
    * const evens = charm.createSection(cells, (i) => i[0] % 2 === 0);
    * await evens.awaitable.update();
    */
-  createSection<T, I>(collection: ArrayProxy<T, I>, selection: Selection<I>): Section<T, I>;
-  createSection<T>(collection: CollectionProxy<T>, selection: Selection<number>): Section<T, number>;
-  createSection(collection: unknown, selection: unknown): unknown {
-    return createSection(collection, selection);
+  createSection<T, I>(source: ArrayProxy<T, I> | Section<T, I>, selection: Selection<I>): Section<T, I>;
+  createSection<T>(source: CollectionProxy<T>, selection: Selection<number>): Section<T, number>;
+  createSection(source: unknown, selection: unknown): unknown {
+    return createSection(source, selection);
+  }
+
+  /**
+   * A section of every member of the given groups, arrays and sections,
+   * each member once, whatever collection it belongs to (Charm4py's
+   * `charm.combine`). Calls go to each member by method name.
+   */
+  combine<T>(...proxies: (Collection<T> | Section<T, unknown>)[]): Section<T, ChareIndex> {
+    return combine(proxies) as Section<T, ChareIndex>;
   }
 
   /**
@@ -364,9 +550,10 @@ export class Charm {
    * whole until this one is complete. See docs/checkpoint.md.
    *
    * Errors: a checkpoint that fails (a file that cannot be written, a
-   * chare with a suspended async method, a future in a chare's state)
-   * rejects a future callback, or ends the job, naming the PE, the file or
-   * the chare.
+   * chare with a suspended async method, a future in a chare's state, a
+   * reduction half done when the job went quiet) rejects a future
+   * callback, or ends the job, naming the PE, the file, the chare or the
+   * reduction.
    *
    * @throws TypeError (at the call) for a bad `dir` or `callback`.
    * @example
@@ -394,6 +581,39 @@ export class Charm {
    */
   registerReadonly<T>(name: string, get: () => T, set: (value: T) => void): void {
     registerReadonly(name, get, set as (value: never) => void);
+  }
+
+  /**
+   * Calls `target` with `args` after `seconds` (Charm4py's
+   * `scheduleCallableAfter`): a callback from `charm.callback` (an entry
+   * method, called with the arguments), a future (sent `args[0]`) or a
+   * function of this PE. The timer does not hold quiescence back unless
+   * `options.countsForQD`: then quiescence is not reached while it is
+   * pending.
+   *
+   * @example
+   * charm.scheduleAfter(charm.callback(this.thisElement, 'tick'), 0.5, [step + 1]);
+   */
+  scheduleAfter(target: Callback | Future<never> | Future<unknown> | ((...args: never[]) => unknown), seconds: number, args: readonly unknown[] = [], options: ScheduleOptions = {}): void {
+    const rt = runtime('charm.scheduleAfter');
+    if (!(typeof seconds === 'number' && seconds >= 0)) throw new RangeError(`charm.scheduleAfter: seconds must be a non-negative number, got ${String(seconds)}`);
+    if (!Array.isArray(args)) throw new TypeError('charm.scheduleAfter: args must be an array');
+    let fire: () => void;
+    if (target instanceof Callback) fire = () => target.send(...args);
+    else if (target instanceof Future) fire = () => (target as Future<unknown>).send(args[0]);
+    else if (typeof target === 'function') fire = () => (target as (...a: unknown[]) => unknown)(...args);
+    else throw new TypeError("charm.scheduleAfter: target must be a callback from charm.callback(proxy, 'method'), a Future or a function");
+    const counted = options.countsForQD === true;
+    if (counted) rt.scheduler.counters.created++; // a pending counted timer is work in flight
+    setTimeout(() => {
+      try {
+        fire();
+      } catch (error) {
+        fatal(error, `on PE ${rt.myPe} in a timer of charm.scheduleAfter`);
+      } finally {
+        if (counted) rt.scheduler.counters.processed++;
+      }
+    }, seconds * 1000);
   }
 
   /** Resolves after `seconds`, without blocking the PE. */

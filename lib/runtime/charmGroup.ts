@@ -1,6 +1,13 @@
 /** The runtime as a group: `charm.thisProxy[pe].ret.myPe()` asks another PE. */
 import { Chare } from '../model/chare';
 import { runtime } from '../model/context';
+import type { ChareClass } from '../model/registry';
+import type { ArrayProxy, CollectionProxy, ElementProxy } from '../model/proxy';
+import { whenCreated } from '../collections/collections';
+import { createArray, type ArrayDims, type ArrayOptions } from '../collections/arrays';
+import { createGroup, type GroupOptions } from '../collections/groups';
+import { createChare, type ChareOptions } from '../collections/singletons';
+import { forwardValue, type Future } from '../model/future';
 import { requestExit, abortJob } from './lifecycle';
 import { peStats, type PeStats } from '../profiling/profile';
 import { evalHere, execHere, updateGlobalsHere } from '../console/remoteCode';
@@ -43,6 +50,36 @@ export class CharmRemote extends Chare {
   /** Sets global variables on this PE. Needs remote code enabled. */
   updateGlobals(globals: Record<string, unknown>): void {
     updateGlobalsHere(globals);
+  }
+
+  /** @internal On the PE owning `future`: sends its value, once it has it, into `slot` of `to` (a future sent a future). */
+  forwardFuture(future: Future<unknown>, to: Future<unknown>, slot: number): void {
+    forwardValue(future, to, slot);
+  }
+
+  /**
+   * Creates a chare array on this PE and returns its proxy once every
+   * element exists and has finished its set-up (Charm4py's
+   * `charm.thisProxy[pe].createArray(...)`, for creation from anywhere).
+   */
+  async createArray<C extends ChareClass>(cls: C, dims: ArrayDims, args: ConstructorParameters<C> | [] = [], options?: ArrayOptions): Promise<ArrayProxy<InstanceType<C>>> {
+    const proxy = createArray(cls, dims, args, options) as ArrayProxy<InstanceType<C>>;
+    await whenCreated(proxy, 'charm.thisProxy.createArray');
+    return proxy;
+  }
+
+  /** Creates a group on this PE and returns its proxy once every member has finished its set-up. */
+  async createGroup<C extends ChareClass>(cls: C, args: ConstructorParameters<C> | [] = [], options?: GroupOptions): Promise<CollectionProxy<InstanceType<C>>> {
+    const proxy = createGroup(cls, args, options) as CollectionProxy<InstanceType<C>>;
+    await whenCreated(proxy, 'charm.thisProxy.createGroup');
+    return proxy;
+  }
+
+  /** Creates a chare from this PE and returns its proxy once it has finished its set-up. */
+  async createChare<C extends ChareClass>(cls: C, args: ConstructorParameters<C> | [] = [], options?: ChareOptions): Promise<ElementProxy<InstanceType<C>>> {
+    const proxy = createChare(cls, args, options) as ElementProxy<InstanceType<C>>;
+    await whenCreated(proxy, 'charm.thisProxy.createChare');
+    return proxy;
   }
 
   /** Aborts the job with `message`. */

@@ -12,10 +12,11 @@
 //       checkpoint, callback Driver.resume; prints "written: ..." and exits
 //   mpirun -np 4 node dist/test/programs/checkpointed.js future DIR
 //       the same state, checkpointed with a future that main awaits
-//   mpirun -np 4 node dist/test/programs/checkpointed.js suspended|futureInState|awaitedWaiting DIR
+//   mpirun -np 4 node dist/test/programs/checkpointed.js suspended|futureInState|awaitedWaiting|settingUp DIR
 //       a checkpoint that cannot be saved: main prints why and exits
-//   mpirun -np 4 node dist/test/programs/checkpointed.js groupWaiting DIR
-//       a group member holds a waiting call: restartable on 4 PEs only
+//   mpirun -np 4 node dist/test/programs/checkpointed.js samePes DIR
+//       a group member holds a waiting call, and a group lives on PEs 1
+//       and 3 only: restartable on 4 PEs only
 //   mpirun -np 2 node dist/test/programs/checkpointed.js x +restart DIR [--renamed]
 //       the restart: Driver.resume prints what it finds; with --renamed,
 //       the class Grid is registered as RenamedGrid (the restart must refuse)
@@ -41,6 +42,9 @@ class Plain extends Chare {
   }
   get(): number {
     return this.value;
+  }
+  total(done: Future<number>): void {
+    this.contribute(this.value, Reducer.sum, done);
   }
 }
 
@@ -150,8 +154,17 @@ class Bag extends Chare<string> {
   }
 }
 
+/** A chare whose async set-up never finishes. */
+class SettingUp extends Chare {
+  async onCreated(): Promise<void> {
+    await charm.createFuture();
+  }
+}
+
 interface Parts {
   plain: CollectionProxy<Plain>;
+  /** Mode samePes: a group on PEs 1 and 3 only. */
+  few?: CollectionProxy<Plain>;
   tally: CollectionProxy<Tally>;
   far: ElementProxy<Far>;
   grid: ArrayProxy<Grid>;
@@ -216,10 +229,15 @@ class Driver extends Chare {
     console.log(`section sum: ${await evens}`);
     const fresh = charm.createGroup(Plain);
     console.log(`new group: ${JSON.stringify(await fresh.ret.get())}`);
+    if (p.few) {
+      const sum = charm.createFuture<number>();
+      p.few.total(sum);
+      console.log(`few: ${JSON.stringify(await p.few.ret.get())}, ${await sum}`);
+    }
     charm.exit();
   }
 }
-charm.register(Plain, Tally, Far, Bag, Driver);
+charm.register(Plain, Tally, Far, Bag, Driver, SettingUp);
 charm.register(process.argv.includes('--renamed') ? RenamedGrid : Grid);
 charm.when(Plain, 'guarded', (self) => self.open);
 charm.when(Far, 'guarded', (self) => self.open);
@@ -277,8 +295,13 @@ charm.start(async (args) => {
   if (mode === 'suspended') parts.grid.at([1]).waitForever();
   if (mode === 'futureInState') await parts.grid.at([3]).awaitable.keep(charm.createFuture());
   if (mode === 'awaitedWaiting') void parts.grid.at([4]).ret.guarded(9);
-  if (mode === 'groupWaiting') {
+  if (mode === 'settingUp') charm.createChare(SettingUp, [], { onPE: 2 % charm.numPes() });
+  if (mode === 'samePes') {
     parts.plain[1].guarded();
+    parts.few = charm.createGroup(Plain, [], { onPEs: [1, 3] });
+    const sum = charm.createFuture<number>();
+    parts.few.total(sum);
+    await sum; // a reduction over the two members before the checkpoint
     const driver = charm.createChare(Driver, [parts]);
     charm.startCheckpoint(dir, charm.callback(driver, 'resume'));
     return;

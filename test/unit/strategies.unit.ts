@@ -3,8 +3,7 @@
 // the list-scheduling bound and leaves equally loaded elements where they
 // are; RefineLB only unloads overloaded PEs and never raises the maximum;
 // RotateLB and none do what they say.
-// Pinned elements (`migratable = false`) are not yet passed to strategies
-// (issue 13 §2): their test belongs with that change.
+// Pinned elements (`migratable = false`): test/unit/pinned.unit.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { STRATEGIES, balancerFromArgs, strategyNamed, type ElementLoad } from '../../lib/balancing/strategies';
@@ -98,7 +97,7 @@ test('RefineLB: moves only off PEs above the average (by more than 5%), never ra
 
 test('strategies by name, and +balancer NAME from the command line', () => {
   assert.is(strategyNamed('GreedyLB', 'here'), STRATEGIES.GreedyLB);
-  assert.throws(() => strategyNamed('FancyLB', 'charm.createArray(X)'), /charm\.createArray\(X\): unknown load balancer "FancyLB" \(known: GreedyLB, RefineLB, RotateLB, none\)/);
+  assert.throws(() => strategyNamed('FancyLB', 'charm.createArray(X)'), /charm\.createArray\(X\): unknown load balancer "FancyLB" \(known: GreedyLB, GreedyRefineLB, RefineLB, RotateLB, RandCentLB, none\)/);
   assert.is(balancerFromArgs(['8', '+balancer', 'RefineLB']), 'RefineLB');
   assert.is(balancerFromArgs(['8']), undefined);
 });

@@ -1,0 +1,80 @@
+/**
+ * Which chare's entry method is running, across its awaits. An entry
+ * method runs in pieces: its synchronous part, then one continuation per
+ * `await` that resumes. Each piece is charged to the chare (its `load`,
+ * read by the load balancer, and `+stats`), and after each continuation the
+ * chare's waiting `when` calls and `wait` conditions are tried again, as
+ * after an entry method (Charm4py flushes a chare's wait queues when one of
+ * its threads resumes).
+ *
+ * Algorithm: V8's promise hooks. A promise created while a chare's code
+ * runs belongs to that chare (`onInit`); when a reaction of a promise that
+ * belongs to a chare runs (`onBefore`/`onAfter`), that is a continuation of
+ * the chare's code: the time between the two hooks is charged to it, and
+ * promises created meanwhile belong to it too. Suspended time is charged to
+ * nobody. The hooks cost every promise operation something, so they are
+ * installed only once something needs them (a balanced array, `+stats`,
+ * `when` conditions, `wait`).
+ */
+import { promiseHooks } from 'v8';
+import type { Chare, MemberState } from './chare';
+
+/** One entry method's execution: whose it is and where its time goes. */
+export interface Activation {
+  readonly chare: Chare<never>;
+  readonly member: MemberState;
+  /** Called with each continuation's start and end (performance.now() times), for `+stats` (the synchronous part is recorded by its caller). */
+  readonly record: ((start: number, end: number) => void) | undefined;
+}
+
+let current: Activation | undefined;
+let installed = false;
+let pieceStart = 0;
+const owners = new WeakMap<Promise<unknown>, Activation>();
+let afterPiece: (chare: Chare<never>) => void = () => {};
+
+/** Runs the synchronous part of an activation, charging its time. */
+export function runAs<T>(activation: Activation, body: () => T): T {
+  const outer = current;
+  const start = performance.now();
+  current = activation;
+  try {
+    return body();
+  } finally {
+    current = outer;
+    charge(activation, start, performance.now(), true);
+  }
+}
+
+function charge(activation: Activation, start: number, end: number, first: boolean): void {
+  activation.member.load += end - start;
+  if (!first) activation.record?.(start, end);
+}
+
+/** What runs after each continuation of a chare's code (the retry of its waiting calls: model/invoke.ts). */
+export function afterContinuations(after: (chare: Chare<never>) => void): void {
+  afterPiece = after;
+}
+
+/** Installs the promise hooks (once): from now on, continuations are charged, then followed by the `afterContinuations` function. */
+export function trackContinuations(): void {
+  if (installed) return;
+  installed = true;
+  promiseHooks.onInit((promise) => {
+    if (current !== undefined) owners.set(promise, current);
+  });
+  promiseHooks.onBefore((promise) => {
+    const owner = owners.get(promise);
+    if (owner === undefined) return;
+    current = owner;
+    pieceStart = performance.now();
+  });
+  promiseHooks.onAfter((promise) => {
+    const owner = owners.get(promise);
+    if (owner === undefined) return;
+    current = undefined;
+    charge(owner, pieceStart, performance.now(), false);
+    const chare = owner.chare;
+    queueMicrotask(() => afterPiece(chare));
+  });
+}

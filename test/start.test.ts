@@ -1,0 +1,31 @@
+// charm.start's two forms as real jobs: a main function gets the program's
+// arguments without the runtime's options; a main chare class is created on
+// PE 0 with them and runs the program from its async set-up.
+//   node dist/test/start.test.js
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { assertEndedCleanly, linesOf, runJob, show } from './helpers/jobs';
+
+test("main's arguments leave out +balancer NAME, +stats and +trace FILE", async () => {
+  const trace = path.join(os.tmpdir(), `charmts-start-${process.pid}.json`);
+  const r = await runJob({ program: 'mainArgs.js', args: ['8', '4', '+balancer', 'GreedyLB', '+stats', 'x', '+trace', trace], np: 2, timeoutMs: 30_000 });
+  fs.rmSync(trace, { force: true });
+  assertEndedCleanly(r);
+  assert.is(r.code, 0, show(r));
+  assert.ok(linesOf(r.stdout).includes('args=["8","4","x"]'), show(r));
+  assert.match(r.stdout, /charmts stats/); // the runtime did take +stats
+});
+
+test('charm.start(Main): the main chare is constructed on PE 0 with the arguments and runs the program', async () => {
+  const r = await runJob({ program: 'mainChare.js', args: ['3'], np: 3, timeoutMs: 30_000 });
+  assertEndedCleanly(r);
+  assert.is(r.code, 3, show(r));
+  const lines = linesOf(r.stdout);
+  assert.ok(lines.includes('main chare constructed on PE 0 with ["3"]'), show(r));
+  assert.ok(lines.includes('greeted by 0,1,2'), show(r));
+});
+
+test.run();
