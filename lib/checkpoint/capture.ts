@@ -5,15 +5,18 @@
  * conditions, channel ends) followed by its packed state; the readonlies
  * on PE 0; and a report for PE 0: the collections as the manifest records
  * them, this PE's view of their reductions and broadcasts, and what cannot
- * be saved (async entry methods suspended, futures in a chare's state, in
- * a waiting call or a channel, a waiting call whose caller awaits it).
+ * be saved (async entry methods or set-ups suspended, futures in a chare's
+ * state, in a waiting call or a channel, a waiting call whose caller
+ * awaits it).
  *
  * Runs inside one message handler, between entry methods: the state it
  * reads is one instant of this PE.
  */
 import { runtime } from '../model/context';
 import { Future } from '../model/future';
-import type { ChareIndex } from '../model/chare';
+import type { ChareIndex, MemberState } from '../model/chare';
+import type { ChareClassInfo } from '../model/registry';
+import type { MigrantState } from '../codec/wire';
 import { isProxy } from '../model/proxy';
 import { CollectionKind, localCollections, type LocalCollection } from '../collections/collections';
 import type { SingletonRef } from '../collections/singletons';
@@ -86,18 +89,10 @@ export function capture(): { records: FileRecord[]; report: PeReport } {
     for (const { chare, state } of snapshot.members) {
       const index = chare.thisIndex as ChareIndex;
       const who = `${info.name}${typeof index === 'number' ? `[${index}]` : describe(index)}`;
-      if (state.running > 0) report.problems.push(`${who} on PE ${rt.myPe} has ${state.running} async entry method(s) suspended (awaiting): a checkpoint cannot save a suspended method; take it when no entry method awaits (see docs/checkpoint.md)`);
-      if (state.created) report.problems.push(`${who} on PE ${rt.myPe} has its async set-up (onCreated) suspended: a checkpoint cannot save a suspended method; take it once creation is complete (charm.awaitCreation)`);
       const packed = packState(chare);
       const record = recordOf(chare, state);
-      const seen = inspect(packed, who);
-      record.waiting.forEach(([method, args, reply], i) => {
-        const call = `${who}'s call to ${info.methods[method]} waiting on its when condition`;
-        if (reply) report.problems.push(`${call} on PE ${rt.myPe} has a caller awaiting its result (a future), which a checkpoint cannot save since nobody waits on it after a restart; call it without .ret/.awaitable, or take the checkpoint when no awaited call waits`);
-        inspect(args, `${call} (number ${i + 1}), its arguments`, seen);
-      });
-      inspect(record.channels, `${who}'s channel ends`, seen);
-      for (const at of seen.futures) report.problems.push(`${at} is a future: a future cannot be saved, since nobody waits on it after a restart; use a callback (charm.callback) instead`);
+      const seen = inspectMember(who, info, state, record, packed);
+      report.problems.push(...seen.problems);
       if (kind === CollectionKind.Group && (record.waiting.length > 0 || (record.channels as ChannelEnds).length > 0)) entry.samePes.push(`${who} has calls waiting on a when condition or channel ends`);
       report.sections = Math.max(report.sections, seen.sections);
       records.push({ collection: collection.ref.id, index, write: (w) => writeMember(w, chare, record, packed, who) });
@@ -112,6 +107,23 @@ export function capture(): { records: FileRecord[]; report: PeReport } {
     report.collections.push(entry);
   }
   return { records, report };
+}
+
+/** What keeps member `who` from being saved (naming it, and its PE), and the highest section id its state holds. */
+function inspectMember(who: string, info: ChareClassInfo, state: MemberState, record: MigrantState, packed: unknown): { problems: string[]; sections: number } {
+  const at = `${who} on PE ${runtime().myPe}`;
+  const problems: string[] = [];
+  if (state.running > 0) problems.push(`${at} has ${state.running} async entry method(s) suspended (awaiting): a checkpoint cannot save a suspended method; take it when no entry method awaits (see docs/checkpoint.md)`);
+  if (state.created) problems.push(`${at} has its async set-up (onCreated) suspended: a checkpoint cannot save a suspended method; take it once creation is complete (charm.awaitCreation)`);
+  const seen = inspect(packed, who);
+  record.waiting.forEach(([method, args, reply], i) => {
+    const call = `${who}'s call to ${info.methods[method]} waiting on its when condition`;
+    if (reply) problems.push(`${call} on PE ${runtime().myPe} has a caller awaiting its result (a future), which a checkpoint cannot save since nobody waits on it after a restart; call it without .ret/.awaitable, or take the checkpoint when no awaited call waits`);
+    inspect(args, `${call} (number ${i + 1}), its arguments`, seen);
+  });
+  inspect(record.channels, `${who}'s channel ends`, seen);
+  for (const future of seen.futures) problems.push(`${future} is a future: a future cannot be saved, since nobody waits on it after a restart; use a callback (charm.callback) instead`);
+  return { problems, sections: seen.sections };
 }
 
 function describeCollection(collection: LocalCollection): CollectionReport['saved'] {
