@@ -11,6 +11,7 @@
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { renderSvg, type Series } from './svg';
 import { BANDWIDTH_SIZES } from './sizes';
@@ -79,6 +80,12 @@ function baseline(np: number, command: string[], between: () => void): Measureme
     const better = m.unit === 'us' ? (other.value < m.value ? other : m) : other.value > m.value ? other : m;
     return { ...better, min: Math.min(m.min, other.min), max: Math.max(m.max, other.max) };
   });
+}
+
+/** One measurement from single-sample ones (jobs that measure once each): median, min and max. */
+function medianOf(list: Measurement[]): Measurement {
+  const sorted = [...list].sort((a, b) => a.value - b.value);
+  return { ...sorted[sorted.length >> 1], min: sorted[0].value, max: sorted[sorted.length - 1].value };
 }
 
 const find = (list: Measurement[], name: string, bytes?: number | string): Measurement | undefined =>
@@ -218,6 +225,14 @@ function main(): void {
   for (const m of run(2, ['node', js('iwait')])) records.push(record(m, 2, undefined, 'no C counterpart; flat per future = O(n) in all'));
   for (const np of [2, 4]) for (const m of run(np, ['node', js('pool')])) records.push(record(m, np, undefined, 'no C counterpart'));
   for (const np of [2, 4]) for (const m of run(np, ['node', js('balancing')])) records.push(record(m, np, undefined, 'no C counterpart'));
+  // Checkpoint and restart: time per MiB of chare state; each restart is a job of its own (three of them).
+  for (const np of [2, 4]) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charmts-bench-checkpoint-'));
+    for (const m of run(np, ['node', js('checkpoint'), dir])) records.push(record(m, np, undefined, 'no C counterpart'));
+    const restarts = [0, 1, 2].flatMap(() => run(np, ['node', js('checkpoint'), '+restart', dir]));
+    if (restarts.length) records.push(record(medianOf(restarts), np, undefined, `${restarts.length} restarts; no C counterpart`));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
   // The live view: frames/s with no viewer, a stalled one and a reading one (the first is the baseline).
   const live = run(2, ['node', js('liveview')]);
   const noViewer = live.find((m) => m.params.viewer === 'none');

@@ -1,5 +1,4 @@
-import { align8 } from './writer';
-import { HEADER_BYTES, inlineLengthOf } from './wire';
+import { HEADER_BYTES, align8, inlineLengthOf } from './wire';
 
 /**
  * Reads one received message. Messages received into the shared arena are

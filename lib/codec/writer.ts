@@ -5,7 +5,7 @@
  * which the binding copies (or, for a transfer, sends in place) at the
  * send, and which a local message takes as buffers of their own.
  */
-import { setInlineLength } from './wire';
+import { align8, setInlineLength } from './wire';
 import { SerializationError } from './values';
 import { moveBuffer, ownCopy } from './memory';
 
@@ -132,10 +132,6 @@ export class Writer {
     const parts = this.takeParts();
     return { bytes: Uint8Array.prototype.slice.call(this.buf, 0, inlineLength), parts };
   }
-}
-
-export function align8(n: number): number {
-  return (n + 7) & ~7;
 }
 
 function isAscii(s: string): boolean {

@@ -251,4 +251,9 @@ registerKind(CollectionKind.Array, {
     if (ref.balancer) trackContinuations(); // loads measured across awaits
     return new LocalArray(ref, args);
   },
+  restore(part) {
+    const shape = part.shape!;
+    if (shape.balancer) trackContinuations();
+    return new LocalArray(arrayRef(part.id, part.info, { ndims: shape.ndims, extents: shape.extents }, shape.map, shape.balancer), [], part);
+  },
 });

@@ -280,6 +280,26 @@ export class ReductionManager {
     return r;
   }
 
+  // ------------------------------------------------------------ checkpoints
+
+  /**
+   * Checkpoints: per stream, the first reduction not completed (known on
+   * PE 0), and whether a reduction is under way on this PE (contributions
+   * or partial results waiting to be combined or sent).
+   */
+  checkpointState(): { firstIncomplete: number[]; underWay: boolean } {
+    return { firstIncomplete: this.completedUpTo.map((r) => r + 1), underWay: this.open.size > 0 || this.totals.size > 0 || this.allReduceWaiters.size > 0 };
+  }
+
+  /** Restart: the checkpointed run completed every reduction before `first` (per stream); the next is `first`. */
+  restartAt(first: readonly number[]): void {
+    first.forEach((r, s) => {
+      this.nextToSend[s] = r;
+      this.activeUpTo[s] = r - 1;
+      this.completedUpTo[s] = r - 1;
+    });
+  }
+
   // ------------------------------------------------------------ internals
 
   private state(stream: Stream, r: number): PeState {

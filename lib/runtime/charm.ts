@@ -12,7 +12,7 @@ import { createArray, type ArrayOptions, type DimsOf, type SparseDims } from '..
 import { registerMap, type ArrayIndex, type ArrayMapFunction } from '../collections/arrayIndex';
 import { registerReducer, type Reducer } from '../reductions/reducers';
 import type { CustomKind } from '../reductions/kinds';
-import { Callback, callback, type NotBaseMember } from '../reductions/targets';
+import { Callback, callback, type NotBaseMember, type ReductionTarget } from '../reductions/targets';
 import { requestQuiescence } from '../quiescence';
 import { fatal } from '../errors';
 import { registerSerializable, type ClassOf, type SerializableOptions } from '../codec/values';
@@ -31,6 +31,8 @@ import { Ccs, installCcs } from '../ccs/ccs';
 import { installLiveViz } from '../liveviz/liveviz';
 import { liveViewUrl, startLiveView } from '../liveview/liveview';
 import { liveViewSettings, type LiveViewOptions } from '../liveview/settings';
+import { checkpointDir, installCheckpoints, restartIfAsked, startCheckpoint, type CheckpointStatus } from '../checkpoint/protocol';
+import { registerReadonly } from '../checkpoint/readonlies';
 
 /** A proxy whose creation can be awaited: a chare, a group, an array, a section. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- proxies of any chare class
@@ -95,7 +97,7 @@ export interface ScheduleOptions {
 export type MainChareClass = abstract new (args: string[]) => Chare<ChareIndex>;
 
 /** The runtime's own command-line options and how many values each takes: main does not see them (Charm4py removes them too). */
-const RUNTIME_OPTIONS: Readonly<Record<string, number>> = { '+balancer': 1, '+stats': 0, '+trace': 1, '+liveview': 1 };
+const RUNTIME_OPTIONS: Readonly<Record<string, number>> = { '+balancer': 1, '+stats': 0, '+trace': 1, '+liveview': 1, '+restart': 1, '+checkpoint-dir': 1 };
 
 /** The program's arguments: `argv` without the runtime's options. */
 export function programArgs(argv: readonly string[]): string[] {
@@ -155,6 +157,7 @@ export class Charm {
       installPool();
       installCcs();
       installLiveViz();
+      installCheckpoints();
     });
     const rt = runtime();
     if (rt.myPe !== 0) return;
@@ -162,6 +165,7 @@ export class Charm {
     const args = programArgs(process.argv.slice(2));
     const idle = (): void => void (options.idleHint !== false && !liveView && hintIfIdle(() => this.waitQD()));
     setImmediate(() => {
+      if (restartIfAsked()) return; // `+restart DIR`: the checkpoint's callback goes on instead of main
       try {
         if (mainChare) {
           // The main chare's program is its set-up: the job is idle once that has finished.
@@ -566,6 +570,54 @@ export class Charm {
   async printStats(): Promise<void> {
     const all = await this.thisProxy.ret.stats();
     process.stdout.write(formatStats(all));
+  }
+
+  /**
+   * Checkpoints the whole job to directory `dir` (Charm++'s
+   * `CkStartCheckpoint`), from any PE: at the next quiescence every array
+   * element, group member and chare (their `pack()` or own fields), the
+   * readonlies and the collections' bookkeeping are written, one file per
+   * PE and a manifest, then `callback` gets a {@link CheckpointStatus}.
+   * A job started with `+restart DIR` rebuilds everything from it on any
+   * number of PEs and calls `callback` again, with `restarted: true`,
+   * instead of running `main`. So `callback` should be an entry method
+   * (`charm.callback(proxy, 'method')`): a future can learn that the
+   * checkpoint is written, but nothing waits on it after a restart, which
+   * refuses such a checkpoint. The previous checkpoint in `dir` stays
+   * whole until this one is complete. See docs/checkpoint.md.
+   *
+   * Errors: a checkpoint that fails (a file that cannot be written, a
+   * chare with a suspended async method, a future in a chare's state, a
+   * reduction half done when the job went quiet) rejects a future
+   * callback, or ends the job, naming the PE, the file, the chare or the
+   * reduction.
+   *
+   * @throws TypeError (at the call) for a bad `dir` or `callback`.
+   * @example
+   * charm.startCheckpoint(charm.checkpointDir() ?? 'ckpt', charm.callback(this.thisProxy, 'resume'));
+   */
+  startCheckpoint(dir: string, callback: ReductionTarget<CheckpointStatus>): void {
+    startCheckpoint(dir, callback);
+  }
+
+  /** The directory given on the command line with `+checkpoint-dir DIR` (absolute), or undefined. */
+  checkpointDir(): string | undefined {
+    return checkpointDir();
+  }
+
+  /**
+   * Declares readonly state (Charm++'s readonly variables): a value that
+   * is the same on every PE, read with `get`. A checkpoint saves PE 0's
+   * value; a restart calls `set` with it on every PE before any chare is
+   * rebuilt. Register at module load, on every PE.
+   *
+   * @throws TypeError for a bad name or accessors; Error if `name` is taken.
+   * @example
+   * let settings: Settings;
+   * charm.registerReadonly('settings', () => settings, (s: Settings) => (settings = s));
+   */
+  registerReadonly<T>(name: string, get: () => T, set: (value: T) => void): void {
+    registerReadonly(name, get, set as (value: never) => void);
   }
 
   /**

@@ -6,9 +6,9 @@
  */
 import { mpi } from '../transport/binding';
 import { Reader } from '../codec/reader';
-import { Writer, align8, type LocalMessage } from '../codec/writer';
+import { Writer, type LocalMessage } from '../codec/writer';
 import { useWarmCopies } from '../codec/memory';
-import { Flag, Kind, bodyStart, flagsOf, isCounted, kindOf, rootOf, setRoot, traceIdOf } from '../codec/wire';
+import { Flag, Kind, align8, bodyStart, flagsOf, isCounted, kindOf, rootOf, setRoot, traceIdOf } from '../codec/wire';
 import { beginDelivery, endDelivery, profiling, recordIdle } from '../profiling/profile';
 import { childrenOf } from '../tree';
 import { resumption } from '../model/future';
