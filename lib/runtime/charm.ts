@@ -27,6 +27,7 @@ import { Pool, installPool } from '../pool/pool';
 import { addGuard, type Condition } from '../when';
 import { combine, createSection, type Collection, type Section, type Selection } from '../sections/sections';
 import { markTransfer, type TypedArray } from '../codec/transfer';
+import { copyValue } from '../codec/clone';
 import { Ccs, installCcs } from '../ccs/ccs';
 import { installLiveViz } from '../liveviz/liveviz';
 import { liveViewUrl, startLiveView } from '../liveview/liveview';
@@ -624,7 +625,9 @@ export class Charm {
    * Calls `target` with `args` after `seconds` (Charm4py's
    * `scheduleCallableAfter`): a callback from `charm.callback` (an entry
    * method, called with the arguments), a future (sent `args[0]`) or a
-   * function of this PE. The timer does not hold quiescence back unless
+   * function of this PE. A callback or future is sent copies of `args` made
+   * at this call, as a message carries them; a function gets `args`
+   * themselves. The timer does not hold quiescence back unless
    * `options.countsForQD`: then quiescence is not reached while it is
    * pending.
    *
@@ -636,10 +639,15 @@ export class Charm {
     if (!(typeof seconds === 'number' && seconds >= 0)) throw new RangeError(`charm.scheduleAfter: seconds must be a non-negative number, got ${String(seconds)}`);
     if (!Array.isArray(args)) throw new TypeError('charm.scheduleAfter: args must be an array');
     let fire: () => void;
-    if (target instanceof Callback) fire = () => target.send(...args);
-    else if (target instanceof Future) fire = () => (target as Future<unknown>).send(args[0]);
-    else if (typeof target === 'function') fire = () => (target as (...a: unknown[]) => unknown)(...args);
-    else throw new TypeError("charm.scheduleAfter: target must be a callback from charm.callback(proxy, 'method'), a Future or a function");
+    if (target instanceof Callback || target instanceof Future) {
+      // A callback or future is sent the arguments as they are now (copied, as a message copies them; refused here if they cannot be sent).
+      const held = copyValue(args as unknown[], 'charm.scheduleAfter: args');
+      fire = target instanceof Callback ? () => target.send(...held) : () => (target as Future<unknown>).send(held[0]);
+    } else if (typeof target === 'function') {
+      fire = () => (target as (...a: unknown[]) => unknown)(...args);
+    } else {
+      throw new TypeError("charm.scheduleAfter: target must be a callback from charm.callback(proxy, 'method'), a Future or a function");
+    }
     const counted = options.countsForQD === true;
     if (counted) rt.scheduler.counters.created++; // a pending counted timer is work in flight
     setTimeout(() => {
