@@ -70,6 +70,12 @@ NAN_METHOD(Init) {
   if (w.initialized) return Nan::ThrowError("charmts binding: MPI already initialized");
   guarded([&] {
     int provided = 0;
+    // Open MPI's shared-memory transport sends up to 4 KiB eagerly by
+    // default, so a call carrying a 4 KiB array (4 KiB and a header) took
+    // the rendezvous protocol, which needs both PEs to progress it: 32 KiB
+    // made 4-64 KiB round trips 10-25% faster here (docs/internals.md).
+    // A value set by the user (environment or mpirun --mca) wins.
+    setenv("OMPI_MCA_btl_vader_eager_limit", "32768", 0);
     // Errors before MPI_ERRORS_RETURN is set abort the job (MPI's default).
     check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
     check(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
