@@ -7,7 +7,8 @@
         "binding/check.cc",
         "binding/pool.cc",
         "binding/sends.cc",
-        "binding/receives.cc"
+        "binding/receives.cc",
+        "binding/wake.cc"
       ],
       "include_dirs": [
         "<!(node -e \"require('nan')\")",

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "check.h"
+#include "wake.h"
 #include "pool.h"
 #include "protocol.h"
 
@@ -37,6 +38,7 @@ class InFlight {
    */
   void start(SendRecord record, const char* data, size_t count, int dest, int tag, MPI_Comm comm, bool testNow, bool fatal) {
     check(MPI_Isend(data, static_cast<int>(count), MPI_BYTE, dest, tag, comm, &record.request), "MPI_Isend", dest, "to", fatal);
+    wakeIfIdle(dest);
     if (testNow) {
       int done = 0;
       check(MPI_Test(&record.request, &done, MPI_STATUS_IGNORE), "MPI_Test (send)", dest, "to", true);

@@ -39,8 +39,13 @@ const MAX_MESSAGE_BYTES = 0x7fffffff;
  * and those pauses landed in the middle of transfers.
  */
 const SPIN_POLL_MS = 0.5;
-/** Sleep between polls of an idle PE. */
-const IDLE_SLEEP_MS = 1;
+/**
+ * An idle PE sleeps in the binding (mpi.Idle) until a message is there: a
+ * sender on this host wakes it (binding/wake.h); one on another host is
+ * seen within IDLE_WAIT_US, after which libuv has a turn (timers, stdin)
+ * in any case. (A 1 ms setTimeout sleep answered 1-4 ms late.)
+ */
+const IDLE_WAIT_US = 1000;
 const ARENA_BYTES = 4 << 20;
 const MAX_BATCH = 1024;
 /** An idle PE prefaults up to this many bytes of message buffers per sleep (sizes that missed lately). */
@@ -95,9 +100,12 @@ export class Scheduler {
   private lastActivity = 0;
   /** How long to keep polling after the last message (see SPIN_MS). */
   private spinWindowMs = SPIN_MS;
-  /** Set while the loop sleeps (IDLE_SLEEP_MS); a local message or an exit wakes it early. */
-  private sleepTimer: NodeJS.Timeout | undefined;
-  private sleepStart = 0;
+  /**
+   * A message went out since the loop last looked: the reply is likely
+   * soon, so that counts as activity (a PE that sends from a timer or a
+   * resumed entry method and then sleeps would answer its reply late).
+   */
+  private sent = false;
   /** When the loop last let libuv run (timers, stdin); a microtask checkpoint does not count. */
   private lastYield = 0;
   private yielded = true;
@@ -130,7 +138,6 @@ export class Scheduler {
 
   stop(): void {
     this.running = false;
-    this.wake();
   }
 
   /** Sends the message in `writer` (already begun and filled) to `dest`. */
@@ -143,7 +150,6 @@ export class Scheduler {
     }
     if (dest === this.myPe) {
       this.local.push(w.detachLocal());
-      this.wake();
     } else {
       const pending = this.transmit(dest, w.buf, inlineLength, w.segments);
       this.counters.messagesSent++;
@@ -153,6 +159,7 @@ export class Scheduler {
     }
     // Counted once sent: a call that failed (bad input) never existed.
     if (!(flags & Flag.System)) this.counters.created++;
+    this.sent = true;
   }
 
   /**
@@ -216,7 +223,6 @@ export class Scheduler {
     this.forward(message.bytes, message.parts, this.myPe);
     if (isCounted(message.bytes)) this.counters.created += this.numPes;
     this.local.push(message);
-    this.wake();
   }
 
   /**
@@ -228,7 +234,6 @@ export class Scheduler {
   sendMessage(dest: number, whole: Uint8Array, parts?: ArrayBuffer[]): void {
     if (dest === this.myPe) {
       this.local.push({ bytes: whole, parts });
-      this.wake();
     } else {
       let bytes = whole.length;
       for (const part of parts ?? []) bytes = align8(bytes) + part.byteLength;
@@ -277,17 +282,9 @@ export class Scheduler {
     }
   }
 
-  /** Wakes a sleeping loop (a local message or an exit arrived from outside it). */
-  private wake(): void {
-    if (this.sleepTimer === undefined) return;
-    clearTimeout(this.sleepTimer);
-    this.sleepTimer = undefined;
-    setImmediate(this.turn); // still a yield: `yielded` stays set
-  }
-
   /**
-   * One run of the loop, from a libuv callback (setImmediate, the sleep
-   * timer, or the microtask checkpoint); bound once, so that going round
+   * One run of the loop, from a libuv callback (setImmediate or the
+   * microtask checkpoint); bound once, so that going round
    * allocates as little as possible.
    */
   private readonly turn = (): void => {
@@ -304,14 +301,9 @@ export class Scheduler {
    * message), yields to libuv every SLICE_MS, polls MPI in a tight loop
    * for up to SPIN_POLL_MS when nothing is there (a message usually follows
    * soon), keeps going through libuv turns for the spin window after the
-   * last message, then sleeps IDLE_SLEEP_MS at a time.
+   * last message, then waits in the binding IDLE_WAIT_US at a time.
    */
   private run(): void {
-    if (this.sleepStart) {
-      if (profiling.tracing) recordIdle(this.sleepStart, performance.now());
-      this.sleepStart = 0;
-    }
-    this.sleepTimer = undefined;
     if (this.yielded) {
       this.lastYield = performance.now();
       this.yielded = false;
@@ -322,7 +314,8 @@ export class Scheduler {
       const now = performance.now();
       if (handled > 0) {
         const gap = now - this.lastActivity;
-        if (gap > SPIN_POLL_MS) this.spinWindowMs = Math.min(MAX_SPIN_MS, Math.max(SPIN_MS, 2 * gap));
+        // A gap longer than MAX_SPIN_MS is a pause, not the pace of a transfer.
+        if (gap > SPIN_POLL_MS) this.spinWindowMs = gap > MAX_SPIN_MS ? SPIN_MS : Math.min(MAX_SPIN_MS, Math.max(SPIN_MS, 2 * gap));
         this.lastActivity = now;
       }
       if (resumption.pending) {
@@ -332,16 +325,22 @@ export class Scheduler {
       if (handled > 0 && now - this.lastYield < SLICE_MS) continue;
       // Sends and receives in progress need this PE to keep calling MPI
       // (large messages move as both sides poll): no sleeping then.
-      this.yielded = true;
       if (handled > 0 || now - this.lastActivity < this.spinWindowMs || mpi.PendingBytes() > 0 || mpi.Receiving() > 0) {
         this.trimmed = false;
-        setImmediate(this.turn);
-      } else {
+      } else if (this.local.length === 0) {
         mpi.Progress();
         this.idleHousekeeping(now);
-        this.sleepStart = performance.now();
-        this.sleepTimer = setTimeout(this.turn, IDLE_SLEEP_MS);
+        const arrived = mpi.Idle(IDLE_WAIT_US);
+        const woke = performance.now();
+        if (profiling.tracing) recordIdle(now, woke);
+        // A message woke this PE: handle it now, not after a libuv turn.
+        if (arrived && woke - this.lastYield < SLICE_MS) {
+          this.lastActivity = woke;
+          continue;
+        }
       }
+      this.yielded = true;
+      setImmediate(this.turn);
       return;
     }
   }
@@ -363,6 +362,10 @@ export class Scheduler {
   /** Polls MPI without yielding for a short while; returns the messages handled. */
   private spinPoll(): number {
     const start = performance.now();
+    if (this.sent) {
+      this.sent = false;
+      this.lastActivity = start;
+    }
     if (start - this.lastActivity > this.spinWindowMs) return 0;
     const until = start + SPIN_POLL_MS;
     // A message partly here completes in microseconds: keep polling for it

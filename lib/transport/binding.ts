@@ -37,6 +37,11 @@ export interface MpiBinding {
    * place. Returns the bytes held by incomplete sends.
    */
   Send(dest: number, header: Uint8Array, headerLength: number, segments?: (ArrayBufferView | ArrayBuffer)[]): number;
+  /**
+   * For an idle PE: sleeps until a message is waiting (true), a sender on
+   * this host wakes this PE, or `maxMicros` have passed (false).
+   */
+  Idle(maxMicros: number): boolean;
   /** Bytes held by incomplete sends. */
   PendingBytes(): number;
   /** Messages partly received (the PE must keep polling until they complete). */

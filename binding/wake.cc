@@ -1,0 +1,111 @@
+#include "wake.h"
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "check.h"
+
+namespace charmts {
+namespace {
+
+/** An idle PE's word: 1 while it sleeps (or is about to), 0 otherwise. */
+using Word = std::atomic<uint32_t>;
+static_assert(sizeof(Word) == sizeof(uint32_t), "a futex word is 32 bits");
+
+/** Each rank's word in a cache line of its own. */
+constexpr MPI_Aint kLine = 64;
+
+struct Waking {
+  MPI_Comm host = MPI_COMM_NULL;
+  MPI_Win window = MPI_WIN_NULL;
+  /** By world rank: its word, or null for a rank on another host. */
+  std::vector<Word*> wordOf;
+  Word* mine = nullptr;
+};
+
+Waking& waking() {
+  static Waking w;
+  return w;
+}
+
+long futex(Word* word, int op, uint32_t value, const timespec* timeout) {
+  return syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), op, value, timeout, nullptr, 0);
+}
+
+}  // namespace
+
+void setUpWaking(MPI_Comm world) {
+  Waking& w = waking();
+  int worldSize = 0;
+  check(MPI_Comm_size(world, &worldSize), "MPI_Comm_size");
+  check(MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &w.host), "MPI_Comm_split_type");
+  int hostSize = 0;
+  check(MPI_Comm_size(w.host, &hostSize), "MPI_Comm_size");
+  void* base = nullptr;
+  check(MPI_Win_allocate_shared(kLine, 1, MPI_INFO_NULL, w.host, &base, &w.window), "MPI_Win_allocate_shared");
+  w.mine = new (base) Word(0);
+  MPI_Group worldGroup, hostGroup;
+  check(MPI_Comm_group(world, &worldGroup), "MPI_Comm_group");
+  check(MPI_Comm_group(w.host, &hostGroup), "MPI_Comm_group");
+  std::vector<int> hostRanks(static_cast<size_t>(hostSize)), worldRanks(static_cast<size_t>(hostSize));
+  for (int i = 0; i < hostSize; ++i) hostRanks[static_cast<size_t>(i)] = i;
+  check(MPI_Group_translate_ranks(hostGroup, hostSize, hostRanks.data(), worldGroup, worldRanks.data()), "MPI_Group_translate_ranks");
+  MPI_Group_free(&worldGroup);
+  MPI_Group_free(&hostGroup);
+  w.wordOf.assign(static_cast<size_t>(worldSize), nullptr);
+  for (int i = 0; i < hostSize; ++i) {
+    MPI_Aint size = 0;
+    int unit = 0;
+    void* at = nullptr;
+    check(MPI_Win_shared_query(w.window, i, &size, &unit, &at), "MPI_Win_shared_query");
+    w.wordOf[static_cast<size_t>(worldRanks[static_cast<size_t>(i)])] = static_cast<Word*>(at);
+  }
+  // Every word is zeroed before anyone reads one.
+  check(MPI_Barrier(w.host), "MPI_Barrier");
+}
+
+void tearDownWaking() {
+  Waking& w = waking();
+  w.wordOf.clear();
+  w.mine = nullptr;
+  if (w.window != MPI_WIN_NULL) MPI_Win_free(&w.window);
+  if (w.host != MPI_COMM_NULL) MPI_Comm_free(&w.host);
+}
+
+void wakeIfIdle(int dest) {
+  Waking& w = waking();
+  if (static_cast<size_t>(dest) >= w.wordOf.size()) return;
+  Word* word = w.wordOf[static_cast<size_t>(dest)];
+  if (!word) return;
+  // The message is in the receiver's memory before this reads its word;
+  // the receiver marks its word before it probes (both fences: one of the
+  // two sees the other).
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (word->load(std::memory_order_relaxed) == 1 && word->exchange(0) == 1) futex(word, FUTEX_WAKE, 1, nullptr);
+}
+
+bool idleWait(MPI_Comm world, double maxMicros) {
+  Waking& w = waking();
+  int flag = 0;
+  if (w.mine) {
+    w.mine->store(1);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    check(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, world, &flag, MPI_STATUS_IGNORE), "MPI_Iprobe", -1, "from");
+    if (!flag) {
+      long ns = static_cast<long>(maxMicros * 1000);
+      timespec timeout{ns / 1000000000L, ns % 1000000000L};
+      futex(w.mine, FUTEX_WAIT, 1, &timeout);  // returns at once if a sender cleared the word already
+    }
+    w.mine->store(0);
+  }
+  if (!flag) check(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, world, &flag, MPI_STATUS_IGNORE), "MPI_Iprobe", -1, "from");
+  return flag != 0;
+}
+
+}  // namespace charmts
