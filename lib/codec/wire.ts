@@ -421,10 +421,9 @@ export function readPartial(r: Reader): WirePartial {
   const kind = r.u8();
   const destination = kind === 2 ? 'all' : kind === 3 ? r.str() : kind === 1 ? decodeValue(r) : undefined;
   const has = r.u8();
-  const piece: WirePartial = { count, reducer, destination, hasAcc: has === 1 };
-  if (has === 2) piece.error = decodeValue(r);
-  else if (has === 1) piece.acc = decodeValue(r);
-  return piece;
+  // Every field set, in the order the reduction manager creates its partials (one hidden class).
+  const payload = has === 0 ? undefined : decodeValue(r);
+  return { count, reducer, destination, acc: has === 1 ? payload : undefined, hasAcc: has === 1, error: has === 2 ? payload : undefined };
 }
 
 export const writePopulationChange = (w: Writer, delta: number): void => w.i32(delta);
