@@ -35,7 +35,7 @@ node_modules/.installed: package.json package-lock.json
 
 build: deps $(ADDON) dist/.built
 
-$(ADDON): binding/mpi_binding.cc binding.gyp | deps
+$(ADDON): $(wildcard binding/*.cc binding/*.h) binding.gyp | deps
 	npx node-gyp rebuild
 
 dist/.built: $(TS_SOURCES) node_modules/.installed

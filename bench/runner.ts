@@ -2,15 +2,19 @@
  * `make bench`: runs every benchmark, charmts beside the plain C MPI
  * program doing the same communication (and mpi4py where installed), in one
  * run; writes bench/results/latest.json and latest.svg and prints the table.
+ * `node dist/bench/runner.js large` runs only the large-message table.
  *
  * A record: {name, np, params, value, unit, min, max, baseline: {name, value}, ratio}.
  * ratio = charmts / baseline, so 1.0 is parity; for times (us) lower is
- * better, for rates (msg/s, MB/s) higher is better.
+ * better, for rates (msg/s, MB/s) higher is better. spread = max / median
+ * (times) or median / min (rates): how far the worst trial strays.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { renderSvg, type Series } from './svg';
+import { BANDWIDTH_SIZES } from './sizes';
 
 interface Measurement {
   name: string;
@@ -48,7 +52,9 @@ function run(np: number, command: string[]): Measurement[] {
   const t0 = Date.now();
   const result = spawnSync('mpirun', args, { env: mpirunEnv(), encoding: 'utf8', timeout: TIMEOUT_MS });
   const lines = (result.stdout ?? '').split('\n').filter((l) => l.startsWith('{'));
-  process.stderr.write(`  np=${np} ${path.basename(command[command.length - 1] === 'group' || command[command.length - 1] === 'array' ? command.slice(-2).join(' ') : command[command.length - 1])}: ${lines.length} results in ${((Date.now() - t0) / 1000).toFixed(1)} s${result.status === 0 ? '' : ` (exit ${result.status}: ${(result.stderr ?? '').split('\n').slice(-3).join(' ')})`}\n`);
+  const program = command[0] === 'node' || command[0] === PYTHON ? command.slice(1) : command;
+  const label = [path.basename(program[0]), ...program.slice(1).filter((a) => !/^\d+$/.test(a))].join(' ');
+  process.stderr.write(`  np=${np} ${label}: ${lines.length} results in ${((Date.now() - t0) / 1000).toFixed(1)} s${result.status === 0 ? '' : ` (exit ${result.status}: ${(result.stderr ?? '').split('\n').slice(-3).join(' ')})`}\n`);
   return lines.map((l) => JSON.parse(l) as Measurement);
 }
 
@@ -76,12 +82,84 @@ function baseline(np: number, command: string[], between: () => void): Measureme
   });
 }
 
+/** One measurement from single-sample ones (jobs that measure once each): median, min and max. */
+function medianOf(list: Measurement[]): Measurement {
+  const sorted = [...list].sort((a, b) => a.value - b.value);
+  return { ...sorted[sorted.length >> 1], min: sorted[0].value, max: sorted[sorted.length - 1].value };
+}
+
 const find = (list: Measurement[], name: string, bytes?: number | string): Measurement | undefined =>
   list.find((m) => m.name === name && (bytes === undefined || m.params.bytes === bytes));
 
 function record(m: Measurement, np: number, baseline: Measurement | { name: string; value: number } | undefined, note?: string): BenchRecord {
   const base = baseline ? { name: baseline.name, value: baseline.value } : null;
   return { ...m, np, baseline: base, ratio: base && base.value > 0 ? m.value / base.value : null, ...(note ? { note } : {}) };
+}
+
+/** Runs of the large-message table, interleaved: C, charmts plain, charmts transfer, this many times. */
+const BANDWIDTH_ROUNDS = 3;
+
+/** Median of numbers. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1];
+}
+
+/**
+ * One measurement per size from several rounds of the same job: the median
+ * of the rounds' medians; min and max over every trial of every round.
+ */
+function acrossRounds(rounds: Measurement[][], name: string): Measurement[] {
+  const sizes = [...new Set(rounds.flat().map((m) => m.params.bytes))];
+  return sizes.flatMap((bytes) => {
+    const all = rounds.flat().filter((m) => m.params.bytes === bytes);
+    if (all.length === 0) return [];
+    return [{ ...all[0], name, value: median(all.map((m) => m.value)), min: Math.min(...all.map((m) => m.min)), max: Math.max(...all.map((m) => m.max)) }];
+  });
+}
+
+/**
+ * Large messages, 64 KiB to 64 MiB: C MPI beside charmts plain sends (a
+ * copy made at the call) and transfers, interleaved in rounds so that the
+ * shared machine's load falls on all three alike.
+ */
+function largeMessages(): { c: Measurement[]; plain: Measurement[]; transfer: Measurement[] } {
+  const rounds = { c: [] as Measurement[][], plain: [] as Measurement[][], transfer: [] as Measurement[][] };
+  const sizes = BANDWIDTH_SIZES.map(String);
+  for (let r = 0; r < BANDWIDTH_ROUNDS; r++) {
+    rounds.c.push(run(2, [cBin('pingpong'), ...sizes]));
+    rounds.plain.push(run(2, ['node', js('bandwidth'), 'plain', ...sizes]));
+    rounds.transfer.push(run(2, ['node', js('bandwidth'), 'transfer', ...sizes]));
+  }
+  return {
+    c: acrossRounds(rounds.c, 'c-mpi-pingpong'),
+    plain: acrossRounds(rounds.plain, 'bandwidth-plain'),
+    transfer: acrossRounds(rounds.transfer, 'bandwidth-transfer'),
+  };
+}
+
+function formatSize(bytes: number): string {
+  return bytes >= 1 << 20 ? `${bytes / (1 << 20)} MiB` : `${bytes / 1024} KiB`;
+}
+
+/** The large-message table: MB/s of C, plain and transfer, charmts as % of C, and the spread of each. */
+function bandwidthTable(large: { c: Measurement[]; plain: Measurement[]; transfer: Measurement[] }): string[] {
+  const header = ['size', 'C MPI MB/s', 'plain MB/s', 'plain % of C', 'transfer MB/s', 'transfer % of C', 'spread C/plain/transfer'];
+  const rows = BANDWIDTH_SIZES.flatMap((bytes) => {
+    const [c, plain, transfer] = [large.c, large.plain, large.transfer].map((list) => find(list, list[0]?.name ?? '', bytes));
+    if (!c || !plain || !transfer) return [];
+    const [bc, bp, bt] = [c, plain, transfer].map(bandwidth);
+    const spread = (m: Measurement): string => (m.max / m.value).toFixed(1);
+    return [[formatSize(bytes), bc.value.toFixed(0), bp.value.toFixed(0), `${((100 * bp.value) / bc.value).toFixed(0)}%`, bt.value.toFixed(0), `${((100 * bt.value) / bc.value).toFixed(0)}%`, `${spread(c)}/${spread(plain)}/${spread(transfer)}`]];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]): string => cells.map((cell, i) => cell.padStart(widths[i])).join('  ');
+  return [
+    `Large messages, np 2 (ping-pong round trips; MB/s = 2 x size / round trip; median of ${BANDWIDTH_ROUNDS} interleaved rounds; spread = max / median round trip):`,
+    line(header),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.map(line),
+  ];
 }
 
 /** Bandwidth of a ping-pong round trip: 2 x bytes per round trip, in MB/s. */
@@ -111,6 +189,14 @@ function main(): void {
   }
   for (const m of py) records.push(record(m, 2, find(cPing, 'c-mpi-pingpong', m.params.bytes)));
 
+  // Large messages, 64 KiB to 64 MiB: plain sends and transfers beside C, interleaved.
+  const large = largeMessages();
+  for (const m of [...large.plain, ...large.transfer]) {
+    const c = find(large.c, 'c-mpi-pingpong', m.params.bytes);
+    records.push(record(m, 2, c));
+    if (c) records.push(record(bandwidth(m), 2, bandwidth(c)));
+  }
+
   // Streaming rate: 2 PEs.
   let stream: Measurement[] = [];
   const cStream = baseline(2, [cBin('stream')], () => (stream = run(2, ['node', js('stream')])));
@@ -135,9 +221,18 @@ function main(): void {
   const call = find(same, 'same-pe-call');
   if (call) records.push(record(call, 1, find(same, 'promise-then-copy')));
 
-  // No C counterpart: pool throughput, load-balancing step, live view, jacobi2d.
+  // No C counterpart: waiting on many futures, pool throughput, load-balancing step, live view, jacobi2d.
+  for (const m of run(2, ['node', js('iwait')])) records.push(record(m, 2, undefined, 'no C counterpart; flat per future = O(n) in all'));
   for (const np of [2, 4]) for (const m of run(np, ['node', js('pool')])) records.push(record(m, np, undefined, 'no C counterpart'));
   for (const np of [2, 4]) for (const m of run(np, ['node', js('balancing')])) records.push(record(m, np, undefined, 'no C counterpart'));
+  // Checkpoint and restart: time per MiB of chare state; each restart is a job of its own (three of them).
+  for (const np of [2, 4]) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charmts-bench-checkpoint-'));
+    for (const m of run(np, ['node', js('checkpoint'), dir])) records.push(record(m, np, undefined, 'no C counterpart'));
+    const restarts = [0, 1, 2].flatMap(() => run(np, ['node', js('checkpoint'), '+restart', dir]));
+    if (restarts.length) records.push(record(medianOf(restarts), np, undefined, `${restarts.length} restarts; no C counterpart`));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
   // The live view: frames/s with no viewer, a stalled one and a reading one (the first is the baseline).
   const live = run(2, ['node', js('liveview')]);
   const noViewer = live.find((m) => m.params.viewer === 'none');
@@ -165,7 +260,12 @@ function main(): void {
     series('pingpong-array', 'charmts array', '#ff7f0e', records),
     series('pingpong-mpi4py', 'mpi4py', '#1f77b4', py),
   ];
-  const bw = latency.map((s) => ({ ...s, points: s.points.filter(([b]) => b >= 512).map(([b, rtt]): [number, number] => [b, (2 * b) / rtt]) }));
+  const largeSeries = [
+    series('c-mpi-pingpong', 'C MPI (large)', '#777', large.c),
+    series('bandwidth-plain', 'charmts plain send', '#2ca02c', large.plain),
+    series('bandwidth-transfer', 'charmts transfer', '#9467bd', large.transfer),
+  ];
+  const bw = [...latency, ...largeSeries].map((s) => ({ ...s, points: s.points.filter(([b]) => b >= 512).map(([b, rtt]): [number, number] => [b, (2 * b) / rtt]) }));
   fs.writeFileSync(path.join(outDir, 'latest.svg'), renderSvg(latency, bw));
 
   const rows = records.map((r) => [
@@ -175,15 +275,18 @@ function main(): void {
     `${r.value.toPrecision(4)} ${r.unit}`,
     r.baseline ? `${r.baseline.value.toPrecision(4)} (${r.baseline.name})` : r.note ?? '',
     r.ratio === null ? '' : r.ratio.toFixed(2),
+    (r.unit === 'us' ? r.max / r.value : r.value / r.min).toFixed(1),
   ]);
-  const header = ['benchmark', 'np', 'params', 'charmts', 'baseline', 'ratio'];
+  const header = ['benchmark', 'np', 'params', 'charmts', 'baseline', 'ratio', 'spread'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
   if (pyNote) out.push('', pyNote);
+  out.push('', ...bandwidthTable(large));
   out.push('', 'ratio = charmts / baseline: below 1 is better for us, above 1 is better for msg/s and MB/s.');
   out.push(`bench/results/latest.json and latest.svg written in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-main();
+if (process.argv[2] === 'large') process.stdout.write(`${bandwidthTable(largeMessages()).join('\n')}\n`);
+else main();

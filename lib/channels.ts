@@ -182,8 +182,9 @@ export class Channel<T = unknown> {
   }
 
   /**
-   * Sends values to the other end (typed arrays travel without copies);
-   * several values arrive as one array.
+   * Sends values to the other end: copies, made at the call (wrap a typed
+   * array in `charm.transfer` to move it instead); several values arrive
+   * as one array.
    *
    * @throws Error after `close`.
    */

@@ -46,6 +46,8 @@ export { Reducer, type KindOf } from './reductions/reducers';
 export type { Statistics, ReducerKind, CustomKind, TupleKind, InputOf, ResultOf, TargetOf, TupleInput, Widen, Truth, NumericData, IntegerData, LogicalData, TypedArray } from './reductions/kinds';
 export { Callback, type ReductionTarget, type NotBaseMember } from './reductions/targets';
 export type { MigrationHooks } from './migration/state';
+export type { CheckpointStatus } from './checkpoint/protocol';
+export type { GroupRestartHook } from './checkpoint/rebuild';
 export { RemoteError, BroadcastError } from './errors';
 export { SerializationError } from './codec/values';
 export { Channel, type ChannelSendArgs } from './channels';

@@ -34,6 +34,7 @@ test('--help prints the usage and exits 0; refused command lines exit 2 and say 
   assert.is(help.status, 0);
   assert.match(help.stdout, /^usage: charmrun/);
   assert.match(help.stdout, /\+trace FILE/);
+  assert.match(help.stdout, /\+restarts K +when a rank dies, rerun the job from the newest checkpoint/);
   for (const [args, message] of [
     [['+p0', HELLO], /\+p needs a positive number of PEs/],
     [['+p2'], /no program given/],

@@ -247,6 +247,27 @@ test('futures: created explicitly, sent from another chare, multi-value, iwait',
   assert.equal(seen.sort(), [0, 2, 4]);
 });
 
+test('iwait over thousands of futures yields each value once, in completion order, and throws at a failed one', async () => {
+  const n = 2000;
+  const futures = Array.from({ length: n }, () => charm.createFuture<number>());
+  const values = charm.iwait(futures);
+  const first = values.next(); // iwait is now waiting on every future
+  // Fulfilled last first: completion order is the reverse of creation order.
+  for (let i = n - 1; i >= 0; i--) futures[i].send(i);
+  const seen: number[] = [(await first).value as number];
+  for await (const v of values) seen.push(v);
+  assert.equal(seen, Array.from({ length: n }, (_, i) => n - 1 - i));
+
+  const mixed: Future<unknown>[] = [group[0].ret.slowDouble(1), group[charm.numPes() - 1].ret.fail('the second'), group[0].ret.slowDouble(2)];
+  try {
+    for await (const v of charm.iwait(mixed)) assert.type(v, 'number');
+    assert.unreachable('a failed future makes iwait throw');
+  } catch (error) {
+    assert.instance(error, RemoteError);
+    assert.match((error as Error).message, 'the second');
+  }
+});
+
 test('messages go around the ring of PEs', async () => {
   const done = charm.createFuture<number>();
   group[0].ring(10 * charm.numPes(), done);

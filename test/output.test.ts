@@ -56,7 +56,8 @@ test('partial lines are not glued to other PEs lines (np 4)', async () => {
 });
 
 test('colour: none when redirected (mpirun and charmrun), some in a terminal, NO_COLOR and FORCE_COLOR honoured', async () => {
-  const env = { ...process.env, NODE_DISABLE_COLORS: undefined, NO_COLOR: undefined, FORCE_COLOR: undefined };
+  // CI set without a known CI vendor makes Node's colour detection answer "no colour" even in a terminal (tty.getColorDepth): the test's terminal is a user's.
+  const env = { ...process.env, NODE_DISABLE_COLORS: undefined, NO_COLOR: undefined, FORCE_COLOR: undefined, CI: undefined };
   const plain = await runJob({ program: 'outputTruth.js', args: ['colour'], np: 2, timeoutMs: 30_000, env });
   assert.is(plain.code, 0, show(plain));
   assert.match(plain.stdout, /\{ answer: 42 \} 7/);

@@ -1,6 +1,8 @@
 /* C MPI ping-pong between ranks 0 and 1: round-trip time per message size.
  * Many short trials (about 1 ms each): their median ignores the rare
- * millisecond stalls of a shared machine, for C as for charmts. */
+ * millisecond stalls of a shared machine, for C as for charmts.
+ *   pingpong                 8 B to 4 MiB
+ *   pingpong SIZE...         those sizes (the bandwidth table: 64 KiB to 64 MiB) */
 #include <string.h>
 #include "common.h"
 
@@ -10,10 +12,17 @@ int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
   int rank;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  static const int sizes[] = {8, 64, 512, 4096, 32768, 262144, 1048576, 4194304};
-  char* buf = malloc(4194304);
-  memset(buf, 1, 4194304);
-  for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+  static const int defaults[] = {8, 64, 512, 4096, 32768, 262144, 1048576, 4194304};
+  int count = argc > 1 ? argc - 1 : (int)(sizeof defaults / sizeof *defaults);
+  int largest = 0;
+  int* sizes = malloc(sizeof(int) * count);
+  for (int s = 0; s < count; s++) {
+    sizes[s] = argc > 1 ? atoi(argv[s + 1]) : defaults[s];
+    if (sizes[s] > largest) largest = sizes[s];
+  }
+  char* buf = malloc(largest);
+  memset(buf, 1, largest);
+  for (int s = 0; s < count; s++) {
     int bytes = sizes[s];
     int n = (int)(1000.0 / (1.0 + bytes / 2000.0));
     if (n < 4) n = 4;
@@ -39,6 +48,7 @@ int main(int argc, char** argv) {
     }
   }
   free(buf);
+  free(sizes);
   MPI_Finalize();
   return 0;
 }

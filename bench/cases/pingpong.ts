@@ -14,14 +14,17 @@ abstract class Player<I extends number | readonly number[]> extends Chare<I> {
   private started = 0;
   private done: Future<number> | undefined;
   private peer: { bounce(x: Float64Array): void } | undefined;
+  /** Made once per size, off the clock (as C's buffer is): fresh megabytes page-fault on first touch. */
+  private payload = new Float64Array(0);
 
   protected abstract other(): { bounce(x: Float64Array): void };
 
   serve(count: number, bytes: number, done: Future<number>): void {
+    if (this.payload.byteLength !== bytes) this.payload = new Float64Array(bytes / 8).fill(1);
     this.left = count;
     this.done = done;
     this.started = performance.now();
-    (this.peer ??= this.other()).bounce(new Float64Array(bytes / 8));
+    (this.peer ??= this.other()).bounce(this.payload);
   }
 
   bounce(x: Float64Array): void {

@@ -1,13 +1,18 @@
 // Jacobi relaxation on a 2D grid split into a 2D chare array of blocks.
 // Each iteration, blocks exchange halo rows and columns with their four
-// neighbours, relax, and reduce the largest change (max residual); the
-// next iteration starts when every block knows it. With +balancer NAME
-// (GreedyLB, RefineLB, RotateLB) blocks rebalance every `lbPeriod` steps.
+// neighbours, relax, and reduce the largest change (max residual) to the
+// main chare, which starts the next iteration, stops, or checkpoints. With
+// +balancer NAME (GreedyLB, RefineLB, RotateLB) blocks rebalance every
+// `lbPeriod` steps.
 //
-//   mpirun -np 4 node dist/examples/jacobi2d/jacobi2d.js [gridSize] [blocksPerSide] [maxIterations] [+balancer GreedyLB]
+//   mpirun -np 4 node dist/examples/jacobi2d/jacobi2d.js [gridSize] [blocksPerSide] [maxIterations] [checkpointEvery]
+//          [+balancer GreedyLB] [+checkpoint-dir DIR] [+restart DIR]
 //
-// The last line (iterations and residual) is the same for any number of PEs.
-import { charm, Chare, Future, Reducer, type ArrayProxy } from '../../lib';
+// With checkpointEvery > 0 the job checkpoints to +checkpoint-dir every
+// that many iterations; `+restart DIR` (on any number of PEs) goes on from
+// the checkpoint. The last line (iterations and residual) is the same for
+// any number of PEs, restarted or not.
+import { charm, Chare, Reducer, type ArrayProxy, type CheckpointStatus, type ElementProxy } from '../../lib';
 
 type Index = readonly [number, number];
 
@@ -17,6 +22,8 @@ interface Settings {
   maxIterations: number;
   tolerance: number;
   lbPeriod: number;
+  checkpointEvery: number;
+  checkpointDir: string;
 }
 
 const enum Side {
@@ -24,6 +31,51 @@ const enum Side {
   Bottom,
   Left,
   Right,
+}
+
+/** Drives the iterations (Charm++'s main chare); it lives on PE 0 and is checkpointed with the blocks. */
+class Main extends Chare {
+  private readonly blocks: ArrayProxy<Block>;
+  private iteration = 0;
+  /** Where this run started timing (iteration and wall time), for the time line. */
+  private timedFrom: [number, number];
+
+  constructor(private readonly settings: Settings) {
+    super();
+    const s = settings;
+    this.blocks = charm.createArray(Block, [s.blocks, s.blocks], [s, this.thisElement], { loadBalancing: s.lbPeriod > 0 });
+    this.timedFrom = [0, charm.wallTime()];
+    this.blocks.step();
+  }
+
+  /** The largest change of an iteration, reduced over every block. */
+  iterationDone(residual: number): void {
+    const s = this.settings;
+    this.iteration++;
+    if (residual < s.tolerance || this.iteration >= s.maxIterations) {
+      const seconds = charm.wallTime() - this.timedFrom[1];
+      const iterations = this.iteration - this.timedFrom[0];
+      console.log(`time: ${seconds.toFixed(3)} s, ${((seconds / iterations) * 1e3).toFixed(3)} ms per iteration`);
+      console.log(`jacobi2d: ${this.iteration} iterations, residual ${residual.toPrecision(17)}`);
+      charm.exit();
+    } else if (s.checkpointEvery > 0 && this.iteration % s.checkpointEvery === 0) {
+      // Every block waits for `step`: the job goes quiet, and the checkpoint is taken.
+      charm.startCheckpoint(s.checkpointDir, charm.callback(this.thisProxy, 'checkpointed'));
+    } else {
+      this.blocks.step();
+    }
+  }
+
+  /** After each checkpoint, and where a restarted job goes on. */
+  checkpointed(status: CheckpointStatus): void {
+    if (status.restarted) {
+      console.log(`jacobi2d: restarted at iteration ${this.iteration} on ${charm.numPes()} PEs (checkpointed on ${status.pes}) from ${status.dir}`);
+      this.timedFrom = [this.iteration, charm.wallTime()];
+    } else {
+      console.log(`jacobi2d: checkpoint ${status.generation} at iteration ${this.iteration} in ${status.dir}`);
+    }
+    this.blocks.step();
+  }
 }
 
 class Block extends Chare<Index> {
@@ -35,7 +87,7 @@ class Block extends Chare<Index> {
   private halos = new Map<number, Map<Side, Float64Array>>();
   private readonly neighbours: number;
 
-  constructor(private readonly settings: Settings, private readonly done: Future<[number, number]>) {
+  constructor(private readonly settings: Settings, private readonly main: ElementProxy<Main>) {
     super();
     const n = (this.n = settings.blockSize);
     this.grid = new Float64Array((n + 2) * (n + 2));
@@ -53,7 +105,14 @@ class Block extends Chare<Index> {
     for (let j = 0; j < this.n + 2; j++) g[j] = 1;
   }
 
-  start(): void {
+  /** Starts the next iteration (after load balancing, when it is due). */
+  step(): void {
+    const period = this.settings.lbPeriod;
+    if (period > 0 && this.iteration > 0 && this.iteration % period === 0) this.AtSync();
+    else this.beginIteration();
+  }
+
+  resumeFromSync(): void {
     this.beginIteration();
   }
 
@@ -113,42 +172,23 @@ class Block extends Chare<Index> {
     this.next = g;
     this.grid = out;
     this.applyBoundary(this.next);
-    this.contribute(residual, Reducer.max, charm.callback(this.thisProxy, 'converged'));
-  }
-
-  /** Every block learns the largest change of this iteration. */
-  converged(residual: number): void {
-    const s = this.settings;
-    if (residual < s.tolerance || this.iteration >= s.maxIterations) {
-      if (this.thisIndex[0] === 0 && this.thisIndex[1] === 0) this.done.send([this.iteration, residual]);
-      return;
-    }
-    if (s.lbPeriod > 0 && this.iteration % s.lbPeriod === 0) this.AtSync();
-    else this.beginIteration();
-  }
-
-  resumeFromSync(): void {
-    this.beginIteration();
+    this.contribute(residual, Reducer.max, charm.callback(this.main, 'iterationDone'));
   }
 }
-charm.register(Block);
+charm.register(Main, Block);
 
-charm.start(async (args) => {
+charm.start((args) => {
   const positional = args.filter((a, i) => !a.startsWith('+') && !args[i - 1]?.startsWith('+'));
   const gridSize = Number(positional[0] ?? 256);
   const blocks = Number(positional[1] ?? 4);
   const maxIterations = Number(positional[2] ?? 200);
+  const checkpointEvery = Number(positional[3] ?? 0);
   if (!Number.isInteger(gridSize / blocks) || gridSize <= 0 || blocks <= 0) charm.abort(`grid size ${gridSize} must be a positive multiple of blocks per side ${blocks}`);
-  const balancing = args.includes('+balancer');
-  const settings: Settings = { blockSize: gridSize / blocks, blocks, maxIterations, tolerance: 1e-5, lbPeriod: balancing ? 20 : 0 };
-  console.log(`jacobi2d: ${gridSize}x${gridSize} grid, ${blocks}x${blocks} blocks, ${charm.numPes()} PEs${balancing ? ', load balancing' : ''}`);
-  const done = charm.createFuture<[number, number]>();
-  const array: ArrayProxy<Block> = charm.createArray(Block, [blocks, blocks], [settings, done], { loadBalancing: balancing });
-  const t0 = charm.wallTime();
-  array.start();
-  const [iterations, residual] = await done;
-  const seconds = charm.wallTime() - t0;
-  console.log(`time: ${seconds.toFixed(3)} s, ${((seconds / iterations) * 1e3).toFixed(3)} ms per iteration`);
-  console.log(`jacobi2d: ${iterations} iterations, residual ${residual.toPrecision(17)}`);
-  charm.exit();
+  const checkpointDir = charm.checkpointDir() ?? '';
+  if (checkpointEvery > 0 && !checkpointDir) charm.abort(`checkpointing every ${checkpointEvery} iterations needs a directory: add +checkpoint-dir DIR`);
+  // main's arguments leave out the runtime's options: whether to balance is the runtime's +balancer.
+  const balancing = process.argv.includes('+balancer');
+  const settings: Settings = { blockSize: gridSize / blocks, blocks, maxIterations, tolerance: 1e-5, lbPeriod: balancing ? 20 : 0, checkpointEvery, checkpointDir };
+  console.log(`jacobi2d: ${gridSize}x${gridSize} grid, ${blocks}x${blocks} blocks, ${charm.numPes()} PEs${balancing ? ', load balancing' : ''}${checkpointEvery ? `, a checkpoint every ${checkpointEvery} iterations` : ''}`);
+  charm.createChare(Main, [settings], { onPE: 0 });
 });

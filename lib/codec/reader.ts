@@ -1,10 +1,11 @@
-import { align8 } from './writer';
-import { HEADER_BYTES, inlineLengthOf } from './wire';
+import { HEADER_BYTES, align8, inlineLengthOf } from './wire';
 
 /**
  * Reads one received message. Messages received into the shared arena are
- * overwritten by the next drain, so values read from them are copied out;
- * messages that own their buffer (large or local) are read in place.
+ * overwritten by the next drain, so nothing read from them refers to it.
+ * Every typed array a message delivers gets an ArrayBuffer of its own: a
+ * segment is either a part received (or moved, or copied) into its own
+ * buffer, or, in a contiguous message, copied out of it.
  */
 export class Reader {
   buf!: Buffer;
@@ -14,27 +15,46 @@ export class Reader {
   base = 0;
   /** End of the inline part within `buf`. */
   inlineEnd = 0;
-  /** Where the next out-of-line segment starts within `buf`. */
+  /** Where the next out-of-line segment starts within `buf` (contiguous messages). */
   segmentPos = 0;
+  /** The segments of a parted or local message, one buffer each; undefined for a contiguous message. */
+  parts: ArrayBuffer[] | undefined;
+  private nextPart = 0;
   /** True when the buffer belongs to this message alone. */
   owned = false;
   /** Rank the message came from. */
   source = 0;
-  /** Total length of the message in bytes. */
+  /** Length in bytes: of the whole message when contiguous, of its inline part when it has parts. */
   length = 0;
 
   /** Points the reader at a message starting at `base` in `buf`. */
-  reset(buf: Buffer, view: DataView, base: number, length: number, owned: boolean, source: number): void {
+  reset(buf: Buffer, view: DataView, base: number, length: number, owned: boolean, source: number, parts?: ArrayBuffer[]): void {
     this.buf = buf;
     this.length = length;
     this.view = view;
     this.base = base;
     this.owned = owned;
     this.source = source;
+    this.parts = parts;
+    this.nextPart = 0;
     const inlineLength = inlineLengthOf(view, base);
     this.inlineEnd = base + inlineLength;
     this.segmentPos = base + inlineLength;
     this.pos = base + HEADER_BYTES;
+  }
+
+  /** Points the reader at a bare encoded value (no header) in buf[0..end), with its segments in `parts`. */
+  resetValue(buf: Buffer, view: DataView, end: number, parts: ArrayBuffer[] | undefined): void {
+    this.buf = buf;
+    this.view = view;
+    this.base = 0;
+    this.length = end;
+    this.inlineEnd = end;
+    this.segmentPos = end;
+    this.owned = true;
+    this.parts = parts;
+    this.nextPart = 0;
+    this.pos = 0;
   }
 
   u8(): number {
@@ -66,23 +86,46 @@ export class Reader {
     this.pos += n;
     return this.buf.toString('utf8', start, start + n);
   }
-  /** The whole message, as a fresh copy (to hold it for later). */
+
+  /**
+   * The whole message as one fresh contiguous copy (to hold it for later,
+   * or to pass it on): segments of a parted message are laid out after the
+   * inline part, each 8-byte aligned, as in a contiguous message.
+   */
   copyMessage(): Uint8Array {
     // Uint8Array's slice copies (Buffer's would not).
-    return Uint8Array.prototype.slice.call(this.buf, this.base, this.base + this.length);
+    if (!this.parts) return Uint8Array.prototype.slice.call(this.buf, this.base, this.base + this.length);
+    const inlineLength = this.inlineEnd - this.base;
+    let total = inlineLength;
+    for (const part of this.parts) total = align8(total) + part.byteLength;
+    const out = new Uint8Array(total);
+    out.set(this.buf.subarray(this.base, this.inlineEnd), 0);
+    let at = inlineLength;
+    for (const part of this.parts) {
+      at = align8(at);
+      out.set(new Uint8Array(part), at);
+      at += part.byteLength;
+    }
+    return out;
   }
+
   /** `n` inline bytes, as a fresh copy. */
   bytesCopy(n: number): ArrayBuffer {
     const start = this.buf.byteOffset + this.pos;
     this.pos += n;
     return this.buf.buffer.slice(start, start + n) as ArrayBuffer;
   }
-  /** The next out-of-line segment of `n` bytes: [buffer, byteOffset], in place when owned. */
+
+  /** The next out-of-line segment of `n` bytes, in an ArrayBuffer of its own: [buffer, byteOffset]. */
   segment(n: number): [ArrayBuffer, number] {
+    if (this.parts) {
+      const part = this.parts[this.nextPart++];
+      if (part === undefined || part.byteLength !== n) throw new Error(`charmts: corrupt message (segment ${this.nextPart - 1} of ${this.parts.length}: ${part?.byteLength} bytes, ${n} expected)`);
+      return [part, 0];
+    }
     const start = align8(this.segmentPos - this.base) + this.base;
     this.segmentPos = start + n;
     const absolute = this.buf.byteOffset + start;
-    if (this.owned) return [this.buf.buffer as ArrayBuffer, absolute];
     return [this.buf.buffer.slice(absolute, absolute + n) as ArrayBuffer, 0];
   }
 }

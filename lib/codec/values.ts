@@ -9,6 +9,7 @@
  */
 import type { Reader } from './reader';
 import type { Writer } from './writer';
+import { isDetached, isMarked } from './transfer';
 
 const enum Tag {
   Undefined = 0,
@@ -76,7 +77,11 @@ function readElements(r: Reader, kind: number, bytes: number): ArrayBufferView {
   return out as unknown as ArrayBufferView;
 }
 
-/** Typed arrays at least this large travel as segments, sent without copying. */
+/**
+ * Typed arrays at least this large travel as segments: copied once, by the
+ * binding at the send (not into the writer first), into a buffer the
+ * receiver keeps. Transferred typed arrays are segments at any size.
+ */
 const SEGMENT_THRESHOLD = 4096;
 const MAX_DEPTH = 256;
 
@@ -105,7 +110,7 @@ export class SerializationError extends TypeError {
   }
 }
 
-/** How a class of runtime objects (proxy, future, data class) is encoded. */
+/** How a class of runtime objects (proxy, future, callback, section) is encoded. */
 export interface Extension<T = unknown> {
   /** Stable id, identical on every PE. */
   id: number;
@@ -257,11 +262,16 @@ function encodeObject(w: Writer, value: object, path: string, depth: number): vo
   const kind = typedKindOf.get(ctor);
   if (kind !== undefined) {
     const view = value as ArrayBufferView;
-    if (view.byteLength >= SEGMENT_THRESHOLD) {
+    if (view.byteLength === 0 && isDetached(view)) {
+      throw new SerializationError(path, `the ${ctor.name} is detached (its memory was transferred): it has no data to send`);
+    }
+    const moved = isMarked(view);
+    if (moved || view.byteLength >= SEGMENT_THRESHOLD) {
       w.u8(Tag.TypedSegment);
       w.u8(kind);
       w.u32(view.byteLength);
-      w.segment(view);
+      if (moved) w.transfer(view, path);
+      else w.segment(view);
     } else {
       w.u8(Tag.TypedInline);
       w.u8(kind);

@@ -72,8 +72,8 @@ export function beginMessage(w: Writer, kind: Kind, flags: number, method: numbe
 }
 
 /**
- * Starts a message that never leaves this PE: a value copied through the
- * codec (lib/reductions/snapshot.ts). A bare header, never traced.
+ * Starts a blob laid out as a message but never sent: a record of a
+ * checkpoint file (lib/checkpoint/). A bare header, never traced.
  */
 export function beginLocalCopy(w: Writer): void {
   w.reset();
@@ -81,6 +81,9 @@ export function beginLocalCopy(w: Writer): void {
   w.buf.fill(0, 0, HEADER_BYTES);
   w.pos = HEADER_BYTES;
 }
+
+/** `n` rounded up to a multiple of 8: segments start 8-byte aligned after the inline part. */
+export const align8 = (n: number): number => (n + 7) & ~7;
 
 /** The inline length: the bytes before the message's out-of-line segments. */
 export const inlineLengthOf = (view: DataView, base: number): number => view.getUint32(base, true);
@@ -702,4 +705,62 @@ export function writeSectionContribution(w: Writer, sectionId: number, c: Sectio
 
 export function readSectionContribution(r: Reader): SectionContribution {
   return { number: r.u32(), expected: r.u32(), slot: r.u32(), reducer: r.str(), target: decodeValue(r), data: decodeValue(r) };
+}
+
+// ================================================================ checkpoint files
+//
+// Not messages, but laid out with the codec (lib/checkpoint/files.ts):
+//   preamble (16 bytes): magic "charmts\0", u32 format version, u32 bytes of the table
+//   table:   a blob whose value lists the file's records (lib/checkpoint/files.ts, FileTable)
+//   records: blobs, each at an offset that is a multiple of 8: a member's
+//            is its record as a migrating element's (writeMigrant, then its
+//            own state); the readonlies' one value
+// A blob is laid out as a message is: a bare header (beginLocalCopy), the
+// body, then its out-of-line segments (large typed arrays, 8-byte aligned).
+
+export const CHECKPOINT_MAGIC = 'charmts\0';
+export const PREAMBLE_BYTES = 16;
+
+export function writePreamble(version: number, tableBytes: number): Buffer {
+  const b = Buffer.alloc(PREAMBLE_BYTES);
+  b.write(CHECKPOINT_MAGIC, 0, 'latin1');
+  b.writeUInt32LE(version, 8);
+  b.writeUInt32LE(tableBytes, 12);
+  return b;
+}
+
+/** The preamble's fields; `magic` is false for a file that is not a checkpoint file. */
+export function readPreamble(b: Buffer): { magic: boolean; version: number; tableBytes: number } {
+  if (b.length < PREAMBLE_BYTES) return { magic: false, version: 0, tableBytes: 0 };
+  return { magic: b.toString('latin1', 0, 8) === CHECKPOINT_MAGIC, version: b.readUInt32LE(8), tableBytes: b.readUInt32LE(12) };
+}
+
+/**
+ * A body written by `write` as a blob: the parts to write in order (the
+ * inline bytes, a copy; then each segment in place, after the padding that
+ * aligns it to 8, as in a contiguous message) and their total length.
+ */
+export function encodeBlob(w: Writer, write: (w: Writer) => void): { parts: Uint8Array[]; bytes: number } {
+  beginLocalCopy(w);
+  write(w);
+  const inline = w.finish();
+  const parts = [Uint8Array.prototype.slice.call(w.buf, 0, inline) as Uint8Array];
+  let at = inline;
+  for (const s of w.segments) {
+    if (align8(at) > at) parts.push(BLOB_PADDING.subarray(0, align8(at) - at));
+    // A typed array marked for transfer is saved, not detached: a file is a copy.
+    const bytes = s instanceof ArrayBuffer ? new Uint8Array(s) : new Uint8Array(s.buffer, s.byteOffset, s.byteLength);
+    parts.push(bytes);
+    at = align8(at) + bytes.byteLength;
+  }
+  return { parts, bytes: inline + w.segmentBytes };
+}
+
+const BLOB_PADDING = new Uint8Array(8);
+
+/** Points `r` at the body of the blob of `length` bytes at `offset` (a multiple of 8) in `buf`; typed arrays read from it get copies of their own, as from any contiguous message. */
+export function openBlob(r: Reader, buf: Buffer, offset: number, length: number): Reader {
+  r.reset(buf, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), offset, length, true, -1);
+  r.pos = bodyStart(buf, offset);
+  return r;
 }

@@ -1,32 +1,40 @@
 /**
  * A growable byte writer, reused for every outgoing message so that the
- * message path allocates nothing for small messages. Large typed arrays are
- * not copied into it: they become separate segments sent in place.
+ * message path allocates nothing for small messages. Large typed arrays
+ * (and transferred ones) are not copied into it: they become segments,
+ * which the binding copies (or, for a transfer, sends in place) at the
+ * send, and which a local message takes as buffers of their own.
  */
-import { setInlineLength } from './wire';
+import { align8, setInlineLength } from './wire';
+import { SerializationError } from './values';
+import { moveBuffer, ownCopy } from './memory';
 
-const ZERO = new Uint8Array(8);
 const INITIAL_BYTES = 64 * 1024;
+
+/** A message delivered on this PE: its inline part, and one buffer of its own per segment. */
+export interface LocalMessage {
+  bytes: Uint8Array;
+  parts: ArrayBuffer[] | undefined;
+}
 
 export class Writer {
   buf: Buffer = Buffer.allocUnsafeSlow(INITIAL_BYTES);
   view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   pos = 0;
-  /** Out-of-line payloads, in order. */
-  private readonly payloads: ArrayBufferView[] = [];
-  /** The payloads with alignment padding, as sent; set by finish(). */
-  readonly segments: ArrayBufferView[] = [];
-  /** Bytes of the message after the inline part (padding included). */
+  /** Out-of-line segments, in order: a view to copy, or the ArrayBuffer of a transfer. */
+  readonly segments: (ArrayBufferView | ArrayBuffer)[] = [];
+  /** Bytes of the message after the inline part, each segment 8-byte aligned (set by finish()). */
   segmentBytes = 0;
+  /** The ArrayBuffers this message transfers (to refuse one twice). */
+  private readonly transfers = new Set<ArrayBuffer>();
 
   reset(): void {
     this.pos = 0;
     // Setting an array's length is slow even when nothing changes.
-    if (this.payloads.length) this.payloads.length = 0;
     if (this.segments.length) this.segments.length = 0;
     this.segmentBytes = 0;
+    if (this.transfers.size) this.transfers.clear();
   }
-
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -75,44 +83,55 @@ export class Writer {
     this.buf.set(src, this.pos);
     this.pos += src.length;
   }
-  /** Appends a payload sent in place after the inline part (8-byte aligned there). */
+  /** Appends a segment, copied at the send (8-byte aligned after the inline part). */
   segment(payload: ArrayBufferView): void {
-    this.payloads.push(payload);
+    this.segments.push(payload);
   }
-  /**
-   * Finishes the message: records the inline length in its first 4 bytes and
-   * lays out the segments, each preceded by the padding that aligns it to 8.
-   * Returns the inline length.
-   */
+
+  /** Appends a transferred segment: the message takes the memory of `view`'s (whole) ArrayBuffer. */
+  transfer(view: ArrayBufferView, path: string): void {
+    const buffer = view.buffer as ArrayBuffer;
+    if (this.transfers.has(buffer)) throw new SerializationError(path, 'this ArrayBuffer is transferred twice in one message');
+    this.transfers.add(buffer);
+    this.segments.push(buffer);
+  }
+
+  /** Finishes the message: records the inline length in its first 4 bytes; returns it. */
   finish(): number {
     setInlineLength(this.view, this.pos);
-    if (this.segments.length) this.segments.length = 0; // finishing twice lays out once
     let at = this.pos;
-    for (const payload of this.payloads) {
-      const pad = align8(at) - at;
-      if (pad) this.segments.push(ZERO.subarray(0, pad));
-      this.segments.push(payload);
-      at += pad + payload.byteLength;
-    }
+    for (const s of this.segments) at = align8(at) + s.byteLength;
     this.segmentBytes = at - this.pos;
     return this.pos;
   }
-  /** The whole message in one new buffer the receiver owns (local delivery). */
-  detach(): Uint8Array {
-    const inlineLength = this.finish();
-    const out = new Uint8Array(inlineLength + this.segmentBytes);
-    out.set(this.buf.subarray(0, inlineLength), 0);
-    let offset = inlineLength;
-    for (const s of this.segments) {
-      out.set(new Uint8Array(s.buffer, s.byteOffset, s.byteLength), offset);
-      offset += s.byteLength;
-    }
-    return out;
-  }
-}
 
-export function align8(n: number): number {
-  return (n + 7) & ~7;
+  /**
+   * The segments as buffers of their own, for delivery on this PE: copies
+   * of the copied ones, then the memory of the transferred ones, moved
+   * (their senders' views are detached now). Undefined without segments.
+   */
+  takeParts(): ArrayBuffer[] | undefined {
+    const n = this.segments.length;
+    if (n === 0) return undefined;
+    const parts = new Array<ArrayBuffer>(n);
+    // Copies first: a copied view may share memory with a transferred buffer.
+    for (let i = 0; i < n; i++) {
+      const s = this.segments[i];
+      if (!(s instanceof ArrayBuffer)) parts[i] = ownCopy(s);
+    }
+    for (let i = 0; i < n; i++) {
+      const s = this.segments[i];
+      if (s instanceof ArrayBuffer) parts[i] = moveBuffer(s);
+    }
+    return parts;
+  }
+
+  /** The whole message as a local message: the inline part copied, the segments taken (see takeParts). */
+  detachLocal(): LocalMessage {
+    const inlineLength = this.finish();
+    const parts = this.takeParts();
+    return { bytes: Uint8Array.prototype.slice.call(this.buf, 0, inlineLength), parts };
+  }
 }
 
 function isAscii(s: string): boolean {

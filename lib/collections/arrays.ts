@@ -187,10 +187,10 @@ function insert(ref: ArrayRef, index: unknown, args: unknown[], options: InsertO
   const id = ++insertions;
   const w = beginControl(ref.id, ArrayControl.InsertRequest);
   writeInsertRequest(w, { index: normalized, pe: onPE, requester: rt.myPe, id, args }, () => `${ref.info.name} constructor`);
-  const request = w.detach();
+  const request = w.detachLocal();
   writeInsertNotice(beginControl(ref.id, ArrayControl.InsertNotice), normalized, rt.myPe, id);
   rt.scheduler.send(ref.homeOf(normalized));
-  rt.scheduler.sendMessage(0, request);
+  rt.scheduler.sendMessage(0, request.bytes, request.parts);
   local(ref)?.inserting(normalized);
 }
 
@@ -261,5 +261,10 @@ registerKind(CollectionKind.Array, {
     const ref = readRef(r, id, info);
     if (ref.balancer) trackContinuations(); // loads measured across awaits
     return new LocalArray(ref, args);
+  },
+  restore(part) {
+    const shape = part.shape!;
+    if (shape.balancer) trackContinuations();
+    return new LocalArray(arrayRef(part.id, part.info, { ndims: shape.ndims, extents: shape.extents }, shape.map, shape.balancer), [], part);
   },
 });

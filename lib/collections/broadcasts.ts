@@ -29,7 +29,7 @@ import { describe, type ArrayIndex } from './arrayIndex';
 import type { ArrayRef } from './arrays';
 import { beginControl } from './collections';
 import { BroadcastHistory } from './history';
-import { Sequencer } from './sequencer';
+import { Sequencer, type SequencerStart } from './sequencer';
 
 /** Pseudo method id of the runtime's census broadcast. */
 export const METHOD_CENSUS = 0xfffc;
@@ -58,12 +58,17 @@ export interface BroadcastingArray {
 }
 
 export class ArrayBroadcasts {
-  private readonly history = new BroadcastHistory();
+  private readonly history: BroadcastHistory;
   /** PE 0 only: numbering of broadcasts and insertions. */
   readonly sequencer: Sequencer | undefined;
 
-  constructor(private readonly array: BroadcastingArray) {
+  /** `start`: a restart, where the checkpoint left the numbering (every element had run every broadcast numbered). */
+  constructor(
+    private readonly array: BroadcastingArray,
+    start?: SequencerStart,
+  ) {
     const rt = runtime();
+    this.history = new BroadcastHistory(start?.broadcasts);
     if (rt.myPe !== 0) return;
     const { ref, reductions } = array;
     const sequencer = new Sequencer({
@@ -74,7 +79,7 @@ export class ArrayBroadcasts {
       },
       firstUnstarted: (stream) => reductions.firstUnstarted(stream),
       join: (stream, from) => reductions.changePopulation(stream, from, 1),
-    });
+    }, start);
     this.sequencer = sequencer;
     reductions.completionHeld = (stream, r) => sequencer.held(stream, r);
   }
@@ -117,9 +122,9 @@ export class ArrayBroadcasts {
     this.history.dropUpTo(seq);
   }
 
-  /** A waiting call's reply, rebuilt on the PE its element arrived at. */
-  replyFrom(element: Element, data: ReplyData, method: number): Reply {
-    return data[0] === BROADCAST_REPLY ? this.reply(element, data, method) : replyFrom(data);
+  /** A waiting call's reply, rebuilt on the PE its element (`index`) arrived at. */
+  replyFrom(index: ArrayIndex, data: ReplyData, method: number): Reply {
+    return data[0] === BROADCAST_REPLY ? this.reply(index, data, method) : replyFrom(data);
   }
 
   /** PE 0: sends census broadcast `seq`. */
@@ -129,7 +134,7 @@ export class ArrayBroadcasts {
     beginCall(w, 0, METHOD_CENSUS, this.array.ref.id);
     const numbersAt = writeBroadcastNumbers(w);
     encodeArgs(w, []);
-    const message = w.detach();
+    const message = w.detachLocal().bytes; // no arguments, so no segments
     setBroadcastNumbers(message, numbersAt, seq, NO_REPLY);
     rt.scheduler.broadcastMessage(message);
   }
@@ -154,7 +159,7 @@ export class ArrayBroadcasts {
     let reply: Reply | undefined;
     if (q !== NO_REPLY) {
       reductions.delivered(state.next, q);
-      reply = this.reply(element, [BROADCAST_REPLY, readReplyFuture(r)[0], q, (flagsOf(message) & Flag.CompletionOnly) !== 0], method);
+      reply = this.reply(element.index, [BROADCAST_REPLY, readReplyFuture(r)[0], q, (flagsOf(message) & Flag.CompletionOnly) !== 0], method);
     }
     this.array.run(element, method, args, reply);
   }
@@ -165,14 +170,14 @@ export class ArrayBroadcasts {
    * failed member's failure in its place (the future's 'replies' and
    * 'completions' modes, model/future.ts, make them one BroadcastError).
    */
-  private reply(element: Element, data: ReplyData, method: number): Reply {
+  private reply(index: ArrayIndex, data: ReplyData, method: number): Reply {
     const [, future, q, completionOnly] = data;
     const info = this.array.ref.info;
-    const what = `the result of ${info.name}${describe(element.index)}.${info.methods[method]}`;
+    const what = `the result of ${info.name}${describe(index)}.${info.methods[method]}`;
     const reductions = this.array.reductions;
     return {
-      resolve: (value) => reductions.reply(q, element.index, completionOnly ? undefined : value, Reducer.gather.name, future, what),
-      reject: (error, where) => reductions.reply(q, element.index, new MemberFailure(failureOf(error, where)), Reducer.gather.name, future, what),
+      resolve: (value) => reductions.reply(q, index, completionOnly ? undefined : value, Reducer.gather.name, future, what),
+      reject: (error, where) => reductions.reply(q, index, new MemberFailure(failureOf(error, where)), Reducer.gather.name, future, what),
       data,
     };
   }

@@ -12,9 +12,10 @@ import { constructWith, type Chare, type ChareIndex, type MemberServices, type M
 import { classByName, type ChareClassInfo } from '../model/registry';
 import { runtime } from '../model/context';
 import { Future, type FutureMode } from '../model/future';
-import { invoke, readReply, runCreatedHook, METHOD_CREATED, SLOT_OF_MEMBER } from '../model/invoke';
+import { invoke, readReply, runCreatedHook, METHOD_CREATED, SLOT_OF_MEMBER, type Track } from '../model/invoke';
 import { CallMode, isProxy, type CallTarget, type CollectionRef } from '../model/proxy';
 import { fatal, running } from '../errors';
+import type { LocalSnapshot, RestoredPart } from '../checkpoint/saved';
 
 /** Kinds of collection, as numbered in messages. */
 export const enum CollectionKind {
@@ -30,6 +31,8 @@ export interface KindHandler {
   decodeRef(r: Reader, id: number, info: ChareClassInfo): CollectionRef;
   /** Creates this PE's part of a collection from a Create message. */
   create(r: Reader, id: number, info: ChareClassInfo, args: unknown[]): LocalCollection;
+  /** Restart: rebuilds this PE's part of a collection from a checkpoint (lib/checkpoint/), constructors not run. */
+  restore(part: RestoredPart): LocalCollection;
 }
 
 /** This PE's part of a collection. */
@@ -41,6 +44,8 @@ export interface LocalCollection {
   receiveReduction(r: Reader): void;
   /** Handles a collection-specific control message (arrays). */
   receiveControl?(r: Reader): void;
+  /** Checkpoints: this PE's members and the collection's reductions, as they are now. */
+  snapshot(): LocalSnapshot;
 }
 
 const kinds = new Map<CollectionKind, KindHandler>();
@@ -60,6 +65,21 @@ export function newCollectionId(): number {
 
 export function localCollection(id: number): LocalCollection | undefined {
   return local.get(id);
+}
+
+/** Every collection with a part on this PE (checkpoints save them). */
+export function localCollections(): IterableIterator<LocalCollection> {
+  return local.values();
+}
+
+/** Restart: rebuilds this PE's part of a saved collection with its kind's `restore` (not installed yet). */
+export function restoreCollection(kind: CollectionKind, part: RestoredPart): LocalCollection {
+  return kinds.get(kind)!.restore(part);
+}
+
+/** Restart: ids this PE gives new collections from now on lie above `highest` (a restored collection's id). */
+export function reserveCollectionIds(highest: number): void {
+  counter = Math.max(counter, Math.floor(highest / runtime().numPes));
 }
 
 /** Makes `collection` live here and delivers the calls that were waiting for it. */
@@ -141,6 +161,21 @@ function holdUntilCreated(r: Reader): void {
 }
 
 /**
+ * Counts the async entry methods of a member that are suspended (invoke's
+ * `track`): such a member cannot migrate, nor be saved by a checkpoint.
+ * `finished` runs after each one ends.
+ */
+export function trackRunning(state: MemberState, finished?: () => void): Track {
+  return (pending) => {
+    state.running++;
+    void pending.then(() => {
+      state.running--;
+      finished?.();
+    });
+  };
+}
+
+/**
  * Completes once every member of the collection (or the one chare) behind
  * `proxy` exists and its set-up (`onCreated`) has finished: a call that
  * reaches each member after its constructor, answered once its set-up is
@@ -151,11 +186,11 @@ export function whenCreated(proxy: unknown, where: string): Future<unknown> {
   return proxy.__call(METHOD_CREATED, [], CallMode.Completion)!;
 }
 
-/** Reads the arguments and reply of a call and runs it on `element`. */
-export function runCall(r: Reader, flags: number, method: number, element: Chare<never>, info: ChareClassInfo, memberSlot: number): void {
+/** Reads the arguments and reply of a call and runs it on `element` (`track`: as invoke's). */
+export function runCall(r: Reader, flags: number, method: number, element: Chare<never>, info: ChareClassInfo, memberSlot: number, track?: Track): void {
   const args = readArgs(r);
   const reply = flags & Flag.Reply ? readReply(r, (flags & Flag.CompletionOnly) !== 0, memberSlot) : undefined;
-  invoke(element, info, method, args, reply);
+  invoke(element, info, method, args, reply, track);
 }
 
 /**

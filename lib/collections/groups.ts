@@ -114,4 +114,9 @@ registerKind(CollectionKind.Group, {
   encodeRef: (w, ref) => writeGroupPes(w, (ref as GroupRef).pes),
   decodeRef: (r, id, info) => groupRef(id, info, readGroupPes(r)),
   create: (r, id, info, args) => member(groupRef(id, info, readGroupPes(r)), args),
+  restore(part) {
+    const ref = groupRef(part.id, part.info, part.pes);
+    const pe = runtime().myPe;
+    return new OneMember(ref, pe, undefined, ref.size(), ref.slot(pe), { next: part.next, member: part.members[0] });
+  },
 });

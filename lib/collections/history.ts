@@ -10,8 +10,9 @@ import { ENTRY_OVERHEAD_BYTES } from './sequencer';
 export class BroadcastHistory {
   private readonly kept = new Map<number, Uint8Array>();
   private bytes = 0;
-  /** The last broadcast this PE received. */
-  last = 0;
+
+  /** `last`: the last broadcast this PE received (a restart goes on from a checkpoint's). */
+  constructor(public last = 0) {}
 
   add(seq: number, message: Uint8Array): void {
     this.kept.set(seq, message);

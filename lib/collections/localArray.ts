@@ -20,25 +20,27 @@ import type { Reader } from '../codec/reader';
 import {
   ArrayControl, Flag, controlOf, flagsOf, readArgs, readBalanceDecision, readBodyValue, readCreateElement, readDeleted, readElementRoute, readHistoryDrop, readInsert,
   readInsertNotice, readInsertRequest, readLocation, readMigrant, readMigrantState, setHops, writeBalanceDecision, writeBodyValue, writeCreateElement, writeDeleted,
-  writeInsert, writeLocation, writeMigrant, type ElementRoute, type Insertion,
+  writeInsert, writeLocation, type ElementRoute, type Insertion,
 } from '../codec/wire';
-import { adopt, memberOf, type Chare, type MemberServices, type MemberState } from '../model/chare';
+import { memberOf, type Chare, type MemberServices, type MemberState } from '../model/chare';
 import { runtime } from '../model/context';
 import { Future } from '../model/future';
-import { invoke, readReply, readReplyFuture, type Reply, type ReplyData } from '../model/invoke';
+import { invoke, readReply, readReplyFuture, type Reply } from '../model/invoke';
 import { fatal } from '../errors';
 import { Locations, Route, type Location } from '../location/locations';
-import { isMigratable, packState, runArrivalHook, unpackState, whileTravelling } from '../migration/state';
+import { isMigratable, packState, runArrivalHook } from '../migration/state';
+import { rebuildMember, recordOf, writeMember } from '../migration/member';
+import type { LocalSnapshot, RestoredMember, RestoredPart } from '../checkpoint/saved';
 import { ReductionManager, Stream } from '../reductions/manager';
 import { checkContribution } from '../reductions/contribute';
 import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
-import { takeWaiting, restoreWaiting, waitingCalls, type WaitingCall } from '../when';
-import { METHOD_CHANNEL, dropChannels, exportChannels, restoreChannels, type ChannelEnds } from '../channels';
+import { takeWaiting, waitingCalls } from '../when';
+import { METHOD_CHANNEL, dropChannels } from '../channels';
 import { denseIndices, describe, keyOf, type ArrayIndex } from './arrayIndex';
 import { BalancingStep, type BalancedArray } from '../balancing/step';
 import type { ArrayRef } from './arrays';
-import { beginControl, construct, newMemberState, type LocalCollection } from './collections';
+import { beginControl, construct, newMemberState, trackRunning, type LocalCollection } from './collections';
 import { ArrayBroadcasts, replyNumbers, type Element } from './broadcasts';
 import type { Membership } from './sequencer';
 
@@ -65,30 +67,58 @@ export class LocalArray implements LocalCollection, MemberServices {
   private constructing: MemberState | undefined;
   private readonly balancing: BalancingStep;
 
-  constructor(readonly ref: ArrayRef, args: unknown[]) {
+  /** `restored`: a restart rebuilds this PE's part from a checkpoint instead of constructing elements. */
+  constructor(readonly ref: ArrayRef, args: unknown[], restored?: RestoredPart) {
     const rt = runtime();
     this.name = ref.info.name;
     const extents = ref.shape.extents;
     this.locations = new Locations(rt.myPe, (i) => ref.homeOf(i), () => extents !== undefined);
-    const population = extents ? extents.reduce((a, b) => a * b, 1) : 0;
+    const population = restored ? restored.population : extents ? extents.reduce((a, b) => a * b, 1) : 0;
     this.reductions = new ReductionManager(ref.id, `array ${this.name} (collection ${ref.id})`, population);
     this.balancing = new BalancingStep(this.balanced());
-    this.broadcasts = new ArrayBroadcasts({
-      ref,
-      reductions: this.reductions,
-      elements: () => this.elements.values(),
-      resident: (element) => this.resident(element),
-      run: (element, method, args, reply) => this.run(element, method, args, reply),
-    });
+    this.broadcasts = new ArrayBroadcasts(
+      {
+        ref,
+        reductions: this.reductions,
+        elements: () => this.elements.values(),
+        resident: (element) => this.resident(element),
+        run: (element, method, args, reply) => this.run(element, method, args, reply),
+      },
+      restored && { ...restored.numbering!, join: [restored.next[Stream.User], restored.next[Stream.Balance]] },
+    );
     this.reductions.systemHandler = (step, value, reduction) => {
       if (step === '@census') this.broadcasts.censusCompleted(reduction, value as [number, number]);
       else this.balancing.completed(step, value, reduction);
     };
-    if (extents) {
+    if (restored) {
+      this.restore(restored);
+    } else if (extents) {
       for (const index of denseIndices(extents)) {
         if (ref.homeOf(index) === rt.myPe) this.place(index, args, newMemberState(this));
       }
     }
+  }
+
+  /**
+   * Restart: the saved elements whose home is this PE, each rebuilt from
+   * its record as an arriving element is, at home; deleted indices of a
+   * dense array stay deleted. Reductions and broadcasts go on from the
+   * numbers the checkpoint saved (broadcasts.ts, sequencer.ts): it was
+   * taken at quiescence, when every element had run every broadcast and no
+   * reduction was under way, so nothing is owed, kept or in progress.
+   */
+  private restore(part: RestoredPart): void {
+    this.reductions.restartAt(part.next);
+    for (const index of part.deleted) this.locations.setRecord(keyOf(index), { pe: -1, epoch: 0, deleted: true });
+    for (const member of part.members) {
+      const element = this.rebuild(member);
+      this.announce(keyOf(element.index), element.index, element.state.epoch);
+    }
+  }
+
+  /** Checkpoints: the elements on this PE, the array's reductions and (PE 0) its numbering of broadcasts. */
+  snapshot(): LocalSnapshot {
+    return { members: [...this.elements.values()], reductions: this.reductions, numbering: this.broadcasts.sequencer?.numbering() };
   }
 
   /** The first PE a call from here to `index` goes to. */
@@ -177,21 +207,12 @@ export class LocalArray implements LocalCollection, MemberServices {
     const outer = this.executing;
     this.executing = element;
     try {
-      invoke(element.chare, this.ref.info, method, args, reply, (pending) => this.track(element, pending));
+      invoke(element.chare, this.ref.info, method, args, reply, trackRunning(element.state, () => this.migrateIfDue(element)));
     } finally {
       this.executing = outer; // its load is charged by model/activity.ts, across awaits
     }
     if (element.state.atSync) this.balancing.reportLoad(element);
     this.migrateIfDue(element);
-  }
-
-  /** An async entry method of `element` is suspended: the element stays until it finishes. */
-  private track(element: Element, pending: Promise<void>): void {
-    element.state.running++;
-    void pending.then(() => {
-      element.state.running--;
-      this.migrateIfDue(element);
-    });
   }
 
   private undeliverable(r: Reader, index: ArrayIndex, method: number, origin: number): void {
@@ -282,32 +303,12 @@ export class LocalArray implements LocalCollection, MemberServices {
     state.migrateTo = -1;
     if (toPe === rt.myPe) return;
     const chare = element.chare;
-    const describeIt = `${this.name}${describe(element.index)}`;
     const packed = packState(chare);
-    const waiting = waitingCalls(chare);
-    const w = beginControl(this.ref.id, ArrayControl.Migrate);
-    whileTravelling(chare, () =>
-      writeMigrant(
-        w,
-        {
-          index: element.index,
-          epoch: state.epoch + 1,
-          bcastSeq: state.bcastSeq,
-          balancing: state.balancing,
-          load: state.load,
-          sections: state.sections,
-          next: state.next,
-          waiting: waiting.map((call) => [call.methodId, call.args, (call.reply as Reply | undefined)?.data ?? null]),
-          channels: exportChannels(chare),
-        },
-        packed,
-        describeIt,
-      ),
-    );
+    writeMember(beginControl(this.ref.id, ArrayControl.Migrate), chare, { ...recordOf(chare, state), epoch: state.epoch + 1 }, packed, `${this.name}${describe(element.index)}`);
     rt.scheduler.send(toPe);
     // Sent: now it is gone from here (what follows may send messages of its own).
     const key = keyOf(element.index);
-    const replies = replyNumbers(waiting);
+    const replies = replyNumbers(waitingCalls(chare));
     takeWaiting(chare);
     dropChannels(chare);
     this.elements.delete(key);
@@ -319,24 +320,27 @@ export class LocalArray implements LocalCollection, MemberServices {
     this.reductions.moveReplies(replies, -1);
   }
 
-  private arrive(r: Reader): void {
-    const m = readMigrant(r);
-    const index = m.index as ArrayIndex;
-    const chare = Object.create(this.ref.info.cls.prototype) as Chare<never>;
-    const state = newMemberState(this, m.next, m.bcastSeq, m.epoch);
-    state.load = m.load;
-    state.sections = m.sections;
-    state.balancing = m.balancing;
-    adopt(chare, { index, member: state });
+  /**
+   * Makes an element from its record (a migrating element's, or a
+   * checkpoint's at a restart; lib/migration/member.ts) and settles it in:
+   * the replies its waiting calls owe are owed here now.
+   */
+  private rebuild(member: RestoredMember): Element {
+    const { record } = member;
+    const index = record.index as ArrayIndex;
+    const state = newMemberState(this, record.next, record.bcastSeq, record.epoch);
+    const { chare, waiting } = rebuildMember(this.ref.info, state, record, member.readState, (data, method) => this.broadcasts.replyFrom(index, data, method));
     const element: Element = { chare, index, state };
-    restoreChannels(chare, m.channels as ChannelEnds);
-    unpackState(chare, whileTravelling(chare, () => readMigrantState(r)));
-    const waiting: WaitingCall[] = m.waiting.map(([methodId, args, data]) => ({ methodId, args, reply: data ? this.broadcasts.replyFrom(element, data as ReplyData, methodId) : undefined }));
-    restoreWaiting(chare, waiting);
     this.reductions.moveReplies(replyNumbers(waiting), 1);
-    const key = keyOf(index);
     this.settleIn(element);
-    this.announce(key, index, m.epoch);
+    return element;
+  }
+
+  private arrive(r: Reader): void {
+    const element = this.rebuild({ record: readMigrant(r), readState: () => readMigrantState(r) });
+    const { chare, index, state } = element;
+    const key = keyOf(index);
+    this.announce(key, index, state.epoch);
     // The hook runs like an entry method: a migration it asks for happens when it returns.
     const outer = this.executing;
     this.executing = element;

@@ -6,38 +6,52 @@
  */
 import type { Reader } from '../codec/reader';
 import { memberOf, type Chare, type MemberServices } from '../model/chare';
+import { replyFrom, type Track } from '../model/invoke';
 import type { CollectionRef } from '../model/proxy';
 import { ReductionManager, Stream } from '../reductions/manager';
 import { checkContribution } from '../reductions/contribute';
 import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
-import { construct, newMemberState, runCall, type CollectionKind, type LocalCollection } from './collections';
+import { rebuildMember } from '../migration/member';
+import type { LocalSnapshot, RestoredMember } from '../checkpoint/saved';
+import { construct, newMemberState, runCall, trackRunning, type CollectionKind, type LocalCollection } from './collections';
 
 export class OneMember implements LocalCollection, MemberServices {
   /** The member, or undefined on a PE without one. */
   readonly element: Chare<never> | undefined;
   private readonly reductions: ReductionManager | undefined;
+  /** Counts the member's suspended async methods (a checkpoint cannot save one). */
+  private readonly track: Track | undefined;
 
   constructor(
     readonly ref: CollectionRef & { readonly kind: CollectionKind },
     private readonly index: number,
-    /** Constructor arguments, or undefined when the member is not on this PE. */
+    /** Constructor arguments, or undefined when the member is not on this PE (or is restored). */
     args: unknown[] | undefined,
     /** Members taking part in reductions, or 0 when the collection cannot reduce. */
     population: number,
     /** The member's place in member order (its results' slot). */
     private readonly slot = index,
+    /** A restart: the first reduction per stream, and the member as a checkpoint saved it, if it is here (rebuilt, its constructor not run). */
+    restored?: { next: readonly number[]; member: RestoredMember | undefined },
   ) {
     this.reductions = population > 0 ? new ReductionManager(ref.id, `${ref.info.name} (collection ${ref.id})`, population) : undefined;
-    if (!args) return;
-    const member = newMemberState(this);
+    if (restored) this.reductions?.restartAt(restored.next);
+    const saved = restored?.member;
+    if (!args && !saved) return;
+    const member = newMemberState(this, saved?.record.next);
     this.reductions?.addMember(member.next);
-    this.element = construct(ref, index, args, member);
+    this.element = saved ? rebuildMember(ref.info, member, saved.record, saved.readState, replyFrom).chare : construct(ref, index, args!, member);
+    this.track = trackRunning(member);
   }
 
   deliver(r: Reader, flags: number, method: number): void {
     // A PE without a member sees the group's broadcasts only: they are not for it.
-    if (this.element) runCall(r, flags, method, this.element, this.ref.info, this.slot);
+    if (this.element) runCall(r, flags, method, this.element, this.ref.info, this.slot, this.track);
+  }
+
+  snapshot(): LocalSnapshot {
+    return { members: this.element ? [{ chare: this.element, state: memberOf(this.element) }] : [], reductions: this.reductions };
   }
 
   receiveReduction(r: Reader): void {

@@ -33,6 +33,14 @@
  *
  * Censuses are also numbered when the broadcasts kept since the last one
  * pass HISTORY_BYTES, which bounds the history in bytes, not in count.
+ *
+ * Checkpoints (lib/checkpoint/) save the numbering; a restart goes on from
+ * it. A checkpoint is taken at quiescence with no census under way and no
+ * reduction half done: every element had run every broadcast numbered, and
+ * none had started a reduction not complete. That instant is a census of
+ * its own, complete, and the restart starts from it as from the last
+ * census: an insertion before the next broadcast joins at once, after the
+ * last broadcast and at the first reductions not complete.
  */
 import { Stream } from '../reductions/manager';
 
@@ -40,6 +48,18 @@ import { Stream } from '../reductions/manager';
 export const HISTORY_BYTES = 4 << 20;
 /** What a kept broadcast costs beyond its bytes (map entry, view). */
 export const ENTRY_OVERHEAD_BYTES = 128;
+
+/** What an array has numbered: broadcasts (censuses included), reply reductions, censuses. */
+export interface Numbering {
+  broadcasts: number;
+  replies: number;
+  censuses: number;
+}
+
+/** Where a sequencer starts: what was numbered, and where the last census had every element (first reduction of streams User and Balance not started). */
+export interface SequencerStart extends Numbering {
+  join: [user: number, balance: number];
+}
 
 /** Where a new element joins: first reduction number per stream, and the broadcasts before it. */
 export interface Membership {
@@ -71,15 +91,27 @@ export interface SequencedArray {
 }
 
 export class Sequencer {
-  private broadcasts = 0;
-  private replies = 0;
-  private censuses = 0;
+  private broadcasts: number;
+  private replies: number;
+  private censuses: number;
   private bytesSinceCensus = 0;
-  /** Censuses numbered and not complete, and the last one completed (number -1: the array's creation). */
+  /** Censuses numbered and not complete, and the last one completed (number -1: the array's creation, or the checkpoint a restart came from). */
   private readonly pending = new Map<number, Census>();
-  private latest: Census = { number: -1, seq: 0, replies: 0, join: [0, 0, 0, 0], waiting: [] };
+  private latest: Census;
 
-  constructor(private readonly array: SequencedArray) {}
+  constructor(
+    private readonly array: SequencedArray,
+    start: SequencerStart = { broadcasts: 0, replies: 0, censuses: 0, join: [0, 0] },
+  ) {
+    ({ broadcasts: this.broadcasts, replies: this.replies, censuses: this.censuses } = start);
+    const number = start.censuses - 1;
+    this.latest = { number, seq: start.broadcasts, replies: start.replies, join: joinOf(number, start.replies, start.join), waiting: [] };
+  }
+
+  /** Checkpoints: what is numbered so far, and how many censuses are not complete (a checkpoint needs none). */
+  numbering(): Numbering & { pendingCensuses: number } {
+    return { broadcasts: this.broadcasts, replies: this.replies, censuses: this.censuses, pendingCensuses: this.pending.size };
+  }
 
   /** Numbers a broadcast of `bytes` bytes; a census may follow it. */
   number(bytes: number, wantsReply: boolean): { seq: number; reply: number | undefined } {
@@ -118,7 +150,7 @@ export class Sequencer {
   completed(number: number, join: [number, number]): void {
     const census = this.pending.get(number)!;
     this.pending.delete(number);
-    census.join = [join[0], census.replies, join[1], number + 1];
+    census.join = joinOf(number, census.replies, join);
     this.array.dropHistory(census.seq);
     for (const w of census.waiting.splice(0)) this.decide(census, w.attached, w.decide);
   }
@@ -137,4 +169,9 @@ export class Sequencer {
     this.array.broadcastCensus(census.seq);
     return census;
   }
+}
+
+/** Where census `number` (with `replies` reply reductions numbered before it) has new elements join each stream, given its value `join`. */
+function joinOf(number: number, replies: number, join: [number, number]): number[] {
+  return [join[0], replies, join[1], number + 1];
 }

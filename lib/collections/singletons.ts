@@ -79,8 +79,11 @@ registerKind(CollectionKind.Singleton, {
   encodeRef(w, ref) {
     writeSingletonPe(w, (ref as SingletonRef).pe);
   },
-  decodeRef: (r, id, info) => singletonRef(id, info, readSingletonPe(r)),
+  // A proxy saved by a checkpoint of more PEs names a PE that may not exist
+  // now: a restart moves the chare to its PE modulo the PEs (restore below).
+  decodeRef: (r, id, info) => singletonRef(id, info, readSingletonPe(r) % runtime().numPes),
   create(r, id, info, args) {
     return new OneMember(singletonRef(id, info, readSingletonPe(r)), 0, args, 0);
   },
+  restore: (part) => new OneMember(singletonRef(part.id, part.info, part.pe), 0, undefined, 0, 0, { next: part.next, member: part.members[0] }),
 });

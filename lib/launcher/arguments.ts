@@ -2,8 +2,11 @@
  * charmrun's command line, as HPC users type it: Charm++'s order
  * (`charmrun +p4 app.js`, or `charmrun app.js +p4`), mpirun's
  * (`charmrun -np 4 app.js`), options for mpirun before the program, the
- * runtime's own `+flags` anywhere, and the program's arguments.
+ * runtime's own `+flags` anywhere, and the program's arguments. The
+ * checkpoint flags are charmrun's own too: it restarts a job whose rank
+ * died (lib/checkpoint/restarts.ts) and hands them to the program.
  */
+import type { CheckpointFlags } from '../checkpoint/options';
 
 export const USAGE = `usage: charmrun [+pN | -np N] [mpirun options] (program.js|program.ts [args] | ++interactive)
 
@@ -12,6 +15,10 @@ export const USAGE = `usage: charmrun [+pN | -np N] [mpirun options] (program.js
   +stats                  per-PE statistics at exit
   +trace FILE             a Chrome trace-event file of the run (Perfetto, chrome://tracing)
   +balancer NAME          load balancer for arrays created with loadBalancing: true
+  +restart DIR            restart from the checkpoint in DIR instead of running main
+  +checkpoint-dir DIR     where the program checkpoints (charm.checkpointDir())
+  +restarts K             when a rank dies, rerun the job from the newest checkpoint
+                          in the +checkpoint-dir, at most K times
   -h, --help              this text
 
 Options starting with - before the program go to mpirun (--hostfile FILE,
@@ -26,6 +33,9 @@ const RUNTIME_FLAGS = new Map([
   ['+balancer', true],
 ]);
 
+/** Checkpoint flags (docs/checkpoint.md), each followed by a value. */
+const CHECKPOINT_FLAGS = ['+restart', '+checkpoint-dir', '+restarts'];
+
 /** mpirun options followed by a value. */
 const MPIRUN_WITH_VALUE = /^--?(hostfile|machinefile|host|H|x|mca|gmca|map-by|bind-to|rank-by|wdir|prefix|npernode|npersocket|output-filename|report-bindings-file|tune|am)$/;
 
@@ -36,14 +46,25 @@ export interface Launch {
   mpirun: string[];
   /** The program (a path), or 'interactive' for the console. */
   program: string | 'interactive';
-  /** Arguments of the program, runtime flags included. */
+  /** Arguments of the program, runtime flags included (the checkpoint flags are below). */
   args: string[];
+  /** The checkpoint flags given. */
+  checkpoints: CheckpointFlags;
   /** `--help` was asked for. */
   help: boolean;
 }
 
 /** Thrown for a command line charmrun refuses; the message names what was wrong. */
 export class UsageError extends Error {}
+
+/** Records checkpoint flag `flag` with `value`. */
+function checkpointFlag(flags: CheckpointFlags, flag: string, value: string | undefined): void {
+  if (value === undefined || value === '' || value.startsWith('+')) throw new UsageError(`charmrun: ${flag} needs a value (${flag} ${flag === '+restarts' ? 'K' : 'DIR'})`);
+  if (flag === '+restart') flags.restart = value;
+  else if (flag === '+checkpoint-dir') flags.checkpointDir = value;
+  else if (/^\d+$/.test(value)) flags.restarts = Number(value);
+  else throw new UsageError(`charmrun: +restarts needs a number of restarts, got ${value}`);
+}
 
 function count(value: string | undefined, option: string): number {
   const n = Number(value);
@@ -63,6 +84,7 @@ export function parse(argv: readonly string[]): Launch {
   let program: string | undefined;
   let help = false;
   let verbatim = false;
+  const checkpoints: CheckpointFlags = { restarts: 0 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (verbatim) {
@@ -75,9 +97,11 @@ export function parse(argv: readonly string[]): Launch {
     } else if (arg === '++interactive') {
       if (program !== undefined) throw new UsageError(`charmrun: ++interactive runs the console instead of a program; ${program} was given too`);
       program = 'interactive';
+    } else if (CHECKPOINT_FLAGS.includes(arg)) {
+      checkpointFlag(checkpoints, arg, argv[++i]);
     } else if (arg.startsWith('+')) {
       const takesValue = RUNTIME_FLAGS.get(arg);
-      if (takesValue === undefined) throw new UsageError(`charmrun: unknown option ${arg} (runtime options: +pN, ++interactive, ${[...RUNTIME_FLAGS.keys()].join(', ')}; put -- before arguments meant for the program)`);
+      if (takesValue === undefined) throw new UsageError(`charmrun: unknown option ${arg} (runtime options: +pN, ++interactive, ${[...RUNTIME_FLAGS.keys(), ...CHECKPOINT_FLAGS].join(', ')}; put -- before arguments meant for the program)`);
       args.push(arg);
       if (takesValue) {
         if (argv[i + 1] === undefined) throw new UsageError(`charmrun: ${arg} needs a value`);
@@ -98,7 +122,13 @@ export function parse(argv: readonly string[]): Launch {
       program = arg;
     }
   }
-  if (help) return { pes: pes ?? 1, mpirun, program: program ?? 'interactive', args, help };
+  if (help) return { pes: pes ?? 1, mpirun, program: program ?? 'interactive', args, checkpoints, help };
   if (program === undefined) throw new UsageError('charmrun: no program given');
-  return { pes: pes ?? 1, mpirun, program, args, help };
+  if (checkpoints.restarts > 0 && checkpoints.checkpointDir === undefined) {
+    throw new UsageError('charmrun: +restarts needs +checkpoint-dir DIR: the directory the program checkpoints to, where a restart starts from');
+  }
+  if (program === 'interactive' && (checkpoints.restart !== undefined || checkpoints.restarts > 0)) {
+    throw new UsageError(`charmrun: ++interactive cannot be restarted (${checkpoints.restart !== undefined ? '+restart' : '+restarts'}): a console session is not saved by a checkpoint`);
+  }
+  return { pes: pes ?? 1, mpirun, program, args, checkpoints, help };
 }

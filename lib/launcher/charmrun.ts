@@ -7,12 +7,14 @@
  *   charmrun +p2 app.ts                   TypeScript, run through tsx
  *   charmrun +p2 ++interactive            an interactive console on PE 0
  *   charmrun +p8 --hostfile hosts app.js  options starting with - go to mpirun
+ *   charmrun +p4 app.js +checkpoint-dir ckpt +restarts 3
+ *                                         rerun from the newest checkpoint when a rank dies
  *
  * Plain `mpirun -np N node app.js` works without charmrun; charmrun adds
  * the right mpirun options, colour decided for its own stdout, TypeScript,
  * and a console that owns the terminal.
  */
-import { spawn } from 'child_process';
+import { spawn, type ChildProcess } from 'child_process';
 import { availableParallelism } from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
@@ -20,6 +22,7 @@ import { USAGE, UsageError, parse, type Launch } from './arguments';
 import { colourFor } from '../console/colour';
 import { CONSOLE_ENV } from '../console/channel';
 import { openConsoleTerminal } from './terminal';
+import { runWithRestarts, type JobEnd } from '../checkpoint/restarts';
 
 /**
  * Node options that run a TypeScript program: tsx's loader (esbuild
@@ -67,15 +70,28 @@ function main(): void {
     const terminal = launch.program === 'interactive' && process.stdin.isTTY && process.stdout.isTTY ? openConsoleTerminal() : undefined;
     if (terminal) env[CONSOLE_ENV] = terminal.socketPath;
     command = mpirunCommand(launch, env);
-    const child = spawn(command[0], command.slice(1), { env, stdio: terminal ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
-    terminal?.attach(child);
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
-    child.on('error', (error) => {
-      process.stderr.write(`charmrun: cannot run mpirun: ${error.message}\n`);
-      process.exit(127);
-    });
-    child.on('exit', (code, signal) => {
-      process.exitCode = code ?? (signal ? 128 : 1);
+    let child: ChildProcess | undefined;
+    let stopped = false;
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.on(signal, () => {
+        stopped = true;
+        child?.kill(signal);
+      });
+    }
+    // Each run gets the checkpoint flags (+restart DIR once a rank died: lib/checkpoint/restarts.ts).
+    const runOnce = (checkpointArgs: string[]): Promise<JobEnd> =>
+      new Promise((resolve) => {
+        const job = spawn(command[0], [...command.slice(1), ...checkpointArgs], { env, stdio: terminal ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+        child = job;
+        terminal?.attach(job);
+        job.on('error', (error) => {
+          process.stderr.write(`charmrun: cannot run mpirun: ${error.message}\n`);
+          process.exit(127);
+        });
+        job.on('exit', (code, signal) => resolve({ code, signal }));
+      });
+    void runWithRestarts(launch.checkpoints, runOnce, () => stopped, (line) => process.stderr.write(line)).then((code) => {
+      process.exitCode = code;
     });
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;

@@ -5,7 +5,9 @@
  *
  * While a member's state is encoded for a move, and decoded on arrival, the
  * member is "travelling": runtime objects that belong to one chare (its
- * channels) travel inside its state only, and bind to it on arrival.
+ * channels) travel inside its state only, and bind to it on arrival. A
+ * checkpoint writes and a restart reads members the same way
+ * (member.ts).
  */
 import type { Chare } from '../model/chare';
 

@@ -40,7 +40,7 @@ export interface MemberState {
   atSync: boolean;
   /** Next reduction number per section id (section reductions). */
   sections: Record<number, number>;
-  /** Settles when its async set-up (`onCreated`) has finished, if it has one running. */
+  /** While its async set-up (`onCreated`) runs: settles when that has finished, and is cleared. */
   created?: Promise<void>;
 }
 

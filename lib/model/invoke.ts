@@ -52,7 +52,8 @@ export function runCreatedHook(element: Chare<never>, info: ChareClassInfo): voi
   } finally {
     retry(element, info);
   }
-  if (result instanceof Promise) member.created = result.then(() => undefined, (error: unknown) => fatal(error, where()));
+  // Cleared once done: a checkpoint refuses a member whose set-up is still suspended.
+  if (result instanceof Promise) member.created = result.then(() => void (member.created = undefined), (error: unknown) => fatal(error, where()));
 }
 
 /** A member slot placeholder: the receiving member fills in its own position. */

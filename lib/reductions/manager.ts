@@ -19,7 +19,7 @@
  * Quiescence detection sees reductions: their messages are counted, and so
  * is a pending hint timer (a reduction waiting on it is work to come).
  *
- * Contributions are copied at the call (lib/reductions/snapshot.ts): the
+ * Contributions are copied at the call (copyValue, lib/codec/clone.ts): the
  * member may reuse its data at once, and the reduction never writes into
  * it. Population changes older than the first incomplete reduction are
  * folded into one number per stream, so nothing here grows with the
@@ -33,7 +33,7 @@ import { childrenOf, parentOf } from '../tree';
 import { fatal } from '../errors';
 import { Future, resumption } from '../model/future';
 import { reducerImpl } from './reducers';
-import { snapshot } from './snapshot';
+import { copyValue } from '../codec/clone';
 import { deliverResult, type ReductionTarget } from './targets';
 import type { ArrayIndex } from '../collections/arrayIndex';
 
@@ -191,7 +191,7 @@ export class ReductionManager {
   private piece(index: ArrayIndex | number, data: unknown, reducer: string, destination: Destination, failed: Failure | undefined, r: number, stream: Stream, named?: string): Partial {
     if (failed) return { count: 1, reducer, destination, hasAcc: false, error: { failures: [failed], total: 1 } };
     const what = named ?? `contribution of ${typeof index === 'number' ? `member ${index}` : `element ${JSON.stringify(index)}`} to reduction ${r}${stream === Stream.Replies ? ' (a broadcast result)' : ''} of ${this.describe}`;
-    return { count: 1, reducer, destination, acc: reducerImpl(reducer).lift(snapshot(data, what), index), hasAcc: true };
+    return { count: 1, reducer, destination, acc: reducerImpl(reducer).lift(copyValue(data, what), index), hasAcc: true };
   }
 
   private add(stream: Stream, r: number, piece: Partial, destination: Destination): Promise<unknown> | undefined {
@@ -245,7 +245,8 @@ export class ReductionManager {
         const waiters = this.allReduceWaiters.get(key);
         this.allReduceWaiters.delete(key);
         if (waiters) resumption.pending = true; // contributors awaiting the result resume before the next message
-        for (const resolve of waiters ?? []) resolve(value);
+        // Each contributor on this PE gets a value of its own.
+        waiters?.forEach((resolve, i) => resolve(i === 0 ? value : copyValue(value, `result of ${this.describe}`)));
         return;
       }
       case Step.Population:
@@ -277,6 +278,26 @@ export class ReductionManager {
     let r = this.completedUpTo[stream] + 1;
     while (this.totals.has(`${stream}:${r}`) || this.started.has(`${stream}:${r}`)) r++;
     return r;
+  }
+
+  // ------------------------------------------------------------ checkpoints
+
+  /**
+   * Checkpoints: per stream, the first reduction not completed (known on
+   * PE 0), and whether a reduction is under way on this PE (contributions
+   * or partial results waiting to be combined or sent).
+   */
+  checkpointState(): { firstIncomplete: number[]; underWay: boolean } {
+    return { firstIncomplete: this.completedUpTo.map((r) => r + 1), underWay: this.open.size > 0 || this.totals.size > 0 || this.allReduceWaiters.size > 0 };
+  }
+
+  /** Restart: the checkpointed run completed every reduction before `first` (per stream); the next is `first`. */
+  restartAt(first: readonly number[]): void {
+    first.forEach((r, s) => {
+      this.nextToSend[s] = r;
+      this.activeUpTo[s] = r - 1;
+      this.completedUpTo[s] = r - 1;
+    });
   }
 
   // ------------------------------------------------------------ internals

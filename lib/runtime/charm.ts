@@ -12,7 +12,7 @@ import { createArray, type ArrayOptions, type DimsOf, type SparseDims } from '..
 import { registerMap, type ArrayIndex, type ArrayMapFunction } from '../collections/arrayIndex';
 import { registerReducer, type Reducer } from '../reductions/reducers';
 import type { CustomKind } from '../reductions/kinds';
-import { Callback, callback, type NotBaseMember } from '../reductions/targets';
+import { Callback, callback, type NotBaseMember, type ReductionTarget } from '../reductions/targets';
 import { requestQuiescence } from '../quiescence';
 import { fatal } from '../errors';
 import { registerSerializable, type ClassOf, type SerializableOptions } from '../codec/values';
@@ -26,10 +26,14 @@ import { hostPes, peHost, peHostRank, subtrees, treeEdges, type TreeEdges } from
 import { Pool, installPool } from '../pool/pool';
 import { addGuard, type Condition } from '../when';
 import { combine, createSection, type Collection, type Section, type Selection } from '../sections/sections';
+import { markTransfer, type TypedArray } from '../codec/transfer';
+import { copyValue } from '../codec/clone';
 import { Ccs, installCcs } from '../ccs/ccs';
 import { installLiveViz } from '../liveviz/liveviz';
 import { liveViewUrl, startLiveView } from '../liveview/liveview';
 import { liveViewSettings, type LiveViewOptions } from '../liveview/settings';
+import { checkpointDir, installCheckpoints, restartIfAsked, startCheckpoint, type CheckpointStatus } from '../checkpoint/protocol';
+import { registerReadonly } from '../checkpoint/readonlies';
 
 /** A proxy whose creation can be awaited: a chare, a group, an array, a section. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- proxies of any chare class
@@ -94,7 +98,7 @@ export interface ScheduleOptions {
 export type MainChareClass = abstract new (args: string[]) => Chare<ChareIndex>;
 
 /** The runtime's own command-line options and how many values each takes: main does not see them (Charm4py removes them too). */
-const RUNTIME_OPTIONS: Readonly<Record<string, number>> = { '+balancer': 1, '+stats': 0, '+trace': 1, '+liveview': 1 };
+const RUNTIME_OPTIONS: Readonly<Record<string, number>> = { '+balancer': 1, '+stats': 0, '+trace': 1, '+liveview': 1, '+restart': 1, '+checkpoint-dir': 1 };
 
 /** The program's arguments: `argv` without the runtime's options. */
 export function programArgs(argv: readonly string[]): string[] {
@@ -154,6 +158,7 @@ export class Charm {
       installPool();
       installCcs();
       installLiveViz();
+      installCheckpoints();
     });
     const rt = runtime();
     if (rt.myPe !== 0) return;
@@ -161,6 +166,7 @@ export class Charm {
     const args = programArgs(process.argv.slice(2));
     const idle = (): void => void (options.idleHint !== false && !liveView && hintIfIdle(() => this.waitQD()));
     setImmediate(() => {
+      if (restartIfAsked()) return; // `+restart DIR`: the checkpoint's callback goes on instead of main
       try {
         if (mainChare) {
           // The main chare's program is its set-up: the job is idle once that has finished.
@@ -475,6 +481,42 @@ export class Charm {
   }
 
   /**
+   * Zero copy, as an explicit choice: marks `view` so that the message it
+   * is next sent in takes its memory instead of a copy, as
+   * `postMessage(value, [buffer])` and `structuredClone(value, { transfer })`
+   * do. Without it a message carries a copy of every typed array, made at
+   * the call. Returns `view`, to wrap an argument in place.
+   *
+   * At the call that sends it (an entry-method call, a `.ret` result, a
+   * `future.send`, a channel send, a contribution, migrated state) `view`
+   * is detached: its length becomes 0 and its memory goes to MPI without a
+   * copy, or, on this PE, to the receiver itself. The receiver gets an
+   * ArrayBuffer of its own. A broadcast moves it to this PE's receiver and
+   * sends the others copies. A call that throws (bad arguments) leaves it
+   * as it was.
+   *
+   * Charm++ counterpart: a `nocopy` entry-method parameter sent with
+   * `CkSendBuffer(ptr, callback)`, where the sender must leave the buffer
+   * alone until the callback; here the detached view makes that mistake
+   * impossible. Charm4py copies buffer arguments straight into the message
+   * (direct copy, no pickling), which is what charmts does without
+   * `charm.transfer`.
+   *
+   * @throws TypeError when `view` is not a typed array, is detached, lives
+   * in a SharedArrayBuffer, or covers only part of its ArrayBuffer (small
+   * Node Buffers are slices of a shared pool); at the send when its
+   * ArrayBuffer cannot be detached (WebAssembly memory); a
+   * SerializationError when one ArrayBuffer is transferred twice in a message.
+   *
+   * @example
+   * const field = new Float64Array(1 << 20);
+   * neighbour.halo(charm.transfer(field)); // field.length === 0 from here on
+   */
+  transfer<T extends TypedArray>(view: T): T {
+    return markTransfer(view);
+  }
+
+  /**
    * Handlers that clients outside the job call while it runs (Charm4py's
    * `charm.CcsRegisterHandler`): `charm.ccs.register(name, handler)`.
    * Clients reach them through the live view (`+liveview PORT`).
@@ -532,10 +574,60 @@ export class Charm {
   }
 
   /**
+   * Checkpoints the whole job to directory `dir` (Charm++'s
+   * `CkStartCheckpoint`), from any PE: at the next quiescence every array
+   * element, group member and chare (their `pack()` or own fields), the
+   * readonlies and the collections' bookkeeping are written, one file per
+   * PE and a manifest, then `callback` gets a {@link CheckpointStatus}.
+   * A job started with `+restart DIR` rebuilds everything from it on any
+   * number of PEs and calls `callback` again, with `restarted: true`,
+   * instead of running `main`. So `callback` should be an entry method
+   * (`charm.callback(proxy, 'method')`): a future can learn that the
+   * checkpoint is written, but nothing waits on it after a restart, which
+   * refuses such a checkpoint. The previous checkpoint in `dir` stays
+   * whole until this one is complete. See docs/checkpoint.md.
+   *
+   * Errors: a checkpoint that fails (a file that cannot be written, a
+   * chare with a suspended async method, a future in a chare's state, a
+   * reduction half done when the job went quiet) rejects a future
+   * callback, or ends the job, naming the PE, the file, the chare or the
+   * reduction.
+   *
+   * @throws TypeError (at the call) for a bad `dir` or `callback`.
+   * @example
+   * charm.startCheckpoint(charm.checkpointDir() ?? 'ckpt', charm.callback(this.thisProxy, 'resume'));
+   */
+  startCheckpoint(dir: string, callback: ReductionTarget<CheckpointStatus>): void {
+    startCheckpoint(dir, callback);
+  }
+
+  /** The directory given on the command line with `+checkpoint-dir DIR` (absolute), or undefined. */
+  checkpointDir(): string | undefined {
+    return checkpointDir();
+  }
+
+  /**
+   * Declares readonly state (Charm++'s readonly variables): a value that
+   * is the same on every PE, read with `get`. A checkpoint saves PE 0's
+   * value; a restart calls `set` with it on every PE before any chare is
+   * rebuilt. Register at module load, on every PE.
+   *
+   * @throws TypeError for a bad name or accessors; Error if `name` is taken.
+   * @example
+   * let settings: Settings;
+   * charm.registerReadonly('settings', () => settings, (s: Settings) => (settings = s));
+   */
+  registerReadonly<T>(name: string, get: () => T, set: (value: T) => void): void {
+    registerReadonly(name, get, set as (value: never) => void);
+  }
+
+  /**
    * Calls `target` with `args` after `seconds` (Charm4py's
    * `scheduleCallableAfter`): a callback from `charm.callback` (an entry
    * method, called with the arguments), a future (sent `args[0]`) or a
-   * function of this PE. The timer does not hold quiescence back unless
+   * function of this PE. A callback or future is sent copies of `args` made
+   * at this call, as a message carries them; a function gets `args`
+   * themselves. The timer does not hold quiescence back unless
    * `options.countsForQD`: then quiescence is not reached while it is
    * pending.
    *
@@ -547,10 +639,15 @@ export class Charm {
     if (!(typeof seconds === 'number' && seconds >= 0)) throw new RangeError(`charm.scheduleAfter: seconds must be a non-negative number, got ${String(seconds)}`);
     if (!Array.isArray(args)) throw new TypeError('charm.scheduleAfter: args must be an array');
     let fire: () => void;
-    if (target instanceof Callback) fire = () => target.send(...args);
-    else if (target instanceof Future) fire = () => (target as Future<unknown>).send(args[0]);
-    else if (typeof target === 'function') fire = () => (target as (...a: unknown[]) => unknown)(...args);
-    else throw new TypeError("charm.scheduleAfter: target must be a callback from charm.callback(proxy, 'method'), a Future or a function");
+    if (target instanceof Callback || target instanceof Future) {
+      // A callback or future is sent the arguments as they are now (copied, as a message copies them; refused here if they cannot be sent).
+      const held = copyValue(args as unknown[], 'charm.scheduleAfter: args');
+      fire = target instanceof Callback ? () => target.send(...held) : () => (target as Future<unknown>).send(held[0]);
+    } else if (typeof target === 'function') {
+      fire = () => (target as (...a: unknown[]) => unknown)(...args);
+    } else {
+      throw new TypeError("charm.scheduleAfter: target must be a callback from charm.callback(proxy, 'method'), a Future or a function");
+    }
     const counted = options.countsForQD === true;
     if (counted) rt.scheduler.counters.created++; // a pending counted timer is work in flight
     setTimeout(() => {

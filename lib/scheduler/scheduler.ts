@@ -6,16 +6,24 @@
  */
 import { mpi } from '../transport/binding';
 import { Reader } from '../codec/reader';
-import { Writer } from '../codec/writer';
-import { Flag, Kind, bodyStart, flagsOf, isCounted, kindOf, rootOf, setRoot, traceIdOf } from '../codec/wire';
+import { Writer, type LocalMessage } from '../codec/writer';
+import { useWarmCopies } from '../codec/memory';
+import { Flag, Kind, align8, bodyStart, flagsOf, isCounted, kindOf, rootOf, setRoot, traceIdOf } from '../codec/wire';
 import { beginDelivery, endDelivery, profiling, recordIdle } from '../profiling/profile';
 import { childrenOf } from '../tree';
 import { resumption } from '../model/future';
 
 export type Handler = (r: Reader) => void;
 
-/** Keep polling without sleeping this long after the last message. */
+/**
+ * Keep polling without sleeping at least this long after the last
+ * message, and longer when messages come at longer intervals (large
+ * transfers): twice the last quiet gap, up to MAX_SPIN_MS. A PE that
+ * sleeps while its peer prepares the next large message answers it up to
+ * a timer tick late.
+ */
 const SPIN_MS = 2;
+const MAX_SPIN_MS = 50;
 /** Longest stretch of work before letting libuv run timers and I/O. */
 const SLICE_MS = 10;
 /** Above this many bytes in incomplete sends, a sender waits for receivers (back-pressure)... */
@@ -24,12 +32,21 @@ const BACKPRESSURE_HIGH = 64 << 20;
 const BACKPRESSURE_LOW = 32 << 20;
 /** MPI counts bytes in an int. */
 const MAX_MESSAGE_BYTES = 0x7fffffff;
-/** Longest tight poll of MPI before yielding to libuv. */
-const SPIN_POLL_MS = 0.05;
+/**
+ * Longest tight poll of MPI before yielding to libuv. Each yield allocates
+ * (an Immediate and its async bookkeeping, about 1 KiB): at 50 us a
+ * waiting PE made garbage enough for a scavenge every few milliseconds,
+ * and those pauses landed in the middle of transfers.
+ */
+const SPIN_POLL_MS = 0.5;
 /** Sleep between polls of an idle PE. */
 const IDLE_SLEEP_MS = 1;
 const ARENA_BYTES = 4 << 20;
 const MAX_BATCH = 1024;
+/** An idle PE prefaults up to this many bytes of message buffers per sleep (sizes that missed lately). */
+const REFILL_BYTES = 2 << 20;
+/** A PE idle this long gives its free message buffers back to the system. */
+const TRIM_AFTER_MS = 5000;
 
 export interface PeCounters {
   /** Counted (non-system) messages created and processed, for quiescence. */
@@ -44,13 +61,15 @@ export interface PeCounters {
 }
 
 /**
- * Resolves once the microtask queue is empty: Node runs nextTick callbacks
- * only after draining every promise job, however long the chain of
- * then-callbacks between a completed future and the code awaiting it.
+ * Resolves once the microtask queue is empty, however long the chain of
+ * then-callbacks between a completed future and the code awaiting it: a
+ * nextTick callback queued from a promise job runs only after every
+ * promise job has run. (Queued straight from a libuv callback, it would
+ * run before them: hence the microtask first.)
  */
 function settle(): Promise<void> {
   resumption.pending = false;
-  return new Promise((resolve) => process.nextTick(resolve));
+  return new Promise((resolve) => queueMicrotask(() => process.nextTick(resolve)));
 }
 
 export class Scheduler {
@@ -62,10 +81,10 @@ export class Scheduler {
   private readonly arenaView = new DataView(this.arena.buffer, this.arena.byteOffset, this.arena.byteLength);
   private readonly meta = new Int32Array(4 * MAX_BATCH);
   private readonly large: ArrayBuffer[] = [];
-  private readonly local: Uint8Array[] = [];
+  private readonly local: LocalMessage[] = [];
   private localNext = 0;
   /** Messages received while throttled, not yet handled (they come before any later batch). */
-  private readonly deferred: { bytes: Uint8Array; source: number }[] = [];
+  private readonly deferred: (LocalMessage & { source: number })[] = [];
   private readonly spare = Buffer.allocUnsafeSlow(1 << 20);
   private readonly spareMeta = new Int32Array(4 * MAX_BATCH);
   private readonly spareLarge: ArrayBuffer[] = [];
@@ -74,8 +93,15 @@ export class Scheduler {
   private batchNext = 0;
   private running = false;
   private lastActivity = 0;
-  private wakeSleeper: (() => void) | undefined;
+  /** How long to keep polling after the last message (see SPIN_MS). */
+  private spinWindowMs = SPIN_MS;
+  /** Set while the loop sleeps (IDLE_SLEEP_MS); a local message or an exit wakes it early. */
   private sleepTimer: NodeJS.Timeout | undefined;
+  private sleepStart = 0;
+  /** When the loop last let libuv run (timers, stdin); a microtask checkpoint does not count. */
+  private lastYield = 0;
+  private yielded = true;
+  private trimmed = false;
   /** Called when a handler throws: the error escaped every entry-method guard. */
   onFatal: (error: unknown) => void = (e) => { throw e; };
 
@@ -83,7 +109,14 @@ export class Scheduler {
    * @param oversubscribed more PEs than cores on this host: a waiting PE
    * then yields its core between polls rather than spinning on it.
    */
-  constructor(readonly myPe: number, readonly numPes: number, private readonly oversubscribed = false) {}
+  private readonly inbox: number;
+  private readonly spareInbox: number;
+
+  constructor(readonly myPe: number, readonly numPes: number, private readonly oversubscribed = false) {
+    useWarmCopies((view) => mpi.Copy(view));
+    this.inbox = mpi.Inbox(this.arena, this.meta, this.large);
+    this.spareInbox = mpi.Inbox(this.spare, this.spareMeta, this.spareLarge);
+  }
 
   on(kind: Kind, handler: Handler): void {
     this.handlers[kind] = handler;
@@ -92,7 +125,7 @@ export class Scheduler {
   start(): void {
     this.running = true;
     this.lastActivity = performance.now();
-    this.loop().catch((e) => this.onFatal(e));
+    setImmediate(this.turn);
   }
 
   stop(): void {
@@ -108,16 +141,32 @@ export class Scheduler {
     if (total > MAX_MESSAGE_BYTES) {
       throw new RangeError(`charmts: a message of ${total} bytes exceeds MPI's limit of ${MAX_MESSAGE_BYTES} bytes; split the data into several calls`);
     }
-    if (!(flags & Flag.System)) this.counters.created++;
     if (dest === this.myPe) {
-      this.local.push(w.detach());
+      this.local.push(w.detachLocal());
       this.wake();
-      return;
+    } else {
+      const pending = this.transmit(dest, w.buf, inlineLength, w.segments);
+      this.counters.messagesSent++;
+      this.counters.bytesSent += total;
+      // What was pending before this message: one message larger than the limit does not wait for itself.
+      if (pending - total > BACKPRESSURE_HIGH) this.throttle();
     }
-    this.counters.messagesSent++;
-    this.counters.bytesSent += total;
-    const pending = w.segments.length ? mpi.Send(dest, w.buf, inlineLength, w.segments) : mpi.Send(dest, w.buf, inlineLength);
-    if (pending > BACKPRESSURE_HIGH) this.throttle();
+    // Counted once sent: a call that failed (bad input) never existed.
+    if (!(flags & Flag.System)) this.counters.created++;
+  }
+
+  /**
+   * Hands a message to MPI. Errors are the caller's (a buffer that cannot be
+   * transferred, say), except those that leave a message half sent: the job
+   * cannot go on after those.
+   */
+  private transmit(dest: number, bytes: Uint8Array, length: number, segments?: readonly (ArrayBufferView | ArrayBuffer)[]): number {
+    try {
+      return segments && segments.length ? mpi.Send(dest, bytes, length, segments as (ArrayBufferView | ArrayBuffer)[]) : mpi.Send(dest, bytes, length);
+    } catch (error) {
+      if ((error as { fatal?: boolean }).fatal) this.onFatal(error);
+      throw error;
+    }
   }
 
   /**
@@ -127,12 +176,18 @@ export class Scheduler {
    */
   private throttle(): void {
     while (mpi.Progress() > BACKPRESSURE_LOW) {
-      const n = mpi.Drain(this.spare, this.spareMeta, this.spareLarge, MAX_BATCH);
+      const n = mpi.Drain(this.spareInbox, MAX_BATCH);
       for (let i = 0; i < n; i++) {
         const offset = this.spareMeta[4 * i + 1];
         const length = this.spareMeta[4 * i + 2];
-        const bytes = offset >= 0 ? Uint8Array.prototype.slice.call(this.spare, offset, offset + length) : new Uint8Array(this.spareLarge[-1 - offset]);
-        this.deferred.push({ bytes, source: this.spareMeta[4 * i] });
+        const source = this.spareMeta[4 * i];
+        if (offset >= 0) {
+          this.deferred.push({ bytes: Uint8Array.prototype.slice.call(this.spare, offset, offset + length), parts: undefined, source });
+        } else {
+          const k = -1 - offset;
+          const count = this.spareMeta[4 * i + 3];
+          this.deferred.push({ bytes: new Uint8Array(this.spareLarge[k], 0, length), parts: count ? this.spareLarge.slice(k + 1, k + 1 + count) : undefined, source });
+        }
       }
       if (this.spareLarge.length) this.spareLarge.length = 0;
     }
@@ -145,40 +200,66 @@ export class Scheduler {
 
   /** Sends the message in `writer` to every PE down the spanning tree rooted here. */
   broadcast(): void {
-    this.broadcastMessage(this.writer.detach());
+    const w = this.writer;
+    const total = w.finish() + w.segmentBytes;
+    if (total > MAX_MESSAGE_BYTES) throw new RangeError(`charmts: a broadcast of ${total} bytes exceeds MPI's limit of ${MAX_MESSAGE_BYTES} bytes; split the data into several calls`);
+    this.broadcastLocal(w.detachLocal());
   }
 
   /** Sends a whole message (owned by the caller no longer) to every PE, rooted here. */
   broadcastMessage(whole: Uint8Array): void {
-    setRoot(whole, this.myPe);
-    if (isCounted(whole)) this.counters.created += this.numPes;
-    this.forward(whole, this.myPe);
-    this.local.push(whole);
+    this.broadcastLocal({ bytes: whole, parts: undefined });
+  }
+
+  private broadcastLocal(message: LocalMessage): void {
+    setRoot(message.bytes, this.myPe);
+    this.forward(message.bytes, message.parts, this.myPe);
+    if (isCounted(message.bytes)) this.counters.created += this.numPes;
+    this.local.push(message);
     this.wake();
   }
 
-  /** Sends a whole message as it is (forwarding an array call). */
-  sendMessage(dest: number, whole: Uint8Array): void {
-    if (isCounted(whole)) this.counters.created++;
+  /**
+   * Sends a message held whole (forwarding an array call), or taken from the
+   * writer with its segments as buffers of its own (`detachLocal`, to send
+   * it after another message), throttled like any send. The parts go with
+   * it without another copy.
+   */
+  sendMessage(dest: number, whole: Uint8Array, parts?: ArrayBuffer[]): void {
     if (dest === this.myPe) {
-      this.local.push(whole);
+      this.local.push({ bytes: whole, parts });
       this.wake();
-      return;
+    } else {
+      let bytes = whole.length;
+      for (const part of parts ?? []) bytes = align8(bytes) + part.byteLength;
+      const pending = this.transmit(dest, whole, whole.length, parts);
+      this.counters.messagesSent++;
+      this.counters.bytesSent += bytes;
+      // As in send: what was pending before this message decides.
+      if (pending - bytes > BACKPRESSURE_HIGH) this.throttle();
     }
-    this.counters.messagesSent++;
-    this.counters.bytesSent += whole.length;
-    if (mpi.Send(dest, whole, whole.length) > BACKPRESSURE_HIGH) this.throttle();
+    if (isCounted(whole)) this.counters.created++;
   }
 
-  /** Passes a broadcast message on to this PE's children in the tree (throttled like any send). */
-  private forward(message: Uint8Array, root: number): void {
+  /**
+   * Passes a broadcast message on to this PE's children in the tree,
+   * throttled like any send. The segments are copied (this PE's receiver
+   * gets the buffers themselves).
+   */
+  private forward(inline: Uint8Array, parts: ArrayBuffer[] | undefined, root: number): void {
+    const children = childrenOf(this.myPe, root, this.numPes);
+    if (children.length === 0) return;
+    const copies = parts?.map((part) => new Uint8Array(part));
+    let bytes = inline.length;
+    for (const part of parts ?? []) bytes = align8(bytes) + part.byteLength;
     let pending = 0;
-    for (const child of childrenOf(this.myPe, root, this.numPes)) {
+    for (const child of children) {
+      pending = this.transmit(child, inline, inline.length, copies);
       this.counters.messagesSent++;
-      this.counters.bytesSent += message.length;
-      pending = mpi.Send(child, message, message.length);
+      this.counters.bytesSent += bytes;
     }
-    if (pending > BACKPRESSURE_HIGH) this.throttle();
+    // As in send: what was pending before this broadcast decides.
+    if (pending - children.length * bytes > BACKPRESSURE_HIGH) this.throttle();
   }
 
   /**
@@ -192,64 +273,102 @@ export class Scheduler {
       if (isCounted(message)) this.counters.processed--;
       const own = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
       // A reader of its own: this runs inside the handler of another message.
-      this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, this.myPe, new Reader());
+      this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, this.myPe, undefined, new Reader());
     }
   }
 
   /** Wakes a sleeping loop (a local message or an exit arrived from outside it). */
   private wake(): void {
-    if (this.wakeSleeper) {
-      clearTimeout(this.sleepTimer);
-      const wake = this.wakeSleeper;
-      this.wakeSleeper = undefined;
-      wake();
-    }
+    if (this.sleepTimer === undefined) return;
+    clearTimeout(this.sleepTimer);
+    this.sleepTimer = undefined;
+    setImmediate(this.turn); // still a yield: `yielded` stays set
   }
+
+  /**
+   * One run of the loop, from a libuv callback (setImmediate, the sleep
+   * timer, or the microtask checkpoint); bound once, so that going round
+   * allocates as little as possible.
+   */
+  private readonly turn = (): void => {
+    try {
+      this.run();
+    } catch (error) {
+      this.onFatal(error);
+    }
+  };
 
   /**
    * The loop. Dispatch is synchronous; it pauses for the microtask queue
    * only when a future completed (so awaiting code resumes before the next
    * message), yields to libuv every SLICE_MS, polls MPI in a tight loop
    * for up to SPIN_POLL_MS when nothing is there (a message usually follows
-   * soon), keeps going through libuv turns for SPIN_MS after the last
-   * message, then sleeps IDLE_SLEEP_MS at a time.
+   * soon), keeps going through libuv turns for the spin window after the
+   * last message, then sleeps IDLE_SLEEP_MS at a time.
    */
-  private async loop(): Promise<void> {
-    let lastYield = performance.now();
+  private run(): void {
+    if (this.sleepStart) {
+      if (profiling.tracing) recordIdle(this.sleepStart, performance.now());
+      this.sleepStart = 0;
+    }
+    this.sleepTimer = undefined;
+    if (this.yielded) {
+      this.lastYield = performance.now();
+      this.yielded = false;
+    }
     while (this.running) {
       let handled = this.step();
       if (handled === 0 && !resumption.pending) handled = this.spinPoll();
-      if (resumption.pending) await settle();
       const now = performance.now();
       if (handled > 0) {
+        const gap = now - this.lastActivity;
+        if (gap > SPIN_POLL_MS) this.spinWindowMs = Math.min(MAX_SPIN_MS, Math.max(SPIN_MS, 2 * gap));
         this.lastActivity = now;
-        if (now - lastYield < SLICE_MS) continue;
       }
-      // Sends still in progress need this PE to keep calling MPI (large
-      // messages move in pieces as both sides poll): no sleeping then.
-      if (handled > 0 || now - this.lastActivity < SPIN_MS || mpi.PendingBytes() > 0) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
+      if (resumption.pending) {
+        settle().then(this.turn, this.onFatal);
+        return;
+      }
+      if (handled > 0 && now - this.lastYield < SLICE_MS) continue;
+      // Sends and receives in progress need this PE to keep calling MPI
+      // (large messages move as both sides poll): no sleeping then.
+      this.yielded = true;
+      if (handled > 0 || now - this.lastActivity < this.spinWindowMs || mpi.PendingBytes() > 0 || mpi.Receiving() > 0) {
+        this.trimmed = false;
+        setImmediate(this.turn);
       } else {
         mpi.Progress();
-        const sleepStart = performance.now();
-        await new Promise<void>((resolve) => {
-          this.wakeSleeper = resolve;
-          this.sleepTimer = setTimeout(() => {
-            this.wakeSleeper = undefined;
-            resolve();
-          }, IDLE_SLEEP_MS);
-        });
-        if (profiling.tracing) recordIdle(sleepStart, performance.now());
+        this.idleHousekeeping(now);
+        this.sleepStart = performance.now();
+        this.sleepTimer = setTimeout(this.turn, IDLE_SLEEP_MS);
       }
-      lastYield = performance.now();
+      return;
+    }
+  }
+
+  /**
+   * Work for an idle PE: prefault message buffers of the sizes that missed
+   * lately (off the critical path, so that the next large message lands in
+   * mapped pages); after a long idle stretch, give free buffers back.
+   */
+  private idleHousekeeping(now: number): void {
+    if (now - this.lastActivity > TRIM_AFTER_MS) {
+      if (!this.trimmed) mpi.TrimPool();
+      this.trimmed = true;
+    } else {
+      mpi.RefillPool(REFILL_BYTES);
     }
   }
 
   /** Polls MPI without yielding for a short while; returns the messages handled. */
   private spinPoll(): number {
     const start = performance.now();
-    if (start - this.lastActivity > SPIN_MS) return 0;
+    if (start - this.lastActivity > this.spinWindowMs) return 0;
     const until = start + SPIN_POLL_MS;
+    // A message partly here completes in microseconds: keep polling for it
+    // (up to a slice) rather than spend a libuv turn first.
+    const longest = start + SLICE_MS;
+    let now = start;
     do {
       // Read the clock once per 32 polls: a poll costs less than a clock reading.
       for (let i = 0; i < 32; i++) {
@@ -257,7 +376,8 @@ export class Scheduler {
         if (handled > 0) return handled;
         if (this.oversubscribed) mpi.Yield();
       }
-    } while (performance.now() < until);
+      now = performance.now();
+    } while (now < until || (now < longest && mpi.Receiving() > 0));
     return 0;
   }
 
@@ -270,7 +390,7 @@ export class Scheduler {
     if (this.batchNext === this.batchSize && this.localNext === this.local.length && this.deferred.length === 0) {
       // Nothing in hand: the common idle poll costs one call and no clock reading.
       if (this.large.length) this.large.length = 0;
-      this.batchSize = mpi.Drain(this.arena, this.meta, this.large, MAX_BATCH);
+      this.batchSize = mpi.Drain(this.inbox, MAX_BATCH);
       this.batchNext = 0;
       if (this.batchSize === 0) return 0;
     }
@@ -280,7 +400,7 @@ export class Scheduler {
     if (!resumption.pending) handled += this.dispatchLocal();
     if (!resumption.pending && this.batchNext === this.batchSize && this.deferred.length === 0) {
       if (this.large.length) this.large.length = 0;
-      this.batchSize = mpi.Drain(this.arena, this.meta, this.large, MAX_BATCH);
+      this.batchSize = mpi.Drain(this.inbox, MAX_BATCH);
       this.batchNext = 0;
       if (this.batchSize > 0) handled += this.dispatchBatch();
     }
@@ -299,10 +419,12 @@ export class Scheduler {
       this.counters.messagesReceived++;
       this.counters.bytesReceived += length;
       if (offset >= 0) {
-        this.dispatch(this.arena, this.arenaView, offset, length, false, source);
+        this.dispatch(this.arena, this.arenaView, offset, length, false, source, undefined);
       } else {
-        const own = Buffer.from(this.large[-1 - offset]);
-        this.dispatch(own, new DataView(own.buffer), 0, length, true, source);
+        const k = -1 - offset;
+        const count = meta[4 * i + 3];
+        const own = Buffer.from(this.large[k]);
+        this.dispatch(own, new DataView(own.buffer), 0, length, true, source, count ? this.large.slice(k + 1, k + 1 + count) : undefined);
       }
       handled++;
       if (resumption.pending) break;
@@ -313,11 +435,11 @@ export class Scheduler {
   private dispatchDeferred(): number {
     let handled = 0;
     while (this.deferred.length > 0 && !resumption.pending) {
-      const { bytes, source } = this.deferred.shift()!;
+      const { bytes, parts, source } = this.deferred.shift()!;
       const own = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       this.counters.messagesReceived++;
       this.counters.bytesReceived += own.length;
-      this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, source);
+      this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, source, parts);
       handled++;
     }
     return handled;
@@ -326,9 +448,9 @@ export class Scheduler {
   private dispatchLocal(): number {
     let handled = 0;
     while (this.localNext < this.local.length) {
-      const message = this.local[this.localNext++];
-      const own = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
-      this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, this.myPe);
+      const { bytes, parts } = this.local[this.localNext++];
+      const own = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, this.myPe, parts);
       handled++;
       if (resumption.pending) break;
     }
@@ -339,16 +461,13 @@ export class Scheduler {
     return handled;
   }
 
-  private dispatch(buf: Buffer, view: DataView, base: number, length: number, owned: boolean, source: number, r = this.reader): void {
+  private dispatch(buf: Buffer, view: DataView, base: number, length: number, owned: boolean, source: number, parts: ArrayBuffer[] | undefined, r = this.reader): void {
     const root = rootOf(buf, base);
-    if (root >= 0 && source !== this.myPe) {
-      // The arena is overwritten by the next drain, so a send that may still read it gets a copy.
-      const message = owned ? buf.subarray(base, base + length) : Uint8Array.prototype.slice.call(buf, base, base + length);
-      this.forward(message, root);
-    }
+    // The binding copies what it sends before returning, so forwarding straight from the arena is safe.
+    if (root >= 0 && source !== this.myPe) this.forward(buf.subarray(base, base + length), parts, root);
     const kind = kindOf(buf, base);
     const flags = flagsOf(buf, base);
-    r.reset(buf, view, base, length, owned, source);
+    r.reset(buf, view, base, length, owned, source, parts);
     r.pos = bodyStart(buf, base);
     const traced = flags & Flag.Traced && profiling.tracing;
     if (traced) beginDelivery(traceIdOf(view, base));

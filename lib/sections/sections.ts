@@ -96,6 +96,11 @@ function newSectionId(): number {
   return ++counter * rt.numPes + rt.myPe;
 }
 
+/** Restart: ids of sections created from now on lie above `highest` (a section of the checkpointed run). */
+export function reserveSectionIds(highest: number): void {
+  counter = Math.max(counter, Math.floor(highest / runtime().numPes));
+}
+
 const keyOf = (index: ChareIndex): string => (typeof index === 'number' ? String(index) : arrayKey(index as never));
 const memberKey = (collection: CallTarget, index: ChareIndex): string => `${collection.__ref.id}/${keyOf(index)}`;
 const isArray = (ref: CollectionRef): ref is ArrayRef => typeof (ref as Partial<ArrayRef>).homeOf === 'function';

@@ -11,19 +11,49 @@ export interface InitInfo {
   processorName: string;
 }
 
+/** What the binding's message pool counted (see binding/pool.h). */
+export interface PoolCounters {
+  /** Buffers taken warm from the pool. */
+  hits: number;
+  /** Buffers that had to be freshly allocated. */
+  misses: number;
+  /** Bytes of free buffers kept. */
+  freeBytes: number;
+  /** Bytes prefaulted by RefillPool. */
+  prefaultedBytes: number;
+}
+
+/**
+ * The binding's functions. Each failing MPI call throws an Error naming the
+ * call, the peer and MPI_Error_string; one that leaves a message half sent
+ * or received has `fatal: true` (the job cannot go on).
+ */
 export interface MpiBinding {
   Init(): InitInfo;
   /**
-   * Sends a copy of the first `headerLength` bytes of `header`, then
-   * `payloads` (in place when large). Returns bytes held by incomplete sends.
+   * Sends the first `headerLength` bytes of `header`, then `segments`. A
+   * segment given as a view is copied before Send returns; one given as an
+   * ArrayBuffer is transferred: detached at the call, its memory sent in
+   * place. Returns the bytes held by incomplete sends.
    */
-  Send(dest: number, header: Uint8Array, headerLength: number, payloads?: ArrayBufferView[]): number;
+  Send(dest: number, header: Uint8Array, headerLength: number, segments?: (ArrayBufferView | ArrayBuffer)[]): number;
   /** Bytes held by incomplete sends. */
   PendingBytes(): number;
-  /** Receives every arrived message (see binding/mpi_binding.cc for the layout). */
-  Drain(arena: Uint8Array, meta: Int32Array, large: ArrayBuffer[], maxMessages: number): number;
+  /** Messages partly received (the PE must keep polling until they complete). */
+  Receiving(): number;
+  /** Registers where Drain puts messages (kept alive by the binding); returns the inbox's number. */
+  Inbox(arena: Uint8Array, meta: Int32Array, large: ArrayBuffer[]): number;
+  /** Delivers every complete message into `inbox`, in per-source order (see binding/mpi_binding.cc for the layout). */
+  Drain(inbox: number, maxMessages: number): number;
   /** Completes finished sends; returns bytes held by incomplete ones. */
   Progress(): number;
+  /** A copy of `view` in an ArrayBuffer of its own, in warm memory from the message pool. */
+  Copy(view: ArrayBufferView): ArrayBuffer;
+  /** Prefaults message buffers of the sizes that missed lately, up to about `budgetBytes`; returns the bytes prefaulted. */
+  RefillPool(budgetBytes: number): number;
+  /** Gives every free message buffer back to the system. */
+  TrimPool(): void;
+  PoolStats(): PoolCounters;
   Barrier(): void;
   /** Starts a non-blocking barrier (one at a time). */
   BarrierStart(): void;

@@ -39,17 +39,12 @@ const STEPS: Step[] = [
 ];
 /** The original's `import mylib` and its use. */
 const IMPORT: Step[] = [
-  [`const mylib = require(${JSON.stringify(MYLIB)})`, /Ran the import on every PE/],
+  [`const mylib = require(${JSON.stringify(MYLIB)})`, /Imported mylib on every PE/],
   ['numChares = charm.numPes() * 4; a = charm.createArray(mylib.Worker, numChares); f = charm.createFuture(); a.work(f, 33); (await f) === numChares * 33', /^true$/m],
 ];
 const BYE: Step = ["console.log('interactive session says bye')", /interactive session says bye/];
 
-test('tests/interactive/test1.in: a console session at 4 PEs (without its import)', () => session([...STEPS, BYE]));
-
-// BLOCKED(issue 14): `require(...)` at the prompt does not run on the other PEs: the console sends it with
-// charm.thisProxy[pe].exec, where `require` is not a global ("RemoteError: ReferenceError on PE 1 in
-// CharmRemote.exec (index 1): require is not defined"), so the module's chare class never reaches them.
-test.skip('tests/interactive/test1.in: the whole session, with its import', () => session([...STEPS, ...IMPORT, BYE]));
+test('tests/interactive/test1.in: the whole session, with its import', () => session([...STEPS, ...IMPORT, BYE]));
 
 async function session(steps: Step[]): Promise<void> {
   const { code, stderr } = await playConsole(4, steps); // the original's exit(): the session ends

@@ -1,37 +1,49 @@
 // The value codec (lib/codec/values.ts) in-process: every value kind
 // round-trips through a Writer and a Reader exactly as the message path
 // uses them, typed arrays on each of their three paths (element by element,
-// inline bytes, out-of-line segment), and refused values name their path.
+// inline bytes, out-of-line segment), and refused values name their path;
+// transfers (lib/codec/transfer.ts) and copies (lib/codec/clone.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Writer } from '../../lib/codec/writer';
+import { Writer, type LocalMessage } from '../../lib/codec/writer';
 import { Reader } from '../../lib/codec/reader';
 import { beginMessage, Kind } from '../../lib/codec/wire';
 import { decodeArgs, decodeValue, encodeArgs, encodeValue, registerExtension, SerializationError } from '../../lib/codec/values';
+import { markTransfer } from '../../lib/codec/transfer';
+import { copyValue } from '../../lib/codec/clone';
 
-/** Encodes `values` as one message, with `change` run between the encoding and the send. */
-function encoded(write: (w: Writer) => void, change?: () => void): Uint8Array {
+/** Encodes `values` as one message, with `change` run between the encoding and the send, in its local form (segments as buffers of their own). */
+function local(write: (w: Writer) => void, change?: () => void): LocalMessage {
   const w = new Writer();
   beginMessage(w, Kind.Call, 0, 0, 0); // a header, as every message has
   write(w);
   change?.();
-  return w.detach();
+  return w.detachLocal();
 }
 
-function reader(message: Uint8Array, owned: boolean): Reader {
+function reader(message: Uint8Array, owned: boolean, parts?: ArrayBuffer[]): Reader {
   const r = new Reader();
   const buf = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
-  r.reset(buf, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), 0, message.byteLength, owned, 0);
+  r.reset(buf, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), 0, message.byteLength, owned, 0, parts);
   return r;
 }
 
-/** Encodes and decodes `value`, read both from a buffer the message owns and from a shared one. */
+/** The same, as one contiguous message (segments 8-byte aligned after the inline part), as a message held for later is kept. */
+function encoded(write: (w: Writer) => void, change?: () => void): Uint8Array {
+  const { bytes, parts } = local(write, change);
+  return reader(bytes, true, parts).copyMessage();
+}
+
+/** Encodes and decodes `value`: in its local form, and contiguous from a buffer the message owns and from a shared one. */
 function roundTrip(value: unknown): unknown {
   const message = encoded((w) => encodeValue(w, value, 'value'));
   const fromShared = decodeValue(reader(message.slice(), false));
   const fromOwned = decodeValue(reader(message, true));
+  const { bytes: inline, parts } = local((w) => encodeValue(w, value, 'value'));
+  const fromLocal = decodeValue(reader(inline, true, parts));
   const bytes = (v: unknown): Uint8Array => encoded((w) => encodeValue(w, v, 'value'));
   assert.ok(Buffer.from(bytes(fromShared)).equals(bytes(fromOwned)), 'the same value from an owned and a shared buffer');
+  assert.ok(Buffer.from(bytes(fromLocal)).equals(bytes(fromOwned)), 'the same value from the local form');
   return fromOwned;
 }
 
@@ -249,6 +261,45 @@ test('corrupt input: an unknown tag or extension is an error naming it', () => {
     () => decodeValue(reader(w(16, (x) => x.u16(0xfffe)), true)),
     /codec extension 65534, unknown on this PE/,
   );
+});
+
+test('transfers: a marked typed array moves into the local form (detached at the send), a copied one is copied; both arrive whole', () => {
+  const moved = markTransfer(new Float64Array(1000).fill(4));
+  const copied = new Float64Array(1000).fill(5);
+  const small = markTransfer(new Uint8Array(8).fill(6)); // transferred at any size
+  const { bytes, parts } = local((w) => encodeValue(w, [moved, copied, small], 'value'));
+  assert.is(moved.length, 0, 'the transferred view is detached');
+  assert.is(small.length, 0, 'a small transferred view too');
+  copied.fill(0);
+  const [a, b, c] = decodeValue(reader(bytes, true, parts)) as [Float64Array, Float64Array, Uint8Array];
+  assert.equal([a[999], b[999], c[7]], [4, 5, 6]);
+  for (const x of [a, b, c]) assert.ok(x.byteOffset === 0 && x.buffer.byteLength === x.byteLength, 'each arrives as a whole ArrayBuffer of its own');
+});
+
+test('transfers: refused views and a buffer transferred twice, named', () => {
+  assert.throws(() => markTransfer(Buffer.from('pooled')), /covers bytes \d+\.\.\d+ of a 8192-byte ArrayBuffer; only a view of a whole ArrayBuffer/);
+  assert.throws(() => markTransfer(new Int32Array(new SharedArrayBuffer(16))), /SharedArrayBuffer/);
+  assert.throws(() => markTransfer(new DataView(new ArrayBuffer(8)) as never), /expected a typed array .* got DataView/);
+  const once = markTransfer(new Uint8Array(16));
+  local((w) => encodeValue(w, once, 'value'));
+  assert.throws(() => markTransfer(once), /detached already/);
+  assert.throws(() => encoded((w) => encodeArgs(w, [once])), (e: unknown) => e instanceof SerializationError && /argument 0: the Uint8Array is detached/.test((e as Error).message));
+  const twice = markTransfer(new Uint8Array(16));
+  assert.throws(() => encoded((w) => encodeArgs(w, [twice, [twice]])), (e: unknown) => e instanceof SerializationError && /argument 1\[0\]: this ArrayBuffer is transferred twice/.test((e as Error).message));
+  assert.is(twice.length, 16, 'an encoding that failed did not detach it');
+});
+
+test('copyValue: a copy as a message makes it (later writes do not reach it), transfers moved, unsendable values refused', () => {
+  const data = { a: new Float64Array(100_000).fill(1), b: [1, { c: 'x' }], d: new Map([[1, new Uint8Array(10).fill(2)]]) };
+  const copy = copyValue(data, 'value');
+  data.a.fill(9);
+  data.b.push(3);
+  data.d.get(1)!.fill(9);
+  assert.equal(copy, { a: new Float64Array(100_000).fill(1), b: [1, { c: 'x' }], d: new Map([[1, new Uint8Array(10).fill(2)]]) });
+  const moved = markTransfer(new Float64Array(10).fill(3));
+  assert.equal(Array.from(copyValue(moved, 'value')), new Array(10).fill(3));
+  assert.is(moved.length, 0, 'moved, not copied');
+  assert.throws(() => copyValue({ f: () => 1 }, 'a contribution'), (e: unknown) => e instanceof SerializationError && /^a contribution\.f: a function/.test((e as Error).message));
 });
 
 test.run();

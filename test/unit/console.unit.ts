@@ -10,20 +10,20 @@ import { FrameReader, FrameType, SYNC_MARKER, frame, syncMarker } from '../../li
 import { traceFile, type TraceEvent } from '../../lib/profiling/profile';
 
 test('charmrun: PEs in every spelling, mpirun options, runtime flags, program arguments, refusals', () => {
-  assert.equal(parse(['+p4', 'app.js', 'x']), { pes: 4, mpirun: [], program: 'app.js', args: ['x'], help: false });
+  assert.equal(parse(['+p4', 'app.js', 'x']), { pes: 4, mpirun: [], program: 'app.js', args: ['x'], checkpoints: { restarts: 0 }, help: false });
   assert.equal(parse(['app.js', '+p2']).pes, 2);
   assert.equal(parse(['+p', '3', 'app.js']).pes, 3);
   assert.equal(parse(['-np', '2', 'app.js']).pes, 2);
   assert.equal(parse(['-n', '5', 'app.js']).pes, 5);
   assert.equal(parse(['--hostfile', 'h', '--mca', 'btl', 'self', 'app.js']).mpirun, ['--hostfile', 'h', '--mca', 'btl', 'self']);
   assert.equal(parse(['+stats', 'app.js', '+trace', 't.json', '+balancer', 'GreedyLB', 'n']).args, ['+stats', '+trace', 't.json', '+balancer', 'GreedyLB', 'n']);
-  assert.equal(parse(['app.js', '--', '+p9', '+foo']), { pes: 1, mpirun: [], program: 'app.js', args: ['+p9', '+foo'], help: false });
+  assert.equal(parse(['app.js', '--', '+p9', '+foo']), { pes: 1, mpirun: [], program: 'app.js', args: ['+p9', '+foo'], checkpoints: { restarts: 0 }, help: false });
   assert.equal(parse(['+p2', '++interactive']).program, 'interactive');
   assert.ok(parse(['--help']).help);
   assert.throws(() => parse(['+p0', 'app.js']), /\+p needs a positive number of PEs, got 0/);
   assert.throws(() => parse(['-np', 'two', 'app.js']), /-np needs a positive number of PEs, got two/);
   assert.throws(() => parse(['+p2', 'app.js', '+p4']), /asks for 4 PEs, but 2 were asked for already/);
-  assert.throws(() => parse(['+p2', 'app.js', '+foo']), /unknown option \+foo \(runtime options: \+pN, \+\+interactive, \+stats, \+trace, \+balancer; put -- before arguments meant for the program\)/);
+  assert.throws(() => parse(['+p2', 'app.js', '+foo']), /unknown option \+foo \(runtime options: \+pN, \+\+interactive, \+stats, \+trace, \+balancer, \+restart, \+checkpoint-dir, \+restarts; put -- before arguments meant for the program\)/);
   assert.throws(() => parse(['+p2', 'app.js', '+trace']), /\+trace needs a value/);
   assert.throws(() => parse(['+p2']), /no program given/);
 });

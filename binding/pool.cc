@@ -1,0 +1,221 @@
+#include "pool.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <deque>
+#include <mutex>
+#include <new>
+#include <vector>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+namespace charmts {
+namespace {
+
+/**
+ * Smaller blocks come from malloc: its heap reuses freed memory, which is
+ * mapped already, and keeps small blocks cheap (a 1 KiB message takes 1 KiB).
+ */
+constexpr size_t kHeapBelow = size_t{64} << 10;
+constexpr int kMinClass = 16;  // 64 KiB
+constexpr int kMaxClass = 28;  // 256 MiB
+constexpr size_t kHugePage = size_t{2} << 20;
+/** Free blocks kept, in bytes (per PE). */
+constexpr size_t kPoolCap = size_t{128} << 20;
+
+struct Pool {
+  std::mutex mutex;
+  /**
+   * Free blocks per class, most recently used at the back: blocks the
+   * binding itself lets go (a send's copy, just written) are likely still
+   * in cache and are taken first; blocks V8 returns after collecting their
+   * ArrayBuffer were last touched long ago and go to the front.
+   */
+  std::deque<char*> free[kMaxClass + 1];
+  size_t freeBytes = 0;
+  double hits = 0;
+  double misses = 0;
+  double prefaulted = 0;
+  /** Misses per class since the last refill: what refill() prepares. */
+  int missed[kMaxClass + 1] = {};
+};
+
+// Never destroyed: V8 may free ArrayBuffers (and so return blocks) while
+// the process exits.
+Pool& pool() {
+  static Pool* instance = new Pool();
+  return *instance;
+}
+
+/** log2 of the block size for `bytes`; kHeap for small blocks, kUnpooled for huge ones. */
+constexpr int kHeap = -2;
+constexpr int kUnpooled = -1;
+
+int classOf(size_t bytes) {
+  if (bytes < kHeapBelow) return kHeap;
+  int c = kMinClass;
+  while (c <= kMaxClass && (size_t{1} << c) < bytes) ++c;
+  return c <= kMaxClass ? c : kUnpooled;
+}
+
+/** Fresh memory: blocks of 2 MiB and more are 2 MiB-aligned and asked to be huge pages (one fault per 2 MiB). */
+char* allocate(size_t bytes) {
+  void* data = nullptr;
+  size_t alignment = bytes >= kHugePage ? kHugePage : 4096;
+  size_t rounded = (bytes + alignment - 1) & ~(alignment - 1);
+  if (posix_memalign(&data, alignment, rounded > 0 ? rounded : alignment) != 0) throw std::bad_alloc();
+  if (bytes >= kHugePage) madvise(data, rounded, MADV_HUGEPAGE);
+  return static_cast<char*>(data);
+}
+
+void prefault(char* data, size_t bytes) {
+  if (madvise(data, bytes, MADV_POPULATE_WRITE) == 0) return;
+  long page = sysconf(_SC_PAGESIZE);
+  for (size_t at = 0; at < bytes; at += static_cast<size_t>(page)) static_cast<volatile char*>(data)[at] = 0;
+}
+
+/** Takes a free block of class c, or nullptr (and counts the miss). */
+char* takeFree(int c) {
+  Pool& p = pool();
+  std::lock_guard<std::mutex> lock(p.mutex);
+  if (p.free[c].empty()) {
+    p.misses++;
+    p.missed[c]++;
+    return nullptr;
+  }
+  char* block = p.free[c].back();
+  p.free[c].pop_back();
+  p.freeBytes -= size_t{1} << c;
+  p.hits++;
+  return block;
+}
+
+/**
+ * Keeps a block for reuse (`recent`: touched just now, so probably in
+ * cache). Over the cap, the coldest blocks of other sizes go first (the
+ * sizes in use now are the ones worth keeping), then this one.
+ */
+void giveBack(char* block, int c, bool recent) {
+  if (c == kHeap || c == kUnpooled) {
+    std::free(block);
+    return;
+  }
+  std::vector<char*> evicted;
+  size_t size = size_t{1} << c;
+  {
+    Pool& p = pool();
+    std::lock_guard<std::mutex> lock(p.mutex);
+    for (int other = kMaxClass; other >= kMinClass && p.freeBytes + size > kPoolCap; --other) {
+      while (other != c && !p.free[other].empty() && p.freeBytes + size > kPoolCap) {
+        evicted.push_back(p.free[other].front());
+        p.free[other].pop_front();
+        p.freeBytes -= size_t{1} << other;
+      }
+    }
+    if (p.freeBytes + size <= kPoolCap) {
+      if (recent) p.free[c].push_back(block);
+      else p.free[c].push_front(block);
+      p.freeBytes += size;
+      block = nullptr;
+    }
+  }
+  for (char* e : evicted) std::free(e);
+  if (block) std::free(block);
+}
+
+void returnFromV8(void* data, size_t, void* deleterData) {
+  giveBack(static_cast<char*>(data), static_cast<int>(reinterpret_cast<intptr_t>(deleterData)), false);
+}
+
+}  // namespace
+
+Block::Block(size_t bytes) : class_(classOf(bytes)) {
+  if (class_ == kHeap) {
+    data_ = static_cast<char*>(std::malloc(bytes > 0 ? bytes : 1));
+    if (!data_) throw std::bad_alloc();
+    return;
+  }
+  if (class_ >= 0) data_ = takeFree(class_);
+  if (!data_) data_ = allocate(class_ >= 0 ? size_t{1} << class_ : bytes);
+}
+
+Block::Block(Block&& other) noexcept : data_(other.data_), class_(other.class_) { other.data_ = nullptr; }
+
+Block& Block::operator=(Block&& other) noexcept {
+  if (this != &other) {
+    release();
+    data_ = other.data_;
+    class_ = other.class_;
+    other.data_ = nullptr;
+  }
+  return *this;
+}
+
+Block::~Block() { release(); }
+
+void Block::release() {
+  if (data_) giveBack(data_, class_, true);
+  data_ = nullptr;
+}
+
+v8::Local<v8::ArrayBuffer> Block::intoArrayBuffer(v8::Isolate* isolate, size_t length) {
+  std::unique_ptr<v8::BackingStore> store =
+      v8::ArrayBuffer::NewBackingStore(data_, length, returnFromV8, reinterpret_cast<void*>(static_cast<intptr_t>(class_)));
+  data_ = nullptr;
+  return v8::ArrayBuffer::New(isolate, std::move(store));
+}
+
+PoolCounters poolCounters() {
+  Pool& p = pool();
+  std::lock_guard<std::mutex> lock(p.mutex);
+  return PoolCounters{p.hits, p.misses, static_cast<double>(p.freeBytes), p.prefaulted};
+}
+
+size_t refillPool(size_t budget) {
+  size_t done = 0;
+  for (int c = kMinClass; c <= kMaxClass && done < budget; ++c) {
+    size_t size = size_t{1} << c;
+    for (;;) {
+      {
+        Pool& p = pool();
+        std::lock_guard<std::mutex> lock(p.mutex);
+        if (p.missed[c] == 0 || p.freeBytes + size > kPoolCap) break;
+        p.missed[c]--;
+      }
+      char* block = allocate(size);
+      prefault(block, size);
+      {
+        Pool& p = pool();
+        std::lock_guard<std::mutex> lock(p.mutex);
+        p.free[c].push_front(block);
+        p.freeBytes += size;
+        p.prefaulted += static_cast<double>(size);
+      }
+      done += size;
+      if (done >= budget) break;
+    }
+  }
+  return done;
+}
+
+void trimPool() {
+  std::vector<char*> all;
+  {
+    Pool& p = pool();
+    std::lock_guard<std::mutex> lock(p.mutex);
+    for (int c = kMinClass; c <= kMaxClass; ++c) {
+      all.insert(all.end(), p.free[c].begin(), p.free[c].end());
+      p.free[c].clear();
+      p.missed[c] = 0;
+    }
+    p.freeBytes = 0;
+  }
+  for (char* block : all) std::free(block);
+}
+
+}  // namespace charmts

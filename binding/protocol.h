@@ -1,0 +1,99 @@
+// How a charmts message travels as MPI messages (binding/sends.cc writes
+// it, binding/receives.cc reads it).
+//
+// A message is an inline part (header and inline values, written by
+// lib/codec) and zero or more segments (typed arrays, each sent as its own
+// piece of memory). Two forms:
+//
+// - Contiguous (tag kTagWhole on MPI_COMM_WORLD): total size up to
+//   kContiguousLimit, or no segments. One MPI message: the inline part,
+//   then each segment at the next 8-byte aligned offset.
+//
+// - Parted (tag kTagParted on MPI_COMM_WORLD, then parts on partsComm):
+//   a descriptor message = the inline part, padding to 8, one entry per
+//   segment {f64 length, u32 first piece (0: in one piece), u32 0}, then
+//   {u32 segment count, u32 inline length}. Then each segment, in order, as
+//   MPI messages on partsComm (same source, tag 0): in one piece when sent
+//   in place (a transfer), or, when copied, in pieces (forEachPiece) so
+//   that the sender copies piece i+1 while the receiver takes piece i. The
+//   receiver gets each segment in an ArrayBuffer of its own.
+//
+// Parts travel on a communicator of their own so that probing for new
+// messages on MPI_COMM_WORLD never meets one; MPI keeps messages from one
+// source on one communicator in order, so the parts of successive messages
+// from one source match the receives posted for them in order.
+#pragma once
+#define OMPI_SKIP_MPICXX 1
+#include <mpi.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace charmts {
+
+constexpr int kTagWhole = 17;
+constexpr int kTagParted = 18;
+constexpr int kTagPart = 0;
+
+/** Up to this total size a message with segments is contiguous: one memcpy costs less than a second MPI message. */
+constexpr size_t kContiguousLimit = 16 * 1024;
+/**
+ * Copied segments larger than the first piece travel in pieces, so that
+ * copying overlaps with the transfer: a small first piece starts the
+ * transfer early, then each piece is twice the last (fewer messages), up
+ * to kMaxPiece.
+ */
+constexpr size_t kFirstPiece = 64 * 1024;
+constexpr size_t kMaxPiece = 1024 * 1024;
+
+/** Calls piece(offset, bytes) for each piece of a segment of `length` bytes whose first piece is `first` (0: one piece). */
+template <typename Piece>
+void forEachPiece(size_t length, size_t first, Piece piece) {
+  size_t size = first ? first : length;
+  size_t offset = 0;
+  do {
+    size_t n = length - offset < size ? length - offset : size;
+    piece(offset, n);
+    offset += n;
+    size = size * 2 < kMaxPiece ? size * 2 : kMaxPiece;
+  } while (offset < length);
+}
+/**
+ * Messages up to this size are received into the shared arena with
+ * MPI_Mrecv: every Open MPI transport sends them eagerly (4 KiB is the
+ * shared-memory transport's eager limit, the smallest), so the data is
+ * already here and the call does not wait for the sender. Larger ones are
+ * received with MPI_Imrecv and completed by later drains.
+ */
+constexpr size_t kEagerBytes = 4096;
+
+constexpr size_t align8(size_t n) { return (n + 7) & ~size_t{7}; }
+
+struct SegmentEntry {
+  double length;
+  uint32_t firstPiece;
+  uint32_t reserved;
+};
+static_assert(sizeof(SegmentEntry) == 16, "descriptor entries are 16 bytes");
+
+struct DescriptorTail {
+  uint32_t segments;
+  uint32_t inlineLength;
+};
+
+inline size_t descriptorBytes(size_t inlineLength, size_t segments) {
+  return align8(inlineLength) + segments * sizeof(SegmentEntry) + sizeof(DescriptorTail);
+}
+
+/** The communicators and this rank's place in them, set by Init. */
+struct World {
+  MPI_Comm parts = MPI_COMM_NULL;
+  int rank = 0;
+  int size = 1;
+  bool initialized = false;
+};
+
+World& world();
+
+}  // namespace charmts

@@ -1,0 +1,210 @@
+#include "sends.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "check.h"
+#include "pool.h"
+#include "protocol.h"
+
+namespace charmts {
+namespace {
+
+/** One MPI send in flight and the memory it reads from, released with it. */
+struct SendRecord {
+  MPI_Request request = MPI_REQUEST_NULL;
+  /** A copy of the data, for a copied send. */
+  Block copy;
+  /** The copy of a whole segment sent in pieces, shared by the records of its pieces. */
+  std::shared_ptr<Block> pieces;
+  /** The memory of a transferred ArrayBuffer, for a send in place. */
+  std::shared_ptr<v8::BackingStore> moved;
+  size_t bytes = 0;
+};
+
+/** Requests tested per poll, oldest first (sends mostly complete in order). */
+constexpr size_t kTestWindow = 1024;
+
+class InFlight {
+ public:
+  /**
+   * Starts sending `count` bytes at `data`, which `record` keeps alive.
+   * With `testNow`, a send that completes at once (a small eager message)
+   * is released without ever being kept.
+   */
+  void start(SendRecord record, const char* data, size_t count, int dest, int tag, MPI_Comm comm, bool testNow, bool fatal) {
+    check(MPI_Isend(data, static_cast<int>(count), MPI_BYTE, dest, tag, comm, &record.request), "MPI_Isend", dest, "to", fatal);
+    if (testNow) {
+      int done = 0;
+      check(MPI_Test(&record.request, &done, MPI_STATUS_IGNORE), "MPI_Test (send)", dest, "to", true);
+      if (done) return;
+    }
+    record.bytes = count;
+    pendingBytes_ += static_cast<double>(count);
+    records_.push_back(std::move(record));
+  }
+
+  void complete() {
+    size_t n = std::min(records_.size(), kTestWindow);
+    if (n == 0) return;
+    requests_.resize(n);
+    indices_.resize(n);
+    for (size_t i = 0; i < n; ++i) requests_[i] = records_[i].request;
+    int count = 0;
+    check(MPI_Testsome(static_cast<int>(n), requests_.data(), &count, indices_.data(), MPI_STATUSES_IGNORE), "MPI_Testsome (sends)", -1, "to", true);
+    if (count == MPI_UNDEFINED || count <= 0) return;
+    for (int k = 0; k < count; ++k) {
+      SendRecord& done = records_[static_cast<size_t>(indices_[k])];
+      done.request = MPI_REQUEST_NULL;
+      pendingBytes_ -= static_cast<double>(done.bytes);
+    }
+    records_.erase(std::remove_if(records_.begin(), records_.end(), [](const SendRecord& r) { return r.request == MPI_REQUEST_NULL; }), records_.end());
+  }
+
+  double pendingBytes() const { return pendingBytes_; }
+
+ private:
+  std::vector<SendRecord> records_;  // oldest first
+  std::vector<MPI_Request> requests_;
+  std::vector<int> indices_;
+  double pendingBytes_ = 0;
+};
+
+InFlight& inFlight() {
+  static InFlight* instance = new InFlight();  // outlives exit: MPI may still hold its memory
+  return *instance;
+}
+
+/** A segment of the message: a view to copy, or a transferred buffer whose memory is sent in place. */
+struct Segment {
+  const char* data = nullptr;
+  size_t length = 0;
+  std::shared_ptr<v8::BackingStore> moved;
+};
+
+std::vector<Segment> readSegments(v8::Local<v8::Value> value) {
+  std::vector<Segment> out;
+  if (!value->IsArray()) return out;
+  v8::Local<v8::Array> list = value.As<v8::Array>();
+  std::vector<v8::Local<v8::ArrayBuffer>> transfers;
+  for (uint32_t i = 0; i < list->Length(); ++i) {
+    v8::Local<v8::Value> item = Nan::Get(list, i).ToLocalChecked();
+    Segment s;
+    if (item->IsArrayBuffer()) {
+      v8::Local<v8::ArrayBuffer> buffer = item.As<v8::ArrayBuffer>();
+      if (!buffer->IsDetachable()) throw InputError("charmts: an ArrayBuffer that cannot be detached (WebAssembly memory?) cannot be transferred; send a copy");
+      if (buffer->WasDetached()) throw InputError("charmts: a transferred ArrayBuffer is detached already (was it transferred before?)");
+      s.moved = buffer->GetBackingStore();
+      s.data = static_cast<const char*>(s.moved->Data());
+      s.length = s.moved->ByteLength();
+      for (const Segment& other : out) {
+        if (other.moved && other.moved == s.moved) throw InputError("charmts: one ArrayBuffer is transferred twice in one message");
+      }
+      transfers.push_back(buffer);
+    } else if (item->IsArrayBufferView()) {
+      s.data = node::Buffer::Data(item);
+      s.length = node::Buffer::Length(item);
+    } else {
+      throw InputError("charmts binding: a message segment must be an ArrayBufferView (copied) or an ArrayBuffer (transferred)");
+    }
+    out.push_back(std::move(s));
+  }
+  // The transfer happens at the call: the sender's views are detached now.
+  // The memory stays alive through `moved` until MPI has sent it.
+  for (v8::Local<v8::ArrayBuffer> buffer : transfers) {
+    if (buffer->Detach(v8::Local<v8::Value>()).IsNothing()) throw InputError("charmts: this ArrayBuffer refuses to be detached (it has a detach key); send a copy");
+  }
+  return out;
+}
+
+/** Writes `n` zero bytes (alignment padding: never send uninitialized memory). */
+char* pad(char* at, size_t n) {
+  std::memset(at, 0, n);
+  return at + n;
+}
+
+void sendContiguous(int dest, const char* header, size_t headerLength, const std::vector<Segment>& segments, size_t total) {
+  SendRecord record;
+  record.copy = Block(total);
+  char* at = record.copy.data();
+  std::memcpy(at, header, headerLength);
+  at += headerLength;
+  size_t offset = headerLength;
+  for (const Segment& s : segments) {
+    at = pad(at, align8(offset) - offset);
+    offset = align8(offset);
+    if (s.length) std::memcpy(at, s.data, s.length);
+    at += s.length;
+    offset += s.length;
+  }
+  const char* data = record.copy.data();
+  inFlight().start(std::move(record), data, total, dest, kTagWhole, MPI_COMM_WORLD, true, false);
+}
+
+void sendParted(int dest, const char* header, size_t headerLength, std::vector<Segment>& segments) {
+  World& w = world();
+  size_t descriptorLength = descriptorBytes(headerLength, segments.size());
+  SendRecord descriptor;
+  descriptor.copy = Block(descriptorLength);
+  char* at = descriptor.copy.data();
+  std::memcpy(at, header, headerLength);
+  at = pad(at + headerLength, align8(headerLength) - headerLength);
+  for (const Segment& s : segments) {
+    SegmentEntry entry{static_cast<double>(s.length), !s.moved && s.length > kFirstPiece ? static_cast<uint32_t>(kFirstPiece) : 0u, 0u};
+    std::memcpy(at, &entry, sizeof entry);
+    at += sizeof entry;
+  }
+  DescriptorTail tail{static_cast<uint32_t>(segments.size()), static_cast<uint32_t>(headerLength)};
+  std::memcpy(at, &tail, sizeof tail);
+  const char* data = descriptor.copy.data();
+  inFlight().start(std::move(descriptor), data, descriptorLength, dest, kTagParted, MPI_COMM_WORLD, true, false);
+
+  // From here on the receiver expects the parts: a failure cannot be undone.
+  for (Segment& s : segments) {
+    if (s.moved) {
+      SendRecord record;
+      record.moved = std::move(s.moved);
+      inFlight().start(std::move(record), s.data, s.length, dest, kTagPart, w.parts, false, true);
+      continue;
+    }
+    // Copied in pieces: the receiver takes piece i while this copies piece
+    // i+1. One block holds the whole copy: when the last piece has gone it
+    // returns to the pool still in cache, where the next message of this
+    // size received here lands (a fresh block each time would rotate
+    // through memory out of cache, slower to write into).
+    auto copy = std::make_shared<Block>(s.length);
+    forEachPiece(s.length, s.length > kFirstPiece ? kFirstPiece : 0, [&](size_t offset, size_t n) {
+      if (n) std::memcpy(copy->data() + offset, s.data + offset, n);
+      SendRecord record;
+      record.pieces = copy;
+      inFlight().start(std::move(record), copy->data() + offset, n, dest, kTagPart, w.parts, false, true);
+    });
+  }
+}
+
+}  // namespace
+
+double send(int dest, const char* header, size_t headerLength, v8::Local<v8::Value> segmentList) {
+  // Ranks past the end are MPI's to refuse (MPI_ERR_RANK, through check());
+  // a negative one could be MPI_PROC_NULL, which MPI would silently accept.
+  if (dest < 0) throw std::out_of_range("charmts binding: send to rank " + std::to_string(dest));
+  std::vector<Segment> segments = readSegments(segmentList);
+  size_t total = headerLength;
+  for (const Segment& s : segments) total = align8(total) + s.length;
+  if (total > static_cast<size_t>(INT32_MAX)) throw std::out_of_range("charmts binding: message larger than 2 GiB");
+  if (segments.empty() || total <= kContiguousLimit) {
+    sendContiguous(dest, header, headerLength, segments, total);
+  } else {
+    sendParted(dest, header, headerLength, segments);
+  }
+  return inFlight().pendingBytes();
+}
+
+void completeSends() { inFlight().complete(); }
+
+double pendingSendBytes() { return inFlight().pendingBytes(); }
+
+}  // namespace charmts

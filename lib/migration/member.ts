@@ -1,0 +1,70 @@
+/**
+ * A member as data: the one record of a chare apart from its object. A
+ * migrating array element travels as it (lib/collections/localArray.ts),
+ * and a checkpoint saves every member, of every kind, as it
+ * (lib/checkpoint/), so that a restart rebuilds members exactly as an
+ * arrival does.
+ *
+ * The record (lib/codec/wire.ts, MigrantState) holds the runtime's
+ * bookkeeping (reduction numbers per stream and per section, the last
+ * array broadcast run, the load measured, the location epoch), the calls
+ * waiting on `when` conditions (method, arguments, reply as data) and the
+ * channel ends. The member's own state (its `pack()` or its fields)
+ * follows the record, and is encoded and decoded while the member
+ * travels: Channel objects in it belong to the member and bind to it.
+ */
+import { writeMigrant, type MigrantState } from '../codec/wire';
+import type { Writer } from '../codec/writer';
+import { adopt, type Chare, type ChareIndex, type MemberState } from '../model/chare';
+import type { ChareClassInfo } from '../model/registry';
+import type { Reply, ReplyData } from '../model/invoke';
+import { exportChannels, restoreChannels, type ChannelEnds } from '../channels';
+import { restoreWaiting, waitingCalls, type WaitingCall } from '../when';
+import { unpackState, whileTravelling } from './state';
+
+/** The record of `chare` as it is now; nothing is taken from it (its waiting calls and channel ends stay). */
+export function recordOf(chare: Chare<never>, state: MemberState): MigrantState {
+  return {
+    index: chare.thisIndex,
+    epoch: state.epoch,
+    bcastSeq: state.bcastSeq,
+    balancing: state.balancing,
+    load: state.load,
+    sections: state.sections,
+    next: state.next,
+    waiting: waitingCalls(chare).map((call) => [call.methodId, call.args, (call.reply as Reply | undefined)?.data ?? null]),
+    channels: exportChannels(chare),
+  };
+}
+
+/** Writes `record` and then `packed` (what the member's pack() returned), with the member travelling. */
+export function writeMember(w: Writer, chare: Chare<never>, record: MigrantState, packed: unknown, describe: string): void {
+  whileTravelling(chare, () => writeMigrant(w, record, packed, describe));
+}
+
+/**
+ * Makes a member from its record without running its constructor: its
+ * identity and runtime `state` (made by the collection from the record's
+ * reduction numbers, last broadcast and epoch) first, then its channel
+ * ends, then its own state, read by `readState` while it travels (its
+ * `unpack`, or its fields assigned), then its waiting calls, whose
+ * replies `replyOf` rebuilds from their data.
+ */
+export function rebuildMember(
+  info: ChareClassInfo,
+  state: MemberState,
+  record: MigrantState,
+  readState: () => unknown,
+  replyOf: (data: ReplyData, methodId: number) => Reply,
+): { chare: Chare<never>; waiting: WaitingCall[] } {
+  const chare = Object.create(info.cls.prototype as object) as Chare<never>;
+  state.load = record.load;
+  state.sections = record.sections;
+  state.balancing = record.balancing;
+  adopt(chare, { index: record.index as ChareIndex, member: state });
+  restoreChannels(chare, record.channels as ChannelEnds);
+  unpackState(chare, whileTravelling(chare, readState));
+  const waiting: WaitingCall[] = record.waiting.map(([methodId, args, data]) => ({ methodId, args, reply: data ? replyOf(data as ReplyData, methodId) : undefined }));
+  restoreWaiting(chare, waiting);
+  return { chare, waiting };
+}

@@ -1,0 +1,184 @@
+// A message carries the values as they were at the call: on every path a
+// value leaves a chare by (element, broadcast and section calls, .ret
+// replies, future.send, channels, reductions, migration, pool tasks and
+// their results), local and remote, at 8 B, 16 KiB, 1 MiB and 16 MiB. Each
+// case fills a Float64Array with 1, sends it, fills it with 2 right after
+// the call, and checks that the receiver saw only 1s.
+import * as assert from 'uvu/assert';
+import { test, runTests } from './helpers/mpiTest';
+import { charm, Chare, Reducer, type ArrayProxy, type Future } from '../lib';
+import { SIZES, channelTo, filled, spread, targets, verdict } from './helpers/payloads';
+
+/** Arrays handed out by a chare and written after the call that sent them (by a later message). */
+const leftBehind: Float64Array[] = [];
+
+class Box extends Chare<readonly number[]> {
+  data: Float64Array | undefined;
+
+  check(a: Float64Array, n: number, v: number): string {
+    return verdict(a, n, v);
+  }
+  /** A .ret reply: the result is written right after the method returns (before the caller reads it). */
+  give(bytes: number): Float64Array {
+    const a = filled(bytes, 1);
+    queueMicrotask(() => a.fill(2));
+    return a;
+  }
+  fulfil(f: Future<Float64Array>, bytes: number): void {
+    const a = filled(bytes, 1);
+    f.send(a);
+    a.fill(2);
+  }
+  contributeOnes(bytes: number, f: Future<Float64Array[]>): void {
+    const a = filled(bytes, 1);
+    this.contribute(a, Reducer.gather, f);
+    a.fill(2);
+  }
+  async listen(this: Box, from: number, n: number): Promise<string> {
+    return verdict(await channelTo(this, from).recv(), n, 1);
+  }
+  talk(this: Box, to: number, bytes: number): void {
+    const a = filled(bytes, 1);
+    channelTo(this, to).send(a);
+    a.fill(2);
+  }
+  /** Migration: the state leaves with the element; the old PE keeps a reference and writes it afterwards. */
+  moveTo(pe: number, bytes: number): void {
+    this.data = filled(bytes, 1);
+    leftBehind.push(this.data);
+    this.migrate(pe);
+  }
+  checkData(n: number): string {
+    return verdict(this.data, n, 1);
+  }
+}
+charm.register(Box);
+
+/** One per PE: writes what chares on its PE left behind. */
+class Scribbler extends Chare {
+  scribble(): number {
+    for (const a of leftBehind) a.fill(2);
+    const n = leftBehind.length;
+    leftBehind.length = 0;
+    return n;
+  }
+}
+charm.register(Scribbler);
+
+function checkTask(a: Float64Array, n: number): string {
+  return verdict(a, n, 1);
+}
+charm.pool.register(checkTask);
+
+function makeTask(bytes: number): Float64Array {
+  const a = filled(bytes, 1);
+  queueMicrotask(() => a.fill(2)); // after the task returned and its result was sent
+  return a;
+}
+charm.pool.register(makeTask);
+
+let boxes: ArrayProxy<Box>;
+
+test('element calls and .ret replies carry the values of the call, local and remote', async () => {
+  boxes = charm.createArray(Box, [charm.numPes()], [], { map: spread });
+  for (const bytes of SIZES) {
+    for (const i of targets()) {
+      const a = filled(bytes, 1);
+      const seen = boxes.at([i]).ret.check(a, bytes / 8, 1);
+      a.fill(2);
+      assert.is(await seen, 'ok', `call to element ${i}, ${bytes} B`);
+      const got = await boxes.at([i]).ret.give(bytes);
+      assert.is(verdict(got, bytes / 8, 1), 'ok', `.ret reply from element ${i}, ${bytes} B`);
+    }
+  }
+});
+
+test('the largest messages (64 MiB) carry the values of the call too', async () => {
+  const bytes = 64 << 20;
+  for (const i of targets()) {
+    const a = filled(bytes, 1);
+    const seen = boxes.at([i]).ret.check(a, bytes / 8, 1);
+    a.fill(2);
+    assert.is(await seen, 'ok', `call to element ${i}, 64 MiB`);
+  }
+});
+
+test('broadcasts to an array and a group, and section calls, carry the values of the call', async () => {
+  const group = charm.createGroup(Scribbler);
+  await group.awaitable.scribble();
+  const section = charm.createSection(boxes, targets().map((i) => [i]));
+  for (const bytes of SIZES) {
+    const a = filled(bytes, 1);
+    const all = boxes.ret.check(a, bytes / 8, 1);
+    a.fill(2);
+    assert.equal(await all, new Array(charm.numPes()).fill('ok'), `array broadcast, ${bytes} B`);
+    const b = filled(bytes, 1);
+    const some = section.ret.check(b, bytes / 8, 1);
+    b.fill(2);
+    assert.equal(await some, targets().map(() => 'ok'), `section call, ${bytes} B`);
+  }
+});
+
+test('future.send carries the value of the call, on the future\'s PE and elsewhere', async () => {
+  for (const bytes of SIZES) {
+    for (const i of targets()) {
+      const f = charm.createFuture<Float64Array>();
+      boxes.at([i]).fulfil(f, bytes);
+      assert.is(verdict(await f, bytes / 8, 1), 'ok', `future sent from PE ${i}, ${bytes} B`);
+    }
+    // From main itself: the future is local.
+    const f = charm.createFuture<Float64Array>();
+    const a = filled(bytes, 1);
+    f.send(a);
+    a.fill(2);
+    assert.is(verdict(await f, bytes / 8, 1), 'ok', `future sent on its own PE, ${bytes} B`);
+  }
+});
+
+test('channel sends carry the values of the call', async () => {
+  const last = charm.numPes() - 1;
+  for (const bytes of SIZES) {
+    for (const [from, to] of [[0, last], [last, 0]]) {
+      if (from === to && charm.numPes() > 1) continue;
+      // At np 1 both ends are one element: use elements 0 and 1 of a second array there.
+      const arr = charm.numPes() === 1 ? charm.createArray(Box, [2]) : boxes;
+      const [a, b] = charm.numPes() === 1 ? [0, 1] : [from, to];
+      const heard = arr.at([b]).ret.listen(a, bytes / 8);
+      arr.at([a]).talk(b, bytes);
+      assert.is(await heard, 'ok', `channel ${a} -> ${b}, ${bytes} B`);
+    }
+  }
+});
+
+test('reduction contributions are taken at the call', async () => {
+  for (const bytes of SIZES) {
+    const f = charm.createFuture<Float64Array[]>();
+    boxes.contributeOnes(bytes, f);
+    const result = await f;
+    assert.is(result.length, charm.numPes());
+    for (const [k, a] of result.entries()) assert.is(verdict(a, bytes / 8, 1), 'ok', `contribution ${k}, ${bytes} B`);
+  }
+});
+
+test('migrated state is what it was when the element left', async () => {
+  if (charm.numPes() < 2) return; // an element cannot leave a single PE
+  const group = charm.createGroup(Scribbler);
+  for (const bytes of SIZES) {
+    const mover = charm.createArray(Box, [1], [], { map: spread });
+    await mover.at([0]).awaitable.moveTo(1, bytes);
+    assert.is(await group[0].ret.scribble(), 1, 'PE 0 kept a reference to the state');
+    assert.is(await mover.at([0]).ret.checkData(bytes / 8), 'ok', `migrated state, ${bytes} B`);
+  }
+});
+
+test('pool task arguments and results carry the values of the call', async () => {
+  for (const bytes of SIZES) {
+    const a = filled(bytes, 1);
+    const seen = charm.pool.submit(checkTask, a, bytes / 8);
+    a.fill(2);
+    assert.is(await seen, 'ok', `task argument, ${bytes} B`);
+    assert.is(verdict(await charm.pool.submit(makeTask, bytes), bytes / 8, 1), 'ok', `task result, ${bytes} B`);
+  }
+});
+
+runTests();
