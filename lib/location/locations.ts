@@ -26,6 +26,13 @@
  * refused otherwise. Messages between different pairs of PEs are not
  * ordered, so nothing else orders a deletion before an insertion that
  * PE 0 decides later.
+ *
+ * Open (not yet handled): a call the deleter sent straight to the
+ * element's PE (its cache named it) before `ckDestroy` takes another way
+ * than the deletion (requester -> element vs requester -> home ->
+ * element), so the deletion may overtake it and the call be refused as
+ * made to a deleted element. Before this change, deletions took the
+ * calls' way and could not overtake them.
  */
 import type { ArrayIndex } from '../collections/arrayIndex';
 
