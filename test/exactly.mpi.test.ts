@@ -119,6 +119,86 @@ class Reinserter extends Chare {
 }
 charm.register(Reinserter);
 
+/** An element that knows which insertion of its index it is. */
+class Generation extends Chare<Index> {
+  constructor(readonly generation: number) {
+    super();
+  }
+  /** Holds this element's PE (messages to it wait meanwhile). */
+  spin(ms: number): void {
+    const end = performance.now() + ms;
+    while (performance.now() < end);
+  }
+  whoAmI(): [generation: number, pe: number] {
+    return [this.generation, charm.myPe()];
+  }
+}
+charm.register(Generation);
+
+/** Deletes each target and inserts its index again at once, calls the new element, then waits for the deletions. */
+async function replace(a: ArrayProxy<Generation>, targets: { index: number; onPE: number }[]): Promise<[number, number][]> {
+  const deletions = targets.map((t) => a.at([t.index]).ckDestroy());
+  for (const t of targets) a.ckInsert([t.index], [1], { onPE: t.onPE });
+  const answers = await Promise.all(targets.map((t) => a.at([t.index]).ret.whoAmI()));
+  await Promise.all(deletions);
+  return answers;
+}
+
+/** Deletes each index and calls it at once: each call is refused (it follows the deletion). */
+async function destroyAndCall(a: ArrayProxy<Generation>, indices: number[]): Promise<string[]> {
+  const deletions = indices.map((i) => a.at([i]).ckDestroy());
+  const calls = indices.map(async (i) => {
+    try {
+      return `answered ${JSON.stringify(await a.at([i]).ret.whoAmI())}`;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  });
+  await Promise.all(deletions);
+  return Promise.all(calls);
+}
+
+class Replacer extends Chare {
+  replace(a: ArrayProxy<Generation>, targets: { index: number; onPE: number }[]): Promise<[number, number][]> {
+    return replace(a, targets);
+  }
+  destroyAndCall(a: ArrayProxy<Generation>, indices: number[]): Promise<string[]> {
+    return destroyAndCall(a, indices);
+  }
+}
+charm.register(Replacer);
+
+test('fault 2: ckDestroy then ckInsert of the same index at once, from any PE, while the old element\'s PE is busy: the new element is made once the old one is gone', async () => {
+  const numPes = charm.numPes();
+  const replacers = charm.createGroup(Replacer);
+  for (const caller of new Set([0, numPes - 1])) {
+    const a = charm.createArray(Generation, { ndims: 1 });
+    // An element on every PE x for every home h (round-robin map: index h + numPes * k).
+    const placed = range(numPes).flatMap((x) => range(numPes).map((h) => ({ x, index: h + numPes * (x + 1), onPE: (x + 1) % numPes })));
+    for (const p of placed) a.ckInsert([p.index], [0], { onPE: p.x });
+    await a.ckDoneInserting();
+    for (let x = 0; x < numPes; x++) {
+      const here = placed.filter((p) => p.x === x);
+      // The deletions wait behind this on PE x; the insertions reach the homes before them
+      // (only what the home knows of the deletion can order the two).
+      a.at([here[0].index]).spin(50);
+      const targets = here.map(({ index, onPE }) => ({ index, onPE }));
+      const answers = caller === 0 ? await replace(a, targets) : await replacers[caller].ret.replace(a, targets);
+      assert.equal(answers, here.map((p) => [1, p.onPE]), `elements on PE ${x} replaced from PE ${caller}: the new ones answer, where they were inserted`);
+    }
+    await a.ckDoneInserting();
+    const all = await a.ret.whoAmI();
+    assert.equal(all, placed.map((p) => [1, p.onPE]), 'each index once, the new element only');
+    // A call right after ckDestroy is refused, wherever the element is (on the caller's PE too), however busy its PE.
+    for (let pe = 0; pe < numPes; pe++) {
+      const here = placed.filter((p) => p.onPE === pe).map((p) => p.index);
+      a.at([here[0]]).spin(20);
+      const refusals = caller === 0 ? await destroyAndCall(a, here) : await replacers[caller].ret.destroyAndCall(a, here);
+      here.forEach((i, k) => assert.ok(refusals[k].endsWith(`Generation[${i}] was deleted: the call to whoAmI was not delivered`), `a call from PE ${caller} right after deleting Generation[${i}] on PE ${pe}: ${refusals[k]}`));
+    }
+  }
+});
+
 test('fault 3: an element inserted right after a broadcast that starts a reduction joins the next one, wherever members and the element are', async () => {
   const numPes = charm.numPes();
   for (const onPE of new Set([0, numPes - 1, Math.floor(numPes / 2)])) {

@@ -122,7 +122,7 @@ export class ArrayRef {
             void elementCall.call(proxy as CallTarget, METHOD_MIGRATE, [pe], CallMode.Send);
           },
         },
-        ckDestroy: { value: () => elementCall.call(proxy as CallTarget, METHOD_DESTROY, [], CallMode.Completion) },
+        ckDestroy: { value: () => destroy(this, normalized) },
       });
       this.members.set(key, proxy);
     }
@@ -139,6 +139,17 @@ function elementCall(this: CallTarget, method: number, args: unknown[], mode: Ca
   const index = this.__index as ArrayIndex;
   const dest = local(ref)?.firstHop(index) ?? ref.homeOf(index);
   return sendCall(ref, dest, index, method, args, mode, false, 1);
+}
+
+/**
+ * Deletion goes through the home, which then knows it is under way (an
+ * insertion at the index that follows it waits for it); calls from here
+ * to the index follow it there.
+ */
+function destroy(ref: ArrayRef, index: ArrayIndex): Future<unknown> {
+  const future = sendCall(ref, ref.homeOf(index), index, METHOD_DESTROY, [], CallMode.Completion, false, 1)!;
+  local(ref)?.deleting(index);
+  return future;
 }
 
 /** Broadcasts go to PE 0 first, which numbers them so every PE delivers them in one order. */

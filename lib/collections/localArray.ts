@@ -27,7 +27,7 @@ import { runtime } from '../model/context';
 import { Future } from '../model/future';
 import { invoke, readReply, readReplyFuture, type Reply } from '../model/invoke';
 import { fatal } from '../errors';
-import { Locations, Route } from '../location/locations';
+import { Locations, Route, type Location } from '../location/locations';
 import { isMigratable, packState, runArrivalHook } from '../migration/state';
 import { rebuildMember, recordOf, writeMember } from '../migration/member';
 import type { LocalSnapshot, RestoredMember, RestoredPart } from '../checkpoint/saved';
@@ -61,6 +61,8 @@ export class LocalArray implements LocalCollection, MemberServices {
   private readonly name: string;
   /** The element whose entry method is running synchronously now. */
   private executing: Element | undefined;
+  /** Elements here that this PE asked to delete (calls from here go by the home). */
+  private readonly condemned = new WeakSet<MemberState>();
   /** The state of the element whose constructor is running (it is not in place yet). */
   private constructing: MemberState | undefined;
   private readonly balancing: BalancingStep;
@@ -122,7 +124,20 @@ export class LocalArray implements LocalCollection, MemberServices {
   /** The first PE a call from here to `index` goes to. */
   firstHop(index: ArrayIndex): number {
     const key = keyOf(index);
-    return this.elements.has(key) ? runtime().myPe : this.locations.firstHop(key, index);
+    const element = this.elements.get(key);
+    return element && !this.condemned.has(element.state) ? runtime().myPe : this.locations.firstHop(key, index);
+  }
+
+  /**
+   * This PE asked to delete `index`, through its home (locations.ts): its
+   * calls to the index take the same way from now on, behind the deletion,
+   * even when the element is here.
+   */
+  deleting(index: ArrayIndex): void {
+    const key = keyOf(index);
+    this.locations.forget(key);
+    const element = this.elements.get(key);
+    if (element) this.condemned.add(element.state);
   }
 
   /** This PE asked to insert `index`: its calls go to the home from now on (which expects the insertion). */
@@ -171,6 +186,7 @@ export class LocalArray implements LocalCollection, MemberServices {
   private route(r: Reader, key: string, route: ElementRoute, method: number): void {
     const index = route.index as ArrayIndex;
     const dest = this.locations.route(key, index);
+    if (method === METHOD_DESTROY && dest !== Route.Deleted) this.locations.deletionPassing(key, index);
     if (dest === Route.Hold) {
       this.locations.hold(key, r.copyMessage());
     } else if (dest === Route.Deleted) {
@@ -377,9 +393,23 @@ export class LocalArray implements LocalCollection, MemberServices {
     }
     dropChannels(element.chare);
     state.epoch++;
-    this.locations.learn(key, { pe: -1, epoch: state.epoch, deleted: true });
+    const tombstone = { pe: -1, epoch: state.epoch, deleted: true };
+    const home = this.ref.homeOf(element.index);
+    // At the home, the record changes now: an insertion after it, in the same batch of messages, must see it.
+    if (home === rt.myPe) {
+      this.recordDeletion(key, tombstone, done);
+      return;
+    }
+    this.locations.learn(key, tombstone);
     writeDeleted(beginControl(this.ref.id, ArrayControl.Deleted), element.index, state.epoch, done);
-    rt.scheduler.send(this.ref.homeOf(element.index));
+    rt.scheduler.send(home);
+  }
+
+  /** At the home: the element was deleted; its deleter hears it, and insertions that waited for it go ahead. */
+  private recordDeletion(key: string, tombstone: Location, done: Future<unknown>): void {
+    const waiting = this.locations.deleted(key, tombstone);
+    done.send();
+    runtime().scheduler.deliverHeld(waiting);
   }
 
   // -------------------------------------------------------------- load balancing
@@ -437,20 +467,23 @@ export class LocalArray implements LocalCollection, MemberServices {
       }
       case ArrayControl.InsertNotice: {
         const notice = readInsertNotice(r);
-        this.locations.expect(keyOf(notice.index as ArrayIndex), `${notice.requester}:${notice.id}`);
+        const early = this.locations.expect(keyOf(notice.index as ArrayIndex), `${notice.requester}:${notice.id}`);
+        if (early) rt.scheduler.deliverHeld([early]);
         return;
       }
       case ArrayControl.Insert: {
-        // At the home: record where the element will be, then create it there.
+        // At the home, once its notice is in and no element is left at the index
+        // (locations.ts): record where the element will be, then create it there.
         const insert = readInsert(r);
         const index = insert.index as ArrayIndex;
         const key = keyOf(index);
         const target = insert.pe;
-        const record = this.locations.record(key, index);
-        if (record && !record.deleted) {
+        const admission = this.locations.admit(key, index, `${insert.requester}:${insert.id}`, () => r.copyMessage());
+        if (admission === 'wait') return;
+        if (admission === 'exists') {
           fatal(new Error(`${this.name}.ckInsert(${describe(index)}) from PE ${insert.requester}: the element already exists`), `on PE ${rt.myPe}`);
         }
-        this.locations.made(key, `${insert.requester}:${insert.id}`);
+        const record = this.locations.record(key, index);
         const epoch = record ? record.epoch + 1 : 0;
         this.locations.setRecord(key, { pe: target, epoch, deleted: false });
         writeCreateElement(beginControl(this.ref.id, ArrayControl.CreateElement), index, epoch, insert, insert.args);
@@ -493,13 +526,8 @@ export class LocalArray implements LocalCollection, MemberServices {
         return;
       }
       case ArrayControl.Deleted: {
-        const { index: at, epoch, done } = readDeleted(r);
-        const index = at as ArrayIndex;
-        const reply = done as Future<void>;
-        const key = keyOf(index);
-        this.locations.setRecord(key, { pe: -1, epoch, deleted: true });
-        this.locations.learn(key, { pe: -1, epoch, deleted: true });
-        reply.send();
+        const { index, epoch, done } = readDeleted(r);
+        this.recordDeletion(keyOf(index as ArrayIndex), { pe: -1, epoch, deleted: true }, done as Future<unknown>);
         return;
       }
       case ArrayControl.Undeliverable:

@@ -54,31 +54,36 @@ port(
 // ---------------------------------------------------------------- iwait.py
 
 class IwaitTest extends Chare {
-  /**
-   * Sends its index to main, then lets the next member go. The original
-   * orders the sends by sleeping index * 0.5 s; a chain gives the same order
-   * without depending on timing.
-   */
-  work(mainProxy: ElementProxy<IwaitMain>, n: number): void {
+  /** Sends its index to main over a channel. */
+  work(mainProxy: ElementProxy<IwaitMain>): void {
     const ch = new Channel(this, mainProxy);
     ch.send(this.thisIndex);
-    if (this.thisIndex + 1 < n) this.thisProxy[this.thisIndex + 1].work(mainProxy, n);
   }
 }
 charm.register(IwaitTest);
 
 class IwaitMain extends Chare {
+  /**
+   * The original orders the members' sends by sleeping index * 0.5 s, and
+   * iwait yields each channel as its value comes, not in list order (the
+   * list is reversed). Here member i + 1 sends once main has received i:
+   * the same order without depending on timing. (A chain among the members
+   * would not do: member i's value and member i + 1's come from different
+   * PEs, and messages from different PEs are not ordered.)
+   */
   async run(): Promise<void> {
     const N = Math.min(4, charm.numPes());
     const g = charm.createGroup(IwaitTest);
     const channels = range(N).map((i) => new Channel(this, g[i]));
-    g[0].work(this.thisElement, N);
+    g[0].work(this.thisElement);
     channels.reverse();
     const t0 = charm.wallTime();
     let idx = 0;
-    for await (const [, value] of iwaitChannels(channels)) {
+    for await (const [ch, value] of iwaitChannels(channels)) {
       assert.is(value, idx);
+      assert.is(ch, channels[N - 1 - idx], 'the channel the value came on');
       idx += 1;
+      if (idx < N) g[idx].work(this.thisElement);
       console.log(charm.wallTime() - t0);
     }
     assert.is(idx, N);

@@ -2,7 +2,8 @@
 // updates, the home's record is authoritative, routing decisions for each
 // case, held messages; and, over random migrations with location updates
 // delivered late and out of order, a message sent from any PE reaches the
-// element by following route() without a loop.
+// element by following route() without a loop; insertions at the home wait
+// for their notice and for a deletion under way.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Locations, Route, type Location } from '../../lib/location/locations';
@@ -134,22 +135,49 @@ test('random migrations, location updates late and out of order: from every PE, 
   }
 });
 
-test('insertion notice: the home holds calls for an index whose tombstone it keeps once an insertion is announced, in either order of notice and insertion', () => {
+test('insertion notice: the home holds calls for an index whose tombstone it keeps once an insertion is announced', () => {
   const home = pe(1, 4);
   home.setRecord(K, gone(3));
   assert.is(home.route(K, I), Route.Deleted, 'a deleted element, no insertion coming');
-  home.expect(K, '2:7');
+  assert.is(home.expect(K, '2:7'), undefined, 'no insertion came before its notice');
   assert.is(home.route(K, I), Route.Hold, 'the insertion from PE 2 is coming: calls wait');
-  home.made(K, '2:7');
+  assert.is(home.admit(K, I, '2:7', () => new Uint8Array([7])), 'make');
   home.setRecord(K, at(3, 4));
   assert.is(home.route(K, I), 3, 'made: calls go to its PE');
-  home.setRecord(K, gone(5));
-  // The insertion arrives before its notice: the late notice changes nothing.
-  home.made(K, '0:8');
-  home.setRecord(K, at(2, 6));
-  home.expect(K, '0:8');
-  home.setRecord(K, gone(7));
-  assert.is(home.route(K, I), Route.Deleted, 'a notice that came after its insertion does not make the home wait');
+  home.deleted(K, gone(5));
+  assert.is(home.route(K, I), Route.Deleted, 'no insertion announced any more');
+});
+
+test('an insertion that reaches the home before its notice waits for it, and the notice hands it back', () => {
+  const home = pe(1, 4);
+  const insert = new Uint8Array([8]);
+  assert.is(home.admit(K, I, '0:8', () => insert), 'wait');
+  assert.is(home.expect(K, '2:9'), undefined, "another insertion's notice does not release it");
+  assert.is(home.expect(K, '0:8'), insert, 'its notice: the insertion is made now');
+  assert.is(home.admit(K, I, '0:8', () => insert), 'make');
+  assert.is(home.expect(K, '0:8'), undefined, 'handed back once');
+});
+
+test('an insertion at an index whose element exists waits while a deletion is on its way to it, and is refused otherwise', () => {
+  const home = pe(1, 4);
+  home.setRecord(K, at(2, 4));
+  home.expect(K, '0:1');
+  assert.is(home.admit(K, I, '0:1', () => new Uint8Array([1])), 'exists', 'no deletion under way: an error');
+  // ckDestroy passes the home (the element is on PE 2), then an insertion's notice, then the insertion.
+  home.deletionPassing(K, I);
+  home.expect(K, '0:2');
+  const insert = new Uint8Array([2]);
+  assert.is(home.admit(K, I, '0:2', () => insert), 'wait', 'the element is still there, its deletion is coming');
+  assert.is(home.route(K, I), 2, 'calls still follow the element (after the deletion, in order)');
+  assert.equal(home.deleted(K, gone(5)), [insert], 'deleted: the insertion goes ahead');
+  assert.is(home.route(K, I), Route.Hold, 'and calls wait for it');
+  assert.is(home.admit(K, I, '0:2', () => insert), 'make');
+  home.setRecord(K, at(3, 6));
+  assert.equal(home.deleted(K, gone(7)), [], 'nothing waits any more');
+  // The mark lasts until a deletion is recorded: a later insertion over a live element is refused again.
+  home.setRecord(K, at(0, 8));
+  home.expect(K, '3:1');
+  assert.is(home.admit(K, I, '3:1', () => new Uint8Array([3])), 'exists');
 });
 
 test('forget: a PE that asks to insert an index sends its calls to the home, not to where an earlier element was', () => {
