@@ -58,8 +58,19 @@ export function openConsoleTerminal(): ConsoleTerminal {
     let waitingFor: number | undefined;
     const held: Array<[FrameType, Buffer]> = [];
 
+    /**
+     * The REPL wrote to the screen and has not yet said where that left the
+     * prompt (it sends State right after its output): the job's lines wait
+     * for it, or one could land behind a prompt just drawn.
+     */
+    let stateDue = false;
+    const waitingLines: string[] = [];
     /** Writes lines of the job where the prompt is, then has the prompt drawn again. */
     const printLines = (text: string): void => {
+      if (stateDue) {
+        waitingLines.push(text);
+        return;
+      }
       if (prompt.shown) {
         stdout.write(`${prompt.rows > 0 ? `\x1b[${prompt.rows}A` : ''}\r\x1b[J`);
         prompt = { shown: false, rows: 0 };
@@ -72,12 +83,20 @@ export function openConsoleTerminal(): ConsoleTerminal {
         held.push([type, payload]);
         return;
       }
-      if (type === FrameType.Output) stdout.write(payload);
-      else if (type === FrameType.State) prompt = JSON.parse(payload.toString()) as PromptState;
-      else if (type === FrameType.Sync) {
+      if (type === FrameType.Output) {
+        stdout.write(payload);
+        stateDue = true;
+      } else if (type === FrameType.State) {
+        prompt = JSON.parse(payload.toString()) as PromptState;
+        flushLines();
+      } else if (type === FrameType.Sync) {
         const n = Number(payload.toString());
         if (!seen[0].has(n) || !seen[1].has(n)) waitingFor = n;
       }
+    };
+    const flushLines = (): void => {
+      stateDue = false;
+      for (const line of waitingLines.splice(0)) printLines(line);
     };
     const release = (): void => {
       if (waitingFor === undefined || !seen[0].has(waitingFor) || !seen[1].has(waitingFor)) return;
@@ -98,6 +117,7 @@ export function openConsoleTerminal(): ConsoleTerminal {
     job.on('close', () => {
       out.end();
       err.end();
+      flushLines();
     });
 
     server.once('connection', (connection) => {
