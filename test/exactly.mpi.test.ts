@@ -44,6 +44,10 @@ class Mover extends Chare<Index> {
   hello(): number {
     return charm.myPe();
   }
+  /** Answers into a future of several values (deletion order). */
+  tell(f: Future<number[], number>, k: number): void {
+    f.send(k);
+  }
   /** A reduction every member takes part in: sum of ones (fault 3, 4). */
   count(target: Future<number> | ReturnType<typeof charm.callback>): void {
     this.contribute(1, Reducer.sum, target as Future<number>);
@@ -94,6 +98,26 @@ test('fault 1: calls held at the home before insertion that move the element run
   }
 });
 
+test('calls made just before ckDestroy reach the element before its deletion, from PE 0 and from a PE that caches a moved element', async () => {
+  const a = charm.createArray(Mover, { ndims: 1 });
+  const n = 2 * charm.numPes();
+  for (let i = 0; i < n; i++) a.ckInsert([i], [], { onPE: (i * 3) % charm.numPes() });
+  await a.ckDoneInserting();
+  // Away from where they were made, and known there by PE 0 (a forwarded call teaches the caller).
+  for (let i = 0; i < n; i++) a.at([i]).moveTo((i + 1) % charm.numPes());
+  await charm.waitQD();
+  for (let i = 0; i < n; i++) await a.at([i]).ret.hello();
+  const calls = 5;
+  const f = charm.createFuture<number>(n * calls);
+  const destroyed: Future<void>[] = [];
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < calls; k++) a.at([i]).tell(f, i * calls + k);
+    destroyed.push(a.at([i]).ckDestroy()); // a call refused as made to a deleted element would end the job
+  }
+  for (const d of destroyed) await d;
+  assert.equal([...(await f)].sort((x, y) => x - y), range(n * calls), 'every call before the deletion ran');
+});
+
 test('fault 2: a call right after re-inserting a deleted index reaches the new element, from any PE', async () => {
   const a = charm.createArray(Mover, { ndims: 1 });
   const helpers = charm.createGroup(Reinserter);
@@ -137,8 +161,17 @@ class Generation extends Chare<Index> {
 }
 charm.register(Generation);
 
+/**
+ * Keeps the PE of element `busy` busy for `ms` (a call from the PE that deletes next: calls from one PE
+ * to an element that stays put arrive in order, so the spin runs before the deletion and the deletion waits).
+ */
+function keepBusy(a: ArrayProxy<Generation>, busy: number, ms: number): void {
+  a.at([busy]).spin(ms);
+}
+
 /** Deletes each target and inserts its index again at once, calls the new element, then waits for the deletions. */
-async function replace(a: ArrayProxy<Generation>, targets: { index: number; onPE: number }[]): Promise<[number, number][]> {
+async function replace(a: ArrayProxy<Generation>, targets: { index: number; onPE: number }[], busy: number): Promise<[number, number][]> {
+  keepBusy(a, busy, 50);
   const deletions = targets.map((t) => a.at([t.index]).ckDestroy());
   for (const t of targets) a.ckInsert([t.index], [1], { onPE: t.onPE });
   const answers = await Promise.all(targets.map((t) => a.at([t.index]).ret.whoAmI()));
@@ -148,6 +181,7 @@ async function replace(a: ArrayProxy<Generation>, targets: { index: number; onPE
 
 /** Deletes each index and calls it at once: each call is refused (it follows the deletion). */
 async function destroyAndCall(a: ArrayProxy<Generation>, indices: number[]): Promise<string[]> {
+  keepBusy(a, indices[0], 20);
   const deletions = indices.map((i) => a.at([i]).ckDestroy());
   const calls = indices.map(async (i) => {
     try {
@@ -161,8 +195,8 @@ async function destroyAndCall(a: ArrayProxy<Generation>, indices: number[]): Pro
 }
 
 class Replacer extends Chare {
-  replace(a: ArrayProxy<Generation>, targets: { index: number; onPE: number }[]): Promise<[number, number][]> {
-    return replace(a, targets);
+  replace(a: ArrayProxy<Generation>, targets: { index: number; onPE: number }[], busy: number): Promise<[number, number][]> {
+    return replace(a, targets, busy);
   }
   destroyAndCall(a: ArrayProxy<Generation>, indices: number[]): Promise<string[]> {
     return destroyAndCall(a, indices);
@@ -181,11 +215,11 @@ test('fault 2: ckDestroy then ckInsert of the same index at once, from any PE, w
     await a.ckDoneInserting();
     for (let x = 0; x < numPes; x++) {
       const here = placed.filter((p) => p.x === x);
-      // The deletions wait behind this on PE x; the insertions reach the homes before them
+      // The deletions wait behind a spin on PE x; the insertions reach the homes before them
       // (only what the home knows of the deletion can order the two).
-      a.at([here[0].index]).spin(50);
       const targets = here.map(({ index, onPE }) => ({ index, onPE }));
-      const answers = caller === 0 ? await replace(a, targets) : await replacers[caller].ret.replace(a, targets);
+      const busy = here[0].index;
+      const answers = caller === 0 ? await replace(a, targets, busy) : await replacers[caller].ret.replace(a, targets, busy);
       assert.equal(answers, here.map((p) => [1, p.onPE]), `elements on PE ${x} replaced from PE ${caller}: the new ones answer, where they were inserted`);
     }
     await a.ckDoneInserting();
@@ -194,7 +228,6 @@ test('fault 2: ckDestroy then ckInsert of the same index at once, from any PE, w
     // A call right after ckDestroy is refused, wherever the element is (on the caller's PE too), however busy its PE.
     for (let pe = 0; pe < numPes; pe++) {
       const here = placed.filter((p) => p.onPE === pe).map((p) => p.index);
-      a.at([here[0]]).spin(20);
       const refusals = caller === 0 ? await destroyAndCall(a, here) : await replacers[caller].ret.destroyAndCall(a, here);
       here.forEach((i, k) => assert.ok(refusals[k].endsWith(`Generation[${i}] was deleted: the call to whoAmI was not delivered`), `a call from PE ${caller} right after deleting Generation[${i}] on PE ${pe}: ${refusals[k]}`));
     }

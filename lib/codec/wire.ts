@@ -434,6 +434,7 @@ export const readPopulationChange = (r: Reader): number => r.i32();
 // method = ArrayControl operation, target = array id. Bodies:
 //   InsertRequest (to PE 0):      index, i32 PE asked for (-1: the map's), u32 requesting PE, u32 insertion id, args
 //   InsertNotice (to the home):   index, u32 requesting PE, u32 insertion id
+//   DeletionNotice (to the home): index
 //   Insert (PE 0 to the home):    index, i32 PE, u32 requesting PE, u32 insertion id, first reduction numbers,
 //                                 u32 broadcasts before the element, args
 //   CreateElement (home to PE):   index, u32 epoch, first reduction numbers, u32 broadcasts before the element, args
@@ -461,6 +462,7 @@ export const enum ArrayControl {
   Resume,
   InsertNotice,
   HistoryDrop,
+  DeletionNotice,
 }
 
 /** Begins an array control message (counted by quiescence detection unless flagged System). */
@@ -503,6 +505,9 @@ export function writeInsertNotice(w: Writer, index: unknown, requester: number, 
 export function readInsertNotice(r: Reader): { index: unknown; requester: number; id: number } {
   return { index: decodeValue(r), requester: r.u32(), id: r.u32() };
 }
+
+export const writeDeletionNotice = (w: Writer, index: unknown): void => encodeValue(w, index, 'index');
+export const readDeletionNotice = (r: Reader): unknown => decodeValue(r);
 
 /** What PE 0 decides for an insertion: the reductions and broadcasts the element takes part in. */
 export interface Membership {

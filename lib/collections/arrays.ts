@@ -3,7 +3,7 @@
  * dimensions are created with their extents; sparse arrays (tuples or
  * user-defined keys) start empty and are filled with `ckInsert`.
  */
-import { ArrayControl, Flag, beginCall, readArrayShape, writeArgs, writeArrayShape, writeBodyValue, writeBroadcastNumbers, writeInsertNotice, writeInsertRequest, writeReplyTo } from '../codec/wire';
+import { ArrayControl, Flag, beginCall, readArrayShape, writeArgs, writeArrayShape, writeBodyValue, writeBroadcastNumbers, writeDeletionNotice, writeInsertNotice, writeInsertRequest, writeReplyTo } from '../codec/wire';
 import type { Reader } from '../codec/reader';
 import type { Writer } from '../codec/writer';
 import { Future } from '../model/future';
@@ -135,21 +135,25 @@ function local(ref: ArrayRef): LocalArray | undefined {
 }
 
 function elementCall(this: CallTarget, method: number, args: unknown[], mode: CallMode): Future<unknown> | undefined {
-  const ref = this.__ref as ArrayRef;
-  const index = this.__index as ArrayIndex;
+  return callElement(this.__ref as ArrayRef, this.__index as ArrayIndex, method, args, mode);
+}
+
+function callElement(ref: ArrayRef, index: ArrayIndex, method: number, args: unknown[], mode: CallMode): Future<unknown> | undefined {
   const dest = local(ref)?.firstHop(index) ?? ref.homeOf(index);
   return sendCall(ref, dest, index, method, args, mode, false, 1);
 }
 
 /**
- * Deletion goes through the home, which then knows it is under way (an
- * insertion at the index that follows it waits for it); calls from here
- * to the index follow it there.
+ * The home hears of a deletion first (so that an insertion this PE asks
+ * for afterwards, whose notice follows on the same pair of PEs, finds it
+ * under way); the deletion itself takes the way of the calls, behind the
+ * calls made before it.
  */
 function destroy(ref: ArrayRef, index: ArrayIndex): Future<unknown> {
-  const future = sendCall(ref, ref.homeOf(index), index, METHOD_DESTROY, [], CallMode.Completion, false, 1)!;
-  local(ref)?.deleting(index);
-  return future;
+  const rt = runtime();
+  writeDeletionNotice(beginControl(ref.id, ArrayControl.DeletionNotice), index);
+  rt.scheduler.send(ref.homeOf(index));
+  return callElement(ref, index, METHOD_DESTROY, [], CallMode.Completion)!;
 }
 
 /** Broadcasts go to PE 0 first, which numbers them so every PE delivers them in one order. */

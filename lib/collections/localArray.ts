@@ -19,7 +19,7 @@
 import type { Reader } from '../codec/reader';
 import {
   ArrayControl, Flag, controlOf, flagsOf, readArgs, readBalanceDecision, readBodyValue, readCreateElement, readDeleted, readElementRoute, readHistoryDrop, readInsert,
-  readInsertNotice, readInsertRequest, readLocation, readMigrant, readMigrantState, setHops, writeBalanceDecision, writeBodyValue, writeCreateElement, writeDeleted,
+  readInsertNotice, readInsertRequest, readDeletionNotice, readLocation, readMigrant, readMigrantState, setHops, writeBalanceDecision, writeBodyValue, writeCreateElement, writeDeleted,
   writeInsert, writeLocation, type ElementRoute, type Insertion,
 } from '../codec/wire';
 import { memberOf, type Chare, type MemberServices, type MemberState } from '../model/chare';
@@ -61,8 +61,6 @@ export class LocalArray implements LocalCollection, MemberServices {
   private readonly name: string;
   /** The element whose entry method is running synchronously now. */
   private executing: Element | undefined;
-  /** Elements here that this PE asked to delete (calls from here go by the home). */
-  private readonly condemned = new WeakSet<MemberState>();
   /** The state of the element whose constructor is running (it is not in place yet). */
   private constructing: MemberState | undefined;
   private readonly balancing: BalancingStep;
@@ -124,20 +122,7 @@ export class LocalArray implements LocalCollection, MemberServices {
   /** The first PE a call from here to `index` goes to. */
   firstHop(index: ArrayIndex): number {
     const key = keyOf(index);
-    const element = this.elements.get(key);
-    return element && !this.condemned.has(element.state) ? runtime().myPe : this.locations.firstHop(key, index);
-  }
-
-  /**
-   * This PE asked to delete `index`, through its home (locations.ts): its
-   * calls to the index take the same way from now on, behind the deletion,
-   * even when the element is here.
-   */
-  deleting(index: ArrayIndex): void {
-    const key = keyOf(index);
-    this.locations.forget(key);
-    const element = this.elements.get(key);
-    if (element) this.condemned.add(element.state);
+    return this.elements.has(key) ? runtime().myPe : this.locations.firstHop(key, index);
   }
 
   /** This PE asked to insert `index`: its calls go to the home from now on (which expects the insertion). */
@@ -186,7 +171,6 @@ export class LocalArray implements LocalCollection, MemberServices {
   private route(r: Reader, key: string, route: ElementRoute, method: number): void {
     const index = route.index as ArrayIndex;
     const dest = this.locations.route(key, index);
-    if (method === METHOD_DESTROY && dest !== Route.Deleted) this.locations.deletionPassing(key, index);
     if (dest === Route.Hold) {
       this.locations.hold(key, r.copyMessage());
     } else if (dest === Route.Deleted) {
@@ -463,6 +447,11 @@ export class LocalArray implements LocalCollection, MemberServices {
         const request = readInsertRequest(r);
         this.pendingInserts++;
         this.broadcasts.sequencer!.insert((membership) => this.sendInsert(request, membership));
+        return;
+      }
+      case ArrayControl.DeletionNotice: {
+        const index = readDeletionNotice(r) as ArrayIndex;
+        this.locations.deletionAnnounced(keyOf(index), index);
         return;
       }
       case ArrayControl.InsertNotice: {

@@ -16,23 +16,19 @@
  * PE, id); the insertion itself (from PE 0) may reach the home before its
  * notice, and then waits for it.
  *
- * Deletion before insertion: `ckDestroy` goes to the home first, which
- * marks the index (a deletion is under way) before passing it on; so once
- * an insertion's notice is in, every deletion its requester asked for
- * before it has passed the home (same sender, same receiver: in order)
- * or, when the element was at the home, has happened there. An insertion
- * that finds an element at the index waits while a deletion is under way
- * (the element's Deleted will come: the deletion is following it) and is
- * refused otherwise. Messages between different pairs of PEs are not
- * ordered, so nothing else orders a deletion before an insertion that
- * PE 0 decides later.
- *
- * Open (not yet handled): a call the deleter sent straight to the
- * element's PE (its cache named it) before `ckDestroy` takes another way
- * than the deletion (requester -> element vs requester -> home ->
- * element), so the deletion may overtake it and the call be refused as
- * made to a deleted element. Before this change, deletions took the
- * calls' way and could not overtake them.
+ * Deletion before insertion: `ckDestroy` sends a DeletionNotice to the
+ * home, then the deletion itself the way of the calls (behind the calls
+ * made before it). The home marks the index (a deletion is under way)
+ * when the notice finds an element there; the element's Deleted clears
+ * the mark. So once an insertion's notice is in, every deletion its
+ * requester asked for before it is known to the home (same sender, same
+ * receiver: in order): done (a tombstone) or under way (the mark). An
+ * insertion that finds an element at the index waits while a deletion is
+ * under way and is refused otherwise. Messages between different pairs of
+ * PEs are not ordered, so nothing else orders a deletion before an
+ * insertion that PE 0 decides later (a program that deletes on one PE and
+ * re-inserts from another orders them itself, e.g. by awaiting
+ * `ckDestroy()`).
  */
 import type { ArrayIndex } from '../collections/arrayIndex';
 
@@ -159,9 +155,10 @@ export class Locations {
     return 'make';
   }
 
-  /** At the home: a deletion of the index passes here on its way to the element. */
-  deletionPassing(key: string, index: ArrayIndex): void {
-    if (this.homeOf(index) === this.myPe) this.deleting.add(key);
+  /** At the home: a deletion of the index was asked for (its notice); marked while an element is there to delete. */
+  deletionAnnounced(key: string, index: ArrayIndex): void {
+    const record = this.record(key, index);
+    if (record && !record.deleted) this.deleting.add(key);
   }
 
   /**

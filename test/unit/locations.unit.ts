@@ -163,8 +163,8 @@ test('an insertion at an index whose element exists waits while a deletion is on
   home.setRecord(K, at(2, 4));
   home.expect(K, '0:1');
   assert.is(home.admit(K, I, '0:1', () => new Uint8Array([1])), 'exists', 'no deletion under way: an error');
-  // ckDestroy passes the home (the element is on PE 2), then an insertion's notice, then the insertion.
-  home.deletionPassing(K, I);
+  // ckDestroy's notice reaches the home (the element is on PE 2), then an insertion's notice, then the insertion.
+  home.deletionAnnounced(K, I);
   home.expect(K, '0:2');
   const insert = new Uint8Array([2]);
   assert.is(home.admit(K, I, '0:2', () => insert), 'wait', 'the element is still there, its deletion is coming');
@@ -178,6 +178,15 @@ test('an insertion at an index whose element exists waits while a deletion is on
   home.setRecord(K, at(0, 8));
   home.expect(K, '3:1');
   assert.is(home.admit(K, I, '3:1', () => new Uint8Array([3])), 'exists');
+});
+
+test('a deletion notice that finds no element (a tombstone: the deletion is done) marks nothing', () => {
+  const home = pe(1, 4);
+  home.setRecord(K, gone(3));
+  home.deletionAnnounced(K, I);
+  home.setRecord(K, at(2, 4)); // inserted again later
+  home.expect(K, '0:5');
+  assert.is(home.admit(K, I, '0:5', () => new Uint8Array([5])), 'exists', 'no stale mark makes an insertion wait');
 });
 
 test('forget: a PE that asks to insert an index sends its calls to the home, not to where an earlier element was', () => {
