@@ -17,6 +17,8 @@ import * as path from 'path';
 /** A job still running after this long is killed and counted as failed (CHARMTS_TEST_TIMEOUT seconds). */
 const JOB_TIMEOUT_MS = Number(process.env.CHARMTS_TEST_TIMEOUT ?? 240) * 1000;
 const dir = __dirname;
+/** test/ in the source tree (this file runs from dist/test/). */
+const sources = path.join(dir, '..', '..', 'test');
 const filter = process.argv[2];
 
 interface Job {
@@ -38,6 +40,11 @@ for (const sub of ['', 'charm4py']) {
     const name = path.join(sub, file);
     if (filter && !name.includes(filter)) continue;
     const script = path.join(at, file);
+    // A compiled test whose source is gone (renamed or deleted since the last build) is a stale output, not a test.
+    if (file.endsWith('.test.js') && !fs.existsSync(path.join(sources, sub, file.replace(/\.js$/, '.ts')))) {
+      console.log(`skipped ${name}: test/${path.join(sub, file.replace(/\.js$/, '.ts'))} no longer exists (a stale build output)`);
+      continue;
+    }
     if (file.endsWith('.mpi.test.js')) {
       for (const np of peCounts(script)) {
         jobs.push({ name: `${name} np=${np}`, command: ['mpirun', '--oversubscribe', '--bind-to', 'none', '-np', String(np), 'node', script] });
