@@ -43,14 +43,14 @@ function mpirunEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs one job under mpirun and returns the measurements it printed. */
-function run(np: number, command: string[]): Measurement[] {
+/** Runs one job under mpirun and returns the measurements it printed; `who` prefixes its progress line (e.g. Charm4py). */
+function run(np: number, command: string[], who?: string): Measurement[] {
   const args = ['--bind-to', 'none', ...(np > 2 ? ['--oversubscribe'] : []), '-np', String(np), ...command];
   const t0 = Date.now();
   const result = spawnSync('mpirun', args, { env: mpirunEnv(), encoding: 'utf8', timeout: TIMEOUT_MS });
   const lines = (result.stdout ?? '').split('\n').filter((l) => l.startsWith('{'));
   const program = /^(node|python3?)$/.test(path.basename(command[0])) ? command.slice(1) : command;
-  const label = [path.basename(program[0]), ...program.slice(1).filter((a) => !/^\d+$/.test(a))].join(' ');
+  const label = [...(who ? [who] : []), path.basename(program[0]), ...program.slice(1).filter((a) => !/^\d+$/.test(a))].join(' ');
   process.stderr.write(`  np=${np} ${label}: ${lines.length} results in ${((Date.now() - t0) / 1000).toFixed(1)} s${result.status === 0 ? '' : ` (exit ${result.status}: ${(result.stderr ?? '').split('\n').slice(-3).join(' ')})`}\n`);
   return lines.map((l) => JSON.parse(l) as Measurement);
 }
@@ -96,7 +96,7 @@ function runAnchors(np: number, bench: AnchorBench): void {
   for (const anchor of ANCHOR_NAMES) {
     const command = anchorCommand(anchor, bench);
     if (!command) continue;
-    for (const m of run(np, command)) {
+    for (const m of run(np, command, anchor)) {
       anchored.push({ anchor, np, m });
       if (bench.kind === 'pingpong' && Number(m.params.bytes) >= 4096) anchored.push({ anchor, np, m: bandwidth(m) });
     }
@@ -329,7 +329,7 @@ function main(): void {
   if (anchorsNote) out.push('', anchorsNote);
   if (want('large')) out.push('', ...bandwidthTable(large));
   out.push('', 'ratio = charmts / baseline: below 1 is better for us, above 1 is better for msg/s, MB/s and tasks/s.');
-  if (ran.length) out.push(`${ran.join(', ')} = the same benchmark in ${ran.join(' and ')}, this run (its own median, same trial scheme); / ${ran[0]} = charmts / ${ran[0]}.`);
+  if (ran.length) out.push(`${ran.join(', ')} = the same benchmark in ${ran.join(' and ')}, this run (its own median, same trial scheme); ${ran.map((a) => `/ ${a} = charmts / ${a}`).join(', ')}.`);
   out.push('', ...targetLines(records));
   out.push('', `bench/results/latest.json and latest.svg written in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   process.stdout.write(`${out.join('\n')}\n`);
