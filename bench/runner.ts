@@ -25,7 +25,11 @@ import { targetLines } from './targets';
 
 const SECTIONS = ['pingpong', 'large', 'stream', 'collectives', 'migration', 'samepe', 'idle', 'iwait', 'pool', 'balancing', 'checkpoint', 'liveview', 'jacobi2d'];
 const only = process.argv.slice(2);
-for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`bench/runner: unknown section '${s}'; the sections are ${SECTIONS.join(', ')}`);
+const unknown = only.filter((s) => !SECTIONS.includes(s));
+if (unknown.length) {
+  process.stderr.write(`bench/runner: unknown section${unknown.length > 1 ? 's' : ''} ${unknown.map((s) => `'${s}'`).join(', ')}; the sections are ${SECTIONS.join(', ')}\n`);
+  process.exit(2);
+}
 /** Whether this run includes `section` (every section when none is named). */
 const want = (section: string): boolean => only.length === 0 || only.includes(section);
 
