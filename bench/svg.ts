@@ -50,7 +50,10 @@ function panel(p: Panel, offsetX: number): string {
     out.push(`<line x1="${offsetX + MARGIN.left}" x2="${offsetX + WIDTH - MARGIN.right}" y1="${y(d)}" y2="${y(d)}" stroke="#ddd"/>`);
     out.push(`<text x="${offsetX + MARGIN.left - 6}" y="${y(d) + 4}" text-anchor="end" font-size="11">${d >= 1 ? d : d.toPrecision(1)}</text>`);
   }
+  let lastLabel = -Infinity;
   for (const b of [...new Set(xs)].sort((m, n) => m - n)) {
+    if (x(b) - lastLabel < 36) continue; // sizes too close to label apart (32 KiB beside 64 KiB): the first only
+    lastLabel = x(b);
     out.push(`<text x="${x(b)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle" font-size="10">${formatBytes(b)}</text>`);
   }
   out.push(`<text x="${offsetX + 16}" y="${HEIGHT / 2}" transform="rotate(-90 ${offsetX + 16} ${HEIGHT / 2})" text-anchor="middle" font-size="12">${p.unit}</text>`);
