@@ -96,8 +96,10 @@ bench/c/bin/%: bench/c/%.c bench/c/common.h | deps
 bench-deps:
 	@/usr/bin/python3 -c 'import mpi4py, numpy' 2>/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q python3-mpi4py python3-numpy >/dev/null 2>&1 || echo "mpi4py could not be installed: its baseline will be skipped"
 
+# Charm++ and Charm4py columns when they are built in /tmp/anchors (or ANCHORS);
+# BENCH="pingpong idle" runs only those sections (see bench/runner.ts).
 bench: build bench-deps $(BENCH_C)
-	node dist/bench/runner.js
+	node dist/bench/runner.js $(BENCH)
 
 # Minutes of one PE flooding another: memory must stay flat (back-pressure).
 SECONDS ?= 120

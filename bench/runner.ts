@@ -1,11 +1,15 @@
 /**
  * `make bench`: runs every benchmark, charmts beside the plain C MPI
- * program doing the same communication (and mpi4py where installed), in one
- * run; writes bench/results/latest.json and latest.svg and prints the table.
- * `node dist/bench/runner.js large` runs only the large-message table.
+ * program doing the same communication (and mpi4py where installed), and
+ * beside Charm++ and Charm4py when they are built locally (bench/anchors.ts),
+ * in one run; writes bench/results/latest.json and latest.svg and prints the
+ * table, then issue 15's targets as ratios (bench/targets.ts).
+ * `node dist/bench/runner.js SECTION...` runs only those sections (SECTIONS
+ * below), e.g. `pingpong idle`.
  *
- * A record: {name, np, params, value, unit, min, max, baseline: {name, value}, ratio}.
- * ratio = charmts / baseline, so 1.0 is parity; for times (us) lower is
+ * A record: {name, np, params, value, unit, min, max, baseline: {name, value}, ratio,
+ * anchors: {'Charm++'?: {value, ratio}, Charm4py?: {value, ratio}}}.
+ * ratio = charmts / baseline (or anchor), so 1.0 is parity; for times (us) lower is
  * better, for rates (msg/s, MB/s) higher is better. spread = max / median
  * (times) or median / min (rates): how far the worst trial strays.
  */
@@ -13,24 +17,21 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { ANCHOR_NAMES, anchorCommand, missingNote, type AnchorBench, type AnchorName } from './anchors';
+import type { BenchRecord, Measurement } from './record';
 import { renderSvg, type Series } from './svg';
-import { BANDWIDTH_SIZES } from './sizes';
+import { BANDWIDTH_SIZES, PINGPONG_SIZES } from './sizes';
+import { targetLines } from './targets';
 
-interface Measurement {
-  name: string;
-  params: Record<string, number | string>;
-  value: number;
-  min: number;
-  max: number;
-  unit: string;
+const SECTIONS = ['pingpong', 'large', 'stream', 'collectives', 'migration', 'samepe', 'idle', 'iwait', 'pool', 'balancing', 'checkpoint', 'liveview', 'jacobi2d'];
+const only = process.argv.slice(2);
+const unknown = only.filter((s) => !SECTIONS.includes(s));
+if (unknown.length) {
+  process.stderr.write(`bench/runner: unknown section${unknown.length > 1 ? 's' : ''} ${unknown.map((s) => `'${s}'`).join(', ')}; the sections are ${SECTIONS.join(', ')}\n`);
+  process.exit(2);
 }
-
-interface BenchRecord extends Measurement {
-  np: number;
-  baseline: { name: string; value: number } | null;
-  ratio: number | null;
-  note?: string;
-}
+/** Whether this run includes `section` (every section when none is named). */
+const want = (section: string): boolean => only.length === 0 || only.includes(section);
 
 const root = path.resolve(__dirname, '..', '..');
 const cBin = (name: string): string => path.join(root, 'bench', 'c', 'bin', name);
@@ -46,14 +47,14 @@ function mpirunEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs one job under mpirun and returns the measurements it printed. */
-function run(np: number, command: string[]): Measurement[] {
+/** Runs one job under mpirun and returns the measurements it printed; `who` prefixes its progress line (e.g. Charm4py). */
+function run(np: number, command: string[], who?: string): Measurement[] {
   const args = ['--bind-to', 'none', ...(np > 2 ? ['--oversubscribe'] : []), '-np', String(np), ...command];
   const t0 = Date.now();
   const result = spawnSync('mpirun', args, { env: mpirunEnv(), encoding: 'utf8', timeout: TIMEOUT_MS });
   const lines = (result.stdout ?? '').split('\n').filter((l) => l.startsWith('{'));
-  const program = command[0] === 'node' || command[0] === PYTHON ? command.slice(1) : command;
-  const label = [path.basename(program[0]), ...program.slice(1).filter((a) => !/^\d+$/.test(a))].join(' ');
+  const program = /^(node|python3?)$/.test(path.basename(command[0])) ? command.slice(1) : command;
+  const label = [...(who ? [who] : []), path.basename(program[0]), ...program.slice(1).filter((a) => !/^\d+$/.test(a))].join(' ');
   process.stderr.write(`  np=${np} ${label}: ${lines.length} results in ${((Date.now() - t0) / 1000).toFixed(1)} s${result.status === 0 ? '' : ` (exit ${result.status}: ${(result.stderr ?? '').split('\n').slice(-3).join(' ')})`}\n`);
   return lines.map((l) => JSON.parse(l) as Measurement);
 }
@@ -90,6 +91,31 @@ function medianOf(list: Measurement[]): Measurement {
 
 const find = (list: Measurement[], name: string, bytes?: number | string): Measurement | undefined =>
   list.find((m) => m.name === name && (bytes === undefined || m.params.bytes === bytes));
+
+/** Anchor results of this run: Charm++ / Charm4py measurements, matched to records by name, params and np. */
+const anchored: { anchor: AnchorName; np: number; m: Measurement }[] = [];
+
+/** Runs the built anchors' counterparts of `bench` at np PEs, one after the other, keeping their results. */
+function runAnchors(np: number, bench: AnchorBench): void {
+  for (const anchor of ANCHOR_NAMES) {
+    const command = anchorCommand(anchor, bench);
+    if (!command) continue;
+    for (const m of run(np, command, anchor)) {
+      anchored.push({ anchor, np, m });
+      if (bench.kind === 'pingpong' && Number(m.params.bytes) >= 4096) anchored.push({ anchor, np, m: bandwidth(m) });
+    }
+  }
+}
+
+/** Adds to each record the anchors' figures for the same name, params and np. */
+function attachAnchors(records: BenchRecord[]): void {
+  for (const r of records) {
+    for (const { anchor, np, m } of anchored) {
+      if (np !== r.np || m.name !== r.name || !Object.entries(r.params).every(([k, v]) => String(m.params[k]) === String(v))) continue;
+      (r.anchors ??= {})[anchor] = { value: m.value, ratio: r.value / m.value };
+    }
+  }
+}
 
 function record(m: Measurement, np: number, baseline: Measurement | { name: string; value: number } | undefined, note?: string): BenchRecord {
   const base = baseline ? { name: baseline.name, value: baseline.value } : null;
@@ -169,28 +195,36 @@ function bandwidth(m: Measurement): Measurement {
   return { name: `${m.name}-bandwidth`, params: m.params, value: mbps(m.value), min: mbps(m.max), max: mbps(m.min), unit: 'MB/s' };
 }
 
-function main(): void {
-  const started = Date.now();
-  const records: BenchRecord[] = [];
-  process.stderr.write('charmts benchmarks\n');
-
-  // Ping-pong: 2 PEs.
+/** Ping-pong, 2 PEs: C before and after charmts group and array, each kind followed by the anchors' same kind, and mpi4py. */
+function pingpong(records: BenchRecord[]): { cPing: Measurement[]; py: Measurement[] } {
   const charmPing: Measurement[] = [];
   let py: Measurement[] = [];
   const cPing = baseline(2, [cBin('pingpong')], () => {
-    for (const kind of ['group', 'array']) charmPing.push(...run(2, ['node', js('pingpong'), kind]));
+    for (const player of ['group', 'array'] as const) {
+      charmPing.push(...run(2, ['node', js('pingpong'), player]));
+      runAnchors(2, { kind: 'pingpong', sizes: PINGPONG_SIZES, player });
+    }
     py = hasMpi4py() ? run(2, [PYTHON, path.join(root, 'bench', 'python', 'pingpong.py')]) : [];
   }).map((m) => ({ ...m, name: 'c-mpi-pingpong' }));
-  const pyNote = py.length ? undefined : 'mpi4py not installed (python3-mpi4py): skipped';
   for (const m of charmPing) {
     const c = find(cPing, 'c-mpi-pingpong', m.params.bytes);
     records.push(record(m, 2, c));
     if (Number(m.params.bytes) >= 4096 && c) records.push(record(bandwidth(m), 2, bandwidth(c)));
   }
   for (const m of py) records.push(record(m, 2, find(cPing, 'c-mpi-pingpong', m.params.bytes)));
+  return { cPing, py };
+}
+
+function main(): void {
+  const started = Date.now();
+  const records: BenchRecord[] = [];
+  process.stderr.write(`charmts benchmarks${only.length ? ` (${only.join(', ')})` : ''}\n`);
+
+  const { cPing, py } = want('pingpong') ? pingpong(records) : { cPing: [], py: [] };
+  const pyNote = py.length || !want('pingpong') ? undefined : 'mpi4py not installed (python3-mpi4py): skipped';
 
   // Large messages, 64 KiB to 64 MiB: plain sends and transfers beside C, interleaved.
-  const large = largeMessages();
+  const large = want('large') ? largeMessages() : { c: [], plain: [], transfer: [] };
   for (const m of [...large.plain, ...large.transfer]) {
     const c = find(large.c, 'c-mpi-pingpong', m.params.bytes);
     records.push(record(m, 2, c));
@@ -198,14 +232,19 @@ function main(): void {
   }
 
   // Streaming rate: 2 PEs.
-  let stream: Measurement[] = [];
-  const cStream = baseline(2, [cBin('stream')], () => (stream = run(2, ['node', js('stream')])));
-  for (const m of stream) records.push(record(m, 2, { name: 'c-mpi-stream-rate', value: find(cStream, 'stream-rate')?.value ?? 0 }));
+  if (want('stream')) {
+    let stream: Measurement[] = [];
+    const cStream = baseline(2, [cBin('stream')], () => (stream = run(2, ['node', js('stream')])));
+    for (const m of stream) records.push(record(m, 2, { name: 'c-mpi-stream-rate', value: find(cStream, 'stream-rate')?.value ?? 0 }));
+  }
 
-  // Broadcast and reduction: 1, 2 and 4 PEs.
-  for (const np of [1, 2, 4]) {
+  // Broadcast and reduction: 1, 2 and 4 PEs; the anchors between charmts and the second C run.
+  for (const np of want('collectives') ? [1, 2, 4] : []) {
     let charmCollectives: Measurement[] = [];
-    const c = baseline(np, [cBin('collectives')], () => (charmCollectives = run(np, ['node', js('collectives')])));
+    const c = baseline(np, [cBin('collectives')], () => {
+      charmCollectives = run(np, ['node', js('collectives')]);
+      runAnchors(np, { kind: 'collectives' });
+    });
     for (const m of charmCollectives) {
       const base = find(c, m.name, m.params.bytes);
       records.push(record(m, np, base && { name: `c-mpi-${m.name === 'broadcast' ? 'bcast-reduce' : 'allreduce'}`, value: base.value }));
@@ -213,20 +252,37 @@ function main(): void {
   }
 
   // Migration: 2 PEs; the baseline is C's one-way latency of a small message.
-  const oneWay = (find(cPing, 'c-mpi-pingpong', 64)?.value ?? 0) / 2;
-  for (const m of run(2, ['node', js('migration')])) records.push(record(m, 2, { name: 'c-mpi-one-way-64B', value: oneWay }));
+  if (want('migration')) {
+    const oneWay = (find(cPing, 'c-mpi-pingpong', 64)?.value ?? 0) / 2;
+    for (const m of run(2, ['node', js('migration')])) records.push(record(m, 2, oneWay > 0 ? { name: 'c-mpi-one-way-64B', value: oneWay } : undefined));
+    runAnchors(2, { kind: 'migration' });
+  }
 
   // Same-PE call: the baseline is the least work it must do, measured in the same run.
-  const same = run(1, ['node', js('samePe')]);
-  const call = find(same, 'same-pe-call');
-  if (call) records.push(record(call, 1, find(same, 'promise-then-copy')));
+  if (want('samepe')) {
+    const same = run(1, ['node', js('samePe')]);
+    const call = find(same, 'same-pe-call');
+    if (call) records.push(record(call, 1, find(same, 'promise-then-copy')));
+  }
+
+  // Idle latency and idle CPU (issue 15): the baselines are the targets, 50 us and 10% of a core.
+  if (want('idle')) {
+    for (const m of run(2, ['node', js('idle')])) {
+      if (m.unit === '%') records.push(record(m, 2, { name: 'target: under 10%', value: 10 }));
+      else if (m.name === 'idle-reply') records.push(record(m, 2, { name: 'target: within 50 us', value: 50 }));
+      else records.push(record(m, 2, undefined, m.name === 'busy-reply' ? 'the same call, both PEs busy' : 'a half of idle-reply'));
+    }
+  }
 
   // No C counterpart: waiting on many futures, pool throughput, load-balancing step, live view, jacobi2d.
-  for (const m of run(2, ['node', js('iwait')])) records.push(record(m, 2, undefined, 'no C counterpart; flat per future = O(n) in all'));
-  for (const np of [2, 4]) for (const m of run(np, ['node', js('pool')])) records.push(record(m, np, undefined, 'no C counterpart'));
-  for (const np of [2, 4]) for (const m of run(np, ['node', js('balancing')])) records.push(record(m, np, undefined, 'no C counterpart'));
+  if (want('iwait')) for (const m of run(2, ['node', js('iwait')])) records.push(record(m, 2, undefined, 'no C counterpart; flat per future = O(n) in all'));
+  for (const np of want('pool') ? [2, 4] : []) {
+    for (const m of run(np, ['node', js('pool')])) records.push(record(m, np, undefined, 'no C counterpart'));
+    runAnchors(np, { kind: 'pool' });
+  }
+  for (const np of want('balancing') ? [2, 4] : []) for (const m of run(np, ['node', js('balancing')])) records.push(record(m, np, undefined, 'no C counterpart'));
   // Checkpoint and restart: time per MiB of chare state; each restart is a job of its own (three of them).
-  for (const np of [2, 4]) {
+  for (const np of want('checkpoint') ? [2, 4] : []) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charmts-bench-checkpoint-'));
     for (const m of run(np, ['node', js('checkpoint'), dir])) records.push(record(m, np, undefined, 'no C counterpart'));
     const restarts = [0, 1, 2].flatMap(() => run(np, ['node', js('checkpoint'), '+restart', dir]));
@@ -234,10 +290,12 @@ function main(): void {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   // The live view: frames/s with no viewer, a stalled one and a reading one (the first is the baseline).
-  const live = run(2, ['node', js('liveview')]);
-  const noViewer = live.find((m) => m.params.viewer === 'none');
-  for (const m of live) records.push(m === noViewer ? record(m, 2, undefined, 'no viewer: the baseline below') : record(m, 2, noViewer && { name: 'liveview-frames no viewer', value: noViewer.value }));
-  for (const np of [1, 2, 4]) {
+  if (want('liveview')) {
+    const live = run(2, ['node', js('liveview')]);
+    const noViewer = live.find((m) => m.params.viewer === 'none');
+    for (const m of live) records.push(m === noViewer ? record(m, 2, undefined, 'no viewer: the baseline below') : record(m, 2, noViewer && { name: 'liveview-frames no viewer', value: noViewer.value }));
+  }
+  for (const np of want('jacobi2d') ? [1, 2, 4] : []) {
     const result = spawnSync('mpirun', ['--bind-to', 'none', '--oversubscribe', '-np', String(np), 'node', path.join(root, 'dist', 'examples', 'jacobi2d', 'jacobi2d.js'), '256', '4', '200'], { env: mpirunEnv(), encoding: 'utf8', timeout: TIMEOUT_MS });
     const perIteration = /([\d.]+) ms per iteration/.exec(result.stdout ?? '');
     if (perIteration) {
@@ -245,29 +303,14 @@ function main(): void {
       records.push(record({ name: 'jacobi2d-iteration', params: { grid: 256, blocks: 16 }, value: v, min: v, max: v, unit: 'us' }, np, undefined, 'one run of 200 iterations; no C counterpart'));
     }
   }
+  attachAnchors(records);
 
   const outDir = path.join(root, 'bench', 'results');
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify(records, null, 1)}\n`);
-  const series = (name: string, label: string, color: string, list: Measurement[]): Series => ({
-    label,
-    color,
-    points: list.filter((m) => m.name === name).map((m) => [Number(m.params.bytes), m.value]),
-  });
-  const latency = [
-    series('c-mpi-pingpong', 'C MPI', '#333', cPing),
-    series('pingpong-group', 'charmts group', '#d62728', records),
-    series('pingpong-array', 'charmts array', '#ff7f0e', records),
-    series('pingpong-mpi4py', 'mpi4py', '#1f77b4', py),
-  ];
-  const largeSeries = [
-    series('c-mpi-pingpong', 'C MPI (large)', '#777', large.c),
-    series('bandwidth-plain', 'charmts plain send', '#2ca02c', large.plain),
-    series('bandwidth-transfer', 'charmts transfer', '#9467bd', large.transfer),
-  ];
-  const bw = [...latency, ...largeSeries].map((s) => ({ ...s, points: s.points.filter(([b]) => b >= 512).map(([b, rtt]): [number, number] => [b, (2 * b) / rtt]) }));
-  fs.writeFileSync(path.join(outDir, 'latest.svg'), renderSvg(latency, bw));
+  fs.writeFileSync(path.join(outDir, 'latest.svg'), plot(records, cPing, py, large));
 
+  const ran = ANCHOR_NAMES.filter((a) => records.some((r) => r.anchors?.[a]));
   const rows = records.map((r) => [
     r.name,
     String(r.np),
@@ -275,18 +318,53 @@ function main(): void {
     `${r.value.toPrecision(4)} ${r.unit}`,
     r.baseline ? `${r.baseline.value.toPrecision(4)} (${r.baseline.name})` : r.note ?? '',
     r.ratio === null ? '' : r.ratio.toFixed(2),
+    ...ran.flatMap((a) => {
+      const anchor = r.anchors?.[a];
+      return anchor ? [anchor.value.toPrecision(4), anchor.ratio.toFixed(2)] : ['', ''];
+    }),
     (r.unit === 'us' ? r.max / r.value : r.value / r.min).toFixed(1),
   ]);
-  const header = ['benchmark', 'np', 'params', 'charmts', 'baseline', 'ratio', 'spread'];
+  const header = ['benchmark', 'np', 'params', 'charmts', 'baseline', 'ratio', ...ran.flatMap((a) => [a, `/ ${a}`]), 'spread'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
   if (pyNote) out.push('', pyNote);
-  out.push('', ...bandwidthTable(large));
-  out.push('', 'ratio = charmts / baseline: below 1 is better for us, above 1 is better for msg/s and MB/s.');
-  out.push(`bench/results/latest.json and latest.svg written in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  const anchorsNote = missingNote();
+  if (anchorsNote) out.push('', anchorsNote);
+  if (want('large')) out.push('', ...bandwidthTable(large));
+  out.push('', 'ratio = charmts / baseline: below 1 is better for us, above 1 is better for msg/s, MB/s and tasks/s.');
+  if (ran.length) out.push(`${ran.join(', ')} = the same benchmark in ${ran.join(' and ')}, this run (its own median, same trial scheme); ${ran.map((a) => `/ ${a} = charmts / ${a}`).join(', ')}.`);
+  out.push('', ...targetLines(records));
+  out.push('', `bench/results/latest.json and latest.svg written in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-if (process.argv[2] === 'large') process.stdout.write(`${bandwidthTable(largeMessages()).join('\n')}\n`);
-else main();
+/** bench/results/latest.svg: round trip and bandwidth against size for every implementation that ran. */
+function plot(records: BenchRecord[], cPing: Measurement[], py: Measurement[], large: { c: Measurement[]; plain: Measurement[]; transfer: Measurement[] }): string {
+  const series = (name: string, label: string, color: string, list: Measurement[]): Series => ({
+    label,
+    color,
+    points: list.filter((m) => m.name === name).map((m) => [Number(m.params.bytes), m.value]),
+  });
+  const anchor = (a: AnchorName, player: string, color: string): Series =>
+    series(`pingpong-${player}`, `${a} ${player}`, color, anchored.filter((x) => x.anchor === a && x.np === 2).map((x) => x.m));
+  const latency = [
+    series('c-mpi-pingpong', 'C MPI', '#333', cPing),
+    series('pingpong-mpi4py', 'mpi4py', '#1f77b4', py),
+    anchor('Charm++', 'group', '#17becf'),
+    anchor('Charm++', 'array', '#0b6e78'),
+    anchor('Charm4py', 'group', '#bcbd22'),
+    anchor('Charm4py', 'array', '#8c564b'),
+    series('pingpong-group', 'charmts group', '#d62728', records),
+    series('pingpong-array', 'charmts array', '#ff7f0e', records),
+  ].filter((s) => s.points.length > 0);
+  const largeSeries = [
+    series('c-mpi-pingpong', 'C MPI (large)', '#777', large.c),
+    series('bandwidth-plain', 'charmts plain send', '#2ca02c', large.plain),
+    series('bandwidth-transfer', 'charmts transfer', '#9467bd', large.transfer),
+  ].filter((s) => s.points.length > 0);
+  const bw = [...latency, ...largeSeries].map((s) => ({ ...s, points: s.points.filter(([b]) => b >= 512).map(([b, rtt]): [number, number] => [b, (2 * b) / rtt]) }));
+  return renderSvg(latency, bw);
+}
+
+main();

@@ -4,9 +4,8 @@
 // the rare millisecond stalls of a shared machine.
 //   mpirun -np 2 node dist/bench/cases/pingpong.js group|array
 import { charm, Chare, Future, type ArrayIndex } from '../../lib';
+import { PINGPONG_SIZES } from '../sizes';
 import { report, trials } from './report';
-
-export const SIZES = [8, 64, 512, 4096, 32768, 262144, 1048576, 4194304];
 
 /** Shared by both kinds of player: bounce `payload` `count` times, then report the time. */
 abstract class Player<I extends number | readonly number[]> extends Chare<I> {
@@ -62,7 +61,7 @@ charm.start(async (args) => {
   if (charm.numPes() < 2) charm.abort('pingpong needs 2 PEs');
   const starter =
     kind === 'group' ? charm.createGroup(GroupPlayer)[0] : charm.createArray(ArrayPlayer, [2], [], { map: onItsOwnPe }).at([0]);
-  for (const bytes of SIZES) {
+  for (const bytes of PINGPONG_SIZES) {
     const n = Math.max(4, Math.floor(1000 / (2 + bytes / 1000)));
     const samples = await trials(41, async () => {
       const done = charm.createFuture<number>();
