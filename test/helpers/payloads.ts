@@ -31,10 +31,7 @@ charm.registerMap(spread);
 /** The element on PE 0 (local to main) and the one on the last PE (remote when there are several). */
 export const targets = (): number[] => [...new Set([0, charm.numPes() - 1])];
 
-/**
- * A channel from array element `owner` to element [index] of its array.
- * (Channel types its owner as a group member or singleton; an array element works the same.)
- */
+/** A channel from array element `owner` to element [index] of its array. */
 export function channelTo(owner: Chare<readonly number[]>, index: number): Channel {
-  return new Channel(owner as unknown as Chare, (owner.thisProxy as unknown as ArrayProxy<Chare<readonly number[]>>).at([index]));
+  return new Channel(owner, (owner.thisProxy as unknown as ArrayProxy<Chare<readonly number[]>>).at([index]));
 }
