@@ -28,6 +28,20 @@ function whereAmI(): number {
 }
 charm.pool.register(whereAmI);
 
+/** Sums a task's data, whatever shape it came in: what reached the worker. */
+function total(x: { values: Float64Array | number[]; label: string }): string {
+  let sum = 0;
+  for (const v of x.values) sum += v;
+  return `${x.label}:${x.values.constructor.name}:${x.values.length}:${sum}`;
+}
+charm.pool.register(total);
+
+/** A large typed array back from a worker (a segment of the results). */
+function ramp(n: number): Float64Array {
+  return Float64Array.from({ length: n }, (_, i) => i);
+}
+charm.pool.register(ramp);
+
 function failOn(x: number): number {
   if (x === 7) throw new RangeError(`task ${x} failed`);
   return x;
@@ -66,6 +80,31 @@ test('map: results in item order, with and without chunks', async () => {
   for (const chunksize of [1, 7, 100, 1000]) assert.equal(await charm.pool.map(square, items, { chunksize }), squares);
   assert.equal(await charm.pool.map(square, new Set([3, 1, 2]).values()), [9, 1, 4], 'any iterable');
   assert.equal(await charm.pool.map(square, []), []);
+});
+
+test('tasks carry their items as they were at the call, large typed arrays and transfers included', async () => {
+  const big = Float64Array.from({ length: 5000 }, (_, i) => i); // 40 KB: a segment
+  const moved = Float64Array.from({ length: 600 }, () => 2);
+  const items = [
+    { values: big, label: 'big' },
+    { values: [1, 2, 3], label: 'small' },
+    { values: charm.transfer(moved), label: 'moved' },
+    { values: new Float64Array(3).fill(1), label: 'tiny' },
+    { values: big.subarray(10, 20), label: 'view' },
+  ];
+  for (const chunksize of [1, 2, 5]) {
+    if (chunksize > 1) items[2].values = charm.transfer(Float64Array.from({ length: 600 }, () => 2));
+    const pending = charm.pool.map(total, items, { chunksize });
+    big.fill(-1, 0, 10); // after the call: not seen by the tasks
+    (items[1].values as number[]).push(100);
+    assert.equal(await pending, ['big:Float64Array:5000:12497500', 'small:Array:3:6', 'moved:Float64Array:600:1200', 'tiny:Float64Array:3:3', 'view:Float64Array:10:145'], `chunksize ${chunksize}`);
+    assert.is(items[2].values.length, 0, 'a transferred array is detached at the call');
+    big.set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    (items[1].values as number[]).pop();
+  }
+  const ramps = await charm.pool.map(ramp, [4000, 3, 4000], { chunksize: 2 });
+  assert.equal(ramps.map((r) => [r.length, r[r.length - 1]]), [[4000, 3999], [3, 2], [4000, 3999]]);
+  assert.is(await charm.pool.submit(total, { values: big, label: 'one' }), 'one:Float64Array:5000:12497500');
 });
 
 test('tasks run on the workers: PEs 1 and up, or PE 0 alone', async () => {

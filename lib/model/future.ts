@@ -145,6 +145,15 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
     sendReply(this.pe, this.id, -1, Reply.Value, value);
   }
 
+  /**
+   * @internal Like `send`, for a value nothing else holds (just decoded
+   * from a message, as the pool's results): a future of this PE takes it
+   * without the copy that protects a value sent from user code.
+   */
+  sendOwned(value: Sent): void {
+    sendReply(this.pe, this.id, -1, Reply.Value, value, true);
+  }
+
   /** @internal Sends `value` into slot `slot` (results in member order). */
   sendSlot(slot: number, value: unknown): void {
     sendReply(this.pe, this.id, slot, Reply.Value, value);
@@ -171,7 +180,7 @@ export function futureAt(pe: number, id: number): Future<unknown> {
   return (pe === runtime().myPe ? live.get(id)?.deref() : undefined) ?? new Future(pe, id);
 }
 
-function sendReply(pe: number, id: number, slot: number, reply: Reply, value: unknown): void {
+function sendReply(pe: number, id: number, slot: number, reply: Reply, value: unknown, owned = false): void {
   const rt = runtime();
   const where = `value sent to a future of PE ${pe}`;
   if (pe === rt.myPe) {
@@ -179,7 +188,7 @@ function sendReply(pe: number, id: number, slot: number, reply: Reply, value: un
     // resumes before the next message, as after any await. It gets a copy,
     // as from a message: later writes by the sender do not reach it, and
     // what could not be sent to another PE is refused here too.
-    deliver(id, slot, reply, copyValue(value, where));
+    deliver(id, slot, reply, owned ? value : copyValue(value, where));
     return;
   }
   writeFutureValue(rt.scheduler.writer, reply, id, slot, value, where);

@@ -8,9 +8,9 @@ import { runtime } from '../model/context';
 import { groupRef, installGroupMember, type GroupRef } from '../collections/groups';
 import { classInfo, registerClass } from '../model/registry';
 import type { CollectionProxy } from '../model/proxy';
-import { SerializationError } from '../codec/values';
-import { allowSource, refOf, registerTask, type FunctionRef, type TaskFunction } from './functions';
-import type { ChunkResults, Destination } from './scheduler';
+import { allowSource, refOf, registerTask, type TaskFunction } from './functions';
+import { pack } from './packing';
+import type { ChunkResults, Destination, Tasks } from './scheduler';
 import { PoolWorker } from './worker';
 
 export type { TaskFunction } from './functions';
@@ -58,15 +58,9 @@ export function installPool(): void {
   installGroupMember(poolRef(), []);
 }
 
-/** Sends a job to the scheduler on PE 0. */
-function submitJob(where: string, fn: FunctionRef | null, chunks: unknown[][][], destination: Destination, options: MapOptions = {}): void {
-  const scheduler = (poolRef().proxy() as CollectionProxy<PoolWorker>)[0];
-  try {
-    scheduler.submit(fn, chunks, destination, { ncores: options.ncores });
-  } catch (error) {
-    if (error instanceof SerializationError) throw new SerializationError(`${where} (${error.path})`, error.reason);
-    throw error;
-  }
+/** Sends a job to the scheduler on PE 0 (its tasks are packed already: nothing in it can fail to encode). */
+function submitJob(tasks: Tasks, destination: Destination, options: MapOptions = {}): void {
+  (poolRef().proxy() as CollectionProxy<PoolWorker>)[0].submit(tasks, destination, { ncores: options.ncores });
 }
 
 function checkIterable(where: string, items: unknown): Iterable<unknown> {
@@ -76,33 +70,35 @@ function checkIterable(where: string, items: unknown): Iterable<unknown> {
   return items as Iterable<unknown>;
 }
 
-/** Checks the options and cuts the tasks (each a list of arguments) into chunks. */
-function chunk(where: string, tasks: unknown[][], options: MapOptions): { chunks: unknown[][][]; chunksize: number } {
+/** Checks the options; returns the chunk size. */
+function chunksizeOf(where: string, options: MapOptions): number {
   if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options must be an object`);
   const chunksize = options.chunksize ?? 1;
   if (!Number.isInteger(chunksize) || chunksize < 1) throw new RangeError(`${where}: chunksize must be a positive integer, got ${String(chunksize)}`);
   const ncores = options.ncores;
   if (ncores !== undefined && !(Number.isInteger(ncores) && (ncores >= 1 || ncores === -1))) throw new RangeError(`${where}: ncores must be a positive integer (or -1: every worker), got ${String(ncores)}`);
-  const chunks: unknown[][][] = [];
-  for (let i = 0; i < tasks.length; i += chunksize) chunks.push(tasks.slice(i, i + chunksize));
-  return { chunks, chunksize };
+  return chunksize;
 }
 
-/** Checks the arguments of the map forms and cuts the items into chunks of tasks. */
-function chunked(where: string, fn: unknown, items: unknown, options: MapOptions): { ref: FunctionRef; chunks: unknown[][][]; chunksize: number } {
+/** Checks the arguments of the map forms and packs the items in chunks, each item the one argument of its task (values as at the call). */
+function mapTasks(where: string, fn: unknown, items: unknown, options: MapOptions): Tasks {
   runtime(where);
   const ref = refOf(fn, where);
-  return { ref, ...chunk(where, Array.from(checkIterable(where, items), (item) => [item]), options) };
+  const chunksize = chunksizeOf(where, options);
+  const iterable = checkIterable(where, items);
+  const values = Array.isArray(iterable) ? iterable : Array.from(iterable);
+  return { fn: ref, chunks: pack(values, chunksize, (i) => `${where}: item ${i}`), chunksize, count: values.length };
 }
 
-/** Checks a list of tasks, each [function, ...arguments], and cuts it into chunks; each task travels with its function. */
-function chunkedCalls(where: string, tasks: unknown, options: MapOptions): { chunks: unknown[][][]; count: number } {
+/** Checks a list of tasks, each [function, ...arguments], and packs it in chunks; each task travels with its function. */
+function callTasks(where: string, tasks: unknown, options: MapOptions): Tasks {
   runtime(where);
+  const chunksize = chunksizeOf(where, options);
   const calls = Array.from(checkIterable(where, tasks), (task, i) => {
     if (!Array.isArray(task) || task.length === 0) throw new TypeError(`${where}: task ${i} must be [function, ...arguments]`);
     return [refOf(task[0], `${where} (task ${i})`), ...task.slice(1)];
   });
-  return { chunks: chunk(where, calls, options).chunks, count: calls.length };
+  return { fn: null, chunks: pack(calls, chunksize, (i) => `${where}: task ${i}`), chunksize, count: calls.length };
 }
 
 /**
@@ -163,11 +159,7 @@ export class Pool {
   mapAsync<A, R>(fn: (item: A) => R, items: Iterable<A>, options: MultiFutureOptions): Future<Awaited<R>>[];
   mapAsync<A, R>(fn: (item: A) => R, items: Iterable<A>, options?: MapOptions): Future<Awaited<R>[]>;
   mapAsync<A, R>(fn: (item: A) => R, items: Iterable<A>, options: MapOptions | MultiFutureOptions = {}): Future<Awaited<R>[]> | Future<Awaited<R>>[] {
-    if ('multiFuture' in options && options.multiFuture) {
-      const where = 'charm.pool.mapAsync';
-      const { ref, chunks } = chunked(where, fn, items, options);
-      return eachJob<Awaited<R>>(where, ref, chunks, options);
-    }
+    if ('multiFuture' in options && options.multiFuture) return eachJob<Awaited<R>>(mapTasks('charm.pool.mapAsync', fn, items, options), options);
     return mapJob<R>('charm.pool.mapAsync', fn, items, options);
   }
 
@@ -187,11 +179,10 @@ export class Pool {
   submitAllAsync<T extends readonly TaskCall[]>(tasks: T, options: MultiFutureOptions): Future<TaskResults<T>[number]>[];
   submitAllAsync<T extends readonly TaskCall[]>(tasks: T, options?: MapOptions): Future<TaskResults<T>>;
   submitAllAsync<T extends readonly TaskCall[]>(tasks: T, options: MapOptions | MultiFutureOptions = {}): Future<TaskResults<T>> | Future<TaskResults<T>[number]>[] {
-    const where = 'charm.pool.submitAll';
-    const { chunks } = chunkedCalls(where, tasks, options);
-    if ('multiFuture' in options && options.multiFuture) return eachJob<TaskResults<T>[number]>(where, null, chunks, options);
+    const calls = callTasks('charm.pool.submitAll', tasks, options);
+    if ('multiFuture' in options && options.multiFuture) return eachJob<TaskResults<T>[number]>(calls, options);
     const future = Future.create<TaskResults<T>>(1, 'single');
-    submitJob(where, null, chunks, { kind: 'all', future: future as Future<unknown[]> }, options);
+    submitJob(calls, { kind: 'all', future: future as Future<unknown[]> }, options);
     return future;
   }
 
@@ -204,34 +195,36 @@ export class Pool {
    * for await (const { index, value } of charm.pool.imap(square, items)) results[index] = value;
    */
   imap<A, R>(fn: (item: A) => R, items: Iterable<A>, options: MapOptions = {}): AsyncGenerator<IndexedResult<Awaited<R>>> {
-    const { ref, chunks, chunksize } = chunked('charm.pool.imap', fn, items, options);
-    const futures = chunks.map(() => Future.create<ChunkResults>(1, 'single'));
-    submitJob('charm.pool.imap', ref, chunks, { kind: 'chunks', futures }, options);
-    return indexed<Awaited<R>>(futures, chunksize);
+    const tasks = mapTasks('charm.pool.imap', fn, items, options);
+    const futures = Array.from(tasks.chunks.ends, () => Future.create<ChunkResults>(1, 'single'));
+    submitJob(tasks, { kind: 'chunks', futures }, options);
+    return indexed<Awaited<R>>(futures, tasks.chunksize);
   }
 
   /** Runs one task `fn(...args)` on a worker; returns at once a Future of its result. */
   submit<Args extends unknown[], R>(fn: (...args: Args) => R, ...args: Args): Future<Awaited<R>> {
-    runtime('charm.pool.submit');
-    const ref = refOf(fn, 'charm.pool.submit');
+    const where = 'charm.pool.submit';
+    runtime(where);
+    // One task that carries its function, as in submitAll; an error names its place among submit's arguments.
+    const task: Tasks = { fn: null, chunks: pack([[refOf(fn, where), ...args]], 1, () => `${where}: arguments`), chunksize: 1, count: 1 };
     const future = Future.create<Awaited<R>>(1, 'single');
-    submitJob('charm.pool.submit', ref, [[args]], { kind: 'one', future: future as Future<unknown> });
+    submitJob(task, { kind: 'one', future: future as Future<unknown> });
     return future;
   }
 }
 
 /** Starts a map job whose results all go, in item order, to one future. */
 function mapJob<R>(where: string, fn: unknown, items: unknown, options: MapOptions): Future<Awaited<R>[]> {
-  const { ref, chunks } = chunked(where, fn, items, options);
+  const tasks = mapTasks(where, fn, items, options);
   const future = Future.create<Awaited<R>[]>(1, 'single');
-  submitJob(where, ref, chunks, { kind: 'all', future: future as Future<unknown[]> }, options);
+  submitJob(tasks, { kind: 'all', future: future as Future<unknown[]> }, options);
   return future;
 }
 
 /** Starts a job with a future per task. */
-function eachJob<R>(where: string, fn: FunctionRef | null, chunks: unknown[][][], options: MapOptions): Future<R>[] {
-  const futures = chunks.flatMap((c) => c.map(() => Future.create<R>(1, 'single')));
-  submitJob(where, fn, chunks, { kind: 'each', futures: futures as Future<unknown>[] }, options);
+function eachJob<R>(tasks: Tasks, options: MapOptions): Future<R>[] {
+  const futures = Array.from({ length: tasks.count }, () => Future.create<R>(1, 'single'));
+  submitJob(tasks, { kind: 'each', futures: futures as Future<unknown>[] }, options);
   return futures;
 }
 

@@ -8,6 +8,7 @@
 import type { Future } from '../model/future';
 import type { CollectionProxy } from '../model/proxy';
 import type { FunctionRef } from './functions';
+import { runOf, unpack, type Packed, type Run } from './packing';
 import type { PoolWorker } from './worker';
 
 /** The results of one chunk, as a streaming caller (`charm.pool.imap`) gets them. */
@@ -34,18 +35,33 @@ export interface TaskFailure {
   readonly stack: string;
 }
 
-/** How a chunk ended on its worker. */
-export type ChunkOutcome = { readonly results: unknown[] } | { readonly failure: TaskFailure };
+/** How a chunk ended on its worker: its results, packed (see packing.ts), or why it failed. */
+export type ChunkOutcome = { readonly results: Run } | { readonly failure: TaskFailure };
+
+/** A job's tasks, as `charm.pool` hands them to the scheduler. */
+export interface Tasks {
+  /**
+   * The function of every task, each task being its one argument (the
+   * item); or null when each task is `[function, ...arguments]`.
+   */
+  readonly fn: FunctionRef | null;
+  /** The tasks, packed in chunks of `chunksize` (the last may be shorter). */
+  readonly chunks: Packed;
+  readonly chunksize: number;
+  /** Tasks in all. */
+  readonly count: number;
+}
 
 interface Job {
   readonly id: number;
-  /** The function of every task, or null when each task's first element is its own function (`submitAll`). */
   readonly fn: FunctionRef | null;
-  /** Each chunk is a list of tasks, each task the list of its arguments. */
-  readonly chunks: unknown[][][];
+  readonly chunks: Packed;
+  readonly chunksize: number;
+  /** Chunks in all. */
+  readonly total: number;
   readonly destination: Destination;
-  /** Per chunk, for destinations that wait for every result. */
-  readonly results: unknown[][];
+  /** Every task's result, in task order, for destinations that wait for all of them. */
+  readonly results: unknown[];
   /** Most workers running chunks of it at once (Charm4py's ncores). */
   readonly ncores: number;
   /** Chunks running, per worker PE. */
@@ -82,16 +98,19 @@ export class TaskScheduler {
     for (let k = 0; k < SLOTS_PER_WORKER; k++) this.freeSlots.push(...pes);
   }
 
-  /** A new job of `chunks`, results to `destination`. */
-  submit(fn: FunctionRef | null, chunks: unknown[][][], destination: Destination, options: JobOptions = {}): void {
-    if (chunks.length === 0) {
+  /** A new job, results to `destination`. */
+  submit(tasks: Tasks, destination: Destination, options: JobOptions = {}): void {
+    const total = tasks.chunks.ends.length;
+    if (total === 0) {
       if (destination.kind === 'all') destination.future.send([]);
       return;
     }
     const id = this.nextJob++;
     const ncores = options.ncores !== undefined && options.ncores > 0 ? options.ncores : Infinity;
-    const pending = new Set(chunks.keys());
-    this.jobs.set(id, { id, fn, chunks, destination, results: [], ncores, running: new Map(), pending, remaining: chunks.length, next: 0 });
+    const pending = new Set(Array.from({ length: total }, (_, c) => c));
+    const results = destination.kind === 'all' || destination.kind === 'one' ? new Array<unknown>(tasks.count) : [];
+    const { fn, chunks, chunksize } = tasks;
+    this.jobs.set(id, { id, fn, chunks, chunksize, total, destination, results, ncores, running: new Map(), pending, remaining: total, next: 0 });
     this.queue.push(id);
     this.dispatch();
   }
@@ -118,7 +137,7 @@ export class TaskScheduler {
       // The worker rejects the caller's futures itself, so that the error names the PE the task ran on;
       // with a future per chunk or per task, every one not fulfilled yet fails with it.
       const d = job.destination;
-      const futures = 'future' in d ? [d.future] : [chunk, ...job.pending].flatMap((c) => futuresOf(d, c, job.chunks));
+      const futures = 'future' in d ? [d.future] : [chunk, ...job.pending].flatMap((c) => futuresOf(d, c, job));
       this.workers[pe].reject(futures, outcome.failure, `charm.pool task ${job.fn?.name || (job.fn ? '(anonymous function)' : 'of a batch')}`);
     } else if (job && 'results' in outcome) {
       this.deliver(id, job, chunk, outcome.results);
@@ -126,23 +145,30 @@ export class TaskScheduler {
     this.dispatch();
   }
 
-  private deliver(id: number, job: Job, chunk: number, results: unknown[]): void {
+  /**
+   * Passes a chunk's results on. They were decoded here from the worker's
+   * message and nothing else holds them: a future of this PE takes them
+   * without the copy a value sent from user code gets.
+   */
+  private deliver(id: number, job: Job, chunk: number, packed: Run): void {
     const last = --job.remaining === 0;
     if (last) this.jobs.delete(id);
     const destination = job.destination;
     if (destination.kind === 'chunks') {
-      destination.futures[chunk].send({ chunk, results });
+      destination.futures[chunk].sendOwned({ chunk, results: unpack(packed) });
       return;
     }
+    const first = chunk * job.chunksize;
     if (destination.kind === 'each') {
-      const first = job.chunks.slice(0, chunk).reduce((n, c) => n + c.length, 0);
-      results.forEach((result, i) => destination.futures[first + i].send(result));
+      unpack(packed).forEach((result, i) => destination.futures[first + i].sendOwned(result));
       return;
     }
-    job.results[chunk] = results;
+    const results = job.results;
+    const values = unpack(packed);
+    for (let i = 0; i < values.length; i++) results[first + i] = values[i];
     if (!last) return;
-    if (destination.kind === 'all') destination.future.send(job.results.flat());
-    else destination.future.send(job.results[0][0]);
+    if (destination.kind === 'all') destination.future.sendOwned(results);
+    else destination.future.sendOwned(results[0]);
   }
 
   /** Hands chunks to free slots: each slot to the oldest job that may use its worker. */
@@ -157,7 +183,8 @@ export class TaskScheduler {
       this.freeSlots.splice(s, 1);
       const chunk = job.next++;
       job.running.set(pe, (job.running.get(pe) ?? 0) + 1);
-      this.workers[pe].run(job.id, chunk, job.fn, job.chunks[chunk]);
+      const tasks = runOf(job.chunks, chunk);
+      this.workers[pe].run(job.id, chunk, job.fn, tasks.bytes, tasks.parts);
     }
   }
 
@@ -165,7 +192,7 @@ export class TaskScheduler {
   private jobFor(pe: number): Job | undefined {
     for (let i = 0; i < this.queue.length; i++) {
       const job = this.jobs.get(this.queue[i]);
-      if (!job || job.next === job.chunks.length) {
+      if (!job || job.next === job.total) {
         // Failed, or every chunk handed out already.
         this.queue.splice(i--, 1);
         continue;
@@ -177,8 +204,8 @@ export class TaskScheduler {
 }
 
 /** The futures of chunk `chunk` of a job with a future per chunk or per task. */
-function futuresOf(destination: Extract<Destination, { futures: unknown }>, chunk: number, chunks: unknown[][][]): Future<unknown>[] {
+function futuresOf(destination: Extract<Destination, { futures: unknown }>, chunk: number, job: Job): Future<unknown>[] {
   if (destination.kind === 'chunks') return [destination.futures[chunk]];
-  const first = chunks.slice(0, chunk).reduce((n, c) => n + c.length, 0);
-  return destination.futures.slice(first, first + chunks[chunk].length);
+  const first = chunk * job.chunksize;
+  return destination.futures.slice(first, first + job.chunksize);
 }

@@ -9,7 +9,8 @@ import { runtime } from '../model/context';
 import type { Future } from '../model/future';
 import type { CollectionProxy } from '../model/proxy';
 import { resolve, type FunctionRef } from './functions';
-import { TaskScheduler, type ChunkOutcome, type Destination, type JobOptions, type TaskFailure } from './scheduler';
+import { packRun, unpack } from './packing';
+import { TaskScheduler, type ChunkOutcome, type Destination, type JobOptions, type TaskFailure, type Tasks } from './scheduler';
 
 /** A member of the pool's group (one per PE). */
 export class PoolWorker extends Chare {
@@ -27,8 +28,8 @@ export class PoolWorker extends Chare {
   }
 
   /** PE 0: a new job. */
-  submit(fn: FunctionRef | null, chunks: unknown[][][], destination: Destination, options: JobOptions): void {
-    this.onPe0.submit(fn, chunks, destination, options);
+  submit(tasks: Tasks, destination: Destination, options: JobOptions): void {
+    this.onPe0.submit(tasks, destination, options);
   }
 
   /** PE 0: worker `pe` has a free slot again. */
@@ -42,20 +43,27 @@ export class PoolWorker extends Chare {
   }
 
   /**
-   * A worker: runs the tasks of one chunk, one after the other, and reports
-   * the outcome. Without `fn`, each task's first element is its function.
+   * A worker: runs the tasks of one chunk (packed: see packing.ts), one
+   * after the other, and reports the outcome. With `fn`, each task is its
+   * one argument; without, each is `[function, ...arguments]`.
    */
-  async run(this: PoolWorker, job: number, chunk: number, fn: FunctionRef | null, tasks: unknown[][]): Promise<void> {
+  async run(this: PoolWorker, job: number, chunk: number, fn: FunctionRef | null, bytes: Uint8Array, parts: Uint8Array[]): Promise<void> {
     const scheduler = this.thisProxy[0];
     const pe = runtime().myPe;
     let holdsSlot = true;
     let outcome: ChunkOutcome;
     try {
       const common = fn && resolve(fn);
+      const tasks = unpack({ bytes, parts });
       const results: unknown[] = [];
       for (const each of tasks) {
-        const [task, args] = common ? [common, each] : [resolve(each[0] as FunctionRef), each.slice(1)];
-        const result = task(...args);
+        let result: unknown;
+        if (common) {
+          result = common(each);
+        } else {
+          const call = each as unknown[];
+          result = resolve(call[0] as FunctionRef)(...call.slice(1));
+        }
         if (!isThenable(result)) {
           results.push(result);
           continue;
@@ -67,7 +75,7 @@ export class PoolWorker extends Chare {
         holdsSlot = false;
         results.push(await result);
       }
-      outcome = { results };
+      outcome = { results: packRun(results, (i) => `result of task ${i}`) };
     } catch (error) {
       outcome = { failure: failureOf(error) };
     }
