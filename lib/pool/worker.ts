@@ -75,7 +75,7 @@ export class PoolWorker extends Chare {
         holdsSlot = false;
         results.push(await result);
       }
-      outcome = { results: packRun(results, (i) => `result of task ${i}`) };
+      outcome = { results: packRun(results, (i) => `result ${i} of chunk ${chunk}`) };
     } catch (error) {
       outcome = { failure: failureOf(error) };
     }
