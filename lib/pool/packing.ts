@@ -114,19 +114,38 @@ export function runOf(packed: Packed, k: number): Run {
 
 const reader = new Reader();
 let reading = false;
+/**
+ * Runs up to this size are read from a copy in `scratch`: a message
+ * delivers them as small typed arrays, which V8 keeps on its heap, and
+ * reaching their `.buffer` would move each off-heap (the codec avoids it
+ * too, see SMALL_TYPED in codec/values.ts).
+ */
+const SMALL_RUN = 256;
+const scratch = Buffer.allocUnsafeSlow(SMALL_RUN);
+const scratchView = new DataView(scratch.buffer, scratch.byteOffset, SMALL_RUN);
 
 /** The values of `run`, in order. */
 export function unpack(run: Run): unknown[] {
   const { bytes } = run;
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // A user class's unpack() runs inside: should it unpack too, a reader of its own.
-  const r = reading ? new Reader() : reader;
+  const n = bytes.byteLength;
+  // A user class's unpack() runs inside: should it unpack too, a reader (and bytes) of its own.
   const outer = !reading;
+  const r = outer ? reader : new Reader();
+  let buf: Buffer;
+  let view: DataView;
+  if (outer && n <= SMALL_RUN) {
+    scratch.set(bytes);
+    [buf, view] = [scratch, scratchView];
+  } else {
+    buf = Buffer.from(bytes.buffer, bytes.byteOffset, n);
+    view = new DataView(buf.buffer, buf.byteOffset, n);
+  }
   reading = true;
   try {
-    r.resetValue(buf, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), buf.length, run.parts.map(wholeBuffer));
+    r.resetValue(buf, view, n, run.parts.map(wholeBuffer));
     const values: unknown[] = [];
-    while (r.pos < buf.length) values.push(decodeValue(r));
+    // Nothing decoded refers to the bytes (strings and typed arrays are copies): scratch can be reused.
+    while (r.pos < n) values.push(decodeValue(r));
     return values;
   } finally {
     if (outer) reading = false;
