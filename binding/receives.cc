@@ -109,15 +109,16 @@ void testParts(Incoming& m) {
 /** Hands a complete message to JavaScript: its buffer (and its segments' buffers) appended to out.large. */
 void emit(DrainOutput& out, Incoming& m) {
   int32_t* entry = out.meta + 4 * out.count;
-  uint32_t index = out.large->Length();
+  v8::Local<v8::Array> large = Nan::New(*out.large);
+  uint32_t index = large->Length();
   size_t length = m.parted ? m.inlineLength : m.firstLength;
   entry[0] = m.source;
   entry[1] = -1 - static_cast<int32_t>(index);
   entry[2] = static_cast<int32_t>(length);
   entry[3] = m.parted ? static_cast<int32_t>(m.parts.size()) : 0;
-  Nan::Set(out.large, index, m.first.intoArrayBuffer(out.isolate, length));
+  Nan::Set(large, index, m.first.intoArrayBuffer(out.isolate, length));
   for (size_t i = 0; i < m.parts.size(); ++i) {
-    Nan::Set(out.large, index + 1 + static_cast<uint32_t>(i), m.parts[i].intoArrayBuffer(out.isolate, m.partLengths[i]));
+    Nan::Set(large, index + 1 + static_cast<uint32_t>(i), m.parts[i].intoArrayBuffer(out.isolate, m.partLengths[i]));
   }
   out.count++;
 }
