@@ -37,6 +37,53 @@ World& world() {
 
 namespace {
 
+/** An Open MPI control variable holding one size (MPI_T), or 0 when there is none to read. */
+size_t sizeVariable(const char* name) {
+  int index = 0;
+  if (MPI_T_cvar_get_index(name, &index) != MPI_SUCCESS) return 0;
+  char varName[256], description[1024];
+  int nameLength = sizeof varName, descriptionLength = sizeof description, verbosity = 0, binding = 0, scope = 0;
+  MPI_Datatype type = MPI_DATATYPE_NULL;
+  MPI_T_enum enumType;
+  if (MPI_T_cvar_get_info(index, varName, &nameLength, &verbosity, &type, &enumType, description, &descriptionLength, &binding, &scope) != MPI_SUCCESS) return 0;
+  MPI_T_cvar_handle handle;
+  int count = 0;
+  if (MPI_T_cvar_handle_alloc(index, nullptr, &handle, &count) != MPI_SUCCESS) return 0;
+  size_t value = 0;
+  if (count == 1) {
+    union {
+      unsigned long long u64;
+      unsigned long ul;
+      unsigned u32;
+      int i32;
+    } read{};
+    if (MPI_T_cvar_read(handle, &read) == MPI_SUCCESS) {
+      if (type == MPI_UNSIGNED_LONG_LONG) value = static_cast<size_t>(read.u64);
+      else if (type == MPI_UNSIGNED_LONG) value = static_cast<size_t>(read.ul);
+      else if (type == MPI_UNSIGNED) value = read.u32;
+      else if (type == MPI_INT && read.i32 > 0) value = static_cast<size_t>(read.i32);
+    }
+  }
+  MPI_T_cvar_handle_free(&handle);
+  return value;
+}
+
+}  // namespace
+
+size_t eagerBytesInForce() {
+  int provided = 0;
+  if (MPI_T_init_thread(MPI_THREAD_SINGLE, &provided) != MPI_SUCCESS) return kEagerBytes;
+  size_t limit = 0;
+  for (const char* name : {"btl_vader_eager_limit", "btl_tcp_eager_limit"}) {
+    size_t bytes = sizeVariable(name);
+    if (bytes > kEagerHeaderBytes && (limit == 0 || bytes < limit)) limit = bytes;
+  }
+  MPI_T_finalize();
+  return limit > kEagerHeaderBytes + kEagerBytes ? limit - kEagerHeaderBytes : kEagerBytes;
+}
+
+namespace {
+
 /** Runs `body`, turning the binding's C++ errors into JavaScript exceptions. */
 template <typename Body>
 void guarded(Body body) {
@@ -95,6 +142,7 @@ NAN_METHOD(Init) {
     check(MPI_Comm_dup(MPI_COMM_WORLD, &w.parts), "MPI_Comm_dup");
     check(MPI_Comm_set_errhandler(w.parts, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
     setUpWaking(MPI_COMM_WORLD);
+    w.eagerBytes = eagerBytesInForce();
     w.initialized = true;
 
     // Host layout: ranks reporting the same processor name share a host;
@@ -121,6 +169,7 @@ NAN_METHOD(Init) {
     setField(result, "threadFunneled", Nan::New(MPI_THREAD_FUNNELED));
     setField(result, "hostOfRank", hostOfRank);
     setField(result, "processorName", Nan::New(name, nameLength).ToLocalChecked());
+    setField(result, "eagerBytes", Nan::New(static_cast<double>(w.eagerBytes)));
     info.GetReturnValue().Set(result);
   });
 }

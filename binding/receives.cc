@@ -158,7 +158,7 @@ std::unique_ptr<Incoming> begin(MPI_Message* message, int source, size_t length,
   m->parted = parted;
   m->firstLength = length;
   m->first = Block(length);
-  if (length <= kEagerBytes) {
+  if (length <= world().eagerBytes) {
     // Here already (sent eagerly): taking it is a copy.
     check(MPI_Mrecv(m->first.data(), static_cast<int>(length), MPI_BYTE, message, MPI_STATUS_IGNORE), "MPI_Mrecv", source, "from", true);
     m->firstDone = true;
@@ -173,6 +173,7 @@ std::unique_ptr<Incoming> begin(MPI_Message* message, int source, size_t length,
 
 void drain(DrainOutput& out) {
   Receiving& r = receiving();
+  const size_t eagerBytes = world().eagerBytes;
   for (int source : r.busy) advance(out, r.bySource[static_cast<size_t>(source)]);
 
   while (out.count < out.maxMessages) {
@@ -187,7 +188,7 @@ void drain(DrainOutput& out) {
     int source = status.MPI_SOURCE;
     bool parted = status.MPI_TAG == kTagParted;
     Queue& queue = r.bySource[static_cast<size_t>(source)];
-    if (!parted && queue.empty() && length <= kEagerBytes && out.arenaUsed + length <= out.arenaLength) {
+    if (!parted && queue.empty() && length <= eagerBytes && out.arenaUsed + length <= out.arenaLength) {
       check(MPI_Mrecv(out.arena + out.arenaUsed, count, MPI_BYTE, &message, MPI_STATUS_IGNORE), "MPI_Mrecv", source, "from", true);
       int32_t* entry = out.meta + 4 * out.count;
       entry[0] = source;
