@@ -37,6 +37,53 @@ World& world() {
 
 namespace {
 
+/** An Open MPI control variable holding one size (MPI_T), or 0 when there is none to read. */
+size_t sizeVariable(const char* name) {
+  int index = 0;
+  if (MPI_T_cvar_get_index(name, &index) != MPI_SUCCESS) return 0;
+  char varName[256], description[1024];
+  int nameLength = sizeof varName, descriptionLength = sizeof description, verbosity = 0, binding = 0, scope = 0;
+  MPI_Datatype type = MPI_DATATYPE_NULL;
+  MPI_T_enum enumType;
+  if (MPI_T_cvar_get_info(index, varName, &nameLength, &verbosity, &type, &enumType, description, &descriptionLength, &binding, &scope) != MPI_SUCCESS) return 0;
+  MPI_T_cvar_handle handle;
+  int count = 0;
+  if (MPI_T_cvar_handle_alloc(index, nullptr, &handle, &count) != MPI_SUCCESS) return 0;
+  size_t value = 0;
+  if (count == 1) {
+    union {
+      unsigned long long u64;
+      unsigned long ul;
+      unsigned u32;
+      int i32;
+    } read{};
+    if (MPI_T_cvar_read(handle, &read) == MPI_SUCCESS) {
+      if (type == MPI_UNSIGNED_LONG_LONG) value = static_cast<size_t>(read.u64);
+      else if (type == MPI_UNSIGNED_LONG) value = static_cast<size_t>(read.ul);
+      else if (type == MPI_UNSIGNED) value = read.u32;
+      else if (type == MPI_INT && read.i32 > 0) value = static_cast<size_t>(read.i32);
+    }
+  }
+  MPI_T_cvar_handle_free(&handle);
+  return value;
+}
+
+}  // namespace
+
+size_t eagerBytesInForce() {
+  int provided = 0;
+  if (MPI_T_init_thread(MPI_THREAD_SINGLE, &provided) != MPI_SUCCESS) return kEagerBytes;
+  size_t limit = 0;
+  for (const char* name : {"btl_vader_eager_limit", "btl_tcp_eager_limit"}) {
+    size_t bytes = sizeVariable(name);
+    if (bytes > kEagerHeaderBytes && (limit == 0 || bytes < limit)) limit = bytes;
+  }
+  MPI_T_finalize();
+  return limit > kEagerHeaderBytes + kEagerBytes ? limit - kEagerHeaderBytes : kEagerBytes;
+}
+
+namespace {
+
 /** Runs `body`, turning the binding's C++ errors into JavaScript exceptions. */
 template <typename Body>
 void guarded(Body body) {
@@ -53,6 +100,17 @@ void guarded(Body body) {
   } catch (const std::bad_alloc&) {
     Nan::ThrowError("charmts binding: out of memory for a message buffer");
   }
+}
+
+/**
+ * Argument `i` as a uint32 (or an InputError naming `what`), read without
+ * a context: the poll's arguments cost nothing to convert (Nan::To looks
+ * up the current context every call, a fifth of an empty poll).
+ */
+uint32_t uint32Arg(Nan::NAN_METHOD_ARGS_TYPE info, int i, const char* what) {
+  v8::Local<v8::Value> value = info[i];
+  if (!value->IsUint32()) throw InputError(std::string("charmts binding: ") + what + " must be a uint32");
+  return value.As<v8::Uint32>()->Value();
 }
 
 bool requireInit() {
@@ -84,6 +142,7 @@ NAN_METHOD(Init) {
     check(MPI_Comm_dup(MPI_COMM_WORLD, &w.parts), "MPI_Comm_dup");
     check(MPI_Comm_set_errhandler(w.parts, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
     setUpWaking(MPI_COMM_WORLD);
+    w.eagerBytes = eagerBytesInForce();
     w.initialized = true;
 
     // Host layout: ranks reporting the same processor name share a host;
@@ -110,6 +169,7 @@ NAN_METHOD(Init) {
     setField(result, "threadFunneled", Nan::New(MPI_THREAD_FUNNELED));
     setField(result, "hostOfRank", hostOfRank);
     setField(result, "processorName", Nan::New(name, nameLength).ToLocalChecked());
+    setField(result, "eagerBytes", Nan::New(static_cast<double>(w.eagerBytes)));
     info.GetReturnValue().Set(result);
   });
 }
@@ -120,8 +180,9 @@ NAN_METHOD(Send) {
   if (!requireInit()) return;
   guarded([&] {
     if (!info[1]->IsArrayBufferView()) throw InputError("charmts binding: the header must be an ArrayBufferView");
-    int dest = Nan::To<int>(info[0]).FromJust();
-    size_t headerLength = static_cast<size_t>(Nan::To<uint32_t>(info[2]).FromJust());
+    if (!info[0]->IsInt32()) throw InputError("charmts binding: Send's destination must be an int32");
+    int dest = info[0].As<v8::Int32>()->Value();
+    size_t headerLength = uint32Arg(info, 2, "Send's header length");
     if (headerLength > node::Buffer::Length(info[1])) throw std::out_of_range("charmts binding: header length beyond its buffer");
     info.GetReturnValue().Set(Nan::New(send(dest, node::Buffer::Data(info[1]), headerLength, info[3])));
   });
@@ -170,7 +231,7 @@ NAN_METHOD(Inbox) {
 NAN_METHOD(Drain) {
   if (!requireInit()) return;
   guarded([&] {
-    uint32_t which = Nan::To<uint32_t>(info[0]).FromJust();
+    uint32_t which = uint32Arg(info, 0, "Drain's inbox");
     if (which >= inboxes.size()) throw std::out_of_range("charmts binding: Drain of an inbox that was never registered");
     Mailbox& inbox = *inboxes[which];
     completeSends();
@@ -179,11 +240,11 @@ NAN_METHOD(Drain) {
                     inbox.arenaLength,
                     0,
                     inbox.metaData,
-                    std::min(inbox.metaEntries, static_cast<size_t>(Nan::To<uint32_t>(info[1]).FromJust())),
+                    std::min(inbox.metaEntries, static_cast<size_t>(uint32Arg(info, 1, "Drain's maxMessages"))),
                     0,
-                    Nan::New(inbox.large)};
+                    &inbox.large};
     drain(out);
-    info.GetReturnValue().Set(Nan::New(static_cast<uint32_t>(out.count)));
+    info.GetReturnValue().Set(static_cast<uint32_t>(out.count));
   });
 }
 

@@ -60,13 +60,17 @@ void forEachPiece(size_t length, size_t first, Piece piece) {
   } while (offset < length);
 }
 /**
- * Messages up to this size are received into the shared arena with
- * MPI_Mrecv: every Open MPI transport sends them eagerly (4 KiB is the
- * shared-memory transport's eager limit, the smallest), so the data is
- * already here and the call does not wait for the sender. Larger ones are
- * received with MPI_Imrecv and completed by later drains.
+ * Messages up to World::eagerBytes are received into the shared arena
+ * with MPI_Mrecv: the transports send them eagerly, so the data is already
+ * here and the call does not wait for the sender. Larger ones are received
+ * with MPI_Imrecv and completed by later drains. Every Open MPI transport
+ * sends up to 4 KiB eagerly (the shared-memory transport's default limit,
+ * the smallest); Init raises the bound to the eager limits in force
+ * (eagerBytesInForce).
  */
 constexpr size_t kEagerBytes = 4096;
+/** What a transport's eager limit must leave for its own headers (ob1's match header is 14 to 24 bytes). */
+constexpr size_t kEagerHeaderBytes = 64;
 
 constexpr size_t align8(size_t n) { return (n + 7) & ~size_t{7}; }
 
@@ -91,9 +95,20 @@ struct World {
   MPI_Comm parts = MPI_COMM_NULL;
   int rank = 0;
   int size = 1;
+  /** Largest message received into the arena (see kEagerBytes). */
+  size_t eagerBytes = kEagerBytes;
   bool initialized = false;
 };
 
 World& world();
+
+/**
+ * The size up to which every transport that may carry a message here
+ * sends it eagerly, read from Open MPI's control variables (MPI_T) after
+ * MPI_Init: the smallest of the shared-memory and TCP transports' eager
+ * limits, less their headers; kEagerBytes when they cannot be read (another
+ * MPI, another transport).
+ */
+size_t eagerBytesInForce();
 
 }  // namespace charmts

@@ -109,15 +109,16 @@ void testParts(Incoming& m) {
 /** Hands a complete message to JavaScript: its buffer (and its segments' buffers) appended to out.large. */
 void emit(DrainOutput& out, Incoming& m) {
   int32_t* entry = out.meta + 4 * out.count;
-  uint32_t index = out.large->Length();
+  v8::Local<v8::Array> large = Nan::New(*out.large);
+  uint32_t index = large->Length();
   size_t length = m.parted ? m.inlineLength : m.firstLength;
   entry[0] = m.source;
   entry[1] = -1 - static_cast<int32_t>(index);
   entry[2] = static_cast<int32_t>(length);
   entry[3] = m.parted ? static_cast<int32_t>(m.parts.size()) : 0;
-  Nan::Set(out.large, index, m.first.intoArrayBuffer(out.isolate, length));
+  Nan::Set(large, index, m.first.intoArrayBuffer(out.isolate, length));
   for (size_t i = 0; i < m.parts.size(); ++i) {
-    Nan::Set(out.large, index + 1 + static_cast<uint32_t>(i), m.parts[i].intoArrayBuffer(out.isolate, m.partLengths[i]));
+    Nan::Set(large, index + 1 + static_cast<uint32_t>(i), m.parts[i].intoArrayBuffer(out.isolate, m.partLengths[i]));
   }
   out.count++;
 }
@@ -157,7 +158,7 @@ std::unique_ptr<Incoming> begin(MPI_Message* message, int source, size_t length,
   m->parted = parted;
   m->firstLength = length;
   m->first = Block(length);
-  if (length <= kEagerBytes) {
+  if (length <= world().eagerBytes) {
     // Here already (sent eagerly): taking it is a copy.
     check(MPI_Mrecv(m->first.data(), static_cast<int>(length), MPI_BYTE, message, MPI_STATUS_IGNORE), "MPI_Mrecv", source, "from", true);
     m->firstDone = true;
@@ -172,6 +173,7 @@ std::unique_ptr<Incoming> begin(MPI_Message* message, int source, size_t length,
 
 void drain(DrainOutput& out) {
   Receiving& r = receiving();
+  const size_t eagerBytes = world().eagerBytes;
   for (int source : r.busy) advance(out, r.bySource[static_cast<size_t>(source)]);
 
   while (out.count < out.maxMessages) {
@@ -186,7 +188,7 @@ void drain(DrainOutput& out) {
     int source = status.MPI_SOURCE;
     bool parted = status.MPI_TAG == kTagParted;
     Queue& queue = r.bySource[static_cast<size_t>(source)];
-    if (!parted && queue.empty() && length <= kEagerBytes && out.arenaUsed + length <= out.arenaLength) {
+    if (!parted && queue.empty() && length <= eagerBytes && out.arenaUsed + length <= out.arenaLength) {
       check(MPI_Mrecv(out.arena + out.arenaUsed, count, MPI_BYTE, &message, MPI_STATUS_IGNORE), "MPI_Mrecv", source, "from", true);
       int32_t* entry = out.meta + 4 * out.count;
       entry[0] = source;

@@ -19,7 +19,8 @@ struct DrainOutput {
   int32_t* meta;
   size_t maxMessages;
   size_t count;
-  v8::Local<v8::Array> large;
+  /** Where emit() appends buffers; a handle to it is made only then (an empty poll makes none). */
+  const Nan::Global<v8::Array>* large;
 };
 
 /** Receives and delivers every message that is complete, up to out.maxMessages. */

@@ -2,7 +2,7 @@
 // 1, typed-array payloads of 8 B to 4 MiB: round-trip time. Many short
 // trials (about 1 ms each), as in bench/c/pingpong.c: their median ignores
 // the rare millisecond stalls of a shared machine.
-//   mpirun -np 2 node dist/bench/cases/pingpong.js group|array
+//   mpirun -np 2 node dist/bench/cases/pingpong.js group|array [bytes...]
 import { charm, Chare, Future, type ArrayIndex } from '../../lib';
 import { PINGPONG_SIZES } from '../sizes';
 import { report, trials } from './report';
@@ -61,7 +61,8 @@ charm.start(async (args) => {
   if (charm.numPes() < 2) charm.abort('pingpong needs 2 PEs');
   const starter =
     kind === 'group' ? charm.createGroup(GroupPlayer)[0] : charm.createArray(ArrayPlayer, [2], [], { map: onItsOwnPe }).at([0]);
-  for (const bytes of PINGPONG_SIZES) {
+  const sizes = args.length > 1 ? args.slice(1).map(Number) : PINGPONG_SIZES;
+  for (const bytes of sizes) {
     const n = Math.max(4, Math.floor(1000 / (2 + bytes / 1000)));
     const samples = await trials(41, async () => {
       const done = charm.createFuture<number>();

@@ -243,20 +243,45 @@ export function encodeValue(w: Writer, value: unknown, path: string, depth = 0):
   }
 }
 
+/**
+ * Encodes a part of a value (an element, a field) at `path` + `open` +
+ * `key` + `close` (`[3]`, `.data`). The part's path is spelled out only
+ * when it cannot be encoded: building it for every element sent cost more
+ * than encoding the element (a number-to-string and a concatenation each).
+ */
+function encodePart(w: Writer, value: unknown, path: string, depth: number, open: string, key: string | number, close: string): void {
+  try {
+    encodeValue(w, value, '', depth);
+  } catch (error) {
+    if (error instanceof SerializationError) throw new SerializationError(`${path}${open}${key}${close}${error.path}`, error.reason);
+    throw error;
+  }
+}
+
+/** Encodes `value`; a SerializationError names the place as `path()` (built only then) followed by the path inside the value. */
+export function encodeLabelled(w: Writer, value: unknown, path: () => string): void {
+  try {
+    encodeValue(w, value, '');
+  } catch (error) {
+    if (error instanceof SerializationError) throw new SerializationError(`${path()}${error.path}`, error.reason);
+    throw error;
+  }
+}
+
 function encodeObject(w: Writer, value: object, path: string, depth: number): void {
   const ctor = value.constructor;
   if (ctor === Array) {
     const items = value as unknown[];
     w.u8(Tag.Array);
     w.u32(items.length);
-    for (let i = 0; i < items.length; i++) encodeValue(w, items[i], `${path}[${i}]`, depth);
+    for (let i = 0; i < items.length; i++) encodePart(w, items[i], path, depth, '[', i, ']');
     return;
   }
   const user = userClassOf.get(ctor);
   if (user) {
     w.u8(Tag.Instance);
     w.str(user.name);
-    encodeValue(w, user.pack(value), `${path}<${user.name}>`, depth);
+    encodePart(w, user.pack(value), path, depth, '<', user.name, '>');
     return;
   }
   const kind = typedKindOf.get(ctor);
@@ -296,7 +321,7 @@ function encodeObject(w: Writer, value: object, path: string, depth: number): vo
     w.u32(keys.length);
     for (const key of keys) {
       w.str(key);
-      encodeValue(w, (value as Record<string, unknown>)[key], `${path}.${key}`, depth);
+      encodePart(w, (value as Record<string, unknown>)[key], path, depth, '.', key, '');
     }
     return;
   }
@@ -305,8 +330,8 @@ function encodeObject(w: Writer, value: object, path: string, depth: number): vo
     w.u32(value.size);
     let i = 0;
     for (const [k, v] of value) {
-      encodeValue(w, k, `${path}<key ${i}>`, depth);
-      encodeValue(w, v, `${path}<value ${i++}>`, depth);
+      encodePart(w, k, path, depth, '<key ', i, '>');
+      encodePart(w, v, path, depth, '<value ', i++, '>');
     }
     return;
   }
@@ -314,7 +339,7 @@ function encodeObject(w: Writer, value: object, path: string, depth: number): vo
     w.u8(Tag.Set);
     w.u32(value.size);
     let i = 0;
-    for (const v of value) encodeValue(w, v, `${path}<item ${i++}>`, depth);
+    for (const v of value) encodePart(w, v, path, depth, '<item ', i++, '>');
     return;
   }
   if (value instanceof Date) {
@@ -440,7 +465,7 @@ function typedView(ctor: TypedArrayConstructor, buffer: ArrayBuffer, offset: num
 export function encodeArgs(w: Writer, args: readonly unknown[]): void {
   if (args.length > 255) throw new SerializationError('arguments', 'more than 255 arguments');
   w.u8(args.length);
-  for (let i = 0; i < args.length; i++) encodeValue(w, args[i], `argument ${i}`);
+  for (let i = 0; i < args.length; i++) encodePart(w, args[i], '', 0, 'argument ', i, '');
 }
 
 export function decodeArgs(r: Reader): unknown[] {

@@ -22,7 +22,7 @@
  */
 import type { Reader } from './reader';
 import type { Writer } from './writer';
-import { decodeArgs, decodeValue, encodeArgs, encodeValue, SerializationError } from './values';
+import { decodeArgs, decodeValue, encodeArgs, encodeLabelled, encodeValue, SerializationError } from './values';
 import { profiling, recordSend } from '../profiling/profile';
 
 export const HEADER_BYTES = 16;
@@ -578,7 +578,7 @@ export interface MigrantState {
  * its pack() returned, or its fields). The reader reads the two parts
  * separately, so the element can be in place when its state is decoded.
  */
-export function writeMigrant(w: Writer, m: MigrantState, packed: unknown, describe: string): void {
+export function writeMigrant(w: Writer, m: MigrantState, packed: unknown, describe: () => string): void {
   encodeValue(w, m.index, 'index');
   w.u32(m.epoch);
   w.u32(m.bcastSeq);
@@ -586,9 +586,9 @@ export function writeMigrant(w: Writer, m: MigrantState, packed: unknown, descri
   w.f64(m.load);
   encodeValue(w, m.sections, 'section reduction numbers');
   encodeValue(w, m.next, 'reduction numbers');
-  encodeValue(w, m.waiting, `calls of ${describe} waiting for their when condition`);
-  encodeValue(w, m.channels, `channels of ${describe}`);
-  encodeValue(w, packed, `state of ${describe}`);
+  encodeLabelled(w, m.waiting, () => `calls of ${describe()} waiting for their when condition`);
+  encodeLabelled(w, m.channels, () => `channels of ${describe()}`);
+  encodeLabelled(w, packed, () => `state of ${describe()}`);
 }
 
 /** The runtime's part of a migrating element; then `readMigrantState` reads its own state. */

@@ -243,11 +243,13 @@ export class LocalArray implements LocalCollection, MemberServices {
   }
 
   /** Checks that `chare` is the element here; undefined when it was deleted (what it does is dropped). */
-  private live(chare: Chare<never>, where: string): Element | undefined {
+  /** `where` names the call, for the error (a string, or a function building it only then). */
+  private live(chare: Chare<never>, where: string | (() => string)): Element | undefined {
     const element = this.elements.get(keyOf(chare.thisIndex as ArrayIndex));
     if (element && element.chare === chare) return element;
     const why = this.departed.get(memberOf(chare));
     if (why === 'deleted') return undefined;
+    if (typeof where === 'function') where = where();
     if (why === 'migrated') throw new Error(`${where}: this object is no longer the element, which migrated away from PE ${runtime().myPe}; reach it through its proxy`);
     throw new Error(`${where}: the element is not on PE ${runtime().myPe}`);
   }
@@ -262,12 +264,13 @@ export class LocalArray implements LocalCollection, MemberServices {
   }
 
   migrate(chare: Chare<never>, toPe: number): void {
-    const where = `${this.name}${describe(chare.thisIndex)}.migrate`;
+    // Built only for an error: a migration is a hot path (a string per call cost as much as the move's bookkeeping).
+    const where = (): string => `${this.name}${describe(chare.thisIndex)}.migrate`;
     const rt = runtime();
-    if (!Number.isInteger(toPe) || toPe < 0 || toPe >= rt.numPes) throw new RangeError(`${where}: PE ${String(toPe)} is out of range (0..${rt.numPes - 1})`);
-    if (!isMigratable(chare)) throw new Error(`${where}: this element declared itself not migratable`);
+    if (!Number.isInteger(toPe) || toPe < 0 || toPe >= rt.numPes) throw new RangeError(`${where()}: PE ${String(toPe)} is out of range (0..${rt.numPes - 1})`);
+    if (!isMigratable(chare)) throw new Error(`${where()}: this element declared itself not migratable`);
     const element = this.live(chare, where);
-    if (!element) throw new Error(`${where}: the element was deleted`);
+    if (!element) throw new Error(`${where()}: the element was deleted`);
     element.state.migrateTo = toPe;
     // Inside one of its entry methods, the element moves when that returns (see run);
     // otherwise (a timer, a runtime request) right away.
@@ -288,7 +291,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     if (toPe === rt.myPe) return;
     const chare = element.chare;
     const packed = packState(chare);
-    writeMember(beginControl(this.ref.id, ArrayControl.Migrate), chare, { ...recordOf(chare, state), epoch: state.epoch + 1 }, packed, `${this.name}${describe(element.index)}`);
+    writeMember(beginControl(this.ref.id, ArrayControl.Migrate), chare, { ...recordOf(chare, state), epoch: state.epoch + 1 }, packed, () => `${this.name}${describe(element.index)}`);
     rt.scheduler.send(toPe);
     // Sent: now it is gone from here (what follows may send messages of its own).
     const key = keyOf(element.index);

@@ -38,7 +38,7 @@ export function recordOf(chare: Chare<never>, state: MemberState): MigrantState 
 }
 
 /** Writes `record` and then `packed` (what the member's pack() returned), with the member travelling. */
-export function writeMember(w: Writer, chare: Chare<never>, record: MigrantState, packed: unknown, describe: string): void {
+export function writeMember(w: Writer, chare: Chare<never>, record: MigrantState, packed: unknown, describe: () => string): void {
   whileTravelling(chare, () => writeMigrant(w, record, packed, describe));
 }
 

@@ -27,6 +27,17 @@ export interface Activation {
   readonly record: ((start: number, end: number) => void) | undefined;
 }
 
+/**
+ * The scheduler's clock reading at the start of its current run of
+ * dispatches (performance.now()), or -1 outside one: the first entry
+ * method run straight from a dispatch starts then, and each one's end is
+ * the next one's start. A reading costs 60 to 120 ns here, and a small
+ * message took seven (a quarter of a round trip): this saves two per
+ * message. What runs between two entry methods of one run (decoding the
+ * next one's arguments, a future's value) is charged to the next.
+ */
+export const dispatchClock = { at: -1 };
+
 let current: Activation | undefined;
 let installed = false;
 let pieceStart = 0;
@@ -36,13 +47,17 @@ let afterPiece: (chare: Chare<never>) => void = () => {};
 /** Runs the synchronous part of an activation, charging its time. */
 export function runAs<T>(activation: Activation, body: () => T): T {
   const outer = current;
-  const start = performance.now();
+  const chained = outer === undefined && dispatchClock.at >= 0;
+  const start = chained ? dispatchClock.at : performance.now();
+  dispatchClock.at = -1;
   current = activation;
   try {
     return body();
   } finally {
     current = outer;
-    charge(activation, start, performance.now(), true);
+    const end = performance.now();
+    charge(activation, start, end, true);
+    if (chained) dispatchClock.at = end;
   }
 }
 

@@ -108,7 +108,8 @@ export function invoke(element: Chare<never>, info: ChareClassInfo, methodId: nu
     else void created.then(() => reply?.resolve(undefined));
     return;
   }
-  if (track) tracks.set(element, track);
+  // A collection's track is mostly the same object call after call: a WeakMap write costs more than the read.
+  if (track && tracks.get(element) !== track) tracks.set(element, track);
   const name = info.methods[methodId];
   if (name === undefined) throw new Error(`charmts: ${info.name} has no method id ${methodId} on PE ${runtime().myPe}; are classes registered the same way on every PE?`);
   const guard = guardOf(info, methodId);

@@ -12,6 +12,7 @@ import { Flag, Kind, align8, bodyStart, flagsOf, isCounted, kindOf, rootOf, setR
 import { beginDelivery, endDelivery, profiling, recordIdle } from '../profiling/profile';
 import { childrenOf } from '../tree';
 import { resumption } from '../model/future';
+import { dispatchClock } from '../model/activity';
 
 export type Handler = (r: Reader) => void;
 
@@ -98,6 +99,8 @@ export class Scheduler {
   private batchNext = 0;
   private running = false;
   private lastActivity = 0;
+  /** When the dispatches not yet charged to busyMs began (the next clock reading ends them), or -1. */
+  private busySince = -1;
   /** How long to keep polling after the last message (see SPIN_MS). */
   private spinWindowMs = SPIN_MS;
   /**
@@ -202,7 +205,16 @@ export class Scheduler {
 
   /** Receives and dispatches once (shut-down keeps doing this while it waits). */
   pollOnce(): number {
-    return this.step();
+    const handled = this.step();
+    this.chargeBusy(performance.now());
+    return handled;
+  }
+
+  /** Charges the dispatches since busySince, up to `now`, to busyMs. */
+  private chargeBusy(now: number): void {
+    if (this.busySince < 0) return;
+    this.counters.busyMs += now - this.busySince;
+    this.busySince = -1;
   }
 
   /** Sends the message in `writer` to every PE down the spanning tree rooted here. */
@@ -304,14 +316,18 @@ export class Scheduler {
    * last message, then waits in the binding IDLE_WAIT_US at a time.
    */
   private run(): void {
+    // One clock reading per round of the loop (each costs 60-120 ns here):
+    // it ends the round's dispatches and starts the next round's spin.
+    let now = performance.now();
     if (this.yielded) {
-      this.lastYield = performance.now();
+      this.lastYield = now;
       this.yielded = false;
     }
     while (this.running) {
       let handled = this.step();
-      if (handled === 0 && !resumption.pending) handled = this.spinPoll();
-      const now = performance.now();
+      if (handled === 0 && !resumption.pending) handled = this.spinPoll(now);
+      now = performance.now();
+      this.chargeBusy(now);
       if (handled > 0) {
         const gap = now - this.lastActivity;
         // A gap longer than MAX_SPIN_MS is a pause, not the pace of a transfer.
@@ -359,29 +375,36 @@ export class Scheduler {
     }
   }
 
-  /** Polls MPI without yielding for a short while; returns the messages handled. */
-  private spinPoll(): number {
-    const start = performance.now();
+  /**
+   * Polls MPI without yielding for a short while; returns the messages
+   * handled. `last` is the loop's latest clock reading (possibly from
+   * before an idle wait): the spin's own time starts at its first reading,
+   * so that a message that comes at once costs none.
+   */
+  private spinPoll(last: number): number {
     if (this.sent) {
       this.sent = false;
-      this.lastActivity = start;
+      this.lastActivity = Math.max(this.lastActivity, last);
     }
-    if (start - this.lastActivity > this.spinWindowMs) return 0;
-    const until = start + SPIN_POLL_MS;
-    // A message partly here completes in microseconds: keep polling for it
-    // (up to a slice) rather than spend a libuv turn first.
-    const longest = start + SLICE_MS;
-    let now = start;
-    do {
+    if (last - this.lastActivity > this.spinWindowMs) return 0;
+    let until = -1;
+    let longest = -1;
+    for (;;) {
       // Read the clock once per 32 polls: a poll costs less than a clock reading.
       for (let i = 0; i < 32; i++) {
         const handled = this.step();
         if (handled > 0) return handled;
         if (this.oversubscribed) mpi.Yield();
       }
-      now = performance.now();
-    } while (now < until || (now < longest && mpi.Receiving() > 0));
-    return 0;
+      const now = performance.now();
+      if (until < 0) {
+        until = now + SPIN_POLL_MS;
+        // A message partly here completes in microseconds: keep polling for
+        // it (up to a slice) rather than spend a libuv turn first.
+        longest = now + SLICE_MS;
+      }
+      if (now >= until && (now >= longest || mpi.Receiving() === 0)) return 0;
+    }
   }
 
   /**
@@ -397,7 +420,10 @@ export class Scheduler {
       this.batchNext = 0;
       if (this.batchSize === 0) return 0;
     }
+    // Charged to busyMs by the caller's next clock reading.
     const started = performance.now();
+    if (this.busySince < 0) this.busySince = started;
+    dispatchClock.at = started;
     let handled = this.dispatchBatch();
     if (!resumption.pending) handled += this.dispatchDeferred();
     if (!resumption.pending) handled += this.dispatchLocal();
@@ -407,7 +433,7 @@ export class Scheduler {
       this.batchNext = 0;
       if (this.batchSize > 0) handled += this.dispatchBatch();
     }
-    this.counters.busyMs += performance.now() - started;
+    dispatchClock.at = -1;
     return handled;
   }
 

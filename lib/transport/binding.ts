@@ -9,6 +9,8 @@ export interface InitInfo {
   /** Host number of every rank: ranks with the same processor name share one. */
   hostOfRank: number[];
   processorName: string;
+  /** Messages up to this many bytes are received into the arena (the transports' eager limit in force, or 4096). */
+  eagerBytes: number;
 }
 
 /** What the binding's message pool counted (see binding/pool.h). */

@@ -36,7 +36,7 @@ const members: [number, MigrantState, unknown][] = [
 ];
 const records: FileRecord[] = [
   valueRecord(READONLIES, 0, readonlies, 'readonlies'),
-  ...members.map(([collection, record, packed]): FileRecord => ({ collection, index: record.index, write: (w) => writeMigrant(w, record, packed, `member of ${collection}`) })),
+  ...members.map(([collection, record, packed]): FileRecord => ({ collection, index: record.index, write: (w) => writeMigrant(w, record, packed, () => `member of ${collection}`) })),
 ];
 
 const problemOf = (...args: Parameters<typeof checkFile>): string | undefined => {
