@@ -59,6 +59,12 @@ export interface BroadcastingArray {
 
 export class ArrayBroadcasts {
   private readonly history: BroadcastHistory;
+  /**
+   * Reads a kept broadcast for one element (its arguments are decoded
+   * afresh for each). Reused: it is done with before the element's method
+   * runs, so a delivery nested in that method may take it over.
+   */
+  private readonly reader = new Reader();
   /** PE 0 only: numbering of broadcasts and insertions. */
   readonly sequencer: Sequencer | undefined;
 
@@ -151,7 +157,7 @@ export class ArrayBroadcasts {
       return;
     }
     const buf = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
-    const r = new Reader();
+    const r = this.reader;
     r.reset(buf, new DataView(message.buffer, message.byteOffset, message.byteLength), 0, message.length, false, runtime().myPe);
     r.pos = bodyStart(buf, 0);
     const q = readBroadcastNumbers(r).replyNumber;
@@ -173,11 +179,12 @@ export class ArrayBroadcasts {
   private reply(index: ArrayIndex, data: ReplyData, method: number): Reply {
     const [, future, q, completionOnly] = data;
     const info = this.array.ref.info;
-    const what = `the result of ${info.name}${describe(index)}.${info.methods[method]}`;
+    // Named only for a value that is sent (a completion has none to refuse).
+    const what = (): string => `the result of ${info.name}${describe(index)}.${info.methods[method]}`;
     const reductions = this.array.reductions;
     return {
-      resolve: (value) => reductions.reply(q, index, completionOnly ? undefined : value, Reducer.gather.name, future, what),
-      reject: (error, where) => reductions.reply(q, index, new MemberFailure(failureOf(error, where)), Reducer.gather.name, future, what),
+      resolve: (value) => reductions.reply(q, index, completionOnly ? undefined : value, Reducer.gather.name, future, completionOnly ? '' : what()),
+      reject: (error, where) => reductions.reply(q, index, new MemberFailure(failureOf(error, where)), Reducer.gather.name, future, what()),
       data,
     };
   }

@@ -103,8 +103,6 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
       });
     });
     noteOrigin(future.promise);
-    live.set(id, new WeakRef(future as Future<unknown>));
-    forget.register(future, id);
     if (expected === 0) complete(id);
     return future;
   }
@@ -174,6 +172,18 @@ const live = new Map<number, WeakRef<Future<unknown>>>();
 const forget = new FinalizationRegistry<number>((id) => {
   if (live.get(id)?.deref() === undefined) live.delete(id);
 });
+
+/**
+ * Makes a future of this PE findable in `live` once it leaves in a message
+ * (only then can it come back): most futures never do (an awaited call's),
+ * and a WeakRef and a finalizer per future were a tenth of an awaited
+ * broadcast's time at np 1.
+ */
+function keepFindable(future: Future<unknown>): void {
+  if (future.pe !== runtime().myPe || live.get(future.id)?.deref() === future) return;
+  live.set(future.id, new WeakRef(future));
+  forget.register(future, future.id);
+}
 
 /** The future of PE `pe` numbered `id`: the object it was created as when it is this PE's and still held here. */
 export function futureAt(pe: number, id: number): Future<unknown> {
@@ -320,6 +330,7 @@ registerExtension<Future>(
     id: 2,
     matches: (v): v is Future => v instanceof Future,
     encode(w, f) {
+      keepFindable(f);
       w.u32(f.pe);
       w.u32(f.id);
     },

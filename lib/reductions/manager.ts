@@ -17,7 +17,7 @@
  * reduction, and a PE counts the replies it still owes per reduction.
  *
  * Quiescence detection sees reductions: their messages are counted, and so
- * is a pending hint timer (a reduction waiting on it is work to come).
+ * a reduction waiting on its hint timer (hints.ts: it is work to come).
  *
  * Contributions are copied at the call (copyValue, lib/codec/clone.ts): the
  * member may reuse its data at once, and the reduction never writes into
@@ -35,6 +35,7 @@ import { Future, resumption } from '../model/future';
 import { reducerImpl } from './reducers';
 import { copyValue } from '../codec/clone';
 import { deliverResult, type ReductionTarget } from './targets';
+import { HintTimers } from './hints';
 import type { ArrayIndex } from '../collections/arrayIndex';
 
 /**
@@ -49,9 +50,6 @@ export const enum Stream {
   Census = 3,
 }
 export const STREAMS = 4;
-
-/** A PE kept waiting on its children this long asks for the reduction to be announced. */
-const HINT_DELAY_MS = 2;
 
 /** Per member: the next reduction number it will contribute to, per stream. Travels with migrating members. */
 export type MemberNext = number[];
@@ -89,7 +87,6 @@ interface Partial {
 interface PeState extends Partial {
   childrenIn: number;
   hinted: boolean;
-  timer: NodeJS.Timeout | undefined;
 }
 
 /**
@@ -102,7 +99,7 @@ function emptyPartial(): Partial {
 }
 
 function emptyState(): PeState {
-  return { count: 0, reducer: undefined, destination: undefined, acc: undefined, hasAcc: false, error: undefined, childrenIn: 0, hinted: false, timer: undefined };
+  return { count: 0, reducer: undefined, destination: undefined, acc: undefined, hasAcc: false, error: undefined, childrenIn: 0, hinted: false };
 }
 
 /** Key of reduction r of a stream in the maps below (a number: no string built per message). */
@@ -134,6 +131,9 @@ export class ReductionManager {
   /** ...and the changes that start later: [stream, from, delta]. */
   private populationChanges: [stream: number, from: number, delta: number][] = [];
   private readonly allReduceWaiters = new Map<number, ((value: unknown) => void)[]>();
+  private readonly hints = new HintTimers(STREAMS, (stream, r) => this.hint(stream, r));
+  /** This PE's children in the spanning tree (a count: trySend runs for every contribution). */
+  private readonly children = childrenOf(runtime().myPe, 0, runtime().numPes).length;
 
   constructor(
     private readonly collectionId: number,
@@ -337,16 +337,16 @@ export class ReductionManager {
   /** Sends every partial this PE can, in order. */
   private trySend(stream: Stream): void {
     const rt = runtime();
-    const children = childrenOf(rt.myPe, 0, rt.numPes).length;
+    const children = this.children;
     for (;;) {
       const r = this.nextToSend[stream];
       if (r > this.activeUpTo[stream]) return;
       const state = this.state(stream, r);
       if (this.owing(stream, r) > 0 || state.childrenIn < children) {
-        if (!state.hinted && !state.timer) armHint(state, () => this.hint(stream, r));
+        if (!state.hinted) this.hints.wait(stream, r);
         return;
       }
-      disarmHint(state);
+      this.hints.stop(stream, r);
       this.open.delete(keyOf(stream, r));
       this.nextToSend[stream] = r + 1;
       if (rt.myPe === 0) this.atRoot(stream, r, state);
@@ -360,7 +360,7 @@ export class ReductionManager {
     const state = this.state(stream, r);
     if (state.hinted) return;
     state.hinted = true;
-    disarmHint(state);
+    this.hints.stop(stream, r);
     const rt = runtime();
     if (rt.myPe === 0) {
       this.begin(Step.Start, stream, r);
@@ -483,27 +483,6 @@ export class ReductionManager {
     writePartial(this.begin(step, stream, r), piece, `contribution to reduction ${r} of ${this.describe}`);
     runtime().scheduler.send(dest);
   }
-}
-
-/**
- * A hint timer counts as a message in flight for quiescence detection: the
- * reduction waiting on it is work still to come.
- */
-function armHint(state: PeState, hint: () => void): void {
-  const counters = runtime().scheduler.counters;
-  counters.created++;
-  state.timer = setTimeout(() => {
-    state.timer = undefined;
-    counters.processed++;
-    hint();
-  }, HINT_DELAY_MS);
-}
-
-function disarmHint(state: PeState): void {
-  if (state.timer === undefined) return;
-  clearTimeout(state.timer);
-  state.timer = undefined;
-  runtime().scheduler.counters.processed++;
 }
 
 function failure(error: unknown, where: string): Failure {
