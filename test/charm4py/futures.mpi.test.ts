@@ -11,11 +11,19 @@ class IwaitTest extends Chare {
   /**
    * Fulfils future i, then lets the next member go. The original orders the
    * completions by sleeping i * 0.5 s; a chain gives the same order without
-   * depending on timing.
+   * depending on timing. The chain passes through member 0 (on PE 0, where
+   * the futures are awaited): messages between two PEs keep their order, so
+   * value i has reached PE 0 before member i + 1 is told to send its own.
+   * (Straight from member i to i + 1, values i and i + 1 would come from
+   * different PEs, which nothing orders.)
    */
   work(futures: Future<number>[]): void {
     futures[this.thisIndex].send(this.thisIndex);
-    if (this.thisIndex + 1 < futures.length) this.thisProxy[this.thisIndex + 1].work(futures);
+    if (this.thisIndex + 1 < futures.length) this.thisProxy[0].next(this.thisIndex + 1, futures);
+  }
+
+  next(i: number, futures: Future<number>[]): void {
+    this.thisProxy[i].work(futures);
   }
 }
 charm.register(IwaitTest);
