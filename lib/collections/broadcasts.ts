@@ -19,7 +19,7 @@ import { ArrayControl, Flag, beginCall, bodyStart, flagsOf, methodOf, readArgs, 
 import { encodeArgs } from '../codec/values';
 import type { Chare, MemberState } from '../model/chare';
 import { runtime } from '../model/context';
-import { MemberFailure, failureOf } from '../model/future';
+import { MemberFailure, failureOf, type Future } from '../model/future';
 import { readReplyFuture, replyFrom, type Reply, type ReplyData } from '../model/invoke';
 import { fatal } from '../errors';
 import { ReductionManager, Stream } from '../reductions/manager';
@@ -78,7 +78,7 @@ export class ArrayBroadcasts {
     if (rt.myPe !== 0) return;
     const { ref, reductions } = array;
     const sequencer = new Sequencer({
-      broadcastCensus: (seq) => this.broadcastCensus(seq),
+      broadcastCensus: (seq, number) => this.broadcastCensus(seq, number),
       dropHistory: (seq) => {
         writeHistoryDrop(beginControl(ref.id, ArrayControl.HistoryDrop, Flag.System), seq);
         rt.scheduler.broadcast();
@@ -90,10 +90,15 @@ export class ArrayBroadcasts {
     reductions.completionHeld = (stream, r) => sequencer.held(stream, r);
   }
 
-  /** PE 0: census `number` completed with `join` (see sequencer.ts). */
-  censusCompleted(number: number, join: [number, number]): void {
-    this.sequencer!.completed(number, join);
-    this.array.reductions.retryCompletion();
+  /**
+   * PE 0: census `number` completed with `join` (see sequencer.ts), or with
+   * no value when no element took part: new elements then join where PE 0's
+   * reductions stand.
+   */
+  censusCompleted(number: number, join: [number, number] | undefined): void {
+    const { reductions } = this.array;
+    this.sequencer!.completed(number, join ?? [reductions.firstUnstarted(Stream.User), reductions.firstUnstarted(Stream.Balance)]);
+    reductions.retryCompletion();
   }
 
   /** A broadcast call: at PE 0 a request to number; elsewhere (and then at PE 0 too) a numbered broadcast to run. */
@@ -104,6 +109,7 @@ export class ArrayBroadcasts {
       const numbers = this.sequencer!.number(message.byteLength, (flags & Flag.Reply) !== 0);
       setBroadcastNumbers(message, numbersAt, numbers.seq, numbers.reply ?? NO_REPLY);
       runtime().scheduler.broadcastMessage(message);
+      if (numbers.reply !== undefined) this.array.reductions.numberedAtRoot(Stream.Replies, numbers.reply, () => this.replyFutureOf(message));
       this.sequencer!.afterBroadcast();
       return;
     }
@@ -133,8 +139,8 @@ export class ArrayBroadcasts {
     return data[0] === BROADCAST_REPLY ? this.reply(index, data, method) : replyFrom(data);
   }
 
-  /** PE 0: sends census broadcast `seq`. */
-  private broadcastCensus(seq: number): void {
+  /** PE 0: sends census broadcast `seq`, census `number` (reduction `number` of stream Census). */
+  private broadcastCensus(seq: number, number: number): void {
     const rt = runtime();
     const w = rt.scheduler.writer;
     beginCall(w, 0, METHOD_CENSUS, this.array.ref.id);
@@ -143,6 +149,24 @@ export class ArrayBroadcasts {
     const message = w.detachLocal().bytes; // no arguments, so no segments
     setBroadcastNumbers(message, numbersAt, seq, NO_REPLY);
     rt.scheduler.broadcastMessage(message);
+    this.array.reductions.numberedAtRoot(Stream.Census, number, () => '@census');
+  }
+
+  /** The future a numbered broadcast's replies go to. */
+  private replyFutureOf(message: Uint8Array): Future<unknown> {
+    const r = this.readerOf(message);
+    readBroadcastNumbers(r);
+    readArgs(r);
+    return readReplyFuture(r)[0];
+  }
+
+  /** The reused reader, at the body of `message` (a broadcast). */
+  private readerOf(message: Uint8Array): Reader {
+    const buf = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+    const r = this.reader;
+    r.reset(buf, new DataView(message.buffer, message.byteOffset, message.byteLength), 0, message.length, false, runtime().myPe);
+    r.pos = bodyStart(buf, 0);
+    return r;
   }
 
   private run(element: Element, message: Uint8Array, seq: number): void {
@@ -156,10 +180,7 @@ export class ArrayBroadcasts {
       void reductions.contribute(state.next, element.index, Stream.Census, started, Reducer.max.name, '@census');
       return;
     }
-    const buf = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
-    const r = this.reader;
-    r.reset(buf, new DataView(message.buffer, message.byteOffset, message.byteLength), 0, message.length, false, runtime().myPe);
-    r.pos = bodyStart(buf, 0);
+    const r = this.readerOf(message);
     const q = readBroadcastNumbers(r).replyNumber;
     const args = readArgs(r);
     let reply: Reply | undefined;

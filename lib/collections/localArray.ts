@@ -85,7 +85,7 @@ export class LocalArray implements LocalCollection, MemberServices {
       restored && { ...restored.numbering!, join: [restored.next[Stream.User], restored.next[Stream.Balance]] },
     );
     this.reductions.systemHandler = (step, value, reduction) => {
-      if (step === '@census') this.broadcasts.censusCompleted(reduction, value as [number, number]);
+      if (step === '@census') this.broadcasts.censusCompleted(reduction, value as [number, number] | undefined);
       else this.balancing.completed(step, value, reduction);
     };
     if (restored) {

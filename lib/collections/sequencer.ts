@@ -82,7 +82,7 @@ interface Census {
 /** What the sequencer needs from its array (on PE 0). */
 export interface SequencedArray {
   /** Broadcasts census `number` as broadcast `seq`. */
-  broadcastCensus(seq: number): void;
+  broadcastCensus(seq: number, number: number): void;
   /** Tells every PE that broadcasts up to `seq` are no longer needed. */
   dropHistory(seq: number): void;
   firstUnstarted(stream: Stream): number;
@@ -166,7 +166,7 @@ export class Sequencer {
     this.bytesSinceCensus = 0;
     this.pending.set(census.number, census);
     this.latest = census;
-    this.array.broadcastCensus(census.seq);
+    this.array.broadcastCensus(census.seq, census.number);
     return census;
   }
 }

@@ -118,6 +118,8 @@ export class ReductionManager {
   private readonly open = new Map<number, PeState>();
   // PE 0 only: totals per reduction and the population taking part.
   private readonly totals = new Map<number, Partial>();
+  /** PE 0 only: the destinations of reductions numbered here (numberedAtRoot), until they complete. */
+  private readonly numbered = new Map<number, () => Destination>();
   private readonly completedUpTo = perStream(() => -1);
   /** PE 0: what runs the runtime's own reduction steps. */
   systemHandler: (name: string, value: unknown, reduction: number) => void = (name) => {
@@ -282,6 +284,18 @@ export class ReductionManager {
     rt.scheduler.send(0);
   }
 
+  /**
+   * PE 0: reduction `r` of `stream` was numbered (a broadcast's replies, a
+   * census) and goes to `destination()`. Should no member take part in it
+   * (an array with no elements, or whose last elements are deleted before
+   * they run the broadcast), no partial will ever come: it then completes
+   * in its turn with no value (a `.ret` gets [], a census finds no element).
+   */
+  numberedAtRoot(stream: Stream, r: number, destination: () => Destination): void {
+    this.numbered.set(keyOf(stream, r), destination);
+    this.tryComplete(stream);
+  }
+
   /** PE 0: applies held-back completions (a census of the array has decided its new members). */
   retryCompletion(): void {
     for (let s = 0; s < STREAMS; s++) this.tryComplete(s);
@@ -402,6 +416,16 @@ export class ReductionManager {
     this.tryComplete(stream);
   }
 
+  /** The total of a numbered reduction that no member takes part in (see numberedAtRoot). */
+  private withoutMembers(key: number, population: number): Partial | undefined {
+    const destination = this.numbered.get(key);
+    if (destination === undefined || population > 0) return undefined;
+    const total: Partial = { ...emptyPartial(), destination: destination() };
+    this.totals.set(key, total);
+    this.started.add(key);
+    return total;
+  }
+
   private population(stream: Stream, r: number): number {
     let n = this.basePopulation[stream];
     for (const [s, from, delta] of this.populationChanges) if (s === stream && from <= r) n += delta;
@@ -423,12 +447,13 @@ export class ReductionManager {
     for (;;) {
       const r = this.completedUpTo[stream] + 1;
       const key = keyOf(stream, r);
-      const total = this.totals.get(key);
-      if (!total) return;
       const expected = this.population(stream, r);
+      const total = this.totals.get(key) ?? this.withoutMembers(key, expected);
+      if (!total) return;
       if (total.count < expected || this.completionHeld(stream, r)) return;
       this.totals.delete(key);
       this.started.delete(key);
+      this.numbered.delete(key);
       this.completedUpTo[stream] = r;
       this.foldPopulation(stream, r + 1);
       if (total.count > expected) total.error ??= this.own(new Error(`reduction ${r} of ${this.describe}: ${total.count} contributions for ${expected} members (a member contributed twice?)`));
