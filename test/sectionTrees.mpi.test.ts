@@ -8,7 +8,7 @@
 // at np 1 to 5, so that section trees have inner PEs and uneven shapes.
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
-import { charm, Chare, Future, Reducer, type Section } from '../lib';
+import { charm, Chare, Future, Reducer, type ArrayProxy, type Section } from '../lib';
 
 type Index = readonly number[];
 type Tagged = [string, number];
@@ -30,6 +30,9 @@ class Cell extends Chare<Index> {
   }
   sum(section: Section<Cell>, f: Future<number>): void {
     this.contribute(this.thisIndex[0] + 1, Reducer.sum, f, section);
+  }
+  sumIfIn(section: Section<Cell>, f: Future<number>): void {
+    if (section.members.some((i) => i[0] === this.thisIndex[0])) this.sum(section, f);
   }
   /** Contributes to `fs.length` reductions in a row: they are all in flight at once. */
   sums(section: Section<Cell>, fs: Future<number>[]): void {
@@ -60,6 +63,14 @@ class Peer extends Chare {
   }
   where(): [number, number] {
     return [this.thisIndex, charm.myPe()];
+  }
+  /** Makes a section here and broadcasts it to the whole array at once: its members contribute while the Establish goes down the section's tree. */
+  spread(arr: ArrayProxy<Cell>, indices: number[][], f: Future<number>): void {
+    arr.sumIfIn(charm.createSection(arr, indices), f);
+  }
+  /** A section made here, of the elements given (its Establish starts from this PE). */
+  sectionOf(arr: ArrayProxy<Cell>, indices: number[][]): Section<Cell> {
+    return charm.createSection(arr, indices);
   }
   async allSum(section: Section<Peer>, rounds: number): Promise<number[]> {
     const out: number[] = [];
@@ -199,6 +210,26 @@ test('a multicast carries the section id, not its members: bytes sent do not gro
   // The member table alone is over 20 KB: ten calls carrying it would send 200 KB per tree edge.
   assert.ok(bytes < 60_000, `10 multicasts to ${sec.members.length} members sent ${bytes} bytes`);
   assert.equal(new Set((await sec.ret.seen()).map((l) => l.length)), new Set([11]));
+});
+
+test('sections made on other PEs and used at once from PE 0: calls and contributions that overtake the Establish wait for it', async () => {
+  const n = numPes() * 4;
+  const arr = charm.createArray(Cell, [n]);
+  const g = charm.createGroup(Peer);
+  for (let k = 0; k < 12; k++) {
+    const maker = (k % numPes() + 1) % numPes();
+    const some = Array.from({ length: n }, (_, i) => [i]).filter(([i]) => (i + k) % 3 !== 0);
+    const indices = k % 2 ? some.reverse() : some;
+    const sec = await g[maker].ret.sectionOf(arr, indices);
+    const f = charm.createFuture<number>();
+    sec.sum(sec, f);
+    const hits = sec.ret.hit(k);
+    assert.is(await f, sumOf(indices.map(([i]) => i + 1)), `section ${k} made on PE ${maker}`);
+    assert.equal(await hits, indices.map(([i]) => `cell ${i}`));
+    const spread = charm.createFuture<number>();
+    g[maker].spread(arr, indices, spread);
+    assert.is(await spread, sumOf(indices.map(([i]) => i + 1)), `section ${k} made on PE ${maker} and broadcast to the array`);
+  }
 });
 
 test('reductions over a section that avoids PE 0 combine on its own PEs: PE 0 receives only the results', async () => {
