@@ -31,35 +31,3 @@ export const everyPe: Span = {
   children: () => childrenOf(runtime().myPe, 0, runtime().numPes).length,
   broadcast: () => runtime().scheduler.broadcast(),
 };
-
-/**
- * The tree over a list of PEs, rooted at the first: position k in `pes`
- * has the children and parent position k has in lib/tree.ts's tree over
- * pes.length PEs rooted at 0. `pes` holds each PE once.
- */
-export class PeTree {
-  /** This PE's position in `pes` (-1: not in the tree). */
-  readonly position: number;
-
-  constructor(
-    readonly pes: readonly number[],
-    pe: number,
-  ) {
-    this.position = pes.indexOf(pe);
-  }
-
-  get root(): number {
-    return this.pes[0];
-  }
-
-  /** This PE's children (PEs). */
-  children(): number[] {
-    return childrenOf(this.position, 0, this.pes.length).map((k) => this.pes[k]);
-  }
-
-  /** This PE's parent (a PE), -1 at the root. */
-  parent(): number {
-    const k = parentOf(this.position, 0, this.pes.length);
-    return k < 0 ? -1 : this.pes[k];
-  }
-}

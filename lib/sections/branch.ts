@@ -35,7 +35,8 @@ import { localCollection, sendCall } from '../collections/collections';
 import type { ArrayRef } from '../collections/arrays';
 import type { LocalArray } from '../collections/localArray';
 import { ReductionManager, STREAMS, Stream } from '../reductions/manager';
-import { PeTree, type Span } from '../reductions/span';
+import type { Span } from '../reductions/span';
+import { edgesIn } from '../tree';
 import type { ReductionTarget } from '../reductions/targets';
 import { membersOf, sectionPes, sizeOf, type LocalMember, type SectionData } from './layout';
 
@@ -66,20 +67,19 @@ export function methodIn(data: SectionData, p: number, method: number): number {
 }
 
 class Branch {
-  readonly tree: PeTree;
   readonly children: number[];
   readonly members: LocalMember[];
   readonly reductions: ReductionManager;
 
   constructor(readonly data: SectionData) {
     const rt = runtime();
-    this.tree = new PeTree(sectionPes(data.pes), rt.myPe);
-    this.children = this.tree.children();
+    const pes = sectionPes(data.pes);
+    const { parent, children } = edgesIn(pes, rt.myPe);
+    this.children = children;
     this.members = membersOf(data, rt.myPe);
-    const parent = this.tree.parent();
     const span: Span = {
       kind: Kind.Section,
-      root: this.tree.root,
+      root: pes[0],
       parent: () => parent,
       children: () => this.children.length,
       // Down the tree from the root as it is received (see receiveSection).

@@ -4,7 +4,7 @@
  * PE pes[k], fixed when the section is created (the PE the creator would
  * have sent it a call to). The section's PEs are those PEs, each once, in
  * order of first appearance: the first is the root of the section's tree
- * (lib/reductions/span.ts's PeTree). A PE of the section delivers
+ * (lib/tree.ts's edgesIn). A PE of the section delivers
  * multicasts to its members and combines their contributions.
  */
 import type { ChareIndex } from '../model/chare';

@@ -1,5 +1,5 @@
 // A section's layout (lib/sections/layout.ts) and the tree over its PEs
-// (lib/reductions/span.ts's PeTree) in-process: for random sections of
+// (lib/tree.ts's edgesIn) in-process: for random sections of
 // several parts over up to 40 PEs, every member belongs to exactly one PE
 // of the section, in member order; the PEs are listed once each, the first
 // member's first; the tree over them is rooted at that PE, every other PE
@@ -8,8 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { membersOf, sectionPes, sizeOf, type Part } from '../../lib/sections/layout';
-import { PeTree } from '../../lib/reductions/span';
-import { setBranching } from '../../lib/tree';
+import { edgesIn, setBranching } from '../../lib/tree';
 import { random } from './random';
 
 const part = (n: number, tag: number): Part => ({ collection: { tag } as never, members: Array.from({ length: n }, (_, i) => [tag, i]) });
@@ -50,26 +49,21 @@ test('the tree over a section\'s PEs: rooted at the first, one parent each, chil
       const numPes = 1 + Math.floor(rand() * 40);
       const list = sectionPes(Array.from({ length: 1 + Math.floor(rand() * 60) }, () => Math.floor(rand() * numPes)));
       const where = `k=${k} trial ${trial} PEs ${list.join(',')}`;
-      const trees = new Map(Array.from({ length: numPes }, (_, pe) => [pe, new PeTree(list, pe)]));
+      const edges = new Map(list.map((pe) => [pe, edgesIn(list, pe)]));
       const reached = new Set<number>();
       const visit = (pe: number): void => {
         assert.not.ok(reached.has(pe), `${where}: PE ${pe} reached twice`);
         reached.add(pe);
-        for (const child of trees.get(pe)!.children()) {
+        for (const child of edges.get(pe)!.children) {
           assert.ok(list.includes(child), `${where}: child ${child} of ${pe} is not a PE of the section`);
-          assert.is(trees.get(child)!.parent(), pe, `${where}: child ${child} of ${pe} names another parent`);
+          assert.is(edges.get(child)!.parent, pe, `${where}: child ${child} of ${pe} names another parent`);
           visit(child);
         }
       };
-      const root = trees.get(list[0])!;
-      assert.is(root.root, list[0]);
-      assert.is(root.parent(), -1, `${where}: the root has no parent`);
+      assert.is(edges.get(list[0])!.parent, -1, `${where}: the root, the first PE, has no parent`);
       visit(list[0]);
       assert.equal([...reached].sort((a, b) => a - b), [...list].sort((a, b) => a - b), `${where}: every PE of the section is reached`);
-      for (const [pe, tree] of trees) {
-        assert.is(tree.position, list.indexOf(pe));
-        assert.ok(tree.children().length <= k);
-      }
+      for (const { children } of edges.values()) assert.ok(children.length <= k);
     }
   }
   setBranching(4);
