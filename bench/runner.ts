@@ -23,7 +23,7 @@ import { renderSvg, type Series } from './svg';
 import { BANDWIDTH_SIZES, PINGPONG_SIZES } from './sizes';
 import { targetLines } from './targets';
 
-const SECTIONS = ['pingpong', 'large', 'stream', 'collectives', 'migration', 'samepe', 'idle', 'iwait', 'pool', 'balancing', 'checkpoint', 'liveview', 'jacobi2d'];
+const SECTIONS = ['pingpong', 'large', 'stream', 'collectives', 'sections', 'migration', 'samepe', 'idle', 'iwait', 'pool', 'balancing', 'checkpoint', 'liveview', 'jacobi2d'];
 const only = process.argv.slice(2);
 const unknown = only.filter((s) => !SECTIONS.includes(s));
 if (unknown.length) {
@@ -252,6 +252,15 @@ function main(): void {
   }
 
   // Migration: 2 PEs; the baseline is C's one-way latency of a small message.
+  // Sections beside the whole array in the same job: each section figure's baseline is the array's.
+  for (const np of want('sections') ? [2, 4] : []) {
+    const ms = run(np, ['node', js('sections')]);
+    for (const m of ms) {
+      const whole = m.name.startsWith('section-') ? ms.find((o) => o.name === m.name.replace('section-', 'array-')) : undefined;
+      records.push(record(m, np, whole, 'no C counterpart'));
+    }
+  }
+
   if (want('migration')) {
     const oneWay = (find(cPing, 'c-mpi-pingpong', 64)?.value ?? 0) / 2;
     for (const m of run(2, ['node', js('migration')])) records.push(record(m, 2, oneWay > 0 ? { name: 'c-mpi-one-way-64B', value: oneWay } : undefined));

@@ -7,7 +7,7 @@
  * broadcasts, reductions and section multicasts use.
  */
 import { runtime } from './model/context';
-import { branching, childrenOf, parentOf } from './tree';
+import { branching, childrenOf, edgesIn, parentOf } from './tree';
 
 /** A PE's place in a spanning tree. */
 export interface TreeEdges {
@@ -84,10 +84,9 @@ export function treeEdges(pe: number, root: number, pes?: readonly number[], bfa
     return { parent: parent < 0 ? undefined : parent, children: childrenOf(pe, root, numPes, k) };
   }
   const list = checkList(where, pes, root);
-  const position = list.indexOf(pe);
-  if (position < 0) throw new RangeError(`${where}: PE ${pe} is not one of pes`);
-  const parent = parentOf(position, 0, list.length, k);
-  return { parent: parent < 0 ? undefined : list[parent], children: childrenOf(position, 0, list.length, k).map((p) => list[p]) };
+  if (!list.includes(pe)) throw new RangeError(`${where}: PE ${pe} is not one of pes`);
+  const { parent, children } = edgesIn(list, pe, k);
+  return { parent: parent < 0 ? undefined : parent, children };
 }
 
 /**

@@ -26,3 +26,15 @@ export function parentOf(pe: number, root: number, n: number, k = branching): nu
   if (relative === 0) return -1;
   return (Math.floor((relative - 1) / k) + root) % n;
 }
+
+/**
+ * Parent (-1 for the root) and children of `pe` in the tree over the PEs
+ * of `list` (each once), rooted at list[0]: position k in the list has the
+ * edges PE k has in the tree over list.length PEs rooted at 0. `pe` must
+ * be in the list. Sections and charm.getTopoTreeEdges use it.
+ */
+export function edgesIn(list: readonly number[], pe: number, k = branching): { parent: number; children: number[] } {
+  const position = list.indexOf(pe);
+  const parent = parentOf(position, 0, list.length, k);
+  return { parent: parent < 0 ? -1 : list[parent], children: childrenOf(position, 0, list.length, k).map((p) => list[p]) };
+}

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { test, runTests } from './helpers/mpiTest';
-import { charm, Chare, Future, Reducer, type CheckpointStatus } from '../lib';
+import { charm, Chare, Future, Reducer, type CheckpointStatus, type Section } from '../lib';
 import { readManifest } from '../lib/checkpoint/manifest';
 
 class Worker extends Chare<[number]> {
@@ -23,6 +23,9 @@ class Worker extends Chare<[number]> {
   }
   sum(done: Future<number>): void {
     this.contribute(this.count, Reducer.sum, done);
+  }
+  sumOver(section: Section<Worker, unknown>, done: Future<number>): void {
+    this.contribute(this.count, Reducer.sum, done, section);
   }
   guarded(): void {}
   release(): void {
@@ -112,6 +115,22 @@ test('a reduction half done when the job goes quiet fails the checkpoint at once
   assert.not.ok(fs.existsSync(scratch('half/manifest.json')));
   assert.equal(fs.readdirSync(scratch('half')), [], 'its files are dropped');
   workers.at([1]).sum(sum);
+  assert.is(await sum, 0);
+});
+
+test('a section reduction half done when the job goes quiet fails the checkpoint at once, naming the section; the reduction completes afterwards', async () => {
+  const workers = charm.createArray(Worker, [3]);
+  const section = charm.createSection(workers, [[2], [0]]);
+  const sum = charm.createFuture<number>();
+  workers.at([2]).sumOver(section, sum);
+  try {
+    await checkpoint(scratch('halfSection'));
+    assert.unreachable('the checkpoint was taken');
+  } catch (error) {
+    assert.match((error as Error).message, /a reduction over section \d+ has contributions waiting to be combined on PE \d+: ask for a checkpoint where no reduction is under way/);
+  }
+  assert.not.ok(fs.existsSync(scratch('halfSection/manifest.json')));
+  workers.at([0]).sumOver(section, sum);
   assert.is(await sum, 0);
 });
 

@@ -29,6 +29,7 @@ import type { ChannelEnds } from '../channels';
 import { READONLIES, valueRecord, type FileRecord } from './files';
 import { readonlyValues } from './readonlies';
 import type { SavedCollection } from './manifest';
+import { sectionsUnderWay } from '../sections/branch';
 
 /** Collections of the runtime itself (charm.thisProxy, the pool, CCS, liveViz, checkpoints): never saved. */
 export const isRuntimeCollection = (id: number): boolean => id === 0 || id >= 0xffff0000;
@@ -106,6 +107,7 @@ export function capture(): { records: FileRecord[]; report: PeReport } {
     if (snapshot.reductions) Object.assign(entry, snapshot.reductions.checkpointState());
     report.collections.push(entry);
   }
+  for (const id of sectionsUnderWay()) report.problems.push(`a reduction over section ${id} has contributions waiting to be combined on PE ${rt.myPe}: ask for a checkpoint where no reduction is under way, as from the callback of one (see docs/checkpoint.md)`);
   return { records, report };
 }
 

@@ -22,7 +22,7 @@ import { classByName, type ChareClassInfo } from '../model/registry';
 import { CollectionKind, install, reserveCollectionIds, restoreCollection } from '../collections/collections';
 import { ArrayRef } from '../collections/arrays';
 import { denseIndices, keyOf, type ArrayIndex } from '../collections/arrayIndex';
-import { reserveSectionIds } from '../sections/sections';
+import { reestablishSections, reserveSectionIds } from '../sections/sections';
 import { readMigrant, readMigrantState } from '../codec/wire';
 import { decodeValue } from '../codec/values';
 import { FileReader, READONLIES, type TableEntry } from './files';
@@ -65,7 +65,10 @@ export function rebuild(dir: string, manifest: Manifest, contents: ReadonlyMap<n
     const read = ([pe, entry]: [number, TableEntry]): RestoredMember => {
       bytes += entry[3];
       const r = files[pe].record(entry);
-      return { record: readMigrant(r), readState: () => readMigrantState(r) };
+      const record = readMigrant(r);
+      // Section reductions start over: none was under way (capture.ts) and the sections are set up anew (below).
+      record.sections = {};
+      return { record, readState: () => readMigrantState(r) };
     };
     const readonlies = byCollection.get(READONLIES)?.[0];
     if (readonlies) restoreReadonlies(decodeValue(files[0].record(readonlies[1])) as Record<string, unknown>);
@@ -74,6 +77,7 @@ export function rebuild(dir: string, manifest: Manifest, contents: ReadonlyMap<n
     for (const collection of built) install(collection);
     reserveCollectionIds(Math.max(0, ...manifest.collections.map((c) => c.id)));
     reserveSectionIds(manifest.sections);
+    reestablishSections();
     return { members: parts.reduce((n, p) => n + (p?.[1].members.length ?? 0), 0), bytes };
   } finally {
     for (const f of files) f.close();

@@ -400,15 +400,29 @@ export interface WirePartial {
   error?: unknown;
 }
 
-export function beginReduction(w: Writer, step: ReductionStep, collection: number, stream: number, reduction: number): void {
-  beginMessage(w, Kind.Reduction, 0, step, collection);
+/**
+ * Starts a reduction step of collection `target`, or, with kind Section,
+ * of section `target` (method SectionOp.Reduction, the step in a u8 before
+ * the stream).
+ */
+export function beginReduction(w: Writer, step: ReductionStep, target: number, stream: number, reduction: number, kind: Kind.Reduction | Kind.Section = Kind.Reduction): void {
+  if (kind === Kind.Section) {
+    beginMessage(w, Kind.Section, 0, SectionOp.Reduction, target);
+    w.u8(step);
+  } else {
+    beginMessage(w, Kind.Reduction, 0, step, target);
+  }
   w.u8(stream);
   w.u32(reduction);
 }
 
 export function readReduction(r: Reader): { step: ReductionStep; stream: number; reduction: number } {
-  return { step: methodOf(r.buf, r.base), stream: r.u8(), reduction: r.u32() };
+  const step = kindOf(r.buf, r.base) === Kind.Section ? r.u8() : methodOf(r.buf, r.base);
+  return { step, stream: r.u8(), reduction: r.u32() };
 }
+
+/** The step of a section's reduction message (Kind.Section, SectionOp.Reduction), without moving the reader. */
+export const sectionStepOf = (buf: Uint8Array, base: number): ReductionStep => buf[bodyStart(buf, base)];
 
 export function writePartial(w: Writer, piece: WirePartial, where: string): void {
   w.u32(piece.count);
@@ -656,48 +670,46 @@ export const readBodyValue = (r: Reader): unknown => decodeValue(r);
 // ================================================================ Kind.Section
 //
 // method = SectionOp, target = section id.
-//   Call:          the collection proxy, u16 method, u8 call mode, reply ([pe, future id] or null),
-//                  the members by PE ([pe, [slot, index][]][], sorted by PE), args
-//   Contribution:  u32 reduction number, u32 members, u32 slot, reducer name, target, data
+//   Establish:     the section (its extension value: members and their PEs), once, down the section's tree
+//   Call:          u16 method (the first collection's numbering), u8 call mode, reply ([pe, future id] or null), args
+//   Contribution:  u32 reduction number, u32 slot, reducer name, target, data (to the member's section PE)
+//   Reduction:     u8 step, then as Kind.Reduction's body (beginReduction)
 
 export const enum SectionOp {
-  Call = 0,
-  Contribution = 1,
+  Establish = 0,
+  Call = 1,
+  Contribution = 2,
+  Reduction = 3,
 }
 
+export function writeSectionEstablish(w: Writer, sectionId: number, section: unknown): void {
+  beginMessage(w, Kind.Section, 0, SectionOp.Establish, sectionId);
+  encodeValue(w, section, 'section');
+}
+
+export const readSectionEstablish = (r: Reader): unknown => decodeValue(r);
+
 export interface SectionCall {
-  collection: unknown;
   method: number;
   mode: number;
   reply: [number, number] | null;
-  targets: [number, [number, unknown][]][];
   args: unknown[];
 }
 
-export function writeSectionCall(w: Writer, sectionId: number, c: SectionCall): void {
+export function writeSectionCall(w: Writer, sectionId: number, c: SectionCall, where: () => string): void {
   beginMessage(w, Kind.Section, 0, SectionOp.Call, sectionId);
-  encodeValue(w, c.collection, 'section collection');
   w.u16(c.method);
   w.u8(c.mode);
   encodeValue(w, c.reply, 'reply');
-  encodeValue(w, c.targets, 'section members');
-  encodeArgs(w, c.args);
+  writeArgs(w, c.args, where);
 }
 
 export function readSectionCall(r: Reader): SectionCall {
-  return {
-    collection: decodeValue(r),
-    method: r.u16(),
-    mode: r.u8(),
-    reply: decodeValue(r) as [number, number] | null,
-    targets: decodeValue(r) as [number, [number, unknown][]][],
-    args: decodeArgs(r),
-  };
+  return { method: r.u16(), mode: r.u8(), reply: decodeValue(r) as [number, number] | null, args: decodeArgs(r) };
 }
 
 export interface SectionContribution {
   number: number;
-  expected: number;
   slot: number;
   reducer: string;
   target: unknown;
@@ -707,7 +719,6 @@ export interface SectionContribution {
 export function writeSectionContribution(w: Writer, sectionId: number, c: SectionContribution, where: string): void {
   beginMessage(w, Kind.Section, 0, SectionOp.Contribution, sectionId);
   w.u32(c.number);
-  w.u32(c.expected);
   w.u32(c.slot);
   w.str(c.reducer);
   encodeValue(w, c.target, 'reduction target');
@@ -715,7 +726,7 @@ export function writeSectionContribution(w: Writer, sectionId: number, c: Sectio
 }
 
 export function readSectionContribution(r: Reader): SectionContribution {
-  return { number: r.u32(), expected: r.u32(), slot: r.u32(), reducer: r.str(), target: decodeValue(r), data: decodeValue(r) };
+  return { number: r.u32(), slot: r.u32(), reducer: r.str(), target: decodeValue(r), data: decodeValue(r) };
 }
 
 // ================================================================ checkpoint files

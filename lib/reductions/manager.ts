@@ -1,9 +1,12 @@
 /**
- * The reductions of one collection on one PE. Members contribute in
- * sequence (reduction 0, 1, 2, ... per stream); each PE combines its local
- * contributions with its children's partial results and passes the partial
- * up the spanning tree; PE 0 completes reduction r when the contributions
- * it has received number the members that take part in r.
+ * The reductions of one collection (or one section) on one PE. Members
+ * contribute in sequence (reduction 0, 1, 2, ... per stream); each PE
+ * combines its local contributions with its children's partial results and
+ * passes the partial up the spanning tree; PE 0 completes reduction r when
+ * the contributions it has received number the members that take part in r.
+ * The tree and its root are the manager's Span (span.ts): every PE rooted
+ * at PE 0 for a collection, the members' PEs rooted at the first for a
+ * section; "PE 0" below is the span's root.
  *
  * Migration: a member carries its next reduction number with it, so each
  * PE waits exactly for the members it has. A member that arrives after its
@@ -29,7 +32,7 @@ import type { Reader } from '../codec/reader';
 import type { Writer } from '../codec/writer';
 import { ReductionStep as Step, beginReduction, readBodyValue, readPartial, readPopulationChange, readReduction, writeBodyValue, writePartial, writePopulationChange } from '../codec/wire';
 import { runtime } from '../model/context';
-import { childrenOf, parentOf } from '../tree';
+import { everyPe, type Span } from './span';
 import { fatal } from '../errors';
 import { Future, resumption } from '../model/future';
 import { reducerImpl } from './reducers';
@@ -135,15 +138,18 @@ export class ReductionManager {
   private readonly allReduceWaiters = new Map<number, ((value: unknown) => void)[]>();
   private readonly hints = new HintTimers(STREAMS, (stream, r) => this.hint(stream, r));
   /** This PE's children in the spanning tree (a count: trySend runs for every contribution). */
-  private readonly children = childrenOf(runtime().myPe, 0, runtime().numPes).length;
+  private readonly children: number;
 
   constructor(
     private readonly collectionId: number,
     private readonly describe: string,
-    /** Members at creation (PE 0 uses it). */
+    /** Members at creation (the root uses it). */
     initialPopulation: number,
+    /** The PEs the reductions span: every PE for a collection, the members' PEs for a section (span.ts). */
+    private readonly span: Span = everyPe,
   ) {
     this.basePopulation = perStream(() => initialPopulation);
+    this.children = span.children();
   }
 
   // ------------------------------------------------------------ members
@@ -221,7 +227,7 @@ export class ReductionManager {
       });
     }
     if (r < this.nextToSend[stream]) {
-      this.sendPartial(Step.Late, 0, stream, r, piece); // this PE already reported r
+      this.sendPartial(Step.Late, this.span.root, stream, r, piece); // this PE already reported r
     } else {
       this.merge(this.state(stream, r), piece, stream, r);
       this.activate(stream, r);
@@ -275,13 +281,13 @@ export class ReductionManager {
   /** PE 0: members joining (delta > 0) or leaving take part in `stream` from reduction `from` on. */
   changePopulation(stream: Stream, from: number, delta: number): void {
     const rt = runtime();
-    if (rt.myPe === 0) {
+    if (rt.myPe === this.span.root) {
       this.populationChanges.push([stream, from, delta]);
       this.tryComplete(stream);
       return;
     }
     writePopulationChange(this.begin(Step.Population, stream, from), delta);
-    rt.scheduler.send(0);
+    rt.scheduler.send(this.span.root);
   }
 
   /**
@@ -345,7 +351,7 @@ export class ReductionManager {
 
   private activate(stream: Stream, r: number): void {
     if (r > this.activeUpTo[stream]) this.activeUpTo[stream] = r;
-    if (runtime().myPe === 0) this.started.add(keyOf(stream, r));
+    if (runtime().myPe === this.span.root) this.started.add(keyOf(stream, r));
   }
 
   /** Sends every partial this PE can, in order. */
@@ -363,8 +369,8 @@ export class ReductionManager {
       this.hints.stop(stream, r);
       this.open.delete(keyOf(stream, r));
       this.nextToSend[stream] = r + 1;
-      if (rt.myPe === 0) this.atRoot(stream, r, state);
-      else this.sendPartial(Step.Partial, parentOf(rt.myPe, 0, rt.numPes), stream, r, state);
+      if (rt.myPe === this.span.root) this.atRoot(stream, r, state);
+      else this.sendPartial(Step.Partial, this.span.parent(), stream, r, state);
     }
   }
 
@@ -376,12 +382,12 @@ export class ReductionManager {
     state.hinted = true;
     this.hints.stop(stream, r);
     const rt = runtime();
-    if (rt.myPe === 0) {
+    if (rt.myPe === this.span.root) {
       this.begin(Step.Start, stream, r);
-      rt.scheduler.broadcast();
+      this.span.broadcast();
     } else {
       this.begin(Step.Hint, stream, r);
-      rt.scheduler.send(parentOf(rt.myPe, 0, rt.numPes));
+      rt.scheduler.send(this.span.parent());
     }
   }
 
@@ -483,9 +489,8 @@ export class ReductionManager {
       return;
     }
     if (destination === 'all') {
-      const rt = runtime();
       writeBodyValue(this.begin(Step.AllReduceResult, stream, r), value, `result of reduction ${r} of ${this.describe}`);
-      rt.scheduler.broadcast();
+      this.span.broadcast();
     } else if (typeof destination === 'string') {
       this.systemHandler(destination, value, r);
     } else if (destination !== undefined) {
@@ -500,7 +505,7 @@ export class ReductionManager {
 
   private begin(step: Step, stream: Stream, r: number): Writer {
     const w = runtime().scheduler.writer;
-    beginReduction(w, step, this.collectionId, stream, r);
+    beginReduction(w, step, this.collectionId, stream, r, this.span.kind);
     return w;
   }
 

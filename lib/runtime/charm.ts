@@ -386,8 +386,10 @@ export class Charm {
   /**
    * Registers a custom reducer under `name` on this PE; do it at module
    * load on every PE. `combine` merges two contributions (or partial
-   * results) of type `T`; it must be associative. Charm4py:
-   * `Reducer.addReducer(func)`.
+   * results) of type `T`; it must be associative and commutative: partial
+   * results combine in the order they come up the spanning tree, over a
+   * collection or a section alike (for member order, contribute to
+   * `Reducer.gather` or `Reducer.concat`). Charm4py: `Reducer.addReducer(func)`.
    *
    * @throws TypeError for a bad name or a non-function; Error if the name is taken.
    */

@@ -24,7 +24,7 @@ import { receiveFutureValue } from '../model/future';
 import { receiveCall, receiveControl, receiveCreate, receiveReduction } from '../collections/collections';
 import { flushOutput, receivePrint, setUpOutput } from '../console/output';
 import { receiveQuiescence } from '../quiescence';
-import { receiveSection } from '../sections/sections';
+import { receiveSection } from '../sections/branch';
 import { writeFileSync } from 'fs';
 import { availableParallelism } from 'os';
 import { configureProfiling, formatStats, peStats, profileOptions, traceEvents, traceFile, type PeStats, type ProfileOptions, type TraceEvent } from '../profiling/profile';

@@ -1,32 +1,35 @@
 /**
  * Sections: subsets of groups and arrays, called as one. A section has one
  * or more parts, each a list of members of one collection (a section of
- * several collections comes from `charm.combine`). A call on a section is
- * multicast, per part, down the spanning tree of the PEs its members were
- * last known on (lib/tree.ts); each PE hands it to its members through the
- * collection's own routing, so a member that migrated still gets it.
- * Results come back in member order (parts in order). Members reduce over
- * the section with `this.contribute(data, reducer, target, section)` or
- * `this.allReduce(data, reducer, section)`: contributions are combined on
- * PE 0, in member order, once every member has contributed.
+ * several collections comes from `charm.combine`). Each member belongs to
+ * a PE fixed at creation (the PE a call from the creator would go to
+ * first); the section's PEs form a spanning tree rooted at the first
+ * member's PE (layout.ts). Creating a section sends its members down that
+ * tree once (Establish); a call on the section then carries only the
+ * section id and the call, goes to the root and down the tree, and each PE
+ * hands it to its members through the collection's own routing, so a
+ * member that migrated still gets it (branch.ts). Results come back in
+ * member order (parts in order). Members reduce over the section with
+ * `this.contribute(data, reducer, target, section)` or
+ * `this.allReduce(data, reducer, section)`: each contribution goes to the
+ * member's PE of the section and is combined up the section's tree by the
+ * same reduction manager as a collection's (lib/reductions/manager.ts),
+ * the section's root completing it.
  */
-import type { Reader } from '../codec/reader';
-import { decodeValue, encodeValue, registerExtension, registerSerializable } from '../codec/values';
-import { SectionOp as Op, methodOf, readSectionCall, readSectionContribution, targetOf, writeSectionCall, writeSectionContribution } from '../codec/wire';
+import { decodeValue, encodeValue, registerExtension } from '../codec/values';
 import { runtime } from '../model/context';
 import { Future } from '../model/future';
-import { CallMode, isProxy, makeProxy, type ArrayProxy, type CallTarget, type CollectionProxy, type CollectionRef, type CompletionCalls, type GatherCalls, type IndexOf, type SendCalls } from '../model/proxy';
+import { CallMode, isProxy, makeProxy, type ArrayProxy, type CallTarget, type CollectionProxy, type CompletionCalls, type GatherCalls, type IndexOf, type SendCalls } from '../model/proxy';
 import type { Chare, ChareIndex } from '../model/chare';
 import { memberOf } from '../model/chare';
-import { childrenOf } from '../tree';
 import { denseIndices, keyOf as arrayKey } from '../collections/arrayIndex';
-import { localCollection, sendCall } from '../collections/collections';
-import type { ArrayRef } from '../collections/arrays';
 import type { GroupRef } from '../collections/groups';
-import type { LocalArray } from '../collections/localArray';
 import { reducerImpl, type Reducer } from '../reductions/reducers';
 import { checkContribution } from '../reductions/contribute';
-import { deliverResult, type ReductionTarget } from '../reductions/targets';
+import type { ReductionTarget } from '../reductions/targets';
+import { writeSectionCall } from '../codec/wire';
+import { contribute, establish, firstPe, isArray, methodIn } from './branch';
+import { sizeOf, type Part, type SectionData } from './layout';
 
 /**
  * A subset of a group or an array, or, combined, of several, called like a
@@ -73,22 +76,6 @@ export interface Slice {
  */
 export type Selection<I> = readonly I[] | ((index: I, collection: unknown) => boolean) | Slice | readonly Slice[];
 
-interface Part {
-  collection: CallTarget;
-  members: ChareIndex[];
-}
-
-interface SectionData {
-  id: number;
-  parts: Part[];
-}
-
-/** The result of an allReduce over a section goes to every contributor: each one's own future. */
-class EveryContributor {
-  constructor(readonly future: Future<unknown>) {}
-}
-registerSerializable(EveryContributor, { name: 'charmts.EveryContributor' });
-
 let counter = 0;
 
 function newSectionId(): number {
@@ -103,14 +90,6 @@ export function reserveSectionIds(highest: number): void {
 
 const keyOf = (index: ChareIndex): string => (typeof index === 'number' ? String(index) : arrayKey(index as never));
 const memberKey = (collection: CallTarget, index: ChareIndex): string => `${collection.__ref.id}/${keyOf(index)}`;
-const isArray = (ref: CollectionRef): ref is ArrayRef => typeof (ref as Partial<ArrayRef>).homeOf === 'function';
-
-/** The PE a call from here to member `index` goes to first. */
-function firstPe(ref: CollectionRef, index: ChareIndex): number {
-  if (!isArray(ref)) return index as number; // group member
-  const local = localCollection(ref.id) as LocalArray | undefined;
-  return local?.firstHop(index as never) ?? ref.homeOf(index as never);
-}
 
 /** Sections seen on this PE, by id: a section is one object here however it was obtained. */
 const interned = new Map<number, object>();
@@ -123,33 +102,46 @@ function proxyOf(data: SectionData): object {
     return multicast(data, method, args, mode);
   };
   const proxy = makeProxy<Record<string, unknown>>({ __ref: first.__ref, __index: undefined, __call: call });
-  const fresh = (parts: Part[]): object => proxyOf({ id: newSectionId(), parts });
   Object.defineProperties(proxy, {
     members: { value: data.parts.flatMap((p) => p.members), enumerable: true },
     __section: { value: data },
     __contribute: { value: (chare: Chare<never>, d: unknown, reducer: Reducer, target: ReductionTarget) => contributeToSection(chare, data, d, reducer, target) },
-    __allReduce: { value: (chare: Chare<never>, d: unknown, reducer: Reducer) => allReduceOverSection(chare, data, d, reducer) },
+    __allReduce: { value: (chare: Chare<never>, d: unknown, reducer: Reducer) => contributeToSection(chare, data, d, reducer, 'all') },
     split: {
       value: (parts: number | ((index: ChareIndex, collection: unknown) => boolean)) => {
-        if (typeof parts === 'function') return [filterParts(data.parts, parts, true), filterParts(data.parts, parts, false)].filter((p) => p.length).map(fresh);
+        if (typeof parts === 'function') return [filterParts(data.parts, parts, true), filterParts(data.parts, parts, false)].filter((p) => p.length).map(created);
         const all = data.parts.flatMap((p) => p.members.map((m): [CallTarget, ChareIndex] => [p.collection, m]));
         if (!Number.isInteger(parts) || parts < 1 || parts > all.length) throw new RangeError(`section.split: parts must be an integer 1..${all.length}, got ${String(parts)}`);
         const size = Math.ceil(all.length / parts);
         return Array.from({ length: parts }, (_, k) => all.slice(k * size, (k + 1) * size))
           .filter((list) => list.length)
-          .map((list) => fresh(partsOf(list)));
+          .map((list) => created(partsOf(list)));
       },
     },
     union: {
       value: (other: unknown) => {
         const o = typeof other === 'object' && other !== null ? sectionOf(other) : undefined;
         if (!o) throw new TypeError('section.union: expected a section');
-        return fresh(unionOf([data.parts, o.parts]));
+        return created(unionOf([data.parts, o.parts]));
       },
     },
   });
   interned.set(data.id, proxy);
   return proxy;
+}
+
+/** A new section of `parts`, set up on its PEs (Establish). */
+function created(parts: Part[]): object {
+  const pes = parts.flatMap((p) => p.members.map((m) => firstPe(p.collection.__ref, m)));
+  const data = { id: newSectionId(), parts, pes };
+  const proxy = proxyOf(data);
+  establish(proxy, data);
+  return proxy;
+}
+
+/** Restart: the sections the restored members hold are set up on the PEs of this run (each PE that holds one establishes it; the first to arrive wins). */
+export function reestablishSections(): void {
+  for (const proxy of interned.values()) establish(proxy, (proxy as { __section: SectionData }).__section);
 }
 
 /** The members of `parts` for which `test` gives `keep`. */
@@ -185,71 +177,18 @@ function unionOf(lists: Part[][]): Part[] {
   return partsOf(members);
 }
 
-/** Sends a call to every member: per part, one message down the tree of the members' PEs. */
+/** Sends a call to every member: one message to the section's root, down its tree (branch.ts). */
 function multicast(data: SectionData, method: number, args: unknown[], mode: CallMode): Future<unknown> | undefined {
-  const total = data.parts.reduce((n, p) => n + p.members.length, 0);
-  const future = mode === CallMode.Send ? undefined : Future.create(total, mode === CallMode.Completion ? 'count' : 'slots');
-  const firstInfo = data.parts[0].collection.__ref.info;
-  let offset = 0;
-  for (const part of data.parts) {
-    const ref = part.collection.__ref;
-    let id = method;
-    if (method < firstInfo.methods.length && ref.info !== firstInfo) {
-      // Each collection's class numbers its methods: the same method by name.
-      const name = firstInfo.methods[method];
-      const found = ref.info.methodIds.get(name);
-      if (found === undefined) throw new TypeError(`section call: chare class ${ref.info.name} (a collection of the section) has no entry method "${name}"`);
-      id = found;
-    }
-    const byPe = new Map<number, [number, ChareIndex][]>();
-    part.members.forEach((index, k) => {
-      const pe = firstPe(ref, index);
-      const list = byPe.get(pe);
-      if (list) list.push([offset + k, index]);
-      else byPe.set(pe, [[offset + k, index]]);
-    });
-    offset += part.members.length;
-    const pes = [...byPe.keys()].sort((a, b) => a - b);
-    const targets = pes.map((pe): [number, [number, unknown][]] => [pe, byPe.get(pe)!]);
-    writeSectionCall(runtime().scheduler.writer, data.id, { collection: part.collection, method: id, mode, reply: future ? [future.pe, future.id] : null, targets, args });
-    runtime().scheduler.send(pes[0]);
-  }
+  for (let p = 1; p < data.parts.length; p++) methodIn(data, p, method); // a class without the method is refused here
+  const future = mode === CallMode.Send ? undefined : Future.create(sizeOf(data.parts), mode === CallMode.Completion ? 'count' : 'slots');
+  const rt = runtime();
+  const info = data.parts[0].collection.__ref.info;
+  writeSectionCall(rt.scheduler.writer, data.id, { method, mode, reply: future ? [future.pe, future.id] : null, args }, () => `section call ${info.name}.${info.methods[method] ?? method}`);
+  rt.scheduler.send(data.pes[0]);
   return future;
 }
 
-/** Handler of Kind.Section messages. */
-export function receiveSection(r: Reader): void {
-  if (methodOf(r.buf, r.base) === Op.Contribution) {
-    collect(r);
-    return;
-  }
-  const message = r.copyMessage();
-  const call = readSectionCall(r);
-  const collection = call.collection as CallTarget;
-  const { method, reply, args } = call;
-  const mode = call.mode as CallMode;
-  const targets = call.targets as [number, [number, ChareIndex][]][];
-  const rt = runtime();
-  const position = targets.findIndex(([pe]) => pe === rt.myPe);
-  for (const child of childrenOf(position, 0, targets.length)) rt.scheduler.sendMessage(targets[child][0], message);
-  const ref = collection.__ref;
-  const group = !isArray(ref);
-  for (const [slot, index] of targets[position][1]) {
-    const into = reply ? { pe: reply[0], id: reply[1], slot } : undefined;
-    sendCall(ref, firstPe(ref, index), group ? undefined : index, method, args, mode, true, 0, into);
-  }
-}
-
 // -------------------------------------------------------------- reductions
-
-interface Pending {
-  expected: number;
-  pieces: [slot: number, data: unknown, target: ReductionTarget | EveryContributor][];
-  reducer: string;
-}
-
-/** PE 0: contributions of section reductions so far, by "section:number". */
-const pending = new Map<string, Pending>();
 
 /** Where `chare` is in the section's member order, or -1. */
 function slotOf(data: SectionData, chare: Chare<never>): number {
@@ -266,45 +205,16 @@ function slotOf(data: SectionData, chare: Chare<never>): number {
   return -1;
 }
 
-/** A member's contribution to the next reduction of section `data`. */
-function contributeToSection(chare: Chare<never>, data: SectionData, value: unknown, reducer: Reducer, target: ReductionTarget | EveryContributor): void {
+/** A member's contribution to its next reduction over section `data` ('all': an allReduce, whose result it gets back). */
+function contributeToSection(chare: Chare<never>, data: SectionData, value: unknown, reducer: Reducer, target: ReductionTarget | 'all'): Promise<unknown> | undefined {
   const where = `${memberOf(chare).services.ref.info.name}${JSON.stringify(chare.thisIndex)}.contribute`;
-  checkContribution(where, reducer, target instanceof EveryContributor ? 'all' : target);
+  checkContribution(where, reducer, target);
   const slot = slotOf(data, chare);
   if (slot < 0) throw new Error(`${where}: this chare is not a member of the section`);
-  reducerImpl(reducer.name).lift(value, slot); // a contribution the reducer does not take is refused here, not on PE 0
+  reducerImpl(reducer.name).lift(value, slot); // a contribution the reducer does not take is refused here, not on the section's PE
   const state = memberOf(chare);
   const number = (state.sections[data.id] = (state.sections[data.id] ?? -1) + 1);
-  const expected = data.parts.reduce((n, p) => n + p.members.length, 0);
-  const contribution = { number, expected, slot, reducer: reducer.name, target, data: value };
-  writeSectionContribution(runtime().scheduler.writer, data.id, contribution, `contribution to a section of ${data.parts[0].collection.__ref.info.name}`);
-  runtime().scheduler.send(0);
-}
-
-/** A member's contribution to an allReduce over the section: the result comes back to it. */
-function allReduceOverSection(chare: Chare<never>, data: SectionData, value: unknown, reducer: Reducer): Promise<unknown> {
-  const future = Future.create<unknown>(1, 'single');
-  contributeToSection(chare, data, value, reducer, new EveryContributor(future));
-  return future.get();
-}
-
-function collect(r: Reader): void {
-  const id = targetOf(r.buf, r.base);
-  const { number, expected, slot, reducer, target, data } = readSectionContribution(r);
-  const key = `${id}:${number}`;
-  let state = pending.get(key);
-  if (!state) pending.set(key, (state = { expected, pieces: [], reducer }));
-  state.pieces.push([slot, data, target as ReductionTarget | EveryContributor]);
-  if (state.pieces.length < expected) return;
-  pending.delete(key);
-  const impl = reducerImpl(state.reducer);
-  state.pieces.sort((a, b) => a[0] - b[0]);
-  let acc: unknown;
-  state.pieces.forEach(([s, d], i) => (acc = i === 0 ? impl.lift(d, s) : impl.combine(acc, impl.lift(d, s))));
-  const result = impl.finish(acc);
-  const to = state.pieces[0][2];
-  if (to instanceof EveryContributor) for (const [, , each] of state.pieces) (each as EveryContributor).future.send(result);
-  else deliverResult(to, result);
+  return contribute(data, slot, number, value, reducer.name, target, `contribution to a section of ${data.parts[0].collection.__ref.info.name}`);
 }
 
 // -------------------------------------------------------------- creation
@@ -348,10 +258,10 @@ export function createSection(source: unknown, selection: unknown): unknown {
   }
   const within = sectionOf(target);
   if (within) {
-    if (typeof selection === 'function') return proxyOf({ id: newSectionId(), parts: nonEmpty(filterParts(within.parts, selection as never, true), where) });
+    if (typeof selection === 'function') return created(nonEmpty(filterParts(within.parts, selection as never, true), where));
     if (!Array.isArray(selection) || selection.some(isSlice)) throw new TypeError(`${where}: select members of a section by a list of indices or a predicate`);
     const wanted = new Set((selection as ChareIndex[]).map(keyOf));
-    return proxyOf({ id: newSectionId(), parts: nonEmpty(filterParts(within.parts, (m) => wanted.has(keyOf(m)), true), where) });
+    return created(nonEmpty(filterParts(within.parts, (m) => wanted.has(keyOf(m)), true), where));
   }
   const ref = target.__ref;
   const named = `${where}(${ref.info.name})`;
@@ -368,7 +278,7 @@ export function createSection(source: unknown, selection: unknown): unknown {
     members = (selection as unknown[]).map(check);
   }
   const unique = new Map(members.map((m) => [keyOf(m), m]));
-  return proxyOf({ id: newSectionId(), parts: nonEmpty([{ collection: target, members: [...unique.values()] }], named) });
+  return created(nonEmpty([{ collection: target, members: [...unique.values()] }], named));
 }
 
 function nonEmpty(parts: Part[], where: string): Part[] {
@@ -389,7 +299,7 @@ export function combine(proxies: readonly unknown[]): unknown {
     const s = sectionOf(target);
     return s ? s.parts : [{ collection: target.__ref.proxy() as CallTarget, members: allMembers(target, where) }];
   });
-  return proxyOf({ id: newSectionId(), parts: unionOf(lists) });
+  return created(unionOf(lists));
 }
 
 function checkPe(i: unknown, ref: GroupRef, where: string): number {
@@ -410,10 +320,13 @@ registerExtension<unknown>({
       s.parts.map((p) => [p.collection, p.members]),
       'section members',
     );
+    encodeValue(w, s.pes, 'section PEs');
   },
   decode(r) {
     const id = r.u32();
     const parts = (decodeValue(r) as [CallTarget, ChareIndex[]][]).map(([collection, members]) => ({ collection, members }));
-    return interned.get(id) ?? proxyOf({ id, parts });
+    // A section restored on fewer PEs keeps its tree's shape on the PEs its members' files went to.
+    const pes = (decodeValue(r) as number[]).map((pe) => pe % runtime().numPes);
+    return interned.get(id) ?? proxyOf({ id, parts, pes });
   },
 });

@@ -1,0 +1,196 @@
+/**
+ * A section on one of its PEs (Charm++: CkMulticast's section entry on a
+ * PE; Charm4py: SectionManager.SectionEntry): its members there, its place
+ * in the section's tree, and the reductions it combines.
+ *
+ * Protocol (Kind.Section messages, target = section id):
+ * - Establish: once per section, from the PE that created it, to the
+ *   section's root and down the tree of the section's PEs (layout.ts),
+ *   carrying the section (members and their PEs); each PE sets up its
+ *   branch. Messages for a section not yet established here (a multicast
+ *   or a contribution from another PE, which may overtake the Establish)
+ *   are held and delivered, in order, when it comes.
+ * - Call: a multicast, from the caller to the root and down the tree,
+ *   carrying the section id and the call only; each PE sends each of its
+ *   members an ordinary call through the collection's routing (a member
+ *   that migrated still gets it), replying into the caller's future at
+ *   the member's slot.
+ * - Contribution: a member's contribution, from wherever the member lives
+ *   to its section PE (fixed at creation, so each PE waits for a fixed
+ *   number of contributions per reduction), numbered by the member.
+ * - Reduction: the reduction manager's steps (lib/reductions/manager.ts)
+ *   over the section's span: partials up the tree, the result (allReduce)
+ *   and Start down it; the root completes reductions and delivers the
+ *   result. Contributions are lifted with their slot, so ordered reducers
+ *   (gather, concat) give member order.
+ */
+import type { Reader } from '../codec/reader';
+import { Kind, ReductionStep as Step, SectionOp as Op, methodOf, readSectionCall, readSectionContribution, readSectionEstablish, sectionStepOf, targetOf, writeSectionContribution, writeSectionEstablish } from '../codec/wire';
+import { registerSerializable } from '../codec/values';
+import { runtime } from '../model/context';
+import { Future } from '../model/future';
+import type { CallMode, CollectionRef } from '../model/proxy';
+import type { ChareIndex } from '../model/chare';
+import { localCollection, sendCall } from '../collections/collections';
+import type { ArrayRef } from '../collections/arrays';
+import type { LocalArray } from '../collections/localArray';
+import { ReductionManager, STREAMS, Stream } from '../reductions/manager';
+import type { Span } from '../reductions/span';
+import { edgesIn } from '../tree';
+import type { ReductionTarget } from '../reductions/targets';
+import { membersOf, sectionPes, sizeOf, type LocalMember, type SectionData } from './layout';
+
+/** A remote contributor to an allReduce over a section: its section PE sends it the result. */
+export class EveryContributor {
+  constructor(readonly future: Future<unknown>) {}
+}
+registerSerializable(EveryContributor, { name: 'charmts.EveryContributor' });
+
+export const isArray = (ref: CollectionRef): ref is ArrayRef => typeof (ref as Partial<ArrayRef>).homeOf === 'function';
+
+/** The PE a call from here to member `index` goes to first. */
+export function firstPe(ref: CollectionRef, index: ChareIndex): number {
+  if (!isArray(ref)) return index as number; // group member
+  const local = localCollection(ref.id) as LocalArray | undefined;
+  return local?.firstHop(index as never) ?? ref.homeOf(index as never);
+}
+
+/** The id of entry method `method` (numbered by the first part's class) in part `p`'s class. */
+export function methodIn(data: SectionData, p: number, method: number): number {
+  const first = data.parts[0].collection.__ref.info;
+  const info = data.parts[p].collection.__ref.info;
+  if (info === first || method >= first.methods.length) return method;
+  const name = first.methods[method];
+  const id = info.methodIds.get(name);
+  if (id === undefined) throw new TypeError(`section call: chare class ${info.name} (a collection of the section) has no entry method "${name}"`);
+  return id;
+}
+
+class Branch {
+  readonly children: number[];
+  readonly members: LocalMember[];
+  readonly reductions: ReductionManager;
+
+  constructor(readonly data: SectionData) {
+    const rt = runtime();
+    const pes = sectionPes(data.pes);
+    const { parent, children } = edgesIn(pes, rt.myPe);
+    this.children = children;
+    this.members = membersOf(data, rt.myPe);
+    const span: Span = {
+      kind: Kind.Section,
+      root: pes[0],
+      parent: () => parent,
+      children: () => this.children.length,
+      // Down the tree from the root as it is received (see receiveSection).
+      broadcast: () => rt.scheduler.send(rt.myPe),
+    };
+    const name = data.parts[0].collection.__ref.info.name;
+    this.reductions = new ReductionManager(data.id, `section ${data.id} of ${name}`, sizeOf(data.parts), span);
+    for (let k = 0; k < this.members.length; k++) this.reductions.addMember(new Array<number>(STREAMS).fill(0));
+  }
+
+  /** Passes the message being read on to this PE's children in the section's tree. */
+  forward(r: Reader): void {
+    if (this.children.length === 0) return;
+    const message = r.copyMessage();
+    for (const child of this.children) runtime().scheduler.sendMessage(child, message);
+  }
+}
+
+/** This PE's branches, by section id. */
+const branches = new Map<number, Branch>();
+/** Messages for sections not established here yet. */
+const held = new Map<number, Uint8Array[]>();
+
+/** Sets the section up on its PEs: Establish to its root, down its tree. Called once, by the creator. */
+export function establish(section: object, data: SectionData): void {
+  const rt = runtime();
+  writeSectionEstablish(rt.scheduler.writer, data.id, section);
+  rt.scheduler.send(data.pes[0]);
+}
+
+/** Handler of Kind.Section messages. */
+export function receiveSection(r: Reader): void {
+  const id = targetOf(r.buf, r.base);
+  const op = methodOf(r.buf, r.base);
+  const branch = branches.get(id);
+  if (op === Op.Establish) {
+    if (!branch) establishHere(id, r);
+    return; // a restart re-establishes a section from every PE that holds it: the first did
+  }
+  if (!branch) {
+    const list = held.get(id);
+    if (list) list.push(r.copyMessage());
+    else held.set(id, [r.copyMessage()]);
+    return;
+  }
+  switch (op) {
+    case Op.Call:
+      branch.forward(r);
+      deliver(branch, r);
+      return;
+    case Op.Contribution:
+      collect(branch, r);
+      return;
+    case Op.Reduction: {
+      const step = sectionStepOf(r.buf, r.base);
+      if (step === Step.Start || step === Step.AllReduceResult) branch.forward(r);
+      branch.reductions.receive(r);
+      return;
+    }
+  }
+}
+
+function establishHere(id: number, r: Reader): void {
+  const message = r.copyMessage();
+  const section = readSectionEstablish(r) as { __section: SectionData };
+  const branch = new Branch(section.__section);
+  branches.set(id, branch);
+  for (const child of branch.children) runtime().scheduler.sendMessage(child, message);
+  const waiting = held.get(id);
+  if (!waiting) return;
+  held.delete(id);
+  runtime().scheduler.deliverHeld(waiting);
+}
+
+/** A multicast reaching this PE: an ordinary call to each member here. */
+function deliver(branch: Branch, r: Reader): void {
+  const { method, mode, reply, args } = readSectionCall(r);
+  const data = branch.data;
+  for (const { slot, part, index } of branch.members) {
+    const ref = data.parts[part].collection.__ref;
+    const into = reply ? { pe: reply[0], id: reply[1], slot } : undefined;
+    sendCall(ref, firstPe(ref, index), isArray(ref) ? index : undefined, methodIn(data, part, method), args, mode as CallMode, true, 0, into);
+  }
+}
+
+/**
+ * Member `slot`'s contribution to its reduction `number` over the section;
+ * with 'all', a promise of the result. Checked by the caller.
+ */
+export function contribute(data: SectionData, slot: number, number: number, value: unknown, reducer: string, target: ReductionTarget | 'all', where: string): Promise<unknown> | undefined {
+  const rt = runtime();
+  const pe = data.pes[slot];
+  const branch = branches.get(data.id);
+  if (pe === rt.myPe && branch) return branch.reductions.contribute([number], slot, Stream.User, value, reducer, target);
+  let future: Future<unknown> | undefined;
+  if (target === 'all') future = Future.create<unknown>(1, 'single');
+  writeSectionContribution(rt.scheduler.writer, data.id, { number, slot, reducer, target: future ? new EveryContributor(future) : target, data: value }, where);
+  rt.scheduler.send(pe);
+  return future?.get();
+}
+
+function collect(branch: Branch, r: Reader): void {
+  const { number, slot, reducer, target, data } = readSectionContribution(r);
+  if (target instanceof EveryContributor) {
+    void branch.reductions.contribute([number], slot, Stream.User, data, reducer, 'all')!.then((result) => target.future.send(result));
+  } else {
+    void branch.reductions.contribute([number], slot, Stream.User, data, reducer, target as ReductionTarget);
+  }
+}
+
+/** Checkpoints: the sections with a reduction under way on this PE (a restart starts their numbering over). */
+export function sectionsUnderWay(): number[] {
+  return [...branches].filter(([, b]) => b.reductions.checkpointState().underWay).map(([id]) => id);
+}
