@@ -54,6 +54,16 @@ export function targetLines(records: BenchRecord[]): string[] {
   const idle = (r: BenchRecord): number => r.value;
   out.push(line('idle round trip after 1 s idle, us', { at: 'most', value: 50 }, named('idle-reply'), idle, () => '', 'idle not run'));
   out.push(line('idle CPU, % of a core', { at: 'below', value: 10 }, named(/^idle-cpu-pe/), idle, (r) => r.name.replace('idle-cpu-', ''), 'idle not run'));
-  out.push('  not measured by make bench: section multicast/reduction trees; jacobi2d 2048 x 2048 speed-up (the jacobi2d rows are 256 x 256).');
+  const perIteration = (np: number): BenchRecord | undefined => named('jacobi2d-iteration', [np])[0];
+  const jacobiWhere = (r: BenchRecord): string => {
+    const [one, two] = [perIteration(1), perIteration(2)];
+    if (!one || !two) return '';
+    const ms = (x: { value: number } | undefined): string => (x ? x.value.toFixed(1) : '-');
+    const c4p = one.anchors?.Charm4py ?? two.anchors?.Charm4py;
+    const kernel = c4p?.note ? ` (${c4p.note})` : '';
+    return `${r.params.blocks} chares, best-of ${(one.min / two.min).toFixed(2)}; ms/iteration np 1 ${ms(one)}, np 2 ${ms(two)}; Charm4py${kernel} ${c4p ? `${ms(one.anchors?.Charm4py)}, ${ms(two.anchors?.Charm4py)}` : 'not built'}`;
+  };
+  out.push(line('jacobi2d 2048 x 2048 speed-up np 1 -> np 2', { at: 'least', value: 1.8 }, named('jacobi2d-speedup'), (r) => r.value, jacobiWhere, 'jacobi2d not run'));
+  out.push('  not measured by make bench: section multicast/reduction trees.');
   return out;
 }
