@@ -1,9 +1,13 @@
 // Jacobi relaxation on a 2D grid split into a 2D chare array of blocks.
 // Each iteration, blocks exchange halo rows and columns with their four
 // neighbours, relax, and reduce the largest change (max residual) to the
-// main chare, which starts the next iteration, stops, or checkpoints. With
-// +balancer NAME (GreedyLB, RefineLB, RotateLB) blocks rebalance every
-// `lbPeriod` steps.
+// main chare, which stops, checkpoints, or lets the blocks go on. The check
+// is pipelined: a block may start iteration i + 1 once the main chare has
+// judged iteration i - 1, so the reduction's round trip overlaps a
+// relaxation instead of stopping every PE each iteration; blocks stop and
+// wait where the main chare must act on iteration i itself (the last one, a
+// checkpoint). With +balancer NAME (GreedyLB, RefineLB, RotateLB) blocks
+// rebalance every `lbPeriod` steps.
 //
 //   mpirun -np 4 node dist/examples/jacobi2d/jacobi2d.js [gridSize] [blocksPerSide] [maxIterations] [checkpointEvery]
 //          [+balancer GreedyLB] [+checkpoint-dir DIR] [+restart DIR]
@@ -33,10 +37,13 @@ const enum Side {
   Right,
 }
 
+const isCheckpoint = (s: Settings, iteration: number): boolean => s.checkpointEvery > 0 && iteration % s.checkpointEvery === 0;
+
 /** Drives the iterations (Charm++'s main chare); it lives on PE 0 and is checkpointed with the blocks. */
 class Main extends Chare {
   private readonly blocks: ArrayProxy<Block>;
   private iteration = 0;
+  private stopped = false;
   /** Where this run started timing (iteration and wall time), for the time line. */
   private timedFrom: [number, number];
 
@@ -50,19 +57,22 @@ class Main extends Chare {
 
   /** The largest change of an iteration, reduced over every block. */
   iterationDone(residual: number): void {
+    // Blocks may be an iteration past the one that stopped the job: its result comes during the exit.
+    if (this.stopped) return;
     const s = this.settings;
     this.iteration++;
     if (residual < s.tolerance || this.iteration >= s.maxIterations) {
+      this.stopped = true;
       const seconds = charm.wallTime() - this.timedFrom[1];
       const iterations = this.iteration - this.timedFrom[0];
       console.log(`time: ${seconds.toFixed(3)} s, ${((seconds / iterations) * 1e3).toFixed(3)} ms per iteration`);
       console.log(`jacobi2d: ${this.iteration} iterations, residual ${residual.toPrecision(17)}`);
       charm.exit();
-    } else if (s.checkpointEvery > 0 && this.iteration % s.checkpointEvery === 0) {
+    } else if (isCheckpoint(s, this.iteration)) {
       // Every block waits for `step`: the job goes quiet, and the checkpoint is taken.
       charm.startCheckpoint(s.checkpointDir, charm.callback(this.thisProxy, 'checkpointed'));
     } else {
-      this.blocks.step();
+      this.blocks.judged(this.iteration);
     }
   }
 
@@ -112,15 +122,15 @@ class Block extends Chare<Index> {
   private grid: Float64Array;
   private next: Float64Array;
   private iteration = 0;
-  /**
-   * Halos of this iteration received, and of the next one (a neighbour may be
-   * one iteration ahead: it got `step` first). Both go straight into `grid`'s
-   * ghost cells: a halo of the next iteration can only come after this block
-   * relaxed (its neighbour waited for the reduction this block contributes
-   * to), when `grid` already holds the values the next iteration reads.
-   */
+  /** Halos of this iteration received (a neighbour may be one iteration ahead: their halos wait in `early`). */
   private received = 0;
-  private early = 0;
+  /** Halos of the next iteration, by side, held until it begins (this block may not have relaxed this one yet). */
+  private early: (Float64Array | null)[] = [null, null, null, null];
+  /** The last iteration this block relaxed, and the last the main chare judged (it did not stop there). */
+  private relaxed = 0;
+  private judgedUpTo = 0;
+  /** The iteration this block last went on from (`goOn` once each: load balancing may be under way). */
+  private wentOn = -1;
   private readonly neighbours: number;
   /** Where a column is gathered to be sent (the message copies it at the call). */
   private readonly column: Float64Array;
@@ -144,8 +154,28 @@ class Block extends Chare<Index> {
     for (let j = 0; j < this.n + 2; j++) g[j] = 1;
   }
 
-  /** Starts the next iteration (after load balancing, when it is due). */
+  /** From the main chare: go on from here (at the start, after a checkpoint, on restart). */
   step(): void {
+    this.judgedUpTo = this.iteration;
+    this.goOn();
+  }
+
+  /** From the main chare: `iteration` did not converge; a block may go one iteration past it. */
+  judged(iteration: number): void {
+    this.judgedUpTo = iteration;
+    if (this.relaxed === this.iteration && this.mayGoOn()) this.goOn();
+  }
+
+  /** Whether this block, having relaxed its iteration, may start the next without the main chare's word on it. */
+  private mayGoOn(): boolean {
+    const s = this.settings;
+    return this.judgedUpTo >= this.iteration - 1 && this.iteration < s.maxIterations && !isCheckpoint(s, this.iteration);
+  }
+
+  /** Starts the next iteration (after load balancing, when it is due), once per iteration. */
+  private goOn(): void {
+    if (this.wentOn === this.iteration) return;
+    this.wentOn = this.iteration;
     const period = this.settings.lbPeriod;
     if (period > 0 && this.iteration > 0 && this.iteration % period === 0) this.AtSync();
     else this.beginIteration();
@@ -157,8 +187,13 @@ class Block extends Chare<Index> {
 
   private beginIteration(): void {
     this.iteration++;
-    this.received = this.early;
-    this.early = 0;
+    this.received = 0;
+    for (let side = Side.Top; side <= Side.Right; side++) {
+      const edge = this.early[side];
+      if (!edge) continue;
+      this.early[side] = null;
+      this.storeHalo(side, edge);
+    }
     const [x, y] = this.thisIndex;
     const n = this.n;
     const w = n + 2;
@@ -179,11 +214,17 @@ class Block extends Chare<Index> {
     return c;
   }
 
-  /** A neighbour's edge for `iteration`, stored in our ghost cells on `side`. */
+  /** A neighbour's edge for `iteration`, for our ghost cells on `side`. */
   halo(iteration: number, side: Side, edge: Float64Array): void {
-    if (iteration === this.iteration) this.received++;
-    else if (iteration === this.iteration + 1) this.early++;
-    else throw new Error(`jacobi2d: block ${this.thisIndex.join(',')} at iteration ${this.iteration} got a halo of iteration ${iteration}`);
+    if (iteration === this.iteration + 1) this.early[side] = edge;
+    else if (iteration === this.iteration && this.relaxed < iteration) {
+      this.storeHalo(side, edge);
+      this.relaxIfReady();
+    } else throw new Error(`jacobi2d: block ${this.thisIndex.join(',')} at iteration ${this.iteration} got a halo of iteration ${iteration}`);
+  }
+
+  private storeHalo(side: Side, edge: Float64Array): void {
+    this.received++;
     const n = this.n;
     const w = n + 2;
     const g = this.grid;
@@ -193,7 +234,6 @@ class Block extends Chare<Index> {
       const j = side === Side.Left ? 0 : n + 1;
       for (let k = 0; k < n; k++) g[(k + 1) * w + j] = edge[k];
     }
-    if (iteration === this.iteration) this.relaxIfReady();
   }
 
   private relaxIfReady(): void {
@@ -205,7 +245,9 @@ class Block extends Chare<Index> {
     this.grid = this.next;
     this.next = g;
     this.applyBoundary(this.next);
+    this.relaxed = this.iteration;
     this.contribute(residual, Reducer.max, charm.callback(this.main, 'iterationDone'));
+    if (this.mayGoOn()) this.goOn();
   }
 }
 charm.register(Main, Block);
