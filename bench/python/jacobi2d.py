@@ -6,14 +6,14 @@ sources), run unchanged for `make bench` beside charmts' examples/jacobi2d.
 EXAMPLE is the path of the example. Its source is executed in this module, so
 its chares and globals live in __main__ as when it is run directly (Charm4py
 registers __main__'s chares, and updateGlobals sets __main__'s globals); only
-its last line, `charm.start(main)`, is left for this file to call (with sys.argv
-cut to the example's two arguments). Two things
-are added, neither touching the example's code: MAX_ITER may be set (its own
-value, 100, when not given), and the example's closing line ("Finished due to
-... iterations N total time T seconds") is also printed as one JSON line in
-bench/cases' format, ms per iteration = T / N, with params.kernel saying
-whether the example's kernel ran compiled by numba or as its interpreted
-Python loop (the example's fallback when numba is missing).
+its last line, `charm.start(main)`, is left for this file to call (with
+sys.argv cut to the example's two arguments). Two things are added, neither
+touching the example's code: MAX_ITER may be set (its own value, 100, when
+not given), and the example's closing line ("Finished due to ... iterations N
+total time T seconds", timed from array.run() to the last allreduce) is also
+printed as one JSON line in bench/cases' format, ms per iteration = T / N,
+with params.kernel saying whether the example's kernel ran compiled by numba
+or as its interpreted Python loop (the example's fallback without numba).
 """
 import builtins
 import json
