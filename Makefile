@@ -95,6 +95,8 @@ bench/c/bin/%: bench/c/%.c bench/c/common.h | deps
 # mpi4py is an optional baseline: installed when possible, skipped otherwise.
 bench-deps:
 	@/usr/bin/python3 -c 'import mpi4py, numpy' 2>/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q python3-mpi4py python3-numpy >/dev/null 2>&1 || echo "mpi4py could not be installed: its baseline will be skipped"
+	@# Charm4py's jacobi2d compiles its kernel with numba when it can (its venv sees Debian's packages).
+	@[ ! -x $${ANCHORS:-/tmp/anchors}/venv/bin/python ] || /usr/bin/python3 -c 'import numba' 2>/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q python3-numba >/dev/null 2>&1 || echo "numba could not be installed: Charm4py's jacobi2d will run its interpreted kernel"
 
 # Charm++ and Charm4py columns when they are built in /tmp/anchors (or ANCHORS);
 # BENCH="pingpong idle" runs only those sections (see bench/runner.ts).

@@ -18,6 +18,8 @@ export const ANCHOR_NAMES: AnchorName[] = ['Charm++', 'Charm4py'];
 const dir = process.env.ANCHORS ?? '/tmp/anchors';
 const charmBin = (name: string): string => path.join(dir, 'bench-src', 'charm', name);
 const charm4pyScript = (name: string): string => path.join(dir, 'bench-src', 'charm4py', `${name}.py`);
+/** Charm4py's jacobi2d example, in the sources the build used. */
+const CHARM4PY_JACOBI = path.join(dir, 'charm4py-src', 'examples', 'jacobi', 'jacobi2d.py');
 /** The venv (on Debian's python3) that Charm4py is installed in. */
 const VENV_PYTHON = path.join(dir, 'venv', 'bin', 'python');
 
@@ -33,8 +35,17 @@ function hasCharm4py(): boolean {
   return charm4pyImports;
 }
 
+let numbaImports: boolean | undefined;
+function hasNumba(): boolean {
+  numbaImports ??= spawnSync(VENV_PYTHON, ['-c', 'import numba'], { stdio: 'ignore' }).status === 0;
+  return numbaImports;
+}
+
 /** A benchmark the anchors have a counterpart of. */
-export type AnchorBench = { kind: 'pingpong'; sizes: number[]; player: 'group' | 'array' } | { kind: 'collectives' | 'migration' | 'pool' };
+export type AnchorBench =
+  | { kind: 'pingpong'; sizes: number[]; player: 'group' | 'array' }
+  | { kind: 'collectives' | 'migration' | 'pool' }
+  | { kind: 'jacobi2d'; grid: number; blockSize: number };
 
 /** The command that runs `anchor`'s counterpart of `bench` (to go after `mpirun -np N`), or null when it is not built. */
 export function anchorCommand(anchor: AnchorName, bench: AnchorBench): string[] | null {
@@ -48,6 +59,13 @@ export function anchorCommand(anchor: AnchorName, bench: AnchorBench): string[] 
   if (bench.kind === 'pingpong') command = [VENV_PYTHON, charm4pyScript('pingpong'), bench.player, PINGPONG_TRIALS, ...bench.sizes.map(String)];
   else if (bench.kind === 'collectives') command = [VENV_PYTHON, charm4pyScript('collectives'), TRIALS];
   else if (bench.kind === 'pool') command = [VENV_PYTHON, charm4pyScript('pool'), TRIALS];
+  else if (bench.kind === 'jacobi2d') {
+    // Charm4py's own example, run unchanged by bench/python/jacobi2d.py (which adds a JSON line of its time per iteration).
+    if (!fs.existsSync(CHARM4PY_JACOBI)) return null;
+    command = [VENV_PYTHON, path.join(__dirname, '..', '..', 'bench', 'python', 'jacobi2d.py'), CHARM4PY_JACOBI, String(bench.grid), String(bench.blockSize)];
+    // Without numba its kernel is interpreted Python, ~8 s an iteration at 2048 x 2048 on one PE here: 2 iterations, not its 100.
+    if (!hasNumba()) command.push('2');
+  }
   return command && fs.existsSync(command[1]) && hasCharm4py() ? command : null;
 }
 

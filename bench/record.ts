@@ -18,6 +18,6 @@ export interface BenchRecord extends Measurement {
   /** charmts / baseline. */
   ratio: number | null;
   note?: string;
-  /** The same benchmark in Charm++ / Charm4py; ratio = charmts / anchor. */
-  anchors?: Partial<Record<AnchorName, { value: number; ratio: number }>>;
+  /** The same benchmark in Charm++ / Charm4py; ratio = charmts / anchor; note says how the anchor ran where that matters (e.g. numba or not). */
+  anchors?: Partial<Record<AnchorName, { value: number; ratio: number; note?: string }>>;
 }

@@ -47,16 +47,19 @@ function mpirunEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs one job under mpirun and returns the measurements it printed; `who` prefixes its progress line (e.g. Charm4py). */
-function run(np: number, command: string[], who?: string): Measurement[] {
+/** The JSON lines a benchmark program prints (bench/cases' format). */
+const jsonLines = (stdout: string): Measurement[] => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Measurement);
+
+/** Runs one job under mpirun and returns the measurements `parse` finds in its output; `who` prefixes its progress line (e.g. Charm4py). */
+function run(np: number, command: string[], who?: string, parse = jsonLines): Measurement[] {
   const args = ['--bind-to', 'none', ...(np > 2 ? ['--oversubscribe'] : []), '-np', String(np), ...command];
   const t0 = Date.now();
   const result = spawnSync('mpirun', args, { env: mpirunEnv(), encoding: 'utf8', timeout: TIMEOUT_MS });
-  const lines = (result.stdout ?? '').split('\n').filter((l) => l.startsWith('{'));
+  const results = parse(result.stdout ?? '');
   const program = /^(node|python3?)$/.test(path.basename(command[0])) ? command.slice(1) : command;
   const label = [...(who ? [who] : []), path.basename(program[0]), ...program.slice(1).filter((a) => !/^\d+$/.test(a))].join(' ');
-  process.stderr.write(`  np=${np} ${label}: ${lines.length} results in ${((Date.now() - t0) / 1000).toFixed(1)} s${result.status === 0 ? '' : ` (exit ${result.status}: ${(result.stderr ?? '').split('\n').slice(-3).join(' ')})`}\n`);
-  return lines.map((l) => JSON.parse(l) as Measurement);
+  process.stderr.write(`  np=${np} ${label}: ${results.length} results in ${((Date.now() - t0) / 1000).toFixed(1)} s${result.status === 0 ? '' : ` (exit ${result.status}: ${(result.stderr ?? '').split('\n').slice(-3).join(' ')})`}\n`);
+  return results;
 }
 
 /** Debian's python3-mpi4py is installed for the system Python, which a user's PATH may not put first. */
@@ -215,6 +218,65 @@ function pingpong(records: BenchRecord[]): { cPing: Measurement[]; py: Measureme
   return { cPing, py };
 }
 
+/**
+ * jacobi2d at issue 15's size: a 2048 x 2048 grid in 8 x 8 blocks of 256 x 256
+ * (64 chares at every np, 32 a PE at np 2), 100 iterations (Charm4py's
+ * MAX_ITER), a max reduction to the main chare every iteration.
+ */
+const JACOBI = { grid: 2048, blocks: 8, iterations: 100 };
+/** Rounds of charmts np 1, np 2, then Charm4py np 1, np 2: alternating puts the shared machine's load on both np alike. */
+const JACOBI_ROUNDS = 3;
+const jacobiParams = { grid: JACOBI.grid, blocks: JACOBI.blocks ** 2 };
+
+/** The time per iteration that examples/jacobi2d prints ("time: 2.1 s, 21.0 ms per iteration"). */
+function jacobiTime(stdout: string): Measurement[] {
+  const ms = /([\d.]+) ms per iteration/.exec(stdout);
+  return ms ? [{ name: 'jacobi2d-iteration', params: jacobiParams, value: Number(ms[1]), min: Number(ms[1]), max: Number(ms[1]), unit: 'ms' }] : [];
+}
+
+/**
+ * jacobi2d, np 1 and np 2, beside the anchors' own examples at the same size:
+ * ms per iteration (median, min and max of the rounds) and the speed-up np 1 /
+ * np 2 of the medians, with each round's own speed-up for its spread.
+ */
+function jacobi2d(records: BenchRecord[]): void {
+  const load = [os.loadavg()[0]];
+  const runs = new Map<string, Measurement[]>();
+  const keep = (key: string, list: Measurement[]): void => void runs.set(key, [...(runs.get(key) ?? []), ...list]);
+  const example = path.join(root, 'dist', 'examples', 'jacobi2d', 'jacobi2d.js');
+  const anchorBench = { kind: 'jacobi2d', grid: JACOBI.grid, blockSize: JACOBI.grid / JACOBI.blocks } as const;
+  for (let round = 0; round < JACOBI_ROUNDS; round++) {
+    for (const np of [1, 2]) keep(`charmts ${np}`, run(np, ['node', example, ...[JACOBI.grid, JACOBI.blocks, JACOBI.iterations].map(String)], undefined, jacobiTime));
+    for (const np of [1, 2]) {
+      for (const anchor of ANCHOR_NAMES) {
+        const command = anchorCommand(anchor, anchorBench);
+        if (command) keep(`${anchor} ${np}`, run(np, command, anchor));
+      }
+    }
+  }
+  load.push(os.loadavg()[0]);
+  for (const np of [1, 2]) {
+    const mine = runs.get(`charmts ${np}`) ?? [];
+    if (mine.length === 0) continue;
+    const r = record(medianOf(mine), np, undefined, `${mine.length} runs of ${JACOBI.iterations} iterations; no C counterpart`);
+    for (const anchor of ANCHOR_NAMES) {
+      const theirs = runs.get(`${anchor} ${np}`) ?? [];
+      if (theirs.length === 0) continue;
+      const m = medianOf(theirs);
+      const note = `${m.params.kernel} kernel`;
+      (r.anchors ??= {})[anchor] = { value: m.value, ratio: r.value / m.value, note };
+      r.note += `; ${anchor}: its own example, ${note}, ${m.params.iterations} iterations`;
+    }
+    records.push(r);
+  }
+  const [one, two] = [runs.get('charmts 1') ?? [], runs.get('charmts 2') ?? []];
+  if (one.length === 0 || two.length === 0) return;
+  const perRound = two.map((m, i) => one[i] && one[i].value / m.value).filter((x) => x > 0);
+  const best = Math.min(...one.map((m) => m.value)) / Math.min(...two.map((m) => m.value));
+  const speedup = { name: 'jacobi2d-speedup', params: jacobiParams, value: medianOf(one).value / medianOf(two).value, min: Math.min(...perRound), max: Math.max(...perRound), unit: 'x' };
+  records.push(record(speedup, 2, undefined, `np 1 / np 2 median ms per iteration; best-of ${best.toFixed(2)}; load ${load.map((l) => l.toFixed(1)).join(' -> ')}`));
+}
+
 function main(): void {
   const started = Date.now();
   const records: BenchRecord[] = [];
@@ -285,7 +347,7 @@ function main(): void {
     }
   }
 
-  // No C counterpart: waiting on many futures, pool throughput, load-balancing step, live view, jacobi2d.
+  // No C counterpart: waiting on many futures, pool throughput, load-balancing step, live view.
   if (want('iwait')) for (const m of run(2, ['node', js('iwait')])) records.push(record(m, 2, undefined, 'no C counterpart; flat per future = O(n) in all'));
   for (const np of want('pool') ? [2, 4] : []) {
     for (const m of run(np, ['node', js('pool')])) records.push(record(m, np, undefined, 'no C counterpart'));
@@ -306,14 +368,7 @@ function main(): void {
     const noViewer = live.find((m) => m.params.viewer === 'none');
     for (const m of live) records.push(m === noViewer ? record(m, 2, undefined, 'no viewer: the baseline below') : record(m, 2, noViewer && { name: 'liveview-frames no viewer', value: noViewer.value }));
   }
-  for (const np of want('jacobi2d') ? [1, 2, 4] : []) {
-    const result = spawnSync('mpirun', ['--bind-to', 'none', '--oversubscribe', '-np', String(np), 'node', path.join(root, 'dist', 'examples', 'jacobi2d', 'jacobi2d.js'), '256', '4', '200'], { env: mpirunEnv(), encoding: 'utf8', timeout: TIMEOUT_MS });
-    const perIteration = /([\d.]+) ms per iteration/.exec(result.stdout ?? '');
-    if (perIteration) {
-      const v = Number(perIteration[1]) * 1000;
-      records.push(record({ name: 'jacobi2d-iteration', params: { grid: 256, blocks: 16 }, value: v, min: v, max: v, unit: 'us' }, np, undefined, 'one run of 200 iterations; no C counterpart'));
-    }
-  }
+  if (want('jacobi2d')) jacobi2d(records);
   attachAnchors(records);
 
   const outDir = path.join(root, 'bench', 'results');
@@ -333,7 +388,7 @@ function main(): void {
       const anchor = r.anchors?.[a];
       return anchor ? [anchor.value.toPrecision(4), anchor.ratio.toFixed(2)] : ['', ''];
     }),
-    (r.unit === 'us' ? r.max / r.value : r.value / r.min).toFixed(1),
+    (r.unit === 'us' || r.unit === 'ms' ? r.max / r.value : r.value / r.min).toFixed(1),
   ]);
   const header = ['benchmark', 'np', 'params', 'charmts', 'baseline', 'ratio', ...ran.flatMap((a) => [a, `/ ${a}`]), 'spread'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
