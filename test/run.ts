@@ -71,23 +71,39 @@ function rootEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** The job running now: its own process group, killed with the harness should the harness be interrupted. */
+let running: number | undefined;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (running !== undefined) killGroup(running);
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+  });
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
+
 function run(job: Job): Promise<{ output: string; code: number | null; timedOut: boolean }> {
   return new Promise((resolve) => {
+    // detached: a process group of its own, so that a timeout (or an interrupted harness) kills mpirun and every rank.
     const child = spawn(job.command[0], job.command.slice(1), { env: rootEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    running = child.pid;
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
+      killGroup(child.pid!);
     }, JOB_TIMEOUT_MS);
     child.on('close', (code) => {
       clearTimeout(timer);
+      running = undefined;
       resolve({ output, code, timedOut });
     });
   });
