@@ -23,8 +23,14 @@ const CHARM4PY_JACOBI = path.join(dir, 'charm4py-src', 'examples', 'jacobi', 'ja
 /** The venv (on Debian's python3) that Charm4py is installed in. */
 const VENV_PYTHON = path.join(dir, 'venv', 'bin', 'python');
 
-/** Trials per size of the anchors' ping-pongs: anchors-bench.sh's PP_TRIALS (Charm4py at 4 MiB takes ~0.3 s a trial). */
+/** Trials per size of Charm4py's ping-pongs: anchors-bench.sh's PP_TRIALS (Charm4py at 4 MiB takes ~0.3 s a trial). */
 const PINGPONG_TRIALS = '21';
+/**
+ * Trials per size of Charm++'s ping-pongs: as many as bench/cases/pingpong.ts
+ * and bench/c/pingpong.c take (41), so that the spreads (max / median trial)
+ * compared are maxima over the same number of trials.
+ */
+const CHARM_PINGPONG_TRIALS = '41';
 /** Trials of the collectives, migration and pool programs: anchors-bench.sh's TRIALS, as bench/cases/report.ts. */
 const TRIALS = '7';
 
@@ -51,7 +57,7 @@ export type AnchorBench =
 export function anchorCommand(anchor: AnchorName, bench: AnchorBench): string[] | null {
   let command: string[] | null = null;
   if (anchor === 'Charm++') {
-    if (bench.kind === 'pingpong') command = [charmBin('ckpingpong'), bench.player, PINGPONG_TRIALS, ...bench.sizes.map(String)];
+    if (bench.kind === 'pingpong') command = [charmBin('ckpingpong'), bench.player, CHARM_PINGPONG_TRIALS, ...bench.sizes.map(String)];
     else if (bench.kind === 'collectives') command = [charmBin('ckcoll'), TRIALS];
     else if (bench.kind === 'migration') command = [charmBin('ckmigrate'), TRIALS, '2000'];
     return command && fs.existsSync(command[0]) ? command : null;

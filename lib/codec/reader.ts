@@ -1,4 +1,5 @@
 import { HEADER_BYTES, align8, inlineLengthOf } from './wire';
+import { copyBytes } from './memory';
 
 /**
  * Reads one received message. Messages received into the shared arena are
@@ -113,7 +114,7 @@ export class Reader {
   bytesCopy(n: number): ArrayBuffer {
     const start = this.buf.byteOffset + this.pos;
     this.pos += n;
-    return this.buf.buffer.slice(start, start + n) as ArrayBuffer;
+    return copyBytes(this.buf.buffer, start, n);
   }
 
   /** The next out-of-line segment of `n` bytes, in an ArrayBuffer of its own: [buffer, byteOffset]. */
@@ -126,6 +127,6 @@ export class Reader {
     const start = align8(this.segmentPos - this.base) + this.base;
     this.segmentPos = start + n;
     const absolute = this.buf.byteOffset + start;
-    return [this.buf.buffer.slice(absolute, absolute + n) as ArrayBuffer, 0];
+    return [copyBytes(this.buf.buffer, absolute, n), 0];
   }
 }
