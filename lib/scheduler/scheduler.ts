@@ -66,6 +66,18 @@ export interface PeCounters {
   busyMs: number;
 }
 
+/**
+ * Resolves once the microtask queue is empty, however long the chain of
+ * then-callbacks between a completed future and the code awaiting it: a
+ * nextTick callback queued from a promise job runs only after every
+ * promise job has run. (Queued straight from a libuv callback, it would
+ * run before them: hence the microtask first.)
+ */
+function settle(): Promise<void> {
+  resumption.pending = false;
+  return new Promise((resolve) => queueMicrotask(() => process.nextTick(resolve)));
+}
+
 export class Scheduler {
   readonly writer = new Writer();
   readonly counters: PeCounters = { created: 0, processed: 0, messagesSent: 0, bytesSent: 0, messagesReceived: 0, bytesReceived: 0, busyMs: 0 };
@@ -296,18 +308,6 @@ export class Scheduler {
   };
 
   /**
-   * Runs the loop again once the microtask queue is empty, however long the
-   * chain of then-callbacks between a completed future and the code
-   * awaiting it: a nextTick callback queued from a promise job runs only
-   * after every promise job has run. (Queued straight from a libuv
-   * callback, it would run before them: hence the microtask first.) Bound
-   * once: no promise or closure per completed future.
-   */
-  private readonly afterMicrotasks = (): void => {
-    process.nextTick(this.turn);
-  };
-
-  /**
    * The loop. Dispatch is synchronous; it pauses for the microtask queue
    * only when a future completed (so awaiting code resumes before the next
    * message), yields to libuv every SLICE_MS, polls MPI in a tight loop
@@ -335,8 +335,7 @@ export class Scheduler {
         this.lastActivity = now;
       }
       if (resumption.pending) {
-        resumption.pending = false;
-        queueMicrotask(this.afterMicrotasks);
+        settle().then(this.turn, this.onFatal);
         return;
       }
       if (handled > 0 && now - this.lastYield < SLICE_MS) continue;
