@@ -494,7 +494,7 @@ export class ReductionManager {
     } else if (typeof destination === 'string') {
       this.systemHandler(destination, value, r);
     } else if (destination !== undefined) {
-      deliverResult(destination, value);
+      deliverResult(destination, value, true);
     }
   }
 

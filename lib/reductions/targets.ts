@@ -62,8 +62,14 @@ export function isTarget(value: unknown): value is ReductionTarget {
   return value instanceof Future || value instanceof Callback;
 }
 
-export function deliverResult(target: ReductionTarget, value: unknown): void {
+/**
+ * Sends `value` to `target`. `owned`: nothing else holds the value (a
+ * reduction's result: contributions are copied at the call), so a future
+ * of this PE takes it without another copy.
+ */
+export function deliverResult(target: ReductionTarget, value: unknown, owned = false): void {
   if (target instanceof Callback) target.send(value);
+  else if (owned) (target as Future<unknown>).sendOwned(value);
   else (target as Future<unknown>).send(value);
 }
 
