@@ -15,7 +15,7 @@
  */
 import { writeMigrant, type MigrantState } from '../codec/wire';
 import type { Writer } from '../codec/writer';
-import { adopt, type Chare, type ChareIndex, type MemberState } from '../model/chare';
+import { revive, type Chare, type ChareIndex, type MemberState } from '../model/chare';
 import type { ChareClassInfo } from '../model/registry';
 import type { Reply, ReplyData } from '../model/invoke';
 import { exportChannels, restoreChannels, type ChannelEnds } from '../channels';
@@ -57,11 +57,10 @@ export function rebuildMember(
   readState: () => unknown,
   replyOf: (data: ReplyData, methodId: number) => Reply,
 ): { chare: Chare<never>; waiting: WaitingCall[] } {
-  const chare = Object.create(info.cls.prototype as object) as Chare<never>;
   state.load = record.load;
   state.sections = record.sections;
   state.balancing = record.balancing;
-  adopt(chare, { index: record.index as ChareIndex, member: state });
+  const chare = revive(info.cls, { index: record.index as ChareIndex, member: state });
   restoreChannels(chare, record.channels as ChannelEnds);
   unpackState(chare, whileTravelling(chare, readState));
   const waiting: WaitingCall[] = record.waiting.map(([methodId, args, data]) => ({ methodId, args, reply: data ? replyOf(data as ReplyData, methodId) : undefined }));
