@@ -327,7 +327,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     const element = this.rebuild({ record: readMigrant(r), readState: () => readMigrantState(r) });
     const { chare, index, state } = element;
     const key = keyOf(index);
-    this.announce(key, index, state.epoch);
+    this.announce(key, index, state.epoch, r.source);
     // The hook runs like an entry method: a migration it asks for happens when it returns.
     const outer = this.executing;
     this.executing = element;
@@ -344,13 +344,17 @@ export class LocalArray implements LocalCollection, MemberServices {
     this.migrateIfDue(element);
   }
 
-  /** Tells the home (and this PE's records) that the element is now here. */
-  private announce(key: string, index: ArrayIndex, epoch: number): void {
+  /**
+   * Tells the home (and this PE's records) that the element is now here.
+   * A home that sent it here (`from`) recorded this very move when it sent
+   * it (migrateIfDue): it is not told again.
+   */
+  private announce(key: string, index: ArrayIndex, epoch: number, from = -1): void {
     const rt = runtime();
     this.locations.learn(key, { pe: rt.myPe, epoch, deleted: false });
     const home = this.ref.homeOf(index);
     if (home === rt.myPe) this.locations.setRecord(key, { pe: rt.myPe, epoch, deleted: false });
-    else this.tell(home, index, rt.myPe, epoch, false);
+    else if (home !== from) this.tell(home, index, rt.myPe, epoch, false);
   }
 
   /** Sends a location record (bookkeeping, not counted by quiescence detection). */

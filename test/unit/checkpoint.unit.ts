@@ -114,7 +114,7 @@ test('the manifest: written atomically, read back; another version, an edit, bro
   assert.equal(fs.readdirSync(dir), ['manifest.json']);
   assert.is(nextGeneration(dir), 2);
   const text = fs.readFileSync(manifest, 'utf8');
-  fs.writeFileSync(manifest, text.replace('"version": 1', '"version": 7'));
+  fs.writeFileSync(manifest, text.replace(`"version": ${FORMAT_VERSION}`, '"version": 7'));
   assert.throws(() => readManifest(dir), `${manifest} has format version 7; this charmts reads version ${FORMAT_VERSION}`);
   fs.writeFileSync(manifest, text.replace('"generation": 1', '"generation": 5'));
   assert.throws(() => readManifest(dir), `${manifest} is corrupted: its checksum does not match its contents`);
