@@ -603,10 +603,10 @@ const enum MigrantParts {
 }
 
 /**
- * Writes a migrating element: the runtime's part, then its own state (what
- * its pack() returned, or its fields). The reader reads the two parts
- * separately, so the element can be in place when its state is decoded.
- * The runtime's part is binary, its parts that are mostly empty (sections,
+ * Writes a migrating element's runtime part; its own state (what its
+ * pack() returned, or its fields) follows (lib/migration/state.ts). The
+ * reader reads the two parts separately, so the element can be in place
+ * when its state is decoded. The runtime's part is binary, its parts that are mostly empty (sections,
  * waiting calls, channel ends) present only when not: it is sent at every
  * move (generic encoding of it took a third of a small element's encode).
  *   index, u32 epoch, u32 last broadcast, f64 load, u8 MigrantParts,
@@ -614,7 +614,7 @@ const enum MigrantParts {
  *   [Sections: u32 count, (u32 section id, u32 next reduction) each]
  *   [Waiting: the calls] [Channels: the channel ends]
  */
-export function writeMigrant(w: Writer, m: MigrantState, packed: unknown, describe: () => string): void {
+export function writeMigrant(w: Writer, m: MigrantState, describe: () => string): void {
   encodeValue(w, m.index, 'index');
   w.u32(m.epoch);
   w.u32(m.bcastSeq);
@@ -633,7 +633,6 @@ export function writeMigrant(w: Writer, m: MigrantState, packed: unknown, descri
   }
   if (m.waiting.length) encodeLabelled(w, m.waiting, () => `calls of ${describe()} waiting for their when condition`);
   if (channels.length) encodeLabelled(w, channels, () => `channels of ${describe()}`);
-  encodeLabelled(w, packed, () => `state of ${describe()}`);
 }
 
 /** The runtime's part of a migrating element; then `readMigrantState` reads its own state. */

@@ -20,7 +20,8 @@ import type { ChareClassInfo } from '../model/registry';
 import type { Reply, ReplyData } from '../model/invoke';
 import { exportChannels, restoreChannels, type ChannelEnds } from '../channels';
 import { restoreWaiting, waitingCalls, type WaitingCall } from '../when';
-import { unpackState, whileTravelling } from './state';
+import { encodeLabelled } from '../codec/values';
+import { unpackState, whileTravelling, writeState } from './state';
 
 /** The record of `chare` as it is now; nothing is taken from it (its waiting calls and channel ends stay). */
 export function recordOf(chare: Chare<never>, state: MemberState): MigrantState {
@@ -37,9 +38,17 @@ export function recordOf(chare: Chare<never>, state: MemberState): MigrantState 
   };
 }
 
-/** Writes `record` and then `packed` (what the member's pack() returned), with the member travelling. */
-export function writeMember(w: Writer, chare: Chare<never>, record: MigrantState, packed: unknown, describe: () => string): void {
-  whileTravelling(chare, () => writeMigrant(w, record, packed, describe));
+/**
+ * Writes `record` and then the member's state, with the member travelling:
+ * `packed.value` when given (what packState returned, for a checkpoint
+ * that inspected it), or else the state as it is now (writeState).
+ */
+export function writeMember(w: Writer, chare: Chare<never>, record: MigrantState, describe: () => string, packed?: { value: unknown }): void {
+  whileTravelling(chare, () => {
+    writeMigrant(w, record, describe);
+    if (packed) encodeLabelled(w, packed.value, () => `state of ${describe()}`);
+    else writeState(w, chare, describe);
+  });
 }
 
 /**

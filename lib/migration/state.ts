@@ -10,6 +10,8 @@
  * (member.ts).
  */
 import type { Chare } from '../model/chare';
+import type { Writer } from '../codec/writer';
+import { encodeFields, encodeLabelled } from '../codec/values';
 
 /** Optional hooks a migratable chare class may define. */
 export interface MigrationHooks {
@@ -39,6 +41,16 @@ export function whileTravelling<T>(chare: Chare<never>, work: () => T): T {
 /** The member whose state is being encoded or decoded for a move, if any. */
 export function travellingChare(): Chare<never> | undefined {
   return travelling;
+}
+
+/**
+ * Writes a member's state as it is now: what its pack() returns, or its
+ * own fields (encoded as the object packState makes of them would be).
+ */
+export function writeState(w: Writer, chare: Chare<never>, describe: () => string): void {
+  const hooks = chare as unknown as MigrationHooks;
+  if (typeof hooks.pack === 'function') encodeLabelled(w, hooks.pack(), () => `state of ${describe()}`);
+  else encodeFields(w, chare, () => `state of ${describe()}`);
 }
 
 export function packState(chare: Chare<never>): unknown {

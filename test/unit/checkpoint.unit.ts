@@ -14,7 +14,7 @@ import * as path from 'path';
 import { FileReader, READONLIES, checkFile, valueRecord, writeFile, type FileRecord } from '../../lib/checkpoint/files';
 import { FORMAT_VERSION, fileName, latestCheckpoint, nextGeneration, readManifest, removeOtherGenerations, writeManifest, type Manifest } from '../../lib/checkpoint/manifest';
 import { readMigrant, readMigrantState, writeMigrant, type MigrantState } from '../../lib/codec/wire';
-import { decodeValue } from '../../lib/codec/values';
+import { decodeValue, encodeValue } from '../../lib/codec/values';
 import { parse } from '../../lib/launcher/arguments';
 
 const made: string[] = [];
@@ -36,7 +36,7 @@ const members: [number, MigrantState, unknown][] = [
 ];
 const records: FileRecord[] = [
   valueRecord(READONLIES, 0, readonlies, 'readonlies'),
-  ...members.map(([collection, record, packed]): FileRecord => ({ collection, index: record.index, write: (w) => writeMigrant(w, record, packed, () => `member of ${collection}`) })),
+  ...members.map(([collection, record, packed]): FileRecord => ({ collection, index: record.index, write: (w) => { writeMigrant(w, record, () => `member of ${collection}`); encodeValue(w, packed, 'state'); } })),
 ];
 
 const problemOf = (...args: Parameters<typeof checkFile>): string | undefined => {
