@@ -388,6 +388,24 @@ function encodeObject(w: Writer, value: object, path: string, depth: number): vo
   );
 }
 
+/**
+ * Decodes a value; a plain object's fields go straight into `target`
+ * (assigned in order, as Object.assign would from the decoded object),
+ * and `target` is returned: a member's state lands in the member without
+ * an object in between.
+ */
+export function decodeInto(r: Reader, target: object): unknown {
+  if (r.buf[r.pos] !== Tag.Object) return decodeValue(r);
+  r.pos++;
+  for (let n = r.u32(); n > 0; n--) {
+    const key = r.str();
+    const value = decodeValue(r);
+    // Decoded into an object, "__proto__" would have set its prototype, not a field to assign.
+    if (key !== '__proto__') (target as Record<string, unknown>)[key] = value;
+  }
+  return target;
+}
+
 export function decodeValue(r: Reader): unknown {
   const tag = r.u8();
   switch (tag) {

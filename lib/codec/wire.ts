@@ -22,7 +22,7 @@
  */
 import type { Reader } from './reader';
 import type { Writer } from './writer';
-import { decodeArgs, decodeValue, encodeArgs, encodeLabelled, encodeValue, SerializationError } from './values';
+import { decodeArgs, decodeInto, decodeValue, encodeArgs, encodeLabelled, encodeValue, SerializationError } from './values';
 import { profiling, recordSend } from '../profiling/profile';
 
 export const HEADER_BYTES = 16;
@@ -656,7 +656,8 @@ export function readMigrant(r: Reader): MigrantState {
   return { index, epoch, bcastSeq, balancing: (parts & MigrantParts.Balancing) !== 0, load, sections, next, waiting, channels };
 }
 
-export const readMigrantState = (r: Reader): unknown => decodeValue(r);
+/** A migrating element's own state; with `into` (a member without an unpack hook), a plain object's fields are assigned to it and it is returned (decodeInto). */
+export const readMigrantState = (r: Reader, into?: object): unknown => (into ? decodeInto(r, into) : decodeValue(r));
 
 /** A location record: where an element is (or that it was deleted), with its epoch. */
 export function writeLocation(w: Writer, index: unknown, pe: number, epoch: number, deleted: boolean): void {

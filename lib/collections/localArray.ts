@@ -321,7 +321,7 @@ export class LocalArray implements LocalCollection, MemberServices {
   }
 
   private arrive(r: Reader): void {
-    const element = this.rebuild({ record: readMigrant(r), readState: () => readMigrantState(r) });
+    const element = this.rebuild({ record: readMigrant(r), readState: (into) => readMigrantState(r, into) });
     const { chare, index, state } = element;
     const key = keyOf(index);
     this.announce(key, index, state.epoch, r.source);

@@ -21,7 +21,7 @@ import type { Reply, ReplyData } from '../model/invoke';
 import { exportChannels, restoreChannels, type ChannelEnds } from '../channels';
 import { restoreWaiting, waitingCalls, type WaitingCall } from '../when';
 import { encodeLabelled } from '../codec/values';
-import { unpackState, whileTravelling, writeState } from './state';
+import { hasUnpack, unpackState, whileTravelling, writeState } from './state';
 
 /** The record of `chare` as it is now; nothing is taken from it (its waiting calls and channel ends stay). */
 export function recordOf(chare: Chare<never>, state: MemberState): MigrantState {
@@ -63,7 +63,7 @@ export function rebuildMember(
   info: ChareClassInfo,
   state: MemberState,
   record: MigrantState,
-  readState: () => unknown,
+  readState: (into?: object) => unknown,
   replyOf: (data: ReplyData, methodId: number) => Reply,
 ): { chare: Chare<never>; waiting: WaitingCall[] } {
   state.load = record.load;
@@ -71,7 +71,9 @@ export function rebuildMember(
   state.balancing = record.balancing;
   const chare = revive(info.cls, { index: record.index as ChareIndex, member: state });
   restoreChannels(chare, record.channels as ChannelEnds);
-  unpackState(chare, whileTravelling(chare, readState));
+  const into = hasUnpack(chare) ? undefined : chare;
+  const own = whileTravelling(chare, () => readState(into));
+  if (own !== into) unpackState(chare, own);
   const waiting: WaitingCall[] = record.waiting.map(([methodId, args, data]) => ({ methodId, args, reply: data ? replyOf(data as ReplyData, methodId) : undefined }));
   restoreWaiting(chare, waiting);
   return { chare, waiting };

@@ -61,6 +61,11 @@ export function packState(chare: Chare<never>): unknown {
   return state;
 }
 
+/** True when the member restores its state itself (`unpack`). */
+export function hasUnpack(chare: Chare<never>): boolean {
+  return typeof (chare as unknown as MigrationHooks).unpack === 'function';
+}
+
 export function unpackState(chare: Chare<never>, state: unknown): void {
   const hooks = chare as unknown as MigrationHooks;
   if (typeof hooks.unpack === 'function') hooks.unpack(state);
