@@ -198,16 +198,20 @@ export function registerSerializable<T extends object>(cls: ClassOf<T>, options:
   registerClassValue(cls, `data:${name}`);
 }
 
+function encodeNumber(w: Writer, value: number): void {
+  if ((value | 0) === value && !Object.is(value, -0)) {
+    w.u8(Tag.Int32);
+    w.i32(value);
+  } else {
+    w.u8(Tag.Float64);
+    w.f64(value);
+  }
+}
+
 export function encodeValue(w: Writer, value: unknown, path: string, depth = 0): void {
   switch (typeof value) {
     case 'number':
-      if ((value | 0) === value && !Object.is(value, -0)) {
-        w.u8(Tag.Int32);
-        w.i32(value);
-      } else {
-        w.u8(Tag.Float64);
-        w.f64(value);
-      }
+      encodeNumber(w, value);
       return;
     case 'string':
       w.u8(Tag.String);
@@ -300,7 +304,12 @@ function encodeObject(w: Writer, value: object, path: string, depth: number): vo
     const items = value as unknown[];
     w.u8(Tag.Array);
     w.u32(items.length);
-    for (let i = 0; i < items.length; i++) encodePart(w, items[i], path, depth, '[', i, ']');
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      // Numbers cannot fail: no error path to set up (arrays of numbers are common state).
+      if (typeof item === 'number') encodeNumber(w, item);
+      else encodePart(w, item, path, depth, '[', i, ']');
+    }
     return;
   }
   const user = userClassOf.get(ctor);
@@ -419,7 +428,15 @@ export function decodeValue(r: Reader): unknown {
     case Tag.Array: {
       const n = r.u32();
       const out = new Array<unknown>(n);
-      for (let i = 0; i < n; i++) out[i] = decodeValue(r);
+      for (let i = 0; i < n; i++) {
+        // Doubles read in place: arrays of numbers are common state.
+        if (r.buf[r.pos] === Tag.Float64) {
+          r.pos++;
+          out[i] = r.f64();
+        } else {
+          out[i] = decodeValue(r);
+        }
+      }
       return out;
     }
     case Tag.Object: {

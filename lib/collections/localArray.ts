@@ -288,7 +288,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     state.migrateTo = -1;
     if (toPe === rt.myPe) return;
     const chare = element.chare;
-    writeMember(beginControl(this.ref.id, ArrayControl.Migrate), chare, { ...recordOf(chare, state), epoch: state.epoch + 1 }, () => `${this.name}${describe(element.index)}`);
+    writeMember(beginControl(this.ref.id, ArrayControl.Migrate), chare, recordOf(chare, state, state.epoch + 1), () => `${this.name}${describe(element.index)}`);
     rt.scheduler.send(toPe);
     // Sent: now it is gone from here (what follows may send messages of its own).
     const key = keyOf(element.index);

@@ -23,17 +23,18 @@ import { restoreWaiting, waitingCalls, type WaitingCall } from '../when';
 import { encodeLabelled } from '../codec/values';
 import { hasUnpack, unpackState, whileTravelling, writeState } from './state';
 
-/** The record of `chare` as it is now; nothing is taken from it (its waiting calls and channel ends stay). */
-export function recordOf(chare: Chare<never>, state: MemberState): MigrantState {
+/** The record of `chare` as it is now (with `epoch`, the one of its next stay); nothing is taken from it (its waiting calls and channel ends stay). */
+export function recordOf(chare: Chare<never>, state: MemberState, epoch = state.epoch): MigrantState {
+  const waiting = waitingCalls(chare);
   return {
     index: chare.thisIndex,
-    epoch: state.epoch,
+    epoch,
     bcastSeq: state.bcastSeq,
     balancing: state.balancing,
     load: state.load,
     sections: state.sections,
     next: state.next,
-    waiting: waitingCalls(chare).map((call) => [call.methodId, call.args, (call.reply as Reply | undefined)?.data ?? null]),
+    waiting: waiting.length ? waiting.map((call) => [call.methodId, call.args, (call.reply as Reply | undefined)?.data ?? null]) : [],
     channels: exportChannels(chare),
   };
 }
