@@ -341,11 +341,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     this.migrateIfDue(element);
   }
 
-  /**
-   * Tells the home (and this PE's records) that the element is now here.
-   * A home that sent it here (`from`) recorded this very move when it sent
-   * it (migrateIfDue): it is not told again.
-   */
+  /** Tells the home (and this PE's records) that the element is now here; not a home that sent it (`from`): it recorded the move then. */
   private announce(key: string, index: ArrayIndex, epoch: number, from = -1): void {
     const rt = runtime();
     this.locations.learn(key, { pe: rt.myPe, epoch, deleted: false });
