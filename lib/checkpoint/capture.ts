@@ -96,7 +96,7 @@ export function capture(): { records: FileRecord[]; report: PeReport } {
       report.problems.push(...seen.problems);
       if (kind === CollectionKind.Group && (record.waiting.length > 0 || (record.channels as ChannelEnds).length > 0)) entry.samePes.push(`${who} has calls waiting on a when condition or channel ends`);
       report.sections = Math.max(report.sections, seen.sections);
-      records.push({ collection: collection.ref.id, index, write: (w) => writeMember(w, chare, record, packed, () => who) });
+      records.push({ collection: collection.ref.id, index, write: (w) => writeMember(w, chare, record, () => who, { value: packed }) });
       state.next.forEach((r, s) => {
         entry.lowest[s] = Math.min(entry.lowest[s] ?? r, r);
         entry.highest[s] = Math.max(entry.highest[s] ?? r, r);

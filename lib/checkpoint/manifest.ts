@@ -13,7 +13,7 @@ import * as path from 'path';
 import { createHash } from 'crypto';
 
 /** Version of the checkpoint format (manifest and PE files); a restart refuses any other. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 export const MANIFEST = 'manifest.json';
 const FORMAT = 'charmts checkpoint';
 

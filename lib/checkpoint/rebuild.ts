@@ -68,7 +68,7 @@ export function rebuild(dir: string, manifest: Manifest, contents: ReadonlyMap<n
       const record = readMigrant(r);
       // Section reductions start over: none was under way (capture.ts) and the sections are set up anew (below).
       record.sections = {};
-      return { record, readState: () => readMigrantState(r) };
+      return { record, readState: (into) => readMigrantState(r, into) };
     };
     const readonlies = byCollection.get(READONLIES)?.[0];
     if (readonlies) restoreReadonlies(decodeValue(files[0].record(readonlies[1])) as Record<string, unknown>);

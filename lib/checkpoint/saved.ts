@@ -22,11 +22,13 @@ export interface LocalSnapshot {
 /**
  * A member as a restart gets it: its record (lib/migration/member.ts),
  * and `readState`, which reads its own state (what its pack() returned)
- * when called while the rebuilt member travels.
+ * when called while the rebuilt member travels; given `into` (the member,
+ * when it has no unpack hook), it may assign a plain object's fields to
+ * it as it reads them, and then returns it.
  */
 export interface RestoredMember {
   record: MigrantState;
-  readState: () => unknown;
+  readState: (into?: object) => unknown;
 }
 
 /** What a PE rebuilds of one collection at a restart. */

@@ -198,16 +198,20 @@ export function registerSerializable<T extends object>(cls: ClassOf<T>, options:
   registerClassValue(cls, `data:${name}`);
 }
 
+function encodeNumber(w: Writer, value: number): void {
+  if ((value | 0) === value && !Object.is(value, -0)) {
+    w.u8(Tag.Int32);
+    w.i32(value);
+  } else {
+    w.u8(Tag.Float64);
+    w.f64(value);
+  }
+}
+
 export function encodeValue(w: Writer, value: unknown, path: string, depth = 0): void {
   switch (typeof value) {
     case 'number':
-      if ((value | 0) === value && !Object.is(value, -0)) {
-        w.u8(Tag.Int32);
-        w.i32(value);
-      } else {
-        w.u8(Tag.Float64);
-        w.f64(value);
-      }
+      encodeNumber(w, value);
       return;
     case 'string':
       w.u8(Tag.String);
@@ -268,13 +272,44 @@ export function encodeLabelled(w: Writer, value: unknown, path: () => string): v
   }
 }
 
+/**
+ * Encodes the own enumerable string-keyed fields of `source`, an object of
+ * any class, exactly as the plain object of them would be: a member's
+ * state, written from the member itself. Copying the fields into an object
+ * first, then encoding it (a class lookup, the extensions' checks, the
+ * symbol-key check) cost more than encoding the fields. Errors as encodeLabelled.
+ */
+export function encodeFields(w: Writer, source: object, path: () => string): void {
+  try {
+    writeFields(w, source, Object.keys(source), '', 1);
+  } catch (error) {
+    if (error instanceof SerializationError) throw new SerializationError(`${path()}${error.path}`, error.reason);
+    throw error;
+  }
+}
+
+/** A plain object's encoding: its field count, then each field's name and value. */
+function writeFields(w: Writer, value: object, keys: string[], path: string, depth: number): void {
+  w.u8(Tag.Object);
+  w.u32(keys.length);
+  for (const key of keys) {
+    w.str(key);
+    encodePart(w, (value as Record<string, unknown>)[key], path, depth, '.', key, '');
+  }
+}
+
 function encodeObject(w: Writer, value: object, path: string, depth: number): void {
   const ctor = value.constructor;
   if (ctor === Array) {
     const items = value as unknown[];
     w.u8(Tag.Array);
     w.u32(items.length);
-    for (let i = 0; i < items.length; i++) encodePart(w, items[i], path, depth, '[', i, ']');
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      // Numbers cannot fail: no error path to set up (arrays of numbers are common state).
+      if (typeof item === 'number') encodeNumber(w, item);
+      else encodePart(w, item, path, depth, '[', i, ']');
+    }
     return;
   }
   const user = userClassOf.get(ctor);
@@ -317,12 +352,7 @@ function encodeObject(w: Writer, value: object, path: string, depth: number): vo
     const keys = Object.keys(value);
     const symbols = Object.getOwnPropertySymbols(value);
     if (symbols.length) throw new SerializationError(path, `a symbol-keyed property (${String(symbols[0])}) cannot be sent; use a string key`);
-    w.u8(Tag.Object);
-    w.u32(keys.length);
-    for (const key of keys) {
-      w.str(key);
-      encodePart(w, (value as Record<string, unknown>)[key], path, depth, '.', key, '');
-    }
+    writeFields(w, value, keys, path, depth);
     return;
   }
   if (value instanceof Map) {
@@ -367,6 +397,24 @@ function encodeObject(w: Writer, value: object, path: string, depth: number): vo
   );
 }
 
+/**
+ * Decodes a value; a plain object's fields go straight into `target`
+ * (assigned in order, as Object.assign would from the decoded object),
+ * and `target` is returned: a member's state lands in the member without
+ * an object in between.
+ */
+export function decodeInto(r: Reader, target: object): unknown {
+  if (r.buf[r.pos] !== Tag.Object) return decodeValue(r);
+  r.pos++;
+  for (let n = r.u32(); n > 0; n--) {
+    const key = r.str();
+    const value = decodeValue(r);
+    // Decoded into an object, "__proto__" would have set its prototype, not a field to assign.
+    if (key !== '__proto__') (target as Record<string, unknown>)[key] = value;
+  }
+  return target;
+}
+
 export function decodeValue(r: Reader): unknown {
   const tag = r.u8();
   switch (tag) {
@@ -380,7 +428,15 @@ export function decodeValue(r: Reader): unknown {
     case Tag.Array: {
       const n = r.u32();
       const out = new Array<unknown>(n);
-      for (let i = 0; i < n; i++) out[i] = decodeValue(r);
+      for (let i = 0; i < n; i++) {
+        // Doubles read in place: arrays of numbers are common state.
+        if (r.buf[r.pos] === Tag.Float64) {
+          r.pos++;
+          out[i] = r.f64();
+        } else {
+          out[i] = decodeValue(r);
+        }
+      }
       return out;
     }
     case Tag.Object: {

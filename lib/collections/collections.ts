@@ -94,7 +94,7 @@ export function install(collection: LocalCollection): void {
 
 /** A fresh member state; `next` is the first reduction number per stream. */
 export function newMemberState(services: MemberServices, next: number[] = [0, 0, 0, 0], bcastSeq = 0, epoch = 0): MemberState {
-  return { services, next, bcastSeq, epoch, running: 0, migrateTo: -1, load: 0, balancing: false, atSync: false, sections: {} };
+  return { services, next, bcastSeq, epoch, running: 0, migrateTo: -1, load: 0, balancing: false, atSync: false, sections: {}, departed: undefined };
 }
 
 /** Constructs a member with its identity set, reporting constructor errors as fatal. */

@@ -28,7 +28,7 @@ import { Future } from '../model/future';
 import { invoke, readReply, readReplyFuture, type Reply } from '../model/invoke';
 import { fatal } from '../errors';
 import { Locations, Route, type Location } from '../location/locations';
-import { isMigratable, packState, runArrivalHook } from '../migration/state';
+import { isMigratable, runArrivalHook } from '../migration/state';
 import { rebuildMember, recordOf, writeMember } from '../migration/member';
 import type { LocalSnapshot, RestoredMember, RestoredPart } from '../checkpoint/saved';
 import { ReductionManager, Stream } from '../reductions/manager';
@@ -56,8 +56,6 @@ export class LocalArray implements LocalCollection, MemberServices {
   // PE 0 only: insertions asked for and not yet created, for ckDoneInserting.
   private pendingInserts = 0;
   private readonly insertWaiters: Future<void>[] = [];
-  /** Member states of elements that left this PE: why (a stale object calling in is told). */
-  private readonly departed = new WeakMap<MemberState, 'migrated' | 'deleted'>();
   private readonly name: string;
   /** The element whose entry method is running synchronously now. */
   private executing: Element | undefined;
@@ -247,7 +245,7 @@ export class LocalArray implements LocalCollection, MemberServices {
   private live(chare: Chare<never>, where: string | (() => string)): Element | undefined {
     const element = this.elements.get(keyOf(chare.thisIndex as ArrayIndex));
     if (element && element.chare === chare) return element;
-    const why = this.departed.get(memberOf(chare));
+    const why = memberOf(chare).departed;
     if (why === 'deleted') return undefined;
     if (typeof where === 'function') where = where();
     if (why === 'migrated') throw new Error(`${where}: this object is no longer the element, which migrated away from PE ${runtime().myPe}; reach it through its proxy`);
@@ -290,8 +288,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     state.migrateTo = -1;
     if (toPe === rt.myPe) return;
     const chare = element.chare;
-    const packed = packState(chare);
-    writeMember(beginControl(this.ref.id, ArrayControl.Migrate), chare, { ...recordOf(chare, state), epoch: state.epoch + 1 }, packed, () => `${this.name}${describe(element.index)}`);
+    writeMember(beginControl(this.ref.id, ArrayControl.Migrate), chare, recordOf(chare, state, state.epoch + 1), () => `${this.name}${describe(element.index)}`);
     rt.scheduler.send(toPe);
     // Sent: now it is gone from here (what follows may send messages of its own).
     const key = keyOf(element.index);
@@ -299,7 +296,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     takeWaiting(chare);
     dropChannels(chare);
     this.elements.delete(key);
-    this.departed.set(state, 'migrated');
+    state.departed = 'migrated';
     state.epoch++;
     this.locations.learn(key, { pe: toPe, epoch: state.epoch, deleted: false });
     if (this.ref.homeOf(element.index) === rt.myPe) this.locations.setRecord(key, { pe: toPe, epoch: state.epoch, deleted: false });
@@ -324,10 +321,10 @@ export class LocalArray implements LocalCollection, MemberServices {
   }
 
   private arrive(r: Reader): void {
-    const element = this.rebuild({ record: readMigrant(r), readState: () => readMigrantState(r) });
+    const element = this.rebuild({ record: readMigrant(r), readState: (into) => readMigrantState(r, into) });
     const { chare, index, state } = element;
     const key = keyOf(index);
-    this.announce(key, index, state.epoch);
+    this.announce(key, index, state.epoch, r.source);
     // The hook runs like an entry method: a migration it asks for happens when it returns.
     const outer = this.executing;
     this.executing = element;
@@ -344,13 +341,13 @@ export class LocalArray implements LocalCollection, MemberServices {
     this.migrateIfDue(element);
   }
 
-  /** Tells the home (and this PE's records) that the element is now here. */
-  private announce(key: string, index: ArrayIndex, epoch: number): void {
+  /** Tells the home (and this PE's records) that the element is now here; not a home that sent it (`from`): it recorded the move then. */
+  private announce(key: string, index: ArrayIndex, epoch: number, from = -1): void {
     const rt = runtime();
     this.locations.learn(key, { pe: rt.myPe, epoch, deleted: false });
     const home = this.ref.homeOf(index);
     if (home === rt.myPe) this.locations.setRecord(key, { pe: rt.myPe, epoch, deleted: false });
-    else this.tell(home, index, rt.myPe, epoch, false);
+    else if (home !== from) this.tell(home, index, rt.myPe, epoch, false);
   }
 
   /** Sends a location record (bookkeeping, not counted by quiescence detection). */
@@ -371,7 +368,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     const state = element.state;
     const describeIt = `${this.name}${describe(element.index)}`;
     this.elements.delete(key);
-    this.departed.set(state, 'deleted');
+    state.departed = 'deleted';
     this.reductions.removeMember(state.next);
     for (let stream = 0; stream < state.next.length; stream++) this.reductions.changePopulation(stream, state.next[stream], -1);
     for (const call of takeWaiting(element.chare)) {

@@ -15,31 +15,41 @@
  */
 import { writeMigrant, type MigrantState } from '../codec/wire';
 import type { Writer } from '../codec/writer';
-import { adopt, type Chare, type ChareIndex, type MemberState } from '../model/chare';
+import { revive, type Chare, type ChareIndex, type MemberState } from '../model/chare';
 import type { ChareClassInfo } from '../model/registry';
 import type { Reply, ReplyData } from '../model/invoke';
 import { exportChannels, restoreChannels, type ChannelEnds } from '../channels';
 import { restoreWaiting, waitingCalls, type WaitingCall } from '../when';
-import { unpackState, whileTravelling } from './state';
+import { encodeLabelled } from '../codec/values';
+import { hasUnpack, unpackState, whileTravelling, writeState } from './state';
 
-/** The record of `chare` as it is now; nothing is taken from it (its waiting calls and channel ends stay). */
-export function recordOf(chare: Chare<never>, state: MemberState): MigrantState {
+/** The record of `chare` as it is now (with `epoch`, the one of its next stay); nothing is taken from it (its waiting calls and channel ends stay). */
+export function recordOf(chare: Chare<never>, state: MemberState, epoch = state.epoch): MigrantState {
+  const waiting = waitingCalls(chare);
   return {
     index: chare.thisIndex,
-    epoch: state.epoch,
+    epoch,
     bcastSeq: state.bcastSeq,
     balancing: state.balancing,
     load: state.load,
     sections: state.sections,
     next: state.next,
-    waiting: waitingCalls(chare).map((call) => [call.methodId, call.args, (call.reply as Reply | undefined)?.data ?? null]),
+    waiting: waiting.length ? waiting.map((call) => [call.methodId, call.args, (call.reply as Reply | undefined)?.data ?? null]) : [],
     channels: exportChannels(chare),
   };
 }
 
-/** Writes `record` and then `packed` (what the member's pack() returned), with the member travelling. */
-export function writeMember(w: Writer, chare: Chare<never>, record: MigrantState, packed: unknown, describe: () => string): void {
-  whileTravelling(chare, () => writeMigrant(w, record, packed, describe));
+/**
+ * Writes `record` and then the member's state, with the member travelling:
+ * `packed.value` when given (what packState returned, for a checkpoint
+ * that inspected it), or else the state as it is now (writeState).
+ */
+export function writeMember(w: Writer, chare: Chare<never>, record: MigrantState, describe: () => string, packed?: { value: unknown }): void {
+  whileTravelling(chare, () => {
+    writeMigrant(w, record, describe);
+    if (packed) encodeLabelled(w, packed.value, () => `state of ${describe()}`);
+    else writeState(w, chare, describe);
+  });
 }
 
 /**
@@ -54,16 +64,17 @@ export function rebuildMember(
   info: ChareClassInfo,
   state: MemberState,
   record: MigrantState,
-  readState: () => unknown,
+  readState: (into?: object) => unknown,
   replyOf: (data: ReplyData, methodId: number) => Reply,
 ): { chare: Chare<never>; waiting: WaitingCall[] } {
-  const chare = Object.create(info.cls.prototype as object) as Chare<never>;
   state.load = record.load;
   state.sections = record.sections;
   state.balancing = record.balancing;
-  adopt(chare, { index: record.index as ChareIndex, member: state });
+  const chare = revive(info.cls, { index: record.index as ChareIndex, member: state });
   restoreChannels(chare, record.channels as ChannelEnds);
-  unpackState(chare, whileTravelling(chare, readState));
+  const into = hasUnpack(chare) ? undefined : chare;
+  const own = whileTravelling(chare, () => readState(into));
+  if (own !== into) unpackState(chare, own);
   const waiting: WaitingCall[] = record.waiting.map(([methodId, args, data]) => ({ methodId, args, reply: data ? replyOf(data as ReplyData, methodId) : undefined }));
   restoreWaiting(chare, waiting);
   return { chare, waiting };

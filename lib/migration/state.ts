@@ -10,6 +10,8 @@
  * (member.ts).
  */
 import type { Chare } from '../model/chare';
+import type { Writer } from '../codec/writer';
+import { encodeFields, encodeLabelled } from '../codec/values';
 
 /** Optional hooks a migratable chare class may define. */
 export interface MigrationHooks {
@@ -41,12 +43,27 @@ export function travellingChare(): Chare<never> | undefined {
   return travelling;
 }
 
+/**
+ * Writes a member's state as it is now: what its pack() returns, or its
+ * own fields (encoded as the object packState makes of them would be).
+ */
+export function writeState(w: Writer, chare: Chare<never>, describe: () => string): void {
+  const hooks = chare as unknown as MigrationHooks;
+  if (typeof hooks.pack === 'function') encodeLabelled(w, hooks.pack(), () => `state of ${describe()}`);
+  else encodeFields(w, chare, () => `state of ${describe()}`);
+}
+
 export function packState(chare: Chare<never>): unknown {
   const hooks = chare as unknown as MigrationHooks;
   if (typeof hooks.pack === 'function') return hooks.pack();
   const state: Record<string, unknown> = {};
   for (const key of Object.keys(chare)) state[key] = (chare as unknown as Record<string, unknown>)[key];
   return state;
+}
+
+/** True when the member restores its state itself (`unpack`). */
+export function hasUnpack(chare: Chare<never>): boolean {
+  return typeof (chare as unknown as MigrationHooks).unpack === 'function';
 }
 
 export function unpackState(chare: Chare<never>, state: unknown): void {

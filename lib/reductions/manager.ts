@@ -525,8 +525,15 @@ function mergeFailures(a: Partial['error'], b: Partial['error']): Partial['error
   return { failures: a.failures.concat(b.failures).slice(0, FAILURES_NAMED), total: a.total + b.total };
 }
 
+/**
+ * Adds `delta` members at reduction number `key`. An entry that falls to 0
+ * is deleted unless it is the only one: emptying a Map and filling it again
+ * reallocates its table both times (an element bouncing between two PEs
+ * did that on every move, 4 streams each side). So at most one entry of 0
+ * stays per histogram: nothing grows.
+ */
 function bump(histogram: Map<number, number>, key: number, delta: number): void {
   const n = (histogram.get(key) ?? 0) + delta;
-  if (n === 0) histogram.delete(key);
+  if (n === 0 && histogram.size > 1) histogram.delete(key);
   else histogram.set(key, n);
 }

@@ -14,7 +14,7 @@ import * as path from 'path';
 import { FileReader, READONLIES, checkFile, valueRecord, writeFile, type FileRecord } from '../../lib/checkpoint/files';
 import { FORMAT_VERSION, fileName, latestCheckpoint, nextGeneration, readManifest, removeOtherGenerations, writeManifest, type Manifest } from '../../lib/checkpoint/manifest';
 import { readMigrant, readMigrantState, writeMigrant, type MigrantState } from '../../lib/codec/wire';
-import { decodeValue } from '../../lib/codec/values';
+import { decodeValue, encodeValue } from '../../lib/codec/values';
 import { parse } from '../../lib/launcher/arguments';
 
 const made: string[] = [];
@@ -36,7 +36,7 @@ const members: [number, MigrantState, unknown][] = [
 ];
 const records: FileRecord[] = [
   valueRecord(READONLIES, 0, readonlies, 'readonlies'),
-  ...members.map(([collection, record, packed]): FileRecord => ({ collection, index: record.index, write: (w) => writeMigrant(w, record, packed, () => `member of ${collection}`) })),
+  ...members.map(([collection, record, packed]): FileRecord => ({ collection, index: record.index, write: (w) => { writeMigrant(w, record, () => `member of ${collection}`); encodeValue(w, packed, 'state'); } })),
 ];
 
 const problemOf = (...args: Parameters<typeof checkFile>): string | undefined => {
@@ -114,7 +114,7 @@ test('the manifest: written atomically, read back; another version, an edit, bro
   assert.equal(fs.readdirSync(dir), ['manifest.json']);
   assert.is(nextGeneration(dir), 2);
   const text = fs.readFileSync(manifest, 'utf8');
-  fs.writeFileSync(manifest, text.replace('"version": 1', '"version": 7'));
+  fs.writeFileSync(manifest, text.replace(`"version": ${FORMAT_VERSION}`, '"version": 7'));
   assert.throws(() => readManifest(dir), `${manifest} has format version 7; this charmts reads version ${FORMAT_VERSION}`);
   fs.writeFileSync(manifest, text.replace('"generation": 1', '"generation": 5'));
   assert.throws(() => readManifest(dir), `${manifest} is corrupted: its checksum does not match its contents`);

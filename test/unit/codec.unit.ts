@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { Writer, type LocalMessage } from '../../lib/codec/writer';
 import { Reader } from '../../lib/codec/reader';
 import { beginMessage, Kind } from '../../lib/codec/wire';
-import { decodeArgs, decodeValue, encodeArgs, encodeValue, registerExtension, SerializationError } from '../../lib/codec/values';
+import { decodeArgs, decodeInto, decodeValue, encodeArgs, encodeFields, encodeValue, registerExtension, SerializationError } from '../../lib/codec/values';
 import { markTransfer } from '../../lib/codec/transfer';
 import { copyValue } from '../../lib/codec/clone';
 
@@ -62,6 +62,45 @@ test('primitives: undefined, null, booleans, integers at the int32 edges, double
 test('strings: empty, ASCII, non-ASCII, astral, long, with NUL', () => {
   for (const s of ['', 'a', 'hello world', 'é', 'naïve café', '日本語', '😀 emoji 𝄞', 'x'.repeat(100_000), 'ü'.repeat(70), 'a\u0000b']) {
     assert.is(roundTrip(s), s);
+  }
+});
+
+test('short strings (decoded through a cache by their bytes): every length up to and past its limit, similar bytes, non-ASCII, twice', () => {
+  const shorts = ['', 'a', 'b', 'ab', 'ba', 'aa', '\u0000', 'a\u0000', '\u0000a', '\u007f', 'é', 'aé', 'abcdefg', 'abcdefh', 'bbcdefg', 'abcdefgh', 'state', 'label', 'left'];
+  for (let round = 0; round < 2; round++) for (const s of shorts) assert.is(roundTrip(s), s);
+});
+
+test('encodeFields: an object of a class travels as the plain object of its own fields; decodeInto assigns them to a target', () => {
+  class Fields {
+    n = 1.5;
+    s = 'x';
+    list = [1, 2, 3];
+    method(): number {
+      return this.n;
+    }
+  }
+  const source = new Fields();
+  Object.defineProperty(source, 'hidden', { value: 1, enumerable: false });
+  const fields = encoded((w) => encodeFields(w, source, () => 'state'));
+  assert.equal(fields, encoded((w) => encodeValue(w, { n: 1.5, s: 'x', list: [1, 2, 3] }, 'value')));
+  const target = Object.create(Fields.prototype) as Fields;
+  const r = reader(fields, true);
+  r.pos = 16;
+  assert.is(decodeInto(r, target), target);
+  assert.equal({ ...target }, { n: 1.5, s: 'x', list: [1, 2, 3] });
+  assert.is(target.method(), 1.5);
+  // Anything but a plain object is decoded and returned, the target untouched.
+  const other = reader(encoded((w) => encodeValue(w, [1, 2], 'value')), true);
+  other.pos = 16;
+  const untouched = {};
+  assert.equal(decodeInto(other, untouched), [1, 2]);
+  assert.equal(untouched, {});
+  try {
+    encodeFields(new Writer(), Object.assign(new Fields(), { bad: () => 1 }), () => 'Cell state');
+    assert.unreachable();
+  } catch (error) {
+    assert.instance(error, SerializationError);
+    assert.is((error as SerializationError).path, 'Cell state.bad');
   }
 });
 
