@@ -37,9 +37,9 @@ export class PoolWorker extends Chare {
     this.onPe0.release(pe);
   }
 
-  /** PE 0: a chunk ended on worker `pe`. */
-  chunkDone(pe: number, job: number, chunk: number, outcome: ChunkOutcome, freesSlot: boolean): void {
-    this.onPe0.chunkDone(pe, job, chunk, outcome, freesSlot);
+  /** PE 0: a chunk ended on worker `pe` after its tasks ran `runMs` (-1: they waited). */
+  chunkDone(pe: number, job: number, chunk: number, outcome: ChunkOutcome, freesSlot: boolean, runMs: number): void {
+    this.onPe0.chunkDone(pe, job, chunk, outcome, freesSlot, runMs);
   }
 
   /**
@@ -52,6 +52,7 @@ export class PoolWorker extends Chare {
     const pe = runtime().myPe;
     let holdsSlot = true;
     let outcome: ChunkOutcome;
+    const start = performance.now();
     try {
       const common = fn && resolve(fn);
       const tasks = unpack({ bytes, parts });
@@ -79,11 +80,13 @@ export class PoolWorker extends Chare {
     } catch (error) {
       outcome = { failure: failureOf(error) };
     }
+    // The scheduler sizes the job's share of each worker by it (see scheduler.ts).
+    const runMs = holdsSlot ? performance.now() - start : -1;
     try {
-      scheduler.chunkDone(pe, job, chunk, outcome, holdsSlot);
+      scheduler.chunkDone(pe, job, chunk, outcome, holdsSlot, runMs);
     } catch (error) {
       // Results that cannot be sent (functions, symbols...) fail the chunk instead.
-      scheduler.chunkDone(pe, job, chunk, { failure: failureOf(error) }, holdsSlot);
+      scheduler.chunkDone(pe, job, chunk, { failure: failureOf(error) }, holdsSlot, runMs);
     }
   }
 
