@@ -13,7 +13,10 @@
  * cover the round trip, which on an oversubscribed host (more PEs than
  * cores) is a scheduling slice of the OS rather than microseconds; long
  * chunks stay two to a worker, so that the last of a job are not stuck
- * behind each other on one worker while others have none. Until a job's
+ * behind each other on one worker while others have none. For the same
+ * reason a worker never holds more than half its share of the chunks not
+ * handed out yet (as in guided self-scheduling): a worker the OS has put
+ * aside for a few milliseconds then holds few of a job's last chunks. Until a job's
  * first chunk comes back, its depth is MIN_DEPTH.
  */
 import type { Future } from '../model/future';
@@ -79,8 +82,8 @@ interface Job {
   readonly running: Map<number, number>;
   /** Average run time of its chunks on their workers (ms), or -1 until one is reported. */
   runMs: number;
-  /** Chunks not finished (running or not handed out yet), by number. */
-  readonly pending: Set<number>;
+  /** 1 for each chunk finished, by number. */
+  readonly finished: Uint8Array;
   remaining: number;
   next: number;
 }
@@ -100,10 +103,11 @@ const QUEUED_WORK_MS = 1;
 /** Weight of a new run time in a job's average. */
 const RUN_WEIGHT = 0.25;
 
-/** Chunks a worker may hold while it takes chunks of `job`. */
-function depthOf(job: Job): number {
+/** Chunks a worker may hold while it takes chunks of `job`, out of `workers`. */
+function depthOf(job: Job, workers: number): number {
   if (job.runMs < 0) return MIN_DEPTH;
-  return Math.max(MIN_DEPTH, Math.min(MAX_DEPTH, Math.floor(QUEUED_WORK_MS / job.runMs)));
+  const share = Math.ceil((job.total - job.next) / (2 * Math.min(workers, job.ncores)));
+  return Math.max(MIN_DEPTH, Math.min(MAX_DEPTH, share, Math.floor(QUEUED_WORK_MS / job.runMs)));
 }
 
 export class TaskScheduler {
@@ -114,6 +118,12 @@ export class TaskScheduler {
   private readonly pes: number[];
   /** Chunks each worker holds (running or queued there, not released), by PE. */
   private readonly held: number[];
+  /**
+   * By PE: the job whose function that worker got last. Chunks of that job
+   * go without it (the worker keeps it): encoding it was a good part of
+   * PE 0's cost per chunk of tiny tasks.
+   */
+  private readonly fnSent: number[];
   /** Index in `pes` of the worker offered a chunk next: chunks go round the workers. */
   private cursor = 0;
   private nextJob = 0;
@@ -124,6 +134,7 @@ export class TaskScheduler {
   ) {
     this.pes = numPes === 1 ? [0] : Array.from({ length: numPes - 1 }, (_, i) => i + 1);
     this.held = new Array<number>(numPes).fill(0);
+    this.fnSent = new Array<number>(numPes).fill(-1);
   }
 
   /** A new job, results to `destination`. */
@@ -135,10 +146,9 @@ export class TaskScheduler {
     }
     const id = this.nextJob++;
     const ncores = options.ncores !== undefined && options.ncores > 0 ? options.ncores : Infinity;
-    const pending = new Set(Array.from({ length: total }, (_, c) => c));
     const results = destination.kind === 'all' || destination.kind === 'one' ? new Array<unknown>(tasks.count) : [];
     const { fn, chunks, chunksize } = tasks;
-    this.jobs.set(id, { id, fn, chunks, chunksize, total, destination, results, ncores, running: new Map(), runMs: -1, pending, remaining: total, next: 0 });
+    this.jobs.set(id, { id, fn, chunks, chunksize, total, destination, results, ncores, running: new Map(), runMs: -1, finished: new Uint8Array(total), remaining: total, next: 0 });
     this.queue.push(id);
     this.dispatch();
   }
@@ -163,14 +173,14 @@ export class TaskScheduler {
       const n = job.running.get(pe)! - 1;
       if (n === 0) job.running.delete(pe);
       else job.running.set(pe, n);
-      job.pending.delete(chunk);
+      job.finished[chunk] = 1;
     }
     if (job && 'failure' in outcome) {
       this.jobs.delete(id);
       // The worker rejects the caller's futures itself, so that the error names the PE the task ran on;
       // with a future per chunk or per task, every one not fulfilled yet fails with it.
       const d = job.destination;
-      const futures = 'future' in d ? [d.future] : [chunk, ...job.pending].flatMap((c) => futuresOf(d, c, job));
+      const futures = 'future' in d ? [d.future] : unfinished(job).flatMap((c) => futuresOf(d, c, job));
       this.workers[pe].reject(futures, outcome.failure, `charm.pool task ${job.fn?.name || (job.fn ? '(anonymous function)' : 'of a batch')}`);
     } else if (job && 'results' in outcome) {
       this.deliver(id, job, chunk, outcome.results);
@@ -216,13 +226,12 @@ export class TaskScheduler {
 
   /** Hands chunks of `job` to the workers below its depth (and within its ncores), going round them. */
   private handOut(job: Job): void {
-    const depth = depthOf(job);
     const n = this.pes.length;
     // Stops once every worker in turn has refused.
     for (let refused = 0; refused < n && job.next < job.total; ) {
       const pe = this.pes[this.cursor];
       this.cursor = this.cursor + 1 === n ? 0 : this.cursor + 1;
-      if (this.held[pe] >= depth || !(job.running.has(pe) || job.running.size < job.ncores)) {
+      if (this.held[pe] >= depthOf(job, n) || !(job.running.has(pe) || job.running.size < job.ncores)) {
         refused++;
         continue;
       }
@@ -231,9 +240,19 @@ export class TaskScheduler {
       const chunk = job.next++;
       job.running.set(pe, (job.running.get(pe) ?? 0) + 1);
       const tasks = runOf(job.chunks, chunk);
-      this.workers[pe].run(job.id, chunk, job.fn, tasks.bytes, tasks.parts);
+      // Messages from here to a worker arrive in order: it has the function still.
+      const known = job.fn !== null && this.fnSent[pe] === job.id;
+      this.fnSent[pe] = job.id;
+      this.workers[pe].run(job.id, chunk, known ? undefined : job.fn, tasks.bytes, tasks.parts);
     }
   }
+}
+
+/** The chunks of `job` not finished (running, or not handed out yet). */
+function unfinished(job: Job): number[] {
+  const out: number[] = [];
+  for (let c = 0; c < job.total; c++) if (!job.finished[c]) out.push(c);
+  return out;
 }
 
 /** The futures of chunk `chunk` of a job with a future per chunk or per task. */

@@ -9,17 +9,34 @@ import { runtime } from '../model/context';
 import type { Future } from '../model/future';
 import type { CollectionProxy } from '../model/proxy';
 import { resolve, type FunctionRef } from './functions';
-import { packRun, unpack } from './packing';
-import { TaskScheduler, type ChunkOutcome, type Destination, type JobOptions, type TaskFailure, type Tasks } from './scheduler';
+import { packRun, unpack, type Run } from './packing';
+import { TaskScheduler, type Destination, type JobOptions, type TaskFailure, type Tasks } from './scheduler';
+
+/** PE 0's scheduler, on PE 0; undefined elsewhere. */
+let pe0Scheduler: TaskScheduler | undefined;
+
+/**
+ * The scheduler when this is PE 0: a job started here goes to it by a
+ * direct call rather than a message to this PE (that message copied the
+ * packed tasks and the destination once more: a fifth of PE 0's time per
+ * pool.map of 20 chunks of tiny tasks).
+ */
+export function schedulerHere(): TaskScheduler | undefined {
+  return pe0Scheduler;
+}
 
 /** A member of the pool's group (one per PE). */
 export class PoolWorker extends Chare {
   private readonly scheduler: TaskScheduler | undefined;
+  /** The job whose function this worker got last, and that function (later chunks of the job come without it). */
+  private fnJob = -1;
+  private fnRef: FunctionRef | null = null;
 
   constructor() {
     super();
     const rt = runtime();
     this.scheduler = rt.myPe === 0 ? new TaskScheduler(this.thisProxy as CollectionProxy<PoolWorker>, rt.numPes) : undefined;
+    pe0Scheduler = this.scheduler;
   }
 
   private get onPe0(): TaskScheduler {
@@ -37,23 +54,41 @@ export class PoolWorker extends Chare {
     this.onPe0.release(pe);
   }
 
-  /** PE 0: a chunk ended on worker `pe` after its tasks ran `runMs` (-1: they waited). */
-  chunkDone(pe: number, job: number, chunk: number, outcome: ChunkOutcome, freesSlot: boolean, runMs: number): void {
-    this.onPe0.chunkDone(pe, job, chunk, outcome, freesSlot, runMs);
+  /**
+   * PE 0: a chunk ended on worker `pe` after its tasks ran `runMs` (-1:
+   * they waited), its results packed (see packing.ts). Flat arguments:
+   * an object here cost PE 0 its keys' encoding on every chunk.
+   */
+  chunkDone(pe: number, job: number, chunk: number, bytes: Uint8Array, parts: Uint8Array[], freesSlot: boolean, runMs: number): void {
+    this.onPe0.chunkDone(pe, job, chunk, { results: { bytes, parts } }, freesSlot, runMs);
+  }
+
+  /** PE 0: a chunk failed on worker `pe`. */
+  chunkFailed(pe: number, job: number, chunk: number, failure: TaskFailure, freesSlot: boolean): void {
+    this.onPe0.chunkDone(pe, job, chunk, { failure }, freesSlot, -1);
   }
 
   /**
    * A worker: runs the tasks of one chunk (packed: see packing.ts), one
    * after the other, and reports the outcome. With `fn`, each task is its
-   * one argument; without, each is `[function, ...arguments]`.
+   * one argument; with null, each is `[function, ...arguments]`; undefined:
+   * `fn` as in the last chunk this worker got, of the same job.
    */
-  async run(this: PoolWorker, job: number, chunk: number, fn: FunctionRef | null, bytes: Uint8Array, parts: Uint8Array[]): Promise<void> {
+  async run(this: PoolWorker, job: number, chunk: number, fn: FunctionRef | null | undefined, bytes: Uint8Array, parts: Uint8Array[]): Promise<void> {
     const scheduler = this.thisProxy[0];
     const pe = runtime().myPe;
     let holdsSlot = true;
-    let outcome: ChunkOutcome;
+    let packed: Run | undefined;
+    let failure: TaskFailure | undefined;
     const start = performance.now();
     try {
+      if (fn === undefined) {
+        if (this.fnJob !== job) throw new Error(`charmts: pool chunk ${chunk} of job ${job} came without its function, and PE ${pe} has that of job ${this.fnJob}`);
+        fn = this.fnRef;
+      } else {
+        this.fnJob = job;
+        this.fnRef = fn;
+      }
       const common = fn && resolve(fn);
       const tasks = unpack({ bytes, parts });
       const results: unknown[] = [];
@@ -76,18 +111,14 @@ export class PoolWorker extends Chare {
         holdsSlot = false;
         results.push(await result);
       }
-      outcome = { results: packRun(results, (i) => `result ${i} of chunk ${chunk}`) };
+      packed = packRun(results, (i) => `result ${i} of chunk ${chunk}`);
     } catch (error) {
-      outcome = { failure: failureOf(error) };
+      failure = failureOf(error);
     }
     // The scheduler sizes the job's share of each worker by it (see scheduler.ts).
     const runMs = holdsSlot ? performance.now() - start : -1;
-    try {
-      scheduler.chunkDone(pe, job, chunk, outcome, holdsSlot, runMs);
-    } catch (error) {
-      // Results that cannot be sent (functions, symbols...) fail the chunk instead.
-      scheduler.chunkDone(pe, job, chunk, { failure: failureOf(error) }, holdsSlot, runMs);
-    }
+    if (packed) scheduler.chunkDone(pe, job, chunk, packed.bytes, packed.parts, holdsSlot, runMs);
+    else scheduler.chunkFailed(pe, job, chunk, failure!, holdsSlot);
   }
 
   /** A worker: rejects `futures` with the failure of a task that ran here (the error names this PE). */
