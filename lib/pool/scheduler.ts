@@ -20,7 +20,7 @@
  * first chunk comes back, its depth is MIN_DEPTH.
  */
 import type { Future } from '../model/future';
-import type { CollectionProxy } from '../model/proxy';
+import type { CollectionProxy, ElementProxy } from '../model/proxy';
 import type { FunctionRef } from './functions';
 import { runOf, unpack, type Packed, type Run } from './packing';
 import type { PoolWorker } from './worker';
@@ -116,6 +116,8 @@ export class TaskScheduler {
   private readonly queue: number[] = [];
   /** The workers' PEs. */
   private readonly pes: number[];
+  /** Proxies of the members, by PE (built once: `workers[pe]` builds a proxy each time). */
+  private readonly members: ElementProxy<PoolWorker>[];
   /** Chunks each worker holds (running or queued there, not released), by PE. */
   private readonly held: number[];
   /**
@@ -128,11 +130,9 @@ export class TaskScheduler {
   private cursor = 0;
   private nextJob = 0;
 
-  constructor(
-    private readonly workers: CollectionProxy<PoolWorker>,
-    numPes: number,
-  ) {
+  constructor(workers: CollectionProxy<PoolWorker>, numPes: number) {
     this.pes = numPes === 1 ? [0] : Array.from({ length: numPes - 1 }, (_, i) => i + 1);
+    this.members = Array.from({ length: numPes }, (_, pe) => workers[pe]);
     this.held = new Array<number>(numPes).fill(0);
     this.fnSent = new Array<number>(numPes).fill(-1);
   }
@@ -181,7 +181,7 @@ export class TaskScheduler {
       // with a future per chunk or per task, every one not fulfilled yet fails with it.
       const d = job.destination;
       const futures = 'future' in d ? [d.future] : unfinished(job).flatMap((c) => futuresOf(d, c, job));
-      this.workers[pe].reject(futures, outcome.failure, `charm.pool task ${job.fn?.name || (job.fn ? '(anonymous function)' : 'of a batch')}`);
+      this.members[pe].reject(futures, outcome.failure, `charm.pool task ${job.fn?.name || (job.fn ? '(anonymous function)' : 'of a batch')}`);
     } else if (job && 'results' in outcome) {
       this.deliver(id, job, chunk, outcome.results);
     }
@@ -243,7 +243,7 @@ export class TaskScheduler {
       // Messages from here to a worker arrive in order: it has the function still.
       const known = job.fn !== null && this.fnSent[pe] === job.id;
       this.fnSent[pe] = job.id;
-      this.workers[pe].run(job.id, chunk, known ? undefined : job.fn, tasks.bytes, tasks.parts);
+      this.members[pe].run(job.id, chunk, known ? undefined : job.fn, tasks.bytes, tasks.parts);
     }
   }
 }

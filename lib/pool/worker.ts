@@ -7,8 +7,8 @@
 import { Chare } from '../model/chare';
 import { runtime } from '../model/context';
 import type { Future } from '../model/future';
-import type { CollectionProxy } from '../model/proxy';
-import { resolve, type FunctionRef } from './functions';
+import type { CollectionProxy, ElementProxy } from '../model/proxy';
+import { resolve, type Callable, type FunctionRef } from './functions';
 import { packRun, unpack, type Run } from './packing';
 import { TaskScheduler, type Destination, type JobOptions, type TaskFailure, type Tasks } from './scheduler';
 
@@ -31,6 +31,8 @@ export class PoolWorker extends Chare {
   /** The job whose function this worker got last, and that function (later chunks of the job come without it). */
   private fnJob = -1;
   private fnRef: FunctionRef | null = null;
+  /** The proxy of PE 0's member, once built (`thisProxy[0]` builds one each time). */
+  private pe0: ElementProxy<PoolWorker> | undefined;
 
   constructor() {
     super();
@@ -72,59 +74,94 @@ export class PoolWorker extends Chare {
    * A worker: runs the tasks of one chunk (packed: see packing.ts), one
    * after the other, and reports the outcome. With `fn`, each task is its
    * one argument; with null, each is `[function, ...arguments]`; undefined:
-   * `fn` as in the last chunk this worker got, of the same job.
+   * `fn` as in the last chunk this worker got, of the same job. A chunk
+   * whose tasks all return at once runs as a plain call (an async method
+   * costs a promise and its settling per chunk); from its first task that
+   * waits, the rest goes on as async work.
    */
-  async run(this: PoolWorker, job: number, chunk: number, fn: FunctionRef | null | undefined, bytes: Uint8Array, parts: Uint8Array[]): Promise<void> {
-    const scheduler = this.thisProxy[0];
-    const pe = runtime().myPe;
-    let holdsSlot = true;
-    let packed: Run | undefined;
-    let failure: TaskFailure | undefined;
+  run(job: number, chunk: number, fn: FunctionRef | null | undefined, bytes: Uint8Array, parts: Uint8Array[]): Promise<void> | undefined {
     const start = performance.now();
+    const results: unknown[] = [];
     try {
-      if (fn === undefined) {
-        if (this.fnJob !== job) throw new Error(`charmts: pool chunk ${chunk} of job ${job} came without its function, and PE ${pe} has that of job ${this.fnJob}`);
-        fn = this.fnRef;
-      } else {
-        this.fnJob = job;
-        this.fnRef = fn;
-      }
-      const common = fn && resolve(fn);
+      const common = this.functionOf(job, chunk, fn);
       const tasks = unpack({ bytes, parts });
-      const results: unknown[] = [];
-      for (const each of tasks) {
-        let result: unknown;
-        if (common) {
-          result = common(each);
-        } else {
-          const call = each as unknown[];
-          result = resolve(call[0] as FunctionRef)(...call.slice(1));
-        }
-        if (!isThenable(result)) {
-          results.push(result);
-          continue;
-        }
-        // The task waits, perhaps for tasks of its own: its slot goes back
-        // to the scheduler, or parents waiting in every slot would leave no
-        // slot for their children.
-        if (holdsSlot) scheduler.release(pe);
-        holdsSlot = false;
-        results.push(await result);
+      for (let i = 0; i < tasks.length; i++) {
+        const result = runTask(common, tasks[i]);
+        if (isThenable(result)) return this.finishWaiting(job, chunk, common, tasks, i, result, results);
+        results.push(result);
       }
-      packed = packRun(results, (i) => `result ${i} of chunk ${chunk}`);
     } catch (error) {
-      failure = failureOf(error);
+      this.report(job, chunk, undefined, error, true, -1);
+      return undefined;
     }
     // The scheduler sizes the job's share of each worker by it (see scheduler.ts).
-    const runMs = holdsSlot ? performance.now() - start : -1;
+    this.report(job, chunk, results, undefined, true, performance.now() - start);
+    return undefined;
+  }
+
+  /** The rest of a chunk whose task `i` waits (`first`); `results` holds those of the tasks before it. */
+  private async finishWaiting(job: number, chunk: number, common: Callable | null, tasks: unknown[], i: number, first: PromiseLike<unknown>, results: unknown[]): Promise<void> {
+    // The task waits, perhaps for tasks of its own: its slot goes back to
+    // the scheduler, or parents waiting in every slot would leave no slot
+    // for their children.
+    this.scheduling().release(runtime().myPe);
+    try {
+      results.push(await first);
+      for (let k = i + 1; k < tasks.length; k++) {
+        const result = runTask(common, tasks[k]);
+        results.push(isThenable(result) ? await result : result);
+      }
+    } catch (error) {
+      this.report(job, chunk, undefined, error, false, -1);
+      return;
+    }
+    this.report(job, chunk, results, undefined, false, -1);
+  }
+
+  /** The function of every task of chunk `chunk` of `job` (null: each task carries its own), from `fn` as run() got it. */
+  private functionOf(job: number, chunk: number, fn: FunctionRef | null | undefined): Callable | null {
+    if (fn === undefined) {
+      if (this.fnJob !== job) throw new Error(`charmts: pool chunk ${chunk} of job ${job} came without its function, and PE ${runtime().myPe} has that of job ${this.fnJob}`);
+      fn = this.fnRef;
+    } else {
+      this.fnJob = job;
+      this.fnRef = fn;
+    }
+    return fn && resolve(fn);
+  }
+
+  /** The member on PE 0, which schedules. */
+  private scheduling(): ElementProxy<PoolWorker> {
+    return (this.pe0 ??= this.thisProxy[0] as ElementProxy<PoolWorker>);
+  }
+
+  /** Sends PE 0 a chunk's results (packed here), or its failure: `error`, or results that cannot be sent. */
+  private report(job: number, chunk: number, results: unknown[] | undefined, error: unknown, holdsSlot: boolean, runMs: number): void {
+    const scheduler = this.scheduling();
+    const pe = runtime().myPe;
+    let packed: Run | undefined;
+    if (results) {
+      try {
+        packed = packRun(results, (i) => `result ${i} of chunk ${chunk}`);
+      } catch (e) {
+        error = e;
+      }
+    }
     if (packed) scheduler.chunkDone(pe, job, chunk, packed.bytes, packed.parts, holdsSlot, runMs);
-    else scheduler.chunkFailed(pe, job, chunk, failure!, holdsSlot);
+    else scheduler.chunkFailed(pe, job, chunk, failureOf(error), holdsSlot);
   }
 
   /** A worker: rejects `futures` with the failure of a task that ran here (the error names this PE). */
   reject(futures: Future<unknown>[], failure: TaskFailure, where: string): void {
     for (const future of futures) future.sendError(Object.assign(new Error(failure.message), { name: failure.name, stack: failure.stack }), where);
   }
+}
+
+/** Runs one task: `common(task)`, or, without a common function, the task's own `[function, ...arguments]`. */
+function runTask(common: Callable | null, task: unknown): unknown {
+  if (common) return common(task);
+  const call = task as unknown[];
+  return resolve(call[0] as FunctionRef)(...call.slice(1));
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
