@@ -214,24 +214,32 @@ export class TaskScheduler {
     else destination.future.sendOwned(results[0]);
   }
 
-  /** Hands chunks out, oldest job first, each to the next worker round that may take it. */
+  /**
+   * Hands chunks out, oldest job first, each to the next worker round that
+   * may take it. A job fills no worker deeper than an older job still
+   * handing out chunks may: else a newer job of tiny tasks would keep every
+   * worker full, and an older one of long tasks would wait for all of it.
+   */
   private dispatch(): void {
+    const n = this.pes.length;
+    let cap = MAX_DEPTH;
     for (let i = 0; i < this.queue.length; i++) {
       const job = this.jobs.get(this.queue[i]);
-      if (job) this.handOut(job);
+      if (job) this.handOut(job, cap);
       // Failed, or every chunk handed out.
       if (!job || job.next === job.total) this.queue.splice(i--, 1);
+      else cap = Math.min(cap, depthOf(job, n));
     }
   }
 
-  /** Hands chunks of `job` to the workers below its depth (and within its ncores), going round them. */
-  private handOut(job: Job): void {
+  /** Hands chunks of `job` to the workers below its depth and `cap` (and within its ncores), going round them. */
+  private handOut(job: Job, cap: number): void {
     const n = this.pes.length;
     // Stops once every worker in turn has refused.
     for (let refused = 0; refused < n && job.next < job.total; ) {
       const pe = this.pes[this.cursor];
       this.cursor = this.cursor + 1 === n ? 0 : this.cursor + 1;
-      if (this.held[pe] >= depthOf(job, n) || !(job.running.has(pe) || job.running.size < job.ncores)) {
+      if (this.held[pe] >= Math.min(cap, depthOf(job, n)) || !(job.running.has(pe) || job.running.size < job.ncores)) {
         refused++;
         continue;
       }
