@@ -16,8 +16,9 @@
  * behind each other on one worker while others have none. For the same
  * reason a worker never holds more than half its share of the chunks not
  * handed out yet (as in guided self-scheduling): a worker the OS has put
- * aside for a few milliseconds then holds few of a job's last chunks. Until a job's
- * first chunk comes back, its depth is MIN_DEPTH.
+ * aside for a few milliseconds then holds few of a job's last chunks.
+ * Until a job's first chunk comes back, its depth is MIN_DEPTH; a job never
+ * fills a worker deeper than an older job still handing out chunks may.
  */
 import type { Future } from '../model/future';
 import type { CollectionProxy, ElementProxy } from '../model/proxy';
