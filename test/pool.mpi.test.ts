@@ -42,6 +42,19 @@ function ramp(n: number): Float64Array {
 }
 charm.pool.register(ramp);
 
+function negate(x: number): number {
+  return -x;
+}
+charm.pool.register(negate);
+
+/** A parent task: -(x * x), by two jobs of its own. */
+async function squareThenNegate(x: number): Promise<number> {
+  const [s] = await charm.pool.map(square, [x]);
+  const [n] = await charm.pool.map(negate, [s]);
+  return n;
+}
+charm.pool.register(squareThenNegate);
+
 function failOn(x: number): number {
   if (x === 7) throw new RangeError(`task ${x} failed`);
   return x;
@@ -119,6 +132,15 @@ test('many tiny tasks, one per message and in chunks', async () => {
     const sum = (await charm.pool.map(square, items, { chunksize })).reduce((a, b) => a + b, 0);
     assert.is(sum, expected, `chunksize ${chunksize}`);
   }
+});
+
+test('jobs of different functions take turns on the same workers, each chunk running its own job\'s function', async () => {
+  // Each parent task waits for two jobs of its own, of other functions: its
+  // slot goes to chunks of those, so chunks of many jobs alternate on every
+  // worker, and a chunk travels without its function when its worker got
+  // that of its job last.
+  const items = Array.from({ length: 24 }, (_, i) => i + 1);
+  assert.equal(await charm.pool.map(squareThenNegate, items), items.map((i) => -i * i));
 });
 
 test('submit and mapAsync return futures; several jobs at once', async () => {

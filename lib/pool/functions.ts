@@ -10,7 +10,8 @@
 /** A function a task runs: any arguments, any result (a promise is awaited). */
 export type TaskFunction = (...args: never[]) => unknown;
 
-type Callable = (...args: unknown[]) => unknown;
+/** A task function as a worker calls it. */
+export type Callable = (...args: unknown[]) => unknown;
 
 /** How a task function travels: its registered name, or its source text (and its name, for errors). */
 export interface FunctionRef {

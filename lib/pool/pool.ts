@@ -11,7 +11,7 @@ import type { CollectionProxy } from '../model/proxy';
 import { allowSource, refOf, registerTask, type TaskFunction } from './functions';
 import { pack } from './packing';
 import type { ChunkResults, Destination, Tasks } from './scheduler';
-import { PoolWorker } from './worker';
+import { PoolWorker, schedulerHere } from './worker';
 
 export type { TaskFunction } from './functions';
 
@@ -58,9 +58,11 @@ export function installPool(): void {
   installGroupMember(poolRef(), []);
 }
 
-/** Sends a job to the scheduler on PE 0 (its tasks are packed already: nothing in it can fail to encode). */
+/** Sends a job to the scheduler on PE 0, or hands it over on PE 0 (its tasks are packed already: nothing in it can fail to encode). */
 function submitJob(tasks: Tasks, destination: Destination, options: MapOptions = {}): void {
-  (poolRef().proxy() as CollectionProxy<PoolWorker>)[0].submit(tasks, destination, { ncores: options.ncores });
+  const here = schedulerHere();
+  if (here) here.submit(tasks, destination, { ncores: options.ncores });
+  else (poolRef().proxy() as CollectionProxy<PoolWorker>)[0].submit(tasks, destination, { ncores: options.ncores });
 }
 
 function checkIterable(where: string, items: unknown): Iterable<unknown> {

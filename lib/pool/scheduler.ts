@@ -4,9 +4,24 @@
  * PE 0 when there are several: PE 0 runs main and this scheduler, and a long
  * task there would hold up the dispatch to every other worker (a PE runs one
  * thing at a time). On a single PE, PE 0 is the worker.
+ *
+ * How many chunks a worker holds at once (running or queued behind the
+ * running one) follows the job's chunk run time, as the workers report it:
+ * a worker may hold as many as keep about QUEUED_WORK_MS of work in hand,
+ * at least MIN_DEPTH (a second chunk hides the round trip of asking for
+ * more) and at most MAX_DEPTH. Tiny chunks then keep enough in flight to
+ * cover the round trip, which on an oversubscribed host (more PEs than
+ * cores) is a scheduling slice of the OS rather than microseconds; long
+ * chunks stay two to a worker, so that the last of a job are not stuck
+ * behind each other on one worker while others have none. For the same
+ * reason a worker never holds more than half its share of the chunks not
+ * handed out yet (as in guided self-scheduling): a worker the OS has put
+ * aside for a few milliseconds then holds few of a job's last chunks.
+ * Until a job's first chunk comes back, its depth is MIN_DEPTH; a job never
+ * fills a worker deeper than an older job still handing out chunks may.
  */
 import type { Future } from '../model/future';
-import type { CollectionProxy } from '../model/proxy';
+import type { CollectionProxy, ElementProxy } from '../model/proxy';
 import type { FunctionRef } from './functions';
 import { runOf, unpack, type Packed, type Run } from './packing';
 import type { PoolWorker } from './worker';
@@ -66,8 +81,10 @@ interface Job {
   readonly ncores: number;
   /** Chunks running, per worker PE. */
   readonly running: Map<number, number>;
-  /** Chunks not finished (running or not handed out yet), by number. */
-  readonly pending: Set<number>;
+  /** Average run time of its chunks on their workers (ms), or -1 until one is reported. */
+  runMs: number;
+  /** 1 for each chunk finished, by number. */
+  readonly finished: Uint8Array;
   remaining: number;
   next: number;
 }
@@ -78,24 +95,47 @@ export interface JobOptions {
   ncores?: number;
 }
 
-/** Chunks a worker may hold at once: a second one hides the round trip of asking for more. */
-const SLOTS_PER_WORKER = 2;
+/** Chunks a worker holds at least (and before a job's run time is known): a second one hides the round trip of asking for more. */
+const MIN_DEPTH = 2;
+/** Chunks a worker holds at most. */
+const MAX_DEPTH = 16;
+/** Work a worker may hold, in ms of its chunks' run time (see the header). */
+const QUEUED_WORK_MS = 1;
+/** Weight of a new run time in a job's average. */
+const RUN_WEIGHT = 0.25;
+
+/** Chunks a worker may hold while it takes chunks of `job`, out of `workers`. */
+function depthOf(job: Job, workers: number): number {
+  if (job.runMs < 0) return MIN_DEPTH;
+  const share = Math.ceil((job.total - job.next) / (2 * Math.min(workers, job.ncores)));
+  return Math.max(MIN_DEPTH, Math.min(MAX_DEPTH, share, Math.floor(QUEUED_WORK_MS / job.runMs)));
+}
 
 export class TaskScheduler {
   private readonly jobs = new Map<number, Job>();
   /** Ids of jobs with chunks not handed out yet, oldest first. */
   private readonly queue: number[] = [];
-  /** One entry per free slot: the worker's PE. */
-  private readonly freeSlots: number[] = [];
+  /** The workers' PEs. */
+  private readonly pes: number[];
+  /** Proxies of the members, by PE (built once: `workers[pe]` builds a proxy each time). */
+  private readonly members: ElementProxy<PoolWorker>[];
+  /** Chunks each worker holds (running or queued there, not released), by PE. */
+  private readonly held: number[];
+  /**
+   * By PE: the job whose function that worker got last. Chunks of that job
+   * go without it (the worker keeps it): encoding it was a good part of
+   * PE 0's cost per chunk of tiny tasks.
+   */
+  private readonly fnSent: number[];
+  /** Index in `pes` of the worker offered a chunk next: chunks go round the workers. */
+  private cursor = 0;
   private nextJob = 0;
 
-  constructor(
-    private readonly workers: CollectionProxy<PoolWorker>,
-    numPes: number,
-  ) {
-    const pes = numPes === 1 ? [0] : Array.from({ length: numPes - 1 }, (_, i) => i + 1);
-    // Interleaved, so that the first chunks of a job spread over every worker.
-    for (let k = 0; k < SLOTS_PER_WORKER; k++) this.freeSlots.push(...pes);
+  constructor(workers: CollectionProxy<PoolWorker>, numPes: number) {
+    this.pes = numPes === 1 ? [0] : Array.from({ length: numPes - 1 }, (_, i) => i + 1);
+    this.members = Array.from({ length: numPes }, (_, pe) => workers[pe]);
+    this.held = new Array<number>(numPes).fill(0);
+    this.fnSent = new Array<number>(numPes).fill(-1);
   }
 
   /** A new job, results to `destination`. */
@@ -107,38 +147,42 @@ export class TaskScheduler {
     }
     const id = this.nextJob++;
     const ncores = options.ncores !== undefined && options.ncores > 0 ? options.ncores : Infinity;
-    const pending = new Set(Array.from({ length: total }, (_, c) => c));
     const results = destination.kind === 'all' || destination.kind === 'one' ? new Array<unknown>(tasks.count) : [];
     const { fn, chunks, chunksize } = tasks;
-    this.jobs.set(id, { id, fn, chunks, chunksize, total, destination, results, ncores, running: new Map(), pending, remaining: total, next: 0 });
+    this.jobs.set(id, { id, fn, chunks, chunksize, total, destination, results, ncores, running: new Map(), runMs: -1, finished: new Uint8Array(total), remaining: total, next: 0 });
     this.queue.push(id);
     this.dispatch();
   }
 
   /** Worker `pe` gave back the slot of a chunk whose task waits. */
   release(pe: number): void {
-    this.freeSlots.push(pe);
+    this.held[pe]--;
     this.dispatch();
   }
 
-  /** A chunk ended on worker `pe`; `freesSlot` unless that chunk released its slot already. */
-  chunkDone(pe: number, id: number, chunk: number, outcome: ChunkOutcome, freesSlot: boolean): void {
-    if (freesSlot) this.freeSlots.push(pe);
+  /**
+   * A chunk ended on worker `pe`; `freesSlot` unless that chunk released
+   * its slot already. `runMs`: how long its tasks ran there, or -1 when
+   * they waited (the time then says nothing of the work).
+   */
+  chunkDone(pe: number, id: number, chunk: number, outcome: ChunkOutcome, freesSlot: boolean, runMs: number): void {
+    if (freesSlot) this.held[pe]--;
     // A job that failed is gone: chunks of it still running end here unheard.
     const job = this.jobs.get(id);
     if (job) {
+      if (runMs >= 0) job.runMs = job.runMs < 0 ? runMs : job.runMs + RUN_WEIGHT * (runMs - job.runMs);
       const n = job.running.get(pe)! - 1;
       if (n === 0) job.running.delete(pe);
       else job.running.set(pe, n);
-      job.pending.delete(chunk);
+      job.finished[chunk] = 1;
     }
     if (job && 'failure' in outcome) {
       this.jobs.delete(id);
       // The worker rejects the caller's futures itself, so that the error names the PE the task ran on;
       // with a future per chunk or per task, every one not fulfilled yet fails with it.
       const d = job.destination;
-      const futures = 'future' in d ? [d.future] : [chunk, ...job.pending].flatMap((c) => futuresOf(d, c, job));
-      this.workers[pe].reject(futures, outcome.failure, `charm.pool task ${job.fn?.name || (job.fn ? '(anonymous function)' : 'of a batch')}`);
+      const futures = 'future' in d ? [d.future] : unfinished(job).flatMap((c) => futuresOf(d, c, job));
+      this.members[pe].reject(futures, outcome.failure, `charm.pool task ${job.fn?.name || (job.fn ? '(anonymous function)' : 'of a batch')}`);
     } else if (job && 'results' in outcome) {
       this.deliver(id, job, chunk, outcome.results);
     }
@@ -171,36 +215,53 @@ export class TaskScheduler {
     else destination.future.sendOwned(results[0]);
   }
 
-  /** Hands chunks to free slots: each slot to the oldest job that may use its worker. */
+  /**
+   * Hands chunks out, oldest job first, each to the next worker round that
+   * may take it. A job fills no worker deeper than an older job still
+   * handing out chunks may: else a newer job of tiny tasks would keep every
+   * worker full, and an older one of long tasks would wait for all of it.
+   */
   private dispatch(): void {
-    for (let s = 0; s < this.freeSlots.length && this.queue.length > 0; ) {
-      const pe = this.freeSlots[s];
-      const job = this.jobFor(pe);
-      if (!job) {
-        s++;
-        continue;
-      }
-      this.freeSlots.splice(s, 1);
-      const chunk = job.next++;
-      job.running.set(pe, (job.running.get(pe) ?? 0) + 1);
-      const tasks = runOf(job.chunks, chunk);
-      this.workers[pe].run(job.id, chunk, job.fn, tasks.bytes, tasks.parts);
+    const n = this.pes.length;
+    let cap = MAX_DEPTH;
+    for (let i = 0; i < this.queue.length; i++) {
+      const job = this.jobs.get(this.queue[i]);
+      if (job) this.handOut(job, cap);
+      // Failed, or every chunk handed out.
+      if (!job || job.next === job.total) this.queue.splice(i--, 1);
+      else cap = Math.min(cap, depthOf(job, n));
     }
   }
 
-  /** The oldest job with chunks to hand out that may use worker `pe` (within its ncores). */
-  private jobFor(pe: number): Job | undefined {
-    for (let i = 0; i < this.queue.length; i++) {
-      const job = this.jobs.get(this.queue[i]);
-      if (!job || job.next === job.total) {
-        // Failed, or every chunk handed out already.
-        this.queue.splice(i--, 1);
+  /** Hands chunks of `job` to the workers below its depth and `cap` (and within its ncores), going round them. */
+  private handOut(job: Job, cap: number): void {
+    const n = this.pes.length;
+    // Stops once every worker in turn has refused.
+    for (let refused = 0; refused < n && job.next < job.total; ) {
+      const pe = this.pes[this.cursor];
+      this.cursor = this.cursor + 1 === n ? 0 : this.cursor + 1;
+      if (this.held[pe] >= Math.min(cap, depthOf(job, n)) || !(job.running.has(pe) || job.running.size < job.ncores)) {
+        refused++;
         continue;
       }
-      if (job.running.has(pe) || job.running.size < job.ncores) return job;
+      refused = 0;
+      this.held[pe]++;
+      const chunk = job.next++;
+      job.running.set(pe, (job.running.get(pe) ?? 0) + 1);
+      const tasks = runOf(job.chunks, chunk);
+      // Messages from here to a worker arrive in order: it has the function still.
+      const known = job.fn !== null && this.fnSent[pe] === job.id;
+      this.fnSent[pe] = job.id;
+      this.members[pe].run(job.id, chunk, known ? undefined : job.fn, tasks.bytes, tasks.parts);
     }
-    return undefined;
   }
+}
+
+/** The chunks of `job` not finished (running, or not handed out yet). */
+function unfinished(job: Job): number[] {
+  const out: number[] = [];
+  for (let c = 0; c < job.total; c++) if (!job.finished[c]) out.push(c);
+  return out;
 }
 
 /** The futures of chunk `chunk` of a job with a future per chunk or per task. */
