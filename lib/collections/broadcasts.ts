@@ -38,6 +38,17 @@ export const NO_REPLY = 0xffffffff;
 /** Kind of a broadcast's reply in ReplyData (kind 0 is a call's reply, model/invoke.ts). */
 const BROADCAST_REPLY = 1;
 
+/** A broadcast kept for the elements of this PE: its bytes (the whole message) and a view of them. */
+interface Kept {
+  readonly buf: Buffer;
+  readonly view: DataView;
+  readonly byteLength: number;
+}
+
+function keptOf(message: Uint8Array): Kept {
+  return { buf: Buffer.from(message.buffer, message.byteOffset, message.byteLength), view: new DataView(message.buffer, message.byteOffset, message.byteLength), byteLength: message.byteLength };
+}
+
 /** An element of the array on this PE. */
 export interface Element {
   chare: Chare<never>;
@@ -58,7 +69,7 @@ export interface BroadcastingArray {
 }
 
 export class ArrayBroadcasts {
-  private readonly history: BroadcastHistory;
+  private readonly history: BroadcastHistory<Kept>;
   /**
    * Reads a kept broadcast for one element (its arguments are decoded
    * afresh for each). Reused: it is done with before the element's method
@@ -74,7 +85,7 @@ export class ArrayBroadcasts {
     start?: SequencerStart,
   ) {
     const rt = runtime();
-    this.history = new BroadcastHistory(start?.broadcasts);
+    this.history = new BroadcastHistory<Kept>(start?.broadcasts);
     if (rt.myPe !== 0) return;
     const { ref, reductions } = array;
     const sequencer = new Sequencer({
@@ -104,19 +115,38 @@ export class ArrayBroadcasts {
   /** A broadcast call: at PE 0 a request to number; elsewhere (and then at PE 0 too) a numbered broadcast to run. */
   receive(r: Reader, flags: number): void {
     const { numbersAt, seq } = readBroadcastNumbers(r);
-    const message = r.copyMessage();
     if (seq === 0) {
-      const numbers = this.sequencer!.number(message.byteLength, (flags & Flag.Reply) !== 0);
-      setBroadcastNumbers(message, numbersAt, numbers.seq, numbers.reply ?? NO_REPLY);
-      runtime().scheduler.broadcastMessage(message);
-      if (numbers.reply !== undefined) this.array.reductions.numberedAtRoot(Stream.Replies, numbers.reply, () => this.replyFutureOf(message));
-      this.sequencer!.afterBroadcast();
+      this.number(r.copyMessage(), numbersAt, flags);
       return;
     }
-    this.history.add(seq, message);
+    // PE 0's own numbered broadcast, from its local queue, is a buffer of
+    // its own already (read in place, with its view): kept as it is. One
+    // received is copied out of the receive buffer once, with a view made
+    // once for every element that runs it.
+    const kept = r.source === runtime().myPe && r.owned && !r.parts && r.base === 0 && r.length === r.buf.length && r.view.byteOffset === r.buf.byteOffset && r.view.buffer === r.buf.buffer ? { buf: r.buf, view: r.view, byteLength: r.length } : keptOf(r.copyMessage());
+    this.history.add(seq, kept);
     for (const element of [...this.array.elements()]) {
-      if (element.state.bcastSeq < seq && this.array.resident(element)) this.run(element, message, seq);
+      if (element.state.bcastSeq < seq && this.array.resident(element)) this.run(element, kept, seq);
     }
+  }
+
+  /**
+   * PE 0: a broadcast called on PE 0, in the scheduler's writer with no
+   * segments, numbered at the call: a request to number would only come
+   * back here through the local queue (a dispatch and a copy more).
+   * `numbersAt`: where writeBroadcastNumbers put its numbers.
+   */
+  numberCall(numbersAt: number, flags: number): void {
+    this.number(runtime().scheduler.writer.detachLocal().bytes, numbersAt, flags);
+  }
+
+  /** PE 0: numbers broadcast `message` (a copy of its own) and sends it to every PE. */
+  private number(message: Uint8Array, numbersAt: number, flags: number): void {
+    const numbers = this.sequencer!.number(message.byteLength, (flags & Flag.Reply) !== 0);
+    setBroadcastNumbers(message, numbersAt, numbers.seq, numbers.reply ?? NO_REPLY);
+    runtime().scheduler.broadcastMessage(message);
+    if (numbers.reply !== undefined) this.array.reductions.numberedAtRoot(Stream.Replies, numbers.reply, () => this.replyFutureOf(message));
+    this.sequencer!.afterBroadcast();
   }
 
   /** Replays the broadcasts an element arriving here has not run yet, while it stays. */
@@ -154,26 +184,25 @@ export class ArrayBroadcasts {
 
   /** The future a numbered broadcast's replies go to. */
   private replyFutureOf(message: Uint8Array): Future<unknown> {
-    const r = this.readerOf(message);
+    const r = this.readerOf(keptOf(message));
     readBroadcastNumbers(r);
     readArgs(r);
     return readReplyFuture(r)[0];
   }
 
-  /** The reused reader, at the body of `message` (a broadcast). */
-  private readerOf(message: Uint8Array): Reader {
-    const buf = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+  /** The reused reader, at the body of a kept broadcast. */
+  private readerOf(message: Kept): Reader {
     const r = this.reader;
-    r.reset(buf, new DataView(message.buffer, message.byteOffset, message.byteLength), 0, message.length, false, runtime().myPe);
-    r.pos = bodyStart(buf, 0);
+    r.reset(message.buf, message.view, 0, message.buf.length, false, runtime().myPe);
+    r.pos = bodyStart(message.buf, 0);
     return r;
   }
 
-  private run(element: Element, message: Uint8Array, seq: number): void {
+  private run(element: Element, message: Kept, seq: number): void {
     const state = element.state;
     const reductions = this.array.reductions;
     state.bcastSeq = seq;
-    const method = methodOf(message);
+    const method = methodOf(message.buf);
     if (method === METHOD_CENSUS) {
       // The reductions this element has started, as it reaches the census.
       const started = [state.next[Stream.User], state.next[Stream.Balance]];
@@ -186,7 +215,7 @@ export class ArrayBroadcasts {
     let reply: Reply | undefined;
     if (q !== NO_REPLY) {
       reductions.delivered(state.next, q);
-      reply = this.reply(element.index, [BROADCAST_REPLY, readReplyFuture(r)[0], q, (flagsOf(message) & Flag.CompletionOnly) !== 0], method);
+      reply = this.reply(element.index, [BROADCAST_REPLY, readReplyFuture(r)[0], q, (flagsOf(message.buf) & Flag.CompletionOnly) !== 0], method);
     }
     this.array.run(element, method, args, reply);
   }

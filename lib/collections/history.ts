@@ -7,20 +7,21 @@
  */
 import { ENTRY_OVERHEAD_BYTES } from './sequencer';
 
-export class BroadcastHistory {
-  private readonly kept = new Map<number, Uint8Array>();
+/** `M`: how a kept broadcast is held (its bytes, with whatever reading it needs). */
+export class BroadcastHistory<M extends { readonly byteLength: number } = Uint8Array> {
+  private readonly kept = new Map<number, M>();
   private bytes = 0;
 
   /** `last`: the last broadcast this PE received (a restart goes on from a checkpoint's). */
   constructor(public last = 0) {}
 
-  add(seq: number, message: Uint8Array): void {
+  add(seq: number, message: M): void {
     this.kept.set(seq, message);
     this.bytes += message.byteLength + ENTRY_OVERHEAD_BYTES;
     this.last = seq;
   }
 
-  get(seq: number): Uint8Array | undefined {
+  get(seq: number): M | undefined {
     return this.kept.get(seq);
   }
 

@@ -136,6 +136,11 @@ export class LocalArray implements LocalCollection, MemberServices {
 
   // -------------------------------------------------------------- calls
 
+  /** PE 0: a broadcast to this array called here, numbered at the call (ArrayBroadcasts.numberCall). */
+  numberCall(numbersAt: number, flags: number): void {
+    this.broadcasts.numberCall(numbersAt, flags);
+  }
+
   deliver(r: Reader, flags: number, method: number): void {
     if (!(flags & Flag.Indexed)) {
       this.broadcasts.receive(r, flags);

@@ -217,6 +217,11 @@ export class Scheduler {
     this.busySince = -1;
   }
 
+  /** Messages this PE sent itself wait in its local queue (they come before any sent now). */
+  hasLocalWork(): boolean {
+    return this.localNext < this.local.length;
+  }
+
   /** Sends the message in `writer` to every PE down the spanning tree rooted here. */
   broadcast(): void {
     const w = this.writer;
