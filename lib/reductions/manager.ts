@@ -435,13 +435,14 @@ export class ReductionManager {
 
   private population(stream: Stream, r: number): number {
     let n = this.basePopulation[stream];
+    if (this.populationChanges.length === 0) return n;
     for (const [s, from, delta] of this.populationChanges) if (s === stream && from <= r) n += delta;
     return n;
   }
 
   /** Folds the changes that apply to every reduction from `r` on into the base population. */
   private foldPopulation(stream: Stream, r: number): void {
-    if (!this.populationChanges.some(([s, from]) => s === stream && from <= r)) return;
+    if (this.populationChanges.length === 0 || !this.populationChanges.some(([s, from]) => s === stream && from <= r)) return;
     this.populationChanges = this.populationChanges.filter(([s, from, delta]) => {
       if (s !== stream || from > r) return true;
       this.basePopulation[stream] += delta;
