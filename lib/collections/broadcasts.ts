@@ -149,9 +149,8 @@ export class ArrayBroadcasts {
       return;
     }
     // PE 0's own numbered broadcast, from its local queue, is a buffer of
-    // its own already (read in place, with its view): kept as it is. One
-    // received is copied out of the receive buffer once, with a view made
-    // once for every element that runs it.
+    // its own already: kept as it is, with the reader's Buffer and view.
+    // One received is copied out of the receive buffer once (keep).
     let kept: Kept;
     if (r.source === runtime().myPe && r.owned && !r.parts) kept = { buf: r.buf, view: r.view, base: r.base, byteLength: r.length };
     else kept = keep(r.parts ? r.copyMessage() : pooledCopy(r.buf, r.base, r.base + r.length));
