@@ -19,10 +19,14 @@ const writer = new Writer();
 const reader = new Reader();
 let inUse = false;
 
+/** Numbers, strings, booleans, bigints, null and undefined: values already, which copyValue returns as they are. */
+export function isImmutable(value: unknown): boolean {
+  return value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol');
+}
+
 /** A copy of `value` as a message would deliver it; throws SerializationError (naming `where`) for what cannot be sent. */
 export function copyValue<T>(value: T, where: string): T {
-  // Numbers, strings, booleans, bigints and undefined are values already.
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol')) return value;
+  if (isImmutable(value)) return value;
   // Re-entered only if an extension's encoder copies a value: then a writer of its own.
   const w = inUse ? new Writer() : writer;
   const r = inUse ? new Reader() : reader;

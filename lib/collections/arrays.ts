@@ -164,14 +164,19 @@ function broadcastCall(this: CallTarget, method: number, args: unknown[], mode: 
   let flags = 0;
   if (mode !== CallMode.Send) flags |= Flag.Reply | (mode === CallMode.Completion ? Flag.CompletionOnly : 0);
   beginCall(w, flags, method, ref.id);
-  writeBroadcastNumbers(w); // given by PE 0
+  const numbersAt = writeBroadcastNumbers(w); // given by PE 0
   writeArgs(w, args, () => `${ref.info.name}.${ref.info.methods[method]}`);
   let future: Future<unknown> | undefined;
   if (mode !== CallMode.Send) {
     future = Future.create(1, mode === CallMode.Completion ? 'completions' : 'replies');
     writeReplyTo(w, future.pe, future.id, -1);
   }
-  rt.scheduler.send(0);
+  // PE 0 numbers its own calls at once, unless messages it sent itself
+  // wait in its local queue (an insertion asked for before this call must
+  // be decided before the broadcast is numbered, as it would be in turn).
+  const here = rt.myPe === 0 && w.segments.length === 0 && !rt.scheduler.hasLocalWork() ? local(ref) : undefined;
+  if (here) here.numberCall(numbersAt, flags);
+  else rt.scheduler.send(0);
   return future;
 }
 

@@ -141,7 +141,7 @@ export class Sequencer {
 
   /** A reduction of `stream` at or after the first one an insertion waiting for a census may join must wait. */
   held(stream: Stream, r: number): boolean {
-    if (stream === Stream.Census) return false;
+    if (stream === Stream.Census || this.pending.size === 0) return false;
     for (const census of this.pending.values()) for (const w of census.waiting) if (r >= w.attached[stream]) return true;
     return false;
   }

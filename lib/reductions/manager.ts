@@ -36,7 +36,7 @@ import { everyPe, type Span } from './span';
 import { fatal } from '../errors';
 import { Future, resumption } from '../model/future';
 import { reducerImpl } from './reducers';
-import { copyValue } from '../codec/clone';
+import { copyValue, isImmutable } from '../codec/clone';
 import { deliverResult, type ReductionTarget } from './targets';
 import { HintTimers } from './hints';
 import type { ArrayIndex } from '../collections/arrayIndex';
@@ -212,8 +212,9 @@ export class ReductionManager {
 
   private piece(index: ArrayIndex | number, data: unknown, reducer: string, destination: Destination, failed: Failure | undefined, r: number, stream: Stream, named?: string): Partial {
     if (failed) return { count: 1, reducer, destination, acc: undefined, hasAcc: false, error: { failures: [failed], total: 1 } };
-    const what = named ?? `contribution of ${typeof index === 'number' ? `member ${index}` : `element ${JSON.stringify(index)}`} to reduction ${r}${stream === Stream.Replies ? ' (a broadcast result)' : ''} of ${this.describe}`;
-    return { count: 1, reducer, destination, acc: reducerImpl(reducer).lift(copyValue(data, what), index), hasAcc: true, error: undefined };
+    // Named only for a value that copyValue could refuse (building the name cost more than the rest of a number's contribution).
+    const copied = isImmutable(data) ? data : copyValue(data, named ?? `contribution of ${typeof index === 'number' ? `member ${index}` : `element ${JSON.stringify(index)}`} to reduction ${r}${stream === Stream.Replies ? ' (a broadcast result)' : ''} of ${this.describe}`);
+    return { count: 1, reducer, destination, acc: reducerImpl(reducer).lift(copied, index), hasAcc: true, error: undefined };
   }
 
   private add(stream: Stream, r: number, piece: Partial, destination: Destination): Promise<unknown> | undefined {
@@ -434,13 +435,14 @@ export class ReductionManager {
 
   private population(stream: Stream, r: number): number {
     let n = this.basePopulation[stream];
+    if (this.populationChanges.length === 0) return n;
     for (const [s, from, delta] of this.populationChanges) if (s === stream && from <= r) n += delta;
     return n;
   }
 
   /** Folds the changes that apply to every reduction from `r` on into the base population. */
   private foldPopulation(stream: Stream, r: number): void {
-    if (!this.populationChanges.some(([s, from]) => s === stream && from <= r)) return;
+    if (this.populationChanges.length === 0 || !this.populationChanges.some(([s, from]) => s === stream && from <= r)) return;
     this.populationChanges = this.populationChanges.filter(([s, from, delta]) => {
       if (s !== stream || from > r) return true;
       this.basePopulation[stream] += delta;

@@ -5,7 +5,7 @@
 // while it waits, history dropped by census.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { HISTORY_BYTES, Sequencer, type Membership } from '../../lib/collections/sequencer';
+import { ENTRY_OVERHEAD_BYTES, HISTORY_BYTES, Sequencer, type Membership } from '../../lib/collections/sequencer';
 import { BroadcastHistory } from '../../lib/collections/history';
 
 import { Stream as S } from '../../lib/reductions/manager';
@@ -98,6 +98,29 @@ test('the history keeps broadcasts by number, counts their bytes, and drops from
   history.dropUpTo(9);
   assert.is(history.keptBytes, 0);
   assert.is(history.last, 5, 'the last received stays: arriving elements catch up to it');
+});
+
+test('the history goes on after being emptied, and over many censuses keeps only what is not dropped', () => {
+  const history = new BroadcastHistory();
+  for (let seq = 1; seq <= 3; seq++) history.add(seq, new Uint8Array(8));
+  history.dropUpTo(3);
+  history.add(4, new Uint8Array(16));
+  assert.is(history.get(4)?.length, 16);
+  assert.is(history.get(3), undefined);
+  let seq = 4;
+  for (let census = 0; census < 50; census++) {
+    for (let i = 0; i < 30; i++) history.add(++seq, new Uint8Array(seq % 7));
+    history.dropUpTo(seq - 10);
+    assert.is(history.get(seq - 10), undefined);
+    assert.is(history.get(seq - 9)?.length, (seq - 9) % 7);
+  }
+  assert.is(history.get(seq)?.length, seq % 7);
+  assert.is(history.get(seq + 1), undefined);
+  let expected = 0;
+  for (let s = seq - 9; s <= seq; s++) expected += (s % 7) + ENTRY_OVERHEAD_BYTES;
+  assert.is(history.keptBytes, expected);
+  history.dropUpTo(seq);
+  assert.is(history.keptBytes, 0);
 });
 
 test.run();
