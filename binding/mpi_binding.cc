@@ -132,8 +132,14 @@ NAN_METHOD(Init) {
     // default, so a call carrying a 4 KiB array (4 KiB and a header) took
     // the rendezvous protocol, which needs both PEs to progress it: 32 KiB
     // made 4-64 KiB round trips 10-25% faster here (docs/internals.md).
-    // A value set by the user (environment or mpirun --mca) wins.
-    setenv("OMPI_MCA_btl_vader_eager_limit", "32768", 0);
+    // 33 KiB: a 32 KiB array with its call and the transport's header goes
+    // eagerly, as one contiguous message (protocol.h); at 32 KiB the part
+    // took a rendezvous for its last bytes. (65 KiB was faster still, but
+    // eager fragments come from a sender's one 4 MiB segment: half as many
+    // of them, and a PE stuck in a loop held enough of a flooding peer's
+    // that the peer could not answer the others.) A value set by the user
+    // (environment or mpirun --mca) wins.
+    setenv("OMPI_MCA_btl_vader_eager_limit", "33792", 0);
     // Errors before MPI_ERRORS_RETURN is set abort the job (MPI's default).
     check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
     check(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");

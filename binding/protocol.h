@@ -36,8 +36,14 @@ constexpr int kTagWhole = 17;
 constexpr int kTagParted = 18;
 constexpr int kTagPart = 0;
 
-/** Up to this total size a message with segments is contiguous: one memcpy costs less than a second MPI message. */
-constexpr size_t kContiguousLimit = 16 * 1024;
+/**
+ * Up to this total size a message with segments is contiguous: one memcpy
+ * costs less than a second MPI message. A 32 KiB array and its call fit,
+ * within the eager limit the binding sets (33 KiB, less headers): parted,
+ * it took a descriptor and then, for a part just over the limit (32 KiB
+ * and the transport's header), a rendezvous that both PEs had to progress.
+ */
+constexpr size_t kContiguousLimit = 32 * 1024 + 512;
 /**
  * Copied segments larger than the first piece travel in pieces, so that
  * copying overlaps with the transfer: a small first piece starts the

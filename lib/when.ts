@@ -84,6 +84,11 @@ export function guardOf(info: ChareClassInfo, methodId: number): Condition | und
   return guards.get(info.cls)?.get(methodId);
 }
 
+/** True when calls or waits of `element` are waiting (the common case, false, costs one lookup). */
+export function hasWaiting(element: Chare<never>): boolean {
+  return queues.has(element);
+}
+
 function queueOf(element: Chare<never>): Queue {
   let queue = queues.get(element);
   if (!queue) queues.set(element, (queue = { calls: [], byTag: new Map(), tagged: 0, waits: [], arrived: 0, scanning: false, again: false }));

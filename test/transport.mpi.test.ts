@@ -15,7 +15,7 @@ import { charm, Chare, type CollectionProxy } from '../lib';
 import { mpi } from '../lib/transport/binding';
 
 /** Sizes crossing every threshold: inline, segment, contiguous limit, one piece, several pieces. */
-const SIZES = [0, 8, 4096, 16 * 1024, 20 * 1024, 256 * 1024, 256 * 1024 + 8, 1 << 20, 3 * (1 << 20) + 24];
+const SIZES = [0, 8, 4096, 16 * 1024, 20 * 1024, 32 * 1024, 32 * 1024 + 512, 64 * 1024, 256 * 1024, 256 * 1024 + 8, 1 << 20, 3 * (1 << 20) + 24];
 
 /** Every fifth message carries 70,000 characters inline: its descriptor is then too large to arrive eagerly (TCP sends up to 64 KiB eagerly). */
 const paddingOf = (seq: number): string => (seq % 5 === 1 ? 'x'.repeat(70_000) : '');

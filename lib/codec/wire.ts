@@ -135,9 +135,25 @@ export function writeArgs(w: Writer, args: readonly unknown[], where: () => stri
   try {
     encodeArgs(w, args);
   } catch (error) {
-    if (error instanceof SerializationError) throw new SerializationError(`${where()}: ${error.path}`, error.reason);
-    throw error;
+    throw naming(error, where());
   }
+}
+
+/**
+ * writeArgs for a call of `methods[method]` of class `className`: the name
+ * is put together only on error, without a closure made for every call.
+ */
+export function writeCallArgs(w: Writer, args: readonly unknown[], className: string, methods: readonly string[], method: number): void {
+  try {
+    encodeArgs(w, args);
+  } catch (error) {
+    throw naming(error, `${className}.${methods[method]}`);
+  }
+}
+
+/** A serialization error with `where` before its path; other errors as they are. */
+function naming(error: unknown, where: string): unknown {
+  return error instanceof SerializationError ? new SerializationError(`${where}: ${error.path}`, error.reason) : error;
 }
 
 export { decodeArgs as readArgs };

@@ -4,7 +4,7 @@
  * A call that arrives before its collection exists here is held until the
  * collection is created.
  */
-import { Flag, beginCall, beginControl as beginControlMessage, beginCreate as beginCreateMessage, type ArrayControl, flagsOf, methodOf, readArgs, readCreate, targetOf, writeArgs, writeElementRoute, writeReplyTo } from '../codec/wire';
+import { Flag, beginCall, beginControl as beginControlMessage, beginCreate as beginCreateMessage, type ArrayControl, flagsOf, methodOf, readArgs, readCreate, targetOf, writeCallArgs, writeElementRoute, writeReplyTo } from '../codec/wire';
 import { decodeValue, encodeValue, registerExtension } from '../codec/values';
 import type { Reader } from '../codec/reader';
 import type { Writer } from '../codec/writer';
@@ -219,7 +219,7 @@ export function sendCall(
   // Array calls carry their index, the sending PE (to correct its
   // location cache after a forwarded delivery) and a hop count.
   if (index !== undefined) writeElementRoute(w, index, rt.myPe);
-  writeArgs(w, args, () => `${ref.info.name}.${ref.info.methods[method]}`);
+  writeCallArgs(w, args, ref.info.name, ref.info.methods, method);
   let future: Future<unknown> | undefined;
   if (mode !== CallMode.Send && into) {
     writeReplyTo(w, into.pe, into.id, into.slot);

@@ -25,7 +25,7 @@ import {
 import { memberOf, type Chare, type MemberServices, type MemberState } from '../model/chare';
 import { runtime } from '../model/context';
 import { Future } from '../model/future';
-import { invoke, readReply, readReplyFuture, type Reply } from '../model/invoke';
+import { invoke, readReply, readReplyFuture, type Reply, type Track } from '../model/invoke';
 import { fatal } from '../errors';
 import { Locations, Route, type Location } from '../location/locations';
 import { isMigratable, runArrivalHook } from '../migration/state';
@@ -48,8 +48,13 @@ import type { Membership } from './sequencer';
 export const METHOD_MIGRATE = 0xfffe;
 export const METHOD_DESTROY = 0xffff;
 
+/** An element living here, with the tracker of its suspended async methods (made once, not per call). */
+interface Resident extends Element {
+  readonly track: Track;
+}
+
 export class LocalArray implements LocalCollection, MemberServices {
-  private readonly elements = new Map<string, Element>();
+  private readonly elements = new Map<string, Resident>();
   private readonly locations: Locations;
   private readonly reductions: ReductionManager;
   private readonly broadcasts: ArrayBroadcasts;
@@ -78,7 +83,8 @@ export class LocalArray implements LocalCollection, MemberServices {
         reductions: this.reductions,
         elements: () => this.elements.values(),
         resident: (element) => this.resident(element),
-        run: (element, method, args, reply) => this.run(element, method, args, reply),
+        // Its elements are this array's own (from `elements`).
+        run: (element, method, args, reply) => this.run(element as Resident, method, args, reply),
       },
       restored && { ...restored.numbering!, join: [restored.next[Stream.User], restored.next[Stream.Balance]] },
     );
@@ -190,11 +196,11 @@ export class LocalArray implements LocalCollection, MemberServices {
    * pin the element here); a migration asked for during the call happens
    * as soon as it returns.
    */
-  private run(element: Element, method: number, args: unknown[], reply: Reply | undefined): void {
+  private run(element: Resident, method: number, args: unknown[], reply: Reply | undefined): void {
     const outer = this.executing;
     this.executing = element;
     try {
-      invoke(element.chare, this.ref.info, method, args, reply, trackRunning(element.state, () => this.migrateIfDue(element)));
+      invoke(element.chare, this.ref.info, method, args, reply, element.track);
     } finally {
       this.executing = outer; // its load is charged by model/activity.ts, across awaits
     }
@@ -217,7 +223,7 @@ export class LocalArray implements LocalCollection, MemberServices {
 
   // -------------------------------------------------------------- members
 
-  private place(index: ArrayIndex, args: unknown[], state: MemberState): Element {
+  private place(index: ArrayIndex, args: unknown[], state: MemberState): Resident {
     const outer = this.constructing;
     this.constructing = state;
     let chare: Chare<never>;
@@ -226,13 +232,19 @@ export class LocalArray implements LocalCollection, MemberServices {
     } finally {
       this.constructing = outer;
     }
-    const element = { chare, index, state };
+    const element = this.newElement(chare, index, state);
     this.settleIn(element);
     return element;
   }
 
+  /** An element object for `chare`; once it is here, a suspended async method of it pins it, and its end may let it go. */
+  private newElement(chare: Chare<never>, index: ArrayIndex, state: MemberState): Resident {
+    const element: Resident = { chare, index, state, track: trackRunning(state, () => this.migrateIfDue(element)) };
+    return element;
+  }
+
   /** Makes an element live here. */
-  private settleIn(element: Element): void {
+  private settleIn(element: Resident): void {
     this.elements.set(keyOf(element.index), element);
     this.reductions.addMember(element.state.next);
   }
@@ -315,12 +327,12 @@ export class LocalArray implements LocalCollection, MemberServices {
    * checkpoint's at a restart; lib/migration/member.ts) and settles it in:
    * the replies its waiting calls owe are owed here now.
    */
-  private rebuild(member: RestoredMember): Element {
+  private rebuild(member: RestoredMember): Resident {
     const { record } = member;
     const index = record.index as ArrayIndex;
     const state = newMemberState(this, record.next, record.bcastSeq, record.epoch);
     const { chare, waiting } = rebuildMember(this.ref.info, state, record, member.readState, (data, method) => this.broadcasts.replyFrom(index, data, method));
-    const element: Element = { chare, index, state };
+    const element = this.newElement(chare, index, state);
     this.reductions.moveReplies(replyNumbers(waiting), 1);
     this.settleIn(element);
     return element;
@@ -428,7 +440,7 @@ export class LocalArray implements LocalCollection, MemberServices {
       },
       resume: (element) => {
         const method = this.ref.info.methodIds.get('resumeFromSync');
-        if (method !== undefined && this.resident(element as Element)) this.run(element as Element, method, [], undefined);
+        if (method !== undefined && this.resident(element as Element)) this.run(element as Resident, method, [], undefined);
       },
       broadcast: (decision) => {
         const w = beginControl(this.ref.id, decision ? ArrayControl.BalanceDecision : ArrayControl.Resume);

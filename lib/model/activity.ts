@@ -38,32 +38,63 @@ export interface Activation {
  */
 export const dispatchClock = { at: -1 };
 
+// The activation running now, as its parts: the object is made only when a
+// promise hook needs one (runAs runs once per message; until hooks are
+// installed nobody does).
+let currentChare: Chare<never> | undefined;
+let currentMember: MemberState | undefined;
+let currentRecord: Activation['record'];
 let current: Activation | undefined;
 let installed = false;
 let pieceStart = 0;
 const owners = new WeakMap<Promise<unknown>, Activation>();
 let afterPiece: (chare: Chare<never>) => void = () => {};
 
-/** Runs the synchronous part of an activation, charging its time. */
-export function runAs<T>(activation: Activation, body: () => T): T {
+function currentActivation(): Activation | undefined {
+  if (currentChare === undefined) return undefined;
+  return (current ??= { chare: currentChare, member: currentMember!, record: currentRecord });
+}
+
+function enter(activation: Activation | undefined): void {
+  currentChare = activation?.chare;
+  currentMember = activation?.member;
+  currentRecord = activation?.record;
+  current = activation;
+}
+
+/**
+ * Runs the synchronous part of an activation of `chare`: `fn` applied to
+ * `chare` with `args`, its time charged to `member`.
+ */
+export function runAs<T>(chare: Chare<never>, member: MemberState, record: Activation['record'], fn: (...args: unknown[]) => T, args: readonly unknown[]): T {
+  const outerChare = currentChare;
+  const outerMember = currentMember;
+  const outerRecord = currentRecord;
   const outer = current;
-  const chained = outer === undefined && dispatchClock.at >= 0;
+  const chained = outerChare === undefined && dispatchClock.at >= 0;
   const start = chained ? dispatchClock.at : performance.now();
   dispatchClock.at = -1;
-  current = activation;
+  currentChare = chare;
+  currentMember = member;
+  currentRecord = record;
+  current = undefined;
   try {
-    return body();
+    return fn.apply(chare, args as unknown[]);
   } finally {
+    currentChare = outerChare;
+    currentMember = outerMember;
+    currentRecord = outerRecord;
     current = outer;
     const end = performance.now();
-    charge(activation, start, end, true);
+    member.load += end - start;
     if (chained) dispatchClock.at = end;
   }
 }
 
-function charge(activation: Activation, start: number, end: number, first: boolean): void {
+/** Charges a continuation of `activation` (its synchronous part is charged by runAs). */
+function charge(activation: Activation, start: number, end: number): void {
   activation.member.load += end - start;
-  if (!first) activation.record?.(start, end);
+  activation.record?.(start, end);
 }
 
 /** What runs after each continuation of a chare's code (the retry of its waiting calls: model/invoke.ts). */
@@ -76,19 +107,20 @@ export function trackContinuations(): void {
   if (installed) return;
   installed = true;
   promiseHooks.onInit((promise) => {
-    if (current !== undefined) owners.set(promise, current);
+    const activation = currentActivation();
+    if (activation !== undefined) owners.set(promise, activation);
   });
   promiseHooks.onBefore((promise) => {
     const owner = owners.get(promise);
     if (owner === undefined) return;
-    current = owner;
+    enter(owner);
     pieceStart = performance.now();
   });
   promiseHooks.onAfter((promise) => {
     const owner = owners.get(promise);
     if (owner === undefined) return;
-    current = undefined;
-    charge(owner, pieceStart, performance.now(), false);
+    enter(undefined);
+    charge(owner, pieceStart, performance.now());
     const chare = owner.chare;
     queueMicrotask(() => afterPiece(chare));
   });

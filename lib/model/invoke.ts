@@ -12,7 +12,7 @@ import type { Reader } from '../codec/reader';
 import { readReplyTo } from '../codec/wire';
 import { methodStarts, profiling, recordContinuation, recordMethod } from '../profiling/profile';
 import { METHOD_CHANNEL, deliverChannelData } from '../channels';
-import { guardOf, park, retryWaiting, type Condition, type WaitingCall } from '../when';
+import { guardOf, hasWaiting, park, retryWaiting, type Condition, type WaitingCall } from '../when';
 import { afterContinuations, runAs } from './activity';
 
 /** Where the outcome of a call goes. */
@@ -46,7 +46,7 @@ export function runCreatedHook(element: Chare<never>, info: ChareClassInfo): voi
   const where = (): string => `on PE ${runtime().myPe} in ${describeCall(info, 'onCreated', element)}`;
   let result: unknown;
   try {
-    result = runAs({ chare: element, member, record: undefined }, () => hook.call(element));
+    result = runAs(element, member, undefined, hook, []);
   } catch (error) {
     fatal(error, where());
   } finally {
@@ -146,6 +146,7 @@ const tracks = new WeakMap<Chare<never>, Track>();
 
 /** Runs the waiting calls of `element` that may run now (after an entry method, or a continuation of one). */
 function retry(element: Chare<never>, info: ChareClassInfo): void {
+  if (!hasWaiting(element)) return; // after nearly every call: no closures then
   const track = tracks.get(element);
   retryWaiting(
     element,
@@ -168,7 +169,7 @@ function call(element: Chare<never>, info: ChareClassInfo, name: string, args: u
   try {
     const fn = (element as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
     // Its time, across awaits, is charged to the chare (model/activity.ts).
-    result = runAs({ chare: element, member: memberOf(element), record }, () => fn.apply(element, args));
+    result = runAs(element, memberOf(element), record, fn, args);
   } catch (error) {
     fail(error, element, info, name, reply);
     return;
