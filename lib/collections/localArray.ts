@@ -5,6 +5,9 @@
  * are ArrayBroadcasts', and PE 0's numbering of broadcasts and insertions
  * the Sequencer's.
  *
+ * The home's and PE 0's part of insertion and deletion is insertions.ts';
+ * the messages that keep location records current, and forwarding, routing.ts'.
+ *
  * Exactly once. Broadcasts reach each element once (broadcasts.ts). An
  * element that leaves in the middle of its arrival (a replayed broadcast,
  * a held call or onMigrated moved it on) is done with on this PE: every
@@ -18,16 +21,15 @@
  */
 import type { Reader } from '../codec/reader';
 import {
-  ArrayControl, Flag, controlOf, flagsOf, readArgs, readBalanceDecision, readBodyValue, readCreateElement, readDeleted, readElementRoute, readHistoryDrop, readInsert,
-  readInsertNotice, readInsertRequest, readDeletionNotice, readLocation, readMigrant, readMigrantState, setHops, writeBalanceDecision, writeBodyValue, writeCreateElement, writeDeleted,
-  writeInsert, writeLocation, type ElementRoute, type Insertion,
+  ArrayControl, Flag, controlOf, flagsOf, readArgs, readBalanceDecision, readBodyValue, readCreateElement, readDeleted, readElementRoute, readHistoryDrop,
+  readMigrant, readMigrantState, writeBalanceDecision, writeBodyValue, writeDeleted,
 } from '../codec/wire';
 import { memberOf, type Chare, type MemberServices, type MemberState } from '../model/chare';
 import { runtime } from '../model/context';
 import { Future } from '../model/future';
 import { invoke, readReply, readReplyFuture, type Reply, type Track } from '../model/invoke';
 import { fatal } from '../errors';
-import { Locations, Route, type Location } from '../location/locations';
+import { Locations } from '../location/locations';
 import { isMigratable, runArrivalHook } from '../migration/state';
 import { rebuildMember, recordOf, writeMember } from '../migration/member';
 import type { LocalSnapshot, RestoredMember, RestoredPart } from '../checkpoint/saved';
@@ -42,7 +44,8 @@ import { BalancingStep, type BalancedArray } from '../balancing/step';
 import type { ArrayRef } from './arrays';
 import { beginControl, construct, newMemberState, trackRunning, type LocalCollection } from './collections';
 import { ArrayBroadcasts, replyNumbers, type Element } from './broadcasts';
-import type { Membership } from './sequencer';
+import { Insertions } from './insertions';
+import { Routing } from './routing';
 
 /** Pseudo method ids of element proxies' ckMigrate and ckDestroy. */
 export const METHOD_MIGRATE = 0xfffe;
@@ -58,9 +61,8 @@ export class LocalArray implements LocalCollection, MemberServices {
   private readonly locations: Locations;
   private readonly reductions: ReductionManager;
   private readonly broadcasts: ArrayBroadcasts;
-  // PE 0 only: insertions asked for and not yet created, for ckDoneInserting.
-  private pendingInserts = 0;
-  private readonly insertWaiters: Future<void>[] = [];
+  private readonly insertions: Insertions;
+  private readonly routing: Routing;
   private readonly name: string;
   /** The element whose entry method is running synchronously now. */
   private executing: Element | undefined;
@@ -75,6 +77,8 @@ export class LocalArray implements LocalCollection, MemberServices {
     const extents = ref.shape.extents;
     this.locations = new Locations(rt.myPe, (i) => ref.homeOf(i), () => extents !== undefined);
     const population = restored ? restored.population : extents ? extents.reduce((a, b) => a * b, 1) : 0;
+    this.insertions = new Insertions(ref, this.locations);
+    this.routing = new Routing(ref, this.locations);
     this.reductions = new ReductionManager(ref.id, `array ${this.name} (collection ${ref.id})`, population);
     this.balancing = new BalancingStep(this.balanced());
     this.broadcasts = new ArrayBroadcasts(
@@ -114,7 +118,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     for (const index of part.deleted) this.locations.setRecord(keyOf(index), { pe: -1, epoch: 0, deleted: true });
     for (const member of part.members) {
       const element = this.rebuild(member);
-      this.announce(keyOf(element.index), element.index, element.state.epoch);
+      this.routing.settled(keyOf(element.index), element.index, element.state.epoch);
     }
   }
 
@@ -155,11 +159,11 @@ export class LocalArray implements LocalCollection, MemberServices {
     const key = keyOf(index);
     const element = this.elements.get(key);
     if (!element) {
-      this.route(r, key, route, method);
+      if (!this.routing.forward(r, key, route)) this.undeliverable(r, index, method, route.origin);
       return;
     }
     const rt = runtime();
-    if (route.hops > 0 && route.origin !== rt.myPe) this.tell(route.origin, index, rt.myPe, element.state.epoch, false);
+    if (route.hops > 0 && route.origin !== rt.myPe) this.routing.tell(route.origin, index, rt.myPe, element.state.epoch, false);
     if (method === METHOD_MIGRATE) {
       this.migrate(element.chare, readArgs(r)[0] as number);
     } else if (method === METHOD_DESTROY) {
@@ -169,25 +173,6 @@ export class LocalArray implements LocalCollection, MemberServices {
       const args = readArgs(r);
       const reply = flags & Flag.Reply ? readReply(r, (flags & Flag.CompletionOnly) !== 0, -1) : undefined;
       this.run(element, method, args, reply);
-    }
-  }
-
-  /**
-   * Passes on a call for an element that is not here: held at the home
-   * until the element exists, refused for a deleted one, otherwise sent to
-   * where this PE last knew it to be, however many times it moved since.
-   */
-  private route(r: Reader, key: string, route: ElementRoute, method: number): void {
-    const index = route.index as ArrayIndex;
-    const dest = this.locations.route(key, index);
-    if (dest === Route.Hold) {
-      this.locations.hold(key, r.copyMessage());
-    } else if (dest === Route.Deleted) {
-      this.undeliverable(r, index, method, route.origin);
-    } else {
-      const message = r.copyMessage();
-      setHops(message, route, route.hops + 1);
-      runtime().scheduler.sendMessage(dest, message);
     }
   }
 
@@ -316,8 +301,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     this.elements.delete(key);
     state.departed = 'migrated';
     state.epoch++;
-    this.locations.learn(key, { pe: toPe, epoch: state.epoch, deleted: false });
-    if (this.ref.homeOf(element.index) === rt.myPe) this.locations.setRecord(key, { pe: toPe, epoch: state.epoch, deleted: false });
+    this.routing.left(key, element.index, toPe, state.epoch);
     this.reductions.removeMember(state.next);
     this.reductions.moveReplies(replies, -1);
   }
@@ -342,7 +326,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     const element = this.rebuild({ record: readMigrant(r), readState: (into) => readMigrantState(r, into) });
     const { chare, index, state } = element;
     const key = keyOf(index);
-    this.announce(key, index, state.epoch, r.source);
+    this.routing.settled(key, index, state.epoch, r.source);
     // The hook runs like an entry method: a migration it asks for happens when it returns.
     const outer = this.executing;
     this.executing = element;
@@ -357,21 +341,6 @@ export class LocalArray implements LocalCollection, MemberServices {
     this.releaseHeld(key);
     if (state.balancing && this.resident(element)) this.balancing.settle(element);
     this.migrateIfDue(element);
-  }
-
-  /** Tells the home (and this PE's records) that the element is now here; not a home that sent it (`from`): it recorded the move then. */
-  private announce(key: string, index: ArrayIndex, epoch: number, from = -1): void {
-    const rt = runtime();
-    this.locations.learn(key, { pe: rt.myPe, epoch, deleted: false });
-    const home = this.ref.homeOf(index);
-    if (home === rt.myPe) this.locations.setRecord(key, { pe: rt.myPe, epoch, deleted: false });
-    else if (home !== from) this.tell(home, index, rt.myPe, epoch, false);
-  }
-
-  /** Sends a location record (bookkeeping, not counted by quiescence detection). */
-  private tell(dest: number, index: ArrayIndex, pe: number, epoch: number, deleted: boolean): void {
-    writeLocation(beginControl(this.ref.id, ArrayControl.LocationUpdate, Flag.System), index, pe, epoch, deleted);
-    runtime().scheduler.send(dest);
   }
 
   /**
@@ -399,19 +368,12 @@ export class LocalArray implements LocalCollection, MemberServices {
     const home = this.ref.homeOf(element.index);
     // At the home, the record changes now: an insertion after it, in the same batch of messages, must see it.
     if (home === rt.myPe) {
-      this.recordDeletion(key, tombstone, done);
+      this.insertions.deleted(key, tombstone, done);
       return;
     }
     this.locations.learn(key, tombstone);
     writeDeleted(beginControl(this.ref.id, ArrayControl.Deleted), element.index, state.epoch, done);
     rt.scheduler.send(home);
-  }
-
-  /** At the home: the element was deleted; its deleter hears it, and insertions that waited for it go ahead. */
-  private recordDeletion(key: string, tombstone: Location, done: Future<unknown>): void {
-    const waiting = this.locations.deleted(key, tombstone);
-    done.send();
-    runtime().scheduler.deliverHeld(waiting);
   }
 
   // -------------------------------------------------------------- load balancing
@@ -460,46 +422,18 @@ export class LocalArray implements LocalCollection, MemberServices {
     const op = controlOf(r);
     const rt = runtime();
     switch (op) {
-      case ArrayControl.InsertRequest: {
-        // PE 0 decides which broadcasts and reductions the new element takes part in (sequencer.ts).
-        const request = readInsertRequest(r);
-        this.pendingInserts++;
-        this.broadcasts.sequencer!.insert((membership) => this.sendInsert(request, membership));
+      case ArrayControl.InsertRequest:
+        this.insertions.request(r, this.broadcasts.sequencer!);
         return;
-      }
-      case ArrayControl.DeletionNotice: {
-        const index = readDeletionNotice(r) as ArrayIndex;
-        this.locations.deletionAnnounced(keyOf(index), index);
+      case ArrayControl.DeletionNotice:
+        this.insertions.deletionNoticed(r);
         return;
-      }
-      case ArrayControl.InsertNotice: {
-        const notice = readInsertNotice(r);
-        const early = this.locations.expect(keyOf(notice.index as ArrayIndex), `${notice.requester}:${notice.id}`);
-        if (early) rt.scheduler.deliverHeld([early]);
+      case ArrayControl.InsertNotice:
+        this.insertions.noticed(r);
         return;
-      }
-      case ArrayControl.Insert: {
-        // At the home, once its notice is in and no element is left at the index
-        // (locations.ts): record where the element will be, then create it there.
-        const insert = readInsert(r);
-        const index = insert.index as ArrayIndex;
-        const key = keyOf(index);
-        const target = insert.pe;
-        const admission = this.locations.admit(key, index, `${insert.requester}:${insert.id}`, () => r.copyMessage());
-        if (admission === 'wait') return;
-        if (admission === 'exists') {
-          fatal(new Error(`${this.name}.ckInsert(${describe(index)}) from PE ${insert.requester}: the element already exists`), `on PE ${rt.myPe}`);
-        }
-        const record = this.locations.record(key, index);
-        const epoch = record ? record.epoch + 1 : 0;
-        this.locations.setRecord(key, { pe: target, epoch, deleted: false });
-        writeCreateElement(beginControl(this.ref.id, ArrayControl.CreateElement), index, epoch, insert, insert.args);
-        rt.scheduler.send(target);
-        // Calls held here go to the element in order: to its PE now, or (when
-        // that is this PE) when it settles in, ahead of any held after them.
-        if (target !== rt.myPe) for (const message of this.locations.release(key)) rt.scheduler.sendMessage(target, message);
+      case ArrayControl.Insert:
+        this.insertions.insert(r);
         return;
-      }
       case ArrayControl.CreateElement: {
         const create = readCreateElement(r);
         const index = create.index as ArrayIndex;
@@ -513,28 +447,20 @@ export class LocalArray implements LocalCollection, MemberServices {
         return;
       }
       case ArrayControl.Created:
-        if (--this.pendingInserts === 0) for (const f of this.insertWaiters.splice(0)) f.send();
+        this.insertions.created();
         return;
-      case ArrayControl.DoneInserting: {
-        const future = readBodyValue(r) as Future<void>;
-        if (this.pendingInserts === 0) future.send();
-        else this.insertWaiters.push(future);
+      case ArrayControl.DoneInserting:
+        this.insertions.doneInserting(readBodyValue(r) as Future<void>);
         return;
-      }
       case ArrayControl.Migrate:
         this.arrive(r);
         return;
-      case ArrayControl.LocationUpdate: {
-        const { index: at, ...location } = readLocation(r);
-        const index = at as ArrayIndex;
-        const key = keyOf(index);
-        this.locations.learn(key, location);
-        if (this.ref.homeOf(index) === rt.myPe) this.locations.setRecord(key, location);
+      case ArrayControl.LocationUpdate:
+        this.routing.receive(r);
         return;
-      }
       case ArrayControl.Deleted: {
         const { index, epoch, done } = readDeleted(r);
-        this.recordDeletion(keyOf(index as ArrayIndex), { pe: -1, epoch, deleted: true }, done as Future<unknown>);
+        this.insertions.deleted(keyOf(index as ArrayIndex), { pe: -1, epoch, deleted: true }, done as Future<unknown>);
         return;
       }
       case ArrayControl.Undeliverable:
@@ -551,13 +477,5 @@ export class LocalArray implements LocalCollection, MemberServices {
       case ArrayControl.HistoryDrop:
         this.broadcasts.dropUpTo(readHistoryDrop(r));
     }
-  }
-
-  /** PE 0: the insertion's membership is decided; the home makes it. */
-  private sendInsert(request: Insertion, membership: Membership): void {
-    const index = request.index as ArrayIndex;
-    const w = beginControl(this.ref.id, ArrayControl.Insert);
-    writeInsert(w, { ...request, pe: request.pe >= 0 ? request.pe : this.ref.homeOf(index) }, membership);
-    runtime().scheduler.send(this.ref.homeOf(index));
   }
 }

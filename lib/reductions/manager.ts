@@ -34,11 +34,12 @@ import { ReductionStep as Step, beginReduction, readBodyValue, readPartial, read
 import { runtime } from '../model/context';
 import { everyPe, type Span } from './span';
 import { fatal } from '../errors';
-import { Future, resumption } from '../model/future';
+import { Future, resumption, failureOf, type Failure } from '../model/future';
 import { reducerImpl } from './reducers';
 import { copyValue, isImmutable } from '../codec/clone';
 import { deliverResult, type ReductionTarget } from './targets';
 import { HintTimers } from './hints';
+import { combinedError, failing, mergeFailures, type Failures } from './failures';
 import type { ArrayIndex } from '../collections/arrayIndex';
 
 /**
@@ -64,27 +65,14 @@ export type MemberNext = number[];
  */
 type Destination = ReductionTarget | 'all' | `@${string}`;
 
-/** A member's failure as it travels to PE 0: where it happened. */
-interface Failure {
-  message: string;
-  name: string;
-  stack: string;
-  /** "Class.method (index i)", or the reduction for the runtime's own errors. */
-  where: string;
-  pe: number;
-}
-
-/** Failures named in full in a rejection; beyond, they are counted. */
-const FAILURES_NAMED = 10;
-
 interface Partial {
   count: number;
   reducer: string | undefined;
   destination: Destination | undefined;
   acc: unknown;
   hasAcc: boolean;
-  /** Failures so far (the first FAILURES_NAMED), and how many there were. */
-  error: { failures: Failure[]; total: number } | undefined;
+  /** Failures so far (failures.ts). */
+  error: Failures | undefined;
 }
 
 interface PeState extends Partial {
@@ -187,7 +175,7 @@ export class ReductionManager {
    * future receives every member's failure.
    */
   reply(r: number, index: ArrayIndex | number, data: unknown, reducer: string, destination: Destination, what: string, failed?: { error: unknown; where: string }): void {
-    const piece = this.piece(index, data, reducer, destination, failed && failure(failed.error, failed.where), r, Stream.Replies, what);
+    const piece = this.piece(index, data, reducer, destination, failed && failureOf(failed.error, failed.where), r, Stream.Replies, what);
     bump(this.owed[Stream.Replies], r, -1);
     void this.add(Stream.Replies, r, piece, destination);
   }
@@ -400,13 +388,13 @@ export class ReductionManager {
       return;
     }
     if (into.reducer !== undefined && piece.reducer !== undefined && into.reducer !== piece.reducer) {
-      into.error = this.own(new Error(`reduction ${r}${stream === Stream.Replies ? ' (broadcast replies)' : ''} of ${this.describe}: contributors used different reducers (${into.reducer} and ${piece.reducer})`));
+      into.error = failing(new Error(`reduction ${r}${stream === Stream.Replies ? ' (broadcast replies)' : ''} of ${this.describe}: contributors used different reducers (${into.reducer} and ${piece.reducer})`), this.describe);
     } else if (piece.hasAcc) {
       try {
         into.acc = into.hasAcc ? reducerImpl(piece.reducer!).combine(into.acc, piece.acc) : piece.acc;
         into.hasAcc = true;
       } catch (error) {
-        into.error = this.own(new Error(`reduction ${r} of ${this.describe}: ${(error as Error).message}`));
+        into.error = failing(new Error(`reduction ${r} of ${this.describe}: ${(error as Error).message}`), this.describe);
       }
     }
     into.count += piece.count;
@@ -464,7 +452,7 @@ export class ReductionManager {
       this.numbered.delete(key);
       this.completedUpTo[stream] = r;
       this.foldPopulation(stream, r + 1);
-      if (total.count > expected) total.error ??= this.own(new Error(`reduction ${r} of ${this.describe}: ${total.count} contributions for ${expected} members (a member contributed twice?)`));
+      if (total.count > expected) total.error ??= failing(new Error(`reduction ${r} of ${this.describe}: ${total.count} contributions for ${expected} members (a member contributed twice?)`), this.describe);
       this.finish(stream, r, total);
     }
   }
@@ -477,15 +465,12 @@ export class ReductionManager {
       try {
         value = total.hasAcc ? reducerImpl(total.reducer!).finish(total.acc) : undefined;
       } catch (e) {
-        error = this.own(new Error(`reduction ${r} of ${this.describe}: ${(e as Error).message}`));
+        error = failing(new Error(`reduction ${r} of ${this.describe}: ${(e as Error).message}`), this.describe);
       }
     }
     if (error !== undefined) {
       const first = error.failures[0];
-      const others = error.failures.slice(1).map((f) => `${f.name} on PE ${f.pe} in ${f.where}: ${f.message}`);
-      if (error.total > error.failures.length) others.push(`${error.total - error.failures.length} more`);
-      const message = others.length ? `${first.message} (${error.total} members failed; also: ${others.join('; ')})` : first.message;
-      const failed = Object.assign(new Error(message), { name: first.name, stack: first.stack.replace(first.message, message) });
+      const failed = combinedError(error);
       if (destination instanceof Future) destination.sendError(failed, first.where, first.pe);
       else fatal(failed, `on PE ${first.pe} in ${first.where} (reduction ${r} of ${this.describe})`);
       return;
@@ -500,11 +485,6 @@ export class ReductionManager {
     }
   }
 
-  /** A failure of the reduction itself, here. */
-  private own(error: Error): { failures: Failure[]; total: number } {
-    return { failures: [failure(error, this.describe)], total: 1 };
-  }
-
   private begin(step: Step, stream: Stream, r: number): Writer {
     const w = runtime().scheduler.writer;
     beginReduction(w, step, this.collectionId, stream, r, this.span.kind);
@@ -515,16 +495,6 @@ export class ReductionManager {
     writePartial(this.begin(step, stream, r), piece, `contribution to reduction ${r} of ${this.describe}`);
     runtime().scheduler.send(dest);
   }
-}
-
-function failure(error: unknown, where: string): Failure {
-  const e = error instanceof Error ? error : new Error(String(error));
-  return { message: e.message, name: e.name, stack: e.stack ?? '', where, pe: runtime().myPe };
-}
-
-function mergeFailures(a: Partial['error'], b: Partial['error']): Partial['error'] {
-  if (!a || !b) return a ?? b;
-  return { failures: a.failures.concat(b.failures).slice(0, FAILURES_NAMED), total: a.total + b.total };
 }
 
 /**

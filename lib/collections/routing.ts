@@ -1,0 +1,79 @@
+/**
+ * The messages that keep one array's location records current, and the
+ * forwarding of calls that find their element gone: the messaging half of
+ * Charm++'s location manager (the records themselves are locations.ts').
+ *
+ * - An element settling in on a PE (arriving, or rebuilt at a restart) is
+ *   recorded there and at its home; a home that sent it away recorded the
+ *   move when it sent it, so it is not told again.
+ * - A PE an element leaves records where it went, and so does its home.
+ * - A PE that delivers a call that was forwarded tells the caller's PE
+ *   where the element is, so steady traffic takes one hop.
+ * - A call for an element not here is held at the home until the element
+ *   exists, or sent on (one hop more) to where this PE last knew it to be.
+ *
+ * Location records are bookkeeping: quiescence detection does not count them.
+ */
+import type { Reader } from '../codec/reader';
+import { ArrayControl, Flag, readLocation, setHops, writeLocation, type ElementRoute } from '../codec/wire';
+import { runtime } from '../model/context';
+import { Route, type Locations } from '../location/locations';
+import { keyOf, type ArrayIndex } from './arrayIndex';
+import type { ArrayRef } from './arrays';
+import { beginControl } from './collections';
+
+export class Routing {
+  constructor(
+    private readonly ref: ArrayRef,
+    private readonly locations: Locations,
+  ) {}
+
+  /**
+   * Passes on a call for an element that is not here: held at the home
+   * until the element exists, otherwise sent to where this PE last knew it
+   * to be, however many times it moved since. False for a deleted element
+   * (the caller refuses the call).
+   */
+  forward(r: Reader, key: string, route: ElementRoute): boolean {
+    const dest = this.locations.route(key, route.index as ArrayIndex);
+    if (dest === Route.Deleted) return false;
+    if (dest === Route.Hold) {
+      this.locations.hold(key, r.copyMessage());
+    } else {
+      const message = r.copyMessage();
+      setHops(message, route, route.hops + 1);
+      runtime().scheduler.sendMessage(dest, message);
+    }
+    return true;
+  }
+
+  /** The element is now here; its home hears it, unless the home sent it (`from`: it recorded the move then). */
+  settled(key: string, index: ArrayIndex, epoch: number, from = -1): void {
+    const rt = runtime();
+    this.locations.learn(key, { pe: rt.myPe, epoch, deleted: false });
+    const home = this.ref.homeOf(index);
+    if (home === rt.myPe) this.locations.setRecord(key, { pe: rt.myPe, epoch, deleted: false });
+    else if (home !== from) this.tell(home, index, rt.myPe, epoch, false);
+  }
+
+  /** The element left for `pe` (its arrival there tells the home, should this not be it). */
+  left(key: string, index: ArrayIndex, pe: number, epoch: number): void {
+    this.locations.learn(key, { pe, epoch, deleted: false });
+    if (this.ref.homeOf(index) === runtime().myPe) this.locations.setRecord(key, { pe, epoch, deleted: false });
+  }
+
+  /** Sends a location record to `dest`. */
+  tell(dest: number, index: ArrayIndex, pe: number, epoch: number, deleted: boolean): void {
+    writeLocation(beginControl(this.ref.id, ArrayControl.LocationUpdate, Flag.System), index, pe, epoch, deleted);
+    runtime().scheduler.send(dest);
+  }
+
+  /** A LocationUpdate: learned here, and recorded if this is the home. */
+  receive(r: Reader): void {
+    const { index: at, ...location } = readLocation(r);
+    const index = at as ArrayIndex;
+    const key = keyOf(index);
+    this.locations.learn(key, location);
+    if (this.ref.homeOf(index) === runtime().myPe) this.locations.setRecord(key, location);
+  }
+}
