@@ -141,7 +141,12 @@ Block::Block(size_t bytes) : class_(classOf(bytes)) {
     return;
   }
   if (class_ >= 0) data_ = takeFree(class_);
-  if (!data_) data_ = allocate(class_ >= 0 ? size_t{1} << class_ : bytes);
+  if (data_) return;
+  data_ = allocate(class_ >= 0 ? size_t{1} << class_ : bytes);
+  // A miss: whoever asked writes `bytes` at once (MPI or a copy), and one
+  // madvise maps them faster than faulting page by page (256 KiB here, on
+  // a loaded machine: 70-190 us against 230-450 us).
+  prefault(data_, bytes);
 }
 
 Block::Block(Block&& other) noexcept : data_(other.data_), class_(other.class_) { other.data_ = nullptr; }

@@ -8,8 +8,8 @@
 // Blocks are 2^k bytes (64 KiB to 256 MiB; larger ones are not pooled,
 // smaller ones come from malloc, whose heap reuses memory already mapped).
 // A block handed to JavaScript as an ArrayBuffer comes back when V8 frees
-// that ArrayBuffer (V8 collects promptly: it counts ArrayBuffer memory as
-// external memory pressure). Blocks come back in two temperatures: a
+// that ArrayBuffer, at the next scavenge (receives.cc sees that V8 runs
+// one for every 32 MiB of them). Blocks come back in two temperatures: a
 // send's copy, released when the send completes, was just written and is
 // probably still in cache, so it is taken first (the next message of that
 // size received here lands in it); a block V8 returns after collecting its

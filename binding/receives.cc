@@ -1,6 +1,7 @@
 #include "receives.h"
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <vector>
@@ -116,7 +117,21 @@ void emit(DrainOutput& out, Incoming& m) {
   entry[1] = -1 - static_cast<int32_t>(index);
   entry[2] = static_cast<int32_t>(length);
   entry[3] = m.parted ? static_cast<int32_t>(m.parts.size()) : 0;
-  Nan::Set(large, index, m.first.intoArrayBuffer(out.isolate, length));
+  if (m.parted) {
+    // The inline part goes to a buffer V8 allocates (a copy, small beside
+    // the segments): V8 checks at each allocation it makes whether the
+    // young generation holds more than two semi-spaces of ArrayBuffer
+    // memory, and if so scavenges, which frees the segment buffers that
+    // are garbage by then. The segments' pool memory counts toward that
+    // figure but, not allocated by V8, never triggers the check; without
+    // it they piled up to V8's external memory limit (64 MiB), which
+    // starts a full mark-compact instead.
+    std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(out.isolate, length);
+    if (length) std::memcpy(store->Data(), m.first.data(), length);
+    Nan::Set(large, index, v8::ArrayBuffer::New(out.isolate, std::move(store)));
+  } else {
+    Nan::Set(large, index, m.first.intoArrayBuffer(out.isolate, length));
+  }
   for (size_t i = 0; i < m.parts.size(); ++i) {
     Nan::Set(large, index + 1 + static_cast<uint32_t>(i), m.parts[i].intoArrayBuffer(out.isolate, m.partLengths[i]));
   }

@@ -2,12 +2,13 @@
 // are dropped once every element has run them (64 broadcasts of 8 MiB
 // leave no trace after a GC), and a broadcast flood toward a PE that is
 // stuck is throttled like point-to-point sends (the sender's backlog stays
-// near the back-pressure bound instead of growing with the flood).
+// near the back-pressure bound instead of growing with the flood), and a
+// chain of calls a PE sends itself keeps no finished call's arrays.
 import { setFlagsFromString } from 'v8';
 import { runInNewContext } from 'vm';
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
-import { charm, Chare } from '../lib';
+import { charm, Chare, type Future } from '../lib';
 import { mpi } from '../lib/transport/binding';
 
 setFlagsFromString('--expose-gc');
@@ -19,6 +20,13 @@ function arrayBufferMiB(): number {
   collectGarbage();
   collectGarbage();
   return process.memoryUsage().arrayBuffers / MiB;
+}
+
+/** V8's external memory after a full GC, in MiB: it counts received arrays, whose memory (the binding's) arrayBuffers leaves out. */
+function externalMiB(): number {
+  collectGarbage();
+  collectGarbage();
+  return process.memoryUsage().external / MiB;
 }
 
 /** One per PE: measures, and stalls on demand. */
@@ -39,6 +47,11 @@ class Gauge extends Chare {
   }
   total(): number {
     return this.sum;
+  }
+  /** Passes `data` on to itself `left` more times; the last call reports its PE's external memory in MiB. */
+  relay(left: number, data: Float64Array, done: Future<number>): void {
+    if (left === 0) done.send(externalMiB());
+    else this.thisProxy[this.thisIndex].relay(left - 1, data, done);
   }
 }
 charm.register(Gauge);
@@ -97,6 +110,17 @@ test('a broadcast flood toward a stuck PE is throttled: the sender holds about t
   assert.equal(totals, new Array(charm.numPes()).fill((256 * 257) / 2), 'every member got every broadcast');
   console.log(`[report] broadcast flood of 256 MiB toward a stuck PE: at most ${peak.toFixed(0)} MiB of sends in flight on the sender`);
   assert.ok(peak < 96, `the sender held ${peak.toFixed(0)} MiB of the flood`);
+});
+
+test('a chain of 256 calls a PE sends itself, each passing on 1 MiB, holds only the call in hand', async () => {
+  const gauge = charm.createGroup(Gauge);
+  await charm.waitQD();
+  const before = externalMiB();
+  const done = charm.createFuture<number>();
+  gauge[0].relay(256, new Float64Array(MiB / 8), done);
+  const during = await done;
+  console.log(`[report] external memory MiB on PE 0 before ${before.toFixed(1)}, at the end of a 256 MiB chain of local calls ${during.toFixed(1)}`);
+  assert.ok(during - before < 16, `PE 0 held ${(during - before).toFixed(0)} MiB of finished calls' arrays`);
 });
 
 runTests();

@@ -27,6 +27,9 @@ const SPIN_MS = 2;
 const MAX_SPIN_MS = 50;
 /** Longest stretch of work before letting libuv run timers and I/O. */
 const SLICE_MS = 10;
+/** A local queue slot once handed out; from this many at its head (and half of it), they are dropped. */
+const SPENT: LocalMessage = { bytes: new Uint8Array(0), parts: undefined };
+const COMPACT_LOCAL_AT = 1024;
 /** Above this many bytes in incomplete sends, a sender waits for receivers (back-pressure)... */
 const BACKPRESSURE_HIGH = 64 << 20;
 /** ...until it is down to this. */
@@ -498,8 +501,16 @@ export class Scheduler {
 
   private dispatchLocal(): number {
     let handled = 0;
-    while (this.localNext < this.local.length) {
-      const { bytes, parts } = this.local[this.localNext++];
+    const local = this.local;
+    while (this.localNext < local.length) {
+      const { bytes, parts } = local[this.localNext];
+      // Let go: a PE sending itself a chain of calls never empties the queue
+      // (it held 2000 x 1 MiB, 2 GB, until the chain ended).
+      local[this.localNext++] = SPENT;
+      if (this.localNext >= COMPACT_LOCAL_AT && this.localNext * 2 >= local.length) {
+        local.splice(0, this.localNext);
+        this.localNext = 0;
+      }
       const own = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, this.myPe, parts);
       handled++;
