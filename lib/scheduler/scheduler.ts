@@ -55,7 +55,7 @@ const YIELD_AFTER_MS = 0.05;
  */
 const IDLE_WAIT_US = 1000;
 const ARENA_BYTES = 4 << 20;
-/** Local messages without segments up to this size go into the local slab (see send). */
+/** Bytes of the local slab, which local messages without segments go into while they fit (see send). */
 const SLAB_BYTES = 64 << 10;
 const MAX_BATCH = 1024;
 /** An idle PE prefaults up to this many bytes of message buffers per sleep (sizes that missed lately). */
