@@ -85,7 +85,7 @@ export class Insertions {
     }
     const record = this.locations.record(key, index);
     const epoch = record ? record.epoch + 1 : 0;
-    this.locations.setRecord(key, { pe: target, epoch, deleted: false });
+    this.locations.setRecord(key, target, epoch, false);
     writeCreateElement(beginControl(this.ref.id, ArrayControl.CreateElement), index, epoch, insert, insert.args);
     rt.scheduler.send(target);
     // Calls held here go to the element in order: to its PE now, or (when

@@ -115,7 +115,7 @@ export class LocalArray implements LocalCollection, MemberServices {
    */
   private restore(part: RestoredPart): void {
     this.reductions.restartAt(part.next);
-    for (const index of part.deleted) this.locations.setRecord(keyOf(index), { pe: -1, epoch: 0, deleted: true });
+    for (const index of part.deleted) this.locations.setRecord(keyOf(index), -1, 0, true);
     for (const member of part.members) {
       const element = this.rebuild(member);
       this.routing.settled(keyOf(element.index), element.index, element.state.epoch);
@@ -371,7 +371,7 @@ export class LocalArray implements LocalCollection, MemberServices {
       this.insertions.deleted(key, tombstone, done);
       return;
     }
-    this.locations.learn(key, tombstone);
+    this.locations.learn(key, -1, state.epoch, true);
     writeDeleted(beginControl(this.ref.id, ArrayControl.Deleted), element.index, state.epoch, done);
     rt.scheduler.send(home);
   }
@@ -439,7 +439,7 @@ export class LocalArray implements LocalCollection, MemberServices {
         const index = create.index as ArrayIndex;
         const key = keyOf(index);
         const element = this.place(index, create.args, newMemberState(this, create.first, create.broadcasts, create.epoch));
-        this.locations.learn(key, { pe: rt.myPe, epoch: create.epoch, deleted: false });
+        this.locations.learn(key, rt.myPe, create.epoch, false);
         this.broadcasts.catchUp(element);
         this.releaseHeld(key);
         beginControl(this.ref.id, ArrayControl.Created);

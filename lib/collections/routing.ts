@@ -50,16 +50,16 @@ export class Routing {
   /** The element is now here; its home hears it, unless the home sent it (`from`: it recorded the move then). */
   settled(key: string, index: ArrayIndex, epoch: number, from = -1): void {
     const rt = runtime();
-    this.locations.learn(key, { pe: rt.myPe, epoch, deleted: false });
+    this.locations.learn(key, rt.myPe, epoch, false);
     const home = this.ref.homeOf(index);
-    if (home === rt.myPe) this.locations.setRecord(key, { pe: rt.myPe, epoch, deleted: false });
+    if (home === rt.myPe) this.locations.setRecord(key, rt.myPe, epoch, false);
     else if (home !== from) this.tell(home, index, rt.myPe, epoch, false);
   }
 
   /** The element left for `pe` (its arrival there tells the home, should this not be it). */
   left(key: string, index: ArrayIndex, pe: number, epoch: number): void {
-    this.locations.learn(key, { pe, epoch, deleted: false });
-    if (this.ref.homeOf(index) === runtime().myPe) this.locations.setRecord(key, { pe, epoch, deleted: false });
+    this.locations.learn(key, pe, epoch, false);
+    if (this.ref.homeOf(index) === runtime().myPe) this.locations.setRecord(key, pe, epoch, false);
   }
 
   /** Sends a location record to `dest`. */
@@ -70,10 +70,10 @@ export class Routing {
 
   /** A LocationUpdate: learned here, and recorded if this is the home. */
   receive(r: Reader): void {
-    const { index: at, ...location } = readLocation(r);
+    const { index: at, pe, epoch, deleted } = readLocation(r);
     const index = at as ArrayIndex;
     const key = keyOf(index);
-    this.locations.learn(key, location);
-    if (this.ref.homeOf(index) === runtime().myPe) this.locations.setRecord(key, location);
+    this.locations.learn(key, pe, epoch, deleted);
+    if (this.ref.homeOf(index) === runtime().myPe) this.locations.setRecord(key, pe, epoch, deleted);
   }
 }

@@ -75,16 +75,14 @@ export class Locations {
     return this.records.get(key) ?? (this.initiallyAtHome(index) ? { pe: this.myPe, epoch: 0, deleted: false } : undefined);
   }
 
-  /** Updates the home record if `location` is newer. */
-  setRecord(key: string, location: Location): void {
-    const current = this.records.get(key);
-    if (!current || location.epoch >= current.epoch) this.records.set(key, location);
+  /** Updates the home record if the location (`pe`, `epoch`, `deleted`) is newer. */
+  setRecord(key: string, pe: number, epoch: number, deleted: boolean): void {
+    update(this.records, key, pe, epoch, deleted);
   }
 
-  /** Learns where an element is, if newer than what is known. */
-  learn(key: string, location: Location): void {
-    const current = this.known.get(key);
-    if (!current || location.epoch >= current.epoch) this.known.set(key, location);
+  /** Learns where an element is (`pe`, `epoch`, `deleted`), if newer than what is known. */
+  learn(key: string, pe: number, epoch: number, deleted: boolean): void {
+    update(this.known, key, pe, epoch, deleted);
   }
 
   /** Where to send a message for an element that is not here: a PE, or a Route. */
@@ -166,8 +164,8 @@ export class Locations {
    * insertions that waited for it, to be tried again in order.
    */
   deleted(key: string, tombstone: Location): Uint8Array[] {
-    this.setRecord(key, tombstone);
-    this.learn(key, tombstone);
+    this.setRecord(key, tombstone.pe, tombstone.epoch, true);
+    this.learn(key, tombstone.pe, tombstone.epoch, true);
     this.deleting.delete(key);
     const waiting = this.afterDeletion.get(key) ?? [];
     this.afterDeletion.delete(key);
@@ -185,5 +183,21 @@ export class Locations {
     const list = this.held.get(key) ?? [];
     this.held.delete(key);
     return list;
+  }
+}
+
+/**
+ * Sets `key`'s location in `locations` unless the one there is newer. An
+ * entry is updated in place: every move updates two, and a new record per
+ * update was garbage per move on both PEs.
+ */
+function update(locations: Map<string, Location>, key: string, pe: number, epoch: number, deleted: boolean): void {
+  const current = locations.get(key);
+  if (!current) {
+    locations.set(key, { pe, epoch, deleted });
+  } else if (epoch >= current.epoch) {
+    current.pe = pe;
+    current.epoch = epoch;
+    current.deleted = deleted;
   }
 }

@@ -48,6 +48,8 @@ export interface MemberState {
    * states cost 0.5-1 us per move to fill, and GC time to keep.)
    */
   departed: 'migrated' | 'deleted' | undefined;
+  /** What released calls of it report their async methods to (its collection's tracker; model/invoke.ts' Track), once it has run a call. */
+  track?: (pending: Promise<void>) => void;
 }
 
 /** How a section reduces a member's contribution (set on section proxies). */

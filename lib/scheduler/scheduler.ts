@@ -58,11 +58,21 @@ const YIELD_AFTER_MS = 0.05;
  */
 const IDLE_WAIT_US = 1000;
 const ARENA_BYTES = 4 << 20;
+/** Bytes of the local slab, which local messages without segments go into while they fit (see send). */
+const SLAB_BYTES = 64 << 10;
 const MAX_BATCH = 1024;
 /** An idle PE prefaults up to this many bytes of message buffers per sleep (sizes that missed lately). */
 const REFILL_BYTES = 2 << 20;
 /** A PE idle this long gives its free message buffers back to the system. */
 const TRIM_AFTER_MS = 5000;
+
+/** A local message in the slab: bytes [base, base + length) of it. */
+interface SlabMessage {
+  bytes: Buffer;
+  parts: undefined;
+  base: number;
+  length: number;
+}
 
 export interface PeCounters {
   /** Counted (non-system) messages created and processed, for quiescence. */
@@ -101,8 +111,17 @@ export class Scheduler {
   private readonly arenaView = new DataView(this.arena.buffer, this.arena.byteOffset, this.arena.byteLength);
   private readonly meta = new Int32Array(4 * MAX_BATCH);
   private readonly large: ArrayBuffer[] = [];
-  private readonly local: LocalMessage[] = [];
+  private readonly local: (LocalMessage | SlabMessage)[] = [];
   private localNext = 0;
+  /**
+   * Small local messages are copied here, not into buffers of their own
+   * (an ArrayBuffer and two views per message cost about 1 us, as much as
+   * the rest of a local call), and handled as received ones are, not owned
+   * (read during their handler only). Reused once the local queue is empty.
+   */
+  private readonly slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+  private readonly slabView = new DataView(this.slab.buffer, this.slab.byteOffset, this.slab.byteLength);
+  private slabEnd = 0;
   /** Messages received while throttled, not yet handled (they come before any later batch). */
   private readonly deferred: (LocalMessage & { source: number })[] = [];
   private readonly spare = Buffer.allocUnsafeSlow(1 << 20);
@@ -166,7 +185,14 @@ export class Scheduler {
       throw new RangeError(`charmts: a message of ${total} bytes exceeds MPI's limit of ${MAX_MESSAGE_BYTES} bytes; split the data into several calls`);
     }
     if (dest === this.myPe) {
-      this.local.push(w.detachLocal());
+      const base = align8(this.slabEnd);
+      if (w.segments.length === 0 && base + inlineLength <= SLAB_BYTES) {
+        w.buf.copy(this.slab, base, 0, inlineLength);
+        this.slabEnd = base + inlineLength;
+        this.local.push({ bytes: this.slab, parts: undefined, base, length: inlineLength });
+      } else {
+        this.local.push(w.detachLocal());
+      }
     } else {
       const pending = this.transmit(dest, w.buf, inlineLength, w.segments);
       this.counters.messagesSent++;
@@ -503,7 +529,7 @@ export class Scheduler {
     let handled = 0;
     const local = this.local;
     while (this.localNext < local.length) {
-      const { bytes, parts } = local[this.localNext];
+      const message = local[this.localNext];
       // Let go: a PE sending itself a chain of calls never empties the queue
       // (it held 2000 x 1 MiB, 2 GB, until the chain ended).
       local[this.localNext++] = SPENT;
@@ -511,14 +537,20 @@ export class Scheduler {
         local.splice(0, this.localNext);
         this.localNext = 0;
       }
-      const own = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, this.myPe, parts);
+      if (message.bytes === this.slab) {
+        this.dispatch(this.slab, this.slabView, (message as SlabMessage).base, (message as SlabMessage).length, false, this.myPe, undefined);
+      } else {
+        const { bytes, parts } = message;
+        const own = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, this.myPe, parts);
+      }
       handled++;
       if (resumption.pending) break;
     }
     if (this.localNext === this.local.length && this.localNext > 0) {
       this.local.length = 0;
       this.localNext = 0;
+      this.slabEnd = 0;
     }
     return handled;
   }

@@ -12,6 +12,8 @@ import { random } from './random';
 
 const at = (pe: number, epoch: number): Location => ({ pe, epoch, deleted: false });
 const gone = (epoch: number): Location => ({ pe: -1, epoch, deleted: true });
+const setRecord = (on: Locations, key: string, l: Location): void => on.setRecord(key, l.pe, l.epoch, l.deleted);
+const learn = (on: Locations, key: string, l: Location): void => on.learn(key, l.pe, l.epoch, l.deleted);
 
 /** Locations of PE `myPe` of `numPes`, for a 1D array homed round-robin; `dense` indices exist from the start. */
 function pe(myPe: number, numPes: number, dense = false): Locations {
@@ -31,20 +33,20 @@ test('a dense element starts at its home: the home record says so without being 
 
 test('epochs: a record or a cache entry is replaced by a newer or equal epoch, never by an older one', () => {
   const home = pe(1, 4);
-  home.setRecord(K, at(2, 3));
-  home.setRecord(K, at(3, 2)); // an older update arriving late
+  setRecord(home, K, at(2, 3));
+  setRecord(home, K, at(3, 2)); // an older update arriving late
   assert.equal(home.record(K, I), at(2, 3));
-  home.setRecord(K, at(0, 4));
+  setRecord(home, K, at(0, 4));
   assert.equal(home.record(K, I), at(0, 4));
-  home.setRecord(K, gone(5));
+  setRecord(home, K, gone(5));
   assert.equal(home.record(K, I), gone(5));
-  home.setRecord(K, at(2, 4));
+  setRecord(home, K, at(2, 4));
   assert.equal(home.record(K, I), gone(5), 'a deletion is not undone by an older move');
   const other = pe(3, 4);
-  other.learn(K, at(2, 7));
-  other.learn(K, at(0, 6));
+  learn(other, K, at(2, 7));
+  learn(other, K, at(0, 6));
   assert.is(other.firstHop(K, I), 2);
-  other.learn(K, at(0, 8));
+  learn(other, K, at(0, 8));
   assert.is(other.firstHop(K, I), 0);
 });
 
@@ -52,13 +54,13 @@ test('routing at a PE that is not the home: the cache if it names another PE, th
   const p3 = pe(3, 4);
   assert.is(p3.route(K, I), 1, 'nothing known: the home');
   assert.is(p3.firstHop(K, I), 1);
-  p3.learn(K, at(2, 1));
+  learn(p3, K, at(2, 1));
   assert.is(p3.route(K, I), 2, 'a forward pointer (the element went there)');
   assert.is(p3.firstHop(K, I), 2);
-  p3.learn(K, at(3, 2));
+  learn(p3, K, at(3, 2));
   assert.is(p3.route(K, I), 1, 'a cache naming this PE, where the element is not: ask the home');
   assert.is(p3.firstHop(K, I), 1);
-  p3.learn(K, gone(3));
+  learn(p3, K, gone(3));
   assert.is(p3.route(K, I), 1, 'deleted, as far as this PE knows: the home decides');
   assert.is(p3.firstHop(K, I), 1);
 });
@@ -66,15 +68,15 @@ test('routing at a PE that is not the home: the cache if it names another PE, th
 test('routing at the home: the newer of record and cache; Hold while the element does not exist or is arriving here; Deleted after deletion', () => {
   const home = pe(1, 4);
   assert.is(home.route(K, I), Route.Hold, 'sparse, not inserted yet');
-  home.setRecord(K, at(1, 0));
+  setRecord(home, K, at(1, 0));
   assert.is(home.route(K, I), Route.Hold, 'the record names the home but the element is not here yet');
-  home.setRecord(K, at(2, 1));
+  setRecord(home, K, at(2, 1));
   assert.is(home.route(K, I), 2);
-  home.learn(K, at(3, 2)); // a newer location than the record (heard from PE 2's forward)
+  learn(home, K, at(3, 2)); // a newer location than the record (heard from PE 2's forward)
   assert.is(home.route(K, I), 3, 'the cache is newer than the record');
-  home.setRecord(K, at(0, 3));
+  setRecord(home, K, at(0, 3));
   assert.is(home.route(K, I), 0, 'the record is newer than the cache');
-  home.setRecord(K, gone(4));
+  setRecord(home, K, gone(4));
   assert.is(home.route(K, I), Route.Deleted);
   assert.is(home.firstHop(K, I), 3, 'firstHop trusts the cache (the element may have moved on)');
 });
@@ -107,17 +109,17 @@ test('random migrations, location updates late and out of order: from every PE, 
       const to = Math.floor(rand() * numPes);
       if (to !== where) {
         epoch++;
-        pes[where].learn(key, at(to, epoch));
-        if (where === home) pes[home].setRecord(key, at(to, epoch));
-        pes[to].learn(key, at(to, epoch));
-        if (to === home) pes[home].setRecord(key, at(to, epoch));
+        learn(pes[where], key, at(to, epoch));
+        if (where === home) setRecord(pes[home], key, at(to, epoch));
+        learn(pes[to], key, at(to, epoch));
+        if (to === home) setRecord(pes[home], key, at(to, epoch));
         else inFlight.push(at(to, epoch));
         where = to;
       }
       // Some updates reach the home, in any order.
-      while (inFlight.length && rand() < 0.5) pes[home].setRecord(key, inFlight.splice(Math.floor(rand() * inFlight.length), 1)[0]);
+      while (inFlight.length && rand() < 0.5) setRecord(pes[home], key, inFlight.splice(Math.floor(rand() * inFlight.length), 1)[0]);
       // Some PEs learn something stale or fresh from a forwarded delivery.
-      if (rand() < 0.3) pes[Math.floor(rand() * numPes)].learn(key, at(where, epoch));
+      if (rand() < 0.3) learn(pes[Math.floor(rand() * numPes)], key, at(where, epoch));
       // A message from every PE finds the element.
       for (let from = 0; from < numPes; from++) {
         const path = [from];
@@ -137,12 +139,12 @@ test('random migrations, location updates late and out of order: from every PE, 
 
 test('insertion notice: the home holds calls for an index whose tombstone it keeps once an insertion is announced', () => {
   const home = pe(1, 4);
-  home.setRecord(K, gone(3));
+  setRecord(home, K, gone(3));
   assert.is(home.route(K, I), Route.Deleted, 'a deleted element, no insertion coming');
   assert.is(home.expect(K, '2:7'), undefined, 'no insertion came before its notice');
   assert.is(home.route(K, I), Route.Hold, 'the insertion from PE 2 is coming: calls wait');
   assert.is(home.admit(K, I, '2:7', () => new Uint8Array([7])), 'make');
-  home.setRecord(K, at(3, 4));
+  setRecord(home, K, at(3, 4));
   assert.is(home.route(K, I), 3, 'made: calls go to its PE');
   home.deleted(K, gone(5));
   assert.is(home.route(K, I), Route.Deleted, 'no insertion announced any more');
@@ -160,7 +162,7 @@ test('an insertion that reaches the home before its notice waits for it, and the
 
 test('an insertion at an index whose element exists waits while a deletion is on its way to it, and is refused otherwise', () => {
   const home = pe(1, 4);
-  home.setRecord(K, at(2, 4));
+  setRecord(home, K, at(2, 4));
   home.expect(K, '0:1');
   assert.is(home.admit(K, I, '0:1', () => new Uint8Array([1])), 'exists', 'no deletion under way: an error');
   // ckDestroy's notice reaches the home (the element is on PE 2), then an insertion's notice, then the insertion.
@@ -172,26 +174,26 @@ test('an insertion at an index whose element exists waits while a deletion is on
   assert.equal(home.deleted(K, gone(5)), [insert], 'deleted: the insertion goes ahead');
   assert.is(home.route(K, I), Route.Hold, 'and calls wait for it');
   assert.is(home.admit(K, I, '0:2', () => insert), 'make');
-  home.setRecord(K, at(3, 6));
+  setRecord(home, K, at(3, 6));
   assert.equal(home.deleted(K, gone(7)), [], 'nothing waits any more');
   // The mark lasts until a deletion is recorded: a later insertion over a live element is refused again.
-  home.setRecord(K, at(0, 8));
+  setRecord(home, K, at(0, 8));
   home.expect(K, '3:1');
   assert.is(home.admit(K, I, '3:1', () => new Uint8Array([3])), 'exists');
 });
 
 test('a deletion notice that finds no element (a tombstone: the deletion is done) marks nothing', () => {
   const home = pe(1, 4);
-  home.setRecord(K, gone(3));
+  setRecord(home, K, gone(3));
   home.deletionAnnounced(K, I);
-  home.setRecord(K, at(2, 4)); // inserted again later
+  setRecord(home, K, at(2, 4)); // inserted again later
   home.expect(K, '0:5');
   assert.is(home.admit(K, I, '0:5', () => new Uint8Array([5])), 'exists', 'no stale mark makes an insertion wait');
 });
 
 test('forget: a PE that asks to insert an index sends its calls to the home, not to where an earlier element was', () => {
   const other = pe(3, 4);
-  other.learn(K, at(2, 4));
+  learn(other, K, at(2, 4));
   assert.is(other.firstHop(K, I), 2);
   other.forget(K);
   assert.is(other.firstHop(K, I), 1, 'the home');
