@@ -27,6 +27,8 @@ struct Waking {
   /** By world rank: its word, or null for a rank on another host. */
   std::vector<Word*> wordOf;
   Word* mine = nullptr;
+  /** Set to 1 when this PE wakes a sleeping PE of its host or is woken by one (see setHandoff). */
+  int32_t* handoff = nullptr;
 };
 
 Waking& waking() {
@@ -108,8 +110,12 @@ void wakeIfIdle(int dest) {
   // the receiver marks its word before it probes (both fences: one of the
   // two sees the other).
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (word->load(std::memory_order_relaxed) == 1 && word->exchange(0) == 1) futex(word, FUTEX_WAKE, 1, nullptr);
+  if (word->load(std::memory_order_relaxed) == 1 && word->exchange(0) == 1) {
+    if (futex(word, FUTEX_WAKE, 1, nullptr) > 0 && w.handoff) *w.handoff = 1;
+  }
 }
+
+void setHandoff(int32_t* flag) { waking().handoff = flag; }
 
 bool idleWait(MPI_Comm world, double maxMicros) {
   Waking& w = waking();
@@ -125,6 +131,7 @@ bool idleWait(MPI_Comm world, double maxMicros) {
     }
     // A sender cleared the word: its message is in this PE's memory.
     if (w.mine->exchange(0) == 0 && !flag) {
+      if (w.handoff) *w.handoff = 1;
       for (int i = 0; i < kProbesAfterWake && !flag; ++i) flag = probe(world);
       return flag != 0;
     }

@@ -57,13 +57,25 @@ export class Waiting {
   /** How long to keep polling after the last message (see SPIN_MS). */
   private spinWindowMs = SPIN_MS;
   private trimmed = false;
+  /**
+   * Set by the binding when this PE wakes a sleeping PE of its host or is
+   * woken by one (mpi.Handoff). The kernel tends to run a woken process on
+   * its waker's core, and then the one of the two that waits for the other
+   * holds the core the other needs: a spin that offered it only after
+   * YIELD_AFTER_MS added that much to each half of an idle PE's round trip
+   * (np 2 on a loaded 2-core machine, traced: the reply was found 55-65 us
+   * after it was sent, right after the waiting PE's first yield).
+   */
+  private readonly handoff = new Int32Array(new ArrayBuffer(4));
 
   /**
    * @param poll receives and dispatches once; returns the messages handled.
    * @param oversubscribed more PEs than cores on this host: a waiting PE
    * then yields its core between polls rather than spinning on it.
    */
-  constructor(private readonly poll: () => number, private readonly oversubscribed: boolean) {}
+  constructor(private readonly poll: () => number, private readonly oversubscribed: boolean) {
+    mpi.Handoff(this.handoff);
+  }
 
   /** Messages were handled at `now`: the spin window follows their pace. */
   handled(now: number): void {
@@ -95,6 +107,9 @@ export class Waiting {
       this.lastActivity = Math.max(this.lastActivity, last);
     }
     if (last - this.lastActivity > this.spinWindowMs) return 0;
+    const handoff = this.handoff[0] !== 0;
+    if (handoff) this.handoff[0] = 0;
+    const yieldEachPoll = this.oversubscribed || handoff;
     let until = -1;
     let longest = -1;
     for (;;) {
@@ -102,7 +117,7 @@ export class Waiting {
       for (let i = 0; i < 32; i++) {
         const handled = this.poll();
         if (handled > 0) return handled;
-        if (this.oversubscribed) mpi.Yield();
+        if (yieldEachPoll) mpi.Yield();
       }
       const now = performance.now();
       // After YIELD_AFTER_MS of fruitless polling, offer the core once per 32
@@ -110,7 +125,7 @@ export class Waiting {
       // PE whose answer this one waits for may be queued behind it. Not
       // sooner: a yield that loses the core costs a small message's round
       // trip a time slice, and alone on its core a PE rarely waits this long.
-      if (until >= 0 && !this.oversubscribed && now - (until - SPIN_POLL_MS) >= YIELD_AFTER_MS) mpi.Yield();
+      if (until >= 0 && !yieldEachPoll && now - (until - SPIN_POLL_MS) >= YIELD_AFTER_MS) mpi.Yield();
       if (until < 0) {
         until = now + SPIN_POLL_MS;
         // A message partly here completes in microseconds: keep polling for
