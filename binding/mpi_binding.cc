@@ -270,6 +270,19 @@ NAN_METHOD(Idle) {
   guarded([&] { info.GetReturnValue().Set(Nan::New(idleWait(MPI_COMM_WORLD, Nan::To<double>(info[0]).FromJust()))); });
 }
 
+// handoff(flag: Int32Array): flag[0] is set to 1 whenever this PE wakes a
+// sleeping PE of its host or is woken by one (see wake.h); the binding
+// keeps the array alive, and JavaScript reads and clears it without a call.
+Nan::Global<v8::Object>& handoffFlag = *new Nan::Global<v8::Object>();  // never destroyed, as inboxes
+
+NAN_METHOD(Handoff) {
+  guarded([&] {
+    if (!info[0]->IsInt32Array() || info[0].As<v8::Int32Array>()->Length() < 1) throw InputError("charmts binding: Handoff(flag: Int32Array)");
+    handoffFlag.Reset(info[0].As<v8::Object>());
+    setHandoff(reinterpret_cast<int32_t*>(node::Buffer::Data(info[0])));
+  });
+}
+
 // Bytes held by sends MPI has not completed (for back-pressure).
 NAN_METHOD(PendingBytes) { info.GetReturnValue().Set(Nan::New(pendingSendBytes())); }
 
@@ -362,6 +375,7 @@ NAN_MODULE_INIT(InitModule) {
   NAN_EXPORT(target, Drain);
   NAN_EXPORT(target, Progress);
   NAN_EXPORT(target, Idle);
+  NAN_EXPORT(target, Handoff);
   NAN_EXPORT(target, PendingBytes);
   NAN_EXPORT(target, Receiving);
   NAN_EXPORT(target, Copy);

@@ -27,6 +27,8 @@ struct Waking {
   /** By world rank: its word, or null for a rank on another host. */
   std::vector<Word*> wordOf;
   Word* mine = nullptr;
+  /** Set to 1 when this PE wakes a sleeping PE of its host or is woken by one (see setHandoff). */
+  int32_t* handoff = nullptr;
 };
 
 Waking& waking() {
@@ -37,6 +39,27 @@ Waking& waking() {
 long futex(Word* word, int op, uint32_t value, const timespec* timeout) {
   return syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), op, value, timeout, nullptr, 0);
 }
+
+/**
+ * Whether a message is waiting. Open MPI's MPI_Iprobe matches only what
+ * its progress engine has already taken from shared memory, and runs that
+ * engine only after a miss: a message that came while this PE was not
+ * polling is seen by the second call, not the first. (A single call let
+ * such a PE sleep through a message for a whole wait, and one woken by a
+ * sender went back to libuv for a turn before it looked again.)
+ */
+int probe(MPI_Comm world) {
+  int flag = 0;
+  for (int i = 0; i < 2 && !flag; ++i) check(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, world, &flag, MPI_STATUS_IGNORE), "MPI_Iprobe", -1, "from");
+  return flag;
+}
+
+/**
+ * A sender writes its message before it clears the word, so a woken PE's
+ * probe finds it; more than one retry only guards against a transport
+ * that delivers in more than one step of its progress engine.
+ */
+constexpr int kProbesAfterWake = 8;
 
 }  // namespace
 
@@ -87,8 +110,12 @@ void wakeIfIdle(int dest) {
   // the receiver marks its word before it probes (both fences: one of the
   // two sees the other).
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (word->load(std::memory_order_relaxed) == 1 && word->exchange(0) == 1) futex(word, FUTEX_WAKE, 1, nullptr);
+  if (word->load(std::memory_order_relaxed) == 1 && word->exchange(0) == 1) {
+    if (futex(word, FUTEX_WAKE, 1, nullptr) > 0 && w.handoff) *w.handoff = 1;
+  }
 }
+
+void setHandoff(int32_t* flag) { waking().handoff = flag; }
 
 bool idleWait(MPI_Comm world, double maxMicros) {
   Waking& w = waking();
@@ -96,15 +123,20 @@ bool idleWait(MPI_Comm world, double maxMicros) {
   if (w.mine) {
     w.mine->store(1);
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    check(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, world, &flag, MPI_STATUS_IGNORE), "MPI_Iprobe", -1, "from");
+    flag = probe(world);
     if (!flag) {
       long ns = static_cast<long>(maxMicros * 1000);
       timespec timeout{ns / 1000000000L, ns % 1000000000L};
       futex(w.mine, FUTEX_WAIT, 1, &timeout);  // returns at once if a sender cleared the word already
     }
-    w.mine->store(0);
+    // A sender cleared the word: its message is in this PE's memory.
+    if (w.mine->exchange(0) == 0 && !flag) {
+      if (w.handoff) *w.handoff = 1;
+      for (int i = 0; i < kProbesAfterWake && !flag; ++i) flag = probe(world);
+      return flag != 0;
+    }
   }
-  if (!flag) check(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, world, &flag, MPI_STATUS_IGNORE), "MPI_Iprobe", -1, "from");
+  if (!flag) flag = probe(world);
   return flag != 0;
 }
 

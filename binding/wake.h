@@ -8,6 +8,8 @@
 #pragma once
 #include <mpi.h>
 
+#include <cstdint>
+
 namespace charmts {
 
 /** Allocates the host's words (collective over `world`; at start-up). */
@@ -15,6 +17,15 @@ void setUpWaking(MPI_Comm world);
 
 /** Frees them (at shut-down, before MPI_Finalize). */
 void tearDownWaking();
+
+/**
+ * Where to note a hand-off (set to 1; the owner clears it): this PE woke a
+ * sleeping PE of its host, or was woken by one. The kernel tends to run a
+ * woken process on its waker's core, so for a while the two may share one
+ * core, and the one that waits for the other should yield it rather than
+ * spin. `flag` must stay valid (or be replaced) for as long as MPI runs.
+ */
+void setHandoff(int32_t* flag);
 
 /** After a send to `dest`: wakes it if it is idle on this host. */
 void wakeIfIdle(int dest);

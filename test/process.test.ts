@@ -181,4 +181,12 @@ test('idle PEs do not spin (np 2): over 1 s of charm.sleep, PE 0 and PE 1 each u
   }
 });
 
+test('an idle PE sees a message that came while it was awake before it sleeps: mpi.Idle(1 minute) returns with it (np 2)', async () => {
+  // Open MPI's MPI_Iprobe misses a message that is in shared memory but not yet taken by its progress engine: a wait that probed once slept its whole time.
+  const r = await runJob({ program: 'idleArrived.js', np: 2, timeoutMs: 30_000 });
+  assertEndedCleanly(r);
+  assert.is(r.code, 0, `exit code${show(r)}`);
+  assert.ok(linesOf(r.stdout).includes('waiting true received 1 bytes 1,2,3,4,5,6,7,8'), `PE 1 found PE 0's message at once${show(r)}`);
+});
+
 test.run();

@@ -2,31 +2,22 @@
  * The per-PE message loop. It drains MPI and the local queue, dispatches
  * each message to the handler of its kind, lets awaiting entry methods
  * resume between messages (a microtask checkpoint), yields to libuv often
- * enough for timers and stdin, and backs off to a short sleep when idle.
+ * enough for timers and stdin, and waits for messages as waiting.ts says
+ * when there is nothing to do.
  */
 import { mpi } from '../transport/binding';
 import { Reader } from '../codec/reader';
 import { Writer, type LocalMessage } from '../codec/writer';
 import { useWarmCopies } from '../codec/memory';
 import { Flag, Kind, align8, bodyStart, flagsOf, isCounted, kindOf, rootOf, setRoot, traceIdOf } from '../codec/wire';
-import { beginDelivery, endDelivery, profiling, recordIdle } from '../profiling/profile';
+import { beginDelivery, endDelivery, profiling } from '../profiling/profile';
 import { childrenOf } from '../tree';
 import { resumption } from '../model/future';
 import { dispatchClock } from '../model/activity';
+import { SLICE_MS, Waiting } from './waiting';
 
 export type Handler = (r: Reader) => void;
 
-/**
- * Keep polling without sleeping at least this long after the last
- * message, and longer when messages come at longer intervals (large
- * transfers): twice the last quiet gap, up to MAX_SPIN_MS. A PE that
- * sleeps while its peer prepares the next large message answers it up to
- * a timer tick late.
- */
-const SPIN_MS = 2;
-const MAX_SPIN_MS = 50;
-/** Longest stretch of work before letting libuv run timers and I/O. */
-const SLICE_MS = 10;
 /** A local queue slot once handed out; from this many at its head (and half of it), they are dropped. */
 const SPENT: LocalMessage = { bytes: new Uint8Array(0), parts: undefined };
 const COMPACT_LOCAL_AT = 1024;
@@ -36,35 +27,10 @@ const BACKPRESSURE_HIGH = 64 << 20;
 const BACKPRESSURE_LOW = 32 << 20;
 /** MPI counts bytes in an int. */
 const MAX_MESSAGE_BYTES = 0x7fffffff;
-/**
- * Longest tight poll of MPI before yielding to libuv. Each yield allocates
- * (an Immediate and its async bookkeeping, about 1 KiB): at 50 us a
- * waiting PE made garbage enough for a scavenge every few milliseconds,
- * and those pauses landed in the middle of transfers.
- */
-const SPIN_POLL_MS = 0.5;
-/**
- * How long a waiting PE polls before it starts offering its core to other
- * processes (see spinPoll). On a loaded 2-core machine (np 2, 4 alternating
- * rounds) yielding from the start cut the worst trials (max / median 2-6
- * against 5-485) but raised the best ones (512 B: 17-42 us against 5-7).
- */
-const YIELD_AFTER_MS = 0.05;
-/**
- * An idle PE sleeps in the binding (mpi.Idle) until a message is there: a
- * sender on this host wakes it (binding/wake.h); one on another host is
- * seen within IDLE_WAIT_US, after which libuv has a turn (timers, stdin)
- * in any case. (A 1 ms setTimeout sleep answered 1-4 ms late.)
- */
-const IDLE_WAIT_US = 1000;
 const ARENA_BYTES = 4 << 20;
 /** Bytes of the local slab, which local messages without segments go into while they fit (see send). */
 const SLAB_BYTES = 64 << 10;
 const MAX_BATCH = 1024;
-/** An idle PE prefaults up to this many bytes of message buffers per sleep (sizes that missed lately). */
-const REFILL_BYTES = 2 << 20;
-/** A PE idle this long gives its free message buffers back to the system. */
-const TRIM_AFTER_MS = 5000;
 
 /** A local message in the slab: bytes [base, base + length) of it. */
 interface SlabMessage {
@@ -131,33 +97,25 @@ export class Scheduler {
   private batchSize = 0;
   private batchNext = 0;
   private running = false;
-  private lastActivity = 0;
   /** When the dispatches not yet charged to busyMs began (the next clock reading ends them), or -1. */
   private busySince = -1;
-  /** How long to keep polling after the last message (see SPIN_MS). */
-  private spinWindowMs = SPIN_MS;
-  /**
-   * A message went out since the loop last looked: the reply is likely
-   * soon, so that counts as activity (a PE that sends from a timer or a
-   * resumed entry method and then sleeps would answer its reply late).
-   */
-  private sent = false;
   /** When the loop last let libuv run (timers, stdin); a microtask checkpoint does not count. */
   private lastYield = 0;
   private yielded = true;
-  private trimmed = false;
+  private readonly waiting: Waiting;
   /** Called when a handler throws: the error escaped every entry-method guard. */
   onFatal: (error: unknown) => void = (e) => { throw e; };
+
+  private readonly inbox: number;
+  private readonly spareInbox: number;
 
   /**
    * @param oversubscribed more PEs than cores on this host: a waiting PE
    * then yields its core between polls rather than spinning on it.
    */
-  private readonly inbox: number;
-  private readonly spareInbox: number;
-
-  constructor(readonly myPe: number, readonly numPes: number, private readonly oversubscribed = false) {
+  constructor(readonly myPe: number, readonly numPes: number, oversubscribed = false) {
     useWarmCopies((view) => mpi.Copy(view));
+    this.waiting = new Waiting(() => this.step(), oversubscribed);
     this.inbox = mpi.Inbox(this.arena, this.meta, this.large);
     this.spareInbox = mpi.Inbox(this.spare, this.spareMeta, this.spareLarge);
   }
@@ -168,7 +126,7 @@ export class Scheduler {
 
   start(): void {
     this.running = true;
-    this.lastActivity = performance.now();
+    this.waiting.lastActivity = performance.now();
     setImmediate(this.turn);
   }
 
@@ -202,7 +160,7 @@ export class Scheduler {
     }
     // Counted once sent: a call that failed (bad input) never existed.
     if (!(flags & Flag.System)) this.counters.created++;
-    this.sent = true;
+    this.waiting.sent = true;
   }
 
   /**
@@ -355,10 +313,9 @@ export class Scheduler {
   /**
    * The loop. Dispatch is synchronous; it pauses for the microtask queue
    * only when a future completed (so awaiting code resumes before the next
-   * message), yields to libuv every SLICE_MS, polls MPI in a tight loop
-   * for up to SPIN_POLL_MS when nothing is there (a message usually follows
-   * soon), keeps going through libuv turns for the spin window after the
-   * last message, then waits in the binding IDLE_WAIT_US at a time.
+   * message), yields to libuv every SLICE_MS, and otherwise waits as
+   * waiting.ts says: a tight poll, polling through libuv turns for the
+   * spin window, then sleeps in the binding.
    */
   private run(): void {
     // One clock reading per round of the loop (each costs 60-120 ns here):
@@ -368,17 +325,13 @@ export class Scheduler {
       this.lastYield = now;
       this.yielded = false;
     }
+    const waiting = this.waiting;
     while (this.running) {
       let handled = this.step();
-      if (handled === 0 && !resumption.pending) handled = this.spinPoll(now);
+      if (handled === 0 && !resumption.pending) handled = waiting.spin(now);
       now = performance.now();
       this.chargeBusy(now);
-      if (handled > 0) {
-        const gap = now - this.lastActivity;
-        // A gap longer than MAX_SPIN_MS is a pause, not the pace of a transfer.
-        if (gap > SPIN_POLL_MS) this.spinWindowMs = gap > MAX_SPIN_MS ? SPIN_MS : Math.min(MAX_SPIN_MS, Math.max(SPIN_MS, 2 * gap));
-        this.lastActivity = now;
-      }
+      if (handled > 0) waiting.handled(now);
       if (resumption.pending) {
         settle().then(this.turn, this.onFatal);
         return;
@@ -386,75 +339,16 @@ export class Scheduler {
       if (handled > 0 && now - this.lastYield < SLICE_MS) continue;
       // Sends and receives in progress need this PE to keep calling MPI
       // (large messages move as both sides poll): no sleeping then.
-      if (handled > 0 || now - this.lastActivity < this.spinWindowMs || mpi.PendingBytes() > 0 || mpi.Receiving() > 0) {
-        this.trimmed = false;
+      if (handled > 0 || waiting.spinning(now) || mpi.PendingBytes() > 0 || mpi.Receiving() > 0) {
+        waiting.awake();
       } else if (this.local.length === 0) {
-        mpi.Progress();
-        this.idleHousekeeping(now);
-        const arrived = mpi.Idle(IDLE_WAIT_US);
-        const woke = performance.now();
-        if (profiling.tracing) recordIdle(now, woke);
         // A message woke this PE: handle it now, not after a libuv turn.
-        if (arrived && woke - this.lastYield < SLICE_MS) {
-          this.lastActivity = woke;
-          continue;
-        }
+        const woke = waiting.sleep(now);
+        if (woke >= 0 && woke - this.lastYield < SLICE_MS) continue;
       }
       this.yielded = true;
       setImmediate(this.turn);
       return;
-    }
-  }
-
-  /**
-   * Work for an idle PE: prefault message buffers of the sizes that missed
-   * lately (off the critical path, so that the next large message lands in
-   * mapped pages); after a long idle stretch, give free buffers back.
-   */
-  private idleHousekeeping(now: number): void {
-    if (now - this.lastActivity > TRIM_AFTER_MS) {
-      if (!this.trimmed) mpi.TrimPool();
-      this.trimmed = true;
-    } else {
-      mpi.RefillPool(REFILL_BYTES);
-    }
-  }
-
-  /**
-   * Polls MPI without yielding for a short while; returns the messages
-   * handled. `last` is the loop's latest clock reading (possibly from
-   * before an idle wait): the spin's own time starts at its first reading,
-   * so that a message that comes at once costs none.
-   */
-  private spinPoll(last: number): number {
-    if (this.sent) {
-      this.sent = false;
-      this.lastActivity = Math.max(this.lastActivity, last);
-    }
-    if (last - this.lastActivity > this.spinWindowMs) return 0;
-    let until = -1;
-    let longest = -1;
-    for (;;) {
-      // Read the clock once per 32 polls: a poll costs less than a clock reading.
-      for (let i = 0; i < 32; i++) {
-        const handled = this.step();
-        if (handled > 0) return handled;
-        if (this.oversubscribed) mpi.Yield();
-      }
-      const now = performance.now();
-      // After YIELD_AFTER_MS of fruitless polling, offer the core once per 32
-      // polls, even with a core per PE: when other work shares the cores, the
-      // PE whose answer this one waits for may be queued behind it. Not
-      // sooner: a yield that loses the core costs a small message's round
-      // trip a time slice, and alone on its core a PE rarely waits this long.
-      if (until >= 0 && !this.oversubscribed && now - (until - SPIN_POLL_MS) >= YIELD_AFTER_MS) mpi.Yield();
-      if (until < 0) {
-        until = now + SPIN_POLL_MS;
-        // A message partly here completes in microseconds: keep polling for
-        // it (up to a slice) rather than spend a libuv turn first.
-        longest = now + SLICE_MS;
-      }
-      if (now >= until && (now >= longest || mpi.Receiving() === 0)) return 0;
     }
   }
 

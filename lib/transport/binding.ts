@@ -44,6 +44,12 @@ export interface MpiBinding {
    * this host wakes this PE, or `maxMicros` have passed (false).
    */
   Idle(maxMicros: number): boolean;
+  /**
+   * Registers `flag`, whose element 0 the binding sets to 1 when this PE
+   * wakes a sleeping PE of its host or is woken by one (the two may then
+   * share a core for a while); the caller clears it. Kept alive by the binding.
+   */
+  Handoff(flag: Int32Array): void;
   /** Bytes held by incomplete sends. */
   PendingBytes(): number;
   /** Messages partly received (the PE must keep polling until they complete). */

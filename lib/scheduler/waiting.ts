@@ -1,0 +1,169 @@
+/**
+ * How a PE with nothing to handle waits for the next message: it polls
+ * MPI in a tight loop for a short while (a reply usually follows soon),
+ * keeps polling through libuv turns for the spin window after the last
+ * message, then sleeps in the binding, which a sender on this host ends
+ * (binding/wake.h). The scheduler's loop (scheduler.ts) decides when.
+ */
+import { mpi } from '../transport/binding';
+import { profiling, recordIdle } from '../profiling/profile';
+
+/**
+ * Keep polling without sleeping at least this long after the last
+ * message, and longer when messages come at longer intervals (large
+ * transfers): twice the last quiet gap, up to MAX_SPIN_MS. A PE that
+ * sleeps while its peer prepares the next large message answers it up to
+ * a timer tick late.
+ */
+const SPIN_MS = 2;
+const MAX_SPIN_MS = 50;
+/** Longest stretch of work before letting libuv run timers and I/O. */
+export const SLICE_MS = 10;
+/**
+ * Longest tight poll of MPI before yielding to libuv. Each yield allocates
+ * (an Immediate and its async bookkeeping, about 1 KiB): at 50 us a
+ * waiting PE made garbage enough for a scavenge every few milliseconds,
+ * and those pauses landed in the middle of transfers.
+ */
+export const SPIN_POLL_MS = 0.5;
+/**
+ * How long a waiting PE polls before it starts offering its core to other
+ * processes (see spin). On a loaded 2-core machine (np 2, 4 alternating
+ * rounds) yielding from the start cut the worst trials (max / median 2-6
+ * against 5-485) but raised the best ones (512 B: 17-42 us against 5-7).
+ */
+const YIELD_AFTER_MS = 0.05;
+/**
+ * An idle PE sleeps in the binding (mpi.Idle) until a message is there: a
+ * sender on this host wakes it (binding/wake.h); one on another host is
+ * seen within IDLE_WAIT_US, after which libuv has a turn (timers, stdin)
+ * in any case. (A 1 ms setTimeout sleep answered 1-4 ms late.)
+ */
+const IDLE_WAIT_US = 1000;
+/** An idle PE prefaults up to this many bytes of message buffers per sleep (sizes that missed lately). */
+const REFILL_BYTES = 2 << 20;
+/** A PE idle this long gives its free message buffers back to the system. */
+const TRIM_AFTER_MS = 5000;
+
+export class Waiting {
+  /** When the loop last handled a message (or, see `sent`, sent one). */
+  lastActivity = 0;
+  /**
+   * A message went out since the loop last looked: the reply is likely
+   * soon, so that counts as activity (a PE that sends from a timer or a
+   * resumed entry method and then sleeps would answer its reply late).
+   */
+  sent = false;
+  /** How long to keep polling after the last message (see SPIN_MS). */
+  private spinWindowMs = SPIN_MS;
+  private trimmed = false;
+  /**
+   * Set by the binding when this PE wakes a sleeping PE of its host or is
+   * woken by one (mpi.Handoff). The kernel tends to run a woken process on
+   * its waker's core, and then the one of the two that waits for the other
+   * holds the core the other needs: a spin that offered it only after
+   * YIELD_AFTER_MS added that much to each half of an idle PE's round trip
+   * (np 2 on a loaded 2-core machine, traced: the reply was found 55-65 us
+   * after it was sent, right after the waiting PE's first yield).
+   */
+  private readonly handoff = new Int32Array(new ArrayBuffer(4));
+
+  /**
+   * @param poll receives and dispatches once; returns the messages handled.
+   * @param oversubscribed more PEs than cores on this host: a waiting PE
+   * then yields its core between polls rather than spinning on it.
+   */
+  constructor(private readonly poll: () => number, private readonly oversubscribed: boolean) {
+    mpi.Handoff(this.handoff);
+  }
+
+  /** Messages were handled at `now`: the spin window follows their pace. */
+  handled(now: number): void {
+    const gap = now - this.lastActivity;
+    // A gap longer than MAX_SPIN_MS is a pause, not the pace of a transfer.
+    if (gap > SPIN_POLL_MS) this.spinWindowMs = gap > MAX_SPIN_MS ? SPIN_MS : Math.min(MAX_SPIN_MS, Math.max(SPIN_MS, 2 * gap));
+    this.lastActivity = now;
+  }
+
+  /** Whether the PE is still within the spin window after its last message at `now` (it then stays awake). */
+  spinning(now: number): boolean {
+    return now - this.lastActivity < this.spinWindowMs;
+  }
+
+  /** The PE stays awake for now (messages, sends or receives in progress). */
+  awake(): void {
+    this.trimmed = false;
+  }
+
+  /**
+   * Polls MPI without yielding to libuv for a short while; returns the
+   * messages handled. `last` is the loop's latest clock reading (possibly
+   * from before an idle wait): the spin's own time starts at its first
+   * reading, so that a message that comes at once costs none.
+   */
+  spin(last: number): number {
+    if (this.sent) {
+      this.sent = false;
+      this.lastActivity = Math.max(this.lastActivity, last);
+    }
+    if (last - this.lastActivity > this.spinWindowMs) return 0;
+    const handoff = this.handoff[0] !== 0;
+    if (handoff) this.handoff[0] = 0;
+    const yieldEachPoll = this.oversubscribed || handoff;
+    let until = -1;
+    let longest = -1;
+    for (;;) {
+      // Read the clock once per 32 polls: a poll costs less than a clock reading.
+      for (let i = 0; i < 32; i++) {
+        const handled = this.poll();
+        if (handled > 0) return handled;
+        if (yieldEachPoll) mpi.Yield();
+      }
+      const now = performance.now();
+      // After YIELD_AFTER_MS of fruitless polling, offer the core once per 32
+      // polls, even with a core per PE: when other work shares the cores, the
+      // PE whose answer this one waits for may be queued behind it. Not
+      // sooner: a yield that loses the core costs a small message's round
+      // trip a time slice, and alone on its core a PE rarely waits this long.
+      if (until >= 0 && !yieldEachPoll && now - (until - SPIN_POLL_MS) >= YIELD_AFTER_MS) mpi.Yield();
+      if (until < 0) {
+        until = now + SPIN_POLL_MS;
+        // A message partly here completes in microseconds: keep polling for
+        // it (up to a slice) rather than spend a libuv turn first.
+        longest = now + SLICE_MS;
+      }
+      if (now >= until && (now >= longest || mpi.Receiving() === 0)) return 0;
+    }
+  }
+
+  /**
+   * Sleeps in the binding until a message is waiting, a sender on this host
+   * wakes this PE, or IDLE_WAIT_US have passed, after the idle work. Returns
+   * the time it woke with a message waiting (the message counts as activity
+   * from then), or -1.
+   */
+  sleep(now: number): number {
+    mpi.Progress();
+    this.housekeeping(now);
+    const arrived = mpi.Idle(IDLE_WAIT_US);
+    const woke = performance.now();
+    if (profiling.tracing) recordIdle(now, woke);
+    if (!arrived) return -1;
+    this.lastActivity = woke;
+    return woke;
+  }
+
+  /**
+   * Work for an idle PE: prefault message buffers of the sizes that missed
+   * lately (off the critical path, so that the next large message lands in
+   * mapped pages); after a long idle stretch, give free buffers back.
+   */
+  private housekeeping(now: number): void {
+    if (now - this.lastActivity > TRIM_AFTER_MS) {
+      if (!this.trimmed) mpi.TrimPool();
+      this.trimmed = true;
+    } else {
+      mpi.RefillPool(REFILL_BYTES);
+    }
+  }
+}
