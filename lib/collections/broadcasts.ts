@@ -85,19 +85,19 @@ export interface Element {
   state: MemberState;
 }
 
-/** What broadcasting needs from its array on this PE. */
-export interface BroadcastingArray {
+/** What broadcasting needs from its array on this PE, whose elements are `E`s (handed back to it as they are). */
+export interface BroadcastingArray<E extends Element> {
   readonly ref: ArrayRef;
   readonly reductions: ReductionManager;
   /** The elements here now. */
-  elements(): Iterable<Element>;
+  elements(): Iterable<E>;
   /** `element` is (still) here. */
-  resident(element: Element): boolean;
+  resident(element: E): boolean;
   /** Runs an entry method of an element. */
-  run(element: Element, method: number, args: unknown[], reply: Reply | undefined): void;
+  run(element: E, method: number, args: unknown[], reply: Reply | undefined): void;
 }
 
-export class ArrayBroadcasts {
+export class ArrayBroadcasts<E extends Element> {
   private readonly history: BroadcastHistory<Kept>;
   /**
    * Reads a kept broadcast for one element (its arguments are decoded
@@ -110,7 +110,7 @@ export class ArrayBroadcasts {
 
   /** `start`: a restart, where the checkpoint left the numbering (every element had run every broadcast numbered). */
   constructor(
-    private readonly array: BroadcastingArray,
+    private readonly array: BroadcastingArray<E>,
     start?: SequencerStart,
   ) {
     const rt = runtime();
@@ -181,7 +181,7 @@ export class ArrayBroadcasts {
   }
 
   /** Replays the broadcasts an element arriving here has not run yet, while it stays. */
-  catchUp(element: Element): void {
+  catchUp(element: E): void {
     while (this.array.resident(element) && element.state.bcastSeq < this.history.last) {
       const seq = element.state.bcastSeq + 1;
       const message = this.history.get(seq);
@@ -229,7 +229,7 @@ export class ArrayBroadcasts {
     return r;
   }
 
-  private run(element: Element, message: Kept, seq: number): void {
+  private run(element: E, message: Kept, seq: number): void {
     const state = element.state;
     const reductions = this.array.reductions;
     state.bcastSeq = seq;

@@ -60,7 +60,7 @@ export class LocalArray implements LocalCollection, MemberServices {
   private readonly elements = new Map<string, Resident>();
   private readonly locations: Locations;
   private readonly reductions: ReductionManager;
-  private readonly broadcasts: ArrayBroadcasts;
+  private readonly broadcasts: ArrayBroadcasts<Resident>;
   private readonly insertions: Insertions;
   private readonly routing: Routing;
   private readonly name: string;
@@ -87,8 +87,7 @@ export class LocalArray implements LocalCollection, MemberServices {
         reductions: this.reductions,
         elements: () => this.elements.values(),
         resident: (element) => this.resident(element),
-        // Its elements are this array's own (from `elements`).
-        run: (element, method, args, reply) => this.run(element as Resident, method, args, reply),
+        run: (element, method, args, reply) => this.run(element, method, args, reply),
       },
       restored && { ...restored.numbering!, join: [restored.next[Stream.User], restored.next[Stream.Balance]] },
     );

@@ -39,6 +39,7 @@ import { reducerImpl } from './reducers';
 import { copyValue, isImmutable } from '../codec/clone';
 import { deliverResult, type ReductionTarget } from './targets';
 import { HintTimers } from './hints';
+import { Population } from './population';
 import { combinedError, failing, mergeFailures, type Failures } from './failures';
 import type { ArrayIndex } from '../collections/arrayIndex';
 
@@ -119,10 +120,8 @@ export class ReductionManager {
   /** PE 0: true while reduction r of a stream must not complete yet (its population may still grow). */
   completionHeld: (stream: Stream, r: number) => boolean = () => false;
   private readonly started = new Set<number>();
-  /** PE 0: members taking part in every reduction from completedUpTo + 1 on, per stream... */
-  private readonly basePopulation: number[];
-  /** ...and the changes that start later: [stream, from, delta]. */
-  private populationChanges: [stream: number, from: number, delta: number][] = [];
+  /** PE 0: the members taking part in each reduction not complete. */
+  private readonly population: Population;
   private readonly allReduceWaiters = new Map<number, ((value: unknown) => void)[]>();
   private readonly hints = new HintTimers(STREAMS, (stream, r) => this.hint(stream, r));
   /** This PE's children in the spanning tree (a count: trySend runs for every contribution). */
@@ -136,7 +135,7 @@ export class ReductionManager {
     /** The PEs the reductions span: every PE for a collection, the members' PEs for a section (span.ts). */
     private readonly span: Span = everyPe,
   ) {
-    this.basePopulation = perStream(() => initialPopulation);
+    this.population = new Population(STREAMS, initialPopulation);
     this.children = span.children();
   }
 
@@ -261,7 +260,7 @@ export class ReductionManager {
         return;
       }
       case Step.Population:
-        this.populationChanges.push([stream, n, readPopulationChange(r)]);
+        this.population.change(stream, n, readPopulationChange(r));
         this.tryComplete(stream);
         return;
     }
@@ -271,7 +270,7 @@ export class ReductionManager {
   changePopulation(stream: Stream, from: number, delta: number): void {
     const rt = runtime();
     if (rt.myPe === this.span.root) {
-      this.populationChanges.push([stream, from, delta]);
+      this.population.change(stream, from, delta);
       this.tryComplete(stream);
       return;
     }
@@ -421,29 +420,12 @@ export class ReductionManager {
     return total;
   }
 
-  private population(stream: Stream, r: number): number {
-    let n = this.basePopulation[stream];
-    if (this.populationChanges.length === 0) return n;
-    for (const [s, from, delta] of this.populationChanges) if (s === stream && from <= r) n += delta;
-    return n;
-  }
-
-  /** Folds the changes that apply to every reduction from `r` on into the base population. */
-  private foldPopulation(stream: Stream, r: number): void {
-    if (this.populationChanges.length === 0 || !this.populationChanges.some(([s, from]) => s === stream && from <= r)) return;
-    this.populationChanges = this.populationChanges.filter(([s, from, delta]) => {
-      if (s !== stream || from > r) return true;
-      this.basePopulation[stream] += delta;
-      return false;
-    });
-  }
-
   /** PE 0: completes reductions in order as their counts fill up. */
   private tryComplete(stream: Stream): void {
     for (;;) {
       const r = this.completedUpTo[stream] + 1;
       const key = keyOf(stream, r);
-      const expected = this.population(stream, r);
+      const expected = this.population.of(stream, r);
       const total = this.totals.get(key) ?? this.withoutMembers(key, expected);
       if (!total) return;
       if (total.count < expected || this.completionHeld(stream, r)) return;
@@ -451,7 +433,7 @@ export class ReductionManager {
       this.started.delete(key);
       this.numbered.delete(key);
       this.completedUpTo[stream] = r;
-      this.foldPopulation(stream, r + 1);
+      this.population.fold(stream, r + 1);
       if (total.count > expected) total.error ??= failing(new Error(`reduction ${r} of ${this.describe}: ${total.count} contributions for ${expected} members (a member contributed twice?)`), this.describe);
       this.finish(stream, r, total);
     }
