@@ -128,6 +128,9 @@ export class ArrayBroadcasts<E extends Element> {
     }, start);
     this.sequencer = sequencer;
     reductions.completionHeld = (stream, r) => sequencer.held(stream, r);
+    reductions.completed = (stream, r) => {
+      if (stream === Stream.Replies) sequencer.repliesCompleted(r);
+    };
   }
 
   /**
@@ -143,7 +146,7 @@ export class ArrayBroadcasts<E extends Element> {
 
   /** A broadcast call: at PE 0 a request to number; elsewhere (and then at PE 0 too) a numbered broadcast to run. */
   receive(r: Reader, flags: number): void {
-    const { numbersAt, seq } = readBroadcastNumbers(r);
+    const { numbersAt, seq, ranUpTo } = readBroadcastNumbers(r);
     if (seq === 0) {
       this.number(r.parts ? r.copyMessage() : pooledCopy(r.buf, r.base, r.base + r.length), numbersAt, flags);
       return;
@@ -154,6 +157,8 @@ export class ArrayBroadcasts<E extends Element> {
     let kept: Kept;
     if (r.source === runtime().myPe && r.owned && !r.parts) kept = { buf: r.buf, view: r.view, base: r.base, byteLength: r.length };
     else kept = keep(r.parts ? r.copyMessage() : pooledCopy(r.buf, r.base, r.base + r.length));
+    // Every element has run ranUpTo (its replies completed, sequencer.ts): not needed for arrivals.
+    if (ranUpTo > 0) this.history.dropUpTo(ranUpTo);
     this.history.add(seq, kept);
     for (const element of [...this.array.elements()]) {
       if (element.state.bcastSeq < seq && this.array.resident(element)) this.run(element, kept, seq);
@@ -174,7 +179,7 @@ export class ArrayBroadcasts<E extends Element> {
   /** PE 0: numbers broadcast `message` (a copy of its own) and sends it to every PE. */
   private number(message: Uint8Array, numbersAt: number, flags: number): void {
     const numbers = this.sequencer!.number(message.byteLength, (flags & Flag.Reply) !== 0);
-    setBroadcastNumbers(message, numbersAt, numbers.seq, numbers.reply ?? NO_REPLY);
+    setBroadcastNumbers(message, numbersAt, numbers.seq, numbers.reply ?? NO_REPLY, this.sequencer!.ranUpTo);
     runtime().scheduler.broadcastMessage(message);
     if (numbers.reply !== undefined) this.array.reductions.numberedAtRoot(Stream.Replies, numbers.reply, () => this.replyFutureOf(message));
     this.sequencer!.afterBroadcast();
@@ -208,7 +213,7 @@ export class ArrayBroadcasts<E extends Element> {
     const numbersAt = writeBroadcastNumbers(w);
     encodeArgs(w, []);
     const message = w.detachLocal().bytes; // no arguments, so no segments
-    setBroadcastNumbers(message, numbersAt, seq, NO_REPLY);
+    setBroadcastNumbers(message, numbersAt, seq, NO_REPLY, this.sequencer!.ranUpTo);
     rt.scheduler.broadcastMessage(message);
     this.array.reductions.numberedAtRoot(Stream.Census, number, () => '@census');
   }

@@ -119,6 +119,8 @@ export class ReductionManager {
   };
   /** PE 0: true while reduction r of a stream must not complete yet (its population may still grow). */
   completionHeld: (stream: Stream, r: number) => boolean = () => false;
+  /** PE 0: reduction r of a stream has completed (told before its result is delivered). */
+  completed: (stream: Stream, r: number) => void = () => {};
   private readonly started = new Set<number>();
   /** PE 0: the members taking part in each reduction not complete. */
   private readonly population: Population;
@@ -434,6 +436,7 @@ export class ReductionManager {
       this.numbered.delete(key);
       this.completedUpTo[stream] = r;
       this.population.fold(stream, r + 1);
+      this.completed(stream, r);
       if (total.count > expected) total.error ??= failing(new Error(`reduction ${r} of ${this.describe}: ${total.count} contributions for ${expected} members (a member contributed twice?)`), this.describe);
       this.finish(stream, r, total);
     }
