@@ -40,6 +40,7 @@ import { copyValue, isImmutable } from '../codec/clone';
 import { deliverResult, type ReductionTarget } from './targets';
 import { HintTimers } from './hints';
 import { Population } from './population';
+import { TurnoverMap } from '../turnoverMap';
 import { combinedError, failing, mergeFailures, type Failures } from './failures';
 import type { ArrayIndex } from '../collections/arrayIndex';
 
@@ -107,11 +108,12 @@ export class ReductionManager {
   private readonly owed: Map<number, number>[] = perStream(() => new Map());
   private readonly nextToSend = perStream(() => 0);
   private readonly activeUpTo = perStream(() => -1);
-  private readonly open = new Map<number, PeState>();
+  // Reductions in flight come and go one at a time: TurnoverMaps (lib/turnoverMap.ts).
+  private readonly open = new TurnoverMap<number, PeState>();
   // PE 0 only: totals per reduction and the population taking part.
-  private readonly totals = new Map<number, Partial>();
+  private readonly totals = new TurnoverMap<number, Partial>();
   /** PE 0 only: the destinations of reductions numbered here (numberedAtRoot), until they complete. */
-  private readonly numbered = new Map<number, () => Destination>();
+  private readonly numbered = new TurnoverMap<number, () => Destination>();
   private readonly completedUpTo = perStream(() => -1);
   /** PE 0: what runs the runtime's own reduction steps. */
   systemHandler: (name: string, value: unknown, reduction: number) => void = (name) => {
@@ -121,10 +123,10 @@ export class ReductionManager {
   completionHeld: (stream: Stream, r: number) => boolean = () => false;
   /** PE 0: reduction r of a stream has completed (told before its result is delivered). */
   completed: (stream: Stream, r: number) => void = () => {};
-  private readonly started = new Set<number>();
+  private readonly started = new TurnoverMap<number, true>();
   /** PE 0: the members taking part in each reduction not complete. */
   private readonly population: Population;
-  private readonly allReduceWaiters = new Map<number, ((value: unknown) => void)[]>();
+  private readonly allReduceWaiters = new TurnoverMap<number, ((value: unknown) => void)[]>();
   private readonly hints = new HintTimers(STREAMS, (stream, r) => this.hint(stream, r));
   /** This PE's children in the spanning tree (a count: trySend runs for every contribution). */
   private readonly children: number;
@@ -341,7 +343,7 @@ export class ReductionManager {
 
   private activate(stream: Stream, r: number): void {
     if (r > this.activeUpTo[stream]) this.activeUpTo[stream] = r;
-    if (runtime().myPe === this.span.root) this.started.add(keyOf(stream, r));
+    if (runtime().myPe === this.span.root) this.started.set(keyOf(stream, r), true);
   }
 
   /** Sends every partial this PE can, in order. */
@@ -408,7 +410,7 @@ export class ReductionManager {
     let total = this.totals.get(key);
     if (!total) this.totals.set(key, (total = emptyPartial()));
     this.merge(total, piece, stream, r);
-    this.started.add(key);
+    this.started.set(key, true);
     this.tryComplete(stream);
   }
 
@@ -418,7 +420,7 @@ export class ReductionManager {
     if (destination === undefined || population > 0) return undefined;
     const total: Partial = { ...emptyPartial(), destination: destination() };
     this.totals.set(key, total);
-    this.started.add(key);
+    this.started.set(key, true);
     return total;
   }
 
