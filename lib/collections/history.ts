@@ -24,11 +24,11 @@ export class BroadcastHistory<M extends { readonly byteLength: number } = Uint8A
   constructor(public last = 0) {}
 
   add(seq: number, message: M): void {
-    if (this.head === this.kept.length) {
-      this.kept.length = 0;
-      this.head = 0;
-      this.first = seq;
-    }
+    // Emptied (every broadcast kept was dropped): go on after the dropped
+    // slots, which dropUpTo compacts away now and then. Truncating the
+    // array here made it grow again from nothing at every broadcast, when
+    // each drops the one before it (awaited broadcasts, sequencer.ts).
+    if (this.head === this.kept.length) this.first = seq;
     const at = this.head + seq - this.first;
     if (at < this.head) return; // dropped already: every element has run it
     while (this.kept.length < at) this.kept.push(undefined);
