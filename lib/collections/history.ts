@@ -2,7 +2,8 @@
  * The broadcasts one PE keeps for elements that arrive (migrate in, or are
  * created) having missed some. Broadcasts reach every PE in their number
  * order; an arriving element runs the ones after its own last broadcast.
- * PE 0 says when every element has run a broadcast (a census,
+ * PE 0 says when every element has run a broadcast (a census, or the
+ * replies to a broadcast completing, carried by the next broadcast:
  * sequencer.ts); then it and everything before it are dropped.
  */
 import { ENTRY_OVERHEAD_BYTES } from './sequencer';
