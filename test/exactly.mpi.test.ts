@@ -81,6 +81,22 @@ test('fault 1: broadcasts whose handlers move the element run exactly once each,
   for (const r of await a.ret.report()) assert.equal(r.news, range(rounds + 3, 1), `broadcasts run by element ${r.index}`);
 });
 
+test('fault 1: with awaited broadcasts between them (each lets every PE drop the history before it), broadcasts whose handlers move the element run exactly once each', async () => {
+  const n = 2 * charm.numPes();
+  const a = charm.createArray(Mover, [n]);
+  let k = 0;
+  for (let round = 0; round < 20; round++) {
+    await a.awaitable.stay(++k);
+    a.hop(++k); // carries k - 1: every PE drops up to it, while elements are in flight
+    a.at([round % n]).moveTo((round * 5) % charm.numPes());
+    a.stay(++k);
+    if (round % 4 === 0) await charm.waitQD(); // every element settled where it went
+  }
+  assert.equal(await a.ret.hop(++k), new Array(n).fill(k), 'one reply per element');
+  await charm.waitQD();
+  for (const r of await a.ret.report()) assert.equal(r.news, range(k, 1), `broadcasts run by element ${r.index}`);
+});
+
 test('fault 1: calls held at the home before insertion that move the element run exactly once; so do the broadcasts after', async () => {
   const a = charm.createArray(Mover, { ndims: 1 });
   const n = 2 * charm.numPes();

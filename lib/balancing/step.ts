@@ -20,18 +20,18 @@ export interface BalancedElement {
   readonly state: MemberState;
 }
 
-/** What the step needs from the array it balances. */
-export interface BalancedArray {
+/** What the step needs from the array it balances, whose elements are `E`s (handed back to it as they are). */
+export interface BalancedArray<E extends BalancedElement> {
   readonly name: string;
   /** Strategy name, or '' when the array does not balance. */
   readonly balancer: string;
-  elements(): Iterable<BalancedElement>;
+  elements(): Iterable<E>;
   /** Contributes to the element's next reduction of the Balance stream. */
-  contribute(element: BalancedElement, data: unknown, reducer: Reducer, step: '@balance' | '@resume'): void;
+  contribute(element: E, data: unknown, reducer: Reducer, step: '@balance' | '@resume'): void;
   /** Moves the element to `pe` (as soon as no entry method of it runs). */
-  move(element: BalancedElement, pe: number): void;
+  move(element: E, pe: number): void;
   /** Runs the element's resumeFromSync, if its class has one. */
-  resume(element: BalancedElement): void;
+  resume(element: E): void;
   /** Broadcasts a decision (the moves of the step completing reduction `reduction`), or without one the resume order, to every PE's part of the array. */
   broadcast(decision?: { reduction: number; moves: [ArrayIndex, number][] }): void;
 }
@@ -60,16 +60,16 @@ export function observeSteps(observer: (report: StepReport) => void): () => void
   return () => observers.delete(observer);
 }
 
-export class BalancingStep {
+export class BalancingStep<E extends BalancedElement> {
   /** PE busy time at the last step: the background load is measured from it. */
   private busyAtStep = runtime().scheduler.counters.busyMs;
   /** PE 0: steps decided so far. */
   private decided = 0;
 
-  constructor(private readonly array: BalancedArray) {}
+  constructor(private readonly array: BalancedArray<E>) {}
 
   /** The element called AtSync and its entry method returned: report its load. */
-  reportLoad(element: BalancedElement): void {
+  reportLoad(element: E): void {
     element.state.atSync = false;
     // Whether it may move is read now: a chare can change its `migratable` between steps.
     const data = [element.index, runtime().myPe, element.state.load, this.backgroundLoad(), isMigratable(element.chare)];
@@ -130,7 +130,7 @@ export class BalancingStep {
   }
 
   /** The element is in place for this step. */
-  settle(element: BalancedElement): void {
+  settle(element: E): void {
     element.state.balancing = false;
     this.array.contribute(element, undefined, Reducer.nop, '@resume');
   }

@@ -122,7 +122,7 @@ export function bodyStart(buf: Uint8Array, base: number): number {
 // method = entry-method id (or a pseudo method, see localArray.ts), target = collection id.
 //   group member, singleton:  args [reply]
 //   array element (Indexed):  index, u32 origin PE, u8 hops, args [reply]
-//   array broadcast:          u32 broadcast number, u32 reply number, args [reply]
+//   array broadcast:          u32 broadcast number, u32 reply number, u32 broadcast every element has run, args [reply]
 // reply (Flag.Reply): u32 future PE, u32 future id, i32 slot (-1, or -2 = the member's own slot)
 
 /** Begins a call of entry method `method` on collection `collection`. */
@@ -190,20 +190,26 @@ export function writeBroadcastNumbers(w: Writer): number {
   const at = w.pos;
   w.u32(0);
   w.u32(0xffffffff);
+  w.u32(0);
   return at;
 }
 
-/** Broadcast number (0: not numbered yet, a request to PE 0) and reply number of an array broadcast. */
-export function readBroadcastNumbers(r: Reader): { numbersAt: number; seq: number; replyNumber: number } {
+/**
+ * Broadcast number (0: not numbered yet, a request to PE 0) and reply
+ * number of an array broadcast, and the last broadcast every element had
+ * run when PE 0 numbered it (0: none known).
+ */
+export function readBroadcastNumbers(r: Reader): { numbersAt: number; seq: number; replyNumber: number; ranUpTo: number } {
   const numbersAt = r.pos - r.base;
-  return { numbersAt, seq: r.u32(), replyNumber: r.u32() };
+  return { numbersAt, seq: r.u32(), replyNumber: r.u32(), ranUpTo: r.u32() };
 }
 
 /** PE 0 numbers a copied broadcast request. */
-export function setBroadcastNumbers(message: Uint8Array, numbersAt: number, seq: number, replyNumber: number): void {
+export function setBroadcastNumbers(message: Uint8Array, numbersAt: number, seq: number, replyNumber: number, ranUpTo: number): void {
   // Byte stores, not a DataView made for the purpose: that was a sixth of PE 0's numbering of a broadcast.
   setU32(message, numbersAt, seq);
   setU32(message, numbersAt + 4, replyNumber);
+  setU32(message, numbersAt + 8, ranUpTo);
 }
 
 function setU32(bytes: Uint8Array, at: number, value: number): void {

@@ -85,19 +85,19 @@ export interface Element {
   state: MemberState;
 }
 
-/** What broadcasting needs from its array on this PE. */
-export interface BroadcastingArray {
+/** What broadcasting needs from its array on this PE, whose elements are `E`s (handed back to it as they are). */
+export interface BroadcastingArray<E extends Element> {
   readonly ref: ArrayRef;
   readonly reductions: ReductionManager;
   /** The elements here now. */
-  elements(): Iterable<Element>;
+  elements(): Iterable<E>;
   /** `element` is (still) here. */
-  resident(element: Element): boolean;
+  resident(element: E): boolean;
   /** Runs an entry method of an element. */
-  run(element: Element, method: number, args: unknown[], reply: Reply | undefined): void;
+  run(element: E, method: number, args: unknown[], reply: Reply | undefined): void;
 }
 
-export class ArrayBroadcasts {
+export class ArrayBroadcasts<E extends Element> {
   private readonly history: BroadcastHistory<Kept>;
   /**
    * Reads a kept broadcast for one element (its arguments are decoded
@@ -110,7 +110,7 @@ export class ArrayBroadcasts {
 
   /** `start`: a restart, where the checkpoint left the numbering (every element had run every broadcast numbered). */
   constructor(
-    private readonly array: BroadcastingArray,
+    private readonly array: BroadcastingArray<E>,
     start?: SequencerStart,
   ) {
     const rt = runtime();
@@ -128,6 +128,9 @@ export class ArrayBroadcasts {
     }, start);
     this.sequencer = sequencer;
     reductions.completionHeld = (stream, r) => sequencer.held(stream, r);
+    reductions.completed = (stream, r) => {
+      if (stream === Stream.Replies) sequencer.repliesCompleted(r);
+    };
   }
 
   /**
@@ -143,7 +146,7 @@ export class ArrayBroadcasts {
 
   /** A broadcast call: at PE 0 a request to number; elsewhere (and then at PE 0 too) a numbered broadcast to run. */
   receive(r: Reader, flags: number): void {
-    const { numbersAt, seq } = readBroadcastNumbers(r);
+    const { numbersAt, seq, ranUpTo } = readBroadcastNumbers(r);
     if (seq === 0) {
       this.number(r.parts ? r.copyMessage() : pooledCopy(r.buf, r.base, r.base + r.length), numbersAt, flags);
       return;
@@ -154,6 +157,8 @@ export class ArrayBroadcasts {
     let kept: Kept;
     if (r.source === runtime().myPe && r.owned && !r.parts) kept = { buf: r.buf, view: r.view, base: r.base, byteLength: r.length };
     else kept = keep(r.parts ? r.copyMessage() : pooledCopy(r.buf, r.base, r.base + r.length));
+    // Every element has run ranUpTo (its replies completed, sequencer.ts): not needed for arrivals.
+    if (ranUpTo > 0) this.history.dropUpTo(ranUpTo);
     this.history.add(seq, kept);
     for (const element of [...this.array.elements()]) {
       if (element.state.bcastSeq < seq && this.array.resident(element)) this.run(element, kept, seq);
@@ -174,14 +179,14 @@ export class ArrayBroadcasts {
   /** PE 0: numbers broadcast `message` (a copy of its own) and sends it to every PE. */
   private number(message: Uint8Array, numbersAt: number, flags: number): void {
     const numbers = this.sequencer!.number(message.byteLength, (flags & Flag.Reply) !== 0);
-    setBroadcastNumbers(message, numbersAt, numbers.seq, numbers.reply ?? NO_REPLY);
+    setBroadcastNumbers(message, numbersAt, numbers.seq, numbers.reply ?? NO_REPLY, this.sequencer!.ranUpTo);
     runtime().scheduler.broadcastMessage(message);
     if (numbers.reply !== undefined) this.array.reductions.numberedAtRoot(Stream.Replies, numbers.reply, () => this.replyFutureOf(message));
     this.sequencer!.afterBroadcast();
   }
 
   /** Replays the broadcasts an element arriving here has not run yet, while it stays. */
-  catchUp(element: Element): void {
+  catchUp(element: E): void {
     while (this.array.resident(element) && element.state.bcastSeq < this.history.last) {
       const seq = element.state.bcastSeq + 1;
       const message = this.history.get(seq);
@@ -208,7 +213,7 @@ export class ArrayBroadcasts {
     const numbersAt = writeBroadcastNumbers(w);
     encodeArgs(w, []);
     const message = w.detachLocal().bytes; // no arguments, so no segments
-    setBroadcastNumbers(message, numbersAt, seq, NO_REPLY);
+    setBroadcastNumbers(message, numbersAt, seq, NO_REPLY, this.sequencer!.ranUpTo);
     rt.scheduler.broadcastMessage(message);
     this.array.reductions.numberedAtRoot(Stream.Census, number, () => '@census');
   }
@@ -229,7 +234,7 @@ export class ArrayBroadcasts {
     return r;
   }
 
-  private run(element: Element, message: Kept, seq: number): void {
+  private run(element: E, message: Kept, seq: number): void {
     const state = element.state;
     const reductions = this.array.reductions;
     state.bcastSeq = seq;

@@ -2,7 +2,8 @@
  * The broadcasts one PE keeps for elements that arrive (migrate in, or are
  * created) having missed some. Broadcasts reach every PE in their number
  * order; an arriving element runs the ones after its own last broadcast.
- * PE 0 says when every element has run a broadcast (a census,
+ * PE 0 says when every element has run a broadcast (a census, or the
+ * replies to a broadcast completing, carried by the next broadcast:
  * sequencer.ts); then it and everything before it are dropped.
  */
 import { ENTRY_OVERHEAD_BYTES } from './sequencer';
@@ -24,11 +25,11 @@ export class BroadcastHistory<M extends { readonly byteLength: number } = Uint8A
   constructor(public last = 0) {}
 
   add(seq: number, message: M): void {
-    if (this.head === this.kept.length) {
-      this.kept.length = 0;
-      this.head = 0;
-      this.first = seq;
-    }
+    // Emptied (every broadcast kept was dropped): go on after the dropped
+    // slots, which dropUpTo compacts away now and then. Truncating the
+    // array here made it grow again from nothing at every broadcast, when
+    // each drops the one before it (awaited broadcasts, sequencer.ts).
+    if (this.head === this.kept.length) this.first = seq;
     const at = this.head + seq - this.first;
     if (at < this.head) return; // dropped already: every element has run it
     while (this.kept.length < at) this.kept.push(undefined);

@@ -60,7 +60,7 @@ export class LocalArray implements LocalCollection, MemberServices {
   private readonly elements = new Map<string, Resident>();
   private readonly locations: Locations;
   private readonly reductions: ReductionManager;
-  private readonly broadcasts: ArrayBroadcasts;
+  private readonly broadcasts: ArrayBroadcasts<Resident>;
   private readonly insertions: Insertions;
   private readonly routing: Routing;
   private readonly name: string;
@@ -68,7 +68,7 @@ export class LocalArray implements LocalCollection, MemberServices {
   private executing: Element | undefined;
   /** The state of the element whose constructor is running (it is not in place yet). */
   private constructing: MemberState | undefined;
-  private readonly balancing: BalancingStep;
+  private readonly balancing: BalancingStep<Resident>;
 
   /** `restored`: a restart rebuilds this PE's part from a checkpoint instead of constructing elements. */
   constructor(readonly ref: ArrayRef, args: unknown[], restored?: RestoredPart) {
@@ -87,8 +87,7 @@ export class LocalArray implements LocalCollection, MemberServices {
         reductions: this.reductions,
         elements: () => this.elements.values(),
         resident: (element) => this.resident(element),
-        // Its elements are this array's own (from `elements`).
-        run: (element, method, args, reply) => this.run(element as Resident, method, args, reply),
+        run: (element, method, args, reply) => this.run(element, method, args, reply),
       },
       restored && { ...restored.numbering!, join: [restored.next[Stream.User], restored.next[Stream.Balance]] },
     );
@@ -244,7 +243,7 @@ export class LocalArray implements LocalCollection, MemberServices {
 
   /** Checks that `chare` is the element here; undefined when it was deleted (what it does is dropped). */
   /** `where` names the call, for the error (a string, or a function building it only then). */
-  private live(chare: Chare<never>, where: string | (() => string)): Element | undefined {
+  private live(chare: Chare<never>, where: string | (() => string)): Resident | undefined {
     const element = this.elements.get(keyOf(chare.thisIndex as ArrayIndex));
     if (element && element.chare === chare) return element;
     const why = memberOf(chare).departed;
@@ -389,7 +388,7 @@ export class LocalArray implements LocalCollection, MemberServices {
   }
 
   /** What the load-balancing step sees of this array. */
-  private balanced(): BalancedArray {
+  private balanced(): BalancedArray<Resident> {
     return {
       name: this.name,
       balancer: this.ref.balancer,
@@ -397,12 +396,12 @@ export class LocalArray implements LocalCollection, MemberServices {
       contribute: (element, data, reducer, step) =>
         void this.reductions.contribute(element.state.next, element.index, Stream.Balance, data, reducer.name, step),
       move: (element, pe) => {
-        (element as Element).state.migrateTo = pe;
-        this.migrateIfDue(element as Element);
+        element.state.migrateTo = pe;
+        this.migrateIfDue(element);
       },
       resume: (element) => {
         const method = this.ref.info.methodIds.get('resumeFromSync');
-        if (method !== undefined && this.resident(element as Element)) this.run(element as Resident, method, [], undefined);
+        if (method !== undefined && this.resident(element)) this.run(element, method, [], undefined);
       },
       broadcast: (decision) => {
         const w = beginControl(this.ref.id, decision ? ArrayControl.BalanceDecision : ArrayControl.Resume);

@@ -10,6 +10,7 @@ import { FutureReply as Reply, readFutureValue, writeFutureValue } from '../code
 import type { Reader } from '../codec/reader';
 import { broadcastError, noteOrigin, remoteError as remote, type RemoteError } from '../errors';
 import { runtime } from './context';
+import { TurnoverMap } from '../turnoverMap';
 
 /**
  * single: one value; multi: `expected` values in arrival order; slots: one
@@ -36,7 +37,7 @@ interface Slot {
   reject(error: unknown): void;
 }
 
-const open = new Map<number, Slot>();
+const open = new TurnoverMap<number, Slot>();
 let nextId = 1;
 
 /** A failure as it travels: what a RemoteError is built from. */

@@ -39,6 +39,8 @@ import { reducerImpl } from './reducers';
 import { copyValue, isImmutable } from '../codec/clone';
 import { deliverResult, type ReductionTarget } from './targets';
 import { HintTimers } from './hints';
+import { Population } from './population';
+import { TurnoverMap } from '../turnoverMap';
 import { combinedError, failing, mergeFailures, type Failures } from './failures';
 import type { ArrayIndex } from '../collections/arrayIndex';
 
@@ -106,11 +108,12 @@ export class ReductionManager {
   private readonly owed: Map<number, number>[] = perStream(() => new Map());
   private readonly nextToSend = perStream(() => 0);
   private readonly activeUpTo = perStream(() => -1);
-  private readonly open = new Map<number, PeState>();
+  // Reductions in flight come and go one at a time: TurnoverMaps (lib/turnoverMap.ts).
+  private readonly open = new TurnoverMap<number, PeState>();
   // PE 0 only: totals per reduction and the population taking part.
-  private readonly totals = new Map<number, Partial>();
+  private readonly totals = new TurnoverMap<number, Partial>();
   /** PE 0 only: the destinations of reductions numbered here (numberedAtRoot), until they complete. */
-  private readonly numbered = new Map<number, () => Destination>();
+  private readonly numbered = new TurnoverMap<number, () => Destination>();
   private readonly completedUpTo = perStream(() => -1);
   /** PE 0: what runs the runtime's own reduction steps. */
   systemHandler: (name: string, value: unknown, reduction: number) => void = (name) => {
@@ -118,12 +121,12 @@ export class ReductionManager {
   };
   /** PE 0: true while reduction r of a stream must not complete yet (its population may still grow). */
   completionHeld: (stream: Stream, r: number) => boolean = () => false;
-  private readonly started = new Set<number>();
-  /** PE 0: members taking part in every reduction from completedUpTo + 1 on, per stream... */
-  private readonly basePopulation: number[];
-  /** ...and the changes that start later: [stream, from, delta]. */
-  private populationChanges: [stream: number, from: number, delta: number][] = [];
-  private readonly allReduceWaiters = new Map<number, ((value: unknown) => void)[]>();
+  /** PE 0: reduction r of a stream has completed (told before its result is delivered). */
+  completed: (stream: Stream, r: number) => void = () => {};
+  private readonly started = new TurnoverMap<number, true>();
+  /** PE 0: the members taking part in each reduction not complete. */
+  private readonly population: Population;
+  private readonly allReduceWaiters = new TurnoverMap<number, ((value: unknown) => void)[]>();
   private readonly hints = new HintTimers(STREAMS, (stream, r) => this.hint(stream, r));
   /** This PE's children in the spanning tree (a count: trySend runs for every contribution). */
   private readonly children: number;
@@ -136,7 +139,7 @@ export class ReductionManager {
     /** The PEs the reductions span: every PE for a collection, the members' PEs for a section (span.ts). */
     private readonly span: Span = everyPe,
   ) {
-    this.basePopulation = perStream(() => initialPopulation);
+    this.population = new Population(STREAMS, initialPopulation);
     this.children = span.children();
   }
 
@@ -261,7 +264,7 @@ export class ReductionManager {
         return;
       }
       case Step.Population:
-        this.populationChanges.push([stream, n, readPopulationChange(r)]);
+        this.population.change(stream, n, readPopulationChange(r));
         this.tryComplete(stream);
         return;
     }
@@ -271,7 +274,7 @@ export class ReductionManager {
   changePopulation(stream: Stream, from: number, delta: number): void {
     const rt = runtime();
     if (rt.myPe === this.span.root) {
-      this.populationChanges.push([stream, from, delta]);
+      this.population.change(stream, from, delta);
       this.tryComplete(stream);
       return;
     }
@@ -340,7 +343,7 @@ export class ReductionManager {
 
   private activate(stream: Stream, r: number): void {
     if (r > this.activeUpTo[stream]) this.activeUpTo[stream] = r;
-    if (runtime().myPe === this.span.root) this.started.add(keyOf(stream, r));
+    if (runtime().myPe === this.span.root) this.started.set(keyOf(stream, r), true);
   }
 
   /** Sends every partial this PE can, in order. */
@@ -407,7 +410,7 @@ export class ReductionManager {
     let total = this.totals.get(key);
     if (!total) this.totals.set(key, (total = emptyPartial()));
     this.merge(total, piece, stream, r);
-    this.started.add(key);
+    this.started.set(key, true);
     this.tryComplete(stream);
   }
 
@@ -417,25 +420,8 @@ export class ReductionManager {
     if (destination === undefined || population > 0) return undefined;
     const total: Partial = { ...emptyPartial(), destination: destination() };
     this.totals.set(key, total);
-    this.started.add(key);
+    this.started.set(key, true);
     return total;
-  }
-
-  private population(stream: Stream, r: number): number {
-    let n = this.basePopulation[stream];
-    if (this.populationChanges.length === 0) return n;
-    for (const [s, from, delta] of this.populationChanges) if (s === stream && from <= r) n += delta;
-    return n;
-  }
-
-  /** Folds the changes that apply to every reduction from `r` on into the base population. */
-  private foldPopulation(stream: Stream, r: number): void {
-    if (this.populationChanges.length === 0 || !this.populationChanges.some(([s, from]) => s === stream && from <= r)) return;
-    this.populationChanges = this.populationChanges.filter(([s, from, delta]) => {
-      if (s !== stream || from > r) return true;
-      this.basePopulation[stream] += delta;
-      return false;
-    });
   }
 
   /** PE 0: completes reductions in order as their counts fill up. */
@@ -443,7 +429,7 @@ export class ReductionManager {
     for (;;) {
       const r = this.completedUpTo[stream] + 1;
       const key = keyOf(stream, r);
-      const expected = this.population(stream, r);
+      const expected = this.population.of(stream, r);
       const total = this.totals.get(key) ?? this.withoutMembers(key, expected);
       if (!total) return;
       if (total.count < expected || this.completionHeld(stream, r)) return;
@@ -451,7 +437,8 @@ export class ReductionManager {
       this.started.delete(key);
       this.numbered.delete(key);
       this.completedUpTo[stream] = r;
-      this.foldPopulation(stream, r + 1);
+      this.population.fold(stream, r + 1);
+      this.completed(stream, r);
       if (total.count > expected) total.error ??= failing(new Error(`reduction ${r} of ${this.describe}: ${total.count} contributions for ${expected} members (a member contributed twice?)`), this.describe);
       this.finish(stream, r, total);
     }

@@ -86,6 +86,27 @@ test('censuses complete in order; each drops the history up to its own broadcast
   assert.equal(log.dropped, [2, 4]);
 });
 
+test('a completed reply reduction tells that every element ran its broadcast and those before it', () => {
+  const { sequencer } = fixture();
+  assert.is(sequencer.ranUpTo, 0, 'nothing known at first');
+  sequencer.number(10, true); // broadcast 1, reply 0
+  sequencer.number(10, false); // broadcast 2
+  sequencer.number(10, true); // broadcast 3, reply 1
+  sequencer.number(10, true); // broadcast 4, reply 2
+  assert.is(sequencer.ranUpTo, 0, 'no reply reduction complete yet');
+  sequencer.repliesCompleted(0);
+  assert.is(sequencer.ranUpTo, 1);
+  sequencer.repliesCompleted(1);
+  assert.is(sequencer.ranUpTo, 3, 'broadcast 2 (no replies) ran before 3');
+  sequencer.repliesCompleted(2);
+  assert.is(sequencer.ranUpTo, 4);
+  for (let i = 0; i < 200; i++) sequencer.number(10, true); // broadcasts 5..204, replies 3..202
+  for (let r = 3; r <= 150; r++) sequencer.repliesCompleted(r);
+  assert.is(sequencer.ranUpTo, 152, 'the pairs still waiting survive compaction');
+  sequencer.repliesCompleted(202);
+  assert.is(sequencer.ranUpTo, 204);
+});
+
 test('the history keeps broadcasts by number, counts their bytes, and drops from the front', () => {
   const history = new BroadcastHistory();
   for (let seq = 1; seq <= 5; seq++) history.add(seq, new Uint8Array(seq * 10));
