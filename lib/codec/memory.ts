@@ -52,3 +52,58 @@ export function moveBuffer(buffer: ArrayBuffer): ArrayBuffer {
   }
   return moved;
 }
+
+/**
+ * A whole message held in a buffer of its own: `buf` and `view` (same
+ * offsets, as a Reader's) cover the buffer it lies in, from `base`.
+ */
+export interface Held {
+  readonly buf: Buffer;
+  readonly view: DataView;
+  readonly base: number;
+  readonly byteLength: number;
+}
+
+/**
+ * Copies of small messages (local messages, kept broadcasts) are made in
+ * Node's buffer pool, and copies in one pool slab share one Buffer and one
+ * DataView of the slab: a slice of its own plus a Buffer and a DataView of
+ * it cost 1.3 us per 37-byte message here, the pooled copy 0.4 us (and a
+ * slice over 64 bytes, an ArrayBuffer off V8's heap, 2.7 us). A slab's
+ * bytes are handed out once and never reused, so a copy stays the
+ * message's own; a slab is freed when no copy in it is left.
+ */
+let slab: ArrayBufferLike | undefined;
+let slabBuf: Buffer;
+let slabView: DataView;
+
+/** A copy of bytes [start, end) of `bytes`, in the pool (a buffer of its own from 4 KiB). */
+export function pooledCopy(bytes: Uint8Array, start: number, end: number): Buffer {
+  const out = Buffer.allocUnsafe(end - start);
+  out.set(new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start));
+  return out;
+}
+
+function slabOf(message: Uint8Array): void {
+  if (message.buffer === slab) return;
+  slab = message.buffer;
+  slabBuf = Buffer.from(slab);
+  slabView = new DataView(slab);
+}
+
+/** The Buffer over the whole buffer `message` lies in (shared by the copies of one pool slab); `message` starts at its byteOffset. */
+export function heldBuffer(message: Uint8Array): Buffer {
+  slabOf(message);
+  return slabBuf;
+}
+
+/** The DataView of the same buffer as heldBuffer's (same offsets). */
+export function heldView(message: Uint8Array): DataView {
+  slabOf(message);
+  return slabView;
+}
+
+/** `message` (a copy of its own, as pooledCopy's) as a Held. */
+export function held(message: Uint8Array): Held {
+  return { buf: heldBuffer(message), view: slabView, base: message.byteOffset, byteLength: message.byteLength };
+}

@@ -7,7 +7,7 @@
 import { mpi } from '../transport/binding';
 import { Reader } from '../codec/reader';
 import { Writer, type LocalMessage } from '../codec/writer';
-import { useWarmCopies } from '../codec/memory';
+import { heldBuffer, heldView, useWarmCopies } from '../codec/memory';
 import { Flag, Kind, align8, bodyStart, flagsOf, isCounted, kindOf, rootOf, setRoot, traceIdOf } from '../codec/wire';
 import { beginDelivery, endDelivery, profiling, recordIdle } from '../profiling/profile';
 import { childrenOf } from '../tree';
@@ -500,8 +500,8 @@ export class Scheduler {
     let handled = 0;
     while (this.localNext < this.local.length) {
       const { bytes, parts } = this.local[this.localNext++];
-      const own = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, this.myPe, parts);
+      // Local messages share their pool slab's Buffer and view (codec/memory.ts): none made per message.
+      this.dispatch(heldBuffer(bytes), heldView(bytes), bytes.byteOffset, bytes.byteLength, true, this.myPe, parts);
       handled++;
       if (resumption.pending) break;
     }
