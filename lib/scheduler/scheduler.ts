@@ -112,6 +112,8 @@ export class Scheduler {
   private lastActivity = 0;
   /** When the dispatches not yet charged to busyMs began (the next clock reading ends them), or -1. */
   private busySince = -1;
+  /** The latest clock reading of the last step that dispatched (its last entry method's end), or -1. */
+  private stepEnd = -1;
   /** How long to keep polling after the last message (see SPIN_MS). */
   private spinWindowMs = SPIN_MS;
   /**
@@ -342,7 +344,8 @@ export class Scheduler {
     while (this.running) {
       let handled = this.step();
       if (handled === 0 && !resumption.pending) handled = this.spinPoll(now);
-      now = performance.now();
+      // A step that dispatched read the clock last as its last entry method ended: no reading more per message.
+      now = handled > 0 && this.stepEnd >= 0 ? this.stepEnd : performance.now();
       this.chargeBusy(now);
       if (handled > 0) {
         const gap = now - this.lastActivity;
@@ -455,6 +458,7 @@ export class Scheduler {
       this.batchNext = 0;
       if (this.batchSize > 0) handled += this.dispatchBatch();
     }
+    this.stepEnd = dispatchClock.at;
     dispatchClock.at = -1;
     return handled;
   }
