@@ -1,7 +1,8 @@
 /**
  * The memory of a segment delivered on this PE (a local message, a future
  * fulfilled here, a contribution kept for a reduction): a copy of its own,
- * or, for a transfer, the sender's memory moved without a copy.
+ * or, for a transfer, the sender's memory moved without a copy. And the
+ * copies of whole small messages kept or queued on this PE (pooledCopy).
  */
 
 /**
