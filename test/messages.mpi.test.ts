@@ -65,6 +65,20 @@ class Scribbler extends Chare {
 }
 charm.register(Scribbler);
 
+/** One per PE: checks each call's array as it runs, answers the verdicts (each after the value expected) later. */
+class Tally extends Chare {
+  private verdicts: string[] = [];
+  take(a: Float64Array, n: number, v: number): void {
+    this.verdicts.push(`${v}: ${verdict(a, n, v, true)}`);
+  }
+  taken(): string[] {
+    const out = this.verdicts;
+    this.verdicts = [];
+    return out;
+  }
+}
+charm.register(Tally);
+
 function checkTask(a: Float64Array, n: number): string {
   return verdict(a, n, 1);
 }
@@ -116,6 +130,24 @@ test('broadcasts to an array and a group, and section calls, carry the values of
     const some = section.ret.check(b, bytes / 8, 1);
     b.fill(2);
     assert.equal(await some, targets().map(() => 'ok'), `section call, ${bytes} B`);
+  }
+});
+
+test('calls queued together keep their own values, and each argument arrives in a buffer of its own', async () => {
+  // Local messages are copied into shared slabs of Node's buffer pool: many
+  // calls waiting at once, over several slabs, must not share bytes.
+  const tally = charm.createGroup(Tally);
+  for (const bytes of [8, 512, 3000]) {
+    for (const pe of targets()) {
+      const a = new Float64Array(bytes / 8);
+      for (let v = 1; v <= 40; v++) {
+        a.fill(v);
+        tally[pe].take(a, bytes / 8, v);
+      }
+      a.fill(-1);
+      const expected = Array.from({ length: 40 }, (_, k) => `${k + 1}: ok`);
+      assert.equal(await tally[pe].ret.taken(), expected, `40 calls to the member on PE ${pe}, ${bytes} B`);
+    }
   }
 });
 

@@ -7,7 +7,7 @@
  */
 import { align8, setInlineLength } from './wire';
 import { SerializationError } from './values';
-import { moveBuffer, ownCopy } from './memory';
+import { moveBuffer, ownCopy, pooledCopy } from './memory';
 
 const INITIAL_BYTES = 64 * 1024;
 
@@ -126,11 +126,11 @@ export class Writer {
     return parts;
   }
 
-  /** The whole message as a local message: the inline part copied, the segments taken (see takeParts). */
+  /** The whole message as a local message: the inline part copied (in the pool: see pooledCopy), the segments taken (see takeParts). */
   detachLocal(): LocalMessage {
     const inlineLength = this.finish();
     const parts = this.takeParts();
-    return { bytes: Uint8Array.prototype.slice.call(this.buf, 0, inlineLength), parts };
+    return { bytes: pooledCopy(this.buf, 0, inlineLength), parts };
   }
 }
 

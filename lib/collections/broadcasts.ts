@@ -15,6 +15,7 @@
  * has started (sequencer.ts).
  */
 import { Reader } from '../codec/reader';
+import { held, pooledCopy, type Held } from '../codec/memory';
 import { ArrayControl, Flag, beginCall, bodyStart, flagsOf, methodOf, readArgs, readBroadcastNumbers, setBroadcastNumbers, writeBroadcastNumbers, writeHistoryDrop } from '../codec/wire';
 import { encodeArgs } from '../codec/values';
 import type { Chare, MemberState } from '../model/chare';
@@ -38,46 +39,6 @@ export const NO_REPLY = 0xffffffff;
 /** Kind of a broadcast's reply in ReplyData (kind 0 is a call's reply, model/invoke.ts). */
 const BROADCAST_REPLY = 1;
 
-/**
- * A broadcast kept for the elements of this PE: the whole message at
- * `base` in `buf`, read through `view` (same offsets as `buf`, as a
- * Reader's buffer and view).
- */
-interface Kept {
-  readonly buf: Buffer;
-  readonly view: DataView;
-  readonly base: number;
-  readonly byteLength: number;
-}
-
-/**
- * Copies of broadcasts are made in Node's buffer pool, and copies in one
- * pool slab share one Buffer and one DataView of the slab: a slice of its
- * own plus a Buffer and a DataView of it cost 1.3 us per 37-byte broadcast
- * here, the pooled copy 0.4 us (and a slice over 64 bytes, an ArrayBuffer
- * off V8's heap, 2.7 us).
- */
-let slab: ArrayBuffer | undefined;
-let slabBuf: Buffer;
-let slabView: DataView;
-
-/** A copy of bytes [start, end) of `bytes`, in the pool. */
-function pooledCopy(bytes: Uint8Array, start: number, end: number): Buffer {
-  const out = Buffer.allocUnsafe(end - start);
-  out.set(bytes.subarray(start, end));
-  return out;
-}
-
-/** Keeps `message`, a copy of its own (see pooledCopy). */
-function keep(message: Uint8Array): Kept {
-  if (message.buffer !== slab) {
-    slab = message.buffer as ArrayBuffer;
-    slabBuf = Buffer.from(slab);
-    slabView = new DataView(slab);
-  }
-  return { buf: slabBuf, view: slabView, base: message.byteOffset, byteLength: message.byteLength };
-}
-
 /** An element of the array on this PE. */
 export interface Element {
   chare: Chare<never>;
@@ -98,7 +59,7 @@ export interface BroadcastingArray<E extends Element> {
 }
 
 export class ArrayBroadcasts<E extends Element> {
-  private readonly history: BroadcastHistory<Kept>;
+  private readonly history: BroadcastHistory<Held>;
   /**
    * Reads a kept broadcast for one element (its arguments are decoded
    * afresh for each). Reused: it is done with before the element's method
@@ -114,7 +75,7 @@ export class ArrayBroadcasts<E extends Element> {
     start?: SequencerStart,
   ) {
     const rt = runtime();
-    this.history = new BroadcastHistory<Kept>(start?.broadcasts);
+    this.history = new BroadcastHistory<Held>(start?.broadcasts);
     if (rt.myPe !== 0) return;
     const { ref, reductions } = array;
     const sequencer = new Sequencer({
@@ -148,15 +109,15 @@ export class ArrayBroadcasts<E extends Element> {
   receive(r: Reader, flags: number): void {
     const { numbersAt, seq, ranUpTo } = readBroadcastNumbers(r);
     if (seq === 0) {
-      this.number(r.parts ? r.copyMessage() : pooledCopy(r.buf, r.base, r.base + r.length), numbersAt, flags);
+      this.number(r.copyMessage(), numbersAt, flags);
       return;
     }
     // PE 0's own numbered broadcast, from its local queue, is a buffer of
     // its own already: kept as it is, with the reader's Buffer and view.
     // One received is copied out of the receive buffer once (keep).
-    let kept: Kept;
+    let kept: Held;
     if (r.source === runtime().myPe && r.owned && !r.parts) kept = { buf: r.buf, view: r.view, base: r.base, byteLength: r.length };
-    else kept = keep(r.parts ? r.copyMessage() : pooledCopy(r.buf, r.base, r.base + r.length));
+    else kept = held(r.copyMessage());
     // Every element has run ranUpTo (its replies completed, sequencer.ts): not needed for arrivals.
     if (ranUpTo > 0) this.history.dropUpTo(ranUpTo);
     this.history.add(seq, kept);
@@ -220,21 +181,21 @@ export class ArrayBroadcasts<E extends Element> {
 
   /** The future a numbered broadcast's replies go to. */
   private replyFutureOf(message: Uint8Array): Future<unknown> {
-    const r = this.readerOf(keep(message));
+    const r = this.readerOf(held(message));
     readBroadcastNumbers(r);
     readArgs(r);
     return readReplyFuture(r)[0];
   }
 
   /** The reused reader, at the body of a kept broadcast. */
-  private readerOf(message: Kept): Reader {
+  private readerOf(message: Held): Reader {
     const r = this.reader;
     r.reset(message.buf, message.view, message.base, message.byteLength, false, runtime().myPe);
     r.pos = bodyStart(message.buf, message.base);
     return r;
   }
 
-  private run(element: E, message: Kept, seq: number): void {
+  private run(element: E, message: Held, seq: number): void {
     const state = element.state;
     const reductions = this.array.reductions;
     state.bcastSeq = seq;

@@ -8,7 +8,7 @@
 import { mpi } from '../transport/binding';
 import { Reader } from '../codec/reader';
 import { Writer, type LocalMessage } from '../codec/writer';
-import { useWarmCopies } from '../codec/memory';
+import { heldBuffer, heldView, useWarmCopies } from '../codec/memory';
 import { Flag, Kind, align8, bodyStart, flagsOf, isCounted, kindOf, rootOf, setRoot, traceIdOf } from '../codec/wire';
 import { beginDelivery, endDelivery, profiling } from '../profiling/profile';
 import { childrenOf } from '../tree';
@@ -99,6 +99,8 @@ export class Scheduler {
   private running = false;
   /** When the dispatches not yet charged to busyMs began (the next clock reading ends them), or -1. */
   private busySince = -1;
+  /** The latest clock reading of the last step that dispatched (its last entry method's end), or -1. */
+  private stepEnd = -1;
   /** When the loop last let libuv run (timers, stdin); a microtask checkpoint does not count. */
   private lastYield = 0;
   private yielded = true;
@@ -329,7 +331,8 @@ export class Scheduler {
     while (this.running) {
       let handled = this.step();
       if (handled === 0 && !resumption.pending) handled = waiting.spin(now);
-      now = performance.now();
+      // A step that dispatched read the clock last as its last entry method ended: no reading more per message.
+      now = handled > 0 && this.stepEnd >= 0 ? this.stepEnd : performance.now();
       this.chargeBusy(now);
       if (handled > 0) waiting.handled(now);
       if (resumption.pending) {
@@ -378,6 +381,7 @@ export class Scheduler {
       this.batchNext = 0;
       if (this.batchSize > 0) handled += this.dispatchBatch();
     }
+    this.stepEnd = dispatchClock.at;
     dispatchClock.at = -1;
     return handled;
   }
@@ -434,9 +438,9 @@ export class Scheduler {
       if (message.bytes === this.slab) {
         this.dispatch(this.slab, this.slabView, (message as SlabMessage).base, (message as SlabMessage).length, false, this.myPe, undefined);
       } else {
+        // A copy of its own, read through its pool slab's shared Buffer and view (codec/memory.ts): none made per message.
         const { bytes, parts } = message;
-        const own = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-        this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, this.myPe, parts);
+        this.dispatch(heldBuffer(bytes), heldView(bytes), bytes.byteOffset, bytes.byteLength, true, this.myPe, parts);
       }
       handled++;
       if (resumption.pending) break;
