@@ -426,29 +426,27 @@ export class Scheduler {
   }
 
   /**
-   * Dispatches the local messages queued before this pass began, for up to
-   * LOCAL_PASS_MS (one at least); the rest, and those they send, wait until MPI has been
-   * drained. A PE whose entry methods keep sending to elements on it
-   * (neighbours in a stencil) never empties its queue: drained to the end,
-   * it left messages from other PEs (halos, broadcasts another PE's
-   * progress waits on) in MPI until its whole wave of local work was done,
-   * and at np 2 the PEs took turns waiting for each other. Charm++'s
-   * scheduler likewise polls the network between local messages.
+   * Dispatches local messages for up to LOCAL_PASS_MS (one at least); the
+   * rest wait until MPI has been drained. A PE whose entry methods keep
+   * sending to elements on it (neighbours in a stencil) never empties its
+   * queue: drained to the end, it left messages from other PEs (halos,
+   * broadcasts another PE's progress waits on) in MPI until its whole wave
+   * of local work was done, and at np 2 the PEs took turns waiting for
+   * each other (a chain of calls a chare sends itself held them for good).
+   * Charm++'s scheduler likewise polls the network between local messages.
    */
   private dispatchLocal(): number {
     let handled = 0;
     const local = this.local;
-    let end = local.length;
     // dispatchClock.at: the end of the last entry method (no clock reading more per message).
     const from = dispatchClock.at;
-    while (this.localNext < end && (handled === 0 || dispatchClock.at - from < LOCAL_PASS_MS)) {
+    while (this.localNext < local.length && (handled === 0 || dispatchClock.at - from < LOCAL_PASS_MS)) {
       const message = local[this.localNext];
       // Let go: a PE sending itself a chain of calls never empties the queue
       // (it held 2000 x 1 MiB, 2 GB, until the chain ended).
       local[this.localNext++] = SPENT;
       if (this.localNext >= COMPACT_LOCAL_AT && this.localNext * 2 >= local.length) {
         local.splice(0, this.localNext);
-        end -= this.localNext;
         this.localNext = 0;
       }
       if (message.bytes === this.slab) {
