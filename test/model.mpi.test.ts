@@ -7,6 +7,9 @@ import { charm, Chare, Future, RemoteError, SerializationError, type CollectionP
 class Member extends Chare {
   hits = 0;
   seen: unknown[] = [];
+  /** For `chain`: whether `stop` came, and the calls made so far. */
+  private stopped = false;
+  private links = 0;
 
   whoAmI(): { pe: number; index: number } {
     return { pe: charm.myPe(), index: this.thisIndex };
@@ -56,6 +59,24 @@ class Member extends Chare {
   }
   proxyOfSelf(): ElementProxy<Member> {
     return this.thisElement;
+  }
+  /** Calls itself (a chain of local messages, never an empty queue) until `stop` arrives; sends the links made. */
+  chain(done: Future<number>): void {
+    if (this.stopped) {
+      done.send(this.links);
+      this.stopped = false;
+      this.links = 0;
+    } else {
+      this.links++;
+      this.thisProxy[this.thisIndex].chain(done);
+    }
+  }
+  stop(): void {
+    this.stopped = true;
+  }
+  /** Tells `target` to stop (a message from this member's PE). */
+  stopOther(target: ElementProxy<Member>): void {
+    target.stop();
   }
 }
 charm.register(Member);
@@ -272,6 +293,13 @@ test('messages go around the ring of PEs', async () => {
   const done = charm.createFuture<number>();
   group[0].ring(10 * charm.numPes(), done);
   assert.is(await done, 0);
+});
+
+test('a chare calling itself without end does not hold up messages from other PEs', async () => {
+  const done = charm.createFuture<number>();
+  group[0].chain(done);
+  group[charm.numPes() - 1].stopOther(group[0]);
+  assert.ok((await done) > 0);
 });
 
 test('an error in an entry method rejects the caller\'s future with message, PE and remote stack', async () => {

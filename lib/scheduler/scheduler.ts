@@ -31,6 +31,8 @@ const ARENA_BYTES = 4 << 20;
 /** Bytes of the local slab, which local messages without segments go into while they fit (see send). */
 const SLAB_BYTES = 64 << 10;
 const MAX_BATCH = 1024;
+/** Longest pass over the local queue before MPI is drained again (see dispatchLocal); a 256 x 256 Jacobi block relaxes in about 0.2 ms. */
+const LOCAL_PASS_MS = 0.25;
 
 /** A local message in the slab: bytes [base, base + length) of it. */
 interface SlabMessage {
@@ -423,10 +425,22 @@ export class Scheduler {
     return handled;
   }
 
+  /**
+   * Dispatches local messages for up to LOCAL_PASS_MS (one at least); the
+   * rest wait until MPI has been drained. A PE whose entry methods keep
+   * sending to elements on it (neighbours in a stencil) never empties its
+   * queue: drained to the end, it left messages from other PEs (halos,
+   * broadcasts another PE's progress waits on) in MPI until its whole wave
+   * of local work was done, and at np 2 the PEs took turns waiting for
+   * each other (a chain of calls a chare sends itself held them for good).
+   * Charm++'s scheduler likewise polls the network between local messages.
+   */
   private dispatchLocal(): number {
     let handled = 0;
     const local = this.local;
-    while (this.localNext < local.length) {
+    // dispatchClock.at: the end of the last entry method (no clock reading more per message).
+    const from = dispatchClock.at;
+    while (this.localNext < local.length && (handled === 0 || dispatchClock.at - from < LOCAL_PASS_MS)) {
       const message = local[this.localNext];
       // Let go: a PE sending itself a chain of calls never empties the queue
       // (it held 2000 x 1 MiB, 2 GB, until the chain ended).
