@@ -283,6 +283,10 @@ NAN_METHOD(Handoff) {
   });
 }
 
+// sharesCore(): whether another awake PE of this host last waited on this
+// PE's CPU (see wake.h).
+NAN_METHOD(SharesCore) { info.GetReturnValue().Set(Nan::New(sharesCore())); }
+
 // Bytes held by sends MPI has not completed (for back-pressure).
 NAN_METHOD(PendingBytes) { info.GetReturnValue().Set(Nan::New(pendingSendBytes())); }
 
@@ -376,6 +380,7 @@ NAN_MODULE_INIT(InitModule) {
   NAN_EXPORT(target, Progress);
   NAN_EXPORT(target, Idle);
   NAN_EXPORT(target, Handoff);
+  NAN_EXPORT(target, SharesCore);
   NAN_EXPORT(target, PendingBytes);
   NAN_EXPORT(target, Receiving);
   NAN_EXPORT(target, Copy);

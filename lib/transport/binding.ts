@@ -50,6 +50,12 @@ export interface MpiBinding {
    * share a core for a while); the caller clears it. Kept alive by the binding.
    */
   Handoff(flag: Int32Array): void;
+  /**
+   * Whether another awake PE of this host last waited on the CPU this PE
+   * runs on now (the kernel can keep two PEs on one core while another is
+   * free); notes this PE's CPU for the others.
+   */
+  SharesCore(): boolean;
   /** Bytes held by incomplete sends. */
   PendingBytes(): number;
   /** Messages partly received (the PE must keep polling until they complete). */
