@@ -144,6 +144,30 @@ bool sharesCore() {
   return false;
 }
 
+bool moveToFreeCore() {
+  Waking& w = waking();
+  if (!w.slot) return false;
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return false;
+  int cpu = sched_getcpu();
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (c == cpu || !CPU_ISSET(c, &allowed)) continue;
+    bool taken = false;
+    for (Slot* other : w.neighbours) taken = taken || (other->cpu.load(std::memory_order_relaxed) == c && other->word.load(std::memory_order_relaxed) == 0);
+    if (taken) continue;
+    // Pinned to `c` the thread moves there at once; the mask it had comes
+    // back at once too, so that the kernel stays free to place it later.
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(c, &one);
+    if (sched_setaffinity(0, sizeof one, &one) != 0) return false;
+    sched_setaffinity(0, sizeof allowed, &allowed);
+    w.slot->cpu.store(c, std::memory_order_relaxed);
+    return true;
+  }
+  return false;
+}
+
 void setHandoff(int32_t* flag) { waking().handoff = flag; }
 
 bool idleWait(MPI_Comm world, double maxMicros) {

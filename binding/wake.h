@@ -38,6 +38,12 @@ void setHandoff(int32_t* flag);
  */
 bool sharesCore();
 
+/**
+ * Moves this PE (its calling thread) to a CPU of its affinity mask on which
+ * no awake PE of its host last waited, keeping the mask; false if there is none.
+ */
+bool moveToFreeCore();
+
 /** After a send to `dest`: wakes it if it is idle on this host. */
 void wakeIfIdle(int dest);
 

@@ -56,6 +56,8 @@ export interface MpiBinding {
    * free); notes this PE's CPU for the others.
    */
   SharesCore(): boolean;
+  /** Moves this PE to a CPU of its affinity mask that no awake PE of its host uses (keeping the mask); false if there is none. */
+  MoveToFreeCore(): boolean;
   /** Bytes held by incomplete sends. */
   PendingBytes(): number;
   /** Messages partly received (the PE must keep polling until they complete). */
