@@ -283,6 +283,13 @@ NAN_METHOD(Handoff) {
   });
 }
 
+// sharesCore(): whether another awake PE of this host last waited on this
+// PE's CPU (see wake.h).
+NAN_METHOD(SharesCore) { info.GetReturnValue().Set(Nan::New(sharesCore())); }
+
+// moveToFreeCore(): moves this PE to a CPU no awake PE of its host uses (see wake.h).
+NAN_METHOD(MoveToFreeCore) { info.GetReturnValue().Set(Nan::New(moveToFreeCore())); }
+
 // Bytes held by sends MPI has not completed (for back-pressure).
 NAN_METHOD(PendingBytes) { info.GetReturnValue().Set(Nan::New(pendingSendBytes())); }
 
@@ -376,6 +383,8 @@ NAN_MODULE_INIT(InitModule) {
   NAN_EXPORT(target, Progress);
   NAN_EXPORT(target, Idle);
   NAN_EXPORT(target, Handoff);
+  NAN_EXPORT(target, SharesCore);
+  NAN_EXPORT(target, MoveToFreeCore);
   NAN_EXPORT(target, PendingBytes);
   NAN_EXPORT(target, Receiving);
   NAN_EXPORT(target, Copy);

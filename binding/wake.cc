@@ -1,6 +1,7 @@
 #include "wake.h"
 
 #include <linux/futex.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,11 +22,21 @@ static_assert(sizeof(Word) == sizeof(uint32_t), "a futex word is 32 bits");
 /** Each rank's word in a cache line of its own. */
 constexpr MPI_Aint kLine = 64;
 
+/** A rank's line: its word, and the CPU it last waited on (-1: none yet; see sharesCore). */
+struct Slot {
+  Word word{0};
+  std::atomic<int32_t> cpu{-1};
+};
+static_assert(sizeof(Slot) <= kLine, "a rank's slot fits its cache line");
+
 struct Waking {
   MPI_Comm host = MPI_COMM_NULL;
   MPI_Win window = MPI_WIN_NULL;
   /** By world rank: its word, or null for a rank on another host. */
   std::vector<Word*> wordOf;
+  /** The slots of the other ranks of this host. */
+  std::vector<Slot*> neighbours;
+  Slot* slot = nullptr;
   Word* mine = nullptr;
   /** Set to 1 when this PE wakes a sleeping PE of its host or is woken by one (see setHandoff). */
   int32_t* handoff = nullptr;
@@ -72,7 +83,8 @@ void setUpWaking(MPI_Comm world) {
   check(MPI_Comm_size(w.host, &hostSize), "MPI_Comm_size");
   void* base = nullptr;
   check(MPI_Win_allocate_shared(kLine, 1, MPI_INFO_NULL, w.host, &base, &w.window), "MPI_Win_allocate_shared");
-  w.mine = new (base) Word(0);
+  w.slot = new (base) Slot();
+  w.mine = &w.slot->word;
   MPI_Group worldGroup, hostGroup;
   check(MPI_Comm_group(world, &worldGroup), "MPI_Comm_group");
   check(MPI_Comm_group(w.host, &hostGroup), "MPI_Comm_group");
@@ -87,7 +99,9 @@ void setUpWaking(MPI_Comm world) {
     int unit = 0;
     void* at = nullptr;
     check(MPI_Win_shared_query(w.window, i, &size, &unit, &at), "MPI_Win_shared_query");
-    w.wordOf[static_cast<size_t>(worldRanks[static_cast<size_t>(i)])] = static_cast<Word*>(at);
+    Slot* slot = static_cast<Slot*>(at);
+    w.wordOf[static_cast<size_t>(worldRanks[static_cast<size_t>(i)])] = &slot->word;
+    if (slot != w.slot) w.neighbours.push_back(slot);
   }
   // Every word is zeroed before anyone reads one.
   check(MPI_Barrier(w.host), "MPI_Barrier");
@@ -96,7 +110,9 @@ void setUpWaking(MPI_Comm world) {
 void tearDownWaking() {
   Waking& w = waking();
   w.wordOf.clear();
+  w.neighbours.clear();
   w.mine = nullptr;
+  w.slot = nullptr;
   if (w.window != MPI_WIN_NULL) MPI_Win_free(&w.window);
   if (w.host != MPI_COMM_NULL) MPI_Comm_free(&w.host);
 }
@@ -113,6 +129,43 @@ void wakeIfIdle(int dest) {
   if (word->load(std::memory_order_relaxed) == 1 && word->exchange(0) == 1) {
     if (futex(word, FUTEX_WAKE, 1, nullptr) > 0 && w.handoff) *w.handoff = 1;
   }
+}
+
+bool sharesCore() {
+  Waking& w = waking();
+  if (!w.slot) return false;
+  int cpu = sched_getcpu();
+  if (cpu < 0) return false;
+  if (w.slot->cpu.load(std::memory_order_relaxed) != cpu) w.slot->cpu.store(cpu, std::memory_order_relaxed);
+  for (Slot* other : w.neighbours) {
+    // A sleeping PE needs no core; it wakes wherever the kernel puts it.
+    if (other->cpu.load(std::memory_order_relaxed) == cpu && other->word.load(std::memory_order_relaxed) == 0) return true;
+  }
+  return false;
+}
+
+bool moveToFreeCore() {
+  Waking& w = waking();
+  if (!w.slot) return false;
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return false;
+  int cpu = sched_getcpu();
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (c == cpu || !CPU_ISSET(c, &allowed)) continue;
+    bool taken = false;
+    for (Slot* other : w.neighbours) taken = taken || (other->cpu.load(std::memory_order_relaxed) == c && other->word.load(std::memory_order_relaxed) == 0);
+    if (taken) continue;
+    // Pinned to `c` the thread moves there at once; the mask it had comes
+    // back at once too, so that the kernel stays free to place it later.
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(c, &one);
+    if (sched_setaffinity(0, sizeof one, &one) != 0) return false;
+    sched_setaffinity(0, sizeof allowed, &allowed);
+    w.slot->cpu.store(c, std::memory_order_relaxed);
+    return true;
+  }
+  return false;
 }
 
 void setHandoff(int32_t* flag) { waking().handoff = flag; }

@@ -27,6 +27,23 @@ void tearDownWaking();
  */
 void setHandoff(int32_t* flag);
 
+/**
+ * Whether another awake PE of this host last waited on the CPU this PE
+ * runs on now; notes this PE's CPU for the others. The kernel may keep two
+ * PEs on one core for seconds while another stays free (a woken PE starts
+ * on its waker's core, and PEs that hand the core to each other look
+ * cache-hot to the load balancer); the one that waits should then yield
+ * the core rather than spin on it. Reads are relaxed: a stale answer costs
+ * one spin some speed, nothing else.
+ */
+bool sharesCore();
+
+/**
+ * Moves this PE (its calling thread) to a CPU of its affinity mask on which
+ * no awake PE of its host last waited, keeping the mask; false if there is none.
+ */
+bool moveToFreeCore();
+
 /** After a send to `dest`: wakes it if it is idle on this host. */
 void wakeIfIdle(int dest);
 

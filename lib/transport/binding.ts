@@ -50,6 +50,14 @@ export interface MpiBinding {
    * share a core for a while); the caller clears it. Kept alive by the binding.
    */
   Handoff(flag: Int32Array): void;
+  /**
+   * Whether another awake PE of this host last waited on the CPU this PE
+   * runs on now (the kernel can keep two PEs on one core while another is
+   * free); notes this PE's CPU for the others.
+   */
+  SharesCore(): boolean;
+  /** Moves this PE to a CPU of its affinity mask that no awake PE of its host uses (keeping the mask); false if there is none. */
+  MoveToFreeCore(): boolean;
   /** Bytes held by incomplete sends. */
   PendingBytes(): number;
   /** Messages partly received (the PE must keep polling until they complete). */
