@@ -24,8 +24,24 @@ let lastTotal = 0;
 export function quiescentTotal(): number {
   return lastTotal;
 }
-/** Per wave on this PE: reports still expected and sums so far. */
+/**
+ * Per wave on this PE: reports still expected (the children's, and this
+ * PE's own counts, taken when the wave reaches it) and sums so far. A
+ * child's report may come first: a PE handles its own copy of a broadcast
+ * from its local queue, which waits while it drains MPI (scheduler.ts).
+ */
 const collecting = new Map<number, { missing: number; created: number; processed: number }>();
+
+/** The sums of wave `target` on this PE, started when its first part (own counts or a child's report) comes. */
+function sumsOf(target: number): { missing: number; created: number; processed: number } {
+  let sums = collecting.get(target);
+  if (!sums) {
+    const rt = runtime();
+    sums = { missing: childrenOf(rt.myPe, 0, rt.numPes).length + 1, created: 0, processed: 0 };
+    collecting.set(target, sums);
+  }
+  return sums;
+}
 
 /** Asks PE 0 to fulfil `future` at the next quiescence. */
 export function requestQuiescence(future: Future<void>): void {
@@ -53,14 +69,14 @@ export function receiveQuiescence(r: Reader): void {
       }
       return;
     case Step.Wave: {
-      const { created, processed } = rt.scheduler.counters;
-      const missing = childrenOf(rt.myPe, 0, rt.numPes).length;
-      collecting.set(target, { missing, created, processed });
-      if (missing === 0) report(target);
+      const sums = sumsOf(target);
+      sums.created += rt.scheduler.counters.created;
+      sums.processed += rt.scheduler.counters.processed;
+      if (--sums.missing === 0) report(target);
       return;
     }
     case Step.Report: {
-      const sums = collecting.get(target)!;
+      const sums = sumsOf(target);
       const counts = readQdCounts(r);
       sums.created += counts.created;
       sums.processed += counts.processed;
