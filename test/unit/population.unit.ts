@@ -1,0 +1,46 @@
+// The root's count of members per reduction (lib/reductions/population.ts)
+// and the Map that is replaced rather than shrunk (lib/turnoverMap.ts),
+// in-process.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Population } from '../../lib/reductions/population';
+import { TurnoverMap } from '../../lib/turnoverMap';
+
+test('a population counts the base and the changes that start at or before a reduction, per stream', () => {
+  const p = new Population(2, 8);
+  assert.is(p.of(0, 0), 8);
+  p.change(0, 3, 2); // two join stream 0 from reduction 3
+  p.change(0, 5, -1); // one leaves from 5
+  p.change(1, 1, 4);
+  assert.equal([0, 2, 3, 4, 5, 9].map((r) => p.of(0, r)), [8, 8, 10, 10, 9, 9]);
+  assert.equal([0, 1, 7].map((r) => p.of(1, r)), [8, 12, 12]);
+});
+
+test('folding a stream moves only its changes already in force into the base; later ones stay ahead', () => {
+  const p = new Population(2, 8);
+  p.change(0, 3, 2);
+  p.change(0, 5, -1);
+  p.change(1, 1, 4);
+  p.fold(0, 3);
+  assert.equal([3, 4, 5, 6].map((r) => p.of(0, r)), [10, 10, 9, 9]);
+  assert.is(p.of(1, 1), 12, 'the other stream is untouched');
+  p.fold(0, 5);
+  p.fold(1, 2);
+  assert.equal([p.of(0, 5), p.of(0, 100), p.of(1, 2), p.of(1, 100)], [9, 9, 12, 12]);
+});
+
+test('a turnover map keeps entries like a Map, also across emptying', () => {
+  const m = new TurnoverMap<number, string>();
+  m.set(1, 'a');
+  m.set(2, 'b');
+  m.delete(1);
+  assert.equal([m.size, m.get(2), m.has(1)], [1, 'b', false]);
+  m.delete(3); // absent: nothing changes, even with one entry left
+  assert.equal([m.size, m.get(2)], [1, 'b']);
+  m.delete(2);
+  assert.equal([m.size, m.has(2)], [0, false]);
+  m.set(5, 'c');
+  assert.equal([m.size, m.get(5)], [1, 'c']);
+});
+
+test.run();
