@@ -425,6 +425,11 @@ export class Scheduler {
     return handled;
   }
 
+  /** A local message copied into the slab (see send), not one of its own. */
+  private inSlab(message: LocalMessage | SlabMessage): message is SlabMessage {
+    return message.bytes === this.slab;
+  }
+
   /**
    * Dispatches local messages for up to LOCAL_PASS_MS (one at least); the
    * rest wait until MPI has been drained. A PE whose entry methods keep
@@ -449,8 +454,8 @@ export class Scheduler {
         local.splice(0, this.localNext);
         this.localNext = 0;
       }
-      if (message.bytes === this.slab) {
-        this.dispatch(this.slab, this.slabView, (message as SlabMessage).base, (message as SlabMessage).length, false, this.myPe, undefined);
+      if (this.inSlab(message)) {
+        this.dispatch(this.slab, this.slabView, message.base, message.length, false, this.myPe, undefined);
       } else {
         // A copy of its own, read through its pool slab's shared Buffer and view (codec/memory.ts): none made per message.
         const { bytes, parts } = message;
