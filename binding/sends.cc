@@ -24,6 +24,8 @@ struct SendRecord {
   /** The memory of a transferred ArrayBuffer, for a send in place. */
   std::shared_ptr<v8::BackingStore> moved;
   size_t bytes = 0;
+  /** The receiving rank, woken again when the send completes (see complete). */
+  int dest = -1;
 };
 
 /** Requests tested per poll, oldest first (sends mostly complete in order). */
@@ -45,6 +47,7 @@ class InFlight {
       if (done) return;
     }
     record.bytes = count;
+    record.dest = dest;
     pendingBytes_ += static_cast<double>(count);
     records_.push_back(std::move(record));
   }
@@ -62,6 +65,11 @@ class InFlight {
       SendRecord& done = records_[static_cast<size_t>(indices_[k])];
       done.request = MPI_REQUEST_NULL;
       pendingBytes_ -= static_cast<double>(done.bytes);
+      // MPI may have held the message back at the send (no room in the
+      // receiver's queue) and written it only as this PE polled since: the
+      // wake at the send found nothing to show, and the receiver may have
+      // gone back to sleep (test/programs/idleHeldBack.ts).
+      wakeIfIdle(done.dest);
     }
     records_.erase(std::remove_if(records_.begin(), records_.end(), [](const SendRecord& r) { return r.request == MPI_REQUEST_NULL; }), records_.end());
   }

@@ -44,7 +44,11 @@ bool sharesCore();
  */
 bool moveToFreeCore();
 
-/** After a send to `dest`: wakes it if it is idle on this host. */
+/**
+ * After a send to `dest`, and again when a send MPI did not complete at
+ * once completes (it may have written the message only then): wakes
+ * `dest` if it is idle on this host.
+ */
 void wakeIfIdle(int dest);
 
 /**

@@ -189,4 +189,12 @@ test('an idle PE sees a message that came while it was awake before it sleeps: m
   assert.ok(linesOf(r.stdout).includes('waiting true received 1 bytes 1,2,3,4,5,6,7,8'), `PE 1 found PE 0's message at once${show(r)}`);
 });
 
+test('an idle PE is woken for a message MPI held back at the send and wrote later: 20,000 sends to a PE that makes no MPI call for 300 ms, none slept through (np 2)', async () => {
+  // Open MPI completes such a send (and writes the message) only as the sender keeps polling, after the wake at the send found nothing to show.
+  const r = await runJob({ program: 'idleHeldBack.js', np: 2, timeoutMs: 120_000 });
+  assertEndedCleanly(r);
+  assert.is(r.code, 0, `exit code${show(r)}`);
+  assert.ok(linesOf(r.stdout).includes('received 20000 slept through 0'), `PE 1 woke for every message${show(r)}`);
+});
+
 test.run();
