@@ -16,7 +16,7 @@
 // that many iterations; `+restart DIR` (on any number of PEs) goes on from
 // the checkpoint. The last line (iterations and residual) is the same for
 // any number of PEs, restarted or not.
-import { charm, Chare, Reducer, type ArrayProxy, type CheckpointStatus, type ElementProxy } from '../../lib';
+import { charm, Chare, Reducer, type ArrayElementProxy, type ArrayProxy, type CheckpointStatus, type ElementProxy } from '../../lib';
 
 type Index = readonly [number, number];
 
@@ -152,6 +152,8 @@ class Block extends Chare<Index> {
   /** The iteration this block last went on from (`goOn` once each: load balancing may be under way). */
   private wentOn = -1;
   private readonly neighbours: number;
+  /** The neighbours' proxies, made once (as Charm4py's example makes its channels), by the side of this block they border; null at the domain's edge. */
+  private readonly toward: (ArrayElementProxy<Block> | null)[];
   /** Where a column is gathered to be sent (the message copies it at the call). */
   private readonly column: Float64Array;
 
@@ -163,7 +165,9 @@ class Block extends Chare<Index> {
     this.column = new Float64Array(n);
     const [x, y] = this.thisIndex;
     const last = settings.blocks - 1;
-    this.neighbours = (x > 0 ? 1 : 0) + (x < last ? 1 : 0) + (y > 0 ? 1 : 0) + (y < last ? 1 : 0);
+    const at = (i: number, j: number): ArrayElementProxy<Block> => this.thisProxy.at([i, j]);
+    this.toward = [x > 0 ? at(x - 1, y) : null, x < last ? at(x + 1, y) : null, y > 0 ? at(x, y - 1) : null, y < last ? at(x, y + 1) : null];
+    this.neighbours = this.toward.filter((p) => p !== null).length;
     this.applyBoundary(this.grid);
     this.applyBoundary(this.next);
   }
@@ -214,16 +218,15 @@ class Block extends Chare<Index> {
       this.early[side] = null;
       this.storeHalo(side, edge);
     }
-    const [x, y] = this.thisIndex;
     const n = this.n;
     const w = n + 2;
     const g = this.grid;
-    const proxy = this.thisProxy;
+    const [top, bottom, left, right] = this.toward;
     // Rows go as views of the grid and columns from one scratch array: each send copies its argument.
-    if (x > 0) proxy.at([x - 1, y]).halo(this.iteration, Side.Bottom, g.subarray(w + 1, w + 1 + n));
-    if (x < this.settings.blocks - 1) proxy.at([x + 1, y]).halo(this.iteration, Side.Top, g.subarray(n * w + 1, n * w + 1 + n));
-    if (y > 0) proxy.at([x, y - 1]).halo(this.iteration, Side.Right, this.gatherColumn(1));
-    if (y < this.settings.blocks - 1) proxy.at([x, y + 1]).halo(this.iteration, Side.Left, this.gatherColumn(n));
+    top?.halo(this.iteration, Side.Bottom, g.subarray(w + 1, w + 1 + n));
+    bottom?.halo(this.iteration, Side.Top, g.subarray(n * w + 1, n * w + 1 + n));
+    left?.halo(this.iteration, Side.Right, this.gatherColumn(1));
+    right?.halo(this.iteration, Side.Left, this.gatherColumn(n));
     this.relaxIfReady();
   }
 
