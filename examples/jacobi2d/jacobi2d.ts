@@ -16,7 +16,7 @@
 // that many iterations; `+restart DIR` (on any number of PEs) goes on from
 // the checkpoint. The last line (iterations and residual) is the same for
 // any number of PEs, restarted or not.
-import { charm, Chare, Reducer, type ArrayElementProxy, type ArrayProxy, type CheckpointStatus, type ElementProxy } from '../../lib';
+import { charm, Chare, Reducer, type ArrayElementProxy, type Callback, type ArrayProxy, type CheckpointStatus, type ElementProxy } from '../../lib';
 
 type Index = readonly [number, number];
 
@@ -156,9 +156,12 @@ class Block extends Chare<Index> {
   private readonly toward: (ArrayElementProxy<Block> | null)[];
   /** Where a column is gathered to be sent (the message copies it at the call). */
   private readonly column: Float64Array;
+  /** Where each iteration's largest change goes: the main chare's iterationDone. */
+  private readonly done: Callback<Main['iterationDone']>;
 
-  constructor(private readonly settings: Settings, private readonly main: ElementProxy<Main>) {
+  constructor(private readonly settings: Settings, main: ElementProxy<Main>) {
     super();
+    this.done = charm.callback(main, 'iterationDone');
     const n = (this.n = settings.blockSize);
     this.grid = new Float64Array((n + 2) * (n + 2));
     this.next = new Float64Array((n + 2) * (n + 2));
@@ -269,7 +272,7 @@ class Block extends Chare<Index> {
     this.next = g;
     this.applyBoundary(this.next);
     this.relaxed = this.iteration;
-    this.contribute(residual, Reducer.max, charm.callback(this.main, 'iterationDone'));
+    this.contribute(residual, Reducer.max, this.done);
     if (this.mayGoOn()) this.goOn();
   }
 }
