@@ -79,6 +79,46 @@ class Tally extends Chare {
 }
 charm.register(Tally);
 
+/**
+ * One per PE: a chain of calls to itself that never lets its local queue
+ * empty (as a PE of a stencil), so the scheduler's local slab wraps round
+ * many times, with messages of their own (when it is full) in between: 3000
+ * calls of 512 B to 4 KiB, a backlog growing to some 2 MB and shrinking.
+ */
+class Chain extends Chare {
+  private sent = 0;
+  private next = 0;
+  private total = 0;
+  private faults: string[] = [];
+  private done: Future<string[]> | undefined;
+
+  start(backlog: number, total: number, done: Future<string[]>): void {
+    this.total = total;
+    this.done = done;
+    for (let k = 0; k < backlog; k++) this.sendNext();
+  }
+
+  private sendNext(): void {
+    const v = this.sent++;
+    const n = 64 + ((v * 37) % 440);
+    const a = new Float64Array(n).fill(v);
+    this.thisElement.link(a, n, v);
+    a.fill(-1);
+  }
+
+  link(a: Float64Array, n: number, v: number): void {
+    if (v !== this.next) this.faults.push(`call ${v} came after call ${this.next - 1}`);
+    this.next = v + 1;
+    const seen = verdict(a, n, v, true);
+    if (seen !== 'ok') this.faults.push(`call ${v}: ${seen}`);
+    // Two calls each for 300 calls (the backlog grows), then one every other call for 300 (it shrinks).
+    const sends = Math.floor(v / 300) % 2 === 0 ? 2 : v % 2;
+    for (let k = 0; k < sends && this.sent < this.total; k++) this.sendNext();
+    if (this.next === this.total) this.done!.send(this.faults.slice(0, 5));
+  }
+}
+charm.register(Chain);
+
 function checkTask(a: Float64Array, n: number): string {
   return verdict(a, n, 1);
 }
@@ -148,6 +188,15 @@ test('calls queued together keep their own values, and each argument arrives in 
       const expected = Array.from({ length: 40 }, (_, k) => `${k + 1}: ok`);
       assert.equal(await tally[pe].ret.taken(), expected, `40 calls to the member on PE ${pe}, ${bytes} B`);
     }
+  }
+});
+
+test('a chain of local calls that never empties the local queue keeps every value and the order of the calls', async () => {
+  const chains = charm.createGroup(Chain);
+  for (const pe of targets()) {
+    const done = charm.createFuture<string[]>();
+    chains[pe].start(50, 3000, done);
+    assert.equal(await done, [], `the chain on PE ${pe}`);
   }
 });
 

@@ -16,7 +16,7 @@
 // that many iterations; `+restart DIR` (on any number of PEs) goes on from
 // the checkpoint. The last line (iterations and residual) is the same for
 // any number of PEs, restarted or not.
-import { charm, Chare, Reducer, type ArrayProxy, type CheckpointStatus, type ElementProxy } from '../../lib';
+import { charm, Chare, Reducer, type ArrayElementProxy, type Callback, type ArrayProxy, type CheckpointStatus, type ElementProxy } from '../../lib';
 
 type Index = readonly [number, number];
 
@@ -152,18 +152,25 @@ class Block extends Chare<Index> {
   /** The iteration this block last went on from (`goOn` once each: load balancing may be under way). */
   private wentOn = -1;
   private readonly neighbours: number;
+  /** The neighbours' proxies, made once (as Charm4py's example makes its channels), by the side of this block they border; null at the domain's edge. */
+  private readonly toward: (ArrayElementProxy<Block> | null)[];
   /** Where a column is gathered to be sent (the message copies it at the call). */
   private readonly column: Float64Array;
+  /** Where each iteration's largest change goes: the main chare's iterationDone. */
+  private readonly done: Callback<Main['iterationDone']>;
 
-  constructor(private readonly settings: Settings, private readonly main: ElementProxy<Main>) {
+  constructor(private readonly settings: Settings, main: ElementProxy<Main>) {
     super();
+    this.done = charm.callback(main, 'iterationDone');
     const n = (this.n = settings.blockSize);
     this.grid = new Float64Array((n + 2) * (n + 2));
     this.next = new Float64Array((n + 2) * (n + 2));
     this.column = new Float64Array(n);
     const [x, y] = this.thisIndex;
     const last = settings.blocks - 1;
-    this.neighbours = (x > 0 ? 1 : 0) + (x < last ? 1 : 0) + (y > 0 ? 1 : 0) + (y < last ? 1 : 0);
+    const at = (i: number, j: number): ArrayElementProxy<Block> => this.thisProxy.at([i, j]);
+    this.toward = [x > 0 ? at(x - 1, y) : null, x < last ? at(x + 1, y) : null, y > 0 ? at(x, y - 1) : null, y < last ? at(x, y + 1) : null];
+    this.neighbours = this.toward.filter((p) => p !== null).length;
     this.applyBoundary(this.grid);
     this.applyBoundary(this.next);
   }
@@ -214,16 +221,15 @@ class Block extends Chare<Index> {
       this.early[side] = null;
       this.storeHalo(side, edge);
     }
-    const [x, y] = this.thisIndex;
     const n = this.n;
     const w = n + 2;
     const g = this.grid;
-    const proxy = this.thisProxy;
+    const [top, bottom, left, right] = this.toward;
     // Rows go as views of the grid and columns from one scratch array: each send copies its argument.
-    if (x > 0) proxy.at([x - 1, y]).halo(this.iteration, Side.Bottom, g.subarray(w + 1, w + 1 + n));
-    if (x < this.settings.blocks - 1) proxy.at([x + 1, y]).halo(this.iteration, Side.Top, g.subarray(n * w + 1, n * w + 1 + n));
-    if (y > 0) proxy.at([x, y - 1]).halo(this.iteration, Side.Right, this.gatherColumn(1));
-    if (y < this.settings.blocks - 1) proxy.at([x, y + 1]).halo(this.iteration, Side.Left, this.gatherColumn(n));
+    top?.halo(this.iteration, Side.Bottom, g.subarray(w + 1, w + 1 + n));
+    bottom?.halo(this.iteration, Side.Top, g.subarray(n * w + 1, n * w + 1 + n));
+    left?.halo(this.iteration, Side.Right, this.gatherColumn(1));
+    right?.halo(this.iteration, Side.Left, this.gatherColumn(n));
     this.relaxIfReady();
   }
 
@@ -266,7 +272,7 @@ class Block extends Chare<Index> {
     this.next = g;
     this.applyBoundary(this.next);
     this.relaxed = this.iteration;
-    this.contribute(residual, Reducer.max, charm.callback(this.main, 'iterationDone'));
+    this.contribute(residual, Reducer.max, this.done);
     if (this.mayGoOn()) this.goOn();
   }
 }

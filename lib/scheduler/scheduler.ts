@@ -28,8 +28,12 @@ const BACKPRESSURE_LOW = 32 << 20;
 /** MPI counts bytes in an int. */
 const MAX_MESSAGE_BYTES = 0x7fffffff;
 const ARENA_BYTES = 4 << 20;
-/** Bytes of the local slab, which local messages without segments go into while they fit (see send). */
-const SLAB_BYTES = 64 << 10;
+/**
+ * Bytes of the local slab, which local messages without segments go into
+ * while they fit (see send): room for a queue of some 250 halos of 2 KiB
+ * (a 256 x 256 Jacobi block's edge), which a PE of a stencil keeps queued.
+ */
+const SLAB_BYTES = 512 << 10;
 const MAX_BATCH = 1024;
 /** Longest pass over the local queue before MPI is drained again (see dispatchLocal); a 256 x 256 Jacobi block relaxes in about 0.2 ms. */
 const LOCAL_PASS_MS = 0.25;
@@ -85,11 +89,21 @@ export class Scheduler {
    * Small local messages are copied here, not into buffers of their own
    * (an ArrayBuffer and two views per message cost about 1 us, as much as
    * the rest of a local call), and handled as received ones are, not owned
-   * (read during their handler only). Reused once the local queue is empty.
+   * (read during their handler only). A ring: the queue takes its slab
+   * messages in order, so the space of each is free again once its handler
+   * returns (a PE of a stencil never empties its queue: reused only when
+   * the queue was empty, the slab filled once and stayed full).
    */
   private readonly slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
   private readonly slabView = new DataView(this.slab.buffer, this.slab.byteOffset, this.slab.byteLength);
+  /** Where the next slab message goes (before 8-byte alignment). */
   private slabEnd = 0;
+  /** The end of the last slab message handled: the queued ones lie from here (and, once wrapped, from 0 to slabEnd). */
+  private slabHead = 0;
+  /** Slab messages queued or being handled. */
+  private slabQueued = 0;
+  /** The newest slab messages went to the start of the slab, before the oldest ones. */
+  private slabWrapped = false;
   /** Messages received while throttled, not yet handled (they come before any later batch). */
   private readonly deferred: (LocalMessage & { source: number })[] = [];
   private readonly spare = Buffer.allocUnsafeSlow(1 << 20);
@@ -147,10 +161,11 @@ export class Scheduler {
       throw new RangeError(`charmts: a message of ${total} bytes exceeds MPI's limit of ${MAX_MESSAGE_BYTES} bytes; split the data into several calls`);
     }
     if (dest === this.myPe) {
-      const base = align8(this.slabEnd);
-      if (w.segments.length === 0 && base + inlineLength <= SLAB_BYTES) {
+      const base = w.segments.length === 0 ? this.slabPlace(inlineLength) : -1;
+      if (base >= 0) {
         w.buf.copy(this.slab, base, 0, inlineLength);
         this.slabEnd = base + inlineLength;
+        this.slabQueued++;
         this.local.push({ bytes: this.slab, parts: undefined, base, length: inlineLength });
       } else {
         this.local.push(w.detachLocal());
@@ -165,6 +180,29 @@ export class Scheduler {
     // Counted once sent: a call that failed (bad input) never existed.
     if (!(flags & Flag.System)) this.counters.created++;
     this.waiting.sent = true;
+  }
+
+  /** Where in the slab a local message of `length` bytes goes, or -1 when it does not fit now. */
+  private slabPlace(length: number): number {
+    const base = align8(this.slabEnd);
+    if (this.slabWrapped) return base + length <= this.slabHead ? base : -1;
+    if (base + length <= SLAB_BYTES) return base;
+    // Wrap to the start, below the oldest message still queued.
+    if (length > this.slabHead) return -1;
+    this.slabWrapped = true;
+    return 0;
+  }
+
+  /** The handler of slab message [base, base + length) has returned: its space is free. */
+  private slabDone(base: number, length: number): void {
+    if (--this.slabQueued === 0) {
+      this.slabEnd = this.slabHead = 0;
+      this.slabWrapped = false;
+      return;
+    }
+    // The first message after the wrap: the queued ones lie in order again.
+    if (this.slabWrapped && base < this.slabHead) this.slabWrapped = false;
+    this.slabHead = base + length;
   }
 
   /**
@@ -456,6 +494,7 @@ export class Scheduler {
       }
       if (this.inSlab(message)) {
         this.dispatch(this.slab, this.slabView, message.base, message.length, false, this.myPe, undefined);
+        this.slabDone(message.base, message.length);
       } else {
         // A copy of its own, read through its pool slab's shared Buffer and view (codec/memory.ts): none made per message.
         const { bytes, parts } = message;
@@ -467,7 +506,6 @@ export class Scheduler {
     if (this.localNext === this.local.length && this.localNext > 0) {
       this.local.length = 0;
       this.localNext = 0;
-      this.slabEnd = 0;
     }
     return handled;
   }
