@@ -14,10 +14,15 @@ export function report(name: string, params: Record<string, number | string>, sa
  * collecting on a 2-core machine that the PEs already keep busy). */
 const WARM_UP_MS = 400;
 
-/** Runs `trial` for WARM_UP_MS (at least twice), then `count` times; returns the results. */
-export async function trials(count: number, trial: () => Promise<number>): Promise<number[]> {
+/**
+ * Runs `trial` for WARM_UP_MS (at least twice), then `count` times; returns
+ * the results. `warm` is called between the two (e.g. to fix a trial's
+ * length from what the warm-up measured).
+ */
+export async function trials(count: number, trial: () => Promise<number>, warm?: () => void): Promise<number[]> {
   const warmUpEnd = performance.now() + WARM_UP_MS;
   for (let n = 0; n < 2 || performance.now() < warmUpEnd; n++) await trial();
+  warm?.();
   const out: number[] = [];
   for (let t = 0; t < count; t++) out.push(await trial());
   return out;
