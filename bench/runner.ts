@@ -437,7 +437,7 @@ function main(): void {
   if (anchorsNote) out.push('', anchorsNote);
   if (want('large')) out.push('', ...bandwidthTable(large));
   out.push('', 'ratio = charmts / baseline: below 1 is better for us, above 1 is better for msg/s, MB/s and tasks/s.');
-  if (ran.length) out.push(`${ran.join(', ')} = the same benchmark in ${ran.join(' and ')}, this run (its own median, same trial scheme); ${ran.map((a) => `/ ${a} = charmts / ${a}`).join(', ')}.`);
+  if (ran.length) out.push(`${ran.join(', ')} = the same benchmark in ${ran.join(' and ')}, this run (its own median, same warm-up and trial count; its ping-pong trials keep the fixed round-trip count, charmts' and C's last 5 ms at least); ${ran.map((a) => `/ ${a} = charmts / ${a}`).join(', ')}.`);
   out.push('', ...targetLines(records));
   out.push('', `bench/results/latest.json and latest.svg written in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   process.stdout.write(`${out.join('\n')}\n`);

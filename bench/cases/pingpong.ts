@@ -1,14 +1,11 @@
 // Ping-pong between two group members or two array elements on PEs 0 and
 // 1, typed-array payloads of 8 B to 4 MiB: round-trip time. Many short
-// trials, as in bench/c/pingpong.c: their median ignores the rare
-// millisecond stalls of a shared machine. A trial lasts MIN_TRIAL_US at
-// least, so that one scavenge (0.3-1 ms) is not a 2x trial while a real
-// stall of some milliseconds still is (at 256 KiB the formula's 4 round
-// trips took 0.5 ms).
+// trials (5 ms at least, MIN_TRIAL_US), as in bench/c/pingpong.c: their
+// median ignores the rare millisecond stalls of a shared machine.
 //   mpirun -np 2 node dist/bench/cases/pingpong.js group|array [bytes...]
 import { charm, Chare, Future, type ArrayIndex } from '../../lib';
 import { PINGPONG_SIZES } from '../sizes';
-import { report, trials } from './report';
+import { report, timedTrials } from './report';
 
 /** Shared by both kinds of player: bounce `payload` `count` times, then report the time. */
 abstract class Player<I extends number | readonly number[]> extends Chare<I> {
@@ -59,9 +56,6 @@ function onItsOwnPe(index: ArrayIndex): number {
 }
 charm.registerMap(onItsOwnPe);
 
-/** The shortest trial, in us: round trips per trial are raised to it from the warm-up's best round trip. */
-const MIN_TRIAL_US = 5000;
-
 charm.start(async (args) => {
   const kind = args[0] === 'array' ? 'array' : 'group';
   if (charm.numPes() < 2) charm.abort('pingpong needs 2 PEs');
@@ -69,20 +63,12 @@ charm.start(async (args) => {
     kind === 'group' ? charm.createGroup(GroupPlayer)[0] : charm.createArray(ArrayPlayer, [2], [], { map: onItsOwnPe }).at([0]);
   const sizes = args.length > 1 ? args.slice(1).map(Number) : PINGPONG_SIZES;
   for (const bytes of sizes) {
-    // The anchors' count (bench-src/*/pingpong), raised while warming up until a trial lasts MIN_TRIAL_US.
-    let n = Math.max(4, Math.floor(1000 / (2 + bytes / 1000)));
-    let warming = true;
-    const samples = await trials(
-      41,
-      async () => {
-        const done = charm.createFuture<number>();
-        starter.serve(n, bytes, done);
-        const us = (await done) / n;
-        if (warming) n = Math.max(n, Math.ceil(MIN_TRIAL_US / us));
-        return us;
-      },
-      () => (warming = false),
-    );
+    // The anchors' count (bench-src/*/pingpong) to start with.
+    const samples = await timedTrials(41, Math.max(4, Math.floor(1000 / (2 + bytes / 1000))), async (n) => {
+      const done = charm.createFuture<number>();
+      starter.serve(n, bytes, done);
+      return (await done) / n;
+    });
     report(`pingpong-${kind}`, { bytes }, samples, 'us');
   }
   charm.exit();

@@ -28,6 +28,32 @@ export async function trials(count: number, trial: () => Promise<number>, warm?:
   return out;
 }
 
+/**
+ * The shortest ping-pong trial, in us (bench/c/pingpong.c's too): long
+ * enough that one scavenge (0.3-1 ms) is not a 2x trial, short enough that
+ * a stall of some milliseconds still is (the anchors' formula gave 4 round
+ * trips, 0.5 ms, at 256 KiB: one millisecond of preemption made a 3x trial).
+ */
+export const MIN_TRIAL_US = 5000;
+
+/**
+ * Trials of `n` repetitions of `run` (which returns us per repetition),
+ * `n` raised during the warm-up until a trial lasts MIN_TRIAL_US at the
+ * warm-up's best speed.
+ */
+export async function timedTrials(count: number, n: number, run: (n: number) => Promise<number>): Promise<number[]> {
+  let warming = true;
+  return trials(
+    count,
+    async () => {
+      const us = await run(n);
+      if (warming) n = Math.max(n, Math.ceil(MIN_TRIAL_US / us));
+      return us;
+    },
+    () => (warming = false),
+  );
+}
+
 /** Iterations so that a trial of an operation taking about `estimateUs` lasts about 30 ms. */
 export function iterationsFor(estimateUs: number): number {
   return Math.max(10, Math.floor(30_000 / estimateUs));
