@@ -47,7 +47,7 @@ export async function timedTrials(count: number, n: number, run: (n: number) => 
     count,
     async () => {
       const us = await run(n);
-      if (warming) n = Math.max(n, Math.ceil(MIN_TRIAL_US / us));
+      if (warming && us > 0) n = Math.max(n, Math.ceil(MIN_TRIAL_US / us));
       return us;
     },
     () => (warming = false),
