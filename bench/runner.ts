@@ -8,7 +8,7 @@
  * below), e.g. `pingpong idle`.
  *
  * A record: {name, np, params, value, unit, min, max, baseline: {name, value}, ratio,
- * anchors: {'Charm++'?: {value, ratio}, Charm4py?: {value, ratio}}}.
+ * anchors: {'Charm++'?: {value, ratio, spread}, Charm4py?: {value, ratio, spread}}}.
  * ratio = charmts / baseline (or anchor), so 1.0 is parity; for times (us) lower is
  * better, for rates (msg/s, MB/s) higher is better. spread = max / median
  * (times) or median / min (rates): how far the worst trial strays.
@@ -18,7 +18,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ANCHOR_NAMES, anchorCommand, missingNote, type AnchorBench, type AnchorName } from './anchors';
-import type { BenchRecord, Measurement } from './record';
+import { spreadOf, type BenchRecord, type Measurement } from './record';
 import { renderSvg, type Series } from './svg';
 import { BANDWIDTH_SIZES, PINGPONG_SIZES } from './sizes';
 import { targetLines } from './targets';
@@ -135,13 +135,13 @@ function attachAnchors(records: BenchRecord[]): void {
   for (const r of records) {
     for (const { anchor, np, m } of anchored) {
       if (np !== r.np || m.name !== r.name || !Object.entries(r.params).every(([k, v]) => String(m.params[k]) === String(v))) continue;
-      (r.anchors ??= {})[anchor] = { value: m.value, ratio: r.value / m.value };
+      (r.anchors ??= {})[anchor] = { value: m.value, ratio: r.value / m.value, spread: spreadOf(m) };
     }
   }
 }
 
 function record(m: Measurement, np: number, baseline: Measurement | { name: string; value: number } | undefined, note?: string): BenchRecord {
-  const base = baseline ? { name: baseline.name, value: baseline.value } : null;
+  const base = baseline ? { name: baseline.name, value: baseline.value, ...('max' in baseline ? { spread: spreadOf(baseline) } : {}) } : null;
   return { ...m, np, baseline: base, ratio: base && base.value > 0 ? m.value / base.value : null, ...(note ? { note } : {}) };
 }
 
@@ -426,9 +426,9 @@ function main(): void {
       const anchor = r.anchors?.[a];
       return anchor ? [anchor.value.toPrecision(4), anchor.ratio.toFixed(2)] : ['', ''];
     }),
-    (r.unit === 'us' || r.unit === 'ms' ? r.max / r.value : r.value / r.min).toFixed(1),
+    [spreadOf(r), ...ran.map((a) => r.anchors?.[a]?.spread)].map((x) => (x === undefined ? '-' : x.toFixed(1))).join(' / '),
   ]);
-  const header = ['benchmark', 'np', 'params', 'charmts', 'baseline', 'ratio', ...ran.flatMap((a) => [a, `/ ${a}`]), 'spread'];
+  const header = ['benchmark', 'np', 'params', 'charmts', 'baseline', 'ratio', ...ran.flatMap((a) => [a, `/ ${a}`]), ['spread charmts', ...ran].join(' / ')];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
@@ -437,7 +437,7 @@ function main(): void {
   if (anchorsNote) out.push('', anchorsNote);
   if (want('large')) out.push('', ...bandwidthTable(large));
   out.push('', 'ratio = charmts / baseline: below 1 is better for us, above 1 is better for msg/s, MB/s and tasks/s.');
-  if (ran.length) out.push(`${ran.join(', ')} = the same benchmark in ${ran.join(' and ')}, this run (its own median, same trial scheme); ${ran.map((a) => `/ ${a} = charmts / ${a}`).join(', ')}.`);
+  if (ran.length) out.push(`${ran.join(', ')} = the same benchmark in ${ran.join(' and ')}, this run (its own median, same warm-up and trial count; its ping-pong trials keep the fixed round-trip count, charmts' and C's last 5 ms at least); ${ran.map((a) => `/ ${a} = charmts / ${a}`).join(', ')}.`);
   out.push('', ...targetLines(records));
   out.push('', `bench/results/latest.json and latest.svg written in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   process.stdout.write(`${out.join('\n')}\n`);

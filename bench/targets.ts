@@ -43,7 +43,18 @@ export function targetLines(records: BenchRecord[]): string[] {
   const out = ['Issue 15 targets, charmts / reference in this run (the worst case shown; "met" or "SHORT"):'];
   out.push(line('ping-pong 8 B-4 MiB / Charm++', { at: 'most', value: 1.2 }, pingpong, vs('Charm++'), where, 'no Charm++ figure in this run'));
   out.push(line('ping-pong 8 B-4 MiB / Charm4py', { at: 'below', value: 1 }, pingpong, vs('Charm4py'), where, 'no Charm4py figure in this run'));
-  out.push(line('ping-pong spread, max / median trial', { at: 'below', value: 2 }, pingpong, (r) => r.max / r.value, where, 'pingpong not run'));
+  // The anchors' own spread at the same size, and their worst over all sizes: the machine's share of charmts' figure.
+  const anchorSpreads = (r: BenchRecord): string => {
+    const theirs = (a: AnchorName): string => {
+      const worst = Math.max(...pingpong.map((p) => p.anchors?.[a]?.spread ?? 0));
+      const here = r.anchors?.[a]?.spread;
+      return here === undefined ? '' : `${a} ${here.toFixed(2)} (worst ${worst.toFixed(2)})`;
+    };
+    const c = r.baseline?.spread === undefined ? [] : [`C ${r.baseline.spread.toFixed(2)}`];
+    const list = [...c, ...(['Charm++', 'Charm4py'] as const).map(theirs).filter((x) => x)];
+    return list.length ? `; same size: ${list.join(', ')}` : '';
+  };
+  out.push(line('ping-pong spread, max / median trial', { at: 'below', value: 2 }, pingpong, (r) => r.max / r.value, (r) => `${where(r)}${anchorSpreads(r)}`, 'pingpong not run'));
   const broadcast = named('broadcast', [2, 4]);
   const allreduce = named('reduction', [2, 4]).filter((r) => r.params.bytes === 8);
   out.push(line('broadcast, completion awaited, np 2 and 4 / Charm++', { at: 'most', value: 2 }, broadcast, vs('Charm++'), atNp, 'no Charm++ figure in this run'));

@@ -9,7 +9,7 @@
 // not how fast an idle PE wakes up (bench/cases/pingpong.ts includes that).
 //   mpirun -np 2 node dist/bench/cases/bandwidth.js [plain|transfer] [bytes...]
 import { charm, Chare, type Future } from '../../lib';
-import { report, trials } from './report';
+import { report, timedTrials } from './report';
 import { BANDWIDTH_SIZES } from '../sizes';
 /** Trials per size (each of a few round trips, as in the C program). */
 const TRIALS = 21;
@@ -59,9 +59,8 @@ charm.start(async (args) => {
   const starter = charm.createGroup(Bouncer)[0];
   const sizes = args.length > 1 ? args.slice(1).map(Number) : BANDWIDTH_SIZES;
   for (const bytes of sizes) {
-    // As many round trips per trial as the C program makes.
-    const n = Math.max(4, Math.floor(1000 / (1 + bytes / 2000)));
-    const samples = await trials(TRIALS, async () => {
+    // As many round trips per trial as the C program makes: its count to start with, then trials of MIN_TRIAL_US.
+    const samples = await timedTrials(TRIALS, Math.max(4, Math.floor(1000 / (1 + bytes / 2000))), async (n) => {
       await starter.awaitable.prepare(bytes);
       const done = charm.createFuture<number>();
       starter.serve(n, mode === 'transfer', done);

@@ -1,11 +1,11 @@
 // Ping-pong between two group members or two array elements on PEs 0 and
 // 1, typed-array payloads of 8 B to 4 MiB: round-trip time. Many short
-// trials (about 1 ms each), as in bench/c/pingpong.c: their median ignores
-// the rare millisecond stalls of a shared machine.
+// trials (5 ms at least, MIN_TRIAL_US), as in bench/c/pingpong.c: their
+// median ignores the rare millisecond stalls of a shared machine.
 //   mpirun -np 2 node dist/bench/cases/pingpong.js group|array [bytes...]
 import { charm, Chare, Future, type ArrayIndex } from '../../lib';
 import { PINGPONG_SIZES } from '../sizes';
-import { report, trials } from './report';
+import { report, timedTrials } from './report';
 
 /** Shared by both kinds of player: bounce `payload` `count` times, then report the time. */
 abstract class Player<I extends number | readonly number[]> extends Chare<I> {
@@ -63,8 +63,8 @@ charm.start(async (args) => {
     kind === 'group' ? charm.createGroup(GroupPlayer)[0] : charm.createArray(ArrayPlayer, [2], [], { map: onItsOwnPe }).at([0]);
   const sizes = args.length > 1 ? args.slice(1).map(Number) : PINGPONG_SIZES;
   for (const bytes of sizes) {
-    const n = Math.max(4, Math.floor(1000 / (2 + bytes / 1000)));
-    const samples = await trials(41, async () => {
+    // The anchors' count (bench-src/*/pingpong) to start with.
+    const samples = await timedTrials(41, Math.max(4, Math.floor(1000 / (2 + bytes / 1000))), async (n) => {
       const done = charm.createFuture<number>();
       starter.serve(n, bytes, done);
       return (await done) / n;
