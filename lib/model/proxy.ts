@@ -227,6 +227,10 @@ const missingMethod = new Proxy(Object.create(null) as object, {
       return Reflect.get(Object.prototype, key, receiver);
     }
     const info = receiver.__ref.info;
+    // proxy[[i, j]] reads the property "i,j" (Charm4py's a[(i, j)] and self.thisProxy[self.thisIndex]).
+    if (/^-?\d+(,-?\d+)+$/.test(key)) {
+      throw new TypeError(`charmts: proxy[[${key}]] of chare class ${info.name} reads a property "${key}", not an element: write proxy.at([${key}]) (or this.thisElement for the chare itself)`);
+    }
     throw new TypeError(`charmts: chare class ${info.name} has no entry method "${key}" (it has: ${info.methods.join(', ') || 'none'})`);
   },
 });
