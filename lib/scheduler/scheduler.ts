@@ -35,11 +35,9 @@ const MAX_BATCH = 1024;
 const LOCAL_PASS_MS = 0.25;
 
 /**
- * @internal Tests only; not exported from lib/index.ts. The local pass
- * (dispatchLocal) as a test sets it to shake out ordering assumptions:
- * `ms`, its bound in milliseconds (0: one local message, then MPI is
- * drained); `mpiFirst`, MPI drained and its messages dispatched before
- * every local message. See test/tools/shakeOrder.ts.
+ * @internal Tests only (not in lib/index.ts; test/tools/shakeOrder.ts): the
+ * local pass's bound in ms (0: one local message, then MPI is drained), and
+ * `mpiFirst`: MPI is drained and dispatched before every local message.
  */
 export const localPass = { ms: LOCAL_PASS_MS, mpiFirst: false };
 
@@ -386,12 +384,7 @@ export class Scheduler {
     let handled = this.dispatchBatch();
     if (!resumption.pending) handled += this.dispatchDeferred();
     if (!resumption.pending) handled += this.dispatchLocal();
-    if (!resumption.pending && this.batchNext === this.batchSize && this.deferred.length === 0) {
-      if (this.large.length) this.large.length = 0;
-      this.batchSize = mpi.Drain(this.inbox, MAX_BATCH);
-      this.batchNext = 0;
-      if (this.batchSize > 0) handled += this.dispatchBatch();
-    }
+    handled += this.drainAgain();
     this.stepEnd = dispatchClock.at;
     dispatchClock.at = -1;
     return handled;
@@ -490,13 +483,16 @@ export class Scheduler {
   private drainFirst(): number {
     let handled = this.dispatchBatch();
     if (!resumption.pending) handled += this.dispatchDeferred();
-    if (!resumption.pending && this.batchNext === this.batchSize && this.deferred.length === 0) {
-      if (this.large.length) this.large.length = 0;
-      this.batchSize = mpi.Drain(this.inbox, MAX_BATCH);
-      this.batchNext = 0;
-      if (this.batchSize > 0) handled += this.dispatchBatch();
-    }
-    return handled;
+    return handled + this.drainAgain();
+  }
+
+  /** Once the batch in hand and the deferred messages are dispatched: a new batch from MPI, dispatched. */
+  private drainAgain(): number {
+    if (resumption.pending || this.batchNext !== this.batchSize || this.deferred.length > 0) return 0;
+    if (this.large.length) this.large.length = 0;
+    this.batchSize = mpi.Drain(this.inbox, MAX_BATCH);
+    this.batchNext = 0;
+    return this.batchSize > 0 ? this.dispatchBatch() : 0;
   }
 
   private dispatch(buf: Buffer, view: DataView, base: number, length: number, owned: boolean, source: number, parts: ArrayBuffer[] | undefined, r = this.reader): void {
