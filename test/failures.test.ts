@@ -69,6 +69,15 @@ test('inserting an existing array index ends the job non-zero, naming the array,
   assert.not.match(r.stdout, 'inserted twice?!', show(r));
 });
 
+test('inserting an existing index is refused also after its home deleted it and another PE inserted it again (np 2)', async () => {
+  const r = await runJob({ program: 'insertAfterReinsert.js', np: 2, timeoutMs: 30_000 });
+  assertEndedCleanly(r);
+  assert.match(r.stdout, 'reinserted on PE 0', show(r));
+  assert.ok(r.code !== 0, `exit code${show(r)}`);
+  assert.match(r.stderr, /Cell\.ckInsert\(\[1\]\) from PE 0: the element already exists/, show(r));
+  assert.not.match(r.stdout, 'inserted twice?!', show(r));
+});
+
 test('remote exec/eval/updateGlobals: off by default with a clear error, on when enabled at start (np 2)', async () => {
   const off = await runJob({ program: 'remoteCode.js', args: ['off'], np: 2, timeoutMs: 30_000 });
   assertEndedCleanly(off);

@@ -151,8 +151,18 @@ function callElement(ref: ArrayRef, index: ArrayIndex, method: number, args: unk
  */
 function destroy(ref: ArrayRef, index: ArrayIndex): Future<unknown> {
   const rt = runtime();
-  writeDeletionNotice(beginControl(ref.id, ArrayControl.DeletionNotice), index);
-  rt.scheduler.send(ref.homeOf(index));
+  const home = ref.homeOf(index);
+  // The home takes its own notice at once. Sent to itself, the notice waited
+  // in its local queue while the deletion went ahead by MPI and an insertion
+  // after it was made; it then marked the new element as being deleted, and
+  // an insertion at its index waited for good instead of being refused.
+  const here = home === rt.myPe ? local(ref) : undefined;
+  if (here) {
+    here.deletionNoticed(index);
+  } else {
+    writeDeletionNotice(beginControl(ref.id, ArrayControl.DeletionNotice), index);
+    rt.scheduler.send(home);
+  }
   return callElement(ref, index, METHOD_DESTROY, [], CallMode.Completion)!;
 }
 

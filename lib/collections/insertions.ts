@@ -15,7 +15,7 @@
  */
 import type { Reader } from '../codec/reader';
 import {
-  ArrayControl, readDeletionNotice, readInsert, readInsertNotice, readInsertRequest, writeCreateElement, writeInsert, type Insertion,
+  ArrayControl, readInsert, readInsertNotice, readInsertRequest, writeCreateElement, writeInsert, type Insertion,
 } from '../codec/wire';
 import { runtime } from '../model/context';
 import type { Future } from '../model/future';
@@ -93,9 +93,8 @@ export class Insertions {
     if (target !== rt.myPe) for (const message of this.locations.release(key)) rt.scheduler.sendMessage(target, message);
   }
 
-  /** At the home: a DeletionNotice (a deletion is under way; locations.ts). */
-  deletionNoticed(r: Reader): void {
-    const index = readDeletionNotice(r) as ArrayIndex;
+  /** At the home: a deletion of `index` was asked for (it is under way; locations.ts). */
+  deletionNoticed(index: ArrayIndex): void {
     this.locations.deletionAnnounced(keyOf(index), index);
   }
 

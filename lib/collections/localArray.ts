@@ -21,7 +21,7 @@
  */
 import type { Reader } from '../codec/reader';
 import {
-  ArrayControl, Flag, controlOf, flagsOf, readArgs, readBalanceDecision, readBodyValue, readCreateElement, readDeleted, readElementRoute, readHistoryDrop,
+  ArrayControl, Flag, controlOf, flagsOf, readArgs, readBalanceDecision, readBodyValue, readCreateElement, readDeleted, readDeletionNotice, readElementRoute, readHistoryDrop,
   readMigrant, readMigrantState, writeBalanceDecision, writeBodyValue, writeDeleted,
 } from '../codec/wire';
 import { memberOf, type Chare, type MemberServices, type MemberState } from '../model/chare';
@@ -135,6 +135,11 @@ export class LocalArray implements LocalCollection, MemberServices {
   /** This PE asked to insert `index`: its calls go to the home from now on (which expects the insertion). */
   inserting(index: ArrayIndex): void {
     this.locations.forget(keyOf(index));
+  }
+
+  /** At the home: a deletion of `index` was asked for (here, or by a DeletionNotice). */
+  deletionNoticed(index: ArrayIndex): void {
+    this.insertions.deletionNoticed(index);
   }
 
   private resident(element: Element): boolean {
@@ -425,7 +430,7 @@ export class LocalArray implements LocalCollection, MemberServices {
         this.insertions.request(r, this.broadcasts.sequencer!);
         return;
       case ArrayControl.DeletionNotice:
-        this.insertions.deletionNoticed(r);
+        this.insertions.deletionNoticed(readDeletionNotice(r) as ArrayIndex);
         return;
       case ArrayControl.InsertNotice:
         this.insertions.noticed(r);

@@ -38,6 +38,13 @@ const MAX_BATCH = 1024;
 /** Longest pass over the local queue before MPI is drained again (see dispatchLocal); a 256 x 256 Jacobi block relaxes in about 0.2 ms. */
 const LOCAL_PASS_MS = 0.25;
 
+/**
+ * @internal Tests only (not in lib/index.ts; test/tools/shakeOrder.ts): the
+ * local pass's bound in ms (0: one local message, then MPI is drained), and
+ * `mpiFirst`: MPI is drained and dispatched before every local message.
+ */
+export const localPass = { ms: LOCAL_PASS_MS, mpiFirst: false };
+
 /** A local message in the slab: bytes [base, base + length) of it. */
 interface SlabMessage {
   bytes: Buffer;
@@ -415,12 +422,7 @@ export class Scheduler {
     let handled = this.dispatchBatch();
     if (!resumption.pending) handled += this.dispatchDeferred();
     if (!resumption.pending) handled += this.dispatchLocal();
-    if (!resumption.pending && this.batchNext === this.batchSize && this.deferred.length === 0) {
-      if (this.large.length) this.large.length = 0;
-      this.batchSize = mpi.Drain(this.inbox, MAX_BATCH);
-      this.batchNext = 0;
-      if (this.batchSize > 0) handled += this.dispatchBatch();
-    }
+    handled += this.drainAgain();
     this.stepEnd = dispatchClock.at;
     dispatchClock.at = -1;
     return handled;
@@ -483,7 +485,12 @@ export class Scheduler {
     const local = this.local;
     // dispatchClock.at: the end of the last entry method (no clock reading more per message).
     const from = dispatchClock.at;
-    while (this.localNext < local.length && (handled === 0 || dispatchClock.at - from < LOCAL_PASS_MS)) {
+    let fromMpi = 0;
+    while (this.localNext < local.length && (handled === 0 || dispatchClock.at - from < localPass.ms)) {
+      if (localPass.mpiFirst) {
+        fromMpi += this.drainFirst();
+        if (resumption.pending) break;
+      }
       const message = local[this.localNext];
       // Let go: a PE sending itself a chain of calls never empties the queue
       // (it held 2000 x 1 MiB, 2 GB, until the chain ended).
@@ -507,7 +514,23 @@ export class Scheduler {
       this.local.length = 0;
       this.localNext = 0;
     }
-    return handled;
+    return handled + fromMpi;
+  }
+
+  /** localPass.mpiFirst (tests): what MPI holds is dispatched before the next local message. */
+  private drainFirst(): number {
+    let handled = this.dispatchBatch();
+    if (!resumption.pending) handled += this.dispatchDeferred();
+    return handled + this.drainAgain();
+  }
+
+  /** Once the batch in hand and the deferred messages are dispatched: a new batch from MPI, dispatched. */
+  private drainAgain(): number {
+    if (resumption.pending || this.batchNext !== this.batchSize || this.deferred.length > 0) return 0;
+    if (this.large.length) this.large.length = 0;
+    this.batchSize = mpi.Drain(this.inbox, MAX_BATCH);
+    this.batchNext = 0;
+    return this.batchSize > 0 ? this.dispatchBatch() : 0;
   }
 
   private dispatch(buf: Buffer, view: DataView, base: number, length: number, owned: boolean, source: number, parts: ArrayBuffer[] | undefined, r = this.reader): void {
