@@ -61,19 +61,35 @@ const ELEMENTS: [number, Get, Set][] = [
   [1, (v, o) => v.getUint8(o), (v, o, x) => v.setUint8(o, x as number)],
 ];
 
+// Float64Array, the common numeric payload, is copied through direct
+// DataView calls (inlined); other kinds go through the table, whose call
+// site sees every kind and so stays an indirect call per element.
+const FLOAT64 = 8;
+
 function writeElements(w: Writer, kind: number, items: ArrayLike<number | bigint>): void {
   const [size, , set] = ELEMENTS[kind];
-  w.ensure(items.length * size);
-  for (let i = 0; i < items.length; i++) set(w.view, w.pos + i * size, items[i]);
-  w.pos += items.length * size;
+  const n = items.length;
+  w.ensure(n * size);
+  const view = w.view;
+  const at = w.pos;
+  if (kind === FLOAT64) for (let i = 0; i < n; i++) view.setFloat64(at + i * 8, items[i] as number, true);
+  else for (let i = 0; i < n; i++) set(view, at + i * size, items[i]);
+  w.pos = at + n * size;
 }
 
 function readElements(r: Reader, kind: number, bytes: number): ArrayBufferView {
+  const view = r.view;
+  const at = r.pos;
+  r.pos = at + bytes;
+  if (kind === FLOAT64) {
+    const out = new Float64Array(bytes / 8);
+    for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(at + i * 8, true);
+    return out;
+  }
   const [size, get] = ELEMENTS[kind];
   const ctor = TYPED_KINDS[kind];
   const out = (ctor === Buffer ? Buffer.allocUnsafe(bytes) : new (ctor as Float64ArrayConstructor)(bytes / size)) as unknown as { [i: number]: number | bigint };
-  for (let i = 0; i < bytes / size; i++) out[i] = get(r.view, r.pos + i * size);
-  r.pos += bytes;
+  for (let i = 0; i < bytes / size; i++) out[i] = get(view, at + i * size);
   return out as unknown as ArrayBufferView;
 }
 
@@ -298,6 +314,24 @@ function writeFields(w: Writer, value: object, keys: string[], path: string, dep
   }
 }
 
+/** A typed array (its kind's index in TYPED_KINDS): inline while small, else a segment copied (or moved) at the send. */
+function encodeTyped(w: Writer, view: ArrayBufferView, kind: number, path: string): void {
+  const bytes = view.byteLength;
+  if (bytes === 0 && isDetached(view)) {
+    throw new SerializationError(path, `the ${view.constructor.name} is detached (its memory was transferred): it has no data to send`);
+  }
+  const moved = isMarked(view);
+  w.ensure(6);
+  w.buf[w.pos] = moved || bytes >= SEGMENT_THRESHOLD ? Tag.TypedSegment : Tag.TypedInline;
+  w.buf[w.pos + 1] = kind;
+  w.view.setUint32(w.pos + 2, bytes, true);
+  w.pos += 6;
+  if (moved) w.transfer(view, path);
+  else if (bytes >= SEGMENT_THRESHOLD) w.segment(view);
+  else if (bytes <= SMALL_TYPED) writeElements(w, kind, view as unknown as ArrayLike<number | bigint>);
+  else w.bytes(new Uint8Array(view.buffer, view.byteOffset, bytes));
+}
+
 function encodeObject(w: Writer, value: object, path: string, depth: number): void {
   const ctor = value.constructor;
   if (ctor === Array) {
@@ -312,33 +346,17 @@ function encodeObject(w: Writer, value: object, path: string, depth: number): vo
     }
     return;
   }
+  // Typed arrays before the user classes: no registered class is a typed array's own constructor.
+  const kind = typedKindOf.get(ctor);
+  if (kind !== undefined) {
+    encodeTyped(w, value as ArrayBufferView, kind, path);
+    return;
+  }
   const user = userClassOf.get(ctor);
   if (user) {
     w.u8(Tag.Instance);
     w.str(user.name);
     encodePart(w, user.pack(value), path, depth, '<', user.name, '>');
-    return;
-  }
-  const kind = typedKindOf.get(ctor);
-  if (kind !== undefined) {
-    const view = value as ArrayBufferView;
-    if (view.byteLength === 0 && isDetached(view)) {
-      throw new SerializationError(path, `the ${ctor.name} is detached (its memory was transferred): it has no data to send`);
-    }
-    const moved = isMarked(view);
-    if (moved || view.byteLength >= SEGMENT_THRESHOLD) {
-      w.u8(Tag.TypedSegment);
-      w.u8(kind);
-      w.u32(view.byteLength);
-      if (moved) w.transfer(view, path);
-      else w.segment(view);
-    } else {
-      w.u8(Tag.TypedInline);
-      w.u8(kind);
-      w.u32(view.byteLength);
-      if (view.byteLength <= SMALL_TYPED) writeElements(w, kind, view as unknown as ArrayLike<number | bigint>);
-      else w.bytes(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
-    }
     return;
   }
   const ext = extensionByConstructor.get(ctor) ?? extensions.find((e) => e.matches(value));
