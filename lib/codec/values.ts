@@ -215,12 +215,17 @@ export function registerSerializable<T extends object>(cls: ClassOf<T>, options:
 }
 
 function encodeNumber(w: Writer, value: number): void {
-  if ((value | 0) === value && !Object.is(value, -0)) {
-    w.u8(Tag.Int32);
-    w.i32(value);
+  // One bounds check for tag and value (numbers fill indices, arguments, state).
+  w.ensure(9);
+  const at = w.pos;
+  if ((value | 0) === value && (value !== 0 || 1 / value > 0)) {
+    w.buf[at] = Tag.Int32;
+    w.view.setInt32(at + 1, value, true);
+    w.pos = at + 5;
   } else {
-    w.u8(Tag.Float64);
-    w.f64(value);
+    w.buf[at] = Tag.Float64;
+    w.view.setFloat64(at + 1, value, true);
+    w.pos = at + 9;
   }
 }
 
@@ -447,10 +452,14 @@ export function decodeValue(r: Reader): unknown {
       const n = r.u32();
       const out = new Array<unknown>(n);
       for (let i = 0; i < n; i++) {
-        // Doubles read in place: arrays of numbers are common state.
-        if (r.buf[r.pos] === Tag.Float64) {
+        // Numbers read in place: arrays of numbers are common state (and array indices).
+        const next = r.buf[r.pos];
+        if (next === Tag.Float64) {
           r.pos++;
           out[i] = r.f64();
+        } else if (next === Tag.Int32) {
+          r.pos++;
+          out[i] = r.i32();
         } else {
           out[i] = decodeValue(r);
         }
