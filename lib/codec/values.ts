@@ -61,19 +61,35 @@ const ELEMENTS: [number, Get, Set][] = [
   [1, (v, o) => v.getUint8(o), (v, o, x) => v.setUint8(o, x as number)],
 ];
 
+// Float64Array, the common numeric payload, is copied through direct
+// DataView calls (inlined); other kinds go through the table, whose call
+// site sees every kind and so stays an indirect call per element.
+const FLOAT64 = 8;
+
 function writeElements(w: Writer, kind: number, items: ArrayLike<number | bigint>): void {
   const [size, , set] = ELEMENTS[kind];
-  w.ensure(items.length * size);
-  for (let i = 0; i < items.length; i++) set(w.view, w.pos + i * size, items[i]);
-  w.pos += items.length * size;
+  const n = items.length;
+  w.ensure(n * size);
+  const view = w.view;
+  const at = w.pos;
+  if (kind === FLOAT64) for (let i = 0; i < n; i++) view.setFloat64(at + i * 8, items[i] as number, true);
+  else for (let i = 0; i < n; i++) set(view, at + i * size, items[i]);
+  w.pos = at + n * size;
 }
 
 function readElements(r: Reader, kind: number, bytes: number): ArrayBufferView {
+  const view = r.view;
+  const at = r.pos;
+  r.pos = at + bytes;
+  if (kind === FLOAT64) {
+    const out = new Float64Array(bytes / 8);
+    for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(at + i * 8, true);
+    return out;
+  }
   const [size, get] = ELEMENTS[kind];
   const ctor = TYPED_KINDS[kind];
   const out = (ctor === Buffer ? Buffer.allocUnsafe(bytes) : new (ctor as Float64ArrayConstructor)(bytes / size)) as unknown as { [i: number]: number | bigint };
-  for (let i = 0; i < bytes / size; i++) out[i] = get(r.view, r.pos + i * size);
-  r.pos += bytes;
+  for (let i = 0; i < bytes / size; i++) out[i] = get(view, at + i * size);
   return out as unknown as ArrayBufferView;
 }
 
@@ -199,12 +215,17 @@ export function registerSerializable<T extends object>(cls: ClassOf<T>, options:
 }
 
 function encodeNumber(w: Writer, value: number): void {
-  if ((value | 0) === value && !Object.is(value, -0)) {
-    w.u8(Tag.Int32);
-    w.i32(value);
+  // One bounds check for tag and value (numbers fill indices, arguments, state).
+  w.ensure(9);
+  const at = w.pos;
+  if ((value | 0) === value && (value !== 0 || 1 / value > 0)) {
+    w.buf[at] = Tag.Int32;
+    w.view.setInt32(at + 1, value, true);
+    w.pos = at + 5;
   } else {
-    w.u8(Tag.Float64);
-    w.f64(value);
+    w.buf[at] = Tag.Float64;
+    w.view.setFloat64(at + 1, value, true);
+    w.pos = at + 9;
   }
 }
 
@@ -298,6 +319,24 @@ function writeFields(w: Writer, value: object, keys: string[], path: string, dep
   }
 }
 
+/** A typed array (its kind's index in TYPED_KINDS): inline while small, else a segment copied (or moved) at the send. */
+function encodeTyped(w: Writer, view: ArrayBufferView, kind: number, path: string): void {
+  const bytes = view.byteLength;
+  if (bytes === 0 && isDetached(view)) {
+    throw new SerializationError(path, `the ${view.constructor.name} is detached (its memory was transferred): it has no data to send`);
+  }
+  const moved = isMarked(view);
+  w.ensure(6);
+  w.buf[w.pos] = moved || bytes >= SEGMENT_THRESHOLD ? Tag.TypedSegment : Tag.TypedInline;
+  w.buf[w.pos + 1] = kind;
+  w.view.setUint32(w.pos + 2, bytes, true);
+  w.pos += 6;
+  if (moved) w.transfer(view, path);
+  else if (bytes >= SEGMENT_THRESHOLD) w.segment(view);
+  else if (bytes <= SMALL_TYPED) writeElements(w, kind, view as unknown as ArrayLike<number | bigint>);
+  else w.bytes(new Uint8Array(view.buffer, view.byteOffset, bytes));
+}
+
 function encodeObject(w: Writer, value: object, path: string, depth: number): void {
   const ctor = value.constructor;
   if (ctor === Array) {
@@ -312,33 +351,17 @@ function encodeObject(w: Writer, value: object, path: string, depth: number): vo
     }
     return;
   }
+  // Typed arrays before the user classes: no registered class is a typed array's own constructor.
+  const kind = typedKindOf.get(ctor);
+  if (kind !== undefined) {
+    encodeTyped(w, value as ArrayBufferView, kind, path);
+    return;
+  }
   const user = userClassOf.get(ctor);
   if (user) {
     w.u8(Tag.Instance);
     w.str(user.name);
     encodePart(w, user.pack(value), path, depth, '<', user.name, '>');
-    return;
-  }
-  const kind = typedKindOf.get(ctor);
-  if (kind !== undefined) {
-    const view = value as ArrayBufferView;
-    if (view.byteLength === 0 && isDetached(view)) {
-      throw new SerializationError(path, `the ${ctor.name} is detached (its memory was transferred): it has no data to send`);
-    }
-    const moved = isMarked(view);
-    if (moved || view.byteLength >= SEGMENT_THRESHOLD) {
-      w.u8(Tag.TypedSegment);
-      w.u8(kind);
-      w.u32(view.byteLength);
-      if (moved) w.transfer(view, path);
-      else w.segment(view);
-    } else {
-      w.u8(Tag.TypedInline);
-      w.u8(kind);
-      w.u32(view.byteLength);
-      if (view.byteLength <= SMALL_TYPED) writeElements(w, kind, view as unknown as ArrayLike<number | bigint>);
-      else w.bytes(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
-    }
     return;
   }
   const ext = extensionByConstructor.get(ctor) ?? extensions.find((e) => e.matches(value));
@@ -429,10 +452,14 @@ export function decodeValue(r: Reader): unknown {
       const n = r.u32();
       const out = new Array<unknown>(n);
       for (let i = 0; i < n; i++) {
-        // Doubles read in place: arrays of numbers are common state.
-        if (r.buf[r.pos] === Tag.Float64) {
+        // Numbers read in place: arrays of numbers are common state (and array indices).
+        const next = r.buf[r.pos];
+        if (next === Tag.Float64) {
           r.pos++;
           out[i] = r.f64();
+        } else if (next === Tag.Int32) {
+          r.pos++;
+          out[i] = r.i32();
         } else {
           out[i] = decodeValue(r);
         }

@@ -70,6 +70,8 @@ export class ArrayRef {
   readonly map: ArrayMapFunction;
   private whole: unknown;
   private readonly members = new Map<string, unknown>();
+  /** The element proxies of 1D indices asked for by a number, by that number. */
+  private readonly byNumber: unknown[] = [];
 
   constructor(
     readonly id: number,
@@ -107,11 +109,17 @@ export class ArrayRef {
   }
 
   element(index: unknown): unknown {
+    // A proxy asked for again by a number (`a[i]` in a loop): no checks, no key.
+    if (typeof index === 'number') {
+      const known = this.byNumber[index];
+      if (known !== undefined) return known;
+    }
     const normalized = this.normalize(index, `${this.info.name} array`);
     const key = keyOf(normalized);
     let proxy = this.members.get(key);
     if (!proxy) {
-      proxy = makeProxy<object>({ __ref: this, __index: normalized, __call: elementCall });
+      const address: ElementAddress = { index: normalized, key, home: -1 };
+      proxy = makeProxy<object>({ __ref: this, __index: normalized, __call: (method, args, mode) => callElement(this, address, method, args, mode) });
       Object.defineProperties(proxy, {
         ckMigrate: {
           value: (pe: number) => {
@@ -119,28 +127,33 @@ export class ArrayRef {
             if (!Number.isInteger(pe) || pe < 0 || pe >= numPes) {
               throw new RangeError(`${this.info.name}${describe(normalized)}.ckMigrate: PE ${String(pe)} is out of range (0..${numPes - 1})`);
             }
-            void elementCall.call(proxy as CallTarget, METHOD_MIGRATE, [pe], CallMode.Send);
+            void callElement(this, address, METHOD_MIGRATE, [pe], CallMode.Send);
           },
         },
-        ckDestroy: { value: () => destroy(this, normalized) },
+        ckDestroy: { value: () => destroy(this, address) },
       });
       this.members.set(key, proxy);
     }
+    if (typeof index === 'number') this.byNumber[index] = proxy;
     return proxy;
   }
+}
+
+/** What an element proxy calls: the index, its key (made once) and its home PE (found at the first call; the map is fixed). */
+interface ElementAddress {
+  readonly index: ArrayIndex;
+  readonly key: string;
+  home: number;
 }
 
 function local(ref: ArrayRef): LocalArray | undefined {
   return localCollection(ref.id) as LocalArray | undefined;
 }
 
-function elementCall(this: CallTarget, method: number, args: unknown[], mode: CallMode): Future<unknown> | undefined {
-  return callElement(this.__ref as ArrayRef, this.__index as ArrayIndex, method, args, mode);
-}
-
-function callElement(ref: ArrayRef, index: ArrayIndex, method: number, args: unknown[], mode: CallMode): Future<unknown> | undefined {
-  const dest = local(ref)?.firstHop(index) ?? ref.homeOf(index);
-  return sendCall(ref, dest, index, method, args, mode, false, 1);
+function callElement(ref: ArrayRef, address: ElementAddress, method: number, args: unknown[], mode: CallMode): Future<unknown> | undefined {
+  if (address.home < 0) address.home = ref.homeOf(address.index);
+  const dest = local(ref)?.firstHop(address.index, address.key, address.home) ?? address.home;
+  return sendCall(ref, dest, address.index, method, args, mode, false, 1);
 }
 
 /**
@@ -149,8 +162,9 @@ function callElement(ref: ArrayRef, index: ArrayIndex, method: number, args: unk
  * under way); the deletion itself takes the way of the calls, behind the
  * calls made before it.
  */
-function destroy(ref: ArrayRef, index: ArrayIndex): Future<unknown> {
+function destroy(ref: ArrayRef, address: ElementAddress): Future<unknown> {
   const rt = runtime();
+  const { index } = address;
   const home = ref.homeOf(index);
   // The home takes its own notice at once. Sent to itself, the notice waited
   // in its local queue while the deletion went ahead by MPI and an insertion
@@ -163,7 +177,7 @@ function destroy(ref: ArrayRef, index: ArrayIndex): Future<unknown> {
     writeDeletionNotice(beginControl(ref.id, ArrayControl.DeletionNotice), index);
     rt.scheduler.send(home);
   }
-  return callElement(ref, index, METHOD_DESTROY, [], CallMode.Completion)!;
+  return callElement(ref, address, METHOD_DESTROY, [], CallMode.Completion)!;
 }
 
 /** Broadcasts go to PE 0 first, which numbers them so every PE delivers them in one order. */

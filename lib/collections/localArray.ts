@@ -126,10 +126,9 @@ export class LocalArray implements LocalCollection, MemberServices {
     return { members: [...this.elements.values()], reductions: this.reductions, numbering: this.broadcasts.sequencer?.numbering() };
   }
 
-  /** The first PE a call from here to `index` goes to. */
-  firstHop(index: ArrayIndex): number {
-    const key = keyOf(index);
-    return this.elements.has(key) ? runtime().myPe : this.locations.firstHop(key, index);
+  /** The first PE a call from here to `index` goes to (`key`, `home`: its key and home PE when the caller knows them). */
+  firstHop(index: ArrayIndex, key = keyOf(index), home = -1): number {
+    return this.elements.has(key) ? runtime().myPe : this.locations.firstHop(key, index, home);
   }
 
   /** This PE asked to insert `index`: its calls go to the home from now on (which expects the insertion). */

@@ -102,11 +102,11 @@ export class Locations {
     return best.pe;
   }
 
-  /** Where a send from this PE goes first. */
-  firstHop(key: string, index: ArrayIndex): number {
+  /** Where a send from this PE goes first (`home`: the index's home PE, when the caller knows it). */
+  firstHop(key: string, index: ArrayIndex, home = -1): number {
     const cached = this.known.get(key);
     if (cached && !cached.deleted && cached.pe !== this.myPe) return cached.pe;
-    return this.homeOf(index);
+    return home >= 0 ? home : this.homeOf(index);
   }
 
   /** Forgets where an element was (this PE asked to insert it again: calls go to the home). */
