@@ -9,6 +9,7 @@ import { mpi } from '../transport/binding';
 import { Reader } from '../codec/reader';
 import { Writer, type LocalMessage } from '../codec/writer';
 import { heldBuffer, heldView, useWarmCopies } from '../codec/memory';
+import { LocalSlab } from './slab';
 import { Flag, Kind, align8, bodyStart, flagsOf, isCounted, kindOf, rootOf, setRoot, traceIdOf } from '../codec/wire';
 import { beginDelivery, endDelivery, profiling } from '../profiling/profile';
 import { childrenOf } from '../tree';
@@ -92,25 +93,8 @@ export class Scheduler {
   private readonly large: ArrayBuffer[] = [];
   private readonly local: (LocalMessage | SlabMessage)[] = [];
   private localNext = 0;
-  /**
-   * Small local messages are copied here, not into buffers of their own
-   * (an ArrayBuffer and two views per message cost about 1 us, as much as
-   * the rest of a local call), and handled as received ones are, not owned
-   * (read during their handler only). A ring: the queue takes its slab
-   * messages in order, so the space of each is free again once its handler
-   * returns (a PE of a stencil never empties its queue: reused only when
-   * the queue was empty, the slab filled once and stayed full).
-   */
-  private readonly slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-  private readonly slabView = new DataView(this.slab.buffer, this.slab.byteOffset, this.slab.byteLength);
-  /** Where the next slab message goes (before 8-byte alignment). */
-  private slabEnd = 0;
-  /** The end of the last slab message handled: the queued ones lie from here (and, once wrapped, from 0 to slabEnd). */
-  private slabHead = 0;
-  /** Slab messages queued or being handled. */
-  private slabQueued = 0;
-  /** The newest slab messages went to the start of the slab, before the oldest ones. */
-  private slabWrapped = false;
+  /** Small local messages without segments (see send). */
+  private readonly slab = new LocalSlab(SLAB_BYTES);
   /** Messages received while throttled, not yet handled (they come before any later batch). */
   private readonly deferred: (LocalMessage & { source: number })[] = [];
   private readonly spare = Buffer.allocUnsafeSlow(1 << 20);
@@ -168,12 +152,9 @@ export class Scheduler {
       throw new RangeError(`charmts: a message of ${total} bytes exceeds MPI's limit of ${MAX_MESSAGE_BYTES} bytes; split the data into several calls`);
     }
     if (dest === this.myPe) {
-      const base = w.segments.length === 0 ? this.slabPlace(inlineLength) : -1;
+      const base = w.segments.length === 0 ? this.slab.put(w.buf, inlineLength) : -1;
       if (base >= 0) {
-        w.buf.copy(this.slab, base, 0, inlineLength);
-        this.slabEnd = base + inlineLength;
-        this.slabQueued++;
-        this.local.push({ bytes: this.slab, parts: undefined, base, length: inlineLength });
+        this.local.push({ bytes: this.slab.bytes, parts: undefined, base, length: inlineLength });
       } else {
         this.local.push(w.detachLocal());
       }
@@ -187,29 +168,6 @@ export class Scheduler {
     // Counted once sent: a call that failed (bad input) never existed.
     if (!(flags & Flag.System)) this.counters.created++;
     this.waiting.sent = true;
-  }
-
-  /** Where in the slab a local message of `length` bytes goes, or -1 when it does not fit now. */
-  private slabPlace(length: number): number {
-    const base = align8(this.slabEnd);
-    if (this.slabWrapped) return base + length <= this.slabHead ? base : -1;
-    if (base + length <= SLAB_BYTES) return base;
-    // Wrap to the start, below the oldest message still queued.
-    if (length > this.slabHead) return -1;
-    this.slabWrapped = true;
-    return 0;
-  }
-
-  /** The handler of slab message [base, base + length) has returned: its space is free. */
-  private slabDone(base: number, length: number): void {
-    if (--this.slabQueued === 0) {
-      this.slabEnd = this.slabHead = 0;
-      this.slabWrapped = false;
-      return;
-    }
-    // The first message after the wrap: the queued ones lie in order again.
-    if (this.slabWrapped && base < this.slabHead) this.slabWrapped = false;
-    this.slabHead = base + length;
   }
 
   /**
@@ -467,7 +425,7 @@ export class Scheduler {
 
   /** A local message copied into the slab (see send), not one of its own. */
   private inSlab(message: LocalMessage | SlabMessage): message is SlabMessage {
-    return message.bytes === this.slab;
+    return message.bytes === this.slab.bytes;
   }
 
   /**
@@ -500,8 +458,8 @@ export class Scheduler {
         this.localNext = 0;
       }
       if (this.inSlab(message)) {
-        this.dispatch(this.slab, this.slabView, message.base, message.length, false, this.myPe, undefined);
-        this.slabDone(message.base, message.length);
+        this.dispatch(this.slab.bytes, this.slab.view, message.base, message.length, false, this.myPe, undefined);
+        this.slab.done(message.base, message.length);
       } else {
         // A copy of its own, read through its pool slab's shared Buffer and view (codec/memory.ts): none made per message.
         const { bytes, parts } = message;
