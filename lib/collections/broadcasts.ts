@@ -19,6 +19,7 @@ import { held, pooledCopy, type Held } from '../codec/memory';
 import { ArrayControl, Flag, beginCall, bodyStart, flagsOf, methodOf, readArgs, readBroadcastNumbers, setBroadcastNumbers, writeBroadcastNumbers, writeHistoryDrop } from '../codec/wire';
 import { encodeArgs } from '../codec/values';
 import type { Chare, MemberState } from '../model/chare';
+import type { ChareClassInfo } from '../model/registry';
 import { runtime } from '../model/context';
 import { MemberFailure, failureOf, type Future } from '../model/future';
 import { readReplyFuture, replyFrom, type Reply, type ReplyData } from '../model/invoke';
@@ -224,16 +225,38 @@ export class ArrayBroadcasts<E extends Element> {
    * 'completions' modes, model/future.ts, make them one BroadcastError).
    */
   private reply(index: ArrayIndex, data: ReplyData, method: number): Reply {
-    const [, future, q, completionOnly] = data;
-    const info = this.array.ref.info;
+    return new BroadcastReply(this.array.reductions, this.array.ref.info, index, data, method);
+  }
+}
+
+/**
+ * An element's reply to a broadcast (ArrayBroadcasts.reply): an object
+ * with its methods on the prototype, made for every element and broadcast
+ * (three closures each were a twentieth of a PE's handling of an awaited
+ * broadcast at np 2).
+ */
+class BroadcastReply implements Reply {
+  constructor(
+    private readonly reductions: ReductionManager,
+    private readonly info: ChareClassInfo,
+    private readonly index: ArrayIndex,
+    readonly data: ReplyData,
+    private readonly method: number,
+  ) {}
+
+  resolve(value: unknown): void {
+    const [, future, q, completionOnly] = this.data;
     // Named only for a value that is sent (a completion has none to refuse).
-    const what = (): string => `the result of ${info.name}${describe(index)}.${info.methods[method]}`;
-    const reductions = this.array.reductions;
-    return {
-      resolve: (value) => reductions.reply(q, index, completionOnly ? undefined : value, Reducer.gather.name, future, completionOnly ? '' : what()),
-      reject: (error, where) => reductions.reply(q, index, new MemberFailure(failureOf(error, where)), Reducer.gather.name, future, what()),
-      data,
-    };
+    this.reductions.reply(q, this.index, completionOnly ? undefined : value, Reducer.gather.name, future, completionOnly ? '' : this.what());
+  }
+
+  reject(error: unknown, where: string): void {
+    const [, future, q] = this.data;
+    this.reductions.reply(q, this.index, new MemberFailure(failureOf(error, where)), Reducer.gather.name, future, this.what());
+  }
+
+  private what(): string {
+    return `the result of ${this.info.name}${describe(this.index)}.${this.info.methods[this.method]}`;
   }
 }
 

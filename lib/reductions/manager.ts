@@ -130,6 +130,12 @@ export class ReductionManager {
   private readonly hints = new HintTimers(STREAMS, (stream, r) => this.hint(stream, r));
   /** This PE's children in the spanning tree (a count: trySend runs for every contribution). */
   private readonly children: number;
+  /**
+   * What a partial is named as, should it not encode (a custom reducer's
+   * result): made once, not per partial (a string built per message). The
+   * contributions in it were copied, so checked, at the call already.
+   */
+  private readonly partialWhere: string;
 
   constructor(
     private readonly collectionId: number,
@@ -141,6 +147,7 @@ export class ReductionManager {
   ) {
     this.population = new Population(STREAMS, initialPopulation);
     this.children = span.children();
+    this.partialWhere = `the combined contributions to a reduction of ${describe}`;
   }
 
   // ------------------------------------------------------------ members
@@ -433,6 +440,8 @@ export class ReductionManager {
       const total = this.totals.get(key) ?? this.withoutMembers(key, expected);
       if (!total) return;
       if (total.count < expected || this.completionHeld(stream, r)) return;
+      // Partials of numbered reductions come without their destination (sendPartial): from here, when no member here took part.
+      if (total.destination === undefined) total.destination = this.numbered.get(key)?.();
       this.totals.delete(key);
       this.started.delete(key);
       this.numbered.delete(key);
@@ -479,7 +488,10 @@ export class ReductionManager {
   }
 
   private sendPartial(step: Step, dest: number, stream: Stream, r: number, piece: Partial): void {
-    writePartial(this.begin(step, stream, r), piece, `contribution to reduction ${r} of ${this.describe}`);
+    // Replies and censuses are numbered at the root, which keeps their destinations (numberedAtRoot):
+    // encoding a reply's future in every partial, and decoding it at the root, was a tenth of the reply's way back.
+    const numbered = stream === Stream.Replies || stream === Stream.Census;
+    writePartial(this.begin(step, stream, r), piece, this.partialWhere, !numbered);
     runtime().scheduler.send(dest);
   }
 }
