@@ -115,16 +115,20 @@ export class ArrayBroadcasts<E extends Element> {
     }
     // PE 0's own numbered broadcast, from its local queue, is a buffer of
     // its own already: kept as it is, with the reader's Buffer and view.
-    // One received is copied out of the receive buffer once (keep).
-    let kept: Held;
-    if (r.source === runtime().myPe && r.owned && !r.parts) kept = { buf: r.buf, view: r.view, base: r.base, byteLength: r.length };
-    else kept = held(r.copyMessage());
+    // One received in the receive buffer is run from there (it stays valid
+    // until this handler returns: the scheduler drains MPI again only
+    // after it, and elements arrive in messages of their own, not while
+    // this runs), and copied out for the history after its elements have
+    // run: the copy is then off the way to their replies.
+    const inPlace = !r.owned && !r.parts;
+    const kept: Held = inPlace || (r.source === runtime().myPe && !r.parts) ? { buf: r.buf, view: r.view, base: r.base, byteLength: r.length } : held(r.copyMessage());
     // Every element has run ranUpTo (its replies completed, sequencer.ts): not needed for arrivals.
     if (ranUpTo > 0) this.history.dropUpTo(ranUpTo);
-    this.history.add(seq, kept);
+    if (!inPlace) this.history.add(seq, kept);
     for (const element of [...this.array.elements()]) {
       if (element.state.bcastSeq < seq && this.array.resident(element)) this.run(element, kept, seq);
     }
+    if (inPlace) this.history.add(seq, held(pooledCopy(kept.buf, kept.base, kept.base + kept.byteLength)));
   }
 
   /**

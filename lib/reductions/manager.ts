@@ -350,7 +350,17 @@ export class ReductionManager {
 
   private activate(stream: Stream, r: number): void {
     if (r > this.activeUpTo[stream]) this.activeUpTo[stream] = r;
-    if (runtime().myPe === this.span.root) this.started.set(keyOf(stream, r), true);
+    if (runtime().myPe === this.span.root) this.markStarted(stream, keyOf(stream, r));
+  }
+
+  /**
+   * PE 0: reduction `key` of `stream` has started. Only streams that new
+   * members join where PE 0's reductions stand (firstUnstarted: User and
+   * Balance) need to know: replies and censuses are numbered at the root,
+   * and a map entry made and dropped per broadcast cost its share.
+   */
+  private markStarted(stream: Stream, key: number): void {
+    if (stream === Stream.User || stream === Stream.Balance) this.started.set(key, true);
   }
 
   /** Sends every partial this PE can, in order. */
@@ -414,10 +424,11 @@ export class ReductionManager {
 
   private atRoot(stream: Stream, r: number, piece: Partial): void {
     const key = keyOf(stream, r);
-    let total = this.totals.get(key);
-    if (!total) this.totals.set(key, (total = emptyPartial()));
-    this.merge(total, piece, stream, r);
-    this.started.set(key, true);
+    const total = this.totals.get(key);
+    // The first piece becomes the total: it is this PE's own (a state sent up, or a partial just decoded).
+    if (total) this.merge(total, piece, stream, r);
+    else this.totals.set(key, piece);
+    this.markStarted(stream, key);
     this.tryComplete(stream);
   }
 
@@ -426,8 +437,7 @@ export class ReductionManager {
     const destination = this.numbered.get(key);
     if (destination === undefined || population > 0) return undefined;
     const total: Partial = { ...emptyPartial(), destination: destination() };
-    this.totals.set(key, total);
-    this.started.set(key, true);
+    this.totals.set(key, total); // replies or a census: no start to mark (markStarted)
     return total;
   }
 
