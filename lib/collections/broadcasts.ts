@@ -138,8 +138,12 @@ export class ArrayBroadcasts<E extends Element> {
    * `numbersAt`: where writeBroadcastNumbers put its numbers.
    */
   numberCall(numbersAt: number, flags: number): void {
-    const w = runtime().scheduler.writer;
-    this.number(pooledCopy(w.buf, 0, w.finish()), numbersAt, flags);
+    const scheduler = runtime().scheduler;
+    const w = scheduler.writer;
+    const numbers = this.sequencer!.number(w.finish(), (flags & Flag.Reply) !== 0);
+    setBroadcastNumbers(w.buf, numbersAt, numbers.seq, numbers.reply ?? NO_REPLY, this.sequencer!.ranUpTo);
+    // Sent from the writer, and copied for PE 0 after (Scheduler.broadcast): the copy is off the way to the other PEs.
+    this.numbered(scheduler.broadcast(), numbers.reply);
   }
 
   /** PE 0: numbers broadcast `message` (a copy of its own) and sends it to every PE. */
@@ -147,7 +151,12 @@ export class ArrayBroadcasts<E extends Element> {
     const numbers = this.sequencer!.number(message.byteLength, (flags & Flag.Reply) !== 0);
     setBroadcastNumbers(message, numbersAt, numbers.seq, numbers.reply ?? NO_REPLY, this.sequencer!.ranUpTo);
     runtime().scheduler.broadcastMessage(message);
-    if (numbers.reply !== undefined) this.array.reductions.numberedAtRoot(Stream.Replies, numbers.reply, () => this.replyFutureOf(message));
+    this.numbered(message, numbers.reply);
+  }
+
+  /** PE 0: broadcast `message` (PE 0's own copy) is numbered and sent; its replies, if it wants them, are reduction `reply`. */
+  private numbered(message: Uint8Array, reply: number | undefined): void {
+    if (reply !== undefined) this.array.reductions.numberedAtRoot(Stream.Replies, reply, () => this.replyFutureOf(message));
     this.sequencer!.afterBroadcast();
   }
 

@@ -136,6 +136,8 @@ export class ReductionManager {
    * contributions in it were copied, so checked, at the call already.
    */
   private readonly partialWhere: string;
+  /** What an allreduce's result is named as, should it not encode (made once, as partialWhere). */
+  private readonly resultWhere: string;
 
   constructor(
     private readonly collectionId: number,
@@ -148,6 +150,7 @@ export class ReductionManager {
     this.population = new Population(STREAMS, initialPopulation);
     this.children = span.children();
     this.partialWhere = `the combined contributions to a reduction of ${describe}`;
+    this.resultWhere = `the result of a reduction of ${describe}`;
   }
 
   // ------------------------------------------------------------ members
@@ -482,7 +485,7 @@ export class ReductionManager {
       return;
     }
     if (destination === 'all') {
-      writeBodyValue(this.begin(Step.AllReduceResult, stream, r), value, `result of reduction ${r} of ${this.describe}`);
+      writeBodyValue(this.begin(Step.AllReduceResult, stream, r), value, this.resultWhere);
       this.span.broadcast();
     } else if (typeof destination === 'string') {
       this.systemHandler(destination, value, r);

@@ -224,12 +224,28 @@ export class Scheduler {
     return this.localNext < this.local.length;
   }
 
-  /** Sends the message in `writer` to every PE down the spanning tree rooted here. */
-  broadcast(): void {
+  /**
+   * Sends the message in `writer` to every PE down the spanning tree rooted
+   * here; returns this PE's copy (its own bytes, handled from the local queue).
+   */
+  broadcast(): Uint8Array {
     const w = this.writer;
-    const total = w.finish() + w.segmentBytes;
+    const inlineLength = w.finish();
+    const total = inlineLength + w.segmentBytes;
     if (total > MAX_MESSAGE_BYTES) throw new RangeError(`charmts: a broadcast of ${total} bytes exceeds MPI's limit of ${MAX_MESSAGE_BYTES} bytes; split the data into several calls`);
-    this.broadcastLocal(w.detachLocal());
+    if (w.segments.length > 0) {
+      const message = w.detachLocal();
+      this.broadcastLocal(message);
+      return message.bytes;
+    }
+    // Sent to the children from the writer, then copied for this PE: the
+    // copy is then off the way to them (a reduction's result, an awaited
+    // broadcast numbered at the call). The binding copies what it sends.
+    setRoot(w.buf, this.myPe);
+    this.forward(w.buf.subarray(0, inlineLength), undefined, this.myPe);
+    const message = w.detachLocal();
+    this.queueOwnCopy(message);
+    return message.bytes;
   }
 
   /** Sends a whole message (owned by the caller no longer) to every PE, rooted here. */
@@ -240,6 +256,11 @@ export class Scheduler {
   private broadcastLocal(message: LocalMessage): void {
     setRoot(message.bytes, this.myPe);
     this.forward(message.bytes, message.parts, this.myPe);
+    this.queueOwnCopy(message);
+  }
+
+  /** Queues this PE's copy of a broadcast rooted here (sent on to the children already); QD counts every PE's copy. */
+  private queueOwnCopy(message: LocalMessage): void {
     if (isCounted(message.bytes)) this.counters.created += this.numPes;
     this.local.push(message);
   }
