@@ -69,6 +69,13 @@ export class ArrayBroadcasts<E extends Element> {
   private readonly reader = new Reader();
   /** PE 0 only: numbering of broadcasts and insertions. */
   readonly sequencer: Sequencer | undefined;
+  /**
+   * The elements a broadcast runs on, listed at its receipt (reused: an
+   * array per broadcast cost more than the rest of the listing), and
+   * whether it is in use (a delivery nested in a method gets one of its own).
+   */
+  private readonly listed: E[] = [];
+  private listing = false;
 
   /** `start`: a restart, where the checkpoint left the numbering (every element had run every broadcast numbered). */
   constructor(
@@ -125,8 +132,20 @@ export class ArrayBroadcasts<E extends Element> {
     // Every element has run ranUpTo (its replies completed, sequencer.ts): not needed for arrivals.
     if (ranUpTo > 0) this.history.dropUpTo(ranUpTo);
     if (!inPlace) this.history.add(seq, kept);
-    for (const element of [...this.array.elements()]) {
-      if (element.state.bcastSeq < seq && this.array.resident(element)) this.run(element, kept, seq);
+    // The elements here now (a method run may send one away, or bring one here).
+    const elements = this.listing ? [...this.array.elements()] : this.listed;
+    if (!this.listing) for (const element of this.array.elements()) elements.push(element);
+    const outer = this.listing;
+    this.listing = true;
+    try {
+      for (let i = 0; i < elements.length; i++) {
+        const element = elements[i];
+        // The first is here still: nothing has run yet.
+        if (element.state.bcastSeq < seq && (i === 0 || this.array.resident(element))) this.run(element, kept, seq);
+      }
+    } finally {
+      this.listing = outer;
+      if (!outer) elements.length = 0; // holds no element between broadcasts
     }
     if (inPlace) this.history.add(seq, held(pooledCopy(kept.buf, kept.base, kept.base + kept.byteLength)));
   }
