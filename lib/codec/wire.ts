@@ -388,7 +388,8 @@ export function readQdCounts(r: Reader): { created: number; processed: number } 
 //
 // method = ReductionStep, target = collection id; body: u8 stream, u32 reduction number, then
 //   Partial, Late:    u32 count, reducer name, u8 destination kind (0 none, 1 target value,
-//                     2 every contributor, 3 runtime step name), destination,
+//                     2 every contributor, 3 runtime step name), destination (none for the
+//                     reductions PE 0 numbered: broadcast replies, censuses),
 //                     u8 payload (0 none, 1 value, 2 error), payload
 //   Hint, Start:      nothing
 //   AllReduceResult:  the result
