@@ -130,13 +130,8 @@ export class ReductionManager {
   private readonly hints = new HintTimers(STREAMS, (stream, r) => this.hint(stream, r));
   /** This PE's children in the spanning tree (a count: trySend runs for every contribution). */
   private readonly children: number;
-  /**
-   * What a partial is named as, should it not encode (a custom reducer's
-   * result): made once, not per partial (a string built per message). The
-   * contributions in it were copied, so checked, at the call already.
-   */
+  /** What a partial and an allreduce result are named as should they not encode (a custom reducer's result; contributions were checked at the call): made once, not per message. */
   private readonly partialWhere: string;
-  /** What an allreduce's result is named as, should it not encode (made once, as partialWhere). */
   private readonly resultWhere: string;
 
   constructor(
@@ -356,12 +351,7 @@ export class ReductionManager {
     if (runtime().myPe === this.span.root) this.markStarted(stream, keyOf(stream, r));
   }
 
-  /**
-   * PE 0: reduction `key` of `stream` has started. Only streams that new
-   * members join where PE 0's reductions stand (firstUnstarted: User and
-   * Balance) need to know: replies and censuses are numbered at the root,
-   * and a map entry made and dropped per broadcast cost its share.
-   */
+  /** PE 0: reduction `key` has started; known only for the streams new members join by (firstUnstarted): replies and censuses are numbered here. */
   private markStarted(stream: Stream, key: number): void {
     if (stream === Stream.User || stream === Stream.Balance) this.started.set(key, true);
   }
@@ -501,8 +491,7 @@ export class ReductionManager {
   }
 
   private sendPartial(step: Step, dest: number, stream: Stream, r: number, piece: Partial): void {
-    // Replies and censuses are numbered at the root, which keeps their destinations (numberedAtRoot):
-    // encoding a reply's future in every partial, and decoding it at the root, was a tenth of the reply's way back.
+    // The root keeps the destinations of what it numbered (numberedAtRoot): a reply's future coded in every partial cost a tenth of its way back.
     const numbered = stream === Stream.Replies || stream === Stream.Census;
     writePartial(this.begin(step, stream, r), piece, this.partialWhere, !numbered);
     runtime().scheduler.send(dest);

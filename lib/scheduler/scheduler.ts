@@ -224,9 +224,7 @@ export class Scheduler {
       this.broadcastLocal(message);
       return message.bytes;
     }
-    // Sent to the children from the writer, then copied for this PE: the
-    // copy is then off the way to them (a reduction's result, an awaited
-    // broadcast numbered at the call). The binding copies what it sends.
+    // Sent from the writer (the binding copies it), then copied for this PE: off the way to the children.
     setRoot(w.buf, this.myPe);
     this.forward(w.buf.subarray(0, inlineLength), undefined, this.myPe);
     const message = w.detachLocal();
@@ -325,10 +323,8 @@ export class Scheduler {
    * Runs the loop again once the microtask queue is empty, however long the
    * chain of then-callbacks between a completed future and the code
    * awaiting it: a nextTick callback queued from a promise job runs only
-   * after every promise job has run. (Queued straight from a libuv
-   * callback, it would run before them: hence the promise job first.)
-   * Bound once: a promise and two closures made per resumption sat between
-   * a reply's arrival and the awaiting code (a tenth of that hop at np 2).
+   * after every promise job has run (queued from a libuv callback, before
+   * them). Bound once: no promise and closures per resumption.
    */
   private readonly turnAfterMicrotasks = (): void => {
     process.nextTick(this.turn);
