@@ -9,28 +9,62 @@
  * (sampling heap profile, objects dead by mark-compact), a mark-compact
  * every ~40,000 broadcasts. Here, deleting the last entry starts a new
  * Map instead: young, and gone at the next scavenge.
+ *
+ * Most of the time such a map holds one entry (one reduction in flight,
+ * one awaited future): that entry is kept in two fields, with no Map at
+ * all, which saves a Map and its table per entry (and the hashing). A Map
+ * is made when a second entry comes, and dropped when the last one goes.
+ * Keys compare with ===, which is the Map's SameValueZero except for NaN:
+ * keys here are ids and reduction numbers.
  */
 export class TurnoverMap<K, V> {
-  private map = new Map<K, V>();
+  private map: Map<K, V> | undefined;
+  /** The only entry, while there is no Map (`sole`: whether there is one). */
+  private sole = false;
+  private soleKey: K | undefined;
+  private soleValue: V | undefined;
 
   get size(): number {
-    return this.map.size;
+    return this.map !== undefined ? this.map.size : this.sole ? 1 : 0;
   }
 
   get(key: K): V | undefined {
-    return this.map.get(key);
+    if (this.map !== undefined) return this.map.get(key);
+    return this.sole && this.soleKey === key ? this.soleValue : undefined;
   }
 
   has(key: K): boolean {
-    return this.map.has(key);
+    if (this.map !== undefined) return this.map.has(key);
+    return this.sole && this.soleKey === key;
   }
 
   set(key: K, value: V): void {
-    this.map.set(key, value);
+    if (this.map !== undefined) {
+      this.map.set(key, value);
+    } else if (!this.sole || this.soleKey === key) {
+      this.sole = true;
+      this.soleKey = key;
+      this.soleValue = value;
+    } else {
+      this.map = new Map<K, V>([[this.soleKey!, this.soleValue!]]);
+      this.map.set(key, value);
+      this.clearSole();
+    }
   }
 
   delete(key: K): void {
-    if (this.map.size === 1 && this.map.has(key)) this.map = new Map();
-    else this.map.delete(key);
+    if (this.map !== undefined) {
+      if (this.map.size === 1 && this.map.has(key)) this.map = undefined;
+      else this.map.delete(key);
+    } else if (this.sole && this.soleKey === key) {
+      this.clearSole();
+    }
+  }
+
+  /** Lets go of the sole entry's key and value (the value may be large). */
+  private clearSole(): void {
+    this.sole = false;
+    this.soleKey = undefined;
+    this.soleValue = undefined;
   }
 }

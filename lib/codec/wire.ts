@@ -388,7 +388,8 @@ export function readQdCounts(r: Reader): { created: number; processed: number } 
 //
 // method = ReductionStep, target = collection id; body: u8 stream, u32 reduction number, then
 //   Partial, Late:    u32 count, reducer name, u8 destination kind (0 none, 1 target value,
-//                     2 every contributor, 3 runtime step name), destination,
+//                     2 every contributor, 3 runtime step name), destination (none for the
+//                     reductions PE 0 numbered: broadcast replies, censuses),
 //                     u8 payload (0 none, 1 value, 2 error), payload
 //   Hint, Start:      nothing
 //   AllReduceResult:  the result
@@ -446,10 +447,11 @@ export function readReduction(r: Reader): { step: ReductionStep; stream: number;
 /** The step of a section's reduction message (Kind.Section, SectionOp.Reduction), without moving the reader. */
 export const sectionStepOf = (buf: Uint8Array, base: number): ReductionStep => buf[bodyStart(buf, base)];
 
-export function writePartial(w: Writer, piece: WirePartial, where: string): void {
+/** `withDestination` false: the root knows where the reduction goes (it numbered it), so the partial need not say. */
+export function writePartial(w: Writer, piece: WirePartial, where: string, withDestination = true): void {
   w.u32(piece.count);
   w.str(piece.reducer ?? '');
-  const d = piece.destination;
+  const d = withDestination ? piece.destination : undefined;
   w.u8(d === 'all' ? 2 : typeof d === 'string' ? 3 : d ? 1 : 0);
   if (typeof d === 'string' && d !== 'all') w.str(d);
   else if (d && d !== 'all') encodeValue(w, d, 'reduction target');

@@ -19,6 +19,7 @@ import { held, pooledCopy, type Held } from '../codec/memory';
 import { ArrayControl, Flag, beginCall, bodyStart, flagsOf, methodOf, readArgs, readBroadcastNumbers, setBroadcastNumbers, writeBroadcastNumbers, writeHistoryDrop } from '../codec/wire';
 import { encodeArgs } from '../codec/values';
 import type { Chare, MemberState } from '../model/chare';
+import type { ChareClassInfo } from '../model/registry';
 import { runtime } from '../model/context';
 import { MemberFailure, failureOf, type Future } from '../model/future';
 import { readReplyFuture, replyFrom, type Reply, type ReplyData } from '../model/invoke';
@@ -68,6 +69,13 @@ export class ArrayBroadcasts<E extends Element> {
   private readonly reader = new Reader();
   /** PE 0 only: numbering of broadcasts and insertions. */
   readonly sequencer: Sequencer | undefined;
+  /**
+   * The elements a broadcast runs on, listed at its receipt (reused: an
+   * array per broadcast cost more than the rest of the listing), and
+   * whether it is in use (a delivery nested in a method gets one of its own).
+   */
+  private readonly listed: E[] = [];
+  private listing = false;
 
   /** `start`: a restart, where the checkpoint left the numbering (every element had run every broadcast numbered). */
   constructor(
@@ -114,16 +122,32 @@ export class ArrayBroadcasts<E extends Element> {
     }
     // PE 0's own numbered broadcast, from its local queue, is a buffer of
     // its own already: kept as it is, with the reader's Buffer and view.
-    // One received is copied out of the receive buffer once (keep).
-    let kept: Held;
-    if (r.source === runtime().myPe && r.owned && !r.parts) kept = { buf: r.buf, view: r.view, base: r.base, byteLength: r.length };
-    else kept = held(r.copyMessage());
+    // One received in the receive buffer is run from there (it stays valid
+    // until this handler returns: the scheduler drains MPI again only
+    // after it, and elements arrive in messages of their own, not while
+    // this runs), and copied out for the history after its elements have
+    // run: the copy is then off the way to their replies.
+    const inPlace = !r.owned && !r.parts;
+    const kept: Held = inPlace || (r.source === runtime().myPe && !r.parts) ? { buf: r.buf, view: r.view, base: r.base, byteLength: r.length } : held(r.copyMessage());
     // Every element has run ranUpTo (its replies completed, sequencer.ts): not needed for arrivals.
     if (ranUpTo > 0) this.history.dropUpTo(ranUpTo);
-    this.history.add(seq, kept);
-    for (const element of [...this.array.elements()]) {
-      if (element.state.bcastSeq < seq && this.array.resident(element)) this.run(element, kept, seq);
+    if (!inPlace) this.history.add(seq, kept);
+    // The elements here now (a method run may send one away, or bring one here).
+    const elements = this.listing ? [...this.array.elements()] : this.listed;
+    if (!this.listing) for (const element of this.array.elements()) elements.push(element);
+    const outer = this.listing;
+    this.listing = true;
+    try {
+      for (let i = 0; i < elements.length; i++) {
+        const element = elements[i];
+        // The first is here still: nothing has run yet.
+        if (element.state.bcastSeq < seq && (i === 0 || this.array.resident(element))) this.run(element, kept, seq);
+      }
+    } finally {
+      this.listing = outer;
+      if (!outer) elements.length = 0; // holds no element between broadcasts
     }
+    if (inPlace) this.history.add(seq, held(pooledCopy(kept.buf, kept.base, kept.base + kept.byteLength)));
   }
 
   /**
@@ -133,8 +157,12 @@ export class ArrayBroadcasts<E extends Element> {
    * `numbersAt`: where writeBroadcastNumbers put its numbers.
    */
   numberCall(numbersAt: number, flags: number): void {
-    const w = runtime().scheduler.writer;
-    this.number(pooledCopy(w.buf, 0, w.finish()), numbersAt, flags);
+    const scheduler = runtime().scheduler;
+    const w = scheduler.writer;
+    const numbers = this.sequencer!.number(w.finish(), (flags & Flag.Reply) !== 0);
+    setBroadcastNumbers(w.buf, numbersAt, numbers.seq, numbers.reply ?? NO_REPLY, this.sequencer!.ranUpTo);
+    // Sent from the writer, and copied for PE 0 after (Scheduler.broadcast): the copy is off the way to the other PEs.
+    this.numbered(scheduler.broadcast(), numbers.reply);
   }
 
   /** PE 0: numbers broadcast `message` (a copy of its own) and sends it to every PE. */
@@ -142,7 +170,12 @@ export class ArrayBroadcasts<E extends Element> {
     const numbers = this.sequencer!.number(message.byteLength, (flags & Flag.Reply) !== 0);
     setBroadcastNumbers(message, numbersAt, numbers.seq, numbers.reply ?? NO_REPLY, this.sequencer!.ranUpTo);
     runtime().scheduler.broadcastMessage(message);
-    if (numbers.reply !== undefined) this.array.reductions.numberedAtRoot(Stream.Replies, numbers.reply, () => this.replyFutureOf(message));
+    this.numbered(message, numbers.reply);
+  }
+
+  /** PE 0: broadcast `message` (PE 0's own copy) is numbered and sent; its replies, if it wants them, are reduction `reply`. */
+  private numbered(message: Uint8Array, reply: number | undefined): void {
+    if (reply !== undefined) this.array.reductions.numberedAtRoot(Stream.Replies, reply, () => this.replyFutureOf(message));
     this.sequencer!.afterBroadcast();
   }
 
@@ -224,16 +257,38 @@ export class ArrayBroadcasts<E extends Element> {
    * 'completions' modes, model/future.ts, make them one BroadcastError).
    */
   private reply(index: ArrayIndex, data: ReplyData, method: number): Reply {
-    const [, future, q, completionOnly] = data;
-    const info = this.array.ref.info;
+    return new BroadcastReply(this.array.reductions, this.array.ref.info, index, data, method);
+  }
+}
+
+/**
+ * An element's reply to a broadcast (ArrayBroadcasts.reply): an object
+ * with its methods on the prototype, made for every element and broadcast
+ * (three closures each were a twentieth of a PE's handling of an awaited
+ * broadcast at np 2).
+ */
+class BroadcastReply implements Reply {
+  constructor(
+    private readonly reductions: ReductionManager,
+    private readonly info: ChareClassInfo,
+    private readonly index: ArrayIndex,
+    readonly data: ReplyData,
+    private readonly method: number,
+  ) {}
+
+  resolve(value: unknown): void {
+    const [, future, q, completionOnly] = this.data;
     // Named only for a value that is sent (a completion has none to refuse).
-    const what = (): string => `the result of ${info.name}${describe(index)}.${info.methods[method]}`;
-    const reductions = this.array.reductions;
-    return {
-      resolve: (value) => reductions.reply(q, index, completionOnly ? undefined : value, Reducer.gather.name, future, completionOnly ? '' : what()),
-      reject: (error, where) => reductions.reply(q, index, new MemberFailure(failureOf(error, where)), Reducer.gather.name, future, what()),
-      data,
-    };
+    this.reductions.reply(q, this.index, completionOnly ? undefined : value, Reducer.gather.name, future, completionOnly ? '' : this.what());
+  }
+
+  reject(error: unknown, where: string): void {
+    const [, future, q] = this.data;
+    this.reductions.reply(q, this.index, new MemberFailure(failureOf(error, where)), Reducer.gather.name, future, this.what());
+  }
+
+  private what(): string {
+    return `the result of ${this.info.name}${describe(this.index)}.${this.info.methods[this.method]}`;
   }
 }
 

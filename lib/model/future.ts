@@ -5,7 +5,7 @@
  */
 import { inspect } from 'util';
 import { registerExtension, registerSerializable } from '../codec/values';
-import { copyValue } from '../codec/clone';
+import { copyValue, isImmutable } from '../codec/clone';
 import { FutureReply as Reply, readFutureValue, writeFutureValue } from '../codec/wire';
 import type { Reader } from '../codec/reader';
 import { broadcastError, noteOrigin, remoteError as remote, type RemoteError } from '../errors';
@@ -193,16 +193,16 @@ export function futureAt(pe: number, id: number): Future<unknown> {
 
 function sendReply(pe: number, id: number, slot: number, reply: Reply, value: unknown, owned = false): void {
   const rt = runtime();
-  const where = `value sent to a future of PE ${pe}`;
   if (pe === rt.myPe) {
     // A future of this PE is fulfilled at once: the waiting entry method
     // resumes before the next message, as after any await. It gets a copy,
     // as from a message: later writes by the sender do not reach it, and
-    // what could not be sent to another PE is refused here too.
-    deliver(id, slot, reply, owned ? value : copyValue(value, where));
+    // what could not be sent to another PE is refused here too. (The name
+    // is built only for a value that could be refused: a string per reply.)
+    deliver(id, slot, reply, owned || isImmutable(value) ? value : copyValue(value, `value sent to a future of PE ${pe}`));
     return;
   }
-  writeFutureValue(rt.scheduler.writer, reply, id, slot, value, where);
+  writeFutureValue(rt.scheduler.writer, reply, id, slot, value, `value sent to a future of PE ${pe}`);
   rt.scheduler.send(pe);
 }
 

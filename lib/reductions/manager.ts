@@ -130,6 +130,9 @@ export class ReductionManager {
   private readonly hints = new HintTimers(STREAMS, (stream, r) => this.hint(stream, r));
   /** This PE's children in the spanning tree (a count: trySend runs for every contribution). */
   private readonly children: number;
+  /** What a partial and an allreduce result are named as should they not encode (a custom reducer's result; contributions were checked at the call): made once, not per message. */
+  private readonly partialWhere: string;
+  private readonly resultWhere: string;
 
   constructor(
     private readonly collectionId: number,
@@ -141,6 +144,8 @@ export class ReductionManager {
   ) {
     this.population = new Population(STREAMS, initialPopulation);
     this.children = span.children();
+    this.partialWhere = `the combined contributions to a reduction of ${describe}`;
+    this.resultWhere = `the result of a reduction of ${describe}`;
   }
 
   // ------------------------------------------------------------ members
@@ -343,7 +348,12 @@ export class ReductionManager {
 
   private activate(stream: Stream, r: number): void {
     if (r > this.activeUpTo[stream]) this.activeUpTo[stream] = r;
-    if (runtime().myPe === this.span.root) this.started.set(keyOf(stream, r), true);
+    if (runtime().myPe === this.span.root) this.markStarted(stream, keyOf(stream, r));
+  }
+
+  /** PE 0: reduction `key` has started; known only for the streams new members join by (firstUnstarted): replies and censuses are numbered here. */
+  private markStarted(stream: Stream, key: number): void {
+    if (stream === Stream.User || stream === Stream.Balance) this.started.set(key, true);
   }
 
   /** Sends every partial this PE can, in order. */
@@ -407,10 +417,11 @@ export class ReductionManager {
 
   private atRoot(stream: Stream, r: number, piece: Partial): void {
     const key = keyOf(stream, r);
-    let total = this.totals.get(key);
-    if (!total) this.totals.set(key, (total = emptyPartial()));
-    this.merge(total, piece, stream, r);
-    this.started.set(key, true);
+    const total = this.totals.get(key);
+    // The first piece becomes the total: it is this PE's own (a state sent up, or a partial just decoded).
+    if (total) this.merge(total, piece, stream, r);
+    else this.totals.set(key, piece);
+    this.markStarted(stream, key);
     this.tryComplete(stream);
   }
 
@@ -419,8 +430,7 @@ export class ReductionManager {
     const destination = this.numbered.get(key);
     if (destination === undefined || population > 0) return undefined;
     const total: Partial = { ...emptyPartial(), destination: destination() };
-    this.totals.set(key, total);
-    this.started.set(key, true);
+    this.totals.set(key, total); // replies or a census: no start to mark (markStarted)
     return total;
   }
 
@@ -433,6 +443,8 @@ export class ReductionManager {
       const total = this.totals.get(key) ?? this.withoutMembers(key, expected);
       if (!total) return;
       if (total.count < expected || this.completionHeld(stream, r)) return;
+      // Partials of numbered reductions come without their destination (sendPartial): from here, when no member here took part.
+      if (total.destination === undefined) total.destination = this.numbered.get(key)?.();
       this.totals.delete(key);
       this.started.delete(key);
       this.numbered.delete(key);
@@ -463,7 +475,7 @@ export class ReductionManager {
       return;
     }
     if (destination === 'all') {
-      writeBodyValue(this.begin(Step.AllReduceResult, stream, r), value, `result of reduction ${r} of ${this.describe}`);
+      writeBodyValue(this.begin(Step.AllReduceResult, stream, r), value, this.resultWhere);
       this.span.broadcast();
     } else if (typeof destination === 'string') {
       this.systemHandler(destination, value, r);
@@ -479,7 +491,9 @@ export class ReductionManager {
   }
 
   private sendPartial(step: Step, dest: number, stream: Stream, r: number, piece: Partial): void {
-    writePartial(this.begin(step, stream, r), piece, `contribution to reduction ${r} of ${this.describe}`);
+    // The root keeps the destinations of what it numbered (numberedAtRoot): a reply's future coded in every partial cost a tenth of its way back.
+    const numbered = stream === Stream.Replies || stream === Stream.Census;
+    writePartial(this.begin(step, stream, r), piece, this.partialWhere, !numbered);
     runtime().scheduler.send(dest);
   }
 }

@@ -68,20 +68,6 @@ export interface PeCounters {
 
 const settled = Promise.resolve();
 
-/**
- * Resolves once the microtask queue is empty, however long the chain of
- * then-callbacks between a completed future and the code awaiting it: a
- * nextTick callback queued from a promise job runs only after every
- * promise job has run. (Queued straight from a libuv callback, it would
- * run before them: hence the microtask first.)
- */
-function settle(): Promise<void> {
-  resumption.pending = false;
-  // A promise job rather than queueMicrotask, which makes an AsyncResource
-  // and a bound function per call (a twentieth of an allreduce's CPU at np 1).
-  return new Promise((resolve) => void settled.then(() => process.nextTick(resolve)));
-}
-
 export class Scheduler {
   readonly writer = new Writer();
   readonly counters: PeCounters = { created: 0, processed: 0, messagesSent: 0, bytesSent: 0, messagesReceived: 0, bytesReceived: 0, busyMs: 0 };
@@ -227,12 +213,26 @@ export class Scheduler {
     return this.localNext < this.local.length;
   }
 
-  /** Sends the message in `writer` to every PE down the spanning tree rooted here. */
-  broadcast(): void {
+  /**
+   * Sends the message in `writer` to every PE down the spanning tree rooted
+   * here; returns this PE's copy (its own bytes, handled from the local queue).
+   */
+  broadcast(): Uint8Array {
     const w = this.writer;
-    const total = w.finish() + w.segmentBytes;
+    const inlineLength = w.finish();
+    const total = inlineLength + w.segmentBytes;
     if (total > MAX_MESSAGE_BYTES) throw new RangeError(`charmts: a broadcast of ${total} bytes exceeds MPI's limit of ${MAX_MESSAGE_BYTES} bytes; split the data into several calls`);
-    this.broadcastLocal(w.detachLocal());
+    if (w.segments.length > 0) {
+      const message = w.detachLocal();
+      this.broadcastLocal(message);
+      return message.bytes;
+    }
+    // Sent from the writer (the binding copies it), then copied for this PE: off the way to the children.
+    setRoot(w.buf, this.myPe);
+    this.forward(w.buf.subarray(0, inlineLength), undefined, this.myPe);
+    const message = w.detachLocal();
+    this.queueOwnCopy(message);
+    return message.bytes;
   }
 
   /** Sends a whole message (owned by the caller no longer) to every PE, rooted here. */
@@ -243,6 +243,11 @@ export class Scheduler {
   private broadcastLocal(message: LocalMessage): void {
     setRoot(message.bytes, this.myPe);
     this.forward(message.bytes, message.parts, this.myPe);
+    this.queueOwnCopy(message);
+  }
+
+  /** Queues this PE's copy of a broadcast rooted here (sent on to the children already); QD counts every PE's copy. */
+  private queueOwnCopy(message: LocalMessage): void {
     if (isCounted(message.bytes)) this.counters.created += this.numPes;
     this.local.push(message);
   }
@@ -318,6 +323,17 @@ export class Scheduler {
   };
 
   /**
+   * Runs the loop again once the microtask queue is empty, however long the
+   * chain of then-callbacks between a completed future and the code
+   * awaiting it: a nextTick callback queued from a promise job runs only
+   * after every promise job has run (queued from a libuv callback, before
+   * them). Bound once: no promise and closures per resumption.
+   */
+  private readonly turnAfterMicrotasks = (): void => {
+    process.nextTick(this.turn);
+  };
+
+  /**
    * The loop. Dispatch is synchronous; it pauses for the microtask queue
    * only when a future completed (so awaiting code resumes before the next
    * message), yields to libuv every SLICE_MS, and otherwise waits as
@@ -341,7 +357,10 @@ export class Scheduler {
       this.chargeBusy(now);
       if (handled > 0) waiting.handled(now);
       if (resumption.pending) {
-        settle().then(this.turn, this.onFatal);
+        resumption.pending = false;
+        // A promise job rather than queueMicrotask, which makes an AsyncResource
+        // and a bound function per call (a twentieth of an allreduce's CPU at np 1).
+        void settled.then(this.turnAfterMicrotasks);
         return;
       }
       if (handled > 0 && now - this.lastYield < SLICE_MS) continue;

@@ -41,6 +41,18 @@ test('a turnover map keeps entries like a Map, also across emptying', () => {
   assert.equal([m.size, m.has(2)], [0, false]);
   m.set(5, 'c');
   assert.equal([m.size, m.get(5)], [1, 'c']);
+  m.set(5, 'd'); // the one entry, replaced: still one
+  assert.equal([m.size, m.get(5), m.get(6), m.has(6)], [1, 'd', undefined, false]);
+  m.set(6, 'e'); // a second entry, then back to one and to none
+  m.set(7, 'f');
+  m.delete(5);
+  assert.equal([m.size, m.get(5), m.get(6), m.get(7)], [2, undefined, 'e', 'f']);
+  m.delete(7);
+  m.delete(6);
+  assert.equal([m.size, m.has(6), m.get(7)], [0, false, undefined]);
+  m.delete(6); // absent from an empty map
+  m.set(0, 'g');
+  assert.equal([m.size, m.get(0), m.has(1)], [1, 'g', false]);
 });
 
 test.run();
