@@ -229,6 +229,39 @@ function encodeNumber(w: Writer, value: number): void {
   }
 }
 
+/**
+ * Writes the leading numbers of an array (often all of it: arrays of
+ * numbers are common state) as encodeNumber would; returns the index of
+ * its first item that is not a number. The items are read here, next to
+ * their writes: a double read from an array and passed on to a call that
+ * is not inlined is boxed, a heap number per item (256 bytes for each
+ * move of a migrating element with 16 doubles, most of what encoding its
+ * state allocated).
+ */
+function writeNumbers(w: Writer, items: readonly unknown[]): number {
+  const n = items.length;
+  w.ensure(9 * n);
+  const buf = w.buf;
+  const view = w.view;
+  let at = w.pos;
+  let i = 0;
+  for (; i < n; i++) {
+    const item = items[i];
+    if (typeof item !== 'number') break;
+    if ((item | 0) === item && (item !== 0 || 1 / item > 0)) {
+      buf[at] = Tag.Int32;
+      view.setInt32(at + 1, item, true);
+      at += 5;
+    } else {
+      buf[at] = Tag.Float64;
+      view.setFloat64(at + 1, item, true);
+      at += 9;
+    }
+  }
+  w.pos = at;
+  return i;
+}
+
 export function encodeValue(w: Writer, value: unknown, path: string, depth = 0): void {
   switch (typeof value) {
     case 'number':
@@ -343,7 +376,7 @@ function encodeObject(w: Writer, value: object, path: string, depth: number): vo
     const items = value as unknown[];
     w.u8(Tag.Array);
     w.u32(items.length);
-    for (let i = 0; i < items.length; i++) {
+    for (let i = writeNumbers(w, items); i < items.length; i++) {
       const item = items[i];
       // Numbers cannot fail: no error path to set up (arrays of numbers are common state).
       if (typeof item === 'number') encodeNumber(w, item);

@@ -21,7 +21,7 @@ import type { Reply, ReplyData } from '../model/invoke';
 import { exportChannels, restoreChannels, type ChannelEnds } from '../channels';
 import { restoreWaiting, waitingCalls, type WaitingCall } from '../when';
 import { encodeLabelled } from '../codec/values';
-import { hasUnpack, unpackState, whileTravelling, writeState } from './state';
+import { hasUnpack, startTravelling, stopTravelling, unpackState, writeState } from './state';
 
 /** The record of `chare` as it is now (with `epoch`, the one of its next stay); nothing is taken from it (its waiting calls and channel ends stay). */
 export function recordOf(chare: Chare<never>, state: MemberState, epoch = state.epoch): MigrantState {
@@ -45,11 +45,14 @@ export function recordOf(chare: Chare<never>, state: MemberState, epoch = state.
  * that inspected it), or else the state as it is now (writeState).
  */
 export function writeMember(w: Writer, chare: Chare<never>, record: MigrantState, describe: () => string, packed?: { value: unknown }): void {
-  whileTravelling(chare, () => {
+  const outer = startTravelling(chare);
+  try {
     writeMigrant(w, record, describe);
     if (packed) encodeLabelled(w, packed.value, () => `state of ${describe()}`);
     else writeState(w, chare, describe);
-  });
+  } finally {
+    stopTravelling(outer);
+  }
 }
 
 /**
@@ -73,7 +76,13 @@ export function rebuildMember(
   const chare = revive(info.cls, { index: record.index as ChareIndex, member: state });
   restoreChannels(chare, record.channels as ChannelEnds);
   const into = hasUnpack(chare) ? undefined : chare;
-  const own = whileTravelling(chare, () => readState(into));
+  const outer = startTravelling(chare);
+  let own: unknown;
+  try {
+    own = readState(into);
+  } finally {
+    stopTravelling(outer);
+  }
   if (own !== into) unpackState(chare, own);
   const waiting: WaitingCall[] = record.waiting.map(([methodId, args, data]) => ({ methodId, args, reply: data ? replyOf(data as ReplyData, methodId) : undefined }));
   restoreWaiting(chare, waiting);

@@ -27,15 +27,21 @@ export interface MigrationHooks {
 
 let travelling: Chare<never> | undefined;
 
-/** Runs `work` (encoding or decoding `chare`'s state) with `chare` travelling. */
-export function whileTravelling<T>(chare: Chare<never>, work: () => T): T {
+/**
+ * `chare` travels (its state is being encoded or decoded) from now until
+ * `stopTravelling(outer)`, given what this returns; use try/finally. A pair of
+ * calls rather than a function taking the work as a closure: a closure
+ * per move on each side.
+ */
+export function startTravelling(chare: Chare<never>): Chare<never> | undefined {
   const outer = travelling;
   travelling = chare;
-  try {
-    return work();
-  } finally {
-    travelling = outer;
-  }
+  return outer;
+}
+
+/** Ends what `startTravelling` began (`outer`: what it returned). */
+export function stopTravelling(outer: Chare<never> | undefined): void {
+  travelling = outer;
 }
 
 /** The member whose state is being encoded or decoded for a move, if any. */

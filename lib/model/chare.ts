@@ -80,8 +80,16 @@ export function constructWith<T>(identity: Identity, build: () => T): T {
  * gives it its identity; the caller restores its fields.
  */
 export function revive(cls: unknown, identity: Identity): Chare<never> {
-  return constructWith(identity, () => Reflect.construct(Chare, [], cls as new () => Chare<never>) as Chare<never>);
+  // As constructWith, without its closure: every arrival of a migrating element comes here.
+  constructing = identity;
+  try {
+    return Reflect.construct(Chare, NO_ARGUMENTS, cls as new () => Chare<never>) as Chare<never>;
+  } finally {
+    constructing = undefined;
+  }
 }
+
+const NO_ARGUMENTS: readonly never[] = Object.freeze([]);
 
 /** Reads a member's runtime state (set in Chare's static block: its field is private). */
 let memberField: (chare: Chare<never>) => MemberState;

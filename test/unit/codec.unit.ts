@@ -59,6 +59,22 @@ test('primitives: undefined, null, booleans, integers at the int32 edges, double
   assert.ok(Number.isNaN(roundTrip(NaN)), 'NaN');
 });
 
+test('arrays of numbers, whole or leading (written by one loop): int32 edges, doubles, -0, NaN, then other items; the bytes of each number alone', () => {
+  const numbers = [0, -0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 1.5, NaN, Infinity, -Infinity, Number.MIN_VALUE];
+  for (const items of [numbers, [...numbers, 'x', 3, -0, [2.5]], ['x', ...numbers], [], new Array<number>(16).fill(1.5)]) {
+    const back = roundTrip(items) as unknown[];
+    assert.is(back.length, items.length);
+    items.forEach((item, i) => assert.ok(Object.is(back[i], item) || (Array.isArray(item) && Array.isArray(back[i])), `item ${i}: ${String(item)}`));
+    const whole = new Writer();
+    encodeValue(whole, items, 'items');
+    const apart = new Writer();
+    apart.u8(whole.buf[0]); // the array's tag
+    apart.u32(items.length);
+    for (const item of items) encodeValue(apart, item, 'item');
+    assert.equal([...whole.buf.subarray(0, whole.pos)], [...apart.buf.subarray(0, apart.pos)]);
+  }
+});
+
 test('strings: empty, ASCII, non-ASCII, astral, long, with NUL', () => {
   for (const s of ['', 'a', 'hello world', 'é', 'naïve café', '日本語', '😀 emoji 𝄞', 'x'.repeat(100_000), 'ü'.repeat(70), 'a\u0000b']) {
     assert.is(roundTrip(s), s);
