@@ -78,6 +78,14 @@ test('inserting an existing index is refused also after its home deleted it and 
   assert.not.match(r.stdout, 'inserted twice?!', show(r));
 });
 
+test('an element whose fields cannot be sent asks to migrate: the job ends naming the element and the field, and saying how to leave it out (np 2)', async () => {
+  const r = await runJob({ program: 'migrateUnsendable.js', np: 2, timeoutMs: 30_000 });
+  assertEndedCleanly(r);
+  assert.ok(r.code !== 0, `exit code${show(r)}`);
+  assert.match(r.stderr, /state of Holder\[0\]\.fn: a function \(fn\) cannot be sent; .*pack\(\) and unpack\(state\).*migratable = false/, show(r));
+  assert.not.match(r.stdout, 'migrated?!', show(r));
+});
+
 test('remote exec/eval/updateGlobals: off by default with a clear error, on when enabled at start (np 2)', async () => {
   const off = await runJob({ program: 'remoteCode.js', args: ['off'], np: 2, timeoutMs: 30_000 });
   assertEndedCleanly(off);

@@ -11,7 +11,7 @@
  */
 import type { Chare } from '../model/chare';
 import type { Writer } from '../codec/writer';
-import { encodeFields, encodeLabelled } from '../codec/values';
+import { SerializationError, encodeFields, encodeLabelled } from '../codec/values';
 
 /** Optional hooks a migratable chare class may define. */
 export interface MigrationHooks {
@@ -56,7 +56,14 @@ export function travellingChare(): Chare<never> | undefined {
 export function writeState(w: Writer, chare: Chare<never>, describe: () => string): void {
   const hooks = chare as unknown as MigrationHooks;
   if (typeof hooks.pack === 'function') encodeLabelled(w, hooks.pack(), () => `state of ${describe()}`);
-  else encodeFields(w, chare, () => `state of ${describe()}`);
+  else {
+    try {
+      encodeFields(w, chare, () => `state of ${describe()}`);
+    } catch (error) {
+      if (!(error instanceof SerializationError)) throw error;
+      throw new SerializationError(error.path, `${error.reason}; an element's own fields travel with it when it migrates: leave this one out with pack() and unpack(state), or keep the element in place (migratable = false)`);
+    }
+  }
 }
 
 export function packState(chare: Chare<never>): unknown {
