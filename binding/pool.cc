@@ -3,20 +3,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <deque>
 #include <mutex>
 #include <new>
 #include <unordered_map>
 #include <utility>
 #include <vector>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
@@ -45,8 +39,6 @@ struct Pool {
    * ArrayBuffer were last touched long ago and go to the front.
    */
   std::deque<char*> free[kMaxClass + 1];
-  /** How many blocks at the back of free[c] the binding released (the warm ones). */
-  size_t recent[kMaxClass + 1] = {};
   size_t freeBytes = 0;
   double hits = 0;
   double misses = 0;
@@ -156,8 +148,8 @@ void prefault(char* data, size_t bytes) {
   for (size_t at = 0; at < bytes; at += static_cast<size_t>(page)) static_cast<volatile char*>(data)[at] = 0;
 }
 
-/** Takes a free block of class c, or nullptr (and counts the miss); `warm` says whether the binding released it. */
-char* takeFree(int c, bool& warm) {
+/** Takes a free block of class c, or nullptr (and counts the miss). */
+char* takeFree(int c) {
   Pool& p = pool();
   std::lock_guard<std::mutex> lock(p.mutex);
   if (p.free[c].empty()) {
@@ -167,8 +159,6 @@ char* takeFree(int c, bool& warm) {
   }
   char* block = p.free[c].back();
   p.free[c].pop_back();
-  warm = p.recent[c] > 0;
-  if (warm) p.recent[c]--;
   p.freeBytes -= size_t{1} << c;
   p.hits++;
   return block;
@@ -193,17 +183,12 @@ void giveBack(char* block, int c, bool recent) {
       while (other != c && !p.free[other].empty() && p.freeBytes + size > kPoolCap) {
         evicted.emplace_back(p.free[other].front(), other);
         p.free[other].pop_front();
-        p.recent[other] = std::min(p.recent[other], p.free[other].size());
         p.freeBytes -= size_t{1} << other;
       }
     }
     if (p.freeBytes + size <= kPoolCap) {
-      if (recent) {
-        p.free[c].push_back(block);
-        p.recent[c]++;
-      } else {
-        p.free[c].push_front(block);
-      }
+      if (recent) p.free[c].push_back(block);
+      else p.free[c].push_front(block);
       p.freeBytes += size;
       block = nullptr;
     }
@@ -224,7 +209,7 @@ Block::Block(size_t bytes) : class_(classOf(bytes)) {
     if (!data_) throw std::bad_alloc();
     return;
   }
-  if (class_ >= 0) data_ = takeFree(class_, warm_);
+  if (class_ >= 0) data_ = takeFree(class_);
   if (data_) return;
   data_ = fresh(class_, bytes);
   // A miss: whoever asked writes `bytes` at once (MPI or a copy), and one
@@ -233,40 +218,16 @@ Block::Block(size_t bytes) : class_(classOf(bytes)) {
   prefault(data_, bytes);
 }
 
-Block::Block(Block&& other) noexcept : data_(other.data_), class_(other.class_), warm_(other.warm_) { other.data_ = nullptr; }
+Block::Block(Block&& other) noexcept : data_(other.data_), class_(other.class_) { other.data_ = nullptr; }
 
 Block& Block::operator=(Block&& other) noexcept {
   if (this != &other) {
     release();
     data_ = other.data_;
     class_ = other.class_;
-    warm_ = other.warm_;
     other.data_ = nullptr;
   }
   return *this;
-}
-
-void Block::write(size_t offset, const char* from, size_t bytes) {
-  char* to = data_ + offset;
-  size_t done = 0;
-#if defined(__SSE2__)
-  // Blocks from the pool are page-aligned and pieces start at multiples of
-  // 64 KiB, so `to` is 16-byte aligned here; the source may not be.
-  if (!warm_ && class_ != kHeap && (reinterpret_cast<uintptr_t>(to) & 15) == 0) {
-    for (; done + 64 <= bytes; done += 64) {
-      const __m128i* in = reinterpret_cast<const __m128i*>(from + done);
-      __m128i* out = reinterpret_cast<__m128i*>(to + done);
-      __m128i a = _mm_loadu_si128(in), b = _mm_loadu_si128(in + 1), c = _mm_loadu_si128(in + 2), d = _mm_loadu_si128(in + 3);
-      _mm_stream_si128(out, a);
-      _mm_stream_si128(out + 1, b);
-      _mm_stream_si128(out + 2, c);
-      _mm_stream_si128(out + 3, d);
-    }
-    // Streaming stores are weakly ordered: make them visible before MPI reads the block.
-    _mm_sfence();
-  }
-#endif
-  if (done < bytes) std::memcpy(to + done, from + done, bytes - done);
 }
 
 Block::~Block() { release(); }
@@ -324,7 +285,6 @@ void trimPool() {
     for (int c = kMinClass; c <= kMaxClass; ++c) {
       for (char* block : p.free[c]) all.emplace_back(block, c);
       p.free[c].clear();
-      p.recent[c] = 0;
       p.missed[c] = 0;
     }
     p.freeBytes = 0;

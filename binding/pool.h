@@ -14,9 +14,7 @@
 // send's copy, released when the send completes, was just written and is
 // probably still in cache, so it is taken first (the next message of that
 // size received here lands in it); a block V8 returns after collecting its
-// ArrayBuffer was last touched long ago and is taken last. A copy into a
-// block that is not warm (Block::write) streams past the cache: that skips
-// reading each cold line before writing it. The pool keeps
+// ArrayBuffer was last touched long ago and is taken last. The pool keeps
 // at most kPoolCap bytes of free blocks; refill() prefaults blocks of the
 // sizes that missed, when the PE is idle; trim() gives everything back.
 #pragma once
@@ -42,15 +40,6 @@ class Block {
   explicit operator bool() const { return data_ != nullptr; }
 
   /**
-   * Copies `bytes` from `from` to data() + offset. Into a block not known
-   * to be warm (fresh, prefaulted, or given back by V8) the copy uses
-   * non-temporal stores: a plain copy first reads every destination line
-   * from memory (0.08-0.11 ns/B here, 64 KiB to 4 MiB, against 0.02 into
-   * a warm block), a streaming one does not (0.045 ns/B).
-   */
-  void write(size_t offset, const char* from, size_t bytes);
-
-  /**
    * Gives the block to V8 as the memory of a new ArrayBuffer of `length`
    * bytes. It returns to the pool when V8 frees that ArrayBuffer, from
    * whichever thread V8 frees it on.
@@ -62,8 +51,6 @@ class Block {
   char* data_ = nullptr;
   /** log2 of the size; -1 for a block too large to pool, -2 for one from malloc. */
   int class_ = -1;
-  /** Taken from the pool's recently released blocks (probably in cache). */
-  bool warm_ = false;
 };
 
 struct PoolCounters {

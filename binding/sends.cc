@@ -187,7 +187,7 @@ void sendParted(int dest, const char* header, size_t headerLength, std::vector<S
     // through memory out of cache, slower to write into).
     auto copy = std::make_shared<Block>(s.length);
     forEachPiece(s.length, s.length > kFirstPiece ? kFirstPiece : 0, [&](size_t offset, size_t n) {
-      copy->write(offset, s.data + offset, n);
+      if (n) std::memcpy(copy->data() + offset, s.data + offset, n);
       SendRecord record;
       record.pieces = copy;
       inFlight().start(std::move(record), copy->data() + offset, n, dest, kTagPart, w.parts, false, true);
