@@ -6,7 +6,8 @@
 // sends go to blocks used before.
 //
 // Blocks are 2^k bytes (64 KiB to 256 MiB; larger ones are not pooled,
-// smaller ones come from malloc, whose heap reuses memory already mapped).
+// smaller ones come from malloc, whose heap reuses memory already mapped),
+// in huge pages: those under 2 MiB are cut from 2 MiB slabs (pool.cc).
 // A block handed to JavaScript as an ArrayBuffer comes back when V8 frees
 // that ArrayBuffer, at the next scavenge (receives.cc sees that V8 runs
 // one for every 32 MiB of them). Blocks come back in two temperatures: a
