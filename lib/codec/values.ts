@@ -239,15 +239,18 @@ function encodeNumber(w: Writer, value: number): void {
  * state allocated).
  */
 function writeNumbers(w: Writer, items: readonly unknown[]): number {
-  const n = items.length;
+  // Room for the leading numbers only: an array of 10M booleans reserved
+  // 90 MB, which the writer then kept.
+  let n = 0;
+  while (n < items.length && typeof items[n] === 'number') n++;
+  if (n === 0) return 0;
   w.ensure(9 * n);
   const buf = w.buf;
   const view = w.view;
   let at = w.pos;
   let i = 0;
   for (; i < n; i++) {
-    const item = items[i];
-    if (typeof item !== 'number') break;
+    const item = items[i] as number;
     if ((item | 0) === item && (item !== 0 || 1 / item > 0)) {
       buf[at] = Tag.Int32;
       view.setInt32(at + 1, item, true);

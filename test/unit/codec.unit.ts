@@ -75,6 +75,13 @@ test('arrays of numbers, whole or leading (written by one loop): int32 edges, do
   }
 });
 
+test('an array with few numbers reserves room for those only (the writer keeps what it grew to)', () => {
+  const w = new Writer();
+  encodeValue(w, [1, ...new Array<boolean>(1_000_000).fill(true)], 'flags');
+  assert.ok(w.pos < 1_100_000, `encoded ${w.pos} bytes`);
+  assert.ok(w.buf.length < 4 << 20, `the writer grew to ${w.buf.length} bytes for ${w.pos}`);
+});
+
 test('strings: empty, ASCII, non-ASCII, astral, long, with NUL', () => {
   for (const s of ['', 'a', 'hello world', 'é', 'naïve café', '日本語', '😀 emoji 𝄞', 'x'.repeat(100_000), 'ü'.repeat(70), 'a\u0000b']) {
     assert.is(roundTrip(s), s);
