@@ -7,7 +7,8 @@
 //
 // Blocks are 2^k bytes (64 KiB to 256 MiB; larger ones are not pooled,
 // smaller ones come from malloc, whose heap reuses memory already mapped),
-// in huge pages: those under 2 MiB are cut from 2 MiB slabs (pool.cc).
+// those of 2 MiB and more in huge pages, those of 256 KiB to 1 MiB cut
+// from 2 MiB huge-page slabs (pool.cc).
 // A block handed to JavaScript as an ArrayBuffer comes back when V8 frees
 // that ArrayBuffer, at the next scavenge (receives.cc sees that V8 runs
 // one for every 32 MiB of them). Blocks come back in two temperatures: a
@@ -16,7 +17,8 @@
 // size received here lands in it); a block V8 returns after collecting its
 // ArrayBuffer was last touched long ago and is taken last. The pool keeps
 // at most kPoolCap bytes of free blocks; refill() prefaults blocks of the
-// sizes that missed, when the PE is idle; trim() gives everything back.
+// sizes that missed, when the PE is idle; trim() gives back every free
+// block (a slab still being cut stays, at most 6 MiB).
 #pragma once
 #include <v8.h>
 

@@ -7,8 +7,8 @@
  * reduction did that each time: the reduction manager's and the futures'
  * made 0.95 KB of old-space garbage per awaited broadcast at np 1
  * (sampling heap profile, objects dead by mark-compact), a mark-compact
- * every ~40,000 broadcasts. Here, deleting the last entry starts a new
- * Map instead: young, and gone at the next scavenge.
+ * every ~40,000 broadcasts. Here, deleting the last entry drops the Map
+ * (a later one is new: young, and gone at the next scavenge).
  *
  * Most of the time such a map holds one entry (one reduction in flight,
  * one awaited future): that entry is kept in two fields, with no Map at

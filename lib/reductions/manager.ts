@@ -37,6 +37,7 @@ import { fatal } from '../errors';
 import { Future, resumption, failureOf, type Failure } from '../model/future';
 import { reducerImpl } from './reducers';
 import { copyValue, isImmutable } from '../codec/clone';
+import { SerializationError } from '../codec/values';
 import { deliverResult, type ReductionTarget } from './targets';
 import { HintTimers } from './hints';
 import { Population } from './population';
@@ -475,7 +476,11 @@ export class ReductionManager {
       return;
     }
     if (destination === 'all') {
-      writeBodyValue(this.begin(Step.AllReduceResult, stream, r), value, this.resultWhere);
+      try {
+        writeBodyValue(this.begin(Step.AllReduceResult, stream, r), value, this.resultWhere);
+      } catch (failure) {
+        throw naming(failure, r);
+      }
       this.span.broadcast();
     } else if (typeof destination === 'string') {
       this.systemHandler(destination, value, r);
@@ -493,9 +498,18 @@ export class ReductionManager {
   private sendPartial(step: Step, dest: number, stream: Stream, r: number, piece: Partial): void {
     // The root keeps the destinations of what it numbered (numberedAtRoot): a reply's future coded in every partial cost a tenth of its way back.
     const numbered = stream === Stream.Replies || stream === Stream.Census;
-    writePartial(this.begin(step, stream, r), piece, this.partialWhere, !numbered);
+    try {
+      writePartial(this.begin(step, stream, r), piece, this.partialWhere, !numbered);
+    } catch (failure) {
+      throw naming(failure, r);
+    }
     runtime().scheduler.send(dest);
   }
+}
+
+/** A value of reduction `r` that cannot be sent: its error names the reduction (the places are made once per manager, without it). */
+function naming(failure: unknown, r: number): unknown {
+  return failure instanceof SerializationError ? new SerializationError(failure.path.replace('a reduction of', `reduction ${r} of`), failure.reason) : failure;
 }
 
 /**
