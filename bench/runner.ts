@@ -218,38 +218,56 @@ function bandwidth(m: Measurement): Measurement {
   return { name: `${m.name}-bandwidth`, params: m.params, value: mbps(m.value), min: mbps(m.max), max: mbps(m.min), unit: 'MB/s' };
 }
 
-/** Ping-pong, 2 PEs: C before and after charmts group and array, each kind followed by the anchors' same kind, and mpi4py. */
 /**
- * Rounds of the ping-pong table, interleaved (charmts, then the anchors,
- * group then array, this many times; the middle round of each size is
- * kept). On this VM a whole job can run several times slower than the next
- * at every size from 32 KiB, for C, Charm++ and charmts alike (how the
- * host places the two CPUs changes over seconds): one job per
+ * Rounds of the comparisons with the anchors (ping-pong, collectives,
+ * migration), interleaved: charmts, then the anchors, this many times; the
+ * middle round of each measurement is kept. On this VM a whole job can run
+ * several times slower than the next (ping-pong from 32 KiB, for C,
+ * Charm++ and charmts alike; an awaited broadcast at np 2 in 4.4-5 us in
+ * most jobs and 12-17 us in some, before and after today's changes): how
+ * the host places the two CPUs changes over seconds, and one job per
  * implementation compared different placements.
  */
-const PINGPONG_ROUNDS = 3;
+const ROUNDS = 3;
 
-function pingpong(records: BenchRecord[]): { cPing: Measurement[]; py: Measurement[] } {
+/**
+ * ROUNDS interleaved rounds, at np PEs, of each part's charmts command
+ * followed by the anchors' counterparts of its bench: the middle round of
+ * each measurement, charmts' returned, the anchors' kept (keepAnchored).
+ */
+function interleaved(np: number, parts: { command: string[]; bench: AnchorBench }[]): Measurement[] {
   const mine: Measurement[][] = [];
   const theirs = new Map<AnchorName, Measurement[][]>();
+  for (let round = 0; round < ROUNDS; round++) {
+    const charmts: Measurement[] = [];
+    const anchors = new Map<AnchorName, Measurement[]>();
+    for (const { command, bench } of parts) {
+      charmts.push(...run(np, command));
+      for (const { anchor, m } of anchorRuns(np, bench)) anchors.set(anchor, [...(anchors.get(anchor) ?? []), m]);
+    }
+    if (charmts.length) mine.push(charmts);
+    for (const [anchor, list] of anchors) theirs.set(anchor, [...(theirs.get(anchor) ?? []), list]);
+  }
+  for (const [anchor, rounds] of theirs) for (const m of middleRound(rounds)) keepAnchored(anchor, np, m);
+  return mine.length ? middleRound(mine) : [];
+}
+
+const INTERLEAVED_NOTE = `middle of ${ROUNDS} interleaved rounds`;
+
+/** Ping-pong, 2 PEs: C before and after charmts group and array, each kind followed by the anchors' same kind, and mpi4py. */
+function pingpong(records: BenchRecord[]): { cPing: Measurement[]; py: Measurement[] } {
+  let mine: Measurement[] = [];
   let py: Measurement[] = [];
   const cPing = baseline(2, [cBin('pingpong')], () => {
-    for (let round = 0; round < PINGPONG_ROUNDS; round++) {
-      const charmts: Measurement[] = [];
-      const anchors = new Map<AnchorName, Measurement[]>();
-      for (const player of ['group', 'array'] as const) {
-        charmts.push(...run(2, ['node', js('pingpong'), player]));
-        for (const { anchor, m } of anchorRuns(2, { kind: 'pingpong', sizes: PINGPONG_SIZES, player })) anchors.set(anchor, [...(anchors.get(anchor) ?? []), m]);
-      }
-      mine.push(charmts);
-      for (const [anchor, list] of anchors) theirs.set(anchor, [...(theirs.get(anchor) ?? []), list]);
-    }
+    mine = interleaved(
+      2,
+      (['group', 'array'] as const).map((player) => ({ command: ['node', js('pingpong'), player], bench: { kind: 'pingpong', sizes: PINGPONG_SIZES, player } })),
+    );
     py = hasMpi4py() ? run(2, [PYTHON, path.join(root, 'bench', 'python', 'pingpong.py')]) : [];
   }).map((m) => ({ ...m, name: 'c-mpi-pingpong' }));
-  for (const [anchor, rounds] of theirs) for (const m of middleRound(rounds)) keepAnchored(anchor, 2, m);
-  for (const m of mine.length ? middleRound(mine) : []) {
+  for (const m of mine) {
     const c = find(cPing, 'c-mpi-pingpong', m.params.bytes);
-    records.push(record(m, 2, c, `middle of ${mine.length} interleaved rounds`));
+    records.push(record(m, 2, c, INTERLEAVED_NOTE));
     if (Number(m.params.bytes) >= 4096 && c) records.push(record(bandwidth(m), 2, bandwidth(c)));
   }
   for (const m of py) records.push(record(m, 2, find(cPing, 'c-mpi-pingpong', m.params.bytes)));
@@ -342,12 +360,11 @@ function main(): void {
   for (const np of want('collectives') ? [1, 2, 4] : []) {
     let charmCollectives: Measurement[] = [];
     const c = baseline(np, [cBin('collectives')], () => {
-      charmCollectives = run(np, ['node', js('collectives')]);
-      runAnchors(np, { kind: 'collectives' });
+      charmCollectives = interleaved(np, [{ command: ['node', js('collectives')], bench: { kind: 'collectives' } }]);
     });
     for (const m of charmCollectives) {
       const base = find(c, m.name, m.params.bytes);
-      records.push(record(m, np, base && { name: `c-mpi-${m.name === 'broadcast' ? 'bcast-reduce' : 'allreduce'}`, value: base.value }));
+      records.push(record(m, np, base && { name: `c-mpi-${m.name === 'broadcast' ? 'bcast-reduce' : 'allreduce'}`, value: base.value }, INTERLEAVED_NOTE));
     }
   }
 
@@ -363,8 +380,9 @@ function main(): void {
 
   if (want('migration')) {
     const oneWay = (find(cPing, 'c-mpi-pingpong', 64)?.value ?? 0) / 2;
-    for (const m of run(2, ['node', js('migration')])) records.push(record(m, 2, oneWay > 0 ? { name: 'c-mpi-one-way-64B', value: oneWay } : undefined));
-    runAnchors(2, { kind: 'migration' });
+    for (const m of interleaved(2, [{ command: ['node', js('migration')], bench: { kind: 'migration' } }])) {
+      records.push(record(m, 2, oneWay > 0 ? { name: 'c-mpi-one-way-64B', value: oneWay } : undefined, INTERLEAVED_NOTE));
+    }
   }
 
   // Same-PE call: the baseline is the least work it must do, measured in the same run.
