@@ -344,6 +344,9 @@ test('bad input: unregistered class, unknown method, unserializable arguments, o
   assert.throws(() => charm.createChare(NotRegistered), /NotRegistered is not registered/);
   const untyped = group[0] as unknown as Record<string, (...a: unknown[]) => void>;
   assert.throws(() => untyped.noSuchMethod(1), /Member has no entry method "noSuchMethod"/);
+  // proxy[[i, j]] gets the array advice (write .at([i, j])) only from an array proxy: a group's and a member's name what they lack.
+  assert.throws(() => (group as unknown as Record<string, unknown>)[[1, 0].toString()], /Member has no entry method "1,0"/);
+  assert.throws(() => (untyped as unknown as Record<string, unknown>)[[1, 0].toString()], /Member has no entry method "1,0"/);
   assert.throws(() => group[0].keep(() => 1), (e: Error) => e instanceof SerializationError && /Member\.keep: argument 0: a function/.test(e.message));
   assert.throws(() => group.keep({ nested: [Symbol('s')] }), /Member\.keep: argument 0\.nested\[0\]: a symbol/);
   assert.throws(() => charm.createChare(Solo, ['x'], { onPE: charm.numPes() }), /onPE \d+ is out of range/);

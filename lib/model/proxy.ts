@@ -195,7 +195,7 @@ const PROBES = new Set(['then', 'toJSON', 'inspect', 'constructor', 'asymmetricM
  * (SingletonRef, GroupRef, ArrayRef, ...).
  */
 export function describeTarget(ref: CollectionRef, index: ChareIndex | undefined): string {
-  const kind = ref.constructor.name.replace(/Ref$/, '').toLowerCase();
+  const kind = kindOf(ref);
   const r = ref as CollectionRef & { pe?: number; shape?: { extents?: readonly number[] }; homeOf?(index: unknown): number };
   const shown = index instanceof Uint8Array ? `bytes<${Buffer.from(index).toString('hex')}>` : JSON.stringify(index);
   if (kind === 'singleton') return `chare #${ref.id} on PE ${r.pe}`;
@@ -208,6 +208,11 @@ export function describeTarget(ref: CollectionRef, index: ChareIndex | undefined
     /* a description never throws */
   }
   return `${kind} #${ref.id} element ${shown}${home}`;
+}
+
+/** 'singleton', 'group', 'array', ...: told apart by the reference class (SingletonRef, GroupRef, ArrayRef, ...). */
+function kindOf(ref: CollectionRef): string {
+  return ref.constructor.name.replace(/Ref$/, '').toLowerCase();
 }
 
 /** How a proxy prints (console.log, the console): its class, what it reaches, and its face. */
@@ -229,8 +234,8 @@ const missingMethod = new Proxy(Object.create(null) as object, {
       return Reflect.get(Object.prototype, key, receiver);
     }
     const info = receiver.__ref.info;
-    // proxy[[i, j]] reads the property "i,j" (Charm4py's a[(i, j)] and self.thisProxy[self.thisIndex]).
-    if (/^-?\d+(,-?\d+)+$/.test(key)) {
+    // An array proxy's proxy[[i, j]] reads the property "i,j" (Charm4py's a[(i, j)] and self.thisProxy[self.thisIndex]).
+    if (Object.hasOwn(receiver, MEMBER_AT) && kindOf(receiver.__ref) === 'array' && /^-?\d+(,-?\d+)+$/.test(key)) {
       throw new TypeError(`charmts: proxy[[${key}]] of chare class ${info.name} reads a property "${key}", not an element: write proxy.at([${key}]) (or this.thisElement for the chare itself)`);
     }
     throw new TypeError(`charmts: chare class ${info.name} has no entry method "${key}" (it has: ${info.methods.join(', ') || 'none'})`);
