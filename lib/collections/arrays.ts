@@ -70,8 +70,6 @@ export class ArrayRef {
   readonly map: ArrayMapFunction;
   private whole: unknown;
   private readonly members = new Map<string, unknown>();
-  /** The element proxies of 1D indices asked for by a number, by that number. */
-  private readonly byNumber: unknown[] = [];
 
   constructor(
     readonly id: number,
@@ -109,11 +107,6 @@ export class ArrayRef {
   }
 
   element(index: unknown): unknown {
-    // A proxy asked for again by a number (`a[i]` in a loop): no checks, no key.
-    if (typeof index === 'number') {
-      const known = this.byNumber[index];
-      if (known !== undefined) return known;
-    }
     const normalized = this.normalize(index, `${this.info.name} array`);
     const key = keyOf(normalized);
     let proxy = this.members.get(key);
@@ -134,7 +127,6 @@ export class ArrayRef {
       });
       this.members.set(key, proxy);
     }
-    if (typeof index === 'number') this.byNumber[index] = proxy;
     return proxy;
   }
 }
