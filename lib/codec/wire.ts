@@ -488,7 +488,7 @@ export const readPopulationChange = (r: Reader): number => r.i32();
 // method = ArrayControl operation, target = array id. Bodies:
 //   InsertRequest (to PE 0):      index, i32 PE asked for (-1: the map's), u32 requesting PE, u32 insertion id, args
 //   InsertNotice (to the home):   index, u32 requesting PE, u32 insertion id
-//   DeletionNotice (to the home): index
+//   DeletionNotice (to the home): index, u32 deletion number at the asker (the sender)
 //   Insert (PE 0 to the home):    index, i32 PE, u32 requesting PE, u32 insertion id, first reduction numbers,
 //                                 u32 broadcasts before the element, args
 //   CreateElement (home to PE):   index, u32 epoch, first reduction numbers, u32 broadcasts before the element, args
@@ -496,7 +496,7 @@ export const readPopulationChange = (r: Reader): number => r.i32();
 //   DoneInserting (to PE 0):      the future to complete
 //   Migrate (to the new PE):      the travelling element (MigrantState)
 //   LocationUpdate:               index, i32 PE, u32 epoch, u8 deleted
-//   Deleted (to the home):        index, u32 epoch, the future to complete
+//   Deleted (to the home):        index, u32 epoch, u32 asking PE, u32 deletion number, the future to complete
 //   Undeliverable (to the caller): the error message
 //   BalanceDecision (broadcast):  u32 reduction number of the step, the moves
 //   Resume (broadcast):           nothing
@@ -560,8 +560,14 @@ export function readInsertNotice(r: Reader): { index: unknown; requester: number
   return { index: decodeValue(r), requester: r.u32(), id: r.u32() };
 }
 
-export const writeDeletionNotice = (w: Writer, index: unknown): void => encodeValue(w, index, 'index');
-export const readDeletionNotice = (r: Reader): unknown => decodeValue(r);
+export function writeDeletionNotice(w: Writer, index: unknown, id: number): void {
+  encodeValue(w, index, 'index');
+  w.u32(id);
+}
+
+export function readDeletionNotice(r: Reader): { index: unknown; id: number } {
+  return { index: decodeValue(r), id: r.u32() };
+}
 
 /** What PE 0 decides for an insertion: the reductions and broadcasts the element takes part in. */
 export interface Membership {
@@ -704,14 +710,16 @@ export function readLocation(r: Reader): { index: unknown; pe: number; epoch: nu
   return { index: decodeValue(r), pe: r.i32(), epoch: r.u32(), deleted: r.u8() === 1 };
 }
 
-export function writeDeleted(w: Writer, index: unknown, epoch: number, done: unknown): void {
+export function writeDeleted(w: Writer, index: unknown, epoch: number, asker: number, id: number, done: unknown): void {
   encodeValue(w, index, 'index');
   w.u32(epoch);
+  w.u32(asker);
+  w.u32(id);
   encodeValue(w, done, 'future');
 }
 
-export function readDeleted(r: Reader): { index: unknown; epoch: number; done: unknown } {
-  return { index: decodeValue(r), epoch: r.u32(), done: decodeValue(r) };
+export function readDeleted(r: Reader): { index: unknown; epoch: number; asker: number; id: number; done: unknown } {
+  return { index: decodeValue(r), epoch: r.u32(), asker: r.u32(), id: r.u32(), done: decodeValue(r) };
 }
 
 export const writeHistoryDrop = (w: Writer, upTo: number): void => w.u32(upTo);

@@ -163,13 +163,16 @@ function destroy(ref: ArrayRef, address: ElementAddress): Future<unknown> {
   // after it was made; it then marked the new element as being deleted, and
   // an insertion at its index waited for good instead of being refused.
   const here = home === rt.myPe ? local(ref) : undefined;
+  // The deletion is named, so that its notice and its Deleted (which may
+  // reach the home from another PE first) can be matched (locations.ts).
+  const id = ++deletions;
   if (here) {
-    here.deletionNoticed(index);
+    here.deletionNoticed(index, { asker: rt.myPe, id });
   } else {
-    writeDeletionNotice(beginControl(ref.id, ArrayControl.DeletionNotice), index);
+    writeDeletionNotice(beginControl(ref.id, ArrayControl.DeletionNotice), index, id);
     rt.scheduler.send(home);
   }
-  return callElement(ref, address, METHOD_DESTROY, [], CallMode.Completion)!;
+  return callElement(ref, address, METHOD_DESTROY, [rt.myPe, id], CallMode.Completion)!;
 }
 
 /** Broadcasts go to PE 0 first, which numbers them so every PE delivers them in one order. */
@@ -221,6 +224,8 @@ function insert(ref: ArrayRef, index: unknown, args: unknown[], options: InsertO
 
 /** Insertions asked for on this PE (with the PE, names one insertion). */
 let insertions = 0;
+/** Deletions asked for on this PE (their numbers, in DeletionNotice and Deleted). */
+let deletions = 0;
 
 function doneInserting(ref: ArrayRef): Future<void> {
   const future = Future.create<void>(1, 'single');

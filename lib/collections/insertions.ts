@@ -20,7 +20,7 @@ import {
 import { runtime } from '../model/context';
 import type { Future } from '../model/future';
 import { fatal } from '../errors';
-import type { Location, Locations } from '../location/locations';
+import type { DeletionName, Location, Locations } from '../location/locations';
 import { describe, keyOf, type ArrayIndex } from './arrayIndex';
 import type { ArrayRef } from './arrays';
 import { beginControl } from './collections';
@@ -93,14 +93,14 @@ export class Insertions {
     if (target !== rt.myPe) for (const message of this.locations.release(key)) rt.scheduler.sendMessage(target, message);
   }
 
-  /** At the home: a deletion of `index` was asked for (it is under way; locations.ts). */
-  deletionNoticed(index: ArrayIndex): void {
-    this.locations.deletionAnnounced(keyOf(index), index);
+  /** At the home: deletion `name` of `index` was asked for (it is under way; locations.ts). */
+  deletionNoticed(index: ArrayIndex, name: DeletionName): void {
+    this.locations.deletionAnnounced(keyOf(index), index, name);
   }
 
-  /** At the home: the element was deleted; its deleter hears it, and insertions that waited for it go ahead. */
-  deleted(key: string, tombstone: Location, done: Future<unknown>): void {
-    const waiting = this.locations.deleted(key, tombstone);
+  /** At the home: deletion `name` deleted the element; its deleter hears it, and insertions that waited for it go ahead. */
+  deleted(key: string, tombstone: Location, name: DeletionName, done: Future<unknown>): void {
+    const waiting = this.locations.deleted(key, tombstone, name);
     done.send();
     runtime().scheduler.deliverHeld(waiting);
   }

@@ -29,7 +29,7 @@ import { runtime } from '../model/context';
 import { Future } from '../model/future';
 import { invoke, readReply, readReplyFuture, type Reply, type Track } from '../model/invoke';
 import { fatal } from '../errors';
-import { Locations } from '../location/locations';
+import { Locations, type DeletionName } from '../location/locations';
 import { isMigratable, runArrivalHook } from '../migration/state';
 import { rebuildMember, recordOf, writeMember } from '../migration/member';
 import type { LocalSnapshot, RestoredMember, RestoredPart } from '../checkpoint/saved';
@@ -136,9 +136,9 @@ export class LocalArray implements LocalCollection, MemberServices {
     this.locations.forget(keyOf(index));
   }
 
-  /** At the home: a deletion of `index` was asked for (here, or by a DeletionNotice). */
-  deletionNoticed(index: ArrayIndex): void {
-    this.insertions.deletionNoticed(index);
+  /** At the home: deletion `name` of `index` was asked for (here, or by a DeletionNotice). */
+  deletionNoticed(index: ArrayIndex, name: DeletionName): void {
+    this.insertions.deletionNoticed(index, name);
   }
 
   private resident(element: Element): boolean {
@@ -170,8 +170,8 @@ export class LocalArray implements LocalCollection, MemberServices {
     if (method === METHOD_MIGRATE) {
       this.migrate(element.chare, readArgs(r)[0] as number);
     } else if (method === METHOD_DESTROY) {
-      readArgs(r);
-      this.destroy(element, readReplyFuture(r)[0]);
+      const [asker, id] = readArgs(r) as [number, number];
+      this.destroy(element, { asker, id }, readReplyFuture(r)[0]);
     } else {
       const args = readArgs(r);
       const reply = flags & Flag.Reply ? readReply(r, (flags & Flag.CompletionOnly) !== 0, -1) : undefined;
@@ -352,7 +352,7 @@ export class LocalArray implements LocalCollection, MemberServices {
    * an async method of it still suspended may finish and answer its call,
    * but what it contributes afterwards is dropped.
    */
-  private destroy(element: Element, done: Future<unknown>): void {
+  private destroy(element: Element, name: DeletionName, done: Future<unknown>): void {
     const rt = runtime();
     const key = keyOf(element.index);
     const state = element.state;
@@ -371,11 +371,11 @@ export class LocalArray implements LocalCollection, MemberServices {
     const home = this.ref.homeOf(element.index);
     // At the home, the record changes now: an insertion after it, in the same batch of messages, must see it.
     if (home === rt.myPe) {
-      this.insertions.deleted(key, tombstone, done);
+      this.insertions.deleted(key, tombstone, name, done);
       return;
     }
     this.locations.learn(key, -1, state.epoch, true);
-    writeDeleted(beginControl(this.ref.id, ArrayControl.Deleted), element.index, state.epoch, done);
+    writeDeleted(beginControl(this.ref.id, ArrayControl.Deleted), element.index, state.epoch, name.asker, name.id, done);
     rt.scheduler.send(home);
   }
 
@@ -428,9 +428,11 @@ export class LocalArray implements LocalCollection, MemberServices {
       case ArrayControl.InsertRequest:
         this.insertions.request(r, this.broadcasts.sequencer!);
         return;
-      case ArrayControl.DeletionNotice:
-        this.insertions.deletionNoticed(readDeletionNotice(r) as ArrayIndex);
+      case ArrayControl.DeletionNotice: {
+        const { index, id } = readDeletionNotice(r);
+        this.insertions.deletionNoticed(index as ArrayIndex, { asker: r.source, id });
         return;
+      }
       case ArrayControl.InsertNotice:
         this.insertions.noticed(r);
         return;
@@ -462,8 +464,8 @@ export class LocalArray implements LocalCollection, MemberServices {
         this.routing.receive(r);
         return;
       case ArrayControl.Deleted: {
-        const { index, epoch, done } = readDeleted(r);
-        this.insertions.deleted(keyOf(index as ArrayIndex), { pe: -1, epoch, deleted: true }, done as Future<unknown>);
+        const { index, epoch, asker, id, done } = readDeleted(r);
+        this.insertions.deleted(keyOf(index as ArrayIndex), { pe: -1, epoch, deleted: true }, { asker, id }, done as Future<unknown>);
         return;
       }
       case ArrayControl.Undeliverable:

@@ -24,7 +24,14 @@
  * requester asked for before it is known to the home (same sender, same
  * receiver: in order): done (a tombstone) or under way (the mark). An
  * insertion that finds an element at the index waits while a deletion is
- * under way and is refused otherwise. Messages between different pairs of
+ * under way and is refused otherwise. The notice and the Deleted come from
+ * different PEs when the element is neither at the home nor at the asker,
+ * so the Deleted may come first, and a new element may be made at the
+ * index before the notice: each deletion is therefore named (asker PE,
+ * number), and a notice whose Deleted is in already marks nothing. The
+ * home knows which notices are in from the highest number per asker
+ * (one asker's notices reach it in order), and keeps only the names of
+ * deletions done before their notice, each until that notice comes. Messages between different pairs of
  * PEs are not ordered, so nothing else orders a deletion before an
  * insertion that PE 0 decides later (a program that deletes on one PE and
  * re-inserts from another orders them itself, e.g. by awaiting
@@ -47,6 +54,12 @@ export const enum Route {
   Deleted = -2,
 }
 
+/** A deletion's name: the PE that asked for it and its number there (growing from 1). */
+export interface DeletionName {
+  asker: number;
+  id: number;
+}
+
 export class Locations {
   /** Where elements are (or went), as learned here. */
   private readonly known = new Map<string, Location>();
@@ -62,6 +75,10 @@ export class Locations {
   private readonly deleting = new Set<string>();
   /** At the home: insertions (their messages) waiting for the element at their index to be deleted. */
   private readonly afterDeletion = new Map<string, Uint8Array[]>();
+  /** At the home: per asking PE, the number of the last deletion notice from it. */
+  private readonly lastNotice = new Map<number, number>();
+  /** At the home: deletions done before their notice came ("asker:id"). */
+  private readonly doneBeforeNotice = new Set<string>();
 
   constructor(
     private readonly myPe: number,
@@ -153,17 +170,24 @@ export class Locations {
     return 'make';
   }
 
-  /** At the home: a deletion of the index was asked for (its notice); marked while an element is there to delete. */
-  deletionAnnounced(key: string, index: ArrayIndex): void {
+  /**
+   * At the home: deletion `name` of the index was asked for (its notice);
+   * marked while an element is there to delete, unless that deletion is
+   * done already (the element there is a newer one).
+   */
+  deletionAnnounced(key: string, index: ArrayIndex, name: DeletionName): void {
+    this.lastNotice.set(name.asker, name.id);
+    if (this.doneBeforeNotice.delete(`${name.asker}:${name.id}`)) return;
     const record = this.record(key, index);
     if (record && !record.deleted) this.deleting.add(key);
   }
 
   /**
-   * At the home: the element was deleted (`tombstone`). Returns the
-   * insertions that waited for it, to be tried again in order.
+   * At the home: the element was deleted (`tombstone`) by deletion `name`.
+   * Returns the insertions that waited for it, to be tried again in order.
    */
-  deleted(key: string, tombstone: Location): Uint8Array[] {
+  deleted(key: string, tombstone: Location, name: DeletionName): Uint8Array[] {
+    if (name.id > (this.lastNotice.get(name.asker) ?? 0)) this.doneBeforeNotice.add(`${name.asker}:${name.id}`);
     this.setRecord(key, tombstone.pe, tombstone.epoch, true);
     this.learn(key, tombstone.pe, tombstone.epoch, true);
     this.deleting.delete(key);

@@ -146,7 +146,8 @@ test('insertion notice: the home holds calls for an index whose tombstone it kee
   assert.is(home.admit(K, I, '2:7', () => new Uint8Array([7])), 'make');
   setRecord(home, K, at(3, 4));
   assert.is(home.route(K, I), 3, 'made: calls go to its PE');
-  home.deleted(K, gone(5));
+  home.deletionAnnounced(K, I, { asker: 1, id: 1 });
+  home.deleted(K, gone(5), { asker: 1, id: 1 });
   assert.is(home.route(K, I), Route.Deleted, 'no insertion announced any more');
 });
 
@@ -166,16 +167,17 @@ test('an insertion at an index whose element exists waits while a deletion is on
   home.expect(K, '0:1');
   assert.is(home.admit(K, I, '0:1', () => new Uint8Array([1])), 'exists', 'no deletion under way: an error');
   // ckDestroy's notice reaches the home (the element is on PE 2), then an insertion's notice, then the insertion.
-  home.deletionAnnounced(K, I);
+  home.deletionAnnounced(K, I, { asker: 0, id: 1 });
   home.expect(K, '0:2');
   const insert = new Uint8Array([2]);
   assert.is(home.admit(K, I, '0:2', () => insert), 'wait', 'the element is still there, its deletion is coming');
   assert.is(home.route(K, I), 2, 'calls still follow the element (after the deletion, in order)');
-  assert.equal(home.deleted(K, gone(5)), [insert], 'deleted: the insertion goes ahead');
+  assert.equal(home.deleted(K, gone(5), { asker: 0, id: 1 }), [insert], 'deleted: the insertion goes ahead');
   assert.is(home.route(K, I), Route.Hold, 'and calls wait for it');
   assert.is(home.admit(K, I, '0:2', () => insert), 'make');
   setRecord(home, K, at(3, 6));
-  assert.equal(home.deleted(K, gone(7)), [], 'nothing waits any more');
+  home.deletionAnnounced(K, I, { asker: 3, id: 1 });
+  assert.equal(home.deleted(K, gone(7), { asker: 3, id: 1 }), [], 'nothing waits any more');
   // The mark lasts until a deletion is recorded: a later insertion over a live element is refused again.
   setRecord(home, K, at(0, 8));
   home.expect(K, '3:1');
@@ -185,10 +187,27 @@ test('an insertion at an index whose element exists waits while a deletion is on
 test('a deletion notice that finds no element (a tombstone: the deletion is done) marks nothing', () => {
   const home = pe(1, 4);
   setRecord(home, K, gone(3));
-  home.deletionAnnounced(K, I);
+  home.deletionAnnounced(K, I, { asker: 2, id: 1 });
   setRecord(home, K, at(2, 4)); // inserted again later
   home.expect(K, '0:5');
   assert.is(home.admit(K, I, '0:5', () => new Uint8Array([5])), 'exists', 'no stale mark makes an insertion wait');
+});
+
+test("a deletion notice that comes after its element's Deleted (from another PE) and after a new element was made marks nothing", () => {
+  const home = pe(1, 4);
+  setRecord(home, K, at(0, 4)); // on PE 0; PE 2 asks for its deletion
+  // PE 0's Deleted, PE 0's notice of an insertion at the index and the insertion reach the home before PE 2's notice.
+  assert.equal(home.deleted(K, gone(5), { asker: 2, id: 7 }), []);
+  home.expect(K, '0:1');
+  assert.is(home.admit(K, I, '0:1', () => new Uint8Array([1])), 'make');
+  setRecord(home, K, at(0, 6));
+  home.deletionAnnounced(K, I, { asker: 2, id: 7 }); // late: its deletion is done
+  home.expect(K, '3:1');
+  assert.is(home.admit(K, I, '3:1', () => new Uint8Array([3])), 'exists', 'the new element is not being deleted: refused, not held');
+  // PE 2's next deletion is of the new element: its notice marks it as usual.
+  home.deletionAnnounced(K, I, { asker: 2, id: 8 });
+  home.expect(K, '3:2');
+  assert.is(home.admit(K, I, '3:2', () => new Uint8Array([4])), 'wait', 'a deletion is under way');
 });
 
 test('forget: a PE that asks to insert an index sends its calls to the home, not to where an earlier element was', () => {
