@@ -294,6 +294,19 @@ test('migration waits for a suspended async entry method to finish', async () =>
   assert.is((await arr.at([0]).ret.where()).pe, 0);
 });
 
+test('element proxies are kept per index, up to a bound: naming ever new indices does not grow a PE without end', async () => {
+  const arr = charm.createArray(Cell, { ndims: 1 });
+  const first = arr.at([0]);
+  assert.ok(arr.at([0]) === first, 'the same proxy while kept');
+  for (let i = 1; i <= 70_000; i++) arr.at([i]); // more than are kept: the cache starts again
+  assert.ok(arr.at([0]) !== first, 'the first one was let go');
+  const dense = charm.createArray(Cell, [5000]);
+  for (let i = 0; i < 5000; i++) void dense[i];
+  const own = Object.getOwnPropertyNames(dense).filter((k) => /^\d+$/.test(k)).length;
+  assert.is(own, 4096, 'proxy[i] is kept as an own element for the first 4096 only');
+  assert.equal(await dense[4999].ret.where(), await dense.at([4999]).ret.where(), 'members past the bound still answer');
+});
+
 test('bad input: non-migratable elements, indices of the wrong shape, out of range', async () => {
   const pinned = charm.createArray(Pinned, [1]);
   assert.match(await pinned.at([0]).ret.tryMove(0), 'not migratable');

@@ -69,6 +69,12 @@ export class ArrayRef {
   readonly kind = CollectionKind.Array;
   readonly map: ArrayMapFunction;
   private whole: unknown;
+  /**
+   * Element proxies made here, by key, so that a proxy kept nowhere by the
+   * program is not rebuilt per call. At most MEMBERS_KEPT: an array whose
+   * indices keep changing (insertions and deletions) must not grow this PE's
+   * memory by one proxy per index ever named; the cache starts again when full.
+   */
   private readonly members = new Map<string, unknown>();
 
   constructor(
@@ -125,11 +131,15 @@ export class ArrayRef {
         },
         ckDestroy: { value: () => destroy(this, address) },
       });
+      if (this.members.size >= MEMBERS_KEPT) this.members.clear();
       this.members.set(key, proxy);
     }
     return proxy;
   }
 }
+
+/** Element proxies an array proxy keeps per PE (see ArrayRef.members). */
+const MEMBERS_KEPT = 65_536;
 
 /** What an element proxy calls: the index, its key (made once) and its home PE (found at the first call; the map is fixed). */
 interface ElementAddress {

@@ -292,6 +292,8 @@ const MEMBER_AT = Symbol('charmts.memberAt');
  * member as the proxy's own element i: later accesses are plain element
  * loads. A JS Proxy around the collection proxy cost about 0.3 us per
  * `this.thisProxy[i]` (its get trap ran for every property, methods too).
+ * At most MEMBERS_AS_ELEMENTS are kept so (an own property cannot be
+ * dropped again); later ones are asked of `at` at each access.
  */
 export function indexable<P extends object>(proxy: P, at: (index: number) => unknown): P {
   Object.defineProperty(proxy, 'at', { value: at });
@@ -301,10 +303,19 @@ export function indexable<P extends object>(proxy: P, at: (index: number) => unk
 
 /** Member `key` (any number written out: `at` checks it) of an indexable proxy, kept as its own element when `at` accepts it. */
 function memberAt(proxy: object, key: string): unknown {
-  const member = (proxy as { [MEMBER_AT]: (index: number) => unknown })[MEMBER_AT](Number(key));
-  Object.defineProperty(proxy, key, { value: member });
+  const holder = proxy as { [MEMBER_AT]: (index: number) => unknown; [MEMBERS_KEPT]?: number };
+  const member = holder[MEMBER_AT](Number(key));
+  const kept = holder[MEMBERS_KEPT] ?? 0;
+  if (kept < MEMBERS_AS_ELEMENTS) {
+    Object.defineProperty(proxy, key, { value: member });
+    holder[MEMBERS_KEPT] = kept + 1;
+  }
   return member;
 }
+
+/** How many members a collection proxy keeps as its own elements (see indexable). */
+const MEMBERS_AS_ELEMENTS = 4096;
+const MEMBERS_KEPT = Symbol('charmts.membersKept');
 
 /** A property key that is a number written out (what `proxy[n]` turns n into). */
 function isNumberKey(key: string): boolean {
