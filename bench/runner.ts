@@ -226,9 +226,12 @@ function bandwidth(m: Measurement): Measurement {
  * Charm++ and charmts alike; an awaited broadcast at np 2 in 4.4-5 us in
  * most jobs and 12-17 us in some, before and after today's changes): how
  * the host places the two CPUs changes over seconds, and one job per
- * implementation compared different placements.
+ * implementation compared different placements. Five rounds, as issue
+ * 15's table was measured: with three, the middle one still fell on a slow
+ * job in some runs (awaited broadcast np 2 at 7.6-10 us against 4.4-5 us in
+ * most jobs).
  */
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 /**
  * ROUNDS interleaved rounds, at np PEs, of each part's charmts command
