@@ -22,6 +22,7 @@ import { spreadOf, type BenchRecord, type Measurement } from './record';
 import { renderSvg, type Series } from './svg';
 import { BANDWIDTH_SIZES, PINGPONG_SIZES } from './sizes';
 import { targetLines } from './targets';
+import { peNodeOptions } from '../lib/launcher/nodeOptions';
 
 const SECTIONS = ['pingpong', 'large', 'stream', 'collectives', 'sections', 'migration', 'samepe', 'idle', 'iwait', 'pool', 'balancing', 'checkpoint', 'liveview', 'jacobi2d'];
 const only = process.argv.slice(2);
@@ -52,7 +53,9 @@ const jsonLines = (stdout: string): Measurement[] => stdout.split('\n').filter((
 
 /** Runs one job under mpirun and returns the measurements `parse` finds in its output; `who` prefixes its progress line (e.g. Charm4py). */
 function run(np: number, command: string[], who?: string, parse = jsonLines): Measurement[] {
-  const args = ['--bind-to', 'none', ...(np > 2 ? ['--oversubscribe'] : []), '-np', String(np), ...command];
+  // charmts' PEs start as charmrun starts them (lib/launcher/nodeOptions.ts).
+  const launched = command[0] === 'node' ? ['node', ...peNodeOptions(), ...command.slice(1)] : command;
+  const args = ['--bind-to', 'none', ...(np > 2 ? ['--oversubscribe'] : []), '-np', String(np), ...launched];
   const t0 = Date.now();
   const result = spawnSync('mpirun', args, { env: mpirunEnv(), encoding: 'utf8', timeout: TIMEOUT_MS });
   const results = parse(result.stdout ?? '');
