@@ -1,6 +1,6 @@
 // charmrun as HPC users type it: Charm++'s order and mpirun's, --help,
 // runtime flags anywhere, unknown +flags refused, TypeScript run directly,
-// the exit code passed on, as real launches (the parser itself: test/unit/console.unit.ts).
+// the exit code passed on, the PEs' node options, as real launches (the parser itself: test/unit/console.unit.ts).
 //   node dist/test/charmrun.test.js
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,9 +12,10 @@ import * as path from 'path';
 const CHARMRUN = path.join(__dirname, '..', 'lib', 'launcher', 'charmrun.js');
 const HELLO = path.join(__dirname, '..', 'examples', 'hello', 'hello.js');
 
-function charmrun(...args: string[]) {
-  return spawnSync(process.execPath, [CHARMRUN, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_DISABLE_COLORS: '1' } });
+function charmrunWith(env: NodeJS.ProcessEnv, ...args: string[]) {
+  return spawnSync(process.execPath, [CHARMRUN, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_DISABLE_COLORS: '1', ...env } });
 }
+const charmrun = (...args: string[]) => charmrunWith({}, ...args);
 
 const helloLines = (stdout: string): string[] => stdout.trim().split('\n').sort();
 
@@ -73,6 +74,34 @@ charm.start(async () => {
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /typed hello from PE 0, typed hello from PE 1/);
   assert.match(r.stdout, /at Typed\.where \(.*typed\.ts:5:/, 'the stack names the .ts line');
+});
+
+test('every PE starts with the node options of lib/launcher/nodeOptions.ts; CHARMTS_NODE_OPTIONS replaces them, empty for none', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charmts-options-'));
+  const program = path.join(dir, 'options.js');
+  const lib = path.join(__dirname, '..', 'lib', 'index.js');
+  fs.writeFileSync(
+    program,
+    `const { charm, Chare } = require(${JSON.stringify(lib)});
+class Options extends Chare {
+  node() { return process.execArgv.join(' '); }
+}
+charm.register(Options);
+charm.start(async () => {
+  console.log((await charm.createGroup(Options).ret.node()).map((o, pe) => 'PE ' + pe + ': [' + o + ']').join('\\n'));
+  charm.exit();
+});
+`,
+  );
+  const { CHARMTS_NODE_OPTIONS: _unset, ...withoutOverride } = process.env;
+  const byDefault = spawnSync(process.execPath, [CHARMRUN, '+p2', program], { encoding: 'utf8', timeout: 60_000, env: withoutOverride });
+  const replaced = charmrunWith({ CHARMTS_NODE_OPTIONS: ' --max-semi-space-size=8  --stack-size=900 ' }, '+p2', program);
+  const none = charmrunWith({ CHARMTS_NODE_OPTIONS: '' }, '+p2', program);
+  fs.rmSync(dir, { recursive: true, force: true });
+  for (const r of [byDefault, replaced, none]) assert.is(r.status, 0, r.stderr);
+  assert.equal(helloLines(byDefault.stdout), ['PE 0: [--initial-old-space-size=64]', 'PE 1: [--initial-old-space-size=64]']);
+  assert.equal(helloLines(replaced.stdout), ['PE 0: [--max-semi-space-size=8 --stack-size=900]', 'PE 1: [--max-semi-space-size=8 --stack-size=900]']);
+  assert.equal(helloLines(none.stdout), ['PE 0: []', 'PE 1: []']);
 });
 
 test.run();

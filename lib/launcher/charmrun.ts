@@ -23,6 +23,7 @@ import { colourFor } from '../console/colour';
 import { CONSOLE_ENV } from '../console/channel';
 import { openConsoleTerminal } from './terminal';
 import { runWithRestarts, type JobEnd } from '../checkpoint/restarts';
+import { peNodeOptions } from './nodeOptions';
 
 /**
  * Node options that run a TypeScript program: tsx's loader (esbuild
@@ -47,7 +48,7 @@ function mpirunCommand(launch: Launch, env: NodeJS.ProcessEnv): string[] {
   // Ranks on other hosts get charmrun's decisions too.
   for (const name of ['CHARMTS_COLOR', CONSOLE_ENV, 'CHARMTS_REPL_HISTORY']) if (env[name] !== undefined) options.push('-x', name);
   const program = launch.program === 'interactive' ? path.join(__dirname, '..', 'console', 'interactive.js') : launch.program;
-  return ['mpirun', ...options, '-np', String(launch.pes), process.execPath, ...typeScriptLoader(program), program, ...launch.args];
+  return ['mpirun', ...options, '-np', String(launch.pes), process.execPath, ...peNodeOptions(env), ...typeScriptLoader(program), program, ...launch.args];
 }
 
 function main(): void {
