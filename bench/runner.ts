@@ -406,7 +406,9 @@ function main(): void {
   // Idle latency and idle CPU (issue 15): the baselines are the targets, 50 us and 10% of a core;
   // beside them, the floor of the same idle scheme in C on this host (bench/c/idle.c).
   if (want('idle')) {
-    for (const m of run(2, [cBin('idle')])) records.push(record(m, 2, undefined, m.name.startsWith('c-touch') ? '256 KiB touched: what a cold cache costs after idling' : "C MPI, charmts' futex idle scheme: the floor here"));
+    const cNote = (name: string): string =>
+      name.startsWith('c-touch') ? '256 KiB touched: what a cold cache costs after idling' : name.startsWith('c-idle-call') || name.startsWith('c-idle-result') ? 'a half of c-idle-reply' : "C MPI, charmts' futex idle scheme, a core per rank: the floor here";
+    for (const m of run(2, [cBin('idle')])) records.push(record(m, 2, undefined, cNote(m.name)));
     for (const m of run(2, ['node', js('idle')])) {
       if (m.unit === '%') records.push(record(m, 2, { name: 'target: under 10%', value: 10 }));
       else if (m.name === 'idle-reply') records.push(record(m, 2, { name: 'target: within 50 us', value: 50 }));

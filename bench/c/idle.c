@@ -1,13 +1,27 @@
 /* The floor of charmts' idle path on this host: C MPI doing what charmts'
  * idle PEs do (binding/wake.cc), with nothing else. Rank 1 sleeps in 1 ms
  * futex naps on a word in an MPI shared-memory window; rank 0 idles a
- * second too, then sends 8 bytes and wakes it; rank 1 answers; rank 0
- * times the round trip. Beside it, the same round trip with both ranks
- * polling (busy), and the cost of touching 256 KiB after the idle second
- * against touching it warm (the caches a VM finds after idling: charmts'
- * JavaScript path touches far more memory than this program's).
+ * second too, then sends 8 bytes and wakes it; rank 1 answers with the
+ * time it had the message; rank 0 times the round trip and its halves
+ * (the clock is the host's, CLOCK_MONOTONIC, in both processes). Beside
+ * it, the same round trip with both ranks polling (busy), and the cost of
+ * touching 256 KiB after the idle second against touching it warm (the
+ * caches a VM finds after idling: charmts' JavaScript path touches far
+ * more memory than this program's).
+ *
+ * Each rank keeps a core of its own (pinned at start). Unpinned, the
+ * kernel ran the woken rank 1 on its waker's core, where rank 0 was
+ * polling for the answer (or rank 1, answered, polled in the next trial
+ * while rank 0 waited on that core): the one that polled held the core
+ * the other needed for the rest of a time slice, and the round trip read
+ * 2-5 ms, the busy one 40 us (traced with run-queue delays from
+ * /proc/self/schedstat). charmts' PEs run unpinned and leave such a core
+ * (binding/wake.cc: moveToFreeCore, setHandoff); this floor measures the
+ * wake-up itself.
  *   mpirun -np 2 bench/c/bin/idle [trials] */
+#define _GNU_SOURCE
 #include <linux/futex.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
@@ -58,6 +72,27 @@ static void wake(int dest) {
   if (atomic_load(w) == 1 && atomic_exchange(w, 0) == 1) futex(w, FUTEX_WAKE, 1, NULL);
 }
 
+/* Microseconds on the host's monotonic clock (the same in every process of the host). */
+static double now_us(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+/* Pins the calling rank to the rank-th CPU it may run on (wrapping round; see the top of the file). */
+static void pin(int rank) {
+  cpu_set_t allowed, one;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return;
+  int n = CPU_COUNT(&allowed), k = rank % n;
+  for (int c = 0; c < CPU_SETSIZE; c++) {
+    if (!CPU_ISSET(c, &allowed) || k-- > 0) continue;
+    CPU_ZERO(&one);
+    CPU_SET(c, &one);
+    sched_setaffinity(0, sizeof one, &one);
+    return;
+  }
+}
+
 static void sleep_ms(int ms) {
   struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
   nanosleep(&t, NULL);
@@ -78,6 +113,7 @@ int main(int argc, char** argv) {
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   if (size != 2) MPI_Abort(MPI_COMM_WORLD, 1);
+  pin(rank);
   int trials = argc > 1 ? atoi(argv[1]) : TRIALS;
   MPI_Win win;
   void* base;
@@ -105,6 +141,8 @@ int main(int argc, char** argv) {
 
   double* idle = malloc(trials * sizeof(double));
   double* busy = malloc(trials * sizeof(double));
+  double* there = malloc(trials * sizeof(double));
+  double* back = malloc(trials * sizeof(double));
   double* cold = malloc(trials * sizeof(double));
   double* warm = malloc(trials * sizeof(double));
   double x = 0;
@@ -128,20 +166,27 @@ int main(int argc, char** argv) {
       warm[t] = chase(mem, LINES);
       sleep_ms(1000);
       cold[t] = chase(mem, LINES);
-      start = MPI_Wtime();
+      start = now_us();
       MPI_Send(&x, 1, MPI_DOUBLE, 1, 0, MPI_COMM_WORLD);
       wake(1);
-      MPI_Recv(&x, 1, MPI_DOUBLE, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-      idle[t] = (MPI_Wtime() - start) * 1e6;
+      double ran;
+      MPI_Recv(&ran, 1, MPI_DOUBLE, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      double end = now_us();
+      idle[t] = end - start;
+      there[t] = ran - start;
+      back[t] = end - ran;
     } else {
       while (!idle_wait()) {
       }
       MPI_Recv(&x, 1, MPI_DOUBLE, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-      MPI_Send(&x, 1, MPI_DOUBLE, 0, 0, MPI_COMM_WORLD);
+      double ran = now_us();
+      MPI_Send(&ran, 1, MPI_DOUBLE, 0, 0, MPI_COMM_WORLD);
     }
   }
   if (rank == 0) {
     report("c-idle-reply", "\"idleMs\":1000", idle, trials, "us");
+    report("c-idle-call-there", "\"idleMs\":1000", there, trials, "us");
+    report("c-idle-result-back", "\"idleMs\":1000", back, trials, "us");
     report("c-busy-reply", "", busy, trials, "us");
     report("c-touch-256k-warm", "", warm, trials, "us");
     report("c-touch-256k-after-idle", "\"idleMs\":1000", cold, trials, "us");
