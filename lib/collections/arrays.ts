@@ -70,6 +70,8 @@ export class ArrayRef {
   readonly map: ArrayMapFunction;
   private whole: unknown;
   private readonly members = new Map<string, unknown>();
+  /** What a bad index given to `element` is named by (made once: `thisElement` and `at` come here for every call). */
+  private readonly named: string;
 
   constructor(
     readonly id: number,
@@ -80,6 +82,7 @@ export class ArrayRef {
     readonly balancer: string,
   ) {
     this.map = mapByName(mapName);
+    this.named = `${info.name} array`;
   }
 
   /** The home PE of an index: where the map places it. */
@@ -107,7 +110,7 @@ export class ArrayRef {
   }
 
   element(index: unknown): unknown {
-    const normalized = this.normalize(index, `${this.info.name} array`);
+    const normalized = this.normalize(index, this.named);
     const key = keyOf(normalized);
     let proxy = this.members.get(key);
     if (!proxy) {
