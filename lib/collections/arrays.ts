@@ -76,6 +76,8 @@ export class ArrayRef {
    * memory by one proxy per index ever named; the cache starts again when full.
    */
   private readonly members = new Map<string, unknown>();
+  /** What a bad index given to `element` is named by (made once: `thisElement` and `at` come here for every call). */
+  private readonly named: string;
 
   constructor(
     readonly id: number,
@@ -86,6 +88,7 @@ export class ArrayRef {
     readonly balancer: string,
   ) {
     this.map = mapByName(mapName);
+    this.named = `${info.name} array`;
   }
 
   /** The home PE of an index: where the map places it. */
@@ -113,7 +116,7 @@ export class ArrayRef {
   }
 
   element(index: unknown): unknown {
-    const normalized = this.normalize(index, `${this.info.name} array`);
+    const normalized = this.normalize(index, this.named);
     const key = keyOf(normalized);
     let proxy = this.members.get(key);
     if (!proxy) {

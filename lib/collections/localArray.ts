@@ -37,7 +37,7 @@ import { ReductionManager, Stream } from '../reductions/manager';
 import { checkContribution } from '../reductions/contribute';
 import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
-import { takeWaiting, waitingCalls } from '../when';
+import { hasWaiting, takeWaiting } from '../when';
 import { METHOD_CHANNEL, dropChannels } from '../channels';
 import { denseIndices, describe, keyOf, type ArrayIndex } from './arrayIndex';
 import { BalancingStep, type BalancedArray } from '../balancing/step';
@@ -51,8 +51,9 @@ import { Routing } from './routing';
 export const METHOD_MIGRATE = 0xfffe;
 export const METHOD_DESTROY = 0xffff;
 
-/** An element living here, with the tracker of its suspended async methods (made once, not per call). */
+/** An element living here, with its key in `elements` and the tracker of its suspended async methods (each made once, not per call). */
 interface Resident extends Element {
+  readonly key: string;
   readonly track: Track;
 }
 
@@ -117,7 +118,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     for (const index of part.deleted) this.locations.setRecord(keyOf(index), -1, 0, true);
     for (const member of part.members) {
       const element = this.rebuild(member);
-      this.routing.settled(keyOf(element.index), element.index, element.state.epoch);
+      this.routing.settled(element.key, element.index, element.state.epoch);
     }
   }
 
@@ -141,8 +142,8 @@ export class LocalArray implements LocalCollection, MemberServices {
     this.insertions.deletionNoticed(index, name);
   }
 
-  private resident(element: Element): boolean {
-    return this.elements.get(keyOf(element.index)) === element;
+  private resident(element: Resident): boolean {
+    return this.elements.get(element.key) === element;
   }
 
   // -------------------------------------------------------------- calls
@@ -227,13 +228,13 @@ export class LocalArray implements LocalCollection, MemberServices {
 
   /** An element object for `chare`; once it is here, a suspended async method of it pins it, and its end may let it go. */
   private newElement(chare: Chare<never>, index: ArrayIndex, state: MemberState): Resident {
-    const element: Resident = { chare, index, state, track: trackRunning(state, () => this.migrateIfDue(element)) };
+    const element: Resident = { chare, index, key: keyOf(index), state, track: trackRunning(state, () => this.migrateIfDue(element)) };
     return element;
   }
 
   /** Makes an element live here. */
   private settleIn(element: Resident): void {
-    this.elements.set(keyOf(element.index), element);
+    this.elements.set(element.key, element);
     this.reductions.addMember(element.state.next);
   }
 
@@ -245,36 +246,43 @@ export class LocalArray implements LocalCollection, MemberServices {
     runtime().scheduler.deliverHeld(this.locations.release(key));
   }
 
-  /** Checks that `chare` is the element here; undefined when it was deleted (what it does is dropped). */
-  /** `where` names the call, for the error (a string, or a function building it only then). */
-  private live(chare: Chare<never>, where: string | (() => string)): Resident | undefined {
+  /**
+   * Checks that `chare` is the element here; undefined when it was deleted
+   * (what it does is dropped). `method` names the call in the error.
+   */
+  private live(chare: Chare<never>, method: string): Resident | undefined {
     const element = this.elements.get(keyOf(chare.thisIndex as ArrayIndex));
     if (element && element.chare === chare) return element;
     const why = memberOf(chare).departed;
     if (why === 'deleted') return undefined;
-    if (typeof where === 'function') where = where();
+    const where = this.where(chare, method);
     if (why === 'migrated') throw new Error(`${where}: this object is no longer the element, which migrated away from PE ${runtime().myPe}; reach it through its proxy`);
     throw new Error(`${where}: the element is not on PE ${runtime().myPe}`);
   }
 
+  /** "Class[index].method", for an error about a call of `chare`. */
+  private where(chare: Chare<never>, method: string): string {
+    return `${this.name}${describe(chare.thisIndex)}.${method}`;
+  }
+
   contribute(chare: Chare<never>, data: unknown, reducer: Reducer, target: ReductionTarget | 'all'): Promise<unknown> | undefined {
     // Built only for an error: a string per contribution showed in the profile of an allreduce at np 1.
-    const where = (): string => `${this.name}${describe(chare.thisIndex)}.${target === 'all' ? 'allReduce' : 'contribute'}`;
-    checkContribution(where, reducer, target);
+    const method = target === 'all' ? 'allReduce' : 'contribute';
+    checkContribution(() => this.where(chare, method), reducer, target);
     // A deleted element takes part in no reduction any more (its allReduce never completes).
     // An element may contribute from its constructor (Charm4py's tests do), before it is in place.
-    if (memberOf(chare) !== this.constructing && !this.live(chare, where)) return target === 'all' ? new Promise(() => {}) : undefined;
+    if (memberOf(chare) !== this.constructing && !this.live(chare, method)) return target === 'all' ? new Promise(() => {}) : undefined;
     return this.reductions.contribute(memberOf(chare).next, chare.thisIndex as ArrayIndex, Stream.User, data, reducer.name, target);
   }
 
   migrate(chare: Chare<never>, toPe: number): void {
-    // Built only for an error: a migration is a hot path (a string per call cost as much as the move's bookkeeping).
-    const where = (): string => `${this.name}${describe(chare.thisIndex)}.migrate`;
+    // The call's name is built only for an error: a migration is a hot path (a string per
+    // call cost as much as the move's bookkeeping, and a closure building it was garbage per move).
     const rt = runtime();
-    if (!Number.isInteger(toPe) || toPe < 0 || toPe >= rt.numPes) throw new RangeError(`${where()}: PE ${String(toPe)} is out of range (0..${rt.numPes - 1})`);
-    if (!isMigratable(chare)) throw new Error(`${where()}: this element declared itself not migratable`);
-    const element = this.live(chare, where);
-    if (!element) throw new Error(`${where()}: the element was deleted`);
+    if (!Number.isInteger(toPe) || toPe < 0 || toPe >= rt.numPes) throw new RangeError(`${this.where(chare, 'migrate')}: PE ${String(toPe)} is out of range (0..${rt.numPes - 1})`);
+    if (!isMigratable(chare)) throw new Error(`${this.where(chare, 'migrate')}: this element declared itself not migratable`);
+    const element = this.live(chare, 'migrate');
+    if (!element) throw new Error(`${this.where(chare, 'migrate')}: the element was deleted`);
     element.state.migrateTo = toPe;
     // Inside one of its entry methods, the element moves when that returns (see run);
     // otherwise (a timer, a runtime request) right away.
@@ -286,7 +294,7 @@ export class LocalArray implements LocalCollection, MemberServices {
    * suspended. The message is written first: state that cannot be sent
    * leaves the element where it is.
    */
-  private migrateIfDue(element: Element): void {
+  private migrateIfDue(element: Resident): void {
     const state = element.state;
     const rt = runtime();
     if (state.migrateTo < 0 || state.running > 0 || !this.resident(element)) return;
@@ -297,16 +305,16 @@ export class LocalArray implements LocalCollection, MemberServices {
     writeMember(beginControl(this.ref.id, ArrayControl.Migrate), chare, recordOf(chare, state, state.epoch + 1), () => `${this.name}${describe(element.index)}`);
     rt.scheduler.send(toPe);
     // Sent: now it is gone from here (what follows may send messages of its own).
-    const key = keyOf(element.index);
-    const replies = replyNumbers(waitingCalls(chare));
-    takeWaiting(chare);
+    const key = element.key;
+    // Its waiting calls went in the record: the replies they owe are owed there now.
+    const replies = hasWaiting(chare) ? replyNumbers(takeWaiting(chare)) : undefined;
     dropChannels(chare);
     this.elements.delete(key);
     state.departed = 'migrated';
     state.epoch++;
     this.routing.left(key, element.index, toPe, state.epoch);
     this.reductions.removeMember(state.next);
-    this.reductions.moveReplies(replies, -1);
+    if (replies) this.reductions.moveReplies(replies, -1);
   }
 
   /**
@@ -320,15 +328,14 @@ export class LocalArray implements LocalCollection, MemberServices {
     const state = newMemberState(this, record.next, record.bcastSeq, record.epoch);
     const { chare, waiting } = rebuildMember(this.ref.info, state, record, member.readState, (data, method) => this.broadcasts.replyFrom(index, data, method));
     const element = this.newElement(chare, index, state);
-    this.reductions.moveReplies(replyNumbers(waiting), 1);
+    if (waiting.length) this.reductions.moveReplies(replyNumbers(waiting), 1);
     this.settleIn(element);
     return element;
   }
 
   private arrive(r: Reader): void {
     const element = this.rebuild({ record: readMigrant(r), readState: (into) => readMigrantState(r, into) });
-    const { chare, index, state } = element;
-    const key = keyOf(index);
+    const { chare, index, key, state } = element;
     this.routing.settled(key, index, state.epoch, r.source);
     // The hook runs like an entry method: a migration it asks for happens when it returns.
     const outer = this.executing;
@@ -352,9 +359,9 @@ export class LocalArray implements LocalCollection, MemberServices {
    * an async method of it still suspended may finish and answer its call,
    * but what it contributes afterwards is dropped.
    */
-  private destroy(element: Element, name: DeletionName, done: Future<unknown>): void {
+  private destroy(element: Resident, name: DeletionName, done: Future<unknown>): void {
     const rt = runtime();
-    const key = keyOf(element.index);
+    const key = element.key;
     const state = element.state;
     const describeIt = `${this.name}${describe(element.index)}`;
     this.elements.delete(key);
@@ -384,7 +391,7 @@ export class LocalArray implements LocalCollection, MemberServices {
   atSync(chare: Chare<never>): void {
     const where = `${this.name}${describe(chare.thisIndex)}.AtSync`;
     if (!this.ref.balancer) throw new Error(`${where}: create the array with { loadBalancing: true } to use AtSync`);
-    const element = this.live(chare, where);
+    const element = this.live(chare, 'AtSync');
     if (!element) return; // deleted: it takes part in no step any more
     // The load includes the entry method calling AtSync: report when it returns.
     element.state.atSync = true;

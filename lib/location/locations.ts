@@ -60,6 +60,8 @@ export interface DeletionName {
   id: number;
 }
 
+const NONE_HELD: readonly Uint8Array[] = Object.freeze([]);
+
 export class Locations {
   /** Where elements are (or went), as learned here. */
   private readonly known = new Map<string, Location>();
@@ -202,9 +204,10 @@ export class Locations {
     else this.held.set(key, [message]);
   }
 
-  /** Takes the messages held for `key` (the element now exists). */
-  release(key: string): Uint8Array[] {
-    const list = this.held.get(key) ?? [];
+  /** Takes the messages held for `key` (the element now exists): usually none, and then no list is made (every arrival asks). */
+  release(key: string): readonly Uint8Array[] {
+    const list = this.held.get(key);
+    if (list === undefined) return NONE_HELD;
     this.held.delete(key);
     return list;
   }
