@@ -121,7 +121,8 @@ export function bodyStart(buf: Uint8Array, base: number): number {
 //
 // method = entry-method id (or a pseudo method, see localArray.ts), target = collection id.
 //   group member, singleton:  args [reply]
-//   array element (Indexed):  index, u32 origin PE, u8 hops, args [reply]
+//   array element (Indexed):  route (u8 dims, dims x u32 tuple index or, dims 0, a key index as a value;
+//                             u32 origin PE, u8 hops), args [reply]
 //   array broadcast:          u32 broadcast number, u32 reply number, u32 broadcast every element has run, args [reply]
 // reply (Flag.Reply): u32 future PE, u32 future id, i32 slot (-1, or -2 = the member's own slot)
 
@@ -167,26 +168,84 @@ export function readArgs(r: Reader): unknown[] {
   return decodeArgs(r);
 }
 
-/** Where an array call is going: the element's index, the PE that sent it, the hops so far. */
+/**
+ * Where an array call is going, read in place by readElementRoute: the
+ * integers of a tuple index stay in the message (readRouteIndex makes the
+ * index when it is needed), so that delivering a call to an element makes
+ * no index and no route object. Each array keeps one and refills it per
+ * call: read what you need of it before anything else runs.
+ */
 export interface ElementRoute {
-  index: unknown;
+  /** 1 to 6: a tuple index of that many integers; 0: a key index (string or bytes, in `key`). */
+  dims: number;
+  /** The first integer of a tuple index (all of a 1D one). */
+  first: number;
+  /** Offset of a tuple's integers from the start of the message. */
+  tupleAt: number;
+  /** A key index, or undefined for a tuple. */
+  key: unknown;
+  /** The PE that sent the call. */
   origin: number;
   /** Offset of the hop count from the start of the message (to bump it when forwarding). */
   hopsAt: number;
   hops: number;
 }
 
+export function newElementRoute(): ElementRoute {
+  return { dims: 0, first: 0, tupleAt: 0, key: undefined, origin: 0, hopsAt: 0, hops: 0 };
+}
+
+/**
+ * An element route: a tuple index (normalized: 1 to 6 integers, 0 to
+ * 2^31 - 1) as a u8 count and u32 integers, a key index as 0 and a value;
+ * then the sending PE and a hop count of 0. One bounds check and byte
+ * stores: the index encoded as a general value (tag, length, a tag per
+ * integer) was a tenth of an element call's sending.
+ */
 export function writeElementRoute(w: Writer, index: unknown, origin: number): void {
+  if (Array.isArray(index)) {
+    const dims = index.length;
+    w.ensure(6 + 4 * dims);
+    const buf = w.buf;
+    let at = w.pos;
+    buf[at++] = dims;
+    for (let d = 0; d < dims; d++, at += 4) setU32(buf, at, index[d] as number);
+    setU32(buf, at, origin);
+    buf[at + 4] = 0;
+    w.pos = at + 5;
+    return;
+  }
+  w.u8(0);
   encodeValue(w, index, 'index');
   w.u32(origin);
   w.u8(0);
 }
 
-export function readElementRoute(r: Reader): ElementRoute {
-  const index = decodeValue(r);
-  const origin = r.u32();
-  const hopsAt = r.pos - r.base;
-  return { index, origin, hopsAt, hops: r.u8() };
+/** Reads an element route into `into` (the index of a tuple left in the message: see readRouteIndex). */
+export function readElementRoute(r: Reader, into: ElementRoute): ElementRoute {
+  const dims = r.u8();
+  into.dims = dims;
+  if (dims > 0) {
+    into.tupleAt = r.pos - r.base;
+    into.first = r.u32();
+    r.pos += 4 * (dims - 1);
+    into.key = undefined;
+  } else {
+    into.key = decodeValue(r);
+  }
+  into.origin = r.u32();
+  into.hopsAt = r.pos - r.base;
+  into.hops = r.u8();
+  return into;
+}
+
+/** The index of the call `route` was read from (a new tuple, or the key). */
+export function readRouteIndex(r: Reader, route: ElementRoute): unknown {
+  if (route.dims === 0) return route.key;
+  const index = new Array<number>(route.dims);
+  const at = r.base + route.tupleAt;
+  for (let d = 0; d < route.dims; d++) index[d] = r.view.getUint32(at + 4 * d, true);
+  return index;
 }
 
 /** Sets the hop count of a copied element call before it is forwarded. */

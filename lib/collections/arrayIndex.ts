@@ -85,11 +85,19 @@ export function mapByName(name: string): ArrayMapFunction {
   return fn;
 }
 
+/**
+ * The lookup key of an index: the integer itself for a 1D index, a string
+ * otherwise. A number, not its string: a call to an element looked its key
+ * up at least twice (the caller's location cache, the receiver's
+ * elements), and a string made per call cost three times the lookup.
+ */
+export type IndexKey = string | number;
+
 /** The lookup key of a normalized index. Tuples and keys never collide. */
-export function keyOf(index: ArrayIndex): string {
+export function keyOf(index: ArrayIndex): IndexKey {
   if (typeof index === 'string') return `s${index}`;
   if (index instanceof Uint8Array) return `b${Buffer.from(index.buffer, index.byteOffset, index.byteLength).toString('hex')}`;
-  return index.length === 1 ? String(index[0]) : index.join(',');
+  return index.length === 1 ? index[0] : index.join(',');
 }
 
 /**

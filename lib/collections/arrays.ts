@@ -10,7 +10,7 @@ import { Future } from '../model/future';
 import { runtime } from '../model/context';
 import { classInfo, type ChareClass, type ChareClassInfo } from '../model/registry';
 import { CallMode, indexable, makeProxy, type CallTarget, type InsertOptions } from '../model/proxy';
-import { blockMap, describe, keyOf, mapByName, mapName, normalizeIndex, roundRobinMap, MAX_DIMS, type ArrayIndex, type ArrayMapFunction, type IndexShape } from './arrayIndex';
+import { blockMap, describe, keyOf, mapByName, mapName, normalizeIndex, roundRobinMap, MAX_DIMS, type ArrayIndex, type IndexKey, type ArrayMapFunction, type IndexShape } from './arrayIndex';
 import { CollectionKind, beginControl, beginCreate, localCollection, newCollectionId, registerKind, sendCall } from './collections';
 import { LocalArray, METHOD_DESTROY, METHOD_MIGRATE } from './localArray';
 import { balancerFromArgs, strategyNamed } from '../balancing/strategies';
@@ -75,7 +75,7 @@ export class ArrayRef {
    * indices keep changing (insertions and deletions) must not grow this PE's
    * memory by one proxy per index ever named; the cache starts again when full.
    */
-  private readonly members = new Map<string, unknown>();
+  private readonly members = new Map<IndexKey, unknown>();
   /** What a bad index given to `element` is named by (made once: `thisElement` and `at` come here for every call). */
   private readonly named: string;
 
@@ -147,7 +147,7 @@ const MEMBERS_KEPT = 65_536;
 /** What an element proxy calls: the index, its key (made once) and its home PE (found at the first call; the map is fixed). */
 interface ElementAddress {
   readonly index: ArrayIndex;
-  readonly key: string;
+  readonly key: IndexKey;
   home: number;
 }
 

@@ -21,7 +21,7 @@ import { runtime } from '../model/context';
 import type { Future } from '../model/future';
 import { fatal } from '../errors';
 import type { DeletionName, Location, Locations } from '../location/locations';
-import { describe, keyOf, type ArrayIndex } from './arrayIndex';
+import { describe, keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
 import type { ArrayRef } from './arrays';
 import { beginControl } from './collections';
 import type { Membership, Sequencer } from './sequencer';
@@ -99,7 +99,7 @@ export class Insertions {
   }
 
   /** At the home: deletion `name` deleted the element; its deleter hears it, and insertions that waited for it go ahead. */
-  deleted(key: string, tombstone: Location, name: DeletionName, done: Future<unknown>): void {
+  deleted(key: IndexKey, tombstone: Location, name: DeletionName, done: Future<unknown>): void {
     const waiting = this.locations.deleted(key, tombstone, name);
     done.send();
     runtime().scheduler.deliverHeld(waiting);

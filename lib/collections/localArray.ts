@@ -21,7 +21,7 @@
  */
 import type { Reader } from '../codec/reader';
 import {
-  ArrayControl, Flag, controlOf, flagsOf, readArgs, readBalanceDecision, readBodyValue, readCreateElement, readDeleted, readDeletionNotice, readElementRoute, readHistoryDrop,
+  ArrayControl, Flag, controlOf, flagsOf, readArgs, readBalanceDecision, readBodyValue, readCreateElement, readDeleted, readDeletionNotice, readElementRoute, readHistoryDrop, readRouteIndex, newElementRoute,
   readMigrant, readMigrantState, writeBalanceDecision, writeBodyValue, writeDeleted,
 } from '../codec/wire';
 import { memberOf, type Chare, type MemberServices, type MemberState } from '../model/chare';
@@ -39,7 +39,7 @@ import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
 import { hasWaiting, takeWaiting } from '../when';
 import { METHOD_CHANNEL, dropChannels } from '../channels';
-import { denseIndices, describe, keyOf, type ArrayIndex } from './arrayIndex';
+import { denseIndices, describe, keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
 import { BalancingStep, type BalancedArray } from '../balancing/step';
 import type { ArrayRef } from './arrays';
 import { beginControl, construct, newMemberState, trackRunning, type LocalCollection } from './collections';
@@ -53,12 +53,12 @@ export const METHOD_DESTROY = 0xffff;
 
 /** An element living here, with its key in `elements` and the tracker of its suspended async methods (each made once, not per call). */
 interface Resident extends Element {
-  readonly key: string;
+  readonly key: IndexKey;
   readonly track: Track;
 }
 
 export class LocalArray implements LocalCollection, MemberServices {
-  private readonly elements = new Map<string, Resident>();
+  private readonly elements = new Map<IndexKey, Resident>();
   private readonly locations: Locations;
   private readonly reductions: ReductionManager;
   private readonly broadcasts: ArrayBroadcasts<Resident>;
@@ -70,6 +70,8 @@ export class LocalArray implements LocalCollection, MemberServices {
   /** The state of the element whose constructor is running (it is not in place yet). */
   private constructing: MemberState | undefined;
   private readonly balancing: BalancingStep<Resident>;
+  /** The route of the element call being delivered (read into it, not made per call). */
+  private readonly route = newElementRoute();
 
   /** `restored`: a restart rebuilds this PE's part from a checkpoint instead of constructing elements. */
   constructor(readonly ref: ArrayRef, args: unknown[], restored?: RestoredPart) {
@@ -158,16 +160,18 @@ export class LocalArray implements LocalCollection, MemberServices {
       this.broadcasts.receive(r, flags);
       return;
     }
-    const route = readElementRoute(r);
-    const index = route.index as ArrayIndex;
-    const key = keyOf(index);
+    // A 1D index is looked up by its integer, read in place: no index made.
+    const route = readElementRoute(r, this.route);
+    const key = route.dims === 1 ? route.first : keyOf(readRouteIndex(r, route) as ArrayIndex);
     const element = this.elements.get(key);
     if (!element) {
-      if (!this.routing.forward(r, key, route)) this.undeliverable(r, index, method, route.origin);
+      const index = readRouteIndex(r, route) as ArrayIndex;
+      const origin = route.origin;
+      if (!this.routing.forward(r, key, index, route)) this.undeliverable(r, index, method, origin);
       return;
     }
     const rt = runtime();
-    if (route.hops > 0 && route.origin !== rt.myPe) this.routing.tell(route.origin, index, rt.myPe, element.state.epoch, false);
+    if (route.hops > 0 && route.origin !== rt.myPe) this.routing.tell(route.origin, element.index, rt.myPe, element.state.epoch, false);
     if (method === METHOD_MIGRATE) {
       this.migrate(element.chare, readArgs(r)[0] as number);
     } else if (method === METHOD_DESTROY) {
@@ -242,7 +246,7 @@ export class LocalArray implements LocalCollection, MemberServices {
    * Delivers the calls the home held for an element now in place here, in
    * order (they re-route themselves should it have left again meanwhile).
    */
-  private releaseHeld(key: string): void {
+  private releaseHeld(key: IndexKey): void {
     runtime().scheduler.deliverHeld(this.locations.release(key));
   }
 

@@ -18,7 +18,7 @@ import type { Reader } from '../codec/reader';
 import { ArrayControl, Flag, readLocation, setHops, writeLocation, type ElementRoute } from '../codec/wire';
 import { runtime } from '../model/context';
 import { Route, type Locations } from '../location/locations';
-import { keyOf, type ArrayIndex } from './arrayIndex';
+import { keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
 import type { ArrayRef } from './arrays';
 import { beginControl } from './collections';
 
@@ -34,21 +34,22 @@ export class Routing {
    * to be, however many times it moved since. False for a deleted element
    * (the caller refuses the call).
    */
-  forward(r: Reader, key: string, route: ElementRoute): boolean {
-    const dest = this.locations.route(key, route.index as ArrayIndex);
+  forward(r: Reader, key: IndexKey, index: ArrayIndex, route: ElementRoute): boolean {
+    const hops = route.hops;
+    const dest = this.locations.route(key, index);
     if (dest === Route.Deleted) return false;
     if (dest === Route.Hold) {
       this.locations.hold(key, r.copyMessage());
     } else {
       const message = r.copyMessage();
-      setHops(message, route, route.hops + 1);
+      setHops(message, route, hops + 1);
       runtime().scheduler.sendMessage(dest, message);
     }
     return true;
   }
 
   /** The element is now here; its home hears it, unless the home sent it (`from`: it recorded the move then). */
-  settled(key: string, index: ArrayIndex, epoch: number, from = -1): void {
+  settled(key: IndexKey, index: ArrayIndex, epoch: number, from = -1): void {
     const rt = runtime();
     this.locations.learn(key, rt.myPe, epoch, false);
     const home = this.ref.homeOf(index);
@@ -57,7 +58,7 @@ export class Routing {
   }
 
   /** The element left for `pe` (its arrival there tells the home, should this not be it). */
-  left(key: string, index: ArrayIndex, pe: number, epoch: number): void {
+  left(key: IndexKey, index: ArrayIndex, pe: number, epoch: number): void {
     this.locations.learn(key, pe, epoch, false);
     if (this.ref.homeOf(index) === runtime().myPe) this.locations.setRecord(key, pe, epoch, false);
   }

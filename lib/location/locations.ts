@@ -37,7 +37,7 @@
  * re-inserts from another orders them itself, e.g. by awaiting
  * `ckDestroy()`).
  */
-import type { ArrayIndex } from '../collections/arrayIndex';
+import type { ArrayIndex, IndexKey } from '../collections/arrayIndex';
 
 export interface Location {
   pe: number;
@@ -64,19 +64,19 @@ const NONE_HELD: readonly Uint8Array[] = Object.freeze([]);
 
 export class Locations {
   /** Where elements are (or went), as learned here. */
-  private readonly known = new Map<string, Location>();
+  private readonly known = new Map<IndexKey, Location>();
   /** Records of the indices whose home is this PE. */
-  private readonly records = new Map<string, Location>();
+  private readonly records = new Map<IndexKey, Location>();
   /** Messages held at the home for indices not created yet. */
-  private readonly held = new Map<string, Uint8Array[]>();
+  private readonly held = new Map<IndexKey, Uint8Array[]>();
   /** At the home: insertions announced and not yet made, per index. */
-  private readonly expected = new Map<string, Set<string>>();
+  private readonly expected = new Map<IndexKey, Set<string>>();
   /** At the home: insertions (their messages) that arrived before their notice, by name. */
   private readonly early = new Map<string, Uint8Array>();
   /** At the home: indices whose element a deletion is on its way to (its Deleted is still to come). */
-  private readonly deleting = new Set<string>();
+  private readonly deleting = new Set<IndexKey>();
   /** At the home: insertions (their messages) waiting for the element at their index to be deleted. */
-  private readonly afterDeletion = new Map<string, Uint8Array[]>();
+  private readonly afterDeletion = new Map<IndexKey, Uint8Array[]>();
   /** At the home: per asking PE, the number of the last deletion notice from it. */
   private readonly lastNotice = new Map<number, number>();
   /** At the home: deletions done before their notice came ("asker:id"). */
@@ -90,22 +90,22 @@ export class Locations {
   ) {}
 
   /** The home's record for an index homed here. */
-  record(key: string, index: ArrayIndex): Location | undefined {
+  record(key: IndexKey, index: ArrayIndex): Location | undefined {
     return this.records.get(key) ?? (this.initiallyAtHome(index) ? { pe: this.myPe, epoch: 0, deleted: false } : undefined);
   }
 
   /** Updates the home record if the location (`pe`, `epoch`, `deleted`) is newer. */
-  setRecord(key: string, pe: number, epoch: number, deleted: boolean): void {
+  setRecord(key: IndexKey, pe: number, epoch: number, deleted: boolean): void {
     update(this.records, key, pe, epoch, deleted);
   }
 
   /** Learns where an element is (`pe`, `epoch`, `deleted`), if newer than what is known. */
-  learn(key: string, pe: number, epoch: number, deleted: boolean): void {
+  learn(key: IndexKey, pe: number, epoch: number, deleted: boolean): void {
     update(this.known, key, pe, epoch, deleted);
   }
 
   /** Where to send a message for an element that is not here: a PE, or a Route. */
-  route(key: string, index: ArrayIndex): number {
+  route(key: IndexKey, index: ArrayIndex): number {
     const home = this.homeOf(index);
     const cached = this.known.get(key);
     if (home !== this.myPe) {
@@ -122,14 +122,14 @@ export class Locations {
   }
 
   /** Where a send from this PE goes first (`home`: the index's home PE, when the caller knows it). */
-  firstHop(key: string, index: ArrayIndex, home = -1): number {
+  firstHop(key: IndexKey, index: ArrayIndex, home = -1): number {
     const cached = this.known.get(key);
     if (cached && !cached.deleted && cached.pe !== this.myPe) return cached.pe;
     return home >= 0 ? home : this.homeOf(index);
   }
 
   /** Forgets where an element was (this PE asked to insert it again: calls go to the home). */
-  forget(key: string): void {
+  forget(key: IndexKey): void {
     this.known.delete(key);
   }
 
@@ -138,7 +138,7 @@ export class Locations {
    * arrived). Returns the insertion's message if it came first (it is to be
    * made now).
    */
-  expect(key: string, name: string): Uint8Array | undefined {
+  expect(key: IndexKey, name: string): Uint8Array | undefined {
     let names = this.expected.get(key);
     if (!names) this.expected.set(key, (names = new Set()));
     names.add(name);
@@ -153,7 +153,7 @@ export class Locations {
    * element at the index, which a deletion is on its way to, is deleted;
    * 'exists' when an element is there and no deletion is under way.
    */
-  admit(key: string, index: ArrayIndex, name: string, message: () => Uint8Array): 'make' | 'wait' | 'exists' {
+  admit(key: IndexKey, index: ArrayIndex, name: string, message: () => Uint8Array): 'make' | 'wait' | 'exists' {
     const names = this.expected.get(key);
     if (!names?.has(name)) {
       this.early.set(name, message());
@@ -177,7 +177,7 @@ export class Locations {
    * marked while an element is there to delete, unless that deletion is
    * done already (the element there is a newer one).
    */
-  deletionAnnounced(key: string, index: ArrayIndex, name: DeletionName): void {
+  deletionAnnounced(key: IndexKey, index: ArrayIndex, name: DeletionName): void {
     this.lastNotice.set(name.asker, name.id);
     if (this.doneBeforeNotice.delete(`${name.asker}:${name.id}`)) return;
     const record = this.record(key, index);
@@ -188,7 +188,7 @@ export class Locations {
    * At the home: the element was deleted (`tombstone`) by deletion `name`.
    * Returns the insertions that waited for it, to be tried again in order.
    */
-  deleted(key: string, tombstone: Location, name: DeletionName): Uint8Array[] {
+  deleted(key: IndexKey, tombstone: Location, name: DeletionName): Uint8Array[] {
     if (name.id > (this.lastNotice.get(name.asker) ?? 0)) this.doneBeforeNotice.add(`${name.asker}:${name.id}`);
     this.setRecord(key, tombstone.pe, tombstone.epoch, true);
     this.learn(key, tombstone.pe, tombstone.epoch, true);
@@ -198,14 +198,14 @@ export class Locations {
     return waiting;
   }
 
-  hold(key: string, message: Uint8Array): void {
+  hold(key: IndexKey, message: Uint8Array): void {
     const list = this.held.get(key);
     if (list) list.push(message);
     else this.held.set(key, [message]);
   }
 
   /** Takes the messages held for `key` (the element now exists): usually none, and then no list is made (every arrival asks). */
-  release(key: string): readonly Uint8Array[] {
+  release(key: IndexKey): readonly Uint8Array[] {
     const list = this.held.get(key);
     if (list === undefined) return NONE_HELD;
     this.held.delete(key);
@@ -218,7 +218,7 @@ export class Locations {
  * entry is updated in place: every move updates two, and a new record per
  * update was garbage per move on both PEs.
  */
-function update(locations: Map<string, Location>, key: string, pe: number, epoch: number, deleted: boolean): void {
+function update(locations: Map<IndexKey, Location>, key: IndexKey, pe: number, epoch: number, deleted: boolean): void {
   const current = locations.get(key);
   if (!current) {
     locations.set(key, { pe, epoch, deleted });

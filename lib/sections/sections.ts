@@ -88,7 +88,7 @@ export function reserveSectionIds(highest: number): void {
   counter = Math.max(counter, Math.floor(highest / runtime().numPes));
 }
 
-const keyOf = (index: ChareIndex): string => (typeof index === 'number' ? String(index) : arrayKey(index as never));
+const keyOf = (index: ChareIndex): string => (typeof index === 'number' ? String(index) : String(arrayKey(index as never)));
 const memberKey = (collection: CallTarget, index: ChareIndex): string => `${collection.__ref.id}/${keyOf(index)}`;
 
 /** Sections seen on this PE, by id: a section is one object here however it was obtained. */

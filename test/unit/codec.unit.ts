@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Writer, type LocalMessage } from '../../lib/codec/writer';
 import { Reader } from '../../lib/codec/reader';
-import { beginMessage, Kind } from '../../lib/codec/wire';
+import { beginMessage, Kind, newElementRoute, readElementRoute, readRouteIndex, setHops, writeElementRoute } from '../../lib/codec/wire';
 import { decodeArgs, decodeInto, decodeValue, encodeArgs, encodeFields, encodeValue, registerExtension, SerializationError } from '../../lib/codec/values';
 import { markTransfer } from '../../lib/codec/transfer';
 import { copyValue } from '../../lib/codec/clone';
@@ -248,6 +248,30 @@ test('argument lists: up to 255, encoded in order', () => {
   assert.equal(decodeArgs(reader(message, true)), args);
   assert.equal(decodeArgs(reader(encoded((w) => encodeArgs(w, [])), true)), []);
   assert.throws(() => encoded((w) => encodeArgs(w, new Array(256).fill(0))), (e: unknown) => e instanceof SerializationError && /more than 255 arguments/.test((e as Error).message));
+});
+
+test('element routes: tuples of 1 to 6 integers (0 and 2^31 - 1 at the edges) and string and bytes keys, read in place, one route object refilled; the hop count set on a copy', () => {
+  const indices: unknown[] = [[0], [0x7fffffff], [3, 4], [1, 2, 3, 4, 5, 0x7fffffff], 'key', '', new Uint8Array([1, 2])];
+  const route = newElementRoute();
+  for (const [n, index] of indices.entries()) {
+    const message = encoded((w) => {
+      writeElementRoute(w, index, 7 + n);
+      encodeArgs(w, ['after']);
+    });
+    const r = reader(message, false);
+    r.pos = 16;
+    assert.is(readElementRoute(r, route), route);
+    assert.is(route.dims, Array.isArray(index) ? index.length : 0);
+    if (Array.isArray(index)) assert.is(route.first, index[0]);
+    assert.equal(readRouteIndex(r, route), index);
+    assert.is(route.origin, 7 + n);
+    assert.is(route.hops, 0);
+    assert.equal(decodeArgs(r), ['after'], 'the arguments follow the route');
+    setHops(message, route, 300);
+    const again = reader(message, false);
+    again.pos = 16;
+    assert.is(readElementRoute(again, newElementRoute()).hops, 255, 'a hop count stops at 255');
+  }
 });
 
 test('refused values: SerializationError naming the path inside the value and the reason', () => {

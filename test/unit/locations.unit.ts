@@ -7,13 +7,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Locations, Route, type Location } from '../../lib/location/locations';
-import { keyOf, roundRobinMap, type ArrayIndex } from '../../lib/collections/arrayIndex';
+import { keyOf, roundRobinMap, type ArrayIndex, type IndexKey } from '../../lib/collections/arrayIndex';
 import { random } from './random';
 
 const at = (pe: number, epoch: number): Location => ({ pe, epoch, deleted: false });
 const gone = (epoch: number): Location => ({ pe: -1, epoch, deleted: true });
-const setRecord = (on: Locations, key: string, l: Location): void => on.setRecord(key, l.pe, l.epoch, l.deleted);
-const learn = (on: Locations, key: string, l: Location): void => on.learn(key, l.pe, l.epoch, l.deleted);
+const setRecord = (on: Locations, key: IndexKey, l: Location): void => on.setRecord(key, l.pe, l.epoch, l.deleted);
+const learn = (on: Locations, key: IndexKey, l: Location): void => on.learn(key, l.pe, l.epoch, l.deleted);
 
 /** Locations of PE `myPe` of `numPes`, for a 1D array homed round-robin; `dense` indices exist from the start. */
 function pe(myPe: number, numPes: number, dense = false): Locations {
