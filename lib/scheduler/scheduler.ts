@@ -16,6 +16,7 @@ import { childrenOf } from '../tree';
 import { resumption } from '../model/future';
 import { dispatchClock } from '../model/activity';
 import { SLICE_MS, Waiting } from './waiting';
+import { objectArray } from '../shapes';
 
 export type Handler = (r: Reader) => void;
 
@@ -76,16 +77,16 @@ export class Scheduler {
   private readonly arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
   private readonly arenaView = new DataView(this.arena.buffer, this.arena.byteOffset, this.arena.byteLength);
   private readonly meta = new Int32Array(4 * MAX_BATCH);
-  private readonly large: ArrayBuffer[] = [];
-  private readonly local: (LocalMessage | SlabMessage)[] = [];
+  private readonly large = objectArray<ArrayBuffer>();
+  private readonly local = objectArray<LocalMessage | SlabMessage>();
   private localNext = 0;
   /** Small local messages without segments (see send). */
   private readonly slab = new LocalSlab(SLAB_BYTES);
   /** Messages received while throttled, not yet handled (they come before any later batch). */
-  private readonly deferred: (LocalMessage & { source: number })[] = [];
+  private readonly deferred = objectArray<LocalMessage & { source: number }>();
   private readonly spare = Buffer.allocUnsafeSlow(1 << 20);
   private readonly spareMeta = new Int32Array(4 * MAX_BATCH);
-  private readonly spareLarge: ArrayBuffer[] = [];
+  private readonly spareLarge = objectArray<ArrayBuffer>();
   /** The MPI batch being dispatched: messages batchNext..batchSize-1 are still to go. */
   private batchSize = 0;
   private batchNext = 0;
