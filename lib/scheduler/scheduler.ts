@@ -16,7 +16,7 @@ import { childrenOf } from '../tree';
 import { resumption } from '../model/future';
 import { dispatchClock } from '../model/activity';
 import { SLICE_MS, Waiting } from './waiting';
-import { objectArray } from '../shapes';
+import { doubleFields, objectArray } from '../shapes';
 
 export type Handler = (r: Reader) => void;
 
@@ -71,7 +71,7 @@ const settled = Promise.resolve();
 
 export class Scheduler {
   readonly writer = new Writer();
-  readonly counters: PeCounters = { created: 0, processed: 0, messagesSent: 0, bytesSent: 0, messagesReceived: 0, bytesReceived: 0, busyMs: 0 };
+  readonly counters: PeCounters = doubleFields({ created: 0, processed: 0, messagesSent: 0, bytesSent: 0, messagesReceived: 0, bytesReceived: 0, busyMs: 0 });
   private readonly handlers: Handler[] = new Array(Kind.Count);
   private readonly reader = new Reader();
   private readonly arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
@@ -110,6 +110,7 @@ export class Scheduler {
    * then yields its core between polls rather than spinning on it.
    */
   constructor(readonly myPe: number, readonly numPes: number, oversubscribed = false) {
+    doubleFields(this, ['busySince', 'stepEnd', 'lastYield']);
     useWarmCopies((view) => mpi.Copy(view));
     this.waiting = new Waiting(() => this.step(), oversubscribed);
     this.inbox = mpi.Inbox(this.arena, this.meta, this.large);
