@@ -8,6 +8,7 @@
 import { align8, setInlineLength } from './wire';
 import { SerializationError } from './values';
 import { moveBuffer, ownCopy, pooledCopy } from './memory';
+import { objectArray } from '../shapes';
 
 const INITIAL_BYTES = 64 * 1024;
 
@@ -22,7 +23,7 @@ export class Writer {
   view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   pos = 0;
   /** Out-of-line segments, in order: a view to copy, or the ArrayBuffer of a transfer. */
-  readonly segments: (ArrayBufferView | ArrayBuffer)[] = [];
+  readonly segments = objectArray<ArrayBufferView | ArrayBuffer>();
   /** Bytes of the message after the inline part, each segment 8-byte aligned (set by finish()). */
   segmentBytes = 0;
   /** The ArrayBuffers this message transfers (to refuse one twice). */

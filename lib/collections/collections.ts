@@ -16,6 +16,7 @@ import { invoke, readReply, runCreatedHook, METHOD_CREATED, SLOT_OF_MEMBER, type
 import { CallMode, isProxy, type CallTarget, type CollectionRef } from '../model/proxy';
 import { fatal, running } from '../errors';
 import type { LocalSnapshot, RestoredPart } from '../checkpoint/saved';
+import { doubleFields } from '../shapes';
 
 /** Kinds of collection, as numbered in messages. */
 export const enum CollectionKind {
@@ -94,7 +95,7 @@ export function install(collection: LocalCollection): void {
 
 /** A fresh member state; `next` is the first reduction number per stream. */
 export function newMemberState(services: MemberServices, next: number[] = [0, 0, 0, 0], bcastSeq = 0, epoch = 0): MemberState {
-  return { services, next, bcastSeq, epoch, running: 0, migrateTo: -1, load: 0, balancing: false, atSync: false, sections: {}, departed: undefined };
+  return doubleFields({ services, next, bcastSeq, epoch, running: 0, migrateTo: -1, load: 0, balancing: false, atSync: false, sections: {}, departed: undefined }, ['load']);
 }
 
 /** Constructs a member with its identity set, reporting constructor errors as fatal. */

@@ -18,6 +18,7 @@
  */
 import { promiseHooks } from 'v8';
 import type { Chare, MemberState } from './chare';
+import { doubleFields } from '../shapes';
 
 /** One entry method's execution: whose it is and where its time goes. */
 export interface Activation {
@@ -36,7 +37,7 @@ export interface Activation {
  * message. What runs between two entry methods of one run (decoding the
  * next one's arguments, a future's value) is charged to the next.
  */
-export const dispatchClock = { at: -1 };
+export const dispatchClock = doubleFields({ at: -1 });
 
 // The activation running now, as its parts: the object is made only when a
 // promise hook needs one (runAs runs once per message; until hooks are

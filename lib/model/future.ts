@@ -243,6 +243,11 @@ export function receiveFutureValue(r: Reader): void {
  * the scheduler lets those run before it dispatches the next message.
  */
 export const resumption = { pending: false };
+// Written once now: V8 takes a field not written since its object was made
+// for a constant, which the message loop's optimized code then assumed, and
+// the first future's value deoptimized it (lib/shapes.ts).
+resumption.pending = true;
+resumption.pending = false;
 
 /** Asks the PE owning `inner` to send its value, once it has it, into `slot` of future `id` here. */
 let forwardFrom: (inner: Future<unknown>, to: Future<unknown>, slot: number) => void = () => {

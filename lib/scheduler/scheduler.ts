@@ -16,6 +16,7 @@ import { childrenOf } from '../tree';
 import { resumption } from '../model/future';
 import { dispatchClock } from '../model/activity';
 import { SLICE_MS, Waiting } from './waiting';
+import { doubleFields, objectArray } from '../shapes';
 
 export type Handler = (r: Reader) => void;
 
@@ -70,22 +71,22 @@ const settled = Promise.resolve();
 
 export class Scheduler {
   readonly writer = new Writer();
-  readonly counters: PeCounters = { created: 0, processed: 0, messagesSent: 0, bytesSent: 0, messagesReceived: 0, bytesReceived: 0, busyMs: 0 };
+  readonly counters: PeCounters = doubleFields({ created: 0, processed: 0, messagesSent: 0, bytesSent: 0, messagesReceived: 0, bytesReceived: 0, busyMs: 0 });
   private readonly handlers: Handler[] = new Array(Kind.Count);
   private readonly reader = new Reader();
   private readonly arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
   private readonly arenaView = new DataView(this.arena.buffer, this.arena.byteOffset, this.arena.byteLength);
   private readonly meta = new Int32Array(4 * MAX_BATCH);
-  private readonly large: ArrayBuffer[] = [];
-  private readonly local: (LocalMessage | SlabMessage)[] = [];
+  private readonly large = objectArray<ArrayBuffer>();
+  private readonly local = objectArray<LocalMessage | SlabMessage>();
   private localNext = 0;
   /** Small local messages without segments (see send). */
   private readonly slab = new LocalSlab(SLAB_BYTES);
   /** Messages received while throttled, not yet handled (they come before any later batch). */
-  private readonly deferred: (LocalMessage & { source: number })[] = [];
+  private readonly deferred = objectArray<LocalMessage & { source: number }>();
   private readonly spare = Buffer.allocUnsafeSlow(1 << 20);
   private readonly spareMeta = new Int32Array(4 * MAX_BATCH);
-  private readonly spareLarge: ArrayBuffer[] = [];
+  private readonly spareLarge = objectArray<ArrayBuffer>();
   /** The MPI batch being dispatched: messages batchNext..batchSize-1 are still to go. */
   private batchSize = 0;
   private batchNext = 0;
@@ -109,6 +110,7 @@ export class Scheduler {
    * then yields its core between polls rather than spinning on it.
    */
   constructor(readonly myPe: number, readonly numPes: number, oversubscribed = false) {
+    doubleFields(this, ['busySince', 'stepEnd', 'lastYield']);
     useWarmCopies((view) => mpi.Copy(view));
     this.waiting = new Waiting(() => this.step(), oversubscribed);
     this.inbox = mpi.Inbox(this.arena, this.meta, this.large);

@@ -7,6 +7,7 @@
  */
 import { mpi } from '../transport/binding';
 import { profiling, recordIdle } from '../profiling/profile';
+import { doubleFields } from '../shapes';
 
 /**
  * Keep polling without sleeping at least this long after the last
@@ -88,6 +89,7 @@ export class Waiting {
    */
   constructor(private readonly poll: () => number, private readonly oversubscribed: boolean) {
     mpi.Handoff(this.handoff);
+    doubleFields(this, ['lastActivity', 'spinWindowMs']);
   }
 
   /** Messages were handled at `now`: the spin window follows their pace. */
