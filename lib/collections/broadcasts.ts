@@ -32,6 +32,7 @@ import type { ArrayRef } from './arrays';
 import { beginControl } from './collections';
 import { BroadcastHistory } from './history';
 import { Sequencer, type SequencerStart } from './sequencer';
+import { emptyList } from '../emptyList';
 
 /** Pseudo method id of the runtime's census broadcast. */
 export const METHOD_CENSUS = 0xfffc;
@@ -145,7 +146,7 @@ export class ArrayBroadcasts<E extends Element> {
       }
     } finally {
       this.listing = outer;
-      if (!outer) elements.length = 0; // holds no element between broadcasts
+      if (!outer) emptyList(elements); // holds no element between broadcasts
     }
     if (inPlace) this.history.add(seq, held(pooledCopy(kept.buf, kept.base, kept.base + kept.byteLength)));
   }

@@ -16,6 +16,7 @@ import { childrenOf } from '../tree';
 import { resumption } from '../model/future';
 import { dispatchClock } from '../model/activity';
 import { SLICE_MS, Waiting } from './waiting';
+import { emptyList } from '../emptyList';
 
 export type Handler = (r: Reader) => void;
 
@@ -78,6 +79,7 @@ export class Scheduler {
   private readonly meta = new Int32Array(4 * MAX_BATCH);
   private readonly large: ArrayBuffer[] = [];
   private readonly local: (LocalMessage | SlabMessage)[] = [];
+  private readonly children: (readonly number[] | undefined)[] = [];
   private localNext = 0;
   /** Small local messages without segments (see send). */
   private readonly slab = new LocalSlab(SLAB_BYTES);
@@ -229,7 +231,7 @@ export class Scheduler {
     }
     // Sent from the writer (the binding copies it), then copied for this PE: off the way to the children.
     setRoot(w.buf, this.myPe);
-    this.forward(w.buf.subarray(0, inlineLength), undefined, this.myPe);
+    this.forward(w.buf, inlineLength, undefined, this.myPe);
     const message = w.detachLocal();
     this.queueOwnCopy(message);
     return message.bytes;
@@ -242,7 +244,7 @@ export class Scheduler {
 
   private broadcastLocal(message: LocalMessage): void {
     setRoot(message.bytes, this.myPe);
-    this.forward(message.bytes, message.parts, this.myPe);
+    this.forward(message.bytes, message.bytes.length, message.parts, this.myPe);
     this.queueOwnCopy(message);
   }
 
@@ -273,20 +275,25 @@ export class Scheduler {
     if (isCounted(whole)) this.counters.created++;
   }
 
+  /** This PE's children in the spanning tree rooted at each PE, made at the first broadcast from that root (a list per message showed at np 1). */
+  private childrenOf(root: number): readonly number[] {
+    return (this.children[root] ??= childrenOf(this.myPe, root, this.numPes));
+  }
+
   /**
-   * Passes a broadcast message on to this PE's children in the tree,
-   * throttled like any send. The segments are copied (this PE's receiver
-   * gets the buffers themselves).
+   * Passes a broadcast message (the first `length` bytes of `inline`) on to
+   * this PE's children in the tree, throttled like any send. The segments
+   * are copied (this PE's receiver gets the buffers themselves).
    */
-  private forward(inline: Uint8Array, parts: ArrayBuffer[] | undefined, root: number): void {
-    const children = childrenOf(this.myPe, root, this.numPes);
+  private forward(inline: Uint8Array, length: number, parts: ArrayBuffer[] | undefined, root: number): void {
+    const children = this.childrenOf(root);
     if (children.length === 0) return;
     const copies = parts?.map((part) => new Uint8Array(part));
-    let bytes = inline.length;
+    let bytes = length;
     for (const part of parts ?? []) bytes = align8(bytes) + part.byteLength;
     let pending = 0;
     for (const child of children) {
-      pending = this.transmit(child, inline, inline.length, copies);
+      pending = this.transmit(child, inline, length, copies);
       this.counters.messagesSent++;
       this.counters.bytesSent += bytes;
     }
@@ -488,7 +495,7 @@ export class Scheduler {
       if (resumption.pending) break;
     }
     if (this.localNext === this.local.length && this.localNext > 0) {
-      this.local.length = 0;
+      emptyList(this.local);
       this.localNext = 0;
     }
     return handled + fromMpi;
@@ -513,7 +520,7 @@ export class Scheduler {
   private dispatch(buf: Buffer, view: DataView, base: number, length: number, owned: boolean, source: number, parts: ArrayBuffer[] | undefined, r = this.reader): void {
     const root = rootOf(buf, base);
     // The binding copies what it sends before returning, so forwarding straight from the arena is safe.
-    if (root >= 0 && source !== this.myPe) this.forward(buf.subarray(base, base + length), parts, root);
+    if (root >= 0 && source !== this.myPe && this.childrenOf(root).length > 0) this.forward(buf.subarray(base, base + length), length, parts, root);
     const kind = kindOf(buf, base);
     const flags = flagsOf(buf, base);
     r.reset(buf, view, base, length, owned, source, parts);
