@@ -3,7 +3,7 @@
  * here will next contribute to each reduction of a stream, or how many
  * replies each reduction is owed. There are few distinct numbers at a time
  * (members contribute to the same reduction or the next one), so they are
- * kept in two short lists searched from the end: a Map's insertion and
+ * kept in two short lists, searched: a Map's insertion and
  * deletion per contribution (a member moving from r to r + 1) were a
  * twentieth of an awaited broadcast's CPU time at np 1. Every question
  * asked of it (`atOrBelow`) visits every entry, as it did over the Map: no
@@ -15,7 +15,7 @@ export class Histogram {
 
   /** The count at `key` (0 if none). */
   get(key: number): number {
-    const i = this.keys.lastIndexOf(key);
+    const i = this.find(key);
     return i < 0 ? 0 : this.counts[i];
   }
 
@@ -23,7 +23,7 @@ export class Histogram {
   add(key: number, delta: number): void {
     const keys = this.keys;
     const counts = this.counts;
-    const i = keys.lastIndexOf(key);
+    const i = this.find(key);
     if (i < 0) {
       if (delta === 0) return;
       keys.push(key);
@@ -40,6 +40,13 @@ export class Histogram {
     counts[i] = counts[last];
     keys.pop();
     counts.pop();
+  }
+
+  /** Where `key` is, or -1 (a loop: lastIndexOf is a call into the runtime, not inlined). */
+  private find(key: number): number {
+    const keys = this.keys;
+    for (let i = keys.length - 1; i >= 0; i--) if (keys[i] === key) return i;
+    return -1;
   }
 
   /** The sum of the counts at keys up to `key`. */
