@@ -214,9 +214,10 @@ function complete(id: number): void {
   if (mode === 'replies' || mode === 'completions') {
     // An array broadcast's replies, gathered: failures are in their members' places.
     values = (values[0] as unknown[] | undefined) ?? [];
-    values.forEach((v, i) => {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
       if (v instanceof MemberFailure) slot.errors[i] = remoteError(v.failure);
-    });
+    }
   }
   if (slot.errors.length > 0) {
     const failed = slot.errors.filter((e) => e !== undefined);

@@ -356,8 +356,11 @@ export class Scheduler {
       this.yielded = false;
     }
     const waiting = this.waiting;
+    // A reading just taken, for the next step to start its dispatches at (-1: none; it reads the clock).
+    let fresh = now;
     while (this.running) {
-      let handled = this.step();
+      let handled = this.step(fresh);
+      fresh = -1;
       if (handled === 0 && !resumption.pending) handled = waiting.spin(now);
       // A step that dispatched read the clock last as its last entry method ended: no reading more per message.
       now = handled > 0 && this.stepEnd >= 0 ? this.stepEnd : performance.now();
@@ -370,7 +373,10 @@ export class Scheduler {
         void settled.then(this.turnAfterMicrotasks);
         return;
       }
-      if (handled > 0 && now - this.lastYield < SLICE_MS) continue;
+      if (handled > 0 && now - this.lastYield < SLICE_MS) {
+        fresh = now;
+        continue;
+      }
       // Sends and receives in progress need this PE to keep calling MPI
       // (large messages move as both sides poll): no sleeping then.
       if (handled > 0 || waiting.spinning(now) || mpi.PendingBytes() > 0 || mpi.Receiving() > 0) {
@@ -378,7 +384,10 @@ export class Scheduler {
       } else if (this.local.length === 0) {
         // A message woke this PE: handle it now, not after a libuv turn.
         const woke = waiting.sleep(now);
-        if (woke >= 0 && woke - this.lastYield < SLICE_MS) continue;
+        if (woke >= 0 && woke - this.lastYield < SLICE_MS) {
+          fresh = woke;
+          continue;
+        }
       }
       this.yielded = true;
       setImmediate(this.turn);
@@ -389,9 +398,10 @@ export class Scheduler {
   /**
    * Dispatches what is waiting: the rest of the current MPI batch, then
    * the local queue, then a new MPI batch. Stops early when a future
-   * completed, leaving the rest of the batch for the next step.
+   * completed, leaving the rest of the batch for the next step. `now`: a
+   * clock reading the caller has just taken (the loop's), or -1.
    */
-  private step(): number {
+  private step(now = -1): number {
     if (this.batchNext === this.batchSize && this.localNext === this.local.length && this.deferred.length === 0) {
       // Nothing in hand: the common idle poll costs one call and no clock reading.
       if (this.large.length) this.large.length = 0;
@@ -399,8 +409,9 @@ export class Scheduler {
       this.batchNext = 0;
       if (this.batchSize === 0) return 0;
     }
-    // Charged to busyMs by the caller's next clock reading.
-    const started = performance.now();
+    // Charged to busyMs by the caller's next clock reading. The loop's own reading
+    // serves when it has one: one reading less in each awaited call at np 1.
+    const started = now >= 0 ? now : performance.now();
     if (this.busySince < 0) this.busySince = started;
     dispatchClock.at = started;
     let handled = this.dispatchBatch();
