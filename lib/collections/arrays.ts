@@ -191,7 +191,7 @@ function broadcastCall(this: CallTarget, method: number, args: unknown[], mode: 
   // wait in its local queue (an insertion asked for before this call must
   // be decided before the broadcast is numbered, as it would be in turn).
   const here = rt.myPe === 0 && w.segments.length === 0 && !rt.scheduler.hasLocalWork() ? local(ref) : undefined;
-  if (here) here.numberCall(numbersAt, flags);
+  if (here) here.numberCall(numbersAt, flags, future);
   else rt.scheduler.send(0);
   return future;
 }

@@ -115,7 +115,7 @@ export class ReductionManager {
   // PE 0 only: totals per reduction and the population taking part.
   private readonly totals = new TurnoverMap<number, Partial>();
   /** PE 0 only: the destinations of reductions numbered here (numberedAtRoot), until they complete. */
-  private readonly numbered = new TurnoverMap<number, () => Destination>();
+  private readonly numbered = new TurnoverMap<number, Destination | (() => Destination)>();
   private readonly completedUpTo = perStream(() => -1);
   /** PE 0: what runs the runtime's own reduction steps. */
   systemHandler: (name: string, value: unknown, reduction: number) => void = (name) => {
@@ -291,12 +291,13 @@ export class ReductionManager {
 
   /**
    * PE 0: reduction `r` of `stream` was numbered (a broadcast's replies, a
-   * census) and goes to `destination()`. Should no member take part in it
+   * census) and goes to `destination` (or `destination()`, found only when
+   * needed). Should no member take part in it
    * (an array with no elements, or whose last elements are deleted before
    * they run the broadcast), no partial will ever come: it then completes
    * in its turn with no value (a `.ret` gets [], a census finds no element).
    */
-  numberedAtRoot(stream: Stream, r: number, destination: () => Destination): void {
+  numberedAtRoot(stream: Stream, r: number, destination: Destination | (() => Destination)): void {
     this.numbered.set(keyOf(stream, r), destination);
     this.tryComplete(stream);
   }
@@ -425,11 +426,17 @@ export class ReductionManager {
     this.tryComplete(stream);
   }
 
+  /** Where numbered reduction `key` goes (numberedAtRoot), if it was numbered here. */
+  private destinationOf(key: number): Destination | undefined {
+    const destination = this.numbered.get(key);
+    return typeof destination === 'function' ? destination() : destination;
+  }
+
   /** The total of a numbered reduction that no member takes part in (see numberedAtRoot). */
   private withoutMembers(key: number, population: number): Partial | undefined {
     const destination = this.numbered.get(key);
     if (destination === undefined || population > 0) return undefined;
-    const total: Partial = { ...emptyPartial(), destination: destination() };
+    const total: Partial = { ...emptyPartial(), destination: this.destinationOf(key) };
     this.totals.set(key, total); // replies or a census: no start to mark (markStarted)
     return total;
   }
@@ -444,7 +451,7 @@ export class ReductionManager {
       if (!total) return;
       if (total.count < expected || this.completionHeld(stream, r)) return;
       // Partials of numbered reductions come without their destination (sendPartial): from here, when no member here took part.
-      if (total.destination === undefined) total.destination = this.numbered.get(key)?.();
+      if (total.destination === undefined) total.destination = this.destinationOf(key);
       this.totals.delete(key);
       this.started.delete(key);
       this.numbered.delete(key);
