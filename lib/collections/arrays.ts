@@ -3,7 +3,7 @@
  * dimensions are created with their extents; sparse arrays (tuples or
  * user-defined keys) start empty and are filled with `ckInsert`.
  */
-import { ArrayControl, Flag, beginCall, readArrayShape, writeArgs, writeArrayShape, writeBodyValue, writeBroadcastNumbers, writeDeletionNotice, writeInsertNotice, writeInsertRequest, writeReplyTo } from '../codec/wire';
+import { ArrayControl, Flag, beginCall, readArrayShape, writeArrayShape, writeCallArgs, writeBodyValue, writeBroadcastNumbers, writeDeletionNotice, writeInsertNotice, writeInsertRequest, writeReplyTo } from '../codec/wire';
 import type { Reader } from '../codec/reader';
 import type { Writer } from '../codec/writer';
 import { Future } from '../model/future';
@@ -181,7 +181,7 @@ function broadcastCall(this: CallTarget, method: number, args: unknown[], mode: 
   if (mode !== CallMode.Send) flags |= Flag.Reply | (mode === CallMode.Completion ? Flag.CompletionOnly : 0);
   beginCall(w, flags, method, ref.id);
   const numbersAt = writeBroadcastNumbers(w); // given by PE 0
-  writeArgs(w, args, () => `${ref.info.name}.${ref.info.methods[method]}`);
+  writeCallArgs(w, args, ref.info.name, ref.info.methods, method);
   let future: Future<unknown> | undefined;
   if (mode !== CallMode.Send) {
     future = Future.create(1, mode === CallMode.Completion ? 'completions' : 'replies');
