@@ -31,6 +31,7 @@ import { describe, type ArrayIndex } from './arrayIndex';
 import type { ArrayRef } from './arrays';
 import { beginControl } from './collections';
 import { BroadcastHistory } from './history';
+import { LocalSlab } from '../scheduler/slab';
 import { Sequencer, type SequencerStart } from './sequencer';
 import { emptyList } from '../emptyList';
 
@@ -38,6 +39,9 @@ import { emptyList } from '../emptyList';
 export const METHOD_CENSUS = 0xfffc;
 /** Reply number of a broadcast that wants no reply. */
 export const NO_REPLY = 0xffffffff;
+/** Bytes of an array's ring of kept broadcasts on a PE (see keep), and the largest broadcast kept there. */
+const RING_BYTES = 16 << 10;
+const RING_MESSAGE_BYTES = 1024;
 /** Kind of a broadcast's reply in ReplyData (kind 0 is a call's reply, model/invoke.ts). */
 const BROADCAST_REPLY = 1;
 
@@ -62,6 +66,8 @@ export interface BroadcastingArray<E extends Element> {
 
 export class ArrayBroadcasts<E extends Element> {
   private readonly history: BroadcastHistory<Held>;
+  /** Where the history keeps small broadcasts, made at the first (see keep). */
+  private ring: LocalSlab | undefined;
   /**
    * Reads a kept broadcast for one element (its arguments are decoded
    * afresh for each). Reused: it is done with before the element's method
@@ -84,7 +90,9 @@ export class ArrayBroadcasts<E extends Element> {
     start?: SequencerStart,
   ) {
     const rt = runtime();
-    this.history = new BroadcastHistory<Held>(start?.broadcasts);
+    this.history = new BroadcastHistory<Held>(start?.broadcasts, (message) => {
+      if (message.buf === this.ring?.bytes) this.ring.done(message.base, message.byteLength);
+    });
     if (rt.myPe !== 0) return;
     const { ref, reductions } = array;
     const sequencer = new Sequencer({
@@ -123,13 +131,14 @@ export class ArrayBroadcasts<E extends Element> {
       this.number(r.copyMessage(), numbersAt, flags);
       return;
     }
-    // PE 0's own numbered broadcast, from its local queue, is a buffer of
-    // its own already: kept as it is, with the reader's Buffer and view.
-    // One received in the receive buffer is run from there (it stays valid
-    // until this handler returns: the scheduler drains MPI again only
-    // after it, and elements arrive in messages of their own, not while
-    // this runs), and copied out for the history after its elements have
-    // run: the copy is then off the way to their replies.
+    // PE 0's own numbered broadcast in a buffer of its own (a request it
+    // numbered, or one too large for the local slab) is kept as it is,
+    // with the reader's Buffer and view. One in the receive buffer or the
+    // local slab is run from there (it stays valid until this handler
+    // returns: the scheduler drains MPI again only after it, and frees its
+    // slab space only then; elements arrive in messages of their own, not
+    // while this runs), and copied out for the history after its elements
+    // have run: the copy is then off the way to their replies.
     const inPlace = !r.owned && !r.parts;
     const kept: Held = inPlace || (r.source === runtime().myPe && !r.parts) ? { buf: r.buf, view: r.view, base: r.base, byteLength: r.length } : held(r.copyMessage());
     // Every element has run ranUpTo (its replies completed, sequencer.ts): not needed for arrivals.
@@ -150,7 +159,24 @@ export class ArrayBroadcasts<E extends Element> {
       this.listing = outer;
       if (!outer) emptyList(elements); // holds no element between broadcasts
     }
-    if (inPlace) this.history.add(seq, held(pooledCopy(kept.buf, kept.base, kept.base + kept.byteLength)));
+    if (inPlace) this.history.add(seq, this.keep(kept, seq));
+  }
+
+  /**
+   * A copy of broadcast `seq` for the history: in the ring while it fits
+   * (a buffer of its own per broadcast, the pool's, was a tenth of an
+   * awaited broadcast's CPU time at np 1), which takes it back when the
+   * history drops it. Only a broadcast after every one kept goes there:
+   * the ring's space comes back in the order it was handed out.
+   */
+  private keep(message: Held, seq: number): Held {
+    const { buf, base, byteLength } = message;
+    if (byteLength <= RING_MESSAGE_BYTES && this.history.appends(seq)) {
+      const ring = (this.ring ??= new LocalSlab(RING_BYTES));
+      const at = ring.put(buf, byteLength, base);
+      if (at >= 0) return { buf: ring.bytes, view: ring.view, base: at, byteLength };
+    }
+    return held(pooledCopy(buf, base, base + byteLength));
   }
 
   /**
