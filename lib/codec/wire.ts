@@ -523,8 +523,9 @@ function readReducer(r: Reader): string | undefined {
  * Reducers whose partial is a list of [member index, value] pairs
  * (reductions/reducers.ts): every broadcast's replies are one. The pairs
  * travel flat, without the arrays around them: encoding and decoding a
- * completion's [[[i], undefined]] as a value was a tenth of an awaited
- * broadcast's way at np 2.
+ * completion's [[[i], undefined]] as a value (with the reducer's name)
+ * took 0.4-0.5 us in a microbenchmark, on the way of an awaited broadcast
+ * at np 2 (4.4-5 us); 0.2-0.3 us now.
  */
 const COLLECTING = new Set(['gather', 'set', 'concat']);
 

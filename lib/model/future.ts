@@ -41,8 +41,8 @@ const open = new TurnoverMap<number, Slot>();
 
 /**
  * The resolving functions of the promise made last: one executor for
- * every future's promise (a closure per future, and its context, were a
- * tenth of the bytes an awaited broadcast allocated at np 1).
+ * every future's promise, not a closure and its context per future (an
+ * awaited call makes a future).
  */
 const settledAlready = (): void => {};
 const captured: { resolve: (value: unknown) => void; reject: (reason: unknown) => void } = { resolve: settledAlready, reject: settledAlready };
