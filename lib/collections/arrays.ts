@@ -3,7 +3,7 @@
  * dimensions are created with their extents; sparse arrays (tuples or
  * user-defined keys) start empty and are filled with `ckInsert`.
  */
-import { ArrayControl, Flag, beginCall, readArrayShape, writeArgs, writeArrayShape, writeBodyValue, writeBroadcastNumbers, writeDeletionNotice, writeInsertNotice, writeInsertRequest, writeReplyTo } from '../codec/wire';
+import { ArrayControl, Flag, beginCall, readArrayShape, writeArrayShape, writeCallArgs, writeBodyValue, writeBroadcastNumbers, writeDeletionNotice, writeInsertNotice, writeInsertRequest, writeReplyTo } from '../codec/wire';
 import type { Reader } from '../codec/reader';
 import type { Writer } from '../codec/writer';
 import { Future } from '../model/future';
@@ -197,7 +197,7 @@ function broadcastCall(this: CallTarget, method: number, args: unknown[], mode: 
   if (mode !== CallMode.Send) flags |= Flag.Reply | (mode === CallMode.Completion ? Flag.CompletionOnly : 0);
   beginCall(w, flags, method, ref.id);
   const numbersAt = writeBroadcastNumbers(w); // given by PE 0
-  writeArgs(w, args, () => `${ref.info.name}.${ref.info.methods[method]}`);
+  writeCallArgs(w, args, ref.info.name, ref.info.methods, method);
   let future: Future<unknown> | undefined;
   if (mode !== CallMode.Send) {
     future = Future.create(1, mode === CallMode.Completion ? 'completions' : 'replies');
@@ -207,7 +207,7 @@ function broadcastCall(this: CallTarget, method: number, args: unknown[], mode: 
   // wait in its local queue (an insertion asked for before this call must
   // be decided before the broadcast is numbered, as it would be in turn).
   const here = rt.myPe === 0 && w.segments.length === 0 && !rt.scheduler.hasLocalWork() ? local(ref) : undefined;
-  if (here) here.numberCall(numbersAt, flags);
+  if (here) here.numberCall(numbersAt, flags, future);
   else rt.scheduler.send(0);
   return future;
 }

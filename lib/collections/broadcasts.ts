@@ -16,7 +16,7 @@
  */
 import { Reader } from '../codec/reader';
 import { held, pooledCopy, type Held } from '../codec/memory';
-import { ArrayControl, Flag, beginCall, bodyStart, flagsOf, methodOf, readArgs, readBroadcastNumbers, setBroadcastNumbers, writeBroadcastNumbers, writeHistoryDrop } from '../codec/wire';
+import { ArrayControl, BroadcastNumber, Flag, beginCall, bodyStart, broadcastNumber, flagsOf, methodOf, readArgs, setBroadcastNumbers, skipBroadcastNumbers, writeBroadcastNumbers, writeHistoryDrop } from '../codec/wire';
 import { encodeArgs } from '../codec/values';
 import type { Chare, MemberState } from '../model/chare';
 import type { ChareClassInfo } from '../model/registry';
@@ -31,12 +31,17 @@ import { describe, type ArrayIndex } from './arrayIndex';
 import type { ArrayRef } from './arrays';
 import { beginControl } from './collections';
 import { BroadcastHistory } from './history';
+import { LocalSlab } from '../scheduler/slab';
 import { Sequencer, type SequencerStart } from './sequencer';
+import { emptyList } from '../emptyList';
 
 /** Pseudo method id of the runtime's census broadcast. */
 export const METHOD_CENSUS = 0xfffc;
 /** Reply number of a broadcast that wants no reply. */
 export const NO_REPLY = 0xffffffff;
+/** Bytes of an array's ring of kept broadcasts on a PE (see keep), and the largest broadcast kept there. */
+const RING_BYTES = 16 << 10;
+const RING_MESSAGE_BYTES = 1024;
 /** Kind of a broadcast's reply in ReplyData (kind 0 is a call's reply, model/invoke.ts). */
 const BROADCAST_REPLY = 1;
 
@@ -61,6 +66,8 @@ export interface BroadcastingArray<E extends Element> {
 
 export class ArrayBroadcasts<E extends Element> {
   private readonly history: BroadcastHistory<Held>;
+  /** Where the history keeps small broadcasts, made at the first (see keep). */
+  private ring: LocalSlab | undefined;
   /**
    * Reads a kept broadcast for one element (its arguments are decoded
    * afresh for each). Reused: it is done with before the element's method
@@ -83,7 +90,9 @@ export class ArrayBroadcasts<E extends Element> {
     start?: SequencerStart,
   ) {
     const rt = runtime();
-    this.history = new BroadcastHistory<Held>(start?.broadcasts);
+    this.history = new BroadcastHistory<Held>(start?.broadcasts, (message) => {
+      if (message.buf === this.ring?.bytes) this.ring.done(message.base, message.byteLength);
+    });
     if (rt.myPe !== 0) return;
     const { ref, reductions } = array;
     const sequencer = new Sequencer({
@@ -115,18 +124,21 @@ export class ArrayBroadcasts<E extends Element> {
 
   /** A broadcast call: at PE 0 a request to number; elsewhere (and then at PE 0 too) a numbered broadcast to run. */
   receive(r: Reader, flags: number): void {
-    const { numbersAt, seq, ranUpTo } = readBroadcastNumbers(r);
+    const seq = broadcastNumber(r, BroadcastNumber.Seq);
+    const ranUpTo = broadcastNumber(r, BroadcastNumber.RanUpTo);
+    const numbersAt = skipBroadcastNumbers(r);
     if (seq === 0) {
       this.number(r.copyMessage(), numbersAt, flags);
       return;
     }
-    // PE 0's own numbered broadcast, from its local queue, is a buffer of
-    // its own already: kept as it is, with the reader's Buffer and view.
-    // One received in the receive buffer is run from there (it stays valid
-    // until this handler returns: the scheduler drains MPI again only
-    // after it, and elements arrive in messages of their own, not while
-    // this runs), and copied out for the history after its elements have
-    // run: the copy is then off the way to their replies.
+    // PE 0's own numbered broadcast in a buffer of its own (a request it
+    // numbered, or one too large for the local slab) is kept as it is,
+    // with the reader's Buffer and view. One in the receive buffer or the
+    // local slab is run from there (it stays valid until this handler
+    // returns: the scheduler drains MPI again only after it, and frees its
+    // slab space only then; elements arrive in messages of their own, not
+    // while this runs), and copied out for the history after its elements
+    // have run: the copy is then off the way to their replies.
     const inPlace = !r.owned && !r.parts;
     const kept: Held = inPlace || (r.source === runtime().myPe && !r.parts) ? { buf: r.buf, view: r.view, base: r.base, byteLength: r.length } : held(r.copyMessage());
     // Every element has run ranUpTo (its replies completed, sequencer.ts): not needed for arrivals.
@@ -145,9 +157,26 @@ export class ArrayBroadcasts<E extends Element> {
       }
     } finally {
       this.listing = outer;
-      if (!outer) elements.length = 0; // holds no element between broadcasts
+      if (!outer) emptyList(elements); // holds no element between broadcasts
     }
-    if (inPlace) this.history.add(seq, held(pooledCopy(kept.buf, kept.base, kept.base + kept.byteLength)));
+    if (inPlace) this.history.add(seq, this.keep(kept, seq));
+  }
+
+  /**
+   * A copy of broadcast `seq` for the history: in the ring while it fits
+   * (a buffer of its own per broadcast, the pool's, was a tenth of an
+   * awaited broadcast's CPU time at np 1), which takes it back when the
+   * history drops it. Only a broadcast after every one kept goes there:
+   * the ring's space comes back in the order it was handed out.
+   */
+  private keep(message: Held, seq: number): Held {
+    const { buf, base, byteLength } = message;
+    if (byteLength <= RING_MESSAGE_BYTES && this.history.appends(seq)) {
+      const ring = (this.ring ??= new LocalSlab(RING_BYTES));
+      const at = ring.put(buf, byteLength, base);
+      if (at >= 0) return { buf: ring.bytes, view: ring.view, base: at, byteLength };
+    }
+    return held(pooledCopy(buf, base, base + byteLength));
   }
 
   /**
@@ -156,13 +185,14 @@ export class ArrayBroadcasts<E extends Element> {
    * back here through the local queue (a dispatch and a copy more).
    * `numbersAt`: where writeBroadcastNumbers put its numbers.
    */
-  numberCall(numbersAt: number, flags: number): void {
+  numberCall(numbersAt: number, flags: number, future: Future<unknown> | undefined): void {
     const scheduler = runtime().scheduler;
     const w = scheduler.writer;
     const numbers = this.sequencer!.number(w.finish(), (flags & Flag.Reply) !== 0);
     setBroadcastNumbers(w.buf, numbersAt, numbers.seq, numbers.reply ?? NO_REPLY, this.sequencer!.ranUpTo);
     // Sent from the writer, and copied for PE 0 after (Scheduler.broadcast): the copy is off the way to the other PEs.
-    this.numbered(scheduler.broadcast(), numbers.reply);
+    scheduler.broadcast();
+    this.numbered(numbers.reply, future!);
   }
 
   /** PE 0: numbers broadcast `message` (a copy of its own) and sends it to every PE. */
@@ -170,12 +200,16 @@ export class ArrayBroadcasts<E extends Element> {
     const numbers = this.sequencer!.number(message.byteLength, (flags & Flag.Reply) !== 0);
     setBroadcastNumbers(message, numbersAt, numbers.seq, numbers.reply ?? NO_REPLY, this.sequencer!.ranUpTo);
     runtime().scheduler.broadcastMessage(message);
-    this.numbered(message, numbers.reply);
+    this.numbered(numbers.reply, () => this.replyFutureOf(message));
   }
 
-  /** PE 0: broadcast `message` (PE 0's own copy) is numbered and sent; its replies, if it wants them, are reduction `reply`. */
-  private numbered(message: Uint8Array, reply: number | undefined): void {
-    if (reply !== undefined) this.array.reductions.numberedAtRoot(Stream.Replies, reply, () => this.replyFutureOf(message));
+  /**
+   * PE 0: a broadcast is numbered and sent; its replies, if it wants them,
+   * are reduction `reply`, and go to `future` (or the future it makes: the
+   * one a request carries is read only if needed).
+   */
+  private numbered(reply: number | undefined, future: Future<unknown> | (() => Future<unknown>)): void {
+    if (reply !== undefined) this.array.reductions.numberedAtRoot(Stream.Replies, reply, future);
     this.sequencer!.afterBroadcast();
   }
 
@@ -196,7 +230,9 @@ export class ArrayBroadcasts<E extends Element> {
 
   /** A waiting call's reply, rebuilt on the PE its element (`index`) arrived at. */
   replyFrom(index: ArrayIndex, data: ReplyData, method: number): Reply {
-    return data[0] === BROADCAST_REPLY ? this.reply(index, data, method) : replyFrom(data);
+    if (data[0] !== BROADCAST_REPLY) return replyFrom(data);
+    const [, future, q, completionOnly] = data;
+    return new BroadcastReply(this.array.reductions, this.array.ref.info, index, future, q, completionOnly, method);
   }
 
   /** PE 0: sends census broadcast `seq`, census `number` (reduction `number` of stream Census). */
@@ -209,15 +245,15 @@ export class ArrayBroadcasts<E extends Element> {
     const message = w.detachLocal().bytes; // no arguments, so no segments
     setBroadcastNumbers(message, numbersAt, seq, NO_REPLY, this.sequencer!.ranUpTo);
     rt.scheduler.broadcastMessage(message);
-    this.array.reductions.numberedAtRoot(Stream.Census, number, () => '@census');
+    this.array.reductions.numberedAtRoot(Stream.Census, number, '@census');
   }
 
   /** The future a numbered broadcast's replies go to. */
   private replyFutureOf(message: Uint8Array): Future<unknown> {
     const r = this.readerOf(held(message));
-    readBroadcastNumbers(r);
+    skipBroadcastNumbers(r);
     readArgs(r);
-    return readReplyFuture(r)[0];
+    return readReplyFuture(r);
   }
 
   /** The reused reader, at the body of a kept broadcast. */
@@ -240,51 +276,51 @@ export class ArrayBroadcasts<E extends Element> {
       return;
     }
     const r = this.readerOf(message);
-    const q = readBroadcastNumbers(r).replyNumber;
+    const q = broadcastNumber(r, BroadcastNumber.Reply);
+    skipBroadcastNumbers(r);
     const args = readArgs(r);
     let reply: Reply | undefined;
     if (q !== NO_REPLY) {
       reductions.delivered(state.next, q);
-      reply = this.reply(element.index, [BROADCAST_REPLY, readReplyFuture(r)[0], q, (flagsOf(message.buf, message.base) & Flag.CompletionOnly) !== 0], method);
+      reply = new BroadcastReply(reductions, this.array.ref.info, element.index, readReplyFuture(r), q, (flagsOf(message.buf, message.base) & Flag.CompletionOnly) !== 0, method);
     }
     this.array.run(element, method, args, reply);
-  }
-
-  /**
-   * An element's reply to a broadcast: its part of reply reduction q
-   * (data[2]), whenever it answers. Replies are gathered in member order, a
-   * failed member's failure in its place (the future's 'replies' and
-   * 'completions' modes, model/future.ts, make them one BroadcastError).
-   */
-  private reply(index: ArrayIndex, data: ReplyData, method: number): Reply {
-    return new BroadcastReply(this.array.reductions, this.array.ref.info, index, data, method);
   }
 }
 
 /**
- * An element's reply to a broadcast (ArrayBroadcasts.reply): an object
- * with its methods on the prototype, made for every element and broadcast
+ * An element's reply to a broadcast: its part of reply reduction `q`,
+ * whenever it answers. Replies are gathered in member order, a failed
+ * member's failure in its place (the future's 'replies' and 'completions'
+ * modes, model/future.ts, make them one BroadcastError). An object with
+ * its methods on the prototype, made for every element and broadcast
  * (three closures each were a twentieth of a PE's handling of an awaited
- * broadcast at np 2).
+ * broadcast at np 2), its data made only when asked (a waiting call's
+ * element migrating).
  */
 class BroadcastReply implements Reply {
   constructor(
     private readonly reductions: ReductionManager,
     private readonly info: ChareClassInfo,
     private readonly index: ArrayIndex,
-    readonly data: ReplyData,
+    private readonly future: Future<unknown>,
+    private readonly q: number,
+    private readonly completionOnly: boolean,
     private readonly method: number,
   ) {}
 
+  get data(): ReplyData {
+    return [BROADCAST_REPLY, this.future, this.q, this.completionOnly];
+  }
+
   resolve(value: unknown): void {
-    const [, future, q, completionOnly] = this.data;
     // Named only for a value that is sent (a completion has none to refuse).
-    this.reductions.reply(q, this.index, completionOnly ? undefined : value, Reducer.gather.name, future, completionOnly ? '' : this.what());
+    const completionOnly = this.completionOnly;
+    this.reductions.reply(this.q, this.index, completionOnly ? undefined : value, Reducer.gather.name, this.future, completionOnly ? '' : this.what());
   }
 
   reject(error: unknown, where: string): void {
-    const [, future, q] = this.data;
-    this.reductions.reply(q, this.index, new MemberFailure(failureOf(error, where)), Reducer.gather.name, future, this.what());
+    this.reductions.reply(this.q, this.index, new MemberFailure(failureOf(error, where)), Reducer.gather.name, this.future, this.what());
   }
 
   private what(): string {

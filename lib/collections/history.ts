@@ -21,8 +21,19 @@ export class BroadcastHistory<M extends { readonly byteLength: number } = Uint8A
   private first = 0;
   private bytes = 0;
 
-  /** `last`: the last broadcast this PE received (a restart goes on from a checkpoint's). */
-  constructor(public last = 0) {}
+  /**
+   * `last`: the last broadcast this PE received (a restart goes on from a
+   * checkpoint's); `release` is told of each message dropped.
+   */
+  constructor(
+    public last = 0,
+    private readonly release: (message: M) => void = () => {},
+  ) {}
+
+  /** Broadcast `seq` would be added after every one kept (in the order they are dropped in). */
+  appends(seq: number): boolean {
+    return seq > this.last;
+  }
 
   add(seq: number, message: M): void {
     // Emptied (every broadcast kept was dropped): go on after the dropped
@@ -48,7 +59,10 @@ export class BroadcastHistory<M extends { readonly byteLength: number } = Uint8A
   dropUpTo(seq: number): void {
     while (this.head < this.kept.length && this.first <= seq) {
       const message = this.kept[this.head];
-      if (message) this.bytes -= message.byteLength + ENTRY_OVERHEAD_BYTES;
+      if (message) {
+        this.bytes -= message.byteLength + ENTRY_OVERHEAD_BYTES;
+        this.release(message);
+      }
       this.kept[this.head++] = undefined;
       this.first++;
     }

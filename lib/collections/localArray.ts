@@ -151,8 +151,8 @@ export class LocalArray implements LocalCollection, MemberServices {
   // -------------------------------------------------------------- calls
 
   /** PE 0: a broadcast to this array called here, numbered at the call (ArrayBroadcasts.numberCall). */
-  numberCall(numbersAt: number, flags: number): void {
-    this.broadcasts.numberCall(numbersAt, flags);
+  numberCall(numbersAt: number, flags: number, future: Future<unknown> | undefined): void {
+    this.broadcasts.numberCall(numbersAt, flags, future);
   }
 
   deliver(r: Reader, flags: number, method: number): void {
@@ -176,7 +176,7 @@ export class LocalArray implements LocalCollection, MemberServices {
       this.migrate(element.chare, readArgs(r)[0] as number);
     } else if (method === METHOD_DESTROY) {
       const [asker, id] = readArgs(r) as [number, number];
-      this.destroy(element, { asker, id }, readReplyFuture(r)[0]);
+      this.destroy(element, { asker, id }, readReplyFuture(r));
     } else {
       const args = readArgs(r);
       const reply = flags & Flag.Reply ? readReply(r, (flags & Flag.CompletionOnly) !== 0, -1) : undefined;

@@ -52,6 +52,7 @@
  * last broadcast and at the first reductions not complete.
  */
 import { Stream } from '../reductions/manager';
+import { emptyList } from '../emptyList';
 
 /** Bytes of broadcasts numbered since the last census that start a new census. */
 export const HISTORY_BYTES = 4 << 20;
@@ -149,7 +150,7 @@ export class Sequencer {
       this.replyingHead += 2;
     }
     if (this.replyingHead === q.length) {
-      q.length = 0;
+      emptyList(q);
       this.replyingHead = 0;
     } else if (this.replyingHead > 64 && this.replyingHead * 2 > q.length) {
       this.replying = q.slice(this.replyingHead);

@@ -38,6 +38,18 @@ interface Slot {
 }
 
 const open = new TurnoverMap<number, Slot>();
+
+/**
+ * The resolving functions of the promise made last: one executor for
+ * every future's promise, not a closure and its context per future (an
+ * awaited call makes a future).
+ */
+const settledAlready = (): void => {};
+const captured: { resolve: (value: unknown) => void; reject: (reason: unknown) => void } = { resolve: settledAlready, reject: settledAlready };
+function capture(resolve: (value: never) => void, reject: (reason: unknown) => void): void {
+  captured.resolve = resolve as (value: unknown) => void;
+  captured.reject = reject;
+}
 let nextId = 1;
 
 /** A failure as it travels: what a RemoteError is built from. */
@@ -91,18 +103,19 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
   static create<T>(expected: number, mode: FutureMode): Future<T> {
     const id = nextId++;
     const future = new Future<T>(runtime().myPe, id);
-    future.promise = new Promise<T>((resolve, reject) => {
-      open.set(id, {
-        future: future as Future<unknown>,
-        values: mode === 'slots' ? new Array(expected) : [],
-        errors: [],
-        expected,
-        remaining: expected,
-        mode,
-        resolve: resolve as (v: unknown) => void,
-        reject,
-      });
+    future.promise = new Promise<T>(capture);
+    open.set(id, {
+      future: future as Future<unknown>,
+      // The single-valued modes' one value goes to [0] (a push onto [] made a store of 17).
+      values: mode === 'slots' ? new Array(expected) : mode === 'multi' || mode === 'count' ? [] : [undefined],
+      errors: [],
+      expected,
+      remaining: expected,
+      mode,
+      resolve: captured.resolve,
+      reject: captured.reject,
     });
+    captured.resolve = captured.reject = settledAlready;
     noteOrigin(future.promise);
     if (expected === 0) complete(id);
     return future;
@@ -214,9 +227,10 @@ function complete(id: number): void {
   if (mode === 'replies' || mode === 'completions') {
     // An array broadcast's replies, gathered: failures are in their members' places.
     values = (values[0] as unknown[] | undefined) ?? [];
-    values.forEach((v, i) => {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
       if (v instanceof MemberFailure) slot.errors[i] = remoteError(v.failure);
-    });
+    }
   }
   if (slot.errors.length > 0) {
     const failed = slot.errors.filter((e) => e !== undefined);
@@ -290,8 +304,10 @@ function deliver(id: number, slotIndex: number, reply: Reply, value: unknown): v
     slot.errors[slotIndex >= 0 && slot.mode !== 'single' && slot.mode !== 'multi' ? slotIndex : slot.errors.length] = remoteError(value as Failure);
   } else if (slot.mode === 'slots' && slotIndex >= 0) {
     slot.values[slotIndex] = value;
-  } else if (slot.mode !== 'count') {
+  } else if (slot.mode === 'multi' || slot.mode === 'slots') {
     slot.values.push(value);
+  } else if (slot.mode !== 'count') {
+    slot.values[0] = value;
   }
   if (--slot.remaining === 0) complete(id);
 }

@@ -59,16 +59,16 @@ export function runCreatedHook(element: Chare<never>, info: ChareClassInfo): voi
 /** A member slot placeholder: the receiving member fills in its own position. */
 export const SLOT_OF_MEMBER = -2;
 
-/** Reads the future a call replies to, and the slot of the reply in it. */
-export function readReplyFuture(r: Reader): [Future<unknown>, number] {
+/** Reads the future a call replies to, whose only value the reply is (an array broadcast's, a deletion's). */
+export function readReplyFuture(r: Reader): Future<unknown> {
   const to = readReplyTo(r);
-  return [new Future(to.pe, to.id), to.slot];
+  return new Future(to.pe, to.id);
 }
 
-/** Reads the future a call replies to; `memberSlot` fills SLOT_OF_MEMBER. */
+/** Reads the future a call replies to and the slot of the reply in it; `memberSlot` fills SLOT_OF_MEMBER. */
 export function readReply(r: Reader, completionOnly: boolean, memberSlot: number): Reply {
-  const [future, wanted] = readReplyFuture(r);
-  return replyFrom([0, future, wanted === SLOT_OF_MEMBER ? memberSlot : wanted, completionOnly]);
+  const to = readReplyTo(r);
+  return replyFrom([0, new Future(to.pe, to.id), to.slot === SLOT_OF_MEMBER ? memberSlot : to.slot, completionOnly]);
 }
 
 /** The reply of a call to `future` (slot `slot`), from its data. */

@@ -42,6 +42,7 @@ import { deliverResult, type ReductionTarget } from './targets';
 import { HintTimers } from './hints';
 import { Population } from './population';
 import { TurnoverMap } from '../turnoverMap';
+import { Histogram } from './histogram';
 import { combinedError, failing, mergeFailures, type Failures } from './failures';
 import type { ArrayIndex } from '../collections/arrayIndex';
 
@@ -104,9 +105,9 @@ function keyOf(stream: Stream, r: number): number {
 const perStream = <T>(make: () => T): T[] => Array.from({ length: STREAMS }, make);
 
 export class ReductionManager {
-  private readonly histogram: Map<number, number>[] = perStream(() => new Map());
+  private readonly histogram: Histogram[] = perStream(() => new Histogram());
   /** Per stream: contributions owed by members here beyond the histogram (replies numbered by PE 0), per reduction. */
-  private readonly owed: Map<number, number>[] = perStream(() => new Map());
+  private readonly owed: Histogram[] = perStream(() => new Histogram());
   private readonly nextToSend = perStream(() => 0);
   private readonly activeUpTo = perStream(() => -1);
   // Reductions in flight come and go one at a time: TurnoverMaps (lib/turnoverMap.ts).
@@ -114,7 +115,7 @@ export class ReductionManager {
   // PE 0 only: totals per reduction and the population taking part.
   private readonly totals = new TurnoverMap<number, Partial>();
   /** PE 0 only: the destinations of reductions numbered here (numberedAtRoot), until they complete. */
-  private readonly numbered = new TurnoverMap<number, () => Destination>();
+  private readonly numbered = new TurnoverMap<number, Destination | (() => Destination)>();
   private readonly completedUpTo = perStream(() => -1);
   /** PE 0: what runs the runtime's own reduction steps. */
   systemHandler: (name: string, value: unknown, reduction: number) => void = (name) => {
@@ -153,12 +154,12 @@ export class ReductionManager {
 
   /** A member now lives here (created or arrived). */
   addMember(next: MemberNext): void {
-    for (let s = 0; s < STREAMS; s++) bump(this.histogram[s], next[s], 1);
+    for (let s = 0; s < STREAMS; s++) this.histogram[s].add(next[s], 1);
   }
 
   /** A member no longer lives here (left or deleted). */
   removeMember(next: MemberNext): void {
-    for (let s = 0; s < STREAMS; s++) bump(this.histogram[s], next[s], -1);
+    for (let s = 0; s < STREAMS; s++) this.histogram[s].add(next[s], -1);
     for (let s = 0; s < STREAMS; s++) this.trySend(s);
   }
 
@@ -170,9 +171,9 @@ export class ReductionManager {
     const r = next[stream];
     // Copied (or refused) before anything changes: a refused value leaves the member's numbering as it was.
     const piece = this.piece(index, data, reducer, destination, undefined, r, stream);
-    bump(this.histogram[stream], r, -1);
+    this.histogram[stream].add(r, -1);
     next[stream] = r + 1;
-    bump(this.histogram[stream], r + 1, 1);
+    this.histogram[stream].add(r + 1, 1);
     return this.add(stream, r, piece, destination);
   }
 
@@ -185,7 +186,7 @@ export class ReductionManager {
    */
   reply(r: number, index: ArrayIndex | number, data: unknown, reducer: string, destination: Destination, what: string, failed?: { error: unknown; where: string }): void {
     const piece = this.piece(index, data, reducer, destination, failed && failureOf(failed.error, failed.where), r, Stream.Replies, what);
-    bump(this.owed[Stream.Replies], r, -1);
+    this.owed[Stream.Replies].add(r, -1);
     void this.add(Stream.Replies, r, piece, destination);
   }
 
@@ -195,15 +196,15 @@ export class ReductionManager {
    * reply (given later with `reply`, whenever the method answers).
    */
   delivered(next: MemberNext, r: number): void {
-    bump(this.histogram[Stream.Replies], next[Stream.Replies], -1);
+    this.histogram[Stream.Replies].add(next[Stream.Replies], -1);
     next[Stream.Replies] = r + 1;
-    bump(this.histogram[Stream.Replies], r + 1, 1);
-    bump(this.owed[Stream.Replies], r, 1);
+    this.histogram[Stream.Replies].add(r + 1, 1);
+    this.owed[Stream.Replies].add(r, 1);
   }
 
   /** Replies to reductions `rs` of stream Replies are now owed here (an arriving member's waiting calls) or no longer (they left with it). */
   moveReplies(rs: readonly number[], delta: 1 | -1): void {
-    for (const r of rs) bump(this.owed[Stream.Replies], r, delta);
+    for (const r of rs) this.owed[Stream.Replies].add(r, delta);
     if (delta < 0) this.trySend(Stream.Replies);
   }
 
@@ -290,12 +291,13 @@ export class ReductionManager {
 
   /**
    * PE 0: reduction `r` of `stream` was numbered (a broadcast's replies, a
-   * census) and goes to `destination()`. Should no member take part in it
+   * census) and goes to `destination` (or `destination()`, found only when
+   * needed). Should no member take part in it
    * (an array with no elements, or whose last elements are deleted before
    * they run the broadcast), no partial will ever come: it then completes
    * in its turn with no value (a `.ret` gets [], a census finds no element).
    */
-  numberedAtRoot(stream: Stream, r: number, destination: () => Destination): void {
+  numberedAtRoot(stream: Stream, r: number, destination: Destination | (() => Destination)): void {
     this.numbered.set(keyOf(stream, r), destination);
     this.tryComplete(stream);
   }
@@ -342,9 +344,7 @@ export class ReductionManager {
   }
 
   private owing(stream: Stream, r: number): number {
-    let n = this.owed[stream].get(r) ?? 0;
-    for (const [next, count] of this.histogram[stream]) if (next <= r) n += count;
-    return n;
+    return this.owed[stream].get(r) + this.histogram[stream].atOrBelow(r);
   }
 
   private activate(stream: Stream, r: number): void {
@@ -426,11 +426,17 @@ export class ReductionManager {
     this.tryComplete(stream);
   }
 
+  /** Where numbered reduction `key` goes (numberedAtRoot), if it was numbered here. */
+  private destinationOf(key: number): Destination | undefined {
+    const destination = this.numbered.get(key);
+    return typeof destination === 'function' ? destination() : destination;
+  }
+
   /** The total of a numbered reduction that no member takes part in (see numberedAtRoot). */
   private withoutMembers(key: number, population: number): Partial | undefined {
     const destination = this.numbered.get(key);
     if (destination === undefined || population > 0) return undefined;
-    const total: Partial = { ...emptyPartial(), destination: destination() };
+    const total: Partial = { ...emptyPartial(), destination: this.destinationOf(key) };
     this.totals.set(key, total); // replies or a census: no start to mark (markStarted)
     return total;
   }
@@ -445,7 +451,7 @@ export class ReductionManager {
       if (!total) return;
       if (total.count < expected || this.completionHeld(stream, r)) return;
       // Partials of numbered reductions come without their destination (sendPartial): from here, when no member here took part.
-      if (total.destination === undefined) total.destination = this.numbered.get(key)?.();
+      if (total.destination === undefined) total.destination = this.destinationOf(key);
       this.totals.delete(key);
       this.started.delete(key);
       this.numbered.delete(key);
@@ -510,17 +516,4 @@ export class ReductionManager {
 /** A value of reduction `r` that cannot be sent: its error names the reduction (the places are made once per manager, without it). */
 function naming(failure: unknown, r: number): unknown {
   return failure instanceof SerializationError ? new SerializationError(failure.path.replace('a reduction of', `reduction ${r} of`), failure.reason) : failure;
-}
-
-/**
- * Adds `delta` members at reduction number `key`. An entry that falls to 0
- * is deleted unless it is the only one: emptying a Map and filling it again
- * reallocates its table both times (an element bouncing between two PEs
- * did that on every move, 4 streams each side). So at most one entry of 0
- * stays per histogram: nothing grows.
- */
-function bump(histogram: Map<number, number>, key: number, delta: number): void {
-  const n = (histogram.get(key) ?? 0) + delta;
-  if (n === 0 && histogram.size > 1) histogram.delete(key);
-  else histogram.set(key, n);
 }

@@ -17,6 +17,7 @@ import { resumption } from '../model/future';
 import { dispatchClock } from '../model/activity';
 import { SLICE_MS, Waiting } from './waiting';
 import { doubleFields, objectArray } from '../shapes';
+import { emptyList } from '../emptyList';
 
 export type Handler = (r: Reader) => void;
 
@@ -79,6 +80,7 @@ export class Scheduler {
   private readonly meta = new Int32Array(4 * MAX_BATCH);
   private readonly large = objectArray<ArrayBuffer>();
   private readonly local = objectArray<LocalMessage | SlabMessage>();
+  private readonly children: (readonly number[] | undefined)[] = [];
   private localNext = 0;
   /** Small local messages without segments (see send). */
   private readonly slab = new LocalSlab(SLAB_BYTES);
@@ -217,24 +219,29 @@ export class Scheduler {
 
   /**
    * Sends the message in `writer` to every PE down the spanning tree rooted
-   * here; returns this PE's copy (its own bytes, handled from the local queue).
+   * here, and queues this PE's copy (in the local slab while it fits, as
+   * send does: a buffer of its own per broadcast was a seventh of an
+   * allreduce's CPU time at np 1, whose result PE 0 broadcasts).
    */
-  broadcast(): Uint8Array {
+  broadcast(): void {
     const w = this.writer;
     const inlineLength = w.finish();
     const total = inlineLength + w.segmentBytes;
     if (total > MAX_MESSAGE_BYTES) throw new RangeError(`charmts: a broadcast of ${total} bytes exceeds MPI's limit of ${MAX_MESSAGE_BYTES} bytes; split the data into several calls`);
     if (w.segments.length > 0) {
-      const message = w.detachLocal();
-      this.broadcastLocal(message);
-      return message.bytes;
+      this.broadcastLocal(w.detachLocal());
+      return;
     }
     // Sent from the writer (the binding copies it), then copied for this PE: off the way to the children.
     setRoot(w.buf, this.myPe);
-    this.forward(w.buf.subarray(0, inlineLength), undefined, this.myPe);
-    const message = w.detachLocal();
-    this.queueOwnCopy(message);
-    return message.bytes;
+    this.forward(w.buf, inlineLength, undefined, this.myPe);
+    const base = this.slab.put(w.buf, inlineLength);
+    if (base < 0) {
+      this.queueOwnCopy(w.detachLocal());
+      return;
+    }
+    if (isCounted(w.buf)) this.counters.created += this.numPes;
+    this.local.push({ bytes: this.slab.bytes, parts: undefined, base, length: inlineLength });
   }
 
   /** Sends a whole message (owned by the caller no longer) to every PE, rooted here. */
@@ -244,7 +251,7 @@ export class Scheduler {
 
   private broadcastLocal(message: LocalMessage): void {
     setRoot(message.bytes, this.myPe);
-    this.forward(message.bytes, message.parts, this.myPe);
+    this.forward(message.bytes, message.bytes.length, message.parts, this.myPe);
     this.queueOwnCopy(message);
   }
 
@@ -275,20 +282,25 @@ export class Scheduler {
     if (isCounted(whole)) this.counters.created++;
   }
 
+  /** This PE's children in the spanning tree rooted at each PE, made at the first broadcast from that root (a list per message showed at np 1). */
+  private childrenOf(root: number): readonly number[] {
+    return (this.children[root] ??= childrenOf(this.myPe, root, this.numPes));
+  }
+
   /**
-   * Passes a broadcast message on to this PE's children in the tree,
-   * throttled like any send. The segments are copied (this PE's receiver
-   * gets the buffers themselves).
+   * Passes a broadcast message (the first `length` bytes of `inline`) on to
+   * this PE's children in the tree, throttled like any send. The segments
+   * are copied (this PE's receiver gets the buffers themselves).
    */
-  private forward(inline: Uint8Array, parts: ArrayBuffer[] | undefined, root: number): void {
-    const children = childrenOf(this.myPe, root, this.numPes);
+  private forward(inline: Uint8Array, length: number, parts: ArrayBuffer[] | undefined, root: number): void {
+    const children = this.childrenOf(root);
     if (children.length === 0) return;
     const copies = parts?.map((part) => new Uint8Array(part));
-    let bytes = inline.length;
+    let bytes = length;
     for (const part of parts ?? []) bytes = align8(bytes) + part.byteLength;
     let pending = 0;
     for (const child of children) {
-      pending = this.transmit(child, inline, inline.length, copies);
+      pending = this.transmit(child, inline, length, copies);
       this.counters.messagesSent++;
       this.counters.bytesSent += bytes;
     }
@@ -351,8 +363,11 @@ export class Scheduler {
       this.yielded = false;
     }
     const waiting = this.waiting;
+    // A reading just taken, for the next step to start its dispatches at (-1: none; it reads the clock).
+    let fresh = now;
     while (this.running) {
-      let handled = this.step();
+      let handled = this.step(fresh);
+      fresh = -1;
       if (handled === 0 && !resumption.pending) handled = waiting.spin(now);
       // A step that dispatched read the clock last as its last entry method ended: no reading more per message.
       now = handled > 0 && this.stepEnd >= 0 ? this.stepEnd : performance.now();
@@ -365,7 +380,10 @@ export class Scheduler {
         void settled.then(this.turnAfterMicrotasks);
         return;
       }
-      if (handled > 0 && now - this.lastYield < SLICE_MS) continue;
+      if (handled > 0 && now - this.lastYield < SLICE_MS) {
+        fresh = now;
+        continue;
+      }
       // Sends and receives in progress need this PE to keep calling MPI
       // (large messages move as both sides poll): no sleeping then.
       if (handled > 0 || waiting.spinning(now) || mpi.PendingBytes() > 0 || mpi.Receiving() > 0) {
@@ -373,7 +391,10 @@ export class Scheduler {
       } else if (this.local.length === 0) {
         // A message woke this PE: handle it now, not after a libuv turn.
         const woke = waiting.sleep(now);
-        if (woke >= 0 && woke - this.lastYield < SLICE_MS) continue;
+        if (woke >= 0 && woke - this.lastYield < SLICE_MS) {
+          fresh = woke;
+          continue;
+        }
       }
       this.yielded = true;
       setImmediate(this.turn);
@@ -384,9 +405,10 @@ export class Scheduler {
   /**
    * Dispatches what is waiting: the rest of the current MPI batch, then
    * the local queue, then a new MPI batch. Stops early when a future
-   * completed, leaving the rest of the batch for the next step.
+   * completed, leaving the rest of the batch for the next step. `now`: a
+   * clock reading the caller has just taken (the loop's), or -1.
    */
-  private step(): number {
+  private step(now = -1): number {
     if (this.batchNext === this.batchSize && this.localNext === this.local.length && this.deferred.length === 0) {
       // Nothing in hand: the common idle poll costs one call and no clock reading.
       if (this.large.length) this.large.length = 0;
@@ -394,8 +416,9 @@ export class Scheduler {
       this.batchNext = 0;
       if (this.batchSize === 0) return 0;
     }
-    // Charged to busyMs by the caller's next clock reading.
-    const started = performance.now();
+    // Charged to busyMs by the caller's next clock reading. The loop's own reading
+    // serves when it has one: one reading less in each awaited call at np 1.
+    const started = now >= 0 ? now : performance.now();
     if (this.busySince < 0) this.busySince = started;
     dispatchClock.at = started;
     let handled = this.dispatchBatch();
@@ -490,7 +513,7 @@ export class Scheduler {
       if (resumption.pending) break;
     }
     if (this.localNext === this.local.length && this.localNext > 0) {
-      this.local.length = 0;
+      emptyList(this.local);
       this.localNext = 0;
     }
     return handled + fromMpi;
@@ -515,7 +538,7 @@ export class Scheduler {
   private dispatch(buf: Buffer, view: DataView, base: number, length: number, owned: boolean, source: number, parts: ArrayBuffer[] | undefined, r = this.reader): void {
     const root = rootOf(buf, base);
     // The binding copies what it sends before returning, so forwarding straight from the arena is safe.
-    if (root >= 0 && source !== this.myPe) this.forward(buf.subarray(base, base + length), parts, root);
+    if (root >= 0 && source !== this.myPe && this.childrenOf(root).length > 0) this.forward(buf.subarray(base, base + length), length, parts, root);
     const kind = kindOf(buf, base);
     const flags = flagsOf(buf, base);
     r.reset(buf, view, base, length, owned, source, parts);

@@ -9,6 +9,9 @@
 // to `end`; a message that fits in neither gap gets a buffer of its own.
 // (Reused only when the local queue was empty, the slab of a stencil's PE,
 // whose queue never empties, filled once and stayed full.)
+//
+// The broadcasts an array keeps for arriving elements, dropped in the order
+// they came, are kept in such a ring too (collections/broadcasts.ts).
 import { align8 } from '../codec/wire';
 
 export class LocalSlab {
@@ -28,11 +31,11 @@ export class LocalSlab {
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
 
-  /** Copies bytes [0, length) of `from` in and returns where they went, or -1 when they do not fit now. */
-  put(from: Buffer, length: number): number {
+  /** Copies bytes [start, start + length) of `from` in and returns where they went, or -1 when they do not fit now. */
+  put(from: Buffer, length: number, start = 0): number {
     const base = this.place(length);
     if (base < 0) return -1;
-    from.copy(this.bytes, base, 0, length);
+    from.copy(this.bytes, base, start, start + length);
     this.end = base + length;
     this.queued++;
     return base;

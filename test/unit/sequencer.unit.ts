@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ENTRY_OVERHEAD_BYTES, HISTORY_BYTES, Sequencer, type Membership } from '../../lib/collections/sequencer';
 import { BroadcastHistory } from '../../lib/collections/history';
+import { LocalSlab } from '../../lib/scheduler/slab';
 
 import { Stream as S } from '../../lib/reductions/manager';
 
@@ -142,6 +143,39 @@ test('the history goes on after being emptied, and over many censuses keeps only
   assert.is(history.keptBytes, expected);
   history.dropUpTo(seq);
   assert.is(history.keptBytes, 0);
+});
+
+test('broadcasts kept in a ring, as an array keeps them, stay intact until dropped, and the ring gets each back in order', () => {
+  // What ArrayBroadcasts.keep does: a broadcast after every one kept goes to the ring, others get a buffer of their own.
+  const ring = new LocalSlab(256);
+  const released: number[] = [];
+  const history = new BroadcastHistory<{ bytes: Buffer; base: number; byteLength: number; fill: number }>(0, (m) => {
+    released.push(m.fill);
+    if (m.bytes === ring.bytes) ring.done(m.base, m.byteLength);
+  });
+  const keep = (seq: number, length: number): void => {
+    const message = Buffer.alloc(length, seq & 0xff);
+    const at = history.appends(seq) ? ring.put(message, length) : -1;
+    history.add(seq, at >= 0 ? { bytes: ring.bytes, base: at, byteLength: length, fill: seq } : { bytes: message, base: 0, byteLength: length, fill: seq });
+  };
+  const intact = (seq: number): boolean => {
+    const m = history.get(seq)!;
+    return m.bytes.subarray(m.base, m.base + m.byteLength).every((b) => b === (seq & 0xff));
+  };
+  let inRing = 0;
+  let seq = 0;
+  for (let round = 0; round < 200; round++) {
+    for (let i = 0; i < 3; i++) {
+      keep(++seq, 20 + ((seq * 37) % 60));
+      if (history.get(seq)!.bytes === ring.bytes) inRing++;
+    }
+    for (let s = Math.max(1, seq - 3); s <= seq; s++) assert.ok(intact(s), `broadcast ${s} intact`);
+    history.dropUpTo(seq - 2);
+  }
+  assert.ok(inRing > 300, `most went to the ring (${inRing} of ${seq})`);
+  assert.ok(inRing < seq, 'a full ring refused some');
+  assert.equal(released, Array.from({ length: seq - 2 }, (_, i) => i + 1), 'dropped in order, each once');
+  assert.ok(!history.appends(seq) && history.appends(seq + 1), 'only a later broadcast appends');
 });
 
 test.run();
