@@ -5,7 +5,7 @@
  * enough for timers and stdin, and waits for messages as waiting.ts says
  * when there is nothing to do.
  */
-import { mpi } from '../transport/binding';
+import { META_FIELDS, mpi } from '../transport/binding';
 import { Reader } from '../codec/reader';
 import { Writer, type LocalMessage } from '../codec/writer';
 import { heldBuffer, heldView, useWarmCopies } from '../codec/memory';
@@ -75,7 +75,7 @@ export class Scheduler {
   private readonly reader = new Reader();
   private readonly arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
   private readonly arenaView = new DataView(this.arena.buffer, this.arena.byteOffset, this.arena.byteLength);
-  private readonly meta = new Int32Array(4 * MAX_BATCH);
+  private readonly meta = new Int32Array(META_FIELDS * MAX_BATCH);
   private readonly large: ArrayBuffer[] = [];
   private readonly local: (LocalMessage | SlabMessage)[] = [];
   private localNext = 0;
@@ -84,7 +84,7 @@ export class Scheduler {
   /** Messages received while throttled, not yet handled (they come before any later batch). */
   private readonly deferred: (LocalMessage & { source: number })[] = [];
   private readonly spare = Buffer.allocUnsafeSlow(1 << 20);
-  private readonly spareMeta = new Int32Array(4 * MAX_BATCH);
+  private readonly spareMeta = new Int32Array(META_FIELDS * MAX_BATCH);
   private readonly spareLarge: ArrayBuffer[] = [];
   /** The MPI batch being dispatched: messages batchNext..batchSize-1 are still to go. */
   private batchSize = 0;
@@ -178,17 +178,16 @@ export class Scheduler {
   private throttle(): void {
     while (mpi.Progress() > BACKPRESSURE_LOW) {
       const n = mpi.Drain(this.spareInbox, MAX_BATCH);
+      const meta = this.spareMeta;
       for (let i = 0; i < n; i++) {
-        const offset = this.spareMeta[4 * i + 1];
-        const length = this.spareMeta[4 * i + 2];
-        const source = this.spareMeta[4 * i];
-        if (offset >= 0) {
-          this.deferred.push({ bytes: Uint8Array.prototype.slice.call(this.spare, offset, offset + length), parts: undefined, source });
-        } else {
-          const k = -1 - offset;
-          const count = this.spareMeta[4 * i + 3];
-          this.deferred.push({ bytes: new Uint8Array(this.spareLarge[k], 0, length), parts: count ? this.spareLarge.slice(k + 1, k + 1 + count) : undefined, source });
-        }
+        const at = META_FIELDS * i;
+        const source = meta[at];
+        const offset = meta[at + 1];
+        const length = meta[at + 2];
+        const count = meta[at + 3];
+        const parts = count ? this.spareLarge.slice(meta[at + 4], meta[at + 4] + count) : undefined;
+        const bytes = offset >= 0 ? Uint8Array.prototype.slice.call(this.spare, offset, offset + length) : new Uint8Array(this.spareLarge[-1 - offset], 0, length);
+        this.deferred.push({ bytes, parts, source });
       }
       if (this.spareLarge.length) this.spareLarge.length = 0;
     }
@@ -409,19 +408,19 @@ export class Scheduler {
     const meta = this.meta;
     let handled = 0;
     while (this.batchNext < this.batchSize) {
-      const i = this.batchNext++;
-      const source = meta[4 * i];
-      const offset = meta[4 * i + 1];
-      const length = meta[4 * i + 2];
+      const at = META_FIELDS * this.batchNext++;
+      const source = meta[at];
+      const offset = meta[at + 1];
+      const length = meta[at + 2];
+      const count = meta[at + 3];
+      const parts = count ? this.large.slice(meta[at + 4], meta[at + 4] + count) : undefined;
       this.counters.messagesReceived++;
       this.counters.bytesReceived += length;
       if (offset >= 0) {
-        this.dispatch(this.arena, this.arenaView, offset, length, false, source, undefined);
+        this.dispatch(this.arena, this.arenaView, offset, length, false, source, parts);
       } else {
-        const k = -1 - offset;
-        const count = meta[4 * i + 3];
-        const own = Buffer.from(this.large[k]);
-        this.dispatch(own, new DataView(own.buffer), 0, length, true, source, count ? this.large.slice(k + 1, k + 1 + count) : undefined);
+        const own = Buffer.from(this.large[-1 - offset]);
+        this.dispatch(own, new DataView(own.buffer), 0, length, true, source, parts);
       }
       handled++;
       if (resumption.pending) break;
