@@ -68,6 +68,13 @@ export interface PeCounters {
 
 const settled = Promise.resolve();
 
+/** Bytes of a message's segments (counted with its inline part, as a send counts them). */
+function partBytes(parts: ArrayBuffer[]): number {
+  let n = 0;
+  for (const part of parts) n += part.byteLength;
+  return n;
+}
+
 export class Scheduler {
   readonly writer = new Writer();
   readonly counters: PeCounters = { created: 0, processed: 0, messagesSent: 0, bytesSent: 0, messagesReceived: 0, bytesReceived: 0, busyMs: 0 };
@@ -415,7 +422,7 @@ export class Scheduler {
       const count = meta[at + 3];
       const parts = count ? this.large.slice(meta[at + 4], meta[at + 4] + count) : undefined;
       this.counters.messagesReceived++;
-      this.counters.bytesReceived += length;
+      this.counters.bytesReceived += parts ? length + partBytes(parts) : length;
       if (offset >= 0) {
         this.dispatch(this.arena, this.arenaView, offset, length, false, source, parts);
       } else {
@@ -434,7 +441,7 @@ export class Scheduler {
       const { bytes, parts, source } = this.deferred.shift()!;
       const own = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       this.counters.messagesReceived++;
-      this.counters.bytesReceived += own.length;
+      this.counters.bytesReceived += parts ? own.length + partBytes(parts) : own.length;
       this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, source, parts);
       handled++;
     }
