@@ -219,7 +219,7 @@ NAN_METHOD(Inbox) {
     inbox->arenaData = node::Buffer::Data(info[0]);
     inbox->arenaLength = node::Buffer::Length(info[0]);
     inbox->metaData = reinterpret_cast<int32_t*>(node::Buffer::Data(info[1]));
-    inbox->metaEntries = info[1].As<v8::Int32Array>()->Length() / 4;
+    inbox->metaEntries = info[1].As<v8::Int32Array>()->Length() / kMetaFields;
     inboxes.push_back(std::move(inbox));
     info.GetReturnValue().Set(Nan::New(static_cast<uint32_t>(inboxes.size() - 1)));
   });
@@ -229,10 +229,11 @@ NAN_METHOD(Inbox) {
 // to maxMessages), in per-source order. Messages of up to 4 KiB go into the
 // inbox's arena one after the other, each at an 8-byte aligned offset;
 // every other message gets an ArrayBuffer of its own, appended to its
-// `large` array, followed by one ArrayBuffer per segment for a parted
-// message. For message i, meta[4i..4i+3] = source, offset in the arena (or
-// -1 - index of its buffer in `large`), length of its inline part (the
-// whole message when contiguous), number of segment buffers after it in
+// `large` array. A segment-first or parted message's segments get one
+// ArrayBuffer each, appended to `large` in order. For message i,
+// meta[5i..5i+4] = source, offset in the arena (or -1 - index of its buffer
+// in `large`), length of its inline part (the whole message when
+// contiguous), number of segment buffers, index of the first of them in
 // `large`. Also completes finished sends. Returns the number of messages.
 NAN_METHOD(Drain) {
   if (!requireInit()) return;

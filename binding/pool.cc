@@ -241,7 +241,25 @@ void Block::release() {
   data_ = nullptr;
 }
 
+/**
+ * Bytes of blocks handed to V8 since the binding last had V8 allocate:
+ * V8 checks at each allocation it makes whether the young generation holds
+ * more than two semi-spaces (32 MiB) of ArrayBuffer memory, and if so
+ * scavenges, which frees the blocks that are garbage by then. Blocks count
+ * toward that figure but, not allocated by V8, never trigger the check: a
+ * PE that only received segments let them pile up to V8's external memory
+ * limit (64 MiB), which starts a full mark-compact instead. So once per
+ * kV8CheckBytes handed over, the binding has V8 allocate 8 bytes.
+ */
+static size_t handedSinceCheck = 0;
+constexpr size_t kV8CheckBytes = size_t{1} << 20;
+
 v8::Local<v8::ArrayBuffer> Block::intoArrayBuffer(v8::Isolate* isolate, size_t length) {
+  handedSinceCheck += length;
+  if (handedSinceCheck >= kV8CheckBytes) {
+    handedSinceCheck = 0;
+    v8::ArrayBuffer::NewBackingStore(isolate, 8);
+  }
   std::unique_ptr<v8::BackingStore> store =
       v8::ArrayBuffer::NewBackingStore(data_, length, returnFromV8, reinterpret_cast<void*>(static_cast<intptr_t>(class_)));
   data_ = nullptr;

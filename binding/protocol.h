@@ -3,11 +3,19 @@
 //
 // A message is an inline part (header and inline values, written by
 // lib/codec) and zero or more segments (typed arrays, each sent as its own
-// piece of memory). Two forms:
+// piece of memory). Three forms:
+//
+// - Segment first (tag kTagSegmentFirst + inline length on MPI_COMM_WORLD):
+//   exactly one segment, total size up to kContiguousLimit, inline part up
+//   to kMaxSegmentFirstInline. One MPI message: the segment, then the
+//   inline part. The receiver learns the split from the tag, receives the
+//   message into a block whose first bytes become the segment's own
+//   ArrayBuffer (no copy, no zero fill) and copies the inline part out.
 //
 // - Contiguous (tag kTagWhole on MPI_COMM_WORLD): total size up to
-//   kContiguousLimit, or no segments. One MPI message: the inline part,
-//   then each segment at the next 8-byte aligned offset.
+//   kContiguousLimit with several segments, or no segments. One MPI
+//   message: the inline part, then each segment at the next 8-byte aligned
+//   offset.
 //
 // - Parted (tag kTagParted on MPI_COMM_WORLD, then parts on partsComm):
 //   a descriptor message = the inline part, padding to 8, one entry per
@@ -35,6 +43,10 @@ namespace charmts {
 constexpr int kTagWhole = 17;
 constexpr int kTagParted = 18;
 constexpr int kTagPart = 0;
+/** Tags from here on are segment-first messages: the tag less this is the inline length. */
+constexpr int kTagSegmentFirst = 1024;
+/** Largest inline part of a segment-first message: its tag stays within 32767, the least MPI_TAG_UB MPI allows. */
+constexpr size_t kMaxSegmentFirstInline = 16 * 1024;
 
 /**
  * Up to this total size a message with segments is contiguous: one memcpy

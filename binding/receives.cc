@@ -1,6 +1,7 @@
 #include "receives.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -18,6 +19,9 @@ namespace {
 struct Incoming {
   int source = 0;
   bool parted = false;
+  /** A segment-first message (protocol.h): its segment's length (the inline part follows it). */
+  bool segmentFirst = false;
+  size_t segmentLength = 0;
   /** The whole contiguous message, or a parted message's descriptor. */
   Block first;
   size_t firstLength = 0;
@@ -107,33 +111,50 @@ void testParts(Incoming& m) {
   }
 }
 
-/** Hands a complete message to JavaScript: its buffer (and its segments' buffers) appended to out.large. */
-void emit(DrainOutput& out, Incoming& m) {
-  int32_t* entry = out.meta + 4 * out.count;
+/**
+ * Appends `buffer` to out.large (its index is large's length before).
+ */
+uint32_t append(DrainOutput& out, v8::Local<v8::ArrayBuffer> buffer) {
   v8::Local<v8::Array> large = Nan::New(*out.large);
   uint32_t index = large->Length();
-  size_t length = m.parted ? m.inlineLength : m.firstLength;
+  Nan::Set(large, index, buffer);
+  return index;
+}
+
+/**
+ * A copy of `length` bytes at `data` in a buffer V8 allocates (an inline
+ * part that has no arena to go to: small beside its segments). V8 runs its
+ * external-memory check at this allocation (see Block::intoArrayBuffer).
+ */
+v8::Local<v8::ArrayBuffer> v8Copy(DrainOutput& out, const char* data, size_t length) {
+  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(out.isolate, length);
+  if (length) std::memcpy(store->Data(), data, length);
+  return v8::ArrayBuffer::New(out.isolate, std::move(store));
+}
+
+/** Hands a complete message to JavaScript: its buffer (and its segments' buffers) appended to out.large. */
+void emit(DrainOutput& out, Incoming& m) {
+  int32_t* entry = out.meta + kMetaFields * out.count;
+  size_t length = m.parted || m.segmentFirst ? m.inlineLength : m.firstLength;
   entry[0] = m.source;
-  entry[1] = -1 - static_cast<int32_t>(index);
   entry[2] = static_cast<int32_t>(length);
-  entry[3] = m.parted ? static_cast<int32_t>(m.parts.size()) : 0;
-  if (m.parted) {
-    // The inline part goes to a buffer V8 allocates (a copy, small beside
-    // the segments): V8 checks at each allocation it makes whether the
-    // young generation holds more than two semi-spaces of ArrayBuffer
-    // memory, and if so scavenges, which frees the segment buffers that
-    // are garbage by then. The segments' pool memory counts toward that
-    // figure but, not allocated by V8, never triggers the check; without
-    // it they piled up to V8's external memory limit (64 MiB), which
-    // starts a full mark-compact instead.
-    std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(out.isolate, length);
-    if (length) std::memcpy(store->Data(), m.first.data(), length);
-    Nan::Set(large, index, v8::ArrayBuffer::New(out.isolate, std::move(store)));
+  if (m.segmentFirst) {
+    uint32_t index = append(out, v8Copy(out, m.first.data() + m.segmentLength, length));
+    append(out, m.first.intoArrayBuffer(out.isolate, m.segmentLength));
+    entry[1] = -1 - static_cast<int32_t>(index);
+    entry[3] = 1;
+    entry[4] = static_cast<int32_t>(index + 1);
+  } else if (m.parted) {
+    uint32_t index = append(out, v8Copy(out, m.first.data(), length));
+    for (size_t i = 0; i < m.parts.size(); ++i) append(out, m.parts[i].intoArrayBuffer(out.isolate, m.partLengths[i]));
+    entry[1] = -1 - static_cast<int32_t>(index);
+    entry[3] = static_cast<int32_t>(m.parts.size());
+    entry[4] = static_cast<int32_t>(index + 1);
   } else {
-    Nan::Set(large, index, m.first.intoArrayBuffer(out.isolate, length));
-  }
-  for (size_t i = 0; i < m.parts.size(); ++i) {
-    Nan::Set(large, index + 1 + static_cast<uint32_t>(i), m.parts[i].intoArrayBuffer(out.isolate, m.partLengths[i]));
+    uint32_t index = append(out, m.first.intoArrayBuffer(out.isolate, length));
+    entry[1] = -1 - static_cast<int32_t>(index);
+    entry[3] = 0;
+    entry[4] = 0;
   }
   out.count++;
 }
@@ -166,11 +187,18 @@ void advance(DrainOutput& out, Queue& queue) {
   }
 }
 
-/** Starts receiving a matched message that cannot go to the arena. */
-std::unique_ptr<Incoming> begin(MPI_Message* message, int source, size_t length, bool parted) {
+constexpr size_t kNoInline = SIZE_MAX;
+
+/** Starts receiving a matched message that cannot go to the arena (`segmentFirstInline`: its inline length if segment-first, else kNoInline). */
+std::unique_ptr<Incoming> begin(MPI_Message* message, int source, size_t length, bool parted, size_t segmentFirstInline) {
   auto m = std::make_unique<Incoming>();
   m->source = source;
   m->parted = parted;
+  if (segmentFirstInline != kNoInline) {
+    m->segmentFirst = true;
+    m->inlineLength = segmentFirstInline;
+    m->segmentLength = length - segmentFirstInline;
+  }
   m->firstLength = length;
   m->first = Block(length);
   if (length <= world().eagerBytes) {
@@ -202,15 +230,34 @@ void drain(DrainOutput& out) {
     size_t length = static_cast<size_t>(count);
     int source = status.MPI_SOURCE;
     bool parted = status.MPI_TAG == kTagParted;
+    size_t segmentFirstInline = kNoInline;
+    if (status.MPI_TAG >= kTagSegmentFirst) {
+      segmentFirstInline = static_cast<size_t>(status.MPI_TAG - kTagSegmentFirst);
+      if (segmentFirstInline > length) check(MPI_ERR_TRUNCATE, "reading a segment-first message", source, "from", true);
+    }
+    size_t inlineLength = segmentFirstInline != kNoInline ? segmentFirstInline : length;
     Queue& queue = r.bySource[static_cast<size_t>(source)];
-    if (!parted && queue.empty() && length <= eagerBytes && out.arenaUsed + length <= out.arenaLength) {
-      check(MPI_Mrecv(out.arena + out.arenaUsed, count, MPI_BYTE, &message, MPI_STATUS_IGNORE), "MPI_Mrecv", source, "from", true);
-      int32_t* entry = out.meta + 4 * out.count;
+    if (!parted && queue.empty() && length <= eagerBytes && out.arenaUsed + inlineLength <= out.arenaLength) {
+      int32_t* entry = out.meta + kMetaFields * out.count;
       entry[0] = source;
       entry[1] = static_cast<int32_t>(out.arenaUsed);
-      entry[2] = count;
+      entry[2] = static_cast<int32_t>(inlineLength);
       entry[3] = 0;
-      out.arenaUsed = align8(out.arenaUsed + length);
+      entry[4] = 0;
+      if (segmentFirstInline == kNoInline) {
+        check(MPI_Mrecv(out.arena + out.arenaUsed, count, MPI_BYTE, &message, MPI_STATUS_IGNORE), "MPI_Mrecv", source, "from", true);
+      } else {
+        // The segment lands at the start of a block that becomes its own
+        // ArrayBuffer (the inline part after it, beyond that buffer's end,
+        // is copied to the arena): no copy of the segment, no zero fill.
+        size_t segmentLength = length - inlineLength;
+        Block block(length);
+        check(MPI_Mrecv(block.data(), count, MPI_BYTE, &message, MPI_STATUS_IGNORE), "MPI_Mrecv", source, "from", true);
+        std::memcpy(out.arena + out.arenaUsed, block.data() + segmentLength, inlineLength);
+        entry[3] = 1;
+        entry[4] = static_cast<int32_t>(append(out, block.intoArrayBuffer(out.isolate, segmentLength)));
+      }
+      out.arenaUsed = align8(out.arenaUsed + inlineLength);
       out.count++;
       continue;
     }
@@ -218,7 +265,7 @@ void drain(DrainOutput& out) {
       r.listed[static_cast<size_t>(source)] = 1;
       r.busy.push_back(source);
     }
-    queue.push_back(begin(&message, source, length, parted));
+    queue.push_back(begin(&message, source, length, parted, segmentFirstInline));
     r.inFlight++;
     advance(out, queue);
   }

@@ -10,6 +10,9 @@
 
 namespace charmts {
 
+/** Int32 fields per message in an inbox's meta array (see Drain in mpi_binding.cc). */
+constexpr size_t kMetaFields = 5;
+
 /** Where drain() puts what it received (see Drain in mpi_binding.cc for the layout). */
 struct DrainOutput {
   v8::Isolate* isolate;

@@ -154,6 +154,18 @@ void sendContiguous(int dest, const char* header, size_t headerLength, const std
   inFlight().start(std::move(record), data, total, dest, kTagWhole, MPI_COMM_WORLD, true, false);
 }
 
+/** One segment, then the inline part (protocol.h): the receiver takes the segment where it lands. */
+void sendSegmentFirst(int dest, const char* header, size_t headerLength, const Segment& segment) {
+  SendRecord record;
+  record.copy = Block(segment.length + headerLength);
+  char* at = record.copy.data();
+  if (segment.length) std::memcpy(at, segment.data, segment.length);
+  std::memcpy(at + segment.length, header, headerLength);
+  const char* data = record.copy.data();
+  int tag = kTagSegmentFirst + static_cast<int>(headerLength);
+  inFlight().start(std::move(record), data, segment.length + headerLength, dest, tag, MPI_COMM_WORLD, true, false);
+}
+
 void sendParted(int dest, const char* header, size_t headerLength, std::vector<Segment>& segments) {
   World& w = world();
   size_t descriptorLength = descriptorBytes(headerLength, segments.size());
@@ -205,7 +217,9 @@ double send(int dest, const char* header, size_t headerLength, v8::Local<v8::Val
   size_t total = headerLength;
   for (const Segment& s : segments) total = align8(total) + s.length;
   if (total > static_cast<size_t>(INT32_MAX)) throw std::out_of_range("charmts binding: message larger than 2 GiB");
-  if (segments.empty() || total <= kContiguousLimit) {
+  if (segments.size() == 1 && total <= kContiguousLimit && headerLength <= kMaxSegmentFirstInline) {
+    sendSegmentFirst(dest, header, headerLength, segments[0]);
+  } else if (segments.empty() || total <= kContiguousLimit) {
     sendContiguous(dest, header, headerLength, segments, total);
   } else {
     sendParted(dest, header, headerLength, segments);

@@ -18,6 +18,15 @@ class Box extends Chare<readonly number[]> {
   check(a: Float64Array, n: number, v: number): string {
     return verdict(a, n, v);
   }
+  /** `a` holds n values v and is the whole of an ArrayBuffer of its own (no header, no other message's bytes); the string after it came intact. */
+  checkOwn(a: Float64Array, n: number, v: number, tag: string): string {
+    return verdict(a, n, v, true) !== 'ok' ? verdict(a, n, v, true) : tag === `after ${n}` ? 'ok' : `tag "${tag}"`;
+  }
+  /** As checkOwn, for two arrays in one call: each has a buffer of its own. */
+  checkTwo(a: Float64Array, b: Float64Array, n: number, v: number): string {
+    const seen = [verdict(a, n, v, true), verdict(b, n, v, true)].find((x) => x !== 'ok');
+    return seen ?? (a.buffer === b.buffer ? 'two arrays share one buffer' : 'ok');
+  }
   /** A .ret reply: the result is written right after the method returns (before the caller reads it). */
   give(bytes: number): Float64Array {
     const a = filled(bytes, 1);
@@ -143,6 +152,28 @@ test('element calls and .ret replies carry the values of the call, local and rem
       assert.is(await seen, 'ok', `call to element ${i}, ${bytes} B`);
       const got = await boxes.at([i]).ret.give(bytes);
       assert.is(verdict(got, bytes / 8, 1), 'ok', `.ret reply from element ${i}, ${bytes} B`);
+    }
+  }
+});
+
+/** Sizes either side of each form's bounds (binding/protocol.h): inline, segment first, contiguous with two segments, parted. */
+const FORM_SIZES = [64, 72, 512, 4088, 4096, 16 * 1024, 32 * 1024, 32 * 1024 + 512, 64 * 1024];
+
+test('received arrays own exactly their ArrayBuffer and never see a write after the call, at every form\'s bounds', async () => {
+  for (const bytes of FORM_SIZES) {
+    for (const i of targets()) {
+      // One array: inline below 4 KiB, segment first from 4 KiB to the contiguous limit, parted beyond.
+      const a = filled(bytes, 1);
+      const one = boxes.at([i]).ret.checkOwn(a, bytes / 8, 1, `after ${bytes / 8}`);
+      a.fill(2);
+      assert.is(await one, 'ok', `one array to element ${i}, ${bytes} B`);
+      // Two arrays: contiguous (both segments in one message) up to the limit.
+      const b = filled(bytes, 1);
+      const c = filled(bytes, 1);
+      const two = boxes.at([i]).ret.checkTwo(b, c, bytes / 8, 1);
+      b.fill(2);
+      c.fill(3);
+      assert.is(await two, 'ok', `two arrays to element ${i}, ${bytes} B`);
     }
   }
 });

@@ -5,7 +5,7 @@
  * enough for timers and stdin, and waits for messages as waiting.ts says
  * when there is nothing to do.
  */
-import { mpi } from '../transport/binding';
+import { META_FIELDS, mpi } from '../transport/binding';
 import { Reader } from '../codec/reader';
 import { Writer, type LocalMessage } from '../codec/writer';
 import { heldBuffer, heldView, useWarmCopies } from '../codec/memory';
@@ -70,6 +70,13 @@ export interface PeCounters {
 
 const settled = Promise.resolve();
 
+/** Bytes of a message's segments (counted with its inline part, as a send counts them). */
+function partBytes(parts: ArrayBuffer[]): number {
+  let n = 0;
+  for (const part of parts) n += part.byteLength;
+  return n;
+}
+
 export class Scheduler {
   readonly writer = new Writer();
   readonly counters: PeCounters = doubleFields({ created: 0, processed: 0, messagesSent: 0, bytesSent: 0, messagesReceived: 0, bytesReceived: 0, busyMs: 0 });
@@ -77,7 +84,7 @@ export class Scheduler {
   private readonly reader = new Reader();
   private readonly arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
   private readonly arenaView = new DataView(this.arena.buffer, this.arena.byteOffset, this.arena.byteLength);
-  private readonly meta = new Int32Array(4 * MAX_BATCH);
+  private readonly meta = new Int32Array(META_FIELDS * MAX_BATCH);
   private readonly large = objectArray<ArrayBuffer>();
   private readonly local = objectArray<LocalMessage | SlabMessage>();
   private readonly children: (readonly number[] | undefined)[] = [];
@@ -87,7 +94,7 @@ export class Scheduler {
   /** Messages received while throttled, not yet handled (they come before any later batch). */
   private readonly deferred = objectArray<LocalMessage & { source: number }>();
   private readonly spare = Buffer.allocUnsafeSlow(1 << 20);
-  private readonly spareMeta = new Int32Array(4 * MAX_BATCH);
+  private readonly spareMeta = new Int32Array(META_FIELDS * MAX_BATCH);
   private readonly spareLarge = objectArray<ArrayBuffer>();
   /** The MPI batch being dispatched: messages batchNext..batchSize-1 are still to go. */
   private batchSize = 0;
@@ -182,17 +189,16 @@ export class Scheduler {
   private throttle(): void {
     while (mpi.Progress() > BACKPRESSURE_LOW) {
       const n = mpi.Drain(this.spareInbox, MAX_BATCH);
+      const meta = this.spareMeta;
       for (let i = 0; i < n; i++) {
-        const offset = this.spareMeta[4 * i + 1];
-        const length = this.spareMeta[4 * i + 2];
-        const source = this.spareMeta[4 * i];
-        if (offset >= 0) {
-          this.deferred.push({ bytes: Uint8Array.prototype.slice.call(this.spare, offset, offset + length), parts: undefined, source });
-        } else {
-          const k = -1 - offset;
-          const count = this.spareMeta[4 * i + 3];
-          this.deferred.push({ bytes: new Uint8Array(this.spareLarge[k], 0, length), parts: count ? this.spareLarge.slice(k + 1, k + 1 + count) : undefined, source });
-        }
+        const at = META_FIELDS * i;
+        const source = meta[at];
+        const offset = meta[at + 1];
+        const length = meta[at + 2];
+        const count = meta[at + 3];
+        const parts = count ? this.spareLarge.slice(meta[at + 4], meta[at + 4] + count) : undefined;
+        const bytes = offset >= 0 ? Uint8Array.prototype.slice.call(this.spare, offset, offset + length) : new Uint8Array(this.spareLarge[-1 - offset], 0, length);
+        this.deferred.push({ bytes, parts, source });
       }
       if (this.spareLarge.length) this.spareLarge.length = 0;
     }
@@ -434,19 +440,19 @@ export class Scheduler {
     const meta = this.meta;
     let handled = 0;
     while (this.batchNext < this.batchSize) {
-      const i = this.batchNext++;
-      const source = meta[4 * i];
-      const offset = meta[4 * i + 1];
-      const length = meta[4 * i + 2];
+      const at = META_FIELDS * this.batchNext++;
+      const source = meta[at];
+      const offset = meta[at + 1];
+      const length = meta[at + 2];
+      const count = meta[at + 3];
+      const parts = count ? this.large.slice(meta[at + 4], meta[at + 4] + count) : undefined;
       this.counters.messagesReceived++;
-      this.counters.bytesReceived += length;
+      this.counters.bytesReceived += parts ? length + partBytes(parts) : length;
       if (offset >= 0) {
-        this.dispatch(this.arena, this.arenaView, offset, length, false, source, undefined);
+        this.dispatch(this.arena, this.arenaView, offset, length, false, source, parts);
       } else {
-        const k = -1 - offset;
-        const count = meta[4 * i + 3];
-        const own = Buffer.from(this.large[k]);
-        this.dispatch(own, new DataView(own.buffer), 0, length, true, source, count ? this.large.slice(k + 1, k + 1 + count) : undefined);
+        const own = Buffer.from(this.large[-1 - offset]);
+        this.dispatch(own, new DataView(own.buffer), 0, length, true, source, parts);
       }
       handled++;
       if (resumption.pending) break;
@@ -460,7 +466,7 @@ export class Scheduler {
       const { bytes, parts, source } = this.deferred.shift()!;
       const own = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       this.counters.messagesReceived++;
-      this.counters.bytesReceived += own.length;
+      this.counters.bytesReceived += parts ? own.length + partBytes(parts) : own.length;
       this.dispatch(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0, own.length, true, source, parts);
       handled++;
     }

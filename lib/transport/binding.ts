@@ -62,9 +62,14 @@ export interface MpiBinding {
   PendingBytes(): number;
   /** Messages partly received (the PE must keep polling until they complete). */
   Receiving(): number;
-  /** Registers where Drain puts messages (kept alive by the binding); returns the inbox's number. */
+  /** Registers where Drain puts messages (kept alive by the binding; `meta` holds META_FIELDS per message); returns the inbox's number. */
   Inbox(arena: Uint8Array, meta: Int32Array, large: ArrayBuffer[]): number;
-  /** Delivers every complete message into `inbox`, in per-source order (see binding/mpi_binding.cc for the layout). */
+  /**
+   * Delivers every complete message into `inbox`, in per-source order. For
+   * message i, meta[META_FIELDS * i ...] = source, offset of its inline part
+   * in the arena (or -1 - index of its buffer in `large`), inline length,
+   * number of segments, index in `large` of the first segment's buffer.
+   */
   Drain(inbox: number, maxMessages: number): number;
   /** Completes finished sends; returns bytes held by incomplete ones. */
   Progress(): number;
@@ -86,6 +91,9 @@ export interface MpiBinding {
   Abort(code: number): never;
   Finalize(): void;
 }
+
+/** Int32 fields per message in an inbox's meta array (binding/receives.h). */
+export const META_FIELDS = 5;
 
 function load(): MpiBinding {
   // From dist/lib/transport (compiled) or lib/transport (TypeScript run through tsx).

@@ -6,7 +6,7 @@
 // message for up to a minute and reports what it found. (Had PE 0 been
 // slower than that, its send wakes PE 1: the outcome is the same.)
 //   mpirun -np 2 node dist/test/programs/idleArrived.js
-import { mpi } from '../../lib/transport/binding';
+import { META_FIELDS, mpi } from '../../lib/transport/binding';
 
 const { rank } = mpi.Init();
 mpi.Barrier();
@@ -15,7 +15,7 @@ if (rank === 0) {
 } else if (rank === 1) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
   const waiting = mpi.Idle(60e6);
-  const meta = new Int32Array(4);
+  const meta = new Int32Array(META_FIELDS);
   const arena = new Uint8Array(64);
   const count = mpi.Drain(mpi.Inbox(arena, meta, []), 1);
   console.log(`waiting ${waiting} received ${count} bytes ${Array.from(arena.subarray(meta[1], meta[1] + meta[2])).join(',')}`);

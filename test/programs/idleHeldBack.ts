@@ -6,13 +6,13 @@
 // for up to 5 s, long beyond any wake: a wait that lasts that long slept
 // through a message written without a wake. PE 1 reports how many did.
 //   mpirun -np 2 node dist/test/programs/idleHeldBack.js
-import { mpi } from '../../lib/transport/binding';
+import { META_FIELDS, mpi } from '../../lib/transport/binding';
 
 const COUNT = 20_000;
 const WAIT_US = 5e6;
 
 const { rank } = mpi.Init();
-const inbox = mpi.Inbox(new Uint8Array(1 << 20), new Int32Array(4 * 1024), []);
+const inbox = mpi.Inbox(new Uint8Array(1 << 20), new Int32Array(META_FIELDS * 1024), []);
 const message = new Uint8Array(8);
 mpi.Barrier();
 if (rank === 0) {
