@@ -27,6 +27,7 @@ import { receiveQuiescence } from '../quiescence';
 import { receiveSection } from '../sections/branch';
 import { writeFileSync } from 'fs';
 import { availableParallelism } from 'os';
+import { sharesCores } from './cores';
 import { configureProfiling, formatStats, peStats, profileOptions, traceEvents, traceFile, type PeStats, type ProfileOptions, type TraceEvent } from '../profiling/profile';
 
 let exiting = false;
@@ -58,7 +59,7 @@ export function startRuntime(profile: ProfileOptions, onStarted: () => void): vo
   const info = mpi.Init();
   configureProfiling(profile, process.argv, info.rank);
   const sameHost = info.hostOfRank.filter((host) => host === info.hostOfRank[info.rank]).length;
-  const scheduler = new Scheduler(info.rank, info.size, sameHost > availableParallelism());
+  const scheduler = new Scheduler(info.rank, info.size, sharesCores(sameHost, availableParallelism(), process.env));
   const where = (): string => `on PE ${info.rank}`;
   scheduler.onFatal = (error) => fatal(error, where());
   process.on('uncaughtException', (error) => uncaught(error, `${where()} (uncaught exception)`));
