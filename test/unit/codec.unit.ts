@@ -7,7 +7,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Writer, type LocalMessage } from '../../lib/codec/writer';
 import { Reader } from '../../lib/codec/reader';
-import { beginMessage, Kind, newElementRoute, readElementRoute, readRouteIndex, setHops, writeElementRoute } from '../../lib/codec/wire';
+import { beginMessage, Kind, newElementRoute, readElementRoute, readPartial, readRouteIndex, setHops, writeElementRoute, writePartial } from '../../lib/codec/wire';
+import { Reducer } from '../../lib/reductions/reducers';
 import { decodeArgs, decodeInto, decodeValue, encodeArgs, encodeFields, encodeValue, registerExtension, SerializationError } from '../../lib/codec/values';
 import { markTransfer } from '../../lib/codec/transfer';
 import { copyValue } from '../../lib/codec/clone';
@@ -386,6 +387,23 @@ test('copyValue: a copy as a message makes it (later writes do not reach it), tr
   assert.equal(Array.from(copyValue(moved, 'value')), new Array(10).fill(3));
   assert.is(moved.length, 0, 'moved, not copied');
   assert.throws(() => copyValue({ f: () => 1 }, 'a contribution'), (e: unknown) => e instanceof SerializationError && /^a contribution\.f: a function/.test((e as Error).message));
+});
+
+test('every built-in reducer travels in a partial as one byte and comes back by name (wire.ts keeps its own list of them); others go by name', () => {
+  const builtIns = Object.values(Reducer).filter((v): v is Reducer => v instanceof Reducer).map((r) => r.name);
+  assert.ok(builtIns.includes('sum') && builtIns.includes('gather'), `the built-in reducers: ${builtIns.join(', ')}`);
+  for (const name of [...builtIns, 'myReducer', undefined]) {
+    const { bytes } = local((w) => writePartial(w, { count: 3, reducer: name, hasAcc: false }, 'test'));
+    const code = bytes[16 + 4]; // after the header and the count
+    if (name === undefined) assert.is(code, 0);
+    else if (builtIns.includes(name)) assert.ok(code > 0 && code < 255, `${name}: a code of its own, got ${code}`);
+    else assert.is(code, 255, `${name}: by name`);
+    const r = reader(bytes, true);
+    r.pos = 16;
+    const back = readPartial(r);
+    assert.is(back.reducer, name);
+    assert.is(back.count, 3);
+  }
 });
 
 test.run();
