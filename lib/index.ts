@@ -1,3 +1,7 @@
+// Node's types: the declarations below use Buffer and util. A reference here
+// loads them for a program whose tsconfig names no `types` (TypeScript 7's
+// default loads none).
+/// <reference types="node" preserve="true" />
 /**
  * charmts: the Charm++ / Charm4py programming model for TypeScript on
  * Node.js, over MPI. Launch with `mpirun -np N node app.js`.

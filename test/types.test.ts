@@ -7,6 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
 
@@ -71,6 +72,39 @@ test('type errors in the library itself (as the type tests see it)', () => {
   const libFiles = program.getSourceFiles().filter((s) => s.fileName.startsWith(path.join(ROOT, 'lib') + path.sep));
   assert.ok(libFiles.length > 10, 'the type tests import the library');
   assert.equal(libFiles.flatMap((s) => program.getSemanticDiagnostics(s)).map(describe), []);
+});
+
+/**
+ * The README's first program, compiled as a user's project would compile it
+ * against the published declarations (dist/lib/*.d.ts): its own tsconfig as
+ * the README gives it, no `types` listed (TypeScript 7 then loads no
+ * @types package by itself) and no skipLibCheck, so every declaration file
+ * of the package is checked too. 'charmts' resolves to the package's own
+ * entry points, as npm installs them.
+ */
+test("the README's first program compiles against the published declarations, with no `types` listed", () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const program = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(program && program.includes("from 'charmts'"), "README.md has a first program importing 'charmts'");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charmts-user-'));
+  try {
+    const app = path.join(dir, 'app.ts');
+    fs.writeFileSync(app, program);
+    const user = ts.createProgram([app], {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.Node16,
+      moduleResolution: ts.ModuleResolutionKind.Node16,
+      strict: true,
+      noEmit: true,
+      types: [],
+      skipLibCheck: false,
+      paths: { charmts: [path.join(ROOT, 'dist', 'lib', 'index.d.ts')] },
+    });
+    assert.ok(user.getSourceFiles().some((s) => s.fileName.endsWith(path.join('dist', 'lib', 'index.d.ts'))), 'the program reads the published index.d.ts');
+    assert.equal(ts.getPreEmitDiagnostics(user).map(describe), []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.after(() => {

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * A client of a running job's CCS handlers, over the live view's socket
  * (Charm++'s CcsConnect / CcsSendRequest / CcsRecvResponse). For Node

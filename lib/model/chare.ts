@@ -205,7 +205,7 @@ export class Chare<I extends ChareIndex = number> {
   }
 
   /** How a chare prints: its class, collection, index and PE, then its fields. */
-  [inspect.custom](depth: number, options: import('util').InspectOptionsStylized): string {
+  [inspect.custom](depth: number, options: import('util').InspectOptions): string {
     const member = #member in this ? this.#member : undefined;
     const where = member ? describeTarget(member.services.ref, member.services.ref.constructor.name === 'SingletonRef' ? undefined : this.thisIndex) : 'not placed';
     const fields = inspect({ ...this }, { ...options, depth: options.depth === null ? null : depth });

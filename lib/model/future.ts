@@ -122,7 +122,7 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
   }
 
   /** How a future prints: its value or state, like a promise; a future of another PE names it. */
-  [inspect.custom](_depth: number, options: import('util').InspectOptionsStylized): string {
+  [inspect.custom](_depth: number, options: import('util').InspectOptions): string {
     if (!this.promise) return `Future { of PE ${this.pe} }`;
     // The promise's state and value, without the bookkeeping symbols async hooks may have added to it.
     const shown = inspect(this.promise, { ...options, breakLength: Infinity }).replace(/,? ?\[Symbol\([^)]*\)\]: [^,} ]*/g, '');
