@@ -12,11 +12,13 @@ else
 SUDO := sudo
 endif
 MPIRUN := mpirun --oversubscribe --bind-to none
+# As charmrun starts each PE (lib/launcher/nodeOptions.ts says why).
+NODE := node --initial-old-space-size=64
 
 ADDON := build/Release/charmts_mpi.node
 TS_SOURCES := $(shell find lib test examples bench -name '*.ts' 2>/dev/null) tsconfig.json
 
-.PHONY: all deps build demo test bench bench-deps browser-deps screenshots docs clean jacobi2d migration leanmd nqueens channels wave2d soak test-multihost trace-screenshot
+.PHONY: all deps test-deps build demo test bench bench-deps browser-deps screenshots docs clean jacobi2d migration leanmd nqueens channels wave2d soak test-multihost trace-screenshot
 
 all: build
 
@@ -26,8 +28,6 @@ deps: node_modules/.installed
 	  echo "Installing Open MPI (openmpi-bin, libopenmpi-dev)"; \
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q openmpi-bin libopenmpi-dev; \
 	fi
-	@command -v ip >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q iproute2 || echo "iproute2 missing: the multi-host test will be skipped"
-	@command -v tmux >/dev/null || { echo "Installing tmux (the console test drives a terminal)"; DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q tmux; }
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
@@ -36,39 +36,45 @@ node_modules/.installed: package.json package-lock.json
 build: deps $(ADDON) dist/.built
 
 $(ADDON): $(wildcard binding/*.cc binding/*.h) binding.gyp | deps
-	npx node-gyp rebuild
+	npx node-gyp rebuild --loglevel=warn
 
 dist/.built: $(TS_SOURCES) node_modules/.installed
 	npx tsc -p .
 	@touch $@
 
 demo: build
-	$(MPIRUN) -np 2 node dist/examples/hello/hello.js
+	$(MPIRUN) -np 2 $(NODE) dist/examples/hello/hello.js
 
 # Examples: make jacobi2d NP=4 [ARGS="256 4 200 +balancer GreedyLB"]
 jacobi2d: build
-	$(MPIRUN) -np $(NP) node dist/examples/jacobi2d/jacobi2d.js $(ARGS)
+	$(MPIRUN) -np $(NP) $(NODE) dist/examples/jacobi2d/jacobi2d.js $(ARGS)
 
 migration: build
-	$(MPIRUN) -np $(NP) node dist/examples/migration/migration.js $(ARGS)
+	$(MPIRUN) -np $(NP) $(NODE) dist/examples/migration/migration.js $(ARGS)
 
 leanmd: build
-	$(MPIRUN) -np $(NP) node dist/examples/leanmd/leanmd.js $(ARGS)
+	$(MPIRUN) -np $(NP) $(NODE) dist/examples/leanmd/leanmd.js $(ARGS)
 
 channels: build
-	$(MPIRUN) -np $(NP) node dist/examples/channels/channels.js $(ARGS)
+	$(MPIRUN) -np $(NP) $(NODE) dist/examples/channels/channels.js $(ARGS)
 
 nqueens: build
-	$(MPIRUN) -np $(NP) node dist/examples/nqueens/nqueens.js $(ARGS)
+	$(MPIRUN) -np $(NP) $(NODE) dist/examples/nqueens/nqueens.js $(ARGS)
 
 # The wave equation shown live in the browser: open the URL it prints.
 # make wave2d NP=2 [PORT=8080] [ARGS="0 30 800 600"]
 PORT ?= 8080
 wave2d: build
-	$(MPIRUN) -np $(NP) node dist/examples/wave2d/wave2d.js $(ARGS) +liveview $(PORT)
+	$(MPIRUN) -np $(NP) $(NODE) dist/examples/wave2d/wave2d.js $(ARGS) +liveview $(PORT)
 
-test: build browser-deps
+test: build browser-deps test-deps
 	node dist/test/run.js
+
+# What only the tests use: tmux (the console test drives a terminal) and
+# iproute2 (the multi-host test makes network namespaces).
+test-deps:
+	@command -v ip >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q iproute2 || echo "iproute2 missing: the multi-host test will be skipped"
+	@command -v tmux >/dev/null || { echo "Installing tmux (the console test drives a terminal)"; DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q tmux; }
 
 # Debian's Chromium for the live view's browser test (driven by
 # playwright-core, which never downloads a browser of its own). Without
@@ -83,7 +89,7 @@ browser-deps:
 	  || echo "chromium could not be installed: the live-view browser test will be skipped"
 
 # Just the multi-host test (network namespaces; needs root and iproute2).
-test-multihost: build
+test-multihost: build test-deps
 	node dist/test/run.js multihost
 
 BENCH_C := $(patsubst bench/c/%.c,bench/c/bin/%,$(wildcard bench/c/*.c))
@@ -111,7 +117,7 @@ soak: build
 # docs/trace.png: a +trace file in headless Chromium (Debian's package,
 # driven by playwright-core, which never downloads a browser of its own).
 trace-screenshot: build browser-deps
-	$(MPIRUN) -np 2 node dist/examples/jacobi2d/jacobi2d.js 32 2 6 +trace dist/trace-example.json
+	$(MPIRUN) -np 2 $(NODE) dist/examples/jacobi2d/jacobi2d.js 32 2 6 +trace dist/trace-example.json
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 node dist/test/tools/traceScreenshot.js dist/trace-example.json docs/trace.png
 
 docs: deps
