@@ -108,7 +108,7 @@ function load(): MpiBinding {
       lastError = error;
     }
   }
-  throw new Error(`charmts: cannot load the MPI binding (run "make build"): ${String(lastError)}`);
+  throw new Error(`charmts: cannot load the MPI binding (build it: "make build" in a checkout, "npm rebuild charmts" in a project that depends on it): ${String(lastError)}`);
 }
 
 /**
