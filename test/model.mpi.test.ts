@@ -355,6 +355,24 @@ test('bad input: unregistered class, unknown method, unserializable arguments, o
   assert.throws(() => new Member(), /create it with charm\.createChare/);
   class Plain {}
   assert.throws(() => charm.register(Plain as never), /does not extend Chare/);
+  class Reserved extends Chare {
+    then(): void {}
+  }
+  assert.throws(() => charm.register(Reserved), /Reserved\.then is a reserved name on proxies; rename the method/);
+  // A hook spelt wrong is never called: a program waiting in it would hang, so registration refuses it.
+  class Balanced extends Chare {
+    resumeFromSynch(): void {}
+  }
+  assert.throws(() => charm.register(Balanced), /Balanced\.resumeFromSynch looks like a misspelling of resumeFromSync, which the runtime calls by that exact name/);
+  class Moving extends Chare {
+    onmigrated(): void {}
+  }
+  assert.throws(() => charm.register(Moving), /Moving\.onmigrated looks like a misspelling of onMigrated/);
+  class Ordinary extends Chare {
+    back(): void {}
+    migrated(): void {}
+  }
+  assert.is(charm.register(Ordinary, { name: 'model.Ordinary' }), Ordinary); // near a short hook, or another word: ordinary methods
 });
 
 runTests();

@@ -26,6 +26,34 @@ export const RESERVED_METHOD_NAMES = new Set(['ret', 'awaitable', 'at', 'then', 
 /** Lifecycle hooks the runtime calls itself: not entry methods. */
 const HOOKS = new Set(['pack', 'unpack', 'onMigrated', 'onCreated']);
 
+/**
+ * Every method the runtime calls by name: the hooks, and resumeFromSync
+ * (an entry method the balancer calls after AtSync). A misspelt one is
+ * never called and nothing fails: a program waiting in resumeFromSynch
+ * simply hangs. Charm++ catches it at compile time (the .ci file, virtual
+ * overrides); here registration does, for names within two edits of a long
+ * hook name or differing only in case from a short one (`back` and `pick`
+ * stay ordinary methods).
+ */
+const CALLED_BY_NAME = [...HOOKS, 'resumeFromSync'];
+
+/** The hook `key` looks like a misspelling of, if any. */
+function misspeltHook(key: string): string | undefined {
+  if (CALLED_BY_NAME.includes(key)) return undefined;
+  return CALLED_BY_NAME.find((hook) => key.toLowerCase() === hook.toLowerCase() || (hook.length >= 9 && editDistance(key, hook) <= 2));
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    previous = row;
+  }
+  return previous[b.length];
+}
+
 const byName = new Map<string, ChareClassInfo>();
 const byClass = new Map<unknown, ChareClassInfo>();
 let basePrototype: object | undefined;
@@ -56,6 +84,10 @@ export function registerClass(cls: ChareClass, name = cls.name, replace = false)
       if (key === 'constructor' || HOOKS.has(key) || !descriptor || typeof descriptor.value !== 'function') continue;
       if (RESERVED_METHOD_NAMES.has(key)) {
         throw new Error(`charm.register: ${name}.${key} is a reserved name on proxies; rename the method`);
+      }
+      const hook = misspeltHook(key);
+      if (hook !== undefined) {
+        throw new Error(`charm.register: ${name}.${key} looks like a misspelling of ${hook}, which the runtime calls by that exact name (it would never call ${key}); rename it`);
       }
       names.add(key);
     }
