@@ -65,9 +65,9 @@ const unsendables: (() => [unknown, string])[] = [
   () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = cyclic;
-    return [cyclic, 'nested too deeply'];
+    return [cyclic, 'again: a message cannot carry a cycle'];
   },
-  () => [nest(1000), 'nested too deeply'],
+  () => [nest(1000), 'nested more than 256 levels deep'],
 ];
 
 /** An array nested `depth` levels deep around a number. */
@@ -101,12 +101,15 @@ function value(depth: number, bad: boolean): unknown {
  * order, as the path it reports ("argument 0.k1[2]<value 0>") and the words
  * of its reason; undefined when everything can be sent.
  */
-function firstProblem(v: unknown, path: string, depth = 0): { path: string; reason: string } | undefined {
+function firstProblem(v: unknown, path: string, depth = 0, above = new Map<object, string>()): { path: string; reason: string } | undefined {
   if (typeof v === 'function') return { path, reason: `a function (${v.name || 'anonymous'})` };
   if (typeof v === 'symbol') return { path, reason: 'a symbol' };
   if (typeof v !== 'object' || v === null) return undefined;
-  if (depth > 256) return { path: '', reason: 'nested too deeply' };
-  const inner = (x: unknown, p: string): { path: string; reason: string } | undefined => firstProblem(x, p, depth + 1);
+  // A cycle is named by its ends, the first object met again on the way down.
+  const again = above.get(v);
+  if (again !== undefined) return { path, reason: `is ${again} again: a message cannot carry a cycle` };
+  if (depth > 256) return { path: '', reason: 'nested more than 256 levels deep' };
+  const inner = (x: unknown, p: string): { path: string; reason: string } | undefined => firstProblem(x, p, depth + 1, new Map([...above, [v, path]]));
   if (Array.isArray(v)) return v.reduce<ReturnType<typeof firstProblem>>((found, x, i) => found ?? inner(x, `${path}[${i}]`), undefined);
   if (v instanceof DataView) return { path, reason: 'DataView cannot be sent' };
   if (ArrayBuffer.isView(v) || v instanceof Date) return undefined;

@@ -124,6 +124,62 @@ export class SerializationError extends TypeError {
     super(`${path}: ${reason}`);
     this.name = 'SerializationError';
   }
+
+  /**
+   * The same error seen from further out: `outer` (a label, or the step
+   * to a part: `.data`, `[3]`) goes before its path; `part` is the value
+   * that step reached, when there is one.
+   * @internal
+   */
+  within(outer: string, _part?: object): SerializationError {
+    return new SerializationError(outer + this.path, this.reason);
+  }
+}
+
+/** A step down into a value while encoding: its spelling (`.self`, `[0]`) and the object it reached. */
+interface Step {
+  readonly at: string;
+  readonly value: object;
+}
+
+/**
+ * A value nested deeper than MAX_DEPTH. It keeps the steps down to where
+ * it stopped, so that a cycle is named by its two ends ("argument 0.next
+ * is argument 0 again") rather than by a path of 256 `.next`s: the first
+ * step, from the outside in, that reaches an object already passed on the
+ * way down. Labels given from further out (`within` without a part) are
+ * not steps. Nothing of this costs anything until the limit is crossed.
+ */
+class NestedTooDeeply extends SerializationError {
+  constructor(
+    private readonly fullPath: string,
+    private readonly steps: readonly Step[],
+  ) {
+    const cycle = findCycle(fullPath, steps);
+    super(cycle?.path ?? fullPath, cycle ? `is ${cycle.again} again: a message cannot carry a cycle (send the data once, and refer to it by key or index)` : `nested more than ${MAX_DEPTH} levels deep`);
+  }
+
+  override within(outer: string, part?: object): SerializationError {
+    return new NestedTooDeeply(outer + this.fullPath, part === undefined ? this.steps : [{ at: outer, value: part }, ...this.steps]);
+  }
+}
+
+/**
+ * The first step (outermost) of `steps` that reaches an object met on the
+ * way down to it, with both places spelled out; the second without the
+ * labels that end in ": " ("Cell.update: "), said once already.
+ */
+function findCycle(fullPath: string, steps: readonly Step[]): { path: string; again: string } | undefined {
+  let path = fullPath.slice(0, fullPath.length - steps.reduce((n, step) => n + step.at.length, 0));
+  const named = path.lastIndexOf(': ') + 2; // 1 when there is no such label
+  const passed = new Map<object, string>();
+  for (const step of steps) {
+    path += step.at;
+    const first = passed.get(step.value);
+    if (first !== undefined) return { path, again: first.slice(named > 1 ? named : 0) };
+    passed.set(step.value, path);
+  }
+  return undefined;
 }
 
 /** How a class of runtime objects (proxy, future, callback, section) is encoded. */
@@ -289,7 +345,7 @@ export function encodeValue(w: Writer, value: unknown, path: string, depth = 0):
         w.u8(Tag.Null);
         return;
       }
-      if (depth > MAX_DEPTH) throw new SerializationError(path, 'nested too deeply (is it cyclic?)');
+      if (depth > MAX_DEPTH) throw new NestedTooDeeply(path, []);
       encodeObject(w, value, path, depth + 1);
       return;
     case 'function': {
@@ -314,7 +370,7 @@ function encodePart(w: Writer, value: unknown, path: string, depth: number, open
   try {
     encodeValue(w, value, '', depth);
   } catch (error) {
-    if (error instanceof SerializationError) throw new SerializationError(`${path}${open}${key}${close}${error.path}`, error.reason);
+    if (error instanceof SerializationError) throw error.within(`${path}${open}${key}${close}`, value as object);
     throw error;
   }
 }
@@ -324,7 +380,7 @@ export function encodeLabelled(w: Writer, value: unknown, path: () => string): v
   try {
     encodeValue(w, value, '');
   } catch (error) {
-    if (error instanceof SerializationError) throw new SerializationError(`${path()}${error.path}`, error.reason);
+    if (error instanceof SerializationError) throw error.within('', value as object).within(path());
     throw error;
   }
 }
@@ -340,7 +396,7 @@ export function encodeFields(w: Writer, source: object, path: () => string): voi
   try {
     writeFields(w, source, Object.keys(source), '', 1);
   } catch (error) {
-    if (error instanceof SerializationError) throw new SerializationError(`${path()}${error.path}`, error.reason);
+    if (error instanceof SerializationError) throw error.within('', source).within(path());
     throw error;
   }
 }

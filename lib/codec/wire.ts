@@ -154,7 +154,7 @@ export function writeCallArgs(w: Writer, args: readonly unknown[], className: st
 
 /** A serialization error with `where` before its path; other errors as they are. */
 function naming(error: unknown, where: string): unknown {
-  return error instanceof SerializationError ? new SerializationError(`${where}: ${error.path}`, error.reason) : error;
+  return error instanceof SerializationError ? error.within(`${where}: `) : error;
 }
 
 /**

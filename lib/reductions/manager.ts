@@ -515,5 +515,5 @@ export class ReductionManager {
 
 /** A value of reduction `r` that cannot be sent: its error names the reduction (the places are made once per manager, without it). */
 function naming(failure: unknown, r: number): unknown {
-  return failure instanceof SerializationError ? new SerializationError(failure.path.replace('a reduction of', `reduction ${r} of`), failure.reason) : failure;
+  return failure instanceof SerializationError ? new SerializationError(failure.path.replace('a reduction of', `reduction ${r} of`), failure.reason.replace('a reduction of', `reduction ${r} of`)) : failure;
 }
