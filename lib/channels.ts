@@ -127,6 +127,7 @@ export class Channel<T = unknown> {
   private describe!: string;
   private owner!: Chare<never>;
   private sender!: [number, ChareIndex];
+  /** Tells this channel apart from others between the same two chares (the constructor's `port`, 0 by default). */
   readonly port!: number;
 
   /** How a channel prints: its two ends and port. */

@@ -28,6 +28,7 @@ export class RemoteError extends Error {
     describeRemote(this, message, pe, where, remoteStack, remoteName);
   }
 
+  /** `e instanceof RemoteError` holds for every error raised on another PE and re-raised here, whatever its class there. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     return typeof value === 'object' && value !== null && REMOTE in value;
   }
@@ -109,6 +110,7 @@ export class BroadcastError extends RemoteError {
     super('', 0, '', '', '');
   }
 
+  /** `e instanceof BroadcastError` holds for the error of a broadcast that failed on some members. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     return typeof value === 'object' && value !== null && BROADCAST in value;
   }

@@ -20,20 +20,24 @@
  * overlaps.
  */
 
-/** Pixel layouts: bytes per pixel. */
-export const CHANNELS = { gray: 1, rgb: 3, rgba: 4 } as const;
-
 /** How deposits are laid out: 'rgb' (3 bytes per pixel), 'rgba' (4) or 'gray' (1). */
-export type PixelFormat = keyof typeof CHANNELS;
+export type PixelFormat = 'gray' | 'rgb' | 'rgba';
+
+/** Pixel layouts: bytes per pixel. */
+export const CHANNELS: Readonly<Record<PixelFormat, number>> = { gray: 1, rgb: 3, rgba: 4 };
 
 /** How overlapping pixels combine: 'sum' (saturating at 255) or 'max', byte by byte. */
 export type CombineRule = 'sum' | 'max';
 
 /** A rectangle of the frame: its top-left pixel and its size, in pixels. */
 export interface Rect {
+  /** Column of the top-left pixel (0 at the left). */
   x: number;
+  /** Row of the top-left pixel (0 at the top). */
   y: number;
+  /** Width, in pixels. */
   width: number;
+  /** Height, in pixels. */
   height: number;
 }
 

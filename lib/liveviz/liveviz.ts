@@ -44,8 +44,9 @@ export interface LiveVizConfig {
 export interface LiveVizRequest {
   /** Number the frame will have. */
   frame: number;
-  /** Size of the whole image, in pixels. */
+  /** Width of the whole image, in pixels. */
   width: number;
+  /** Height of the whole image, in pixels. */
   height: number;
 }
 
@@ -53,8 +54,11 @@ export interface LiveVizRequest {
 export interface LiveVizFrame {
   /** 0, 1, 2, ...: frames in the order their deposits completed. */
   frame: number;
+  /** Width of the image, in pixels. */
   width: number;
+  /** Height of the image, in pixels. */
   height: number;
+  /** Bytes per pixel and their meaning (gray, rgb or rgba). */
   format: PixelFormat;
   /** Row-major pixels, `width * height * channels` bytes; pixels no piece covered are 0. */
   pixels: Uint8Array;
