@@ -38,14 +38,14 @@ abstract class Player<I extends number | readonly number[]> extends Chare<I> {
 
 class GroupPlayer extends Player<number> {
   protected other(): { bounce(x: Float64Array): void } {
-    return this.thisProxy[1 - this.thisIndex] as unknown as { bounce(x: Float64Array): void };
+    return this.thisProxy[1 - this.thisIndex];
   }
 }
 charm.register(GroupPlayer);
 
 class ArrayPlayer extends Player<readonly number[]> {
   protected other(): { bounce(x: Float64Array): void } {
-    return (this.thisProxy as unknown as { at(i: readonly number[]): { bounce(x: Float64Array): void } }).at([1 - this.thisIndex[0]]);
+    return this.thisProxy.at([1 - this.thisIndex[0]]);
   }
 }
 charm.register(ArrayPlayer);
