@@ -6,7 +6,7 @@ import { Future, iwait, setForwarder } from '../model/future';
 import type { AnyMethod, ArrayProxy, CollectionProxy, ElementProxy, EntryMethodNames, IndexOf, ProxyOf } from '../model/proxy';
 import { createChare, type ChareOptions } from '../collections/singletons';
 import { Chare, type ChareIndex } from '../model/chare';
-import { createGroup, groupRef, installGroupMember, type GroupOptions } from '../collections/groups';
+import { createGroup, type GroupOptions } from '../collections/groups';
 import { whenCreated } from '../collections/collections';
 import { createArray, type ArrayOptions, type DimsOf, type SparseDims } from '../collections/arrays';
 import { registerMap, type ArrayIndex, type ArrayMapFunction } from '../collections/arrayIndex';
@@ -17,7 +17,7 @@ import { requestQuiescence } from '../quiescence';
 import { fatal } from '../errors';
 import { registerSerializable, type ClassOf, type SerializableOptions } from '../codec/values';
 import { abortJob, requestExit, startRuntime } from './lifecycle';
-import { CharmRemote } from './charmGroup';
+import { charmGroup, installCharmGroup, type CharmRemote } from './charmGroup';
 import { formatStats, type ProfileOptions } from '../profiling/profile';
 import { enableRemoteCode } from '../console/remoteCode';
 import { hintIfIdle } from '../console/idleHint';
@@ -117,11 +117,6 @@ export interface RegisterOptions {
   name: string;
 }
 
-/** Collection id of the runtime's own group. */
-const CHARM_GROUP_ID = 0;
-
-registerClass(CharmRemote);
-
 /**
  * The runtime. Every PE runs the same program: register chare classes at
  * module load, then call `charm.start(main)`; `main` runs on PE 0.
@@ -153,7 +148,7 @@ export class Charm {
     if (options.treeBranching !== undefined) setBranching(options.treeBranching);
     const liveView = liveViewSettings(options.liveView, process.argv);
     startRuntime(options, () => {
-      installGroupMember(groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')), []);
+      installCharmGroup();
       setForwarder((inner, to, slot) => this.thisProxy[inner.pe].forwardFuture(inner, to, slot));
       installPool();
       installCcs();
@@ -311,7 +306,7 @@ export class Charm {
   /** The runtime as a group: `charm.thisProxy[pe]` reaches the runtime on PE `pe`. */
   get thisProxy(): CollectionProxy<CharmRemote> {
     runtime('charm.thisProxy');
-    return groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')).proxy() as CollectionProxy<CharmRemote>;
+    return charmGroup();
   }
 
   /**
