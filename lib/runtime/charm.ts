@@ -2,7 +2,7 @@
 import { mpi } from '../transport/binding';
 import { registerClass, classInfo, type ChareClass } from '../model/registry';
 import { isStarted, runtime } from '../model/context';
-import { Future, iwait, setForwarder } from '../model/future';
+import { Future, iwait } from '../model/future';
 import type { AnyMethod, ArrayProxy, CollectionProxy, ElementProxy, EntryMethodNames, IndexOf, ProxyOf } from '../model/proxy';
 import { createChare, type ChareOptions } from '../collections/singletons';
 import { Chare, type ChareIndex } from '../model/chare';
@@ -16,23 +16,19 @@ import { Callback, callback, type NotBaseMember, type ReductionTarget } from '..
 import { requestQuiescence } from '../quiescence';
 import { fatal } from '../errors';
 import { registerSerializable, type ClassOf, type SerializableOptions } from '../codec/values';
-import { abortJob, requestExit, startRuntime } from './lifecycle';
-import { charmGroup, installCharmGroup, type CharmRemote } from './charmGroup';
-import { formatStats, type ProfileOptions } from '../profiling/profile';
-import { enableRemoteCode } from '../console/remoteCode';
-import { hintIfIdle } from '../console/idleHint';
-import { setBranching } from '../tree';
+import { abortJob, requestExit } from './lifecycle';
+import { charmGroup, type CharmRemote } from './charmGroup';
+import { startProgram, type MainChareClass, type StartOptions } from './start';
+import { formatStats } from '../profiling/profile';
 import { hostPes, peHost, peHostRank, subtrees, treeEdges, type TreeEdges } from '../topology';
-import { Pool, installPool } from '../pool/pool';
+import { Pool } from '../pool/pool';
 import { addGuard, type Condition } from '../when';
 import { combine, createSection, type Collection, type Section, type Selection } from '../sections/sections';
 import { markTransfer, type TypedArray } from '../codec/transfer';
 import { copyValue } from '../codec/clone';
-import { Ccs, installCcs } from '../ccs/ccs';
-import { installLiveViz } from '../liveviz/liveviz';
-import { liveViewUrl, startLiveView } from '../liveview/liveview';
-import { liveViewSettings, type LiveViewOptions } from '../liveview/settings';
-import { checkpointDir, installCheckpoints, restartIfAsked, startCheckpoint, type CheckpointStatus } from '../checkpoint/protocol';
+import { Ccs } from '../ccs/ccs';
+import { liveViewUrl } from '../liveview/liveview';
+import { checkpointDir, startCheckpoint, type CheckpointStatus } from '../checkpoint/protocol';
 import { registerReadonly } from '../checkpoint/readonlies';
 
 /** A proxy whose creation can be awaited: a chare, a group, an array, a section. */
@@ -47,35 +43,6 @@ export type CreateArgs<A extends readonly unknown[], O> = [] extends A ? [args?:
 
 /** The constructor arguments `A` after the class (optional when the constructor needs none). */
 export type ConstructorArgs<A extends readonly unknown[]> = [] extends A ? [args?: A] : [args: A];
-
-/**
- * Options of `charm.start`. Profiling can also be asked for on the command
- * line: `+stats` prints per-PE statistics at exit, `+trace FILE` writes a
- * Chrome trace-event file (open it in Perfetto or chrome://tracing).
- */
-export interface StartOptions extends ProfileOptions {
-  /**
-   * Let other PEs run code here: `charm.thisProxy[pe].exec(code)`,
-   * `.eval(expression)` and `.updateGlobals({...})`. Off by default (code
-   * from a message runs with the process's full rights).
-   */
-  remoteCode?: boolean;
-  /** Branching factor of the spanning tree used by broadcasts, reductions and quiescence (default 4). */
-  treeBranching?: number;
-  /**
-   * Serve the live view on PE 0 (as `+liveview [HOST:]PORT` does): a page
-   * with the liveViz image, per-PE load, load-balancing steps and output,
-   * and the CCS handlers. A port (0: any free one) or `{ port, host }`;
-   * the host is 127.0.0.1 unless named. The URL, with its token, is printed
-   * at start. See docs/liveview.md.
-   */
-  liveView?: number | LiveViewOptions;
-  /**
-   * Print a hint naming `charm.exit()` when main has returned and the job
-   * has been idle for a while (default true; CHARMTS_IDLE_HINT=seconds, 0 for never).
-   */
-  idleHint?: boolean;
-}
 
 /** The argument types of method `M` of `T`. */
 type MethodArgs<T, M extends keyof T> = T[M] extends (...a: infer A) => unknown ? A : never;
@@ -92,23 +59,6 @@ export interface WhenMatch<C, A extends unknown[]> {
 export interface ScheduleOptions {
   /** Quiescence is not reached while the timer is pending (default false: timers are not messages). */
   countsForQD?: boolean;
-}
-
-/** A main chare class: constructed on PE 0 with the program's arguments. */
-export type MainChareClass = abstract new (args: string[]) => Chare<ChareIndex>;
-
-/** The runtime's own command-line options and how many values each takes: main does not see them (Charm4py removes them too). */
-const RUNTIME_OPTIONS: Readonly<Record<string, number>> = { '+balancer': 1, '+stats': 0, '+trace': 1, '+liveview': 1, '+restart': 1, '+checkpoint-dir': 1 };
-
-/** The program's arguments: `argv` without the runtime's options. */
-export function programArgs(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const values = RUNTIME_OPTIONS[argv[i]];
-    if (values === undefined) out.push(argv[i]);
-    else i += values;
-  }
-  return out;
 }
 
 /** Options of `charm.register` for one class. */
@@ -139,42 +89,7 @@ export class Charm {
    * });
    */
   start(main: ((args: string[]) => unknown) | MainChareClass, options: StartOptions = {}): void {
-    if (typeof main !== 'function') throw new TypeError(`charm.start: main must be a function or a chare class, got ${typeof main}`);
-    const mainChare = main.prototype instanceof Chare ? (main as MainChareClass) : undefined;
-    if (mainChare) classInfo(mainChare, 'charm.start');
-    enableRemoteCode(options.remoteCode === true);
-    // Stacks point at the program's TypeScript lines where it was compiled with source maps.
-    process.setSourceMapsEnabled(true);
-    if (options.treeBranching !== undefined) setBranching(options.treeBranching);
-    const liveView = liveViewSettings(options.liveView, process.argv);
-    startRuntime(options, () => {
-      installCharmGroup();
-      setForwarder((inner, to, slot) => this.thisProxy[inner.pe].forwardFuture(inner, to, slot));
-      installPool();
-      installCcs();
-      installLiveViz();
-      installCheckpoints();
-    });
-    const rt = runtime();
-    if (rt.myPe !== 0) return;
-    if (liveView) startLiveView(liveView, () => this.thisProxy.ret.stats());
-    const args = programArgs(process.argv.slice(2));
-    const idle = (): void => void (options.idleHint !== false && !liveView && hintIfIdle(() => this.waitQD()));
-    setImmediate(() => {
-      if (restartIfAsked()) return; // `+restart DIR`: the checkpoint's callback goes on instead of main
-      try {
-        if (mainChare) {
-          // The main chare's program is its set-up: the job is idle once that has finished.
-          whenCreated(createChare(mainChare, [args], { onPE: 0 }), 'charm.start').then(idle, () => undefined);
-          return;
-        }
-        const result = (main as (args: string[]) => unknown)(args);
-        if (result instanceof Promise) result.then(idle, (error: unknown) => fatal(error, 'on PE 0 in main'));
-        else idle();
-      } catch (error) {
-        fatal(error, 'on PE 0 in main');
-      }
-    });
+    startProgram(main, options, () => this.waitQD());
   }
 
   /** Ends the whole job with exit code `code` (default 0), from any PE. */
