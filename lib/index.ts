@@ -4,8 +4,9 @@
  *
  * @packageDocumentation
  */
-export { charm, Charm, type CreateArgs, type ConstructorArgs, type WhenMatch, type RegisterOptions, type ScheduleOptions } from './runtime/charm';
+export { charm, Charm, type CreateArgs, type ConstructorArgs, type WhenMatch, type RegisterOptions } from './runtime/charm';
 export type { StartOptions, MainChareClass } from './runtime/start';
+export type { ScheduleOptions } from './runtime/timers';
 export type { TreeEdges } from './topology';
 export type { GroupOptions } from './collections/groups';
 export type { SerializableOptions } from './codec/values';

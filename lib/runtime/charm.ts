@@ -19,13 +19,13 @@ import { registerSerializable, type ClassOf, type SerializableOptions } from '..
 import { abortJob, requestExit } from './lifecycle';
 import { charmGroup, type CharmRemote } from './charmGroup';
 import { startProgram, type MainChareClass, type StartOptions } from './start';
+import { scheduleAfter, type ScheduleOptions } from './timers';
 import { formatStats } from '../profiling/profile';
 import { hostPes, peHost, peHostRank, subtrees, treeEdges, type TreeEdges } from '../topology';
 import { Pool } from '../pool/pool';
 import { addGuard, type Condition } from '../when';
 import { combine, createSection, type Collection, type Section, type Selection } from '../sections/sections';
 import { markTransfer, type TypedArray } from '../codec/transfer';
-import { copyValue } from '../codec/clone';
 import { Ccs } from '../ccs/ccs';
 import { liveViewUrl } from '../liveview/liveview';
 import { checkpointDir, startCheckpoint, type CheckpointStatus } from '../checkpoint/protocol';
@@ -53,12 +53,6 @@ export interface WhenMatch<C, A extends unknown[]> {
   state(self: C): unknown;
   /** The call's tag, from its arguments. */
   tag(...args: A): unknown;
-}
-
-/** Options of `charm.scheduleAfter`. */
-export interface ScheduleOptions {
-  /** Quiescence is not reached while the timer is pending (default false: timers are not messages). */
-  countsForQD?: boolean;
 }
 
 /** Options of `charm.register` for one class. */
@@ -547,30 +541,7 @@ export class Charm {
    * charm.scheduleAfter(charm.callback(this.thisElement, 'tick'), 0.5, [step + 1]);
    */
   scheduleAfter(target: Callback | Future<never> | Future<unknown> | ((...args: never[]) => unknown), seconds: number, args: readonly unknown[] = [], options: ScheduleOptions = {}): void {
-    const rt = runtime('charm.scheduleAfter');
-    if (!(typeof seconds === 'number' && seconds >= 0)) throw new RangeError(`charm.scheduleAfter: seconds must be a non-negative number, got ${String(seconds)}`);
-    if (!Array.isArray(args)) throw new TypeError('charm.scheduleAfter: args must be an array');
-    let fire: () => void;
-    if (target instanceof Callback || target instanceof Future) {
-      // A callback or future is sent the arguments as they are now (copied, as a message copies them; refused here if they cannot be sent).
-      const held = copyValue(args as unknown[], 'charm.scheduleAfter: args');
-      fire = target instanceof Callback ? () => target.send(...held) : () => (target as Future<unknown>).send(held[0]);
-    } else if (typeof target === 'function') {
-      fire = () => (target as (...a: unknown[]) => unknown)(...args);
-    } else {
-      throw new TypeError("charm.scheduleAfter: target must be a callback from charm.callback(proxy, 'method'), a Future or a function");
-    }
-    const counted = options.countsForQD === true;
-    if (counted) rt.scheduler.counters.created++; // a pending counted timer is work in flight
-    setTimeout(() => {
-      try {
-        fire();
-      } catch (error) {
-        fatal(error, `on PE ${rt.myPe} in a timer of charm.scheduleAfter`);
-      } finally {
-        if (counted) rt.scheduler.counters.processed++;
-      }
-    }, seconds * 1000);
+    scheduleAfter(target, seconds, args, options);
   }
 
   /** Resolves after `seconds`, without blocking the PE. */
