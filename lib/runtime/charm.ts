@@ -1,4 +1,11 @@
-/** The `charm` object: the runtime's public face. */
+/**
+ * The `charm` object: the runtime's public face. Each method checks its
+ * arguments and hands over to the module of its concern (start.ts,
+ * timers.ts, charmGroup.ts, collections/, reductions/, sections/, ...).
+ * The file is long for its documentation: over half of it is the public
+ * API's docstrings (shapes, errors, Charm++/Charm4py counterparts), which
+ * belong on the methods users call.
+ */
 import { mpi } from '../transport/binding';
 import { registerClass, classInfo, type ChareClass } from '../model/registry';
 import { isStarted, runtime } from '../model/context';
