@@ -284,14 +284,20 @@ export class Charm {
   createArray<C extends ChareClass<Chare<ArrayIndex>>, const D>(
     cls: C,
     dims: D & DimsOf<IndexOf<InstanceType<C>>>,
-    ...[args, options]: [D] extends [SparseDims] ? [args?: ConstructorParameters<C>, options?: ArrayOptions] : CreateArgs<ConstructorParameters<C>, ArrayOptions>
+    ...[args, options]: [D] extends [SparseDims] ? [args?: ConstructorParameters<C>, options?: ArrayOptions<IndexOf<InstanceType<C>>>] : CreateArgs<ConstructorParameters<C>, ArrayOptions<IndexOf<InstanceType<C>>>>
   ): ArrayProxy<InstanceType<C>, IndexOf<InstanceType<C>>, ConstructorParameters<C>> {
-    return createArray(cls, dims, args ?? [], options) as ArrayProxy<InstanceType<C>, IndexOf<InstanceType<C>>, ConstructorParameters<C>>;
+    // The map is only ever called with this array's indices (of type IndexOf<InstanceType<C>>).
+    return createArray(cls, dims, args ?? [], options as ArrayOptions | undefined) as ArrayProxy<InstanceType<C>, IndexOf<InstanceType<C>>, ConstructorParameters<C>>;
   }
 
-  /** Registers an array map (index to PE) under its name; do it at module load on every PE. */
-  registerMap(fn: ArrayMapFunction, name?: string): void {
-    registerMap(fn, name);
+  /**
+   * Registers an array map (index to PE) under its name; do it at module
+   * load on every PE. `fn` may take the index type of the arrays it
+   * places: `(index: readonly number[], numPes) => index[0] % numPes`.
+   * Charm4py: an `ArrayMap` group.
+   */
+  registerMap<I extends ArrayIndex>(fn: ArrayMapFunction<I>, name?: string): void {
+    registerMap(fn as ArrayMapFunction, name); // called only for arrays that name it in their options, with their indices
   }
 
   /**
