@@ -3,7 +3,7 @@
 // trials (5 ms at least, MIN_TRIAL_US), as in bench/c/pingpong.c: their
 // median ignores the rare millisecond stalls of a shared machine.
 //   mpirun -np 2 node dist/bench/cases/pingpong.js group|array [bytes...]
-import { charm, Chare, Future, type ArrayIndex } from '../../lib';
+import { charm, Chare, Future } from '../../lib';
 import { PINGPONG_SIZES } from '../sizes';
 import { report, timedTrials } from './report';
 
@@ -51,8 +51,8 @@ class ArrayPlayer extends Player<readonly number[]> {
 charm.register(ArrayPlayer);
 
 /** Element i on PE i. */
-function onItsOwnPe(index: ArrayIndex): number {
-  return (index as readonly number[])[0];
+function onItsOwnPe(index: readonly number[]): number {
+  return index[0];
 }
 charm.registerMap(onItsOwnPe);
 
