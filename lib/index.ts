@@ -8,7 +8,9 @@
  *
  * @packageDocumentation
  */
-export { charm, Charm, type StartOptions, type CreateArgs, type ConstructorArgs, type WhenMatch, type RegisterOptions, type ScheduleOptions, type MainChareClass } from './runtime/charm';
+export { charm, Charm, type CreateArgs, type ConstructorArgs, type WhenMatch, type RegisterOptions } from './runtime/charm';
+export type { StartOptions, MainChareClass } from './runtime/start';
+export type { ScheduleOptions } from './runtime/timers';
 export type { TreeEdges } from './topology';
 export type { GroupOptions } from './collections/groups';
 export type { SerializableOptions } from './codec/values';

@@ -5,9 +5,9 @@ import { charm, Chare, Future, Reducer } from '../../lib';
 import { TRIALS, report, trials } from './report';
 
 class Piece extends Chare<readonly number[]> {
-  private done: Future<void> | undefined;
+  private done: Future<number> | undefined;
   private synced = 0;
-  step(done: Future<void>): void {
+  step(done: Future<number>): void {
     this.done = done;
     const end = performance.now() + (this.thisIndex[0] % 10 === 0 ? 0.05 : 0.005);
     while (performance.now() < end) {
@@ -26,7 +26,7 @@ charm.start(async () => {
   const pieces = charm.createArray(Piece, [1000], [], { loadBalancing: 'GreedyLB' });
   const samples = await trials(TRIALS, async () => {
     const done = charm.createFuture<number>();
-    pieces.step(done as unknown as Future<void>);
+    pieces.step(done);
     return (await done) * 1000;
   });
   report('lb-step', { elements: 1000 }, samples, 'us');

@@ -3,7 +3,7 @@
 // trials (5 ms at least, MIN_TRIAL_US), as in bench/c/pingpong.c: their
 // median ignores the rare millisecond stalls of a shared machine.
 //   mpirun -np 2 node dist/bench/cases/pingpong.js group|array [bytes...]
-import { charm, Chare, Future, type ArrayIndex } from '../../lib';
+import { charm, Chare, Future } from '../../lib';
 import { PINGPONG_SIZES } from '../sizes';
 import { report, timedTrials } from './report';
 
@@ -38,21 +38,21 @@ abstract class Player<I extends number | readonly number[]> extends Chare<I> {
 
 class GroupPlayer extends Player<number> {
   protected other(): { bounce(x: Float64Array): void } {
-    return this.thisProxy[1 - this.thisIndex] as unknown as { bounce(x: Float64Array): void };
+    return this.thisProxy[1 - this.thisIndex];
   }
 }
 charm.register(GroupPlayer);
 
 class ArrayPlayer extends Player<readonly number[]> {
   protected other(): { bounce(x: Float64Array): void } {
-    return (this.thisProxy as unknown as { at(i: readonly number[]): { bounce(x: Float64Array): void } }).at([1 - this.thisIndex[0]]);
+    return this.thisProxy.at([1 - this.thisIndex[0]]);
   }
 }
 charm.register(ArrayPlayer);
 
 /** Element i on PE i. */
-function onItsOwnPe(index: ArrayIndex): number {
-  return (index as readonly number[])[0];
+function onItsOwnPe(index: readonly number[]): number {
+  return index[0];
 }
 charm.registerMap(onItsOwnPe);
 

@@ -7,11 +7,11 @@ import { charm, Chare, Channel } from '../../lib';
 class Stage extends Chare {
   async pass(laps: number, length: number): Promise<number> {
     const n = charm.numPes();
-    const left = new Channel(this, this.thisProxy[(this.thisIndex + n - 1) % n]);
-    const right = new Channel(this, this.thisProxy[(this.thisIndex + 1) % n]);
+    const left = new Channel<Float64Array>(this, this.thisProxy[(this.thisIndex + n - 1) % n]);
+    const right = new Channel<Float64Array>(this, this.thisProxy[(this.thisIndex + 1) % n]);
     if (this.thisIndex === 0) right.send(new Float64Array(length));
     for (let lap = 0; lap < laps; lap++) {
-      const data = (await left.recv()) as Float64Array;
+      const data = await left.recv();
       for (let i = 0; i < data.length; i++) data[i] += this.thisIndex;
       if (this.thisIndex !== 0 || lap < laps - 1) right.send(data);
       else return data[0];

@@ -19,8 +19,12 @@ export interface IndexShape {
 
 export const MAX_DIMS = 6;
 
-/** Places an index on a PE. Must give the same answer on every PE. */
-export type ArrayMapFunction = (index: ArrayIndex, numPes: number, extents: readonly number[] | undefined) => number;
+/**
+ * Places an index on a PE. Must give the same answer on every PE. `I`:
+ * the index type of the arrays it places (any index by default), so that a
+ * map for tuples takes `(index: readonly [number, number], numPes)`.
+ */
+export type ArrayMapFunction<I = ArrayIndex> = (index: I, numPes: number, extents: readonly number[] | undefined) => number;
 
 /** Dense arrays: contiguous blocks of the row-major order, one block per PE. */
 export const blockMap: ArrayMapFunction = (index, numPes, extents) => {

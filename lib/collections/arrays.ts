@@ -53,10 +53,10 @@ export type DimsOf<I> = [I] extends [string | Uint8Array]
     ? TupleDims<I['length']>
     : ArrayDims;
 
-/** Options of `charm.createArray`. */
-export interface ArrayOptions {
+/** Options of `charm.createArray`, for an array of index type `I`. */
+export interface ArrayOptions<I = ArrayIndex> {
   /** Placement of indices on PEs (default: block for dense arrays, round-robin otherwise). Register it with charm.registerMap. */
-  map?: ArrayMapFunction;
+  map?: ArrayMapFunction<I>;
   /**
    * Elements take part in load balancing (`AtSync`). `true` uses the
    * strategy given at launch with `+balancer NAME` (none if not given);

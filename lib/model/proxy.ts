@@ -111,9 +111,11 @@ export interface InsertOptions {
 
 /**
  * How an index of type `I` may be written in a call: the index itself
- * (readonly tuples too), or a plain number for 1D arrays.
+ * (readonly tuples too), or a plain number for 1D arrays. `I` comes first
+ * on its own, so that in a class generic over its index an index of type
+ * `I` (`this.thisIndex`) is accepted before `I` is known.
  */
-export type IndexArg<I> = (I extends readonly unknown[] ? Readonly<I> : I) | ([number] extends I ? number : never);
+export type IndexArg<I> = I | (I extends readonly unknown[] ? Readonly<I> : never) | ([number] extends I ? number : never);
 
 /**
  * Proxy to a chare array: calls broadcast to every element; `a.at(index)`
@@ -137,14 +139,21 @@ export type ArrayProxy<T, I = IndexOf<T>, A extends readonly unknown[] = readonl
  * The type of `thisProxy` of a chare of class `T` with index type `I`: a
  * group proxy for `Chare` (index: a PE), an array proxy for array indices.
  */
-export type ThisProxy<T, I> = [I] extends [number]
-  ? CollectionProxy<T>
-  : [I] extends [ArrayIndex]
-    ? ArrayProxy<T, I>
-    : CollectionProxy<T> | ArrayProxy<T, I>;
+export type ThisProxy<T, I> = ProxyForIndex<T, I, I>;
 
-/** The type of `thisElement` of a chare of class `T` with index type `I`. */
-export type ThisElement<T, I> = [I] extends [number] ? ElementProxy<T> : [I] extends [ArrayIndex] ? ArrayElementProxy<T> : ElementProxy<T>;
+/**
+ * ThisProxy, decided per member of `I` (a distributive conditional type):
+ * in a class generic over its index (`abstract class Base<I extends
+ * readonly number[]> extends Chare<I>`) the type stays deferred, and the
+ * compiler reads it through the constraint of `I` (an array proxy) rather
+ * than through the union of both branches, which has no usable `at`. The
+ * array proxy takes the whole index type `All`, so that a union of keys
+ * (`string | Uint8Array`) makes one array proxy, not a union of two.
+ */
+type ProxyForIndex<T, I, All> = I extends number ? CollectionProxy<T> : I extends ArrayIndex ? ArrayProxy<T, All> : CollectionProxy<T> | ArrayProxy<T, All>;
+
+/** The type of `thisElement` of a chare of class `T` with index type `I` (decided per member of `I`, as ThisProxy is). */
+export type ThisElement<T, I> = I extends number ? ElementProxy<T> : I extends ArrayIndex ? ArrayElementProxy<T> : ElementProxy<T>;
 
 /** Any method type: what a proxy's property must be for `charm.callback` to call it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any arguments

@@ -1,12 +1,19 @@
-/** The `charm` object: the runtime's public face. */
+/**
+ * The `charm` object: the runtime's public face. Each method checks its
+ * arguments and hands over to the module of its concern (start.ts,
+ * timers.ts, charmGroup.ts, collections/, reductions/, sections/, ...).
+ * The file is long for its documentation: over half of it is the public
+ * API's docstrings (shapes, errors, Charm++/Charm4py counterparts), which
+ * belong on the methods users call.
+ */
 import { mpi } from '../transport/binding';
 import { registerClass, classInfo, type ChareClass } from '../model/registry';
 import { isStarted, runtime } from '../model/context';
-import { Future, iwait, setForwarder } from '../model/future';
+import { Future, iwait } from '../model/future';
 import type { AnyMethod, ArrayProxy, CollectionProxy, ElementProxy, EntryMethodNames, IndexOf, ProxyOf } from '../model/proxy';
 import { createChare, type ChareOptions } from '../collections/singletons';
 import { Chare, type ChareIndex } from '../model/chare';
-import { createGroup, groupRef, installGroupMember, type GroupOptions } from '../collections/groups';
+import { createGroup, type GroupOptions } from '../collections/groups';
 import { whenCreated } from '../collections/collections';
 import { createArray, type ArrayOptions, type DimsOf, type SparseDims } from '../collections/arrays';
 import { registerMap, type ArrayIndex, type ArrayMapFunction } from '../collections/arrayIndex';
@@ -16,23 +23,19 @@ import { Callback, callback, type NotBaseMember, type ReductionTarget } from '..
 import { requestQuiescence } from '../quiescence';
 import { fatal } from '../errors';
 import { registerSerializable, type ClassOf, type SerializableOptions } from '../codec/values';
-import { abortJob, requestExit, startRuntime } from './lifecycle';
-import { CharmRemote } from './charmGroup';
-import { formatStats, type ProfileOptions } from '../profiling/profile';
-import { enableRemoteCode } from '../console/remoteCode';
-import { hintIfIdle } from '../console/idleHint';
-import { setBranching } from '../tree';
+import { abortJob, requestExit } from './lifecycle';
+import { charmGroup, type CharmRemote } from './charmGroup';
+import { startProgram, type MainChareClass, type StartOptions } from './start';
+import { scheduleAfter, type ScheduleOptions } from './timers';
+import { formatStats } from '../profiling/profile';
 import { hostPes, peHost, peHostRank, subtrees, treeEdges, type TreeEdges } from '../topology';
-import { Pool, installPool } from '../pool/pool';
+import { Pool } from '../pool/pool';
 import { addGuard, type Condition } from '../when';
 import { combine, createSection, type Collection, type Section, type Selection } from '../sections/sections';
 import { markTransfer, type TypedArray } from '../codec/transfer';
-import { copyValue } from '../codec/clone';
-import { Ccs, installCcs } from '../ccs/ccs';
-import { installLiveViz } from '../liveviz/liveviz';
-import { liveViewUrl, startLiveView } from '../liveview/liveview';
-import { liveViewSettings, type LiveViewOptions } from '../liveview/settings';
-import { checkpointDir, installCheckpoints, restartIfAsked, startCheckpoint, type CheckpointStatus } from '../checkpoint/protocol';
+import { Ccs } from '../ccs/ccs';
+import { liveViewUrl } from '../liveview/liveview';
+import { checkpointDir, startCheckpoint, type CheckpointStatus } from '../checkpoint/protocol';
 import { registerReadonly } from '../checkpoint/readonlies';
 
 /** A proxy whose creation can be awaited: a chare, a group, an array, a section. */
@@ -48,35 +51,6 @@ export type CreateArgs<A extends readonly unknown[], O> = [] extends A ? [args?:
 /** The constructor arguments `A` after the class (optional when the constructor needs none). */
 export type ConstructorArgs<A extends readonly unknown[]> = [] extends A ? [args?: A] : [args: A];
 
-/**
- * Options of `charm.start`. Profiling can also be asked for on the command
- * line: `+stats` prints per-PE statistics at exit, `+trace FILE` writes a
- * Chrome trace-event file (open it in Perfetto or chrome://tracing).
- */
-export interface StartOptions extends ProfileOptions {
-  /**
-   * Let other PEs run code here: `charm.thisProxy[pe].exec(code)`,
-   * `.eval(expression)` and `.updateGlobals({...})`. Off by default (code
-   * from a message runs with the process's full rights).
-   */
-  remoteCode?: boolean;
-  /** Branching factor of the spanning tree used by broadcasts, reductions and quiescence (default 4). */
-  treeBranching?: number;
-  /**
-   * Serve the live view on PE 0 (as `+liveview [HOST:]PORT` does): a page
-   * with the liveViz image, per-PE load, load-balancing steps and output,
-   * and the CCS handlers. A port (0: any free one) or `{ port, host }`;
-   * the host is 127.0.0.1 unless named. The URL, with its token, is printed
-   * at start. See docs/liveview.md.
-   */
-  liveView?: number | LiveViewOptions;
-  /**
-   * Print a hint naming `charm.exit()` when main has returned and the job
-   * has been idle for a while (default true; CHARMTS_IDLE_HINT=seconds, 0 for never).
-   */
-  idleHint?: boolean;
-}
-
 /** The argument types of method `M` of `T`. */
 type MethodArgs<T, M extends keyof T> = T[M] extends (...a: infer A) => unknown ? A : never;
 
@@ -88,39 +62,11 @@ export interface WhenMatch<C, A extends unknown[]> {
   tag(...args: A): unknown;
 }
 
-/** Options of `charm.scheduleAfter`. */
-export interface ScheduleOptions {
-  /** Quiescence is not reached while the timer is pending (default false: timers are not messages). */
-  countsForQD?: boolean;
-}
-
-/** A main chare class: constructed on PE 0 with the program's arguments. */
-export type MainChareClass = abstract new (args: string[]) => Chare<ChareIndex>;
-
-/** The runtime's own command-line options and how many values each takes: main does not see them (Charm4py removes them too). */
-const RUNTIME_OPTIONS: Readonly<Record<string, number>> = { '+balancer': 1, '+stats': 0, '+trace': 1, '+liveview': 1, '+restart': 1, '+checkpoint-dir': 1 };
-
-/** The program's arguments: `argv` without the runtime's options. */
-export function programArgs(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const values = RUNTIME_OPTIONS[argv[i]];
-    if (values === undefined) out.push(argv[i]);
-    else i += values;
-  }
-  return out;
-}
-
 /** Options of `charm.register` for one class. */
 export interface RegisterOptions {
   /** The name the class is known by on every PE (default: its class name). */
   name: string;
 }
-
-/** Collection id of the runtime's own group. */
-const CHARM_GROUP_ID = 0;
-
-registerClass(CharmRemote);
 
 /**
  * The runtime. Every PE runs the same program: register chare classes at
@@ -144,42 +90,7 @@ export class Charm {
    * });
    */
   start(main: ((args: string[]) => unknown) | MainChareClass, options: StartOptions = {}): void {
-    if (typeof main !== 'function') throw new TypeError(`charm.start: main must be a function or a chare class, got ${typeof main}`);
-    const mainChare = main.prototype instanceof Chare ? (main as MainChareClass) : undefined;
-    if (mainChare) classInfo(mainChare, 'charm.start');
-    enableRemoteCode(options.remoteCode === true);
-    // Stacks point at the program's TypeScript lines where it was compiled with source maps.
-    process.setSourceMapsEnabled(true);
-    if (options.treeBranching !== undefined) setBranching(options.treeBranching);
-    const liveView = liveViewSettings(options.liveView, process.argv);
-    startRuntime(options, () => {
-      installGroupMember(groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')), []);
-      setForwarder((inner, to, slot) => this.thisProxy[inner.pe].forwardFuture(inner, to, slot));
-      installPool();
-      installCcs();
-      installLiveViz();
-      installCheckpoints();
-    });
-    const rt = runtime();
-    if (rt.myPe !== 0) return;
-    if (liveView) startLiveView(liveView, () => this.thisProxy.ret.stats());
-    const args = programArgs(process.argv.slice(2));
-    const idle = (): void => void (options.idleHint !== false && !liveView && hintIfIdle(() => this.waitQD()));
-    setImmediate(() => {
-      if (restartIfAsked()) return; // `+restart DIR`: the checkpoint's callback goes on instead of main
-      try {
-        if (mainChare) {
-          // The main chare's program is its set-up: the job is idle once that has finished.
-          whenCreated(createChare(mainChare, [args], { onPE: 0 }), 'charm.start').then(idle, () => undefined);
-          return;
-        }
-        const result = (main as (args: string[]) => unknown)(args);
-        if (result instanceof Promise) result.then(idle, (error: unknown) => fatal(error, 'on PE 0 in main'));
-        else idle();
-      } catch (error) {
-        fatal(error, 'on PE 0 in main');
-      }
-    });
+    startProgram(main, options, () => this.waitQD());
   }
 
   /** Ends the whole job with exit code `code` (default 0), from any PE. */
@@ -311,7 +222,7 @@ export class Charm {
   /** The runtime as a group: `charm.thisProxy[pe]` reaches the runtime on PE `pe`. */
   get thisProxy(): CollectionProxy<CharmRemote> {
     runtime('charm.thisProxy');
-    return groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')).proxy() as CollectionProxy<CharmRemote>;
+    return charmGroup();
   }
 
   /**
@@ -373,14 +284,20 @@ export class Charm {
   createArray<C extends ChareClass<Chare<ArrayIndex>>, const D>(
     cls: C,
     dims: D & DimsOf<IndexOf<InstanceType<C>>>,
-    ...[args, options]: [D] extends [SparseDims] ? [args?: ConstructorParameters<C>, options?: ArrayOptions] : CreateArgs<ConstructorParameters<C>, ArrayOptions>
+    ...[args, options]: [D] extends [SparseDims] ? [args?: ConstructorParameters<C>, options?: ArrayOptions<IndexOf<InstanceType<C>>>] : CreateArgs<ConstructorParameters<C>, ArrayOptions<IndexOf<InstanceType<C>>>>
   ): ArrayProxy<InstanceType<C>, IndexOf<InstanceType<C>>, ConstructorParameters<C>> {
-    return createArray(cls, dims, args ?? [], options) as ArrayProxy<InstanceType<C>, IndexOf<InstanceType<C>>, ConstructorParameters<C>>;
+    // The map is only ever called with this array's indices (of type IndexOf<InstanceType<C>>).
+    return createArray(cls, dims, args ?? [], options as ArrayOptions | undefined) as ArrayProxy<InstanceType<C>, IndexOf<InstanceType<C>>, ConstructorParameters<C>>;
   }
 
-  /** Registers an array map (index to PE) under its name; do it at module load on every PE. */
-  registerMap(fn: ArrayMapFunction, name?: string): void {
-    registerMap(fn, name);
+  /**
+   * Registers an array map (index to PE) under its name; do it at module
+   * load on every PE. `fn` may take the index type of the arrays it
+   * places: `(index: readonly number[], numPes) => index[0] % numPes`.
+   * Charm4py: an `ArrayMap` group.
+   */
+  registerMap<I extends ArrayIndex>(fn: ArrayMapFunction<I>, name?: string): void {
+    registerMap(fn as ArrayMapFunction, name); // called only for arrays that name it in their options, with their indices
   }
 
   /**
@@ -637,30 +554,7 @@ export class Charm {
    * charm.scheduleAfter(charm.callback(this.thisElement, 'tick'), 0.5, [step + 1]);
    */
   scheduleAfter(target: Callback | Future<never> | Future<unknown> | ((...args: never[]) => unknown), seconds: number, args: readonly unknown[] = [], options: ScheduleOptions = {}): void {
-    const rt = runtime('charm.scheduleAfter');
-    if (!(typeof seconds === 'number' && seconds >= 0)) throw new RangeError(`charm.scheduleAfter: seconds must be a non-negative number, got ${String(seconds)}`);
-    if (!Array.isArray(args)) throw new TypeError('charm.scheduleAfter: args must be an array');
-    let fire: () => void;
-    if (target instanceof Callback || target instanceof Future) {
-      // A callback or future is sent the arguments as they are now (copied, as a message copies them; refused here if they cannot be sent).
-      const held = copyValue(args as unknown[], 'charm.scheduleAfter: args');
-      fire = target instanceof Callback ? () => target.send(...held) : () => (target as Future<unknown>).send(held[0]);
-    } else if (typeof target === 'function') {
-      fire = () => (target as (...a: unknown[]) => unknown)(...args);
-    } else {
-      throw new TypeError("charm.scheduleAfter: target must be a callback from charm.callback(proxy, 'method'), a Future or a function");
-    }
-    const counted = options.countsForQD === true;
-    if (counted) rt.scheduler.counters.created++; // a pending counted timer is work in flight
-    setTimeout(() => {
-      try {
-        fire();
-      } catch (error) {
-        fatal(error, `on PE ${rt.myPe} in a timer of charm.scheduleAfter`);
-      } finally {
-        if (counted) rt.scheduler.counters.processed++;
-      }
-    }, seconds * 1000);
+    scheduleAfter(target, seconds, args, options);
   }
 
   /** Resolves after `seconds`, without blocking the PE. */

@@ -1,11 +1,11 @@
 /** The runtime as a group: `charm.thisProxy[pe].ret.myPe()` asks another PE. */
 import { Chare } from '../model/chare';
 import { runtime } from '../model/context';
-import type { ChareClass } from '../model/registry';
+import { classInfo, registerClass, type ChareClass } from '../model/registry';
 import type { ArrayProxy, CollectionProxy, ElementProxy } from '../model/proxy';
 import { whenCreated } from '../collections/collections';
 import { createArray, type ArrayDims, type ArrayOptions } from '../collections/arrays';
-import { createGroup, type GroupOptions } from '../collections/groups';
+import { createGroup, groupRef, installGroupMember, type GroupOptions } from '../collections/groups';
 import { createChare, type ChareOptions } from '../collections/singletons';
 import { forwardValue, type Future } from '../model/future';
 import { requestExit, abortJob } from './lifecycle';
@@ -86,4 +86,19 @@ export class CharmRemote extends Chare {
   abort(message: string): void {
     abortJob(message);
   }
+}
+
+/** Collection id of the runtime's own group. */
+const CHARM_GROUP_ID = 0;
+
+registerClass(CharmRemote);
+
+/** Makes this PE's member of the runtime group (at start, before any message arrives). */
+export function installCharmGroup(): void {
+  installGroupMember(groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')), []);
+}
+
+/** The runtime group's proxy: `charm.thisProxy`. */
+export function charmGroup(): CollectionProxy<CharmRemote> {
+  return groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')).proxy() as CollectionProxy<CharmRemote>;
 }

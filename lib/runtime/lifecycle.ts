@@ -1,6 +1,7 @@
 /**
- * Start-up and shut-down of a PE: MPI initialization, handler wiring,
- * running `main` on PE 0, and the exit protocol.
+ * Start-up and shut-down of a PE: MPI initialization, handler wiring
+ * and the message loop (start.ts installs the services and runs `main`
+ * on PE 0), and the exit protocol.
  *
  * Exit: an exit is requested from PE 0, which broadcasts it; every PE then
  * ends its unfinished output lines (console/output.ts) and acknowledges, so no line printed before

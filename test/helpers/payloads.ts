@@ -3,7 +3,7 @@
  * sizes every path is tried at, arrays filled with a value, a check of what
  * a receiver saw, and an array map putting element i on PE i % numPes.
  */
-import { charm, Channel, type ArrayIndex, type ArrayProxy, type Chare } from '../../lib';
+import { charm, Channel, type Chare } from '../../lib';
 
 /** 0 B, then the sizes every path must be shown at: 8 B, 16 KiB, 1 MiB and 16 MiB. */
 export const SIZES = [0, 8, 16 * 1024, 1 << 20, 16 << 20];
@@ -23,8 +23,8 @@ export function verdict(a: unknown, n: number, v: number, own = false): string {
 }
 
 /** Element i lives on PE i % numPes. */
-export function spread(index: ArrayIndex): number {
-  return (index as readonly number[])[0] % charm.numPes();
+export function spread(index: readonly number[]): number {
+  return index[0] % charm.numPes();
 }
 charm.registerMap(spread);
 
@@ -33,5 +33,5 @@ export const targets = (): number[] => [...new Set([0, charm.numPes() - 1])];
 
 /** A channel from array element `owner` to element [index] of its array. */
 export function channelTo(owner: Chare<readonly number[]>, index: number): Channel {
-  return new Channel(owner, (owner.thisProxy as unknown as ArrayProxy<Chare<readonly number[]>>).at([index]));
+  return new Channel(owner, owner.thisProxy.at([index]));
 }

@@ -34,6 +34,27 @@ class Keyed extends Chare<string> {
 }
 charm.register(Plain, WithArgs, OptionalArgs, Grid, Line, AnyDims, Keyed);
 
+/** Array maps, written for the indices of the arrays they place (no cast to ArrayIndex). */
+function byRow(index: readonly [number, number], numPes: number): number {
+  return index[0] % numPes;
+}
+function firstNumber(index: readonly number[], numPes: number): number {
+  return index[0] % numPes;
+}
+function byKey(key: string, numPes: number): number {
+  return key.length % numPes;
+}
+function anywhere(_index: unknown, numPes: number): number {
+  return numPes - 1;
+}
+charm.registerMap(byRow);
+charm.registerMap(firstNumber);
+charm.registerMap(byKey);
+charm.registerMap(anywhere);
+charm.registerMap((index, numPes) => (typeof index === 'string' ? 0 : numPes - 1), 'inline');
+// @ts-expect-error a map places array indices, and a PE number is none
+charm.registerMap((pe: number) => pe);
+
 charm.start(async (args: string[]) => {
   void args;
   // single chares
@@ -93,6 +114,20 @@ charm.start(async (args: string[]) => {
   charm.createArray(Grid, [2, 2]);
   // @ts-expect-error ckInsert takes the constructor's arguments
   grid.ckInsert([1, 1], ['one']);
+  // array maps: for the array's index type, or for any index
+  charm.createArray(Grid, [2, 2], [1], { map: byRow });
+  charm.createArray(Grid, [2, 2], [1], { map: firstNumber });
+  charm.createArray(Grid, { ndims: 2 }, undefined, { map: byRow, loadBalancing: true });
+  charm.createArray(AnyDims, [2, 3], [], { map: firstNumber });
+  charm.createArray(Keyed, { keys: true }, undefined, { map: byKey });
+  charm.createArray(Keyed, { keys: true }, undefined, { map: anywhere });
+  charm.createArray(Line, 4, [], { map: (index) => index[0] });
+  // @ts-expect-error a map of 2-tuples does not place the indices of a 1D array
+  charm.createArray(Line, 4, [], { map: byRow });
+  // @ts-expect-error nor keys
+  charm.createArray(Keyed, { keys: true }, undefined, { map: firstNumber });
+  // @ts-expect-error a map of keys does not place tuples
+  charm.createArray(Grid, [2, 2], [1], { map: byKey });
   // @ts-expect-error a class that does not extend Chare
   charm.createChare(Future);
   // @ts-expect-error the runtime's group has no such method

@@ -1,0 +1,116 @@
+/**
+ * Starting a program on a PE (`charm.start`): the tree branching, remote
+ * code and source maps are set, MPI and the runtime start
+ * (lifecycle.ts), the runtime's own groups and services are installed on
+ * every PE before any message arrives (the runtime group, the future
+ * forwarder, the pool, CCS, liveViz, checkpoints), then PE 0 serves the
+ * live view and runs main: a function, or a main chare created on PE 0,
+ * given the program's arguments without the runtime's options; or, under
+ * `+restart DIR`, the checkpoint's callback instead. Once main has finished
+ * and the job stays idle, PE 0 prints a hint naming `charm.exit()`.
+ */
+import { classInfo } from '../model/registry';
+import { runtime } from '../model/context';
+import { setForwarder } from '../model/future';
+import { Chare, type ChareIndex } from '../model/chare';
+import { createChare } from '../collections/singletons';
+import { whenCreated } from '../collections/collections';
+import { fatal } from '../errors';
+import { startRuntime } from './lifecycle';
+import { charmGroup, installCharmGroup } from './charmGroup';
+import type { ProfileOptions } from '../profiling/profile';
+import { enableRemoteCode } from '../console/remoteCode';
+import { hintIfIdle } from '../console/idleHint';
+import { setBranching } from '../tree';
+import { installPool } from '../pool/pool';
+import { installCcs } from '../ccs/ccs';
+import { installLiveViz } from '../liveviz/liveviz';
+import { startLiveView } from '../liveview/liveview';
+import { liveViewSettings, type LiveViewOptions } from '../liveview/settings';
+import { installCheckpoints, restartIfAsked } from '../checkpoint/protocol';
+
+/**
+ * Options of `charm.start`. Profiling can also be asked for on the command
+ * line: `+stats` prints per-PE statistics at exit, `+trace FILE` writes a
+ * Chrome trace-event file (open it in Perfetto or chrome://tracing).
+ */
+export interface StartOptions extends ProfileOptions {
+  /**
+   * Let other PEs run code here: `charm.thisProxy[pe].exec(code)`,
+   * `.eval(expression)` and `.updateGlobals({...})`. Off by default (code
+   * from a message runs with the process's full rights).
+   */
+  remoteCode?: boolean;
+  /** Branching factor of the spanning tree used by broadcasts, reductions and quiescence (default 4). */
+  treeBranching?: number;
+  /**
+   * Serve the live view on PE 0 (as `+liveview [HOST:]PORT` does): a page
+   * with the liveViz image, per-PE load, load-balancing steps and output,
+   * and the CCS handlers. A port (0: any free one) or `{ port, host }`;
+   * the host is 127.0.0.1 unless named. The URL, with its token, is printed
+   * at start. See docs/liveview.md.
+   */
+  liveView?: number | LiveViewOptions;
+  /**
+   * Print a hint naming `charm.exit()` when main has returned and the job
+   * has been idle for a while (default true; CHARMTS_IDLE_HINT=seconds, 0 for never).
+   */
+  idleHint?: boolean;
+}
+
+/** A main chare class: constructed on PE 0 with the program's arguments. */
+export type MainChareClass = abstract new (args: string[]) => Chare<ChareIndex>;
+
+/** The runtime's own command-line options and how many values each takes: main does not see them (Charm4py removes them too). */
+const RUNTIME_OPTIONS: Readonly<Record<string, number>> = { '+balancer': 1, '+stats': 0, '+trace': 1, '+liveview': 1, '+restart': 1, '+checkpoint-dir': 1 };
+
+/** The program's arguments: `argv` without the runtime's options. */
+export function programArgs(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const values = RUNTIME_OPTIONS[argv[i]];
+    if (values === undefined) out.push(argv[i]);
+    else i += values;
+  }
+  return out;
+}
+
+/** `charm.start(main, options)` on this PE; `waitQD` resolves at the next quiescence (for the idle hint). */
+export function startProgram(main: ((args: string[]) => unknown) | MainChareClass, options: StartOptions, waitQD: () => Promise<void>): void {
+  if (typeof main !== 'function') throw new TypeError(`charm.start: main must be a function or a chare class, got ${typeof main}`);
+  const mainChare = main.prototype instanceof Chare ? (main as MainChareClass) : undefined;
+  if (mainChare) classInfo(mainChare, 'charm.start');
+  enableRemoteCode(options.remoteCode === true);
+  // Stacks point at the program's TypeScript lines where it was compiled with source maps.
+  process.setSourceMapsEnabled(true);
+  if (options.treeBranching !== undefined) setBranching(options.treeBranching);
+  const liveView = liveViewSettings(options.liveView, process.argv);
+  startRuntime(options, () => {
+    installCharmGroup();
+    setForwarder((inner, to, slot) => charmGroup()[inner.pe].forwardFuture(inner, to, slot));
+    installPool();
+    installCcs();
+    installLiveViz();
+    installCheckpoints();
+  });
+  const rt = runtime();
+  if (rt.myPe !== 0) return;
+  if (liveView) startLiveView(liveView, () => charmGroup().ret.stats());
+  const args = programArgs(process.argv.slice(2));
+  const idle = (): void => void (options.idleHint !== false && !liveView && hintIfIdle(waitQD));
+  setImmediate(() => {
+    if (restartIfAsked()) return; // `+restart DIR`: the checkpoint's callback goes on instead of main
+    try {
+      if (mainChare) {
+        // The main chare's program is its set-up: the job is idle once that has finished.
+        whenCreated(createChare(mainChare, [args], { onPE: 0 }), 'charm.start').then(idle, () => undefined);
+        return;
+      }
+      const result = (main as (args: string[]) => unknown)(args);
+      if (result instanceof Promise) result.then(idle, (error: unknown) => fatal(error, 'on PE 0 in main'));
+      else idle();
+    } catch (error) {
+      fatal(error, 'on PE 0 in main');
+    }
+  });
+}
