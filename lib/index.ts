@@ -8,12 +8,12 @@
  *
  * @packageDocumentation
  */
-export { charm, Charm, type CreateArgs, type ConstructorArgs, type WhenMatch, type RegisterOptions } from './runtime/charm';
+export { charm, Charm, type CreateArgs, type ConstructorArgs, type WhenMatch, type RegisterOptions, type Creatable, type MethodArgs } from './runtime/charm';
 export type { StartOptions, MainChareClass } from './runtime/start';
 export type { ScheduleOptions } from './runtime/timers';
 export type { TreeEdges } from './topology';
 export type { GroupOptions } from './collections/groups';
-export type { SerializableOptions } from './codec/values';
+export type { SerializableOptions, ClassOf } from './codec/values';
 export type { PeStats, MethodStats, ProfileOptions } from './profiling/profile';
 export { CharmRemote } from './runtime/charmGroup';
 export { Chare, type ChareIndex } from './model/chare';
@@ -43,13 +43,15 @@ export type {
   CompletionCall,
   ChareBaseMember,
   Result,
+  ProxyForIndex,
 } from './model/proxy';
 export type { ChareClass } from './model/registry';
 export type { ChareOptions } from './collections/singletons';
 export type { ArrayDims, DimsOf, TupleDims, KeyDims, SparseDims, ArrayOptions } from './collections/arrays';
 export type { ArrayIndex, ArrayMapFunction } from './collections/arrayIndex';
 export { Reducer, type KindOf } from './reductions/reducers';
-export type { Statistics, ReducerKind, CustomKind, TupleKind, InputOf, ResultOf, TargetOf, TupleInput, Widen, Truth, NumericData, IntegerData, LogicalData, TypedArray } from './reductions/kinds';
+export type { Statistics, ReducerKind, CustomKind, TupleKind, InputOf, ResultOf, TargetOf, TupleInput, Widen, Truth, NumericData, IntegerData, LogicalData } from './reductions/kinds';
+export type { TypedArray } from './codec/transfer';
 export { Callback, type ReductionTarget, type NotBaseMember } from './reductions/targets';
 export type { MigrationHooks } from './migration/state';
 export type { CheckpointStatus } from './checkpoint/protocol';

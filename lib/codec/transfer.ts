@@ -8,7 +8,7 @@
  * shared pool).
  */
 
-/** The typed arrays a message can carry (Node's Buffer is a Uint8Array). */
+/** The typed arrays a message can carry, and reducers combine element-wise (Node's Buffer is a Uint8Array). */
 export type TypedArray =
   | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array
   | Float32Array | Float64Array | BigInt64Array | BigUint64Array;

@@ -150,7 +150,7 @@ export type ThisProxy<T, I> = ProxyForIndex<T, I, I>;
  * array proxy takes the whole index type `All`, so that a union of keys
  * (`string | Uint8Array`) makes one array proxy, not a union of two.
  */
-type ProxyForIndex<T, I, All> = I extends number ? CollectionProxy<T> : I extends ArrayIndex ? ArrayProxy<T, All> : CollectionProxy<T> | ArrayProxy<T, All>;
+export type ProxyForIndex<T, I, All> = I extends number ? CollectionProxy<T> : I extends ArrayIndex ? ArrayProxy<T, All> : CollectionProxy<T> | ArrayProxy<T, All>;
 
 /** The type of `thisElement` of a chare of class `T` with index type `I` (decided per member of `I`, as ThisProxy is). */
 export type ThisElement<T, I> = I extends number ? ElementProxy<T> : I extends ArrayIndex ? ArrayElementProxy<T> : ElementProxy<T>;

@@ -7,20 +7,7 @@
  * kind and the type of the data contributed.
  */
 import type { ReductionTarget } from './targets';
-
-/** Every typed array kind a reducer combines element-wise. */
-export type TypedArray =
-  | Int8Array
-  | Uint8Array
-  | Uint8ClampedArray
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | Float32Array
-  | Float64Array
-  | BigInt64Array
-  | BigUint64Array;
+import type { TypedArray } from '../codec/transfer';
 
 /** Data of the arithmetic reducers (sum, product, max, min): numbers, bigints, typed arrays, arrays of these. */
 export type NumericData = number | bigint | TypedArray | readonly NumericData[];

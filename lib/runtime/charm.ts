@@ -40,7 +40,7 @@ import { registerReadonly } from '../checkpoint/readonlies';
 
 /** A proxy whose creation can be awaited: a chare, a group, an array, a section. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- proxies of any chare class
-type Creatable = ElementProxy<any> | CollectionProxy<any> | ArrayProxy<any, any> | Section<any, any>;
+export type Creatable = ElementProxy<any> | CollectionProxy<any> | ArrayProxy<any, any> | Section<any, any>;
 
 /**
  * The arguments after the class in a creation call: the constructor's
@@ -52,7 +52,7 @@ export type CreateArgs<A extends readonly unknown[], O> = [] extends A ? [args?:
 export type ConstructorArgs<A extends readonly unknown[]> = [] extends A ? [args?: A] : [args: A];
 
 /** The argument types of method `M` of `T`. */
-type MethodArgs<T, M extends keyof T> = T[M] extends (...a: infer A) => unknown ? A : never;
+export type MethodArgs<T, M extends keyof T> = T[M] extends (...a: infer A) => unknown ? A : never;
 
 /** A `charm.when` condition matching a message tag against the chare's state. */
 export interface WhenMatch<C, A extends unknown[]> {
