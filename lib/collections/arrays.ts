@@ -46,12 +46,18 @@ export interface KeyDims {
  * The shapes an array of elements with index type `I` can take: `{ keys:
  * true }` for string or bytes keys; for a tuple of N numbers, N extents or
  * `{ ndims: N }` (a single number for N = 1); anything for `ArrayIndex`.
+ * `D`, the dimensions given, is checked for its count of extents where the
+ * compiler knows it (`[2, 2]` for a `Chare<[number]>` is an error; a
+ * `number[]` computed at run time is checked when the array is made).
  */
-export type DimsOf<I> = [I] extends [string | Uint8Array]
+export type DimsOf<I, D = unknown> = [I] extends [string | Uint8Array]
   ? KeyDims
   : [I] extends [readonly number[]]
-    ? TupleDims<I['length']>
+    ? TupleDims<I['length']> & ExtentCount<D, I['length']>
     : ArrayDims;
+
+/** Extents `D` must number `N`, when both counts are known; otherwise the compiler asks for a property whose name says what is wrong. */
+type ExtentCount<D, N extends number> = D extends readonly number[] ? (number extends D['length'] | N ? unknown : D['length'] extends N ? unknown : { readonly 'one extent per dimension of the index type': N }) : unknown;
 
 /** Options of `charm.createArray`, for an array of index type `I`. */
 export interface ArrayOptions<I = ArrayIndex> {

@@ -283,7 +283,7 @@ export class Charm {
    */
   createArray<C extends ChareClass<Chare<ArrayIndex>>, const D>(
     cls: C,
-    dims: D & DimsOf<IndexOf<InstanceType<C>>>,
+    dims: D & DimsOf<IndexOf<InstanceType<C>>, D>,
     ...[args, options]: [D] extends [SparseDims] ? [args?: ConstructorParameters<C>, options?: ArrayOptions<IndexOf<InstanceType<C>>>] : CreateArgs<ConstructorParameters<C>, ArrayOptions<IndexOf<InstanceType<C>>>>
   ): ArrayProxy<InstanceType<C>, IndexOf<InstanceType<C>>, ConstructorParameters<C>> {
     // The map is only ever called with this array's indices (of type IndexOf<InstanceType<C>>).

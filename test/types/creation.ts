@@ -106,6 +106,12 @@ charm.start(async (args: string[]) => {
   charm.createArray(Grid, 4, [1]);
   // @ts-expect-error or { ndims: 2 }
   charm.createArray(Grid, { ndims: 3 });
+  // @ts-expect-error one extent per dimension of the index: a 2D class, 1 extent
+  charm.createArray(Grid, [4], [1]);
+  // @ts-expect-error a 2D class, 3 extents
+  charm.createArray(Grid, [2, 2, 2], [1]);
+  // @ts-expect-error a 1D class, 2 extents (its thisIndex would be [i, j])
+  charm.createArray(Line, [2, 2]);
   // @ts-expect-error tuple indices are not keys
   charm.createArray(Grid, { keys: true });
   // @ts-expect-error keys are not tuples
