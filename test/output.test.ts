@@ -97,4 +97,20 @@ test('a program whose main returned without charm.exit() and that stays idle get
   }
 });
 
+test('a main that awaits what nothing will send gets one hint saying so on stderr, while it waits', async () => {
+  const hinted = /charmts: main is still waiting and the job has been idle for 2 s: no PE has a message left that could complete what main awaits/;
+  const program = path.join(__dirname, 'programs', 'outputTruth.js');
+  const job = startCapturing(['mpirun', '--oversubscribe', '--bind-to', 'none', '-np', '2', process.execPath, program, 'stuck'], { ...jobEnv(), CHARMTS_IDLE_HINT: '1' });
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!hinted.test(job.output().stderr) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.match(job.output().stderr, hinted);
+    await new Promise((resolve) => setTimeout(resolve, 5_000)); // five more idle periods: still one hint, and not the one for a returned main
+    assert.is(job.output().stderr.split('main is still waiting').length - 1, 1, 'one hint');
+    assert.not.match(job.output().stderr, /main has returned/);
+  } finally {
+    killGroup(job.child.pid!, 'SIGKILL');
+  }
+});
+
 test.run();

@@ -1,10 +1,13 @@
 /**
- * A program that forgets `charm.exit()` never ends. Once main has returned,
- * PE 0 watches: when it has processed nothing for IDLE_SECONDS, it waits for
- * quiescence twice, IDLE_SECONDS apart, and if nothing ran anywhere in
- * between (only the first detection's own completion, one message), it
- * prints one hint on stderr naming charm.exit(). CHARMTS_IDLE_HINT sets the
- * seconds (0: never).
+ * A program that forgets `charm.exit()` never ends, and one whose main
+ * awaits something nothing will send hangs without a word. PE 0 watches
+ * from the start of main: when it has processed nothing for IDLE_SECONDS,
+ * it waits for quiescence twice, IDLE_SECONDS apart, and if nothing ran
+ * anywhere in between (only the first detection's own completion, one
+ * message), the job is idle. It then prints one hint on stderr: while main
+ * is still running, that nothing is left that could complete what it
+ * awaits; once main has returned, that charm.exit() ends the job. Each
+ * hint at most once. CHARMTS_IDLE_HINT sets the seconds (0: never).
  */
 import { runtime } from '../model/context';
 import { quiescentTotal } from '../quiescence';
@@ -15,20 +18,42 @@ const OWN_MESSAGES = 1;
 
 const sleep = (seconds: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, seconds * 1000).unref());
 
-/** Runs on PE 0 after main returned; `waitQD` is charm.waitQD. */
-export async function hintIfIdle(waitQD: () => Promise<void>): Promise<void> {
-  const seconds = Number(process.env.CHARMTS_IDLE_HINT ?? DEFAULT_SECONDS);
-  if (!(seconds > 0)) return;
-  const counters = runtime().scheduler.counters;
-  for (;;) {
-    const seen = counters.processed;
-    await sleep(seconds);
-    if (counters.processed !== seen) continue; // PE 0 is working: no need to ask the others
-    await waitQD();
-    const before = quiescentTotal();
-    await sleep(seconds);
-    await waitQD();
-    if (quiescentTotal() - before <= OWN_MESSAGES) break;
+/** Runs on PE 0 from the start of main; `waitQD` is charm.waitQD. Call `mainReturned` once main has finished. */
+export class IdleHint {
+  private returned = false;
+  private hintedWaiting = false;
+
+  constructor(private readonly waitQD: () => Promise<void>) {}
+
+  /** Starts watching (nothing if CHARMTS_IDLE_HINT is 0). */
+  start(): void {
+    const seconds = Number(process.env.CHARMTS_IDLE_HINT ?? DEFAULT_SECONDS);
+    if (seconds > 0) void this.watch(seconds);
   }
-  process.stderr.write(`charmts: main has returned and the job has been idle for ${2 * seconds} s; if the program is done, end it with charm.exit() (the job runs until some PE calls it)\n`);
+
+  mainReturned(): void {
+    this.returned = true;
+  }
+
+  private async watch(seconds: number): Promise<void> {
+    const counters = runtime().scheduler.counters;
+    for (;;) {
+      const seen = counters.processed;
+      await sleep(seconds);
+      if (counters.processed !== seen) continue; // PE 0 is working: no need to ask the others
+      const returned = this.returned;
+      if (!returned && this.hintedWaiting) continue; // said once; only main's return is news now
+      await this.waitQD();
+      const before = quiescentTotal();
+      await sleep(seconds);
+      await this.waitQD();
+      if (quiescentTotal() - before > OWN_MESSAGES || this.returned !== returned) continue;
+      if (returned) {
+        process.stderr.write(`charmts: main has returned and the job has been idle for ${2 * seconds} s; if the program is done, end it with charm.exit() (the job runs until some PE calls it)\n`);
+        return;
+      }
+      this.hintedWaiting = true;
+      process.stderr.write(`charmts: main is still waiting and the job has been idle for ${2 * seconds} s: no PE has a message left that could complete what main awaits (a future that no chare sends, a reduction that some element has not contributed to, an entry method that never returns)\n`);
+    }
+  }
 }

@@ -6,8 +6,10 @@
  * forwarder, the pool, CCS, liveViz, checkpoints), then PE 0 serves the
  * live view and runs main: a function, or a main chare created on PE 0,
  * given the program's arguments without the runtime's options; or, under
- * `+restart DIR`, the checkpoint's callback instead. Once main has finished
- * and the job stays idle, PE 0 prints a hint naming `charm.exit()`.
+ * `+restart DIR`, the checkpoint's callback instead. When the job stays
+ * idle, PE 0 prints a hint (console/idleHint.ts): that main waits for
+ * something nothing will send, or, once main has finished, that
+ * `charm.exit()` ends the job.
  */
 import { classInfo } from '../model/registry';
 import { runtime } from '../model/context';
@@ -20,7 +22,7 @@ import { startRuntime } from './lifecycle';
 import { charmGroup, installCharmGroup } from './charmGroup';
 import type { ProfileOptions } from '../profiling/profile';
 import { enableRemoteCode } from '../console/remoteCode';
-import { hintIfIdle } from '../console/idleHint';
+import { IdleHint } from '../console/idleHint';
 import { setBranching } from '../tree';
 import { installPool } from '../pool/pool';
 import { installCcs } from '../ccs/ccs';
@@ -52,8 +54,10 @@ export interface StartOptions extends ProfileOptions {
    */
   liveView?: number | LiveViewOptions;
   /**
-   * Print a hint naming `charm.exit()` when main has returned and the job
-   * has been idle for a while (default true; CHARMTS_IDLE_HINT=seconds, 0 for never).
+   * Print a hint when the job has been idle for a while: that main waits
+   * for something nothing will send, or, once main has returned, that
+   * `charm.exit()` ends the job (default true; CHARMTS_IDLE_HINT=seconds,
+   * 0 for never).
    */
   idleHint?: boolean;
 }
@@ -97,18 +101,20 @@ export function startProgram(main: ((args: string[]) => unknown) | MainChareClas
   if (rt.myPe !== 0) return;
   if (liveView) startLiveView(liveView, () => charmGroup().ret.stats());
   const args = programArgs(process.argv.slice(2));
-  const idle = (): void => void (options.idleHint !== false && !liveView && hintIfIdle(waitQD));
+  const hint = new IdleHint(waitQD);
+  const returned = (): void => hint.mainReturned();
   setImmediate(() => {
     if (restartIfAsked()) return; // `+restart DIR`: the checkpoint's callback goes on instead of main
+    if (options.idleHint !== false && !liveView) hint.start();
     try {
       if (mainChare) {
         // The main chare's program is its set-up: the job is idle once that has finished.
-        whenCreated(createChare(mainChare, [args], { onPE: 0 }), 'charm.start').then(idle, () => undefined);
+        whenCreated(createChare(mainChare, [args], { onPE: 0 }), 'charm.start').then(returned, () => undefined);
         return;
       }
       const result = (main as (args: string[]) => unknown)(args);
-      if (result instanceof Promise) result.then(idle, (error: unknown) => fatal(error, 'on PE 0 in main'));
-      else idle();
+      if (result instanceof Promise) result.then(returned, (error: unknown) => fatal(error, 'on PE 0 in main'));
+      else returned();
     } catch (error) {
       fatal(error, 'on PE 0 in main');
     }

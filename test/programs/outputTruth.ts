@@ -7,6 +7,7 @@
 //               others print whole lines: no dot is glued to another PE's line
 //   colour      console.log of an object and a number (escape codes or not)
 //   forgetExit  main returns and nobody calls charm.exit(): the job idles
+//   stuck       main awaits a future nothing sends: the job idles
 import * as fs from 'fs';
 import { inspect } from 'util';
 import { charm, Chare } from '../../lib';
@@ -65,6 +66,10 @@ charm.start(async (args) => {
       console.log('printed:', g, g[1], g.ret, charm.createFuture(), await g[1].ret.whoAmI());
       await g.awaitable.hello();
       break;
+    case 'stuck': // main awaits a future that nothing sends
+      await g.awaitable.hello();
+      await charm.createFuture<number>();
+      return;
     case 'forgetExit':
       await g.awaitable.hello();
       return;
