@@ -74,7 +74,7 @@ export function targetLines(records: BenchRecord[]): string[] {
     const ms = (x: { value: number } | undefined): string => (x ? x.value.toFixed(1) : '-');
     const c4p = one.anchors?.Charm4py ?? two.anchors?.Charm4py;
     const kernel = c4p?.note ? ` (${c4p.note})` : '';
-    return `${r.params.blocks} chares, best-of ${(one.min / two.min).toFixed(2)}; ms/iteration np 1 ${ms(one)}, np 2 ${ms(two)}; Charm4py${kernel} ${c4p ? `${ms(one.anchors?.Charm4py)}, ${ms(two.anchors?.Charm4py)}` : 'not built'}`;
+    return `${r.params.blocks} chares, best np 1 / best np 2, of the medians ${(one.value / two.value).toFixed(2)}; ms/iteration (median) np 1 ${ms(one)}, np 2 ${ms(two)}; Charm4py${kernel} ${c4p ? `${ms(one.anchors?.Charm4py)}, ${ms(two.anchors?.Charm4py)}` : 'not built'}`;
   };
   out.push(line('jacobi2d 2048 x 2048 speed-up np 1 -> np 2', { at: 'least', value: 1.8 }, named('jacobi2d-speedup'), (r) => r.value, jacobiWhere, 'jacobi2d not run'));
   return out;

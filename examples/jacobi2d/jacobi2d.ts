@@ -3,8 +3,8 @@
 // neighbours, relax, and reduce the largest change (max residual) to the
 // main chare, which stops, checkpoints, or lets the blocks go on. The check
 // is pipelined: a block may start iteration i + 1 once the main chare has
-// judged iteration i - 1, so the reduction's round trip overlaps a
-// relaxation instead of stopping every PE each iteration; blocks stop and
+// judged iteration i - JUDGED_LAG, so the reduction's round trip overlaps
+// relaxations instead of stopping every PE each iteration; blocks stop and
 // wait where the main chare must act on iteration i itself (the last one, a
 // checkpoint). With +balancer NAME (GreedyLB, RefineLB, RotateLB) blocks
 // rebalance every `lbPeriod` steps.
@@ -41,22 +41,41 @@ const isCheckpoint = (s: Settings, iteration: number): boolean => s.checkpointEv
 
 /**
  * The time per iteration leaves out this many first iterations (in runs of
- * at least twice as many), while V8 compiles the entry methods and the
- * kernel: Charm4py's example likewise compiles its numba kernel before it
- * starts its clock. A run's compilation (~150 ms here) otherwise falls in
- * the measured time, and at np 2 on 2 cores it competes with the PEs.
+ * at least twice as many), while V8 compiles the entry methods, the kernel
+ * and the runtime's paths: Charm4py's example likewise compiles its numba
+ * kernel before it starts its clock. V8 compiles the kernel in the first
+ * iterations but goes on optimising the runtime until iteration 60-100, in
+ * threads of its own: 1.0-1.5 ms of CPU a PE every iteration from the 11th
+ * to the 100th, under 0.25 ms after (2048 x 2048, 64 blocks, np 1 and 2). At
+ * np 1 they take the idle core; at np 2 on 2 cores, time from a PE. The
+ * time line also gives the time from iteration COMPILE_ITERATIONS + 1 (the
+ * window before), when the run is long enough for both.
  */
-const WARMUP_ITERATIONS = 10;
+const WARMUP_ITERATIONS = 100;
+/** The first iterations left out of the second, longer window of the time line: V8 compiles the kernel in them. */
+const COMPILE_ITERATIONS = 10;
+
+/**
+ * How many iterations a block may run ahead of the main chare's last
+ * judgement: it starts iteration i + 1 once iteration i - JUDGED_LAG was
+ * judged. The judgement of an iteration reaches a PE a reduction, a queue on
+ * PE 0 (behind the halos that set off relaxations there) and a broadcast
+ * after the iteration's last block. With a lag of 1 the PE without the
+ * main chare ran dry waiting for it (np 2, +trace: most of its idle waits
+ * ended with `judged`); with 2 the two PEs idled 14-23% of a 300-iteration
+ * job against 20-26% (+stats, 6 alternating pairs, all lower, load 12-18).
+ */
+const JUDGED_LAG = 2;
 
 /** Drives the iterations (Charm++'s main chare); it lives on PE 0 and is checkpointed with the blocks. */
 class Main extends Chare {
   private readonly blocks: ArrayProxy<Block>;
   private iteration = 0;
   private stopped = false;
-  /** Where this run started timing (iteration and wall time), for the time line. */
-  private timedFrom: [number, number] = [0, 0];
-  /** The iteration after which timing starts afresh (see WARMUP_ITERATIONS), or -1. */
-  private warmupEnds = -1;
+  /** Where this run started (iteration and wall time), and where its two windows of the time line start, when it is long enough for them. */
+  private started: [number, number] = [0, 0];
+  private compiled: [number, number] | null = null;
+  private warm: [number, number] | null = null;
 
   constructor(private readonly settings: Settings) {
     super();
@@ -66,26 +85,40 @@ class Main extends Chare {
     this.blocks.step();
   }
 
-  /** Times from iteration `iteration` on, and afresh after the warm-up when the run is long enough. */
+  /** Times from iteration `iteration` on (the start, a restart). */
   private timeFrom(iteration: number): void {
-    this.timedFrom = [iteration, charm.wallTime()];
-    const warm = iteration + WARMUP_ITERATIONS;
-    this.warmupEnds = this.settings.maxIterations >= warm + WARMUP_ITERATIONS ? warm : -1;
+    this.started = [iteration, charm.wallTime()];
+    this.compiled = this.warm = null;
+  }
+
+  /** Notes the start of a window of the time line at this iteration: `after` iterations from the start, in runs at least twice that long. */
+  private windowStart(after: number): [number, number] | null {
+    const from = this.started[0];
+    return this.iteration === from + after && this.settings.maxIterations >= from + 2 * after ? [this.iteration, charm.wallTime()] : null;
+  }
+
+  /** "time: 2.900 s, 14.500 ms per iteration (iterations 101-300; 15.100 from iteration 11)". */
+  private timeLine(): string {
+    const now = charm.wallTime();
+    const perIteration = ([iteration, t]: [number, number]): string => `${(((now - t) / (this.iteration - iteration)) * 1e3).toFixed(3)}`;
+    // A window that starts at the last iteration (the run converged there) has no time in it.
+    const [warm, compiled] = [this.warm, this.compiled].map((w) => (w && w[0] < this.iteration ? w : null));
+    const headline = warm ?? compiled ?? this.started;
+    const window = headline[0] > 0 ? ` (iterations ${headline[0] + 1}-${this.iteration}${warm && compiled ? `; ${perIteration(compiled)} from iteration ${compiled[0] + 1}` : ''})` : '';
+    return `time: ${(now - headline[1]).toFixed(3)} s, ${perIteration(headline)} ms per iteration${window}`;
   }
 
   /** The largest change of an iteration, reduced over every block. */
   iterationDone(residual: number): void {
-    // Blocks may be an iteration past the one that stopped the job: its result comes during the exit.
+    // Blocks may be up to JUDGED_LAG iterations past the one that stopped the job: their results come during the exit.
     if (this.stopped) return;
     const s = this.settings;
     this.iteration++;
-    if (this.iteration === this.warmupEnds) this.timedFrom = [this.iteration, charm.wallTime()];
+    this.compiled ??= this.windowStart(COMPILE_ITERATIONS);
+    this.warm ??= this.windowStart(WARMUP_ITERATIONS);
     if (residual < s.tolerance || this.iteration >= s.maxIterations) {
       this.stopped = true;
-      const seconds = charm.wallTime() - this.timedFrom[1];
-      const iterations = this.iteration - this.timedFrom[0];
-      const from = this.timedFrom[0] > 0 ? ` (iterations ${this.timedFrom[0] + 1}-${this.iteration})` : '';
-      console.log(`time: ${seconds.toFixed(3)} s, ${((seconds / iterations) * 1e3).toFixed(3)} ms per iteration${from}`);
+      console.log(this.timeLine());
       console.log(`jacobi2d: ${this.iteration} iterations, residual ${residual.toPrecision(17)}`);
       charm.exit();
     } else if (isCheckpoint(s, this.iteration)) {
@@ -187,7 +220,7 @@ class Block extends Chare<Index> {
     this.goOn();
   }
 
-  /** From the main chare: `iteration` did not converge; a block may go one iteration past it. */
+  /** From the main chare: `iteration` did not converge; a block may go JUDGED_LAG iterations past it. */
   judged(iteration: number): void {
     this.judgedUpTo = iteration;
     if (this.relaxed === this.iteration && this.mayGoOn()) this.goOn();
@@ -196,7 +229,7 @@ class Block extends Chare<Index> {
   /** Whether this block, having relaxed its iteration, may start the next without the main chare's word on it. */
   private mayGoOn(): boolean {
     const s = this.settings;
-    return this.judgedUpTo >= this.iteration - 1 && this.iteration < s.maxIterations && !isCheckpoint(s, this.iteration);
+    return this.judgedUpTo >= this.iteration - JUDGED_LAG && this.iteration < s.maxIterations && !isCheckpoint(s, this.iteration);
   }
 
   /** Starts the next iteration (after load balancing, when it is due), once per iteration. */
