@@ -170,10 +170,10 @@ export class ArrayBroadcasts<E extends Element> {
    * the ring's space comes back in the order it was handed out.
    */
   private keep(message: Held, seq: number): Held {
-    const { buf, base, byteLength } = message;
+    const { buf, view, base, byteLength } = message;
     if (byteLength <= RING_MESSAGE_BYTES && this.history.appends(seq)) {
       const ring = (this.ring ??= new LocalSlab(RING_BYTES));
-      const at = ring.put(buf, byteLength, base);
+      const at = ring.put(buf, view, byteLength, base);
       if (at >= 0) return { buf: ring.bytes, view: ring.view, base: at, byteLength };
     }
     return held(pooledCopy(buf, base, base + byteLength));
