@@ -99,7 +99,7 @@ charm.start(async () => {
   const none = charmrunWith({ CHARMTS_NODE_OPTIONS: '' }, '+p2', program);
   fs.rmSync(dir, { recursive: true, force: true });
   for (const r of [byDefault, replaced, none]) assert.is(r.status, 0, r.stderr);
-  assert.equal(helloLines(byDefault.stdout), ['PE 0: [--initial-old-space-size=64]', 'PE 1: [--initial-old-space-size=64]']);
+  assert.equal(helloLines(byDefault.stdout), ['PE 0: [--initial-old-space-size=64 --min-semi-space-size=16]', 'PE 1: [--initial-old-space-size=64 --min-semi-space-size=16]']);
   assert.equal(helloLines(replaced.stdout), ['PE 0: [--max-semi-space-size=8 --stack-size=900]', 'PE 1: [--max-semi-space-size=8 --stack-size=900]']);
   assert.equal(helloLines(none.stdout), ['PE 0: []', 'PE 1: []']);
 });

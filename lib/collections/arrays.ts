@@ -204,18 +204,19 @@ function broadcastCall(this: CallTarget, method: number, args: unknown[], mode: 
   beginCall(w, flags, method, ref.id);
   const numbersAt = writeBroadcastNumbers(w); // given by PE 0
   writeCallArgs(w, args, ref.info.name, ref.info.methods, method);
-  let future: Future<unknown> | undefined;
-  if (mode !== CallMode.Send) {
-    future = Future.create(1, mode === CallMode.Completion ? 'completions' : 'replies');
-    writeReplyTo(w, future.pe, future.id, -1);
-  }
+  // The future is named in the message and made once the message is on
+  // its way (its promise and entry were a tenth of PE 0's way from an
+  // awaited broadcast's call to its send at np 2).
+  const replyId = mode !== CallMode.Send ? Future.reserve() : -1;
+  if (replyId >= 0) writeReplyTo(w, rt.myPe, replyId, -1);
+  const replies = mode === CallMode.Completion ? 'completions' : 'replies';
   // PE 0 numbers its own calls at once, unless messages it sent itself
   // wait in its local queue (an insertion asked for before this call must
   // be decided before the broadcast is numbered, as it would be in turn).
   const here = rt.myPe === 0 && w.segments.length === 0 && !rt.scheduler.hasLocalWork() ? local(ref) : undefined;
-  if (here) here.numberCall(numbersAt, flags, future);
-  else rt.scheduler.send(0);
-  return future;
+  if (here) return here.numberCall(numbersAt, flags, replyId, replies);
+  rt.scheduler.send(0);
+  return replyId >= 0 ? Future.create(1, replies, replyId) : undefined;
 }
 
 function insert(ref: ArrayRef, index: unknown, args: unknown[], options: InsertOptions): void {

@@ -21,7 +21,7 @@ import { encodeArgs } from '../codec/values';
 import type { Chare, MemberState } from '../model/chare';
 import type { ChareClassInfo } from '../model/registry';
 import { runtime } from '../model/context';
-import { MemberFailure, failureOf, type Future } from '../model/future';
+import { Future, MemberFailure, failureOf, type FutureMode } from '../model/future';
 import { readReplyFuture, replyFrom, type Reply, type ReplyData } from '../model/invoke';
 import { fatal } from '../errors';
 import { ReductionManager, Stream } from '../reductions/manager';
@@ -170,10 +170,10 @@ export class ArrayBroadcasts<E extends Element> {
    * the ring's space comes back in the order it was handed out.
    */
   private keep(message: Held, seq: number): Held {
-    const { buf, base, byteLength } = message;
+    const { buf, view, base, byteLength } = message;
     if (byteLength <= RING_MESSAGE_BYTES && this.history.appends(seq)) {
       const ring = (this.ring ??= new LocalSlab(RING_BYTES));
-      const at = ring.put(buf, byteLength, base);
+      const at = ring.put(buf, view, byteLength, base);
       if (at >= 0) return { buf: ring.bytes, view: ring.view, base: at, byteLength };
     }
     return held(pooledCopy(buf, base, base + byteLength));
@@ -183,16 +183,20 @@ export class ArrayBroadcasts<E extends Element> {
    * PE 0: a broadcast called on PE 0, in the scheduler's writer with no
    * segments, numbered at the call: a request to number would only come
    * back here through the local queue (a dispatch and a copy more).
-   * `numbersAt`: where writeBroadcastNumbers put its numbers.
+   * `numbersAt`: where writeBroadcastNumbers put its numbers. Makes the
+   * future its replies go to (`replyId`, reserved for it, -1 for none)
+   * once it is sent, and returns it.
    */
-  numberCall(numbersAt: number, flags: number, future: Future<unknown> | undefined): void {
+  numberCall(numbersAt: number, flags: number, replyId: number, mode: FutureMode): Future<unknown> | undefined {
     const scheduler = runtime().scheduler;
     const w = scheduler.writer;
     const numbers = this.sequencer!.number(w.finish(), (flags & Flag.Reply) !== 0);
     setBroadcastNumbers(w.buf, numbersAt, numbers.seq, numbers.reply ?? NO_REPLY, this.sequencer!.ranUpTo);
     // Sent from the writer, and copied for PE 0 after (Scheduler.broadcast): the copy is off the way to the other PEs.
     scheduler.broadcast();
+    const future = replyId >= 0 ? Future.create(1, mode, replyId) : undefined;
     this.numbered(numbers.reply, future!);
+    return future;
   }
 
   /** PE 0: numbers broadcast `message` (a copy of its own) and sends it to every PE. */

@@ -26,7 +26,7 @@ import {
 } from '../codec/wire';
 import { memberOf, type Chare, type MemberServices, type MemberState } from '../model/chare';
 import { runtime } from '../model/context';
-import { Future } from '../model/future';
+import { Future, type FutureMode } from '../model/future';
 import { invoke, readReply, readReplyFuture, type Reply, type Track } from '../model/invoke';
 import { fatal } from '../errors';
 import { Locations, type DeletionName } from '../location/locations';
@@ -151,8 +151,8 @@ export class LocalArray implements LocalCollection, MemberServices {
   // -------------------------------------------------------------- calls
 
   /** PE 0: a broadcast to this array called here, numbered at the call (ArrayBroadcasts.numberCall). */
-  numberCall(numbersAt: number, flags: number, future: Future<unknown> | undefined): void {
-    this.broadcasts.numberCall(numbersAt, flags, future);
+  numberCall(numbersAt: number, flags: number, replyId: number, mode: FutureMode): Future<unknown> | undefined {
+    return this.broadcasts.numberCall(numbersAt, flags, replyId, mode);
   }
 
   deliver(r: Reader, flags: number, method: number): void {

@@ -99,9 +99,17 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
     readonly id: number,
   ) {}
 
-  /** @internal Creates a future owned by this PE that completes after `expected` values. */
-  static create<T>(expected: number, mode: FutureMode): Future<T> {
-    const id = nextId++;
+  /**
+   * @internal The id of a future to be created later (`create(..., id)`):
+   * a call can name its future in its message and make the future (a
+   * promise and its entry here) once the message is on its way.
+   */
+  static reserve(): number {
+    return nextId++;
+  }
+
+  /** @internal Creates a future owned by this PE that completes after `expected` values (`id`: one reserved for it). */
+  static create<T>(expected: number, mode: FutureMode, id = nextId++): Future<T> {
     const future = new Future<T>(runtime().myPe, id);
     future.promise = new Promise<T>(capture);
     open.set(id, {

@@ -149,7 +149,7 @@ export class Scheduler {
       throw new RangeError(`charmts: a message of ${total} bytes exceeds MPI's limit of ${MAX_MESSAGE_BYTES} bytes; split the data into several calls`);
     }
     if (dest === this.myPe) {
-      const base = w.segments.length === 0 ? this.slab.put(w.buf, inlineLength) : -1;
+      const base = w.segments.length === 0 ? this.slab.put(w.buf, w.view, inlineLength) : -1;
       if (base >= 0) {
         this.local.push({ bytes: this.slab.bytes, parts: undefined, base, length: inlineLength });
       } else {
@@ -241,7 +241,7 @@ export class Scheduler {
     // Sent from the writer (the binding copies it), then copied for this PE: off the way to the children.
     setRoot(w.buf, this.myPe);
     this.forward(w.buf, inlineLength, undefined, this.myPe);
-    const base = this.slab.put(w.buf, inlineLength);
+    const base = this.slab.put(w.buf, w.view, inlineLength);
     if (base < 0) {
       this.queueOwnCopy(w.detachLocal());
       return;

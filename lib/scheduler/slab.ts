@@ -14,6 +14,22 @@
 // they came, are kept in such a ring too (collections/broadcasts.ts).
 import { align8 } from '../codec/wire';
 
+/**
+ * Up to this many bytes a message is copied four bytes at a time through
+ * DataViews: Buffer.copy makes a view of the source range per call, 140-185
+ * ns for 48-96 B here against 40-65 for the words (a quarter of a local
+ * message's handling; an awaited broadcast copies twice on PE 0, its own
+ * copy and the one its history keeps). Equal at about 256 B.
+ */
+const COPY_BY_WORDS = 192;
+
+/** Copies `length` bytes from `from` at `start` to `to` at `at`. */
+function copyWords(from: DataView, start: number, to: DataView, at: number, length: number): void {
+  let i = 0;
+  for (; i + 4 <= length; i += 4) to.setInt32(at + i, from.getInt32(start + i, true), true);
+  for (; i < length; i++) to.setUint8(at + i, from.getUint8(start + i));
+}
+
 export class LocalSlab {
   readonly bytes: Buffer;
   readonly view: DataView;
@@ -31,11 +47,16 @@ export class LocalSlab {
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
 
-  /** Copies bytes [start, start + length) of `from` in and returns where they went, or -1 when they do not fit now. */
-  put(from: Buffer, length: number, start = 0): number {
+  /**
+   * Copies bytes [start, start + length) of `from` (read through `fromView`,
+   * a view of the same memory) in and returns where they went, or -1 when
+   * they do not fit now.
+   */
+  put(from: Buffer, fromView: DataView, length: number, start = 0): number {
     const base = this.place(length);
     if (base < 0) return -1;
-    from.copy(this.bytes, base, start, start + length);
+    if (length <= COPY_BY_WORDS) copyWords(fromView, start, this.view, base, length);
+    else from.copy(this.bytes, base, start, start + length);
     this.end = base + length;
     this.queued++;
     return base;

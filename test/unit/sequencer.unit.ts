@@ -155,7 +155,7 @@ test('broadcasts kept in a ring, as an array keeps them, stay intact until dropp
   });
   const keep = (seq: number, length: number): void => {
     const message = Buffer.alloc(length, seq & 0xff);
-    const at = history.appends(seq) ? ring.put(message, length) : -1;
+    const at = history.appends(seq) ? ring.put(message, new DataView(message.buffer, message.byteOffset, message.byteLength), length) : -1;
     history.add(seq, at >= 0 ? { bytes: ring.bytes, base: at, byteLength: length, fill: seq } : { bytes: message, base: 0, byteLength: length, fill: seq });
   };
   const intact = (seq: number): boolean => {

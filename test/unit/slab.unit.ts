@@ -8,6 +8,9 @@ import { random as seeded } from './random';
 
 /** A message of `length` bytes, all `fill`. */
 const message = (length: number, fill: number): Buffer => Buffer.alloc(length, fill);
+const viewOf = (b: Buffer): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
+/** Puts the whole of `m`. */
+const put = (slab: LocalSlab, m: Buffer): number => slab.put(m, viewOf(m), m.length);
 
 test('messages put while others wait never overlap them; space comes back as the oldest are handled, across the wrap', () => {
   const slab = new LocalSlab(1024);
@@ -25,7 +28,7 @@ test('messages put while others wait never overlap them; space comes back as the
     } else {
       const length = 8 + Math.floor(random() * 200);
       fill = (fill + 1) & 0xff;
-      const base = slab.put(message(length, fill), length);
+      const base = put(slab, message(length, fill));
       if (base < 0) {
         refused++;
         continue;
@@ -41,16 +44,33 @@ test('messages put while others wait never overlap them; space comes back as the
 
 test('a slab whose queue empties starts again at 0; one too long for either gap is refused', () => {
   const slab = new LocalSlab(256);
-  const a = slab.put(message(100, 1), 100);
-  const b = slab.put(message(100, 2), 100);
+  const a = put(slab, message(100, 1));
+  const b = put(slab, message(100, 2));
   assert.equal([a, b], [0, 104]);
-  assert.is(slab.put(message(100, 3), 100), -1, 'no room above, and the oldest is still queued below');
+  assert.is(put(slab, message(100, 3)), -1, 'no room above, and the oldest is still queued below');
   slab.done(a, 100);
-  assert.is(slab.put(message(96, 4), 96), 0, 'wrapped below the oldest queued');
-  assert.is(slab.put(message(8, 5), 8), -1, 'the gap below the oldest queued (96..100) is too small');
+  assert.is(put(slab, message(96, 4)), 0, 'wrapped below the oldest queued');
+  assert.is(put(slab, message(8, 5)), -1, 'the gap below the oldest queued (96..100) is too small');
   slab.done(b, 100);
   slab.done(0, 96);
-  assert.is(slab.put(message(200, 6), 200), 0, 'empty again: from the start');
+  assert.is(put(slab, message(200, 6)), 0, 'empty again: from the start');
+});
+
+test('every byte arrives as it was, at every length and offset, from a range inside a larger buffer', () => {
+  const random = seeded(11);
+  const source = Buffer.alloc(2048);
+  for (let i = 0; i < source.length; i++) source[i] = Math.floor(random() * 256);
+  // A view of the source that starts 3 bytes into its memory, as a receive buffer's may.
+  const from = source.subarray(3);
+  for (let length = 1; length <= 300; length++) {
+    const slab = new LocalSlab(1024);
+    for (let k = 0; k < 3; k++) {
+      const start = Math.floor(random() * 700);
+      const base = slab.put(from, viewOf(from), length, start);
+      assert.ok(base >= 0);
+      assert.ok(slab.bytes.subarray(base, base + length).equals(from.subarray(start, start + length)), `length ${length} from ${start} at ${base}`);
+    }
+  }
 });
 
 test.run();
