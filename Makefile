@@ -13,7 +13,7 @@ SUDO := sudo
 endif
 MPIRUN := mpirun --oversubscribe --bind-to none
 # As charmrun starts each PE (lib/launcher/nodeOptions.ts says why).
-NODE := node --initial-old-space-size=64
+NODE := node --initial-old-space-size=64 --min-semi-space-size=16
 
 ADDON := build/Release/charmts_mpi.node
 TS_SOURCES := $(shell find lib test examples bench -name '*.ts' 2>/dev/null) tsconfig.json
