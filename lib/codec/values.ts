@@ -112,7 +112,7 @@ const TYPED_KINDS: TypedArrayConstructor[] = [
   Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
   Float32Array, Float64Array, BigInt64Array, BigUint64Array, Buffer,
 ];
-/** Buffer's place in TYPED_KINDS: small Buffers are slices of Node's pool (Buffer.allocUnsafe), not arrays of their own made ahead. */
+/** Buffer's place in TYPED_KINDS, after the typed arrays proper: small Buffers are slices of Node's pool (Buffer.allocUnsafe), not arrays of their own made ahead. */
 const BUFFER = 11;
 const typedKindOf = new Map<unknown, number>(TYPED_KINDS.map((c, i) => [c, i]));
 
@@ -517,7 +517,7 @@ export function decodeValue(r: Reader): unknown {
     case Tag.TypedInline: {
       const kind = r.u8();
       const n = r.u32();
-      if (n > ON_HEAP_BYTES && kind !== BUFFER) {
+      if (n > ON_HEAP_BYTES && kind < BUFFER) {
         // An array made ahead while the PE waited (see fresh.ts), when there is one.
         const fresh = freshCopy(kind, TYPED_KINDS[kind] as Float64ArrayConstructor, ELEMENTS[kind][0], r.buf.buffer, r.buf.byteOffset + r.pos, n);
         if (fresh) {
