@@ -14,8 +14,12 @@
  * Each array here is new, handed out once and never seen again: the
  * receiver owns it and exactly its buffer, as one made at the receive.
  * Bounded: up to KINDS (kind, length) pairs, the ones taken lately, with
- * up to PER_KIND arrays each, under SEGMENT_THRESHOLD bytes (128 KiB in all).
+ * up to PER_KIND arrays each, under SEGMENT_THRESHOLD bytes (128 KiB in all);
+ * a length seen once has one array made ahead, a length that keeps coming
+ * faster than the PE waits up to PER_KIND.
  */
+
+import { doubleFields, objectArray } from '../shapes';
 
 /** A typed-array constructor taking an element count. */
 type Make = new (length: number) => ArrayBufferView;
@@ -25,6 +29,8 @@ interface Stock {
   byteLength: number;
   make: Make;
   elements: number;
+  /** How many to keep made ahead: 1 at first, one more (up to PER_KIND) each time a take found none. */
+  target: number;
   /** Arrays made ahead, and a byte view of each one's buffer (to copy into). */
   arrays: ArrayBufferView[];
   bytes: Uint8Array[];
@@ -37,9 +43,9 @@ export const ON_HEAP_BYTES = 64;
 const KINDS = 8;
 const PER_KIND = 4;
 
-const stocks: Stock[] = [];
+const stocks = objectArray<Stock>();
 let ticks = 0;
-/** Some stock is short of PER_KIND (restock has work). */
+/** Some stock is short of its target (restock has work). */
 let short = false;
 
 /**
@@ -55,7 +61,10 @@ export function freshCopy(kind: number, make: Make, size: number, source: ArrayB
     if (s.kind !== kind || s.byteLength !== byteLength) continue;
     s.lastTaken = ticks;
     short = true;
-    if (s.arrays.length === 0) return undefined;
+    if (s.arrays.length === 0) {
+      if (s.target < PER_KIND) s.target++;
+      return undefined;
+    }
     s.bytes.pop()!.set(new Uint8Array(source, byteOffset, byteLength));
     return s.arrays.pop();
   }
@@ -64,7 +73,8 @@ export function freshCopy(kind: number, make: Make, size: number, source: ArrayB
 }
 
 function want(kind: number, byteLength: number, make: Make, size: number): void {
-  const stock: Stock = { kind, byteLength, make, elements: byteLength / size, arrays: [], bytes: [], lastTaken: ticks };
+  // Lists of objects and a double clock from the start (shapes.ts): the first array or a count past 2^30 stored would change their maps.
+  const stock: Stock = doubleFields({ kind, byteLength, make, elements: byteLength / size, target: 1, arrays: objectArray<ArrayBufferView>(), bytes: objectArray<Uint8Array>(), lastTaken: ticks }, ['lastTaken']);
   if (stocks.length < KINDS) {
     stocks.push(stock);
   } else {
@@ -76,7 +86,7 @@ function want(kind: number, byteLength: number, make: Make, size: number): void 
 }
 
 /**
- * Makes one array for a stock short of PER_KIND; false when none is short.
+ * Makes one array for a stock short of its target; false when none is short.
  * For a PE with nothing to do: one array a call, so that a message that
  * arrives meanwhile waits for one allocation at most.
  */
@@ -84,7 +94,7 @@ export function restock(): boolean {
   if (!short) return false;
   for (let i = 0; i < stocks.length; i++) {
     const s = stocks[i];
-    if (s.arrays.length >= PER_KIND) continue;
+    if (s.arrays.length >= s.target) continue;
     const array = new s.make(s.elements);
     s.arrays.push(array);
     s.bytes.push(new Uint8Array(array.buffer, 0, s.byteLength));

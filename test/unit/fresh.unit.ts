@@ -18,9 +18,9 @@ function source(n: number, base: number): ArrayBuffer {
 test('the first copy of a kind and length finds none; after restocking, each copy is a new array of its own with the bytes', () => {
   const bytes = 512;
   assert.is(freshCopy(FLOAT64, Float64Array, 8, source(64, 0), 0, bytes), undefined, 'none made yet');
-  while (restock());
   const seen = new Set<ArrayBufferLike>();
   for (let k = 0; k < 3; k++) {
+    while (restock());
     const copy = freshCopy(FLOAT64, Float64Array, 8, source(64, 100 * k), 0, bytes) as Float64Array | undefined;
     assert.ok(copy instanceof Float64Array, `copy ${k} made ahead`);
     assert.is(copy!.length, 64);
@@ -30,6 +30,23 @@ test('the first copy of a kind and length finds none; after restocking, each cop
     seen.add(copy!.buffer);
     for (let i = 0; i < 64; i++) if (copy![i] !== i + 100 * k) assert.unreachable(`element ${i} of copy ${k}: ${copy![i]}`);
   }
+});
+
+test('a length seen once has one array made ahead; one whose copies keep finding none, up to four', () => {
+  const bytes = 1024;
+  const take = (): unknown => freshCopy(FLOAT64, Float64Array, 8, source(128, 0), 0, bytes);
+  while (restock()); // what the tests before left short
+  take();
+  let made = 0;
+  while (restock()) made++;
+  assert.is(made, 1, 'one made after the first copy');
+  for (let round = 0; round < 6; round++) {
+    // A burst: takes until none is left, each shortfall raises the target.
+    while (take() !== undefined);
+  }
+  made = 0;
+  while (restock()) made++;
+  assert.is(made, 4, 'four made ahead once bursts found none');
 });
 
 test('a copy from the middle of a buffer takes those bytes only; other kinds and lengths have stocks of their own', () => {
