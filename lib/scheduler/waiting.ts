@@ -186,9 +186,10 @@ export class Waiting {
   }
 
   /**
-   * Work for an idle PE: prefault message buffers of the sizes that missed
-   * lately (off the critical path, so that the next large message lands in
-   * mapped pages); after a long idle stretch, give free buffers back.
+   * Work for an idle PE: make the typed arrays the next small messages
+   * will take (codec/fresh.ts); prefault message buffers of the sizes that
+   * missed lately (off the critical path, so that the next large message
+   * lands in mapped pages); after a long idle stretch, give free buffers back.
    */
   private housekeeping(now: number): void {
     while (restock());
