@@ -2,8 +2,7 @@
 
 namespace charmts {
 
-void check(int rc, const char* call, int peer, const char* direction, bool fatal) {
-  if (rc == MPI_SUCCESS) return;
+void fail(int rc, const char* call, int peer, const char* direction, bool fatal) {
   char text[MPI_MAX_ERROR_STRING] = {0};
   int length = 0;
   if (MPI_Error_string(rc, text, &length) != MPI_SUCCESS) snprintf(text, sizeof text, "unknown MPI error");

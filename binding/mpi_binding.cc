@@ -113,6 +113,19 @@ uint32_t uint32Arg(Nan::NAN_METHOD_ARGS_TYPE info, int i, const char* what) {
   return value.As<v8::Uint32>()->Value();
 }
 
+/**
+ * Returns a count of bytes or messages: a small integer as one (V8 keeps it
+ * in the return slot), anything else as a heap number. Send and Drain
+ * return one per message; Nan::New(double) made a heap number each time.
+ */
+void returnCount(Nan::NAN_METHOD_ARGS_TYPE info, double count) {
+  if (count >= 0 && count <= 1073741823 && count == static_cast<double>(static_cast<int32_t>(count))) {
+    info.GetReturnValue().Set(static_cast<int32_t>(count));
+  } else {
+    info.GetReturnValue().Set(count);
+  }
+}
+
 bool requireInit() {
   if (world().initialized) return true;
   Nan::ThrowError("charmts binding: MPI is not initialized");
@@ -190,7 +203,7 @@ NAN_METHOD(Send) {
     int dest = info[0].As<v8::Int32>()->Value();
     size_t headerLength = uint32Arg(info, 2, "Send's header length");
     if (headerLength > node::Buffer::Length(info[1])) throw std::out_of_range("charmts binding: header length beyond its buffer");
-    info.GetReturnValue().Set(Nan::New(send(dest, node::Buffer::Data(info[1]), headerLength, info[3])));
+    returnCount(info, send(dest, node::Buffer::Data(info[1]), headerLength, info[3]));
   });
 }
 
@@ -260,7 +273,7 @@ NAN_METHOD(Progress) {
   if (!requireInit()) return;
   guarded([&] {
     completeSends();
-    info.GetReturnValue().Set(Nan::New(pendingSendBytes()));
+    returnCount(info, pendingSendBytes());
   });
 }
 
@@ -292,10 +305,10 @@ NAN_METHOD(SharesCore) { info.GetReturnValue().Set(Nan::New(sharesCore())); }
 NAN_METHOD(MoveToFreeCore) { info.GetReturnValue().Set(Nan::New(moveToFreeCore())); }
 
 // Bytes held by sends MPI has not completed (for back-pressure).
-NAN_METHOD(PendingBytes) { info.GetReturnValue().Set(Nan::New(pendingSendBytes())); }
+NAN_METHOD(PendingBytes) { returnCount(info, pendingSendBytes()); }
 
 // Messages partly received: the PE must keep polling until they complete.
-NAN_METHOD(Receiving) { info.GetReturnValue().Set(Nan::New(receivesInFlight())); }
+NAN_METHOD(Receiving) { returnCount(info, receivesInFlight()); }
 
 // copy(view): an ArrayBuffer of its own holding a copy of `view`, in warm
 // memory from the message pool (for messages delivered on this PE).

@@ -68,6 +68,8 @@ interface Queue {
 
 const guards = new Map<unknown, Map<number, Condition>>();
 const queues = new WeakMap<Chare<never>, Queue>();
+/** A call or wait ever waited on this PE: until then hasWaiting (asked after every call) costs no lookup. */
+let everWaited = false;
 /** Arrival numbers of calls waiting by predicate (those by tag keep theirs beside them). */
 const arrivals = new WeakMap<WaitingCall, number>();
 
@@ -81,17 +83,21 @@ export function addGuard(info: ChareClassInfo, methodId: number, condition: Cond
 
 /** The guard of a method, if it has one. */
 export function guardOf(info: ChareClassInfo, methodId: number): Condition | undefined {
-  return guards.get(info.cls)?.get(methodId);
+  // Asked at every call: a program with no conditions pays no lookup.
+  return guards.size === 0 ? undefined : guards.get(info.cls)?.get(methodId);
 }
 
-/** True when calls or waits of `element` are waiting (the common case, false, costs one lookup). */
+/** True when calls or waits of `element` are waiting (the common case, false, costs one lookup; none before anything ever waited). */
 export function hasWaiting(element: Chare<never>): boolean {
-  return queues.has(element);
+  return everWaited && queues.has(element);
 }
 
 function queueOf(element: Chare<never>): Queue {
   let queue = queues.get(element);
-  if (!queue) queues.set(element, (queue = { calls: [], byTag: new Map(), tagged: 0, waits: [], arrived: 0, scanning: false, again: false }));
+  if (!queue) {
+    everWaited = true;
+    queues.set(element, (queue = { calls: [], byTag: new Map(), tagged: 0, waits: [], arrived: 0, scanning: false, again: false }));
+  }
   return queue;
 }
 

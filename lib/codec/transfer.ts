@@ -14,6 +14,8 @@ export type TypedArray =
   | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
 
 const marked = new WeakSet<ArrayBufferView>();
+/** Whether any array was ever marked: until then a typed array sent costs no lookup in `marked`. */
+let anyMarked = false;
 
 function kindOf(value: unknown): string {
   if (value === null) return 'null';
@@ -52,8 +54,9 @@ export function markTransfer<T extends TypedArray>(view: T): T {
     );
   }
   marked.add(view);
+  anyMarked = true;
   return view;
 }
 
 /** True when `view` was marked by `charm.transfer`. */
-export const isMarked = (view: ArrayBufferView): boolean => marked.has(view);
+export const isMarked = (view: ArrayBufferView): boolean => anyMarked && marked.has(view);

@@ -10,6 +10,7 @@
 import type { Reader } from './reader';
 import type { Writer } from './writer';
 import { isDetached, isMarked } from './transfer';
+import { freshCopy, ON_HEAP_BYTES } from './fresh';
 
 const enum Tag {
   Undefined = 0,
@@ -111,6 +112,8 @@ const TYPED_KINDS: TypedArrayConstructor[] = [
   Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
   Float32Array, Float64Array, BigInt64Array, BigUint64Array, Buffer,
 ];
+/** Buffer's place in TYPED_KINDS, after the typed arrays proper: small Buffers are slices of Node's pool (Buffer.allocUnsafe), not arrays of their own made ahead. */
+const BUFFER = 11;
 const typedKindOf = new Map<unknown, number>(TYPED_KINDS.map((c, i) => [c, i]));
 
 /** Raised when a value cannot be encoded; `path` says where inside the value. */
@@ -570,6 +573,14 @@ export function decodeValue(r: Reader): unknown {
     case Tag.TypedInline: {
       const kind = r.u8();
       const n = r.u32();
+      if (n > ON_HEAP_BYTES && kind < BUFFER) {
+        // An array made ahead while the PE waited (see fresh.ts), when there is one.
+        const fresh = freshCopy(kind, TYPED_KINDS[kind] as Float64ArrayConstructor, ELEMENTS[kind][0], r.buf.buffer, r.buf.byteOffset + r.pos, n);
+        if (fresh) {
+          r.pos += n;
+          return fresh;
+        }
+      }
       if (n <= SMALL_TYPED) return readElements(r, kind, n);
       return typedView(TYPED_KINDS[kind], r.bytesCopy(n), 0, n);
     }

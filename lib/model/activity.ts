@@ -80,7 +80,8 @@ export function runAs<T>(chare: Chare<never>, member: MemberState, record: Activ
   currentRecord = record;
   current = undefined;
   try {
-    return fn.apply(chare, args as unknown[]);
+    // One argument (the common call) without apply's spreading of the list (CallWithArrayLike).
+    return args.length === 1 ? fn.call(chare, args[0]) : fn.apply(chare, args as unknown[]);
   } finally {
     currentChare = outerChare;
     currentMember = outerMember;

@@ -8,6 +8,7 @@
 import { mpi } from '../transport/binding';
 import { profiling, recordIdle } from '../profiling/profile';
 import { doubleFields } from '../shapes';
+import { restock } from '../codec/fresh';
 
 /**
  * Keep polling without sleeping at least this long after the last
@@ -127,11 +128,14 @@ export class Waiting {
     let yieldEachPoll = this.oversubscribed || handoff;
     let until = -1;
     let longest = -1;
+    let restocking = true;
     for (;;) {
       // Read the clock once per 32 polls: a poll costs less than a clock reading.
       for (let i = 0; i < 32; i++) {
         const handled = this.poll();
         if (handled > 0) return handled;
+        // Nothing yet: make the typed arrays the next messages will take (codec/fresh.ts), one a poll.
+        if (restocking) restocking = restock();
         if (yieldEachPoll) mpi.Yield();
       }
       const now = performance.now();
@@ -182,11 +186,13 @@ export class Waiting {
   }
 
   /**
-   * Work for an idle PE: prefault message buffers of the sizes that missed
-   * lately (off the critical path, so that the next large message lands in
-   * mapped pages); after a long idle stretch, give free buffers back.
+   * Work for an idle PE: make the typed arrays the next small messages
+   * will take (codec/fresh.ts); prefault message buffers of the sizes that
+   * missed lately (off the critical path, so that the next large message
+   * lands in mapped pages); after a long idle stretch, give free buffers back.
    */
   private housekeeping(now: number): void {
+    while (restock());
     if (now - this.lastActivity > TRIM_AFTER_MS) {
       if (!this.trimmed) mpi.TrimPool();
       this.trimmed = true;
