@@ -58,7 +58,8 @@ interface Resident extends Element {
 }
 
 export class LocalArray implements LocalCollection, MemberServices {
-  private readonly elements = new Map<IndexKey, Resident>();
+  /** The elements here (replaced, not emptied, when the last one goes: see remove). */
+  private elements = new Map<IndexKey, Resident>();
   private readonly locations: Locations;
   private readonly reductions: ReductionManager;
   private readonly broadcasts: ArrayBroadcasts<Resident>;
@@ -236,6 +237,19 @@ export class LocalArray implements LocalCollection, MemberServices {
     return element;
   }
 
+  /**
+   * Takes the element at `key` out. A Map left empty by a deletion shrinks
+   * its table (a runtime call, and a new table in old space once the Map is
+   * old): a PE's only element migrating did that at every move. The last
+   * one drops the Map instead, as TurnoverMap does (lib/turnoverMap.ts);
+   * a loop over the old Map's values (a broadcast's) is at its end then,
+   * and elements are added by message handlers only, never during one.
+   */
+  private remove(key: IndexKey): void {
+    if (this.elements.size === 1) this.elements = new Map();
+    else this.elements.delete(key);
+  }
+
   /** Makes an element live here. */
   private settleIn(element: Resident): void {
     this.elements.set(element.key, element);
@@ -313,7 +327,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     // Its waiting calls went in the record: the replies they owe are owed there now.
     const replies = hasWaiting(chare) ? replyNumbers(takeWaiting(chare)) : undefined;
     dropChannels(chare);
-    this.elements.delete(key);
+    this.remove(key);
     state.departed = 'migrated';
     state.epoch++;
     this.routing.left(key, element.index, toPe, state.epoch);
@@ -368,7 +382,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     const key = element.key;
     const state = element.state;
     const describeIt = `${this.name}${describe(element.index)}`;
-    this.elements.delete(key);
+    this.remove(key);
     state.departed = 'deleted';
     this.reductions.removeMember(state.next);
     for (let stream = 0; stream < state.next.length; stream++) this.reductions.changePopulation(stream, state.next[stream], -1);
