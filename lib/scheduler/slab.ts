@@ -14,6 +14,9 @@
 // they came, are kept in such a ring too (collections/broadcasts.ts).
 import { align8 } from '../codec/wire';
 
+/** Up to this many bytes, a message is copied in by a loop (see put). */
+const SMALL_MESSAGE = 128;
+
 export class LocalSlab {
   readonly bytes: Buffer;
   readonly view: DataView;
@@ -35,7 +38,14 @@ export class LocalSlab {
   put(from: Buffer, length: number, start = 0): number {
     const base = this.place(length);
     if (base < 0) return -1;
-    from.copy(this.bytes, base, start, start + length);
+    if (length <= SMALL_MESSAGE) {
+      // Byte by byte: Buffer#copy makes a Uint8Array over the source for each copy (a
+      // local call is some tens of bytes: migration's self-call after each arrival).
+      const to = this.bytes;
+      for (let i = 0; i < length; i++) to[base + i] = from[start + i];
+    } else {
+      from.copy(this.bytes, base, start, start + length);
+    }
     this.end = base + length;
     this.queued++;
     return base;
