@@ -51,10 +51,9 @@ import { Routing } from './routing';
 export const METHOD_MIGRATE = 0xfffe;
 export const METHOD_DESTROY = 0xffff;
 
-/** An element living here, with its key in `elements` and the tracker of its suspended async methods (each made once, not per call). */
+/** An element living here, with its key in `elements`. */
 interface Resident extends Element {
   readonly key: IndexKey;
-  readonly track: Track;
 }
 
 export class LocalArray implements LocalCollection, MemberServices {
@@ -71,6 +70,11 @@ export class LocalArray implements LocalCollection, MemberServices {
   /** The state of the element whose constructor is running (it is not in place yet). */
   private constructing: MemberState | undefined;
   private readonly balancing: BalancingStep<Resident>;
+  /** Counts the suspended async methods of the elements here; a move asked for meanwhile happens when the last one ends. */
+  private readonly track: Track = trackRunning((chare) => {
+    const element = this.elements.get(keyOf(chare.thisIndex as ArrayIndex));
+    if (element?.chare === chare) this.migrateIfDue(element);
+  });
   /** The route of the element call being delivered (read into it, not made per call). */
   private readonly route = newElementRoute();
 
@@ -194,7 +198,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     const outer = this.executing;
     this.executing = element;
     try {
-      invoke(element.chare, this.ref.info, method, args, reply, element.track);
+      invoke(element.chare, this.ref.info, method, args, reply, this.track);
     } finally {
       this.executing = outer; // its load is charged by model/activity.ts, across awaits
     }
@@ -231,9 +235,9 @@ export class LocalArray implements LocalCollection, MemberServices {
     return element;
   }
 
-  /** An element object for `chare`; once it is here, a suspended async method of it pins it, and its end may let it go. */
+  /** An element object for `chare` (a suspended async method of it pins it here: see track). */
   private newElement(chare: Chare<never>, index: ArrayIndex, state: MemberState): Resident {
-    const element: Resident = { chare, index, key: keyOf(index), state, track: trackRunning(state, () => this.migrateIfDue(element)) };
+    const element: Resident = { chare, index, key: keyOf(index), state };
     return element;
   }
 
@@ -261,7 +265,9 @@ export class LocalArray implements LocalCollection, MemberServices {
    * order (they re-route themselves should it have left again meanwhile).
    */
   private releaseHeld(key: IndexKey): void {
-    runtime().scheduler.deliverHeld(this.locations.release(key));
+    const held = this.locations.release(key);
+    // Usually none (every arrival asks): then no loop over an empty list (an iterator per arrival).
+    if (held.length) runtime().scheduler.deliverHeld(held);
   }
 
   /**
