@@ -349,7 +349,7 @@ export class LocalArray implements LocalCollection, MemberServices {
   private rebuild(member: RestoredMember): Resident {
     const { record } = member;
     const index = record.index as ArrayIndex;
-    const state = newMemberState(this, record.next, record.bcastSeq, record.epoch);
+    const state = newMemberState(this, record.next, record.bcastSeq, record.epoch, record.sections);
     const { chare, waiting } = rebuildMember(this.ref.info, state, record, member.readState, (data, method) => this.broadcasts.replyFrom(index, data, method));
     const element = this.newElement(chare, index, state);
     if (waiting.length) this.reductions.moveReplies(replyNumbers(waiting), 1);

@@ -23,7 +23,9 @@ import { restoreWaiting, waitingCalls, type WaitingCall } from '../when';
 import { encodeLabelled } from '../codec/values';
 import { hasUnpack, startTravelling, stopTravelling, unpackState, writeState } from './state';
 
+/** No waiting calls (nearly every member's): shared, not a list per move. */
 const NO_WAITING: readonly WaitingCall[] = Object.freeze([]);
+const NO_RECORDED: MigrantState['waiting'] = Object.freeze([]);
 
 /** The record of `chare` as it is now (with `epoch`, the one of its next stay); nothing is taken from it (its waiting calls and channel ends stay). */
 export function recordOf(chare: Chare<never>, state: MemberState, epoch = state.epoch): MigrantState {
@@ -36,7 +38,7 @@ export function recordOf(chare: Chare<never>, state: MemberState, epoch = state.
     load: state.load,
     sections: state.sections,
     next: state.next,
-    waiting: waiting.length ? waiting.map((call) => [call.methodId, call.args, (call.reply as Reply | undefined)?.data ?? null]) : [],
+    waiting: waiting.length ? waiting.map((call) => [call.methodId, call.args, (call.reply as Reply | undefined)?.data ?? null]) : NO_RECORDED,
     channels: exportChannels(chare),
   };
 }
