@@ -58,10 +58,13 @@ function endState(chare: Chare<never>, key: string): EndState {
 /** A chare's channel ends as data: [key, sent, next to take, [sequence number, value][]] each. */
 export type ChannelEnds = [string, number, number, [number, unknown][]][];
 
+/** No channel ends (nearly every member's): shared, not a list per move. */
+const NO_ENDS: Readonly<ChannelEnds> = Object.freeze([]);
+
 /** The channel ends of a migrating element, as data (left in place until `dropChannels`). */
-export function exportChannels(chare: Chare<never>): ChannelEnds {
+export function exportChannels(chare: Chare<never>): Readonly<ChannelEnds> {
   const table = ends.get(chare);
-  if (!table) return [];
+  if (!table) return NO_ENDS;
   return [...table].map(([key, s]) => [key, s.sent, s.nextToTake, [...s.arrived]]);
 }
 

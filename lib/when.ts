@@ -217,9 +217,12 @@ export function retryWaiting(element: Chare<never>, holds: (call: WaitingCall) =
 }
 
 /** The calls waiting on `element`, in arrival order (left in place). */
+/** No waiting calls: shared (every move asks). */
+const NO_CALLS: readonly WaitingCall[] = Object.freeze([]);
+
 export function waitingCalls(element: Chare<never>): readonly WaitingCall[] {
   const queue = queues.get(element);
-  if (!queue) return [];
+  if (!queue) return NO_CALLS;
   if (queue.tagged === 0) return queue.calls;
   const all: [number, WaitingCall][] = queue.calls.map((c) => [arrivals.get(c) ?? 0, c]);
   for (const byValue of queue.byTag.values()) for (const calls of byValue.values()) all.push(...calls);

@@ -761,7 +761,7 @@ export interface MigrantState {
   /** Next reduction number per stream. */
   next: number[];
   /** Calls waiting for their `when` condition: [method id, args, reply as data or null]. */
-  waiting: [number, unknown[], unknown][];
+  waiting: readonly [number, unknown[], unknown][];
   /** Its channel ends (lib/channels.ts). */
   channels: unknown;
 }
@@ -791,7 +791,7 @@ export function writeMigrant(w: Writer, m: MigrantState, describe: () => string)
   w.u32(m.epoch);
   w.u32(m.bcastSeq);
   w.f64(m.load);
-  const sections = Object.keys(m.sections);
+  const sections = hasKeys(m.sections) ? Object.keys(m.sections) : NONE;
   const channels = m.channels as unknown[];
   w.u8((m.balancing ? MigrantParts.Balancing : 0) | (sections.length ? MigrantParts.Sections : 0) | (m.waiting.length ? MigrantParts.Waiting : 0) | (channels.length ? MigrantParts.Channels : 0));
   w.u8(m.next.length);
@@ -805,6 +805,14 @@ export function writeMigrant(w: Writer, m: MigrantState, describe: () => string)
   }
   if (m.waiting.length) encodeLabelled(w, m.waiting, () => `calls of ${describe()} waiting for their when condition`);
   if (channels.length) encodeLabelled(w, channels, () => `channels of ${describe()}`);
+}
+
+/** The absent parts of a record (nearly every move's), shared: a list made for each was garbage per move. */
+const NONE: readonly never[] = Object.freeze([]);
+
+function hasKeys(object: object): boolean {
+  for (const _ in object) return true;
+  return false;
 }
 
 /** The runtime's part of a migrating element; then `readMigrantState` reads its own state. */
@@ -823,8 +831,8 @@ export function readMigrant(r: Reader): MigrantState {
       sections[id] = r.u32();
     }
   }
-  const waiting = parts & MigrantParts.Waiting ? (decodeValue(r) as [number, unknown[], unknown][]) : [];
-  const channels = parts & MigrantParts.Channels ? decodeValue(r) : [];
+  const waiting = parts & MigrantParts.Waiting ? (decodeValue(r) as [number, unknown[], unknown][]) : NONE;
+  const channels = parts & MigrantParts.Channels ? decodeValue(r) : NONE;
   return { index, epoch, bcastSeq, balancing: (parts & MigrantParts.Balancing) !== 0, load, sections, next, waiting, channels };
 }
 

@@ -8,7 +8,7 @@ import { Flag, beginCall, beginControl as beginControlMessage, beginCreate as be
 import { decodeValue, encodeValue, registerExtension } from '../codec/values';
 import type { Reader } from '../codec/reader';
 import type { Writer } from '../codec/writer';
-import { constructWith, type Chare, type ChareIndex, type MemberServices, type MemberState } from '../model/chare';
+import { constructWith, memberOf, type Chare, type ChareIndex, type MemberServices, type MemberState } from '../model/chare';
 import { classByName, type ChareClassInfo } from '../model/registry';
 import { runtime } from '../model/context';
 import { Future, type FutureMode } from '../model/future';
@@ -94,8 +94,9 @@ export function install(collection: LocalCollection): void {
 }
 
 /** A fresh member state; `next` is the first reduction number per stream. */
-export function newMemberState(services: MemberServices, next: number[] = [0, 0, 0, 0], bcastSeq = 0, epoch = 0): MemberState {
-  return doubleFields({ services, next, bcastSeq, epoch, running: 0, migrateTo: -1, load: 0, balancing: false, atSync: false, sections: {}, departed: undefined }, ['load']);
+export function newMemberState(services: MemberServices, next: number[] = [0, 0, 0, 0], bcastSeq = 0, epoch = 0, sections: Record<number, number> = {}): MemberState {
+  // Every field from the start (track and created too): a field added later gave each member a new map and a properties array (invoke sets track at its first call).
+  return doubleFields({ services, next, bcastSeq, epoch, running: 0, migrateTo: -1, load: 0, balancing: false, atSync: false, sections, departed: undefined, created: undefined, track: undefined }, ['load']);
 }
 
 /** Constructs a member with its identity set, reporting constructor errors as fatal. */
@@ -162,16 +163,19 @@ function holdUntilCreated(r: Reader): void {
 }
 
 /**
- * Counts the async entry methods of a member that are suspended (invoke's
- * `track`): such a member cannot migrate, nor be saved by a checkpoint.
- * `finished` runs after each one ends.
+ * Counts the async entry methods of each member that are suspended
+ * (invoke's `track`): such a member cannot migrate, nor be saved by a
+ * checkpoint. `finished` runs after each one ends, with its member. One
+ * per collection, not per member: every arrival of a migrating element
+ * made a pair of closures for it.
  */
-export function trackRunning(state: MemberState, finished?: () => void): Track {
-  return (pending) => {
+export function trackRunning(finished?: (member: Chare<never>) => void): Track {
+  return (pending, member) => {
+    const state = memberOf(member);
     state.running++;
     void pending.then(() => {
       state.running--;
-      finished?.();
+      finished?.(member);
     });
   };
 }

@@ -51,14 +51,14 @@ import { Routing } from './routing';
 export const METHOD_MIGRATE = 0xfffe;
 export const METHOD_DESTROY = 0xffff;
 
-/** An element living here, with its key in `elements` and the tracker of its suspended async methods (each made once, not per call). */
+/** An element living here, with its key in `elements`. */
 interface Resident extends Element {
   readonly key: IndexKey;
-  readonly track: Track;
 }
 
 export class LocalArray implements LocalCollection, MemberServices {
-  private readonly elements = new Map<IndexKey, Resident>();
+  /** The elements here (replaced, not emptied, when the last one goes: see remove). */
+  private elements = new Map<IndexKey, Resident>();
   private readonly locations: Locations;
   private readonly reductions: ReductionManager;
   private readonly broadcasts: ArrayBroadcasts<Resident>;
@@ -70,6 +70,11 @@ export class LocalArray implements LocalCollection, MemberServices {
   /** The state of the element whose constructor is running (it is not in place yet). */
   private constructing: MemberState | undefined;
   private readonly balancing: BalancingStep<Resident>;
+  /** Counts the suspended async methods of the elements here; a move asked for meanwhile happens when the last one ends. */
+  private readonly track: Track = trackRunning((chare) => {
+    const element = this.elements.get(keyOf(chare.thisIndex as ArrayIndex));
+    if (element?.chare === chare) this.migrateIfDue(element);
+  });
   /** The route of the element call being delivered (read into it, not made per call). */
   private readonly route = newElementRoute();
 
@@ -193,7 +198,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     const outer = this.executing;
     this.executing = element;
     try {
-      invoke(element.chare, this.ref.info, method, args, reply, element.track);
+      invoke(element.chare, this.ref.info, method, args, reply, this.track);
     } finally {
       this.executing = outer; // its load is charged by model/activity.ts, across awaits
     }
@@ -230,10 +235,23 @@ export class LocalArray implements LocalCollection, MemberServices {
     return element;
   }
 
-  /** An element object for `chare`; once it is here, a suspended async method of it pins it, and its end may let it go. */
+  /** An element object for `chare` (a suspended async method of it pins it here: see track). */
   private newElement(chare: Chare<never>, index: ArrayIndex, state: MemberState): Resident {
-    const element: Resident = { chare, index, key: keyOf(index), state, track: trackRunning(state, () => this.migrateIfDue(element)) };
+    const element: Resident = { chare, index, key: keyOf(index), state };
     return element;
+  }
+
+  /**
+   * Takes the element at `key` out. A Map left empty by a deletion shrinks
+   * its table (a runtime call, and a new table in old space once the Map is
+   * old): a PE's only element migrating did that at every move. The last
+   * one drops the Map instead, as TurnoverMap does (lib/turnoverMap.ts);
+   * a loop over the old Map's values (a broadcast's) is at its end then,
+   * and elements are added by message handlers only, never during one.
+   */
+  private remove(key: IndexKey): void {
+    if (this.elements.size === 1) this.elements = new Map();
+    else this.elements.delete(key);
   }
 
   /** Makes an element live here. */
@@ -247,7 +265,9 @@ export class LocalArray implements LocalCollection, MemberServices {
    * order (they re-route themselves should it have left again meanwhile).
    */
   private releaseHeld(key: IndexKey): void {
-    runtime().scheduler.deliverHeld(this.locations.release(key));
+    const held = this.locations.release(key);
+    // Usually none (every arrival asks): then no loop over an empty list (an iterator per arrival).
+    if (held.length) runtime().scheduler.deliverHeld(held);
   }
 
   /**
@@ -313,7 +333,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     // Its waiting calls went in the record: the replies they owe are owed there now.
     const replies = hasWaiting(chare) ? replyNumbers(takeWaiting(chare)) : undefined;
     dropChannels(chare);
-    this.elements.delete(key);
+    this.remove(key);
     state.departed = 'migrated';
     state.epoch++;
     this.routing.left(key, element.index, toPe, state.epoch);
@@ -329,7 +349,7 @@ export class LocalArray implements LocalCollection, MemberServices {
   private rebuild(member: RestoredMember): Resident {
     const { record } = member;
     const index = record.index as ArrayIndex;
-    const state = newMemberState(this, record.next, record.bcastSeq, record.epoch);
+    const state = newMemberState(this, record.next, record.bcastSeq, record.epoch, record.sections);
     const { chare, waiting } = rebuildMember(this.ref.info, state, record, member.readState, (data, method) => this.broadcasts.replyFrom(index, data, method));
     const element = this.newElement(chare, index, state);
     if (waiting.length) this.reductions.moveReplies(replyNumbers(waiting), 1);
@@ -368,7 +388,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     const key = element.key;
     const state = element.state;
     const describeIt = `${this.name}${describe(element.index)}`;
-    this.elements.delete(key);
+    this.remove(key);
     state.departed = 'deleted';
     this.reductions.removeMember(state.next);
     for (let stream = 0; stream < state.next.length; stream++) this.reductions.changePopulation(stream, state.next[stream], -1);

@@ -42,7 +42,7 @@ export class OneMember implements LocalCollection, MemberServices {
     const member = newMemberState(this, saved?.record.next);
     this.reductions?.addMember(member.next);
     this.element = saved ? rebuildMember(ref.info, member, saved.record, saved.readState, replyFrom).chare : construct(ref, index, args!, member);
-    this.track = trackRunning(member);
+    this.track = trackRunning();
   }
 
   deliver(r: Reader, flags: number, method: number): void {

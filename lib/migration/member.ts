@@ -23,6 +23,10 @@ import { restoreWaiting, waitingCalls, type WaitingCall } from '../when';
 import { encodeLabelled } from '../codec/values';
 import { hasUnpack, startTravelling, stopTravelling, unpackState, writeState } from './state';
 
+/** No waiting calls (nearly every member's): shared, not a list per move. */
+const NO_WAITING: readonly WaitingCall[] = Object.freeze([]);
+const NO_RECORDED: MigrantState['waiting'] = Object.freeze([]);
+
 /** The record of `chare` as it is now (with `epoch`, the one of its next stay); nothing is taken from it (its waiting calls and channel ends stay). */
 export function recordOf(chare: Chare<never>, state: MemberState, epoch = state.epoch): MigrantState {
   const waiting = waitingCalls(chare);
@@ -34,7 +38,7 @@ export function recordOf(chare: Chare<never>, state: MemberState, epoch = state.
     load: state.load,
     sections: state.sections,
     next: state.next,
-    waiting: waiting.length ? waiting.map((call) => [call.methodId, call.args, (call.reply as Reply | undefined)?.data ?? null]) : [],
+    waiting: waiting.length ? waiting.map((call) => [call.methodId, call.args, (call.reply as Reply | undefined)?.data ?? null]) : NO_RECORDED,
     channels: exportChannels(chare),
   };
 }
@@ -69,7 +73,7 @@ export function rebuildMember(
   record: MigrantState,
   readState: (into?: object) => unknown,
   replyOf: (data: ReplyData, methodId: number) => Reply,
-): { chare: Chare<never>; waiting: WaitingCall[] } {
+): { chare: Chare<never>; waiting: readonly WaitingCall[] } {
   state.load = record.load;
   state.sections = record.sections;
   state.balancing = record.balancing;
@@ -84,6 +88,8 @@ export function rebuildMember(
     stopTravelling(outer);
   }
   if (own !== into) unpackState(chare, own);
+  // Usually none: then no closure and list per arrival.
+  if (record.waiting.length === 0) return { chare, waiting: NO_WAITING };
   const waiting: WaitingCall[] = record.waiting.map(([methodId, args, data]) => ({ methodId, args, reply: data ? replyOf(data as ReplyData, methodId) : undefined }));
   restoreWaiting(chare, waiting);
   return { chare, waiting };

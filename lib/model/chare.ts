@@ -49,7 +49,7 @@ export interface MemberState {
    */
   departed: 'migrated' | 'deleted' | undefined;
   /** What released calls of it report their async methods to (its collection's tracker; model/invoke.ts' Track), once it has run a call. */
-  track?: (pending: Promise<void>) => void;
+  track?: (pending: Promise<void>, member: Chare<never>) => void;
 }
 
 /** How a section reduces a member's contribution (set on section proxies). */

@@ -87,8 +87,8 @@ export function describeCall(info: ChareClassInfo, method: string, element: Char
   return `${info.name}.${method} (index ${shown})`;
 }
 
-/** Told of every async entry method started: its promise settles when it finishes (never rejecting). */
-export type Track = (pending: Promise<void>) => void;
+/** Told of every async entry method started, and of whose it is: its promise settles when it finishes (never rejecting). */
+export type Track = (pending: Promise<void>, member: Chare<never>) => void;
 
 /**
  * Calls entry method `methodId` of `element` with `args` and replies if
@@ -184,7 +184,7 @@ function call(element: Chare<never>, info: ChareClassInfo, name: string, args: u
       (value) => succeed(value, element, info, name, reply),
       (error) => fail(error, element, info, name, reply),
     );
-    track?.(pending);
+    track?.(pending, element);
     return;
   }
   if (reply) succeed(result, element, info, name, reply);
