@@ -57,7 +57,7 @@ export type { MigrationHooks } from './migration/state';
 export type { CheckpointStatus } from './checkpoint/protocol';
 export type { GroupRestartHook } from './checkpoint/rebuild';
 export { RemoteError, BroadcastError } from './errors';
-export { SerializationError } from './codec/values';
+export { SerializationError } from './codec/serializationError';
 export { Channel, type ChannelSendArgs } from './channels';
 export { Pool, type MapOptions, type MultiFutureOptions, type IndexedResult, type TaskFunction, type TaskCall, type TaskResults } from './pool/pool';
 export type { Section, Selection, Slice, Collection } from './sections/sections';

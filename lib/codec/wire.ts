@@ -22,7 +22,8 @@
  */
 import type { Reader } from './reader';
 import type { Writer } from './writer';
-import { decodeArgs, decodeInto, decodeValue, encodeArgs, encodeLabelled, encodeValue, SerializationError } from './values';
+import { decodeArgs, decodeInto, decodeValue, encodeArgs, encodeLabelled, encodeValue } from './values';
+import { SerializationError } from './serializationError';
 import { profiling, recordSend } from '../profiling/profile';
 
 export const HEADER_BYTES = 16;

@@ -6,7 +6,7 @@
  * send, and which a local message takes as buffers of their own.
  */
 import { align8, setInlineLength } from './wire';
-import { SerializationError } from './values';
+import { SerializationError } from './serializationError';
 import { moveBuffer, ownCopy, pooledCopy } from './memory';
 import { objectArray } from '../shapes';
 

@@ -11,7 +11,8 @@
  */
 import type { Chare } from '../model/chare';
 import type { Writer } from '../codec/writer';
-import { SerializationError, encodeFields, encodeLabelled } from '../codec/values';
+import { encodeFields, encodeLabelled } from '../codec/values';
+import { SerializationError } from '../codec/serializationError';
 
 /** Optional hooks a migratable chare class may define. */
 export interface MigrationHooks {

@@ -37,7 +37,7 @@ import { fatal } from '../errors';
 import { Future, resumption, failureOf, type Failure } from '../model/future';
 import { reducerImpl } from './reducers';
 import { copyValue, isImmutable } from '../codec/clone';
-import { SerializationError } from '../codec/values';
+import { SerializationError } from '../codec/serializationError';
 import { deliverResult, type ReductionTarget } from './targets';
 import { HintTimers } from './hints';
 import { Population } from './population';

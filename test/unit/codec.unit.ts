@@ -9,7 +9,8 @@ import { Writer, type LocalMessage } from '../../lib/codec/writer';
 import { Reader } from '../../lib/codec/reader';
 import { beginMessage, Kind, newElementRoute, readElementRoute, readPartial, readRouteIndex, setHops, writeElementRoute, writePartial } from '../../lib/codec/wire';
 import { Reducer } from '../../lib/reductions/reducers';
-import { decodeArgs, decodeInto, decodeValue, encodeArgs, encodeFields, encodeValue, registerExtension, SerializationError } from '../../lib/codec/values';
+import { decodeArgs, decodeInto, decodeValue, encodeArgs, encodeFields, encodeValue, registerExtension } from '../../lib/codec/values';
+import { SerializationError } from '../../lib/codec/serializationError';
 import { markTransfer } from '../../lib/codec/transfer';
 import { copyValue } from '../../lib/codec/clone';
 
