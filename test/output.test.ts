@@ -83,34 +83,36 @@ test('colour: none when redirected (mpirun and charmrun), some in a terminal, NO
   assert.not.match(noColour.stdout, ESCAPE, `NO_COLOR in a terminal: no escape codes\n${noColour.stdout}`);
 });
 
-test('a program whose main returned without charm.exit() and that stays idle gets one hint naming it on stderr', async () => {
-  const hinted = /charmts: main has returned and the job has been idle for 2 s; if the program is done, end it with charm\.exit\(\)/;
+/**
+ * Runs outputTruth's `mode` on 2 PEs with a 1 s idle hint until its stderr
+ * matches `hinted` (60 s at most), then lets `more` look at that stderr
+ * (which may wait longer); the job is killed in any case.
+ */
+async function idleHint(mode: string, hinted: RegExp, more: (stderr: () => string) => Promise<void> | void): Promise<void> {
   const program = path.join(__dirname, 'programs', 'outputTruth.js');
-  const job = startCapturing(['mpirun', '--oversubscribe', '--bind-to', 'none', '-np', '2', process.execPath, program, 'forgetExit'], { ...jobEnv(), CHARMTS_IDLE_HINT: '1' });
+  const job = startCapturing(['mpirun', '--oversubscribe', '--bind-to', 'none', '-np', '2', process.execPath, program, mode], { ...jobEnv(), CHARMTS_IDLE_HINT: '1' });
   try {
     const deadline = Date.now() + 60_000;
     while (!hinted.test(job.output().stderr) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     assert.match(job.output().stderr, hinted);
-    assert.is(job.output().stderr.split('charm.exit()').length - 1, 1, 'one hint');
+    await more(() => job.output().stderr);
   } finally {
     killGroup(job.child.pid!, 'SIGKILL');
   }
+}
+
+test('a program whose main returned without charm.exit() and that stays idle gets one hint naming it on stderr', async () => {
+  await idleHint('forgetExit', /charmts: main has returned and the job has been idle for 2 s; if the program is done, end it with charm\.exit\(\)/, (stderr) => {
+    assert.is(stderr().split('charm.exit()').length - 1, 1, 'one hint');
+  });
 });
 
 test('a main that awaits what nothing will send gets one hint saying so on stderr, while it waits', async () => {
-  const hinted = /charmts: main is still waiting and the job has been idle for 2 s: no PE has a message left that could complete what main awaits/;
-  const program = path.join(__dirname, 'programs', 'outputTruth.js');
-  const job = startCapturing(['mpirun', '--oversubscribe', '--bind-to', 'none', '-np', '2', process.execPath, program, 'stuck'], { ...jobEnv(), CHARMTS_IDLE_HINT: '1' });
-  try {
-    const deadline = Date.now() + 60_000;
-    while (!hinted.test(job.output().stderr) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.match(job.output().stderr, hinted);
+  await idleHint('stuck', /charmts: main is still waiting and the job has been idle for 2 s: no PE has a message left that could complete what main awaits/, async (stderr) => {
     await new Promise((resolve) => setTimeout(resolve, 5_000)); // five more idle periods: still one hint, and not the one for a returned main
-    assert.is(job.output().stderr.split('main is still waiting').length - 1, 1, 'one hint');
-    assert.not.match(job.output().stderr, /main has returned/);
-  } finally {
-    killGroup(job.child.pid!, 'SIGKILL');
-  }
+    assert.is(stderr().split('main is still waiting').length - 1, 1, 'one hint');
+    assert.not.match(stderr(), /main has returned/);
+  });
 });
 
 test.run();
