@@ -12,8 +12,10 @@ else
 SUDO := sudo
 endif
 MPIRUN := mpirun --oversubscribe --bind-to none
-# As charmrun starts each PE (lib/launcher/nodeOptions.ts says why).
-NODE := node --initial-old-space-size=64 --min-semi-space-size=16
+# Node as charmrun starts each PE, with its options (CHARMTS_NODE_OPTIONS
+# replaces them) from lib/launcher/nodeOptions.ts, which says why; read
+# when a recipe runs, once the build is there.
+NODE = node $(shell node -p "require('./dist/lib/launcher/nodeOptions.js').peNodeOptions().join(' ')")
 
 ADDON := build/Release/charmts_mpi.node
 TS_SOURCES := $(shell find lib test examples bench -name '*.ts' 2>/dev/null) tsconfig.json

@@ -113,7 +113,7 @@ const TYPED_KINDS: TypedArrayConstructor[] = [
   Float32Array, Float64Array, BigInt64Array, BigUint64Array, Buffer,
 ];
 /** Buffer's place in TYPED_KINDS, after the typed arrays proper: small Buffers are slices of Node's pool (Buffer.allocUnsafe), not arrays of their own made ahead. */
-const BUFFER = 11;
+const BUFFER = TYPED_KINDS.indexOf(Buffer);
 const typedKindOf = new Map<unknown, number>(TYPED_KINDS.map((c, i) => [c, i]));
 
 /** How a class of runtime objects (proxy, future, callback, section) is encoded. */

@@ -53,7 +53,7 @@ export class IdleHint {
         return;
       }
       this.hintedWaiting = true;
-      process.stderr.write(`charmts: main is still waiting and the job has been idle for ${2 * seconds} s: no PE has a message left that could complete what main awaits (a future that no chare sends, a reduction that some element has not contributed to, an entry method that never returns)\n`);
+      process.stderr.write(`charmts: main is still waiting and the job has been idle for ${2 * seconds} s: no PE has a message left that could complete what main awaits, if it awaits the job (a future that no chare sends, a reduction that some element has not contributed to, an entry method that never returns; a plain setTimeout is not the job's)\n`);
     }
   }
 }
