@@ -112,7 +112,12 @@ test('a main that awaits what nothing will send gets one hint saying so on stder
     await new Promise((resolve) => setTimeout(resolve, 5_000)); // five more idle periods: still one hint, and not the one for a returned main
     assert.is(stderr().split('main is still waiting').length - 1, 1, 'one hint');
     assert.not.match(stderr(), /main has returned/);
+    assert.not.match(stderr(), /fewer contributions/, 'no member is behind another');
   });
+});
+
+test('the hint for a main kept waiting by a reduction names the element that did not contribute, and its PE', async () => {
+  await idleHint('missing', /main is still waiting[^\n]*\n  Worker \(collection \d+\): 1 of 6 members made fewer contributions than the others \(up to 2\): Worker\[3\] on PE [01] made 1\n/, () => undefined);
 });
 
 test.run();

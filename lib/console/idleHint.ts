@@ -23,7 +23,11 @@ export class IdleHint {
   private returned = false;
   private hintedWaiting = false;
 
-  constructor(private readonly waitQD: () => Promise<void>) {}
+  constructor(
+    private readonly waitQD: () => Promise<void>,
+    /** Lines that say what the job is stuck on (laggards.ts), asked for once the job is found idle while main waits. */
+    private readonly stuckOn: () => Promise<string[]>,
+  ) {}
 
   /** Starts watching (nothing if CHARMTS_IDLE_HINT is 0). */
   start(): void {
@@ -53,7 +57,8 @@ export class IdleHint {
         return;
       }
       this.hintedWaiting = true;
-      process.stderr.write(`charmts: main is still waiting and the job has been idle for ${2 * seconds} s: no PE has a message left that could complete what main awaits, if it awaits the job (a future that no chare sends, a reduction that some element has not contributed to, an entry method that never returns; a plain setTimeout is not the job's)\n`);
+      const stuck = (await this.stuckOn()).map((line) => `\n  ${line}`).join('');
+      process.stderr.write(`charmts: main is still waiting and the job has been idle for ${2 * seconds} s: no PE has a message left that could complete what main awaits, if it awaits the job (a future that no chare sends, a reduction that some element has not contributed to, an entry method that never returns; a plain setTimeout is not the job's)${stuck}\n`);
     }
   }
 }

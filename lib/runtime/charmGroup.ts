@@ -11,6 +11,7 @@ import { forwardValue, type Future } from '../model/future';
 import { requestExit, abortJob } from './lifecycle';
 import { peStats, type PeStats } from '../profiling/profile';
 import { evalHere, execHere, updateGlobalsHere } from '../console/remoteCode';
+import { localContributionCounts, type ContributionCounts } from '../console/laggards';
 
 /** The chare class of `charm.thisProxy`: one member per PE, answering for the runtime there. */
 export class CharmRemote extends Chare {
@@ -50,6 +51,11 @@ export class CharmRemote extends Chare {
   /** Sets global variables on this PE. Needs remote code enabled. */
   updateGlobals(globals: Record<string, unknown>): void {
     updateGlobalsHere(globals);
+  }
+
+  /** @internal This PE's members per collection by the number of contributions they made (the idle hint names members behind the others). */
+  contributionCounts(): ContributionCounts[] {
+    return localContributionCounts();
   }
 
   /** @internal On the PE owning `future`: sends its value, once it has it, into `slot` of `to` (a future sent a future). */

@@ -8,9 +8,10 @@
 //   colour      console.log of an object and a number (escape codes or not)
 //   forgetExit  main returns and nobody calls charm.exit(): the job idles
 //   stuck       main awaits a future nothing sends: the job idles
+//   missing     main awaits a reduction that Worker[3] of 6 skipped: the job idles
 import * as fs from 'fs';
 import { inspect } from 'util';
-import { charm, Chare } from '../../lib';
+import { charm, Chare, Reducer, type Future } from '../../lib';
 
 class Talker extends Chare {
   spinUntil(file: string): string {
@@ -45,6 +46,14 @@ class Talker extends Chare {
 }
 charm.register(Talker);
 
+class Worker extends Chare<[number]> {
+  /** Contributes to a sum, except element `skip`. */
+  add(round: number, skip: number, done: Future<number>): void {
+    if (this.thisIndex[0] !== skip) this.contribute(round, Reducer.sum, done);
+  }
+}
+charm.register(Worker);
+
 charm.start(async (args) => {
   const g = charm.createGroup(Talker);
   switch (args[0]) {
@@ -70,6 +79,16 @@ charm.start(async (args) => {
       await g.awaitable.hello();
       await charm.createFuture<number>();
       return;
+    case 'missing': {
+      const workers = charm.createArray(Worker, [6]);
+      const first = charm.createFuture<number>();
+      workers.add(1, -1, first);
+      await first;
+      const second = charm.createFuture<number>();
+      workers.add(2, 3, second);
+      await second;
+      return;
+    }
     case 'forgetExit':
       await g.awaitable.hello();
       return;
