@@ -8,16 +8,14 @@
  * Each PE reports, per collection that reduces, how many of its members
  * have made each number of user contributions, with a few indices as
  * samples (a report stays small whatever the array's size); PE 0 merges
- * the reports and names the members behind the largest count. Members that
- * all made the same count are not named: nothing says which is missing.
+ * the reports and names the members behind the largest count. Members
+ * that all made the same count are not named: nothing says which is
+ * missing. (The counting is the runtime group's, charmGroup.ts: this
+ * module stays pure, for the in-process tests.)
  */
-import { runtime } from '../model/context';
-import { localCollections } from '../collections/collections';
-import { describe } from '../collections/arrayIndex';
-import { Stream } from '../reductions/manager';
 
 /** Members named per (PE, count): enough to find the bug, short enough to read. */
-const SAMPLES = 4;
+export const SAMPLES = 4;
 
 /** One PE's members of one collection, by the number of user contributions they made. */
 export interface ContributionCounts {
@@ -26,26 +24,6 @@ export interface ContributionCounts {
   pe: number;
   /** [contributions made, members that made that many, up to SAMPLES of their indices as printed]. */
   counts: [number, number, string[]][];
-}
-
-/** This PE's part: every collection here that reduces and has members here. */
-export function localContributionCounts(): ContributionCounts[] {
-  const pe = runtime().myPe;
-  const out: ContributionCounts[] = [];
-  for (const collection of localCollections()) {
-    const { members, reductions } = collection.snapshot();
-    if (!reductions || members.length === 0) continue;
-    const byCount = new Map<number, [number, number, string[]]>();
-    for (const { chare, state } of members) {
-      const made = state.next[Stream.User];
-      let entry = byCount.get(made);
-      if (!entry) byCount.set(made, (entry = [made, 0, []]));
-      entry[1]++;
-      if (entry[2].length < SAMPLES) entry[2].push(describe(chare.thisIndex));
-    }
-    out.push({ id: collection.ref.id, name: collection.ref.info.name, pe, counts: [...byCount.values()] });
-  }
-  return out;
 }
 
 /** Lines naming, per collection, the members behind the others; none when every member made the same count. */

@@ -3,7 +3,7 @@ import { Chare } from '../model/chare';
 import { runtime } from '../model/context';
 import { classInfo, registerClass, type ChareClass } from '../model/registry';
 import type { ArrayProxy, CollectionProxy, ElementProxy } from '../model/proxy';
-import { whenCreated } from '../collections/collections';
+import { localCollections, whenCreated } from '../collections/collections';
 import { createArray, type ArrayDims, type ArrayOptions } from '../collections/arrays';
 import { createGroup, groupRef, installGroupMember, type GroupOptions } from '../collections/groups';
 import { createChare, type ChareOptions } from '../collections/singletons';
@@ -11,7 +11,9 @@ import { forwardValue, type Future } from '../model/future';
 import { requestExit, abortJob } from './lifecycle';
 import { peStats, type PeStats } from '../profiling/profile';
 import { evalHere, execHere, updateGlobalsHere } from '../console/remoteCode';
-import { localContributionCounts, type ContributionCounts } from '../console/laggards';
+import { SAMPLES, type ContributionCounts } from '../console/laggards';
+import { describe } from '../collections/arrayIndex';
+import { Stream } from '../reductions/manager';
 
 /** The chare class of `charm.thisProxy`: one member per PE, answering for the runtime there. */
 export class CharmRemote extends Chare {
@@ -55,7 +57,22 @@ export class CharmRemote extends Chare {
 
   /** @internal This PE's members per collection by the number of contributions they made (the idle hint names members behind the others). */
   contributionCounts(): ContributionCounts[] {
-    return localContributionCounts();
+    const pe = runtime().myPe;
+    const out: ContributionCounts[] = [];
+    for (const collection of localCollections()) {
+      const { members, reductions } = collection.snapshot();
+      if (!reductions || members.length === 0) continue;
+      const byCount = new Map<number, [number, number, string[]]>();
+      for (const { chare, state } of members) {
+        const made = state.next[Stream.User];
+        let entry = byCount.get(made);
+        if (!entry) byCount.set(made, (entry = [made, 0, []]));
+        entry[1]++;
+        if (entry[2].length < SAMPLES) entry[2].push(describe(chare.thisIndex));
+      }
+      out.push({ id: collection.ref.id, name: collection.ref.info.name, pe, counts: [...byCount.values()] });
+    }
+    return out;
   }
 
   /** @internal On the PE owning `future`: sends its value, once it has it, into `slot` of `to` (a future sent a future). */

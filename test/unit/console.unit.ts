@@ -1,13 +1,15 @@
 // The console's and launcher's pure parts, in process (no MPI): charmrun's
 // command line, what code typed at the prompt means for the other PEs
 // (lib/console/plan.ts), the console channel's framing and sync markers,
-// and how the trace file pairs arrows (lib/profiling/profile.ts).
+// how the trace file pairs arrows (lib/profiling/profile.ts), and how the
+// idle hint names members behind in contributions (lib/console/laggards.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from '../../lib/launcher/arguments';
 import { endsEarly, parseInput, plan } from '../../lib/console/plan';
 import { FrameReader, FrameType, SYNC_MARKER, frame, syncMarker } from '../../lib/console/channel';
 import { traceFile, type TraceEvent } from '../../lib/profiling/profile';
+import { laggards, type ContributionCounts } from '../../lib/console/laggards';
 
 test('charmrun: PEs in every spelling, mpirun options, runtime flags, program arguments, refusals', () => {
   assert.equal(parse(['+p4', 'app.js', 'x']), { pes: 4, mpirun: [], program: 'app.js', args: ['x'], checkpoints: { restarts: 0 }, help: false });
@@ -95,6 +97,27 @@ test('the trace file: one arrow per delivery, none for undelivered messages or e
   assert.equal(file.otherData, { arrows: 2, messagesWithoutArrow: 2 });
   assert.equal(flows.map((e) => [e.ph, e.pid, e.id, e.ts]), [['s', 0, 1, 1], ['f', 1, 1, 10], ['s', 0, 2, 1], ['f', 2, 2, 12]]);
   assert.equal(file.traceEvents.filter((e) => e.ph === 'X').map((e) => [e.ts, e.dur]), [[0, 5], [9, 2], [11, 2]]);
+});
+
+
+// ---------------------------------------------------------------- laggards (console/laggards.ts)
+
+test('laggards: names the members behind the largest count over all PEs, with their PE, and counts the unnamed', () => {
+  const reports: ContributionCounts[][] = [
+    [{ id: 6, name: 'W', pe: 0, counts: [[5, 3, ['[0]', '[1]', '[2]']]] }],
+    [
+      { id: 6, name: 'W', pe: 1, counts: [[4, 6, ['[3]', '[4]', '[5]', '[6]']], [5, 1, ['[9]']]] },
+      { id: 8, name: 'G', pe: 1, counts: [[2, 1, ['1']]] },
+    ],
+    [{ id: 8, name: 'G', pe: 2, counts: [[2, 1, ['2']]] }],
+  ];
+  assert.equal(laggards(reports), ['W (collection 6): 6 of 10 members made fewer contributions than the others (up to 5): W[3] on PE 1 made 4, W[4] on PE 1 made 4, W[5] on PE 1 made 4, W[6] on PE 1 made 4, and 2 more']);
+});
+
+test('laggards: a PE whose members are all behind is named though they agree among themselves; equal counts everywhere name nobody', () => {
+  const behindTogether: ContributionCounts[][] = [[{ id: 2, name: 'B', pe: 0, counts: [[3, 2, ['[0, 0]', '[0, 1]']]] }], [{ id: 2, name: 'B', pe: 1, counts: [[2, 2, ['[1, 0]', '[1, 1]']]] }]];
+  assert.equal(laggards(behindTogether), ['B (collection 2): 2 of 4 members made fewer contributions than the others (up to 3): B[1, 0] on PE 1 made 2, B[1, 1] on PE 1 made 2']);
+  assert.equal(laggards([[{ id: 2, name: 'B', pe: 0, counts: [[3, 2, ['[0]', '[1]']]] }], []]), []);
 });
 
 test.run();
