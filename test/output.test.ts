@@ -116,6 +116,10 @@ test('a main that awaits what nothing will send gets one hint saying so on stder
   });
 });
 
+test('the hint for a main kept waiting by a broadcast names the element suspended in an await, and its PE', async () => {
+  await idleHint('suspended', /main is still waiting[^\n]*\n  Waiter \(collection \d+\): 1 member has async entry methods suspended in an await: Waiter\[1\] on PE [01] \(one method\)\n/, () => undefined);
+});
+
 test('the hint for a main kept waiting by a reduction names the element that did not contribute, and its PE', async () => {
   await idleHint('missing', /main is still waiting[^\n]*\n  Worker \(collection \d+\): 1 of 6 members made fewer contributions than the others \(up to 2\): Worker\[3\] on PE [01] made 1\n/, () => undefined);
 });

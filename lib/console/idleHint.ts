@@ -25,7 +25,7 @@ export class IdleHint {
 
   constructor(
     private readonly waitQD: () => Promise<void>,
-    /** Lines that say what the job is stuck on (laggards.ts), asked for once the job is found idle while main waits. */
+    /** Lines that say what the job is stuck on (stuck.ts), asked for once the job is found idle while main waits. */
     private readonly stuckOn: () => Promise<string[]>,
   ) {}
 

@@ -3,7 +3,7 @@ import { Chare } from '../model/chare';
 import { runtime } from '../model/context';
 import { classInfo, registerClass, type ChareClass } from '../model/registry';
 import type { ArrayProxy, CollectionProxy, ElementProxy } from '../model/proxy';
-import { localCollections, whenCreated } from '../collections/collections';
+import { CollectionKind, localCollections, whenCreated } from '../collections/collections';
 import { createArray, type ArrayDims, type ArrayOptions } from '../collections/arrays';
 import { createGroup, groupRef, installGroupMember, type GroupOptions } from '../collections/groups';
 import { createChare, type ChareOptions } from '../collections/singletons';
@@ -11,7 +11,7 @@ import { forwardValue, type Future } from '../model/future';
 import { requestExit, abortJob } from './lifecycle';
 import { peStats, type PeStats } from '../profiling/profile';
 import { evalHere, execHere, updateGlobalsHere } from '../console/remoteCode';
-import { SAMPLES, type ContributionCounts } from '../console/laggards';
+import { SAMPLES, type MembersReport } from '../console/stuck';
 import { describe } from '../collections/arrayIndex';
 import { Stream } from '../reductions/manager';
 
@@ -55,22 +55,30 @@ export class CharmRemote extends Chare {
     updateGlobalsHere(globals);
   }
 
-  /** @internal This PE's members per collection by the number of contributions they made (the idle hint names members behind the others). */
-  contributionCounts(): ContributionCounts[] {
+  /** @internal This PE's members per collection: how many contributions each made, which are suspended (the idle hint names those behind or waiting). */
+  membersReport(): MembersReport[] {
     const pe = runtime().myPe;
-    const out: ContributionCounts[] = [];
+    const out: MembersReport[] = [];
     for (const collection of localCollections()) {
       const { members, reductions } = collection.snapshot();
-      if (!reductions || members.length === 0) continue;
+      if (members.length === 0) continue;
       const byCount = new Map<number, [number, number, string[]]>();
+      const report: MembersReport = { id: collection.ref.id, name: collection.ref.info.name, pe, counts: [], suspended: 0, suspendedSamples: [] };
+      // As a user writes them: W[2, 1] (array element), G[1] (group member), S (singleton).
+      const kind = collection.ref.kind;
+      const named = (chare: Chare<never>): string => (kind === CollectionKind.Array ? describe(chare.thisIndex) : kind === CollectionKind.Group ? `[${String(chare.thisIndex)}]` : '');
       for (const { chare, state } of members) {
-        const made = state.next[Stream.User];
-        let entry = byCount.get(made);
-        if (!entry) byCount.set(made, (entry = [made, 0, []]));
-        entry[1]++;
-        if (entry[2].length < SAMPLES) entry[2].push(describe(chare.thisIndex));
+        if (reductions) {
+          const made = state.next[Stream.User];
+          let entry = byCount.get(made);
+          if (!entry) byCount.set(made, (entry = [made, 0, []]));
+          entry[1]++;
+          if (entry[2].length < SAMPLES) entry[2].push(named(chare));
+        }
+        if (state.running > 0 && report.suspended++ < SAMPLES) report.suspendedSamples.push([named(chare), state.running]);
       }
-      out.push({ id: collection.ref.id, name: collection.ref.info.name, pe, counts: [...byCount.values()] });
+      report.counts = [...byCount.values()];
+      out.push(report);
     }
     return out;
   }

@@ -23,7 +23,7 @@ import { charmGroup, installCharmGroup } from './charmGroup';
 import type { ProfileOptions } from '../profiling/profile';
 import { enableRemoteCode } from '../console/remoteCode';
 import { IdleHint } from '../console/idleHint';
-import { laggards } from '../console/laggards';
+import { stuckLines } from '../console/stuck';
 import { setBranching } from '../tree';
 import { installPool } from '../pool/pool';
 import { installCcs } from '../ccs/ccs';
@@ -102,7 +102,7 @@ export function startProgram(main: ((args: string[]) => unknown) | MainChareClas
   if (rt.myPe !== 0) return;
   if (liveView) startLiveView(liveView, () => charmGroup().ret.stats());
   const args = programArgs(process.argv.slice(2));
-  const hint = new IdleHint(waitQD, async () => laggards(await charmGroup().ret.contributionCounts()));
+  const hint = new IdleHint(waitQD, async () => stuckLines(await charmGroup().ret.membersReport()));
   const returned = (): void => hint.mainReturned();
   setImmediate(() => {
     if (restartIfAsked()) return; // `+restart DIR`: the checkpoint's callback goes on instead of main

@@ -9,6 +9,7 @@
 //   forgetExit  main returns and nobody calls charm.exit(): the job idles
 //   stuck       main awaits a future nothing sends: the job idles
 //   missing     main awaits a reduction that Worker[3] of 6 skipped: the job idles
+//   suspended   main awaits a broadcast that Waiter[1] never finishes: the job idles
 import * as fs from 'fs';
 import { inspect } from 'util';
 import { charm, Chare, Reducer, type Future } from '../../lib';
@@ -54,6 +55,14 @@ class Worker extends Chare<[number]> {
 }
 charm.register(Worker);
 
+class Waiter extends Chare<[number]> {
+  /** Element 1 awaits a future that nothing sends. */
+  async stall(): Promise<void> {
+    if (this.thisIndex[0] === 1) await charm.createFuture<number>();
+  }
+}
+charm.register(Waiter);
+
 charm.start(async (args) => {
   const g = charm.createGroup(Talker);
   switch (args[0]) {
@@ -89,6 +98,9 @@ charm.start(async (args) => {
       await second;
       return;
     }
+    case 'suspended':
+      await charm.createArray(Waiter, [3]).awaitable.stall();
+      return;
     case 'forgetExit':
       await g.awaitable.hello();
       return;

@@ -2,14 +2,14 @@
 // command line, what code typed at the prompt means for the other PEs
 // (lib/console/plan.ts), the console channel's framing and sync markers,
 // how the trace file pairs arrows (lib/profiling/profile.ts), and how the
-// idle hint names members behind in contributions (lib/console/laggards.ts).
+// idle hint names members behind in contributions (lib/console/stuck.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from '../../lib/launcher/arguments';
 import { endsEarly, parseInput, plan } from '../../lib/console/plan';
 import { FrameReader, FrameType, SYNC_MARKER, frame, syncMarker } from '../../lib/console/channel';
 import { traceFile, type TraceEvent } from '../../lib/profiling/profile';
-import { laggards, type ContributionCounts } from '../../lib/console/laggards';
+import { stuckLines, type MembersReport } from '../../lib/console/stuck';
 
 test('charmrun: PEs in every spelling, mpirun options, runtime flags, program arguments, refusals', () => {
   assert.equal(parse(['+p4', 'app.js', 'x']), { pes: 4, mpirun: [], program: 'app.js', args: ['x'], checkpoints: { restarts: 0 }, help: false });
@@ -100,24 +100,30 @@ test('the trace file: one arrow per delivery, none for undelivered messages or e
 });
 
 
-// ---------------------------------------------------------------- laggards (console/laggards.ts)
+// ---------------------------------------------------------------- what a stuck job waits on (console/stuck.ts)
 
-test('laggards: names the members behind the largest count over all PEs, with their PE, and counts the unnamed', () => {
-  const reports: ContributionCounts[][] = [
-    [{ id: 6, name: 'W', pe: 0, counts: [[5, 3, ['[0]', '[1]', '[2]']]] }],
-    [
-      { id: 6, name: 'W', pe: 1, counts: [[4, 6, ['[3]', '[4]', '[5]', '[6]']], [5, 1, ['[9]']]] },
-      { id: 8, name: 'G', pe: 1, counts: [[2, 1, ['1']]] },
-    ],
-    [{ id: 8, name: 'G', pe: 2, counts: [[2, 1, ['2']]] }],
-  ];
-  assert.equal(laggards(reports), ['W (collection 6): 6 of 10 members made fewer contributions than the others (up to 5): W[3] on PE 1 made 4, W[4] on PE 1 made 4, W[5] on PE 1 made 4, W[6] on PE 1 made 4, and 2 more']);
+/** A report of one PE's part of collection `id` named `name`: counts as given, nobody suspended unless given. */
+function part(id: number, name: string, pe: number, counts: MembersReport['counts'], suspendedSamples: [string, number][] = [], suspended = suspendedSamples.length): MembersReport {
+  return { id, name, pe, counts, suspended, suspendedSamples };
+}
+
+test('stuck: names the members behind the largest count over all PEs, with their PE, and counts the unnamed', () => {
+  const reports = [[part(6, 'W', 0, [[5, 3, ['[0]', '[1]', '[2]']]])], [part(6, 'W', 1, [[4, 6, ['[3]', '[4]', '[5]', '[6]']], [5, 1, ['[9]']]]), part(8, 'G', 1, [[2, 1, ['1']]])], [part(8, 'G', 2, [[2, 1, ['2']]])]];
+  assert.equal(stuckLines(reports), ['W (collection 6): 6 of 10 members made fewer contributions than the others (up to 5): W[3] on PE 1 made 4, W[4] on PE 1 made 4, W[5] on PE 1 made 4, W[6] on PE 1 made 4, and 2 more']);
 });
 
-test('laggards: a PE whose members are all behind is named though they agree among themselves; equal counts everywhere name nobody', () => {
-  const behindTogether: ContributionCounts[][] = [[{ id: 2, name: 'B', pe: 0, counts: [[3, 2, ['[0, 0]', '[0, 1]']]] }], [{ id: 2, name: 'B', pe: 1, counts: [[2, 2, ['[1, 0]', '[1, 1]']]] }]];
-  assert.equal(laggards(behindTogether), ['B (collection 2): 2 of 4 members made fewer contributions than the others (up to 3): B[1, 0] on PE 1 made 2, B[1, 1] on PE 1 made 2']);
-  assert.equal(laggards([[{ id: 2, name: 'B', pe: 0, counts: [[3, 2, ['[0]', '[1]']]] }], []]), []);
+test('stuck: a PE whose members are all behind is named though they agree among themselves; equal counts everywhere name nobody', () => {
+  const behindTogether = [[part(2, 'B', 0, [[3, 2, ['[0, 0]', '[0, 1]']]])], [part(2, 'B', 1, [[2, 2, ['[1, 0]', '[1, 1]']]])]];
+  assert.equal(stuckLines(behindTogether), ['B (collection 2): 2 of 4 members made fewer contributions than the others (up to 3): B[1, 0] on PE 1 made 2, B[1, 1] on PE 1 made 2']);
+  assert.equal(stuckLines([[part(2, 'B', 0, [[3, 2, ['[0]', '[1]']]])], []]), []);
+});
+
+test('stuck: members suspended in an await are named with their PE and method count, in collections that do not reduce too', () => {
+  const reports = [[part(3, 'Main', 0, [], [['', 1]])], [part(5, 'W', 1, [[1, 6, ['[0]']]], [['[2]', 2], ['[3]', 1], ['[4]', 1], ['[5]', 1]], 7)]];
+  assert.equal(stuckLines(reports), [
+    'Main (collection 3): 1 member has async entry methods suspended in an await: Main on PE 0 (one method)',
+    'W (collection 5): 7 members have async entry methods suspended in an await: W[2] on PE 1 (2 methods), W[3] on PE 1 (one method), W[4] on PE 1 (one method), W[5] on PE 1 (one method), and 3 more',
+  ]);
 });
 
 test.run();
