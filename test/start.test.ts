@@ -19,6 +19,13 @@ test("main's arguments leave out +balancer NAME, +stats and +trace FILE", async 
   assert.match(r.stdout, /charmts stats/); // the runtime did take +stats
 });
 
+test('a near miss of a runtime option under plain mpirun ends the job before main, naming the option meant', async () => {
+  const r = await runJob({ program: 'mainArgs.js', args: ['8', '+balancr', 'GreedyLB'], np: 2, timeoutMs: 30_000 });
+  assert.is.not(r.code, 0, show(r));
+  assert.match(r.stderr, /charm\.start: \+balancr looks like a misspelling of \+balancer, which would stay off/, show(r));
+  assert.not.match(r.stdout, /args=/, show(r));
+});
+
 test('charm.start(Main): the main chare is constructed on PE 0 with the arguments and runs the program', async () => {
   const r = await runJob({ program: 'mainChare.js', args: ['3'], np: 3, timeoutMs: 30_000 });
   assertEndedCleanly(r);

@@ -6,6 +6,7 @@
  * checkpoint flags are charmrun's own too: it restarts a job whose rank
  * died (lib/checkpoint/restarts.ts) and hands them to the program.
  */
+import { RUNTIME_OPTIONS } from '../runtime/options';
 import type { CheckpointFlags } from '../checkpoint/options';
 
 export const USAGE = `usage: charmrun [+pN | -np N] [mpirun options] (program.js|program.ts [args] | ++interactive)
@@ -26,15 +27,15 @@ Options starting with - before the program go to mpirun (--hostfile FILE,
 Arguments after the program go to it; write -- before arguments of the
 program that look like charmrun's.`;
 
-/** Runtime flags the program itself reads (`+name` and whether a value follows). */
-const RUNTIME_FLAGS = new Map([
-  ['+stats', false],
-  ['+trace', true],
-  ['+balancer', true],
-]);
-
-/** Checkpoint flags (docs/checkpoint.md), each followed by a value. */
+/** Checkpoint flags (docs/checkpoint.md), each followed by a value: charmrun reads them itself. */
 const CHECKPOINT_FLAGS = ['+restart', '+checkpoint-dir', '+restarts'];
+
+/** Runtime flags the program itself reads (`+name` and whether a value follows): the runtime's list (runtime/options.ts). */
+const RUNTIME_FLAGS = new Map(
+  Object.entries(RUNTIME_OPTIONS)
+    .filter(([flag]) => !CHECKPOINT_FLAGS.includes(flag))
+    .map(([flag, value]) => [flag, value !== undefined]),
+);
 
 /** mpirun options followed by a value. */
 const MPIRUN_WITH_VALUE = /^--?(hostfile|machinefile|host|H|x|mca|gmca|map-by|bind-to|rank-by|wdir|prefix|npernode|npersocket|output-filename|report-bindings-file|tune|am)$/;

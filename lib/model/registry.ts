@@ -4,6 +4,7 @@
  * the same method everywhere.
  */
 import type { Chare, ChareIndex } from './chare';
+import { editDistance } from '../spelling';
 import { registerClassValue } from '../codec/values';
 
 /** A chare class (any index type). */
@@ -41,17 +42,6 @@ const CALLED_BY_NAME = [...HOOKS, 'resumeFromSync'];
 function misspeltHook(key: string): string | undefined {
   if (CALLED_BY_NAME.includes(key)) return undefined;
   return CALLED_BY_NAME.find((hook) => key.toLowerCase() === hook.toLowerCase() || (hook.length >= 9 && editDistance(key, hook) <= 2));
-}
-
-/** Levenshtein distance (insertions, deletions, substitutions). */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row.push(Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
-    previous = row;
-  }
-  return previous[b.length];
 }
 
 const byName = new Map<string, ChareClassInfo>();

@@ -12,6 +12,7 @@
  * `charm.exit()` ends the job.
  */
 import { classInfo } from '../model/registry';
+import { programArgs, runtimeOptionProblem } from './options';
 import { runtime } from '../model/context';
 import { setForwarder } from '../model/future';
 import { Chare, type ChareIndex } from '../model/chare';
@@ -66,20 +67,6 @@ export interface StartOptions extends ProfileOptions {
 /** A main chare class: constructed on PE 0 with the program's arguments. */
 export type MainChareClass = abstract new (args: string[]) => Chare<ChareIndex>;
 
-/** The runtime's own command-line options and how many values each takes: main does not see them (Charm4py removes them too). */
-const RUNTIME_OPTIONS: Readonly<Record<string, number>> = { '+balancer': 1, '+stats': 0, '+trace': 1, '+liveview': 1, '+restart': 1, '+checkpoint-dir': 1 };
-
-/** The program's arguments: `argv` without the runtime's options. */
-export function programArgs(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const values = RUNTIME_OPTIONS[argv[i]];
-    if (values === undefined) out.push(argv[i]);
-    else i += values;
-  }
-  return out;
-}
-
 /** `charm.start(main, options)` on this PE; `waitQD` resolves at the next quiescence (for the idle hint). */
 export function startProgram(main: ((args: string[]) => unknown) | MainChareClass, options: StartOptions, waitQD: () => Promise<void>): void {
   if (typeof main !== 'function') throw new TypeError(`charm.start: main must be a function or a chare class, got ${typeof main}`);
@@ -101,6 +88,8 @@ export function startProgram(main: ((args: string[]) => unknown) | MainChareClas
   const rt = runtime();
   if (rt.myPe !== 0) return;
   if (liveView) startLiveView(liveView, () => charmGroup().ret.stats());
+  const problem = runtimeOptionProblem(process.argv.slice(2));
+  if (problem) fatal(new Error(`charm.start: ${problem}`), 'on PE 0');
   const args = programArgs(process.argv.slice(2));
   const hint = new IdleHint(waitQD, async () => stuckLines(await charmGroup().ret.membersReport()));
   const returned = (): void => hint.mainReturned();

@@ -10,6 +10,7 @@ import { endsEarly, parseInput, plan } from '../../lib/console/plan';
 import { FrameReader, FrameType, SYNC_MARKER, frame, syncMarker } from '../../lib/console/channel';
 import { traceFile, type TraceEvent } from '../../lib/profiling/profile';
 import { stuckLines, type MembersReport } from '../../lib/console/stuck';
+import { programArgs, runtimeOptionProblem } from '../../lib/runtime/options';
 
 test('charmrun: PEs in every spelling, mpirun options, runtime flags, program arguments, refusals', () => {
   assert.equal(parse(['+p4', 'app.js', 'x']), { pes: 4, mpirun: [], program: 'app.js', args: ['x'], checkpoints: { restarts: 0 }, help: false });
@@ -25,7 +26,8 @@ test('charmrun: PEs in every spelling, mpirun options, runtime flags, program ar
   assert.throws(() => parse(['+p0', 'app.js']), /\+p needs a positive number of PEs, got 0/);
   assert.throws(() => parse(['-np', 'two', 'app.js']), /-np needs a positive number of PEs, got two/);
   assert.throws(() => parse(['+p2', 'app.js', '+p4']), /asks for 4 PEs, but 2 were asked for already/);
-  assert.throws(() => parse(['+p2', 'app.js', '+foo']), /unknown option \+foo \(runtime options: \+pN, \+\+interactive, \+stats, \+trace, \+balancer, \+restart, \+checkpoint-dir, \+restarts; put -- before arguments meant for the program\)/);
+  assert.throws(() => parse(['+p2', 'app.js', '+foo']), /unknown option \+foo \(runtime options: \+pN, \+\+interactive, \+stats, \+trace, \+balancer, \+liveview, \+restart, \+checkpoint-dir, \+restarts; put -- before arguments meant for the program\)/);
+  assert.equal(parse(['+p2', 'app.js', '+liveview', '8080']).args, ['+liveview', '8080']);
   assert.throws(() => parse(['+p2', 'app.js', '+trace']), /\+trace needs a value/);
   assert.throws(() => parse(['+p2']), /no program given/);
 });
@@ -106,6 +108,17 @@ test('the trace file: one arrow per delivery, none for undelivered messages or e
 function part(id: number, name: string, pe: number, counts: MembersReport['counts'], suspendedSamples: [string, number][] = [], suspended = suspendedSamples.length): MembersReport {
   return { id, name, pe, counts, suspended, suspendedSamples };
 }
+
+test('runtime options under plain mpirun: main gets the rest; a missing value, an unknown balancer and a near miss are refused by name', () => {
+  assert.equal(programArgs(['8', '+balancer', 'GreedyLB', '+stats', 'x', '+trace', 't.json', '+liveview', '0', '+tracer', '+p2']), ['8', 'x', '+tracer', '+p2']);
+  assert.is(runtimeOptionProblem(['8', '+balancer', 'RefineLB', '+stats', '+liveview', '127.0.0.1:0', '+tracer', '+foo']), undefined);
+  assert.is(runtimeOptionProblem(['+balancer']), '+balancer needs a value (+balancer NAME; one of GreedyLB, GreedyRefineLB, RefineLB, RotateLB, RandCentLB, none)');
+  assert.match(runtimeOptionProblem(['+trace', '+stats'])!, /^\+trace needs a value \(\+trace FILE\)$/);
+  assert.match(runtimeOptionProblem(['+balancer', 'Greedy'])!, /^\+balancer Greedy: unknown load balancer \(known: GreedyLB, /);
+  assert.match(runtimeOptionProblem(['+balancr', 'GreedyLB'])!, /^\+balancr looks like a misspelling of \+balancer, which would stay off \(the runtime's options: \+stats, \+trace FILE, \+balancer NAME, \+liveview \[HOST:\]PORT, \+restart DIR, \+checkpoint-dir DIR; other \+words go to the program\)$/);
+  assert.match(runtimeOptionProblem(['+Stats'])!, /^\+Stats looks like a misspelling of \+stats/);
+  assert.match(runtimeOptionProblem(['+checkpointdir', 'd'])!, /misspelling of \+checkpoint-dir/);
+});
 
 test('stuck: names the members behind the largest count over all PEs, with their PE, and counts the unnamed', () => {
   const reports = [[part(6, 'W', 0, [[5, 3, ['[0]', '[1]', '[2]']]])], [part(6, 'W', 1, [[4, 6, ['[3]', '[4]', '[5]', '[6]']], [5, 1, ['[9]']]]), part(8, 'G', 1, [[2, 1, ['1']]])], [part(8, 'G', 2, [[2, 1, ['2']]])]];

@@ -1,0 +1,55 @@
+/**
+ * The runtime's own command-line options. Every PE reads them from its
+ * argv, whether charmrun or a plain `mpirun ... node app.js +stats` started
+ * it; main does not see them (Charm4py removes them too). charmrun refuses
+ * any other `+option`; under plain mpirun, other `+words` go to the
+ * program, so PE 0 refuses only what is surely a mistake: an option
+ * without its value, an unknown balancer, and a near miss of an option's
+ * name (`+balancr`, `+Stats`), which would otherwise reach the program and
+ * leave the option silently off.
+ */
+import { editDistance } from '../spelling';
+import { STRATEGIES } from '../balancing/strategies';
+
+const STRATEGY_NAMES = Object.keys(STRATEGIES);
+
+/** Each runtime option and what its value is (undefined: it takes none). */
+export const RUNTIME_OPTIONS: Readonly<Record<string, string | undefined>> = {
+  '+stats': undefined,
+  '+trace': 'FILE',
+  '+balancer': 'NAME',
+  '+liveview': '[HOST:]PORT',
+  '+restart': 'DIR',
+  '+checkpoint-dir': 'DIR',
+};
+
+/** The program's arguments: `argv` without the runtime's options. */
+export function programArgs(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (!(argv[i] in RUNTIME_OPTIONS)) out.push(argv[i]);
+    else if (RUNTIME_OPTIONS[argv[i]] !== undefined) i++;
+  }
+  return out;
+}
+
+/** What is wrong with the runtime options in `argv` (the arguments after the program), or undefined. */
+export function runtimeOptionProblem(argv: readonly string[]): string | undefined {
+  const known = Object.keys(RUNTIME_OPTIONS);
+  const list = known.map((option) => (RUNTIME_OPTIONS[option] ? `${option} ${RUNTIME_OPTIONS[option]}` : option)).join(', ');
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg in RUNTIME_OPTIONS) {
+      const value = RUNTIME_OPTIONS[arg];
+      if (value === undefined) continue;
+      const given = argv[++i];
+      if (given === undefined || given === '' || given.startsWith('+')) return `${arg} needs a value (${arg} ${value}${arg === '+balancer' ? `; one of ${STRATEGY_NAMES.join(', ')}` : ''})`;
+      if (arg === '+balancer' && !STRATEGY_NAMES.includes(given)) return `+balancer ${given}: unknown load balancer (known: ${STRATEGY_NAMES.join(', ')})`;
+    } else if (arg.startsWith('+')) {
+      // Two edits from a long name; a short one only in another case (`+tracer` may be the program's).
+      const meant = known.find((option) => arg.toLowerCase() === option || (option.length >= 8 && editDistance(arg.toLowerCase(), option) <= 2));
+      if (meant) return `${arg} looks like a misspelling of ${meant}, which would stay off (the runtime's options: ${list}; other +words go to the program)`;
+    }
+  }
+  return undefined;
+}
