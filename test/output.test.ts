@@ -116,6 +116,10 @@ test('a main that awaits what nothing will send gets one hint saying so on stder
   });
 });
 
+test('the hint for a main that returned (a main chare after its set-up) names the element that did not contribute too', async () => {
+  await idleHint('skipped', /main has returned and the job has been idle for 2 s[^\n]*\n  Worker \(collection \d+\): 1 of 6 members made fewer contributions than the others \(up to 1\): Worker\[3\] on PE [01] made 0\n/, () => undefined);
+});
+
 test('the hint for a main kept waiting by a broadcast names the element suspended in an await, and its PE', async () => {
   await idleHint('suspended', /main is still waiting[^\n]*\n  Waiter \(collection \d+\): 1 member has async entry methods suspended in an await: Waiter\[1\] on PE [01] \(one method\)\n/, () => undefined);
 });

@@ -52,12 +52,13 @@ export class IdleHint {
       await sleep(seconds);
       await this.waitQD();
       if (quiescentTotal() - before > OWN_MESSAGES || this.returned !== returned) continue;
+      // A main chare's program goes on after its set-up returned: what the job is stuck on matters then too.
+      const stuck = (await this.stuckOn()).map((line) => `\n  ${line}`).join('');
       if (returned) {
-        process.stderr.write(`charmts: main has returned and the job has been idle for ${2 * seconds} s; if the program is done, end it with charm.exit() (the job runs until some PE calls it)\n`);
+        process.stderr.write(`charmts: main has returned and the job has been idle for ${2 * seconds} s; if the program is done, end it with charm.exit() (the job runs until some PE calls it)${stuck}\n`);
         return;
       }
       this.hintedWaiting = true;
-      const stuck = (await this.stuckOn()).map((line) => `\n  ${line}`).join('');
       process.stderr.write(`charmts: main is still waiting and the job has been idle for ${2 * seconds} s: no PE has a message left that could complete what main awaits, if it awaits the job (a future that no chare sends, a reduction that some element has not contributed to, an entry method that never returns; a plain setTimeout is not the job's)${stuck}\n`);
     }
   }

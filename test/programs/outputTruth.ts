@@ -10,6 +10,7 @@
 //   stuck       main awaits a future nothing sends: the job idles
 //   missing     main awaits a reduction that Worker[3] of 6 skipped: the job idles
 //   suspended   main awaits a broadcast that Waiter[1] never finishes: the job idles
+//   skipped     main returns (as a main chare's set-up does) after starting a reduction Worker[3] skips
 import * as fs from 'fs';
 import { inspect } from 'util';
 import { charm, Chare, Reducer, type Future } from '../../lib';
@@ -98,6 +99,9 @@ charm.start(async (args) => {
       await second;
       return;
     }
+    case 'skipped':
+      charm.createArray(Worker, [6]).add(1, 3, charm.createFuture<number>());
+      return;
     case 'suspended':
       await charm.createArray(Waiter, [3]).awaitable.stall();
       return;
