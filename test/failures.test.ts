@@ -86,6 +86,20 @@ test('an element whose fields cannot be sent asks to migrate: the job ends namin
   assert.not.match(r.stdout, 'migrated?!', show(r));
 });
 
+test("mistakes in an element's pack/unpack end the job naming the element and the hook: pack throws, pack returns what only an unpack could take, unpack throws (np 2)", async () => {
+  for (const [mode, said] of [
+    ['throws', /Error: Thrower\[0\]\.pack\(\), as it migrates: pack failed on purpose/],
+    ['notObject', /TypeError: Bare\[0\], on arrival: pack\(\) returned a Float64Array and the class has no unpack\(state\) to take it; without unpack, pack must return a plain object/],
+    ['unpackThrows', /RangeError: BadUnpack\[0\]\.unpack\(state\), on arrival: unpack failed on purpose/],
+  ] as const) {
+    const r = await runJob({ program: 'packMistakes.js', args: [mode], np: 2, timeoutMs: 30_000 });
+    assertEndedCleanly(r);
+    assert.ok(r.code !== 0, `${mode}: exit code${show(r)}`);
+    assert.match(r.stderr, said, `${mode}${show(r)}`);
+    assert.not.match(r.stdout, 'migrated?!', show(r));
+  }
+});
+
 test('remote exec/eval/updateGlobals: off by default with a clear error, on when enabled at start (np 2)', async () => {
   const off = await runJob({ program: 'remoteCode.js', args: ['off'], np: 2, timeoutMs: 30_000 });
   assertEndedCleanly(off);

@@ -368,6 +368,13 @@ test('bad input: unregistered class, unknown method, unserializable arguments, o
     onmigrated(): void {}
   }
   assert.throws(() => charm.register(Moving), /Moving\.onmigrated looks like a misspelling of onMigrated/);
+  class Packing extends Chare {
+    pack(): unknown {
+      return 1;
+    }
+    unpak(): void {}
+  }
+  assert.throws(() => charm.register(Packing), /Packing\.unpak looks like a misspelling of unpack, which the runtime calls by that exact name after a move/);
   class Ordinary extends Chare {
     back(): void {}
     migrated(): void {}

@@ -21,6 +21,7 @@ import type { Reply, ReplyData } from '../model/invoke';
 import { exportChannels, restoreChannels, type ChannelEnds } from '../channels';
 import { restoreWaiting, waitingCalls, type WaitingCall } from '../when';
 import { encodeLabelled } from '../codec/values';
+import { describe } from '../collections/arrayIndex';
 import { hasUnpack, startTravelling, stopTravelling, unpackState, writeState } from './state';
 
 /** No waiting calls (nearly every member's): shared, not a list per move. */
@@ -87,7 +88,7 @@ export function rebuildMember(
   } finally {
     stopTravelling(outer);
   }
-  if (own !== into) unpackState(chare, own);
+  if (own !== into) unpackState(chare, own, () => `${info.name}${describe(record.index)}`);
   // Usually none: then no closure and list per arrival.
   if (record.waiting.length === 0) return { chare, waiting: NO_WAITING };
   const waiting: WaitingCall[] = record.waiting.map(([methodId, args, data]) => ({ methodId, args, reply: data ? replyOf(data as ReplyData, methodId) : undefined }));

@@ -56,7 +56,7 @@ export function travellingChare(): Chare<never> | undefined {
  */
 export function writeState(w: Writer, chare: Chare<never>, describe: () => string): void {
   const hooks = chare as unknown as MigrationHooks;
-  if (typeof hooks.pack === 'function') encodeLabelled(w, hooks.pack(), () => `state of ${describe()}`);
+  if (typeof hooks.pack === 'function') encodeLabelled(w, inHook(() => hooks.pack!(), () => `${describe()}.pack(), as it migrates`), () => `state of ${describe()}`);
   else {
     try {
       encodeFields(w, chare, () => `state of ${describe()}`);
@@ -80,10 +80,30 @@ export function hasUnpack(chare: Chare<never>): boolean {
   return typeof (chare as unknown as MigrationHooks).unpack === 'function';
 }
 
-export function unpackState(chare: Chare<never>, state: unknown): void {
+/** Gives a member its state: its unpack(state), or its fields assigned; `describe` names the member, for an exception from unpack. */
+export function unpackState(chare: Chare<never>, state: unknown, describe: () => string): void {
   const hooks = chare as unknown as MigrationHooks;
-  if (typeof hooks.unpack === 'function') hooks.unpack(state);
-  else Object.assign(chare, state as object);
+  if (typeof hooks.unpack === 'function') inHook(() => hooks.unpack!(state), () => `${describe()}.unpack(state), on arrival`);
+  else if (state !== null && typeof state === 'object' && Object.getPrototypeOf(state) === Object.prototype) Object.assign(chare, state);
+  else throw new TypeError(`${describe()}, on arrival: pack() returned ${state === null ? 'null' : Array.isArray(state) ? 'an array' : typeof state === 'object' ? `a ${(state as object).constructor?.name ?? 'object'}` : `a ${typeof state}`} and the class has no unpack(state) to take it; without unpack, pack must return a plain object, whose properties become the element's fields`);
+}
+
+/**
+ * Runs a member's hook; an exception from it goes on with the member and
+ * hook named at the front of its message (the stack alone did not say
+ * which element was moving, nor where to).
+ */
+function inHook<T>(run: () => T, where: () => string): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof Error) {
+      const frames = (error.stack ?? '').split('\n').slice(1).join('\n');
+      error.message = `${where()}: ${error.message}`;
+      error.stack = `${error.name}: ${error.message}\n${frames}`;
+    }
+    throw error;
+  }
 }
 
 /** Runs the arrival hook, once the element is fully in place on its new PE. */

@@ -82,6 +82,13 @@ export function registerClass(cls: ChareClass, name = cls.name, replace = false)
       names.add(key);
     }
   }
+  // pack alone is legitimate (its object's properties become the fields), so a
+  // near miss of unpack beside it is found here: `unpak` would never be called.
+  const own = (key: string): boolean => typeof (cls.prototype as Record<string, unknown>)[key] === 'function';
+  if (own('pack') && !own('unpack')) {
+    const near = [...names].find((key) => editDistance(key.toLowerCase(), 'unpack') <= 2);
+    if (near !== undefined) throw new Error(`charm.register: ${name}.${near} looks like a misspelling of unpack, which the runtime calls by that exact name after a move (with what pack() returned); rename it`);
+  }
   const methods = [...names].sort();
   if (methods.length > 0xfffb) throw /* ids from 0xfffb up are the runtime's (model/invoke.ts) */ new Error(`charm.register: ${name} has too many methods`);
   const info: ChareClassInfo = { name, cls, methods, methodIds: new Map(methods.map((m, i) => [m, i])) };
