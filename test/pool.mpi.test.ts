@@ -191,6 +191,22 @@ test('a task that throws rejects the result with its message, error class and PE
   assert.equal(await charm.pool.map(square, items, { chunksize: 2 }), items.map((i) => i * i));
 });
 
+test('a failed chunk that is the last of its job to report rejects its own futures (imap, multiFuture)', async () => {
+  // Its futures were left out of those rejected: a job's only chunk failing, or (one worker, ncores 1,
+  // running chunks in order) its last one, hung imap and the failed tasks' futures for good.
+  const streamed = async (items: number[], options: { chunksize?: number; ncores?: number }): Promise<number[]> => {
+    const indices: number[] = [];
+    for await (const { index } of charm.pool.imap(failOn, items, options)) indices.push(index);
+    return indices;
+  };
+  assert.match((await rejection(streamed([7], {}))).message, 'task 7 failed');
+  assert.match((await rejection(streamed([0, 1, 2, 3, 4, 5, 6, 7], { chunksize: 4, ncores: 1 }))).message, 'task 7 failed');
+  for (const future of charm.pool.mapAsync(failOn, [6, 7], { chunksize: 2, multiFuture: true })) assert.is((await rejection(future)).remoteName, 'RangeError');
+  const last = charm.pool.submitAllAsync([[failOn, 0], [failOn, 1], [failOn, 7]], { chunksize: 1, ncores: 1, multiFuture: true });
+  assert.equal(await Promise.all(last.slice(0, 2)), [0, 1]);
+  assert.is((await rejection(last[2])).remoteName, 'RangeError');
+});
+
 test('a function registered on PE 0 only fails on the workers that lack it, naming the PE', async () => {
   const onlyHere = charm.pool.register((x: number) => x + 1, 'registeredOnPe0Only');
   if (charm.numPes() === 1) {

@@ -83,8 +83,8 @@ interface Job {
   readonly running: Map<number, number>;
   /** Average run time of its chunks on their workers (ms), or -1 until one is reported. */
   runMs: number;
-  /** 1 for each chunk finished, by number. */
-  readonly finished: Uint8Array;
+  /** 1 for each chunk whose results have been passed on, by number (a failed chunk's have not). */
+  readonly delivered: Uint8Array;
   remaining: number;
   next: number;
 }
@@ -149,7 +149,7 @@ export class TaskScheduler {
     const ncores = options.ncores !== undefined && options.ncores > 0 ? options.ncores : Infinity;
     const results = destination.kind === 'all' || destination.kind === 'one' ? new Array<unknown>(tasks.count) : [];
     const { fn, chunks, chunksize } = tasks;
-    this.jobs.set(id, { id, fn, chunks, chunksize, total, destination, results, ncores, running: new Map(), runMs: -1, finished: new Uint8Array(total), remaining: total, next: 0 });
+    this.jobs.set(id, { id, fn, chunks, chunksize, total, destination, results, ncores, running: new Map(), runMs: -1, delivered: new Uint8Array(total), remaining: total, next: 0 });
     this.queue.push(id);
     this.dispatch();
   }
@@ -174,14 +174,14 @@ export class TaskScheduler {
       const n = job.running.get(pe)! - 1;
       if (n === 0) job.running.delete(pe);
       else job.running.set(pe, n);
-      job.finished[chunk] = 1;
     }
     if (job && 'failure' in outcome) {
       this.jobs.delete(id);
       // The worker rejects the caller's futures itself, so that the error names the PE the task ran on;
-      // with a future per chunk or per task, every one not fulfilled yet fails with it.
+      // with a future per chunk or per task, every one not fulfilled yet fails with it: the failed
+      // chunk's own included, which are all there is when it is the last of its job to report.
       const d = job.destination;
-      const futures = 'future' in d ? [d.future] : unfinished(job).flatMap((c) => futuresOf(d, c, job));
+      const futures = 'future' in d ? [d.future] : undelivered(job).flatMap((c) => futuresOf(d, c, job));
       this.members[pe].reject(futures, outcome.failure, `charm.pool task ${job.fn?.name || (job.fn ? '(anonymous function)' : 'of a batch')}`);
     } else if (job && 'results' in outcome) {
       this.deliver(id, job, chunk, outcome.results);
@@ -195,6 +195,7 @@ export class TaskScheduler {
    * without the copy a value sent from user code gets.
    */
   private deliver(id: number, job: Job, chunk: number, packed: Run): void {
+    job.delivered[chunk] = 1;
     const last = --job.remaining === 0;
     if (last) this.jobs.delete(id);
     const destination = job.destination;
@@ -257,10 +258,10 @@ export class TaskScheduler {
   }
 }
 
-/** The chunks of `job` not finished (running, or not handed out yet). */
-function unfinished(job: Job): number[] {
+/** The chunks of `job` whose results have not been passed on (failed, running, or not handed out yet). */
+function undelivered(job: Job): number[] {
   const out: number[] = [];
-  for (let c = 0; c < job.total; c++) if (!job.finished[c]) out.push(c);
+  for (let c = 0; c < job.total; c++) if (!job.delivered[c]) out.push(c);
   return out;
 }
 
