@@ -100,6 +100,15 @@ test("mistakes in an element's pack/unpack end the job naming the element and th
   }
 });
 
+test('a member that contributes twice makes the next reduction send to the same future again: the job ends naming the future and that cause (np 2)', async () => {
+  const r = await runJob({ program: 'contributeTwice.js', np: 2, timeoutMs: 30_000 });
+  assertEndedCleanly(r);
+  assert.ok(r.code !== 0, `exit code${show(r)}`);
+  assert.match(r.stdout, 'first: 3', show(r));
+  assert.match(r.stderr, /received a value for future \d+, which is not waiting for one: .*A member that calls contribute twice joins the next reduction/, show(r));
+  assert.not.match(r.stdout, 'taken?!', show(r));
+});
+
 test('remote exec/eval/updateGlobals: off by default with a clear error, on when enabled at start (np 2)', async () => {
   const off = await runJob({ program: 'remoteCode.js', args: ['off'], np: 2, timeoutMs: 30_000 });
   assertEndedCleanly(off);

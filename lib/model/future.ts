@@ -300,7 +300,7 @@ export function forwardValue(inner: Future<unknown>, to: Future<unknown>, slot: 
 function deliver(id: number, slotIndex: number, reply: Reply, value: unknown): void {
   resumption.pending = true;
   const slot = open.get(id);
-  if (!slot) throw new Error(`charmts: PE ${runtime().myPe} received a value for future ${id}, which is not waiting for one (was it sent more values than it expects?)`);
+  if (!slot) throw new Error(`charmts: PE ${runtime().myPe} received a value for future ${id}, which is not waiting for one: a future takes as many values as it was made for (one by default) and no more. Was it sent a value twice, or made the target of two reductions? A member that calls contribute twice joins the next reduction with its second call (as in Charm++), so that reduction, completing, sends to the same future again`);
   if (reply === Reply.Value && value instanceof Future) {
     // A future's value is the inner future's value, as for promises.
     const to = slot.future;
