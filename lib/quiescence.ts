@@ -2,7 +2,18 @@
  * Quiescence detection by counting waves: PE 0 sends a wave down the
  * spanning tree; every PE reports how many counted messages it created and
  * processed, summed up the tree. The job is quiescent when two consecutive
- * waves find created == processed with the same totals.
+ * waves find created == processed with the same totals: it was quiescent
+ * when the first of them ended (nothing counted was created or processed
+ * from its snapshots to the second's).
+ *
+ * That moment can come before a request that joins a detection under way:
+ * its sender may have sent work after its own PE's snapshot in the first
+ * wave (woken by something QD does not count: a plain timer, stdin), and a
+ * wave missing that work on every PE it touched looks as quiet as the one
+ * before. So a request counts only waves started after it reached PE 0
+ * (their snapshots come after the requester's sends): it is answered by
+ * two equal quiet waves the first of which started after it arrived, and
+ * the detection goes on while a request is unanswered.
  */
 import type { Reader } from './codec/reader';
 import { Future } from './model/future';
@@ -13,9 +24,12 @@ import { runtime } from './model/context';
 /** Delay before another wave when the last one found activity. */
 const RETRY_MS = 1;
 
-const waiters: Future<void>[] = [];
+/** Requests at PE 0: each future, and the first wave that counts for it (the first started after the request came). */
+const waiters: { future: Future<void>; from: number }[] = [];
 let detecting = false;
-let previous: [number, number] | undefined;
+/** The last wave, if it was quiet: its number and totals. */
+let previous: { wave: number; created: number; processed: number } | undefined;
+/** The last wave started (PE 0). */
 let wave = 0;
 /** Counted messages created in the whole job at the last quiescence (PE 0). */
 let lastTotal = 0;
@@ -61,7 +75,7 @@ export function receiveQuiescence(r: Reader): void {
   const rt = runtime();
   switch (step) {
     case Step.Request:
-      waiters.push(readQdFuture(r) as Future<void>);
+      waiters.push({ future: readQdFuture(r) as Future<void>, from: wave + 1 });
       if (!detecting) {
         detecting = true;
         previous = undefined;
@@ -97,14 +111,29 @@ function report(waveNumber: number): void {
     return;
   }
   const quiet = sums.created === sums.processed;
-  if (quiet && previous && previous[0] === sums.created && previous[1] === sums.processed) {
-    detecting = false;
-    previous = undefined;
+  if (quiet && previous && previous.created === sums.created && previous.processed === sums.processed) {
+    // Quiescent when wave previous.wave ended: news for the requests that came before it started.
     lastTotal = sums.created;
-    for (const future of waiters.splice(0)) future.send();
-    return;
+    answer(previous.wave);
+    if (waiters.length === 0) {
+      detecting = false;
+      previous = undefined;
+      return;
+    }
   }
-  previous = quiet ? [sums.created, sums.processed] : undefined;
+  previous = quiet ? { wave: waveNumber, created: sums.created, processed: sums.processed } : undefined;
   if (quiet) startWave();
   else setTimeout(startWave, RETRY_MS);
+}
+
+/** Fulfils the requests that wave `quietFrom` (and every wave after it) counts for, keeping the later ones. */
+function answer(quietFrom: number): void {
+  let kept = 0;
+  const due: Future<void>[] = [];
+  for (const waiter of waiters) {
+    if (waiter.from <= quietFrom) due.push(waiter.future);
+    else waiters[kept++] = waiter;
+  }
+  waiters.length = kept;
+  for (const future of due) future.send();
 }

@@ -10,6 +10,7 @@ class Member extends Chare {
   /** For `chain`: whether `stop` came, and the calls made so far. */
   private stopped = false;
   private links = 0;
+  private holding: NodeJS.Timeout | undefined;
 
   whoAmI(): { pe: number; index: number } {
     return { pe: charm.myPe(), index: this.thisIndex };
@@ -73,6 +74,16 @@ class Member extends Chare {
   }
   stop(): void {
     this.stopped = true;
+  }
+  /** Keeps this PE from handling messages for `ms` of every `ms` + 1 (a plain interval: not the job's work, as QD sees it) until `release`. */
+  hold(ms: number): void {
+    this.holding = setInterval(() => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    }, ms + 1);
+  }
+  release(): void {
+    clearInterval(this.holding);
   }
   /** Tells `target` to stop (a message from this member's PE). */
   stopOther(target: ElementProxy<Member>): void {
@@ -337,6 +348,32 @@ test('quiescence: waitQD returns once every cascade of messages is done', async 
   await f;
   const last = (await group.ret.count()).reduce((a, b) => a + b, 0);
   assert.is(last - after, charm.numPes() * 7);
+});
+
+test('quiescence: a waitQD made while another detection is under way waits for the work sent before it', async () => {
+  // Main, woken by a plain timer at moments all through a detection that
+  // another waitQD started, sends a ring of calls and waits for quiescence,
+  // which must come after the ring's end. The last PE is held up part of
+  // the time, so that detections last. A request joining after PE 0's own
+  // snapshot in a wave was answered by that wave and the one before, quiet
+  // and equal, both having missed the ring (1 round in 10 or so at np 4).
+  const n = charm.numPes();
+  if (n > 1) await group[n - 1].ret.hold(20);
+  try {
+    for (let round = 0; round < 25; round++) {
+      const other = charm.waitQD();
+      await charm.sleep((round % 6) / 1000);
+      const done = charm.createFuture<number>();
+      let ended = false;
+      void done.then(() => (ended = true));
+      group[0].ring(12, done);
+      await charm.waitQD();
+      assert.ok(ended, `round ${round}: quiescence came before the ring's last message`);
+      await other;
+    }
+  } finally {
+    if (n > 1) await group[n - 1].ret.release();
+  }
 });
 
 test('bad input: unregistered class, unknown method, unserializable arguments, onPE out of range', () => {
