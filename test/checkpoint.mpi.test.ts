@@ -45,14 +45,29 @@ async function checkpoint(dir: string): Promise<CheckpointStatus> {
   return done;
 }
 
+// A readonly: PE 0's value (here given at module load, on PE 0 only) reaches every PE, which holds its messages until it does.
+let taken = process.env.OMPI_COMM_WORLD_RANK === '0' ? 'PE 0 value' : 'unset';
+charm.registerReadonly('taken', () => taken, (value: string) => (taken = value));
+
+class Readonlies extends Chare {
+  taken(): string {
+    return taken;
+  }
+}
+charm.register(Readonlies);
+
 test('bad input at the call names what is wrong', () => {
   assert.throws(() => charm.startCheckpoint('', charm.createFuture<CheckpointStatus>()), 'charm.startCheckpoint: dir must be a directory path (a non-empty string), got ""');
   assert.throws(() => charm.startCheckpoint(3 as unknown as string, charm.createFuture<CheckpointStatus>()), 'got number');
   assert.throws(() => charm.startCheckpoint('d', (() => 1) as unknown as Future<CheckpointStatus>), "charm.startCheckpoint(d): callback must be charm.callback(proxy, 'method') or a Future");
   assert.throws(() => charm.registerReadonly('', () => 1, () => {}), 'charm.registerReadonly: name must be a non-empty string');
   assert.throws(() => charm.registerReadonly('x', 1 as unknown as () => number, () => {}), 'charm.registerReadonly(x): get and set must be functions');
-  charm.registerReadonly('taken', () => 1, () => {});
   assert.throws(() => charm.registerReadonly('taken', () => 1, () => {}), 'charm.registerReadonly: a readonly named "taken" is registered already');
+  assert.throws(() => charm.registerReadonly('late', () => 1, () => {}), 'charm.registerReadonly(late): register readonlies at module load, before charm.start, on every PE');
+});
+
+test("a readonly has PE 0's value on every PE", async () => {
+  assert.equal(await charm.createGroup(Readonlies).ret.taken(), new Array(charm.numPes()).fill('PE 0 value'));
 });
 
 test('a checkpoint asked for while the job is busy is taken once it is quiet; the next is a new generation; reductions go on', async () => {

@@ -27,7 +27,7 @@ import { packState } from '../migration/state';
 import { recordOf, writeMember } from '../migration/member';
 import type { ChannelEnds } from '../channels';
 import { READONLIES, valueRecord, type FileRecord } from './files';
-import { readonlyValues } from './readonlies';
+import { readonlyValues } from '../readonlies';
 import type { SavedCollection } from './manifest';
 import { sectionsUnderWay } from '../sections/branch';
 

@@ -14,7 +14,7 @@ import { classByName } from '../model/registry';
 import { mapByName } from '../collections/arrayIndex';
 import { strategyNamed } from '../balancing/strategies';
 import { MANIFEST, type Manifest } from './manifest';
-import { readonlyNames } from './readonlies';
+import { readonlyNames } from '../readonlies';
 
 export function incompatibilities(dir: string, manifest: Manifest): string[] {
   const file = path.join(dir, MANIFEST);

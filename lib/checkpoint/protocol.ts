@@ -54,7 +54,7 @@ import { Stream } from '../reductions/manager';
 import { checkFile, writeFile } from './files';
 import { nextGeneration, readManifest, removeFileOf, removeOtherGenerations, writeManifest, type ListedFile, type Manifest, type SavedCallback, type SavedCollection } from './manifest';
 import { incompatibilities } from './compatible';
-import { readonlyNames } from './readonlies';
+import { readonlyNames } from '../readonlies';
 import { rebuild } from './rebuild';
 import { flagValue } from './options';
 

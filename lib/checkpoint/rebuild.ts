@@ -26,7 +26,7 @@ import { reestablishSections, reserveSectionIds } from '../sections/sections';
 import { readMigrant, readMigrantState } from '../codec/wire';
 import { decodeValue } from '../codec/values';
 import { FileReader, READONLIES, type TableEntry } from './files';
-import { restoreReadonlies } from './readonlies';
+import { restoreReadonlies } from '../readonlies';
 import type { Manifest, SavedCollection } from './manifest';
 import type { RestoredMember, RestoredPart } from './saved';
 

@@ -40,6 +40,7 @@ export const enum Kind {
   ArrayControl,
   Profile,
   Section,
+  Readonly,
   Count, // number of kinds
 }
 
@@ -435,6 +436,18 @@ export function writeProfile(w: Writer, profile: unknown): void {
 }
 
 export const readProfile = (r: Reader): unknown => decodeValue(r);
+
+// ================================================================ Kind.Readonly
+//
+// body: one value, PE 0's readonlies by name (lib/readonlies.ts), broadcast
+// once; counted by quiescence detection (work is held until it arrives).
+
+export function writeReadonlies(w: Writer, values: Record<string, unknown>): void {
+  beginMessage(w, Kind.Readonly, 0, 0, 0);
+  encodeValue(w, values, 'readonly values');
+}
+
+export const readReadonlies = (r: Reader): Record<string, unknown> => decodeValue(r) as Record<string, unknown>;
 
 // ================================================================ Kind.Quiescence
 //

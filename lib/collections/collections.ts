@@ -52,6 +52,7 @@ export interface LocalCollection {
 const kinds = new Map<CollectionKind, KindHandler>();
 const local = new Map<number, LocalCollection>();
 const heldUntilCreated = new Map<number, Uint8Array[]>();
+const whenInstalled = new Map<number, () => void>();
 let counter = 0;
 
 export function registerKind(kind: CollectionKind, handler: KindHandler): void {
@@ -83,9 +84,23 @@ export function reserveCollectionIds(highest: number): void {
   counter = Math.max(counter, Math.floor(highest / runtime().numPes));
 }
 
+/**
+ * Runs `then` once, when this PE's part of the collection behind `proxy`
+ * is installed here: its members constructed (their async set-up may
+ * still run). PE 0 sends the readonlies after the main chare's constructor.
+ */
+export function whenConstructed(proxy: { readonly __ref: CollectionRef }, then: () => void): void {
+  whenInstalled.set(proxy.__ref.id, then);
+}
+
 /** Makes `collection` live here and delivers the calls that were waiting for it. */
 export function install(collection: LocalCollection): void {
   local.set(collection.ref.id, collection);
+  const then = whenInstalled.get(collection.ref.id);
+  if (then) {
+    whenInstalled.delete(collection.ref.id);
+    then();
+  }
   const held = heldUntilCreated.get(collection.ref.id);
   if (held) {
     heldUntilCreated.delete(collection.ref.id);

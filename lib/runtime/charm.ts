@@ -36,7 +36,7 @@ import { markTransfer, type TypedArray } from '../codec/transfer';
 import { Ccs } from '../ccs/ccs';
 import { liveViewUrl } from '../liveview/liveview';
 import { checkpointDir, startCheckpoint, type CheckpointStatus } from '../checkpoint/protocol';
-import { registerReadonly } from '../checkpoint/readonlies';
+import { registerReadonly } from '../readonlies';
 
 /** A proxy whose creation can be awaited: a chare, a group, an array, a section. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- proxies of any chare class
@@ -526,15 +526,23 @@ export class Charm {
   }
 
   /**
-   * Declares readonly state (Charm++'s readonly variables): a value that
-   * is the same on every PE, read with `get`. A checkpoint saves PE 0's
-   * value; a restart calls `set` with it on every PE before any chare is
-   * rebuilt. Register at module load, on every PE.
+   * Declares readonly state (Charm++'s readonly variables): a value set on
+   * PE 0 by main's synchronous part (before its first await) or by the
+   * main chare's constructor, then the same on every PE. PE 0 sends the
+   * values once that part has run, and every other PE sets them (with
+   * `set`) before it runs anything else, so every chare, even one created
+   * before the value was set, reads it from its constructor on. Later
+   * changes on PE 0 are not sent. A checkpoint saves PE 0's value; a
+   * restart calls `set` with it on every PE before any chare is rebuilt.
+   * Register at module load, before `charm.start`, on every PE. Charm4py's
+   * counterpart is `charm4py.readonlies`.
    *
-   * @throws TypeError for a bad name or accessors; Error if `name` is taken.
+   * @throws TypeError for a bad name or accessors; Error if `name` is taken
+   *   or the runtime has started.
    * @example
-   * let settings: Settings;
-   * charm.registerReadonly('settings', () => settings, (s: Settings) => (settings = s));
+   * let mainProxy: ElementProxy<Main>;
+   * charm.registerReadonly('mainProxy', () => mainProxy, (p) => (mainProxy = p));
+   * // in Main's constructor: mainProxy = this.thisProxy; workers then call mainProxy.done()
    */
   registerReadonly<T>(name: string, get: () => T, set: (value: T) => void): void {
     registerReadonly(name, get, set as (value: never) => void);

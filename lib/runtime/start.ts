@@ -12,12 +12,14 @@
  * `charm.exit()` ends the job.
  */
 import { classInfo } from '../model/registry';
+import type { CollectionRef } from '../model/proxy';
 import { programArgs, runtimeOptionProblem } from './options';
 import { runtime } from '../model/context';
 import { setForwarder } from '../model/future';
 import { Chare, type ChareIndex } from '../model/chare';
 import { createChare } from '../collections/singletons';
-import { whenCreated } from '../collections/collections';
+import { whenConstructed, whenCreated } from '../collections/collections';
+import { awaitReadonlies, sendReadonlies } from '../readonlies';
 import { fatal } from '../errors';
 import { startRuntime } from './lifecycle';
 import { charmGroup, installCharmGroup } from './charmGroup';
@@ -84,6 +86,7 @@ export function startProgram(main: ((args: string[]) => unknown) | MainChareClas
     installCcs();
     installLiveViz();
     installCheckpoints();
+    awaitReadonlies();
   });
   const rt = runtime();
   if (rt.myPe !== 0) return;
@@ -94,15 +97,19 @@ export function startProgram(main: ((args: string[]) => unknown) | MainChareClas
   const hint = new IdleHint(waitQD, async () => stuckLines(await charmGroup().ret.membersReport()));
   const returned = (): void => hint.mainReturned();
   setImmediate(() => {
-    if (restartIfAsked()) return; // `+restart DIR`: the checkpoint's callback goes on instead of main
+    // A restart sets the saved values everywhere itself, after this: sending now releases the held messages.
+    if (restartIfAsked()) return sendReadonlies(); // `+restart DIR`: the checkpoint's callback goes on instead of main
     if (options.idleHint !== false && !liveView) hint.start();
     try {
       if (mainChare) {
         // The main chare's program is its set-up: the job is idle once that has finished.
-        whenCreated(createChare(mainChare, [args], { onPE: 0 }), 'charm.start').then(returned, () => undefined);
+        const main = createChare(mainChare, [args], { onPE: 0 }) as { readonly __ref: CollectionRef };
+        whenConstructed(main, sendReadonlies);
+        whenCreated(main, 'charm.start').then(returned, () => undefined);
         return;
       }
       const result = (main as (args: string[]) => unknown)(args);
+      sendReadonlies(); // main's synchronous part has set them (Charm++: the main chare's constructor)
       if (result instanceof Promise) result.then(returned, (error: unknown) => fatal(error, 'on PE 0 in main'));
       else returned();
     } catch (error) {

@@ -130,6 +130,23 @@ export class Scheduler {
     this.handlers[kind] = handler;
   }
 
+  /**
+   * Keeps every message of the other kinds than `pass`, in arrival order,
+   * until the returned function is called, which delivers them and
+   * restores the handlers (the handlers are swapped, so nothing is checked
+   * per message). Counted as processed when kept, as deliverHeld expects.
+   */
+  holdAllBut(pass: readonly Kind[]): () => void {
+    const handlers = this.handlers.slice();
+    const held: Uint8Array[] = [];
+    const keep: Handler = (r) => void held.push(r.copyMessage());
+    for (let kind = 0; kind < handlers.length; kind++) if (!pass.includes(kind)) this.handlers[kind] = keep;
+    return () => {
+      for (let kind = 0; kind < handlers.length; kind++) this.handlers[kind] = handlers[kind];
+      this.deliverHeld(held);
+    };
+  }
+
   start(): void {
     this.running = true;
     this.waiting.lastActivity = performance.now();
