@@ -602,7 +602,7 @@ function writeEntries(w: Writer, entries: readonly [unknown, unknown][], where: 
 
 /**
  * The runtime's reducer of completion replies (reductions/reducers.ts,
- * COMPLETIONS): a 1D member's completion is a number (a f64 here), any
+ * COMPLETIONS): a 1D member's completion is a number (an f64 here), any
  * other reply a pair.
  */
 const COMPLETIONS = '@completions';

@@ -228,9 +228,9 @@ export class ReductionManager {
     if (r < this.nextToSend[stream]) {
       this.sendPartial(Step.Late, this.span.root, stream, r, piece); // this PE already reported r
     } else if (this.completesAlone(stream, r)) {
-      // This PE's whole part of r (a leaf's only member's): passed on as it
-      // is, with no open state to make, merge into and drop (a leaf's reply
-      // to an awaited broadcast at np 2 went that way).
+      // This PE's whole part of r (a leaf's only member's: its reply to an
+      // awaited broadcast, its part of an allreduce): passed on as it is,
+      // with no open state to make, merge into and drop.
       this.activate(stream, r);
       this.hints.stop(stream, r);
       this.nextToSend[stream] = r + 1;

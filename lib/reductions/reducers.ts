@@ -229,7 +229,9 @@ const collect: Pick<ReducerImpl, 'lift' | 'combine'> = {
  * (the future makes a BroadcastError of it, model/future.ts). A count would
  * be enough for the first, not to place failures in member order; numbers
  * do that without the pair and index arrays per member a gather makes,
- * codes and sorts (a tenth of an awaited broadcast at np 2).
+ * codes and sorts (a third less time than a gather's lift, partial, merge
+ * and finish in a microbenchmark; 0.03-0.05 us less on each PE's part of
+ * an awaited broadcast at np 2).
  */
 export const COMPLETIONS = '@completions';
 
