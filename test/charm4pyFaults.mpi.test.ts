@@ -240,6 +240,36 @@ test("errors of array broadcasts name each failed element's PE, index and Class.
   assert.is(sectionError.errors[0].where, 'Faulty.failIf (index [3])');
 });
 
+/** Fails where its index, as JSON, is `index`. */
+class FaultyAt extends Chare<readonly number[]> {
+  failAt(index: string): void {
+    if (JSON.stringify(this.thisIndex) === index) throw new RangeError(`${index} fails`);
+  }
+}
+charm.register(FaultyAt);
+
+test("an awaited broadcast's failures stand in member order whatever the array's indices (a 1D array's completions travel as numbers, sorted with the failures; others' as pairs)", async () => {
+  const np = charm.numPes();
+  const sparse = charm.createArray(FaultyAt, { ndims: 1 });
+  for (let k = 0; k < 2 * np; k++) sparse.ckInsert([(k * 7919) % 1000], []);
+  await sparse.ckDoneInserting();
+  const sorted = Array.from({ length: 2 * np }, (_, k) => (k * 7919) % 1000).sort((x, y) => x - y);
+  const cases: [array: unknown, members: number, failing: number[], at: number][] = [
+    [charm.createArray(FaultyAt, [3 * np]), 3 * np, [np], np],
+    [charm.createArray(FaultyAt, [2, np]), 2 * np, [1, 0], np],
+    [sparse, 2 * np, [sorted[1]], 1],
+  ];
+  for (const [array, n, failing, at] of cases) {
+    const proxy = array as { awaitable: { failAt(index: string): Promise<void> } };
+    const error = (await proxy.awaitable.failAt(JSON.stringify(failing)).then(undefined, (e: unknown) => e)) as BroadcastError;
+    assert.ok(error instanceof BroadcastError, String(error));
+    assert.is(error.results.length, n);
+    assert.is(error.results.indexOf(error.errors[0]), at);
+    assert.is(error.results.filter((r) => r !== undefined).length, 1);
+    assert.is(await proxy.awaitable.failAt('none'), undefined);
+  }
+});
+
 // ---------------------------------------------------------------- when: long chains
 
 class Chain extends Chare {

@@ -565,6 +565,9 @@ export function writePartial(w: Writer, piece: WirePartial, where: string, withD
   } else if (piece.hasAcc && COLLECTING.has(piece.reducer!)) {
     w.u8(3);
     writeEntries(w, piece.acc as [unknown, unknown][], where);
+  } else if (piece.hasAcc && piece.reducer === COMPLETIONS) {
+    w.u8(4);
+    writeCompletions(w, piece.acc as unknown[], where);
   } else {
     w.u8(piece.hasAcc ? 1 : 0);
     if (piece.hasAcc) encodeValue(w, piece.acc, where);
@@ -577,7 +580,7 @@ export function writePartial(w: Writer, piece: WirePartial, where: string, withD
  * partial's encoding and decoding. Others (tuples, custom reducers) go by
  * name. Append only: the place is the wire's.
  */
-const REDUCER_NAMES = ['sum', 'product', 'max', 'min', 'logicalAnd', 'logicalOr', 'logicalXor', 'bitAnd', 'bitOr', 'bitXor', 'gather', 'set', 'concat', 'random', 'statistics', 'nop'];
+const REDUCER_NAMES = ['sum', 'product', 'max', 'min', 'logicalAnd', 'logicalOr', 'logicalXor', 'bitAnd', 'bitOr', 'bitXor', 'gather', 'set', 'concat', 'random', 'statistics', 'nop', '@completions'];
 const REDUCER_CODES = new Map(REDUCER_NAMES.map((name, i) => [name, i + 1]));
 const REDUCER_BY_NAME = 255;
 
@@ -610,6 +613,34 @@ function writeEntries(w: Writer, entries: readonly [unknown, unknown][], where: 
   }
 }
 
+/**
+ * The runtime's reducer of completion replies (reductions/reducers.ts,
+ * COMPLETIONS): a 1D member's completion is a number (an f64 here), any
+ * other reply a pair.
+ */
+const COMPLETIONS = '@completions';
+
+function writeCompletions(w: Writer, replies: readonly unknown[], where: string): void {
+  w.u32(replies.length);
+  for (const reply of replies) {
+    if (typeof reply === 'number') {
+      w.u8(0);
+      w.f64(reply);
+    } else {
+      const [index, value] = reply as [unknown, unknown];
+      w.u8(1);
+      encodeValue(w, index, where);
+      encodeValue(w, value, where);
+    }
+  }
+}
+
+function readCompletions(r: Reader): unknown[] {
+  const replies = new Array<unknown>(r.u32());
+  for (let i = 0; i < replies.length; i++) replies[i] = r.u8() === 0 ? r.f64() : [decodeValue(r), decodeValue(r)];
+  return replies;
+}
+
 function readEntries(r: Reader): [unknown, unknown][] {
   const entries = new Array<[unknown, unknown]>(r.u32());
   for (let i = 0; i < entries.length; i++) entries[i] = [decodeValue(r), decodeValue(r)];
@@ -623,8 +654,9 @@ export function readPartial(r: Reader): WirePartial {
   const destination = kind === 2 ? 'all' : kind === 3 ? r.str() : kind === 1 ? decodeValue(r) : undefined;
   const has = r.u8();
   // Every field set, in the order the reduction manager creates its partials (one hidden class).
-  const payload = has === 0 ? undefined : has === 3 ? readEntries(r) : decodeValue(r);
-  return { count, reducer, destination, acc: has === 1 || has === 3 ? payload : undefined, hasAcc: has === 1 || has === 3, error: has === 2 ? payload : undefined };
+  const payload = has === 0 ? undefined : has === 3 ? readEntries(r) : has === 4 ? readCompletions(r) : decodeValue(r);
+  const hasAcc = has === 1 || has >= 3;
+  return { count, reducer, destination, acc: hasAcc ? payload : undefined, hasAcc, error: has === 2 ? payload : undefined };
 }
 
 export const writePopulationChange = (w: Writer, delta: number): void => w.i32(delta);

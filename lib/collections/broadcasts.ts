@@ -25,7 +25,7 @@ import { Future, MemberFailure, failureOf, type FutureMode } from '../model/futu
 import { readReplyFuture, replyFrom, type Reply, type ReplyData } from '../model/invoke';
 import { fatal } from '../errors';
 import { ReductionManager, Stream } from '../reductions/manager';
-import { Reducer } from '../reductions/reducers';
+import { COMPLETIONS, Reducer } from '../reductions/reducers';
 import type { WaitingCall } from '../when';
 import { describe, type ArrayIndex } from './arrayIndex';
 import type { ArrayRef } from './arrays';
@@ -319,12 +319,12 @@ class BroadcastReply implements Reply {
 
   resolve(value: unknown): void {
     // Named only for a value that is sent (a completion has none to refuse).
-    const completionOnly = this.completionOnly;
-    this.reductions.reply(this.q, this.index, completionOnly ? undefined : value, Reducer.gather.name, this.future, completionOnly ? '' : this.what());
+    if (this.completionOnly) this.reductions.reply(this.q, this.index, undefined, COMPLETIONS, this.future, '');
+    else this.reductions.reply(this.q, this.index, value, Reducer.gather.name, this.future, this.what());
   }
 
   reject(error: unknown, where: string): void {
-    this.reductions.reply(this.q, this.index, new MemberFailure(failureOf(error, where)), Reducer.gather.name, this.future, this.what());
+    this.reductions.reply(this.q, this.index, new MemberFailure(failureOf(error, where)), this.completionOnly ? COMPLETIONS : Reducer.gather.name, this.future, this.what());
   }
 
   private what(): string {

@@ -227,12 +227,25 @@ export class ReductionManager {
     }
     if (r < this.nextToSend[stream]) {
       this.sendPartial(Step.Late, this.span.root, stream, r, piece); // this PE already reported r
+    } else if (this.completesAlone(stream, r)) {
+      // This PE's whole part of r (a leaf's only member's: its reply to an
+      // awaited broadcast, its part of an allreduce): passed on as it is,
+      // with no open state to make, merge into and drop.
+      this.activate(stream, r);
+      this.hints.stop(stream, r);
+      this.nextToSend[stream] = r + 1;
+      this.passOn(stream, r, piece);
     } else {
       this.merge(this.state(stream, r), piece, stream, r);
       this.activate(stream, r);
     }
     this.trySend(stream);
     return result;
+  }
+
+  /** Whether a piece of reduction `r` of `stream` just contributed here is all this PE waits for in r (no children, no state open, nothing owed). */
+  private completesAlone(stream: Stream, r: number): boolean {
+    return this.children === 0 && r === this.nextToSend[stream] && this.owing(stream, r) === 0 && !this.open.has(keyOf(stream, r));
   }
 
   // ------------------------------------------------------------ messages
@@ -359,7 +372,6 @@ export class ReductionManager {
 
   /** Sends every partial this PE can, in order. */
   private trySend(stream: Stream): void {
-    const rt = runtime();
     const children = this.children;
     for (;;) {
       const r = this.nextToSend[stream];
@@ -372,9 +384,14 @@ export class ReductionManager {
       this.hints.stop(stream, r);
       this.open.delete(keyOf(stream, r));
       this.nextToSend[stream] = r + 1;
-      if (rt.myPe === this.span.root) this.atRoot(stream, r, state);
-      else this.sendPartial(Step.Partial, this.span.parent(), stream, r, state);
+      this.passOn(stream, r, state);
     }
+  }
+
+  /** This PE's part of reduction `r` is complete: completed here at the root, sent up the tree elsewhere. */
+  private passOn(stream: Stream, r: number, partial: Partial): void {
+    if (runtime().myPe === this.span.root) this.atRoot(stream, r, partial);
+    else this.sendPartial(Step.Partial, this.span.parent(), stream, r, partial);
   }
 
   /** Asks up the tree for reduction r to be announced to every PE. */
