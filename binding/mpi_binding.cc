@@ -15,6 +15,7 @@
 //   pool.cc      warm memory for message buffers
 #include <nan.h>
 #include <sched.h>
+#include <uv.h>
 
 #include <cstdlib>
 #include <memory>
@@ -216,24 +217,30 @@ void Send(const V8Args& info) {
   });
 }
 
-// inbox(arena, meta, large): registers where Drain puts messages (the
-// binding keeps them alive); returns the inbox's number. Registered once,
-// so that a poll converts no arguments.
+// inbox(arena, meta, large, arrival?): registers where Drain puts messages
+// (the binding keeps them alive); returns the inbox's number. Registered
+// once, so that a poll converts no arguments.
 struct Mailbox {
   Nan::Global<v8::Object> arena;
   Nan::Global<v8::Object> meta;
   Nan::Global<v8::Array> large;
+  Nan::Global<v8::Object> arrivalArray;
   char* arenaData;
   size_t arenaLength;
   int32_t* metaData;
   size_t metaEntries;
+  /** Where a Drain that delivers writes the time (see Drain), or null. */
+  double* arrival;
 };
 // Never destroyed: its handles must not be reset after V8 is gone, at exit.
 std::vector<std::unique_ptr<Mailbox>>& inboxes = *new std::vector<std::unique_ptr<Mailbox>>();
 
 NAN_METHOD(Inbox) {
   guarded([&] {
-    if (!info[0]->IsUint8Array() || !info[1]->IsInt32Array() || !info[2]->IsArray()) throw InputError("charmts binding: Inbox(arena: Uint8Array, meta: Int32Array, large: ArrayBuffer[])");
+    bool hasArrival = !info[3]->IsUndefined();
+    if (!info[0]->IsUint8Array() || !info[1]->IsInt32Array() || !info[2]->IsArray() || (hasArrival && (!info[3]->IsFloat64Array() || info[3].As<v8::Float64Array>()->Length() < 1))) {
+      throw InputError("charmts binding: Inbox(arena: Uint8Array, meta: Int32Array, large: ArrayBuffer[], arrival?: Float64Array)");
+    }
     auto inbox = std::make_unique<Mailbox>();
     inbox->arena.Reset(info[0].As<v8::Object>());
     inbox->meta.Reset(info[1].As<v8::Object>());
@@ -242,6 +249,11 @@ NAN_METHOD(Inbox) {
     inbox->arenaLength = node::Buffer::Length(info[0]);
     inbox->metaData = reinterpret_cast<int32_t*>(node::Buffer::Data(info[1]));
     inbox->metaEntries = info[1].As<v8::Int32Array>()->Length() / kMetaFields;
+    inbox->arrival = nullptr;
+    if (hasArrival) {
+      inbox->arrivalArray.Reset(info[3].As<v8::Object>());
+      inbox->arrival = reinterpret_cast<double*>(node::Buffer::Data(info[3]));
+    }
     inboxes.push_back(std::move(inbox));
     info.GetReturnValue().Set(Nan::New(static_cast<uint32_t>(inboxes.size() - 1)));
   });
@@ -256,7 +268,12 @@ NAN_METHOD(Inbox) {
 // meta[5i..5i+4] = source, offset in the arena (or -1 - index of its buffer
 // in `large`), length of its inline part (the whole message when
 // contiguous), number of segment buffers, index of the first of them in
-// `large`. Also completes finished sends. Returns the number of messages.
+// `large`. Also completes finished sends. Returns the number of messages;
+// when there are some and the inbox has an arrival array, its element 0 is
+// set to the time they were taken, in ms on libuv's clock (uv_hrtime, which
+// process.hrtime reads): the scheduler starts their dispatch at it instead
+// of reading the clock again in JavaScript (here a clock reading costs
+// 31 ns in C, performance.now() 72-78 ns).
 void Drain(const V8Args& info) {
   if (!requireInit()) return;
   guarded([&] {
@@ -273,6 +290,7 @@ void Drain(const V8Args& info) {
                     0,
                     &inbox.large};
     drain(out);
+    if (out.count && inbox.arrival) *inbox.arrival = static_cast<double>(uv_hrtime()) / 1e6;
     info.GetReturnValue().Set(static_cast<uint32_t>(out.count));
   });
 }
