@@ -34,18 +34,23 @@ constexpr size_t kTestWindow = 1024;
 class InFlight {
  public:
   /**
-   * Starts sending `count` bytes at `data`, which `record` keeps alive.
-   * With `testNow`, a send that completes at once (a small eager message)
-   * is released without ever being kept.
+   * Starts sending `count` bytes at `data`. With `testNow`, a send that
+   * completes at once (a small eager message) is over; any other is kept
+   * until MPI reports it complete, in the record `hold()` returns, which
+   * owns the memory the send reads.
    */
-  void start(SendRecord record, const char* data, size_t count, int dest, int tag, MPI_Comm comm, bool testNow, bool fatal) {
-    check(MPI_Isend(data, static_cast<int>(count), MPI_BYTE, dest, tag, comm, &record.request), "MPI_Isend", dest, "to", fatal);
+  template <typename Hold>
+  void start(const char* data, size_t count, int dest, int tag, MPI_Comm comm, bool testNow, bool fatal, Hold hold) {
+    MPI_Request request = MPI_REQUEST_NULL;
+    check(MPI_Isend(data, static_cast<int>(count), MPI_BYTE, dest, tag, comm, &request), "MPI_Isend", dest, "to", fatal);
     wakeIfIdle(dest);
     if (testNow) {
       int done = 0;
-      check(MPI_Test(&record.request, &done, MPI_STATUS_IGNORE), "MPI_Test (send)", dest, "to", true);
+      check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test (send)", dest, "to", true);
       if (done) return;
     }
+    SendRecord record = hold();
+    record.request = request;
     record.bytes = count;
     record.dest = dest;
     pendingBytes_ += static_cast<double>(count);
@@ -86,6 +91,41 @@ class InFlight {
 InFlight& inFlight() {
   static InFlight* instance = new InFlight();  // outlives exit: MPI may still hold its memory
   return *instance;
+}
+
+/**
+ * Small messages are copied into a staging block, one per size class
+ * (64 B to kStagedBytes, powers of two), reused as long as their sends
+ * complete at once, which eager sends nearly always do: no allocation per
+ * message (a malloc and a free were a sixth of a small send's instructions
+ * in the binding). A send MPI keeps takes its class's block with it, and
+ * the next message of that class gets a new one, so a held message holds
+ * at most twice its size.
+ */
+constexpr size_t kStagedBytes = 4096;
+constexpr int kStagedMinClass = 6;  // 64 B
+constexpr int kStagedMaxClass = 12;  // kStagedBytes
+
+Block& stagingBlock(size_t bytes, size_t& capacity) {
+  static Block* blocks = new Block[kStagedMaxClass - kStagedMinClass + 1];  // outlive exit, as inFlight
+  int c = kStagedMinClass;
+  while ((size_t{1} << c) < bytes) ++c;
+  capacity = size_t{1} << c;
+  return blocks[c - kStagedMinClass];
+}
+
+/** Sends `count` (<= kStagedBytes) bytes that `fill` writes, from the staging block of their size. */
+template <typename Fill>
+void sendStaged(int dest, int tag, size_t count, Fill fill) {
+  size_t capacity = 0;
+  Block& staging = stagingBlock(count, capacity);
+  if (!staging) staging = Block(capacity);
+  fill(staging.data());
+  inFlight().start(staging.data(), count, dest, tag, MPI_COMM_WORLD, true, false, [&] {
+    SendRecord record;
+    record.copy = std::move(staging);
+    return record;
+  });
 }
 
 /** A segment of the message: a view to copy, or a transferred buffer whose memory is sent in place. */
@@ -136,10 +176,8 @@ char* pad(char* at, size_t n) {
   return at + n;
 }
 
-void sendContiguous(int dest, const char* header, size_t headerLength, const std::vector<Segment>& segments, size_t total) {
-  SendRecord record;
-  record.copy = Block(total);
-  char* at = record.copy.data();
+/** Writes a contiguous message (protocol.h) of `total` bytes at `at`. */
+void writeContiguous(char* at, const char* header, size_t headerLength, const std::vector<Segment>& segments) {
   std::memcpy(at, header, headerLength);
   at += headerLength;
   size_t offset = headerLength;
@@ -150,46 +188,51 @@ void sendContiguous(int dest, const char* header, size_t headerLength, const std
     at += s.length;
     offset += s.length;
   }
-  const char* data = record.copy.data();
-  inFlight().start(std::move(record), data, total, dest, kTagWhole, MPI_COMM_WORLD, true, false);
 }
 
-/** One segment, then the inline part (protocol.h): the receiver takes the segment where it lands. */
-void sendSegmentFirst(int dest, const char* header, size_t headerLength, const Segment& segment) {
-  SendRecord record;
-  record.copy = Block(segment.length + headerLength);
-  char* at = record.copy.data();
+/** Writes a segment-first message (protocol.h): the segment, then the inline part. */
+void writeSegmentFirst(char* at, const char* header, size_t headerLength, const Segment& segment) {
   if (segment.length) std::memcpy(at, segment.data, segment.length);
   std::memcpy(at + segment.length, header, headerLength);
-  const char* data = record.copy.data();
-  int tag = kTagSegmentFirst + static_cast<int>(headerLength);
-  inFlight().start(std::move(record), data, segment.length + headerLength, dest, tag, MPI_COMM_WORLD, true, false);
+}
+
+/** Sends one message of `total` bytes that `fill` writes: staged when small, else from a copy of its own. */
+template <typename Fill>
+void sendCopied(int dest, int tag, size_t total, Fill fill) {
+  if (total <= kStagedBytes) return sendStaged(dest, tag, total, fill);
+  Block copy(total);
+  fill(copy.data());
+  const char* data = copy.data();
+  inFlight().start(data, total, dest, tag, MPI_COMM_WORLD, true, false, [&] {
+    SendRecord record;
+    record.copy = std::move(copy);
+    return record;
+  });
 }
 
 void sendParted(int dest, const char* header, size_t headerLength, std::vector<Segment>& segments) {
   World& w = world();
   size_t descriptorLength = descriptorBytes(headerLength, segments.size());
-  SendRecord descriptor;
-  descriptor.copy = Block(descriptorLength);
-  char* at = descriptor.copy.data();
-  std::memcpy(at, header, headerLength);
-  at = pad(at + headerLength, align8(headerLength) - headerLength);
-  for (const Segment& s : segments) {
-    SegmentEntry entry{static_cast<double>(s.length), !s.moved && s.length > kFirstPiece ? static_cast<uint32_t>(kFirstPiece) : 0u, 0u};
-    std::memcpy(at, &entry, sizeof entry);
-    at += sizeof entry;
-  }
-  DescriptorTail tail{static_cast<uint32_t>(segments.size()), static_cast<uint32_t>(headerLength)};
-  std::memcpy(at, &tail, sizeof tail);
-  const char* data = descriptor.copy.data();
-  inFlight().start(std::move(descriptor), data, descriptorLength, dest, kTagParted, MPI_COMM_WORLD, true, false);
+  sendCopied(dest, kTagParted, descriptorLength, [&](char* at) {
+    std::memcpy(at, header, headerLength);
+    at = pad(at + headerLength, align8(headerLength) - headerLength);
+    for (const Segment& s : segments) {
+      SegmentEntry entry{static_cast<double>(s.length), !s.moved && s.length > kFirstPiece ? static_cast<uint32_t>(kFirstPiece) : 0u, 0u};
+      std::memcpy(at, &entry, sizeof entry);
+      at += sizeof entry;
+    }
+    DescriptorTail tail{static_cast<uint32_t>(segments.size()), static_cast<uint32_t>(headerLength)};
+    std::memcpy(at, &tail, sizeof tail);
+  });
 
   // From here on the receiver expects the parts: a failure cannot be undone.
   for (Segment& s : segments) {
     if (s.moved) {
-      SendRecord record;
-      record.moved = std::move(s.moved);
-      inFlight().start(std::move(record), s.data, s.length, dest, kTagPart, w.parts, false, true);
+      inFlight().start(s.data, s.length, dest, kTagPart, w.parts, false, true, [&] {
+        SendRecord record;
+        record.moved = std::move(s.moved);
+        return record;
+      });
       continue;
     }
     // Copied in pieces: the receiver takes piece i while this copies piece
@@ -200,9 +243,11 @@ void sendParted(int dest, const char* header, size_t headerLength, std::vector<S
     auto copy = std::make_shared<Block>(s.length);
     forEachPiece(s.length, s.length > kFirstPiece ? kFirstPiece : 0, [&](size_t offset, size_t n) {
       if (n) std::memcpy(copy->data() + offset, s.data + offset, n);
-      SendRecord record;
-      record.pieces = copy;
-      inFlight().start(std::move(record), copy->data() + offset, n, dest, kTagPart, w.parts, false, true);
+      inFlight().start(copy->data() + offset, n, dest, kTagPart, w.parts, false, true, [&] {
+        SendRecord record;
+        record.pieces = copy;
+        return record;
+      });
     });
   }
 }
@@ -218,9 +263,11 @@ double send(int dest, const char* header, size_t headerLength, v8::Local<v8::Val
   for (const Segment& s : segments) total = align8(total) + s.length;
   if (total > static_cast<size_t>(INT32_MAX)) throw std::out_of_range("charmts binding: message larger than 2 GiB");
   if (segments.size() == 1 && total <= kContiguousLimit && headerLength <= kMaxSegmentFirstInline) {
-    sendSegmentFirst(dest, header, headerLength, segments[0]);
+    // One segment: then the inline part, whose length the tag gives.
+    size_t count = segments[0].length + headerLength;
+    sendCopied(dest, kTagSegmentFirst + static_cast<int>(headerLength), count, [&](char* at) { writeSegmentFirst(at, header, headerLength, segments[0]); });
   } else if (segments.empty() || total <= kContiguousLimit) {
-    sendContiguous(dest, header, headerLength, segments, total);
+    sendCopied(dest, kTagWhole, total, [&](char* at) { writeContiguous(at, header, headerLength, segments); });
   } else {
     sendParted(dest, header, headerLength, segments);
   }

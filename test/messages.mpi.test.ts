@@ -89,6 +89,42 @@ class Tally extends Chare {
 charm.register(Tally);
 
 /**
+ * One per PE: floods of small calls (1 B to 4 KiB, every size the binding
+ * stages a send in) toward a PE that is busy, so that MPI holds the sends
+ * back (the receiver's queue fills) and reads them only later; each from
+ * one array rewritten after each call.
+ */
+class Flood extends Chare {
+  private next = new Map<number, number>();
+  private fault = '';
+  /** Keeps this PE busy for `ms`: the calls sent to it meanwhile back up in the senders' MPI. */
+  stall(ms: number): void {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  }
+  take(from: number, seq: number, data: Uint8Array): void {
+    const expected = this.next.get(from) ?? 0;
+    this.next.set(from, seq + 1);
+    if (this.fault) return;
+    if (seq !== expected) this.fault = `call ${seq} from PE ${from} came after ${expected - 1}`;
+    for (let i = 0; i < data.length && !this.fault; i++) if (data[i] !== ((seq + i) & 255)) this.fault = `call ${seq} from PE ${from}: byte ${i} of ${data.length} is ${data[i]}`;
+  }
+  send(to: number, calls: number): void {
+    const scratch = new Uint8Array(4000);
+    for (let seq = 0; seq < calls; seq++) {
+      const data = scratch.subarray(0, 1 + ((seq * 397) % scratch.length));
+      for (let i = 0; i < data.length; i++) data[i] = (seq + i) & 255;
+      this.thisProxy[to].take(charm.myPe(), seq, data);
+      scratch.fill(0xee);
+    }
+  }
+  verdict(): string {
+    return this.fault || [...this.next.values()].join(' ');
+  }
+}
+charm.register(Flood);
+
+/**
  * One per PE: a chain of calls to itself that never lets its local queue
  * empty (as a PE of a stencil), so the scheduler's local slab wraps round
  * many times, with messages of their own (when it is full) in between: 3000
@@ -229,6 +265,15 @@ test('a chain of local calls that never empties the local queue keeps every valu
     chains[pe].start(50, 3000, done);
     assert.equal(await done, [], `the chain on PE ${pe}`);
   }
+});
+
+test('small calls that MPI holds back (their receiver is busy) carry the values of the call', async () => {
+  const floods = charm.createGroup(Flood);
+  const calls = 4000;
+  floods[0].stall(300);
+  await floods.awaitable.send(0, calls);
+  await charm.waitQD();
+  assert.is(await floods[0].ret.verdict(), Array(charm.numPes()).fill(calls).join(' '));
 });
 
 test('future.send carries the value of the call, on the future\'s PE and elsewhere', async () => {

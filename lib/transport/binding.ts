@@ -62,8 +62,13 @@ export interface MpiBinding {
   PendingBytes(): number;
   /** Messages partly received (the PE must keep polling until they complete). */
   Receiving(): number;
-  /** Registers where Drain puts messages (kept alive by the binding; `meta` holds META_FIELDS per message); returns the inbox's number. */
-  Inbox(arena: Uint8Array, meta: Int32Array, large: ArrayBuffer[]): number;
+  /**
+   * Registers where Drain puts messages (kept alive by the binding; `meta`
+   * holds META_FIELDS per message, `arrival[0]` the time a Drain that
+   * delivered took its messages, in ms on process.hrtime's clock); returns
+   * the inbox's number.
+   */
+  Inbox(arena: Uint8Array, meta: Int32Array, large: ArrayBuffer[], arrival?: Float64Array): number;
   /**
    * Delivers every complete message into `inbox`, in per-source order. For
    * message i, meta[META_FIELDS * i ...] = source, offset of its inline part
