@@ -45,6 +45,25 @@ const YIELD_AFTER_MS = 0.05;
  * gave the same round trip (best of 7: 222-266, 194-241, 244-271 us) at
  * 6.8-11.2%, 4.2-5.1% and 3.8-4.6% of a core (np 2, 3 alternating rounds,
  * load 7-9). A bare 1 ms futex nap in C costs 2.4% of a core here.
+ *
+ * Where such a round trip goes (np 2, per-step timestamps on both PEs,
+ * medians of 9-trial jobs at load 15-50, best in brackets, us): PE 0 makes
+ * the call 50-80 (20), sends it and wakes PE 1 7-30 (the futex wake can
+ * take 150); PE 1 is running 40-50 after that (C's floor does the same);
+ * it receives 11-16, decodes and invokes 22-35, replies 30-45; PE 0 takes
+ * the result 3-25 and resumes the awaiting code 30-50. All of it is time
+ * on the CPU (/proc/thread-self/schedstat: no run-queue wait), with 0-2
+ * minor faults, no GC, deoptimisation or bytecode flushing in the idle
+ * seconds (--trace-gc, --trace-deopt); warm, the same steps take 5-10 in
+ * all. So it is cold caches and TLBs: this VM's CPU loses most of its
+ * cache in a few ms of halt (C, a 256 KiB pointer chase at load 3: 18 us
+ * warm, 94-245 after a 1 ms nap, 177-339 after 3 ms, 450-650 after 10 ms
+ * or more), which also makes touching the path each nap to keep it warm
+ * cost about what it would save. The round trip is the same at load 3
+ * (best 201-228). Tried and no better over alternating rounds: waking the
+ * destination as the call begins (woken 25 us into a call, PE 1 often ran
+ * only once PE 0 had sent it, 110 us later), --use-largepages=on,
+ * --no-flush-bytecode and the C heap on 2 MiB pages.
  */
 const IDLE_WAIT_US = 1000;
 /**
