@@ -75,7 +75,7 @@ export class Writer {
   str(s: string): void {
     const max = s.length * 3;
     this.ensure(4 + max);
-    const n = max < 64 && isAscii(s) ? writeAscii(this.buf, s, this.pos + 4) : this.buf.write(s, this.pos + 4, max, 'utf8');
+    const n = (max < 64 ? writeAscii(this.buf, s, this.pos + 4) : -1) >= 0 ? s.length : this.buf.write(s, this.pos + 4, max, 'utf8');
     this.view.setUint32(this.pos, n, true);
     this.pos += 4 + n;
   }
@@ -135,12 +135,16 @@ export class Writer {
   }
 }
 
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
-
+/**
+ * Writes `s` at `at` if it is ASCII, in one pass (a check, then a copy,
+ * read every character twice: each short string sent, object keys above
+ * all); returns its length, or -1 (what was written is then overwritten).
+ */
 function writeAscii(buf: Buffer, s: string, at: number): number {
-  for (let i = 0; i < s.length; i++) buf[at + i] = s.charCodeAt(i);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return -1;
+    buf[at + i] = c;
+  }
   return s.length;
 }
