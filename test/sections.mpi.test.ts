@@ -114,6 +114,15 @@ test('bad input: empty selections, indices out of range, not a collection', () =
   // Sections of different collections combine (charm.combine; test/charm4py/sections tests them in use).
   assert.equal(charm.createSection(arr, [[1]]).union(charm.createSection(other, [[1]])).members, [[1], [1]]);
   assert.throws(() => charm.createSection(arr.at([1]) as never, [[1]]), /expected the proxy of a group, an array or a section/);
+  // Slices: one per dimension of a dense array (the types say so where the index type has a fixed arity; Index here does not).
+  const grid = charm.createArray(Member, [2, 3]);
+  assert.equal(charm.createSection(grid, [{ start: 0, stop: 2 }, { start: 2, stop: 3 }]).members, [[0, 2], [1, 2]]);
+  assert.throws(() => charm.createSection(grid, { start: 0, stop: 2 }), /charm\.createSection\(Member\): one slice selects from a group or a 1D array; this array has 2 dimensions: give one slice per dimension, e.g\. \[\{ start, stop \}, \{ start, stop \}\]/);
+  assert.throws(() => charm.createSection(arr, [{ start: 0, stop: 2 }, { start: 0, stop: 2 }]), /2 slices select from a 2D array; this array has 1 dimension:/);
+  assert.throws(() => charm.createSection(charm.createGroup(G), [{ start: 0, stop: 1 }, { start: 0, stop: 1 }] as never), /a group takes one slice of PEs, not 2/);
+  const sparse = charm.createArray(Member, { ndims: 1 });
+  assert.throws(() => charm.createSection(sparse, { start: 0, stop: 2 }), /a sparse array has no known list of indices to slice: select members by a list/);
+  assert.throws(() => charm.createSection(sparse, () => true), /a sparse array has no known list of indices for a predicate to choose from/);
 });
 
 runTests();

@@ -467,7 +467,7 @@ export class Charm {
    * const evens = charm.createSection(cells, (i) => i[0] % 2 === 0);
    * await evens.awaitable.update();
    */
-  createSection<T, I>(source: ArrayProxy<T, I> | Section<T, I>, selection: Selection<I>): Section<T, I>;
+  createSection<T, I>(source: ArrayProxy<T, I> | Section<T, I>, selection: Selection<NoInfer<I>>): Section<T, I>;
   createSection<T>(source: CollectionProxy<T>, selection: Selection<number>): Section<T, number>;
   createSection(source: unknown, selection: unknown): unknown {
     return createSection(source, selection);

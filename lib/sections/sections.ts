@@ -70,11 +70,28 @@ export interface Slice {
 }
 
 /**
+ * Slices that fit index type `I`: one for a group or a 1D array, one per
+ * dimension for a tuple index of several (any number when the index type
+ * does not say how many: the run time checks), none for string or bytes
+ * keys (they have no order to slice).
+ */
+export type SlicesOf<I> = I extends number
+  ? Slice
+  : I extends readonly [number]
+    ? Slice | readonly [Slice]
+    : I extends readonly number[]
+      ? number extends I['length']
+        ? Slice | readonly Slice[]
+        : { readonly [K in keyof I]: Slice }
+      : never;
+
+/**
  * Which members: a list of indices; a predicate over the indices (and the
  * member's collection); a slice of a group or 1D array; or, for an array
- * of several dimensions, one slice per dimension.
+ * of several dimensions, one slice per dimension. Slices and predicates
+ * need every index: a sparse array takes a list.
  */
-export type Selection<I> = readonly I[] | ((index: I, collection: unknown) => boolean) | Slice | readonly Slice[];
+export type Selection<I> = readonly I[] | ((index: I, collection: unknown) => boolean) | SlicesOf<I>;
 
 let counter = 0;
 
@@ -224,7 +241,18 @@ function allMembers(target: CallTarget, where: string): ChareIndex[] {
   const ref = target.__ref;
   if (!isArray(ref)) return (ref as GroupRef).pes?.slice() ?? Array.from({ length: runtime().numPes }, (_, pe) => pe);
   if (ref.shape.extents) return [...denseIndices(ref.shape.extents)];
-  throw new TypeError(`${where}: a sparse array has no known list of indices: select members by a list`);
+  throw new TypeError(`${where}: a sparse array has no known list of indices for a predicate to choose from: select members by a list`);
+}
+
+/** `count` slices fit a group (1) or a dense array (one per dimension). */
+function checkSlices(ref: CallTarget['__ref'], count: number, where: string): void {
+  if (!isArray(ref)) {
+    if (count !== 1) throw new TypeError(`${where}: a group takes one slice of PEs, not ${count}`);
+    return;
+  }
+  if (!ref.shape.extents) throw new TypeError(`${where}: a sparse array has no known list of indices to slice: select members by a list`);
+  const ndims = ref.shape.extents.length;
+  if (count !== ndims) throw new TypeError(`${where}: ${count === 1 ? 'one slice selects' : `${count} slices select`} from ${count === 1 ? 'a group or a 1D array' : `a ${count}D array`}; this array has ${ndims} dimension${ndims === 1 ? '' : 's'}: give one slice per dimension, e.g. [${Array.from({ length: ndims }, () => '{ start, stop }').join(', ')}]`);
 }
 
 function range({ start, stop, step = 1 }: Slice, where: string): number[] {
@@ -271,8 +299,10 @@ export function createSection(source: unknown, selection: unknown): unknown {
     const collection = ref.proxy();
     members = allMembers(target, named).filter((i) => (selection as (i: ChareIndex, c: unknown) => boolean)(i, collection));
   } else if (isSlice(selection)) {
+    checkSlices(ref, 1, named);
     members = range(selection, named).map((i) => check(isArray(ref) ? [i] : i));
   } else if (Array.isArray(selection) && selection.length > 0 && selection.every(isSlice)) {
+    checkSlices(ref, selection.length, named);
     members = sliced(selection as Slice[], named).map(check);
   } else {
     members = (selection as unknown[]).map(check);

@@ -50,6 +50,16 @@ class Block extends Chare<[number, number]> {
     pairs.send(1);
     // @ts-expect-error sections of a 2D array select by tuples
     charm.createSection(this.thisProxy, [1, 2]);
+    // one slice per dimension, or tuples
+    const block = charm.createSection(this.thisProxy, [{ start: 0, stop: 2 }, { start: 1, stop: 3 }]);
+    const corners = charm.createSection(this.thisProxy, [[0, 0], [1, 1]]);
+    void block, corners;
+    // @ts-expect-error a 2D array takes one slice per dimension, not one
+    charm.createSection(this.thisProxy, { start: 0, stop: 2 });
+    // @ts-expect-error nor three
+    charm.createSection(this.thisProxy, [{ start: 0, stop: 2 }, { start: 0, stop: 2 }, { start: 0, stop: 2 }]);
+    // @ts-expect-error the selection does not change the index type: 1D tuples are not this array's
+    charm.createSection(this.thisProxy, [[0], [1]]);
     // @ts-expect-error section calls are checked like proxy calls
     row.halo('1');
     // @ts-expect-error the owner of a channel is a chare
