@@ -5,41 +5,37 @@
 //   unpackThrows  unpack(state) throws on arrival
 import { charm, Chare } from '../../lib';
 
-class Thrower extends Chare<[number]> {
+/** An element with a typed-array field that moves when asked; subclasses get its pack/unpack wrong. */
+abstract class Mover extends Chare<[number]> {
   data = new Float64Array(4);
+  move(pe: number): void {
+    this.migrate(pe);
+  }
+}
+
+class Thrower extends Mover {
   pack(): unknown {
     throw new Error('pack failed on purpose');
   }
   unpack(state: unknown): void {
     this.data = state as typeof this.data;
   }
-  move(pe: number): void {
-    this.migrate(pe);
-  }
 }
 charm.register(Thrower);
 
-class Bare extends Chare<[number]> {
-  data = new Float64Array(4);
+class Bare extends Mover {
   pack(): unknown {
     return this.data;
-  }
-  move(pe: number): void {
-    this.migrate(pe);
   }
 }
 charm.register(Bare);
 
-class BadUnpack extends Chare<[number]> {
-  data = new Float64Array(4);
+class BadUnpack extends Mover {
   pack(): unknown {
     return this.data;
   }
   unpack(): void {
     throw new RangeError('unpack failed on purpose');
-  }
-  move(pe: number): void {
-    this.migrate(pe);
   }
 }
 charm.register(BadUnpack);
