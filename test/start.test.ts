@@ -35,7 +35,7 @@ test('charm.start(Main): the main chare is constructed on PE 0 with the argument
   assert.ok(lines.includes('greeted by 0,1,2'), show(r));
 });
 
-test('readonlies set by the main chare constructor or main\'s synchronous part are set on every PE before any chare there runs, even one main created before setting them (np 1, 2, 4)', async () => {
+test('readonlies set by the main chare constructor or main\'s synchronous part are set on every PE before any chare there runs, even one main created before setting them, with large arrays in both (np 1, 2, 4)', async () => {
   for (const np of [1, 2, 4]) {
     for (const mode of ['chare', 'function']) {
       const r = await runJob({ program: 'readonlies.js', args: [mode], np, timeoutMs: 30_000 });
@@ -45,7 +45,7 @@ test('readonlies set by the main chare constructor or main\'s synchronous part a
       assert.ok(seen, `${mode} np ${np}${show(r)}`);
       const entries = seen!.slice(5).split(' ');
       assert.is(entries.length, 8, seen);
-      assert.ok(entries.every((entry) => /^\d@\d:set-in-main\/8$/.test(entry)), `${mode} np ${np}: ${seen}`);
+      assert.ok(entries.every((entry) => /^\d@\d:set-in-main\/8\/33550336\/536854528$/.test(entry)), `${mode} np ${np}: ${seen}`);
       assert.is(new Set(entries.map((entry) => entry.split(':')[0].split('@')[1])).size, np, `${mode} np ${np}: elements on every PE: ${seen}`);
     }
   }

@@ -542,7 +542,7 @@ export class Charm {
    * @example
    * let mainProxy: ElementProxy<Main>;
    * charm.registerReadonly('mainProxy', () => mainProxy, (p) => (mainProxy = p));
-   * // in Main's constructor: mainProxy = this.thisProxy; workers then call mainProxy.done()
+   * // in Main's constructor: mainProxy = this.thisElement; workers then call mainProxy.done()
    */
   registerReadonly<T>(name: string, get: () => T, set: (value: T) => void): void {
     registerReadonly(name, get, set as (value: never) => void);
