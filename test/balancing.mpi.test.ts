@@ -129,6 +129,66 @@ test('RefineLB moves little and improves balance; none moves nothing', async () 
   }
 });
 
+/**
+ * Two ways to wait for a balancing step from an async loop: even indices
+ * await a promise that resumeFromSync resolves (their method stays
+ * suspended through the step); odd ones call AtSync and return, and
+ * resumeFromSync calls the loop again (Charm4py's pattern).
+ */
+class Looper extends Chare<readonly number[]> {
+  iteration = 0;
+  moves = 0;
+  private resume: (() => void) | undefined;
+  private done: Future<void> | undefined;
+  async loop(iterations: number, done: Future<void>): Promise<void> {
+    this.done = done;
+    while (this.iteration < iterations) {
+      this.iteration++;
+      await Promise.resolve(); // AtSync below runs in a continuation, as after any await
+      if (this.thisIndex[0] % 2 === 0) {
+        await new Promise<void>((resolve) => {
+          this.resume = resolve;
+          this.AtSync();
+        });
+      } else {
+        this.AtSync();
+        return;
+      }
+    }
+    this.contribute(undefined, Reducer.nop, done);
+  }
+  resumeFromSync(): void {
+    if (this.resume) {
+      const resume = this.resume;
+      this.resume = undefined;
+      resume();
+    } else this.thisProxy.at(this.thisIndex).loop(3, this.done!);
+  }
+  onMigrated(): void {
+    this.moves++;
+  }
+  report(): { pe: number; iteration: number; moves: number } {
+    return { pe: charm.myPe(), iteration: this.iteration, moves: this.moves };
+  }
+}
+charm.register(Looper);
+
+test('an element suspended in an await through a step stays put; one that called AtSync and returned moves', async () => {
+  const numPes = charm.numPes();
+  const arr = charm.createArray(Looper, [2 * numPes], [], { loadBalancing: 'RotateLB' });
+  const start = (await arr.ret.report()).map((r) => r.pe);
+  const done = charm.createFuture<void>();
+  arr.loop(3, done);
+  await done; // waiting for the suspended elements' moves, which wait for their methods, hung here
+  const after = await arr.ret.report();
+  after.forEach((r, i) => {
+    assert.is(r.iteration, 3, `element ${i}`);
+    const suspended = i % 2 === 0;
+    assert.is(r.moves, suspended || numPes === 1 ? 0 : 3, `element ${i} (${suspended ? 'suspended' : 'returned'}) moves`);
+    assert.is(r.pe, suspended ? start[i] : (start[i] + 3) % numPes, `element ${i} PE`);
+  });
+});
+
 test('bad input: AtSync without loadBalancing, unknown balancer names', async () => {
   assert.throws(() => charm.createArray(Worker, [2], [1], { loadBalancing: 'NoSuchLB' }), /unknown load balancer "NoSuchLB"/);
   const group = charm.createGroup(Probe);

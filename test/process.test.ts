@@ -133,6 +133,20 @@ test('charm.myPe() before charm.start (mpirun np 1): the error mentions charm.st
   assert.ok(lines.includes('started pe=0 of 1'), `main ran after the early error${show(r)}`);
 });
 
+test('loadBalancing: true without +balancer: one notice on stderr naming the class and the strategies; none with +balancer', async () => {
+  const without = await runJob({ program: 'noBalancer.js', np: 2, timeoutMs: 30_000 });
+  assertEndedCleanly(without);
+  assert.is(without.code, 0, `exit code${show(without)}`);
+  assert.ok(linesOf(without.stdout).includes('PEs after the step: 0 0 1 1'), `nothing moved${show(without)}`);
+  const notices = without.stderr.split('\n').filter((l) => l.includes('no +balancer was given'));
+  assert.is(notices.length, 1, `one notice (two arrays, PE 0 creates both)${show(without)}`);
+  assert.match(notices[0], /Cell was created with \{ loadBalancing: true \}.*GreedyLB/);
+  const withIt = await runJob({ program: 'noBalancer.js', args: ['+balancer', 'RotateLB'], np: 2, timeoutMs: 30_000 });
+  assertEndedCleanly(withIt);
+  assert.ok(linesOf(withIt.stdout).includes('PEs after the step: 1 1 0 0'), `RotateLB moved every element${show(withIt)}`);
+  assert.not.match(withIt.stderr, 'no +balancer');
+});
+
 // ---------------------------------------------------------------- event loop
 
 test('stdin and timers work while the runtime runs (np 2): main reads a line while an interval ticks and PEs exchange messages', async () => {

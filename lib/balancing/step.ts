@@ -113,14 +113,20 @@ export class BalancingStep<E extends BalancedElement> {
   /**
    * Every PE: moves its elements as decided by step `reduction`. Elements
    * that already arrived here in this step have reported; the others move
-   * or report now.
+   * or report now (those with a suspended async entry method in place).
    */
   apply(reduction: number, moves: [ArrayIndex, number][]): void {
     const destination = new Map(moves.map(([index, pe]) => [keyOf(index), pe]));
     for (const element of [...this.array.elements()]) {
       if (element.state.next[Stream.Balance] !== reduction + 1) continue;
       const pe = destination.get(keyOf(element.index));
-      if (pe === undefined || pe === runtime().myPe) {
+      // An element with an async entry method suspended in an await stays
+      // for this step: its stack cannot travel, and waiting for the method
+      // to finish could wait for ever when what it awaits is this step's
+      // end (a promise resumeFromSync resolves). Charm4py refuses to migrate
+      // such a chare; the Charm4py pattern (AtSync, then return) has returned
+      // long before the decision arrives, and moves.
+      if (pe === undefined || pe === runtime().myPe || element.state.running > 0) {
         this.settle(element);
       } else {
         element.state.balancing = true;

@@ -13,7 +13,7 @@ import { CallMode, indexable, makeProxy, type CallTarget, type InsertOptions } f
 import { blockMap, describe, keyOf, mapByName, mapName, normalizeIndex, roundRobinMap, MAX_DIMS, type ArrayIndex, type IndexKey, type ArrayMapFunction, type IndexShape } from './arrayIndex';
 import { CollectionKind, beginControl, beginCreate, localCollection, newCollectionId, registerKind, sendCall } from './collections';
 import { LocalArray, METHOD_DESTROY, METHOD_MIGRATE } from './localArray';
-import { balancerFromArgs, strategyNamed } from '../balancing/strategies';
+import { balancerFromArgs, STRATEGIES, strategyNamed } from '../balancing/strategies';
 import { trackContinuations } from '../model/activity';
 
 /** The shape of a new array: extents (dense), `{ ndims }` (sparse tuples) or `{ keys: true }`. */
@@ -65,7 +65,8 @@ export interface ArrayOptions<I = ArrayIndex> {
   map?: ArrayMapFunction<I>;
   /**
    * Elements take part in load balancing (`AtSync`). `true` uses the
-   * strategy given at launch with `+balancer NAME` (none if not given);
+   * strategy given at launch with `+balancer NAME` (none if not given:
+   * steps run and move nothing, and PE stderr says so once);
    * a name ('GreedyLB', 'RefineLB', 'RotateLB', 'none') chooses it here.
    */
   loadBalancing?: boolean | string;
@@ -277,14 +278,32 @@ export function createArray(cls: ChareClass, dims: ArrayDims, args: readonly unk
   if (!Array.isArray(args)) throw new TypeError(`${where}: constructor arguments must be an array`);
   const map = mapName(options.map ?? (shape.extents ? blockMap : roundRobinMap));
   const lb = options.loadBalancing;
-  const balancer = lb === true ? balancerFromArgs(process.argv) ?? 'none' : typeof lb === 'string' ? lb : '';
+  const launched = balancerFromArgs(process.argv);
+  const balancer = lb === true ? launched ?? 'none' : typeof lb === 'string' ? lb : '';
   if (balancer) strategyNamed(balancer, where);
+  if (lb === true && launched === undefined) noticeNoBalancer(info.name);
   const rt = runtime(where);
   const ref = arrayRef(newCollectionId(), info, shape, map, balancer);
   const w = beginCreate(CollectionKind.Array, ref.id, info, args);
   writeShape(w, ref);
   rt.scheduler.broadcast();
   return ref.proxy();
+}
+
+let noBalancerNoticed = false;
+
+/**
+ * `loadBalancing: true` without `+balancer` at launch: AtSync steps run
+ * and move nothing (as in Charm++ without +balancer). Said once per PE:
+ * whoever asks for balancing expects moves, and nothing else shows why
+ * none happen.
+ */
+function noticeNoBalancer(className: string): void {
+  if (noBalancerNoticed) return;
+  noBalancerNoticed = true;
+  process.stderr.write(
+    `charmts: ${className} was created with { loadBalancing: true } and no +balancer was given at launch: its AtSync steps will move nothing (launch with +balancer NAME, NAME one of ${Object.keys(STRATEGIES).filter((name) => name !== 'none').join(', ')}, or name the strategy in loadBalancing)\n`,
+  );
 }
 
 function writeShape(w: Writer, ref: ArrayRef): void {
