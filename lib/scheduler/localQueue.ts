@@ -56,13 +56,8 @@ export class LocalQueue {
 
   /** The next message (call only when hasWork()); a slab message's space is the caller's to give back (slab.done) once handled. */
   take(): LocalMessage | SlabMessage {
-    const messages = this.messages;
-    const message = messages[this.next];
-    messages[this.next++] = SPENT;
-    if (this.next >= COMPACT_AT && this.next * 2 >= messages.length) {
-      messages.splice(0, this.next);
-      this.next = 0;
-    }
+    const message = this.messages[this.next];
+    this.messages[this.next++] = SPENT;
     return message;
   }
 
@@ -71,10 +66,20 @@ export class LocalQueue {
     return message.bytes === this.slab.bytes;
   }
 
-  /** After a pass over the queue: once every message is handed out, the list starts again empty. */
+  /**
+   * After a pass over the queue (the caller's, per message only take and
+   * hasWork: this keeps them small enough for V8 to inline into the
+   * scheduler's loop together with the dispatch): once every message is
+   * handed out, the list starts again empty; a queue that never empties
+   * drops its spent slots from the head.
+   */
   settle(): void {
-    if (this.next === this.messages.length && this.next > 0) {
-      emptyList(this.messages);
+    const messages = this.messages;
+    if (this.next === messages.length && this.next > 0) {
+      emptyList(messages);
+      this.next = 0;
+    } else if (this.next >= COMPACT_AT && this.next * 2 >= messages.length) {
+      messages.splice(0, this.next);
       this.next = 0;
     }
   }
