@@ -6,8 +6,8 @@
  * the Sequencer's.
  *
  * The home's and PE 0's part of insertion and deletion (and their control
- * messages) is insertions.ts';
- * the messages that keep location records current, and forwarding, routing.ts'.
+ * messages) is insertions.ts'; the messages that keep location records
+ * current, and forwarding, routing.ts'.
  *
  * Exactly once. Broadcasts reach each element once (broadcasts.ts). An
  * element that leaves in the middle of its arrival (a replayed broadcast,

@@ -22,7 +22,7 @@
  * Quiescence detection sees reductions: their messages are counted, and so
  * a reduction waiting on its hint timer (hints.ts: it is work to come).
  *
- * Contributions are copied at the call (copyValue, lib/codec/clone.ts): the
+ * Contributions are copied at the call (pieceOf, partials.ts): the
  * member may reuse its data at once, and the reduction never writes into
  * it. Population changes older than the first incomplete reduction are
  * folded into one number per stream, so nothing here grows with the
