@@ -8,7 +8,8 @@
  *
  * @packageDocumentation
  */
-export { charm, Charm, type CreateArgs, type ConstructorArgs, type WhenMatch, type RegisterOptions, type Creatable, type MethodArgs } from './runtime/charm';
+export { charm, Charm } from './runtime/charm';
+export type { CreateArgs, ConstructorArgs, WhenMatch, RegisterOptions, Creatable, MethodArgs } from './runtime/charmTypes';
 export type { StartOptions, MainChareClass } from './runtime/start';
 export type { ScheduleOptions } from './runtime/timers';
 export type { TreeEdges } from './topology';

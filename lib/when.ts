@@ -26,7 +26,7 @@
  * `Chare.wait` belong to a suspended method, which keeps its chare in place.
  */
 import type { Chare } from './model/chare';
-import type { ChareClassInfo } from './model/registry';
+import { classInfo, type ChareClass, type ChareClassInfo } from './model/registry';
 import { trackContinuations } from './model/activity';
 
 /** A predicate over the chare and the call's arguments. */
@@ -73,11 +73,21 @@ let everWaited = false;
 /** Arrival numbers of calls waiting by predicate (those by tag keep theirs beside them). */
 const arrivals = new WeakMap<WaitingCall, number>();
 
-/** Registers `condition` for method `methodId` of the class `info`. */
-export function addGuard(info: ChareClassInfo, methodId: number, condition: Condition): void {
+/**
+ * `charm.when`: guards entry method `method` of `cls` with `condition`, a
+ * predicate or a `{ state, tag }` match. Throws a TypeError naming the
+ * class and method for a method it does not have or another condition.
+ */
+export function guardMethod(cls: ChareClass, method: string, condition: unknown): void {
+  const info = classInfo(cls, 'charm.when');
+  const id = info.methodIds.get(method);
+  if (id === undefined) throw new TypeError(`charm.when: chare class ${info.name} has no entry method "${String(method)}"`);
+  const match = condition as { state?: unknown; tag?: unknown } | null;
+  const isMatch = typeof match === 'object' && match !== null && typeof match.state === 'function' && typeof match.tag === 'function';
+  if (typeof condition !== 'function' && !isMatch) throw new TypeError(`charm.when(${info.name}.${method}): the condition must be a function or { state, tag } functions`);
   let byMethod = guards.get(info.cls);
   if (!byMethod) guards.set(info.cls, (byMethod = new Map()));
-  byMethod.set(methodId, condition);
+  byMethod.set(id, condition as Condition);
   trackContinuations();
 }
 

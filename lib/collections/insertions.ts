@@ -15,7 +15,7 @@
  */
 import type { Reader } from '../codec/reader';
 import {
-  ArrayControl, readInsert, readInsertNotice, readInsertRequest, writeCreateElement, writeInsert, type Insertion,
+  ArrayControl, readBodyValue, readDeleted, readDeletionNotice, readInsert, readInsertNotice, readInsertRequest, writeCreateElement, writeDeleted, writeInsert, type Insertion,
 } from '../codec/wire';
 import { runtime } from '../model/context';
 import type { Future } from '../model/future';
@@ -36,8 +36,43 @@ export class Insertions {
     private readonly locations: Locations,
   ) {}
 
+  /**
+   * Handles an array control message `op` of insertion or of the home's
+   * part of deletion (`sequencer`: PE 0's, for an InsertRequest); the
+   * array's own control messages are localArray.ts'.
+   */
+  receive(op: ArrayControl, r: Reader, sequencer: Sequencer | undefined): void {
+    switch (op) {
+      case ArrayControl.InsertRequest:
+        this.request(r, sequencer!);
+        return;
+      case ArrayControl.DeletionNotice: {
+        const { index, id } = readDeletionNotice(r);
+        this.deletionNoticed(index as ArrayIndex, { asker: r.source, id });
+        return;
+      }
+      case ArrayControl.InsertNotice:
+        this.noticed(r);
+        return;
+      case ArrayControl.Insert:
+        this.insert(r);
+        return;
+      case ArrayControl.Created:
+        this.created();
+        return;
+      case ArrayControl.DoneInserting:
+        this.doneInserting(readBodyValue(r) as Future<void>);
+        return;
+      case ArrayControl.Deleted: {
+        const { index, epoch, asker, id, done } = readDeleted(r);
+        this.deleted(keyOf(index as ArrayIndex), { pe: -1, epoch, deleted: true }, { asker, id }, done as Future<unknown>);
+        return;
+      }
+    }
+  }
+
   /** PE 0: an InsertRequest; once the sequencer decides the element's membership, the home makes it. */
-  request(r: Reader, sequencer: Sequencer): void {
+  private request(r: Reader, sequencer: Sequencer): void {
     const request = readInsertRequest(r);
     this.pending++;
     sequencer.insert((membership) => this.sendInsert(request, membership));
@@ -51,18 +86,18 @@ export class Insertions {
   }
 
   /** PE 0: an inserted element was created. */
-  created(): void {
+  private created(): void {
     if (--this.pending === 0) for (const f of this.waiters.splice(0)) f.send();
   }
 
   /** PE 0: ckDoneInserting's future completes once no insertion asked for before it is pending. */
-  doneInserting(future: Future<void>): void {
+  private doneInserting(future: Future<void>): void {
     if (this.pending === 0) future.send();
     else this.waiters.push(future);
   }
 
   /** At the home: an InsertNotice; the insertion, should it have come first, goes ahead now. */
-  noticed(r: Reader): void {
+  private noticed(r: Reader): void {
     const notice = readInsertNotice(r);
     const early = this.locations.expect(keyOf(notice.index as ArrayIndex), `${notice.requester}:${notice.id}`);
     if (early) runtime().scheduler.deliverHeld([early]);
@@ -72,7 +107,7 @@ export class Insertions {
    * At the home, an Insert: once its notice is in and no element is left
    * at the index, records where the element will be, then creates it there.
    */
-  insert(r: Reader): void {
+  private insert(r: Reader): void {
     const rt = runtime();
     const insert = readInsert(r);
     const index = insert.index as ArrayIndex;
@@ -98,8 +133,26 @@ export class Insertions {
     this.locations.deletionAnnounced(keyOf(index), index, name);
   }
 
+  /**
+   * The element at `index` was deleted here by deletion `name` (its epoch
+   * now `epoch`): the home records the tombstone, at once when it is this
+   * PE (an insertion after it, in the same batch of messages, must see
+   * it), otherwise when the Deleted message sent to it arrives.
+   */
+  elementDeleted(index: ArrayIndex, key: IndexKey, epoch: number, name: DeletionName, done: Future<unknown>): void {
+    const rt = runtime();
+    const home = this.ref.homeOf(index);
+    if (home === rt.myPe) {
+      this.deleted(key, { pe: -1, epoch, deleted: true }, name, done);
+      return;
+    }
+    this.locations.learn(key, -1, epoch, true);
+    writeDeleted(beginControl(this.ref.id, ArrayControl.Deleted), index, epoch, name.asker, name.id, done);
+    rt.scheduler.send(home);
+  }
+
   /** At the home: deletion `name` deleted the element; its deleter hears it, and insertions that waited for it go ahead. */
-  deleted(key: IndexKey, tombstone: Location, name: DeletionName, done: Future<unknown>): void {
+  private deleted(key: IndexKey, tombstone: Location, name: DeletionName, done: Future<unknown>): void {
     const waiting = this.locations.deleted(key, tombstone, name);
     done.send();
     runtime().scheduler.deliverHeld(waiting);

@@ -5,8 +5,9 @@
  * are ArrayBroadcasts', and PE 0's numbering of broadcasts and insertions
  * the Sequencer's.
  *
- * The home's and PE 0's part of insertion and deletion is insertions.ts';
- * the messages that keep location records current, and forwarding, routing.ts'.
+ * The home's and PE 0's part of insertion and deletion (and their control
+ * messages) is insertions.ts'; the messages that keep location records
+ * current, and forwarding, routing.ts'.
  *
  * Exactly once. Broadcasts reach each element once (broadcasts.ts). An
  * element that leaves in the middle of its arrival (a replayed broadcast,
@@ -21,8 +22,8 @@
  */
 import type { Reader } from '../codec/reader';
 import {
-  ArrayControl, Flag, controlOf, flagsOf, readArgs, readBalanceDecision, readBodyValue, readCreateElement, readDeleted, readDeletionNotice, readElementRoute, readHistoryDrop, readRouteIndex, newElementRoute,
-  readMigrant, readMigrantState, writeBalanceDecision, writeBodyValue, writeDeleted,
+  ArrayControl, Flag, controlOf, flagsOf, readArgs, readBalanceDecision, readBodyValue, readCreateElement, readElementRoute, readHistoryDrop, readRouteIndex, newElementRoute,
+  readMigrant, readMigrantState, writeBalanceDecision, writeBodyValue,
 } from '../codec/wire';
 import { memberOf, type Chare, type MemberServices, type MemberState } from '../model/chare';
 import { runtime } from '../model/context';
@@ -384,7 +385,6 @@ export class LocalArray implements LocalCollection, MemberServices {
    * but what it contributes afterwards is dropped.
    */
   private destroy(element: Resident, name: DeletionName, done: Future<unknown>): void {
-    const rt = runtime();
     const key = element.key;
     const state = element.state;
     const describeIt = `${this.name}${describe(element.index)}`;
@@ -398,16 +398,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     }
     dropChannels(element.chare);
     state.epoch++;
-    const tombstone = { pe: -1, epoch: state.epoch, deleted: true };
-    const home = this.ref.homeOf(element.index);
-    // At the home, the record changes now: an insertion after it, in the same batch of messages, must see it.
-    if (home === rt.myPe) {
-      this.insertions.deleted(key, tombstone, name, done);
-      return;
-    }
-    this.locations.learn(key, -1, state.epoch, true);
-    writeDeleted(beginControl(this.ref.id, ArrayControl.Deleted), element.index, state.epoch, name.asker, name.id, done);
-    rt.scheduler.send(home);
+    this.insertions.elementDeleted(element.index, key, state.epoch, name, done);
   }
 
   // -------------------------------------------------------------- load balancing
@@ -456,20 +447,6 @@ export class LocalArray implements LocalCollection, MemberServices {
     const op = controlOf(r);
     const rt = runtime();
     switch (op) {
-      case ArrayControl.InsertRequest:
-        this.insertions.request(r, this.broadcasts.sequencer!);
-        return;
-      case ArrayControl.DeletionNotice: {
-        const { index, id } = readDeletionNotice(r);
-        this.insertions.deletionNoticed(index as ArrayIndex, { asker: r.source, id });
-        return;
-      }
-      case ArrayControl.InsertNotice:
-        this.insertions.noticed(r);
-        return;
-      case ArrayControl.Insert:
-        this.insertions.insert(r);
-        return;
       case ArrayControl.CreateElement: {
         const create = readCreateElement(r);
         const index = create.index as ArrayIndex;
@@ -482,23 +459,12 @@ export class LocalArray implements LocalCollection, MemberServices {
         rt.scheduler.send(0);
         return;
       }
-      case ArrayControl.Created:
-        this.insertions.created();
-        return;
-      case ArrayControl.DoneInserting:
-        this.insertions.doneInserting(readBodyValue(r) as Future<void>);
-        return;
       case ArrayControl.Migrate:
         this.arrive(r);
         return;
       case ArrayControl.LocationUpdate:
         this.routing.receive(r);
         return;
-      case ArrayControl.Deleted: {
-        const { index, epoch, asker, id, done } = readDeleted(r);
-        this.insertions.deleted(keyOf(index as ArrayIndex), { pe: -1, epoch, deleted: true }, { asker, id }, done as Future<unknown>);
-        return;
-      }
       case ArrayControl.Undeliverable:
         fatal(new Error(readBodyValue(r) as string), `on PE ${rt.myPe} (a call sent from this PE, with no one awaiting its result)`);
         return;
@@ -512,6 +478,9 @@ export class LocalArray implements LocalCollection, MemberServices {
         return;
       case ArrayControl.HistoryDrop:
         this.broadcasts.dropUpTo(readHistoryDrop(r));
+        return;
+      default:
+        this.insertions.receive(op, r, this.broadcasts.sequencer);
     }
   }
 }

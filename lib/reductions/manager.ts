@@ -22,7 +22,7 @@
  * Quiescence detection sees reductions: their messages are counted, and so
  * a reduction waiting on its hint timer (hints.ts: it is work to come).
  *
- * Contributions are copied at the call (copyValue, lib/codec/clone.ts): the
+ * Contributions are copied at the call (pieceOf, partials.ts): the
  * member may reuse its data at once, and the reduction never writes into
  * it. Population changes older than the first incomplete reduction are
  * folded into one number per stream, so nothing here grows with the
@@ -34,16 +34,16 @@ import { ReductionStep as Step, beginReduction, readBodyValue, readPartial, read
 import { runtime } from '../model/context';
 import { everyPe, type Span } from './span';
 import { fatal } from '../errors';
-import { Future, resumption, failureOf, type Failure } from '../model/future';
+import { Future, resumption, failureOf } from '../model/future';
 import { reducerImpl } from './reducers';
-import { copyValue, isImmutable } from '../codec/clone';
-import { SerializationError } from '../codec/serializationError';
-import { deliverResult, type ReductionTarget } from './targets';
+import { copyValue } from '../codec/clone';
+import { deliverResult } from './targets';
 import { HintTimers } from './hints';
 import { Population } from './population';
 import { TurnoverMap } from '../turnoverMap';
 import { Histogram } from './histogram';
-import { combinedError, failing, mergeFailures, type Failures } from './failures';
+import { combinedError, failing } from './failures';
+import { emptyPartial, merge, naming, pieceOf, type Destination, type Partial } from './partials';
 import type { ArrayIndex } from '../collections/arrayIndex';
 
 /**
@@ -62,37 +62,12 @@ export const STREAMS = 4;
 /** Per member: the next reduction number it will contribute to, per stream. Travels with migrating members. */
 export type MemberNext = number[];
 
-/**
- * Target of a reduction in flight: a future or callback, "every
- * contributor" (allreduce), or a runtime step on PE 0 ("@name", handled by
- * the collection's system handler).
- */
-type Destination = ReductionTarget | 'all' | `@${string}`;
-
-interface Partial {
-  count: number;
-  reducer: string | undefined;
-  destination: Destination | undefined;
-  acc: unknown;
-  hasAcc: boolean;
-  /** Failures so far (failures.ts). */
-  error: Failures | undefined;
-}
-
 interface PeState extends Partial {
   childrenIn: number;
   hinted: boolean;
 }
 
-/**
- * Partials are created with every field set, in one order: adding fields
- * later changed their hidden class at each merge, and the writes that did
- * it were a sixth of a broadcast's CPU time at np 1.
- */
-function emptyPartial(): Partial {
-  return { count: 0, reducer: undefined, destination: undefined, acc: undefined, hasAcc: false, error: undefined };
-}
-
+/** As emptyPartial (partials.ts), with the fields of a PE's state. */
 function emptyState(): PeState {
   return { count: 0, reducer: undefined, destination: undefined, acc: undefined, hasAcc: false, error: undefined, childrenIn: 0, hinted: false };
 }
@@ -170,7 +145,7 @@ export class ReductionManager {
   contribute(next: MemberNext, index: ArrayIndex | number, stream: Stream, data: unknown, reducer: string, destination: Destination): Promise<unknown> | undefined {
     const r = next[stream];
     // Copied (or refused) before anything changes: a refused value leaves the member's numbering as it was.
-    const piece = this.piece(index, data, reducer, destination, undefined, r, stream);
+    const piece = pieceOf(index, data, reducer, destination, undefined, r, stream === Stream.Replies, this.describe);
     this.histogram[stream].add(r, -1);
     next[stream] = r + 1;
     this.histogram[stream].add(r + 1, 1);
@@ -185,7 +160,7 @@ export class ReductionManager {
    * future receives every member's failure.
    */
   reply(r: number, index: ArrayIndex | number, data: unknown, reducer: string, destination: Destination, what: string, failed?: { error: unknown; where: string }): void {
-    const piece = this.piece(index, data, reducer, destination, failed && failureOf(failed.error, failed.where), r, Stream.Replies, what);
+    const piece = pieceOf(index, data, reducer, destination, failed && failureOf(failed.error, failed.where), r, true, this.describe, what);
     this.owed[Stream.Replies].add(r, -1);
     void this.add(Stream.Replies, r, piece, destination);
   }
@@ -206,13 +181,6 @@ export class ReductionManager {
   moveReplies(rs: readonly number[], delta: 1 | -1): void {
     for (const r of rs) this.owed[Stream.Replies].add(r, delta);
     if (delta < 0) this.trySend(Stream.Replies);
-  }
-
-  private piece(index: ArrayIndex | number, data: unknown, reducer: string, destination: Destination, failed: Failure | undefined, r: number, stream: Stream, named?: string): Partial {
-    if (failed) return { count: 1, reducer, destination, acc: undefined, hasAcc: false, error: { failures: [failed], total: 1 } };
-    // Named only for a value that copyValue could refuse (building the name cost more than the rest of a number's contribution).
-    const copied = isImmutable(data) ? data : copyValue(data, named ?? `contribution of ${typeof index === 'number' ? `member ${index}` : `element ${JSON.stringify(index)}`} to reduction ${r}${stream === Stream.Replies ? ' (a broadcast result)' : ''} of ${this.describe}`);
-    return { count: 1, reducer, destination, acc: reducerImpl(reducer).lift(copied, index), hasAcc: true, error: undefined };
   }
 
   private add(stream: Stream, r: number, piece: Partial, destination: Destination): Promise<unknown> | undefined {
@@ -236,7 +204,7 @@ export class ReductionManager {
       this.nextToSend[stream] = r + 1;
       this.passOn(stream, r, piece);
     } else {
-      this.merge(this.state(stream, r), piece, stream, r);
+      merge(this.state(stream, r), piece, r, stream === Stream.Replies, this.describe);
       this.activate(stream, r);
     }
     this.trySend(stream);
@@ -256,7 +224,7 @@ export class ReductionManager {
       case Step.Partial: {
         const piece = readPartial(r) as Partial;
         const state = this.state(stream, n);
-        this.merge(state, piece, stream, n);
+        merge(state, piece, n, stream === Stream.Replies, this.describe);
         state.childrenIn++;
         this.activate(stream, n);
         this.trySend(stream);
@@ -411,33 +379,11 @@ export class ReductionManager {
     }
   }
 
-  private merge(into: Partial, piece: Partial, stream: Stream, r: number): void {
-    if (piece.error !== undefined || into.error !== undefined) {
-      into.error = mergeFailures(into.error, piece.error);
-      into.count += piece.count;
-      into.destination ??= piece.destination;
-      return;
-    }
-    if (into.reducer !== undefined && piece.reducer !== undefined && into.reducer !== piece.reducer) {
-      into.error = failing(new Error(`reduction ${r}${stream === Stream.Replies ? ' (broadcast replies)' : ''} of ${this.describe}: contributors used different reducers (${into.reducer} and ${piece.reducer})`), this.describe);
-    } else if (piece.hasAcc) {
-      try {
-        into.acc = into.hasAcc ? reducerImpl(piece.reducer!).combine(into.acc, piece.acc) : piece.acc;
-        into.hasAcc = true;
-      } catch (error) {
-        into.error = failing(new Error(`reduction ${r} of ${this.describe}: ${(error as Error).message}`), this.describe);
-      }
-    }
-    into.count += piece.count;
-    into.reducer ??= piece.reducer;
-    into.destination ??= piece.destination;
-  }
-
   private atRoot(stream: Stream, r: number, piece: Partial): void {
     const key = keyOf(stream, r);
     const total = this.totals.get(key);
     // The first piece becomes the total: it is this PE's own (a state sent up, or a partial just decoded).
-    if (total) this.merge(total, piece, stream, r);
+    if (total) merge(total, piece, r, stream === Stream.Replies, this.describe);
     else this.totals.set(key, piece);
     this.markStarted(stream, key);
     this.tryComplete(stream);
@@ -530,7 +476,3 @@ export class ReductionManager {
   }
 }
 
-/** A value of reduction `r` that cannot be sent: its error names the reduction (the places are made once per manager, without it). */
-function naming(failure: unknown, r: number): unknown {
-  return failure instanceof SerializationError ? new SerializationError(failure.path.replace('a reduction of', `reduction ${r} of`), failure.reason.replace('a reduction of', `reduction ${r} of`)) : failure;
-}

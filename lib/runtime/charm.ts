@@ -1,16 +1,20 @@
 /**
  * The `charm` object: the runtime's public face. Each method checks its
  * arguments and hands over to the module of its concern (start.ts,
- * timers.ts, charmGroup.ts, collections/, reductions/, sections/, ...).
- * The file is long for its documentation: over half of it is the public
- * API's docstrings (shapes, errors, Charm++/Charm4py counterparts), which
- * belong on the methods users call.
+ * timers.ts, charmGroup.ts, collections/, reductions/, sections/, ...);
+ * the queries about PEs, hosts and spanning trees are charmTopology.ts',
+ * the types its signatures use charmTypes.ts'. The file is long for its
+ * documentation: over half of it is the public API's docstrings (shapes,
+ * errors, Charm++/Charm4py counterparts), which belong on the methods
+ * users call.
  */
 import { mpi } from '../transport/binding';
-import { registerClass, classInfo, type ChareClass } from '../model/registry';
+import { registerClass, type ChareClass } from '../model/registry';
 import { isStarted, runtime } from '../model/context';
 import { Future, iwait } from '../model/future';
 import type { AnyMethod, ArrayProxy, CollectionProxy, ElementProxy, EntryMethodNames, IndexOf, ProxyOf } from '../model/proxy';
+import type { Creatable, CreateArgs, MethodArgs, RegisterOptions, WhenMatch } from './charmTypes';
+import { CharmTopology } from './charmTopology';
 import { createChare, type ChareOptions } from '../collections/singletons';
 import { Chare, type ChareIndex } from '../model/chare';
 import { createGroup, type GroupOptions } from '../collections/groups';
@@ -28,9 +32,8 @@ import { charmGroup, type CharmRemote } from './charmGroup';
 import { startProgram, type MainChareClass, type StartOptions } from './start';
 import { scheduleAfter, type ScheduleOptions } from './timers';
 import { formatStats } from '../profiling/profile';
-import { hostPes, peHost, peHostRank, subtrees, treeEdges, type TreeEdges } from '../topology';
 import { Pool } from '../pool/pool';
-import { addGuard, type Condition } from '../when';
+import { guardMethod } from '../when';
 import { combine, createSection, type Collection, type Section, type Selection } from '../sections/sections';
 import { markTransfer, type TypedArray } from '../codec/transfer';
 import { Ccs } from '../ccs/ccs';
@@ -38,41 +41,11 @@ import { liveViewUrl } from '../liveview/liveview';
 import { checkpointDir, startCheckpoint, type CheckpointStatus } from '../checkpoint/protocol';
 import { registerReadonly } from '../readonlies';
 
-/** A proxy whose creation can be awaited: a chare, a group, an array, a section. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- proxies of any chare class
-export type Creatable = ElementProxy<any> | CollectionProxy<any> | ArrayProxy<any, any> | Section<any, any>;
-
-/**
- * The arguments after the class in a creation call: the constructor's
- * arguments `A` (optional when the constructor needs none), then options `O`.
- */
-export type CreateArgs<A extends readonly unknown[], O> = [] extends A ? [args?: A, options?: O] : [args: A, options?: O];
-
-/** The constructor arguments `A` after the class (optional when the constructor needs none). */
-export type ConstructorArgs<A extends readonly unknown[]> = [] extends A ? [args?: A] : [args: A];
-
-/** The argument types of method `M` of `T`. */
-export type MethodArgs<T, M extends keyof T> = T[M] extends (...a: infer A) => unknown ? A : never;
-
-/** A `charm.when` condition matching a message tag against the chare's state. */
-export interface WhenMatch<C, A extends unknown[]> {
-  /** The chare's value the tag must equal (e.g. its iteration). */
-  state(self: C): unknown;
-  /** The call's tag, from its arguments. */
-  tag(...args: A): unknown;
-}
-
-/** Options of `charm.register` for one class. */
-export interface RegisterOptions {
-  /** The name the class is known by on every PE (default: its class name). */
-  name: string;
-}
-
 /**
  * The runtime. Every PE runs the same program: register chare classes at
  * module load, then call `charm.start(main)`; `main` runs on PE 0.
  */
-export class Charm {
+export class Charm extends CharmTopology {
   /**
    * Starts the runtime on this PE and runs `main(args)` on PE 0 once every
    * PE is ready; or, given a chare class, creates that main chare on PE 0
@@ -139,74 +112,6 @@ export class Charm {
    */
   registerSerializable<T extends object>(cls: ClassOf<T>, options?: SerializableOptions<T>): void {
     registerSerializable(cls, options);
-  }
-
-  /** This PE's number, 0..numPes()-1. */
-  myPe(): number {
-    return runtime('charm.myPe').myPe;
-  }
-
-  /** Number of PEs (MPI ranks) in the job. */
-  numPes(): number {
-    return runtime('charm.numPes').numPes;
-  }
-
-  /** Number of hosts the job runs on. */
-  numHosts(): number {
-    return runtime('charm.numHosts').numHosts;
-  }
-
-  /** This PE's host, 0..numHosts()-1 (hosts numbered by their lowest PE). */
-  myHost(): number {
-    const rt = runtime('charm.myHost');
-    return rt.hostOfPe[rt.myPe];
-  }
-
-  /** The PEs of host `host` (0..numHosts()-1), in order (Charm4py's getHostPes). */
-  getHostPes(host: number): number[] {
-    return hostPes(host);
-  }
-
-  /** The number of PEs on host `host`. */
-  getHostNumPes(host: number): number {
-    return hostPes(host).length;
-  }
-
-  /** The lowest PE of host `host` (its rank 0). */
-  getHostFirstPe(host: number): number {
-    return hostPes(host)[0];
-  }
-
-  /** The host PE `pe` runs on. */
-  getPeHost(pe: number): number {
-    return peHost(pe);
-  }
-
-  /** PE `pe`'s rank on its host: 0 for the host's lowest PE, and so on. */
-  getPeHostRank(pe: number): number {
-    return peHostRank(pe);
-  }
-
-  /**
-   * `pe`'s parent (undefined for the root) and children in the runtime's
-   * spanning tree rooted at `root` over `pes` (default: every PE), with
-   * `bfactor` children per PE (default: the runtime's). With `pes`, `root`
-   * comes first in it. (Charm4py returns a (parent, children) tuple.)
-   *
-   * @example
-   * const { parent, children } = charm.getTopoTreeEdges(charm.myPe(), 0);
-   */
-  getTopoTreeEdges(pe: number, root: number, pes?: readonly number[], bfactor?: number): TreeEdges {
-    return treeEdges(pe, root, pes, bfactor);
-  }
-
-  /**
-   * The subtrees under `root` in the spanning tree over `pes` (root first):
-   * a list of PEs per child of the root, that child first. Splitting a
-   * subtree's list again gives its own subtrees.
-   */
-  getTopoSubtrees(root: number, pes: readonly number[], bfactor?: number): number[][] {
-    return subtrees(root, pes, bfactor);
   }
 
   /** True once `charm.start` has run on this PE. */
@@ -349,13 +254,7 @@ export class Charm {
    */
   when<C extends ChareClass, M extends EntryMethodNames<InstanceType<C>>>(cls: C, method: M, condition: WhenMatch<InstanceType<C>, MethodArgs<InstanceType<C>, M>>): void;
   when(cls: ChareClass, method: string, condition: unknown): void {
-    const info = classInfo(cls, 'charm.when');
-    const id = info.methodIds.get(method);
-    if (id === undefined) throw new TypeError(`charm.when: chare class ${info.name} has no entry method "${String(method)}"`);
-    const match = condition as Partial<WhenMatch<unknown, unknown[]>> | null;
-    const isMatch = typeof match === 'object' && match !== null && typeof match.state === 'function' && typeof match.tag === 'function';
-    if (typeof condition !== 'function' && !isMatch) throw new TypeError(`charm.when(${info.name}.${method}): the condition must be a function or { state, tag } functions`);
-    addGuard(info, id, condition as Condition);
+    guardMethod(cls, method, condition);
   }
 
   /** A future for one value of type `T`, to pass to other chares. */

@@ -9,35 +9,20 @@ import { META_FIELDS, mpi } from '../transport/binding';
 import { Reader } from '../codec/reader';
 import { Writer, type LocalMessage } from '../codec/writer';
 import { heldBuffer, heldView, useWarmCopies } from '../codec/memory';
-import { LocalSlab } from './slab';
 import { Flag, Kind, align8, bodyStart, flagsOf, isCounted, kindOf, rootOf, setRoot, traceIdOf } from '../codec/wire';
 import { beginDelivery, endDelivery, profiling } from '../profiling/profile';
-import { childrenOf } from '../tree';
 import { resumption } from '../model/future';
 import { dispatchClock } from '../model/activity';
 import { SLICE_MS, Waiting } from './waiting';
+import { LocalQueue } from './localQueue';
+import { MAX_BATCH, Outbox, type DeferredMessage, type SendCounters } from './outbox';
 import { doubleFields, objectArray } from '../shapes';
-import { emptyList } from '../emptyList';
 
 export type Handler = (r: Reader) => void;
 
-/** A local queue slot once handed out; from this many at its head (and half of it), they are dropped. */
-const SPENT: LocalMessage = { bytes: new Uint8Array(0), parts: undefined };
-const COMPACT_LOCAL_AT = 1024;
-/** Above this many bytes in incomplete sends, a sender waits for receivers (back-pressure)... */
-const BACKPRESSURE_HIGH = 64 << 20;
-/** ...until it is down to this. */
-const BACKPRESSURE_LOW = 32 << 20;
 /** MPI counts bytes in an int. */
 const MAX_MESSAGE_BYTES = 0x7fffffff;
 const ARENA_BYTES = 4 << 20;
-/**
- * Bytes of the local slab, which local messages without segments go into
- * while they fit (see send): room for a queue of some 250 halos of 2 KiB
- * (a 256 x 256 Jacobi block's edge), which a PE of a stencil keeps queued.
- */
-const SLAB_BYTES = 512 << 10;
-const MAX_BATCH = 1024;
 /** Longest pass over the local queue before MPI is drained again (see dispatchLocal); a 256 x 256 Jacobi block relaxes in about 0.2 ms. */
 const LOCAL_PASS_MS = 0.25;
 
@@ -48,20 +33,10 @@ const LOCAL_PASS_MS = 0.25;
  */
 export const localPass = { ms: LOCAL_PASS_MS, mpiFirst: false };
 
-/** A local message in the slab: bytes [base, base + length) of it. */
-interface SlabMessage {
-  bytes: Buffer;
-  parts: undefined;
-  base: number;
-  length: number;
-}
-
-export interface PeCounters {
+export interface PeCounters extends SendCounters {
   /** Counted (non-system) messages created and processed, for quiescence. */
   created: number;
   processed: number;
-  messagesSent: number;
-  bytesSent: number;
   messagesReceived: number;
   bytesReceived: number;
   /** Milliseconds spent handling messages. */
@@ -110,16 +85,12 @@ export class Scheduler {
   /** performance.now() less libuv's clock, to read `arrival` on performance.now()'s. */
   private readonly clockOffset = nowLessHrtime();
   private readonly large = objectArray<ArrayBuffer>();
-  private readonly local = objectArray<LocalMessage | SlabMessage>();
-  private readonly children: (readonly number[] | undefined)[] = [];
-  private localNext = 0;
-  /** Small local messages without segments (see send). */
-  private readonly slab = new LocalSlab(SLAB_BYTES);
-  /** Messages received while throttled, not yet handled (they come before any later batch). */
-  private readonly deferred = objectArray<LocalMessage & { source: number }>();
-  private readonly spare = Buffer.allocUnsafeSlow(1 << 20);
-  private readonly spareMeta = new Int32Array(META_FIELDS * MAX_BATCH);
-  private readonly spareLarge = objectArray<ArrayBuffer>();
+  /** Messages this PE sent itself. */
+  private readonly local = new LocalQueue();
+  /** Sends to other PEs, and back-pressure. */
+  private readonly outbox: Outbox;
+  /** The outbox's messages received while throttled, not yet handled (they come before any later batch). */
+  private readonly deferred: DeferredMessage[];
   /** The MPI batch being dispatched: messages batchNext..batchSize-1 are still to go. */
   private batchSize = 0;
   private batchNext = 0;
@@ -136,7 +107,6 @@ export class Scheduler {
   onFatal: (error: unknown) => void = (e) => { throw e; };
 
   private readonly inbox: number;
-  private readonly spareInbox: number;
 
   /**
    * @param oversubscribed more PEs than cores on this host: a waiting PE
@@ -147,7 +117,8 @@ export class Scheduler {
     useWarmCopies((view) => mpi.Copy(view));
     this.waiting = new Waiting(() => this.step(), oversubscribed);
     this.inbox = mpi.Inbox(this.arena, this.meta, this.large, this.arrival);
-    this.spareInbox = mpi.Inbox(this.spare, this.spareMeta, this.spareLarge);
+    this.outbox = new Outbox(myPe, numPes, this.counters, (error) => this.onFatal(error));
+    this.deferred = this.outbox.deferred;
   }
 
   on(kind: Kind, handler: Handler): void {
@@ -190,59 +161,14 @@ export class Scheduler {
       throw new RangeError(`charmts: a message of ${total} bytes exceeds MPI's limit of ${MAX_MESSAGE_BYTES} bytes; split the data into several calls`);
     }
     if (dest === this.myPe) {
-      const base = w.segments.length === 0 ? this.slab.put(w.buf, w.view, inlineLength) : -1;
-      if (base >= 0) {
-        this.local.push({ bytes: this.slab.bytes, parts: undefined, base, length: inlineLength });
-      } else {
-        this.local.push(w.detachLocal());
-      }
+      // In the local slab while it fits.
+      if (w.segments.length > 0 || !this.local.copy(w.buf, w.view, inlineLength)) this.local.push(w.detachLocal());
     } else {
-      const pending = this.transmit(dest, w.buf, inlineLength, w.segments);
-      this.counters.messagesSent++;
-      this.counters.bytesSent += total;
-      // What was pending before this message: one message larger than the limit does not wait for itself.
-      if (pending - total > BACKPRESSURE_HIGH) this.throttle();
+      this.outbox.send(dest, w.buf, inlineLength, w.segments, total);
     }
     // Counted once sent: a call that failed (bad input) never existed.
     if (!(flags & Flag.System)) this.counters.created++;
     this.waiting.sent = true;
-  }
-
-  /**
-   * Hands a message to MPI. Errors are the caller's (a buffer that cannot be
-   * transferred, say), except those that leave a message half sent: the job
-   * cannot go on after those.
-   */
-  private transmit(dest: number, bytes: Uint8Array, length: number, segments?: readonly (ArrayBufferView | ArrayBuffer)[]): number {
-    try {
-      return segments && segments.length ? mpi.Send(dest, bytes, length, segments as (ArrayBufferView | ArrayBuffer)[]) : mpi.Send(dest, bytes, length);
-    } catch (error) {
-      if ((error as { fatal?: boolean }).fatal) this.onFatal(error);
-      throw error;
-    }
-  }
-
-  /**
-   * Back-pressure: waits until receivers have taken enough of this PE's
-   * sends. Meanwhile it keeps receiving (into the deferred queue, handled
-   * in order later) so that two PEs flooding each other cannot deadlock.
-   */
-  private throttle(): void {
-    while (mpi.Progress() > BACKPRESSURE_LOW) {
-      const n = mpi.Drain(this.spareInbox, MAX_BATCH);
-      const meta = this.spareMeta;
-      for (let i = 0; i < n; i++) {
-        const at = META_FIELDS * i;
-        const source = meta[at];
-        const offset = meta[at + 1];
-        const length = meta[at + 2];
-        const count = meta[at + 3];
-        const parts = count ? this.spareLarge.slice(meta[at + 4], meta[at + 4] + count) : undefined;
-        const bytes = offset >= 0 ? Uint8Array.prototype.slice.call(this.spare, offset, offset + length) : new Uint8Array(this.spareLarge[-1 - offset], 0, length);
-        this.deferred.push({ bytes, parts, source });
-      }
-      if (this.spareLarge.length) this.spareLarge.length = 0;
-    }
   }
 
   /** Receives and dispatches once (shut-down keeps doing this while it waits). */
@@ -261,7 +187,7 @@ export class Scheduler {
 
   /** Messages this PE sent itself wait in its local queue (they come before any sent now). */
   hasLocalWork(): boolean {
-    return this.localNext < this.local.length;
+    return this.local.hasWork();
   }
 
   /**
@@ -281,14 +207,12 @@ export class Scheduler {
     }
     // Sent from the writer (the binding copies it), then copied for this PE: off the way to the children.
     setRoot(w.buf, this.myPe);
-    this.forward(w.buf, inlineLength, undefined, this.myPe);
-    const base = this.slab.put(w.buf, w.view, inlineLength);
-    if (base < 0) {
+    this.outbox.forward(w.buf, inlineLength, undefined, this.myPe);
+    if (!this.local.copy(w.buf, w.view, inlineLength)) {
       this.queueOwnCopy(w.detachLocal());
       return;
     }
     if (isCounted(w.buf)) this.counters.created += this.numPes;
-    this.local.push({ bytes: this.slab.bytes, parts: undefined, base, length: inlineLength });
   }
 
   /** Sends a whole message (owned by the caller no longer) to every PE, rooted here. */
@@ -298,7 +222,7 @@ export class Scheduler {
 
   private broadcastLocal(message: LocalMessage): void {
     setRoot(message.bytes, this.myPe);
-    this.forward(message.bytes, message.bytes.length, message.parts, this.myPe);
+    this.outbox.forward(message.bytes, message.bytes.length, message.parts, this.myPe);
     this.queueOwnCopy(message);
   }
 
@@ -320,39 +244,9 @@ export class Scheduler {
     } else {
       let bytes = whole.length;
       for (const part of parts ?? []) bytes = align8(bytes) + part.byteLength;
-      const pending = this.transmit(dest, whole, whole.length, parts);
-      this.counters.messagesSent++;
-      this.counters.bytesSent += bytes;
-      // As in send: what was pending before this message decides.
-      if (pending - bytes > BACKPRESSURE_HIGH) this.throttle();
+      this.outbox.send(dest, whole, whole.length, parts, bytes);
     }
     if (isCounted(whole)) this.counters.created++;
-  }
-
-  /** This PE's children in the spanning tree rooted at each PE, made at the first broadcast from that root (a list per message showed at np 1). */
-  private childrenOf(root: number): readonly number[] {
-    return (this.children[root] ??= childrenOf(this.myPe, root, this.numPes));
-  }
-
-  /**
-   * Passes a broadcast message (the first `length` bytes of `inline`) on to
-   * this PE's children in the tree, throttled like any send. The segments
-   * are copied (this PE's receiver gets the buffers themselves).
-   */
-  private forward(inline: Uint8Array, length: number, parts: ArrayBuffer[] | undefined, root: number): void {
-    const children = this.childrenOf(root);
-    if (children.length === 0) return;
-    const copies = parts?.map((part) => new Uint8Array(part));
-    let bytes = length;
-    for (const part of parts ?? []) bytes = align8(bytes) + part.byteLength;
-    let pending = 0;
-    for (const child of children) {
-      pending = this.transmit(child, inline, length, copies);
-      this.counters.messagesSent++;
-      this.counters.bytesSent += bytes;
-    }
-    // As in send: what was pending before this broadcast decides.
-    if (pending - children.length * bytes > BACKPRESSURE_HIGH) this.throttle();
   }
 
   /**
@@ -435,7 +329,7 @@ export class Scheduler {
       // (large messages move as both sides poll): no sleeping then.
       if (handled > 0 || waiting.spinning(now) || mpi.PendingBytes() > 0 || mpi.Receiving() > 0) {
         waiting.awake();
-      } else if (this.local.length === 0) {
+      } else if (!this.local.hasWork()) {
         // A message woke this PE: handle it now, not after a libuv turn.
         const woke = waiting.sleep(now);
         if (woke >= 0 && woke - this.lastYield < SLICE_MS) {
@@ -457,7 +351,7 @@ export class Scheduler {
    */
   private step(now = -1): number {
     let started = now;
-    if (this.batchNext === this.batchSize && this.localNext === this.local.length && this.deferred.length === 0) {
+    if (this.batchNext === this.batchSize && !this.local.hasWork() && this.deferred.length === 0) {
       // Nothing in hand: the common idle poll costs one call and no clock reading.
       // It takes one message: the binding returns as soon as it has one,
       // instead of probing MPI once more (about 450 instructions, a sixth
@@ -522,11 +416,6 @@ export class Scheduler {
     return handled;
   }
 
-  /** A local message copied into the slab (see send), not one of its own. */
-  private inSlab(message: LocalMessage | SlabMessage): message is SlabMessage {
-    return message.bytes === this.slab.bytes;
-  }
-
   /**
    * Dispatches local messages for up to LOCAL_PASS_MS (one at least); the
    * rest wait until MPI has been drained. A PE whose entry methods keep
@@ -543,22 +432,16 @@ export class Scheduler {
     // dispatchClock.at: the end of the last entry method (no clock reading more per message).
     const from = dispatchClock.at;
     let fromMpi = 0;
-    while (this.localNext < local.length && (handled === 0 || dispatchClock.at - from < localPass.ms)) {
+    while (local.hasWork() && (handled === 0 || dispatchClock.at - from < localPass.ms)) {
       if (localPass.mpiFirst) {
         fromMpi += this.drainFirst();
         if (resumption.pending) break;
       }
-      const message = local[this.localNext];
-      // Let go: a PE sending itself a chain of calls never empties the queue
-      // (it held 2000 x 1 MiB, 2 GB, until the chain ended).
-      local[this.localNext++] = SPENT;
-      if (this.localNext >= COMPACT_LOCAL_AT && this.localNext * 2 >= local.length) {
-        local.splice(0, this.localNext);
-        this.localNext = 0;
-      }
-      if (this.inSlab(message)) {
-        this.dispatch(this.slab.bytes, this.slab.view, message.base, message.length, false, this.myPe, undefined);
-        this.slab.done(message.base, message.length);
+      const message = local.take();
+      if (local.inSlab(message)) {
+        const slab = local.slab;
+        this.dispatch(slab.bytes, slab.view, message.base, message.length, false, this.myPe, undefined);
+        slab.done(message.base, message.length);
       } else {
         // A copy of its own, read through its pool slab's shared Buffer and view (codec/memory.ts): none made per message.
         const { bytes, parts } = message;
@@ -567,10 +450,7 @@ export class Scheduler {
       handled++;
       if (resumption.pending) break;
     }
-    if (this.localNext === this.local.length && this.localNext > 0) {
-      emptyList(this.local);
-      this.localNext = 0;
-    }
+    local.settle();
     return handled + fromMpi;
   }
 
@@ -593,7 +473,7 @@ export class Scheduler {
   private dispatch(buf: Buffer, view: DataView, base: number, length: number, owned: boolean, source: number, parts: ArrayBuffer[] | undefined, r = this.reader): void {
     const root = rootOf(buf, base);
     // The binding copies what it sends before returning, so forwarding straight from the arena is safe.
-    if (root >= 0 && source !== this.myPe && this.childrenOf(root).length > 0) this.forward(buf.subarray(base, base + length), length, parts, root);
+    if (root >= 0 && source !== this.myPe && this.outbox.childrenOf(root).length > 0) this.outbox.forward(buf.subarray(base, base + length), length, parts, root);
     const kind = kindOf(buf, base);
     const flags = flagsOf(buf, base);
     r.reset(buf, view, base, length, owned, source, parts);
