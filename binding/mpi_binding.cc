@@ -268,19 +268,21 @@ NAN_METHOD(Inbox) {
 // meta[5i..5i+4] = source, offset in the arena (or -1 - index of its buffer
 // in `large`), length of its inline part (the whole message when
 // contiguous), number of segment buffers, index of the first of them in
-// `large`. Also completes finished sends. Returns the number of messages;
+// `large`. Also completes finished sends (see kSendTestPolls). Returns the number of messages;
 // when there are some and the inbox has an arrival array, its element 0 is
 // set to the time they were taken, in ms on libuv's clock (uv_hrtime, which
 // process.hrtime reads): the scheduler starts their dispatch at it instead
 // of reading the clock again in JavaScript (here a clock reading costs
 // 31 ns in C, performance.now() 72-78 ns).
+constexpr unsigned kSendTestPolls = 8;
+unsigned drainsSinceSendTest = 0;
+
 void Drain(const V8Args& info) {
   if (!requireInit()) return;
   guarded([&] {
     uint32_t which = uint32Arg(info, 0, "Drain's inbox");
     if (which >= inboxes.size()) throw std::out_of_range("charmts binding: Drain of an inbox that was never registered");
     Mailbox& inbox = *inboxes[which];
-    completeSends();
     DrainOutput out{v8::Isolate::GetCurrent(),
                     inbox.arenaData,
                     inbox.arenaLength,
@@ -290,6 +292,18 @@ void Drain(const V8Args& info) {
                     0,
                     &inbox.large};
     drain(out);
+    // Sends of more than 256 bytes (Open MPI's ob1 completes only smaller
+    // ones at the send) stay incomplete until the receiver hands back the
+    // transport's fragment, and an MPI_Testsome that finds none complete
+    // makes a progress pass of its own: testing them at every poll added
+    // that to each empty poll of a PE waiting for a reply. The probe above
+    // progresses MPI already, so the sends are tested after a drain that
+    // delivered and every kSendTestPolls polls otherwise (Progress, which
+    // back-pressure and the idle path call, tests every time).
+    if (out.count || ++drainsSinceSendTest >= kSendTestPolls) {
+      drainsSinceSendTest = 0;
+      completeSends();
+    }
     if (out.count && inbox.arrival) *inbox.arrival = static_cast<double>(uv_hrtime()) / 1e6;
     info.GetReturnValue().Set(static_cast<uint32_t>(out.count));
   });
