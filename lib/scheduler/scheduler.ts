@@ -113,6 +113,8 @@ export class Scheduler {
   private readonly local = objectArray<LocalMessage | SlabMessage>();
   private readonly children: (readonly number[] | undefined)[] = [];
   private localNext = 0;
+  /** Local messages dropped from the queue's front so far (compaction, emptying): with localNext and the length, counts from the start. */
+  private localDropped = 0;
   /** Small local messages without segments (see send). */
   private readonly slab = new LocalSlab(SLAB_BYTES);
   /** Messages received while throttled, not yet handled (they come before any later batch). */
@@ -259,9 +261,14 @@ export class Scheduler {
     this.busySince = -1;
   }
 
-  /** Messages this PE sent itself wait in its local queue (they come before any sent now). */
-  hasLocalWork(): boolean {
-    return this.localNext < this.local.length;
+  /** The local queue's end now: a mark that localPassed(mark) says when every message queued before it has been taken. */
+  localMark(): number {
+    return this.localDropped + this.local.length;
+  }
+
+  /** Every message this PE queued for itself before `mark` (localMark) has been taken from the local queue. */
+  localPassed(mark: number): boolean {
+    return this.localDropped + this.localNext >= mark;
   }
 
   /**
@@ -554,6 +561,7 @@ export class Scheduler {
       local[this.localNext++] = SPENT;
       if (this.localNext >= COMPACT_LOCAL_AT && this.localNext * 2 >= local.length) {
         local.splice(0, this.localNext);
+        this.localDropped += this.localNext;
         this.localNext = 0;
       }
       if (this.inSlab(message)) {
@@ -569,6 +577,7 @@ export class Scheduler {
     }
     if (this.localNext === this.local.length && this.localNext > 0) {
       emptyList(this.local);
+      this.localDropped += this.localNext;
       this.localNext = 0;
     }
     return handled + fromMpi;
