@@ -211,14 +211,24 @@ function broadcastCall(this: CallTarget, method: number, args: unknown[], mode: 
   const replyId = mode !== CallMode.Send ? Future.reserve() : -1;
   if (replyId >= 0) writeReplyTo(w, rt.myPe, replyId, -1);
   const replies = mode === CallMode.Completion ? 'completions' : 'replies';
-  // PE 0 numbers its own calls at once, unless messages it sent itself
-  // wait in its local queue (an insertion asked for before this call must
-  // be decided before the broadcast is numbered, as it would be in turn).
-  const here = rt.myPe === 0 && w.segments.length === 0 && !rt.scheduler.hasLocalWork() ? local(ref) : undefined;
+  // PE 0 numbers its own calls at once, unless a request it sent itself
+  // for PE 0 to take in turn still waits in its local queue: an insertion
+  // asked for before this call must be decided before the broadcast is
+  // numbered, and an earlier broadcast sent as a request numbered first.
+  // Other messages in the queue (a stencil's halos between the PE's own
+  // elements) do not hold it back: behind them, the broadcast reached the
+  // other PEs a whole queue later (jacobi2d at np 2: a main chare's
+  // per-iteration broadcast left PE 0 12-18 ms after the call, most
+  // iterations, while PE 1 waited for it).
+  const here = rt.myPe === 0 && w.segments.length === 0 && rt.scheduler.localPassed(ownRequestsUpTo) ? local(ref) : undefined;
   if (here) return here.numberCall(numbersAt, flags, replyId, replies);
   rt.scheduler.send(0);
+  if (rt.myPe === 0) ownRequestsUpTo = rt.scheduler.localMark();
   return replyId >= 0 ? Future.create(1, replies, replyId) : undefined;
 }
+
+/** PE 0: the local queue's mark (Scheduler.localMark) after the last request PE 0 sent itself for its sequencer (a broadcast to number, an insertion). */
+let ownRequestsUpTo = 0;
 
 function insert(ref: ArrayRef, index: unknown, args: unknown[], options: InsertOptions): void {
   const where = `${ref.info.name}.ckInsert`;
@@ -240,6 +250,7 @@ function insert(ref: ArrayRef, index: unknown, args: unknown[], options: InsertO
   writeInsertNotice(beginControl(ref.id, ArrayControl.InsertNotice), normalized, rt.myPe, id);
   rt.scheduler.send(ref.homeOf(normalized));
   rt.scheduler.sendMessage(0, request.bytes, request.parts);
+  if (rt.myPe === 0) ownRequestsUpTo = rt.scheduler.localMark();
   local(ref)?.inserting(normalized);
 }
 

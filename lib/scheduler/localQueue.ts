@@ -35,10 +35,22 @@ export class LocalQueue {
   private readonly messages = objectArray<LocalMessage | SlabMessage>();
   /** The next message to hand out. */
   private next = 0;
+  /** Messages dropped from the head so far (settle): with `next`, how many were ever handed out. */
+  private dropped = 0;
 
   /** Whether messages wait (they come before any queued now). */
   hasWork(): boolean {
     return this.next < this.messages.length;
+  }
+
+  /** The queue's end now, counted from its first message ever: passed(mark) says when every message queued before it has been handed out. */
+  mark(): number {
+    return this.dropped + this.messages.length;
+  }
+
+  /** Every message queued before `mark` (see mark) has been handed out. */
+  passed(mark: number): boolean {
+    return this.dropped + this.next >= mark;
   }
 
   /** Queues a message in buffers of its own (the queue owns them now). */
@@ -77,9 +89,11 @@ export class LocalQueue {
     const messages = this.messages;
     if (this.next === messages.length && this.next > 0) {
       emptyList(messages);
+      this.dropped += this.next;
       this.next = 0;
     } else if (this.next >= COMPACT_AT && this.next * 2 >= messages.length) {
       messages.splice(0, this.next);
+      this.dropped += this.next;
       this.next = 0;
     }
   }

@@ -185,9 +185,14 @@ export class Scheduler {
     this.busySince = -1;
   }
 
-  /** Messages this PE sent itself wait in its local queue (they come before any sent now). */
-  hasLocalWork(): boolean {
-    return this.local.hasWork();
+  /** The local queue's end now: a mark that localPassed(mark) says when every message queued before it has been taken. */
+  localMark(): number {
+    return this.local.mark();
+  }
+
+  /** Every message this PE queued for itself before `mark` (localMark) has been taken from the local queue. */
+  localPassed(mark: number): boolean {
+    return this.local.passed(mark);
   }
 
   /**
