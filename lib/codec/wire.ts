@@ -680,6 +680,8 @@ export const readPopulationChange = (r: Reader): number => r.i32();
 //   BalanceDecision (broadcast):  u32 reduction number of the step, the moves
 //   Resume (broadcast):           nothing
 //   HistoryDrop (broadcast, System): u32 broadcast number: every element has run it and all before it
+//   DeleteArray (to PE 0):        the caller's future
+//   ArrayDeleted (broadcast by PE 0): a future of PE 0's that takes one value per PE
 
 export const enum ArrayControl {
   InsertRequest = 0,
@@ -696,6 +698,8 @@ export const enum ArrayControl {
   InsertNotice,
   HistoryDrop,
   DeletionNotice,
+  DeleteArray,
+  ArrayDeleted,
 }
 
 /** Begins an array control message (counted by quiescence detection unless flagged System). */

@@ -133,6 +133,30 @@ export type ArrayProxy<T, I = IndexOf<T>, A extends readonly unknown[] = readonl
   ckInsert(index: IndexArg<I>, args?: A, options?: InsertOptions): void;
   /** Completes once every insertion requested so far has created its element. Charm++: `doneInserting`. */
   ckDoneInserting(): Future<void>;
+  /**
+   * Deletes the whole array, on every PE (Charm++: `CProxy_A::ckDestroy()`;
+   * Charm4py has none). The future completes once every PE has deleted
+   * its part: its elements (each as an element's `ckDestroy` deletes it:
+   * calls waiting for a `when` condition fail, later contributions are
+   * dropped), their location records, the array's reductions (those under
+   * way are abandoned: their targets are not called), broadcast history,
+   * load-balancing state and the sections over it.
+   *
+   * Order: every broadcast to the array made before the call (from any
+   * PE, as PE 0 numbers them) runs on every element first. A call to one
+   * element that has not reached it when its PE deletes its part is
+   * refused, not lost: its future rejects, or, with no future, the PE that
+   * sent it stops with the error (as for a deleted element); so are calls
+   * made after the deletion (at once, on a PE that knows of it), from a
+   * proxy kept anywhere. To let calls in flight finish first, await them
+   * (or `charm.waitQD()`) before deleting. An element migrating when its
+   * new PE deletes its part is deleted on arrival, without running the
+   * broadcasts it had not met yet.
+   *
+   * @throws Error if this PE knows the array is deleted (a second
+   * `ckDestroy` from another PE rejects its future instead).
+   */
+  ckDestroy(): Future<void>;
 };
 
 /**
