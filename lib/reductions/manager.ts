@@ -44,7 +44,7 @@ import { Population } from './population';
 import { TurnoverMap } from '../turnoverMap';
 import { Histogram } from './histogram';
 import { combinedError, failing, mergeFailures, type Failures } from './failures';
-import type { ArrayIndex } from '../collections/arrayIndex';
+import { describe, type ArrayIndex } from '../collections/arrayIndex';
 
 /**
  * Independent numbering sequences: user contributions, replies to array
@@ -77,6 +77,9 @@ interface Partial {
   hasAcc: boolean;
   /** Failures so far (failures.ts). */
   error: Failures | undefined;
+  /** The first contributor (index and PE, -1: none yet) of `reducer`: a mixed-reducers error names it. */
+  by: ArrayIndex | number | undefined;
+  byPe: number;
 }
 
 interface PeState extends Partial {
@@ -90,11 +93,11 @@ interface PeState extends Partial {
  * it were a sixth of a broadcast's CPU time at np 1.
  */
 function emptyPartial(): Partial {
-  return { count: 0, reducer: undefined, destination: undefined, acc: undefined, hasAcc: false, error: undefined };
+  return { count: 0, reducer: undefined, destination: undefined, acc: undefined, hasAcc: false, error: undefined, by: undefined, byPe: -1 };
 }
 
 function emptyState(): PeState {
-  return { count: 0, reducer: undefined, destination: undefined, acc: undefined, hasAcc: false, error: undefined, childrenIn: 0, hinted: false };
+  return { count: 0, reducer: undefined, destination: undefined, acc: undefined, hasAcc: false, error: undefined, by: undefined, byPe: -1, childrenIn: 0, hinted: false };
 }
 
 /** Key of reduction r of a stream in the maps below (a number: no string built per message). */
@@ -209,10 +212,11 @@ export class ReductionManager {
   }
 
   private piece(index: ArrayIndex | number, data: unknown, reducer: string, destination: Destination, failed: Failure | undefined, r: number, stream: Stream, named?: string): Partial {
-    if (failed) return { count: 1, reducer, destination, acc: undefined, hasAcc: false, error: { failures: [failed], total: 1 } };
+    const pe = runtime().myPe;
+    if (failed) return { count: 1, reducer, destination, acc: undefined, hasAcc: false, error: { failures: [failed], total: 1 }, by: index, byPe: pe };
     // Named only for a value that copyValue could refuse (building the name cost more than the rest of a number's contribution).
     const copied = isImmutable(data) ? data : copyValue(data, named ?? `contribution of ${typeof index === 'number' ? `member ${index}` : `element ${JSON.stringify(index)}`} to reduction ${r}${stream === Stream.Replies ? ' (a broadcast result)' : ''} of ${this.describe}`);
-    return { count: 1, reducer, destination, acc: reducerImpl(reducer).lift(copied, index), hasAcc: true, error: undefined };
+    return { count: 1, reducer, destination, acc: reducerImpl(reducer).lift(copied, index), hasAcc: true, error: undefined, by: index, byPe: pe };
   }
 
   private add(stream: Stream, r: number, piece: Partial, destination: Destination): Promise<unknown> | undefined {
@@ -254,7 +258,7 @@ export class ReductionManager {
     const { step, stream, reduction: n } = readReduction(r);
     switch (step) {
       case Step.Partial: {
-        const piece = readPartial(r) as Partial;
+        const piece = readPartial(r, stream === Stream.User) as Partial;
         const state = this.state(stream, n);
         this.merge(state, piece, stream, n);
         state.childrenIn++;
@@ -263,7 +267,7 @@ export class ReductionManager {
         return;
       }
       case Step.Late:
-        this.atRoot(stream, n, readPartial(r) as Partial);
+        this.atRoot(stream, n, readPartial(r, stream === Stream.User) as Partial);
         return;
       case Step.Hint:
         this.activate(stream, n);
@@ -419,7 +423,7 @@ export class ReductionManager {
       return;
     }
     if (into.reducer !== undefined && piece.reducer !== undefined && into.reducer !== piece.reducer) {
-      into.error = failing(new Error(`reduction ${r}${stream === Stream.Replies ? ' (broadcast replies)' : ''} of ${this.describe}: contributors used different reducers (${into.reducer} and ${piece.reducer})`), this.describe);
+      into.error = failing(new Error(`reduction ${r}${stream === Stream.Replies ? ' (broadcast replies)' : ''} of ${this.describe}: contributors used different reducers (${into.reducer} by ${contributor(into)}, ${piece.reducer} by ${contributor(piece)})`), this.describe);
     } else if (piece.hasAcc) {
       try {
         into.acc = into.hasAcc ? reducerImpl(piece.reducer!).combine(into.acc, piece.acc) : piece.acc;
@@ -429,7 +433,11 @@ export class ReductionManager {
       }
     }
     into.count += piece.count;
-    into.reducer ??= piece.reducer;
+    if (into.reducer === undefined) {
+      into.reducer = piece.reducer;
+      into.by = piece.by;
+      into.byPe = piece.byPe;
+    }
     into.destination ??= piece.destination;
   }
 
@@ -522,12 +530,18 @@ export class ReductionManager {
     // The root keeps the destinations of what it numbered (numberedAtRoot): a reply's future coded in every partial cost a tenth of its way back.
     const numbered = stream === Stream.Replies || stream === Stream.Census;
     try {
-      writePartial(this.begin(step, stream, r), piece, this.partialWhere, !numbered);
+      writePartial(this.begin(step, stream, r), piece, this.partialWhere, !numbered, stream === Stream.User);
     } catch (failure) {
       throw naming(failure, r);
     }
     runtime().scheduler.send(dest);
   }
+}
+
+/** Who contributed first to a partial, for an error: "element [3] on PE 1" ("member i" in a group or section). */
+function contributor(partial: Partial): string {
+  const { by, byPe } = partial;
+  return `${typeof by === 'number' ? `member ${by}` : by === undefined ? 'a member' : `element ${describe(by)}`}${byPe >= 0 ? ` on PE ${byPe}` : ''}`;
 }
 
 /** A value of reduction `r` that cannot be sent: its error names the reduction (the places are made once per manager, without it). */
