@@ -72,15 +72,14 @@ export function noteDeleted(id: number, info: ChareClassInfo): void {
   names.set(id, info);
 }
 
-/** "Class array (collection id)", as well as this PE still knows it. */
-function arrayName(id: number): string {
-  const info = names.get(id);
+/** "Class array (collection id)": of class `info`, or as well as this PE still knows it. */
+function arrayName(id: number, info = names.get(id)): string {
   return info ? `${info.name} array (collection ${id})` : `array (collection ${id})`;
 }
 
 /** The error a call to deleted array `id` (of class `info`, when the caller knows it) gets. */
-export function deletedError(id: number, what: string, info = names.get(id)): Error {
-  return new Error(`${what}: the ${info ? `${info.name} array (collection ${id})` : `array (collection ${id})`} was deleted (ckDestroy() of the whole array)`);
+export function deletedError(id: number, what: string, info?: ChareClassInfo): Error {
+  return new Error(`${what}: the ${arrayName(id, info)} was deleted (ckDestroy() of the whole array)`);
 }
 
 const route = newElementRoute();
