@@ -182,7 +182,10 @@ export type ArrayProxy<T, I = IndexOf<T>, A extends readonly unknown[] = readonl
    * proxy kept anywhere. To let calls in flight finish first, await them
    * (or `charm.waitQD()`) before deleting. An element migrating when its
    * new PE deletes its part is deleted on arrival, without running the
-   * broadcasts it had not met yet.
+   * broadcasts it had not met yet; the calls it carried waiting for a
+   * `when` condition are dropped with it (their futures never complete).
+   * A multicast to a section of the array still on its way is not
+   * refused either: it waits at the section's PEs for good.
    *
    * @throws Error if this PE knows the array is deleted (a second
    * `ckDestroy` from another PE rejects its future instead).
