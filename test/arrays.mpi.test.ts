@@ -316,7 +316,7 @@ test('bad input: non-migratable elements, indices of the wrong shape, out of ran
   assert.throws(() => arr.at([0, -1] as never), /must be a non-negative integer/);
   // Charm4py's a[(1, 0)] / self.thisProxy[self.thisIndex]: a property named "1,0".
   assert.throws(() => (arr as unknown as Record<string, unknown>)[[1, 0].toString()], /proxy\[\[1,0\]\] of chare class \w+ reads a property "1,0", not an element: write proxy\.at\(\[1,0\]\)/);
-  assert.throws(() => arr.ckInsert([0, 0]), /dense arrays are created whole/);
+  assert.throws(() => (arr as ArrayProxy<Cell>).ckInsert([0, 0]), /dense arrays are created whole/); // a compile error without the cast (test/types/creation.ts)
   assert.throws(() => charm.createArray(Cell, [1, 1, 1, 1, 1, 1, 1]), /1 to 6 dimensions/);
   const keyed = charm.createArray(Keyed, { keys: true });
   assert.throws(() => keyed.at([1] as never), /indexed by string or bytes keys/);

@@ -3,6 +3,7 @@
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
 import { charm, Chare, Future, Reducer } from '../lib';
+import { reportSteps } from '../lib/balancing/report';
 
 /** Busy work for `ms` milliseconds (what the balancer measures). */
 function spin(ms: number): void {
@@ -105,6 +106,25 @@ test('RotateLB moves every element exactly once per step', async () => {
       assert.is(r.steps, step);
     });
   }
+});
+
+test('the step report (+lbreport) lists every element RotateLB moved, from its PE to the next', async () => {
+  const numPes = charm.numPes();
+  const printed: string[] = [];
+  const stop = reportSteps((text) => printed.push(text));
+  const arr = charm.createArray(Worker, [2 * numPes], [1], { loadBalancing: 'RotateLB' });
+  const start = (await arr.ret.report()).map((r) => r.pe);
+  const done = charm.createFuture<void>();
+  arr.step(done);
+  await done;
+  stop();
+  assert.is(printed.length, 1, 'one step, one report');
+  const [heading, ...rest] = printed[0].trimEnd().split('\n');
+  const moves = numPes > 1 ? 2 * numPes : 0;
+  assert.match(heading, new RegExp(`^charmts: load balancing Worker \\(RotateLB\\), step 0: ${moves} of ${2 * numPes} elements moved$`));
+  const expected = numPes > 1 ? start.map((pe, i) => `  Worker[${i}]: PE ${pe} -> PE ${(pe + 1) % numPes}`) : [];
+  assert.equal(rest.slice(0, -1), expected);
+  assert.match(rest[rest.length - 1], /^ {2}load per PE \(ms\) before: [\d. ]+; after: [\d. ]+$/);
 });
 
 test('RefineLB moves little and improves balance; none moves nothing', async () => {

@@ -240,6 +240,14 @@ class Inserter extends Chare {
 }
 charm.register(Inserter);
 
+/** Array element: contributes with sum, except element `odd`, with max. */
+class Mixer extends Chare<[number]> {
+  mix(f: Future<unknown>, odd: number): void {
+    this.contribute(1, this.thisIndex[0] === odd ? Reducer.max : Reducer.sum, f);
+  }
+}
+charm.register(Mixer);
+
 test('an array smaller than the PE count (PEs without members) and a one-element array', async () => {
   for (const size of [1, 2]) {
     const arr = charm.createArray(Roamer, [size]);
@@ -248,6 +256,21 @@ test('an array smaller than the PE count (PEs without members) and a one-element
       arr.step(f, charm.numPes() > 1);
       assert.is(await f, (size * (size + 1)) / 2);
     }
+  }
+});
+
+test('mixed reducers in an array: the error names which element used which reducer, and its PE', async () => {
+  const n = 2 * charm.numPes();
+  const arr = charm.createArray(Mixer, [n]);
+  const f = charm.createFuture<unknown>();
+  arr.mix(f, n - 1);
+  try {
+    await f;
+    assert.unreachable('mixed reducers must fail');
+  } catch (error) {
+    const message = (error as Error).message;
+    assert.match(message, new RegExp(`max by element \\[${n - 1}\\] on PE ${charm.numPes() - 1}\\b`));
+    assert.match(message, /sum by element \[\d+\] on PE \d+/);
   }
 });
 
@@ -260,7 +283,10 @@ test('bad input: mismatched reducers and shapes reject the future naming the col
       assert.unreachable();
     } catch (error) {
       assert.instance(error, RemoteError);
-      assert.match((error as Error).message, /reduction \d+ of G .*different reducers/);
+      const message = (error as Error).message;
+      assert.match(message, /reduction \d+ of G .*different reducers \((sum|max) by member \d+ on PE \d+, (sum|max) by member \d+ on PE \d+\)/);
+      assert.ok(message.includes('sum by member 0 on PE 0'), message);
+      assert.match(message, /max by member (\d+) on PE \1\b/);
     }
     const s = charm.createFuture<unknown>();
     group.shapes(s);

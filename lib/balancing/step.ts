@@ -52,10 +52,20 @@ export interface StepReport {
   loadAfter: number[];
 }
 
-const observers = new Set<(report: StepReport) => void>();
+/** One element a step moves: its index, the PE it was measured on and the PE it goes to. */
+export interface StepMove {
+  index: ArrayIndex;
+  from: number;
+  to: number;
+}
+
+/** What observes steps: the report, and the step's moves (a list as long as the moves, made only while something observes). */
+export type StepObserver = (report: StepReport, moves: readonly StepMove[]) => void;
+
+const observers = new Set<StepObserver>();
 
 /** PE 0: calls `observer` with every step decided from now on; returns the function that stops it. */
-export function observeSteps(observer: (report: StepReport) => void): () => void {
+export function observeSteps(observer: StepObserver): () => void {
   observers.add(observer);
   return () => observers.delete(observer);
 }
@@ -105,7 +115,8 @@ export class BalancingStep<E extends BalancedElement> {
         report.loadBefore[pe] += load;
         report.loadAfter[placement[id]] += load;
       }
-      for (const observer of observers) observer(report);
+      const moved = reports.flatMap(([index, from], id): StepMove[] => (placement[id] !== from ? [{ index, from, to: placement[id] }] : []));
+      for (const observer of observers) observer(report, moved);
     }
     this.array.broadcast({ reduction, moves });
   }

@@ -525,6 +525,9 @@ export interface WirePartial {
   hasAcc: boolean;
   acc?: unknown;
   error?: unknown;
+  /** The first contributor's index and PE (user reductions only: what a mixed-reducers error names). */
+  by?: unknown;
+  byPe?: number;
 }
 
 /**
@@ -551,8 +554,13 @@ export function readReduction(r: Reader): { step: ReductionStep; stream: number;
 /** The step of a section's reduction message (Kind.Section, SectionOp.Reduction), without moving the reader. */
 export const sectionStepOf = (buf: Uint8Array, base: number): ReductionStep => buf[bodyStart(buf, base)];
 
-/** `withDestination` false: the root knows where the reduction goes (it numbered it), so the partial need not say. */
-export function writePartial(w: Writer, piece: WirePartial, where: string, withDestination = true): void {
+/**
+ * `withDestination` false: the root knows where the reduction goes (it
+ * numbered it), so the partial need not say. `withContributor`: the
+ * partial names its first contributor (user reductions, whose members
+ * choose the reducer).
+ */
+export function writePartial(w: Writer, piece: WirePartial, where: string, withDestination = true, withContributor = false): void {
   w.u32(piece.count);
   writeReducer(w, piece.reducer);
   const d = withDestination ? piece.destination : undefined;
@@ -571,6 +579,10 @@ export function writePartial(w: Writer, piece: WirePartial, where: string, withD
   } else {
     w.u8(piece.hasAcc ? 1 : 0);
     if (piece.hasAcc) encodeValue(w, piece.acc, where);
+  }
+  if (withContributor) {
+    w.i32(piece.byPe ?? -1);
+    encodeValue(w, piece.by, 'index');
   }
 }
 
@@ -647,7 +659,7 @@ function readEntries(r: Reader): [unknown, unknown][] {
   return entries;
 }
 
-export function readPartial(r: Reader): WirePartial {
+export function readPartial(r: Reader, withContributor = false): WirePartial {
   const count = r.u32();
   const reducer = readReducer(r);
   const kind = r.u8();
@@ -656,7 +668,8 @@ export function readPartial(r: Reader): WirePartial {
   // Every field set, in the order the reduction manager creates its partials (one hidden class).
   const payload = has === 0 ? undefined : has === 3 ? readEntries(r) : has === 4 ? readCompletions(r) : decodeValue(r);
   const hasAcc = has === 1 || has >= 3;
-  return { count, reducer, destination, acc: hasAcc ? payload : undefined, hasAcc, error: has === 2 ? payload : undefined };
+  const byPe = withContributor ? r.i32() : -1;
+  return { count, reducer, destination, acc: hasAcc ? payload : undefined, hasAcc, error: has === 2 ? payload : undefined, by: withContributor ? decodeValue(r) : undefined, byPe };
 }
 
 export const writePopulationChange = (w: Writer, delta: number): void => w.i32(delta);
@@ -680,6 +693,8 @@ export const readPopulationChange = (r: Reader): number => r.i32();
 //   BalanceDecision (broadcast):  u32 reduction number of the step, the moves
 //   Resume (broadcast):           nothing
 //   HistoryDrop (broadcast, System): u32 broadcast number: every element has run it and all before it
+//   DeleteArray (to PE 0):        the caller's future
+//   ArrayDeleted (broadcast by PE 0): a future of PE 0's that takes one value per PE
 
 export const enum ArrayControl {
   InsertRequest = 0,
@@ -696,6 +711,8 @@ export const enum ArrayControl {
   InsertNotice,
   HistoryDrop,
   DeletionNotice,
+  DeleteArray,
+  ArrayDeleted,
 }
 
 /** Begins an array control message (counted by quiescence detection unless flagged System). */

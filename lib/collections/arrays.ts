@@ -15,6 +15,8 @@ import { CollectionKind, beginControl, beginCreate, localCollection, newCollecti
 import { LocalArray, METHOD_DESTROY, METHOD_MIGRATE } from './localArray';
 import { balancerFromArgs, STRATEGIES, strategyNamed } from '../balancing/strategies';
 import { trackContinuations } from '../model/activity';
+import { deletedError, wasDeleted } from './deleted';
+import { requestDeletion } from './wholeDeletion';
 
 /** The shape of a new array: extents (dense), `{ ndims }` (sparse tuples) or `{ keys: true }`. */
 export type ArrayDims = TupleDims<number> | KeyDims;
@@ -85,6 +87,8 @@ export class ArrayRef {
   private readonly members = new Map<IndexKey, unknown>();
   /** What a bad index given to `element` is named by (made once: `thisElement` and `at` come here for every call). */
   private readonly named: string;
+  /** The whole array was deleted, or this PE asked for it (`ckDestroy()`): calls from here are refused. */
+  deleted = false;
 
   constructor(
     readonly id: number,
@@ -108,6 +112,17 @@ export class ArrayRef {
     return pe;
   }
 
+  /** This PE deleted its part of the array (wholeDeletion.ts): its reference is forgotten here. */
+  markDeleted(): void {
+    this.deleted = true;
+    refs.delete(this.id);
+  }
+
+  /** Throws if the array was deleted (`what`: the call refused). */
+  checkLive(what: () => string): void {
+    if (this.deleted) throw deletedError(this.id, what(), this.info);
+  }
+
   normalize(index: unknown, where: string): ArrayIndex {
     return normalizeIndex(index, this.shape, where);
   }
@@ -118,6 +133,13 @@ export class ArrayRef {
     Object.defineProperties(target, {
       ckInsert: { value: (index: unknown, args: unknown[] = [], options: InsertOptions = {}) => insert(this, index, args, options) },
       ckDoneInserting: { value: () => doneInserting(this) },
+      ckDestroy: {
+        value: () => {
+          this.checkLive(() => `${this.info.name} array.ckDestroy`);
+          this.deleted = true;
+          return requestDeletion(this);
+        },
+      },
     });
     return (this.whole = indexable(target, (i) => this.element(i)));
   }
@@ -163,6 +185,7 @@ function local(ref: ArrayRef): LocalArray | undefined {
 }
 
 function callElement(ref: ArrayRef, address: ElementAddress, method: number, args: unknown[], mode: CallMode): Future<unknown> | undefined {
+  if (ref.deleted) ref.checkLive(() => `${ref.info.name}${describe(address.index)}.${methodName(ref, method)}`);
   if (address.home < 0) address.home = ref.homeOf(address.index);
   const dest = local(ref)?.firstHop(address.index, address.key, address.home) ?? address.home;
   return sendCall(ref, dest, address.index, method, args, mode, false, 1);
@@ -175,6 +198,7 @@ function callElement(ref: ArrayRef, address: ElementAddress, method: number, arg
  * calls made before it.
  */
 function destroy(ref: ArrayRef, address: ElementAddress): Future<unknown> {
+  ref.checkLive(() => `${ref.info.name}${describe(address.index)}.ckDestroy`);
   const rt = runtime();
   const { index } = address;
   const home = ref.homeOf(index);
@@ -199,6 +223,7 @@ function destroy(ref: ArrayRef, address: ElementAddress): Future<unknown> {
 function broadcastCall(this: CallTarget, method: number, args: unknown[], mode: CallMode): Future<unknown> | undefined {
   const rt = runtime();
   const ref = this.__ref as ArrayRef;
+  if (ref.deleted) ref.checkLive(() => `${ref.info.name} array.${methodName(ref, method)}`);
   const w = rt.scheduler.writer;
   let flags = 0;
   if (mode !== CallMode.Send) flags |= Flag.Reply | (mode === CallMode.Completion ? Flag.CompletionOnly : 0);
@@ -232,6 +257,7 @@ let ownRequestsUpTo = 0;
 
 function insert(ref: ArrayRef, index: unknown, args: unknown[], options: InsertOptions): void {
   const where = `${ref.info.name}.ckInsert`;
+  ref.checkLive(() => where);
   if (ref.shape.extents) throw new Error(`${where}: dense arrays are created whole; create the array with { ndims } or { keys: true } to insert`);
   const normalized = ref.normalize(index, where);
   if (!Array.isArray(args)) throw new TypeError(`${where}: constructor arguments must be an array`);
@@ -254,12 +280,18 @@ function insert(ref: ArrayRef, index: unknown, args: unknown[], options: InsertO
   local(ref)?.inserting(normalized);
 }
 
+/** The name of entry method `method` of `ref`'s class, or of a pseudo method (ckMigrate, ckDestroy), for an error. */
+function methodName(ref: ArrayRef, method: number): string {
+  return method === METHOD_DESTROY ? 'ckDestroy' : method === METHOD_MIGRATE ? 'ckMigrate' : (ref.info.methods[method] ?? `entry method #${method}`);
+}
+
 /** Insertions asked for on this PE (with the PE, names one insertion). */
 let insertions = 0;
 /** Deletions asked for on this PE (their numbers, in DeletionNotice and Deleted). */
 let deletions = 0;
 
 function doneInserting(ref: ArrayRef): Future<void> {
+  ref.checkLive(() => `${ref.info.name}.ckDoneInserting`);
   const future = Future.create<void>(1, 'single');
   writeBodyValue(beginControl(ref.id, ArrayControl.DoneInserting), future, 'future');
   runtime().scheduler.send(0);
@@ -331,7 +363,10 @@ function arrayRef(id: number, info: ChareClassInfo, shape: IndexShape, map: stri
 
 function readRef(r: Reader, id: number, info: ChareClassInfo): ArrayRef {
   const shape = readArrayShape(r);
-  return arrayRef(id, info, { ndims: shape.ndims, extents: shape.extents }, shape.map, shape.balancer);
+  const ref = arrayRef(id, info, { ndims: shape.ndims, extents: shape.extents }, shape.map, shape.balancer);
+  // A proxy of an array deleted here (kept in a chare's state, or sent before the deletion): its calls are refused at once.
+  if (!localCollection(id) && wasDeleted(id)) ref.markDeleted();
+  return ref;
 }
 
 registerKind(CollectionKind.Array, {

@@ -17,6 +17,7 @@ import { CallMode, isProxy, type CallTarget, type CollectionRef } from '../model
 import { fatal, running } from '../errors';
 import type { LocalSnapshot, RestoredPart } from '../checkpoint/saved';
 import { doubleFields } from '../shapes';
+import { noteDeleted, noteInstalled, noteRestoredUpTo, refuseCall, refuseControl, wasDeleted } from './deleted';
 
 /** Kinds of collection, as numbered in messages. */
 export const enum CollectionKind {
@@ -59,10 +60,15 @@ export function registerKind(kind: CollectionKind, handler: KindHandler): void {
   kinds.set(kind, handler);
 }
 
-/** A collection id unique over the job without coordination: a counter interleaved by PE. */
-export function newCollectionId(): number {
+/**
+ * A collection id unique over the job without coordination: a counter
+ * interleaved by PE, doubled; odd for a collection created by a message
+ * straight to one PE (`direct`: singletons), even for one created by a
+ * broadcast (see deleted.ts for why the two are told apart).
+ */
+export function newCollectionId(direct = false): number {
   const rt = runtime();
-  return ++counter * rt.numPes + rt.myPe;
+  return (++counter * rt.numPes + rt.myPe) * 2 + (direct ? 1 : 0);
 }
 
 export function localCollection(id: number): LocalCollection | undefined {
@@ -81,7 +87,8 @@ export function restoreCollection(kind: CollectionKind, part: RestoredPart): Loc
 
 /** Restart: ids this PE gives new collections from now on lie above `highest` (a restored collection's id). */
 export function reserveCollectionIds(highest: number): void {
-  counter = Math.max(counter, Math.floor(highest / runtime().numPes));
+  counter = Math.max(counter, Math.floor(highest / 2 / runtime().numPes));
+  noteRestoredUpTo(highest);
 }
 
 /**
@@ -96,6 +103,7 @@ export function whenConstructed(proxy: { readonly __ref: CollectionRef }, then: 
 /** Makes `collection` live here and delivers the calls that were waiting for it. */
 export function install(collection: LocalCollection): void {
   local.set(collection.ref.id, collection);
+  noteInstalled(collection.ref.id);
   const then = whenInstalled.get(collection.ref.id);
   if (then) {
     whenInstalled.delete(collection.ref.id);
@@ -106,6 +114,12 @@ export function install(collection: LocalCollection): void {
     heldUntilCreated.delete(collection.ref.id);
     runtime().scheduler.deliverHeld(held);
   }
+}
+
+/** Takes `collection` (an array deleted whole: wholeDeletion.ts) off this PE: messages for it are refused from now on. */
+export function uninstall(collection: LocalCollection): void {
+  local.delete(collection.ref.id);
+  noteDeleted(collection.ref.id, collection.ref.info);
 }
 
 /** A fresh member state; `next` is the first reduction number per stream. */
@@ -154,18 +168,20 @@ export function receiveCreate(r: Reader): void {
 export function receiveCall(r: Reader): void {
   const collection = local.get(targetOf(r.buf, r.base));
   if (collection) collection.deliver(r, flagsOf(r.buf, r.base), methodOf(r.buf, r.base));
+  else if (wasDeleted(targetOf(r.buf, r.base))) refuseCall(r);
   else holdUntilCreated(r);
 }
 
 export function receiveReduction(r: Reader): void {
   const collection = local.get(targetOf(r.buf, r.base));
   if (collection) collection.receiveReduction(r);
-  else holdUntilCreated(r);
+  else if (!wasDeleted(targetOf(r.buf, r.base))) holdUntilCreated(r); // a deleted array's reductions are abandoned
 }
 
 export function receiveControl(r: Reader): void {
   const collection = local.get(targetOf(r.buf, r.base));
   if (collection?.receiveControl) collection.receiveControl(r);
+  else if (!collection && wasDeleted(targetOf(r.buf, r.base))) refuseControl(r);
   else holdUntilCreated(r);
 }
 

@@ -47,6 +47,7 @@ import { beginControl, construct, newMemberState, trackRunning, type LocalCollec
 import { ArrayBroadcasts, replyNumbers, type Element } from './broadcasts';
 import { Insertions } from './insertions';
 import { Routing } from './routing';
+import { deleteHere, deletionAsked } from './wholeDeletion';
 
 /** Pseudo method ids of element proxies' ckMigrate and ckDestroy. */
 export const METHOD_MIGRATE = 0xfffe;
@@ -387,18 +388,38 @@ export class LocalArray implements LocalCollection, MemberServices {
   private destroy(element: Resident, name: DeletionName, done: Future<unknown>): void {
     const key = element.key;
     const state = element.state;
-    const describeIt = `${this.name}${describe(element.index)}`;
     this.remove(key);
-    state.departed = 'deleted';
     this.reductions.removeMember(state.next);
     for (let stream = 0; stream < state.next.length; stream++) this.reductions.changePopulation(stream, state.next[stream], -1);
-    for (const call of takeWaiting(element.chare)) {
-      const name = this.ref.info.methods[call.methodId];
-      (call.reply as Reply | undefined)?.reject(new Error(`${describeIt} was deleted while its call to ${name} waited for its when condition: the call did not run`), `${describeIt}.${name}`);
-    }
-    dropChannels(element.chare);
+    this.retire(element, 'was deleted');
     state.epoch++;
     this.insertions.elementDeleted(element.index, key, state.epoch, name, done);
+  }
+
+  /**
+   * What a deleted element leaves behind: its object is marked deleted
+   * (what it contributes later is dropped), its calls waiting for a `when`
+   * condition fail (`why`: how it went), its channel ends are dropped.
+   */
+  private retire(element: Resident, why: string): void {
+    const describeIt = `${this.name}${describe(element.index)}`;
+    element.state.departed = 'deleted';
+    for (const call of takeWaiting(element.chare)) {
+      const name = this.ref.info.methods[call.methodId];
+      (call.reply as Reply | undefined)?.reject(new Error(`${describeIt} ${why} while its call to ${name} waited for its when condition: the call did not run`), `${describeIt}.${name}`);
+    }
+    dropChannels(element.chare);
+  }
+
+  /**
+   * The whole array is deleted (wholeDeletion.ts): every element here is
+   * retired; returns the calls this PE held as home for indices not made
+   * yet (the caller refuses them).
+   */
+  deleteAll(): readonly Uint8Array[] {
+    for (const element of this.elements.values()) this.retire(element, 'was deleted with its array');
+    this.elements = new Map();
+    return this.locations.releaseAll();
   }
 
   // -------------------------------------------------------------- load balancing
@@ -478,6 +499,12 @@ export class LocalArray implements LocalCollection, MemberServices {
         return;
       case ArrayControl.HistoryDrop:
         this.broadcasts.dropUpTo(readHistoryDrop(r));
+        return;
+      case ArrayControl.DeleteArray:
+        deletionAsked(this, readBodyValue(r) as Future<void>);
+        return;
+      case ArrayControl.ArrayDeleted:
+        deleteHere(this, readBodyValue(r) as Future<void>);
         return;
       default:
         this.insertions.receive(op, r, this.broadcasts.sequencer);

@@ -59,7 +59,7 @@ export function createChare(cls: ChareClass, args: readonly unknown[], options: 
   if (!Number.isInteger(pe) || pe < 0 || pe >= rt.numPes) {
     throw new RangeError(`charm.createChare(${info.name}): onPE ${String(pe)} is out of range (0..${rt.numPes - 1})`);
   }
-  const ref = singletonRef(newCollectionId(), info, pe);
+  const ref = singletonRef(newCollectionId(true), info, pe);
   beginCreate(CollectionKind.Singleton, ref.id, info, args);
   writeSingletonPe(rt.scheduler.writer, pe);
   rt.scheduler.send(pe);

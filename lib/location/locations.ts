@@ -204,6 +204,13 @@ export class Locations {
     else this.held.set(key, [message]);
   }
 
+  /** The array is deleted whole: takes every message held here (the insertions waiting are dropped with it). */
+  releaseAll(): Uint8Array[] {
+    const all = [...this.held.values()].flat();
+    this.held.clear();
+    return all;
+  }
+
   /** Takes the messages held for `key` (the element now exists): usually none, and then no list is made (every arrival asks). */
   release(key: IndexKey): readonly Uint8Array[] {
     const list = this.held.get(key);

@@ -40,14 +40,31 @@ export type EntryMethodNames<T> = {
 /** What a call of method type `F` gives back: its return type, awaited. */
 export type Result<F> = F extends (...args: any) => infer R ? Awaited<R> : never;
 
+/**
+ * What a call's argument of a function type takes instead: nothing (a
+ * function cannot travel in a message; the run-time error is a
+ * SerializationError naming the argument). Calling with one is a compile
+ * error naming this type.
+ */
+export interface FunctionsCannotBeSent {
+  /** Never present: marks a parameter of a function type. */
+  readonly 'a function cannot be sent to a chare: pass a proxy, a Future or charm.callback(proxy, method)': never;
+}
+
+/** A parameter type `P` as a call through a proxy takes it: function types refused (per member of a union). */
+export type Sendable<P> = P extends (...args: any) => any ? FunctionsCannotBeSent : P;
+
+/** The arguments of a call through a proxy: the method's, each Sendable. */
+export type CallArgs<A extends readonly unknown[]> = { [K in keyof A]: Sendable<A[K]> };
+
 /** A fire-and-forget call of method type `F`. */
-export type SendCall<F> = F extends (...args: infer A) => any ? (...args: A) => void : NotAnEntryMethod;
+export type SendCall<F> = F extends (...args: infer A) => any ? (...args: CallArgs<A>) => void : NotAnEntryMethod;
 /** A call of method type `F` returning a future of its result. */
-export type ResultCall<F> = F extends (...args: infer A) => any ? (...args: A) => Future<Result<F>> : NotAnEntryMethod;
+export type ResultCall<F> = F extends (...args: infer A) => any ? (...args: CallArgs<A>) => Future<Result<F>> : NotAnEntryMethod;
 /** A broadcast call of method type `F` returning a future of every member's result. */
-export type GatherCall<F> = F extends (...args: infer A) => any ? (...args: A) => Future<Result<F>[]> : NotAnEntryMethod;
+export type GatherCall<F> = F extends (...args: infer A) => any ? (...args: CallArgs<A>) => Future<Result<F>[]> : NotAnEntryMethod;
 /** A call of method type `F` returning a future of its completion. */
-export type CompletionCall<F> = F extends (...args: infer A) => any ? (...args: A) => Future<void> : NotAnEntryMethod;
+export type CompletionCall<F> = F extends (...args: infer A) => any ? (...args: CallArgs<A>) => Future<void> : NotAnEntryMethod;
 
 /** Fire-and-forget calls: one per member of `T` outside the Chare base class. */
 export type SendCalls<T> = { readonly [K in keyof T as K extends ChareBaseMember ? never : K]: SendCall<T[K]> };
@@ -118,21 +135,62 @@ export interface InsertOptions {
 export type IndexArg<I> = I | (I extends readonly unknown[] ? Readonly<I> : never) | ([number] extends I ? number : never);
 
 /**
+ * What `ckInsert` of a dense array (created with extents) takes: no index
+ * (the array is created whole; the run-time error says so). Calling it is
+ * a compile error naming this type.
+ */
+export interface DenseArrayIndex {
+  /** Never present: marks the index of an insertion into a dense array. */
+  readonly 'a dense array is created whole: create it with { ndims } or { keys: true } to insert': never;
+}
+
+/** The index `ckInsert` takes: any for a sparse array (or one not known to be dense), none for a dense one. */
+export type InsertIndex<I, Dense extends boolean> = [Dense] extends [true] ? IndexArg<I> & DenseArrayIndex : IndexArg<I>;
+
+/**
  * Proxy to a chare array: calls broadcast to every element; `a.at(index)`
  * (or `a[i]` for 1D arrays) is one element.
  *
  * @typeParam T - the element class
  * @typeParam I - its index type (the `I` of `Chare<I>`)
  * @typeParam A - its constructor arguments (what `ckInsert` takes)
+ * @typeParam Dense - `true` for an array created with extents (`charm.createArray` says so), which takes no `ckInsert`; such a proxy is still an `ArrayProxy<T>`
  */
-export type ArrayProxy<T, I = IndexOf<T>, A extends readonly unknown[] = readonly unknown[]> = Broadcasts<T> & {
+export type ArrayProxy<T, I = IndexOf<T>, A extends readonly unknown[] = readonly unknown[], Dense extends boolean = boolean> = Broadcasts<T> & {
   readonly [index: number]: ArrayElementProxy<T>;
   /** The proxy of one element (index checked against the array's shape: RangeError or TypeError). */
   at(index: IndexArg<I>): ArrayElementProxy<T>;
   /** Inserts an element (sparse arrays), from any PE, with its constructor arguments. Charm++: `ckInsert`. */
-  ckInsert(index: IndexArg<I>, args?: A, options?: InsertOptions): void;
+  ckInsert(index: InsertIndex<I, Dense>, args?: A, options?: InsertOptions): void;
   /** Completes once every insertion requested so far has created its element. Charm++: `doneInserting`. */
   ckDoneInserting(): Future<void>;
+  /**
+   * Deletes the whole array, on every PE (Charm++: `CProxy_A::ckDestroy()`;
+   * Charm4py has none). The future completes once every PE has deleted
+   * its part: its elements (each as an element's `ckDestroy` deletes it:
+   * calls waiting for a `when` condition fail, later contributions are
+   * dropped), their location records, the array's reductions (those under
+   * way are abandoned: their targets are not called), broadcast history,
+   * load-balancing state and the sections over it.
+   *
+   * Order: every broadcast to the array made before the call (from any
+   * PE, as PE 0 numbers them) runs on every element first. A call to one
+   * element that has not reached it when its PE deletes its part is
+   * refused, not lost: its future rejects, or, with no future, the PE that
+   * sent it stops with the error (as for a deleted element); so are calls
+   * made after the deletion (at once, on a PE that knows of it), from a
+   * proxy kept anywhere. To let calls in flight finish first, await them
+   * (or `charm.waitQD()`) before deleting. An element migrating when its
+   * new PE deletes its part is deleted on arrival, without running the
+   * broadcasts it had not met yet; the calls it carried waiting for a
+   * `when` condition are dropped with it (their futures never complete).
+   * A multicast to a section of the array still on its way is not
+   * refused either: it waits at the section's PEs for good.
+   *
+   * @throws Error if this PE knows the array is deleted (a second
+   * `ckDestroy` from another PE rejects its future instead).
+   */
+  ckDestroy(): Future<void>;
 };
 
 /**

@@ -69,7 +69,7 @@ interface PeState extends Partial {
 
 /** As emptyPartial (partials.ts), with the fields of a PE's state. */
 function emptyState(): PeState {
-  return { count: 0, reducer: undefined, destination: undefined, acc: undefined, hasAcc: false, error: undefined, childrenIn: 0, hinted: false };
+  return { count: 0, reducer: undefined, destination: undefined, acc: undefined, hasAcc: false, error: undefined, by: undefined, byPe: -1, childrenIn: 0, hinted: false };
 }
 
 /** Key of reduction r of a stream in the maps below (a number: no string built per message). */
@@ -222,7 +222,7 @@ export class ReductionManager {
     const { step, stream, reduction: n } = readReduction(r);
     switch (step) {
       case Step.Partial: {
-        const piece = readPartial(r) as Partial;
+        const piece = readPartial(r, stream === Stream.User) as Partial;
         const state = this.state(stream, n);
         merge(state, piece, n, stream === Stream.Replies, this.describe);
         state.childrenIn++;
@@ -231,7 +231,7 @@ export class ReductionManager {
         return;
       }
       case Step.Late:
-        this.atRoot(stream, n, readPartial(r) as Partial);
+        this.atRoot(stream, n, readPartial(r, stream === Stream.User) as Partial);
         return;
       case Step.Hint:
         this.activate(stream, n);
@@ -468,7 +468,7 @@ export class ReductionManager {
     // The root keeps the destinations of what it numbered (numberedAtRoot): a reply's future coded in every partial cost a tenth of its way back.
     const numbered = stream === Stream.Replies || stream === Stream.Census;
     try {
-      writePartial(this.begin(step, stream, r), piece, this.partialWhere, !numbered);
+      writePartial(this.begin(step, stream, r), piece, this.partialWhere, !numbered, stream === Stream.User);
     } catch (failure) {
       throw naming(failure, r);
     }

@@ -9,7 +9,8 @@
 import { copyValue, isImmutable } from '../codec/clone';
 import { SerializationError } from '../codec/serializationError';
 import type { Failure } from '../model/future';
-import type { ArrayIndex } from '../collections/arrayIndex';
+import { describe as describeIndex, type ArrayIndex } from '../collections/arrayIndex';
+import { runtime } from '../model/context';
 import { reducerImpl } from './reducers';
 import { failing, mergeFailures, type Failures } from './failures';
 import type { ReductionTarget } from './targets';
@@ -29,6 +30,9 @@ export interface Partial {
   hasAcc: boolean;
   /** Failures so far (failures.ts). */
   error: Failures | undefined;
+  /** The first contributor (index and PE, -1: none yet) of `reducer`: a mixed-reducers error names it. */
+  by: ArrayIndex | number | undefined;
+  byPe: number;
 }
 
 /**
@@ -37,7 +41,7 @@ export interface Partial {
  * it were a sixth of a broadcast's CPU time at np 1.
  */
 export function emptyPartial(): Partial {
-  return { count: 0, reducer: undefined, destination: undefined, acc: undefined, hasAcc: false, error: undefined };
+  return { count: 0, reducer: undefined, destination: undefined, acc: undefined, hasAcc: false, error: undefined, by: undefined, byPe: -1 };
 }
 
 /**
@@ -48,10 +52,11 @@ export function emptyPartial(): Partial {
  * built only then.
  */
 export function pieceOf(index: ArrayIndex | number, data: unknown, reducer: string, destination: Destination, failed: Failure | undefined, r: number, replies: boolean, describe: string, named?: string): Partial {
-  if (failed) return { count: 1, reducer, destination, acc: undefined, hasAcc: false, error: { failures: [failed], total: 1 } };
+  const pe = runtime().myPe;
+  if (failed) return { count: 1, reducer, destination, acc: undefined, hasAcc: false, error: { failures: [failed], total: 1 }, by: index, byPe: pe };
   // Named only for a value that copyValue could refuse (building the name cost more than the rest of a number's contribution).
   const copied = isImmutable(data) ? data : copyValue(data, named ?? `contribution of ${typeof index === 'number' ? `member ${index}` : `element ${JSON.stringify(index)}`} to reduction ${r}${replies ? ' (a broadcast result)' : ''} of ${describe}`);
-  return { count: 1, reducer, destination, acc: reducerImpl(reducer).lift(copied, index), hasAcc: true, error: undefined };
+  return { count: 1, reducer, destination, acc: reducerImpl(reducer).lift(copied, index), hasAcc: true, error: undefined, by: index, byPe: pe };
 }
 
 /** Merges `piece` into `into`, both of reduction `r` of `describe` (`replies`: a broadcast's replies). A reducer that throws, or two reducers, make the reduction fail. */
@@ -63,7 +68,7 @@ export function merge(into: Partial, piece: Partial, r: number, replies: boolean
     return;
   }
   if (into.reducer !== undefined && piece.reducer !== undefined && into.reducer !== piece.reducer) {
-    into.error = failing(new Error(`reduction ${r}${replies ? ' (broadcast replies)' : ''} of ${describe}: contributors used different reducers (${into.reducer} and ${piece.reducer})`), describe);
+    into.error = failing(new Error(`reduction ${r}${replies ? ' (broadcast replies)' : ''} of ${describe}: contributors used different reducers (${into.reducer} by ${contributor(into)}, ${piece.reducer} by ${contributor(piece)})`), describe);
   } else if (piece.hasAcc) {
     try {
       into.acc = into.hasAcc ? reducerImpl(piece.reducer!).combine(into.acc, piece.acc) : piece.acc;
@@ -73,8 +78,18 @@ export function merge(into: Partial, piece: Partial, r: number, replies: boolean
     }
   }
   into.count += piece.count;
-  into.reducer ??= piece.reducer;
+  if (into.reducer === undefined) {
+    into.reducer = piece.reducer;
+    into.by = piece.by;
+    into.byPe = piece.byPe;
+  }
   into.destination ??= piece.destination;
+}
+
+/** Who contributed first to a partial, for an error: "element [3] on PE 1" ("member i" in a group or section). */
+function contributor(partial: Partial): string {
+  const { by, byPe } = partial;
+  return `${typeof by === 'number' ? `member ${by}` : by === undefined ? 'a member' : `element ${describeIndex(by)}`}${byPe >= 0 ? ` on PE ${byPe}` : ''}`;
 }
 
 /** A value of reduction `r` that cannot be sent: its error names the reduction (the places are made once per manager, without it). */

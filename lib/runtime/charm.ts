@@ -190,9 +190,9 @@ export class Charm extends CharmTopology {
     cls: C,
     dims: D & DimsOf<IndexOf<InstanceType<C>>, D>,
     ...[args, options]: [D] extends [SparseDims] ? [args?: ConstructorParameters<C>, options?: ArrayOptions<IndexOf<InstanceType<C>>>] : CreateArgs<ConstructorParameters<C>, ArrayOptions<IndexOf<InstanceType<C>>>>
-  ): ArrayProxy<InstanceType<C>, IndexOf<InstanceType<C>>, ConstructorParameters<C>> {
+  ): ArrayProxy<InstanceType<C>, IndexOf<InstanceType<C>>, ConstructorParameters<C>, [D] extends [readonly number[] | number] ? true : boolean> {
     // The map is only ever called with this array's indices (of type IndexOf<InstanceType<C>>).
-    return createArray(cls, dims, args ?? [], options as ArrayOptions | undefined) as ArrayProxy<InstanceType<C>, IndexOf<InstanceType<C>>, ConstructorParameters<C>>;
+    return createArray(cls, dims, args ?? [], options as ArrayOptions | undefined) as ArrayProxy<InstanceType<C>, IndexOf<InstanceType<C>>, ConstructorParameters<C>, [D] extends [readonly number[] | number] ? true : boolean>;
   }
 
   /**

@@ -18,6 +18,7 @@ export const RUNTIME_OPTIONS: Readonly<Record<string, string | undefined>> = {
   '+stats': undefined,
   '+trace': 'FILE',
   '+balancer': 'NAME',
+  '+lbreport': undefined,
   '+liveview': '[HOST:]PORT',
   '+restart': 'DIR',
   '+checkpoint-dir': 'DIR',

@@ -33,12 +33,14 @@ import { installCcs } from '../ccs/ccs';
 import { installLiveViz } from '../liveviz/liveviz';
 import { startLiveView } from '../liveview/liveview';
 import { liveViewSettings, type LiveViewOptions } from '../liveview/settings';
+import { REPORT_OPTION, reportSteps } from '../balancing/report';
 import { installCheckpoints, restartIfAsked } from '../checkpoint/protocol';
 
 /**
  * Options of `charm.start`. Profiling can also be asked for on the command
  * line: `+stats` prints per-PE statistics at exit, `+trace FILE` writes a
- * Chrome trace-event file (open it in Perfetto or chrome://tracing).
+ * Chrome trace-event file (open it in Perfetto or chrome://tracing),
+ * `+lbreport` prints what each load-balancing step moved.
  */
 export interface StartOptions extends ProfileOptions {
   /**
@@ -90,6 +92,7 @@ export function startProgram(main: ((args: string[]) => unknown) | MainChareClas
   });
   const rt = runtime();
   if (rt.myPe !== 0) return;
+  if (process.argv.includes(REPORT_OPTION)) reportSteps();
   if (liveView) startLiveView(liveView, () => charmGroup().ret.stats());
   const problem = runtimeOptionProblem(process.argv.slice(2));
   if (problem) fatal(new Error(`charm.start: ${problem}`), 'on PE 0');

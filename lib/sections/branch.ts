@@ -190,6 +190,11 @@ function collect(branch: Branch, r: Reader): void {
   }
 }
 
+/** Array `arrayId` was deleted whole: this PE's branches of the sections over it go (their reductions are abandoned). */
+export function dropBranchesOf(arrayId: number): void {
+  for (const [id, branch] of branches) if (branch.data.parts.some((p) => p.collection.__ref.id === arrayId)) branches.delete(id);
+}
+
 /** Checkpoints: the sections with a reduction under way on this PE (a restart starts their numbering over). */
 export function sectionsUnderWay(): number[] {
   return [...branches].filter(([, b]) => b.reductions.checkpointState().underWay).map(([id]) => id);

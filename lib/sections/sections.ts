@@ -28,7 +28,7 @@ import { reducerImpl, type Reducer } from '../reductions/reducers';
 import { checkContribution } from '../reductions/contribute';
 import type { ReductionTarget } from '../reductions/targets';
 import { writeSectionCall } from '../codec/wire';
-import { contribute, establish, firstPe, isArray, methodIn } from './branch';
+import { contribute, dropBranchesOf, establish, firstPe, isArray, methodIn } from './branch';
 import { sizeOf, type Part, type SectionData } from './layout';
 
 /**
@@ -196,6 +196,10 @@ function unionOf(lists: Part[][]): Part[] {
 
 /** Sends a call to every member: one message to the section's root, down its tree (branch.ts). */
 function multicast(data: SectionData, method: number, args: unknown[], mode: CallMode): Future<unknown> | undefined {
+  for (const { collection } of data.parts) {
+    const ref = collection.__ref;
+    if (isArray(ref) && ref.deleted) ref.checkLive(() => `section call ${ref.info.name}.${ref.info.methods[method] ?? method}`);
+  }
   for (let p = 1; p < data.parts.length; p++) methodIn(data, p, method); // a class without the method is refused here
   const future = mode === CallMode.Send ? undefined : Future.create(sizeOf(data.parts), mode === CallMode.Completion ? 'count' : 'slots');
   const rt = runtime();
@@ -203,6 +207,12 @@ function multicast(data: SectionData, method: number, args: unknown[], mode: Cal
   writeSectionCall(rt.scheduler.writer, data.id, { method, mode, reply: future ? [future.pe, future.id] : null, args }, () => `section call ${info.name}.${info.methods[method] ?? method}`);
   rt.scheduler.send(data.pes[0]);
   return future;
+}
+
+/** Array `arrayId` was deleted whole (lib/collections/wholeDeletion.ts): the sections over it are forgotten here. */
+export function dropSectionsOf(arrayId: number): void {
+  for (const [id, proxy] of interned) if ((proxy as { __section: SectionData }).__section.parts.some((p) => p.collection.__ref.id === arrayId)) interned.delete(id);
+  dropBranchesOf(arrayId);
 }
 
 // -------------------------------------------------------------- reductions

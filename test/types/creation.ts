@@ -84,7 +84,12 @@ charm.start(async (args: string[]) => {
   charm.createArray(AnyDims, 5);
   const keyed = charm.createArray(Keyed, { keys: true });
   keyed.ckInsert('carol', ['owner']);
+  charm.createArray(Grid, { ndims: 2 }).ckInsert([9, 9], [3]);
+  asDeclared.ckInsert([9, 9], [3]); // a proxy typed without its kind: checked at run time
+  // @ts-expect-error a dense array (created with extents) is created whole: no ckInsert
   grid.ckInsert([9, 9], [3]);
+  // @ts-expect-error the same with extents computed at run time
+  charm.createArray(Grid, dims, [1]).ckInsert([0, 0], [1]);
   const runtimeProxy: number[] = await charm.thisProxy.ret.myPe();
   void p, shown, all, first, runtimeProxy, asDeclared;
 

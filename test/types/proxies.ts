@@ -177,3 +177,29 @@ class Named extends Chare<string | Uint8Array> {
   }
 }
 charm.register(Item, Named);
+
+/** Arguments that are functions: they cannot travel in a message, so a proxy call refuses them. */
+class Hands extends Chare<[number]> {
+  takesFunction(step: (x: number) => number): void {
+    void step;
+  }
+  takesEither(done: Future<number> | ((x: number) => void), tag: string): void {
+    void done, tag;
+  }
+  takesAnything(value: unknown, ...rest: number[]): void {
+    void value, rest;
+  }
+  tryIt(done: Future<number>): void {
+    // @ts-expect-error a function argument cannot be sent
+    this.thisProxy.takesFunction((x) => x + 1);
+    // @ts-expect-error the same through .ret, on one element
+    void this.thisProxy.at(0).ret.takesFunction((x: number) => x);
+    // @ts-expect-error the function member of a union is refused
+    this.thisProxy.takesEither((x: number) => void x, 'a');
+    this.thisProxy.takesEither(done, 'a');
+    void this.thisProxy.awaitable.takesEither(done, 'b');
+    this.thisProxy[1].takesAnything({ a: 1 }, 1, 2, 3);
+    this.thisProxy.takesAnything(done);
+  }
+}
+charm.register(Hands);

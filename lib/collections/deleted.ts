@@ -1,0 +1,142 @@
+/**
+ * Arrays deleted whole (`ckDestroy()` on an array proxy, wholeDeletion.ts):
+ * which collection ids on this PE belong to one, and what becomes of a
+ * message that reaches one after this PE deleted its part.
+ *
+ * No table of deleted ids: that would grow by one entry per array ever
+ * deleted. Instead, the ids of collections created by a broadcast (arrays
+ * and groups: even ids, collections.ts) are numbered upwards per creating
+ * PE, and their Create messages travel down the spanning tree rooted at
+ * that PE, so they reach this PE in the order they were numbered. Once
+ * this PE has installed collection n of creator p, every collection of p
+ * numbered up to n has its Create in here: if it is not installed, it was
+ * deleted. So a count per PE, `createdUpTo`, is all that is kept.
+ * Singletons (odd ids) are created by a message straight to their PE,
+ * which may overtake a broadcast, so they are never judged deleted (and
+ * are never deleted whole).
+ *
+ * A message for a deleted array is refused, never held (it would wait for
+ * good) and never dropped unsaid: a call's future is rejected with the
+ * reason, a call without one is reported to the PE that sent it (as
+ * Undeliverable, fatal there, as for a deleted element). What the array's
+ * own machinery sends (reductions, location updates, insertions, a
+ * migrating element) is dropped: the array and all its elements are gone.
+ */
+import type { Reader } from '../codec/reader';
+import {
+  ArrayControl, Flag, beginControl, controlOf, flagsOf, methodOf, newElementRoute, readArgs, readBodyValue, readDeleted, readElementRoute, readRouteIndex, skipBroadcastNumbers, targetOf, writeBodyValue,
+} from '../codec/wire';
+import { runtime } from '../model/context';
+import { readReply } from '../model/invoke';
+import type { Future } from '../model/future';
+import type { ChareClassInfo } from '../model/registry';
+import { fatal } from '../errors';
+import { describe, type ArrayIndex } from './arrayIndex';
+
+/** Per creating PE: the highest broadcast-created collection id installed here. */
+let createdUpTo: number[] = [];
+
+/** The creator of collection `id` (ids are (n * numPes + creator) * 2 + direct: collections.ts). */
+const creatorOf = (id: number): number => Math.floor(id / 2) % runtime().numPes;
+
+/** The runtime's own groups (pool, CCS, liveViz, checkpoints) have fixed ids from here up, installed on every PE without a message. */
+const FIXED_IDS = 0xffff0000;
+
+/** Collection `id` is installed here. */
+export function noteInstalled(id: number): void {
+  if (id % 2 !== 0 || id >= FIXED_IDS) return;
+  const creator = creatorOf(id);
+  if (!(id <= createdUpTo[creator])) createdUpTo[creator] = id;
+}
+
+/** Restart: every collection id up to `highest` was created before it; those not restored were deleted. */
+export function noteRestoredUpTo(highest: number): void {
+  createdUpTo = new Array<number>(runtime().numPes).fill(highest - (highest % 2));
+}
+
+/** True if collection `id`, not installed here, was deleted (rather than not created here yet). */
+export function wasDeleted(id: number): boolean {
+  return id % 2 === 0 && id < FIXED_IDS && id <= createdUpTo[creatorOf(id)];
+}
+
+/**
+ * The classes of the arrays deleted last, so that a refusal can name the
+ * class and method; bounded (a refusal of an older one names its id).
+ */
+const NAMES_KEPT = 64;
+const names = new Map<number, ChareClassInfo>();
+
+/** Array `id` of class `info` was deleted here. */
+export function noteDeleted(id: number, info: ChareClassInfo): void {
+  if (names.size >= NAMES_KEPT) names.delete(names.keys().next().value!);
+  names.set(id, info);
+}
+
+/** "Class array (collection id)": of class `info`, or as well as this PE still knows it. */
+function arrayName(id: number, info = names.get(id)): string {
+  return info ? `${info.name} array (collection ${id})` : `array (collection ${id})`;
+}
+
+/** The error a call to deleted array `id` (of class `info`, when the caller knows it) gets. */
+export function deletedError(id: number, what: string, info?: ChareClassInfo): Error {
+  return new Error(`${what}: the ${arrayName(id, info)} was deleted (ckDestroy() of the whole array)`);
+}
+
+const route = newElementRoute();
+
+/** A call (Kind.Call) for deleted array `id`, reader after the header. */
+export function refuseCall(r: Reader): void {
+  const id = targetOf(r.buf, r.base);
+  const flags = flagsOf(r.buf, r.base);
+  const method = methodOf(r.buf, r.base);
+  let origin = r.source;
+  let target = '';
+  if (flags & Flag.Indexed) {
+    readElementRoute(r, route);
+    origin = route.origin;
+    target = describe(readRouteIndex(r, route) as ArrayIndex);
+  } else {
+    skipBroadcastNumbers(r); // a broadcast on its way to PE 0, to be numbered
+  }
+  readArgs(r);
+  const methodName = names.get(id)?.methods[method] ?? `entry method #${method}`;
+  const error = deletedError(id, `a call to ${methodName}${target ? ` of element ${target}` : ' (a broadcast)'}, sent from PE ${origin}, was not delivered`);
+  if (flags & Flag.Reply) {
+    readReply(r, false, -1).reject(error, `${arrayName(id)}${target}`);
+  } else {
+    tell(id, origin, error.message);
+  }
+}
+
+/** Reports a refused call without a future to `origin` (fatal there, as Undeliverable). */
+function tell(id: number, origin: number, message: string): void {
+  const rt = runtime();
+  if (origin === rt.myPe) fatal(new Error(message), `on PE ${rt.myPe} (a call sent from this PE, with no one awaiting its result)`);
+  const w = rt.scheduler.writer;
+  beginControl(w, id, ArrayControl.Undeliverable);
+  writeBodyValue(w, message, 'error');
+  rt.scheduler.send(origin);
+}
+
+/** A control message (Kind.ArrayControl) for deleted array `id`, reader after the header. */
+export function refuseControl(r: Reader): void {
+  const id = targetOf(r.buf, r.base);
+  switch (controlOf(r)) {
+    case ArrayControl.Undeliverable: // about a call this PE sent: fatal, as it would have been
+      fatal(new Error(readBodyValue(r) as string), `on PE ${runtime().myPe} (a call sent from this PE, with no one awaiting its result)`);
+      return;
+    case ArrayControl.DoneInserting:
+      (readBodyValue(r) as Future<void>).sendError(deletedError(id, 'ckDoneInserting'), arrayName(id));
+      return;
+    case ArrayControl.DeleteArray:
+      (readBodyValue(r) as Future<void>).sendError(deletedError(id, 'ckDestroy'), arrayName(id));
+      return;
+    case ArrayControl.Deleted: // an element's deletion, done: it is gone either way
+      (readDeleted(r).done as Future<unknown>).send(undefined);
+      return;
+    default:
+      // The array's own traffic (insertions, location updates, a migrating
+      // element, balancing): its elements are deleted, so is what concerns them.
+      return;
+  }
+}

@@ -1,0 +1,186 @@
+// np: 1 2 3 4
+// Deleting a whole chare array (`arr.ckDestroy()`, Charm++'s
+// CProxy_A::ckDestroy()): every element on every PE goes, broadcasts made
+// before it run first, calls after it are refused with an error naming the
+// array (at once where the deletion is known, at the receiver for a call
+// in flight; calls the home held for an index not made yet too), and a
+// PE's tables do not keep anything of an array deleted: 100 arrays
+// created, used (broadcasts, reductions, migrations, a section) and
+// deleted leave no part, reference or location record behind.
+import { setFlagsFromString } from 'v8';
+import { runInNewContext } from 'vm';
+import * as assert from 'uvu/assert';
+import { test, runTests } from './helpers/mpiTest';
+import { charm, Chare, Reducer, RemoteError, type ArrayProxy, type CollectionProxy, type Future } from '../lib';
+import { localCollection, localCollections, sendCall } from '../lib/collections/collections';
+import { CallMode, type CallTarget } from '../lib/model/proxy';
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+class Cell extends Chare<readonly number[]> {
+  bcasts = 0;
+  where(): number {
+    return charm.myPe();
+  }
+  count(done: Future<number[], number>): void {
+    this.bcasts++;
+    done.send(this.bcasts);
+  }
+  sum(done: Future<number>): void {
+    this.contribute(1, Reducer.sum, done);
+  }
+  moveOn(): void {
+    this.migrate((charm.myPe() + 1) % charm.numPes());
+  }
+}
+charm.register(Cell);
+
+/** One per PE: holds proxies, calls through them, and looks at this PE's tables. */
+class Probe extends Chare {
+  kept: ArrayProxy<Cell> | undefined;
+  watched: WeakRef<object>[] = [];
+  keep(arr: ArrayProxy<Cell>): void {
+    this.kept = arr;
+  }
+  /** Calls element 0 through the proxy kept before the deletion: the error, or '' if it went out. */
+  callKept(): string {
+    try {
+      this.kept!.at([0]).where();
+      return '';
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+  /** Calls element 0 through `arr`, received now, after the deletion. */
+  callReceived(arr: ArrayProxy<Cell>): string {
+    try {
+      arr.at([0]).where();
+      return '';
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+  collections(): number {
+    return [...localCollections()].length;
+  }
+  /** Watches this PE's part of array `id` and its reference: they must be collected once the array is deleted. */
+  watch(id: number): void {
+    const part = localCollection(id);
+    if (part) this.watched.push(new WeakRef(part), new WeakRef(part.ref));
+  }
+  /** The watched objects still alive after a full GC. */
+  async alive(): Promise<number> {
+    await new Promise((resolve) => setTimeout(resolve, 20)); // reduction hint timers (2 ms) let go of their managers
+    collectGarbage();
+    collectGarbage();
+    return this.watched.filter((w) => w.deref() !== undefined).length;
+  }
+}
+charm.register(Probe);
+
+let probes: CollectionProxy<Probe>;
+
+test('set up', async () => {
+  probes = charm.createGroup(Probe);
+  await probes.awaitable.collections();
+});
+
+const idOf = (arr: unknown): number => (arr as CallTarget).__ref.id;
+
+test('ckDestroy deletes the array on every PE after the broadcasts made before it; later calls are refused naming it', async () => {
+  const n = 3 * charm.numPes();
+  const arr = charm.createArray(Cell, [n]);
+  await probes.awaitable.keep(arr);
+  const before = await probes.ret.collections();
+  const counted = charm.createFuture<number>(n);
+  arr.count(counted);
+  const deleted = arr.ckDestroy();
+  assert.throws(() => arr.at([1]).where(), /Cell\[1\]\.where: the Cell array \(collection \d+\) was deleted/, 'refused at once on the PE that asked');
+  await deleted;
+  assert.equal(await counted, new Array<number>(n).fill(1), 'the broadcast made before the deletion ran on every element');
+  assert.equal(await probes.ret.collections(), before.map((c) => c - 1), 'every PE dropped its part');
+  assert.throws(() => arr.count(counted), /Cell array\.count: the Cell array \(collection \d+\) was deleted/);
+  assert.throws(() => arr.ckDestroy(), /ckDestroy: the Cell array/);
+  for (const message of await probes.ret.callKept()) assert.match(message, /Cell\[0\]\.where: the Cell array \(collection \d+\) was deleted/, 'a proxy kept on another PE');
+  for (const message of await probes.ret.callReceived(arr)) assert.match(message, /the Cell array \(collection \d+\) was deleted/, 'a proxy received after the deletion');
+});
+
+test('a call in flight when the deletion reaches its PE is refused there: its future rejects naming array, element and method', async () => {
+  const arr = charm.createArray(Cell, [charm.numPes()]);
+  const ref = (arr as unknown as CallTarget).__ref;
+  await arr.ckDestroy();
+  const last = charm.numPes() - 1;
+  // As a call sent before the sender knew: straight to the element's PE, past the sender's check.
+  const call = sendCall(ref, last, [last], ref.info.methodIds.get('where')!, [], CallMode.Result, false, 1)!;
+  try {
+    await call;
+    assert.unreachable('the call must be refused');
+  } catch (error) {
+    assert.instance(error, RemoteError);
+    const message = (error as Error).message;
+    assert.ok(message.includes(`a call to where of element [${last}], sent from PE 0, was not delivered: the Cell array (collection ${ref.id}) was deleted`), message);
+  }
+});
+
+test('calls the home held for an index not inserted yet are refused at the deletion', async () => {
+  const arr = charm.createArray(Cell, { ndims: 1 });
+  const last = charm.numPes() - 1;
+  const held = arr.at([last]).ret.where(); // its home is PE last (round-robin map): held there
+  await probes.at(last).awaitable.collections(); // sent after the call, on the same pair of PEs: the call is in
+  const deleted = arr.ckDestroy();
+  try {
+    await held;
+    assert.unreachable('the held call must be refused');
+  } catch (error) {
+    assert.match((error as Error).message, /a call to where of element \[\d+\], sent from PE 0, was not delivered: the Cell array \(collection \d+\) was deleted/);
+  }
+  await deleted;
+});
+
+test('a second ckDestroy, from another PE, rejects its future; the first completes', async () => {
+  if (charm.numPes() < 2) return;
+  const arr = charm.createArray(Cell, [charm.numPes()]);
+  const other = charm.createChare(Deleter, [], { onPE: 1 });
+  const first = arr.ckDestroy();
+  const second = other.ret.destroy(arr);
+  await first;
+  assert.match(await second, /ckDestroy: the Cell array \(collection \d+\) was deleted/);
+});
+
+class Deleter extends Chare {
+  /** Deletes `arr` from here: the error, or '' if the deletion completed. */
+  async destroy(arr: ArrayProxy<Cell>): Promise<string> {
+    try {
+      await arr.ckDestroy();
+      return '';
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+}
+charm.register(Deleter);
+
+/** Creates an array, uses it and deletes it (in a function of its own: nothing here holds its proxy afterwards). */
+async function useAndDelete(loadBalancing: boolean): Promise<void> {
+  const n = 2 * charm.numPes();
+  const arr = charm.createArray(Cell, [n], [], { loadBalancing });
+  await probes.awaitable.watch(idOf(arr));
+  const section = charm.createSection(arr, [[0], [n - 1]]);
+  await section.awaitable.where();
+  const done = charm.createFuture<number>();
+  arr.sum(done);
+  assert.is(await done, n);
+  arr.at([0]).moveOn();
+  await arr.awaitable.where();
+  await arr.ckDestroy();
+}
+
+test('100 arrays created, used and deleted leave nothing on any PE', async () => {
+  const before = await probes.ret.collections();
+  for (let round = 0; round < 100; round++) await useAndDelete(round % 2 === 0);
+  assert.equal(await probes.ret.collections(), before);
+  assert.equal(await probes.ret.alive(), new Array<number>(charm.numPes()).fill(0), 'no part or reference of a deleted array is kept');
+});
+
+runTests();
