@@ -19,8 +19,8 @@ import { Tag } from './tags';
 import { decodeValue, encodePart, writeFields } from './values';
 import { SerializationError } from './serializationError';
 
-/** Writes one field's value (the shape's writer calls it per field). */
-type WriteField = (w: Writer, value: unknown, key: string) => void;
+/** Writes one field, its name's bytes and its value (the shape's writer calls it per field). */
+type WriteField = (w: Writer, name: Uint8Array, value: unknown, key: string) => void;
 /** Reads one field's value; `at`: the field's place in the shape. */
 type ReadField = (r: Reader, shape: Shape, at: number) => unknown;
 
@@ -112,7 +112,14 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
-function writeField(w: Writer, value: unknown, key: string): void {
+function writeField(w: Writer, name: Uint8Array, value: unknown, key: string): void {
+  // Byte by byte: a few bytes each, where Buffer's set() costs a call into the typed-array builtins.
+  const n = name.length;
+  w.ensure(n);
+  const buf = w.buf;
+  const at = w.pos;
+  for (let i = 0; i < n; i++) buf[at + i] = name[i];
+  w.pos = at + n;
   encodePart(w, value, '', 1, '.', key, '');
 }
 
@@ -182,7 +189,7 @@ function makeShape(keys: readonly string[]): Shape | null {
   // Field names as string literals (JSON's quoting is JavaScript's).
   const at = keys.map((key) => `[${JSON.stringify(key)}]`);
   try {
-    const write = new Function('w', 'o', 'names', 'field', keys.map((key, i) => `w.bytes(names[${i}]); field(w, o${at[i]}, ${JSON.stringify(key)});`).join('\n')) as Shape['write'];
+    const write = new Function('w', 'o', 'names', 'field', keys.map((key, i) => `field(w, names[${i}], o${at[i]}, ${JSON.stringify(key)});`).join('\n')) as Shape['write'];
     const read = new Function('r', 'o', 'shape', 'same', 'field', [
       ...keys.map((_, i) => `if (!same(r, shape.names[${i}])) return ${i}; o${at[i]} = field(r, shape, ${i});`),
       `return ${keys.length};`,
