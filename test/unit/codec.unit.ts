@@ -175,6 +175,15 @@ test('encodeFields and decodeInto by class shape: other fields, other orders and
   assert.is(arrive(write(sent)).label, 'changed');
   sent.label = 'same texT';
   assert.is(arrive(write(sent)).label, 'same texT');
+  // A field that cannot be sent is named, by shape as by the general path.
+  sent.list = () => 1;
+  try {
+    write(sent);
+    assert.unreachable();
+  } catch (error) {
+    assert.instance(error, SerializationError);
+    assert.is((error as SerializationError).path, 'state.list');
+  }
 });
 
 test('bigints: zero, signs, beyond 64 bits', () => {
