@@ -323,19 +323,26 @@ export function decodeValue(r: Reader): unknown {
     case Tag.Array: {
       const n = r.u32();
       const out = new Array<unknown>(n);
+      // Numbers read in place, the position kept in a local (a store to the
+      // reader per number otherwise): arrays of numbers are common state (and array indices).
+      const buf = r.buf;
+      const view = r.view;
+      let at = r.pos;
       for (let i = 0; i < n; i++) {
-        // Numbers read in place: arrays of numbers are common state (and array indices).
-        const next = r.buf[r.pos];
+        const next = buf[at];
         if (next === Tag.Float64) {
-          r.pos++;
-          out[i] = r.f64();
+          out[i] = view.getFloat64(at + 1, true);
+          at += 9;
         } else if (next === Tag.Int32) {
-          r.pos++;
-          out[i] = r.i32();
+          out[i] = view.getInt32(at + 1, true);
+          at += 5;
         } else {
+          r.pos = at;
           out[i] = decodeValue(r);
+          at = r.pos;
         }
       }
+      r.pos = at;
       return out;
     }
     case Tag.Object: {
