@@ -22,7 +22,8 @@
  */
 import type { Reader } from './reader';
 import type { Writer } from './writer';
-import { decodeArgs, decodeInto, decodeValue, encodeArgs, encodeLabelled, encodeValue } from './values';
+import { decodeArgs, decodeValue, encodeArgs, encodeLabelled, encodeValue } from './values';
+import { decodeInto } from './fields';
 import { SerializationError } from './serializationError';
 import { profiling, recordSend } from '../profiling/profile';
 

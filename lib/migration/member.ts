@@ -79,7 +79,8 @@ export function rebuildMember(
   state.sections = record.sections;
   state.balancing = record.balancing;
   const chare = revive(info.cls, { index: record.index as ChareIndex, member: state });
-  restoreChannels(chare, record.channels as ChannelEnds);
+  const channels = record.channels as ChannelEnds;
+  if (channels.length) restoreChannels(chare, channels);
   const into = hasUnpack(chare) ? undefined : chare;
   const outer = startTravelling(chare);
   let own: unknown;

@@ -11,7 +11,8 @@
  */
 import type { Chare } from '../model/chare';
 import type { Writer } from '../codec/writer';
-import { encodeFields, encodeLabelled } from '../codec/values';
+import { encodeLabelled } from '../codec/values';
+import { encodeFields } from '../codec/fields';
 import { SerializationError } from '../codec/serializationError';
 
 /** Optional hooks a migratable chare class may define. */

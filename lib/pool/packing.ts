@@ -118,7 +118,7 @@ let reading = false;
  * Runs up to this size are read from a copy in `scratch`: a message
  * delivers them as small typed arrays, which V8 keeps on its heap, and
  * reaching their `.buffer` would move each off-heap (the codec avoids it
- * too, see SMALL_TYPED in codec/values.ts).
+ * too, see SMALL_TYPED in codec/typed.ts).
  */
 const SMALL_RUN = 256;
 const scratch = Buffer.allocUnsafeSlow(SMALL_RUN);

@@ -9,7 +9,8 @@ import { Writer, type LocalMessage } from '../../lib/codec/writer';
 import { Reader } from '../../lib/codec/reader';
 import { beginMessage, Kind, newElementRoute, readElementRoute, readPartial, readRouteIndex, setHops, writeElementRoute, writePartial } from '../../lib/codec/wire';
 import { Reducer } from '../../lib/reductions/reducers';
-import { decodeArgs, decodeInto, decodeValue, encodeArgs, encodeFields, encodeValue, registerExtension } from '../../lib/codec/values';
+import { decodeArgs, decodeValue, encodeArgs, encodeValue, registerExtension } from '../../lib/codec/values';
+import { decodeInto, encodeFields } from '../../lib/codec/fields';
 import { SerializationError } from '../../lib/codec/serializationError';
 import { markTransfer } from '../../lib/codec/transfer';
 import { copyValue } from '../../lib/codec/clone';
@@ -126,6 +127,62 @@ test('encodeFields: an object of a class travels as the plain object of its own 
   } catch (error) {
     assert.instance(error, SerializationError);
     assert.is((error as SerializationError).path, 'Cell state.bad');
+  }
+});
+
+test('encodeFields and decodeInto by class shape: other fields, other orders and other names take the general path, with the same bytes', () => {
+  class Shaped {
+    a = 1;
+    label = 'same text';
+    list: unknown = [1.5, 2];
+  }
+  const write = (o: object) => encoded((w) => encodeFields(w, o, () => 'state'));
+  const plain = (o: object) => encoded((w) => encodeValue(w, { ...o }, 'value'));
+  const arrive = (bytes: Uint8Array) => {
+    const r = reader(bytes, true);
+    r.pos = 16;
+    const into = Object.create(Shaped.prototype) as Shaped;
+    assert.is(decodeInto(r, into), into);
+    assert.is(r.pos, r.inlineEnd); // every byte read
+    return into;
+  };
+  const first = new Shaped();
+  assert.equal(write(first), plain(first)); // makes the class's shape
+  const extra = Object.assign(new Shaped(), { more: 'x' });
+  const reordered = new Shaped();
+  delete (reordered as Partial<Shaped>).a;
+  reordered.a = 2;
+  const fewer = new Shaped();
+  delete (fewer as Partial<Shaped>).list;
+  const renamed = Object.assign(new Shaped(), { label: 'ünïcode, and a longer text than a short string' });
+  for (const o of [first, extra, reordered, fewer, renamed, first]) {
+    const bytes = write(o);
+    assert.equal(bytes, plain(o));
+    const into = arrive(bytes);
+    assert.equal({ ...into }, { ...o });
+    assert.equal(Object.keys(into), Object.keys(o));
+  }
+  // A message whose first fields are the shape's and then differ: those read by shape, the rest by name.
+  const partly = arrive(plain({ a: 3, label: 'same text', other: [4] }));
+  assert.equal({ ...partly }, { a: 3, label: 'same text', other: [4] });
+  // A field's text arrives as it was sent, remembered or not; values are never shared.
+  const sent = new Shaped();
+  const one = arrive(write(sent));
+  const two = arrive(write(sent));
+  assert.is(two.label, 'same text');
+  assert.is.not(one.list, two.list);
+  sent.label = 'changed';
+  assert.is(arrive(write(sent)).label, 'changed');
+  sent.label = 'same texT';
+  assert.is(arrive(write(sent)).label, 'same texT');
+  // A field that cannot be sent is named, by shape as by the general path.
+  sent.list = () => 1;
+  try {
+    write(sent);
+    assert.unreachable();
+  } catch (error) {
+    assert.instance(error, SerializationError);
+    assert.is((error as SerializationError).path, 'state.list');
   }
 });
 
