@@ -17,6 +17,7 @@ import { balancerFromArgs, STRATEGIES, strategyNamed } from '../balancing/strate
 import { trackContinuations } from '../model/activity';
 import { deletedError, wasDeleted } from './deleted';
 import { requestDeletion } from './wholeDeletion';
+import { ownRequestsTaken, sentOwnRequest } from './ownRequests';
 
 /** The shape of a new array: extents (dense), `{ ndims }` (sparse tuples) or `{ keys: true }`. */
 export type ArrayDims = TupleDims<number> | KeyDims;
@@ -236,24 +237,13 @@ function broadcastCall(this: CallTarget, method: number, args: unknown[], mode: 
   const replyId = mode !== CallMode.Send ? Future.reserve() : -1;
   if (replyId >= 0) writeReplyTo(w, rt.myPe, replyId, -1);
   const replies = mode === CallMode.Completion ? 'completions' : 'replies';
-  // PE 0 numbers its own calls at once, unless a request it sent itself
-  // for PE 0 to take in turn still waits in its local queue: an insertion
-  // asked for before this call must be decided before the broadcast is
-  // numbered, and an earlier broadcast sent as a request numbered first.
-  // Other messages in the queue (a stencil's halos between the PE's own
-  // elements) do not hold it back: behind them, the broadcast reached the
-  // other PEs a whole queue later (jacobi2d at np 2: a main chare's
-  // per-iteration broadcast left PE 0 12-18 ms after the call, most
-  // iterations, while PE 1 waited for it).
-  const here = rt.myPe === 0 && w.segments.length === 0 && rt.scheduler.localPassed(ownRequestsUpTo) ? local(ref) : undefined;
+  // PE 0 numbers its own calls at once, unless a request it sent itself for its sequencer waits (ownRequests.ts).
+  const here = rt.myPe === 0 && w.segments.length === 0 && ownRequestsTaken(rt.scheduler) ? local(ref) : undefined;
   if (here) return here.numberCall(numbersAt, flags, replyId, replies);
   rt.scheduler.send(0);
-  if (rt.myPe === 0) ownRequestsUpTo = rt.scheduler.localMark();
+  if (rt.myPe === 0) sentOwnRequest(rt.scheduler);
   return replyId >= 0 ? Future.create(1, replies, replyId) : undefined;
 }
-
-/** PE 0: the local queue's mark (Scheduler.localMark) after the last request PE 0 sent itself for its sequencer (a broadcast to number, an insertion). */
-let ownRequestsUpTo = 0;
 
 function insert(ref: ArrayRef, index: unknown, args: unknown[], options: InsertOptions): void {
   const where = `${ref.info.name}.ckInsert`;
@@ -276,7 +266,7 @@ function insert(ref: ArrayRef, index: unknown, args: unknown[], options: InsertO
   writeInsertNotice(beginControl(ref.id, ArrayControl.InsertNotice), normalized, rt.myPe, id);
   rt.scheduler.send(ref.homeOf(normalized));
   rt.scheduler.sendMessage(0, request.bytes, request.parts);
-  if (rt.myPe === 0) ownRequestsUpTo = rt.scheduler.localMark();
+  if (rt.myPe === 0) sentOwnRequest(rt.scheduler);
   local(ref)?.inserting(normalized);
 }
 
@@ -294,7 +284,9 @@ function doneInserting(ref: ArrayRef): Future<void> {
   ref.checkLive(() => `${ref.info.name}.ckDoneInserting`);
   const future = Future.create<void>(1, 'single');
   writeBodyValue(beginControl(ref.id, ArrayControl.DoneInserting), future, 'future');
-  runtime().scheduler.send(0);
+  const rt = runtime();
+  rt.scheduler.send(0);
+  if (rt.myPe === 0) sentOwnRequest(rt.scheduler);
   return future;
 }
 
