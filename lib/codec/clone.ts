@@ -13,16 +13,12 @@
  */
 import { Reader } from './reader';
 import { Writer } from './writer';
-import { decodeValue, encodeValue } from './values';
+import { decodeValue, encodeValue, isImmutable } from './values';
 
 const writer = new Writer();
 const reader = new Reader();
 let inUse = false;
 
-/** Numbers, strings, booleans, bigints, null and undefined: values already, which copyValue returns as they are. */
-export function isImmutable(value: unknown): boolean {
-  return value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol');
-}
 
 /** A copy of `value` as a message would deliver it; throws SerializationError (naming `where`) for what cannot be sent. */
 export function copyValue<T>(value: T, where: string): T {

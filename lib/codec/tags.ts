@@ -22,4 +22,6 @@ export const enum Tag {
   RegExp,
   /** A registered class itself, by name. */
   Class,
+  /** An Error with a `cause`: as Error, then the cause (a tag of its own: Error's bytes are unchanged, so are saved checkpoints). */
+  ErrorWithCause,
 }

@@ -116,6 +116,11 @@ function encodeNumber(w: Writer, value: number): void {
   }
 }
 
+/** Numbers, strings, booleans, bigints, null and undefined: values already, which a copy (clone.ts) returns as they are. */
+export function isImmutable(value: unknown): boolean {
+  return value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol');
+}
+
 /**
  * Writes the leading numbers of an array (often all of it: arrays of
  * numbers are common state) as encodeNumber would; returns the index of
@@ -297,17 +302,47 @@ function encodeObject(w: Writer, value: object, path: string, depth: number): vo
     return;
   }
   if (value instanceof Error) {
-    w.u8(Tag.Error);
+    // A cause that is an error or a primitive travels (an error's chain); others, which could fail to encode and lose the error itself, do not.
+    const cause: unknown = value.cause;
+    const caused = cause instanceof Error || (cause !== undefined && isImmutable(cause));
+    w.u8(caused ? Tag.ErrorWithCause : Tag.Error);
     w.str(value.name);
     w.str(value.message);
     w.str(value.stack ?? '');
+    if (caused) encodePart(w, cause, path, depth, '.', 'cause', '');
     return;
   }
   if (ArrayBuffer.isView(value)) throw new SerializationError(path, `${ctor.name} cannot be sent; send a typed array`);
-  throw new SerializationError(
-    path,
-    `an instance of class ${ctor.name} cannot be sent; register it with charm.registerSerializable(${ctor.name}) or send a plain object`,
-  );
+  throw new SerializationError(path, unsendableInstance(value, ctor));
+}
+
+/** Why an instance of `ctor` cannot be sent, and what to do instead. */
+function unsendableInstance(value: object, ctor: Function): string {
+  if (typeof (value as { then?: unknown }).then === 'function') {
+    return `a ${ctor.name || 'thenable'} cannot be sent: send the value it resolves to (did you forget an await?)`;
+  }
+  // A class of the platform's own (WeakMap, URL, ...): registering it would not carry its hidden state.
+  if (isPlatformClass(ctor)) return `an instance of ${ctor.name} cannot be sent; send the data it holds (plain objects, arrays, Maps, typed arrays)`;
+  return `an instance of class ${ctor.name} cannot be sent; register it with charm.registerSerializable(${ctor.name}) or send a plain object`;
+}
+
+/** A constructor of the JavaScript engine's or Node's own: a global, or native code. */
+function isPlatformClass(ctor: Function): boolean {
+  return (globalThis as Record<string, unknown>)[ctor.name] === ctor || /\{\s*\[native code\]\s*\}$/.test(Function.prototype.toString.call(ctor));
+}
+
+/** The standard error classes, by name: an error arrives as the class it was sent as, when it is one of them. */
+const ERROR_CLASSES: Record<string, ErrorConstructor | undefined> = { Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError };
+
+function decodeError(r: Reader, caused: boolean): Error {
+  const name = r.str();
+  const message = r.str();
+  const cls = Object.hasOwn(ERROR_CLASSES, name) ? ERROR_CLASSES[name]! : Error;
+  const error = new cls(message);
+  if (error.name !== name) error.name = name;
+  error.stack = r.str();
+  if (caused) error.cause = decodeValue(r);
+  return error;
 }
 
 export function decodeValue(r: Reader): unknown {
@@ -373,13 +408,9 @@ export function decodeValue(r: Reader): unknown {
       return out;
     }
     case Tag.Date: return new Date(r.f64());
-    case Tag.Error: {
-      const name = r.str();
-      const error = new Error(r.str());
-      error.name = name;
-      error.stack = r.str();
-      return error;
-    }
+    case Tag.Error:
+    case Tag.ErrorWithCause:
+      return decodeError(r, tag === Tag.ErrorWithCause);
     case Tag.Instance: {
       const name = r.str();
       const user = userClasses.get(name);

@@ -4,8 +4,8 @@
  * it suspends only the awaiting entry method.
  */
 import { inspect } from 'util';
-import { registerExtension, registerSerializable } from '../codec/values';
-import { copyValue, isImmutable } from '../codec/clone';
+import { isImmutable, registerExtension, registerSerializable } from '../codec/values';
+import { copyValue } from '../codec/clone';
 import { FutureReply as Reply, readFutureValue, writeFutureValue } from '../codec/wire';
 import type { Reader } from '../codec/reader';
 import { broadcastError, noteOrigin, remoteError as remote, type RemoteError } from '../errors';

@@ -6,7 +6,8 @@
  * reducer and keeps failures (failures.ts), so a reduction that fails
  * still counts every contribution and PE 0 can name each failure.
  */
-import { copyValue, isImmutable } from '../codec/clone';
+import { copyValue } from '../codec/clone';
+import { isImmutable } from '../codec/values';
 import { SerializationError } from '../codec/serializationError';
 import type { Failure } from '../model/future';
 import { describe as describeIndex, type ArrayIndex } from '../collections/arrayIndex';

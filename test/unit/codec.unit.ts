@@ -228,6 +228,31 @@ test('Map, Set, Date, Error', () => {
   assert.is(eb.stack, e.stack);
 });
 
+test('errors arrive as their standard class, with a cause that is an error or a primitive; other causes stay behind, the error goes', () => {
+  for (const cls of [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError]) {
+    const back = roundTrip(new cls('m')) as Error;
+    assert.ok(back instanceof cls && back.constructor === cls, `${cls.name} arrives as ${back.constructor.name}`);
+    assert.is(back.name, cls.name);
+  }
+  class AppError extends Error {
+    override name = 'AppError';
+  }
+  const app = roundTrip(new AppError('mine')) as Error;
+  assert.is(app.constructor, Error, 'a class of the program arrives as Error, its name kept');
+  assert.is(app.name, 'AppError');
+  const chained = roundTrip(new TypeError('outer', { cause: new RangeError('inner', { cause: 'root' }) })) as Error;
+  assert.instance(chained, TypeError);
+  const inner = chained.cause as Error;
+  assert.instance(inner, RangeError);
+  assert.is(inner.message, 'inner');
+  assert.is(inner.cause, 'root');
+  assert.is((roundTrip(new Error('n', { cause: 42 })) as Error).cause, 42);
+  const unsendable = roundTrip(new Error('has a socket-like cause', { cause: { close: () => 0 } })) as Error;
+  assert.is(unsendable.message, 'has a socket-like cause');
+  assert.not.ok('cause' in unsendable, 'a cause that cannot be sent is left behind');
+  assert.not.ok('cause' in (roundTrip(new Error('plain')) as Error));
+});
+
 const TYPED = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array] as const;
 
 /** A typed array of `ctor` with `n` elements of distinct, kind-specific values (negative where signed). */
@@ -357,6 +382,9 @@ test('refused values: SerializationError naming the path inside the value and th
   }
   refused({ p: new Particle() }, /^argument 1\.p$/, /an instance of class Particle cannot be sent/);
   refused(new DataView(new ArrayBuffer(4)), /^argument 1$/, /DataView cannot be sent; send a typed array/);
+  refused({ p: Promise.resolve(1) }, /^argument 1\.p$/, /^a Promise cannot be sent: send the value it resolves to \(did you forget an await\?\)$/);
+  refused(new WeakMap(), /^argument 1$/, /^an instance of WeakMap cannot be sent; send the data it holds/);
+  refused(new URL('http://x/'), /^argument 1$/, /^an instance of URL cannot be sent; send the data it holds/);
   const cyclic: Record<string, unknown> = {};
   cyclic.self = cyclic;
   refused(cyclic, /^argument 1\.self$/, /^is argument 1 again: a message cannot carry a cycle/);
