@@ -49,7 +49,7 @@ class Cell extends Chare<Tuple> {
     if (next === charm.myPe()) this.thisElement.hop(); // one PE: moving to itself is no move
     else this.migrate(next);
   }
-  onMigrated(): void {
+  override onMigrated(): void {
     // Keep moving: schedule the next hop through a message to ourselves.
     if (this.toursLeft >= 0 && this.done) this.thisElement.hop();
   }
@@ -86,7 +86,7 @@ class Keyed extends Chare<string | Uint8Array> {
 charm.register(Keyed);
 
 class Pinned extends Chare<Tuple> {
-  migratable = false;
+  override migratable = false;
   tryMove(pe: number): string {
     try {
       this.migrate(pe);

@@ -29,10 +29,10 @@ class Worker extends Chare<readonly number[]> {
     this.done = done;
     this.AtSync();
   }
-  resumeFromSync(): void {
+  override resumeFromSync(): void {
     this.contribute(undefined, Reducer.nop, this.done!);
   }
-  onMigrated(): void {
+  override onMigrated(): void {
     this.moves++;
   }
   stepWithoutBalancer(): void {
@@ -177,14 +177,14 @@ class Looper extends Chare<readonly number[]> {
     }
     this.contribute(undefined, Reducer.nop, done);
   }
-  resumeFromSync(): void {
+  override resumeFromSync(): void {
     if (this.resume) {
       const resume = this.resume;
       this.resume = undefined;
       resume();
     } else this.thisProxy.at(this.thisIndex).loop(3, this.done!);
   }
-  onMigrated(): void {
+  override onMigrated(): void {
     this.moves++;
   }
   report(): { pe: number; iteration: number; moves: number } {

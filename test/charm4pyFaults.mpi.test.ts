@@ -23,7 +23,7 @@ function allOnPe0(): number {
 charm.registerMap(allOnPe0);
 
 class Pinned extends Chare<readonly number[]> {
-  readonly migratable: boolean;
+  override readonly migratable: boolean;
   private readonly work: number;
   private done: Future<number[]> | undefined;
   /** Every element is pinned and does `work` ms per step, except element `movable`, which is light. */
@@ -37,7 +37,7 @@ class Pinned extends Chare<readonly number[]> {
     busy(this.work);
     this.AtSync();
   }
-  resumeFromSync(): void {
+  override resumeFromSync(): void {
     this.contribute(charm.myPe(), Reducer.gather, this.done!);
   }
 }
@@ -314,7 +314,7 @@ test('a chain of waiting when calls released by one arrival: 2,100 with a predic
 // ---------------------------------------------------------------- load across awaits
 
 class AsyncLoad extends Chare<readonly number[]> {
-  readonly migratable: boolean;
+  override readonly migratable: boolean;
   private done: Future<number[]> | undefined;
   constructor(private readonly kinds: ('async' | 'sync' | 'pinned')[]) {
     super();
@@ -340,7 +340,7 @@ class AsyncLoad extends Chare<readonly number[]> {
     else busy(this.kind() === 'pinned' ? 30 : 0.5);
     this.AtSync();
   }
-  resumeFromSync(): void {
+  override resumeFromSync(): void {
     this.contribute(charm.myPe(), Reducer.gather, this.done!);
   }
 }

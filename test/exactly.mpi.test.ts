@@ -35,7 +35,7 @@ class Mover extends Chare<Index> {
   moveTo(pe: number): void {
     this.migrate(pe);
   }
-  onMigrated(): void {
+  override onMigrated(): void {
     this.arrivals++;
   }
   report(): { index: Index; news: number[]; calls: number[]; pe: number } {

@@ -406,7 +406,7 @@ test('bad input: unregistered class, unknown method, unserializable arguments, o
   }
   assert.throws(() => charm.register(Moving), /Moving\.onmigrated looks like a misspelling of onMigrated/);
   class Packing extends Chare {
-    pack(): unknown {
+    override pack(): unknown {
       return 1;
     }
     unpak(): void {}

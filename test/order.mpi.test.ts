@@ -61,7 +61,7 @@ class Cell extends Chare<readonly number[]> {
     this.done = done;
     this.AtSync();
   }
-  resumeFromSync(): void {
+  override resumeFromSync(): void {
     this.contribute(charm.myPe(), Reducer.gather, this.done!);
   }
   /** Work that fans out: a call to each of `n` other elements. */

@@ -16,7 +16,7 @@ class Piece extends Chare<readonly number[]> {
     this.synced = performance.now();
     this.AtSync();
   }
-  resumeFromSync(): void {
+  override resumeFromSync(): void {
     this.contribute(performance.now() - this.synced, Reducer.max, this.done!);
   }
 }

@@ -32,7 +32,7 @@ class Mover extends Chare<readonly number[]> {
     this.migrate(1 - charm.myPe());
   }
 
-  onMigrated(): void {
+  override onMigrated(): void {
     this.thisElement.next();
   }
 

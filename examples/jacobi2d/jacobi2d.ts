@@ -241,7 +241,7 @@ class Block extends Chare<Index> {
     else this.beginIteration();
   }
 
-  resumeFromSync(): void {
+  override resumeFromSync(): void {
     this.beginIteration();
   }
 

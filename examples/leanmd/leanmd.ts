@@ -114,7 +114,7 @@ class Cell extends Chare<Index> {
     else this.begin();
   }
 
-  resumeFromSync(): void {
+  override resumeFromSync(): void {
     this.begin();
   }
 

@@ -33,7 +33,7 @@ class Traveller extends Chare<Index> {
     else this.migrate(next);
   }
 
-  onMigrated(): void {
+  override onMigrated(): void {
     console.log(`element ${this.thisIndex[0]} arrived on PE ${charm.myPe()} having received ${this.messages} messages and ${this.broadcasts} broadcasts`);
     this.thisElement.visit();
   }

@@ -204,6 +204,41 @@ export class Chare<I extends ChareIndex = number> {
     memberOf(this as unknown as Chare<never>).services.atSync(this as unknown as Chare<never>);
   }
 
+  // Hooks the runtime calls by name when a class has them. Declared (and
+  // not implemented) so that a class's own is checked: its signature, and
+  // its spelling under `noImplicitOverride` (`override resumeFromSync()`);
+  // they are not entry methods, and proxies do not offer them.
+
+  /**
+   * Load balancing: runs on each element once a step is over (every
+   * element called `AtSync()`), on the PE the element is now on; may be
+   * async. Charm++ `ResumeFromSync()`, Charm4py `resumeFromSync()`.
+   */
+  resumeFromSync?(): void;
+
+  /**
+   * Migration: the state to carry instead of the own enumerable fields: a
+   * plain object, or anything `unpack` takes. Errors name the element and
+   * hook. Charm++ `pup`, Charm4py `__getstate__`.
+   */
+  pack?(): unknown;
+
+  /** Migration: restores what `pack()` returned, on the new PE (default: assigns its fields). Charm4py `__setstate__`. */
+  unpack?(state: unknown): void;
+
+  /** Migration: runs on the new PE once the state is restored. Charm++ `ckJustMigrated()`, Charm4py `migrated()`. */
+  onMigrated?(): void;
+
+  /**
+   * Set-up that may await, run right after the constructor as an entry
+   * method is; `charm.awaitCreation` completes once it has finished
+   * (Charm4py's coroutine constructors).
+   */
+  onCreated?(): void;
+
+  /** `false`: the element never migrates: `migrate()` refuses, load balancers leave it where it is. Charm4py `setMigratable(False)`. */
+  declare migratable?: boolean;
+
   /** How a chare prints: its class, collection, index and PE, then its fields. */
   [inspect.custom](depth: number, options: import('util').InspectOptions): string {
     const member = #member in this ? this.#member : undefined;

@@ -16,7 +16,7 @@ class Migrate extends Chare<readonly number[]> {
     super();
   }
   /** Called after migration (Charm4py's `migrated()`): the element has moved. */
-  onMigrated(): void {
+  override onMigrated(): void {
     if (this.thisIndex[0] === 0) console.log(JSON.stringify(this.thisIndex), 'migrated to PE', charm.myPe());
     assert.is(charm.myPe(), this.toPe);
     this.contribute(undefined, Reducer.nop, this.done); // the original's target exits
@@ -66,7 +66,7 @@ class MigrateTest extends Chare<readonly number[]> {
     else if (this.iteration % 20 === 0) this.AtSync();
     else this.thisElement.start(); // thisProxy[thisIndex]
   }
-  resumeFromSync(): void {
+  override resumeFromSync(): void {
     this.start();
   }
   /** That my attributes haven't changed as a result of migrating. */
@@ -96,7 +96,7 @@ class NonMigratable extends Chare<readonly number[]> {
   iteration = 0;
   readonly originalPe = charm.myPe();
   /** Charm4py's setMigratable(False) sets this; the balancer never moves an element with `migratable = false`. */
-  migratable = true;
+  override migratable = true;
   hasMigrated = false;
   prevPe = -1;
   constructor(private readonly done: Future<void>) {
@@ -113,13 +113,13 @@ class NonMigratable extends Chare<readonly number[]> {
       this.AtSync();
     }
   }
-  resumeFromSync(): void {
+  override resumeFromSync(): void {
     assert.is(this.migratable, this.thisIndex[0] % 2 !== 0);
     if (!this.migratable) assert.is(charm.myPe(), this.originalPe);
     assert.is(this.hasMigrated, this.prevPe !== charm.myPe());
     this.thisElement.start();
   }
-  onMigrated(): void {
+  override onMigrated(): void {
     this.hasMigrated = true;
   }
 }

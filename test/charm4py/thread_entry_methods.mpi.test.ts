@@ -288,7 +288,7 @@ class Ctors1Test extends Chare<number | readonly number[]> {
     super();
   }
   /** The coroutine constructor's body (`@coro def __init__`). */
-  async onCreated(): Promise<void> {
+  override async onCreated(): Promise<void> {
     await Promise.resolve();
     if (charm.myPe() === 0) console.log(JSON.stringify(this.thisIndex), this.x);
   }
@@ -305,7 +305,7 @@ port('thread_entry_methods/threaded_ctors1.py', async () => {
 
 class CtorsA extends Chare {
   x = 0;
-  async onCreated(): Promise<void> {
+  override async onCreated(): Promise<void> {
     this.x = 65824;
   }
   async getVal(): Promise<number> {
@@ -319,7 +319,7 @@ class CtorsB extends Chare<readonly number[]> {
   constructor(private readonly grpProxy: CollectionProxy<CtorsA>) {
     super();
   }
-  async onCreated(): Promise<void> {
+  override async onCreated(): Promise<void> {
     const x = await this.grpProxy[this.thisIndex[0]].ret.getVal();
     assert.is(x, 65824);
     this.checked = true;

@@ -148,7 +148,7 @@ class Bag extends Chare<string> {
   letters(done: Future<number>): void {
     this.contribute(this.item.length, Reducer.sum, done);
   }
-  unpack(state: { item: string }): void {
+  override unpack(state: { item: string }): void {
     this.item = state.item;
     console.log(`unpacked Bag[${this.thisIndex}] on PE ${charm.myPe()}`);
   }
@@ -156,7 +156,7 @@ class Bag extends Chare<string> {
 
 /** A chare whose async set-up never finishes. */
 class SettingUp extends Chare {
-  async onCreated(): Promise<void> {
+  override async onCreated(): Promise<void> {
     await charm.createFuture();
   }
 }

@@ -28,7 +28,7 @@ class Worker extends Chare<readonly [number]> {
     }
     this.AtSync();
   }
-  resumeFromSync(): void {
+  override resumeFromSync(): void {
     this.contribute(undefined, Reducer.nop, this.done!);
   }
 }

@@ -17,7 +17,7 @@ class Main extends Chare {
     super();
     console.log(`main chare constructed on PE ${charm.myPe()} with ${JSON.stringify(args.filter((a) => !a.startsWith('--charmts-process-test')))}`);
   }
-  async onCreated(): Promise<void> {
+  override async onCreated(): Promise<void> {
     const pes = await charm.createGroup(Hello).ret.hi(this.thisProxy);
     await this.wait(() => this.greeted === charm.numPes());
     console.log(`greeted by ${pes.join(',')}`);

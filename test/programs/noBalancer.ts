@@ -9,7 +9,7 @@ class Cell extends Chare<readonly number[]> {
     this.done = done;
     this.AtSync();
   }
-  resumeFromSync(): void {
+  override resumeFromSync(): void {
     this.contribute(charm.myPe(), Reducer.gather, this.done!);
   }
 }

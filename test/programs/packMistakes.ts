@@ -14,27 +14,27 @@ abstract class Mover extends Chare<[number]> {
 }
 
 class Thrower extends Mover {
-  pack(): unknown {
+  override pack(): unknown {
     throw new Error('pack failed on purpose');
   }
-  unpack(state: unknown): void {
+  override unpack(state: unknown): void {
     this.data = state as typeof this.data;
   }
 }
 charm.register(Thrower);
 
 class Bare extends Mover {
-  pack(): unknown {
+  override pack(): unknown {
     return this.data;
   }
 }
 charm.register(Bare);
 
 class BadUnpack extends Mover {
-  pack(): unknown {
+  override pack(): unknown {
     return this.data;
   }
-  unpack(): void {
+  override unpack(): void {
     throw new RangeError('unpack failed on purpose');
   }
 }

@@ -214,7 +214,7 @@ class Peer extends Chare<Index> {
     if (this.random(2) === 0) this.migrate(this.random(charm.numPes()));
   }
 
-  onMigrated(): void {
+  override onMigrated(): void {
     this.arrivals++;
   }
 

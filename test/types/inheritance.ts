@@ -94,3 +94,48 @@ class ArrayPlayer extends Player<readonly number[]> {
   }
 }
 charm.register(GroupPlayer, ArrayPlayer);
+
+/**
+ * The hooks the runtime calls by name are declared on Chare: a class's own
+ * are checked for spelling (`override`, as the project's noImplicitOverride
+ * asks) and signature, and proxies do not offer them.
+ */
+class Hooked extends Chare<[number]> {
+  n = 0;
+  override migratable = false;
+  override resumeFromSync(): void {}
+  override pack(): { n: number } {
+    return { n: this.n };
+  }
+  override unpack(state: { n: number }): void {
+    this.n = state.n;
+  }
+  override onMigrated(): void {}
+  override async onCreated(): Promise<void> {}
+  step(): void {
+    this.AtSync();
+  }
+}
+charm.register(Hooked);
+
+class Misspelt extends Chare<[number]> {
+  // @ts-expect-error not a hook: Chare has no resumeFromSynch (it would never be called)
+  override resumeFromSynch(): void {}
+  // @ts-expect-error a hook's signature is Chare's: resumeFromSync takes no argument
+  override resumeFromSync(step: string): void {
+    void step;
+  }
+  // @ts-expect-error migratable is a boolean
+  override migratable = 'no';
+}
+void Misspelt;
+
+function hooksAreNotEntryMethods(hooked: import('../../lib').ArrayProxy<Hooked>): void {
+  hooked.step();
+  hooked.at([0]).step();
+  // @ts-expect-error the balancer calls resumeFromSync, no proxy does
+  hooked.resumeFromSync();
+  // @ts-expect-error onMigrated is a hook, not an entry method
+  hooked.at([0]).onMigrated();
+}
+void hooksAreNotEntryMethods;
