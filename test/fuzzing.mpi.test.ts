@@ -60,7 +60,8 @@ const unsendables: (() => [unknown, string])[] = [
   () => [function helper() {}, 'a function (helper)'],
   () => [Symbol('tag'), 'a symbol (Symbol(tag))'],
   () => [new Plain(), 'an instance of class Plain'],
-  () => [Promise.resolve(1), 'an instance of class Promise'],
+  () => [Promise.resolve(1), 'a Promise cannot be sent'],
+  () => [new WeakMap(), 'an instance of WeakMap cannot be sent'],
   () => [new DataView(new ArrayBuffer(8)), 'DataView cannot be sent'],
   () => {
     const cyclic: Record<string, unknown> = { a: 1 };
@@ -127,7 +128,10 @@ function firstProblem(v: unknown, path: string, depth = 0, above = new Map<objec
     return undefined;
   }
   if (v instanceof Set) return [...v].reduce<ReturnType<typeof firstProblem>>((found, x, i) => found ?? inner(x, `${path}<item ${i}>`), undefined);
-  return { path, reason: `an instance of class ${(v as object).constructor.name}` };
+  const ctor = (v as object).constructor;
+  if (ctor === Promise) return { path, reason: 'a Promise cannot be sent' };
+  if (ctor === WeakMap) return { path, reason: 'an instance of WeakMap cannot be sent' };
+  return { path, reason: `an instance of class ${ctor.name}` };
 }
 
 /** Deep equality of data as the codec must keep it: Object.is for numbers, same typed-array kinds, Map and Set order. */
