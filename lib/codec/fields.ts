@@ -54,7 +54,7 @@ const REMEMBERED_STRING = 64;
 export function encodeFields(w: Writer, source: object, path: () => string): void {
   const keys = Object.keys(source);
   try {
-    const shape = shapeOf(source.constructor, keys);
+    const shape = shapeOf(classOf(source), keys);
     if (shape && sameKeys(shape.keys, keys)) {
       shape.write(w, source, shape.names, writeField);
       return;
@@ -66,6 +66,11 @@ export function encodeFields(w: Writer, source: object, path: () => string): voi
   }
 }
 
+/** The class an object's shape is filed under: its prototype's constructor (an own field named `constructor` is a field like any other). */
+function classOf(o: object): unknown {
+  return Object.getPrototypeOf(o)?.constructor;
+}
+
 /**
  * Decodes a value; a plain object's fields go straight into `target`
  * (assigned in order, as Object.assign would from the decoded object),
@@ -74,7 +79,8 @@ export function encodeFields(w: Writer, source: object, path: () => string): voi
  */
 export function decodeInto(r: Reader, target: object): unknown {
   if (r.buf[r.pos] !== Tag.Object) return decodeValue(r);
-  const shape = shapes.get(target.constructor);
+  const cls = classOf(target);
+  const shape = shapes.get(cls);
   if (shape) {
     const read = shape.read(r, target, shape, sameBytes, readField);
     if (read === shape.keys.length) return target;
@@ -88,7 +94,7 @@ export function decodeInto(r: Reader, target: object): unknown {
   const n = r.u32();
   if (shape === undefined) {
     const keys = readRest(r, target, n);
-    shapeOf(target.constructor, keys);
+    shapeOf(cls, keys);
   } else readRest(r, target, n);
   return target;
 }
@@ -189,8 +195,9 @@ function makeShape(keys: readonly string[]): Shape | null {
   // Field names as string literals (JSON's quoting is JavaScript's).
   const at = keys.map((key) => `[${JSON.stringify(key)}]`);
   try {
-    const write = new Function('w', 'o', 'names', 'field', keys.map((key, i) => `field(w, names[${i}], o${at[i]}, ${JSON.stringify(key)});`).join('\n')) as Shape['write'];
+    const write = new Function('w', 'o', 'names', 'field', ["'use strict';", ...keys.map((key, i) => `field(w, names[${i}], o${at[i]}, ${JSON.stringify(key)});`)].join('\n')) as Shape['write'];
     const read = new Function('r', 'o', 'shape', 'same', 'field', [
+      "'use strict';", // as the general path (module code): a store to a getter-only or read-only field throws
       ...keys.map((_, i) => `if (!same(r, shape.names[${i}])) return ${i}; o${at[i]} = field(r, shape, ${i});`),
       `return ${keys.length};`,
     ].join('\n')) as Shape['read'];

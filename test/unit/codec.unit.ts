@@ -186,6 +186,35 @@ test('encodeFields and decodeInto by class shape: other fields, other orders and
   }
 });
 
+test('decodeInto by class shape behaves as the general path: a read-only field throws on both; an own field named constructor is a field', () => {
+  const write = (o: object) => encoded((w) => encodeFields(w, o, () => 'state'));
+  const arriveIn = (bytes: Uint8Array, into: object) => {
+    const r = reader(bytes, true);
+    r.pos = 16;
+    return decodeInto(r, into);
+  };
+  class Labelled {
+    n = 1;
+    label = 'saved';
+  }
+  const bytes = encoded((w) => encodeValue(w, { n: 1, label: 'saved' }, 'state')); // the bytes encodeFields writes, no shape made
+  const frozen = () => Object.defineProperty(Object.create(Labelled.prototype), 'label', { value: 'fixed', writable: false }) as Labelled;
+  assert.throws(() => arriveIn(bytes, frozen()), TypeError, 'the general path refuses a read-only field');
+  arriveIn(bytes, Object.create(Labelled.prototype)); // the general path, which makes the shape
+  arriveIn(bytes, Object.create(Labelled.prototype)); // by the shape
+  assert.throws(() => arriveIn(bytes, frozen()), TypeError, 'so does the shape');
+  class Odd {
+    constructor_ = 0;
+  }
+  const odd = Object.assign(new Odd(), { constructor: 7 });
+  for (let i = 0; i < 3; i++) {
+    const into = Object.create(Odd.prototype) as Record<string, unknown>;
+    arriveIn(write(odd), into);
+    assert.is(into.constructor, 7, `move ${i}: the field arrives`);
+    assert.instance(into, Odd);
+  }
+});
+
 test('bigints: zero, signs, beyond 64 bits', () => {
   for (const b of [0n, 1n, -1n, 2n ** 63n, -(2n ** 64n), 10n ** 40n]) assert.is(roundTrip(b), b);
 });
