@@ -20,7 +20,6 @@ import { ArrayControl, beginControl, writeBodyValue } from '../codec/wire';
 import { runtime } from '../model/context';
 import { Future } from '../model/future';
 import { dropSectionsOf } from '../sections/sections';
-import { sentOwnRequest } from './ownRequests';
 import type { ArrayRef } from './arrays';
 import { uninstall } from './collections';
 import { deletedError } from './deleted';
@@ -34,7 +33,6 @@ export function requestDeletion(ref: ArrayRef): Future<void> {
   beginControl(w, ref.id, ArrayControl.DeleteArray);
   writeBodyValue(w, future, 'future');
   rt.scheduler.send(0);
-  if (rt.myPe === 0) sentOwnRequest(rt.scheduler); // a broadcast called after it is numbered after it
   return future;
 }
 
