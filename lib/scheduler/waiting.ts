@@ -46,23 +46,38 @@ const YIELD_AFTER_MS = 0.05;
  * 6.8-11.2%, 4.2-5.1% and 3.8-4.6% of a core (np 2, 3 alternating rounds,
  * load 7-9). A bare 1 ms futex nap in C costs 2.4% of a core here.
  *
- * Where such a round trip goes (np 2, per-step timestamps on both PEs,
- * medians of 9-trial jobs at load 15-50, best in brackets, us): PE 0 makes
- * the call 50-80 (20), sends it and wakes PE 1 7-30 (the futex wake can
- * take 150); PE 1 is running 40-50 after that (C's floor does the same);
- * it receives 11-16, decodes and invokes 22-35, replies 30-45; PE 0 takes
- * the result 3-25 and resumes the awaiting code 30-50. All of it is time
- * on the CPU (/proc/thread-self/schedstat: no run-queue wait), with 0-2
- * minor faults, no GC, deoptimisation or bytecode flushing in the idle
- * seconds (--trace-gc, --trace-deopt); warm, the same steps take 5-10 in
- * all. So it is cold caches and TLBs: this VM's CPU loses most of its
- * cache in a few ms of halt (C, a 256 KiB pointer chase at load 3: 18 us
- * warm, 94-245 after a 1 ms nap, 177-339 after 3 ms, 450-650 after 10 ms
- * or more), which also makes touching the path each nap to keep it warm
- * cost about what it would save. The round trip is the same at load 3
- * (best 201-228). Tried and no better over alternating rounds: waking the
- * destination as the call begins (woken 25 us into a call, PE 1 often ran
- * only once PE 0 had sent it, 110 us later), --use-largepages=on,
+ * Where such a round trip goes (np 2, load 11-16, each hop timestamped
+ * on the host's monotonic clock in both PEs and in the binding, 22
+ * trials, median and best, us): PE 0's call until its send 43 (25); the
+ * send and the futex wake 10 (7); until PE 1 runs after its futex wait
+ * 41 (5); back into the loop and to mpi.Drain 21 (10), with no libuv
+ * turn; Open MPI's receive 9 (7); decode and dispatch to the method 38
+ * (28); from the method's end until its reply is sent 40 (29); until PE
+ * 0 takes it 21 (2); PE 0's receive, decode and resumption of the
+ * awaiting code 38 (20). In all 274 (165); warm, about 5. No hop stands
+ * out: each JavaScript stretch is 20-40x its warm time, together two
+ * thirds of the round trip; the rest (wake-up, MPI) C pays too
+ * (bench/c/idle.c in the same minutes: 50, best 25). Not the cause: GC
+ * or bytecode flushing (none in the whole job: --trace-gc,
+ * --trace-flush-bytecode), deoptimisation (only before the first idle
+ * trial and at exit: --trace-deopt), run-queue waits (none at load 3:
+ * /proc/thread-self/schedstat), the shared-core logic (no SharesCore or
+ * MoveToFreeCore in the round trip). It is the CPU's caches and TLBs,
+ * which this VM loses within milliseconds asleep: the round trip after 5
+ * ms idle (3 of them asleep) is the one after 1 s (best 128-135 against
+ * 132-160); in C, a 256 KiB pointer chase at load 3 takes 18 us warm,
+ * 94-245 after a 1 ms nap, 450-650 after 10 ms or more, and 512 lines
+ * read after a 20 ms nap take 60 us in 8 pages, 150 in 512 pages. The
+ * round trip is the same at load 3 (best 201-228). Tried and no better
+ * over alternating rounds: a local self-call (proxy, codec, dispatch,
+ * future) every 1 ms that opens no spin window to keep the path warm
+ * (best 119-151 against 177-222, but medians 191-481 against 232-250, 5
+ * jobs at load 16-20, for 5.5-8.6% of a core against 4.0-4.8), or every
+ * 2 or 5 ms opening it (15-16% of a core, medians worse); waking the
+ * destination as the call begins (it then takes the caller's core: there
+ * 213-278 against 127-196); --jitless and --no-opt (slower);
+ * --use-largepages=on (node's text on 2 MiB pages: 240-417 against
+ * 228-359); MADV_HUGEPAGE on V8's heap (it gets no huge pages);
  * --no-flush-bytecode and the C heap on 2 MiB pages.
  */
 const IDLE_WAIT_US = 1000;
