@@ -60,25 +60,26 @@ const YIELD_AFTER_MS = 0.05;
  * (bench/c/idle.c in the same minutes: 50, best 25). Not the cause: GC
  * or bytecode flushing (none in the whole job: --trace-gc,
  * --trace-flush-bytecode), deoptimisation (only before the first idle
- * trial and at exit: --trace-deopt), run-queue waits (none at load 3:
- * /proc/thread-self/schedstat), the shared-core logic (no SharesCore or
- * MoveToFreeCore in the round trip). It is the CPU's caches and TLBs,
- * which this VM loses within milliseconds asleep: the round trip after 5
- * ms idle (3 of them asleep) is the one after 1 s (best 128-135 against
- * 132-160); in C, a 256 KiB pointer chase at load 3 takes 18 us warm,
- * 94-245 after a 1 ms nap, 450-650 after 10 ms or more, and 512 lines
- * read after a 20 ms nap take 60 us in 8 pages, 150 in 512 pages. The
- * round trip is the same at load 3 (best 201-228). Tried and no better
- * over alternating rounds: a local self-call (proxy, codec, dispatch,
- * future) every 1 ms that opens no spin window to keep the path warm
- * (best 119-151 against 177-222, but medians 191-481 against 232-250, 5
- * jobs at load 16-20, for 5.5-8.6% of a core against 4.0-4.8), or every
- * 2 or 5 ms opening it (15-16% of a core, medians worse); waking the
- * destination as the call begins (it then takes the caller's core: there
- * 213-278 against 127-196); --jitless and --no-opt (slower);
- * --use-largepages=on (node's text on 2 MiB pages: 240-417 against
- * 228-359); MADV_HUGEPAGE on V8's heap (it gets no huge pages);
- * --no-flush-bytecode and the C heap on 2 MiB pages.
+ * trial and at exit: --trace-deopt), run-queue waits after the wake-up
+ * (none in an earlier session's trace: /proc/thread-self/schedstat), the
+ * shared-core logic (no SharesCore or MoveToFreeCore in the round trip).
+ * It is the CPU's caches and TLBs, which this VM loses within
+ * milliseconds asleep: the round trip after 5 ms idle (3 of them asleep)
+ * is the one after 1 s (best 128-135 against 132-160); in C, a 256 KiB
+ * pointer chase at load 3 takes 18 us warm, 94-245 after a 1 ms nap,
+ * 450-650 after 10 ms or more, and 512 lines read after a 20 ms nap take
+ * 60 us in 8 pages, 150 in 512 pages. The round trip is the same at load
+ * 3 (best 201-228). Tried and no better over alternating rounds: a local
+ * self-call (proxy, codec, dispatch, future) every 1 ms that opens no
+ * spin window to keep the path warm (best 119-151 against 177-222, but
+ * medians 191-481 against 232-250, 5 jobs at load 16-20, for 5.5-8.6% of
+ * a core against 4.0-4.8), or every 2 or 5 ms opening it (15-16% of a
+ * core, medians worse); waking the destination as the call begins (it
+ * then takes the caller's core: there 213-278 against 127-196);
+ * --jitless and --no-opt (slower); --use-largepages=on (node's text on 2
+ * MiB pages: 240-417 against 228-359); MADV_HUGEPAGE on V8's heap (it
+ * gets no huge pages); --no-flush-bytecode and the C heap on 2 MiB
+ * pages.
  */
 const IDLE_WAIT_US = 1000;
 /**
