@@ -416,7 +416,10 @@ test('bad input: unregistered class, unknown method, unserializable arguments, o
   assert.throws(() => charm.createGroup(NotRegistered), /NotRegistered is not registered.*charm\.register/);
   assert.throws(() => charm.createChare(NotRegistered), /NotRegistered is not registered/);
   const untyped = group[0] as unknown as Record<string, (...a: unknown[]) => void>;
-  assert.throws(() => untyped.noSuchMethod(1), /Member has no entry method "noSuchMethod"/);
+  assert.throws(() => untyped.noSuchMethod(1), /Member has no entry method "noSuchMethod" \(it has: /);
+  // A misspelling gets the closest name, from a proxy and from charm.callback alike.
+  assert.throws(() => untyped.Stop(), /charmts: chare class Member has no entry method "Stop" \(did you mean "stop"\? it has: /);
+  assert.throws(() => charm.callback(group, 'rign' as never), /charm\.callback: chare class Member has no entry method "rign" \(did you mean "ring"\?/);
   // proxy[[i, j]] gets the array advice (write .at([i, j])) only from an array proxy: a group's and a member's name what they lack.
   assert.throws(() => (group as unknown as Record<string, unknown>)[[1, 0].toString()], /Member has no entry method "1,0"/);
   assert.throws(() => (untyped as unknown as Record<string, unknown>)[[1, 0].toString()], /Member has no entry method "1,0"/);
