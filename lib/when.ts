@@ -26,7 +26,7 @@
  * `Chare.wait` belong to a suspended method, which keeps its chare in place.
  */
 import type { Chare } from './model/chare';
-import { classInfo, type ChareClass, type ChareClassInfo } from './model/registry';
+import { classInfo, noEntryMethod, type ChareClass, type ChareClassInfo } from './model/registry';
 import { trackContinuations } from './model/activity';
 
 /** A predicate over the chare and the call's arguments. */
@@ -81,7 +81,7 @@ const arrivals = new WeakMap<WaitingCall, number>();
 export function guardMethod(cls: ChareClass, method: string, condition: unknown): void {
   const info = classInfo(cls, 'charm.when');
   const id = info.methodIds.get(method);
-  if (id === undefined) throw new TypeError(`charm.when: chare class ${info.name} has no entry method "${String(method)}"`);
+  if (id === undefined) throw noEntryMethod(info, String(method), 'charm.when');
   const match = condition as { state?: unknown; tag?: unknown } | null;
   const isMatch = typeof match === 'object' && match !== null && typeof match.state === 'function' && typeof match.tag === 'function';
   if (typeof condition !== 'function' && !isMatch) throw new TypeError(`charm.when(${info.name}.${method}): the condition must be a function or { state, tag } functions`);

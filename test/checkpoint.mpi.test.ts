@@ -28,6 +28,10 @@ class Worker extends Chare<[number]> {
     this.contribute(this.count, Reducer.sum, done, section);
   }
   guarded(): void {}
+  /** Asks for a checkpoint from this element's PE. */
+  askCheckpoint(dir: string, done: Future<CheckpointStatus>): void {
+    charm.startCheckpoint(dir, done);
+  }
   release(): void {
     this.ready = true;
   }
@@ -85,15 +89,21 @@ test('a checkpoint asked for while the job is busy is taken once it is quiet; th
   assert.is(fs.readdirSync(dir).length, charm.numPes() + 1);
 });
 
-test('a second checkpoint while one is under way is refused; the first completes', async () => {
+test('a second checkpoint while one is under way is refused: at the call on PE 0, through its callback from another PE; the first completes', async () => {
   const dir = scratch('twice');
+  const refusal = `charm.startCheckpoint(${dir}): the checkpoint to ${dir} is under way; start the next one from its callback`;
   const first = checkpoint(dir);
-  const second = checkpoint(dir);
+  assert.throws(() => charm.startCheckpoint(dir, charm.createFuture<CheckpointStatus>()), (e: Error) => e.message === refusal);
+  // From the last PE (PE 0 itself at np 1, where the call throws there).
+  const last = charm.numPes() - 1;
+  const asker = charm.createArray(Worker, [charm.numPes()]).at([last]);
+  const fromThere = charm.createFuture<CheckpointStatus>();
   try {
-    await second;
+    await asker.ret.askCheckpoint(dir, fromThere);
+    await fromThere;
     assert.unreachable('the second checkpoint was accepted');
   } catch (error) {
-    assert.match((error as Error).message, `charm.startCheckpoint(${dir}): the checkpoint to ${dir} is under way; start the next one from its callback`);
+    assert.match((error as Error).message, refusal);
   }
   assert.is((await first).generation, 1);
 });

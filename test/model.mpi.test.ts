@@ -75,6 +75,23 @@ class Member extends Chare {
   stop(): void {
     this.stopped = true;
   }
+  /** Keeps its PE busy for `ms` milliseconds; answers with the PE. */
+  busy(ms: number): number {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+    return charm.myPe();
+  }
+  /** Awaits calls to itself one at a time (`ms` of work each) until `other` has answered a call made first, or `cap` calls; the calls made. */
+  async awaitChain(other: ElementProxy<Member>, ms: number, cap: number): Promise<number> {
+    let answered = false;
+    void other.ret.busy(ms).then(() => (answered = true));
+    let calls = 0;
+    while (!answered && calls < cap) {
+      await this.thisElement.ret.busy(ms);
+      calls++;
+    }
+    return calls;
+  }
   /** Keeps this PE from handling messages for `ms` of every `ms` + 1 (a plain interval: not the job's work, as QD sees it) until `release`. */
   hold(ms: number): void {
     this.holding = setInterval(() => {
@@ -313,6 +330,25 @@ test('a chare calling itself without end does not hold up messages from other PE
   assert.ok((await done) > 0);
 });
 
+test('a chain of awaited local calls does not hold up replies from other PEs', async () => {
+  // Each local call completes a future, and the PE used to go back to its
+  // local queue without draining MPI: the other PE's reply waited for the
+  // whole chain (3,000 calls of 1 ms here).
+  const CAP = 3000;
+  const other = group[charm.numPes() - 1];
+  let answered = false;
+  void other.ret.busy(1).then(() => (answered = true));
+  let calls = 0;
+  while (!answered && calls < CAP) {
+    await group[0].ret.busy(1);
+    calls++;
+  }
+  assert.ok(answered, `main: no answer from PE ${charm.numPes() - 1} after ${calls} awaited local calls`);
+  // The same chain inside an async entry method.
+  const inMethod = await group[0].ret.awaitChain(other, 1, CAP);
+  assert.ok(inMethod < CAP, `entry method: no answer from PE ${charm.numPes() - 1} after ${inMethod} awaited local calls`);
+});
+
 test('an error in an entry method rejects the caller\'s future with message, PE and remote stack', async () => {
   const last = charm.numPes() - 1;
   try {
@@ -380,7 +416,10 @@ test('bad input: unregistered class, unknown method, unserializable arguments, o
   assert.throws(() => charm.createGroup(NotRegistered), /NotRegistered is not registered.*charm\.register/);
   assert.throws(() => charm.createChare(NotRegistered), /NotRegistered is not registered/);
   const untyped = group[0] as unknown as Record<string, (...a: unknown[]) => void>;
-  assert.throws(() => untyped.noSuchMethod(1), /Member has no entry method "noSuchMethod"/);
+  assert.throws(() => untyped.noSuchMethod(1), /Member has no entry method "noSuchMethod" \(it has: /);
+  // A misspelling gets the closest name, from a proxy and from charm.callback alike.
+  assert.throws(() => untyped.Stop(), /charmts: chare class Member has no entry method "Stop" \(did you mean "stop"\? it has: /);
+  assert.throws(() => charm.callback(group, 'rign' as never), /charm\.callback: chare class Member has no entry method "rign" \(did you mean "ring"\?/);
   // proxy[[i, j]] gets the array advice (write .at([i, j])) only from an array proxy: a group's and a member's name what they lack.
   assert.throws(() => (group as unknown as Record<string, unknown>)[[1, 0].toString()], /Member has no entry method "1,0"/);
   assert.throws(() => (untyped as unknown as Record<string, unknown>)[[1, 0].toString()], /Member has no entry method "1,0"/);

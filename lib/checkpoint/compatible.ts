@@ -48,7 +48,8 @@ export function incompatibilities(dir: string, manifest: Manifest): string[] {
       mapByName(c.shape.map);
       if (c.shape.balancer) strategyNamed(c.shape.balancer, `array ${c.class} (${c.id})`);
     } catch (error) {
-      problems.push(`${file}: ${(error as Error).message}`);
+      // The refusal is the map's or strategy's own error, written for a call: its "charmts: " would follow the file's name.
+      problems.push(`${file}: ${(error as Error).message.replace(/^charmts: /, '')}`);
     }
   }
   const registered = readonlyNames();

@@ -94,10 +94,10 @@ let checked: { manifest: Manifest; contents: Map<number, Buffer> } | undefined;
 
 /** The checkpoint group's member on each PE. */
 export class CheckpointPe extends Chare {
-  /** PE 0: a checkpoint asked for from any PE. */
-  async request(dir: string, callback: ReductionTarget<CheckpointStatus>): Promise<void> {
-    if (underWay !== undefined) {
-      fail(callback, new Error(`charm.startCheckpoint(${dir}): the checkpoint to ${underWay} is under way; start the next one from its callback`), dir);
+  /** PE 0: a checkpoint asked for from any PE; `reserved`: asked for on PE 0, whose call already set underWay. */
+  async request(dir: string, callback: ReductionTarget<CheckpointStatus>, reserved: boolean): Promise<void> {
+    if (!reserved && underWay !== undefined) {
+      fail(callback, underWayError(dir), dir);
       return;
     }
     underWay = dir;
@@ -172,7 +172,25 @@ export function startCheckpoint(dir: string, callback: ReductionTarget<Checkpoin
   runtime(where);
   if (typeof dir !== 'string' || dir === '') throw new TypeError(`${where}: dir must be a directory path (a non-empty string), got ${typeof dir === 'string' ? '""' : typeof dir}`);
   if (!(callback instanceof Callback) && !(callback instanceof Future)) throw new TypeError(`${where}(${dir}): callback must be charm.callback(proxy, 'method') or a Future`);
-  group()[0].request(path.resolve(dir), callback);
+  const resolved = path.resolve(dir);
+  // PE 0 knows at the call whether one is under way: refused there, the
+  // caller can catch it, and the checkpoint under way goes on (a refusal
+  // found later ends the job when the callback is an entry method).
+  const onRoot = runtime().myPe === 0;
+  if (onRoot) {
+    if (underWay !== undefined) throw underWayError(resolved);
+    underWay = resolved;
+  }
+  try {
+    group()[0].request(resolved, callback, onRoot);
+  } catch (error) {
+    if (onRoot) underWay = undefined;
+    throw error;
+  }
+}
+
+function underWayError(dir: string): Error {
+  return new Error(`charm.startCheckpoint(${dir}): the checkpoint to ${underWay} is under way; start the next one from its callback`);
 }
 
 /** The directory given with `+checkpoint-dir DIR`, if any. */

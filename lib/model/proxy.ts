@@ -6,7 +6,7 @@
  */
 import { inspect } from 'util';
 import type { Chare, ChareIndex } from './chare';
-import type { ChareClassInfo } from './registry';
+import { noEntryMethod, type ChareClassInfo } from './registry';
 import type { Future } from './future';
 import type { ArrayIndex } from '../collections/arrayIndex';
 
@@ -305,7 +305,7 @@ const missingMethod = new Proxy(Object.create(null) as object, {
     if (Object.hasOwn(receiver, MEMBER_AT) && kindOf(receiver.__ref) === 'array' && /^-?\d+(,-?\d+)+$/.test(key)) {
       throw new TypeError(`charmts: proxy[[${key}]] of chare class ${info.name} reads a property "${key}", not an element: write proxy.at([${key}]) (or this.thisElement for the chare itself)`);
     }
-    throw new TypeError(`charmts: chare class ${info.name} has no entry method "${key}" (it has: ${info.methods.join(', ') || 'none'})`);
+    throw noEntryMethod(info, key, 'charmts');
   },
 });
 

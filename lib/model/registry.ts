@@ -73,7 +73,7 @@ export function registerClass(cls: ChareClass, name = cls.name, replace = false)
       const descriptor = Object.getOwnPropertyDescriptor(proto, key);
       if (key === 'constructor' || HOOKS.has(key) || !descriptor || typeof descriptor.value !== 'function') continue;
       if (RESERVED_METHOD_NAMES.has(key)) {
-        throw new Error(`charm.register: ${name}.${key} is a reserved name on proxies; rename the method`);
+        throw new Error(`charm.register: ${name}.${key} is a reserved name on proxies; rename the method (every method of a chare class is an entry method, TypeScript's private ones too: a helper can be a #private method or a function outside the class)`);
       }
       const hook = misspeltHook(key);
       if (hook !== undefined) {
@@ -96,6 +96,18 @@ export function registerClass(cls: ChareClass, name = cls.name, replace = false)
   byClass.set(cls, info);
   registerClassValue(cls, `chare:${name}`, replace); // a chare class can be an argument (e.g. to create a collection on another PE)
   return info;
+}
+
+/**
+ * The error for a call, callback or condition naming a method the class
+ * does not have: the closest name when the miss looks like a misspelling
+ * (`Get` for `get`), and the methods it has. `where`: the API refusing it.
+ */
+export function noEntryMethod(info: ChareClassInfo, method: string, where: string): TypeError {
+  const lower = method.toLowerCase();
+  const close = info.methods.find((m) => m.toLowerCase() === lower) ?? info.methods.find((m) => m.length >= 4 && editDistance(method, m) <= 2);
+  const guess = close === undefined ? '' : `did you mean "${close}"? `;
+  return new TypeError(`${where}: chare class ${info.name} has no entry method "${method}" (${guess}it has: ${info.methods.join(', ') || 'none'})`);
 }
 
 export function classInfo(cls: unknown, where: string): ChareClassInfo {

@@ -6,7 +6,11 @@
  * that apply to every reduction not yet complete are folded into the base
  * as reductions complete, so the list holds only changes still ahead of
  * the first incomplete reduction: nothing grows with the number of
- * reductions.
+ * reductions. Changes to the same stream from the same reduction are
+ * summed into one entry: insertions and deletions between two reductions
+ * all start at the same one, and a list of one entry each made every
+ * count (one per change, tryComplete) scan all of them (16,000 deletions
+ * took 141 s).
  */
 export class Population {
   private readonly base: number[];
@@ -19,7 +23,15 @@ export class Population {
 
   /** Members joining (`delta` > 0) or leaving take part in `stream` from reduction `from` on. */
   change(stream: number, from: number, delta: number): void {
-    this.changes.push([stream, from, delta]);
+    const changes = this.changes;
+    for (let i = 0; i < changes.length; i++) {
+      const c = changes[i];
+      if (c[0] !== stream || c[1] !== from) continue;
+      c[2] += delta;
+      if (c[2] === 0) changes.splice(i, 1);
+      return;
+    }
+    changes.push([stream, from, delta]);
   }
 
   /** The members that take part in reduction `r` of `stream`. */

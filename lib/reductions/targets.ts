@@ -2,6 +2,7 @@
 import { registerExtension, encodeValue, decodeValue } from '../codec/values';
 import { Future } from '../model/future';
 import { CallMode, isProxy, type AnyMethod, type CallTarget, type ChareBaseMember, type ProxyOf } from '../model/proxy';
+import { noEntryMethod } from '../model/registry';
 import type { Section } from '../sections/sections';
 
 /**
@@ -45,7 +46,7 @@ export function callback<T extends Record<K, AnyMethod>, K extends string>(proxy
   const target = proxy as unknown as CallTarget;
   if (typeof proxy !== 'object' || proxy === null || !isProxy(target)) throw new TypeError('charm.callback: expected a proxy to a chare or collection');
   const id = target.__ref.info.methodIds.get(method);
-  if (id === undefined) throw new TypeError(`charm.callback: chare class ${target.__ref.info.name} has no entry method "${String(method)}"`);
+  if (id === undefined) throw noEntryMethod(target.__ref.info, String(method), 'charm.callback');
   return new Callback(target, id);
 }
 

@@ -411,7 +411,9 @@ export class Charm extends CharmTopology {
    * callback, or ends the job, naming the PE, the file, the chare or the
    * reduction.
    *
-   * @throws TypeError (at the call) for a bad `dir` or `callback`.
+   * @throws TypeError (at the call) for a bad `dir` or `callback`; Error
+   * (at the call on PE 0, else as a failed checkpoint) while another
+   * checkpoint is under way.
    * @example
    * charm.startCheckpoint(charm.checkpointDir() ?? 'ckpt', charm.callback(this.thisProxy, 'resume'));
    */

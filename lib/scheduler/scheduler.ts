@@ -94,6 +94,8 @@ export class Scheduler {
   /** The MPI batch being dispatched: messages batchNext..batchSize-1 are still to go. */
   private batchSize = 0;
   private batchNext = 0;
+  /** When MPI was last drained (performance.now() ms; drainStale). */
+  private drainedAt = -Infinity;
   private running = false;
   /** When the dispatches not yet charged to busyMs began (the next clock reading ends them), or -1. */
   private busySince = -1;
@@ -356,6 +358,7 @@ export class Scheduler {
    */
   private step(now = -1): number {
     let started = now;
+    let drained = false;
     if (this.batchNext === this.batchSize && !this.local.hasWork() && this.deferred.length === 0) {
       // Nothing in hand: the common idle poll costs one call and no clock reading.
       // It takes one message: the binding returns as soon as it has one,
@@ -367,12 +370,15 @@ export class Scheduler {
       this.batchSize = mpi.Drain(this.inbox, 1);
       this.batchNext = 0;
       if (this.batchSize === 0) return 0;
+      drained = true;
       // The binding read the clock as it took them: no reading here before the first entry method runs.
       if (started < 0) started = this.arrival[0] + this.clockOffset;
     }
     // Charged to busyMs by the caller's next clock reading. The loop's own reading
     // serves when it has one: one reading less in each awaited call at np 1.
     if (started < 0) started = performance.now();
+    if (drained) this.drainedAt = started;
+    else if (started - this.drainedAt >= localPass.ms) this.drainStale(started);
     if (this.busySince < 0) this.busySince = started;
     dispatchClock.at = started;
     let handled = this.dispatchBatch();
@@ -469,10 +475,28 @@ export class Scheduler {
   /** Once the batch in hand and the deferred messages are dispatched: a new batch from MPI, dispatched. */
   private drainAgain(): number {
     if (resumption.pending || this.batchNext !== this.batchSize || this.deferred.length > 0) return 0;
+    this.takeBatch(dispatchClock.at);
+    return this.batchSize > 0 ? this.dispatchBatch() : 0;
+  }
+
+  /**
+   * A step that begins with local work takes a batch from MPI first when
+   * the last was taken LOCAL_PASS_MS ago or more. Each local call that
+   * completes a future ends its step before drainAgain (the awaiting
+   * method resumes first), so a chain of awaited calls to chares on this
+   * PE never reached drainAgain: a reply from another PE waited for the
+   * whole chain (200 calls of 2 ms: 400 ms, where the reply took 1).
+   */
+  private drainStale(now: number): void {
+    if (this.batchNext === this.batchSize && this.deferred.length === 0) this.takeBatch(now);
+  }
+
+  /** Takes up to MAX_BATCH messages from MPI into the inbox (the batch in hand is done); `now`: a recent clock reading. */
+  private takeBatch(now: number): void {
     if (this.large.length) this.large.length = 0;
     this.batchSize = mpi.Drain(this.inbox, MAX_BATCH);
     this.batchNext = 0;
-    return this.batchSize > 0 ? this.dispatchBatch() : 0;
+    this.drainedAt = now;
   }
 
   private dispatch(buf: Buffer, view: DataView, base: number, length: number, owned: boolean, source: number, parts: ArrayBuffer[] | undefined, r = this.reader): void {

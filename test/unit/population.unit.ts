@@ -29,6 +29,18 @@ test('folding a stream moves only its changes already in force into the base; la
   assert.equal([p.of(0, 5), p.of(0, 100), p.of(1, 2), p.of(1, 100)], [9, 9, 12, 12]);
 });
 
+test('changes to a stream from the same reduction share one entry, and cancelling ones leave none', () => {
+  const p = new Population(2, 0);
+  for (let i = 0; i < 10_000; i++) p.change(0, 1, 1); // 10,000 insertions before reduction 1
+  for (let i = 0; i < 4_000; i++) p.change(0, 1, -1);
+  p.change(1, 1, 3);
+  assert.equal([p.of(0, 0), p.of(0, 1), p.of(1, 1)], [0, 6_000, 3]);
+  assert.is((p as unknown as { changes: unknown[] }).changes.length, 2, 'one entry per (stream, reduction)');
+  p.change(1, 1, -3);
+  assert.is((p as unknown as { changes: unknown[] }).changes.length, 1, 'a change summing to nothing is dropped');
+  assert.is(p.of(1, 5), 0);
+});
+
 test('a turnover map keeps entries like a Map, also across emptying', () => {
   const m = new TurnoverMap<number, string>();
   m.set(1, 'a');
