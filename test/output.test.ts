@@ -84,13 +84,13 @@ test('colour: none when redirected (mpirun and charmrun), some in a terminal, NO
 });
 
 /**
- * Runs outputTruth's `mode` on 2 PEs with a 1 s idle hint until its stderr
+ * Runs outputTruth's `mode` on 2 PEs with a 2 s idle hint until its stderr
  * matches `hinted` (60 s at most), then lets `more` look at that stderr
  * (which may wait longer); the job is killed in any case.
  */
 async function idleHint(mode: string, hinted: RegExp, more: (stderr: () => string) => Promise<void> | void): Promise<void> {
   const program = path.join(__dirname, 'programs', 'outputTruth.js');
-  const job = startCapturing(['mpirun', '--oversubscribe', '--bind-to', 'none', '-np', '2', process.execPath, program, mode], { ...jobEnv(), CHARMTS_IDLE_HINT: '1' });
+  const job = startCapturing(['mpirun', '--oversubscribe', '--bind-to', 'none', '-np', '2', process.execPath, program, mode], { ...jobEnv(), CHARMTS_IDLE_HINT: '2' });
   try {
     const deadline = Date.now() + 60_000;
     while (!hinted.test(job.output().stderr) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
