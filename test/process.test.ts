@@ -148,6 +148,25 @@ test('an async entry method called fire-and-forget that throws after an await: t
 
 // ---------------------------------------------------------------- use before start
 
+test('chare classes registered and charm.start never called: PE 0 alone says so in one stderr line; exit code 0 (np 2, plain node)', async () => {
+  const notice = 'charmts: chare classes were registered (Hello) but charm.start(main) was never called, so nothing ran; end the program with charm.start(main)';
+  for (const np of [2, 0]) {
+    const r = await runJob({ program: 'neverStarted.js', args: ['register'], np, timeoutMs: 30_000 });
+    assertEndedCleanly(r);
+    assert.is(r.code, 0, `exit code${show(r)}`);
+    assert.equal(linesOf(r.stderr).filter((l) => l.includes('charm.start')), [notice], show(r));
+  }
+});
+
+test('a script that imports charmts without registering anything, never starting: silent (np 2, plain node)', async () => {
+  for (const np of [2, 0]) {
+    const r = await runJob({ program: 'neverStarted.js', args: ['plain'], np, timeoutMs: 30_000 });
+    assertEndedCleanly(r);
+    assert.is(r.code, 0, `exit code${show(r)}`);
+    assert.not.match(r.stderr, 'charm', show(r));
+  }
+});
+
 test('charm.myPe() before charm.start (plain node): the error mentions charm.start', async () => {
   const r = await runJob({ program: 'beforeStart.js', np: 0, timeoutMs: 30_000 });
   assertEndedCleanly(r);
