@@ -81,9 +81,13 @@ export function noteOrigin(promise: object): void {
 /** "Cell constructor (index [3])", "Cell.work (index [3])", or undefined if `promise` was made outside chare code. */
 export function originOf(promise: unknown): string | undefined {
   const o = typeof promise === 'object' && promise !== null ? origins.get(promise) : undefined;
-  if (!o) return undefined;
-  const shown = o.index instanceof Uint8Array ? `bytes<${Buffer.from(o.index).toString('hex')}>` : JSON.stringify(o.index);
-  return `${o.className}${o.method === 'constructor' ? ' constructor' : `.${o.method}`} (index ${shown})`;
+  return o && describeOrigin(o.className, o.method, o.index);
+}
+
+/** "Cell constructor (index [3])" or "Cell.work (index [3])". */
+export function describeOrigin(className: string, method: string, index: unknown): string {
+  const shown = index instanceof Uint8Array ? `bytes<${Buffer.from(index).toString('hex')}>` : JSON.stringify(index);
+  return `${className}${method === 'constructor' ? ' constructor' : `.${method}`} (index ${shown})`;
 }
 
 const BROADCAST = Symbol('charmts.broadcastError');

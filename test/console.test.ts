@@ -130,12 +130,12 @@ const CONSOLE_CASES: Step[] = [
   { keys: [{ text: 'RedT' }, 'Tab', { text: '.name' }, 'Enter'], expect: /^>>> RedTest.name\n'RedTest'$/m },
   { keys: [{ text: 's = charm.createChare(Simple, [], { onPE: 1 }); s.sa' }, 'Tab', { text: '()' }, 'Enter'], expect: /s.sayHi\(\)\nHello from PE 1/ },
   { keys: [{ text: 'charm.create' }, 'Tab', 'Tab'], expect: /createArray\s+charm.createChare\s+charm.createFuture\s+charm.createGroup/, ends: /\n>>> charm\.create$/ },
-  // Ctrl-C mid-line clears it; at an empty prompt it says how to leave; during an await it cancels it; the job lives on.
+  // Ctrl-C mid-line clears it; at an empty prompt it says how to leave; during an await it stops the wait, saying so in one line (Charm4py's KeyboardInterrupt), and the job lives on.
   { keys: ['C-u', { text: 'this is not run' }, 'C-c', { text: '40 + 2' }, 'Enter'], expect: /^42$/m, never: /ReferenceError|SyntaxError/ },
   { keys: ['C-c'], expect: /\(To exit, press Ctrl\+D or type \.exit\)/ },
   { keys: ['C-c'], expect: /\(To exit, press Ctrl\+D or type \.exit\)/ },
   { line: 'await charm.sleep(60)', expect: /await charm.sleep\(60\)$/, ends: />>> await charm\.sleep\(60\)$/ },
-  { keys: ['C-c'], expect: /interrupted by `SIGINT`/ },
+  { keys: ['C-c'], expect: /^Interrupted \(Ctrl-C\): stopped waiting; calls already sent still run$/m, never: /ERR_SCRIPT_EXECUTION_INTERRUPTED|Uncaught|SIGINT/ },
   { line: 'await charm.thisProxy[1].ret.myPe()', expect: /^1$/m },
   // A paste: two classes, the second extending the first, and a line using them: run in order.
   {

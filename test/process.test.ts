@@ -111,7 +111,61 @@ test('an error in a chare constructor (group member on PE 1): non-zero exit, cla
   assert.ok(r.stderr.includes('constructor failure in FragileCtor'), `the error message on stderr${show(r)}`);
 });
 
+test('a promise an entry method made, rejected later and never handled: with +asyncOrigins the job ends naming class, method, index and PE (np 2, 3)', async () => {
+  for (const [mode, np, method, message] of [
+    ['orphan', 2, 'orphan', 'orphan promise rejected'],
+    ['orphan-after-await', 3, 'orphanAfterAwait', 'helper failed after an await'],
+  ] as const) {
+    const r = await runJob({ program: 'errors.js', args: [mode, '+asyncOrigins'], np, timeoutMs: 30_000 });
+    assertEndedCleanly(r);
+    assert.ok(r.code !== 0 && r.code !== null, `non-zero exit code${show(r)}`);
+    assert.match(r.stderr, `fatal error on PE ${np - 1}: a promise made in Exploder.${method} (index ${np - 1}) was rejected and nobody handled it`, show(r));
+    assert.match(r.stderr, message, show(r));
+  }
+});
+
+test('an unhandled rejection that cannot be attributed says so plainly, never naming an entry method (np 2)', async () => {
+  // Without +asyncOrigins promises are not followed: the message says how to have the entry method named.
+  const r = await runJob({ program: 'errors.js', args: ['orphan'], np: 2, timeoutMs: 30_000 });
+  assertEndedCleanly(r);
+  assert.ok(r.code !== 0 && r.code !== null, `non-zero exit code${show(r)}`);
+  assert.match(r.stderr, 'fatal error on PE 1 (unhandled promise rejection: a failed call or promise nobody awaited; which entry method made it is not known: run with +asyncOrigins to have it named)', show(r));
+  assert.match(r.stderr, 'orphan promise rejected', show(r));
+  // Followed, but made by main: no entry method made it.
+  const m = await runJob({ program: 'errors.js', args: ['main-orphan', '+asyncOrigins'], np: 2, timeoutMs: 30_000 });
+  assertEndedCleanly(m);
+  assert.ok(m.code !== 0 && m.code !== null, `non-zero exit code${show(m)}`);
+  assert.match(m.stderr, 'fatal error on PE 0 (unhandled promise rejection: a failed call or promise nobody awaited; no entry method is known to have made it', show(m));
+  assert.not.match(m.stderr, /Exploder|made in/, show(m));
+});
+
+test('an async entry method called fire-and-forget that throws after an await: the job ends naming class, method, index and PE (np 3)', async () => {
+  const r = await runJob({ program: 'errors.js', args: ['late'], np: 3, timeoutMs: 30_000 });
+  assertEndedCleanly(r);
+  assert.ok(r.code !== 0 && r.code !== null, `non-zero exit code${show(r)}`);
+  assert.match(r.stderr, 'fatal error on PE 2 in Exploder.late (index 2):\nError: late failure after an await', show(r));
+});
+
 // ---------------------------------------------------------------- use before start
+
+test('chare classes registered and charm.start never called: PE 0 alone says so in one stderr line; exit code 0 (np 2, plain node)', async () => {
+  const notice = 'charmts: chare classes were registered (Hello) but charm.start(main) was never called, so nothing ran; end the program with charm.start(main)';
+  for (const np of [2, 0]) {
+    const r = await runJob({ program: 'neverStarted.js', args: ['register'], np, timeoutMs: 30_000 });
+    assertEndedCleanly(r);
+    assert.is(r.code, 0, `exit code${show(r)}`);
+    assert.equal(linesOf(r.stderr).filter((l) => l.includes('charm.start')), [notice], show(r));
+  }
+});
+
+test('a script that imports charmts without registering anything, never starting: silent (np 2, plain node)', async () => {
+  for (const np of [2, 0]) {
+    const r = await runJob({ program: 'neverStarted.js', args: ['plain'], np, timeoutMs: 30_000 });
+    assertEndedCleanly(r);
+    assert.is(r.code, 0, `exit code${show(r)}`);
+    assert.not.match(r.stderr, 'charm', show(r));
+  }
+});
 
 test('charm.myPe() before charm.start (plain node): the error mentions charm.start', async () => {
   const r = await runJob({ program: 'beforeStart.js', np: 0, timeoutMs: 30_000 });

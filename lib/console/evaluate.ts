@@ -41,14 +41,26 @@ export class ConsoleEvaluator {
     (server as unknown as { eval: REPLEval }).eval = (code, context, file, callback) => this.evaluate(nodeEval, code, context, file, callback);
     // An error thrown by awaited code can go to the REPL's domain instead of
     // the evaluation's callback: the REPL prints it, and the evaluation is over.
+    // An interrupt is not printed as an error, but as Charm4py's console prints
+    // a KeyboardInterrupt: one line, then the prompt.
     const domain = (server as unknown as { _domain: NodeJS.EventEmitter })._domain;
-    domain.prependListener('error', () => {
+    const replListeners = domain.listeners('error') as ((error: unknown) => void)[];
+    domain.removeAllListeners('error');
+    domain.on('error', (error: unknown) => {
       const pending = this.pending;
-      if (!pending?.inNode) return;
-      pending.done = true;
-      this.pending = undefined;
-      this.hooks.beforeResult();
-      setImmediate(() => this.hooks.busy(false)); // once the REPL has shown its prompt
+      if (pending?.inNode) {
+        pending.done = true;
+        this.pending = undefined;
+        this.hooks.beforeResult();
+        setImmediate(() => this.hooks.busy(false)); // once the REPL has shown its prompt
+      }
+      if (!isInterrupt(error)) {
+        for (const listener of replListeners) listener.call(domain, error);
+        return;
+      }
+      server.output.write(INTERRUPTED);
+      server.clearBufferedCommand();
+      server.displayPrompt();
     });
     // Tab completion evaluates the expression before the dot: plainly, not as input.
     const complete = server.completer.bind(server) as (line: string, callback: (error: Error | null, result: unknown) => void) => void;
@@ -95,6 +107,10 @@ export class ConsoleEvaluator {
         this.pending = undefined;
         this.hooks.beforeResult();
         if (!error) for (const note of notes(steps)) this.server.output.write(`charmts> ${note}\n`);
+        if (isInterrupt(error)) {
+          this.server.output.write(INTERRUPTED);
+          [error, result] = [null, undefined];
+        }
         try {
           callback(error, result);
         } finally {
@@ -113,6 +129,17 @@ export class ConsoleEvaluator {
       (error: Error) => pending.finish(error),
     );
   }
+}
+
+/**
+ * What Ctrl-C during an evaluation prints (Charm4py: KeyboardInterrupt).
+ * Only the waiting stops: calls already sent still run on their PEs.
+ */
+const INTERRUPTED = 'Interrupted (Ctrl-C): stopped waiting; calls already sent still run\n';
+
+/** Node's REPL interrupting an evaluation (Ctrl-C during an await, or a synchronous loop). */
+function isInterrupt(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED';
 }
 
 /** Runs each broadcast statement on every other PE, in order, each finished everywhere before the next. */

@@ -17,6 +17,8 @@ export const USAGE = `usage: charmrun [+pN | -np N] [mpirun options] (program.js
   +trace FILE             a Chrome trace-event file of the run (Perfetto, chrome://tracing)
   +balancer NAME          load balancer for arrays created with loadBalancing: true
   +lbreport               print what each load-balancing step moved (element, from PE, to PE)
+  +asyncOrigins           an unhandled promise rejection names the entry method that made
+                          the promise (every promise operation then costs a little more)
   +restart DIR            restart from the checkpoint in DIR instead of running main
   +checkpoint-dir DIR     where the program checkpoints (charm.checkpointDir())
   +restarts K             when a rank dies, rerun the job from the newest checkpoint

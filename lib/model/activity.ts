@@ -14,7 +14,8 @@
  * promises created meanwhile belong to it too. Suspended time is charged to
  * nobody. The hooks cost every promise operation something, so they are
  * installed only once something needs them (a balanced array, `+stats`,
- * `when` conditions, `wait`).
+ * `when` conditions, `wait`, and `+asyncOrigins`). The same ownership names
+ * the entry method that made a promise nobody handled (`madeIn`).
  */
 import { promiseHooks } from 'v8';
 import type { Chare, MemberState } from './chare';
@@ -26,6 +27,8 @@ export interface Activation {
   readonly member: MemberState;
   /** Called with each continuation's start and end (performance.now() times), for `+stats` (the synchronous part is recorded by its caller). */
   readonly record: ((start: number, end: number) => void) | undefined;
+  /** The entry method's name, to name it in errors. */
+  readonly method: string;
 }
 
 /**
@@ -45,6 +48,7 @@ export const dispatchClock = doubleFields({ at: -1 });
 let currentChare: Chare<never> | undefined;
 let currentMember: MemberState | undefined;
 let currentRecord: Activation['record'];
+let currentMethod = '';
 let current: Activation | undefined;
 let installed = false;
 let pieceStart = 0;
@@ -53,24 +57,26 @@ let afterPiece: (chare: Chare<never>) => void = () => {};
 
 function currentActivation(): Activation | undefined {
   if (currentChare === undefined) return undefined;
-  return (current ??= { chare: currentChare, member: currentMember!, record: currentRecord });
+  return (current ??= { chare: currentChare, member: currentMember!, record: currentRecord, method: currentMethod });
 }
 
 function enter(activation: Activation | undefined): void {
   currentChare = activation?.chare;
   currentMember = activation?.member;
   currentRecord = activation?.record;
+  currentMethod = activation?.method ?? '';
   current = activation;
 }
 
 /**
- * Runs the synchronous part of an activation of `chare`: `fn` applied to
- * `chare` with `args`, its time charged to `member`.
+ * Runs the synchronous part of an activation of `chare`: `fn` (its entry
+ * method `method`) applied to `chare` with `args`, its time charged to `member`.
  */
-export function runAs<T>(chare: Chare<never>, member: MemberState, record: Activation['record'], fn: (...args: unknown[]) => T, args: readonly unknown[]): T {
+export function runAs<T>(chare: Chare<never>, member: MemberState, record: Activation['record'], method: string, fn: (...args: unknown[]) => T, args: readonly unknown[]): T {
   const outerChare = currentChare;
   const outerMember = currentMember;
   const outerRecord = currentRecord;
+  const outerMethod = currentMethod;
   const outer = current;
   const chained = outerChare === undefined && dispatchClock.at >= 0;
   const start = chained ? dispatchClock.at : performance.now();
@@ -78,6 +84,7 @@ export function runAs<T>(chare: Chare<never>, member: MemberState, record: Activ
   currentChare = chare;
   currentMember = member;
   currentRecord = record;
+  currentMethod = method;
   current = undefined;
   try {
     // One argument (the common call) without apply's spreading of the list (CallWithArrayLike).
@@ -86,6 +93,7 @@ export function runAs<T>(chare: Chare<never>, member: MemberState, record: Activ
     currentChare = outerChare;
     currentMember = outerMember;
     currentRecord = outerRecord;
+    currentMethod = outerMethod;
     current = outer;
     const end = performance.now();
     member.load += end - start;
@@ -102,6 +110,23 @@ function charge(activation: Activation, start: number, end: number): void {
 /** What runs after each continuation of a chare's code (the retry of its waiting calls: model/invoke.ts). */
 export function afterContinuations(after: (chare: Chare<never>) => void): void {
   afterPiece = after;
+}
+
+/** Whether the promise hooks are installed: only then can `madeIn` name the entry method that made a promise. */
+export function followingPromises(): boolean {
+  return installed;
+}
+
+/**
+ * The entry method whose code made `promise`, its synchronous part or a
+ * continuation: its class name, method and the chare's index; undefined if
+ * the hooks were not installed then, or if no entry method made it (main,
+ * a constructor, a timer or I/O callback, the runtime between deliveries).
+ */
+export function madeIn(promise: Promise<unknown>): { className: string; method: string; index: unknown } | undefined {
+  const owner = owners.get(promise);
+  if (owner === undefined) return undefined;
+  return { className: owner.member.services.ref.info.name, method: owner.method, index: owner.chare.thisIndex };
 }
 
 /** Installs the promise hooks (once): from now on, continuations are charged, then followed by the `afterContinuations` function. */

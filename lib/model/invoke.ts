@@ -6,7 +6,7 @@
 import { memberOf, type Chare } from './chare';
 import type { ChareClassInfo } from './registry';
 import { Future } from './future';
-import { fatal, running, uncaught } from '../errors';
+import { describeOrigin, fatal, running, uncaught } from '../errors';
 import { runtime } from './context';
 import type { Reader } from '../codec/reader';
 import { readReplyTo } from '../codec/wire';
@@ -46,7 +46,7 @@ export function runCreatedHook(element: Chare<never>, info: ChareClassInfo): voi
   const where = (): string => `on PE ${runtime().myPe} in ${describeCall(info, 'onCreated', element)}`;
   let result: unknown;
   try {
-    result = runAs(element, member, undefined, hook, []);
+    result = runAs(element, member, undefined, 'onCreated', hook, []);
   } catch (error) {
     fatal(error, where());
   } finally {
@@ -82,9 +82,7 @@ export function replyFrom(data: ReplyData): Reply {
 }
 
 export function describeCall(info: ChareClassInfo, method: string, element: Chare<never>): string {
-  const index = element.thisIndex as unknown;
-  const shown = index instanceof Uint8Array ? `bytes<${Buffer.from(index).toString('hex')}>` : JSON.stringify(index);
-  return `${info.name}.${method} (index ${shown})`;
+  return describeOrigin(info.name, method, element.thisIndex);
 }
 
 /** Told of every async entry method started, and of whose it is: its promise settles when it finishes (never rejecting). */
@@ -168,7 +166,7 @@ function call(element: Chare<never>, info: ChareClassInfo, name: string, args: u
   try {
     const fn = (element as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
     // Its time, across awaits, is charged to the chare (model/activity.ts).
-    result = runAs(element, memberOf(element), record, fn, args);
+    result = runAs(element, memberOf(element), record, name, fn, args);
   } catch (error) {
     fail(error, element, info, name, reply);
     return;

@@ -40,6 +40,7 @@ import { Ccs } from '../ccs/ccs';
 import { liveViewUrl } from '../liveview/liveview';
 import { checkpointDir, startCheckpoint, type CheckpointStatus } from '../checkpoint/protocol';
 import { registerReadonly } from '../readonlies';
+import { expectStart } from './neverStarted';
 
 /**
  * The runtime. Every PE runs the same program: register chare classes at
@@ -91,10 +92,13 @@ export class Charm extends CharmTopology {
     const options = more[0];
     if (more.length === 1 && typeof options === 'object' && options !== null && 'name' in options) {
       registerClass(cls, (options as RegisterOptions).name);
+      expectStart((options as RegisterOptions).name);
       return cls;
     }
-    registerClass(cls);
-    for (const other of more) if (typeof other === 'function') registerClass(other as ChareClass);
+    for (const c of [cls, ...more.filter((other) => typeof other === 'function')] as ChareClass[]) {
+      registerClass(c);
+      expectStart(c.name);
+    }
     return cls;
   }
 

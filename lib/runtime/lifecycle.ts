@@ -19,13 +19,14 @@ import { mpi } from '../transport/binding';
 import { ExitStep, Kind, readExit, readProfile, writeExit, writeProfile } from '../codec/wire';
 import type { Reader } from '../codec/reader';
 import { Scheduler } from '../scheduler/scheduler';
-import { abortNow, fatal, originOf, uncaught, writeAll } from '../errors';
+import { abortNow, describeOrigin, fatal, originOf, uncaught, writeAll } from '../errors';
 import { runtime, setRuntime, isStarted } from '../model/context';
 import { receiveFutureValue } from '../model/future';
 import { receiveCall, receiveControl, receiveCreate, receiveReduction } from '../collections/collections';
 import { flushOutput, receivePrint, setUpOutput } from '../console/output';
 import { receiveQuiescence } from '../quiescence';
 import { receiveSection } from '../sections/branch';
+import { followingPromises, madeIn, trackContinuations } from '../model/activity';
 import { writeFileSync } from 'fs';
 import { availableParallelism } from 'os';
 import { sharesCores } from './cores';
@@ -54,6 +55,23 @@ function exitWatchdog(stuck: () => string | undefined): void {
 /** PE 0: what every PE measured, sent with its exit acknowledgement. */
 const profiles: { stats: PeStats; events: TraceEvent[] }[] = [];
 
+/** The option that has every promise followed from the start, so that an unhandled rejection names the entry method that made the promise. */
+export const ASYNC_ORIGINS = '+asyncOrigins';
+
+/**
+ * What an unhandled rejection of `promise` is said to come from: the chare
+ * code that made the call (a future's) or the promise (when promises are
+ * followed: model/activity.ts), or plainly that it is not known.
+ */
+function rejectionOrigin(promise: Promise<unknown>): string {
+  const call = originOf(promise);
+  if (call) return `: a call made in ${call} failed and nobody awaited its result`;
+  const made = madeIn(promise);
+  if (made) return `: a promise made in ${describeOrigin(made.className, made.method, made.index)} was rejected and nobody handled it`;
+  if (followingPromises()) return ' (unhandled promise rejection: a failed call or promise nobody awaited; no entry method is known to have made it: main, a constructor, a timer or I/O callback?)';
+  return ` (unhandled promise rejection: a failed call or promise nobody awaited; which entry method made it is not known: run with ${ASYNC_ORIGINS} to have it named)`;
+}
+
 /** Initializes MPI and this PE's runtime, runs `onStarted`, then starts the message loop. */
 export function startRuntime(profile: ProfileOptions, onStarted: () => void): void {
   if (isStarted()) throw new Error('charm.start: the runtime is already started');
@@ -64,10 +82,8 @@ export function startRuntime(profile: ProfileOptions, onStarted: () => void): vo
   const where = (): string => `on PE ${info.rank}`;
   scheduler.onFatal = (error) => fatal(error, where());
   process.on('uncaughtException', (error) => uncaught(error, `${where()} (uncaught exception)`));
-  process.on('unhandledRejection', (error, promise) => {
-    const origin = originOf(promise);
-    uncaught(error, origin ? `${where()}: a call made in ${origin} failed and nobody awaited its result` : `${where()} (unhandled promise rejection: a failed call or promise nobody awaited)`);
-  });
+  if (process.argv.includes(ASYNC_ORIGINS)) trackContinuations();
+  process.on('unhandledRejection', (error, promise) => uncaught(error, `${where()}${rejectionOrigin(promise)}`));
   process.on('exit', (code) => {
     if (leaving) return;
     writeAll(2, `charmts: PE ${info.rank} exited with code ${code} outside charm.exit (process.exit?); ending the job\n`);

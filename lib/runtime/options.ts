@@ -19,6 +19,7 @@ export const RUNTIME_OPTIONS: Readonly<Record<string, string | undefined>> = {
   '+trace': 'FILE',
   '+balancer': 'NAME',
   '+lbreport': undefined,
+  '+asyncOrigins': undefined,
   '+liveview': '[HOST:]PORT',
   '+restart': 'DIR',
   '+checkpoint-dir': 'DIR',

@@ -6,6 +6,10 @@
 //   main: main (PE 0) throws after an await
 //   ctor: the constructor of a group member throws on the last PE
 //   ctor-call: an array element's constructor makes a `.ret` call that fails, and nobody awaits it
+//   orphan: an entry method on the last PE makes a promise that a timer rejects later; nobody handles it
+//   orphan-after-await: an async entry method on the last PE, after an await, starts an async helper that fails; nobody awaits it
+//   late: an async entry method called fire-and-forget throws after an await on the last PE
+//   main-orphan: main makes a promise that a timer rejects; nobody handles it (no entry method made it)
 //   process-exit: user code on PE 1 calls process.exit(3)
 //   stuck-exit: the last PE is in an endless synchronous loop when main calls charm.exit
 //   stuck-main: PE 1 calls charm.exit while PE 0 is in an endless synchronous loop
@@ -20,6 +24,21 @@ class Exploder extends Chare {
   }
   failRet(): number {
     throw new RangeError('unawaited failure in failRet');
+  }
+  orphan(): void {
+    void new Promise((_, reject) => setTimeout(() => reject(new Error('orphan promise rejected')), 20));
+  }
+  async orphanAfterAwait(): Promise<void> {
+    await charm.sleep(0.01);
+    const helper = async (): Promise<void> => {
+      await charm.sleep(0.01);
+      throw new Error('helper failed after an await');
+    };
+    void helper();
+  }
+  async late(): Promise<void> {
+    await charm.sleep(0.01);
+    throw new Error('late failure after an await');
   }
 }
 
@@ -84,6 +103,18 @@ charm.start(async (args) => {
       charm.createArray(Caller, [2], [exploders]);
       break;
     }
+    case 'orphan':
+      charm.createGroup(Exploder)[charm.numPes() - 1].orphan();
+      break;
+    case 'orphan-after-await':
+      charm.createGroup(Exploder)[charm.numPes() - 1].orphanAfterAwait();
+      break;
+    case 'late':
+      charm.createGroup(Exploder)[charm.numPes() - 1].late();
+      break;
+    case 'main-orphan':
+      void new Promise((_, reject) => setTimeout(() => reject(new Error('main promise rejected')), 20));
+      break;
     case 'process-exit':
       charm.createGroup(Troublemaker)[1].leave(3);
       break;

@@ -26,7 +26,7 @@ test('charmrun: PEs in every spelling, mpirun options, runtime flags, program ar
   assert.throws(() => parse(['+p0', 'app.js']), /\+p needs a positive number of PEs, got 0/);
   assert.throws(() => parse(['-np', 'two', 'app.js']), /-np needs a positive number of PEs, got two/);
   assert.throws(() => parse(['+p2', 'app.js', '+p4']), /asks for 4 PEs, but 2 were asked for already/);
-  assert.throws(() => parse(['+p2', 'app.js', '+foo']), /unknown option \+foo \(runtime options: \+pN, \+\+interactive, \+stats, \+trace, \+balancer, \+lbreport, \+liveview, \+restart, \+checkpoint-dir, \+restarts; put -- before arguments meant for the program\)/);
+  assert.throws(() => parse(['+p2', 'app.js', '+foo']), /unknown option \+foo \(runtime options: \+pN, \+\+interactive, \+stats, \+trace, \+balancer, \+lbreport, \+asyncOrigins, \+liveview, \+restart, \+checkpoint-dir, \+restarts; put -- before arguments meant for the program\)/);
   assert.equal(parse(['+p2', 'app.js', '+liveview', '8080']).args, ['+liveview', '8080']);
   assert.throws(() => parse(['+p2', 'app.js', '+trace']), /\+trace needs a value/);
   assert.throws(() => parse(['+p2']), /no program given/);
@@ -115,7 +115,7 @@ test('runtime options under plain mpirun: main gets the rest; a missing value, a
   assert.is(runtimeOptionProblem(['+balancer']), '+balancer needs a value (+balancer NAME; one of GreedyLB, GreedyRefineLB, RefineLB, RotateLB, RandCentLB, none)');
   assert.match(runtimeOptionProblem(['+trace', '+stats'])!, /^\+trace needs a value \(\+trace FILE\)$/);
   assert.match(runtimeOptionProblem(['+balancer', 'Greedy'])!, /^\+balancer Greedy: unknown load balancer \(known: GreedyLB, /);
-  assert.match(runtimeOptionProblem(['+balancr', 'GreedyLB'])!, /^\+balancr looks like a misspelling of \+balancer, which would stay off \(the runtime's options: \+stats, \+trace FILE, \+balancer NAME, \+lbreport, \+liveview \[HOST:\]PORT, \+restart DIR, \+checkpoint-dir DIR; other \+words go to the program\)$/);
+  assert.match(runtimeOptionProblem(['+balancr', 'GreedyLB'])!, /^\+balancr looks like a misspelling of \+balancer, which would stay off \(the runtime's options: \+stats, \+trace FILE, \+balancer NAME, \+lbreport, \+asyncOrigins, \+liveview \[HOST:\]PORT, \+restart DIR, \+checkpoint-dir DIR; other \+words go to the program\)$/);
   assert.match(runtimeOptionProblem(['+Stats'])!, /^\+Stats looks like a misspelling of \+stats/);
   assert.match(runtimeOptionProblem(['+checkpointdir', 'd'])!, /misspelling of \+checkpoint-dir/);
 });
