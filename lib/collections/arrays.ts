@@ -70,7 +70,7 @@ export interface ArrayOptions<I = ArrayIndex> {
    * Elements take part in load balancing (`AtSync`). `true` uses the
    * strategy given at launch with `+balancer NAME` (none if not given:
    * steps run and move nothing, and PE stderr says so once);
-   * a name ('GreedyLB', 'RefineLB', 'RotateLB', 'none') chooses it here.
+   * a name ('GreedyLB', 'GreedyRefineLB', 'RefineLB', 'RotateLB', 'RandCentLB', 'none') chooses it here.
    */
   loadBalancing?: boolean | string;
 }
