@@ -105,7 +105,12 @@ export function registerClass(cls: ChareClass, name = cls.name, replace = false)
  */
 export function noEntryMethod(info: ChareClassInfo, method: string, where: string): TypeError {
   const lower = method.toLowerCase();
-  const close = info.methods.find((m) => m.toLowerCase() === lower) ?? info.methods.find((m) => m.length >= 4 && editDistance(method, m) <= 2);
+  let close = info.methods.find((m) => m.toLowerCase() === lower);
+  let distance = 3;
+  for (const m of close === undefined ? info.methods : []) {
+    const d = m.length >= 4 ? editDistance(method, m) : 3;
+    if (d < distance) [close, distance] = [m, d];
+  }
   const guess = close === undefined ? '' : `did you mean "${close}"? `;
   return new TypeError(`${where}: chare class ${info.name} has no entry method "${method}" (${guess}it has: ${info.methods.join(', ') || 'none'})`);
 }

@@ -488,7 +488,10 @@ export class Scheduler {
    * whole chain (200 calls of 2 ms: 400 ms, where the reply took 1).
    */
   private drainStale(now: number): void {
-    if (this.batchNext === this.batchSize && this.deferred.length === 0) this.takeBatch(now);
+    if (this.batchNext !== this.batchSize || this.deferred.length > 0) return;
+    this.takeBatch(now);
+    // Open MPI's first probe after a stretch without polling only moves what came into its queues (see binding/wake.cc).
+    if (this.batchSize === 0) this.takeBatch(now);
   }
 
   /** Takes up to MAX_BATCH messages from MPI into the inbox (the batch in hand is done); `now`: a recent clock reading. */
