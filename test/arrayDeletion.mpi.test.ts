@@ -14,6 +14,7 @@ import { test, runTests } from './helpers/mpiTest';
 import { charm, Chare, Reducer, RemoteError, type ArrayProxy, type CollectionProxy, type Future } from '../lib';
 import { localCollection, localCollections, sendCall } from '../lib/collections/collections';
 import { CallMode, type CallTarget } from '../lib/model/proxy';
+import { METHOD_DESTROY } from '../lib/model/methodIds';
 
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
@@ -120,6 +121,22 @@ test('a call in flight when the deletion reaches its PE is refused there: its fu
     assert.instance(error, RemoteError);
     const message = (error as Error).message;
     assert.ok(message.includes(`a call to where of element [${last}], sent from PE 0, was not delivered: the Cell array (collection ${ref.id}) was deleted`), message);
+  }
+});
+
+test("a runtime call in flight (an element's ckDestroy) is refused under its name, never a method number", async () => {
+  const arr = charm.createArray(Cell, [charm.numPes()]);
+  const ref = (arr as unknown as CallTarget).__ref;
+  await arr.ckDestroy();
+  const last = charm.numPes() - 1;
+  const call = sendCall(ref, last, [last], METHOD_DESTROY, [0, 1], CallMode.Completion, false, 1)!;
+  try {
+    await call;
+    assert.unreachable('the call must be refused');
+  } catch (error) {
+    const message = (error as Error).message;
+    assert.ok(message.includes(`a call to ckDestroy of element [${last}], sent from PE 0, was not delivered: the Cell array (collection ${ref.id}) was deleted`), message);
+    assert.not.match(message, /#\d/);
   }
 });
 

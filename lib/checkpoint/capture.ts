@@ -23,6 +23,7 @@ import type { SingletonRef } from '../collections/singletons';
 import type { GroupRef } from '../collections/groups';
 import type { ArrayRef } from '../collections/arrays';
 import { describe } from '../collections/arrayIndex';
+import { isRuntimeCollection } from '../collections/ids';
 import { packState } from '../migration/state';
 import { recordOf, writeMember } from '../migration/member';
 import type { ChannelEnds } from '../channels';
@@ -31,8 +32,6 @@ import { readonlyValues } from '../readonlies';
 import type { SavedCollection } from './manifest';
 import { sectionsUnderWay } from '../sections/branch';
 
-/** Collections of the runtime itself (charm.thisProxy, the pool, CCS, liveViz, checkpoints): never saved. */
-export const isRuntimeCollection = (id: number): boolean => id === 0 || id >= 0xffff0000;
 
 /** One collection as one PE reports it. */
 export interface CollectionReport {

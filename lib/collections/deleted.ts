@@ -32,15 +32,11 @@ import type { Future } from '../model/future';
 import type { ChareClassInfo } from '../model/registry';
 import { fatal } from '../errors';
 import { describe, type ArrayIndex } from './arrayIndex';
+import { FIXED_IDS, creatorOf } from './ids';
+import { methodName } from '../model/methodIds';
 
 /** Per creating PE: the highest broadcast-created collection id installed here. */
 let createdUpTo: number[] = [];
-
-/** The creator of collection `id` (ids are (n * numPes + creator) * 2 + direct: collections.ts). */
-const creatorOf = (id: number): number => Math.floor(id / 2) % runtime().numPes;
-
-/** The runtime's own groups (pool, CCS, liveViz, checkpoints) have fixed ids from here up, installed on every PE without a message. */
-const FIXED_IDS = 0xffff0000;
 
 /** Collection `id` is installed here. */
 export function noteInstalled(id: number): void {
@@ -99,8 +95,7 @@ export function refuseCall(r: Reader): void {
     skipBroadcastNumbers(r); // a broadcast on its way to PE 0, to be numbered
   }
   readArgs(r);
-  const methodName = names.get(id)?.methods[method] ?? `entry method #${method}`;
-  const error = deletedError(id, `a call to ${methodName}${target ? ` of element ${target}` : ' (a broadcast)'}, sent from PE ${origin}, was not delivered`);
+  const error = deletedError(id, `a call to ${methodName(names.get(id)?.methods, method)}${target ? ` of element ${target}` : ' (a broadcast)'}, sent from PE ${origin}, was not delivered`);
   if (flags & Flag.Reply) {
     readReply(r, false, -1).reject(error, `${arrayName(id)}${target}`);
   } else {

@@ -11,7 +11,8 @@ import { runtime } from './context';
 import type { Reader } from '../codec/reader';
 import { readReplyTo } from '../codec/wire';
 import { methodStarts, profiling, recordContinuation, recordMethod } from '../profiling/profile';
-import { METHOD_CHANNEL, deliverChannelData } from '../channels';
+import { deliverChannelData } from '../channels';
+import { METHOD_CHANNEL, METHOD_CREATED } from './methodIds';
 import { guardOf, hasWaiting, park, retryWaiting, type Condition, type WaitingCall } from '../when';
 import { afterContinuations, runAs } from './activity';
 
@@ -25,13 +26,6 @@ export interface Reply {
 
 /** A reply as data: [0, future, slot, completion only] (a call), or a collection's own form (array broadcasts). */
 export type ReplyData = [kind: number, future: Future<unknown>, slot: number, completionOnly: boolean];
-
-/**
- * Pseudo method id of the call `charm.awaitCreation` makes: completes once
- * the member's set-up has finished. The ids from 0xfffb up are the
- * runtime's (0xfffc census, 0xfffd channel, 0xfffe migrate, 0xffff destroy).
- */
-export const METHOD_CREATED = 0xfffb;
 
 /**
  * Runs a new member's async set-up, `onCreated()`, if its class has one

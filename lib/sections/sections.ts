@@ -28,6 +28,7 @@ import { reducerImpl, type Reducer } from '../reductions/reducers';
 import { checkContribution } from '../reductions/contribute';
 import type { ReductionTarget } from '../reductions/targets';
 import { writeSectionCall } from '../codec/wire';
+import { methodName } from '../model/methodIds';
 import { contribute, dropBranchesOf, establish, firstPe, isArray, methodIn } from './branch';
 import { sizeOf, type Part, type SectionData } from './layout';
 
@@ -198,13 +199,13 @@ function unionOf(lists: Part[][]): Part[] {
 function multicast(data: SectionData, method: number, args: unknown[], mode: CallMode): Future<unknown> | undefined {
   for (const { collection } of data.parts) {
     const ref = collection.__ref;
-    if (isArray(ref) && ref.deleted) ref.checkLive(() => `section call ${ref.info.name}.${ref.info.methods[method] ?? method}`);
+    if (isArray(ref) && ref.deleted) ref.checkLive(() => `section call ${ref.info.name}.${methodName(ref.info.methods, method)}`);
   }
   for (let p = 1; p < data.parts.length; p++) methodIn(data, p, method); // a class without the method is refused here
   const future = mode === CallMode.Send ? undefined : Future.create(sizeOf(data.parts), mode === CallMode.Completion ? 'count' : 'slots');
   const rt = runtime();
   const info = data.parts[0].collection.__ref.info;
-  writeSectionCall(rt.scheduler.writer, data.id, { method, mode, reply: future ? [future.pe, future.id] : null, args }, () => `section call ${info.name}.${info.methods[method] ?? method}`);
+  writeSectionCall(rt.scheduler.writer, data.id, { method, mode, reply: future ? [future.pe, future.id] : null, args }, () => `section call ${info.name}.${methodName(info.methods, method)}`);
   rt.scheduler.send(data.pes[0]);
   return future;
 }
