@@ -409,11 +409,13 @@ export class LocalArray implements LocalCollection, MemberServices {
 
   /**
    * The whole array is deleted (wholeDeletion.ts): every element here is
-   * retired; returns the calls this PE held as home for indices not made
-   * yet (the caller refuses them).
+   * retired, and the reductions under way are abandoned with `error`;
+   * returns the calls this PE held as home for indices not made yet (the
+   * caller refuses them).
    */
-  deleteAll(): readonly Uint8Array[] {
+  deleteAll(error: Error): readonly Uint8Array[] {
     for (const element of this.elements.values()) this.retire(element, 'was deleted with its array');
+    this.reductions.abandon(error, `${this.name} array`);
     this.elements = new Map();
     return this.locations.releaseAll();
   }

@@ -24,8 +24,10 @@ export interface Reply {
   readonly data?: ReplyData;
 }
 
-/** A reply as data: [0, future, slot, completion only] (a call), or a collection's own form (array broadcasts). */
+/** A reply as data: [CALL_REPLY, future, slot, completion only] (a call), or a collection's own form (array broadcasts). */
 export type ReplyData = [kind: number, future: Future<unknown>, slot: number, completionOnly: boolean];
+/** The kind of a call's reply as data (ReplyData). */
+export const CALL_REPLY = 0;
 
 /**
  * Runs a new member's async set-up, `onCreated()`, if its class has one
@@ -62,7 +64,7 @@ export function readReplyFuture(r: Reader): Future<unknown> {
 /** Reads the future a call replies to and the slot of the reply in it; `memberSlot` fills SLOT_OF_MEMBER. */
 export function readReply(r: Reader, completionOnly: boolean, memberSlot: number): Reply {
   const to = readReplyTo(r);
-  return replyFrom([0, new Future(to.pe, to.id), to.slot === SLOT_OF_MEMBER ? memberSlot : to.slot, completionOnly]);
+  return replyFrom([CALL_REPLY, new Future(to.pe, to.id), to.slot === SLOT_OF_MEMBER ? memberSlot : to.slot, completionOnly]);
 }
 
 /** The reply of a call to `future` (slot `slot`), from its data. */
