@@ -378,6 +378,7 @@ export class ReductionManager {
 
   /** Sends every partial this PE can, in order. */
   private trySend(stream: Stream): void {
+    if (this.abandoned) return; // nothing completes after abandon (an element leaving later, a hint timer)
     const children = this.children;
     for (;;) {
       const r = this.nextToSend[stream];
@@ -402,7 +403,7 @@ export class ReductionManager {
 
   /** Asks up the tree for reduction r to be announced to every PE. */
   private hint(stream: Stream, r: number): void {
-    if (r < this.nextToSend[stream]) return;
+    if (r < this.nextToSend[stream] || this.abandoned) return;
     const state = this.state(stream, r);
     if (state.hinted) return;
     state.hinted = true;
