@@ -21,9 +21,8 @@ import { resumption } from './model/future';
 import { runtime } from './model/context';
 import { decodeValue, encodeValue, registerExtension } from './codec/values';
 import { travellingChare } from './migration/state';
+import { METHOD_CHANNEL } from './model/methodIds';
 
-/** Reserved method id of channel data (user method ids are far below). */
-export const METHOD_CHANNEL = 0xfffd;
 
 interface EndState {
   /** Values sent so far (the next value's sequence number). */

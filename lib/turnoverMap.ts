@@ -61,6 +61,12 @@ export class TurnoverMap<K, V> {
     }
   }
 
+  /** The entries, for the rare walk over them all (an array deleted whole abandons its reductions). */
+  entries(): [K, V][] {
+    if (this.map !== undefined) return [...this.map];
+    return this.sole ? [[this.soleKey!, this.soleValue!]] : [];
+  }
+
   /** Lets go of the sole entry's key and value (the value may be large). */
   private clearSole(): void {
     this.sole = false;

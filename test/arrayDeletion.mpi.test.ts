@@ -11,9 +11,10 @@ import { setFlagsFromString } from 'v8';
 import { runInNewContext } from 'vm';
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
-import { charm, Chare, Reducer, RemoteError, type ArrayProxy, type CollectionProxy, type Future } from '../lib';
+import { charm, Chare, Reducer, RemoteError, type ArrayProxy, type CollectionProxy, type Future, type Section } from '../lib';
 import { localCollection, localCollections, sendCall } from '../lib/collections/collections';
 import { CallMode, type CallTarget } from '../lib/model/proxy';
+import { METHOD_DESTROY } from '../lib/model/methodIds';
 
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
@@ -33,8 +34,46 @@ class Cell extends Chare<readonly number[]> {
   moveOn(): void {
     this.migrate((charm.myPe() + 1) % charm.numPes());
   }
+  /** Answers after `ms` (suspended meanwhile). */
+  async slow(ms: number): Promise<number> {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return charm.myPe();
+  }
+  /** Joins an allReduce the others never join: the error it ends with, or '' if it completed. */
+  async lonelyAllReduce(): Promise<string> {
+    try {
+      await this.allReduce(1, Reducer.sum);
+      return '';
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+  open = false;
+  guarded(): string {
+    return 'ran';
+  }
+  /** Keeps this PE busy for `ms`, then moves to PE `to` (as the method returns). */
+  stallThenMove(ms: number, to: number): void {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      // deaf to messages: the deletion waits in the queue
+    }
+    this.migrate(to);
+  }
 }
 charm.register(Cell);
+charm.when(Cell, 'guarded', (self) => self.open);
+
+/** How `p` settled: its value or error, or, should it hang for `ms`, an error saying so (which the test's assertion shows). */
+async function settles<T>(what: string, p: PromiseLike<T>, ms = 20_000): Promise<{ value?: T; error?: Error }> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<{ error: Error }>((resolve) => (timer = setTimeout(() => resolve({ error: new Error(`${what} did not settle within ${ms} ms`) }), ms)));
+  try {
+    return await Promise.race([Promise.resolve(p).then((value) => ({ value }), (error: Error) => ({ error })), hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** One per PE: holds proxies, calls through them, and looks at this PE's tables. */
 class Probe extends Chare {
@@ -123,6 +162,22 @@ test('a call in flight when the deletion reaches its PE is refused there: its fu
   }
 });
 
+test("a runtime call in flight (an element's ckDestroy) is refused under its name, never a method number", async () => {
+  const arr = charm.createArray(Cell, [charm.numPes()]);
+  const ref = (arr as unknown as CallTarget).__ref;
+  await arr.ckDestroy();
+  const last = charm.numPes() - 1;
+  const call = sendCall(ref, last, [last], METHOD_DESTROY, [0, 1], CallMode.Completion, false, 1)!;
+  try {
+    await call;
+    assert.unreachable('the call must be refused');
+  } catch (error) {
+    const message = (error as Error).message;
+    assert.ok(message.includes(`a call to ckDestroy of element [${last}], sent from PE 0, was not delivered: the Cell array (collection ${ref.id}) was deleted`), message);
+    assert.not.match(message, /#\d/);
+  }
+});
+
 test('calls the home held for an index not inserted yet are refused at the deletion', async () => {
   const arr = charm.createArray(Cell, { ndims: 1 });
   const last = charm.numPes() - 1;
@@ -148,7 +203,71 @@ test('a second ckDestroy, from another PE, rejects its future; the first complet
   assert.match(await second, /ckDestroy: the Cell array \(collection \d+\) was deleted/);
 });
 
+test('an awaited broadcast whose replies are not in when the array is deleted is rejected with the deleted error', async () => {
+  const arr = charm.createArray(Cell, [2 * charm.numPes()]);
+  // Every element suspended: no reply is in at the deletion. (Awaited from now on: a rejection nobody awaits ends the job.)
+  const replies = settles('the awaited broadcast', arr.ret.slow(300));
+  await arr.ckDestroy();
+  const { error } = await replies;
+  assert.match(error?.message ?? 'resolved', /the Cell array \(collection \d+\) was deleted/);
+});
+
+test("a reduction under way at the deletion: its future and an element's awaited allReduce are rejected, once", async () => {
+  const arr = charm.createArray(Cell, [2 * charm.numPes()]);
+  const done = charm.createFuture<number>();
+  const reduced = settles('the reduction future', done);
+  arr.at([0]).sum(done); // element 0 (PE 0) alone contributes: the others never will
+  const other = charm.createArray(Cell, [2 * charm.numPes()]);
+  const lonely = settles('the allReduce', other.at([1]).ret.lonelyAllReduce());
+  await probes.awaitable.collections(); // both contributions are in
+  await arr.ckDestroy();
+  await other.ckDestroy();
+  const { error, value: sum } = await reduced;
+  assert.match(error?.message ?? `resolved with ${sum}`, /the Cell array \(collection \d+\) was deleted/);
+  const { value, error: failed } = await lonely;
+  assert.match(value ?? failed?.message ?? '', /the Cell array \(collection \d+\) was deleted/);
+  await probes.awaitable.collections(); // nothing more arrives (a second value to a future would end the job)
+});
+
+test("a call waiting on its when condition in an element migrating at the deletion is refused to its caller", async () => {
+  if (charm.numPes() < 2) return;
+  const arr = charm.createArray(Cell, [charm.numPes()]);
+  const last = charm.numPes() - 1;
+  const waiting = settles('the waiting call', arr.at([last]).ret.guarded()); // waits: open is false
+  await probes.at(last).awaitable.collections(); // it is in
+  arr.at([last]).stallThenMove(500, 0); // leaves PE last after PE 0 has deleted its part
+  await arr.ckDestroy();
+  const { error } = await waiting;
+  assert.match(error?.message ?? 'resolved', /Cell\[\d+\] was (migrating when its array was deleted|deleted with its array)/);
+});
+
+test("a section multicast reaching a PE after the deletion: each member's result is refused, none lost", async () => {
+  if (charm.numPes() < 2) return;
+  const n = 2 * charm.numPes();
+  const arr = charm.createArray(Cell, [n]);
+  const section = charm.createSection(arr, Array.from({ length: n }, (_, i) => [i]));
+  await section.awaitable.where(); // established on every PE
+  const caller = charm.createChare(Deleter, [], { onPE: charm.numPes() - 1 });
+  const called = settles('the section multicast', caller.ret.multicastLater(section, 500)); // after PE 0 has deleted its part
+  await arr.ckDestroy();
+  const { value, error } = await called;
+  assert.match(value ?? error?.message ?? '', /was deleted/);
+});
+
 class Deleter extends Chare {
+  /** Stalls `ms` (the deletion waits in this PE's queue), then calls the section and awaits it: its error, or '' if it completed. */
+  async multicastLater(section: Section<Cell>, ms: number): Promise<string> {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      // deaf to messages
+    }
+    try {
+      await section.ret.where();
+      return '';
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
   /** Deletes `arr` from here: the error, or '' if the deletion completed. */
   async destroy(arr: ArrayProxy<Cell>): Promise<string> {
     try {

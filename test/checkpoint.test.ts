@@ -135,7 +135,7 @@ test('a rank killed with SIGKILL after the first checkpoint, under charmrun +res
   assert.is(last(r), last(whole), show(r));
 });
 
-test('every kind of state comes back on 4, 2 and 5 PEs, from a checkpoint asked for while messages were in flight: readonly, groups (PE 0\'s state, or the restoreMember hook), chares moved off missing PEs, dense and keyed arrays, deleted elements, reduction, reply, census and section numbers, a channel\'s values, calls waiting on when conditions; replies, reductions and insertions go on', async () => {
+test('every kind of state comes back on 4, 2 and 5 PEs, from a checkpoint asked for while messages were in flight: readonly, groups (PE 0\'s state, or the restoreMember hook), chares moved off missing PEs, dense and keyed arrays, deleted elements, reduction, reply, census and section numbers, a channel\'s values, calls waiting on when conditions; replies, reductions and insertions go on; an array deleted before the checkpoint keeps its id to itself', async () => {
   const dir = dirFor('state');
   const saved = await run(mpirun(4, PROGRAM, 'save', dir));
   assertSucceeded(saved);
@@ -158,6 +158,8 @@ test('every kind of state comes back on 4, 2 and 5 PEs, from a checkpoint asked 
     released: 'Far ["waited"]',
     'bag after': 'apple banana cherry date elder fig, 29 letters',
     'new group': JSON.stringify(Array.from({ length: np }, (_, pe) => pe * 10 + 1)),
+    'gone id': 'not issued again',
+    gone: 'Error on PE N in array (collection N)[N]: a call to an entry method of element [N], sent from PE N, was not delivered: the array (collection N) was deleted (ckDestroy() of the whole array)',
   });
   for (const np of [4, 2, 5]) {
     const r = await run(mpirun(np, PROGRAM, 'restart', '+restart', dir));

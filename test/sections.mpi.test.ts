@@ -1,10 +1,17 @@
 // Sections of groups and arrays in a real MPI job: selection by list,
 // predicate and slice, multicast exactly once, results in member order,
 // section reductions, split and union, sections as arguments, and members
-// that migrate while the section keeps calling them.
+// that migrate while the section keeps calling them; a job that makes a
+// section per iteration keeps only the sections it still holds.
+import { setFlagsFromString } from 'v8';
+import { runInNewContext } from 'vm';
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
 import { charm, Chare, Future, Reducer, type Section } from '../lib';
+import { internedSections } from '../lib/sections/sections';
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 type Index = readonly number[];
 
@@ -41,6 +48,21 @@ class G extends Chare {
   }
 }
 charm.register(G);
+
+/** One per PE: how many sections this PE's table holds once unreachable ones are collected. */
+class Tables extends Chare {
+  async sections(): Promise<number> {
+    // Finalizers run after a GC, as tasks of their own, not all at once: collect until the count stops falling.
+    let last = Infinity;
+    for (let round = 0; round < 20 && (round < 3 || internedSections() < last); round++) {
+      last = internedSections();
+      collectGarbage();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return internedSections();
+  }
+}
+charm.register(Tables);
 
 test('array sections by list, predicate and slice: calls reach each member once; results in member order', async () => {
   const arr = charm.createArray(Member, [12]);
@@ -123,6 +145,25 @@ test('bad input: empty selections, indices out of range, not a collection', () =
   const sparse = charm.createArray(Member, { ndims: 1 });
   assert.throws(() => charm.createSection(sparse, { start: 0, stop: 2 }), /a sparse array has no known list of indices to slice: select members by a list/);
   assert.throws(() => charm.createSection(sparse, () => true), /a sparse array has no known list of indices for a predicate to choose from/);
+});
+
+test('10,000 sections made one per iteration and dropped: no PE keeps them', async () => {
+  const n = 2 * charm.numPes();
+  const arr = charm.createArray(Member, [n]);
+  const tables = charm.createGroup(Tables);
+  await charm.waitQD();
+  const before = await tables.ret.sections();
+  const kept = charm.createSection(arr, [[0], [n - 1]]);
+  for (let i = 0; i < 10_000; i++) {
+    const section = charm.createSection(arr, [[i % n], [(i + 1) % n]]);
+    if (i % 1000 === 0) await section.awaitable.hit(); // some used, on every PE of theirs
+  }
+  await charm.waitQD(); // every Establish has arrived (those sent on down a section's tree too)
+  const after = await tables.ret.sections();
+  console.log(`[report] sections held per PE after 10,000 made: ${after.join(' ')} (before: ${before.join(' ')})`);
+  // Bounded: the section still held, and at most a few that something recent may still reach.
+  for (let pe = 0; pe < after.length; pe++) assert.ok(after[pe] <= before[pe] + 4, `PE ${pe} holds ${after[pe]} sections (${before[pe]} before)`);
+  assert.is((await kept.ret.count()).length, 2, 'a section still held works');
 });
 
 runTests();

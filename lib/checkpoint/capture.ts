@@ -23,6 +23,7 @@ import type { SingletonRef } from '../collections/singletons';
 import type { GroupRef } from '../collections/groups';
 import type { ArrayRef } from '../collections/arrays';
 import { describe } from '../collections/arrayIndex';
+import { highestIssued, isRuntimeCollection } from '../collections/ids';
 import { packState } from '../migration/state';
 import { recordOf, writeMember } from '../migration/member';
 import type { ChannelEnds } from '../channels';
@@ -31,8 +32,6 @@ import { readonlyValues } from '../readonlies';
 import type { SavedCollection } from './manifest';
 import { sectionsUnderWay } from '../sections/branch';
 
-/** Collections of the runtime itself (charm.thisProxy, the pool, CCS, liveViz, checkpoints): never saved. */
-export const isRuntimeCollection = (id: number): boolean => id === 0 || id >= 0xffff0000;
 
 /** One collection as one PE reports it. */
 export interface CollectionReport {
@@ -62,6 +61,8 @@ export interface PeReport {
   collections: CollectionReport[];
   /** Highest section id a member here reduced over or holds a proxy of (-1: none). */
   sections: number;
+  /** Highest collection id this PE has issued (ids.ts): deleted arrays' included, so that a restart never issues one again. */
+  collectionIds: number;
 }
 
 const KIND_NAMES = { [CollectionKind.Singleton]: 'chare', [CollectionKind.Group]: 'group', [CollectionKind.Array]: 'array' } as const;
@@ -70,7 +71,7 @@ const KIND_NAMES = { [CollectionKind.Singleton]: 'chare', [CollectionKind.Group]
 export function capture(): { records: FileRecord[]; report: PeReport } {
   const rt = runtime();
   const records: FileRecord[] = [];
-  const report: PeReport = { pe: rt.myPe, problems: [], collections: [], sections: -1 };
+  const report: PeReport = { pe: rt.myPe, problems: [], collections: [], sections: -1, collectionIds: highestIssued() };
   if (rt.myPe === 0) records.push(valueRecord(READONLIES, 0, readonlyValues(), 'readonlies'));
   for (const collection of localCollections()) {
     if (isRuntimeCollection(collection.ref.id)) continue;

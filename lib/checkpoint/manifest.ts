@@ -66,6 +66,13 @@ export interface Manifest {
   collections: SavedCollection[];
   /** Highest section id in use (reduced over, or held by a chare). */
   sections: number;
+  /**
+   * Highest collection id any PE had issued (lib/collections/ids.ts), those
+   * of arrays deleted before the checkpoint included: a restart issues ids
+   * above it. Absent in checkpoints written before it was saved: the
+   * highest id in `collections` stands in.
+   */
+  collectionIds?: number;
   /** One per PE, in PE order. */
   files: ListedFile[];
   /** Total bytes of the files. */

@@ -242,6 +242,7 @@ async function checkpoint(dir: string, callback: ReductionTarget<CheckpointStatu
     readonlies: readonlyNames(),
     collections: verdict.collections,
     sections: verdict.sections,
+    collectionIds: Math.max(0, ...reports.map((r) => r.collectionIds)),
     files,
     bytes,
   });

@@ -75,7 +75,7 @@ export function rebuild(dir: string, manifest: Manifest, contents: ReadonlyMap<n
     const parts = manifest.collections.map((c) => partOf(c, byCollection.get(c.id) ?? [], read, manifest.pes));
     const built = parts.filter((p): p is [SavedCollection, RestoredPart] => p !== undefined).map(([c, part]) => restoreCollection(KINDS[c.kind], part));
     for (const collection of built) install(collection);
-    reserveCollectionIds(Math.max(0, ...manifest.collections.map((c) => c.id)));
+    reserveCollectionIds(Math.max(manifest.collectionIds ?? 0, ...manifest.collections.map((c) => c.id)));
     reserveSectionIds(manifest.sections);
     reestablishSections();
     return { members: parts.reduce((n, p) => n + (p?.[1].members.length ?? 0), 0), bytes };

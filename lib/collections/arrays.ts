@@ -11,8 +11,10 @@ import { runtime } from '../model/context';
 import { classInfo, type ChareClass, type ChareClassInfo } from '../model/registry';
 import { CallMode, indexable, makeProxy, type CallTarget, type InsertOptions } from '../model/proxy';
 import { blockMap, describe, keyOf, mapByName, mapName, normalizeIndex, roundRobinMap, MAX_DIMS, type ArrayIndex, type IndexKey, type ArrayMapFunction, type IndexShape } from './arrayIndex';
-import { CollectionKind, beginControl, beginCreate, localCollection, newCollectionId, registerKind, sendCall } from './collections';
-import { LocalArray, METHOD_DESTROY, METHOD_MIGRATE } from './localArray';
+import { CollectionKind, beginControl, beginCreate, localCollection, registerKind, sendCall } from './collections';
+import { newCollectionId } from './ids';
+import { LocalArray } from './localArray';
+import { METHOD_DESTROY, METHOD_MIGRATE, methodName } from '../model/methodIds';
 import { balancerFromArgs, STRATEGIES, strategyNamed } from '../balancing/strategies';
 import { trackContinuations } from '../model/activity';
 import { deletedError, wasDeleted } from './deleted';
@@ -186,7 +188,7 @@ function local(ref: ArrayRef): LocalArray | undefined {
 }
 
 function callElement(ref: ArrayRef, address: ElementAddress, method: number, args: unknown[], mode: CallMode): Future<unknown> | undefined {
-  if (ref.deleted) ref.checkLive(() => `${ref.info.name}${describe(address.index)}.${methodName(ref, method)}`);
+  if (ref.deleted) ref.checkLive(() => `${ref.info.name}${describe(address.index)}.${methodName(ref.info.methods, method)}`);
   if (address.home < 0) address.home = ref.homeOf(address.index);
   const dest = local(ref)?.firstHop(address.index, address.key, address.home) ?? address.home;
   return sendCall(ref, dest, address.index, method, args, mode, false, 1);
@@ -224,7 +226,7 @@ function destroy(ref: ArrayRef, address: ElementAddress): Future<unknown> {
 function broadcastCall(this: CallTarget, method: number, args: unknown[], mode: CallMode): Future<unknown> | undefined {
   const rt = runtime();
   const ref = this.__ref as ArrayRef;
-  if (ref.deleted) ref.checkLive(() => `${ref.info.name} array.${methodName(ref, method)}`);
+  if (ref.deleted) ref.checkLive(() => `${ref.info.name} array.${methodName(ref.info.methods, method)}`);
   const w = rt.scheduler.writer;
   let flags = 0;
   if (mode !== CallMode.Send) flags |= Flag.Reply | (mode === CallMode.Completion ? Flag.CompletionOnly : 0);
@@ -268,11 +270,6 @@ function insert(ref: ArrayRef, index: unknown, args: unknown[], options: InsertO
   rt.scheduler.sendMessage(0, request.bytes, request.parts);
   if (rt.myPe === 0) sentOwnRequest(rt.scheduler);
   local(ref)?.inserting(normalized);
-}
-
-/** The name of entry method `method` of `ref`'s class, or of a pseudo method (ckMigrate, ckDestroy), for an error. */
-function methodName(ref: ArrayRef, method: number): string {
-  return method === METHOD_DESTROY ? 'ckDestroy' : method === METHOD_MIGRATE ? 'ckMigrate' : (ref.info.methods[method] ?? `entry method #${method}`);
 }
 
 /** Insertions asked for on this PE (with the PE, names one insertion). */

@@ -11,7 +11,7 @@
  * Replies to a broadcast (`.ret`, `.awaitable`) are a reduction numbered by
  * PE 0 with the broadcast; the element takes part in it when it is
  * delivered, and replies whenever its method answers. Censuses (runtime
- * broadcasts, method 0xfffc) make each element report the reductions it
+ * broadcasts, METHOD_CENSUS) make each element report the reductions it
  * has started (sequencer.ts).
  */
 import { Reader } from '../codec/reader';
@@ -34,9 +34,8 @@ import { BroadcastHistory } from './history';
 import { LocalSlab } from '../scheduler/slab';
 import { Sequencer, type SequencerStart } from './sequencer';
 import { emptyList } from '../emptyList';
+import { METHOD_CENSUS } from '../model/methodIds';
 
-/** Pseudo method id of the runtime's census broadcast. */
-export const METHOD_CENSUS = 0xfffc;
 /** Reply number of a broadcast that wants no reply. */
 export const NO_REPLY = 0xffffffff;
 /** Bytes of an array's ring of kept broadcasts on a PE (see keep), and the largest broadcast kept there. */

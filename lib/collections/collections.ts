@@ -12,11 +12,13 @@ import { constructWith, memberOf, type Chare, type ChareIndex, type MemberServic
 import { classByName, type ChareClassInfo } from '../model/registry';
 import { runtime } from '../model/context';
 import { Future, type FutureMode } from '../model/future';
-import { invoke, readReply, runCreatedHook, METHOD_CREATED, SLOT_OF_MEMBER, type Track } from '../model/invoke';
+import { invoke, readReply, runCreatedHook, SLOT_OF_MEMBER, type Track } from '../model/invoke';
+import { METHOD_CREATED } from '../model/methodIds';
 import { CallMode, isProxy, type CallTarget, type CollectionRef } from '../model/proxy';
 import { fatal, running } from '../errors';
 import type { LocalSnapshot, RestoredPart } from '../checkpoint/saved';
 import { doubleFields } from '../shapes';
+import { issueAbove } from './ids';
 import { noteDeleted, noteInstalled, noteRestoredUpTo, refuseCall, refuseControl, wasDeleted } from './deleted';
 
 /** Kinds of collection, as numbered in messages. */
@@ -54,21 +56,9 @@ const kinds = new Map<CollectionKind, KindHandler>();
 const local = new Map<number, LocalCollection>();
 const heldUntilCreated = new Map<number, Uint8Array[]>();
 const whenInstalled = new Map<number, () => void>();
-let counter = 0;
 
 export function registerKind(kind: CollectionKind, handler: KindHandler): void {
   kinds.set(kind, handler);
-}
-
-/**
- * A collection id unique over the job without coordination: a counter
- * interleaved by PE, doubled; odd for a collection created by a message
- * straight to one PE (`direct`: singletons), even for one created by a
- * broadcast (see deleted.ts for why the two are told apart).
- */
-export function newCollectionId(direct = false): number {
-  const rt = runtime();
-  return (++counter * rt.numPes + rt.myPe) * 2 + (direct ? 1 : 0);
 }
 
 export function localCollection(id: number): LocalCollection | undefined {
@@ -85,9 +75,9 @@ export function restoreCollection(kind: CollectionKind, part: RestoredPart): Loc
   return kinds.get(kind)!.restore(part);
 }
 
-/** Restart: ids this PE gives new collections from now on lie above `highest` (a restored collection's id). */
+/** Restart: every collection id up to `highest` was issued before it (ids.ts); new ones lie above. */
 export function reserveCollectionIds(highest: number): void {
-  counter = Math.max(counter, Math.floor(highest / 2 / runtime().numPes));
+  issueAbove(highest);
   noteRestoredUpTo(highest);
 }
 

@@ -18,29 +18,26 @@
  * A message for a deleted array is refused, never held (it would wait for
  * good) and never dropped unsaid: a call's future is rejected with the
  * reason, a call without one is reported to the PE that sent it (as
- * Undeliverable, fatal there, as for a deleted element). What the array's
- * own machinery sends (reductions, location updates, insertions, a
- * migrating element) is dropped: the array and all its elements are gone.
+ * Undeliverable, fatal there, as for a deleted element). An element that
+ * was migrating has its waiting calls refused. What the array's own
+ * machinery sends (reductions, location updates, insertions) is dropped:
+ * the array and all its elements are gone.
  */
 import type { Reader } from '../codec/reader';
 import {
-  ArrayControl, Flag, beginControl, controlOf, flagsOf, methodOf, newElementRoute, readArgs, readBodyValue, readDeleted, readElementRoute, readRouteIndex, skipBroadcastNumbers, targetOf, writeBodyValue,
+  ArrayControl, Flag, beginControl, controlOf, flagsOf, methodOf, newElementRoute, readArgs, readBodyValue, readDeleted, readElementRoute, readMigrant, type MigrantState, readRouteIndex, skipBroadcastNumbers, targetOf, writeBodyValue,
 } from '../codec/wire';
 import { runtime } from '../model/context';
-import { readReply } from '../model/invoke';
+import { CALL_REPLY, readReply, type ReplyData } from '../model/invoke';
 import type { Future } from '../model/future';
 import type { ChareClassInfo } from '../model/registry';
 import { fatal } from '../errors';
 import { describe, type ArrayIndex } from './arrayIndex';
+import { FIXED_IDS, creatorOf } from './ids';
+import { methodName } from '../model/methodIds';
 
 /** Per creating PE: the highest broadcast-created collection id installed here. */
 let createdUpTo: number[] = [];
-
-/** The creator of collection `id` (ids are (n * numPes + creator) * 2 + direct: collections.ts). */
-const creatorOf = (id: number): number => Math.floor(id / 2) % runtime().numPes;
-
-/** The runtime's own groups (pool, CCS, liveViz, checkpoints) have fixed ids from here up, installed on every PE without a message. */
-const FIXED_IDS = 0xffff0000;
 
 /** Collection `id` is installed here. */
 export function noteInstalled(id: number): void {
@@ -99,8 +96,7 @@ export function refuseCall(r: Reader): void {
     skipBroadcastNumbers(r); // a broadcast on its way to PE 0, to be numbered
   }
   readArgs(r);
-  const methodName = names.get(id)?.methods[method] ?? `entry method #${method}`;
-  const error = deletedError(id, `a call to ${methodName}${target ? ` of element ${target}` : ' (a broadcast)'}, sent from PE ${origin}, was not delivered`);
+  const error = deletedError(id, `a call to ${methodName(names.get(id)?.methods, method)}${target ? ` of element ${target}` : ' (a broadcast)'}, sent from PE ${origin}, was not delivered`);
   if (flags & Flag.Reply) {
     readReply(r, false, -1).reject(error, `${arrayName(id)}${target}`);
   } else {
@@ -116,6 +112,26 @@ function tell(id: number, origin: number, message: string): void {
   beginControl(w, id, ArrayControl.Undeliverable);
   writeBodyValue(w, message, 'error');
   rt.scheduler.send(origin);
+}
+
+/**
+ * An element that left its PE before the deletion reached it and arrives
+ * after the deletion reached this one: it is deleted with its array, as
+ * those that stayed were (localArray.ts retire), and the calls that waited
+ * in it for their `when` condition are refused to their callers. Those
+ * that were a broadcast's are part of its replies, refused whole by PE 0
+ * (ReductionManager.abandon).
+ */
+function refuseMigrant(id: number, record: MigrantState): void {
+  const info = names.get(id);
+  const element = `${info?.name ?? 'element'}${describe(record.index as ArrayIndex)}`;
+  for (const [method, , data] of record.waiting) {
+    const reply = data as ReplyData | null;
+    if (!reply || reply[0] !== CALL_REPLY) continue;
+    const name = methodName(info?.methods, method);
+    const error = deletedError(id, `${element} was migrating when its array was deleted, with its call to ${name} waiting for its when condition: the call did not run`, info);
+    reply[1].sendError(error, `${element}.${name}`, runtime().myPe, reply[2]);
+  }
 }
 
 /** A control message (Kind.ArrayControl) for deleted array `id`, reader after the header. */
@@ -134,9 +150,12 @@ export function refuseControl(r: Reader): void {
     case ArrayControl.Deleted: // an element's deletion, done: it is gone either way
       (readDeleted(r).done as Future<unknown>).send(undefined);
       return;
+    case ArrayControl.Migrate:
+      refuseMigrant(id, readMigrant(r));
+      return;
     default:
-      // The array's own traffic (insertions, location updates, a migrating
-      // element, balancing): its elements are deleted, so is what concerns them.
+      // The array's own traffic (insertions, location updates, balancing):
+      // its elements are deleted, so is what concerns them.
       return;
   }
 }

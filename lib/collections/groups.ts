@@ -9,7 +9,8 @@ import { CallMode, indexable, makeProxy, type CallTarget } from '../model/proxy'
 import { classInfo, type ChareClass, type ChareClassInfo } from '../model/registry';
 import { runtime } from '../model/context';
 import { readGroupPes, writeGroupPes } from '../codec/wire';
-import { CollectionKind, beginCreate, install, newCollectionId, registerKind, sendCall, type LocalCollection } from './collections';
+import { CollectionKind, beginCreate, install, registerKind, sendCall, type LocalCollection } from './collections';
+import { newCollectionId } from './ids';
 import { OneMember } from './oneMember';
 
 /** Options of `charm.createGroup`. */

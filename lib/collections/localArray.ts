@@ -39,7 +39,8 @@ import { checkContribution } from '../reductions/contribute';
 import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
 import { hasWaiting, takeWaiting } from '../when';
-import { METHOD_CHANNEL, dropChannels } from '../channels';
+import { dropChannels } from '../channels';
+import { METHOD_DESTROY, METHOD_MIGRATE, methodName } from '../model/methodIds';
 import { denseIndices, describe, keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
 import { BalancingStep, type BalancedArray } from '../balancing/step';
 import type { ArrayRef } from './arrays';
@@ -48,10 +49,6 @@ import { ArrayBroadcasts, replyNumbers, type Element } from './broadcasts';
 import { Insertions } from './insertions';
 import { Routing } from './routing';
 import { deleteHere, deletionAsked } from './wholeDeletion';
-
-/** Pseudo method ids of element proxies' ckMigrate and ckDestroy. */
-export const METHOD_MIGRATE = 0xfffe;
-export const METHOD_DESTROY = 0xffff;
 
 /** An element living here, with its key in `elements`. */
 interface Resident extends Element {
@@ -209,8 +206,7 @@ export class LocalArray implements LocalCollection, MemberServices {
   }
 
   private undeliverable(r: Reader, index: ArrayIndex, method: number, origin: number): void {
-    const methodName = method === METHOD_DESTROY ? 'ckDestroy' : method === METHOD_MIGRATE ? 'ckMigrate' : method === METHOD_CHANNEL ? 'a channel send' : this.ref.info.methods[method];
-    const error = new Error(`${this.name}${describe(index)} was deleted: the call to ${methodName} was not delivered`);
+    const error = new Error(`${this.name}${describe(index)} was deleted: the call to ${methodName(this.ref.info.methods, method)} was not delivered`);
     const flags = flagsOf(r.buf, r.base);
     readArgs(r);
     if (flags & Flag.Reply) {
@@ -413,11 +409,13 @@ export class LocalArray implements LocalCollection, MemberServices {
 
   /**
    * The whole array is deleted (wholeDeletion.ts): every element here is
-   * retired; returns the calls this PE held as home for indices not made
-   * yet (the caller refuses them).
+   * retired, and the reductions under way are abandoned with `error`;
+   * returns the calls this PE held as home for indices not made yet (the
+   * caller refuses them).
    */
-  deleteAll(): readonly Uint8Array[] {
+  deleteAll(error: Error): readonly Uint8Array[] {
     for (const element of this.elements.values()) this.retire(element, 'was deleted with its array');
+    this.reductions.abandon(error, `${this.name} array`);
     this.elements = new Map();
     return this.locations.releaseAll();
   }

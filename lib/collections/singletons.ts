@@ -2,7 +2,8 @@
 import { CallMode, indexable, makeProxy, type CallTarget } from '../model/proxy';
 import { classInfo, type ChareClass, type ChareClassInfo } from '../model/registry';
 import { runtime } from '../model/context';
-import { CollectionKind, beginCreate, newCollectionId, registerKind, sendCall } from './collections';
+import { CollectionKind, beginCreate, registerKind, sendCall } from './collections';
+import { newCollectionId } from './ids';
 import { OneMember } from './oneMember';
 import { readSingletonPe, writeSingletonPe } from '../codec/wire';
 

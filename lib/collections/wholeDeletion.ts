@@ -61,7 +61,7 @@ export function deletionAsked(part: LocalArray, future: Future<void>): void {
 
 /** Every PE: ArrayDeleted for `part`'s array. */
 export function deleteHere(part: LocalArray, future: Future<void>): void {
-  const held = part.deleteAll();
+  const held = part.deleteAll(deletedError(part.ref.id, 'a reduction or a broadcast awaited when the array was deleted did not complete', part.ref.info));
   uninstall(part);
   part.ref.markDeleted();
   dropSectionsOf(part.ref.id);

@@ -11,7 +11,8 @@ import { runtime } from './context';
 import type { Reader } from '../codec/reader';
 import { readReplyTo } from '../codec/wire';
 import { methodStarts, profiling, recordContinuation, recordMethod } from '../profiling/profile';
-import { METHOD_CHANNEL, deliverChannelData } from '../channels';
+import { deliverChannelData } from '../channels';
+import { METHOD_CHANNEL, METHOD_CREATED } from './methodIds';
 import { guardOf, hasWaiting, park, retryWaiting, type Condition, type WaitingCall } from '../when';
 import { afterContinuations, runAs } from './activity';
 
@@ -23,15 +24,10 @@ export interface Reply {
   readonly data?: ReplyData;
 }
 
-/** A reply as data: [0, future, slot, completion only] (a call), or a collection's own form (array broadcasts). */
+/** A reply as data: [CALL_REPLY, future, slot, completion only] (a call), or a collection's own form (array broadcasts). */
 export type ReplyData = [kind: number, future: Future<unknown>, slot: number, completionOnly: boolean];
-
-/**
- * Pseudo method id of the call `charm.awaitCreation` makes: completes once
- * the member's set-up has finished. The ids from 0xfffb up are the
- * runtime's (0xfffc census, 0xfffd channel, 0xfffe migrate, 0xffff destroy).
- */
-export const METHOD_CREATED = 0xfffb;
+/** The kind of a call's reply as data (ReplyData). */
+export const CALL_REPLY = 0;
 
 /**
  * Runs a new member's async set-up, `onCreated()`, if its class has one
@@ -68,7 +64,7 @@ export function readReplyFuture(r: Reader): Future<unknown> {
 /** Reads the future a call replies to and the slot of the reply in it; `memberSlot` fills SLOT_OF_MEMBER. */
 export function readReply(r: Reader, completionOnly: boolean, memberSlot: number): Reply {
   const to = readReplyTo(r);
-  return replyFrom([0, new Future(to.pe, to.id), to.slot === SLOT_OF_MEMBER ? memberSlot : to.slot, completionOnly]);
+  return replyFrom([CALL_REPLY, new Future(to.pe, to.id), to.slot === SLOT_OF_MEMBER ? memberSlot : to.slot, completionOnly]);
 }
 
 /** The reply of a call to `future` (slot `slot`), from its data. */

@@ -169,9 +169,12 @@ export type ArrayProxy<T, I = IndexOf<T>, A extends readonly unknown[] = readonl
    * Charm4py has none). The future completes once every PE has deleted
    * its part: its elements (each as an element's `ckDestroy` deletes it:
    * calls waiting for a `when` condition fail, later contributions are
-   * dropped), their location records, the array's reductions (those under
-   * way are abandoned: their targets are not called), broadcast history,
-   * load-balancing state and the sections over it.
+   * dropped), their location records, the array's reductions, broadcast
+   * history, load-balancing state and the sections over it. What awaited
+   * the array settles, rejecting with the deleted error: an awaited
+   * broadcast whose replies are not all in, a reduction under way (its
+   * future, if a contribution to it has reached PE 0; an element's
+   * allReduce), a section multicast still on its way (member by member).
    *
    * Order: every broadcast to the array made before the call (from any
    * PE, as PE 0 numbers them) runs on every element first. A call to one
@@ -183,9 +186,7 @@ export type ArrayProxy<T, I = IndexOf<T>, A extends readonly unknown[] = readonl
    * (or `charm.waitQD()`) before deleting. An element migrating when its
    * new PE deletes its part is deleted on arrival, without running the
    * broadcasts it had not met yet; the calls it carried waiting for a
-   * `when` condition are dropped with it (their futures never complete).
-   * A multicast to a section of the array still on its way is not
-   * refused either: it waits at the section's PEs for good.
+   * `when` condition are refused to their callers.
    *
    * @throws Error if this PE knows the array is deleted (a second
    * `ckDestroy` from another PE rejects its future instead).

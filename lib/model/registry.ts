@@ -6,6 +6,7 @@
 import type { Chare, ChareIndex } from './chare';
 import { editDistance } from '../spelling';
 import { registerClassValue } from '../codec/values';
+import { FIRST_RUNTIME_METHOD } from './methodIds';
 
 /** A chare class (any index type). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- constructor arguments of any chare class
@@ -90,7 +91,7 @@ export function registerClass(cls: ChareClass, name = cls.name, replace = false)
     if (near !== undefined) throw new Error(`charm.register: ${name}.${near} looks like a misspelling of unpack, which the runtime calls by that exact name after a move (with what pack() returned); rename it`);
   }
   const methods = [...names].sort();
-  if (methods.length > 0xfffb) throw /* ids from 0xfffb up are the runtime's (model/invoke.ts) */ new Error(`charm.register: ${name} has too many methods`);
+  if (methods.length > FIRST_RUNTIME_METHOD) throw /* ids from there up are the runtime's (methodIds.ts) */ new Error(`charm.register: ${name} has too many methods`);
   const info: ChareClassInfo = { name, cls, methods, methodIds: new Map(methods.map((m, i) => [m, i])) };
   byName.set(name, info);
   byClass.set(cls, info);

@@ -62,6 +62,12 @@ export const STREAMS = 4;
 /** Per member: the next reduction number it will contribute to, per stream. Travels with migrating members. */
 export type MemberNext = number[];
 
+/** A contributor on this PE awaiting an allReduce's result. */
+interface AllReduceWaiter {
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 interface PeState extends Partial {
   childrenIn: number;
   hinted: boolean;
@@ -103,7 +109,9 @@ export class ReductionManager {
   private readonly started = new TurnoverMap<number, true>();
   /** PE 0: the members taking part in each reduction not complete. */
   private readonly population: Population;
-  private readonly allReduceWaiters = new TurnoverMap<number, ((value: unknown) => void)[]>();
+  private readonly allReduceWaiters = new TurnoverMap<number, AllReduceWaiter[]>();
+  /** The collection was deleted (abandon): nothing contributed from now on is combined. */
+  private abandoned = false;
   private readonly hints = new HintTimers(STREAMS, (stream, r) => this.hint(stream, r));
   /** This PE's children in the spanning tree (a count: trySend runs for every contribution). */
   private readonly children: number;
@@ -184,13 +192,15 @@ export class ReductionManager {
   }
 
   private add(stream: Stream, r: number, piece: Partial, destination: Destination): Promise<unknown> | undefined {
+    // A reply of an async method that finished after its array was deleted: its reduction was abandoned, and its future told.
+    if (this.abandoned) return undefined;
     let result: Promise<unknown> | undefined;
     if (destination === 'all') {
       const key = keyOf(stream, r);
-      result = new Promise((resolve) => {
+      result = new Promise((resolve, reject) => {
         const list = this.allReduceWaiters.get(key);
-        if (list) list.push(resolve);
-        else this.allReduceWaiters.set(key, [resolve]);
+        if (list) list.push({ resolve, reject });
+        else this.allReduceWaiters.set(key, [{ resolve, reject }]);
       });
     }
     if (r < this.nextToSend[stream]) {
@@ -248,7 +258,7 @@ export class ReductionManager {
         this.allReduceWaiters.delete(key);
         if (waiters) resumption.pending = true; // contributors awaiting the result resume before the next message
         // Each contributor on this PE gets a value of its own.
-        waiters?.forEach((resolve, i) => resolve(i === 0 ? value : copyValue(value, `result of ${this.describe}`)));
+        waiters?.forEach((waiter, i) => waiter.resolve(i === 0 ? value : copyValue(value, `result of ${this.describe}`)));
         return;
       }
       case Step.Population:
@@ -293,6 +303,34 @@ export class ReductionManager {
     let r = this.completedUpTo[stream] + 1;
     while (this.totals.has(keyOf(stream, r)) || this.started.has(keyOf(stream, r))) r++;
     return r;
+  }
+
+  // ------------------------------------------------------------ deletion
+
+  /**
+   * The collection is deleted (an array deleted whole: wholeDeletion.ts):
+   * no reduction under way completes any more. Contributors here awaiting
+   * an allReduce get `error`; the root sends it to every future that a
+   * reduction not completed goes to and that it knows of (the replies of
+   * each broadcast it numbered; a user reduction some part of which
+   * reached it), each future once. A user reduction no part of which
+   * reached the root is not known there (docs/internals.md).
+   */
+  abandon(error: Error, where: string): void {
+    this.abandoned = true;
+    for (const [key, waiters] of this.allReduceWaiters.entries()) {
+      this.allReduceWaiters.delete(key);
+      for (const waiter of waiters) waiter.reject(error);
+    }
+    if (runtime().myPe !== this.span.root) return;
+    const futures = new Map<string, Future<unknown>>();
+    const note = (destination: Destination | undefined): void => {
+      if (destination instanceof Future) futures.set(`${destination.pe}/${destination.id}`, destination);
+    };
+    for (const [key] of this.numbered.entries()) note(this.destinationOf(key));
+    for (const [, total] of this.totals.entries()) note(total.destination);
+    for (const [, state] of this.open.entries()) note(state.destination);
+    for (const future of futures.values()) future.sendError(error, where);
   }
 
   // ------------------------------------------------------------ checkpoints
@@ -340,6 +378,7 @@ export class ReductionManager {
 
   /** Sends every partial this PE can, in order. */
   private trySend(stream: Stream): void {
+    if (this.abandoned) return; // nothing completes after abandon (an element leaving later, a hint timer)
     const children = this.children;
     for (;;) {
       const r = this.nextToSend[stream];
@@ -364,7 +403,7 @@ export class ReductionManager {
 
   /** Asks up the tree for reduction r to be announced to every PE. */
   private hint(stream: Stream, r: number): void {
-    if (r < this.nextToSend[stream]) return;
+    if (r < this.nextToSend[stream] || this.abandoned) return;
     const state = this.state(stream, r);
     if (state.hinted) return;
     state.hinted = true;

@@ -28,7 +28,8 @@ import type { Reader } from '../codec/reader';
 import { Kind, ReductionStep as Step, SectionOp as Op, methodOf, readSectionCall, readSectionContribution, readSectionEstablish, sectionStepOf, targetOf, writeSectionContribution, writeSectionEstablish } from '../codec/wire';
 import { registerSerializable } from '../codec/values';
 import { runtime } from '../model/context';
-import { Future } from '../model/future';
+import { Future, futureAt } from '../model/future';
+import { deletedError } from '../collections/deleted';
 import type { CallMode, CollectionRef } from '../model/proxy';
 import type { ChareIndex } from '../model/chare';
 import { localCollection, sendCall } from '../collections/collections';
@@ -100,6 +101,23 @@ class Branch {
 
 /** This PE's branches, by section id. */
 const branches = new Map<number, Branch>();
+
+/**
+ * What this PE keeps of a branch of a section over an array deleted whole,
+ * for a multicast that was in flight at the deletion: it goes on down the
+ * tree, and each member's result is refused (the section was dropped with
+ * the array: sections.ts dropSectionsOf). Ids and numbers only, so that
+ * nothing of the array is kept.
+ */
+interface Dropped {
+  readonly children: readonly number[];
+  readonly slots: readonly number[];
+  readonly arrayId: number;
+  readonly className: string;
+}
+/** The branches dropped last (a multicast in flight when its array was deleted arrives soon after); older ones are forgotten. */
+const DROPPED_KEPT = 256;
+const dropped = new Map<number, Dropped>();
 /** Messages for sections not established here yet. */
 const held = new Map<number, Uint8Array[]>();
 
@@ -120,6 +138,11 @@ export function receiveSection(r: Reader): void {
     return; // a restart re-establishes a section from every PE that holds it: the first did
   }
   if (!branch) {
+    const gone = dropped.get(id);
+    if (gone) {
+      if (op === Op.Call) refuseMulticast(gone, r);
+      return; // a contribution or reduction step: the section's reductions went with its array
+    }
     const list = held.get(id);
     if (list) list.push(r.copyMessage());
     else held.set(id, [r.copyMessage()]);
@@ -190,9 +213,33 @@ function collect(branch: Branch, r: Reader): void {
   }
 }
 
-/** Array `arrayId` was deleted whole: this PE's branches of the sections over it go (their reductions are abandoned). */
+/**
+ * Array `arrayId` was deleted whole: this PE's branches of the sections
+ * over it go (their reductions are abandoned), leaving what refuses a
+ * multicast still on its way (Dropped).
+ */
 export function dropBranchesOf(arrayId: number): void {
-  for (const [id, branch] of branches) if (branch.data.parts.some((p) => p.collection.__ref.id === arrayId)) branches.delete(id);
+  for (const [id, branch] of branches) {
+    if (!branch.data.parts.some((p) => p.collection.__ref.id === arrayId)) continue;
+    branches.delete(id);
+    if (dropped.size >= DROPPED_KEPT) dropped.delete(dropped.keys().next().value!);
+    const className = branch.data.parts.find((p) => p.collection.__ref.id === arrayId)!.collection.__ref.info.name;
+    dropped.set(id, { children: branch.children, slots: branch.members.map((m) => m.slot), arrayId, className });
+  }
+}
+
+/** A multicast reaching a dropped branch: on down the tree; each member here has its slot of the caller's future refused. */
+function refuseMulticast(gone: Dropped, r: Reader): void {
+  const rt = runtime();
+  if (gone.children.length) {
+    const message = r.copyMessage();
+    for (const child of gone.children) rt.scheduler.sendMessage(child, message);
+  }
+  const { reply } = readSectionCall(r);
+  if (!reply) return; // nothing awaits it: the members are gone, and so is the call
+  const future = futureAt(reply[0], reply[1]);
+  const where = `section of the ${gone.className} array`;
+  for (const slot of gone.slots) future.sendError(deletedError(gone.arrayId, `a section call reached member ${slot} of a section over it`), where, rt.myPe, slot);
 }
 
 /** Checkpoints: the sections with a reduction under way on this PE (a restart starts their numbering over). */

@@ -28,6 +28,7 @@ import { reducerImpl, type Reducer } from '../reductions/reducers';
 import { checkContribution } from '../reductions/contribute';
 import type { ReductionTarget } from '../reductions/targets';
 import { writeSectionCall } from '../codec/wire';
+import { methodName } from '../model/methodIds';
 import { contribute, dropBranchesOf, establish, firstPe, isArray, methodIn } from './branch';
 import { sizeOf, type Part, type SectionData } from './layout';
 
@@ -108,11 +109,30 @@ export function reserveSectionIds(highest: number): void {
 const keyOf = (index: ChareIndex): string => (typeof index === 'number' ? String(index) : String(arrayKey(index as never)));
 const memberKey = (collection: CallTarget, index: ChareIndex): string => `${collection.__ref.id}/${keyOf(index)}`;
 
-/** Sections seen on this PE, by id: a section is one object here however it was obtained. */
-const interned = new Map<number, object>();
+/**
+ * Sections seen on this PE, by id: a section is one object here however it
+ * was obtained, for as long as anything here holds it. Held weakly: a job
+ * that makes sections as it goes (one per iteration) would otherwise keep
+ * every one; an entry goes when its proxy is collected (a proxy decoded
+ * again afterwards is a new object, which nothing could tell apart).
+ */
+const interned = new Map<number, WeakRef<object>>();
+const collected = new FinalizationRegistry<number>((id) => {
+  if (interned.get(id)?.deref() === undefined) interned.delete(id);
+});
+
+/** The section with id `id` as this PE holds it, if it does. */
+function internedAs(id: number): object | undefined {
+  return interned.get(id)?.deref();
+}
+
+/** The sections this PE holds (tests: the table stays bounded). */
+export function internedSections(): number {
+  return interned.size;
+}
 
 function proxyOf(data: SectionData): object {
-  const known = interned.get(data.id);
+  const known = internedAs(data.id);
   if (known) return known;
   const first = data.parts[0].collection;
   const call = function (this: CallTarget, method: number, args: unknown[], mode: CallMode): Future<unknown> | undefined {
@@ -143,7 +163,8 @@ function proxyOf(data: SectionData): object {
       },
     },
   });
-  interned.set(data.id, proxy);
+  interned.set(data.id, new WeakRef(proxy));
+  collected.register(proxy, data.id);
   return proxy;
 }
 
@@ -158,7 +179,10 @@ function created(parts: Part[]): object {
 
 /** Restart: the sections the restored members hold are set up on the PEs of this run (each PE that holds one establishes it; the first to arrive wins). */
 export function reestablishSections(): void {
-  for (const proxy of interned.values()) establish(proxy, (proxy as { __section: SectionData }).__section);
+  for (const held of interned.values()) {
+    const proxy = held.deref();
+    if (proxy) establish(proxy, (proxy as { __section: SectionData }).__section);
+  }
 }
 
 /** The members of `parts` for which `test` gives `keep`. */
@@ -198,20 +222,23 @@ function unionOf(lists: Part[][]): Part[] {
 function multicast(data: SectionData, method: number, args: unknown[], mode: CallMode): Future<unknown> | undefined {
   for (const { collection } of data.parts) {
     const ref = collection.__ref;
-    if (isArray(ref) && ref.deleted) ref.checkLive(() => `section call ${ref.info.name}.${ref.info.methods[method] ?? method}`);
+    if (isArray(ref) && ref.deleted) ref.checkLive(() => `section call ${ref.info.name}.${methodName(ref.info.methods, method)}`);
   }
   for (let p = 1; p < data.parts.length; p++) methodIn(data, p, method); // a class without the method is refused here
   const future = mode === CallMode.Send ? undefined : Future.create(sizeOf(data.parts), mode === CallMode.Completion ? 'count' : 'slots');
   const rt = runtime();
   const info = data.parts[0].collection.__ref.info;
-  writeSectionCall(rt.scheduler.writer, data.id, { method, mode, reply: future ? [future.pe, future.id] : null, args }, () => `section call ${info.name}.${info.methods[method] ?? method}`);
+  writeSectionCall(rt.scheduler.writer, data.id, { method, mode, reply: future ? [future.pe, future.id] : null, args }, () => `section call ${info.name}.${methodName(info.methods, method)}`);
   rt.scheduler.send(data.pes[0]);
   return future;
 }
 
 /** Array `arrayId` was deleted whole (lib/collections/wholeDeletion.ts): the sections over it are forgotten here. */
 export function dropSectionsOf(arrayId: number): void {
-  for (const [id, proxy] of interned) if ((proxy as { __section: SectionData }).__section.parts.some((p) => p.collection.__ref.id === arrayId)) interned.delete(id);
+  for (const [id, held] of interned) {
+    const proxy = held.deref();
+    if (!proxy || (proxy as { __section: SectionData }).__section.parts.some((p) => p.collection.__ref.id === arrayId)) interned.delete(id);
+  }
   dropBranchesOf(arrayId);
 }
 
@@ -367,6 +394,6 @@ registerExtension<unknown>({
     const parts = (decodeValue(r) as [CallTarget, ChareIndex[]][]).map(([collection, members]) => ({ collection, members }));
     // A section restored on fewer PEs keeps its tree's shape on the PEs its members' files went to.
     const pes = (decodeValue(r) as number[]).map((pe) => pe % runtime().numPes);
-    return interned.get(id) ?? proxyOf({ id, parts, pes });
+    return internedAs(id) ?? proxyOf({ id, parts, pes });
   },
 });

@@ -173,8 +173,14 @@ interface Parts {
 }
 
 class Driver extends Chare {
+  /** An array created and deleted whole after every other collection (the highest id issued). */
+  gone: ArrayProxy<Grid> | undefined;
   constructor(private readonly parts: Parts) {
     super();
+  }
+
+  keepGone(gone: ArrayProxy<Grid>): void {
+    this.gone = gone;
   }
 
   async resume(status: CheckpointStatus): Promise<void> {
@@ -229,6 +235,17 @@ class Driver extends Chare {
     console.log(`section sum: ${await evens}`);
     const fresh = charm.createGroup(Plain);
     console.log(`new group: ${JSON.stringify(await fresh.ret.get())}`);
+    if (this.gone) {
+      // Its id is never issued again: a call through a proxy of it kept across the restart is refused, never delivered to a new array.
+      const goneId = (this.gone as unknown as { __ref: { id: number } }).__ref.id;
+      const ids = [charm.createArray(Grid, [2]), charm.createArray(Grid, [2])].map((a) => (a as unknown as { __ref: { id: number } }).__ref.id);
+      console.log(`gone id: ${ids.includes(goneId) ? 'issued again' : 'not issued again'}`);
+      try {
+        console.log(`gone: delivered, ${await this.gone.at([0]).ret.get()}`);
+      } catch (error) {
+        console.log(`gone: ${(error as Error).message.replace(/\d+/g, 'N')}`);
+      }
+    }
     if (p.few) {
       const sum = charm.createFuture<number>();
       p.few.total(sum);
@@ -287,6 +304,9 @@ charm.start(async (args) => {
   const parts = await setUp();
   if (mode === 'save') {
     const driver = charm.createChare(Driver, [parts]);
+    const gone = charm.createArray(Grid, [2]);
+    await gone.ckDestroy();
+    await driver.awaitable.keepGone(gone);
     // Asked for while 5 chains of 200 messages run: taken once they have all landed.
     for (const i of [0, 1, 3, 4, 5]) parts.grid.at([i]).hop(200);
     charm.startCheckpoint(dir, charm.callback(driver, 'resume'));
