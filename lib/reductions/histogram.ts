@@ -46,8 +46,8 @@ export class Histogram {
    * Moves one count from `from` to `to` (a member going on to its next
    * reduction). The one member of a key with no count at `to` yet (every
    * awaited broadcast's on each PE with one element) has its key
-   * rewritten in place: taking the entry out and pushing a new one did
-   * the same in four stores and two searches more.
+   * rewritten in place, where taking its entry out and pushing a new one
+   * popped and pushed both lists (the same two searches either way).
    */
   move(from: number, to: number): void {
     const i = this.find(from);
