@@ -140,8 +140,6 @@ export class ArrayBroadcasts<E extends Element> {
     // have run: the copy is then off the way to their replies.
     const inPlace = !r.owned && !r.parts;
     const kept: Held = inPlace || (r.source === runtime().myPe && !r.parts) ? { buf: r.buf, view: r.view, base: r.base, byteLength: r.length } : held(r.copyMessage());
-    // Every element has run ranUpTo (its replies completed, sequencer.ts): not needed for arrivals.
-    if (ranUpTo > 0) this.history.dropUpTo(ranUpTo);
     if (!inPlace) this.history.add(seq, kept);
     // The elements here now (a method run may send one away, or bring one here).
     const elements = this.listing ? [...this.array.elements()] : this.listed;
@@ -159,6 +157,10 @@ export class ArrayBroadcasts<E extends Element> {
       if (!outer) emptyList(elements); // holds no element between broadcasts
     }
     if (inPlace) this.history.add(seq, this.keep(kept, seq));
+    // Every element has run ranUpTo (its replies completed, sequencer.ts):
+    // not needed for arrivals. Dropped after the elements ran, off the way
+    // to their replies, as the copy is.
+    if (ranUpTo > 0) this.history.dropUpTo(ranUpTo);
   }
 
   /**

@@ -42,6 +42,23 @@ export class Histogram {
     counts.pop();
   }
 
+  /**
+   * Moves one count from `from` to `to` (a member going on to its next
+   * reduction). The one member of a key with no count at `to` yet (every
+   * awaited broadcast's on each PE with one element) has its key
+   * rewritten in place, where taking its entry out and pushing a new one
+   * popped and pushed both lists (the same two searches either way).
+   */
+  move(from: number, to: number): void {
+    const i = this.find(from);
+    if (i >= 0 && this.counts[i] === 1 && this.find(to) < 0) {
+      this.keys[i] = to;
+      return;
+    }
+    this.add(from, -1);
+    this.add(to, 1);
+  }
+
   /** Where `key` is, or -1 (a loop: lastIndexOf is a call into the runtime, not inlined). */
   private find(key: number): number {
     const keys = this.keys;

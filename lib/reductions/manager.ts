@@ -154,9 +154,8 @@ export class ReductionManager {
     const r = next[stream];
     // Copied (or refused) before anything changes: a refused value leaves the member's numbering as it was.
     const piece = pieceOf(index, data, reducer, destination, undefined, r, stream === Stream.Replies, this.describe);
-    this.histogram[stream].add(r, -1);
+    this.histogram[stream].move(r, r + 1);
     next[stream] = r + 1;
-    this.histogram[stream].add(r + 1, 1);
     return this.add(stream, r, piece, destination);
   }
 
@@ -179,9 +178,8 @@ export class ReductionManager {
    * reply (given later with `reply`, whenever the method answers).
    */
   delivered(next: MemberNext, r: number): void {
-    this.histogram[Stream.Replies].add(next[Stream.Replies], -1);
+    this.histogram[Stream.Replies].move(next[Stream.Replies], r + 1);
     next[Stream.Replies] = r + 1;
-    this.histogram[Stream.Replies].add(r + 1, 1);
     this.owed[Stream.Replies].add(r, 1);
   }
 
@@ -290,7 +288,11 @@ export class ReductionManager {
    */
   numberedAtRoot(stream: Stream, r: number, destination: Destination | (() => Destination)): void {
     this.numbered.set(keyOf(stream, r), destination);
-    this.tryComplete(stream);
+    // Its broadcast has only just been sent: no part of it can have come,
+    // and a part that comes tries to complete it. Only one that no member
+    // takes part in completes now (the try at every broadcast found
+    // nothing else to do).
+    if (this.population.of(stream, r) === 0) this.tryComplete(stream);
   }
 
   /** PE 0: applies held-back completions (a census of the array has decided its new members). */

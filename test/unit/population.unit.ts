@@ -1,8 +1,9 @@
-// The root's count of members per reduction (lib/reductions/population.ts)
-// and the Map that is replaced rather than shrunk (lib/turnoverMap.ts),
-// in-process.
+// The root's count of members per reduction (lib/reductions/population.ts),
+// a PE's counts per reduction number (lib/reductions/histogram.ts) and the
+// Map that is replaced rather than shrunk (lib/turnoverMap.ts), in-process.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Histogram } from '../../lib/reductions/histogram';
 import { Population } from '../../lib/reductions/population';
 import { TurnoverMap } from '../../lib/turnoverMap';
 
@@ -39,6 +40,23 @@ test('changes to a stream from the same reduction share one entry, and cancellin
   p.change(1, 1, -3);
   assert.is((p as unknown as { changes: unknown[] }).changes.length, 1, 'a change summing to nothing is dropped');
   assert.is(p.of(1, 5), 0);
+});
+
+test('a histogram moves counts between keys as adding and taking away would', () => {
+  const h = new Histogram();
+  h.add(4, 1);
+  h.move(4, 5); // the only member of 4, and no 5 yet
+  assert.equal([h.get(4), h.get(5), h.atOrBelow(4), h.atOrBelow(5)], [0, 1, 0, 1]);
+  h.add(5, 1);
+  h.add(7, 1);
+  h.move(5, 7); // one of two at 5, onto a key with a count
+  assert.equal([h.get(5), h.get(7), h.atOrBelow(6), h.atOrBelow(7)], [1, 2, 1, 3]);
+  h.move(5, 7); // the last of 5 onto a key with a count
+  assert.equal([h.get(5), h.get(7), h.atOrBelow(7)], [0, 3, 3]);
+  h.move(7, 7);
+  assert.equal([h.get(7), h.atOrBelow(100)], [3, 3]);
+  h.move(9, 10); // a key with no count: as add(9, -1), add(10, 1)
+  assert.equal([h.get(9), h.get(10), h.atOrBelow(100)], [-1, 1, 3]);
 });
 
 test('a turnover map keeps entries like a Map, also across emptying', () => {

@@ -194,6 +194,10 @@ test('custom reducers: combine applied at any member count; names checked', () =
   assert.throws(() => registerReducer('1bad', (a: number) => a), /invalid name "1bad"/);
   assert.throws(() => registerReducer('fine', 3 as never), /combine must be a function/);
   assert.throws(() => reducerImpl('neverRegistered'), /reducer "neverRegistered" is not known on this PE/);
+  // Names of Object.prototype's members are names like any other: not known until registered.
+  assert.throws(() => reducerImpl('constructor'), /reducer "constructor" is not known on this PE/);
+  assert.is(registerReducer<number>('toString', (a, b) => a + b).name, 'toString');
+  assert.is(consistent('toString', (m) => m).at(-1), 28);
 });
 
 test('mismatched contributions are refused naming both: lengths, kinds', () => {
