@@ -276,6 +276,8 @@ NAN_METHOD(Inbox) {
 // 31 ns in C, performance.now() 72-78 ns).
 constexpr unsigned kSendTestPolls = 8;
 unsigned drainsSinceSendTest = 0;
+/** The last drain delivered: the next one tests the sends (see Drain). */
+bool sendTestDue = false;
 
 void Drain(const V8Args& info) {
   if (!requireInit()) return;
@@ -297,10 +299,16 @@ void Drain(const V8Args& info) {
     // transport's fragment, and an MPI_Testsome that finds none complete
     // makes a progress pass of its own: testing them at every poll added
     // that to each empty poll of a PE waiting for a reply. The probe above
-    // progresses MPI already, so the sends are tested after a drain that
-    // delivered and every kSendTestPolls polls otherwise (Progress, which
-    // back-pressure and the idle path call, tests every time).
-    if (out.count || ++drainsSinceSendTest >= kSendTestPolls) {
+    // progresses MPI already, so the sends are tested at the first drain
+    // after one that delivered and every kSendTestPolls drains otherwise
+    // (Progress, which back-pressure and the idle path call, tests every
+    // time). Not in the drain that delivered: that test (and the release
+    // of the send's copy) came between a message's arrival and its entry
+    // method, on the way of a ping-pong's reply; the next drain, after the
+    // entry method, finds the same sends complete.
+    bool testSends = ++drainsSinceSendTest >= kSendTestPolls || (out.count == 0 && sendTestDue);
+    sendTestDue = out.count > 0;
+    if (testSends) {
       drainsSinceSendTest = 0;
       completeSends();
     }
