@@ -50,11 +50,12 @@ const REMEMBERED_STRING = 64;
  * Encodes the own enumerable string-keyed fields of `source`, an object of
  * any class, exactly as the plain object of them would be. A SerializationError
  * names the place as `path()` (built only then) followed by the field.
+ * `cls`: its class, when the caller knows it (see classOf).
  */
-export function encodeFields(w: Writer, source: object, path: () => string): void {
+export function encodeFields(w: Writer, source: object, path: () => string, cls: unknown = classOf(source)): void {
   const keys = Object.keys(source);
   try {
-    const shape = shapeOf(classOf(source), keys);
+    const shape = shapeOf(cls, keys);
     if (shape && sameKeys(shape.keys, keys)) {
       shape.write(w, source, shape.names, writeField);
       return;
@@ -66,7 +67,12 @@ export function encodeFields(w: Writer, source: object, path: () => string): voi
   }
 }
 
-/** The class an object's shape is filed under: its prototype's constructor (an own field named `constructor` is a field like any other). */
+/**
+ * The class an object's shape is filed under: its prototype's constructor
+ * (an own field named `constructor` is a field like any other). A member's
+ * is known to its collection, which passes it: Object.getPrototypeOf is a
+ * call into the runtime (about 150 instructions, on both sides of a move).
+ */
 function classOf(o: object): unknown {
   return Object.getPrototypeOf(o)?.constructor;
 }
@@ -77,9 +83,8 @@ function classOf(o: object): unknown {
  * and `target` is returned: a member's state lands in the member without
  * an object in between. Anything else is decoded and returned.
  */
-export function decodeInto(r: Reader, target: object): unknown {
+export function decodeInto(r: Reader, target: object, cls: unknown = classOf(target)): unknown {
   if (r.buf[r.pos] !== Tag.Object) return decodeValue(r);
-  const cls = classOf(target);
   const shape = shapes.get(cls);
   if (shape) {
     const read = shape.read(r, target, shape, sameBytes, readField);

@@ -115,8 +115,11 @@ export function uninstall(collection: LocalCollection): void {
 /** A fresh member state; `next` is the first reduction number per stream. */
 export function newMemberState(services: MemberServices, next: number[] = [0, 0, 0, 0], bcastSeq = 0, epoch = 0, sections: Record<number, number> = {}): MemberState {
   // Every field from the start (track and created too): a field added later gave each member a new map and a properties array (invoke sets track at its first call).
-  return doubleFields({ services, next, bcastSeq, epoch, running: 0, migrateTo: -1, load: 0, balancing: false, atSync: false, sections, departed: undefined, created: undefined, track: undefined }, ['load']);
+  return doubleFields({ services, next, bcastSeq, epoch, running: 0, migrateTo: -1, load: 0, balancing: false, atSync: false, sections, departed: undefined, created: undefined, track: undefined }, LOAD);
 }
+
+/** newMemberState's double field (one list, not one per member: every arrival makes a state). */
+const LOAD = ['load'] as const;
 
 /** Constructs a member with its identity set, reporting constructor errors as fatal. */
 export function construct(ref: CollectionRef, index: ChareIndex, args: unknown[], member: MemberState): Chare<never> {

@@ -1,9 +1,9 @@
 /**
  * This PE's part of a chare array: its elements, delivery of calls and
- * broadcasts, insertion, deletion and migration. Where elements are is the
- * Locations' business; reductions are the ReductionManager's; broadcasts
- * are ArrayBroadcasts', and PE 0's numbering of broadcasts and insertions
- * the Sequencer's.
+ * broadcasts, insertion, deletion and migration. Which elements live here
+ * is residents.ts' business, where the others are the Locations';
+ * reductions are the ReductionManager's; broadcasts are ArrayBroadcasts',
+ * and PE 0's numbering of broadcasts and insertions the Sequencer's.
  *
  * The home's and PE 0's part of insertion and deletion (and their control
  * messages) is insertions.ts'; the messages that keep location records
@@ -23,22 +23,22 @@
 import type { Reader } from '../codec/reader';
 import {
   ArrayControl, Flag, controlOf, flagsOf, readArgs, readBalanceDecision, readBodyValue, readCreateElement, readElementRoute, readHistoryDrop, readRouteIndex, newElementRoute,
-  readMigrant, readMigrantState, writeBalanceDecision, writeBodyValue,
+  readMigrant, writeBalanceDecision, writeBodyValue, type MigrantState,
 } from '../codec/wire';
-import { memberOf, type Chare, type MemberServices, type MemberState } from '../model/chare';
+import { memberOf, type Chare, type ChareIndex, type MemberServices, type MemberState } from '../model/chare';
 import { runtime } from '../model/context';
 import { Future, type FutureMode } from '../model/future';
-import { invoke, readReply, readReplyFuture, type Reply, type Track } from '../model/invoke';
+import { invoke, readReply, readReplyFuture, type Reply, type ReplyData, type Track } from '../model/invoke';
 import { fatal } from '../errors';
 import { Locations, type DeletionName } from '../location/locations';
-import { isMigratable, runArrivalHook } from '../migration/state';
+import { isMigratable, runArrivalHook, travellingChare } from '../migration/state';
 import { rebuildMember, recordOf, writeMember } from '../migration/member';
 import type { LocalSnapshot, RestoredMember, RestoredPart } from '../checkpoint/saved';
 import { ReductionManager, Stream } from '../reductions/manager';
 import { checkContribution } from '../reductions/contribute';
 import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
-import { hasWaiting, takeWaiting } from '../when';
+import { hasWaiting, takeWaiting, waitingCalls } from '../when';
 import { dropChannels } from '../channels';
 import { METHOD_DESTROY, METHOD_MIGRATE, methodName } from '../model/methodIds';
 import { denseIndices, describe, keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
@@ -46,18 +46,16 @@ import { BalancingStep, type BalancedArray } from '../balancing/step';
 import type { ArrayRef } from './arrays';
 import { beginControl, construct, newMemberState, trackRunning, type LocalCollection } from './collections';
 import { ArrayBroadcasts, replyNumbers, type Element } from './broadcasts';
+import { Residents, resident, type Resident } from './residents';
+import { decodeInto } from '../codec/fields';
+import { decodeValue } from '../codec/values';
 import { Insertions } from './insertions';
 import { Routing } from './routing';
 import { deleteHere, deletionAsked } from './wholeDeletion';
 
-/** An element living here, with its key in `elements`. */
-interface Resident extends Element {
-  readonly key: IndexKey;
-}
 
 export class LocalArray implements LocalCollection, MemberServices {
-  /** The elements here (replaced, not emptied, when the last one goes: see remove). */
-  private elements = new Map<IndexKey, Resident>();
+  private readonly elements = new Residents();
   private readonly locations: Locations;
   private readonly reductions: ReductionManager;
   private readonly broadcasts: ArrayBroadcasts<Resident>;
@@ -71,11 +69,19 @@ export class LocalArray implements LocalCollection, MemberServices {
   private readonly balancing: BalancingStep<Resident>;
   /** Counts the suspended async methods of the elements here; a move asked for meanwhile happens when the last one ends. */
   private readonly track: Track = trackRunning((chare) => {
-    const element = this.elements.get(keyOf(chare.thisIndex as ArrayIndex));
-    if (element?.chare === chare) this.migrateIfDue(element);
+    const element = this.elements.of(chare);
+    if (element) this.migrateIfDue(element);
   });
   /** The route of the element call being delivered (read into it, not made per call). */
   private readonly route = newElementRoute();
+  // What a move hands to lib/migration/: functions made once, not closures per move.
+  /** Names the element whose record is being written or read (the travelling one), for an error. */
+  private readonly nameMoving = (): string => `${this.name}${describe(travellingChare()!.thisIndex)}`;
+  /** The reply a waiting call of an arriving element owes (BROADCAST_REPLY ones are reduced). */
+  private readonly replyOf = (data: ReplyData, method: number, index: ChareIndex): Reply => this.broadcasts.replyFrom(index as ArrayIndex, data, method);
+  /** The message an element is arriving in, while it is rebuilt (readArriving reads its state; the class is known: codec/fields.ts classOf). */
+  private arrivingIn: Reader | undefined;
+  private readonly readArriving = (into?: object): unknown => (into ? decodeInto(this.arrivingIn!, into, this.ref.info.cls) : decodeValue(this.arrivingIn!));
 
   /** `restored`: a restart rebuilds this PE's part from a checkpoint instead of constructing elements. */
   constructor(readonly ref: ArrayRef, args: unknown[], restored?: RestoredPart) {
@@ -93,7 +99,7 @@ export class LocalArray implements LocalCollection, MemberServices {
         ref,
         reductions: this.reductions,
         elements: () => this.elements.values(),
-        resident: (element) => this.resident(element),
+        resident: (element) => this.elements.holds(element),
         run: (element, method, args, reply) => this.run(element, method, args, reply),
       },
       restored && { ...restored.numbering!, join: [restored.next[Stream.User], restored.next[Stream.Balance]] },
@@ -123,7 +129,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     this.reductions.restartAt(part.next);
     for (const index of part.deleted) this.locations.setRecord(keyOf(index), -1, 0, true);
     for (const member of part.members) {
-      const element = this.rebuild(member);
+      const element = this.rebuild(member.record, member.readState);
       this.routing.settled(element.key, element.index, element.state.epoch);
     }
   }
@@ -146,10 +152,6 @@ export class LocalArray implements LocalCollection, MemberServices {
   /** At the home: deletion `name` of `index` was asked for (here, or by a DeletionNotice). */
   deletionNoticed(index: ArrayIndex, name: DeletionName): void {
     this.insertions.deletionNoticed(index, name);
-  }
-
-  private resident(element: Resident): boolean {
-    return this.elements.get(element.key) === element;
   }
 
   // -------------------------------------------------------------- calls
@@ -228,33 +230,14 @@ export class LocalArray implements LocalCollection, MemberServices {
     } finally {
       this.constructing = outer;
     }
-    const element = this.newElement(chare, index, state);
+    const element = resident(chare, index, state);
     this.settleIn(element);
     return element;
   }
 
-  /** An element object for `chare` (a suspended async method of it pins it here: see track). */
-  private newElement(chare: Chare<never>, index: ArrayIndex, state: MemberState): Resident {
-    const element: Resident = { chare, index, key: keyOf(index), state };
-    return element;
-  }
-
-  /**
-   * Takes the element at `key` out. A Map left empty by a deletion shrinks
-   * its table (a runtime call, and a new table in old space once the Map is
-   * old): a PE's only element migrating did that at every move. The last
-   * one drops the Map instead, as TurnoverMap does (lib/turnoverMap.ts);
-   * a loop over the old Map's values (a broadcast's) is at its end then,
-   * and elements are added by message handlers only, never during one.
-   */
-  private remove(key: IndexKey): void {
-    if (this.elements.size === 1) this.elements = new Map();
-    else this.elements.delete(key);
-  }
-
-  /** Makes an element live here. */
+  /** Makes an element live here (a suspended async method of it pins it here: see track). */
   private settleIn(element: Resident): void {
-    this.elements.set(element.key, element);
+    this.elements.add(element);
     this.reductions.addMember(element.state.next);
   }
 
@@ -273,8 +256,8 @@ export class LocalArray implements LocalCollection, MemberServices {
    * (what it does is dropped). `method` names the call in the error.
    */
   private live(chare: Chare<never>, method: string): Resident | undefined {
-    const element = this.elements.get(keyOf(chare.thisIndex as ArrayIndex));
-    if (element && element.chare === chare) return element;
+    const element = this.elements.of(chare);
+    if (element) return element;
     const why = memberOf(chare).departed;
     if (why === 'deleted') return undefined;
     const where = this.where(chare, method);
@@ -319,19 +302,19 @@ export class LocalArray implements LocalCollection, MemberServices {
   private migrateIfDue(element: Resident): void {
     const state = element.state;
     const rt = runtime();
-    if (state.migrateTo < 0 || state.running > 0 || !this.resident(element)) return;
+    if (state.migrateTo < 0 || state.running > 0 || !this.elements.holds(element)) return;
     const toPe = state.migrateTo;
     state.migrateTo = -1;
     if (toPe === rt.myPe) return;
     const chare = element.chare;
-    writeMember(beginControl(this.ref.id, ArrayControl.Migrate), chare, recordOf(chare, state, state.epoch + 1), () => `${this.name}${describe(element.index)}`);
+    writeMember(beginControl(this.ref.id, ArrayControl.Migrate), chare, recordOf(chare, state, state.epoch + 1), this.nameMoving);
     rt.scheduler.send(toPe);
     // Sent: now it is gone from here (what follows may send messages of its own).
     const key = element.key;
     // Its waiting calls went in the record: the replies they owe are owed there now.
     const replies = hasWaiting(chare) ? replyNumbers(takeWaiting(chare)) : undefined;
     dropChannels(chare);
-    this.remove(key);
+    this.elements.remove(key);
     state.departed = 'migrated';
     state.epoch++;
     this.routing.left(key, element.index, toPe, state.epoch);
@@ -344,19 +327,19 @@ export class LocalArray implements LocalCollection, MemberServices {
    * checkpoint's at a restart; lib/migration/member.ts) and settles it in:
    * the replies its waiting calls owe are owed here now.
    */
-  private rebuild(member: RestoredMember): Resident {
-    const { record } = member;
-    const index = record.index as ArrayIndex;
+  private rebuild(record: MigrantState, readState: RestoredMember['readState']): Resident {
     const state = newMemberState(this, record.next, record.bcastSeq, record.epoch, record.sections);
-    const { chare, waiting } = rebuildMember(this.ref.info, state, record, member.readState, (data, method) => this.broadcasts.replyFrom(index, data, method));
-    const element = this.newElement(chare, index, state);
-    if (waiting.length) this.reductions.moveReplies(replyNumbers(waiting), 1);
+    const chare = rebuildMember(this.ref.info, state, record, readState, this.replyOf);
+    const element = resident(chare, record.index as ArrayIndex, state);
+    if (hasWaiting(chare)) this.reductions.moveReplies(replyNumbers(waitingCalls(chare)), 1);
     this.settleIn(element);
     return element;
   }
 
   private arrive(r: Reader): void {
-    const element = this.rebuild({ record: readMigrant(r), readState: (into) => readMigrantState(r, into) });
+    this.arrivingIn = r;
+    const element = this.rebuild(readMigrant(r), this.readArriving);
+    this.arrivingIn = undefined;
     const { chare, index, key, state } = element;
     this.routing.settled(key, index, state.epoch, r.source);
     // The hook runs like an entry method: a migration it asks for happens when it returns.
@@ -371,7 +354,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     }
     this.broadcasts.catchUp(element);
     this.releaseHeld(key);
-    if (state.balancing && this.resident(element)) this.balancing.settle(element);
+    if (state.balancing && this.elements.holds(element)) this.balancing.settle(element);
     this.migrateIfDue(element);
   }
 
@@ -384,7 +367,7 @@ export class LocalArray implements LocalCollection, MemberServices {
   private destroy(element: Resident, name: DeletionName, done: Future<unknown>): void {
     const key = element.key;
     const state = element.state;
-    this.remove(key);
+    this.elements.remove(key);
     this.reductions.removeMember(state.next);
     for (let stream = 0; stream < state.next.length; stream++) this.reductions.changePopulation(stream, state.next[stream], -1);
     this.retire(element, 'was deleted');
@@ -416,7 +399,7 @@ export class LocalArray implements LocalCollection, MemberServices {
   deleteAll(error: Error): readonly Uint8Array[] {
     for (const element of this.elements.values()) this.retire(element, 'was deleted with its array');
     this.reductions.abandon(error, `${this.name} array`);
-    this.elements = new Map();
+    this.elements.clear();
     return this.locations.releaseAll();
   }
 
@@ -446,7 +429,7 @@ export class LocalArray implements LocalCollection, MemberServices {
       },
       resume: (element) => {
         const method = this.ref.info.methodIds.get('resumeFromSync');
-        if (method !== undefined && this.resident(element)) this.run(element, method, [], undefined);
+        if (method !== undefined && this.elements.holds(element)) this.run(element, method, [], undefined);
       },
       broadcast: (decision) => {
         const w = beginControl(this.ref.id, decision ? ArrayControl.BalanceDecision : ArrayControl.Resume);

@@ -41,7 +41,7 @@ export class OneMember implements LocalCollection, MemberServices {
     if (!args && !saved) return;
     const member = newMemberState(this, saved?.record.next);
     this.reductions?.addMember(member.next);
-    this.element = saved ? rebuildMember(ref.info, member, saved.record, saved.readState, replyFrom).chare : construct(ref, index, args!, member);
+    this.element = saved ? rebuildMember(ref.info, member, saved.record, saved.readState, replyFrom) : construct(ref, index, args!, member);
     this.track = trackRunning();
   }
 

@@ -15,11 +15,11 @@
  */
 import { writeMigrant, type MigrantState } from '../codec/wire';
 import type { Writer } from '../codec/writer';
-import { revive, type Chare, type ChareIndex, type MemberState } from '../model/chare';
+import { memberOf, revive, type Chare, type ChareIndex, type MemberState } from '../model/chare';
 import type { ChareClassInfo } from '../model/registry';
 import type { Reply, ReplyData } from '../model/invoke';
 import { exportChannels, restoreChannels, type ChannelEnds } from '../channels';
-import { restoreWaiting, waitingCalls, type WaitingCall } from '../when';
+import { hasWaiting, restoreWaiting, waitingCalls, type WaitingCall } from '../when';
 import { encodeLabelled } from '../codec/values';
 import { describe } from '../collections/arrayIndex';
 import { hasUnpack, startTravelling, stopTravelling, unpackState, writeState } from './state';
@@ -30,7 +30,8 @@ const NO_RECORDED: MigrantState['waiting'] = Object.freeze([]);
 
 /** The record of `chare` as it is now (with `epoch`, the one of its next stay); nothing is taken from it (its waiting calls and channel ends stay). */
 export function recordOf(chare: Chare<never>, state: MemberState, epoch = state.epoch): MigrantState {
-  const waiting = waitingCalls(chare);
+  // hasWaiting first: no lookup of the member's queue on a PE where no call ever waited.
+  const waiting: readonly WaitingCall[] = hasWaiting(chare) ? waitingCalls(chare) : NO_WAITING;
   return {
     index: chare.thisIndex,
     epoch,
@@ -54,7 +55,7 @@ export function writeMember(w: Writer, chare: Chare<never>, record: MigrantState
   try {
     writeMigrant(w, record, describe);
     if (packed) encodeLabelled(w, packed.value, () => `state of ${describe()}`);
-    else writeState(w, chare, describe);
+    else writeState(w, chare, describe, memberOf(chare).services.ref.info.cls);
   } finally {
     stopTravelling(outer);
   }
@@ -66,15 +67,18 @@ export function writeMember(w: Writer, chare: Chare<never>, record: MigrantState
  * reduction numbers, last broadcast and epoch) first, then its channel
  * ends, then its own state, read by `readState` while it travels (its
  * `unpack`, or its fields assigned), then its waiting calls, whose
- * replies `replyOf` rebuilds from their data.
+ * replies `replyOf` rebuilds from their data and the member's index (they
+ * are the when.ts queue's then: `waitingCalls`). The caller's functions
+ * are its own, not made per member (an arrival made two closures and a
+ * result object).
  */
 export function rebuildMember(
   info: ChareClassInfo,
   state: MemberState,
   record: MigrantState,
   readState: (into?: object) => unknown,
-  replyOf: (data: ReplyData, methodId: number) => Reply,
-): { chare: Chare<never>; waiting: readonly WaitingCall[] } {
+  replyOf: (data: ReplyData, methodId: number, index: ChareIndex) => Reply,
+): Chare<never> {
   state.load = record.load;
   state.sections = record.sections;
   state.balancing = record.balancing;
@@ -91,8 +95,11 @@ export function rebuildMember(
   }
   if (own !== into) unpackState(chare, own, () => `${info.name}${describe(record.index)}`);
   // Usually none: then no closure and list per arrival.
-  if (record.waiting.length === 0) return { chare, waiting: NO_WAITING };
-  const waiting: WaitingCall[] = record.waiting.map(([methodId, args, data]) => ({ methodId, args, reply: data ? replyOf(data as ReplyData, methodId) : undefined }));
-  restoreWaiting(chare, waiting);
-  return { chare, waiting };
+  if (record.waiting.length === 0) return chare;
+  const index = record.index as ChareIndex;
+  restoreWaiting(
+    chare,
+    record.waiting.map(([methodId, args, data]) => ({ methodId, args, reply: data ? replyOf(data as ReplyData, methodId, index) : undefined })),
+  );
+  return chare;
 }

@@ -53,17 +53,19 @@ export function travellingChare(): Chare<never> | undefined {
 
 /**
  * Writes a member's state as it is now: what its pack() returns, or its
- * own fields (encoded as the object packState makes of them would be).
+ * own fields (encoded as the object packState makes of them would be);
+ * `cls`: its class, when known (codec/fields.ts' classOf).
  */
-export function writeState(w: Writer, chare: Chare<never>, describe: () => string): void {
+export function writeState(w: Writer, chare: Chare<never>, describe: () => string, cls?: unknown): void {
   const hooks = chare as unknown as MigrationHooks;
   if (typeof hooks.pack === 'function') encodeLabelled(w, inHook(() => hooks.pack!(), () => `${describe()}.pack(), as it migrates`), () => `state of ${describe()}`);
   else {
     try {
-      encodeFields(w, chare, () => `state of ${describe()}`);
+      encodeFields(w, chare, describe, cls); // "state of" goes in front in the catch: no closure per move
     } catch (error) {
       if (!(error instanceof SerializationError)) throw error;
-      throw new SerializationError(error.path, `${error.reason}; an element's own fields travel with it when it migrates: leave this one out with pack() and unpack(state), or keep the element in place (migratable = false)`);
+      const named = error.within('state of ');
+      throw new SerializationError(named.path, `${named.reason}; an element's own fields travel with it when it migrates: leave this one out with pack() and unpack(state), or keep the element in place (migratable = false)`);
     }
   }
 }
