@@ -31,6 +31,10 @@ class Cell extends Chare<readonly number[]> {
   sum(done: Future<number>): void {
     this.contribute(1, Reducer.sum, done);
   }
+  /** Contributes 1 to a sum over `section`, to `done`. */
+  give(section: Section<Cell>, done: Future<number>): void {
+    this.contribute(1, Reducer.sum, done, section);
+  }
   moveOn(): void {
     this.migrate((charm.myPe() + 1) % charm.numPes());
   }
@@ -95,6 +99,15 @@ class Probe extends Chare {
   callReceived(arr: ArrayProxy<Cell>): string {
     try {
       arr.at([0]).where();
+      return '';
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+  /** Joins an allReduce over `section`: the error it ends with, or '' if it completed. */
+  async join(section: Section<unknown, unknown>): Promise<string> {
+    try {
+      await this.allReduce(1, Reducer.sum, section);
       return '';
     } catch (error) {
       return (error as Error).message;
@@ -252,6 +265,29 @@ test("a section multicast reaching a PE after the deletion: each member's result
   await arr.ckDestroy();
   const { value, error } = await called;
   assert.match(value ?? error?.message ?? '', /was deleted/);
+});
+
+test("reductions over a section of a deleted array settle: a member's to a future, and a combined section's live members' allReduce", async () => {
+  const n = 2 * charm.numPes();
+  const arr = charm.createArray(Cell, [n]);
+  const section = charm.createSection(arr, Array.from({ length: n }, (_, i) => [i]));
+  await section.awaitable.where();
+  const done = charm.createFuture<number>();
+  const reduced = settles('the section reduction', done);
+  arr.at([0]).give(section, done); // the others never will
+  await probes.awaitable.collections();
+  await arr.ckDestroy();
+  const { error, value } = await reduced;
+  assert.match(error?.message ?? `resolved with ${value}`, /the Cell array \(collection \d+\) was deleted/);
+  // An array and the group of probes: the probes join before the deletion (the array's members never do) and after it.
+  const arr2 = charm.createArray(Cell, [charm.numPes()]);
+  const both = charm.combine<unknown>(arr2, probes);
+  const before = Array.from({ length: charm.numPes() }, (_, pe) => settles(`probe ${pe}'s allReduce`, probes.at(pe).ret.join(both)));
+  await probes.awaitable.collections();
+  await arr2.ckDestroy();
+  for (const joined of await Promise.all(before)) assert.match(joined.value ?? joined.error?.message ?? '', /the Cell array \(collection \d+\) was deleted/);
+  const after = await settles("probe 0's allReduce after the deletion", probes.at(0).ret.join(both));
+  assert.match(after.value ?? after.error?.message ?? '', /Probe\[0\]\.contribute to a section: the Cell array \(collection \d+\) was deleted/);
 });
 
 class Deleter extends Chare {

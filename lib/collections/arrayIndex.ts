@@ -152,6 +152,11 @@ export function describe(index: unknown): string {
   return String(index);
 }
 
+/** A member as errors name it: `Cell[1, 2]`, `Cell["key"]`, a group's `G[0]`. */
+export function describeMember(className: string, index: unknown): string {
+  return `${className}${typeof index === 'number' ? `[${index}]` : describe(index)}`;
+}
+
 /** Every index of a dense array, in row-major order. */
 export function* denseIndices(extents: readonly number[]): Generator<number[]> {
   const total = extents.reduce((a, b) => a * b, 1);

@@ -41,7 +41,7 @@ import type { ReductionTarget } from '../reductions/targets';
 import { hasWaiting, takeWaiting, waitingCalls } from '../when';
 import { dropChannels } from '../channels';
 import { METHOD_DESTROY, METHOD_MIGRATE, methodName } from '../model/methodIds';
-import { denseIndices, describe, keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
+import { denseIndices, describe, describeMember, keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
 import { BalancingStep, type BalancedArray } from '../balancing/step';
 import type { ArrayRef } from './arrays';
 import { beginControl, construct, newMemberState, trackRunning, type LocalCollection } from './collections';
@@ -267,7 +267,7 @@ export class LocalArray implements LocalCollection, MemberServices {
 
   /** "Class[index].method", for an error about a call of `chare`. */
   private where(chare: Chare<never>, method: string): string {
-    return `${this.name}${describe(chare.thisIndex)}.${method}`;
+    return `${describeMember(this.name, chare.thisIndex)}.${method}`;
   }
 
   contribute(chare: Chare<never>, data: unknown, reducer: Reducer, target: ReductionTarget | 'all'): Promise<unknown> | undefined {

@@ -2,6 +2,7 @@
 import { inspect } from 'util';
 import { setChareBase } from './registry';
 import { waitUntil } from '../when';
+import { describeMember } from '../collections/arrayIndex';
 import { describeTarget, type CollectionRef, type ThisElement, type ThisProxy } from './proxy';
 import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
@@ -172,7 +173,7 @@ export class Chare<I extends ChareIndex = number> {
     if (section !== undefined) {
       // A section knows how to reduce over its members (lib/sections/).
       const reduce = (section as { __contribute?: SectionContribute } | null)?.__contribute;
-      if (typeof reduce !== 'function') throw new TypeError(`${memberOf(this as unknown as Chare<never>).services.ref.info.name}${JSON.stringify(this.thisIndex)}.contribute: the fourth argument must be a section`);
+      if (typeof reduce !== 'function') throw new TypeError(`${describeMember(memberOf(this as unknown as Chare<never>).services.ref.info.name, this.thisIndex)}.contribute: the fourth argument must be a section`);
       reduce(this as unknown as Chare<never>, data, reducer, target);
     } else memberOf(this as unknown as Chare<never>).services.contribute(this as unknown as Chare<never>, data, reducer, target);
   }
@@ -188,7 +189,7 @@ export class Chare<I extends ChareIndex = number> {
   allReduce(data: unknown, reducer: Reducer, section?: unknown): Promise<unknown> {
     if (section !== undefined) {
       const reduce = (section as { __allReduce?: SectionAllReduce } | null)?.__allReduce;
-      if (typeof reduce !== 'function') throw new TypeError(`${memberOf(this as unknown as Chare<never>).services.ref.info.name}${JSON.stringify(this.thisIndex)}.allReduce: the third argument must be a section`);
+      if (typeof reduce !== 'function') throw new TypeError(`${describeMember(memberOf(this as unknown as Chare<never>).services.ref.info.name, this.thisIndex)}.allReduce: the third argument must be a section`);
       return reduce(this as unknown as Chare<never>, data, reducer);
     }
     return memberOf(this as unknown as Chare<never>).services.contribute(this as unknown as Chare<never>, data, reducer, 'all') as Promise<unknown>;

@@ -141,7 +141,8 @@ export function receiveSection(r: Reader): void {
     const gone = dropped.get(id);
     if (gone) {
       if (op === Op.Call) refuseMulticast(gone, r);
-      return; // a contribution or reduction step: the section's reductions went with its array
+      else if (op === Op.Contribution) refuseContribution(gone, r);
+      return; // a reduction step: the section's reductions were abandoned with its array
     }
     const list = held.get(id);
     if (list) list.push(r.copyMessage());
@@ -169,7 +170,10 @@ function establishHere(id: number, r: Reader): void {
   const message = r.copyMessage();
   const section = readSectionEstablish(r) as { __section: SectionData };
   const branch = new Branch(section.__section);
-  branches.set(id, branch);
+  // Reaching a PE that has deleted one of its arrays already: a dropped section from the start (passed on all the same).
+  const deleted = section.__section.parts.find((p) => isArray(p.collection.__ref) && p.collection.__ref.deleted)?.collection.__ref;
+  if (deleted) noteDropped(id, branch, deleted);
+  else branches.set(id, branch);
   for (const child of branch.children) runtime().scheduler.sendMessage(child, message);
   const waiting = held.get(id);
   if (!waiting) return;
@@ -207,7 +211,11 @@ export function contribute(data: SectionData, slot: number, number: number, valu
 function collect(branch: Branch, r: Reader): void {
   const { number, slot, reducer, target, data } = readSectionContribution(r);
   if (target instanceof EveryContributor) {
-    void branch.reductions.contribute([number], slot, Stream.User, data, reducer, 'all')!.then((result) => target.future.send(result));
+    // Rejected when the section's array is deleted before the result (dropBranchesOf): the contributor is told.
+    void branch.reductions.contribute([number], slot, Stream.User, data, reducer, 'all')!.then(
+      (result) => target.future.send(result),
+      (error: unknown) => target.future.sendError(error, 'a reduction over a section'),
+    );
   } else {
     void branch.reductions.contribute([number], slot, Stream.User, data, reducer, target as ReductionTarget);
   }
@@ -220,12 +228,27 @@ function collect(branch: Branch, r: Reader): void {
  */
 export function dropBranchesOf(arrayId: number): void {
   for (const [id, branch] of branches) {
-    if (!branch.data.parts.some((p) => p.collection.__ref.id === arrayId)) continue;
+    const ref = branch.data.parts.find((p) => p.collection.__ref.id === arrayId)?.collection.__ref;
+    if (!ref) continue;
     branches.delete(id);
-    if (dropped.size >= DROPPED_KEPT) dropped.delete(dropped.keys().next().value!);
-    const className = branch.data.parts.find((p) => p.collection.__ref.id === arrayId)!.collection.__ref.info.name;
-    dropped.set(id, { children: branch.children, slots: branch.members.map((m) => m.slot), arrayId, className });
+    // Its members' awaited allReduce here, and at the section's root the futures of reductions under way, get the deleted error once.
+    branch.reductions.abandon(deletedError(arrayId, 'a reduction over a section of it did not complete', ref.info), `section ${id} of the ${ref.info.name} array`);
+    noteDropped(id, branch, ref);
   }
+}
+
+function noteDropped(id: number, branch: Branch, deleted: CollectionRef): void {
+  if (dropped.size >= DROPPED_KEPT) dropped.delete(dropped.keys().next().value!);
+  dropped.set(id, { children: branch.children, slots: branch.members.map((m) => m.slot), arrayId: deleted.id, className: deleted.info.name });
+}
+
+/** A contribution reaching a dropped section (a member of another collection of a combined section, or one sent before the deletion): its future, if any, is told. */
+function refuseContribution(gone: Dropped, r: Reader): void {
+  const { slot, target } = readSectionContribution(r);
+  const error = deletedError(gone.arrayId, `a contribution of member ${slot} to a reduction over a section of it was not combined`);
+  const where = `section of the ${gone.className} array`;
+  if (target instanceof EveryContributor) target.future.sendError(error, where);
+  else if (target instanceof Future) target.sendError(error, where);
 }
 
 /** A multicast reaching a dropped branch: on down the tree; each member here has its slot of the caller's future refused. */

@@ -22,7 +22,7 @@ import { Future } from '../model/future';
 import { CallMode, isProxy, makeProxy, type ArrayProxy, type CallTarget, type CollectionProxy, type CompletionCalls, type GatherCalls, type IndexOf, type SendCalls } from '../model/proxy';
 import type { Chare, ChareIndex } from '../model/chare';
 import { memberOf } from '../model/chare';
-import { denseIndices, keyOf as arrayKey } from '../collections/arrayIndex';
+import { denseIndices, describeMember, keyOf as arrayKey } from '../collections/arrayIndex';
 import type { GroupRef } from '../collections/groups';
 import { reducerImpl, type Reducer } from '../reductions/reducers';
 import { checkContribution } from '../reductions/contribute';
@@ -261,7 +261,11 @@ function slotOf(data: SectionData, chare: Chare<never>): number {
 
 /** A member's contribution to its next reduction over section `data` ('all': an allReduce, whose result it gets back). */
 function contributeToSection(chare: Chare<never>, data: SectionData, value: unknown, reducer: Reducer, target: ReductionTarget | 'all'): Promise<unknown> | undefined {
-  const where = `${memberOf(chare).services.ref.info.name}${JSON.stringify(chare.thisIndex)}.contribute`;
+  const where = `${describeMember(memberOf(chare).services.ref.info.name, chare.thisIndex)}.contribute`;
+  for (const { collection } of data.parts) {
+    const ref = collection.__ref;
+    if (isArray(ref) && ref.deleted) ref.checkLive(() => `${where} to a section`);
+  }
   checkContribution(where, reducer, target);
   const slot = slotOf(data, chare);
   if (slot < 0) throw new Error(`${where}: this chare is not a member of the section`);
