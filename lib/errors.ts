@@ -183,6 +183,24 @@ export function keepGoingAfterErrors(): void {
 }
 
 /** An error nobody can receive: fatal for a program, printed in the console. */
+/**
+ * Errors that end what the members of an array deleted whole were
+ * awaiting (their allReduce: wholeDeletion.ts). A member's method that
+ * lets one through, with nobody awaiting the method, ends silently: the
+ * member is gone, as in Charm++ and Charm4py, where a deleted element's
+ * suspended method never resumes. A caller awaiting the method gets it.
+ */
+const memberEndings = new WeakSet<object>();
+
+export function endsDeletedMembers<E extends Error>(error: E): E {
+  memberEndings.add(error);
+  return error;
+}
+
+export function endedByDeletion(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && memberEndings.has(error);
+}
+
 export function uncaught(error: unknown, context: string): void {
   if (!keepGoing) fatal(error, context);
   process.stderr.write(`charmts: error ${context}:\n${describe(error)}\n`);

@@ -23,6 +23,7 @@ import { dropSectionsOf } from '../sections/sections';
 import type { ArrayRef } from './arrays';
 import { uninstall } from './collections';
 import { deletedError } from './deleted';
+import { endsDeletedMembers } from '../errors';
 import type { LocalArray } from './localArray';
 
 /** Asks PE 0 to delete `ref`'s array; completes once every PE has deleted its part. */
@@ -61,7 +62,7 @@ export function deletionAsked(part: LocalArray, future: Future<void>): void {
 
 /** Every PE: ArrayDeleted for `part`'s array. */
 export function deleteHere(part: LocalArray, future: Future<void>): void {
-  const held = part.deleteAll(deletedError(part.ref.id, 'a reduction or a broadcast awaited when the array was deleted did not complete', part.ref.info));
+  const held = part.deleteAll(endsDeletedMembers(deletedError(part.ref.id, 'a reduction or a broadcast awaited when the array was deleted did not complete', part.ref.info)));
   uninstall(part);
   part.ref.markDeleted();
   dropSectionsOf(part.ref.id);

@@ -6,7 +6,7 @@
 import { memberOf, type Chare } from './chare';
 import type { ChareClassInfo } from './registry';
 import { Future } from './future';
-import { describeOrigin, fatal, running, uncaught } from '../errors';
+import { describeOrigin, endedByDeletion, fatal, running, uncaught } from '../errors';
 import { runtime } from './context';
 import type { Reader } from '../codec/reader';
 import { readReplyTo } from '../codec/wire';
@@ -202,5 +202,5 @@ function succeed(value: unknown, element: Chare<never>, info: ChareClassInfo, na
 
 function fail(error: unknown, element: Chare<never>, info: ChareClassInfo, name: string, reply: Reply | undefined): void {
   if (reply) reply.reject(error, describeCall(info, name, element));
-  else uncaught(error, `on PE ${runtime().myPe} in ${describeCall(info, name, element)}`);
+  else if (!endedByDeletion(error)) uncaught(error, `on PE ${runtime().myPe} in ${describeCall(info, name, element)}`);
 }
