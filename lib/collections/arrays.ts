@@ -10,7 +10,7 @@ import { Future } from '../model/future';
 import { runtime } from '../model/context';
 import { classInfo, type ChareClass, type ChareClassInfo } from '../model/registry';
 import { CallMode, indexable, makeProxy, type CallTarget, type InsertOptions } from '../model/proxy';
-import { blockMap, describe, keyOf, mapByName, mapName, normalizeIndex, roundRobinMap, MAX_DIMS, type ArrayIndex, type IndexKey, type ArrayMapFunction, type IndexShape } from './arrayIndex';
+import { blockMap, describe, describeMember, keyOf, mapByName, mapName, normalizeIndex, roundRobinMap, MAX_DIMS, type ArrayIndex, type IndexKey, type ArrayMapFunction, type IndexShape } from './arrayIndex';
 import { CollectionKind, beginControl, beginCreate, localCollection, registerKind, sendCall } from './collections';
 import { newCollectionId } from './ids';
 import { LocalArray } from './localArray';
@@ -110,7 +110,7 @@ export class ArrayRef {
     const numPes = runtime().numPes;
     const pe = this.map(index, numPes, this.shape.extents);
     if (!Number.isInteger(pe) || pe < 0 || pe >= numPes) {
-      throw new RangeError(`charmts: array map "${this.mapName}" placed ${this.info.name}${describe(index)} on PE ${String(pe)}, outside 0..${numPes - 1}`);
+      throw new RangeError(`charmts: array map "${this.mapName}" placed ${describeMember(this.info.name, index)} on PE ${String(pe)}, outside 0..${numPes - 1}`);
     }
     return pe;
   }
@@ -159,7 +159,7 @@ export class ArrayRef {
           value: (pe: number) => {
             const numPes = runtime('ckMigrate').numPes;
             if (!Number.isInteger(pe) || pe < 0 || pe >= numPes) {
-              throw new RangeError(`${this.info.name}${describe(normalized)}.ckMigrate: PE ${String(pe)} is out of range (0..${numPes - 1})`);
+              throw new RangeError(`${describeMember(this.info.name, normalized)}.ckMigrate: PE ${String(pe)} is out of range (0..${numPes - 1})`);
             }
             void callElement(this, address, METHOD_MIGRATE, [pe], CallMode.Send);
           },
@@ -188,7 +188,7 @@ function local(ref: ArrayRef): LocalArray | undefined {
 }
 
 function callElement(ref: ArrayRef, address: ElementAddress, method: number, args: unknown[], mode: CallMode): Future<unknown> | undefined {
-  if (ref.deleted) ref.checkLive(() => `${ref.info.name}${describe(address.index)}.${methodName(ref.info.methods, method)}`);
+  if (ref.deleted) ref.checkLive(() => `${describeMember(ref.info.name, address.index)}.${methodName(ref.info.methods, method)}`);
   if (address.home < 0) address.home = ref.homeOf(address.index);
   const dest = local(ref)?.firstHop(address.index, address.key, address.home) ?? address.home;
   return sendCall(ref, dest, address.index, method, args, mode, false, 1);
@@ -201,7 +201,7 @@ function callElement(ref: ArrayRef, address: ElementAddress, method: number, arg
  * calls made before it.
  */
 function destroy(ref: ArrayRef, address: ElementAddress): Future<unknown> {
-  ref.checkLive(() => `${ref.info.name}${describe(address.index)}.ckDestroy`);
+  ref.checkLive(() => `${describeMember(ref.info.name, address.index)}.ckDestroy`);
   const rt = runtime();
   const { index } = address;
   const home = ref.homeOf(index);

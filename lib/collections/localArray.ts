@@ -41,7 +41,7 @@ import type { ReductionTarget } from '../reductions/targets';
 import { hasWaiting, takeWaiting, waitingCalls } from '../when';
 import { dropChannels } from '../channels';
 import { METHOD_DESTROY, METHOD_MIGRATE, methodName } from '../model/methodIds';
-import { denseIndices, describe, describeMember, keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
+import { denseIndices, describeMember, keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
 import { BalancingStep, type BalancedArray } from '../balancing/step';
 import type { ArrayRef } from './arrays';
 import { beginControl, construct, newMemberState, trackRunning, type LocalCollection } from './collections';
@@ -76,7 +76,7 @@ export class LocalArray implements LocalCollection, MemberServices {
   private readonly route = newElementRoute();
   // What a move hands to lib/migration/: functions made once, not closures per move.
   /** Names the element whose record is being written or read (the travelling one), for an error. */
-  private readonly nameMoving = (): string => `${this.name}${describe(travellingChare()!.thisIndex)}`;
+  private readonly nameMoving = (): string => `${describeMember(this.name, travellingChare()!.thisIndex)}`;
   /** The reply a waiting call of an arriving element owes (BROADCAST_REPLY ones are reduced). */
   private readonly replyOf = (data: ReplyData, method: number, index: ChareIndex): Reply => this.broadcasts.replyFrom(index as ArrayIndex, data, method);
   /** The message an element is arriving in, while it is rebuilt (readArriving reads its state; the class is known: codec/fields.ts classOf). */
@@ -208,11 +208,11 @@ export class LocalArray implements LocalCollection, MemberServices {
   }
 
   private undeliverable(r: Reader, index: ArrayIndex, method: number, origin: number): void {
-    const error = new Error(`${this.name}${describe(index)} was deleted: the call to ${methodName(this.ref.info.methods, method)} was not delivered`);
+    const error = new Error(`${describeMember(this.name, index)} was deleted: the call to ${methodName(this.ref.info.methods, method)} was not delivered`);
     const flags = flagsOf(r.buf, r.base);
     readArgs(r);
     if (flags & Flag.Reply) {
-      readReply(r, false, -1).reject(error, `${this.name}${describe(index)}`);
+      readReply(r, false, -1).reject(error, `${describeMember(this.name, index)}`);
       return;
     }
     writeBodyValue(beginControl(this.ref.id, ArrayControl.Undeliverable), error.message, 'error');
@@ -348,7 +348,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     try {
       runArrivalHook(chare);
     } catch (error) {
-      fatal(error, `on PE ${runtime().myPe} in ${this.name}${describe(index)}.onMigrated`);
+      fatal(error, `on PE ${runtime().myPe} in ${describeMember(this.name, index)}.onMigrated`);
     } finally {
       this.executing = outer;
     }
@@ -381,7 +381,7 @@ export class LocalArray implements LocalCollection, MemberServices {
    * condition fail (`why`: how it went), its channel ends are dropped.
    */
   private retire(element: Resident, why: string): void {
-    const describeIt = `${this.name}${describe(element.index)}`;
+    const describeIt = `${describeMember(this.name, element.index)}`;
     element.state.departed = 'deleted';
     for (const call of takeWaiting(element.chare)) {
       const name = this.ref.info.methods[call.methodId];
@@ -406,7 +406,7 @@ export class LocalArray implements LocalCollection, MemberServices {
   // -------------------------------------------------------------- load balancing
 
   atSync(chare: Chare<never>): void {
-    const where = `${this.name}${describe(chare.thisIndex)}.AtSync`;
+    const where = `${describeMember(this.name, chare.thisIndex)}.AtSync`;
     if (!this.ref.balancer) throw new Error(`${where}: create the array with { loadBalancing: true } to use AtSync`);
     const element = this.live(chare, 'AtSync');
     if (!element) return; // deleted: it takes part in no step any more

@@ -21,7 +21,7 @@ import type { Reply, ReplyData } from '../model/invoke';
 import { exportChannels, restoreChannels, type ChannelEnds } from '../channels';
 import { hasWaiting, restoreWaiting, waitingCalls, type WaitingCall } from '../when';
 import { encodeLabelled } from '../codec/values';
-import { describe } from '../collections/arrayIndex';
+import { describeMember } from '../collections/arrayIndex';
 import { hasUnpack, startTravelling, stopTravelling, unpackState, writeState } from './state';
 
 /** No waiting calls (nearly every member's): shared, not a list per move. */
@@ -93,7 +93,7 @@ export function rebuildMember(
   } finally {
     stopTravelling(outer);
   }
-  if (own !== into) unpackState(chare, own, () => `${info.name}${describe(record.index)}`);
+  if (own !== into) unpackState(chare, own, () => `${describeMember(info.name, record.index)}`);
   // Usually none: then no closure and list per arrival.
   if (record.waiting.length === 0) return chare;
   const index = record.index as ChareIndex;
