@@ -6,8 +6,11 @@
 // after benchmarks/charm++/migrate/migrateHello.C):
 // - each move is the migration message and then, on arrival, a call of the
 //   element to itself through its proxy (ckJustMigrated() sends
-//   thisProxy[thisIndex].next(), which asks for the next move): one message
-//   between the PEs and one local message per move;
+//   thisProxy[thisIndex].next(), which asks for the next move): here one
+//   message between the PEs and one local message per move, where Charm++
+//   8.0 sends 1.5 and 2 (its migrateMe is a local ckEmigrate message, and
+//   PE 1 tells its reduction parent PE 0 each time the element leaves it:
+//   AddToInactiveList; counted with callgrind, docs/internals.md);
 // - the element carries its 16 numbers, its label and the moves left, and
 //   nothing else (Charm++'s pup);
 // - a trial is timed by main on PE 0, from the first call (bounce) to the
