@@ -323,9 +323,19 @@ export class Scheduler {
       if (handled > 0) waiting.handled(now);
       if (resumption.pending) {
         resumption.pending = false;
-        // A promise job rather than queueMicrotask, which makes an AsyncResource
-        // and a bound function per call (a twentieth of an allreduce's CPU at np 1).
-        void settled.then(this.turnAfterMicrotasks);
+        if (now - this.lastYield < SLICE_MS) {
+          // A promise job rather than queueMicrotask, which makes an AsyncResource
+          // and a bound function per call (a twentieth of an allreduce's CPU at np 1).
+          void settled.then(this.turnAfterMicrotasks);
+          return;
+        }
+        // A slice of resumptions: the loop goes on from libuv, not from the
+        // microtask queue, or timers and I/O never run while each message
+        // completes a future whose awaiting code sends the next (elements
+        // looping on an awaited allReduce at np 1, main awaiting local
+        // calls). The awaiting code still resumes first, as this callback ends.
+        this.yielded = true;
+        setImmediate(this.turn);
         return;
       }
       if (handled > 0 && now - this.lastYield < SLICE_MS) {
