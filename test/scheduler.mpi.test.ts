@@ -3,8 +3,9 @@
 // handles completes a future whose awaiting code sends the next one at
 // once, so that the loop goes on from the microtask queue (array elements
 // looping on a bare `await this.allReduce(...)`, as Charm4py programs do;
-// main awaiting calls to a chare in a loop). Timers of main, of
-// charm.sleep and of the runtime's own features must fire meanwhile.
+// main awaiting calls to a chare in a loop). Main's setTimeout and
+// charm.sleep must fire meanwhile (the runtime's own timers, such as the
+// idle hint's, wait for the same libuv turns).
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
 import { charm, Chare, Reducer } from '../lib';
