@@ -26,6 +26,15 @@ test('a near miss of a runtime option under plain mpirun ends the job before mai
   assert.not.match(r.stdout, /args=/, show(r));
 });
 
+test('a CHARMTS_IDLE_HINT that is not a number of seconds (abc, negative, empty) ends the job before main, naming the variable and its form', async () => {
+  for (const bad of ['abc', '-5', '']) {
+    const r = await runJob({ program: 'mainArgs.js', args: ['8'], np: 2, timeoutMs: 30_000, env: { CHARMTS_IDLE_HINT: bad } });
+    assert.is.not(r.code, 0, show(r));
+    assert.match(r.stderr, `charm.start: CHARMTS_IDLE_HINT=${JSON.stringify(bad)} is not a number of seconds: it takes the seconds a job stays idle before PE 0 prints the idle hint, a number 0 or more (CHARMTS_IDLE_HINT=30; 0 for never)`, show(r));
+    assert.not.match(r.stdout, /args=/, show(r));
+  }
+});
+
 test('charm.start(Main): the main chare is constructed on PE 0 with the arguments and runs the program', async () => {
   const r = await runJob({ program: 'mainChare.js', args: ['3'], np: 3, timeoutMs: 30_000 });
   assertEndedCleanly(r);

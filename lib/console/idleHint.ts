@@ -12,8 +12,8 @@
  */
 import { runtime } from '../model/context';
 import { quiescentTotal } from '../quiescence';
+import { idleHintSeconds } from '../runtime/options';
 
-const DEFAULT_SECONDS = 10;
 /** The completion of the first wait for quiescence is itself a counted message. */
 const OWN_MESSAGES = 1;
 
@@ -30,9 +30,9 @@ export class IdleHint {
     private readonly stuckOn: () => Promise<string[]>,
   ) {}
 
-  /** Starts watching (nothing if CHARMTS_IDLE_HINT is 0). */
+  /** Starts watching (nothing if CHARMTS_IDLE_HINT is 0; a bad value has ended the job at start: runtime/options.ts). */
   start(): void {
-    const seconds = Number(process.env.CHARMTS_IDLE_HINT ?? DEFAULT_SECONDS);
+    const seconds = idleHintSeconds();
     if (seconds > 0) void this.watch(seconds);
   }
 

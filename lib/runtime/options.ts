@@ -6,7 +6,9 @@
  * program, so PE 0 refuses only what is surely a mistake: an option
  * without its value, an unknown balancer, and a near miss of an option's
  * name (`+balancr`, `+Stats`), which would otherwise reach the program and
- * leave the option silently off.
+ * leave the option silently off. The runtime's environment variables that
+ * PE 0 reads at start are checked alike (environmentProblem): a value that
+ * does not parse would otherwise leave what it sets silently off.
  */
 import { editDistance } from '../spelling';
 import { STRATEGIES } from '../balancing/strategies';
@@ -52,6 +54,30 @@ export function runtimeOptionProblem(argv: readonly string[]): string | undefine
       const meant = known.find((option) => arg.toLowerCase() === option || (option.length >= 8 && editDistance(arg.toLowerCase(), option) <= 2));
       if (meant) return `${arg} looks like a misspelling of ${meant}, which would stay off (the runtime's options: ${list}; other +words go to the program)`;
     }
+  }
+  return undefined;
+}
+
+/** Seconds idle before the idle hint (console/idleHint.ts) when CHARMTS_IDLE_HINT is not set. */
+const DEFAULT_IDLE_HINT_SECONDS = 10;
+/** CHARMTS_IDLE_HINT's form: seconds, a decimal number 0 or more (0.5, 30). */
+const SECONDS = /^(\d+(\.\d*)?|\.\d+)$/;
+
+/**
+ * Seconds idle before PE 0 prints the idle hint, from CHARMTS_IDLE_HINT in
+ * `env` (0: never; DEFAULT_IDLE_HINT_SECONDS when unset); NaN when the value
+ * is not of the accepted form (environmentProblem says so at start).
+ */
+export function idleHintSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.CHARMTS_IDLE_HINT;
+  if (value === undefined) return DEFAULT_IDLE_HINT_SECONDS;
+  return SECONDS.test(value.trim()) ? Number(value) : NaN;
+}
+
+/** What is wrong with the runtime's environment variables in `env`, or undefined. */
+export function environmentProblem(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (Number.isNaN(idleHintSeconds(env))) {
+    return `CHARMTS_IDLE_HINT=${JSON.stringify(env.CHARMTS_IDLE_HINT)} is not a number of seconds: it takes the seconds a job stays idle before PE 0 prints the idle hint, a number 0 or more (CHARMTS_IDLE_HINT=30; 0 for never)`;
   }
   return undefined;
 }

@@ -13,7 +13,7 @@
  */
 import { classInfo } from '../model/registry';
 import type { CollectionRef } from '../model/proxy';
-import { programArgs, runtimeOptionProblem } from './options';
+import { environmentProblem, programArgs, runtimeOptionProblem } from './options';
 import { runtime } from '../model/context';
 import { setForwarder } from '../model/future';
 import { Chare, type ChareIndex } from '../model/chare';
@@ -63,7 +63,7 @@ export interface StartOptions extends ProfileOptions {
    * Print a hint when the job has been idle for a while: that main waits
    * for something nothing will send, or, once main has returned, that
    * `charm.exit()` ends the job (default true; CHARMTS_IDLE_HINT=seconds,
-   * 0 for never).
+   * 0 for never; a value of another form ends the job at start, naming it).
    */
   idleHint?: boolean;
 }
@@ -94,7 +94,7 @@ export function startProgram(main: ((args: string[]) => unknown) | MainChareClas
   if (rt.myPe !== 0) return;
   if (process.argv.includes(REPORT_OPTION)) reportSteps();
   if (liveView) startLiveView(liveView, () => charmGroup().ret.stats());
-  const problem = runtimeOptionProblem(process.argv.slice(2));
+  const problem = runtimeOptionProblem(process.argv.slice(2)) ?? environmentProblem();
   if (problem) fatal(new Error(`charm.start: ${problem}`), 'on PE 0');
   const args = programArgs(process.argv.slice(2));
   const hint = new IdleHint(waitQD, async () => stuckLines(await charmGroup().ret.membersReport()));

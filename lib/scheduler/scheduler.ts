@@ -1,27 +1,27 @@
 /**
- * The per-PE message loop. It drains MPI and the local queue, dispatches
+ * The per-PE message loop, the receiving half of the scheduler (sends.ts
+ * is the sending half). It drains MPI and the local queue, dispatches
  * each message to the handler of its kind, lets awaiting entry methods
- * resume between messages (a microtask checkpoint), yields to libuv often
- * enough for timers and stdin, and waits for messages as waiting.ts says
- * when there is nothing to do.
+ * resume between messages (a microtask checkpoint), yields to libuv at
+ * least every SLICE_MS for timers and stdin, and waits for messages as
+ * waiting.ts says when there is nothing to do.
  */
 import { META_FIELDS, mpi } from '../transport/binding';
 import { Reader } from '../codec/reader';
-import { Writer, type LocalMessage } from '../codec/writer';
 import { heldBuffer, heldView, useWarmCopies } from '../codec/memory';
-import { Flag, Kind, align8, bodyStart, flagsOf, isCounted, kindOf, rootOf, setRoot, traceIdOf } from '../codec/wire';
+import { Flag, Kind, bodyStart, flagsOf, isCounted, kindOf, rootOf, traceIdOf } from '../codec/wire';
 import { beginDelivery, endDelivery, profiling } from '../profiling/profile';
 import { resumption } from '../model/future';
 import { dispatchClock } from '../model/activity';
 import { SLICE_MS, Waiting } from './waiting';
-import { LocalQueue } from './localQueue';
-import { MAX_BATCH, Outbox, type DeferredMessage, type SendCounters } from './outbox';
+import { MAX_BATCH, type DeferredMessage } from './outbox';
+import { Sender } from './sends';
 import { doubleFields, objectArray } from '../shapes';
+
+export type { PeCounters } from './sends';
 
 export type Handler = (r: Reader) => void;
 
-/** MPI counts bytes in an int. */
-const MAX_MESSAGE_BYTES = 0x7fffffff;
 const ARENA_BYTES = 4 << 20;
 /** Longest pass over the local queue before MPI is drained again (see dispatchLocal); a 256 x 256 Jacobi block relaxes in about 0.2 ms. */
 const LOCAL_PASS_MS = 0.25;
@@ -32,16 +32,6 @@ const LOCAL_PASS_MS = 0.25;
  * `mpiFirst`: MPI is drained and dispatched before every local message.
  */
 export const localPass = { ms: LOCAL_PASS_MS, mpiFirst: false };
-
-export interface PeCounters extends SendCounters {
-  /** Counted (non-system) messages created and processed, for quiescence. */
-  created: number;
-  processed: number;
-  messagesReceived: number;
-  bytesReceived: number;
-  /** Milliseconds spent handling messages. */
-  busyMs: number;
-}
 
 const settled = Promise.resolve();
 
@@ -72,9 +62,7 @@ function partBytes(parts: ArrayBuffer[]): number {
   return n;
 }
 
-export class Scheduler {
-  readonly writer = new Writer();
-  readonly counters: PeCounters = doubleFields({ created: 0, processed: 0, messagesSent: 0, bytesSent: 0, messagesReceived: 0, bytesReceived: 0, busyMs: 0 });
+export class Scheduler extends Sender {
   private readonly handlers: Handler[] = new Array(Kind.Count);
   private readonly reader = new Reader();
   private readonly arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
@@ -85,12 +73,8 @@ export class Scheduler {
   /** performance.now() less libuv's clock, to read `arrival` on performance.now()'s. */
   private readonly clockOffset = nowLessHrtime();
   private readonly large = objectArray<ArrayBuffer>();
-  /** Messages this PE sent itself. */
-  private readonly local = new LocalQueue();
-  /** Sends to other PEs, and back-pressure. */
-  private readonly outbox: Outbox;
   /** The outbox's messages received while throttled, not yet handled (they come before any later batch). */
-  private readonly deferred: DeferredMessage[];
+  private readonly deferred: DeferredMessage[] = this.outbox.deferred;
   /** The MPI batch being dispatched: messages batchNext..batchSize-1 are still to go. */
   private batchSize = 0;
   private batchNext = 0;
@@ -105,7 +89,7 @@ export class Scheduler {
   private lastYield = 0;
   private yielded = true;
   private readonly waiting: Waiting;
-  /** Called when a handler throws: the error escaped every entry-method guard. */
+  /** Called when a handler throws (the error escaped every entry-method guard) or a send failed half done. */
   onFatal: (error: unknown) => void = (e) => { throw e; };
 
   private readonly inbox: number;
@@ -114,13 +98,12 @@ export class Scheduler {
    * @param oversubscribed more PEs than cores on this host: a waiting PE
    * then yields its core between polls rather than spinning on it.
    */
-  constructor(readonly myPe: number, readonly numPes: number, oversubscribed = false) {
+  constructor(myPe: number, numPes: number, oversubscribed = false) {
+    super(myPe, numPes, (error) => this.onFatal(error));
     doubleFields(this, ['busySince', 'stepEnd', 'lastYield']);
     useWarmCopies((view) => mpi.Copy(view));
-    this.waiting = new Waiting(() => this.step(), oversubscribed);
+    this.waiting = new Waiting(() => this.step(), this.activity, oversubscribed);
     this.inbox = mpi.Inbox(this.arena, this.meta, this.large, this.arrival);
-    this.outbox = new Outbox(myPe, numPes, this.counters, (error) => this.onFatal(error));
-    this.deferred = this.outbox.deferred;
   }
 
   on(kind: Kind, handler: Handler): void {
@@ -154,25 +137,6 @@ export class Scheduler {
     this.running = false;
   }
 
-  /** Sends the message in `writer` (already begun and filled) to `dest`. */
-  send(dest: number, flags: number = flagsOf(this.writer.buf)): void {
-    const w = this.writer;
-    const inlineLength = w.finish();
-    const total = inlineLength + w.segmentBytes;
-    if (total > MAX_MESSAGE_BYTES) {
-      throw new RangeError(`charmts: a message of ${total} bytes exceeds MPI's limit of ${MAX_MESSAGE_BYTES} bytes; split the data into several calls`);
-    }
-    if (dest === this.myPe) {
-      // In the local slab while it fits.
-      if (w.segments.length > 0 || !this.local.copy(w.buf, w.view, inlineLength)) this.local.push(w.detachLocal());
-    } else {
-      this.outbox.send(dest, w.buf, inlineLength, w.segments, total);
-    }
-    // Counted once sent: a call that failed (bad input) never existed.
-    if (!(flags & Flag.System)) this.counters.created++;
-    this.waiting.sent = true;
-  }
-
   /** Receives and dispatches once (shut-down keeps doing this while it waits). */
   pollOnce(): number {
     const handled = this.step();
@@ -185,75 +149,6 @@ export class Scheduler {
     if (this.busySince < 0) return;
     this.counters.busyMs += now - this.busySince;
     this.busySince = -1;
-  }
-
-  /** The local queue's end now: a mark that localPassed(mark) says when every message queued before it has been taken. */
-  localMark(): number {
-    return this.local.mark();
-  }
-
-  /** Every message this PE queued for itself before `mark` (localMark) has been taken from the local queue. */
-  localPassed(mark: number): boolean {
-    return this.local.passed(mark);
-  }
-
-  /**
-   * Sends the message in `writer` to every PE down the spanning tree rooted
-   * here, and queues this PE's copy (in the local slab while it fits, as
-   * send does: a buffer of its own per broadcast was a seventh of an
-   * allreduce's CPU time at np 1, whose result PE 0 broadcasts).
-   */
-  broadcast(): void {
-    const w = this.writer;
-    const inlineLength = w.finish();
-    const total = inlineLength + w.segmentBytes;
-    if (total > MAX_MESSAGE_BYTES) throw new RangeError(`charmts: a broadcast of ${total} bytes exceeds MPI's limit of ${MAX_MESSAGE_BYTES} bytes; split the data into several calls`);
-    if (w.segments.length > 0) {
-      this.broadcastLocal(w.detachLocal());
-      return;
-    }
-    // Sent from the writer (the binding copies it), then copied for this PE: off the way to the children.
-    setRoot(w.buf, this.myPe);
-    this.outbox.forward(w.buf, inlineLength, undefined, this.myPe);
-    if (!this.local.copy(w.buf, w.view, inlineLength)) {
-      this.queueOwnCopy(w.detachLocal());
-      return;
-    }
-    if (isCounted(w.buf)) this.counters.created += this.numPes;
-  }
-
-  /** Sends a whole message (owned by the caller no longer) to every PE, rooted here. */
-  broadcastMessage(whole: Uint8Array): void {
-    this.broadcastLocal({ bytes: whole, parts: undefined });
-  }
-
-  private broadcastLocal(message: LocalMessage): void {
-    setRoot(message.bytes, this.myPe);
-    this.outbox.forward(message.bytes, message.bytes.length, message.parts, this.myPe);
-    this.queueOwnCopy(message);
-  }
-
-  /** Queues this PE's copy of a broadcast rooted here (sent on to the children already); QD counts every PE's copy. */
-  private queueOwnCopy(message: LocalMessage): void {
-    if (isCounted(message.bytes)) this.counters.created += this.numPes;
-    this.local.push(message);
-  }
-
-  /**
-   * Sends a message held whole (forwarding an array call), or taken from the
-   * writer with its segments as buffers of its own (`detachLocal`, to send
-   * it after another message), throttled like any send. The parts go with
-   * it without another copy.
-   */
-  sendMessage(dest: number, whole: Uint8Array, parts?: ArrayBuffer[]): void {
-    if (dest === this.myPe) {
-      this.local.push({ bytes: whole, parts });
-    } else {
-      let bytes = whole.length;
-      for (const part of parts ?? []) bytes = align8(bytes) + part.byteLength;
-      this.outbox.send(dest, whole, whole.length, parts, bytes);
-    }
-    if (isCounted(whole)) this.counters.created++;
   }
 
   /**
@@ -323,9 +218,19 @@ export class Scheduler {
       if (handled > 0) waiting.handled(now);
       if (resumption.pending) {
         resumption.pending = false;
-        // A promise job rather than queueMicrotask, which makes an AsyncResource
-        // and a bound function per call (a twentieth of an allreduce's CPU at np 1).
-        void settled.then(this.turnAfterMicrotasks);
+        if (now - this.lastYield < SLICE_MS) {
+          // A promise job rather than queueMicrotask, which makes an AsyncResource
+          // and a bound function per call (a twentieth of an allreduce's CPU at np 1).
+          void settled.then(this.turnAfterMicrotasks);
+          return;
+        }
+        // A slice of resumptions: the loop goes on from libuv, not from the
+        // microtask queue, or timers and I/O never run while each message
+        // completes a future whose awaiting code sends the next (elements
+        // looping on an awaited allReduce at np 1, main awaiting local
+        // calls). The awaiting code still resumes first, as this callback ends.
+        this.yielded = true;
+        setImmediate(this.turn);
         return;
       }
       if (handled > 0 && now - this.lastYield < SLICE_MS) {

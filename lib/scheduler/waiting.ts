@@ -95,14 +95,8 @@ const REFILL_BYTES = 2 << 20;
 const TRIM_AFTER_MS = 5000;
 
 export class Waiting {
-  /** When the loop last handled a message (or, see `sent`, sent one). */
+  /** When the loop last handled a message (or, see `activity`, sent one). */
   lastActivity = 0;
-  /**
-   * A message went out since the loop last looked: the reply is likely
-   * soon, so that counts as activity (a PE that sends from a timer or a
-   * resumed entry method and then sleeps would answer its reply late).
-   */
-  sent = false;
   /** How long to keep polling after the last message (see SPIN_MS). */
   private spinWindowMs = SPIN_MS;
   private trimmed = false;
@@ -120,10 +114,14 @@ export class Waiting {
 
   /**
    * @param poll receives and dispatches once; returns the messages handled.
+   * @param activity `sent`: a message went out since the loop last
+   * looked (sends.ts). The reply is likely soon, so that counts as
+   * activity: a PE that sends from a timer or a resumed entry method and
+   * then sleeps would answer its reply late.
    * @param oversubscribed more PEs than cores on this host: a waiting PE
    * then yields its core between polls rather than spinning on it.
    */
-  constructor(private readonly poll: () => number, private readonly oversubscribed: boolean) {
+  constructor(private readonly poll: () => number, private readonly activity: { sent: boolean }, private readonly oversubscribed: boolean) {
     mpi.Handoff(this.handoff);
     doubleFields(this, ['lastActivity', 'spinWindowMs']);
   }
@@ -153,8 +151,8 @@ export class Waiting {
    * reading, so that a message that comes at once costs none.
    */
   spin(last: number): number {
-    if (this.sent) {
-      this.sent = false;
+    if (this.activity.sent) {
+      this.activity.sent = false;
       this.lastActivity = Math.max(this.lastActivity, last);
     }
     if (last - this.lastActivity > this.spinWindowMs) return 0;

@@ -10,7 +10,7 @@ import { endsEarly, parseInput, plan } from '../../lib/console/plan';
 import { FrameReader, FrameType, SYNC_MARKER, frame, syncMarker } from '../../lib/console/channel';
 import { traceFile, type TraceEvent } from '../../lib/profiling/profile';
 import { stuckLines, type MembersReport } from '../../lib/console/stuck';
-import { programArgs, runtimeOptionProblem } from '../../lib/runtime/options';
+import { environmentProblem, idleHintSeconds, programArgs, runtimeOptionProblem } from '../../lib/runtime/options';
 
 test('charmrun: PEs in every spelling, mpirun options, runtime flags, program arguments, refusals', () => {
   assert.equal(parse(['+p4', 'app.js', 'x']), { pes: 4, mpirun: [], program: 'app.js', args: ['x'], checkpoints: { restarts: 0 }, help: false });
@@ -118,6 +118,23 @@ test('runtime options under plain mpirun: main gets the rest; a missing value, a
   assert.match(runtimeOptionProblem(['+balancr', 'GreedyLB'])!, /^\+balancr looks like a misspelling of \+balancer, which would stay off \(the runtime's options: \+stats, \+trace FILE, \+balancer NAME, \+lbreport, \+asyncOrigins, \+liveview \[HOST:\]PORT, \+restart DIR, \+checkpoint-dir DIR; other \+words go to the program\)$/);
   assert.match(runtimeOptionProblem(['+Stats'])!, /^\+Stats looks like a misspelling of \+stats/);
   assert.match(runtimeOptionProblem(['+checkpointdir', 'd'])!, /misspelling of \+checkpoint-dir/);
+});
+
+test('CHARMTS_IDLE_HINT: seconds 0 or more (10 when unset); any other form is refused by name at start, with the form it takes', () => {
+  assert.is(idleHintSeconds({}), 10);
+  assert.is(idleHintSeconds({ CHARMTS_IDLE_HINT: '0' }), 0);
+  assert.is(idleHintSeconds({ CHARMTS_IDLE_HINT: '2' }), 2);
+  assert.is(idleHintSeconds({ CHARMTS_IDLE_HINT: '0.5' }), 0.5);
+  assert.is(idleHintSeconds({ CHARMTS_IDLE_HINT: ' 30 ' }), 30);
+  assert.is(environmentProblem({}), undefined);
+  assert.is(environmentProblem({ CHARMTS_IDLE_HINT: '0' }), undefined);
+  for (const bad of ['abc', '-1', '', ' ', 'Infinity', '1e3', '10s', '0x10', 'NaN']) {
+    assert.ok(Number.isNaN(idleHintSeconds({ CHARMTS_IDLE_HINT: bad })), `CHARMTS_IDLE_HINT=${JSON.stringify(bad)}`);
+    assert.is(
+      environmentProblem({ CHARMTS_IDLE_HINT: bad }),
+      `CHARMTS_IDLE_HINT=${JSON.stringify(bad)} is not a number of seconds: it takes the seconds a job stays idle before PE 0 prints the idle hint, a number 0 or more (CHARMTS_IDLE_HINT=30; 0 for never)`,
+    );
+  }
 });
 
 test('stuck: names the members behind the largest count over all PEs, with their PE, and counts the unnamed', () => {
