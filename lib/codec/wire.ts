@@ -499,6 +499,8 @@ export function readQdCounts(r: Reader): { created: number; processed: number } 
 //   Hint, Start:      nothing
 //   AllReduceResult:  the result
 //   Population:       i32 change of the number of members
+//   Abandoned:        the futures of the reductions a PE and those below it held when the
+//                     collection was deleted (stream and number 0; lib/reductions/abandoned.ts)
 //
 // Reduction messages are counted by quiescence detection: a reduction in
 // flight is outstanding work (its result wakes entry methods or callbacks).
@@ -516,6 +518,8 @@ export const enum ReductionStep {
   AllReduceResult = 4,
   /** To PE 0: members join or leave from reduction r on. */
   Population = 5,
+  /** Up the tree, once the collection is deleted: the futures of the reductions that were under way. */
+  Abandoned = 6,
 }
 
 /** A partial result as it travels: `destination` is a target value, 'all' or a runtime step name. */

@@ -44,6 +44,7 @@ import { TurnoverMap } from '../turnoverMap';
 import { Histogram } from './histogram';
 import { combinedError, failing } from './failures';
 import { emptyPartial, merge, naming, pieceOf, type Destination, type Partial } from './partials';
+import { Abandonment } from './abandoned';
 import type { ArrayIndex } from '../collections/arrayIndex';
 
 /**
@@ -112,6 +113,8 @@ export class ReductionManager {
   private readonly allReduceWaiters = new TurnoverMap<number, AllReduceWaiter[]>();
   /** The collection was deleted (abandon): nothing contributed from now on is combined. */
   private abandoned = false;
+  /** The targets of the reductions abandoned here and below (abandoned.ts); made by abandon, or by a child's report that came first. */
+  private abandonment: Abandonment | undefined;
   private readonly hints = new HintTimers(STREAMS, (stream, r) => this.hint(stream, r));
   /** This PE's children in the spanning tree (a count: trySend runs for every contribution). */
   private readonly children: number;
@@ -263,6 +266,9 @@ export class ReductionManager {
         this.population.change(stream, n, readPopulationChange(r));
         this.tryComplete(stream);
         return;
+      case Step.Abandoned: // a child in the span deleted its part before this PE did
+        this.gathering().reportIn(readBodyValue(r) as Future<unknown>[]);
+        return;
     }
   }
 
@@ -312,11 +318,9 @@ export class ReductionManager {
   /**
    * The collection is deleted (an array deleted whole: wholeDeletion.ts):
    * no reduction under way completes any more. Contributors here awaiting
-   * an allReduce get `error`; the root sends it to every future that a
-   * reduction not completed goes to and that it knows of (the replies of
-   * each broadcast it numbered; a user reduction some part of which
-   * reached it), each future once. A user reduction no part of which
-   * reached the root is not known there (docs/internals.md).
+   * an allReduce get `error`; every future a reduction under way goes to
+   * gets it once, from the root, when the targets known on every PE of the
+   * span are in (abandoned.ts).
    */
   abandon(error: Error, where: string): void {
     this.abandoned = true;
@@ -324,15 +328,24 @@ export class ReductionManager {
       this.allReduceWaiters.delete(key);
       for (const waiter of waiters) waiter.reject(error);
     }
-    if (runtime().myPe !== this.span.root) return;
-    const futures = new Map<string, Future<unknown>>();
-    const note = (destination: Destination | undefined): void => {
-      if (destination instanceof Future) futures.set(`${destination.pe}/${destination.id}`, destination);
-    };
-    for (const [key] of this.numbered.entries()) note(this.destinationOf(key));
-    for (const [, total] of this.totals.entries()) note(total.destination);
-    for (const [, state] of this.open.entries()) note(state.destination);
-    for (const future of futures.values()) future.sendError(error, where);
+    const targets = this.gathering();
+    for (const [, state] of this.open.entries()) targets.note(state.destination);
+    if (runtime().myPe === this.span.root) {
+      for (const [key] of this.numbered.entries()) targets.note(this.destinationOf(key));
+      for (const [, total] of this.totals.entries()) targets.note(total.destination);
+    }
+    targets.abandon(error, where, this);
+  }
+
+  /** After abandon: a reduction message still arriving here (abandoned.ts). */
+  receiveAbandoned(r: Reader): void {
+    const { step, stream } = readReduction(r);
+    if (step === Step.Partial || step === Step.Late) this.abandonment!.note((readPartial(r, stream === Stream.User) as Partial).destination);
+    else if (step === Step.Abandoned) this.abandonment!.reportIn(readBodyValue(r) as Future<unknown>[]);
+  }
+
+  private gathering(): Abandonment {
+    return (this.abandonment ??= new Abandonment(this.collectionId, this.span, this.children));
   }
 
   // ------------------------------------------------------------ checkpoints

@@ -30,12 +30,14 @@ import { registerSerializable } from '../codec/values';
 import { runtime } from '../model/context';
 import { Future, futureAt } from '../model/future';
 import { deletedError } from '../collections/deleted';
+import { endsDeletedMembers } from '../errors';
 import type { CallMode, CollectionRef } from '../model/proxy';
 import type { ChareIndex } from '../model/chare';
 import { localCollection, sendCall } from '../collections/collections';
 import type { ArrayRef } from '../collections/arrays';
 import type { LocalArray } from '../collections/localArray';
 import { ReductionManager, STREAMS, Stream } from '../reductions/manager';
+import { noteAbandoned, receiveAbandoned } from '../reductions/abandoned';
 import type { Span } from '../reductions/span';
 import { edgesIn } from '../tree';
 import type { ReductionTarget } from '../reductions/targets';
@@ -141,8 +143,9 @@ export function receiveSection(r: Reader): void {
     const gone = dropped.get(id);
     if (gone) {
       if (op === Op.Call) refuseMulticast(gone, r);
-      else if (op === Op.Contribution) refuseContribution(gone, r);
-      return; // a reduction step: the section's reductions were abandoned with its array
+      else if (op === Op.Contribution) refuseContribution(id, gone, r);
+      else receiveAbandoned(Kind.Section, id, r); // the section's reductions were abandoned with its array
+      return;
     }
     const list = held.get(id);
     if (list) list.push(r.copyMessage());
@@ -171,8 +174,8 @@ function establishHere(id: number, r: Reader): void {
   const section = readSectionEstablish(r) as { __section: SectionData };
   const branch = new Branch(section.__section);
   // Reaching a PE that has deleted one of its arrays already: a dropped section from the start (passed on all the same).
-  const deleted = section.__section.parts.find((p) => isArray(p.collection.__ref) && p.collection.__ref.deleted)?.collection.__ref;
-  if (deleted) noteDropped(id, branch, deleted);
+  const deleted = section.__section.parts.find((p) => isArray(p.collection.__ref) && p.collection.__ref.deleted)?.collection.__ref as ArrayRef | undefined;
+  if (deleted) abandon(id, branch, deleted);
   else branches.set(id, branch);
   for (const child of branch.children) runtime().scheduler.sendMessage(child, message);
   const waiting = held.get(id);
@@ -228,27 +231,35 @@ function collect(branch: Branch, r: Reader): void {
  */
 export function dropBranchesOf(arrayId: number): void {
   for (const [id, branch] of branches) {
-    const ref = branch.data.parts.find((p) => p.collection.__ref.id === arrayId)?.collection.__ref;
+    const ref = branch.data.parts.find((p) => p.collection.__ref.id === arrayId)?.collection.__ref as ArrayRef | undefined;
     if (!ref) continue;
     branches.delete(id);
-    // Its members' awaited allReduce here, and at the section's root the futures of reductions under way, get the deleted error once.
-    branch.reductions.abandon(deletedError(arrayId, 'a reduction over a section of it did not complete', ref.info), `section ${id} of the ${ref.info.name} array`);
-    noteDropped(id, branch, ref);
+    abandon(id, branch, ref);
   }
 }
 
-function noteDropped(id: number, branch: Branch, deleted: CollectionRef): void {
+/**
+ * The branch of section `id` goes with `deleted`, an array of it: its
+ * members' awaited allReduce here, and the futures of the section's
+ * reductions under way, get the deleted error once (abandoned.ts; the
+ * section's PEs report the targets up its tree even when the Establish
+ * comes after the deletion), and a record remains for the messages still
+ * on their way.
+ */
+function abandon(id: number, branch: Branch, deleted: ArrayRef): void {
+  // A member's method that lets it through, with nobody awaiting the method, ends quietly (endsDeletedMembers), a live member of a combined section's too.
+  branch.reductions.abandon(endsDeletedMembers(deletedError(deleted.id, 'a reduction over a section of it did not complete', deleted.info)), `section ${id} of the ${deleted.info.name} array`);
   if (dropped.size >= DROPPED_KEPT) dropped.delete(dropped.keys().next().value!);
   dropped.set(id, { children: branch.children, slots: branch.members.map((m) => m.slot), arrayId: deleted.id, className: deleted.info.name });
 }
 
 /** A contribution reaching a dropped section (a member of another collection of a combined section, or one sent before the deletion): its future, if any, is told. */
-function refuseContribution(gone: Dropped, r: Reader): void {
+function refuseContribution(id: number, gone: Dropped, r: Reader): void {
   const { slot, target } = readSectionContribution(r);
   const error = deletedError(gone.arrayId, `a contribution of member ${slot} to a reduction over a section of it was not combined`);
   const where = `section of the ${gone.className} array`;
   if (target instanceof EveryContributor) target.future.sendError(error, where);
-  else if (target instanceof Future) target.sendError(error, where);
+  else if (!noteAbandoned(id, target) && target instanceof Future) target.sendError(error, where);
 }
 
 /** A multicast reaching a dropped branch: on down the tree; each member here has its slot of the caller's future refused. */

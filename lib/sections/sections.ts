@@ -29,6 +29,8 @@ import { checkContribution } from '../reductions/contribute';
 import type { ReductionTarget } from '../reductions/targets';
 import { writeSectionCall } from '../codec/wire';
 import { methodName } from '../model/methodIds';
+import { deletedError } from '../collections/deleted';
+import { endsDeletedMembers } from '../errors';
 import { contribute, dropBranchesOf, establish, firstPe, isArray, methodIn } from './branch';
 import { sizeOf, type Part, type SectionData } from './layout';
 
@@ -264,7 +266,8 @@ function contributeToSection(chare: Chare<never>, data: SectionData, value: unkn
   const where = `${describeMember(memberOf(chare).services.ref.info.name, chare.thisIndex)}.contribute`;
   for (const { collection } of data.parts) {
     const ref = collection.__ref;
-    if (isArray(ref) && ref.deleted) ref.checkLive(() => `${where} to a section`);
+    // Ends a method nobody awaits quietly, as an allReduce under way at the deletion does (branch.ts).
+    if (isArray(ref) && ref.deleted) throw endsDeletedMembers(deletedError(ref.id, `${where} to a section`, ref.info));
   }
   checkContribution(where, reducer, target);
   const slot = slotOf(data, chare);
