@@ -26,15 +26,11 @@
  * after its last report is not counted: its future is not told.
  */
 import type { Reader } from '../codec/reader';
-import { Kind, ReductionStep, beginReduction, writeBodyValue } from '../codec/wire';
+import { Kind, ReductionStep as Step, beginReduction, readBodyValue, readPartial, readReduction, writeBodyValue } from '../codec/wire';
 import { runtime } from '../model/context';
 import { Future } from '../model/future';
 import type { Span } from './span';
-
-/** What reads the reduction messages reaching an abandoned manager (manager.ts `receiveAbandoned`). */
-interface Receiver {
-  receiveAbandoned(r: Reader): void;
-}
+import { Stream } from './streams';
 
 /** Managers abandoned on this PE still waiting for their children's reports, by span kind and id. */
 const waiting = new Map<number, Abandonment>();
@@ -46,7 +42,7 @@ const keyOf = (kind: Kind, id: number): number => id * 2 + (kind === Kind.Sectio
  * that still gathers targets; dropped afterwards (nothing is under way).
  */
 export function receiveAbandoned(kind: Kind, id: number, r: Reader): void {
-  waiting.get(keyOf(kind, id))?.receiver?.receiveAbandoned(r);
+  waiting.get(keyOf(kind, id))?.receive(r);
 }
 
 /**
@@ -68,8 +64,6 @@ export class Abandonment {
   /** Set once the deletion has reached this PE. */
   private error: Error | undefined;
   private where = '';
-  /** What reads the messages arriving once this PE has deleted its part. */
-  receiver: Receiver | undefined;
 
   constructor(
     private readonly collectionId: number,
@@ -89,25 +83,30 @@ export class Abandonment {
     this.tryFinish();
   }
 
-  /** The deletion reached this PE: from now on `receiver` reads the reduction messages still arriving. */
-  abandon(error: Error, where: string, receiver: Receiver): void {
+  /** The deletion reached this PE: the reduction messages still arriving come here (receiveAbandoned). */
+  abandon(error: Error, where: string): void {
     this.error = error;
     this.where = where;
-    this.receiver = receiver;
     if (this.reportsIn < this.children) waiting.set(keyOf(this.span.kind, this.collectionId), this);
     this.tryFinish();
+  }
+
+  /** A reduction message reaching this PE after the deletion: a partial's or late contribution's target is noted, a child's report taken. */
+  receive(r: Reader): void {
+    const { step, stream } = readReduction(r);
+    if (step === Step.Partial || step === Step.Late) this.note(readPartial(r, stream === Stream.User).destination);
+    else if (step === Step.Abandoned) this.reportIn(readBodyValue(r) as Future<unknown>[]);
   }
 
   private tryFinish(): void {
     if (this.error === undefined || this.reportsIn < this.children) return;
     waiting.delete(keyOf(this.span.kind, this.collectionId));
-    this.receiver = undefined;
     const rt = runtime();
     if (rt.myPe === this.span.root) {
       for (const future of this.futures.values()) future.sendError(this.error, this.where);
     } else {
       const w = rt.scheduler.writer;
-      beginReduction(w, ReductionStep.Abandoned, this.collectionId, 0, 0, this.span.kind);
+      beginReduction(w, Step.Abandoned, this.collectionId, 0, 0, this.span.kind);
       writeBodyValue(w, [...this.futures.values()], 'the targets of reductions abandoned at a deletion');
       rt.scheduler.send(this.span.parent());
     }
