@@ -951,7 +951,7 @@ export const readBodyValue = (r: Reader): unknown => decodeValue(r);
 //
 // method = SectionOp, target = section id.
 //   Establish:     the section (its extension value: members and their PEs), once, down the section's tree
-//   Call:          u16 method (the first collection's numbering), u8 call mode, reply ([pe, future id] or null), args
+//   Call:          u16 method (the first collection's numbering), u8 call mode, u32 caller PE, reply ([pe, future id] or null), args
 //   Contribution:  u32 reduction number, u32 slot, reducer name, target, data (to the member's section PE)
 //   Reduction:     u8 step, then as Kind.Reduction's body (beginReduction)
 
@@ -972,6 +972,8 @@ export const readSectionEstablish = (r: Reader): unknown => decodeValue(r);
 export interface SectionCall {
   method: number;
   mode: number;
+  /** The PE that made the call (told should the call, with no reply, reach a section dropped with its array). */
+  caller: number;
   reply: [number, number] | null;
   args: unknown[];
 }
@@ -980,12 +982,13 @@ export function writeSectionCall(w: Writer, sectionId: number, c: SectionCall, w
   beginMessage(w, Kind.Section, 0, SectionOp.Call, sectionId);
   w.u16(c.method);
   w.u8(c.mode);
+  w.u32(c.caller);
   encodeValue(w, c.reply, 'reply');
   writeArgs(w, c.args, where);
 }
 
 export function readSectionCall(r: Reader): SectionCall {
-  return { method: r.u16(), mode: r.u8(), reply: decodeValue(r) as [number, number] | null, args: decodeArgs(r) };
+  return { method: r.u16(), mode: r.u8(), caller: r.u32(), reply: decodeValue(r) as [number, number] | null, args: decodeArgs(r) };
 }
 
 export interface SectionContribution {

@@ -29,7 +29,9 @@ import { Kind, ReductionStep as Step, SectionOp as Op, methodOf, readSectionCall
 import { registerSerializable } from '../codec/values';
 import { runtime } from '../model/context';
 import { Future, futureAt } from '../model/future';
-import { deletedError } from '../collections/deleted';
+import { deletedError, reportUndelivered } from '../collections/deleted';
+import { methodName } from '../model/methodIds';
+import type { ChareClassInfo } from '../model/registry';
 import { endsDeletedMembers } from '../errors';
 import type { CallMode, CollectionRef } from '../model/proxy';
 import type { ChareIndex } from '../model/chare';
@@ -116,6 +118,8 @@ interface Dropped {
   readonly slots: readonly number[];
   readonly arrayId: number;
   readonly className: string;
+  /** The section's first class (its calls are numbered by it): a refused call names its method. */
+  readonly calls: ChareClassInfo;
 }
 /** The branches dropped last (a multicast in flight when its array was deleted arrives soon after); older ones are forgotten. */
 const DROPPED_KEPT = 256;
@@ -142,7 +146,7 @@ export function receiveSection(r: Reader): void {
   if (!branch) {
     const gone = dropped.get(id);
     if (gone) {
-      if (op === Op.Call) refuseMulticast(gone, r);
+      if (op === Op.Call) refuseMulticast(id, gone, r);
       else if (op === Op.Contribution) refuseContribution(id, gone, r);
       else receiveAbandoned(Kind.Section, id, r); // the section's reductions were abandoned with its array
       return;
@@ -250,7 +254,7 @@ function abandon(id: number, branch: Branch, deleted: ArrayRef): void {
   // A member's method that lets it through, with nobody awaiting the method, ends quietly (endsDeletedMembers), a live member of a combined section's too.
   branch.reductions.abandon(endsDeletedMembers(deletedError(deleted.id, 'a reduction over a section of it did not complete', deleted.info)), `section ${id} of the ${deleted.info.name} array`);
   if (dropped.size >= DROPPED_KEPT) dropped.delete(dropped.keys().next().value!);
-  dropped.set(id, { children: branch.children, slots: branch.members.map((m) => m.slot), arrayId: deleted.id, className: deleted.info.name });
+  dropped.set(id, { children: branch.children, slots: branch.members.map((m) => m.slot), arrayId: deleted.id, className: deleted.info.name, calls: branch.data.parts[0].collection.__ref.info });
 }
 
 /** A contribution reaching a dropped section (a member of another collection of a combined section, or one sent before the deletion): its future, if any, is told. */
@@ -262,15 +266,24 @@ function refuseContribution(id: number, gone: Dropped, r: Reader): void {
   else if (!noteAbandoned(id, target) && target instanceof Future) target.sendError(error, where);
 }
 
-/** A multicast reaching a dropped branch: on down the tree; each member here has its slot of the caller's future refused. */
-function refuseMulticast(gone: Dropped, r: Reader): void {
+/**
+ * A multicast reaching a dropped branch: on down the tree; each member
+ * here has its slot of the caller's future refused, or, with nobody
+ * awaiting the call, the caller is told, as for a call to an element of a
+ * deleted array (deleted.ts: fatal there).
+ */
+function refuseMulticast(id: number, gone: Dropped, r: Reader): void {
   const rt = runtime();
   if (gone.children.length) {
     const message = r.copyMessage();
     for (const child of gone.children) rt.scheduler.sendMessage(child, message);
   }
-  const { reply } = readSectionCall(r);
-  if (!reply) return; // nothing awaits it: the members are gone, and so is the call
+  const { method, caller, reply } = readSectionCall(r);
+  if (!reply) {
+    const what = `a call to ${gone.calls.name}.${methodName(gone.calls.methods, method)} on section ${id}, sent from PE ${caller}, reached ${gone.slots.length === 1 ? 'its member' : `its ${gone.slots.length} members`} on PE ${rt.myPe} (slot${gone.slots.length === 1 ? '' : 's'} ${gone.slots.join(', ')}) and was not delivered`;
+    reportUndelivered(gone.arrayId, caller, deletedError(gone.arrayId, what).message);
+    return;
+  }
   const future = futureAt(reply[0], reply[1]);
   const where = `section of the ${gone.className} array`;
   for (const slot of gone.slots) future.sendError(deletedError(gone.arrayId, `a section call reached member ${slot} of a section over it`), where, rt.myPe, slot);

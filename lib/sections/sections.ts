@@ -230,7 +230,7 @@ function multicast(data: SectionData, method: number, args: unknown[], mode: Cal
   const future = mode === CallMode.Send ? undefined : Future.create(sizeOf(data.parts), mode === CallMode.Completion ? 'count' : 'slots');
   const rt = runtime();
   const info = data.parts[0].collection.__ref.info;
-  writeSectionCall(rt.scheduler.writer, data.id, { method, mode, reply: future ? [future.pe, future.id] : null, args }, () => `section call ${info.name}.${methodName(info.methods, method)}`);
+  writeSectionCall(rt.scheduler.writer, data.id, { method, mode, caller: rt.myPe, reply: future ? [future.pe, future.id] : null, args }, () => `section call ${info.name}.${methodName(info.methods, method)}`);
   rt.scheduler.send(data.pes[0]);
   return future;
 }
