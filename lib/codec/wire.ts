@@ -954,12 +954,14 @@ export const readBodyValue = (r: Reader): unknown => decodeValue(r);
 //   Call:          u16 method (the first collection's numbering), u8 call mode, u32 caller PE, reply ([pe, future id] or null), args
 //   Contribution:  u32 reduction number, u32 slot, reducer name, target, data (to the member's section PE)
 //   Reduction:     u8 step, then as Kind.Reduction's body (beginReduction)
+//   Drop:          nothing: the section is gone (its proxy, never sent, was collected on its creator), down its tree
 
 export const enum SectionOp {
   Establish = 0,
   Call = 1,
   Contribution = 2,
   Reduction = 3,
+  Drop = 4,
 }
 
 export function writeSectionEstablish(w: Writer, sectionId: number, section: unknown): void {
@@ -968,6 +970,10 @@ export function writeSectionEstablish(w: Writer, sectionId: number, section: unk
 }
 
 export const readSectionEstablish = (r: Reader): unknown => decodeValue(r);
+
+export function writeSectionDrop(w: Writer, sectionId: number): void {
+  beginMessage(w, Kind.Section, 0, SectionOp.Drop, sectionId);
+}
 
 export interface SectionCall {
   method: number;

@@ -23,9 +23,14 @@
  *   and Start down it; the root completes reductions and delivers the
  *   result. Contributions are lifted with their slot, so ordered reducers
  *   (gather, concat) give member order.
+ * - Drop: from the creator, to the root and down the tree, once nothing can
+ *   name the section any more (its proxy never left the creator's PE in a
+ *   message, and was collected there: sections.ts); each PE removes its
+ *   branch. It follows the Establish and every call of the creator on the
+ *   same edges, so it comes after them everywhere.
  */
 import type { Reader } from '../codec/reader';
-import { Kind, ReductionStep as Step, SectionOp as Op, methodOf, readSectionCall, readSectionContribution, readSectionEstablish, sectionStepOf, targetOf, writeSectionContribution, writeSectionEstablish } from '../codec/wire';
+import { Kind, ReductionStep as Step, SectionOp as Op, methodOf, readSectionCall, readSectionContribution, readSectionEstablish, sectionStepOf, targetOf, writeSectionContribution, writeSectionDrop, writeSectionEstablish } from '../codec/wire';
 import { registerSerializable } from '../codec/values';
 import { runtime } from '../model/context';
 import { Future, futureAt } from '../model/future';
@@ -97,10 +102,15 @@ class Branch {
 
   /** Passes the message being read on to this PE's children in the section's tree. */
   forward(r: Reader): void {
-    if (this.children.length === 0) return;
-    const message = r.copyMessage();
-    for (const child of this.children) runtime().scheduler.sendMessage(child, message);
+    passOn(this.children, r);
   }
+}
+
+/** Passes the message being read on to `children`. */
+function passOn(children: readonly number[], r: Reader): void {
+  if (children.length === 0) return;
+  const message = r.copyMessage();
+  for (const child of children) runtime().scheduler.sendMessage(child, message);
 }
 
 /** This PE's branches, by section id. */
@@ -134,6 +144,18 @@ export function establish(section: object, data: SectionData): void {
   rt.scheduler.send(data.pes[0]);
 }
 
+/** Removes section `data`'s branches on every PE (see Drop above): nothing names it any more. */
+export function dropSection(data: SectionData): void {
+  const rt = runtime();
+  writeSectionDrop(rt.scheduler.writer, data.id);
+  rt.scheduler.send(data.pes[0]);
+}
+
+/** This PE's entries for sections: branches, and sections with messages held (tests: bounded). */
+export function sectionEntries(): number {
+  return branches.size + held.size;
+}
+
 /** Handler of Kind.Section messages. */
 export function receiveSection(r: Reader): void {
   const id = targetOf(r.buf, r.base);
@@ -148,9 +170,15 @@ export function receiveSection(r: Reader): void {
     if (gone) {
       if (op === Op.Call) refuseMulticast(id, gone, r);
       else if (op === Op.Contribution) refuseContribution(id, gone, r);
+      else if (op === Op.Drop) {
+        passOn(gone.children, r);
+        dropped.delete(id);
+      }
       else receiveAbandoned(Kind.Section, id, r); // the section's reductions were abandoned with its array
       return;
     }
+    // A Drop comes after the section's Establish on every edge: with neither branch nor record, the record was forgotten.
+    if (op === Op.Drop) return;
     const list = held.get(id);
     if (list) list.push(r.copyMessage());
     else held.set(id, [r.copyMessage()]);
@@ -163,6 +191,10 @@ export function receiveSection(r: Reader): void {
       return;
     case Op.Contribution:
       collect(branch, r);
+      return;
+    case Op.Drop:
+      branch.forward(r);
+      branches.delete(id);
       return;
     case Op.Reduction: {
       const step = sectionStepOf(r.buf, r.base);
@@ -274,10 +306,7 @@ function refuseContribution(id: number, gone: Dropped, r: Reader): void {
  */
 function refuseMulticast(id: number, gone: Dropped, r: Reader): void {
   const rt = runtime();
-  if (gone.children.length) {
-    const message = r.copyMessage();
-    for (const child of gone.children) rt.scheduler.sendMessage(child, message);
-  }
+  passOn(gone.children, r);
   const { method, caller, reply } = readSectionCall(r);
   if (!reply) {
     const what = `a call to ${gone.calls.name}.${methodName(gone.calls.methods, method)} on section ${id}, sent from PE ${caller}, reached ${gone.slots.length === 1 ? 'its member' : `its ${gone.slots.length} members`} on PE ${rt.myPe} (slot${gone.slots.length === 1 ? '' : 's'} ${gone.slots.join(', ')}) and was not delivered`;

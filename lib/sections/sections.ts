@@ -17,7 +17,7 @@
  * the section's root completing it.
  */
 import { decodeValue, encodeValue, registerExtension } from '../codec/values';
-import { runtime } from '../model/context';
+import { isStarted, runtime } from '../model/context';
 import { Future } from '../model/future';
 import { CallMode, isProxy, makeProxy, type ArrayProxy, type CallTarget, type CollectionProxy, type CompletionCalls, type GatherCalls, type IndexOf, type SendCalls } from '../model/proxy';
 import type { Chare, ChareIndex } from '../model/chare';
@@ -31,7 +31,7 @@ import { writeSectionCall } from '../codec/wire';
 import { methodName } from '../model/methodIds';
 import { deletedError } from '../collections/deleted';
 import { endsDeletedMembers } from '../errors';
-import { contribute, dropBranchesOf, establish, firstPe, isArray, methodIn } from './branch';
+import { contribute, dropBranchesOf, dropSection, establish, firstPe, isArray, methodIn } from './branch';
 import { sizeOf, type Part, type SectionData } from './layout';
 
 /**
@@ -119,9 +119,19 @@ const memberKey = (collection: CallTarget, index: ChareIndex): string => `${coll
  * again afterwards is a new object, which nothing could tell apart).
  */
 const interned = new Map<number, WeakRef<object>>();
-const collected = new FinalizationRegistry<number>((id) => {
-  if (interned.get(id)?.deref() === undefined) interned.delete(id);
+const collected = new FinalizationRegistry<SectionData>((data) => {
+  if (interned.get(data.id)?.deref() === undefined) interned.delete(data.id);
+  // Made here, and never sent: nothing on any PE can name it any more.
+  if (unsent.has(data) && isStarted()) dropSection(data);
 });
+
+/**
+ * Sections made on this PE whose proxy has not left it in a message. When
+ * such a proxy is collected, no PE can call or contribute to the section
+ * any more, and its branches go on every PE (branch.ts Drop); a section
+ * sent anywhere keeps its branches (who holds a copy is not tracked).
+ */
+const unsent = new WeakSet<SectionData>();
 
 /** The section with id `id` as this PE holds it, if it does. */
 function internedAs(id: number): object | undefined {
@@ -166,7 +176,7 @@ function proxyOf(data: SectionData): object {
     },
   });
   interned.set(data.id, new WeakRef(proxy));
-  collected.register(proxy, data.id);
+  collected.register(proxy, data);
   return proxy;
 }
 
@@ -176,6 +186,7 @@ function created(parts: Part[]): object {
   const data = { id: newSectionId(), parts, pes };
   const proxy = proxyOf(data);
   establish(proxy, data);
+  unsent.add(data); // its own Establish was not a copy leaving
   return proxy;
 }
 
@@ -388,6 +399,7 @@ registerExtension<unknown>({
   matches: (v): v is object => '__section' in v,
   encode(w, section) {
     const s = (section as unknown as { __section: SectionData }).__section;
+    unsent.delete(s);
     w.u32(s.id);
     encodeValue(
       w,
