@@ -46,10 +46,8 @@ import { combinedError, failing } from './failures';
 import { emptyPartial, merge, naming, pieceOf, type Destination, type Partial } from './partials';
 import { Abandonment } from './abandoned';
 import { AllReduceWaiters } from './allReduceWaiters';
-import type { ArrayIndex } from '../collections/arrayIndex';
-
 import { Stream, STREAMS, type MemberNext } from './streams';
-export { Stream, STREAMS, type MemberNext };
+import type { ArrayIndex } from '../collections/arrayIndex';
 
 interface PeState extends Partial {
   childrenIn: number;

@@ -43,7 +43,8 @@ import type { ChareIndex } from '../model/chare';
 import { localCollection, sendCall } from '../collections/collections';
 import type { ArrayRef } from '../collections/arrays';
 import type { LocalArray } from '../collections/localArray';
-import { ReductionManager, STREAMS, Stream } from '../reductions/manager';
+import { ReductionManager } from '../reductions/manager';
+import { STREAMS, Stream } from '../reductions/streams';
 import { noteAbandoned, receiveAbandoned } from '../reductions/abandoned';
 import type { Span } from '../reductions/span';
 import { edgesIn } from '../tree';
@@ -144,11 +145,11 @@ export function establish(section: object, data: SectionData): void {
   rt.scheduler.send(data.pes[0]);
 }
 
-/** Removes section `data`'s branches on every PE (see Drop above): nothing names it any more. */
-export function dropSection(data: SectionData): void {
+/** Removes the branches of section `id`, rooted at PE `root`, on every PE (see Drop above): nothing names it any more. */
+export function dropSection(id: number, root: number): void {
   const rt = runtime();
-  writeSectionDrop(rt.scheduler.writer, data.id);
-  rt.scheduler.send(data.pes[0]);
+  writeSectionDrop(rt.scheduler.writer, id);
+  rt.scheduler.send(root);
 }
 
 /** This PE's entries for sections: branches, and sections with messages held (tests: bounded). */

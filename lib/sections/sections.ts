@@ -119,19 +119,29 @@ const memberKey = (collection: CallTarget, index: ChareIndex): string => `${coll
  * again afterwards is a new object, which nothing could tell apart).
  */
 const interned = new Map<number, WeakRef<object>>();
-const collected = new FinalizationRegistry<SectionData>((data) => {
-  if (interned.get(data.id)?.deref() === undefined) interned.delete(data.id);
+const collected = new FinalizationRegistry<number | Made>((held) => {
+  const id = typeof held === 'number' ? held : held.id;
+  if (interned.get(id)?.deref() === undefined) interned.delete(id);
   // Made here, and never sent: nothing on any PE can name it any more.
-  if (unsent.has(data) && isStarted()) dropSection(data);
+  if (typeof held !== 'number' && !held.sent && isStarted()) dropSection(held.id, held.root);
 });
 
 /**
- * Sections made on this PE whose proxy has not left it in a message. When
- * such a proxy is collected, no PE can call or contribute to the section
- * any more, and its branches go on every PE (branch.ts Drop); a section
- * sent anywhere keeps its branches (who holds a copy is not tracked).
+ * A section made on this PE, as its proxy's finalizer sees it: ids only
+ * (holding the members would keep their collections' references alive
+ * until the finalizer runs). When a proxy whose section never left this
+ * PE in a message is collected, no PE can call or contribute to the
+ * section any more, and its branches go on every PE (branch.ts Drop); a
+ * section sent anywhere keeps its branches (who holds a copy is not
+ * tracked).
  */
-const unsent = new WeakSet<SectionData>();
+interface Made {
+  readonly id: number;
+  /** The section's root (its first member's PE). */
+  readonly root: number;
+  sent: boolean;
+}
+const made = new WeakMap<SectionData, Made>();
 
 /** The section with id `id` as this PE holds it, if it does. */
 function internedAs(id: number): object | undefined {
@@ -176,7 +186,7 @@ function proxyOf(data: SectionData): object {
     },
   });
   interned.set(data.id, new WeakRef(proxy));
-  collected.register(proxy, data);
+  collected.register(proxy, made.get(data) ?? data.id);
   return proxy;
 }
 
@@ -184,9 +194,11 @@ function proxyOf(data: SectionData): object {
 function created(parts: Part[]): object {
   const pes = parts.flatMap((p) => p.members.map((m) => firstPe(p.collection.__ref, m)));
   const data = { id: newSectionId(), parts, pes };
+  const record: Made = { id: data.id, root: pes[0], sent: false };
+  made.set(data, record);
   const proxy = proxyOf(data);
   establish(proxy, data);
-  unsent.add(data); // its own Establish was not a copy leaving
+  record.sent = false; // its own Establish encoded it: no copy left for another PE to hold
   return proxy;
 }
 
@@ -399,7 +411,8 @@ registerExtension<unknown>({
   matches: (v): v is object => '__section' in v,
   encode(w, section) {
     const s = (section as unknown as { __section: SectionData }).__section;
-    unsent.delete(s);
+    const record = made.get(s);
+    if (record) record.sent = true;
     w.u32(s.id);
     encodeValue(
       w,
