@@ -57,6 +57,16 @@ export function noteAbandoned(id: number, target: unknown): boolean {
   return gathering !== undefined;
 }
 
+/**
+ * Section `id` was dropped (its proxy collected on its creator:
+ * lib/sections/branch.ts Drop) while this PE gathered its targets: a child
+ * that had the Drop before the deletion will not report, so this PE
+ * reports what it has now.
+ */
+export function stopGathering(id: number): void {
+  waiting.get(keyOf(Kind.Section, id))?.finishNow();
+}
+
 /** One manager's targets, gathered from its PE and the PEs below it in the span. */
 export class Abandonment {
   private readonly futures = new Map<string, Future<unknown>>();
@@ -96,6 +106,12 @@ export class Abandonment {
     const { step, stream } = readReduction(r);
     if (step === Step.Partial || step === Step.Late) this.note(readPartial(r, stream === Stream.User).destination);
     else if (step === Step.Abandoned) this.reportIn(readBodyValue(r) as Future<unknown>[]);
+  }
+
+  /** Reports without waiting for the children still to report (stopGathering). */
+  finishNow(): void {
+    this.reportsIn = this.children;
+    this.tryFinish();
   }
 
   private tryFinish(): void {

@@ -45,7 +45,7 @@ import type { ArrayRef } from '../collections/arrays';
 import type { LocalArray } from '../collections/localArray';
 import { ReductionManager } from '../reductions/manager';
 import { STREAMS, Stream } from '../reductions/streams';
-import { noteAbandoned, receiveAbandoned } from '../reductions/abandoned';
+import { noteAbandoned, receiveAbandoned, stopGathering } from '../reductions/abandoned';
 import type { Span } from '../reductions/span';
 import { edgesIn } from '../tree';
 import type { ReductionTarget } from '../reductions/targets';
@@ -172,14 +172,17 @@ export function receiveSection(r: Reader): void {
       if (op === Op.Call) refuseMulticast(id, gone, r);
       else if (op === Op.Contribution) refuseContribution(id, gone, r);
       else if (op === Op.Drop) {
+        // A child that had the Drop before the deletion has no branch to report from: what this PE gathered goes up now.
         passOn(gone.children, r);
         dropped.delete(id);
+        stopGathering(id);
       }
       else receiveAbandoned(Kind.Section, id, r); // the section's reductions were abandoned with its array
       return;
     }
-    // A Drop comes after the section's Establish on every edge: with neither branch nor record, the record was forgotten.
-    if (op === Op.Drop) return;
+    // A Drop, or a child's report of its reductions abandoned, comes after the section's Establish on
+    // its edge: with neither branch nor record here, the branch was dropped (or its record forgotten).
+    if (op === Op.Drop || (op === Op.Reduction && sectionStepOf(r.buf, r.base) === Step.Abandoned)) return;
     const list = held.get(id);
     if (list) list.push(r.copyMessage());
     else held.set(id, [r.copyMessage()]);
