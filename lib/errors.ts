@@ -182,13 +182,15 @@ export function keepGoingAfterErrors(): void {
   keepGoing = true;
 }
 
-/** An error nobody can receive: fatal for a program, printed in the console. */
 /**
  * Errors that end what the members of an array deleted whole were
- * awaiting (their allReduce: wholeDeletion.ts). A member's method that
- * lets one through, with nobody awaiting the method, ends silently: the
- * member is gone, as in Charm++ and Charm4py, where a deleted element's
- * suspended method never resumes. A caller awaiting the method gets it.
+ * awaiting (their allReduce: wholeDeletion.ts), and a reduction over a
+ * section of it (lib/sections/), a live member's of a combined section
+ * too, awaited or joined after the deletion. A member's method that lets
+ * one through, with nobody awaiting the method, ends silently: the member
+ * or the section is gone, as in Charm++ and Charm4py, where a deleted
+ * element's suspended method never resumes. A caller awaiting the method
+ * gets it.
  */
 const memberEndings = new WeakSet<object>();
 
@@ -201,6 +203,7 @@ export function endedByDeletion(error: unknown): boolean {
   return typeof error === 'object' && error !== null && memberEndings.has(error);
 }
 
+/** An error nobody can receive: fatal for a program, printed in the console. */
 export function uncaught(error: unknown, context: string): void {
   if (!keepGoing) fatal(error, context);
   process.stderr.write(`charmts: error ${context}:\n${describe(error)}\n`);

@@ -35,6 +35,14 @@ class Cell extends Chare<readonly number[]> {
   give(section: Section<Cell>, done: Future<number>): void {
     this.contribute(1, Reducer.sum, done, section);
   }
+  /** Keeps this PE busy for `ms` (the deletion waits in its queue), then contributes 1 to a sum to `done`. */
+  stallThenSum(ms: number, done: Future<number>): void {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      // deaf to messages
+    }
+    this.contribute(1, Reducer.sum, done);
+  }
   moveOn(): void {
     this.migrate((charm.myPe() + 1) % charm.numPes());
   }
@@ -119,6 +127,15 @@ class Probe extends Chare {
     } catch (error) {
       return (error as Error).message;
     }
+  }
+  /** Joins allReduces over `section` for good, in a method nobody awaits. */
+  async loopOver(section: Section<unknown, unknown>): Promise<void> {
+    for (;;) await this.allReduce(1, Reducer.sum, section);
+  }
+  /** Waits `ms`, then joins an allReduce over `section`, in a method nobody awaits. */
+  async joinLater(section: Section<unknown, unknown>, ms: number): Promise<void> {
+    await charm.sleep(ms / 1000);
+    await this.allReduce(1, Reducer.sum, section);
   }
   collections(): number {
     return [...localCollections()].length;
@@ -249,6 +266,44 @@ test("a reduction under way at the deletion: its future and an element's awaited
   const { value, error: failed } = await lonely;
   assert.match(value ?? failed?.message ?? '', /the Cell array \(collection \d+\) was deleted/);
   await probes.awaitable.collections(); // nothing more arrives (a second value to a future would end the job)
+});
+
+test("a reduction to a future none of whose parts reached PE 0 at the deletion is rejected, once: held lower in the tree, or in flight to a PE that deleted its part", async () => {
+  if (charm.numPes() < 2) return; // every part is PE 0's
+  const n = 2 * charm.numPes();
+  const last = charm.numPes() - 1;
+  const arr = charm.createArray(Cell, [n]);
+  const onLast = (await arr.ret.where()).flatMap((pe, i) => (pe === last ? [i] : []));
+  const held = charm.createFuture<number>();
+  const heldSettles = settles('the reduction held on the last PE', held);
+  arr.at([onLast[0]]).sum(held); // one of the last PE's elements: that PE holds its part
+  await probes.at(last).awaitable.collections(); // it is in
+  await arr.ckDestroy();
+  const a = await heldSettles;
+  assert.match(a.error?.message ?? `resolved with ${a.value}`, /the Cell array \(collection \d+\) was deleted/);
+  const arr2 = charm.createArray(Cell, [n]);
+  const inFlight = charm.createFuture<number>();
+  const inFlightSettles = settles('the reduction in flight', inFlight);
+  arr2.at([onLast[0]]).sum(inFlight);
+  await probes.at(last).awaitable.collections();
+  arr2.at([onLast[1]]).stallThenSum(500, inFlight); // completes the last PE's part after its parent deleted its part
+  await arr2.ckDestroy();
+  const b = await inFlightSettles;
+  assert.match(b.error?.message ?? `resolved with ${b.value}`, /the Cell array \(collection \d+\) was deleted/);
+  await probes.awaitable.collections(); // nothing more arrives (a second value to a future would end the job)
+});
+
+test("a group member of a combined section whose array is deleted, in a method nobody awaits: waiting in an allReduce, or joining one after the deletion, it ends quietly", async () => {
+  const arr = charm.createArray(Cell, [charm.numPes()]);
+  const both = charm.combine<unknown>(arr, probes);
+  await probes.awaitable.collections();
+  probes.loopOver(both); // the array's members never join
+  await probes.awaitable.collections();
+  await arr.ckDestroy();
+  probes.joinLater(both, 1); // every PE has deleted its part: refused at the call
+  await charm.sleep(0.3);
+  // A fatal error from a probe's method would have ended the job by now.
+  assert.is((await probes.ret.collections()).length, charm.numPes());
 });
 
 test('deleting an array whose elements loop on allReduce in methods nobody awaits ends those methods quietly; the job goes on', async () => {

@@ -148,4 +148,14 @@ test('a failed call made in an array element constructor, never awaited: the job
   assert.match(r.stderr, 'unawaited failure in failRet', show(r));
 });
 
+test('a section multicast nobody awaits, reaching its section after the array was deleted: the job ends naming the caller PE, class, method and array (np 2, 3)', async () => {
+  for (const np of [2, 3]) {
+    const r = await runJob({ program: 'errors.js', args: ['section-deleted'], np, timeoutMs: 60_000 });
+    assertEndedCleanly(r);
+    assert.ok(r.code !== 0, `exit code must be non-zero (np ${np})${show(r)}`);
+    assert.match(r.stderr, `fatal error on PE ${np - 1} (a call sent from this PE, with no one awaiting its result)`, show(r));
+    assert.match(r.stderr, /a call to Member\.noop on section \d+, sent from PE \d+, reached its \d+ members on PE \d+ \(slots [\d, ]+\) and was not delivered: the Member array \(collection \d+\) was deleted/, show(r));
+  }
+});
+
 test.run();

@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
 import { charm, Chare, Future, Reducer, type Section } from '../lib';
 import { internedSections } from '../lib/sections/sections';
+import { sectionEntries } from '../lib/sections/branch';
 
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
@@ -49,7 +50,7 @@ class G extends Chare {
 }
 charm.register(G);
 
-/** One per PE: how many sections this PE's table holds once unreachable ones are collected. */
+/** One per PE: how many sections this PE's tables hold once unreachable ones are collected. */
 class Tables extends Chare {
   async sections(): Promise<number> {
     // Finalizers run after a GC, as tasks of their own, not all at once: collect until the count stops falling.
@@ -60,6 +61,10 @@ class Tables extends Chare {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     return internedSections();
+  }
+  /** Branches of sections, and sections with messages held, on this PE. */
+  branches(): number {
+    return sectionEntries();
   }
 }
 charm.register(Tables);
@@ -153,6 +158,7 @@ test('10,000 sections made one per iteration and dropped: no PE keeps them', asy
   const tables = charm.createGroup(Tables);
   await charm.waitQD();
   const before = await tables.ret.sections();
+  const branchesBefore = await tables.ret.branches();
   const kept = charm.createSection(arr, [[0], [n - 1]]);
   for (let i = 0; i < 10_000; i++) {
     const section = charm.createSection(arr, [[i % n], [(i + 1) % n]]);
@@ -163,6 +169,10 @@ test('10,000 sections made one per iteration and dropped: no PE keeps them', asy
   console.log(`[report] sections held per PE after 10,000 made: ${after.join(' ')} (before: ${before.join(' ')})`);
   // Bounded: the section still held, and at most a few that something recent may still reach.
   for (let pe = 0; pe < after.length; pe++) assert.ok(after[pe] <= before[pe] + 4, `PE ${pe} holds ${after[pe]} sections (${before[pe]} before)`);
+  await charm.waitQD(); // the Drops of the sections collected have gone down their trees
+  const branches = await tables.ret.branches();
+  console.log(`[report] section branches per PE after 10,000 made: ${branches.join(' ')} (before: ${branchesBefore.join(' ')})`);
+  for (let pe = 0; pe < branches.length; pe++) assert.ok(branches[pe] <= branchesBefore[pe] + 4, `PE ${pe} keeps ${branches[pe]} section branches (${branchesBefore[pe]} before)`);
   assert.is((await kept.ret.count()).length, 2, 'a section still held works');
 });
 

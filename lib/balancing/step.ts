@@ -11,7 +11,7 @@ import type { Chare, MemberState } from '../model/chare';
 import { isMigratable } from '../migration/state';
 import { runtime } from '../model/context';
 import { Reducer } from '../reductions/reducers';
-import { Stream } from '../reductions/manager';
+import { Stream } from '../reductions/streams';
 import { strategyNamed } from './strategies';
 
 export interface BalancedElement {

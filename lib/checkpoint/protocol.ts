@@ -50,7 +50,7 @@ import { decodeValue, encodeValue } from '../codec/values';
 import { fatal, writeAll } from '../errors';
 import { requestExit } from '../runtime/lifecycle';
 import { capture, type CollectionReport, type PeReport } from './capture';
-import { Stream } from '../reductions/manager';
+import { Stream } from '../reductions/streams';
 import { checkFile, writeFile } from './files';
 import { nextGeneration, readManifest, removeFileOf, removeOtherGenerations, writeManifest, type ListedFile, type Manifest, type SavedCallback, type SavedCollection } from './manifest';
 import { incompatibilities } from './compatible';

@@ -499,6 +499,8 @@ export function readQdCounts(r: Reader): { created: number; processed: number } 
 //   Hint, Start:      nothing
 //   AllReduceResult:  the result
 //   Population:       i32 change of the number of members
+//   Abandoned:        the futures of the reductions a PE and those below it held when the
+//                     collection was deleted (stream and number 0; lib/reductions/abandoned.ts)
 //
 // Reduction messages are counted by quiescence detection: a reduction in
 // flight is outstanding work (its result wakes entry methods or callbacks).
@@ -516,6 +518,8 @@ export const enum ReductionStep {
   AllReduceResult = 4,
   /** To PE 0: members join or leave from reduction r on. */
   Population = 5,
+  /** Up the tree, once the collection is deleted: the futures of the reductions that were under way. */
+  Abandoned = 6,
 }
 
 /** A partial result as it travels: `destination` is a target value, 'all' or a runtime step name. */
@@ -947,15 +951,17 @@ export const readBodyValue = (r: Reader): unknown => decodeValue(r);
 //
 // method = SectionOp, target = section id.
 //   Establish:     the section (its extension value: members and their PEs), once, down the section's tree
-//   Call:          u16 method (the first collection's numbering), u8 call mode, reply ([pe, future id] or null), args
+//   Call:          u16 method (the first collection's numbering), u8 call mode, u32 caller PE, reply ([pe, future id] or null), args
 //   Contribution:  u32 reduction number, u32 slot, reducer name, target, data (to the member's section PE)
 //   Reduction:     u8 step, then as Kind.Reduction's body (beginReduction)
+//   Drop:          nothing: the section is gone (its proxy, never sent, was collected on its creator), down its tree
 
 export const enum SectionOp {
   Establish = 0,
   Call = 1,
   Contribution = 2,
   Reduction = 3,
+  Drop = 4,
 }
 
 export function writeSectionEstablish(w: Writer, sectionId: number, section: unknown): void {
@@ -965,9 +971,15 @@ export function writeSectionEstablish(w: Writer, sectionId: number, section: unk
 
 export const readSectionEstablish = (r: Reader): unknown => decodeValue(r);
 
+export function writeSectionDrop(w: Writer, sectionId: number): void {
+  beginMessage(w, Kind.Section, 0, SectionOp.Drop, sectionId);
+}
+
 export interface SectionCall {
   method: number;
   mode: number;
+  /** The PE that made the call (told should the call, with no reply, reach a section dropped with its array). */
+  caller: number;
   reply: [number, number] | null;
   args: unknown[];
 }
@@ -976,12 +988,13 @@ export function writeSectionCall(w: Writer, sectionId: number, c: SectionCall, w
   beginMessage(w, Kind.Section, 0, SectionOp.Call, sectionId);
   w.u16(c.method);
   w.u8(c.mode);
+  w.u32(c.caller);
   encodeValue(w, c.reply, 'reply');
   writeArgs(w, c.args, where);
 }
 
 export function readSectionCall(r: Reader): SectionCall {
-  return { method: r.u16(), mode: r.u8(), reply: decodeValue(r) as [number, number] | null, args: decodeArgs(r) };
+  return { method: r.u16(), mode: r.u8(), caller: r.u32(), reply: decodeValue(r) as [number, number] | null, args: decodeArgs(r) };
 }
 
 export interface SectionContribution {

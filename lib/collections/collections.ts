@@ -4,7 +4,7 @@
  * A call that arrives before its collection exists here is held until the
  * collection is created.
  */
-import { Flag, beginCall, beginControl as beginControlMessage, beginCreate as beginCreateMessage, type ArrayControl, flagsOf, methodOf, readArgs, readCreate, targetOf, writeCallArgs, writeElementRoute, writeReplyTo } from '../codec/wire';
+import { Flag, Kind, beginCall, beginControl as beginControlMessage, beginCreate as beginCreateMessage, type ArrayControl, flagsOf, methodOf, readArgs, readCreate, targetOf, writeCallArgs, writeElementRoute, writeReplyTo } from '../codec/wire';
 import { decodeValue, encodeValue, registerExtension } from '../codec/values';
 import type { Reader } from '../codec/reader';
 import type { Writer } from '../codec/writer';
@@ -19,6 +19,7 @@ import { fatal, running } from '../errors';
 import type { LocalSnapshot, RestoredPart } from '../checkpoint/saved';
 import { doubleFields } from '../shapes';
 import { issueAbove } from './ids';
+import { receiveAbandoned } from '../reductions/abandoned';
 import { noteDeleted, noteInstalled, noteRestoredUpTo, refuseCall, refuseControl, wasDeleted } from './deleted';
 
 /** Kinds of collection, as numbered in messages. */
@@ -168,7 +169,8 @@ export function receiveCall(r: Reader): void {
 export function receiveReduction(r: Reader): void {
   const collection = local.get(targetOf(r.buf, r.base));
   if (collection) collection.receiveReduction(r);
-  else if (!wasDeleted(targetOf(r.buf, r.base))) holdUntilCreated(r); // a deleted array's reductions are abandoned
+  else if (!wasDeleted(targetOf(r.buf, r.base))) holdUntilCreated(r);
+  else receiveAbandoned(Kind.Reduction, targetOf(r.buf, r.base), r); // a deleted array's reductions are abandoned
 }
 
 export function receiveControl(r: Reader): void {

@@ -100,12 +100,16 @@ export function refuseCall(r: Reader): void {
   if (flags & Flag.Reply) {
     readReply(r, false, -1).reject(error, `${arrayName(id)}${target}`);
   } else {
-    tell(id, origin, error.message);
+    reportUndelivered(id, origin, error.message);
   }
 }
 
-/** Reports a refused call without a future to `origin` (fatal there, as Undeliverable). */
-function tell(id: number, origin: number, message: string): void {
+/**
+ * Reports a call to deleted array `id` that nobody awaits (an element's
+ * here, or a section multicast's: lib/sections/branch.ts) to `origin`, the
+ * PE that made it: fatal there, as Undeliverable.
+ */
+export function reportUndelivered(id: number, origin: number, message: string): void {
   const rt = runtime();
   if (origin === rt.myPe) fatal(new Error(message), `on PE ${rt.myPe} (a call sent from this PE, with no one awaiting its result)`);
   const w = rt.scheduler.writer;

@@ -51,7 +51,7 @@
  * census: an insertion before the next broadcast joins at once, after the
  * last broadcast and at the first reductions not complete.
  */
-import { Stream } from '../reductions/manager';
+import { Stream } from '../reductions/streams';
 import { emptyList } from '../emptyList';
 
 /** Bytes of broadcasts numbered since the last census that start a new census. */

@@ -26,7 +26,8 @@
  * member may reuse its data at once, and the reduction never writes into
  * it. Population changes older than the first incomplete reduction are
  * folded into one number per stream, so nothing here grows with the
- * number of reductions.
+ * number of reductions. Contributors awaiting an allReduce wait in
+ * allReduceWaiters.ts; a deletion's abandoned reductions: abandoned.ts.
  */
 import type { Reader } from '../codec/reader';
 import type { Writer } from '../codec/writer';
@@ -34,9 +35,8 @@ import { ReductionStep as Step, beginReduction, readBodyValue, readPartial, read
 import { runtime } from '../model/context';
 import { everyPe, type Span } from './span';
 import { fatal } from '../errors';
-import { Future, resumption, failureOf } from '../model/future';
+import { Future, failureOf } from '../model/future';
 import { reducerImpl } from './reducers';
-import { copyValue } from '../codec/clone';
 import { deliverResult } from './targets';
 import { HintTimers } from './hints';
 import { Population } from './population';
@@ -44,29 +44,10 @@ import { TurnoverMap } from '../turnoverMap';
 import { Histogram } from './histogram';
 import { combinedError, failing } from './failures';
 import { emptyPartial, merge, naming, pieceOf, type Destination, type Partial } from './partials';
+import { Abandonment } from './abandoned';
+import { AllReduceWaiters } from './allReduceWaiters';
+import { Stream, STREAMS, type MemberNext } from './streams';
 import type { ArrayIndex } from '../collections/arrayIndex';
-
-/**
- * Independent numbering sequences: user contributions, replies to array
- * broadcasts, load-balancing steps, and array censuses (see
- * lib/collections/sequencer.ts).
- */
-export const enum Stream {
-  User = 0,
-  Replies = 1,
-  Balance = 2,
-  Census = 3,
-}
-export const STREAMS = 4;
-
-/** Per member: the next reduction number it will contribute to, per stream. Travels with migrating members. */
-export type MemberNext = number[];
-
-/** A contributor on this PE awaiting an allReduce's result. */
-interface AllReduceWaiter {
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
-}
 
 interface PeState extends Partial {
   childrenIn: number;
@@ -109,9 +90,11 @@ export class ReductionManager {
   private readonly started = new TurnoverMap<number, true>();
   /** PE 0: the members taking part in each reduction not complete. */
   private readonly population: Population;
-  private readonly allReduceWaiters = new TurnoverMap<number, AllReduceWaiter[]>();
+  private readonly allReduceWaiters = new AllReduceWaiters();
   /** The collection was deleted (abandon): nothing contributed from now on is combined. */
   private abandoned = false;
+  /** The targets of the reductions abandoned here and below (abandoned.ts); made by abandon, or by a child's report that came first. */
+  private abandonment: Abandonment | undefined;
   private readonly hints = new HintTimers(STREAMS, (stream, r) => this.hint(stream, r));
   /** This PE's children in the spanning tree (a count: trySend runs for every contribution). */
   private readonly children: number;
@@ -192,15 +175,7 @@ export class ReductionManager {
   private add(stream: Stream, r: number, piece: Partial, destination: Destination): Promise<unknown> | undefined {
     // A reply of an async method that finished after its array was deleted: its reduction was abandoned, and its future told.
     if (this.abandoned) return undefined;
-    let result: Promise<unknown> | undefined;
-    if (destination === 'all') {
-      const key = keyOf(stream, r);
-      result = new Promise((resolve, reject) => {
-        const list = this.allReduceWaiters.get(key);
-        if (list) list.push({ resolve, reject });
-        else this.allReduceWaiters.set(key, [{ resolve, reject }]);
-      });
-    }
+    const result = destination === 'all' ? this.allReduceWaiters.wait(keyOf(stream, r)) : undefined;
     if (r < this.nextToSend[stream]) {
       this.sendPartial(Step.Late, this.span.root, stream, r, piece); // this PE already reported r
     } else if (this.completesAlone(stream, r)) {
@@ -249,19 +224,15 @@ export class ReductionManager {
         this.activate(stream, n);
         this.trySend(stream);
         return;
-      case Step.AllReduceResult: {
-        const value = readBodyValue(r);
-        const key = keyOf(stream, n);
-        const waiters = this.allReduceWaiters.get(key);
-        this.allReduceWaiters.delete(key);
-        if (waiters) resumption.pending = true; // contributors awaiting the result resume before the next message
-        // Each contributor on this PE gets a value of its own.
-        waiters?.forEach((waiter, i) => waiter.resolve(i === 0 ? value : copyValue(value, `result of ${this.describe}`)));
+      case Step.AllReduceResult:
+        this.allReduceWaiters.resolve(keyOf(stream, n), readBodyValue(r), this.describe);
         return;
-      }
       case Step.Population:
         this.population.change(stream, n, readPopulationChange(r));
         this.tryComplete(stream);
+        return;
+      case Step.Abandoned: // a child in the span deleted its part before this PE did
+        this.gathering().reportIn(readBodyValue(r) as Future<unknown>[]);
         return;
     }
   }
@@ -312,27 +283,24 @@ export class ReductionManager {
   /**
    * The collection is deleted (an array deleted whole: wholeDeletion.ts):
    * no reduction under way completes any more. Contributors here awaiting
-   * an allReduce get `error`; the root sends it to every future that a
-   * reduction not completed goes to and that it knows of (the replies of
-   * each broadcast it numbered; a user reduction some part of which
-   * reached it), each future once. A user reduction no part of which
-   * reached the root is not known there (docs/internals.md).
+   * an allReduce get `error`; every future a reduction under way goes to
+   * gets it once, from the root, when the targets known on every PE of the
+   * span are in (abandoned.ts).
    */
   abandon(error: Error, where: string): void {
     this.abandoned = true;
-    for (const [key, waiters] of this.allReduceWaiters.entries()) {
-      this.allReduceWaiters.delete(key);
-      for (const waiter of waiters) waiter.reject(error);
+    this.allReduceWaiters.rejectAll(error);
+    const targets = this.gathering();
+    for (const [, state] of this.open.entries()) targets.note(state.destination);
+    if (runtime().myPe === this.span.root) {
+      for (const [key] of this.numbered.entries()) targets.note(this.destinationOf(key));
+      for (const [, total] of this.totals.entries()) targets.note(total.destination);
     }
-    if (runtime().myPe !== this.span.root) return;
-    const futures = new Map<string, Future<unknown>>();
-    const note = (destination: Destination | undefined): void => {
-      if (destination instanceof Future) futures.set(`${destination.pe}/${destination.id}`, destination);
-    };
-    for (const [key] of this.numbered.entries()) note(this.destinationOf(key));
-    for (const [, total] of this.totals.entries()) note(total.destination);
-    for (const [, state] of this.open.entries()) note(state.destination);
-    for (const future of futures.values()) future.sendError(error, where);
+    targets.abandon(error, where);
+  }
+
+  private gathering(): Abandonment {
+    return (this.abandonment ??= new Abandonment(this.collectionId, this.span, this.children));
   }
 
   // ------------------------------------------------------------ checkpoints

@@ -13,7 +13,7 @@ import { peStats, type PeStats } from '../profiling/profile';
 import { evalHere, execHere, updateGlobalsHere } from '../console/remoteCode';
 import { SAMPLES, type MembersReport } from '../console/stuck';
 import { describe } from '../collections/arrayIndex';
-import { Stream } from '../reductions/manager';
+import { Stream } from '../reductions/streams';
 
 /** The chare class of `charm.thisProxy`: one member per PE, answering for the runtime there. */
 export class CharmRemote extends Chare {

@@ -23,19 +23,29 @@
  *   and Start down it; the root completes reductions and delivers the
  *   result. Contributions are lifted with their slot, so ordered reducers
  *   (gather, concat) give member order.
+ * - Drop: from the creator, to the root and down the tree, once nothing can
+ *   name the section any more (its proxy never left the creator's PE in a
+ *   message, and was collected there: sections.ts); each PE removes its
+ *   branch. It follows the Establish and every call of the creator on the
+ *   same edges, so it comes after them everywhere.
  */
 import type { Reader } from '../codec/reader';
-import { Kind, ReductionStep as Step, SectionOp as Op, methodOf, readSectionCall, readSectionContribution, readSectionEstablish, sectionStepOf, targetOf, writeSectionContribution, writeSectionEstablish } from '../codec/wire';
+import { Kind, ReductionStep as Step, SectionOp as Op, methodOf, readSectionCall, readSectionContribution, readSectionEstablish, sectionStepOf, targetOf, writeSectionContribution, writeSectionDrop, writeSectionEstablish } from '../codec/wire';
 import { registerSerializable } from '../codec/values';
 import { runtime } from '../model/context';
 import { Future, futureAt } from '../model/future';
-import { deletedError } from '../collections/deleted';
+import { deletedError, reportUndelivered } from '../collections/deleted';
+import { methodName } from '../model/methodIds';
+import type { ChareClassInfo } from '../model/registry';
+import { endsDeletedMembers } from '../errors';
 import type { CallMode, CollectionRef } from '../model/proxy';
 import type { ChareIndex } from '../model/chare';
 import { localCollection, sendCall } from '../collections/collections';
 import type { ArrayRef } from '../collections/arrays';
 import type { LocalArray } from '../collections/localArray';
-import { ReductionManager, STREAMS, Stream } from '../reductions/manager';
+import { ReductionManager } from '../reductions/manager';
+import { STREAMS, Stream } from '../reductions/streams';
+import { noteAbandoned, receiveAbandoned, stopGathering } from '../reductions/abandoned';
 import type { Span } from '../reductions/span';
 import { edgesIn } from '../tree';
 import type { ReductionTarget } from '../reductions/targets';
@@ -93,10 +103,15 @@ class Branch {
 
   /** Passes the message being read on to this PE's children in the section's tree. */
   forward(r: Reader): void {
-    if (this.children.length === 0) return;
-    const message = r.copyMessage();
-    for (const child of this.children) runtime().scheduler.sendMessage(child, message);
+    passOn(this.children, r);
   }
+}
+
+/** Passes the message being read on to `children`. */
+function passOn(children: readonly number[], r: Reader): void {
+  if (children.length === 0) return;
+  const message = r.copyMessage();
+  for (const child of children) runtime().scheduler.sendMessage(child, message);
 }
 
 /** This PE's branches, by section id. */
@@ -114,6 +129,8 @@ interface Dropped {
   readonly slots: readonly number[];
   readonly arrayId: number;
   readonly className: string;
+  /** The section's first class (its calls are numbered by it): a refused call names its method. */
+  readonly calls: ChareClassInfo;
 }
 /** The branches dropped last (a multicast in flight when its array was deleted arrives soon after); older ones are forgotten. */
 const DROPPED_KEPT = 256;
@@ -128,6 +145,18 @@ export function establish(section: object, data: SectionData): void {
   rt.scheduler.send(data.pes[0]);
 }
 
+/** Removes the branches of section `id`, rooted at PE `root`, on every PE (see Drop above): nothing names it any more. */
+export function dropSection(id: number, root: number): void {
+  const rt = runtime();
+  writeSectionDrop(rt.scheduler.writer, id);
+  rt.scheduler.send(root);
+}
+
+/** This PE's entries for sections: branches, and sections with messages held (tests: bounded). */
+export function sectionEntries(): number {
+  return branches.size + held.size;
+}
+
 /** Handler of Kind.Section messages. */
 export function receiveSection(r: Reader): void {
   const id = targetOf(r.buf, r.base);
@@ -140,10 +169,20 @@ export function receiveSection(r: Reader): void {
   if (!branch) {
     const gone = dropped.get(id);
     if (gone) {
-      if (op === Op.Call) refuseMulticast(gone, r);
-      else if (op === Op.Contribution) refuseContribution(gone, r);
-      return; // a reduction step: the section's reductions were abandoned with its array
+      if (op === Op.Call) refuseMulticast(id, gone, r);
+      else if (op === Op.Contribution) refuseContribution(id, gone, r);
+      else if (op === Op.Drop) {
+        // A child that had the Drop before the deletion has no branch to report from: what this PE gathered goes up now.
+        passOn(gone.children, r);
+        dropped.delete(id);
+        stopGathering(id);
+      }
+      else receiveAbandoned(Kind.Section, id, r); // the section's reductions were abandoned with its array
+      return;
     }
+    // A Drop, or a child's report of its reductions abandoned, comes after the section's Establish on
+    // its edge: with neither branch nor record here, the branch was dropped (or its record forgotten).
+    if (op === Op.Drop || (op === Op.Reduction && sectionStepOf(r.buf, r.base) === Step.Abandoned)) return;
     const list = held.get(id);
     if (list) list.push(r.copyMessage());
     else held.set(id, [r.copyMessage()]);
@@ -156,6 +195,10 @@ export function receiveSection(r: Reader): void {
       return;
     case Op.Contribution:
       collect(branch, r);
+      return;
+    case Op.Drop:
+      branch.forward(r);
+      branches.delete(id);
       return;
     case Op.Reduction: {
       const step = sectionStepOf(r.buf, r.base);
@@ -171,8 +214,8 @@ function establishHere(id: number, r: Reader): void {
   const section = readSectionEstablish(r) as { __section: SectionData };
   const branch = new Branch(section.__section);
   // Reaching a PE that has deleted one of its arrays already: a dropped section from the start (passed on all the same).
-  const deleted = section.__section.parts.find((p) => isArray(p.collection.__ref) && p.collection.__ref.deleted)?.collection.__ref;
-  if (deleted) noteDropped(id, branch, deleted);
+  const deleted = section.__section.parts.find((p) => isArray(p.collection.__ref) && p.collection.__ref.deleted)?.collection.__ref as ArrayRef | undefined;
+  if (deleted) abandon(id, branch, deleted);
   else branches.set(id, branch);
   for (const child of branch.children) runtime().scheduler.sendMessage(child, message);
   const waiting = held.get(id);
@@ -228,38 +271,52 @@ function collect(branch: Branch, r: Reader): void {
  */
 export function dropBranchesOf(arrayId: number): void {
   for (const [id, branch] of branches) {
-    const ref = branch.data.parts.find((p) => p.collection.__ref.id === arrayId)?.collection.__ref;
+    const ref = branch.data.parts.find((p) => p.collection.__ref.id === arrayId)?.collection.__ref as ArrayRef | undefined;
     if (!ref) continue;
     branches.delete(id);
-    // Its members' awaited allReduce here, and at the section's root the futures of reductions under way, get the deleted error once.
-    branch.reductions.abandon(deletedError(arrayId, 'a reduction over a section of it did not complete', ref.info), `section ${id} of the ${ref.info.name} array`);
-    noteDropped(id, branch, ref);
+    abandon(id, branch, ref);
   }
 }
 
-function noteDropped(id: number, branch: Branch, deleted: CollectionRef): void {
+/**
+ * The branch of section `id` goes with `deleted`, an array of it: its
+ * members' awaited allReduce here, and the futures of the section's
+ * reductions under way, get the deleted error once (abandoned.ts; the
+ * section's PEs report the targets up its tree even when the Establish
+ * comes after the deletion), and a record remains for the messages still
+ * on their way.
+ */
+function abandon(id: number, branch: Branch, deleted: ArrayRef): void {
+  // A member's method that lets it through, with nobody awaiting the method, ends quietly (endsDeletedMembers), a live member of a combined section's too.
+  branch.reductions.abandon(endsDeletedMembers(deletedError(deleted.id, 'a reduction over a section of it did not complete', deleted.info)), `section ${id} of the ${deleted.info.name} array`);
   if (dropped.size >= DROPPED_KEPT) dropped.delete(dropped.keys().next().value!);
-  dropped.set(id, { children: branch.children, slots: branch.members.map((m) => m.slot), arrayId: deleted.id, className: deleted.info.name });
+  dropped.set(id, { children: branch.children, slots: branch.members.map((m) => m.slot), arrayId: deleted.id, className: deleted.info.name, calls: branch.data.parts[0].collection.__ref.info });
 }
 
 /** A contribution reaching a dropped section (a member of another collection of a combined section, or one sent before the deletion): its future, if any, is told. */
-function refuseContribution(gone: Dropped, r: Reader): void {
+function refuseContribution(id: number, gone: Dropped, r: Reader): void {
   const { slot, target } = readSectionContribution(r);
   const error = deletedError(gone.arrayId, `a contribution of member ${slot} to a reduction over a section of it was not combined`);
   const where = `section of the ${gone.className} array`;
   if (target instanceof EveryContributor) target.future.sendError(error, where);
-  else if (target instanceof Future) target.sendError(error, where);
+  else if (!noteAbandoned(id, target) && target instanceof Future) target.sendError(error, where);
 }
 
-/** A multicast reaching a dropped branch: on down the tree; each member here has its slot of the caller's future refused. */
-function refuseMulticast(gone: Dropped, r: Reader): void {
+/**
+ * A multicast reaching a dropped branch: on down the tree; each member
+ * here has its slot of the caller's future refused, or, with nobody
+ * awaiting the call, the caller is told, as for a call to an element of a
+ * deleted array (deleted.ts: fatal there).
+ */
+function refuseMulticast(id: number, gone: Dropped, r: Reader): void {
   const rt = runtime();
-  if (gone.children.length) {
-    const message = r.copyMessage();
-    for (const child of gone.children) rt.scheduler.sendMessage(child, message);
+  passOn(gone.children, r);
+  const { method, caller, reply } = readSectionCall(r);
+  if (!reply) {
+    const what = `a call to ${gone.calls.name}.${methodName(gone.calls.methods, method)} on section ${id}, sent from PE ${caller}, reached ${gone.slots.length === 1 ? 'its member' : `its ${gone.slots.length} members`} on PE ${rt.myPe} (slot${gone.slots.length === 1 ? '' : 's'} ${gone.slots.join(', ')}) and was not delivered`;
+    reportUndelivered(gone.arrayId, caller, deletedError(gone.arrayId, what).message);
+    return;
   }
-  const { reply } = readSectionCall(r);
-  if (!reply) return; // nothing awaits it: the members are gone, and so is the call
   const future = futureAt(reply[0], reply[1]);
   const where = `section of the ${gone.className} array`;
   for (const slot of gone.slots) future.sendError(deletedError(gone.arrayId, `a section call reached member ${slot} of a section over it`), where, rt.myPe, slot);

@@ -17,7 +17,7 @@
  * the section's root completing it.
  */
 import { decodeValue, encodeValue, registerExtension } from '../codec/values';
-import { runtime } from '../model/context';
+import { isStarted, runtime } from '../model/context';
 import { Future } from '../model/future';
 import { CallMode, isProxy, makeProxy, type ArrayProxy, type CallTarget, type CollectionProxy, type CompletionCalls, type GatherCalls, type IndexOf, type SendCalls } from '../model/proxy';
 import type { Chare, ChareIndex } from '../model/chare';
@@ -29,7 +29,9 @@ import { checkContribution } from '../reductions/contribute';
 import type { ReductionTarget } from '../reductions/targets';
 import { writeSectionCall } from '../codec/wire';
 import { methodName } from '../model/methodIds';
-import { contribute, dropBranchesOf, establish, firstPe, isArray, methodIn } from './branch';
+import { deletedError } from '../collections/deleted';
+import { endsDeletedMembers } from '../errors';
+import { contribute, dropBranchesOf, dropSection, establish, firstPe, isArray, methodIn } from './branch';
 import { sizeOf, type Part, type SectionData } from './layout';
 
 /**
@@ -117,9 +119,29 @@ const memberKey = (collection: CallTarget, index: ChareIndex): string => `${coll
  * again afterwards is a new object, which nothing could tell apart).
  */
 const interned = new Map<number, WeakRef<object>>();
-const collected = new FinalizationRegistry<number>((id) => {
+const collected = new FinalizationRegistry<number | Made>((held) => {
+  const id = typeof held === 'number' ? held : held.id;
   if (interned.get(id)?.deref() === undefined) interned.delete(id);
+  // Made here, and never sent: nothing on any PE can name it any more.
+  if (typeof held !== 'number' && !held.sent && isStarted()) dropSection(held.id, held.root);
 });
+
+/**
+ * A section made on this PE, as its proxy's finalizer sees it: ids only
+ * (holding the members would keep their collections' references alive
+ * until the finalizer runs). When a proxy whose section never left this
+ * PE in a message is collected, no PE can call or contribute to the
+ * section any more, and its branches go on every PE (branch.ts Drop); a
+ * section sent anywhere keeps its branches (who holds a copy is not
+ * tracked).
+ */
+interface Made {
+  readonly id: number;
+  /** The section's root (its first member's PE). */
+  readonly root: number;
+  sent: boolean;
+}
+const made = new WeakMap<SectionData, Made>();
 
 /** The section with id `id` as this PE holds it, if it does. */
 function internedAs(id: number): object | undefined {
@@ -164,7 +186,7 @@ function proxyOf(data: SectionData): object {
     },
   });
   interned.set(data.id, new WeakRef(proxy));
-  collected.register(proxy, data.id);
+  collected.register(proxy, made.get(data) ?? data.id);
   return proxy;
 }
 
@@ -172,8 +194,11 @@ function proxyOf(data: SectionData): object {
 function created(parts: Part[]): object {
   const pes = parts.flatMap((p) => p.members.map((m) => firstPe(p.collection.__ref, m)));
   const data = { id: newSectionId(), parts, pes };
+  const record: Made = { id: data.id, root: pes[0], sent: false };
+  made.set(data, record);
   const proxy = proxyOf(data);
   establish(proxy, data);
+  record.sent = false; // its own Establish encoded it: no copy left for another PE to hold
   return proxy;
 }
 
@@ -228,7 +253,7 @@ function multicast(data: SectionData, method: number, args: unknown[], mode: Cal
   const future = mode === CallMode.Send ? undefined : Future.create(sizeOf(data.parts), mode === CallMode.Completion ? 'count' : 'slots');
   const rt = runtime();
   const info = data.parts[0].collection.__ref.info;
-  writeSectionCall(rt.scheduler.writer, data.id, { method, mode, reply: future ? [future.pe, future.id] : null, args }, () => `section call ${info.name}.${methodName(info.methods, method)}`);
+  writeSectionCall(rt.scheduler.writer, data.id, { method, mode, caller: rt.myPe, reply: future ? [future.pe, future.id] : null, args }, () => `section call ${info.name}.${methodName(info.methods, method)}`);
   rt.scheduler.send(data.pes[0]);
   return future;
 }
@@ -264,7 +289,8 @@ function contributeToSection(chare: Chare<never>, data: SectionData, value: unkn
   const where = `${describeMember(memberOf(chare).services.ref.info.name, chare.thisIndex)}.contribute`;
   for (const { collection } of data.parts) {
     const ref = collection.__ref;
-    if (isArray(ref) && ref.deleted) ref.checkLive(() => `${where} to a section`);
+    // Ends a method nobody awaits quietly, as an allReduce under way at the deletion does (branch.ts).
+    if (isArray(ref) && ref.deleted) throw endsDeletedMembers(deletedError(ref.id, `${where} to a section`, ref.info));
   }
   checkContribution(where, reducer, target);
   const slot = slotOf(data, chare);
@@ -385,6 +411,8 @@ registerExtension<unknown>({
   matches: (v): v is object => '__section' in v,
   encode(w, section) {
     const s = (section as unknown as { __section: SectionData }).__section;
+    const record = made.get(s);
+    if (record) record.sent = true;
     w.u32(s.id);
     encodeValue(
       w,

@@ -13,7 +13,8 @@
 //   process-exit: user code on PE 1 calls process.exit(3)
 //   stuck-exit: the last PE is in an endless synchronous loop when main calls charm.exit
 //   stuck-main: PE 1 calls charm.exit while PE 0 is in an endless synchronous loop
-import { charm, Chare } from '../../lib';
+//   section-deleted: the last PE multicasts to a section fire-and-forget after PE 0 deleted the section's array
+import { charm, Chare, type Section } from '../../lib';
 
 // A short grace period for the PEs that do not answer an exit.
 process.env.CHARMTS_EXIT_GRACE = '2';
@@ -76,6 +77,23 @@ class Troublemaker extends Chare {
 }
 charm.register(Troublemaker);
 
+class Member extends Chare<readonly number[]> {
+  noop(): void {}
+}
+charm.register(Member);
+
+class LateCaller extends Chare {
+  /** Deaf for `ms` (the array's deletion waits in this PE's queue), then calls `section`, nobody awaiting. */
+  callLater(section: Section<Member>, ms: number): void {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      // deaf to messages
+    }
+    section.noop();
+  }
+}
+charm.register(LateCaller);
+
 charm.start(async (args) => {
   const mode = args[0];
   console.log(`mode=${mode}`);
@@ -130,6 +148,18 @@ charm.start(async (args) => {
       for (;;) {
         // PE 0 never comes back
       }
+    }
+    case 'section-deleted': {
+      const n = 2 * charm.numPes();
+      const arr = charm.createArray(Member, [n]);
+      const section = charm.createSection(arr, Array.from({ length: n }, (_, i) => [i]));
+      await section.awaitable.noop(); // established on every PE
+      charm.createChare(LateCaller, [], { onPE: charm.numPes() - 1 }).callLater(section, 500);
+      await arr.ckDestroy();
+      await charm.sleep(3);
+      console.log('the multicast was lost silently');
+      charm.exit(0);
+      break;
     }
     default:
       console.log(`unknown mode ${String(mode)}`);

@@ -9,7 +9,7 @@ import { ENTRY_OVERHEAD_BYTES, HISTORY_BYTES, Sequencer, type Membership } from 
 import { BroadcastHistory } from '../../lib/collections/history';
 import { LocalSlab } from '../../lib/scheduler/slab';
 
-import { Stream as S } from '../../lib/reductions/manager';
+import { Stream as S } from '../../lib/reductions/streams';
 
 /** A sequencer over a fake array: what it broadcasts, drops and adds to populations. */
 function fixture(firstUnstarted = [0, 0, 0, 0]) {
