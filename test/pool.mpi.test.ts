@@ -175,12 +175,18 @@ test('a task that throws rejects the result with its message, error class and PE
   for (const chunksize of [1, 3]) {
     const e = await rejection(charm.pool.map(failOn, items, { chunksize }));
     assert.match(e.message, 'task 7 failed');
-    assert.match(e.message, 'charm.pool task failOn');
+    assert.match(e.message, 'charm.pool task failOn (item 7)');
     assert.is(e.remoteName, 'RangeError');
     assert.ok(workers().includes(e.pe), `ran on a worker (PE ${e.pe})`);
     assert.match(e.message, `on PE ${e.pe}`);
   }
-  assert.is((await rejection(charm.pool.submit(failOn, 7))).remoteName, 'RangeError');
+  const submitted = await rejection(charm.pool.submit(failOn, 7));
+  assert.is(submitted.remoteName, 'RangeError');
+  // Tasks that carry their function name it, and their place in the list (it said "a task of a batch").
+  assert.match(submitted.message, /in charm\.pool task failOn: /);
+  for (const chunksize of [1, 2]) {
+    assert.match((await rejection(charm.pool.submitAll([[square, 1], [square, 2], [failOn, 7]], { chunksize }))).message, /in charm\.pool task failOn \(task 2\): /);
+  }
   const streamed = async (): Promise<void> => {
     for await (const r of charm.pool.imap(failOn, items, { chunksize: 4 })) void r;
   };
