@@ -12,6 +12,7 @@ import { mpi } from '../transport/binding';
 import { registerClass, type ChareClass } from '../model/registry';
 import { isStarted, runtime } from '../model/context';
 import { Future, iwait } from '../model/future';
+import { checkFutures } from './futureList';
 import type { AnyMethod, ArrayProxy, CollectionProxy, ElementProxy, EntryMethodNames, IndexOf, ProxyOf } from '../model/proxy';
 import type { Creatable, CreateArgs, MethodArgs, RegisterOptions, WhenMatch } from './charmTypes';
 import { CharmTopology } from './charmTopology';
@@ -272,9 +273,15 @@ export class Charm extends CharmTopology {
     return Future.create<T[]>(count, 'multi') as Future<T[], T>;
   }
 
-  /** Yields the value of each future as it completes, in completion order. */
+  /**
+   * Yields the value of each future as it completes, in completion order
+   * (Charm4py's `charm.iwait(futures)`).
+   *
+   * @throws TypeError when `futures` is not an iterable of futures; for
+   *   channels (Charm4py's `charm.iwait(channels)`) use `Channel.select`.
+   */
   iwait<T>(futures: Iterable<Future<T>>): AsyncGenerator<T> {
-    return iwait(futures);
+    return iwait(checkFutures('charm.iwait', futures));
   }
 
   /** Resolves when the whole job is quiescent: no message in flight or being processed anywhere. */
