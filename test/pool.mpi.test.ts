@@ -263,6 +263,8 @@ test('bad input: not a function, no source, bad chunk sizes, bad items', () => {
     assert.throws(() => charm.pool.imap(square, [1], { chunksize }), /charm\.pool\.imap: chunksize must be a positive integer/);
   }
   assert.throws(() => charm.pool.map(square, 5 as never), /charm\.pool\.map: items must be iterable, got number/);
+  assert.throws(() => charm.pool.map(square, [1], { chunkSize: 4 } as never), /charm\.pool\.map: unknown option "chunkSize"; did you mean "chunksize"\?/);
+  assert.throws(() => charm.pool.submitAll([[square, 1]], { multi_future: true } as never), /charm\.pool\.submitAll: unknown option "multi_future"; did you mean "multiFuture"\?/);
   assert.throws(() => charm.pool.map(square, [Symbol('x') as never]), (e: unknown) => e instanceof SerializationError && /^charm\.pool\.map/.test(e.message));
   assert.throws(() => charm.pool.register((() => 1) as never, ''), /charm\.pool\.register: the function has no name/);
   assert.throws(() => charm.pool.register((x: number) => x, 'square'), /another function is already registered as "square"/);

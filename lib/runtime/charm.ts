@@ -13,6 +13,8 @@ import { registerClass, type ChareClass } from '../model/registry';
 import { isStarted, runtime } from '../model/context';
 import { Future, iwait } from '../model/future';
 import { checkFutures } from './futureList';
+import { checkOptionKeys } from '../optionKeys';
+import { ARRAY_OPTIONS, CHARE_OPTIONS, GROUP_OPTIONS, SCHEDULE_OPTIONS, START_OPTIONS } from './optionKeys';
 import type { AnyMethod, ArrayProxy, CollectionProxy, ElementProxy, EntryMethodNames, IndexOf, ProxyOf } from '../model/proxy';
 import type { Creatable, CreateArgs, MethodArgs, RegisterOptions, WhenMatch } from './charmTypes';
 import { CharmTopology } from './charmTopology';
@@ -65,6 +67,7 @@ export class Charm extends CharmTopology {
    * });
    */
   start(main: ((args: string[]) => unknown) | MainChareClass, options: StartOptions = {}): void {
+    checkOptionKeys('charm.start', options, START_OPTIONS);
     startProgram(main, options, () => this.waitQD());
   }
 
@@ -144,6 +147,7 @@ export class Charm extends CharmTopology {
    * @throws Error if `cls` is not registered; RangeError if `onPE` is out of range.
    */
   createChare<C extends ChareClass<Chare<number>>>(cls: C, ...[args, options]: CreateArgs<ConstructorParameters<C>, ChareOptions>): ElementProxy<InstanceType<C>> {
+    checkOptionKeys(`charm.createChare(${nameOf(cls)})`, options, CHARE_OPTIONS);
     return createChare(cls, args ?? [], options) as ElementProxy<InstanceType<C>>;
   }
 
@@ -156,6 +160,7 @@ export class Charm extends CharmTopology {
    * @throws Error if `cls` is not registered; TypeError or RangeError for bad `onPEs`.
    */
   createGroup<C extends ChareClass<Chare<number>>>(cls: C, ...[args, options]: CreateArgs<ConstructorParameters<C>, GroupOptions>): CollectionProxy<InstanceType<C>> {
+    checkOptionKeys(`charm.createGroup(${nameOf(cls)})`, options, GROUP_OPTIONS);
     return createGroup(cls, args ?? [], options) as CollectionProxy<InstanceType<C>>;
   }
 
@@ -196,6 +201,7 @@ export class Charm extends CharmTopology {
     dims: D & DimsOf<IndexOf<InstanceType<C>>, D>,
     ...[args, options]: [D] extends [SparseDims] ? [args?: ConstructorParameters<C>, options?: ArrayOptions<IndexOf<InstanceType<C>>>] : CreateArgs<ConstructorParameters<C>, ArrayOptions<IndexOf<InstanceType<C>>>>
   ): ArrayProxy<InstanceType<C>, IndexOf<InstanceType<C>>, ConstructorParameters<C>, [D] extends [readonly number[] | number] ? true : boolean> {
+    checkOptionKeys(`charm.createArray(${nameOf(cls)})`, options, ARRAY_OPTIONS);
     // The map is only ever called with this array's indices (of type IndexOf<InstanceType<C>>).
     return createArray(cls, dims, args ?? [], options as ArrayOptions | undefined) as ArrayProxy<InstanceType<C>, IndexOf<InstanceType<C>>, ConstructorParameters<C>, [D] extends [readonly number[] | number] ? true : boolean>;
   }
@@ -474,6 +480,7 @@ export class Charm extends CharmTopology {
    * charm.scheduleAfter(charm.callback(this.thisElement, 'tick'), 0.5, [step + 1]);
    */
   scheduleAfter(target: Callback | Future<never> | Future<unknown> | ((...args: never[]) => unknown), seconds: number, args: readonly unknown[] = [], options: ScheduleOptions = {}): void {
+    checkOptionKeys('charm.scheduleAfter', options, SCHEDULE_OPTIONS);
     scheduleAfter(target, seconds, args, options);
   }
 
@@ -485,3 +492,8 @@ export class Charm extends CharmTopology {
 
 /** The runtime of this PE. */
 export const charm = new Charm();
+
+/** A class's name for an error (whatever `cls` is: the creation call checks it after). */
+function nameOf(cls: unknown): string {
+  return (typeof cls === 'function' && cls.name) || '?';
+}
