@@ -14,6 +14,7 @@ import { isStarted, runtime } from '../model/context';
 import { Future, iwait } from '../model/future';
 import { checkFutures } from './futureList';
 import { checkOptionKeys } from '../optionKeys';
+import { programArgs } from './options';
 import { ARRAY_OPTIONS, CHARE_OPTIONS, GROUP_OPTIONS, SCHEDULE_OPTIONS, START_OPTIONS } from './optionKeys';
 import type { AnyMethod, ArrayProxy, CollectionProxy, ElementProxy, EntryMethodNames, IndexOf, ProxyOf } from '../model/proxy';
 import type { Creatable, CreateArgs, MethodArgs, RegisterOptions, WhenMatch } from './charmTypes';
@@ -120,6 +121,17 @@ export class Charm extends CharmTopology {
    */
   registerSerializable<T extends object>(cls: ClassOf<T>, options?: SerializableOptions<T>): void {
     registerSerializable(cls, options);
+  }
+
+  /**
+   * The program's command-line arguments without the runtime's options
+   * (`+balancer NAME`, `+restart DIR`, `+stats`, …), on any PE, before or
+   * after `charm.start`: what main gets. `process.argv` keeps those
+   * options on every PE (the runtime reads them there, some of them late).
+   * Charm++: `CkGetArgv()`, argv with the runtime's options removed.
+   */
+  args(): string[] {
+    return programArgs(process.argv.slice(2));
   }
 
   /** True once `charm.start` has run on this PE. */
