@@ -156,6 +156,8 @@ test('sparse arrays: insertion from every PE, onPE placement, doneInserting, bro
   const inserters = charm.createGroup(Inserter);
   await inserters.awaitable.insertMany(arr, 3);
   arr.ckInsert([99999], ['placed'], { onPE: charm.numPes() - 1 });
+  // Charm4py's spelling in untyped code is refused, not dropped (the element went to the map's PE).
+  assert.throws(() => arr.ckInsert([99998], ['placed'], { onPe: 0 } as never), /Cell\.ckInsert: unknown option "onPe"; did you mean "onPE"\?/);
   await arr.ckDoneInserting();
   const all = await arr.ret.where();
   const expected: number[] = [];

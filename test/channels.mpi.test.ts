@@ -64,6 +64,10 @@ class Peer extends Chare {
     attempt(() => new Channel(this, this.thisProxy[this.thisIndex]));
     attempt(() => new Channel(this, this.thisProxy));
     attempt(() => new Channel(this, 42 as never));
+    // Charm4py's charm.iwait(channels), and other things that are not futures (a TypeError from inside before).
+    attempt(() => charm.iwait([new Channel(this, this.thisProxy[this.thisIndex], 98)] as never));
+    attempt(() => charm.iwait([charm.createFuture(), Promise.resolve(1)] as never));
+    attempt(() => charm.iwait(7 as never));
     if (charm.numPes() > 1) {
       const ch = new Channel(this, this.thisProxy[(this.thisIndex + 1) % charm.numPes()], 99);
       ch.close();
@@ -166,12 +170,16 @@ test('values sent to an element while it migrates, and values it has not taken y
   for (let v = 0; v < 50; v++) assert.is(await ends.at([1]).ret.receive(), v);
 });
 
-test('misuse: a channel to a collection, to a non-proxy, send after close (a channel to itself is fine)', async () => {
+test('misuse: a channel to a collection, to a non-proxy, send after close, charm.iwait over channels (a channel to itself is fine)', async () => {
   const messages = await peers[0].ret.misuse();
   assert.is(messages[0], 'no error');
   assert.match(messages[1], 'must be a proxy of one chare');
   assert.match(messages[2], 'must be a proxy of one chare');
-  if (charm.numPes() > 1) assert.match(messages[3], 'send after close');
+  assert.match(messages[3], 'charm.iwait: element 0 is a Channel, not a Future');
+  assert.match(messages[3], 'use Channel.select(channels)');
+  assert.match(messages[4], 'charm.iwait: element 1 is a promise, not a Future');
+  assert.match(messages[5], 'charm.iwait: expected an iterable of futures (an array, say), got a number (7)');
+  if (charm.numPes() > 1) assert.match(messages[6], 'send after close');
 });
 
 runTests();

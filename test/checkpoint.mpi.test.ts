@@ -130,15 +130,15 @@ test('a reduction half done when the job goes quiet fails the checkpoint at once
   const sum = charm.createFuture<number>();
   workers.at([0]).sum(sum);
   try {
-    await checkpoint(scratch('half'));
+    await checkpoint(scratch('half/inner'));
     assert.unreachable('the checkpoint was taken');
   } catch (error) {
     const message = (error as Error).message;
     assert.match(message, /\n {2}reduction 0 of Worker \(array \d+\): some members have contributed, others not\n/);
     assert.match(message, /the job went quiet with the reductions above half done \(members that have not contributed wait to be told\)/);
   }
-  assert.not.ok(fs.existsSync(scratch('half/manifest.json')));
-  assert.equal(fs.readdirSync(scratch('half')), [], 'its files are dropped');
+  // Its files are dropped, and the directories it made for itself (an empty one was left behind).
+  assert.not.ok(fs.existsSync(scratch('half')), 'the directories the checkpoint made are removed');
   workers.at([1]).sum(sum);
   assert.is(await sum, 0);
 });

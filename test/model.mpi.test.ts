@@ -416,7 +416,7 @@ test('quiescence: a waitQD made while another detection is under way waits for t
   }
 });
 
-test('bad input: unregistered class, unknown method, unserializable arguments, onPE out of range', () => {
+test('bad input: unregistered class, unknown method, unserializable arguments, onPE out of range, unknown options', () => {
   assert.throws(() => charm.createGroup(NotRegistered), /NotRegistered is not registered.*charm\.register/);
   assert.throws(() => charm.createChare(NotRegistered), /NotRegistered is not registered/);
   const untyped = group[0] as unknown as Record<string, (...a: unknown[]) => void>;
@@ -431,6 +431,13 @@ test('bad input: unregistered class, unknown method, unserializable arguments, o
   assert.throws(() => group.keep({ nested: [Symbol('s')] }), /Member\.keep: argument 0\.nested\[0\]: a symbol/);
   assert.throws(() => charm.createChare(Solo, ['x'], { onPE: charm.numPes() }), /onPE \d+ is out of range/);
   assert.throws(() => charm.createChare(Solo, ['x'], { onPE: -1 }), /onPE -1 is out of range/);
+  // Unknown option keys (untyped code: JavaScript, the console, `as any`) are refused with the key meant, not ignored.
+  assert.throws(() => charm.createChare(Solo, ['x'], { onPe: 1 } as never), /charm\.createChare\(Solo\): unknown option "onPe"; did you mean "onPE"\? \(its options: onPE\)/);
+  assert.throws(() => charm.createGroup(Member, [], { onPes: [0] } as never), /charm\.createGroup\(Member\): unknown option "onPes"; did you mean "onPEs"\?/);
+  assert.throws(() => charm.createArray(Solo as never, [2] as never, ['x'] as never, { useAtSync: true } as never), /charm\.createArray\(Solo\): unknown option "useAtSync"; did you mean "loadBalancing"\?/);
+  assert.throws(() => charm.createArray(Solo as never, [2] as never, ['x'] as never, { loadbalancing: true } as never), /unknown option "loadbalancing"; did you mean "loadBalancing"\?/);
+  assert.throws(() => charm.createArray(Solo as never, [2] as never, ['x'] as never, { placement: 1 } as never), /unknown option "placement" \(its options: map, loadBalancing\)/);
+  assert.throws(() => charm.scheduleAfter(() => undefined, 0, [], { countForQD: true } as never), /charm\.scheduleAfter: unknown option "countForQD"; did you mean "countsForQD"\?/);
   assert.throws(() => group[charm.numPes()], /index \d+ is out of range/);
   assert.throws(() => new Member(), /create it with charm\.createChare/);
   class Plain {}

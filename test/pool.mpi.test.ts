@@ -175,12 +175,18 @@ test('a task that throws rejects the result with its message, error class and PE
   for (const chunksize of [1, 3]) {
     const e = await rejection(charm.pool.map(failOn, items, { chunksize }));
     assert.match(e.message, 'task 7 failed');
-    assert.match(e.message, 'charm.pool task failOn');
+    assert.match(e.message, 'charm.pool task failOn (item 7)');
     assert.is(e.remoteName, 'RangeError');
     assert.ok(workers().includes(e.pe), `ran on a worker (PE ${e.pe})`);
     assert.match(e.message, `on PE ${e.pe}`);
   }
-  assert.is((await rejection(charm.pool.submit(failOn, 7))).remoteName, 'RangeError');
+  const submitted = await rejection(charm.pool.submit(failOn, 7));
+  assert.is(submitted.remoteName, 'RangeError');
+  // Tasks that carry their function name it, and their place in the list (it said "a task of a batch").
+  assert.match(submitted.message, /in charm\.pool task failOn: /);
+  for (const chunksize of [1, 2]) {
+    assert.match((await rejection(charm.pool.submitAll([[square, 1], [square, 2], [failOn, 7]], { chunksize }))).message, /in charm\.pool task failOn \(task 2\): /);
+  }
   const streamed = async (): Promise<void> => {
     for await (const r of charm.pool.imap(failOn, items, { chunksize: 4 })) void r;
   };
@@ -257,6 +263,8 @@ test('bad input: not a function, no source, bad chunk sizes, bad items', () => {
     assert.throws(() => charm.pool.imap(square, [1], { chunksize }), /charm\.pool\.imap: chunksize must be a positive integer/);
   }
   assert.throws(() => charm.pool.map(square, 5 as never), /charm\.pool\.map: items must be iterable, got number/);
+  assert.throws(() => charm.pool.map(square, [1], { chunkSize: 4 } as never), /charm\.pool\.map: unknown option "chunkSize"; did you mean "chunksize"\?/);
+  assert.throws(() => charm.pool.submitAll([[square, 1]], { multi_future: true } as never), /charm\.pool\.submitAll: unknown option "multi_future"; did you mean "multiFuture"\?/);
   assert.throws(() => charm.pool.map(square, [Symbol('x') as never]), (e: unknown) => e instanceof SerializationError && /^charm\.pool\.map/.test(e.message));
   assert.throws(() => charm.pool.register((() => 1) as never, ''), /charm\.pool\.register: the function has no name/);
   assert.throws(() => charm.pool.register((x: number) => x, 'square'), /another function is already registered as "square"/);

@@ -9,13 +9,14 @@ import * as os from 'os';
 import * as path from 'path';
 import { assertEndedCleanly, linesOf, runJob, show } from './helpers/jobs';
 
-test("main's arguments leave out +balancer NAME, +stats and +trace FILE", async () => {
+test("main's arguments and every PE's charm.args() leave out +balancer NAME, +stats and +trace FILE", async () => {
   const trace = path.join(os.tmpdir(), `charmts-start-${process.pid}.json`);
   const r = await runJob({ program: 'mainArgs.js', args: ['8', '4', '+balancer', 'GreedyLB', '+stats', 'x', '+trace', trace], np: 2, timeoutMs: 30_000 });
   fs.rmSync(trace, { force: true });
   assertEndedCleanly(r);
   assert.is(r.code, 0, show(r));
   assert.ok(linesOf(r.stdout).includes('args=["8","4","x"]'), show(r));
+  assert.ok(linesOf(r.stdout).includes('charm.args=[["8","4","x"],["8","4","x"]]'), `every PE's charm.args() is main's list${show(r)}`);
   assert.match(r.stdout, /charmts stats/); // the runtime did take +stats
 });
 

@@ -215,8 +215,9 @@ function quiescence(): Promise<void> {
 async function checkpoint(dir: string, callback: ReductionTarget<CheckpointStatus>): Promise<CheckpointStatus> {
   const saved = savedCallback(callback);
   await quiescence();
+  let made: string | undefined;
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    made = fs.mkdirSync(dir, { recursive: true });
   } catch (error) {
     throw new Error(`PE 0 cannot create the directory ${dir}: ${(error as Error).message}`);
   }
@@ -226,6 +227,7 @@ async function checkpoint(dir: string, callback: ReductionTarget<CheckpointStatu
   const verdict = judge(reports);
   if (verdict.problems.length > 0) {
     await group().awaitable.discard(dir, generation);
+    removeMadeDirectories(dir, made);
     throw new Error(`the checkpoint to ${dir} failed (the previous one there, if any, is intact):\n  ${verdict.problems.join('\n  ')}`);
   }
   const files = reports.map((r) => r.file!);
@@ -248,6 +250,25 @@ async function checkpoint(dir: string, callback: ReductionTarget<CheckpointStatu
   });
   removeOtherGenerations(dir, generation);
   return { restarted: false, dir, generation, pes: runtime().numPes, bytes, seconds: mpi.Wtime() - started };
+}
+
+/**
+ * After a failed first checkpoint to `dir`: removes the directories this
+ * checkpoint created (`made`, the first of them, as mkdirSync reported it,
+ * down to `dir`), each only if empty, so a failure leaves nothing behind
+ * and never touches a directory that was there before or holds anything.
+ */
+function removeMadeDirectories(dir: string, made: string | undefined): void {
+  if (made === undefined) return;
+  const top = path.resolve(made);
+  for (let d = path.resolve(dir); d.startsWith(top); d = path.dirname(d)) {
+    try {
+      fs.rmdirSync(d);
+    } catch {
+      return; // not empty (something else put a file there) or gone: leave it, and its parents
+    }
+    if (d === top) return;
+  }
 }
 
 /** What a half-done reduction at quiescence means, said once after the reductions named. */

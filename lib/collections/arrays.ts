@@ -10,6 +10,7 @@ import { Future } from '../model/future';
 import { runtime } from '../model/context';
 import { classInfo, type ChareClass, type ChareClassInfo } from '../model/registry';
 import { CallMode, indexable, makeProxy, type CallTarget, type InsertOptions } from '../model/proxy';
+import { checkOptionKeys, type OptionKeys } from '../optionKeys';
 import { blockMap, describe, describeMember, keyOf, mapByName, mapName, normalizeIndex, roundRobinMap, MAX_DIMS, type ArrayIndex, type IndexKey, type ArrayMapFunction, type IndexShape } from './arrayIndex';
 import { CollectionKind, beginControl, beginCreate, localCollection, registerKind, sendCall } from './collections';
 import { newCollectionId } from './ids';
@@ -247,12 +248,15 @@ function broadcastCall(this: CallTarget, method: number, args: unknown[], mode: 
   return replyId >= 0 ? Future.create(1, replies, replyId) : undefined;
 }
 
+const INSERT_OPTIONS: OptionKeys<InsertOptions> = { onPE: true };
+
 function insert(ref: ArrayRef, index: unknown, args: unknown[], options: InsertOptions): void {
   const where = `${ref.info.name}.ckInsert`;
   ref.checkLive(() => where);
   if (ref.shape.extents) throw new Error(`${where}: dense arrays are created whole; create the array with { ndims } or { keys: true } to insert`);
   const normalized = ref.normalize(index, where);
   if (!Array.isArray(args)) throw new TypeError(`${where}: constructor arguments must be an array`);
+  checkOptionKeys(where, options, INSERT_OPTIONS);
   const rt = runtime(where);
   const onPE = options.onPE ?? -1;
   if (options.onPE !== undefined && (!Number.isInteger(onPE) || onPE < 0 || onPE >= rt.numPes)) {

@@ -10,6 +10,7 @@ import { classInfo, registerClass } from '../model/registry';
 import type { CollectionProxy } from '../model/proxy';
 import { allowSource, refOf, registerTask, type TaskFunction } from './functions';
 import { pack } from './packing';
+import { checkOptionKeys, type OptionKeys } from '../optionKeys';
 import type { ChunkResults, Destination, Tasks } from './scheduler';
 import { PoolWorker, schedulerHere } from './worker';
 
@@ -58,6 +59,9 @@ export function installPool(): void {
   installGroupMember(poolRef(), []);
 }
 
+/** The keys pool options may have (multiFuture: the Async forms only; the others do not read it). */
+const POOL_OPTIONS: OptionKeys<MultiFutureOptions> = { chunksize: true, ncores: true, multiFuture: true };
+
 /** Sends a job to the scheduler on PE 0, or hands it over on PE 0 (its tasks are packed already: nothing in it can fail to encode). */
 function submitJob(tasks: Tasks, destination: Destination, options: MapOptions = {}): void {
   const here = schedulerHere();
@@ -75,6 +79,7 @@ function checkIterable(where: string, items: unknown): Iterable<unknown> {
 /** Checks the options; returns the chunk size. */
 function chunksizeOf(where: string, options: MapOptions): number {
   if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options must be an object`);
+  checkOptionKeys(where, options, POOL_OPTIONS);
   const chunksize = options.chunksize ?? 1;
   if (!Number.isInteger(chunksize) || chunksize < 1) throw new RangeError(`${where}: chunksize must be a positive integer, got ${String(chunksize)}`);
   const ncores = options.ncores;

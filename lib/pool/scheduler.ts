@@ -48,6 +48,10 @@ export interface TaskFailure {
   readonly message: string;
   readonly name: string;
   readonly stack: string;
+  /** Position in its chunk of the task that failed, or -1 when the chunk failed as a whole (its tasks or results could not be read or sent). */
+  readonly task: number;
+  /** Name of that task's own function, for tasks that carry theirs (`submit`, `submitAll`); '' otherwise. */
+  readonly fn: string;
 }
 
 /** How a chunk ended on its worker: its results, packed (see packing.ts), or why it failed. */
@@ -109,6 +113,15 @@ function depthOf(job: Job, workers: number): number {
   if (job.runMs < 0) return MIN_DEPTH;
   const share = Math.ceil((job.total - job.next) / (2 * Math.min(workers, job.ncores)));
   return Math.max(MIN_DEPTH, Math.min(MAX_DEPTH, share, Math.floor(QUEUED_WORK_MS / job.runMs)));
+}
+
+/** What a failed task's error names: its function, and its item or its place in the list unless it was the job's only task (`submit`). */
+function failedTask(job: Job, chunk: number, failure: TaskFailure): string {
+  if (!job.fn && failure.task < 0) return `charm.pool tasks of chunk ${chunk}`;
+  const name = (job.fn ? job.fn.name : failure.fn) || '(anonymous function)';
+  if (failure.task < 0 || job.destination.kind === 'one') return `charm.pool task ${name}`;
+  const index = chunk * job.chunksize + failure.task;
+  return `charm.pool task ${name} (${job.fn ? 'item' : 'task'} ${index})`;
 }
 
 export class TaskScheduler {
@@ -182,7 +195,7 @@ export class TaskScheduler {
       // chunk's own included, which are all there is when it is the last of its job to report.
       const d = job.destination;
       const futures = 'future' in d ? [d.future] : undelivered(job).flatMap((c) => futuresOf(d, c, job));
-      this.members[pe].reject(futures, outcome.failure, `charm.pool task ${job.fn?.name || (job.fn ? '(anonymous function)' : 'of a batch')}`);
+      this.members[pe].reject(futures, outcome.failure, failedTask(job, chunk, outcome.failure));
     } else if (job && 'results' in outcome) {
       this.deliver(id, job, chunk, outcome.results);
     }

@@ -82,20 +82,23 @@ export class PoolWorker extends Chare {
   run(job: number, chunk: number, fn: FunctionRef | null | undefined, bytes: Uint8Array, parts: Uint8Array[]): Promise<void> | undefined {
     const start = performance.now();
     const results: unknown[] = [];
+    let tasks: unknown[] = [];
+    let common: Callable | null = null;
+    let i = -1;
     try {
-      const common = this.functionOf(job, chunk, fn);
-      const tasks = unpack({ bytes, parts });
-      for (let i = 0; i < tasks.length; i++) {
+      common = this.functionOf(job, chunk, fn);
+      tasks = unpack({ bytes, parts });
+      for (i = 0; i < tasks.length; i++) {
         const result = runTask(common, tasks[i]);
         if (isThenable(result)) return this.finishWaiting(job, chunk, common, tasks, i, result, results);
         results.push(result);
       }
     } catch (error) {
-      this.report(job, chunk, undefined, error, true, -1);
+      this.report(job, chunk, tasks, undefined, failureOf(error, tasks, i, !common), true, -1);
       return undefined;
     }
     // The scheduler sizes the job's share of each worker by it (see scheduler.ts).
-    this.report(job, chunk, results, undefined, true, performance.now() - start);
+    this.report(job, chunk, tasks, results, undefined, true, performance.now() - start);
     return undefined;
   }
 
@@ -105,17 +108,18 @@ export class PoolWorker extends Chare {
     // the scheduler, or parents waiting in every slot would leave no slot
     // for their children.
     this.scheduling().release(runtime().myPe);
+    let k = i;
     try {
       results.push(await first);
-      for (let k = i + 1; k < tasks.length; k++) {
+      for (k = i + 1; k < tasks.length; k++) {
         const result = runTask(common, tasks[k]);
         results.push(isThenable(result) ? await result : result);
       }
     } catch (error) {
-      this.report(job, chunk, undefined, error, false, -1);
+      this.report(job, chunk, tasks, undefined, failureOf(error, tasks, k, !common), false, -1);
       return;
     }
-    this.report(job, chunk, results, undefined, false, -1);
+    this.report(job, chunk, tasks, results, undefined, false, -1);
   }
 
   /** The function of every task of chunk `chunk` of `job` (null: each task carries its own), from `fn` as run() got it. */
@@ -135,8 +139,8 @@ export class PoolWorker extends Chare {
     return (this.pe0 ??= this.thisProxy[0] as ElementProxy<PoolWorker>);
   }
 
-  /** Sends PE 0 a chunk's results (packed here), or its failure: `error`, or results that cannot be sent. */
-  private report(job: number, chunk: number, results: unknown[] | undefined, error: unknown, holdsSlot: boolean, runMs: number): void {
+  /** Sends PE 0 a chunk's results (packed here), or its failure: `failure`, or results that cannot be sent. */
+  private report(job: number, chunk: number, tasks: unknown[], results: unknown[] | undefined, failure: TaskFailure | undefined, holdsSlot: boolean, runMs: number): void {
     const scheduler = this.scheduling();
     const pe = runtime().myPe;
     let packed: Run | undefined;
@@ -144,11 +148,12 @@ export class PoolWorker extends Chare {
       try {
         packed = packRun(results, (i) => `result ${i} of chunk ${chunk}`);
       } catch (e) {
-        error = e;
+        // A chunk of one task: that task is the one (the error names the result otherwise).
+        failure = failureOf(e, tasks, tasks.length === 1 ? 0 : -1, this.fnRef === null);
       }
     }
     if (packed) scheduler.chunkDone(pe, job, chunk, packed.bytes, packed.parts, holdsSlot, runMs);
-    else scheduler.chunkFailed(pe, job, chunk, failureOf(error), holdsSlot);
+    else scheduler.chunkFailed(pe, job, chunk, failure!, holdsSlot);
   }
 
   /** A worker: rejects `futures` with the failure of a task that ran here (the error names this PE). */
@@ -168,7 +173,9 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
-function failureOf(error: unknown): TaskFailure {
+/** How `error` travels to PE 0, with the task it came from: `tasks[task]` (-1: none in particular) and, with `ownFunctions` (each task is `[function, ...arguments]`), that task's function's name. */
+function failureOf(error: unknown, tasks: unknown[], task: number, ownFunctions: boolean): TaskFailure {
   const e = error instanceof Error ? error : new Error(String(error));
-  return { message: e.message, name: e.name, stack: e.stack ?? '' };
+  const fn = ownFunctions && task >= 0 && task < tasks.length ? (tasks[task] as [FunctionRef])[0].name : '';
+  return { message: e.message, name: e.name, stack: e.stack ?? '', task: task < tasks.length ? task : -1, fn };
 }

@@ -12,6 +12,10 @@ import { mpi } from '../transport/binding';
 import { registerClass, type ChareClass } from '../model/registry';
 import { isStarted, runtime } from '../model/context';
 import { Future, iwait } from '../model/future';
+import { checkFutures } from './futureList';
+import { checkOptionKeys } from '../optionKeys';
+import { programArgs } from './options';
+import { ARRAY_OPTIONS, CHARE_OPTIONS, GROUP_OPTIONS, SCHEDULE_OPTIONS, START_OPTIONS } from './optionKeys';
 import type { AnyMethod, ArrayProxy, CollectionProxy, ElementProxy, EntryMethodNames, IndexOf, ProxyOf } from '../model/proxy';
 import type { Creatable, CreateArgs, MethodArgs, RegisterOptions, WhenMatch } from './charmTypes';
 import { CharmTopology } from './charmTopology';
@@ -64,6 +68,7 @@ export class Charm extends CharmTopology {
    * });
    */
   start(main: ((args: string[]) => unknown) | MainChareClass, options: StartOptions = {}): void {
+    checkOptionKeys('charm.start', options, START_OPTIONS);
     startProgram(main, options, () => this.waitQD());
   }
 
@@ -118,6 +123,17 @@ export class Charm extends CharmTopology {
     registerSerializable(cls, options);
   }
 
+  /**
+   * The program's command-line arguments without the runtime's options
+   * (`+balancer NAME`, `+restart DIR`, `+stats`, …), on any PE, before or
+   * after `charm.start`: what main gets. `process.argv` keeps those
+   * options on every PE (the runtime reads them there, some of them late).
+   * Charm++: `CkGetArgv()`, argv with the runtime's options removed.
+   */
+  args(): string[] {
+    return programArgs(process.argv.slice(2));
+  }
+
   /** True once `charm.start` has run on this PE. */
   isStarted(): boolean {
     return isStarted();
@@ -143,6 +159,7 @@ export class Charm extends CharmTopology {
    * @throws Error if `cls` is not registered; RangeError if `onPE` is out of range.
    */
   createChare<C extends ChareClass<Chare<number>>>(cls: C, ...[args, options]: CreateArgs<ConstructorParameters<C>, ChareOptions>): ElementProxy<InstanceType<C>> {
+    checkOptionKeys(`charm.createChare(${nameOf(cls)})`, options, CHARE_OPTIONS);
     return createChare(cls, args ?? [], options) as ElementProxy<InstanceType<C>>;
   }
 
@@ -155,6 +172,7 @@ export class Charm extends CharmTopology {
    * @throws Error if `cls` is not registered; TypeError or RangeError for bad `onPEs`.
    */
   createGroup<C extends ChareClass<Chare<number>>>(cls: C, ...[args, options]: CreateArgs<ConstructorParameters<C>, GroupOptions>): CollectionProxy<InstanceType<C>> {
+    checkOptionKeys(`charm.createGroup(${nameOf(cls)})`, options, GROUP_OPTIONS);
     return createGroup(cls, args ?? [], options) as CollectionProxy<InstanceType<C>>;
   }
 
@@ -195,6 +213,7 @@ export class Charm extends CharmTopology {
     dims: D & DimsOf<IndexOf<InstanceType<C>>, D>,
     ...[args, options]: [D] extends [SparseDims] ? [args?: ConstructorParameters<C>, options?: ArrayOptions<IndexOf<InstanceType<C>>>] : CreateArgs<ConstructorParameters<C>, ArrayOptions<IndexOf<InstanceType<C>>>>
   ): ArrayProxy<InstanceType<C>, IndexOf<InstanceType<C>>, ConstructorParameters<C>, [D] extends [readonly number[] | number] ? true : boolean> {
+    checkOptionKeys(`charm.createArray(${nameOf(cls)})`, options, ARRAY_OPTIONS);
     // The map is only ever called with this array's indices (of type IndexOf<InstanceType<C>>).
     return createArray(cls, dims, args ?? [], options as ArrayOptions | undefined) as ArrayProxy<InstanceType<C>, IndexOf<InstanceType<C>>, ConstructorParameters<C>, [D] extends [readonly number[] | number] ? true : boolean>;
   }
@@ -272,9 +291,15 @@ export class Charm extends CharmTopology {
     return Future.create<T[]>(count, 'multi') as Future<T[], T>;
   }
 
-  /** Yields the value of each future as it completes, in completion order. */
+  /**
+   * Yields the value of each future as it completes, in completion order
+   * (Charm4py's `charm.iwait(futures)`).
+   *
+   * @throws TypeError when `futures` is not an iterable of futures; for
+   *   channels (Charm4py's `charm.iwait(channels)`) use `Channel.select`.
+   */
   iwait<T>(futures: Iterable<Future<T>>): AsyncGenerator<T> {
-    return iwait(futures);
+    return iwait(checkFutures('charm.iwait', futures));
   }
 
   /** Resolves when the whole job is quiescent: no message in flight or being processed anywhere. */
@@ -467,6 +492,7 @@ export class Charm extends CharmTopology {
    * charm.scheduleAfter(charm.callback(this.thisElement, 'tick'), 0.5, [step + 1]);
    */
   scheduleAfter(target: Callback | Future<never> | Future<unknown> | ((...args: never[]) => unknown), seconds: number, args: readonly unknown[] = [], options: ScheduleOptions = {}): void {
+    checkOptionKeys('charm.scheduleAfter', options, SCHEDULE_OPTIONS);
     scheduleAfter(target, seconds, args, options);
   }
 
@@ -478,3 +504,8 @@ export class Charm extends CharmTopology {
 
 /** The runtime of this PE. */
 export const charm = new Charm();
+
+/** A class's name for an error (whatever `cls` is: the creation call checks it after). */
+function nameOf(cls: unknown): string {
+  return (typeof cls === 'function' && cls.name) || '?';
+}
