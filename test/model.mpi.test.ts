@@ -297,6 +297,21 @@ test('futures: created explicitly, sent from another chare, multi-value, iwait',
   assert.equal(seen.sort(), [0, 2, 4]);
 });
 
+test('awaiting a future of this PE resumes as soon as awaiting a promise fulfilled after it does', async () => {
+  // A future is a native promise on its PE: a thenable's await would take
+  // two more microtask turns (a job calling its then, a derived promise).
+  const order: string[] = [];
+  const future = charm.createFuture<number>();
+  let fulfil = (_: number): void => undefined;
+  const promise = new Promise<number>((resolve) => (fulfil = resolve));
+  const waiters = [(async () => order.push(`future ${await future}`))(), (async () => order.push(`promise ${await promise}`))()];
+  future.send(1);
+  fulfil(2);
+  await Promise.all(waiters);
+  assert.equal(order, ['future 1', 'promise 2']);
+  assert.is(await future.get(), 1);
+});
+
 test('iwait over thousands of futures yields each value once, in completion order, and throws at a failed one', async () => {
   const n = 2000;
   const futures = Array.from({ length: n }, () => charm.createFuture<number>());

@@ -85,13 +85,17 @@ const remoteError = (f: Failure): RemoteError => remote(f.message, f.pe, f.where
  * A future sent a future completes with that future's value (as a promise
  * resolved with a promise does), wherever the inner future lives.
  *
+ * On the PE that created it a future is a native promise (with Promise's
+ * `then`, `catch` and `finally`; `instanceof Future`, not `instanceof
+ * Promise`), so `await future` costs what `await promise` does. Elsewhere
+ * it is a reference to send values into, and awaiting it throws.
+ * Charm4py: `Future`; Charm++: `CkFuture`.
+ *
  * @typeParam T - what awaiting the future gives
  * @typeParam Sent - what one `send` takes
  */
 export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
-  private promise: Promise<T> | undefined;
-
-  /** @internal Use `charm.createFuture()`. */
+  /** @internal Use `charm.createFuture()`. Makes a reference to future `id` of PE `pe`, which cannot be awaited. */
   constructor(
     /** PE that created the future and receives its value. */
     readonly pe: number,
@@ -110,8 +114,7 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
 
   /** @internal Creates a future owned by this PE that completes after `expected` values (`id`: one reserved for it). */
   static create<T>(expected: number, mode: FutureMode, id = nextId++): Future<T> {
-    const future = new Future<T>(runtime().myPe, id);
-    future.promise = new Promise<T>(capture);
+    const future = new LocalFuture(runtime().myPe, id) as unknown as Future<T>;
     open.set(id, {
       future: future as Future<unknown>,
       // The single-valued modes' one value goes to [0] (a push onto [] made a store of 17).
@@ -124,29 +127,35 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
       reject: captured.reject,
     });
     captured.resolve = captured.reject = settledAlready;
-    noteOrigin(future.promise);
+    noteOrigin(future);
     if (expected === 0) complete(id);
     return future;
   }
 
   /** How a future prints: its value or state, like a promise; a future of another PE names it. */
   [inspect.custom](_depth: number, options: import('util').InspectOptions): string {
-    if (!this.promise) return `Future { of PE ${this.pe} }`;
-    // The promise's state and value, without the bookkeeping symbols async hooks may have added to it.
-    const shown = inspect(this.promise, { ...options, breakLength: Infinity }).replace(/,? ?\[Symbol\([^)]*\)\]: [^,} ]*/g, '');
-    return `Future ${shown.replace(/^Promise /, '')}`;
+    if (!(this instanceof LocalFuture)) return `Future { of PE ${this.pe} }`;
+    // The promise's state and value, without its class, its pe and id, and the bookkeeping symbols async hooks may have added to it.
+    const shown = inspect(this, { ...options, customInspect: false, breakLength: Infinity }).replace(/,? ?\[Symbol\([^)]*\)\]: [^,} ]*/g, '');
+    return `Future ${shown.replace(/^Future \[Promise\] /, '').replace(/, pe: \d+, id: \d+ }$/, ' }')}`;
   }
 
-  /** The value, once it has arrived. Only the PE that created the future can wait on it. */
+  /**
+   * The value, once it has arrived: the future itself, a promise, on the
+   * PE that created it. Only that PE can wait on it. Charm4py: `future.get()`.
+   *
+   * @throws Error on another PE, or for a future of this PE that came back in a message after nothing here held it any more.
+   */
   get(): Promise<T> {
-    if (!this.promise) {
+    if (!(this instanceof LocalFuture)) {
       const me = runtime().myPe;
       if (this.pe === me) throw new Error(`charmts: future ${this.id} of PE ${me} has completed already: only the Future object it was created as can still be awaited`);
       throw new Error(`charmts: a future can only be awaited on the PE that created it (PE ${this.pe}), not on PE ${me}`);
     }
-    return this.promise;
+    return this as unknown as Promise<T>;
   }
 
+  /** Promise's `then` on the PE that created the future (its own: see LocalFuture); elsewhere throws, as `get()` does. */
   then<A = T, B = never>(
     onfulfilled?: ((value: T) => A | PromiseLike<A>) | null,
     onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
@@ -184,6 +193,34 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
     sendReply(this.pe, this.id, slot, Reply.Error, failureOf(error, where, pe));
   }
 }
+
+/**
+ * What `Future.create` constructs: a native promise (its constructor runs
+ * Promise's) whose prototype inherits Future's methods, with Promise's own
+ * `then`, `catch` and `finally`. Its `constructor` is %Promise%, so `await
+ * future` takes V8's fast path for native promises (PromiseResolve returns
+ * it as it is); a thenable's await costs a NewPromiseResolveThenableJob
+ * calling `then` and a derived promise, two more microtask turns. (Made
+ * with Reflect.construct(Promise, [executor], newTarget) instead, a future
+ * took 30 us against a promise's 1.5 in a loop of await: that path misses
+ * V8's fast construction.)
+ */
+class LocalFuture extends Promise<unknown> {
+  constructor(
+    readonly pe: number,
+    readonly id: number,
+  ) {
+    super(capture);
+  }
+}
+Object.setPrototypeOf(LocalFuture.prototype, Future.prototype);
+Object.defineProperties(LocalFuture.prototype, {
+  constructor: { value: Promise, writable: true, configurable: true },
+  then: { value: Promise.prototype.then, writable: true, configurable: true },
+  catch: { value: Promise.prototype.catch, writable: true, configurable: true },
+  finally: { value: Promise.prototype.finally, writable: true, configurable: true },
+  [Symbol.toStringTag]: { value: 'Promise', configurable: true },
+});
 
 /**
  * This PE's futures by id, as long as something here holds them: a future

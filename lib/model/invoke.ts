@@ -5,6 +5,7 @@
  */
 import { memberOf, type Chare } from './chare';
 import type { ChareClassInfo } from './registry';
+import { types } from 'util';
 import { Future } from './future';
 import { describeOrigin, endedByDeletion, fatal, running, uncaught } from '../errors';
 import { runtime } from './context';
@@ -49,7 +50,8 @@ export function runCreatedHook(element: Chare<never>, info: ChareClassInfo): voi
     retry(element, info);
   }
   // Cleared once done: a checkpoint refuses a member whose set-up is still suspended.
-  if (result instanceof Promise) member.created = result.then(() => void (member.created = undefined), (error: unknown) => fatal(error, where()));
+  // isPromise: a future of this PE is a promise, but not an instance of Promise.
+  if (types.isPromise(result)) member.created = result.then(() => void (member.created = undefined), (error: unknown) => fatal(error, where()));
 }
 
 /** A member slot placeholder: the receiving member fills in its own position. */

@@ -27,6 +27,7 @@ import type { ProfileOptions } from '../profiling/profile';
 import { enableRemoteCode } from '../console/remoteCode';
 import { IdleHint } from '../console/idleHint';
 import { stuckLines } from '../console/stuck';
+import { types } from 'util';
 import { setBranching } from '../tree';
 import { installPool } from '../pool/pool';
 import { installCcs } from '../ccs/ccs';
@@ -113,7 +114,8 @@ export function startProgram(main: ((args: string[]) => unknown) | MainChareClas
       }
       const result = (main as (args: string[]) => unknown)(args);
       sendReadonlies(); // main's synchronous part has set them (Charm++: the main chare's constructor)
-      if (result instanceof Promise) result.then(returned, (error: unknown) => fatal(error, 'on PE 0 in main'));
+      // isPromise: a future of this PE (charm.waitQD() returned as it is) is a promise, but not an instance of Promise.
+      if (types.isPromise(result)) result.then(returned, (error: unknown) => fatal(error, 'on PE 0 in main'));
       else returned();
     } catch (error) {
       fatal(error, 'on PE 0 in main');
