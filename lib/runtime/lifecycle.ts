@@ -22,6 +22,7 @@ import { Scheduler } from '../scheduler/scheduler';
 import { abortNow, describeOrigin, fatal, originOf, uncaught, writeAll } from '../errors';
 import { runtime, setRuntime, isStarted } from '../model/context';
 import { receiveFutureValue } from '../model/future';
+import { DEFAULT_EXIT_GRACE_SECONDS, exitGraceSeconds } from './options';
 import { receiveCall, receiveControl, receiveCreate, receiveReduction } from '../collections/collections';
 import { flushOutput, receivePrint, setUpOutput } from '../console/output';
 import { receiveQuiescence } from '../quiescence';
@@ -41,8 +42,9 @@ let leaving = false;
 
 /** How long PEs have to answer an exit before the job is aborted. */
 function exitGraceMs(): number {
-  const seconds = Number(process.env.CHARMTS_EXIT_GRACE ?? 10);
-  return (Number.isFinite(seconds) && seconds > 0 ? seconds : 10) * 1000;
+  // A bad value stopped the job at start (environmentProblem); one set after start falls back to the default.
+  const seconds = exitGraceSeconds();
+  return (Number.isNaN(seconds) ? DEFAULT_EXIT_GRACE_SECONDS : seconds) * 1000;
 }
 
 /** Aborts the job if the exit has not got further within the grace period. */

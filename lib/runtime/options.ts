@@ -74,10 +74,27 @@ export function idleHintSeconds(env: NodeJS.ProcessEnv = process.env): number {
   return SECONDS.test(value.trim()) ? Number(value) : NaN;
 }
 
+/** Seconds the PEs have to answer an exit (runtime/lifecycle.ts) when CHARMTS_EXIT_GRACE is not set. */
+export const DEFAULT_EXIT_GRACE_SECONDS = 10;
+
+/**
+ * Seconds the PEs have to answer an exit before the job is aborted, from
+ * CHARMTS_EXIT_GRACE in `env` (DEFAULT_EXIT_GRACE_SECONDS when unset); NaN
+ * when the value is not a number above 0 (environmentProblem says so at start).
+ */
+export function exitGraceSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.CHARMTS_EXIT_GRACE;
+  if (value === undefined) return DEFAULT_EXIT_GRACE_SECONDS;
+  return SECONDS.test(value.trim()) && Number(value) > 0 ? Number(value) : NaN;
+}
+
 /** What is wrong with the runtime's environment variables in `env`, or undefined. */
 export function environmentProblem(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (Number.isNaN(idleHintSeconds(env))) {
     return `CHARMTS_IDLE_HINT=${JSON.stringify(env.CHARMTS_IDLE_HINT)} is not a number of seconds: it takes the seconds a job stays idle before PE 0 prints the idle hint, a number 0 or more (CHARMTS_IDLE_HINT=30; 0 for never)`;
+  }
+  if (Number.isNaN(exitGraceSeconds(env))) {
+    return `CHARMTS_EXIT_GRACE=${JSON.stringify(env.CHARMTS_EXIT_GRACE)} is not a number of seconds: it takes the seconds the PEs have to answer an exit before the job is aborted, a number above 0 (CHARMTS_EXIT_GRACE=${DEFAULT_EXIT_GRACE_SECONDS})`;
   }
   return undefined;
 }

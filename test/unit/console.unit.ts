@@ -10,7 +10,7 @@ import { endsEarly, parseInput, plan } from '../../lib/console/plan';
 import { FrameReader, FrameType, SYNC_MARKER, frame, syncMarker } from '../../lib/console/channel';
 import { traceFile, type TraceEvent } from '../../lib/profiling/profile';
 import { stuckLines, type MembersReport } from '../../lib/console/stuck';
-import { environmentProblem, idleHintSeconds, programArgs, runtimeOptionProblem } from '../../lib/runtime/options';
+import { environmentProblem, exitGraceSeconds, idleHintSeconds, programArgs, runtimeOptionProblem } from '../../lib/runtime/options';
 
 test('charmrun: PEs in every spelling, mpirun options, runtime flags, program arguments, refusals', () => {
   assert.equal(parse(['+p4', 'app.js', 'x']), { pes: 4, mpirun: [], program: 'app.js', args: ['x'], checkpoints: { restarts: 0 }, help: false });
@@ -134,6 +134,16 @@ test('CHARMTS_IDLE_HINT: seconds 0 or more (10 when unset); any other form is re
       environmentProblem({ CHARMTS_IDLE_HINT: bad }),
       `CHARMTS_IDLE_HINT=${JSON.stringify(bad)} is not a number of seconds: it takes the seconds a job stays idle before PE 0 prints the idle hint, a number 0 or more (CHARMTS_IDLE_HINT=30; 0 for never)`,
     );
+  }
+});
+
+test('CHARMTS_EXIT_GRACE: seconds above 0 (10 when unset); any other form is refused by name at start', () => {
+  assert.is(exitGraceSeconds({}), 10);
+  assert.is(exitGraceSeconds({ CHARMTS_EXIT_GRACE: '2' }), 2);
+  assert.is(exitGraceSeconds({ CHARMTS_EXIT_GRACE: '0.5' }), 0.5);
+  for (const bad of ['abc', '0', '-1', '', 'Infinity', '10s']) {
+    assert.ok(Number.isNaN(exitGraceSeconds({ CHARMTS_EXIT_GRACE: bad })), `CHARMTS_EXIT_GRACE=${JSON.stringify(bad)}`);
+    assert.match(environmentProblem({ CHARMTS_EXIT_GRACE: bad })!, `CHARMTS_EXIT_GRACE=${JSON.stringify(bad)} is not a number of seconds: it takes the seconds the PEs have to answer an exit before the job is aborted, a number above 0`);
   }
 });
 
