@@ -391,6 +391,24 @@ test('an error in an entry method rejects the caller\'s future with message, PE 
   }
 });
 
+test('a call that fails before anyone awaits its future gives its error to the await that comes later (Charm4py: f = ...; later f.get())', async () => {
+  const last = charm.numPes() - 1;
+  const call = group[last].ret.fail('failed before the await');
+  const broadcast = group.awaitable.failLater('a broadcast failed before the await');
+  await charm.sleep(0.3); // both failures arrive here while nobody awaits them
+  const seen: string[] = [];
+  for (const f of [call, broadcast]) {
+    try {
+      await f;
+      assert.unreachable('should have thrown');
+    } catch (error) {
+      seen.push((error as Error).message);
+    }
+  }
+  assert.match(seen[0], 'failed before the await');
+  assert.match(seen[1], 'a broadcast failed before the await');
+});
+
 test('quiescence: waitQD returns once every cascade of messages is done', async () => {
   const before = (await group.ret.count()).reduce((a, b) => a + b, 0);
   group[0].cascade(8);

@@ -92,6 +92,17 @@ test('a .ret call never awaited whose method throws: unhandled rejection ends th
   assert.ok(r.code !== 0 && r.code !== null, `non-zero exit code${show(r)}`);
   assert.ok(r.elapsedMs < FAIL_FAST_MS, `ended in ${r.elapsedMs} ms${show(r)}`);
   assert.ok(r.stderr.includes('unawaited failure in failRet'), `the error message on stderr${show(r)}`);
+  assert.ok(r.stderr.includes('(the future was dropped without being awaited)'), `said when: once nothing held the future${show(r)}`);
+});
+
+test('a .ret call that failed, its future kept and never awaited: the job runs on, and its exit ends it non-zero naming the failure', async () => {
+  const r = await runJob({ program: 'errors.js', args: ['ret-held'], np: 2, timeoutMs: 30_000 });
+  assertEndedCleanly(r);
+  assert.ok(r.code !== 0 && r.code !== null, `non-zero exit code${show(r)}`);
+  assert.match(r.stdout, 'still running, holding 1 failed future', show(r));
+  assert.match(r.stderr, 'fatal error on PE 0 (unhandled promise rejection: a failed call or promise nobody awaited', show(r));
+  assert.match(r.stderr, '(the job exited before it was awaited)', show(r));
+  assert.match(r.stderr, 'unawaited failure in failRet', show(r));
 });
 
 test('an error thrown in main on PE 0: non-zero exit, message on stderr', async () => {

@@ -21,7 +21,8 @@ import type { Reader } from '../codec/reader';
 import { Scheduler } from '../scheduler/scheduler';
 import { abortNow, describeOrigin, fatal, originOf, uncaught, writeAll } from '../errors';
 import { runtime, setRuntime, isStarted } from '../model/context';
-import { receiveFutureValue } from '../model/future';
+import { Future, receiveFutureValue } from '../model/future';
+import { holdFailure, holdUnawaitedFailures, reportHeldFailures } from './unawaited';
 import { DEFAULT_EXIT_GRACE_SECONDS, exitGraceSeconds } from './options';
 import { receiveCall, receiveControl, receiveCreate, receiveReduction } from '../collections/collections';
 import { flushOutput, receivePrint, setUpOutput } from '../console/output';
@@ -85,7 +86,13 @@ export function startRuntime(profile: ProfileOptions, onStarted: () => void): vo
   scheduler.onFatal = (error) => fatal(error, where());
   process.on('uncaughtException', (error) => uncaught(error, `${where()} (uncaught exception)`));
   if (process.argv.includes(ASYNC_ORIGINS)) trackContinuations();
-  process.on('unhandledRejection', (error, promise) => uncaught(error, `${where()}${rejectionOrigin(promise)}`));
+  holdUnawaitedFailures(uncaught);
+  process.on('unhandledRejection', (error, promise) => {
+    const context = `${where()}${rejectionOrigin(promise)}`;
+    // A future may still be awaited later: its failure waits for that (unawaited.ts).
+    if (promise instanceof Future) holdFailure(promise, error, context);
+    else uncaught(error, context);
+  });
   process.on('exit', (code) => {
     if (leaving) return;
     writeAll(2, `charmts: PE ${info.rank} exited with code ${code} outside charm.exit (process.exit?); ending the job\n`);
@@ -147,6 +154,7 @@ function receiveExit(r: Reader): void {
   if (step === ExitStep.Request) {
     requestExit(code);
   } else if (step === ExitStep.Exit) {
+    reportHeldFailures();
     exitCode = code;
     exiting = true;
     // From here on only output and acknowledgements matter: calls still in flight are dropped.

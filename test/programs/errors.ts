@@ -6,6 +6,7 @@
 //   main: main (PE 0) throws after an await
 //   ctor: the constructor of a group member throws on the last PE
 //   ctor-call: an array element's constructor makes a `.ret` call that fails, and nobody awaits it
+//   ret-held: main keeps the future of a `.ret` call that fails and calls charm.exit without awaiting it
 //   orphan: an entry method on the last PE makes a promise that a timer rejects later; nobody handles it
 //   orphan-after-await: an async entry method on the last PE, after an await, starts an async helper that fails; nobody awaits it
 //   late: an async entry method called fire-and-forget throws after an await on the last PE
@@ -94,6 +95,9 @@ class LateCaller extends Chare {
 }
 charm.register(LateCaller);
 
+/** Futures main keeps (module state: still held when the exit runs, after main returned). */
+const kept: unknown[] = [];
+
 charm.start(async (args) => {
   const mode = args[0];
   console.log(`mode=${mode}`);
@@ -106,6 +110,14 @@ charm.start(async (args) => {
     case 'ret': {
       const g = charm.createGroup(Exploder);
       g[1].ret.failRet(); // never awaited
+      break;
+    }
+    case 'ret-held': {
+      const g = charm.createGroup(Exploder);
+      kept.push(g[1].ret.failRet()); // held until the end, never awaited
+      await charm.sleep(1.5); // past several of the checks for dropped futures: this one is still held
+      console.log(`still running, holding ${kept.length} failed future`);
+      charm.exit(0);
       break;
     }
     case 'main':
