@@ -1,5 +1,6 @@
 /** Errors the runtime raises, and the fatal path that ends the job. */
 import { writeSync } from 'fs';
+import { inspect } from 'util';
 import { mpi } from './transport/binding';
 
 const REMOTE = Symbol('charmts.remoteError');
@@ -131,8 +132,20 @@ export function broadcastError(errors: readonly RemoteError[], results: readonly
   }
   const error = remoteError(message, first.pe, first.where, first.remoteStack, first.remoteName);
   Object.defineProperty(error, BROADCAST, { value: true });
-  Object.defineProperties(error, { errors: { value: errors, enumerable: false }, results: { value: results, enumerable: false } });
+  Object.defineProperties(error, { errors: { value: errors, enumerable: false }, results: { value: results, enumerable: false }, [inspect.custom]: { value: showBroadcastError } });
   return error as BroadcastError;
+}
+
+/**
+ * How a BroadcastError prints (the console, console.log): its stack, whose
+ * message names the failures, and its fields, with `errors` and `results`
+ * counted, not printed. Node prints an error's `errors` in full (as an
+ * AggregateError's): every member's remote and local stacks again, about
+ * 35 lines a failed member at the console.
+ */
+function showBroadcastError(this: BroadcastError): string {
+  const { pe, where, remoteName, errors, results } = this;
+  return `${this.stack} {\n  pe: ${pe},\n  where: ${JSON.stringify(where)},\n  remoteName: ${JSON.stringify(remoteName)},\n  errors: [${errors.length} RemoteError${errors.length === 1 ? '' : 's'}, one a failed member],\n  results: [${results.length} member result${results.length === 1 ? '' : 's'}]\n}`;
 }
 
 /** Writes to a file descriptor synchronously, so nothing is lost if the process ends next. */

@@ -4,6 +4,7 @@
 // balancer, futures of this PE passed in calls, results that are futures,
 // reducers and input kinds, errors of broadcasts, reducers as arguments,
 // long chains of waiting `when` calls, load measured across awaits.
+import { inspect } from 'util';
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
 import { asArray, asGroup } from './charm4py/port';
@@ -226,6 +227,10 @@ test("errors of array broadcasts name each failed element's PE, index and Class.
     assert.ok(b instanceof TypeError && b.name === 'TypeError', 'the error is of its first failure\'s class');
     assert.match(b.message, `member 1 fails (2 members failed; also: TypeError on PE ${where[3]} in Faulty.failIf (index [3]): member 3 fails)`);
     assert.is(b.results.length, n);
+    // It prints its stack once, with errors and results counted: not every member's stacks again (as Node prints an `errors` list).
+    const shown = inspect(b);
+    assert.is(shown.split('--- remote stack').length - 1, 1, shown);
+    assert.match(shown, `errors: [${failing.length} RemoteErrors, one a failed member],\n  results: [${n} member results]\n}`);
     if (face === 'ret') assert.is(b.results[0], 'ok 0');
     assert.ok(b.results[1] === b.errors[0] && b.results[3] === b.errors[1]);
   }
