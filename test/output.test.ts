@@ -124,6 +124,10 @@ test('the hint for a main kept waiting by a broadcast names the element suspende
   await idleHint('suspended', /main is still waiting[^\n]*\n  Waiter \(collection \d+\): 1 member has async entry methods suspended in an await: Waiter\[1\] on PE [01] \(one method\)\n/, () => undefined);
 });
 
+test('the hint for a main awaiting a call to an index never inserted names the index and its home PE', async () => {
+  await idleHint('absent', /main is still waiting[^\n]*\n  Worker2D \(collection \d+\): 1 call waits at the home PE for an index with no element, held until one is inserted there \(ckInsert\): Worker2D\[5, 5\] \(home PE [01], one call\)\n/, () => undefined);
+});
+
 test('the hint for a main kept waiting by a reduction names the element that did not contribute, and its PE', async () => {
   await idleHint('missing', /main is still waiting[^\n]*\n  Worker \(collection \d+\): 1 of 6 members made fewer contributions than the others \(up to 2\): Worker\[3\] on PE [01] made 1\n/, () => undefined);
 });

@@ -104,6 +104,14 @@ export function keyOf(index: ArrayIndex): IndexKey {
   return index.length === 1 ? index[0] : index.join(',');
 }
 
+/** The index a key stands for, as `describe` prints it (the idle hint names indices it knows only by key). */
+export function describeKey(key: IndexKey): string {
+  if (typeof key === 'number') return `[${key}]`;
+  if (key.startsWith('s')) return JSON.stringify(key.slice(1));
+  if (key.startsWith('b')) return `bytes<${key.slice(1)}>`;
+  return `[${key.split(',').join(', ')}]`;
+}
+
 /**
  * Checks an index against the array's shape and returns it normalized
  * (a plain number for a 1D index becomes a 1-tuple). Throws a RangeError

@@ -51,6 +51,8 @@ export interface LocalCollection {
   receiveControl?(r: Reader): void;
   /** Checkpoints: this PE's members and the collection's reductions, as they are now. */
   snapshot(): LocalSnapshot;
+  /** Arrays, at the home: indices with calls held until an element is inserted there, as printed, and how many calls each. */
+  heldAtHome?(): [string, number][];
 }
 
 const kinds = new Map<CollectionKind, KindHandler>();

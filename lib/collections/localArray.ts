@@ -42,7 +42,7 @@ import type { ReductionTarget } from '../reductions/targets';
 import { hasWaiting, takeWaiting, waitingCalls } from '../when';
 import { dropChannels } from '../channels';
 import { METHOD_DESTROY, METHOD_MIGRATE, methodName } from '../model/methodIds';
-import { denseIndices, describeMember, keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
+import { denseIndices, describeKey, describeMember, keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
 import { BalancingStep, type BalancedArray } from '../balancing/step';
 import type { ArrayRef } from './arrays';
 import { beginControl, construct, newMemberState, trackRunning, type LocalCollection } from './collections';
@@ -138,6 +138,10 @@ export class LocalArray implements LocalCollection, MemberServices {
   /** Checkpoints: the elements on this PE, the array's reductions and (PE 0) its numbering of broadcasts. */
   snapshot(): LocalSnapshot {
     return { members: [...this.elements.values()], reductions: this.reductions, numbering: this.broadcasts.sequencer?.numbering() };
+  }
+
+  heldAtHome(): [string, number][] {
+    return Array.from(this.locations.heldIndices(), ([key, calls]) => [describeKey(key), calls.length]);
   }
 
   /** The first PE a call from here to `index` goes to (`key`, `home`: its key and home PE when the caller knows them). */

@@ -5,7 +5,10 @@
  *   cause of a reduction that never completes (an element that skipped
  *   `contribute` in one iteration);
  * - members with async entry methods suspended in an await: what main
- *   waits for may wait on what they await (a future nobody sends).
+ *   waits for may wait on what they await (a future nobody sends);
+ * - calls held at an array's home PE for indices with no element: a call
+ *   to an index never inserted waits there for the insertion (as in
+ *   Charm++), and may be what main waits for.
  * Without names the user is left to bisect a silent hang.
  *
  * Each PE reports, per collection with members here, how many of its
@@ -30,6 +33,8 @@ export interface MembersReport {
   /** Members with async entry methods suspended, and up to SAMPLES of them: [index as printed, methods suspended]. */
   suspended: number;
   suspendedSamples: [string, number][];
+  /** Arrays, at the home: indices with calls held for an insertion, the calls, and up to SAMPLES [index as printed, calls]. */
+  held?: { indices: number; calls: number; samples: [string, number][] };
 }
 
 /** Lines naming, per collection, the members behind the others in contributions, and the members suspended. */
@@ -59,6 +64,13 @@ export function stuckLines(reports: readonly (readonly MembersReport[])[]): stri
     const suspended = parts.reduce((sum, part) => sum + part.suspended, 0);
     const waiting = parts.flatMap(({ name, pe, suspendedSamples }) => suspendedSamples.map(([index, methods]) => `${name}${index} on PE ${pe} (${methods === 1 ? 'one method' : `${methods} methods`})`));
     if (suspended > 0) lines.push(`${what}: ${suspended === 1 ? '1 member has' : `${suspended} members have`} async entry methods suspended in an await: ${waiting.join(', ')}${andMore(suspended, waiting.length)}`);
+    const held = parts.filter((part) => part.held !== undefined && part.held.calls > 0);
+    if (held.length > 0) {
+      const indices = held.reduce((sum, part) => sum + part.held!.indices, 0);
+      const calls = held.reduce((sum, part) => sum + part.held!.calls, 0);
+      const named = held.flatMap(({ name, pe, held: h }) => h!.samples.map(([index, n]) => `${name}${index} (home PE ${pe}, ${n === 1 ? 'one call' : `${n} calls`})`));
+      lines.push(`${what}: ${calls === 1 ? '1 call waits' : `${calls} calls wait`} at the home PE for ${indices === 1 ? 'an index' : `${indices} indices`} with no element, held until one is inserted there (ckInsert): ${named.join(', ')}${andMore(indices, named.length)}`);
+    }
   }
   return lines;
 }

@@ -204,6 +204,11 @@ export class Locations {
     else this.held.set(key, [message]);
   }
 
+  /** Indices with messages held here, with how many each (the idle hint names them: a call to an index never inserted waits here). */
+  heldIndices(): IterableIterator<[IndexKey, readonly Uint8Array[]]> {
+    return this.held.entries();
+  }
+
   /** The array is deleted whole: takes every message held here (the insertions waiting are dropped with it). */
   releaseAll(): Uint8Array[] {
     const all = [...this.held.values()].flat();

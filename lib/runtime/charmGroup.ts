@@ -55,13 +55,14 @@ export class CharmRemote extends Chare {
     updateGlobalsHere(globals);
   }
 
-  /** @internal This PE's members per collection: how many contributions each made, which are suspended (the idle hint names those behind or waiting). */
+  /** @internal This PE's members per collection: how many contributions each made, which are suspended, and the calls held here for indices with no element (the idle hint names those behind or waiting). */
   membersReport(): MembersReport[] {
     const pe = runtime().myPe;
     const out: MembersReport[] = [];
     for (const collection of localCollections()) {
       const { members, reductions } = collection.snapshot();
-      if (members.length === 0) continue;
+      const held = collection.heldAtHome?.() ?? [];
+      if (members.length === 0 && held.length === 0) continue;
       const byCount = new Map<number, [number, number, string[]]>();
       const report: MembersReport = { id: collection.ref.id, name: collection.ref.info.name, pe, counts: [], suspended: 0, suspendedSamples: [] };
       // As a user writes them: W[2, 1] (array element), G[1] (group member), S (singleton).
@@ -78,6 +79,7 @@ export class CharmRemote extends Chare {
         if (state.running > 0 && report.suspended++ < SAMPLES) report.suspendedSamples.push([named(chare), state.running]);
       }
       report.counts = [...byCount.values()];
+      if (held.length > 0) report.held = { indices: held.length, calls: held.reduce((sum, [, calls]) => sum + calls, 0), samples: held.slice(0, SAMPLES) };
       out.push(report);
     }
     return out;

@@ -11,6 +11,7 @@
 //   missing     main awaits a reduction that Worker[3] of 6 skipped: the job idles
 //   suspended   main awaits a broadcast that Waiter[1] never finishes: the job idles
 //   skipped     main returns (as a main chare's set-up does) after starting a reduction Worker[3] skips
+//   absent      main awaits a call to [5, 5] of a sparse array where only [0, 0] was inserted
 import * as fs from 'fs';
 import { inspect } from 'util';
 import { charm, Chare, Reducer, type Future } from '../../lib';
@@ -55,6 +56,11 @@ class Worker extends Chare<[number]> {
   }
 }
 charm.register(Worker);
+
+class Worker2D extends Chare<[number, number]> {
+  hello(): void {}
+}
+charm.register(Worker2D);
 
 class Waiter extends Chare<[number]> {
   /** Element 1 awaits a future that nothing sends. */
@@ -105,6 +111,14 @@ charm.start(async (args) => {
     case 'suspended':
       await charm.createArray(Waiter, [3]).awaitable.stall();
       return;
+    case 'absent': {
+      const sparse = charm.createArray(Worker2D, { ndims: 2 });
+      sparse.ckInsert([0, 0]);
+      sparse.ckDoneInserting();
+      await sparse.at([0, 0]).awaitable.hello();
+      await sparse.at([5, 5]).awaitable.hello(); // never inserted: held at its home
+      return;
+    }
     case 'forgetExit':
       await g.awaitable.hello();
       return;

@@ -166,4 +166,12 @@ test('stuck: members suspended in an await are named with their PE and method co
   ]);
 });
 
+test('stuck: calls held at the home for indices with no element are named with their home PE and counted', () => {
+  const held = (indices: number, calls: number, samples: [string, number][]): MembersReport => ({ ...part(4, 'S', 1, []), held: { indices, calls, samples } });
+  assert.equal(stuckLines([[], [held(1, 1, [['[5, 5]', 1]])]]), ['S (collection 4): 1 call waits at the home PE for an index with no element, held until one is inserted there (ckInsert): S[5, 5] (home PE 1, one call)']);
+  const many = [[{ ...held(6, 9, [['[0]', 4], ['[1]', 1], ['[2]', 1], ['[3]', 1]]), pe: 0 }], [held(1, 2, [['[7]', 2]])]];
+  assert.equal(stuckLines(many), ['S (collection 4): 11 calls wait at the home PE for 7 indices with no element, held until one is inserted there (ckInsert): S[0] (home PE 0, 4 calls), S[1] (home PE 0, one call), S[2] (home PE 0, one call), S[3] (home PE 0, one call), S[7] (home PE 1, 2 calls), and 2 more']);
+  assert.equal(stuckLines([[held(0, 0, [])]]), []);
+});
+
 test.run();
