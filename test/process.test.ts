@@ -105,6 +105,16 @@ test('a .ret call that failed, its future kept and never awaited: the job runs o
   assert.match(r.stderr, 'unawaited failure in failRet', show(r));
 });
 
+test('a failed future awaited and caught just before charm.exit: the job ends with code 0 (np 1, 2)', async () => {
+  for (const np of [1, 2]) {
+    const r = await runJob({ program: 'errors.js', args: ['caught-then-exit'], np, timeoutMs: 30_000 });
+    assertEndedCleanly(r);
+    assert.is(r.code, 0, `exit code 0 (np ${np})${show(r)}`);
+    assert.match(r.stdout, 'caught: RangeError on PE', show(r));
+    assert.not.match(r.stderr, 'fatal', show(r));
+  }
+});
+
 test('an error thrown in main on PE 0: non-zero exit, message on stderr', async () => {
   const r = await runJob({ program: 'errors.js', args: ['main'], np: 2, timeoutMs: 30_000 });
   assertEndedCleanly(r);

@@ -154,20 +154,13 @@ function receiveExit(r: Reader): void {
   if (step === ExitStep.Request) {
     requestExit(code);
   } else if (step === ExitStep.Exit) {
-    reportHeldFailures();
     exitCode = code;
     exiting = true;
     // From here on only output and acknowledgements matter: calls still in flight are dropped.
     for (const kind of [Kind.Call, Kind.Create, Kind.FutureValue, Kind.Quiescence, Kind.Reduction, Kind.ArrayControl, Kind.Section]) rt.scheduler.on(kind, () => {});
-    flushOutput();
-    const profile = profileOptions();
-    if (profile.stats || profile.trace) {
-      writeProfile(rt.scheduler.writer, { stats: peStats(rt.scheduler.counters), events: profile.trace ? traceEvents() : [] });
-      rt.scheduler.send(0);
-    }
-    writeExit(rt.scheduler.writer, ExitStep.Done, code);
-    rt.scheduler.send(0);
-    if (rt.myPe !== 0) finish(rt.scheduler);
+    // Node emits 'rejectionHandled' for a held future awaited just before the exit only once the tick
+    // queue is empty (a failure caught, then charm.exit()): held failures are reported after that.
+    setImmediate(() => acknowledgeExit(code));
   } else {
     acknowledged.add(r.source);
     if (acknowledged.size === rt.numPes) {
@@ -175,6 +168,21 @@ function receiveExit(r: Reader): void {
       finish(rt.scheduler);
     }
   }
+}
+
+/** This PE's part of the exit, after the Exit reached it: held failures, output, profile, then the acknowledgement to PE 0. */
+function acknowledgeExit(code: number): void {
+  const rt = runtime();
+  reportHeldFailures();
+  flushOutput();
+  const profile = profileOptions();
+  if (profile.stats || profile.trace) {
+    writeProfile(rt.scheduler.writer, { stats: peStats(rt.scheduler.counters), events: profile.trace ? traceEvents() : [] });
+    rt.scheduler.send(0);
+  }
+  writeExit(rt.scheduler.writer, ExitStep.Done, code);
+  rt.scheduler.send(0);
+  if (rt.myPe !== 0) finish(rt.scheduler);
 }
 
 /** PE 0 at exit: the stats table and the trace file, if asked for. */

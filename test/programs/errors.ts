@@ -7,6 +7,7 @@
 //   ctor: the constructor of a group member throws on the last PE
 //   ctor-call: an array element's constructor makes a `.ret` call that fails, and nobody awaits it
 //   ret-held: main keeps the future of a `.ret` call that fails and calls charm.exit without awaiting it
+//   caught-then-exit: main awaits a `.ret` call that failed a while ago, catches its error and calls charm.exit at once
 //   orphan: an entry method on the last PE makes a promise that a timer rejects later; nobody handles it
 //   orphan-after-await: an async entry method on the last PE, after an await, starts an async helper that fails; nobody awaits it
 //   late: an async entry method called fire-and-forget throws after an await on the last PE
@@ -26,6 +27,9 @@ class Exploder extends Chare {
   }
   failRet(): number {
     throw new RangeError('unawaited failure in failRet');
+  }
+  ok(): number {
+    return 1;
   }
   orphan(): void {
     void new Promise((_, reject) => setTimeout(() => reject(new Error('orphan promise rejected')), 20));
@@ -117,6 +121,19 @@ charm.start(async (args) => {
       kept.push(g[1].ret.failRet()); // held until the end, never awaited
       await charm.sleep(1.5); // past several of the checks for dropped futures: this one is still held
       console.log(`still running, holding ${kept.length} failed future`);
+      charm.exit(0);
+      break;
+    }
+    case 'caught-then-exit': {
+      const g = charm.createGroup(Exploder);
+      const failed = g[charm.numPes() - 1].ret.failRet();
+      await new Promise((resolve) => setTimeout(resolve, 200)); // it fails meanwhile: held
+      await g[0].ret.ok(); // main resumes from a message (in the scheduler's loop)
+      try {
+        await failed;
+      } catch (error) {
+        console.log(`caught: ${(error as Error).message.split('\n')[0]}`);
+      }
       charm.exit(0);
       break;
     }
