@@ -293,6 +293,23 @@ test("a reduction to a future none of whose parts reached PE 0 at the deletion i
   await probes.awaitable.collections(); // nothing more arrives (a second value to a future would end the job)
 });
 
+test('an array deleted with more section reductions under way than a PE keeps records of dropped sections (300): every future settles, once', async () => {
+  const n = 2 * charm.numPes();
+  const arr = charm.createArray(Cell, [n]);
+  const futures: Future<number>[] = [];
+  for (let k = 0; k < 300; k++) {
+    const section = charm.createSection(arr, [[0], [n - 2], [n - 1]]);
+    const f = charm.createFuture<number>();
+    arr.at([n - 2]).give(section, f); // the last members' PE holds the partial: [n - 1] never contributes
+    futures.push(f);
+  }
+  await charm.waitQD();
+  await arr.ckDestroy();
+  const outcomes = await Promise.all(futures.map((f, k) => settles(`section reduction ${k}`, f)));
+  outcomes.forEach((o, k) => assert.match(o.error?.message ?? `resolved with ${o.value}`, /the Cell array \(collection \d+\) was deleted/, `section reduction ${k}`));
+  await probes.awaitable.collections(); // nothing more arrives (a second value to a future would end the job)
+});
+
 test("a group member of a combined section whose array is deleted, in a method nobody awaits: waiting in an allReduce, or joining one after the deletion, it ends quietly", async () => {
   const arr = charm.createArray(Cell, [charm.numPes()]);
   const both = charm.combine<unknown>(arr, probes);

@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'v8';
 import { runInNewContext } from 'vm';
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
-import { charm, Chare, Future, Reducer, type Section } from '../lib';
+import { charm, Chare, Future, Reducer, type ArrayProxy, type Section } from '../lib';
 import { internedSections } from '../lib/sections/sections';
 import { sectionEntries } from '../lib/sections/branch';
 
@@ -150,6 +150,27 @@ test('bad input: empty selections, indices out of range, not a collection', () =
   const sparse = charm.createArray(Member, { ndims: 1 });
   assert.throws(() => charm.createSection(sparse, { start: 0, stop: 2 }), /a sparse array has no known list of indices to slice: select members by a list/);
   assert.throws(() => charm.createSection(sparse, () => true), /a sparse array has no known list of indices for a predicate to choose from/);
+});
+
+/** A section's `ret` and `awaitable` faces, the section proxy itself left to the collector. */
+// eslint-disable-next-line @typescript-eslint/explicit-function-return-type
+function facesOnly(arr: ArrayProxy<Member>, last: number) {
+  const section = charm.createSection(arr, [[0], [last]]);
+  return { ret: section.ret, awaitable: section.awaitable };
+}
+
+test('a section kept only through its ret or awaitable face still answers after the section proxy is collected', async () => {
+  const n = 2 * charm.numPes();
+  const arr = charm.createArray(Member, [n]);
+  const { ret, awaitable } = facesOnly(arr, n - 1);
+  assert.is((await ret.count()).length, 2);
+  for (let i = 0; i < 5; i++) {
+    collectGarbage();
+    await charm.sleep(0.02); // finalizers run, and a Drop would go out
+  }
+  await charm.waitQD();
+  assert.is((await ret.count()).length, 2);
+  await awaitable.hit();
 });
 
 test('10,000 sections made one per iteration and dropped: no PE keeps them', async () => {

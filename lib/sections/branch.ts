@@ -182,7 +182,8 @@ export function receiveSection(r: Reader): void {
     }
     // A Drop, or a child's report of its reductions abandoned, comes after the section's Establish on
     // its edge: with neither branch nor record here, the branch was dropped (or its record forgotten).
-    if (op === Op.Drop || (op === Op.Reduction && sectionStepOf(r.buf, r.base) === Step.Abandoned)) return;
+    if (op === Op.Drop) return;
+    if (op === Op.Reduction && sectionStepOf(r.buf, r.base) === Step.Abandoned) return receiveAbandoned(Kind.Section, id, r); // still gathering if its record was evicted
     const list = held.get(id);
     if (list) list.push(r.copyMessage());
     else held.set(id, [r.copyMessage()]);

@@ -186,7 +186,9 @@ function proxyOf(data: SectionData): object {
     },
   });
   interned.set(data.id, new WeakRef(proxy));
-  collected.register(proxy, made.get(data) ?? data.id);
+  collected.register(proxy, data.id);
+  const record = made.get(data);
+  if (record) collected.register(call, record); // every face (send, ret, awaitable) holds `call`
   return proxy;
 }
 
