@@ -127,13 +127,14 @@ const collected = new FinalizationRegistry<number | Made>((held) => {
 });
 
 /**
- * A section made on this PE, as its proxy's finalizer sees it: ids only
- * (holding the members would keep their collections' references alive
- * until the finalizer runs). When a proxy whose section never left this
- * PE in a message is collected, no PE can call or contribute to the
- * section any more, and its branches go on every PE (branch.ts Drop); a
- * section sent anywhere keeps its branches (who holds a copy is not
- * tracked).
+ * A section made on this PE, as its finalizer sees it: ids only (holding
+ * the members would keep their collections' references alive until the
+ * finalizer runs). The finalizer hangs on the proxy's call closure, which
+ * every face of the proxy holds (the proxy, its `ret` and `awaitable`):
+ * when that is collected and the section never left this PE in a message,
+ * no PE can call or contribute to the section any more, and its branches
+ * go on every PE (branch.ts Drop); a section sent anywhere keeps its
+ * branches (who holds a copy is not tracked).
  */
 interface Made {
   readonly id: number;
