@@ -27,7 +27,9 @@ for (const np of [3, 4, 5]) {
 
 /** What each injected failure must leave on the job's output, for the PE it struck. */
 const INJECTED: [mode: string, np: number, says: (pe: number) => RegExp][] = [
-  ['stuck', 3, (pe) => new RegExp(`charmts: abort on PE 0: exit: PE ${pe} did not answer within`)],
+  // A PE that flooded the stuck one may be unable to answer too (its sends wait on the stuck PE's
+  // receives in Open MPI): the stuck PE must be among those named.
+  ['stuck', 3, (pe) => new RegExp(`charmts: abort on PE 0: exit: (PE ${pe}|PEs [\\d, ]*\\b${pe}\\b[\\d, ]*) did not answer within`)],
   ['exit', 4, (pe) => new RegExp(`charmts: PE ${pe} exited with code 7 outside charm.exit`)],
   ['kill', 5, (pe) => new RegExp(`process rank ${pe} with PID \\d+ on node \\S+ exited on signal 9`)],
 ];
