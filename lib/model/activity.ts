@@ -17,10 +17,7 @@
  * `when` conditions, `wait`, and `+asyncOrigins`). The same ownership names
  * the entry method that made a promise nobody handled (`madeIn`).
  */
-// The module's object, not the global: Node's global `performance` is a lazy
-// accessor whose getter (and its receiver check) ran at every reading, 382
-// instructions a performance.now() against 177 (callgrind, node 20).
-import { performance } from 'perf_hooks';
+import { performance } from '../clock';
 import { promiseHooks } from 'v8';
 import type { Chare, MemberState } from './chare';
 import { doubleFields } from '../shapes';

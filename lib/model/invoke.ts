@@ -3,10 +3,7 @@
  * whoever asked, and errors either returned to the caller or, when nobody
  * waits for them, fatal for the job.
  */
-// The module's object, not the global: Node's global `performance` is a lazy
-// accessor whose getter (and its receiver check) ran at every reading, 382
-// instructions a performance.now() against 177 (callgrind, node 20).
-import { performance } from 'perf_hooks';
+import { performance } from '../clock';
 import { memberOf, type Chare } from './chare';
 import type { ChareClassInfo } from './registry';
 import { types } from 'util';

@@ -14,10 +14,7 @@
  * Quiescence detection counts a timer as a message in flight while a
  * reduction waits on it (that reduction is work still to come).
  */
-// The module's object, not the global: Node's global `performance` is a lazy
-// accessor whose getter (and its receiver check) ran at every reading, 382
-// instructions a performance.now() against 177 (callgrind, node 20).
-import { performance } from 'perf_hooks';
+import { performance } from '../clock';
 import { runtime } from '../model/context';
 import { dispatchClock } from '../model/activity';
 

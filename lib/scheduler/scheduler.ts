@@ -6,10 +6,7 @@
  * least every SLICE_MS for timers and stdin, and waits for messages as
  * waiting.ts says when there is nothing to do.
  */
-// The module's object, not the global: Node's global `performance` is a lazy
-// accessor whose getter (and its receiver check) ran at every reading, 382
-// instructions a performance.now() against 177 (callgrind, node 20).
-import { performance } from 'perf_hooks';
+import { performance } from '../clock';
 import { META_FIELDS, mpi } from '../transport/binding';
 import { Reader } from '../codec/reader';
 import { heldBuffer, heldView, useWarmCopies } from '../codec/memory';

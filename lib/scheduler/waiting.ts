@@ -5,10 +5,7 @@
  * message, then sleeps in the binding, which a sender on this host ends
  * (binding/wake.h). The scheduler's loop (scheduler.ts) decides when.
  */
-// The module's object, not the global: Node's global `performance` is a lazy
-// accessor whose getter (and its receiver check) ran at every reading, 382
-// instructions a performance.now() against 177 (callgrind, node 20).
-import { performance } from 'perf_hooks';
+import { performance } from '../clock';
 import { mpi } from '../transport/binding';
 import { profiling, recordIdle } from '../profiling/profile';
 import { doubleFields } from '../shapes';
