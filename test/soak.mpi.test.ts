@@ -50,6 +50,11 @@ class Probe extends Chare {
   received(): number {
     return this.got;
   }
+  /** Makes futures and drops them unfulfilled, never having sent them anywhere. */
+  dropFutures(): void {
+    charm.createFuture<number>();
+    charm.createFuture<number>(3);
+  }
   /** `rounds` values to the next PE's member and as many from the previous one, on one channel each way. */
   async ring(rounds: number): Promise<number> {
     const n = charm.numPes();
@@ -157,6 +162,15 @@ test('awaited calls, awaited broadcasts and calls whose future nobody awaits kee
   await charm.waitQD();
   // Per iteration: one call, one broadcast (a call per PE), one unawaited call, one fulfil.
   assert.is(sum(await probe.ret.received()), (ROUNDS / 4 + ROUNDS) * (3 + np));
+});
+
+test('futures made and dropped, never fulfilled nor sent, keep nothing', async () => {
+  const probe = charm.createGroup(Probe);
+  const np = charm.numPes();
+  await bounded(probe, 'futures dropped unfulfilled', async (i) => {
+    charm.createFuture<number>();
+    await probe[i % np].ret.dropFutures();
+  });
 });
 
 test('errors thrown in entry methods that callers await keep nothing', async () => {
