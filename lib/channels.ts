@@ -58,10 +58,17 @@ interface EndState {
   ready: unknown[];
   head: number;
   waiting: ((value: unknown) => void) | undefined;
+  /** The other end, once a Channel was bound here (what held sends go to at the acknowledgement). */
+  remote: CallTarget | undefined;
+  port: number;
 }
 
 /** What a closed Channel object holds instead of its end state (which it no longer keeps alive). */
-const CLOSED: EndState = { open: 0, sent: 0, ending: false, held: [], expect: 0, arrived: new Map(), ready: [], head: 0, waiting: undefined };
+const CLOSED: EndState = newEnd();
+
+function newEnd(): EndState {
+  return { open: 0, sent: 0, ending: false, held: [], expect: 0, arrived: new Map(), ready: [], head: 0, waiting: undefined, remote: undefined, port: 0 };
+}
 
 /** Per chare object: its channel ends, by "collection/index/port" of the other end. */
 const ends = new WeakMap<Chare<never>, Map<string, EndState>>();
@@ -75,7 +82,7 @@ function endState(chare: Chare<never>, key: string): EndState {
   let table = ends.get(chare);
   if (!table) ends.set(chare, (table = new Map()));
   let state = table.get(key);
-  if (!state) table.set(key, (state = { open: 0, sent: 0, ending: false, held: [], expect: 0, arrived: new Map(), ready: [], head: 0, waiting: undefined }));
+  if (!state) table.set(key, (state = newEnd()));
   return state;
 }
 
@@ -93,8 +100,8 @@ function settle(chare: Chare<never>, key: string, state: EndState): void {
   if (table.size === 0) ends.delete(chare);
 }
 
-/** A chare's channel ends as data: [key, sent, ending, held, expect, arrived ([seq, value], or [seq, proxy, port] for an end of stream), values ready] each. */
-export type ChannelEnds = [string, number, boolean, (unknown[] | null)[], number, ([number, unknown] | [number, CallTarget, number])[], unknown[]][];
+/** A chare's channel ends as data: [key, sent, ending, held, expect, arrived ([seq, value], or [seq, proxy, port] for an end of stream), values ready, other end (or null), port] each. */
+export type ChannelEnds = [string, number, boolean, (unknown[] | null)[], number, ([number, unknown] | [number, CallTarget, number])[], unknown[], CallTarget | null, number][];
 
 /** No channel ends (nearly every member's): shared, not a list per move. */
 const NO_ENDS: Readonly<ChannelEnds> = Object.freeze([]);
@@ -107,6 +114,8 @@ export function exportChannels(chare: Chare<never>): Readonly<ChannelEnds> {
     key, s.sent, s.ending, s.held, s.expect,
     [...s.arrived].map(([seq, v]): [number, unknown] | [number, CallTarget, number] => (v instanceof EndMark ? [seq, v.replyTo, v.port] : [seq, v])),
     s.ready.slice(s.head),
+    s.remote ?? null,
+    s.port,
   ]);
 }
 
@@ -117,9 +126,9 @@ export function dropChannels(chare: Chare<never>): void {
 
 /** Gives an arrived element the channel ends it had before it moved (before its state, whose Channels bind to them). */
 export function restoreChannels(chare: Chare<never>, data: ChannelEnds): void {
-  for (const [key, sent, ending, held, expect, arrived, ready] of data) {
+  for (const [key, sent, ending, held, expect, arrived, ready, remote, port] of data) {
     const state = endState(chare, key);
-    Object.assign(state, { sent, ending, held, expect, ready, head: 0 });
+    Object.assign(state, { sent, ending, held, expect, ready, head: 0, remote: remote ?? undefined, port });
     for (const entry of arrived) state.arrived.set(entry[0], entry.length === 3 ? new EndMark(entry[1], entry[2]) : entry[1]);
   }
 }
@@ -149,23 +158,35 @@ function acknowledged(chare: Chare<never>, key: string): void {
   state.sent = 0;
   const held = state.held;
   state.held = [];
-  const channel = heldBy.get(state);
-  heldBy.delete(state);
-  for (let i = 0; i < held.length; i++) {
-    const values = held[i];
-    if (values) channel!.transmit(state, values);
-    else if (state.sent > 0) {
-      channel!.endStream(state);
-      state.held = held.slice(i + 1);
-      if (state.held.length) heldBy.set(state, channel!);
-      break;
+  if (held.length) {
+    const sender: Sender = [memberOf(chare).services.ref.id, chare.thisIndex];
+    for (let i = 0; i < held.length; i++) {
+      const values = held[i];
+      if (values) transmit(state, sender, values);
+      else if (state.sent > 0) {
+        endStream(chare, state, sender);
+        state.held = held.slice(i + 1);
+        break;
+      }
     }
   }
   settle(chare, key, state);
 }
 
-/** Per end with held sends: a Channel bound to it, which sends them at the acknowledgement. */
-const heldBy = new WeakMap<EndState, Channel>();
+/** This end as a sender: its collection and index. */
+type Sender = [number, ChareIndex];
+
+/** Sends values numbered next in the stream of `state`. */
+function transmit(state: EndState, sender: Sender, values: unknown[]): void {
+  state.remote!.__call(METHOD_CHANNEL, [sender[0], sender[1], state.port, state.sent++, values], CallMode.Send);
+}
+
+/** Ends the stream of `state`: the other end acknowledges once all of it is in, and numbering starts again at 0 (docs/internals.md). */
+function endStream(chare: Chare<never>, state: EndState, sender: Sender): void {
+  const self = memberOf(chare).services.ref.element(chare.thisIndex);
+  state.remote!.__call(METHOD_CHANNEL_END, [sender[0], sender[1], state.port, state.sent, self], CallMode.Send);
+  state.ending = true;
+}
 
 /** Value (or end of stream) number `seq` from the other end: in order, it joins the values ready (and wakes a waiting recv). */
 function arrive(chare: Chare<never>, key: string, seq: number, value: unknown): void {
@@ -246,7 +267,7 @@ export class Channel<T = unknown> {
   private remote!: CallTarget;
   private describe!: string;
   private owner!: Chare<never>;
-  private sender!: [number, ChareIndex];
+  private sender!: Sender;
   /** Tells this channel apart from others between the same two chares (the constructor's `port`, 0 by default). */
   readonly port!: number;
 
@@ -280,7 +301,11 @@ export class Channel<T = unknown> {
     this.key = keyOf(target.__ref.id, target.__index as ChareIndex, port);
     this.closed = closed;
     this.state = closed ? CLOSED : endState(owner, this.key);
-    if (!closed) this.state.open++;
+    if (!closed) {
+      this.state.open++;
+      this.state.remote = target;
+      this.state.port = port;
+    }
     this.sender = [ref.id, owner.thisIndex];
   }
 
@@ -315,24 +340,9 @@ export class Channel<T = unknown> {
   send(...values: ChannelSendArgs<T>): void {
     if (this.closed) throw new Error(`${this.describe}: send after close`);
     runtime('Channel.send');
-    if (!this.state.ending) this.transmit(this.state, values);
-    else {
-      // Our end of stream is not acknowledged yet: this value opens the next stream, numbered from 0 once it is.
-      this.state.held.push(copyValue(values, `${this.describe}: send`));
-      heldBy.set(this.state, this as Channel);
-    }
-  }
-
-  /** @internal Sends values numbered next in the stream of `state` (this channel's, or its end state's when this one is closed since). */
-  transmit(state: EndState, values: unknown[]): void {
-    this.remote.__call(METHOD_CHANNEL, [this.sender[0], this.sender[1], this.port, state.sent++, values], CallMode.Send);
-  }
-
-  /** @internal Ends the stream of `state`: the other end acknowledges once all of it is in, and numbering starts again at 0 (docs/internals.md). */
-  endStream(state: EndState): void {
-    const self = memberOf(this.owner).services.ref.element(this.owner.thisIndex);
-    this.remote.__call(METHOD_CHANNEL_END, [this.sender[0], this.sender[1], this.port, state.sent, self], CallMode.Send);
-    state.ending = true;
+    // Our end of stream not acknowledged yet, this value opens the next stream, numbered from 0 once it is.
+    if (this.state.ending) this.state.held.push(copyValue(values, `${this.describe}: send`));
+    else transmit(this.state, this.sender, values);
   }
 
   /**
@@ -368,7 +378,7 @@ export class Channel<T = unknown> {
       if (state.ending) {
         if (state.held.length) state.held.push(null); // the stream opened since ends too
       } else if (state.sent > 0 && !wholeArrayDeleted(this.remote)) {
-        this.endStream(state);
+        endStream(this.owner, state, this.sender);
       }
     }
     settle(this.owner, this.key, state);

@@ -137,6 +137,12 @@ class End extends Chare<readonly number[]> {
     for (let i = 0; i < count; i++) ch.send(from + i);
     ch.close();
   }
+  /** Two bursts of `count` (the second waits for the first's end of stream to be acknowledged), then a move to `pe` before that can come. */
+  burstTwiceAndMove(from: number, count: number, pe: number): void {
+    this.burst(from, count);
+    this.burst(from + count, count);
+    this.migrate(pe);
+  }
   /** `count` values from a new Channel on port 3, closed after. */
   async takeBurst(count: number): Promise<number[]> {
     const ch = new Channel(this, this.thisProxy.at([1 - this.thisIndex[0]]), 3);
@@ -187,9 +193,12 @@ test('values sent to an element while it migrates, and values it has not taken y
 test('a port closed and opened again at once goes on in order, its ends migrating meanwhile (sends wait for the end of stream to be acknowledged)', async () => {
   const ends = charm.createArray(End, [2]);
   const np = charm.numPes();
-  for (let b = 0; b < 10; b++) {
-    ends.at([0]).burst(5 * b, 5);
-    if (b % 3 === 1) ends.at([0]).moveTo((b + 1) % np);
+  for (let b = 0; b < 10; b += 2) {
+    if (b % 4 === 0) ends.at([0]).burstTwiceAndMove(5 * b, 5, (b / 2 + 1) % np);
+    else {
+      ends.at([0]).burst(5 * b, 5);
+      ends.at([0]).burst(5 * b + 5, 5);
+    }
     if (b % 4 === 2) ends.at([1]).moveTo(b % np);
   }
   assert.equal(await ends.at([1]).ret.takeBurst(20), Array.from({ length: 20 }, (_, i) => i));
