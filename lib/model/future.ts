@@ -33,6 +33,8 @@ interface Slot {
   expected: number;
   remaining: number;
   mode: FutureMode;
+  /** In `heldSlots`, not `open` (a charm.createFuture() future not yet in a message). */
+  held: boolean;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -43,12 +45,14 @@ interface Slot {
  * a broadcast's gathering: the id travels in the message), and a
  * `charm.createFuture()` future once it has been in a message (another PE,
  * or a chare here, may fulfil it). A `charm.createFuture()` future never
- * in a message keeps its slot on itself (LocalFuture.slot): only code
- * holding it can fulfil it, so once nothing holds it, its slot goes with
- * it (a future made and dropped unfulfilled kept its entry, about 560 B,
- * for good).
+ * in a message has its slot in `heldSlots`, keyed by the future, weakly:
+ * only code holding it can fulfil it, so once nothing holds it, its slot
+ * goes with it (a future made and dropped unfulfilled kept its entry,
+ * about 560 B, for good). Not a field of the future: it would show when
+ * the future is printed.
  */
 const open = new TurnoverMap<number, Slot>();
+const heldSlots = new WeakMap<Future<unknown>, Slot>();
 
 /**
  * The resolving functions of the promise made last: one executor for
@@ -130,8 +134,7 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
    * a message (see `open`).
    */
   static create<T>(expected: number, mode: FutureMode, id = nextId++, held = false): Future<T> {
-    const local = new LocalFuture(runtime().myPe, id);
-    const future = local as unknown as Future<T>;
+    const future = new LocalFuture(runtime().myPe, id) as unknown as Future<T>;
     const slot: Slot = {
       future: future as Future<unknown>,
       // The single-valued modes' one value goes to [0] (a push onto [] made a store of 17).
@@ -140,11 +143,12 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
       expected,
       remaining: expected,
       mode,
+      held,
       resolve: captured.resolve,
       reject: captured.reject,
     };
     captured.resolve = captured.reject = settledAlready;
-    if (held) local.slot = slot;
+    if (held) heldSlots.set(future as Future<unknown>, slot);
     else open.set(id, slot);
     noteOrigin(future);
     if (expected === 0) complete(slot);
@@ -225,8 +229,6 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
  * V8's fast construction.)
  */
 class LocalFuture extends Promise<unknown> {
-  /** A charm.createFuture() future's slot while its id has been in no message (see `open`); else undefined. */
-  slot: Slot | undefined = undefined;
   constructor(
     readonly pe: number,
     readonly id: number,
@@ -260,10 +262,12 @@ const forget = new FinalizationRegistry<number>((id) => {
  * broadcast's time at np 1.
  */
 function keepFindable(future: Future<unknown>): void {
-  if (future instanceof LocalFuture && future.slot) {
+  const slot = heldSlots.get(future);
+  if (slot) {
     // Its id leaves the object: whoever gets the message may fulfil it, with or without the object.
-    open.set(future.id, future.slot);
-    future.slot = undefined;
+    open.set(future.id, slot);
+    heldSlots.delete(future);
+    slot.held = false;
   }
   if (future.pe !== runtime().myPe || live.get(future.id)?.deref() === future) return;
   live.set(future.id, new WeakRef(future));
@@ -292,9 +296,8 @@ function sendReply(future: Future<unknown>, slot: number, reply: Reply, value: u
 }
 
 function complete(slot: Slot): void {
-  const future = slot.future as unknown as LocalFuture;
-  if (future.slot) future.slot = undefined;
-  else open.delete(future.id);
+  if (slot.held) heldSlots.delete(slot.future);
+  else open.delete(slot.future.id);
   const mode = slot.mode;
   let values = slot.values;
   if (mode === 'replies' || mode === 'completions') {
@@ -365,7 +368,7 @@ export function forwardValue(inner: Future<unknown>, to: Future<unknown>, slot: 
 /** A value (or error) for future `id` of this PE; `future`, when the sender held it, finds a slot kept on the future. */
 function deliver(id: number, slotIndex: number, reply: Reply, value: unknown, future?: Future<unknown>): void {
   resumption.pending = true;
-  const slot = (future as LocalFuture | undefined)?.slot ?? open.get(id);
+  const slot = (future && heldSlots.get(future)) ?? open.get(id);
   if (!slot) throw new Error(`charmts: PE ${runtime().myPe} received a value for future ${id}, which is not waiting for one: a future takes as many values as it was made for (one by default) and no more. Was it sent a value twice, or made the target of two reductions? A member that calls contribute twice joins the next reduction with its second call (as in Charm++), so that reduction, completing, sends to the same future again`);
   if (reply === Reply.Value && value instanceof Future) {
     // A future's value is the inner future's value, as for promises.
