@@ -10,6 +10,7 @@ import { runInNewContext } from 'vm';
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
 import { charm, Chare, Channel, Reducer, type ArrayProxy, type CollectionProxy, type Future } from '../lib';
+import { TOMBSTONES_KEPT } from '../lib/location/locations';
 
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
@@ -208,6 +209,37 @@ test('elements inserted and deleted at the same indices, and elements migrating,
     dense[i % (2 * np)].moveTo((i + 1) % np);
     assert.is(await dense[(i + 3) % (2 * np)].ret.ping(i), i);
   });
+});
+
+test('elements inserted and deleted at ever-new indices keep a bounded number of tombstones at their home; late calls to the latest are refused', async () => {
+  const np = charm.numPes();
+  // The PE that names the indices keeps an element proxy per index (up to 65,536, arrays.ts): the home is
+  // watched, another PE, which names none. With one PE there is no other.
+  if (np === 1) return;
+  const probe = charm.createGroup(Probe);
+  const sparse = charm.createArray(Cell, { ndims: 1 });
+  const home = np - 1;
+  const at = (n: number): number => n * np + home; // homed on PE `home` (sparse 1D: index % PEs)
+  const cycle = async (n: number): Promise<void> => {
+    sparse.ckInsert([at(n)], [], { onPE: home });
+    await sparse.ckDoneInserting();
+    assert.is(await sparse.at([at(n)]).ret.ping(n), n);
+    await sparse.at([at(n)]).ckDestroy();
+  };
+  let n = 0;
+  for (; n < TOMBSTONES_KEPT + ROUNDS / 4; n++) await cycle(n);
+  await charm.waitQD();
+  const before = (await probe.ret.objects())[home];
+  for (const end = n + ROUNDS * 2; n < end; n++) await cycle(n);
+  await charm.waitQD();
+  const gained = (await probe.ret.objects())[home] - before;
+  console.log(`[report] deletion at new indices: objects gained at the home over ${ROUNDS * 2} iterations ${gained}`);
+  assert.ok(gained < SLACK, `the home kept ${gained} more objects after ${ROUNDS * 2} more deletions at new indices`);
+  assert.match(await failure(sparse.at([at(n - 1)]).ret.ping(0)), 'was deleted');
+  // An index whose tombstone is forgotten takes an element again, which gets its calls.
+  sparse.ckInsert([at(0)], [], { onPE: 0 });
+  await sparse.ckDoneInserting();
+  assert.is(await sparse.at([at(0)]).ret.ping(7), 7);
 });
 
 test('charm.when calls that wait, quiescence detection and pool tasks keep nothing, and each call runs once', async () => {
