@@ -2,7 +2,20 @@
 // futures, the charm group, quiescence, and errors at the caller.
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
+import { setFlagsFromString } from 'v8';
+import { runInNewContext } from 'vm';
 import { charm, Chare, Future, RemoteError, SerializationError, type CollectionProxy, type ElementProxy } from '../lib';
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+/** Full collections, with the finalizers they make due run in between. */
+async function collectAll(): Promise<void> {
+  for (let k = 0; k < 3; k++) {
+    collectGarbage();
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
 
 class Member extends Chare {
   hits = 0;
@@ -44,6 +57,16 @@ class Member extends Chare {
   /** Calls `target.hit()` through a proxy received as an argument. */
   relay(target: ElementProxy<Member>): void {
     target.hit();
+  }
+  private keptFuture: Future<string> | undefined;
+  /** Keeps `future` until `fulfilKept`. */
+  keepFuture(future: Future<string>): void {
+    this.keptFuture = future;
+  }
+  async fulfilKept(value: string): Promise<void> {
+    await collectAll();
+    this.keptFuture!.send(value);
+    this.keptFuture = undefined;
   }
   fulfil(future: Future<string>, value: string): void {
     future.send(value);
@@ -295,6 +318,31 @@ test('futures: created explicitly, sent from another chare, multi-value, iwait',
   const seen: number[] = [];
   for await (const v of charm.iwait(futures)) seen.push(v);
   assert.equal(seen.sort(), [0, 2, 4]);
+});
+
+test('a future of charm.createFuture is fulfilled after full collections, whether it was sent in a message or not, kept or dropped here', async () => {
+  // Never in a message: its slot is on the future, which the test holds.
+  const f = charm.createFuture<number>();
+  const g = charm.createFuture<number>(2);
+  await collectAll();
+  f.send(5);
+  g.send(1);
+  await collectAll();
+  g.send(2);
+  assert.is(await f, 5);
+  assert.equal(await g, [1, 2]);
+  // Kept by chares (on the last PE, and on this one) and dropped here: the chare may still fulfil it, and does (a value
+  // for a future no longer waiting would end the job), and one held here too gets its value.
+  for (const pe of new Set([charm.numPes() - 1, 0])) {
+    group[pe].keepFuture(charm.createFuture<string>());
+    await collectAll();
+    await group[pe].ret.fulfilKept('nobody awaits this');
+    const held = charm.createFuture<string>();
+    group[pe].keepFuture(held);
+    await collectAll();
+    await group[pe].ret.fulfilKept(`to PE 0 from ${pe}`);
+    assert.is(await held, `to PE 0 from ${pe}`);
+  }
 });
 
 test('awaiting a future of this PE resumes as soon as awaiting a promise fulfilled after it does', async () => {

@@ -10,6 +10,7 @@ import { runInNewContext } from 'vm';
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
 import { charm, Chare, Channel, Reducer, type ArrayProxy, type CollectionProxy, type Future } from '../lib';
+import { TOMBSTONES_KEPT } from '../lib/location/locations';
 
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
@@ -50,6 +51,11 @@ class Probe extends Chare {
   received(): number {
     return this.got;
   }
+  /** Makes futures and drops them unfulfilled, never having sent them anywhere. */
+  dropFutures(): void {
+    charm.createFuture<number>();
+    charm.createFuture<number>(3);
+  }
   /** `rounds` values to the next PE's member and as many from the previous one, on one channel each way. */
   async ring(rounds: number): Promise<number> {
     const n = charm.numPes();
@@ -61,6 +67,17 @@ class Probe extends Chare {
       sum += await left.recv();
     }
     return sum;
+  }
+  /** One value each way with the neighbours on a port of its own, both Channels closed after. */
+  async portRound(port: number): Promise<number> {
+    const n = charm.numPes();
+    const right = new Channel<number>(this, this.thisProxy[(this.thisIndex + 1) % n], port);
+    const left = new Channel<number>(this, this.thisProxy[(this.thisIndex + n - 1) % n], port);
+    right.send(port);
+    const got = await left.recv();
+    right.close();
+    left.close();
+    return got;
   }
 }
 charm.register(Probe);
@@ -148,6 +165,15 @@ test('awaited calls, awaited broadcasts and calls whose future nobody awaits kee
   assert.is(sum(await probe.ret.received()), (ROUNDS / 4 + ROUNDS) * (3 + np));
 });
 
+test('futures made and dropped, never fulfilled nor sent, keep nothing', async () => {
+  const probe = charm.createGroup(Probe);
+  const np = charm.numPes();
+  await bounded(probe, 'futures dropped unfulfilled', async (i) => {
+    charm.createFuture<number>();
+    await probe[i % np].ret.dropFutures();
+  });
+});
+
 test('errors thrown in entry methods that callers await keep nothing', async () => {
   const probe = charm.createGroup(Probe);
   const np = charm.numPes();
@@ -185,6 +211,37 @@ test('elements inserted and deleted at the same indices, and elements migrating,
   });
 });
 
+test('elements inserted and deleted at ever-new indices keep a bounded number of tombstones at their home; late calls to the latest are refused', async () => {
+  const np = charm.numPes();
+  // The PE that names the indices keeps an element proxy per index (up to 65,536, arrays.ts): the home is
+  // watched, another PE, which names none. With one PE there is no other.
+  if (np === 1) return;
+  const probe = charm.createGroup(Probe);
+  const sparse = charm.createArray(Cell, { ndims: 1 });
+  const home = np - 1;
+  const at = (n: number): number => n * np + home; // homed on PE `home` (sparse 1D: index % PEs)
+  const cycle = async (n: number): Promise<void> => {
+    sparse.ckInsert([at(n)], [], { onPE: home });
+    await sparse.ckDoneInserting();
+    assert.is(await sparse.at([at(n)]).ret.ping(n), n);
+    await sparse.at([at(n)]).ckDestroy();
+  };
+  let n = 0;
+  for (; n < TOMBSTONES_KEPT + ROUNDS / 4; n++) await cycle(n);
+  await charm.waitQD();
+  const before = (await probe.ret.objects())[home];
+  for (const end = n + ROUNDS * 2; n < end; n++) await cycle(n);
+  await charm.waitQD();
+  const gained = (await probe.ret.objects())[home] - before;
+  console.log(`[report] deletion at new indices: objects gained at the home over ${ROUNDS * 2} iterations ${gained}`);
+  assert.ok(gained < SLACK, `the home kept ${gained} more objects after ${ROUNDS * 2} more deletions at new indices`);
+  assert.match(await failure(sparse.at([at(n - 1)]).ret.ping(0)), 'was deleted');
+  // An index whose tombstone is forgotten takes an element again, which gets its calls.
+  sparse.ckInsert([at(0)], [], { onPE: 0 });
+  await sparse.ckDoneInserting();
+  assert.is(await sparse.at([at(0)]).ret.ping(7), 7);
+});
+
 test('charm.when calls that wait, quiescence detection and pool tasks keep nothing, and each call runs once', async () => {
   const probe = charm.createGroup(Probe);
   const cells = charm.createArray(Cell, [charm.numPes()]);
@@ -202,6 +259,13 @@ test('a channel used for many rounds keeps nothing, and every value arrives once
   const rounds = 25;
   await bounded(probe, 'channel rounds', async () => {
     assert.equal(await probe.ret.ring(rounds), new Array(charm.numPes()).fill((rounds * (rounds - 1)) / 2));
+  });
+});
+
+test('a channel on a new port every round, closed at both ends, keeps nothing at either end', async () => {
+  const probe = charm.createGroup(Probe);
+  await bounded(probe, 'channel on a new port per round', async (i) => {
+    assert.equal(await probe.ret.portRound(1000 + i), new Array(charm.numPes()).fill(1000 + i));
   });
 });
 

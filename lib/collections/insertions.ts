@@ -65,7 +65,7 @@ export class Insertions {
         return;
       case ArrayControl.Deleted: {
         const { index, epoch, asker, id, done } = readDeleted(r);
-        this.deleted(keyOf(index as ArrayIndex), { pe: -1, epoch, deleted: true }, { asker, id }, done as Future<unknown>);
+        this.deleted(keyOf(index as ArrayIndex), index as ArrayIndex, { pe: -1, epoch, deleted: true }, { asker, id }, done as Future<unknown>);
         return;
       }
     }
@@ -118,8 +118,7 @@ export class Insertions {
     if (admission === 'exists') {
       fatal(new Error(`${this.ref.info.name}.ckInsert(${describe(index)}) from PE ${insert.requester}: the element already exists`), `on PE ${rt.myPe}`);
     }
-    const record = this.locations.record(key, index);
-    const epoch = record ? record.epoch + 1 : 0;
+    const epoch = this.locations.insertionEpoch(key, index);
     this.locations.setRecord(key, target, epoch, false);
     writeCreateElement(beginControl(this.ref.id, ArrayControl.CreateElement), index, epoch, insert, insert.args);
     rt.scheduler.send(target);
@@ -143,17 +142,17 @@ export class Insertions {
     const rt = runtime();
     const home = this.ref.homeOf(index);
     if (home === rt.myPe) {
-      this.deleted(key, { pe: -1, epoch, deleted: true }, name, done);
+      this.deleted(key, index, { pe: -1, epoch, deleted: true }, name, done);
       return;
     }
-    this.locations.learn(key, -1, epoch, true);
+    this.locations.forget(key); // the home keeps the tombstone (locations.ts)
     writeDeleted(beginControl(this.ref.id, ArrayControl.Deleted), index, epoch, name.asker, name.id, done);
     rt.scheduler.send(home);
   }
 
   /** At the home: deletion `name` deleted the element; its deleter hears it, and insertions that waited for it go ahead. */
-  private deleted(key: IndexKey, tombstone: Location, name: DeletionName, done: Future<unknown>): void {
-    const waiting = this.locations.deleted(key, tombstone, name);
+  private deleted(key: IndexKey, index: ArrayIndex, tombstone: Location, name: DeletionName, done: Future<unknown>): void {
+    const waiting = this.locations.deleted(key, index, tombstone, name);
     done.send();
     runtime().scheduler.deliverHeld(waiting);
   }

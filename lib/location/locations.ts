@@ -36,6 +36,23 @@
  * insertion that PE 0 decides later (a program that deletes on one PE and
  * re-inserts from another orders them itself, e.g. by awaiting
  * `ckDestroy()`).
+ *
+ * Tombstones: the home keeps one per deleted element, for two things. A
+ * call to the index finds it and is refused to its caller (rather than
+ * held for an insertion, as a call to a sparse index never inserted is),
+ * and an element inserted at the index again takes the epoch after it, so
+ * late location updates of the deleted one never overwrite the new one's.
+ * A sparse array deleting at ever-new indices would keep one per index:
+ * so the home keeps the last `tombstonesKept` (per array) and forgets the
+ * oldest beyond, raising a floor that the epoch of any insertion at an
+ * index without a record starts from, to above the forgotten tombstone's:
+ * epochs still only grow per index. Past the bound, a late call to such an
+ * index is held at the home as for an index never inserted (the idle hint
+ * names it), not refused. A dense array's indices are finite, and a
+ * record-less dense index means an element at its home, so its tombstones
+ * are all kept. The PE that deleted an element (not its home) keeps no
+ * tombstone: a PE that is not the home sends a call for an index it knows
+ * nothing of to the home, as it would for a deleted one.
  */
 import type { ArrayIndex, IndexKey } from '../collections/arrayIndex';
 
@@ -62,6 +79,9 @@ export interface DeletionName {
 
 const NONE_HELD: readonly Uint8Array[] = Object.freeze([]);
 
+/** Tombstones a home keeps per sparse array (about 250 B each): the deletions a late call is still refused for. */
+export const TOMBSTONES_KEPT = 1024;
+
 export class Locations {
   /** Where elements are (or went), as learned here. */
   private readonly known = new Map<IndexKey, Location>();
@@ -81,12 +101,18 @@ export class Locations {
   private readonly lastNotice = new Map<number, number>();
   /** At the home: deletions done before their notice came ("asker:id"). */
   private readonly doneBeforeNotice = new Set<string>();
+  /** At the home: indices of a sparse array with a tombstone here, oldest first (at most `tombstonesKept`). */
+  private readonly tombstones = new Set<IndexKey>();
+  /** At the home: above the epoch of every tombstone forgotten; where an insertion at an index without a record starts. */
+  private epochFloor = 0;
 
   constructor(
     private readonly myPe: number,
     private readonly homeOf: (index: ArrayIndex) => number,
     /** True for indices that exist from the start, at their home (dense arrays). */
     private readonly initiallyAtHome: (index: ArrayIndex) => boolean,
+    /** Tombstones of a sparse array the home keeps (the most recent). */
+    private readonly tombstonesKept = TOMBSTONES_KEPT,
   ) {}
 
   /** The home's record for an index homed here. */
@@ -128,7 +154,13 @@ export class Locations {
     return home >= 0 ? home : this.homeOf(index);
   }
 
-  /** Forgets where an element was (this PE asked to insert it again: calls go to the home). */
+  /** At the home: the epoch of an element inserted at the index (after its tombstone's, or after every tombstone forgotten). */
+  insertionEpoch(key: IndexKey, index: ArrayIndex): number {
+    const record = this.record(key, index);
+    return record ? record.epoch + 1 : this.epochFloor;
+  }
+
+  /** Forgets where an element was (this PE asked to insert it again, or deleted it and is not its home: calls go to the home). */
   forget(key: IndexKey): void {
     this.known.delete(key);
   }
@@ -188,14 +220,34 @@ export class Locations {
    * At the home: the element was deleted (`tombstone`) by deletion `name`.
    * Returns the insertions that waited for it, to be tried again in order.
    */
-  deleted(key: IndexKey, tombstone: Location, name: DeletionName): Uint8Array[] {
+  deleted(key: IndexKey, index: ArrayIndex, tombstone: Location, name: DeletionName): Uint8Array[] {
     if (name.id > (this.lastNotice.get(name.asker) ?? 0)) this.doneBeforeNotice.add(`${name.asker}:${name.id}`);
     this.setRecord(key, tombstone.pe, tombstone.epoch, true);
     this.learn(key, tombstone.pe, tombstone.epoch, true);
+    if (!this.initiallyAtHome(index)) this.keepTombstone(key);
     this.deleting.delete(key);
     const waiting = this.afterDeletion.get(key) ?? [];
     this.afterDeletion.delete(key);
     return waiting;
+  }
+
+  /** Tombstones kept here (the sparse arrays' ones). */
+  tombstoneCount(): number {
+    return this.tombstones.size;
+  }
+
+  /** Counts `key`'s tombstone as the newest; forgets the oldest beyond the bound (see the file's comment). */
+  private keepTombstone(key: IndexKey): void {
+    this.tombstones.delete(key);
+    this.tombstones.add(key);
+    if (this.tombstones.size <= this.tombstonesKept) return;
+    const oldest = this.tombstones.keys().next().value!;
+    this.tombstones.delete(oldest);
+    const record = this.records.get(oldest);
+    if (!record?.deleted) return; // an element was inserted there since: its record stays
+    this.epochFloor = Math.max(this.epochFloor, record.epoch + 1);
+    this.records.delete(oldest);
+    if (this.known.get(oldest)?.deleted) this.known.delete(oldest);
   }
 
   hold(key: IndexKey, message: Uint8Array): void {

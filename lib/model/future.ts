@@ -33,11 +33,26 @@ interface Slot {
   expected: number;
   remaining: number;
   mode: FutureMode;
+  /** In `heldSlots`, not `open` (a charm.createFuture() future not yet in a message). */
+  held: boolean;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
 
+/**
+ * This PE's futures waiting for values, by id, once their id may be
+ * anywhere but in the future object: the runtime's own (a call's reply,
+ * a broadcast's gathering: the id travels in the message), and a
+ * `charm.createFuture()` future once it has been in a message (another PE,
+ * or a chare here, may fulfil it). A `charm.createFuture()` future never
+ * in a message has its slot in `heldSlots`, keyed by the future, weakly:
+ * only code holding it can fulfil it, so once nothing holds it, its slot
+ * goes with it (a future made and dropped unfulfilled kept its entry,
+ * about 560 B, for good). Not a field of the future: it would show when
+ * the future is printed.
+ */
 const open = new TurnoverMap<number, Slot>();
+const heldSlots = new WeakMap<Future<unknown>, Slot>();
 
 /**
  * The resolving functions of the promise made last: one executor for
@@ -112,10 +127,15 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
     return nextId++;
   }
 
-  /** @internal Creates a future owned by this PE that completes after `expected` values (`id`: one reserved for it). */
-  static create<T>(expected: number, mode: FutureMode, id = nextId++): Future<T> {
+  /**
+   * @internal Creates a future owned by this PE that completes after
+   * `expected` values (`id`: one reserved for it). `held`: only through
+   * the object (charm.createFuture), its slot on it until it is first in
+   * a message (see `open`).
+   */
+  static create<T>(expected: number, mode: FutureMode, id = nextId++, held = false): Future<T> {
     const future = new LocalFuture(runtime().myPe, id) as unknown as Future<T>;
-    open.set(id, {
+    const slot: Slot = {
       future: future as Future<unknown>,
       // The single-valued modes' one value goes to [0] (a push onto [] made a store of 17).
       values: mode === 'slots' ? new Array(expected) : mode === 'multi' || mode === 'count' ? [] : [undefined],
@@ -123,12 +143,15 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
       expected,
       remaining: expected,
       mode,
+      held,
       resolve: captured.resolve,
       reject: captured.reject,
-    });
+    };
     captured.resolve = captured.reject = settledAlready;
+    if (held) heldSlots.set(future as Future<unknown>, slot);
+    else open.set(id, slot);
     noteOrigin(future);
-    if (expected === 0) complete(id);
+    if (expected === 0) complete(slot);
     return future;
   }
 
@@ -171,7 +194,7 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
    * @throws SerializationError if the value cannot be sent.
    */
   send(...[value]: undefined extends Sent ? [value?: Sent] : [value: Sent]): void {
-    sendReply(this.pe, this.id, -1, Reply.Value, value);
+    sendReply(this, -1, Reply.Value, value);
   }
 
   /**
@@ -180,17 +203,17 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
    * without the copy that protects a value sent from user code.
    */
   sendOwned(value: Sent): void {
-    sendReply(this.pe, this.id, -1, Reply.Value, value, true);
+    sendReply(this, -1, Reply.Value, value, true);
   }
 
   /** @internal Sends `value` into slot `slot` (results in member order). */
   sendSlot(slot: number, value: unknown): void {
-    sendReply(this.pe, this.id, slot, Reply.Value, value);
+    sendReply(this, slot, Reply.Value, value);
   }
 
   /** @internal Rejects the future (or, with `slot`, fails that member's slot) with an error raised in `where` on PE `pe` (default: this one). */
   sendError(error: unknown, where: string, pe = runtime().myPe, slot = -1): void {
-    sendReply(this.pe, this.id, slot, Reply.Error, failureOf(error, where, pe));
+    sendReply(this, slot, Reply.Error, failureOf(error, where, pe));
   }
 }
 
@@ -239,6 +262,13 @@ const forget = new FinalizationRegistry<number>((id) => {
  * broadcast's time at np 1.
  */
 function keepFindable(future: Future<unknown>): void {
+  const slot = heldSlots.get(future);
+  if (slot) {
+    // Its id leaves the object: whoever gets the message may fulfil it, with or without the object.
+    open.set(future.id, slot);
+    heldSlots.delete(future);
+    slot.held = false;
+  }
   if (future.pe !== runtime().myPe || live.get(future.id)?.deref() === future) return;
   live.set(future.id, new WeakRef(future));
   forget.register(future, future.id);
@@ -249,24 +279,25 @@ export function futureAt(pe: number, id: number): Future<unknown> {
   return (pe === runtime().myPe ? live.get(id)?.deref() : undefined) ?? new Future(pe, id);
 }
 
-function sendReply(pe: number, id: number, slot: number, reply: Reply, value: unknown, owned = false): void {
+function sendReply(future: Future<unknown>, slot: number, reply: Reply, value: unknown, owned = false): void {
   const rt = runtime();
+  const { pe, id } = future;
   if (pe === rt.myPe) {
     // A future of this PE is fulfilled at once: the waiting entry method
     // resumes before the next message, as after any await. It gets a copy,
     // as from a message: later writes by the sender do not reach it, and
     // what could not be sent to another PE is refused here too. (The name
     // is built only for a value that could be refused: a string per reply.)
-    deliver(id, slot, reply, owned || isImmutable(value) ? value : copyValue(value, `value sent to a future of PE ${pe}`));
+    deliver(id, slot, reply, owned || isImmutable(value) ? value : copyValue(value, `value sent to a future of PE ${pe}`), future);
     return;
   }
   writeFutureValue(rt.scheduler.writer, reply, id, slot, value, `value sent to a future of PE ${pe}`);
   rt.scheduler.send(pe);
 }
 
-function complete(id: number): void {
-  const slot = open.get(id)!;
-  open.delete(id);
+function complete(slot: Slot): void {
+  if (slot.held) heldSlots.delete(slot.future);
+  else open.delete(slot.future.id);
   const mode = slot.mode;
   let values = slot.values;
   if (mode === 'replies' || mode === 'completions') {
@@ -334,9 +365,10 @@ export function forwardValue(inner: Future<unknown>, to: Future<unknown>, slot: 
   );
 }
 
-function deliver(id: number, slotIndex: number, reply: Reply, value: unknown): void {
+/** A value (or error) for future `id` of this PE; `future`, when the sender held it, finds a slot kept on the future. */
+function deliver(id: number, slotIndex: number, reply: Reply, value: unknown, future?: Future<unknown>): void {
   resumption.pending = true;
-  const slot = open.get(id);
+  const slot = (future && heldSlots.get(future)) ?? open.get(id);
   if (!slot) throw new Error(`charmts: PE ${runtime().myPe} received a value for future ${id}, which is not waiting for one: a future takes as many values as it was made for (one by default) and no more. Was it sent a value twice, or made the target of two reductions? A member that calls contribute twice joins the next reduction with its second call (as in Charm++), so that reduction, completing, sends to the same future again`);
   if (reply === Reply.Value && value instanceof Future) {
     // A future's value is the inner future's value, as for promises.
@@ -354,7 +386,7 @@ function deliver(id: number, slotIndex: number, reply: Reply, value: unknown): v
   } else if (slot.mode !== 'count') {
     slot.values[0] = value;
   }
-  if (--slot.remaining === 0) complete(id);
+  if (--slot.remaining === 0) complete(slot);
 }
 
 /**

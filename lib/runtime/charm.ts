@@ -286,9 +286,10 @@ export class Charm extends CharmTopology {
   createFuture<T>(count: number): Future<T[], T>;
   createFuture<T>(count?: number): Future<T> | Future<T[], T> {
     runtime('charm.createFuture');
-    if (count === undefined) return Future.create<T>(1, 'single');
+    // Held: only code holding the future can fulfil it until it is in a message (future.ts, `open`).
+    if (count === undefined) return Future.create<T>(1, 'single', undefined, true);
     if (!Number.isInteger(count) || count < 0) throw new RangeError(`charm.createFuture: count must be a non-negative integer, got ${String(count)}`);
-    return Future.create<T[]>(count, 'multi') as Future<T[], T>;
+    return Future.create<T[]>(count, 'multi', undefined, true) as Future<T[], T>;
   }
 
   /**

@@ -147,7 +147,7 @@ test('insertion notice: the home holds calls for an index whose tombstone it kee
   setRecord(home, K, at(3, 4));
   assert.is(home.route(K, I), 3, 'made: calls go to its PE');
   home.deletionAnnounced(K, I, { asker: 1, id: 1 });
-  home.deleted(K, gone(5), { asker: 1, id: 1 });
+  home.deleted(K, I, gone(5), { asker: 1, id: 1 });
   assert.is(home.route(K, I), Route.Deleted, 'no insertion announced any more');
 });
 
@@ -172,12 +172,12 @@ test('an insertion at an index whose element exists waits while a deletion is on
   const insert = new Uint8Array([2]);
   assert.is(home.admit(K, I, '0:2', () => insert), 'wait', 'the element is still there, its deletion is coming');
   assert.is(home.route(K, I), 2, 'calls still follow the element (after the deletion, in order)');
-  assert.equal(home.deleted(K, gone(5), { asker: 0, id: 1 }), [insert], 'deleted: the insertion goes ahead');
+  assert.equal(home.deleted(K, I, gone(5), { asker: 0, id: 1 }), [insert], 'deleted: the insertion goes ahead');
   assert.is(home.route(K, I), Route.Hold, 'and calls wait for it');
   assert.is(home.admit(K, I, '0:2', () => insert), 'make');
   setRecord(home, K, at(3, 6));
   home.deletionAnnounced(K, I, { asker: 3, id: 1 });
-  assert.equal(home.deleted(K, gone(7), { asker: 3, id: 1 }), [], 'nothing waits any more');
+  assert.equal(home.deleted(K, I, gone(7), { asker: 3, id: 1 }), [], 'nothing waits any more');
   // The mark lasts until a deletion is recorded: a later insertion over a live element is refused again.
   setRecord(home, K, at(0, 8));
   home.expect(K, '3:1');
@@ -197,7 +197,7 @@ test("a deletion notice that comes after its element's Deleted (from another PE)
   const home = pe(1, 4);
   setRecord(home, K, at(0, 4)); // on PE 0; PE 2 asks for its deletion
   // PE 0's Deleted, PE 0's notice of an insertion at the index and the insertion reach the home before PE 2's notice.
-  assert.equal(home.deleted(K, gone(5), { asker: 2, id: 7 }), []);
+  assert.equal(home.deleted(K, I, gone(5), { asker: 2, id: 7 }), []);
   home.expect(K, '0:1');
   assert.is(home.admit(K, I, '0:1', () => new Uint8Array([1])), 'make');
   setRecord(home, K, at(0, 6));
@@ -216,6 +216,38 @@ test('forget: a PE that asks to insert an index sends its calls to the home, not
   assert.is(other.firstHop(K, I), 2);
   other.forget(K);
   assert.is(other.firstHop(K, I), 1, 'the home');
+});
+
+test('tombstones: a sparse array\'s home keeps the last few; beyond, an index is as one never inserted, and an insertion there starts above every forgotten epoch', () => {
+  const home = new Locations(1, (i) => roundRobinMap(i, 4, undefined), () => false, 3);
+  const index = (n: number): ArrayIndex => [4 * n + 1] as ArrayIndex; // all homed on PE 1
+  const deletedAt: number[] = [];
+  for (let n = 0; n < 10; n++) {
+    const key = keyOf(index(n));
+    home.expect(key, `0:${n}`);
+    assert.is(home.admit(key, index(n), `0:${n}`, () => new Uint8Array()), 'make');
+    const epoch = home.insertionEpoch(key, index(n));
+    setRecord(home, key, at(2, epoch));
+    setRecord(home, key, at(3, epoch + n)); // n moves
+    home.deletionAnnounced(key, index(n), { asker: 0, id: n + 1 });
+    home.deleted(key, index(n), gone(epoch + n + 1), { asker: 0, id: n + 1 });
+    deletedAt.push(epoch + n + 1);
+    assert.ok(home.tombstoneCount() <= 3, 'at most 3 kept');
+  }
+  for (let n = 7; n < 10; n++) assert.is(home.route(keyOf(index(n)), index(n)), Route.Deleted, `index ${n}: a late call is refused`);
+  for (let n = 0; n < 7; n++) assert.is(home.route(keyOf(index(n)), index(n)), Route.Hold, `index ${n}: held, as for an index never inserted`);
+  // A new element at a forgotten index starts above the epochs of all the forgotten ones (later indices started higher).
+  const again = keyOf(index(2));
+  const floor = home.insertionEpoch(again, index(2));
+  assert.ok(floor > Math.max(...deletedAt.slice(0, 7)), `epoch ${floor} above ${deletedAt.slice(0, 7).join(', ')}`);
+  assert.ok(deletedAt[6] > deletedAt[2], 'the floor has risen (index 6 was inserted at the floor raised by older ones)');
+  setRecord(home, again, at(3, floor));
+  setRecord(home, again, at(2, floor - 1)); // a late update of the deleted element at index 2
+  assert.equal(home.record(again, index(2)), at(3, floor), 'does not overwrite the new element');
+  // A dense array's tombstones are all kept (a dense index without a record is an element at its home).
+  const dense = new Locations(1, (i) => roundRobinMap(i, 4, undefined), () => true, 3);
+  for (let n = 0; n < 10; n++) dense.deleted(keyOf(index(n)), index(n), gone(1), { asker: 1, id: n + 1 });
+  for (let n = 0; n < 10; n++) assert.is(dense.route(keyOf(index(n)), index(n)), Route.Deleted);
 });
 
 test.run();
