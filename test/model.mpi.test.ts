@@ -543,6 +543,19 @@ test('bad input: unregistered class, unknown method, unserializable arguments, o
     unpak(): void {}
   }
   assert.throws(() => charm.register(Packing), /Packing\.unpak looks like a misspelling of unpack, which the runtime calls by that exact name after a move/);
+  // Charm++'s own hook names: a Charm++ user's pup would leave the element's state behind at every move.
+  class Pupped extends Chare {
+    pup(): void {}
+  }
+  assert.throws(() => charm.register(Pupped), /Pupped\.pup is Charm\+\+'s name; charmts calls pack\(\) \(returning what to move\) and unpack\(state\) instead and would never call pup/);
+  class JustMigrated extends Chare {
+    ckJustMigrated(): void {}
+  }
+  assert.throws(() => charm.register(JustMigrated), /JustMigrated\.ckJustMigrated is Charm\+\+'s name; charmts calls onMigrated\(\) instead/);
+  class LocalNamed extends Chare {
+    ckLocal(): void {}
+  }
+  assert.throws(() => charm.register(LocalNamed), /LocalNamed\.ckLocal is a reserved name on proxies/);
   class Ordinary extends Chare {
     back(): void {}
     migrated(): void {}

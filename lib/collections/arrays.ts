@@ -166,6 +166,7 @@ export class ArrayRef {
           },
         },
         ckDestroy: { value: () => destroy(this, address) },
+        ckLocal: { value: () => local(this)?.localElement(key) },
       });
       if (this.members.size >= MEMBERS_KEPT) this.members.clear();
       this.members.set(key, proxy);

@@ -11,7 +11,7 @@ import { runtime } from '../model/context';
 import { readGroupPes, writeGroupPes } from '../codec/wire';
 import { CollectionKind, beginCreate, install, registerKind, sendCall, type LocalCollection } from './collections';
 import { newCollectionId } from './ids';
-import { OneMember } from './oneMember';
+import { OneMember, localBranch } from './oneMember';
 
 /** Options of `charm.createGroup`. */
 export interface GroupOptions {
@@ -36,7 +36,10 @@ export class GroupRef {
   }
 
   proxy(): unknown {
-    return (this.whole ??= indexable(makeProxy<object>({ __ref: this, __index: undefined, __call: broadcastCall }), (pe) => this.element(pe)));
+    if (this.whole) return this.whole;
+    const target = makeProxy<object>({ __ref: this, __index: undefined, __call: broadcastCall });
+    Object.defineProperty(target, 'ckLocalBranch', { value: () => localBranch(this, `group of ${this.info.name}`) });
+    return (this.whole = indexable(target, (pe) => this.element(pe)));
   }
 
   element(pe: unknown): unknown {

@@ -15,7 +15,8 @@ import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
 import { rebuildMember } from '../migration/member';
 import type { LocalSnapshot, RestoredMember } from '../checkpoint/saved';
-import { construct, newMemberState, runCall, trackRunning, type CollectionKind, type LocalCollection } from './collections';
+import { runtime } from '../model/context';
+import { construct, localCollection, newMemberState, runCall, trackRunning, type CollectionKind, type LocalCollection } from './collections';
 
 export class OneMember implements LocalCollection, MemberServices {
   /** The member, or undefined on a PE without one. */
@@ -74,4 +75,28 @@ export class OneMember implements LocalCollection, MemberServices {
   atSync(): void {
     throw new Error(`${this.ref.info.name}[${this.index}].AtSync: only chare-array elements take part in load balancing`);
   }
+}
+
+/**
+ * The member of group or singleton `ref` on this PE, the chare object
+ * itself (ckLocalBranch). `what` names the collection for the error:
+ * there is no member here when the collection has none on this PE (a
+ * group made with `onPEs`, a singleton on another PE: `livesOn`) or its
+ * creation has not reached this PE yet (a group created here a moment ago).
+ */
+export function localBranch(ref: CollectionRef, what: string, livesOn?: number): Chare<never> {
+  const part = localCollection(ref.id);
+  if (part instanceof OneMember && part.element) return part.element;
+  const pe = runtime('ckLocalBranch').myPe;
+  const why =
+    livesOn !== undefined && livesOn !== pe
+      ? `lives on PE ${livesOn}`
+      : part
+        ? 'has no member on this PE'
+        : 'has not been created on this PE yet (its creation is on its way: await a call to it first)';
+  return thrown(new Error(`charmts: ${what}.ckLocalBranch() on PE ${pe}: the ${what} ${why}`));
+}
+
+function thrown(error: Error): never {
+  throw error;
 }

@@ -4,7 +4,7 @@ import { classInfo, type ChareClass, type ChareClassInfo } from '../model/regist
 import { runtime } from '../model/context';
 import { CollectionKind, beginCreate, registerKind, sendCall } from './collections';
 import { newCollectionId } from './ids';
-import { OneMember } from './oneMember';
+import { OneMember, localBranch } from './oneMember';
 import { readSingletonPe, writeSingletonPe } from '../codec/wire';
 
 export class SingletonRef {
@@ -16,7 +16,10 @@ export class SingletonRef {
 
   /** A collection of one: calls on it gather the one result into an array, like any collection. */
   proxy(): unknown {
-    return (this.whole ??= indexable(makeProxy<object>({ __ref: this, __index: undefined, __call: wholeCall }), (i) => this.element(i)));
+    if (this.whole) return this.whole;
+    const target = makeProxy<object>({ __ref: this, __index: undefined, __call: wholeCall });
+    Object.defineProperty(target, 'ckLocalBranch', { value: () => localBranch(this, `singleton ${this.info.name}`, this.pe) });
+    return (this.whole = indexable(target, (i) => this.element(i)));
   }
 
   element(index: unknown): unknown {

@@ -107,6 +107,18 @@ export type CollectionProxy<T> = Broadcasts<T> & {
   readonly [pe: number]: ElementProxy<T>;
   /** The proxy of the member on PE `pe` (0..numPes-1; a RangeError otherwise). */
   at(pe: number): ElementProxy<T>;
+  /**
+   * The member on this PE, the chare object itself, for direct synchronous
+   * use (a per-PE cache, counters): no message, no copy. Charm++:
+   * `ckLocalBranch()`; Charm4py: `ckLocalBranch()` (on the group proxy
+   * here, not on `g[pe]`). For a singleton's collection, the chare if it
+   * lives on this PE. Works after a restart too (unlike a static set in
+   * the constructor, which a restart does not run).
+   * @throws Error naming the PE when this PE has no member: a group made
+   * with `onPEs` without it, a singleton elsewhere, or a group whose
+   * creation has not reached this PE yet (await a call to it first).
+   */
+  ckLocalBranch(): T;
 };
 
 /**
@@ -118,6 +130,14 @@ export type ArrayElementProxy<T> = ElementProxy<T> & {
   ckMigrate(pe: number): void;
   /** Deletes the element; the future completes once its home knows. Charm++: `ckDestroy`. */
   ckDestroy(): Future<void>;
+  /**
+   * The element itself if it lives on this PE now, else undefined.
+   * Charm++: `ckLocal()` (NULL when not local). Elements move (load
+   * balancing, `migrate`): use the object within the current entry
+   * method, and do not keep it; a call through the proxy reaches it
+   * wherever it is.
+   */
+  ckLocal(): T | undefined;
 };
 
 /** Options of `ckInsert`. */
@@ -148,6 +168,17 @@ export interface DenseArrayIndex {
 export type InsertIndex<I, Dense extends boolean> = [Dense] extends [true] ? IndexArg<I> & DenseArrayIndex : IndexArg<I>;
 
 /**
+ * `a[i]` on an array proxy: for arrays that can have 1D indices (and for
+ * proxies of an index not known, `never`); a 2D array's `a[1]` does not
+ * compile (its elements are `a.at([i, j])`).
+ */
+export type ElementsByNumber<T, I> = [I] extends [never] ? ByNumber<T> : [number] extends I ? ByNumber<T> : unknown;
+
+interface ByNumber<T> {
+  readonly [index: number]: ArrayElementProxy<T>;
+}
+
+/**
  * Proxy to a chare array: calls broadcast to every element; `a.at(index)`
  * (or `a[i]` for 1D arrays) is one element.
  *
@@ -156,8 +187,7 @@ export type InsertIndex<I, Dense extends boolean> = [Dense] extends [true] ? Ind
  * @typeParam A - its constructor arguments (what `ckInsert` takes)
  * @typeParam Dense - `true` for an array created with extents (`charm.createArray` says so), which takes no `ckInsert`; such a proxy is still an `ArrayProxy<T>`
  */
-export type ArrayProxy<T, I = IndexOf<T>, A extends readonly unknown[] = readonly unknown[], Dense extends boolean = boolean> = Broadcasts<T> & {
-  readonly [index: number]: ArrayElementProxy<T>;
+export type ArrayProxy<T, I = IndexOf<T>, A extends readonly unknown[] = readonly unknown[], Dense extends boolean = boolean> = Broadcasts<T> & ElementsByNumber<T, I> & {
   /** The proxy of one element (index checked against the array's shape: RangeError or TypeError). */
   at(index: IndexArg<I>): ArrayElementProxy<T>;
   /** Inserts an element (sparse arrays), from any PE, with its constructor arguments. Charm++: `ckInsert`. */

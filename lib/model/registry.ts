@@ -23,7 +23,7 @@ export interface ChareClassInfo {
 }
 
 /** Names a proxy uses for itself; a chare method with one of these names would be unreachable. */
-export const RESERVED_METHOD_NAMES = new Set(['ret', 'awaitable', 'at', 'then', 'ckInsert', 'ckDoneInserting', 'ckMigrate', 'ckDestroy']);
+export const RESERVED_METHOD_NAMES = new Set(['ret', 'awaitable', 'at', 'then', 'ckInsert', 'ckDoneInserting', 'ckMigrate', 'ckDestroy', 'ckLocal', 'ckLocalBranch']);
 
 /** Lifecycle hooks the runtime calls itself: not entry methods. */
 const HOOKS = new Set(['pack', 'unpack', 'onMigrated', 'onCreated']);
@@ -38,6 +38,16 @@ const HOOKS = new Set(['pack', 'unpack', 'onMigrated', 'onCreated']);
  * stay ordinary methods).
  */
 const CALLED_BY_NAME = [...HOOKS, 'resumeFromSync'];
+
+/**
+ * Charm++'s names for hooks charmts calls by other names: a method so
+ * named would be an entry method the runtime never calls (a Charm++ user's
+ * `pup` would leave the element's state behind at every move).
+ */
+const CHARMXX_HOOKS = new Map([
+  ['pup', 'pack() (returning what to move) and unpack(state)'],
+  ['ckJustMigrated', 'onMigrated()'],
+]);
 
 /** The hook `key` looks like a misspelling of, if any. */
 function misspeltHook(key: string): string | undefined {
@@ -75,6 +85,10 @@ export function registerClass(cls: ChareClass, name = cls.name, replace = false)
       if (key === 'constructor' || HOOKS.has(key) || !descriptor || typeof descriptor.value !== 'function') continue;
       if (RESERVED_METHOD_NAMES.has(key)) {
         throw new Error(`charm.register: ${name}.${key} is a reserved name on proxies; rename the method (every method of a chare class is an entry method, TypeScript's private ones too: a helper can be a #private method or a function outside the class)`);
+      }
+      const charmxx = CHARMXX_HOOKS.get(key);
+      if (charmxx !== undefined) {
+        throw new Error(`charm.register: ${name}.${key} is Charm++'s name; charmts calls ${charmxx} instead and would never call ${key} (docs/charmxx.md); rename it`);
       }
       const hook = misspeltHook(key);
       if (hook !== undefined) {

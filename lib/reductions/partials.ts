@@ -75,7 +75,9 @@ export function merge(into: Partial, piece: Partial, r: number, replies: boolean
       into.acc = into.hasAcc ? reducerImpl(piece.reducer!).combine(into.acc, piece.acc) : piece.acc;
       into.hasAcc = true;
     } catch (error) {
-      into.error = failing(new Error(`reduction ${r} of ${describe}: ${(error as Error).message}`), describe);
+      const others = into.count > 1 ? ` (and ${into.count - 1} more combined with it)` : '';
+      const which = `combining the contribution of ${contributor(piece)}${piece.count > 1 ? ` (and ${piece.count - 1} more)` : ''} with that of ${contributor(into)}${others}`;
+      into.error = failing(new Error(`reduction ${r} of ${describe}: ${(error as Error).message}, ${which}`), describe);
     }
   }
   into.count += piece.count;

@@ -45,6 +45,9 @@ class Cell extends Chare<Index2> {
     const inserted: Future<void> = this.thisProxy.ckDoneInserting();
     this.thisElement.ckMigrate(0);
     this.thisElement.converged(1);
+    // the element itself, if it lives on this PE (Charm++'s ckLocal)
+    const here: Cell | undefined = this.thisProxy.at([0, 0]).ckLocal();
+    const scale: number | undefined = here?.scale;
     // the element's own proxy is an array element proxy of this class
     const me: ArrayElementProxy<Cell> = this.thisElement;
     const whole: ArrayProxy<Cell> = this.thisProxy;
@@ -61,7 +64,7 @@ class Cell extends Chare<Index2> {
     // proxies as constructor arguments
     charm.createChare(Watcher, [this.thisProxy]);
     charm.createGroup(Observer, [this.thisElement]);
-    void all, done, one, text, gone, inserted, me, whole;
+    void all, done, one, text, gone, inserted, me, whole, scale;
   }
 
   invalid(): void {
@@ -79,6 +82,10 @@ class Cell extends Chare<Index2> {
     this.thisProxy.at(3);
     // @ts-expect-error nor by a 1D tuple
     this.thisProxy.at([3]);
+    // @ts-expect-error a 2D array's a[i] is not an element: a.at([i, j]) is
+    this.thisProxy[1].halo(1, new Float64Array(4));
+    // @ts-expect-error ckLocal may find nothing here
+    const surely: Cell = this.thisElement.ckLocal();
     // @ts-expect-error nor by a key
     this.thisProxy.ckInsert('k');
     // @ts-expect-error the result type is checked
@@ -126,7 +133,9 @@ class Observer extends Chare {
     this.cell.halo(1, new Float64Array(1));
     this.cell.ckMigrate(pe);
     new Channel(this, this.thisProxy[(pe + 1) % charm.numPes()]);
-    void counts, mine, me, whole;
+    // this PE's member, the object itself (Charm++ and Charm4py: ckLocalBranch)
+    const branch: Observer = this.thisProxy.ckLocalBranch();
+    void counts, mine, me, whole, branch.cell;
   }
   invalid(): void {
     // @ts-expect-error a group is indexed by PE numbers
@@ -139,6 +148,10 @@ class Observer extends Chare {
     this.thisProxy[0].nope();
     // @ts-expect-error wrong argument type
     this.thisProxy[0].seen('1');
+    // @ts-expect-error the local branch is the group's, not a member proxy's (Charm4py allows g[pe].ckLocalBranch())
+    this.thisProxy[0].ckLocalBranch();
+    // @ts-expect-error group members do not move: no ckLocal
+    this.thisElement.ckLocal();
   }
 }
 charm.register(Observer);
