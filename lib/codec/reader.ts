@@ -1,6 +1,9 @@
 import { HEADER_BYTES, align8, inlineLengthOf } from './wire';
 import { copyBytes, pooledCopy } from './memory';
 
+/** Reader.memory's answer before it has read one. */
+const NO_MEMORY = new ArrayBuffer(0);
+
 /**
  * Reads one received message. Messages received into the shared arena are
  * overwritten by the next drain, so nothing read from them refers to it.
@@ -27,12 +30,13 @@ export class Reader {
   source = 0;
   /** Length in bytes: of the whole message when contiguous, of its inline part when it has parts. */
   length = 0;
-  /** `memory()`'s last answer, and the buffer it was for. */
+  /** `memory()`'s last answer, and the buffer it was for (forgotten at a message in another buffer: a large one is not kept alive). */
   private memoryOf: Buffer | undefined = undefined;
-  private memoryBuffer: ArrayBufferLike = new ArrayBuffer(0);
+  private memoryBuffer: ArrayBufferLike = NO_MEMORY;
 
   /** Points the reader at a message starting at `base` in `buf`. */
   reset(buf: Buffer, view: DataView, base: number, length: number, owned: boolean, source: number, parts?: ArrayBuffer[]): void {
+    if (buf !== this.memoryOf && this.memoryOf !== undefined) this.forgetMemory();
     this.buf = buf;
     this.length = length;
     this.view = view;
@@ -49,6 +53,7 @@ export class Reader {
 
   /** Points the reader at a bare encoded value (no header) in buf[0..end), with its segments in `parts`. */
   resetValue(buf: Buffer, view: DataView, end: number, parts: ArrayBuffer[] | undefined): void {
+    if (buf !== this.memoryOf && this.memoryOf !== undefined) this.forgetMemory();
     this.buf = buf;
     this.view = view;
     this.base = 0;
@@ -73,6 +78,11 @@ export class Reader {
       this.memoryBuffer = this.buf.buffer;
     }
     return this.memoryBuffer;
+  }
+
+  private forgetMemory(): void {
+    this.memoryOf = undefined;
+    this.memoryBuffer = NO_MEMORY;
   }
 
   u8(): number {
