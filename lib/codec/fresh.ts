@@ -21,14 +21,13 @@
 
 import { doubleFields, objectArray } from '../shapes';
 
-/** A typed-array constructor taking an element count. */
-type Make = new (length: number) => ArrayBufferView;
+/** A typed-array constructor, given the whole ArrayBuffer the array is to view. */
+type Make = new (buffer: ArrayBuffer) => ArrayBufferView;
 
 interface Stock {
   kind: number;
   byteLength: number;
   make: Make;
-  elements: number;
   /** How many to keep made ahead: 1 at first, one more (up to PER_KIND) each time a take found none. */
   target: number;
   /** Arrays made ahead, and a byte view of each one's buffer (to copy into). */
@@ -50,11 +49,11 @@ let short = false;
 
 /**
  * A copy of the `byteLength` bytes at `byteOffset` in `source` as a typed
- * array of kind `kind` (made by `make`, elements of `size` bytes) made
+ * array of kind `kind` (made by `make`) made
  * ahead, or undefined when none is left: the caller makes one, and from
  * now on one is made ahead for the next such copy.
  */
-export function freshCopy(kind: number, make: Make, size: number, source: ArrayBufferLike, byteOffset: number, byteLength: number): ArrayBufferView | undefined {
+export function freshCopy(kind: number, make: Make, source: ArrayBufferLike, byteOffset: number, byteLength: number): ArrayBufferView | undefined {
   ticks++;
   for (let i = 0; i < stocks.length; i++) {
     const s = stocks[i];
@@ -68,13 +67,13 @@ export function freshCopy(kind: number, make: Make, size: number, source: ArrayB
     s.bytes.pop()!.set(new Uint8Array(source, byteOffset, byteLength));
     return s.arrays.pop();
   }
-  want(kind, byteLength, make, size);
+  want(kind, byteLength, make);
   return undefined;
 }
 
-function want(kind: number, byteLength: number, make: Make, size: number): void {
+function want(kind: number, byteLength: number, make: Make): void {
   // Lists of objects and a double clock from the start (shapes.ts): the first array or a count past 2^30 stored would change their maps.
-  const stock: Stock = doubleFields({ kind, byteLength, make, elements: byteLength / size, target: 1, arrays: objectArray<ArrayBufferView>(), bytes: objectArray<Uint8Array>(), lastTaken: ticks }, ['lastTaken']);
+  const stock: Stock = doubleFields({ kind, byteLength, make, target: 1, arrays: objectArray<ArrayBufferView>(), bytes: objectArray<Uint8Array>(), lastTaken: ticks }, ['lastTaken']);
   if (stocks.length < KINDS) {
     stocks.push(stock);
   } else {
@@ -95,9 +94,11 @@ export function restock(): boolean {
   for (let i = 0; i < stocks.length; i++) {
     const s = stocks[i];
     if (s.arrays.length >= s.target) continue;
-    const array = new s.make(s.elements);
-    s.arrays.push(array);
-    s.bytes.push(new Uint8Array(array.buffer, 0, s.byteLength));
+    // The buffer first, then both views on it: reading a typed array's
+    // .buffer is a call into V8's runtime.
+    const buffer = new ArrayBuffer(s.byteLength);
+    s.arrays.push(new s.make(buffer));
+    s.bytes.push(new Uint8Array(buffer));
     return true;
   }
   short = false;

@@ -112,7 +112,7 @@ export function decodeTypedInline(r: Reader): ArrayBufferView {
   const n = r.u32();
   if (n > ON_HEAP_BYTES && kind < BUFFER) {
     // An array made ahead while the PE waited (see fresh.ts), when there is one.
-    const fresh = freshCopy(kind, TYPED_KINDS[kind] as Float64ArrayConstructor, ELEMENTS[kind][0], r.buf.buffer, r.buf.byteOffset + r.pos, n);
+    const fresh = freshCopy(kind, TYPED_KINDS[kind] as Float64ArrayConstructor, r.memory(), r.buf.byteOffset + r.pos, n);
     if (fresh) {
       r.pos += n;
       return fresh;

@@ -14,6 +14,7 @@ import { decodeInto, encodeFields } from '../../lib/codec/fields';
 import { SerializationError } from '../../lib/codec/serializationError';
 import { markTransfer } from '../../lib/codec/transfer';
 import { copyValue } from '../../lib/codec/clone';
+import { restock } from '../../lib/codec/fresh';
 
 /** Encodes `values` as one message, with `change` run between the encoding and the send, in its local form (segments as buffers of their own). */
 function local(write: (w: Writer) => void, change?: () => void): LocalMessage {
@@ -527,6 +528,20 @@ test('every built-in reducer travels in a partial as one byte and comes back by 
     const back = readPartial(r);
     assert.is(back.reducer, name);
     assert.is(back.count, 3);
+  }
+});
+
+test('one reader, messages in different buffers in turn: each typed array made ahead holds its own message\'s bytes (Reader.memory follows the buffer)', () => {
+  // Each message in an ArrayBuffer of its own; the reader goes back to the first after another one.
+  const bufs = [1, 2, 3].map((base) => Buffer.from(new Uint8Array(local((w) => encodeArgs(w, [new Float64Array(64).map((_, i) => base * 1000 + i)])).bytes).buffer));
+  const r = new Reader();
+  for (const k of [0, 1, 0, 2]) {
+    while (restock());
+    const buf = bufs[k];
+    r.reset(buf, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), 0, buf.byteLength, false, 0);
+    const [got] = decodeArgs(r) as [Float64Array];
+    assert.is(got.buffer.byteLength, 512, 'owns exactly its buffer');
+    for (let i = 0; i < 64; i++) if (got[i] !== (k + 1) * 1000 + i) assert.unreachable(`message ${k}, element ${i}: ${got[i]}`);
   }
 });
 

@@ -17,11 +17,11 @@ function source(n: number, base: number): ArrayBuffer {
 
 test('the first copy of a kind and length finds none; after restocking, each copy is a new array of its own with the bytes', () => {
   const bytes = 512;
-  assert.is(freshCopy(FLOAT64, Float64Array, 8, source(64, 0), 0, bytes), undefined, 'none made yet');
+  assert.is(freshCopy(FLOAT64, Float64Array, source(64, 0), 0, bytes), undefined, 'none made yet');
   const seen = new Set<ArrayBufferLike>();
   for (let k = 0; k < 3; k++) {
     while (restock());
-    const copy = freshCopy(FLOAT64, Float64Array, 8, source(64, 100 * k), 0, bytes) as Float64Array | undefined;
+    const copy = freshCopy(FLOAT64, Float64Array, source(64, 100 * k), 0, bytes) as Float64Array | undefined;
     assert.ok(copy instanceof Float64Array, `copy ${k} made ahead`);
     assert.is(copy!.length, 64);
     assert.is(copy!.byteOffset, 0);
@@ -34,7 +34,7 @@ test('the first copy of a kind and length finds none; after restocking, each cop
 
 test('a length seen once has one array made ahead; one whose copies keep finding none, up to four', () => {
   const bytes = 1024;
-  const take = (): unknown => freshCopy(FLOAT64, Float64Array, 8, source(128, 0), 0, bytes);
+  const take = (): unknown => freshCopy(FLOAT64, Float64Array, source(128, 0), 0, bytes);
   while (restock()); // what the tests before left short
   take();
   let made = 0;
@@ -52,9 +52,9 @@ test('a length seen once has one array made ahead; one whose copies keep finding
 test('a copy from the middle of a buffer takes those bytes only; other kinds and lengths have stocks of their own', () => {
   const from = new Uint8Array(source(40, 0));
   // Int32 view of bytes 72..200 (offsets need no alignment).
-  freshCopy(INT32, Int32Array, 4, from.buffer, 72, 128);
+  freshCopy(INT32, Int32Array, from.buffer, 72, 128);
   while (restock());
-  const copy = freshCopy(INT32, Int32Array, 4, from.buffer, 72, 128) as Int32Array;
+  const copy = freshCopy(INT32, Int32Array, from.buffer, 72, 128) as Int32Array;
   assert.ok(copy instanceof Int32Array);
   assert.is(copy.buffer.byteLength, 128);
   assert.equal(new Uint8Array(copy.buffer), from.subarray(72, 200));
@@ -62,7 +62,7 @@ test('a copy from the middle of a buffer takes those bytes only; other kinds and
 
 test('stocks are bounded: many kinds and lengths keep a few arrays of the latest only', () => {
   for (let round = 0; round < 3; round++) {
-    for (let bytes = 72; bytes < 72 + 8 * 50; bytes += 8) freshCopy(FLOAT64, Float64Array, 8, source(bytes / 8, 0), 0, bytes);
+    for (let bytes = 72; bytes < 72 + 8 * 50; bytes += 8) freshCopy(FLOAT64, Float64Array, source(bytes / 8, 0), 0, bytes);
   }
   let made = 0;
   while (restock()) made++;
