@@ -131,26 +131,6 @@ class End extends Chare<readonly number[]> {
   async receive(): Promise<number> {
     return (await this.ch!.recv()) as number;
   }
-  /** `count` values from `from` up on a new Channel on port 3, closed at once. */
-  burst(from: number, count: number): void {
-    const ch = new Channel(this, this.thisProxy.at([1 - this.thisIndex[0]]), 3);
-    for (let i = 0; i < count; i++) ch.send(from + i);
-    ch.close();
-  }
-  /** Two bursts of `count` (the second waits for the first's end of stream to be acknowledged), then a move to `pe` before that can come. */
-  burstTwiceAndMove(from: number, count: number, pe: number): void {
-    this.burst(from, count);
-    this.burst(from + count, count);
-    this.migrate(pe);
-  }
-  /** `count` values from a new Channel on port 3, closed after. */
-  async takeBurst(count: number): Promise<number[]> {
-    const ch = new Channel(this, this.thisProxy.at([1 - this.thisIndex[0]]), 3);
-    const got: number[] = [];
-    for (let i = 0; i < count; i++) got.push((await ch.recv()) as number);
-    ch.close();
-    return got;
-  }
   moveTo(pe: number): void {
     this.migrate(pe);
   }
@@ -188,28 +168,6 @@ test('values sent to an element while it migrates, and values it has not taken y
   await charm.waitQD();
   ends.at([1]).moveTo(last);
   for (let v = 0; v < 50; v++) assert.is(await ends.at([1]).ret.receive(), v);
-});
-
-test('a port closed and opened again at once goes on in order, its ends migrating meanwhile (sends wait for the end of stream to be acknowledged)', async () => {
-  const ends = charm.createArray(End, [2]);
-  const np = charm.numPes();
-  for (let b = 0; b < 10; b += 2) {
-    if (b % 4 === 0) ends.at([0]).burstTwiceAndMove(5 * b, 5, (b / 2 + 1) % np);
-    else {
-      ends.at([0]).burst(5 * b, 5);
-      ends.at([0]).burst(5 * b + 5, 5);
-    }
-    if (b % 4 === 2) ends.at([1]).moveTo(b % np);
-  }
-  assert.equal(await ends.at([1]).ret.takeBurst(20), Array.from({ length: 20 }, (_, i) => i));
-  ends.at([1]).moveTo(np - 1);
-  assert.equal(await ends.at([1]).ret.takeBurst(30), Array.from({ length: 30 }, (_, i) => 20 + i));
-  // Both ends closed, all taken: the port starts afresh, both ways.
-  await charm.waitQD();
-  ends.at([1]).burst(100, 2);
-  assert.equal(await ends.at([0]).ret.takeBurst(2), [100, 101]);
-  ends.at([0]).burst(200, 3);
-  assert.equal(await ends.at([1]).ret.takeBurst(3), [200, 201, 202]);
 });
 
 test('misuse: a channel to a collection, to a non-proxy, send after close, charm.iwait over channels (a channel to itself is fine)', async () => {

@@ -34,7 +34,7 @@ import type { ChareClassInfo } from '../model/registry';
 import { fatal } from '../errors';
 import { describe, type ArrayIndex } from './arrayIndex';
 import { FIXED_IDS, creatorOf } from './ids';
-import { METHOD_CHANNEL_END, methodName } from '../model/methodIds';
+import { methodName } from '../model/methodIds';
 
 /** Per creating PE: the highest broadcast-created collection id installed here. */
 let createdUpTo: number[] = [];
@@ -96,7 +96,6 @@ export function refuseCall(r: Reader): void {
     skipBroadcastNumbers(r); // a broadcast on its way to PE 0, to be numbered
   }
   readArgs(r);
-  if (method === METHOD_CHANNEL_END) return; // a channel's end to a chare gone: nothing more can come of the stream
   const error = deletedError(id, `a call to ${methodName(names.get(id)?.methods, method)}${target ? ` of element ${target}` : ' (a broadcast)'}, sent from PE ${origin}, was not delivered`);
   if (flags & Flag.Reply) {
     readReply(r, false, -1).reject(error, `${arrayName(id)}${target}`);

@@ -41,7 +41,7 @@ import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
 import { hasWaiting, takeWaiting, waitingCalls } from '../when';
 import { dropChannels } from '../channels';
-import { METHOD_CHANNEL_END, METHOD_DESTROY, METHOD_MIGRATE, methodName } from '../model/methodIds';
+import { METHOD_DESTROY, METHOD_MIGRATE, methodName } from '../model/methodIds';
 import { denseIndices, describeKey, describeMember, keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
 import { BalancingStep, type BalancedArray } from '../balancing/step';
 import type { ArrayRef } from './arrays';
@@ -218,7 +218,6 @@ export class LocalArray implements LocalCollection, MemberServices {
   }
 
   private undeliverable(r: Reader, index: ArrayIndex, method: number, origin: number): void {
-    if (method === METHOD_CHANNEL_END) return; // a channel's end to a chare gone: nothing more can come of the stream
     const error = new Error(`${describeMember(this.name, index)} was deleted: the call to ${methodName(this.ref.info.methods, method)} was not delivered`);
     const flags = flagsOf(r.buf, r.base);
     readArgs(r);

@@ -13,8 +13,8 @@ import { runtime } from './context';
 import type { Reader } from '../codec/reader';
 import { readReplyTo } from '../codec/wire';
 import { methodStarts, profiling, recordContinuation, recordMethod } from '../profiling/profile';
-import { deliverChannelData, deliverChannelEnd } from '../channels';
-import { METHOD_CHANNEL, METHOD_CHANNEL_END, METHOD_CREATED } from './methodIds';
+import { deliverChannelData } from '../channels';
+import { METHOD_CHANNEL, METHOD_CREATED } from './methodIds';
 import { guardOf, hasWaiting, park, retryWaiting, type Condition, type WaitingCall } from '../when';
 import { afterContinuations, runAs } from './activity';
 
@@ -97,10 +97,6 @@ export type Track = (pending: Promise<void>, member: Chare<never>) => void;
 export function invoke(element: Chare<never>, info: ChareClassInfo, methodId: number, args: unknown[], reply: Reply | undefined, track?: Track): void {
   if (methodId === METHOD_CHANNEL) {
     deliverChannelData(element, args);
-    return;
-  }
-  if (methodId === METHOD_CHANNEL_END) {
-    deliverChannelEnd(element, args);
     return;
   }
   if (methodId === METHOD_CREATED) {

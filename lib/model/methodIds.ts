@@ -7,8 +7,6 @@
  * one of these is named for what the program did to make it.
  */
 
-/** A channel's end of stream, or its acknowledgement (channels.ts): to an element gone, dropped unsaid. */
-export const METHOD_CHANNEL_END = 0xfffa;
 /** `charm.awaitCreation`: completes once the member's set-up has finished (invoke.ts). */
 export const METHOD_CREATED = 0xfffb;
 /** An array's census broadcast (broadcasts.ts, sequencer.ts). */
@@ -20,13 +18,12 @@ export const METHOD_MIGRATE = 0xfffe;
 /** An element proxy's ckDestroy. */
 export const METHOD_DESTROY = 0xffff;
 /** The lowest pseudo method id: a class has at most this many entry methods. */
-export const FIRST_RUNTIME_METHOD = METHOD_CHANNEL_END;
+export const FIRST_RUNTIME_METHOD = METHOD_CREATED;
 
 const PSEUDO_NAMES: Record<number, string> = {
   [METHOD_CREATED]: 'awaitCreation',
   [METHOD_CENSUS]: "the runtime's census of broadcasts",
   [METHOD_CHANNEL]: 'a channel send',
-  [METHOD_CHANNEL_END]: 'a channel close',
   [METHOD_MIGRATE]: 'ckMigrate',
   [METHOD_DESTROY]: 'ckDestroy',
 };
