@@ -145,7 +145,9 @@ export class Insertions {
       this.deleted(key, index, { pe: -1, epoch, deleted: true }, name, done);
       return;
     }
-    this.locations.forget(key); // the home keeps the tombstone (locations.ts)
+    // The record of the deletion's epoch: a location update of the element arriving late is older and
+    // refused here, so no call to the deleted index circles between PEs that learnt it (a review's reproducer).
+    this.locations.learn(key, -1, epoch, true);
     writeDeleted(beginControl(this.ref.id, ArrayControl.Deleted), index, epoch, name.asker, name.id, done);
     rt.scheduler.send(home);
   }

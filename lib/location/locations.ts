@@ -160,7 +160,7 @@ export class Locations {
     return record ? record.epoch + 1 : this.epochFloor;
   }
 
-  /** Forgets where an element was (this PE asked to insert it again, or deleted it and is not its home: calls go to the home). */
+  /** Forgets where an element was (this PE asked to insert it again: calls go to the home). */
   forget(key: IndexKey): void {
     this.known.delete(key);
   }
