@@ -72,7 +72,7 @@ test('group: a PE without a member, or one the creation has not reached yet, get
   if (charm.numPes() < 2) return;
   const onOne = charm.createGroup(Cache, [], { onPEs: [1] });
   await onOne[1].awaitable.hitsHere();
-  assert.throws(() => onOne.ckLocalBranch(), /charmts: group of Cache\.ckLocalBranch\(\) on PE 0: the group of Cache has no member on this PE/);
+  assert.throws(() => onOne.ckLocalBranch(), /charmts: group of Cache\.ckLocalBranch\(\) on PE 0: the group of Cache has no member on this PE \(it lives on PE 1\)$/);
   assert.is(await onOne[1].ret.branchPe(), 1);
 });
 
@@ -82,7 +82,7 @@ test('singleton: ckLocalBranch on its own PE is the chare; elsewhere a named err
   assert.is(await solo.ret.selfIsBranch(), true);
   const whole = await solo.ret.whole();
   if (pe === 0) assert.is(whole.ckLocalBranch().thisIndex, 0);
-  else assert.throws(() => whole.ckLocalBranch(), new RegExp(`charmts: singleton Solo\\.ckLocalBranch\\(\\) on PE 0: the singleton Solo lives on PE ${pe}$`));
+  else assert.throws(() => whole.ckLocalBranch(), new RegExp(`charmts: singleton Solo\\.ckLocalBranch\\(\\) on PE 0: the singleton Solo has no member on this PE \\(it lives on PE ${pe}\\)$`));
 });
 
 test('array: ckLocal finds an element on its PE only, and follows it when it moves', async () => {

@@ -144,11 +144,12 @@ export class LocalArray implements LocalCollection, MemberServices {
     return Array.from(this.locations.heldIndices(), ([key, calls]) => [describeKey(key), calls.length]);
   }
 
-  /** The first PE a call from here to `index` goes to (`key`, `home`: its key and home PE when the caller knows them). */
   /** The element `key` if it lives on this PE now (ckLocal), or undefined. */
   localElement(key: IndexKey): Chare<never> | undefined {
     return this.elements.get(key)?.chare;
   }
+
+  /** The first PE a call from here to `index` goes to (`key`, `home`: its key and home PE when the caller knows them). */
 
   firstHop(index: ArrayIndex, key = keyOf(index), home = -1): number {
     return this.elements.has(key) ? runtime().myPe : this.locations.firstHop(key, index, home);

@@ -79,21 +79,20 @@ export class OneMember implements LocalCollection, MemberServices {
 
 /**
  * The member of group or singleton `ref` on this PE, the chare object
- * itself (ckLocalBranch). `what` names the collection for the error:
- * there is no member here when the collection has none on this PE (a
- * group made with `onPEs`, a singleton on another PE: `livesOn`) or its
- * creation has not reached this PE yet (a group created here a moment ago).
+ * itself (ckLocalBranch). `what` names the collection for the error;
+ * `pes`, the PEs it has members on (undefined: every PE). There is none
+ * here when this PE is not among them, when its creation has not reached
+ * this PE yet (a group created here a moment ago), or while the member's
+ * own constructor runs (it is `this` there).
  */
-export function localBranch(ref: CollectionRef, what: string, livesOn?: number): Chare<never> {
+export function localBranch(ref: CollectionRef, what: string, pes?: readonly number[]): Chare<never> {
   const part = localCollection(ref.id);
   if (part instanceof OneMember && part.element) return part.element;
   const pe = runtime('ckLocalBranch').myPe;
   const why =
-    livesOn !== undefined && livesOn !== pe
-      ? `lives on PE ${livesOn}`
-      : part
-        ? 'has no member on this PE'
-        : 'has not been created on this PE yet (its creation is on its way: await a call to it first)';
+    pes && !pes.includes(pe)
+      ? `has no member on this PE (${pes.length === 1 ? `it lives on PE ${pes[0]}` : `its members are on PEs ${pes.join(', ')}`})`
+      : 'has not been created on this PE yet (its creation is on its way: await a call to it first; in the member\'s own constructor, the member is `this`)';
   return thrown(new Error(`charmts: ${what}.ckLocalBranch() on PE ${pe}: the ${what} ${why}`));
 }
 
