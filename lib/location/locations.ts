@@ -50,9 +50,10 @@
  * index is held at the home as for an index never inserted (the idle hint
  * names it), not refused. A dense array's indices are finite, and a
  * record-less dense index means an element at its home, so its tombstones
- * are all kept. The PE that deleted an element (not its home) keeps no
- * tombstone: a PE that is not the home sends a call for an index it knows
- * nothing of to the home, as it would for a deleted one.
+ * are all kept. The PE that deleted an element, when not its home, learns
+ * the deletion's epoch too (Insertions.elementDeleted), so that a location
+ * update arriving there late is refused rather than sending calls round
+ * the PEs that learnt it; that record is not bounded here.
  */
 import type { ArrayIndex, IndexKey } from '../collections/arrayIndex';
 
