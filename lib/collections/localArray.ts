@@ -150,7 +150,6 @@ export class LocalArray implements LocalCollection, MemberServices {
   }
 
   /** The first PE a call from here to `index` goes to (`key`, `home`: its key and home PE when the caller knows them). */
-
   firstHop(index: ArrayIndex, key = keyOf(index), home = -1): number {
     return this.elements.has(key) ? runtime().myPe : this.locations.firstHop(key, index, home);
   }
