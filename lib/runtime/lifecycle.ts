@@ -131,10 +131,10 @@ export function requestExit(code: number): void {
       exitWatchdog(() => {
         const missing = Array.from({ length: rt.numPes }, (_, pe) => pe).filter((pe) => !acknowledged.has(pe));
         if (missing.length === 0) return undefined;
-        if (missing.length === 1) return `exit: PE ${missing[0]} did not answer within ${exitGraceMs() / 1000} s (stuck in a long synchronous loop?); ending the job`;
         // A PE that stops receiving holds Open MPI's shared-memory fragments of every PE that sent
         // to it, and those PEs can then send nothing, their answer included (storm test, stuck).
-        return `exit: PEs ${missing.join(', ')} did not answer within ${exitGraceMs() / 1000} s (stuck in a long synchronous loop? one that stops receiving also holds up the PEs sending to it); ending the job`;
+        const several = missing.length > 1 ? ' one that stops receiving also holds up the PEs sending to it' : '';
+        return `exit: ${missing.length === 1 ? 'PE' : 'PEs'} ${missing.join(', ')} did not answer within ${exitGraceMs() / 1000} s (stuck in a long synchronous loop?${several}); ending the job`;
       });
     }
     exiting = true;
