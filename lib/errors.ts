@@ -1,5 +1,6 @@
 /** Errors the runtime raises, and the fatal path that ends the job. */
 import { writeSync } from 'fs';
+import { sep } from 'path';
 import { inspect } from 'util';
 import { mpi } from './transport/binding';
 
@@ -162,8 +163,51 @@ export function writeAll(fd: number, text: string): void {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
+  if (error instanceof Error) return error.stack === undefined ? `${error.name}: ${error.message}` : programStack(error.stack);
   return String(error);
+}
+
+/** This file's folder: the runtime's code (dist/lib, or lib under a TypeScript loader). */
+const RUNTIME_DIR = __dirname + sep;
+/** A stack line naming a file by its path (`at f (/a/b.js:1:2)`, `at /a/b.js:1:2`, `file://`, `C:\`). */
+const FILE_FRAME = /^\s+at (?:.*\()?(?:file:\/\/)?(?:\/|[A-Za-z]:\\)/;
+
+/** The header lines of a RemoteError's stack (describeRemote): `--- remote stack (PE n) ---`, `--- local stack ---`. */
+const SECTION = /^\s+--- .* ---$/;
+
+/**
+ * `stack` without the runtime's frames below the program's last one: the
+ * scheduler and dispatch that ran the entry method, eight lines or so of
+ * each fatal error that say nothing about it; one line counts them.
+ * Frames above the program's (an error thrown inside a charmts call)
+ * stay, and a plain error with no frame of the program's is left whole:
+ * it is a runtime error, frames and all. A RemoteError's remote and local
+ * stacks are trimmed each on its own; its local stack, the dispatch that
+ * delivered the failure, often has no program frame and becomes its count.
+ */
+export function programStack(stack: string): string {
+  const sections: string[][] = [[]];
+  for (const line of stack.split('\n')) {
+    if (SECTION.test(line)) sections.push([line]);
+    else sections[sections.length - 1].push(line);
+  }
+  return sections.map((lines) => trimSection(lines, sections.length > 1)).join('\n');
+}
+
+function trimSection(lines: string[], remote: boolean): string {
+  let last = -1;
+  let first = lines.length;
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^\s+at /.test(lines[i])) continue;
+    first = Math.min(first, i);
+    if (FILE_FRAME.test(lines[i]) && !lines[i].includes(RUNTIME_DIR)) last = i;
+  }
+  if (last < 0 && (!remote || first === lines.length)) return lines.join('\n');
+  const kept = last < 0 ? first : last + 1;
+  const below = lines.length - kept;
+  if (below === 0) return lines.join('\n');
+  const more = kept > first ? 'more ' : '';
+  return `${lines.slice(0, kept).join('\n')}\n    (${below} ${more}frame${below === 1 ? '' : 's'} in charmts and Node)`;
 }
 
 let aborting = false;

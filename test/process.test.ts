@@ -84,6 +84,9 @@ test('an entry method called fire-and-forget throws on PE 1: non-zero exit, stde
   for (const needle of ['PE 1', 'Exploder', 'boom', 'kaboom from boom']) {
     assert.ok(r.stderr.includes(needle), `"${needle}" on stderr${show(r)}`);
   }
+  // The stack ends at the method's own frame: the scheduler's frames below it are one line.
+  assert.match(r.stderr, /at Exploder\.boom \(\S*errors\.js:\d+:\d+\)\n {4}\(\d+ more frames in charmts and Node\)\n/, show(r));
+  assert.not.match(r.stderr, /Scheduler|dispatch/, show(r));
 });
 
 test('a .ret call never awaited whose method throws: unhandled rejection ends the job non-zero', async () => {
@@ -93,6 +96,8 @@ test('a .ret call never awaited whose method throws: unhandled rejection ends th
   assert.ok(r.elapsedMs < FAIL_FAST_MS, `ended in ${r.elapsedMs} ms${show(r)}`);
   assert.ok(r.stderr.includes('unawaited failure in failRet'), `the error message on stderr${show(r)}`);
   assert.ok(r.stderr.includes('(the future was dropped without being awaited)'), `said when: once nothing held the future${show(r)}`);
+  // Remote and local stacks trimmed each on its own: the method's frame, then counts of the runtime's.
+  assert.match(r.stderr, /at Exploder\.failRet \(\S*errors\.js:\d+:\d+\)\n {4}\(\d+ more frames in charmts and Node\)\n {4}--- local stack ---\n {4}\(\d+ frames in charmts and Node\)\n/, show(r));
 });
 
 test('a .ret call that failed, its future kept and never awaited: the job runs on, and its exit ends it non-zero naming the failure', async () => {
