@@ -1135,6 +1135,7 @@ export function encodeBlob(w: Writer, write: (w: Writer) => void): { parts: Uint
   beginLocalCopy(w);
   write(w);
   const inline = w.finish();
+  w.keep();
   const parts = [Uint8Array.prototype.slice.call(w.buf, 0, inline) as Uint8Array];
   let at = inline;
   for (const s of w.segments) {
