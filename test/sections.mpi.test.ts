@@ -3,7 +3,7 @@
 // section reductions, split and union, sections as arguments, and members
 // that migrate while the section keeps calling them; a job that makes a
 // section per iteration keeps only the sections it still holds.
-import { setFlagsFromString } from 'v8';
+import { queryObjects, setFlagsFromString } from 'v8';
 import { runInNewContext } from 'vm';
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
@@ -36,6 +36,13 @@ class Member extends Chare<Index> {
   wander(): void {
     this.migrate((charm.myPe() + 1) % charm.numPes());
   }
+  /** Never runs: its callers pass what cannot be sent after the section. */
+  take(_section: Section<Member>, _x: unknown): void {}
+  /** The section last received, kept (every other one received is let go). */
+  held: Section<Member> | undefined;
+  receive(section: Section<Member>, keep: boolean): void {
+    if (keep) this.held = section;
+  }
 }
 charm.register(Member);
 
@@ -61,6 +68,11 @@ class Tables extends Chare {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     return internedSections();
+  }
+  /** Live JS objects on this PE after full collections (after `sections()`, whose finalizers have run). */
+  objects(): number {
+    collectGarbage();
+    return queryObjects(Object, { format: 'count' }) as number;
   }
   /** Branches of sections, and sections with messages held, on this PE. */
   branches(): number {
@@ -195,6 +207,55 @@ test('10,000 sections made one per iteration and dropped: no PE keeps them', asy
   console.log(`[report] section branches per PE after 10,000 made: ${branches.join(' ')} (before: ${branchesBefore.join(' ')})`);
   for (let pe = 0; pe < branches.length; pe++) assert.ok(branches[pe] <= branchesBefore[pe] + 4, `PE ${pe} keeps ${branches[pe]} section branches (${branchesBefore[pe]} before)`);
   assert.is((await kept.ret.count()).length, 2, 'a section still held works');
+});
+
+test('a section sent in a message every iteration keeps nothing per message on its receivers: one proxy while held, the branches of its one Establish', async () => {
+  const n = 2 * charm.numPes();
+  const arr = charm.createArray(Member, [n]);
+  const tables = charm.createGroup(Tables);
+  const section = charm.createSection(arr, [[0], [n - 1]]);
+  const round = async (from: number, to: number): Promise<void> => {
+    for (let i = from; i < to; i++) {
+      arr.at([i % n]).receive(section, i % 3 === 0);
+      if (i % 100 === 99) await charm.waitQD();
+    }
+    await charm.waitQD();
+  };
+  await round(0, 200);
+  const before = await tables.ret.sections();
+  const objectsBefore = await tables.ret.objects();
+  const branchesBefore = await tables.ret.branches();
+  await round(200, 5200);
+  const after = await tables.ret.sections();
+  const objects = await tables.ret.objects();
+  const branches = await tables.ret.branches();
+  const gained = objects.map((k, pe) => k - objectsBefore[pe]);
+  console.log(`[report] one section sent 5,000 times: objects gained per PE ${gained.join(' ')}`);
+  for (let pe = 0; pe < gained.length; pe++) assert.ok(gained[pe] < 200, `PE ${pe} gained ${gained[pe]} objects`);
+  console.log(`[report] one section sent 5,000 times: sections held per PE ${after.join(' ')} (before: ${before.join(' ')}), branches ${branches.join(' ')} (before: ${branchesBefore.join(' ')})`);
+  for (let pe = 0; pe < after.length; pe++) assert.ok(after[pe] <= before[pe] + 1, `PE ${pe} holds ${after[pe]} sections (${before[pe]} before)`);
+  assert.equal(branches, branchesBefore, 'no branch more');
+  assert.is((await section.ret.count()).length, 2, 'the section still works');
+});
+
+test('sections passed to calls refused at the caller (a later argument cannot be sent) and dropped: no PE keeps their branches', async () => {
+  const n = 2 * charm.numPes();
+  const arr = charm.createArray(Member, [n]);
+  const tables = charm.createGroup(Tables);
+  await charm.waitQD();
+  await tables.ret.sections();
+  const branchesBefore = await tables.ret.branches();
+  const unsendable = (): number => 1;
+  for (let i = 0; i < 500; i++) {
+    const section = charm.createSection(arr, [[i % n], [(i + 1) % n]]);
+    assert.throws(() => arr.at([0]).take(section, unsendable), /a function/);
+  }
+  await charm.waitQD();
+  await tables.ret.sections(); // collected, and their Drops sent
+  await charm.waitQD();
+  const branches = await tables.ret.branches();
+  console.log(`[report] section branches per PE after 500 passed to refused calls: ${branches.join(' ')} (before: ${branchesBefore.join(' ')})`);
+  for (let pe = 0; pe < branches.length; pe++) assert.ok(branches[pe] <= branchesBefore[pe] + 4, `PE ${pe} keeps ${branches[pe]} section branches (${branchesBefore[pe]} before)`);
 });
 
 runTests();

@@ -51,6 +51,10 @@ class Probe extends Chare {
   received(): number {
     return this.got;
   }
+  /** Never runs: its callers pass what cannot be sent after `f`. */
+  take(f: Future<number>, _x: unknown): void {
+    f.send(1);
+  }
   /** Makes futures and drops them unfulfilled, never having sent them anywhere. */
   dropFutures(): void {
     charm.createFuture<number>();
@@ -161,6 +165,23 @@ test('futures made and dropped, never fulfilled nor sent, keep nothing', async (
     charm.createFuture<number>();
     await probe[i % np].ret.dropFutures();
   });
+});
+
+test('calls refused at the caller because an argument after a future cannot be sent keep nothing of the future', async () => {
+  const probe = charm.createGroup(Probe);
+  const np = charm.numPes();
+  const unsendable = (): number => 1;
+  await bounded(probe, 'calls refused after a future argument', async (i) => {
+    const f = charm.createFuture<number>();
+    assert.throws(() => probe[i % np].take(f, unsendable), /a function/);
+    assert.throws(() => probe.take(f, unsendable), /a function/);
+    assert.throws(() => probe[(i + 1) % np].take(f, { deeper: [unsendable] }), /a function/);
+    const g = charm.createFuture<unknown>();
+    assert.throws(() => g.send([f, unsendable]), /a function/);
+    g.send(0);
+    await g;
+  });
+  assert.is(sum(await probe.ret.received()), 0, 'no call ran');
 });
 
 test('errors thrown in entry methods that callers await keep nothing', async () => {

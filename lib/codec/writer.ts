@@ -28,8 +28,19 @@ export class Writer {
   segmentBytes = 0;
   /** The ArrayBuffers this message transfers (to refuse one twice). */
   private readonly transfers = new Set<ArrayBuffer>();
+  /**
+   * What encoding a value does outside the message, to last only if the
+   * message does (a future made findable by its id, model/future.ts; a
+   * section marked as sent, sections.ts): a step and its value each,
+   * taken by `keep()` once the message is whole, forgotten by `reset()`,
+   * so that a message refused halfway (a later value cannot be sent)
+   * leaves nothing behind.
+   */
+  private readonly deferredSteps: ((value: object) => void)[] = [];
+  private readonly deferredValues: object[] = [];
 
   reset(): void {
+    if (this.deferredSteps.length) this.deferredSteps.length = this.deferredValues.length = 0;
     this.pos = 0;
     // Setting an array's length is slow even when nothing changes.
     if (this.segments.length) this.segments.length = 0;
@@ -97,6 +108,20 @@ export class Writer {
     this.segments.push(buffer);
   }
 
+  /** Defers `step(value)` to `keep()` (see `deferredSteps`). */
+  defer(step: (value: object) => void, value: object): void {
+    this.deferredSteps.push(step);
+    this.deferredValues.push(value);
+  }
+
+  /** The message is whole and goes: the steps deferred while writing it take effect, in order. */
+  keep(): void {
+    const n = this.deferredSteps.length;
+    if (n === 0) return;
+    for (let i = 0; i < n; i++) this.deferredSteps[i](this.deferredValues[i]);
+    this.deferredSteps.length = this.deferredValues.length = 0;
+  }
+
   /** Finishes the message: records the inline length in its first 4 bytes; returns it. */
   finish(): number {
     setInlineLength(this.view, this.pos);
@@ -130,6 +155,7 @@ export class Writer {
   /** The whole message as a local message: the inline part copied (in the pool: see pooledCopy), the segments taken (see takeParts). */
   detachLocal(): LocalMessage {
     const inlineLength = this.finish();
+    this.keep();
     const parts = this.takeParts();
     return { bytes: pooledCopy(this.buf, 0, inlineLength), parts };
   }

@@ -41,7 +41,7 @@ import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
 import { hasWaiting, takeWaiting, waitingCalls } from '../when';
 import { dropChannels } from '../channels';
-import { METHOD_DESTROY, METHOD_MIGRATE, methodName } from '../model/methodIds';
+import { METHOD_DESTROY, METHOD_MIGRATE } from '../model/methodIds';
 import { denseIndices, describeKey, describeMember, keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
 import { BalancingStep, type BalancedArray } from '../balancing/step';
 import type { ArrayRef } from './arrays';
@@ -183,7 +183,8 @@ export class LocalArray implements LocalCollection, MemberServices {
     if (!element) {
       const index = readRouteIndex(r, route) as ArrayIndex;
       const origin = route.origin;
-      if (!this.routing.forward(r, key, index, route)) this.undeliverable(r, index, method, origin);
+      const refusal = this.routing.forward(r, key, index, route, method);
+      if (refusal !== undefined) this.undeliverable(r, index, refusal, origin);
       return;
     }
     const rt = runtime();
@@ -217,8 +218,9 @@ export class LocalArray implements LocalCollection, MemberServices {
     this.migrateIfDue(element);
   }
 
-  private undeliverable(r: Reader, index: ArrayIndex, method: number, origin: number): void {
-    const error = new Error(`${describeMember(this.name, index)} was deleted: the call to ${methodName(this.ref.info.methods, method)} was not delivered`);
+  /** Refuses a call routing could not deliver (`why`): to its caller's future, or (nobody awaits it) to the PE that sent it, fatal there. */
+  private undeliverable(r: Reader, index: ArrayIndex, why: string, origin: number): void {
+    const error = new Error(why);
     const flags = flagsOf(r.buf, r.base);
     readArgs(r);
     if (flags & Flag.Reply) {

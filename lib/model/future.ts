@@ -8,6 +8,7 @@ import { isImmutable, registerExtension, registerSerializable } from '../codec/v
 import { copyValue } from '../codec/clone';
 import { FutureReply as Reply, readFutureValue, writeFutureValue } from '../codec/wire';
 import type { Reader } from '../codec/reader';
+import type { Writer } from '../codec/writer';
 import { broadcastError, noteOrigin, remoteError as remote, type RemoteError } from '../errors';
 import { runtime } from './context';
 import { TurnoverMap } from '../turnoverMap';
@@ -256,22 +257,31 @@ const forget = new FinalizationRegistry<number>((id) => {
 });
 
 /**
- * Makes a future of this PE findable in `live` once it leaves in a message
- * (only then can it come back): most futures never do (an awaited call's),
- * and a WeakRef and a finalizer per future were a tenth of an awaited
- * broadcast's time at np 1.
+ * A future being encoded into a message in `w`. A future of this PE is
+ * findable in `live` from now on (only once it leaves in a message can it
+ * come back; most futures never do, an awaited call's, and a WeakRef and a
+ * finalizer per future were a tenth of an awaited broadcast's time at np
+ * 1), so that a copy made here decodes as the object itself; `live` holds
+ * it weakly. Its slot moves to `open` only once the message is whole and
+ * goes (`keepOpen`, by the writer): had it moved at once, a call refused
+ * at its caller because a later argument cannot be sent kept the slot,
+ * and the future with it, in `open` for good.
  */
-function keepFindable(future: Future<unknown>): void {
-  const slot = heldSlots.get(future);
-  if (slot) {
-    // Its id leaves the object: whoever gets the message may fulfil it, with or without the object.
-    open.set(future.id, slot);
-    heldSlots.delete(future);
-    slot.held = false;
-  }
+function encoding(w: Writer, future: Future<unknown>): void {
+  if (heldSlots.has(future)) w.defer(keepOpen, future);
   if (future.pe !== runtime().myPe || live.get(future.id)?.deref() === future) return;
   live.set(future.id, new WeakRef(future));
   forget.register(future, future.id);
+}
+
+/** A message carrying `future` went: its id left the object, and whoever gets it may fulfil it, with or without the object. */
+function keepOpen(future: object): void {
+  const f = future as Future<unknown>;
+  const slot = heldSlots.get(f);
+  if (!slot) return; // moved by an earlier message, or completed
+  open.set(f.id, slot);
+  heldSlots.delete(f);
+  slot.held = false;
 }
 
 /** The future of PE `pe` numbered `id`: the object it was created as when it is this PE's and still held here. */
@@ -429,7 +439,7 @@ registerExtension<Future>(
     id: 2,
     matches: (v): v is Future => v instanceof Future,
     encode(w, f) {
-      keepFindable(f);
+      encoding(w, f);
       w.u32(f.pe);
       w.u32(f.id);
     },

@@ -78,6 +78,7 @@ function encode(w: Writer, values: readonly unknown[], from: number, to: number,
 
 /** What `w` holds, as a copy of its bytes and the segments (copied, or moved when transferred). */
 function taken(w: Writer): Run {
+  w.keep();
   const bytes = Uint8Array.prototype.slice.call(w.buf, 0, w.pos);
   const buffers = w.takeParts();
   return { bytes, parts: buffers ? buffers.map((buffer) => new Uint8Array(buffer)) : [] };

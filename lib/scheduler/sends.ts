@@ -56,6 +56,7 @@ export class Sender {
     if (total > MAX_MESSAGE_BYTES) {
       throw new RangeError(`charmts: a message of ${total} bytes exceeds MPI's limit of ${MAX_MESSAGE_BYTES} bytes; split the data into several calls`);
     }
+    w.keep();
     if (dest === this.myPe) {
       // In the local slab while it fits.
       if (w.segments.length > 0 || !this.local.copy(w.buf, w.view, inlineLength)) this.local.push(w.detachLocal());
@@ -88,6 +89,7 @@ export class Sender {
     const inlineLength = w.finish();
     const total = inlineLength + w.segmentBytes;
     if (total > MAX_MESSAGE_BYTES) throw new RangeError(`charmts: a broadcast of ${total} bytes exceeds MPI's limit of ${MAX_MESSAGE_BYTES} bytes; split the data into several calls`);
+    w.keep();
     if (w.segments.length > 0) {
       this.broadcastLocal(w.detachLocal());
       return;

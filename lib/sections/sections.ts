@@ -144,6 +144,11 @@ interface Made {
 }
 const made = new WeakMap<SectionData, Made>();
 
+/** A message carrying the section went (Writer.keep): another PE may hold a copy now. */
+function markSent(record: object): void {
+  (record as Made).sent = true;
+}
+
 /** The section with id `id` as this PE holds it, if it does. */
 function internedAs(id: number): object | undefined {
   return interned.get(id)?.deref();
@@ -415,7 +420,8 @@ registerExtension<unknown>({
   encode(w, section) {
     const s = (section as unknown as { __section: SectionData }).__section;
     const record = made.get(s);
-    if (record) record.sent = true;
+    // Sent once the message goes: a call refused halfway (a later argument cannot be sent) sends no copy.
+    if (record && !record.sent) w.defer(markSent, record);
     w.u32(s.id);
     encodeValue(
       w,
