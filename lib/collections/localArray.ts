@@ -44,7 +44,7 @@ import { dropChannels } from '../channels';
 import { METHOD_DESTROY, METHOD_MIGRATE, methodName } from '../model/methodIds';
 import { denseIndices, describeKey, describeMember, keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
 import { BalancingStep, type BalancedArray } from '../balancing/step';
-import type { ArrayRef } from './arrays';
+import type { ArrayRef, ElementAddress } from './arrays';
 import { beginControl, construct, newMemberState, trackRunning, type LocalCollection } from './collections';
 import { ArrayBroadcasts, replyNumbers, type Element } from './broadcasts';
 import { Residents, resident, type Resident } from './residents';
@@ -152,6 +152,20 @@ export class LocalArray implements LocalCollection, MemberServices {
   /** The first PE a call from here to `index` goes to (`key`, `home`: its key and home PE when the caller knows them). */
   firstHop(index: ArrayIndex, key = keyOf(index), home = -1): number {
     return this.elements.has(key) ? runtime().myPe : this.locations.firstHop(key, index, home);
+  }
+
+  /**
+   * firstHop for an element proxy's address, kept in it: the same PE while
+   * neither the elements here nor the location cache changed since (a
+   * steady caller looks nothing up: two Map lookups a call before).
+   */
+  hopOf(address: ElementAddress): number {
+    const stamp = this.elements.changes + this.locations.changes;
+    if (address.stamp !== stamp) {
+      address.hop = this.firstHop(address.index, address.key, address.home);
+      address.stamp = stamp;
+    }
+    return address.hop;
   }
 
   /** This PE asked to insert `index`: its calls go to the home from now on (which expects the insertion). */
