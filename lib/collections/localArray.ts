@@ -200,8 +200,7 @@ export class LocalArray implements LocalCollection, MemberServices {
       if (!this.routing.forward(r, key, index, route)) this.undeliverable(r, index, method, origin);
       return;
     }
-    const rt = runtime();
-    if (route.hops > 0 && route.origin !== rt.myPe) this.routing.tell(route.origin, element.index, rt.myPe, element.state.epoch, false);
+    if (route.hops > 0) this.forwarded(route.origin, element);
     if (method === METHOD_MIGRATE) {
       this.migrate(element.chare, readArgs(r)[0] as number);
     } else if (method === METHOD_DESTROY) {
@@ -212,6 +211,12 @@ export class LocalArray implements LocalCollection, MemberServices {
       const reply = flags & Flag.Reply ? readReply(r, (flags & Flag.CompletionOnly) !== 0, -1) : undefined;
       this.run(element, method, args, reply);
     }
+  }
+
+  /** A call to `element` was forwarded to it: the PE that sent it (`origin`) learns where it is, unless that is this PE. */
+  private forwarded(origin: number, element: Resident): void {
+    const myPe = runtime().myPe;
+    if (origin !== myPe) this.routing.tell(origin, element.index, myPe, element.state.epoch, false);
   }
 
   /**
@@ -325,8 +330,9 @@ export class LocalArray implements LocalCollection, MemberServices {
    */
   private migrateIfDue(element: Resident): void {
     const state = element.state;
-    const rt = runtime();
+    // After every call: the common case (no move asked for) reads one field.
     if (state.migrateTo < 0 || state.running > 0 || !this.elements.holds(element)) return;
+    const rt = runtime();
     const toPe = state.migrateTo;
     state.migrateTo = -1;
     if (toPe === rt.myPe) return;
