@@ -209,12 +209,13 @@ export function writeElementRoute(w: Writer, index: unknown, origin: number): vo
   if (Array.isArray(index)) {
     const dims = index.length;
     w.ensure(6 + 4 * dims);
-    const buf = w.buf;
+    // The writer's DataView, not byte stores: one store per integer.
+    const v = w.view;
     let at = w.pos;
-    buf[at++] = dims;
-    for (let d = 0; d < dims; d++, at += 4) setU32(buf, at, index[d] as number);
-    setU32(buf, at, origin);
-    buf[at + 4] = 0;
+    v.setUint8(at++, dims);
+    for (let d = 0; d < dims; d++, at += 4) v.setUint32(at, index[d] as number, true);
+    v.setUint32(at, origin, true);
+    v.setUint8(at + 4, 0);
     w.pos = at + 5;
     return;
   }

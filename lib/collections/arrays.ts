@@ -93,6 +93,8 @@ export class ArrayRef {
   private readonly named: string;
   /** The whole array was deleted, or this PE asked for it (`ckDestroy()`): calls from here are refused. */
   deleted = false;
+  /** This PE's part of the array, once found installed (see local); forgotten when it is deleted here. */
+  part: LocalArray | undefined = undefined;
 
   constructor(
     readonly id: number,
@@ -119,6 +121,7 @@ export class ArrayRef {
   /** This PE deleted its part of the array (wholeDeletion.ts): its reference is forgotten here. */
   markDeleted(): void {
     this.deleted = true;
+    this.part = undefined;
     refs.delete(this.id);
   }
 
@@ -153,7 +156,7 @@ export class ArrayRef {
     const key = keyOf(normalized);
     let proxy = this.members.get(key);
     if (!proxy) {
-      const address: ElementAddress = { index: normalized, key, home: -1 };
+      const address: ElementAddress = { index: normalized, key, home: -1, hop: -1, stamp: -1 };
       proxy = makeProxy<object>({ __ref: this, __index: normalized, __call: (method, args, mode) => callElement(this, address, method, args, mode) });
       Object.defineProperties(proxy, {
         ckMigrate: {
@@ -178,21 +181,29 @@ export class ArrayRef {
 /** Element proxies an array proxy keeps per PE (see ArrayRef.members). */
 const MEMBERS_KEPT = 65_536;
 
-/** What an element proxy calls: the index, its key (made once) and its home PE (found at the first call; the map is fixed). */
-interface ElementAddress {
+/**
+ * What an element proxy calls: the index, its key (made once), its home PE
+ * (found at the first call; the map is fixed), and the first hop its last
+ * call took, good while `stamp` is the local part's (LocalArray.hopOf).
+ */
+export interface ElementAddress {
   readonly index: ArrayIndex;
   readonly key: IndexKey;
   home: number;
+  hop: number;
+  stamp: number;
 }
 
+/** This PE's part of the array, once installed (kept on the reference: not looked up per call). */
 function local(ref: ArrayRef): LocalArray | undefined {
-  return localCollection(ref.id) as LocalArray | undefined;
+  return ref.part ?? (ref.part = localCollection(ref.id) as LocalArray | undefined);
 }
 
 function callElement(ref: ArrayRef, address: ElementAddress, method: number, args: unknown[], mode: CallMode): Future<unknown> | undefined {
   if (ref.deleted) ref.checkLive(() => `${describeMember(ref.info.name, address.index)}.${methodName(ref.info.methods, method)}`);
   if (address.home < 0) address.home = ref.homeOf(address.index);
-  const dest = local(ref)?.firstHop(address.index, address.key, address.home) ?? address.home;
+  const part = local(ref);
+  const dest = part ? part.hopOf(address) : address.home;
   return sendCall(ref, dest, address.index, method, args, mode, false, 1);
 }
 

@@ -44,7 +44,7 @@ import { dropChannels } from '../channels';
 import { METHOD_DESTROY, METHOD_MIGRATE } from '../model/methodIds';
 import { denseIndices, describeKey, describeMember, keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
 import { BalancingStep, type BalancedArray } from '../balancing/step';
-import type { ArrayRef } from './arrays';
+import type { ArrayRef, ElementAddress } from './arrays';
 import { beginControl, construct, newMemberState, trackRunning, type LocalCollection } from './collections';
 import { ArrayBroadcasts, replyNumbers, type Element } from './broadcasts';
 import { Residents, resident, type Resident } from './residents';
@@ -154,6 +154,20 @@ export class LocalArray implements LocalCollection, MemberServices {
     return this.elements.has(key) ? runtime().myPe : this.locations.firstHop(key, index, home);
   }
 
+  /**
+   * firstHop for an element proxy's address, kept in it: the same PE while
+   * neither the elements here nor the location cache changed since (a
+   * steady caller looks nothing up: two Map lookups a call before).
+   */
+  hopOf(address: ElementAddress): number {
+    const stamp = this.elements.changes + this.locations.changes;
+    if (address.stamp !== stamp) {
+      address.hop = this.firstHop(address.index, address.key, address.home);
+      address.stamp = stamp;
+    }
+    return address.hop;
+  }
+
   /** This PE asked to insert `index`: its calls go to the home from now on (which expects the insertion). */
   inserting(index: ArrayIndex): void {
     this.locations.forget(keyOf(index));
@@ -187,8 +201,7 @@ export class LocalArray implements LocalCollection, MemberServices {
       if (refusal !== undefined) this.undeliverable(r, index, refusal, origin);
       return;
     }
-    const rt = runtime();
-    if (route.hops > 0 && route.origin !== rt.myPe) this.routing.tell(route.origin, element.index, rt.myPe, element.state.epoch, false);
+    if (route.hops > 0) this.forwarded(route.origin, element);
     if (method === METHOD_MIGRATE) {
       this.migrate(element.chare, readArgs(r)[0] as number);
     } else if (method === METHOD_DESTROY) {
@@ -199,6 +212,12 @@ export class LocalArray implements LocalCollection, MemberServices {
       const reply = flags & Flag.Reply ? readReply(r, (flags & Flag.CompletionOnly) !== 0, -1) : undefined;
       this.run(element, method, args, reply);
     }
+  }
+
+  /** A call to `element` was forwarded to it: the PE that sent it (`origin`) learns where it is, unless that is this PE. */
+  private forwarded(origin: number, element: Resident): void {
+    const myPe = runtime().myPe;
+    if (origin !== myPe) this.routing.tell(origin, element.index, myPe, element.state.epoch, false);
   }
 
   /**
@@ -313,8 +332,9 @@ export class LocalArray implements LocalCollection, MemberServices {
    */
   private migrateIfDue(element: Resident): void {
     const state = element.state;
-    const rt = runtime();
+    // After every call: the common case (no move asked for) reads one field.
     if (state.migrateTo < 0 || state.running > 0 || !this.elements.holds(element)) return;
+    const rt = runtime();
     const toPe = state.migrateTo;
     state.migrateTo = -1;
     if (toPe === rt.myPe) return;

@@ -22,9 +22,23 @@ export function resident(chare: Chare<never>, index: ArrayIndex, state: MemberSt
 export class Residents {
   /** Replaced, not emptied, when the last one goes: see remove. */
   private map = new Map<IndexKey, Resident>();
+  /** Grows with every element added or taken out: an element found before at a key is still the one there while it is the same. */
+  changes = 0;
+  /** The last key looked up with get and what it found, until the elements change (see get). */
+  private lastKey: IndexKey | undefined = undefined;
+  private last: Resident | undefined = undefined;
 
+  /**
+   * The element at `key`. The last one found is kept (until the elements
+   * change): a PE's calls mostly go to the element the last one went to
+   * (ping-pong, a neighbour exchange's burst), and then take no lookup.
+   */
   get(key: IndexKey): Resident | undefined {
-    return this.map.get(key);
+    if (key === this.lastKey) return this.last;
+    const element = this.map.get(key);
+    this.lastKey = key;
+    this.last = element;
+    return element;
   }
 
   has(key: IndexKey): boolean {
@@ -47,6 +61,7 @@ export class Residents {
   }
 
   add(element: Resident): void {
+    this.changed();
     this.map.set(element.key, element);
   }
 
@@ -60,12 +75,21 @@ export class Residents {
    * never during one.
    */
   remove(key: IndexKey): void {
+    this.changed();
     if (this.map.size === 1) this.map = new Map();
     else this.map.delete(key);
   }
 
+  /** The elements changed: what get kept is forgotten (a departed element is not kept alive by it). */
+  private changed(): void {
+    this.changes++;
+    this.lastKey = undefined;
+    this.last = undefined;
+  }
+
   /** Every element leaves at once (the array was deleted); a loop over values() still sees them. */
   clear(): void {
+    this.changed();
     this.map = new Map();
   }
 }

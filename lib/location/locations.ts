@@ -106,6 +106,8 @@ export class Locations {
   private readonly tombstones = new Set<IndexKey>();
   /** At the home: above the epoch of every tombstone forgotten; where an insertion at an index without a record starts. */
   private epochFloor = 0;
+  /** Grows whenever what this PE knows of where elements are (`known`) may have changed: a first hop found before is still good while it is the same. */
+  changes = 0;
 
   constructor(
     private readonly myPe: number,
@@ -128,6 +130,7 @@ export class Locations {
 
   /** Learns where an element is (`pe`, `epoch`, `deleted`), if newer than what is known. */
   learn(key: IndexKey, pe: number, epoch: number, deleted: boolean): void {
+    this.changes++;
     update(this.known, key, pe, epoch, deleted);
   }
 
@@ -172,6 +175,7 @@ export class Locations {
 
   /** Forgets where an element was (this PE asked to insert it again: calls go to the home). */
   forget(key: IndexKey): void {
+    this.changes++;
     this.known.delete(key);
   }
 
@@ -257,7 +261,10 @@ export class Locations {
     if (!record?.deleted) return; // an element was inserted there since: its record stays
     this.epochFloor = Math.max(this.epochFloor, record.epoch + 1);
     this.records.delete(oldest);
-    if (this.known.get(oldest)?.deleted) this.known.delete(oldest);
+    if (this.known.get(oldest)?.deleted) {
+      this.changes++;
+      this.known.delete(oldest);
+    }
   }
 
   hold(key: IndexKey, message: Uint8Array): void {
