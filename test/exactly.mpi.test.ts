@@ -7,10 +7,6 @@
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
 import { charm, Chare, Future, Reducer, RemoteError, type ArrayProxy } from '../lib';
-import { localCollection } from '../lib/collections/collections';
-import type { CallTarget } from '../lib/model/proxy';
-import type { ArrayRef } from '../lib/collections/arrays';
-import type { Locations } from '../lib/location/locations';
 
 type Index = readonly number[];
 
@@ -38,11 +34,6 @@ class Mover extends Chare<Index> {
   }
   moveTo(pe: number): void {
     this.migrate(pe);
-  }
-  /** A call that moves the element on to a random PE (routing: chasing). */
-  callRandom(n: number): void {
-    this.calls.push(n);
-    this.migrate(Math.floor(Math.random() * charm.numPes()));
   }
   override onMigrated(): void {
     this.arrivals++;
@@ -497,90 +488,5 @@ test('fault 12: an error thrown remotely keeps its class and name; bad indices a
   const sparse = charm.createArray(Returner, { ndims: 1 });
   assert.throws(() => sparse.at([2 ** 40]), /is out of range for indices up to 2147483647/);
 });
-
-/**
- * Corrupts location caches, as only a runtime bug could (the test's way
- * in: the array's part on this PE and its records, not a public API).
- */
-class Corrupter extends Chare {
-  /** This PE's cache says element `index` (1D) of array `id` lives on `pe`, at an epoch newer than any real one. */
-  pointAt(id: number, index: number, pe: number): void {
-    const part = localCollection(id) as unknown as { locations: Locations };
-    part.locations.learn(index, pe, 1_000_000, false);
-  }
-  /** A call from this PE to `a[index]`: its result, or its error's message. */
-  async callFromHere(a: ArrayProxy<Mover>, index: number): Promise<string> {
-    try {
-      return `delivered on PE ${await a.at([index]).ret.hello()}`;
-    } catch (error) {
-      return (error as Error).message;
-    }
-  }
-}
-charm.register(Corrupter);
-
-const idOf = (a: unknown): number => (a as CallTarget).__ref.id;
-const loop = /Mover\[\d+\]\.hello: the call, sent from PE (\d+), went round PEs ([\d >-]+) \((\d+) hops\) without reaching the element, and 4 hops in a row followed no newer location record than the one before: these PEs' location records disagree \(a runtime bug: please report it\)$/;
-
-test('routing: a call going round PEs whose location caches disagree fails at its caller, naming the element, the method and the PEs, instead of circling for ever', async () => {
-  const np = charm.numPes();
-  if (np < 2) return;
-  const corrupters = charm.createGroup(Corrupter);
-  // Two PEs, one of them the home of a sparse index never inserted: each says it is on the other.
-  const sparse = charm.createArray(Mover, { ndims: 1 });
-  const home = ((sparse as unknown as CallTarget).__ref as ArrayRef).homeOf([7] as never);
-  const other = (home + 1) % np;
-  await corrupters.at(home).awaitable.pointAt(idOf(sparse), 7, other);
-  await corrupters.at(other).awaitable.pointAt(idOf(sparse), 7, home);
-  const twoWay = await corrupters.at(0).ret.callFromHere(sparse, 7);
-  const m = loop.exec(twoWay);
-  assert.ok(m, twoWay);
-  assert.is(m![1], '0');
-  const pes = m![2].split(' -> ').map(Number);
-  assert.ok(pes.every((pe, k) => k === 0 || pe === (pes[k - 1] === home ? other : home)), `alternating ${home} and ${other}: ${twoWay}`);
-  assert.is(Number(m![3]), pes.length - 1);
-  if (np < 3) return;
-  // A ring over PEs 1..np-1, none of which has the element (on PE 0, its home), caches made to point round it.
-  const dense = charm.createArray(Mover, [1]);
-  await dense.at([0]).ret.hello();
-  for (let pe = 1; pe < np; pe++) await corrupters.at(pe).awaitable.pointAt(idOf(dense), 0, pe === np - 1 ? 1 : pe + 1);
-  const ring = await corrupters.at(1).ret.callFromHere(dense, 0);
-  const r = loop.exec(ring);
-  assert.ok(r, ring);
-  assert.is(r![1], '1');
-  const round = r![2].split(' -> ').map(Number);
-  assert.is(round[0], 2, ring);
-  assert.ok(round.every((pe, k) => k === 0 || pe === (round[k - 1] === np - 1 ? 1 : round[k - 1] + 1)), `round PEs 1..${np - 1}: ${ring}`);
-  // The element itself is still reached from PE 0.
-  assert.is(await corrupters.at(0).ret.callFromHere(dense, 0), 'delivered on PE 0');
-});
-
-test('routing: calls from every PE chase elements that move to a random PE after every call: each delivered once, none taken for a loop', async () => {
-  const n = 4;
-  const a = charm.createArray(Mover, [n]);
-  const calls = 100;
-  const senders = charm.createGroup(RandomSender);
-  const refused = await senders.ret.chaseAll(a, n, calls);
-  assert.equal(refused, Array(charm.numPes()).fill(''), 'no call refused');
-  await charm.waitQD();
-  for (let i = 0; i < n; i++) {
-    const r = await a.at([i]).ret.report();
-    assert.is(r.calls.length, calls * charm.numPes(), `element ${i}: every call`);
-    assert.is(new Set(r.calls).size, r.calls.length, `element ${i}: no call twice`);
-  }
-});
-
-/** Sends awaited calls that move their element to a random PE, many in flight at once. */
-class RandomSender extends Chare {
-  async chaseAll(a: ArrayProxy<Mover>, n: number, calls: number): Promise<string> {
-    const pending: Promise<unknown>[] = [];
-    for (let k = 1; k <= calls; k++) {
-      for (let i = 0; i < n; i++) pending.push(a.at([i]).ret.callRandom((this.thisIndex as number) * 100000 + k).get());
-    }
-    const results = await Promise.allSettled(pending);
-    return results.filter((s) => s.status === 'rejected').map((s) => String((s as PromiseRejectedResult).reason)).slice(0, 3).join('; ');
-  }
-}
-charm.register(RandomSender);
 
 runTests();

@@ -78,14 +78,6 @@ test('inserting an existing index is refused also after its home deleted it and 
   assert.not.match(r.stdout, 'inserted twice?!', show(r));
 });
 
-test('a call nobody awaits, going round PEs whose location caches disagree, ends the job naming the element, the method and the PEs (np 2)', async () => {
-  const r = await runJob({ program: 'routeLoop.js', np: 2, timeoutMs: 30_000 });
-  assertEndedCleanly(r);
-  assert.ok(r.code !== 0, `exit code${show(r)}`);
-  assert.match(r.stderr, /fatal error on PE 0 \(a call sent from this PE, with no one awaiting its result\):\nError: Cell\[7\]\.hello: the call, sent from PE 0, went round PEs [01]( -> [01]){5} \(5 hops\) without reaching the element, and 4 hops in a row followed no newer location record than the one before/, show(r));
-  assert.not.match(r.stdout, /delivered\?!|still circling\?!/, show(r));
-});
-
 test('an element whose fields cannot be sent asks to migrate: the job ends naming the element and the field, and saying how to leave it out (np 2)', async () => {
   const r = await runJob({ program: 'migrateUnsendable.js', np: 2, timeoutMs: 30_000 });
   assertEndedCleanly(r);

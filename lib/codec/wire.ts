@@ -252,89 +252,9 @@ export function readRouteIndex(r: Reader, route: ElementRoute): unknown {
   return index;
 }
 
-/**
- * Where a forwarded element call has been: the trail it carries at the end
- * of its inline part, present once the call was forwarded (its route's hop
- * count, which saturates at 255, is not 0). A call sent straight to its
- * element carries none, so the common message is no bigger; forwarding
- * copies the message anyway, and writes the trail into the copy.
- *
- * Layout, backwards from the end of the inline part: u8 count of PEs
- * kept, u8 hops in a row that followed no newer location record, u32 the
- * epoch of the last record followed + 1 (0: none yet), u32 hops, then the
- * PEs that forwarded it (u32 each, oldest first, the last TRAIL_PES).
- */
-export interface Trail {
-  hops: number;
-  /** The epoch of the last location record the call was sent by, or -1. */
-  epoch: number;
-  /** Hops in a row that followed no newer record than `epoch`. */
-  stale: number;
-  /** The PEs that forwarded it, oldest first (the last TRAIL_PES). */
-  pes: number[];
-  /** Bytes of the trail in the message (0: none). */
-  bytes: number;
-}
-
-/** PEs a trail keeps (a loop among more PEs is named by its last ones). */
-export const TRAIL_PES = 16;
-const TRAIL_FIXED = 10;
-
-/** The trail of the element call `route` was read from (a new, empty one for a call not forwarded yet). */
-export function readTrail(r: Reader, route: ElementRoute): Trail {
-  if (route.hops === 0) return { hops: 0, epoch: -1, stale: 0, pes: [], bytes: 0 };
-  const end = r.inlineEnd;
-  const count = r.buf[end - 1];
-  const start = end - TRAIL_FIXED - 4 * count;
-  const pes = new Array<number>(count);
-  for (let k = 0; k < count; k++) pes[k] = r.view.getUint32(start + 4 * k, true);
-  return {
-    hops: r.view.getUint32(end - TRAIL_FIXED, true),
-    epoch: r.view.getUint32(end - 6, true) - 1,
-    stale: r.buf[end - 2],
-    pes,
-    bytes: TRAIL_FIXED + 4 * count,
-  };
-}
-
-/**
- * A copy of the element call `route` was read from, to forward, with
- * `trail` (its hops and PEs updated by the caller) in place of the trail it
- * had; its segments move with the end of the inline part, each still 8-byte
- * aligned.
- */
-export function forwardedCopy(r: Reader, route: ElementRoute, trail: Trail, had: number): Uint8Array {
-  const pes = trail.pes.length > TRAIL_PES ? trail.pes.slice(-TRAIL_PES) : trail.pes;
-  const oldInline = r.inlineEnd - r.base;
-  const kept = oldInline - had;
-  const inline = kept + TRAIL_FIXED + 4 * pes.length;
-  let segmentBytes = 0;
-  if (r.parts) for (const part of r.parts) segmentBytes = align8(segmentBytes) + part.byteLength;
-  else segmentBytes = Math.max(0, r.length - align8(oldInline));
-  const out = new Uint8Array(segmentBytes > 0 ? align8(inline) + segmentBytes : inline);
-  out.set(r.buf.subarray(r.base, r.base + kept), 0);
-  let at = kept;
-  for (const pe of pes) {
-    setU32(out, at, pe);
-    at += 4;
-  }
-  setU32(out, at, trail.hops);
-  setU32(out, at + 4, trail.epoch + 1);
-  out[at + 8] = Math.min(trail.stale, 255);
-  out[at + 9] = pes.length;
-  setU32(out, 0, inline);
-  out[route.hopsAt] = Math.min(trail.hops, 255);
-  if (r.parts) {
-    at = inline;
-    for (const part of r.parts) {
-      at = align8(at);
-      out.set(new Uint8Array(part), at);
-      at += part.byteLength;
-    }
-  } else if (segmentBytes > 0) {
-    out.set(r.buf.subarray(r.base + align8(oldInline), r.base + r.length), align8(inline));
-  }
-  return out;
+/** Sets the hop count of a copied element call before it is forwarded. */
+export function setHops(message: Uint8Array, route: ElementRoute, hops: number): void {
+  message[route.hopsAt] = Math.min(hops, 255);
 }
 
 /** An array broadcast before PE 0 has numbered it. */

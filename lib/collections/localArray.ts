@@ -41,7 +41,7 @@ import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
 import { hasWaiting, takeWaiting, waitingCalls } from '../when';
 import { dropChannels } from '../channels';
-import { METHOD_DESTROY, METHOD_MIGRATE } from '../model/methodIds';
+import { METHOD_DESTROY, METHOD_MIGRATE, methodName } from '../model/methodIds';
 import { denseIndices, describeKey, describeMember, keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
 import { BalancingStep, type BalancedArray } from '../balancing/step';
 import type { ArrayRef, ElementAddress } from './arrays';
@@ -197,8 +197,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     if (!element) {
       const index = readRouteIndex(r, route) as ArrayIndex;
       const origin = route.origin;
-      const refusal = this.routing.forward(r, key, index, route, method);
-      if (refusal !== undefined) this.undeliverable(r, index, refusal, origin);
+      if (!this.routing.forward(r, key, index, route)) this.undeliverable(r, index, method, origin);
       return;
     }
     if (route.hops > 0) this.forwarded(route.origin, element);
@@ -237,9 +236,8 @@ export class LocalArray implements LocalCollection, MemberServices {
     this.migrateIfDue(element);
   }
 
-  /** Refuses a call routing could not deliver (`why`): to its caller's future, or (nobody awaits it) to the PE that sent it, fatal there. */
-  private undeliverable(r: Reader, index: ArrayIndex, why: string, origin: number): void {
-    const error = new Error(why);
+  private undeliverable(r: Reader, index: ArrayIndex, method: number, origin: number): void {
+    const error = new Error(`${describeMember(this.name, index)} was deleted: the call to ${methodName(this.ref.info.methods, method)} was not delivered`);
     const flags = flagsOf(r.buf, r.base);
     readArgs(r);
     if (flags & Flag.Reply) {

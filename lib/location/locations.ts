@@ -134,20 +134,12 @@ export class Locations {
     update(this.known, key, pe, epoch, deleted);
   }
 
-  /**
-   * The epoch of the record the last `route` sent a message by; -1 when it
-   * sent it to the home for want of one (or held or refused it).
-   */
-  routedEpoch = -1;
-
-  /** Where to send a message for an element that is not here: a PE, or a Route (and `routedEpoch`). */
+  /** Where to send a message for an element that is not here: a PE, or a Route. */
   route(key: IndexKey, index: ArrayIndex): number {
-    this.routedEpoch = -1;
     const home = this.homeOf(index);
     const cached = this.known.get(key);
     if (home !== this.myPe) {
       if (!cached || cached.pe === this.myPe || cached.deleted) return home;
-      this.routedEpoch = cached.epoch;
       return cached.pe;
     }
     const record = this.record(key, index);
@@ -156,7 +148,6 @@ export class Locations {
     if (best.deleted) return this.expected.has(key) ? Route.Hold : Route.Deleted;
     // The record names this PE but the element is not here: it is being created here.
     if (best.pe === this.myPe) return Route.Hold;
-    this.routedEpoch = best.epoch;
     return best.pe;
   }
 
