@@ -169,20 +169,35 @@ function describe(error: unknown): string {
 
 /** This file's folder: the runtime's code (dist/lib, or lib under a TypeScript loader). */
 const RUNTIME_DIR = __dirname + sep;
-/** A stack line naming a file by its path (`at f (/a/b.js:1:2)`, `at /a/b.js:1:2`, `file://`, `C:\`). */
-const FILE_FRAME = /^\s+at (?:.*\()?(?:file:\/\/)?(?:\/|[A-Za-z]:\\)/;
+/** Where a stack frame points: after the last `, ` of eval's `(eval at f (file), <anonymous>:3:24)`, else in its parentheses, else after `at `. */
+const FRAME = /^\s+at (?:.*\((?:.*, )?(.*)\)|(.*))$/;
+
+/**
+ * Whether a stack line is a frame of the program's: code at a position of
+ * its own (a file outside the runtime, code compiled by eval or the
+ * console, `<anonymous>:3:24`, `REPL3:1:30`), not the runtime's files,
+ * Node's (`node:internal/...`) or a builtin's (`<anonymous>`, `native`,
+ * `Promise.all (index 0)`).
+ */
+function programFrame(line: string): boolean {
+  const m = FRAME.exec(line);
+  if (!m) return false;
+  const at = (m[1] ?? m[2]).replace(/^file:\/\//, '');
+  return !(at.startsWith(RUNTIME_DIR) || at.startsWith('node:') || at === '<anonymous>' || at === 'native' || at.startsWith('index '));
+}
 
 /** The header lines of a RemoteError's stack (describeRemote): `--- remote stack (PE n) ---`, `--- local stack ---`. */
 const SECTION = /^\s+--- .* ---$/;
+const LOCAL_SECTION = /^\s+--- local stack ---$/;
 
 /**
  * `stack` without the runtime's frames below the program's last one: the
  * scheduler and dispatch that ran the entry method, eight lines or so of
  * each fatal error that say nothing about it; one line counts them.
  * Frames above the program's (an error thrown inside a charmts call)
- * stay, and a plain error with no frame of the program's is left whole:
- * it is a runtime error, frames and all. A RemoteError's remote and local
- * stacks are trimmed each on its own; its local stack, the dispatch that
+ * stay, and a stack with no frame of the program's is left whole: it is
+ * a runtime error, frames and all. A RemoteError's remote and local stacks
+ * are trimmed each on its own; its local stack, the dispatch that
  * delivered the failure, often has no program frame and becomes its count.
  */
 export function programStack(stack: string): string {
@@ -191,18 +206,19 @@ export function programStack(stack: string): string {
     if (SECTION.test(line)) sections.push([line]);
     else sections[sections.length - 1].push(line);
   }
-  return sections.map((lines) => trimSection(lines, sections.length > 1)).join('\n');
+  return sections.map((lines) => trimSection(lines, LOCAL_SECTION.test(lines[0]))).join('\n');
 }
 
-function trimSection(lines: string[], remote: boolean): string {
+/** `lines` trimmed below the program's last frame; `delivery`: a RemoteError's local stack, counted whole when it has no program frame. */
+function trimSection(lines: string[], delivery: boolean): string {
   let last = -1;
   let first = lines.length;
   for (let i = 0; i < lines.length; i++) {
     if (!/^\s+at /.test(lines[i])) continue;
     first = Math.min(first, i);
-    if (FILE_FRAME.test(lines[i]) && !lines[i].includes(RUNTIME_DIR)) last = i;
+    if (programFrame(lines[i])) last = i;
   }
-  if (last < 0 && (!remote || first === lines.length)) return lines.join('\n');
+  if (last < 0 && (!delivery || first === lines.length)) return lines.join('\n');
   const kept = last < 0 ? first : last + 1;
   const below = lines.length - kept;
   if (below === 0) return lines.join('\n');
