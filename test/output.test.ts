@@ -128,6 +128,23 @@ test('the hint for a main awaiting a call to an index never inserted names the i
   await idleHint('absent', /main is still waiting[^\n]*\n  Worker2D \(collection \d+\): 1 call waits at the home PE for an index with no element, held until one is inserted there \(ckInsert\): Worker2D\[5, 5\] \(home PE [01], one call\)\n/, () => undefined);
 });
 
+test('CHARMTS_IDLE_ABORT: a job idle that long ends with exit code 1 and the hint\'s text, main waiting or returned (np 2); a busy job is not ended', async () => {
+  for (const [mode, text] of [
+    ['missing', /fatal error on PE 0 \(the job is idle\):\nmain is still waiting and the job has been idle for 2 s[^\n]*\n  Worker \(collection \d+\): 1 of 6 members made fewer contributions than the others \(up to 2\): Worker\[3\] on PE [01] made 1\n\(CHARMTS_IDLE_ABORT=2 ends a job idle that long\)\n/],
+    ['forgetExit', /fatal error on PE 0 \(the job is idle\):\nmain has returned and the job has been idle for 2 s; if the program is done, end it with charm\.exit\(\)/],
+  ] as const) {
+    const r = await runJob({ program: 'outputTruth.js', args: [mode], np: 2, timeoutMs: 60_000, env: { CHARMTS_IDLE_HINT: '1', CHARMTS_IDLE_ABORT: '2' } });
+    assertEndedCleanly(r);
+    assert.is(r.code, 1, `exit code 1${show(r)}`);
+    assert.match(r.stderr, text, show(r));
+  }
+  // Busy for 3 s (a PE computes in one entry method): the job ends by charm.exit, not by the watch.
+  const busy = await runJob({ program: 'outputTruth.js', args: ['computing'], np: 2, timeoutMs: 60_000, env: { CHARMTS_IDLE_ABORT: '1' } });
+  assertEndedCleanly(busy);
+  assert.is(busy.code, 0, `exit code 0${show(busy)}`);
+  assert.not.match(busy.stderr, /idle/, show(busy));
+});
+
 test('the hint for a main kept waiting by a reduction names the element that did not contribute, and its PE', async () => {
   await idleHint('missing', /main is still waiting[^\n]*\n  Worker \(collection \d+\): 1 of 6 members made fewer contributions than the others \(up to 2\): Worker\[3\] on PE [01] made 1\n/, () => undefined);
 });

@@ -74,6 +74,19 @@ export function idleHintSeconds(env: NodeJS.ProcessEnv = process.env): number {
   return SECONDS.test(value.trim()) ? Number(value) : NaN;
 }
 
+/**
+ * Seconds idle after which PE 0 ends the job with exit code 1, from
+ * CHARMTS_IDLE_ABORT in `env` (0 or unset: never, as Charm++ and Charm4py,
+ * whose hung jobs run until the batch system's wall clock); NaN when the
+ * value is not of the accepted form (environmentProblem says so at start).
+ * For batch jobs: a hang ends the allocation's use at once, saying why.
+ */
+export function idleAbortSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.CHARMTS_IDLE_ABORT;
+  if (value === undefined) return 0;
+  return SECONDS.test(value.trim()) ? Number(value) : NaN;
+}
+
 /** Seconds the PEs have to answer an exit (runtime/lifecycle.ts) when CHARMTS_EXIT_GRACE is not set. */
 export const DEFAULT_EXIT_GRACE_SECONDS = 10;
 
@@ -92,6 +105,9 @@ export function exitGraceSeconds(env: NodeJS.ProcessEnv = process.env): number {
 export function environmentProblem(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (Number.isNaN(idleHintSeconds(env))) {
     return `CHARMTS_IDLE_HINT=${JSON.stringify(env.CHARMTS_IDLE_HINT)} is not a number of seconds: it takes the seconds a job stays idle before PE 0 prints the idle hint, a number 0 or more (CHARMTS_IDLE_HINT=30; 0 for never)`;
+  }
+  if (Number.isNaN(idleAbortSeconds(env))) {
+    return `CHARMTS_IDLE_ABORT=${JSON.stringify(env.CHARMTS_IDLE_ABORT)} is not a number of seconds: it takes the seconds a job stays idle before PE 0 ends it with exit code 1, a number 0 or more (CHARMTS_IDLE_ABORT=60; 0 for never)`;
   }
   if (Number.isNaN(exitGraceSeconds(env))) {
     return `CHARMTS_EXIT_GRACE=${JSON.stringify(env.CHARMTS_EXIT_GRACE)} is not a number of seconds: it takes the seconds the PEs have to answer an exit before the job is aborted, a number above 0 (CHARMTS_EXIT_GRACE=${DEFAULT_EXIT_GRACE_SECONDS})`;

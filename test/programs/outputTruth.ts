@@ -6,6 +6,7 @@
 //   partial     every PE writes dots with process.stdout.write while the
 //               others print whole lines: no dot is glued to another PE's line
 //   colour      console.log of an object and a number (escape codes or not)
+//   computing   the last PE computes for 3 s in one entry method that main awaits, then exit
 //   forgetExit  main returns and nobody calls charm.exit(): the job idles
 //   stuck       main awaits a future nothing sends: the job idles
 //   missing     main awaits a reduction that Worker[3] of 6 skipped: the job idles
@@ -23,6 +24,14 @@ class Talker extends Chare {
       if (Date.now() > deadline) return 'PE 0 gave up: the line of PE 1 never arrived while it was busy';
     }
     return 'PE 0 saw the line while busy';
+  }
+
+  /** Computes for `ms` in one entry method (no message meanwhile). */
+  compute(ms: number): number {
+    const end = Date.now() + ms;
+    let n = 0;
+    while (Date.now() < end) n++;
+    return n;
   }
 
   whoAmI(): string {
@@ -73,6 +82,10 @@ charm.register(Waiter);
 charm.start(async (args) => {
   const g = charm.createGroup(Talker);
   switch (args[0]) {
+    case 'computing': // PE 1 computes for 3 s in one entry method while main awaits it; then exit
+      console.log(`computed ${(await g[charm.numPes() - 1].ret.compute(3000)) > 0}`);
+      charm.exit();
+      break;
     case 'busy': {
       const verdict = g[0].ret.spinUntil(args[1]);
       g[1].hello();

@@ -10,7 +10,7 @@ import { endsEarly, parseInput, plan } from '../../lib/console/plan';
 import { FrameReader, FrameType, SYNC_MARKER, frame, syncMarker } from '../../lib/console/channel';
 import { traceFile, type TraceEvent } from '../../lib/profiling/profile';
 import { stuckLines, type MembersReport } from '../../lib/console/stuck';
-import { environmentProblem, exitGraceSeconds, idleHintSeconds, programArgs, runtimeOptionProblem } from '../../lib/runtime/options';
+import { environmentProblem, exitGraceSeconds, idleAbortSeconds, idleHintSeconds, programArgs, runtimeOptionProblem } from '../../lib/runtime/options';
 
 test('charmrun: PEs in every spelling, mpirun options, runtime flags, program arguments, refusals', () => {
   assert.equal(parse(['+p4', 'app.js', 'x']), { pes: 4, mpirun: [], program: 'app.js', args: ['x'], checkpoints: { restarts: 0 }, help: false });
@@ -133,6 +133,21 @@ test('CHARMTS_IDLE_HINT: seconds 0 or more (10 when unset); any other form is re
     assert.is(
       environmentProblem({ CHARMTS_IDLE_HINT: bad }),
       `CHARMTS_IDLE_HINT=${JSON.stringify(bad)} is not a number of seconds: it takes the seconds a job stays idle before PE 0 prints the idle hint, a number 0 or more (CHARMTS_IDLE_HINT=30; 0 for never)`,
+    );
+  }
+});
+
+test('CHARMTS_IDLE_ABORT: seconds 0 or more (0, never, when unset); any other form is refused by name at start', () => {
+  assert.is(idleAbortSeconds({}), 0);
+  assert.is(idleAbortSeconds({ CHARMTS_IDLE_ABORT: '0' }), 0);
+  assert.is(idleAbortSeconds({ CHARMTS_IDLE_ABORT: ' 60 ' }), 60);
+  assert.is(idleAbortSeconds({ CHARMTS_IDLE_ABORT: '2.5' }), 2.5);
+  assert.is(environmentProblem({ CHARMTS_IDLE_ABORT: '60' }), undefined);
+  for (const bad of ['abc', '-1', '', '1e3', '10s']) {
+    assert.ok(Number.isNaN(idleAbortSeconds({ CHARMTS_IDLE_ABORT: bad })), `CHARMTS_IDLE_ABORT=${JSON.stringify(bad)}`);
+    assert.is(
+      environmentProblem({ CHARMTS_IDLE_ABORT: bad }),
+      `CHARMTS_IDLE_ABORT=${JSON.stringify(bad)} is not a number of seconds: it takes the seconds a job stays idle before PE 0 ends it with exit code 1, a number 0 or more (CHARMTS_IDLE_ABORT=60; 0 for never)`,
     );
   }
 });
