@@ -36,6 +36,17 @@ test('a CHARMTS_IDLE_HINT that is not a number of seconds (abc, negative, empty)
   }
 });
 
+test('+trace into a directory that does not exist, or with no file: the job ends before main, once, in the runtime\'s form, naming the option (np 2)', async () => {
+  const missing = await runJob({ program: 'mainArgs.js', args: ['8', '+trace', '/nonexistent-charmts-dir/t.json'], np: 2, timeoutMs: 30_000 });
+  assert.is.not(missing.code, 0, show(missing));
+  assert.match(missing.stderr, 'charmts: fatal error on PE 0:\nError: charm.start: +trace /nonexistent-charmts-dir/t.json: the directory /nonexistent-charmts-dir does not exist, so the trace cannot be written at exit', show(missing));
+  assert.not.match(missing.stdout, /args=/, show(missing));
+  const bare = await runJob({ program: 'mainArgs.js', args: ['8', '+trace', '+stats'], np: 2, timeoutMs: 30_000 });
+  assert.is.not(bare.code, 0, show(bare));
+  assert.is(bare.stderr.split('+trace needs a value (+trace FILE)').length - 1, 1, `said once${show(bare)}`);
+  assert.not.match(bare.stderr, /Node\.js v\d/, `no raw Node report${show(bare)}`);
+});
+
 test('charm.start(Main): the main chare is constructed on PE 0 with the arguments and runs the program', async () => {
   const r = await runJob({ program: 'mainChare.js', args: ['3'], np: 3, timeoutMs: 30_000 });
   assertEndedCleanly(r);

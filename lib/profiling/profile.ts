@@ -19,6 +19,8 @@
  *   its start (clocks of different hosts) has no arrow.
  */
 
+import * as fs from 'fs';
+import * as path from 'path';
 import { trackContinuations } from '../model/activity';
 
 /** A Chrome trace event (https://docs.google.com/document/d/1CvAClvFfyA5R-PhYUmn5OOQtYMH4h6I0nSsKchNAySU). */
@@ -125,7 +127,8 @@ export function configureProfiling(given: ProfileOptions, argv: readonly string[
     stats: given.stats ?? argv.includes('+stats'),
     trace: given.trace ?? (traceAt >= 0 ? argv[traceAt + 1] : undefined),
   };
-  if (traceAt >= 0 && !options.trace) throw new Error('charm.start: +trace needs a file name');
+  // `+trace` without a file: PE 0 ends the job at start saying so (runtime/options.ts), in the runtime's form, once.
+  if (traceAt >= 0 && (!options.trace || options.trace.startsWith('+'))) options.trace = undefined;
   profiling.methods = Boolean(options.stats || options.trace);
   profiling.tracing = Boolean(options.trace);
   if (profiling.methods) trackContinuations(); // entry methods measured across awaits
@@ -139,6 +142,25 @@ export function configureProfiling(given: ProfileOptions, argv: readonly string[
     events.push({ name: 'thread_name', ph: 'M', pid: pe, tid: OUTSIDE, ts: 0, args: { name: 'outside deliveries (main, console, after await)' } });
   }
   return options;
+}
+
+/**
+ * Why the trace file cannot be written where it is asked for (`+trace FILE`
+ * or the `trace` option), or undefined: PE 0 checks at start, so that a
+ * run does not compute for nothing and fail at exit, when it writes it.
+ */
+export function traceProblem(): string | undefined {
+  const file = options.trace;
+  if (!file) return undefined;
+  const dir = path.dirname(path.resolve(file));
+  try {
+    if (!fs.statSync(dir).isDirectory()) return `+trace ${file}: ${dir} is not a directory, so the trace cannot be written at exit`;
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return `+trace ${file}: ${code === 'ENOENT' ? `the directory ${dir} does not exist` : `the directory ${dir} cannot be written (${code})`}, so the trace cannot be written at exit`;
+  }
+  return undefined;
 }
 
 export function profileOptions(): ProfileOptions {

@@ -23,7 +23,7 @@ import { awaitReadonlies, sendReadonlies } from '../readonlies';
 import { fatal } from '../errors';
 import { startRuntime } from './lifecycle';
 import { charmGroup, installCharmGroup } from './charmGroup';
-import type { ProfileOptions } from '../profiling/profile';
+import { traceProblem, type ProfileOptions } from '../profiling/profile';
 import { enableRemoteCode } from '../console/remoteCode';
 import { IdleHint } from '../console/idleHint';
 import { stuckLines } from '../console/stuck';
@@ -95,7 +95,7 @@ export function startProgram(main: ((args: string[]) => unknown) | MainChareClas
   if (rt.myPe !== 0) return;
   if (process.argv.includes(REPORT_OPTION)) reportSteps();
   if (liveView) startLiveView(liveView, () => charmGroup().ret.stats());
-  const problem = runtimeOptionProblem(process.argv.slice(2)) ?? environmentProblem();
+  const problem = runtimeOptionProblem(process.argv.slice(2)) ?? environmentProblem() ?? traceProblem();
   if (problem) fatal(new Error(`charm.start: ${problem}`), 'on PE 0');
   const args = programArgs(process.argv.slice(2));
   const hint = new IdleHint(waitQD, async () => stuckLines(await charmGroup().ret.membersReport()));
