@@ -1,6 +1,6 @@
 /** Errors the runtime raises, and the fatal path that ends the job. */
 import { writeSync } from 'fs';
-import { sep } from 'path';
+import { resolve, sep } from 'path';
 import { inspect } from 'util';
 import { mpi } from './transport/binding';
 
@@ -163,12 +163,16 @@ export function writeAll(fd: number, text: string): void {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Error) return error.stack === undefined ? `${error.name}: ${error.message}` : programStack(error.stack);
+  if (error instanceof Error) return typeof error.stack === 'string' ? programStack(error.stack) : `${error.name}: ${error.message}`;
   return String(error);
 }
 
-/** This file's folder: the runtime's code (dist/lib, or lib under a TypeScript loader). */
-const RUNTIME_DIR = __dirname + sep;
+/**
+ * The runtime's code: this file's folder (dist/lib, or lib under a
+ * TypeScript loader), and lib/ beside dist/ too, where source maps
+ * (`--enable-source-maps`, `charmrun app.ts`) point dist/lib's frames.
+ */
+const RUNTIME_DIRS = [__dirname + sep, ...(__dirname.endsWith(`${sep}dist${sep}lib`) ? [resolve(__dirname, '..', '..', 'lib') + sep] : [])];
 /** Where a stack frame points: after the last `, ` of eval's `(eval at f (file), <anonymous>:3:24)`, else in its parentheses, else after `at `. */
 const FRAME = /^\s+at (?:.*\((?:.*, )?(.*)\)|(.*))$/;
 
@@ -183,7 +187,7 @@ function programFrame(line: string): boolean {
   const m = FRAME.exec(line);
   if (!m) return false;
   const at = (m[1] ?? m[2]).replace(/^file:\/\//, '');
-  return !(at.startsWith(RUNTIME_DIR) || at.startsWith('node:') || at === '<anonymous>' || at === 'native' || at.startsWith('index '));
+  return !(RUNTIME_DIRS.some((dir) => at.startsWith(dir)) || at.startsWith('node:') || at === '<anonymous>' || at === 'native' || at.startsWith('index '));
 }
 
 /** The header lines of a RemoteError's stack (describeRemote): `--- remote stack (PE n) ---`, `--- local stack ---`. */

@@ -130,7 +130,7 @@ test('the hint for a main awaiting a call to an index never inserted names the i
 
 test('CHARMTS_IDLE_ABORT: a job idle that long ends with exit code 1 and the hint\'s text, main waiting or returned (np 2); a busy job is not ended', async () => {
   for (const [mode, text] of [
-    ['missing', /fatal error on PE 0 \(the job is idle\):\nmain is still waiting and the job has been idle for 2 s[^\n]*\n  Worker \(collection \d+\): 1 of 6 members made fewer contributions than the others \(up to 2\): Worker\[3\] on PE [01] made 1\n\(CHARMTS_IDLE_ABORT=2 ends a job idle that long\)\n/],
+    ['missing', /fatal error on PE 0 \(the job is idle\):\nmain is still waiting and the job has been idle for 2 s[^\n]*\n  Worker \(collection \d+\): 1 of 6 members made fewer contributions than the others \(up to 2\): Worker\[3\] on PE [01] made 1\n\(CHARMTS_IDLE_ABORT=2 ends a job with no message anywhere for that long; a wait on a timer, charm\.sleep or I\/O counts as idle: set it above the longest\)\n/],
     ['forgetExit', /fatal error on PE 0 \(the job is idle\):\nmain has returned and the job has been idle for 2 s; if the program is done, end it with charm\.exit\(\)/],
   ] as const) {
     const r = await runJob({ program: 'outputTruth.js', args: [mode], np: 2, timeoutMs: 60_000, env: { CHARMTS_IDLE_HINT: '1', CHARMTS_IDLE_ABORT: '2' } });

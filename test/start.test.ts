@@ -41,6 +41,10 @@ test('+trace into a directory that does not exist, or with no file: the job ends
   assert.is.not(missing.code, 0, show(missing));
   assert.match(missing.stderr, 'charmts: fatal error on PE 0:\nError: charm.start: +trace /nonexistent-charmts-dir/t.json: the directory /nonexistent-charmts-dir does not exist, so the trace cannot be written at exit', show(missing));
   assert.not.match(missing.stdout, /args=/, show(missing));
+  const directory = await runJob({ program: 'mainArgs.js', args: ['8', '+trace', os.tmpdir()], np: 2, timeoutMs: 30_000 });
+  assert.is.not(directory.code, 0, show(directory));
+  assert.match(directory.stderr, `charm.start: +trace ${os.tmpdir()}: that is a directory; name a file in it`, show(directory));
+  assert.not.match(directory.stdout, /args=/, show(directory));
   const bare = await runJob({ program: 'mainArgs.js', args: ['8', '+trace', '+stats'], np: 2, timeoutMs: 30_000 });
   assert.is.not(bare.code, 0, show(bare));
   assert.is(bare.stderr.split('+trace needs a value (+trace FILE)').length - 1, 1, `said once${show(bare)}`);

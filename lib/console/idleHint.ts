@@ -13,8 +13,10 @@
  * with the hint's text and exit code 1: a batch job that hangs gives its
  * allocation back. The two watches take turns (a wait for quiescence
  * completes with a counted message, which would read as activity to the
- * other), so the end comes after that many seconds idle, or at most the
- * hint's seconds more.
+ * other), so the end comes after that many seconds idle, later while the
+ * hint's own checks run. Idle means no message anywhere: a job waiting
+ * on a timer (charm.sleep, scheduleAfter, I/O) that long is idle too, so
+ * the value must exceed the longest such wait.
  */
 import { runtime } from '../model/context';
 import { quiescentTotal } from '../quiescence';
@@ -43,6 +45,10 @@ export class IdleHint {
   start(): void {
     const seconds = idleHintSeconds();
     if (seconds > 0) void this.watch(seconds);
+  }
+
+  /** Starts the CHARMTS_IDLE_ABORT watch (nothing if unset or 0), whether the hint is on or not. */
+  startAbort(): void {
     const abort = idleAbortSeconds();
     if (abort > 0) void this.abortWhenIdle(abort);
   }
@@ -70,7 +76,7 @@ export class IdleHint {
       const returned = this.returned;
       if (!(await this.idleOver(seconds, false)) || this.returned !== returned) continue;
       // A string, not an Error: the runtime's frames would say nothing.
-      fatal(`${await this.describe(seconds, returned)}\n(CHARMTS_IDLE_ABORT=${seconds} ends a job idle that long)`, 'on PE 0 (the job is idle)');
+      fatal(`${await this.describe(seconds, returned)}\n(CHARMTS_IDLE_ABORT=${seconds} ends a job with no message anywhere for that long; a wait on a timer, charm.sleep or I/O counts as idle: set it above the longest)`, 'on PE 0 (the job is idle)');
     }
   }
 

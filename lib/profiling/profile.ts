@@ -154,11 +154,16 @@ export function traceProblem(): string | undefined {
   if (!file) return undefined;
   const dir = path.dirname(path.resolve(file));
   try {
+    if (fs.existsSync(file)) {
+      if (fs.statSync(file).isDirectory()) return `+trace ${file}: that is a directory; name a file in it (+trace ${path.join(file, 'trace.json')})`;
+      fs.accessSync(file, fs.constants.W_OK);
+      return undefined;
+    }
     if (!fs.statSync(dir).isDirectory()) return `+trace ${file}: ${dir} is not a directory, so the trace cannot be written at exit`;
     fs.accessSync(dir, fs.constants.W_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return `+trace ${file}: ${code === 'ENOENT' ? `the directory ${dir} does not exist` : `the directory ${dir} cannot be written (${code})`}, so the trace cannot be written at exit`;
+    return `+trace ${file}: ${code === 'ENOENT' ? `the directory ${dir} does not exist` : `it cannot be written there (${code})`}, so the trace cannot be written at exit`;
   }
   return undefined;
 }

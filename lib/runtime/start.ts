@@ -102,6 +102,8 @@ export function startProgram(main: ((args: string[]) => unknown) | MainChareClas
   const returned = (): void => hint.mainReturned();
   setImmediate(() => {
     // A restart sets the saved values everywhere itself, after this: sending now releases the held messages.
+    // CHARMTS_IDLE_ABORT is asked for outright: it holds with the hint off, a live view and a restart too.
+    hint.startAbort();
     if (restartIfAsked()) return sendReadonlies(); // `+restart DIR`: the checkpoint's callback goes on instead of main
     if (options.idleHint !== false && !liveView) hint.start();
     try {
