@@ -69,8 +69,12 @@ const SECONDS = /^(\d+(\.\d*)?|\.\d+)$/;
  * is not of the accepted form (environmentProblem says so at start).
  */
 export function idleHintSeconds(env: NodeJS.ProcessEnv = process.env): number {
-  const value = env.CHARMTS_IDLE_HINT;
-  if (value === undefined) return DEFAULT_IDLE_HINT_SECONDS;
+  return seconds(env.CHARMTS_IDLE_HINT, DEFAULT_IDLE_HINT_SECONDS);
+}
+
+/** `value` as seconds 0 or more (`unset` when undefined), NaN when not of that form. */
+function seconds(value: string | undefined, unset: number): number {
+  if (value === undefined) return unset;
   return SECONDS.test(value.trim()) ? Number(value) : NaN;
 }
 
@@ -82,9 +86,7 @@ export function idleHintSeconds(env: NodeJS.ProcessEnv = process.env): number {
  * For batch jobs: a hang ends the allocation's use at once, saying why.
  */
 export function idleAbortSeconds(env: NodeJS.ProcessEnv = process.env): number {
-  const value = env.CHARMTS_IDLE_ABORT;
-  if (value === undefined) return 0;
-  return SECONDS.test(value.trim()) ? Number(value) : NaN;
+  return seconds(env.CHARMTS_IDLE_ABORT, 0);
 }
 
 /** Seconds the PEs have to answer an exit (runtime/lifecycle.ts) when CHARMTS_EXIT_GRACE is not set. */
