@@ -184,7 +184,7 @@ const MEMBERS_KEPT = 65_536;
 /**
  * What an element proxy calls: the index, its key (made once), its home PE
  * (found at the first call; the map is fixed), and the first hop its last
- * call took, good while `stamp` is the local part's (LocalArray.hopOf).
+ * call took, good while `stamp` is the local part's (Routing.hopOf).
  */
 export interface ElementAddress {
   readonly index: ArrayIndex;
@@ -203,7 +203,7 @@ function callElement(ref: ArrayRef, address: ElementAddress, method: number, arg
   if (ref.deleted) ref.checkLive(() => `${describeMember(ref.info.name, address.index)}.${methodName(ref.info.methods, method)}`);
   if (address.home < 0) address.home = ref.homeOf(address.index);
   const part = local(ref);
-  const dest = part ? part.hopOf(address) : address.home;
+  const dest = part ? part.routing.hopOf(address) : address.home;
   return sendCall(ref, dest, address.index, method, args, mode, false, 1);
 }
 
@@ -285,7 +285,7 @@ function insert(ref: ArrayRef, index: unknown, args: unknown[], options: InsertO
   rt.scheduler.send(ref.homeOf(normalized));
   rt.scheduler.sendMessage(0, request.bytes, request.parts);
   if (rt.myPe === 0) sentOwnRequest(rt.scheduler);
-  local(ref)?.inserting(normalized);
+  local(ref)?.routing.inserting(normalized);
 }
 
 /** Insertions asked for on this PE (with the PE, names one insertion). */

@@ -6,8 +6,9 @@
  * and PE 0's numbering of broadcasts and insertions the Sequencer's.
  *
  * The home's and PE 0's part of insertion and deletion (and their control
- * messages) is insertions.ts'; the messages that keep location records
- * current, and forwarding, routing.ts'.
+ * messages) is insertions.ts'; where calls made here go first, the
+ * messages that keep location records current, and forwarding are
+ * routing.ts' (`routing`, which the array's proxies call).
  *
  * Exactly once. Broadcasts reach each element once (broadcasts.ts). An
  * element that leaves in the middle of its arrival (a replayed broadcast,
@@ -44,7 +45,7 @@ import { dropChannels } from '../channels';
 import { METHOD_DESTROY, METHOD_MIGRATE, methodName } from '../model/methodIds';
 import { denseIndices, describeKey, describeMember, keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
 import { BalancingStep, type BalancedArray } from '../balancing/step';
-import type { ArrayRef, ElementAddress } from './arrays';
+import type { ArrayRef } from './arrays';
 import { beginControl, construct, newMemberState, trackRunning, type LocalCollection } from './collections';
 import { ArrayBroadcasts, replyNumbers, type Element } from './broadcasts';
 import { Residents, resident, type Resident } from './residents';
@@ -61,7 +62,8 @@ export class LocalArray implements LocalCollection, MemberServices {
   private readonly reductions: ReductionManager;
   private readonly broadcasts: ArrayBroadcasts<Resident>;
   private readonly insertions: Insertions;
-  private readonly routing: Routing;
+  /** Where calls to the elements go: element proxies and sections ask it for a call's first hop. */
+  readonly routing: Routing;
   private readonly name: string;
   /** The element whose entry method is running synchronously now. */
   private executing: Element | undefined;
@@ -92,7 +94,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     this.locations = new Locations(rt.myPe, (i) => ref.homeOf(i), () => extents !== undefined);
     const population = restored ? restored.population : extents ? extents.reduce((a, b) => a * b, 1) : 0;
     this.insertions = new Insertions(ref, this.locations);
-    this.routing = new Routing(ref, this.locations);
+    this.routing = new Routing(ref, this.elements, this.locations);
     this.reductions = new ReductionManager(ref.id, `array ${this.name} (collection ${ref.id})`, population);
     this.balancing = new BalancingStep(this.balanced());
     this.broadcasts = new ArrayBroadcasts(
@@ -149,30 +151,6 @@ export class LocalArray implements LocalCollection, MemberServices {
     return this.elements.get(key)?.chare;
   }
 
-  /** The first PE a call from here to `index` goes to (`key`, `home`: its key and home PE when the caller knows them). */
-  firstHop(index: ArrayIndex, key = keyOf(index), home = -1): number {
-    return this.elements.has(key) ? runtime().myPe : this.locations.firstHop(key, index, home);
-  }
-
-  /**
-   * firstHop for an element proxy's address, kept in it: the same PE while
-   * neither the elements here nor the location cache changed since (a
-   * steady caller looks nothing up: two Map lookups a call before).
-   */
-  hopOf(address: ElementAddress): number {
-    const stamp = this.elements.changes + this.locations.changes;
-    if (address.stamp !== stamp) {
-      address.hop = this.firstHop(address.index, address.key, address.home);
-      address.stamp = stamp;
-    }
-    return address.hop;
-  }
-
-  /** This PE asked to insert `index`: its calls go to the home from now on (which expects the insertion). */
-  inserting(index: ArrayIndex): void {
-    this.locations.forget(keyOf(index));
-  }
-
   /** At the home: deletion `name` of `index` was asked for (here, or by a DeletionNotice). */
   deletionNoticed(index: ArrayIndex, name: DeletionName): void {
     this.insertions.deletionNoticed(index, name);
@@ -200,7 +178,7 @@ export class LocalArray implements LocalCollection, MemberServices {
       if (!this.routing.forward(r, key, index, route)) this.undeliverable(r, index, method, origin);
       return;
     }
-    if (route.hops > 0) this.forwarded(route.origin, element);
+    if (route.hops > 0) this.routing.forwarded(route.origin, element.index, element.state.epoch);
     if (method === METHOD_MIGRATE) {
       this.migrate(element.chare, readArgs(r)[0] as number);
     } else if (method === METHOD_DESTROY) {
@@ -211,12 +189,6 @@ export class LocalArray implements LocalCollection, MemberServices {
       const reply = flags & Flag.Reply ? readReply(r, (flags & Flag.CompletionOnly) !== 0, -1) : undefined;
       this.run(element, method, args, reply);
     }
-  }
-
-  /** A call to `element` was forwarded to it: the PE that sent it (`origin`) learns where it is, unless that is this PE. */
-  private forwarded(origin: number, element: Resident): void {
-    const myPe = runtime().myPe;
-    if (origin !== myPe) this.routing.tell(origin, element.index, myPe, element.state.epoch, false);
   }
 
   /**

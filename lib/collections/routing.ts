@@ -1,8 +1,14 @@
 /**
- * The messages that keep one array's location records current, and the
- * forwarding of calls that find their element gone: the messaging half of
- * Charm++'s location manager (the records themselves are locations.ts').
+ * Where this PE's calls to one array's elements go: the first hop of a
+ * call made here, the messages that keep the location records current, and
+ * the forwarding of calls that find their element gone: the messaging half
+ * of Charm++'s location manager (the records themselves are locations.ts').
  *
+ * - A call made here goes to this PE if the element lives here, otherwise
+ *   to where the location cache last saw it, otherwise to its home. An
+ *   element proxy keeps the hop it found while neither the elements here
+ *   nor the cache changed (each counts its changes), so steady calls look
+ *   nothing up.
  * - An element settling in on a PE (arriving, or rebuilt at a restart) is
  *   recorded there and at its home; a home that sent it away recorded the
  *   move when it sent it, so it is not told again.
@@ -19,14 +25,40 @@ import { ArrayControl, Flag, readLocation, setHops, writeLocation, type ElementR
 import { runtime } from '../model/context';
 import { Route, type Locations } from '../location/locations';
 import { keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
-import type { ArrayRef } from './arrays';
+import type { ArrayRef, ElementAddress } from './arrays';
 import { beginControl } from './collections';
+import type { Residents } from './residents';
 
 export class Routing {
   constructor(
     private readonly ref: ArrayRef,
+    private readonly elements: Residents,
     private readonly locations: Locations,
   ) {}
+
+  /** The first PE a call from here to `index` goes to (`key`, `home`: its key and home PE when the caller knows them). */
+  firstHop(index: ArrayIndex, key = keyOf(index), home = -1): number {
+    return this.elements.has(key) ? runtime().myPe : this.locations.firstHop(key, index, home);
+  }
+
+  /**
+   * firstHop for an element proxy's address, kept in it: the same PE while
+   * neither the elements here nor the location cache changed since (a
+   * steady caller looks nothing up: two Map lookups a call before).
+   */
+  hopOf(address: ElementAddress): number {
+    const stamp = this.elements.changes + this.locations.changes;
+    if (address.stamp !== stamp) {
+      address.hop = this.firstHop(address.index, address.key, address.home);
+      address.stamp = stamp;
+    }
+    return address.hop;
+  }
+
+  /** This PE asked to insert `index`: its calls go to the home from now on (which expects the insertion). */
+  inserting(index: ArrayIndex): void {
+    this.locations.forget(keyOf(index));
+  }
 
   /**
    * Passes on a call for an element that is not here: held at the home
@@ -63,8 +95,14 @@ export class Routing {
     if (this.ref.homeOf(index) === runtime().myPe) this.locations.setRecord(key, pe, epoch, false);
   }
 
+  /** A call to the element at `index` (here, at `epoch`) was forwarded to it: the PE that sent it (`origin`) learns where it is, unless that is this PE. */
+  forwarded(origin: number, index: ArrayIndex, epoch: number): void {
+    const myPe = runtime().myPe;
+    if (origin !== myPe) this.tell(origin, index, myPe, epoch, false);
+  }
+
   /** Sends a location record to `dest`. */
-  tell(dest: number, index: ArrayIndex, pe: number, epoch: number, deleted: boolean): void {
+  private tell(dest: number, index: ArrayIndex, pe: number, epoch: number, deleted: boolean): void {
     writeLocation(beginControl(this.ref.id, ArrayControl.LocationUpdate, Flag.System), index, pe, epoch, deleted);
     runtime().scheduler.send(dest);
   }

@@ -63,7 +63,7 @@ export const isArray = (ref: CollectionRef): ref is ArrayRef => typeof (ref as P
 export function firstPe(ref: CollectionRef, index: ChareIndex): number {
   if (!isArray(ref)) return index as number; // group member
   const local = localCollection(ref.id) as LocalArray | undefined;
-  return local?.firstHop(index as never) ?? ref.homeOf(index as never);
+  return local?.routing.firstHop(index as never) ?? ref.homeOf(index as never);
 }
 
 /** The id of entry method `method` (numbered by the first part's class) in part `p`'s class. */
