@@ -89,6 +89,30 @@ test('an entry method called fire-and-forget throws on PE 1: non-zero exit, stde
   assert.not.match(r.stderr, /Scheduler|dispatch/, show(r));
 });
 
+test('under source maps (--enable-source-maps) the runtime\'s frames, shown as lib/*.ts, are trimmed too: the method\'s frame in errors.ts, then one count', async () => {
+  const r = await runJob({ program: 'errors.js', args: ['send'], np: 2, timeoutMs: 30_000, env: { NODE_OPTIONS: '--enable-source-maps' } });
+  assertEndedCleanly(r);
+  assert.ok(r.code !== 0 && r.code !== null, `non-zero exit code${show(r)}`);
+  assert.match(r.stderr, /at Exploder\.boom \(\S*test\/programs\/errors\.ts:\d+:\d+\)\n {4}\(\d+ more frames in charmts and Node\)\n/, `the program's frame as the source map shows it, then the count${show(r)}`);
+  assert.not.match(r.stderr, /lib\/\S*\.ts:\d+/, `no frame of the runtime's${show(r)}`);
+});
+
+test('a task sent as source text (compiled by eval in the runtime) throws: its frame is the program\'s, kept above the count of the runtime\'s', async () => {
+  const r = await runJob({ program: 'errors.js', args: ['source-task'], np: 2, timeoutMs: 30_000 });
+  assertEndedCleanly(r);
+  assert.ok(r.code !== 0 && r.code !== null, `non-zero exit code${show(r)}`);
+  assert.match(r.stderr, 'source task failed', show(r));
+  assert.match(r.stderr, /\n {4}at \S+ \(eval at compile \(\S*lib\/pool\/functions\.js:\d+:\d+\), <anonymous>:\d+:\d+\)\n {4}\(\d+ more frames in charmts and Node\)\n {4}--- local stack ---\n/, show(r));
+});
+
+test('an error whose stack is not a string (e.stack = null) thrown by an entry method: its name and message are printed', async () => {
+  const r = await runJob({ program: 'errors.js', args: ['stackless'], np: 2, timeoutMs: 30_000 });
+  assertEndedCleanly(r);
+  assert.ok(r.code !== 0 && r.code !== null, `non-zero exit code${show(r)}`);
+  assert.ok(r.elapsedMs < FAIL_FAST_MS, `ended in ${r.elapsedMs} ms${show(r)}`);
+  assert.match(r.stderr, /charmts: fatal error on PE 1[^\n]*Exploder\.stackless[^\n]*:\nTypeError: thrown without a stack\n/, show(r));
+});
+
 test('a .ret call never awaited whose method throws: unhandled rejection ends the job non-zero', async () => {
   const r = await runJob({ program: 'errors.js', args: ['ret'], np: 2, timeoutMs: 30_000 });
   assertEndedCleanly(r);

@@ -16,6 +16,8 @@
 //   stuck-exit: the last PE is in an endless synchronous loop when main calls charm.exit
 //   stuck-main: PE 1 calls charm.exit while PE 0 is in an endless synchronous loop
 //   section-deleted: the last PE multicasts to a section fire-and-forget after PE 0 deleted the section's array
+//   source-task: main awaits charm.pool.map of an unregistered function (sent as source text, compiled by eval on PE 1) that throws
+//   stackless: an entry method called fire-and-forget throws, on PE 1, an error whose stack is null
 import { charm, Chare, type Section } from '../../lib';
 
 // A short grace period for the PEs that do not answer an exit.
@@ -45,6 +47,14 @@ class Exploder extends Chare {
   async late(): Promise<void> {
     await charm.sleep(0.01);
     throw new Error('late failure after an await');
+  }
+  stackless(): void {
+    const error = new TypeError('thrown without a stack');
+    (error as { stack: unknown }).stack = null;
+    throw error;
+  }
+  allowSourceTasks(): void {
+    charm.pool.allowSourceTasks();
   }
 }
 
@@ -178,6 +188,17 @@ charm.start(async (args) => {
         // PE 0 never comes back
       }
     }
+    case 'source-task': {
+      await charm.createGroup(Exploder).awaitable.allowSourceTasks();
+      await charm.pool.map((x: number) => {
+        if (x === 1) throw new Error('source task failed');
+        return x;
+      }, [0, 1]);
+      break;
+    }
+    case 'stackless':
+      charm.createGroup(Exploder)[1].stackless();
+      break;
     case 'section-deleted': {
       const n = 2 * charm.numPes();
       const arr = charm.createArray(Member, [n]);
