@@ -145,6 +145,17 @@ test('CHARMTS_IDLE_ABORT: a job idle that long ends with exit code 1 and the hin
   assert.not.match(busy.stderr, /idle/, show(busy));
 });
 
+test('CHARMTS_IDLE_ABORT at np 1 (no other PE: quiescence and the members\' report are PE 0\'s alone) and np 4 (the member behind is on PE 2): the idle job ends with exit code 1 and the report', async () => {
+  for (const [np, pe] of [[1, 0], [4, 2]] as const) {
+    const r = await runJob({ program: 'outputTruth.js', args: ['missing'], np, timeoutMs: 60_000, env: { CHARMTS_IDLE_ABORT: '1' } });
+    assertEndedCleanly(r);
+    assert.is(r.code, 1, `exit code 1 (np ${np})${show(r)}`);
+    const text = `main is still waiting and the job has been idle for 1 s: no PE has a message left that could complete what main awaits`;
+    assert.match(r.stderr, `fatal error on PE 0 (the job is idle):\n${text}`, `np ${np}${show(r)}`);
+    assert.match(r.stderr, `1 of 6 members made fewer contributions than the others (up to 2): Worker[3] on PE ${pe} made 1\n(CHARMTS_IDLE_ABORT=1 ends`, `np ${np}${show(r)}`);
+  }
+});
+
 test('the hint for a main kept waiting by a reduction names the element that did not contribute, and its PE', async () => {
   await idleHint('missing', /main is still waiting[^\n]*\n  Worker \(collection \d+\): 1 of 6 members made fewer contributions than the others \(up to 2\): Worker\[3\] on PE [01] made 1\n/, () => undefined);
 });

@@ -51,6 +51,23 @@ test('+trace into a directory that does not exist, or with no file: the job ends
   assert.not.match(bare.stderr, /Node\.js v\d/, `no raw Node report${show(bare)}`);
 });
 
+test('+trace into a directory that does not exist at np 1 (PE 0 alone) and np 4 (PEs 1-3 starting meanwhile), and +trace with no file at np 4: the job ends before main, said once', async () => {
+  for (const np of [1, 4]) {
+    const r = await runJob({ program: 'mainArgs.js', args: ['8', '+trace', '/nonexistent-charmts-dir/t.json'], np, timeoutMs: 30_000 });
+    assertEndedCleanly(r);
+    assert.is.not(r.code, 0, `np ${np}${show(r)}`);
+    assert.match(r.stderr, 'charmts: fatal error on PE 0:\nError: charm.start: +trace /nonexistent-charmts-dir/t.json: the directory /nonexistent-charmts-dir does not exist, so the trace cannot be written at exit', `np ${np}${show(r)}`);
+    assert.is(r.stderr.split('/nonexistent-charmts-dir does not exist').length - 1, 1, `said once, by PE 0 (np ${np})${show(r)}`);
+    assert.not.match(r.stdout, /args=/, show(r));
+  }
+  const bare = await runJob({ program: 'mainArgs.js', args: ['8', '+trace', '+stats'], np: 4, timeoutMs: 30_000 });
+  assertEndedCleanly(bare);
+  assert.is.not(bare.code, 0, show(bare));
+  assert.is(bare.stderr.split('+trace needs a value (+trace FILE)').length - 1, 1, `said once, by PE 0${show(bare)}`);
+  assert.not.match(bare.stderr, /Node\.js v\d/, `no raw Node report${show(bare)}`);
+  assert.not.match(bare.stdout, /args=/, show(bare));
+});
+
 test('charm.start(Main): the main chare is constructed on PE 0 with the arguments and runs the program', async () => {
   const r = await runJob({ program: 'mainChare.js', args: ['3'], np: 3, timeoutMs: 30_000 });
   assertEndedCleanly(r);
