@@ -16,7 +16,12 @@
  * behind each other on one worker while others have none. For the same
  * reason a worker never holds more than half its share of the chunks not
  * handed out yet (as in guided self-scheduling): a worker the OS has put
- * aside for a few milliseconds then holds few of a job's last chunks.
+ * aside for a few milliseconds then holds few of a job's last chunks;
+ * except when a worker's whole share of them is less work than
+ * QUEUED_WORK_MS, which balances nothing and cost tiny tasks a round trip,
+ * a wake-up of each worker, per chunk held back (np 4 on 2 cores, 20
+ * chunks of 100 tiny tasks: 4 to 5 rounds a job, each waiting for the OS
+ * to run the workers, against 2 now).
  * Until a job's first chunk comes back, its depth is MIN_DEPTH; a job never
  * fills a worker deeper than an older job still handing out chunks may.
  */
@@ -111,8 +116,15 @@ const RUN_WEIGHT = 0.25;
 /** Chunks a worker may hold while it takes chunks of `job`, out of `workers`. */
 function depthOf(job: Job, workers: number): number {
   if (job.runMs < 0) return MIN_DEPTH;
-  const share = Math.ceil((job.total - job.next) / (2 * Math.min(workers, job.ncores)));
-  return Math.max(MIN_DEPTH, Math.min(MAX_DEPTH, share, Math.floor(QUEUED_WORK_MS / job.runMs)));
+  const byWork = Math.min(MAX_DEPTH, Math.floor(QUEUED_WORK_MS / job.runMs));
+  const left = job.total - job.next;
+  const used = Math.min(workers, job.ncores);
+  // A worker's whole share of what is left is less than QUEUED_WORK_MS of
+  // work: holding chunks back balances nothing, and each one held back costs
+  // a round trip, a wake-up of its worker (a scheduling slice of the OS when
+  // PEs share cores).
+  if (left * job.runMs <= QUEUED_WORK_MS * used) return Math.max(MIN_DEPTH, byWork);
+  return Math.max(MIN_DEPTH, Math.min(byWork, Math.ceil(left / (2 * used))));
 }
 
 /** What a failed task's error names: its function, and its item or its place in the list unless it was the job's only task (`submit`). */
