@@ -16,9 +16,16 @@
  * behind each other on one worker while others have none. For the same
  * reason a worker never holds more than half its share of the chunks not
  * handed out yet (as in guided self-scheduling): a worker the OS has put
- * aside for a few milliseconds then holds few of a job's last chunks.
- * Until a job's first chunk comes back, its depth is MIN_DEPTH; a job never
- * fills a worker deeper than an older job still handing out chunks may.
+ * aside for a few milliseconds then holds few of a job's last chunks;
+ * except when a worker's whole share of them is less work than
+ * QUEUED_WORK_MS, which balances nothing and cost tiny tasks a round trip,
+ * a wake-up of each worker, per chunk held back (np 4 on 2 cores, 20
+ * chunks of 100 tiny tasks: 4 to 5 rounds a job, each waiting for the OS
+ * to run the workers, against 1 now).
+ * Until a job's first chunk comes back, its depth is MIN_DEPTH, unless the
+ * last job to report a run time had the same function and chunk size: it
+ * starts from that one's. A job never fills a worker deeper than an older
+ * job still handing out chunks may.
  */
 import type { Future } from '../model/future';
 import type { CollectionProxy, ElementProxy } from '../model/proxy';
@@ -111,8 +118,15 @@ const RUN_WEIGHT = 0.25;
 /** Chunks a worker may hold while it takes chunks of `job`, out of `workers`. */
 function depthOf(job: Job, workers: number): number {
   if (job.runMs < 0) return MIN_DEPTH;
-  const share = Math.ceil((job.total - job.next) / (2 * Math.min(workers, job.ncores)));
-  return Math.max(MIN_DEPTH, Math.min(MAX_DEPTH, share, Math.floor(QUEUED_WORK_MS / job.runMs)));
+  const byWork = Math.min(MAX_DEPTH, Math.floor(QUEUED_WORK_MS / job.runMs));
+  const left = job.total - job.next;
+  const used = Math.min(workers, job.ncores);
+  // A worker's whole share of what is left is less than QUEUED_WORK_MS of
+  // work: holding chunks back balances nothing, and each one held back costs
+  // a round trip, a wake-up of its worker (a scheduling slice of the OS when
+  // PEs share cores).
+  if (left * job.runMs <= QUEUED_WORK_MS * used) return Math.max(MIN_DEPTH, byWork);
+  return Math.max(MIN_DEPTH, Math.min(byWork, Math.ceil(left / (2 * used))));
 }
 
 /** What a failed task's error names: its function, and its item or its place in the list unless it was the job's only task (`submit`). */
@@ -140,6 +154,15 @@ export class TaskScheduler {
    * PE 0's cost per chunk of tiny tasks.
    */
   private readonly fnSent: number[];
+  /**
+   * The chunk run time of the last job that reported one, with its function
+   * and chunk size: a job of the same function and chunk size starts from
+   * it (a program maps the same function over and over) rather than at
+   * MIN_DEPTH, which cost tiny tasks a round trip more per job.
+   */
+  private lastFn: FunctionRef | null = null;
+  private lastChunksize = 0;
+  private lastRunMs = -1;
   /** Index in `pes` of the worker offered a chunk next: chunks go round the workers. */
   private cursor = 0;
   private nextJob = 0;
@@ -162,7 +185,9 @@ export class TaskScheduler {
     const ncores = options.ncores !== undefined && options.ncores > 0 ? options.ncores : Infinity;
     const results = destination.kind === 'all' || destination.kind === 'one' ? new Array<unknown>(tasks.count) : [];
     const { fn, chunks, chunksize } = tasks;
-    this.jobs.set(id, { id, fn, chunks, chunksize, total, destination, results, ncores, running: new Map(), runMs: -1, delivered: new Uint8Array(total), remaining: total, next: 0 });
+    const last = this.lastFn;
+    const runMs = fn && last && this.lastChunksize === chunksize && last.name === fn.name && last.source === fn.source ? this.lastRunMs : -1;
+    this.jobs.set(id, { id, fn, chunks, chunksize, total, destination, results, ncores, running: new Map(), runMs, delivered: new Uint8Array(total), remaining: total, next: 0 });
     this.queue.push(id);
     this.dispatch();
   }
@@ -183,7 +208,14 @@ export class TaskScheduler {
     // A job that failed is gone: chunks of it still running end here unheard.
     const job = this.jobs.get(id);
     if (job) {
-      if (runMs >= 0) job.runMs = job.runMs < 0 ? runMs : job.runMs + RUN_WEIGHT * (runMs - job.runMs);
+      if (runMs >= 0) {
+        job.runMs = job.runMs < 0 ? runMs : job.runMs + RUN_WEIGHT * (runMs - job.runMs);
+        if (job.fn) {
+          this.lastFn = job.fn;
+          this.lastChunksize = job.chunksize;
+          this.lastRunMs = job.runMs;
+        }
+      }
       const n = job.running.get(pe)! - 1;
       if (n === 0) job.running.delete(pe);
       else job.running.set(pe, n);
