@@ -10,7 +10,7 @@ import { endsEarly, parseInput, plan } from '../../lib/console/plan';
 import { FrameReader, FrameType, SYNC_MARKER, frame, syncMarker } from '../../lib/console/channel';
 import { traceFile, type TraceEvent } from '../../lib/profiling/profile';
 import { stuckLines, type MembersReport } from '../../lib/console/stuck';
-import { environmentProblem, exitGraceSeconds, idleAbortSeconds, idleHintSeconds, programArgs, runtimeOptionProblem } from '../../lib/runtime/options';
+import { environmentProblem, exitGraceSeconds, idleAbortSeconds, idleHintSeconds, programArgs, runtimeOptionProblem, unknownOptionsNotice } from '../../lib/runtime/options';
 
 test('charmrun: PEs in every spelling, mpirun options, runtime flags, program arguments, refusals', () => {
   assert.equal(parse(['+p4', 'app.js', 'x']), { pes: 4, mpirun: [], program: 'app.js', args: ['x'], checkpoints: { restarts: 0 }, help: false });
@@ -118,6 +118,14 @@ test('runtime options under plain mpirun: main gets the rest; a missing value, a
   assert.match(runtimeOptionProblem(['+balancr', 'GreedyLB'])!, /^\+balancr looks like a misspelling of \+balancer, which would stay off \(the runtime's options: \+stats, \+trace FILE, \+balancer NAME, \+lbreport, \+asyncOrigins, \+liveview \[HOST:\]PORT, \+restart DIR, \+checkpoint-dir DIR; other \+words go to the program\)$/);
   assert.match(runtimeOptionProblem(['+Stats'])!, /^\+Stats looks like a misspelling of \+stats/);
   assert.match(runtimeOptionProblem(['+checkpointdir', 'd'])!, /misspelling of \+checkpoint-dir/);
+  assert.is(runtimeOptionProblem(['+restarts', '2']), undefined, "charmrun's own option: the notice names it");
+});
+
+test('options charmts does not know under plain mpirun: one notice naming each with what to do; known options, their values, plain words, signed numbers and what follows -- are left out', () => {
+  assert.is(unknownOptionsNotice(['8', '+balancer', 'RefineLB', '+stats', '+trace', '+x.json', 'x', '-v', '+5', '+.5', '--', '+bar'], 2), undefined);
+  const notice = unknownOptionsNotice(['++ppn', '2', '+restarts', '1', '+pemap'], 4)!;
+  assert.match(notice, /^charmts: \+\+ppn \(the number of PEs is mpirun's -np: 4 in this job; or charmrun \+pN\), \+restarts \(charmrun's option: run the job with charmrun\), \+pemap are not options of charmts: they reach the program/);
+  assert.match(unknownOptionsNotice(['+Stat'], 1)!, /^charmts: \+Stat \(did you mean \+stats\?\) is not an option of charmts: it reaches the program as an argument and the runtime ignores it\. The runtime's options: \+stats, /);
 });
 
 test('CHARMTS_IDLE_HINT: seconds 0 or more (10 when unset); any other form is refused by name at start, with the form it takes', () => {
