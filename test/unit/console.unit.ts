@@ -105,8 +105,8 @@ test('the trace file: one arrow per delivery, none for undelivered messages or e
 // ---------------------------------------------------------------- what a stuck job waits on (console/stuck.ts)
 
 /** A report of one PE's part of collection `id` named `name`: counts as given, nobody suspended unless given. */
-function part(id: number, name: string, pe: number, counts: MembersReport['counts'], suspendedSamples: [string, number][] = [], suspended = suspendedSamples.length): MembersReport {
-  return { id, name, pe, counts, suspended, suspendedSamples };
+function part(id: number, name: string, pe: number, counts: MembersReport['counts'], suspendedSamples: MembersReport['suspendedSamples'] = [], suspended = suspendedSamples.length, syncs: MembersReport['syncs'] = []): MembersReport {
+  return { id, name, pe, counts, syncs, suspended, suspendedSamples };
 }
 
 test('runtime options under plain mpirun: main gets the rest; a missing value, an unknown balancer and a near miss are refused by name', () => {
@@ -181,12 +181,18 @@ test('stuck: a PE whose members are all behind is named though they agree among 
   assert.equal(stuckLines([[part(2, 'B', 0, [[3, 2, ['[0]', '[1]']]])], []]), []);
 });
 
-test('stuck: members suspended in an await are named with their PE and method count, in collections that do not reduce too', () => {
-  const reports = [[part(3, 'Main', 0, [], [['', 1]])], [part(5, 'W', 1, [[1, 6, ['[0]']]], [['[2]', 2], ['[3]', 1], ['[4]', 1], ['[5]', 1]], 7)]];
+test('stuck: members suspended in an await are named with their PE, method and the channels they receive on, in collections that do not reduce too', () => {
+  const channel = 'channel W[3] <-> W[4] port 0';
+  const reports = [[part(3, 'Main', 0, [], [['', 1, 'run', []]])], [part(5, 'W', 1, [[1, 6, ['[0]']]], [['[2]', 2, 'step', []], ['[3]', 1, 'exchange', [channel]], ['[4]', 1, '', []], ['[5]', 1, 'exchange', []]], 7)]];
   assert.equal(stuckLines(reports), [
-    'Main (collection 3): 1 member has async entry methods suspended in an await: Main on PE 0 (one method)',
-    'W (collection 5): 7 members have async entry methods suspended in an await: W[2] on PE 1 (2 methods), W[3] on PE 1 (one method), W[4] on PE 1 (one method), W[5] on PE 1 (one method), and 3 more',
+    'Main (collection 3): 1 member has async entry methods suspended in an await: Main on PE 0 (in run)',
+    `W (collection 5): 7 members have async entry methods suspended in an await: W[2] on PE 1 (2 methods, the last to suspend step), W[3] on PE 1 (in exchange, awaiting recv on ${channel}), W[4] on PE 1 (one method), W[5] on PE 1 (in exchange), and 3 more`,
   ]);
+});
+
+test('stuck: members that called AtSync fewer times than the others are named: the load-balancing step waits for them', () => {
+  const reports = [[part(7, 'L', 0, [[0, 2, ['[0]', '[1]']]], [], 0, [[3, 2, ['[0]', '[1]']]])], [part(7, 'L', 1, [[0, 2, ['[2]', '[3]']]], [], 0, [[3, 1, ['[2]']], [2, 1, ['[3]']]])]];
+  assert.equal(stuckLines(reports), ['L (collection 7): 1 of 4 members called AtSync fewer times than the others, so the load-balancing step waits for them (up to 3): L[3] on PE 1 called it 2 times']);
 });
 
 test('stuck: calls held at the home for indices with no element are named with their home PE and counted', () => {
