@@ -31,6 +31,8 @@ interface EndState {
   arrived: Map<number, unknown>;
   nextToTake: number;
   waiting: ((value: unknown) => void) | undefined;
+  /** The channel as a message names it, once a Channel is bound to this end: the idle hint names what a recv waits on. */
+  shown: string;
 }
 
 /** Per chare object: its channel ends, by "collection/index/port" of the other end. */
@@ -50,7 +52,7 @@ function keyOf(collection: number, index: ChareIndex, port: number): string {
 function endState(chare: Chare<never>, key: string): EndState {
   const table = endsOf(chare);
   let state = table.get(key);
-  if (!state) table.set(key, (state = { sent: 0, arrived: new Map(), nextToTake: 0, waiting: undefined }));
+  if (!state) table.set(key, (state = { sent: 0, arrived: new Map(), nextToTake: 0, waiting: undefined, shown: '' }));
   return state;
 }
 
@@ -93,6 +95,13 @@ export function deliverChannelData(chare: Chare<never>, args: unknown[]): void {
     resumption.pending = true; // the receiver resumes before the next message
     resolve(take(state));
   }
+}
+
+/** The channels `chare` waits on in a recv (or Channel.select) now, as messages name them: the idle hint's (console/stuck.ts). */
+export function channelsAwaited(chare: Chare<never>): string[] {
+  const out: string[] = [];
+  for (const state of ends.get(chare)?.values() ?? []) if (state.waiting !== undefined) out.push(state.shown);
+  return out;
 }
 
 function take(state: EndState): unknown {
@@ -160,6 +169,7 @@ export class Channel<T = unknown> {
     this.remote = target;
     this.describe = `channel ${ref.info.name}${JSON.stringify(owner.thisIndex)} <-> ${target.__ref.info.name}${JSON.stringify(target.__index)} port ${port}`;
     this.state = endState(owner, keyOf(target.__ref.id, target.__index as ChareIndex, port));
+    this.state.shown = this.describe;
     this.sender = [ref.id, owner.thisIndex];
   }
 

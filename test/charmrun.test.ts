@@ -28,6 +28,11 @@ test('charmrun app.js +p2 (Charm++ order) and charmrun -np 3 app.js run on that 
   assert.equal(helloLines(mpiOrder.stdout), ['Hello from PE 0', 'Hello from PE 1', 'Hello from PE 2']);
   const exit3 = charmrun('+p', '2', path.join(__dirname, 'programs', 'exitCode.js'), '3');
   assert.is(exit3.status, 3, exit3.stderr);
+  // The program's own +arguments after --: charmrun checked the options, so PE 0 gives no notice of them.
+  const own = charmrun('+p2', path.join(__dirname, 'programs', 'mainArgs.js'), '8', '--', '+bar');
+  assert.is(own.status, 0, own.stderr);
+  assert.match(own.stdout, 'args=["8","+bar"]', own.stdout);
+  assert.not.match(own.stderr, 'not an option', own.stderr);
 });
 
 test('--help prints the usage and exits 0; refused command lines exit 2 and say why', () => {

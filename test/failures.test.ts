@@ -158,4 +158,25 @@ test('a section multicast nobody awaits, reaching its section after the array wa
   }
 });
 
+
+test('a reduction whose contributions differ in length names each length with its element and PE, and the reduction once (np 2)', async () => {
+  // Even elements contribute 2 values, odd ones 3: each PE finds the mismatch among its own two elements.
+  const r = await runJob({ program: 'reductionErrors.js', args: ['lengths'], np: 2, timeoutMs: 30_000 });
+  assertEndedCleanly(r);
+  assert.is(r.code, 0, show(r));
+  const line = r.stdout.split('\n').find((l) => l.startsWith('error: ')) ?? '';
+  assert.is(
+    line,
+    'error: TypeError on PE 0 in reduction 0 of array R (collection 4): contributions of different lengths to Reducer.sum (every contributor must give the same length): 2 from element [0] on PE 0, 3 from element [1] on PE 0; 2 from element [2] on PE 1, 3 from element [3] on PE 1',
+    show(r),
+  );
+  // Nobody awaits a callback's result: the job ends with the same text, under the reduction's name once.
+  const fatal = await runJob({ program: 'reductionErrors.js', args: ['lengths-callback'], np: 2, timeoutMs: 30_000 });
+  assertEndedCleanly(fatal);
+  assert.ok(fatal.code !== 0, show(fatal));
+  assert.match(fatal.stderr, /charmts: fatal error on PE 0 in reduction 0 of array R \(collection 4\):\nTypeError: contributions of different lengths to Reducer\.sum \(every contributor must give the same length\): 2 from element \[0\] on PE 0, 3 from element \[1\] on PE 0; 2 from element \[2\] on PE 1, 3 from element \[3\] on PE 1\n/, show(fatal));
+  const reducers = await runJob({ program: 'reductionErrors.js', args: ['reducers'], np: 2, timeoutMs: 30_000 });
+  assert.match(reducers.stdout, /^error: Error on PE 0 in reduction 0 of array R \(collection 4\): contributors used different reducers: sum by element \[0\] on PE 0, max by element \[1\] on PE 0$/m, show(reducers));
+});
+
 test.run();

@@ -121,7 +121,15 @@ test('the hint for a main that returned (a main chare after its set-up) names th
 });
 
 test('the hint for a main kept waiting by a broadcast names the element suspended in an await, and its PE', async () => {
-  await idleHint('suspended', /main is still waiting[^\n]*\n  Waiter \(collection \d+\): 1 member has async entry methods suspended in an await: Waiter\[1\] on PE [01] \(one method\)\n/, () => undefined);
+  await idleHint('suspended', /main is still waiting[^\n]*\n  Waiter \(collection \d+\): 1 member has async entry methods suspended in an await: Waiter\[1\] on PE [01] \(in stall\)\n/, () => undefined);
+});
+
+test('the hint for a channel deadlock names each element, the method and the channel it awaits in recv', async () => {
+  await idleHint('channel', /main is still waiting[^\n]*\n  Pair \(collection \d+\): 2 members have async entry methods suspended in an await: Pair\[0\] on PE 0 \(in exchange, awaiting recv on channel Pair\[0\] <-> Pair\[1\] port 0\), Pair\[1\] on PE 1 \(in exchange, awaiting recv on channel Pair\[1\] <-> Pair\[0\] port 0\)\n/, () => undefined);
+});
+
+test('the hint for a load-balancing step some element never called AtSync for names that element and its PE', async () => {
+  await idleHint('atsync', /main is still waiting[^\n]*\n  Balanced \(collection \d+\): 1 of 4 members called AtSync fewer times than the others, so the load-balancing step waits for them \(up to 1\): Balanced\[3\] on PE 1 called it 0 times\n/, () => undefined);
 });
 
 test('the hint for a main awaiting a call to an index never inserted names the index and its home PE', async () => {

@@ -24,6 +24,18 @@ for (const np of [2, 4]) {
   });
 }
 
+test('exits after the first change nothing: exit(0) then exit(5) and exit(6) on the last PE end the job with 0, PE 0 saying once that exit(5) was ignored; every PE calling exit(0) is silent (np 2)', async () => {
+  const twice = await runJob({ program: 'exitTwice.js', args: ['twice'], np: 2, timeoutMs: 30_000 });
+  assertEndedCleanly(twice);
+  assert.is(twice.code, 0, show(twice));
+  const warnings = linesOf(twice.stderr).filter((l) => l.includes('is ignored'));
+  assert.equal(warnings, ['charmts: charm.exit(5) on PE 1 is ignored: charm.exit(0) on PE 1 came first, and the job ends with code 0 (only the first exit counts)'], show(twice));
+  const every = await runJob({ program: 'exitTwice.js', args: ['every'], np: 2, timeoutMs: 30_000 });
+  assertEndedCleanly(every);
+  assert.is(every.code, 0, show(every));
+  assert.not.match(every.stderr, 'charm.exit', show(every));
+});
+
 // ---------------------------------------------------------------- output
 
 test('console output of 4 PEs x 300 long lines reaches stdout exactly once, each line whole', async () => {

@@ -284,7 +284,7 @@ test('bad input: mismatched reducers and shapes reject the future naming the col
     } catch (error) {
       assert.instance(error, RemoteError);
       const message = (error as Error).message;
-      assert.match(message, /reduction \d+ of G .*different reducers \((sum|max) by member \d+ on PE \d+, (sum|max) by member \d+ on PE \d+\)/);
+      assert.match(message, /in reduction \d+ of G \(collection \d+\): contributors used different reducers: (sum|max) by member \d+ on PE \d+, (sum|max) by member \d+ on PE \d+/);
       assert.ok(message.includes('sum by member 0 on PE 0'), message);
       assert.match(message, /max by member (\d+) on PE \1\b/);
     }
@@ -294,8 +294,10 @@ test('bad input: mismatched reducers and shapes reject the future naming the col
       await s;
       assert.unreachable();
     } catch (error) {
-      // the error names two of the contributors whose shapes differ
-      assert.match((error as Error).message, /different lengths \(\d+ and \d+\), combining the contribution of member \d+ on PE \d+( \(and \d+ more\))? with that of member \d+ on PE \d+/);
+      // the error names two of the contributors whose shapes differ, with their lengths, and the reduction once
+      const message = (error as Error).message;
+      assert.match(message, /contributions of different lengths to Reducer\.\w+ \(every contributor must give the same length\): \d+ from member \d+ on PE \d+( \(and \d+ more contributions?\))?, \d+ from member \d+ on PE \d+/);
+      assert.is(message.split('reduction ').length, 2, message);
     }
   }
   const [badReducer, badTarget] = await group[0].ret.badCalls();

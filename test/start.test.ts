@@ -18,6 +18,22 @@ test("main's arguments and every PE's charm.args() leave out +balancer NAME, +st
   assert.ok(linesOf(r.stdout).includes('args=["8","4","x"]'), show(r));
   assert.ok(linesOf(r.stdout).includes('charm.args=[["8","4","x"],["8","4","x"]]'), `every PE's charm.args() is main's list${show(r)}`);
   assert.match(r.stdout, /charmts stats/); // the runtime did take +stats
+  assert.not.match(r.stderr, /not an option/, `only the runtime's options and plain words: no notice${show(r)}`);
+});
+
+test("+options charmts does not know (charmrun's +p4 and ++p2, +stat, +foo) are named once, on PE 0's stderr, with what to do, and still reach main; signed numbers and words after -- are the program's (np 2)", async () => {
+  const r = await runJob({ program: 'mainArgs.js', args: ['8', '+stat', '++p2', '+p4', '+5', '+foo', 'x', '--', '+bar'], np: 2, timeoutMs: 30_000 });
+  assertEndedCleanly(r);
+  assert.is(r.code, 0, show(r));
+  const notices = linesOf(r.stderr).filter((l) => l.includes('not options of charmts'));
+  assert.equal(
+    notices,
+    [
+      "charmts: +stat (did you mean +stats?), ++p2 (the number of PEs is mpirun's -np: 2 in this job; or charmrun +pN), +p4 (the number of PEs is mpirun's -np: 2 in this job; or charmrun +pN), +foo are not options of charmts: they reach the program as arguments and the runtime ignores them. The runtime's options: +stats, +trace FILE, +balancer NAME, +lbreport, +asyncOrigins, +liveview [HOST:]PORT, +restart DIR, +checkpoint-dir DIR; put -- before +arguments meant for the program.",
+    ],
+    show(r),
+  );
+  assert.ok(linesOf(r.stdout).includes('args=["8","+stat","++p2","+p4","+5","+foo","x","--","+bar"]'), `main's arguments are as before${show(r)}`);
 });
 
 test('a near miss of a runtime option under plain mpirun ends the job before main, naming the option meant', async () => {

@@ -4,8 +4,12 @@
  * - members that have contributed fewer times than the others: the usual
  *   cause of a reduction that never completes (an element that skipped
  *   `contribute` in one iteration);
- * - members with async entry methods suspended in an await: what main
- *   waits for may wait on what they await (a future nobody sends);
+ * - members that have called AtSync fewer times than the others: a
+ *   load-balancing step waits for every element's AtSync;
+ * - members with async entry methods suspended in an await, with the
+ *   method that suspended last and the channels they wait on in a recv:
+ *   what main waits for may wait on what they await (a future nobody
+ *   sends, a channel both ends of which receive);
  * - calls held at an array's home PE for indices with no element: a call
  *   to an index never inserted waits there for the insertion (as in
  *   Charm++), and may be what main waits for.
@@ -30,9 +34,11 @@ export interface MembersReport {
   pe: number;
   /** [contributions made, members that made that many, up to SAMPLES of their indices as printed]; empty when the collection does not reduce. */
   counts: [number, number, string[]][];
-  /** Members with async entry methods suspended, and up to SAMPLES of them: [index as printed, methods suspended]. */
+  /** The same for AtSync calls (the balancing stream's contributions). */
+  syncs: [number, number, string[]][];
+  /** Members with async entry methods suspended, and up to SAMPLES of them: [index as printed, methods suspended, the last to suspend, channels awaited in a recv]. */
   suspended: number;
-  suspendedSamples: [string, number][];
+  suspendedSamples: [string, number, string, string[]][];
   /** Arrays, at the home: indices with calls held for an insertion, the calls, and up to SAMPLES [index as printed, calls]. */
   held?: { indices: number; calls: number; samples: [string, number][] };
 }
@@ -47,22 +53,13 @@ export function stuckLines(reports: readonly (readonly MembersReport[])[]): stri
   }
   const lines: string[] = [];
   for (const [id, parts] of byCollection) {
-    const most = Math.max(-1, ...parts.flatMap((p) => p.counts.map(([made]) => made)));
-    let members = 0;
-    let behind = 0;
-    const named: string[] = [];
-    for (const { name, pe, counts } of parts) {
-      for (const [made, count, samples] of counts) {
-        members += count;
-        if (made === most) continue;
-        behind += count;
-        for (const index of samples) named.push(`${name}${index} on PE ${pe} made ${made}`);
-      }
-    }
     const what = `${parts[0].name} (collection ${id})`;
-    if (behind > 0) lines.push(`${what}: ${behind} of ${members} members made fewer contributions than the others (up to ${most}): ${named.join(', ')}${andMore(behind, named.length)}`);
+    const contributions = behindLine(parts, (p) => p.counts, 'made fewer contributions than the others', (made) => `made ${made}`);
+    if (contributions) lines.push(`${what}: ${contributions}`);
+    const syncs = behindLine(parts, (p) => p.syncs, 'called AtSync fewer times than the others, so the load-balancing step waits for them', (made) => `called it ${made === 1 ? 'once' : `${made} times`}`);
+    if (syncs) lines.push(`${what}: ${syncs}`);
     const suspended = parts.reduce((sum, part) => sum + part.suspended, 0);
-    const waiting = parts.flatMap(({ name, pe, suspendedSamples }) => suspendedSamples.map(([index, methods]) => `${name}${index} on PE ${pe} (${methods === 1 ? 'one method' : `${methods} methods`})`));
+    const waiting = parts.flatMap(({ name, pe, suspendedSamples }) => suspendedSamples.map(([index, methods, last, channels]) => `${name}${index} on PE ${pe} (${suspendedIn(methods, last)}${channels.length ? `, awaiting recv on ${channels.join(' and ')}` : ''})`));
     if (suspended > 0) lines.push(`${what}: ${suspended === 1 ? '1 member has' : `${suspended} members have`} async entry methods suspended in an await: ${waiting.join(', ')}${andMore(suspended, waiting.length)}`);
     const held = parts.filter((part) => part.held !== undefined && part.held.calls > 0);
     if (held.length > 0) {
@@ -73,6 +70,29 @@ export function stuckLines(reports: readonly (readonly MembersReport[])[]): stri
     }
   }
   return lines;
+}
+
+/** "1 of 6 members <what> (up to 2): W[3] on PE 1 made 1", for the members behind the others in `counts`; undefined when none is. */
+function behindLine(parts: readonly MembersReport[], counts: (part: MembersReport) => MembersReport['counts'], what: string, did: (made: number) => string): string | undefined {
+  const most = Math.max(-1, ...parts.flatMap((p) => counts(p).map(([made]) => made)));
+  let members = 0;
+  let behind = 0;
+  const named: string[] = [];
+  for (const part of parts) {
+    for (const [made, count, samples] of counts(part)) {
+      members += count;
+      if (made === most) continue;
+      behind += count;
+      for (const index of samples) named.push(`${part.name}${index} on PE ${part.pe} ${did(made)}`);
+    }
+  }
+  return behind > 0 ? `${behind} of ${members} members ${what} (up to ${most}): ${named.join(', ')}${andMore(behind, named.length)}` : undefined;
+}
+
+/** "work", "2 methods, the last to suspend work": what a member's suspended methods are. */
+function suspendedIn(methods: number, last: string | undefined): string {
+  if (!last) return methods === 1 ? 'one method' : `${methods} methods`;
+  return methods === 1 ? `in ${last}` : `${methods} methods, the last to suspend ${last}`;
 }
 
 function andMore(total: number, named: number): string {

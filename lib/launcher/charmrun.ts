@@ -24,6 +24,7 @@ import { CONSOLE_ENV } from '../console/channel';
 import { openConsoleTerminal } from './terminal';
 import { runWithRestarts, type JobEnd } from '../checkpoint/restarts';
 import { peNodeOptions } from './nodeOptions';
+import { CHARMRUN_ENV } from '../runtime/options';
 
 /**
  * Node options that run a TypeScript program: tsx's loader (esbuild
@@ -46,7 +47,7 @@ function mpirunCommand(launch: Launch, env: NodeJS.ProcessEnv): string[] {
   if (!options.includes('--bind-to')) options.push('--bind-to', 'none');
   if (launch.pes > availableParallelism() && !options.includes('--oversubscribe') && !options.some((o) => o.startsWith('--host'))) options.push('--oversubscribe');
   // Ranks on other hosts get charmrun's decisions too.
-  for (const name of ['CHARMTS_COLOR', CONSOLE_ENV, 'CHARMTS_REPL_HISTORY']) if (env[name] !== undefined) options.push('-x', name);
+  for (const name of ['CHARMTS_COLOR', CHARMRUN_ENV, CONSOLE_ENV, 'CHARMTS_REPL_HISTORY']) if (env[name] !== undefined) options.push('-x', name);
   const program = launch.program === 'interactive' ? path.join(__dirname, '..', 'console', 'interactive.js') : launch.program;
   return ['mpirun', ...options, '-np', String(launch.pes), process.execPath, ...peNodeOptions(env), ...typeScriptLoader(program), program, ...launch.args];
 }
@@ -62,6 +63,7 @@ function main(): void {
       process.exit(0);
     }
     env.CHARMTS_COLOR = colourFor(process.stdout) ? '1' : '0';
+    env[CHARMRUN_ENV] = '1'; // the options are checked (parse): PE 0 gives no notice of the program's +arguments after --
     if (process.getuid?.() === 0) {
       // mpirun refuses root unless told; the launcher says so, never the library.
       env.OMPI_ALLOW_RUN_AS_ROOT = '1';

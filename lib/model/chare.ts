@@ -31,6 +31,8 @@ export interface MemberState {
   epoch: number;
   /** Async entry methods started and not finished. */
   running: number;
+  /** The last of them to suspend ('' once none is): the idle hint names it (console/stuck.ts). */
+  suspendedIn: string;
   /** PE to move to once no entry method is suspended, or -1. */
   migrateTo: number;
   /** Milliseconds spent in its entry methods since the last load-balancing step. */
@@ -50,7 +52,7 @@ export interface MemberState {
    */
   departed: 'migrated' | 'deleted' | undefined;
   /** What released calls of it report their async methods to (its collection's tracker; model/invoke.ts' Track), once it has run a call. */
-  track?: (pending: Promise<void>, member: Chare<never>) => void;
+  track?: (pending: Promise<void>, member: Chare<never>, method: string) => void;
 }
 
 /** How a section reduces a member's contribution (set on section proxies). */

@@ -85,7 +85,7 @@ export function describeCall(info: ChareClassInfo, method: string, element: Char
 }
 
 /** Told of every async entry method started, and of whose it is: its promise settles when it finishes (never rejecting). */
-export type Track = (pending: Promise<void>, member: Chare<never>) => void;
+export type Track = (pending: Promise<void>, member: Chare<never>, method: string) => void;
 
 /**
  * Calls entry method `methodId` of `element` with `args` and replies if
@@ -181,7 +181,7 @@ function call(element: Chare<never>, info: ChareClassInfo, name: string, args: u
       (value) => succeed(value, element, info, name, reply),
       (error) => fail(error, element, info, name, reply),
     );
-    track?.(pending, element);
+    track?.(pending, element, name);
     return;
   }
   if (reply) succeed(result, element, info, name, reply);

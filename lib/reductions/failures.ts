@@ -27,11 +27,33 @@ export function mergeFailures(a: Failures | undefined, b: Failures | undefined):
   return { failures: a.failures.concat(b.failures).slice(0, FAILURES_NAMED), total: a.total + b.total };
 }
 
-/** PE 0: the error a failed reduction raises (the first failure's name and stack; its message names the others). */
-export function combinedError(error: Failures): Error {
-  const first = error.failures[0];
-  const others = error.failures.slice(1).map((f) => `${f.name} on PE ${f.pe} in ${f.where}: ${f.message}`);
-  if (error.total > error.failures.length) others.push(`${error.total - error.failures.length} more`);
-  const message = others.length ? `${first.message} (${error.total} members failed; also: ${others.join('; ')})` : first.message;
+/**
+ * PE 0: the error reduction `place` raises (the first failure's name and
+ * stack). Its message names the other failures: members' in full, and the
+ * reduction's own (`where` is `place`) found on several PEs by what
+ * follows the first one's lead ("contributions of different lengths to
+ * Reducer.sum (…): 2 from …, 3 from …; 2 from …, 3 from …"), so that
+ * neither repeats the reduction's name.
+ */
+export function combinedError(error: Failures, place: string): Error {
+  const [first, ...rest] = error.failures;
+  const colon = first.message.indexOf(': ');
+  const lead = first.where === place && colon >= 0 ? first.message.slice(0, colon + 2) : undefined;
+  const details: string[] = [];
+  const others: string[] = [];
+  let members = 0;
+  for (const f of rest) {
+    if (f.where !== place) members++;
+    if (lead !== undefined && f.where === place && f.message.startsWith(lead)) {
+      const detail = f.message.slice(lead.length);
+      if (!details.includes(detail) && first.message.slice(lead.length) !== detail) details.push(detail);
+    } else {
+      others.push(`${f.name} on PE ${f.pe} in ${f.where}: ${f.message}`);
+    }
+  }
+  let message = [first.message, ...details].join('; ');
+  const unnamed = error.total - error.failures.length;
+  if (unnamed > 0) others.push(`${unnamed} more`);
+  if (others.length > 0) message += first.where !== place && members === rest.length ? ` (${error.total} members failed; also: ${others.join('; ')})` : ` (also: ${others.join('; ')})`;
   return Object.assign(new Error(message), { name: first.name, stack: first.stack.replace(first.message, message) });
 }

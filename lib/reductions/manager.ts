@@ -43,7 +43,7 @@ import { Population } from './population';
 import { TurnoverMap } from '../turnoverMap';
 import { Histogram } from './histogram';
 import { combinedError, failing } from './failures';
-import { emptyPartial, merge, naming, pieceOf, type Destination, type Partial } from './partials';
+import { emptyPartial, merge, naming, pieceOf, reductionPlace, type Destination, type Partial } from './partials';
 import { Abandonment } from './abandoned';
 import { AllReduceWaiters } from './allReduceWaiters';
 import { Stream, STREAMS, type MemberNext } from './streams';
@@ -430,7 +430,7 @@ export class ReductionManager {
       this.completedUpTo[stream] = r;
       this.population.fold(stream, r + 1);
       this.completed(stream, r);
-      if (total.count > expected) total.error ??= failing(new Error(`reduction ${r} of ${this.describe}: ${total.count} contributions for ${expected} members (a member contributed twice?)`), this.describe);
+      if (total.count > expected) total.error ??= failing(new Error(`${total.count} contributions for ${expected} members (a member contributed twice?)`), reductionPlace(r, stream === Stream.Replies, this.describe));
       this.finish(stream, r, total);
     }
   }
@@ -439,18 +439,19 @@ export class ReductionManager {
     const destination = total.destination;
     let value: unknown;
     let error = total.error;
+    const place = reductionPlace(r, stream === Stream.Replies, this.describe);
     if (error === undefined) {
       try {
         value = total.hasAcc ? reducerImpl(total.reducer!).finish(total.acc) : undefined;
       } catch (e) {
-        error = failing(new Error(`reduction ${r} of ${this.describe}: ${(e as Error).message}`), this.describe);
+        error = failing(e, place);
       }
     }
     if (error !== undefined) {
       const first = error.failures[0];
-      const failed = combinedError(error);
+      const failed = combinedError(error, place);
       if (destination instanceof Future) destination.sendError(failed, first.where, first.pe);
-      else fatal(failed, `on PE ${first.pe} in ${first.where} (reduction ${r} of ${this.describe})`);
+      else fatal(failed, `on PE ${first.pe} in ${first.where}${first.where === place ? '' : ` (${place})`}`);
       return;
     }
     if (destination === 'all') {

@@ -12,7 +12,7 @@ import { SerializationError } from '../codec/serializationError';
 import type { Failure } from '../model/future';
 import { describe as describeIndex, type ArrayIndex } from '../collections/arrayIndex';
 import { runtime } from '../model/context';
-import { reducerImpl } from './reducers';
+import { DifferentLengths, reducerImpl } from './reducers';
 import { failing, mergeFailures, type Failures } from './failures';
 import type { ReductionTarget } from './targets';
 
@@ -60,6 +60,11 @@ export function pieceOf(index: ArrayIndex | number, data: unknown, reducer: stri
   return { count: 1, reducer, destination, acc: reducerImpl(reducer).lift(copied, index), hasAcc: true, error: undefined, by: index, byPe: pe };
 }
 
+/** Where a reduction's own failures happen (their `where`): "reduction r of array X (collection c)". */
+export function reductionPlace(r: number, replies: boolean, describe: string): string {
+  return `reduction ${r}${replies ? ' (broadcast replies)' : ''} of ${describe}`;
+}
+
 /** Merges `piece` into `into`, both of reduction `r` of `describe` (`replies`: a broadcast's replies). A reducer that throws, or two reducers, make the reduction fail. */
 export function merge(into: Partial, piece: Partial, r: number, replies: boolean, describe: string): void {
   if (piece.error !== undefined || into.error !== undefined) {
@@ -69,15 +74,13 @@ export function merge(into: Partial, piece: Partial, r: number, replies: boolean
     return;
   }
   if (into.reducer !== undefined && piece.reducer !== undefined && into.reducer !== piece.reducer) {
-    into.error = failing(new Error(`reduction ${r}${replies ? ' (broadcast replies)' : ''} of ${describe}: contributors used different reducers (${into.reducer} by ${contributor(into)}, ${piece.reducer} by ${contributor(piece)})`), describe);
+    into.error = failing(new Error(`contributors used different reducers: ${into.reducer} by ${contributor(into)}, ${piece.reducer} by ${contributor(piece)}`), reductionPlace(r, replies, describe));
   } else if (piece.hasAcc) {
     try {
       into.acc = into.hasAcc ? reducerImpl(piece.reducer!).combine(into.acc, piece.acc) : piece.acc;
       into.hasAcc = true;
     } catch (error) {
-      const others = into.count > 1 ? ` (and ${into.count - 1} more combined with it)` : '';
-      const which = `combining the contribution of ${contributor(piece)}${piece.count > 1 ? ` (and ${piece.count - 1} more)` : ''} with that of ${contributor(into)}${others}`;
-      into.error = failing(new Error(`reduction ${r} of ${describe}: ${(error as Error).message}, ${which}`), describe);
+      into.error = failing(combineFailure(error, into, piece), reductionPlace(r, replies, describe));
     }
   }
   into.count += piece.count;
@@ -87,6 +90,27 @@ export function merge(into: Partial, piece: Partial, r: number, replies: boolean
     into.byPe = piece.byPe;
   }
   into.destination ??= piece.destination;
+}
+
+/**
+ * The reduction's error when its reducer could not combine `piece` into
+ * `into`: for lengths, who contributed which length (the partials' first
+ * contributors; all of a partial's contributions have its length), the
+ * lengths first; otherwise the reducer's message and the two contributors.
+ */
+function combineFailure(error: unknown, into: Partial, piece: Partial): Error {
+  if (error instanceof DifferentLengths) {
+    const [a, b] = error.lengths;
+    const nested = error.at ? ` (the arrays at ${error.at} of their contributions)` : '';
+    return new TypeError(`contributions of different lengths to Reducer.${error.reducer} (every contributor must give the same length): ${a} from ${contributors(into)}, ${b} from ${contributors(piece)}${nested}`);
+  }
+  const e = error instanceof Error ? error : new Error(String(error));
+  return Object.assign(new Error(`${e.message}, combining the contribution of ${contributors(piece)} with that of ${contributors(into)}`), { name: e.name });
+}
+
+/** A partial's first contributor, and how many more it holds: "element [3] on PE 1 (and 2 more contributions)". */
+function contributors(partial: Partial): string {
+  return `${contributor(partial)}${partial.count > 1 ? ` (and ${partial.count - 1} more contribution${partial.count > 2 ? 's' : ''})` : ''}`;
 }
 
 /** Who contributed first to a partial, for an error: "element [3] on PE 1" ("member i" in a group or section). */

@@ -163,18 +163,39 @@ const truth =
     return typeof a === 'boolean' ? r : typeof a === 'bigint' ? BigInt(r) : Number(r);
   };
 
+/**
+ * Two contributions (or arrays inside them, at `at`) whose lengths differ:
+ * the reduction's error names who contributed which length (partials.ts).
+ */
+export class DifferentLengths extends TypeError {
+  at = '';
+  constructor(
+    readonly reducer: string,
+    readonly lengths: readonly [number, number],
+  ) {
+    super(`Reducer.${reducer}: contributions have different lengths (${lengths[0]} and ${lengths[1]})`);
+  }
+}
+
 function elementwise(op: Op, name: string, lift: (data: unknown) => Acc): ReducerImpl {
   const combine = (a: Acc, b: Acc): Acc => {
     if (ArrayBuffer.isView(a) && ArrayBuffer.isView(b)) {
       const x = a as unknown as Scalar[];
       const y = b as unknown as Scalar[];
-      if (x.length !== y.length) throw new TypeError(`Reducer.${name}: contributions have different lengths (${x.length} and ${y.length})`);
+      if (x.length !== y.length) throw new DifferentLengths(name, [x.length, y.length]);
       for (let i = 0; i < x.length; i++) x[i] = op(x[i], y[i]); // in place: a is ours
       return a;
     }
     if (Array.isArray(a) && Array.isArray(b)) {
-      if (a.length !== b.length) throw new TypeError(`Reducer.${name}: contributions have different lengths (${a.length} and ${b.length})`);
-      return a.map((v, i) => combine(v, b[i]));
+      if (a.length !== b.length) throw new DifferentLengths(name, [a.length, b.length]);
+      return a.map((v, i) => {
+        try {
+          return combine(v, b[i]);
+        } catch (error) {
+          if (error instanceof DifferentLengths) error.at = `[${i}]${error.at}`; // the path is built only on the way out
+          throw error;
+        }
+      });
     }
     if (typeof a !== typeof b || (typeof a === 'object' && a !== null)) {
       throw new TypeError(`Reducer.${name}: cannot combine ${kind(a)} with ${kind(b)}`);

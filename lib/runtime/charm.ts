@@ -75,7 +75,9 @@ export class Charm extends CharmTopology {
   /**
    * Ends the whole job with exit code `code` (0..255, default 0), from any PE. Returns at once
    * (Charm++'s `CkExit` does not): the job ends once the exit reaches every PE, and calls made
-   * after it are dropped. Charm4py: `charm.exit(code)`. @throws RangeError for a bad code.
+   * after it are dropped. Only the first exit counts: a later one (here or on another PE) changes
+   * nothing, as a second CkExit, and PE 0 says so on stderr if it asked for another code.
+   * Charm4py: `charm.exit(code)`. @throws RangeError for a bad code.
    */
   exit(code = 0): void {
     if (!Number.isInteger(code) || code < 0 || code > 255) throw new RangeError(`charm.exit: code must be an integer 0..255, got ${String(code)}`);

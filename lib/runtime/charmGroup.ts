@@ -14,6 +14,7 @@ import { evalHere, execHere, updateGlobalsHere } from '../console/remoteCode';
 import { SAMPLES, type MembersReport } from '../console/stuck';
 import { describe } from '../collections/arrayIndex';
 import { Stream } from '../reductions/streams';
+import { channelsAwaited } from '../channels';
 
 /** The chare class of `charm.thisProxy`: one member per PE, answering for the runtime there. */
 export class CharmRemote extends Chare {
@@ -64,21 +65,20 @@ export class CharmRemote extends Chare {
       const held = collection.heldAtHome?.() ?? [];
       if (members.length === 0 && held.length === 0) continue;
       const byCount = new Map<number, [number, number, string[]]>();
-      const report: MembersReport = { id: collection.ref.id, name: collection.ref.info.name, pe, counts: [], suspended: 0, suspendedSamples: [] };
+      const bySyncs = new Map<number, [number, number, string[]]>();
+      const report: MembersReport = { id: collection.ref.id, name: collection.ref.info.name, pe, counts: [], syncs: [], suspended: 0, suspendedSamples: [] };
       // As a user writes them: W[2, 1] (array element), G[1] (group member), S (singleton).
       const kind = collection.ref.kind;
       const named = (chare: Chare<never>): string => (kind === CollectionKind.Array ? describe(chare.thisIndex) : kind === CollectionKind.Group ? `[${String(chare.thisIndex)}]` : '');
       for (const { chare, state } of members) {
         if (reductions) {
-          const made = state.next[Stream.User];
-          let entry = byCount.get(made);
-          if (!entry) byCount.set(made, (entry = [made, 0, []]));
-          entry[1]++;
-          if (entry[2].length < SAMPLES) entry[2].push(named(chare));
+          count(byCount, state.next[Stream.User], named(chare));
+          count(bySyncs, Math.ceil(state.next[Stream.Balance] / 2), named(chare)); // each step takes two (@balance at AtSync, @resume after the moves)
         }
-        if (state.running > 0 && report.suspended++ < SAMPLES) report.suspendedSamples.push([named(chare), state.running]);
+        if (state.running > 0 && report.suspended++ < SAMPLES) report.suspendedSamples.push([named(chare), state.running, state.suspendedIn, channelsAwaited(chare)]);
       }
       report.counts = [...byCount.values()];
+      report.syncs = [...bySyncs.values()];
       if (held.length > 0) report.held = { indices: held.length, calls: held.reduce((sum, [, calls]) => sum + calls, 0), samples: held.slice(0, SAMPLES) };
       out.push(report);
     }
@@ -134,4 +134,12 @@ export function installCharmGroup(): void {
 /** The runtime group's proxy: `charm.thisProxy`. */
 export function charmGroup(): CollectionProxy<CharmRemote> {
   return groupRef(CHARM_GROUP_ID, classInfo(CharmRemote, 'charm')).proxy() as CollectionProxy<CharmRemote>;
+}
+
+/** Counts a member that made `made` contributions (or AtSync calls) in `counts`, naming up to SAMPLES of each count. */
+function count(counts: Map<number, [number, number, string[]]>, made: number, index: string): void {
+  let entry = counts.get(made);
+  if (!entry) counts.set(made, (entry = [made, 0, []]));
+  entry[1]++;
+  if (entry[2].length < SAMPLES) entry[2].push(index);
 }

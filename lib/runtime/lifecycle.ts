@@ -14,6 +14,12 @@
  *
  * A PE that leaves any other way (process.exit in user code) takes the job
  * down with it, saying which PE left and with what code.
+ *
+ * Exits after the first (a second `charm.exit`, or members that all call
+ * it) change nothing, as CkExit in Charm++: the first one PE 0 takes sets
+ * the code. PE 0 says so once on stderr when a later one asks for another
+ * code, which would otherwise be lost without a word; repeats of the same
+ * code are silent (every member calling `charm.exit()` is common).
  */
 import { mpi } from '../transport/binding';
 import { ExitStep, Kind, readExit, readProfile, writeExit, writeProfile } from '../codec/wire';
@@ -36,6 +42,8 @@ import { configureProfiling, formatStats, peStats, profileOptions, traceEvents, 
 
 let exiting = false;
 let exitCode = 0;
+/** PE 0: the exit that started the job's end (its code and PE), and whether a later one with another code was reported. */
+const first = { code: 0, pe: 0, reported: false };
 /** PE 0: the PEs that acknowledged the exit. */
 const acknowledged = new Set<number>();
 /** Set when this PE leaves through the exit protocol (a process exit otherwise is a PE failing). */
@@ -121,22 +129,30 @@ export function startRuntime(profile: ProfileOptions, onStarted: () => void): vo
   scheduler.start();
 }
 
-/** Ends the job with `code`, from any PE. */
-export function requestExit(code: number): void {
+/** Ends the job with `code`, from any PE (`from`: the PE that called charm.exit, when PE 0 handles its request). */
+export function requestExit(code: number, from?: number): void {
   const rt = runtime('charm.exit');
+  const caller = from ?? rt.myPe;
+  if (rt.myPe === 0 && exiting) {
+    if (code !== first.code && !first.reported) {
+      first.reported = true;
+      writeAll(2, `charmts: charm.exit(${code}) on PE ${caller} is ignored: charm.exit(${first.code}) on PE ${first.pe} came first, and the job ends with code ${first.code} (only the first exit counts)\n`);
+    }
+    return;
+  }
   writeExit(rt.scheduler.writer, rt.myPe === 0 ? ExitStep.Exit : ExitStep.Request, code);
   if (rt.myPe === 0) {
-    if (!exiting) {
-      rt.scheduler.broadcast();
-      exitWatchdog(() => {
-        const missing = Array.from({ length: rt.numPes }, (_, pe) => pe).filter((pe) => !acknowledged.has(pe));
-        if (missing.length === 0) return undefined;
-        // A PE that stops receiving holds Open MPI's shared-memory fragments of every PE that sent
-        // to it, and those PEs can then send nothing, their answer included (storm test, stuck).
-        const several = missing.length > 1 ? ' one that stops receiving also holds up the PEs sending to it' : '';
-        return `exit: ${missing.length === 1 ? 'PE' : 'PEs'} ${missing.join(', ')} did not answer within ${exitGraceMs() / 1000} s (stuck in a long synchronous loop?${several}); ending the job`;
-      });
-    }
+    first.code = code;
+    first.pe = caller;
+    rt.scheduler.broadcast();
+    exitWatchdog(() => {
+      const missing = Array.from({ length: rt.numPes }, (_, pe) => pe).filter((pe) => !acknowledged.has(pe));
+      if (missing.length === 0) return undefined;
+      // A PE that stops receiving holds Open MPI's shared-memory fragments of every PE that sent
+      // to it, and those PEs can then send nothing, their answer included (storm test, stuck).
+      const several = missing.length > 1 ? ' one that stops receiving also holds up the PEs sending to it' : '';
+      return `exit: ${missing.length === 1 ? 'PE' : 'PEs'} ${missing.join(', ')} did not answer within ${exitGraceMs() / 1000} s (stuck in a long synchronous loop?${several}); ending the job`;
+    });
     exiting = true;
   } else {
     rt.scheduler.send(0);
@@ -155,7 +171,7 @@ function receiveExit(r: Reader): void {
   const rt = runtime();
   const { step, code } = readExit(r);
   if (step === ExitStep.Request) {
-    requestExit(code);
+    requestExit(code, r.source);
   } else if (step === ExitStep.Exit) {
     exitCode = code;
     exiting = true;

@@ -6,7 +6,13 @@
  * program, so PE 0 refuses only what is surely a mistake: an option
  * without its value, an unknown balancer, and a near miss of an option's
  * name (`+balancr`, `+Stats`), which would otherwise reach the program and
- * leave the option silently off. The runtime's environment variables that
+ * leave the option silently off. Any other `+word` or `++word` is named
+ * once, in a notice on PE 0's stderr (unknownOptionsNotice), not refused:
+ * Charm++ users type charmrun's `+p4` and `++ppn 2`, or `+stat`, and would
+ * otherwise not learn that the runtime ignored them; a program that takes
+ * `+arguments` of its own puts `--` before them. The notice is not given
+ * under charmrun, which refuses unknown options itself (CHARMRUN_ENV). The
+ * runtime's environment variables that
  * PE 0 reads at start are checked alike (environmentProblem): a value that
  * does not parse would otherwise leave what it sets silently off.
  */
@@ -27,6 +33,14 @@ export const RUNTIME_OPTIONS: Readonly<Record<string, string | undefined>> = {
   '+checkpoint-dir': 'DIR',
 };
 
+/** Set by charmrun for the PEs it starts: it has checked the command line's options (launcher/arguments.ts). */
+export const CHARMRUN_ENV = 'CHARMTS_CHARMRUN';
+
+/** Charm++'s and charmrun's options for the number of PEs or processes per host (`+p4`, `++p 2`, `++np 4`, `++ppn 2`). */
+const PE_COUNT = /^\+\+?(p|n|np|ppn)\d*$/;
+/** charmrun's own options: under plain mpirun, nothing reads them. */
+const CHARMRUN_ONLY = ['+restarts', '++interactive'];
+
 /** The program's arguments: `argv` without the runtime's options. */
 export function programArgs(argv: readonly string[]): string[] {
   const out: string[] = [];
@@ -40,7 +54,7 @@ export function programArgs(argv: readonly string[]): string[] {
 /** What is wrong with the runtime options in `argv` (the arguments after the program), or undefined. */
 export function runtimeOptionProblem(argv: readonly string[]): string | undefined {
   const known = Object.keys(RUNTIME_OPTIONS);
-  const list = known.map((option) => (RUNTIME_OPTIONS[option] ? `${option} ${RUNTIME_OPTIONS[option]}` : option)).join(', ');
+  const list = optionList();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg in RUNTIME_OPTIONS) {
@@ -49,13 +63,48 @@ export function runtimeOptionProblem(argv: readonly string[]): string | undefine
       const given = argv[++i];
       if (given === undefined || given === '' || given.startsWith('+')) return `${arg} needs a value (${arg} ${value}${arg === '+balancer' ? `; one of ${STRATEGY_NAMES.join(', ')}` : ''})`;
       if (arg === '+balancer' && !STRATEGY_NAMES.includes(given)) return `+balancer ${given}: unknown load balancer (known: ${STRATEGY_NAMES.join(', ')})`;
-    } else if (arg.startsWith('+')) {
+    } else if (arg.startsWith('+') && !CHARMRUN_ONLY.includes(arg)) {
       // Two edits from a long name; a short one only in another case (`+tracer` may be the program's).
       const meant = known.find((option) => arg.toLowerCase() === option || (option.length >= 8 && editDistance(arg.toLowerCase(), option) <= 2));
       if (meant) return `${arg} looks like a misspelling of ${meant}, which would stay off (the runtime's options: ${list}; other +words go to the program)`;
     }
   }
   return undefined;
+}
+
+/**
+ * PE 0's notice (one line) of the `+words` and `++words` in `argv` (the
+ * arguments after the program) that are not the runtime's options, saying
+ * what to do instead of each: the job's PE count (`numPes`) is mpirun's
+ * `-np`; a name one edit from an option's (`+stat`) was probably meant as
+ * it. Signed numbers (`+5`) and anything after `--` are the program's.
+ * Undefined when there is nothing to say.
+ */
+export function unknownOptionsNotice(argv: readonly string[], numPes: number): string | undefined {
+  const named: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') break;
+    if (arg in RUNTIME_OPTIONS) {
+      if (RUNTIME_OPTIONS[arg] !== undefined) i++;
+      continue;
+    }
+    if (!arg.startsWith('+') || /^\+[\d.]/.test(arg)) continue;
+    const meant = Object.keys(RUNTIME_OPTIONS).find((option) => editDistance(arg.toLowerCase(), option) <= 1);
+    if (PE_COUNT.test(arg)) named.push(`${arg} (the number of PEs is mpirun's -np: ${numPes} in this job; or charmrun +pN)`);
+    else if (CHARMRUN_ONLY.includes(arg)) named.push(`${arg} (charmrun's option: run the job with charmrun)`);
+    else named.push(meant ? `${arg} (did you mean ${meant}?)` : arg);
+  }
+  if (named.length === 0) return undefined;
+  const one = named.length === 1;
+  return `charmts: ${named.join(', ')} ${one ? 'is not an option' : 'are not options'} of charmts: ${one ? 'it reaches the program as an argument and the runtime ignores it' : 'they reach the program as arguments and the runtime ignores them'}. The runtime's options: ${optionList()}; put -- before +arguments meant for the program.`;
+}
+
+/** The runtime's options with their values, for messages: "+stats, +trace FILE, …". */
+function optionList(): string {
+  return Object.keys(RUNTIME_OPTIONS)
+    .map((option) => (RUNTIME_OPTIONS[option] ? `${option} ${RUNTIME_OPTIONS[option]}` : option))
+    .join(', ');
 }
 
 /** Seconds idle before the idle hint (console/idleHint.ts) when CHARMTS_IDLE_HINT is not set. */

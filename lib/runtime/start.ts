@@ -13,14 +13,14 @@
  */
 import { classInfo } from '../model/registry';
 import type { CollectionRef } from '../model/proxy';
-import { environmentProblem, programArgs, runtimeOptionProblem } from './options';
+import { CHARMRUN_ENV, environmentProblem, programArgs, runtimeOptionProblem, unknownOptionsNotice } from './options';
 import { runtime } from '../model/context';
 import { setForwarder } from '../model/future';
 import { Chare, type ChareIndex } from '../model/chare';
 import { createChare } from '../collections/singletons';
 import { whenConstructed, whenCreated } from '../collections/collections';
 import { awaitReadonlies, sendReadonlies } from '../readonlies';
-import { fatal } from '../errors';
+import { fatal, writeAll } from '../errors';
 import { startRuntime } from './lifecycle';
 import { charmGroup, installCharmGroup } from './charmGroup';
 import { traceProblem, type ProfileOptions } from '../profiling/profile';
@@ -97,6 +97,8 @@ export function startProgram(main: ((args: string[]) => unknown) | MainChareClas
   if (liveView) startLiveView(liveView, () => charmGroup().ret.stats());
   const problem = runtimeOptionProblem(process.argv.slice(2)) ?? environmentProblem() ?? traceProblem();
   if (problem) fatal(new Error(`charm.start: ${problem}`), 'on PE 0');
+  const notice = process.env[CHARMRUN_ENV] === undefined ? unknownOptionsNotice(process.argv.slice(2), rt.numPes) : undefined;
+  if (notice) writeAll(2, `${notice}\n`);
   const args = programArgs(process.argv.slice(2));
   const hint = new IdleHint(waitQD, async () => stuckLines(await charmGroup().ret.membersReport()));
   const returned = (): void => hint.mainReturned();

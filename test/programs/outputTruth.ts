@@ -13,9 +13,11 @@
 //   suspended   main awaits a broadcast that Waiter[1] never finishes: the job idles
 //   skipped     main returns (as a main chare's set-up does) after starting a reduction Worker[3] skips
 //   absent      main awaits a call to [5, 5] of a sparse array where only [0, 0] was inserted
+//   channel     main awaits a broadcast whose two elements each await recv on their channel to the other, which nobody sends on
+//   atsync      main awaits the end of a load-balancing step that Balanced[3] of 4 never calls AtSync for
 import * as fs from 'fs';
 import { inspect } from 'util';
-import { charm, Chare, Reducer, type Future } from '../../lib';
+import { charm, Channel, Chare, Reducer, type Future } from '../../lib';
 
 class Talker extends Chare {
   spinUntil(file: string): string {
@@ -79,6 +81,29 @@ class Waiter extends Chare<[number]> {
 }
 charm.register(Waiter);
 
+class Pair extends Chare<[number]> {
+  /** Each end receives first: a deadlock, both suspended on their channel. */
+  async exchange(): Promise<void> {
+    const channel = new Channel(this, this.thisProxy[1 - this.thisIndex[0]]);
+    await channel.recv();
+    channel.send(this.thisIndex[0]);
+  }
+}
+charm.register(Pair);
+
+class Balanced extends Chare<[number]> {
+  private done: Future<void> | undefined;
+  /** Every element but 3 calls AtSync: the step never starts. */
+  work(done: Future<void>): void {
+    this.done = done;
+    if (this.thisIndex[0] !== 3) this.AtSync();
+  }
+  override resumeFromSync(): void {
+    if (this.thisIndex[0] === 0) this.done?.send();
+  }
+}
+charm.register(Balanced);
+
 charm.start(async (args) => {
   const g = charm.createGroup(Talker);
   switch (args[0]) {
@@ -130,6 +155,15 @@ charm.start(async (args) => {
       sparse.ckDoneInserting();
       await sparse.at([0, 0]).awaitable.hello();
       await sparse.at([5, 5]).awaitable.hello(); // never inserted: held at its home
+      return;
+    }
+    case 'channel':
+      await charm.createArray(Pair, [2]).awaitable.exchange();
+      return;
+    case 'atsync': {
+      const done = charm.createFuture<void>();
+      charm.createArray(Balanced, [4], [], { loadBalancing: true }).work(done);
+      await done;
       return;
     }
     case 'forgetExit':

@@ -10,7 +10,7 @@ import { endsEarly, parseInput, plan } from '../../lib/console/plan';
 import { FrameReader, FrameType, SYNC_MARKER, frame, syncMarker } from '../../lib/console/channel';
 import { traceFile, type TraceEvent } from '../../lib/profiling/profile';
 import { stuckLines, type MembersReport } from '../../lib/console/stuck';
-import { environmentProblem, exitGraceSeconds, idleAbortSeconds, idleHintSeconds, programArgs, runtimeOptionProblem } from '../../lib/runtime/options';
+import { environmentProblem, exitGraceSeconds, idleAbortSeconds, idleHintSeconds, programArgs, runtimeOptionProblem, unknownOptionsNotice } from '../../lib/runtime/options';
 
 test('charmrun: PEs in every spelling, mpirun options, runtime flags, program arguments, refusals', () => {
   assert.equal(parse(['+p4', 'app.js', 'x']), { pes: 4, mpirun: [], program: 'app.js', args: ['x'], checkpoints: { restarts: 0 }, help: false });
@@ -105,8 +105,8 @@ test('the trace file: one arrow per delivery, none for undelivered messages or e
 // ---------------------------------------------------------------- what a stuck job waits on (console/stuck.ts)
 
 /** A report of one PE's part of collection `id` named `name`: counts as given, nobody suspended unless given. */
-function part(id: number, name: string, pe: number, counts: MembersReport['counts'], suspendedSamples: [string, number][] = [], suspended = suspendedSamples.length): MembersReport {
-  return { id, name, pe, counts, suspended, suspendedSamples };
+function part(id: number, name: string, pe: number, counts: MembersReport['counts'], suspendedSamples: MembersReport['suspendedSamples'] = [], suspended = suspendedSamples.length, syncs: MembersReport['syncs'] = []): MembersReport {
+  return { id, name, pe, counts, syncs, suspended, suspendedSamples };
 }
 
 test('runtime options under plain mpirun: main gets the rest; a missing value, an unknown balancer and a near miss are refused by name', () => {
@@ -118,6 +118,14 @@ test('runtime options under plain mpirun: main gets the rest; a missing value, a
   assert.match(runtimeOptionProblem(['+balancr', 'GreedyLB'])!, /^\+balancr looks like a misspelling of \+balancer, which would stay off \(the runtime's options: \+stats, \+trace FILE, \+balancer NAME, \+lbreport, \+asyncOrigins, \+liveview \[HOST:\]PORT, \+restart DIR, \+checkpoint-dir DIR; other \+words go to the program\)$/);
   assert.match(runtimeOptionProblem(['+Stats'])!, /^\+Stats looks like a misspelling of \+stats/);
   assert.match(runtimeOptionProblem(['+checkpointdir', 'd'])!, /misspelling of \+checkpoint-dir/);
+  assert.is(runtimeOptionProblem(['+restarts', '2']), undefined, "charmrun's own option: the notice names it");
+});
+
+test('options charmts does not know under plain mpirun: one notice naming each with what to do; known options, their values, plain words, signed numbers and what follows -- are left out', () => {
+  assert.is(unknownOptionsNotice(['8', '+balancer', 'RefineLB', '+stats', '+trace', '+x.json', 'x', '-v', '+5', '+.5', '--', '+bar'], 2), undefined);
+  const notice = unknownOptionsNotice(['++ppn', '2', '+restarts', '1', '+pemap'], 4)!;
+  assert.match(notice, /^charmts: \+\+ppn \(the number of PEs is mpirun's -np: 4 in this job; or charmrun \+pN\), \+restarts \(charmrun's option: run the job with charmrun\), \+pemap are not options of charmts: they reach the program/);
+  assert.match(unknownOptionsNotice(['+Stat'], 1)!, /^charmts: \+Stat \(did you mean \+stats\?\) is not an option of charmts: it reaches the program as an argument and the runtime ignores it\. The runtime's options: \+stats, /);
 });
 
 test('CHARMTS_IDLE_HINT: seconds 0 or more (10 when unset); any other form is refused by name at start, with the form it takes', () => {
@@ -173,12 +181,18 @@ test('stuck: a PE whose members are all behind is named though they agree among 
   assert.equal(stuckLines([[part(2, 'B', 0, [[3, 2, ['[0]', '[1]']]])], []]), []);
 });
 
-test('stuck: members suspended in an await are named with their PE and method count, in collections that do not reduce too', () => {
-  const reports = [[part(3, 'Main', 0, [], [['', 1]])], [part(5, 'W', 1, [[1, 6, ['[0]']]], [['[2]', 2], ['[3]', 1], ['[4]', 1], ['[5]', 1]], 7)]];
+test('stuck: members suspended in an await are named with their PE, method and the channels they receive on, in collections that do not reduce too', () => {
+  const channel = 'channel W[3] <-> W[4] port 0';
+  const reports = [[part(3, 'Main', 0, [], [['', 1, 'run', []]])], [part(5, 'W', 1, [[1, 6, ['[0]']]], [['[2]', 2, 'step', []], ['[3]', 1, 'exchange', [channel]], ['[4]', 1, '', []], ['[5]', 1, 'exchange', []]], 7)]];
   assert.equal(stuckLines(reports), [
-    'Main (collection 3): 1 member has async entry methods suspended in an await: Main on PE 0 (one method)',
-    'W (collection 5): 7 members have async entry methods suspended in an await: W[2] on PE 1 (2 methods), W[3] on PE 1 (one method), W[4] on PE 1 (one method), W[5] on PE 1 (one method), and 3 more',
+    'Main (collection 3): 1 member has async entry methods suspended in an await: Main on PE 0 (in run)',
+    `W (collection 5): 7 members have async entry methods suspended in an await: W[2] on PE 1 (2 methods, the last to suspend step), W[3] on PE 1 (in exchange, awaiting recv on ${channel}), W[4] on PE 1 (one method), W[5] on PE 1 (in exchange), and 3 more`,
   ]);
+});
+
+test('stuck: members that called AtSync fewer times than the others are named: the load-balancing step waits for them', () => {
+  const reports = [[part(7, 'L', 0, [[0, 2, ['[0]', '[1]']]], [], 0, [[3, 2, ['[0]', '[1]']]])], [part(7, 'L', 1, [[0, 2, ['[2]', '[3]']]], [], 0, [[3, 1, ['[2]']], [2, 1, ['[3]']]])]];
+  assert.equal(stuckLines(reports), ['L (collection 7): 1 of 4 members called AtSync fewer times than the others, so the load-balancing step waits for them (up to 3): L[3] on PE 1 called it 2 times']);
 });
 
 test('stuck: calls held at the home for indices with no element are named with their home PE and counted', () => {

@@ -5,7 +5,7 @@
 // result; inputs a reducer does not take are refused naming the type.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Reducer, reducerImpl, registerReducer } from '../../lib/reductions/reducers';
+import { DifferentLengths, Reducer, reducerImpl, registerReducer } from '../../lib/reductions/reducers';
 import type { ArrayIndex } from '../../lib/collections/arrayIndex';
 import { random } from './random';
 
@@ -204,6 +204,16 @@ test('mismatched contributions are refused naming both: lengths, kinds', () => {
   const sum = reducerImpl('sum');
   assert.throws(() => sum.combine(sum.lift([1, 2], 0), sum.lift([1], 1)), /Reducer\.sum: contributions have different lengths \(2 and 1\)/);
   assert.throws(() => sum.combine(sum.lift(new Int8Array(2), 0), sum.lift(new Int8Array(3), 1)), /different lengths \(2 and 3\)/);
+  // The lengths and, for arrays nested in the contributions, where: the reduction's error names both (partials.ts).
+  const nested = ((): unknown => {
+    try {
+      return sum.combine(sum.lift([[1], [1, 2, 3]], 0), sum.lift([[1], [1, 2]], 1));
+    } catch (error) {
+      return error;
+    }
+  })();
+  assert.instance(nested, DifferentLengths);
+  assert.equal([(nested as DifferentLengths).lengths, (nested as DifferentLengths).at], [[3, 2], '[1]']);
   assert.throws(() => sum.combine(sum.lift(1, 0), sum.lift(1n, 1)), /Reducer\.sum: cannot combine number with bigint/);
   assert.throws(() => sum.combine(sum.lift([1, [2]], 0), sum.lift([1, 2], 1)), /Reducer\.sum: cannot combine an array with number/);
 });
