@@ -204,7 +204,7 @@ test('restarts refused, naming the file and what is wrong, with nothing restored
       /corrupted\/pe-00003\.g000001\.ckpt is corrupted: its checksum is sha256 [0-9a-f]{16}\.\.\., the manifest says [0-9a-f]{16}\.\.\./,
       [],
     ],
-    ['format version', copy('version', (d) => fs.writeFileSync(manifest(d), fs.readFileSync(manifest(d), 'utf8').replace('"version": 2', '"version": 3'))), /version\/manifest\.json has format version 3; this charmts reads version 2/, []],
+    ['format version', copy('version', (d) => fs.writeFileSync(manifest(d), fs.readFileSync(manifest(d), 'utf8').replace('"version": 3', '"version": 4'))), /version\/manifest\.json has format version 4; this charmts reads version 3/, []],
     ['edited manifest', copy('edited', (d) => fs.writeFileSync(manifest(d), fs.readFileSync(manifest(d), 'utf8').replace('"members": 5', '"members": 6'))), /edited\/manifest\.json is corrupted: its checksum does not match its contents/, []],
     ['class renamed', good, /state\/manifest\.json: chare class "Grid" \(array \d+\) is not registered in this program \(renamed or removed since the checkpoint\?\)/, ['--renamed']],
   ];

@@ -12,8 +12,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createHash } from 'crypto';
 
-/** Version of the checkpoint format (manifest and PE files); a restart refuses any other. */
-export const FORMAT_VERSION = 2;
+/**
+ * Version of the checkpoint format (manifest and PE files); a restart
+ * refuses any other. 3: a member's record is a Migrate's, whose index and
+ * counters became compact (lib/codec/wire.ts, writeMigrant).
+ */
+export const FORMAT_VERSION = 3;
 export const MANIFEST = 'manifest.json';
 const FORMAT = 'charmts checkpoint';
 

@@ -199,30 +199,46 @@ export function newElementRoute(): ElementRoute {
 }
 
 /**
- * An element route: a tuple index (normalized: 1 to 6 integers, 0 to
- * 2^31 - 1) as a u8 count and u32 integers, a key index as 0 and a value;
- * then the sending PE and a hop count of 0. One bounds check and byte
- * stores: the index encoded as a general value (tag, length, a tag per
- * integer) was a tenth of an element call's sending.
+ * An array index, compact: a tuple (normalized: 1 to 6 integers, 0 to
+ * 2^31 - 1) as a u8 count and u32 integers, a key as 0 and a value.
+ * `room`: bytes the caller writes next, made room for in the same check.
+ * One bounds check and byte stores: the index encoded as a general value
+ * (tag, length, a tag per integer) was a tenth of an element call's
+ * sending.
  */
-export function writeElementRoute(w: Writer, index: unknown, origin: number): void {
+function writeIndex(w: Writer, index: unknown, room: number): void {
   if (Array.isArray(index)) {
     const dims = index.length;
-    w.ensure(6 + 4 * dims);
+    w.ensure(1 + 4 * dims + room);
     // The writer's DataView, not byte stores: one store per integer.
     const v = w.view;
     let at = w.pos;
     v.setUint8(at++, dims);
     for (let d = 0; d < dims; d++, at += 4) v.setUint32(at, index[d] as number, true);
-    v.setUint32(at, origin, true);
-    v.setUint8(at + 4, 0);
-    w.pos = at + 5;
+    w.pos = at;
     return;
   }
   w.u8(0);
   encodeValue(w, index, 'index');
-  w.u32(origin);
-  w.u8(0);
+  w.ensure(room);
+}
+
+/** Reads what writeIndex wrote: a new tuple, or the key. */
+function readIndex(r: Reader): unknown {
+  const dims = r.u8();
+  if (dims === 0) return decodeValue(r);
+  const index = new Array<number>(dims);
+  for (let d = 0; d < dims; d++) index[d] = r.u32();
+  return index;
+}
+
+/** An element route: the index (writeIndex), then the sending PE and a hop count of 0. */
+export function writeElementRoute(w: Writer, index: unknown, origin: number): void {
+  writeIndex(w, index, 5);
+  const at = w.pos;
+  w.view.setUint32(at, origin, true);
+  w.view.setUint8(at + 4, 0);
+  w.pos = at + 5;
 }
 
 /** Reads an element route into `into` (the index of a tuple left in the message: see readRouteIndex). */
@@ -850,21 +866,27 @@ const enum MigrantParts {
  * when its state is decoded. The runtime's part is binary, its parts that are mostly empty (sections,
  * waiting calls, channel ends) present only when not: it is sent at every
  * move (generic encoding of it took a third of a small element's encode).
- *   index, u32 epoch, u32 last broadcast, f64 load, u8 MigrantParts,
- *   u8 streams, u32 next reduction per stream,
+ *   index (writeIndex), var epoch, var last broadcast, f64 load, u8 MigrantParts,
+ *   u8 streams, var next reduction per stream,
  *   [Sections: u32 count, (u32 section id, u32 next reduction) each]
  *   [Waiting: the calls] [Channels: the channel ends]
+ * Compact (the index as routes write it, the counters as varints: 21 bytes
+ * less than u32s and a general index, for a 1D element with four streams)
+ * because Open MPI's ob1 completes a send inside MPI_Isend only up to 256
+ * bytes (binding/sends.cc): a larger one waits for the receiver to hand its
+ * fragment back, and its PE keeps polling for that. A small element's move
+ * (16 numbers and a label, bench/cases/migration.ts) was 263 bytes.
  */
 export function writeMigrant(w: Writer, m: MigrantState, describe: () => string): void {
-  encodeValue(w, m.index, 'index');
-  w.u32(m.epoch);
-  w.u32(m.bcastSeq);
+  writeIndex(w, m.index, 0);
+  writeVarU32(w, m.epoch);
+  writeVarU32(w, m.bcastSeq);
   w.f64(m.load);
   const sections = hasKeys(m.sections) ? Object.keys(m.sections) : NONE;
   const channels = m.channels as unknown[];
   w.u8((m.balancing ? MigrantParts.Balancing : 0) | (sections.length ? MigrantParts.Sections : 0) | (m.waiting.length ? MigrantParts.Waiting : 0) | (channels.length ? MigrantParts.Channels : 0));
   w.u8(m.next.length);
-  for (const n of m.next) w.u32(n);
+  for (const n of m.next) writeVarU32(w, n);
   if (sections.length) {
     w.u32(sections.length);
     for (const id of sections) {
@@ -884,15 +906,40 @@ function hasKeys(object: object): boolean {
   return false;
 }
 
+/** An unsigned integer below 2^32 in 1 to 5 bytes: 7 bits a byte, low first, the top bit set on all but the last (LEB128). */
+function writeVarU32(w: Writer, n: number): void {
+  w.ensure(5);
+  const buf = w.buf;
+  let at = w.pos;
+  for (; n > 0x7f; n >>>= 7) buf[at++] = (n & 0x7f) | 0x80;
+  buf[at++] = n;
+  w.pos = at;
+}
+
+function readVarU32(r: Reader): number {
+  const buf = r.buf;
+  let at = r.pos;
+  let n = 0;
+  let scale = 1;
+  let byte: number;
+  do {
+    byte = buf[at++];
+    n += (byte & 0x7f) * scale;
+    scale *= 128;
+  } while (byte & 0x80);
+  r.pos = at;
+  return n;
+}
+
 /** The runtime's part of a migrating element; then `readMigrantState` reads its own state. */
 export function readMigrant(r: Reader): MigrantState {
-  const index = decodeValue(r);
-  const epoch = r.u32();
-  const bcastSeq = r.u32();
+  const index = readIndex(r);
+  const epoch = readVarU32(r);
+  const bcastSeq = readVarU32(r);
   const load = r.f64();
   const parts = r.u8();
   const next = new Array<number>(r.u8());
-  for (let s = 0; s < next.length; s++) next[s] = r.u32();
+  for (let s = 0; s < next.length; s++) next[s] = readVarU32(r);
   const sections: Record<number, number> = {};
   if (parts & MigrantParts.Sections) {
     for (let n = r.u32(); n > 0; n--) {

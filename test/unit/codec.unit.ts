@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Writer, type LocalMessage } from '../../lib/codec/writer';
 import { Reader } from '../../lib/codec/reader';
-import { beginMessage, Kind, newElementRoute, readElementRoute, readPartial, readRouteIndex, setHops, writeElementRoute, writePartial } from '../../lib/codec/wire';
+import { beginMessage, Kind, newElementRoute, readElementRoute, readMigrant, readPartial, readRouteIndex, setHops, writeElementRoute, writeMigrant, writePartial, type MigrantState } from '../../lib/codec/wire';
 import { Reducer } from '../../lib/reductions/reducers';
 import { decodeArgs, decodeValue, encodeArgs, encodeValue, registerExtension } from '../../lib/codec/values';
 import { decodeInto, encodeFields } from '../../lib/codec/fields';
@@ -386,6 +386,31 @@ test('element routes: tuples of 1 to 6 integers (0 and 2^31 - 1 at the edges) an
     again.pos = 16;
     assert.is(readElementRoute(again, newElementRoute()).hops, 255, 'a hop count stops at 255');
   }
+});
+
+test('migrating element records: every index form, counters at each varint length edge (0 to 2^32 - 1), sections, waiting calls and channel ends; a small element\'s record is compact', () => {
+  const counters = [0, 1, 127, 128, 16383, 16384, 2 ** 21 - 1, 2 ** 21, 2 ** 28 - 1, 2 ** 28, 2 ** 32 - 1];
+  const indices: unknown[] = [[0], [0x7fffffff], [3, 4], [1, 2, 3, 4, 5, 0x7fffffff], 'key', '', new Uint8Array([1, 2])];
+  const none = { sections: {}, waiting: [], channels: [] };
+  const records: MigrantState[] = [
+    ...indices.map((index, n) => ({ index, epoch: counters[n], bcastSeq: counters[counters.length - 1 - n], balancing: n % 2 === 0, load: 0.25 * n, next: [n, 2 ** 32 - 1, 128, 0], ...none })),
+    ...counters.map((c) => ({ index: [c & 0x7fffffff], epoch: c, bcastSeq: c, balancing: false, load: 1e-3, next: [c, c, c, c], ...none })),
+    { index: [9], epoch: 5, bcastSeq: 3, balancing: true, load: 2, next: [1, 2, 3, 4], sections: { 6: 2, 10: 7 }, waiting: [[3, [1, 'x'], null]], channels: [[1, 2, 3]] },
+  ];
+  for (const record of records) {
+    const message = encoded((w) => {
+      writeMigrant(w, record, () => 'the element');
+      encodeValue(w, 'state', 'state');
+    });
+    const r = reader(message, false);
+    r.pos = 16;
+    const read = readMigrant(r);
+    assert.equal({ ...read, waiting: [...read.waiting], channels: read.channels }, { ...record, channels: record.channels }, `record ${JSON.stringify(record.index)}`);
+    assert.is(decodeValue(r), 'state', 'the state follows the record');
+  }
+  // Index 1 of a 1D array, early in its moves, four streams: 5 (route index) + 8 (load) + 2 (parts, streams) + 6 one-byte varints.
+  const small = encoded((w) => writeMigrant(w, { index: [1], epoch: 100, bcastSeq: 0, balancing: false, load: 1.5, next: [0, 0, 0, 0], ...none }, () => 'the element'));
+  assert.is(small.byteLength - 16, 21);
 });
 
 test('refused values: SerializationError naming the path inside the value and the reason', () => {
