@@ -21,11 +21,9 @@
  * QUEUED_WORK_MS, which balances nothing and cost tiny tasks a round trip,
  * a wake-up of each worker, per chunk held back (np 4 on 2 cores, 20
  * chunks of 100 tiny tasks: 4 to 5 rounds a job, each waiting for the OS
- * to run the workers, against 1 now).
- * Until a job's first chunk comes back, its depth is MIN_DEPTH, unless the
- * last job to report a run time had the same function and chunk size: it
- * starts from that one's. A job never fills a worker deeper than an older
- * job still handing out chunks may.
+ * to run the workers, against 2 now).
+ * Until a job's first chunk comes back, its depth is MIN_DEPTH; a job never
+ * fills a worker deeper than an older job still handing out chunks may.
  */
 import type { Future } from '../model/future';
 import type { CollectionProxy, ElementProxy } from '../model/proxy';
@@ -154,15 +152,6 @@ export class TaskScheduler {
    * PE 0's cost per chunk of tiny tasks.
    */
   private readonly fnSent: number[];
-  /**
-   * The chunk run time of the last job that reported one, with its function
-   * and chunk size: a job of the same function and chunk size starts from
-   * it (a program maps the same function over and over) rather than at
-   * MIN_DEPTH, which cost tiny tasks a round trip more per job.
-   */
-  private lastFn: FunctionRef | null = null;
-  private lastChunksize = 0;
-  private lastRunMs = -1;
   /** Index in `pes` of the worker offered a chunk next: chunks go round the workers. */
   private cursor = 0;
   private nextJob = 0;
@@ -185,9 +174,7 @@ export class TaskScheduler {
     const ncores = options.ncores !== undefined && options.ncores > 0 ? options.ncores : Infinity;
     const results = destination.kind === 'all' || destination.kind === 'one' ? new Array<unknown>(tasks.count) : [];
     const { fn, chunks, chunksize } = tasks;
-    const last = this.lastFn;
-    const runMs = fn && last && this.lastChunksize === chunksize && last.name === fn.name && last.source === fn.source ? this.lastRunMs : -1;
-    this.jobs.set(id, { id, fn, chunks, chunksize, total, destination, results, ncores, running: new Map(), runMs, delivered: new Uint8Array(total), remaining: total, next: 0 });
+    this.jobs.set(id, { id, fn, chunks, chunksize, total, destination, results, ncores, running: new Map(), runMs: -1, delivered: new Uint8Array(total), remaining: total, next: 0 });
     this.queue.push(id);
     this.dispatch();
   }
@@ -208,14 +195,7 @@ export class TaskScheduler {
     // A job that failed is gone: chunks of it still running end here unheard.
     const job = this.jobs.get(id);
     if (job) {
-      if (runMs >= 0) {
-        job.runMs = job.runMs < 0 ? runMs : job.runMs + RUN_WEIGHT * (runMs - job.runMs);
-        if (job.fn) {
-          this.lastFn = job.fn;
-          this.lastChunksize = job.chunksize;
-          this.lastRunMs = job.runMs;
-        }
-      }
+      if (runMs >= 0) job.runMs = job.runMs < 0 ? runMs : job.runMs + RUN_WEIGHT * (runMs - job.runMs);
       const n = job.running.get(pe)! - 1;
       if (n === 0) job.running.delete(pe);
       else job.running.set(pe, n);
