@@ -203,7 +203,8 @@ export function trackRunning(finished?: (member: Chare<never>) => void): Track {
     state.running++;
     state.suspendedIn = method;
     void pending.then(() => {
-      if (--state.running === 0) state.suspendedIn = '';
+      // The one named has finished: which of those still running was the last to start is not kept (the hint then counts them).
+      if (--state.running === 0 || state.suspendedIn === method) state.suspendedIn = '';
       finished?.(member);
     });
   };

@@ -31,7 +31,7 @@ export interface MemberState {
   epoch: number;
   /** Async entry methods started and not finished. */
   running: number;
-  /** The last of them to suspend ('' once none is): the idle hint names it (console/stuck.ts). */
+  /** The last of them to start, until it finishes ('' then): the idle hint names it (console/stuck.ts). */
   suspendedIn: string;
   /** PE to move to once no entry method is suspended, or -1. */
   migrateTo: number;
