@@ -29,9 +29,11 @@ test('charmrun app.js +p2 (Charm++ order) and charmrun -np 3 app.js run on that 
   const exit3 = charmrun('+p', '2', path.join(__dirname, 'programs', 'exitCode.js'), '3');
   assert.is(exit3.status, 3, exit3.stderr);
   // The program's own +arguments after --: charmrun checked the options, so PE 0 gives no notice of them.
-  const own = charmrun('+p2', path.join(__dirname, 'programs', 'mainArgs.js'), '8', '--', '+bar');
+  // A runtime option's name there is the program's word too: the PEs read no option after the --.
+  const own = charmrun('+p2', path.join(__dirname, 'programs', 'mainArgs.js'), '8', '--', '+bar', '+stats');
   assert.is(own.status, 0, own.stderr);
-  assert.match(own.stdout, 'args=["8","+bar"]', own.stdout);
+  assert.match(own.stdout, 'args=["8","+bar","+stats"]', own.stdout);
+  assert.not.match(own.stdout, 'charmts stats', own.stdout);
   assert.not.match(own.stderr, 'not an option', own.stderr);
 });
 

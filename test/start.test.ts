@@ -21,8 +21,8 @@ test("main's arguments and every PE's charm.args() leave out +balancer NAME, +st
   assert.not.match(r.stderr, /not an option/, `only the runtime's options and plain words: no notice${show(r)}`);
 });
 
-test("+options charmts does not know (charmrun's +p4 and ++p2, +stat, +foo) are named once, on PE 0's stderr, with what to do, and still reach main; signed numbers and words after -- are the program's (np 2)", async () => {
-  const r = await runJob({ program: 'mainArgs.js', args: ['8', '+stat', '++p2', '+p4', '+5', '+foo', 'x', '--', '+bar'], np: 2, timeoutMs: 30_000 });
+test("+options charmts does not know (charmrun's +p4 and ++p2, +stat, +foo) are named once, on PE 0's stderr, with what to do, and still reach main; signed numbers and words after -- are the program's, runtime options there included (np 2)", async () => {
+  const r = await runJob({ program: 'mainArgs.js', args: ['8', '+stat', '++p2', '+p4', '+5', '+foo', 'x', '--', '+bar', '+stats'], np: 2, timeoutMs: 30_000 });
   assertEndedCleanly(r);
   assert.is(r.code, 0, show(r));
   const notices = linesOf(r.stderr).filter((l) => l.includes('not options of charmts'));
@@ -33,7 +33,8 @@ test("+options charmts does not know (charmrun's +p4 and ++p2, +stat, +foo) are 
     ],
     show(r),
   );
-  assert.ok(linesOf(r.stdout).includes('args=["8","+stat","++p2","+p4","+5","+foo","x","--","+bar"]'), `main's arguments are as before${show(r)}`);
+  assert.ok(linesOf(r.stdout).includes('args=["8","+stat","++p2","+p4","+5","+foo","x","+bar","+stats"]'), `main's arguments are as before, less the --${show(r)}`);
+  assert.not.match(r.stdout, /charmts stats/, `+stats after -- is the program's word, not the option${show(r)}`);
 });
 
 test('a near miss of a runtime option under plain mpirun ends the job before main, naming the option meant', async () => {

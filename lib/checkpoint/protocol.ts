@@ -57,6 +57,7 @@ import { incompatibilities } from './compatible';
 import { readonlyNames } from '../readonlies';
 import { rebuild } from './rebuild';
 import { flagValue } from './options';
+import { runtimeWords } from '../runtime/options';
 
 /**
  * What the callback of a checkpoint receives: after the checkpoint is
@@ -195,7 +196,7 @@ function underWayError(dir: string): Error {
 
 /** The directory given with `+checkpoint-dir DIR`, if any. */
 export function checkpointDir(): string | undefined {
-  const dir = flagValue(process.argv, '+checkpoint-dir');
+  const dir = flagValue(runtimeWords(), '+checkpoint-dir');
   return dir === undefined ? undefined : path.resolve(dir);
 }
 
@@ -340,7 +341,7 @@ function savedCallback(callback: ReductionTarget<CheckpointStatus>): SavedCallba
 
 /** Starts a restart if the command line asks for one (`+restart DIR`); returns whether it did. */
 export function restartIfAsked(): boolean {
-  const dir = flagValue(process.argv, '+restart');
+  const dir = flagValue(runtimeWords(), '+restart');
   if (dir === undefined) return false;
   if (runtime().myPe === 0) void restart(path.resolve(dir));
   return true;

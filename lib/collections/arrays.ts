@@ -17,6 +17,7 @@ import { newCollectionId } from './ids';
 import { LocalArray } from './localArray';
 import { METHOD_DESTROY, METHOD_MIGRATE, methodName } from '../model/methodIds';
 import { balancerFromArgs, STRATEGIES, strategyNamed } from '../balancing/strategies';
+import { runtimeWords } from '../runtime/options';
 import { trackContinuations } from '../model/activity';
 import { deletedError, wasDeleted } from './deleted';
 import { requestDeletion } from './wholeDeletion';
@@ -326,7 +327,7 @@ export function createArray(cls: ChareClass, dims: ArrayDims, args: readonly unk
   if (!Array.isArray(args)) throw new TypeError(`${where}: constructor arguments must be an array`);
   const map = mapName(options.map ?? (shape.extents ? blockMap : roundRobinMap));
   const lb = options.loadBalancing;
-  const launched = balancerFromArgs(process.argv);
+  const launched = balancerFromArgs(runtimeWords());
   const balancer = lb === true ? launched ?? 'none' : typeof lb === 'string' ? lb : '';
   if (balancer) strategyNamed(balancer, where);
   if (lb === true && launched === undefined) noticeNoBalancer(info.name);

@@ -112,8 +112,9 @@ export function parse(argv: readonly string[]): Launch {
         args.push(argv[++i]);
       }
     } else if (program !== undefined) {
+      // `--` goes on to the PEs, where it ends the runtime's options too (runtime/options.ts runtimeWords).
       if (arg === '--') verbatim = true;
-      else args.push(arg);
+      args.push(arg);
     } else if (arg === '-h' || arg === '--help') {
       help = true;
     } else if (arg === '-np' || arg === '-n' || arg === '--np' || arg === '-c') {

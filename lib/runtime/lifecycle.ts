@@ -29,7 +29,7 @@ import { abortNow, describeOrigin, fatal, originOf, uncaught, writeAll } from '.
 import { runtime, setRuntime, isStarted } from '../model/context';
 import { Future, receiveFutureValue } from '../model/future';
 import { holdFailure, holdUnawaitedFailures, reportHeldFailures } from './unawaited';
-import { DEFAULT_EXIT_GRACE_SECONDS, exitGraceSeconds } from './options';
+import { DEFAULT_EXIT_GRACE_SECONDS, exitGraceSeconds, runtimeWords } from './options';
 import { receiveCall, receiveControl, receiveCreate, receiveReduction } from '../collections/collections';
 import { flushOutput, receivePrint, setUpOutput } from '../console/output';
 import { receiveQuiescence } from '../quiescence';
@@ -87,13 +87,13 @@ function rejectionOrigin(promise: Promise<unknown>): string {
 export function startRuntime(profile: ProfileOptions, onStarted: () => void): void {
   if (isStarted()) throw new Error('charm.start: the runtime is already started');
   const info = mpi.Init();
-  configureProfiling(profile, process.argv, info.rank);
+  configureProfiling(profile, runtimeWords(), info.rank);
   const sameHost = info.hostOfRank.filter((host) => host === info.hostOfRank[info.rank]).length;
   const scheduler = new Scheduler(info.rank, info.size, sharesCores(sameHost, availableParallelism(), process.env));
   const where = (): string => `on PE ${info.rank}`;
   scheduler.onFatal = (error) => fatal(error, where());
   process.on('uncaughtException', (error) => uncaught(error, `${where()} (uncaught exception)`));
-  if (process.argv.includes(ASYNC_ORIGINS)) trackContinuations();
+  if (runtimeWords().includes(ASYNC_ORIGINS)) trackContinuations();
   holdUnawaitedFailures(uncaught);
   process.on('unhandledRejection', (error, promise) => {
     const context = `${where()}${rejectionOrigin(promise)}`;

@@ -41,17 +41,31 @@ const PE_COUNT = /^\+\+?(p|n|np|ppn)\d*$/;
 /** charmrun's own options: under plain mpirun, nothing reads them. */
 const CHARMRUN_ONLY = ['+restarts', '++interactive'];
 
-/** The program's arguments: `argv` without the runtime's options. */
+/**
+ * The words of the command line (`argv`: process.argv's form, node and the
+ * program first) that the runtime reads its options from: those after the
+ * program, up to the first `--`. What follows `--` is the program's as it
+ * is (`+stats` there is the program's word, not the option); charmrun
+ * passes its `--` on to the PEs for that.
+ */
+export function runtimeWords(argv: readonly string[] = process.argv): string[] {
+  const words = argv.slice(2);
+  const end = words.indexOf('--');
+  return end < 0 ? words : words.slice(0, end);
+}
+
+/** The program's arguments: `argv` (the words after the program) without the runtime's options before `--`, nor the `--`. */
 export function programArgs(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--') return out.concat(argv.slice(i + 1));
     if (!(argv[i] in RUNTIME_OPTIONS)) out.push(argv[i]);
     else if (RUNTIME_OPTIONS[argv[i]] !== undefined) i++;
   }
   return out;
 }
 
-/** What is wrong with the runtime options in `argv` (the arguments after the program), or undefined. */
+/** What is wrong with the runtime options in `argv` (runtimeWords: the words after the program, up to `--`), or undefined. */
 export function runtimeOptionProblem(argv: readonly string[]): string | undefined {
   const known = Object.keys(RUNTIME_OPTIONS);
   const list = optionList();
@@ -77,14 +91,13 @@ export function runtimeOptionProblem(argv: readonly string[]): string | undefine
  * arguments after the program) that are not the runtime's options, saying
  * what to do instead of each: the job's PE count (`numPes`) is mpirun's
  * `-np`; a name one edit from an option's (`+stat`) was probably meant as
- * it. Signed numbers (`+5`) and anything after `--` are the program's.
+ * it. Signed numbers (`+5`) are the program's; `argv`: runtimeWords (nothing after `--`).
  * Undefined when there is nothing to say.
  */
 export function unknownOptionsNotice(argv: readonly string[], numPes: number): string | undefined {
   const named: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--') break;
     if (arg in RUNTIME_OPTIONS) {
       if (RUNTIME_OPTIONS[arg] !== undefined) i++;
       continue;

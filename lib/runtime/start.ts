@@ -13,7 +13,7 @@
  */
 import { classInfo } from '../model/registry';
 import type { CollectionRef } from '../model/proxy';
-import { CHARMRUN_ENV, environmentProblem, programArgs, runtimeOptionProblem, unknownOptionsNotice } from './options';
+import { CHARMRUN_ENV, environmentProblem, programArgs, runtimeOptionProblem, runtimeWords, unknownOptionsNotice } from './options';
 import { runtime } from '../model/context';
 import { setForwarder } from '../model/future';
 import { Chare, type ChareIndex } from '../model/chare';
@@ -81,7 +81,7 @@ export function startProgram(main: ((args: string[]) => unknown) | MainChareClas
   // Stacks point at the program's TypeScript lines where it was compiled with source maps.
   process.setSourceMapsEnabled(true);
   if (options.treeBranching !== undefined) setBranching(options.treeBranching);
-  const liveView = liveViewSettings(options.liveView, process.argv);
+  const liveView = liveViewSettings(options.liveView, runtimeWords());
   startRuntime(options, () => {
     installCharmGroup();
     setForwarder((inner, to, slot) => charmGroup()[inner.pe].forwardFuture(inner, to, slot));
@@ -93,11 +93,11 @@ export function startProgram(main: ((args: string[]) => unknown) | MainChareClas
   });
   const rt = runtime();
   if (rt.myPe !== 0) return;
-  if (process.argv.includes(REPORT_OPTION)) reportSteps();
+  if (runtimeWords().includes(REPORT_OPTION)) reportSteps();
   if (liveView) startLiveView(liveView, () => charmGroup().ret.stats());
-  const problem = runtimeOptionProblem(process.argv.slice(2)) ?? environmentProblem() ?? traceProblem();
+  const problem = runtimeOptionProblem(runtimeWords()) ?? environmentProblem() ?? traceProblem();
   if (problem) fatal(new Error(`charm.start: ${problem}`), 'on PE 0');
-  const notice = process.env[CHARMRUN_ENV] === undefined ? unknownOptionsNotice(process.argv.slice(2), rt.numPes) : undefined;
+  const notice = process.env[CHARMRUN_ENV] === undefined ? unknownOptionsNotice(runtimeWords(), rt.numPes) : undefined;
   if (notice) writeAll(2, `${notice}\n`);
   const args = programArgs(process.argv.slice(2));
   const hint = new IdleHint(waitQD, async () => stuckLines(await charmGroup().ret.membersReport()));

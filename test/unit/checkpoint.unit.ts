@@ -139,7 +139,7 @@ test("charmrun's checkpoint flags: taken by its parser from anywhere on the line
   assert.equal([restart.args, restart.checkpoints], [['x'], { restarts: 0, restart: 'ck' }]);
   const automatic = parse(['+checkpoint-dir', 'd', '+p2', 'app.js', '+restarts', '3']);
   assert.equal([automatic.program, automatic.args, automatic.checkpoints], ['app.js', [], { restarts: 3, checkpointDir: 'd' }]);
-  assert.equal(parse(['app.js', '--', '+restart', 'ck']).args, ['+restart', 'ck'], 'after --, the program\'s');
+  assert.equal(parse(['app.js', '--', '+restart', 'ck']).args, ['--', '+restart', 'ck'], 'after --, the program\'s (the PEs read no option after it)');
   assert.throws(() => parse(['app.js', '+restarts', '2']), 'charmrun: +restarts needs +checkpoint-dir DIR');
   assert.throws(() => parse(['app.js', '+restarts', 'two', '+checkpoint-dir', 'd']), 'charmrun: +restarts needs a number of restarts, got two');
   assert.throws(() => parse(['app.js', '+restart']), 'charmrun: +restart needs a value (+restart DIR)');

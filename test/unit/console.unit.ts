@@ -10,7 +10,7 @@ import { endsEarly, parseInput, plan } from '../../lib/console/plan';
 import { FrameReader, FrameType, SYNC_MARKER, frame, syncMarker } from '../../lib/console/channel';
 import { traceFile, type TraceEvent } from '../../lib/profiling/profile';
 import { stuckLines, type MembersReport } from '../../lib/console/stuck';
-import { environmentProblem, exitGraceSeconds, idleAbortSeconds, idleHintSeconds, programArgs, runtimeOptionProblem, unknownOptionsNotice } from '../../lib/runtime/options';
+import { environmentProblem, exitGraceSeconds, idleAbortSeconds, idleHintSeconds, programArgs, runtimeOptionProblem, runtimeWords, unknownOptionsNotice } from '../../lib/runtime/options';
 
 test('charmrun: PEs in every spelling, mpirun options, runtime flags, program arguments, refusals', () => {
   assert.equal(parse(['+p4', 'app.js', 'x']), { pes: 4, mpirun: [], program: 'app.js', args: ['x'], checkpoints: { restarts: 0 }, help: false });
@@ -20,7 +20,7 @@ test('charmrun: PEs in every spelling, mpirun options, runtime flags, program ar
   assert.equal(parse(['-n', '5', 'app.js']).pes, 5);
   assert.equal(parse(['--hostfile', 'h', '--mca', 'btl', 'self', 'app.js']).mpirun, ['--hostfile', 'h', '--mca', 'btl', 'self']);
   assert.equal(parse(['+stats', 'app.js', '+trace', 't.json', '+balancer', 'GreedyLB', 'n']).args, ['+stats', '+trace', 't.json', '+balancer', 'GreedyLB', 'n']);
-  assert.equal(parse(['app.js', '--', '+p9', '+foo']), { pes: 1, mpirun: [], program: 'app.js', args: ['+p9', '+foo'], checkpoints: { restarts: 0 }, help: false });
+  assert.equal(parse(['app.js', '--', '+p9', '+foo']), { pes: 1, mpirun: [], program: 'app.js', args: ['--', '+p9', '+foo'], checkpoints: { restarts: 0 }, help: false });
   assert.equal(parse(['+p2', '++interactive']).program, 'interactive');
   assert.ok(parse(['--help']).help);
   assert.throws(() => parse(['+p0', 'app.js']), /\+p needs a positive number of PEs, got 0/);
@@ -119,10 +119,15 @@ test('runtime options under plain mpirun: main gets the rest; a missing value, a
   assert.match(runtimeOptionProblem(['+Stats'])!, /^\+Stats looks like a misspelling of \+stats/);
   assert.match(runtimeOptionProblem(['+checkpointdir', 'd'])!, /misspelling of \+checkpoint-dir/);
   assert.is(runtimeOptionProblem(['+restarts', '2']), undefined, "charmrun's own option: the notice names it");
+  // `--` ends the runtime's options: what follows is the program's as it is, the `--` is not.
+  assert.equal(runtimeWords(['node', 'app.js', '8', '+stats', '--', '+stats', '+balancr', 'x']), ['8', '+stats']);
+  assert.equal(runtimeWords(['node', 'app.js', '+stats']), ['+stats']);
+  assert.equal(programArgs(['8', '+stats', '--', '+stats', '+trace', '--', 'x']), ['8', '+stats', '+trace', '--', 'x']);
+  assert.is(runtimeOptionProblem(runtimeWords(['node', 'app.js', '--', '+balancr', 'GreedyLB'])), undefined, 'a near miss after -- is the program\'s word');
 });
 
 test('options charmts does not know under plain mpirun: one notice naming each with what to do; known options, their values, plain words, signed numbers and what follows -- are left out', () => {
-  assert.is(unknownOptionsNotice(['8', '+balancer', 'RefineLB', '+stats', '+trace', '+x.json', 'x', '-v', '+5', '+.5', '--', '+bar'], 2), undefined);
+  assert.is(unknownOptionsNotice(runtimeWords(['node', 'app.js', '8', '+balancer', 'RefineLB', '+stats', '+trace', '+x.json', 'x', '-v', '+5', '+.5', '--', '+bar']), 2), undefined);
   const notice = unknownOptionsNotice(['++ppn', '2', '+restarts', '1', '+pemap'], 4)!;
   assert.match(notice, /^charmts: \+\+ppn \(the number of PEs is mpirun's -np: 4 in this job; or charmrun \+pN\), \+restarts \(charmrun's option: run the job with charmrun\), \+pemap are not options of charmts: they reach the program/);
   assert.match(unknownOptionsNotice(['+Stat'], 1)!, /^charmts: \+Stat \(did you mean \+stats\?\) is not an option of charmts: it reaches the program as an argument and the runtime ignores it\. The runtime's options: \+stats, /);
