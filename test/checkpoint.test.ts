@@ -114,13 +114,14 @@ for (const [name, size, unit, options] of [
   });
 }
 
-test('a rank killed with SIGKILL after the first checkpoint, under charmrun +restarts 1: restarted from the newest checkpoint, the right result, exit 0', async () => {
+test('a rank killed with SIGKILL after the first checkpoint, under charmrun +restarts 1 (the program\'s words after --): restarted from the newest checkpoint, the right result, exit 0', async () => {
   const reference = '64 4 200'.split(' ');
   const whole = await run(mpirun(2, example('jacobi2d'), ...reference));
   assertSucceeded(whole);
   const dir = dirFor('killed');
   let killed: number | undefined;
-  const r = await run(charmrun(2, example('jacobi2d'), ...reference, '20', '+checkpoint-dir', dir, '+restarts', '1'), (all, tag) => {
+  // The program's words after --: charmrun's +checkpoint-dir and +restart DIR must still reach the PEs, before the --.
+  const r = await run(charmrun(2, example('jacobi2d'), '+checkpoint-dir', dir, '+restarts', '1', '--', ...reference, '20'), (all, tag) => {
     if (killed !== undefined || !all.includes('jacobi2d: checkpoint 1 at iteration 20')) return;
     const rank1 = tagged(tag).find(([, rank]) => rank === '1');
     if (!rank1) return;

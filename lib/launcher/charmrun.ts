@@ -42,6 +42,7 @@ function typeScriptLoader(program: string): string[] {
   return ['--import', pathToFileURL(loader).href];
 }
 
+/** mpirun's command line up to the program; the runtime's and the program's words follow it (main). */
 function mpirunCommand(launch: Launch, env: NodeJS.ProcessEnv): string[] {
   const options = [...launch.mpirun];
   if (!options.includes('--bind-to')) options.push('--bind-to', 'none');
@@ -49,7 +50,7 @@ function mpirunCommand(launch: Launch, env: NodeJS.ProcessEnv): string[] {
   // Ranks on other hosts get charmrun's decisions too.
   for (const name of ['CHARMTS_COLOR', CHARMRUN_ENV, CONSOLE_ENV, 'CHARMTS_REPL_HISTORY']) if (env[name] !== undefined) options.push('-x', name);
   const program = launch.program === 'interactive' ? path.join(__dirname, '..', 'console', 'interactive.js') : launch.program;
-  return ['mpirun', ...options, '-np', String(launch.pes), process.execPath, ...peNodeOptions(env), ...typeScriptLoader(program), program, ...launch.args];
+  return ['mpirun', ...options, '-np', String(launch.pes), process.execPath, ...peNodeOptions(env), ...typeScriptLoader(program), program];
 }
 
 function main(): void {
@@ -84,7 +85,8 @@ function main(): void {
     // Each run gets the checkpoint flags (+restart DIR once a rank died: lib/checkpoint/restarts.ts).
     const runOnce = (checkpointArgs: string[]): Promise<JobEnd> =>
       new Promise((resolve) => {
-        const job = spawn(command[0], [...command.slice(1), ...checkpointArgs], { env, stdio: terminal ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+        // Before the program's words, which may hold a -- after which the PEs read no option.
+        const job = spawn(command[0], [...command.slice(1), ...checkpointArgs, ...launch.args], { env, stdio: terminal ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
         child = job;
         terminal?.attach(job);
         job.on('error', (error) => {
