@@ -137,7 +137,7 @@ export class BalancingStep<E extends BalancedElement> {
       // end (a promise resumeFromSync resolves). Charm4py refuses to migrate
       // such a chare; the Charm4py pattern (AtSync, then return) has returned
       // long before the decision arrives, and moves.
-      if (pe === undefined || pe === runtime().myPe || element.state.running > 0) {
+      if (pe === undefined || pe === runtime().myPe || element.state.running !== undefined) {
         this.settle(element);
       } else {
         element.state.balancing = true;

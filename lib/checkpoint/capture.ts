@@ -116,7 +116,7 @@ export function capture(): { records: FileRecord[]; report: PeReport } {
 function inspectMember(who: string, info: ChareClassInfo, state: MemberState, record: MigrantState, packed: unknown): { problems: string[]; sections: number } {
   const at = `${who} on PE ${runtime().myPe}`;
   const problems: string[] = [];
-  if (state.running > 0) problems.push(`${at} has ${state.running} async entry method(s) suspended (awaiting): a checkpoint cannot save a suspended method; take it when no entry method awaits (see docs/checkpoint.md)`);
+  if (state.running) problems.push(`${at} has ${state.running.length} async entry method(s) suspended (awaiting): a checkpoint cannot save a suspended method; take it when no entry method awaits (see docs/checkpoint.md)`);
   if (state.created) problems.push(`${at} has its async set-up (onCreated) suspended: a checkpoint cannot save a suspended method; take it once creation is complete (charm.awaitCreation)`);
   const seen = inspect(packed, who);
   record.waiting.forEach(([method, args, reply], i) => {

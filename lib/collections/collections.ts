@@ -118,7 +118,7 @@ export function uninstall(collection: LocalCollection): void {
 /** A fresh member state; `next` is the first reduction number per stream. */
 export function newMemberState(services: MemberServices, next: number[] = [0, 0, 0, 0], bcastSeq = 0, epoch = 0, sections: Record<number, number> = {}): MemberState {
   // Every field from the start (track and created too): a field added later gave each member a new map and a properties array (invoke sets track at its first call).
-  return doubleFields({ services, next, bcastSeq, epoch, running: 0, suspendedIn: '', migrateTo: -1, load: 0, balancing: false, atSync: false, sections, departed: undefined, created: undefined, track: undefined }, LOAD);
+  return doubleFields({ services, next, bcastSeq, epoch, running: undefined, migrateTo: -1, load: 0, balancing: false, atSync: false, sections, departed: undefined, created: undefined, track: undefined }, LOAD);
 }
 
 /** newMemberState's double field (one list, not one per member: every arrival makes a state). */
@@ -200,11 +200,11 @@ function holdUntilCreated(r: Reader): void {
 export function trackRunning(finished?: (member: Chare<never>) => void): Track {
   return (pending, member, method) => {
     const state = memberOf(member);
-    state.running++;
-    state.suspendedIn = method;
+    (state.running ??= []).push(method);
     void pending.then(() => {
-      // The one named has finished: which of those still running was the last to start is not kept (the hint then counts them).
-      if (--state.running === 0 || state.suspendedIn === method) state.suspendedIn = '';
+      const running = state.running!;
+      running.splice(running.lastIndexOf(method), 1);
+      if (running.length === 0) state.running = undefined;
       finished?.(member);
     });
   };

@@ -303,7 +303,7 @@ export class LocalArray implements LocalCollection, MemberServices {
   private migrateIfDue(element: Resident): void {
     const state = element.state;
     // After every call: the common case (no move asked for) reads one field.
-    if (state.migrateTo < 0 || state.running > 0 || !this.elements.holds(element)) return;
+    if (state.migrateTo < 0 || state.running !== undefined || !this.elements.holds(element)) return;
     const rt = runtime();
     const toPe = state.migrateTo;
     state.migrateTo = -1;

@@ -36,7 +36,7 @@ export interface MembersReport {
   counts: [number, number, string[]][];
   /** The same for AtSync calls (the balancing stream's contributions). */
   syncs: [number, number, string[]][];
-  /** Members with async entry methods suspended, and up to SAMPLES of them: [index as printed, methods suspended, the last to suspend, channels awaited in a recv]. */
+  /** Members with async entry methods suspended, and up to SAMPLES of them: [index as printed, methods suspended, the last of them to start, channels awaited in a recv]. */
   suspended: number;
   suspendedSamples: [string, number, string, string[]][];
   /** Arrays, at the home: indices with calls held for an insertion, the calls, and up to SAMPLES [index as printed, calls]. */
@@ -89,10 +89,9 @@ function behindLine(parts: readonly MembersReport[], counts: (part: MembersRepor
   return behind > 0 ? `${behind} of ${members} members ${what} (up to ${most}): ${named.join(', ')}${andMore(behind, named.length)}` : undefined;
 }
 
-/** "work", "2 methods, the last to suspend work": what a member's suspended methods are. */
-function suspendedIn(methods: number, last: string | undefined): string {
-  if (!last) return methods === 1 ? 'one method' : `${methods} methods`;
-  return methods === 1 ? `in ${last}` : `${methods} methods, the last to suspend ${last}`;
+/** "in work", "2 methods, the last to start work": what a member's suspended methods are. */
+function suspendedIn(methods: number, last: string): string {
+  return methods === 1 ? `in ${last}` : `${methods} methods, the last to start ${last}`;
 }
 
 function andMore(total: number, named: number): string {

@@ -29,10 +29,12 @@ export interface MemberState {
   bcastSeq: number;
   /** Location version: grows with every move (arrays only). */
   epoch: number;
-  /** Async entry methods started and not finished. */
-  running: number;
-  /** The last of them to start, until it finishes ('' then): the idle hint names it (console/stuck.ts). */
-  suspendedIn: string;
+  /**
+   * Its async entry methods started and not finished, by name, in the
+   * order they started (undefined while none is): they pin the member
+   * here, and the idle hint names the last (console/stuck.ts).
+   */
+  running: string[] | undefined;
   /** PE to move to once no entry method is suspended, or -1. */
   migrateTo: number;
   /** Milliseconds spent in its entry methods since the last load-balancing step. */

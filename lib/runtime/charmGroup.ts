@@ -75,7 +75,8 @@ export class CharmRemote extends Chare {
           count(byCount, state.next[Stream.User], named(chare));
           count(bySyncs, Math.ceil(state.next[Stream.Balance] / 2), named(chare)); // each step takes two (@balance at AtSync, @resume after the moves)
         }
-        if (state.running > 0 && report.suspended++ < SAMPLES) report.suspendedSamples.push([named(chare), state.running, state.suspendedIn, channelsAwaited(chare)]);
+        const running = state.running;
+        if (running && report.suspended++ < SAMPLES) report.suspendedSamples.push([named(chare), running.length, running[running.length - 1], channelsAwaited(chare)]);
       }
       report.counts = [...byCount.values()];
       report.syncs = [...bySyncs.values()];

@@ -10,7 +10,7 @@
 //   forgetExit  main returns and nobody calls charm.exit(): the job idles
 //   stuck       main awaits a future nothing sends: the job idles
 //   missing     main awaits a reduction that Worker[3] of 6 skipped: the job idles
-//   suspended   main awaits a broadcast that Waiter[1] never finishes: the job idles
+//   suspended   main awaits a broadcast that Waiter[1] never finishes (Waiter[1].quick runs and ends meanwhile): the job idles
 //   skipped     main returns (as a main chare's set-up does) after starting a reduction Worker[3] skips
 //   absent      main awaits a call to [5, 5] of a sparse array where only [0, 0] was inserted
 //   channel     main awaits a broadcast whose two elements each await recv on their channel to the other, which nobody sends on
@@ -77,6 +77,11 @@ class Waiter extends Chare<[number]> {
   /** Element 1 awaits a future that nothing sends. */
   async stall(): Promise<void> {
     if (this.thisIndex[0] === 1) await charm.createFuture<number>();
+  }
+
+  /** Suspends once and finishes: run while stall waits, it is not the method the hint names. */
+  async quick(): Promise<void> {
+    await Promise.resolve();
   }
 }
 charm.register(Waiter);
@@ -146,9 +151,13 @@ charm.start(async (args) => {
     case 'skipped':
       charm.createArray(Worker, [6]).add(1, 3, charm.createFuture<number>());
       return;
-    case 'suspended':
-      await charm.createArray(Waiter, [3]).awaitable.stall();
+    case 'suspended': {
+      const waiters = charm.createArray(Waiter, [3]);
+      const stalled = waiters.awaitable.stall();
+      await waiters.awaitable.quick(); // after stall on each element (broadcasts keep their order)
+      await stalled;
       return;
+    }
     case 'absent': {
       const sparse = charm.createArray(Worker2D, { ndims: 2 });
       sparse.ckInsert([0, 0]);

@@ -188,10 +188,10 @@ test('stuck: a PE whose members are all behind is named though they agree among 
 
 test('stuck: members suspended in an await are named with their PE, method and the channels they receive on, in collections that do not reduce too', () => {
   const channel = 'channel W[3] <-> W[4] port 0';
-  const reports = [[part(3, 'Main', 0, [], [['', 1, 'run', []]])], [part(5, 'W', 1, [[1, 6, ['[0]']]], [['[2]', 2, 'step', []], ['[3]', 1, 'exchange', [channel]], ['[4]', 1, '', []], ['[5]', 1, 'exchange', []]], 7)]];
+  const reports = [[part(3, 'Main', 0, [], [['', 1, 'run', []]])], [part(5, 'W', 1, [[1, 6, ['[0]']]], [['[2]', 2, 'step', []], ['[3]', 1, 'exchange', [channel]], ['[4]', 1, 'wait', []], ['[5]', 1, 'exchange', []]], 7)]];
   assert.equal(stuckLines(reports), [
     'Main (collection 3): 1 member has async entry methods suspended in an await: Main on PE 0 (in run)',
-    `W (collection 5): 7 members have async entry methods suspended in an await: W[2] on PE 1 (2 methods, the last to suspend step), W[3] on PE 1 (in exchange, awaiting recv on ${channel}), W[4] on PE 1 (one method), W[5] on PE 1 (in exchange), and 3 more`,
+    `W (collection 5): 7 members have async entry methods suspended in an await: W[2] on PE 1 (2 methods, the last to start step), W[3] on PE 1 (in exchange, awaiting recv on ${channel}), W[4] on PE 1 (in wait), W[5] on PE 1 (in exchange), and 3 more`,
   ]);
 });
 
