@@ -36,7 +36,8 @@
  * 3.18-3.67 us). np 1, 110,000: 60-61 scavenges against 13-14 (8 MB:
  * 27-28), CPU per broadcast unchanged (min 1.84-2.08 us against
  * 1.83-2.01). It costs resident memory: 97 MB per PE against 72 after
- * 50,000 broadcasts (8 MB: 81).
+ * 50,000 broadcasts (8 MB: 81), from the start, since a PE writes both
+ * semi-spaces before it runs the program (runtime/youngGeneration.ts).
  */
 
 /** Replaces the options below: space-separated node options, or empty for none. */
