@@ -53,7 +53,7 @@ export type { ArrayIndex, ArrayMapFunction } from './collections/arrayIndex';
 export { Reducer, type KindOf } from './reductions/reducers';
 export type { Statistics, ReducerKind, CustomKind, TupleKind, InputOf, ResultOf, TargetOf, TupleInput, Widen, Truth, NumericData, IntegerData, LogicalData } from './reductions/kinds';
 export type { TypedArray } from './codec/transfer';
-export { Callback, type ReductionTarget, type NotBaseMember } from './reductions/targets';
+export { Callback, type ReductionTarget, type WaitingFuture, type NotBaseMember } from './reductions/targets';
 export type { MigrationHooks } from './migration/state';
 export type { CheckpointStatus } from './checkpoint/protocol';
 export type { GroupRestartHook } from './checkpoint/rebuild';
