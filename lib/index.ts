@@ -48,7 +48,7 @@ export type {
 } from './model/proxy';
 export type { ChareClass } from './model/registry';
 export type { ChareOptions } from './collections/singletons';
-export type { ArrayDims, DimsOf, TupleDims, KeyDims, SparseDims, ArrayOptions } from './collections/arrays';
+export type { ArrayDims, DimsOf, DimsArg, TupleDims, KeyDims, SparseDims, ArrayOptions } from './collections/arrays';
 export type { ArrayIndex, ArrayMapFunction } from './collections/arrayIndex';
 export { Reducer, type KindOf } from './reductions/reducers';
 export type { Statistics, ReducerKind, CustomKind, TupleKind, InputOf, ResultOf, TargetOf, TupleInput, Widen, Truth, NumericData, IntegerData, LogicalData } from './reductions/kinds';
