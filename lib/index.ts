@@ -48,12 +48,12 @@ export type {
 } from './model/proxy';
 export type { ChareClass } from './model/registry';
 export type { ChareOptions } from './collections/singletons';
-export type { ArrayDims, DimsOf, TupleDims, KeyDims, SparseDims, ArrayOptions } from './collections/arrays';
+export type { ArrayDims, DimsOf, DimsArg, TupleDims, KeyDims, SparseDims, ArrayOptions } from './collections/arrays';
 export type { ArrayIndex, ArrayMapFunction } from './collections/arrayIndex';
 export { Reducer, type KindOf } from './reductions/reducers';
 export type { Statistics, ReducerKind, CustomKind, TupleKind, InputOf, ResultOf, TargetOf, TupleInput, Widen, Truth, NumericData, IntegerData, LogicalData } from './reductions/kinds';
 export type { TypedArray } from './codec/transfer';
-export { Callback, type ReductionTarget, type NotBaseMember } from './reductions/targets';
+export { Callback, type ReductionTarget, type WaitingFuture, type NotBaseMember } from './reductions/targets';
 export type { MigrationHooks } from './migration/state';
 export type { CheckpointStatus } from './checkpoint/protocol';
 export type { GroupRestartHook } from './checkpoint/rebuild';

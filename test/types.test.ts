@@ -30,7 +30,6 @@ function describe(d: ts.Diagnostic): string {
   return `${path.relative(ROOT, d.file.fileName)}:${line + 1}:${character + 1} TS${d.code}: ${text}`;
 }
 
-/** Calls and `new` expressions of a file: under a `@ts-expect-error` line (invalid) or not (valid). */
 /** Calls and `new` expressions of a file not under a `@ts-expect-error` line (valid), and the directives (invalid spellings). */
 function countSpellings(source: ts.SourceFile): { valid: number; invalid: number } {
   const lines = source.text.split('\n');
@@ -102,6 +101,65 @@ test("the README's first program compiles against the published declarations, wi
     });
     assert.ok(user.getSourceFiles().some((s) => s.fileName.endsWith(path.join('dist', 'lib', 'index.d.ts'))), 'the program reads the published index.d.ts');
     assert.equal(ts.getPreEmitDiagnostics(user).map(describe), []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * Common mistakes, compiled against the published declarations: each
+ * must be one compile error whose text says what is wrong (the type tests
+ * above only check that it is an error): the mistake's line, then words
+ * its error must hold.
+ */
+const MISTAKES: [code: string, ...says: string[]][] = [
+  ['this.thisProxy.at([1, 2]);', "'a 1-D array takes one number: at(i) or at([i])'"],
+  ['this.contribute(1, Reducer.sum, charm.createFuture<string>());', "parameter of type 'ReductionTarget<number>'", "Type 'Future<string, string>' is not assignable to type 'Future<unknown, number>'", "Type 'number' is not assignable to type 'string'"],
+  ["this.contribute(1, Reducer.sum, charm.callback(this.thisProxy, 'got'));", "parameter of type 'ReductionTarget<number>'", "Type 'number' is not assignable to type 'Float64Array"],
+  ['charm.createArray(Line, 4);', '"a 2-D array takes 2 extents or { ndims: 2 }"'],
+  ['charm.createArray(Line, [2, 2, 2]);', '"a 2-D array takes 2 extents or { ndims: 2 }"'],
+  ['charm.createArray(Group, 4);', '"a class indexed by PE (Chare) makes groups'],
+  ['charm.createArray(Keyed, [4]);', '"an array indexed by keys is created with { keys: true }"'],
+];
+
+test('common mistakes are errors that say what is wrong', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charmts-mistakes-'));
+  try {
+    const app = path.join(dir, 'mistakes.ts');
+    const inChare = MISTAKES.filter(([code]) => code.startsWith('this.'));
+    const outside = MISTAKES.filter(([code]) => !code.startsWith('this.'));
+    const lines = [
+      "import { charm, Chare, Reducer } from 'charmts';",
+      'class Cell extends Chare<[number]> {',
+      '  got(values: Float64Array): void { void values; }',
+      '  run(): void {',
+      ...inChare.map(([code]) => `    ${code}`),
+      '  }',
+      '}',
+      'class Line extends Chare<readonly [number, number]> {}',
+      'class Group extends Chare {}',
+      'class Keyed extends Chare<string> {}',
+      'charm.register(Cell, Line, Group, Keyed);',
+      ...outside.map(([code]) => code),
+    ];
+    fs.writeFileSync(app, lines.join('\n'));
+    const user = ts.createProgram([app], {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.Node16,
+      moduleResolution: ts.ModuleResolutionKind.Node16,
+      strict: true,
+      noEmit: true,
+      types: [],
+      paths: { charmts: [path.join(ROOT, 'dist', 'lib', 'index.d.ts')] },
+    });
+    const errors = ts.getPreEmitDiagnostics(user).filter((d) => d.file?.fileName === app);
+    for (const [code, ...says] of MISTAKES) {
+      const line = lines.findIndex((l) => l.trim() === code);
+      const found = errors.filter((d) => d.file!.getLineAndCharacterOfPosition(d.start!).line === line).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      assert.equal(found.length, 1, `one error for ${code}, got ${JSON.stringify(found)}`);
+      for (const words of says) assert.ok(found[0].includes(words), `the error for ${code} says ${words}; it is:\n${found[0]}`);
+    }
+    assert.equal(errors.length, MISTAKES.length, errors.map(describe).join('\n'));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -152,7 +152,17 @@ export interface InsertOptions {
  * on its own, so that in a class generic over its index an index of type
  * `I` (`this.thisIndex`) is accepted before `I` is known.
  */
-export type IndexArg<I> = I | (I extends readonly unknown[] ? Readonly<I> : never) | ([number] extends I ? number : never);
+export type IndexArg<I> = I | (I extends readonly unknown[] ? Readonly<I> : never) | ([number] extends I ? number | OneNumber : never);
+
+/**
+ * A 1D index written as a tuple: one number. Its rest element is a type no
+ * value has, named for the mistake: `a.at([1, 2])` on a 1D array is then
+ * "Type 'number' is not assignable to type '{ readonly 'a 1-D array takes
+ * one number: ...': never; }'", where with a plain `[number]` beside
+ * `number` the compiler reports "Type 'number' is not assignable to type
+ * 'undefined'" for the second element.
+ */
+type OneNumber = readonly [i: number, ...rest: { readonly 'a 1-D array takes one number: at(i) or at([i])': never }[]];
 
 /**
  * What `ckInsert` of a dense array (created with extents) takes: no index

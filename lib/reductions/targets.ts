@@ -57,7 +57,16 @@ export function callback<T extends Record<K, AnyMethod>, K extends string>(proxy
  * takes no parameter). `ReductionTarget` alone is any target, unchecked.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the default: results of any type
-export type ReductionTarget<R = any> = Future<unknown, R> | Future<unknown, void> | Callback<(value: R) => unknown>;
+export type ReductionTarget<R = any> = Future<unknown, R> | WaitingFuture | Callback<(value: R) => unknown>;
+
+/**
+ * A `Future<void>` as a reduction target: it only waits for the end. An
+ * interface, not `Future<unknown, void>` itself, so that for a future of
+ * the wrong type the compiler explains the mismatch against `Future<unknown,
+ * R>` ("Type 'number' is not assignable to type 'string'"), not against
+ * the void one ("Type 'undefined' is not assignable to type 'string'").
+ */
+export interface WaitingFuture extends Future<unknown, void> {}
 
 export function isTarget(value: unknown): value is ReductionTarget {
   return value instanceof Future || value instanceof Callback;

@@ -23,7 +23,7 @@ import { createChare, type ChareOptions } from '../collections/singletons';
 import { Chare, type ChareIndex } from '../model/chare';
 import { createGroup, type GroupOptions } from '../collections/groups';
 import { whenCreated } from '../collections/collections';
-import { createArray, type ArrayOptions, type DimsOf, type SparseDims } from '../collections/arrays';
+import { createArray, type ArrayDims, type ArrayOptions, type DimsArg, type SparseDims } from '../collections/arrays';
 import { registerMap, type ArrayIndex, type ArrayMapFunction } from '../collections/arrayIndex';
 import { registerReducer, type Reducer } from '../reductions/reducers';
 import type { CustomKind } from '../reductions/kinds';
@@ -214,14 +214,15 @@ export class Charm extends CharmTopology {
    * const cells = charm.createArray(Cell, [8, 8]);
    * cells.at([0, 1]).update(1.5);
    */
-  createArray<C extends ChareClass<Chare<ArrayIndex>>, const D>(
+  createArray<C extends ChareClass<Chare<ChareIndex>>, const D>(
     cls: C,
-    dims: D & DimsOf<IndexOf<InstanceType<C>>, D>,
+    dims: DimsArg<IndexOf<InstanceType<C>>, D>,
     ...[args, options]: [D] extends [SparseDims] ? [args?: ConstructorParameters<C>, options?: ArrayOptions<IndexOf<InstanceType<C>>>] : CreateArgs<ConstructorParameters<C>, ArrayOptions<IndexOf<InstanceType<C>>>>
   ): ArrayProxy<InstanceType<C>, IndexOf<InstanceType<C>>, ConstructorParameters<C>, [D] extends [readonly number[] | number] ? true : boolean> {
     checkOptionKeys(`charm.createArray(${nameOf(cls)})`, options, ARRAY_OPTIONS);
-    // The map is only ever called with this array's indices (of type IndexOf<InstanceType<C>>).
-    return createArray(cls, dims, args ?? [], options as ArrayOptions | undefined) as ArrayProxy<InstanceType<C>, IndexOf<InstanceType<C>>, ConstructorParameters<C>, [D] extends [readonly number[] | number] ? true : boolean>;
+    // The map is only ever called with this array's indices (of type IndexOf<InstanceType<C>>);
+    // dims is D once the compiler has accepted it, and checked again at run time.
+    return createArray(cls, dims as ArrayDims, args ?? [], options as ArrayOptions | undefined) as ArrayProxy<InstanceType<C>, IndexOf<InstanceType<C>>, ConstructorParameters<C>, [D] extends [readonly number[] | number] ? true : boolean>;
   }
 
   /**

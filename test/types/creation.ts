@@ -26,13 +26,14 @@ class Grid extends Chare<[number, number]> {
   }
 }
 class Line extends Chare<[number]> {}
+class ReadonlyGrid extends Chare<readonly [number, number]> {}
 class AnyDims extends Chare<readonly number[]> {}
 class Keyed extends Chare<string> {
   constructor(readonly owner: string) {
     super();
   }
 }
-charm.register(Plain, WithArgs, OptionalArgs, Grid, Line, AnyDims, Keyed);
+charm.register(Plain, WithArgs, OptionalArgs, Grid, Line, ReadonlyGrid, AnyDims, Keyed);
 
 /** Array maps, written for the indices of the arrays they place (no cast to ArrayIndex). */
 function byRow(index: readonly [number, number], numPes: number): number {
@@ -107,8 +108,15 @@ charm.start(async (args: string[]) => {
   charm.createGroup(Grid, [1]);
   // @ts-expect-error a group class (indexed by PE) is not an array: declare Chare<[number]>
   charm.createArray(Plain, 4);
-  // @ts-expect-error a 2D class needs 2D extents, not one number
+  // @ts-expect-error a 2D class needs 2D extents, not one number ('a 2-D array takes 2 extents or { ndims: 2 }')
   charm.createArray(Grid, 4, [1]);
+  // a class with a readonly tuple index: the same shapes
+  charm.createArray(ReadonlyGrid, [4, 4]);
+  charm.createArray(ReadonlyGrid, { ndims: 2 });
+  // @ts-expect-error and the same mistake
+  charm.createArray(ReadonlyGrid, 4);
+  // @ts-expect-error a keyed class is created with { keys: true } ('an array indexed by keys is created with { keys: true }')
+  charm.createArray(Keyed, 4, ['x']);
   // @ts-expect-error or { ndims: 2 }
   charm.createArray(Grid, { ndims: 3 });
   // @ts-expect-error one extent per dimension of the index: a 2D class, 1 extent

@@ -178,6 +178,16 @@ class Item extends Chare<[number]> {
     this.thisProxy.at(i + 1).next();
     this.thisProxy.at([i + 1]).next();
     this.thisProxy[0].ckMigrate(0);
+    const one: readonly [number] = [i];
+    this.thisProxy.at(one).next();
+    this.thisProxy.ckInsert([i + 1]);
+    // @ts-expect-error a 1D array's index is one number ('a 1-D array takes one number: at(i) or at([i])')
+    this.thisProxy.at([i, 1]).next();
+    const pair: [number, number] = [i, 1];
+    // @ts-expect-error the same with a 2-tuple from a variable
+    this.thisProxy.at(pair).next();
+    // @ts-expect-error and for ckInsert
+    this.thisProxy.ckInsert([i, 1]);
   }
 }
 class Named extends Chare<string | Uint8Array> {

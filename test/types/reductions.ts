@@ -93,6 +93,10 @@ class Member extends Chare {
     this.contribute([i], Reducer.tuple(Reducer.sum, Reducer.max), charm.createFuture<[number, number]>());
     // @ts-expect-error and gives one result per reducer
     this.contribute([i, 'x'], Reducer.tuple(Reducer.sum, Reducer.gather), charm.createFuture<[number, string]>());
+    // @ts-expect-error the same through a future of the wrong type, from a variable
+    this.contribute(new Float64Array(1), Reducer.max, charm.createFuture<number>());
+    // @ts-expect-error a tuple reducer's result goes to a future of its tuple of results
+    this.contribute([i, i], Reducer.tuple(Reducer.sum, Reducer.max), charm.createFuture<number>());
     // @ts-expect-error the callback's method takes a Float64Array, the result is a number
     this.contribute(i, Reducer.sum, charm.callback(this.thisProxy, 'gotArray'));
     // @ts-expect-error a target is a future or a callback
