@@ -19,13 +19,25 @@ export class Histogram {
     return i < 0 ? 0 : this.counts[i];
   }
 
-  /** Adds `delta` at `key`; an entry that falls to 0 goes (the last one takes its place). */
+  /**
+   * Adds `delta` at `key`; an entry that falls to 0 goes (the last one
+   * takes its place), except the only one, which stays at 0 until the
+   * next key takes its place: a PE's only element migrating away and
+   * another (or it) arriving popped and pushed both lists of each
+   * stream's histogram at every move. A count of 0 answers every question
+   * as no entry does.
+   */
   add(key: number, delta: number): void {
     const keys = this.keys;
     const counts = this.counts;
     const i = this.find(key);
     if (i < 0) {
       if (delta === 0) return;
+      if (keys.length === 1 && counts[0] === 0) {
+        keys[0] = key;
+        counts[0] = delta;
+        return;
+      }
       keys.push(key);
       counts.push(delta);
       return;
@@ -36,6 +48,10 @@ export class Histogram {
       return;
     }
     const last = keys.length - 1;
+    if (last === 0) {
+      counts[0] = 0;
+      return;
+    }
     keys[i] = keys[last];
     counts[i] = counts[last];
     keys.pop();

@@ -126,7 +126,8 @@ export class ReductionManager {
   /** A member no longer lives here (left or deleted). */
   removeMember(next: MemberNext): void {
     for (let s = 0; s < STREAMS; s++) this.histogram[s].add(next[s], -1);
-    for (let s = 0; s < STREAMS; s++) this.trySend(s);
+    // Only a reduction under way here can have been waiting for it (trySend's own first test, without the call per stream).
+    for (let s = 0; s < STREAMS; s++) if (this.nextToSend[s] <= this.activeUpTo[s]) this.trySend(s);
   }
 
   /**

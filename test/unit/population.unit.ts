@@ -59,6 +59,27 @@ test('a histogram moves counts between keys as adding and taking away would', ()
   assert.equal([h.get(9), h.get(10), h.atOrBelow(100)], [-1, 1, 3]);
 });
 
+test('a histogram emptied and filled again answers as one never emptied', () => {
+  // A PE's only element leaving (its entry falls to 0) and one arriving (at the same key or another).
+  const h = new Histogram();
+  h.add(3, 1);
+  h.add(3, -1);
+  assert.equal([h.get(3), h.atOrBelow(100)], [0, 0]);
+  h.add(4, 1); // another key takes the place of 3
+  assert.equal([h.get(3), h.get(4), h.atOrBelow(3), h.atOrBelow(4)], [0, 1, 0, 1]);
+  h.add(4, -1);
+  h.add(4, 1); // the same key again
+  assert.equal([h.get(4), h.atOrBelow(100)], [1, 1]);
+  h.add(6, 1);
+  h.add(4, -1); // not the only entry: it goes
+  assert.equal([h.get(4), h.get(6), h.atOrBelow(5), h.atOrBelow(6)], [0, 1, 0, 1]);
+  h.add(6, -1);
+  h.add(2, -1); // a count below 0 (a reply owed, then counted) where the 0 was
+  assert.equal([h.get(2), h.get(6), h.atOrBelow(1), h.atOrBelow(100)], [-1, 0, 0, -1]);
+  h.move(2, 3);
+  assert.equal([h.get(2), h.get(3), h.atOrBelow(100)], [-2, 1, -1]);
+});
+
 test('a turnover map keeps entries like a Map, also across emptying', () => {
   const m = new TurnoverMap<number, string>();
   m.set(1, 'a');
