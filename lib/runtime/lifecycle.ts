@@ -38,6 +38,7 @@ import { followingPromises, madeIn, trackContinuations } from '../model/activity
 import { writeFileSync } from 'fs';
 import { availableParallelism } from 'os';
 import { sharesCores } from './cores';
+import { tierUpSooner } from './tiering';
 import { touchYoungGeneration } from './youngGeneration';
 import { configureProfiling, formatStats, peStats, profileOptions, traceEvents, traceFile, type PeStats, type ProfileOptions, type TraceEvent } from '../profiling/profile';
 
@@ -87,6 +88,7 @@ function rejectionOrigin(promise: Promise<unknown>): string {
 /** Initializes MPI and this PE's runtime, runs `onStarted`, then starts the message loop. */
 export function startRuntime(profile: ProfileOptions, onStarted: () => void): void {
   if (isStarted()) throw new Error('charm.start: the runtime is already started');
+  tierUpSooner();
   // Before MPI_Init, which waits for every rank: the PEs do it at once, and no message waits for it.
   touchYoungGeneration();
   const info = mpi.Init();
