@@ -52,38 +52,45 @@ export interface KeyDims {
 /**
  * The shapes an array of elements with index type `I` can take: `{ keys:
  * true }` for string or bytes keys; for a tuple of N numbers, N extents or
- * `{ ndims: N }` (a single number for N = 1); anything for `ArrayIndex`;
- * none for a PE number (a group's class).
+ * `{ ndims: N }` (a single number for N = 1); anything for `ArrayIndex`
+ * (and for `any`: a class declared `Chare<any>`); none for a PE number (a
+ * group's class).
  * `D`, the dimensions given, is checked for its count of extents where the
  * compiler knows it (`[2, 2]` for a `Chare<[number]>` is an error; a
  * `number[]` computed at run time is checked when the array is made).
  */
-export type DimsOf<I, D = unknown> = [I] extends [number]
-  ? never
-  : [I] extends [string | Uint8Array]
-    ? KeyDims
-    : [I] extends [readonly number[]]
-      ? TupleDims<I['length']> & ExtentCount<D, I['length']>
-      : ArrayDims;
+export type DimsOf<I, D = unknown> = 0 extends 1 & I
+  ? ArrayDims
+  : [I] extends [number]
+    ? never
+    : [I] extends [string | Uint8Array]
+      ? KeyDims
+      : [I] extends [readonly number[]]
+        ? TupleDims<I['length']> & ExtentCount<D, I['length']>
+        : ArrayDims;
 
 /** Extents `D` must number `N`, when both counts are known. */
 type ExtentCount<D, N extends number> = D extends readonly number[] ? (number extends D['length'] | N ? unknown : D['length'] extends N ? unknown : never) : unknown;
 
 /**
  * The type of `charm.createArray`'s dimensions `D` for elements of index
- * type `I`: `D` itself when it is one of DimsOf<I, D>, otherwise an object
- * type no value has, whose one property says what the class takes, so that
- * the compiler's message names the mistake (`createArray(Cell2D, 4)`:
- * "Argument of type 'number' is not assignable to parameter of type '{
- * readonly "a 2-D array takes 2 extents or { ndims: 2 }": never; }'"),
- * where `D & DimsOf<I, D>` gave "... parameter of type '4 & TupleDims<2>'".
- * `D` is still inferred from the argument (through the conditional's
- * first branch).
+ * type `I`: `D` itself when it is one of DimsOf<I, D>, otherwise `D` and an
+ * object type no value has, whose one property says what the class takes,
+ * so that the compiler's message names the mistake (`createArray(Cell2D,
+ * 4)`: "Argument of type 'number' is not assignable to parameter of type
+ * 'DimsArg<readonly [number, number], 4>'. Type 'number' is not assignable
+ * to type '{ readonly "a 2-D array takes 2 extents or { ndims: 2 }": never;
+ * }'"), where `D & DimsOf<I, D>` gave "... parameter of type '4 &
+ * TupleDims<2>'". The naked `D` in front is what `D` is inferred from: with
+ * only the conditional, a caller passing its own `DimsOf<I>` had `D`
+ * inferred as `I` and did not compile.
  */
-export type DimsArg<I, D> = [D] extends [DimsOf<I, D>] ? D : { readonly [K in DimsExpected<I>]: never };
+export type DimsArg<I, D> = D & ([D] extends [DimsOf<I, D>] ? unknown : { readonly [K in DimsExpected<I>]: never });
 
 /** What an array of index type `I` is created with, in words. */
-type DimsExpected<I> = [I] extends [number]
+type DimsExpected<I> = 0 extends 1 & I
+  ? never
+  : [I] extends [number]
   ? 'a class indexed by PE (Chare) makes groups: an array class extends Chare<[number]>, Chare<[number, number]>, ... or Chare<string>'
   : [I] extends [string | Uint8Array]
     ? 'an array indexed by keys is created with { keys: true }'

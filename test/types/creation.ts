@@ -1,6 +1,6 @@
 // Type tests: starting the runtime and creating chares, groups and arrays
 // (constructor arguments, shapes matching index types, options).
-import { charm, Chare, Future, type ArrayProxy, type CollectionProxy, type ElementProxy } from '../../lib';
+import { charm, Chare, Future, type ArrayIndex, type ArrayProxy, type CollectionProxy, type DimsOf, type ElementProxy } from '../../lib';
 
 class Plain extends Chare {
   hello(): string {
@@ -28,12 +28,18 @@ class Grid extends Chare<[number, number]> {
 class Line extends Chare<[number]> {}
 class ReadonlyGrid extends Chare<readonly [number, number]> {}
 class AnyDims extends Chare<readonly number[]> {}
+class Loose extends Chare<any> {}
+
+/** A helper of the user's, generic over the index, typed with the exported DimsOf (review: DimsArg inferred D as I here and refused it). */
+function makeArray<I extends ArrayIndex>(cls: new () => Chare<I>, dims: DimsOf<I>): ArrayProxy<Chare<I>> {
+  return charm.createArray(cls, dims);
+}
 class Keyed extends Chare<string> {
   constructor(readonly owner: string) {
     super();
   }
 }
-charm.register(Plain, WithArgs, OptionalArgs, Grid, Line, ReadonlyGrid, AnyDims, Keyed);
+charm.register(Plain, WithArgs, OptionalArgs, Grid, Line, ReadonlyGrid, AnyDims, Keyed, Loose);
 
 /** Array maps, written for the indices of the arrays they place (no cast to ArrayIndex). */
 function byRow(index: readonly [number, number], numPes: number): number {
@@ -113,6 +119,11 @@ charm.start(async (args: string[]) => {
   // a class with a readonly tuple index: the same shapes
   charm.createArray(ReadonlyGrid, [4, 4]);
   charm.createArray(ReadonlyGrid, { ndims: 2 });
+  makeArray(ReadonlyGrid, [2, 2]);
+  makeArray(AnyDims, [2, 3]);
+  // A class declared Chare<any> takes any shape (as Chare<ArrayIndex> does).
+  charm.createArray(Loose, { keys: true });
+  charm.createArray(Loose, [2, 2]);
   // @ts-expect-error and the same mistake
   charm.createArray(ReadonlyGrid, 4);
   // @ts-expect-error a keyed class is created with { keys: true } ('an array indexed by keys is created with { keys: true }')
