@@ -27,6 +27,8 @@ export class HintTimers {
   private readonly since: number[];
   private readonly counted: boolean[];
   private readonly timers: (NodeJS.Timeout | undefined)[];
+  /** The collection was deleted (cancel): no timer from now on. */
+  private cancelled = false;
 
   constructor(
     streams: number,
@@ -41,6 +43,7 @@ export class HintTimers {
 
   /** Reduction `r` of `stream` waits (again) on this PE's members or children. */
   wait(stream: number, r: number): void {
+    if (this.cancelled) return;
     if (this.waiting[stream] !== r) {
       this.waiting[stream] = r;
       // Inside a dispatch, the scheduler's latest reading (an entry method's
@@ -62,6 +65,21 @@ export class HintTimers {
     if (this.counted[stream]) {
       this.counted[stream] = false;
       runtime().scheduler.counters.processed++;
+    }
+  }
+
+  /**
+   * The collection is deleted (manager.ts abandon): nothing waits any more,
+   * and the timers go at once. A timer left to fire held its manager, and
+   * with it the deleted array's part, for up to its 2 ms, or longer on a
+   * busy host (arrayDeletion.test saw a deleted part alive 20 ms after).
+   */
+  cancel(): void {
+    this.cancelled = true;
+    for (let s = 0; s < this.timers.length; s++) {
+      clearTimeout(this.timers[s]);
+      this.timers[s] = undefined;
+      if (this.waiting[s] >= 0) this.stop(s, this.waiting[s]);
     }
   }
 

@@ -290,6 +290,7 @@ export class ReductionManager {
    */
   abandon(error: Error, where: string): void {
     this.abandoned = true;
+    this.hints.cancel();
     this.allReduceWaiters.rejectAll(error);
     const targets = this.gathering();
     for (const [, state] of this.open.entries()) targets.note(state.destination);
