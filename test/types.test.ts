@@ -73,6 +73,20 @@ test('type errors in the library itself (as the type tests see it)', () => {
   assert.equal(libFiles.flatMap((s) => program.getSemanticDiagnostics(s)).map(describe), []);
 });
 
+/** A user's program `file`, compiled strict against the published declarations ('charmts' is dist/lib/index.d.ts), no @types and no skipLibCheck. */
+function userProgram(file: string): ts.Program {
+  return ts.createProgram([file], {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.Node16,
+    moduleResolution: ts.ModuleResolutionKind.Node16,
+    strict: true,
+    noEmit: true,
+    types: [],
+    skipLibCheck: false,
+    paths: { charmts: [path.join(ROOT, 'dist', 'lib', 'index.d.ts')] },
+  });
+}
+
 /**
  * The README's first program, compiled as a user's project would compile it
  * against the published declarations (dist/lib/*.d.ts): its own tsconfig as
@@ -89,16 +103,7 @@ test("the README's first program compiles against the published declarations, wi
   try {
     const app = path.join(dir, 'app.ts');
     fs.writeFileSync(app, program);
-    const user = ts.createProgram([app], {
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.Node16,
-      moduleResolution: ts.ModuleResolutionKind.Node16,
-      strict: true,
-      noEmit: true,
-      types: [],
-      skipLibCheck: false,
-      paths: { charmts: [path.join(ROOT, 'dist', 'lib', 'index.d.ts')] },
-    });
+    const user = userProgram(app);
     assert.ok(user.getSourceFiles().some((s) => s.fileName.endsWith(path.join('dist', 'lib', 'index.d.ts'))), 'the program reads the published index.d.ts');
     assert.equal(ts.getPreEmitDiagnostics(user).map(describe), []);
   } finally {
@@ -143,15 +148,7 @@ test('common mistakes are errors that say what is wrong', () => {
       ...outside.map(([code]) => code),
     ];
     fs.writeFileSync(app, lines.join('\n'));
-    const user = ts.createProgram([app], {
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.Node16,
-      moduleResolution: ts.ModuleResolutionKind.Node16,
-      strict: true,
-      noEmit: true,
-      types: [],
-      paths: { charmts: [path.join(ROOT, 'dist', 'lib', 'index.d.ts')] },
-    });
+    const user = userProgram(app);
     const errors = ts.getPreEmitDiagnostics(user).filter((d) => d.file?.fileName === app);
     for (const [code, ...says] of MISTAKES) {
       const line = lines.findIndex((l) => l.trim() === code);
