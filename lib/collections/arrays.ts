@@ -87,20 +87,21 @@ type ExtentCount<D, N extends number> = D extends readonly number[] ? (number ex
  */
 export type DimsArg<I, D> = D & ([D] extends [DimsOf<I, D>] ? unknown : { readonly [K in DimsExpected<I>]: never });
 
-/** What an array of index type `I` is created with, in words. */
+/** What an array of index type `I` is created with, in words (for `any`, or an index type of no known kind, every shape). */
 type DimsExpected<I> = 0 extends 1 & I
-  ? never
+  ? AnyShape
   : [I] extends [number]
-  ? 'a class indexed by PE (Chare) makes groups: an array class extends Chare<[number]>, Chare<[number, number]>, ... or Chare<string>'
-  : [I] extends [string | Uint8Array]
-    ? 'an array indexed by keys is created with { keys: true }'
-    : [I] extends [readonly number[]]
-      ? number extends I['length']
-        ? 'an array indexed by number tuples is created with extents or { ndims }'
-        : I['length'] extends 1
-          ? 'a 1-D array takes one extent (n or [n]) or { ndims: 1 }'
-          : `a ${I['length']}-D array takes ${I['length']} extents or { ndims: ${I['length']} }`
-    : 'an array is created with extents, { ndims } or { keys: true }';
+    ? 'a class indexed by PE (Chare) makes groups: an array class extends Chare<[number]>, Chare<[number, number]>, ... or Chare<string>'
+    : [I] extends [string | Uint8Array]
+      ? 'an array indexed by keys is created with { keys: true }'
+      : [I] extends [readonly number[]]
+        ? number extends I['length']
+          ? 'an array indexed by number tuples is created with extents or { ndims }'
+          : I['length'] extends 1
+            ? 'a 1-D array takes one extent (n or [n]) or { ndims: 1 }'
+            : `a ${I['length']}-D array takes ${I['length']} extents or { ndims: ${I['length']} }`
+        : AnyShape;
+type AnyShape = 'an array is created with extents, { ndims } or { keys: true }';
 
 /** Options of `charm.createArray`, for an array of index type `I`. */
 export interface ArrayOptions<I = ArrayIndex> {

@@ -124,6 +124,8 @@ charm.start(async (args: string[]) => {
   // A class declared Chare<any> takes any shape (as Chare<ArrayIndex> does).
   charm.createArray(Loose, { keys: true });
   charm.createArray(Loose, [2, 2]);
+  // @ts-expect-error but still an array's shape ('an array is created with extents, { ndims } or { keys: true }')
+  charm.createArray(Loose, 'four');
   // @ts-expect-error and the same mistake
   charm.createArray(ReadonlyGrid, 4);
   // @ts-expect-error a keyed class is created with { keys: true } ('an array indexed by keys is created with { keys: true }')
