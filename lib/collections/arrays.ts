@@ -87,7 +87,14 @@ type ExtentCount<D, N extends number> = D extends readonly number[] ? (number ex
  */
 export type DimsArg<I, D> = D & ([D] extends [DimsOf<I, D>] ? unknown : { readonly [K in DimsExpected<I>]: never });
 
-/** What an array of index type `I` is created with, in words (for `any`, or an index type of no known kind, every shape). */
+/**
+ * What an array of index type `I` is created with, in words (for `any`, or
+ * an index type of no known kind, every shape). Its branches are DimsOf's
+ * on purpose: one classification looked up by both (`{ any, pe, keys,
+ * tuple }[IndexKind<I>]`) was tried, and the compiler could no longer
+ * relate a generic caller's `DimsOf<I>` to `DimsArg<I, DimsOf<I>>`
+ * (test/types/creation.ts's helper stopped compiling).
+ */
 type DimsExpected<I> = 0 extends 1 & I
   ? AnyShape
   : [I] extends [number]
