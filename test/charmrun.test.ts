@@ -83,7 +83,7 @@ charm.start(async () => {
   assert.match(r.stdout, /at Typed\.where \(.*typed\.ts:5:/, 'the stack names the .ts line');
 });
 
-test('every PE starts with the node options of lib/launcher/nodeOptions.ts; CHARMTS_NODE_OPTIONS replaces them, empty for none', () => {
+test('every PE starts with the node options of lib/launcher/nodeOptions.ts, its young generation (2 x 16 MiB) already in memory; CHARMTS_NODE_OPTIONS replaces them, empty for none', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charmts-options-'));
   const program = path.join(dir, 'options.js');
   const lib = path.join(__dirname, '..', 'lib', 'index.js');
@@ -92,10 +92,16 @@ test('every PE starts with the node options of lib/launcher/nodeOptions.ts; CHAR
     `const { charm, Chare } = require(${JSON.stringify(lib)});
 class Options extends Chare {
   node() { return process.execArgv.join(' '); }
+  young() {
+    const space = require('v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+    return space.physical_space_size + ' of ' + space.space_size;
+  }
 }
 charm.register(Options);
 charm.start(async () => {
-  console.log((await charm.createGroup(Options).ret.node()).map((o, pe) => 'PE ' + pe + ': [' + o + ']').join('\\n'));
+  const group = charm.createGroup(Options);
+  console.log((await group.ret.node()).map((o, pe) => 'PE ' + pe + ': [' + o + ']').join('\\n'));
+  console.log((await group.ret.young()).map((y, pe) => 'young generation of PE ' + pe + ': ' + y + ' bytes in memory').join('\\n'));
   charm.exit();
 });
 `,
@@ -106,9 +112,18 @@ charm.start(async () => {
   const none = charmrunWith({ CHARMTS_NODE_OPTIONS: '' }, '+p2', program);
   fs.rmSync(dir, { recursive: true, force: true });
   for (const r of [byDefault, replaced, none]) assert.is(r.status, 0, r.stderr);
-  assert.equal(helloLines(byDefault.stdout), ['PE 0: [--initial-old-space-size=64 --min-semi-space-size=16]', 'PE 1: [--initial-old-space-size=64 --min-semi-space-size=16]']);
-  assert.equal(helloLines(replaced.stdout), ['PE 0: [--max-semi-space-size=8 --stack-size=900]', 'PE 1: [--max-semi-space-size=8 --stack-size=900]']);
-  assert.equal(helloLines(none.stdout), ['PE 0: []', 'PE 1: []']);
+  const optionLines = (stdout: string): string[] => helloLines(stdout).filter((l) => l.startsWith('PE '));
+  assert.equal(optionLines(byDefault.stdout), ['PE 0: [--initial-old-space-size=64 --min-semi-space-size=16]', 'PE 1: [--initial-old-space-size=64 --min-semi-space-size=16]']);
+  // Written before the program ran (lib/runtime/youngGeneration.ts): the
+  // start-up alone uses a few MiB of it, so without the touch fewer bytes
+  // are in memory.
+  const young = 32 << 20;
+  assert.equal(
+    helloLines(byDefault.stdout).filter((l) => l.startsWith('young generation')),
+    [0, 1].map((pe) => `young generation of PE ${pe}: ${young} of ${young} bytes in memory`),
+  );
+  assert.equal(optionLines(replaced.stdout), ['PE 0: [--max-semi-space-size=8 --stack-size=900]', 'PE 1: [--max-semi-space-size=8 --stack-size=900]']);
+  assert.equal(optionLines(none.stdout), ['PE 0: []', 'PE 1: []']);
 });
 
 test.run();
