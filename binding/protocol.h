@@ -87,6 +87,11 @@ void forEachPiece(size_t length, size_t first, Piece piece) {
  * (eagerBytesInForce).
  */
 constexpr size_t kEagerBytes = 4096;
+/** Sends of up to this many bytes complete within MPI_Isend: ob1's immediate sends (sends.cc). */
+constexpr size_t kSentAtOnceBytes = 256;
+/** Messages of up to this many bytes are sent from staging blocks (sends.cc). */
+constexpr size_t kStagedSendBytes = 4096;
+
 /** What a transport's eager limit must leave for its own headers (ob1's match header is 14 to 24 bytes). */
 constexpr size_t kEagerHeaderBytes = 64;
 
@@ -115,6 +120,8 @@ struct World {
   int size = 1;
   /** Largest message received into the arena (see kEagerBytes). */
   size_t eagerBytes = kEagerBytes;
+  /** Largest send tested at once, since MPI completes it within MPI_Isend (see sentAtOnceBytes). */
+  size_t sentAtOnceBytes = kSentAtOnceBytes;
   bool initialized = false;
 };
 
@@ -128,5 +135,14 @@ World& world();
  * MPI, another transport).
  */
 size_t eagerBytesInForce();
+
+/**
+ * The size up to which a send to a PE of this host completes within
+ * MPI_Isend: kStagedSendBytes when the shared-memory transport's in-place
+ * flag is off (Init turns it off unless the user set the flags: then ob1
+ * tries the transport's immediate send at every eager size, which copies
+ * the message out), else kSentAtOnceBytes, ob1's own bound for them.
+ */
+size_t sentAtOnceBytes();
 
 }  // namespace charmts

@@ -100,30 +100,30 @@ InFlight& inFlight() {
 
 /**
  * Small messages are copied into a staging block, one per size class
- * (64 B to kStagedBytes, powers of two), reused as long as their sends
- * complete at once, which eager sends of up to kInlineSendBytes nearly
- * always do: no allocation per message (a malloc and a free were a sixth
- * of a small send's instructions in the binding). A send MPI keeps takes
- * its class's block with it, and the next message of that class takes a
- * spare one: blocks of completed sends are kept as spares (up to
- * kSparesPerClass a class), so that a stream of sends MPI holds for a
- * while (all sends above kInlineSendBytes) allocates nothing either.
+ * (64 B to kStagedSendBytes, powers of two), reused as long as their sends
+ * complete at once, which sends of up to world().sentAtOnceBytes to a PE
+ * of this host nearly always do: no allocation per message (a malloc and
+ * a free were a sixth of a small send's instructions in the binding). A
+ * send MPI keeps takes its class's block with it, and the next message of
+ * that class takes a spare one: blocks of completed sends are kept as
+ * spares (up to kSparesPerClass a class), so that a stream of sends MPI
+ * holds for a while allocates nothing either.
  */
-constexpr size_t kStagedBytes = 4096;
 constexpr int kStagedMinClass = 6;  // 64 B
-constexpr int kStagedMaxClass = 12;  // kStagedBytes
+constexpr int kStagedMaxClass = 12;  // kStagedSendBytes
+static_assert(size_t{1} << kStagedMaxClass == kStagedSendBytes, "the largest staging class holds kStagedSendBytes");
 constexpr int kStagedClasses = kStagedMaxClass - kStagedMinClass + 1;
 constexpr size_t kSparesPerClass = 16;
 
 /**
- * Open MPI's ob1 completes a send within MPI_Isend only up to 256 bytes
- * (it sends those inline); a larger eager send completes when the
- * receiver has handed its fragment back, at a later progress call. So a
- * larger send is not tested at once: that test found it incomplete and
- * ran MPI's whole progress engine for nothing (at 512 B it was the most
- * costly call of a send). The next drain tests it.
+ * Only a send MPI completes within MPI_Isend (up to
+ * world().sentAtOnceBytes, protocol.h) is tested at once: a larger eager
+ * send completes when the receiver has handed its fragment back, at a
+ * later progress call, and a test at once found it incomplete and ran
+ * MPI's whole progress engine for nothing (at 512 B, with the transport's
+ * in-place sends, it was the most costly call of a send). The next drain
+ * tests it.
  */
-constexpr size_t kInlineSendBytes = 256;
 
 struct Staging {
   Block current;
@@ -141,7 +141,7 @@ void recycleStaging(SendRecord& done) {
   if (spares.size() < kSparesPerClass) spares.push_back(std::move(done.copy));
 }
 
-/** Sends `count` (<= kStagedBytes) bytes that `fill` writes, from the staging block of their size. */
+/** Sends `count` (<= kStagedSendBytes) bytes that `fill` writes, from the staging block of their size. */
 template <typename Fill>
 void sendStaged(int dest, int tag, size_t count, Fill fill) {
   int c = kStagedMinClass;
@@ -156,7 +156,7 @@ void sendStaged(int dest, int tag, size_t count, Fill fill) {
     }
   }
   fill(s.current.data());
-  inFlight().start(s.current.data(), count, dest, tag, MPI_COMM_WORLD, count <= kInlineSendBytes, false, [&] {
+  inFlight().start(s.current.data(), count, dest, tag, MPI_COMM_WORLD, count <= world().sentAtOnceBytes, false, [&] {
     SendRecord record;
     record.copy = std::move(s.current);
     record.stagedClass = c - kStagedMinClass;
@@ -235,7 +235,7 @@ void writeSegmentFirst(char* at, const char* header, size_t headerLength, const 
 /** Sends one message of `total` bytes that `fill` writes: staged when small, else from a copy of its own. */
 template <typename Fill>
 void sendCopied(int dest, int tag, size_t total, Fill fill) {
-  if (total <= kStagedBytes) return sendStaged(dest, tag, total, fill);
+  if (total <= kStagedSendBytes) return sendStaged(dest, tag, total, fill);
   Block copy(total);
   fill(copy.data());
   const char* data = copy.data();
