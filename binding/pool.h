@@ -35,11 +35,10 @@ class Block {
    * left; data MPI receives (the kernel's CMA copy) takes the block V8
    * returned last. The other way round, a ping-pong's receive landed in the
    * last send's copy and every send copied into a block V8 returned (held
-   * by the program's arrays since, out of cache): in C, 256 KiB took the
-   * copy 17 us and the receiver's CMA read of it 55 us, against 8.5 and
-   * 30 us into the last copy, and the CMA write into a block out of cache
-   * cost no more than into one reused (np 2, load 12: /tmp sim.c's figures
-   * in the commit that made this).
+   * by the program's arrays since, out of cache): at 256 KiB the copy
+   * took 12-13 us and the receiver's CMA read of it 26-30, against 6.6-7
+   * and 23 into the last copy, and the CMA write into a block out of cache
+   * cost no more than into one reused (docs/internals.md, "Warm memory").
    */
   enum class Use { Receive, SendCopy };
 
