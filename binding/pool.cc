@@ -33,10 +33,12 @@ constexpr size_t kPoolCap = size_t{128} << 20;
 struct Pool {
   std::mutex mutex;
   /**
-   * Free blocks per class, most recently used at the back: blocks the
-   * binding itself lets go (a send's copy, just written) are likely still
-   * in cache and are taken first; blocks V8 returns after collecting their
-   * ArrayBuffer were last touched long ago and go to the front.
+   * Free blocks per class. At the back, blocks the binding itself lets go
+   * (a send's copy, just written, likely still in cache), most recent
+   * last: send copies take from the back. At the front, blocks V8 returns
+   * after collecting their ArrayBuffer (last touched long ago) and blocks
+   * prefaulted, most recent first: receives take from the front (see
+   * Block::Use).
    */
   std::deque<char*> free[kMaxClass + 1];
   size_t freeBytes = 0;
@@ -152,8 +154,8 @@ void prefault(char* data, size_t bytes) {
   for (size_t at = 0; at < bytes; at += static_cast<size_t>(page)) static_cast<volatile char*>(data)[at] = 0;
 }
 
-/** Takes a free block of class c, or nullptr (and counts the miss). */
-char* takeFree(int c) {
+/** Takes a free block of class c for `use` (see Pool::free), or nullptr (and counts the miss). */
+char* takeFree(int c, Block::Use use) {
   Pool& p = pool();
   std::lock_guard<std::mutex> lock(p.mutex);
   if (p.free[c].empty()) {
@@ -161,8 +163,14 @@ char* takeFree(int c) {
     p.missed[c]++;
     return nullptr;
   }
-  char* block = p.free[c].back();
-  p.free[c].pop_back();
+  char* block;
+  if (use == Block::Use::SendCopy) {
+    block = p.free[c].back();
+    p.free[c].pop_back();
+  } else {
+    block = p.free[c].front();
+    p.free[c].pop_front();
+  }
   p.freeBytes -= size_t{1} << c;
   p.hits++;
   return block;
@@ -207,13 +215,13 @@ void returnFromV8(void* data, size_t, void* deleterData) {
 
 }  // namespace
 
-Block::Block(size_t bytes) : class_(classOf(bytes)) {
+Block::Block(size_t bytes, Use use) : class_(classOf(bytes)) {
   if (class_ == kHeap) {
     data_ = static_cast<char*>(std::malloc(bytes > 0 ? bytes : 1));
     if (!data_) throw std::bad_alloc();
     return;
   }
-  if (class_ >= 0) data_ = takeFree(class_);
+  if (class_ >= 0) data_ = takeFree(class_, use);
   if (data_) return;
   data_ = fresh(class_, bytes);
   // A miss: whoever asked writes `bytes` at once (MPI or a copy), and one

@@ -13,9 +13,10 @@
 // that ArrayBuffer, at the next scavenge (receives.cc sees that V8 runs
 // one for every 32 MiB of them). Blocks come back in two temperatures: a
 // send's copy, released when the send completes, was just written and is
-// probably still in cache, so it is taken first (the next message of that
-// size received here lands in it); a block V8 returns after collecting its
-// ArrayBuffer was last touched long ago and is taken last. The pool keeps
+// probably still in cache, and the next send's copy of that size is
+// written into it; a block V8 returns after collecting its ArrayBuffer was
+// last touched long ago, and received data lands in the one returned last
+// (see Block::Use). The pool keeps
 // at most kPoolCap bytes of free blocks; refill() prefaults blocks of the
 // sizes that missed, when the PE is idle; trim() gives back every free
 // block (a slab still being cut stays, at most 6 MiB).
@@ -28,9 +29,22 @@ namespace charmts {
 
 class Block {
  public:
+  /**
+   * Who writes a block first, which decides the free block it takes. A
+   * send's copy (memcpy) takes the block the last send's copy of its size
+   * left; data MPI receives (the kernel's CMA copy) takes the block V8
+   * returned last. The other way round, a ping-pong's receive landed in the
+   * last send's copy and every send copied into a block V8 returned (held
+   * by the program's arrays since, out of cache): at 256 KiB the copy
+   * took 12-13 us and the receiver's CMA read of it 26-30, against 6.6-7
+   * and 23 into the last copy, and the CMA write into a block out of cache
+   * cost no more than into one reused (docs/internals.md, "Warm memory").
+   */
+  enum class Use { Receive, SendCopy };
+
   Block() = default;
   /** A block of at least `bytes` (warm from the pool when one is free). */
-  explicit Block(size_t bytes);
+  explicit Block(size_t bytes, Use use = Use::Receive);
   Block(Block&& other) noexcept;
   Block& operator=(Block&& other) noexcept;
   Block(const Block&) = delete;

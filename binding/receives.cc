@@ -78,8 +78,9 @@ void readDescriptor(Incoming& m) {
 /** Posts the receives of a parted message's segments, each into a block of its own. */
 void postParts(Incoming& m) {
   World& w = world();
-  // Sends that just completed give back their copies, still in cache: the
-  // blocks taken next for these segments.
+  // Sends that just completed give back their copies, still in cache, for
+  // the next send's copy (this message's reply, often) to be written into.
+  // The segments land in the blocks V8 returned last (Block::Use).
   completeSends();
   for (size_t i = 0; i < m.partLengths.size(); ++i) {
     size_t length = m.partLengths[i];

@@ -273,10 +273,10 @@ void sendParted(int dest, const char* header, size_t headerLength, std::vector<S
     }
     // Copied in pieces: the receiver takes piece i while this copies piece
     // i+1. One block holds the whole copy: when the last piece has gone it
-    // returns to the pool still in cache, where the next message of this
-    // size received here lands (a fresh block each time would rotate
-    // through memory out of cache, slower to write into).
-    auto copy = std::make_shared<Block>(s.length);
+    // returns to the pool still in cache, and the next copy of this size
+    // is written into it (a block V8 returned, out of cache, is slower to
+    // copy into and for the receiver to read: Block::Use).
+    auto copy = std::make_shared<Block>(s.length, Block::Use::SendCopy);
     forEachPiece(s.length, s.length > kFirstPiece ? kFirstPiece : 0, [&](size_t offset, size_t n) {
       if (n) std::memcpy(copy->data() + offset, s.data + offset, n);
       inFlight().start(copy->data() + offset, n, dest, kTagPart, w.parts, false, true, [&] {
