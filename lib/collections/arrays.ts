@@ -242,7 +242,7 @@ function callElement(ref: ArrayRef, address: ElementAddress, method: number, arg
   if (address.home < 0) address.home = ref.homeOf(address.index);
   const part = local(ref);
   const dest = part ? part.routing.hopOf(address) : address.home;
-  return sendCall(ref, dest, address.index, method, args, mode, false, 1);
+  return sendCall(ref, dest, address.index, method, args, mode, false, 1, undefined, dest === address.home);
 }
 
 /**
