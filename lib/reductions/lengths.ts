@@ -75,7 +75,7 @@ function count(c: LengthCensus, length: number, n: number, who: readonly string[
  * The error's message: "contributions of different lengths to Reducer.sum
  * (every contributor must give the same length): 2 from element [0] on
  * PE 0 and element [2] on PE 1; 3 from 5 contributions: element [1] on
- * PE 0, element [3] on PE 1, element [5] on PE 2 and 2 more".
+ * PE 0, element [3] on PE 1, element [7] on PE 2 and 2 more".
  */
 export function lengthsMessage(c: LengthCensus): string {
   const groups = c.lengths.map(([length, n, who]) => `${length} from ${n > who.length ? `${n} contributions: ${who.join(', ')} and ${n - who.length} more` : joinAnd(who)}`);
