@@ -159,6 +159,21 @@ test('a section multicast nobody awaits, reaching its section after the array wa
 });
 
 
+test('an insertion into an array whose map differs between PEs ends the job, naming the map, the element and both PEs, where it waited for good before (np 2, 3)', async () => {
+  // PE 1 inserts: its notice goes to PE 0 (its map), the insertion to PE 1 (PE 0's map); whichever comes first is refused.
+  for (const np of [2, 3]) {
+    const r = await runJob({ program: 'errors.js', args: ['map-insert'], np, timeoutMs: 60_000 });
+    assertEndedCleanly(r);
+    assert.ok(r.code !== 0, `exit code must be non-zero (np ${np})${show(r)}`);
+    assert.match(
+      r.stderr,
+      /charmts: fatal error on PE (0|1):\nError: Member\[3\]: array map "notTheSame" differs between PEs: on PE (1 it places the element on PE 0, on PE 0 on PE 1 \(.*\): its insertion notice|0 it places the element on PE 1, on PE 1 on PE 0 \(.*\): its insertion) was not handled\n/,
+      show(r),
+    );
+    assert.not.match(r.stdout, 'inserted', show(r));
+  }
+});
+
 test('a reduction whose contributions differ in length names each length with its elements and PEs, and the reduction once, whichever PEs find the mismatches (np 1, 2, 3, 5)', async () => {
   // Even elements contribute 2 values, odd ones 3: 4 elements, on these PEs (block map). The first mismatch is found
   // on a PE with two elements, or on PE 0 as partials meet; partials merged after it were dropped before, and the

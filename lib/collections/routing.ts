@@ -74,12 +74,10 @@ export class Routing {
    * sent such calls round the PEs for good (docs/internals.md, Element calls).
    */
   forward(r: Reader, key: IndexKey, index: ArrayIndex, route: ElementRoute): string {
-    const myPe = runtime().myPe;
     if (flagsOf(r.buf, r.base) & Flag.Home) {
-      const home = this.ref.homeOf(index);
-      if (home !== myPe) {
-        return `: array map "${this.ref.mapName}" differs between PEs: on PE ${r.source} it places the element on PE ${myPe}, on PE ${myPe} on PE ${home} (a map must give every PE the same PE for an index)`;
-      }
+      // The sender: the caller at the first hop (r.source is this PE for a message held here until the array existed).
+      const mismatch = this.ref.homeMismatch(index, route.hops === 0 ? route.origin : r.source);
+      if (mismatch) return mismatch;
     }
     const dest = this.locations.route(key, index);
     if (dest === Route.Deleted) return ' was deleted';
