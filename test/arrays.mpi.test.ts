@@ -151,6 +151,26 @@ test('custom map: every element on the last PE', async () => {
   assert.equal(pes, new Array(6).fill(charm.numPes() - 1));
 });
 
+/** A program's mistake: a map that differs between PEs (PE 0 places every index on PE 1, the others on PE 0). */
+function notTheSame(index: ArrayIndex, numPes: number): number {
+  void index;
+  return charm.myPe() === 0 ? 1 % numPes : 0;
+}
+charm.registerMap(notTheSame);
+test('a map that differs between PEs: a call to an index the home holds for is refused, naming the map, the element and both PEs (it went round PEs 0 and 1 for good)', async () => {
+  if (charm.numPes() < 2) return;
+  const arr = charm.createArray(Cell, { ndims: 1 }, [], { map: notTheSame });
+  try {
+    await arr.at([7]).ret.where();
+    assert.unreachable('the call was delivered');
+  } catch (error) {
+    assert.match(
+      (error as Error).message,
+      'Cell[7]: array map "notTheSame" differs between PEs: on PE 0 it places the element on PE 1, on PE 1 on PE 0 (a map must give every PE the same PE for an index): the call to where was not delivered',
+    );
+  }
+});
+
 test('sparse arrays: insertion from every PE, onPE placement, doneInserting, broadcast reaches all', async () => {
   const arr = charm.createArray(Cell, { ndims: 1 });
   const inserters = charm.createGroup(Inserter);

@@ -402,9 +402,38 @@ test('fault 7: calls follow an element that moves after every call, however many
   assert.is(new Set(r.calls).size, r.calls.length, 'no call twice');
 });
 
+test('location caches that disagree: moves asked for by every PE race with calls from every PE to elements of every home; each call is delivered once, and the job gets quiet (no call goes round the PEs for good)', async () => {
+  const elements = 2 * charm.numPes() + 1;
+  const rounds = 30;
+  const a = charm.createArray(Mover, [elements]);
+  const senders = charm.createGroup(Sender);
+  await senders.awaitable.scatter(a, elements, rounds);
+  await charm.waitQD();
+  const reports = await a.ret.report();
+  for (const r of reports) {
+    const expected: number[] = [];
+    for (let pe = 0; pe < charm.numPes(); pe++) expected.push(...range(rounds, (pe + 1) * 100000 + 1));
+    assert.equal([...r.calls].sort((x, y) => x - y), expected, `the calls to element ${r.index[0]}: each once`);
+  }
+});
+
 class Sender extends Chare {
   chase(a: ArrayProxy<Mover>, calls: number): void {
     for (let k = 1; k <= calls; k++) a.at([0]).call((this.thisIndex + 1) * 100000 + k, true);
+  }
+  /**
+   * Every element gets `rounds` calls from this PE, a third of them moving
+   * it on, and every other round a move to a PE of this PE's choosing: the
+   * moves PEs ask for race with each other and with the calls.
+   */
+  scatter(a: ArrayProxy<Mover>, elements: number, rounds: number): void {
+    const numPes = charm.numPes();
+    for (let k = 1; k <= rounds; k++) {
+      for (let i = 0; i < elements; i++) {
+        a.at([i]).call((this.thisIndex + 1) * 100000 + k, k % 3 === 0);
+        if (k % 2 === 0) a.at([i]).moveTo((this.thisIndex + k + i) % numPes);
+      }
+    }
   }
 }
 charm.register(Sender);

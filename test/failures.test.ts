@@ -159,24 +159,50 @@ test('a section multicast nobody awaits, reaching its section after the array wa
 });
 
 
-test('a reduction whose contributions differ in length names each length with its element and PE, and the reduction once (np 2)', async () => {
-  // Even elements contribute 2 values, odd ones 3: each PE finds the mismatch among its own two elements.
-  const r = await runJob({ program: 'reductionErrors.js', args: ['lengths'], np: 2, timeoutMs: 30_000 });
-  assertEndedCleanly(r);
-  assert.is(r.code, 0, show(r));
-  const line = r.stdout.split('\n').find((l) => l.startsWith('error: ')) ?? '';
-  assert.is(
-    line,
-    'error: TypeError on PE 0 in reduction 0 of array R (collection 4): contributions of different lengths to Reducer.sum (every contributor must give the same length): 2 from element [0] on PE 0, 3 from element [1] on PE 0; 2 from element [2] on PE 1, 3 from element [3] on PE 1',
-    show(r),
-  );
+test('an insertion into an array whose map differs between PEs ends the job, naming the map, the element and both PEs, where it waited for good before (np 2, 3)', async () => {
+  // PE 1 inserts: its notice goes to PE 0 (its map), the insertion to PE 1 (PE 0's map); whichever comes first is refused.
+  for (const np of [2, 3]) {
+    const r = await runJob({ program: 'errors.js', args: ['map-insert'], np, timeoutMs: 60_000 });
+    assertEndedCleanly(r);
+    assert.ok(r.code !== 0, `exit code must be non-zero (np ${np})${show(r)}`);
+    assert.match(
+      r.stderr,
+      /charmts: fatal error on PE (0|1):\nError: Member\[3\]: array map "notTheSame" differs between PEs: on PE (1 it places the element on PE 0, on PE 0 on PE 1 \(.*\): its insertion notice|0 it places the element on PE 1, on PE 1 on PE 0 \(.*\): its insertion) was not handled\n/,
+      show(r),
+    );
+    assert.not.match(r.stdout, 'inserted', show(r));
+  }
+});
+
+test('a reduction whose contributions differ in length names each length with its elements and PEs, and the reduction once, whichever PEs find the mismatches (np 1, 2, 3, 5)', async () => {
+  // Even elements contribute 2 values, odd ones 3: 4 elements, on these PEs (block map). The first mismatch is found
+  // on a PE with two elements, or on PE 0 as partials meet; partials merged after it were dropped before, and the
+  // error named one pair only (at np 1 and 3, PE 0's).
+  const pes: Record<number, number[]> = { 1: [0, 0, 0, 0], 2: [0, 0, 1, 1], 3: [0, 0, 1, 2], 5: [0, 1, 2, 3] };
+  for (const np of [1, 2, 3, 5]) {
+    const on = pes[np];
+    const lengths = `2 from element [0] on PE ${on[0]} and element [2] on PE ${on[2]}; 3 from element [1] on PE ${on[1]} and element [3] on PE ${on[3]}`;
+    const r = await runJob({ program: 'reductionErrors.js', args: ['lengths'], np, timeoutMs: 30_000 });
+    assertEndedCleanly(r);
+    assert.is(r.code, 0, show(r));
+    const line = r.stdout.split('\n').find((l) => l.startsWith('error: ')) ?? '';
+    // Raised as on the PE that found the first mismatch (PE 0 or, at np 2, PE 1, should PE 1's partial come first).
+    assert.match(
+      line,
+      new RegExp(`^error: TypeError on PE \\d in reduction 0 of array R \\(collection \\d+\\): contributions of different lengths to Reducer\\.sum \\(every contributor must give the same length\\): ${escape(lengths)}$`),
+      `np ${np}${show(r)}`,
+    );
+  }
   // Nobody awaits a callback's result: the job ends with the same text, under the reduction's name once.
-  const fatal = await runJob({ program: 'reductionErrors.js', args: ['lengths-callback'], np: 2, timeoutMs: 30_000 });
+  const fatal = await runJob({ program: 'reductionErrors.js', args: ['lengths-callback'], np: 3, timeoutMs: 30_000 });
   assertEndedCleanly(fatal);
   assert.ok(fatal.code !== 0, show(fatal));
-  assert.match(fatal.stderr, /charmts: fatal error on PE 0 in reduction 0 of array R \(collection 4\):\nTypeError: contributions of different lengths to Reducer\.sum \(every contributor must give the same length\): 2 from element \[0\] on PE 0, 3 from element \[1\] on PE 0; 2 from element \[2\] on PE 1, 3 from element \[3\] on PE 1\n/, show(fatal));
+  assert.match(fatal.stderr, /charmts: fatal error on PE \d in reduction 0 of array R \(collection \d+\):\nTypeError: contributions of different lengths to Reducer\.sum \(every contributor must give the same length\): 2 from element \[0\] on PE 0 and element \[2\] on PE 1; 3 from element \[1\] on PE 0 and element \[3\] on PE 2\n/, show(fatal));
   const reducers = await runJob({ program: 'reductionErrors.js', args: ['reducers'], np: 2, timeoutMs: 30_000 });
   assert.match(reducers.stdout, /^error: Error on PE 0 in reduction 0 of array R \(collection 4\): contributors used different reducers: sum by element \[0\] on PE 0, max by element \[1\] on PE 0$/m, show(reducers));
 });
+
+/** `text` matched literally in a RegExp. */
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 test.run();

@@ -56,6 +56,12 @@ export const enum Flag {
   CompletionOnly = 8,
   /** Tracing: a float64 arrow id follows the header. */
   Traced = 16,
+  /**
+   * An element call sent to the PE that the sender's array map names as
+   * the index's home: a receiver without the element checks that its own
+   * map agrees (a map that differs between PEs sent calls round them for good).
+   */
+  Home = 32,
 }
 
 // ================================================================ header
@@ -271,6 +277,11 @@ export function readRouteIndex(r: Reader, route: ElementRoute): unknown {
 /** Sets the hop count of a copied element call before it is forwarded. */
 export function setHops(message: Uint8Array, route: ElementRoute, hops: number): void {
   message[route.hopsAt] = Math.min(hops, 255);
+}
+
+/** Marks a copied element call as going to its index's home, or not (Flag.Home). */
+export function setToHome(message: Uint8Array, toHome: boolean): void {
+  message[5] = toHome ? message[5] | Flag.Home : message[5] & ~Flag.Home;
 }
 
 /** An array broadcast before PE 0 has numbered it. */

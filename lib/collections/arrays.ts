@@ -163,6 +163,22 @@ export class ArrayRef {
     return pe;
   }
 
+  /**
+   * For a message PE `from` sent here as to `index`'s home (its map names
+   * this PE): '' when this PE's map agrees, otherwise the error's words
+   * after the element's name. A map that differs between PEs sent calls
+   * round the PEs for good, and left insertions waiting for their notice.
+   * `from` is this PE when the sender is not known (a message held here
+   * until the array existed).
+   */
+  homeMismatch(index: ArrayIndex, from: number): string {
+    const myPe = runtime().myPe;
+    const home = this.homeOf(index);
+    if (home === myPe) return '';
+    const there = from === myPe ? `on another PE it places the element on PE ${myPe}` : `on PE ${from} it places the element on PE ${myPe}`;
+    return `: array map "${this.mapName}" differs between PEs: ${there}, on PE ${myPe} on PE ${home} (a map must give every PE the same PE for an index)`;
+  }
+
   /** This PE deleted its part of the array (wholeDeletion.ts): its reference is forgotten here. */
   markDeleted(): void {
     this.deleted = true;
@@ -249,7 +265,7 @@ function callElement(ref: ArrayRef, address: ElementAddress, method: number, arg
   if (address.home < 0) address.home = ref.homeOf(address.index);
   const part = local(ref);
   const dest = part ? part.routing.hopOf(address) : address.home;
-  return sendCall(ref, dest, address.index, method, args, mode, false, 1);
+  return sendCall(ref, dest, address.index, method, args, mode, false, 1, undefined, dest === address.home);
 }
 
 /**

@@ -245,10 +245,12 @@ export function sendCall(
   members: number,
   /** Reply into this future and slot instead of a new future (section multicasts). */
   into?: { pe: number; id: number; slot: number },
+  /** An element call: `dest` is the index's home by this PE's map (Flag.Home). */
+  toHome = false,
 ): Future<unknown> | undefined {
   const rt = runtime();
   const w = rt.scheduler.writer;
-  let flags = index === undefined ? 0 : Flag.Indexed;
+  let flags = index === undefined ? 0 : toHome ? Flag.Indexed | Flag.Home : Flag.Indexed;
   if (mode !== CallMode.Send) flags |= Flag.Reply | (mode === CallMode.Completion ? Flag.CompletionOnly : 0);
   beginCall(w, flags, method, ref.id);
   // Array calls carry their index, the sending PE (to correct its

@@ -175,7 +175,8 @@ export class LocalArray implements LocalCollection, MemberServices {
     if (!element) {
       const index = readRouteIndex(r, route) as ArrayIndex;
       const origin = route.origin;
-      if (!this.routing.forward(r, key, index, route)) this.undeliverable(r, index, method, origin);
+      const refused = this.routing.forward(r, key, index, route);
+      if (refused) this.undeliverable(r, index, method, origin, refused);
       return;
     }
     if (route.hops > 0) this.routing.forwarded(route.origin, element.index, element.state.epoch);
@@ -208,8 +209,9 @@ export class LocalArray implements LocalCollection, MemberServices {
     this.migrateIfDue(element);
   }
 
-  private undeliverable(r: Reader, index: ArrayIndex, method: number, origin: number): void {
-    const error = new Error(`${describeMember(this.name, index)} was deleted: the call to ${methodName(this.ref.info.methods, method)} was not delivered`);
+  /** Refuses a call to its caller (`refused`: why, after the element's name): its future rejects, or the PE that made it (`origin`) is told (fatal there). */
+  private undeliverable(r: Reader, index: ArrayIndex, method: number, origin: number, refused: string): void {
+    const error = new Error(`${describeMember(this.name, index)}${refused}: the call to ${methodName(this.ref.info.methods, method)} was not delivered`);
     const flags = flagsOf(r.buf, r.base);
     readArgs(r);
     if (flags & Flag.Reply) {

@@ -21,7 +21,7 @@
  * Location records are bookkeeping: quiescence detection does not count them.
  */
 import type { Reader } from '../codec/reader';
-import { ArrayControl, Flag, readLocation, setHops, writeLocation, type ElementRoute } from '../codec/wire';
+import { ArrayControl, Flag, flagsOf, readLocation, setHops, setToHome, writeLocation, type ElementRoute } from '../codec/wire';
 import { runtime } from '../model/context';
 import { Route, type Locations } from '../location/locations';
 import { keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
@@ -63,21 +63,35 @@ export class Routing {
   /**
    * Passes on a call for an element that is not here: held at the home
    * until the element exists, otherwise sent to where this PE last knew it
-   * to be, however many times it moved since. False for a deleted element
-   * (the caller refuses the call).
+   * to be, however many times it moved since. Returns why it cannot be,
+   * to follow the element's name in the error (the caller refuses the
+   * call), or '' once it is passed on.
+   *
+   * Refused: a call for a deleted element; and a call that came here as to
+   * its index's home (Flag.Home: the sender's map names this PE) when this
+   * PE's map names another. A PE without a record of an index sends a call
+   * on to the home its own map names, so a map that differs between PEs
+   * sent such calls round the PEs for good (docs/internals.md, Element calls).
    */
-  forward(r: Reader, key: IndexKey, index: ArrayIndex, route: ElementRoute): boolean {
-    const hops = route.hops;
+  forward(r: Reader, key: IndexKey, index: ArrayIndex, route: ElementRoute): string {
+    if (flagsOf(r.buf, r.base) & Flag.Home) {
+      // The sender: the caller at the first hop (r.source is this PE for a message held here until the array existed).
+      const mismatch = this.ref.homeMismatch(index, route.hops === 0 ? route.origin : r.source);
+      if (mismatch) return mismatch;
+    }
     const dest = this.locations.route(key, index);
-    if (dest === Route.Deleted) return false;
+    if (dest === Route.Deleted) return ' was deleted';
+    const message = r.copyMessage();
     if (dest === Route.Hold) {
-      this.locations.hold(key, r.copyMessage());
+      // At the home: wherever the call goes from here (the element's PE once it exists), it goes unmarked.
+      setToHome(message, false);
+      this.locations.hold(key, message);
     } else {
-      const message = r.copyMessage();
-      setHops(message, route, hops + 1);
+      setHops(message, route, route.hops + 1);
+      setToHome(message, dest === this.ref.homeOf(index));
       runtime().scheduler.sendMessage(dest, message);
     }
-    return true;
+    return '';
   }
 
   /** The element is now here; its home hears it, unless the home sent it (`from`: it recorded the move then). */

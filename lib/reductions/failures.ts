@@ -7,6 +7,7 @@
  * PE 0 they become one error: the first failure, naming the others.
  */
 import { failureOf, type Failure } from '../model/future';
+import { lengthsMessage, mergeCensus, type LengthCensus } from './lengths';
 
 /** Failures named in full in a rejection; beyond, they are counted. */
 const FAILURES_NAMED = 10;
@@ -15,16 +16,30 @@ const FAILURES_NAMED = 10;
 export interface Failures {
   failures: Failure[];
   total: number;
+  /** Contributions of different lengths (lengths.ts): one failure more, its error made at PE 0 from the whole census. */
+  lengths: LengthCensus | undefined;
 }
 
 /** One failure, here: `error` raised in `where` on this PE. */
 export function failing(error: unknown, where: string): Failures {
-  return { failures: [failureOf(error, where)], total: 1 };
+  return { failures: [failureOf(error, where)], total: 1, lengths: undefined };
+}
+
+/** The failure of contributions of different lengths, as found so far. */
+export function failingLengths(census: LengthCensus): Failures {
+  return { failures: [], total: 0, lengths: census };
 }
 
 export function mergeFailures(a: Failures | undefined, b: Failures | undefined): Failures | undefined {
   if (!a || !b) return a ?? b;
-  return { failures: a.failures.concat(b.failures).slice(0, FAILURES_NAMED), total: a.total + b.total };
+  const lengths = a.lengths && b.lengths ? mergeCensus(a.lengths, b.lengths) : (a.lengths ?? b.lengths);
+  return { failures: a.failures.concat(b.failures).slice(0, FAILURES_NAMED), total: a.total + b.total, lengths };
+}
+
+/** Every failure named (`place`: the reduction's own failures' where), the lengths' first: its first is the error's. */
+export function namedFailures(error: Failures, place: string): Failure[] {
+  if (!error.lengths) return error.failures;
+  return [failureOf(new TypeError(lengthsMessage(error.lengths)), place, error.lengths.pe), ...error.failures];
 }
 
 /**
@@ -36,7 +51,7 @@ export function mergeFailures(a: Failures | undefined, b: Failures | undefined):
  * neither repeats the reduction's name.
  */
 export function combinedError(error: Failures, place: string): Error {
-  const [first, ...rest] = error.failures;
+  const [first, ...rest] = namedFailures(error, place);
   const colon = first.message.indexOf(': ');
   const lead = first.where === place && colon >= 0 ? first.message.slice(0, colon + 2) : undefined;
   const details: string[] = [];
@@ -52,7 +67,7 @@ export function combinedError(error: Failures, place: string): Error {
     }
   }
   let message = [first.message, ...details].join('; ');
-  const unnamed = error.total - error.failures.length;
+  const unnamed = error.total - error.failures.length; // the lengths' failure is not in total
   if (unnamed > 0) others.push(`${unnamed} more`);
   if (others.length > 0) message += first.where !== place && members === rest.length ? ` (${error.total} members failed; also: ${others.join('; ')})` : ` (also: ${others.join('; ')})`;
   return Object.assign(new Error(message), { name: first.name, stack: first.stack.replace(first.message, message) });

@@ -42,7 +42,7 @@ import { HintTimers } from './hints';
 import { Population } from './population';
 import { TurnoverMap } from '../turnoverMap';
 import { Histogram } from './histogram';
-import { combinedError, failing } from './failures';
+import { combinedError, failing, namedFailures } from './failures';
 import { emptyPartial, merge, naming, pieceOf, reductionPlace, type Destination, type Partial } from './partials';
 import { Abandonment } from './abandoned';
 import { AllReduceWaiters } from './allReduceWaiters';
@@ -450,7 +450,7 @@ export class ReductionManager {
       }
     }
     if (error !== undefined) {
-      const first = error.failures[0];
+      const first = namedFailures(error, place)[0];
       const failed = combinedError(error, place);
       if (destination instanceof Future) destination.sendError(failed, first.where, first.pe);
       else fatal(failed, `on PE ${first.pe} in ${first.where}${first.where === place ? '' : ` (${place})`}`);

@@ -13,7 +13,8 @@ import type { Failure } from '../model/future';
 import { describe as describeIndex, type ArrayIndex } from '../collections/arrayIndex';
 import { runtime } from '../model/context';
 import { DifferentLengths, reducerImpl } from './reducers';
-import { failing, mergeFailures, type Failures } from './failures';
+import { failing, failingLengths, mergeFailures, type Failures } from './failures';
+import { census, countPartial } from './lengths';
 import type { ReductionTarget } from './targets';
 
 /**
@@ -54,7 +55,7 @@ export function emptyPartial(): Partial {
  */
 export function pieceOf(index: ArrayIndex | number, data: unknown, reducer: string, destination: Destination, failed: Failure | undefined, r: number, replies: boolean, describe: string, named?: string): Partial {
   const pe = runtime().myPe;
-  if (failed) return { count: 1, reducer, destination, acc: undefined, hasAcc: false, error: { failures: [failed], total: 1 }, by: index, byPe: pe };
+  if (failed) return { count: 1, reducer, destination, acc: undefined, hasAcc: false, error: { failures: [failed], total: 1, lengths: undefined }, by: index, byPe: pe };
   // Named only for a value that copyValue could refuse (building the name cost more than the rest of a number's contribution).
   const copied = isImmutable(data) ? data : copyValue(data, named ?? `contribution of ${typeof index === 'number' ? `member ${index}` : `element ${JSON.stringify(index)}`} to reduction ${r}${replies ? ' (a broadcast result)' : ''} of ${describe}`);
   return { count: 1, reducer, destination, acc: reducerImpl(reducer).lift(copied, index), hasAcc: true, error: undefined, by: index, byPe: pe };
@@ -68,6 +69,9 @@ export function reductionPlace(r: number, replies: boolean, describe: string): s
 /** Merges `piece` into `into`, both of reduction `r` of `describe` (`replies`: a broadcast's replies). A reducer that throws, or two reducers, make the reduction fail. */
 export function merge(into: Partial, piece: Partial, r: number, replies: boolean, describe: string): void {
   if (piece.error !== undefined || into.error !== undefined) {
+    // A census of lengths counts the other side's contributions under their length (lengths.ts).
+    if (into.error?.lengths && piece.error === undefined && piece.hasAcc) countPartial(into.error.lengths, piece.acc, [piece.count, contributor(piece)]);
+    else if (piece.error?.lengths && into.error === undefined && into.hasAcc) countPartial(piece.error.lengths, into.acc, [into.count, contributor(into)]);
     into.error = mergeFailures(into.error, piece.error);
     into.count += piece.count;
     into.destination ??= piece.destination;
@@ -80,7 +84,10 @@ export function merge(into: Partial, piece: Partial, r: number, replies: boolean
       into.acc = into.hasAcc ? reducerImpl(piece.reducer!).combine(into.acc, piece.acc) : piece.acc;
       into.hasAcc = true;
     } catch (error) {
-      into.error = failing(combineFailure(error, into, piece), reductionPlace(r, replies, describe));
+      into.error =
+        error instanceof DifferentLengths
+          ? failingLengths(census(error, [into.count, contributor(into)], [piece.count, contributor(piece)], runtime().myPe))
+          : failing(combineFailure(error, into, piece), reductionPlace(r, replies, describe));
     }
   }
   into.count += piece.count;
@@ -92,18 +99,8 @@ export function merge(into: Partial, piece: Partial, r: number, replies: boolean
   into.destination ??= piece.destination;
 }
 
-/**
- * The reduction's error when its reducer could not combine `piece` into
- * `into`: for lengths, who contributed which length (the partials' first
- * contributors; all of a partial's contributions have its length), the
- * lengths first; otherwise the reducer's message and the two contributors.
- */
+/** The reduction's error when its reducer could not combine `piece` into `into` (other than for lengths: lengths.ts): its message and the two contributors. */
 function combineFailure(error: unknown, into: Partial, piece: Partial): Error {
-  if (error instanceof DifferentLengths) {
-    const [a, b] = error.lengths;
-    const nested = error.at ? ` (the arrays at ${error.at} of their contributions)` : '';
-    return new TypeError(`contributions of different lengths to Reducer.${error.reducer} (every contributor must give the same length): ${a} from ${contributors(into)}, ${b} from ${contributors(piece)}${nested}`);
-  }
   const e = error instanceof Error ? error : new Error(String(error));
   return Object.assign(new Error(`${e.message}, combining the contribution of ${contributors(piece)} with that of ${contributors(into)}`), { name: e.name });
 }

@@ -164,11 +164,13 @@ const truth =
   };
 
 /**
- * Two contributions (or arrays inside them, at `at`) whose lengths differ:
- * the reduction's error names who contributed which length (partials.ts).
+ * Two contributions (or arrays inside them, at `path`) whose lengths
+ * differ: the reduction's error names who contributed which length
+ * (lengths.ts).
  */
 export class DifferentLengths extends TypeError {
-  at = '';
+  /** Where in the contributions the arrays are ([]: the contributions themselves), built on the way out. */
+  readonly path: number[] = [];
   constructor(
     readonly reducer: string,
     readonly lengths: readonly [number, number],
@@ -192,7 +194,7 @@ function elementwise(op: Op, name: string, lift: (data: unknown) => Acc): Reduce
         try {
           return combine(v, b[i]);
         } catch (error) {
-          if (error instanceof DifferentLengths) error.at = `[${i}]${error.at}`; // the path is built only on the way out
+          if (error instanceof DifferentLengths) error.path.unshift(i); // the path is built only on the way out
           throw error;
         }
       });
@@ -355,7 +357,15 @@ export function reducerImpl(name: string): ReducerImpl {
       }
       return parts.map((p, i) => p.lift(data[i], index));
     },
-    combine: (a, b) => parts.map((p, i) => p.combine((a as Acc[])[i], (b as Acc[])[i])),
+    combine: (a, b) =>
+      parts.map((p, i) => {
+        try {
+          return p.combine((a as Acc[])[i], (b as Acc[])[i]);
+        } catch (error) {
+          if (error instanceof DifferentLengths) error.path.unshift(i); // part i's arrays
+          throw error;
+        }
+      }),
     finish: (acc) => parts.map((p, i) => p.finish((acc as Acc[])[i])),
   };
   known.set(name, impl);

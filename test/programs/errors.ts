@@ -18,7 +18,8 @@
 //   section-deleted: the last PE multicasts to a section fire-and-forget after PE 0 deleted the section's array
 //   source-task: main awaits charm.pool.map of an unregistered function (sent as source text, compiled by eval on PE 1) that throws
 //   stackless: an entry method called fire-and-forget throws, on PE 1, an error whose stack is null
-import { charm, Chare, type Section } from '../../lib';
+//   map-insert: PE 1 inserts into a sparse array whose map differs between PEs (PE 0's names PE 1, the others' PE 0)
+import { charm, Chare, type ArrayProxy, type Section } from '../../lib';
 
 // A short grace period for the PEs that do not answer an exit.
 process.env.CHARMTS_EXIT_GRACE = '2';
@@ -108,6 +109,19 @@ class LateCaller extends Chare {
   }
 }
 charm.register(LateCaller);
+
+/** A program's mistake: a map that differs between PEs. */
+function notTheSame(_index: unknown, numPes: number): number {
+  return charm.myPe() === 0 ? 1 % numPes : 0;
+}
+charm.registerMap(notTheSame);
+
+class MapInserter extends Chare {
+  insert(arr: ArrayProxy<Member>): void {
+    arr.ckInsert([3]);
+  }
+}
+charm.register(MapInserter);
 
 /** Futures main keeps (module state: still held when the exit runs, after main returned). */
 const kept: unknown[] = [];
@@ -208,6 +222,15 @@ charm.start(async (args) => {
       await arr.ckDestroy();
       await charm.sleep(3);
       console.log('the multicast was lost silently');
+      charm.exit(0);
+      break;
+    }
+    case 'map-insert': {
+      const arr = charm.createArray(Member, { ndims: 1 }, [], { map: notTheSame });
+      // Its notice goes to PE 0 (PE 1's map), the insertion from PE 0 (the sequencer) to PE 1 (PE 0's map).
+      await charm.createChare(MapInserter, [], { onPE: 1 }).awaitable.insert(arr);
+      await arr.ckDoneInserting();
+      console.log('inserted');
       charm.exit(0);
       break;
     }

@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Writer, type LocalMessage } from '../../lib/codec/writer';
 import { Reader } from '../../lib/codec/reader';
-import { beginMessage, Kind, newElementRoute, readElementRoute, readMigrant, readPartial, readRouteIndex, setHops, writeElementRoute, writeMigrant, writePartial, type MigrantState } from '../../lib/codec/wire';
+import { beginMessage, Flag, flagsOf, Kind, newElementRoute, readElementRoute, readMigrant, readPartial, readRouteIndex, setHops, setToHome, writeElementRoute, writeMigrant, writePartial, type MigrantState } from '../../lib/codec/wire';
 import { Reducer } from '../../lib/reductions/reducers';
 import { decodeArgs, decodeValue, encodeArgs, encodeValue, registerExtension } from '../../lib/codec/values';
 import { decodeInto, encodeFields } from '../../lib/codec/fields';
@@ -381,10 +381,15 @@ test('element routes: tuples of 1 to 6 integers (0 and 2^31 - 1 at the edges) an
     assert.is(route.origin, 7 + n);
     assert.is(route.hops, 0);
     assert.equal(decodeArgs(r), ['after'], 'the arguments follow the route');
+    const flags = flagsOf(message);
     setHops(message, route, 300);
+    setToHome(message, true);
     const again = reader(message, false);
     again.pos = 16;
     assert.is(readElementRoute(again, newElementRoute()).hops, 255, 'a hop count stops at 255');
+    assert.is(flagsOf(message), flags | Flag.Home, 'sent on to the home: marked');
+    setToHome(message, false);
+    assert.is(flagsOf(message), flags & ~Flag.Home, 'sent on elsewhere: not marked');
   }
 });
 

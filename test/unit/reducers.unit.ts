@@ -213,7 +213,17 @@ test('mismatched contributions are refused naming both: lengths, kinds', () => {
     }
   })();
   assert.instance(nested, DifferentLengths);
-  assert.equal([(nested as DifferentLengths).lengths, (nested as DifferentLengths).at], [[3, 2], '[1]']);
+  assert.equal([(nested as DifferentLengths).lengths, (nested as DifferentLengths).path], [[3, 2], [1]]);
+  // In a tuple, the part's place comes first.
+  const pair = reducerImpl('tuple(max,sum)');
+  const inTuple = ((): unknown => {
+    try {
+      return pair.combine(pair.lift([1, [[1], [1, 2]]], 0), pair.lift([1, [[1], [1]]], 1));
+    } catch (error) {
+      return error;
+    }
+  })();
+  assert.equal([(inTuple as DifferentLengths).lengths, (inTuple as DifferentLengths).path], [[2, 1], [1, 1]]);
   assert.throws(() => sum.combine(sum.lift(1, 0), sum.lift(1n, 1)), /Reducer\.sum: cannot combine number with bigint/);
   assert.throws(() => sum.combine(sum.lift([1, [2]], 0), sum.lift([1, 2], 1)), /Reducer\.sum: cannot combine an array with number/);
 });
