@@ -67,7 +67,11 @@ function count(c: LengthCensus, length: number, n: number, who: readonly string[
     c.lengths.sort((x, y) => x[0] - y[0]);
   }
   entry[1] += n;
-  // In index and PE order, whichever PE's partial came first (the error's text does not depend on timing).
+  // In index and PE order. Only a partial's first contributor has a name
+  // (partials carry one): contributions of one length that merged before
+  // the first mismatch are counted under their first one's name, so the
+  // names given can depend on the order partials met ('2 from 2
+  // contributions: element [0] on PE 0 and 1 more'); the counts do not.
   entry[2] = [...entry[2], ...who].sort((x, y) => x.localeCompare(y, 'en', { numeric: true })).slice(0, CONTRIBUTORS_NAMED);
 }
 
