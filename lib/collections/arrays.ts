@@ -169,11 +169,11 @@ export class ArrayRef {
    * after the element's name. A map that differs between PEs sent calls
    * round the PEs for good, and left insertions waiting for their notice.
    * `from` is this PE when the sender is not known (a message held here
-   * until the array existed).
+   * until the array existed); `home`, this PE's map's home for `index`,
+   * when the caller has it already.
    */
-  homeMismatch(index: ArrayIndex, from: number): string {
+  homeMismatch(index: ArrayIndex, from: number, home = this.homeOf(index)): string {
     const myPe = runtime().myPe;
-    const home = this.homeOf(index);
     if (home === myPe) return '';
     const there = from === myPe ? `on another PE it places the element on PE ${myPe}` : `on PE ${from} it places the element on PE ${myPe}`;
     return `: array map "${this.mapName}" differs between PEs: ${there}, on PE ${myPe} on PE ${home} (a map must give every PE the same PE for an index)`;

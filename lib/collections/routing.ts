@@ -74,9 +74,10 @@ export class Routing {
    * sent such calls round the PEs for good (docs/internals.md, Element calls).
    */
   forward(r: Reader, key: IndexKey, index: ArrayIndex, route: ElementRoute): string {
+    const home = this.ref.homeOf(index);
     if (flagsOf(r.buf, r.base) & Flag.Home) {
       // The sender: the caller at the first hop (r.source is this PE for a message held here until the array existed).
-      const mismatch = this.ref.homeMismatch(index, route.hops === 0 ? route.origin : r.source);
+      const mismatch = this.ref.homeMismatch(index, route.hops === 0 ? route.origin : r.source, home);
       if (mismatch) return mismatch;
     }
     const dest = this.locations.route(key, index);
@@ -88,7 +89,7 @@ export class Routing {
       this.locations.hold(key, message);
     } else {
       setHops(message, route, route.hops + 1);
-      setToHome(message, dest === this.ref.homeOf(index));
+      setToHome(message, dest === home);
       runtime().scheduler.sendMessage(dest, message);
     }
     return '';
