@@ -4,6 +4,7 @@
       "target_name": "charmts_mpi",
       "sources": [
         "binding/mpi_binding.cc",
+        "binding/controlVariables.cc",
         "binding/check.cc",
         "binding/pool.cc",
         "binding/sends.cc",

@@ -87,7 +87,7 @@ void forEachPiece(size_t length, size_t first, Piece piece) {
  * (eagerBytesInForce).
  */
 constexpr size_t kEagerBytes = 4096;
-/** Sends of up to this many bytes complete within MPI_Isend: ob1's immediate sends (sends.cc). */
+/** Sends of up to this many bytes complete within MPI_Isend with the transport's in-place flag on: ob1's immediate sends (sends.cc). */
 constexpr size_t kSentAtOnceBytes = 256;
 /** Messages of up to this many bytes are sent from staging blocks (sends.cc). */
 constexpr size_t kStagedSendBytes = 4096;
@@ -137,11 +137,14 @@ World& world();
 size_t eagerBytesInForce();
 
 /**
- * The size up to which a send to a PE of this host completes within
- * MPI_Isend: kStagedSendBytes when the shared-memory transport's in-place
- * flag is off (Init turns it off unless the user set the flags: then ob1
- * tries the transport's immediate send at every eager size, which copies
- * the message out), else kSentAtOnceBytes, ob1's own bound for them.
+ * The size up to which a send to a PE of this host is tested at once,
+ * since MPI completes it within MPI_Isend. With the shared-memory
+ * transport's in-place flag off (Init turns it off, unless the user set
+ * the transport's flags), ob1 tries the transport's immediate send, which
+ * copies the message out, at every eager size (33 KiB here): then
+ * kStagedSendBytes, the sends from staging blocks. With it on, ob1's
+ * immediate sends stop at kSentAtOnceBytes. Read after MPI_Init
+ * (controlVariables.cc).
  */
 size_t sentAtOnceBytes();
 

@@ -115,16 +115,6 @@ static_assert(size_t{1} << kStagedMaxClass == kStagedSendBytes, "the largest sta
 constexpr int kStagedClasses = kStagedMaxClass - kStagedMinClass + 1;
 constexpr size_t kSparesPerClass = 16;
 
-/**
- * Only a send MPI completes within MPI_Isend (up to
- * world().sentAtOnceBytes, protocol.h) is tested at once: a larger eager
- * send completes when the receiver has handed its fragment back, at a
- * later progress call, and a test at once found it incomplete and ran
- * MPI's whole progress engine for nothing (at 512 B, with the transport's
- * in-place sends, it was the most costly call of a send). The next drain
- * tests it.
- */
-
 struct Staging {
   Block current;
   std::vector<Block> spares;
@@ -156,6 +146,13 @@ void sendStaged(int dest, int tag, size_t count, Fill fill) {
     }
   }
   fill(s.current.data());
+  // Only a send MPI completes within MPI_Isend (up to
+  // world().sentAtOnceBytes, protocol.h) is tested at once: a larger eager
+  // send completes when the receiver has handed its fragment back, at a
+  // later progress call, and a test at once found it incomplete and ran
+  // MPI's whole progress engine for nothing (at 512 B, with the transport's
+  // in-place sends, it was the most costly call of a send). The next drain
+  // tests it.
   inFlight().start(s.current.data(), count, dest, tag, MPI_COMM_WORLD, count <= world().sentAtOnceBytes, false, [&] {
     SendRecord record;
     record.copy = std::move(s.current);
