@@ -713,7 +713,7 @@ export const readPopulationChange = (r: Reader): number => r.i32();
 // method = ArrayControl operation, target = array id. Bodies:
 //   InsertRequest (to PE 0):      index, i32 PE asked for (-1: the map's), u32 requesting PE, u32 insertion id, args
 //   InsertNotice (to the home):   index, u32 requesting PE, u32 insertion id
-//   DeletionNotice (to the home): index, u32 deletion number at the asker (the sender)
+//   DeletionNotice (to the home): index, u32 asking PE, u32 deletion number at the asker
 //   Insert (PE 0 to the home):    index, i32 PE, u32 requesting PE, u32 insertion id, first reduction numbers,
 //                                 u32 broadcasts before the element, args
 //   CreateElement (home to PE):   index, u32 epoch, first reduction numbers, u32 broadcasts before the element, args
@@ -789,13 +789,15 @@ export function readInsertNotice(r: Reader): { index: unknown; requester: number
   return { index: decodeValue(r), requester: r.u32(), id: r.u32() };
 }
 
-export function writeDeletionNotice(w: Writer, index: unknown, id: number): void {
+/** The asker travels in the body, as an InsertNotice's requester: a notice held until the array existed is delivered again with the home as its sender. */
+export function writeDeletionNotice(w: Writer, index: unknown, asker: number, id: number): void {
   encodeValue(w, index, 'index');
+  w.u32(asker);
   w.u32(id);
 }
 
-export function readDeletionNotice(r: Reader): { index: unknown; id: number } {
-  return { index: decodeValue(r), id: r.u32() };
+export function readDeletionNotice(r: Reader): { index: unknown; asker: number; id: number } {
+  return { index: decodeValue(r), asker: r.u32(), id: r.u32() };
 }
 
 /** What PE 0 decides for an insertion: the reductions and broadcasts the element takes part in. */

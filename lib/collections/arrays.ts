@@ -290,7 +290,7 @@ function destroy(ref: ArrayRef, address: ElementAddress): Future<unknown> {
   if (here) {
     here.deletionNoticed(index, { asker: rt.myPe, id });
   } else {
-    writeDeletionNotice(beginControl(ref.id, ArrayControl.DeletionNotice), index, id);
+    writeDeletionNotice(beginControl(ref.id, ArrayControl.DeletionNotice), index, rt.myPe, id);
     rt.scheduler.send(home);
   }
   return callElement(ref, address, METHOD_DESTROY, [rt.myPe, id], CallMode.Completion)!;

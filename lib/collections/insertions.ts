@@ -47,9 +47,9 @@ export class Insertions {
         this.request(r, sequencer!);
         return;
       case ArrayControl.DeletionNotice: {
-        const { index, id } = readDeletionNotice(r);
-        this.checkHome(index as ArrayIndex, r.source, 'its deletion notice');
-        this.deletionNoticed(index as ArrayIndex, { asker: r.source, id });
+        const { index, asker, id } = readDeletionNotice(r);
+        this.checkHome(index as ArrayIndex, asker, 'its deletion notice');
+        this.deletionNoticed(index as ArrayIndex, { asker, id });
         return;
       }
       case ArrayControl.InsertNotice:
