@@ -1,7 +1,10 @@
 // Ping-pong between two group members or two array elements on PEs 0 and
 // 1, typed-array payloads of 8 B to 4 MiB: round-trip time. Many short
 // trials (5 ms at least, MIN_TRIAL_US), as in bench/c/pingpong.c: their
-// median ignores the rare millisecond stalls of a shared machine.
+// median ignores the rare millisecond stalls of a shared machine. The
+// spread (max / median trial) is widest at 512 B: every ten trials or so
+// each PE scavenges, and a V8 thread then frees the buffers of the arrays
+// received since, taking a core from a polling PE (lib/codec/fresh.ts).
 //   mpirun -np 2 node dist/bench/cases/pingpong.js group|array [bytes...]
 import { charm, Chare, Future } from '../../lib';
 import { PINGPONG_SIZES } from '../sizes';
