@@ -31,7 +31,7 @@ import { runtime } from '../model/context';
 import { Future, type FutureMode } from '../model/future';
 import { invoke, readReply, readReplyFuture, type Reply, type ReplyData, type Track } from '../model/invoke';
 import { fatal } from '../errors';
-import { Locations, type DeletionName } from '../location/locations';
+import { CACHE_KEPT, Locations, TOMBSTONES_KEPT, type DeletionName } from '../location/locations';
 import { isMigratable, runArrivalHook, travellingChare } from '../migration/state';
 import { rebuildMember, recordOf, writeMember } from '../migration/member';
 import type { LocalSnapshot, RestoredMember, RestoredPart } from '../checkpoint/saved';
@@ -91,7 +91,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     const rt = runtime();
     this.name = ref.info.name;
     const extents = ref.shape.extents;
-    this.locations = new Locations(rt.myPe, (i) => ref.homeOf(i), () => extents !== undefined);
+    this.locations = new Locations(rt.myPe, (i) => ref.homeOf(i), () => extents !== undefined, TOMBSTONES_KEPT, extents ? Infinity : CACHE_KEPT);
     const population = restored ? restored.population : extents ? extents.reduce((a, b) => a * b, 1) : 0;
     this.insertions = new Insertions(ref, this.locations);
     this.routing = new Routing(ref, this.elements, this.locations);
