@@ -13,6 +13,12 @@
  * state and binds to the element again on arrival (as in Charm4py). An
  * element waiting in `recv` is in the middle of an entry method, so it does
  * not move until the value comes.
+ *
+ * Ends live as long as their chare. A deleted element tells the chare at
+ * the other end of each of its ends how many values it sent (a gone
+ * notice, `channelsGone`), and that end is forgotten once it has taken
+ * them: a long-lived chare talking to elements that come and go keeps no
+ * end per element for good (Charm4py keeps every channel of a chare).
  */
 import { inspect } from 'util';
 import { Chare, memberOf, type ChareIndex } from './model/chare';
@@ -33,6 +39,11 @@ interface EndState {
   waiting: ((value: unknown) => void) | undefined;
   /** The channel as a message names it, once a Channel is bound to this end: the idle hint names what a recv waits on. */
   shown: string;
+  /** The values the other end sent in all, once its chare was deleted (-1 before): this end is forgotten once it took them. */
+  peerSent: number;
+  /** The chare of this end, and the other end as `keyOf` names it (collection/index/port): its entry in the chare's table. */
+  owner: Chare<never>;
+  key: string;
 }
 
 /** Per chare object: its channel ends, by "collection/index/port" of the other end. */
@@ -52,12 +63,12 @@ function keyOf(collection: number, index: ChareIndex, port: number): string {
 function endState(chare: Chare<never>, key: string): EndState {
   const table = endsOf(chare);
   let state = table.get(key);
-  if (!state) table.set(key, (state = { sent: 0, arrived: new Map(), nextToTake: 0, waiting: undefined, shown: '' }));
+  if (!state) table.set(key, (state = { sent: 0, arrived: new Map(), nextToTake: 0, waiting: undefined, shown: '', peerSent: -1, owner: chare, key }));
   return state;
 }
 
-/** A chare's channel ends as data: [key, sent, next to take, [sequence number, value][]] each. */
-export type ChannelEnds = [string, number, number, [number, unknown][]][];
+/** A chare's channel ends as data: [key, sent, next to take, [sequence number, value][], values the other end sent before its deletion (-1: not deleted; absent in older records)] each. */
+export type ChannelEnds = [string, number, number, [number, unknown][], number?][];
 
 /** No channel ends (nearly every member's): shared, not a list per move. */
 const NO_ENDS: Readonly<ChannelEnds> = Object.freeze([]);
@@ -66,20 +77,69 @@ const NO_ENDS: Readonly<ChannelEnds> = Object.freeze([]);
 export function exportChannels(chare: Chare<never>): Readonly<ChannelEnds> {
   const table = ends.get(chare);
   if (!table) return NO_ENDS;
-  return [...table].map(([key, s]) => [key, s.sent, s.nextToTake, [...s.arrived]]);
+  return [...table].map(([key, s]) => [key, s.sent, s.nextToTake, [...s.arrived], s.peerSent]);
 }
 
-/** Forgets a chare's channel ends (it left this PE or was deleted). */
+/** Forgets a chare's channel ends (it left this PE: they travel with it). */
 export function dropChannels(chare: Chare<never>): void {
   ends.delete(chare);
 }
 
+/**
+ * The chare was deleted: forgets its channel ends, and tells the chare at
+ * the other end of each how many values this end sent (a gone notice: a
+ * channel call with sequence number -1 - sent), so that it forgets its end
+ * once it has taken them (`peerOf`: the other end's proxy, if this PE knows
+ * its collection). Not told: the chare itself (a channel to itself).
+ */
+export function channelsGone(chare: Chare<never>, peerOf: (collection: number, index: ChareIndex) => unknown): void {
+  const table = ends.get(chare);
+  ends.delete(chare);
+  if (!table) return;
+  const own = memberOf(chare).services.ref.id;
+  const ownKey = (port: number): string => keyOf(own, chare.thisIndex, port);
+  for (const [key, state] of table) {
+    const [collection, index, port] = parseKey(key);
+    if (key === ownKey(port)) continue;
+    (peerOf(collection, index) as CallTarget | undefined)?.__call(METHOD_CHANNEL, [own, chare.thisIndex, port, -1 - state.sent, []], CallMode.Send);
+  }
+}
+
+/** A gone notice (channelsGone) that found the other end deleted too: nothing is left to forget. */
+export function isGoneNotice(method: number, args: unknown[]): boolean {
+  return method === METHOD_CHANNEL && (args[3] as number) < 0;
+}
+
+/** The collection, index and port of the other end that `keyOf` named. */
+function parseKey(key: string): [number, ChareIndex, number] {
+  const first = key.indexOf('/');
+  const last = key.lastIndexOf('/');
+  const shown = key.slice(first + 1, last);
+  const index = shown.startsWith('b') ? new Uint8Array(Buffer.from(shown.slice(1), 'hex')) : (JSON.parse(shown) as ChareIndex);
+  return [Number(key.slice(0, first)), index, Number(key.slice(last + 1))];
+}
+
+/** Forgets `state`'s end once the other end's chare was deleted and this end took all it sent, with no recv waiting. */
+function forgetIfDone(state: EndState): void {
+  if (state.peerSent < 0 || state.nextToTake < state.peerSent || state.waiting !== undefined || state.arrived.size > 0) return;
+  const table = ends.get(state.owner);
+  if (table?.get(state.key) !== state) return;
+  table.delete(state.key);
+  if (table.size === 0) ends.delete(state.owner);
+}
+
+/** The channel ends `chare` keeps on this PE (for tests: channels.mpi.test.ts). */
+export function channelEnds(chare: Chare<ChareIndex>): number {
+  return ends.get(chare as Chare<never>)?.size ?? 0;
+}
+
 /** Gives an arrived element the channel ends it had before it moved. */
 export function restoreChannels(chare: Chare<never>, data: ChannelEnds): void {
-  for (const [key, sent, nextToTake, arrived] of data) {
+  for (const [key, sent, nextToTake, arrived, peerSent] of data) {
     const state = endState(chare, key);
     state.sent = sent;
     state.nextToTake = nextToTake;
+    state.peerSent = peerSent ?? -1;
     for (const [seq, value] of arrived) state.arrived.set(seq, value);
   }
 }
@@ -88,6 +148,11 @@ export function restoreChannels(chare: Chare<never>, data: ChannelEnds): void {
 export function deliverChannelData(chare: Chare<never>, args: unknown[]): void {
   const [collection, index, port, seq, values] = args as [number, ChareIndex, number, number, unknown[]];
   const state = endState(chare, keyOf(collection, index, port));
+  if (seq < 0) {
+    state.peerSent = -1 - seq; // a gone notice (channelsGone)
+    forgetIfDone(state);
+    return;
+  }
   state.arrived.set(seq, values.length === 1 ? values[0] : values);
   if (state.waiting && state.arrived.has(state.nextToTake)) {
     const resolve = state.waiting;
@@ -107,6 +172,7 @@ export function channelsAwaited(chare: Chare<never>): string[] {
 function take(state: EndState): unknown {
   const value = state.arrived.get(state.nextToTake);
   state.arrived.delete(state.nextToTake++);
+  if (state.peerSent >= 0) forgetIfDone(state);
   return value;
 }
 

@@ -4,7 +4,8 @@
 // elements that migrate, and misuse.
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
-import { charm, Chare, Channel, type ArrayProxy, type CollectionProxy } from '../lib';
+import { charm, Chare, Channel, type ArrayProxy, type CollectionProxy, type ElementProxy } from '../lib';
+import { channelEnds } from '../lib/channels';
 
 class Peer extends Chare {
   /** Receives `count` values from the member on PE `from` and checks their order. */
@@ -50,6 +51,15 @@ class Peer extends Chare {
   }
   sendTo(to: number, port: number, value: number): void {
     new Channel(this, this.thisProxy[to], port).send(value);
+  }
+  /** Answers a visitor on a channel of its own: takes its value and sends it back. */
+  async serve(visitor: ElementProxy<Visitor>): Promise<void> {
+    const ch = new Channel(this, visitor, 1);
+    ch.send(await ch.recv());
+  }
+  /** This member's channel ends (test hook). */
+  ends(): number {
+    return channelEnds(this);
   }
   misuse(): string[] {
     const out: string[] = [];
@@ -168,6 +178,63 @@ test('values sent to an element while it migrates, and values it has not taken y
   await charm.waitQD();
   ends.at([1]).moveTo(last);
   for (let v = 0; v < 50; v++) assert.is(await ends.at([1]).ret.receive(), v);
+});
+
+/** A short-lived element of a sparse array that talks to a long-lived member and to another visitor. */
+class Visitor extends Chare<readonly number[]> {
+  async visit(hub: ElementProxy<Peer>): Promise<number> {
+    const ch = new Channel(this, hub, 1);
+    ch.send(this.thisIndex[0]);
+    return (await ch.recv()) as number;
+  }
+  async pair(other: ElementProxy<Visitor>): Promise<number> {
+    const ch = new Channel(this, other, 2);
+    ch.send(this.thisIndex[0]);
+    return (await ch.recv()) as number;
+  }
+}
+charm.register(Visitor);
+
+test('a long-lived chare talking on channels to elements that come and go keeps no channel end of those deleted; a pair of ends deleted together is fine', async () => {
+  const np = charm.numPes();
+  const hubPe = np - 1;
+  const visitors = charm.createArray(Visitor, { ndims: 1 });
+  const batch = 16;
+  await charm.waitQD();
+  const before = await peers[hubPe].ret.ends(); // the member's channels of the tests above
+  const counts: number[] = [];
+  for (let b = 0; b < 40; b++) {
+    const first = b * batch;
+    for (let n = first; n < first + batch; n++) visitors.ckInsert([n], [], { onPE: n % np });
+    await visitors.ckDoneInserting();
+    await Promise.all(
+      Array.from({ length: batch }, async (_, k) => {
+        const n = first + k;
+        peers[hubPe].serve(visitors.at([n]));
+        assert.is(await visitors.at([n]).ret.visit(peers[hubPe]), n);
+        assert.is(await visitors.at([n]).ret.pair(visitors.at([n ^ 1])), n ^ 1);
+      }),
+    );
+    await Promise.all(Array.from({ length: batch }, (_, k) => visitors.at([first + k]).ckDestroy()));
+    if (b % 10 === 9) {
+      await charm.waitQD();
+      counts.push(await peers[hubPe].ret.ends());
+    }
+  }
+  console.log(`[report] channel ends of a long-lived member after every 160 visitors deleted: ${counts.join(' ')} (before: ${before})`);
+  for (const c of counts) assert.ok(c <= before, `the member keeps ${c - before} channel ends of deleted visitors`);
+  // An array deleted whole: its elements' ends go the same way (their notices to each other find the array gone).
+  const group = charm.createArray(Visitor, [2 * np]);
+  await Promise.all(
+    Array.from({ length: 2 * np }, async (_, n) => {
+      peers[hubPe].serve(group.at([n]));
+      assert.is(await group.at([n]).ret.visit(peers[hubPe]), n);
+      assert.is(await group.at([n]).ret.pair(group.at([n ^ 1])), n ^ 1);
+    }),
+  );
+  await group.ckDestroy();
+  await charm.waitQD();
+  assert.is(await peers[hubPe].ret.ends(), before, 'no end kept of an array deleted whole');
 });
 
 test('misuse: a channel to a collection, to a non-proxy, send after close, charm.iwait over channels (a channel to itself is fine)', async () => {

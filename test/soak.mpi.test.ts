@@ -10,7 +10,10 @@ import { runInNewContext } from 'vm';
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
 import { charm, Chare, Channel, Reducer, type ArrayProxy, type CollectionProxy, type Future } from '../lib';
-import { TOMBSTONES_KEPT } from '../lib/location/locations';
+import { CACHE_KEPT, TOMBSTONES_KEPT } from '../lib/location/locations';
+import { localCollection } from '../lib/collections/collections';
+import type { LocalArray } from '../lib/collections/localArray';
+import type { CallTarget } from '../lib/model/proxy';
 
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
@@ -50,6 +53,10 @@ class Probe extends Chare {
   }
   received(): number {
     return this.got;
+  }
+  /** Entries of this PE's location cache of array `id`. */
+  cached(id: number): number {
+    return (localCollection(id) as LocalArray | undefined)?.routing.cachedLocations() ?? 0;
   }
   /** Never runs: its callers pass what cannot be sent after `f`. */
   take(f: Future<number>, _x: unknown): void {
@@ -250,6 +257,43 @@ test('elements inserted and deleted at ever-new indices keep a bounded number of
   sparse.ckInsert([at(0)], [], { onPE: 0 });
   await sparse.ckDoneInserting();
   assert.is(await sparse.at([at(0)]).ret.ping(7), 7);
+});
+
+test('elements inserted away from their home, called, moved and deleted at ever-new indices leave a bounded location cache on every PE; calls still find the elements', async () => {
+  const np = charm.numPes();
+  if (np === 1) return; // every element lives at its home: nothing is cached
+  const probe = charm.createGroup(Probe);
+  const sparse = charm.createArray(Cell, { ndims: 1 });
+  const id = (sparse as unknown as CallTarget).__ref.id;
+  const batch = 64;
+  const onPe = (n: number, step: number): number => (n + step) % np; // the home is n % np (sparse 1D)
+  const each = (b: number, f: (n: number) => unknown): Promise<unknown[]> => Promise.all(Array.from({ length: batch }, (_, k) => f(b * batch + k)));
+  // One element that stays, away from its home, moved once: the PEs' entries for it are forgotten on the way.
+  const stays = 1 << 30;
+  sparse.ckInsert([stays], [], { onPE: onPe(stays, 1) });
+  await sparse.ckDoneInserting();
+  assert.is(await sparse.at([stays]).ret.ping(1), 1);
+  sparse.at([stays]).moveTo(onPe(stays, 2));
+  assert.is(await sparse.at([stays]).ret.ping(2), 2);
+  // Each batch: inserted on the PE after the home, called from PE 0 (which learns where), moved on, called, deleted.
+  const cycle = async (b: number): Promise<void> => {
+    await each(b, (n) => sparse.ckInsert([n], [], { onPE: onPe(n, 1) }));
+    await sparse.ckDoneInserting();
+    await each(b, async (n) => assert.is(await sparse.at([n]).ret.ping(n), n));
+    await each(b, (n) => sparse.at([n]).moveTo(onPe(n, 2)));
+    await each(b, async (n) => assert.is(await sparse.at([n]).ret.ping(n), n));
+    await each(b, (n) => sparse.at([n]).ckDestroy());
+  };
+  const batches = Math.ceil((2 * CACHE_KEPT) / batch);
+  const counts: number[][] = [];
+  for (let b = 0; b < batches; b++) {
+    await cycle(b);
+    if ((b + 1) % (batches / 4) === 0) counts.push(await probe.ret.cached(id));
+  }
+  console.log(`[report] location cache entries per PE after each quarter of ${batches * batch} elements: ${counts.map((c) => c.join('/')).join(', ')} (bound ${CACHE_KEPT})`);
+  for (const c of counts) c.forEach((n, pe) => assert.ok(n <= CACHE_KEPT, `PE ${pe} keeps ${n} location cache entries (bound ${CACHE_KEPT})`));
+  assert.is(await sparse.at([stays]).ret.ping(3), 3, 'the element that stayed is found from PE 0 after its entries were forgotten');
+  assert.match(await failure(sparse.at([batches * batch - 1]).ret.ping(0)), 'was deleted');
 });
 
 test('charm.when calls that wait, quiescence detection and pool tasks keep nothing, and each call runs once', async () => {

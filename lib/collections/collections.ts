@@ -68,6 +68,12 @@ export function localCollection(id: number): LocalCollection | undefined {
   return local.get(id);
 }
 
+/** A proxy of member `index` of collection `id`, if this PE has a part of it and it is not deleted (an array deleted whole: arrays.ts). */
+export function liveMember(id: number, index: ChareIndex): unknown {
+  const ref = local.get(id)?.ref;
+  return ref && !(ref as { deleted?: boolean }).deleted ? ref.element(index) : undefined;
+}
+
 /** Every collection with a part on this PE (checkpoints save them). */
 export function localCollections(): IterableIterator<LocalCollection> {
   return local.values();

@@ -23,6 +23,7 @@
  * machinery sends (reductions, location updates, insertions) is dropped:
  * the array and all its elements are gone.
  */
+import { isGoneNotice } from '../channels';
 import type { Reader } from '../codec/reader';
 import {
   ArrayControl, Flag, beginControl, controlOf, flagsOf, methodOf, newElementRoute, readArgs, readBodyValue, readDeleted, readElementRoute, readMigrant, type MigrantState, readRouteIndex, skipBroadcastNumbers, targetOf, writeBodyValue,
@@ -95,7 +96,7 @@ export function refuseCall(r: Reader): void {
   } else {
     skipBroadcastNumbers(r); // a broadcast on its way to PE 0, to be numbered
   }
-  readArgs(r);
+  if (isGoneNotice(method, readArgs(r))) return; // the other end of a channel went with its array
   const error = deletedError(id, `a call to ${methodName(names.get(id)?.methods, method)}${target ? ` of element ${target}` : ' (a broadcast)'}, sent from PE ${origin}, was not delivered`);
   if (flags & Flag.Reply) {
     readReply(r, false, -1).reject(error, `${arrayName(id)}${target}`);

@@ -31,7 +31,7 @@ import { runtime } from '../model/context';
 import { Future, type FutureMode } from '../model/future';
 import { invoke, readReply, readReplyFuture, type Reply, type ReplyData, type Track } from '../model/invoke';
 import { fatal } from '../errors';
-import { Locations, type DeletionName } from '../location/locations';
+import { CACHE_KEPT, Locations, TOMBSTONES_KEPT, type DeletionName } from '../location/locations';
 import { isMigratable, runArrivalHook, travellingChare } from '../migration/state';
 import { rebuildMember, recordOf, writeMember } from '../migration/member';
 import type { LocalSnapshot, RestoredMember, RestoredPart } from '../checkpoint/saved';
@@ -41,12 +41,12 @@ import { checkContribution } from '../reductions/contribute';
 import type { Reducer } from '../reductions/reducers';
 import type { ReductionTarget } from '../reductions/targets';
 import { hasWaiting, takeWaiting, waitingCalls } from '../when';
-import { dropChannels } from '../channels';
+import { channelsGone, dropChannels, isGoneNotice } from '../channels';
 import { METHOD_DESTROY, METHOD_MIGRATE, methodName } from '../model/methodIds';
 import { denseIndices, describeKey, describeMember, keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
 import { BalancingStep, type BalancedArray } from '../balancing/step';
 import type { ArrayRef } from './arrays';
-import { beginControl, construct, newMemberState, trackRunning, type LocalCollection } from './collections';
+import { beginControl, construct, liveMember, newMemberState, trackRunning, type LocalCollection } from './collections';
 import { ArrayBroadcasts, replyNumbers, type Element } from './broadcasts';
 import { Residents, resident, type Resident } from './residents';
 import { decodeInto } from '../codec/fields';
@@ -91,7 +91,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     const rt = runtime();
     this.name = ref.info.name;
     const extents = ref.shape.extents;
-    this.locations = new Locations(rt.myPe, (i) => ref.homeOf(i), () => extents !== undefined);
+    this.locations = new Locations(rt.myPe, (i) => ref.homeOf(i), () => extents !== undefined, TOMBSTONES_KEPT, extents ? Infinity : CACHE_KEPT);
     const population = restored ? restored.population : extents ? extents.reduce((a, b) => a * b, 1) : 0;
     this.insertions = new Insertions(ref, this.locations);
     this.routing = new Routing(ref, this.elements, this.locations);
@@ -213,7 +213,7 @@ export class LocalArray implements LocalCollection, MemberServices {
   private undeliverable(r: Reader, index: ArrayIndex, method: number, origin: number, refused: string): void {
     const error = new Error(`${describeMember(this.name, index)}${refused}: the call to ${methodName(this.ref.info.methods, method)} was not delivered`);
     const flags = flagsOf(r.buf, r.base);
-    readArgs(r);
+    if (isGoneNotice(method, readArgs(r))) return; // both ends of a channel were deleted
     if (flags & Flag.Reply) {
       readReply(r, false, -1).reject(error, `${describeMember(this.name, index)}`);
       return;
@@ -391,7 +391,7 @@ export class LocalArray implements LocalCollection, MemberServices {
       const name = this.ref.info.methods[call.methodId];
       (call.reply as Reply | undefined)?.reject(new Error(`${describeIt} ${why} while its call to ${name} waited for its when condition: the call did not run`), `${describeIt}.${name}`);
     }
-    dropChannels(element.chare);
+    channelsGone(element.chare, liveMember);
   }
 
   /**

@@ -122,6 +122,11 @@ export class Routing {
     runtime().scheduler.send(dest);
   }
 
+  /** Entries of this PE's location cache of the array, for tests (soak.mpi.test.ts). */
+  cachedLocations(): number {
+    return this.locations.cacheSize();
+  }
+
   /** A LocationUpdate: learned here, and recorded if this is the home. */
   receive(r: Reader): void {
     const { index: at, pe, epoch, deleted } = readLocation(r);

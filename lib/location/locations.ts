@@ -53,7 +53,22 @@
  * are all kept. The PE that deleted an element, when not its home, learns
  * the deletion's epoch too (Insertions.elementDeleted), so that a location
  * update arriving there late is refused rather than sending calls round
- * the PEs that learnt it; that record is not bounded here.
+ * the PEs that learnt it; that record is bounded with the cache.
+ *
+ * The cache: every PE learns where elements are (a call forwarded to one
+ * tells its caller; a PE an element left or was deleted on records it), and
+ * a sparse array's elements come and go at ever-new indices, so a PE keeps
+ * the `cacheKept` entries it learned most recently (per array; relearning
+ * an entry makes it the newest) and forgets the oldest beyond. A PE
+ * without an entry sends a call to the home, as for a tombstone: the home's
+ * record is authoritative, so a call to an element this PE forgot takes a
+ * hop more, and the forwarded delivery teaches the PE again. An entry
+ * forgotten no longer refuses an older location update, nor points a call
+ * at the element's stay after this PE (until the home hears of it, such a
+ * call goes back and forth between here and the home): both matter only
+ * for a message in flight across `cacheKept` newer entries
+ * (docs/internals.md, Element calls). A dense array's indices are finite:
+ * its cache is not bounded.
  */
 import type { ArrayIndex, IndexKey } from '../collections/arrayIndex';
 
@@ -82,6 +97,14 @@ const NONE_HELD: readonly Uint8Array[] = Object.freeze([]);
 
 /** Tombstones a home keeps per sparse array (about 250 B each): the deletions a late call is still refused for. */
 export const TOMBSTONES_KEPT = 1024;
+
+/**
+ * Location cache entries (`known`) a PE keeps per sparse array, the most
+ * recently learned: about 80 B each with 1D indices (0.7 MB a PE at the
+ * bound), more than the elements away from their home that a PE calls in
+ * most jobs; past it, a call to one forgotten costs a hop via the home once.
+ */
+export const CACHE_KEPT = 8192;
 
 export class Locations {
   /** Where elements are (or went), as learned here. */
@@ -116,6 +139,8 @@ export class Locations {
     private readonly initiallyAtHome: (index: ArrayIndex) => boolean,
     /** Tombstones of a sparse array the home keeps (the most recent). */
     private readonly tombstonesKept = TOMBSTONES_KEPT,
+    /** Entries of the location cache kept (the most recently learned; a dense array's, bounded by its size, all). */
+    private readonly cacheKept = CACHE_KEPT,
   ) {}
 
   /** The home's record for an index homed here. */
@@ -131,7 +156,23 @@ export class Locations {
   /** Learns where an element is (`pe`, `epoch`, `deleted`), if newer than what is known. */
   learn(key: IndexKey, pe: number, epoch: number, deleted: boolean): void {
     this.changes++;
-    update(this.known, key, pe, epoch, deleted);
+    if (this.cacheKept === Infinity) update(this.known, key, pe, epoch, deleted);
+    else this.learnBounded(key, pe, epoch, deleted);
+  }
+
+  /** `learn` in a bounded cache: the entry learned becomes the newest; the oldest beyond the bound is forgotten (see the file's comment). */
+  private learnBounded(key: IndexKey, pe: number, epoch: number, deleted: boolean): void {
+    const current = this.known.get(key);
+    if (!current) {
+      this.known.set(key, { pe, epoch, deleted });
+      if (this.known.size > this.cacheKept) this.known.delete(this.known.keys().next().value!);
+    } else if (epoch >= current.epoch) {
+      current.pe = pe;
+      current.epoch = epoch;
+      current.deleted = deleted;
+      this.known.delete(key); // to the end of the Map's order: the newest
+      this.known.set(key, current);
+    }
   }
 
   /** Where to send a message for an element that is not here: a PE, or a Route. */
@@ -234,6 +275,11 @@ export class Locations {
     const waiting = this.afterDeletion.get(key) ?? [];
     this.afterDeletion.delete(key);
     return waiting;
+  }
+
+  /** Entries of the location cache (`known`), for tests (soak.mpi.test.ts). */
+  cacheSize(): number {
+    return this.known.size;
   }
 
   /** Tombstones kept here (the sparse arrays' ones). */

@@ -6,7 +6,7 @@
 // for their notice and for a deletion under way.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Locations, Route, type Location } from '../../lib/location/locations';
+import { Locations, Route, TOMBSTONES_KEPT, type Location } from '../../lib/location/locations';
 import { keyOf, roundRobinMap, type ArrayIndex, type IndexKey } from '../../lib/collections/arrayIndex';
 import { random } from './random';
 
@@ -248,6 +248,32 @@ test('tombstones: a sparse array\'s home keeps the last few; beyond, an index is
   const dense = new Locations(1, (i) => roundRobinMap(i, 4, undefined), () => true, 3);
   for (let n = 0; n < 10; n++) dense.deleted(keyOf(index(n)), index(n), gone(1), { asker: 1, id: n + 1 });
   for (let n = 0; n < 10; n++) assert.is(dense.route(keyOf(index(n)), index(n)), Route.Deleted);
+});
+
+test("the location cache of a sparse array keeps the entries learned last: relearning one makes it the newest, and a PE that forgot one sends calls to the home", () => {
+  const map = (i: ArrayIndex): number => roundRobinMap(i, 4, undefined);
+  const other = new Locations(3, map, () => false, TOMBSTONES_KEPT, 3);
+  const index = (n: number): ArrayIndex => [4 * n + 1] as ArrayIndex; // all homed on PE 1
+  for (let n = 0; n < 10; n++) {
+    learn(other, keyOf(index(n)), at(2, 1));
+    assert.ok(other.cacheSize() <= 3, 'at most 3 kept');
+  }
+  for (let n = 7; n < 10; n++) assert.is(other.firstHop(keyOf(index(n)), index(n)), 2, `index ${n}: cached`);
+  for (let n = 0; n < 7; n++) {
+    assert.is(other.firstHop(keyOf(index(n)), index(n)), 1, `index ${n}: forgotten, to the home`);
+    assert.is(other.route(keyOf(index(n)), index(n)), 1, `index ${n}: a call that comes here goes to the home`);
+  }
+  learn(other, keyOf(index(7)), at(0, 2)); // relearned: the newest
+  const before = other.changes;
+  learn(other, keyOf(index(10)), at(2, 1));
+  assert.ok(other.changes > before, 'an element proxy looks its hop up again');
+  assert.is(other.firstHop(keyOf(index(8)), index(8)), 1, 'the oldest (8) is forgotten');
+  assert.is(other.firstHop(keyOf(index(7)), index(7)), 0, 'not the one relearned');
+  learn(other, keyOf(index(7)), at(2, 1)); // older: refused, and not made the newest
+  learn(other, keyOf(index(11)), at(2, 1)); // forgets 9
+  learn(other, keyOf(index(12)), at(2, 1)); // forgets 7, the oldest after 9
+  assert.is(other.firstHop(keyOf(index(7)), index(7)), 1, '7 is forgotten');
+  assert.is(other.firstHop(keyOf(index(10)), index(10)), 2, '10 is not');
 });
 
 test.run();
