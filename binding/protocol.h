@@ -62,7 +62,7 @@ constexpr size_t kContiguousLimit = 32 * 1024 + 512;
  * common halo call) is segment first too, one rendezvous MPI message,
  * rather than parted: no descriptor to send, probe and receive before
  * the segment's receives can be posted, and one CMA read instead of two
- * or three. The best round trips were 1-9 us shorter at 256 KiB and
+ * or three. The best round trips were 1-11 us shorter at 256 KiB and
  * 9-19 at 128 KiB, at 512 KiB no shorter: from there the overlap of the
  * sender's copy with the receiver's read in pieces pays for the extra
  * messages (docs/internals.md). The segment and the inline part need a
