@@ -6,8 +6,9 @@
 // piece of memory). Three forms:
 //
 // - Segment first (tag kTagSegmentFirst + inline length on MPI_COMM_WORLD):
-//   exactly one segment, total size up to kContiguousLimit, inline part up
-//   to kMaxSegmentFirstInline. One MPI message: the segment, then the
+//   exactly one segment, total size up to kContiguousLimit (or, for a
+//   copied segment, kLoneSegmentLimit), inline part up to
+//   kMaxSegmentFirstInline. One MPI message: the segment, then the
 //   inline part. The receiver learns the split from the tag, receives the
 //   message into a block whose first bytes become the segment's own
 //   ArrayBuffer (no copy, no zero fill) and copies the inline part out.
@@ -56,6 +57,19 @@ constexpr size_t kMaxSegmentFirstInline = 16 * 1024;
  * and the transport's header), a rendezvous that both PEs had to progress.
  */
 constexpr size_t kContiguousLimit = 32 * 1024 + 512;
+/**
+ * Up to this total size a message whose only segment is copied (the
+ * common halo call) is segment first too, one rendezvous MPI message,
+ * rather than parted: no descriptor to send, probe and receive before
+ * the segment's receives can be posted, and one CMA read instead of two
+ * or three. The best round trips were 1-11 us shorter at 256 KiB and
+ * 9-19 at 128 KiB, at 512 KiB no shorter: from there the overlap of the
+ * sender's copy with the receiver's read in pieces pays for the extra
+ * messages (docs/internals.md). The segment and the inline part need a
+ * block of the next power of two (512 KiB for a 256 KiB array and its
+ * call), which the received array holds.
+ */
+constexpr size_t kLoneSegmentLimit = 256 * 1024 + kMaxSegmentFirstInline;
 /**
  * Copied segments larger than the first piece travel in pieces, so that
  * copying overlaps with the transfer: a small first piece starts the

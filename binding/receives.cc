@@ -201,6 +201,9 @@ std::unique_ptr<Incoming> begin(MPI_Message* message, int source, size_t length,
     m->segmentLength = length - segmentFirstInline;
   }
   m->firstLength = length;
+  // As in postParts: completed sends give their copies back first, for
+  // this message's reply to be copied into one still in cache.
+  if (length > world().eagerBytes) completeSends();
   m->first = Block(length);
   if (length <= world().eagerBytes) {
     // Here already (sent eagerly): taking it is a copy.

@@ -233,7 +233,8 @@ void writeSegmentFirst(char* at, const char* header, size_t headerLength, const 
 template <typename Fill>
 void sendCopied(int dest, int tag, size_t total, Fill fill) {
   if (total <= kStagedSendBytes) return sendStaged(dest, tag, total, fill);
-  Block copy(total);
+  // Into the last send copy of its size, still in cache (Block::Use).
+  Block copy(total, Block::Use::SendCopy);
   fill(copy.data());
   const char* data = copy.data();
   inFlight().start(data, total, dest, tag, MPI_COMM_WORLD, false, false, [&] {
@@ -295,8 +296,9 @@ double send(int dest, const char* header, size_t headerLength, v8::Local<v8::Val
   size_t total = headerLength;
   for (const Segment& s : segments) total = align8(total) + s.length;
   if (total > static_cast<size_t>(INT32_MAX)) throw std::out_of_range("charmts binding: message larger than 2 GiB");
-  if (segments.size() == 1 && total <= kContiguousLimit && headerLength <= kMaxSegmentFirstInline) {
-    // One segment: then the inline part, whose length the tag gives.
+  if (segments.size() == 1 && (total <= kContiguousLimit || (!segments[0].moved && total <= kLoneSegmentLimit)) && headerLength <= kMaxSegmentFirstInline) {
+    // One segment: then the inline part, whose length the tag gives. A
+    // transferred one over the contiguous limit goes parted, in place.
     size_t count = segments[0].length + headerLength;
     sendCopied(dest, kTagSegmentFirst + static_cast<int>(headerLength), count, [&](char* at) { writeSegmentFirst(at, header, headerLength, segments[0]); });
   } else if (segments.empty() || total <= kContiguousLimit) {

@@ -192,13 +192,18 @@ test('element calls and .ret replies carry the values of the call, local and rem
   }
 });
 
-/** Sizes either side of each form's bounds (binding/protocol.h): inline, segment first, contiguous with two segments, parted. */
-const FORM_SIZES = [64, 72, 512, 4088, 4096, 16 * 1024, 32 * 1024, 32 * 1024 + 512, 64 * 1024];
+/**
+ * Sizes either side of each form's bounds (binding/protocol.h): inline,
+ * segment first, contiguous with two segments, parted; one array is
+ * segment first up to 256 KiB and its call (kLoneSegmentLimit), parted
+ * from 272 KiB (over the limit with any call).
+ */
+const FORM_SIZES = [64, 72, 512, 4088, 4096, 16 * 1024, 32 * 1024, 32 * 1024 + 512, 64 * 1024, 256 * 1024, 256 * 1024 + 8, 272 * 1024];
 
 test('received arrays own exactly their ArrayBuffer and never see a write after the call, at every form\'s bounds', async () => {
   for (const bytes of FORM_SIZES) {
     for (const i of targets()) {
-      // One array: inline below 4 KiB, segment first from 4 KiB to the contiguous limit, parted beyond.
+      // One array: inline below 4 KiB, segment first from 4 KiB to the lone-segment limit, parted beyond.
       const a = filled(bytes, 1);
       const one = boxes.at([i]).ret.checkOwn(a, bytes / 8, 1, `after ${bytes / 8}`);
       a.fill(2);

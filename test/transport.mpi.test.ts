@@ -1,8 +1,8 @@
 // The transport under the runtime: messages of every size and form (small,
-// contiguous, parted with copied pieces, parted with transfers) from each
-// PE arrive in the order they were sent, with the right bytes, however
-// their receives complete; and a failing MPI call becomes an Error naming
-// the call, the peer and MPI's own words.
+// segment first, contiguous, parted with copied pieces, parted with
+// transfers) from each PE arrive in the order they were sent, with the
+// right bytes, however their receives complete; and a failing MPI call
+// becomes an Error naming the call, the peer and MPI's own words.
 //
 // The job runs over TCP: there a large message's parts move only as its
 // sender keeps calling MPI, so they are still on their way when later
@@ -14,8 +14,8 @@ import { test, runTests } from './helpers/mpiTest';
 import { charm, Chare, type CollectionProxy } from '../lib';
 import { mpi } from '../lib/transport/binding';
 
-/** Sizes crossing every threshold: inline, segment, contiguous limit, one piece, several pieces. */
-const SIZES = [0, 8, 4096, 16 * 1024, 20 * 1024, 32 * 1024, 32 * 1024 + 512, 64 * 1024, 256 * 1024, 256 * 1024 + 8, 1 << 20, 3 * (1 << 20) + 24];
+/** Sizes crossing every threshold: inline, segment, contiguous limit, lone-segment limit (a copied array up to 256 KiB and its call is one message), one piece, several pieces. */
+const SIZES = [0, 8, 4096, 16 * 1024, 20 * 1024, 32 * 1024, 32 * 1024 + 512, 64 * 1024, 256 * 1024, 256 * 1024 + 8, 272 * 1024, 1 << 20, 3 * (1 << 20) + 24];
 
 /** Every fifth message carries 70,000 characters inline: its descriptor is then too large to arrive eagerly (TCP sends up to 64 KiB eagerly). */
 const paddingOf = (seq: number): string => (seq % 5 === 1 ? 'x'.repeat(70_000) : '');
