@@ -64,6 +64,7 @@ test('a message over 2 GiB is refused at the caller with a clear error; the job 
 test('inserting an existing array index ends the job non-zero, naming the array, the index and the PE that asked', async () => {
   const r = await runJob({ program: 'insertTwice.js', np: 2, timeoutMs: 30_000 });
   assertEndedCleanly(r);
+  assert.match(r.stdout, /deleted twice: done; .*Cell\[3, 4\] was deleted: the call to ckDestroy was not delivered/, show(r));
   assert.ok(r.code !== 0, `exit code${show(r)}`);
   assert.match(r.stderr, /Cell\.ckInsert\(\[3, 4\]\) from PE 0: the element already exists/, show(r));
   assert.not.match(r.stdout, 'inserted twice?!', show(r));

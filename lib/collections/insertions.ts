@@ -143,7 +143,16 @@ export class Insertions {
 
   /** At the home: deletion `name` of `index` was asked for (it is under way; locations.ts). */
   deletionNoticed(index: ArrayIndex, name: DeletionName): void {
-    this.locations.deletionAnnounced(keyOf(index), index, name);
+    this.locations.deletionAnnounced(keyOf(index), name);
+  }
+
+  /**
+   * Deletion `name`'s call to `index` was refused on this PE: at the home,
+   * which refuses it for a tombstone, the deletion's mark ends. Elsewhere
+   * (a map that differs between PEs refused it) no mark is kept here.
+   */
+  deletionRefused(index: ArrayIndex, name: DeletionName): void {
+    if (this.ref.homeOf(index) === runtime().myPe) this.locations.deletionRefused(keyOf(index), name);
   }
 
   /**
