@@ -174,6 +174,14 @@ class Generation extends Chare<Index> {
   whoAmI(): [generation: number, pe: number] {
     return [this.generation, charm.myPe()];
   }
+  /** The calls to note, in the order they ran. */
+  notes: number[] = [];
+  note(k: number): void {
+    this.notes.push(k);
+  }
+  record(): { index: number; generation: number; notes: number[] } {
+    return { index: this.thisIndex[0], generation: this.generation, notes: this.notes };
+  }
 }
 charm.register(Generation);
 
@@ -210,7 +218,30 @@ async function destroyAndCall(a: ArrayProxy<Generation>, indices: number[]): Pro
   return Promise.all(calls);
 }
 
+/**
+ * For each target: inserts its index `cycles` times with a deletion between, none awaited (generation k
+ * on PE onPE[k - 1]), then calls note(0..2) on it; returns what the last generation answers once the
+ * deletions are done.
+ */
+async function churn(a: ArrayProxy<Generation>, targets: { index: number; onPE: number[] }[], cycles: number): Promise<[number, number][]> {
+  const deletions: Future<void>[] = [];
+  for (const t of targets) {
+    for (let k = 1; k <= cycles; k++) {
+      a.ckInsert([t.index], [k], { onPE: t.onPE[k - 1] });
+      deletions.push(a.at([t.index]).ckDestroy());
+    }
+    a.ckInsert([t.index], [cycles + 1], { onPE: t.onPE[cycles] });
+    for (let k = 0; k < 3; k++) a.at([t.index]).note(k);
+  }
+  const answers = await Promise.all(targets.map((t) => a.at([t.index]).ret.whoAmI()));
+  await Promise.all(deletions);
+  return answers;
+}
+
 class Replacer extends Chare {
+  churn(a: ArrayProxy<Generation>, targets: { index: number; onPE: number[] }[], cycles: number): Promise<[number, number][]> {
+    return churn(a, targets, cycles);
+  }
   replace(a: ArrayProxy<Generation>, targets: { index: number; onPE: number }[], busy: number): Promise<[number, number][]> {
     return replace(a, targets, busy);
   }
@@ -247,6 +278,31 @@ test('fault 2: ckDestroy then ckInsert of the same index at once, from any PE, w
       const refusals = caller === 0 ? await destroyAndCall(a, here) : await replacers[caller].ret.destroyAndCall(a, here);
       here.forEach((i, k) => assert.ok(refusals[k].endsWith(`Generation[${i}] was deleted: the call to whoAmI was not delivered`), `a call from PE ${caller} right after deleting Generation[${i}] on PE ${pe}: ${refusals[k]}`));
     }
+  }
+});
+
+test('ckInsert, ckDestroy, ckInsert of one index at once (and twice round), from a PE other than the home, the first element off its home: one live element, the last, and each call after it delivered once', async () => {
+  // The deletion's notice goes to the home directly, the first insertion by way of PE 0: the notice
+  // came first, found no element to mark, and the second insertion was refused ('the element already
+  // exists') once the first was made. Every asker x and home h (round-robin map), indices of their own.
+  const numPes = charm.numPes();
+  const replacers = charm.createGroup(Replacer);
+  for (const cycles of [1, 2]) {
+    const a = charm.createArray(Generation, { ndims: 1 });
+    const byAsker = range(numPes).map((x) =>
+      range(numPes)
+        .filter((h) => h !== x || numPes === 1)
+        .map((h) => ({ index: h + numPes * (x + 1), onPE: range(cycles + 1).map((k) => (h + 1 + k * x) % numPes) })),
+    );
+    const answers = await Promise.all(byAsker.map((targets, x) => replacers[x].ret.churn(a, targets, cycles)));
+    byAsker.forEach((targets, x) =>
+      assert.equal(answers[x], targets.map((t) => [cycles + 1, t.onPE[cycles]]), `from PE ${x}, ${cycles} deletion(s) each: the last element answers, where it was inserted`),
+    );
+    await a.ckDoneInserting();
+    await charm.waitQD();
+    const all = await a.ret.record();
+    const expected = byAsker.flat().map((t) => ({ index: t.index, generation: cycles + 1, notes: [0, 1, 2] }));
+    assert.equal(all.sort((p, q) => p.index - q.index), expected.sort((p, q) => p.index - q.index), 'each index once, the last element, every call once');
   }
 });
 

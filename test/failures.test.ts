@@ -64,6 +64,7 @@ test('a message over 2 GiB is refused at the caller with a clear error; the job 
 test('inserting an existing array index ends the job non-zero, naming the array, the index and the PE that asked', async () => {
   const r = await runJob({ program: 'insertTwice.js', np: 2, timeoutMs: 30_000 });
   assertEndedCleanly(r);
+  assert.match(r.stdout, /deleted twice: done; .*Cell\[3, 4\] was deleted: the call to ckDestroy was not delivered/, show(r));
   assert.ok(r.code !== 0, `exit code${show(r)}`);
   assert.match(r.stderr, /Cell\.ckInsert\(\[3, 4\]\) from PE 0: the element already exists/, show(r));
   assert.not.match(r.stdout, 'inserted twice?!', show(r));
@@ -172,6 +173,19 @@ test('an insertion into an array whose map differs between PEs ends the job, nam
     );
     assert.not.match(r.stdout, 'inserted', show(r));
   }
+});
+
+test('a location update sent to the home by a map that differs between PEs ends the job, naming the map, the element and both PEs (np 3)', async () => {
+  // Element [3] moves from PE 2 to PE 1, whose map names PE 0 as its home; PE 0's map (changed after the insertion) names PE 1.
+  const r = await runJob({ program: 'errors.js', args: ['map-update'], np: 3, timeoutMs: 60_000 });
+  assertEndedCleanly(r);
+  assert.ok(r.code !== 0, `exit code must be non-zero${show(r)}`);
+  assert.match(
+    r.stderr,
+    'charmts: fatal error on PE 0:\nError: Member[3]: array map "changing" differs between PEs: on PE 1 it places the element on PE 0, on PE 0 on PE 1 (a map must give every PE the same PE for an index): the news of where it settled was not handled\n',
+    show(r),
+  );
+  assert.not.match(r.stdout, 'moved', show(r));
 });
 
 test('a reduction whose contributions differ in length names each length with its elements and PEs, and the reduction once, whichever PEs find the mismatches (np 1, 2, 3, 5)', async () => {

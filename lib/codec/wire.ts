@@ -57,9 +57,10 @@ export const enum Flag {
   /** Tracing: a float64 arrow id follows the header. */
   Traced = 16,
   /**
-   * An element call sent to the PE that the sender's array map names as
-   * the index's home: a receiver without the element checks that its own
-   * map agrees (a map that differs between PEs sent calls round them for good).
+   * An element call, or a location update, sent to the PE that the
+   * sender's array map names as the index's home: a receiver (without the
+   * element, for a call) checks that its own map agrees (a map that differs
+   * between PEs sent calls round them for good).
    */
   Home = 32,
 }

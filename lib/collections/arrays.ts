@@ -8,6 +8,7 @@ import type { Reader } from '../codec/reader';
 import type { Writer } from '../codec/writer';
 import { Future } from '../model/future';
 import { runtime } from '../model/context';
+import { fatal } from '../errors';
 import { classInfo, type ChareClass, type ChareClassInfo } from '../model/registry';
 import { CallMode, indexable, makeProxy, type CallTarget, type InsertOptions } from '../model/proxy';
 import { checkOptionKeys, type OptionKeys } from '../optionKeys';
@@ -177,6 +178,18 @@ export class ArrayRef {
     if (home === myPe) return '';
     const there = from === myPe ? `on another PE it places the element on PE ${myPe}` : `on PE ${from} it places the element on PE ${myPe}`;
     return `: array map "${this.mapName}" differs between PEs: ${there}, on PE ${myPe} on PE ${home} (a map must give every PE the same PE for an index)`;
+  }
+
+  /**
+   * A control message PE `from` sent here as to `index`'s home (`what` it
+   * tells: an insertion's or deletion's message, a location update) ends
+   * the job where this PE's map names another home: an insertion would
+   * wait for its notice, sent to another PE, for good, and a location
+   * update would go unrecorded (calls then held or sent round).
+   */
+  checkHome(index: ArrayIndex, from: number, what: string, home = this.homeOf(index)): void {
+    const mismatch = this.homeMismatch(index, from, home);
+    if (mismatch) fatal(new Error(`${describeMember(this.info.name, index)}${mismatch}: ${what} was not handled`), `on PE ${runtime().myPe}`);
   }
 
   /** This PE deleted its part of the array (wholeDeletion.ts): its reference is forgotten here. */

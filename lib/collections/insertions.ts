@@ -21,7 +21,7 @@ import { runtime } from '../model/context';
 import type { Future } from '../model/future';
 import { fatal } from '../errors';
 import type { DeletionName, Location, Locations } from '../location/locations';
-import { describe, describeMember, keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
+import { describe, keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
 import type { ArrayRef } from './arrays';
 import { beginControl } from './collections';
 import type { Membership, Sequencer } from './sequencer';
@@ -48,7 +48,7 @@ export class Insertions {
         return;
       case ArrayControl.DeletionNotice: {
         const { index, asker, id } = readDeletionNotice(r);
-        this.checkHome(index as ArrayIndex, asker, 'its deletion notice');
+        this.ref.checkHome(index as ArrayIndex, asker, 'its deletion notice');
         this.deletionNoticed(index as ArrayIndex, { asker, id });
         return;
       }
@@ -66,21 +66,11 @@ export class Insertions {
         return;
       case ArrayControl.Deleted: {
         const { index, epoch, asker, id, done } = readDeleted(r);
-        this.checkHome(index as ArrayIndex, r.source, 'the news of its deletion');
+        this.ref.checkHome(index as ArrayIndex, r.source, 'the news of its deletion');
         this.deleted(keyOf(index as ArrayIndex), index as ArrayIndex, { pe: -1, epoch, deleted: true }, { asker, id }, done as Future<unknown>);
         return;
       }
     }
-  }
-
-  /**
-   * A message sent here as to `index`'s home (`what` it tells) is fatal
-   * where this PE's map names another home: an insertion would wait for its
-   * notice, sent to another PE, for good.
-   */
-  private checkHome(index: ArrayIndex, from: number, what: string): void {
-    const mismatch = this.ref.homeMismatch(index, from);
-    if (mismatch) fatal(new Error(`${describeMember(this.ref.info.name, index)}${mismatch}: ${what} was not handled`), `on PE ${runtime().myPe}`);
   }
 
   /** PE 0: an InsertRequest; once the sequencer decides the element's membership, the home makes it. */
@@ -111,7 +101,7 @@ export class Insertions {
   /** At the home: an InsertNotice; the insertion, should it have come first, goes ahead now. */
   private noticed(r: Reader): void {
     const notice = readInsertNotice(r);
-    this.checkHome(notice.index as ArrayIndex, notice.requester, 'its insertion notice');
+    this.ref.checkHome(notice.index as ArrayIndex, notice.requester, 'its insertion notice');
     const early = this.locations.expect(keyOf(notice.index as ArrayIndex), `${notice.requester}:${notice.id}`);
     if (early) runtime().scheduler.deliverHeld([early]);
   }
@@ -124,7 +114,7 @@ export class Insertions {
     const rt = runtime();
     const insert = readInsert(r);
     const index = insert.index as ArrayIndex;
-    this.checkHome(index, 0, 'its insertion'); // from PE 0's sequencer
+    this.ref.checkHome(index, 0, 'its insertion'); // from PE 0's sequencer
     const key = keyOf(index);
     const target = insert.pe;
     const admission = this.locations.admit(key, index, `${insert.requester}:${insert.id}`, () => r.copyMessage());
@@ -143,7 +133,16 @@ export class Insertions {
 
   /** At the home: deletion `name` of `index` was asked for (it is under way; locations.ts). */
   deletionNoticed(index: ArrayIndex, name: DeletionName): void {
-    this.locations.deletionAnnounced(keyOf(index), index, name);
+    this.locations.deletionAnnounced(keyOf(index), name);
+  }
+
+  /**
+   * Deletion `name`'s call to `index` was refused on this PE: at the home,
+   * which refuses it for a tombstone, the deletion's mark ends. Elsewhere
+   * (a map that differs between PEs refused it) no mark is kept here.
+   */
+  deletionRefused(index: ArrayIndex, name: DeletionName): void {
+    if (this.ref.homeOf(index) === runtime().myPe) this.locations.deletionRefused(keyOf(index), name);
   }
 
   /**

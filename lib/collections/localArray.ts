@@ -213,7 +213,9 @@ export class LocalArray implements LocalCollection, MemberServices {
   private undeliverable(r: Reader, index: ArrayIndex, method: number, origin: number, refused: string): void {
     const error = new Error(`${describeMember(this.name, index)}${refused}: the call to ${methodName(this.ref.info.methods, method)} was not delivered`);
     const flags = flagsOf(r.buf, r.base);
-    if (isGoneNotice(method, readArgs(r))) return; // both ends of a channel were deleted
+    const args = readArgs(r);
+    if (isGoneNotice(method, args)) return; // both ends of a channel were deleted
+    if (method === METHOD_DESTROY) this.insertions.deletionRefused(index, { asker: args[0] as number, id: args[1] as number });
     if (flags & Flag.Reply) {
       readReply(r, false, -1).reject(error, `${describeMember(this.name, index)}`);
       return;

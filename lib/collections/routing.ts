@@ -101,7 +101,7 @@ export class Routing {
     this.locations.learn(key, rt.myPe, epoch, false);
     const home = this.ref.homeOf(index);
     if (home === rt.myPe) this.locations.setRecord(key, rt.myPe, epoch, false);
-    else if (home !== from) this.tell(home, index, rt.myPe, epoch, false);
+    else if (home !== from) this.tell(home, index, rt.myPe, epoch, false, Flag.Home);
   }
 
   /** The element left for `pe` (its arrival there tells the home, should this not be it). */
@@ -116,9 +116,9 @@ export class Routing {
     if (origin !== myPe) this.tell(origin, index, myPe, epoch, false);
   }
 
-  /** Sends a location record to `dest`. */
-  private tell(dest: number, index: ArrayIndex, pe: number, epoch: number, deleted: boolean): void {
-    writeLocation(beginControl(this.ref.id, ArrayControl.LocationUpdate, Flag.System), index, pe, epoch, deleted);
+  /** Sends a location record to `dest` (`toHome`: Flag.Home when `dest` is the index's home by this PE's map). */
+  private tell(dest: number, index: ArrayIndex, pe: number, epoch: number, deleted: boolean, toHome = 0): void {
+    writeLocation(beginControl(this.ref.id, ArrayControl.LocationUpdate, Flag.System | toHome), index, pe, epoch, deleted);
     runtime().scheduler.send(dest);
   }
 
@@ -127,12 +127,20 @@ export class Routing {
     return this.locations.cacheSize();
   }
 
-  /** A LocationUpdate: learned here, and recorded if this is the home. */
+  /**
+   * A LocationUpdate: learned here, and recorded if this is the home. One
+   * sent here as to the home (Flag.Home) is checked against this PE's map,
+   * as insertions and deletions are: where it names another home, the
+   * record would not be kept anywhere.
+   */
   receive(r: Reader): void {
+    const toHome = flagsOf(r.buf, r.base) & Flag.Home;
     const { index: at, pe, epoch, deleted } = readLocation(r);
     const index = at as ArrayIndex;
     const key = keyOf(index);
+    const home = this.ref.homeOf(index);
+    if (toHome) this.ref.checkHome(index, r.source, 'the news of where it settled', home);
     this.locations.learn(key, pe, epoch, deleted);
-    if (this.ref.homeOf(index) === runtime().myPe) this.locations.setRecord(key, pe, epoch, deleted);
+    if (home === runtime().myPe) this.locations.setRecord(key, pe, epoch, deleted);
   }
 }

@@ -18,21 +18,28 @@
  *
  * Deletion before insertion: `ckDestroy` sends a DeletionNotice to the
  * home, then the deletion itself the way of the calls (behind the calls
- * made before it). The home marks the index (a deletion is under way)
- * when the notice finds an element there; the element's Deleted clears
- * the mark. So once an insertion's notice is in, every deletion its
- * requester asked for before it is known to the home (same sender, same
- * receiver: in order): done (a tombstone) or under way (the mark). An
- * insertion that finds an element at the index waits while a deletion is
- * under way and is refused otherwise. The notice and the Deleted come from
- * different PEs when the element is neither at the home nor at the asker,
- * so the Deleted may come first, and a new element may be made at the
- * index before the notice: each deletion is therefore named (asker PE,
- * number), and a notice whose Deleted is in already marks nothing. The
- * home knows which notices are in from the highest number per asker
- * (one asker's notices reach it in order), and keeps only the names of
- * deletions done before their notice, each until that notice comes. Messages between different pairs of
- * PEs are not ordered, so nothing else orders a deletion before an
+ * made before it). Each deletion is named (asker PE, number). The home
+ * marks the index with the deletion's name when the notice comes, whether
+ * or not an element is there: the element it is for may not be recorded
+ * yet (ckInsert, ckDestroy, ckInsert at once from one PE: the notice comes
+ * straight from the asker, the first Insert by way of PE 0, and a notice
+ * that marked only an element present let the second insertion be
+ * refused once the first was made). The mark ends when the deletion does:
+ * its Deleted comes, or the home refuses its call (no element left to
+ * delete); a call for an index never inserted waits at the home and
+ * deletes the element inserted first. So once an insertion's notice is
+ * in, every deletion its requester asked for before it is known to the
+ * home (same sender, same receiver: in order): done (a tombstone) or under
+ * way (a mark). An insertion that finds an element at the index waits
+ * while a deletion is under way and is refused otherwise. The notice and
+ * the deletion's end come from different PEs when the element is neither
+ * at the home nor at the asker, so the end may come first, and a new
+ * element may be made at the index before the notice: a notice whose
+ * deletion ended already marks nothing. The home knows which notices are
+ * in from the highest number per asker (one asker's notices reach it in
+ * order), and keeps only the names of deletions ended before their
+ * notice, each until that notice comes. Messages between different pairs
+ * of PEs are not ordered, so nothing else orders a deletion before an
  * insertion that PE 0 decides later (a program that deletes on one PE and
  * re-inserts from another orders them itself, e.g. by awaiting
  * `ckDestroy()`).
@@ -117,13 +124,13 @@ export class Locations {
   private readonly expected = new Map<IndexKey, Set<string>>();
   /** At the home: insertions (their messages) that arrived before their notice, by name. */
   private readonly early = new Map<string, Uint8Array>();
-  /** At the home: indices whose element a deletion is on its way to (its Deleted is still to come). */
-  private readonly deleting = new Set<IndexKey>();
+  /** At the home: per index, the deletions under way ("asker:id": noticed, neither Deleted nor refused yet). */
+  private readonly deleting = new Map<IndexKey, Set<string>>();
   /** At the home: insertions (their messages) waiting for the element at their index to be deleted. */
   private readonly afterDeletion = new Map<IndexKey, Uint8Array[]>();
   /** At the home: per asking PE, the number of the last deletion notice from it. */
   private readonly lastNotice = new Map<number, number>();
-  /** At the home: deletions done before their notice came ("asker:id"). */
+  /** At the home: deletions ended (Deleted, or refused) before their notice came ("asker:id"). */
   private readonly doneBeforeNotice = new Set<string>();
   /** At the home: indices of a sparse array with a tombstone here, oldest first (at most `tombstonesKept`). */
   private readonly tombstones = new Set<IndexKey>();
@@ -252,26 +259,28 @@ export class Locations {
 
   /**
    * At the home: deletion `name` of the index was asked for (its notice);
-   * marked while an element is there to delete, unless that deletion is
-   * done already (the element there is a newer one).
+   * marked until it ends, unless it ended already (see the file's comment).
    */
-  deletionAnnounced(key: IndexKey, index: ArrayIndex, name: DeletionName): void {
+  deletionAnnounced(key: IndexKey, name: DeletionName): void {
     this.lastNotice.set(name.asker, name.id);
-    if (this.doneBeforeNotice.delete(`${name.asker}:${name.id}`)) return;
-    const record = this.record(key, index);
-    if (record && !record.deleted) this.deleting.add(key);
+    const named = `${name.asker}:${name.id}`;
+    if (this.doneBeforeNotice.delete(named)) return;
+    const marks = this.deleting.get(key);
+    if (marks) marks.add(named);
+    else this.deleting.set(key, new Set([named]));
   }
 
   /**
    * At the home: the element was deleted (`tombstone`) by deletion `name`.
-   * Returns the insertions that waited for it, to be tried again in order.
+   * Returns the insertions that waited for it, to be tried again in order
+   * (one is made; the others wait again while another deletion is under
+   * way, or are refused).
    */
   deleted(key: IndexKey, index: ArrayIndex, tombstone: Location, name: DeletionName): Uint8Array[] {
-    if (name.id > (this.lastNotice.get(name.asker) ?? 0)) this.doneBeforeNotice.add(`${name.asker}:${name.id}`);
+    this.deletionEnded(key, name);
     this.setRecord(key, tombstone.pe, tombstone.epoch, true);
     this.learn(key, tombstone.pe, tombstone.epoch, true);
     if (!this.initiallyAtHome(index)) this.keepTombstone(key);
-    this.deleting.delete(key);
     const waiting = this.afterDeletion.get(key) ?? [];
     this.afterDeletion.delete(key);
     return waiting;
@@ -280,6 +289,26 @@ export class Locations {
   /** Entries of the location cache (`known`), for tests (soak.mpi.test.ts). */
   cacheSize(): number {
     return this.known.size;
+  }
+
+  /**
+   * At the home: deletion `name`'s call was refused here (a tombstone, no
+   * insertion announced): it deletes nothing, and its mark ends. No
+   * insertion waits then: they wait only while an element is there.
+   */
+  deletionRefused(key: IndexKey, name: DeletionName): void {
+    this.deletionEnded(key, name);
+  }
+
+  /** Deletion `name` ended: its mark goes, or, its notice still to come, its name is kept for the notice. */
+  private deletionEnded(key: IndexKey, name: DeletionName): void {
+    const named = `${name.asker}:${name.id}`;
+    if (name.id > (this.lastNotice.get(name.asker) ?? 0)) {
+      this.doneBeforeNotice.add(named);
+      return;
+    }
+    const marks = this.deleting.get(key);
+    if (marks?.delete(named) && marks.size === 0) this.deleting.delete(key);
   }
 
   /** Tombstones kept here (the sparse arrays' ones). */

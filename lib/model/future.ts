@@ -11,6 +11,7 @@ import type { Reader } from '../codec/reader';
 import type { Writer } from '../codec/writer';
 import { broadcastError, noteOrigin, remoteError as remote, type RemoteError } from '../errors';
 import { runtime } from './context';
+import { failureOf, type Failure } from './failure';
 import { TurnoverMap } from '../turnoverMap';
 
 /**
@@ -67,23 +68,6 @@ function capture(resolve: (value: never) => void, reject: (reason: unknown) => v
   captured.reject = reject;
 }
 let nextId = 1;
-
-/** A failure as it travels: what a RemoteError is built from. */
-export interface Failure {
-  message: string;
-  name: string;
-  stack: string;
-  /** "Class.method (index i)" or another description of what failed. */
-  where: string;
-  /** PE it failed on. */
-  pe: number;
-}
-
-/** The travelling form of `error`, raised in `where` on PE `pe` (default: this one). */
-export function failureOf(error: unknown, where: string, pe = runtime().myPe): Failure {
-  const e = error instanceof Error ? error : new Error(String(error));
-  return { message: e.message, name: e.name, stack: e.stack ?? '', where, pe };
-}
 
 /** A member's failure inside the gathered replies of an array broadcast. */
 export class MemberFailure {

@@ -6,8 +6,8 @@
  * counted, so a failing reduction's messages stay small at any scale. At
  * PE 0 they become one error: the first failure, naming the others.
  */
-import { failureOf, type Failure } from '../model/future';
-import { lengthsMessage, mergeCensus, type LengthCensus } from './lengths';
+import { failureOf, type Failure } from '../model/failure';
+import { lengthsMessage, mergeCensus, type Combined, type LengthCensus } from './lengths';
 
 /** Failures named in full in a rejection; beyond, they are counted. */
 const FAILURES_NAMED = 10;
@@ -18,22 +18,29 @@ export interface Failures {
   total: number;
   /** Contributions of different lengths (lengths.ts): one failure more, its error made at PE 0 from the whole census. */
   lengths: LengthCensus | undefined;
+  /**
+   * The failing partial's valid contributions, combined (none once a
+   * census counted them): they travel here, as a failing partial carries
+   * no value, so that a census met later counts them (partials.ts).
+   */
+  valid: Combined | undefined;
 }
 
 /** One failure, here: `error` raised in `where` on this PE. */
 export function failing(error: unknown, where: string): Failures {
-  return { failures: [failureOf(error, where)], total: 1, lengths: undefined };
+  return { failures: [failureOf(error, where)], total: 1, lengths: undefined, valid: undefined };
 }
 
 /** The failure of contributions of different lengths, as found so far. */
 export function failingLengths(census: LengthCensus): Failures {
-  return { failures: [], total: 0, lengths: census };
+  return { failures: [], total: 0, lengths: census, valid: undefined };
 }
 
+/** Failures `a` and `b` together; the valid contributions are the caller's to merge (partials.ts), `a`'s kept meanwhile. */
 export function mergeFailures(a: Failures | undefined, b: Failures | undefined): Failures | undefined {
   if (!a || !b) return a ?? b;
   const lengths = a.lengths && b.lengths ? mergeCensus(a.lengths, b.lengths) : (a.lengths ?? b.lengths);
-  return { failures: a.failures.concat(b.failures).slice(0, FAILURES_NAMED), total: a.total + b.total, lengths };
+  return { failures: a.failures.concat(b.failures).slice(0, FAILURES_NAMED), total: a.total + b.total, lengths, valid: a.valid };
 }
 
 /** Every failure named (`place`: the reduction's own failures' where), the lengths' first: its first is the error's. */

@@ -4,7 +4,8 @@
  * length. The first mismatch, found where two partials meet on some PE
  * (partials.ts, merge), starts a census of the lengths; every partial
  * merged with it afterwards, up the tree to PE 0, is counted under its
- * length instead of being dropped, and censuses found on several PEs merge
+ * length instead of being dropped (the valid contributions of a partial
+ * that fails otherwise too as well), and censuses found on several PEs merge
  * like failures (failures.ts). So the reduction's error names every length
  * given and who gave it, at any PE count and tree shape. Bounded like the
  * failures: a few lengths, and a few contributors per length, are named;
@@ -32,6 +33,12 @@ export interface LengthCensus {
 
 /** A group of contributions of one length: how many, and who gave them (the first contributor of a merged partial). */
 export type Contributions = readonly [count: number, who: string];
+
+/** Contributions combined (`acc`, as a partial's), how many, and who gave the first. */
+export interface Combined {
+  acc: unknown;
+  contributions: Contributions;
+}
 
 /** The census of the mismatch `error` between two partials (`first`, `second`; their lengths are the error's), found on PE `pe`. */
 export function census(error: DifferentLengths, first: Contributions, second: Contributions, pe: number): LengthCensus {

@@ -35,7 +35,8 @@ import { ReductionStep as Step, beginReduction, readBodyValue, readPartial, read
 import { runtime } from '../model/context';
 import { everyPe, type Span } from './span';
 import { fatal } from '../errors';
-import { Future, failureOf } from '../model/future';
+import { Future } from '../model/future';
+import { failureOf } from '../model/failure';
 import { reducerImpl } from './reducers';
 import { deliverResult } from './targets';
 import { HintTimers } from './hints';

@@ -9,12 +9,12 @@
 import { copyValue } from '../codec/clone';
 import { isImmutable } from '../codec/values';
 import { SerializationError } from '../codec/serializationError';
-import type { Failure } from '../model/future';
+import type { Failure } from '../model/failure';
 import { describe as describeIndex, type ArrayIndex } from '../collections/arrayIndex';
 import { runtime } from '../model/context';
 import { DifferentLengths, reducerImpl } from './reducers';
 import { failing, failingLengths, mergeFailures, type Failures } from './failures';
-import { census, countPartial } from './lengths';
+import { census, countPartial, type Combined } from './lengths';
 import type { ReductionTarget } from './targets';
 
 /**
@@ -55,7 +55,7 @@ export function emptyPartial(): Partial {
  */
 export function pieceOf(index: ArrayIndex | number, data: unknown, reducer: string, destination: Destination, failed: Failure | undefined, r: number, replies: boolean, describe: string, named?: string): Partial {
   const pe = runtime().myPe;
-  if (failed) return { count: 1, reducer, destination, acc: undefined, hasAcc: false, error: { failures: [failed], total: 1, lengths: undefined }, by: index, byPe: pe };
+  if (failed) return { count: 1, reducer, destination, acc: undefined, hasAcc: false, error: { failures: [failed], total: 1, lengths: undefined, valid: undefined }, by: index, byPe: pe };
   // Named only for a value that copyValue could refuse (building the name cost more than the rest of a number's contribution).
   const copied = isImmutable(data) ? data : copyValue(data, named ?? `contribution of ${typeof index === 'number' ? `member ${index}` : `element ${JSON.stringify(index)}`} to reduction ${r}${replies ? ' (a broadcast result)' : ''} of ${describe}`);
   return { count: 1, reducer, destination, acc: reducerImpl(reducer).lift(copied, index), hasAcc: true, error: undefined, by: index, byPe: pe };
@@ -69,16 +69,9 @@ export function reductionPlace(r: number, replies: boolean, describe: string): s
 /** Merges `piece` into `into`, both of reduction `r` of `describe` (`replies`: a broadcast's replies). A reducer that throws, or two reducers, make the reduction fail. */
 export function merge(into: Partial, piece: Partial, r: number, replies: boolean, describe: string): void {
   if (piece.error !== undefined || into.error !== undefined) {
-    // A census of lengths counts the other side's contributions under their length (lengths.ts).
-    if (into.error?.lengths && piece.error === undefined && piece.hasAcc) countPartial(into.error.lengths, piece.acc, [piece.count, contributor(piece)]);
-    else if (piece.error?.lengths && into.error === undefined && into.hasAcc) countPartial(piece.error.lengths, into.acc, [into.count, contributor(into)]);
-    into.error = mergeFailures(into.error, piece.error);
-    into.count += piece.count;
-    into.destination ??= piece.destination;
-    return;
-  }
-  if (into.reducer !== undefined && piece.reducer !== undefined && into.reducer !== piece.reducer) {
-    into.error = failing(new Error(`contributors used different reducers: ${into.reducer} by ${contributor(into)}, ${piece.reducer} by ${contributor(piece)}`), reductionPlace(r, replies, describe));
+    mergeFailing(into, piece, replies);
+  } else if (into.reducer !== undefined && piece.reducer !== undefined && into.reducer !== piece.reducer) {
+    into.error = keepValid(failing(new Error(`contributors used different reducers: ${into.reducer} by ${contributor(into)}, ${piece.reducer} by ${contributor(piece)}`), reductionPlace(r, replies, describe)), into, replies);
   } else if (piece.hasAcc) {
     try {
       into.acc = into.hasAcc ? reducerImpl(piece.reducer!).combine(into.acc, piece.acc) : piece.acc;
@@ -87,7 +80,7 @@ export function merge(into: Partial, piece: Partial, r: number, replies: boolean
       into.error =
         error instanceof DifferentLengths
           ? failingLengths(census(error, [into.count, contributor(into)], [piece.count, contributor(piece)], runtime().myPe))
-          : failing(combineFailure(error, into, piece), reductionPlace(r, replies, describe));
+          : keepValid(failing(combineFailure(error, into, piece), reductionPlace(r, replies, describe)), into, replies);
     }
   }
   into.count += piece.count;
@@ -97,6 +90,51 @@ export function merge(into: Partial, piece: Partial, r: number, replies: boolean
     into.byPe = piece.byPe;
   }
   into.destination ??= piece.destination;
+}
+
+/**
+ * Merges two partials, one failing at least: failures and censuses merge
+ * (failures.ts). The valid contributions of both are counted by the
+ * census, if there is one; otherwise they are combined and kept in the
+ * failures (`valid`; a failing partial travels without its value), so that
+ * a census met later, here or up the tree, counts them too. Before, they
+ * were dropped, and the census left out their lengths and contributors.
+ * A broadcast's replies keep none: their reducers make no census.
+ */
+function mergeFailing(into: Partial, piece: Partial, replies: boolean): void {
+  const a = validOf(into);
+  const b = validOf(piece);
+  const error = mergeFailures(into.error, piece.error)!;
+  into.error = error;
+  into.acc = undefined;
+  into.hasAcc = false;
+  error.valid = undefined;
+  if (error.lengths) {
+    if (a) countPartial(error.lengths, a.acc, a.contributions);
+    if (b) countPartial(error.lengths, b.acc, b.contributions);
+  } else if (!replies && a && b && into.reducer === piece.reducer) {
+    try {
+      error.valid = { acc: reducerImpl(into.reducer!).combine(a.acc, b.acc), contributions: [a.contributions[0] + b.contributions[0], a.contributions[1]] };
+    } catch (e) {
+      // Another failure (a value the reducer cannot combine) is not named: the reduction fails already.
+      if (e instanceof DifferentLengths) error.lengths = census(e, a.contributions, b.contributions, runtime().myPe);
+      else error.valid = a;
+    }
+  } else if (!replies) {
+    error.valid = a ?? b;
+  }
+}
+
+/** The valid contributions of a partial (of a failing one: those its failures keep), or none. */
+function validOf(partial: Partial): Combined | undefined {
+  if (partial.error !== undefined) return partial.error.valid;
+  return partial.hasAcc ? { acc: partial.acc, contributions: [partial.count, contributor(partial)] } : undefined;
+}
+
+/** `error`, the first failure of `partial`, keeping the partial's valid contributions so far (mergeFailing). */
+function keepValid(error: Failures, partial: Partial, replies: boolean): Failures {
+  if (!replies) error.valid = validOf(partial);
+  return error;
 }
 
 /** The reduction's error when its reducer could not combine `piece` into `into` (other than for lengths: lengths.ts): its message and the two contributors. */

@@ -19,6 +19,7 @@
 //   source-task: main awaits charm.pool.map of an unregistered function (sent as source text, compiled by eval on PE 1) that throws
 //   stackless: an entry method called fire-and-forget throws, on PE 1, an error whose stack is null
 //   map-insert: PE 1 inserts into a sparse array whose map differs between PEs (PE 0's names PE 1, the others' PE 0)
+//   map-update: (np 3) an element moves from PE 2 to PE 1 after PE 0's map changed (it names PE 1 as the element's home, the others PE 0)
 import { charm, Chare, type ArrayProxy, type Section } from '../../lib';
 
 // A short grace period for the PEs that do not answer an exit.
@@ -95,6 +96,9 @@ charm.register(Troublemaker);
 
 class Member extends Chare<readonly number[]> {
   noop(): void {}
+  moveTo(pe: number): void {
+    this.migrate(pe);
+  }
 }
 charm.register(Member);
 
@@ -120,8 +124,23 @@ class MapInserter extends Chare {
   insert(arr: ArrayProxy<Member>): void {
     arr.ckInsert([3]);
   }
+  /** Moves element [3], here, to PE `pe` (a call on this PE: no home is asked). */
+  move(arr: ArrayProxy<Member>, pe: number): void {
+    arr.at([3]).moveTo(pe);
+  }
+  /** Answers once element [3] is here: after the location update its arrival sent to its home, on the same pair of PEs. */
+  async arrived(arr: ArrayProxy<Member>): Promise<void> {
+    while (!arr.at([3]).ckLocal()) await charm.sleep(0.001);
+  }
 }
 charm.register(MapInserter);
+
+/** A program's mistake: a map that changes on PE 0 only (once `changed`), so it differs between PEs from then on. */
+let changed = false;
+function changing(_index: unknown, numPes: number): number {
+  return changed ? 1 % numPes : 0;
+}
+charm.registerMap(changing);
 
 /** Futures main keeps (module state: still held when the exit runs, after main returned). */
 const kept: unknown[] = [];
@@ -231,6 +250,19 @@ charm.start(async (args) => {
       await charm.createChare(MapInserter, [], { onPE: 1 }).awaitable.insert(arr);
       await arr.ckDoneInserting();
       console.log('inserted');
+      charm.exit(0);
+      break;
+    }
+    case 'map-update': {
+      const arr = charm.createArray(Member, { ndims: 1 }, [], { map: changing });
+      arr.ckInsert([3], [], { onPE: 2 });
+      await arr.ckDoneInserting();
+      changed = true; // main runs on PE 0
+      const helpers = charm.createGroup(MapInserter);
+      // Its arrival on PE 1 tells the home by PE 1's map (PE 0), whose map names PE 1.
+      await helpers[2].ret.move(arr, 1);
+      await helpers[1].ret.arrived(arr);
+      console.log('moved');
       charm.exit(0);
       break;
     }

@@ -146,7 +146,7 @@ test('insertion notice: the home holds calls for an index whose tombstone it kee
   assert.is(home.admit(K, I, '2:7', () => new Uint8Array([7])), 'make');
   setRecord(home, K, at(3, 4));
   assert.is(home.route(K, I), 3, 'made: calls go to its PE');
-  home.deletionAnnounced(K, I, { asker: 1, id: 1 });
+  home.deletionAnnounced(K, { asker: 1, id: 1 });
   home.deleted(K, I, gone(5), { asker: 1, id: 1 });
   assert.is(home.route(K, I), Route.Deleted, 'no insertion announced any more');
 });
@@ -167,7 +167,7 @@ test('an insertion at an index whose element exists waits while a deletion is on
   home.expect(K, '0:1');
   assert.is(home.admit(K, I, '0:1', () => new Uint8Array([1])), 'exists', 'no deletion under way: an error');
   // ckDestroy's notice reaches the home (the element is on PE 2), then an insertion's notice, then the insertion.
-  home.deletionAnnounced(K, I, { asker: 0, id: 1 });
+  home.deletionAnnounced(K, { asker: 0, id: 1 });
   home.expect(K, '0:2');
   const insert = new Uint8Array([2]);
   assert.is(home.admit(K, I, '0:2', () => insert), 'wait', 'the element is still there, its deletion is coming');
@@ -176,7 +176,7 @@ test('an insertion at an index whose element exists waits while a deletion is on
   assert.is(home.route(K, I), Route.Hold, 'and calls wait for it');
   assert.is(home.admit(K, I, '0:2', () => insert), 'make');
   setRecord(home, K, at(3, 6));
-  home.deletionAnnounced(K, I, { asker: 3, id: 1 });
+  home.deletionAnnounced(K, { asker: 3, id: 1 });
   assert.equal(home.deleted(K, I, gone(7), { asker: 3, id: 1 }), [], 'nothing waits any more');
   // The mark lasts until a deletion is recorded: a later insertion over a live element is refused again.
   setRecord(home, K, at(0, 8));
@@ -184,13 +184,39 @@ test('an insertion at an index whose element exists waits while a deletion is on
   assert.is(home.admit(K, I, '3:1', () => new Uint8Array([3])), 'exists');
 });
 
-test('a deletion notice that finds no element (a tombstone: the deletion is done) marks nothing', () => {
+test('a deletion notice that finds a tombstone marks the index until the home refuses its call (nothing left to delete)', () => {
   const home = pe(1, 4);
   setRecord(home, K, gone(3));
-  home.deletionAnnounced(K, I, { asker: 2, id: 1 });
+  home.deletionAnnounced(K, { asker: 2, id: 1 });
+  assert.is(home.route(K, I), Route.Deleted, 'its call is refused');
+  home.deletionRefused(K, { asker: 2, id: 1 });
   setRecord(home, K, at(2, 4)); // inserted again later
   home.expect(K, '0:5');
   assert.is(home.admit(K, I, '0:5', () => new Uint8Array([5])), 'exists', 'no stale mark makes an insertion wait');
+});
+
+test('a deletion noticed before the insertion of the element it deletes is recorded (insert, destroy, insert at once from PE 2): the second insertion waits for it', () => {
+  const home = pe(1, 4);
+  // PE 2's notices come straight to the home; its insertions by way of PE 0, after them.
+  home.expect(K, '2:1');
+  home.deletionAnnounced(K, { asker: 2, id: 1 });
+  home.expect(K, '2:2');
+  assert.is(home.admit(K, I, '2:1', () => new Uint8Array([1])), 'make');
+  setRecord(home, K, at(3, 0));
+  const second = new Uint8Array([2]);
+  assert.is(home.admit(K, I, '2:2', () => second), 'wait', 'the first element is still there, its deletion is coming');
+  assert.equal(home.deleted(K, I, gone(1), { asker: 2, id: 1 }), [second], 'deleted: the second insertion goes ahead');
+  assert.is(home.admit(K, I, '2:2', () => second), 'make');
+});
+
+test('a deletion that ends (refused) before its notice comes leaves no mark', () => {
+  const home = pe(1, 4);
+  setRecord(home, K, gone(3));
+  home.deletionRefused(K, { asker: 2, id: 4 }); // its call came round by another PE first
+  home.deletionAnnounced(K, { asker: 2, id: 4 });
+  setRecord(home, K, at(2, 4));
+  home.expect(K, '0:5');
+  assert.is(home.admit(K, I, '0:5', () => new Uint8Array([5])), 'exists');
 });
 
 test("a deletion notice that comes after its element's Deleted (from another PE) and after a new element was made marks nothing", () => {
@@ -201,11 +227,11 @@ test("a deletion notice that comes after its element's Deleted (from another PE)
   home.expect(K, '0:1');
   assert.is(home.admit(K, I, '0:1', () => new Uint8Array([1])), 'make');
   setRecord(home, K, at(0, 6));
-  home.deletionAnnounced(K, I, { asker: 2, id: 7 }); // late: its deletion is done
+  home.deletionAnnounced(K, { asker: 2, id: 7 }); // late: its deletion is done
   home.expect(K, '3:1');
   assert.is(home.admit(K, I, '3:1', () => new Uint8Array([3])), 'exists', 'the new element is not being deleted: refused, not held');
   // PE 2's next deletion is of the new element: its notice marks it as usual.
-  home.deletionAnnounced(K, I, { asker: 2, id: 8 });
+  home.deletionAnnounced(K, { asker: 2, id: 8 });
   home.expect(K, '3:2');
   assert.is(home.admit(K, I, '3:2', () => new Uint8Array([4])), 'wait', 'a deletion is under way');
 });
@@ -229,7 +255,7 @@ test('tombstones: a sparse array\'s home keeps the last few; beyond, an index is
     const epoch = home.insertionEpoch(key, index(n));
     setRecord(home, key, at(2, epoch));
     setRecord(home, key, at(3, epoch + n)); // n moves
-    home.deletionAnnounced(key, index(n), { asker: 0, id: n + 1 });
+    home.deletionAnnounced(key, { asker: 0, id: n + 1 });
     home.deleted(key, index(n), gone(epoch + n + 1), { asker: 0, id: n + 1 });
     deletedAt.push(epoch + n + 1);
     assert.ok(home.tombstoneCount() <= 3, 'at most 3 kept');
