@@ -85,7 +85,10 @@ char* allocate(size_t bytes) {
  * 4 KiB pages. A slab is freed when its last block is, so a block the
  * program keeps holds its whole slab; the smallest slab class bounds that:
  * from 256 KiB, a program keeping one received array in 8 uses at most 8x
- * their bytes (from 64 KiB it was 32x, for 64 KiB round trips 15% faster).
+ * the blocks' bytes (from 64 KiB it was 32x, for 64 KiB round trips 15%
+ * faster); a received array of 128 KiB to 256 KiB less its call arrives
+ * in one message (protocol.h, kLoneSegmentLimit) in a block twice its
+ * size, so for those it is 16x the arrays' bytes.
  * The one slab per class being cut is kept (at most 6 MiB, through
  * trimPool).
  */

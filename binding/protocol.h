@@ -62,12 +62,16 @@ constexpr size_t kContiguousLimit = 32 * 1024 + 512;
  * common halo call) is segment first too, one rendezvous MPI message,
  * rather than parted: no descriptor to send, probe and receive before
  * the segment's receives can be posted, and one CMA read instead of two
- * or three. The best round trips were 1-11 us shorter at 256 KiB and
- * 9-19 at 128 KiB, at 512 KiB no shorter: from there the overlap of the
- * sender's copy with the receiver's read in pieces pays for the extra
- * messages (docs/internals.md). The segment and the inline part need a
- * block of the next power of two (512 KiB for a 256 KiB array and its
- * call), which the received array holds.
+ * or three. The best round trips were shorter in 15 of 16 A/B sets at
+ * 256 KiB (by 1-11 us; the 16th, at load 11-15, was 124 against 72) and
+ * 9-19 us at 128 KiB; medians under load showed no difference; at 512 KiB
+ * the best was no shorter, so parted messages start there
+ * (docs/internals.md). The segment and the inline part need a block of
+ * the next power of two (512 KiB for a 256 KiB array and its call), which
+ * the received array holds for its life: V8 counts only the array's
+ * bytes, and a 128 KiB array's 256 KiB block, cut from a 2 MiB slab,
+ * makes the worst case of a program that keeps one received array in 8
+ * 16x their bytes (pool.cc).
  */
 constexpr size_t kLoneSegmentLimit = 256 * 1024 + kMaxSegmentFirstInline;
 /**

@@ -233,7 +233,8 @@ void writeSegmentFirst(char* at, const char* header, size_t headerLength, const 
 template <typename Fill>
 void sendCopied(int dest, int tag, size_t total, Fill fill) {
   if (total <= kStagedSendBytes) return sendStaged(dest, tag, total, fill);
-  // Into the last send copy of its size, still in cache (Block::Use).
+  // Into the last send copy of its size (Block::Use), still in cache: pooled
+  // blocks are 64 KiB and more; smaller ones come from malloc.
   Block copy(total, Block::Use::SendCopy);
   fill(copy.data());
   const char* data = copy.data();

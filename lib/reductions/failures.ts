@@ -3,7 +3,9 @@
  * (a broadcast's replies) and the reduction's own (mismatched reducers, a
  * reducer that threw, a member counted twice). They merge up the tree like
  * contributions; the first FAILURES_NAMED travel in full and the rest are
- * counted, so a failing reduction's messages stay small at any scale. At
+ * counted, so a failing reduction's messages do not grow with the
+ * failures' number (though a failing partial keeps its valid
+ * contributions' value, `valid`, as a succeeding one would carry it). At
  * PE 0 they become one error: the first failure, naming the others.
  */
 import { failureOf, type Failure } from '../model/failure';
@@ -36,11 +38,11 @@ export function failingLengths(census: LengthCensus): Failures {
   return { failures: [], total: 0, lengths: census, valid: undefined };
 }
 
-/** Failures `a` and `b` together; the valid contributions are the caller's to merge (partials.ts), `a`'s kept meanwhile. */
+/** Failures `a` and `b` together; their valid contributions are the caller's to merge (partials.ts), so `valid` is left unset. */
 export function mergeFailures(a: Failures | undefined, b: Failures | undefined): Failures | undefined {
   if (!a || !b) return a ?? b;
   const lengths = a.lengths && b.lengths ? mergeCensus(a.lengths, b.lengths) : (a.lengths ?? b.lengths);
-  return { failures: a.failures.concat(b.failures).slice(0, FAILURES_NAMED), total: a.total + b.total, lengths, valid: a.valid };
+  return { failures: a.failures.concat(b.failures).slice(0, FAILURES_NAMED), total: a.total + b.total, lengths, valid: undefined };
 }
 
 /** Every failure named (`place`: the reduction's own failures' where), the lengths' first: its first is the error's. */

@@ -96,7 +96,7 @@ export function merge(into: Partial, piece: Partial, r: number, replies: boolean
  * Merges two partials, one failing at least: failures and censuses merge
  * (failures.ts). The valid contributions of both are counted by the
  * census, if there is one; otherwise they are combined and kept in the
- * failures (`valid`; a failing partial travels without its value), so that
+ * failures (`valid`: a failing partial's own value field is empty), so that
  * a census met later, here or up the tree, counts them too. Before, they
  * were dropped, and the census left out their lengths and contributors.
  * A broadcast's replies keep none: their reducers make no census.
