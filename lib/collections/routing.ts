@@ -23,7 +23,7 @@
 import type { Reader } from '../codec/reader';
 import { ArrayControl, Flag, flagsOf, readLocation, setHops, setToHome, writeLocation, type ElementRoute } from '../codec/wire';
 import { runtime } from '../model/context';
-import { Route, type Locations } from '../location/locations';
+import { lostAfter, Route, type Locations } from '../location/locations';
 import { keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
 import type { ArrayRef, ElementAddress } from './arrays';
 import { beginControl } from './collections';
@@ -72,6 +72,10 @@ export class Routing {
    * PE's map names another. A PE without a record of an index sends a call
    * on to the home its own map names, so a map that differs between PEs
    * sent such calls round the PEs for good (docs/internals.md, Element calls).
+   *
+   * A call that has made `lostAfter` hops goes to the home from any other
+   * PE (which forgets its entry): a bounded cache can take a stale location
+   * update and send calls round without the home (locations.ts).
    */
   forward(r: Reader, key: IndexKey, index: ArrayIndex, route: ElementRoute): string {
     const home = this.ref.homeOf(index);
@@ -80,7 +84,7 @@ export class Routing {
       const mismatch = this.ref.homeMismatch(index, route.hops === 0 ? route.origin : r.source, home);
       if (mismatch) return mismatch;
     }
-    const dest = this.locations.route(key, index);
+    const dest = this.locations.route(key, index, route.hops >= lostAfter(runtime().numPes));
     if (dest === Route.Deleted) return ' was deleted';
     const message = r.copyMessage();
     if (dest === Route.Hold) {
