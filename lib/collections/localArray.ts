@@ -458,7 +458,6 @@ export class LocalArray implements LocalCollection, MemberServices {
         const index = create.index as ArrayIndex;
         const key = keyOf(index);
         const element = this.place(index, create.args, newMemberState(this, create.first, create.broadcasts, create.epoch));
-        this.locations.learn(key, rt.myPe, create.epoch, false);
         this.broadcasts.catchUp(element);
         this.releaseHeld(key);
         beginControl(this.ref.id, ArrayControl.Created);

@@ -99,10 +99,14 @@ export class Routing {
     return '';
   }
 
-  /** The element is now here; its home hears it, unless the home sent it (`from`: it recorded the move then). */
+  /**
+   * The element is now here; its home hears it, unless the home sent it
+   * (`from`: it recorded the move then). Not learned in the cache: calls
+   * look for residents first, its epoch is in its MemberState, and in a
+   * bounded cache it would push out an entry of an element elsewhere.
+   */
   settled(key: IndexKey, index: ArrayIndex, epoch: number, from = -1): void {
     const rt = runtime();
-    this.locations.learn(key, rt.myPe, epoch, false);
     const home = this.ref.homeOf(index);
     if (home === rt.myPe) this.locations.setRecord(key, rt.myPe, epoch, false);
     else if (home !== from) this.tell(home, index, rt.myPe, epoch, false);

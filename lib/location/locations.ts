@@ -291,7 +291,8 @@ export class Locations {
   deleted(key: IndexKey, index: ArrayIndex, tombstone: Location, name: DeletionName): Uint8Array[] {
     if (name.id > (this.lastNotice.get(name.asker) ?? 0)) this.doneBeforeNotice.add(`${name.asker}:${name.id}`);
     this.setRecord(key, tombstone.pe, tombstone.epoch, true);
-    this.learn(key, tombstone.pe, tombstone.epoch, true);
+    // The record serves calls (route); a cache entry would only push out another's (firstHop: here, then route).
+    this.forget(key);
     if (!this.initiallyAtHome(index)) this.keepTombstone(key);
     this.deleting.delete(key);
     const waiting = this.afterDeletion.get(key) ?? [];
@@ -320,10 +321,6 @@ export class Locations {
     if (!record?.deleted) return; // an element was inserted there since: its record stays
     this.epochFloor = Math.max(this.epochFloor, record.epoch + 1);
     this.records.delete(oldest);
-    if (this.known.get(oldest)?.deleted) {
-      this.changes++;
-      this.known.delete(oldest);
-    }
   }
 
   hold(key: IndexKey, message: Uint8Array): void {

@@ -233,6 +233,7 @@ test('tombstones: a sparse array\'s home keeps the last few; beyond, an index is
     home.deleted(key, index(n), gone(epoch + n + 1), { asker: 0, id: n + 1 });
     deletedAt.push(epoch + n + 1);
     assert.ok(home.tombstoneCount() <= 3, 'at most 3 kept');
+    assert.is(home.cacheSize(), 0, 'a tombstone is a record at the home, not a cache entry too');
   }
   for (let n = 7; n < 10; n++) assert.is(home.route(keyOf(index(n)), index(n)), Route.Deleted, `index ${n}: a late call is refused`);
   for (let n = 0; n < 7; n++) assert.is(home.route(keyOf(index(n)), index(n)), Route.Hold, `index ${n}: held, as for an index never inserted`);
