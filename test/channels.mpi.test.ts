@@ -6,6 +6,10 @@ import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
 import { charm, Chare, Channel, type ArrayProxy, type CollectionProxy, type ElementProxy } from '../lib';
 import { channelEnds } from '../lib/channels';
+import { localCollection } from '../lib/collections/collections';
+import type { LocalArray } from '../lib/collections/localArray';
+import type { CallTarget } from '../lib/model/proxy';
+import { TOMBSTONES_KEPT } from '../lib/location/locations';
 
 class Peer extends Chare {
   /** Receives `count` values from the member on PE `from` and checks their order. */
@@ -192,6 +196,10 @@ class Visitor extends Chare<readonly number[]> {
     ch.send(this.thisIndex[0]);
     return (await ch.recv()) as number;
   }
+  /** Sends `other` a value it never takes: its end stays after this one is deleted. */
+  spare(other: ElementProxy<Visitor>): void {
+    new Channel(this, other, 3).send(0);
+  }
 }
 charm.register(Visitor);
 
@@ -235,6 +243,31 @@ test('a long-lived chare talking on channels to elements that come and go keeps 
   await group.ckDestroy();
   await charm.waitQD();
   assert.is(await peers[hubPe].ret.ends(), before, 'no end kept of an array deleted whole');
+});
+
+test("a gone notice to an element whose tombstone its home forgot is dropped there, not held for good (nor given to a later element at the index)", async () => {
+  const np = charm.numPes();
+  const visitors = charm.createArray(Visitor, { ndims: 1 });
+  const id = (visitors as unknown as CallTarget).__ref.id;
+  const a = 0;
+  const b = np; // both homed on PE 0 (sparse 1D: index % np)
+  visitors.ckInsert([a], [], { onPE: 1 % np });
+  visitors.ckInsert([b], [], { onPE: 0 });
+  await visitors.ckDoneInserting();
+  await visitors.at([a]).ret.spare(visitors.at([b])); // B keeps its end (a value not taken), so it tells A at its deletion
+  await visitors.at([a]).ckDestroy();
+  // The home forgets the oldest tombstones past TOMBSTONES_KEPT: A's goes.
+  const batch = 64;
+  for (let first = 2; first < 2 + TOMBSTONES_KEPT; first += batch) {
+    const indices = Array.from({ length: batch }, (_, k) => (first + k) * np);
+    for (const n of indices) visitors.ckInsert([n], [], { onPE: 0 });
+    await visitors.ckDoneInserting();
+    await Promise.all(indices.map((n) => visitors.at([n]).ckDestroy()));
+  }
+  await visitors.at([b]).ckDestroy(); // its gone notice goes to A, via the home
+  await charm.waitQD();
+  const held = (localCollection(id) as LocalArray).heldAtHome();
+  assert.equal(held, [], `held at the home: ${JSON.stringify(held)}`);
 });
 
 test('misuse: a channel to a collection, to a non-proxy, send after close, charm.iwait over channels (a channel to itself is fine)', async () => {

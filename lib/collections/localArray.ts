@@ -175,7 +175,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     if (!element) {
       const index = readRouteIndex(r, route) as ArrayIndex;
       const origin = route.origin;
-      const refused = this.routing.forward(r, key, index, route);
+      const refused = this.routing.forward(r, key, index, route, method);
       if (refused) this.undeliverable(r, index, method, origin, refused);
       return;
     }

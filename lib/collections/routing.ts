@@ -21,7 +21,9 @@
  * Location records are bookkeeping: quiescence detection does not count them.
  */
 import type { Reader } from '../codec/reader';
-import { ArrayControl, Flag, flagsOf, readLocation, setHops, setToHome, writeLocation, type ElementRoute } from '../codec/wire';
+import { ArrayControl, Flag, flagsOf, readArgs, readLocation, setHops, setToHome, writeLocation, type ElementRoute } from '../codec/wire';
+import { isGoneNotice } from '../channels';
+import { METHOD_CHANNEL } from '../model/methodIds';
 import { runtime } from '../model/context';
 import { lostAfter, Route, type Locations } from '../location/locations';
 import { keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
@@ -77,7 +79,7 @@ export class Routing {
    * PE (which forgets its entry): a bounded cache can take a stale location
    * update and send calls round without the home (locations.ts).
    */
-  forward(r: Reader, key: IndexKey, index: ArrayIndex, route: ElementRoute): string {
+  forward(r: Reader, key: IndexKey, index: ArrayIndex, route: ElementRoute, method: number): string {
     const home = this.ref.homeOf(index);
     if (flagsOf(r.buf, r.base) & Flag.Home) {
       // The sender: the caller at the first hop (r.source is this PE for a message held here until the array existed).
@@ -88,6 +90,10 @@ export class Routing {
     if (dest === Route.Deleted) return ' was deleted';
     const message = r.copyMessage();
     if (dest === Route.Hold) {
+      // A gone notice for an element not here: its channel end went with it (its tombstone forgotten) or it is to come
+      // (the notice overtook it: that end is then kept, as before notices). Held, it would wait for good or reach a
+      // later element at the index.
+      if (method === METHOD_CHANNEL && isGoneNotice(method, readArgs(r))) return '';
       // At the home: wherever the call goes from here (the element's PE once it exists), it goes unmarked.
       setToHome(message, false);
       this.locations.hold(key, message);
