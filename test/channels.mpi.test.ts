@@ -4,7 +4,7 @@
 // elements that migrate, and misuse.
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
-import { charm, Chare, Channel, type ArrayProxy, type CollectionProxy, type ElementProxy } from '../lib';
+import { charm, Chare, Channel, type ArrayProxy, type CollectionProxy, type ElementProxy, type Future } from '../lib';
 import { channelEnds } from '../lib/channels';
 import { localCollection } from '../lib/collections/collections';
 import type { LocalArray } from '../lib/collections/localArray';
@@ -196,6 +196,21 @@ class Visitor extends Chare<readonly number[]> {
     ch.send(this.thisIndex[0]);
     return (await ch.recv()) as number;
   }
+  /** Sends on a channel made before and on one made after `gate` (awaited while this element is deleted): the errors. */
+  async lingering(other: ElementProxy<Visitor>, gate: Future<number>): Promise<string[]> {
+    const before = new Channel(this, other, 4);
+    await gate;
+    const errors: string[] = [];
+    for (const ch of [before, new Channel(this, other, 5)]) {
+      try {
+        ch.send(1);
+        errors.push('sent');
+      } catch (error) {
+        errors.push((error as Error).message);
+      }
+    }
+    return errors;
+  }
   /** Sends `other` a value it never takes: its end stays after this one is deleted. */
   spare(other: ElementProxy<Visitor>): void {
     new Channel(this, other, 3).send(0);
@@ -268,6 +283,22 @@ test("a gone notice to an element whose tombstone its home forgot is dropped the
   await charm.waitQD();
   const held = (localCollection(id) as LocalArray).heldAtHome();
   assert.equal(held, [], `held at the home: ${JSON.stringify(held)}`);
+});
+
+test('a deleted element whose async method was suspended cannot send on its channels after: a clear error naming it', async () => {
+  const np = charm.numPes();
+  const visitors = charm.createArray(Visitor, { ndims: 1 });
+  visitors.ckInsert([0], [], { onPE: 0 }); // awaits a future made here
+  visitors.ckInsert([1], [], { onPE: np - 1 });
+  await visitors.ckDoneInserting();
+  const gate = charm.createFuture<number>();
+  const errors = visitors.at([0]).ret.lingering(visitors.at([1]), gate);
+  await visitors.at([0]).ckDestroy();
+  gate.send(1);
+  const [before, after] = await errors;
+  assert.match(before, /send after Visitor\[0\] was deleted/);
+  assert.match(after, /send after Visitor\[0\] was deleted/);
+  await visitors.at([1]).ckDestroy();
 });
 
 test('misuse: a channel to a collection, to a non-proxy, send after close, charm.iwait over channels (a channel to itself is fine)', async () => {
