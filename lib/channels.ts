@@ -152,6 +152,7 @@ export function restoreChannels(chare: Chare<never>, data: ChannelEnds): void {
     state.nextToTake = nextToTake;
     state.peerSent = peerSent ?? -1;
     for (const [seq, value] of arrived) state.arrived.set(seq, value);
+    forgetIfDone(state); // saved while a recv waited on an end whose other end is gone: nothing waits now
   }
 }
 
@@ -320,7 +321,10 @@ export class Channel<T = unknown> {
         }
       }
       const finish = (winner: Channel<T>, value: unknown): void => {
-        for (const c of channels) c.state.waiting = undefined;
+        for (const c of channels) {
+          c.state.waiting = undefined;
+          if (c.state.peerSent >= 0) forgetIfDone(c.state); // a loser whose other end is gone and all taken
+        }
         resolve([winner, value as T]);
       };
       for (const c of channels) c.state.waiting = (value) => finish(c, value);

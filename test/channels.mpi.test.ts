@@ -61,6 +61,12 @@ class Peer extends Chare {
     const ch = new Channel(this, visitor, 1);
     ch.send(await ch.recv());
   }
+  /** Waits on channels from `a` and `b` (port 6) at once: the index of the one that had a value. */
+  async pick(a: ElementProxy<Visitor>, b: ElementProxy<Visitor>): Promise<number> {
+    const channels = [new Channel(this, a, 6), new Channel(this, b, 6)];
+    const [winner] = await Channel.select(channels);
+    return channels.indexOf(winner);
+  }
   /** This member's channel ends (test hook). */
   ends(): number {
     return channelEnds(this);
@@ -211,6 +217,11 @@ class Visitor extends Chare<readonly number[]> {
     }
     return errors;
   }
+  /** Makes a channel end to `hub` (port 6), sending `values` values. */
+  open(hub: ElementProxy<Peer>, values: number): void {
+    const ch = new Channel(this, hub, 6);
+    for (let i = 0; i < values; i++) ch.send(i);
+  }
   /** Sends `other` a value it never takes: its end stays after this one is deleted. */
   spare(other: ElementProxy<Visitor>): void {
     new Channel(this, other, 3).send(0);
@@ -299,6 +310,26 @@ test('a deleted element whose async method was suspended cannot send on its chan
   assert.match(before, /send after Visitor\[0\] was deleted/);
   assert.match(after, /send after Visitor\[0\] was deleted/);
   await visitors.at([1]).ckDestroy();
+});
+
+test("an end that lost a select is forgotten once its other end is gone (the notice came while the select waited on it)", async () => {
+  const np = charm.numPes();
+  const hub = peers[np - 1];
+  const visitors = charm.createArray(Visitor, { ndims: 1 });
+  visitors.ckInsert([0], [], { onPE: 0 });
+  visitors.ckInsert([1], [], { onPE: np - 1 });
+  await visitors.ckDoneInserting();
+  await charm.waitQD();
+  const before = await hub.ret.ends();
+  const picked = hub.ret.pick(visitors.at([0]), visitors.at([1]));
+  await visitors.at([1]).ret.open(hub, 0); // an end that sends nothing
+  await visitors.at([1]).ckDestroy(); // its notice reaches the hub while the select waits on that end
+  await charm.waitQD();
+  await visitors.at([0]).ret.open(hub, 1);
+  assert.is(await picked, 0);
+  await visitors.at([0]).ckDestroy();
+  await charm.waitQD();
+  assert.is(await hub.ret.ends(), before, 'the hub keeps no end of the two deleted visitors');
 });
 
 test('misuse: a channel to a collection, to a non-proxy, send after close, charm.iwait over channels (a channel to itself is fine)', async () => {

@@ -384,14 +384,14 @@ export class LocalArray implements LocalCollection, MemberServices {
    * (what it contributes later is dropped), its calls waiting for a `when`
    * condition fail (`why`: how it went), its channel ends are dropped.
    */
-  private retire(element: Resident, why: string): void {
+  private retire(element: Resident, why: string, peerOf: (collection: number, index: ChareIndex) => unknown = liveMember): void {
     const describeIt = `${describeMember(this.name, element.index)}`;
     element.state.departed = 'deleted';
     for (const call of takeWaiting(element.chare)) {
       const name = this.ref.info.methods[call.methodId];
       (call.reply as Reply | undefined)?.reject(new Error(`${describeIt} ${why} while its call to ${name} waited for its when condition: the call did not run`), `${describeIt}.${name}`);
     }
-    channelsGone(element.chare, liveMember);
+    channelsGone(element.chare, peerOf);
   }
 
   /**
@@ -401,7 +401,10 @@ export class LocalArray implements LocalCollection, MemberServices {
    * caller refuses them).
    */
   deleteAll(error: Error): readonly Uint8Array[] {
-    for (const element of this.elements.values()) this.retire(element, 'was deleted with its array');
+    // No gone notices between elements of this array: each would be refused (dropped) at the other end, deleted too.
+    const id = this.ref.id;
+    const outside = (collection: number, index: ChareIndex): unknown => (collection === id ? undefined : liveMember(collection, index));
+    for (const element of this.elements.values()) this.retire(element, 'was deleted with its array', outside);
     this.reductions.abandon(error, `${this.name} array`);
     this.elements.clear();
     return this.locations.releaseAll();
