@@ -75,6 +75,8 @@ export class Routing {
    * on to the home its own map names, so a map that differs between PEs
    * sent such calls round the PEs for good (docs/internals.md, Element calls).
    *
+   * A channel's gone notice the home would hold is dropped (channels.ts).
+   *
    * A call that has made `lostAfter` hops goes to the home from any other
    * PE (which forgets its entry): a bounded cache can take a stale location
    * update and send calls round without the home (locations.ts).
@@ -88,12 +90,12 @@ export class Routing {
     }
     const dest = this.locations.route(key, index, route.hops >= lostAfter(runtime().numPes));
     if (dest === Route.Deleted) return ' was deleted';
+    // A gone notice the home would hold: its channel end went with its element (the tombstone forgotten) or is to come
+    // (the notice overtook it: that end is then kept, as before notices). Held, it would wait for good or reach a later
+    // element at the index. Dropped, before the copy (readArgs moves the reader; the copy does not depend on it).
+    if (dest === Route.Hold && method === METHOD_CHANNEL && isGoneNotice(method, readArgs(r))) return '';
     const message = r.copyMessage();
     if (dest === Route.Hold) {
-      // A gone notice for an element not here: its channel end went with it (its tombstone forgotten) or it is to come
-      // (the notice overtook it: that end is then kept, as before notices). Held, it would wait for good or reach a
-      // later element at the index.
-      if (method === METHOD_CHANNEL && isGoneNotice(method, readArgs(r))) return '';
       // At the home: wherever the call goes from here (the element's PE once it exists), it goes unmarked.
       setToHome(message, false);
       this.locations.hold(key, message);
