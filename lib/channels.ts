@@ -44,10 +44,14 @@ interface EndState {
   /** The chare of this end, and the other end as `keyOf` names it (collection/index/port): its entry in the chare's table. */
   owner: Chare<never>;
   key: string;
+  /** Set once the chare of this end was deleted (`channelsGone`): its name, for the error of a send or recv after (a suspended async method of it may still run). */
+  deletedAs: string;
 }
 
 /** Per chare object: its channel ends, by "collection/index/port" of the other end. */
 const ends = new WeakMap<Chare<never>, Map<string, EndState>>();
+/** Chares deleted (`channelsGone`), by name: a Channel made by a suspended method of one afterwards is deleted at once. */
+const deletedChares = new WeakMap<Chare<never>, string>();
 
 function endsOf(chare: Chare<never>): Map<string, EndState> {
   let table = ends.get(chare);
@@ -61,9 +65,12 @@ function keyOf(collection: number, index: ChareIndex, port: number): string {
 }
 
 function endState(chare: Chare<never>, key: string): EndState {
+  const deletedAs = deletedChares.get(chare);
+  const fresh = (): EndState => ({ sent: 0, arrived: new Map(), nextToTake: 0, waiting: undefined, shown: '', peerSent: -1, owner: chare, key, deletedAs: deletedAs ?? '' });
+  if (deletedAs !== undefined) return fresh(); // kept nowhere: its chare is gone
   const table = endsOf(chare);
   let state = table.get(key);
-  if (!state) table.set(key, (state = { sent: 0, arrived: new Map(), nextToTake: 0, waiting: undefined, shown: '', peerSent: -1, owner: chare, key }));
+  if (!state) table.set(key, (state = fresh()));
   return state;
 }
 
@@ -93,12 +100,16 @@ export function dropChannels(chare: Chare<never>): void {
  * its collection). Not told: the chare itself (a channel to itself).
  */
 export function channelsGone(chare: Chare<never>, peerOf: (collection: number, index: ChareIndex) => unknown): void {
+  const ref = memberOf(chare).services.ref;
+  const name = `${ref.info.name}${JSON.stringify(chare.thisIndex)}`;
+  deletedChares.set(chare, name);
   const table = ends.get(chare);
   ends.delete(chare);
   if (!table) return;
-  const own = memberOf(chare).services.ref.id;
+  const own = ref.id;
   const ownKey = (port: number): string => keyOf(own, chare.thisIndex, port);
   for (const [key, state] of table) {
+    state.deletedAs = name; // its Channels refuse sends: the count told would be wrong
     const [collection, index, port] = parseKey(key);
     if (key === ownKey(port)) continue;
     (peerOf(collection, index) as CallTarget | undefined)?.__call(METHOD_CHANNEL, [own, chare.thisIndex, port, -1 - state.sent, []], CallMode.Send);
@@ -141,6 +152,7 @@ export function restoreChannels(chare: Chare<never>, data: ChannelEnds): void {
     state.nextToTake = nextToTake;
     state.peerSent = peerSent ?? -1;
     for (const [seq, value] of arrived) state.arrived.set(seq, value);
+    forgetIfDone(state); // saved while a recv waited on an end whose other end is gone: nothing waits now
   }
 }
 
@@ -269,6 +281,7 @@ export class Channel<T = unknown> {
    */
   send(...values: ChannelSendArgs<T>): void {
     if (this.closed) throw new Error(`${this.describe}: send after close`);
+    if (this.state.deletedAs) throw new Error(`${this.describe}: send after ${this.state.deletedAs} was deleted (its other end was told how many values it sent)`);
     runtime('Channel.send');
     this.remote.__call(METHOD_CHANNEL, [this.sender[0], this.sender[1], this.port, this.state.sent++, values], CallMode.Send);
   }
@@ -279,6 +292,7 @@ export class Channel<T = unknown> {
    */
   recv(): Promise<T> {
     if (this.closed) return Promise.reject(new Error(`${this.describe}: recv after close`));
+    if (this.state.deletedAs) return Promise.reject(new Error(`${this.describe}: recv after ${this.state.deletedAs} was deleted (nothing reaches it now)`));
     if (this.state.waiting) return Promise.reject(new Error(`${this.describe}: recv while another recv is waiting`));
     if (this.state.arrived.has(this.state.nextToTake)) return Promise.resolve(take(this.state) as T);
     return new Promise((resolve) => (this.state.waiting = resolve as (value: unknown) => void));
@@ -307,7 +321,10 @@ export class Channel<T = unknown> {
         }
       }
       const finish = (winner: Channel<T>, value: unknown): void => {
-        for (const c of channels) c.state.waiting = undefined;
+        for (const c of channels) {
+          c.state.waiting = undefined;
+          if (c.state.peerSent >= 0) forgetIfDone(c.state); // a loser whose other end is gone and all taken
+        }
         resolve([winner, value as T]);
       };
       for (const c of channels) c.state.waiting = (value) => finish(c, value);

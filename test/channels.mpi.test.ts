@@ -4,8 +4,12 @@
 // elements that migrate, and misuse.
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
-import { charm, Chare, Channel, type ArrayProxy, type CollectionProxy, type ElementProxy } from '../lib';
+import { charm, Chare, Channel, type ArrayProxy, type CollectionProxy, type ElementProxy, type Future } from '../lib';
 import { channelEnds } from '../lib/channels';
+import { localCollection } from '../lib/collections/collections';
+import type { LocalArray } from '../lib/collections/localArray';
+import type { CallTarget } from '../lib/model/proxy';
+import { TOMBSTONES_KEPT } from '../lib/location/locations';
 
 class Peer extends Chare {
   /** Receives `count` values from the member on PE `from` and checks their order. */
@@ -56,6 +60,12 @@ class Peer extends Chare {
   async serve(visitor: ElementProxy<Visitor>): Promise<void> {
     const ch = new Channel(this, visitor, 1);
     ch.send(await ch.recv());
+  }
+  /** Waits on channels from `a` and `b` (port 6) at once: the index of the one that had a value. */
+  async pick(a: ElementProxy<Visitor>, b: ElementProxy<Visitor>): Promise<number> {
+    const channels = [new Channel(this, a, 6), new Channel(this, b, 6)];
+    const [winner] = await Channel.select(channels);
+    return channels.indexOf(winner);
   }
   /** This member's channel ends (test hook). */
   ends(): number {
@@ -192,6 +202,30 @@ class Visitor extends Chare<readonly number[]> {
     ch.send(this.thisIndex[0]);
     return (await ch.recv()) as number;
   }
+  /** Sends on a channel made before and on one made after `gate` (awaited while this element is deleted): the errors. */
+  async lingering(other: ElementProxy<Visitor>, gate: Future<number>): Promise<string[]> {
+    const before = new Channel(this, other, 4);
+    await gate;
+    const errors: string[] = [];
+    for (const ch of [before, new Channel(this, other, 5)]) {
+      try {
+        ch.send(1);
+        errors.push('sent');
+      } catch (error) {
+        errors.push((error as Error).message);
+      }
+    }
+    return errors;
+  }
+  /** Makes a channel end to `hub` (port 6), sending `values` values. */
+  open(hub: ElementProxy<Peer>, values: number): void {
+    const ch = new Channel(this, hub, 6);
+    for (let i = 0; i < values; i++) ch.send(i);
+  }
+  /** Sends `other` a value it never takes: its end stays after this one is deleted. */
+  spare(other: ElementProxy<Visitor>): void {
+    new Channel(this, other, 3).send(0);
+  }
 }
 charm.register(Visitor);
 
@@ -235,6 +269,67 @@ test('a long-lived chare talking on channels to elements that come and go keeps 
   await group.ckDestroy();
   await charm.waitQD();
   assert.is(await peers[hubPe].ret.ends(), before, 'no end kept of an array deleted whole');
+});
+
+test("a gone notice to an element whose tombstone its home forgot is dropped there, not held for good (nor given to a later element at the index)", async () => {
+  const np = charm.numPes();
+  const visitors = charm.createArray(Visitor, { ndims: 1 });
+  const id = (visitors as unknown as CallTarget).__ref.id;
+  const a = 0;
+  const b = np; // both homed on PE 0 (sparse 1D: index % np)
+  visitors.ckInsert([a], [], { onPE: 1 % np });
+  visitors.ckInsert([b], [], { onPE: 0 });
+  await visitors.ckDoneInserting();
+  await visitors.at([a]).ret.spare(visitors.at([b])); // B keeps its end (a value not taken), so it tells A at its deletion
+  await visitors.at([a]).ckDestroy();
+  // The home forgets the oldest tombstones past TOMBSTONES_KEPT: A's goes.
+  const batch = 64;
+  for (let first = 2; first < 2 + TOMBSTONES_KEPT; first += batch) {
+    const indices = Array.from({ length: batch }, (_, k) => (first + k) * np);
+    for (const n of indices) visitors.ckInsert([n], [], { onPE: 0 });
+    await visitors.ckDoneInserting();
+    await Promise.all(indices.map((n) => visitors.at([n]).ckDestroy()));
+  }
+  await visitors.at([b]).ckDestroy(); // its gone notice goes to A, via the home
+  await charm.waitQD();
+  const held = (localCollection(id) as LocalArray).heldAtHome();
+  assert.equal(held, [], `held at the home: ${JSON.stringify(held)}`);
+});
+
+test('a deleted element whose async method was suspended cannot send on its channels after: a clear error naming it', async () => {
+  const np = charm.numPes();
+  const visitors = charm.createArray(Visitor, { ndims: 1 });
+  visitors.ckInsert([0], [], { onPE: 0 }); // awaits a future made here
+  visitors.ckInsert([1], [], { onPE: np - 1 });
+  await visitors.ckDoneInserting();
+  const gate = charm.createFuture<number>();
+  const errors = visitors.at([0]).ret.lingering(visitors.at([1]), gate);
+  await visitors.at([0]).ckDestroy();
+  gate.send(1);
+  const [before, after] = await errors;
+  assert.match(before, /send after Visitor\[0\] was deleted/);
+  assert.match(after, /send after Visitor\[0\] was deleted/);
+  await visitors.at([1]).ckDestroy();
+});
+
+test("an end that lost a select is forgotten once its other end is gone (the notice came while the select waited on it)", async () => {
+  const np = charm.numPes();
+  const hub = peers[np - 1];
+  const visitors = charm.createArray(Visitor, { ndims: 1 });
+  visitors.ckInsert([0], [], { onPE: 0 });
+  visitors.ckInsert([1], [], { onPE: np - 1 });
+  await visitors.ckDoneInserting();
+  await charm.waitQD();
+  const before = await hub.ret.ends();
+  const picked = hub.ret.pick(visitors.at([0]), visitors.at([1]));
+  await visitors.at([1]).ret.open(hub, 0); // an end that sends nothing
+  await visitors.at([1]).ckDestroy(); // its notice reaches the hub while the select waits on that end
+  await charm.waitQD();
+  await visitors.at([0]).ret.open(hub, 1);
+  assert.is(await picked, 0);
+  await visitors.at([0]).ckDestroy();
+  await charm.waitQD();
+  assert.is(await hub.ret.ends(), before, 'the hub keeps no end of the two deleted visitors');
 });
 
 test('misuse: a channel to a collection, to a non-proxy, send after close, charm.iwait over channels (a channel to itself is fine)', async () => {

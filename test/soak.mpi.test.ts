@@ -296,6 +296,25 @@ test('elements inserted away from their home, called, moved and deleted at ever-
   assert.match(await failure(sparse.at([batches * batch - 1]).ret.ping(0)), 'was deleted');
 });
 
+test("an element's own PE and its home keep no location cache entry for it: residents are found first, the home's record serves calls", async () => {
+  const np = charm.numPes();
+  if (np === 1) return;
+  const probe = charm.createGroup(Probe);
+  const sparse = charm.createArray(Cell, { ndims: 1 });
+  const id = (sparse as unknown as CallTarget).__ref.id;
+  const n = 256;
+  const indices = Array.from({ length: n }, (_, k) => k * np); // all homed on PE 0, made on PE 1
+  for (const i of indices) sparse.ckInsert([i], [], { onPE: 1 });
+  await sparse.ckDoneInserting();
+  const made = await probe.ret.cached(id);
+  await Promise.all(indices.map((i) => sparse.at([i]).ckDestroy()));
+  const deleted = await probe.ret.cached(id);
+  console.log(`[report] location cache entries per PE with ${n} elements on PE 1 homed on PE 0: ${made.join('/')}; after their deletion: ${deleted.join('/')}`);
+  made.forEach((c, pe) => assert.is(c, 0, `PE ${pe}: ${c} entries (the elements' own PE learned their location)`));
+  assert.is(deleted[0], 0, `the home keeps ${deleted[0]} entries: its tombstones are records, not cache entries`);
+  assert.ok(deleted[1] <= n, 'the deleting PE keeps each deletion\'s epoch (refuses late updates)');
+});
+
 test('charm.when calls that wait, quiescence detection and pool tasks keep nothing, and each call runs once', async () => {
   const probe = charm.createGroup(Probe);
   const cells = charm.createArray(Cell, [charm.numPes()]);

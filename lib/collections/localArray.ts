@@ -175,7 +175,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     if (!element) {
       const index = readRouteIndex(r, route) as ArrayIndex;
       const origin = route.origin;
-      const refused = this.routing.forward(r, key, index, route);
+      const refused = this.routing.forward(r, key, index, route, method);
       if (refused) this.undeliverable(r, index, method, origin, refused);
       return;
     }
@@ -386,14 +386,14 @@ export class LocalArray implements LocalCollection, MemberServices {
    * (what it contributes later is dropped), its calls waiting for a `when`
    * condition fail (`why`: how it went), its channel ends are dropped.
    */
-  private retire(element: Resident, why: string): void {
+  private retire(element: Resident, why: string, peerOf: (collection: number, index: ChareIndex) => unknown = liveMember): void {
     const describeIt = `${describeMember(this.name, element.index)}`;
     element.state.departed = 'deleted';
     for (const call of takeWaiting(element.chare)) {
       const name = this.ref.info.methods[call.methodId];
       (call.reply as Reply | undefined)?.reject(new Error(`${describeIt} ${why} while its call to ${name} waited for its when condition: the call did not run`), `${describeIt}.${name}`);
     }
-    channelsGone(element.chare, liveMember);
+    channelsGone(element.chare, peerOf);
   }
 
   /**
@@ -403,7 +403,10 @@ export class LocalArray implements LocalCollection, MemberServices {
    * caller refuses them).
    */
   deleteAll(error: Error): readonly Uint8Array[] {
-    for (const element of this.elements.values()) this.retire(element, 'was deleted with its array');
+    // No gone notices between elements of this array: each would be refused (dropped) at the other end, deleted too.
+    const id = this.ref.id;
+    const outside = (collection: number, index: ChareIndex): unknown => (collection === id ? undefined : liveMember(collection, index));
+    for (const element of this.elements.values()) this.retire(element, 'was deleted with its array', outside);
     this.reductions.abandon(error, `${this.name} array`);
     this.elements.clear();
     return this.locations.releaseAll();
@@ -460,7 +463,6 @@ export class LocalArray implements LocalCollection, MemberServices {
         const index = create.index as ArrayIndex;
         const key = keyOf(index);
         const element = this.place(index, create.args, newMemberState(this, create.first, create.broadcasts, create.epoch));
-        this.locations.learn(key, rt.myPe, create.epoch, false);
         this.broadcasts.catchUp(element);
         this.releaseHeld(key);
         beginControl(this.ref.id, ArrayControl.Created);

@@ -21,9 +21,11 @@
  * Location records are bookkeeping: quiescence detection does not count them.
  */
 import type { Reader } from '../codec/reader';
-import { ArrayControl, Flag, flagsOf, readLocation, setHops, setToHome, writeLocation, type ElementRoute } from '../codec/wire';
+import { ArrayControl, Flag, flagsOf, readArgs, readLocation, setHops, setToHome, writeLocation, type ElementRoute } from '../codec/wire';
+import { isGoneNotice } from '../channels';
+import { METHOD_CHANNEL } from '../model/methodIds';
 import { runtime } from '../model/context';
-import { Route, type Locations } from '../location/locations';
+import { lostAfter, Route, type Locations } from '../location/locations';
 import { keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
 import type { ArrayRef, ElementAddress } from './arrays';
 import { beginControl } from './collections';
@@ -72,16 +74,26 @@ export class Routing {
    * PE's map names another. A PE without a record of an index sends a call
    * on to the home its own map names, so a map that differs between PEs
    * sent such calls round the PEs for good (docs/internals.md, Element calls).
+   *
+   * A channel's gone notice the home would hold is dropped (channels.ts).
+   *
+   * A call that has made `lostAfter` hops goes to the home from any other
+   * PE (which forgets its entry): a bounded cache can take a stale location
+   * update and send calls round without the home (locations.ts).
    */
-  forward(r: Reader, key: IndexKey, index: ArrayIndex, route: ElementRoute): string {
+  forward(r: Reader, key: IndexKey, index: ArrayIndex, route: ElementRoute, method: number): string {
     const home = this.ref.homeOf(index);
     if (flagsOf(r.buf, r.base) & Flag.Home) {
       // The sender: the caller at the first hop (r.source is this PE for a message held here until the array existed).
       const mismatch = this.ref.homeMismatch(index, route.hops === 0 ? route.origin : r.source, home);
       if (mismatch) return mismatch;
     }
-    const dest = this.locations.route(key, index);
+    const dest = this.locations.route(key, index, route.hops >= lostAfter(runtime().numPes));
     if (dest === Route.Deleted) return ' was deleted';
+    // A gone notice the home would hold: its channel end went with its element (the tombstone forgotten) or is to come
+    // (the notice overtook it: that end is then kept, as before notices). Held, it would wait for good or reach a later
+    // element at the index. Dropped, before the copy (readArgs moves the reader; the copy does not depend on it).
+    if (dest === Route.Hold && method === METHOD_CHANNEL && isGoneNotice(method, readArgs(r))) return '';
     const message = r.copyMessage();
     if (dest === Route.Hold) {
       // At the home: wherever the call goes from here (the element's PE once it exists), it goes unmarked.
@@ -95,10 +107,14 @@ export class Routing {
     return '';
   }
 
-  /** The element is now here; its home hears it, unless the home sent it (`from`: it recorded the move then). */
+  /**
+   * The element is now here; its home hears it, unless the home sent it
+   * (`from`: it recorded the move then). Not learned in the cache: calls
+   * look for residents first, its epoch is in its MemberState, and in a
+   * bounded cache it would push out an entry of an element elsewhere.
+   */
   settled(key: IndexKey, index: ArrayIndex, epoch: number, from = -1): void {
     const rt = runtime();
-    this.locations.learn(key, rt.myPe, epoch, false);
     const home = this.ref.homeOf(index);
     if (home === rt.myPe) this.locations.setRecord(key, rt.myPe, epoch, false);
     else if (home !== from) this.tell(home, index, rt.myPe, epoch, false, Flag.Home);

@@ -73,8 +73,9 @@
  * forgotten no longer refuses an older location update, nor points a call
  * at the element's stay after this PE (until the home hears of it, such a
  * call goes back and forth between here and the home): both matter only
- * for a message in flight across `cacheKept` newer entries
- * (docs/internals.md, Element calls). A dense array's indices are finite:
+ * for a message in flight across `cacheKept` newer entries, but an older
+ * update taken can send calls round without the home, so `route` sends a
+ * call past `lostAfter` hops to the home (docs/internals.md, Element calls). A dense array's indices are finite:
  * its cache is not bounded.
  */
 import type { ArrayIndex, IndexKey } from '../collections/arrayIndex';
@@ -112,6 +113,18 @@ export const TOMBSTONES_KEPT = 1024;
  * most jobs; past it, a call to one forgotten costs a hop via the home once.
  */
 export const CACHE_KEPT = 8192;
+
+/**
+ * Hops after which a call is taken to be lost in stale pointers (`route`'s
+ * `lost`): a bounded cache forgets a pointer and may then accept a location
+ * update older than it (docs/internals.md, Element calls), and PEs that did
+ * can send a call round for good without a visit to the home. A call that
+ * only chases its element's moves takes a few hops per move while it travels;
+ * below the wire's hop count's cap (255), where it saturates.
+ */
+export function lostAfter(numPes: number): number {
+  return Math.min(2 * numPes + 8, 254);
+}
 
 export class Locations {
   /** Where elements are (or went), as learned here. */
@@ -182,11 +195,20 @@ export class Locations {
     }
   }
 
-  /** Where to send a message for an element that is not here: a PE, or a Route. */
-  route(key: IndexKey, index: ArrayIndex): number {
+  /**
+   * Where to send a message for an element that is not here: a PE, or a
+   * Route. `lost`: the message has made `lostAfter` hops (see there): a PE
+   * other than the home forgets what it knew of the element and sends it
+   * to the home, whose record is authoritative.
+   */
+  route(key: IndexKey, index: ArrayIndex, lost = false): number {
     const home = this.homeOf(index);
     const cached = this.known.get(key);
     if (home !== this.myPe) {
+      if (lost) {
+        this.forget(key);
+        return home;
+      }
       if (!cached || cached.pe === this.myPe || cached.deleted) return home;
       return cached.pe;
     }
@@ -279,7 +301,8 @@ export class Locations {
   deleted(key: IndexKey, index: ArrayIndex, tombstone: Location, name: DeletionName): Uint8Array[] {
     this.deletionEnded(key, name);
     this.setRecord(key, tombstone.pe, tombstone.epoch, true);
-    this.learn(key, tombstone.pe, tombstone.epoch, true);
+    // The record serves calls (route); a cache entry would only push out another's (firstHop: here, then route).
+    this.forget(key);
     if (!this.initiallyAtHome(index)) this.keepTombstone(key);
     const waiting = this.afterDeletion.get(key) ?? [];
     this.afterDeletion.delete(key);
@@ -327,10 +350,6 @@ export class Locations {
     if (!record?.deleted) return; // an element was inserted there since: its record stays
     this.epochFloor = Math.max(this.epochFloor, record.epoch + 1);
     this.records.delete(oldest);
-    if (this.known.get(oldest)?.deleted) {
-      this.changes++;
-      this.known.delete(oldest);
-    }
   }
 
   hold(key: IndexKey, message: Uint8Array): void {

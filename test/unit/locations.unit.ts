@@ -6,7 +6,7 @@
 // for their notice and for a deletion under way.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Locations, Route, TOMBSTONES_KEPT, type Location } from '../../lib/location/locations';
+import { Locations, lostAfter, Route, TOMBSTONES_KEPT, type Location } from '../../lib/location/locations';
 import { keyOf, roundRobinMap, type ArrayIndex, type IndexKey } from '../../lib/collections/arrayIndex';
 import { random } from './random';
 
@@ -259,6 +259,7 @@ test('tombstones: a sparse array\'s home keeps the last few; beyond, an index is
     home.deleted(key, index(n), gone(epoch + n + 1), { asker: 0, id: n + 1 });
     deletedAt.push(epoch + n + 1);
     assert.ok(home.tombstoneCount() <= 3, 'at most 3 kept');
+    assert.is(home.cacheSize(), 0, 'a tombstone is a record at the home, not a cache entry too');
   }
   for (let n = 7; n < 10; n++) assert.is(home.route(keyOf(index(n)), index(n)), Route.Deleted, `index ${n}: a late call is refused`);
   for (let n = 0; n < 7; n++) assert.is(home.route(keyOf(index(n)), index(n)), Route.Hold, `index ${n}: held, as for an index never inserted`);
@@ -300,6 +301,40 @@ test("the location cache of a sparse array keeps the entries learned last: relea
   learn(other, keyOf(index(12)), at(2, 1)); // forgets 7, the oldest after 9
   assert.is(other.firstHop(keyOf(index(7)), index(7)), 1, '7 is forgotten');
   assert.is(other.firstHop(keyOf(index(10)), index(10)), 2, '10 is not');
+});
+
+test('a call does not go round for good when a PE forgot a pointer and then took an older location update: past lostAfter hops it goes by the home', () => {
+  // The review's case: PEs 0-4, X homed on PE 0, a cache of one entry (a filler index pushes X's out).
+  const n = 5;
+  const map = (i: ArrayIndex): number => roundRobinMap(i, n, undefined);
+  const pes = Array.from({ length: n }, (_, p) => new Locations(p, map, () => false, TOMBSTONES_KEPT, 1));
+  const X = [5] as ArrayIndex; // home: PE 0
+  const KX = keyOf(X);
+  const home = pes[0];
+  const settle = (p: number, epoch: number, from: number): void => {
+    learn(pes[p], KX, at(p, epoch)); // Routing.settled
+    setRecord(home, KX, at(p, epoch)); // the home hears it
+    learn(home, KX, at(p, epoch));
+    if (from >= 0) learn(pes[from], KX, at(p, epoch)); // Routing.left
+  };
+  settle(1, 1, -1);
+  // PE 3's call was forwarded to PE 1, which sends PE 3 (PE 1, epoch 1): slow. X moves 1 -> 2 -> 3 -> 4.
+  settle(2, 2, 1);
+  settle(3, 3, 2);
+  settle(4, 4, 3);
+  assert.is(pes[3].route(KX, X), 4, 'PE 3 points at PE 4');
+  learn(pes[3], keyOf([1] as ArrayIndex), at(1, 1)); // a newer entry: PE 3 forgets X's
+  learn(pes[3], KX, at(1, 1)); // the late update: nothing to refuse it
+  assert.is(pes[3].route(KX, X), 1, 'PE 3 now points at PE 1 (1 -> 2 -> 3 -> 1 ...)');
+  // A call made on PE 3, passed on as Routing.forward does.
+  let where = pes[3].firstHop(KX, X);
+  let hops = 0;
+  while (where !== 4 && hops < 255) {
+    where = pes[where].route(KX, X, hops >= lostAfter(n));
+    hops++;
+  }
+  assert.is(where, 4, `delivered to X on PE 4 (after ${hops} hops)`);
+  assert.ok(hops <= lostAfter(n) + 2, `${hops} hops: to the home once lost, and on from there`);
 });
 
 test.run();
