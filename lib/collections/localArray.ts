@@ -211,11 +211,11 @@ export class LocalArray implements LocalCollection, MemberServices {
 
   /** Refuses a call to its caller (`refused`: why, after the element's name): its future rejects, or the PE that made it (`origin`) is told (fatal there). */
   private undeliverable(r: Reader, index: ArrayIndex, method: number, origin: number, refused: string): void {
-    const error = new Error(`${describeMember(this.name, index)}${refused}: the call to ${methodName(this.ref.info.methods, method)} was not delivered`);
     const flags = flagsOf(r.buf, r.base);
     const args = readArgs(r);
     if (isGoneNotice(method, args)) return; // both ends of a channel were deleted
     if (method === METHOD_DESTROY) this.insertions.deletionRefused(index, { asker: args[0] as number, id: args[1] as number });
+    const error = new Error(`${describeMember(this.name, index)}${refused}: the call to ${methodName(this.ref.info.methods, method)} was not delivered`);
     if (flags & Flag.Reply) {
       readReply(r, false, -1).reject(error, `${describeMember(this.name, index)}`);
       return;
@@ -384,7 +384,8 @@ export class LocalArray implements LocalCollection, MemberServices {
   /**
    * What a deleted element leaves behind: its object is marked deleted
    * (what it contributes later is dropped), its calls waiting for a `when`
-   * condition fail (`why`: how it went), its channel ends are dropped.
+   * condition fail (`why`: how it went), and the other end of each of its
+   * channels is told it is gone (channels.ts).
    */
   private retire(element: Resident, why: string, peerOf: (collection: number, index: ChareIndex) => unknown = liveMember): void {
     const describeIt = `${describeMember(this.name, element.index)}`;
