@@ -36,7 +36,8 @@ interface EndState {
   /** Values received, by sequence number, not yet taken. */
   arrived: Map<number, unknown>;
   nextToTake: number;
-  waiting: ((value: unknown) => void) | undefined;
+  /** The recv (or Channel.select) waiting on this end: given the next value, or refused once none can come. */
+  waiting: Waiter | undefined;
   /** The channel as a message names it, once a Channel is bound to this end: the idle hint names what a recv waits on. */
   shown: string;
   /** The values the other end sent in all, once its chare was deleted (-1 before): this end is forgotten once it took them. */
@@ -46,6 +47,11 @@ interface EndState {
   key: string;
   /** Set once the chare of this end was deleted (`channelsGone`): its name, for the error of a send or recv after (a suspended async method of it may still run). */
   deletedAs: string;
+}
+
+interface Waiter {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
 }
 
 /** Per chare object: its channel ends, by "collection/index/port" of the other end. */
@@ -65,12 +71,11 @@ function keyOf(collection: number, index: ChareIndex, port: number): string {
 }
 
 function endState(chare: Chare<never>, key: string): EndState {
+  const known = ends.get(chare)?.get(key);
+  if (known) return known; // every value received: one lookup
   const deletedAs = deletedChares.get(chare);
-  const fresh = (): EndState => ({ sent: 0, arrived: new Map(), nextToTake: 0, waiting: undefined, shown: '', peerSent: -1, owner: chare, key, deletedAs: deletedAs ?? '' });
-  if (deletedAs !== undefined) return fresh(); // kept nowhere: its chare is gone
-  const table = endsOf(chare);
-  let state = table.get(key);
-  if (!state) table.set(key, (state = fresh()));
+  const state: EndState = { sent: 0, arrived: new Map(), nextToTake: 0, waiting: undefined, shown: '', peerSent: -1, owner: chare, key, deletedAs: deletedAs ?? '' };
+  if (deletedAs === undefined) endsOf(chare).set(key, state); // else kept nowhere: its chare is gone
   return state;
 }
 
@@ -110,10 +115,24 @@ export function channelsGone(chare: Chare<never>, peerOf: (collection: number, i
   const ownKey = (port: number): string => keyOf(own, chare.thisIndex, port);
   for (const [key, state] of table) {
     state.deletedAs = name; // its Channels refuse sends: the count told would be wrong
+    refuseWaiting(state, `recv: ${name} was deleted while it waited`);
     const [collection, index, port] = parseKey(key);
     if (key === ownKey(port)) continue;
     (peerOf(collection, index) as CallTarget | undefined)?.__call(METHOD_CHANNEL, [own, chare.thisIndex, port, -1 - state.sent, []], CallMode.Send);
   }
+}
+
+/** Refuses the recv waiting on `state`, if any, with `why` (nothing can reach it now). */
+function refuseWaiting(state: EndState, why: string): void {
+  const waiter = state.waiting;
+  if (!waiter) return;
+  state.waiting = undefined;
+  waiter.reject(new Error(`${state.shown}: ${why}`));
+}
+
+/** Why nothing more can come to `state`: its other end was deleted and every value it sent was taken; else ''. */
+function exhausted(state: EndState): string {
+  return state.peerSent >= 0 && state.nextToTake >= state.peerSent ? `recv: the other end was deleted after sending ${state.peerSent} value${state.peerSent === 1 ? '' : 's'}, all taken` : '';
 }
 
 /** A gone notice (channelsGone) that found the other end deleted too: nothing is left to forget. */
@@ -152,7 +171,8 @@ export function restoreChannels(chare: Chare<never>, data: ChannelEnds): void {
     state.nextToTake = nextToTake;
     state.peerSent = peerSent ?? -1;
     for (const [seq, value] of arrived) state.arrived.set(seq, value);
-    forgetIfDone(state); // saved while a recv waited on an end whose other end is gone: nothing waits now
+    // Kept even when done: the Channel objects in the chare's state bind to it next (member.ts), and a
+    // forgotten end would come back fresh, its counts reset.
   }
 }
 
@@ -162,15 +182,17 @@ export function deliverChannelData(chare: Chare<never>, args: unknown[]): void {
   const state = endState(chare, keyOf(collection, index, port));
   if (seq < 0) {
     state.peerSent = -1 - seq; // a gone notice (channelsGone)
+    const why = exhausted(state);
+    if (why) refuseWaiting(state, why);
     forgetIfDone(state);
     return;
   }
   state.arrived.set(seq, values.length === 1 ? values[0] : values);
   if (state.waiting && state.arrived.has(state.nextToTake)) {
-    const resolve = state.waiting;
+    const waiter = state.waiting;
     state.waiting = undefined;
     resumption.pending = true; // the receiver resumes before the next message
-    resolve(take(state));
+    waiter.resolve(take(state));
   }
 }
 
@@ -288,14 +310,18 @@ export class Channel<T = unknown> {
 
   /**
    * The next value from the other end (an array if it sent several at
-   * once). Rejects after `close`, or if another `recv` is waiting.
+   * once). Rejects after `close`, if another `recv` is waiting, once the
+   * other end's chare was deleted and every value it sent was taken, or
+   * when this end's chare is deleted while it waits.
    */
   recv(): Promise<T> {
     if (this.closed) return Promise.reject(new Error(`${this.describe}: recv after close`));
     if (this.state.deletedAs) return Promise.reject(new Error(`${this.describe}: recv after ${this.state.deletedAs} was deleted (nothing reaches it now)`));
     if (this.state.waiting) return Promise.reject(new Error(`${this.describe}: recv while another recv is waiting`));
     if (this.state.arrived.has(this.state.nextToTake)) return Promise.resolve(take(this.state) as T);
-    return new Promise((resolve) => (this.state.waiting = resolve as (value: unknown) => void));
+    const why = exhausted(this.state);
+    if (why) return Promise.reject(new Error(`${this.describe}: ${why}`));
+    return new Promise((resolve, reject) => (this.state.waiting = { resolve: resolve as (value: unknown) => void, reject }));
   }
 
   /** Closes this end; later send or recv calls on it are errors. */
@@ -315,19 +341,41 @@ export class Channel<T = unknown> {
     if (ready) return [ready, take(ready.state) as T];
     return new Promise((resolve, reject) => {
       for (const c of channels) {
-        if (c.closed || c.state.waiting) {
-          reject(new Error(`Channel.select: ${c.describe} is ${c.closed ? 'closed' : 'already being waited on'}`));
+        const why = c.closed ? 'closed' : c.state.waiting ? 'already being waited on' : c.state.deletedAs ? `of ${c.state.deletedAs}, which was deleted` : '';
+        if (why) {
+          reject(new Error(`Channel.select: ${c.describe} is ${why}`));
           return;
         }
       }
-      const finish = (winner: Channel<T>, value: unknown): void => {
-        for (const c of channels) {
+      // Ends with nothing more to come lose; if every one is such, nothing can win.
+      const open = channels.filter((c) => !exhausted(c.state));
+      if (open.length === 0) {
+        reject(new Error(`Channel.select: every channel's other end was deleted and all it sent was taken (${channels[0].describe}, …)`));
+        return;
+      }
+      const settle = (): void => {
+        for (const c of open) {
           c.state.waiting = undefined;
           if (c.state.peerSent >= 0) forgetIfDone(c.state); // a loser whose other end is gone and all taken
         }
-        resolve([winner, value as T]);
       };
-      for (const c of channels) c.state.waiting = (value) => finish(c, value);
+      for (const c of open) {
+        c.state.waiting = {
+          resolve: (value) => {
+            settle();
+            resolve([c, value as T]);
+          },
+          reject: (error) => {
+            // This end's chare was deleted (every end is refused: settle once), or this channel's other end is
+            // exhausted: it drops out, and the select fails only when none is left.
+            c.state.waiting = undefined;
+            if (c.state.deletedAs || open.every((o) => o.state.waiting === undefined)) {
+              settle();
+              reject(error);
+            }
+          },
+        };
+      }
     });
   }
 }

@@ -222,6 +222,30 @@ class Visitor extends Chare<readonly number[]> {
     const ch = new Channel(this, hub, 6);
     for (let i = 0; i < values; i++) ch.send(i);
   }
+  /** Takes `n` values from `other` (port 8), then waits for one more: what that recv gives. */
+  async drain(other: ElementProxy<Visitor>, n: number): Promise<string> {
+    const ch = new Channel<number>(this, other, 8);
+    for (let i = 0; i < n; i++) await ch.recv();
+    try {
+      return `received ${await ch.recv()}`;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+  /** Sends `other` `values` values on port 8. */
+  offer(other: ElementProxy<Visitor>, values: number): void {
+    const ch = new Channel<number>(this, other, 8);
+    for (let i = 0; i < values; i++) ch.send(i);
+  }
+  /** Waits on a channel from `other` (port 9) that brings nothing: what the recv gives. */
+  async stall(other: ElementProxy<Visitor>): Promise<string> {
+    const ch = new Channel<number>(this, other, 9);
+    try {
+      return `received ${await ch.recv()}`;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
   /** Sends `other` a value it never takes: its end stays after this one is deleted. */
   spare(other: ElementProxy<Visitor>): void {
     new Channel(this, other, 3).send(0);
@@ -310,6 +334,25 @@ test('a deleted element whose async method was suspended cannot send on its chan
   assert.match(before, /send after Visitor\[0\] was deleted/);
   assert.match(after, /send after Visitor\[0\] was deleted/);
   await visitors.at([1]).ckDestroy();
+});
+
+test('a recv nothing can reach any more rejects, naming why: its own element deleted while it waits; the other end deleted after all it sent was taken', async () => {
+  const np = charm.numPes();
+  const visitors = charm.createArray(Visitor, { ndims: 1 });
+  visitors.ckInsert([0], [], { onPE: 0 });
+  visitors.ckInsert([1], [], { onPE: np - 1 });
+  visitors.ckInsert([2], [], { onPE: 1 % np });
+  await visitors.ckDoneInserting();
+  const stalled = visitors.at([0]).ret.stall(visitors.at([1]));
+  await charm.waitQD(); // its recv waits
+  await visitors.at([0]).ckDestroy();
+  assert.match(await stalled, /port 9: recv: Visitor\[0\] was deleted while it waited/);
+  const drained = visitors.at([2]).ret.drain(visitors.at([1]), 2);
+  visitors.at([1]).offer(visitors.at([2]), 2);
+  await charm.waitQD(); // both values taken, the third recv waits
+  await visitors.at([1]).ckDestroy();
+  assert.match(await drained, /port 8: recv: the other end was deleted after sending 2 values, all taken/);
+  await visitors.at([2]).ckDestroy();
 });
 
 test("an end that lost a select is forgotten once its other end is gone (the notice came while the select waited on it)", async () => {

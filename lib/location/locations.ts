@@ -203,17 +203,19 @@ export class Locations {
    */
   route(key: IndexKey, index: ArrayIndex, lost = false): number {
     const home = this.homeOf(index);
-    const cached = this.known.get(key);
     if (home !== this.myPe) {
       if (lost) {
         this.forget(key);
         return home;
       }
+      const cached = this.known.get(key);
       if (!cached || cached.pe === this.myPe || cached.deleted) return home;
       return cached.pe;
     }
-    const record = this.record(key, index);
-    const best = cached && (!record || cached.epoch > record.epoch) ? cached : record;
+    // The home routes by its record alone: every location it learns it also records (Routing.receive, left), so
+    // its cache is never newer; but the cache outlives a tombstone the record forgot (keepTombstone), and a stale
+    // update taken after the deletion would send calls back to a PE of an earlier stay, round for good.
+    const best = this.record(key, index);
     if (!best) return Route.Hold;
     if (best.deleted) return this.expected.has(key) ? Route.Hold : Route.Deleted;
     // The record names this PE but the element is not here: it is being created here.
