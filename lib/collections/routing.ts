@@ -120,10 +120,15 @@ export class Routing {
     else if (home !== from) this.tell(home, index, rt.myPe, epoch, false, Flag.Home);
   }
 
-  /** The element left for `pe` (its arrival there tells the home, should this not be it). */
+  /**
+   * The element left for `pe` (its arrival there tells the home, should
+   * this not be it). The home records it; it keeps no cache entries of its
+   * own indices (they would only take the bounded cache's places, and one
+   * outliving a forgotten tombstone misled calls).
+   */
   left(key: IndexKey, index: ArrayIndex, pe: number, epoch: number): void {
-    this.locations.learn(key, pe, epoch, false);
     if (this.ref.homeOf(index) === runtime().myPe) this.locations.setRecord(key, pe, epoch, false);
+    else this.locations.learn(key, pe, epoch, false);
   }
 
   /** A call to the element at `index` (here, at `epoch`) was forwarded to it: the PE that sent it (`origin`) learns where it is, unless that is this PE. */
@@ -144,7 +149,7 @@ export class Routing {
   }
 
   /**
-   * A LocationUpdate: learned here, and recorded if this is the home. One
+   * A LocationUpdate: recorded if this is the home, else learned. One
    * sent here as to the home (Flag.Home) is checked against this PE's map,
    * as insertions and deletions are: where it names another home, the
    * record would not be kept anywhere.
@@ -156,7 +161,7 @@ export class Routing {
     const key = keyOf(index);
     const home = this.ref.homeOf(index);
     if (toHome) this.ref.checkHome(index, r.source, 'the news of where it settled', home);
-    this.locations.learn(key, pe, epoch, deleted);
     if (home === runtime().myPe) this.locations.setRecord(key, pe, epoch, deleted);
+    else this.locations.learn(key, pe, epoch, deleted);
   }
 }

@@ -52,8 +52,10 @@
  * A sparse array deleting at ever-new indices would keep one per index:
  * so the home keeps the last `tombstonesKept` (per array) and forgets the
  * oldest beyond, raising a floor that the epoch of any insertion at an
- * index without a record starts from, to above the forgotten tombstone's:
- * epochs still only grow per index. Past the bound, a late call to such an
+ * index without a record starts from, to above the forgotten tombstone's,
+ * and below which a location update for a record-less index is refused
+ * (it is a late one of a forgotten element): epochs still only grow per
+ * index. Past the bound, a late call to such an
  * index is held at the home as for an index never inserted (the idle hint
  * names it), not refused. A dense array's indices are finite, and a
  * record-less dense index means an element at its home, so its tombstones
@@ -168,8 +170,17 @@ export class Locations {
     return this.records.get(key) ?? (this.initiallyAtHome(index) ? { pe: this.myPe, epoch: 0, deleted: false } : undefined);
   }
 
-  /** Updates the home record if the location (`pe`, `epoch`, `deleted`) is newer. */
+  /**
+   * Updates the home record if the location (`pe`, `epoch`, `deleted`) is
+   * newer. Without a record, one below the epoch floor is refused: it is a
+   * late update of an element whose tombstone was forgotten (every
+   * insertion at a record-less index starts at the floor), and taken it
+   * would make a live record at an old epoch, to which calls would go
+   * round and against which an insertion would be refused as existing.
+   */
   setRecord(key: IndexKey, pe: number, epoch: number, deleted: boolean): void {
+    if (epoch < this.epochFloor && !this.records.has(key)) return;
+    this.changes++; // firstHop at the home reads the record
     update(this.records, key, pe, epoch, deleted);
   }
 
@@ -212,9 +223,7 @@ export class Locations {
       if (!cached || cached.pe === this.myPe || cached.deleted) return home;
       return cached.pe;
     }
-    // The home routes by its record alone: every location it learns it also records (Routing.receive, left), so
-    // its cache is never newer; but the cache outlives a tombstone the record forgot (keepTombstone), and a stale
-    // update taken after the deletion would send calls back to a PE of an earlier stay, round for good.
+    // The home routes by its record alone (it keeps no cache entries of its own indices: Routing.receive, left).
     const best = this.record(key, index);
     if (!best) return Route.Hold;
     if (best.deleted) return this.expected.has(key) ? Route.Hold : Route.Deleted;
@@ -223,11 +232,14 @@ export class Locations {
     return best.pe;
   }
 
-  /** Where a send from this PE goes first (`home`: the index's home PE, when the caller knows it). */
+  /** Where a send from this PE goes first (`home`: the index's home PE, when the caller knows it): the cache, or at the home its record. */
   firstHop(key: IndexKey, index: ArrayIndex, home = -1): number {
     const cached = this.known.get(key);
     if (cached && !cached.deleted && cached.pe !== this.myPe) return cached.pe;
-    return home >= 0 ? home : this.homeOf(index);
+    const to = home >= 0 ? home : this.homeOf(index);
+    if (to !== this.myPe) return to;
+    const record = this.records.get(key);
+    return record && !record.deleted && record.pe !== this.myPe ? record.pe : to;
   }
 
   /** At the home: the epoch of an element inserted at the index (after its tombstone's, or after every tombstone forgotten). */

@@ -78,25 +78,38 @@ test('routing at the home: by its record; Hold while the element does not exist 
   assert.is(home.route(K, I), Route.Deleted);
 });
 
-test('the home routes by its record, not its cache: a stale update taken after a deletion whose tombstone was then forgotten holds calls, not sends them round', () => {
-  // Review: since the home's cache no longer keeps tombstones, a location update of an earlier stay arriving
-  // after the Deleted went into the home's cache (learn, as Routing.receive does; the record refused it as
-  // older), and once the tombstone was forgotten the home sent calls to that PE, whose pointer led back to
-  // the home: round for good.
-  const numPes = 4;
-  const home = new Locations(1, (i) => roundRobinMap(i, numPes, undefined), () => false, 2);
-  setRecord(home, K, at(2, 1));
-  home.deletionAnnounced(K, { asker: 2, id: 1 });
-  home.deleted(K, I, gone(3), { asker: 2, id: 1 });
-  learn(home, K, at(2, 1)); // PE 2's late news of the element's stay there
-  setRecord(home, K, at(2, 1)); // refused: older than the tombstone
-  assert.is(home.route(K, I), Route.Deleted, 'the tombstone refuses the call');
-  for (let n = 0; n < 2; n++) {
-    const other = [101 + 4 * n] as ArrayIndex; // homed on PE 1 too
-    home.deletionAnnounced(keyOf(other), { asker: 2, id: 2 + n });
-    home.deleted(keyOf(other), other, gone(1), { asker: 2, id: 2 + n });
+test('a late location update of a deleted element is refused at the home, before or after its tombstone is forgotten: calls are held, not sent to an earlier stay, and the index can be inserted again', () => {
+  // Review: an update of an earlier stay (PE 2, epoch 1) can arrive after the Deleted (epoch 3), and after the
+  // home has forgotten the tombstone. Taken, it made a live record at an old epoch: calls went to PE 2, whose
+  // pointer led back to the home, for good, and an insertion at the index was refused as existing.
+  for (const lateFirst of [true, false]) {
+    const numPes = 4;
+    const home = new Locations(1, (i) => roundRobinMap(i, numPes, undefined), () => false, 2);
+    setRecord(home, K, at(2, 1));
+    home.deletionAnnounced(K, { asker: 2, id: 1 });
+    home.deleted(K, I, gone(3), { asker: 2, id: 1 });
+    if (lateFirst) setRecord(home, K, at(2, 1)); // refused: older than the tombstone
+    assert.is(home.route(K, I), Route.Deleted, 'the tombstone refuses the call');
+    for (let n = 0; n < 2; n++) {
+      const other = [101 + 4 * n] as ArrayIndex; // homed on PE 1 too
+      home.deletionAnnounced(keyOf(other), { asker: 2, id: 2 + n });
+      home.deleted(keyOf(other), other, gone(1), { asker: 2, id: 2 + n });
+    }
+    if (!lateFirst) setRecord(home, K, at(2, 1)); // refused: below the floor, the tombstone forgotten
+    assert.is(home.route(K, I), Route.Hold, `late update ${lateFirst ? 'before' : 'after'} the tombstone went: held, as for an index never inserted`);
+    assert.is(home.firstHop(K, I), 1, 'a call made at the home goes nowhere else first');
+    assert.ok(home.insertionEpoch(K, I) > 3, 'an insertion there takes an epoch above the deleted one');
+    home.expect(K, 'again');
+    assert.is(home.admit(K, I, 'again', () => new Uint8Array(0)), 'make', 'and is made, not refused as existing');
   }
-  assert.is(home.route(K, I), Route.Hold, 'tombstone forgotten: held, as for an index never inserted (the idle hint names it), not sent to PE 2');
+});
+
+test('at the home, firstHop follows the record (the home keeps no cache entries of its own indices)', () => {
+  const home = pe(1, 4);
+  setRecord(home, K, at(2, 1));
+  assert.is(home.firstHop(K, I), 2, 'to the element, not through the home itself');
+  setRecord(home, K, gone(2));
+  assert.is(home.firstHop(K, I), 1);
 });
 
 test('held messages are released in arrival order, once', () => {
@@ -331,8 +344,7 @@ test('a call does not go round for good when a PE forgot a pointer and then took
   const home = pes[0];
   const settle = (p: number, epoch: number, from: number): void => {
     learn(pes[p], KX, at(p, epoch)); // Routing.settled
-    setRecord(home, KX, at(p, epoch)); // the home hears it
-    learn(home, KX, at(p, epoch));
+    setRecord(home, KX, at(p, epoch)); // the home hears it (and records it only: Routing.receive)
     if (from >= 0) learn(pes[from], KX, at(p, epoch)); // Routing.left
   };
   settle(1, 1, -1);
