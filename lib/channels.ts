@@ -305,7 +305,11 @@ export class Channel<T = unknown> {
     if (this.closed) throw new Error(`${this.describe}: send after close`);
     if (this.state.deletedAs) throw new Error(`${this.describe}: send after ${this.state.deletedAs} was deleted (its other end was told how many values it sent)`);
     runtime('Channel.send');
-    this.remote.__call(METHOD_CHANNEL, [this.sender[0], this.sender[1], this.port, this.state.sent++, values], CallMode.Send);
+    // The number is taken only once the call is made: one that throws (a value that cannot be sent) must not
+    // leave a gap the other end would wait on for good.
+    const seq = this.state.sent;
+    this.remote.__call(METHOD_CHANNEL, [this.sender[0], this.sender[1], this.port, seq, values], CallMode.Send);
+    this.state.sent = seq + 1;
   }
 
   /**
@@ -337,11 +341,13 @@ export class Channel<T = unknown> {
    */
   static async select<T>(channels: readonly Channel<T>[]): Promise<[Channel<T>, T]> {
     if (channels.length === 0) throw new RangeError('Channel.select: give at least one channel');
+    const deleted = channels.find((c) => c.state.deletedAs);
+    if (deleted) throw new Error(`Channel.select: ${deleted.describe} is of ${deleted.state.deletedAs}, which was deleted`);
     const ready = channels.find((c) => !c.closed && c.state.arrived.has(c.state.nextToTake));
     if (ready) return [ready, take(ready.state) as T];
     return new Promise((resolve, reject) => {
       for (const c of channels) {
-        const why = c.closed ? 'closed' : c.state.waiting ? 'already being waited on' : c.state.deletedAs ? `of ${c.state.deletedAs}, which was deleted` : '';
+        const why = c.closed ? 'closed' : c.state.waiting ? 'already being waited on' : '';
         if (why) {
           reject(new Error(`Channel.select: ${c.describe} is ${why}`));
           return;

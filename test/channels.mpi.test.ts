@@ -71,6 +71,19 @@ class Peer extends Chare {
   ends(): number {
     return channelEnds(this);
   }
+  /** Sends 0, then a value that cannot be sent (its error returned), then 1, to the member on PE `to`. */
+  sendUnsendable(to: number, port: number): string {
+    const ch = new Channel(this, this.thisProxy[to], port);
+    ch.send(0);
+    let error = 'no error';
+    try {
+      ch.send((() => 1) as never);
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    ch.send(1);
+    return error;
+  }
   misuse(): string[] {
     const out: string[] = [];
     const attempt = (f: () => unknown): void => {
@@ -107,6 +120,14 @@ test('thousands of values arrive in order; many channels per chare (ports)', asy
   const results = [0, 1, 2].map((port) => peers[last].ret.drain(0, 3000, port));
   for (let port = 0; port < 3; port++) peers[0].flood(last, 3000, port);
   assert.equal(await Promise.all(results), [3000, 3000, 3000]);
+});
+
+test('a send that throws (a value that cannot be sent) takes no place in the stream: the value after it arrives', async () => {
+  const last = charm.numPes() - 1;
+  if (last === 0) return;
+  const drained = peers[last].ret.drain(0, 2, 7);
+  assert.match(await peers[0].ret.sendUnsendable(last, 7), /cannot be sent/);
+  assert.is(await drained, 2, 'values 0 and 1, in order');
 });
 
 test('request and reply over one channel, with 1 MiB typed arrays', async () => {
