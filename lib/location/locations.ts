@@ -315,8 +315,6 @@ export class Locations {
   deleted(key: IndexKey, index: ArrayIndex, tombstone: Location, name: DeletionName): Uint8Array[] {
     this.deletionEnded(key, name);
     this.setRecord(key, tombstone.pe, tombstone.epoch, true);
-    // The record serves calls (route); a cache entry would only push out another's (firstHop: here, then route).
-    this.forget(key);
     if (!this.initiallyAtHome(index)) this.keepTombstone(key);
     const waiting = this.afterDeletion.get(key) ?? [];
     this.afterDeletion.delete(key);
