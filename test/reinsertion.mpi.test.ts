@@ -89,7 +89,26 @@ async function churn(a: ArrayProxy<Generation>, targets: { index: number; onPE: 
   return answers;
 }
 
+/**
+ * For each target (its element inserted and done with): deletes it, inserts its index again, deletes and
+ * inserts it once more, none awaited, then makes `calls` calls of note on it; returns what the last element
+ * answers. The notes are all made after the second deletion: the second element must see none of them.
+ */
+async function twiceThenBurst(a: ArrayProxy<Generation>, targets: { index: number; onPE: number[] }[], calls: number): Promise<[number, number][]> {
+  for (const t of targets) {
+    a.at([t.index]).ckDestroy();
+    a.ckInsert([t.index], [2], { onPE: t.onPE[0] });
+    a.at([t.index]).ckDestroy();
+    a.ckInsert([t.index], [3], { onPE: t.onPE[1] });
+    for (let k = 0; k < calls; k++) a.at([t.index]).note(k);
+  }
+  return Promise.all(targets.map((t) => a.at([t.index]).ret.whoAmI()));
+}
+
 class Replacer extends Chare {
+  twiceThenBurst(a: ArrayProxy<Generation>, targets: { index: number; onPE: number[] }[], calls: number): Promise<[number, number][]> {
+    return twiceThenBurst(a, targets, calls);
+  }
   churn(a: ArrayProxy<Generation>, targets: { index: number; onPE: number[] }[], cycles: number): Promise<[number, number][]> {
     return churn(a, targets, cycles);
   }
@@ -155,6 +174,31 @@ test('ckInsert, ckDestroy, ckInsert of one index at once (and twice round), from
     const expected = byAsker.flat().map((t) => ({ index: t.index, generation: cycles + 1, notes: [0, 1, 2] }));
     assert.equal(all.sort((p, q) => p.index - q.index), expected.sort((p, q) => p.index - q.index), 'each index once, the last element, every call once');
   }
+});
+
+test('ckDestroy, ckInsert, ckDestroy, ckInsert, then a burst of calls, from a PE other than the home: every call reaches the last element, in order, none the one deleted second', async () => {
+  // The first deletion's call went on from the home to the first element; the second's followed it there
+  // (the record still named it); once the first Deleted came and the second element was made, the home sent
+  // the rest of the burst straight to it, ahead of the second deletion coming back by way of the first PE.
+  const numPes = charm.numPes();
+  const replacers = charm.createGroup(Replacer);
+  const calls = 400;
+  const a = charm.createArray(Generation, { ndims: 1 });
+  const byAsker = range(numPes).map((x) =>
+    range(numPes)
+      .filter((h) => h !== x || numPes === 1)
+      .map((h) => ({ index: h + numPes * (x + 1), first: (h + 1) % numPes, onPE: [(h + 2) % numPes, (h + 3) % numPes] })),
+  );
+  for (const t of byAsker.flat()) a.ckInsert([t.index], [1], { onPE: t.first });
+  await a.ckDoneInserting();
+  const answers = await Promise.all(byAsker.map((targets, x) => replacers[x].ret.twiceThenBurst(a, targets, calls)));
+  byAsker.forEach((targets, x) => assert.equal(answers[x], targets.map((t) => [3, t.onPE[1]]), `from PE ${x}: the third element answers, where it was inserted`));
+  await a.ckDoneInserting();
+  await charm.waitQD();
+  const all = (await a.ret.record()).sort((p, q) => p.index - q.index);
+  const expected = byAsker.flat().map((t) => ({ index: t.index, generation: 3, notes: range(calls) })).sort((p, q) => p.index - q.index);
+  all.forEach((got, k) => assert.equal(got, expected[k], `Generation[${got.index}]: the third element, every note once, in order`));
+  assert.is(all.length, expected.length, 'one element per index');
 });
 
 runTests();

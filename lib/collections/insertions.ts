@@ -126,9 +126,16 @@ export class Insertions {
     this.locations.setRecord(key, target, epoch, false);
     writeCreateElement(beginControl(this.ref.id, ArrayControl.CreateElement), index, epoch, insert, insert.args);
     rt.scheduler.send(target);
-    // Calls held here go to the element in order: to its PE now, or (when
-    // that is this PE) when it settles in, ahead of any held after them.
-    if (target !== rt.myPe) for (const message of this.locations.release(key)) rt.scheduler.sendMessage(target, message);
+    // Calls held here go to the element in order: routed again now (a
+    // deletion's call among them holds those behind it: Locations.route),
+    // or (when its PE is this one) when it settles in, ahead of any held after them.
+    if (target !== rt.myPe) this.rerouteHeld(key);
+  }
+
+  /** At the home: the calls held for the index go their way again, in order (to the element, held again, or refused). */
+  private rerouteHeld(key: IndexKey): void {
+    const held = this.locations.release(key);
+    if (held.length) runtime().scheduler.deliverHeld(held);
   }
 
   /** At the home: deletion `name` of `index` was asked for (it is under way; locations.ts). */
@@ -142,7 +149,11 @@ export class Insertions {
    * (a map that differs between PEs refused it) no mark is kept here.
    */
   deletionRefused(index: ArrayIndex, name: DeletionName): void {
-    if (this.ref.homeOf(index) === runtime().myPe) this.locations.deletionRefused(keyOf(index), name);
+    if (this.ref.homeOf(index) !== runtime().myPe) return;
+    const key = keyOf(index);
+    this.locations.deletionRefused(key, name);
+    // The calls held behind it, should it have been the deletion's call this PE sent on (Locations.route).
+    this.rerouteHeld(key);
   }
 
   /**
@@ -169,6 +180,8 @@ export class Insertions {
   private deleted(key: IndexKey, index: ArrayIndex, tombstone: Location, name: DeletionName, done: Future<unknown>): void {
     const waiting = this.locations.deleted(key, index, tombstone, name);
     done.send();
+    // The calls held behind its call (Locations.route) first: held again for an insertion announced, or refused.
+    this.rerouteHeld(key);
     runtime().scheduler.deliverHeld(waiting);
   }
 }

@@ -16,14 +16,15 @@
  * - A PE that delivers a call that was forwarded tells the caller's PE
  *   where the element is, so steady traffic takes one hop.
  * - A call for an element not here is held at the home until the element
- *   exists, or sent on (one hop more) to where this PE last knew it to be.
+ *   exists (or while a deletion's call the home sent on is out), or sent on
+ *   (one hop more) to where this PE last knew it to be.
  *
  * Location records are bookkeeping: quiescence detection does not count them.
  */
 import type { Reader } from '../codec/reader';
 import { ArrayControl, Flag, flagsOf, readArgs, readLocation, setHops, setToHome, writeLocation, type ElementRoute } from '../codec/wire';
 import { isGoneNotice } from '../channels';
-import { METHOD_CHANNEL } from '../model/methodIds';
+import { METHOD_CHANNEL, METHOD_DESTROY } from '../model/methodIds';
 import { runtime } from '../model/context';
 import { lostAfter, Route, type Locations } from '../location/locations';
 import { keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
@@ -88,7 +89,10 @@ export class Routing {
       const mismatch = this.ref.homeMismatch(index, route.hops === 0 ? route.origin : r.source, home);
       if (mismatch) return mismatch;
     }
-    const dest = this.locations.route(key, index, route.hops >= lostAfter(runtime().numPes));
+    const deletion = method === METHOD_DESTROY ? deletionOf(r) : undefined;
+    // The deletion's call the home sent on, back here: held, it goes ahead of the calls held behind it.
+    const back = deletion !== undefined && home === runtime().myPe && this.locations.isOut(key, deletion);
+    const dest = this.locations.route(key, index, route.hops >= lostAfter(runtime().numPes), deletion);
     if (dest === Route.Deleted) return ' was deleted';
     // A gone notice the home would hold: its channel end went with its element (the tombstone forgotten) or is to come
     // (the notice overtook it: that end is then kept, as before notices). Held, it would wait for good or reach a later
@@ -98,7 +102,7 @@ export class Routing {
     if (dest === Route.Hold) {
       // At the home: wherever the call goes from here (the element's PE once it exists), it goes unmarked.
       setToHome(message, false);
-      this.locations.hold(key, message);
+      this.locations.hold(key, message, back);
     } else {
       setHops(message, route, route.hops + 1);
       setToHome(message, dest === home);
@@ -164,4 +168,12 @@ export class Routing {
     if (home === runtime().myPe) this.locations.setRecord(key, pe, epoch, deleted);
     else this.locations.learn(key, pe, epoch, deleted);
   }
+}
+
+/** A deletion call's name ("asker:id", locations.ts), its reader left where it was (a refusal reads the arguments again). */
+function deletionOf(r: Reader): string {
+  const at = r.pos;
+  const [asker, id] = readArgs(r) as [number, number];
+  r.pos = at;
+  return `${asker}:${id}`;
 }

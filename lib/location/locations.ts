@@ -147,6 +147,11 @@ export class Locations {
   private readonly lastNotice = new Map<number, number>();
   /** At the home: deletions ended (Deleted, or refused) before their notice came ("asker:id"). */
   private readonly doneBeforeNotice = new Set<string>();
+  /**
+   * At the home: per index, the deletion ("asker:id") whose call this PE sent on towards the element and
+   * that has not ended (Deleted) or come back; every other call for the index is held meanwhile (see `route`).
+   */
+  private readonly deletionsOut = new Map<IndexKey, string>();
   /** At the home: indices of a sparse array with a tombstone here, oldest first (at most `tombstonesKept`). */
   private readonly tombstones = new Set<IndexKey>();
   /** At the home: above the epoch of every tombstone forgotten; where an insertion at an index without a record starts. */
@@ -210,9 +215,19 @@ export class Locations {
    * Where to send a message for an element that is not here: a PE, or a
    * Route. `lost`: the message has made `lostAfter` hops (see there): a PE
    * other than the home forgets what it knew of the element and sends it
-   * to the home, whose record is authoritative.
+   * to the home, whose record is authoritative. `deletion`: the message is
+   * deletion "asker:id"'s call.
+   *
+   * At the home, once it has sent a deletion's call on towards the element,
+   * it holds every other call for the index until that deletion ends (its
+   * Deleted) or its call comes back here (the element was gone already):
+   * sent on, they would reach the element's PE behind the deletion and come
+   * back, while the record may meanwhile name a new element at the index,
+   * to which later calls went straight, ahead of them. A call made after
+   * `ckDestroy`, and the next deletion's call, reached the element deleted
+   * by the later deletion before it (test/reinsertion.mpi.test.ts, np 5).
    */
-  route(key: IndexKey, index: ArrayIndex, lost = false): number {
+  route(key: IndexKey, index: ArrayIndex, lost = false, deletion?: string): number {
     const home = this.homeOf(index);
     if (home !== this.myPe) {
       if (lost) {
@@ -223,13 +238,29 @@ export class Locations {
       if (!cached || cached.pe === this.myPe || cached.deleted) return home;
       return cached.pe;
     }
-    // The home routes by its record alone (it keeps no cache entries of its own indices: Routing.receive, left).
+    const out = this.deletionsOut.get(key);
+    if (out !== undefined) {
+      if (out !== deletion) return Route.Hold;
+      this.deletionsOut.delete(key); // it came back: routed again below
+    }
+    const to = this.routeByRecord(key, index);
+    if (deletion !== undefined && to >= 0) this.deletionsOut.set(key, deletion);
+    return to;
+  }
+
+  /** At the home: where its record sends a call (it keeps no cache entries of its own indices: Routing.receive, left). */
+  private routeByRecord(key: IndexKey, index: ArrayIndex): number {
     const best = this.record(key, index);
     if (!best) return Route.Hold;
     if (best.deleted) return this.expected.has(key) ? Route.Hold : Route.Deleted;
     // The record names this PE but the element is not here: it is being created here.
     if (best.pe === this.myPe) return Route.Hold;
     return best.pe;
+  }
+
+  /** At the home: deletion `deletion`'s call is the one this PE sent on for the index (it came back: see `route`). */
+  isOut(key: IndexKey, deletion: string): boolean {
+    return this.deletionsOut.get(key) === deletion;
   }
 
   /** Where a send from this PE goes first (`home`: the index's home PE, when the caller knows it): the cache, or at the home its record. */
@@ -314,6 +345,7 @@ export class Locations {
    */
   deleted(key: IndexKey, index: ArrayIndex, tombstone: Location, name: DeletionName): Uint8Array[] {
     this.deletionEnded(key, name);
+    if (this.deletionsOut.get(key) === `${name.asker}:${name.id}`) this.deletionsOut.delete(key);
     this.setRecord(key, tombstone.pe, tombstone.epoch, true);
     if (!this.initiallyAtHome(index)) this.keepTombstone(key);
     const waiting = this.afterDeletion.get(key) ?? [];
@@ -364,10 +396,12 @@ export class Locations {
     this.records.delete(oldest);
   }
 
-  hold(key: IndexKey, message: Uint8Array): void {
+  /** Holds a call at the home (`first`: the deletion's call that came back, ahead of the calls held behind it). */
+  hold(key: IndexKey, message: Uint8Array, first = false): void {
     const list = this.held.get(key);
-    if (list) list.push(message);
-    else this.held.set(key, [message]);
+    if (!list) this.held.set(key, [message]);
+    else if (first) list.unshift(message);
+    else list.push(message);
   }
 
   /** Indices with messages held here, with how many each (the idle hint names them: a call to an index never inserted waits here). */
@@ -379,11 +413,18 @@ export class Locations {
   releaseAll(): Uint8Array[] {
     const all = [...this.held.values()].flat();
     this.held.clear();
+    this.deletionsOut.clear();
     return all;
   }
 
-  /** Takes the messages held for `key` (the element now exists): usually none, and then no list is made (every arrival asks). */
+  /**
+   * Takes the messages held for `key`, to be routed again (the element now
+   * exists, or a deletion ended): none while a deletion's call this PE sent
+   * on is out (they stay behind it). Usually none, and then no list is made
+   * (every arrival asks).
+   */
   release(key: IndexKey): readonly Uint8Array[] {
+    if (this.deletionsOut.has(key)) return NONE_HELD;
     const list = this.held.get(key);
     if (list === undefined) return NONE_HELD;
     this.held.delete(key);

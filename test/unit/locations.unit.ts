@@ -215,6 +215,52 @@ test('an insertion at an index whose element exists waits while a deletion is on
   assert.is(home.admit(K, I, '3:1', () => new Uint8Array([3])), 'exists');
 });
 
+test("once the home sent a deletion's call on, it holds every other call for the index until that deletion ends or its call comes back, which goes ahead of them", () => {
+  const home = pe(1, 4);
+  const held = (n: number): Uint8Array => new Uint8Array([n]);
+  setRecord(home, K, at(2, 4));
+  home.deletionAnnounced(K, { asker: 0, id: 1 });
+  home.deletionAnnounced(K, { asker: 0, id: 2 });
+  assert.is(home.route(K, I, false, '0:1'), 2, "the first deletion's call goes to the element");
+  assert.is(home.route(K, I), Route.Hold, 'a call after it waits here: sent on, it would come back behind the deletion');
+  home.hold(K, held(1));
+  assert.is(home.route(K, I, false, '0:2'), Route.Hold, "so does the next deletion's call");
+  home.hold(K, held(2));
+  assert.equal(home.release(K), [], 'nothing is released while the deletion is out (an arrival, an insertion made here)');
+  // Deleted: the tombstone; the insertion announced since makes the calls wait for it, in order.
+  home.expect(K, '0:3');
+  assert.equal(home.deleted(K, I, gone(5), { asker: 0, id: 1 }), []);
+  assert.equal(home.release(K), [held(1), held(2)], 'the deletion ended: the calls go their way again, in order');
+  assert.is(home.route(K, I, false, '0:2'), Route.Hold, 'the insertion announced is not made yet: held');
+  home.hold(K, held(2));
+  assert.is(home.route(K, I), Route.Hold);
+  home.hold(K, held(1));
+  assert.is(home.admit(K, I, '0:3', () => held(9)), 'make');
+  setRecord(home, K, at(3, 6));
+  const [first, ...rest] = home.release(K);
+  assert.equal([first, ...rest], [held(2), held(1)]);
+  assert.is(home.route(K, I, false, '0:2'), 3, "made: the second deletion's call goes to the new element first");
+  home.hold(K, held(1)); // the call behind it, held again (route said Hold)
+  assert.is(home.route(K, I), Route.Hold);
+  // The element had left PE 3 and was deleted there already (by another deletion): the call comes back.
+  setRecord(home, K, gone(7));
+  assert.ok(home.isOut(K, '0:2'));
+  assert.is(home.route(K, I, false, '0:2'), Route.Deleted, 'back, with no insertion announced: refused');
+  home.deletionRefused(K, { asker: 0, id: 2 });
+  assert.equal(home.release(K), [held(1)], 'and the calls behind it go their way again (to be refused)');
+  // Back while an insertion is announced: held again, ahead of the calls behind it.
+  setRecord(home, K, at(2, 8));
+  home.deletionAnnounced(K, { asker: 0, id: 4 });
+  assert.is(home.route(K, I, false, '0:4'), 2);
+  home.hold(K, held(1));
+  setRecord(home, K, gone(9));
+  home.expect(K, '0:5');
+  assert.ok(home.isOut(K, '0:4'));
+  assert.is(home.route(K, I, false, '0:4'), Route.Hold);
+  home.hold(K, held(4), true);
+  assert.equal(home.release(K), [held(4), held(1)], 'the deletion first, as it was sent');
+});
+
 test('a deletion notice that finds a tombstone marks the index until the home refuses its call (nothing left to delete)', () => {
   const home = pe(1, 4);
   setRecord(home, K, gone(3));
