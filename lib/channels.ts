@@ -371,13 +371,16 @@ export class Channel<T = unknown> {
             settle();
             resolve([c, value as T]);
           },
-          reject: (error) => {
+          reject: () => {
             // This end's chare was deleted (every end is refused: settle once), or this channel's other end is
-            // exhausted: it drops out, and the select fails only when none is left.
+            // exhausted: it drops out, and the select fails only when none is left. Its own error, not recv's.
             c.state.waiting = undefined;
-            if (c.state.deletedAs || open.every((o) => o.state.waiting === undefined)) {
+            if (c.state.deletedAs) {
               settle();
-              reject(error);
+              reject(new Error(`Channel.select: ${c.describe} is of ${c.state.deletedAs}, which was deleted while the select waited`));
+            } else if (open.every((o) => o.state.waiting === undefined)) {
+              settle();
+              reject(new Error(`Channel.select: every channel's other end was deleted and all it sent was taken (${channels[0].describe}, …)`));
             }
           },
         };

@@ -267,6 +267,25 @@ class Visitor extends Chare<readonly number[]> {
       return (error as Error).message;
     }
   }
+  /** Sends `other` `values` values on `port` (0: makes its end of the channel only). */
+  sendOn(other: ElementProxy<Visitor>, port: number, values: number): void {
+    const ch = new Channel<number>(this, other, port);
+    for (let i = 0; i < values; i++) ch.send(i);
+  }
+  /** Selects `times` times over channels from `a` and `b` (port 10): each value and its channel, until one fails (its error). */
+  async selectOn(a: ElementProxy<Visitor>, b: ElementProxy<Visitor>, times: number): Promise<string[]> {
+    const channels = [new Channel<number>(this, a, 10), new Channel<number>(this, b, 10)];
+    const got: string[] = [];
+    try {
+      for (let i = 0; i < times; i++) {
+        const [winner, value] = await Channel.select(channels);
+        got.push(`received ${value} from ${channels.indexOf(winner)}`);
+      }
+    } catch (error) {
+      got.push((error as Error).message);
+    }
+    return got;
+  }
   /** Sends `other` a value it never takes: its end stays after this one is deleted. */
   spare(other: ElementProxy<Visitor>): void {
     new Channel(this, other, 3).send(0);
@@ -374,6 +393,30 @@ test('a recv nothing can reach any more rejects, naming why: its own element del
   await visitors.at([1]).ckDestroy();
   assert.match(await drained, /port 8: recv: the other end was deleted after sending 2 values, all taken/);
   await visitors.at([2]).ckDestroy();
+});
+
+test("a select nothing can reach any more rejects with its own error: its element deleted while it waits; every other end deleted after all it sent was taken (one done meanwhile drops out)", async () => {
+  const np = charm.numPes();
+  const visitors = charm.createArray(Visitor, { ndims: 1 });
+  for (let i = 0; i < 4; i++) visitors.ckInsert([i], [], { onPE: (np - 1 + i) % np });
+  await visitors.ckDoneInserting();
+  const stalled = visitors.at([0]).ret.selectOn(visitors.at([1]), visitors.at([2]), 1);
+  await charm.waitQD(); // the select waits
+  await visitors.at([0]).ckDestroy();
+  const [deleted] = await stalled;
+  assert.match(deleted, /^Channel\.select: .*port 10.* is of Visitor\[0\], which was deleted while the select waited$/);
+  // Visitor[3] selects twice over channels from [1] and [2], which send nothing yet.
+  const picks = visitors.at([3]).ret.selectOn(visitors.at([1]), visitors.at([2]), 2);
+  await visitors.at([1]).ret.sendOn(visitors.at([3]), 10, 0);
+  await visitors.at([2]).ret.sendOn(visitors.at([3]), 10, 0);
+  await charm.waitQD();
+  await visitors.at([2]).ckDestroy(); // its end is done (nothing sent): it drops out of the select, which waits on
+  await charm.waitQD();
+  await visitors.at([1]).ret.sendOn(visitors.at([3]), 10, 1);
+  await charm.waitQD(); // the second select waits on [1] alone
+  await visitors.at([1]).ckDestroy();
+  assert.equal(await picks, ['received 0 from 0', "Channel.select: every channel's other end was deleted and all it sent was taken (channel Visitor[3] <-> Visitor[1] port 10, …)"]);
+  await visitors.at([3]).ckDestroy();
 });
 
 test("an end that lost a select is forgotten once its other end is gone (the notice came while the select waited on it)", async () => {
