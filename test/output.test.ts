@@ -161,6 +161,8 @@ test('CHARMTS_IDLE_ABORT at np 1 (no other PE: quiescence and the members\' repo
     const text = `main is still waiting and the job has been idle for 1 s: no PE has a message left that could complete what main awaits`;
     assert.match(r.stderr, `fatal error on PE 0 (the job is idle):\n${text}`, `np ${np}${show(r)}`);
     assert.match(r.stderr, `1 of 6 members made fewer contributions than the others (up to 2): Worker[3] on PE ${pe} made 1\n(CHARMTS_IDLE_ABORT=1 ends`, `np ${np}${show(r)}`);
+    // One watch: the end at 1 s idle does not wait behind the hint's own (default 10 s) check, as it did.
+    assert.not.match(r.stderr, /idle for 10 s/, `np ${np}: ended before the hint${show(r)}`);
   }
 });
 

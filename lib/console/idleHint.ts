@@ -1,22 +1,26 @@
 /**
  * A program that forgets `charm.exit()` never ends, and one whose main
  * awaits something nothing will send hangs without a word. PE 0 watches
- * from the start of main: when it has processed nothing for half the hint's
- * time, it waits for quiescence twice, that long apart, and if nothing ran
- * anywhere in between (only the first detection's own completion, one
- * message), the job is idle. It then prints one hint on stderr: while main
+ * from the start of main, in windows: when it has processed nothing for
+ * half a window, it waits for quiescence twice, half a window apart, and if
+ * nothing ran anywhere in between (only the first detection's own
+ * completion, one message), the window was idle. Once the job has been
+ * idle for the hint's time it prints one hint on stderr: while main
  * is still running, that nothing is left that could complete what it
  * awaits; once main has returned, that charm.exit() ends the job. Each
  * hint at most once. CHARMTS_IDLE_HINT sets the seconds idle before a hint
  * (0: never); the hint says that many. CHARMTS_IDLE_ABORT (seconds; unset or
  * 0: never) has PE 0 end a job found idle over that time the same way,
  * with the hint's text and exit code 1: a batch job that hangs gives its
- * allocation back. The two watches take turns (a wait for quiescence
- * completes with a counted message, which would read as activity to the
- * other), so the end comes after that many seconds idle, later while the
- * hint's own checks run. Idle means no message anywhere: a job waiting
- * on a timer (charm.sleep, scheduleAfter, I/O) that long is idle too, so
- * the value must exceed the longest such wait.
+ * allocation back. One watch serves both: it checks in windows of half the
+ * shorter of the two times, adds up the windows found idle in a row (a
+ * window with anything run anywhere, or main's return, starts the count
+ * again), and hints or ends the job once the count reaches each time. Two
+ * watches taking turns (a wait for quiescence completes with a counted
+ * message, which would read as activity to the other) ended a job with
+ * CHARMTS_IDLE_ABORT=1 after 19 s, behind the hint's 10 s check. Idle means
+ * no message anywhere: a job waiting on a timer (charm.sleep, scheduleAfter,
+ * I/O) that long is idle too, so the value must exceed the longest such wait.
  */
 import { runtime } from '../model/context';
 import { quiescentTotal } from '../quiescence';
@@ -31,9 +35,11 @@ const sleep = (seconds: number): Promise<void> => new Promise((resolve) => setTi
 /** Runs on PE 0 from the start of main; `waitQD` is charm.waitQD. Call `mainReturned` once main has finished. */
 export class IdleHint {
   private returned = false;
+  /** Seconds idle before the hint and before the end (0: off). */
+  private hintAfter = 0;
+  private abortAfter = 0;
   private hintedWaiting = false;
-  /** The check under way: the watches take turns (see the header). */
-  private turn: Promise<unknown> = Promise.resolve();
+  private watching = false;
 
   constructor(
     private readonly waitQD: () => Promise<void>,
@@ -41,62 +47,67 @@ export class IdleHint {
     private readonly stuckOn: () => Promise<string[]>,
   ) {}
 
-  /** Starts watching (nothing if CHARMTS_IDLE_HINT is 0; a bad value has ended the job at start: runtime/options.ts). */
+  /** Starts the hint (nothing if CHARMTS_IDLE_HINT is 0; a bad value has ended the job at start: runtime/options.ts). */
   start(): void {
-    const seconds = idleHintSeconds();
-    if (seconds > 0) void this.watch(seconds);
+    this.hintAfter = idleHintSeconds();
+    if (this.hintAfter > 0) this.watch();
   }
 
   /** Starts the CHARMTS_IDLE_ABORT watch (nothing if unset or 0), whether the hint is on or not. */
   startAbort(): void {
-    const abort = idleAbortSeconds();
-    if (abort > 0) void this.abortWhenIdle(abort);
+    this.abortAfter = idleAbortSeconds();
+    if (this.abortAfter > 0) this.watch();
   }
 
   mainReturned(): void {
     this.returned = true;
   }
 
-  /** `seconds`: idle time before a hint. */
-  private async watch(seconds: number): Promise<void> {
+  private watch(): void {
+    if (this.watching) return;
+    this.watching = true;
+    // After this turn: start() follows startAbort() in the same one, and the first window depends on both.
+    setImmediate(() => void this.loop());
+  }
+
+  private async loop(): Promise<void> {
+    let returned = this.returned;
+    let idle = 0; // seconds found idle in a row
     for (;;) {
-      const returned = this.returned;
-      // Said once while main waits: only main's return is news now (PE 0 idle is all it takes to look).
-      if (!(await this.idleOver(seconds, !returned && this.hintedWaiting)) || this.returned !== returned) continue;
-      const text = await this.describe(seconds, returned);
-      process.stderr.write(`charmts: ${text}\n`);
-      if (returned) return;
-      this.hintedWaiting = true;
+      if (this.returned !== returned) {
+        returned = this.returned;
+        idle = 0;
+      }
+      // Hinted while main waits: only its return is news (PE 0 idle is all it takes to look); once returned, done.
+      const hintDue = this.hintAfter > 0 && (returned || !this.hintedWaiting);
+      if (!hintDue && this.abortAfter === 0) {
+        if (returned) return;
+        await sleep(this.hintAfter / 2);
+        continue;
+      }
+      const window = Math.min(hintDue ? this.hintAfter : Infinity, this.abortAfter || Infinity) / 2;
+      const quiet = await this.check(window);
+      if (this.returned !== returned) continue;
+      idle = quiet ? idle + window : 0;
+      if (this.abortAfter > 0 && idle >= this.abortAfter) {
+        // A string, not an Error: the runtime's frames would say nothing.
+        fatal(`${await this.describe(this.abortAfter, returned)}\n(CHARMTS_IDLE_ABORT=${this.abortAfter} ends a job with no message anywhere for that long; a wait on a timer, charm.sleep or I/O counts as idle: set it above the longest)`, 'on PE 0 (the job is idle)');
+      }
+      if (hintDue && idle >= this.hintAfter) {
+        process.stderr.write(`charmts: ${await this.describe(this.hintAfter, returned)}\n`);
+        if (returned) this.hintAfter = 0; // said once: the abort watch, if any, goes on
+        else this.hintedWaiting = true;
+      }
     }
   }
 
-  /** Ends the job once it is found idle over `seconds` (CHARMTS_IDLE_ABORT). */
-  private async abortWhenIdle(seconds: number): Promise<void> {
-    for (;;) {
-      const returned = this.returned;
-      if (!(await this.idleOver(seconds, false)) || this.returned !== returned) continue;
-      // A string, not an Error: the runtime's frames would say nothing.
-      fatal(`${await this.describe(seconds, returned)}\n(CHARMTS_IDLE_ABORT=${seconds} ends a job with no message anywhere for that long; a wait on a timer, charm.sleep or I/O counts as idle: set it above the longest)`, 'on PE 0 (the job is idle)');
-    }
-  }
-
-  /**
-   * Whether the job stayed idle over `seconds`, in two halves: PE 0 idle,
-   * then the job quiescent and idle. `peZeroOnly`: the first half only.
-   */
-  private idleOver(seconds: number, peZeroOnly: boolean): Promise<boolean> {
-    const check = this.turn.then(() => this.check(seconds, peZeroOnly));
-    this.turn = check;
-    return check;
-  }
-
-  private async check(seconds: number, peZeroOnly: boolean): Promise<boolean> {
+  /** Whether the job stayed idle over `seconds`, in two halves: PE 0 idle, then the job quiescent and idle. */
+  private async check(seconds: number): Promise<boolean> {
     const half = seconds / 2;
     const counters = runtime().scheduler.counters;
     const seen = counters.processed;
     await sleep(half);
     if (counters.processed !== seen) return false; // PE 0 is working: no need to ask the others
-    if (peZeroOnly) return false;
     await this.waitQD();
     const before = quiescentTotal();
     await sleep(half);
