@@ -88,12 +88,13 @@ export class IdleHint {
       const window = Math.min(hintDue ? this.hintAfter : Infinity, this.abortAfter || Infinity) / 2;
       const quiet = await this.check(window);
       if (this.returned !== returned) continue;
+      // With a tenth of a window to spare: a sum of windows such as 0.1 s can fall short of its multiple by a rounding error.
       idle = quiet ? idle + window : 0;
-      if (this.abortAfter > 0 && idle >= this.abortAfter) {
+      if (this.abortAfter > 0 && idle + window / 10 >= this.abortAfter) {
         // A string, not an Error: the runtime's frames would say nothing.
         fatal(`${await this.describe(this.abortAfter, returned)}\n(CHARMTS_IDLE_ABORT=${this.abortAfter} ends a job with no message anywhere for that long; a wait on a timer, charm.sleep or I/O counts as idle: set it above the longest)`, 'on PE 0 (the job is idle)');
       }
-      if (hintDue && idle >= this.hintAfter) {
+      if (hintDue && idle + window / 10 >= this.hintAfter) {
         process.stderr.write(`charmts: ${await this.describe(this.hintAfter, returned)}\n`);
         if (returned) this.hintAfter = 0; // said once: the abort watch, if any, goes on
         else this.hintedWaiting = true;

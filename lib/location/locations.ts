@@ -424,9 +424,8 @@ export class Locations {
    * (every arrival asks).
    */
   release(key: IndexKey): readonly Uint8Array[] {
-    if (this.deletionsOut.has(key)) return NONE_HELD;
     const list = this.held.get(key);
-    if (list === undefined) return NONE_HELD;
+    if (list === undefined || this.deletionsOut.has(key)) return NONE_HELD;
     this.held.delete(key);
     return list;
   }
