@@ -94,20 +94,21 @@ async function churn(a: ArrayProxy<Generation>, targets: { index: number; onPE: 
  * inserts it once more, none awaited, then makes `calls` calls of note on it; returns what the last element
  * answers. The notes are all made after the second deletion: the second element must see none of them.
  */
-async function twiceThenBurst(a: ArrayProxy<Generation>, targets: { index: number; onPE: number[] }[], calls: number): Promise<[number, number][]> {
+async function twiceThenBurst(a: ArrayProxy<Generation>, targets: { index: number; onPE: number[] }[], calls: number, resume = false): Promise<[number, number][]> {
   for (const t of targets) {
-    a.at([t.index]).ckDestroy();
+    const first = a.at([t.index]).ckDestroy();
     a.ckInsert([t.index], [2], { onPE: t.onPE[0] });
     a.at([t.index]).ckDestroy();
     a.ckInsert([t.index], [3], { onPE: t.onPE[1] });
+    if (resume) await first; // the first element is gone; the second may be made, its deletion still on its way
     for (let k = 0; k < calls; k++) a.at([t.index]).note(k);
   }
   return Promise.all(targets.map((t) => a.at([t.index]).ret.whoAmI()));
 }
 
 class Replacer extends Chare {
-  twiceThenBurst(a: ArrayProxy<Generation>, targets: { index: number; onPE: number[] }[], calls: number): Promise<[number, number][]> {
-    return twiceThenBurst(a, targets, calls);
+  twiceThenBurst(a: ArrayProxy<Generation>, targets: { index: number; onPE: number[] }[], calls: number, resume: boolean): Promise<[number, number][]> {
+    return twiceThenBurst(a, targets, calls, resume);
   }
   churn(a: ArrayProxy<Generation>, targets: { index: number; onPE: number[] }[], cycles: number): Promise<[number, number][]> {
     return churn(a, targets, cycles);
@@ -176,22 +177,32 @@ test('ckInsert, ckDestroy, ckInsert of one index at once (and twice round), from
   }
 });
 
-test('ckDestroy, ckInsert, ckDestroy, ckInsert, then a burst of calls, from a PE other than the home: every call reaches the last element, in order, none the one deleted second', async () => {
+test('ckDestroy, ckInsert, ckDestroy, ckInsert, then a burst of calls, from any PE (the home too, resuming after the first deletion): every call reaches the last element, in order, none the one deleted second', async () => {
   // The first deletion's call went on from the home to the first element; the second's followed it there
   // (the record still named it); once the first Deleted came and the second element was made, the home sent
   // the rest of the burst straight to it, ahead of the second deletion coming back by way of the first PE.
+  // A home asking itself sent its calls straight by its record: resumed after the first Deleted, the same.
   const numPes = charm.numPes();
   const replacers = charm.createGroup(Replacer);
   const calls = 400;
   const a = charm.createArray(Generation, { ndims: 1 });
+  // Asker x: every other home h (index h + numPes (x + 1)), and itself as home (index x + numPes (numPes + 1 + x)).
   const byAsker = range(numPes).map((x) =>
-    range(numPes)
-      .filter((h) => h !== x || numPes === 1)
-      .map((h) => ({ index: h + numPes * (x + 1), first: (h + 1) % numPes, onPE: [(h + 2) % numPes, (h + 3) % numPes] })),
+    [...range(numPes).filter((h) => h !== x), x].map((h, k, all) => ({
+      index: h + numPes * (k === all.length - 1 ? numPes + 1 + x : x + 1),
+      first: (h + 1) % numPes,
+      onPE: [(h + 2) % numPes, (h + 3) % numPes],
+      resume: h === x,
+    })),
   );
   for (const t of byAsker.flat()) a.ckInsert([t.index], [1], { onPE: t.first });
   await a.ckDoneInserting();
-  const answers = await Promise.all(byAsker.map((targets, x) => replacers[x].ret.twiceThenBurst(a, targets, calls)));
+  const answers = await Promise.all(
+    byAsker.map(async (targets, x) => [
+      ...(await replacers[x].ret.twiceThenBurst(a, targets.filter((t) => !t.resume), calls, false)),
+      ...(await replacers[x].ret.twiceThenBurst(a, targets.filter((t) => t.resume), calls, true)),
+    ]),
+  );
   byAsker.forEach((targets, x) => assert.equal(answers[x], targets.map((t) => [3, t.onPE[1]]), `from PE ${x}: the third element answers, where it was inserted`));
   await a.ckDoneInserting();
   await charm.waitQD();

@@ -179,6 +179,8 @@ export class LocalArray implements LocalCollection, MemberServices {
       if (refused) this.undeliverable(r, index, method, origin, refused);
       return;
     }
+    // Its home, which it came back to while a deletion's call chased it: later calls wait for that one.
+    if (this.locations.deletionOut() && this.routing.heldBehindDeletion(r, key, method)) return;
     if (route.hops > 0) this.routing.forwarded(route.origin, element.index, element.state.epoch);
     if (method === METHOD_MIGRATE) {
       this.migrate(element.chare, readArgs(r)[0] as number);
@@ -214,14 +216,15 @@ export class LocalArray implements LocalCollection, MemberServices {
     const flags = flagsOf(r.buf, r.base);
     const args = readArgs(r);
     if (isGoneNotice(method, args)) return; // both ends of a channel were deleted
-    if (method === METHOD_DESTROY) this.insertions.deletionRefused(index, { asker: args[0] as number, id: args[1] as number });
     const error = new Error(`${describeMember(this.name, index)}${refused}: the call to ${methodName(this.ref.info.methods, method)} was not delivered`);
     if (flags & Flag.Reply) {
       readReply(r, false, -1).reject(error, `${describeMember(this.name, index)}`);
-      return;
+    } else {
+      writeBodyValue(beginControl(this.ref.id, ArrayControl.Undeliverable), error.message, 'error');
+      runtime().scheduler.send(origin);
     }
-    writeBodyValue(beginControl(this.ref.id, ArrayControl.Undeliverable), error.message, 'error');
-    runtime().scheduler.send(origin);
+    // After its own refusal: the calls held behind it go their way (refused too, perhaps) once its caller has heard.
+    if (method === METHOD_DESTROY) this.insertions.deletionRefused(index, { asker: args[0] as number, id: args[1] as number });
   }
 
   // -------------------------------------------------------------- members

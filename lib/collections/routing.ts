@@ -112,6 +112,21 @@ export class Routing {
   }
 
   /**
+   * At the home, a call to an element that is here: held instead, and true,
+   * when a deletion's call this PE sent on (to where the element was) is
+   * out and this is not that call: the element came home while the
+   * deletion chased it, and a call that reached the home after the
+   * deletion left must not run before it (Locations.route).
+   */
+  heldBehindDeletion(r: Reader, key: IndexKey, method: number): boolean {
+    if (!this.locations.heldBehindDeletion(key, method === METHOD_DESTROY ? deletionOf(r) : undefined)) return false;
+    const message = r.copyMessage();
+    setToHome(message, false);
+    this.locations.hold(key, message);
+    return true;
+  }
+
+  /**
    * The element is now here; its home hears it, unless the home sent it
    * (`from`: it recorded the move then). Not learned in the cache: calls
    * look for residents first, its epoch is in its MemberState, and in a

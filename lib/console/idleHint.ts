@@ -13,9 +13,10 @@
  * 0: never) has PE 0 end a job found idle over that time the same way,
  * with the hint's text and exit code 1: a batch job that hangs gives its
  * allocation back. One watch serves both: it checks in windows of half the
- * shorter of the two times, adds up the windows found idle in a row (a
- * window with anything run anywhere, or main's return, starts the count
- * again), and hints or ends the job once the count reaches each time. Two
+ * shorter of the two times (the last before a time shortened to what is
+ * left), adds up the windows found idle in a row (a window with anything
+ * run anywhere, or main's return, starts the count again), and hints or
+ * ends the job once the count reaches each time. Two
  * watches taking turns (a wait for quiescence completes with a counted
  * message, which would read as activity to the other) ended a job with
  * CHARMTS_IDLE_ABORT=1 after 19 s, behind the hint's 10 s check. Idle means
@@ -30,7 +31,8 @@ import { idleAbortSeconds, idleHintSeconds } from '../runtime/options';
 /** The completion of the first wait for quiescence is itself a counted message. */
 const OWN_MESSAGES = 1;
 
-const sleep = (seconds: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, seconds * 1000).unref());
+/** At most 2^31 - 1 ms (24.8 days): past it setTimeout fires at once, with a warning, and a huge CHARMTS_IDLE_* spun. */
+const sleep = (seconds: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.min(seconds * 1000, 0x7fffffff)).unref());
 
 /** Runs on PE 0 from the start of main; `waitQD` is charm.waitQD. Call `mainReturned` once main has finished. */
 export class IdleHint {
@@ -39,6 +41,7 @@ export class IdleHint {
   private hintAfter = 0;
   private abortAfter = 0;
   private hintedWaiting = false;
+  private hintedReturned = false;
   private watching = false;
 
   constructor(
@@ -73,30 +76,32 @@ export class IdleHint {
   private async loop(): Promise<void> {
     let returned = this.returned;
     let idle = 0; // seconds found idle in a row
+    // Windows of half the shorter time, the last one before a time shortened to what is left: met, not overshot.
+    const full = Math.min(this.hintAfter || Infinity, this.abortAfter || Infinity) / 2;
     for (;;) {
       if (this.returned !== returned) {
         returned = this.returned;
         idle = 0;
       }
-      // Hinted while main waits: only its return is news (PE 0 idle is all it takes to look); once returned, done.
-      const hintDue = this.hintAfter > 0 && (returned || !this.hintedWaiting);
+      // One hint while main waits, one once it has returned.
+      const hintDue = this.hintAfter > 0 && !(returned ? this.hintedReturned : this.hintedWaiting);
       if (!hintDue && this.abortAfter === 0) {
         if (returned) return;
-        await sleep(this.hintAfter / 2);
+        await sleep(full); // hinted while main waits: only its return is news
         continue;
       }
-      const window = Math.min(hintDue ? this.hintAfter : Infinity, this.abortAfter || Infinity) / 2;
+      const window = Math.min(full, hintDue ? this.hintAfter - idle : Infinity, this.abortAfter > 0 ? this.abortAfter - idle : Infinity);
       const quiet = await this.check(window);
       if (this.returned !== returned) continue;
-      // With a tenth of a window to spare: a sum of windows such as 0.1 s can fall short of its multiple by a rounding error.
       idle = quiet ? idle + window : 0;
-      if (this.abortAfter > 0 && idle + window / 10 >= this.abortAfter) {
+      // A millisecond to spare: a sum of windows such as 0.1 s can fall short of its multiple by a rounding error.
+      if (this.abortAfter > 0 && idle >= this.abortAfter - 1e-3) {
         // A string, not an Error: the runtime's frames would say nothing.
         fatal(`${await this.describe(this.abortAfter, returned)}\n(CHARMTS_IDLE_ABORT=${this.abortAfter} ends a job with no message anywhere for that long; a wait on a timer, charm.sleep or I/O counts as idle: set it above the longest)`, 'on PE 0 (the job is idle)');
       }
-      if (hintDue && idle + window / 10 >= this.hintAfter) {
+      if (hintDue && idle >= this.hintAfter - 1e-3) {
         process.stderr.write(`charmts: ${await this.describe(this.hintAfter, returned)}\n`);
-        if (returned) this.hintAfter = 0; // said once: the abort watch, if any, goes on
+        if (returned) this.hintedReturned = true;
         else this.hintedWaiting = true;
       }
     }

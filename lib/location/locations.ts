@@ -91,7 +91,7 @@ export interface Location {
 
 /** What to do with a message for an element that is not on this PE. */
 export const enum Route {
-  /** Hold it here: this is the home and the element does not exist yet. */
+  /** Hold it here: this is the home and the element does not exist yet, or a deletion's call the home sent on is out. */
   Hold = -1,
   /** The element was deleted. */
   Deleted = -2,
@@ -133,7 +133,7 @@ export class Locations {
   private readonly known = new Map<IndexKey, Location>();
   /** Records of the indices whose home is this PE. */
   private readonly records = new Map<IndexKey, Location>();
-  /** Messages held at the home for indices not created yet. */
+  /** Messages held at the home: for indices not created yet, or behind a deletion's call sent on (`deletionsOut`). */
   private readonly held = new Map<IndexKey, Uint8Array[]>();
   /** At the home: insertions announced and not yet made, per index. */
   private readonly expected = new Map<IndexKey, Set<string>>();
@@ -269,8 +269,29 @@ export class Locations {
     if (cached && !cached.deleted && cached.pe !== this.myPe) return cached.pe;
     const to = home >= 0 ? home : this.homeOf(index);
     if (to !== this.myPe) return to;
+    // While a deletion of the index is under way, the home's own calls go by `route` too (this PE, the
+    // local queue), which holds them behind a deletion's call it sent on: straight by the record, a call
+    // made after this PE's ckDestroy could reach the element before it (a new one the record names already).
+    if (this.deleting.has(key) || this.deletionsOut.has(key)) return to;
     const record = this.records.get(key);
     return record && !record.deleted && record.pe !== this.myPe ? record.pe : to;
+  }
+
+  /**
+   * At the home, for a call to an element that is here: whether it waits
+   * instead (held), behind a deletion's call this PE sent on before the
+   * element arrived here (`deletion`: the call's name, if it is a
+   * deletion's; that one is delivered). Rare: the element came home while
+   * its deletion chased it.
+   */
+  heldBehindDeletion(key: IndexKey, deletion: string | undefined): boolean {
+    const out = this.deletionsOut.get(key);
+    return out !== undefined && out !== deletion;
+  }
+
+  /** Whether a deletion's call this PE sent on is out for any index (heldBehindDeletion can be true). */
+  deletionOut(): boolean {
+    return this.deletionsOut.size > 0;
   }
 
   /** At the home: the epoch of an element inserted at the index (after its tombstone's, or after every tombstone forgotten). */
@@ -329,6 +350,7 @@ export class Locations {
    * marked until it ends, unless it ended already (see the file's comment).
    */
   deletionAnnounced(key: IndexKey, name: DeletionName): void {
+    this.changes++; // firstHop at the home looks for a deletion under way
     this.lastNotice.set(name.asker, name.id);
     const named = `${name.asker}:${name.id}`;
     if (this.doneBeforeNotice.delete(named)) return;
@@ -375,7 +397,10 @@ export class Locations {
       return;
     }
     const marks = this.deleting.get(key);
-    if (marks?.delete(named) && marks.size === 0) this.deleting.delete(key);
+    if (marks?.delete(named) && marks.size === 0) {
+      this.deleting.delete(key);
+      this.changes++; // firstHop at the home: no deletion under way
+    }
   }
 
   /** Tombstones kept here (the sparse arrays' ones). */

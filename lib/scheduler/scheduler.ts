@@ -160,8 +160,9 @@ export class Scheduler extends Sender {
   /**
    * Delivers held messages now, in order, before anything that arrives
    * after them: messages that reached this PE before their target existed
-   * (the caller has just created it). They were counted as processed when
-   * first held, so that count is taken back.
+   * (the caller has just created it), or that waited for something else
+   * (calls a home held behind a deletion). They were counted as processed
+   * when first held, so that count is taken back.
    */
   deliverHeld(messages: readonly Uint8Array[]): void {
     for (const message of messages) {

@@ -261,6 +261,25 @@ test("once the home sent a deletion's call on, it holds every other call for the
   assert.equal(home.release(K), [held(4), held(1)], 'the deletion first, as it was sent');
 });
 
+test("while a deletion of an index is under way, the home's own calls go by route (not straight by its record), and a call to the element come home behind a deletion's call out waits", () => {
+  const home = pe(1, 4);
+  setRecord(home, K, at(2, 4));
+  assert.is(home.firstHop(K, I), 2, 'no deletion under way: straight by the record');
+  const before = home.changes;
+  home.deletionAnnounced(K, { asker: 1, id: 1 });
+  assert.ok(home.changes !== before, 'a first hop found before is looked up again');
+  assert.is(home.firstHop(K, I), 1, 'under way: this PE (its local queue, then route)');
+  assert.is(home.route(K, I, false, '1:1'), 2);
+  assert.ok(home.deletionOut());
+  assert.ok(home.heldBehindDeletion(K, undefined), 'the element came home: a call waits behind the deletion');
+  assert.not.ok(home.heldBehindDeletion(K, '1:1'), 'the deletion itself is delivered');
+  home.deleted(K, I, gone(5), { asker: 1, id: 1 });
+  assert.not.ok(home.deletionOut());
+  assert.is(home.firstHop(K, I), 1, 'deleted: the home (route refuses, or holds for an insertion)');
+  setRecord(home, K, at(3, 6));
+  assert.is(home.firstHop(K, I), 3, 'no deletion under way any more: straight by the record');
+});
+
 test('a deletion notice that finds a tombstone marks the index until the home refuses its call (nothing left to delete)', () => {
   const home = pe(1, 4);
   setRecord(home, K, gone(3));
