@@ -129,11 +129,16 @@ export class Insertions {
     // Calls held here go to the element in order: routed again now (a
     // deletion's call among them holds those behind it: Locations.route),
     // or (when its PE is this one) when it settles in, ahead of any held after them.
-    if (target !== rt.myPe) this.rerouteHeld(key);
+    if (target !== rt.myPe) this.releaseHeld(key);
   }
 
-  /** At the home: the calls held for the index go their way again, in order (to the element, held again, or refused). */
-  private rerouteHeld(key: IndexKey): void {
+  /**
+   * At the home: the calls held for the index go their way again, in order
+   * (to the element, here or elsewhere, held again, or refused); none while
+   * a deletion's call sent on is out. Usually none (every arrival asks):
+   * then no loop over an empty list.
+   */
+  releaseHeld(key: IndexKey): void {
     const held = this.locations.release(key);
     if (held.length) runtime().scheduler.deliverHeld(held);
   }
@@ -153,7 +158,7 @@ export class Insertions {
     const key = keyOf(index);
     this.locations.deletionRefused(key, name);
     // The calls held behind it, should it have been the deletion's call this PE sent on (Locations.route).
-    this.rerouteHeld(key);
+    this.releaseHeld(key);
   }
 
   /**
@@ -181,7 +186,7 @@ export class Insertions {
     const waiting = this.locations.deleted(key, index, tombstone, name);
     done.send();
     // The calls held behind its call (Locations.route) first: held again for an insertion announced, or refused.
-    this.rerouteHeld(key);
+    this.releaseHeld(key);
     runtime().scheduler.deliverHeld(waiting);
   }
 }

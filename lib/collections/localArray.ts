@@ -250,16 +250,6 @@ export class LocalArray implements LocalCollection, MemberServices {
   }
 
   /**
-   * Delivers the calls the home held for an element now in place here, in
-   * order (they re-route themselves should it have left again meanwhile).
-   */
-  private releaseHeld(key: IndexKey): void {
-    const held = this.locations.release(key);
-    // Usually none (every arrival asks): then no loop over an empty list (an iterator per arrival).
-    if (held.length) runtime().scheduler.deliverHeld(held);
-  }
-
-  /**
    * Checks that `chare` is the element here; undefined when it was deleted
    * (what it does is dropped). `method` names the call in the error.
    */
@@ -362,7 +352,7 @@ export class LocalArray implements LocalCollection, MemberServices {
       this.executing = outer;
     }
     this.broadcasts.catchUp(element);
-    this.releaseHeld(key);
+    this.insertions.releaseHeld(key); // calls the home held for it, in order (they re-route should it have left again)
     if (state.balancing && this.elements.holds(element)) this.balancing.settle(element);
     this.migrateIfDue(element);
   }
@@ -468,7 +458,7 @@ export class LocalArray implements LocalCollection, MemberServices {
         const key = keyOf(index);
         const element = this.place(index, create.args, newMemberState(this, create.first, create.broadcasts, create.epoch));
         this.broadcasts.catchUp(element);
-        this.releaseHeld(key);
+        this.insertions.releaseHeld(key); // calls the home held for it, in order (they re-route should it have left again)
         beginControl(this.ref.id, ArrayControl.Created);
         rt.scheduler.send(0);
         return;

@@ -98,12 +98,10 @@ export class Routing {
     // (the notice overtook it: that end is then kept, as before notices). Held, it would wait for good or reach a later
     // element at the index. Dropped, before the copy (readArgs moves the reader; the copy does not depend on it).
     if (dest === Route.Hold && method === METHOD_CHANNEL && isGoneNotice(method, readArgs(r))) return '';
-    const message = r.copyMessage();
     if (dest === Route.Hold) {
-      // At the home: wherever the call goes from here (the element's PE once it exists), it goes unmarked.
-      setToHome(message, false);
-      this.locations.hold(key, message, back);
+      this.hold(r, key, back);
     } else {
+      const message = r.copyMessage();
       setHops(message, route, route.hops + 1);
       setToHome(message, dest === home);
       runtime().scheduler.sendMessage(dest, message);
@@ -120,10 +118,15 @@ export class Routing {
    */
   heldBehindDeletion(r: Reader, key: IndexKey, method: number): boolean {
     if (!this.locations.heldBehindDeletion(key, method === METHOD_DESTROY ? deletionOf(r) : undefined)) return false;
+    this.hold(r, key, false);
+    return true;
+  }
+
+  /** Holds the call in `r` at the home (`first`: ahead of those held before). Wherever it goes from here (the element's PE once it exists), it goes unmarked. */
+  private hold(r: Reader, key: IndexKey, first: boolean): void {
     const message = r.copyMessage();
     setToHome(message, false);
-    this.locations.hold(key, message);
-    return true;
+    this.locations.hold(key, message, first);
   }
 
   /**
