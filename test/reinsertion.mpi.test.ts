@@ -106,7 +106,30 @@ async function twiceThenBurst(a: ArrayProxy<Generation>, targets: { index: numbe
   return Promise.all(targets.map((t) => a.at([t.index]).ret.whoAmI()));
 }
 
+/**
+ * Calls the element at `index` (this PE knows nothing of it: the call goes by its home, which the element
+ * `busy` keeps busy next), deletes it, learns where it is from the first call's forwarded delivery, then
+ * calls it again: what the second call gets (its deletion was made first: refused).
+ */
+async function learnAfterDestroy(a: ArrayProxy<Generation>, index: number, busy: number): Promise<string> {
+  const first = a.at([index]).ret.whoAmI();
+  keepBusy(a, busy, 100);
+  const deletion = a.at([index]).ckDestroy();
+  await first; // the element's PE told this one where it is before it answered
+  let got: string;
+  try {
+    got = `answered ${JSON.stringify(await a.at([index]).ret.whoAmI())}`;
+  } catch (e) {
+    got = (e as Error).message;
+  }
+  await deletion;
+  return got;
+}
+
 class Replacer extends Chare {
+  learnAfterDestroy(a: ArrayProxy<Generation>, index: number, busy: number): Promise<string> {
+    return learnAfterDestroy(a, index, busy);
+  }
   twiceThenBurst(a: ArrayProxy<Generation>, targets: { index: number; onPE: number[] }[], calls: number, resume: boolean): Promise<[number, number][]> {
     return twiceThenBurst(a, targets, calls, resume);
   }
@@ -210,6 +233,32 @@ test('ckDestroy, ckInsert, ckDestroy, ckInsert, then a burst of calls, from any 
   const expected = byAsker.flat().map((t) => ({ index: t.index, generation: 3, notes: range(calls) })).sort((p, q) => p.index - q.index);
   all.forEach((got, k) => assert.equal(got, expected[k], `Generation[${got.index}]: the third element, every note once, in order`));
   assert.is(all.length, expected.length, 'one element per index');
+});
+
+test('a call made after ckDestroy, once the caller has learnt where the element is, is refused: it follows the deletion, which waits at a busy home', async () => {
+  // The deletion went by the home (the caller knew nothing of the element); the first call's forwarded
+  // delivery then told the caller where the element is, and the next call went straight there, ahead of the
+  // deletion, which waited behind a spin at the home: it ran on the element deleted before it was made.
+  const numPes = charm.numPes();
+  const replacers = charm.createGroup(Replacer);
+  const a = charm.createArray(Generation, { ndims: 1 });
+  // Caller x, home x + 1, element on x + 2 (distinct from np 3; the same PEs below); a busy element at the home.
+  const cases = range(numPes).map((x) => {
+    const home = (x + 1) % numPes;
+    return { x, home, index: home + numPes * (10 + x), busy: home + numPes * (30 + x), onPE: (x + 2) % numPes };
+  });
+  for (const c of cases) {
+    a.ckInsert([c.index], [1], { onPE: c.onPE });
+    a.ckInsert([c.busy], [1], { onPE: c.home });
+  }
+  await a.ckDoneInserting();
+  for (const c of cases) {
+    const got = await replacers[c.x].ret.learnAfterDestroy(a, c.index, c.busy);
+    assert.ok(
+      got.endsWith(`Generation[${c.index}] was deleted: the call to whoAmI was not delivered`),
+      `from PE ${c.x}, home PE ${c.home}, element on PE ${c.onPE}: the call after ckDestroy: ${got}`,
+    );
+  }
 });
 
 runTests();

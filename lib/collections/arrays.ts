@@ -306,7 +306,11 @@ function destroy(ref: ArrayRef, address: ElementAddress): Future<unknown> {
     writeDeletionNotice(beginControl(ref.id, ArrayControl.DeletionNotice), index, rt.myPe, id);
     rt.scheduler.send(home);
   }
-  return callElement(ref, address, METHOD_DESTROY, [rt.myPe, id], CallMode.Completion)!;
+  const done = callElement(ref, address, METHOD_DESTROY, [rt.myPe, id], CallMode.Completion)!;
+  // Calls from here follow it until it is done. A PE without the array's part yet sent it to the home, and
+  // knows no other way to the element.
+  local(ref)?.routing.followDeletion(address, done);
+  return done;
 }
 
 /** Broadcasts go to PE 0 first, which numbers them so every PE delivers them in one order. */

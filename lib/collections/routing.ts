@@ -26,6 +26,7 @@ import { ArrayControl, Flag, flagsOf, readArgs, readLocation, setHops, setToHome
 import { isGoneNotice } from '../channels';
 import { METHOD_CHANNEL, METHOD_DESTROY } from '../model/methodIds';
 import { runtime } from '../model/context';
+import { whenComplete, type Future } from '../model/future';
 import { lostAfter, Route, type Locations } from '../location/locations';
 import { keyOf, type ArrayIndex, type IndexKey } from './arrayIndex';
 import type { ArrayRef, ElementAddress } from './arrays';
@@ -39,9 +40,22 @@ export class Routing {
     private readonly locations: Locations,
   ) {}
 
-  /** The first PE a call from here to `index` goes to (`key`, `home`: its key and home PE when the caller knows them). */
+  /**
+   * The first PE a call from here to `index` goes to (`key`, `home`: its
+   * key and home PE when the caller knows them): where this PE's deletion
+   * of it went, while one is pending, even for an element that came here
+   * meanwhile (`followDeletion`).
+   */
   firstHop(index: ArrayIndex, key = keyOf(index), home = -1): number {
+    const deletion = this.locations.deletionHop(key);
+    if (deletion >= 0) return deletion;
     return this.elements.has(key) ? runtime().myPe : this.locations.firstHop(key, index, home);
+  }
+
+  /** This PE sent a deletion's call (`done`: its completion) to the element at `address` by `address.hop`: calls from here follow it until it is done (Locations.followDeletion). */
+  followDeletion(address: ElementAddress, done: Future<unknown>): void {
+    this.locations.followDeletion(address.key, address.hop);
+    whenComplete(done, () => this.locations.deletionDone(address.key));
   }
 
   /**

@@ -156,6 +156,12 @@ export class Locations {
   private readonly tombstones = new Set<IndexKey>();
   /** At the home: above the epoch of every tombstone forgotten; where an insertion at an index without a record starts. */
   private epochFloor = 0;
+  /**
+   * Per index, this PE's deletions whose call it sent and that are not done yet: how many, and the first hop
+   * the last one's call took, which calls from here take too while any is pending (`followDeletion`); -1
+   * once this PE asked to insert the index again (its calls go to the home then: `forget`).
+   */
+  private readonly ownDeletions = new Map<IndexKey, { hop: number; pending: number }>();
   /** Grows whenever what this PE knows of where elements are (`known`) may have changed: a first hop found before is still good while it is the same. */
   changes = 0;
 
@@ -300,10 +306,48 @@ export class Locations {
     return record ? record.epoch + 1 : this.epochFloor;
   }
 
-  /** Forgets where an element was (this PE asked to insert it again: calls go to the home). */
+  /** Forgets where an element was (this PE asked to insert it again: calls go to the home, not after a deletion of it). */
   forget(key: IndexKey): void {
     this.changes++;
     this.known.delete(key);
+    const own = this.ownDeletions.get(key);
+    if (own) own.hop = -1;
+  }
+
+  /**
+   * This PE sent a deletion's call for the index to `hop`: until it is
+   * done (`deletionDone`), calls from here go there too, behind it,
+   * whatever this PE learns meanwhile. Learnt from a call made before
+   * (its forwarded delivery tells the caller), the element's PE took the
+   * next call straight, ahead of a deletion that went by the home, and
+   * the call ran on the element deleted before it was made
+   * (test/reinsertion.mpi.test.ts). Calls that take one route arrive in
+   * order; the route can change under calls in general (docs/internals.md,
+   * Element calls), but a call made after `ckDestroy` must not be given
+   * to the element it deleted.
+   */
+  followDeletion(key: IndexKey, hop: number): void {
+    this.changes++;
+    const own = this.ownDeletions.get(key);
+    if (own) {
+      own.hop = hop;
+      own.pending++;
+    } else {
+      this.ownDeletions.set(key, { hop, pending: 1 });
+    }
+  }
+
+  /** One of this PE's deletions of the index is done (its element deleted, or the call refused). */
+  deletionDone(key: IndexKey): void {
+    const own = this.ownDeletions.get(key);
+    if (!own || --own.pending > 0) return;
+    this.ownDeletions.delete(key);
+    this.changes++;
+  }
+
+  /** Where calls from here to the index go while this PE's deletion of it is pending (`followDeletion`), or -1. */
+  deletionHop(key: IndexKey): number {
+    return this.ownDeletions.size === 0 ? -1 : (this.ownDeletions.get(key)?.hop ?? -1);
   }
 
   /**

@@ -55,6 +55,17 @@ interface Slot {
  */
 const open = new TurnoverMap<number, Slot>();
 const heldSlots = new WeakMap<Future<unknown>, Slot>();
+/** What runs when one of this PE's futures completes, by id (`whenComplete`). */
+const onComplete = new Map<number, () => void>();
+
+/**
+ * @internal Runs `then` when this PE's future `future` completes, fulfilled
+ * or rejected, before code awaiting it resumes. Not a handler on its
+ * promise: a rejection nothing awaits is still reported as unhandled.
+ */
+export function whenComplete(future: Future<unknown>, then: () => void): void {
+  onComplete.set(future.id, then);
+}
 
 /**
  * The resolving functions of the promise made last: one executor for
@@ -292,6 +303,13 @@ function sendReply(future: Future<unknown>, slot: number, reply: Reply, value: u
 function complete(slot: Slot): void {
   if (slot.held) heldSlots.delete(slot.future);
   else open.delete(slot.future.id);
+  if (onComplete.size > 0) {
+    const then = onComplete.get(slot.future.id);
+    if (then) {
+      onComplete.delete(slot.future.id);
+      then();
+    }
+  }
   const mode = slot.mode;
   let values = slot.values;
   if (mode === 'replies' || mode === 'completions') {

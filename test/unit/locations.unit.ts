@@ -50,6 +50,35 @@ test('epochs: a record or a cache entry is replaced by a newer or equal epoch, n
   assert.is(other.firstHop(K, I), 0);
 });
 
+test("a PE's own deletion pending: calls from it follow the deletion's first hop, whatever it learns, until the deletion is done or it inserts the index again", () => {
+  const p3 = pe(3, 4);
+  assert.is(p3.deletionHop(K), -1, 'no deletion of its own');
+  p3.followDeletion(K, 1); // the deletion went by the home (nothing known)
+  const stamp = p3.changes;
+  learn(p3, K, at(2, 1)); // a call made before it was delivered on PE 2, which told this PE
+  assert.is(p3.firstHop(K, I), 2, 'the cache is what it is');
+  assert.is(p3.deletionHop(K), 1, 'but calls go where the deletion went');
+  assert.ok(p3.changes > stamp);
+  p3.followDeletion(K, 1); // a second deletion, the same way
+  p3.deletionDone(K);
+  assert.is(p3.deletionHop(K), 1, 'one deletion still pending');
+  const before = p3.changes;
+  p3.deletionDone(K);
+  assert.is(p3.deletionHop(K), -1, 'both done: the cache again');
+  assert.ok(p3.changes > before, 'first hops found while pinned are looked up again');
+  p3.deletionDone(K); // a late one (asked before an insertion) finds nothing: no harm
+  assert.is(p3.deletionHop(K), -1);
+  p3.followDeletion(K, 2);
+  p3.forget(K); // this PE asked to insert the index again: its calls go to the home, which expects it
+  assert.is(p3.deletionHop(K), -1);
+  assert.is(p3.firstHop(K, I), 1);
+  p3.followDeletion(K, 1); // deleted again: the pin comes back, counted with the one pending
+  p3.deletionDone(K);
+  assert.is(p3.deletionHop(K), 1);
+  p3.deletionDone(K);
+  assert.is(p3.deletionHop(K), -1);
+});
+
 test('routing at a PE that is not the home: the cache if it names another PE, the home otherwise', () => {
   const p3 = pe(3, 4);
   assert.is(p3.route(K, I), 1, 'nothing known: the home');
