@@ -42,36 +42,24 @@ size_t sizeVariable(const char* name) {
   return value;
 }
 
-/** `read()` inside an MPI_T session, or `fallback` when MPI_T cannot start. */
-template <typename Read>
-size_t withControlVariables(size_t fallback, Read read) {
-  int provided = 0;
-  if (MPI_T_init_thread(MPI_THREAD_SINGLE, &provided) != MPI_SUCCESS) return fallback;
-  size_t value = read();
-  MPI_T_finalize();
-  return value;
-}
-
 }  // namespace
 
-size_t sentAtOnceBytes() {
-  return withControlVariables(kSentAtOnceBytes, [] {
-    // An unsigned int variable: sizeVariable reads it; 0 when absent.
-    size_t flags = sizeVariable("btl_vader_flags");
-    constexpr size_t kInPlace = 0x8;  // MCA_BTL_FLAGS_SEND_INPLACE
-    return flags != 0 && (flags & kInPlace) == 0 ? kStagedSendBytes : kSentAtOnceBytes;
-  });
-}
-
-size_t eagerBytesInForce() {
-  return withControlVariables(kEagerBytes, [] {
-    size_t limit = 0;
-    for (const char* name : {"btl_vader_eager_limit", "btl_tcp_eager_limit"}) {
-      size_t bytes = sizeVariable(name);
-      if (bytes > kEagerHeaderBytes && (limit == 0 || bytes < limit)) limit = bytes;
-    }
-    return limit > kEagerHeaderBytes + kEagerBytes ? limit - kEagerHeaderBytes : kEagerBytes;
-  });
+TransportSizes transportSizesInForce() {
+  TransportSizes sizes{kEagerBytes, kSentAtOnceBytes};
+  int provided = 0;
+  if (MPI_T_init_thread(MPI_THREAD_SINGLE, &provided) != MPI_SUCCESS) return sizes;
+  size_t limit = 0;
+  for (const char* name : {"btl_vader_eager_limit", "btl_tcp_eager_limit"}) {
+    size_t bytes = sizeVariable(name);
+    if (bytes > kEagerHeaderBytes && (limit == 0 || bytes < limit)) limit = bytes;
+  }
+  if (limit > kEagerHeaderBytes + kEagerBytes) sizes.eagerBytes = limit - kEagerHeaderBytes;
+  // An unsigned int variable: sizeVariable reads it; 0 when absent.
+  size_t flags = sizeVariable("btl_vader_flags");
+  constexpr size_t kInPlace = 0x8;  // MCA_BTL_FLAGS_SEND_INPLACE
+  if (flags != 0 && (flags & kInPlace) == 0) sizes.sentAtOnceBytes = kStagedSendBytes;
+  MPI_T_finalize();
+  return sizes;
 }
 
 }  // namespace charmts

@@ -129,8 +129,9 @@ NAN_METHOD(Init) {
     check(MPI_Comm_dup(MPI_COMM_WORLD, &w.parts), "MPI_Comm_dup");
     check(MPI_Comm_set_errhandler(w.parts, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
     setUpWaking(MPI_COMM_WORLD);
-    w.eagerBytes = eagerBytesInForce();
-    w.sentAtOnceBytes = sentAtOnceBytes();
+    const TransportSizes sizes = transportSizesInForce();
+    w.eagerBytes = sizes.eagerBytes;
+    w.sentAtOnceBytes = sizes.sentAtOnceBytes;
     w.initialized = true;
 
     // Host layout: ranks reporting the same processor name share a host;

@@ -102,7 +102,7 @@ void forEachPiece(size_t length, size_t first, Piece piece) {
  * with MPI_Imrecv and completed by later drains. Every Open MPI transport
  * sends up to 4 KiB eagerly (the shared-memory transport's default limit,
  * the smallest); Init raises the bound to the eager limits in force
- * (eagerBytesInForce).
+ * (transportSizesInForce).
  */
 constexpr size_t kEagerBytes = 4096;
 /** Sends of up to this many bytes complete within MPI_Isend with the transport's in-place flag on: ob1's immediate sends (sends.cc). */
@@ -138,32 +138,42 @@ struct World {
   int size = 1;
   /** Largest message received into the arena (see kEagerBytes). */
   size_t eagerBytes = kEagerBytes;
-  /** Largest send tested at once, since MPI completes it within MPI_Isend (see sentAtOnceBytes). */
+  /** Largest send tested at once, since MPI completes it within MPI_Isend (see TransportSizes). */
   size_t sentAtOnceBytes = kSentAtOnceBytes;
   bool initialized = false;
 };
 
 World& world();
 
-/**
- * The size up to which every transport that may carry a message here
- * sends it eagerly, read from Open MPI's control variables (MPI_T) after
- * MPI_Init: the smallest of the shared-memory and TCP transports' eager
- * limits, less their headers; kEagerBytes when they cannot be read (another
- * MPI, another transport).
- */
-size_t eagerBytesInForce();
+/** The sizes the receive and send paths are built around, as Open MPI has them in force (transportSizesInForce). */
+struct TransportSizes {
+  /**
+   * The size up to which every transport that may carry a message here
+   * sends it eagerly: the smallest of the shared-memory and TCP
+   * transports' eager limits, less their headers; kEagerBytes when they
+   * cannot be read (another MPI, another transport).
+   */
+  size_t eagerBytes;
+  /**
+   * The size up to which a send to a PE of this host is tested at once,
+   * since MPI completes it within MPI_Isend. With the shared-memory
+   * transport's in-place flag off (Init turns it off, unless the user set
+   * the transport's flags), ob1 tries the transport's immediate send, which
+   * copies the message out, at every eager size (33 KiB here): then
+   * kStagedSendBytes, the sends from staging blocks. With it on, ob1's
+   * immediate sends stop at kSentAtOnceBytes.
+   */
+  size_t sentAtOnceBytes;
+};
 
 /**
- * The size up to which a send to a PE of this host is tested at once,
- * since MPI completes it within MPI_Isend. With the shared-memory
- * transport's in-place flag off (Init turns it off, unless the user set
- * the transport's flags), ob1 tries the transport's immediate send, which
- * copies the message out, at every eager size (33 KiB here): then
- * kStagedSendBytes, the sends from staging blocks. With it on, ob1's
- * immediate sends stop at kSentAtOnceBytes. Read after MPI_Init
- * (controlVariables.cc).
+ * Both sizes, read from Open MPI's control variables (MPI_T) after
+ * MPI_Init, in one MPI_T session: a session costs about a quarter of a
+ * second here (Open MPI loads every component to list their variables,
+ * and the InfiniPath and Omni-Path libraries, linked by the fabric
+ * components, nap 100 ms each when they load on a host without that
+ * hardware), and a session per size doubled the start-up.
  */
-size_t sentAtOnceBytes();
+TransportSizes transportSizesInForce();
 
 }  // namespace charmts
