@@ -68,6 +68,13 @@ async function run(command: string[], onStdout?: (all: string, tag: string) => v
   return { code, stdout, stderr, lines: linesOf(stdout), leftovers: left.map(([pid]) => pid) };
 }
 
+/** Runs `jobs` (each starts one) four at a time; their results in order. */
+async function fewAtATime<T>(jobs: (() => Promise<T>)[]): Promise<T[]> {
+  const results: T[] = [];
+  for (let i = 0; i < jobs.length; i += 4) results.push(...(await Promise.all(jobs.slice(i, i + 4).map((start) => start()))));
+  return results;
+}
+
 const show = (r: Run): string => `\n  exit ${r.code}\n  --- stdout ---\n${r.stdout.slice(-2500)}\n  --- stderr ---\n${r.stderr.slice(-2500)}`;
 const last = (r: Run): string => r.lines[r.lines.length - 1];
 
@@ -209,23 +216,31 @@ test('restarts refused, naming the file and what is wrong, with nothing restored
     ['edited manifest', copy('edited', (d) => fs.writeFileSync(manifest(d), fs.readFileSync(manifest(d), 'utf8').replace('"members": 5', '"members": 6'))), /edited\/manifest\.json is corrupted: its checksum does not match its contents/, []],
     ['class renamed', good, /state\/manifest\.json: chare class "Grid" \(array \d+\) is not registered in this program \(renamed or removed since the checkpoint\?\)/, ['--renamed']],
   ];
-  for (const [what, dir, message, extra] of cases) {
-    const r = await run(mpirun(2, PROGRAM, 'restart', '+restart', dir, ...extra));
+  // The jobs are independent (each is tagged, each has its directory): a few at a time.
+  const future = dirFor('future');
+  const samePes = dirFor('same-pes');
+  const [refusals, [withFuture, samePesWritten]] = await Promise.all([
+    fewAtATime(cases.map(([, dir, , extra]) => () => run(mpirun(2, PROGRAM, 'restart', '+restart', dir, ...extra)))),
+    // Checkpoints for the two refusals below.
+    Promise.all([run(mpirun(2, PROGRAM, 'future', future)), run(mpirun(4, PROGRAM, 'samePes', samePes))]),
+  ]);
+  cases.forEach(([what, , message], k) => {
+    const r = refusals[k];
     assertRefused(r, message);
     if (what === 'partial' || what === 'corrupted') assert.not.match(r.stderr, /pe-0000[01]/, `only the bad file is named${show(r)}`);
-  }
-  const future = dirFor('future');
-  const withFuture = await run(mpirun(2, PROGRAM, 'future', future));
+  });
   assertSucceeded(withFuture);
   assert.ok(withFuture.lines.includes('written with a future: generation 1, restarted false'), show(withFuture));
-  assertRefused(await run(mpirun(2, PROGRAM, 'restart', '+restart', future)), /future\/manifest\.json: this checkpoint's callback is a future of PE 0: a future belongs to code that was running when the checkpoint was taken/);
   // A group member's waiting call is its own, and a group on some PEs lives there: the checkpoint restarts on as many PEs only.
-  const samePes = dirFor('same-pes');
-  assertSucceeded(await run(mpirun(4, PROGRAM, 'samePes', samePes)));
-  const other = await run(mpirun(2, PROGRAM, 'restart', '+restart', samePes));
+  assertSucceeded(samePesWritten);
+  const [fromFuture, other, same] = await Promise.all([
+    run(mpirun(2, PROGRAM, 'restart', '+restart', future)),
+    run(mpirun(2, PROGRAM, 'restart', '+restart', samePes)),
+    run(mpirun(4, PROGRAM, 'restart', '+restart', samePes)),
+  ]);
+  assertRefused(fromFuture, /future\/manifest\.json: this checkpoint's callback is a future of PE 0: a future belongs to code that was running when the checkpoint was taken/);
   assertRefused(other, /same-pes\/manifest\.json: group Plain \(\d+\) can only be restarted on 4 PEs, as checkpointed, not 2: Plain\[1\] has calls waiting on a when condition or channel ends, which belong to that member alone/);
   assert.match(other.stderr, /same-pes\/manifest\.json: group Plain \(\d+\) has members on PEs 1, 3 only \(onPEs\): it can only be restarted on 4 PEs, as checkpointed, not 2/, show(other));
-  const same = await run(mpirun(4, PROGRAM, 'restart', '+restart', samePes));
   assertSucceeded(same);
   assert.ok(same.lines.includes('restarted: generation 1, 4 PEs then, 4 now'), show(same));
   assert.ok(same.lines.includes('few: [11,31], 42'), `the group on PEs 1 and 3 is back there, and reduces${show(same)}`);
