@@ -14,7 +14,7 @@ import { callHandler, handlerNames } from '../ccs/ccs';
 import { imageSettings, onFrames, wantFrame } from '../liveviz/liveviz';
 import type { PeStats } from '../profiling/profile';
 import { Monitor } from './monitor';
-import { LiveViewServer } from './server';
+import type { LiveViewServer } from './server';
 import type { LiveViewOptions } from './settings';
 
 /** PE 0: the page's URL once the server listens. */
@@ -41,7 +41,8 @@ export function startLiveView(where: Required<LiveViewOptions>, sampleStats: () 
     output: (lines, skipped) => server?.publishOutput(lines, skipped),
   });
   const token = randomBytes(24).toString('base64url');
-  listening = LiveViewServer.listen(where.host, where.port, token, {
+  // The server (and the WebSocket library, 40 ms to load) is loaded only here: every PE of every job loaded it.
+  listening = import('./server').then(({ LiveViewServer }) => LiveViewServer.listen(where.host, where.port, token, {
     numPes: rt.numPes,
     handlers: handlerNames,
     image: () => {
@@ -52,7 +53,7 @@ export function startLiveView(where: Required<LiveViewOptions>, sampleStats: () 
     wantFrame,
     watchPerf: (wanted) => monitor.watchPerf(wanted),
     history: () => ({ perf: monitor.perf, balancing: monitor.steps, output: monitor.output }),
-  }).then(
+  })).then(
     (started) => {
       server = started;
       onFrames((frame) => started.publishFrame(frame));
