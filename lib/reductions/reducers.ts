@@ -55,9 +55,9 @@ export class Reducer<K extends ReducerKind = ReducerKind> {
   static readonly sum = new Reducer<'numeric'>('sum');
   /** Product, like sum. */
   static readonly product = new Reducer<'numeric'>('product');
-  /** Maximum, like sum. */
+  /** Maximum, like sum; NaN if any member's value (at that position) is NaN, as `Math.max` and numpy's `maximum`. */
   static readonly max = new Reducer<'numeric'>('max');
-  /** Minimum, like sum. */
+  /** Minimum, like sum; NaN if any member's value (at that position) is NaN. */
   static readonly min = new Reducer<'numeric'>('min');
   /** Logical and of booleans, or of numbers and typed arrays as truth values (element-wise over arrays; typed arrays give 0 or 1). */
   static readonly logicalAnd = new Reducer<'logical'>('logicalAnd');
@@ -272,8 +272,10 @@ const completions: ReducerImpl = {
 const builtins: Record<string, ReducerImpl> = {
   sum: elementwise(num((a, b) => a + b, (a, b) => a + b), 'sum', arithmetic('sum')),
   product: elementwise(num((a, b) => a * b, (a, b) => a * b), 'product', arithmetic('product')),
-  max: elementwise(num((a, b) => (a > b ? a : b), (a, b) => (a > b ? a : b)), 'max', arithmetic('max')),
-  min: elementwise(num((a, b) => (a < b ? a : b), (a, b) => (a < b ? a : b)), 'min', arithmetic('min')),
+  // A NaN wins (a !== a), as in Math.max and numpy's maximum: compared, it lost or won by where its
+  // member was in the tree, and a diverged block's residual could pass a convergence test.
+  max: elementwise(num((a, b) => (a > b || a !== a ? a : b), (a, b) => (a > b ? a : b)), 'max', arithmetic('max')),
+  min: elementwise(num((a, b) => (a < b || a !== a ? a : b), (a, b) => (a < b ? a : b)), 'min', arithmetic('min')),
   logicalAnd: elementwise(truth((a, b) => a && b), 'logicalAnd', logical('logicalAnd')),
   logicalOr: elementwise(truth((a, b) => a || b), 'logicalOr', logical('logicalOr')),
   logicalXor: elementwise(truth((a, b) => a !== b), 'logicalXor', logical('logicalXor')),

@@ -200,6 +200,26 @@ test('custom reducers: combine applied at any member count; names checked', () =
   assert.is(consistent('toString', (m) => m).at(-1), 28);
 });
 
+test('max and min of numbers and float arrays are NaN when any member contributes NaN, wherever it is in the tree', () => {
+  for (const name of ['max', 'min']) {
+    for (let k = 0; k < 8; k++) {
+      const results = consistent(name, (m) => (m === k ? NaN : m));
+      results.slice(k).forEach((r, n) => assert.ok(Number.isNaN(r), `${name}, NaN from member ${k} of ${n + k + 1}: ${String(r)}`));
+      // (Not `consistent`: uvu's equal takes NaN in a typed array for a difference.)
+      for (const ctor of [Float32Array, Float64Array]) {
+        for (let n = k + 1; n <= 8; n++) {
+          for (let shape = 0; shape < 12; shape++) {
+            const rand = random(n * 1000 + shape);
+            const order = Array.from({ length: n }, (_, m) => [m, new ctor([m, m === k ? NaN : -m, 1])] as [Index, unknown]).sort(() => rand() - 0.5);
+            const got = Array.from(reduce(name, order, rand) as Float64Array);
+            assert.ok(Number.isNaN(got[1]) && !Number.isNaN(got[0]) && got[2] === 1, `${ctor.name} ${name}, NaN from member ${k} of ${n}, shape ${shape}: ${got.join(', ')}`);
+          }
+        }
+      }
+    }
+  }
+});
+
 test('mismatched contributions are refused naming both: lengths, kinds', () => {
   const sum = reducerImpl('sum');
   assert.throws(() => sum.combine(sum.lift([1, 2], 0), sum.lift([1], 1)), /Reducer\.sum: contributions have different lengths \(2 and 1\)/);
