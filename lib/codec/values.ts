@@ -76,6 +76,16 @@ function ownFields(value: object): Record<string, unknown> {
 }
 
 /**
+ * A method on the prototype of a class whose instances cannot be sent at
+ * all, registered or not (a chare, `charm`): it says what to send instead.
+ */
+export const UNSENDABLE = Symbol('charmts.unsendable');
+
+interface Unsendable {
+  [UNSENDABLE](): string;
+}
+
+/**
  * Lets instances of `cls` be sent in messages, reduced and carried by
  * migrating chares (Charm4py pickles any class). Call it at module load,
  * on every PE. By default an instance travels as its own enumerable fields
@@ -87,6 +97,8 @@ export function registerSerializable<T extends object>(cls: ClassOf<T>, options:
   const name = options.name ?? cls.name;
   if (typeof name !== 'string' || !name) throw new TypeError('charm.registerSerializable: the class has no name; pass { name }');
   if ((options.pack === undefined) !== (options.unpack === undefined)) throw new TypeError(`charm.registerSerializable(${name}): give both pack and unpack, or neither`);
+  const unsendable = (cls.prototype as Partial<Unsendable>)[UNSENDABLE];
+  if (unsendable) throw new TypeError(`charm.registerSerializable(${name}): its instances cannot be sent, registered or not: ${unsendable.call(undefined)}`);
   const existing = userClasses.get(name);
   if (existing && userClassOf.get(cls) !== existing) throw new Error(`charm.registerSerializable: another class is already registered as "${name}"; pass { name } to tell them apart`);
   if (userClassOf.has(cls)) throw new Error(`charm.registerSerializable: class ${name} is registered already`);
@@ -321,6 +333,8 @@ function unsendableInstance(value: object, ctor: Function): string {
   if (typeof (value as { then?: unknown }).then === 'function') {
     return `a ${ctor.name || 'thenable'} cannot be sent: send the value it resolves to (did you forget an await?)`;
   }
+  const unsendable = (value as Partial<Unsendable>)[UNSENDABLE];
+  if (unsendable) return unsendable.call(value);
   // A class of the platform's own (WeakMap, URL, ...): registering it would not carry its hidden state.
   if (isPlatformClass(ctor)) return `an instance of ${ctor.name} cannot be sent; send the data it holds (plain objects, arrays, Maps, typed arrays)`;
   return `an instance of class ${ctor.name} cannot be sent; register it with charm.registerSerializable(${ctor.name}) or send a plain object`;

@@ -1,5 +1,6 @@
 /** The base class of every chare. */
 import { inspect } from 'util';
+import { UNSENDABLE } from '../codec/values';
 import { setChareBase } from './registry';
 import { waitUntil } from '../when';
 import { describeMember } from '../collections/arrayIndex';
@@ -131,6 +132,12 @@ export class Chare<I extends ChareIndex = number> {
     constructing = undefined; // chares created by this constructor get their own identity
     this.#member = identity.member;
     this.#index = identity.index as I;
+  }
+
+  /** Why a chare cannot be sent (codec/values.ts; `this` undefined when its class is registered as serializable). */
+  [UNSENDABLE](this: Chare<I> | undefined): string {
+    const what = this ? `${describeMember(this.constructor.name, this.#index)} is a chare` : 'it is a chare class';
+    return `${what}: a chare stays where it lives; send its proxy (this.thisElement for itself, this.thisProxy for its collection)`;
   }
 
   /** This chare's index in its collection (its PE, for a group member). */

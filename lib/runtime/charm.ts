@@ -30,7 +30,7 @@ import type { CustomKind } from '../reductions/kinds';
 import { Callback, callback, type NotBaseMember, type ReductionTarget } from '../reductions/targets';
 import { requestQuiescence } from '../quiescence';
 import { fatal } from '../errors';
-import { registerSerializable, type ClassOf, type SerializableOptions } from '../codec/values';
+import { registerSerializable, UNSENDABLE, type ClassOf, type SerializableOptions } from '../codec/values';
 import { abortJob, requestExit } from './lifecycle';
 import { charmGroup, type CharmRemote } from './charmGroup';
 import { startProgram, type MainChareClass, type StartOptions } from './start';
@@ -127,6 +127,11 @@ export class Charm extends CharmTopology {
    */
   registerSerializable<T extends object>(cls: ClassOf<T>, options?: SerializableOptions<T>): void {
     registerSerializable(cls, options);
+  }
+
+  /** Why `charm` cannot be sent (codec/values.ts). */
+  [UNSENDABLE](): string {
+    return 'charm is the runtime of the PE it is on: every PE has its own; use it there, not a copy';
   }
 
   /**
