@@ -532,6 +532,16 @@ test('bad input: unregistered class, unknown method, unserializable arguments, o
     then(): void {}
   }
   assert.throws(() => charm.register(Reserved), /Reserved\.then is a reserved name on proxies; rename the method/);
+  // A method replacing one of Chare's own (Charm4py refuses them too) would silently take its place.
+  class Shadowing extends Chare {
+    override AtSync(): void {}
+  }
+  assert.throws(() => charm.register(Shadowing), /charm\.register: Shadowing\.AtSync would replace Chare's own AtSync, which the runtime and the chare's code rely on/);
+  for (const key of ['contribute', 'allReduce', 'wait', 'migrate', 'thisIndex']) {
+    const Shadow = class extends Chare {};
+    Object.defineProperty(Shadow.prototype, key, { value: () => undefined, configurable: true });
+    assert.throws(() => charm.register(Shadow, { name: `Shadow_${key}` } as never), new RegExp(`Shadow_${key}\\.${key} would replace Chare's own ${key}`));
+  }
   // A hook spelt wrong is never called: a program waiting in it would hang, so registration refuses it.
   class Balanced extends Chare {
     resumeFromSynch(): void {}
