@@ -542,6 +542,13 @@ test('bad input: unregistered class, unknown method, unserializable arguments, o
     Object.defineProperty(Shadow.prototype, key, { value: () => undefined, configurable: true });
     assert.throws(() => charm.register(Shadow, { name: `Shadow_${key}` } as never), new RegExp(`Shadow_${key}\\.${key} would replace Chare's own ${key}`));
   }
+  // Object's own (toString, valueOf) are the user's to define: ordinary entry methods.
+  class Printable extends Chare {
+    override toString(): string {
+      return 'printable';
+    }
+  }
+  charm.register(Printable);
   // A hook spelt wrong is never called: a program waiting in it would hang, so registration refuses it.
   class Balanced extends Chare {
     resumeFromSynch(): void {}

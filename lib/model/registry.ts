@@ -86,7 +86,7 @@ export function registerClass(cls: ChareClass, name = cls.name, replace = false)
       if (RESERVED_METHOD_NAMES.has(key)) {
         throw new Error(`charm.register: ${name}.${key} is a reserved name on proxies; rename the method (every method of a chare class is an entry method, TypeScript's private ones too: a helper can be a #private method or a function outside the class)`);
       }
-      if (key in basePrototype) {
+      if (Object.hasOwn(basePrototype, key)) {
         // Charm4py refuses these names too (chare.py, "reserved"): the runtime and the user's own code call them.
         throw new Error(`charm.register: ${name}.${key} would replace Chare's own ${key}, which the runtime and the chare's code rely on (a user AtSync never reaches the balancer, a user migrate is called by ckMigrate's callers instead); rename the method`);
       }
