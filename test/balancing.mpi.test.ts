@@ -149,6 +149,9 @@ test('RefineLB moves little and improves balance; none moves nothing', async () 
   }
 });
 
+/** Milliseconds of work in each of a Looper's iterations. */
+const LOOPER_WORK = 5;
+
 /**
  * Two ways to wait for a balancing step from an async loop: even indices
  * await a promise that resumeFromSync resolves (their method stays
@@ -165,6 +168,7 @@ class Looper extends Chare<readonly number[]> {
     while (this.iteration < iterations) {
       this.iteration++;
       await Promise.resolve(); // AtSync below runs in a continuation, as after any await
+      spin(LOOPER_WORK); // charged to the step, though the continuation doing it has not ended at AtSync
       if (this.thisIndex[0] % 2 === 0) {
         await new Promise<void>((resolve) => {
           this.resume = resolve;
@@ -193,13 +197,30 @@ class Looper extends Chare<readonly number[]> {
 }
 charm.register(Looper);
 
-test('an element suspended in an await through a step stays put; one that called AtSync and returned moves', async () => {
+test('an element suspended in an await through a step stays put, and the report says why; one that called AtSync and returned moves', async () => {
   const numPes = charm.numPes();
+  const printed: string[] = [];
+  const stop = reportSteps((text) => printed.push(text));
   const arr = charm.createArray(Looper, [2 * numPes], [], { loadBalancing: 'RotateLB' });
   const start = (await arr.ret.report()).map((r) => r.pe);
   const done = charm.createFuture<void>();
   arr.loop(3, done);
   await done; // waiting for the suspended elements' moves, which wait for their methods, hung here
+  stop();
+  // The report says what happened: the odd elements moved, the even ones stayed (it listed their moves as done).
+  assert.is(printed.length, 3, 'three steps, three reports');
+  printed.forEach((text, step) => {
+    const [heading, ...rest] = text.trimEnd().split('\n');
+    const outcome = numPes > 1 ? `${numPes} of ${2 * numPes} elements moved; ${numPes} more planned moves could not happen` : `0 of 2 elements moved`;
+    assert.is(heading, `charmts: load balancing Looper (RotateLB), step ${step}: ${outcome}`);
+    const pe = (i: number): number => (i % 2 === 0 ? start[i] : (start[i] + step) % numPes);
+    const moved = start.flatMap((_, i) => (numPes > 1 && i % 2 === 1 ? [`  Looper[${i}]: PE ${pe(i)} -> PE ${(pe(i) + 1) % numPes}`] : []));
+    const stayed = start.flatMap((_, i) => (numPes > 1 && i % 2 === 0 ? [`  Looper[${i}] stays on PE ${pe(i)} (planned: PE ${(pe(i) + 1) % numPes}): suspended in an async entry method (loop)`] : []));
+    assert.equal(rest.slice(0, -1), [...moved, ...stayed]);
+    // Work done in a continuation before AtSync is measured (it was not: 0.0 per PE). A lower bound, so no timing noise can fail it.
+    const before = /before: ([\d. ]+);/.exec(rest[rest.length - 1])![1].split(' ').map(Number);
+    assert.ok(before.reduce((a, b) => a + b, 0) >= 2 * numPes * LOOPER_WORK - 0.1 * numPes, `step ${step}: load ${before.join(' ')} ms < ${2 * numPes} x ${LOOPER_WORK} ms`);
+  });
   const after = await arr.ret.report();
   after.forEach((r, i) => {
     assert.is(r.iteration, 3, `element ${i}`);

@@ -3,13 +3,15 @@
  * reductions over the elements (reduction stream Balance): each element's
  * AtSync contributes its measured load ("@balance"); PE 0 runs the
  * strategy and broadcasts the moves; every element reports once it is in
- * place ("@resume"); then every element's resumeFromSync runs.
+ * place ("@resume"), with why if it stayed where a move was decided; then
+ * every element's resumeFromSync runs.
  */
 import type { ArrayIndex } from '../collections/arrayIndex';
 import { keyOf } from '../collections/arrayIndex';
 import type { Chare, MemberState } from '../model/chare';
 import { isMigratable } from '../migration/state';
 import { runtime } from '../model/context';
+import { pieceSoFar } from '../model/activity';
 import { Reducer } from '../reductions/reducers';
 import { Stream } from '../reductions/streams';
 import { strategyNamed } from './strategies';
@@ -36,7 +38,7 @@ export interface BalancedArray<E extends BalancedElement> {
   broadcast(decision?: { reduction: number; moves: [ArrayIndex, number][] }): void;
 }
 
-/** What PE 0 decided in one step (the live view lists them). */
+/** What one step did, as PE 0 learns at its end (the live view lists them). */
 export interface StepReport {
   /** The array balanced. */
   array: string;
@@ -44,10 +46,11 @@ export interface StepReport {
   balancer: string;
   /** Number of the step within the array (0, 1, ...). */
   step: number;
-  /** Elements measured, and how many of them move. */
+  /** Elements measured, how many of them moved, and how many the strategy moved that stayed (`StepStay`). */
   elements: number;
   moved: number;
-  /** Per PE: milliseconds of element load measured there, and placed there by the decision. */
+  stayed: number;
+  /** Per PE: milliseconds of element load measured there, and there after the step. */
   loadBefore: number[];
   loadAfter: number[];
 }
@@ -59,8 +62,16 @@ export interface StepMove {
   to: number;
 }
 
-/** What observes steps: the report, and the step's moves (a list as long as the moves, made only while something observes). */
-export type StepObserver = (report: StepReport, moves: readonly StepMove[]) => void;
+/** One element the strategy moved (to `to`) that stayed on its PE (`from`), and why. */
+export interface StepStay extends StepMove {
+  reason: string;
+}
+
+/** A move decided, with the element's load (moved back to `from` in the report if it stays). */
+type PlannedMove = StepMove & { load: number };
+
+/** What observes steps: the report, the step's moves and stays (lists made only while something observes). */
+export type StepObserver = (report: StepReport, moves: readonly StepMove[], stays: readonly StepStay[]) => void;
 
 const observers = new Set<StepObserver>();
 
@@ -75,6 +86,8 @@ export class BalancingStep<E extends BalancedElement> {
   private busyAtStep = runtime().scheduler.counters.busyMs;
   /** PE 0: steps decided so far. */
   private decided = 0;
+  /** PE 0, while something observes: the step decided and not yet over (its report waits for the stays). */
+  private pending: { report: StepReport; moves: PlannedMove[] } | undefined;
 
   constructor(private readonly array: BalancedArray<E>) {}
 
@@ -82,7 +95,8 @@ export class BalancingStep<E extends BalancedElement> {
   reportLoad(element: E): void {
     element.state.atSync = false;
     // Whether it may move is read now: a chare can change its `migratable` between steps.
-    const data = [element.index, runtime().myPe, element.state.load, this.backgroundLoad(), isMigratable(element.chare)];
+    // AtSync in a continuation of an async method reports before that continuation is charged: add its time so far.
+    const data = [element.index, runtime().myPe, element.state.load + pieceSoFar(element.state), this.backgroundLoad(), isMigratable(element.chare)];
     this.array.contribute(element, data, Reducer.gather, '@balance');
   }
 
@@ -96,6 +110,8 @@ export class BalancingStep<E extends BalancedElement> {
   /** PE 0: a reduction of the step completed. */
   completed(step: string, value: unknown, reduction: number): void {
     if (step === '@resume') {
+      if (this.pending) this.report(this.pending, value as ([ArrayIndex, string] | undefined)[]);
+      this.pending = undefined;
       this.array.broadcast();
       return;
     }
@@ -110,15 +126,35 @@ export class BalancingStep<E extends BalancedElement> {
     const moves = reports.flatMap((report, id): [ArrayIndex, number][] => (placement[id] !== report[1] ? [[report[0], placement[id]]] : []));
     const decided = this.decided++;
     if (observers.size) {
-      const report: StepReport = { array: this.array.name, balancer: this.array.balancer, step: decided, elements: reports.length, moved: moves.length, loadBefore: new Array<number>(numPes).fill(0), loadAfter: new Array<number>(numPes).fill(0) };
+      const report: StepReport = { array: this.array.name, balancer: this.array.balancer, step: decided, elements: reports.length, moved: moves.length, stayed: 0, loadBefore: new Array<number>(numPes).fill(0), loadAfter: new Array<number>(numPes).fill(0) };
       for (const { pe, load, id } of loads) {
         report.loadBefore[pe] += load;
         report.loadAfter[placement[id]] += load;
       }
-      const moved = reports.flatMap(([index, from], id): StepMove[] => (placement[id] !== from ? [{ index, from, to: placement[id] }] : []));
-      for (const observer of observers) observer(report, moved);
+      const moved = reports.flatMap(([index, from, load], id): PlannedMove[] => (placement[id] !== from ? [{ index, from, to: placement[id], load }] : []));
+      this.pending = { report, moves: moved };
     }
     this.array.broadcast({ reduction, moves });
+  }
+
+  /** PE 0: tells the observers what the step did: the decided moves less those that did not happen (`stays`: [index, why] of each). */
+  private report({ report, moves }: { report: StepReport; moves: PlannedMove[] }, stays: ([ArrayIndex, string] | undefined)[]): void {
+    const why = new Map(stays.flatMap((stay) => (stay ? [[keyOf(stay[0]), stay[1]]] : [])));
+    const moved: StepMove[] = [];
+    const stayed: StepStay[] = [];
+    for (const move of moves) {
+      const reason = why.get(keyOf(move.index));
+      if (reason === undefined) {
+        moved.push({ index: move.index, from: move.from, to: move.to });
+        continue;
+      }
+      stayed.push({ index: move.index, from: move.from, to: move.to, reason });
+      report.loadAfter[move.to] -= move.load;
+      report.loadAfter[move.from] += move.load;
+    }
+    report.moved = moved.length;
+    report.stayed = stayed.length;
+    for (const observer of observers) observer(report, moved, stayed);
   }
 
   /**
@@ -137,8 +173,11 @@ export class BalancingStep<E extends BalancedElement> {
       // end (a promise resumeFromSync resolves). Charm4py refuses to migrate
       // such a chare; the Charm4py pattern (AtSync, then return) has returned
       // long before the decision arrives, and moves.
-      if (pe === undefined || pe === runtime().myPe || element.state.running !== undefined) {
+      const running = element.state.running;
+      if (pe === undefined || pe === runtime().myPe) {
         this.settle(element);
+      } else if (running !== undefined) {
+        this.settle(element, `suspended in an async entry method (${running.join(', ')})`);
       } else {
         element.state.balancing = true;
         this.array.move(element, pe);
@@ -146,10 +185,14 @@ export class BalancingStep<E extends BalancedElement> {
     }
   }
 
-  /** The element is in place for this step. */
-  settle(element: E): void {
+  /**
+   * The element is in place for this step; `stayed` says why, if the step
+   * moved it elsewhere. A gather (not a nop) so that PE 0 reports what
+   * happened, not what was decided: it learns of a stay no other way.
+   */
+  settle(element: E, stayed?: string): void {
     element.state.balancing = false;
-    this.array.contribute(element, undefined, Reducer.nop, '@resume');
+    this.array.contribute(element, stayed === undefined ? undefined : [element.index, stayed], Reducer.gather, '@resume');
   }
 
   /** Every PE: the step is over. */

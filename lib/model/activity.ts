@@ -53,6 +53,8 @@ let currentMethod = '';
 let current: Activation | undefined;
 let installed = false;
 let pieceStart = 0;
+/** Whose continuation runs now (between onBefore and onAfter), or undefined. */
+let pieceMember: MemberState | undefined;
 const owners = new WeakMap<Promise<unknown>, Activation>();
 let afterPiece: (chare: Chare<never>) => void = () => {};
 
@@ -108,6 +110,15 @@ function charge(activation: Activation, start: number, end: number): void {
   activation.record?.(start, end);
 }
 
+/**
+ * Milliseconds that `member`'s continuation running now has run (0 if none
+ * of its runs): a continuation is charged only when it ends, so a reading
+ * of `load` inside one (AtSync after an await) would miss it.
+ */
+export function pieceSoFar(member: MemberState): number {
+  return pieceMember === member ? performance.now() - pieceStart : 0;
+}
+
 /** What runs after each continuation of a chare's code (the retry of its waiting calls: model/invoke.ts). */
 export function afterContinuations(after: (chare: Chare<never>) => void): void {
   afterPiece = after;
@@ -142,12 +153,14 @@ export function trackContinuations(): void {
     const owner = owners.get(promise);
     if (owner === undefined) return;
     enter(owner);
+    pieceMember = owner.member;
     pieceStart = performance.now();
   });
   promiseHooks.onAfter((promise) => {
     const owner = owners.get(promise);
     if (owner === undefined) return;
     enter(undefined);
+    pieceMember = undefined;
     charge(owner, pieceStart, performance.now());
     const chare = owner.chare;
     queueMicrotask(() => afterPiece(chare));
