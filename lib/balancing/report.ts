@@ -1,8 +1,9 @@
 /**
  * `+lbreport`: PE 0 prints what each load-balancing step moved, per array
  * and step: which elements went from which PE to which, which the strategy
- * moved but stayed (and why), and the measured load per PE before and after (Charm++ prints something like it with
- * `+LBDebug`). Nothing is gathered for it that the step does not gather.
+ * moved but stayed (and why), and the measured load per PE before and
+ * after (Charm++ prints something like it with `+LBDebug`). Nothing is
+ * gathered for it that the step does not gather.
  */
 import { describe } from '../collections/arrayIndex';
 import { writeAll } from '../errors';
