@@ -17,6 +17,12 @@ class Worker extends Chare {
     many.send(2);
     done.send();
   }
+  /** Sends into a single or a multi-value future of numbers alike (README: futures). */
+  sendOne(into: Future<unknown, number>): void {
+    into.send(3);
+    // @ts-expect-error a string into a future of numbers
+    into.send('3');
+  }
 }
 charm.register(Worker);
 
@@ -26,6 +32,10 @@ charm.start(async () => {
   const many = charm.createFuture<number>(3);
   const done = charm.createFuture();
   w.fill(single, many, done);
+  w.sendOne(single);
+  w.sendOne(many);
+  // @ts-expect-error a future of strings where one of numbers is sent into
+  w.sendOne(charm.createFuture<string>());
   const one: number = await single;
   const all: number[] = await many;
   const viaGet: number[] = await many.get();
