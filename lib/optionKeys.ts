@@ -43,3 +43,16 @@ function closest(key: string, keys: readonly string[]): string | undefined {
   }
   return best;
 }
+
+/**
+ * Refuses constructor arguments that are not an array, naming what came
+ * instead: an object there is most often the options, one place early
+ * (`charm.createChare(C, { onPE: 1 })`, which TypeScript refuses too).
+ */
+export function checkConstructorArgs(where: string, args: unknown): void {
+  if (Array.isArray(args)) return;
+  const got = typeof args === 'object' && args !== null
+    ? `an object ({ ${Object.keys(args).join(', ')} }): options come after the constructor arguments (pass [] for none)`
+    : args === null ? 'null' : typeof args;
+  throw new TypeError(`${where}: constructor arguments must be an array, got ${got}`);
+}

@@ -517,6 +517,9 @@ test('bad input: unregistered class, unknown method, unserializable arguments, o
   assert.throws(() => group[0].keep(charm), /Member\.keep: argument 0: charm is the runtime of the PE it is on: every PE has its own; use it there, not a copy/);
   assert.throws(() => charm.createChare(Solo, ['x'], { onPE: charm.numPes() }), /onPE \d+ is out of range/);
   assert.throws(() => charm.createChare(Solo, ['x'], { onPE: -1 }), /onPE -1 is out of range/);
+  // Options one place early (from JavaScript; TypeScript refuses it): named as options.
+  assert.throws(() => charm.createChare(Solo, { onPE: 1 } as never), /charm\.createChare\(Solo\): constructor arguments must be an array, got an object \(\{ onPE \}\): options come after the constructor arguments \(pass \[\] for none\)/);
+  assert.throws(() => charm.createGroup(Member, 5 as never), /charm\.createGroup\(Member\): constructor arguments must be an array, got number$/);
   // Unknown option keys (untyped code: JavaScript, the console, `as any`) are refused with the key meant, not ignored.
   assert.throws(() => charm.createChare(Solo, ['x'], { onPe: 1 } as never), /charm\.createChare\(Solo\): unknown option "onPe"; did you mean "onPE"\? \(its options: onPE\)/);
   assert.throws(() => charm.createGroup(Member, [], { onPes: [0] } as never), /charm\.createGroup\(Member\): unknown option "onPes"; did you mean "onPEs"\?/);

@@ -11,7 +11,7 @@ import { runtime } from '../model/context';
 import { fatal } from '../errors';
 import { classInfo, type ChareClass, type ChareClassInfo } from '../model/registry';
 import { CallMode, indexable, makeProxy, type CallTarget, type InsertOptions } from '../model/proxy';
-import { checkOptionKeys, type OptionKeys } from '../optionKeys';
+import { checkConstructorArgs, checkOptionKeys, type OptionKeys } from '../optionKeys';
 import { blockMap, describe, describeMember, keyOf, mapByName, mapName, normalizeIndex, roundRobinMap, MAX_DIMS, type ArrayIndex, type IndexKey, type ArrayMapFunction, type IndexShape } from './arrayIndex';
 import { CollectionKind, beginControl, beginCreate, localCollection, registerKind, sendCall } from './collections';
 import { newCollectionId } from './ids';
@@ -345,7 +345,7 @@ function insert(ref: ArrayRef, index: unknown, args: unknown[], options: InsertO
   ref.checkLive(() => where);
   if (ref.shape.extents) throw new Error(`${where}: dense arrays are created whole; create the array with { ndims } or { keys: true } to insert`);
   const normalized = ref.normalize(index, where);
-  if (!Array.isArray(args)) throw new TypeError(`${where}: constructor arguments must be an array`);
+  checkConstructorArgs(where, args);
   checkOptionKeys(where, options, INSERT_OPTIONS);
   const rt = runtime(where);
   const onPE = options.onPE ?? -1;
@@ -401,7 +401,7 @@ export function createArray(cls: ChareClass, dims: ArrayDims, args: readonly unk
   const info = classInfo(cls, 'charm.createArray');
   const where = `charm.createArray(${info.name})`;
   const shape = shapeOf(dims, where);
-  if (!Array.isArray(args)) throw new TypeError(`${where}: constructor arguments must be an array`);
+  checkConstructorArgs(where, args);
   const map = mapName(options.map ?? (shape.extents ? blockMap : roundRobinMap));
   const lb = options.loadBalancing;
   const launched = balancerFromArgs(runtimeWords());

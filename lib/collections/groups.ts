@@ -12,6 +12,7 @@ import { readGroupPes, writeGroupPes } from '../codec/wire';
 import { CollectionKind, beginCreate, install, registerKind, sendCall, type LocalCollection } from './collections';
 import { newCollectionId } from './ids';
 import { OneMember, localBranch } from './oneMember';
+import { checkConstructorArgs } from '../optionKeys';
 
 /** Options of `charm.createGroup`. */
 export interface GroupOptions {
@@ -106,7 +107,7 @@ export function createGroup(cls: ChareClass, args: readonly unknown[], options: 
   const info = classInfo(cls, 'charm.createGroup');
   const where = `charm.createGroup(${info.name})`;
   runtime('charm.createGroup');
-  if (!Array.isArray(args)) throw new TypeError(`${where}: constructor arguments must be an array`);
+  checkConstructorArgs(where, args);
   const ref = groupRef(newCollectionId(), info, checkPes(where, options.onPEs));
   const w = beginCreate(CollectionKind.Group, ref.id, info, args);
   writeGroupPes(w, ref.pes);

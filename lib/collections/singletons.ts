@@ -6,6 +6,7 @@ import { CollectionKind, beginCreate, registerKind, sendCall } from './collectio
 import { newCollectionId } from './ids';
 import { OneMember, localBranch } from './oneMember';
 import { readSingletonPe, writeSingletonPe } from '../codec/wire';
+import { checkConstructorArgs } from '../optionKeys';
 
 export class SingletonRef {
   readonly kind = CollectionKind.Singleton;
@@ -57,7 +58,7 @@ function choosePe(myPe: number, numPes: number): number {
 /** Creates one chare of `cls` on PE `onPE` (or one the runtime chooses) and returns its proxy at once. */
 export function createChare(cls: ChareClass, args: readonly unknown[], options: ChareOptions = {}): unknown {
   const info = classInfo(cls, 'charm.createChare');
-  if (!Array.isArray(args)) throw new TypeError(`charm.createChare(${info.name}): constructor arguments must be an array`);
+  checkConstructorArgs(`charm.createChare(${info.name})`, args);
   const rt = runtime('charm.createChare');
   const pe = options.onPE ?? choosePe(rt.myPe, rt.numPes);
   if (!Number.isInteger(pe) || pe < 0 || pe >= rt.numPes) {
