@@ -47,6 +47,8 @@ test('--help prints the usage and exits 0; refused command lines exit 2 and say 
     [['+p0', HELLO], /\+p needs a positive number of PEs/],
     [['+p2'], /no program given/],
     [['+p2', HELLO, '+bogus'], /unknown option \+bogus/],
+    // Said once, not as Node's MODULE_NOT_FOUND by every PE.
+    [['+p2', 'no-such-app.js'], /^charmrun: no-such-app\.js: no such file \(from \S+\)\n/],
   ] as const) {
     const r = charmrun(...args);
     assert.is(r.status, 2, `${args.join(' ')}: ${r.stderr}`);

@@ -15,6 +15,7 @@
  * and a console that owns the terminal.
  */
 import { spawn, type ChildProcess } from 'child_process';
+import { existsSync } from 'fs';
 import { availableParallelism } from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
@@ -53,6 +54,15 @@ function mpirunCommand(launch: Launch, env: NodeJS.ProcessEnv): string[] {
   return ['mpirun', ...options, '-np', String(launch.pes), process.execPath, ...peNodeOptions(env), ...typeScriptLoader(program), program];
 }
 
+/** mpirun's options that send ranks to other hosts, where the program may be where it is not here. */
+const HOST_OPTIONS = new Set(['--host', '-host', '-H', '--hostfile', '-hostfile', '--machinefile', '-machinefile', '--default-hostfile']);
+
+/** A program missing here is refused once, not by every PE's Node (MODULE_NOT_FOUND per PE), unless ranks may run elsewhere. */
+function checkProgram(launch: Launch): void {
+  if (launch.program === 'interactive' || launch.mpirun.some((option) => HOST_OPTIONS.has(option))) return;
+  if (!existsSync(launch.program)) throw new UsageError(`charmrun: ${launch.program}: no such file (from ${process.cwd()})`);
+}
+
 function main(): void {
   let launch: Launch;
   let command: string[];
@@ -63,6 +73,7 @@ function main(): void {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
     }
+    checkProgram(launch);
     env.CHARMTS_COLOR = colourFor(process.stdout) ? '1' : '0';
     env[CHARMRUN_ENV] = '1'; // the options are checked (parse): PE 0 gives no notice of the program's +arguments after --
     if (process.getuid?.() === 0) {
