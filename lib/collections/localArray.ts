@@ -24,7 +24,7 @@
 import type { Reader } from '../codec/reader';
 import {
   ArrayControl, Flag, controlOf, flagsOf, readArgs, readBalanceDecision, readBodyValue, readCreateElement, readElementRoute, readHistoryDrop, readRouteIndex, newElementRoute,
-  readMigrant, writeBalanceDecision, writeBodyValue, type MigrantState,
+  readMigrant, writeBalanceDecision, type MigrantState,
 } from '../codec/wire';
 import { memberOf, type Chare, type ChareIndex, type MemberServices, type MemberState } from '../model/chare';
 import { runtime } from '../model/context';
@@ -54,6 +54,7 @@ import { decodeValue } from '../codec/values';
 import { Insertions } from './insertions';
 import { Routing } from './routing';
 import { deleteHere, deletionAsked } from './wholeDeletion';
+import { reportUndelivered } from './deleted';
 
 
 export class LocalArray implements LocalCollection, MemberServices {
@@ -183,7 +184,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     if (this.locations.deletionOut() && this.routing.heldBehindDeletion(r, key, method)) return;
     if (route.hops > 0) this.routing.forwarded(route.origin, element.index, element.state.epoch);
     if (method === METHOD_MIGRATE) {
-      this.migrate(element.chare, readArgs(r)[0] as number);
+      this.migrateAsked(element, readArgs(r)[0] as number, route.origin);
     } else if (method === METHOD_DESTROY) {
       const [asker, id] = readArgs(r) as [number, number];
       this.destroy(element, { asker, id }, readReplyFuture(r));
@@ -220,8 +221,7 @@ export class LocalArray implements LocalCollection, MemberServices {
     if (flags & Flag.Reply) {
       readReply(r, false, -1).reject(error, `${describeMember(this.name, index)}`);
     } else {
-      writeBodyValue(beginControl(this.ref.id, ArrayControl.Undeliverable), error.message, 'error');
-      runtime().scheduler.send(origin);
+      reportUndelivered(this.ref.id, origin, error.message);
     }
     // After its own refusal: the calls held behind it go their way (refused too, perhaps) once its caller has heard.
     if (method === METHOD_DESTROY) this.insertions.deletionRefused(index, { asker: args[0] as number, id: args[1] as number });
@@ -290,6 +290,12 @@ export class LocalArray implements LocalCollection, MemberServices {
     // Inside one of its entry methods, the element moves when that returns (see run);
     // otherwise (a timer, a runtime request) right away.
     if (this.executing !== element) this.migrateIfDue(element);
+  }
+
+  /** A ckMigrate(toPe) made on PE `origin`: nobody awaits it, so a refusal is fatal there (as an undeliverable call). */
+  private migrateAsked(element: Resident, toPe: number, origin: number): void {
+    if (isMigratable(element.chare)) return this.migrate(element.chare, toPe);
+    reportUndelivered(this.ref.id, origin, `${describeMember(this.name, element.index)}.ckMigrate(${toPe}) from PE ${origin}: this element declared itself not migratable`);
   }
 
   /**

@@ -126,7 +126,7 @@ export type CollectionProxy<T> = Broadcasts<T> & {
  * Charm4py: an element proxy `a[i]`.
  */
 export type ArrayElementProxy<T> = ElementProxy<T> & {
-  /** Moves the element to PE `pe` (a RangeError if out of range). Charm++: `ckMigrate`. */
+  /** Moves the element to PE `pe` (a RangeError if out of range). Fire and forget: an element that declared itself not migratable ends the job on this PE. Charm++: `ckMigrate`. */
   ckMigrate(pe: number): void;
   /** Deletes the element; the future completes once its home knows. Charm++: `ckDestroy`. */
   ckDestroy(): Future<void>;
