@@ -66,9 +66,12 @@ test('group: ckLocalBranch is this PE\'s member itself, on every PE and from mai
 
 test('group: a PE without a member, or one the creation has not reached yet, gets a named error', async () => {
   const fresh = charm.createGroup(Cache);
-  assert.throws(() => fresh.ckLocalBranch(), /charmts: group of Cache\.ckLocalBranch\(\) on PE 0: the group of Cache has not been created on this PE yet/);
+  assert.throws(() => fresh.ckLocalBranch(), /charmts: group of Cache\.ckLocalBranch\(\) on PE 0: the group of Cache has not been created on this PE yet \(its creation is on its way: `await charm\.awaitCreation\(group\)` first, or await a call to it;/);
   await fresh.awaitable.hitsHere();
   assert.is(fresh.ckLocalBranch().thisIndex, 0);
+  const awaited = charm.createGroup(Cache);
+  await charm.awaitCreation(awaited); // what the message advises
+  assert.is(awaited.ckLocalBranch().thisIndex, 0);
   if (charm.numPes() < 2) return;
   const onOne = charm.createGroup(Cache, [], { onPEs: [1] });
   await onOne[1].awaitable.hitsHere();

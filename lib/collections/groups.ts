@@ -39,7 +39,7 @@ export class GroupRef {
   proxy(): unknown {
     if (this.whole) return this.whole;
     const target = makeProxy<object>({ __ref: this, __index: undefined, __call: broadcastCall });
-    Object.defineProperty(target, 'ckLocalBranch', { value: () => localBranch(this, `group of ${this.info.name}`, this.pes) });
+    Object.defineProperty(target, 'ckLocalBranch', { value: () => localBranch(this, 'group', this.pes) });
     return (this.whole = indexable(target, (pe) => this.element(pe)));
   }
 

@@ -78,21 +78,22 @@ export class OneMember implements LocalCollection, MemberServices {
 }
 
 /**
- * The member of group or singleton `ref` on this PE, the chare object
- * itself (ckLocalBranch). `what` names the collection for the error;
- * `pes`, the PEs it has members on (undefined: every PE). There is none
- * here when this PE is not among them, when its creation has not reached
- * this PE yet (a group created here a moment ago), or while the member's
- * own constructor runs (it is `this` there).
+ * The member of group or singleton `ref` (`kind`) on this PE, the chare
+ * object itself (ckLocalBranch). `pes`: the PEs it has members on
+ * (undefined: every PE). There is none here when this PE is not among
+ * them, when its creation has not reached this PE yet (a group created
+ * here a moment ago), or while the member's own constructor runs (it is
+ * `this` there).
  */
-export function localBranch(ref: CollectionRef, what: string, pes?: readonly number[]): Chare<never> {
+export function localBranch(ref: CollectionRef, kind: 'group' | 'chare', pes?: readonly number[]): Chare<never> {
   const part = localCollection(ref.id);
   if (part instanceof OneMember && part.element) return part.element;
   const pe = runtime('ckLocalBranch').myPe;
+  const what = kind === 'group' ? `group of ${ref.info.name}` : `singleton ${ref.info.name}`;
   const why =
     pes && !pes.includes(pe)
       ? `has no member on this PE (${pes.length === 1 ? `it lives on PE ${pes[0]}` : `its members are on PEs ${pes.join(', ')}`})`
-      : 'has not been created on this PE yet (its creation is on its way: await a call to it first; in the member\'s own constructor, the member is `this`)';
+      : `has not been created on this PE yet (its creation is on its way: \`await charm.awaitCreation(${kind})\` first, or await a call to it; in the member's own constructor, the member is \`this\`)`;
   return thrown(new Error(`charmts: ${what}.ckLocalBranch() on PE ${pe}: the ${what} ${why}`));
 }
 

@@ -19,7 +19,7 @@ export class SingletonRef {
   proxy(): unknown {
     if (this.whole) return this.whole;
     const target = makeProxy<object>({ __ref: this, __index: undefined, __call: wholeCall });
-    Object.defineProperty(target, 'ckLocalBranch', { value: () => localBranch(this, `singleton ${this.info.name}`, [this.pe]) });
+    Object.defineProperty(target, 'ckLocalBranch', { value: () => localBranch(this, 'chare', [this.pe]) });
     return (this.whole = indexable(target, (i) => this.element(i)));
   }
 

@@ -116,7 +116,7 @@ export type CollectionProxy<T> = Broadcasts<T> & {
    * the constructor, which a restart does not run).
    * @throws Error naming the PE when this PE has no member: a group made
    * with `onPEs` without it, a singleton elsewhere, or a group whose
-   * creation has not reached this PE yet (await a call to it first).
+   * creation has not reached this PE yet (`await charm.awaitCreation(g)` first).
    */
   ckLocalBranch(): T;
 };
