@@ -22,7 +22,7 @@
  */
 import { inspect } from 'util';
 import { Chare, memberOf, type ChareIndex } from './model/chare';
-import { CallMode, isProxy, type CallTarget, type ElementProxy } from './model/proxy';
+import { CallMode, describeChare, isProxy, type CallTarget, type ElementProxy } from './model/proxy';
 import { resumption } from './model/future';
 import { runtime } from './model/context';
 import { decodeValue, encodeValue, registerExtension } from './codec/values';
@@ -106,7 +106,7 @@ export function dropChannels(chare: Chare<never>): void {
  */
 export function channelsGone(chare: Chare<never>, peerOf: (collection: number, index: ChareIndex) => unknown): void {
   const ref = memberOf(chare).services.ref;
-  const name = `${ref.info.name}${JSON.stringify(chare.thisIndex)}`;
+  const name = describeChare(ref, chare.thisIndex);
   deletedChares.set(chare, name);
   const table = ends.get(chare);
   ends.delete(chare);
@@ -267,7 +267,7 @@ export class Channel<T = unknown> {
     (this as { port: number }).port = port;
     this.owner = owner;
     this.remote = target;
-    this.describe = `channel ${ref.info.name}${JSON.stringify(owner.thisIndex)} <-> ${target.__ref.info.name}${JSON.stringify(target.__index)} port ${port}`;
+    this.describe = `channel ${describeChare(ref, owner.thisIndex)} <-> ${describeChare(target.__ref, target.__index as ChareIndex)} port ${port}`;
     this.state = endState(owner, keyOf(target.__ref.id, target.__index as ChareIndex, port));
     this.state.shown = this.describe;
     this.sender = [ref.id, owner.thisIndex];

@@ -111,6 +111,21 @@ class Peer extends Chare {
 }
 charm.register(Peer);
 
+/** A singleton: a channel between two of them names each by its collection, not both `Lone[0]`. */
+class Lone extends Chare {
+  sendAfterClose(other: ElementProxy<Lone>): string {
+    const ch = new Channel(this, other);
+    ch.close();
+    try {
+      ch.send(1);
+      return 'no error';
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+}
+charm.register(Lone);
+
 let peers: CollectionProxy<Peer>;
 
 test('thousands of values arrive in order; many channels per chare (ports)', async () => {
@@ -448,7 +463,10 @@ test('misuse: a channel to a collection, to a non-proxy, send after close, charm
   assert.match(messages[3], 'use Channel.select(channels)');
   assert.match(messages[4], 'charm.iwait: element 1 is a promise, not a Future');
   assert.match(messages[5], 'charm.iwait: expected an iterable of futures (an array, say), got a number (7)');
-  if (charm.numPes() > 1) assert.match(messages[6], 'send after close');
+  if (charm.numPes() > 1) assert.is(messages[6], `channel Peer[0] <-> Peer[1] port 99: send after close`);
+  const [a, b] = [charm.createChare(Lone), charm.createChare(Lone, [], { onPE: charm.numPes() - 1 })];
+  const [ida, idb] = [a, b].map((p) => (p as unknown as CallTarget).__ref.id);
+  assert.is(await a.ret.sendAfterClose(b), `channel singleton Lone (collection ${ida}) <-> singleton Lone (collection ${idb}) port 0: send after close`);
 });
 
 runTests();

@@ -8,7 +8,7 @@ import { inspect } from 'util';
 import type { Chare, ChareIndex } from './chare';
 import { noEntryMethod, type ChareClassInfo } from './registry';
 import type { Future } from './future';
-import type { ArrayIndex } from '../collections/arrayIndex';
+import { describeMember, type ArrayIndex } from '../collections/arrayIndex';
 
 // ---------------------------------------------------------------- types
 //
@@ -316,6 +316,15 @@ export function describeTarget(ref: CollectionRef, index: ChareIndex | undefined
     /* a description never throws */
   }
   return `${kind} #${ref.id} element ${shown}${home}`;
+}
+
+/**
+ * One chare as errors name it: `X[0]`, `X[1, 2]`, a group member `G[1]`;
+ * a singleton `singleton P (collection 5)`, since two singletons of one
+ * class would both read `P[0]`.
+ */
+export function describeChare(ref: CollectionRef, index: ChareIndex): string {
+  return kindOf(ref) === 'singleton' ? `singleton ${ref.info.name} (collection ${ref.id})` : describeMember(ref.info.name, index);
 }
 
 /** 'singleton', 'group', 'array', ...: told apart by the reference class (SingletonRef, GroupRef, ArrayRef, ...). */
