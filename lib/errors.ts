@@ -63,9 +63,17 @@ function describeRemote(error: Error, message: string, pe: number, where: string
     remoteStack: { value: remoteStack, enumerable: false }, // part of `stack`: printing the error shows it once
     remoteName: { value: remoteName, enumerable: true },
     name: { value: remoteName || 'Error', writable: true, configurable: true },
+    toString: { value: messageOnly, writable: true, configurable: true },
   });
   error.message = `${remoteName} on PE ${pe} in ${where}: ${message}`;
-  error.stack = `${error.name}: ${error.message}\n    --- remote stack (PE ${pe}) ---\n${remoteStack}\n    --- local stack ---\n${local}`;
+  // The message begins with the class already: "Error: Error on PE 1 …" said it twice (the stack's
+  // first line is what a fatal error, console.log and Node print; toString, what String(e) gives).
+  error.stack = `${error.message}\n    --- remote stack (PE ${pe}) ---\n${remoteStack}\n    --- local stack ---\n${local}`;
+}
+
+/** A remote error's toString: its message, which names its class. */
+function messageOnly(this: Error): string {
+  return this.message;
 }
 
 // ---------------------------------------------------------------- where a promise was made

@@ -160,7 +160,7 @@ await charm.createChare(Derived, [], { onPE: 1 }).ret.who()
   // A failing fire-and-forget call: the error is printed with PE, class and method; the session goes on.
   { paste: "class Faulty extends Chare {\n  fail() { throw new Error('failing on purpose'); }\n}\n", expect: /Registered Faulty/ },
   { line: 'charm.createChare(Faulty, [], { onPE: 1 }).fail(); await charm.waitQD()', expect: /charmts: error on PE 1 in Faulty\.fail \(index 0\):\nError: failing on purpose/ },
-  { line: 'await charm.createChare(Faulty, [], { onPE: 1 }).ret.fail()', expect: /Uncaught RemoteError: Error on PE 1 in Faulty\.fail \(index 0\): failing on purpose/ },
+  { line: 'await charm.createChare(Faulty, [], { onPE: 1 }).ret.fail()', expect: /Uncaught Error on PE 1 in Faulty\.fail \(index 0\): failing on purpose/ },
   { line: 'charm.numPes()', expect: /^2$/m },
   // Charm4py spellings get the charmts spelling, and do not run.
   { line: 'Array(Test, 4)', expect: /charmts> Array\(Test, 4\) is Charm4py's spelling; in charmts: charm\.createArray\(Test, 4\)/ },

@@ -1,6 +1,7 @@
 // The programming model in a real MPI job: chares, groups, proxies,
 // futures, the charm group, quiescence, and errors at the caller.
 import * as assert from 'uvu/assert';
+import { inspect } from 'util';
 import { test, runTests } from './helpers/mpiTest';
 import { setFlagsFromString } from 'v8';
 import { runInNewContext } from 'vm';
@@ -49,6 +50,9 @@ class Member extends Chare {
   }
   fail(message: string): void {
     throw new TypeError(message);
+  }
+  failPlain(message: string): void {
+    throw new Error(message);
   }
   async failLater(message: string): Promise<void> {
     await charm.sleep(0.001);
@@ -430,6 +434,20 @@ test('an error in an entry method rejects the caller\'s future with message, PE 
     assert.match(e.message, `PE ${last}`);
     assert.match(e.message, 'Member.fail');
     assert.match(e.remoteStack, 'fail');
+    // The class is named once where the error prints (a fatal error, console.log, String(e)): not "TypeError: TypeError on PE …".
+    const said = `TypeError on PE ${last} in Member.fail (index ${last}): bad input`;
+    assert.is(e.message, said);
+    assert.is(String(e), said);
+    assert.is((e.stack ?? '').split('\n')[0], said);
+    assert.is(inspect(e).split('\n')[0], said);
+  }
+  try {
+    await group[last].ret.failPlain('plain');
+    assert.unreachable('should have thrown');
+  } catch (error) {
+    const said = `Error on PE ${last} in Member.failPlain (index ${last}): plain`;
+    assert.is(String(error), said);
+    assert.is(((error as Error).stack ?? '').split('\n')[0], said);
   }
   try {
     await group.awaitable.failLater('async failure');
