@@ -56,7 +56,6 @@ import { Routing } from './routing';
 import { deleteHere, deletionAsked } from './wholeDeletion';
 import { reportUndelivered } from './deleted';
 
-
 export class LocalArray implements LocalCollection, MemberServices {
   private readonly elements = new Residents();
   private readonly locations: Locations;
