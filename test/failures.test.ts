@@ -87,13 +87,15 @@ test('an element whose fields cannot be sent asks to migrate: the job ends namin
   assert.not.match(r.stdout, 'migrated?!', show(r));
 });
 
-test('ckMigrate of an element that declared itself not migratable ends the job on the calling PE, naming the call as made (np 2)', async () => {
-  const r = await runJob({ program: 'ckMigratePinned.js', np: 2, timeoutMs: 30_000 });
-  assertEndedCleanly(r);
-  assert.ok(r.code !== 0, `exit code${show(r)}`);
-  assert.match(r.stdout, 'Pinned[1] on PE 1', show(r));
-  assert.match(r.stderr, /fatal error on PE 0 \(a call sent from this PE, with no one awaiting its result\):\nError: Pinned\[1\]\.ckMigrate\(0\) from PE 0: this element declared itself not migratable/, show(r));
-  assert.not.match(r.stdout, 'migrated?!', show(r));
+test('ckMigrate of an element that declared itself not migratable ends the job on the calling PE, naming the call as made, the element elsewhere or on that PE (np 2)', async () => {
+  for (const [args, index, to] of [[[], 1, 0], [['local'], 0, 1]] as const) {
+    const r = await runJob({ program: 'ckMigratePinned.js', args: [...args], np: 2, timeoutMs: 30_000 });
+    assertEndedCleanly(r);
+    assert.ok(r.code !== 0, `exit code${show(r)}`);
+    assert.match(r.stdout, `Pinned[${index}] on PE ${index}`, show(r));
+    assert.match(r.stderr, new RegExp(`fatal error on PE 0 \\(a call sent from this PE, with no one awaiting its result\\):\\nError: Pinned\\[${index}\\]\\.ckMigrate\\(${to}\\) from PE 0: this element declared itself not migratable`), show(r));
+    assert.not.match(r.stdout, 'migrated?!', show(r));
+  }
 });
 
 test("mistakes in an element's pack/unpack end the job naming the element and the hook: pack throws, pack returns what only an unpack could take, unpack throws (np 2)", async () => {

@@ -530,7 +530,10 @@ test('bad input: unregistered class, unknown method, unserializable arguments, o
   assert.throws(() => group.keep({ nested: [Symbol('s')] }), /Member\.keep: argument 0\.nested\[0\]: a symbol/);
   // A chare passed for its proxy (Charm4py's `self`): its proxy is what to send; registering its class is refused.
   const member = group.ckLocalBranch();
-  assert.throws(() => group[0].keep({ from: member }), (e: Error) => e instanceof SerializationError && e.message.includes(`Member.keep: argument 0.from: Member[${charm.myPe()}] is a chare: a chare stays where it lives; send its proxy (this.thisElement for itself, this.thisProxy for its collection)`));
+  // To a member here and to one on another PE (at np > 1) alike.
+  for (const pe of new Set([0, charm.numPes() - 1])) {
+    assert.throws(() => group[pe].keep({ from: member }), (e: Error) => e instanceof SerializationError && e.message.includes(`Member.keep: argument 0.from: Member[${charm.myPe()}] is a chare: a chare stays where it lives; send its proxy (this.thisElement for itself, this.thisProxy for its collection)`));
+  }
   assert.throws(() => charm.registerSerializable(Member), /charm\.registerSerializable\(Member\): its instances cannot be sent, registered or not: it is a chare class: a chare stays where it lives; send its proxy/);
   assert.throws(() => group[0].keep(charm), /Member\.keep: argument 0: charm is the runtime of the PE it is on: every PE has its own; use it there, not a copy/);
   assert.throws(() => charm.createChare(Solo, ['x'], { onPE: charm.numPes() }), /onPE \d+ is out of range/);
