@@ -38,6 +38,10 @@ class Member extends Chare {
   keep(value: unknown): void {
     this.seen.push(value);
   }
+  /** Takes any number of arguments (a rest parameter): never refused for their count. */
+  countArgs(...values: unknown[]): number {
+    return values.length;
+  }
   kept(): unknown[] {
     return this.seen;
   }
@@ -515,6 +519,11 @@ test('quiescence: a waitQD made while another detection is under way waits for t
   }
 });
 
+test('a method with a rest parameter is given every argument, to one member and in a broadcast', async () => {
+  assert.is(await group[charm.numPes() - 1].ret.countArgs(1, 'a', [2], { ret: true }), 4);
+  assert.equal(await group.ret.countArgs(), new Array(charm.numPes()).fill(0));
+});
+
 test('bad input: unregistered class, unknown method, unserializable arguments, onPE out of range, unknown options', () => {
   assert.throws(() => charm.createGroup(NotRegistered), /NotRegistered is not registered.*charm\.register/);
   assert.throws(() => charm.createChare(NotRegistered), /NotRegistered is not registered/);
@@ -526,6 +535,11 @@ test('bad input: unregistered class, unknown method, unserializable arguments, o
   // proxy[[i, j]] gets the array advice (write .at([i, j])) only from an array proxy: a group's and a member's name what they lack.
   assert.throws(() => (group as unknown as Record<string, unknown>)[[1, 0].toString()], /Member has no entry method "1,0"/);
   assert.throws(() => (untyped as unknown as Record<string, unknown>)[[1, 0].toString()], /Member has no entry method "1,0"/);
+  // More arguments than the method takes: refused at the call (JavaScript would drop them), on every face; a Charm4py-style option gets the face that does it.
+  assert.throws(() => untyped.hit(1), /^charmts: Member\.hit takes no arguments, given 1: JavaScript would drop the extra ones$/);
+  assert.throws(() => (group as unknown as Record<string, (...a: unknown[]) => void>).keep(1, 2), /charmts: Member\.keep takes at most 1 argument, given 2/);
+  assert.throws(() => (group[0].ret as unknown as Record<string, (...a: unknown[]) => void>).echo(1, { ret: true }), /Member\.echo takes at most 1 argument, given 2: options go on the proxy, not in the arguments: proxy\.ret\.echo\(\.\.\.\) returns a future of the result \(Charm4py's ret=True\)/);
+  assert.throws(() => (group[0].awaitable as unknown as Record<string, (...a: unknown[]) => void>).hit({ awaitable: true }), /Member\.hit takes no arguments, given 1: options go on the proxy/);
   assert.throws(() => group[0].keep(() => 1), (e: Error) => e instanceof SerializationError && /Member\.keep: argument 0: a function/.test(e.message));
   assert.throws(() => group.keep({ nested: [Symbol('s')] }), /Member\.keep: argument 0\.nested\[0\]: a symbol/);
   // A chare passed for its proxy (Charm4py's `self`): its proxy is what to send; registering its class is refused.

@@ -7,6 +7,7 @@
 import { inspect } from 'util';
 import type { Chare, ChareIndex } from './chare';
 import { noEntryMethod, type ChareClassInfo } from './registry';
+import { mostArguments, tooManyArguments } from './arity';
 import type { Future } from './future';
 import { describeMember, type ArrayIndex } from '../collections/arrayIndex';
 
@@ -363,7 +364,9 @@ function build(info: ChareClassInfo): Prototypes {
   const make = (mode: CallMode): object => {
     const proto = Object.create(missingMethod) as Record<string, unknown>;
     info.methods.forEach((name, id) => {
+      const most = mostArguments((info.cls.prototype as Record<string, (...args: never[]) => unknown>)[name]);
       proto[name] = function (this: CallTarget, ...args: unknown[]) {
+        if (args.length > most) throw tooManyArguments(info.name, name, most, args);
         return this.__call(id, args, mode);
       };
     });
