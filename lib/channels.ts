@@ -52,6 +52,8 @@ interface EndState {
 interface Waiter {
   resolve(value: unknown): void;
   reject(error: Error): void;
+  /** Told that a value is there, not given it (charm.iwait over channels): the value stays for the recv that follows. */
+  peek?: boolean;
 }
 
 /** Per chare object: its channel ends, by "collection/index/port" of the other end. */
@@ -192,7 +194,7 @@ export function deliverChannelData(chare: Chare<never>, args: unknown[]): void {
     const waiter = state.waiting;
     state.waiting = undefined;
     resumption.pending = true; // the receiver resumes before the next message
-    waiter.resolve(take(state));
+    waiter.resolve(waiter.peek ? undefined : take(state));
   }
 }
 
@@ -335,28 +337,59 @@ export class Channel<T = unknown> {
 
   /**
    * Resolves with the first of `channels` to have a value, and that value
-   * (Charm4py: `charm.iwait` over channels).
+   * (taken, as `recv` takes it). Charm4py's `charm.iwait(channels)`, which
+   * gives each channel once, is `charm.iwait(channels)` here too.
    *
    * @throws RangeError (rejects) for an empty list; Error if one is closed or already waited on.
    */
   static async select<T>(channels: readonly Channel<T>[]): Promise<[Channel<T>, T]> {
-    if (channels.length === 0) throw new RangeError('Channel.select: give at least one channel');
+    return Channel.firstOf(channels, 'Channel.select', false) as Promise<[Channel<T>, T]>;
+  }
+
+  /**
+   * @internal `charm.iwait(channels)`.
+   * Yields each of `channels` once, as soon as it has a value to take, in
+   * the order their values come (Charm4py's `charm.iwait(channels)`): the
+   * value stays on the channel, so `await ch.recv()` right after gives it.
+   * A channel that had a second value before the others had one is still
+   * yielded once; the others come first. Throws as `Channel.select` does
+   * (its messages naming `charm.iwait`).
+   */
+  static async *readyInTurn<T>(channels: readonly Channel<T>[]): AsyncGenerator<Channel<T>> {
+    const left = [...channels];
+    while (left.length > 0) {
+      const [ready] = await Channel.firstOf(left, 'charm.iwait', true);
+      left.splice(left.indexOf(ready), 1);
+      yield ready;
+    }
+  }
+
+  /**
+   * The first of `channels` to have a value, and the value taken from it
+   * (`peek`: left on it, undefined here). `where` names the API in errors.
+   * Every channel's end gets a waiter; the first value to come settles them
+   * all. A channel whose other end was deleted after sending all it took
+   * drops out; the wait fails only when none is left.
+   */
+  private static async firstOf<T>(channels: readonly Channel<T>[], where: string, peek: boolean): Promise<[Channel<T>, T | undefined]> {
+    if (channels.length === 0) throw new RangeError(`${where}: give at least one channel`);
     const deleted = channels.find((c) => c.state.deletedAs);
-    if (deleted) throw new Error(`Channel.select: ${deleted.describe} is of ${deleted.state.deletedAs}, which was deleted`);
+    if (deleted) throw new Error(`${where}: ${deleted.describe} is of ${deleted.state.deletedAs}, which was deleted`);
     const ready = channels.find((c) => !c.closed && c.state.arrived.has(c.state.nextToTake));
-    if (ready) return [ready, take(ready.state) as T];
+    if (ready) return [ready, peek ? undefined : (take(ready.state) as T)];
     return new Promise((resolve, reject) => {
       for (const c of channels) {
         const why = c.closed ? 'closed' : c.state.waiting ? 'already being waited on' : '';
         if (why) {
-          reject(new Error(`Channel.select: ${c.describe} is ${why}`));
+          reject(new Error(`${where}: ${c.describe} is ${why}`));
           return;
         }
       }
       // Ends with nothing more to come lose; if every one is such, nothing can win.
       const open = channels.filter((c) => !exhausted(c.state));
+      const noneLeft = (): Error => new Error(`${where}: every channel's other end was deleted and all it sent was taken (${channels[0].describe}, …)`);
       if (open.length === 0) {
-        reject(new Error(`Channel.select: every channel's other end was deleted and all it sent was taken (${channels[0].describe}, …)`));
+        reject(noneLeft());
         return;
       }
       const settle = (): void => {
@@ -367,20 +400,21 @@ export class Channel<T = unknown> {
       };
       for (const c of open) {
         c.state.waiting = {
+          peek,
           resolve: (value) => {
             settle();
-            resolve([c, value as T]);
+            resolve([c, value as T | undefined]);
           },
           reject: () => {
             // This end's chare was deleted (every end is refused: settle once), or this channel's other end is
-            // exhausted: it drops out, and the select fails only when none is left. Its own error, not recv's.
+            // exhausted: it drops out, and the wait fails only when none is left. Its own error, not recv's.
             c.state.waiting = undefined;
             if (c.state.deletedAs) {
               settle();
-              reject(new Error(`Channel.select: ${c.describe} is of ${c.state.deletedAs}, which was deleted while the select waited`));
+              reject(new Error(`${where}: ${c.describe} is of ${c.state.deletedAs}, which was deleted while the ${where === 'Channel.select' ? 'select' : 'wait'} waited`));
             } else if (open.every((o) => o.state.waiting === undefined)) {
               settle();
-              reject(new Error(`Channel.select: every channel's other end was deleted and all it sent was taken (${channels[0].describe}, …)`));
+              reject(noneLeft());
             }
           },
         };

@@ -97,8 +97,8 @@ class Peer extends Chare {
     attempt(() => new Channel(this, this.thisProxy[this.thisIndex]));
     attempt(() => new Channel(this, this.thisProxy));
     attempt(() => new Channel(this, 42 as never));
-    // Charm4py's charm.iwait(channels), and other things that are not futures (a TypeError from inside before).
-    attempt(() => charm.iwait([new Channel(this, this.thisProxy[this.thisIndex], 98)] as never));
+    // Futures and channels mixed, and other things that are neither (a TypeError from inside before).
+    attempt(() => charm.iwait([charm.createFuture(), new Channel(this, this.thisProxy[this.thisIndex], 98)] as never));
     attempt(() => charm.iwait([charm.createFuture(), Promise.resolve(1)] as never));
     attempt(() => charm.iwait(7 as never));
     if (charm.numPes() > 1) {
@@ -301,6 +301,14 @@ class Visitor extends Chare<readonly number[]> {
     }
     return got;
   }
+  /** Waits with charm.iwait on channels from `a` and `b` (port 12), taking each one's value as it is yielded; then takes one more from `a`. */
+  async iwaitOn(a: ElementProxy<Visitor>, b: ElementProxy<Visitor>): Promise<string[]> {
+    const channels = [new Channel<number>(this, a, 12), new Channel<number>(this, b, 12)];
+    const got: string[] = [];
+    for await (const ch of charm.iwait(channels)) got.push(`${channels.indexOf(ch)} gave ${await ch.recv()}`);
+    got.push(`then 0 gave ${await channels[0].recv()}`);
+    return got;
+  }
   /** Sends `other` a value it never takes: its end stays after this one is deleted. */
   spare(other: ElementProxy<Visitor>): void {
     new Channel(this, other, 3).send(0);
@@ -410,6 +418,21 @@ test('a recv nothing can reach any more rejects, naming why: its own element del
   await visitors.at([2]).ckDestroy();
 });
 
+test('charm.iwait over channels yields each channel once, as its first value comes, and leaves the value for recv (Charm4py: a channel ahead is not taken twice, as Channel.select would)', async () => {
+  const np = charm.numPes();
+  const visitors = charm.createArray(Visitor, { ndims: 1 });
+  for (let n = 0; n < 3; n++) visitors.ckInsert([n], [], { onPE: (n + 1) % np });
+  await visitors.ckDoneInserting();
+  const [hub, a, b] = [0, 1, 2].map((n) => visitors.at([n]));
+  a.sendOn(hub, 12, 2); // a is a step ahead: two values before b's first
+  await charm.waitQD();
+  const got = hub.ret.iwaitOn(a, b);
+  await charm.waitQD(); // the hub took a's value and waits on b's channel
+  b.sendOn(hub, 12, 1);
+  assert.equal(await got, ['0 gave 0', '1 gave 0', 'then 0 gave 1']);
+  await visitors.ckDestroy();
+});
+
 test("a select nothing can reach any more rejects with its own error: its element deleted while it waits; every other end deleted after all it sent was taken (one done meanwhile drops out)", async () => {
   const np = charm.numPes();
   const visitors = charm.createArray(Visitor, { ndims: 1 });
@@ -459,10 +482,9 @@ test('misuse: a channel to a collection, to a non-proxy, send after close, charm
   assert.is(messages[0], 'no error');
   assert.match(messages[1], 'must be a proxy of one chare');
   assert.match(messages[2], 'must be a proxy of one chare');
-  assert.match(messages[3], 'charm.iwait: element 0 is a Channel, not a Future');
-  assert.match(messages[3], 'use Channel.select(channels)');
+  assert.is(messages[3], 'charm.iwait: element 1 is a Channel and element 0 a Future: give futures (it yields their values) or channels (it yields each channel once it has a value), not both');
   assert.match(messages[4], 'charm.iwait: element 1 is a promise, not a Future');
-  assert.match(messages[5], 'charm.iwait: expected an iterable of futures (an array, say), got a number (7)');
+  assert.match(messages[5], 'charm.iwait: expected an iterable of futures or of channels (an array, say), got a number (7)');
   if (charm.numPes() > 1) assert.is(messages[6], `channel Peer[0] <-> Peer[1] port 99: send after close`);
   const [a, b] = [charm.createChare(Lone), charm.createChare(Lone, [], { onPE: charm.numPes() - 1 })];
   const [ida, idb] = [a, b].map((p) => (p as unknown as CallTarget).__ref.id);

@@ -11,8 +11,9 @@
 import { mpi } from '../transport/binding';
 import { registerClass, type ChareClass } from '../model/registry';
 import { isStarted, runtime } from '../model/context';
-import { Future, iwait } from '../model/future';
-import { checkFutures } from './futureList';
+import { Future } from '../model/future';
+import { iwaitAny } from './iwait';
+import type { Channel } from '../channels';
 import { checkOptionKeys } from '../optionKeys';
 import { programArgs } from './options';
 import { ARRAY_OPTIONS, CHARE_OPTIONS, GROUP_OPTIONS, SCHEDULE_OPTIONS, START_OPTIONS } from './optionKeys';
@@ -306,13 +307,20 @@ export class Charm extends CharmTopology {
 
   /**
    * Yields the value of each future as it completes, in completion order
-   * (Charm4py's `charm.iwait(futures)`).
+   * (Charm4py's `charm.iwait(futures)`); given channels, yields each
+   * channel once, as soon as it has a value to take, which `await
+   * ch.recv()` then gives at once (Charm4py's `charm.iwait(channels)`;
+   * `Channel.select` takes a value from whichever channel has one, the
+   * same channel again if it is ahead).
    *
-   * @throws TypeError when `futures` is not an iterable of futures; for
-   *   channels (Charm4py's `charm.iwait(channels)`) use `Channel.select`.
+   * @throws TypeError when `items` is not an iterable of futures or of
+   *   channels (a mixed list, a promise); rejects (at the `for await`) as
+   *   `Channel.select` does for a closed channel or one already waited on.
    */
-  iwait<T>(futures: Iterable<Future<T>>): AsyncGenerator<T> {
-    return iwait(checkFutures('charm.iwait', futures));
+  iwait<T>(futures: Iterable<Future<T>>): AsyncGenerator<T>;
+  iwait<T>(channels: Iterable<Channel<T>>): AsyncGenerator<Channel<T>>;
+  iwait<T>(items: Iterable<Future<T>> | Iterable<Channel<T>>): AsyncGenerator<T> | AsyncGenerator<Channel<T>> {
+    return iwaitAny('charm.iwait', items);
   }
 
   /** Resolves when the whole job is quiescent: no message in flight or being processed anywhere. */

@@ -30,6 +30,18 @@ class Block extends Chare<[number, number]> {
     untyped.send(1, 'two', [3]);
     const anything: unknown = await untyped.recv();
     const [from, value]: [Channel<Float64Array>, Float64Array] = await Channel.select([values, values]);
+    // charm.iwait over channels yields the channels themselves, typed
+    for await (const ready of charm.iwait([values, values])) {
+      const taken: Float64Array = await ready.recv();
+      // @ts-expect-error a channel of Float64Array gives Float64Arrays
+      const notString: string = await ready.recv();
+      void taken, notString;
+    }
+    for await (const result of charm.iwait([charm.createFuture<number>()])) {
+      // over futures, their values
+      const n2: number = result;
+      void n2;
+    }
     // sections of this array
     const row = charm.createSection(this.thisProxy, (i) => i[0] === this.thisIndex[0]);
     const members: readonly [number, number][] = row.members;

@@ -165,3 +165,18 @@ charm.start(async (args: string[]) => {
   // @ts-expect-error the runtime's group has no such method
   charm.thisProxy.nope();
 });
+
+// A field keeping a collection made with the chare's own proxy, its type written out (tutorial, charmxx.md).
+class Boss extends Chare {
+  workers: CollectionProxy<Helper> = charm.createGroup(Helper, [this.thisElement]);
+  done(): void {}
+}
+class Helper extends Chare {
+  constructor(readonly boss: ElementProxy<Boss>) {
+    super();
+  }
+  report(): void {
+    this.boss.done();
+  }
+}
+charm.register(Boss, Helper);
