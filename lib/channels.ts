@@ -198,6 +198,16 @@ export function deliverChannelData(chare: Chare<never>, args: unknown[]): void {
   }
 }
 
+/**
+ * Withdraws every recv, Channel.select and charm.iwait `chare` waits in on
+ * its channels, without settling them (the console's Ctrl-C: nobody awaits
+ * them any more): a value that comes later stays for the next recv rather
+ * than going to a promise nobody reads.
+ */
+export function withdrawWaits(chare: Chare<ChareIndex>): void {
+  for (const state of ends.get(chare as Chare<never>)?.values() ?? []) state.waiting = undefined;
+}
+
 /** The channels `chare` waits on in a recv (or Channel.select) now, as messages name them: the idle hint's (console/stuck.ts). */
 export function channelsAwaited(chare: Chare<never>): string[] {
   const out: string[] = [];

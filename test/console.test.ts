@@ -137,6 +137,16 @@ const CONSOLE_CASES: Step[] = [
   { line: 'await charm.sleep(60)', expect: /await charm.sleep\(60\)$/, ends: />>> await charm\.sleep\(60\)$/ },
   { keys: ['C-c'], expect: /^Interrupted \(Ctrl-C\): stopped waiting; calls already sent still run$/m, never: /ERR_SCRIPT_EXECUTION_INTERRUPTED|Uncaught|SIGINT/ },
   { line: 'await charm.thisProxy[1].ret.myPe()', expect: /^1$/m },
+  // Ctrl-C stops code at the prompt stuck in a synchronous loop (it reads no key: charmrun sends PE 0 SIGINT), and the session goes on.
+  // (The loop alone on its line: a declaration beside it would go to every PE first, and a Ctrl-C then would stop that instead.)
+  { line: 'let spins = 0', expect: /^>>> let spins = 0$/m },
+  { line: 'while (true) spins++', expect: /while \(true\) spins\+\+$/, ends: /while \(true\) spins\+\+$/ },
+  { keys: ['C-c'], expect: /^Interrupted \(Ctrl-C\)/m, never: /Uncaught|exit code/ },
+  { line: 'spins > 0', expect: /^true$/m },
+  // Ctrl-C during a channel's recv withdraws it: the next value goes to the next recv, not to the one interrupted.
+  { line: 'await ch.recv()', expect: /await ch\.recv\(\)$/, ends: />>> await ch\.recv\(\)$/ },
+  { keys: ['C-c'], expect: /^Interrupted \(Ctrl-C\)/m },
+  { line: "ch.send('after'); await ch.recv()", expect: /^'after'$/m },
   // A paste: two classes, the second extending the first, and a line using them: run in order.
   {
     paste: `class Base extends Chare {

@@ -7,7 +7,10 @@
  *
  *   charmrun -> PE 0: Input (key bytes), Resize ({ columns, rows }),
  *                     Redraw (lines were printed where the prompt was)
- *   PE 0 -> charmrun: Output (bytes for the terminal), State ({ shown,
+ *   PE 0 -> charmrun: Pid (its process id, once: a Ctrl-C it does not
+ *                     answer in time, stuck in code run at the prompt, is
+ *                     sent to it as SIGINT, which stops that code),
+ *                     Output (bytes for the terminal), State ({ shown,
  *                     rows }: a prompt is shown, the cursor is `rows` rows
  *                     below its start), Sync (n: show later frames only
  *                     after marker n has come through the job's stdout
@@ -22,6 +25,7 @@ export const enum FrameType {
   Output = 4,
   State = 5,
   Sync = 6,
+  Pid = 7,
 }
 
 export interface PromptState {

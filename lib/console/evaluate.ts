@@ -17,6 +17,8 @@ export interface EvaluationHooks {
   busy(on: boolean): void;
   /** Right before a result (or error) is handed to the REPL. */
   beforeResult(): void;
+  /** Ctrl-C stopped the await of an evaluation: what it waited on must not take what comes next. */
+  interrupted(): void;
 }
 
 interface Pending {
@@ -38,6 +40,7 @@ export class ConsoleEvaluator {
     private readonly hooks: EvaluationHooks,
   ) {
     const nodeEval = server.eval.bind(server) as REPLEval;
+    process.on('SIGINT', dropSigint);
     (server as unknown as { eval: REPLEval }).eval = (code, context, file, callback) => this.evaluate(nodeEval, code, context, file, callback);
     // An error thrown by awaited code can go to the REPL's domain instead of
     // the evaluation's callback: the REPL prints it, and the evaluation is over.
@@ -58,6 +61,7 @@ export class ConsoleEvaluator {
         for (const listener of replListeners) listener.call(domain, error);
         return;
       }
+      this.hooks.interrupted();
       server.output.write(INTERRUPTED);
       server.clearBufferedCommand();
       server.displayPrompt();
@@ -108,6 +112,7 @@ export class ConsoleEvaluator {
         this.hooks.beforeResult();
         if (!error) for (const note of notes(steps)) this.server.output.write(`charmts> ${note}\n`);
         if (isInterrupt(error)) {
+          this.hooks.interrupted();
           this.server.output.write(INTERRUPTED);
           [error, result] = [null, undefined];
         }
@@ -124,12 +129,28 @@ export class ConsoleEvaluator {
       () => {
         if (pending.done) return;
         pending.inNode = true;
-        nodeEval.call(this.server, steps.local, context, file, (error, result) => pending.finish(error, result));
+        // Node's watchdog takes SIGINT while the code runs; a listener of ours would undo it: Node removes
+        // the listeners for the run, and with the last one gone SIGINT is back to its default, the end of PE 0.
+        process.removeListener('SIGINT', dropSigint);
+        try {
+          nodeEval.call(this.server, steps.local, context, file, (error, result) => pending.finish(error, result));
+        } finally {
+          process.on('SIGINT', dropSigint);
+        }
       },
       (error: Error) => pending.finish(error),
     );
   }
 }
+
+/**
+ * A SIGINT that comes while no code typed at the prompt runs: dropped, not
+ * the end of PE 0. charmrun sends one when PE 0 does not answer a Ctrl-C
+ * in time (launcher/terminal.ts), meant for code stuck in a synchronous
+ * loop, which Node's REPL interrupts (breakEvalOnSigint); PE 0 may have
+ * finished that code by the time it comes.
+ */
+function dropSigint(): void {}
 
 /**
  * What Ctrl-C during an evaluation prints (Charm4py: KeyboardInterrupt).

@@ -15,6 +15,7 @@ import { charm, Chare } from '../index';
 import { registerClass, type ChareClass } from '../model/registry';
 import { keepGoingAfterErrors } from '../errors';
 import { startSession } from './session';
+import { withdrawWaits } from '../channels';
 
 // What the prompt (and code sent from it) can use, on every PE.
 Object.assign(globalThis, lib);
@@ -44,7 +45,8 @@ class InteractiveConsole extends Chare {
     (globalThis as Record<string, unknown>).self = this;
     let server: Awaited<ReturnType<typeof startSession>>;
     try {
-      server = await startSession();
+      // A recv (or select, iwait) at the prompt interrupted by Ctrl-C stops waiting: the next value is the next recv's.
+      server = await startSession(() => withdrawWaits(this));
     } catch (error) {
       // E.g. PE 0 on another host than charmrun: its console channel is out of reach.
       process.stderr.write(`charmts: the console cannot start on PE 0: ${(error as Error).message}\n`);

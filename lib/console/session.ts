@@ -106,16 +106,16 @@ function historyFile(): string {
   return process.env.CHARMTS_REPL_HISTORY ?? path.join(os.homedir(), '.charmts_repl_history');
 }
 
-/** Starts the console's REPL; resolves with it once it runs. */
-export async function startSession(): Promise<repl.REPLServer> {
+/** Starts the console's REPL; resolves with it once it runs. `interrupted`: Ctrl-C stopped an evaluation's await. */
+export async function startSession(interrupted: () => void): Promise<repl.REPLServer> {
   const socketPath = process.env[CONSOLE_ENV];
-  const server = socketPath ? await terminalSession(socketPath) : plainSession();
+  const server = socketPath ? await terminalSession(socketPath, interrupted) : plainSession(interrupted);
   // Collection proxies are JS Proxies: print what they stand for, not their handler.
   (server.writer as unknown as { options: { showProxy: boolean } }).options.showProxy = false;
   return server;
 }
 
-function plainSession(): repl.REPLServer {
+function plainSession(interrupted: () => void): repl.REPLServer {
   const input = new PassThrough();
   // The prompt is a partial line: the REPL writes straight to stdout, past the line buffering.
   const output = new Writable({
@@ -126,7 +126,7 @@ function plainSession(): repl.REPLServer {
   });
   const server = repl.start({ prompt: PROMPT, input, output, terminal: false, useGlobal: true, ignoreUndefined: true, useColors: colourDecision() ?? process.stdout.hasColors?.() ?? false });
   const gate = new InputGate(input, [0x0a], undefined, () => false);
-  new ConsoleEvaluator(server, { busy: (on) => gate.setBusy(on), beforeResult: () => {} });
+  new ConsoleEvaluator(server, { busy: (on) => gate.setBusy(on), beforeResult: () => {}, interrupted });
   process.stdin.on('data', (data: Buffer) => gate.push(data));
   process.stdin.on('end', () => {
     const end = (): void => void (gate.idle ? input.emit('end') : setTimeout(end, 10));
@@ -135,9 +135,12 @@ function plainSession(): repl.REPLServer {
   return server;
 }
 
-async function terminalSession(socketPath: string): Promise<repl.REPLServer> {
+async function terminalSession(socketPath: string, interrupted: () => void): Promise<repl.REPLServer> {
   const socket = net.connect(socketPath);
   await once(socket, 'connect');
+  // Code at the prompt stuck in a synchronous loop reads no key: charmrun then sends SIGINT, which Node's
+  // REPL (breakEvalOnSigint) turns into an interrupt of that code (evaluate.ts drops one that comes later).
+  socket.write(frame(FrameType.Pid, String(process.pid)));
   const colour = process.env.CHARMTS_COLOR === '1';
   let stateQueued = false;
   let server: repl.REPLServer | undefined;
@@ -185,6 +188,7 @@ async function terminalSession(socketPath: string): Promise<repl.REPLServer> {
       writeAll(2, syncMarker(n));
       socket.write(frame(FrameType.Sync, String(n)));
     },
+    interrupted,
   };
   let syncs = 0;
   const evaluator = new ConsoleEvaluator(server, hooks);

@@ -14,6 +14,15 @@ import * as path from 'path';
 import type { ChildProcess } from 'child_process';
 import { FrameReader, FrameType, SYNC_MARKER, frame, type PromptState } from '../console/channel';
 
+/**
+ * How long PE 0 has to answer a Ctrl-C (it prints something: that a wait
+ * was interrupted, how to leave, the cleared line) before charmrun sends it SIGINT:
+ * code at the prompt in a synchronous loop reads no key, and only a signal
+ * reaches it then (Node's REPL, with breakEvalOnSigint, interrupts the
+ * code). A PE 0 that answers late ignores the signal (session.ts).
+ */
+const SIGINT_AFTER_MS = 300;
+
 /** A listening console channel: its socket path for PE 0, and a way to attach the job. */
 export interface ConsoleTerminal {
   socketPath: string;
@@ -52,6 +61,10 @@ export function openConsoleTerminal(): ConsoleTerminal {
     const stdout = process.stdout;
     let socket: net.Socket | undefined;
     let prompt: PromptState = { shown: false, rows: 0 };
+    /** PE 0's process (its Pid frame), and when it last sent a frame: a Ctrl-C after that is not answered yet. */
+    let pe0: number | undefined;
+    let heardAt = 0;
+    let signalDue: NodeJS.Timeout | undefined;
     /** Marker numbers seen on the job's stdout and stderr. */
     const seen = [new Set<number>(), new Set<number>()];
     /** Frames from PE 0 held until marker `waitingFor` has come through both streams. */
@@ -79,6 +92,11 @@ export function openConsoleTerminal(): ConsoleTerminal {
       stdout.write(text.replace(/\r?\n/g, '\r\n'));
     };
     const handle = (type: FrameType, payload: Buffer): void => {
+      heardAt = performance.now();
+      if (type === FrameType.Pid) {
+        pe0 = Number(payload.toString());
+        return;
+      }
       if (waitingFor !== undefined) {
         held.push([type, payload]);
         return;
@@ -132,10 +150,27 @@ export function openConsoleTerminal(): ConsoleTerminal {
       resize();
       stdout.on('resize', resize);
       stdin.setRawMode(true);
-      stdin.on('data', (keys: Buffer) => connection.write(frame(FrameType.Input, keys)));
+      stdin.on('data', (keys: Buffer) => {
+        connection.write(frame(FrameType.Input, keys));
+        // Whatever charmrun thinks PE 0 is doing (its State frames can lag): a PE 0 reading keys answers a Ctrl-C at once.
+        if (keys.includes(0x03) && pe0 !== undefined && signalDue === undefined) {
+          const typed = performance.now();
+          signalDue = setTimeout(() => {
+            signalDue = undefined;
+            if (heardAt >= typed || pe0 === undefined) return;
+            try {
+              process.kill(pe0, 'SIGINT');
+            } catch {
+              /* PE 0 is gone: the job's end is on its way */
+            }
+          }, SIGINT_AFTER_MS);
+        }
+      });
       stdin.resume();
     });
     job.on('exit', () => {
+      clearTimeout(signalDue);
+      pe0 = undefined;
       if (stdin.isTTY) stdin.setRawMode(false);
       stdin.pause();
       socket?.destroy();
