@@ -171,6 +171,9 @@ await charm.createChare(Derived, [], { onPE: 1 }).ret.who()
   { paste: "class Faulty extends Chare {\n  fail() { throw new Error('failing on purpose'); }\n}\n", expect: /Registered Faulty/ },
   { line: 'charm.createChare(Faulty, [], { onPE: 1 }).fail(); await charm.waitQD()', expect: /charmts: error on PE 1 in Faulty\.fail \(index 0\):\nError: failing on purpose/ },
   { line: 'await charm.createChare(Faulty, [], { onPE: 1 }).ret.fail()', expect: /Uncaught Error on PE 1 in Faulty\.fail \(index 0\): failing on purpose/ },
+  // A constructor that throws: printed with PE, class and index; the session goes on.
+  { paste: "class Bad extends Chare {\n  constructor() { super(); throw new Error('ctor fails'); }\n}\n", expect: /Registered Bad/ },
+  { line: 'charm.createChare(Bad, [], { onPE: 1 }); await charm.waitQD()', expect: /charmts: error on PE 1 constructing Bad \(index 0\):\nError: ctor fails/ },
   { line: 'charm.numPes()', expect: /^2$/m },
   // Charm4py spellings get the charmts spelling, and do not run.
   { line: 'Array(Test, 4)', expect: /charmts> Array\(Test, 4\) is Charm4py's spelling; in charmts: charm\.createArray\(Test, 4\)/ },

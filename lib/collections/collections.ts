@@ -8,14 +8,14 @@ import { Flag, Kind, beginCall, beginControl as beginControlMessage, beginCreate
 import { decodeValue, encodeValue, registerExtension } from '../codec/values';
 import type { Reader } from '../codec/reader';
 import type { Writer } from '../codec/writer';
-import { constructWith, memberOf, type Chare, type ChareIndex, type MemberServices, type MemberState } from '../model/chare';
+import { constructWith, memberOf, revive, type Chare, type ChareIndex, type MemberServices, type MemberState } from '../model/chare';
 import { classByName, type ChareClassInfo } from '../model/registry';
 import { runtime } from '../model/context';
 import { Future, type FutureMode } from '../model/future';
 import { invoke, readReply, runCreatedHook, SLOT_OF_MEMBER, type Track } from '../model/invoke';
 import { METHOD_CREATED } from '../model/methodIds';
 import { CallMode, isProxy, type CallTarget, type CollectionRef } from '../model/proxy';
-import { fatal, running } from '../errors';
+import { running, uncaught } from '../errors';
 import type { LocalSnapshot, RestoredPart } from '../checkpoint/saved';
 import { doubleFields } from '../shapes';
 import { issueAbove } from './ids';
@@ -130,7 +130,12 @@ export function newMemberState(services: MemberServices, next: number[] = [0, 0,
 /** newMemberState's double field (one list, not one per member: every arrival makes a state). */
 const LOAD = ['load'] as const;
 
-/** Constructs a member with its identity set, reporting constructor errors as fatal. */
+/**
+ * Constructs a member with its identity set. A constructor's error is
+ * fatal in a program; in the console it is printed and the session goes
+ * on, the member made without its constructor's fields (its methods may
+ * fail in turn, printed alike), as a fire-and-forget call's error is.
+ */
 export function construct(ref: CollectionRef, index: ChareIndex, args: unknown[], member: MemberState): Chare<never> {
   let chare: Chare<never>;
   const outer = { ...running };
@@ -138,7 +143,8 @@ export function construct(ref: CollectionRef, index: ChareIndex, args: unknown[]
   try {
     chare = constructWith({ index, member }, () => new (ref.info.cls as unknown as new (...a: unknown[]) => Chare<never>)(...args));
   } catch (error) {
-    fatal(error, `on PE ${runtime().myPe} constructing ${ref.info.name} (index ${JSON.stringify(index)})`);
+    uncaught(error, `on PE ${runtime().myPe} constructing ${ref.info.name} (index ${JSON.stringify(index)})`);
+    chare = revive(ref.info.cls, { index, member });
   } finally {
     Object.assign(running, outer);
   }

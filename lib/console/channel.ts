@@ -7,9 +7,10 @@
  *
  *   charmrun -> PE 0: Input (key bytes), Resize ({ columns, rows }),
  *                     Redraw (lines were printed where the prompt was)
- *   PE 0 -> charmrun: Pid (its process id, once: a Ctrl-C it does not
- *                     answer in time, stuck in code run at the prompt, is
- *                     sent to it as SIGINT, which stops that code),
+ *   PE 0 -> charmrun: Pid (its process id, once), Heard (an Input frame
+ *                     holding Ctrl-C was read: a Ctrl-C not heard in
+ *                     time, PE 0 stuck in code run at the prompt, is sent
+ *                     to it as SIGINT, which stops that code),
  *                     Output (bytes for the terminal), State ({ shown,
  *                     rows }: a prompt is shown, the cursor is `rows` rows
  *                     below its start), Sync (n: show later frames only
@@ -26,6 +27,7 @@ export const enum FrameType {
   State = 5,
   Sync = 6,
   Pid = 7,
+  Heard = 8,
 }
 
 export interface PromptState {

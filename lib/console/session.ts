@@ -199,7 +199,10 @@ async function terminalSession(socketPath: string, interrupted: () => void): Pro
   const reader = new FrameReader();
   socket.on('data', (chunk: Buffer) => {
     for (const [type, payload] of reader.push(chunk)) {
-      if (type === FrameType.Input) gate.push(payload);
+      if (type === FrameType.Input) {
+        if (payload.includes(CTRL_C)) socket.write(frame(FrameType.Heard));
+        gate.push(payload);
+      }
       else if (type === FrameType.Resize) {
         Object.assign(output, JSON.parse(payload.toString()) as { columns: number; rows: number });
         output.emit('resize');

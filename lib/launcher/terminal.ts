@@ -15,8 +15,8 @@ import type { ChildProcess } from 'child_process';
 import { FrameReader, FrameType, SYNC_MARKER, frame, type PromptState } from '../console/channel';
 
 /**
- * How long PE 0 has to answer a Ctrl-C (it prints something: that a wait
- * was interrupted, how to leave, the cleared line) before charmrun sends it SIGINT:
+ * How long PE 0 has to say it heard a Ctrl-C (a Heard frame, sent as it
+ * reads the key) before charmrun sends it SIGINT:
  * code at the prompt in a synchronous loop reads no key, and only a signal
  * reaches it then (Node's REPL, with breakEvalOnSigint, interrupts the
  * code). A PE 0 that answers late ignores the signal (session.ts).
@@ -61,9 +61,10 @@ export function openConsoleTerminal(): ConsoleTerminal {
     const stdout = process.stdout;
     let socket: net.Socket | undefined;
     let prompt: PromptState = { shown: false, rows: 0 };
-    /** PE 0's process (its Pid frame), and when it last sent a frame: a Ctrl-C after that is not answered yet. */
+    /** PE 0's process (its Pid frame); Input frames with a Ctrl-C sent to it, and how many it said it heard. */
     let pe0: number | undefined;
-    let heardAt = 0;
+    let ctrlCsSent = 0;
+    let ctrlCsHeard = 0;
     let signalDue: NodeJS.Timeout | undefined;
     /** Marker numbers seen on the job's stdout and stderr. */
     const seen = [new Set<number>(), new Set<number>()];
@@ -92,9 +93,9 @@ export function openConsoleTerminal(): ConsoleTerminal {
       stdout.write(text.replace(/\r?\n/g, '\r\n'));
     };
     const handle = (type: FrameType, payload: Buffer): void => {
-      heardAt = performance.now();
-      if (type === FrameType.Pid) {
-        pe0 = Number(payload.toString());
+      if (type === FrameType.Pid || type === FrameType.Heard) {
+        if (type === FrameType.Pid) pe0 = Number(payload.toString());
+        else ctrlCsHeard++;
         return;
       }
       if (waitingFor !== undefined) {
@@ -152,12 +153,13 @@ export function openConsoleTerminal(): ConsoleTerminal {
       stdin.setRawMode(true);
       stdin.on('data', (keys: Buffer) => {
         connection.write(frame(FrameType.Input, keys));
-        // Whatever charmrun thinks PE 0 is doing (its State frames can lag): a PE 0 reading keys answers a Ctrl-C at once.
-        if (keys.includes(0x03) && pe0 !== undefined && signalDue === undefined) {
-          const typed = performance.now();
+        if (!keys.includes(0x03)) return;
+        ctrlCsSent++;
+        // Whatever charmrun thinks PE 0 is doing (its State frames lag): a PE 0 reading keys says so at once.
+        if (pe0 !== undefined && signalDue === undefined) {
           signalDue = setTimeout(() => {
             signalDue = undefined;
-            if (heardAt >= typed || pe0 === undefined) return;
+            if (ctrlCsHeard >= ctrlCsSent || pe0 === undefined) return;
             try {
               process.kill(pe0, 'SIGINT');
             } catch {
