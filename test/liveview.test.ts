@@ -273,6 +273,8 @@ test('request mode and the feeds at np 3: frames only while wanted; balancing st
     const client = await CcsClient.connect(address);
     assert.is(await client.call('stop'), 'stopping');
     client.close();
+    // The job's end closes the viewer's socket as going away (1001), not cut (1006), so a page can tell it from a crash.
+    assert.equal(await viewer.closed, { code: 1001, reason: 'the job ended' });
   } finally {
     viewer.close();
   }

@@ -57,6 +57,8 @@ export function startLiveView(where: Required<LiveViewOptions>, sampleStats: () 
     (started) => {
       server = started;
       onFrames((frame) => started.publishFrame(frame));
+      // At the exit the close frames are written at once (the sockets are writable); the process does not wait for replies.
+      process.once('exit', () => started.closeAll('the job ended'));
       writeAll(1, `charmts: live view at ${started.url}\n`);
       return started.url;
     },

@@ -293,6 +293,11 @@ export class LiveViewServer {
     for (const client of this.clients) if (client.feeds.has(feed)) this.sendJson(client, message);
   }
 
+  /** The job is ending: every viewer's socket closes as going away (1001) with `reason`, rather than being cut (1006, as a crash). */
+  closeAll(reason: string): void {
+    for (const client of this.clients) client.socket.close(1001, reason);
+  }
+
   publishPerf(sample: PerfSample): void {
     this.broadcast('perf', { type: 'perf', samples: [sample] });
   }

@@ -42,7 +42,10 @@ export interface Frame {
 export class Viewer {
   readonly messages: Record<string, unknown>[] = [];
   readonly frames: Frame[] = [];
+  /** How the server closed the socket (code, reason), once it did. */
+  readonly closed: Promise<{ code: number; reason: string }>;
   private constructor(readonly socket: WebSocket) {
+    this.closed = new Promise((resolve) => socket.once('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() })));
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) {
         this.messages.push(JSON.parse(data.toString()) as Record<string, unknown>);
