@@ -88,7 +88,7 @@ export function registerClass(cls: ChareClass, name = cls.name, replace = false)
       }
       if (Object.hasOwn(basePrototype, key)) {
         // Charm4py refuses these names too (chare.py, "reserved"): the runtime and the user's own code call them.
-        throw new Error(`charm.register: ${name}.${key} would replace Chare's own ${key}, which the runtime and the chare's code rely on (this.AtSync() would run the user's AtSync and never reach the balancer, this.migrate(pe) the user's migrate and never move the chare); rename the method`);
+        throw new Error(`charm.register: ${name}.${key} would replace Chare's own ${key}, which the runtime and the chare's code rely on (the class's ${key} would stand in for the runtime's wherever this.${key} is used); rename the method`);
       }
       const charmxx = CHARMXX_HOOKS.get(key);
       if (charmxx !== undefined) {
