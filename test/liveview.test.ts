@@ -270,6 +270,13 @@ test('request mode and the feeds at np 3: frames only while wanted; balancing st
     const stoppedAt = (await viewer.status()).frames;
     await new Promise((resolve) => setTimeout(resolve, 1000));
     assert.ok((await viewer.status()).frames <= stoppedAt + 1, 'no new requests once nobody wants frames (one may have been in flight)');
+    // charmts-ccs from the shell: its help, the handler list, a binary reply as its bytes when stdout is not a terminal.
+    const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(__dirname, '..', 'lib', 'ccs', 'cli.js'), ...args], { timeout: 30_000 });
+    const help = cli('--help');
+    assert.is(help.status, 0, help.stderr.toString());
+    assert.match(help.stdout.toString(), /^usage: charmts-ccs URL \[HANDLER \[PAYLOAD-JSON\]\]\n[\s\S]*lists the job's CCS handlers/);
+    assert.equal(cli(address).stdout.toString().split('\n').sort(), ['', 'bytes', 'stop']);
+    assert.equal([...cli(address, 'bytes').stdout], [1, 2, 3, 10]);
     const client = await CcsClient.connect(address);
     assert.is(await client.call('stop'), 'stopping');
     client.close();

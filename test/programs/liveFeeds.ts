@@ -50,6 +50,7 @@ charm.start(async () => {
     stopping = true;
     return 'stopping';
   });
+  charm.ccs.register('bytes', () => new Uint8Array([1, 2, 3, 10]));
   await liveViz.init({ width: TILES * TILE, height: TILE, format: 'gray' }, { onRequest: charm.callback(painters, 'draw'), maxFps: 50 });
   for (let step = 0; !stopping; step++) {
     const done = charm.createFuture();
