@@ -265,4 +265,22 @@ test('plain mpirun -np 2 node interactive.js with stdin a pipe: lines in, result
   assert.match(r.stdout, /\[ 5, 6 \]/);
 });
 
+test('a script on stdin with a line that fails: the lines after it still run, and the job ends with exit code 1', async () => {
+  let sent = false;
+  const r = await runJob({
+    program: path.join('..', '..', 'lib', 'console', 'interactive.js'),
+    np: 2,
+    timeoutMs: 60_000,
+    onStdout: (all, child) => {
+      if (!sent && all.includes('>>> ')) {
+        sent = true;
+        child.stdin.end('noSuchFunction()\n40 + 2\n');
+      }
+    },
+  });
+  assert.match(r.stdout + r.stderr, /ReferenceError: noSuchFunction is not defined/, show(r));
+  assert.match(r.stdout, /^(>>> )?42$/m, show(r));
+  assert.is(r.code, 1, show(r));
+});
+
 test.run();

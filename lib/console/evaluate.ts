@@ -19,6 +19,8 @@ export interface EvaluationHooks {
   beforeResult(): void;
   /** Ctrl-C stopped the await of an evaluation: what it waited on must not take what comes next. */
   interrupted(): void;
+  /** An evaluation ended in an error (not an interrupt). */
+  failed(): void;
 }
 
 interface Pending {
@@ -58,6 +60,7 @@ export class ConsoleEvaluator {
         setImmediate(() => this.hooks.busy(false)); // once the REPL has shown its prompt
       }
       if (!isInterrupt(error)) {
+        this.hooks.failed();
         for (const listener of replListeners) listener.call(domain, error);
         return;
       }
@@ -115,7 +118,7 @@ export class ConsoleEvaluator {
           this.hooks.interrupted();
           this.server.output.write(INTERRUPTED);
           [error, result] = [null, undefined];
-        }
+        } else if (error) this.hooks.failed();
         try {
           callback(error, result);
         } finally {

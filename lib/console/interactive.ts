@@ -14,7 +14,7 @@ import * as lib from '../index';
 import { charm, Chare } from '../index';
 import { registerClass, type ChareClass } from '../model/registry';
 import { keepGoingAfterErrors } from '../errors';
-import { startSession } from './session';
+import { sessionFailed, startSession } from './session';
 import { withdrawWaits } from '../channels';
 
 // What the prompt (and code sent from it) can use, on every PE.
@@ -53,7 +53,7 @@ class InteractiveConsole extends Chare {
       charm.exit(1);
       return;
     }
-    server.on('exit', () => charm.exit(0));
+    server.on('exit', () => charm.exit(sessionFailed() ? 1 : 0));
     return new Promise<void>(() => {}); // the prompt runs until the user leaves
   }
 }

@@ -102,6 +102,14 @@ class InputGate {
   }
 }
 
+/** Reading a script from stdin (not a terminal), a line of it failed: the job then ends with exit code 1, as `node < script.js` does. */
+let scriptFailed = false;
+
+/** Whether the session's exit should report failure (a script line that failed). */
+export function sessionFailed(): boolean {
+  return scriptFailed;
+}
+
 function historyFile(): string {
   return process.env.CHARMTS_REPL_HISTORY ?? path.join(os.homedir(), '.charmts_repl_history');
 }
@@ -126,7 +134,7 @@ function plainSession(interrupted: () => void): repl.REPLServer {
   });
   const server = repl.start({ prompt: PROMPT, input, output, terminal: false, useGlobal: true, ignoreUndefined: true, useColors: colourDecision() ?? process.stdout.hasColors?.() ?? false });
   const gate = new InputGate(input, [0x0a], undefined, () => false);
-  new ConsoleEvaluator(server, { busy: (on) => gate.setBusy(on), beforeResult: () => {}, interrupted });
+  new ConsoleEvaluator(server, { busy: (on) => gate.setBusy(on), beforeResult: () => {}, interrupted, failed: () => (scriptFailed = true) });
   process.stdin.on('data', (data: Buffer) => gate.push(data));
   process.stdin.on('end', () => {
     const end = (): void => void (gate.idle ? input.emit('end') : setTimeout(end, 10));
@@ -189,6 +197,8 @@ async function terminalSession(socketPath: string, interrupted: () => void): Pro
       socket.write(frame(FrameType.Sync, String(n)));
     },
     interrupted,
+    // Typed at the prompt, an error is the user's to read; the session's exit stays 0, as Node's REPL's.
+    failed: () => {},
   };
   let syncs = 0;
   const evaluator = new ConsoleEvaluator(server, hooks);
