@@ -60,7 +60,7 @@ export type { GroupRestartHook } from './checkpoint/rebuild';
 export { RemoteError, BroadcastError } from './errors';
 export { SerializationError } from './codec/serializationError';
 export { Channel, type ChannelSendArgs } from './channels';
-export { Pool, type MapOptions, type MultiFutureOptions, type IndexedResult, type TaskFunction, type TaskCall, type TaskResults } from './pool/pool';
+export { Pool, type MapOptions, type MultiFutureOptions, type IndexedResult, type TaskFunction, type Registered, type TaskCall, type TaskResults } from './pool/pool';
 export type { Section, Selection, Slice, Collection } from './sections/sections';
 export { liveViz, LiveViz, type LiveVizConfig, type LiveVizOptions, type LiveVizFrame, type LiveVizRequest, type PixelFormat, type CombineRule, type Rect } from './liveviz/liveviz';
 export { Ccs, type CcsHandler, type CcsPayload } from './ccs/ccs';

@@ -4,7 +4,7 @@
 // happened on, bad input.
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
-import { charm, Chare, RemoteError, SerializationError } from '../lib';
+import { charm, Chare, RemoteError, SerializationError, type Registered } from '../lib';
 
 function square(x: number): number {
   return x * x;
@@ -71,8 +71,17 @@ class SourceSwitch extends Chare {
   allow(): void {
     charm.pool.allowSourceTasks();
   }
+  /** Takes a registered function in a call (Charm4py's dist-task-scheduler sends its workers one) and applies it. */
+  apply(fn: Registered<(x: number) => number>, xs: number[]): number[] {
+    return xs.map((x) => fn(x));
+  }
+  /** A plain function parameter: no function can be sent to it (types), and an unregistered one is refused at the call. */
+  applyAny(fn: (x: number) => number): number {
+    return fn(1);
+  }
 }
 charm.register(SourceSwitch);
+const triple = charm.pool.register((x: number) => 3 * x, 'triple');
 
 const workers = (): number[] => (charm.numPes() === 1 ? [0] : Array.from({ length: charm.numPes() - 1 }, (_, i) => i + 1));
 
@@ -222,6 +231,17 @@ test('a function registered on PE 0 only fails on the workers that lack it, nami
   const e = await rejection(charm.pool.map(onlyHere, [1, 2]));
   assert.match(e.message, 'no function "registeredOnPe0Only" is registered on this PE');
   assert.ok(e.pe > 0);
+});
+
+test('a registered function travels in any call as its name and runs as itself there; an unregistered one is refused naming charm.pool.register', async () => {
+  const switches = charm.createGroup(SourceSwitch);
+  const last = charm.numPes() - 1;
+  assert.equal(await switches[last].ret.apply(triple, [1, 2, 7]), [3, 6, 21]);
+  assert.equal(await switches.ret.apply(charm.pool.register(square), [4]), new Array(charm.numPes()).fill([16]));
+  assert.throws(
+    () => switches[last].applyAny(((x: number) => x) as never),
+    (e: Error) => e instanceof SerializationError && e.message.endsWith('cannot be sent; send data, or a proxy to a chare (a function registered on every PE with charm.pool.register(fn) at module load travels as its name)'),
+  );
 });
 
 test('unregistered functions are refused by default, at the call', () => {

@@ -198,7 +198,7 @@ export function encodeValue(w: Writer, value: unknown, path: string, depth = 0):
       return;
     case 'function': {
       const name = classNames.get(value);
-      if (name === undefined) throw new SerializationError(path, `a function (${value.name || 'anonymous'}) cannot be sent; send data, or a proxy to a chare`);
+      if (name === undefined) throw new SerializationError(path, `a function (${value.name || 'anonymous'}) cannot be sent; send data, or a proxy to a chare (a function registered on every PE with charm.pool.register(fn) at module load travels as its name)`);
       w.u8(Tag.Class);
       w.str(name);
       return;

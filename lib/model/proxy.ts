@@ -10,6 +10,7 @@ import { noEntryMethod, type ChareClassInfo } from './registry';
 import { mostArguments, tooManyArguments } from './arity';
 import type { Future } from './future';
 import { describeMember, type ArrayIndex } from '../collections/arrayIndex';
+import type { Registered, TaskFunction } from '../pool/functions';
 
 // ---------------------------------------------------------------- types
 //
@@ -52,8 +53,8 @@ export interface FunctionsCannotBeSent {
   readonly 'a function cannot be sent to a chare: pass a proxy, a Future or charm.callback(proxy, method)': never;
 }
 
-/** A parameter type `P` as a call through a proxy takes it: function types refused (per member of a union). */
-export type Sendable<P> = P extends (...args: any) => any ? FunctionsCannotBeSent : P;
+/** A parameter type `P` as a call through a proxy takes it: function types refused (per member of a union), but for registered ones (`Registered<F>`, from charm.pool.register). */
+export type Sendable<P> = P extends (...args: any) => any ? (P extends Registered<TaskFunction> ? P : FunctionsCannotBeSent) : P;
 
 /** The arguments of a call through a proxy: the method's, each Sendable. */
 export type CallArgs<A extends readonly unknown[]> = { [K in keyof A]: Sendable<A[K]> };

@@ -1,14 +1,29 @@
 /**
  * How task functions reach the workers. A function registered on every PE
  * (`charm.pool.register(fn)` at module load) travels as its name and runs
- * as itself, closures and imports included. Any other function can travel
+ * as itself, closures and imports included; so does it as an argument of
+ * any call (Charm4py pickles a function as its name), typed `Registered<F>`. Any other function can travel
  * as its source text, compiled on the worker, only where the program has
  * allowed it (`charm.pool.allowSourceTasks()`), because that evaluates code
  * taken from a message.
  */
+import { registerClassValue } from '../codec/values';
 
 /** A function a task runs: any arguments, any result (a promise is awaited). */
 export type TaskFunction = (...args: never[]) => unknown;
+
+declare const REGISTERED: unique symbol;
+
+/**
+ * A function registered with `charm.pool.register` (its return type): it
+ * can be sent in calls, as its name. An entry method that takes a function
+ * declares its parameter so (`map(fn: Registered<(x: number) => number>)`);
+ * a parameter of a plain function type takes none (FunctionsCannotBeSent).
+ */
+export type Registered<F extends TaskFunction> = F & { readonly [REGISTERED]: true };
+
+/** The name under which a registered task function travels as a value (apart from class names). */
+const valueName = (name: string): string => `charmts.task:${name}`;
 
 /** A task function as a worker calls it. */
 export type Callable = (...args: unknown[]) => unknown;
@@ -25,14 +40,15 @@ const compiled = new Map<string, Callable>();
 let sourceAllowed = false;
 
 /** Registers `fn` under its name (or `name`) on this PE. */
-export function registerTask<F extends TaskFunction>(fn: F, name: string = typeof fn === 'function' ? fn.name : ''): F {
+export function registerTask<F extends TaskFunction>(fn: F, name: string = typeof fn === 'function' ? fn.name : ''): Registered<F> {
   if (typeof fn !== 'function') throw new TypeError(`charm.pool.register: expected a function, got ${typeof fn}`);
   if (typeof name !== 'string' || !name) throw new TypeError('charm.pool.register: the function has no name; pass one as the second argument');
   const existing = byName.get(name);
   if (existing && existing !== (fn as unknown)) throw new Error(`charm.pool.register: another function is already registered as "${name}"`);
   byName.set(name, fn as unknown as Callable);
   nameOf.set(fn, name);
-  return fn;
+  registerClassValue(fn, valueName(name));
+  return fn as Registered<F>;
 }
 
 /** Lets this PE send and run unregistered functions as source text. */

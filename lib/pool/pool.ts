@@ -8,13 +8,13 @@ import { runtime } from '../model/context';
 import { groupRef, installGroupMember, type GroupRef } from '../collections/groups';
 import { classInfo, registerClass } from '../model/registry';
 import type { CollectionProxy } from '../model/proxy';
-import { allowSource, refOf, registerTask, type TaskFunction } from './functions';
+import { allowSource, refOf, registerTask, type Registered, type TaskFunction } from './functions';
 import { pack } from './packing';
 import { checkOptionKeys, type OptionKeys } from '../optionKeys';
 import type { ChunkResults, Destination, Tasks } from './scheduler';
 import { PoolWorker, schedulerHere } from './worker';
 
-export type { TaskFunction } from './functions';
+export type { TaskFunction, Registered } from './functions';
 
 /** Collection id of the pool's group: user collection ids never get this high. */
 const POOL_GROUP_ID = 0xfffffffe;
@@ -121,13 +121,15 @@ function callTasks(where: string, tasks: unknown, options: MapOptions): Tasks {
 export class Pool {
   /**
    * Registers a task function under its name (or `name`) on this PE. Call
-   * it at module load, so that every PE has it. Returns `fn`.
+   * it at module load, so that every PE has it. Returns `fn`, typed
+   * `Registered<F>`: it can also be sent in any call, as its name
+   * (Charm4py pickles functions by name), to a parameter typed so.
    *
    * @example
    * function square(x: number): number { return x * x; }
    * charm.pool.register(square);
    */
-  register<F extends TaskFunction>(fn: F, name?: string): F {
+  register<F extends TaskFunction>(fn: F, name?: string): Registered<F> {
     return registerTask(fn, name);
   }
 

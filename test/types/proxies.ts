@@ -1,7 +1,7 @@
 // Type tests: proxies used inside chare methods, written as a user writes
 // them (no `this:` annotations, no casts). Every line without a directive
 // must compile; every `@ts-expect-error` line must fail to compile.
-import { charm, Chare, Channel, Future, Reducer, type ArrayProxy, type CollectionProxy, type ElementProxy, type ArrayElementProxy } from '../../lib';
+import { charm, Chare, Channel, Future, Reducer, type Registered, type ArrayProxy, type CollectionProxy, type ElementProxy, type ArrayElementProxy } from '../../lib';
 
 type Index2 = [number, number];
 
@@ -226,3 +226,26 @@ class Hands extends Chare<[number]> {
   }
 }
 charm.register(Hands);
+
+// Functions in calls: a parameter typed Registered<F> takes what charm.pool.register returned; a plain function type takes none.
+const double = charm.pool.register((x: number) => 2 * x, 'double');
+const unregistered = (x: number): number => 2 * x;
+class Applier extends Chare {
+  apply(fn: Registered<(x: number) => number>, x: number): number {
+    return fn(x);
+  }
+  applyPlain(fn: (x: number) => number): number {
+    return fn(1);
+  }
+  run(): void {
+    this.thisProxy[0].apply(double, 3);
+    // @ts-expect-error an unregistered function cannot be sent
+    this.thisProxy[0].apply(unregistered, 3);
+    // @ts-expect-error a plain function parameter takes no function, registered or not
+    this.thisProxy[0].applyPlain(double);
+    // A registered function is still an ordinary function here.
+    const six: number = double(3);
+    void six;
+  }
+}
+charm.register(Applier);
