@@ -240,10 +240,16 @@ function trimSection(lines: string[], delivery: boolean): string {
 
 let aborting = false;
 let beforeAbort = (): void => {};
+let fatalReport = (): void => {};
 
 /** Set by the console output: unfinished lines are written before the job is aborted. */
 export function setBeforeAbort(flush: () => void): void {
   beforeAbort = flush;
+}
+
+/** Set by the runtime: on a fatal error, the +stats table and +trace file with what the PEs measured (runtime/profiles.ts). */
+export function setFatalReport(report: () => void): void {
+  fatalReport = report;
 }
 
 /** Ends the whole job at once with exit code 1, after writing what this PE has printed. */
@@ -299,6 +305,12 @@ export function fatal(error: unknown, context: string): never {
   if (!aborting) {
     aborting = true;
     writeAll(2, `charmts: fatal error ${context}:\n${describe(error)}\n`);
+    try {
+      fatalReport();
+    } catch (failure) {
+      // Said after the error, which stays the job's end.
+      writeAll(2, `charmts: the +stats table or +trace file could not be written after that error: ${failure instanceof Error ? failure.message : String(failure)}\n`);
+    }
   }
   return abortNow();
 }

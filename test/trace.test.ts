@@ -86,6 +86,31 @@ for (const np of [1, 3, 4]) {
   });
 }
 
+// A fatal error ends the job by MPI_Abort: the PE that has it gathers every PE's profile first (runtime/profiles.ts).
+for (const [mode, np, failing] of [['send', 2, 1], ['main', 3, 0]] as const) {
+  test(`a fatal error on PE ${failing} (errors.js ${mode}, np ${np}): the +stats table and the +trace file of every PE are written before the abort`, async () => {
+    const file = path.join(os.tmpdir(), `charmts-trace-fatal-${process.pid}-${np}.json`);
+    const r = await runJob({ program: 'errors.js', args: [mode, '+stats', '+trace', file], np, timeoutMs: 30_000 });
+    assert.ok(r.code !== 0 && r.code !== null, `non-zero exit${show(r)}`);
+    assert.match(r.stderr, `charmts: fatal error on PE ${failing}`, show(r));
+    for (let pe = 0; pe < np; pe++) assert.match(r.stdout, new RegExp(`\\n${pe} +\\d`), `PE ${pe}'s row of the stats table${show(r)}`);
+    assert.match(r.stdout, `charmts: trace of ${np} PEs written to ${file} (the job ended on the fatal error above, on PE ${failing})`, show(r));
+    const events = (JSON.parse(fs.readFileSync(file, 'utf8')) as { traceEvents: Event[] }).traceEvents;
+    fs.unlinkSync(file);
+    assert.equal(traceProblems(events).slice(0, 10), []);
+    assert.equal(events.filter((e) => e.name === 'process_name').length, np);
+  });
+}
+
+test('a fatal error while another PE is stuck in a synchronous loop: the wait for its profile is bounded, the others are written and the stuck PE named', async () => {
+  const file = path.join(os.tmpdir(), `charmts-trace-stuck-${process.pid}.json`);
+  const r = await runJob({ program: 'errors.js', args: ['stuck-fatal', '+stats', '+trace', file], np: 2, timeoutMs: 30_000 });
+  assert.ok(r.code !== 0 && r.code !== null, `non-zero exit${show(r)}`);
+  assert.match(r.stderr, 'main went wrong', show(r));
+  assert.match(r.stdout, `charmts: trace of 1 PEs written to ${file} (the job ended on the fatal error above, on PE 0; PE 1 did not answer within 2 s)`, show(r));
+  fs.unlinkSync(file);
+});
+
 test('the checker itself: it finds an arrow outside slices, a doubled end, an end before its start, a bad nesting', () => {
   const slice = (pid: number, ts: number, dur: number): Event => ({ name: 'x', ph: 'X', pid, tid: 0, ts, dur });
   const good: Event[] = [slice(0, 0, 10), slice(1, 20, 10), { name: 'm', ph: 's', pid: 0, tid: 0, ts: 5, id: 1 }, { name: 'm', ph: 'f', bp: 'e', pid: 1, tid: 0, ts: 25, id: 1 }];

@@ -433,6 +433,8 @@ export const enum ExitStep {
   Exit = 1,
   /** To PE 0: this PE has flushed and is leaving. */
   Done = 2,
+  /** From a PE with a fatal error, down the tree rooted there: send it your profile (Profile) before the job is aborted. */
+  Abort = 3,
 }
 
 export function writeExit(w: Writer, step: ExitStep, code: number): void {

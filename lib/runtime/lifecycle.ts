@@ -22,10 +22,10 @@
  * code are silent (every member calling `charm.exit()` is common).
  */
 import { mpi } from '../transport/binding';
-import { ExitStep, Kind, readExit, readProfile, writeExit, writeProfile } from '../codec/wire';
+import { ExitStep, Kind, readExit, writeExit } from '../codec/wire';
 import type { Reader } from '../codec/reader';
 import { Scheduler } from '../scheduler/scheduler';
-import { abortNow, describeOrigin, fatal, originOf, uncaught, writeAll } from '../errors';
+import { abortNow, describeOrigin, fatal, originOf, setFatalReport, uncaught, writeAll } from '../errors';
 import { runtime, setRuntime, isStarted } from '../model/context';
 import { Future, receiveFutureValue } from '../model/future';
 import { holdFailure, holdUnawaitedFailures, reportHeldFailures } from './unawaited';
@@ -35,12 +35,12 @@ import { flushOutput, receivePrint, setUpOutput } from '../console/output';
 import { receiveQuiescence } from '../quiescence';
 import { receiveSection } from '../sections/branch';
 import { followingPromises, madeIn, trackContinuations } from '../model/activity';
-import { writeFileSync } from 'fs';
 import { availableParallelism } from 'os';
 import { sharesCores } from './cores';
 import { tierUpSooner } from './tiering';
 import { touchYoungGeneration } from './youngGeneration';
-import { configureProfiling, formatStats, peStats, profileOptions, traceEvents, traceFile, type PeStats, type ProfileOptions, type TraceEvent } from '../profiling/profile';
+import { configureProfiling, type ProfileOptions } from '../profiling/profile';
+import { receiveProfile, reportBeforeAbort, reportProfiles, sendProfile } from './profiles';
 
 let exiting = false;
 let exitCode = 0;
@@ -65,8 +65,6 @@ function exitWatchdog(stuck: () => string | undefined): void {
     if (problem) abortJob(problem);
   }, exitGraceMs()).unref();
 }
-/** PE 0: what every PE measured, sent with its exit acknowledgement. */
-const profiles: { stats: PeStats; events: TraceEvent[] }[] = [];
 
 /** The option that has every promise followed from the start, so that an unhandled rejection names the entry method that made the promise. */
 export const ASYNC_ORIGINS = '+asyncOrigins';
@@ -127,7 +125,8 @@ export function startRuntime(profile: ProfileOptions, onStarted: () => void): vo
   scheduler.on(Kind.Reduction, receiveReduction);
   scheduler.on(Kind.ArrayControl, receiveControl);
   scheduler.on(Kind.Section, receiveSection);
-  scheduler.on(Kind.Profile, (r) => profiles.push(readProfile(r) as { stats: PeStats; events: TraceEvent[] }));
+  scheduler.on(Kind.Profile, receiveProfile);
+  setFatalReport(reportBeforeAbort);
   setUpOutput(runtime());
   onStarted();
   mpi.Barrier(); // every PE is ready before main runs anywhere
@@ -185,6 +184,8 @@ function receiveExit(r: Reader): void {
     // Node emits 'rejectionHandled' for a held future awaited just before the exit only once the tick
     // queue is empty (a failure caught, then charm.exit()): held failures are reported after that.
     setImmediate(() => acknowledgeExit(code));
+  } else if (step === ExitStep.Abort) {
+    sendProfile(r.source); // a PE has a fatal error: the job is aborted next
   } else {
     acknowledged.add(r.source);
     if (acknowledged.size === rt.numPes) {
@@ -199,25 +200,10 @@ function acknowledgeExit(code: number): void {
   const rt = runtime();
   reportHeldFailures();
   flushOutput();
-  const profile = profileOptions();
-  if (profile.stats || profile.trace) {
-    writeProfile(rt.scheduler.writer, { stats: peStats(rt.scheduler.counters), events: profile.trace ? traceEvents() : [] });
-    rt.scheduler.send(0);
-  }
+  sendProfile(0);
   writeExit(rt.scheduler.writer, ExitStep.Done, code);
   rt.scheduler.send(0);
   if (rt.myPe !== 0) finish(rt.scheduler);
-}
-
-/** PE 0 at exit: the stats table and the trace file, if asked for. */
-function reportProfiles(): void {
-  const options = profileOptions();
-  profiles.sort((a, b) => a.stats.pe - b.stats.pe);
-  if (options.stats) writeAll(1, formatStats(profiles.map((p) => p.stats)));
-  if (options.trace) {
-    writeFileSync(options.trace, traceFile(profiles.map((p) => p.events)));
-    writeAll(1, `charmts: trace of ${profiles.length} PEs written to ${options.trace}\n`);
-  }
 }
 
 /**

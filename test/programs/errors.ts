@@ -14,6 +14,7 @@
 //   main-orphan: main makes a promise that a timer rejects; nobody handles it (no entry method made it)
 //   process-exit: user code on PE 1 calls process.exit(3)
 //   stuck-exit: the last PE is in an endless synchronous loop when main calls charm.exit
+//   stuck-fatal: main (PE 0) throws while the last PE is in an endless synchronous loop
 //   stuck-main: PE 1 calls charm.exit while PE 0 is in an endless synchronous loop
 //   section-deleted: the last PE multicasts to a section fire-and-forget after PE 0 deleted the section's array
 //   source-task: main awaits charm.pool.map of an unregistered function (sent as source text, compiled by eval on PE 1) that throws
@@ -214,6 +215,11 @@ charm.start(async (args) => {
       await charm.sleep(0.2);
       charm.exit(0);
       break;
+    }
+    case 'stuck-fatal': {
+      charm.createGroup(Troublemaker)[charm.numPes() - 1].spin();
+      await charm.sleep(0.2);
+      throw new Error('main went wrong');
     }
     case 'stuck-main': {
       charm.createGroup(Troublemaker)[1].quit();
