@@ -72,6 +72,14 @@ class Band extends Chare {
   initHere(): Promise<string> {
     return liveViz.init({ width: 1, height: 1 }).then(() => 'no error', (e: Error) => e.message);
   }
+  registerHere(): string {
+    try {
+      charm.ccs.register('elsewhere', () => 1);
+      return 'no error';
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
 }
 charm.register(Band);
 
@@ -118,6 +126,13 @@ test('charm.ccs.register names what is wrong', () => {
   assert.throws(() => charm.ccs.register('9lives', () => 1), /invalid handler name "9lives"/);
   assert.throws(() => charm.ccs.register('a b', () => 1), /invalid handler name "a b"/);
   assert.throws(() => charm.ccs.register('ok', 42 as never), /charm.ccs.register\(ok\): the handler must be a function, got number/);
+  assert.equal(charm.ccs.names(), ['echo']);
+});
+
+test('charm.ccs.register on a PE other than 0 is refused at the caller, naming the PE (handlers run on PE 0)', async () => {
+  if (charm.numPes() === 1) return;
+  const bands = charm.createGroup(Band);
+  assert.is(await bands[1].ret.registerHere(), 'charm.ccs.register(elsewhere): call it on PE 0 (in main, or at module load), not on PE 1: handlers run on PE 0 and one registered here would never be called');
   assert.equal(charm.ccs.names(), ['echo']);
 });
 

@@ -15,6 +15,7 @@
 import { Chare } from '../model/chare';
 import { classInfo, registerClass } from '../model/registry';
 import { groupRef, installGroupMember } from '../collections/groups';
+import { isStarted, runtime } from '../model/context';
 import type { CollectionProxy } from '../model/proxy';
 import type { Future } from '../model/future';
 
@@ -85,10 +86,12 @@ export function callHandler(name: string, payload: CcsPayload): Future<CcsOutcom
 export class Ccs {
   /**
    * Registers `handler` under `name`. Calls run on PE 0, so PE 0 must
-   * register it (registering at module load, on every PE, is simplest).
+   * register it: at module load (every PE, before `charm.start`) or in
+   * main. Once the runtime runs, another PE's registration would never be
+   * called, so it is refused.
    *
    * @throws TypeError for an invalid name or a handler that is not a function;
-   * Error when `name` is already registered.
+   * Error when `name` is already registered, or on a PE other than 0 once the runtime runs.
    * @example
    * charm.ccs.register('disturb', (p) => { queue.push(p); return { queued: queue.length }; });
    */
@@ -98,6 +101,8 @@ export class Ccs {
     }
     if (typeof handler !== 'function') throw new TypeError(`charm.ccs.register(${name}): the handler must be a function, got ${typeof handler}`);
     if (handlers.has(name)) throw new Error(`charm.ccs.register: a handler named "${name}" is already registered`);
+    const pe = isStarted() ? runtime().myPe : 0;
+    if (pe !== 0) throw new Error(`charm.ccs.register(${name}): call it on PE 0 (in main, or at module load), not on PE ${pe}: handlers run on PE 0 and one registered here would never be called`);
     handlers.set(name, handler);
   }
 
