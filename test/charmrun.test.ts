@@ -8,6 +8,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { RUNTIME_OPTIONS } from '../lib/runtime/options';
 
 const CHARMRUN = path.join(__dirname, '..', 'lib', 'launcher', 'charmrun.js');
 const HELLO = path.join(__dirname, '..', 'examples', 'hello', 'hello.js');
@@ -43,6 +44,7 @@ test('--help prints the usage and exits 0; refused command lines exit 2 and say 
   assert.match(help.stdout, /^usage: charmrun/);
   assert.match(help.stdout, /\+trace FILE/);
   assert.match(help.stdout, /\+restarts K +when a rank dies, rerun the job from the newest checkpoint/);
+  for (const [flag, value] of Object.entries(RUNTIME_OPTIONS)) assert.match(help.stdout, `  ${flag}${value ? ` ${value}` : ''} `, `${flag} in --help`);
   for (const [args, message] of [
     [['+p0', HELLO], /\+p needs a positive number of PEs/],
     [['+p2'], /no program given/],

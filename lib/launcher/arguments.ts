@@ -19,6 +19,8 @@ export const USAGE = `usage: charmrun [+pN | -np N] [mpirun options] (program.js
   +lbreport               print what each load-balancing step moved (element, from PE, to PE)
   +asyncOrigins           an unhandled promise rejection names the entry method that made
                           the promise (every promise operation then costs a little more)
+  +liveview [HOST:]PORT   a live view of the job in the browser (liveViz image, CCS
+                          handlers, per-PE load, output); PE 0 prints its URL
   +restart DIR            restart from the checkpoint in DIR instead of running main
   +checkpoint-dir DIR     where the program checkpoints (charm.checkpointDir())
   +restarts K             when a rank dies, rerun the job from the newest checkpoint
