@@ -81,6 +81,10 @@ for (const np of [1, 3, 4]) {
     const starts = new Map(events.filter((e) => e.ph === 's').map((e) => [e.id, e]));
     if (np > 1) assert.ok(arrows.some((f) => starts.get(f.id)!.pid !== f.pid), 'arrows between PEs');
     assert.ok(events.some((e) => e.ph === 'X' && e.name === 'Worker.work'), 'deliveries named after their entry methods');
+    // The runtime's own messages are named for what they are, none left anonymous.
+    const slices = new Set(events.filter((e) => e.ph === 'X').map((e) => e.name));
+    assert.not.ok(slices.has('message'), 'a delivery named just "message"');
+    for (const name of ['QD: wave', 'create: array', ...(np > 1 ? ['reduction: start', 'reduction: partial result', 'channel data', 'QD: report'] : [])]) assert.ok(slices.has(name), `a slice named "${name}" in ${[...slices].join(', ')}`);
     assert.ok(events.some((e) => e.ph === 's' && e.tid === 1), 'sends outside deliveries have their own thread');
     assert.equal(events.filter((e) => e.name === 'process_name').length, np);
   });

@@ -6,7 +6,9 @@
  * that Perfetto and chrome://tracing draw:
  *
  * - Thread 0 of a PE is its scheduler: one slice per message delivered
- *   (named after the entry method it ran, if any), idle periods between.
+ *   (named after the entry method it ran, or else what the runtime's
+ *   message is: 'reduction: partial result', 'location update', ...),
+ *   idle periods between.
  * - Thread 1 is code outside message delivery (main, the console, code
  *   after an await): its sends get a slice there.
  * - Every arrow (flow event) lies strictly inside a slice of its thread,
@@ -90,8 +92,8 @@ let offsetNs = 0;
 let lastTick = 0;
 /** End of the last top-level slice of the scheduler thread. */
 let schedulerEnd = 0;
-/** Deliveries (thread 0) and entry methods run outside one (thread 1) still running, innermost last. */
-const open: { start: number; tid: number; name?: string; method: boolean }[] = [];
+/** Deliveries (thread 0) and entry methods run outside one (thread 1) still running, innermost last; `message`: what a delivery is (its kind and step), its name unless it runs an entry method. */
+const open: { start: number; tid: number; name?: string; method: boolean; message?: string }[] = [];
 
 const SCHEDULER = 0;
 const OUTSIDE = 1;
@@ -196,11 +198,11 @@ export function recordMethod(name: string, start: number, end: number): void {
   else events.push({ name, ph: 'X', pid: myPe, tid: run.tid, ts: run.start, dur: tick() - run.start, cat: 'entry' });
 }
 
-/** The scheduler delivers a message that carries arrow `id` (before its handler runs). */
-export function beginDelivery(id: number): void {
+/** The scheduler delivers a message that carries arrow `id` (before its handler runs); `message` says what it is (codec/messageNames.ts). */
+export function beginDelivery(id: number, message: string): void {
   const start = tick();
   if (open.length === 0) schedulerEnd = start;
-  open.push({ start, tid: SCHEDULER, method: false });
+  open.push({ start, tid: SCHEDULER, method: false, message });
   events.push({ name: 'message', ph: 'f', bp: 'e', pid: myPe, tid: SCHEDULER, ts: tick(), id, cat: 'message' });
 }
 
@@ -210,7 +212,7 @@ export function endDelivery(): void {
   if (!delivery) return;
   const end = tick();
   if (open.length === 0) schedulerEnd = end;
-  events.push({ name: delivery.name ?? 'message', ph: 'X', pid: myPe, tid: SCHEDULER, ts: delivery.start, dur: end - delivery.start, cat: delivery.name ? 'entry' : 'delivery' });
+  events.push({ name: delivery.name ?? delivery.message ?? 'message', ph: 'X', pid: myPe, tid: SCHEDULER, ts: delivery.start, dur: end - delivery.start, cat: delivery.name ? 'entry' : 'runtime' });
 }
 
 /**

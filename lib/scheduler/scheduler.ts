@@ -10,7 +10,8 @@ import { performance } from '../clock';
 import { META_FIELDS, mpi } from '../transport/binding';
 import { Reader } from '../codec/reader';
 import { heldBuffer, heldView, useWarmCopies } from '../codec/memory';
-import { Flag, Kind, bodyStart, flagsOf, isCounted, kindOf, rootOf, traceIdOf } from '../codec/wire';
+import { Flag, Kind, bodyStart, flagsOf, isCounted, kindOf, methodOf, rootOf, traceIdOf } from '../codec/wire';
+import { messageName } from '../codec/messageNames';
 import { beginDelivery, endDelivery, profiling } from '../profiling/profile';
 import { resumption } from '../model/future';
 import { dispatchClock } from '../model/activity';
@@ -423,7 +424,7 @@ export class Scheduler extends Sender {
     r.reset(buf, view, base, length, owned, source, parts);
     r.pos = bodyStart(buf, base);
     const traced = flags & Flag.Traced && profiling.tracing;
-    if (traced) beginDelivery(traceIdOf(view, base));
+    if (traced) beginDelivery(traceIdOf(view, base), messageName(kind, methodOf(buf, base)));
     if (!(flags & Flag.System)) this.counters.processed++;
     const handler = this.handlers[kind];
     if (!handler) throw new Error(`charmts: PE ${this.myPe} received a message of unknown kind ${kind}`);
