@@ -85,6 +85,29 @@ test('+trace into a directory that does not exist at np 1 (PE 0 alone) and np 4 
   assert.not.match(bare.stdout, /args=/, show(bare));
 });
 
+test('+checkpoint-dir that is a file, under a file, or where nothing can be made (/sys): the job ends before main, saying which; a directory still to be made is fine and not made at start (np 2)', async () => {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'charmts-ckdir-'));
+  const file = path.join(scratch, 'a-file');
+  fs.writeFileSync(file, '');
+  const cases: [string, string][] = [
+    [file, `charm.start: +checkpoint-dir ${file}: that is a file, not a directory; name a directory (made at the first checkpoint if missing)`],
+    [path.join(file, 'ckpt'), `charm.start: +checkpoint-dir ${path.join(file, 'ckpt')}: ${file} is a file, so the directory ${path.join(file, 'ckpt')} cannot be made`],
+  ];
+  // sysfs refuses a new directory even to root, whose permissions pass.
+  if (fs.existsSync('/sys/kernel')) cases.push(['/sys/ckpt', 'charm.start: +checkpoint-dir /sys/ckpt: checkpoints cannot be written in /sys, where /sys/ckpt would be made (']);
+  for (const [dir, message] of cases) {
+    const r = await runJob({ program: 'mainArgs.js', args: ['8', '+checkpoint-dir', dir], np: 2, timeoutMs: 30_000 });
+    assert.is.not(r.code, 0, show(r));
+    assert.match(r.stderr, `charmts: fatal error on PE 0:\nError: ${message}`, show(r));
+    assert.not.match(r.stdout, /args=/, `ended before main${show(r)}`);
+  }
+  const later = path.join(scratch, 'made', 'at', 'first');
+  const fine = await runJob({ program: 'mainArgs.js', args: ['8', '+checkpoint-dir', later], np: 2, timeoutMs: 30_000 });
+  assert.is(fine.code, 0, show(fine));
+  assert.equal(fs.readdirSync(scratch), ['a-file'], 'nothing made or left at start');
+  fs.rmSync(scratch, { recursive: true });
+});
+
 test('charm.start(Main): the main chare is constructed on PE 0 with the arguments and runs the program', async () => {
   const r = await runJob({ program: 'mainChare.js', args: ['3'], np: 3, timeoutMs: 30_000 });
   assertEndedCleanly(r);

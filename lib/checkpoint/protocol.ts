@@ -200,6 +200,31 @@ export function checkpointDir(): string | undefined {
   return dir === undefined ? undefined : path.resolve(dir);
 }
 
+/**
+ * Why checkpoints cannot be written to the `+checkpoint-dir` given, or
+ * undefined: PE 0 checks at start (as `+trace`'s file), so that a job does
+ * not compute until its first checkpoint to end there. The directory, or
+ * the nearest of its parents that exists (the first checkpoint makes the
+ * rest), is tried by making and removing a directory in it: permissions
+ * alone pass for root where the file system refuses (/sys, /proc).
+ */
+export function checkpointDirProblem(): string | undefined {
+  const dir = checkpointDir();
+  if (dir === undefined) return undefined;
+  const given = `+checkpoint-dir ${flagValue(runtimeWords(), '+checkpoint-dir')}`;
+  let existing = dir;
+  while (!fs.existsSync(existing)) existing = path.dirname(existing);
+  if (!fs.statSync(existing).isDirectory()) {
+    return existing === dir ? `${given}: that is a file, not a directory; name a directory (made at the first checkpoint if missing)` : `${given}: ${existing} is a file, so the directory ${dir} cannot be made`;
+  }
+  try {
+    fs.rmdirSync(fs.mkdtempSync(path.join(existing, '.charmts-probe-')));
+  } catch (error) {
+    return `${given}: checkpoints cannot be written ${existing === dir ? 'there' : `in ${existing}, where ${dir} would be made`} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}), so the first checkpoint would end the job`;
+  }
+  return undefined;
+}
+
 /** Reports a failed checkpoint where its callback is: a future rejects; an entry method cannot be told, so the job ends. */
 function fail(callback: ReductionTarget<CheckpointStatus>, error: unknown, dir: string): void {
   if (callback instanceof Future) callback.sendError(error, `charm.startCheckpoint(${dir})`);

@@ -35,7 +35,7 @@ import { installLiveViz } from '../liveviz/liveviz';
 import { startLiveView } from '../liveview/liveview';
 import { liveViewSettings, type LiveViewOptions } from '../liveview/settings';
 import { REPORT_OPTION, reportSteps } from '../balancing/report';
-import { installCheckpoints, restartIfAsked } from '../checkpoint/protocol';
+import { checkpointDirProblem, installCheckpoints, restartIfAsked } from '../checkpoint/protocol';
 
 /**
  * Options of `charm.start`. Profiling can also be asked for on the command
@@ -95,7 +95,7 @@ export function startProgram(main: ((args: string[]) => unknown) | MainChareClas
   if (rt.myPe !== 0) return;
   if (runtimeWords().includes(REPORT_OPTION)) reportSteps();
   if (liveView) startLiveView(liveView, () => charmGroup().ret.stats());
-  const problem = runtimeOptionProblem(runtimeWords()) ?? environmentProblem() ?? traceProblem();
+  const problem = runtimeOptionProblem(runtimeWords()) ?? environmentProblem() ?? traceProblem() ?? checkpointDirProblem();
   if (problem) fatal(new Error(`charm.start: ${problem}`), 'on PE 0');
   const notice = process.env[CHARMRUN_ENV] === undefined ? unknownOptionsNotice(runtimeWords(), rt.numPes) : undefined;
   if (notice) writeAll(2, `${notice}\n`);
