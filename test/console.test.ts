@@ -238,15 +238,10 @@ test('charmrun +p2 ++interactive in a terminal: the tutorial, then keys, Ctrl-C,
   }
 });
 
-test('plain mpirun -np 2 node interactive.js with stdin a pipe: lines in, results out, end of input ends the job', async () => {
-  const lines = [
-    "class Simple extends Chare { sayHi() { console.log('Hello from PE', charm.myPe()); return 'hi done'; } }",
-    'chare = charm.createChare(Simple, [], { onPE: 1 })',
-    'await chare.ret.sayHi()',
-    'await charm.pool.map(Math.abs, [-5, 6])',
-  ];
+/** The console at np 2 under plain mpirun, given `lines` on stdin (a pipe) once it prompts. */
+async function runScript(lines: string[]): Promise<Awaited<ReturnType<typeof runJob>>> {
   let sent = false;
-  const r = await runJob({
+  return runJob({
     program: path.join('..', '..', 'lib', 'console', 'interactive.js'),
     np: 2,
     timeoutMs: 60_000,
@@ -257,6 +252,16 @@ test('plain mpirun -np 2 node interactive.js with stdin a pipe: lines in, result
       }
     },
   });
+}
+
+test('plain mpirun -np 2 node interactive.js with stdin a pipe: lines in, results out, end of input ends the job', async () => {
+  const lines = [
+    "class Simple extends Chare { sayHi() { console.log('Hello from PE', charm.myPe()); return 'hi done'; } }",
+    'chare = charm.createChare(Simple, [], { onPE: 1 })',
+    'await chare.ret.sayHi()',
+    'await charm.pool.map(Math.abs, [-5, 6])',
+  ];
+  const r = await runScript(lines);
   assert.is(r.code, 0, show(r));
   assert.match(r.stdout, /Registered Simple on every PE/);
   assert.match(r.stdout, /Proxy<Simple> \(chare #\d+ on PE 1\)/);
@@ -266,18 +271,7 @@ test('plain mpirun -np 2 node interactive.js with stdin a pipe: lines in, result
 });
 
 test('a script on stdin with a line that fails: the lines after it still run, and the job ends with exit code 1', async () => {
-  let sent = false;
-  const r = await runJob({
-    program: path.join('..', '..', 'lib', 'console', 'interactive.js'),
-    np: 2,
-    timeoutMs: 60_000,
-    onStdout: (all, child) => {
-      if (!sent && all.includes('>>> ')) {
-        sent = true;
-        child.stdin.end('noSuchFunction()\n40 + 2\n');
-      }
-    },
-  });
+  const r = await runScript(['noSuchFunction()', '40 + 2']);
   assert.match(r.stdout + r.stderr, /ReferenceError: noSuchFunction is not defined/, show(r));
   assert.match(r.stdout, /^(>>> )?42$/m, show(r));
   assert.is(r.code, 1, show(r));
