@@ -205,7 +205,10 @@ export function deliverChannelData(chare: Chare<never>, args: unknown[]): void {
  * than going to a promise nobody reads.
  */
 export function withdrawWaits(chare: Chare<ChareIndex>): void {
-  for (const state of ends.get(chare as Chare<never>)?.values() ?? []) state.waiting = undefined;
+  for (const state of ends.get(chare as Chare<never>)?.values() ?? []) {
+    state.waiting = undefined;
+    if (state.peerSent >= 0) forgetIfDone(state); // the other end gone and all taken: kept only for the wait
+  }
 }
 
 /** The channels `chare` waits on in a recv (or Channel.select) now, as messages name them: the idle hint's (console/stuck.ts). */

@@ -19,7 +19,7 @@ import { FrameReader, FrameType, SYNC_MARKER, frame, type PromptState } from '..
  * reads the key) before charmrun sends it SIGINT:
  * code at the prompt in a synchronous loop reads no key, and only a signal
  * reaches it then (Node's REPL, with breakEvalOnSigint, interrupts the
- * code). A PE 0 that answers late ignores the signal (session.ts).
+ * code). A PE 0 that answers late drops the signal (console/evaluate.ts).
  */
 const SIGINT_AFTER_MS = 300;
 
