@@ -56,6 +56,8 @@ export function reportBeforeAbort(): void {
   const rt = runtime();
   const { scheduler } = rt;
   scheduler.holdAllBut([Kind.Exit, Kind.Profile]);
+  // Only Abort from here on (lifecycle.ts's handler answers it the same way on the other PEs): a Done of an
+  // exit already under way would otherwise finish this PE with the exit's code instead of aborting the job.
   scheduler.on(Kind.Exit, (r) => {
     if (readExit(r).step === ExitStep.Abort) sendProfile(r.source);
   });
