@@ -274,6 +274,19 @@ test('source tasks: a worker that has not allowed them refuses them; once every 
   assert.equal([...new Set(await charm.pool.map(whereAmI, new Array(8).fill(0)))].sort(), workers());
 });
 
+test('a future is not a number: given as an item (or without await), its arithmetic fails naming await, where it was NaN', async () => {
+  const f = charm.createFuture<number>();
+  assert.throws(() => (f as unknown as number) * 2, /a Future is not its value: await it/);
+  assert.throws(() => (f as unknown as string) + '', /forgotten await/);
+  assert.is(`${String(f)}`, '[object Promise]');
+  f.send(3);
+  assert.is(await f, 3);
+  // On a worker it arrives as a reference to PE 0's future: square(future) was NaN.
+  const e = await rejection(charm.pool.map(square, [f as never]));
+  assert.is(e.remoteName, 'TypeError');
+  assert.match(e.message, 'a Future is not its value');
+});
+
 test('bad input: not a function, no source, bad chunk sizes, bad items', () => {
   assert.throws(() => charm.pool.map(3 as never, [1]), /charm\.pool\.map: expected a function, got number/);
   assert.throws(() => charm.pool.submit(null as never), /charm\.pool\.submit: expected a function, got null/);

@@ -174,6 +174,20 @@ export class Future<T = unknown, Sent = T> implements PromiseLike<T> {
     return this as unknown as Promise<T>;
   }
 
+  /**
+   * Refuses to be a number: `future * 2` or `total += future` is a
+   * forgotten `await` (or a future given where its value was meant, as a
+   * pool item), which JavaScript would turn into NaN or a string and carry
+   * on. Temporal's objects refuse `valueOf` in the same way; printing
+   * (`${future}`, console.log) still works. In Python, Charm4py's future
+   * raises a TypeError in arithmetic too.
+   *
+   * @throws TypeError always.
+   */
+  valueOf(): never {
+    throw new TypeError(`charmts: a Future is not its value: await it (or future.get()) first; arithmetic or + on a Future is a forgotten await`);
+  }
+
   /** Promise's `then` on the PE that created the future (its own: see LocalFuture); elsewhere throws, as `get()` does. */
   then<A = T, B = never>(
     onfulfilled?: ((value: T) => A | PromiseLike<A>) | null,
