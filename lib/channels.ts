@@ -205,10 +205,9 @@ export function deliverChannelData(chare: Chare<never>, args: unknown[]): void {
  * than going to a promise nobody reads.
  */
 export function withdrawWaits(chare: Chare<ChareIndex>): void {
-  for (const state of ends.get(chare as Chare<never>)?.values() ?? []) {
-    state.waiting = undefined;
-    if (state.peerSent >= 0) forgetIfDone(state); // the other end gone and all taken: kept only for the wait
-  }
+  // An end never waits once it is exhausted (its other end gone, all taken): recv and select refuse such an end, and a
+  // gone notice that exhausts it refuses its waiter and forgets it (deliverChannelData). So none is left to forget here.
+  for (const state of ends.get(chare as Chare<never>)?.values() ?? []) state.waiting = undefined;
 }
 
 /** The channels `chare` waits on in a recv (or Channel.select) now, as messages name them: the idle hint's (console/stuck.ts). */
