@@ -170,6 +170,16 @@ test('a section multicast nobody awaits, reaching its section after the array wa
   }
 });
 
+test('a section multicast nobody awaits, reaching a member deleted since: the job ends on the caller\'s PE, naming the member, method, section and the PE that handed it on (np 1, 2, 3)', async () => {
+  for (const np of [1, 2, 3]) {
+    const r = await runJob({ program: 'errors.js', args: ['section-member-deleted'], np, timeoutMs: 60_000 });
+    assertEndedCleanly(r);
+    assert.ok(r.code !== 0, `exit code must be non-zero (np ${np})${show(r)}`);
+    assert.match(r.stderr, 'fatal error on PE 0 (a call sent from this PE, with no one awaiting its result)', show(r));
+    const n = 2 * np;
+    assert.match(r.stderr, new RegExp(`Member\\[${n - 1}\\] was deleted: the call to noop, a multicast to section \\d+ made on PE 0, was not delivered \\(handed on by PE \\d+\\): a section keeps the members it was made with`), show(r));
+  }
+});
 
 test('an insertion into an array whose map differs between PEs ends the job, naming the map, the element and both PEs, where it waited for good before (np 2, 3)', async () => {
   // PE 1 inserts: its notice goes to PE 0 (its map), the insertion to PE 1 (PE 0's map); whichever comes first is refused.

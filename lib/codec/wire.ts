@@ -63,6 +63,13 @@ export const enum Flag {
    * between PEs sent calls round them for good).
    */
   Home = 32,
+  /**
+   * An element call a section's branch handed on (a multicast nobody
+   * awaits): after its args, the section's id and the PE that made the
+   * multicast (writeMulticastOrigin), so that a member that was deleted
+   * since is reported to that PE, naming the section, not to the branch.
+   */
+  Multicast = 64,
 }
 
 // ================================================================ header
@@ -354,6 +361,23 @@ export function writeReplyTo(w: Writer, pe: number, id: number, slot: number): v
 
 export function readReplyTo(r: Reader): ReplyTo {
   return { pe: r.u32(), id: r.u32(), slot: r.i32() };
+}
+
+/** Where a multicast handed on to a member came from (Flag.Multicast): its section and the PE that made it. */
+export interface MulticastOrigin {
+  section: number;
+  caller: number;
+}
+
+/** Ends an element call a section's branch hands on (Flag.Multicast; no reply). */
+export function writeMulticastOrigin(w: Writer, section: number, caller: number): void {
+  w.u32(section);
+  w.u32(caller);
+}
+
+/** Reads what writeMulticastOrigin wrote, the reader after the call's args. */
+export function readMulticastOrigin(r: Reader): MulticastOrigin {
+  return { section: r.u32(), caller: r.u32() };
 }
 
 // ================================================================ Kind.FutureValue

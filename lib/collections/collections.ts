@@ -4,7 +4,7 @@
  * A call that arrives before its collection exists here is held until the
  * collection is created.
  */
-import { Flag, Kind, beginCall, beginControl as beginControlMessage, beginCreate as beginCreateMessage, type ArrayControl, flagsOf, methodOf, readArgs, readCreate, targetOf, writeCallArgs, writeElementRoute, writeReplyTo } from '../codec/wire';
+import { Flag, Kind, beginCall, beginControl as beginControlMessage, beginCreate as beginCreateMessage, type ArrayControl, flagsOf, methodOf, readArgs, readCreate, targetOf, writeCallArgs, writeElementRoute, writeMulticastOrigin, writeReplyTo, type MulticastOrigin } from '../codec/wire';
 import { decodeValue, encodeValue, registerExtension } from '../codec/values';
 import type { Reader } from '../codec/reader';
 import type { Writer } from '../codec/writer';
@@ -259,16 +259,20 @@ export function sendCall(
   into?: { pe: number; id: number; slot: number },
   /** An element call: `dest` is the index's home by this PE's map (Flag.Home). */
   toHome = false,
+  /** A section's multicast, nobody awaiting it, handed on to a member here (Flag.Multicast). */
+  multicast?: MulticastOrigin,
 ): Future<unknown> | undefined {
   const rt = runtime();
   const w = rt.scheduler.writer;
   let flags = index === undefined ? 0 : toHome ? Flag.Indexed | Flag.Home : Flag.Indexed;
   if (mode !== CallMode.Send) flags |= Flag.Reply | (mode === CallMode.Completion ? Flag.CompletionOnly : 0);
+  else if (multicast) flags |= Flag.Multicast;
   beginCall(w, flags, method, ref.id);
   // Array calls carry their index, the sending PE (to correct its
   // location cache after a forwarded delivery) and a hop count.
   if (index !== undefined) writeElementRoute(w, index, rt.myPe);
   writeCallArgs(w, args, ref.info.name, ref.info.methods, method);
+  if (flags & Flag.Multicast) writeMulticastOrigin(w, multicast!.section, multicast!.caller);
   let future: Future<unknown> | undefined;
   if (mode !== CallMode.Send && into) {
     writeReplyTo(w, into.pe, into.id, into.slot);

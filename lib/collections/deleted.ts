@@ -26,7 +26,7 @@
 import { isGoneNotice } from '../channels';
 import type { Reader } from '../codec/reader';
 import {
-  ArrayControl, Flag, beginControl, controlOf, flagsOf, methodOf, newElementRoute, readArgs, readBodyValue, readDeleted, readElementRoute, readMigrant, type MigrantState, readRouteIndex, skipBroadcastNumbers, targetOf, writeBodyValue,
+  ArrayControl, Flag, beginControl, controlOf, flagsOf, methodOf, newElementRoute, readArgs, readBodyValue, readDeleted, readElementRoute, readMigrant, readMulticastOrigin, type MigrantState, readRouteIndex, skipBroadcastNumbers, targetOf, writeBodyValue,
 } from '../codec/wire';
 import { runtime } from '../model/context';
 import { CALL_REPLY, readReply, type ReplyData } from '../model/invoke';
@@ -97,11 +97,15 @@ export function refuseCall(r: Reader): void {
     skipBroadcastNumbers(r); // a broadcast on its way to PE 0, to be numbered
   }
   if (isGoneNotice(method, readArgs(r))) return; // the other end of a channel went with its array
-  const error = deletedError(id, `a call to ${methodName(names.get(id)?.methods, method)}${target ? ` of element ${target}` : ' (a broadcast)'}, sent from PE ${origin}, was not delivered`);
+  const call = `a call to ${methodName(names.get(id)?.methods, method)}${target ? ` of element ${target}` : ' (a broadcast)'}`;
   if (flags & Flag.Reply) {
-    readReply(r, false, -1).reject(error, `${arrayName(id)}${target}`);
+    readReply(r, false, -1).reject(deletedError(id, `${call}, sent from PE ${origin}, was not delivered`), `${arrayName(id)}${target}`);
+  } else if (flags & Flag.Multicast) {
+    // A section's branch handed it on (localArray.ts undeliverable): its caller is told.
+    const { section, caller } = readMulticastOrigin(r);
+    reportUndelivered(id, caller, deletedError(id, `${call}, a multicast to section ${section} made on PE ${caller} (handed on by PE ${origin}), was not delivered`).message);
   } else {
-    reportUndelivered(id, origin, error.message);
+    reportUndelivered(id, origin, deletedError(id, `${call}, sent from PE ${origin}, was not delivered`).message);
   }
 }
 

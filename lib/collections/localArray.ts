@@ -24,7 +24,7 @@
 import type { Reader } from '../codec/reader';
 import {
   ArrayControl, Flag, controlOf, flagsOf, readArgs, readBalanceDecision, readBodyValue, readCreateElement, readElementRoute, readHistoryDrop, readRouteIndex, newElementRoute,
-  readMigrant, writeBalanceDecision, type MigrantState,
+  readMigrant, readMulticastOrigin, writeBalanceDecision, type MigrantState,
 } from '../codec/wire';
 import { memberOf, type Chare, type ChareIndex, type MemberServices, type MemberState } from '../model/chare';
 import { runtime } from '../model/context';
@@ -216,11 +216,15 @@ export class LocalArray implements LocalCollection, MemberServices {
     const flags = flagsOf(r.buf, r.base);
     const args = readArgs(r);
     if (isGoneNotice(method, args)) return; // both ends of a channel were deleted
-    const error = new Error(`${describeMember(this.name, index)}${refused}: the call to ${methodName(this.ref.info.methods, method)} was not delivered`);
+    const call = `the call to ${methodName(this.ref.info.methods, method)}`;
     if (flags & Flag.Reply) {
-      readReply(r, false, -1).reject(error, `${describeMember(this.name, index)}`);
+      readReply(r, false, -1).reject(new Error(`${describeMember(this.name, index)}${refused}: ${call} was not delivered`), `${describeMember(this.name, index)}`);
+    } else if (flags & Flag.Multicast) {
+      // A section's branch handed it on: its caller made the mistake (a section keeps the members it was made with).
+      const { section, caller } = readMulticastOrigin(r);
+      reportUndelivered(this.ref.id, caller, `${describeMember(this.name, index)}${refused}: ${call}, a multicast to section ${section} made on PE ${caller}, was not delivered (handed on by PE ${origin}): a section keeps the members it was made with; make a new section without the deleted ones, or call it with .awaitable to have the error there`);
     } else {
-      reportUndelivered(this.ref.id, origin, error.message);
+      reportUndelivered(this.ref.id, origin, `${describeMember(this.name, index)}${refused}: ${call} was not delivered`);
     }
     // After its own refusal: the calls held behind it go their way (refused too, perhaps) once its caller has heard.
     if (method === METHOD_DESTROY) this.insertions.deletionRefused(index, { asker: args[0] as number, id: args[1] as number });

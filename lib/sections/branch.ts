@@ -227,12 +227,14 @@ function establishHere(id: number, r: Reader): void {
 
 /** A multicast reaching this PE: an ordinary call to each member here. */
 function deliver(branch: Branch, r: Reader): void {
-  const { method, mode, reply, args } = readSectionCall(r);
+  const { method, mode, caller, reply, args } = readSectionCall(r);
   const data = branch.data;
+  // Nobody awaits: a member deleted since is reported to the caller, naming the section (localArray.ts undeliverable).
+  const multicast = reply ? undefined : { section: data.id, caller };
   for (const { slot, part, index } of branch.members) {
     const ref = data.parts[part].collection.__ref;
     const into = reply ? { pe: reply[0], id: reply[1], slot } : undefined;
-    sendCall(ref, firstPe(ref, index), isArray(ref) ? index : undefined, methodIn(data, part, method), args, mode as CallMode, true, 0, into);
+    sendCall(ref, firstPe(ref, index), isArray(ref) ? index : undefined, methodIn(data, part, method), args, mode as CallMode, true, 0, into, false, multicast);
   }
 }
 

@@ -19,6 +19,7 @@
 //   section-deleted: the last PE multicasts to a section fire-and-forget after PE 0 deleted the section's array
 //   source-task: main awaits charm.pool.map of an unregistered function (sent as source text, compiled by eval on PE 1) that throws
 //   stackless: an entry method called fire-and-forget throws, on PE 1, an error whose stack is null
+//   section-member-deleted: main multicasts to a section fire-and-forget after deleting one of its members (on the last PE)
 //   map-insert: PE 1 inserts into a sparse array whose map differs between PEs (PE 0's names PE 1, the others' PE 0)
 //   map-update: (np 3) an element moves from PE 2 to PE 1 after PE 0's map changed (it names PE 1 as the element's home, the others PE 0)
 import { charm, Chare, type ArrayProxy, type Section } from '../../lib';
@@ -245,6 +246,18 @@ charm.start(async (args) => {
       await section.awaitable.noop(); // established on every PE
       charm.createChare(LateCaller, [], { onPE: charm.numPes() - 1 }).callLater(section, 500);
       await arr.ckDestroy();
+      await charm.sleep(3);
+      console.log('the multicast was lost silently');
+      charm.exit(0);
+      break;
+    }
+    case 'section-member-deleted': {
+      const n = 2 * charm.numPes();
+      const arr = charm.createArray(Member, [n]);
+      const section = charm.createSection(arr, Array.from({ length: n }, (_, i) => [i]));
+      await section.awaitable.noop(); // established on every PE
+      await arr.at([n - 1]).ckDestroy(); // member n - 1 lives on the last PE, whose branch hands the multicast on
+      section.noop();
       await charm.sleep(3);
       console.log('the multicast was lost silently');
       charm.exit(0);
