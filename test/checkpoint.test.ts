@@ -150,6 +150,7 @@ test('every kind of state comes back on 4, 2 and 5 PEs, from a checkpoint asked 
   assert.match(saved.stdout, /^written: generation 1, 4 PEs, \d+ bytes$/m, show(saved));
   const expected = (np: number): Record<string, string> => ({
     restarted: `generation 1, 4 PEs then, ${np} now`,
+    'checkpoint dir': 'the one restarted from', // +restart alone: later checkpoints go where the job came from
     readonly: `{"label":"set by the first run","n":42} on ${np} PEs`,
     plain: JSON.stringify(np === 4 ? [1, 11, 21, 31] : new Array(np).fill(1)),
     tally: JSON.stringify(np === 4 ? [1, 2, 3, 4] : [10, ...new Array(np - 1).fill(0)]),

@@ -194,9 +194,11 @@ function underWayError(dir: string): Error {
   return new Error(`charm.startCheckpoint(${dir}): the checkpoint to ${underWay} is under way; start the next one from its callback`);
 }
 
-/** The directory given with `+checkpoint-dir DIR`, if any. */
+/** Where checkpoints go: `+checkpoint-dir DIR`, else the `+restart DIR` the job restarted from (absolute), else undefined. */
 export function checkpointDir(): string | undefined {
-  const dir = flagValue(runtimeWords(), '+checkpoint-dir');
+  // A job restarted by hand (`+restart DIR` alone) goes on checkpointing where it came from, as charmrun's restarts do
+  // (they pass both): a program's `charm.checkpointDir() ?? 'ckpt'` wrote elsewhere.
+  const dir = flagValue(runtimeWords(), '+checkpoint-dir') ?? flagValue(runtimeWords(), '+restart');
   return dir === undefined ? undefined : path.resolve(dir);
 }
 
@@ -209,9 +211,11 @@ export function checkpointDir(): string | undefined {
  * alone pass for root where the file system refuses (/sys, /proc).
  */
 export function checkpointDirProblem(): string | undefined {
-  const dir = checkpointDir();
-  if (dir === undefined) return undefined;
-  const given = `+checkpoint-dir ${flagValue(runtimeWords(), '+checkpoint-dir')}`;
+  // Only a directory given for checkpoints: a job restarted from one it cannot write (an archive) may never checkpoint.
+  const named = flagValue(runtimeWords(), '+checkpoint-dir');
+  if (named === undefined) return undefined;
+  const dir = path.resolve(named);
+  const given = `+checkpoint-dir ${named}`;
   let existing = dir;
   while (!fs.existsSync(existing)) existing = path.dirname(existing);
   if (!fs.statSync(existing).isDirectory()) {

@@ -471,7 +471,7 @@ export class Charm extends CharmTopology {
     startCheckpoint(dir, callback);
   }
 
-  /** The directory given on the command line with `+checkpoint-dir DIR` (absolute), or undefined. */
+  /** The directory given on the command line with `+checkpoint-dir DIR`, else, in a job restarted with `+restart DIR`, that DIR (absolute); undefined otherwise. Charm++ has no counterpart (`CkStartCheckpoint` takes the path). */
   checkpointDir(): string | undefined {
     return checkpointDir();
   }

@@ -191,6 +191,7 @@ class Driver extends Chare {
     }
     const p = this.parts;
     console.log(`restarted: generation ${status.generation}, ${status.pes} PEs then, ${charm.numPes()} now`);
+    console.log(`checkpoint dir: ${charm.checkpointDir() === status.dir ? 'the one restarted from' : String(charm.checkpointDir())}`);
     const configs = await p.plain.ret.config();
     console.log(`readonly: ${[...new Set(configs.map((c) => JSON.stringify(c)))].join(' | ')} on ${configs.length} PEs`);
     console.log(`plain: ${JSON.stringify(await p.plain.ret.get())}`);
