@@ -72,21 +72,34 @@ export function stuckLines(reports: readonly (readonly MembersReport[])[]): stri
   return lines;
 }
 
-/** "1 of 6 members <what> (up to 2): W[3] on PE 1 made 1", for the members behind the others in `counts`; undefined when none is. */
+/**
+ * "1 of 6 members <what> (up to 2): W[3] on PE 1 made 1", for the members
+ * behind the others in `counts`; undefined when none is. When fewer are
+ * ahead than behind, those ahead are named too (`up to 167, by B[3] on PE
+ * 1`): one member a contribution ahead of all the others is the odd one.
+ */
 function behindLine(parts: readonly MembersReport[], counts: (part: MembersReport) => MembersReport['counts'], what: string, did: (made: number) => string): string | undefined {
   const most = Math.max(-1, ...parts.flatMap((p) => counts(p).map(([made]) => made)));
   let members = 0;
   let behind = 0;
+  let ahead = 0;
   const named: string[] = [];
+  const aheadNamed: string[] = [];
   for (const part of parts) {
     for (const [made, count, samples] of counts(part)) {
       members += count;
-      if (made === most) continue;
+      if (made === most) {
+        ahead += count;
+        for (const index of samples) aheadNamed.push(`${part.name}${index} on PE ${part.pe}`);
+        continue;
+      }
       behind += count;
       for (const index of samples) named.push(`${part.name}${index} on PE ${part.pe} ${did(made)}`);
     }
   }
-  return behind > 0 ? `${behind} of ${members} members ${what} (up to ${most}): ${named.join(', ')}${andMore(behind, named.length)}` : undefined;
+  if (behind === 0) return undefined;
+  const by = ahead < behind ? `, by ${aheadNamed.join(', ')}${andMore(ahead, aheadNamed.length)}` : '';
+  return `${behind} of ${members} members ${what} (up to ${most}${by}): ${named.join(', ')}${andMore(behind, named.length)}`;
 }
 
 /** "in work", "2 methods, the last to start work": what a member's suspended methods are. */

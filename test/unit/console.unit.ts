@@ -177,7 +177,12 @@ test('CHARMTS_EXIT_GRACE: seconds above 0 (10 when unset); any other form is ref
 
 test('stuck: names the members behind the largest count over all PEs, with their PE, and counts the unnamed', () => {
   const reports = [[part(6, 'W', 0, [[5, 3, ['[0]', '[1]', '[2]']]])], [part(6, 'W', 1, [[4, 6, ['[3]', '[4]', '[5]', '[6]']], [5, 1, ['[9]']]]), part(8, 'G', 1, [[2, 1, ['1']]])], [part(8, 'G', 2, [[2, 1, ['2']]])]];
-  assert.equal(stuckLines(reports), ['W (collection 6): 6 of 10 members made fewer contributions than the others (up to 5): W[3] on PE 1 made 4, W[4] on PE 1 made 4, W[5] on PE 1 made 4, W[6] on PE 1 made 4, and 2 more']);
+  assert.equal(stuckLines(reports), ['W (collection 6): 6 of 10 members made fewer contributions than the others (up to 5, by W[0] on PE 0, W[1] on PE 0, W[2] on PE 0, W[9] on PE 1): W[3] on PE 1 made 4, W[4] on PE 1 made 4, W[5] on PE 1 made 4, W[6] on PE 1 made 4, and 2 more']);
+});
+
+test('stuck: when fewer members are ahead than behind, those ahead are named (one member a contribution ahead of the rest is the odd one)', () => {
+  const oneAhead = [[part(3, 'B', 0, [[164, 8, ['[0]', '[1]', '[2]', '[3]']]])], [part(3, 'B', 1, [[164, 7, ['[8]', '[9]', '[10]', '[11]']], [165, 1, ['[14]']]])]];
+  assert.equal(stuckLines(oneAhead), ['B (collection 3): 15 of 16 members made fewer contributions than the others (up to 165, by B[14] on PE 1): B[0] on PE 0 made 164, B[1] on PE 0 made 164, B[2] on PE 0 made 164, B[3] on PE 0 made 164, B[8] on PE 1 made 164, B[9] on PE 1 made 164, B[10] on PE 1 made 164, B[11] on PE 1 made 164, and 7 more']);
 });
 
 test('stuck: a PE whose members are all behind is named though they agree among themselves; equal counts everywhere name nobody', () => {
