@@ -52,7 +52,7 @@ import { Residents, resident, type Resident } from './residents';
 import { decodeInto } from '../codec/fields';
 import { decodeValue } from '../codec/values';
 import { Insertions } from './insertions';
-import { Routing } from './routing';
+import { DELETED, Routing } from './routing';
 import { deleteHere, deletionAsked } from './wholeDeletion';
 import { reportUndelivered } from './deleted';
 
@@ -222,7 +222,8 @@ export class LocalArray implements LocalCollection, MemberServices {
     } else if (flags & Flag.Multicast) {
       // A section's branch handed it on: its caller made the mistake (a section keeps the members it was made with).
       const { section, caller } = readMulticastOrigin(r);
-      reportUndelivered(this.ref.id, caller, `${describeMember(this.name, index)}${refused}: ${call}, a multicast to section ${section} made on PE ${caller}, was not delivered (handed on by PE ${origin}): a section keeps the members it was made with; make a new section without the deleted ones, or call it with .awaitable to have the error there`);
+      const advice = refused === DELETED ? ': a section keeps the members it was made with; make a new section without the deleted ones, or call it with .awaitable to have the error there' : '';
+      reportUndelivered(this.ref.id, caller, `${describeMember(this.name, index)}${refused}: ${call}, a multicast to section ${section} made on PE ${caller}, was not delivered (handed on by PE ${origin})${advice}`);
     } else {
       reportUndelivered(this.ref.id, origin, `${describeMember(this.name, index)}${refused}: ${call} was not delivered`);
     }

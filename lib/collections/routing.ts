@@ -33,6 +33,9 @@ import type { ArrayRef, ElementAddress } from './arrays';
 import { beginControl } from './collections';
 import type { Residents } from './residents';
 
+
+/** What `forward` returns for a call to an element deleted here: the refusal's reason, after the element's name. */
+export const DELETED = ' was deleted';
 export class Routing {
   constructor(
     private readonly ref: ArrayRef,
@@ -107,7 +110,7 @@ export class Routing {
     // The deletion's call the home sent on, back here: held, it goes ahead of the calls held behind it.
     const back = deletion !== undefined && home === runtime().myPe && this.locations.isOut(key, deletion);
     const dest = this.locations.route(key, index, route.hops >= lostAfter(runtime().numPes), deletion);
-    if (dest === Route.Deleted) return ' was deleted';
+    if (dest === Route.Deleted) return DELETED;
     // A gone notice the home would hold: its channel end went with its element (the tombstone forgotten) or is to come
     // (the notice overtook it: that end is then kept, as before notices). Held, it would wait for good or reach a later
     // element at the index. Dropped, before the copy (readArgs moves the reader; the copy does not depend on it).
