@@ -33,9 +33,9 @@ import type { ArrayRef, ElementAddress } from './arrays';
 import { beginControl } from './collections';
 import type { Residents } from './residents';
 
-
 /** What `forward` returns for a call to an element deleted here: the refusal's reason, after the element's name. */
 export const DELETED = ' was deleted';
+
 export class Routing {
   constructor(
     private readonly ref: ArrayRef,
