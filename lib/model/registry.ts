@@ -7,6 +7,7 @@ import type { Chare, ChareIndex } from './chare';
 import { editDistance } from '../spelling';
 import { registerClassValue } from '../codec/values';
 import { FIRST_RUNTIME_METHOD } from './methodIds';
+import { refusal } from '../errors';
 
 /** A chare class (any index type). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- constructor arguments of any chare class
@@ -131,7 +132,7 @@ export function noEntryMethod(info: ChareClassInfo, method: string, where: strin
     if (d < distance) [close, distance] = [m, d];
   }
   const guess = close === undefined ? '' : `did you mean "${close}"? `;
-  return new TypeError(`${where}: chare class ${info.name} has no entry method "${method}" (${guess}it has: ${info.methods.join(', ') || 'none'})`);
+  return refusal(new TypeError(`${where}: chare class ${info.name} has no entry method "${method}" (${guess}it has: ${info.methods.join(', ') || 'none'})`));
 }
 
 export function classInfo(cls: unknown, where: string): ChareClassInfo {
