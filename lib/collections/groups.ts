@@ -13,7 +13,7 @@ import { CollectionKind, beginCreate, install, registerKind, sendCall, type Loca
 import { newCollectionId } from './ids';
 import { OneMember, localBranch } from './oneMember';
 import { checkConstructorArgs } from '../optionKeys';
-import { refusal } from '../errors';
+import { refusal } from '../refusals';
 
 /** Options of `charm.createGroup`. */
 export interface GroupOptions {
