@@ -5,7 +5,7 @@
  * alone, identically on every PE.
  */
 import { registerClassValue } from '../codec/values';
-import { refusal } from '../refusals';
+import { refusal } from '../errors';
 
 /** An index of an array element: a tuple of integers, or a user-defined key. */
 export type ArrayIndex = readonly number[] | string | Uint8Array;

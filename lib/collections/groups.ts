@@ -13,7 +13,7 @@ import { CollectionKind, beginCreate, install, registerKind, sendCall, type Loca
 import { newCollectionId } from './ids';
 import { OneMember, localBranch } from './oneMember';
 import { checkConstructorArgs } from '../optionKeys';
-import { refusal } from '../refusals';
+import { refusal } from '../errors';
 
 /** Options of `charm.createGroup`. */
 export interface GroupOptions {

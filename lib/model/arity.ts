@@ -16,7 +16,7 @@
  * never refused, an invalid one may go unnoticed.
  */
 
-import { refusal } from '../refusals';
+import { refusal } from '../errors';
 
 /** Characters that open and close a nesting level inside a parameter list (destructuring, default expressions). */
 const OPENS = '([{';

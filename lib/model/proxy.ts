@@ -8,7 +8,7 @@ import { inspect } from 'util';
 import type { Chare, ChareIndex } from './chare';
 import { noEntryMethod, type ChareClassInfo } from './registry';
 import { mostArguments, tooManyArguments } from './arity';
-import { fromCaller, refusal } from '../refusals';
+import { fromCaller, refusal } from '../errors';
 import type { Future } from './future';
 import { describeMember, type ArrayIndex } from '../collections/arrayIndex';
 import type { Registered, TaskFunction } from '../pool/functions';

@@ -7,7 +7,7 @@ import type { Chare, ChareIndex } from './chare';
 import { editDistance } from '../spelling';
 import { registerClassValue } from '../codec/values';
 import { FIRST_RUNTIME_METHOD } from './methodIds';
-import { refusal } from '../refusals';
+import { refusal } from '../errors';
 
 /** A chare class (any index type). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- constructor arguments of any chare class
