@@ -519,28 +519,6 @@ test('quiescence: a waitQD made while another detection is under way waits for t
   }
 });
 
-test("a refused call's stack starts at the program's line: the runtime's checks above it are left out, on every face and for a member by number", () => {
-  const untyped = group[0] as unknown as Record<string, (...a: unknown[]) => void>;
-  const refusals: [string, () => unknown][] = [
-    ['a value that cannot be sent', () => group[0].keep(() => 1)],
-    ['in a broadcast', () => group.ret.echo(new WeakMap() as never)],
-    ['too many arguments', () => untyped.hit(1)],
-    ['no such method', () => untyped.noSuchMethod()],
-    ['a member out of range, by number', () => (group as unknown as Record<number, unknown>)[charm.numPes() + 7]],
-    ['a member out of range, by at', () => group.at(-1)],
-  ];
-  for (const [what, refused] of refusals) {
-    let stack = '';
-    try {
-      refused();
-    } catch (e) {
-      stack = (e as Error).stack ?? '';
-    }
-    const first = stack.split('\n').find((line) => /^\s+at /.test(line)) ?? '';
-    assert.match(first, 'model.mpi.test.', `${what}: the first frame is the test's line, not the runtime's:\n${stack}`);
-  }
-});
-
 test('a method with a rest parameter is given every argument, to one member and in a broadcast', async () => {
   assert.is(await group[charm.numPes() - 1].ret.countArgs(1, 'a', [2], { ret: true }), 4);
   assert.equal(await group.ret.countArgs(), new Array(charm.numPes()).fill(0));

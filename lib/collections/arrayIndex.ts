@@ -5,7 +5,6 @@
  * alone, identically on every PE.
  */
 import { registerClassValue } from '../codec/values';
-import { refusal } from '../errors';
 
 /** An index of an array element: a tuple of integers, or a user-defined key. */
 export type ArrayIndex = readonly number[] | string | Uint8Array;
@@ -122,21 +121,21 @@ export function normalizeIndex(index: unknown, shape: IndexShape, where: string)
   if (shape.ndims === 0) {
     if (typeof index === 'string') return index;
     if (index instanceof Uint8Array) return new Uint8Array(index);
-    throw refusal(new TypeError(`${where}: this array is indexed by string or bytes keys, got ${describe(index)}`));
+    throw new TypeError(`${where}: this array is indexed by string or bytes keys, got ${describe(index)}`);
   }
   const tuple = typeof index === 'number' ? [index] : index;
-  if (!Array.isArray(tuple)) throw refusal(new TypeError(`${where}: expected an index of ${shape.ndims} integer(s), got ${describe(index)}`));
+  if (!Array.isArray(tuple)) throw new TypeError(`${where}: expected an index of ${shape.ndims} integer(s), got ${describe(index)}`);
   if (tuple.length !== shape.ndims) {
-    throw refusal(new RangeError(`${where}: index ${describe(index)} has ${tuple.length} dimension(s); this array has ${shape.ndims}`));
+    throw new RangeError(`${where}: index ${describe(index)} has ${tuple.length} dimension(s); this array has ${shape.ndims}`);
   }
   for (let d = 0; d < tuple.length; d++) {
     const i = tuple[d] as unknown;
     if (typeof i !== 'number' || !Number.isInteger(i) || i < 0) {
-      throw refusal(new TypeError(`${where}: index ${describe(index)} is invalid: dimension ${d} must be a non-negative integer, got ${String(i)}`));
+      throw new TypeError(`${where}: index ${describe(index)} is invalid: dimension ${d} must be a non-negative integer, got ${String(i)}`);
     }
     if ((shape.extents && i >= shape.extents[d]) || i > 0x7fffffff) {
       const bound = shape.extents ? `extents [${shape.extents.join(', ')}]` : `indices up to ${0x7fffffff}`;
-      throw refusal(new RangeError(`${where}: index ${describe(index)} is out of range for ${bound}`));
+      throw new RangeError(`${where}: index ${describe(index)} is out of range for ${bound}`);
     }
   }
   return tuple as readonly number[];

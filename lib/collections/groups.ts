@@ -13,7 +13,6 @@ import { CollectionKind, beginCreate, install, registerKind, sendCall, type Loca
 import { newCollectionId } from './ids';
 import { OneMember, localBranch } from './oneMember';
 import { checkConstructorArgs } from '../optionKeys';
-import { refusal } from '../errors';
 
 /** Options of `charm.createGroup`. */
 export interface GroupOptions {
@@ -47,9 +46,9 @@ export class GroupRef {
   element(pe: unknown): unknown {
     const numPes = runtime().numPes;
     if (typeof pe !== 'number' || !Number.isInteger(pe) || pe < 0 || pe >= numPes) {
-      throw refusal(new RangeError(`charmts: group of ${this.info.name} has members 0..${numPes - 1}; index ${String(pe)} is out of range`));
+      throw new RangeError(`charmts: group of ${this.info.name} has members 0..${numPes - 1}; index ${String(pe)} is out of range`);
     }
-    if (this.slotOf && !this.slotOf.has(pe)) throw refusal(new RangeError(`charmts: group of ${this.info.name} has members on PEs ${this.pes!.join(', ')} only; PE ${pe} has none`));
+    if (this.slotOf && !this.slotOf.has(pe)) throw new RangeError(`charmts: group of ${this.info.name} has members on PEs ${this.pes!.join(', ')} only; PE ${pe} has none`);
     return (this.members[pe] ??= makeProxy({ __ref: this, __index: pe, __call: memberCall }));
   }
 

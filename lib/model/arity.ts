@@ -16,8 +16,6 @@
  * never refused, an invalid one may go unnoticed.
  */
 
-import { refusal } from '../errors';
-
 /** Characters that open and close a nesting level inside a parameter list (destructuring, default expressions). */
 const OPENS = '([{';
 const CLOSES = ')]}';
@@ -88,5 +86,5 @@ export function tooManyArguments(className: string, method: string, most: number
   const hint = options.length
     ? `: options go on the proxy, not in the arguments: proxy.ret.${method}(...) returns a future of the result (Charm4py's ret=True), proxy.awaitable.${method}(...) a future of its completion (awaitable=True)`
     : ': JavaScript would drop the extra ones';
-  return refusal(new TypeError(`charmts: ${takes}${hint}`));
+  return new TypeError(`charmts: ${takes}${hint}`);
 }

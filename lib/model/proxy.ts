@@ -8,7 +8,6 @@ import { inspect } from 'util';
 import type { Chare, ChareIndex } from './chare';
 import { noEntryMethod, type ChareClassInfo } from './registry';
 import { mostArguments, tooManyArguments } from './arity';
-import { fromCaller, refusal } from '../errors';
 import type { Future } from './future';
 import { describeMember, type ArrayIndex } from '../collections/arrayIndex';
 import type { Registered, TaskFunction } from '../pool/functions';
@@ -345,46 +344,32 @@ function inspectProxy(this: CallTarget): string {
 
 /** The end of every proxy's prototype chain: a clear error for a method the class does not have. */
 const missingMethod = new Proxy(Object.create(null) as object, {
-  get: function missingGet(_target: object, key: string | symbol, receiver: CallTarget): unknown {
-    try {
-      return missing(key, receiver);
-    } catch (error) {
-      throw fromCaller(error, missingGet);
+  get(_target, key, receiver: CallTarget) {
+    if (key === inspect.custom) return inspectProxy;
+    // A collection proxy's member by number, not asked for before (see indexable).
+    if (typeof key === 'string' && key.length > 0 && Object.hasOwn(receiver, MEMBER_AT) && isNumberKey(key)) return memberAt(receiver, key);
+    // Inspection probes indices (util.inspect reads [0] of a JS Proxy's target): no method has such a name.
+    if (typeof key === 'symbol' || PROBES.has(key) || key in Object.prototype || /^\d+$/.test(key)) {
+      return Reflect.get(Object.prototype, key, receiver);
     }
+    const info = receiver.__ref.info;
+    // An array proxy's proxy[[i, j]] reads the property "i,j" (Charm4py's a[(i, j)] and self.thisProxy[self.thisIndex]).
+    if (Object.hasOwn(receiver, MEMBER_AT) && kindOf(receiver.__ref) === 'array' && /^-?\d+(,-?\d+)+$/.test(key)) {
+      throw new TypeError(`charmts: proxy[[${key}]] of chare class ${info.name} reads a property "${key}", not an element: write proxy.at([${key}]) (or this.thisElement for the chare itself)`);
+    }
+    throw noEntryMethod(info, key, 'charmts');
   },
 });
-
-/** What a proxy's property `key` that no prototype has is: a member by number, a probe's answer, or a clear error. */
-function missing(key: string | symbol, receiver: CallTarget): unknown {
-  if (key === inspect.custom) return inspectProxy;
-  // A collection proxy's member by number, not asked for before (see indexable).
-  if (typeof key === 'string' && key.length > 0 && Object.hasOwn(receiver, MEMBER_AT) && isNumberKey(key)) return memberAt(receiver, key);
-  // Inspection probes indices (util.inspect reads [0] of a JS Proxy's target): no method has such a name.
-  if (typeof key === 'symbol' || PROBES.has(key) || key in Object.prototype || /^\d+$/.test(key)) {
-    return Reflect.get(Object.prototype, key, receiver);
-  }
-  const info = receiver.__ref.info;
-  // An array proxy's proxy[[i, j]] reads the property "i,j" (Charm4py's a[(i, j)] and self.thisProxy[self.thisIndex]).
-  if (Object.hasOwn(receiver, MEMBER_AT) && kindOf(receiver.__ref) === 'array' && /^-?\d+(,-?\d+)+$/.test(key)) {
-    throw refusal(new TypeError(`charmts: proxy[[${key}]] of chare class ${info.name} reads a property "${key}", not an element: write proxy.at([${key}]) (or this.thisElement for the chare itself)`));
-  }
-  throw noEntryMethod(info, key, 'charmts');
-}
 
 function build(info: ChareClassInfo): Prototypes {
   const make = (mode: CallMode): object => {
     const proto = Object.create(missingMethod) as Record<string, unknown>;
     info.methods.forEach((name, id) => {
       const most = mostArguments((info.cls.prototype as Record<string, (...args: never[]) => unknown>)[name]);
-      const call = function (this: CallTarget, ...args: unknown[]): Future<unknown> | undefined {
-        try {
-          if (args.length > most) throw tooManyArguments(info.name, name, most, args);
-          return this.__call(id, args, mode);
-        } catch (error) {
-          throw fromCaller(error, call);
-        }
+      proto[name] = function (this: CallTarget, ...args: unknown[]) {
+        if (args.length > most) throw tooManyArguments(info.name, name, most, args);
+        return this.__call(id, args, mode);
       };
-      proto[name] = call;
     });
     return proto;
   };
@@ -432,14 +417,7 @@ const MEMBER_AT = Symbol('charmts.memberAt');
  * dropped again); later ones are asked of `at` at each access.
  */
 export function indexable<P extends object>(proxy: P, at: (index: number) => unknown): P {
-  const checked = function (index: number): unknown {
-    try {
-      return at(index);
-    } catch (error) {
-      throw fromCaller(error, checked);
-    }
-  };
-  Object.defineProperty(proxy, 'at', { value: checked });
+  Object.defineProperty(proxy, 'at', { value: at });
   Object.defineProperty(proxy, MEMBER_AT, { value: at });
   return proxy;
 }

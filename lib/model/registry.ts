@@ -7,7 +7,6 @@ import type { Chare, ChareIndex } from './chare';
 import { editDistance } from '../spelling';
 import { registerClassValue } from '../codec/values';
 import { FIRST_RUNTIME_METHOD } from './methodIds';
-import { refusal } from '../errors';
 
 /** A chare class (any index type). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- constructor arguments of any chare class
@@ -132,7 +131,7 @@ export function noEntryMethod(info: ChareClassInfo, method: string, where: strin
     if (d < distance) [close, distance] = [m, d];
   }
   const guess = close === undefined ? '' : `did you mean "${close}"? `;
-  return refusal(new TypeError(`${where}: chare class ${info.name} has no entry method "${method}" (${guess}it has: ${info.methods.join(', ') || 'none'})`));
+  return new TypeError(`${where}: chare class ${info.name} has no entry method "${method}" (${guess}it has: ${info.methods.join(', ') || 'none'})`);
 }
 
 export function classInfo(cls: unknown, where: string): ChareClassInfo {
