@@ -82,14 +82,12 @@ function behindLine(parts: readonly MembersReport[], counts: (part: MembersRepor
   const most = Math.max(-1, ...parts.flatMap((p) => counts(p).map(([made]) => made)));
   let members = 0;
   let behind = 0;
-  let ahead = 0;
   const named: string[] = [];
   const aheadNamed: string[] = [];
   for (const part of parts) {
     for (const [made, count, samples] of counts(part)) {
       members += count;
       if (made === most) {
-        ahead += count;
         for (const index of samples) aheadNamed.push(`${part.name}${index} on PE ${part.pe}`);
         continue;
       }
@@ -98,6 +96,7 @@ function behindLine(parts: readonly MembersReport[], counts: (part: MembersRepor
     }
   }
   if (behind === 0) return undefined;
+  const ahead = members - behind;
   const by = ahead < behind ? `, by ${aheadNamed.join(', ')}${andMore(ahead, aheadNamed.length)}` : '';
   return `${behind} of ${members} members ${what} (up to ${most}${by}): ${named.join(', ')}${andMore(behind, named.length)}`;
 }

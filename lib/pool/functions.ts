@@ -2,10 +2,11 @@
  * How task functions reach the workers. A function registered on every PE
  * (`charm.pool.register(fn)` at module load) travels as its name and runs
  * as itself, closures and imports included; so does it as an argument of
- * any call (Charm4py pickles a function as its name), typed `Registered<F>`. Any other function can travel
- * as its source text, compiled on the worker, only where the program has
- * allowed it (`charm.pool.allowSourceTasks()`), because that evaluates code
- * taken from a message.
+ * any call (Charm4py pickles a function as its name), typed
+ * `Registered<F>`. Any other function can travel as its source text,
+ * compiled on the worker, only where the program has allowed it
+ * (`charm.pool.allowSourceTasks()`), because that evaluates code taken
+ * from a message.
  */
 import { registerClassValue } from '../codec/values';
 

@@ -7,6 +7,7 @@
  * crashed run is the one its user most needs to look at.
  */
 import { writeFileSync } from 'fs';
+import { performance } from '../clock';
 import { ExitStep, Kind, readExit, readProfile, writeExit, writeProfile } from '../codec/wire';
 import type { Reader } from '../codec/reader';
 import { writeAll } from '../errors';
