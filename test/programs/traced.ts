@@ -6,9 +6,13 @@
 import { charm, Chare, Channel, Reducer, type ElementProxy } from '../../lib';
 
 class Worker extends Chare<[number]> {
-  work(n: number, done: unknown): void {
+  async work(n: number, done: unknown): Promise<void> {
     let x = 0;
     for (let i = 0; i < 20_000; i++) x += Math.sqrt(i + n);
+    // One contribution 20 ms late (ten times HINT_DELAY_MS) keeps the others waiting: their PEs hint and the
+    // root announces the reduction down the tree (a Start), which the trace test looks for. Without it a Start
+    // came only when a PE happened to wait 2 ms, and the test failed now and then.
+    if (n === 0 && this.thisIndex[0] === 7) await charm.sleep(0.02);
     this.contribute(x > 0 ? 1 : 0, Reducer.sum, done as never);
   }
 
