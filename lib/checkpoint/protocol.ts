@@ -167,12 +167,21 @@ export function installCheckpoints(): void {
   installGroupMember(groupRef(CHECKPOINT_GROUP_ID, classInfo(CheckpointPe, 'charm.startCheckpoint')), []);
 }
 
+/** Why this job takes no checkpoint (set by the interactive console), or undefined. */
+let refusal: string | undefined;
+
+/** Refuses every later charm.startCheckpoint of this PE, giving `reason`; the interactive console calls it on every PE. */
+export function refuseCheckpoints(reason: string): void {
+  refusal = reason;
+}
+
 /** Starts a checkpoint of the whole job to `dir`; `callback` gets its CheckpointStatus. */
 export function startCheckpoint(dir: string, callback: ReductionTarget<CheckpointStatus>): void {
   const where = 'charm.startCheckpoint';
   runtime(where);
   if (typeof dir !== 'string' || dir === '') throw new TypeError(`${where}: dir must be a directory path (a non-empty string), got ${typeof dir === 'string' ? '""' : typeof dir}`);
   if (!(callback instanceof Callback) && !(callback instanceof Future)) throw new TypeError(`${where}(${dir}): callback must be charm.callback(proxy, 'method') or a Future`);
+  if (refusal !== undefined) throw new Error(`${where}(${dir}): ${refusal}`);
   const resolved = path.resolve(dir);
   // PE 0 knows at the call whether one is under way: refused there, the
   // caller can catch it, and the checkpoint under way goes on (a refusal

@@ -16,6 +16,7 @@ import { registerClass, type ChareClass } from '../model/registry';
 import { keepGoingAfterErrors } from '../errors';
 import { sessionFailed, startSession } from './session';
 import { withdrawWaits } from '../channels';
+import { refuseCheckpoints } from '../checkpoint/protocol';
 
 // What the prompt (and code sent from it) can use, on every PE.
 Object.assign(globalThis, lib);
@@ -38,6 +39,11 @@ for (const [owner, prefix] of [[Math, 'Math.'], [Number, 'Number.'], [globalThis
   }
 }
 keepGoingAfterErrors();
+// Refused at the call: the checkpoint would fail at PE 0 naming the console chare's suspended method, which the user cannot end.
+refuseCheckpoints(
+  'a checkpoint cannot be taken from the interactive console: the session is an entry method that stays suspended at the prompt, ' +
+    'which a checkpoint cannot save (nor the classes and variables defined there); checkpoint from a program (docs/checkpoint.md)',
+);
 
 /** The console: a chare on PE 0 whose entry method runs the prompt. */
 class InteractiveConsole extends Chare {
