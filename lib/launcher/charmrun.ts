@@ -86,10 +86,10 @@ function main(): void {
     if (terminal) env[CONSOLE_ENV] = terminal.socketPath;
     command = mpirunCommand(launch, env);
     let child: ChildProcess | undefined;
-    let stopped = false;
+    let stopped: NodeJS.Signals | undefined;
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
       process.on(signal, () => {
-        stopped = true;
+        stopped ??= signal;
         child?.kill(signal);
       });
     }

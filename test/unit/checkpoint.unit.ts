@@ -16,6 +16,7 @@ import { FORMAT_VERSION, fileName, latestCheckpoint, nextGeneration, readManifes
 import { readMigrant, readMigrantState, writeMigrant, type MigrantState } from '../../lib/codec/wire';
 import { decodeValue, encodeValue } from '../../lib/codec/values';
 import { parse } from '../../lib/launcher/arguments';
+import { runWithRestarts, type JobEnd } from '../../lib/checkpoint/restarts';
 
 const made: string[] = [];
 const scratch = (): string => {
@@ -145,6 +146,53 @@ test("charmrun's checkpoint flags: taken by its parser from anywhere on the line
   assert.throws(() => parse(['app.js', '+restart']), 'charmrun: +restart needs a value (+restart DIR)');
   assert.throws(() => parse(['app.js', '+checkpoint-dir', '+p2']), 'charmrun: +checkpoint-dir needs a value (+checkpoint-dir DIR)');
   assert.throws(() => parse(['++interactive', '+restart', 'ck']), 'charmrun: ++interactive cannot be restarted (+restart)');
+});
+
+/** charmrun's restart decisions over scripted mpirun ends: the arguments of each run, what it said, and its exit code. */
+async function restartsOf(flags: Parameters<typeof runWithRestarts>[0], ends: (JobEnd & { before?: () => void })[], stoppedBy?: NodeJS.Signals): Promise<{ runs: string[][]; said: string; code: number }> {
+  const runs: string[][] = [];
+  let said = '';
+  const code = await runWithRestarts(
+    flags,
+    async (extra) => {
+      const end = ends[runs.length];
+      runs.push(extra);
+      end.before?.();
+      return end;
+    },
+    () => (runs.length === ends.length ? stoppedBy : undefined),
+    (line) => (said += line),
+  );
+  return { runs, said, code };
+}
+
+test('charmrun +restarts: a job started with +restart R and a new +checkpoint-dir C goes on from R until C has a checkpoint, then from C; no restart left, or stopped by a signal, it names the newest checkpoint and exits 128 + the signal', async () => {
+  const [from, into] = [scratch(), scratch()];
+  writeManifest(from, body(9, []));
+  const killed: JobEnd = { code: 137, signal: null };
+  const r = await restartsOf({ restart: from, checkpointDir: into, restarts: 2 }, [killed, { ...killed, before: () => writeManifest(into, body(1, [])) }, killed]);
+  assert.equal(r.runs, [
+    ['+checkpoint-dir', into, '+restart', from],
+    ['+checkpoint-dir', into, '+restart', from], // before the fix: no +restart, main ran again with the command line's arguments
+    ['+checkpoint-dir', into, '+restart', into],
+  ]);
+  assert.match(r.said, `restart 1 of 2, from checkpoint 9 in ${from} (written 1970-01-01T00:00:00.000Z by 0 PEs, 0 bytes), the one it was started from (none in ${into} yet)`);
+  assert.match(r.said, `restart 2 of 2, from checkpoint 1 in ${into} (`);
+  assert.match(r.said, `a rank died (mpirun exit code 137: signal 9); no restart left (+restarts 2); the newest checkpoint is checkpoint 1 in ${into} (written 1970-01-01T00:00:00.000Z by 0 PEs, 0 bytes): go on from it with +restart ${into}`);
+  assert.is(r.code, 137);
+  // Nothing anywhere: from the start.
+  const empty = await restartsOf({ checkpointDir: scratch(), restarts: 1 }, [killed, { code: 0, signal: null }]);
+  assert.equal([empty.runs.length, empty.code], [2, 0]);
+  assert.match(empty.said, 'restart 1 of 1, from the start (no complete checkpoint in');
+  // A job's own exit code: not run again, nothing said.
+  assert.equal(await restartsOf({ checkpointDir: into, restarts: 3 }, [{ code: 1, signal: null }]), { runs: [['+checkpoint-dir', into]], said: '', code: 1 });
+  // No restarts asked for: the job's code, and where to go on from.
+  const none = await restartsOf({ checkpointDir: into, restarts: 0 }, [killed]);
+  assert.equal([none.code, none.said], [137, `charmrun: a rank died (mpirun exit code 137: signal 9); the newest checkpoint is checkpoint 1 in ${into} (written 1970-01-01T00:00:00.000Z by 0 PEs, 0 bytes): go on from it with +restart ${into}\n`]);
+  // SIGTERM from a batch system: mpirun exits 1; charmrun exits 143, not run again.
+  const term = await restartsOf({ checkpointDir: into, restarts: 3 }, [{ code: 1, signal: null }], 'SIGTERM');
+  assert.equal([term.runs.length, term.code], [1, 143]);
+  assert.match(term.said, `charmrun: stopped by SIGTERM; the newest checkpoint is checkpoint 1 in ${into}`);
 });
 
 test.after(() => {
