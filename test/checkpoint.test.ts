@@ -143,6 +143,28 @@ test('a rank killed with SIGKILL after the first checkpoint, under charmrun +res
   assert.is(last(r), last(whole), show(r));
 });
 
+test('main driving the iterations (Charm4py\'s style) with an entry method as callback: refused when taken under charmrun +restarts, as a future callback is at the call; restarted by hand, the job says main is not resumed, and the idle hint names the restart', async () => {
+  const program = path.join(__dirname, 'programs', 'mainLoop.js');
+  const refused = await run(charmrun(2, program, '+checkpoint-dir', dirFor('mainLoop-restarts'), '+restarts', '1'));
+  assert.is(refused.code, 1, show(refused)); // before: taken; a rank dying later restarted a job that waited for ever
+  assert.match(refused.stdout, "a future as callback: charm.startCheckpoint(" + dirFor('mainLoop-restarts') + "): this job runs under charmrun +restarts 1, which restarts it from its newest checkpoint when a rank dies, and one whose callback is a future cannot be restarted", show(refused));
+  assert.match(refused.stderr, /fatal error on PE 0 checkpointing to \S+:\nError: main is still running \(awaiting\) on PE 0: this job runs under charmrun \+restarts 1/, show(refused));
+  assert.not.ok(fs.existsSync(path.join(dirFor('mainLoop-restarts'), 'manifest.json')), `a checkpoint was written${show(refused)}`);
+  const dir = dirFor('mainLoop');
+  const taken = await run(mpirun(2, program, '+checkpoint-dir', dir));
+  assertSucceeded(taken);
+  assert.match(taken.stdout, /a future as callback: accepted, generation 1\n[\s\S]*final 46/, show(taken));
+  assert.ok(fs.existsSync(path.join(dir, 'manifest.json')), `no checkpoint${show(taken)}`);
+  const restarted = await run(['env', 'CHARMTS_IDLE_HINT=1', 'CHARMTS_IDLE_ABORT=3', ...mpirun(2, program, '+restart', dir)]);
+  assert.is(restarted.code, 1, show(restarted));
+  assert.match(restarted.stdout, 'checkpointed: restarted true', show(restarted));
+  assert.match(restarted.stderr, `charmts: restarted from ${dir}, a checkpoint taken while main was still running: a restart does not run main again or resume it, only the checkpoint's callback (Driver[0].checkpointed)`, show(restarted));
+  // Before: no hint in a restarted job, and the abort said "main is still waiting".
+  assert.match(restarted.stderr, 'charmts: the job restarted from a checkpoint and has been idle for 1 s: a restart runs the checkpoint\'s callback, not main', show(restarted));
+  assert.match(restarted.stderr, /fatal error on PE 0 \(the job is idle\):\nthe job restarted from a checkpoint and has been idle for 3 s/, show(restarted));
+  assert.not.match(restarted.stderr, 'main is still waiting', show(restarted));
+});
+
 test('every kind of state comes back on 4, 2 and 5 PEs, from a checkpoint asked for while messages were in flight: readonly, groups (PE 0\'s state, or the restoreMember hook), chares moved off missing PEs, dense and keyed arrays, deleted elements, reduction, reply, census and section numbers, a channel\'s values, calls waiting on when conditions; replies, reductions and insertions go on; an array deleted before the checkpoint keeps its id to itself', async () => {
   const dir = dirFor('state');
   const saved = await run(mpirun(4, PROGRAM, 'save', dir));

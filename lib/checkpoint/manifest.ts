@@ -77,6 +77,8 @@ export interface Manifest {
    * highest id in `collections` stands in.
    */
   collectionIds?: number;
+  /** Main was still running (awaiting) on PE 0 when it was taken: a restart says it does not resume main. Absent in older checkpoints. */
+  mainRunning?: boolean;
   /** One per PE, in PE order. */
   files: ListedFile[];
   /** Total bytes of the files. */

@@ -23,3 +23,12 @@ export interface CheckpointFlags {
   /** Reruns allowed after a rank dies (0: none). */
   restarts: number;
 }
+
+/** Set by charmrun for the PEs of a job it restarts when a rank dies (`+restarts K`): K. */
+export const RESTARTS_ENV = 'CHARMTS_RESTARTS';
+
+/** The restarts charmrun makes of this job (0: none, or not under charmrun). */
+export function automaticRestarts(env: NodeJS.ProcessEnv = process.env): number {
+  const restarts = Number(env[RESTARTS_ENV] ?? 0);
+  return Number.isInteger(restarts) && restarts > 0 ? restarts : 0;
+}

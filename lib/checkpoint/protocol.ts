@@ -56,8 +56,9 @@ import { nextGeneration, readManifest, removeFileOf, removeOtherGenerations, wri
 import { incompatibilities } from './compatible';
 import { readonlyNames } from '../readonlies';
 import { rebuild } from './rebuild';
-import { flagValue } from './options';
+import { automaticRestarts, flagValue } from './options';
 import { runtimeWords } from '../runtime/options';
+import { mainProgress } from '../runtime/mainProgress';
 
 /**
  * What the callback of a checkpoint receives: after the checkpoint is
@@ -182,6 +183,10 @@ export function startCheckpoint(dir: string, callback: ReductionTarget<Checkpoin
   if (typeof dir !== 'string' || dir === '') throw new TypeError(`${where}: dir must be a directory path (a non-empty string), got ${typeof dir === 'string' ? '""' : typeof dir}`);
   if (!(callback instanceof Callback) && !(callback instanceof Future)) throw new TypeError(`${where}(${dir}): callback must be charm.callback(proxy, 'method') or a Future`);
   if (refusal !== undefined) throw new Error(`${where}(${dir}): ${refusal}`);
+  // Refused here rather than at the restart, after a rank has died.
+  if (callback instanceof Future && automaticRestarts() > 0) {
+    throw new Error(`${where}(${dir}): ${underRestarts()}, and one whose callback is a future cannot be restarted (a future belongs to code that was running, which a checkpoint does not save): give charm.callback(proxy, 'method')`);
+  }
   const resolved = path.resolve(dir);
   // PE 0 knows at the call whether one is under way: refused there, the
   // caller can catch it, and the checkpoint under way goes on (a refusal
@@ -197,6 +202,11 @@ export function startCheckpoint(dir: string, callback: ReductionTarget<Checkpoin
     if (onRoot) underWay = undefined;
     throw error;
   }
+}
+
+/** Why a checkpoint must be one a restart can go on from. */
+function underRestarts(): string {
+  return `this job runs under charmrun +restarts ${automaticRestarts()}, which restarts it from its newest checkpoint when a rank dies`;
 }
 
 function underWayError(dir: string): Error {
@@ -254,6 +264,11 @@ function quiescence(): Promise<void> {
 async function checkpoint(dir: string, callback: ReductionTarget<CheckpointStatus>): Promise<CheckpointStatus> {
   const saved = savedCallback(callback);
   await quiescence();
+  // Nothing saves a continuation: a job restarted from here would stop where main was (the idle hint says so, after a restart by hand).
+  const mainRunning = mainProgress() === 'running';
+  if (mainRunning && automaticRestarts() > 0) {
+    throw new Error(`main is still running (awaiting) on PE 0: ${underRestarts()}, and a restart does not resume main, only the checkpoint's callback, so a restarted job would stop where main was; take checkpoints once main has returned, the work driven by entry methods (docs/checkpoint.md)`);
+  }
   let made: string | undefined;
   try {
     made = fs.mkdirSync(dir, { recursive: true });
@@ -284,6 +299,7 @@ async function checkpoint(dir: string, callback: ReductionTarget<CheckpointStatu
     collections: verdict.collections,
     sections: verdict.sections,
     collectionIds: Math.max(0, ...reports.map((r) => r.collectionIds)),
+    mainRunning,
     files,
     bytes,
   });
@@ -402,6 +418,9 @@ async function restart(dir: string): Promise<void> {
   const callback = decodeValue(openBlob(new Reader(), encoded, 0, encoded.length)) as Callback;
   const status: CheckpointStatus = { restarted: true, dir, generation: manifest.generation, pes: manifest.pes, bytes: manifest.bytes, seconds: mpi.Wtime() - started };
   deliverResult(callback, status);
+  if (manifest.mainRunning) {
+    writeAll(2, `charmts: restarted from ${dir}, a checkpoint taken while main was still running: a restart does not run main again or resume it, only the checkpoint's callback (${saved.target}), so the job goes on only if that callback sets the work going (docs/checkpoint.md)\n`);
+  }
 }
 
 function refuse(dir: string, problems: string[]): void {

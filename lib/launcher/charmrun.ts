@@ -24,6 +24,7 @@ import { colourFor } from '../console/colour';
 import { CONSOLE_ENV } from '../console/channel';
 import { openConsoleTerminal } from './terminal';
 import { runWithRestarts, type JobEnd } from '../checkpoint/restarts';
+import { RESTARTS_ENV } from '../checkpoint/options';
 import { peNodeOptions } from './nodeOptions';
 import { CHARMRUN_ENV } from '../runtime/options';
 
@@ -81,6 +82,8 @@ function main(): void {
       env.OMPI_ALLOW_RUN_AS_ROOT = '1';
       env.OMPI_ALLOW_RUN_AS_ROOT_CONFIRM = '1';
     }
+    // A checkpoint that could not be restarted is refused when taken, not after a rank died (checkpoint/protocol.ts).
+    if (launch.checkpoints.restarts > 0) env[RESTARTS_ENV] = String(launch.checkpoints.restarts);
     // The console owns the terminal when there is one; otherwise it reads stdin as lines.
     const terminal = launch.program === 'interactive' && process.stdin.isTTY && process.stdout.isTTY ? openConsoleTerminal() : undefined;
     if (terminal) env[CONSOLE_ENV] = terminal.socketPath;

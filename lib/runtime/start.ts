@@ -26,6 +26,7 @@ import { charmGroup, installCharmGroup } from './charmGroup';
 import { traceProblem, type ProfileOptions } from '../profiling/profile';
 import { enableRemoteCode } from '../console/remoteCode';
 import { IdleHint } from '../console/idleHint';
+import { setMainProgress } from './mainProgress';
 import { stuckLines } from '../console/stuck';
 import { types } from 'util';
 import { setBranching } from '../tree';
@@ -101,13 +102,17 @@ export function startProgram(main: ((args: string[]) => unknown) | MainChareClas
   if (notice) writeAll(2, `${notice}\n`);
   const args = programArgs(process.argv.slice(2));
   const hint = new IdleHint(waitQD, async () => stuckLines(await charmGroup().ret.membersReport()));
-  const returned = (): void => hint.mainReturned();
+  const returned = (): void => setMainProgress('returned');
   setImmediate(() => {
-    // A restart sets the saved values everywhere itself, after this: sending now releases the held messages.
     // CHARMTS_IDLE_ABORT is asked for outright: it holds with the hint off, a live view and a restart too.
     hint.startAbort();
-    if (restartIfAsked()) return sendReadonlies(); // `+restart DIR`: the checkpoint's callback goes on instead of main
     if (options.idleHint !== false && !liveView) hint.start();
+    if (restartIfAsked()) {
+      // `+restart DIR`: the checkpoint's callback goes on instead of main.
+      setMainProgress('restarted');
+      // A restart sets the saved values everywhere itself, after this: sending now releases the held messages.
+      return sendReadonlies();
+    }
     try {
       if (mainChare) {
         // The main chare's program is its set-up: the job is idle once that has finished.
