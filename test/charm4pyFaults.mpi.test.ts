@@ -354,11 +354,15 @@ charm.register(AsyncLoad);
 test('load is measured across awaits: +stats counts an entry method whole, suspended time excluded', async () => {
   const a = charm.createArray(AsyncLoad, 1, [['async']]);
   const pe = await a[0].ret.where();
+  const before = await charm.thisProxy[pe].ret.stats();
   await a[0].awaitable.work();
   const stats = await charm.thisProxy[pe].ret.stats();
   const work = stats.methods['AsyncLoad.work'];
   assert.is(work.count, 1);
   assert.ok(work.ms >= 51, `work measured ${work.ms} ms; it ran 51 ms (and slept 5)`);
+  // The PE was busy for it too: the live view and +stats' table showed the parts after each await as idle.
+  const busy = stats.busyMs - before.busyMs;
+  assert.ok(busy >= 51 && busy <= stats.wallMs - before.wallMs, `PE ${pe} busy ${busy} ms of ${stats.wallMs - before.wallMs}; work ran 51 ms (and slept 5)`);
 });
 
 test('load is measured across awaits: the balancer sees the async element as the heaviest', async () => {

@@ -53,7 +53,7 @@ export interface PeStats {
   pe: number;
   /** Milliseconds since the runtime started on it. */
   wallMs: number;
-  /** Milliseconds spent handling messages (the rest is idle). */
+  /** Milliseconds spent running the program (entry methods, and the code they resume after an await or a timer) and the runtime's handling of messages; the rest is idle. */
   busyMs: number;
   /** Messages sent to other PEs. */
   messagesSent: number;
