@@ -121,14 +121,14 @@ for (const [name, size, unit, options] of [
   });
 }
 
-test('a rank killed with SIGKILL after the first checkpoint, under charmrun +restarts 1 (the program\'s words after --): restarted from the newest checkpoint, the right result, exit 0', async () => {
+test('a rank killed with SIGKILL after the first checkpoint, under charmrun +restarts 1 (the program\'s words after --): restarted from the newest checkpoint, the right result, exit 0, the live view\'s URL kept', async () => {
   const reference = '64 4 200'.split(' ');
   const whole = await run(mpirun(2, example('jacobi2d'), ...reference));
   assertSucceeded(whole);
   const dir = dirFor('killed');
   let killed: number | undefined;
   // The program's words after --: charmrun's +checkpoint-dir and +restart DIR must still reach the PEs, before the --.
-  const r = await run(charmrun(2, example('jacobi2d'), '+checkpoint-dir', dir, '+restarts', '1', '--', ...reference, '20'), (all, tag) => {
+  const r = await run(charmrun(2, example('jacobi2d'), '+checkpoint-dir', dir, '+restarts', '1', '+liveview', '0', '--', ...reference, '20'), (all, tag) => {
     if (killed !== undefined || !all.includes('jacobi2d: checkpoint 1 at iteration 20')) return;
     const rank1 = tagged(tag).find(([, rank]) => rank === '1');
     if (!rank1) return;
@@ -141,6 +141,10 @@ test('a rank killed with SIGKILL after the first checkpoint, under charmrun +res
   const from = /restart 1 of 1, from checkpoint (\d+)/.exec(r.stderr)![1];
   assert.ok(r.lines.some((l) => new RegExp(`^jacobi2d: restarted at iteration ${Number(from) * 20} on 2 PEs`).test(l)), `restarted from checkpoint ${from}${show(r)}`);
   assert.is(last(r), last(whole), show(r));
+  // Both runs served the live view with the token charmrun drew: a page reloaded after the restart goes on (each run drew its own).
+  const tokens = [...r.stdout.matchAll(/charmts: live view at http:\/\/\S+\?token=(\S+)/g)].map((m) => m[1]);
+  assert.is(tokens.length, 2, show(r));
+  assert.is(tokens[0], tokens[1], show(r));
 });
 
 test('main driving the iterations (Charm4py\'s style) with an entry method as callback: refused when taken under charmrun +restarts, as a future callback is at the call; restarted by hand, the job says main is not resumed, and the idle hint names the restart', async () => {
@@ -153,7 +157,7 @@ test('main driving the iterations (Charm4py\'s style) with an entry method as ca
   const dir = dirFor('mainLoop');
   const taken = await run(mpirun(2, program, '+checkpoint-dir', dir));
   assertSucceeded(taken);
-  assert.match(taken.stdout, /a future as callback: accepted, generation 1\n[\s\S]*final 46/, show(taken));
+  assert.match(taken.stdout, /a future as callback: accepted, generation 1\n[\s\S]*checkpointed: restarted false\n[\s\S]*final 46/, show(taken));
   assert.ok(fs.existsSync(path.join(dir, 'manifest.json')), `no checkpoint${show(taken)}`);
   const restarted = await run(['env', 'CHARMTS_IDLE_HINT=1', 'CHARMTS_IDLE_ABORT=3', ...mpirun(2, program, '+restart', dir)]);
   assert.is(restarted.code, 1, show(restarted));

@@ -14,6 +14,7 @@
  * the right mpirun options, colour decided for its own stdout, TypeScript,
  * and a console that owns the terminal.
  */
+import { randomBytes } from 'crypto';
 import { spawn, type ChildProcess } from 'child_process';
 import { existsSync } from 'fs';
 import { availableParallelism } from 'os';
@@ -25,6 +26,7 @@ import { CONSOLE_ENV } from '../console/channel';
 import { openConsoleTerminal } from './terminal';
 import { runWithRestarts, type JobEnd } from '../checkpoint/restarts';
 import { RESTARTS_ENV } from '../checkpoint/options';
+import { TOKEN_ENV } from '../liveview/settings';
 import { peNodeOptions } from './nodeOptions';
 import { CHARMRUN_ENV } from '../runtime/options';
 
@@ -82,6 +84,8 @@ function main(): void {
       env.OMPI_ALLOW_RUN_AS_ROOT = '1';
       env.OMPI_ALLOW_RUN_AS_ROOT_CONFIRM = '1';
     }
+    // One live-view token for every run: a job restarted after a rank died keeps its URL.
+    env[TOKEN_ENV] ??= randomBytes(24).toString('base64url');
     // A checkpoint that could not be restarted is refused when taken, not after a rank died (checkpoint/protocol.ts).
     if (launch.checkpoints.restarts > 0) env[RESTARTS_ENV] = String(launch.checkpoints.restarts);
     // The console owns the terminal when there is one; otherwise it reads stdin as lines.

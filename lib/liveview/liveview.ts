@@ -4,8 +4,8 @@
  * page showing the liveViz image, per-PE load and message rates, the
  * load-balancing steps and the job's output, and lets the page (or any
  * `CcsClient`) call the program's CCS handlers. It listens on 127.0.0.1
- * unless another address is named, and prints its URL, with a fresh random
- * token that every request must carry.
+ * unless another address is named, and prints its URL, with a random token
+ * that every request must carry (drawn once per charmrun: settings.ts).
  */
 import { randomBytes } from 'crypto';
 import { runtime } from '../model/context';
@@ -15,7 +15,7 @@ import { imageSettings, onFrames, wantFrame } from '../liveviz/liveviz';
 import type { PeStats } from '../profiling/profile';
 import { Monitor } from './monitor';
 import type { LiveViewServer } from './server';
-import type { LiveViewOptions } from './settings';
+import { givenToken, type LiveViewOptions } from './settings';
 
 /** PE 0: the page's URL once the server listens. */
 let listening: Promise<string> | undefined;
@@ -40,7 +40,7 @@ export function startLiveView(where: Required<LiveViewOptions>, sampleStats: () 
     balancing: (step) => server?.publishBalancing(step),
     output: (lines, skipped) => server?.publishOutput(lines, skipped),
   });
-  const token = randomBytes(24).toString('base64url');
+  const token = givenToken() ?? randomBytes(24).toString('base64url');
   // The server (and the WebSocket library, 40 ms to load) is loaded only here: every PE of every job loaded it.
   listening = import('./server').then(({ LiveViewServer }) => LiveViewServer.listen(where.host, where.port, token, {
     numPes: rt.numPes,

@@ -41,7 +41,7 @@ socket.onopen = () => {
   setInterval(() => socket.readyState === 1 && socket.send(JSON.stringify({ type: 'status' })), 2000);
 };
 socket.onclose = (e) => {
-  $('state').textContent = e.code === 1001 ? 'the job has ended' : 'disconnected' + (e.reason ? ' (' + e.reason + ')' : '') + ': the job has ended or the server is gone';
+  $('state').textContent = e.code === 1001 ? 'the job has ended' : 'disconnected' + (e.reason ? ' (' + e.reason + ')' : '') + ': the job has ended or the server is gone (a job that charmrun restarted serves this URL again: reload)';
   document.body.classList.add('closed');
 };
 socket.onmessage = (e) => {

@@ -14,6 +14,19 @@ export interface LiveViewOptions {
 
 const DEFAULT_HOST = '127.0.0.1';
 
+/**
+ * The token a job's live view takes instead of a fresh one: charmrun sets
+ * it once, so that the runs of a job it restarts after a rank died serve
+ * the same URL (a page reloaded goes on), where each drew its own.
+ */
+export const TOKEN_ENV = 'CHARMTS_LIVEVIEW_TOKEN';
+
+/** The token given in `env` (TOKEN_ENV: 22 or more URL-safe base64 characters, 128 bits), or undefined. */
+export function givenToken(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const token = env[TOKEN_ENV];
+  return token !== undefined && /^[A-Za-z0-9_-]{22,}$/.test(token) ? token : undefined;
+}
+
 /** Where to listen, from the start option or `+liveview [HOST:]PORT`; undefined when the view is off. */
 export function liveViewSettings(given: number | LiveViewOptions | undefined, argv: readonly string[]): Required<LiveViewOptions> | undefined {
   const where = 'charm.start';

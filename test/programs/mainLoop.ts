@@ -20,8 +20,12 @@ class Worker extends Chare<[number]> {
   }
 }
 
+/** The checkpoint's callback has run (Driver is on PE 0, with main). */
+let called = false;
+
 class Driver extends Chare {
   checkpointed(status: CheckpointStatus): void {
+    called = true;
     console.log(`checkpointed: restarted ${status.restarted}`);
   }
 }
@@ -45,7 +49,8 @@ charm.start(async () => {
     sum = await done;
     if (step === 2) charm.startCheckpoint(dir, charm.callback(driver, 'checkpointed'));
   }
-  await charm.waitQD(); // the checkpoint is written (its callback may not have run: the job ends first)
+  // The checkpoint waits for quiescence too: one wait can end before it is written.
+  while (!called) await charm.waitQD();
   console.log(`final ${sum}`);
   charm.exit();
 });
