@@ -169,6 +169,23 @@ test('main driving the iterations (Charm4py\'s style) with an entry method as ca
   assert.not.match(restarted.stderr, 'main is still waiting', show(restarted));
 });
 
+test('a rank killed after the program called charm.exit(), under charmrun +restarts 2: not run again (its results would be written twice), exit code mpirun\'s', async () => {
+  let killed: number | undefined;
+  const r = await run(charmrun(2, path.join(__dirname, 'programs', 'exitThenDie.js'), '+checkpoint-dir', dirFor('exitThenDie'), '+restarts', '2'), (all, tag) => {
+    if (killed !== undefined || !all.includes('exiting')) return;
+    const rank1 = tagged(tag).find(([, rank]) => rank === '1');
+    if (!rank1) return;
+    killed = rank1[0];
+    process.kill(killed, 'SIGKILL');
+  });
+  assert.ok(killed !== undefined, `no rank was killed${show(r)}`);
+  assert.is(r.code, 137, show(r));
+  assert.match(r.stderr, 'charmrun: a rank died (mpirun exit code 137) after the program called charm.exit(0): not restarted, which would redo its work since the last checkpoint', show(r));
+  assert.is(r.lines.filter((l) => l === 'results written').length, 1, show(r));
+  assert.not.ok(fs.existsSync(path.join(dirFor('exitThenDie'), '.charmts-exiting')), 'the mark was left behind');
+  assert.equal(r.leftovers, [], `processes left running${show(r)}`);
+});
+
 test('every kind of state comes back on 4, 2 and 5 PEs, from a checkpoint asked for while messages were in flight: readonly, groups (PE 0\'s state, or the restoreMember hook), chares moved off missing PEs, dense and keyed arrays, deleted elements, reduction, reply, census and section numbers, a channel\'s values, calls waiting on when conditions; replies, reductions and insertions go on; an array deleted before the checkpoint keeps its id to itself', async () => {
   const dir = dirFor('state');
   const saved = await run(mpirun(4, PROGRAM, 'save', dir));

@@ -8,7 +8,8 @@
  * job's own `+restart R`, a resubmitted job going on in a new DIR), and
  * with neither the job starts over. A job that ends with an exit code of
  * its own (charm.exit(n), a fatal error, a refused restart) is not run
- * again. Nor is one that charmrun was told to stop (Ctrl-C, SIGTERM from
+ * again, nor one whose rank died after the program called charm.exit()
+ * (exitMark.ts). Nor is one that charmrun was told to stop (Ctrl-C, SIGTERM from
  * a batch system at its time limit): charmrun then exits as a process
  * killed by that signal (128 + its number), and, as when no restart is
  * left, names the checkpoint to go on from with `+restart`.
@@ -19,6 +20,7 @@ import { constants } from 'os';
 import * as path from 'path';
 import { describeCheckpoint, latestCheckpoint, type Manifest } from './manifest';
 import type { CheckpointFlags } from './options';
+import { takeExitMark } from './exitMark';
 
 /** How one mpirun ended. */
 export interface JobEnd {
@@ -58,7 +60,9 @@ export async function runWithRestarts(flags: CheckpointFlags, run: (extraArgs: s
   let restart = flags.restart;
   for (let restarts = 0; ; restarts++) {
     const extra = [...(flags.checkpointDir !== undefined ? ['+checkpoint-dir', flags.checkpointDir] : []), ...(restart !== undefined ? ['+restart', restart] : [])];
+    if (flags.checkpointDir !== undefined) takeExitMark(path.resolve(flags.checkpointDir)); // an earlier charmrun's
     const end = await run(extra);
+    const exited = flags.checkpointDir === undefined ? undefined : takeExitMark(path.resolve(flags.checkpointDir));
     const code = end.code ?? (end.signal ? 128 + (constants.signals[end.signal] ?? 0) : 1);
     const signal = stopped();
     if (signal !== undefined) {
@@ -67,6 +71,10 @@ export async function runWithRestarts(flags: CheckpointFlags, run: (extraArgs: s
       return 128 + (constants.signals[signal] ?? 0);
     }
     if (code <= 128 || flags.checkpointDir === undefined) return code;
+    if (exited !== undefined) {
+      log(`charmrun: a rank died (mpirun exit code ${code}) after the program called charm.exit(${exited}): not restarted, which would redo its work since the last checkpoint\n`);
+      return code;
+    }
     const from = newest(flags.checkpointDir, restart);
     const cause = end.signal ? `mpirun was killed by ${end.signal}` : `a rank died (mpirun exit code ${code}: signal ${code - 128})`;
     if (restarts >= flags.restarts) {

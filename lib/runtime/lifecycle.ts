@@ -37,6 +37,7 @@ import { receiveSection } from '../sections/branch';
 import { followingPromises, madeIn, trackContinuations } from '../model/activity';
 import { availableParallelism } from 'os';
 import { sharesCores } from './cores';
+import { markExit } from '../checkpoint/exitMark';
 import { tierUpSooner } from './tiering';
 import { touchYoungGeneration } from './youngGeneration';
 import { configureProfiling, type ProfileOptions } from '../profiling/profile';
@@ -158,6 +159,7 @@ export function requestExit(code: number, from?: number): void {
       return `exit: ${missing.length === 1 ? 'PE' : 'PEs'} ${missing.join(', ')} did not answer within ${exitGraceMs() / 1000} s (stuck in a long synchronous loop?${several}); ending the job`;
     });
     exiting = true;
+    markExit(runtimeWords(), code);
   } else {
     rt.scheduler.send(0);
     if (!exiting) exitWatchdog(() => (exiting ? undefined : `exit: PE ${rt.myPe} asked PE 0 to end the job and PE 0 did not start the exit within ${exitGraceMs() / 1000} s (stuck in a long synchronous loop?); ending the job`));
