@@ -9,10 +9,10 @@
  * with neither the job starts over. A job that ends with an exit code of
  * its own (charm.exit(n), a fatal error, a refused restart) is not run
  * again, nor one whose rank died after the program called charm.exit()
- * (exitMark.ts). Nor is one that charmrun was told to stop (Ctrl-C, SIGTERM from
- * a batch system at its time limit): charmrun then exits as a process
- * killed by that signal (128 + its number), and, as when no restart is
- * left, names the checkpoint to go on from with `+restart`.
+ * (exitMark.ts). Nor is one that charmrun was told to stop (Ctrl-C,
+ * SIGTERM from a batch system at its time limit): charmrun then exits as
+ * a process killed by that signal (128 + its number), and, as when no
+ * restart is left, names the checkpoint to go on from with `+restart`.
  *
  * No runtime here: charmrun is a plain Node process.
  */

@@ -29,7 +29,7 @@ import { runtime } from '../model/context';
 import { quiescentTotal } from '../quiescence';
 import { fatal } from '../errors';
 import { idleAbortSeconds, idleHintSeconds } from '../runtime/options';
-import { mainProgress, type MainProgress } from '../runtime/mainProgress';
+import { mainProgress } from '../runtime/mainProgress';
 
 /** The completion of the first wait for quiescence is itself a counted message. */
 const OWN_MESSAGES = 1;
@@ -122,7 +122,8 @@ export class IdleHint {
   }
 
   /** What an idle job is stuck on: main returned without charm.exit(), main waiting, or a restart that nothing drove on; and what the members say. */
-  private async describe(seconds: number, progress: MainProgress = mainProgress()): Promise<string> {
+  private async describe(seconds: number): Promise<string> {
+    const progress = mainProgress();
     // A main chare's program goes on after its set-up returned: what the job is stuck on matters then too.
     const stuck = (await this.stuckOn()).map((line) => `\n  ${line}`).join('');
     if (progress === 'restarted') {
