@@ -95,6 +95,20 @@ function assertRefused(r: Run, message: RegExp): void {
 
 const dirFor = (name: string): string => path.join(scratch, name);
 
+/** An output watcher for `run` that kills rank `rank` with SIGKILL once the job's stdout includes `marker`; `killed()` gives its pid. */
+function killRankOn(marker: string, rank: string): { watch: (all: string, tag: string) => void; killed: () => number | undefined } {
+  let killed: number | undefined;
+  const watch = (all: string, tag: string): void => {
+    if (killed !== undefined || !all.includes(marker)) return;
+    const found = tagged(tag).find(([, r]) => r === rank);
+    if (!found) return;
+    killed = found[0];
+    process.kill(killed, 'SIGKILL');
+  };
+  return { watch, killed: () => killed };
+}
+
+
 for (const [name, size, unit, options] of [
   // jacobi2d balances its load too: the restarted arrays keep their balancer.
   ['jacobi2d', ['64', '4'], 'iteration', ['+balancer', 'GreedyLB']],
@@ -126,16 +140,10 @@ test('a rank killed with SIGKILL after the first checkpoint, under charmrun +res
   const whole = await run(mpirun(2, example('jacobi2d'), ...reference));
   assertSucceeded(whole);
   const dir = dirFor('killed');
-  let killed: number | undefined;
+  const kill = killRankOn('jacobi2d: checkpoint 1 at iteration 20', '1');
   // The program's words after --: charmrun's +checkpoint-dir and +restart DIR must still reach the PEs, before the --.
-  const r = await run(charmrun(2, example('jacobi2d'), '+checkpoint-dir', dir, '+restarts', '1', '+liveview', '0', '--', ...reference, '20'), (all, tag) => {
-    if (killed !== undefined || !all.includes('jacobi2d: checkpoint 1 at iteration 20')) return;
-    const rank1 = tagged(tag).find(([, rank]) => rank === '1');
-    if (!rank1) return;
-    killed = rank1[0];
-    process.kill(killed, 'SIGKILL');
-  });
-  assert.ok(killed !== undefined, `no rank was killed${show(r)}`);
+  const r = await run(charmrun(2, example('jacobi2d'), '+checkpoint-dir', dir, '+restarts', '1', '+liveview', '0', '--', ...reference, '20'), kill.watch);
+  assert.ok(kill.killed() !== undefined, `no rank was killed${show(r)}`);
   assertSucceeded(r);
   assert.match(r.stderr, /charmrun: a rank died \(mpirun exit code 137: signal 9\); restart 1 of 1, from checkpoint (\d+) in \S+ \(written \S+ by 2 PEs, \d+ bytes\)/, show(r));
   const from = /restart 1 of 1, from checkpoint (\d+)/.exec(r.stderr)![1];
@@ -170,15 +178,9 @@ test('main driving the iterations (Charm4py\'s style) with an entry method as ca
 });
 
 test('a rank killed after the program called charm.exit(), under charmrun +restarts 2: not run again (its results would be written twice), exit code mpirun\'s', async () => {
-  let killed: number | undefined;
-  const r = await run(charmrun(2, path.join(__dirname, 'programs', 'exitThenDie.js'), '+checkpoint-dir', dirFor('exitThenDie'), '+restarts', '2'), (all, tag) => {
-    if (killed !== undefined || !all.includes('exiting')) return;
-    const rank1 = tagged(tag).find(([, rank]) => rank === '1');
-    if (!rank1) return;
-    killed = rank1[0];
-    process.kill(killed, 'SIGKILL');
-  });
-  assert.ok(killed !== undefined, `no rank was killed${show(r)}`);
+  const kill = killRankOn('exiting', '1');
+  const r = await run(charmrun(2, path.join(__dirname, 'programs', 'exitThenDie.js'), '+checkpoint-dir', dirFor('exitThenDie'), '+restarts', '2'), kill.watch);
+  assert.ok(kill.killed() !== undefined, `no rank was killed${show(r)}`);
   assert.is(r.code, 137, show(r));
   assert.match(r.stderr, 'charmrun: a rank died (mpirun exit code 137) after the program called charm.exit(0): not restarted, which would redo its work since the last checkpoint', show(r));
   assert.is(r.lines.filter((l) => l === 'results written').length, 1, show(r));

@@ -88,15 +88,14 @@ export class Scheduler extends Sender {
   /** When MPI was last drained (performance.now() ms; drainStale). */
   private drainedAt = -Infinity;
   private running = false;
-  /** When the dispatches not yet charged to busyMs began (the next clock reading ends them), or -1. */
-  private busySince = -1;
   /**
-   * When the loop last returned to libuv (its last clock reading), or -1:
-   * until it runs again, this PE runs the program's code that no message
-   * dispatched (an async entry method resumed by a future, a microtask or a
-   * timer), which is busy time too; the loop's own waits are inside it.
+   * When the busy time not yet charged to busyMs began (the next clock
+   * reading ends it), or -1: the dispatches of a step, and from the loop's
+   * return to libuv to its next turn, when this PE runs the program's code
+   * that no message dispatched (an async entry method resumed by a future,
+   * a microtask or a timer); the loop's own waits are inside it.
    */
-  private leftAt = -1;
+  private busySince = -1;
   /** The latest clock reading of the last step that dispatched (its last entry method's end), or -1. */
   private stepEnd = -1;
   /** When the loop last let libuv run (timers, stdin); a microtask checkpoint does not count. */
@@ -114,7 +113,7 @@ export class Scheduler extends Sender {
    */
   constructor(myPe: number, numPes: number, oversubscribed = false) {
     super(myPe, numPes, (error) => this.onFatal(error));
-    doubleFields(this, ['busySince', 'leftAt', 'stepEnd', 'lastYield']);
+    doubleFields(this, ['busySince', 'stepEnd', 'lastYield']);
     useWarmCopies((view) => mpi.Copy(view));
     this.waiting = new Waiting(() => this.step(), this.activity, oversubscribed);
     this.inbox = mpi.Inbox(this.arena, this.meta, this.large, this.arrival);
@@ -158,7 +157,7 @@ export class Scheduler extends Sender {
     return handled;
   }
 
-  /** Charges the dispatches since busySince, up to `now`, to busyMs. */
+  /** Charges the busy time since busySince, up to `now`, to busyMs. */
   private chargeBusy(now: number): void {
     if (this.busySince < 0) return;
     this.counters.busyMs += now - this.busySince;
@@ -216,10 +215,7 @@ export class Scheduler extends Sender {
     // One clock reading per round of the loop (each costs 60-120 ns here):
     // it ends the round's dispatches and starts the next round's spin.
     let now = performance.now();
-    if (this.leftAt >= 0) {
-      this.counters.busyMs += now - this.leftAt;
-      this.leftAt = -1;
-    }
+    this.chargeBusy(now); // since the loop's return
     if (this.yielded) {
       this.lastYield = now;
       this.yielded = false;
@@ -241,7 +237,7 @@ export class Scheduler extends Sender {
           // A promise job rather than queueMicrotask, which makes an AsyncResource
           // and a bound function per call (a twentieth of an allreduce's CPU at np 1).
           void settled.then(this.turnAfterMicrotasks);
-          this.leftAt = now;
+          this.busySince = now;
           return;
         }
         // A slice of resumptions: the loop goes on from libuv, not from the
@@ -251,7 +247,7 @@ export class Scheduler extends Sender {
         // calls). The awaiting code still resumes first, as this callback ends.
         this.yielded = true;
         setImmediate(this.turn);
-        this.leftAt = now;
+        this.busySince = now;
         return;
       }
       if (handled > 0 && now - this.lastYield < SLICE_MS) {
@@ -274,7 +270,7 @@ export class Scheduler extends Sender {
       }
       this.yielded = true;
       setImmediate(this.turn);
-      this.leftAt = now;
+      this.busySince = now;
       return;
     }
   }
