@@ -116,7 +116,7 @@ export function refuseCall(r: Reader): void {
  */
 export function reportUndelivered(id: number, origin: number, message: string): void {
   const rt = runtime();
-  if (origin === rt.myPe) fatal(new Error(message), `on PE ${rt.myPe} (a call sent from this PE, with no one awaiting its result)`);
+  if (origin === rt.myPe) undeliveredHere(message);
   const w = rt.scheduler.writer;
   beginControl(w, id, ArrayControl.Undeliverable);
   writeBodyValue(w, message, 'error');
@@ -143,13 +143,24 @@ function refuseMigrant(id: number, record: MigrantState): void {
   }
 }
 
+/**
+ * Ends the job at the PE that sent a call nobody awaits, which could not be
+ * delivered (`message` names the element, the method and why). The error
+ * is made here, in the runtime's handling of the report, so its frames
+ * would only show that handling: it is printed without them.
+ */
+export function undeliveredHere(message: string): never {
+  const error = new Error(message);
+  error.stack = `Error: ${message}`;
+  return fatal(error, `on PE ${runtime().myPe} (a call sent from this PE, with no one awaiting its result)`);
+}
+
 /** A control message (Kind.ArrayControl) for deleted array `id`, reader after the header. */
 export function refuseControl(r: Reader): void {
   const id = targetOf(r.buf, r.base);
   switch (controlOf(r)) {
     case ArrayControl.Undeliverable: // about a call this PE sent: fatal, as it would have been
-      fatal(new Error(readBodyValue(r) as string), `on PE ${runtime().myPe} (a call sent from this PE, with no one awaiting its result)`);
-      return;
+      return undeliveredHere(readBodyValue(r) as string);
     case ArrayControl.DoneInserting:
       (readBodyValue(r) as Future<void>).sendError(deletedError(id, 'ckDoneInserting'), arrayName(id));
       return;

@@ -54,7 +54,7 @@ import { decodeValue } from '../codec/values';
 import { Insertions } from './insertions';
 import { DELETED, Routing } from './routing';
 import { deleteHere, deletionAsked } from './wholeDeletion';
-import { reportUndelivered } from './deleted';
+import { reportUndelivered, undeliveredHere } from './deleted';
 
 export class LocalArray implements LocalCollection, MemberServices {
   private readonly elements = new Residents();
@@ -480,8 +480,7 @@ export class LocalArray implements LocalCollection, MemberServices {
         this.routing.receive(r);
         return;
       case ArrayControl.Undeliverable:
-        fatal(new Error(readBodyValue(r) as string), `on PE ${rt.myPe} (a call sent from this PE, with no one awaiting its result)`);
-        return;
+        return undeliveredHere(readBodyValue(r) as string);
       case ArrayControl.BalanceDecision: {
         const { reduction, moves } = readBalanceDecision(r);
         this.balancing.apply(reduction, moves as [ArrayIndex, number][]);

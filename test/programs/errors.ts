@@ -20,6 +20,7 @@
 //   source-task: main awaits charm.pool.map of an unregistered function (sent as source text, compiled by eval on PE 1) that throws
 //   stackless: an entry method called fire-and-forget throws, on PE 1, an error whose stack is null
 //   section-member-deleted: main multicasts to a section fire-and-forget after deleting one of its members (on the last PE)
+//   element-deleted: main calls an element fire-and-forget after deleting it (on the last PE)
 //   map-insert: PE 1 inserts into a sparse array whose map differs between PEs (PE 0's names PE 1, the others' PE 0)
 //   map-update: (np 3) an element moves from PE 2 to PE 1 after PE 0's map changed (it names PE 1 as the element's home, the others PE 0)
 import { charm, Chare, type ArrayProxy, type Section } from '../../lib';
@@ -260,6 +261,16 @@ charm.start(async (args) => {
       section.noop();
       await charm.sleep(3);
       console.log('the multicast was lost silently');
+      charm.exit(0);
+      break;
+    }
+    case 'element-deleted': {
+      const n = 2 * charm.numPes();
+      const arr = charm.createArray(Member, [n]);
+      await arr.at([n - 1]).ckDestroy(); // element n - 1 lives on the last PE
+      arr.at([n - 1]).noop();
+      await charm.sleep(3);
+      console.log('the call was lost silently');
       charm.exit(0);
       break;
     }
