@@ -173,6 +173,17 @@ test('a section multicast nobody awaits, reaching its section after the array wa
   }
 });
 
+test('a call nobody awaits, reaching an element after its array was deleted whole: the job ends on the caller\'s PE, naming the method, element, caller PE and array (np 2, 3)', async () => {
+  for (const np of [2, 3]) {
+    const r = await runJob({ program: 'errors.js', args: ['array-deleted'], np, timeoutMs: 60_000 });
+    assertEndedCleanly(r);
+    assert.ok(r.code !== 0, `exit code must be non-zero (np ${np})${show(r)}`);
+    assert.match(r.stderr, new RegExp(`fatal error on PE ${np - 1} \\(a call sent from this PE, with no one awaiting its result\\):\\nError: a call to noop of element \\[0\\], sent from PE ${np - 1}, was not delivered: the Member array \\(collection \\d+\\) was deleted`), show(r));
+    assert.not.match(r.stderr, /was deleted[^\n]*\n\s+at /, show(r));
+    assert.not.match(r.stdout, 'lost silently', show(r));
+  }
+});
+
 test('a call nobody awaits to an element deleted since: the job ends on the caller\'s PE, naming the element and method, with no frames of the runtime (np 1, 2)', async () => {
   for (const np of [1, 2]) {
     const r = await runJob({ program: 'errors.js', args: ['element-deleted'], np, timeoutMs: 60_000 });

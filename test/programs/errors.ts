@@ -20,6 +20,7 @@
 //   source-task: main awaits charm.pool.map of an unregistered function (sent as source text, compiled by eval on PE 1) that throws
 //   stackless: an entry method called fire-and-forget throws, on PE 1, an error whose stack is null
 //   section-member-deleted: main multicasts to a section fire-and-forget after deleting one of its members (on the last PE)
+//   array-deleted: the last PE calls an element (on PE 0) fire-and-forget after PE 0 deleted its array
 //   element-deleted: main calls an element fire-and-forget after deleting it (on the last PE)
 //   map-insert: PE 1 inserts into a sparse array whose map differs between PEs (PE 0's names PE 1, the others' PE 0)
 //   map-update: (np 3) an element moves from PE 2 to PE 1 after PE 0's map changed (it names PE 1 as the element's home, the others PE 0)
@@ -113,6 +114,14 @@ class LateCaller extends Chare {
       // deaf to messages
     }
     section.noop();
+  }
+  /** The same, calling element `index` of `arr`. */
+  callElementLater(arr: ArrayProxy<Member>, index: number, ms: number): void {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      // deaf to messages
+    }
+    arr.at([index]).noop();
   }
 }
 charm.register(LateCaller);
@@ -261,6 +270,16 @@ charm.start(async (args) => {
       section.noop();
       await charm.sleep(3);
       console.log('the multicast was lost silently');
+      charm.exit(0);
+      break;
+    }
+    case 'array-deleted': {
+      const arr = charm.createArray(Member, [2 * charm.numPes()]);
+      await arr.awaitable.noop(); // established on every PE
+      charm.createChare(LateCaller, [], { onPE: charm.numPes() - 1 }).callElementLater(arr, 0, 500);
+      await arr.ckDestroy();
+      await charm.sleep(3);
+      console.log('the call was lost silently');
       charm.exit(0);
       break;
     }
