@@ -18,10 +18,16 @@ const FOREIGN: Readonly<Record<string, string>> = { useAtSync: 'loadBalancing', 
 /**
  * Throws a TypeError naming `where`, the first key of `options` that is not
  * one of `valid`, the valid key it most likely meant and the valid keys.
- * Non-objects are left to the caller's own checks.
+ * Options that are not an object at all (a PE number where `{ onPE }` goes,
+ * Charm4py's `Chare(C, onPE=1)` said positionally) are refused too: the
+ * calls read `options.key`, so a number was dropped without a word.
  */
 export function checkOptionKeys(where: string, options: unknown, valid: Readonly<Record<string, true>>): void {
-  if (typeof options !== 'object' || options === null) return;
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    const got = options === null ? 'null' : Array.isArray(options) ? 'an array' : `${typeof options} ${String(options)}`;
+    throw new TypeError(`${where}: options must be an object (its options: ${Object.keys(valid).join(', ')}), got ${got}`);
+  }
   for (const key in options) {
     if (Object.prototype.hasOwnProperty.call(valid, key)) continue;
     const keys = Object.keys(valid);

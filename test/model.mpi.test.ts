@@ -562,6 +562,10 @@ test('bad input: unregistered class, unknown method, unserializable arguments, o
   assert.throws(() => charm.createArray(Solo as never, [2] as never, ['x'] as never, { loadbalancing: true } as never), /unknown option "loadbalancing"; did you mean "loadBalancing"\?/);
   assert.throws(() => charm.createArray(Solo as never, [2] as never, ['x'] as never, { placement: 1 } as never), /unknown option "placement" \(its options: map, loadBalancing\)/);
   assert.throws(() => charm.scheduleAfter(() => undefined, 0, [], { countForQD: true } as never), /charm\.scheduleAfter: unknown option "countForQD"; did you mean "countsForQD"\?/);
+  // Options that are not an object: Charm4py's Chare(C, onPE=1) said positionally was dropped without a word.
+  assert.throws(() => charm.createChare(Solo, ['x'], 1 as never), /charm\.createChare\(Solo\): options must be an object \(its options: onPE\), got number 1/);
+  assert.throws(() => charm.createGroup(Member, [], null as never), /charm\.createGroup\(Member\): options must be an object \(its options: onPEs\), got null/);
+  assert.throws(() => charm.scheduleAfter(() => undefined, 0, [], [true] as never), /charm\.scheduleAfter: options must be an object \(its options: countsForQD\), got an array/);
   assert.throws(() => group[charm.numPes()], /index \d+ is out of range/);
   assert.throws(() => new Member(), /create it with charm\.createChare/);
   class Plain {}
