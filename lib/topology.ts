@@ -17,8 +17,10 @@ export interface TreeEdges {
   children: number[];
 }
 
-function checkPe(where: string, pe: unknown, numPes: number): number {
-  if (typeof pe !== 'number' || !Number.isInteger(pe) || pe < 0 || pe >= numPes) throw new RangeError(`${where}: PE ${String(pe)} is out of range (0..${numPes - 1})`);
+/** `pe`, when it is a PE of this job; `name` is the parameter it came as (a list in the place of a PE is named as what it is, not as a PE out of range). */
+function checkPe(where: string, pe: unknown, numPes: number, name = 'pe'): number {
+  if (typeof pe !== 'number' || !Number.isInteger(pe)) throw new TypeError(`${where}: ${name} must be a PE number, got ${Array.isArray(pe) ? `an array ([${String(pe)}])` : `${typeof pe} ${String(pe)}`}`);
+  if (pe < 0 || pe >= numPes) throw new RangeError(`${where}: PE ${pe} is out of range (0..${numPes - 1})`);
   return pe;
 }
 
@@ -62,7 +64,7 @@ function checkBranching(where: string, k: unknown): number {
 function checkList(where: string, pes: readonly number[], root: number): readonly number[] {
   const numPes = runtime(where).numPes;
   if (!Array.isArray(pes) || pes.length === 0) throw new TypeError(`${where}: pes must be a non-empty array of PEs`);
-  for (const pe of pes) checkPe(where, pe, numPes);
+  for (const pe of pes) checkPe(where, pe, numPes, 'each of pes');
   if (new Set(pes).size !== pes.length) throw new RangeError(`${where}: pes lists a PE twice`);
   if (pes[0] !== root) throw new RangeError(`${where}: the root (PE ${root}) must be the first of pes, not PE ${pes[0]}`);
   return pes;
@@ -77,7 +79,7 @@ export function treeEdges(pe: number, root: number, pes?: readonly number[], bfa
   const where = 'charm.getTopoTreeEdges';
   const k = checkBranching(where, bfactor);
   const numPes = runtime(where).numPes;
-  checkPe(where, root, numPes);
+  checkPe(where, root, numPes, 'root');
   checkPe(where, pe, numPes);
   if (pes === undefined) {
     const parent = parentOf(pe, root, numPes, k);

@@ -49,10 +49,20 @@ test('the runtime, timers and QD: start twice, a bad QD callback, bad timer argu
   assert.match(await refusal(() => charm.scheduleAfter(42 as never, 1)), /^charm\.scheduleAfter: target must be a callback from charm\.callback\(proxy, 'method'\), a Future or a function/);
 });
 
-test('topology: a host or PE out of range', async () => {
+test('topology: a host or PE out of range, bad tree arguments', async () => {
   const pes = charm.numPes();
+  const all = Array.from({ length: pes }, (_, p) => p);
   assert.match(await refusal(() => charm.getHostPes(99)), /^charm\.getHostPes: host 99 is out of range \(0\.\.0\)/);
   assert.match(await refusal(() => charm.getPeHost(pes + 3)), new RegExp(`^charm\\.getPeHost: PE ${pes + 3} is out of range \\(0\\.\\.${pes - 1}\\)`));
+  // The list where the root goes (the pes argument one place early) is named as what it is, not as a PE out of range.
+  assert.is(await refusal(() => charm.getTopoTreeEdges(0, [0, 1] as never)), 'charm.getTopoTreeEdges: root must be a PE number, got an array ([0,1])');
+  assert.is(await refusal(() => charm.getTopoTreeEdges(0, 0, ['0'] as never)), 'charm.getTopoTreeEdges: each of pes must be a PE number, got string 0');
+  assert.is(await refusal(() => charm.getTopoTreeEdges(0, 0, [0, 0])), 'charm.getTopoTreeEdges: pes lists a PE twice');
+  assert.match(await refusal(() => charm.getTopoTreeEdges(0, 0, all, 0)), /^charm\.getTopoTreeEdges: bfactor must be a positive integer/);
+  if (pes > 1) {
+    assert.is(await refusal(() => charm.getTopoTreeEdges(0, 0, [1, 0])), 'charm.getTopoTreeEdges: the root (PE 0) must be the first of pes, not PE 1');
+    assert.is(await refusal(() => charm.getTopoTreeEdges(0, 1, [1])), 'charm.getTopoTreeEdges: PE 0 is not one of pes');
+  }
 });
 
 test('registration: a nameless class, a serializable that is not a class or has pack without unpack, a bad readonly', async () => {
