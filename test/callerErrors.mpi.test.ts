@@ -23,13 +23,24 @@ class Other extends Chare {
   m(): void {}
   onlyHere(): void {}
 }
+class Rest extends Chare {
+  /** Takes any number of arguments (no count to check them against). */
+  many(...xs: number[]): number {
+    return xs.length;
+  }
+}
+/** A program's mistake: a map placing every index on a PE the job does not have. */
+function beyondThePes(_index: readonly number[], numPes: number): number {
+  return numPes + 2;
+}
+charm.registerMap(beyondThePes);
 class Cell extends Chare<[number]> {
   /** An allReduce whose third argument is not a section. */
   async badAllReduce(): Promise<number> {
     return this.allReduce(1, Reducer.sum, 5 as never);
   }
 }
-charm.register(Plain, Other, Cell);
+charm.register(Plain, Other, Cell, Rest);
 
 /** The message of what `call` throws, or of the promise it returns rejecting; '' when it neither throws nor rejects. */
 async function refusal(call: () => unknown): Promise<string> {
@@ -82,6 +93,17 @@ test('groups: onPEs empty or out of range, a member on a PE outside onPEs', asyn
     const some = charm.createGroup(Plain, [], { onPEs: [0] });
     assert.is(await refusal(() => some[pes - 1]), `charmts: group of Plain has members on PEs 0 only; PE ${pes - 1} has none`);
   }
+});
+
+test('calls: more than 255 arguments to a method that takes any number', async () => {
+  const member = charm.createGroup(Rest)[0];
+  assert.is(await member.ret.many(...new Array<number>(255).fill(1)), 255);
+  assert.match(await refusal(() => member.many(...new Array<number>(256).fill(1))), /arguments: more than 255 arguments/);
+});
+
+test('arrays: a map that places an index outside the PEs', async () => {
+  const pes = charm.numPes();
+  assert.is(await refusal(() => charm.createArray(Cell, [3], [], { map: beyondThePes })), `charmts: array map "beyondThePes" placed Cell[0] on PE ${pes + 2}, outside 0..${pes - 1}`);
 });
 
 test('arrays: a map function that is not registered', async () => {

@@ -12,7 +12,7 @@ import { fatal } from '../errors';
 import { classInfo, type ChareClass, type ChareClassInfo } from '../model/registry';
 import { CallMode, indexable, makeProxy, type CallTarget, type InsertOptions } from '../model/proxy';
 import { checkConstructorArgs, checkOptionKeys, type OptionKeys } from '../optionKeys';
-import { blockMap, describe, describeMember, keyOf, mapByName, mapName, normalizeIndex, roundRobinMap, MAX_DIMS, type ArrayIndex, type IndexKey, type ArrayMapFunction, type IndexShape } from './arrayIndex';
+import { blockMap, denseIndices, describe, describeMember, keyOf, mapByName, mapName, normalizeIndex, roundRobinMap, MAX_DIMS, type ArrayIndex, type IndexKey, type ArrayMapFunction, type IndexShape } from './arrayIndex';
 import { CollectionKind, beginControl, beginCreate, localCollection, registerKind, sendCall } from './collections';
 import { newCollectionId } from './ids';
 import { LocalArray } from './localArray';
@@ -410,10 +410,29 @@ export function createArray(cls: ChareClass, dims: ArrayDims, args: readonly unk
   if (lb === true && launched === undefined) noticeNoBalancer(info.name);
   const rt = runtime(where);
   const ref = arrayRef(newCollectionId(), info, shape, map, balancer);
+  if (options.map !== undefined) checkPlacement(ref);
   const w = beginCreate(CollectionKind.Array, ref.id, info, args);
   writeShape(w, ref);
   rt.scheduler.broadcast();
   return ref.proxy();
+}
+
+/**
+ * A program's map runs on every PE as a dense array is made there, and one
+ * that placed an index outside the PEs ended the job on each of them; every
+ * index is known at the call, so the map is tried on each there and refused
+ * before anything is sent (the built-in maps cannot misplace one; a sparse
+ * array's insertions are checked as they are made). The reference made for
+ * the array is dropped.
+ */
+function checkPlacement(ref: ArrayRef): void {
+  if (!ref.shape.extents) return;
+  try {
+    for (const index of denseIndices(ref.shape.extents)) ref.homeOf(index);
+  } catch (error) {
+    refs.delete(ref.id);
+    throw error;
+  }
 }
 
 let noBalancerNoticed = false;
