@@ -173,6 +173,26 @@ test('a section multicast nobody awaits, reaching its section after the array wa
   }
 });
 
+test('a function given to charm.scheduleAfter throws: the job ends, naming the timer and the program\'s line (np 1, 2)', async () => {
+  for (const np of [1, 2]) {
+    const r = await runJob({ program: 'errors.js', args: ['timer-throws'], np, timeoutMs: 60_000 });
+    assertEndedCleanly(r);
+    assert.ok(r.code !== 0, `exit code must be non-zero (np ${np})${show(r)}`);
+    assert.match(r.stderr, /fatal error on PE 0 in a timer of charm\.scheduleAfter:\nError: kaboom from a timer\n\s+at .*errors\.js/, show(r));
+    assert.not.match(r.stdout, 'lost silently', show(r));
+  }
+});
+
+test('an element\'s async set-up (onCreated) throws after an await: the job ends, naming the class, the hook and the element (np 1, 2)', async () => {
+  for (const np of [1, 2]) {
+    const r = await runJob({ program: 'errors.js', args: ['oncreated-throws'], np, timeoutMs: 60_000 });
+    assertEndedCleanly(r);
+    assert.ok(r.code !== 0, `exit code must be non-zero (np ${np})${show(r)}`);
+    assert.match(r.stderr, new RegExp(`fatal error on PE ${np - 1} in BadSetUp\\.onCreated \\(index \\[\\d+\\]\\):\\nError: set-up failed in \\d+`), show(r));
+    assert.not.match(r.stdout, 'lost silently', show(r));
+  }
+});
+
 test('a call nobody awaits, reaching an element after its array was deleted whole: the job ends on the caller\'s PE, naming the method, element, caller PE and array (np 2, 3)', async () => {
   for (const np of [2, 3]) {
     const r = await runJob({ program: 'errors.js', args: ['array-deleted'], np, timeoutMs: 60_000 });

@@ -22,6 +22,8 @@
 //   section-member-deleted: main multicasts to a section fire-and-forget after deleting one of its members (on the last PE)
 //   array-deleted: the last PE calls an element (on PE 0) fire-and-forget after PE 0 deleted its array
 //   element-deleted: main calls an element fire-and-forget after deleting it (on the last PE)
+//   timer-throws: a function main gave charm.scheduleAfter throws
+//   oncreated-throws: an array element's async set-up (onCreated) throws after an await, on the last PE
 //   map-insert: PE 1 inserts into a sparse array whose map differs between PEs (PE 0's names PE 1, the others' PE 0)
 //   map-update: (np 3) an element moves from PE 2 to PE 1 after PE 0's map changed (it names PE 1 as the element's home, the others PE 0)
 import { charm, Chare, type ArrayProxy, type Section } from '../../lib';
@@ -125,6 +127,15 @@ class LateCaller extends Chare {
   }
 }
 charm.register(LateCaller);
+
+class BadSetUp extends Chare<[number]> {
+  override async onCreated(): Promise<void> {
+    await charm.sleep(0.01);
+    if (charm.myPe() === charm.numPes() - 1) throw new Error(`set-up failed in ${this.thisIndex.join(',')}`);
+  }
+  noop(): void {}
+}
+charm.register(BadSetUp);
 
 /** A program's mistake: a map that differs between PEs. */
 function notTheSame(_index: unknown, numPes: number): number {
@@ -293,6 +304,20 @@ charm.start(async (args) => {
       charm.exit(0);
       break;
     }
+    case 'timer-throws':
+      charm.scheduleAfter(() => {
+        throw new Error('kaboom from a timer');
+      }, 0.05);
+      await charm.sleep(3);
+      console.log('the failure was lost silently');
+      charm.exit(0);
+      break;
+    case 'oncreated-throws':
+      charm.createArray(BadSetUp, [2 * charm.numPes()]);
+      await charm.sleep(3);
+      console.log('the failure was lost silently');
+      charm.exit(0);
+      break;
     case 'map-insert': {
       const arr = charm.createArray(Member, { ndims: 1 }, [], { map: notTheSame });
       // Its notice goes to PE 0 (PE 1's map), the insertion from PE 0 (the sequencer) to PE 1 (PE 0's map).
