@@ -173,6 +173,20 @@ test('a section multicast nobody awaits, reaching its section after the array wa
   }
 });
 
+test('registrations a PE lacks (every PE must make them at module load): an instance of an unregistered class, an unknown custom reducer, end the job on that PE naming the class or reducer (np 2)', async () => {
+  const cases = [
+    ['unregistered-class', /fatal error on PE 1:\nError: charmts: a message holds an instance of class "Point", not registered on this PE; call charm\.registerSerializable at module load, on every PE/, 'taken silently'],
+    ['unknown-reducer', /fatal error on PE 1 in Receiver\.reduceWith \(index 1\):\nError: charmts: reducer "halfSum" is not known on this PE; register custom reducers at module load on every PE/, 'combined silently'],
+  ] as const;
+  for (const [mode, expected, silent] of cases) {
+    const r = await runJob({ program: 'errors.js', args: [mode], np: 2, timeoutMs: 60_000 });
+    assertEndedCleanly(r);
+    assert.ok(r.code !== 0, `exit code must be non-zero (${mode})${show(r)}`);
+    assert.match(r.stderr, expected, show(r));
+    assert.not.match(r.stdout, silent, show(r));
+  }
+});
+
 test('a function given to charm.scheduleAfter throws: the job ends, naming the timer and the program\'s line (np 1, 2)', async () => {
   for (const np of [1, 2]) {
     const r = await runJob({ program: 'errors.js', args: ['timer-throws'], np, timeoutMs: 60_000 });

@@ -24,9 +24,11 @@
 //   element-deleted: main calls an element fire-and-forget after deleting it (on the last PE)
 //   timer-throws: a function main gave charm.scheduleAfter throws
 //   oncreated-throws: an array element's async set-up (onCreated) throws after an await, on the last PE
+//   unregistered-class: (np 2) main sends PE 1 an instance of a class registered on PE 0 only
+//   unknown-reducer: (np 2) a group reduces with a custom reducer registered on PE 0 only
 //   map-insert: PE 1 inserts into a sparse array whose map differs between PEs (PE 0's names PE 1, the others' PE 0)
 //   map-update: (np 3) an element moves from PE 2 to PE 1 after PE 0's map changed (it names PE 1 as the element's home, the others PE 0)
-import { charm, Chare, type ArrayProxy, type Section } from '../../lib';
+import { charm, Chare, type ArrayProxy, type Future, type Section } from '../../lib';
 
 // A short grace period for the PEs that do not answer an exit.
 process.env.CHARMTS_EXIT_GRACE = '2';
@@ -136,6 +138,22 @@ class BadSetUp extends Chare<[number]> {
   noop(): void {}
 }
 charm.register(BadSetUp);
+
+/** A program's mistake: registrations made on PE 0 only (every PE loads the program, so it takes a condition on the rank). */
+const onlyOnPe0 = process.env.OMPI_COMM_WORLD_RANK === '0';
+class Point {
+  constructor(readonly x = 0) {}
+}
+if (onlyOnPe0) charm.registerSerializable(Point);
+const half = onlyOnPe0 ? charm.registerReducer('halfSum', (a: number, b: number) => (a + b) / 2) : undefined;
+
+class Receiver extends Chare {
+  take(_p: unknown): void {}
+  reduceWith(reducer: unknown, done: Future<number>): void {
+    this.contribute(1, reducer as never, done);
+  }
+}
+charm.register(Receiver);
 
 /** A program's mistake: a map that differs between PEs. */
 function notTheSame(_index: unknown, numPes: number): number {
@@ -318,6 +336,20 @@ charm.start(async (args) => {
       console.log('the failure was lost silently');
       charm.exit(0);
       break;
+    case 'unregistered-class':
+      charm.createGroup(Receiver)[1].take(new Point(1));
+      await charm.sleep(3);
+      console.log('the message was taken silently');
+      charm.exit(0);
+      break;
+    case 'unknown-reducer': {
+      const done = charm.createFuture<number>();
+      charm.createGroup(Receiver).reduceWith(half, done);
+      await charm.sleep(3);
+      console.log('the reduction was combined silently');
+      charm.exit(0);
+      break;
+    }
     case 'map-insert': {
       const arr = charm.createArray(Member, { ndims: 1 }, [], { map: notTheSame });
       // Its notice goes to PE 0 (PE 1's map), the insertion from PE 0 (the sequencer) to PE 1 (PE 0's map).
