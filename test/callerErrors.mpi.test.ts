@@ -6,7 +6,10 @@
 // awaited.
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
-import { charm, Chare, Reducer } from '../lib';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { charm, Channel, Chare, Reducer } from '../lib';
 
 class Plain extends Chare {
   m(): void {}
@@ -35,6 +38,16 @@ function beyondThePes(_index: readonly number[], numPes: number): number {
 }
 charm.registerMap(beyondThePes);
 class Cell extends Chare<[number]> {
+  /** Migrates to `pe`, a PE the job may not have. */
+  moveTo(pe: number): void {
+    this.migrate(pe);
+  }
+  /** Opens a channel to the other element of two and sends it in a call: refused, a channel travels only in its chare's state. */
+  sendChannel(): void {
+    const other = this.thisProxy.at([1 - this.thisIndex[0]]);
+    const channel = new Channel(this, other);
+    other.moveTo(channel as never);
+  }
   /** An allReduce whose third argument is not a section. */
   async badAllReduce(): Promise<number> {
     return this.allReduce(1, Reducer.sum, 5 as never);
@@ -122,13 +135,23 @@ test('combined sections: nothing to combine, something not a collection, a metho
   assert.is(await refusal(() => both.onlyHere()), 'section call: chare class Plain (a collection of the section) has no entry method "onlyHere"');
 });
 
-test('checkpoints and the live view: a bad directory or callback, the live view off', async () => {
+test('checkpoints and the live view: a bad directory or callback, a directory that cannot be made, the live view off', async () => {
   assert.is(await refusal(() => charm.startCheckpoint(42 as never, charm.createFuture())), 'charm.startCheckpoint: dir must be a directory path (a non-empty string), got number');
   assert.match(await refusal(() => charm.startCheckpoint('ckpt-never-written', 42 as never)), /^charm\.startCheckpoint\(ckpt-never-written\): callback must be charm\.callback\(proxy, 'method'\) or a Future/);
   assert.match(await refusal(() => charm.liveViewUrl()), /^charm\.liveViewUrl: the live view is off; start the job with \+liveview PORT/);
+  // A directory that cannot be created (its parent is a file) fails the checkpoint's future, naming it.
+  const file = path.join(os.tmpdir(), `charmts-callerErrors-${process.pid}`);
+  fs.writeFileSync(file, '');
+  try {
+    const status = charm.createFuture();
+    charm.startCheckpoint(path.join(file, 'ckpt'), status);
+    assert.match(await refusal(() => status), new RegExp(`PE 0 cannot create the directory ${file}/ckpt: `));
+  } finally {
+    fs.rmSync(file);
+  }
 });
 
-test('only array elements migrate, a singleton does not contribute, allReduce takes a section third', async () => {
+test('inside chares: only array elements migrate, and to a PE the job has; a singleton does not contribute; allReduce takes a section third; a Channel is not sent', async () => {
   const last = charm.numPes() - 1;
   const group = charm.createGroup(Plain);
   assert.match(await refusal(() => group[last].ret.moveAway()), new RegExp(`Plain\\[${last}\\]\\.migrate: only chare-array elements can migrate`));
@@ -137,6 +160,8 @@ test('only array elements migrate, a singleton does not contribute, allReduce ta
   assert.match(await refusal(() => single.ret.give()), /Plain\[0\]\.contribute: a singleton chare cannot contribute to reductions; use a group or an array/);
   const arr = charm.createArray(Cell, [2]);
   assert.match(await refusal(() => arr.at([1]).ret.badAllReduce()), /Cell\[1\]\.allReduce: the third argument must be a section/);
+  assert.match(await refusal(() => arr.at([1]).ret.moveTo(charm.numPes() + 5)), new RegExp(`Cell\\[1\\]\\.migrate: PE ${charm.numPes() + 5} is out of range`));
+  assert.match(await refusal(() => arr.at([0]).ret.sendChannel()), /channel Cell\[0\] <-> Cell\[1\] port 0: a Channel cannot be sent; it travels only inside its own chare's state when that chare migrates/);
 });
 
 runTests();
