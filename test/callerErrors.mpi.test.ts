@@ -1,9 +1,9 @@
 // np: 1 2 4
-// The error table's caller rows (docs/errors.md) that no other test
-// reached: each bad call is refused where it is made, with the text the
-// table gives, and nothing is sent. One test per area; a refusal that the
-// runtime reports elsewhere (an entry method's, through its future) is
-// awaited.
+// The error table's rows (docs/errors.md) for errors a caller gets that no
+// other test reached: each bad call is refused with the text the table
+// gives, where it is made. One test per area. A call refused inside an
+// entry method (migrate, contribute, allReduce, a Channel sent) and a
+// checkpoint that fails reach the test through their futures.
 import * as assert from 'uvu/assert';
 import { test, runTests } from './helpers/mpiTest';
 import * as fs from 'fs';

@@ -297,6 +297,8 @@ test('bad input: not a function, no source, bad chunk sizes, bad items', () => {
   }
   assert.throws(() => charm.pool.map(square, 5 as never), /charm\.pool\.map: items must be iterable, got number/);
   assert.throws(() => charm.pool.map(square, [1], { chunkSize: 4 } as never), /charm\.pool\.map: unknown option "chunkSize"; did you mean "chunksize"\?/);
+  // Charm4py's pool.map(f, items, chunksize) said positionally.
+  assert.throws(() => charm.pool.map(square, [1], 4 as never), /charm\.pool\.map: options must be an object \(its options: [a-zA-Z, ]+\), got number 4/);
   assert.throws(() => charm.pool.submitAll([[square, 1]], { multi_future: true } as never), /charm\.pool\.submitAll: unknown option "multi_future"; did you mean "multiFuture"\?/);
   assert.throws(() => charm.pool.map(square, [Symbol('x') as never]), (e: unknown) => e instanceof SerializationError && /^charm\.pool\.map/.test(e.message));
   assert.throws(() => charm.pool.register((() => 1) as never, ''), /charm\.pool\.register: the function has no name/);

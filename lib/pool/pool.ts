@@ -78,8 +78,7 @@ function checkIterable(where: string, items: unknown): Iterable<unknown> {
 
 /** Checks the options; returns the chunk size. */
 function chunksizeOf(where: string, options: MapOptions): number {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options must be an object`);
-  checkOptionKeys(where, options, POOL_OPTIONS);
+  checkOptionKeys(where, options, POOL_OPTIONS); // a non-object too
   const chunksize = options.chunksize ?? 1;
   if (!Number.isInteger(chunksize) || chunksize < 1) throw new RangeError(`${where}: chunksize must be a positive integer, got ${String(chunksize)}`);
   const ncores = options.ncores;
