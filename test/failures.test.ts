@@ -173,60 +173,47 @@ test('a section multicast nobody awaits, reaching its section after the array wa
   }
 });
 
+/**
+ * Runs errors.js in `mode` at `np`: the job must end with a non-zero exit
+ * code, before its "... silently" line (what it prints if nothing stopped
+ * it), with `expected` in its stderr; returns the stderr for more checks.
+ */
+async function endsWithFatal(mode: string, np: number, expected: string | RegExp): Promise<string> {
+  const r = await runJob({ program: 'errors.js', args: [mode], np, timeoutMs: 60_000 });
+  assertEndedCleanly(r);
+  assert.ok(r.code !== 0, `exit code must be non-zero (${mode}, np ${np})${show(r)}`);
+  assert.match(r.stderr, expected, show(r));
+  assert.not.match(r.stdout, 'silently', show(r));
+  return r.stderr;
+}
+
 test('registrations a PE lacks (every PE must make them at module load): an instance of an unregistered class, an unknown custom reducer, end the job on that PE naming the class or reducer (np 2)', async () => {
   const cases = [
-    ['unregistered-class', /fatal error on PE 1:\nError: charmts: a message holds an instance of class "Point", not registered on this PE; call charm\.registerSerializable at module load, on every PE/, 'taken silently'],
-    ['unknown-reducer', /fatal error on PE 1 in Receiver\.reduceWith \(index 1\):\nError: charmts: reducer "halfSum" is not known on this PE; register custom reducers at module load on every PE/, 'combined silently'],
+    ['unregistered-class', /fatal error on PE 1:\nError: charmts: a message holds an instance of class "Point", not registered on this PE; call charm\.registerSerializable at module load, on every PE/],
+    ['unknown-reducer', /fatal error on PE 1 in Receiver\.reduceWith \(index 1\):\nError: charmts: reducer "halfSum" is not known on this PE; register custom reducers at module load on every PE/],
   ] as const;
-  for (const [mode, expected, silent] of cases) {
-    const r = await runJob({ program: 'errors.js', args: [mode], np: 2, timeoutMs: 60_000 });
-    assertEndedCleanly(r);
-    assert.ok(r.code !== 0, `exit code must be non-zero (${mode})${show(r)}`);
-    assert.match(r.stderr, expected, show(r));
-    assert.not.match(r.stdout, silent, show(r));
-  }
+  for (const [mode, expected] of cases) await endsWithFatal(mode, 2, expected);
 });
 
 test('a function given to charm.scheduleAfter throws: the job ends, naming the timer and the program\'s line (np 1, 2)', async () => {
-  for (const np of [1, 2]) {
-    const r = await runJob({ program: 'errors.js', args: ['timer-throws'], np, timeoutMs: 60_000 });
-    assertEndedCleanly(r);
-    assert.ok(r.code !== 0, `exit code must be non-zero (np ${np})${show(r)}`);
-    assert.match(r.stderr, /fatal error on PE 0 in a timer of charm\.scheduleAfter:\nError: kaboom from a timer\n\s+at .*errors\.js/, show(r));
-    assert.not.match(r.stdout, 'lost silently', show(r));
-  }
+  for (const np of [1, 2]) await endsWithFatal('timer-throws', np, /fatal error on PE 0 in a timer of charm\.scheduleAfter:\nError: kaboom from a timer\n\s+at .*errors\.js/);
 });
 
 test('an element\'s async set-up (onCreated) throws after an await: the job ends, naming the class, the hook and the element (np 1, 2)', async () => {
-  for (const np of [1, 2]) {
-    const r = await runJob({ program: 'errors.js', args: ['oncreated-throws'], np, timeoutMs: 60_000 });
-    assertEndedCleanly(r);
-    assert.ok(r.code !== 0, `exit code must be non-zero (np ${np})${show(r)}`);
-    assert.match(r.stderr, new RegExp(`fatal error on PE ${np - 1} in BadSetUp\\.onCreated \\(index \\[\\d+\\]\\):\\nError: set-up failed in \\d+`), show(r));
-    assert.not.match(r.stdout, 'lost silently', show(r));
-  }
+  for (const np of [1, 2]) await endsWithFatal('oncreated-throws', np, new RegExp(`fatal error on PE ${np - 1} in BadSetUp\\.onCreated \\(index \\[\\d+\\]\\):\\nError: set-up failed in \\d+`));
 });
 
 test('a call nobody awaits, reaching an element after its array was deleted whole: the job ends on the caller\'s PE, naming the method, element, caller PE and array (np 2, 3)', async () => {
   for (const np of [2, 3]) {
-    const r = await runJob({ program: 'errors.js', args: ['array-deleted'], np, timeoutMs: 60_000 });
-    assertEndedCleanly(r);
-    assert.ok(r.code !== 0, `exit code must be non-zero (np ${np})${show(r)}`);
-    assert.match(r.stderr, new RegExp(`fatal error on PE ${np - 1} \\(a call sent from this PE, with no one awaiting its result\\):\\nError: a call to noop of element \\[0\\], sent from PE ${np - 1}, was not delivered: the Member array \\(collection \\d+\\) was deleted`), show(r));
-    assert.not.match(r.stderr, /was deleted[^\n]*\n\s+at /, show(r));
-    assert.not.match(r.stdout, 'lost silently', show(r));
+    const stderr = await endsWithFatal('array-deleted', np, new RegExp(`fatal error on PE ${np - 1} \\(a call sent from this PE, with no one awaiting its result\\):\\nError: a call to noop of element \\[0\\], sent from PE ${np - 1}, was not delivered: the Member array \\(collection \\d+\\) was deleted`));
+    assert.not.match(stderr, /was deleted[^\n]*\n\s+at /, stderr);
   }
 });
 
 test('a call nobody awaits to an element deleted since: the job ends on the caller\'s PE, naming the element and method, with no frames of the runtime (np 1, 2)', async () => {
   for (const np of [1, 2]) {
-    const r = await runJob({ program: 'errors.js', args: ['element-deleted'], np, timeoutMs: 60_000 });
-    assertEndedCleanly(r);
-    assert.ok(r.code !== 0, `exit code must be non-zero (np ${np})${show(r)}`);
-    const n = 2 * np;
-    assert.match(r.stderr, `fatal error on PE 0 (a call sent from this PE, with no one awaiting its result):\nError: Member[${n - 1}] was deleted: the call to noop was not delivered\n`, show(r));
-    assert.not.match(r.stderr, /not delivered\n\s+at /, show(r));
-    assert.not.match(r.stdout, 'lost silently', show(r));
+    const stderr = await endsWithFatal('element-deleted', np, `fatal error on PE 0 (a call sent from this PE, with no one awaiting its result):\nError: Member[${2 * np - 1}] was deleted: the call to noop was not delivered\n`);
+    assert.not.match(stderr, /not delivered\n\s+at /, stderr);
   }
 });
 

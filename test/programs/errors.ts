@@ -183,6 +183,13 @@ function changing(_index: unknown, numPes: number): number {
 }
 charm.registerMap(changing);
 
+/** The end of a mode whose mistake must end the job first: if it has not within 3 s, says `what` went unnoticed ("… silently") and exits with 0. */
+async function endsUnlessStopped(what: string): Promise<void> {
+  await charm.sleep(3);
+  console.log(`${what} silently`);
+  charm.exit(0);
+}
+
 /** Futures main keeps (module state: still held when the exit runs, after main returned). */
 const kept: unknown[] = [];
 
@@ -285,9 +292,7 @@ charm.start(async (args) => {
       await section.awaitable.noop(); // established on every PE
       charm.createChare(LateCaller, [], { onPE: charm.numPes() - 1 }).callLater(section, 500);
       await arr.ckDestroy();
-      await charm.sleep(3);
-      console.log('the multicast was lost silently');
-      charm.exit(0);
+      await endsUnlessStopped('the multicast was lost');
       break;
     }
     case 'section-member-deleted': {
@@ -297,9 +302,7 @@ charm.start(async (args) => {
       await section.awaitable.noop(); // established on every PE
       await arr.at([n - 1]).ckDestroy(); // member n - 1 lives on the last PE, whose branch hands the multicast on
       section.noop();
-      await charm.sleep(3);
-      console.log('the multicast was lost silently');
-      charm.exit(0);
+      await endsUnlessStopped('the multicast was lost');
       break;
     }
     case 'array-deleted': {
@@ -307,9 +310,7 @@ charm.start(async (args) => {
       await arr.awaitable.noop(); // established on every PE
       charm.createChare(LateCaller, [], { onPE: charm.numPes() - 1 }).callElementLater(arr, 0, 500);
       await arr.ckDestroy();
-      await charm.sleep(3);
-      console.log('the call was lost silently');
-      charm.exit(0);
+      await endsUnlessStopped('the call was lost');
       break;
     }
     case 'element-deleted': {
@@ -317,37 +318,27 @@ charm.start(async (args) => {
       const arr = charm.createArray(Member, [n]);
       await arr.at([n - 1]).ckDestroy(); // element n - 1 lives on the last PE
       arr.at([n - 1]).noop();
-      await charm.sleep(3);
-      console.log('the call was lost silently');
-      charm.exit(0);
+      await endsUnlessStopped('the call was lost');
       break;
     }
     case 'timer-throws':
       charm.scheduleAfter(() => {
         throw new Error('kaboom from a timer');
       }, 0.05);
-      await charm.sleep(3);
-      console.log('the failure was lost silently');
-      charm.exit(0);
+      await endsUnlessStopped('the failure was lost');
       break;
     case 'oncreated-throws':
       charm.createArray(BadSetUp, [2 * charm.numPes()]);
-      await charm.sleep(3);
-      console.log('the failure was lost silently');
-      charm.exit(0);
+      await endsUnlessStopped('the failure was lost');
       break;
     case 'unregistered-class':
       charm.createGroup(Receiver)[1].take(new Point(1));
-      await charm.sleep(3);
-      console.log('the message was taken silently');
-      charm.exit(0);
+      await endsUnlessStopped('the message was taken');
       break;
     case 'unknown-reducer': {
       const done = charm.createFuture<number>();
       charm.createGroup(Receiver).reduceWith(half, done);
-      await charm.sleep(3);
-      console.log('the reduction was combined silently');
-      charm.exit(0);
+      await endsUnlessStopped('the reduction was combined');
       break;
     }
     case 'map-insert': {
